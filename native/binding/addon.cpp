@@ -1,0 +1,74 @@
+// Module entry: build information, the cancel token, and each binding file's functions.
+#include <napi.h>
+
+#include "addon_data.hpp"
+#include "async_job.hpp"
+#include "thread_pool.hpp"
+
+#ifndef MIMIC_BUILD_TYPE
+#define MIMIC_BUILD_TYPE "unknown"
+#endif
+#ifndef MIMIC_BUILD_FLAGS
+#define MIMIC_BUILD_FLAGS ""
+#endif
+#ifndef MIMIC_COMPILER
+#define MIMIC_COMPILER "unknown"
+#endif
+
+namespace mimic_binding {
+namespace {
+
+const char* SimdLevel() {
+#if defined(__AVX512F__)
+  return "AVX-512";
+#elif defined(__AVX2__) && defined(__FMA__)
+  return "AVX2+FMA";
+#elif defined(__AVX2__)
+  return "AVX2";
+#elif defined(__AVX__)
+  return "AVX";
+#elif defined(__SSE4_2__)
+  return "SSE4.2";
+#elif defined(__SSE2__)
+  return "SSE2";
+#elif defined(__ARM_NEON)
+  return "NEON";
+#else
+  return "none";
+#endif
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = Napi::Object::New(env);
+  o.Set("buildType", MIMIC_BUILD_TYPE);
+  o.Set("flags", MIMIC_BUILD_FLAGS);
+  o.Set("compiler", MIMIC_COMPILER);
+  o.Set("simd", SimdLevel());
+  o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  o.Set("hardwareThreads", Napi::Number::New(env, mimic::ThreadPool::hardware_threads()));
+  o.Set("poolThreads", Napi::Number::New(env, mimic::global_pool().size()));
+  o.Set("runningJobs", Napi::Number::New(env, static_cast<double>(JobRegistry::instance().running())));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData<AddonData>(data);
+  // When the environment goes away (process exit, worker thread end), stop running kernels so
+  // they do not keep writing into memory that is about to be freed.
+  env.AddCleanupHook([] { JobRegistry::instance().cancel_all(); });
+
+  auto cancelToken = CancelToken::Define(env);
+  data->cancelToken = Napi::Persistent(cancelToken);
+  exports.Set("CancelToken", cancelToken);
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  InitTasks(env, exports);
+  return exports;
+}
+
+}  // namespace
+}  // namespace mimic_binding
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return mimic_binding::Init(env, exports); }
+NODE_API_MODULE(mimic_native, InitModule)

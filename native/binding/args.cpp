@@ -1,0 +1,146 @@
+#include "args.hpp"
+
+#include <cstring>
+#include <limits>
+
+namespace mimic_binding {
+
+std::string Describe(Napi::Value v) {
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
+  if (v.IsNumber()) {
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (std::isnan(d)) return "NaN";
+    if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.10g", d);
+    return buf;
+  }
+  if (v.IsString()) {
+    std::string s = v.As<Napi::String>().Utf8Value();
+    if (s.size() > 40) s = s.substr(0, 40) + "...";
+    return "the string '" + s + "'";
+  }
+  if (v.IsTypedArray()) {
+    auto ta = v.As<Napi::TypedArray>();
+    const char* kind = "a typed array";
+    switch (ta.TypedArrayType()) {
+      case napi_float32_array: kind = "a Float32Array"; break;
+      case napi_float64_array: kind = "a Float64Array"; break;
+      case napi_int32_array: kind = "an Int32Array"; break;
+      case napi_uint8_array: kind = "a Uint8Array"; break;
+      default: break;
+    }
+    return std::string(kind) + " of length " + std::to_string(ta.ElementLength());
+  }
+  if (v.IsArray()) return "an array of length " + std::to_string(v.As<Napi::Array>().Length());
+  if (v.IsFunction()) return "a function";
+  if (v.IsObject()) return "an object";
+  return "a value of another type";
+}
+
+void ThrowType(Napi::Env env, const std::string& expected, const std::string& name, Napi::Value got) {
+  auto err = Napi::TypeError::New(env, "Expected " + expected + " for " + name + " but received " + Describe(got));
+  err.Set("code", Napi::String::New(env, "ERR_INVALID_ARG"));
+  throw err;
+}
+
+void ThrowRange(Napi::Env env, const std::string& message) {
+  auto err = Napi::RangeError::New(env, message);
+  err.Set("code", Napi::String::New(env, "ERR_INVALID_ARG"));
+  throw err;
+}
+
+Napi::Object RequireObject(Napi::Env env, Napi::Value v, const std::string& name) {
+  if (!v.IsObject() || v.IsArray() || v.IsFunction()) ThrowType(env, "an object", name, v);
+  return v.As<Napi::Object>();
+}
+
+static std::string fmt(double d) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", d);
+  return buf;
+}
+
+double ReadNumber(Napi::Env env, Napi::Object o, const char* key, double lo, double hi, const double* fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() && fallback) return *fallback;
+  if (!v.IsNumber()) ThrowType(env, "a number", key, v);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) ThrowType(env, "a finite number", key, v);
+  if (d < lo || d > hi) ThrowRange(env, std::string(key) + " must be between " + fmt(lo) + " and " + fmt(hi) + " but is " + fmt(d));
+  return d;
+}
+
+int64_t ReadInteger(Napi::Env env, Napi::Object o, const char* key, int64_t lo, int64_t hi, const int64_t* fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() && fallback) return *fallback;
+  if (!v.IsNumber()) ThrowType(env, "an integer", key, v);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d) ThrowType(env, "an integer", key, v);
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    ThrowRange(env, std::string(key) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                        " but is " + fmt(d));
+  return static_cast<int64_t>(d);
+}
+
+uint64_t ReadSeed(Napi::Env env, Napi::Object o, const char* key) {
+  // Seeds are integers in [0, 2^53) so they survive JSON and the store unchanged.
+  return static_cast<uint64_t>(ReadInteger(env, o, key, 0, (int64_t(1) << 53) - 1));
+}
+
+bool ReadBool(Napi::Env env, Napi::Object o, const char* key, bool fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsBoolean()) ThrowType(env, "a boolean", key, v);
+  return v.As<Napi::Boolean>().Value();
+}
+
+template <class T, napi_typedarray_type Kind>
+static std::vector<T> ReadTyped(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected,
+                                bool allowMissing, const char* kindName) {
+  if (allowMissing && v.IsUndefined()) return {};
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind)
+    ThrowType(env, std::string("a ") + kindName, name, v);
+  auto ta = v.As<Napi::TypedArrayOf<T>>();
+  const size_t n = ta.ElementLength();
+  if (expected >= 0 && static_cast<int64_t>(n) != expected)
+    ThrowRange(env, name + " must have " + std::to_string(expected) + " elements but has " + std::to_string(n));
+  std::vector<T> out(n);
+  if (n) std::memcpy(out.data(), ta.Data(), n * sizeof(T));
+  if constexpr (std::is_floating_point_v<T>) {
+    for (size_t i = 0; i < n; ++i)
+      if (!std::isfinite(out[i]))
+        ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " + fmt(out[i]));
+  }
+  return out;
+}
+
+std::vector<float> ReadFloat32(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected, bool allowMissing) {
+  return ReadTyped<float, napi_float32_array>(env, v, name, expected, allowMissing, "Float32Array");
+}
+
+std::vector<int32_t> ReadInt32(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected, bool allowMissing) {
+  return ReadTyped<int32_t, napi_int32_array>(env, v, name, expected, allowMissing, "Int32Array");
+}
+
+Napi::Float32Array ToFloat32(Napi::Env env, const float* data, size_t n) {
+  auto a = Napi::Float32Array::New(env, n);
+  if (n) std::memcpy(a.Data(), data, n * sizeof(float));
+  return a;
+}
+
+Napi::Int8Array ToInt8(Napi::Env env, const int8_t* data, size_t n) {
+  auto a = Napi::Int8Array::New(env, n);
+  if (n) std::memcpy(a.Data(), data, n);
+  return a;
+}
+
+Napi::Int32Array ToInt32(Napi::Env env, const int32_t* data, size_t n) {
+  auto a = Napi::Int32Array::New(env, n);
+  if (n) std::memcpy(a.Data(), data, n * sizeof(int32_t));
+  return a;
+}
+
+}  // namespace mimic_binding

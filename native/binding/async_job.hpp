@@ -1,0 +1,167 @@
+// The baton pattern for long native work (after sharp): arguments are validated and copied into a
+// plain C++ baton on the JS thread; Execute() runs the kernel on a libuv thread and never touches
+// N-API; results become typed arrays allocated in V8 on the JS thread. Progress goes through a
+// queue (throttled here, so a kernel may report as often as it likes); cancel is a shared atomic
+// flag the kernel checks between chunks.
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "cancel.hpp"
+
+namespace mimic_binding {
+
+// Error codes shared with native/index.ts.
+inline constexpr const char* kErrCancelled = "ERR_CANCELLED";
+inline constexpr const char* kErrInvalidArg = "ERR_INVALID_ARG";
+inline constexpr const char* kErrNative = "ERR_NATIVE";
+inline constexpr const char* kErrBusy = "ERR_BUSY";
+
+Napi::Error MakeError(Napi::Env env, const std::string& message, const char* code);
+
+struct ProgressMessage {
+  double done = 0, total = 0;
+  char message[96] = {0};
+};
+
+// Registry of running jobs, so an environment being torn down can stop them.
+class JobRegistry {
+ public:
+  static JobRegistry& instance();
+  void add(const std::shared_ptr<std::atomic<bool>>& flag);
+  void remove(const std::shared_ptr<std::atomic<bool>>& flag);
+  void cancel_all();
+  std::size_t running();
+
+ private:
+  std::mutex mutex_;
+  std::set<std::shared_ptr<std::atomic<bool>>> flags_;
+};
+
+// A JS-visible cancel token: `new CancelToken()`, `token.cancel()`, `token.cancelled`.
+class CancelToken : public Napi::ObjectWrap<CancelToken> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit CancelToken(const Napi::CallbackInfo& info);
+  std::shared_ptr<std::atomic<bool>> flag() const { return flag_; }
+  // Returns the token's flag, a fresh flag when value is undefined, or throws TypeError.
+  static std::shared_ptr<std::atomic<bool>> FromValue(Napi::Env env, Napi::Value value, const char* name);
+
+ private:
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value IsCancelled(const Napi::CallbackInfo& info);
+  std::shared_ptr<std::atomic<bool>> flag_ = std::make_shared<std::atomic<bool>>(false);
+};
+
+// Baton requirements:
+//   void Execute(const mimic::Control&)        on a worker thread, plain C++ only
+//   Napi::Value Result(Napi::Env)               on the JS thread, after success
+template <class Baton>
+class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
+ public:
+  // Queues the job; returns its promise. onProgress may be undefined.
+  static Napi::Promise Start(Napi::Env env, std::unique_ptr<Baton> baton, Napi::Value onProgress,
+                             std::shared_ptr<std::atomic<bool>> cancel, const char* name) {
+    auto* job = new AsyncJob(env, std::move(baton), onProgress, std::move(cancel), name);
+    auto promise = job->deferred_.Promise();
+    job->Queue();
+    return promise;
+  }
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    mimic::Control control;
+    control.cancel = cancel_.get();
+    if (has_progress_) {
+      control.progress = [this, &progress](double done, double total, const char* message) {
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard<std::mutex> lock(progress_mutex_);
+        // At most one report every 50 ms, plus the last one.
+        if (done < total && now - last_progress_ < std::chrono::milliseconds(50)) return;
+        last_progress_ = now;
+        ProgressMessage m;
+        m.done = done;
+        m.total = total;
+        std::snprintf(m.message, sizeof m.message, "%s", message ? message : "");
+        progress.Send(&m, 1);
+      };
+    }
+    try {
+      if (cancel_->load()) throw mimic::Cancelled();
+      baton_->Execute(control);
+    } catch (const mimic::Cancelled&) {
+      code_ = kErrCancelled;
+      SetError(std::string(name_) + " was cancelled");
+    } catch (const mimic::InvalidArgument& e) {
+      code_ = kErrInvalidArg;
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      code_ = kErrNative;
+      SetError(std::string(name_) + " ran out of memory: reduce the batch, the network or the duration");
+    } catch (const std::exception& e) {
+      code_ = kErrNative;
+      SetError(std::string(name_) + " failed: " + e.what());
+    }
+  }
+
+  void OnProgress(const ProgressMessage* data, size_t count) override {
+    if (!has_progress_ || count == 0) return;
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    const ProgressMessage& m = data[count - 1];  // only the newest matters
+    try {
+      on_progress_.Value().Call({Napi::Number::New(env, m.done), Napi::Number::New(env, m.total),
+                                 Napi::String::New(env, m.message)});
+    } catch (const Napi::Error&) {
+      // A throwing progress callback must not kill the job; it is reported by the caller's wrapper.
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    try {
+      deferred_.Resolve(baton_->Result(env));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    Napi::Env env = Env();
+    deferred_.Reject(MakeError(env, e.Message(), code_).Value());
+  }
+
+  ~AsyncJob() override { JobRegistry::instance().remove(cancel_); }
+
+ private:
+  AsyncJob(Napi::Env env, std::unique_ptr<Baton> baton, Napi::Value onProgress,
+           std::shared_ptr<std::atomic<bool>> cancel, const char* name)
+      : Napi::AsyncProgressQueueWorker<ProgressMessage>(env, name),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        baton_(std::move(baton)),
+        cancel_(std::move(cancel)),
+        name_(name) {
+    has_progress_ = onProgress.IsFunction();
+    if (has_progress_) on_progress_ = Napi::Persistent(onProgress.As<Napi::Function>());
+    JobRegistry::instance().add(cancel_);
+  }
+
+  Napi::Promise::Deferred deferred_;
+  std::unique_ptr<Baton> baton_;
+  std::shared_ptr<std::atomic<bool>> cancel_;
+  const char* name_;
+  const char* code_ = kErrNative;
+  bool has_progress_ = false;
+  Napi::FunctionReference on_progress_;
+  std::mutex progress_mutex_;
+  std::chrono::steady_clock::time_point last_progress_{};
+};
+
+}  // namespace mimic_binding

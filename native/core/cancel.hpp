@@ -1,0 +1,33 @@
+// Cooperative cancellation and progress for long kernels. The binding owns the flag; kernels check
+// it between chunks (a sample, an epoch, a block of steps) and stop by throwing Cancelled.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <stdexcept>
+
+namespace mimic {
+
+struct Cancelled : std::runtime_error {
+  Cancelled() : std::runtime_error("cancelled") {}
+};
+
+// Errors in the caller's arguments found inside a kernel (the binding checks most before).
+struct InvalidArgument : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+struct Control {
+  const std::atomic<bool>* cancel = nullptr;
+  // Called with (done, total, message) from kernel threads; must be cheap and thread-safe.
+  std::function<void(double done, double total, const char* message)> progress;
+
+  bool cancelled() const { return cancel != nullptr && cancel->load(std::memory_order_relaxed); }
+  void check() const {
+    if (cancelled()) throw Cancelled();
+  }
+  void report(double done, double total, const char* message = "") const {
+    if (progress) progress(done, total, message);
+  }
+};
+
+}  // namespace mimic

@@ -1,0 +1,53 @@
+// A small persistent thread pool: parallel_for over an index range, the calling thread works too.
+// Work items are independent (one sample of a batch each), so results never depend on the
+// thread count as long as each item only writes its own outputs.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace mimic {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(unsigned threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
+
+  // Runs fn(i) for i in [0, n) using at most `maxThreads` threads (0 = all). Blocks until done.
+  // Exceptions thrown by fn are rethrown (the first one) after all items finished.
+  void parallel_for(std::size_t n, const std::function<void(std::size_t)>& fn, unsigned maxThreads = 0);
+
+  static unsigned hardware_threads();
+
+ private:
+  void worker_loop(unsigned index);
+  void drain(unsigned index);
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::mutex run_mutex_;  // one parallel_for at a time per pool
+  std::condition_variable wake_;
+  std::condition_variable done_;
+  const std::function<void(std::size_t)>* job_ = nullptr;
+  std::size_t job_size_ = 0;
+  unsigned active_limit_ = 0;
+  std::atomic<std::size_t> next_{0};
+  std::size_t remaining_workers_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  std::mutex error_mutex_;
+};
+
+// The process-wide pool used by the simulation kernels (created on first use).
+ThreadPool& global_pool();
+
+}  // namespace mimic

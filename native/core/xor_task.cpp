@@ -1,0 +1,101 @@
+#include "xor_task.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+#include "rng.hpp"
+#include "thread_pool.hpp"
+
+namespace mimic {
+
+std::size_t xor_steps(const XorParams& p) {
+  return static_cast<std::size_t>(std::llround(p.durationS / p.dtS));
+}
+
+void gaussian_smooth(const float* in, float* out, std::size_t n, double sigma) {
+  if (sigma <= 0) {
+    std::copy(in, in + n, out);
+    return;
+  }
+  const long radius = static_cast<long>(std::ceil(4.0 * sigma));
+  std::vector<double> kernel(2 * radius + 1);
+  double sum = 0;
+  for (long k = -radius; k <= radius; ++k) {
+    kernel[k + radius] = std::exp(-0.5 * (k * k) / (sigma * sigma));
+    sum += kernel[k + radius];
+  }
+  for (auto& v : kernel) v /= sum;
+  const long len = static_cast<long>(n);
+  for (long t = 0; t < len; ++t) {
+    double acc = 0;
+    const long lo = std::max(-radius, -t), hi = std::min(radius, len - 1 - t);
+    for (long k = lo; k <= hi; ++k) acc += kernel[k + radius] * in[t + k];
+    out[t] = static_cast<float>(acc);
+  }
+}
+
+namespace {
+
+void draw_sample(const XorParams& p, Rng& rng, std::size_t steps, float* input, float* target, int8_t& label,
+                 std::vector<float>& scratch) {
+  const double tIn = 2.0 / 3.0 * p.durationS;
+  const double d1 = rng.uniform(tIn / 10, tIn / 4);
+  const double d2 = rng.uniform(tIn / 10, tIn / 4);
+  const double e1 = rng.uniform(d1, 2.0 / 3.0 * tIn - d2);
+  const double s1 = e1 - d1;
+  // Like the authors' numpy code, a reversed interval is allowed (uniform between the two bounds).
+  const double s2 = rng.uniform(e1 + p.minGapS, 2.0 / 3.0 * tIn - d2);
+  const double e2 = s2 + d2;
+  const float a1 = rng.coin() ? 1.0f : -1.0f;
+  const float a2 = rng.coin() ? 1.0f : -1.0f;
+
+  scratch.assign(steps, 0.0f);
+  for (std::size_t t = 0; t < steps; ++t) {
+    const double time = static_cast<double>(t) * p.dtS;
+    if (time >= s1 && time < e1) scratch[t] = a1;
+    if (time >= s2 && time < e2) scratch[t] = a2;
+  }
+  gaussian_smooth(scratch.data(), input, steps, p.inputSigmaSteps);
+
+  const float sign = a1 != a2 ? 1.0f : -1.0f;
+  label = static_cast<int8_t>(sign);
+  const double perSecond = 1.0 / p.dtS;
+  const long start = static_cast<long>(std::floor(perSecond * (e2 + p.targetDelayS)));
+  const long stop = static_cast<long>(std::floor(perSecond * e2)) + std::lround(p.targetLengthS * perSecond);
+  scratch.assign(steps, 0.0f);
+  for (long t = std::max(0L, start); t < std::min<long>(stop, static_cast<long>(steps)); ++t) scratch[t] = sign;
+  gaussian_smooth(scratch.data(), target, steps, p.targetSigmaSteps);
+  float peak = 0;
+  for (std::size_t t = 0; t < steps; ++t) peak = std::max(peak, std::fabs(target[t]));
+  if (peak > 0)
+    for (std::size_t t = 0; t < steps; ++t) target[t] /= peak;
+}
+
+}  // namespace
+
+void generate_xor(const XorParams& p, std::size_t count, uint64_t seed, unsigned threads, const Control& control,
+                  XorBatch& out) {
+  const std::size_t steps = xor_steps(p);
+  if (steps < 10) throw InvalidArgument("durationS / dtS must give at least 10 steps");
+  out.count = count;
+  out.steps = steps;
+  out.inputs.assign(count * steps, 0.0f);
+  out.targets.assign(count * steps, 0.0f);
+  out.labels.assign(count, 0);
+  std::atomic<std::size_t> done{0};
+  global_pool().parallel_for(
+      count,
+      [&](std::size_t i) {
+        if (control.cancelled()) return;
+        thread_local std::vector<float> scratch;
+        Rng rng(seed, i);
+        draw_sample(p, rng, steps, &out.inputs[i * steps], &out.targets[i * steps], out.labels[i], scratch);
+        const std::size_t d = done.fetch_add(1) + 1;
+        control.report(static_cast<double>(d), static_cast<double>(count), "generating samples");
+      },
+      threads);
+  control.check();
+}
+
+}  // namespace mimic

@@ -1,0 +1,189 @@
+// The only file that loads the native addon. It finds the binary, reports its state to `mimic
+// doctor`, and wraps each native function: defaults, AbortSignal -> CancelToken, progress
+// callbacks, and errors rebuilt with the caller's stack (an async native failure points at the
+// line that started it).
+import { createRequire } from 'node:module'
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const require = createRequire(import.meta.url)
+
+export interface AddonBuildInfo {
+  buildType: string
+  flags: string
+  compiler: string
+  simd: string
+  napiVersion: number
+  hardwareThreads: number
+  poolThreads: number
+  runningJobs: number
+}
+
+export interface AddonStatus {
+  loaded: boolean
+  path: string
+  error?: string
+  info?: AddonBuildInfo
+}
+
+/** Error thrown by native calls; `code` is one of the NativeErrorCode values. */
+export type NativeErrorCode = 'ERR_CANCELLED' | 'ERR_INVALID_ARG' | 'ERR_NATIVE' | 'ERR_BUSY' | 'ERR_ADDON_MISSING'
+
+export class NativeError extends Error {
+  readonly code: NativeErrorCode
+  constructor(message: string, code: NativeErrorCode) {
+    super(message)
+    this.name = 'NativeError'
+    this.code = code
+  }
+}
+
+export interface RawCancelToken {
+  cancel(): void
+  readonly cancelled: boolean
+}
+
+type ProgressFn = (done: number, total: number, message: string) => void
+
+// The raw binding's surface; each binding file adds its functions here.
+export interface RawAddon {
+  info(): AddonBuildInfo
+  CancelToken: new () => RawCancelToken
+  xorGenerate(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<RawXorBatch>
+}
+
+/** Where the binary is looked for: MIMIC_NATIVE_PATH, then the cmake-js build folder. */
+export function addonPath(): string {
+  const fromEnv = process.env.MIMIC_NATIVE_PATH
+  if (fromEnv) return resolve(fromEnv)
+  return join(here, 'build', 'Release', 'mimic_native.node')
+}
+
+let cached: RawAddon | undefined
+let loadError: string | undefined
+
+function load(): RawAddon {
+  if (cached) return cached
+  if (loadError) throw new NativeError(loadError, 'ERR_ADDON_MISSING')
+  const path = addonPath()
+  if (!existsSync(path)) {
+    loadError = `The native addon is not built (no file at ${path}): run \`npm run build:native\` (needs cmake and g++).`
+    throw new NativeError(loadError, 'ERR_ADDON_MISSING')
+  }
+  try {
+    cached = require(path) as RawAddon
+    return cached
+  } catch (err) {
+    loadError = `The native addon at ${path} could not be loaded (${(err as Error).message}): rebuild it with \`npm run build:native\`.`
+    throw new NativeError(loadError, 'ERR_ADDON_MISSING')
+  }
+}
+
+/** The raw binding, for the wrappers in this folder. Throws NativeError when it is missing. */
+export function addon(): RawAddon {
+  return load()
+}
+
+export function addonStatus(): AddonStatus {
+  const path = addonPath()
+  try {
+    const raw = load()
+    return { loaded: true, path, info: raw.info() }
+  } catch (err) {
+    return { loaded: false, path, error: (err as Error).message }
+  }
+}
+
+export interface RunOptions {
+  /** Called with the fraction done (0..1) and a message; throttled natively to about 20 per second. */
+  onProgress?: (fraction: number, message: string) => void
+  /** Aborting cancels the native work between chunks; the promise rejects with code ERR_CANCELLED. */
+  signal?: AbortSignal
+}
+
+function rethrowWithCallsite(err: unknown, callsite: Error): never {
+  if (err instanceof Error) {
+    const code = (err as Error & { code?: string }).code
+    const known = ['ERR_CANCELLED', 'ERR_INVALID_ARG', 'ERR_NATIVE', 'ERR_BUSY'] as const
+    const e = new NativeError(err.message, (known as readonly string[]).includes(code ?? '') ? (code as NativeErrorCode) : 'ERR_NATIVE')
+    e.stack = `${e.name}: ${e.message}\n${(callsite.stack ?? '').split('\n').slice(1).join('\n')}`
+    throw e
+  }
+  throw err
+}
+
+/**
+ * Runs one asynchronous native function with progress and cancellation. Argument errors are thrown
+ * synchronously (TypeError / RangeError naming the argument); failures inside the kernel reject.
+ */
+export function runNative<T>(
+  start: (raw: RawAddon, onProgress: ProgressFn | undefined, token: RawCancelToken) => Promise<T>,
+  options: RunOptions = {},
+): Promise<T> {
+  const raw = load()
+  const callsite = new Error()
+  if (options.signal?.aborted) {
+    return Promise.reject(new NativeError('cancelled before it started', 'ERR_CANCELLED'))
+  }
+  const token = new raw.CancelToken()
+  const onAbort = (): void => token.cancel()
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  const user = options.onProgress
+  const progress: ProgressFn | undefined = user
+    ? (done, total, message) => {
+        try {
+          user(total > 0 ? done / total : 0, message)
+        } catch {
+          // A failing listener must not stop the computation.
+        }
+      }
+    : undefined
+  let promise: Promise<T>
+  try {
+    promise = start(raw, progress, token)
+  } catch (err) {
+    options.signal?.removeEventListener('abort', onAbort)
+    throw err // synchronous argument errors keep their TypeError / RangeError class
+  }
+  return promise.then(
+    (value) => {
+      options.signal?.removeEventListener('abort', onAbort)
+      return value
+    },
+    (err: unknown) => {
+      options.signal?.removeEventListener('abort', onAbort)
+      return rethrowWithCallsite(err, callsite)
+    },
+  )
+}
+
+// ---- Tasks ------------------------------------------------------------------------------------
+
+export interface XorOptions {
+  count: number
+  seed: number
+  durationS?: number
+  dtS?: number
+  inputSigmaSteps?: number
+  targetSigmaSteps?: number
+  /** 0 = all threads of the pool */
+  threads?: number
+}
+
+export interface RawXorBatch {
+  count: number
+  steps: number
+  /** [count, steps, 1] */
+  inputs: Float32Array
+  /** [count, steps, 1] */
+  targets: Float32Array
+  /** [count], +1 when the two pulses have different signs, else -1 */
+  labels: Int8Array
+}
+
+/** Temporal XOR samples (METHOD.md §7); sample i depends only on (seed, i). */
+export function generateXor(options: XorOptions, run: RunOptions = {}): Promise<RawXorBatch> {
+  return runNative((raw, progress, token) => raw.xorGenerate(options, progress, token), run)
+}
