@@ -47,12 +47,13 @@ export interface RawCancelToken {
 
 type ProgressFn = (done: number, total: number, message: string) => void
 
-// The raw binding's surface; each binding file adds its functions here.
+// The raw binding's common surface; the modules in ./api declare the functions they call.
 export interface RawAddon {
   info(): AddonBuildInfo
   CancelToken: new () => RawCancelToken
-  xorGenerate(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<RawXorBatch>
 }
+
+export type { ProgressFn }
 
 /** Where the binary is looked for: MIMIC_NATIVE_PATH, then the cmake-js build folder. */
 export function addonPath(): string {
@@ -118,8 +119,8 @@ function rethrowWithCallsite(err: unknown, callsite: Error): never {
  * Runs one asynchronous native function with progress and cancellation. Argument errors are thrown
  * synchronously (TypeError / RangeError naming the argument); failures inside the kernel reject.
  */
-export function runNative<T>(
-  start: (raw: RawAddon, onProgress: ProgressFn | undefined, token: RawCancelToken) => Promise<T>,
+export function runNative<T, R = RawAddon>(
+  start: (raw: R, onProgress: ProgressFn | undefined, token: RawCancelToken) => Promise<T>,
   options: RunOptions = {},
 ): Promise<T> {
   const raw = load()
@@ -142,7 +143,7 @@ export function runNative<T>(
     : undefined
   let promise: Promise<T>
   try {
-    promise = start(raw, progress, token)
+    promise = start(raw as R, progress, token)
   } catch (err) {
     options.signal?.removeEventListener('abort', onAbort)
     throw err // synchronous argument errors keep their TypeError / RangeError class
@@ -159,31 +160,7 @@ export function runNative<T>(
   )
 }
 
-// ---- Tasks ------------------------------------------------------------------------------------
-
-export interface XorOptions {
-  count: number
-  seed: number
-  durationS?: number
-  dtS?: number
-  inputSigmaSteps?: number
-  targetSigmaSteps?: number
-  /** 0 = all threads of the pool */
-  threads?: number
-}
-
-export interface RawXorBatch {
-  count: number
-  steps: number
-  /** [count, steps, 1] */
-  inputs: Float32Array
-  /** [count, steps, 1] */
-  targets: Float32Array
-  /** [count], +1 when the two pulses have different signs, else -1 */
-  labels: Int8Array
-}
-
-/** Temporal XOR samples (METHOD.md §7); sample i depends only on (seed, i). */
-export function generateXor(options: XorOptions, run: RunOptions = {}): Promise<RawXorBatch> {
-  return runNative((raw, progress, token) => raw.xorGenerate(options, progress, token), run)
-}
+// ---- Wrappers ---------------------------------------------------------------------------------
+// Each binding area has a module in ./api that imports the runtime above (lazily, at call time, so
+// the circular import is safe) and declares the raw functions it calls.
+export * from './api/tasks.ts'
