@@ -1,2 +1,29 @@
 #!/usr/bin/env node
-console.log("hi", process.version)
+// The `mimic` command. It runs on the Node pinned in package.json (node_modules/node): when
+// started by an older Node (for example the system's), it re-runs itself with the pinned one.
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const major = Number(process.versions.node.split('.')[0])
+
+if (major < 24) {
+  const pinned = join(root, 'node_modules', 'node', 'bin', 'node')
+  if (!existsSync(pinned)) {
+    console.error(`mimic: needs Node 24 (this is ${process.version}) and the pinned one is not installed: run \`npm ci\` in ${root}.`)
+    process.exit(1)
+  }
+  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' })
+  process.exit(r.status ?? 1)
+}
+
+const { main } = await import('../src/cli/main.ts')
+const code = await main(process.argv.slice(2), {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  isTTY: Boolean(process.stderr.isTTY),
+})
+// stdout and stderr are synchronous for files, pipes and terminals on Linux and macOS.
+process.exit(code)

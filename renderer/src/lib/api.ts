@@ -1,0 +1,125 @@
+// The renderer's API client. In Electron it calls the preload bridge (window.mimic, one method per
+// operation); in a browser it calls `mimic serve` over HTTP with the token from the page URL and
+// listens to events on a WebSocket. Views see one interface either way.
+import { methodName, type CallArgs, type OpName, type ResultOf } from '../../../src/shared/contract.ts'
+import { AppError, fromWireError, type Result } from '../../../src/shared/errors.ts'
+import type { AppEvent } from '../../../src/shared/types.ts'
+import { decodeWire } from '../../../src/shared/wire.ts'
+
+export interface Bridge {
+  onEvent(fn: (e: AppEvent) => void): () => void
+  [method: string]: unknown
+}
+
+declare global {
+  interface Window {
+    mimic?: Bridge
+  }
+}
+
+type EventFn = (e: AppEvent) => void
+export type ConnectionState = 'connecting' | 'open' | 'closed'
+
+export interface Client {
+  call<K extends OpName>(name: K, args: CallArgs<K>): Promise<ResultOf<K>>
+  onEvent(fn: EventFn): () => void
+  onConnection(fn: (s: ConnectionState) => void): () => void
+  readonly transport: 'electron' | 'http'
+}
+
+function electronClient(bridge: Bridge): Client {
+  return {
+    transport: 'electron',
+    async call(name, args) {
+      const fn = bridge[methodName(name)] as ((a: unknown) => Promise<Result<unknown>>) | undefined
+      if (typeof fn !== 'function') throw new AppError('UNSUPPORTED', `The app bridge has no operation ${name}.`)
+      const r = await fn(args)
+      if (!r.ok) throw fromWireError(r.error)
+      return r.value as never
+    },
+    onEvent: (fn) => bridge.onEvent(fn),
+    onConnection(fn) {
+      fn('open')
+      return () => {}
+    },
+  }
+}
+
+export function readToken(): string {
+  const params = new URLSearchParams(location.search)
+  const fromUrl = params.get('token')
+  if (fromUrl) {
+    sessionStorage.setItem('mimic.token', fromUrl)
+    return fromUrl
+  }
+  return sessionStorage.getItem('mimic.token') ?? ''
+}
+
+function httpClient(): Client {
+  const token = readToken()
+  const listeners = new Set<EventFn>()
+  const connListeners = new Set<(s: ConnectionState) => void>()
+  let state: ConnectionState = 'connecting'
+  let socket: WebSocket | null = null
+  let retry = 500
+
+  const setState = (s: ConnectionState): void => {
+    state = s
+    for (const fn of connListeners) fn(s)
+  }
+
+  const connect = (): void => {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:'
+    socket = new WebSocket(`${proto}//${location.host}/api/events?token=${encodeURIComponent(token)}`)
+    setState('connecting')
+    socket.onopen = () => {
+      retry = 500
+      setState('open')
+    }
+    socket.onmessage = (m) => {
+      let e: AppEvent
+      try {
+        e = JSON.parse(String(m.data)) as AppEvent
+      } catch {
+        return
+      }
+      for (const fn of listeners) fn(e)
+    }
+    socket.onclose = () => {
+      setState('closed')
+      setTimeout(connect, retry)
+      retry = Math.min(retry * 2, 10_000)
+    }
+  }
+  connect()
+
+  return {
+    transport: 'http',
+    async call(name, args) {
+      let res: Response
+      try {
+        res = await fetch(`/api/${name}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(args ?? {}),
+        })
+      } catch (err) {
+        throw new AppError('INTERNAL', `The workbench server did not answer (${(err as Error).message}): is \`mimic serve\` still running?`)
+      }
+      const body = decodeWire(await res.text()) as Result<unknown>
+      if (!body.ok) throw fromWireError(body.error)
+      return body.value as never
+    },
+    onEvent(fn) {
+      listeners.add(fn)
+      return () => listeners.delete(fn)
+    },
+    onConnection(fn) {
+      connListeners.add(fn)
+      fn(state)
+      return () => connListeners.delete(fn)
+    },
+  }
+}
+
+export const api: Client = window.mimic ? electronClient(window.mimic) : httpClient()

@@ -1,0 +1,51 @@
+// Plain-text output for people: tables, durations, a progress line.
+import type { JobProgress } from '../shared/types.ts'
+
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))))
+  const cut = (s: string, w: number): string => (s.length > w ? s.slice(0, w - 1) + '…' : s)
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => cut(c ?? '', widths[i]).padEnd(widths[i]))
+      .join('  ')
+      .trimEnd()
+  return [line(header), ...rows.map(line)].join('\n')
+}
+
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '-'
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`
+  if (seconds < 120) return `${seconds.toFixed(1)} s`
+  if (seconds < 7200) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`
+  return `${(seconds / 3600).toFixed(1)} h`
+}
+
+/** Progress on stderr: one rewritten line on a terminal, a line per 10 % otherwise. */
+export class ProgressLine {
+  private readonly write: (s: string) => void
+  private readonly tty: boolean
+  private lastDecile = -1
+  private shown = false
+  constructor(write: (s: string) => void, tty: boolean) {
+    this.write = write
+    this.tty = tty
+  }
+  update(p: JobProgress): void {
+    const pct = Math.round(p.fraction * 100)
+    const eta = p.etaSeconds !== null && p.fraction < 1 ? `, about ${formatDuration(p.etaSeconds)} left` : ''
+    const text = `${p.stage ? `[${p.stage}] ` : ''}${pct}% ${p.message}${eta}`
+    if (this.tty) {
+      this.write(`\r\x1b[2K${text}`)
+      this.shown = true
+    } else {
+      const decile = Math.floor(pct / 10)
+      if (decile !== this.lastDecile) {
+        this.lastDecile = decile
+        this.write(`${text}\n`)
+      }
+    }
+  }
+  done(): void {
+    if (this.tty && this.shown) this.write('\n')
+  }
+}

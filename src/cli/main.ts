@@ -1,0 +1,426 @@
+// `mimic`: the command-line front door. Global flags: --db PATH (default ./experiments.db) and
+// --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
+import { resolve } from 'node:path'
+import { AppError, toWireError } from '../shared/errors.ts'
+import { jobKinds, type JobKind } from '../shared/jobs.ts'
+import type { RunDetail, RunSummary } from '../shared/types.ts'
+import { Services } from '../services/index.ts'
+import { electronBinary } from '../services/electron-binary.ts'
+import { startServer } from '../server/server.ts'
+import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
+import { formatTable, formatDuration, ProgressLine } from './format.ts'
+
+export interface CliIo {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  isTTY: boolean
+}
+
+interface Ctx {
+  dbPath: string
+  json: boolean
+  io: CliIo
+  open(frontDoor?: 'cli' | 'browser'): Services
+}
+
+const usage = `Mimic Workbench — train spiking networks that survive device mismatch.
+
+Usage: mimic [--db PATH] [--json] <command> ...
+
+Projects and runs
+  projects list | create NAME | rename ID NAME | delete ID
+  runs list [--project ID] [--kind K] [--status S] | show ID | delete ID
+  runs tag ID TAG [--remove] | note ID TEXT
+Jobs
+  jobs list [--all] | cancel RUN_ID
+  data generate xor --project ID [--count N] [--seed S] [--duration-s S] [--dt-ms MS] [--name NAME]
+Workbench
+  serve [--host 127.0.0.1] [--port N]   serve the workbench to a browser (prints its URL with the token)
+  doctor                                Node, native addon, threads, database, Electron binary
+
+Global: --db PATH (default ./experiments.db), --json (one JSON document on stdout), --help`
+
+function out(ctx: Ctx, value: unknown, human: () => string): void {
+  if (ctx.json) ctx.io.stdout(JSON.stringify(value, null, 2) + '\n')
+  else ctx.io.stdout(human() + '\n')
+}
+
+function runRows(runs: RunSummary[]): string {
+  return formatTable(
+    ['id', 'kind', 'name', 'status', 'created', 'duration', 'summary'],
+    runs.map((r) => [
+      String(r.id),
+      r.kind,
+      r.name,
+      r.status,
+      r.createdAt.replace('T', ' ').slice(0, 19),
+      formatDuration(r.durationSeconds),
+      Object.entries(r.summary)
+        .slice(0, 3)
+        .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toPrecision(4)}`)
+        .join(' '),
+    ]),
+  )
+}
+
+function runDetailText(r: RunDetail): string {
+  const lines = [
+    `run ${r.id}: ${r.name}`,
+    `  kind ${r.kind}, status ${r.status}${r.error ? ` (${r.error})` : ''}`,
+    `  project ${r.projectId}, seed ${r.seed ?? '-'}, created ${r.createdAt}, duration ${formatDuration(r.durationSeconds)}`,
+    `  code ${r.codeVersion} on ${r.host}`,
+    `  parameters ${JSON.stringify(r.params)}`,
+  ]
+  if (Object.keys(r.summary).length) lines.push(`  summary ${JSON.stringify(r.summary)}`)
+  if (r.tags.length) lines.push(`  tags ${r.tags.join(', ')}`)
+  for (const p of r.parents) lines.push(`  parent ${p.id} (${p.role || p.kind}): ${p.name}`)
+  for (const c of r.children) lines.push(`  child ${c.id} (${c.role || c.kind}): ${c.name}`)
+  for (const a of r.artifacts) lines.push(`  artifact ${a.name} ${a.dtype}[${a.shape.join('x')}] ${a.byteLength} bytes`)
+  if (r.metricKeys.length) lines.push(`  metrics ${r.metricKeys.join(', ')}`)
+  for (const n of r.notes) lines.push(`  note ${n.createdAt}: ${n.body}`)
+  return lines.join('\n')
+}
+
+/** Starts a job, shows its progress on stderr, cancels it on Ctrl-C, and reports the finished run. */
+async function runJob(ctx: Ctx, kind: JobKind, projectId: number, params: Record<string, unknown>, name?: string): Promise<number> {
+  const services = ctx.open()
+  const line = new ProgressLine(ctx.io.stderr, ctx.io.isTTY)
+  let runId = 0
+  services.subscribe((e) => {
+    if (e.type === 'job.progress' && e.runId === runId) line.update(e.progress)
+  })
+  const onSigint = (): void => {
+    if (runId) {
+      ctx.io.stderr('\nmimic: cancelling...\n')
+      try {
+        services.runner.cancel(runId)
+      } catch {
+        // already finished
+      }
+    }
+  }
+  process.on('SIGINT', onSigint)
+  try {
+    runId = services.startJob(kind, projectId, params, name)
+    const status = await services.runner.wait(runId)
+    line.done()
+    const detail = services.runDetail(runId)
+    out(ctx, { ...detail, id: runId, runId }, () =>
+      status === 'succeeded' ? `run ${runId} ${status}: ${JSON.stringify(detail.summary)}` : `run ${runId} ${status}${detail.error ? `: ${detail.error}` : ''}`,
+    )
+    if (status === 'succeeded') return 0
+    if (!ctx.json) ctx.io.stderr(`mimic: run ${runId} ${status}${detail.error ? `: ${detail.error}` : ''}\n`)
+    return status === 'cancelled' ? 130 : 1
+  } finally {
+    process.off('SIGINT', onSigint)
+    await services.close()
+  }
+}
+
+function jobFlags(kind: JobKind, extra: Record<string, FlagSpec> = {}): Record<string, FlagSpec> {
+  return {
+    project: { type: 'integer', help: 'project id', required: true, min: 1 },
+    name: { type: 'string', help: 'run name' },
+    ...flagsFromSchema(jobKinds[kind].params.info()),
+    ...extra,
+  }
+}
+
+function paramsFromFlags(specs: Record<string, FlagSpec>, flags: Record<string, unknown>): Record<string, unknown> {
+  const params: Record<string, unknown> = {}
+  for (const [flag, spec] of Object.entries(specs)) if (spec.param && flags[flag] !== undefined) params[spec.param] = flags[flag]
+  return params
+}
+
+/** Rewrites a job parameter error ("params.count must be ...") in terms of its flag (--count). */
+function flagError(err: unknown, specs: Record<string, FlagSpec>): unknown {
+  if (!(err instanceof AppError) || err.code !== 'INVALID_ARGUMENT') return err
+  let message = err.message
+  for (const [flag, spec] of Object.entries(specs)) {
+    if (spec.param) message = message.replace(new RegExp(`\\bparams\\.${spec.param}\\b`, 'g'), `--${flag}`)
+  }
+  return new UsageError(message)
+}
+
+type Handler = (ctx: Ctx, argv: string[]) => Promise<number>
+
+const commands: Record<string, Record<string, Handler> | Handler> = {
+  projects: {
+    list: async (ctx, argv) => {
+      parseFlags(argv, {}, 'projects list')
+      const s = ctx.open()
+      const projects = await s.call('projects.list', {})
+      await s.close()
+      out(ctx, projects, () =>
+        projects.length
+          ? formatTable(['id', 'name', 'runs', 'created'], projects.map((p) => [String(p.id), p.name, String(p.runCount), p.createdAt.replace('T', ' ').slice(0, 19)]))
+          : 'no projects yet: create one with `mimic projects create NAME`',
+      )
+      return 0
+    },
+    create: async (ctx, argv) => {
+      const { positionals } = parseFlags(argv, {}, 'projects create')
+      if (positionals.length !== 1) throw new UsageError('projects create needs exactly one NAME (quote names with spaces).')
+      const s = ctx.open()
+      try {
+        const p = await s.call('projects.create', { name: positionals[0] })
+        out(ctx, p, () => `created project ${p.id}: ${p.name}`)
+      } finally {
+        await s.close()
+      }
+      return 0
+    },
+    rename: async (ctx, argv) => {
+      const { positionals } = parseFlags(argv, {}, 'projects rename')
+      const id = parseId(positionals[0], 'the project ID', 'projects rename ID NAME')
+      if (positionals.length !== 2) throw new UsageError('projects rename needs an ID and one NAME.')
+      const s = ctx.open()
+      try {
+        const p = await s.call('projects.rename', { id, name: positionals[1] })
+        out(ctx, p, () => `renamed project ${p.id} to ${p.name}`)
+      } finally {
+        await s.close()
+      }
+      return 0
+    },
+    delete: async (ctx, argv) => {
+      const { positionals } = parseFlags(argv, {}, 'projects delete')
+      const id = parseId(positionals[0], 'the project ID', 'projects delete ID')
+      const s = ctx.open()
+      try {
+        const r = await s.call('projects.delete', { id })
+        out(ctx, { id, deleted: r.deleted }, () => `deleted project ${id} and its runs`)
+      } finally {
+        await s.close()
+      }
+      return 0
+    },
+  },
+  runs: {
+    list: async (ctx, argv) => {
+      const specs: Record<string, FlagSpec> = {
+        project: { type: 'integer', help: 'only runs of this project', min: 1 },
+        kind: { type: 'string', help: 'only runs of this kind' },
+        status: { type: 'enum', help: 'only runs with this status', values: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] },
+      }
+      const { flags } = parseFlags(argv, specs, 'runs list')
+      const s = ctx.open()
+      try {
+        const runs = await s.call('runs.list', { projectId: flags.project, kind: flags.kind, status: flags.status })
+        out(ctx, runs, () => (runs.length ? runRows(runs) : 'no runs'))
+      } finally {
+        await s.close()
+      }
+      return 0
+    },
+    show: async (ctx, argv) => {
+      const { positionals } = parseFlags(argv, {}, 'runs show')
+      const id = parseId(positionals[0], 'the run ID', 'runs show ID')
+      const s = ctx.open()
+      try {
+        const r = await s.call('runs.get', { id })
+        out(ctx, r, () => runDetailText(r))
+      } finally {
+        await s.close()
+      }
+      return 0
+    },
+    delete: async (ctx, argv) => {
+      const { positionals } = parseFlags(argv, {}, 'runs delete')
+      const id = parseId(positionals[0], 'the run ID', 'runs delete ID')
+      const s = ctx.open()
+      try {
+        await s.call('runs.delete', { id })
+        out(ctx, { id, deleted: id }, () => `deleted run ${id}`)
+      } finally {
+        await s.close()
+      }
+      return 0
+    },
+    tag: async (ctx, argv) => {
+      const { positionals, flags } = parseFlags(argv, { remove: { type: 'boolean', help: 'remove the tag instead' } }, 'runs tag')
+      const id = parseId(positionals[0], 'the run ID', 'runs tag ID TAG')
+      if (positionals.length !== 2) throw new UsageError('runs tag needs an ID and one TAG.')
+      const s = ctx.open()
+      try {
+        const tags = await s.call('runs.tag', { id, tag: positionals[1], remove: flags.remove === true })
+        out(ctx, { id, tags }, () => `run ${id} tags: ${tags.join(', ') || '(none)'}`)
+      } finally {
+        await s.close()
+      }
+      return 0
+    },
+    note: async (ctx, argv) => {
+      const { positionals } = parseFlags(argv, {}, 'runs note')
+      const id = parseId(positionals[0], 'the run ID', 'runs note ID TEXT')
+      if (positionals.length < 2) throw new UsageError('runs note needs an ID and the TEXT of the note.')
+      const s = ctx.open()
+      try {
+        const n = await s.call('runs.note', { id, body: positionals.slice(1).join(' ') })
+        out(ctx, n, () => `added note ${n.id} to run ${id}`)
+      } finally {
+        await s.close()
+      }
+      return 0
+    },
+  },
+  jobs: {
+    list: async (ctx, argv) => {
+      const { flags } = parseFlags(argv, { all: { type: 'boolean', help: 'include finished jobs' } }, 'jobs list')
+      const s = ctx.open()
+      try {
+        const jobs = await s.call('jobs.list', { all: flags.all === true })
+        out(ctx, jobs, () =>
+          jobs.length
+            ? formatTable(
+                ['run', 'kind', 'name', 'status', 'progress', 'message', 'owner'],
+                jobs.map((j) => [
+                  String(j.runId),
+                  j.kind,
+                  j.name,
+                  j.status,
+                  j.progress ? `${Math.round(j.progress.fraction * 100)}%` : '',
+                  j.progress?.message ?? '',
+                  j.ownerPid ? `pid ${j.ownerPid}@${j.ownerHost}` : '',
+                ]),
+              )
+            : 'no jobs running',
+        )
+      } finally {
+        await s.close()
+      }
+      return 0
+    },
+    cancel: async (ctx, argv) => {
+      const { positionals } = parseFlags(argv, {}, 'jobs cancel')
+      const runId = parseId(positionals[0], 'the RUN_ID', 'jobs cancel RUN_ID')
+      const s = ctx.open()
+      try {
+        const r = await s.call('jobs.cancel', { runId })
+        out(ctx, { id: runId, ...r }, () =>
+          r.status === 'running' || r.status === 'queued' ? `cancel requested for run ${runId}` : `run ${runId} is now ${r.status}`,
+        )
+      } finally {
+        await s.close()
+      }
+      return 0
+    },
+  },
+  data: {
+    generate: async (ctx, argv) => {
+      const [what, ...rest] = argv
+      if (what !== 'xor') throw new UsageError(`data generate knows one dataset: xor (received ${what === undefined ? 'nothing' : `"${what}"`}).`)
+      const specs = jobFlags('data.xor')
+      const { flags, positionals } = parseFlags(rest, specs, 'data generate xor')
+      if (positionals.length) throw new UsageError(`data generate xor takes no positional arguments (received "${positionals[0]}").`)
+      try {
+        return await runJob(ctx, 'data.xor', flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
+      } catch (err) {
+        throw flagError(err, specs)
+      }
+    },
+  },
+  serve: async (ctx, argv) => {
+    const specs: Record<string, FlagSpec> = {
+      host: { type: 'string', help: 'address to bind (default 127.0.0.1: this machine only)' },
+      port: { type: 'integer', help: 'port (default 0: any free port)', min: 0, max: 65535 },
+    }
+    const { flags, positionals } = parseFlags(argv, specs, 'serve')
+    if (positionals.length) throw new UsageError(`serve takes no positional arguments (received "${positionals[0]}").`)
+    const services = ctx.open('browser')
+    let server
+    try {
+      server = await startServer({ services, host: (flags.host as string | undefined) ?? '127.0.0.1', port: (flags.port as number | undefined) ?? 0 })
+    } catch (err) {
+      await services.close()
+      throw err
+    }
+    if (ctx.json) ctx.io.stdout(JSON.stringify({ url: server.openUrl, host: server.host, port: server.port, token: server.token, db: services.store.path }) + '\n')
+    else {
+      ctx.io.stdout(`${server.openUrl}\n`)
+      ctx.io.stderr(`mimic: serving the workbench for ${services.store.path}; open the URL above. Ctrl-C stops.\n`)
+      if (!['127.0.0.1', 'localhost', '::1'].includes(server.host)) {
+        ctx.io.stderr(`mimic: warning: bound to ${server.host}, reachable from other machines; keep the token secret.\n`)
+      }
+    }
+    await new Promise<void>((done) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        done()
+      }
+      process.on('SIGINT', stop)
+      process.on('SIGTERM', stop)
+    })
+    await server.close()
+    await services.close()
+    return 0
+  },
+  doctor: async (ctx, argv) => {
+    parseFlags(argv, {}, 'doctor')
+    const s = ctx.open()
+    const info = s.info()
+    await s.close()
+    const electron = electronBinary()
+    const report = {
+      node: info.nodeVersion,
+      platform: info.platform,
+      version: info.codeVersion,
+      addon: info.addon,
+      threads: info.addon.threads,
+      database: { path: info.dbPath, schemaVersion: info.schemaVersion },
+      electron: { present: electron.present, path: electron.path, hint: electron.present ? null : electron.hint },
+    }
+    out(ctx, report, () =>
+      [
+        `node        ${report.node} (${report.platform})`,
+        `mimic       ${report.version}`,
+        info.addon.loaded
+          ? `addon       loaded: ${info.addon.buildType} ${info.addon.flags} (${info.addon.compiler}), SIMD ${info.addon.simd}`
+          : `addon       NOT LOADED: ${info.addon.error}`,
+        `threads     ${report.threads ?? '-'}`,
+        `database    ${report.database.path} (schema ${report.database.schemaVersion})`,
+        `electron    ${electron.present ? `present at ${electron.path}` : `binary missing: ${electron.hint}`}`,
+      ].join('\n'),
+    )
+    return info.addon.loaded ? 0 : 1
+  },
+}
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let json = false
+  try {
+    const g = splitGlobal(argv)
+    json = g.json
+    const [group, sub, ...rest] = g.rest
+    if (g.help || group === undefined || group === 'help') {
+      io.stdout(usage + '\n')
+      return group === undefined && !g.help ? 2 : 0
+    }
+    const dbPath = resolve(g.db ?? process.env.MIMIC_DB ?? 'experiments.db')
+    const ctx: Ctx = {
+      dbPath,
+      json: g.json,
+      io,
+      open: (frontDoor = 'cli') => new Services({ dbPath, frontDoor }),
+    }
+    const entry = commands[group]
+    if (!entry) throw new UsageError(`"${group}" is not a command: try mimic --help.`)
+    if (typeof entry === 'function') return await entry(ctx, sub === undefined ? rest : [sub, ...rest])
+    const handler = sub === undefined ? undefined : entry[sub]
+    if (!handler) {
+      throw new UsageError(
+        `${group} ${sub === undefined ? 'needs a subcommand' : `has no subcommand "${sub}"`}: one of ${Object.keys(entry).join(', ')}.`,
+      )
+    }
+    return await handler(ctx, rest)
+  } catch (err) {
+    const message = err instanceof UsageError ? err.message : toWireError(err).message
+    const code = err instanceof UsageError ? 'USAGE' : toWireError(err).code
+    if (json) io.stdout(JSON.stringify({ ok: false, error: { code, message } }) + '\n')
+    io.stderr(`mimic: ${message.replace(/\s*\n\s*/g, ' ')}\n`)
+    return err instanceof UsageError ? 2 : 1
+  }
+}
+
+export { helpFor }

@@ -1,0 +1,8 @@
+// The job implementations by kind (run in the worker process).
+import type { JobKind } from '../../shared/jobs.ts'
+import type { JobContext, JobResult } from '../context.ts'
+import { runXorDataset } from './xor-dataset.ts'
+
+export const jobImplementations: Record<JobKind, (ctx: JobContext) => Promise<JobResult>> = {
+  'data.xor': runXorDataset,
+}

@@ -1,0 +1,28 @@
+// Messages between the job runner (in the server, the CLI or Electron main) and a worker process.
+import type { AppEvent, MetricPoint, RunStatus } from '../shared/types.ts'
+
+export type ToWorker =
+  | { t: 'start'; runId: number; dbPath: string }
+  | { t: 'cancel' }
+
+export type FromWorker =
+  | { t: 'ready'; pid: number }
+  | { t: 'progress'; fraction: number; message: string; stage: string | null; etaSeconds: number | null }
+  | { t: 'metrics'; runId: number; points: MetricPoint[] }
+  | { t: 'event'; event: AppEvent }
+  | { t: 'done'; status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>; error: string | null }
+
+/** The transport-neutral view of a worker process (child_process.fork or Electron utilityProcess). */
+export interface WorkerHandle {
+  readonly pid: number | undefined
+  send(msg: ToWorker): void
+  onMessage(fn: (msg: FromWorker) => void): void
+  onExit(fn: (code: number | null, signal: string | null) => void): void
+  kill(): void
+}
+
+export type Spawner = (entry: string, env: Record<string, string>) => WorkerHandle
+
+export function isFromWorker(m: unknown): m is FromWorker {
+  return typeof m === 'object' && m !== null && typeof (m as { t?: unknown }).t === 'string'
+}

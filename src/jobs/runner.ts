@@ -1,0 +1,308 @@
+// The job runner: starts each job in its own worker process so that a native fault cannot take
+// down the window or the server; streams progress and metrics to subscribers and the store;
+// cancels on request (its own or another process's, via the store); heartbeats its jobs so that a
+// run left behind by a killed process is found and marked interrupted on the next start.
+import { fork } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { AppError } from '../shared/errors.ts'
+import type { AppEvent, JobProgress, RunStatus } from '../shared/types.ts'
+import type { Store } from '../store/index.ts'
+import { codeVersion, hostName } from '../services/version.ts'
+import { isFromWorker, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
+
+export const defaultWorkerEntry = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts')
+
+/** child_process.fork with structured clone (typed arrays survive) and no inherited test flags. */
+export const forkSpawner: Spawner = (entry, env) => {
+  const child = fork(entry, [], {
+    execArgv: [],
+    env: { ...process.env, ...env },
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  return {
+    get pid() {
+      return child.pid
+    },
+    send(msg) {
+      if (child.connected) child.send(msg)
+    },
+    onMessage(fn) {
+      child.on('message', (m) => {
+        if (isFromWorker(m)) fn(m)
+      })
+    },
+    onExit(fn) {
+      child.on('exit', (code, signal) => fn(code, signal))
+    },
+    kill() {
+      child.kill('SIGKILL')
+    },
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export interface RunnerOptions {
+  store: Store
+  emit: (event: AppEvent) => void
+  spawn?: Spawner
+  workerEntry?: string
+  /** jobs running at once in this process; more wait as "queued" */
+  maxConcurrent?: number
+  /** how long a cancelled worker gets to stop before it is killed */
+  cancelGraceMs?: number
+  heartbeatMs?: number
+  /** extra environment for workers (e.g. the thread count) */
+  workerEnv?: Record<string, string>
+}
+
+interface Active {
+  runId: number
+  projectId: number
+  worker: WorkerHandle | null
+  startedAt: number
+  cancelRequested: boolean
+  killTimer?: NodeJS.Timeout
+  lastStored: number
+  pendingProgress: JobProgress | null
+  waiters: ((status: RunStatus) => void)[]
+}
+
+export const heartbeatStaleMs = 60_000
+
+export class JobRunner {
+  private readonly store: Store
+  private readonly emit: (event: AppEvent) => void
+  private readonly spawn: Spawner
+  private readonly entry: string
+  private readonly maxConcurrent: number
+  private readonly graceMs: number
+  private readonly workerEnv: Record<string, string>
+  private readonly active = new Map<number, Active>()
+  private readonly queue: number[] = []
+  private readonly timer: NodeJS.Timeout
+  private closed = false
+
+  constructor(opts: RunnerOptions) {
+    this.store = opts.store
+    this.emit = opts.emit
+    this.spawn = opts.spawn ?? forkSpawner
+    this.entry = opts.workerEntry ?? defaultWorkerEntry
+    this.maxConcurrent = opts.maxConcurrent ?? 2
+    this.graceMs = opts.cancelGraceMs ?? 5000
+    this.workerEnv = opts.workerEnv ?? {}
+    this.timer = setInterval(() => this.tick(), opts.heartbeatMs ?? 1000)
+    this.timer.unref()
+  }
+
+  /** Marks runs whose owner process is gone as interrupted. Called when a front door starts. */
+  recover(): number[] {
+    const ids = this.store.jobs.recoverInterrupted(hostName(), pidAlive, heartbeatStaleMs)
+    for (const id of ids) {
+      const run = this.store.runs.find(id)
+      if (run) this.emit({ type: 'job.status', runId: id, projectId: run.projectId, status: 'interrupted', error: run.error })
+    }
+    return ids
+  }
+
+  /** Registers a queued run (created by the services in the same transaction) and starts it when a slot is free. */
+  enqueue(runId: number, projectId: number): void {
+    if (this.closed) throw new AppError('CONFLICT', 'The job runner is shutting down; start the job again after restart.')
+    this.active.set(runId, {
+      runId,
+      projectId,
+      worker: null,
+      startedAt: 0,
+      cancelRequested: false,
+      lastStored: 0,
+      pendingProgress: null,
+      waiters: [],
+    })
+    this.queue.push(runId)
+    this.pump()
+  }
+
+  /** Resolves with the final status of a run this runner owns (or the stored status otherwise). */
+  wait(runId: number): Promise<RunStatus> {
+    const a = this.active.get(runId)
+    if (!a) return Promise.resolve(this.store.runs.get(runId).status)
+    return new Promise((resolve) => a.waiters.push(resolve))
+  }
+
+  owns(runId: number): boolean {
+    return this.active.has(runId)
+  }
+
+  get activeCount(): number {
+    return this.active.size
+  }
+
+  /**
+   * Cancels a job: here if this process runs it, through the store when another live process does,
+   * and directly when its owner is gone. Returns the status after the request.
+   */
+  cancel(runId: number): RunStatus {
+    const run = this.store.runs.get(runId)
+    if (run.status !== 'queued' && run.status !== 'running') {
+      throw new AppError('CONFLICT', `Run ${runId} is not running (it is ${run.status}): there is nothing to cancel.`)
+    }
+    const a = this.active.get(runId)
+    if (a) {
+      a.cancelRequested = true
+      if (!a.worker) {
+        // still queued here: never started
+        this.queue.splice(this.queue.indexOf(runId), 1)
+        this.finish(a, 'cancelled', 'cancelled before it started')
+        return 'cancelled'
+      }
+      a.worker.send({ t: 'cancel' })
+      a.killTimer ??= setTimeout(() => a.worker?.kill(), this.graceMs)
+      return 'running'
+    }
+    const job = this.store.jobs.find(runId)
+    if (job && job.ownerHost === hostName() && job.ownerPid !== null && !pidAlive(job.ownerPid)) {
+      this.store.runs.finish(runId, 'interrupted', 'interrupted: its process had stopped')
+      return 'interrupted'
+    }
+    this.store.jobs.requestCancel(runId)
+    return run.status
+  }
+
+  private pump(): void {
+    while (!this.closed && this.queue.length > 0 && this.running() < this.maxConcurrent) {
+      const runId = this.queue.shift() as number
+      const a = this.active.get(runId)
+      if (a) this.launch(a)
+    }
+  }
+
+  private running(): number {
+    let n = 0
+    for (const a of this.active.values()) if (a.worker) n++
+    return n
+  }
+
+  private launch(a: Active): void {
+    this.store.runs.markStarted(a.runId)
+    a.startedAt = Date.now()
+    let worker: WorkerHandle
+    try {
+      worker = this.spawn(this.entry, { MIMIC_CODE_VERSION: codeVersion(), ...this.workerEnv })
+    } catch (err) {
+      this.finish(a, 'failed', `could not start a worker process: ${(err as Error).message}`)
+      return
+    }
+    a.worker = worker
+    this.store.jobs.setWorker(a.runId, worker.pid ?? null)
+    this.emit({ type: 'job.status', runId: a.runId, projectId: a.projectId, status: 'running', error: null })
+    worker.onMessage((m) => this.onMessage(a, m))
+    worker.onExit((code, signal) => this.onExit(a, code, signal))
+    worker.send({ t: 'start', runId: a.runId, dbPath: this.store.path })
+  }
+
+  private onMessage(a: Active, m: FromWorker): void {
+    switch (m.t) {
+      case 'progress': {
+        const fraction = Math.min(1, Math.max(0, m.fraction))
+        const elapsed = (Date.now() - a.startedAt) / 1000
+        const eta = m.etaSeconds ?? (fraction > 0.01 ? (elapsed * (1 - fraction)) / fraction : null)
+        const progress: JobProgress = { fraction, etaSeconds: eta, message: m.message, stage: m.stage, updatedAt: new Date().toISOString() }
+        a.pendingProgress = progress
+        // Subscribers get every report; the store at most four a second.
+        if (Date.now() - a.lastStored > 250) this.flushProgress(a)
+        this.emit({ type: 'job.progress', runId: a.runId, progress })
+        break
+      }
+      case 'metrics':
+        this.emit({ type: 'metrics', runId: m.runId, points: m.points })
+        break
+      case 'event':
+        this.emit(m.event)
+        break
+      case 'done':
+      case 'ready':
+        break
+    }
+  }
+
+  private flushProgress(a: Active): void {
+    if (!a.pendingProgress) return
+    const p = a.pendingProgress
+    a.pendingProgress = null
+    a.lastStored = Date.now()
+    try {
+      this.store.jobs.progress(a.runId, { fraction: p.fraction, etaSeconds: p.etaSeconds, message: p.message, stage: p.stage })
+    } catch {
+      // progress is advisory; a busy database must not fail the job
+    }
+  }
+
+  private onExit(a: Active, code: number | null, signal: string | null): void {
+    if (a.killTimer) clearTimeout(a.killTimer)
+    this.flushProgress(a)
+    const run = this.store.runs.find(a.runId)
+    if (run && (run.status === 'queued' || run.status === 'running')) {
+      if (a.cancelRequested) this.finish(a, 'cancelled', 'cancelled (the worker was stopped)')
+      else {
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
+        this.finish(a, 'failed', `the worker process ${how} before the run finished`)
+      }
+    } else {
+      this.settle(a, run?.status ?? 'failed', run?.error ?? null)
+    }
+  }
+
+  private finish(a: Active, status: RunStatus, error: string | null): void {
+    this.store.runs.finish(a.runId, status, error)
+    const run = this.store.runs.find(a.runId)
+    this.settle(a, run?.status ?? status, run?.error ?? error)
+  }
+
+  private settle(a: Active, status: RunStatus, error: string | null): void {
+    this.active.delete(a.runId)
+    this.emit({ type: 'job.status', runId: a.runId, projectId: a.projectId, status, error })
+    this.emit({ type: 'runs.changed', projectId: a.projectId })
+    for (const w of a.waiters) w(status)
+    this.pump()
+  }
+
+  private tick(): void {
+    const ids = [...this.active.keys()]
+    if (ids.length === 0) return
+    try {
+      this.store.jobs.heartbeat(ids)
+      for (const a of this.active.values()) this.flushProgress(a)
+      for (const id of this.store.jobs.cancelRequested(ids)) {
+        const a = this.active.get(id)
+        if (a && !a.cancelRequested) this.cancel(id)
+      }
+    } catch {
+      // a locked database delays the heartbeat; the next tick retries
+    }
+  }
+
+  /** Cancels every job and waits (up to the grace period) for the workers to stop. */
+  async shutdown(): Promise<void> {
+    this.closed = true
+    clearInterval(this.timer)
+    const waits: Promise<RunStatus>[] = []
+    for (const id of [...this.active.keys()]) {
+      waits.push(this.wait(id))
+      try {
+        this.cancel(id)
+      } catch {
+        // already final
+      }
+    }
+    await Promise.all(waits)
+  }
+}

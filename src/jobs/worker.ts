@@ -1,0 +1,80 @@
+// Entry point of a job worker process. It opens the database itself, runs one job, writes the
+// run's final status together with its summary, and exits. If its parent goes away it stops the
+// job and marks the run interrupted.
+import { toWireError } from '../shared/errors.ts'
+import { jobKindNames, type JobKind } from '../shared/jobs.ts'
+import { openStore, type Store } from '../store/index.ts'
+import { JobContext } from './context.ts'
+import { jobImplementations } from './kinds/index.ts'
+import type { FromWorker, ToWorker } from './protocol.ts'
+
+interface ParentPort {
+  postMessage(m: unknown): void
+  on(event: 'message', fn: (e: { data: unknown }) => void): void
+}
+
+// Electron's utilityProcess gives process.parentPort; child_process.fork gives process.send.
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
+
+function post(m: FromWorker): void {
+  if (parentPort) parentPort.postMessage(m)
+  else if (process.send && process.connected) process.send(m)
+}
+
+function onParentMessage(fn: (m: ToWorker) => void): void {
+  if (parentPort) parentPort.on('message', (e) => fn(e.data as ToWorker))
+  else process.on('message', (m) => fn(m as ToWorker))
+}
+
+const abort = new AbortController()
+let store: Store | undefined
+let currentRun: number | undefined
+
+async function run(runId: number, dbPath: string): Promise<void> {
+  store = openStore(dbPath)
+  currentRun = runId
+  const record = store.runs.get(runId)
+  const ctx = new JobContext(record, store, abort.signal, post)
+  const jobKind = (store.jobs.find(runId)?.jobKind ?? '') as JobKind
+  try {
+    if (!jobKindNames.includes(jobKind)) throw new Error(`unknown job kind ${JSON.stringify(jobKind)}: this worker is older than the job`)
+    const result = await jobImplementations[jobKind](ctx)
+    if (abort.signal.aborted) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' })
+    store.runs.finish(runId, 'succeeded', null, result.summary)
+    post({ t: 'done', status: 'succeeded', error: null })
+  } catch (err) {
+    const wire = toWireError(err)
+    const cancelled = wire.code === 'CANCELLED' || abort.signal.aborted
+    const status = cancelled ? 'cancelled' : 'failed'
+    store.runs.finish(runId, status, cancelled ? 'cancelled by the user' : wire.message)
+    post({ t: 'done', status, error: cancelled ? null : wire.message })
+  } finally {
+    store.close()
+    store = undefined
+  }
+}
+
+onParentMessage((m) => {
+  if (m.t === 'cancel') abort.abort()
+  else if (m.t === 'start') {
+    run(m.runId, m.dbPath).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`mimic worker: ${(err as Error).stack ?? String(err)}`)
+        process.exit(1)
+      },
+    )
+  }
+})
+
+// The parent died (or closed the channel): stop and record the run as interrupted.
+process.on('disconnect', () => {
+  abort.abort()
+  try {
+    if (store && currentRun !== undefined) store.runs.finish(currentRun, 'interrupted', 'interrupted: the process that started the job stopped')
+  } finally {
+    process.exit(2)
+  }
+})
+
+post({ t: 'ready', pid: process.pid })

@@ -1,0 +1,100 @@
+// The Electron shell's wiring, kept free of the `electron` import so that tests load it with a
+// stand-in ipcMain. One channel per operation; the sender is checked; arguments are validated by
+// the services; results are {ok, value} or {ok: false, error: {code, message}} because errors
+// thrown across ipcMain.handle keep only their message.
+import { opNames, type OpName } from '../shared/contract.ts'
+import { toWireError, type Result } from '../shared/errors.ts'
+import type { AppEvent } from '../shared/types.ts'
+
+export const channelPrefix = 'mimic:'
+export const eventChannel = 'mimic:event'
+
+export function channelOf(op: OpName): string {
+  return channelPrefix + op
+}
+
+export interface IpcEventLike {
+  senderFrame?: { url: string } | null
+}
+
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => Promise<unknown>): void
+  removeHandler(channel: string): void
+}
+
+export interface CallTarget {
+  call(name: OpName, args: unknown): Promise<unknown>
+}
+
+/** Trusted senders: frames showing our own renderer (file:// in the app, the dev server in development). */
+export function makeSenderCheck(allowedPrefixes: string[]): (event: IpcEventLike) => boolean {
+  return (event) => {
+    const url = event.senderFrame?.url
+    return typeof url === 'string' && allowedPrefixes.some((p) => url.startsWith(p))
+  }
+}
+
+export function wireIpc(ipcMain: IpcMainLike, target: CallTarget, isTrusted: (event: IpcEventLike) => boolean): () => void {
+  for (const op of opNames) {
+    ipcMain.handle(channelOf(op), async (event, ...args): Promise<Result<unknown>> => {
+      if (!isTrusted(event)) {
+        return { ok: false, error: { code: 'FORBIDDEN', message: `${op} was called from a page that is not the workbench (${event.senderFrame?.url ?? 'unknown'}).` } }
+      }
+      if (args.length > 1) {
+        return { ok: false, error: { code: 'INVALID_ARGUMENT', message: `${op} takes one argument object (received ${args.length} arguments).` } }
+      }
+      try {
+        return { ok: true, value: await target.call(op, args[0]) }
+      } catch (err) {
+        return { ok: false, error: toWireError(err) }
+      }
+    })
+  }
+  return () => {
+    for (const op of opNames) ipcMain.removeHandler(channelOf(op))
+  }
+}
+
+export interface WebContentsLike {
+  isDestroyed(): boolean
+  send(channel: string, payload: unknown): void
+}
+
+/** Forwards service events to a window. */
+export function forwardEvents(subscribe: (fn: (e: AppEvent) => void) => () => void, contents: WebContentsLike): () => void {
+  return subscribe((e) => {
+    if (!contents.isDestroyed()) contents.send(eventChannel, e)
+  })
+}
+
+/** The Content-Security-Policy of the app window. */
+export const appCsp = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+/** Window options; contextIsolation and sandbox on, no Node in the renderer. */
+export function windowOptions(preloadPath: string): Record<string, unknown> {
+  return {
+    width: 1280,
+    height: 860,
+    title: 'Mimic Workbench',
+    show: false,
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      spellcheck: false,
+    },
+  }
+}

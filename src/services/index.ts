@@ -1,0 +1,232 @@
+// The API implemented once, transport-free. Every front door (Electron IPC, HTTP/WebSocket, CLI,
+// tests) calls `call(name, rawArgs)`, which validates the arguments against the contract and runs
+// the operation; events go to every subscriber.
+import { randomInt } from 'node:crypto'
+import { addonStatus } from '../../native/index.ts'
+import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '../shared/contract.ts'
+import { AppError } from '../shared/errors.ts'
+import { jobKinds, jobParamsSchema, type JobKind } from '../shared/jobs.ts'
+import type { AddonState, AppEvent, AppInfo, RunDetail } from '../shared/types.ts'
+import { JobRunner } from '../jobs/runner.ts'
+import type { Spawner } from '../jobs/protocol.ts'
+import { openStore, type Store } from '../store/index.ts'
+import { codeVersion, hostName, packageVersion } from './version.ts'
+
+export interface ServicesOptions {
+  dbPath: string
+  frontDoor: AppInfo['frontDoor']
+  spawn?: Spawner
+  workerEntry?: string
+  maxConcurrent?: number
+  cancelGraceMs?: number
+  workerEnv?: Record<string, string>
+}
+
+export type Listener = (event: AppEvent) => void
+
+export function addonState(): AddonState {
+  const s = addonStatus()
+  return {
+    loaded: s.loaded,
+    path: s.path,
+    error: s.error ?? null,
+    buildType: s.info?.buildType ?? null,
+    flags: s.info?.flags ?? null,
+    simd: s.info?.simd ?? null,
+    compiler: s.info?.compiler ?? null,
+    threads: s.info?.poolThreads ?? null,
+  }
+}
+
+export class Services {
+  readonly store: Store
+  readonly runner: JobRunner
+  readonly api: Api
+  private readonly listeners = new Set<Listener>()
+  private readonly frontDoor: AppInfo['frontDoor']
+
+  constructor(opts: ServicesOptions) {
+    this.store = openStore(opts.dbPath)
+    this.frontDoor = opts.frontDoor
+    this.runner = new JobRunner({
+      store: this.store,
+      emit: (e) => this.publish(e),
+      spawn: opts.spawn,
+      workerEntry: opts.workerEntry,
+      maxConcurrent: opts.maxConcurrent,
+      cancelGraceMs: opts.cancelGraceMs,
+      workerEnv: opts.workerEnv,
+    })
+    this.runner.recover()
+    this.api = this.implement()
+  }
+
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn)
+    return () => this.listeners.delete(fn)
+  }
+
+  publish(event: AppEvent): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(event)
+      } catch {
+        // one failing subscriber (a closed socket) must not stop the others
+      }
+    }
+  }
+
+  /** Validates raw arguments and runs the operation. Throws AppError. */
+  async call<K extends OpName>(name: K, raw: unknown): Promise<ResultOf<K>> {
+    const args = parseArgs(name, raw)
+    const fn = this.api[name] as (a: ArgsOf<K>) => Promise<ResultOf<K>>
+    return fn(args)
+  }
+
+  async close(): Promise<void> {
+    await this.runner.shutdown()
+    this.listeners.clear()
+    this.store.close()
+  }
+
+  info(): AppInfo {
+    return {
+      name: 'Mimic Workbench',
+      version: packageVersion(),
+      codeVersion: codeVersion(),
+      dbPath: this.store.path,
+      schemaVersion: this.store.schemaVersion,
+      nodeVersion: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+      host: hostName(),
+      addon: addonState(),
+      frontDoor: this.frontDoor,
+    }
+  }
+
+  runDetail(id: number): RunDetail {
+    const { store } = this
+    const run = store.runs.get(id)
+    const job = run.status === 'queued' || run.status === 'running' ? store.jobs.find(id) : undefined
+    return {
+      ...run,
+      parents: store.runs.parents(id),
+      children: store.runs.children(id),
+      notes: store.runs.notes(id),
+      artifacts: store.artifacts.list(id),
+      metricKeys: store.metrics.keys(id),
+      progress: job?.progress ?? null,
+    }
+  }
+
+  /** Creates the run of a job and queues it. Parameters are validated against the kind's schema. */
+  startJob(kind: JobKind, projectId: number, rawParams: unknown, name?: string, parents: { id: number; role: string }[] = []): number {
+    const spec = jobKinds[kind]
+    const params = jobParamsSchema(kind).parse(rawParams ?? {}, 'params') as Record<string, unknown>
+    if ('seed' in spec.params.shape && params.seed === undefined) params.seed = randomInt(0, 2 ** 31)
+    const seed = typeof params.seed === 'number' ? params.seed : null
+    this.store.projects.get(projectId)
+    const runId = this.store.transaction(() => {
+      const run = this.store.runs.create({
+        projectId,
+        kind: spec.runKind,
+        name: name ?? `${spec.label}${seed !== null ? ` · seed ${seed}` : ''}`,
+        params,
+        seed,
+        codeVersion: codeVersion(),
+        host: hostName(),
+        parents,
+      })
+      this.store.jobs.register(run.id, kind, process.pid, hostName())
+      return run.id
+    })
+    this.runner.enqueue(runId, projectId)
+    this.publish({ type: 'runs.changed', projectId })
+    return runId
+  }
+
+  private implement(): Api {
+    const { store } = this
+    const changed = (projectId?: number): void => {
+      this.publish({ type: 'projects.changed' })
+      if (projectId !== undefined) this.publish({ type: 'runs.changed', projectId })
+    }
+    return {
+      'app.info': async () => this.info(),
+
+      'projects.list': async () => store.projects.list(),
+      'projects.create': async ({ name }) => {
+        const p = store.projects.create(name)
+        changed()
+        return p
+      },
+      'projects.rename': async ({ id, name }) => {
+        const p = store.projects.rename(id, name)
+        changed()
+        return p
+      },
+      'projects.delete': async ({ id }) => {
+        store.projects.delete(id)
+        changed()
+        return { deleted: id }
+      },
+
+      'runs.list': async (a) => {
+        if (a.projectId !== undefined) store.projects.get(a.projectId)
+        return store.runs.list(a).map(({ params: _p, codeVersion: _c, host: _h, error: _e, ...summary }) => summary)
+      },
+      'runs.get': async ({ id }) => this.runDetail(id),
+      'runs.rename': async ({ id, name }) => {
+        const r = store.runs.rename(id, name)
+        changed(r.projectId)
+        const { params: _p, codeVersion: _c, host: _h, error: _e, ...summary } = r
+        return summary
+      },
+      'runs.delete': async ({ id }) => {
+        const r = store.runs.get(id)
+        store.runs.delete(id)
+        changed(r.projectId)
+        return { deleted: id }
+      },
+      'runs.tag': async ({ id, tag, remove }) => {
+        const tags = store.runs.tag(id, tag, remove)
+        this.publish({ type: 'runs.changed', projectId: store.runs.get(id).projectId })
+        return tags
+      },
+      'runs.note': async ({ id, body }) => store.runs.addNote(id, body),
+
+      'metrics.get': async ({ runId, keys }) => {
+        store.runs.get(runId)
+        return store.metrics.series(runId, keys)
+      },
+
+      'artifacts.list': async ({ runId }) => {
+        store.runs.get(runId)
+        return store.artifacts.list(runId)
+      },
+      'artifacts.read': async ({ runId, name }) => {
+        store.runs.get(runId)
+        return store.artifacts.get(runId, name)
+      },
+
+      'jobs.list': async ({ all }) =>
+        store.jobs.list(all).map((j) => ({
+          runId: j.runId,
+          projectId: j.projectId,
+          kind: j.kind,
+          name: j.name,
+          status: j.status,
+          progress: j.progress,
+          startedAt: j.startedAt,
+          ownerPid: j.ownerPid,
+          ownerHost: j.ownerHost,
+        })),
+      'jobs.start': async ({ kind, projectId, name, params }) => ({ runId: this.startJob(kind, projectId, params, name) }),
+      'jobs.cancel': async ({ runId }) => {
+        const status = this.runner.cancel(runId)
+        return { runId, status }
+      },
+    }
+  }
+}
+

@@ -1,0 +1,121 @@
+// The one API contract: every operation the UI, the CLI and the tests use, with its argument schema
+// and result type. Implemented once in src/services; carried by Electron IPC, HTTP/WebSocket and
+// direct calls. Argument schemas are checked at every front door and again by the services.
+import * as s from './schema.ts'
+import type { Infer, Schema } from './schema.ts'
+import { jobKindNames } from './jobs.ts'
+import type {
+  AppInfo,
+  ArtifactData,
+  ArtifactMeta,
+  Job,
+  MetricSeries,
+  Note,
+  Project,
+  RunDetail,
+  RunSummary,
+} from './types.ts'
+import { runStatuses } from './types.ts'
+
+export const limits = {
+  nameMax: 100,
+  tagMax: 40,
+  noteMax: 10_000,
+} as const
+
+const projectName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ help: 'project name' })
+const runName = s.string({ min: 1, max: limits.nameMax, trim: true })
+const tag = s.string({ min: 1, max: limits.tagMax, trim: true, pattern: /^[^\s,]+$/, patternHelp: 'must be one word without spaces or commas' })
+
+export interface Operation<A, R> {
+  args: Schema<A>
+  /** phantom: the result type */
+  readonly _result?: R
+  /** true for operations that change stored data (used to refuse GET-style replays) */
+  mutates: boolean
+}
+
+function op<R>() {
+  return <A>(args: Schema<A>, mutates = false): Operation<A, R> => ({ args, mutates })
+}
+
+const empty = s.object({})
+
+export const contract = {
+  'app.info': op<AppInfo>()(empty),
+
+  'projects.list': op<Project[]>()(empty),
+  'projects.create': op<Project>()(s.object({ name: projectName }), true),
+  'projects.rename': op<Project>()(s.object({ id: s.id(), name: projectName }), true),
+  'projects.delete': op<{ deleted: number }>()(s.object({ id: s.id() }), true),
+
+  'runs.list': op<RunSummary[]>()(
+    s.object({
+      projectId: s.optional(s.id()),
+      kind: s.optional(s.string({ min: 1, max: 60 })),
+      status: s.optional(s.oneOf(runStatuses)),
+      limit: s.withDefault(s.integer({ min: 1, max: 10_000 }), 1000),
+    }),
+  ),
+  'runs.get': op<RunDetail>()(s.object({ id: s.id() })),
+  'runs.rename': op<RunSummary>()(s.object({ id: s.id(), name: runName }), true),
+  'runs.delete': op<{ deleted: number }>()(s.object({ id: s.id() }), true),
+  'runs.tag': op<string[]>()(s.object({ id: s.id(), tag, remove: s.withDefault(s.boolean(), false) }), true),
+  'runs.note': op<Note>()(s.object({ id: s.id(), body: s.string({ min: 1, max: limits.noteMax, trim: true }) }), true),
+
+  'metrics.get': op<MetricSeries[]>()(
+    s.object({ runId: s.id(), keys: s.optional(s.array(s.string({ min: 1, max: 100 }), { max: 100 })) }),
+  ),
+
+  'artifacts.list': op<ArtifactMeta[]>()(s.object({ runId: s.id() })),
+  'artifacts.read': op<ArtifactData>()(s.object({ runId: s.id(), name: s.string({ min: 1, max: 200 }) })),
+
+  'jobs.list': op<Job[]>()(s.object({ all: s.withDefault(s.boolean(), false) })),
+  'jobs.start': op<{ runId: number }>()(
+    s.object({
+      kind: s.oneOf(jobKindNames),
+      projectId: s.id(),
+      name: s.optional(runName),
+      params: s.withDefault(s.unknown(), {}),
+    }),
+    true,
+  ),
+  'jobs.cancel': op<{ runId: number; status: string }>()(s.object({ runId: s.id() }), true),
+} as const
+
+export type Contract = typeof contract
+export type OpName = keyof Contract
+export type ArgsOf<K extends OpName> = Contract[K] extends Operation<infer A, unknown> ? A : never
+export type ResultOf<K extends OpName> = Contract[K] extends Operation<unknown, infer R> ? R : never
+/** Arguments as callers may write them (fields with defaults can be left out). */
+export type CallArgs<K extends OpName> = Partial<ArgsOf<K>> & RequiredArgs<K>
+type RequiredArgs<K extends OpName> = {
+  [P in keyof ArgsOf<K> as undefined extends ArgsOf<K>[P] ? never : P]: ArgsOf<K>[P]
+}
+
+export const opNames = Object.keys(contract) as OpName[]
+
+export function isOpName(name: unknown): name is OpName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name)
+}
+
+/** Validates raw arguments for an operation; throws AppError INVALID_ARGUMENT naming the field. */
+export function parseArgs<K extends OpName>(name: K, raw: unknown): ArgsOf<K> {
+  const schema = contract[name].args as Schema<ArgsOf<K>>
+  return schema.parse(raw === undefined ? {} : raw, '')
+}
+
+/** The transport-free API the services implement and the clients expose. */
+export type Api = { [K in OpName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> }
+
+/** Client side: a generic caller. */
+export interface ApiClient {
+  call<K extends OpName>(name: K, args: CallArgs<K>): Promise<ResultOf<K>>
+}
+
+/** "projects.create" -> "projectsCreate": the method names the Electron preload exposes. */
+export function methodName(name: OpName): string {
+  return name.replace(/\.(\w)/g, (_, c: string) => c.toUpperCase())
+}
+
+export type { Infer }

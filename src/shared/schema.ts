@@ -1,0 +1,295 @@
+// A small runtime schema library: every argument that crosses a front door (IPC, HTTP, CLI, job
+// parameters) is parsed by one of these. Failures name the field, say what was expected and what
+// was received, and what to do. Schemas also describe themselves (default, unit, range, help) so
+// the UI can render forms with every default visible.
+import { invalid } from './errors.ts'
+
+export interface FieldInfo {
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'object' | 'array' | 'typed' | 'unknown'
+  optional: boolean
+  default?: unknown
+  min?: number
+  max?: number
+  values?: readonly string[]
+  unit?: string
+  help?: string
+  label?: string
+  fields?: Record<string, FieldInfo>
+  items?: FieldInfo
+}
+
+export interface Schema<T> {
+  parse(value: unknown, path?: string): T
+  info(): FieldInfo
+}
+
+export type Infer<S> = S extends Schema<infer T> ? T : never
+
+interface Meta {
+  help?: string
+  unit?: string
+  label?: string
+}
+
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing'
+  if (v === null) return 'null'
+  if (typeof v === 'string') return v.length > 40 ? `a string of ${v.length} characters` : JSON.stringify(v)
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v)
+  if (typeof v === 'boolean') return String(v)
+  if (Array.isArray(v)) return `an array of ${v.length} items`
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`
+  if (typeof v === 'object') return 'an object'
+  return `a ${typeof v}`
+}
+
+function fail(path: string, expected: string, got: unknown): never {
+  throw invalid(`${path || 'the argument'} must be ${expected} (received ${describeValue(got)}).`)
+}
+
+class Base<T> implements Schema<T> {
+  protected meta: Meta
+  protected readonly parseFn: (v: unknown, path: string) => T
+  protected readonly infoFn: () => FieldInfo
+  constructor(parseFn: (v: unknown, path: string) => T, infoFn: () => FieldInfo, meta: Meta = {}) {
+    this.parseFn = parseFn
+    this.infoFn = infoFn
+    this.meta = meta
+  }
+  parse(value: unknown, path = ''): T {
+    return this.parseFn(value, path)
+  }
+  info(): FieldInfo {
+    return { ...this.infoFn(), ...this.meta }
+  }
+  /** Adds help text, a unit and a label for forms and CLI help. */
+  doc(meta: Meta): this {
+    const copy = Object.create(Object.getPrototypeOf(this)) as this
+    Object.assign(copy, this)
+    copy.meta = { ...this.meta, ...meta }
+    return copy
+  }
+}
+
+// Brands (type-only) so object schemas know which fields may be left out.
+class Optional<T> extends Base<T | undefined> {
+  declare readonly __optional: true
+}
+class WithDefault<T> extends Base<T> {
+  declare readonly __default: true
+}
+
+export interface StringOptions {
+  min?: number
+  max?: number
+  /** Trim whitespace before checking (names). */
+  trim?: boolean
+  pattern?: RegExp
+  patternHelp?: string
+}
+
+export function string(opts: StringOptions = {}): Base<string> {
+  const { min = 0, max = 10_000, trim = false } = opts
+  return new Base<string>(
+    (v, path) => {
+      if (typeof v !== 'string') fail(path, 'a string', v)
+      const s = trim ? (v as string).trim() : (v as string)
+      if (s.length < min) {
+        throw invalid(
+          min === 1
+            ? `${path || 'the value'} must not be empty: give at least one character that is not a space.`
+            : `${path || 'the value'} must have at least ${min} characters (it has ${s.length}).`,
+        )
+      }
+      if (s.length > max) {
+        throw invalid(`${path || 'the value'} must have at most ${max} characters (it has ${s.length}): shorten it.`)
+      }
+      if (opts.pattern && !opts.pattern.test(s)) {
+        throw invalid(`${path || 'the value'} ${opts.patternHelp ?? `must match ${opts.pattern}`} (received ${describeValue(s)}).`)
+      }
+      return s
+    },
+    () => ({ type: 'string', optional: false, min, max }),
+  )
+}
+
+export interface NumberOptions {
+  min?: number
+  max?: number
+  /** Exclusive lower bound (for time constants and rates that must be strictly positive). */
+  gt?: number
+}
+
+function rangeText(o: NumberOptions): string {
+  if (o.min !== undefined && o.max !== undefined) return `between ${o.min} and ${o.max}`
+  const parts: string[] = []
+  if (o.gt !== undefined) parts.push(`greater than ${o.gt}`)
+  if (o.min !== undefined) parts.push(`at least ${o.min}`)
+  if (o.max !== undefined) parts.push(`at most ${o.max}`)
+  return parts.join(' and ')
+}
+
+function checkRange(n: number, o: NumberOptions, path: string, kind: string): number {
+  const ok = (o.gt === undefined || n > o.gt) && (o.min === undefined || n >= o.min) && (o.max === undefined || n <= o.max)
+  if (!ok) fail(path, `${kind} ${rangeText(o)}`, n)
+  return n
+}
+
+export function number(opts: NumberOptions = {}): Base<number> {
+  return new Base<number>(
+    (v, path) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'a finite number', v)
+      return checkRange(v as number, opts, path, 'a number')
+    },
+    () => ({ type: 'number', optional: false, min: opts.min ?? opts.gt, max: opts.max }),
+  )
+}
+
+export function integer(opts: NumberOptions = {}): Base<number> {
+  return new Base<number>(
+    (v, path) => {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(path, `an integer${opts.min !== undefined || opts.max !== undefined ? ' ' + rangeText(opts) : ''}`, v)
+      return checkRange(v as number, opts, path, 'an integer')
+    },
+    () => ({ type: 'integer', optional: false, min: opts.min ?? (opts.gt !== undefined ? opts.gt + 1 : undefined), max: opts.max }),
+  )
+}
+
+/** A database id: a positive integer. */
+export function id(): Base<number> {
+  return integer({ min: 1 })
+}
+
+/** A seed: an integer in [0, 2^53), exact in JSON, SQLite and the native RNG. */
+export function seed(): Base<number> {
+  return integer({ min: 0, max: Number.MAX_SAFE_INTEGER }).doc({ help: 'random seed (recorded with the run)' })
+}
+
+export function boolean(): Base<boolean> {
+  return new Base<boolean>(
+    (v, path) => {
+      if (typeof v !== 'boolean') fail(path, 'true or false', v)
+      return v as boolean
+    },
+    () => ({ type: 'boolean', optional: false }),
+  )
+}
+
+export function oneOf<const V extends readonly string[]>(values: V): Base<V[number]> {
+  return new Base<V[number]>(
+    (v, path) => {
+      if (typeof v !== 'string' || !values.includes(v)) fail(path, `one of ${values.map((x) => `"${x}"`).join(', ')}`, v)
+      return v as V[number]
+    },
+    () => ({ type: 'enum', optional: false, values }),
+  )
+}
+
+export function optional<T>(inner: Schema<T>): Optional<T> {
+  return new Optional<T>(
+    (v, path) => (v === undefined || v === null ? undefined : inner.parse(v, path)),
+    () => ({ ...inner.info(), optional: true }),
+  )
+}
+
+/** Missing values take the default; the default is shown in forms and CLI help. */
+export function withDefault<T>(inner: Schema<T>, def: T): WithDefault<T> {
+  return new WithDefault<T>(
+    (v, path) => (v === undefined || v === null ? def : inner.parse(v, path)),
+    () => ({ ...inner.info(), optional: true, default: def }),
+  )
+}
+
+export function array<T>(inner: Schema<T>, opts: { min?: number; max?: number } = {}): Base<T[]> {
+  const { min = 0, max = 100_000 } = opts
+  return new Base<T[]>(
+    (v, path) => {
+      if (!Array.isArray(v)) fail(path, 'an array', v)
+      const a = v as unknown[]
+      if (a.length < min || a.length > max) fail(path, `an array of ${min} to ${max} items`, v)
+      return a.map((x, i) => inner.parse(x, `${path}[${i}]`))
+    },
+    () => ({ type: 'array', optional: false, min, max, items: inner.info() }),
+  )
+}
+
+type Shape = Record<string, Schema<unknown>>
+type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends Optional<unknown> ? K : never }[keyof S]
+type RequiredKeys<S extends Shape> = Exclude<keyof S, OptionalKeys<S>>
+export type ObjectOf<S extends Shape> = { [K in RequiredKeys<S>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Infer<S[K]> }
+/** The input type of an object schema: fields with defaults may be left out. */
+export type InputOf<S extends Shape> = {
+  [K in keyof S as S[K] extends Optional<unknown> | WithDefault<unknown> ? never : K]: Infer<S[K]>
+} & {
+  [K in keyof S as S[K] extends Optional<unknown> | WithDefault<unknown> ? K : never]?: Infer<S[K]>
+}
+
+function nearest(name: string, options: string[]): string | undefined {
+  const lower = name.toLowerCase()
+  let best: string | undefined
+  let bestScore = Infinity
+  for (const o of options) {
+    const d = editDistance(lower, o.toLowerCase())
+    if (d < bestScore) {
+      bestScore = d
+      best = o
+    }
+  }
+  return bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined
+}
+
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return row[b.length]
+}
+
+export interface ObjectSchema<S extends Shape> extends Schema<ObjectOf<S>> {
+  readonly shape: S
+}
+
+/** An object with exactly these fields; unknown fields are refused (catches misspelled options). */
+export function object<S extends Shape>(shape: S): ObjectSchema<S> & Base<ObjectOf<S>> {
+  const keys = Object.keys(shape)
+  const schema = new Base<ObjectOf<S>>(
+    (v, path) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) fail(path, 'an object', v)
+      const input = v as Record<string, unknown>
+      for (const k of Object.keys(input)) {
+        if (!(k in shape)) {
+          const guess = nearest(k, keys)
+          const where = path ? `${path}.${k}` : k
+          throw invalid(
+            `${where} is not a known field: ${guess ? `did you mean "${guess}"?` : keys.length ? `expected one of ${keys.join(', ')}.` : 'no fields are expected here.'}`,
+          )
+        }
+      }
+      const out: Record<string, unknown> = {}
+      for (const k of keys) {
+        const parsed = shape[k].parse(input[k], path ? `${path}.${k}` : k)
+        if (parsed !== undefined) out[k] = parsed
+      }
+      return out as ObjectOf<S>
+    },
+    () => ({
+      type: 'object',
+      optional: false,
+      fields: Object.fromEntries(keys.map((k) => [k, shape[k].info()])),
+    }),
+  ) as Base<ObjectOf<S>> & ObjectSchema<S>
+  Object.defineProperty(schema, 'shape', { value: shape, enumerable: false })
+  return schema
+}
+
+/** Any JSON value (for opaque parameter bags that were validated elsewhere). */
+export function unknown(): Base<unknown> {
+  return new Base<unknown>((v) => v, () => ({ type: 'unknown', optional: false }))
+}

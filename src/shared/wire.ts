@@ -1,0 +1,82 @@
+// JSON encoding that carries typed arrays (artifacts) as base64, for the HTTP transport.
+// Electron IPC uses structured clone and does not need this.
+import { allocate, bytesPerElement, dtypeOf, isDType } from './arrays.ts'
+import type { TypedArray } from './types.ts'
+
+const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+const lookup = new Uint8Array(256)
+for (let i = 0; i < alphabet.length; i++) lookup[alphabet.charCodeAt(i)] = i
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let out = ''
+  const chunk: string[] = []
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2]
+    chunk.push(alphabet[n >> 18], alphabet[(n >> 12) & 63], alphabet[(n >> 6) & 63], alphabet[n & 63])
+    if (chunk.length >= 8192) {
+      out += chunk.join('')
+      chunk.length = 0
+    }
+  }
+  const rest = bytes.length - i
+  if (rest === 1) {
+    const n = bytes[i] << 16
+    chunk.push(alphabet[n >> 18], alphabet[(n >> 12) & 63], '==')
+  } else if (rest === 2) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8)
+    chunk.push(alphabet[n >> 18], alphabet[(n >> 12) & 63], alphabet[(n >> 6) & 63], '=')
+  }
+  return out + chunk.join('')
+}
+
+export function base64ToBytes(s: string): Uint8Array {
+  let len = s.length
+  while (len > 0 && s[len - 1] === '=') len--
+  const out = new Uint8Array(Math.floor((len * 3) / 4))
+  let o = 0
+  for (let i = 0; i < len; i += 4) {
+    const a = lookup[s.charCodeAt(i)]
+    const b = lookup[s.charCodeAt(i + 1)]
+    const c = i + 2 < len ? lookup[s.charCodeAt(i + 2)] : 0
+    const d = i + 3 < len ? lookup[s.charCodeAt(i + 3)] : 0
+    const n = (a << 18) | (b << 12) | (c << 6) | d
+    if (o < out.length) out[o++] = n >> 16
+    if (o < out.length) out[o++] = (n >> 8) & 255
+    if (o < out.length) out[o++] = n & 255
+  }
+  return out
+}
+
+interface Encoded {
+  $typed: string
+  base64: string
+}
+
+function isEncoded(v: unknown): v is Encoded {
+  return typeof v === 'object' && v !== null && typeof (v as Encoded).$typed === 'string' && typeof (v as Encoded).base64 === 'string'
+}
+
+/** JSON.stringify with typed arrays as {$typed, base64}. */
+export function encodeWire(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+      const a = v as TypedArray
+      return { $typed: dtypeOf(a), base64: bytesToBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) }
+    }
+    return v
+  })
+}
+
+/** JSON.parse that restores {$typed, base64} into typed arrays. */
+export function decodeWire(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (isEncoded(v) && isDType(v.$typed)) {
+      const bytes = base64ToBytes(v.base64)
+      const out = allocate(v.$typed, bytes.byteLength / bytesPerElement(v.$typed))
+      new Uint8Array(out.buffer).set(bytes)
+      return out
+    }
+    return v
+  })
+}

@@ -1,0 +1,90 @@
+// Opening the database: refuse files that are not SQLite (leaving them byte-for-byte untouched) and
+// databases written by a newer version; turn on WAL, foreign keys and a busy timeout; migrate.
+import Database from 'better-sqlite3'
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { AppError } from '../shared/errors.ts'
+import { latestVersion, migrations } from './migrations.ts'
+
+export type DB = Database.Database
+
+const sqliteHeader = Buffer.from('SQLite format 3\0', 'latin1')
+
+/** Throws DB_NOT_SQLITE unless `path` is missing, empty, or starts with the SQLite header. */
+export function checkSqliteFile(path: string): void {
+  if (!existsSync(path)) {
+    if (!existsSync(dirname(path) || '.')) {
+      throw new AppError('INVALID_ARGUMENT', `The folder for the database ${path} does not exist: create it or choose another --db path.`)
+    }
+    return
+  }
+  const st = statSync(path)
+  if (st.isDirectory()) throw new AppError('DB_NOT_SQLITE', `${path} is a folder, not a database file: give the path of a .db file.`)
+  if (st.size === 0) return
+  const head = Buffer.alloc(16)
+  const fd = openSync(path, 'r')
+  try {
+    readSync(fd, head, 0, 16, 0)
+  } finally {
+    closeSync(fd)
+  }
+  if (!head.equals(sqliteHeader)) {
+    throw new AppError(
+      'DB_NOT_SQLITE',
+      `${path} is not a SQLite database (it does not start with the SQLite header); it was left untouched. Choose another --db path.`,
+    )
+  }
+}
+
+export interface OpenOptions {
+  readonly?: boolean
+  /** milliseconds to wait for another process's write lock */
+  busyTimeoutMs?: number
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): DB {
+  checkSqliteFile(path)
+  const db = new Database(path, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 10_000 })
+  try {
+    // Check the version before changing anything in the file.
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > latestVersion) {
+      throw new AppError(
+        'DB_NEWER',
+        `${path} was written by a newer version of Mimic Workbench (schema ${version}; this version knows up to ${latestVersion}). Upgrade Mimic Workbench, or use another --db path.`,
+      )
+    }
+    db.pragma('foreign_keys = ON')
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+      migrate(db)
+    }
+    return db
+  } catch (err) {
+    db.close()
+    throw err
+  }
+}
+
+/** Applies the missing migrations, each in its own IMMEDIATE transaction (safe against a second process migrating at once). */
+export function migrate(db: DB, upTo = latestVersion): number {
+  for (const m of migrations) {
+    if (m.version > upTo) break
+    const apply = db.transaction(() => {
+      const current = db.pragma('user_version', { simple: true }) as number
+      if (current >= m.version) return
+      if (current !== m.version - 1) {
+        throw new AppError('INTERNAL', `migration ${m.version} expects schema ${m.version - 1} but the database is at ${current}`)
+      }
+      db.exec(m.sql)
+      db.pragma(`user_version = ${m.version}`)
+    })
+    apply.immediate()
+  }
+  return db.pragma('user_version', { simple: true }) as number
+}
+
+export function schemaVersion(db: DB): number {
+  return db.pragma('user_version', { simple: true }) as number
+}

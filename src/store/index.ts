@@ -1,0 +1,47 @@
+// The store: one better-sqlite3 connection and the repositories, the only code that writes SQL.
+import { resolve } from 'node:path'
+import { ArtifactsRepo } from './artifacts.ts'
+import { openDatabase, schemaVersion, type DB, type OpenOptions } from './db.ts'
+import { JobsRepo } from './jobs.ts'
+import { MetricsRepo } from './metrics.ts'
+import { ProjectsRepo } from './projects.ts'
+import { RunsRepo } from './runs.ts'
+
+export class Store {
+  readonly path: string
+  readonly db: DB
+  readonly projects: ProjectsRepo
+  readonly runs: RunsRepo
+  readonly metrics: MetricsRepo
+  readonly artifacts: ArtifactsRepo
+  readonly jobs: JobsRepo
+
+  constructor(path: string, options: OpenOptions = {}) {
+    this.path = resolve(path)
+    this.db = openDatabase(this.path, options)
+    this.projects = new ProjectsRepo(this.db)
+    this.runs = new RunsRepo(this.db)
+    this.metrics = new MetricsRepo(this.db)
+    this.artifacts = new ArtifactsRepo(this.db)
+    this.jobs = new JobsRepo(this.db)
+  }
+
+  get schemaVersion(): number {
+    return schemaVersion(this.db)
+  }
+
+  /** Runs fn in one transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close()
+  }
+}
+
+export function openStore(path: string, options: OpenOptions = {}): Store {
+  return new Store(path, options)
+}
+
+export { latestVersion } from './migrations.ts'

@@ -1,0 +1,146 @@
+// Jobs repository: which process owns a running run, its progress, heartbeats and cancel requests.
+import type { Job, JobProgress, RunStatus } from '../shared/types.ts'
+import type { DB } from './db.ts'
+import { iso } from './util.ts'
+
+interface Row {
+  run_id: number
+  job_kind: string
+  project_id: number
+  kind: string
+  name: string
+  status: RunStatus
+  started_at: number | null
+  owner_pid: number
+  owner_host: string
+  worker_pid: number | null
+  fraction: number
+  eta_seconds: number | null
+  message: string
+  stage: string | null
+  updated_at: number
+  heartbeat_at: number
+  cancel_requested: number
+}
+
+export interface JobRecord extends Job {
+  jobKind: string
+  workerPid: number | null
+  heartbeatAt: number
+  cancelRequested: boolean
+}
+
+function progressOf(r: Pick<Row, 'fraction' | 'eta_seconds' | 'message' | 'stage' | 'updated_at'>): JobProgress {
+  return { fraction: r.fraction, etaSeconds: r.eta_seconds, message: r.message, stage: r.stage, updatedAt: iso(r.updated_at) as string }
+}
+
+function toJob(r: Row): JobRecord {
+  return {
+    runId: r.run_id,
+    jobKind: r.job_kind,
+    projectId: r.project_id,
+    kind: r.kind,
+    name: r.name,
+    status: r.status,
+    progress: progressOf(r),
+    startedAt: iso(r.started_at),
+    ownerPid: r.owner_pid,
+    ownerHost: r.owner_host,
+    workerPid: r.worker_pid,
+    heartbeatAt: r.heartbeat_at,
+    cancelRequested: r.cancel_requested !== 0,
+  }
+}
+
+const select = `SELECT j.*, r.project_id, r.kind, r.name, r.status, r.started_at FROM jobs j JOIN runs r ON r.id = j.run_id`
+
+export class JobsRepo {
+  private readonly db: DB
+  private readonly progressStmt
+  constructor(db: DB) {
+    this.db = db
+    this.progressStmt = db.prepare(
+      'UPDATE jobs SET fraction = ?, eta_seconds = ?, message = ?, stage = ?, updated_at = ?, heartbeat_at = ? WHERE run_id = ?',
+    )
+  }
+
+  register(runId: number, jobKind: string, ownerPid: number, ownerHost: string): void {
+    const now = Date.now()
+    this.db
+      .prepare(
+        `INSERT INTO jobs (run_id, job_kind, owner_pid, owner_host, updated_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(runId, jobKind, ownerPid, ownerHost, now, now)
+  }
+
+  setWorker(runId: number, pid: number | null): void {
+    this.db.prepare('UPDATE jobs SET worker_pid = ? WHERE run_id = ?').run(pid, runId)
+  }
+
+  progress(runId: number, p: Omit<JobProgress, 'updatedAt'>): void {
+    const now = Date.now()
+    this.progressStmt.run(p.fraction, p.etaSeconds, p.message, p.stage, now, now, runId)
+  }
+
+  /** One heartbeat for all the jobs an owner process runs. */
+  heartbeat(runIds: readonly number[]): void {
+    if (runIds.length === 0) return
+    const now = Date.now()
+    const stmt = this.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE run_id = ?')
+    this.db.transaction(() => {
+      for (const id of runIds) stmt.run(now, id)
+    })()
+  }
+
+  requestCancel(runId: number): void {
+    this.db.prepare('UPDATE jobs SET cancel_requested = 1 WHERE run_id = ?').run(runId)
+  }
+
+  cancelRequested(runIds: readonly number[]): number[] {
+    if (runIds.length === 0) return []
+    const rows = this.db
+      .prepare(`SELECT run_id FROM jobs WHERE cancel_requested = 1 AND run_id IN (${runIds.map(() => '?').join(',')})`)
+      .all(...runIds) as { run_id: number }[]
+    return rows.map((r) => r.run_id)
+  }
+
+  find(runId: number): JobRecord | undefined {
+    const row = this.db.prepare(`${select} WHERE j.run_id = ?`).get(runId) as Row | undefined
+    return row ? toJob(row) : undefined
+  }
+
+  /** Active jobs (queued or running), or every job row when `all`. */
+  list(all = false): JobRecord[] {
+    const where = all ? '' : `WHERE r.status IN ('queued','running')`
+    return (this.db.prepare(`${select} ${where} ORDER BY j.run_id DESC LIMIT 500`).all() as Row[]).map(toJob)
+  }
+
+  /**
+   * Marks as interrupted every active run whose owner process is gone: on this host, a pid that no
+   * longer exists; anywhere, a heartbeat older than `staleMs`. One transaction. Returns the run ids.
+   */
+  recoverInterrupted(host: string, isAlive: (pid: number) => boolean, staleMs: number): number[] {
+    const now = Date.now()
+    const tx = this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT r.id AS run_id, j.owner_pid, j.owner_host, j.heartbeat_at, r.status FROM runs r LEFT JOIN jobs j ON j.run_id = r.id
+           WHERE r.status IN ('queued','running')`,
+        )
+        .all() as { run_id: number; owner_pid: number | null; owner_host: string | null; heartbeat_at: number | null }[]
+      const dead = rows.filter((r) => {
+        if (r.owner_pid === null) return true // a run marked active with no owning job cannot progress
+        if (r.owner_host === host && !isAlive(r.owner_pid)) return true
+        return now - (r.heartbeat_at ?? 0) > staleMs
+      })
+      const stmt = this.db.prepare(
+        `UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status IN ('queued','running')`,
+      )
+      for (const r of dead) {
+        stmt.run(now, `interrupted: the process that ran it (pid ${r.owner_pid ?? '?'} on ${r.owner_host ?? '?'}) stopped before the run finished`, r.run_id)
+      }
+      return dead.map((r) => r.run_id)
+    })
+    return tx.immediate()
+  }
+}

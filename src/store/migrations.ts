@@ -1,0 +1,102 @@
+// Numbered schema migrations. PRAGMA user_version holds the number of the last one applied.
+// Append only: never edit a migration that has shipped; add the next number instead.
+
+export interface Migration {
+  version: number
+  description: string
+  sql: string
+}
+
+const statuses = `('queued','running','succeeded','failed','cancelled','interrupted')`
+const dtypes = `('float32','float64','int32','uint32','int16','uint16','int8','uint8')`
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    description: 'projects, runs, lineage, metrics, artifacts, tags, notes',
+    sql: `
+      CREATE TABLE projects (
+        id          INTEGER PRIMARY KEY,
+        name        TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE runs (
+        id            INTEGER PRIMARY KEY,
+        project_id    INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        kind          TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ${statuses}),
+        params        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(params)),
+        seed          INTEGER,
+        created_at    INTEGER NOT NULL,
+        started_at    INTEGER,
+        finished_at   INTEGER,
+        code_version  TEXT NOT NULL,
+        host          TEXT NOT NULL,
+        error         TEXT
+      );
+      CREATE INDEX runs_by_project ON runs(project_id, created_at);
+      CREATE INDEX runs_by_status ON runs(status);
+      CREATE TABLE run_lineage (
+        parent_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        child_id   INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        role       TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (parent_id, child_id),
+        CHECK (parent_id <> child_id)
+      );
+      CREATE INDEX lineage_by_child ON run_lineage(child_id);
+      CREATE TABLE metrics (
+        run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        key     TEXT NOT NULL,
+        step    INTEGER NOT NULL,
+        value   REAL
+      );
+      CREATE INDEX metrics_by_run_key ON metrics(run_id, key, step);
+      CREATE TABLE artifacts (
+        id          INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        dtype       TEXT NOT NULL CHECK (dtype IN ${dtypes}),
+        shape       TEXT NOT NULL CHECK (json_valid(shape)),
+        bytes       BLOB NOT NULL,
+        created_at  INTEGER NOT NULL,
+        UNIQUE (run_id, name)
+      );
+      CREATE TABLE tags (
+        run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        tag     TEXT NOT NULL,
+        PRIMARY KEY (run_id, tag)
+      );
+      CREATE TABLE notes (
+        id          INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        body        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE INDEX notes_by_run ON notes(run_id);
+    `,
+  },
+  {
+    version: 2,
+    description: 'jobs (progress, owner process, cancel requests) and run summaries',
+    sql: `
+      ALTER TABLE runs ADD COLUMN summary TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(summary));
+      CREATE TABLE jobs (
+        run_id            INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        job_kind          TEXT NOT NULL,
+        owner_pid         INTEGER NOT NULL,
+        owner_host        TEXT NOT NULL,
+        worker_pid        INTEGER,
+        fraction          REAL NOT NULL DEFAULT 0,
+        eta_seconds       REAL,
+        message           TEXT NOT NULL DEFAULT '',
+        stage             TEXT,
+        updated_at        INTEGER NOT NULL,
+        heartbeat_at      INTEGER NOT NULL,
+        cancel_requested  INTEGER NOT NULL DEFAULT 0
+      );
+    `,
+  },
+]
+
+export const latestVersion = migrations[migrations.length - 1].version

@@ -1,0 +1,73 @@
+// Projects repository.
+import { AppError } from '../shared/errors.ts'
+import type { Project } from '../shared/types.ts'
+import type { DB } from './db.ts'
+import { isUniqueViolation } from './util.ts'
+
+interface Row {
+  id: number
+  name: string
+  created_at: number
+  run_count: number
+}
+
+function toProject(r: Row): Project {
+  return { id: r.id, name: r.name, createdAt: new Date(r.created_at).toISOString(), runCount: r.run_count }
+}
+
+const select = `SELECT p.id, p.name, p.created_at, (SELECT COUNT(*) FROM runs r WHERE r.project_id = p.id) AS run_count FROM projects p`
+
+export class ProjectsRepo {
+  private readonly db: DB
+  constructor(db: DB) {
+    this.db = db
+  }
+
+  list(): Project[] {
+    return (this.db.prepare(`${select} ORDER BY p.created_at DESC, p.id DESC`).all() as Row[]).map(toProject)
+  }
+
+  find(id: number): Project | undefined {
+    const row = this.db.prepare(`${select} WHERE p.id = ?`).get(id) as Row | undefined
+    return row ? toProject(row) : undefined
+  }
+
+  get(id: number): Project {
+    const p = this.find(id)
+    if (!p) throw new AppError('NOT_FOUND', `There is no project with id ${id}: list projects with \`mimic projects list\`.`)
+    return p
+  }
+
+  create(name: string): Project {
+    try {
+      const info = this.db.prepare('INSERT INTO projects (name, created_at) VALUES (?, ?)').run(name, Date.now())
+      return this.get(Number(info.lastInsertRowid))
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('CONFLICT', `A project named "${name}" already exists: choose another name.`)
+      throw err
+    }
+  }
+
+  rename(id: number, name: string): Project {
+    this.get(id)
+    try {
+      this.db.prepare('UPDATE projects SET name = ? WHERE id = ?').run(name, id)
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('CONFLICT', `A project named "${name}" already exists: choose another name.`)
+      throw err
+    }
+    return this.get(id)
+  }
+
+  /** Deletes the project and (by cascade) its runs, metrics and artifacts, in one transaction. */
+  delete(id: number): void {
+    this.get(id)
+    const active = this.db
+      .prepare(`SELECT COUNT(*) AS n FROM runs WHERE project_id = ? AND status IN ('queued','running')`)
+      .get(id) as { n: number }
+    if (active.n > 0) {
+      throw new AppError('CONFLICT', `Project ${id} has ${active.n} job(s) still running: cancel them first (\`mimic jobs list\`).`)
+    }
+    this.db.prepare('DELETE FROM projects WHERE id = ?').run(id)
+  }
+}

@@ -1,0 +1,215 @@
+// Runs repository: runs with their parameters, status, lineage, tags and notes.
+import { AppError } from '../shared/errors.ts'
+import type { Note, RunRef, RunStatus, RunSummary } from '../shared/types.ts'
+import type { DB } from './db.ts'
+import { iso, parseJsonObject } from './util.ts'
+
+interface Row {
+  id: number
+  project_id: number
+  kind: string
+  name: string
+  status: RunStatus
+  params: string
+  seed: number | null
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+  code_version: string
+  host: string
+  error: string | null
+  summary: string
+  tags: string | null
+}
+
+export interface RunRecord extends RunSummary {
+  params: Record<string, unknown>
+  codeVersion: string
+  host: string
+  error: string | null
+}
+
+function toRecord(r: Row, now = Date.now()): RunRecord {
+  const end = r.finished_at ?? (r.status === 'running' ? now : null)
+  const summary = parseJsonObject(r.summary) as Record<string, number>
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    kind: r.kind,
+    name: r.name,
+    status: r.status,
+    seed: r.seed,
+    createdAt: iso(r.created_at) as string,
+    startedAt: iso(r.started_at),
+    finishedAt: iso(r.finished_at),
+    durationSeconds: r.started_at !== null && end !== null ? (end - r.started_at) / 1000 : null,
+    tags: r.tags ? r.tags.split('\u001f').sort() : [],
+    summary,
+    params: parseJsonObject(r.params),
+    codeVersion: r.code_version,
+    host: r.host,
+    error: r.error,
+  }
+}
+
+const select = `SELECT r.*, (SELECT group_concat(tag, char(31)) FROM tags t WHERE t.run_id = r.id) AS tags FROM runs r`
+
+export interface NewRun {
+  projectId: number
+  kind: string
+  name: string
+  params: Record<string, unknown>
+  seed: number | null
+  codeVersion: string
+  host: string
+  status?: RunStatus
+  /** parent run id -> role */
+  parents?: { id: number; role: string }[]
+}
+
+export interface RunFilter {
+  projectId?: number
+  kind?: string
+  status?: RunStatus
+  limit?: number
+}
+
+const finalStatuses: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled', 'interrupted']
+
+export class RunsRepo {
+  private readonly db: DB
+  constructor(db: DB) {
+    this.db = db
+  }
+
+  find(id: number): RunRecord | undefined {
+    const row = this.db.prepare(`${select} WHERE r.id = ?`).get(id) as Row | undefined
+    return row ? toRecord(row) : undefined
+  }
+
+  get(id: number): RunRecord {
+    const r = this.find(id)
+    if (!r) throw new AppError('NOT_FOUND', `There is no run with id ${id}: list runs with \`mimic runs list\`.`)
+    return r
+  }
+
+  list(filter: RunFilter = {}): RunRecord[] {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (filter.projectId !== undefined) {
+      where.push('r.project_id = ?')
+      args.push(filter.projectId)
+    }
+    if (filter.kind !== undefined) {
+      where.push('r.kind = ?')
+      args.push(filter.kind)
+    }
+    if (filter.status !== undefined) {
+      where.push('r.status = ?')
+      args.push(filter.status)
+    }
+    const sql = `${select} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
+    const now = Date.now()
+    return (this.db.prepare(sql).all(...args, filter.limit ?? 1000) as Row[]).map((r) => toRecord(r, now))
+  }
+
+  /** Creates a run and its lineage links in one transaction. */
+  create(run: NewRun): RunRecord {
+    const tx = this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO runs (project_id, kind, name, status, params, seed, created_at, code_version, host)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(run.projectId, run.kind, run.name, run.status ?? 'queued', JSON.stringify(run.params), run.seed, Date.now(), run.codeVersion, run.host)
+      const id = Number(info.lastInsertRowid)
+      for (const p of run.parents ?? []) {
+        if (!this.find(p.id)) throw new AppError('NOT_FOUND', `The parent run ${p.id} does not exist.`)
+        this.db.prepare('INSERT INTO run_lineage (parent_id, child_id, role) VALUES (?, ?, ?)').run(p.id, id, p.role)
+      }
+      return id
+    })
+    return this.get(tx())
+  }
+
+  markStarted(id: number): void {
+    this.db.prepare(`UPDATE runs SET status = 'running', started_at = ? WHERE id = ?`).run(Date.now(), id)
+  }
+
+  /**
+   * Moves a run to a final status, unless it already has one (the first final word wins, so a late
+   * "cancelled" does not overwrite "succeeded"). Returns whether it changed.
+   */
+  finish(id: number, status: RunStatus, error: string | null = null, summary?: Record<string, number>): boolean {
+    if (!finalStatuses.includes(status)) throw new AppError('INTERNAL', `${status} is not a final status`)
+    const info = this.db
+      .prepare(
+        `UPDATE runs SET status = ?, error = ?, finished_at = ?, summary = COALESCE(?, summary)
+         WHERE id = ? AND status IN ('queued','running')`,
+      )
+      .run(status, error, Date.now(), summary ? JSON.stringify(summary) : null, id)
+    return info.changes > 0
+  }
+
+  setSummary(id: number, summary: Record<string, number>): void {
+    this.db.prepare('UPDATE runs SET summary = ? WHERE id = ?').run(JSON.stringify(summary), id)
+  }
+
+  rename(id: number, name: string): RunRecord {
+    this.get(id)
+    this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(name, id)
+    return this.get(id)
+  }
+
+  /** Deletes a run with its metrics, artifacts, tags and notes (cascade), in one statement. */
+  delete(id: number): void {
+    const run = this.get(id)
+    if (run.status === 'queued' || run.status === 'running') {
+      throw new AppError('CONFLICT', `Run ${id} is still ${run.status}: cancel it first (\`mimic jobs cancel ${id}\`).`)
+    }
+    this.db.prepare('DELETE FROM runs WHERE id = ?').run(id)
+  }
+
+  link(parentId: number, childId: number, role: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO run_lineage (parent_id, child_id, role) VALUES (?, ?, ?)').run(parentId, childId, role)
+  }
+
+  parents(id: number): RunRef[] {
+    return this.db
+      .prepare(
+        `SELECT r.id, r.name, r.kind, r.status, l.role FROM run_lineage l JOIN runs r ON r.id = l.parent_id WHERE l.child_id = ? ORDER BY r.id`,
+      )
+      .all(id) as RunRef[]
+  }
+
+  children(id: number): RunRef[] {
+    return this.db
+      .prepare(
+        `SELECT r.id, r.name, r.kind, r.status, l.role FROM run_lineage l JOIN runs r ON r.id = l.child_id WHERE l.parent_id = ? ORDER BY r.id`,
+      )
+      .all(id) as RunRef[]
+  }
+
+  tag(id: number, tag: string, remove: boolean): string[] {
+    this.get(id)
+    if (remove) this.db.prepare('DELETE FROM tags WHERE run_id = ? AND tag = ?').run(id, tag)
+    else this.db.prepare('INSERT OR IGNORE INTO tags (run_id, tag) VALUES (?, ?)').run(id, tag)
+    return this.get(id).tags
+  }
+
+  addNote(id: number, body: string): Note {
+    this.get(id)
+    const info = this.db.prepare('INSERT INTO notes (run_id, body, created_at) VALUES (?, ?, ?)').run(id, body, Date.now())
+    return this.notes(id).find((n) => n.id === Number(info.lastInsertRowid)) as Note
+  }
+
+  notes(id: number): Note[] {
+    const rows = this.db.prepare('SELECT id, run_id, body, created_at FROM notes WHERE run_id = ? ORDER BY id').all(id) as {
+      id: number
+      run_id: number
+      body: string
+      created_at: number
+    }[]
+    return rows.map((n) => ({ id: n.id, runId: n.run_id, body: n.body, createdAt: iso(n.created_at) as string }))
+  }
+}
