@@ -56,16 +56,23 @@ export function flagsFromSchema(info: FieldInfo, skip: readonly string[] = []): 
   return out
 }
 
+function inRange(name: string, spec: FlagSpec, n: number, kind: string): number {
+  if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+    throw new UsageError(`--${name} must be ${kind}${rangeHint(spec)} (received ${n}).`)
+  }
+  return n
+}
+
 function convert(name: string, spec: FlagSpec, raw: string): unknown {
   switch (spec.type) {
     case 'integer': {
       if (!/^[+-]?\d+$/.test(raw.trim())) throw new UsageError(`--${name} must be an integer${rangeHint(spec)} (received "${raw}").`)
-      return Number(raw)
+      return inRange(name, spec, Number(raw), 'an integer')
     }
     case 'number': {
       const n = Number(raw)
       if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number${rangeHint(spec)} (received "${raw}").`)
-      return n
+      return inRange(name, spec, n, 'a number')
     }
     case 'enum':
       if (!spec.values?.includes(raw)) throw new UsageError(`--${name} must be one of ${spec.values?.join(', ')} (received "${raw}").`)

@@ -6,12 +6,9 @@ import { opNames, type OpName } from '../shared/contract.ts'
 import { toWireError, type Result } from '../shared/errors.ts'
 import type { AppEvent } from '../shared/types.ts'
 
-export const channelPrefix = 'mimic:'
-export const eventChannel = 'mimic:event'
+import { channelOf, eventChannel } from '../shared/channels.ts'
 
-export function channelOf(op: OpName): string {
-  return channelPrefix + op
-}
+export { channelOf, eventChannel }
 
 export interface IpcEventLike {
   senderFrame?: { url: string } | null

@@ -1,6 +1,7 @@
 // The preload bridge, kept free of the `electron` import so tests can load it: one method per
 // operation (never ipcRenderer itself), plus an event subscription that hands the page only the
 // event data (not the IPC event object, which carries the sender).
+import { channelOf, eventChannel } from '../shared/channels.ts'
 import { methodName, opNames } from '../shared/contract.ts'
 import type { AppEvent } from '../shared/types.ts'
 
@@ -13,14 +14,14 @@ export interface IpcRendererLike {
 export function buildBridge(ipc: IpcRendererLike): Record<string, unknown> {
   const bridge: Record<string, unknown> = {}
   for (const op of opNames) {
-    const channel = `mimic:${op}`
+    const channel = channelOf(op)
     bridge[methodName(op)] = (args?: unknown) => ipc.invoke(channel, args ?? {})
   }
   bridge.onEvent = (fn: (e: AppEvent) => void) => {
     if (typeof fn !== 'function') throw new TypeError('onEvent needs a function')
     const listener = (_event: unknown, payload: unknown): void => fn(payload as AppEvent)
-    ipc.on('mimic:event', listener)
-    return () => ipc.removeListener('mimic:event', listener)
+    ipc.on(eventChannel, listener)
+    return () => ipc.removeListener(eventChannel, listener)
   }
   return Object.freeze(bridge)
 }

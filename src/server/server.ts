@@ -180,12 +180,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://placeholder')
+    // Refusals below answer before reading the body: close the connection so an unread body is
+    // not taken for the next request on a kept-alive socket.
+    const refuseEarly = (): void => {
+      res.setHeader('connection', 'close')
+    }
     if (!hostAllowed(req)) {
+      refuseEarly()
       sendError(res, 'FORBIDDEN', `Host "${req.headers.host ?? ''}" is not the address this server is bound to; open ${host}:${port} instead.`)
       return
     }
     if (!url.pathname.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
+        refuseEarly()
         sendError(res, 'INVALID_ARGUMENT', `${req.method} is not supported here.`, 405)
         return
       }
@@ -193,15 +200,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return
     }
     if (!sameToken(tokenOf(req, url), token)) {
+      refuseEarly()
       sendError(res, 'UNAUTHORIZED', 'This request has no valid token: open the URL that `mimic serve` printed (it carries ?token=...).')
       return
     }
     const name = url.pathname.slice('/api/'.length)
     if (!isOpName(name)) {
+      refuseEarly()
       sendError(res, 'NOT_FOUND', `There is no API operation "${name}".`)
       return
     }
     if (req.method !== 'POST') {
+      refuseEarly()
       sendError(res, 'INVALID_ARGUMENT', `API operations are called with POST (received ${req.method}).`, 405)
       return
     }

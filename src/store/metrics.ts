@@ -36,11 +36,11 @@ export class MetricsRepo {
 
   /** The last value of every key (the runs table shows these when a run has no summary). */
   last(runId: number): Record<string, number> {
-    const rows = this.db
-      .prepare(
-        `SELECT key, value FROM metrics m WHERE run_id = ? AND rowid = (SELECT MAX(rowid) FROM metrics WHERE run_id = m.run_id AND key = m.key)`,
-      )
-      .all(runId) as { key: string; value: number | null }[]
+    // SQLite returns the bare column `value` from the row holding MAX(rowid) of each group.
+    const rows = this.db.prepare('SELECT key, value, MAX(rowid) FROM metrics WHERE run_id = ? GROUP BY key').all(runId) as {
+      key: string
+      value: number | null
+    }[]
     return Object.fromEntries(rows.map((r) => [r.key, r.value ?? NaN]))
   }
 }

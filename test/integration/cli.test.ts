@@ -1,0 +1,131 @@
+// The `mimic` command as real processes on real database files.
+import { spawnSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { mimic } from '../support/cli.ts'
+import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
+
+afterAll(cleanupTemp)
+
+function ok(args: string[]) {
+  const r = mimic(args)
+  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+  return r
+}
+
+function json<T = any>(args: string[]): T {
+  const r = ok(['--json', ...args])
+  return JSON.parse(r.stdout) as T
+}
+
+function fails(args: string[], code: number, pattern: RegExp) {
+  const r = mimic(args)
+  expect(r.code, `exit code of mimic ${args.join(' ')}; stderr ${r.stderr}`).toBe(code)
+  const lines = r.stderr.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toMatch(/^mimic: /)
+  expect(lines[0]).toMatch(pattern)
+  return r
+}
+
+describe('mimic CLI', () => {
+  const db = tempDb()
+
+  it('manages projects; --json prints exactly one JSON document, created objects carry their id', () => {
+    const created = json(['--db', db, 'projects', 'create', 'Lab one'])
+    expect(created).toMatchObject({ id: 1, name: 'Lab one' })
+    // global flags may come anywhere
+    expect(json(['projects', 'create', 'Lab two', '--db', db]).id).toBe(2)
+    const renamed = json(['--db', db, 'projects', 'rename', '2', 'Lab 2'])
+    expect(renamed).toMatchObject({ id: 2, name: 'Lab 2' })
+    const list = json<{ name: string }[]>(['--db', db, 'projects', 'list'])
+    expect(list.map((p) => p.name).sort()).toEqual(['Lab 2', 'Lab one'])
+    expect(json(['--db', db, 'projects', 'delete', '2'])).toMatchObject({ id: 2 })
+    expect(ok(['--db', db, 'projects', 'list']).stdout).toMatch(/Lab one/)
+  })
+
+  it('generates an XOR dataset, then lists, shows, tags, notes and deletes runs', () => {
+    const run = json(['--db', db, 'data', 'generate', 'xor', '--count', '40', '--seed', '5', '--project', '1'])
+    expect(run).toMatchObject({ id: 1, status: 'succeeded', seed: 5, summary: { samples: 40 } })
+    expect(json(['--db', db, 'runs', 'list', '--project', '1'])).toHaveLength(1)
+    expect(json(['--db', db, 'runs', 'list', '--status', 'failed'])).toHaveLength(0)
+    const shown = json(['--db', db, 'runs', 'show', '1'])
+    expect(shown.artifacts.map((a: { name: string }) => a.name)).toEqual(['inputs', 'labels', 'targets'])
+    expect(json(['--db', db, 'runs', 'tag', '1', 'baseline']).tags).toEqual(['baseline'])
+    expect(json(['--db', db, 'runs', 'tag', '1', 'baseline', '--remove']).tags).toEqual([])
+    expect(json(['--db', db, 'runs', 'note', '1', 'first', 'look']).body).toBe('first look')
+    expect(ok(['--db', db, 'runs', 'show', '1']).stdout).toMatch(/note .*first look/)
+    expect(json(['--db', db, 'jobs', 'list'])).toEqual([])
+    expect(json(['--db', db, 'jobs', 'list', '--all'])).toHaveLength(1)
+    const second = json(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '3'])
+    expect(json(['--db', db, 'runs', 'delete', String(second.id)])).toMatchObject({ id: second.id })
+    fails(['--db', db, 'runs', 'show', String(second.id)], 1, /no run with id/)
+  })
+
+  it('refuses wrong flags and values with one clear line and a non-zero exit, changing nothing', () => {
+    const before = readFileSync(db)
+    fails(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--cuont', '5'], 2, /--cuont is not an option of data generate xor: did you mean --count\?/)
+    fails(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', 'ten'], 2, /--count must be an integer between 1 and 100000 \(received "ten"\)/)
+    fails(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '0'], 2, /--count must be an integer between 1 and 100000 \(received 0\)/)
+    fails(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--duration-s', '-1'], 2, /--duration-s must be a number between 0.1 and 60/)
+    fails(['--db', db, 'data', 'generate', 'xor', '--count', '5'], 2, /needs --project/)
+    fails(['--db', db, 'data', 'generate', 'xor', '--project', '99'], 1, /no project with id 99/)
+    fails(['--db', db, 'data', 'generate', 'sine'], 2, /knows one dataset: xor/)
+    fails(['--db', db, 'projects', 'create', ''], 1, /name must not be empty/)
+    fails(['--db', db, 'projects', 'create', 'x'.repeat(101)], 1, /at most 100 characters/)
+    fails(['--db', db, 'projects', 'create', 'Lab one'], 1, /already exists/)
+    fails(['--db', db, 'projects', 'rename', 'abc', 'x'], 2, /project ID must be a positive integer id \(received "abc"\)/)
+    fails(['--db', db, 'projects', 'delete', '77'], 1, /no project with id 77/)
+    fails(['--db', db, 'runs', 'list', '--status', 'sleeping'], 2, /--status must be one of/)
+    fails(['--db', db, 'runs', 'tag', '1', 'two words'], 1, /one word/)
+    fails(['--db', db, 'jobs', 'cancel', '1'], 1, /not running/)
+    fails(['--db', db, 'serve', '--port', '70000'], 2, /--port must be an integer between 0 and 65535/)
+    fails(['--db', db, 'frobnicate'], 2, /"frobnicate" is not a command/)
+    fails(['--db', db, 'projects'], 2, /projects needs a subcommand: one of list, create, rename, delete/)
+    fails(['--db'], 2, /--db needs a path/)
+    expect(readFileSync(db).equals(before)).toBe(true)
+  })
+
+  it('with --json, errors are one JSON document too', () => {
+    const r = mimic(['--json', '--db', db, 'runs', 'show', '999'])
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringMatching(/no run with id 999/) } })
+  })
+
+  it('refuses a database file that is not SQLite and leaves it untouched', () => {
+    const path = join(tempDir(), 'thesis.db')
+    writeFileSync(path, 'Chapter 1\n')
+    fails(['--db', path, 'projects', 'list'], 1, /is not a SQLite database .* left untouched/)
+    expect(readFileSync(path, 'utf8')).toBe('Chapter 1\n')
+  })
+
+  it('uses ./experiments.db in the working directory by default', () => {
+    const dir = tempDir()
+    const r = mimic(['--json', 'projects', 'create', 'Here'], { cwd: dir })
+    expect(r.code).toBe(0)
+    expect(readFileSync(join(dir, 'experiments.db')).subarray(0, 15).toString()).toBe('SQLite format 3')
+  })
+
+  it('doctor reports Node, the addon and its build flags, threads, the database and the Electron binary', () => {
+    const d = json(['--db', db, 'doctor'])
+    expect(d.node).toMatch(/^24\./)
+    expect(d.addon).toMatchObject({ loaded: true, buildType: 'Release' })
+    expect(d.addon.flags).toMatch(/-O3/)
+    expect(typeof d.addon.simd).toBe('string')
+    expect(d.threads).toBeGreaterThanOrEqual(1)
+    expect(d.database).toEqual({ path: db, schemaVersion: 2 })
+    expect(typeof d.electron.present).toBe('boolean')
+    if (!d.electron.present) expect(d.electron.hint).toMatch(/npx install-electron/)
+    const text = ok(['--db', db, 'doctor']).stdout
+    expect(text).toMatch(/addon\s+loaded: Release/)
+  })
+
+  it('re-runs itself on the pinned Node when started by an older one', () => {
+    // /usr/bin/node is the system's Node 20 on these machines
+    const r = spawnSync('/usr/bin/node', [join(import.meta.dirname, '..', '..', 'bin', 'mimic.js'), '--json', '--db', db, 'doctor'], { encoding: 'utf8' })
+    if (r.error) return // no system node here
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout).node).toMatch(/^24\./)
+  })
+})

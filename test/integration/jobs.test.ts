@@ -1,0 +1,186 @@
+// The job runner with real worker processes and real database files.
+import { afterEach, describe, expect, it } from 'vitest'
+import { Services } from '../../src/services/index.ts'
+import type { AppEvent } from '../../src/shared/types.ts'
+import { openStore } from '../../src/store/index.ts'
+import { mimic, spawnMimic } from '../support/cli.ts'
+import { cleanupTemp, tempDb } from '../support/tmp.ts'
+
+const open: Services[] = []
+function services(dbPath = tempDb()): Services {
+  const s = new Services({ dbPath, frontDoor: 'cli', cancelGraceMs: 3000 })
+  open.push(s)
+  return s
+}
+
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close()
+  cleanupTemp()
+})
+
+function until(check: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const t0 = Date.now()
+  return new Promise((resolve, reject) => {
+    const tick = (): void => {
+      let ok = false
+      try {
+        ok = check()
+      } catch {
+        ok = false
+      }
+      if (ok) return resolve()
+      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
+      setTimeout(tick, 25)
+    }
+    tick()
+  })
+}
+
+// A dataset big enough to take a few seconds to draw (30 M samples per array), so that work can be
+// interrupted mid-run.
+const longXor = { count: 10_000, durationS: 3, seed: 1 }
+
+describe('jobs in worker processes', () => {
+  it('runs an XOR dataset job: progress streams, artifacts and summary are stored, the seed is recorded', async () => {
+    const s = services()
+    const events: AppEvent[] = []
+    s.subscribe((e) => events.push(e))
+    const p = await s.call('projects.create', { name: 'P' })
+    const { runId } = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 300, seed: 11 } })
+    expect(await s.runner.wait(runId)).toBe('succeeded')
+    const run = await s.call('runs.get', { id: runId })
+    expect(run).toMatchObject({ status: 'succeeded', seed: 11, kind: 'dataset', params: { count: 300, seed: 11, durationS: 1, dtMs: 1 } })
+    expect(run.codeVersion).toMatch(/^\d+\.\d+\.\d+/)
+    expect(run.summary.samples).toBe(300)
+    expect(run.summary.positiveFraction).toBeGreaterThan(0.3)
+    expect(run.artifacts.map((a) => [a.name, a.dtype, a.shape])).toEqual([
+      ['inputs', 'float32', [300, 1000, 1]],
+      ['labels', 'int8', [300]],
+      ['targets', 'float32', [300, 1000, 1]],
+    ])
+    const statuses = events.filter((e) => e.type === 'job.status' && e.runId === runId).map((e) => (e as { status: string }).status)
+    expect(statuses).toEqual(['running', 'succeeded'])
+    const progress = events.filter((e) => e.type === 'job.progress')
+    expect(progress.length).toBeGreaterThan(1)
+    expect((progress.at(-1) as { progress: { fraction: number } }).progress.fraction).toBe(1)
+
+    // The same seed gives the same data; another seed does not.
+    const again = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 300, seed: 11 } })
+    await s.runner.wait(again.runId)
+    const a = s.store.artifacts.get(runId, 'targets').data
+    const b = s.store.artifacts.get(again.runId, 'targets').data
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true)
+  })
+
+  it('records a random seed when none is given', async () => {
+    const s = services()
+    const p = await s.call('projects.create', { name: 'P' })
+    const { runId } = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 5 } })
+    await s.runner.wait(runId)
+    const run = s.store.runs.get(runId)
+    expect(typeof run.seed).toBe('number')
+    expect(run.params.seed).toBe(run.seed)
+  })
+
+  it('refuses bad job parameters before creating a run', async () => {
+    const s = services()
+    const p = await s.call('projects.create', { name: 'P' })
+    await expect(s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: -3 } })).rejects.toThrow(/params\.count must be an integer between 1 and 100000/)
+    await expect(s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 3, bogus: 1 } })).rejects.toThrow(/params\.bogus is not a known field/)
+    await expect(s.call('jobs.start', { kind: 'data.xor', projectId: 999, params: {} })).rejects.toThrow(/no project with id 999/)
+    expect(s.store.runs.list()).toEqual([])
+  })
+
+  it('cancels a running job mid-run; the run is marked cancelled and nothing half-written is kept', async () => {
+    const s = services()
+    const p = await s.call('projects.create', { name: 'P' })
+    let sawProgress = false
+    const { runId } = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: longXor })
+    s.subscribe((e) => {
+      if (e.type === 'job.progress' && e.runId === runId && e.progress.fraction > 0) sawProgress = true
+    })
+    await until(() => sawProgress, 20_000, 'progress')
+    const t0 = Date.now()
+    expect((await s.call('jobs.cancel', { runId })).status).toBe('running')
+    expect(await s.runner.wait(runId)).toBe('cancelled')
+    expect(Date.now() - t0).toBeLessThan(3000)
+    expect(s.store.artifacts.list(runId)).toEqual([])
+    expect(s.store.runs.get(runId).status).toBe('cancelled')
+    await expect(s.call('jobs.cancel', { runId })).rejects.toThrow(/not running \(it is cancelled\)/)
+  })
+
+  it('a worker killed mid-run leaves the run failed with the reason, and the runner goes on', async () => {
+    const s = services()
+    const p = await s.call('projects.create', { name: 'P' })
+    const { runId } = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: longXor })
+    await until(() => (s.store.jobs.find(runId)?.workerPid ?? 0) > 0 && s.store.runs.get(runId).status === 'running')
+    await until(() => (s.store.jobs.find(runId)?.progress?.fraction ?? 0) > 0, 20_000, 'stored progress')
+    process.kill(s.store.jobs.find(runId)!.workerPid!, 'SIGKILL')
+    expect(await s.runner.wait(runId)).toBe('failed')
+    expect(s.store.runs.get(runId).error).toMatch(/worker process was killed by SIGKILL/)
+    const next = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 10, seed: 1 } })
+    expect(await s.runner.wait(next.runId)).toBe('succeeded')
+    expect(s.store.db.pragma('integrity_check', { simple: true })).toBe('ok')
+  })
+
+  it('a job left running by a killed process is marked interrupted on the next start', async () => {
+    const db = tempDb()
+    expect(mimic(['--db', db, 'projects', 'create', 'P']).code).toBe(0)
+    const child = spawnMimic(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '10000', '--duration-s', '3', '--seed', '2'], {})
+    const reader = openStore(db)
+    await until(() => {
+      const job = reader.jobs.find(1)
+      return job !== undefined && job.workerPid !== null && job.status === 'running' && (job.progress?.fraction ?? 0) > 0
+    }, 30_000, 'the job to run')
+    const workerPid = reader.jobs.find(1)!.workerPid!
+    // Kill the owner and its worker at once, as a crash or power cut would.
+    process.kill(workerPid, 'SIGKILL')
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+    expect(reader.runs.get(1).status).toBe('running') // nobody has looked yet
+    reader.close()
+    const shown = mimic(['--db', db, '--json', 'runs', 'show', '1'])
+    expect(shown.code).toBe(0)
+    const run = JSON.parse(shown.stdout) as { status: string; error: string }
+    expect(run.status).toBe('interrupted')
+    expect(run.error).toMatch(/stopped before the run finished/)
+  })
+
+  it('when only the owner dies, its worker stops and marks the run interrupted itself', async () => {
+    const db = tempDb()
+    expect(mimic(['--db', db, 'projects', 'create', 'P']).code).toBe(0)
+    const child = spawnMimic(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '10000', '--duration-s', '3', '--seed', '3'])
+    const reader = openStore(db)
+    await until(() => (reader.jobs.find(1)?.workerPid ?? null) !== null && reader.runs.get(1).status === 'running' && (reader.jobs.find(1)?.progress?.fraction ?? 0) > 0, 30_000)
+    const workerPid = reader.jobs.find(1)!.workerPid!
+    child.kill('SIGKILL')
+    await until(() => reader.runs.get(1).status === 'interrupted', 10_000, 'the worker to mark the run')
+    await until(() => {
+      try {
+        process.kill(workerPid, 0)
+        return false
+      } catch {
+        return true
+      }
+    }, 10_000, 'the worker to exit')
+    reader.close()
+  })
+
+  it('cancels a job owned by another process through the store', async () => {
+    const db = tempDb()
+    expect(mimic(['--db', db, 'projects', 'create', 'P']).code).toBe(0)
+    const child = spawnMimic(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '10000', '--duration-s', '3', '--seed', '4'])
+    let stderr = ''
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    const reader = openStore(db)
+    await until(() => reader.runs.get(1).status === 'running' && (reader.jobs.find(1)?.progress?.fraction ?? 0) > 0, 30_000)
+    const r = mimic(['--db', db, '--json', 'jobs', 'cancel', '1'])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: 1, runId: 1 })
+    expect(await exited).toBe(130)
+    expect(reader.runs.get(1).status).toBe('cancelled')
+    expect(stderr).toMatch(/run 1 cancelled/)
+    reader.close()
+  })
+})

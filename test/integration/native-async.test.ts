@@ -1,0 +1,115 @@
+// The addon's async pipeline with the real binary: baton in, typed arrays out, throttled progress,
+// cancel mid-run through the shared flag, argument errors thrown synchronously and naming the
+// argument, errors carrying the caller's stack.
+import { describe, expect, it } from 'vitest'
+import { addon, addonStatus, generateXor, NativeError } from '../../native/index.ts'
+
+describe('native addon: async jobs', () => {
+  it('loads and reports its build', () => {
+    const s = addonStatus()
+    expect(s.loaded).toBe(true)
+    expect(s.info).toMatchObject({ buildType: 'Release', napiVersion: 8 })
+    expect(s.info!.poolThreads).toBeGreaterThanOrEqual(1)
+  })
+
+  it('returns typed arrays allocated in V8 with the documented shapes', async () => {
+    const r = await generateXor({ count: 7, seed: 1 })
+    expect(r.inputs).toBeInstanceOf(Float32Array)
+    expect(r.inputs.length).toBe(7 * 1000)
+    expect(r.targets.length).toBe(7 * 1000)
+    expect(r.labels).toBeInstanceOf(Int8Array)
+    expect([...r.labels].every((l) => l === 1 || l === -1)).toBe(true)
+    // the buffer belongs to JS (not external memory): it can be transferred
+    const copy = structuredClone(r.inputs, { transfer: [r.inputs.buffer as ArrayBuffer] })
+    expect(copy.length).toBe(7000)
+  })
+
+  it('reports progress, throttled, ending at 1', async () => {
+    const seen: number[] = []
+    await generateXor({ count: 4000, seed: 2 }, { onProgress: (f) => seen.push(f) })
+    expect(seen.length).toBeGreaterThanOrEqual(1)
+    expect(seen.length).toBeLessThan(200)
+    expect(seen.at(-1)).toBe(1)
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1])
+  })
+
+  it('cancels mid-run through an AbortSignal and rejects with ERR_CANCELLED', async () => {
+    const controller = new AbortController()
+    let progressed = 0
+    const t0 = performance.now()
+    const p = generateXor(
+      { count: 8000, seed: 3, durationS: 3 },
+      {
+        signal: controller.signal,
+        onProgress: (f) => {
+          progressed = f
+          if (f > 0) controller.abort()
+        },
+      },
+    )
+    await expect(p).rejects.toMatchObject({ name: 'NativeError', code: 'ERR_CANCELLED' })
+    expect(progressed).toBeLessThan(1)
+    expect(performance.now() - t0).toBeLessThan(5000)
+    // the addon is usable afterwards
+    expect((await generateXor({ count: 2, seed: 1 })).count).toBe(2)
+    expect(addon().info().runningJobs).toBe(0)
+  })
+
+  it('an already-aborted signal rejects without starting', async () => {
+    const c = new AbortController()
+    c.abort()
+    await expect(generateXor({ count: 2, seed: 1 }, { signal: c.signal })).rejects.toMatchObject({ code: 'ERR_CANCELLED' })
+  })
+
+  it('throws argument errors synchronously, naming the argument', () => {
+    const cases: [unknown, RegExp, typeof TypeError | typeof RangeError][] = [
+      [{ count: -1, seed: 1 }, /count must be between 1 and 10000000 but is -1/, RangeError],
+      [{ count: 1.5, seed: 1 }, /Expected an integer for count but received 1.5/, TypeError],
+      [{ count: 1, seed: NaN }, /Expected an integer for seed but received NaN/, TypeError],
+      [{ count: 1 }, /Expected an integer for seed but received undefined/, TypeError],
+      [{ count: 1, seed: 1, dtS: 0 }, /dtS must be between/, RangeError],
+      [{ count: 1, seed: 1, durationS: 'long' }, /Expected a number for durationS but received the string 'long'/, TypeError],
+      [{ count: 1, seed: 1, durationS: 0.01, dtS: 0.01 }, /at least 10 steps/, RangeError],
+      [{ count: 10_000_000, seed: 1, durationS: 1000 }, /count \* steps must be at most 1e9/, RangeError],
+      [null, /Expected an object for options but received null/, TypeError],
+      [[1, 2], /Expected an object for options but received an array/, TypeError],
+    ]
+    for (const [options, message, cls] of cases) {
+      let thrown: unknown
+      try {
+        void generateXor(options as never)
+      } catch (err) {
+        thrown = err
+      }
+      expect(thrown, String(message)).toBeInstanceOf(cls)
+      expect((thrown as Error).message).toMatch(message)
+      expect((thrown as { code: string }).code).toBe('ERR_INVALID_ARG')
+    }
+    const raw = addon() as unknown as { xorGenerate: (...a: unknown[]) => unknown }
+    expect(() => raw.xorGenerate({ count: 1, seed: 1 }, 42)).toThrow(/Expected a function for onProgress but received 42/)
+    expect(() => raw.xorGenerate({ count: 1, seed: 1 }, undefined, { cancel() {} })).toThrow(/Expected a CancelToken for cancelToken/)
+    expect(() => raw.xorGenerate()).toThrow(/Expected an object for options but received undefined/)
+  })
+
+  it('a throwing progress listener does not break the job', async () => {
+    const r = await generateXor({ count: 500, seed: 4 }, { onProgress: () => { throw new Error('listener bug') } })
+    expect(r.count).toBe(500)
+  })
+
+  it('rejections are NativeErrors whose stack points at the caller', async () => {
+    const c = new AbortController()
+    const p = generateXor({ count: 8000, seed: 5, durationS: 3 }, { signal: c.signal })
+    c.abort()
+    const err = (await p.catch((e: unknown) => e)) as NativeError
+    expect(err).toBeInstanceOf(NativeError)
+    expect(err.stack).toMatch(/native-async\.test\.ts/)
+  })
+
+  it('samples depend only on (seed, index): same data whatever the thread count', async () => {
+    const a = await generateXor({ count: 64, seed: 9, threads: 1 })
+    const b = await generateXor({ count: 64, seed: 9, threads: 2 })
+    const c = await generateXor({ count: 32, seed: 9 })
+    expect(Buffer.from(a.targets.buffer).equals(Buffer.from(b.targets.buffer))).toBe(true)
+    expect(Buffer.from(c.inputs.buffer).equals(Buffer.from(a.inputs.buffer, 0, c.inputs.byteLength))).toBe(true)
+  })
+})

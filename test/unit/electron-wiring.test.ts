@@ -1,0 +1,141 @@
+// The Electron shell's wiring with electron itself replaced by stand-ins: one IPC channel per
+// operation, sender checks, argument validation, {ok, value} / {ok: false, error} results, the
+// preload bridge exposing methods (never ipcRenderer), and secure window options.
+import { describe, expect, it, vi } from 'vitest'
+import { channelOf, eventChannel, forwardEvents, makeSenderCheck, windowOptions, wireIpc, type IpcEventLike } from '../../src/main/ipc.ts'
+import { buildBridge } from '../../src/preload/bridge.ts'
+import { methodName, opNames, parseArgs, type OpName } from '../../src/shared/contract.ts'
+import { AppError } from '../../src/shared/errors.ts'
+
+vi.mock('electron', () => {
+  throw new Error('the electron module must not be loaded by the shell wiring')
+})
+
+type Handler = (event: IpcEventLike, ...args: unknown[]) => Promise<unknown>
+
+function fakeIpcMain() {
+  const handlers = new Map<string, Handler>()
+  return {
+    handlers,
+    handle: (channel: string, fn: Handler) => {
+      if (handlers.has(channel)) throw new Error(`second handler for ${channel}`)
+      handlers.set(channel, fn)
+    },
+    removeHandler: (channel: string) => handlers.delete(channel),
+  }
+}
+
+const trustedUrl = 'file:///app/out/renderer/index.html'
+const trusted: IpcEventLike = { senderFrame: { url: trustedUrl } }
+
+// The call target validates like the services do (contract schemas), and records what it got.
+function target() {
+  const calls: [OpName, unknown][] = []
+  return {
+    calls,
+    call: async (name: OpName, raw: unknown) => {
+      const args = parseArgs(name, raw)
+      calls.push([name, args])
+      if (name === 'runs.get') throw new AppError('NOT_FOUND', 'There is no run with id 5.')
+      return { echoed: args }
+    },
+  }
+}
+
+describe('Electron main IPC wiring', () => {
+  it('registers exactly one channel per contract operation, and removes them', () => {
+    const ipc = fakeIpcMain()
+    const remove = wireIpc(ipc, target(), makeSenderCheck([trustedUrl]))
+    expect([...ipc.handlers.keys()].sort()).toEqual(opNames.map(channelOf).sort())
+    remove()
+    expect(ipc.handlers.size).toBe(0)
+  })
+
+  it('returns {ok, value} on success and {ok:false, error:{code, message}} on failure', async () => {
+    const ipc = fakeIpcMain()
+    const t = target()
+    wireIpc(ipc, t, makeSenderCheck([trustedUrl]))
+    expect(await ipc.handlers.get('mimic:projects.create')!(trusted, { name: 'A' })).toEqual({ ok: true, value: { echoed: { name: 'A' } } })
+    expect(await ipc.handlers.get('mimic:runs.get')!(trusted, { id: 5 })).toEqual({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'There is no run with id 5.' },
+    })
+  })
+
+  it('validates every argument before the services act', async () => {
+    const ipc = fakeIpcMain()
+    const t = target()
+    wireIpc(ipc, t, makeSenderCheck([trustedUrl]))
+    const bad = (await ipc.handlers.get('mimic:projects.create')!(trusted, { name: '' })) as { ok: boolean; error: { code: string; message: string } }
+    expect(bad.ok).toBe(false)
+    expect(bad.error.code).toBe('INVALID_ARGUMENT')
+    expect(bad.error.message).toMatch(/name must not be empty/)
+    const extra = (await ipc.handlers.get('mimic:projects.list')!(trusted, {}, 'surplus')) as { ok: boolean; error: { code: string } }
+    expect(extra).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    const wrongType = (await ipc.handlers.get('mimic:runs.delete')!(trusted, { id: 'DROP TABLE runs' })) as { ok: boolean; error: { message: string } }
+    expect(wrongType.error.message).toMatch(/id must be an integer/)
+    expect(t.calls.filter(([n]) => n === 'projects.create' || n === 'runs.delete')).toEqual([])
+  })
+
+  it('refuses calls from frames that are not the workbench', async () => {
+    const ipc = fakeIpcMain()
+    const t = target()
+    wireIpc(ipc, t, makeSenderCheck([trustedUrl]))
+    for (const event of [{ senderFrame: { url: 'https://evil.example/' } }, { senderFrame: null }, {}]) {
+      const r = (await ipc.handlers.get('mimic:projects.list')!(event, {})) as { ok: boolean; error: { code: string } }
+      expect(r).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    }
+    expect(t.calls).toEqual([])
+  })
+
+  it('forwards events to the window until it is destroyed', () => {
+    let listener: ((e: unknown) => void) | undefined
+    const subscribe = (fn: (e: never) => void) => {
+      listener = fn as (e: unknown) => void
+      return () => (listener = undefined)
+    }
+    let destroyed = false
+    const sent: unknown[] = []
+    const stop = forwardEvents(subscribe, { isDestroyed: () => destroyed, send: (ch, p) => sent.push([ch, p]) })
+    listener!({ type: 'projects.changed' })
+    destroyed = true
+    listener!({ type: 'projects.changed' })
+    expect(sent).toEqual([[eventChannel, { type: 'projects.changed' }]])
+    stop()
+    expect(listener).toBeUndefined()
+  })
+
+  it('opens windows with contextIsolation and sandbox on and no Node integration', () => {
+    const o = windowOptions('/p/preload.cjs') as { webPreferences: Record<string, unknown> }
+    expect(o.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, preload: '/p/preload.cjs' })
+  })
+})
+
+describe('preload bridge', () => {
+  it('exposes one method per operation and onEvent, never ipcRenderer', async () => {
+    const invoked: unknown[][] = []
+    const listeners = new Map<string, (e: unknown, p: unknown) => void>()
+    const ipc = {
+      invoke: async (...a: unknown[]) => {
+        invoked.push(a)
+        return { ok: true, value: 1 }
+      },
+      on: (ch: string, fn: (e: unknown, p: unknown) => void) => listeners.set(ch, fn),
+      removeListener: (ch: string) => listeners.delete(ch),
+    }
+    const bridge = buildBridge(ipc)
+    expect(Object.keys(bridge).sort()).toEqual([...opNames.map(methodName), 'onEvent'].sort())
+    expect(Object.values(bridge).every((v) => typeof v === 'function')).toBe(true)
+    expect(Object.values(bridge)).not.toContain(ipc)
+    expect(Object.isFrozen(bridge)).toBe(true)
+    await (bridge.projectsCreate as (a: unknown) => Promise<unknown>)({ name: 'x' })
+    expect(invoked).toEqual([['mimic:projects.create', { name: 'x' }]])
+
+    const got: unknown[] = []
+    const off = (bridge.onEvent as (fn: (e: unknown) => void) => () => void)((e) => got.push(e))
+    listeners.get('mimic:event')!({ sender: 'secret' }, { type: 'projects.changed' })
+    expect(got).toEqual([{ type: 'projects.changed' }])
+    off()
+    expect(listeners.has('mimic:event')).toBe(false)
+  })
+})
