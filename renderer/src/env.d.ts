@@ -1,0 +1,2 @@
+// Side-effect style imports that vite bundles (app.css, uPlot's stylesheet).
+declare module '*.css'

@@ -1,0 +1,6 @@
+// Series colours: distinguishable, print-safe, colour-blind-aware ordering (blue, orange first).
+export const palette = ['#2457c5', '#e8590c', '#2b8a3e', '#862e9c', '#c2255c', '#0b7285', '#a07a00', '#495057'] as const
+
+export function seriesColor(i: number): string {
+  return palette[i % palette.length]
+}

@@ -1,0 +1,150 @@
+// Schema -> form model. A form holds one text (or boolean) value per leaf field, keyed by its dotted
+// path ("count", "network.tauMemMs"). Defaults start filled in, so every default is visible and
+// editable. On submit, texts become JSON values; text that does not parse is sent as it is, so the
+// server's validator names the field and says what it expects (one source of truth for checks).
+import type { FieldInfo } from '../../../src/shared/schema.ts'
+import { humanize } from './format.ts'
+
+export type FormValue = string | boolean
+export type FormValues = Record<string, FormValue>
+
+export interface LeafField {
+  path: string
+  key: string
+  info: FieldInfo
+  label: string
+}
+
+export function fieldLabel(key: string, info: FieldInfo): string {
+  return info.label ?? humanize(key)
+}
+
+function defaultText(info: FieldInfo): FormValue {
+  if (info.type === 'boolean') return info.default === true
+  if (info.default === undefined || info.default === null) return ''
+  if (info.type === 'array' || info.type === 'unknown' || info.type === 'typed') {
+    return Array.isArray(info.default) && info.items && (info.items.type === 'number' || info.items.type === 'integer')
+      ? info.default.join(', ')
+      : JSON.stringify(info.default)
+  }
+  return String(info.default)
+}
+
+/** Values for a fresh form: every default filled in, fields without one left empty. */
+export function initialValues(info: FieldInfo, prefix = ''): FormValues {
+  const out: FormValues = {}
+  for (const [key, f] of Object.entries(info.fields ?? {})) {
+    const path = prefix ? `${prefix}.${key}` : key
+    if (f.type === 'object' && f.fields) Object.assign(out, initialValues(f, path))
+    else out[path] = defaultText(f)
+  }
+  return out
+}
+
+function parseNumberText(text: string): unknown {
+  const t = text.trim().replace(/\u2212/g, '-').replace(/_/g, '')
+  if (t === '') return undefined
+  const n = Number(t)
+  return Number.isFinite(n) ? n : text
+}
+
+function leafValue(info: FieldInfo, v: FormValue | undefined): unknown {
+  if (info.type === 'boolean') return v === true
+  const text = typeof v === 'string' ? v : ''
+  switch (info.type) {
+    case 'number':
+    case 'integer':
+      return parseNumberText(text)
+    case 'string':
+    case 'enum':
+      return text === '' && info.optional ? undefined : text
+    case 'array': {
+      if (text.trim() === '') return info.optional ? undefined : []
+      if (info.items && (info.items.type === 'number' || info.items.type === 'integer') && !text.trim().startsWith('[')) {
+        return text
+          .split(/[\s,;]+/)
+          .filter(Boolean)
+          .map(parseNumberText)
+      }
+      return parseJson(text)
+    }
+    default:
+      return text.trim() === '' ? undefined : parseJson(text)
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Form values -> the parameter object to send. Empty optional fields are left out (the server
+ * applies the default, or draws a seed and records it). */
+export function toParams(info: FieldInfo, values: FormValues, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, f] of Object.entries(info.fields ?? {})) {
+    const path = prefix ? `${prefix}.${key}` : key
+    const v = f.type === 'object' && f.fields ? toParams(f, values, path) : leafValue(f, values[path])
+    if (v !== undefined) out[key] = v
+  }
+  return out
+}
+
+/** True when the value differs from the default (for "reset" affordances and highlighting). */
+export function isDefault(info: FieldInfo, v: FormValue | undefined): boolean {
+  return v === defaultText(info)
+}
+
+/** Range/default/unit hint under a field, e.g. "1 – 100000 · default 500". */
+export function fieldHint(info: FieldInfo): string {
+  const parts: string[] = []
+  if (info.type === 'number' || info.type === 'integer') {
+    // Bounds that only guard representability (seeds up to 2^53) are noise in a form.
+    const max = info.max !== undefined && info.max < 2 ** 31 ? info.max : undefined
+    if (info.min !== undefined && max !== undefined) parts.push(`${info.min} – ${max}`)
+    else if (info.min !== undefined) parts.push(`≥ ${info.min}`)
+    else if (max !== undefined) parts.push(`≤ ${max}`)
+    if (info.type === 'integer') parts.push('integer')
+  }
+  if (info.type === 'array' && info.items && (info.items.type === 'number' || info.items.type === 'integer')) parts.push('comma-separated numbers')
+  if (info.default !== undefined) parts.push(`default ${Array.isArray(info.default) ? info.default.join(', ') : String(info.default)}`)
+  else if (info.optional) parts.push('optional')
+  return parts.join(' · ')
+}
+
+/**
+ * The field a server message is about: "params.count must be …" -> "count" (with prefix
+ * "params"). Returns null when the message names no field of this form.
+ */
+export function fieldOfError(message: string, prefix: string, known: readonly string[]): string | null {
+  const esc = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const m = new RegExp(`^${esc ? esc + '\\.' : ''}([\\w.]+?)(\\[\\d+\\])?\\s`).exec(message)
+  if (!m) return null
+  let path = m[1]
+  while (path && !known.includes(path)) {
+    const cut = path.lastIndexOf('.')
+    if (cut < 0) return null
+    path = path.slice(0, cut)
+  }
+  return path || null
+}
+
+/** For run-id fields: the run kinds a field refers to (FieldInfo.ref, "network,ads"), else null. */
+export function refKinds(info: FieldInfo): string[] | null {
+  const ref = (info as FieldInfo & { ref?: unknown }).ref
+  return typeof ref === 'string' && ref.trim() ? ref.split(',').map((k) => k.trim()) : null
+}
+
+/** Every leaf field path of a form (for error mapping). */
+export function leafPaths(info: FieldInfo, prefix = ''): string[] {
+  const out: string[] = []
+  for (const [key, f] of Object.entries(info.fields ?? {})) {
+    const path = prefix ? `${prefix}.${key}` : key
+    if (f.type === 'object' && f.fields) out.push(...leafPaths(f, path))
+    else out.push(path)
+  }
+  return out
+}
