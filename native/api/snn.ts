@@ -170,6 +170,14 @@ interface RawSnn {
   ebnInputWeights(encoder: Float32Array, fHat: Float32Array, options: object): Float32Array
 }
 
+function checkRunOptions(run: RunOptions): void {
+  if (run.onProgress !== undefined && typeof run.onProgress !== 'function') {
+    const err = new TypeError(`Expected a function for onProgress but received ${typeof run.onProgress}`)
+    Object.assign(err, { code: 'ERR_INVALID_ARG' })
+    throw err
+  }
+}
+
 function raw(): RawSnn {
   return addon() as unknown as RawSnn
 }
@@ -207,6 +215,7 @@ export class SpikingNetwork {
   }
   /** Runs a batch [B x T x C]; argument errors throw synchronously (TypeError / RangeError, code ERR_INVALID_ARG). */
   simulate(inputs: Float32Array | undefined, options: SimulateOptions, run: RunOptions = {}): Promise<SimulationResult> {
+    checkRunOptions(run)
     return runNative<SimulationResult>((_r, progress, token) => this.#raw.simulate(inputs, options, progress, token), run)
   }
   setSlowWeights(omegaS: Float32Array): void {
@@ -232,6 +241,7 @@ export function createNetwork(spec: NetworkSpec): SpikingNetwork {
 
 /** EBN weights (METHOD §4 "Weights"); the draws depend only on the seed. */
 export function buildEbn(options: EbnOptions, run: RunOptions = {}): Promise<EbnWeights> {
+  checkRunOptions(run)
   return runNative<EbnWeights, RawSnn>((r, progress, token) => r.buildEbn(options, progress, token), run)
 }
 
