@@ -54,23 +54,19 @@ static inline float blend(int32_t mask, float a, float b) { /* mask ? a : b, wit
 }
 
 /* One step of the per-neuron update (steps (1)-(5) without the spike contributions, and (7)),
- * branch-free so GCC vectorises it. */
+ * branch-free so GCC vectorises it. Single-purpose: the benchmark network has no refractory period
+ * (METHOD's default), so there is no refractory counter. */
 static void update(size_t n, float* restrict v, float* restrict is, float* restrict ifa, float* restrict r,
-                   int32_t* restrict refr, int32_t* restrict spk, const float* restrict ext, const float* restrict g,
+                   int32_t* restrict spk, const float* restrict ext, const float* restrict g,
                    const float* restrict c0, const float* restrict vth, const float* restrict vreset,
-                   const int32_t* restrict nref, const float* restrict ds, const float* restrict df,
-                   const float* restrict dout) {
+                   const float* restrict ds, const float* restrict df, const float* restrict dout) {
   for (size_t i = 0; i < n; ++i) {
     const float si = is[i], fi = ifa[i], ri = r[i], vo = v[i];
-    const int32_t rc = refr[i];
     const float cur = (si + fi) + ext[i];
-    float vn = vo + g[i] * ((c0[i] - vo) + cur);
-    const int32_t inref = -(int32_t)(rc > 0);
-    vn = blend(inref, vo, vn);
+    const float vn = vo + g[i] * ((c0[i] - vo) + cur);
     const int32_t fire = -(int32_t)(vn >= vth[i]);
     spk[i] = fire & 1;
     v[i] = blend(fire, vreset[i], vn);
-    refr[i] = (nref[i] & fire) | ((rc + inref) & ~fire);
     is[i] = si * ds[i];
     ifa[i] = fi * df[i];
     r[i] = ri * dout[i];
@@ -131,7 +127,6 @@ int main(int argc, char** argv) {
 
   /* Variables: per-neuron arrays (the model allows mismatch), derived as in snn.cpp. */
   float *g = zeros(N), *c0 = zeros(N), *vth = zeros(N), *vres = zeros(N), *ds = zeros(N), *df = zeros(N), *dout = zeros(N);
-  int32_t* nref = (int32_t*)zeros(N);
   const float invS = (float)(1000.0 / (double)(float)tauS), invF = (float)(1000.0 / (double)(float)tauF);
   const float invOut = (float)(1000.0 / (double)(float)tauOut);
   for (size_t i = 0; i < N; ++i) {
@@ -142,7 +137,6 @@ int main(int argc, char** argv) {
     ds[i] = (float)exp(-dt / (double)(float)tauS);
     df[i] = (float)exp(-dt / (double)(float)tauF);
     dout[i] = (float)exp(-dt / (double)(float)tauOut);
-    nref[i] = 0;
   }
   /* Weights: one row per presynaptic neuron, divided by the postsynaptic tau; input transposed. */
   float* ws = zeros(N * N);
@@ -157,7 +151,7 @@ int main(int argc, char** argv) {
     for (size_t c = 0; c < C; ++c) wInT[c * N + i] = wIn[i * C + c];
 
   float *v = zeros(N), *is = zeros(N), *ifa = zeros(N), *r = zeros(N), *ext = zeros(N);
-  int32_t *refr = (int32_t*)zeros(N), *spk = (int32_t*)zeros(N), *list = (int32_t*)zeros(N);
+  int32_t *spk = (int32_t*)zeros(N), *list = (int32_t*)zeros(N);
   double best = 1e30;
   uint64_t spikes = 0;
   for (int rep = 0; rep < reps; ++rep) {
@@ -165,7 +159,6 @@ int main(int argc, char** argv) {
     memset(is, 0, N * sizeof(float));
     memset(ifa, 0, N * sizeof(float));
     memset(r, 0, N * sizeof(float));
-    memset(refr, 0, N * sizeof(int32_t));
     spikes = 0;
     const double t0 = now();
     for (size_t t = 0; t < T; ++t) {
@@ -173,7 +166,7 @@ int main(int argc, char** argv) {
       for (size_t i = 0; i < N; ++i) ext[i] = wInT[i] * xt[0];
       for (size_t c = 1; c < C; ++c)
         for (size_t i = 0; i < N; ++i) ext[i] = ext[i] + wInT[c * N + i] * xt[c];
-      update(N, v, is, ifa, r, refr, spk, ext, g, c0, vth, vres, nref, ds, df, dout);
+      update(N, v, is, ifa, r, spk, ext, g, c0, vth, vres, ds, df, dout);
       size_t count = 0;
       for (size_t i = 0; i < N; ++i)
         if (spk[i]) list[count++] = (int32_t)i;

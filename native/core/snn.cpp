@@ -216,7 +216,7 @@ struct UpdateArgs {
   float* __restrict ifast;
   float* __restrict r;
   int32_t* __restrict refr;
-  int32_t* __restrict spk;
+  uint8_t* __restrict spk;
   const float* __restrict ext;
   const float* __restrict noise;
   const float* __restrict keep;
@@ -247,7 +247,7 @@ inline float blend(int32_t mask, float a, float b) {
 // the long parameter list: without it the loop needs more run-time alias checks than GCC allows.
 template <bool kExt, bool kNoise, bool kSilence, bool kRefractory>
 void update_loop(float* __restrict v, float* __restrict is, float* __restrict ifast, float* __restrict r,
-                 int32_t* __restrict refr, int32_t* __restrict spk, const float* __restrict ext,
+                 int32_t* __restrict refr, uint8_t* __restrict spk, const float* __restrict ext,
                  const float* __restrict noise, const float* __restrict keep, const float* __restrict g,
                  const float* __restrict c0, const float* __restrict vTh, const float* __restrict vReset,
                  const int32_t* __restrict nRef, const float* __restrict decayS, const float* __restrict decayF,
@@ -273,7 +273,7 @@ void update_loop(float* __restrict v, float* __restrict is, float* __restrict if
       vNew = blend(dead, 0.0f, vNew);
       fire = fire & ~dead;
     }
-    spk[i] = fire & 1;
+    spk[i] = static_cast<uint8_t>(fire & 1);
     v[i] = blend(fire, vReset[i], vNew);
     if (kRefractory) refr[i] = (nRef[i] & fire) | (rcNew & ~fire);
     is[i] = sI * decayS[i];
@@ -309,8 +309,13 @@ inline void axpy(float* __restrict y, const float* __restrict x, float a, std::s
   for (std::size_t i = 0; i < n; ++i) y[i] = y[i] + x[i] * a;
 }
 // y[0..n) += x[0..n)
-inline void add_row(float* __restrict y, const float* __restrict x, std::size_t n) {
+inline void add_to(float* __restrict y, const float* __restrict x, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) y[i] = y[i] + x[i];
+}
+// The same for n a multiple of 16 (the spike rows), unrolled by 16 floats per iteration.
+inline void add_row(float* __restrict y, const float* __restrict x, std::size_t n) {
+  for (std::size_t i = 0; i < n; i += 16)
+    for (std::size_t k = 0; k < 16; ++k) y[i + k] = y[i + k] + x[i + k];
 }
 inline void scale(float* __restrict y, float a, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) y[i] = y[i] * a;
@@ -333,13 +338,15 @@ inline void input_current(float* __restrict ext, const float* __restrict wT, con
   }
 }
 
-// Indices of the set entries of spk[0..npad) (npad a multiple of 16), in increasing order.
-inline std::size_t collect_spikes(const int32_t* __restrict spk, std::size_t npad, int32_t* __restrict out) {
+// Indices of the set entries of spk[0..npad) (one byte per neuron, npad a multiple of 16), in
+// increasing order. Spikes are rare (a few per step), so 16 neurons are tested at once.
+inline std::size_t collect_spikes(const uint8_t* __restrict spk, std::size_t npad, int32_t* __restrict out) {
   std::size_t count = 0;
   for (std::size_t i0 = 0; i0 < npad; i0 += 16) {
-    int32_t any = 0;
-    for (std::size_t k = 0; k < 16; ++k) any |= spk[i0 + k];
-    if (!any) continue;
+    uint64_t a, b;
+    std::memcpy(&a, spk + i0, 8);
+    std::memcpy(&b, spk + i0 + 8, 8);
+    if ((a | b) == 0) continue;
     for (std::size_t k = 0; k < 16; ++k)
       if (spk[i0 + k]) out[count++] = static_cast<int32_t>(i0 + k);
   }
@@ -366,7 +373,8 @@ struct Lane {
   std::size_t sample = 0;
   SnnState st;
   FloatVec ext, noise;
-  IntVec spk, list;
+  std::vector<uint8_t> spk;
+  IntVec list;
   FloatVec err;  // x̂(t-1) - x̃(t-1)
   Rng rng;
   int32_t* counts = nullptr;
@@ -553,7 +561,7 @@ class Runner {
     if (eventX_) {
       float* x = L.st.xHat.data();
       scale(x, vars_.decayOut[0], D_);
-      for (std::size_t s = 0; s < count; ++s) add_row(x, m_.decScaled_.data() + static_cast<std::size_t>(list[s]) * D_, D_);
+      for (std::size_t s = 0; s < count; ++s) add_to(x, m_.decScaled_.data() + static_cast<std::size_t>(list[s]) * D_, D_);
     } else if (denseEveryStep_) {
       dense_decode(L);
     }
