@@ -1,5 +1,7 @@
 // The spiking network through the real addon: determinism across threads and runs, cancellation,
 // the busy guard, progress, and tracking of a known trajectory with error feedback.
+import { Worker } from 'node:worker_threads'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { addonStatus, benchNetwork, buildEbn, createNetwork, type SimulateOptions } from '../../native/index.ts'
 
@@ -109,6 +111,28 @@ describe('jobs: cancel, busy guard, progress', () => {
     ;(globalThis as { gc?: () => void }).gc?.()
     const r = await p
     expect(r.batch).toBe(2)
+  })
+
+  it('a worker thread terminated while its simulation runs does not take the process down', async () => {
+    const index = fileURLToPath(new URL('../../native/index.ts', import.meta.url))
+    const code = `
+      const { parentPort } = require('node:worker_threads')
+      import(${JSON.stringify(index)}).then(async ({ benchNetwork, createNetwork }) => {
+        const b = await benchNetwork(320, 1)
+        createNetwork(b.spec).simulate(b.inputs(2, 200000), { batch: 2, steps: 200000, record: { spikes: false } }).catch(() => {})
+        parentPort.postMessage('started')
+      })`
+    const w = new Worker(code, { eval: true, execArgv: process.execArgv })
+    await new Promise((resolve, reject) => {
+      w.once('message', resolve)
+      w.once('error', reject)
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    await w.terminate()
+    // still alive, and the addon still works here
+    const bench = await benchNetwork(50, 1)
+    const r = await createNetwork(bench.spec).simulate(bench.inputs(1, 100), { batch: 1, steps: 100 })
+    expect(r.steps).toBe(100)
   })
 
   it('setSlowWeights changes the dynamics', async () => {
