@@ -3,8 +3,8 @@
     python3 bench/brian2_ebn.py <dir> <steps> <workdir>
 
 <dir> holds the network written by bench/run.ts (meta.txt, wIn.f32, omegaF.f32, omegaS.f32,
-inputs.f32, v0.f32). Same model as native/core/snn.hpp: Euler, dt = 1 ms, the input current
-wIn · c(t) from C TimedArrays, dense slow and fast synapses that add W/tau_post to I_s / I_f on a
+inputs.f32, v0.f32). Same model as native/core/snn.hpp: forward Euler for V, exact exponential
+decay of the traces, dt = 1 ms, the input current wIn · c(t) from C TimedArrays, dense slow and fast synapses that add W/tau_post to I_s / I_f on a
 spike, float32 state. Prints one JSON line; the time is Brian2's own measure of the run
 (device._last_run_time), without code generation, compilation or synapse creation.
 """
@@ -54,17 +54,30 @@ def main():
     for c in range(C):
         inputs["c%d" % c] = b2.TimedArray(x[:steps, c].astype(np.float64), dt=dt_ms * b2.ms)
         terms.append("w%d * c%d(t)" % (c, c))
+    # v by forward Euler; the traces decay exactly (exp(-dt/tau)) in a run_regularly placed right after
+    # the state update, so the order is ours: V from the previous currents, decay, threshold, spike
+    # contributions (synapses), reset.
     eqs = """
     dv/dt = (v_rest - v + Is + If + I_in + b) / tau_m : 1
-    dIs/dt = -Is / tau_s : 1
-    dIf/dt = -If / tau_f : 1
-    dr/dt = -r / tau_o : 1
+    Is : 1
+    If : 1
+    r : 1
     I_in = %s : 1
     """ % (" + ".join(terms) or "0")
     eqs += "".join("w%d : 1 (constant)\n" % c for c in range(C))
     namespace.update(inputs)
     G = b2.NeuronGroup(N, eqs, threshold="v >= v_th", reset="v = v_reset", method="euler", namespace=namespace)
     G.v = v0
+    G.run_regularly(
+        "Is = Is * decay_s\nIf = If * decay_f\nr = r * decay_o",
+        when="groups",
+        order=1,
+    )
+    namespace.update({
+        "decay_s": float(np.float32(np.exp(-dt_ms / tau_s))),
+        "decay_f": float(np.float32(np.exp(-dt_ms / tau_f))),
+        "decay_o": float(np.float32(np.exp(-dt_ms / tau_out))),
+    })
     for c in range(C):
         setattr(G, "w%d" % c, w_in[:, c])
     # kernels of unit area: a spike adds W / tau (tau in seconds) to the postsynaptic current

@@ -177,6 +177,8 @@ async function benchSize(N: number): Promise<Record<string, unknown>> {
       neuronStepsPerSecond: (N * TB) / b.seconds,
     })
 
+  // Brian2 ran TB steps: count our spikes over the same steps for the agreement check
+  const oursTB = b ? (await net.simulate(inputs1.subarray(0, TB * C), { batch: 1, steps: TB, initialV: v0, record: { spikes: false } })).totalSpikes : undefined
   const get = (l: string): Measure => best.get(l)!
   const ours1 = get('ours b1 t1'), floor = get('floor C b1 t1')
   const ours16 = get('ours b16 t1'), ours16all = get(`ours b16 t${allThreads}`)
@@ -199,7 +201,7 @@ async function benchSize(N: number): Promise<Record<string, unknown>> {
     spikesPerStep,
     measures: [...best.values()],
     spikeCountsAgree: { ours: ours1.spikes, floor: floor.spikes, identical: ours1.spikes === floor.spikes },
-    brianSpikes: brian?.spikes,
+    brianSpikesAgree: brian ? { ours: oursTB, brian2: brian.spikes, steps: TB, identical: oursTB === brian.spikes } : undefined,
     ratios: {
       oursOverFloor: ours1.neuronStepsPerSecond / floor.neuronStepsPerSecond,
       oursOverBrian2: brian ? ours1.neuronStepsPerSecond / brian.neuronStepsPerSecond : undefined,
@@ -242,12 +244,13 @@ for (const r of results) {
       `${String(r.neurons).padStart(5)}  ${m.label.padEnd(15)} ${String(m.steps).padStart(7)}   ${m.nsPerStepSample.toFixed(0).padStart(10)}   ${m.neuronStepsPerSecond.toExponential(3).padStart(13)}  ${String(m.spikes).padStart(8)}`,
     )
 }
-console.log('\n   N   rate Hz  ours/floor  ours/Brian2  b16/b1 (1 thread)  threads b16  spikes ours=floor')
+console.log('\n   N   rate Hz  ours/floor  ours/Brian2  b16/b1 (1 thread)  threads b16  same spikes: floor  Brian2')
 for (const r of results) {
   const q = r.ratios as Record<string, number | undefined>
   const s = r.spikeCountsAgree as { identical: boolean }
+  const bs = r.brianSpikesAgree as { identical: boolean } | undefined
   console.log(
-    `${String(r.neurons).padStart(5)}  ${fmt(r.meanRateHz as number).padStart(7)}  ${fmt(q.oursOverFloor).padStart(10)}  ${fmt(q.oursOverBrian2, 1).padStart(11)}  ${fmt(q.batch16OverBatch1).padStart(17)}  ${fmt(q.threadScalingBatch16).padStart(11)}  ${s.identical ? 'yes' : 'NO'}`,
+    `${String(r.neurons).padStart(5)}  ${fmt(r.meanRateHz as number).padStart(7)}  ${fmt(q.oursOverFloor).padStart(10)}  ${fmt(q.oursOverBrian2, 1).padStart(11)}  ${fmt(q.batch16OverBatch1).padStart(17)}  ${fmt(q.threadScalingBatch16).padStart(11)}  ${(s.identical ? 'yes' : 'NO').padStart(18)}  ${bs ? (bs.identical ? 'yes' : 'NO') : '-'}`,
   )
 }
 console.log('\n   N  ns/step  spikes/step  bytes/step  row bytes/step  flops/step  GFLOP/s  stream GB/s (matrix, L1)  rows at stream BW ns')

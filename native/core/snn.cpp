@@ -16,6 +16,12 @@
 #if defined(__SSE2__)
 #include <xmmintrin.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+#ifndef MIMIC_HUGE_PAGES_ENABLED
+#define MIMIC_HUGE_PAGES_ENABLED 1
+#endif
 
 #include "rng.hpp"
 #include "snn_noise.hpp"
@@ -23,12 +29,22 @@
 
 namespace mimic {
 
+// Large arrays (the weight rows: 33 MB at N = 2048) are aligned to 2 MiB and offered to the kernel
+// as transparent huge pages: spike rows land anywhere in the matrix, and with 4 KiB pages nearly
+// every row costs TLB misses.
 template <class T>
 T* AlignedAllocator<T>::allocate(std::size_t n) {
-  if (n > std::numeric_limits<std::size_t>::max() / sizeof(T) - 64) throw std::bad_alloc();
-  const std::size_t bytes = ((n * sizeof(T) + 63) / 64) * 64;
-  void* p = std::aligned_alloc(64, bytes == 0 ? 64 : bytes);
+  if (n > (std::numeric_limits<std::size_t>::max() - (std::size_t(4) << 20)) / sizeof(T)) throw std::bad_alloc();
+  constexpr std::size_t kHuge = std::size_t(2) << 20;
+  const std::size_t raw = n * sizeof(T);
+  const bool huge = raw >= 2 * kHuge && MIMIC_HUGE_PAGES_ENABLED;
+  const std::size_t align = huge ? kHuge : 64;
+  const std::size_t bytes = raw == 0 ? 64 : (raw + align - 1) / align * align;
+  void* p = std::aligned_alloc(align, bytes);
   if (!p) throw std::bad_alloc();
+#if defined(__linux__)
+  if (huge) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure changes nothing but speed
+#endif
   return static_cast<T*>(p);
 }
 template <class T>
@@ -544,8 +560,9 @@ class Runner {
     const int32_t* list = L.list.data();
     if (m_.rowStride_ > 0) {
       float* tr = L.st.traces.data() + (m_.hasSlow_ ? 0 : np);
+      const float* rec = m_.rec_.data();
       for (std::size_t s = 0; s < count; ++s)
-        add_row(tr, m_.rec_.data() + static_cast<std::size_t>(list[s]) * m_.rowStride_, m_.rowStride_);
+        add_row(tr, rec + static_cast<std::size_t>(list[s]) * m_.rowStride_, m_.rowStride_);
     }
     float* r = L.st.r.data();
     for (std::size_t s = 0; s < count; ++s) {
