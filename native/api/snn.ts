@@ -4,7 +4,7 @@
 // omegaS [N x N] indexed [pre, post] (I_s gets Ω_sᵀ s), decoder [D x N], readout [O x D], encoder
 // [N x D]. Batches are [B, T, C] (sample-major, then time, then channel). Times in ms; 1/tau in 1/s,
 // so the filtered spike trains r are in Hz.
-import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { addon, addonStatus, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
 
 /** A per-neuron parameter: one value for every neuron, or one per neuron (mismatch). */
 export type PerNeuron = number | Float32Array | readonly number[]
@@ -115,12 +115,22 @@ export interface SimulationResult {
   membraneNeurons?: Int32Array
 }
 
+/** The weights as the network holds them (copies). */
+export interface StoredWeights {
+  wIn: Float32Array
+  omegaF: Float32Array
+  omegaS: Float32Array
+  decoder: Float32Array
+  readout: Float32Array
+  encoder?: Float32Array
+}
+
 interface RawNetwork {
   simulate(inputs: Float32Array | undefined, options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<SimulationResult>
   setSlowWeights(omegaS: Float32Array): void
   setParams(params: object): void
   getParams(): Record<keyof NeuronParams, Float32Array>
-  getWeights(): Required<Omit<NetworkWeights, 'encoder'>> & { encoder?: Float32Array }
+  getWeights(): StoredWeights
   readonly neurons: number
   readonly channels: number
   readonly dims: number
@@ -228,7 +238,7 @@ export class SpikingNetwork {
   getParams(): Record<keyof NeuronParams, Float32Array> {
     return this.#raw.getParams()
   }
-  getWeights(): ReturnType<RawNetwork['getWeights']> {
+  getWeights(): StoredWeights {
     return this.#raw.getWeights()
   }
 }
@@ -313,7 +323,7 @@ export interface SimBenchOptions {
   neurons: number
   steps: number
   batch: number
-  /** 0 = all */
+  /** 0 = all threads of the pool */
   threads: number
   seed: number
 }
@@ -322,6 +332,7 @@ export interface SimBenchResult {
   neurons: number
   steps: number
   batch: number
+  /** threads actually available to the run (0 resolved to the pool size) */
   threads: number
   wallSeconds: number
   neuronStepsPerSecond: number
@@ -341,11 +352,12 @@ export async function runSimBench(options: SimBenchOptions): Promise<SimBenchRes
   const sim = { batch, steps, threads, seed, record: { spikes: false } }
   await net.simulate(bench.inputs(batch, Math.min(steps, 200)), { ...sim, steps: Math.min(steps, 200) })
   const r = await net.simulate(inputs, sim)
+  const pool = addonStatus().info?.poolThreads ?? 1
   return {
     neurons,
     steps,
     batch,
-    threads,
+    threads: threads === 0 ? pool : Math.min(threads, pool),
     wallSeconds: r.kernelSeconds,
     neuronStepsPerSecond: (neurons * steps * batch) / r.kernelSeconds,
     spikes: r.totalSpikes,

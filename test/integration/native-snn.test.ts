@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { addonStatus, benchNetwork, buildEbn, createNetwork, type SimulateOptions } from '../../native/index.ts'
+import { addonStatus, benchNetwork, buildEbn, createNetwork, runSimBench, type SimulateOptions } from '../../native/index.ts'
 
 const hardwareThreads = addonStatus().info?.hardwareThreads ?? 1
 
@@ -213,6 +213,18 @@ describe('EBN tracking with error feedback', () => {
   }
 })
 
-it('uses the machine', () => {
-  expect(hardwareThreads).toBeGreaterThanOrEqual(1)
+describe('runSimBench (the contract `mimic bench --json` relies on)', () => {
+  it('returns the throughput of the benchmark network', async () => {
+    const r = await runSimBench({ neurons: 320, steps: 2000, batch: 2, threads: 0, seed: 1 })
+    expect(Object.keys(r).sort()).toEqual(
+      ['batch', 'meanRateHz', 'neuronStepsPerSecond', 'neurons', 'spikes', 'steps', 'threads', 'wallSeconds'].sort(),
+    )
+    expect(r).toMatchObject({ neurons: 320, steps: 2000, batch: 2, threads: addonStatus().info!.poolThreads })
+    expect(r.wallSeconds).toBeGreaterThan(0)
+    expect(r.neuronStepsPerSecond).toBeCloseTo((320 * 2000 * 2) / r.wallSeconds, 0)
+    expect(r.meanRateHz).toBeGreaterThan(1) // "a few Hz"
+    expect(r.meanRateHz).toBeLessThan(20)
+    expect(r.spikes).toBeGreaterThan(0)
+    expect(hardwareThreads).toBeGreaterThanOrEqual(1)
+  })
 })
