@@ -1,13 +1,15 @@
 /* The floor reference for the spiking network benchmark: the smallest tight C loop of the same model
  * (METHOD.md §4 update order, Euler, float32, event-driven recurrence, one thread, one sample) with
- * the same arithmetic as native/core/snn.cpp, so its spike count must equal ours exactly.
+ * the same arithmetic as native/core/snn.cpp, so its spike count must equal ours exactly. It uses the
+ * same data-layout tricks as the addon (combined [slow | fast] rows, 16-neuron blocks, byte spike
+ * flags, huge pages), so the ratio ours/floor measures what generality costs us, not layout.
  *
  *   floor <dir> <steps> <reps>     simulate the network written by bench/run.ts into <dir>
  *   floor --stream <bytes> <reps>  read bandwidth over a buffer of that size (the weight matrix)
  *
  * Prints one line of JSON. Compiled by bench/run.ts with the addon's flags.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* madvise, clock_gettime */
 /* The same floating-point mode as native/core/snn.cpp (no FMA contraction; selects may if-convert). */
 #pragma GCC optimize("fp-contract=off", "no-trapping-math")
 #include <math.h>
@@ -18,6 +20,9 @@
 #include <time.h>
 #if defined(__SSE2__)
 #include <xmmintrin.h>
+#endif
+#if defined(__linux__)
+#include <sys/mman.h>
 #endif
 
 static double now(void) {
@@ -57,7 +62,7 @@ static inline float blend(int32_t mask, float a, float b) { /* mask ? a : b, wit
  * branch-free so GCC vectorises it. Single-purpose: the benchmark network has no refractory period
  * (METHOD's default), so there is no refractory counter. */
 static void update(size_t n, float* restrict v, float* restrict is, float* restrict ifa, float* restrict r,
-                   int32_t* restrict spk, const float* restrict ext, const float* restrict g,
+                   uint8_t* restrict spk, const float* restrict ext, const float* restrict g,
                    const float* restrict c0, const float* restrict vth, const float* restrict vreset,
                    const float* restrict ds, const float* restrict df, const float* restrict dout) {
   for (size_t i = 0; i < n; ++i) {
@@ -65,12 +70,29 @@ static void update(size_t n, float* restrict v, float* restrict is, float* restr
     const float cur = (si + fi) + ext[i];
     const float vn = vo + g[i] * ((c0[i] - vo) + cur);
     const int32_t fire = -(int32_t)(vn >= vth[i]);
-    spk[i] = fire & 1;
+    spk[i] = (uint8_t)(fire & 1);
     v[i] = blend(fire, vreset[i], vn);
     is[i] = si * ds[i];
     ifa[i] = fi * df[i];
     r[i] = ri * dout[i];
   }
+}
+
+/* ext[i] = sum_c wT[c][i] x[c], 16 neurons at a time with the sums in registers (n multiple of 16). */
+static void input_current(size_t n, size_t C, float* restrict ext, const float* restrict wT, const float* restrict x) {
+  for (size_t i0 = 0; i0 < n; i0 += 16) {
+    float acc[16];
+    for (size_t k = 0; k < 16; ++k) acc[k] = wT[i0 + k] * x[0];
+    for (size_t c = 1; c < C; ++c)
+      for (size_t k = 0; k < 16; ++k) acc[k] = acc[k] + wT[c * n + i0 + k] * x[c];
+    for (size_t k = 0; k < 16; ++k) ext[i0 + k] = acc[k];
+  }
+}
+
+/* y += x over n floats (n multiple of 16): one spike's [slow | fast] row into the [I_s | I_f] traces. */
+static void add_row(size_t n, float* restrict y, const float* restrict x) {
+  for (size_t i = 0; i < n; i += 16)
+    for (size_t k = 0; k < 16; ++k) y[i + k] = y[i + k] + x[i + k];
 }
 
 /* Read bandwidth: an integer XOR over the buffer (integer ops reassociate, so this vectorises and is
@@ -125,10 +147,14 @@ int main(int argc, char** argv) {
   float* x = load(dir, "inputs.f32", Tin * C);
   float* v0 = load(dir, "v0.f32", N);
 
-  /* Variables: per-neuron arrays (the model allows mismatch), derived as in snn.cpp. */
-  float *g = zeros(N), *c0 = zeros(N), *vth = zeros(N), *vres = zeros(N), *ds = zeros(N), *df = zeros(N), *dout = zeros(N);
+  /* Variables: per-neuron arrays (the model allows mismatch), derived as in snn.cpp; arrays padded
+   * to a multiple of 16 neurons (padding neurons never reach their infinite threshold). */
+  const size_t Np = (N + 15) / 16 * 16;
+  float *g = zeros(Np), *c0 = zeros(Np), *vth = zeros(Np), *vres = zeros(Np), *ds = zeros(Np), *df = zeros(Np),
+        *dout = zeros(Np);
   const float invS = (float)(1000.0 / (double)(float)tauS), invF = (float)(1000.0 / (double)(float)tauF);
   const float invOut = (float)(1000.0 / (double)(float)tauOut);
+  for (size_t i = 0; i < Np; ++i) vth[i] = INFINITY;
   for (size_t i = 0; i < N; ++i) {
     g[i] = (float)(dt / (double)(float)tauMem);
     c0[i] = (float)vRest + (float)bias;
@@ -138,43 +164,48 @@ int main(int argc, char** argv) {
     df[i] = (float)exp(-dt / (double)(float)tauF);
     dout[i] = (float)exp(-dt / (double)(float)tauOut);
   }
-  /* Weights: one row per presynaptic neuron, divided by the postsynaptic tau; input transposed. */
-  float* ws = zeros(N * N);
-  float* wf = zeros(N * N);
+  /* Weights: one contiguous row per presynaptic neuron j, [Ω_s[j,:] / tau_s | Ω_f[:,j] / tau_f], on
+   * huge pages; the input weights transposed. */
+  const size_t rowLen = 2 * Np;
+  float* rec = zeros(N * rowLen);
+#if defined(__linux__)
+  madvise((void*)((uintptr_t)rec & ~(uintptr_t)4095), N * rowLen * sizeof(float), MADV_HUGEPAGE);
+#endif
   for (size_t j = 0; j < N; ++j)
     for (size_t i = 0; i < N; ++i) {
-      ws[j * N + i] = omegaS[j * N + i] * invS;
-      wf[j * N + i] = omegaF[i * N + j] * invF;
+      rec[j * rowLen + i] = omegaS[j * N + i] * invS;
+      rec[j * rowLen + Np + i] = omegaF[i * N + j] * invF;
     }
-  float* wInT = zeros(C * N);
+  float* wInT = zeros(C * Np);
   for (size_t i = 0; i < N; ++i)
-    for (size_t c = 0; c < C; ++c) wInT[c * N + i] = wIn[i * C + c];
+    for (size_t c = 0; c < C; ++c) wInT[c * Np + i] = wIn[i * C + c];
 
-  float *v = zeros(N), *is = zeros(N), *ifa = zeros(N), *r = zeros(N), *ext = zeros(N);
-  int32_t *spk = (int32_t*)zeros(N), *list = (int32_t*)zeros(N);
+  float *v = zeros(Np), *tr = zeros(2 * Np), *r = zeros(Np), *ext = zeros(Np);
+  uint8_t* spk = (uint8_t*)zeros(Np);
+  int32_t* list = (int32_t*)zeros(Np);
   double best = 1e30;
   uint64_t spikes = 0;
   for (int rep = 0; rep < reps; ++rep) {
+    memset(v, 0, Np * sizeof(float));
     memcpy(v, v0, N * sizeof(float));
-    memset(is, 0, N * sizeof(float));
-    memset(ifa, 0, N * sizeof(float));
-    memset(r, 0, N * sizeof(float));
+    memset(tr, 0, 2 * Np * sizeof(float));
+    memset(r, 0, Np * sizeof(float));
     spikes = 0;
     const double t0 = now();
     for (size_t t = 0; t < T; ++t) {
-      const float* xt = x + t * C;
-      for (size_t i = 0; i < N; ++i) ext[i] = wInT[i] * xt[0];
-      for (size_t c = 1; c < C; ++c)
-        for (size_t i = 0; i < N; ++i) ext[i] = ext[i] + wInT[c * N + i] * xt[c];
-      update(N, v, is, ifa, r, spk, ext, g, c0, vth, vres, ds, df, dout);
+      input_current(Np, C, ext, wInT, x + t * C);
+      update(Np, v, tr, tr + Np, r, spk, ext, g, c0, vth, vres, ds, df, dout);
       size_t count = 0;
-      for (size_t i = 0; i < N; ++i)
-        if (spk[i]) list[count++] = (int32_t)i;
+      for (size_t i0 = 0; i0 < Np; i0 += 16) { /* spikes are rare: test 16 flags at once */
+        uint64_t a, b;
+        memcpy(&a, spk + i0, 8);
+        memcpy(&b, spk + i0 + 8, 8);
+        if ((a | b) == 0) continue;
+        for (size_t k = 0; k < 16; ++k)
+          if (spk[i0 + k]) list[count++] = (int32_t)(i0 + k);
+      }
       for (size_t s = 0; s < count; ++s) {
-        const float* rs = ws + (size_t)list[s] * N;
-        const float* rf = wf + (size_t)list[s] * N;
-        for (size_t i = 0; i < N; ++i) is[i] = is[i] + rs[i];
-        for (size_t i = 0; i < N; ++i) ifa[i] = ifa[i] + rf[i];
+        add_row(rowLen, tr, rec + (size_t)list[s] * rowLen);
         r[list[s]] = r[list[s]] + invOut;
       }
       spikes += count;
