@@ -354,6 +354,23 @@ inline void input_current(float* __restrict ext, const float* __restrict wT, con
   }
 }
 
+// ext[i] += Σ_u FT[d_u][i]·ke_u over the used dimensions in order (the feedback current k·F·e),
+// 16 neurons at a time with the sums in registers, as input_current.
+inline void feedback_current(float* __restrict ext, const float* __restrict FT, const float* __restrict ke,
+                             const int32_t* __restrict dims, std::size_t used, std::size_t np) {
+  if (used == 0) return;
+  for (std::size_t i0 = 0; i0 < np; i0 += 16) {
+    float acc[16];
+    for (std::size_t k = 0; k < 16; ++k) acc[k] = ext[i0 + k];
+    for (std::size_t u = 0; u < used; ++u) {
+      const float* __restrict w = FT + static_cast<std::size_t>(dims[u]) * np + i0;
+      const float x = ke[u];
+      for (std::size_t k = 0; k < 16; ++k) acc[k] = acc[k] + w[k] * x;
+    }
+    for (std::size_t k = 0; k < 16; ++k) ext[i0 + k] = acc[k];
+  }
+}
+
 // Indices of the set entries of spk[0..npad) (one byte per neuron, npad a multiple of 16), in
 // increasing order. Spikes are rare (a few per step), so 16 neurons are tested at once.
 inline std::size_t collect_spikes(const uint8_t* __restrict spk, std::size_t npad, int32_t* __restrict out) {
@@ -392,6 +409,8 @@ struct Lane {
   std::vector<uint8_t> spk;
   IntVec list;
   FloatVec err;  // x̂(t-1) - x̃(t-1)
+  FloatVec keUsed;  // the non-zero k·e_d of this step and their dimensions
+  IntVec dUsed;
   Rng rng;
   int32_t* counts = nullptr;
   std::vector<int32_t>* evSteps = nullptr;
@@ -470,6 +489,8 @@ class Runner {
     L.st.xHat.assign(D_, 0.0f);
     L.err.assign(D_, 0.0f);
     L.st.ke.assign(D_, 0.0f);
+    L.keUsed.assign(D_, 0.0f);
+    L.dUsed.assign(D_, 0);
     L.ext.assign(np, 0.0f);
     L.noise.assign(c_.noiseStd > 0 ? np : 0, 0.0f);
     L.spk.assign(np, 0);
@@ -524,11 +545,18 @@ class Runner {
     }
     if (feedback_ && t > 0) {
       const float k = c_.gainPerStep.empty() ? c_.gain : c_.gainPerStep[t];
+      // ke_d = k·e_d; the zero terms are dropped (adding F·0 changes nothing), the rest kept in order.
+      std::size_t used = 0;
       for (std::size_t d = 0; d < D_; ++d) {
         const float ke = k * L.err[d];
         L.st.ke[d] = ke;
-        if (ke != 0.0f) axpy(ext, m_.encT_.data() + d * np, ke, np);
+        if (ke != 0.0f) {
+          L.keUsed[used] = ke;
+          L.dUsed[used] = static_cast<int32_t>(d);
+          ++used;
+        }
       }
+      feedback_current(ext, m_.encT_.data(), L.keUsed.data(), L.dUsed.data(), used, np);
     }
     if (c_.noiseStd > 0) {
       const ZigguratNormal& z = ZigguratNormal::instance();
