@@ -189,7 +189,12 @@ describe('EBN tracking with error feedback', () => {
   // against a target variance 0.26·amp² = 4.2 (amp = 4): a floor of about 0.002. Leak, the one-step
   // feedback delay and the 70 ms read-out filter add to it (measured 0.009). Bound: 0.03, i.e. three
   // times the measured value and fifteen times the floor; a broken sign, scale or delay gives > 0.5.
+  // The feedback loop (gain k, through τ_mem and τ_out, one step late) oscillates when k·N·|F_n|²/D
+  // is too large: for D = 2 (large |F_n|) k must stay near 50 at N = 160 (measured: k = 100 gives
+  // 0.28, k = 200 gives 1.7), while D = 8, N = 320 tracks at k = 200. METHOD's k = 75-200 were for
+  // D = 64-128. D = 2 also quantises more coarsely (bound 0.2, measured 0.067).
   for (const c of [
+    { N: 160, D: 2, k: 50, g: 0, bound: 0.2 },
     { N: 320, D: 8, k: 200, g: 0, bound: 0.03 },
     { N: 320, D: 4, k: 100, g: 0, bound: 0.05 },
     { N: 320, D: 8, k: 200, g: 0.02, bound: 0.1 },
