@@ -87,7 +87,7 @@ export interface SimulateOptions {
     /** Keep steps 0, d, 2d, ... of the traces; Tr = ceil(T / d). Default 1. */
     decimate?: number
   }
-  /** Refuse runs that would record more spike events (default 2^27). */
+  /** Fail (ERR_INVALID_ARG) when a run records more spike events than this (default 2^25 = 33.5 M). */
   maxSpikeEvents?: number
   /** Samples stepped together in lock-step (1..16; 0 = automatic). Results never depend on it. */
   block?: number

@@ -306,7 +306,7 @@ class Network : public Napi::ObjectWrap<Network> {
                "maxSpikeEvents", "block"});
     auto baton = std::make_unique<SimBaton>();
     auto& c = baton->config;
-    const int64_t one = 1, zero = 0, maxEvents = int64_t(1) << 27;
+    const int64_t one = 1, zero = 0, maxEvents = int64_t(1) << 25;
     const double dt = 1.0, noNoise = 0.0;
     c.batch = static_cast<std::size_t>(ReadInteger(env, o, "batch", 1, 1 << 20));
     c.steps = static_cast<std::size_t>(ReadInteger(env, o, "steps", 1, int64_t(1) << 31));

@@ -176,7 +176,7 @@ struct SnnRunConfig {
   bool recordSpikes = true, recordDecoded = false, recordOutput = false;
   std::vector<int32_t> membraneNeurons;  // V after the step (after reset) of these neurons
   std::size_t decimate = 1;              // traces keep steps 0, decimate, 2·decimate, ...
-  std::size_t maxSpikeEvents = std::size_t(1) << 27;
+  std::size_t maxSpikeEvents = std::size_t(1) << 25;  // 32 Mi events = 256 MB of (step, neuron) pairs
   // Samples stepped together in lock-step (1..16); 0 = automatic. Results do not depend on it.
   std::size_t block = 0;
 };

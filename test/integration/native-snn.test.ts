@@ -135,6 +135,16 @@ describe('jobs: cancel, busy guard, progress', () => {
     expect(r.steps).toBe(100)
   })
 
+  it('a run recording more spike events than maxSpikeEvents rejects with ERR_INVALID_ARG', async () => {
+    const bench = await benchNetwork(320, 1)
+    const net = createNetwork(bench.spec)
+    await expect(net.simulate(bench.inputs(2, 3000), { batch: 2, steps: 3000, maxSpikeEvents: 100 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+      message: expect.stringMatching(/more than maxSpikeEvents = 100 spike events/),
+    })
+    expect(net.busy).toBe(false)
+  })
+
   it('setSlowWeights changes the dynamics', async () => {
     const bench = await benchNetwork(200, 5)
     const net = createNetwork(bench.spec)
