@@ -7,6 +7,14 @@
 //   Ω_f[n, m]        −g·(DᵀD + μ λ_d² I)[n, m]/T_n for n ≠ m, diagonal 0 (the reset is explicit)
 //   decoder          Fᵀ (dims x N)
 // λ_d is in 1/s, μ and ν are the EBN cost weights (METHOD defaults 5e-4 and 1e-4).
+//
+// Scale of Ω_f, measured (test/integration/native-snn.test.ts, N = 320, D = 8, feedback k = 75-200):
+// with METHOD's unit-area kernels (a spike adds Ω_f/tau_f, tau_f = 1 ms = dt) a spike of m moves V_n by
+// about 31.6·Ω_f[n,m] = −31.6·g·D_n·D_m/T_n, while the EBN ideal is −(a/T_n)·D_n·D_m (a = 0.5). With
+// METHOD's g = 0.5 or 1.5 the fast weights are 30-100 times too strong and the network runs away
+// (~80 Hz, reconstruction error ~2); g ≈ 0.02 or noEbn track. Older Rockpool ADS code adds W itself
+// (unit-height kernels) on a spike, which is 1000 times weaker: the kernel normalisation of the
+// authors' code needs checking before g is taken from METHOD.
 #pragma once
 #include <cstddef>
 #include <cstdint>
