@@ -257,7 +257,8 @@ class Network : public Napi::ObjectWrap<Network> {
     if (double(n) * double(C) > kMaxMatrix || double(n) * double(D) > kMaxMatrix)
       ThrowRange(env, "neurons*channels and neurons*dims must each be at most " + fmt(kMaxMatrix));
     if (O > 0 && D == 0) ThrowRange(env, "outputs = " + std::to_string(O) + " needs dims > 0 (the readout maps x̃ to y)");
-    mimic::SnnParameters params = ReadParams(env, o.Has("params") ? o.Get("params") : Napi::Object::New(env), n, nullptr);
+    Napi::Value pv = o.Get("params");
+    mimic::SnnParameters params = ReadParams(env, pv.IsUndefined() ? Napi::Object::New(env) : pv, n, nullptr);
     auto w = RequireObject(env, o.Get("weights"), "weights");
     CheckKeys(env, w, "weights", {"wIn", "omegaF", "omegaS", "decoder", "readout", "encoder"});
     mimic::SnnWeights weights;
