@@ -1,0 +1,267 @@
+// Spiking-network benchmark: our simulator against a floor C loop (bench/floor.c) and Brian2's C++
+// standalone device (bench/brian2_ebn.py), on the same network (benchNetwork in native/api/snn.ts),
+// measured side by side in one run. Prints a table and writes JSON to bench/results/.
+//
+//   npm run bench                 N ∈ {320, 768, 2048}
+//   npm run bench -- --quick      smaller runs (a smoke test)
+//   npm run bench -- --no-brian   skip Brian2 (its code generation and compilation take ~25 s per N)
+//   npm run bench -- --sizes 768  other sizes
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { addonStatus, benchNetwork, createNetwork, DEFAULT_NEURON_PARAMS } from '../native/index.ts'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const withBrian = !args.includes('--no-brian')
+const sizesArg = args.indexOf('--sizes')
+const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(',').map(Number) : [320, 768, 2048]
+const reps = quick ? 2 : 5
+const work = quick ? 4e6 : 4e7 // neuron-steps per measurement (about 0.1 s)
+const seed = 1
+
+const status = addonStatus()
+if (!status.loaded || !status.info) {
+  console.error(status.error)
+  process.exit(1)
+}
+const info = status.info
+const allThreads = info.poolThreads
+const tmp = mkdtempSync(join(tmpdir(), 'mimic-bench-'))
+
+// ---- the floor loop, compiled with the addon's optimisation flags ----------------------------------
+const floorBin = join(tmp, 'floor')
+const archFlags = info.flags.split(/\s+/).filter((f) => f.startsWith('-march') || f.startsWith('-O'))
+const cflags = ['-std=c11', ...(archFlags.length ? archFlags : ['-O3']), '-DNDEBUG']
+{
+  const r = spawnSync('cc', [...cflags, '-o', floorBin, join(here, 'floor.c'), '-lm'], { encoding: 'utf8' })
+  if (r.status !== 0) {
+    console.error(`bench: compiling floor.c failed:\n${r.stderr}`)
+    process.exit(1)
+  }
+}
+function runFloor(dir: string, steps: number): { seconds: number; spikes: number } {
+  const r = spawnSync(floorBin, [dir, String(steps), '1'], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`floor failed: ${r.stderr}`)
+  return JSON.parse(r.stdout) as { seconds: number; spikes: number }
+}
+function streamBandwidth(bytes: number): number {
+  const r = spawnSync(floorBin, ['--stream', String(bytes), '5'], { encoding: 'utf8' })
+  return (JSON.parse(r.stdout) as { gbPerSecond: number }).gbPerSecond
+}
+
+// ---- Brian2 -------------------------------------------------------------------------------------
+let brianMissing = false
+function runBrian(dir: string, steps: number): { seconds: number; spikes: number; brian2: string } | undefined {
+  if (!withBrian || brianMissing) return undefined
+  const check = spawnSync('/usr/bin/python3', ['-c', 'import brian2'], { encoding: 'utf8' })
+  if (check.status !== 0) {
+    console.log('bench: Brian2 is not installed (apt-get install -y python3-brian); continuing without it')
+    brianMissing = true
+    return undefined
+  }
+  const work2 = join(tmp, `brian-${dir.split('-').pop()}`)
+  const r = spawnSync('/usr/bin/python3', [join(here, 'brian2_ebn.py'), dir, String(steps), work2], {
+    encoding: 'utf8',
+    env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+  })
+  const line = r.stdout.trim().split('\n').pop() ?? ''
+  try {
+    const out = JSON.parse(line) as { seconds: number; spikes: number; brian2: string; error?: string }
+    if (out.error) {
+      console.log(`bench: ${out.error}; continuing without it`)
+      brianMissing = true
+      return undefined
+    }
+    return out
+  } catch {
+    console.log(`bench: Brian2 run failed (${(r.stderr || line).slice(-400)}); continuing without it`)
+    return undefined
+  }
+}
+
+// ---- one network size ---------------------------------------------------------------------------
+interface Measure {
+  label: string
+  batch: number
+  threads: number
+  steps: number
+  seconds: number
+  spikes: number
+  nsPerStepSample: number
+  neuronStepsPerSecond: number
+}
+
+async function benchSize(N: number): Promise<Record<string, unknown>> {
+  const bench = await benchNetwork(N, seed)
+  const net = createNetwork(bench.spec)
+  const C = bench.spec.channels ?? 0
+  const T1 = Math.round(work / N)
+  const T16 = Math.ceil(T1 / 16)
+  const v0 = Float32Array.from({ length: N }, (_, i) => (i * 0.6180339887) % 1) // same start for floor/Brian2
+  // files for floor.c and brian2_ebn.py
+  const dir = join(tmp, `net-${N}`)
+  mkdirSync(dir)
+  const p = DEFAULT_NEURON_PARAMS
+  writeFileSync(join(dir, 'meta.txt'), [N, C, T1, p.tauMemMs, p.tauSMs, p.tauFMs, p.tauOutMs, p.vTh, p.vRest, p.vReset, p.bias, 1].join(' '))
+  const put = (name: string, a: Float32Array): void => writeFileSync(join(dir, name), Buffer.from(a.buffer, a.byteOffset, a.byteLength))
+  const w = bench.spec.weights
+  put('wIn.f32', w.wIn!)
+  put('omegaF.f32', w.omegaF!)
+  put('omegaS.f32', w.omegaS!)
+  const inputs1 = bench.inputs(1, T1)
+  put('inputs.f32', inputs1)
+  put('v0.f32', v0)
+  const inputs16 = bench.inputs(16, T16)
+
+  const configs = [
+    { label: 'ours b1 t1', batch: 1, threads: 1, steps: T1, inputs: inputs1 },
+    { label: `ours b1 t${allThreads}`, batch: 1, threads: 0, steps: T1, inputs: inputs1 },
+    { label: 'ours b16 t1', batch: 16, threads: 1, steps: T16, inputs: inputs16 },
+    { label: `ours b16 t${allThreads}`, batch: 16, threads: 0, steps: T16, inputs: inputs16 },
+  ]
+  const best = new Map<string, Measure>()
+  const keep = (m: Measure): void => {
+    const old = best.get(m.label)
+    if (!old || m.seconds < old.seconds) best.set(m.label, m)
+  }
+  // warm-up, then interleaved repetitions: every variant sees the same machine noise; keep the best
+  await net.simulate(inputs1.subarray(0, 200 * C), { batch: 1, steps: 200 })
+  for (let rep = 0; rep < reps; rep++) {
+    for (const c of configs) {
+      const r = await net.simulate(c.inputs, {
+        batch: c.batch,
+        steps: c.steps,
+        threads: c.threads,
+        initialV: c.batch === 1 ? v0 : 'uniform',
+        seed,
+        record: { spikes: false },
+      })
+      keep({
+        label: c.label,
+        batch: c.batch,
+        threads: c.threads === 0 ? allThreads : c.threads,
+        steps: c.steps,
+        seconds: r.kernelSeconds,
+        spikes: r.totalSpikes,
+        nsPerStepSample: (r.kernelSeconds / (c.steps * c.batch)) * 1e9,
+        neuronStepsPerSecond: (N * c.steps * c.batch) / r.kernelSeconds,
+      })
+    }
+    const f = runFloor(dir, T1)
+    keep({
+      label: 'floor C b1 t1',
+      batch: 1,
+      threads: 1,
+      steps: T1,
+      seconds: f.seconds,
+      spikes: f.spikes,
+      nsPerStepSample: (f.seconds / T1) * 1e9,
+      neuronStepsPerSecond: (N * T1) / f.seconds,
+    })
+  }
+  const TB = Math.min(T1, quick ? 2000 : 10000)
+  const b = runBrian(dir, TB)
+  if (b)
+    best.set('brian2 b1 t1', {
+      label: 'brian2 b1 t1',
+      batch: 1,
+      threads: 1,
+      steps: TB,
+      seconds: b.seconds,
+      spikes: b.spikes,
+      nsPerStepSample: (b.seconds / TB) * 1e9,
+      neuronStepsPerSecond: (N * TB) / b.seconds,
+    })
+
+  // Brian2 ran TB steps: count our spikes over the same steps for the agreement check
+  const oursTB = b ? (await net.simulate(inputs1.subarray(0, TB * C), { batch: 1, steps: TB, initialV: v0, record: { spikes: false } })).totalSpikes : undefined
+  const get = (l: string): Measure => best.get(l)!
+  const ours1 = get('ours b1 t1'), floor = get('floor C b1 t1')
+  const ours16 = get('ours b16 t1'), ours16all = get(`ours b16 t${allThreads}`)
+  const brian = best.get('brian2 b1 t1')
+  const spikesPerStep = ours1.spikes / T1
+  // What the step touches (batch 1), from the model: bytes and flops per step.
+  const bytesUpdate = N * 4 * 20 // 5 state arrays read and written, ext, spike flags, 8 parameter arrays
+  const bytesInput = N * 4 * (C + 1)
+  const bytesRowsRead = spikesPerStep * 2 * N * 4 // one slow and one fast weight row per spike
+  const bytesRows = spikesPerStep * 2 * N * 4 * 3 // plus read and write of the two traces
+  const flops = N * 11 + 2 * C * N + spikesPerStep * 2 * N
+  const matrixBytes = 2 * N * N * 4
+  const bwMatrix = streamBandwidth(matrixBytes)
+  const bwL1 = streamBandwidth(16 * 1024)
+  const secondsPerStep = ours1.seconds / T1
+  return {
+    neurons: N,
+    channels: C,
+    meanRateHz: (ours1.spikes / (N * T1)) * 1000,
+    spikesPerStep,
+    measures: [...best.values()],
+    spikeCountsAgree: { ours: ours1.spikes, floor: floor.spikes, identical: ours1.spikes === floor.spikes },
+    brianSpikesAgree: brian ? { ours: oursTB, brian2: brian.spikes, steps: TB, identical: oursTB === brian.spikes } : undefined,
+    ratios: {
+      oursOverFloor: ours1.neuronStepsPerSecond / floor.neuronStepsPerSecond,
+      oursOverBrian2: brian ? ours1.neuronStepsPerSecond / brian.neuronStepsPerSecond : undefined,
+      batch16OverBatch1: ours16.neuronStepsPerSecond / ours1.neuronStepsPerSecond,
+      threadScalingBatch16: ours16all.neuronStepsPerSecond / ours16.neuronStepsPerSecond,
+      threads: allThreads,
+    },
+    perStep: {
+      nsPerStep: secondsPerStep * 1e9,
+      bytesTouched: bytesUpdate + bytesInput + bytesRows,
+      bytesWeightRowsRead: bytesRowsRead,
+      flops,
+      gflopsAchieved: flops / secondsPerStep / 1e9,
+      weightMatrixBytes: matrixBytes,
+      streamGBsAtMatrixSize: bwMatrix,
+      streamGBsInL1: bwL1,
+      rowTimeAtStreamBandwidthNs: (bytesRowsRead / (bwMatrix * 1e9)) * 1e9,
+      inCacheTimeAtL1BandwidthNs: ((bytesUpdate + bytesInput) / (bwL1 * 1e9)) * 1e9,
+    },
+  }
+}
+
+const results: Array<Record<string, unknown>> = []
+const started = Date.now()
+for (const N of sizes) {
+  process.stdout.write(`N = ${N} ... `)
+  const r = await benchSize(N)
+  results.push(r)
+  console.log('done')
+}
+rmSync(tmp, { recursive: true, force: true })
+
+const fmt = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d))
+console.log(`\nSpiking network benchmark  (${info.compiler}, flags "${info.flags}", SIMD ${info.simd}, ${allThreads} threads)`)
+console.log('network: benchNetwork (EBN g 0.5, random slow weights, 2 input channels), float32, dt 1 ms, spike counts only\n')
+console.log('   N  variant          steps   ns/step/sample  neuron-steps/s   spikes')
+for (const r of results) {
+  for (const m of r.measures as Measure[])
+    console.log(
+      `${String(r.neurons).padStart(5)}  ${m.label.padEnd(15)} ${String(m.steps).padStart(7)}   ${m.nsPerStepSample.toFixed(0).padStart(10)}   ${m.neuronStepsPerSecond.toExponential(3).padStart(13)}  ${String(m.spikes).padStart(8)}`,
+    )
+}
+console.log('\n   N   rate Hz  ours/floor  ours/Brian2  b16/b1 (1 thread)  threads b16  same spikes: floor  Brian2')
+for (const r of results) {
+  const q = r.ratios as Record<string, number | undefined>
+  const s = r.spikeCountsAgree as { identical: boolean }
+  const bs = r.brianSpikesAgree as { identical: boolean } | undefined
+  console.log(
+    `${String(r.neurons).padStart(5)}  ${fmt(r.meanRateHz as number).padStart(7)}  ${fmt(q.oursOverFloor).padStart(10)}  ${fmt(q.oursOverBrian2, 1).padStart(11)}  ${fmt(q.batch16OverBatch1).padStart(17)}  ${fmt(q.threadScalingBatch16).padStart(11)}  ${(s.identical ? 'yes' : 'NO').padStart(18)}  ${bs ? (bs.identical ? 'yes' : 'NO') : '-'}`,
+  )
+}
+console.log('\n   N  ns/step  spikes/step  bytes/step  row bytes/step  flops/step  GFLOP/s  stream GB/s (matrix, L1)  rows at stream BW ns')
+for (const r of results) {
+  const p = r.perStep as Record<string, number>
+  console.log(
+    `${String(r.neurons).padStart(5)}  ${p.nsPerStep.toFixed(0).padStart(7)}  ${fmt(r.spikesPerStep as number).padStart(11)}  ${p.bytesTouched.toFixed(0).padStart(10)}  ${p.bytesWeightRowsRead.toFixed(0).padStart(14)}  ${p.flops.toFixed(0).padStart(10)}  ${fmt(p.gflopsAchieved).padStart(7)}  ${fmt(p.streamGBsAtMatrixSize, 1).padStart(10)}, ${fmt(p.streamGBsInL1, 1).padStart(6)}  ${p.rowTimeAtStreamBandwidthNs.toFixed(0).padStart(18)}`,
+  )
+}
+const outDir = join(here, 'results')
+if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true })
+const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, seconds: (Date.now() - started) / 1000 }, null, 2))
+console.log(`\nwritten to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`)

@@ -1,0 +1,366 @@
+// The spiking network ("network ADS", METHOD.md §4) and the EBN construction (native/binding/snn.cpp).
+//
+// Conventions: matrices are row-major Float32Arrays. wIn [N x C], omegaF [N x N] indexed [post, pre],
+// omegaS [N x N] indexed [pre, post] (I_s gets Ω_sᵀ s), decoder [D x N], readout [O x D], encoder
+// [N x D]. Batches are [B, T, C] (sample-major, then time, then channel). Times in ms; 1/tau in 1/s,
+// so the filtered spike trains r are in Hz.
+import { addon, addonStatus, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+
+/** A per-neuron parameter: one value for every neuron, or one per neuron (mismatch). */
+export type PerNeuron = number | Float32Array | readonly number[]
+
+/** Neuron parameters (METHOD §4 table as defaults). Time constants in ms; potentials dimensionless. */
+export interface NeuronParams {
+  tauMemMs?: PerNeuron
+  tauSMs?: PerNeuron
+  tauFMs?: PerNeuron
+  tauOutMs?: PerNeuron
+  vTh?: PerNeuron
+  vRest?: PerNeuron
+  vReset?: PerNeuron
+  bias?: PerNeuron
+  refractoryMs?: PerNeuron
+}
+
+export const DEFAULT_NEURON_PARAMS = {
+  tauMemMs: 50,
+  tauSMs: 70,
+  tauFMs: 1,
+  tauOutMs: 70,
+  vTh: 1.0,
+  vRest: 0.5,
+  vReset: 0.0,
+  bias: 0,
+  refractoryMs: 0,
+} as const satisfies Required<NeuronParams>
+
+export interface NetworkWeights {
+  /** [N x C]: I_in = wIn · c(t). Required when channels > 0. */
+  wIn?: Float32Array
+  /** [N x N], Ω_f[post, pre]: fast, fixed (EBN). Omitted = zeros. */
+  omegaF?: Float32Array
+  /** [N x N], Ω_s[pre, post]: slow, learned. Omitted = zeros. */
+  omegaS?: Float32Array
+  /** [D x N]: x̃ = decoder · r. Required when dims > 0. */
+  decoder?: Float32Array
+  /** [O x D]: y = readout · x̃. Required when outputs > 0. */
+  readout?: Float32Array
+  /** [N x D]: F of the error feedback I_fb = k·F·(x̂ − x̃). Needed for options.feedback. */
+  encoder?: Float32Array
+}
+
+export interface NetworkSpec {
+  neurons: number
+  channels?: number
+  dims?: number
+  outputs?: number
+  params?: NeuronParams
+  weights: NetworkWeights
+}
+
+export interface SimulateOptions {
+  batch: number
+  steps: number
+  /** Euler step in ms (default 1). */
+  dtMs?: number
+  /** Threads of the pool to use; 0 (default) = all. Results never depend on it. */
+  threads?: number
+  /** Seed of the initial-V draws and the membrane noise: sample b uses Rng(seed, b). Default 0. */
+  seed?: number
+  /** 'uniform' in [vReset, vTh] (default, METHOD §4), 'rest', 'reset', or values [N] or [B x N]. */
+  initialV?: 'uniform' | 'rest' | 'reset' | Float32Array
+  /** Standard deviation of the Gaussian added to V every step (V units), default 0. */
+  noiseStd?: number
+  /** Neurons clamped to V = 0 (and unable to spike) in steps [startStep, endStep). */
+  silence?: { neurons: Int32Array | readonly number[]; startStep?: number; endStep?: number }
+  /** Error feedback I_fb(t) = gain·F·(x̂(t−1) − x̃(t−1)); target x̂ is [B x T x D]; gain a number or [T]. */
+  feedback?: { target: Float32Array; gain: number | Float32Array }
+  record?: {
+    /** Spike events (default true). */
+    spikes?: boolean
+    /** x̃ [B x Tr x D]. */
+    decoded?: boolean
+    /** y [B x Tr x O]. */
+    output?: boolean
+    /** V after each step (after reset) of these neurons: [B x Tr x K]. */
+    membrane?: Int32Array | readonly number[]
+    /** Keep steps 0, d, 2d, ... of the traces; Tr = ceil(T / d). Default 1. */
+    decimate?: number
+  }
+  /** Fail (ERR_INVALID_ARG) when a run records more spike events than this (default 2^25 = 33.5 M). */
+  maxSpikeEvents?: number
+  /** Samples stepped together in lock-step (1..16; 0 = automatic). Results never depend on it. */
+  block?: number
+}
+
+export interface SimulationResult {
+  batch: number
+  steps: number
+  neurons: number
+  dtMs: number
+  seed: number
+  decimate: number
+  recordedSteps: number
+  /** Time spent in the native kernel. */
+  kernelSeconds: number
+  totalSpikes: number
+  meanRateHz: number
+  /** [B x N] */
+  spikeCounts: Int32Array
+  /** Events of sample b are [offsets[b], offsets[b+1]), in time then neuron order. */
+  spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
+  decoded?: Float32Array
+  output?: Float32Array
+  membrane?: Float32Array
+  membraneNeurons?: Int32Array
+}
+
+/** The weights as the network holds them (copies). */
+export interface StoredWeights {
+  wIn: Float32Array
+  omegaF: Float32Array
+  omegaS: Float32Array
+  decoder: Float32Array
+  readout: Float32Array
+  encoder?: Float32Array
+}
+
+interface RawNetwork {
+  simulate(inputs: Float32Array | undefined, options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<SimulationResult>
+  setSlowWeights(omegaS: Float32Array): void
+  setParams(params: object): void
+  getParams(): Record<keyof NeuronParams, Float32Array>
+  getWeights(): StoredWeights
+  readonly neurons: number
+  readonly channels: number
+  readonly dims: number
+  readonly outputs: number
+  readonly busy: boolean
+}
+
+export interface EbnOptions {
+  neurons: number
+  /** Dimension of the decoded trajectory (teacher units). */
+  dims: number
+  seed: number
+  mu?: number
+  nu?: number
+  tauMemMs?: number
+  vTh?: number
+  vRest?: number
+  /** Fast weight gain (METHOD: 1.5 wake phrase, 0.5 XOR); default 1.5. */
+  g?: number
+  /** Ω_f = 0 (the "no-EBN" variant). */
+  noEbn?: boolean
+  /** Random slow weights N(0, slowScale²/N) off the diagonal instead of zeros. */
+  slowRandom?: boolean
+  slowScale?: number
+}
+
+export interface EbnWeights {
+  neurons: number
+  dims: number
+  /** D [dims x N], N(0,1)/dims */
+  seedDecoder: Float32Array
+  /** T_n [N] */
+  thresholds: Float32Array
+  /** Dr [dims x N] = a·D/T */
+  dr: Float32Array
+  /** F [N x dims] = tau_mem(s)·Drᵀ */
+  encoder: Float32Array
+  /** Fᵀ [dims x N] */
+  decoder: Float32Array
+  omegaF: Float32Array
+  omegaS: Float32Array
+}
+
+interface RawSnn {
+  Network: new (spec: object) => RawNetwork
+  buildEbn(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<EbnWeights>
+  ebnInputWeights(encoder: Float32Array, fHat: Float32Array, options: object): Float32Array
+}
+
+function checkRunOptions(run: RunOptions): void {
+  if (run.onProgress !== undefined && typeof run.onProgress !== 'function') {
+    const err = new TypeError(`Expected a function for onProgress but received ${typeof run.onProgress}`)
+    Object.assign(err, { code: 'ERR_INVALID_ARG' })
+    throw err
+  }
+}
+
+function raw(): RawSnn {
+  return addon() as unknown as RawSnn
+}
+
+function toNative(p: NeuronParams | undefined): object {
+  const out: Record<string, number | Float32Array> = {}
+  for (const [k, v] of Object.entries(p ?? {})) {
+    if (v === undefined) continue
+    out[k] = Array.isArray(v) ? Float32Array.from(v as number[]) : (v as number | Float32Array)
+  }
+  return out
+}
+
+/** A spiking network held in native memory; values are copied in at creation and by the setters. */
+export class SpikingNetwork {
+  readonly #raw: RawNetwork
+  constructor(rawNetwork: RawNetwork) {
+    this.#raw = rawNetwork
+  }
+  get neurons(): number {
+    return this.#raw.neurons
+  }
+  get channels(): number {
+    return this.#raw.channels
+  }
+  get dims(): number {
+    return this.#raw.dims
+  }
+  get outputs(): number {
+    return this.#raw.outputs
+  }
+  /** True while a simulation runs; setters and a second simulate() then throw ERR_BUSY. */
+  get busy(): boolean {
+    return this.#raw.busy
+  }
+  /** Runs a batch [B x T x C]; argument errors throw synchronously (TypeError / RangeError, code ERR_INVALID_ARG). */
+  simulate(inputs: Float32Array | undefined, options: SimulateOptions, run: RunOptions = {}): Promise<SimulationResult> {
+    checkRunOptions(run)
+    return runNative<SimulationResult>((_r, progress, token) => this.#raw.simulate(inputs, options, progress, token), run)
+  }
+  setSlowWeights(omegaS: Float32Array): void {
+    this.#raw.setSlowWeights(omegaS)
+  }
+  /** Replaces the given parameters (the others keep their values). */
+  setParams(params: NeuronParams): void {
+    this.#raw.setParams(toNative(params))
+  }
+  getParams(): Record<keyof NeuronParams, Float32Array> {
+    return this.#raw.getParams()
+  }
+  getWeights(): StoredWeights {
+    return this.#raw.getWeights()
+  }
+}
+
+/** Creates a network (validated natively; errors are TypeError / RangeError with code ERR_INVALID_ARG). */
+export function createNetwork(spec: NetworkSpec): SpikingNetwork {
+  const { Network } = raw()
+  return new SpikingNetwork(new Network({ ...spec, params: toNative({ ...DEFAULT_NEURON_PARAMS, ...spec.params }) }))
+}
+
+/** EBN weights (METHOD §4 "Weights"); the draws depend only on the seed. */
+export function buildEbn(options: EbnOptions, run: RunOptions = {}): Promise<EbnWeights> {
+  checkRunOptions(run)
+  return runNative<EbnWeights, RawSnn>((r, progress, token) => r.buildEbn(options, progress, token), run)
+}
+
+/** wIn = gain·F·F̂ for the encoder F [N x D] and teacher input weights F̂ [D x C]; returns [N x C]. */
+export function ebnInputWeights(
+  encoder: Float32Array,
+  fHat: Float32Array,
+  options: { neurons: number; dims: number; channels: number; gain: number },
+): Float32Array {
+  return raw().ebnInputWeights(encoder, fHat, options)
+}
+
+// ---- Benchmark network -------------------------------------------------------------------------
+
+/** A small seeded generator (mulberry32) for bench inputs; not for anything statistical. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export interface BenchNetwork {
+  spec: NetworkSpec
+  /** Input for a batch: [batch x steps x channels]. */
+  inputs(batch: number, steps: number): Float32Array
+}
+
+/**
+ * The benchmark network: EBN (g = 0.5, dims = max(8, round(N/6))), random slow weights (scale 0.02),
+ * and C = 2 input channels of slow sines through wIn = A·F·F̂ (F̂ ~ U(−1, 1), A = 400), which makes
+ * it fire a few Hz (measured: about 6 / 4 / 3 Hz at N = 320 / 768 / 2048). bench/run.ts writes the same
+ * network to files for bench/floor.c and bench/brian2_ebn.py.
+ */
+export async function benchNetwork(neurons: number, seed: number): Promise<BenchNetwork> {
+  const dims = Math.max(8, Math.round(neurons / 6))
+  const channels = 2
+  const ebn = await buildEbn({ neurons, dims, seed, g: 0.5, slowRandom: true, slowScale: 0.02 })
+  const rnd = mulberry32(seed ^ 0x5eed)
+  const fHat = Float32Array.from({ length: dims * channels }, () => 2 * rnd() - 1)
+  const wIn = ebnInputWeights(ebn.encoder, fHat, { neurons, dims, channels, gain: 400 })
+  const spec: NetworkSpec = {
+    neurons,
+    channels,
+    dims,
+    params: { ...DEFAULT_NEURON_PARAMS },
+    weights: { wIn, omegaF: ebn.omegaF, omegaS: ebn.omegaS, decoder: ebn.decoder, encoder: ebn.encoder },
+  }
+  const inputs = (batch: number, steps: number): Float32Array => {
+    const x = new Float32Array(batch * steps * channels)
+    for (let b = 0; b < batch; b++) {
+      const r = mulberry32(seed * 7919 + b)
+      for (let c = 0; c < channels; c++) {
+        const f = 0.5 + 2.5 * r()
+        const ph = 2 * Math.PI * r()
+        for (let t = 0; t < steps; t++) x[(b * steps + t) * channels + c] = Math.sin(2 * Math.PI * f * t * 1e-3 + ph)
+      }
+    }
+    return x
+  }
+  return { spec, inputs }
+}
+
+export interface SimBenchOptions {
+  neurons: number
+  steps: number
+  batch: number
+  /** 0 = all threads of the pool */
+  threads: number
+  seed: number
+}
+
+export interface SimBenchResult {
+  neurons: number
+  steps: number
+  batch: number
+  /** threads actually available to the run (0 resolved to the pool size) */
+  threads: number
+  wallSeconds: number
+  neuronStepsPerSecond: number
+  spikes: number
+  meanRateHz: number
+}
+
+/**
+ * Times one simulation of the benchmark network (spike counts only, no recordings), after one short
+ * warm-up run. wallSeconds is the native kernel's time (network construction excluded).
+ */
+export async function runSimBench(options: SimBenchOptions): Promise<SimBenchResult> {
+  const { neurons, steps, batch, threads, seed } = options
+  const bench = await benchNetwork(neurons, seed)
+  const net = createNetwork(bench.spec)
+  const inputs = bench.inputs(batch, steps)
+  const sim = { batch, steps, threads, seed, record: { spikes: false } }
+  await net.simulate(bench.inputs(batch, Math.min(steps, 200)), { ...sim, steps: Math.min(steps, 200) })
+  const r = await net.simulate(inputs, sim)
+  const pool = addonStatus().info?.poolThreads ?? 1
+  return {
+    neurons,
+    steps,
+    batch,
+    threads: threads === 0 ? pool : Math.min(threads, pool),
+    wallSeconds: r.kernelSeconds,
+    neuronStepsPerSecond: (neurons * steps * batch) / r.kernelSeconds,
+    spikes: r.totalSpikes,
+    meanRateHz: r.meanRateHz,
+  }
+}

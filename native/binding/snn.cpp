@@ -1,0 +1,590 @@
+// The spiking network (native/core/snn.hpp) and the EBN construction (native/core/ebn.hpp).
+//
+//   new Network({neurons, channels, dims, outputs?, params, weights})
+//   network.simulate(inputs, options, onProgress?, cancelToken?) -> Promise<result>
+//   network.setSlowWeights(Float32Array), network.setParams(params), getParams(), getWeights()
+//   buildEbn(options, onProgress?, cancelToken?) -> Promise<{...}>,  ebnInputWeights(...)
+//
+// The network's values live in an immutable SnnModel behind a shared_ptr: a run holds its own
+// reference, so a Network collected (or a setter refused) while a run is in flight is harmless.
+#include <napi.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "addon_data.hpp"
+#include "args.hpp"
+#include "async_job.hpp"
+#include "ebn.hpp"
+#include "snn.hpp"
+
+namespace mimic_binding {
+namespace {
+
+// Sane bounds, checked before anything is allocated.
+constexpr int64_t kMaxNeurons = 8192;        // 4 N² floats of weights: 1 GiB at the bound
+constexpr int64_t kMaxChannels = 65536;
+constexpr int64_t kMaxDims = 4096;
+constexpr int64_t kMaxOutputs = 4096;
+constexpr double kMaxMatrix = double(1 << 28);   // elements of any one input matrix (1 GiB of float32)
+constexpr double kMaxRecording = double(1 << 28);  // elements of any one result array
+
+std::string fmt(double d) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.10g", d);
+  return buf;
+}
+
+// A float parameter: a number (the same for every neuron) or a Float32Array / number[] of length n.
+std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key, std::size_t n, float fallback) {
+  Napi::Value v = o.Get(key);
+  const std::string name = std::string("params.") + key;
+  if (v.IsUndefined()) return std::vector<float>(n, fallback);
+  if (v.IsNumber()) {
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d)) ThrowType(env, "a finite number", name, v);
+    return std::vector<float>(n, static_cast<float>(d));
+  }
+  if (v.IsArray()) {
+    auto a = v.As<Napi::Array>();
+    if (a.Length() != n)
+      ThrowRange(env, name + " has " + std::to_string(a.Length()) + " elements but neurons = " + std::to_string(n));
+    std::vector<float> out(n);
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value e = a.Get(i);
+      if (!e.IsNumber() || !std::isfinite(e.As<Napi::Number>().DoubleValue()))
+        ThrowType(env, "a finite number", name + "[" + std::to_string(i) + "]", e);
+      out[i] = static_cast<float>(e.As<Napi::Number>().DoubleValue());
+    }
+    return out;
+  }
+  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+    const auto len = v.As<Napi::TypedArray>().ElementLength();
+    if (len != n) ThrowRange(env, name + " has " + std::to_string(len) + " elements but neurons = " + std::to_string(n));
+    return ReadFloat32(env, v, name, static_cast<int64_t>(n));
+  }
+  ThrowType(env, "a number or a Float32Array", name, v);
+}
+
+// A matrix as a Float32Array of rows*cols elements; the message names both factors.
+std::vector<float> ReadMatrix(Napi::Env env, Napi::Object o, const char* key, std::size_t rows, std::size_t cols,
+                              const char* shape, bool optional) {
+  Napi::Value v = o.Get(key);
+  const std::string name = std::string("weights.") + key;
+  if (v.IsUndefined() && optional) return {};
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    ThrowType(env, "a Float32Array", name, v);
+  const auto len = v.As<Napi::TypedArray>().ElementLength();
+  if (len != rows * cols)
+    ThrowRange(env, name + " has " + std::to_string(len) + " elements but " + shape + " = " + std::to_string(rows) +
+                        "*" + std::to_string(cols) + " = " + std::to_string(rows * cols));
+  return ReadFloat32(env, v, name, static_cast<int64_t>(rows * cols));
+}
+
+// A list of neuron indices: Int32Array or an array of integers, each in [0, n).
+std::vector<int32_t> ReadNeuronList(Napi::Env env, Napi::Value v, const std::string& name, std::size_t n) {
+  std::vector<int32_t> out;
+  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+    out = ReadInt32(env, v, name, -1);
+  } else if (v.IsArray()) {
+    auto a = v.As<Napi::Array>();
+    if (a.Length() > n * 4 + 1024) ThrowRange(env, name + " has " + std::to_string(a.Length()) + " entries, too many for " + std::to_string(n) + " neurons");
+    out.resize(a.Length());
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value e = a.Get(i);
+      const std::string item = name + "[" + std::to_string(i) + "]";
+      if (!e.IsNumber()) ThrowType(env, "an integer", item, e);
+      const double d = e.As<Napi::Number>().DoubleValue();
+      if (!std::isfinite(d) || std::floor(d) != d) ThrowType(env, "an integer", item, e);
+      if (d < 0 || d >= static_cast<double>(n))
+        ThrowRange(env, item + " is neuron " + fmt(d) + " but the network has neurons 0.." + std::to_string(n - 1));
+      out[i] = static_cast<int32_t>(d);
+    }
+    return out;
+  } else {
+    ThrowType(env, "an Int32Array or an array of integers", name, v);
+  }
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i] < 0 || static_cast<std::size_t>(out[i]) >= n)
+      ThrowRange(env, name + "[" + std::to_string(i) + "] is neuron " + std::to_string(out[i]) +
+                          " but the network has neurons 0.." + std::to_string(n - 1));
+  return out;
+}
+
+void CheckKeys(Napi::Env env, Napi::Object o, const std::string& name, std::initializer_list<const char*> allowed) {
+  auto keys = o.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const std::string k = keys.Get(i).As<Napi::String>().Utf8Value();
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || k == a;
+    if (!ok) {
+      std::string list;
+      for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+      auto err = Napi::TypeError::New(env, "Unknown option " + name + "." + k + " (expected one of: " + list + ")");
+      err.Set("code", Napi::String::New(env, kErrInvalidArg));
+      throw err;
+    }
+  }
+}
+
+mimic::SnnParameters ReadParams(Napi::Env env, Napi::Value v, std::size_t n, const mimic::SnnParameters* base) {
+  auto o = RequireObject(env, v, "params");
+  CheckKeys(env, o, "params",
+            {"tauMemMs", "tauSMs", "tauFMs", "tauOutMs", "vTh", "vRest", "vReset", "bias", "refractoryMs"});
+  mimic::SnnParameters d = base ? *base : mimic::SnnParameters::uniform(n);
+  const auto read = [&](const char* key, std::vector<float>& field) {
+    if (!o.Get(key).IsUndefined()) field = ReadPerNeuron(env, o, key, n, 0.0f);
+  };
+  read("tauMemMs", d.tauMemMs);
+  read("tauSMs", d.tauSMs);
+  read("tauFMs", d.tauFMs);
+  read("tauOutMs", d.tauOutMs);
+  read("vTh", d.vTh);
+  read("vRest", d.vRest);
+  read("vReset", d.vReset);
+  read("bias", d.bias);
+  read("refractoryMs", d.refractoryMs);
+  d.neurons = n;
+  try {
+    d.validate();
+  } catch (const mimic::InvalidArgument& e) {
+    ThrowRange(env, e.what());
+  }
+  return d;
+}
+
+Napi::Float32Array F32(Napi::Env env, const std::vector<float>& v) { return ToFloat32(env, v.data(), v.size()); }
+
+// ---- simulate ------------------------------------------------------------------------------------
+
+struct SimBaton {
+  std::shared_ptr<const mimic::SnnModel> model;
+  std::shared_ptr<std::atomic<bool>> busy;
+  std::vector<float> inputs, target;
+  mimic::SnnRunConfig config;
+  mimic::SnnRunOutput out;
+  double kernelSeconds = 0;
+
+  ~SimBaton() {
+    if (busy) busy->store(false);
+  }
+
+  void Execute(const mimic::Control& control) {
+    config.inputs = inputs.empty() ? nullptr : inputs.data();
+    config.target = target.empty() ? nullptr : target.data();
+    const auto t0 = std::chrono::steady_clock::now();
+    mimic::simulate(*model, config, control, out);
+    kernelSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+
+  Napi::Value Result(Napi::Env env) {
+    busy->store(false);
+    const std::size_t B = config.batch, N = model->neurons(), T = config.steps;
+    auto o = Napi::Object::New(env);
+    o.Set("batch", Napi::Number::New(env, static_cast<double>(B)));
+    o.Set("steps", Napi::Number::New(env, static_cast<double>(T)));
+    o.Set("neurons", Napi::Number::New(env, static_cast<double>(N)));
+    o.Set("dtMs", Napi::Number::New(env, config.dtMs));
+    o.Set("seed", Napi::Number::New(env, static_cast<double>(config.seed)));
+    o.Set("decimate", Napi::Number::New(env, static_cast<double>(config.decimate)));
+    o.Set("recordedSteps", Napi::Number::New(env, static_cast<double>(out.recordedSteps)));
+    o.Set("kernelSeconds", Napi::Number::New(env, kernelSeconds));
+    o.Set("totalSpikes", Napi::Number::New(env, static_cast<double>(out.totalSpikes)));
+    const double seconds = static_cast<double>(B) * static_cast<double>(T) * config.dtMs / 1000.0;
+    o.Set("meanRateHz", Napi::Number::New(env, static_cast<double>(out.totalSpikes) / (static_cast<double>(N) * seconds)));
+    o.Set("spikeCounts", ToInt32(env, out.spikeCounts.data(), out.spikeCounts.size()));
+    if (config.recordSpikes) {
+      std::size_t total = 0;
+      for (const auto& s : out.spikeSteps) total += s.size();
+      auto steps = Napi::Int32Array::New(env, total);
+      auto neurons = Napi::Int32Array::New(env, total);
+      auto offsets = Napi::Int32Array::New(env, B + 1);
+      std::size_t at = 0;
+      for (std::size_t b = 0; b < B; ++b) {
+        offsets[b] = static_cast<int32_t>(at);
+        const auto& s = out.spikeSteps[b];
+        const auto& n = out.spikeNeurons[b];
+        if (!s.empty()) {
+          std::memcpy(steps.Data() + at, s.data(), s.size() * sizeof(int32_t));
+          std::memcpy(neurons.Data() + at, n.data(), n.size() * sizeof(int32_t));
+        }
+        at += s.size();
+        std::vector<int32_t>().swap(out.spikeSteps[b]);
+        std::vector<int32_t>().swap(out.spikeNeurons[b]);
+      }
+      offsets[B] = static_cast<int32_t>(at);
+      auto sp = Napi::Object::New(env);
+      sp.Set("steps", steps);
+      sp.Set("neurons", neurons);
+      sp.Set("offsets", offsets);
+      o.Set("spikes", sp);
+    }
+    if (config.recordDecoded) o.Set("decoded", F32(env, out.decoded));
+    if (config.recordOutput) o.Set("output", F32(env, out.output));
+    if (!config.membraneNeurons.empty()) {
+      o.Set("membrane", F32(env, out.membrane));
+      o.Set("membraneNeurons", ToInt32(env, config.membraneNeurons.data(), config.membraneNeurons.size()));
+    }
+    return o;
+  }
+};
+
+class Network : public Napi::ObjectWrap<Network> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Network",
+                       {InstanceMethod<&Network::Simulate>("simulate"),
+                        InstanceMethod<&Network::SetSlowWeights>("setSlowWeights"),
+                        InstanceMethod<&Network::SetParams>("setParams"),
+                        InstanceMethod<&Network::GetParams>("getParams"),
+                        InstanceMethod<&Network::GetWeights>("getWeights"),
+                        InstanceAccessor<&Network::Neurons>("neurons"),
+                        InstanceAccessor<&Network::Channels>("channels"),
+                        InstanceAccessor<&Network::Dims>("dims"),
+                        InstanceAccessor<&Network::Outputs>("outputs"),
+                        InstanceAccessor<&Network::Busy>("busy")});
+  }
+
+  explicit Network(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Network>(info) {
+    Napi::Env env = info.Env();
+    auto o = RequireObject(env, info[0], "options");
+    CheckKeys(env, o, "options", {"neurons", "channels", "dims", "outputs", "params", "weights"});
+    const int64_t zero = 0;
+    const auto n = static_cast<std::size_t>(ReadInteger(env, o, "neurons", 1, kMaxNeurons));
+    const auto C = static_cast<std::size_t>(ReadInteger(env, o, "channels", 0, kMaxChannels, &zero));
+    const auto D = static_cast<std::size_t>(ReadInteger(env, o, "dims", 0, kMaxDims, &zero));
+    const auto O = static_cast<std::size_t>(ReadInteger(env, o, "outputs", 0, kMaxOutputs, &zero));
+    if (double(n) * double(C) > kMaxMatrix || double(n) * double(D) > kMaxMatrix)
+      ThrowRange(env, "neurons*channels and neurons*dims must each be at most " + fmt(kMaxMatrix));
+    if (O > 0 && D == 0) ThrowRange(env, "outputs = " + std::to_string(O) + " needs dims > 0 (the readout maps x̃ to y)");
+    Napi::Value pv = o.Get("params");
+    mimic::SnnParameters params = ReadParams(env, pv.IsUndefined() ? Napi::Object::New(env) : pv, n, nullptr);
+    auto w = RequireObject(env, o.Get("weights"), "weights");
+    CheckKeys(env, w, "weights", {"wIn", "omegaF", "omegaS", "decoder", "readout", "encoder"});
+    mimic::SnnWeights weights;
+    weights.neurons = n;
+    weights.channels = C;
+    weights.dims = D;
+    weights.outputs = O;
+    weights.wIn = ReadMatrix(env, w, "wIn", n, C, "neurons*channels", C == 0);
+    weights.omegaF = ReadMatrix(env, w, "omegaF", n, n, "neurons*neurons", true);
+    weights.omegaS = ReadMatrix(env, w, "omegaS", n, n, "neurons*neurons", true);
+    if (weights.omegaF.empty()) weights.omegaF.assign(n * n, 0.0f);
+    if (weights.omegaS.empty()) weights.omegaS.assign(n * n, 0.0f);
+    weights.decoder = ReadMatrix(env, w, "decoder", D, n, "dims*neurons", D == 0);
+    weights.readout = ReadMatrix(env, w, "readout", O, D, "outputs*dims", O == 0);
+    weights.encoder = ReadMatrix(env, w, "encoder", n, D, "neurons*dims", true);
+    Build(env, std::move(params), std::move(weights));
+  }
+
+ private:
+  void Build(Napi::Env env, mimic::SnnParameters params, mimic::SnnWeights weights) {
+    try {
+      model_ = std::make_shared<const mimic::SnnModel>(std::move(params), std::move(weights));
+    } catch (const mimic::InvalidArgument& e) {
+      ThrowRange(env, e.what());
+    } catch (const std::bad_alloc&) {
+      throw MakeError(env, "Not enough memory for a network of this size", kErrNative);
+    }
+  }
+
+  void CheckIdle(Napi::Env env, const char* what) {
+    if (busy_->load())
+      throw MakeError(env,
+                      std::string("This network is busy with a simulation: wait for it to finish or cancel it before "
+                                  "calling ") + what,
+                      kErrBusy);
+  }
+
+  Napi::Value Simulate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckIdle(env, "simulate() again");
+    const auto& m = *model_;
+    const std::size_t N = m.neurons(), C = m.weights().channels, D = m.weights().dims, O = m.weights().outputs;
+    auto o = RequireObject(env, info[1], "options");
+    CheckKeys(env, o, "options",
+              {"batch", "steps", "dtMs", "threads", "seed", "initialV", "noiseStd", "silence", "feedback", "record",
+               "maxSpikeEvents", "block"});
+    auto baton = std::make_unique<SimBaton>();
+    auto& c = baton->config;
+    const int64_t one = 1, zero = 0, maxEvents = int64_t(1) << 25;
+    const double dt = 1.0, noNoise = 0.0;
+    c.batch = static_cast<std::size_t>(ReadInteger(env, o, "batch", 1, 1 << 20));
+    c.steps = static_cast<std::size_t>(ReadInteger(env, o, "steps", 1, int64_t(1) << 31));
+    c.dtMs = ReadNumber(env, o, "dtMs", 1e-6, 1e6, &dt);
+    c.threads = static_cast<unsigned>(ReadInteger(env, o, "threads", 0, 1024, &zero));
+    c.seed = o.Get("seed").IsUndefined() ? 0 : ReadSeed(env, o, "seed");
+    c.noiseStd = static_cast<float>(ReadNumber(env, o, "noiseStd", 0, 1e6, &noNoise));
+    c.maxSpikeEvents = static_cast<std::size_t>(ReadInteger(env, o, "maxSpikeEvents", 0, (int64_t(1) << 31) - 1, &maxEvents));
+    c.block = static_cast<std::size_t>(ReadInteger(env, o, "block", 0, 16, &zero));
+    const double B = double(c.batch), T = double(c.steps);
+
+    // inputs [B, T, C]
+    Napi::Value in = info[0];
+    if (C == 0 && (in.IsUndefined() || in.IsNull())) {
+      // no input channels: nothing to read
+    } else {
+      if (!in.IsTypedArray() || in.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        ThrowType(env, "a Float32Array", "inputs", in);
+      const double len = double(in.As<Napi::TypedArray>().ElementLength());
+      if (len != B * T * double(C))
+        ThrowRange(env, "inputs has " + fmt(len) + " elements but batch*steps*channels = " + fmt(B) + "*" + fmt(T) +
+                            "*" + std::to_string(C) + " = " + fmt(B * T * double(C)));
+      if (C > 0) baton->inputs = ReadFloat32(env, in, "inputs", static_cast<int64_t>(len));
+    }
+
+    // initial membrane potentials
+    Napi::Value iv = o.Get("initialV");
+    if (iv.IsUndefined() || (iv.IsString() && iv.As<Napi::String>().Utf8Value() == "uniform")) {
+      c.initialV = mimic::InitialV::Uniform;
+    } else if (iv.IsString()) {
+      const std::string s = iv.As<Napi::String>().Utf8Value();
+      if (s == "rest") c.initialV = mimic::InitialV::Rest;
+      else if (s == "reset") c.initialV = mimic::InitialV::Reset;
+      else ThrowType(env, "'uniform', 'rest', 'reset' or a Float32Array", "options.initialV", iv);
+    } else if (iv.IsTypedArray() && iv.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+      const double len = double(iv.As<Napi::TypedArray>().ElementLength());
+      if (len != double(N) && len != B * double(N))
+        ThrowRange(env, "options.initialV has " + fmt(len) + " elements but neurons = " + std::to_string(N) +
+                            " or batch*neurons = " + fmt(B * double(N)));
+      c.initialV = mimic::InitialV::Given;
+      c.initialValues = ReadFloat32(env, iv, "options.initialV", static_cast<int64_t>(len));
+    } else {
+      ThrowType(env, "'uniform', 'rest', 'reset' or a Float32Array", "options.initialV", iv);
+    }
+
+    // silencing
+    Napi::Value sv = o.Get("silence");
+    if (!sv.IsUndefined()) {
+      auto s = RequireObject(env, sv, "options.silence");
+      CheckKeys(env, s, "options.silence", {"neurons", "startStep", "endStep"});
+      c.silenced = ReadNeuronList(env, s.Get("neurons"), "options.silence.neurons", N);
+      const int64_t end = static_cast<int64_t>(c.steps);
+      c.silenceStart = static_cast<std::size_t>(ReadInteger(env, s, "startStep", 0, end, &zero));
+      c.silenceEnd = static_cast<std::size_t>(ReadInteger(env, s, "endStep", 0, end, &end));
+      if (c.silenceEnd < c.silenceStart)
+        ThrowRange(env, "options.silence.endStep (" + std::to_string(c.silenceEnd) +
+                            ") must not be before startStep (" + std::to_string(c.silenceStart) + ")");
+    }
+
+    // error feedback
+    Napi::Value fv = o.Get("feedback");
+    if (!fv.IsUndefined()) {
+      auto f = RequireObject(env, fv, "options.feedback");
+      CheckKeys(env, f, "options.feedback", {"target", "gain"});
+      if (m.weights().encoder.empty() || D == 0)
+        ThrowRange(env, "options.feedback needs a network created with weights.encoder (neurons x dims)");
+      Napi::Value tv = f.Get("target");
+      if (!tv.IsTypedArray() || tv.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        ThrowType(env, "a Float32Array", "options.feedback.target", tv);
+      const double len = double(tv.As<Napi::TypedArray>().ElementLength());
+      if (len != B * T * double(D))
+        ThrowRange(env, "options.feedback.target has " + fmt(len) + " elements but batch*steps*dims = " + fmt(B) + "*" +
+                            fmt(T) + "*" + std::to_string(D) + " = " + fmt(B * T * double(D)));
+      baton->target = ReadFloat32(env, tv, "options.feedback.target", static_cast<int64_t>(len));
+      Napi::Value gv = f.Get("gain");
+      if (gv.IsNumber()) {
+        c.gain = static_cast<float>(ReadNumber(env, f, "gain", -1e9, 1e9));
+      } else if (gv.IsTypedArray() && gv.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+        const double glen = double(gv.As<Napi::TypedArray>().ElementLength());
+        if (glen != T)
+          ThrowRange(env, "options.feedback.gain has " + fmt(glen) + " elements but steps = " + fmt(T));
+        c.gainPerStep = ReadFloat32(env, gv, "options.feedback.gain", static_cast<int64_t>(glen));
+      } else {
+        ThrowType(env, "a number or a Float32Array of one gain per step", "options.feedback.gain", gv);
+      }
+    }
+
+    // recordings
+    Napi::Value rv = o.Get("record");
+    if (!rv.IsUndefined()) {
+      auto r = RequireObject(env, rv, "options.record");
+      CheckKeys(env, r, "options.record", {"spikes", "decoded", "output", "membrane", "decimate"});
+      c.recordSpikes = ReadBool(env, r, "spikes", true);
+      c.recordDecoded = ReadBool(env, r, "decoded", false);
+      c.recordOutput = ReadBool(env, r, "output", false);
+      c.decimate = static_cast<std::size_t>(ReadInteger(env, r, "decimate", 1, int64_t(1) << 31, &one));
+      if (!r.Get("membrane").IsUndefined())
+        c.membraneNeurons = ReadNeuronList(env, r.Get("membrane"), "options.record.membrane", N);
+      if (c.recordDecoded && D == 0) ThrowRange(env, "options.record.decoded needs a network with dims > 0");
+      if (c.recordOutput && O == 0) ThrowRange(env, "options.record.output needs a network with a readout (outputs > 0)");
+    }
+    const double Tr = double(mimic::recorded_steps(c.steps, c.decimate));
+    const auto bound = [&](bool on, double k, const char* what, const char* dim) {
+      if (on && B * Tr * k > kMaxRecording)
+        ThrowRange(env, std::string("options.record.") + what + " would need batch*recordedSteps*" + dim + " = " + fmt(B) +
+                            "*" + fmt(Tr) + "*" + fmt(k) + " = " + fmt(B * Tr * k) + " floats, more than the limit " +
+                            fmt(kMaxRecording) + ": raise record.decimate or record less");
+    };
+    bound(c.recordDecoded, double(D), "decoded", "dims");
+    bound(c.recordOutput, double(O), "output", "outputs");
+    bound(!c.membraneNeurons.empty(), double(c.membraneNeurons.size()), "membrane", "neurons");
+    if (B * double(N) > kMaxRecording)
+      ThrowRange(env, "batch*neurons = " + fmt(B * double(N)) + " spike counts exceed the limit " + fmt(kMaxRecording));
+
+    if (!info[2].IsUndefined() && !info[2].IsFunction()) ThrowType(env, "a function", "onProgress", info[2]);
+    auto cancel = CancelToken::FromValue(env, info[3], "cancelToken");
+    baton->model = model_;
+    baton->busy = busy_;
+    busy_->store(true);
+    return AsyncJob<SimBaton>::Start(env, std::move(baton), info[2], cancel, "simulate");
+  }
+
+  Napi::Value SetSlowWeights(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckIdle(env, "setSlowWeights()");
+    const std::size_t n = model_->neurons();
+    Napi::Value v = info[0];
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      ThrowType(env, "a Float32Array", "omegaS", v);
+    const auto len = v.As<Napi::TypedArray>().ElementLength();
+    if (len != n * n)
+      ThrowRange(env, "omegaS has " + std::to_string(len) + " elements but neurons*neurons = " + std::to_string(n) + "*" +
+                          std::to_string(n) + " = " + std::to_string(n * n));
+    mimic::SnnWeights w = model_->weights();
+    w.omegaS = ReadFloat32(env, v, "omegaS", static_cast<int64_t>(n * n));
+    Build(env, model_->params(), std::move(w));
+    return env.Undefined();
+  }
+
+  Napi::Value SetParams(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckIdle(env, "setParams()");
+    mimic::SnnParameters p = ReadParams(env, info[0], model_->neurons(), &model_->params());
+    Build(env, std::move(p), model_->weights());
+    return env.Undefined();
+  }
+
+  Napi::Value GetParams(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const auto& p = model_->params();
+    auto o = Napi::Object::New(env);
+    o.Set("tauMemMs", F32(env, p.tauMemMs));
+    o.Set("tauSMs", F32(env, p.tauSMs));
+    o.Set("tauFMs", F32(env, p.tauFMs));
+    o.Set("tauOutMs", F32(env, p.tauOutMs));
+    o.Set("vTh", F32(env, p.vTh));
+    o.Set("vRest", F32(env, p.vRest));
+    o.Set("vReset", F32(env, p.vReset));
+    o.Set("bias", F32(env, p.bias));
+    o.Set("refractoryMs", F32(env, p.refractoryMs));
+    return o;
+  }
+
+  Napi::Value GetWeights(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const auto& w = model_->weights();
+    auto o = Napi::Object::New(env);
+    o.Set("wIn", F32(env, w.wIn));
+    o.Set("omegaF", F32(env, w.omegaF));
+    o.Set("omegaS", F32(env, w.omegaS));
+    o.Set("decoder", F32(env, w.decoder));
+    o.Set("readout", F32(env, w.readout));
+    if (!w.encoder.empty()) o.Set("encoder", F32(env, w.encoder));
+    return o;
+  }
+
+  Napi::Value Neurons(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(model_->neurons())); }
+  Napi::Value Channels(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(model_->weights().channels));
+  }
+  Napi::Value Dims(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(model_->weights().dims)); }
+  Napi::Value Outputs(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), double(model_->weights().outputs));
+  }
+  Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_->load()); }
+
+  std::shared_ptr<const mimic::SnnModel> model_;
+  std::shared_ptr<std::atomic<bool>> busy_ = std::make_shared<std::atomic<bool>>(false);
+};
+
+// ---- EBN construction ----------------------------------------------------------------------------
+
+struct EbnBaton {
+  mimic::EbnOptions options;
+  mimic::EbnWeights out;
+  void Execute(const mimic::Control& control) {
+    control.check();
+    out = mimic::build_ebn(options);
+  }
+  Napi::Value Result(Napi::Env env) {
+    auto o = Napi::Object::New(env);
+    o.Set("neurons", Napi::Number::New(env, double(out.neurons)));
+    o.Set("dims", Napi::Number::New(env, double(out.dims)));
+    o.Set("seedDecoder", F32(env, out.seedDecoder));
+    o.Set("thresholds", F32(env, out.thresholds));
+    o.Set("dr", F32(env, out.dr));
+    o.Set("encoder", F32(env, out.encoder));
+    o.Set("decoder", F32(env, out.decoder));
+    o.Set("omegaF", F32(env, out.omegaF));
+    o.Set("omegaS", F32(env, out.omegaS));
+    return o;
+  }
+};
+
+// buildEbn({neurons, dims, seed, mu?, nu?, tauMemMs?, vTh?, vRest?, g?, noEbn?, slowRandom?, slowScale?})
+Napi::Value BuildEbn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = RequireObject(env, info[0], "options");
+  CheckKeys(env, o, "options",
+            {"neurons", "dims", "seed", "mu", "nu", "tauMemMs", "vTh", "vRest", "g", "noEbn", "slowRandom", "slowScale"});
+  auto baton = std::make_unique<EbnBaton>();
+  auto& e = baton->options;
+  const mimic::EbnOptions d;
+  e.neurons = static_cast<std::size_t>(ReadInteger(env, o, "neurons", 1, kMaxNeurons));
+  e.dims = static_cast<std::size_t>(ReadInteger(env, o, "dims", 1, kMaxDims));
+  e.seed = ReadSeed(env, o, "seed");
+  e.mu = ReadNumber(env, o, "mu", 0, 1e6, &d.mu);
+  e.nu = ReadNumber(env, o, "nu", 0, 1e6, &d.nu);
+  e.tauMemMs = ReadNumber(env, o, "tauMemMs", 1e-6, 1e9, &d.tauMemMs);
+  e.vTh = ReadNumber(env, o, "vTh", -1e9, 1e9, &d.vTh);
+  e.vRest = ReadNumber(env, o, "vRest", -1e9, 1e9, &d.vRest);
+  e.g = ReadNumber(env, o, "g", -1e9, 1e9, &d.g);
+  e.noEbn = ReadBool(env, o, "noEbn", false);
+  e.slowRandom = ReadBool(env, o, "slowRandom", false);
+  e.slowScale = ReadNumber(env, o, "slowScale", -1e9, 1e9, &d.slowScale);
+  if (!(e.vTh > e.vRest))
+    ThrowRange(env, "vTh (" + fmt(e.vTh) + ") must be above vRest (" + fmt(e.vRest) + "): a = vTh - vRest scales the encoder");
+  if (double(e.neurons) * double(e.dims) > kMaxMatrix)
+    ThrowRange(env, "neurons*dims must be at most " + fmt(kMaxMatrix));
+  if (!info[1].IsUndefined() && !info[1].IsFunction()) ThrowType(env, "a function", "onProgress", info[1]);
+  auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
+  return AsyncJob<EbnBaton>::Start(env, std::move(baton), info[1], cancel, "buildEbn");
+}
+
+// ebnInputWeights(encoder [N x D], fHat [D x C], {neurons, dims, channels, gain}) -> Float32Array [N x C]
+Napi::Value EbnInputWeights(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = RequireObject(env, info[2], "options");
+  CheckKeys(env, o, "options", {"neurons", "dims", "channels", "gain"});
+  const auto n = static_cast<std::size_t>(ReadInteger(env, o, "neurons", 1, kMaxNeurons));
+  const auto D = static_cast<std::size_t>(ReadInteger(env, o, "dims", 1, kMaxDims));
+  const auto C = static_cast<std::size_t>(ReadInteger(env, o, "channels", 1, kMaxChannels));
+  const double gain = ReadNumber(env, o, "gain", -1e12, 1e12);
+  if (double(n) * double(C) > kMaxMatrix) ThrowRange(env, "neurons*channels must be at most " + fmt(kMaxMatrix));
+  const auto check = [&](Napi::Value v, const char* name, std::size_t rows, std::size_t cols, const char* shape) {
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      ThrowType(env, "a Float32Array", name, v);
+    const auto len = v.As<Napi::TypedArray>().ElementLength();
+    if (len != rows * cols)
+      ThrowRange(env, std::string(name) + " has " + std::to_string(len) + " elements but " + shape + " = " +
+                          std::to_string(rows) + "*" + std::to_string(cols) + " = " + std::to_string(rows * cols));
+    return ReadFloat32(env, v, name, static_cast<int64_t>(len));
+  };
+  auto enc = check(info[0], "encoder", n, D, "neurons*dims");
+  auto fHat = check(info[1], "fHat", D, C, "dims*channels");
+  auto w = mimic::ebn_input_weights(enc, fHat, n, D, C, gain);
+  return F32(env, w);
+}
+
+}  // namespace
+
+void InitSnn(Napi::Env env, Napi::Object exports) {
+  auto network = Network::Define(env);
+  Data(env).network = Napi::Persistent(network);
+  exports.Set("Network", network);
+  exports.Set("buildEbn", Napi::Function::New(env, BuildEbn, "buildEbn"));
+  exports.Set("ebnInputWeights", Napi::Function::New(env, EbnInputWeights, "ebnInputWeights"));
+}
+
+}  // namespace mimic_binding
