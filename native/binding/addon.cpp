@@ -64,6 +64,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("CancelToken", cancelToken);
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   InitTasks(env, exports);
+  InitTeacher(env, exports);
   return exports;
 }
 

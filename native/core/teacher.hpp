@@ -1,0 +1,147 @@
+// The teacher: a non-spiking rate RNN trained by BPTT (METHOD.md §3).
+//
+//   tau_j dx_j/dt = -x_j + (F c)_j + b_j + sum_i W[i,j] tanh(x_i),   y = D tanh(x)
+//
+// Euler with step dt (ms), x(0) = 0. Step t (t = 0..T-1) consumes input c[t] and produces y[t]:
+//   u_j[t]  = sum_c F[j,c] c[t] + b_j + sum_i W[i,j] a_i[t-1]      (a[-1] = tanh(x(0)) = 0)
+//   x_j[t]  = x_j[t-1] + (dt / tau_j) (u_j[t] - x_j[t-1])
+//   a_j[t]  = tanh(x_j[t]),   y_o[t] = sum_j D[o,j] a_j[t]
+// so the output at step t already sees the input of step t (as in the authors' Rockpool layer).
+//
+// Storage (row-major, float32 in the API; the gradient code is also built for double, for checks):
+//   wIn  [units x channels]  F[j,c] = wIn[j*channels + c]
+//   wRec [units x units]     W[i,j] = wRec[i*units + j]: ROW i = presynaptic unit, COLUMN j =
+//                            postsynaptic unit; the recurrent drive of unit j is sum_i W[i,j] tanh x_i
+//   wOut [outputs x units]   D[o,j] = wOut[o*units + j], y = wOut . tanh x
+//   bias [units], tauMs [units] (milliseconds)
+//
+// Loss of one batch (MSE is the mean over batch, time steps and outputs):
+//   lambdaMse * MSE(y, target)
+//   + lambdaTau    * mean_j[ exp(-(tau_j - tauMin)) * 1(tau_j < tauMin) ]
+//   + lambdaMaxTau * max_j ( max(tau_j - tauMin, 0)^2 )
+//   + lambdaRec    * mean_ij W[i,j]^2
+//   + lambdaDiag   * sum_j |W[j,j]| / units^2     (mean of |W * I| over all units^2 entries, as in
+//                                                   the authors' code; sign(0) = 0 at a zero entry)
+//   + lambdaBias   * mean_j b_j^2
+// Inside the two tau terms tau and tauMin are in SECONDS (tau_s = tauMs / 1000), as in the authors'
+// code, where lambdaTau = 1e6 and lambdaMaxTau = 1 were chosen for those units. In seconds
+// exp(-(tau - tauMin)) stays within [1, e^0.015] below tauMin, so the first term is a barrier of
+// fixed height lambdaTau/units per offending unit with a bounded slope, and the max term is a weak
+// pull on the longest time constant (<= (0.1 - 0.015)^2 = 0.007 at init). In milliseconds the
+// barrier would grow like e^(15 ms - tau) (3e6 at tau = 0) and the max term would reach 7225 at init,
+// of the order of lambdaMse * MSE, and would drag every long time constant down to tauMin, removing
+// the memory the temporal XOR needs.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "cancel.hpp"
+
+namespace mimic {
+
+template <class S>
+struct TeacherParamsT {
+  std::size_t units = 0, channels = 0, outputs = 0;
+  double dtMs = 1.0;
+  std::vector<S> wIn, wRec, wOut, bias, tauMs;
+
+  std::size_t size() const { return wIn.size() + wRec.size() + wOut.size() + bias.size() + tauMs.size(); }
+  void resize(std::size_t n, std::size_t c, std::size_t o) {
+    units = n;
+    channels = c;
+    outputs = o;
+    wIn.assign(n * c, S(0));
+    wRec.assign(n * n, S(0));
+    wOut.assign(o * n, S(0));
+    bias.assign(n, S(0));
+    tauMs.assign(n, S(0));
+  }
+  template <class F>
+  void for_each_group(F&& f) {
+    f(wIn);
+    f(wRec);
+    f(wOut);
+    f(bias);
+    f(tauMs);
+  }
+};
+using TeacherParams = TeacherParamsT<float>;
+
+// Gradients have the same layout as the parameters.
+template <class S>
+using TeacherGradT = TeacherParamsT<S>;
+
+struct TeacherInitOptions {
+  std::size_t units = 64, channels = 1, outputs = 1;
+  uint64_t seed = 0;
+  double dtMs = 1.0;
+  double wInHalfRange = 5.0;   // wIn ~ U(-5, 5)
+  double wRecHalfRange = 0.1;  // wRec ~ U(-0.1, 0.1), zero diagonal, then rescaled
+  double spectralRadius = 0.95;
+  double wOutHalfRange = 0.2;  // wOut ~ U(-0.2, 0.2)
+  double tauLoMs = 10, tauHiMs = 100;  // linearly spaced
+};
+
+// wIn, wRec and wOut come from independent streams (seed, 0), (seed, 1), (seed, 2), so e.g. the
+// number of channels does not change the recurrent weights. Returns the spectral radius of wRec
+// before rescaling (0 when it is 0, e.g. a single unit, and then wRec is left at 0).
+double teacher_init(const TeacherInitOptions& o, TeacherParams& p, const Control* control = nullptr);
+
+struct TeacherLossOptions {
+  double lambdaMse = 1e6;
+  double lambdaTau = 1e6;
+  double tauMinMs = 15;
+  double lambdaMaxTau = 1;
+  double lambdaRec = 1;
+  double lambdaDiag = 1;
+  double lambdaBias = 1e3;
+};
+
+struct TeacherLossTerms {
+  double mse = 0;  // unweighted mean squared error
+  double tau = 0, maxTau = 0, rec = 0, diag = 0, bias = 0;  // weighted regularisers
+  double total(double lambdaMse) const { return lambdaMse * mse + tau + maxTau + rec + diag + bias; }
+};
+
+// Per-thread scratch for one sample (trajectories for the backward pass).
+template <class S>
+struct TeacherWorkspace {
+  std::vector<S> act;    // [T, units] a[t] = tanh x[t]
+  std::vector<S> drive;  // [T, units] u[t] - x[t-1]
+  std::vector<S> x, u, ga, gx, gxNext, gu, guNext, y;
+};
+
+// Forward pass of one sample. input [T, channels]; outputs [T, outputs] (may be null);
+// activations [T, units] (may be null). Computation in S, input/outputs as float.
+template <class S>
+void teacher_forward_sample(const TeacherParamsT<S>& p, const float* input, std::size_t steps, float* outputs,
+                            float* activations, TeacherWorkspace<S>& ws);
+
+// Loss gradient of one sample's lambdaMse * MSE term (no regularisers), ADDED to `grad` (which must
+// be sized like p). Returns the sample's unweighted MSE. If `outputs` is not null it receives y.
+template <class S>
+double teacher_sample_gradient(const TeacherParamsT<S>& p, const float* input, const float* target, std::size_t steps,
+                               double lambdaMse, TeacherGradT<S>& grad, TeacherWorkspace<S>& ws, float* outputs);
+
+// The regularisers' values; if grad is not null their gradients are ADDED to it.
+template <class S>
+TeacherLossTerms teacher_regularisers(const TeacherParamsT<S>& p, const TeacherLossOptions& o, TeacherGradT<S>* grad);
+
+// Loss and gradient of a whole batch: per-sample gradients in parallel (at most `threads` threads of
+// the global pool, 0 = all), summed in sample order, so the result does not depend on the thread
+// count. inputs [B, T, channels], targets [B, T, outputs].
+template <class S>
+TeacherLossTerms teacher_batch_gradient(const TeacherParamsT<S>& p, const float* inputs, const float* targets,
+                                        std::size_t count, std::size_t steps, const TeacherLossOptions& o,
+                                        unsigned threads, TeacherGradT<S>& grad, const Control& control);
+
+// Temporal-XOR read-out (METHOD.md §6) of one output trace y[t * stride] (t < steps):
+// ys[t] = alpha ys[t-1] + (1 - alpha) y[t], ys[-1] = 0; returns 1 if ys > threshold anywhere, else -1
+// if ys < -threshold anywhere, else 0 (no decision, counted as wrong).
+int8_t xor_decision(const float* y, std::size_t steps, std::size_t stride, double alpha = 0.95,
+                    double threshold = 0.5);
+// True label: 1 if the target ever exceeds `threshold`, else -1.
+int8_t xor_label(const float* target, std::size_t steps, std::size_t stride, double threshold = 0.5);
+
+}  // namespace mimic
