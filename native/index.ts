@@ -164,3 +164,4 @@ export function runNative<T, R = RawAddon>(
 // Each binding area has a module in ./api that imports the runtime above (lazily, at call time, so
 // the circular import is safe) and declares the raw functions it calls.
 export * from './api/tasks.ts'
+export * from './api/teacher.ts'

@@ -29,9 +29,15 @@ constexpr int64_t kMaxThreads = 1024;
 constexpr double kMaxElements = 1.0e9;     // any one typed array we read or allocate
 constexpr double kMaxTrajectory = 5.0e7;   // steps x units kept per sample for the backward pass
 
+// Numbers in messages as JavaScript would show them (NaN, Infinity, integers in full).
 std::string Fmt(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10g", d);
+  if (std::floor(d) == d && std::fabs(d) < 1e15)
+    std::snprintf(buf, sizeof buf, "%.0f", d);
+  else
+    std::snprintf(buf, sizeof buf, "%.10g", d);
   return buf;
 }
 
