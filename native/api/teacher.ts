@@ -49,7 +49,8 @@ export interface TeacherInitOptions {
 
 /**
  * Loss weights (METHOD.md §3). MSE is the mean over batch, time steps and outputs. The two tau
- * terms use tau and tauMin in SECONDS, as the authors' code (see native/core/teacher.hpp for why).
+ * terms use tau and tauMin in MILLISECONDS by default (tauUnit 'ms'); the authors' code used
+ * seconds, where the barrier is a weak step and the max term negligible (native/core/teacher.hpp).
  */
 export interface TeacherLossOptions {
   /** default 1e6 (temporal XOR); 1 for the wake phrase */
@@ -66,6 +67,8 @@ export interface TeacherLossOptions {
   lambdaDiag?: number
   /** lambdaBias * mean(b^2); default 1e3 */
   lambdaBias?: number
+  /** unit of tau and tauMin inside the two tau terms: 'ms' (default) or 's' (as the authors' code) */
+  tauUnit?: 'ms' | 's'
 }
 
 export interface TeacherBatch {

@@ -226,7 +226,7 @@ mimic::TeacherLossOptions ReadLoss(Napi::Env env, Napi::Object parent, const std
   Napi::Object o = Obj(env, parent, pre, "loss", true);
   if (o.IsEmpty()) return l;
   const std::string p = Join(pre, "loss");
-  CheckKeys(env, o, p, {"lambdaMse", "lambdaTau", "tauMinMs", "lambdaMaxTau", "lambdaRec", "lambdaDiag", "lambdaBias"});
+  CheckKeys(env, o, p, {"lambdaMse", "lambdaTau", "tauMinMs", "lambdaMaxTau", "lambdaRec", "lambdaDiag", "lambdaBias", "tauUnit"});
   const mimic::TeacherLossOptions d;
   l.lambdaMse = Num(env, o, p, "lambdaMse", 0, 1e12, &d.lambdaMse);
   l.lambdaTau = Num(env, o, p, "lambdaTau", 0, 1e12, &d.lambdaTau);
@@ -235,6 +235,12 @@ mimic::TeacherLossOptions ReadLoss(Napi::Env env, Napi::Object parent, const std
   l.lambdaRec = Num(env, o, p, "lambdaRec", 0, 1e12, &d.lambdaRec);
   l.lambdaDiag = Num(env, o, p, "lambdaDiag", 0, 1e12, &d.lambdaDiag);
   l.lambdaBias = Num(env, o, p, "lambdaBias", 0, 1e12, &d.lambdaBias);
+  Napi::Value unit = o.Get("tauUnit");
+  if (!unit.IsUndefined()) {
+    const std::string u = unit.IsString() ? unit.As<Napi::String>().Utf8Value() : "";
+    if (u != "s" && u != "ms") ThrowType(env, "'s' or 'ms'", p + ".tauUnit", unit);
+    l.tauInSeconds = u == "s";
+  }
   return l;
 }
 

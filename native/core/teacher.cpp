@@ -219,16 +219,17 @@ TeacherLossTerms teacher_regularisers(const TeacherParamsT<S>& p, const TeacherL
   TeacherLossTerms t;
   const std::size_t N = p.units;
   const double n = static_cast<double>(N), n2 = n * n;
-  const double tauMinS = o.tauMinMs * 1e-3;
-  // Tau terms in seconds (see the header); d/d tauMs = d/d tau_s * 1e-3.
+  // Tau terms in seconds or milliseconds (see the header); d/d tauMs = d/d tau_unit * f.
+  const double f = o.tauInSeconds ? 1e-3 : 1.0;
+  const double tauMinS = o.tauMinMs * f;
   double maxExcess = -1;
   std::size_t argmax = 0;
   for (std::size_t j = 0; j < N; ++j) {
-    const double tauS = static_cast<double>(p.tauMs[j]) * 1e-3;
+    const double tauS = static_cast<double>(p.tauMs[j]) * f;
     if (tauS < tauMinS) {
       const double e = std::exp(-(tauS - tauMinS));
       t.tau += o.lambdaTau * e / n;
-      if (g) g->tauMs[j] += static_cast<S>(-o.lambdaTau * e / n * 1e-3);
+      if (g) g->tauMs[j] += static_cast<S>(-o.lambdaTau * e / n * f);
     }
     const double excess = std::max(tauS - tauMinS, 0.0);
     if (excess > maxExcess) {  // first unit wins ties
@@ -238,7 +239,7 @@ TeacherLossTerms teacher_regularisers(const TeacherParamsT<S>& p, const TeacherL
   }
   if (N > 0) {
     t.maxTau = o.lambdaMaxTau * maxExcess * maxExcess;
-    if (g && maxExcess > 0) g->tauMs[argmax] += static_cast<S>(o.lambdaMaxTau * 2 * maxExcess * 1e-3);
+    if (g && maxExcess > 0) g->tauMs[argmax] += static_cast<S>(o.lambdaMaxTau * 2 * maxExcess * f);
   }
   for (std::size_t k = 0; k < N * N; ++k) {
     const double w = static_cast<double>(p.wRec[k]);

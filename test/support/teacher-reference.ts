@@ -49,11 +49,12 @@ export interface RefLoss {
   lambdaRec: number
   lambdaDiag: number
   lambdaBias: number
+  tauUnit: 'ms' | 's'
 }
 
-export const defaultLoss: RefLoss = { lambdaMse: 1e6, lambdaTau: 1e6, tauMinMs: 15, lambdaMaxTau: 1, lambdaRec: 1, lambdaDiag: 1, lambdaBias: 1e3 }
+export const defaultLoss: RefLoss = { lambdaMse: 1e6, lambdaTau: 1e6, tauMinMs: 15, lambdaMaxTau: 1, lambdaRec: 1, lambdaDiag: 1, lambdaBias: 1e3, tauUnit: 'ms' }
 
-/** The loss of a batch, term by term (tau terms in seconds). */
+/** The loss of a batch, term by term. */
 export function refLoss(
   p: RefParams,
   inputs: ArrayLike<number>,
@@ -70,11 +71,12 @@ export function refLoss(
     for (let k = 0; k < steps * p.outputs; k++) sse += (outputs[k] - targets[b * steps * p.outputs + k]) ** 2
   }
   const mse = sse / (count * steps * p.outputs)
-  const tmin = l.tauMinMs / 1000
+  const unit = l.tauUnit === 's' ? 1000 : 1
+  const tmin = l.tauMinMs / unit
   let tau = 0
   let maxExcess = 0
   for (let j = 0; j < N; j++) {
-    const ts = p.tauMs[j] / 1000
+    const ts = p.tauMs[j] / unit
     if (ts < tmin) tau += Math.exp(-(ts - tmin))
     maxExcess = Math.max(maxExcess, Math.max(ts - tmin, 0))
   }

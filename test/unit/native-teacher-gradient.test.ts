@@ -26,7 +26,7 @@ function params64(): TeacherParams<Float64Array> {
     units: N, channels: C, outputs: O, dtMs: 1,
     wIn: f(N * C, 1.5), wRec, wOut: f(O * N, 0.8), bias: f(N, 0.3),
     // two units below tauMin = 15 ms (barrier active), a unique maximum (max term), none near 15
-    tauMs: Float64Array.from([8, 12, 25, 40, 70]),
+    tauMs: Float64Array.from([11, 13.5, 25, 40, 70]),
   }
 }
 
@@ -43,12 +43,15 @@ function batch(): { inputs: Float32Array; targets: Float32Array; count: number; 
 const off: TeacherLossOptions = { lambdaMse: 0, lambdaTau: 0, lambdaMaxTau: 0, lambdaRec: 0, lambdaDiag: 0, lambdaBias: 0 }
 const cases: [string, TeacherLossOptions, Group[]][] = [
   ['mse', { ...off, lambdaMse: 1 }, [...groups]],
-  ['tau barrier', { ...off, lambdaTau: 1e6 }, ['tauMs']],
-  ['max tau', { ...off, lambdaMaxTau: 1e3 }, ['tauMs']],
+  ['tau barrier (ms)', { ...off, lambdaTau: 1e6 }, ['tauMs']],
+  ['tau barrier (s)', { ...off, lambdaTau: 1e6, tauUnit: 's' }, ['tauMs']],
+  ['max tau (ms)', { ...off, lambdaMaxTau: 1 }, ['tauMs']],
+  ['max tau (s)', { ...off, lambdaMaxTau: 1e3, tauUnit: 's' }, ['tauMs']],
   ['rec L2', { ...off, lambdaRec: 1 }, ['wRec']],
   ['diag L1', { ...off, lambdaDiag: 1 }, ['wRec']],
   ['bias L2', { ...off, lambdaBias: 1e3 }, ['bias']],
   ['all terms, paper weights', {}, [...groups]],
+  ['all terms, paper weights, tau in s', { tauUnit: 's' }, [...groups]],
 ]
 
 async function loss(p: TeacherParams<Float64Array>, l: TeacherLossOptions): Promise<number> {
@@ -95,11 +98,11 @@ describe('teacher BPTT gradient (double) vs central finite differences', () => {
     })
   }
 
-  it('reports the loss terms as the TypeScript reference computes them', async () => {
+  it.each(['ms', 's'] as const)('reports the loss terms as the TypeScript reference computes them (tau in %s)', async (tauUnit) => {
     const p = params64()
     const b = batch()
-    const g = await teacherGradient(p, b, {})
-    const ref = refLoss(p, b.inputs, b.targets, B, T, defaultLoss)
+    const g = await teacherGradient(p, b, { loss: { tauUnit } })
+    const ref = refLoss(p, b.inputs, b.targets, B, T, { ...defaultLoss, tauUnit })
     expect(g.mse).toBeCloseTo(ref.mse, 12)
     expect(g.terms.mse / 1e6).toBeCloseTo(ref.mse, 12)
     for (const k of ['tau', 'maxTau', 'rec', 'diag', 'bias'] as const) expect(Math.abs(g.terms[k] - ref[k])).toBeLessThan(1e-9 * Math.max(1, Math.abs(ref[k])))
