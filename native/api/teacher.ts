@@ -130,7 +130,8 @@ export interface TeacherTrainerOptions {
   train?: { wIn?: boolean; wRec?: boolean; wOut?: boolean; bias?: boolean; tau?: boolean }
   /**
    * The unit of tau that Adam steps in: 's' (default, as in the authors' code: one step moves tau by
-   * up to stepSize seconds) or 'ms' (1000x slower).
+   * up to stepSize seconds, i.e. 0.1 ms at 1e-4) or 'ms' (1000x slower: with stepSize 1e-4 tau
+   * hardly moves over a whole training, and tau below tauMin stays there for tens of epochs).
    */
   tauStepUnit?: 's' | 'ms'
   /** default 1 (as in the paper) */

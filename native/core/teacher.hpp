@@ -26,13 +26,17 @@
 // Unit of tau inside the two tau terms: MILLISECONDS by default (tauInSeconds = false).
 // The authors' code used seconds (tau in [0.01, 0.1], tauMin 0.015). There exp(-(tau - tauMin))
 // stays within [1, e^0.015] below tauMin: a step of height lambdaTau/units with an almost constant
-// slope, which the lambdaMse = 1e6 data gradient easily overrides (in our runs tau fell to 4 ms), and
-// the max term is at most (0.1 - 0.015)^2 = 0.007 against a loss of 1e3..1e5, i.e. it does nothing.
-// In milliseconds the barrier grows like e^(15 - tau) and holds tau >= tauMin, and the max term
-// (7225 at init, gradient 2 (tau - tauMin) on the longest unit) is of the order of the data term
-// and does limit the longest time constant, which is what the two terms are for; the reported loss
-// then follows the MSE instead of the barrier's step. Both units reach the paper's XOR accuracy (see
-// test/slow/teacher-xor.test.ts); tauInSeconds = true reproduces the authors' loss.
+// slope, which the lambdaMse = 1e6 data gradient overrides, and the max term is at most
+// (0.1 - 0.015)^2 = 0.007 against a loss of 1e2..1e5, i.e. it does nothing. In milliseconds the
+// barrier grows like e^(15 - tau) and holds tau >= tauMin, and the max term (7225 at init, gradient
+// 2 (tau - tauMin) on the longest unit) is of the order of the data term and does limit the longest
+// time constant, which is what the two terms are for. Measured on the paper's XOR schedule (64
+// units, 100 x 500 samples, seeds 1-3): both units reach test accuracy 1.0; with seconds tau fell to
+// 1-4.6 ms during training and the barrier's step was 50-93 % of the final loss, with milliseconds
+// tau stayed >= 15 ms (final range about 15-30 ms) and the loss is the MSE's. The price: with large
+// Adam steps on tau the max term can shorten the time constants before the network has learned
+// (see the reduced test in test/integration/native-teacher-train.test.ts). tauInSeconds = true
+// reproduces the authors' loss.
 #pragma once
 #include <cstddef>
 #include <cstdint>

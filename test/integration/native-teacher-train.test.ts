@@ -193,17 +193,21 @@ describe('TeacherTrainer', () => {
   })
 
   it('learns a reduced temporal XOR: the MSE falls substantially within seconds', async () => {
+    // 24 units, 12 epochs x 200 fresh samples, a 30x larger step than the paper's. Adam steps tau in
+    // ms here (tau nearly fixed): with a step this large and tau stepped in seconds, the max-tau term
+    // shortens the longest time constants within a few epochs, before the network has found the
+    // memory the task needs, and the MSE stays on the 0.23 plateau (see the report in the commit log).
     const start = performance.now()
     const params = await initTeacher({ units: 24, channels: 1, outputs: 1, seed: 11 })
     const val = await xorData(100, 12345, 1)
-    const t = new TeacherTrainer({ params, data: { xor: { samplesPerEpoch: 200 } }, stepSize: 1e-3, seed: 11, validation: val })
-    const h = await t.runEpochs(10)
+    const t = new TeacherTrainer({ params, data: { xor: { samplesPerEpoch: 200 } }, stepSize: 3e-3, tauStepUnit: 'ms', seed: 11, validation: val })
+    const h = await t.runEpochs(12)
     const seconds = (performance.now() - start) / 1000
     const first = h[0]
     const last = h.at(-1)!
     expect(last.mse).toBeLessThan(0.25 * first.mse)
     expect(last.valMse!).toBeLessThan(0.25 * first.valMse!)
-    expect(last.terms.mse).toBeLessThan(0.25 * first.terms.mse)
+    expect(last.loss).toBeLessThan(0.25 * first.loss)
     expect(last.valAccuracy!).toBeGreaterThanOrEqual(0.9)
     expect(seconds).toBeLessThan(30)
   })

@@ -1,0 +1,45 @@
+// Teacher BPTT throughput: time steps per second of forward + backward (teacherGradient on a batch
+// of 1 s temporal-XOR samples), for batch 1 and 16 and 1 and 2 threads, 64 units; plus the
+// forward pass alone and one training epoch. Prints one JSON object.
+//   node bench/teacher-bench.ts [--seconds 1.5]
+import { generateXor, initTeacher, teacherForward, teacherGradient, TeacherTrainer, addonStatus } from '../native/index.ts'
+
+const argSeconds = process.argv.indexOf('--seconds')
+const budget = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 1.5
+
+async function rate(fn: () => Promise<unknown>, stepsPerCall: number): Promise<{ stepsPerSecond: number; msPerCall: number; calls: number }> {
+  await fn() // warm-up (allocations, thread-local workspaces)
+  let calls = 0
+  const t0 = performance.now()
+  while (performance.now() - t0 < budget * 1000) {
+    await fn()
+    calls++
+  }
+  const s = (performance.now() - t0) / 1000
+  return { stepsPerSecond: Math.round((calls * stepsPerCall) / s), msPerCall: +((s * 1000) / calls).toFixed(3), calls }
+}
+
+const units = 64
+const params = await initTeacher({ units, channels: 1, outputs: 1, seed: 1 })
+const x = await generateXor({ count: 16, seed: 2 })
+const steps = x.steps
+const results: Record<string, unknown>[] = []
+for (const batch of [1, 16]) {
+  const b = { inputs: x.inputs.subarray(0, batch * steps), targets: x.targets.subarray(0, batch * steps), count: batch, steps }
+  for (const threads of [1, 2]) {
+    const bptt = await rate(() => teacherGradient(params, b, { threads }), batch * steps)
+    const fwd = await rate(() => teacherForward(params, b, { threads, activations: false }), batch * steps)
+    results.push({ kind: 'bptt', units, batch, threads, steps, ...bptt })
+    results.push({ kind: 'forward', units, batch, threads, steps, ...fwd })
+  }
+}
+// One training epoch of 64 fresh XOR samples (sample generation + BPTT + Adam), batch 1 and 16.
+for (const batchSize of [1, 16]) {
+  for (const threads of [1, 2]) {
+    const t = new TeacherTrainer({ params, data: { xor: { samplesPerEpoch: 64 } }, batchSize, threads })
+    const r = await rate(() => t.runEpochs(1), 64 * steps)
+    results.push({ kind: 'train-epoch', units, batch: batchSize, threads, steps, samplesPerEpoch: 64, ...r })
+  }
+}
+const info = addonStatus().info
+console.log(JSON.stringify({ bench: 'teacher', units, stepsPerSample: steps, secondsPerCase: budget, build: info ? { buildType: info.buildType, simd: info.simd, compiler: info.compiler, hardwareThreads: info.hardwareThreads } : null, results }, null, 1))
