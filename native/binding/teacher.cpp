@@ -251,6 +251,14 @@ void CheckTrajectory(Napi::Env env, size_t steps, size_t units, const std::strin
                         " (" + std::to_string(steps) + " × " + std::to_string(units) + "): use shorter samples");
 }
 
+// Per-sample gradients are kept until the batch is reduced (in sample order): count x parameters.
+void CheckGradientBuffers(Napi::Env env, size_t count, size_t paramCount, const std::string& what) {
+  const double n = static_cast<double>(count) * static_cast<double>(paramCount);
+  if (n > 2.5e8)
+    ThrowRange(env, what + " × parameters must be at most 2.5e8 (per-sample gradients) but is " + Fmt(n) + " (" +
+                        std::to_string(count) + " × " + std::to_string(paramCount) + "): use a smaller batch");
+}
+
 void CheckCallback(Napi::Env env, Napi::Value v, const char* name) {
   if (!v.IsUndefined() && !v.IsNull() && !v.IsFunction()) ThrowType(env, "a function", name, v);
 }
@@ -404,6 +412,7 @@ Napi::Value StartGradient(Napi::Env env, const Napi::CallbackInfo& info, Napi::O
   b->params = ReadParamsT<S>(env, po, "params");
   b->data = ReadData(env, info[1], "batch", b->params.channels, b->params.outputs, true, false);
   CheckTrajectory(env, b->data->steps, b->params.units, "batch");
+  CheckGradientBuffers(env, b->data->count, b->params.size(), "batch.count");
   Napi::Object o = info[2].IsUndefined() ? Napi::Object::New(env) : RequireObject(env, info[2], "options");
   CheckKeys(env, o, "options", {"threads", "loss"});
   b->threads = Threads(env, o, "");
@@ -734,6 +743,7 @@ class Trainer : public Napi::ObjectWrap<Trainer> {
     if (!o.Get("validation").IsUndefined())
       val = ReadData(env, o.Get("validation"), "options.validation", params.channels, params.outputs, true, true);
     if (t.keepBest && !val) ThrowRange(env, "options.keepBest needs options.validation");
+    CheckGradientBuffers(env, t.batchSize, params.size(), "options.batchSize");
     state_ = std::make_shared<TrainerState>();
     state_->trainer = std::make_unique<mimic::TeacherTrainer>(std::move(params), t, train, val);
   }

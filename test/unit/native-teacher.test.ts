@@ -295,6 +295,8 @@ describe('argument checks of teacherGradient and TeacherTrainer', () => {
     expect(() => new TeacherTrainer({ params: p, data: { xor: { samplesPerEpoch: 0 } } })).toThrow('options.data.xor.samplesPerEpoch must be between 1 and 10000000 but is 0')
     const two = smallParams(5, 2, 1, 3)
     expect(() => new TeacherTrainer({ params: two, data: { xor: { samplesPerEpoch: 10 } } })).toThrow('options.data.xor needs a network with 1 channel and 1 output but params has 2 channels and 1 outputs')
+    const big = smallParams(1000, 1, 1, 3)
+    expect(() => new TeacherTrainer({ params: big, data: { xor: { samplesPerEpoch: 10 } }, batchSize: 1000 })).toThrow('options.batchSize × parameters must be at most 2.5e8 (per-sample gradients) but is 1004000000 (1000 × 1004000): use a smaller batch')
     const wide = smallParams(4096, 1, 1, 3)
     expect(() => new TeacherTrainer({ params: wide, data: { xor: { samplesPerEpoch: 10, durationS: 20 } } })).toThrow('options.data.xor: steps × units must be at most 5e7 for the backward pass but is 81920000 (20000 × 4096): use shorter samples')
   })
