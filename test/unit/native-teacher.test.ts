@@ -4,6 +4,19 @@ import { describe, expect, it } from 'vitest'
 import { eigenvalues, generateXor, initTeacher, spectralRadius, teacherForward, teacherGradient, TeacherTrainer, xorDecision, type TeacherParams } from '../../native/index.ts'
 import { logGrowth, refForward, refXorDecision, refXorLabel } from '../support/teacher-reference.ts'
 
+/** A synchronous argument error: its class, code ERR_INVALID_ARG, and the exact message (or its start). */
+function expectArgError(fn: () => unknown, cls: typeof TypeError | typeof RangeError, message: string): void {
+  let err: unknown
+  try {
+    fn()
+  } catch (e) {
+    err = e
+  }
+  expect(err, message).toBeInstanceOf(cls)
+  expect((err as { code?: string }).code).toBe('ERR_INVALID_ARG')
+  expect((err as Error).message.startsWith(message), `${(err as Error).message} should start with ${message}`).toBe(true)
+}
+
 function sortedPairs(re: ArrayLike<number>, im: ArrayLike<number>): [number, number][] {
   const out: [number, number][] = []
   for (let i = 0; i < re.length; i++) out.push([re[i], im[i]])
@@ -93,11 +106,10 @@ describe('eigenvalues (Hessenberg + shifted QR)', () => {
   })
 
   it('rejects bad arguments', () => {
-    expect(() => eigenvalues(new Float64Array(3), 2)).toThrow(RangeError)
-    expect(() => eigenvalues(new Float64Array(3), 2)).toThrow('matrix must have n × n (2 × 2) = 4 elements but has 3')
-    expect(() => eigenvalues(new Float32Array(4) as unknown as Float64Array, 2)).toThrow(TypeError)
-    expect(() => eigenvalues(new Float64Array(4), 0)).toThrow('n must be between 1 and 1024 but is 0')
-    expect(() => eigenvalues(Float64Array.from([1, NaN, 0, 1]), 2)).toThrow('matrix must hold finite numbers but element 1 is NaN')
+    expectArgError(() => eigenvalues(new Float64Array(3), 2), RangeError, 'matrix must have n × n (2 × 2) = 4 elements but has 3')
+    expectArgError(() => eigenvalues(new Float32Array(4) as unknown as Float64Array, 2), TypeError, 'Expected a Float64Array for matrix but received a Float32Array of length 4')
+    expectArgError(() => eigenvalues(new Float64Array(4), 0), RangeError, 'n must be between 1 and 1024 but is 0')
+    expectArgError(() => eigenvalues(Float64Array.from([1, NaN, 0, 1]), 2), RangeError, 'matrix must hold finite numbers but element 1 is NaN')
   })
 })
 
@@ -138,15 +150,13 @@ describe('initTeacher', () => {
   })
 
   it('rejects bad options synchronously', () => {
-    expect(() => initTeacher({ units: 0, channels: 1, outputs: 1, seed: 1 })).toThrow(RangeError)
-    expect(() => initTeacher({ units: 0, channels: 1, outputs: 1, seed: 1 })).toThrow('units must be between 1 and 4096 but is 0')
-    expect(() => initTeacher({ units: 1e9, channels: 1, outputs: 1, seed: 1 })).toThrow('units must be between 1 and 4096 but is 1000000000')
-    expect(() => initTeacher({ units: NaN, channels: 1, outputs: 1, seed: 1 })).toThrow('Expected an integer for units but received NaN')
-    expect(() => initTeacher({ units: 4, channels: 1, outputs: 1, seed: -1 })).toThrow(RangeError)
-    expect(() => initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1, dtMs: 0 })).toThrow('dtMs must be greater than 0 and at most 1000 but is 0')
-    expect(() => initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1, tauInitMs: [-1, 10] })).toThrow('tauInitMs.0 must be greater than 0')
-    expect(() => initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1, spectralradius: 1 } as never)).toThrow(TypeError)
-    expect(() => initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1, spectralradius: 1 } as never)).toThrow("Unknown option 'spectralradius' in options")
+    expectArgError(() => initTeacher({ units: 0, channels: 1, outputs: 1, seed: 1 }), RangeError, 'units must be between 1 and 4096 but is 0')
+    expectArgError(() => initTeacher({ units: 1e9, channels: 1, outputs: 1, seed: 1 }), RangeError, 'units must be between 1 and 4096 but is 1000000000')
+    expectArgError(() => initTeacher({ units: NaN, channels: 1, outputs: 1, seed: 1 }), TypeError, 'Expected an integer for units but received NaN')
+    expectArgError(() => initTeacher({ units: 4, channels: 1, outputs: 1, seed: -1 }), RangeError, 'seed must be between 0 and 9007199254740991 but is -1')
+    expectArgError(() => initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1, dtMs: 0 }), RangeError, 'dtMs must be greater than 0 and at most 1000 but is 0')
+    expectArgError(() => initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1, tauInitMs: [-1, 10] }), RangeError, 'tauInitMs.0 must be greater than 0')
+    expectArgError(() => initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1, spectralradius: 1 } as never), TypeError, "Unknown option 'spectralradius' in options")
     try {
       void initTeacher({ units: 0, channels: 1, outputs: 1, seed: 1 })
     } catch (err) {
@@ -205,24 +215,22 @@ describe('teacherForward', () => {
     const p = smallParams(5, 2, 2, 1)
     const batch = { inputs: new Float32Array(2 * 30 * 2), count: 2, steps: 30 }
     const bad = (patch: Partial<TeacherParams>): TeacherParams => ({ ...p, ...patch })
-    expect(() => teacherForward(bad({ wRec: new Float32Array(24) }), batch)).toThrow(RangeError)
-    expect(() => teacherForward(bad({ wRec: new Float32Array(24) }), batch)).toThrow('params.wRec must have units × units (5 × 5) = 25 elements but has 24')
-    expect(() => teacherForward(bad({ wIn: new Float32Array(9) }), batch)).toThrow('params.wIn must have units × channels (5 × 2) = 10 elements but has 9')
-    expect(() => teacherForward(bad({ wOut: new Float32Array(5) }), batch)).toThrow('params.wOut must have outputs × units (2 × 5) = 10 elements but has 5')
-    expect(() => teacherForward(bad({ tauMs: Float32Array.from([10, 20, -5, 30, 40]) }), batch)).toThrow('params.tauMs must hold positive time constants (ms) but element 2 is -5')
-    expect(() => teacherForward(bad({ tauMs: Float32Array.from([10, 20, 0, 30, 40]) }), batch)).toThrow('element 2 is 0')
-    expect(() => teacherForward(bad({ bias: Float32Array.from([0, NaN, 0, 0, 0]) }), batch)).toThrow('params.bias must hold finite numbers but element 1 is NaN')
-    expect(() => teacherForward(bad({ units: 0 }), batch)).toThrow('params.units must be between 1 and 4096 but is 0')
-    expect(() => teacherForward(bad({ units: 1e7 }), batch)).toThrow('params.units must be between 1 and 4096 but is 10000000')
-    expect(() => teacherForward(bad({ dtMs: -1 }), batch)).toThrow('params.dtMs must be greater than 0')
-    expect(() => teacherForward(bad({ wRec: [1, 2] as unknown as Float32Array }), batch)).toThrow(TypeError)
-    expect(() => teacherForward(bad({ wRec: [1, 2] as unknown as Float32Array }), batch)).toThrow('Expected a Float32Array for params.wRec but received an array of length 2')
-    expect(() => teacherForward(p, { ...batch, inputs: new Float32Array(119) })).toThrow('batch.inputs must have count × steps × channels (2 × 30 × 2) = 120 elements but has 119')
-    expect(() => teacherForward(p, { ...batch, count: 0 })).toThrow('batch.count must be between 1 and 10000000 but is 0')
-    expect(() => teacherForward(p, { ...batch, steps: 1e12 })).toThrow('batch.steps must be between 1 and 10000000')
-    expect(() => teacherForward(p, batch, { threads: -1 })).toThrow('threads must be between 0 and 1024 but is -1')
-    expect(() => teacherForward(p, batch, { thread: 1 } as never)).toThrow("Unknown option 'thread' in options")
-    expect(() => teacherForward(null as never, batch)).toThrow('Expected an object for params but received null')
+    expectArgError(() => teacherForward(bad({ wRec: new Float32Array(24) }), batch), RangeError, 'params.wRec must have units × units (5 × 5) = 25 elements but has 24')
+    expectArgError(() => teacherForward(bad({ wIn: new Float32Array(9) }), batch), RangeError, 'params.wIn must have units × channels (5 × 2) = 10 elements but has 9')
+    expectArgError(() => teacherForward(bad({ wOut: new Float32Array(5) }), batch), RangeError, 'params.wOut must have outputs × units (2 × 5) = 10 elements but has 5')
+    expectArgError(() => teacherForward(bad({ tauMs: Float32Array.from([10, 20, -5, 30, 40]) }), batch), RangeError, 'params.tauMs must hold positive time constants (ms) but element 2 is -5')
+    expectArgError(() => teacherForward(bad({ tauMs: Float32Array.from([10, 20, 0, 30, 40]) }), batch), RangeError, 'params.tauMs must hold positive time constants (ms) but element 2 is 0')
+    expectArgError(() => teacherForward(bad({ bias: Float32Array.from([0, NaN, 0, 0, 0]) }), batch), RangeError, 'params.bias must hold finite numbers but element 1 is NaN')
+    expectArgError(() => teacherForward(bad({ units: 0 }), batch), RangeError, 'params.units must be between 1 and 4096 but is 0')
+    expectArgError(() => teacherForward(bad({ units: 1e7 }), batch), RangeError, 'params.units must be between 1 and 4096 but is 10000000')
+    expectArgError(() => teacherForward(bad({ dtMs: -1 }), batch), RangeError, 'params.dtMs must be greater than 0')
+    expectArgError(() => teacherForward(bad({ wRec: [1, 2] as unknown as Float32Array }), batch), TypeError, 'Expected a Float32Array for params.wRec but received an array of length 2')
+    expectArgError(() => teacherForward(p, { ...batch, inputs: new Float32Array(119) }), RangeError, 'batch.inputs must have count × steps × channels (2 × 30 × 2) = 120 elements but has 119')
+    expectArgError(() => teacherForward(p, { ...batch, count: 0 }), RangeError, 'batch.count must be between 1 and 10000000 but is 0')
+    expectArgError(() => teacherForward(p, { ...batch, steps: 1e12 }), RangeError, 'batch.steps must be between 1 and 10000000')
+    expectArgError(() => teacherForward(p, batch, { threads: -1 }), RangeError, 'threads must be between 0 and 1024 but is -1')
+    expectArgError(() => teacherForward(p, batch, { thread: 1 } as never), TypeError, "Unknown option 'thread' in options")
+    expectArgError(() => teacherForward(null as never, batch), TypeError, 'Expected an object for params but received null')
     try {
       void teacherForward(bad({ wRec: new Float32Array(24) }), batch)
       expect.unreachable()
@@ -267,11 +275,11 @@ describe('xorDecision', () => {
   })
 
   it('rejects bad arguments', () => {
-    expect(() => xorDecision(new Float32Array(10), { count: 2, steps: 6 })).toThrow('outputs must have count × steps × outputs (2 × 6 × 1) = 12 elements but has 10')
-    expect(() => xorDecision(new Float32Array(12), { count: 2, steps: 6 }, new Float32Array(11))).toThrow('targets must have count × steps × outputs (2 × 6 × 1) = 12 elements but has 11')
-    expect(() => xorDecision(new Float64Array(12) as never, { count: 2, steps: 6 })).toThrow(TypeError)
-    expect(() => xorDecision(new Float32Array(12), { count: 2, steps: 6, alpha: 2 })).toThrow('alpha must be between 0 and 1 but is 2')
-    expect(() => xorDecision(new Float32Array(12), { count: 2, steps: 6, alpah: 0.9 } as never)).toThrow("Unknown option 'alpah'")
+    expectArgError(() => xorDecision(new Float32Array(10), { count: 2, steps: 6 }), RangeError, 'outputs must have count × steps × outputs (2 × 6 × 1) = 12 elements but has 10')
+    expectArgError(() => xorDecision(new Float32Array(12), { count: 2, steps: 6 }, new Float32Array(11)), RangeError, 'targets must have count × steps × outputs (2 × 6 × 1) = 12 elements but has 11')
+    expectArgError(() => xorDecision(new Float64Array(12) as never, { count: 2, steps: 6 }), TypeError, 'Expected a Float32Array for outputs but received a Float64Array of length 12')
+    expectArgError(() => xorDecision(new Float32Array(12), { count: 2, steps: 6, alpha: 2 }), RangeError, 'alpha must be between 0 and 1 but is 2')
+    expectArgError(() => xorDecision(new Float32Array(12), { count: 2, steps: 6, alpah: 0.9 } as never), TypeError, "Unknown option 'alpah'")
   })
 })
 
@@ -280,24 +288,24 @@ describe('argument checks of teacherGradient and TeacherTrainer', () => {
     const p = smallParams(5, 1, 1, 3)
     const batch = { inputs: new Float32Array(30), targets: new Float32Array(30), count: 1, steps: 30 }
     const mixed = { ...p, wIn: Float64Array.from(p.wIn) } as unknown as TeacherParams
-    expect(() => teacherGradient(mixed, batch)).toThrow('Expected a Float64Array for params.wRec but received a Float32Array of length 25')
-    expect(() => teacherGradient(p, { ...batch, targets: undefined as never })).toThrow('Expected a Float32Array for batch.targets but received undefined')
-    expect(() => teacherGradient(p, batch, { loss: { lambdaMse: -1 } })).toThrow('options.loss.lambdaMse must be between 0 and 1000000000000 but is -1')
-    expect(() => teacherGradient(p, batch, { loss: { lamdaMse: 1 } as never })).toThrow("Unknown option 'lamdaMse' in options.loss")
+    expectArgError(() => teacherGradient(mixed, batch), TypeError, 'Expected a Float64Array for params.wRec but received a Float32Array of length 25')
+    expectArgError(() => teacherGradient(p, { ...batch, targets: undefined as never }), TypeError, 'Expected a Float32Array for batch.targets but received undefined')
+    expectArgError(() => teacherGradient(p, batch, { loss: { lambdaMse: -1 } }), RangeError, 'options.loss.lambdaMse must be between 0 and 1000000000000 but is -1')
+    expectArgError(() => teacherGradient(p, batch, { loss: { lamdaMse: 1 } as never }), TypeError, "Unknown option 'lamdaMse' in options.loss")
     const data = { inputs: new Float32Array(60), targets: new Float32Array(60), count: 2, steps: 30 }
-    expect(() => new TeacherTrainer({ params: p, data, stepSize: -1 })).toThrow('options.stepSize must be between 0 and 1000 but is -1')
-    expect(() => new TeacherTrainer({ params: p, data, batchSize: 0 })).toThrow('options.batchSize must be between 1 and 100000 but is 0')
-    expect(() => new TeacherTrainer({ params: p, data, stepsize: 1 } as never)).toThrow("Unknown option 'stepsize' in options")
-    expect(() => new TeacherTrainer({ params: p, data: { ...data, targets: new Float32Array(59) } })).toThrow('options.data.targets must have count × steps × outputs (2 × 30 × 1) = 60 elements but has 59')
-    expect(() => new TeacherTrainer({ params: p, data: { ...data, labels: Int8Array.from([1, 0]) } })).toThrow('options.data.labels must hold 1 or -1 but element 1 is 0')
-    expect(() => new TeacherTrainer({ params: p, data, keepBest: true })).toThrow('options.keepBest needs options.validation')
-    expect(() => new TeacherTrainer({ params: p, data, tauStepUnit: 'us' as never })).toThrow("Expected 's' or 'ms' for options.tauStepUnit but received the string 'us'")
-    expect(() => new TeacherTrainer({ params: p, data: { xor: { samplesPerEpoch: 0 } } })).toThrow('options.data.xor.samplesPerEpoch must be between 1 and 10000000 but is 0')
+    expectArgError(() => new TeacherTrainer({ params: p, data, stepSize: -1 }), RangeError, 'options.stepSize must be between 0 and 1000 but is -1')
+    expectArgError(() => new TeacherTrainer({ params: p, data, batchSize: 0 }), RangeError, 'options.batchSize must be between 1 and 100000 but is 0')
+    expectArgError(() => new TeacherTrainer({ params: p, data, stepsize: 1 } as never), TypeError, "Unknown option 'stepsize' in options")
+    expectArgError(() => new TeacherTrainer({ params: p, data: { ...data, targets: new Float32Array(59) } }), RangeError, 'options.data.targets must have count × steps × outputs (2 × 30 × 1) = 60 elements but has 59')
+    expectArgError(() => new TeacherTrainer({ params: p, data: { ...data, labels: Int8Array.from([1, 0]) } }), RangeError, 'options.data.labels must hold 1 or -1 but element 1 is 0')
+    expectArgError(() => new TeacherTrainer({ params: p, data, keepBest: true }), RangeError, 'options.keepBest needs options.validation')
+    expectArgError(() => new TeacherTrainer({ params: p, data, tauStepUnit: 'us' as never }), TypeError, "Expected 's' or 'ms' for options.tauStepUnit but received the string 'us'")
+    expectArgError(() => new TeacherTrainer({ params: p, data: { xor: { samplesPerEpoch: 0 } } }), RangeError, 'options.data.xor.samplesPerEpoch must be between 1 and 10000000 but is 0')
     const two = smallParams(5, 2, 1, 3)
-    expect(() => new TeacherTrainer({ params: two, data: { xor: { samplesPerEpoch: 10 } } })).toThrow('options.data.xor needs a network with 1 channel and 1 output but params has 2 channels and 1 outputs')
+    expectArgError(() => new TeacherTrainer({ params: two, data: { xor: { samplesPerEpoch: 10 } } }), RangeError, 'options.data.xor needs a network with 1 channel and 1 output but params has 2 channels and 1 outputs')
     const big = smallParams(1000, 1, 1, 3)
-    expect(() => new TeacherTrainer({ params: big, data: { xor: { samplesPerEpoch: 10 } }, batchSize: 1000 })).toThrow('options.batchSize × parameters must be at most 2.5e8 (per-sample gradients) but is 1004000000 (1000 × 1004000): use a smaller batch')
+    expectArgError(() => new TeacherTrainer({ params: big, data: { xor: { samplesPerEpoch: 10 } }, batchSize: 1000 }), RangeError, 'options.batchSize × parameters must be at most 2.5e8 (per-sample gradients) but is 1004000000 (1000 × 1004000): use a smaller batch')
     const wide = smallParams(4096, 1, 1, 3)
-    expect(() => new TeacherTrainer({ params: wide, data: { xor: { samplesPerEpoch: 10, durationS: 20 } } })).toThrow('options.data.xor: steps × units must be at most 5e7 for the backward pass but is 81920000 (20000 × 4096): use shorter samples')
+    expectArgError(() => new TeacherTrainer({ params: wide, data: { xor: { samplesPerEpoch: 10, durationS: 20 } } }), RangeError, 'options.data.xor: steps × units must be at most 5e7 for the backward pass but is 81920000 (20000 × 4096): use shorter samples')
   })
 })
