@@ -254,7 +254,7 @@ export function xorDecision(outputs: Float32Array, options: XorDecisionOptions, 
   return (addon() as unknown as RawTeacher).xorDecision(outputs, options, targets)
 }
 
-/** All eigenvalues of a real row-major n x n matrix (Hessenberg + shifted QR); synchronous, n <= 1024. */
+/** All eigenvalues of a real row-major n x n matrix (Hessenberg + shifted QR); synchronous, so n <= 256. */
 export function eigenvalues(matrix: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
   return (addon() as unknown as RawTeacher).eigenvalues(matrix, n)
 }

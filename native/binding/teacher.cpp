@@ -488,14 +488,14 @@ Napi::Value XorDecision(const Napi::CallbackInfo& info) {
   return r;
 }
 
-// ---- eigenvalues (synchronous; n <= 1024) --------------------------------------------------------
+// ---- eigenvalues (synchronous, so small matrices only: n <= 256, a few ms) --------------------------------------------------------
 
 Napi::Value Eigenvalues(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[1].IsNumber()) ThrowType(env, "an integer", "n", info[1]);
   const double nd = info[1].As<Napi::Number>().DoubleValue();
   if (!std::isfinite(nd) || std::floor(nd) != nd) ThrowType(env, "an integer", "n", info[1]);
-  if (nd < 1 || nd > 1024) ThrowRange(env, "n must be between 1 and 1024 but is " + Fmt(nd));
+  if (nd < 1 || nd > 256) ThrowRange(env, "n must be between 1 and 256 but is " + Fmt(nd) + " (larger matrices would block the event loop)");
   const size_t n = static_cast<size_t>(nd);
   std::vector<double> a = ReadArray<double>(env, info[0], "matrix", nd * nd,
                                             "n × n (" + std::to_string(n) + " × " + std::to_string(n) + ")");

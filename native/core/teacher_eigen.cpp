@@ -46,10 +46,11 @@ void balance(std::vector<double>& a, std::size_t n) {
 }
 
 // Householder reduction to upper Hessenberg form (entries below the first subdiagonal become 0).
-void to_hessenberg(std::vector<double>& a, std::size_t n) {
+void to_hessenberg(std::vector<double>& a, std::size_t n, const Control* control) {
   if (n < 3) return;
   std::vector<double> v(n);
   for (std::size_t k = 0; k + 2 < n; ++k) {
+    if (control && (k & 15) == 0) control->check();
     // Reflect a[k+1..n-1][k] onto a multiple of e_{k+1}.
     double scale = 0;
     for (std::size_t i = k + 1; i < n; ++i) scale += std::fabs(a[i * n + k]);
@@ -143,7 +144,7 @@ Eigenvalues eigenvalues(std::vector<double> h, std::size_t n, const Control* con
   for (double v : h)
     if (!std::isfinite(v)) throw std::invalid_argument("eigenvalues: the matrix holds a non-finite value");
   balance(h, n);
-  to_hessenberg(h, n);
+  to_hessenberg(h, n, control);
   const double eps = std::numeric_limits<double>::epsilon();
   double norm = 0;  // a scale for "negligible" when neighbouring diagonal entries are zero
   for (std::size_t i = 0; i < n; ++i)
