@@ -10,7 +10,9 @@ const budget = argSeconds > 0 ? Number(process.argv[argSeconds + 1]) : 1
 // Shared VMs are noisy (CPU frequency, neighbours): each case is a warm-up round and then `rounds`
 // timed rounds of `budget` seconds; the median and the best round are reported.
 const rounds = 3
-async function rate(fn: () => Promise<unknown>, stepsPerCall: number): Promise<{ stepsPerSecond: number; bestStepsPerSecond: number; msPerCall: number }> {
+// cpuPerWall: process CPU time / wall time over the timed rounds; below the thread count it shows
+// that the machine did not give the process all its cores (shared machines).
+async function rate(fn: () => Promise<unknown>, stepsPerCall: number): Promise<{ stepsPerSecond: number; bestStepsPerSecond: number; msPerCall: number; cpuPerWall: number }> {
   const round = async (): Promise<number> => {
     let calls = 0
     const t0 = performance.now()
@@ -22,10 +24,14 @@ async function rate(fn: () => Promise<unknown>, stepsPerCall: number): Promise<{
   }
   await round() // warm-up (allocations, thread-local workspaces, frequency)
   const r: number[] = []
+  const cpu0 = process.cpuUsage()
+  const wall0 = performance.now()
   for (let i = 0; i < rounds; i++) r.push(await round())
+  const cpu = process.cpuUsage(cpu0)
+  const cpuPerWall = +((cpu.user + cpu.system) / 1000 / (performance.now() - wall0)).toFixed(2)
   r.sort((a, b) => a - b)
   const median = r[Math.floor(rounds / 2)]
-  return { stepsPerSecond: Math.round(median), bestStepsPerSecond: Math.round(r[rounds - 1]), msPerCall: +((stepsPerCall / median) * 1000).toFixed(3) }
+  return { stepsPerSecond: Math.round(median), bestStepsPerSecond: Math.round(r[rounds - 1]), msPerCall: +((stepsPerCall / median) * 1000).toFixed(3), cpuPerWall }
 }
 
 const units = 64
@@ -51,4 +57,4 @@ for (const batchSize of [1, 16]) {
   }
 }
 const info = addonStatus().info
-console.log(JSON.stringify({ bench: 'teacher', units, stepsPerSample: steps, secondsPerRound: budget, rounds, build: info ? { buildType: info.buildType, simd: info.simd, compiler: info.compiler, hardwareThreads: info.hardwareThreads } : null, results }, null, 1))
+console.log(JSON.stringify({ bench: 'teacher', loadAverage: (await import('node:os')).loadavg().map((v) => +v.toFixed(2)), units, stepsPerSample: steps, secondsPerRound: budget, rounds, build: info ? { buildType: info.buildType, simd: info.simd, compiler: info.compiler, hardwareThreads: info.hardwareThreads } : null, results }, null, 1))
