@@ -110,6 +110,31 @@ describe('teacher BPTT gradient (double) vs central finite differences', () => {
   })
 })
 
+describe('other Euler steps', () => {
+  it.each([0.5, 2])('dtMs = %s: the tau and wRec gradients match finite differences', async (dtMs) => {
+    const p = { ...params64(), dtMs }
+    const l: TeacherLossOptions = {}
+    const g = await teacherGradient(p, batch(), { loss: l })
+    for (const group of ['tauMs', 'wRec'] as const) {
+      let maxFd = 0
+      let maxDiff = 0
+      for (let k = 0; k < p[group].length; k++) {
+        const v = p[group][k]
+        const h = group === 'tauMs' ? 1e-4 : 1e-6
+        p[group][k] = v + h
+        const up = await loss(p, l)
+        p[group][k] = v - h
+        const down = await loss(p, l)
+        p[group][k] = v
+        const fd = (up - down) / (2 * h)
+        maxFd = Math.max(maxFd, Math.abs(fd))
+        maxDiff = Math.max(maxDiff, Math.abs(fd - g.grads[group][k]))
+      }
+      expect(maxDiff / maxFd, group).toBeLessThan(1e-5)
+    }
+  })
+})
+
 describe('teacher gradient: float32 build vs double build', () => {
   it('agrees on the small network', async () => {
     const p64 = params64()

@@ -198,6 +198,19 @@ describe('teacherForward', () => {
     expect(noActs.outputs).toEqual(r.outputs)
   })
 
+  it('matches the reference with other Euler steps (dtMs 0.5 and 3)', async () => {
+    for (const dtMs of [0.5, 3]) {
+      const p = { ...smallParams(6, 1, 1, 4), dtMs }
+      const steps = 120
+      const inputs = Float32Array.from({ length: steps }, (_, t) => Math.sin(t / 9))
+      const r = await teacherForward(p, { inputs, count: 1, steps })
+      const ref = refForward(p, inputs, steps)
+      let maxErr = 0
+      for (let k = 0; k < steps; k++) maxErr = Math.max(maxErr, Math.abs(ref.outputs[k] - r.outputs[k]))
+      expect(maxErr).toBeLessThan(1e-5)
+    }
+  })
+
   it('runs the paper-size network on XOR samples, identically for any thread count', async () => {
     const p = await initTeacher({ units: 64, channels: 1, outputs: 1, seed: 3 })
     const x = await generateXor({ count: 8, seed: 4 })
