@@ -165,3 +165,4 @@ export function runNative<T, R = RawAddon>(
 // the circular import is safe) and declares the raw functions it calls.
 export * from './api/tasks.ts'
 export * from './api/snn.ts'
+export * from './api/teacher.ts'

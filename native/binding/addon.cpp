@@ -65,6 +65,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   InitTasks(env, exports);
   InitSnn(env, exports);
+  InitTeacher(env, exports);
   return exports;
 }
 

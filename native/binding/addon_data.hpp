@@ -15,5 +15,6 @@ inline AddonData& Data(Napi::Env env) { return *env.GetInstanceData<AddonData>()
 // Registration functions of each binding file; addon.cpp calls them all.
 void InitTasks(Napi::Env env, Napi::Object exports);
 void InitSnn(Napi::Env env, Napi::Object exports);
+void InitTeacher(Napi::Env env, Napi::Object exports);
 
 }  // namespace mimic_binding

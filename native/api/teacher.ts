@@ -1,0 +1,334 @@
+// The teacher rate network (native/binding/teacher.cpp, native/core/teacher*.hpp; METHOD.md §3, §6).
+//
+//   tau_j dx_j/dt = -x_j + (wIn c)_j + b_j + sum_i wRec[i, j] tanh(x_i),   y = wOut · tanh(x)
+//
+// Euler with step dtMs, x(0) = 0; step t consumes input t and produces output t. Matrices are
+// row-major: wIn [units x channels], wRec [units x units] with ROW i = presynaptic unit and COLUMN j =
+// postsynaptic unit (the recurrent drive of unit j is sum_i wRec[i*units + j] tanh x_i), wOut
+// [outputs x units]. Time constants tauMs are in milliseconds. Arrays of samples are [count, steps, k].
+import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+
+type Float = Float32Array | Float64Array
+
+export interface TeacherParams<A extends Float = Float32Array> {
+  units: number
+  channels: number
+  outputs: number
+  /** Euler step (ms) the network was built / trained for. Default 1 when reading params. */
+  dtMs: number
+  /** [units x channels] */
+  wIn: A
+  /** [units x units]; wRec[i*units + j] is the weight from unit i to unit j */
+  wRec: A
+  /** [outputs x units] */
+  wOut: A
+  /** [units] */
+  bias: A
+  /** [units], milliseconds, > 0 */
+  tauMs: A
+}
+
+export interface TeacherInitOptions {
+  units: number
+  channels: number
+  outputs: number
+  seed: number
+  /** default 1 */
+  dtMs?: number
+  /** spectral radius of wRec after rescaling; default 0.95 */
+  spectralRadius?: number
+  /** wIn ~ U(-h, h); default 5 */
+  wInHalfRange?: number
+  /** wRec ~ U(-h, h) before the zero diagonal and rescaling; default 0.1 */
+  wRecHalfRange?: number
+  /** wOut ~ U(-h, h); default 0.2 */
+  wOutHalfRange?: number
+  /** tau linearly spaced over [lo, hi] ms; default [10, 100] */
+  tauInitMs?: [number, number]
+}
+
+/**
+ * Loss weights (METHOD.md §3). MSE is the mean over batch, time steps and outputs. The two tau
+ * terms use tau and tauMin in MILLISECONDS by default (tauUnit 'ms'); the authors' code used
+ * seconds, where the barrier is a weak step and the max term negligible (native/core/teacher.hpp).
+ */
+export interface TeacherLossOptions {
+  /** default 1e6 (temporal XOR); 1 for the wake phrase */
+  lambdaMse?: number
+  /** lambdaTau * mean_j exp(-(tau_j - tauMin)) 1(tau_j < tauMin); default 1e6 */
+  lambdaTau?: number
+  /** default 15 */
+  tauMinMs?: number
+  /** lambdaMaxTau * max_j (tau_j - tauMin)_+^2; default 1 */
+  lambdaMaxTau?: number
+  /** lambdaRec * mean(wRec^2); default 1 */
+  lambdaRec?: number
+  /** lambdaDiag * sum_j |wRec[j,j]| / units^2; default 1 */
+  lambdaDiag?: number
+  /** lambdaBias * mean(b^2); default 1e3 */
+  lambdaBias?: number
+  /** unit of tau and tauMin inside the two tau terms: 'ms' (default) or 's' (as the authors' code) */
+  tauUnit?: 'ms' | 's'
+}
+
+export interface TeacherBatch {
+  /** [count, steps, channels] */
+  inputs: Float32Array
+  /** [count, steps, outputs] */
+  targets?: Float32Array
+  count: number
+  steps: number
+}
+
+export interface TeacherDataset extends TeacherBatch {
+  targets: Float32Array
+  /** [count, outputs], 1 or -1; default: 1 where the target ever exceeds 0.5, else -1 */
+  labels?: Int8Array
+}
+
+export interface TeacherForwardResult {
+  count: number
+  steps: number
+  /** [count, steps, outputs] */
+  outputs: Float32Array
+  /** [count, steps, units]: tanh(x), the target trajectory for the spiking network */
+  activations?: Float32Array
+}
+
+export interface TeacherLossTerms {
+  /** lambdaMse * MSE */
+  mse: number
+  tau: number
+  maxTau: number
+  rec: number
+  diag: number
+  bias: number
+}
+
+export interface TeacherGradientResult<A extends Float = Float32Array> {
+  /** total loss (sum of terms) */
+  loss: number
+  /** unweighted MSE */
+  mse: number
+  terms: TeacherLossTerms
+  /** d loss / d parameter, same layout as the parameters; tauMs per millisecond */
+  grads: Pick<TeacherParams<A>, 'wIn' | 'wRec' | 'wOut' | 'bias' | 'tauMs'>
+}
+
+export interface TeacherTrainerOptions {
+  /** start parameters (Float32Array), e.g. from initTeacher() */
+  params: TeacherParams
+  loss?: TeacherLossOptions
+  /** Adam step size; default 1e-4 */
+  stepSize?: number
+  beta1?: number
+  beta2?: number
+  epsilon?: number
+  /** global gradient-norm limit; default 0 = off */
+  clipNorm?: number
+  /** parameter groups to train; all default true */
+  train?: { wIn?: boolean; wRec?: boolean; wOut?: boolean; bias?: boolean; tau?: boolean }
+  /**
+   * The unit of tau that Adam steps in: 's' (default, as in the authors' code: one step moves tau by
+   * up to stepSize seconds, i.e. 0.1 ms at 1e-4) or 'ms' (1000x slower: with stepSize 1e-4 tau
+   * hardly moves over a whole training, and tau below tauMin stays there for tens of epochs).
+   */
+  tauStepUnit?: 's' | 'ms'
+  /** default 1 (as in the paper) */
+  batchSize?: number
+  /** threads of the pool for the samples of a batch; 0 = all (default). Results do not depend on it. */
+  threads?: number
+  /** seed of the training data (XOR samples of epoch e depend on (seed, e)) and of shuffling; default 0 */
+  seed?: number
+  /** a dataset, or fresh temporal-XOR samples each epoch (needs 1 channel and 1 output) */
+  data: TeacherDataset | { xor: { samplesPerEpoch: number; durationS?: number; inputSigmaSteps?: number; targetSigmaSteps?: number } }
+  /** evaluated after every epoch */
+  validation?: TeacherDataset
+  /** keep the parameters of the epoch with the best validation accuracy (ties: lower MSE) */
+  keepBest?: boolean
+  /** dataset mode: a fresh sample order each epoch; default true */
+  shuffle?: boolean
+  /** 'xor' (default): accuracy by the temporal-XOR read-out of METHOD.md §6; 'none' */
+  accuracy?: 'xor' | 'none'
+}
+
+export interface TeacherEpochRecord {
+  /** 1-based index of the epoch since the trainer was created */
+  epoch: number
+  samples: number
+  batches: number
+  /** mean over the epoch's batches of the total loss */
+  loss: number
+  /** mean unweighted MSE of the training samples */
+  mse: number
+  terms: TeacherLossTerms
+  /** training accuracy of the outputs computed during the epoch (before each update); null if off */
+  accuracy: number | null
+  /** mean global gradient norm before clipping (tau in the unit Adam steps in) */
+  gradNorm: number
+  valMse: number | null
+  valAccuracy: number | null
+  /** this epoch became the best (keepBest) */
+  best: boolean
+  tauMinMs: number
+  tauMaxMs: number
+  seconds: number
+}
+
+export interface XorDecisionOptions {
+  count: number
+  steps: number
+  /** output channels per step; default 1 */
+  outputs?: number
+  /** y_s[t] = alpha y_s[t-1] + (1 - alpha) y[t]; default 0.95 */
+  alpha?: number
+  /** default 0.5 */
+  threshold?: number
+  /** label = 1 when the target ever exceeds this; default 0.5 */
+  labelThreshold?: number
+}
+
+export interface XorDecisionResult {
+  /** [count, outputs]: 1, -1, or 0 (no decision; counts as wrong) */
+  predictions: Int8Array
+  /** [count, outputs], when targets were given */
+  labels?: Int8Array
+  correct?: number
+  accuracy?: number
+}
+
+interface RawTrainer {
+  runEpochs(n: number, onEpoch?: (r: TeacherEpochRecord) => void, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<TeacherEpochRecord[]>
+  getParams(): TeacherParams
+  getBestParams(): TeacherParams | null
+  readonly epoch: number
+  readonly busy: boolean
+  readonly bestEpoch: number
+  readonly adamSteps: number
+  readonly samplesPerEpoch: number
+}
+
+interface RawTeacher {
+  teacherInit(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<TeacherParams>
+  teacherForward(params: object, batch: object, options?: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<TeacherForwardResult>
+  teacherGradient(params: object, batch: object, options?: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<TeacherGradientResult<Float>>
+  xorDecision(outputs: Float32Array, options: object, targets?: Float32Array): XorDecisionResult
+  eigenvalues(matrix: Float64Array, n: number): { re: Float64Array; im: Float64Array }
+  TeacherTrainer: new (options: object) => RawTrainer
+}
+
+/** Initial parameters (METHOD.md §3), seeded; wRec has a zero diagonal and the given spectral radius. */
+export function initTeacher(options: TeacherInitOptions, run: RunOptions = {}): Promise<TeacherParams> {
+  return runNative<TeacherParams, RawTeacher>((raw, progress, token) => raw.teacherInit(options, progress, token), run)
+}
+
+/** Forward pass of a batch, samples in parallel. `activations` (default true) returns tanh(x). */
+export function teacherForward(
+  params: TeacherParams,
+  batch: TeacherBatch,
+  options: { threads?: number; activations?: boolean } = {},
+  run: RunOptions = {},
+): Promise<TeacherForwardResult> {
+  return runNative<TeacherForwardResult, RawTeacher>((raw, progress, token) => raw.teacherForward(params, batch, options, progress, token), run)
+}
+
+/**
+ * Loss and gradient of one batch (BPTT through the Euler steps). Float64Array parameters select the
+ * double-precision build of the same code (for gradient checks); the gradients come back in the
+ * parameters' array type.
+ */
+export function teacherGradient<A extends Float>(
+  params: TeacherParams<A>,
+  batch: TeacherBatch & { targets: Float32Array },
+  options: { threads?: number; loss?: TeacherLossOptions } = {},
+  run: RunOptions = {},
+): Promise<TeacherGradientResult<A>> {
+  return runNative<TeacherGradientResult<A>, RawTeacher>(
+    (raw, progress, token) => raw.teacherGradient(params, batch, options, progress, token) as Promise<TeacherGradientResult<A>>,
+    run,
+  )
+}
+
+/** Temporal-XOR decision (METHOD.md §6) for every sample and output channel; synchronous, O(count·steps·outputs). */
+export function xorDecision(outputs: Float32Array, options: XorDecisionOptions, targets?: Float32Array): XorDecisionResult {
+  return (addon() as unknown as RawTeacher).xorDecision(outputs, options, targets)
+}
+
+/** All eigenvalues of a real row-major n x n matrix (Hessenberg + shifted QR); synchronous, so n <= 256. */
+export function eigenvalues(matrix: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
+  return (addon() as unknown as RawTeacher).eigenvalues(matrix, n)
+}
+
+export function spectralRadius(matrix: Float32Array | Float64Array, n: number): number {
+  const { re, im } = eigenvalues(matrix instanceof Float64Array ? matrix : Float64Array.from(matrix), n)
+  let r = 0
+  for (let i = 0; i < re.length; i++) r = Math.max(r, Math.hypot(re[i], im[i]))
+  return r
+}
+
+export interface RunEpochsOptions extends RunOptions {
+  /** called after every epoch, in order, while the training goes on */
+  onEpoch?: (record: TeacherEpochRecord) => void
+}
+
+/**
+ * A training run that keeps its state (parameters, Adam moments, epoch counter, best parameters)
+ * between calls of runEpochs. Only one runEpochs at a time: while it runs, runEpochs, getParams,
+ * getBestParams and the counters throw a NativeError-like error with code ERR_BUSY. Cancelling
+ * (signal) rolls the current epoch back, so the trainer is left at its last completed epoch.
+ */
+export class TeacherTrainer {
+  readonly #raw: RawTrainer
+
+  constructor(options: TeacherTrainerOptions) {
+    this.#raw = new (addon() as unknown as RawTeacher).TeacherTrainer(options)
+  }
+
+  runEpochs(epochs: number, options: RunEpochsOptions = {}): Promise<TeacherEpochRecord[]> {
+    const user = options.onEpoch
+    const onEpoch = user
+      ? (r: TeacherEpochRecord): void => {
+          try {
+            user(r)
+          } catch {
+            // A failing listener must not stop the training.
+          }
+        }
+      : undefined
+    return runNative<TeacherEpochRecord[], RawTeacher>((_raw, progress, token) => this.#raw.runEpochs(epochs, onEpoch, progress, token), options)
+  }
+
+  getParams(): TeacherParams {
+    return this.#raw.getParams()
+  }
+  /** null until an epoch with validation has run with keepBest */
+  getBestParams(): TeacherParams | null {
+    return this.#raw.getBestParams()
+  }
+  get epoch(): number {
+    return this.#raw.epoch
+  }
+  get busy(): boolean {
+    return this.#raw.busy
+  }
+  get bestEpoch(): number {
+    return this.#raw.bestEpoch
+  }
+  get adamSteps(): number {
+    return this.#raw.adamSteps
+  }
+  get samplesPerEpoch(): number {
+    return this.#raw.samplesPerEpoch
+  }
+}
+
+/** Creates a trainer, runs `epochs` epochs and returns the final (and best) parameters and the history. */
+export async function trainTeacher(
+  options: TeacherTrainerOptions & { epochs: number },
+  run: RunEpochsOptions = {},
+): Promise<{ params: TeacherParams; bestParams: TeacherParams | null; bestEpoch: number; history: TeacherEpochRecord[] }> {
+  const { epochs, ...rest } = options
+  const trainer = new TeacherTrainer(rest)
+  const history = await trainer.runEpochs(epochs, run)
+  return { params: trainer.getParams(), bestParams: trainer.getBestParams(), bestEpoch: trainer.bestEpoch, history }
+}

@@ -1,0 +1,817 @@
+// The teacher rate network (native/core/teacher*.hpp): initialisation, forward pass, loss gradient,
+// the XOR read-out decision, an eigenvalue routine, and TeacherTrainer, an object that keeps the
+// training state between calls of its asynchronous runEpochs(n), streaming one record per epoch.
+#include <napi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "addon_data.hpp"
+#include "args.hpp"
+#include "async_job.hpp"
+#include "teacher.hpp"
+#include "teacher_eigen.hpp"
+#include "teacher_train.hpp"
+#include "thread_pool.hpp"
+
+namespace mimic_binding {
+namespace {
+
+constexpr int64_t kMaxUnits = 4096;
+constexpr int64_t kMaxThreads = 1024;
+constexpr double kMaxElements = 1.0e9;     // any one typed array we read or allocate
+constexpr double kMaxTrajectory = 5.0e7;   // steps x units kept per sample for the backward pass
+
+// Numbers in messages as JavaScript would show them (NaN, Infinity, integers in full).
+std::string Fmt(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  if (std::floor(d) == d && std::fabs(d) < 1e15)
+    std::snprintf(buf, sizeof buf, "%.0f", d);
+  else
+    std::snprintf(buf, sizeof buf, "%.10g", d);
+  return buf;
+}
+
+std::string Join(const std::string& prefix, const char* key) { return prefix.empty() ? key : prefix + "." + key; }
+
+// Rejects keys that are not in `allowed` (a misspelled option must not be silently ignored).
+void CheckKeys(Napi::Env env, Napi::Object o, const std::string& name, std::initializer_list<const char*> allowed) {
+  Napi::Array keys = o.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const std::string k = keys.Get(i).ToString().Utf8Value();
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || k == a;
+    if (!ok) {
+      std::string list;
+      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      auto err = Napi::TypeError::New(env, "Unknown option '" + k + "' in " + name + ": expected one of " + list);
+      err.Set("code", Napi::String::New(env, kErrInvalidArg));
+      throw err;
+    }
+  }
+}
+
+Napi::Object Obj(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool optional) {
+  Napi::Value v = o.Get(key);
+  if (optional && v.IsUndefined()) return Napi::Object();
+  return RequireObject(env, v, Join(prefix, key));
+}
+
+double Num(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, double lo, double hi,
+           const double* fallback = nullptr, bool openLo = false) {
+  Napi::Value v = o.Get(key);
+  const std::string name = Join(prefix, key);
+  if (v.IsUndefined() && fallback) return *fallback;
+  if (!v.IsNumber()) ThrowType(env, "a number", name, v);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) ThrowType(env, "a finite number", name, v);
+  if ((openLo ? d <= lo : d < lo) || d > hi)
+    ThrowRange(env, name + " must be " + (openLo ? "greater than " + Fmt(lo) + " and at most " : "between " + Fmt(lo) + " and ") +
+                        Fmt(hi) + " but is " + Fmt(d));
+  return d;
+}
+
+int64_t Int(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, int64_t lo, int64_t hi,
+            const int64_t* fallback = nullptr) {
+  Napi::Value v = o.Get(key);
+  const std::string name = Join(prefix, key);
+  if (v.IsUndefined() && fallback) return *fallback;
+  if (!v.IsNumber()) ThrowType(env, "an integer", name, v);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d) ThrowType(env, "an integer", name, v);
+  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    ThrowRange(env, name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " but is " + Fmt(d));
+  return static_cast<int64_t>(d);
+}
+
+bool Bool(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool fallback) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsBoolean()) ThrowType(env, "a boolean", Join(prefix, key), v);
+  return v.As<Napi::Boolean>().Value();
+}
+
+uint64_t Seed(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool optional) {
+  const int64_t zero = 0;
+  return static_cast<uint64_t>(Int(env, o, prefix, key, 0, (int64_t(1) << 53) - 1, optional ? &zero : nullptr));
+}
+
+bool IsKind(Napi::Value v, napi_typedarray_type kind) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == kind;
+}
+
+// A Float32Array or Float64Array (S decides which) of exactly `expected` finite elements;
+// `sizeText` explains where `expected` comes from ("units x units = 5 x 5").
+template <class S>
+std::vector<S> ReadArray(Napi::Env env, Napi::Value v, const std::string& name, double expected,
+                         const std::string& sizeText) {
+  constexpr napi_typedarray_type kind = std::is_same_v<S, double> ? napi_float64_array : napi_float32_array;
+  if (!IsKind(v, kind)) ThrowType(env, std::is_same_v<S, double> ? "a Float64Array" : "a Float32Array", name, v);
+  auto ta = v.As<Napi::TypedArrayOf<S>>();
+  const size_t n = ta.ElementLength();
+  if (static_cast<double>(n) != expected)
+    ThrowRange(env, name + " must have " + sizeText + " = " + Fmt(expected) + " elements but has " + std::to_string(n));
+  std::vector<S> out(n);
+  if (n) std::memcpy(out.data(), ta.Data(), n * sizeof(S));
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(out[i]))
+      ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " +
+                          Fmt(static_cast<double>(out[i])));
+  return out;
+}
+
+template <class S>
+mimic::TeacherParamsT<S> ReadParamsT(Napi::Env env, Napi::Object o, const std::string& pre) {
+  mimic::TeacherParamsT<S> p;
+  p.units = static_cast<size_t>(Int(env, o, pre, "units", 1, kMaxUnits));
+  p.channels = static_cast<size_t>(Int(env, o, pre, "channels", 1, kMaxUnits));
+  p.outputs = static_cast<size_t>(Int(env, o, pre, "outputs", 1, kMaxUnits));
+  const double one = 1.0;
+  p.dtMs = Num(env, o, pre, "dtMs", 0, 1000, &one, true);
+  const std::string N = std::to_string(p.units), C = std::to_string(p.channels), O = std::to_string(p.outputs);
+  const double n = static_cast<double>(p.units), c = static_cast<double>(p.channels), out = static_cast<double>(p.outputs);
+  p.wIn = ReadArray<S>(env, o.Get("wIn"), Join(pre, "wIn"), n * c, "units × channels (" + N + " × " + C + ")");
+  p.wRec = ReadArray<S>(env, o.Get("wRec"), Join(pre, "wRec"), n * n, "units × units (" + N + " × " + N + ")");
+  p.wOut = ReadArray<S>(env, o.Get("wOut"), Join(pre, "wOut"), out * n, "outputs × units (" + O + " × " + N + ")");
+  p.bias = ReadArray<S>(env, o.Get("bias"), Join(pre, "bias"), n, "units (" + N + ")");
+  p.tauMs = ReadArray<S>(env, o.Get("tauMs"), Join(pre, "tauMs"), n, "units (" + N + ")");
+  for (size_t j = 0; j < p.units; ++j)
+    if (!(p.tauMs[j] > 0))
+      ThrowRange(env, Join(pre, "tauMs") + " must hold positive time constants (ms) but element " + std::to_string(j) +
+                          " is " + Fmt(static_cast<double>(p.tauMs[j])));
+  return p;
+}
+
+// true when the params use Float64Array (checked on wIn; the others must agree).
+bool ParamsAreDouble(Napi::Env env, Napi::Object o, const std::string& pre) {
+  Napi::Value w = o.Get("wIn");
+  if (IsKind(w, napi_float64_array)) return true;
+  if (IsKind(w, napi_float32_array)) return false;
+  ThrowType(env, "a Float32Array (or a Float64Array)", Join(pre, "wIn"), w);
+}
+
+template <class S>
+Napi::Value ToTyped(Napi::Env env, const std::vector<S>& v) {
+  auto a = Napi::TypedArrayOf<S>::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(S));
+  return a;
+}
+
+template <class S>
+Napi::Object ParamsToJs(Napi::Env env, const mimic::TeacherParamsT<S>& p) {
+  auto o = Napi::Object::New(env);
+  o.Set("units", Napi::Number::New(env, static_cast<double>(p.units)));
+  o.Set("channels", Napi::Number::New(env, static_cast<double>(p.channels)));
+  o.Set("outputs", Napi::Number::New(env, static_cast<double>(p.outputs)));
+  o.Set("dtMs", Napi::Number::New(env, p.dtMs));
+  o.Set("wIn", ToTyped(env, p.wIn));
+  o.Set("wRec", ToTyped(env, p.wRec));
+  o.Set("wOut", ToTyped(env, p.wOut));
+  o.Set("bias", ToTyped(env, p.bias));
+  o.Set("tauMs", ToTyped(env, p.tauMs));
+  return o;
+}
+
+// {inputs, targets?, count, steps, labels?} against the network's channels / outputs.
+std::shared_ptr<mimic::TeacherDataset> ReadData(Napi::Env env, Napi::Value v, const std::string& pre, size_t channels,
+                                                size_t outputs, bool needTargets, bool allowLabels) {
+  Napi::Object o = RequireObject(env, v, pre);
+  if (allowLabels)
+    CheckKeys(env, o, pre, {"inputs", "targets", "count", "steps", "labels"});
+  else
+    CheckKeys(env, o, pre, {"inputs", "targets", "count", "steps"});
+  auto d = std::make_shared<mimic::TeacherDataset>();
+  d->count = static_cast<size_t>(Int(env, o, pre, "count", 1, 10'000'000));
+  d->steps = static_cast<size_t>(Int(env, o, pre, "steps", 1, 10'000'000));
+  const double cs = static_cast<double>(d->count) * static_cast<double>(d->steps);
+  const std::string base = std::to_string(d->count) + " × " + std::to_string(d->steps);
+  if (cs * static_cast<double>(std::max(channels, outputs)) > kMaxElements)
+    ThrowRange(env, pre + ": count × steps × max(channels, outputs) must be at most 1e9 but is " +
+                        Fmt(cs * static_cast<double>(std::max(channels, outputs))) + ": use fewer or shorter samples");
+  d->inputs = ReadArray<float>(env, o.Get("inputs"), pre + ".inputs", cs * static_cast<double>(channels),
+                               "count × steps × channels (" + base + " × " + std::to_string(channels) + ")");
+  Napi::Value t = o.Get("targets");
+  if (needTargets || !t.IsUndefined())
+    d->targets = ReadArray<float>(env, t, pre + ".targets", cs * static_cast<double>(outputs),
+                                  "count × steps × outputs (" + base + " × " + std::to_string(outputs) + ")");
+  Napi::Value l = o.Get("labels");
+  if (allowLabels && !l.IsUndefined()) {
+    if (!IsKind(l, napi_int8_array)) ThrowType(env, "an Int8Array", pre + ".labels", l);
+    auto ta = l.As<Napi::Int8Array>();
+    const double want = static_cast<double>(d->count) * static_cast<double>(outputs);
+    if (static_cast<double>(ta.ElementLength()) != want)
+      ThrowRange(env, pre + ".labels must have count × outputs = " + std::to_string(d->count) + " × " +
+                          std::to_string(outputs) + " = " + Fmt(want) + " elements but has " +
+                          std::to_string(ta.ElementLength()));
+    d->labels.assign(ta.Data(), ta.Data() + ta.ElementLength());
+    for (size_t i = 0; i < d->labels.size(); ++i)
+      if (d->labels[i] != 1 && d->labels[i] != -1)
+        ThrowRange(env, pre + ".labels must hold 1 or -1 but element " + std::to_string(i) + " is " +
+                            std::to_string(d->labels[i]));
+  }
+  return d;
+}
+
+mimic::TeacherLossOptions ReadLoss(Napi::Env env, Napi::Object parent, const std::string& pre) {
+  mimic::TeacherLossOptions l;
+  Napi::Object o = Obj(env, parent, pre, "loss", true);
+  if (o.IsEmpty()) return l;
+  const std::string p = Join(pre, "loss");
+  CheckKeys(env, o, p, {"lambdaMse", "lambdaTau", "tauMinMs", "lambdaMaxTau", "lambdaRec", "lambdaDiag", "lambdaBias", "tauUnit"});
+  const mimic::TeacherLossOptions d;
+  l.lambdaMse = Num(env, o, p, "lambdaMse", 0, 1e12, &d.lambdaMse);
+  l.lambdaTau = Num(env, o, p, "lambdaTau", 0, 1e12, &d.lambdaTau);
+  l.tauMinMs = Num(env, o, p, "tauMinMs", 0, 1e6, &d.tauMinMs);
+  l.lambdaMaxTau = Num(env, o, p, "lambdaMaxTau", 0, 1e12, &d.lambdaMaxTau);
+  l.lambdaRec = Num(env, o, p, "lambdaRec", 0, 1e12, &d.lambdaRec);
+  l.lambdaDiag = Num(env, o, p, "lambdaDiag", 0, 1e12, &d.lambdaDiag);
+  l.lambdaBias = Num(env, o, p, "lambdaBias", 0, 1e12, &d.lambdaBias);
+  Napi::Value unit = o.Get("tauUnit");
+  if (!unit.IsUndefined()) {
+    const std::string u = unit.IsString() ? unit.As<Napi::String>().Utf8Value() : "";
+    if (u != "s" && u != "ms") ThrowType(env, "'s' or 'ms'", p + ".tauUnit", unit);
+    l.tauInSeconds = u == "s";
+  }
+  return l;
+}
+
+void CheckTrajectory(Napi::Env env, size_t steps, size_t units, const std::string& what) {
+  const double s = static_cast<double>(steps) * static_cast<double>(units);
+  if (s > kMaxTrajectory)
+    ThrowRange(env, what + ": steps × units must be at most 5e7 for the backward pass but is " + Fmt(s) +
+                        " (" + std::to_string(steps) + " × " + std::to_string(units) + "): use shorter samples");
+}
+
+// Per-sample gradients are kept until the batch is reduced (in sample order): count x parameters.
+void CheckGradientBuffers(Napi::Env env, size_t count, size_t paramCount, const std::string& what) {
+  const double n = static_cast<double>(count) * static_cast<double>(paramCount);
+  if (n > 2.5e8)
+    ThrowRange(env, what + " × parameters must be at most 2.5e8 (per-sample gradients) but is " + Fmt(n) + " (" +
+                        std::to_string(count) + " × " + std::to_string(paramCount) + "): use a smaller batch");
+}
+
+void CheckCallback(Napi::Env env, Napi::Value v, const char* name) {
+  if (!v.IsUndefined() && !v.IsNull() && !v.IsFunction()) ThrowType(env, "a function", name, v);
+}
+
+unsigned Threads(Napi::Env env, Napi::Object o, const std::string& pre) {
+  const int64_t zero = 0;
+  return static_cast<unsigned>(Int(env, o, pre, "threads", 0, kMaxThreads, &zero));
+}
+
+// ---- teacherInit ------------------------------------------------------------------------------
+
+struct InitBaton {
+  mimic::TeacherInitOptions options;
+  mimic::TeacherParams params;
+  double radiusBefore = 0;
+  void Execute(const mimic::Control& control) { radiusBefore = mimic::teacher_init(options, params, &control); }
+  Napi::Value Result(Napi::Env env) {
+    auto o = ParamsToJs(env, params);
+    return o;
+  }
+};
+
+// teacherInit(options, onProgress?, cancelToken?) -> Promise<params>
+Napi::Value TeacherInit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = RequireObject(env, info[0], "options");
+  CheckKeys(env, o, "options",
+            {"units", "channels", "outputs", "seed", "dtMs", "spectralRadius", "wInHalfRange", "wRecHalfRange",
+             "wOutHalfRange", "tauInitMs"});
+  auto b = std::make_unique<InitBaton>();
+  auto& p = b->options;
+  const mimic::TeacherInitOptions d;
+  p.units = static_cast<size_t>(Int(env, o, "", "units", 1, kMaxUnits));
+  p.channels = static_cast<size_t>(Int(env, o, "", "channels", 1, kMaxUnits));
+  p.outputs = static_cast<size_t>(Int(env, o, "", "outputs", 1, kMaxUnits));
+  p.seed = Seed(env, o, "", "seed", false);
+  p.dtMs = Num(env, o, "", "dtMs", 0, 1000, &d.dtMs, true);
+  p.spectralRadius = Num(env, o, "", "spectralRadius", 0, 100, &d.spectralRadius);
+  p.wInHalfRange = Num(env, o, "", "wInHalfRange", 0, 1e6, &d.wInHalfRange);
+  p.wRecHalfRange = Num(env, o, "", "wRecHalfRange", 0, 1e6, &d.wRecHalfRange);
+  p.wOutHalfRange = Num(env, o, "", "wOutHalfRange", 0, 1e6, &d.wOutHalfRange);
+  Napi::Value tau = o.Get("tauInitMs");
+  if (!tau.IsUndefined()) {
+    if (!tau.IsArray() || tau.As<Napi::Array>().Length() != 2) ThrowType(env, "an array [lo, hi] of two numbers", "tauInitMs", tau);
+    auto arr = tau.As<Napi::Object>();
+    p.tauLoMs = Num(env, arr, "tauInitMs", "0", 0, 1e6, nullptr, true);
+    p.tauHiMs = Num(env, arr, "tauInitMs", "1", 0, 1e6, nullptr, true);
+  }
+  CheckCallback(env, info[1], "onProgress");
+  auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
+  return AsyncJob<InitBaton>::Start(env, std::move(b), info[1], cancel, "teacherInit");
+}
+
+// ---- teacherForward ---------------------------------------------------------------------------
+
+struct ForwardBaton {
+  mimic::TeacherParams params;
+  std::shared_ptr<mimic::TeacherDataset> data;
+  bool activations = true;
+  unsigned threads = 0;
+  std::vector<float> outputs, acts;
+  void Execute(const mimic::Control& control) {
+    const size_t B = data->count, T = data->steps, N = params.units, C = params.channels, O = params.outputs;
+    outputs.assign(B * T * O, 0.0f);
+    if (activations) acts.assign(B * T * N, 0.0f);
+    std::atomic<size_t> done{0};
+    mimic::global_pool().parallel_for(
+        B,
+        [&](size_t i) {
+          if (control.cancelled()) return;
+          thread_local mimic::TeacherWorkspace<float> ws;
+          mimic::teacher_forward_sample(params, &data->inputs[i * T * C], T, &outputs[i * T * O],
+                                        activations ? &acts[i * T * N] : nullptr, ws);
+          control.report(static_cast<double>(done.fetch_add(1) + 1), static_cast<double>(B), "forward");
+        },
+        threads);
+    control.check();
+  }
+  Napi::Value Result(Napi::Env env) {
+    auto o = Napi::Object::New(env);
+    o.Set("count", Napi::Number::New(env, static_cast<double>(data->count)));
+    o.Set("steps", Napi::Number::New(env, static_cast<double>(data->steps)));
+    o.Set("outputs", ToFloat32(env, outputs.data(), outputs.size()));
+    if (activations) o.Set("activations", ToFloat32(env, acts.data(), acts.size()));
+    return o;
+  }
+};
+
+// teacherForward(params, batch {inputs, count, steps}, options {threads, activations}, onProgress?, cancel?)
+Napi::Value TeacherForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto po = RequireObject(env, info[0], "params");
+  if (ParamsAreDouble(env, po, "params")) ThrowType(env, "a Float32Array", "params.wIn", po.Get("wIn"));
+  auto b = std::make_unique<ForwardBaton>();
+  b->params = ReadParamsT<float>(env, po, "params");
+  b->data = ReadData(env, info[1], "batch", b->params.channels, b->params.outputs, false, false);
+  Napi::Object o = info[2].IsUndefined() ? Napi::Object::New(env) : RequireObject(env, info[2], "options");
+  CheckKeys(env, o, "options", {"threads", "activations"});
+  b->threads = Threads(env, o, "");
+  b->activations = Bool(env, o, "", "activations", true);
+  const double outs = static_cast<double>(b->data->count) * static_cast<double>(b->data->steps);
+  if (b->activations && outs * static_cast<double>(b->params.units) > kMaxElements)
+    ThrowRange(env, "count × steps × units must be at most 1e9 for the activations but is " +
+                        Fmt(outs * static_cast<double>(b->params.units)) +
+                        ": pass { activations: false } or fewer samples");
+  CheckCallback(env, info[3], "onProgress");
+  auto cancel = CancelToken::FromValue(env, info[4], "cancelToken");
+  return AsyncJob<ForwardBaton>::Start(env, std::move(b), info[3], cancel, "teacherForward");
+}
+
+// ---- teacherGradient --------------------------------------------------------------------------
+
+template <class S>
+struct GradientBaton {
+  mimic::TeacherParamsT<S> params;
+  std::shared_ptr<mimic::TeacherDataset> data;
+  mimic::TeacherLossOptions loss;
+  unsigned threads = 0;
+  mimic::TeacherGradT<S> grad;
+  mimic::TeacherLossTerms terms;
+  void Execute(const mimic::Control& control) {
+    terms = mimic::teacher_batch_gradient(params, data->inputs.data(), data->targets.data(), data->count, data->steps,
+                                          loss, threads, grad, control);
+  }
+  Napi::Value Result(Napi::Env env) {
+    auto o = Napi::Object::New(env);
+    o.Set("loss", Napi::Number::New(env, terms.total(loss.lambdaMse)));
+    o.Set("mse", Napi::Number::New(env, terms.mse));
+    auto t = Napi::Object::New(env);
+    t.Set("mse", Napi::Number::New(env, loss.lambdaMse * terms.mse));
+    t.Set("tau", Napi::Number::New(env, terms.tau));
+    t.Set("maxTau", Napi::Number::New(env, terms.maxTau));
+    t.Set("rec", Napi::Number::New(env, terms.rec));
+    t.Set("diag", Napi::Number::New(env, terms.diag));
+    t.Set("bias", Napi::Number::New(env, terms.bias));
+    o.Set("terms", t);
+    auto g = Napi::Object::New(env);
+    g.Set("wIn", ToTyped(env, grad.wIn));
+    g.Set("wRec", ToTyped(env, grad.wRec));
+    g.Set("wOut", ToTyped(env, grad.wOut));
+    g.Set("bias", ToTyped(env, grad.bias));
+    g.Set("tauMs", ToTyped(env, grad.tauMs));
+    o.Set("grads", g);
+    return o;
+  }
+};
+
+template <class S>
+Napi::Value StartGradient(Napi::Env env, const Napi::CallbackInfo& info, Napi::Object po) {
+  auto b = std::make_unique<GradientBaton<S>>();
+  b->params = ReadParamsT<S>(env, po, "params");
+  b->data = ReadData(env, info[1], "batch", b->params.channels, b->params.outputs, true, false);
+  CheckTrajectory(env, b->data->steps, b->params.units, "batch");
+  CheckGradientBuffers(env, b->data->count, b->params.size(), "batch.count");
+  Napi::Object o = info[2].IsUndefined() ? Napi::Object::New(env) : RequireObject(env, info[2], "options");
+  CheckKeys(env, o, "options", {"threads", "loss"});
+  b->threads = Threads(env, o, "");
+  b->loss = ReadLoss(env, o, "options");
+  CheckCallback(env, info[3], "onProgress");
+  auto cancel = CancelToken::FromValue(env, info[4], "cancelToken");
+  return AsyncJob<GradientBaton<S>>::Start(env, std::move(b), info[3], cancel, "teacherGradient");
+}
+
+// teacherGradient(params, batch {inputs, targets, count, steps}, options {threads, loss}, onProgress?, cancel?)
+// Float64Array params select the double-precision build of the same code.
+Napi::Value TeacherGradient(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto po = RequireObject(env, info[0], "params");
+  if (ParamsAreDouble(env, po, "params")) return StartGradient<double>(env, info, po);
+  return StartGradient<float>(env, info, po);
+}
+
+// ---- xorDecision (synchronous, O(count x steps x outputs)) -------------------------------------
+
+// xorDecision(outputs Float32Array [count, steps, outputs], {count, steps, outputs?, alpha?, threshold?,
+//             labelThreshold?}, targets?) -> {predictions Int8Array, labels?, correct?, accuracy?}
+Napi::Value XorDecision(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = RequireObject(env, info[1], "options");
+  CheckKeys(env, o, "options", {"count", "steps", "outputs", "alpha", "threshold", "labelThreshold"});
+  const size_t B = static_cast<size_t>(Int(env, o, "", "count", 1, 10'000'000));
+  const size_t T = static_cast<size_t>(Int(env, o, "", "steps", 1, 10'000'000));
+  const int64_t one = 1;
+  const size_t O = static_cast<size_t>(Int(env, o, "", "outputs", 1, kMaxUnits, &one));
+  const double da = 0.95, dt = 0.5;
+  const double alpha = Num(env, o, "", "alpha", 0, 1, &da);
+  const double threshold = Num(env, o, "", "threshold", 0, 1e12, &dt);
+  const double labelThreshold = Num(env, o, "", "labelThreshold", -1e12, 1e12, &dt);
+  const double total = static_cast<double>(B) * static_cast<double>(T) * static_cast<double>(O);
+  if (total > kMaxElements) ThrowRange(env, "count × steps × outputs must be at most 1e9 but is " + Fmt(total));
+  const std::string sizeText = "count × steps × outputs (" + std::to_string(B) + " × " + std::to_string(T) + " × " +
+                               std::to_string(O) + ")";
+  if (!IsKind(info[0], napi_float32_array)) ThrowType(env, "a Float32Array", "outputs", info[0]);
+  auto out = info[0].As<Napi::Float32Array>();
+  if (static_cast<double>(out.ElementLength()) != total)
+    ThrowRange(env, "outputs must have " + sizeText + " = " + Fmt(total) + " elements but has " +
+                        std::to_string(out.ElementLength()));
+  const bool hasTargets = !info[2].IsUndefined();
+  Napi::Float32Array tg;
+  if (hasTargets) {
+    if (!IsKind(info[2], napi_float32_array)) ThrowType(env, "a Float32Array", "targets", info[2]);
+    tg = info[2].As<Napi::Float32Array>();
+    if (static_cast<double>(tg.ElementLength()) != total)
+      ThrowRange(env, "targets must have " + sizeText + " = " + Fmt(total) + " elements but has " +
+                          std::to_string(tg.ElementLength()));
+  }
+  auto pred = Napi::Int8Array::New(env, B * O);
+  Napi::Int8Array labels;
+  if (hasTargets) labels = Napi::Int8Array::New(env, B * O);
+  size_t correct = 0;
+  const float* y = out.Data();
+  for (size_t i = 0; i < B; ++i)
+    for (size_t k = 0; k < O; ++k) {
+      pred[i * O + k] = mimic::xor_decision(y + i * T * O + k, T, O, alpha, threshold);
+      if (hasTargets) {
+        labels[i * O + k] = mimic::xor_label(tg.Data() + i * T * O + k, T, O, labelThreshold);
+        correct += pred[i * O + k] == labels[i * O + k] ? 1 : 0;
+      }
+    }
+  auto r = Napi::Object::New(env);
+  r.Set("predictions", pred);
+  if (hasTargets) {
+    r.Set("labels", labels);
+    r.Set("correct", Napi::Number::New(env, static_cast<double>(correct)));
+    r.Set("accuracy", Napi::Number::New(env, static_cast<double>(correct) / static_cast<double>(B * O)));
+  }
+  return r;
+}
+
+// ---- eigenvalues (synchronous, so small matrices only: n <= 256, a few ms) --------------------------------------------------------
+
+Napi::Value Eigenvalues(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[1].IsNumber()) ThrowType(env, "an integer", "n", info[1]);
+  const double nd = info[1].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(nd) || std::floor(nd) != nd) ThrowType(env, "an integer", "n", info[1]);
+  if (nd < 1 || nd > 256) ThrowRange(env, "n must be between 1 and 256 but is " + Fmt(nd) + " (larger matrices would block the event loop)");
+  const size_t n = static_cast<size_t>(nd);
+  std::vector<double> a = ReadArray<double>(env, info[0], "matrix", nd * nd,
+                                            "n × n (" + std::to_string(n) + " × " + std::to_string(n) + ")");
+  mimic::Eigenvalues e;
+  try {
+    e = mimic::eigenvalues(std::move(a), n);
+  } catch (const std::exception& ex) {
+    throw MakeError(env, ex.what(), kErrNative);
+  }
+  auto r = Napi::Object::New(env);
+  r.Set("re", ToTyped(env, e.re));
+  r.Set("im", ToTyped(env, e.im));
+  return r;
+}
+
+// ---- TeacherTrainer ---------------------------------------------------------------------------
+
+struct TrainerState {
+  std::unique_ptr<mimic::TeacherTrainer> trainer;
+  bool busy = false;  // touched on the JS thread only
+};
+
+struct TeacherEvent {
+  int kind = 0;  // 0 progress, 1 epoch record
+  double done = 0, total = 0;
+  mimic::TeacherEpochRecord record;
+};
+
+Napi::Object RecordToJs(Napi::Env env, const mimic::TeacherEpochRecord& r, double lambdaMse) {
+  auto o = Napi::Object::New(env);
+  o.Set("epoch", Napi::Number::New(env, static_cast<double>(r.epoch)));
+  o.Set("samples", Napi::Number::New(env, static_cast<double>(r.samples)));
+  o.Set("batches", Napi::Number::New(env, static_cast<double>(r.batches)));
+  o.Set("loss", Napi::Number::New(env, r.loss));
+  o.Set("mse", Napi::Number::New(env, r.terms.mse));
+  auto t = Napi::Object::New(env);
+  t.Set("mse", Napi::Number::New(env, lambdaMse * r.terms.mse));
+  t.Set("tau", Napi::Number::New(env, r.terms.tau));
+  t.Set("maxTau", Napi::Number::New(env, r.terms.maxTau));
+  t.Set("rec", Napi::Number::New(env, r.terms.rec));
+  t.Set("diag", Napi::Number::New(env, r.terms.diag));
+  t.Set("bias", Napi::Number::New(env, r.terms.bias));
+  o.Set("terms", t);
+  o.Set("accuracy", r.accuracy >= 0 ? Napi::Number::New(env, r.accuracy) : env.Null());
+  o.Set("gradNorm", Napi::Number::New(env, r.gradNorm));
+  o.Set("valMse", r.hasValidation ? Napi::Number::New(env, r.valMse) : env.Null());
+  o.Set("valAccuracy", r.hasValidation ? Napi::Number::New(env, r.valAccuracy) : env.Null());
+  o.Set("best", Napi::Boolean::New(env, r.best));
+  o.Set("tauMinMs", Napi::Number::New(env, r.tauMinMs));
+  o.Set("tauMaxMs", Napi::Number::New(env, r.tauMaxMs));
+  o.Set("seconds", Napi::Number::New(env, r.seconds));
+  return o;
+}
+
+class TrainJob : public Napi::AsyncProgressQueueWorker<TeacherEvent> {
+ public:
+  TrainJob(Napi::Env env, std::shared_ptr<TrainerState> state, size_t epochs, Napi::Value onEpoch,
+           Napi::Value onProgress, std::shared_ptr<std::atomic<bool>> cancel)
+      : Napi::AsyncProgressQueueWorker<TeacherEvent>(env, "TeacherTrainer.runEpochs"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        state_(std::move(state)),
+        epochs_(epochs),
+        cancel_(std::move(cancel)) {
+    if (onEpoch.IsFunction()) on_epoch_ = Napi::Persistent(onEpoch.As<Napi::Function>());
+    if (onProgress.IsFunction()) on_progress_ = Napi::Persistent(onProgress.As<Napi::Function>());
+    lambda_mse_ = state_->trainer->options().loss.lambdaMse;
+    JobRegistry::instance().add(cancel_);
+  }
+  ~TrainJob() override { JobRegistry::instance().remove(cancel_); }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    mimic::Control control;
+    control.cancel = cancel_.get();
+    if (!on_progress_.IsEmpty()) {
+      control.progress = [this, &progress](double done, double total, const char*) {
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (done < total && now - last_ < std::chrono::milliseconds(50)) return;
+        last_ = now;
+        TeacherEvent ev;
+        ev.kind = 0;
+        ev.done = done;
+        ev.total = total;
+        progress.Send(&ev, 1);
+      };
+    }
+    try {
+      if (cancel_->load()) throw mimic::Cancelled();
+      state_->trainer->run_epochs(epochs_, control, [&](const mimic::TeacherEpochRecord& r) {
+        records_.push_back(r);
+        TeacherEvent ev;
+        ev.kind = 1;
+        ev.record = r;
+        progress.Send(&ev, 1);  // every epoch record is delivered (the queue does not merge them)
+      });
+    } catch (const mimic::Cancelled&) {
+      code_ = kErrCancelled;
+      SetError("TeacherTrainer.runEpochs was cancelled (the trainer keeps the state of its last completed epoch)");
+    } catch (const mimic::InvalidArgument& e) {
+      code_ = kErrInvalidArg;
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      code_ = kErrNative;
+      SetError("TeacherTrainer.runEpochs ran out of memory: reduce the batch, the network or the duration");
+    } catch (const std::exception& e) {
+      code_ = kErrNative;
+      SetError(std::string("TeacherTrainer.runEpochs failed: ") + e.what());
+    }
+  }
+
+  void OnProgress(const TeacherEvent* data, size_t count) override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    for (size_t i = 0; i < count; ++i) {
+      const TeacherEvent& ev = data[i];
+      try {
+        if (ev.kind == 1 && !on_epoch_.IsEmpty())
+          on_epoch_.Value().Call({RecordToJs(env, ev.record, lambda_mse_)});
+        else if (ev.kind == 0 && !on_progress_.IsEmpty())
+          on_progress_.Value().Call({Napi::Number::New(env, ev.done), Napi::Number::New(env, ev.total),
+                                     Napi::String::New(env, "training")});
+      } catch (const Napi::Error&) {
+        // A throwing listener must not stop the training.
+      }
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    state_->busy = false;
+    auto arr = Napi::Array::New(env, records_.size());
+    for (size_t i = 0; i < records_.size(); ++i) arr.Set(static_cast<uint32_t>(i), RecordToJs(env, records_[i], lambda_mse_));
+    deferred_.Resolve(arr);
+  }
+
+  void OnError(const Napi::Error& e) override {
+    Napi::Env env = Env();
+    state_->busy = false;
+    deferred_.Reject(MakeError(env, e.Message(), code_).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<TrainerState> state_;
+  size_t epochs_;
+  std::shared_ptr<std::atomic<bool>> cancel_;
+  Napi::FunctionReference on_epoch_, on_progress_;
+  double lambda_mse_ = 1;
+  std::vector<mimic::TeacherEpochRecord> records_;
+  const char* code_ = kErrNative;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+class Trainer : public Napi::ObjectWrap<Trainer> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "TeacherTrainer",
+                       {InstanceMethod<&Trainer::RunEpochs>("runEpochs"),
+                        InstanceMethod<&Trainer::GetParams>("getParams"),
+                        InstanceMethod<&Trainer::GetBestParams>("getBestParams"),
+                        InstanceAccessor<&Trainer::Epoch>("epoch"), InstanceAccessor<&Trainer::Busy>("busy"),
+                        InstanceAccessor<&Trainer::BestEpoch>("bestEpoch"),
+                        InstanceAccessor<&Trainer::AdamSteps>("adamSteps"),
+                        InstanceAccessor<&Trainer::SamplesPerEpoch>("samplesPerEpoch")});
+  }
+
+  explicit Trainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trainer>(info) {
+    Napi::Env env = info.Env();
+    if (!info.IsConstructCall()) ThrowType(env, "a call with new", "TeacherTrainer", info.This());
+    auto o = RequireObject(env, info[0], "options");
+    CheckKeys(env, o, "options",
+              {"params", "loss", "stepSize", "beta1", "beta2", "epsilon", "clipNorm", "train", "tauStepUnit",
+               "batchSize", "threads", "seed", "data", "validation", "keepBest", "shuffle", "accuracy"});
+    auto po = RequireObject(env, o.Get("params"), "options.params");
+    if (ParamsAreDouble(env, po, "options.params")) ThrowType(env, "a Float32Array", "options.params.wIn", po.Get("wIn"));
+    mimic::TeacherParams params = ReadParamsT<float>(env, po, "options.params");
+    mimic::TeacherTrainOptions t;
+    t.loss = ReadLoss(env, o, "options");
+    const double step = 1e-4, b1 = 0.9, b2 = 0.999, eps = 1e-8, zero = 0;
+    t.adam.stepSize = Num(env, o, "options", "stepSize", 0, 1e3, &step);
+    t.adam.beta1 = Num(env, o, "options", "beta1", 0, 0.999999, &b1);
+    t.adam.beta2 = Num(env, o, "options", "beta2", 0, 0.99999999, &b2);
+    t.adam.epsilon = Num(env, o, "options", "epsilon", 0, 1, &eps, true);
+    t.clipNorm = Num(env, o, "options", "clipNorm", 0, 1e30, &zero);
+    Napi::Object tr = Obj(env, o, "options", "train", true);
+    if (!tr.IsEmpty()) {
+      CheckKeys(env, tr, "options.train", {"wIn", "wRec", "wOut", "bias", "tau"});
+      t.trainWIn = Bool(env, tr, "options.train", "wIn", true);
+      t.trainWRec = Bool(env, tr, "options.train", "wRec", true);
+      t.trainWOut = Bool(env, tr, "options.train", "wOut", true);
+      t.trainBias = Bool(env, tr, "options.train", "bias", true);
+      t.trainTau = Bool(env, tr, "options.train", "tau", true);
+    }
+    Napi::Value unit = o.Get("tauStepUnit");
+    if (!unit.IsUndefined()) {
+      const std::string u = unit.IsString() ? unit.As<Napi::String>().Utf8Value() : "";
+      if (u != "s" && u != "ms") ThrowType(env, "'s' or 'ms'", "options.tauStepUnit", unit);
+      t.tauStepInSeconds = u == "s";
+    }
+    const int64_t one = 1;
+    t.batchSize = static_cast<size_t>(Int(env, o, "options", "batchSize", 1, 100000, &one));
+    t.threads = Threads(env, o, "options");
+    t.seed = Seed(env, o, "options", "seed", true);
+    t.keepBest = Bool(env, o, "options", "keepBest", false);
+    t.shuffle = Bool(env, o, "options", "shuffle", true);
+    Napi::Value acc = o.Get("accuracy");
+    if (!acc.IsUndefined()) {
+      const std::string a = acc.IsString() ? acc.As<Napi::String>().Utf8Value() : "";
+      if (a != "xor" && a != "none") ThrowType(env, "'xor' or 'none'", "options.accuracy", acc);
+      t.xorAccuracy = a == "xor";
+    }
+    std::shared_ptr<mimic::TeacherDataset> train;
+    auto d = RequireObject(env, o.Get("data"), "options.data");
+    Napi::Value xv = d.Get("xor");
+    if (!xv.IsUndefined()) {
+      CheckKeys(env, d, "options.data", {"xor"});
+      auto x = RequireObject(env, xv, "options.data.xor");
+      const std::string px = "options.data.xor";
+      CheckKeys(env, x, px, {"samplesPerEpoch", "durationS", "inputSigmaSteps", "targetSigmaSteps"});
+      if (params.channels != 1 || params.outputs != 1)
+        ThrowRange(env, "options.data.xor needs a network with 1 channel and 1 output but params has " +
+                            std::to_string(params.channels) + " channels and " + std::to_string(params.outputs) +
+                            " outputs");
+      t.useXor = true;
+      t.xorSamplesPerEpoch = static_cast<size_t>(Int(env, x, px, "samplesPerEpoch", 1, 10'000'000));
+      const mimic::XorParams xd;
+      t.xor_.durationS = Num(env, x, px, "durationS", 0.01, 3600, &xd.durationS);
+      t.xor_.inputSigmaSteps = Num(env, x, px, "inputSigmaSteps", 0, 1e4, &xd.inputSigmaSteps);
+      t.xor_.targetSigmaSteps = Num(env, x, px, "targetSigmaSteps", 0, 1e4, &xd.targetSigmaSteps);
+      t.xor_.dtS = params.dtMs * 1e-3;  // the teacher's step
+      const double steps = t.xor_.durationS / t.xor_.dtS;
+      if (steps < 10) ThrowRange(env, "options.data.xor.durationS / params.dtMs must give at least 10 steps but gives " + Fmt(steps));
+      CheckTrajectory(env, static_cast<size_t>(steps), params.units, "options.data.xor");
+      if (steps * static_cast<double>(t.xorSamplesPerEpoch) > kMaxElements)
+        ThrowRange(env, "options.data.xor: samplesPerEpoch × steps must be at most 1e9 but is " +
+                            Fmt(steps * static_cast<double>(t.xorSamplesPerEpoch)));
+    } else {
+      train = ReadData(env, d, "options.data", params.channels, params.outputs, true, true);
+      CheckTrajectory(env, train->steps, params.units, "options.data");
+    }
+    std::shared_ptr<mimic::TeacherDataset> val;
+    if (!o.Get("validation").IsUndefined())
+      val = ReadData(env, o.Get("validation"), "options.validation", params.channels, params.outputs, true, true);
+    if (t.keepBest && !val) ThrowRange(env, "options.keepBest needs options.validation");
+    CheckGradientBuffers(env, t.batchSize, params.size(), "options.batchSize");
+    state_ = std::make_shared<TrainerState>();
+    state_->trainer = std::make_unique<mimic::TeacherTrainer>(std::move(params), t, train, val);
+  }
+
+ private:
+  void ThrowIfBusy(Napi::Env env, const char* what) {
+    if (state_->busy)
+      throw MakeError(env, std::string("This TeacherTrainer is busy running epochs: wait for runEpochs() to settle before calling ") + what,
+                      kErrBusy);
+  }
+
+  // runEpochs(n, onEpoch?, onProgress?, cancelToken?) -> Promise<EpochRecord[]>
+  Napi::Value RunEpochs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ThrowIfBusy(env, "runEpochs()");
+    if (!info[0].IsNumber()) ThrowType(env, "an integer", "epochs", info[0]);
+    const double n = info[0].As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(n) || std::floor(n) != n) ThrowType(env, "an integer", "epochs", info[0]);
+    if (n < 1 || n > 1e6) ThrowRange(env, "epochs must be between 1 and 1000000 but is " + Fmt(n));
+    CheckCallback(env, info[1], "onEpoch");
+    CheckCallback(env, info[2], "onProgress");
+    auto cancel = CancelToken::FromValue(env, info[3], "cancelToken");
+    auto* job = new TrainJob(env, state_, static_cast<size_t>(n), info[1], info[2], cancel);
+    auto promise = job->Promise();
+    state_->busy = true;
+    job->Queue();
+    return promise;
+  }
+
+  Napi::Value GetParams(const Napi::CallbackInfo& info) {
+    ThrowIfBusy(info.Env(), "getParams()");
+    return ParamsToJs(info.Env(), state_->trainer->params());
+  }
+  Napi::Value GetBestParams(const Napi::CallbackInfo& info) {
+    ThrowIfBusy(info.Env(), "getBestParams()");
+    const auto* p = state_->trainer->best_params();
+    return p ? Napi::Value(ParamsToJs(info.Env(), *p)) : info.Env().Null();
+  }
+  // The counters are read on the JS thread; while a run is going they show the state before it.
+  Napi::Value Epoch(const Napi::CallbackInfo& info) {
+    ThrowIfBusy(info.Env(), "epoch");
+    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->epochs_done()));
+  }
+  Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), state_->busy); }
+  Napi::Value BestEpoch(const Napi::CallbackInfo& info) {
+    ThrowIfBusy(info.Env(), "bestEpoch");
+    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->best_epoch()));
+  }
+  Napi::Value AdamSteps(const Napi::CallbackInfo& info) {
+    ThrowIfBusy(info.Env(), "adamSteps");
+    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->adam_steps()));
+  }
+  Napi::Value SamplesPerEpoch(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->samples_per_epoch()));
+  }
+
+  std::shared_ptr<TrainerState> state_;
+};
+
+}  // namespace
+
+void InitTeacher(Napi::Env env, Napi::Object exports) {
+  exports.Set("teacherInit", Napi::Function::New(env, TeacherInit, "teacherInit"));
+  exports.Set("teacherForward", Napi::Function::New(env, TeacherForward, "teacherForward"));
+  exports.Set("teacherGradient", Napi::Function::New(env, TeacherGradient, "teacherGradient"));
+  exports.Set("xorDecision", Napi::Function::New(env, XorDecision, "xorDecision"));
+  exports.Set("eigenvalues", Napi::Function::New(env, Eigenvalues, "eigenvalues"));
+  exports.Set("TeacherTrainer", Trainer::Define(env));
+}
+
+}  // namespace mimic_binding

@@ -1,0 +1,287 @@
+#include "teacher_train.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "rng.hpp"
+#include "thread_pool.hpp"
+
+namespace mimic {
+namespace {
+
+uint64_t epoch_seed(uint64_t seed, uint64_t epoch, uint64_t salt) {
+  uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (epoch + 1)) ^ salt;
+  return splitmix64(x);
+}
+
+void zero(TeacherGradT<float>& g) {
+  g.for_each_group([](std::vector<float>& v) { std::fill(v.begin(), v.end(), 0.0f); });
+}
+
+}  // namespace
+
+TeacherTrainer::TeacherTrainer(TeacherParams params, TeacherTrainOptions options,
+                               std::shared_ptr<const TeacherDataset> train,
+                               std::shared_ptr<const TeacherDataset> validation)
+    : params_(std::move(params)), o_(std::move(options)), train_(std::move(train)), validation_(std::move(validation)) {
+  if (o_.batchSize == 0) throw InvalidArgument("batchSize must be at least 1");
+  if (!o_.useXor && (!train_ || train_->count == 0)) throw InvalidArgument("training data is empty");
+  adam_ = Adam(params_.size(), o_.adam);
+}
+
+std::size_t TeacherTrainer::samples_per_epoch() const { return o_.useXor ? o_.xorSamplesPerEpoch : train_->count; }
+
+void TeacherTrainer::evaluate(const TeacherParams& p, const TeacherDataset& d, double& mse, double& accuracy,
+                              const Control& control) const {
+  const std::size_t T = d.steps, O = p.outputs, C = p.channels;
+  std::vector<double> err(d.count, 0.0);
+  std::vector<int> correct(d.count, 0);
+  global_pool().parallel_for(
+      d.count,
+      [&](std::size_t i) {
+        if (control.cancelled()) return;
+        thread_local TeacherWorkspace<float> ws;
+        thread_local std::vector<float> out;
+        out.resize(T * O);
+        teacher_forward_sample(p, &d.inputs[i * T * C], T, out.data(), nullptr, ws);
+        const float* tgt = &d.targets[i * T * O];
+        double s = 0;
+        for (std::size_t k = 0; k < T * O; ++k) {
+          const double e = static_cast<double>(out[k]) - static_cast<double>(tgt[k]);
+          s += e * e;
+        }
+        err[i] = s / static_cast<double>(T * O);
+        int c = 0;
+        for (std::size_t o = 0; o < O; ++o) {
+          const int8_t pred = xor_decision(&out[o], T, O, o_.readoutAlpha, o_.readoutThreshold);
+          const int8_t label = d.labels.empty() ? xor_label(tgt + o, T, O, o_.labelThreshold) : d.labels[i * O + o];
+          c += pred == label ? 1 : 0;
+        }
+        correct[i] = c;
+      },
+      o_.threads);
+  control.check();
+  double m = 0, c = 0;
+  for (std::size_t i = 0; i < d.count; ++i) {
+    m += err[i];
+    c += correct[i];
+  }
+  mse = d.count ? m / static_cast<double>(d.count) : 0.0;
+  accuracy = d.count ? c / static_cast<double>(d.count * O) : 0.0;
+}
+
+void TeacherTrainer::apply_step(const TeacherGradT<float>& g, TeacherEpochRecord& rec) {
+  // The norm (and clipping) is taken over the gradients of the variables Adam actually moves, i.e.
+  // with tau in seconds when tauStepInSeconds.
+  const double tauFactor = o_.tauStepInSeconds ? 1000.0 : 1.0;
+  double norm2 = 0;
+  auto acc = [&](const std::vector<float>& v, bool on, double f) {
+    if (!on) return;
+    for (float x : v) norm2 += (static_cast<double>(x) * f) * (static_cast<double>(x) * f);
+  };
+  acc(g.wIn, o_.trainWIn, 1.0);
+  acc(g.wRec, o_.trainWRec, 1.0);
+  acc(g.wOut, o_.trainWOut, 1.0);
+  acc(g.bias, o_.trainBias, 1.0);
+  acc(g.tauMs, o_.trainTau, tauFactor);
+  const double norm = std::sqrt(norm2);
+  rec.gradNorm += norm;
+  const double clip = (o_.clipNorm > 0 && norm > o_.clipNorm) ? o_.clipNorm / norm : 1.0;
+
+  adam_.begin_step();
+  std::vector<double> gd, theta;
+  std::size_t offset = 0;
+  auto update = [&](std::vector<float>& param, const std::vector<float>& grad, bool on, double gradFactor,
+                    double paramFactor) {
+    if (on) {
+      gd.resize(grad.size());
+      theta.resize(param.size());
+      for (std::size_t k = 0; k < grad.size(); ++k) gd[k] = static_cast<double>(grad[k]) * gradFactor * clip;
+      for (std::size_t k = 0; k < param.size(); ++k) theta[k] = static_cast<double>(param[k]) / paramFactor;
+      adam_.update(offset, theta.data(), gd.data(), theta.size());
+      for (std::size_t k = 0; k < param.size(); ++k) param[k] = static_cast<float>(theta[k] * paramFactor);
+    }
+    offset += param.size();
+  };
+  update(params_.wIn, g.wIn, o_.trainWIn, 1.0, 1.0);
+  update(params_.wRec, g.wRec, o_.trainWRec, 1.0, 1.0);
+  update(params_.wOut, g.wOut, o_.trainWOut, 1.0, 1.0);
+  update(params_.bias, g.bias, o_.trainBias, 1.0, 1.0);
+  update(params_.tauMs, g.tauMs, o_.trainTau, tauFactor, tauFactor);
+  // Projection: tau >= dt keeps the Euler factor dt/tau <= 1 (the tau barrier normally keeps tau
+  // far above; this only matters with lambdaTau = 0 or huge steps).
+  for (auto& t : params_.tauMs) t = std::max(t, static_cast<float>(params_.dtMs));
+}
+
+TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t doneBefore, std::size_t totalSamples) {
+  const auto start = std::chrono::steady_clock::now();
+  TeacherEpochRecord rec;
+  rec.epoch = epoch_ + 1;
+  const std::size_t N = params_.units, C = params_.channels, O = params_.outputs;
+
+  // This epoch's data.
+  XorBatch xb;
+  const float* inputs;
+  const float* targets;
+  const int8_t* labels = nullptr;
+  std::size_t S, T;
+  if (o_.useXor) {
+    Control quiet;
+    quiet.cancel = control.cancel;
+    generate_xor(o_.xor_, o_.xorSamplesPerEpoch, epoch_seed(o_.seed, epoch_, 0), o_.threads, quiet, xb);
+    inputs = xb.inputs.data();
+    targets = xb.targets.data();
+    S = xb.count;
+    T = xb.steps;
+  } else {
+    inputs = train_->inputs.data();
+    targets = train_->targets.data();
+    if (!train_->labels.empty()) labels = train_->labels.data();
+    S = train_->count;
+    T = train_->steps;
+  }
+  std::vector<std::size_t> order(S);
+  std::iota(order.begin(), order.end(), std::size_t(0));
+  if (!o_.useXor && o_.shuffle) {
+    Rng rng(epoch_seed(o_.seed, epoch_, 0x5348554646ULL), 0);
+    for (std::size_t i = S; i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.next() % i)]);
+  }
+
+  const std::size_t B = o_.batchSize;
+  std::vector<TeacherGradT<float>> per(std::min(B, S));
+  for (auto& g : per) g.resize(N, C, O);
+  std::vector<std::vector<float>> outs(per.size());
+  std::vector<double> mse(per.size());
+  TeacherGradT<float> grad;
+  grad.resize(N, C, O);
+  std::size_t correct = 0, decided = 0;
+  std::size_t done = 0;
+  for (std::size_t b0 = 0; b0 < S; b0 += B) {
+    control.check();
+    const std::size_t bs = std::min(B, S - b0);
+    global_pool().parallel_for(
+        bs,
+        [&](std::size_t i) {
+          if (control.cancelled()) return;
+          thread_local TeacherWorkspace<float> ws;
+          const std::size_t idx = order[b0 + i];
+          zero(per[i]);
+          outs[i].resize(T * O);
+          mse[i] = teacher_sample_gradient(params_, inputs + idx * T * C, targets + idx * T * O, T,
+                                           o_.loss.lambdaMse, per[i], ws, outs[i].data());
+        },
+        o_.threads);
+    control.check();
+    // Mean over the batch, summed in sample order.
+    const double inv = 1.0 / static_cast<double>(bs);
+    auto reduce = [&](std::vector<float> TeacherGradT<float>::*m) {
+      std::vector<float>& dst = grad.*m;
+      for (std::size_t k = 0; k < dst.size(); ++k) {
+        double a = 0;
+        for (std::size_t i = 0; i < bs; ++i) a += static_cast<double>((per[i].*m)[k]);
+        dst[k] = static_cast<float>(a * inv);
+      }
+    };
+    reduce(&TeacherGradT<float>::wIn);
+    reduce(&TeacherGradT<float>::wRec);
+    reduce(&TeacherGradT<float>::wOut);
+    reduce(&TeacherGradT<float>::bias);
+    reduce(&TeacherGradT<float>::tauMs);
+    TeacherLossTerms terms = teacher_regularisers(params_, o_.loss, &grad);
+    double m = 0;
+    for (std::size_t i = 0; i < bs; ++i) m += mse[i];
+    terms.mse = m * inv;
+    const double loss = terms.total(o_.loss.lambdaMse);
+    if (!std::isfinite(loss))
+      throw std::runtime_error("training diverged: the loss is not finite in epoch " + std::to_string(rec.epoch) +
+                               ", batch " + std::to_string(b0 / B + 1) +
+                               " (lower stepSize or set clipNorm)");
+    rec.loss += loss;
+    rec.terms.mse += terms.mse;
+    rec.terms.tau += terms.tau;
+    rec.terms.maxTau += terms.maxTau;
+    rec.terms.rec += terms.rec;
+    rec.terms.diag += terms.diag;
+    rec.terms.bias += terms.bias;
+    if (o_.xorAccuracy) {
+      for (std::size_t i = 0; i < bs; ++i) {
+        const std::size_t idx = order[b0 + i];
+        for (std::size_t o = 0; o < O; ++o) {
+          const int8_t pred = xor_decision(&outs[i][o], T, O, o_.readoutAlpha, o_.readoutThreshold);
+          const int8_t label = labels ? labels[idx * O + o] : xor_label(targets + idx * T * O + o, T, O, o_.labelThreshold);
+          correct += pred == label ? 1 : 0;
+          ++decided;
+        }
+      }
+    }
+    apply_step(grad, rec);
+    ++rec.batches;
+    done += bs;
+    control.report(static_cast<double>(doneBefore + done), static_cast<double>(totalSamples), "training");
+  }
+  rec.samples = done;
+  if (rec.batches) {
+    const double inv = 1.0 / static_cast<double>(rec.batches);
+    rec.loss *= inv;
+    rec.terms.mse *= inv;
+    rec.terms.tau *= inv;
+    rec.terms.maxTau *= inv;
+    rec.terms.rec *= inv;
+    rec.terms.diag *= inv;
+    rec.terms.bias *= inv;
+    rec.gradNorm *= inv;
+  }
+  rec.accuracy = o_.xorAccuracy && decided ? static_cast<double>(correct) / static_cast<double>(decided) : -1.0;
+  if (validation_ && validation_->count > 0) {
+    rec.hasValidation = true;
+    evaluate(params_, *validation_, rec.valMse, rec.valAccuracy, control);
+    if (o_.keepBest && (!hasBest_ || rec.valAccuracy > bestAcc_ || (rec.valAccuracy == bestAcc_ && rec.valMse < bestMse_))) {
+      best_ = params_;
+      hasBest_ = true;
+      bestEpoch_ = rec.epoch;
+      bestAcc_ = rec.valAccuracy;
+      bestMse_ = rec.valMse;
+      rec.best = true;
+    }
+  }
+  rec.tauMinMs = *std::min_element(params_.tauMs.begin(), params_.tauMs.end());
+  rec.tauMaxMs = *std::max_element(params_.tauMs.begin(), params_.tauMs.end());
+  rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return rec;
+}
+
+void TeacherTrainer::run_epochs(std::size_t n, const Control& control,
+                                const std::function<void(const TeacherEpochRecord&)>& onEpoch) {
+  const std::size_t perEpoch = samples_per_epoch();
+  const std::size_t total = n * perEpoch;
+  for (std::size_t e = 0; e < n; ++e) {
+    // Snapshot for the roll-back of an interrupted epoch.
+    const TeacherParams params = params_;
+    const Adam adam = adam_;
+    const TeacherParams best = best_;
+    const bool hasBest = hasBest_;
+    const uint64_t bestEpoch = bestEpoch_;
+    const double bestAcc = bestAcc_, bestMse = bestMse_;
+    TeacherEpochRecord rec;
+    try {
+      rec = run_epoch(control, e * perEpoch, total);
+    } catch (...) {
+      params_ = params;
+      adam_ = adam;
+      best_ = best;
+      hasBest_ = hasBest;
+      bestEpoch_ = bestEpoch;
+      bestAcc_ = bestAcc;
+      bestMse_ = bestMse;
+      throw;
+    }
+    ++epoch_;
+    if (onEpoch) onEpoch(rec);
+  }
+}
+
+}  // namespace mimic

@@ -1,0 +1,99 @@
+// Training the teacher by BPTT and Adam (METHOD.md §3): epochs of samples in batches; per-sample
+// gradients in parallel on the global pool, reduced in sample order (results do not depend on the
+// thread count). The trainer keeps its state between calls of run_epochs, and a cancelled epoch is
+// rolled back, so n epochs in one call or in several calls, cancelled or not, give the same result.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "adam.hpp"
+#include "cancel.hpp"
+#include "teacher.hpp"
+#include "xor_task.hpp"
+
+namespace mimic {
+
+struct TeacherDataset {
+  std::size_t count = 0, steps = 0;
+  std::vector<float> inputs;   // [count, steps, channels]
+  std::vector<float> targets;  // [count, steps, outputs]
+  std::vector<int8_t> labels;  // [count, outputs] for the accuracy; empty = derived from targets
+};
+
+struct TeacherTrainOptions {
+  TeacherLossOptions loss;
+  AdamOptions adam;
+  double clipNorm = 0;  // global gradient norm limit; 0 = no clipping
+  bool trainWIn = true, trainWRec = true, trainWOut = true, trainBias = true, trainTau = true;
+  // Adam works on tau in seconds (as the authors' code, whose step size 1e-4 was chosen for it), so
+  // a step moves tau by up to stepSize * 1000 ms. false: Adam works on tau in ms (1000x slower).
+  bool tauStepInSeconds = true;
+  std::size_t batchSize = 1;
+  unsigned threads = 0;  // 0 = all threads of the pool
+  uint64_t seed = 0;     // training data: XOR samples of epoch e come from (seed, e); shuffling too
+  bool shuffle = true;   // dataset mode: a fresh permutation per epoch
+  // Data: either a dataset or fresh temporal-XOR samples each epoch.
+  bool useXor = false;
+  XorParams xor_;
+  std::size_t xorSamplesPerEpoch = 500;
+  // Accuracy by the temporal-XOR read-out (METHOD.md §6) on every output channel.
+  bool xorAccuracy = true;
+  double readoutAlpha = 0.95, readoutThreshold = 0.5, labelThreshold = 0.5;
+  bool keepBest = false;  // keep the parameters with the best validation accuracy (ties: lower MSE)
+};
+
+struct TeacherEpochRecord {
+  uint64_t epoch = 0;  // 1-based number of this epoch since the trainer was created
+  std::size_t samples = 0, batches = 0;
+  double loss = 0;   // mean over batches of the total batch loss
+  TeacherLossTerms terms;  // mean over batches (mse unweighted)
+  double accuracy = -1;    // training accuracy of the outputs seen during the epoch (-1 = not computed)
+  double gradNorm = 0;     // mean global gradient norm before clipping
+  bool hasValidation = false;
+  double valMse = 0, valAccuracy = -1;
+  bool best = false;  // this epoch's parameters are the new best (keepBest)
+  double seconds = 0;
+  double tauMinMs = 0, tauMaxMs = 0;
+};
+
+class TeacherTrainer {
+ public:
+  TeacherTrainer(TeacherParams params, TeacherTrainOptions options, std::shared_ptr<const TeacherDataset> train,
+                 std::shared_ptr<const TeacherDataset> validation);
+
+  // Runs n epochs. onEpoch is called after each completed epoch (on the calling thread). Cancelling
+  // (control.cancel) between batches restores the state of the end of the last completed epoch and
+  // throws Cancelled.
+  void run_epochs(std::size_t n, const Control& control, const std::function<void(const TeacherEpochRecord&)>& onEpoch);
+
+  const TeacherParams& params() const { return params_; }
+  const TeacherParams* best_params() const { return hasBest_ ? &best_ : nullptr; }
+  uint64_t best_epoch() const { return bestEpoch_; }
+  uint64_t epochs_done() const { return epoch_; }
+  uint64_t adam_steps() const { return adam_.steps(); }
+  const TeacherTrainOptions& options() const { return o_; }
+  std::size_t samples_per_epoch() const;
+
+  // Validation metrics of given parameters (MSE, accuracy), forward passes in parallel.
+  void evaluate(const TeacherParams& p, const TeacherDataset& d, double& mse, double& accuracy,
+                const Control& control) const;
+
+ private:
+  TeacherEpochRecord run_epoch(const Control& control, std::size_t doneBefore, std::size_t totalSamples);
+  void apply_step(const TeacherGradT<float>& grad, TeacherEpochRecord& rec);
+
+  TeacherParams params_;
+  TeacherTrainOptions o_;
+  std::shared_ptr<const TeacherDataset> train_, validation_;
+  Adam adam_;
+  uint64_t epoch_ = 0;
+  TeacherParams best_;
+  bool hasBest_ = false;
+  uint64_t bestEpoch_ = 0;
+  double bestAcc_ = -1, bestMse_ = 0;
+};
+
+}  // namespace mimic
