@@ -10,7 +10,7 @@ export class UsageError extends Error {
   }
 }
 
-export type FlagType = 'string' | 'integer' | 'number' | 'boolean' | 'enum'
+export type FlagType = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'integers'
 
 export interface FlagSpec {
   type: FlagType
@@ -40,11 +40,21 @@ export function flagsFromSchema(info: FieldInfo, skip: readonly string[] = []): 
   for (const [name, f] of Object.entries(info.fields ?? {})) {
     if (skip.includes(name)) continue
     const type: FlagType =
-      f.type === 'integer' ? 'integer' : f.type === 'number' ? 'number' : f.type === 'boolean' ? 'boolean' : f.type === 'enum' ? 'enum' : 'string'
+      f.type === 'integer'
+        ? 'integer'
+        : f.type === 'number'
+          ? 'number'
+          : f.type === 'boolean'
+            ? 'boolean'
+            : f.type === 'enum'
+              ? 'enum'
+              : f.type === 'array' && f.items?.type === 'integer'
+                ? 'integers'
+                : 'string'
     out[kebab(name)] = {
       type,
       help: [f.label, f.help].filter(Boolean).join(': ') || name,
-      default: f.default,
+      default: Array.isArray(f.default) ? f.default.join(',') : f.default,
       values: f.values,
       min: f.min,
       max: f.max,
@@ -73,6 +83,12 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
       const n = Number(raw)
       if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number${rangeHint(spec)} (received "${raw}").`)
       return inRange(name, spec, n, 'a number')
+    }
+    case 'integers': {
+      const parts = raw.split(',').map((x) => x.trim())
+      if (raw.trim() === '') return []
+      if (!parts.every((x) => /^\d+$/.test(x))) throw new UsageError(`--${name} must be a comma-separated list of integers, e.g. 0,1,2 (received "${raw}").`)
+      return parts.map(Number)
     }
     case 'enum':
       if (!spec.values?.includes(raw)) throw new UsageError(`--${name} must be one of ${spec.values?.join(', ')} (received "${raw}").`)
@@ -194,7 +210,7 @@ export function parseId(raw: string | undefined, what: string, usage: string): n
 
 export function helpFor(specs: Record<string, FlagSpec>): string {
   const lines = Object.entries(specs).map(([name, s]) => {
-    const value = s.type === 'boolean' ? '' : s.type === 'enum' ? ` ${s.values?.join('|')}` : s.type === 'string' ? ' TEXT' : ' N'
+    const value = s.type === 'boolean' ? '' : s.type === 'enum' ? ` ${s.values?.join('|')}` : s.type === 'string' ? ' TEXT' : s.type === 'integers' ? ' N,N,...' : ' N'
     const def = s.default !== undefined ? ` (default ${String(s.default)}${s.unit ? ' ' + s.unit : ''})` : s.required ? ' (required)' : ''
     return `  --${name}${value}`.padEnd(30) + ` ${s.help}${def}`
   })

@@ -7,6 +7,7 @@ import type { RunDetail, RunSummary } from '../shared/types.ts'
 import { Services } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startServer } from '../server/server.ts'
+import { runSimBench } from '../../native/index.ts'
 import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
 import { formatTable, formatDuration, ProgressLine } from './format.ts'
 
@@ -34,11 +35,18 @@ Projects and runs
 Jobs
   jobs list [--all] | cancel RUN_ID
   data generate xor --project ID [--count N] [--seed S] [--duration-s S] [--dt-ms MS] [--name NAME]
+Training
+  train teacher --project ID [--units 64] [--epochs 100] [--samples-per-epoch 500] [--step-size 1e-4] ...
+Networks
+  network create --project ID [--neurons 320] [--dims 64] [--channels 1] [--seed S] [--no-ebn] ...
+  simulate NETWORK_RUN --data DATASET_RUN [--samples 10] [--noise-std 0] [--membrane-neurons 0,1,2,3] ...
+  bench --neurons N --steps T --batch B --threads K   time the simulator (one JSON object with --json)
 Workbench
   serve [--host 127.0.0.1] [--port N]   serve the workbench to a browser (prints its URL with the token)
   doctor                                Node, native addon, threads, database, Electron binary
 
-Global: --db PATH (default ./experiments.db), --json (one JSON document on stdout), --help`
+Global: --db PATH (default ./experiments.db), --json (one JSON document on stdout), --help
+(\`mimic <command> --help\` lists a command's flags with their defaults)`
 
 function out(ctx: Ctx, value: unknown, human: () => string): void {
   if (ctx.json) ctx.io.stdout(JSON.stringify(value, null, 2) + '\n')
@@ -82,7 +90,14 @@ function runDetailText(r: RunDetail): string {
 }
 
 /** Starts a job, shows its progress on stderr, cancels it on Ctrl-C, and reports the finished run. */
-async function runJob(ctx: Ctx, kind: JobKind, projectId: number, params: Record<string, unknown>, name?: string): Promise<number> {
+async function runJob(
+  ctx: Ctx,
+  kind: JobKind,
+  projectId: number,
+  params: Record<string, unknown>,
+  name?: string,
+  parents: { id: number; role: string }[] = [],
+): Promise<number> {
   const services = ctx.open()
   const line = new ProgressLine(ctx.io.stderr, ctx.io.isTTY)
   let runId = 0
@@ -101,7 +116,7 @@ async function runJob(ctx: Ctx, kind: JobKind, projectId: number, params: Record
   }
   process.on('SIGINT', onSigint)
   try {
-    runId = services.startJob(kind, projectId, params, name)
+    runId = services.startJob(kind, projectId, params, name, parents)
     const status = await services.runner.wait(runId)
     line.done()
     const detail = services.runDetail(runId)
@@ -124,6 +139,14 @@ function jobFlags(kind: JobKind, extra: Record<string, FlagSpec> = {}): Record<s
     ...flagsFromSchema(jobKinds[kind].params.info()),
     ...extra,
   }
+}
+
+function simulateFlags(): Record<string, FlagSpec> {
+  const specs = jobFlags('simulate', { data: { type: 'integer', help: 'id of the dataset run to simulate', min: 1, required: true } })
+  specs.project = { ...specs.project, required: false, help: "project id (default: the network's project)" }
+  delete specs.network
+  delete specs.dataset
+  return specs
 }
 
 function paramsFromFlags(specs: Record<string, FlagSpec>, flags: Record<string, unknown>): Record<string, unknown> {
@@ -320,6 +343,74 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       }
     },
   },
+  train: {
+    teacher: async (ctx, argv) => {
+      const specs = jobFlags('train.teacher')
+      const { flags, positionals } = parseFlags(argv, specs, 'train teacher')
+      if (positionals.length) throw new UsageError(`train teacher takes no positional arguments (received "${positionals[0]}").`)
+      try {
+        return await runJob(ctx, 'train.teacher', flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
+      } catch (err) {
+        throw flagError(err, specs)
+      }
+    },
+  },
+  network: {
+    create: async (ctx, argv) => {
+      const specs = jobFlags('network.create')
+      const { flags, positionals } = parseFlags(argv, specs, 'network create')
+      if (positionals.length) throw new UsageError(`network create takes no positional arguments (received "${positionals[0]}").`)
+      try {
+        return await runJob(ctx, 'network.create', flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
+      } catch (err) {
+        throw flagError(err, specs)
+      }
+    },
+  },
+  simulate: async (ctx, argv) => {
+    const specs = simulateFlags()
+    const { flags, positionals } = parseFlags(argv, specs, 'simulate')
+    const network = parseId(positionals[0], 'the NETWORK_RUN id', 'simulate NETWORK_RUN --data DATASET_RUN')
+    if (positionals.length > 1) throw new UsageError(`simulate takes one NETWORK_RUN (received also "${positionals[1]}").`)
+    if (flags.data === undefined) throw new UsageError('simulate needs --data DATASET_RUN: the id of a dataset run.')
+    const params = { ...paramsFromFlags(specs, flags), network, dataset: flags.data }
+    const s = ctx.open()
+    let projectId: number
+    try {
+      projectId = (flags.project as number | undefined) ?? s.store.runs.get(network).projectId
+    } finally {
+      await s.close()
+    }
+    try {
+      return await runJob(ctx, 'simulate', projectId, params, flags.name as string | undefined, [
+        { id: network, role: 'network' },
+        { id: flags.data as number, role: 'dataset' },
+      ])
+    } catch (err) {
+      throw flagError(err, specs)
+    }
+  },
+  bench: async (ctx, argv) => {
+    const specs: Record<string, FlagSpec> = {
+      neurons: { type: 'integer', help: 'neurons N', default: 768, min: 1, max: 65_536 },
+      steps: { type: 'integer', help: 'time steps T (1 ms each)', default: 10_000, min: 1, max: 100_000_000 },
+      batch: { type: 'integer', help: 'samples simulated together', default: 1, min: 1, max: 4096 },
+      threads: { type: 'integer', help: 'threads (0 = all cores)', default: 1, min: 0, max: 1024 },
+      seed: { type: 'integer', help: 'seed of the network and inputs', default: 1, min: 0 },
+    }
+    const { flags, positionals } = parseFlags(argv, specs, 'bench')
+    if (positionals.length) throw new UsageError(`bench takes no positional arguments (received "${positionals[0]}").`)
+    const opt = (k: string): number => (flags[k] as number | undefined) ?? (specs[k].default as number)
+    const result = await runSimBench({ neurons: opt('neurons'), steps: opt('steps'), batch: opt('batch'), threads: opt('threads'), seed: opt('seed') })
+    out(ctx, result, () =>
+      [
+        `${result.neurons} neurons x ${result.steps} steps x batch ${result.batch} on ${result.threads || 'all'} thread(s)`,
+        `  ${result.wallSeconds.toFixed(3)} s, ${(result.neuronStepsPerSecond / 1e6).toFixed(1)} M neuron-steps/s, ${((result.wallSeconds / (result.steps * result.batch)) * 1e6).toFixed(2)} µs per sample-step`,
+        `  ${result.spikes} spikes, mean rate ${result.meanRateHz.toFixed(2)} Hz`,
+      ].join('\n'),
+    )
+    return 0
+  },
   serve: async (ctx, argv) => {
     const specs: Record<string, FlagSpec> = {
       host: { type: 'string', help: 'address to bind (default 127.0.0.1: this machine only)' },
@@ -387,6 +478,16 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
 }
 
+/** Flags of the commands that take many (job parameters), with their defaults. */
+function commandHelp(group: string, sub: string | undefined, third: string | undefined): string | undefined {
+  const show = (title: string, specs: Record<string, FlagSpec>): string => `${title}\n\n${helpFor(specs)}\n`
+  if (group === 'data' && sub === 'generate' && third === 'xor') return show('mimic data generate xor --project ID [flags]', jobFlags('data.xor'))
+  if (group === 'train' && sub === 'teacher') return show('mimic train teacher --project ID [flags]', jobFlags('train.teacher'))
+  if (group === 'network' && sub === 'create') return show('mimic network create --project ID [flags]', jobFlags('network.create'))
+  if (group === 'simulate') return show('mimic simulate NETWORK_RUN --data DATASET_RUN [flags]', simulateFlags())
+  return undefined
+}
+
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let json = false
   try {
@@ -394,7 +495,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     json = g.json
     const [group, sub, ...rest] = g.rest
     if (g.help || group === undefined || group === 'help') {
-      io.stdout(usage + '\n')
+      io.stdout((g.help && group ? commandHelp(group, sub, rest[0]) : undefined) ?? usage + '\n')
       return group === undefined && !g.help ? 2 : 0
     }
     const dbPath = resolve(g.db ?? process.env.MIMIC_DB ?? 'experiments.db')
@@ -423,4 +524,3 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
-export { helpFor }

@@ -204,9 +204,9 @@ export class Services {
         store.runs.get(runId)
         return store.artifacts.list(runId)
       },
-      'artifacts.read': async ({ runId, name }) => {
+      'artifacts.read': async ({ runId, name, rows }) => {
         store.runs.get(runId)
-        return store.artifacts.get(runId, name)
+        return rows ? store.artifacts.getRows(runId, name, rows.start, rows.count) : store.artifacts.get(runId, name)
       },
 
       'jobs.list': async ({ all }) =>

@@ -2,7 +2,7 @@
 // and result type. Implemented once in src/services; carried by Electron IPC, HTTP/WebSocket and
 // direct calls. Argument schemas are checked at every front door and again by the services.
 import * as s from './schema.ts'
-import type { Infer, Schema } from './schema.ts'
+import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
 import { jobKindNames } from './jobs.ts'
 import type {
   AppInfo,
@@ -27,16 +27,20 @@ const projectName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ 
 const runName = s.string({ min: 1, max: limits.nameMax, trim: true })
 const tag = s.string({ min: 1, max: limits.tagMax, trim: true, pattern: /^[^\s,]+$/, patternHelp: 'must be one word without spaces or commas' })
 
-export interface Operation<A, R> {
+export interface Operation<A, I, R> {
   args: Schema<A>
+  /** phantom: the arguments as callers write them (fields with defaults may be left out) */
+  readonly _input?: I
   /** phantom: the result type */
   readonly _result?: R
-  /** true for operations that change stored data (used to refuse GET-style replays) */
+  /** true for operations that change stored data */
   mutates: boolean
 }
 
+type Shape = Record<string, Schema<unknown>>
+
 function op<R>() {
-  return <A>(args: Schema<A>, mutates = false): Operation<A, R> => ({ args, mutates })
+  return <S extends Shape>(args: ObjectSchema<S>, mutates = false): Operation<ObjectOf<S>, InputOf<S>, R> => ({ args, mutates })
 }
 
 const empty = s.object({})
@@ -68,7 +72,14 @@ export const contract = {
   ),
 
   'artifacts.list': op<ArtifactMeta[]>()(s.object({ runId: s.id() })),
-  'artifacts.read': op<ArtifactData>()(s.object({ runId: s.id(), name: s.string({ min: 1, max: 200 }) })),
+  'artifacts.read': op<ArtifactData>()(
+    s.object({
+      runId: s.id(),
+      name: s.string({ min: 1, max: 200 }),
+      /** only these entries along the first axis (e.g. some samples of a dataset); shape[0] becomes count */
+      rows: s.optional(s.object({ start: s.integer({ min: 0 }), count: s.integer({ min: 1 }) })),
+    }),
+  ),
 
   'jobs.list': op<Job[]>()(s.object({ all: s.withDefault(s.boolean(), false) })),
   'jobs.start': op<{ runId: number }>()(
@@ -85,13 +96,10 @@ export const contract = {
 
 export type Contract = typeof contract
 export type OpName = keyof Contract
-export type ArgsOf<K extends OpName> = Contract[K] extends Operation<infer A, unknown> ? A : never
-export type ResultOf<K extends OpName> = Contract[K] extends Operation<unknown, infer R> ? R : never
+export type ArgsOf<K extends OpName> = Contract[K] extends Operation<infer A, unknown, unknown> ? A : never
+export type ResultOf<K extends OpName> = Contract[K] extends Operation<unknown, unknown, infer R> ? R : never
 /** Arguments as callers may write them (fields with defaults can be left out). */
-export type CallArgs<K extends OpName> = Partial<ArgsOf<K>> & RequiredArgs<K>
-type RequiredArgs<K extends OpName> = {
-  [P in keyof ArgsOf<K> as undefined extends ArgsOf<K>[P] ? never : P]: ArgsOf<K>[P]
-}
+export type CallArgs<K extends OpName> = Contract[K] extends Operation<unknown, infer I, unknown> ? I : never
 
 export const opNames = Object.keys(contract) as OpName[]
 

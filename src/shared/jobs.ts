@@ -11,6 +11,74 @@ export const xorDatasetParams = s.object({
   dtMs: s.withDefault(s.number({ min: 0.01, max: 100 }), 1).doc({ label: 'Time step', unit: 'ms' }),
 })
 
+const runRef = (kinds: string, label: string) => s.id().doc({ label, ref: kinds, help: `id of a ${kinds.replace(',', ' or ')} run` })
+
+/** Neuron parameters of METHOD.md §4 (one value for all neurons; mismatch comes later). */
+const neuronFields = {
+  tauMemMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 50).doc({ label: 'τ membrane', unit: 'ms' }),
+  tauSMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 70).doc({ label: 'τ slow synapse', unit: 'ms' }),
+  tauFMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 1).doc({ label: 'τ fast synapse', unit: 'ms' }),
+  tauOutMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 70).doc({ label: 'τ read-out filter', unit: 'ms' }),
+  vTh: s.withDefault(s.number({ min: -100, max: 100 }), 1).doc({ label: 'V threshold' }),
+  vRest: s.withDefault(s.number({ min: -100, max: 100 }), 0.5).doc({ label: 'V rest' }),
+  vReset: s.withDefault(s.number({ min: -100, max: 100 }), 0).doc({ label: 'V reset' }),
+  refractoryMs: s.withDefault(s.number({ min: 0, max: 1000 }), 0).doc({ label: 'Refractory period', unit: 'ms' }),
+  bias: s.withDefault(s.number({ min: -100, max: 100 }), 0).doc({ label: 'Bias current' }),
+}
+
+export const networkCreateParams = s.object({
+  neurons: s.withDefault(s.integer({ min: 1, max: 4096 }), 320).doc({ label: 'Neurons N' }),
+  dims: s.withDefault(s.integer({ min: 1, max: 1024 }), 64).doc({ label: 'Dimensions D', help: 'dimension of the decoded trajectory (teacher units)' }),
+  channels: s.withDefault(s.integer({ min: 1, max: 256 }), 1).doc({ label: 'Input channels' }),
+  seed: s.optional(s.seed()).doc({ label: 'Seed' }),
+  ebn: s.withDefault(s.boolean(), true).doc({ label: 'Fast balancing weights (EBN)', help: 'off gives the no-EBN variant (Ω_f = 0)' }),
+  fastGain: s.withDefault(s.number({ min: 0, max: 100 }), 0.5).doc({ label: 'Fast weight gain g', help: '0.5 for temporal XOR, 1.5 for the wake phrase' }),
+  slowWeights: s.withDefault(s.oneOf(['zero', 'random'] as const), 'zero').doc({ label: 'Slow weights', help: 'zero (before training) or random off-diagonal N(0, scale²/N)' }),
+  slowScale: s.withDefault(s.number({ min: 0, max: 10 }), 0.02).doc({ label: 'Random slow weight scale' }),
+  inputGain: s.withDefault(s.number({ min: 0, max: 1e6 }), 200).doc({ label: 'Input gain A', help: 'I_in = A·F·F̂c; 10/τ_mem (= 200 at 50 ms) for XOR' }),
+  mu: s.withDefault(s.number({ min: 0, max: 1 }), 5e-4).doc({ label: 'μ (EBN cost)' }),
+  nu: s.withDefault(s.number({ min: 0, max: 1 }), 1e-4).doc({ label: 'ν (EBN cost)' }),
+  ...neuronFields,
+})
+
+export const simulateParams = s.object({
+  network: runRef('network,ads', 'Network run'),
+  dataset: runRef('dataset', 'Dataset run'),
+  firstSample: s.withDefault(s.integer({ min: 0, max: 1_000_000 }), 0).doc({ label: 'First sample' }),
+  samples: s.withDefault(s.integer({ min: 1, max: 10_000 }), 10).doc({ label: 'Samples' }),
+  noiseStd: s.withDefault(s.number({ min: 0, max: 10 }), 0).doc({ label: 'Membrane noise σ', help: 'Gaussian added to V every step (V units)' }),
+  membraneNeurons: s.withDefault(s.array(s.integer({ min: 0, max: 100_000 }), { max: 64 }), [0, 1, 2, 3]).doc({ label: 'Membrane traces of neurons' }),
+  decimate: s.withDefault(s.integer({ min: 1, max: 1000 }), 1).doc({ label: 'Keep every n-th step of traces' }),
+  threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
+  seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'initial membrane potentials and noise' }),
+})
+
+export const trainTeacherParams = s.object({
+  units: s.withDefault(s.integer({ min: 1, max: 1024 }), 64).doc({ label: 'Units', help: 'rate units of the teacher (64 for temporal XOR)' }),
+  epochs: s.withDefault(s.integer({ min: 1, max: 10_000 }), 100).doc({ label: 'Epochs' }),
+  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: 'fresh temporal-XOR samples each epoch' }),
+  batchSize: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'Batch size' }),
+  stepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-4).doc({ label: 'Adam step size' }),
+  lambdaMse: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'λ MSE' }),
+  lambdaTau: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'λ τ barrier' }),
+  tauMinMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 15).doc({ label: 'τ min', unit: 'ms' }),
+  clipNorm: s.withDefault(s.number({ min: 0, max: 1e12 }), 0).doc({ label: 'Gradient clipping norm', help: '0 = off' }),
+  lossTauUnit: s.withDefault(s.oneOf(['ms', 's'] as const), 'ms').doc({
+    label: 'τ unit in the loss',
+    help: 'unit of τ and τ_min inside the two τ regularisers; ms keeps τ ≥ τ_min, s is the authors\' code',
+  }),
+  tauStepUnit: s.withDefault(s.oneOf(['s', 'ms'] as const), 's').doc({
+    label: 'τ unit of Adam steps',
+    help: 's: a step moves τ by up to the step size in seconds (the authors\' code); ms is 1000x slower',
+  }),
+  validationSamples: s.withDefault(s.integer({ min: 0, max: 100_000 }), 200).doc({ label: 'Validation samples', help: 'drawn once; the best epoch is kept' }),
+  testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples for the reported accuracy' }),
+  keepBest: s.withDefault(s.boolean(), true).doc({ label: 'Keep the best validation epoch' }),
+  durationS: s.withDefault(s.number({ min: 0.1, max: 60 }), 1).doc({ label: 'Sample duration', unit: 's' }),
+  threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
+  seed: s.optional(s.seed()).doc({ label: 'Seed' }),
+})
+
 export interface JobKindInfo {
   kind: string
   label: string
@@ -25,6 +93,24 @@ export const jobKinds = {
     runKind: 'dataset',
     description: 'Draws temporal-XOR samples (METHOD.md §7) and stores inputs, targets and labels as artifacts.',
     params: xorDatasetParams,
+  },
+  'network.create': {
+    label: 'Spiking network (EBN)',
+    runKind: 'network',
+    description: 'Builds a balanced spiking network (METHOD.md §4): thresholds, encoder, decoder, fast weights; slow weights zero or random.',
+    params: networkCreateParams,
+  },
+  'train.teacher': {
+    label: 'Teacher (BPTT)',
+    runKind: 'teacher',
+    description: 'Trains the rate-network teacher of METHOD.md §3 on temporal XOR with BPTT and Adam; reports test accuracy on fresh samples.',
+    params: trainTeacherParams,
+  },
+  simulate: {
+    label: 'Simulation',
+    runKind: 'simulation',
+    description: 'Simulates a network on samples of a dataset and records spikes, decoded trajectories and membrane traces.',
+    params: simulateParams,
   },
 } as const satisfies Record<string, { label: string; runKind: string; description: string; params: Schema<unknown> }>
 

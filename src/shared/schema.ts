@@ -10,10 +10,14 @@ export interface FieldInfo {
   default?: unknown
   min?: number
   max?: number
+  /** the value must be greater than this (time constants, rates) */
+  exclusiveMin?: number
   values?: readonly string[]
   unit?: string
   help?: string
   label?: string
+  /** for run-id fields: the kind(s) of run expected (the UI offers a picker of such runs) */
+  ref?: string
   fields?: Record<string, FieldInfo>
   items?: FieldInfo
 }
@@ -29,6 +33,7 @@ interface Meta {
   help?: string
   unit?: string
   label?: string
+  ref?: string
 }
 
 export function describeValue(v: unknown): string {
@@ -141,7 +146,7 @@ export function number(opts: NumberOptions = {}): Base<number> {
       if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'a finite number', v)
       return checkRange(v as number, opts, path, 'a number')
     },
-    () => ({ type: 'number', optional: false, min: opts.min ?? opts.gt, max: opts.max }),
+    () => ({ type: 'number', optional: false, min: opts.min, exclusiveMin: opts.gt, max: opts.max }),
   )
 }
 

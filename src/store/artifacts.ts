@@ -72,6 +72,25 @@ export class ArtifactsRepo {
     return ids.map((id) => toMeta(this.db.prepare(`SELECT ${metaColumns} FROM artifacts WHERE id = ?`).get(id) as Row))
   }
 
+  /**
+   * Entries [start, start + count) along the first axis, read from inside the BLOB (the rest is
+   * never loaded). The returned shape has count (clipped to what exists) as its first dimension.
+   */
+  getRows(runId: number, name: string, start: number, count: number): ArtifactData {
+    const meta = this.list(runId).find((m) => m.name === name)
+    if (!meta) return this.get(runId, name) // throws NOT_FOUND with the names that exist
+    const rows = meta.shape[0] ?? 0
+    if (meta.shape.length === 0 || start >= rows) {
+      throw new AppError('INVALID_ARGUMENT', `rows.start must be below ${rows}, the length of the first axis of "${name}" (got ${start}).`)
+    }
+    const take = Math.min(count, rows - start)
+    const rowBytes = rows === 0 ? 0 : meta.byteLength / rows
+    const row = this.db
+      .prepare('SELECT substr(bytes, ?, ?) AS part FROM artifacts WHERE run_id = ? AND name = ?')
+      .get(start * rowBytes + 1, take * rowBytes, runId, name) as { part: Buffer }
+    return { ...meta, shape: [take, ...meta.shape.slice(1)], byteLength: take * rowBytes, data: fromBytes(meta.dtype, row.part) }
+  }
+
   list(runId: number): ArtifactMeta[] {
     return (this.db.prepare(`SELECT ${metaColumns} FROM artifacts WHERE run_id = ? ORDER BY name`).all(runId) as Row[]).map(toMeta)
   }

@@ -138,6 +138,11 @@ describe('artifacts', () => {
     expect(Array.from(back.data)).toEqual(Array.from(w))
     expect(Array.from(store.artifacts.get(r.id, 'labels').data)).toEqual([1, -1, 1])
     expect(store.artifacts.list(r.id).map((a) => a.name)).toEqual(['labels', 'weights'])
+    // rows along the first axis, read from inside the blob
+    const rows = store.artifacts.getRows(r.id, 'weights', 1, 5)
+    expect(rows).toMatchObject({ shape: [2, 4], byteLength: 32 })
+    expect(Array.from(rows.data)).toEqual(Array.from(w.subarray(4, 12)))
+    expect(() => store.artifacts.getRows(r.id, 'weights', 3, 1)).toThrow(/rows.start must be below 3/)
   })
 
   it('refuses a shape that does not match, a duplicate name, and names what exists when one is missing', () => {

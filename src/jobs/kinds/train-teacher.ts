@@ -1,0 +1,102 @@
+// Job "train.teacher": the rate-network teacher of METHOD.md §3 trained by BPTT on fresh temporal-XOR
+// samples, with per-epoch metrics streamed, the best validation epoch kept, and test accuracy on
+// fresh samples as the headline number.
+import { generateXor, initTeacher, teacherForward, TeacherTrainer, xorDecision, type TeacherParams } from '../../../native/index.ts'
+import { trainTeacherParams } from '../../shared/jobs.ts'
+import type { Infer } from '../../shared/schema.ts'
+import { teacherArtifacts } from '../../tasks/teacher-format.ts'
+import type { JobContext, JobResult } from '../context.ts'
+
+export type TeacherJobParams = Infer<typeof trainTeacherParams>
+
+/** Validation and test sets come from seeds derived from the run's seed (recorded in the summary). */
+export function derivedSeeds(seed: number): { validation: number; test: number } {
+  return { validation: (seed * 7 + 1_000_003) % Number.MAX_SAFE_INTEGER, test: (seed * 7 + 2_000_003) % Number.MAX_SAFE_INTEGER }
+}
+
+export interface TeacherOutcome {
+  params: TeacherParams
+  testAccuracy: number
+  testMse: number
+  bestEpoch: number
+}
+
+/** Trains a teacher for the run of `ctx` (also used by the pipeline for its teacher stage). */
+export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, seed: number, runId = ctx.runId): Promise<TeacherOutcome> {
+  const seeds = derivedSeeds(seed)
+  const dtS = 0.001
+  const xor = { durationS: p.durationS, dtS }
+  const validation =
+    p.validationSamples > 0 ? await generateXor({ count: p.validationSamples, seed: seeds.validation, ...xor }, { signal: ctx.signal }) : undefined
+  const init = await initTeacher({ units: p.units, channels: 1, outputs: 1, seed }, { signal: ctx.signal })
+  const trainer = new TeacherTrainer({
+    params: init,
+    loss: { lambdaMse: p.lambdaMse, lambdaTau: p.lambdaTau, tauMinMs: p.tauMinMs, tauUnit: p.lossTauUnit },
+    stepSize: p.stepSize,
+    tauStepUnit: p.tauStepUnit,
+    clipNorm: p.clipNorm,
+    batchSize: p.batchSize,
+    threads: p.threads,
+    seed,
+    data: { xor: { samplesPerEpoch: p.samplesPerEpoch, durationS: p.durationS } },
+    validation: validation
+      ? { inputs: validation.inputs, targets: validation.targets, count: validation.count, steps: validation.steps }
+      : undefined,
+    keepBest: p.keepBest && validation !== undefined,
+  })
+  await trainer.runEpochs(p.epochs, {
+    signal: ctx.signal,
+    onProgress: (f) => ctx.progress(0.95 * f, `training the teacher (epoch ${Math.min(p.epochs, trainer.epoch + 1)} of ${p.epochs})`),
+    onEpoch: (r) => {
+      const points = [
+        { key: 'loss', step: r.epoch, value: r.loss },
+        { key: 'mse', step: r.epoch, value: r.mse },
+        { key: 'gradNorm', step: r.epoch, value: r.gradNorm },
+        { key: 'tauMinMs', step: r.epoch, value: r.tauMinMs },
+        { key: 'tauMaxMs', step: r.epoch, value: r.tauMaxMs },
+      ]
+      if (r.accuracy !== null) points.push({ key: 'trainAccuracy', step: r.epoch, value: r.accuracy })
+      if (r.valAccuracy !== null) points.push({ key: 'valAccuracy', step: r.epoch, value: r.valAccuracy })
+      if (r.valMse !== null) points.push({ key: 'valMse', step: r.epoch, value: r.valMse })
+      ctx.metrics(points, runId)
+      ctx.progress((0.95 * r.epoch) / p.epochs, `teacher epoch ${r.epoch} of ${p.epochs}: loss ${r.loss.toPrecision(4)}`, true)
+    },
+  })
+  const params = (p.keepBest ? trainer.getBestParams() : null) ?? trainer.getParams()
+  ctx.progress(0.96, 'testing the teacher on fresh samples', true)
+  const test = await generateXor({ count: p.testSamples, seed: seeds.test, ...xor }, { signal: ctx.signal })
+  const fwd = await teacherForward(params, { inputs: test.inputs, count: test.count, steps: test.steps }, { threads: p.threads, activations: false }, { signal: ctx.signal })
+  const decision = xorDecision(fwd.outputs, { count: test.count, steps: test.steps }, test.targets)
+  let se = 0
+  for (let i = 0; i < fwd.outputs.length; i++) se += (fwd.outputs[i] - test.targets[i]) ** 2
+  const shown = Math.min(8, test.count)
+  const slice = (a: Float32Array): Float32Array => a.slice(0, shown * test.steps)
+  ctx.artifacts(
+    [
+      ...teacherArtifacts(params),
+      { name: 'test.inputs', data: slice(test.inputs), shape: [shown, test.steps, 1] },
+      { name: 'test.targets', data: slice(test.targets), shape: [shown, test.steps, 1] },
+      { name: 'test.outputs', data: slice(fwd.outputs), shape: [shown, test.steps, 1] },
+    ],
+    runId,
+  )
+  return { params, testAccuracy: decision.accuracy ?? 0, testMse: se / fwd.outputs.length, bestEpoch: trainer.bestEpoch }
+}
+
+export async function runTrainTeacher(ctx: JobContext): Promise<JobResult> {
+  const p = trainTeacherParams.parse(ctx.run.params, 'params')
+  const seed = ctx.run.seed ?? 0
+  const out = await trainTeacherStage(ctx, p, seed)
+  const seeds = derivedSeeds(seed)
+  ctx.progress(1, 'done', true)
+  return {
+    summary: {
+      testAccuracy: out.testAccuracy,
+      testMse: out.testMse,
+      bestEpoch: out.bestEpoch,
+      epochs: p.epochs,
+      validationSeed: seeds.validation,
+      testSeed: seeds.test,
+    },
+  }
+}
