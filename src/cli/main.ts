@@ -1,5 +1,6 @@
 // `mimic`: the command-line front door. Global flags: --db PATH (default ./experiments.db) and
 // --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
+import { existsSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { AppError, toWireError } from '../shared/errors.ts'
 import { jobKinds, type JobKind } from '../shared/jobs.ts'
@@ -8,6 +9,8 @@ import { Services } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startServer } from '../server/server.ts'
 import { runSimBench } from '../../native/index.ts'
+import { exportArrays } from '../tasks/export.ts'
+import { writeNpz } from '../tasks/npz.ts'
 import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
 import { formatTable, formatDuration, ProgressLine } from './format.ts'
 
@@ -41,6 +44,8 @@ Networks
   network create --project ID [--neurons 320] [--dims 64] [--channels 1] [--seed S] [--no-ebn] ...
   simulate NETWORK_RUN --data DATASET_RUN [--samples 10] [--noise-std 0] [--membrane-neurons 0,1,2,3] ...
   bench --neurons N --steps T --batch B --threads K   time the simulator (one JSON object with --json)
+  eval RUN --data FILE.npz       accuracy, MSE (and reconstruction error) of a trained teacher or ADS network
+  export RUN --format npz --out FILE   a network's weights and parameters for numpy
 Workbench
   serve [--host 127.0.0.1] [--port N]   serve the workbench to a browser (prints its URL with the token)
   doctor                                Node, native addon, threads, database, Electron binary
@@ -97,6 +102,7 @@ async function runJob(
   params: Record<string, unknown>,
   name?: string,
   parents: { id: number; role: string }[] = [],
+  present?: (d: RunDetail) => { value: unknown; text: string },
 ): Promise<number> {
   const services = ctx.open()
   const line = new ProgressLine(ctx.io.stderr, ctx.io.isTTY)
@@ -120,11 +126,14 @@ async function runJob(
     const status = await services.runner.wait(runId)
     line.done()
     const detail = services.runDetail(runId)
-    out(ctx, { ...detail, id: runId, runId }, () =>
-      status === 'succeeded' ? `run ${runId} ${status}: ${JSON.stringify(detail.summary)}` : `run ${runId} ${status}${detail.error ? `: ${detail.error}` : ''}`,
-    )
-    if (status === 'succeeded') return 0
-    if (!ctx.json) ctx.io.stderr(`mimic: run ${runId} ${status}${detail.error ? `: ${detail.error}` : ''}\n`)
+    if (status === 'succeeded') {
+      const shown = present?.(detail)
+      out(ctx, shown ? shown.value : { ...detail, id: runId, runId }, () => shown?.text ?? `run ${runId} ${status}: ${JSON.stringify(detail.summary)}`)
+      return 0
+    }
+    // A run that did not succeed: one line on stderr (and the run as JSON with --json).
+    if (ctx.json) out(ctx, { ...detail, id: runId, runId }, () => '')
+    ctx.io.stderr(`mimic: run ${runId} ${status}${detail.error ? `: ${detail.error}` : ''}\n`)
     return status === 'cancelled' ? 130 : 1
   } finally {
     process.off('SIGINT', onSigint)
@@ -139,6 +148,10 @@ function jobFlags(kind: JobKind, extra: Record<string, FlagSpec> = {}): Record<s
     ...flagsFromSchema(jobKinds[kind].params.info()),
     ...extra,
   }
+}
+
+function fmt(v: number | undefined): string {
+  return v === undefined ? '-' : Number.isInteger(v) ? String(v) : v.toPrecision(4)
 }
 
 function simulateFlags(): Record<string, FlagSpec> {
@@ -389,6 +402,63 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     } catch (err) {
       throw flagError(err, specs)
     }
+  },
+  eval: async (ctx, argv) => {
+    const specs: Record<string, FlagSpec> = {
+      data: { type: 'string', help: '.npz file with inputs [samples, steps, channels], targets [samples, steps, outputs], optional labels' },
+      dataset: { type: 'integer', help: 'id of a dataset run (instead of --data)', min: 1 },
+      teacher: { type: 'integer', help: "teacher run for the reconstruction error (default: the network's teacher)", min: 1 },
+      'shown-samples': { type: 'integer', help: 'samples kept for viewing', default: 8, min: 0, max: 100 },
+      threads: { type: 'integer', help: 'threads (0 = all cores)', default: 0, min: 0 },
+      project: { type: 'integer', help: "project id (default: the network's project)", min: 1 },
+      name: { type: 'string', help: 'run name' },
+    }
+    const { flags, positionals } = parseFlags(argv, specs, 'eval')
+    const network = parseId(positionals[0], 'the RUN id of a trained teacher or ADS network', 'eval RUN --data FILE.npz')
+    if (positionals.length > 1) throw new UsageError(`eval takes one RUN (received also "${positionals[1]}").`)
+    if ((flags.data === undefined) === (flags.dataset === undefined)) throw new UsageError('eval needs --data FILE.npz (or --dataset RUN), and only one of them.')
+    const dataFile = flags.data === undefined ? undefined : resolve(flags.data as string)
+    if (dataFile !== undefined && !existsSync(dataFile)) throw new UsageError(`--data: there is no file ${dataFile}.`)
+    const s = ctx.open()
+    let projectId: number
+    try {
+      projectId = (flags.project as number | undefined) ?? s.store.runs.get(network).projectId
+    } finally {
+      await s.close()
+    }
+    const parents = [{ id: network, role: 'network' }]
+    if (flags.dataset !== undefined) parents.push({ id: flags.dataset as number, role: 'dataset' })
+    const params = {
+      network,
+      dataset: flags.dataset,
+      dataFile,
+      teacher: flags.teacher,
+      shownSamples: flags['shown-samples'],
+      threads: flags.threads,
+    }
+    return runJob(ctx, 'eval', projectId, params, flags.name as string | undefined, parents, (d) => ({
+      value: { id: d.id, runId: d.id, status: d.status, ...d.summary },
+      text: `accuracy ${fmt(d.summary.accuracy)}, mse ${fmt(d.summary.mse)}, samples ${d.summary.samples}` +
+        (d.summary.reconstructionError !== undefined ? `, reconstruction error ${fmt(d.summary.reconstructionError)}` : ''),
+    }))
+  },
+  export: async (ctx, argv) => {
+    const specs: Record<string, FlagSpec> = {
+      format: { type: 'enum', help: 'file format', values: ['npz'], default: 'npz' },
+      out: { type: 'string', help: 'file to write', required: true },
+    }
+    const { flags, positionals } = parseFlags(argv, specs, 'export')
+    const runId = parseId(positionals[0], 'the RUN id', 'export RUN --format npz --out FILE')
+    const outPath = resolve(flags.out as string)
+    const s = ctx.open()
+    try {
+      const arrays = exportArrays(s.store, runId)
+      writeFileSync(outPath, writeNpz(arrays))
+      out(ctx, { id: runId, runId, out: outPath, arrays: Object.keys(arrays) }, () => `wrote ${Object.keys(arrays).length} arrays of run ${runId} to ${outPath}`)
+    } finally {
+      await s.close()
+    }
+    return 0
   },
   bench: async (ctx, argv) => {
     const specs: Record<string, FlagSpec> = {

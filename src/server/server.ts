@@ -9,7 +9,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { isOpName } from '../shared/contract.ts'
 import { AppError, toWireError, type ErrorCode } from '../shared/errors.ts'
-import { encodeWire } from '../shared/wire.ts'
+import { decodeWire, encodeWire } from '../shared/wire.ts'
 import type { Services } from '../services/index.ts'
 
 export interface ServeOptions {
@@ -122,7 +122,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1'
   const token = opts.token ?? randomBytes(24).toString('hex')
   const staticDir = opts.staticDir ?? defaultStaticDir()
-  const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024
+  // Imported datasets travel in the body (base64): allow up to about 256 MB of data.
+  const maxBody = opts.maxBodyBytes ?? 360 * 1024 * 1024
   let port = opts.port ?? 0
 
   const allowedHosts = (): Set<string> => {
@@ -218,7 +219,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     let args: unknown
     try {
       const body = await readBody(req, maxBody)
-      args = body.trim() === '' ? {} : JSON.parse(body)
+      args = body.trim() === '' ? {} : decodeWire(body)
     } catch (err) {
       if (err instanceof AppError) sendError(res, err.code, err.message, 413)
       else sendError(res, 'INVALID_ARGUMENT', 'The request body is not valid JSON: send a JSON object of arguments.')

@@ -7,10 +7,13 @@ import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '..
 import { AppError } from '../shared/errors.ts'
 import { jobKinds, jobParamsSchema, type JobKind } from '../shared/jobs.ts'
 import type { AddonState, AppEvent, AppInfo, RunDetail } from '../shared/types.ts'
+import type { NewArtifact } from '../store/artifacts.ts'
 import { JobRunner } from '../jobs/runner.ts'
 import type { Spawner } from '../jobs/protocol.ts'
+import { precheckJob } from '../jobs/prechecks.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { codeVersion, hostName, packageVersion } from './version.ts'
+import { datasetFromNpz } from '../tasks/npz.ts'
 
 export interface ServicesOptions {
   dbPath: string
@@ -126,6 +129,7 @@ export class Services {
     if ('seed' in spec.params.shape && params.seed === undefined) params.seed = randomInt(0, 2 ** 31)
     const seed = typeof params.seed === 'number' ? params.seed : null
     this.store.projects.get(projectId)
+    precheckJob(this.store, kind, params)
     const runId = this.store.transaction(() => {
       const run = this.store.runs.create({
         projectId,
@@ -207,6 +211,34 @@ export class Services {
       'artifacts.read': async ({ runId, name, rows }) => {
         store.runs.get(runId)
         return rows ? store.artifacts.getRows(runId, name, rows.start, rows.count) : store.artifacts.get(runId, name)
+      },
+
+      'datasets.import': async ({ projectId, fileName, name, dtMs, bytes }) => {
+        store.projects.get(projectId)
+        const ds = datasetFromNpz(bytes, fileName)
+        const run = store.transaction(() => {
+          const r = store.runs.create({
+            projectId,
+            kind: 'dataset',
+            name: name ?? `Imported ${fileName}`,
+            params: { source: 'import', fileName, samples: ds.samples, steps: ds.steps, channels: ds.channels, outputs: ds.outputs, dtMs },
+            seed: null,
+            codeVersion: codeVersion(),
+            host: hostName(),
+            status: 'running',
+          })
+          const items: NewArtifact[] = [
+            { name: 'inputs', data: ds.inputs, shape: [ds.samples, ds.steps, ds.channels] },
+            { name: 'targets', data: ds.targets, shape: [ds.samples, ds.steps, ds.outputs] },
+          ]
+          if (ds.labels) items.push({ name: 'labels', data: ds.labels, shape: [ds.samples] })
+          store.artifacts.put(r.id, items)
+          store.runs.finish(r.id, 'succeeded', null, { samples: ds.samples, steps: ds.steps, channels: ds.channels })
+          return store.runs.get(r.id)
+        })
+        changed(projectId)
+        const { params: _p, codeVersion: _c, host: _h, error: _e, ...summary } = run
+        return summary
       },
 
       'jobs.list': async ({ all }) =>

@@ -81,6 +81,17 @@ export const contract = {
     }),
   ),
 
+  'datasets.import': op<RunSummary>()(
+    s.object({
+      projectId: s.id(),
+      fileName: s.string({ min: 1, max: 500 }),
+      name: s.optional(runName),
+      dtMs: s.withDefault(s.number({ gt: 0, max: 1000 }), 1),
+      bytes: s.bytes(),
+    }),
+    true,
+  ),
+
   'jobs.list': op<Job[]>()(s.object({ all: s.withDefault(s.boolean(), false) })),
   'jobs.start': op<{ runId: number }>()(
     s.object({

@@ -79,6 +79,16 @@ export const trainTeacherParams = s.object({
   seed: s.optional(s.seed()).doc({ label: 'Seed' }),
 })
 
+export const evalParams = s.object({
+  network: runRef('teacher,ads', 'Trained network run'),
+  dataset: s.optional(runRef('dataset', 'Dataset run')),
+  dataFile: s.optional(s.string({ min: 1, max: 4096 })).doc({ label: 'Dataset file (.npz)', help: 'inputs [samples, steps, channels], targets [samples, steps, outputs], optional labels' }),
+  teacher: s.optional(runRef('teacher', 'Teacher run')).doc({ help: 'for spiking networks: the teacher whose trajectory x̂ is compared with x̃ (default: the network\'s parent teacher)' }),
+  shownSamples: s.withDefault(s.integer({ min: 0, max: 100 }), 8).doc({ label: 'Samples kept for viewing' }),
+  threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
+  seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'initial membrane potentials' }),
+})
+
 export interface JobKindInfo {
   kind: string
   label: string
@@ -105,6 +115,12 @@ export const jobKinds = {
     runKind: 'teacher',
     description: 'Trains the rate-network teacher of METHOD.md §3 on temporal XOR with BPTT and Adam; reports test accuracy on fresh samples.',
     params: trainTeacherParams,
+  },
+  eval: {
+    label: 'Evaluation',
+    runKind: 'evaluation',
+    description: 'Evaluates a trained teacher or spiking network on a dataset: accuracy (METHOD.md §6), MSE, reconstruction error.',
+    params: evalParams,
   },
   simulate: {
     label: 'Simulation',

@@ -294,6 +294,20 @@ export function object<S extends Shape>(shape: S): ObjectSchema<S> & Base<Object
   return schema
 }
 
+/** Raw bytes (a Uint8Array; over HTTP they travel base64-encoded). */
+export function bytes(opts: { max?: number } = {}): Base<Uint8Array> {
+  const max = opts.max ?? 256 * 1024 * 1024
+  return new Base<Uint8Array>(
+    (v, path) => {
+      if (!(v instanceof Uint8Array)) fail(path, 'bytes (a Uint8Array)', v)
+      const b = v as Uint8Array
+      if (b.byteLength > max) throw invalid(`${path || 'the value'} holds ${b.byteLength} bytes; at most ${max} are accepted here.`)
+      return b
+    },
+    () => ({ type: 'typed', optional: false, max }),
+  )
+}
+
 /** Any JSON value (for opaque parameter bags that were validated elsewhere). */
 export function unknown(): Base<unknown> {
   return new Base<unknown>((v) => v, () => ({ type: 'unknown', optional: false }))

@@ -1,6 +1,7 @@
 // The job implementations by kind (run in the worker process).
 import type { JobKind } from '../../shared/jobs.ts'
 import type { JobContext, JobResult } from '../context.ts'
+import { runEvaluate } from './evaluate.ts'
 import { runNetworkCreate } from './network-create.ts'
 import { runSimulate } from './simulate.ts'
 import { runTrainTeacher } from './train-teacher.ts'
@@ -10,5 +11,6 @@ export const jobImplementations: Record<JobKind, (ctx: JobContext) => Promise<Jo
   'data.xor': runXorDataset,
   'network.create': runNetworkCreate,
   'train.teacher': runTrainTeacher,
+  eval: runEvaluate,
   simulate: runSimulate,
 }

@@ -1,0 +1,178 @@
+// Evaluating trained networks on a dataset: the teacher (rate network) or a spiking network with a
+// read-out (network ADS). Accuracy follows the temporal-XOR read-out of METHOD.md §6; MSE is that
+// of the (unsmoothed) output against the target; for spiking networks evaluated next to their
+// teacher, the reconstruction error of x̃ against x̂ (METHOD.md §5) and the agreement with the
+// teacher's decisions are reported too (METHOD.md §10: score against both).
+import { createNetwork, teacherForward, xorDecision, type SimulationResult, type TeacherParams } from '../../native/index.ts'
+import type { RunOptions } from '../../native/index.ts'
+import type { NewArtifact } from '../store/artifacts.ts'
+import type { StoredNetwork } from './network-format.ts'
+
+export interface EvalData {
+  inputs: Float32Array
+  targets: Float32Array
+  labels: Int8Array | null
+  samples: number
+  steps: number
+  channels: number
+  outputs: number
+  dtMs: number
+}
+
+export interface EvalResult {
+  samples: number
+  accuracy: number
+  mse: number
+  /** per-sample decisions: 1, -1, or 0 (no decision) */
+  predictions: Int8Array
+  labels: Int8Array
+  /** [samples, steps, outputs] */
+  outputs: Float32Array
+}
+
+export interface SnnEvalResult extends EvalResult {
+  /** Σ_d Var(x̂_d − x̃_d) / Σ_d Var(x̂_d), mean over samples; null without a teacher */
+  reconstructionError: number | null
+  /** fraction of samples where the SNN decides as the teacher does; null without a teacher */
+  teacherAgreement: number | null
+  teacherAccuracy: number | null
+  meanRateHz: number
+  /** x̃ [samples, steps, dims] */
+  decoded: Float32Array
+  /** x̂ [samples, steps, dims] when a teacher was given */
+  teacherActivations: Float32Array | null
+  teacherOutputs: Float32Array | null
+  teacherPredictions: Int8Array | null
+  sim: SimulationResult
+}
+
+/** Labels from the dataset, or from the targets (1 where the target ever exceeds 0.5, else -1). */
+function labelsOf(d: EvalData): Int8Array {
+  if (d.labels) return d.labels
+  const out = new Int8Array(d.samples)
+  for (let b = 0; b < d.samples; b++) {
+    let hit = false
+    for (let i = b * d.steps * d.outputs; i < (b + 1) * d.steps * d.outputs && !hit; i++) hit = d.targets[i] > 0.5
+    out[b] = hit ? 1 : -1
+  }
+  return out
+}
+
+function score(outputs: Float32Array, d: EvalData): EvalResult {
+  const decision = xorDecision(outputs, { count: d.samples, steps: d.steps, outputs: d.outputs })
+  const labels = labelsOf(d)
+  let correct = 0
+  for (let b = 0; b < d.samples; b++) if (decision.predictions[b * d.outputs] === labels[b]) correct++
+  let se = 0
+  for (let i = 0; i < outputs.length; i++) se += (outputs[i] - d.targets[i]) ** 2
+  return { samples: d.samples, accuracy: correct / d.samples, mse: se / outputs.length, predictions: decision.predictions, labels, outputs }
+}
+
+export async function evaluateTeacher(params: TeacherParams, d: EvalData, threads = 0, run: RunOptions = {}): Promise<EvalResult & { activations: Float32Array }> {
+  const fwd = await teacherForward(params, { inputs: d.inputs, count: d.samples, steps: d.steps }, { threads, activations: true }, run)
+  return { ...score(fwd.outputs, d), activations: fwd.activations as Float32Array }
+}
+
+/** Σ_d Var(x̂_d − x̃_d) / Σ_d Var(x̂_d) for one sample (population variances over time). */
+export function reconstructionError(target: Float32Array, decoded: Float32Array, steps: number, dims: number, offset = 0): number {
+  let num = 0
+  let den = 0
+  for (let d = 0; d < dims; d++) {
+    let mt = 0
+    let me = 0
+    for (let t = 0; t < steps; t++) {
+      const i = offset + t * dims + d
+      mt += target[i]
+      me += target[i] - decoded[i]
+    }
+    mt /= steps
+    me /= steps
+    let vt = 0
+    let ve = 0
+    for (let t = 0; t < steps; t++) {
+      const i = offset + t * dims + d
+      vt += (target[i] - mt) ** 2
+      ve += (target[i] - decoded[i] - me) ** 2
+    }
+    num += ve
+    den += vt
+  }
+  return den > 0 ? num / den : NaN
+}
+
+export async function evaluateSnn(
+  net: StoredNetwork,
+  d: EvalData,
+  options: { teacher?: TeacherParams; threads?: number; seed?: number; recordSpikesOf?: number } = {},
+  run: RunOptions = {},
+): Promise<SnnEvalResult> {
+  const { dims, outputs } = net.spec
+  const teacher = options.teacher ? await evaluateTeacher(options.teacher, d, options.threads, run) : null
+  const sim = await createNetwork(net.spec).simulate(
+    d.inputs,
+    {
+      batch: d.samples,
+      steps: d.steps,
+      dtMs: d.dtMs,
+      threads: options.threads ?? 0,
+      seed: options.seed ?? 0,
+      record: { spikes: (options.recordSpikesOf ?? 0) > 0, decoded: true, output: outputs > 0 },
+    },
+    run,
+  )
+  const base = score(sim.output as Float32Array, d)
+  let recon: number | null = null
+  let agreement: number | null = null
+  if (teacher) {
+    let sum = 0
+    for (let b = 0; b < d.samples; b++) sum += reconstructionError(teacher.activations, sim.decoded as Float32Array, d.steps, dims, b * d.steps * dims)
+    recon = sum / d.samples
+    let same = 0
+    for (let b = 0; b < d.samples; b++) if (teacher.predictions[b] === base.predictions[b]) same++
+    agreement = same / d.samples
+  }
+  return {
+    ...base,
+    reconstructionError: recon,
+    teacherAgreement: agreement,
+    teacherAccuracy: teacher?.accuracy ?? null,
+    meanRateHz: sim.meanRateHz,
+    decoded: sim.decoded as Float32Array,
+    teacherActivations: teacher?.activations ?? null,
+    teacherOutputs: teacher?.outputs ?? null,
+    teacherPredictions: teacher?.predictions ?? null,
+    sim,
+  }
+}
+
+/** The artifacts an evaluation keeps: everything for the first `shown` samples, decisions for all. */
+export function evaluationArtifacts(d: EvalData, r: EvalResult | SnnEvalResult, shown: number, dims: number): NewArtifact[] {
+  const k = Math.min(shown, d.samples)
+  const cut = (a: Float32Array, width: number): Float32Array => a.slice(0, k * d.steps * width)
+  const items: NewArtifact[] = [
+    { name: 'inputs', data: cut(d.inputs, d.channels), shape: [k, d.steps, d.channels] },
+    { name: 'targets', data: cut(d.targets, d.outputs), shape: [k, d.steps, d.outputs] },
+    { name: 'labels', data: r.labels, shape: [d.samples] },
+    { name: 'predictions', data: r.predictions, shape: [d.samples, d.outputs] },
+    { name: 'outputs', data: cut(r.outputs, d.outputs), shape: [k, d.steps, d.outputs] },
+  ]
+  if ('decoded' in r) {
+    items.push({ name: 'decoded', data: cut(r.decoded, dims), shape: [k, d.steps, dims] })
+    if (r.teacherActivations) items.push({ name: 'teacher.activations', data: cut(r.teacherActivations, dims), shape: [k, d.steps, dims] })
+    if (r.teacherOutputs) items.push({ name: 'teacher.outputs', data: cut(r.teacherOutputs, d.outputs), shape: [k, d.steps, d.outputs] })
+    if (r.teacherPredictions) items.push({ name: 'teacher.predictions', data: r.teacherPredictions, shape: [d.samples, d.outputs] })
+    const sp = r.sim.spikes
+    if (sp) {
+      const end = sp.offsets[k]
+      items.push(
+        { name: 'spikes.steps', data: sp.steps.slice(0, end), shape: [end] },
+        { name: 'spikes.neurons', data: sp.neurons.slice(0, end), shape: [end] },
+        { name: 'spikes.offsets', data: sp.offsets.slice(0, k + 1), shape: [k + 1] },
+      )
+    }
+  } else if ('activations' in r) {
+    const act = (r as EvalResult & { activations: Float32Array }).activations
+    items.push({ name: 'teacher.activations', data: cut(act, dims), shape: [k, d.steps, dims] })
+  }
+  return items
+}
