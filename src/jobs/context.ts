@@ -17,7 +17,7 @@ export class JobContext {
   readonly store: Store
   readonly signal: AbortSignal
   private readonly post: (m: FromWorker) => void
-  private stage: string | null = null
+  private stageLabel: string | null = null
   private lastProgress = 0
 
   constructor(run: RunRecord, store: Store, signal: AbortSignal, post: (m: FromWorker) => void) {
@@ -37,7 +37,7 @@ export class JobContext {
   }
 
   setStage(stage: string | null): void {
-    this.stage = stage
+    this.stageLabel = stage
   }
 
   /** Reports progress in [0, 1]; frequent calls are thinned to about ten a second. */
@@ -45,7 +45,7 @@ export class JobContext {
     const now = Date.now()
     if (!force && fraction < 1 && now - this.lastProgress < 100) return
     this.lastProgress = now
-    this.post({ t: 'progress', fraction, message, stage: this.stage, etaSeconds: null })
+    this.post({ t: 'progress', fraction, message, stage: this.stageLabel, etaSeconds: null })
   }
 
   /** Stores metric points (one transaction) and streams them. */
@@ -61,5 +61,62 @@ export class JobContext {
 
   emit(event: AppEvent): void {
     this.post({ t: 'event', event })
+  }
+
+  /** Stage runs opened by this job and not finished yet (closed as interrupted if the job dies). */
+  readonly openStages = new Set<number>()
+
+  /**
+   * Opens a stage run: a child of this job's run (role "pipeline") owned by the same process, so it
+   * is heartbeated, cancelled and recovered with its job. Other parents may be linked too.
+   */
+  startStage(stage: { kind: string; name: string; params: Record<string, unknown>; seed: number | null; parents?: { id: number; role: string }[] }): number {
+    const owner = this.store.jobs.owner(this.run.id)
+    const id = this.store.transaction(() => {
+      const run = this.store.runs.create({
+        projectId: this.run.projectId,
+        kind: stage.kind,
+        name: stage.name,
+        params: stage.params,
+        seed: stage.seed,
+        codeVersion: this.run.codeVersion,
+        host: this.run.host,
+        parents: [{ id: this.run.id, role: 'pipeline' }, ...(stage.parents ?? [])],
+      })
+      this.store.jobs.register(run.id, `stage:${stage.kind}`, owner?.pid ?? process.pid, owner?.host ?? this.run.host)
+      this.store.runs.markStarted(run.id)
+      return run.id
+    })
+    this.openStages.add(id)
+    this.emit({ type: 'runs.changed', projectId: this.run.projectId })
+    this.emit({ type: 'job.status', runId: id, projectId: this.run.projectId, status: 'running', error: null })
+    return id
+  }
+
+  /** Closes a stage run with its final status and headline numbers. */
+  finishStage(id: number, status: 'succeeded' | 'failed' | 'cancelled' | 'interrupted', error: string | null, summary?: Record<string, number>): void {
+    this.store.runs.finish(id, status, error, summary)
+    this.openStages.delete(id)
+    this.emit({ type: 'job.status', runId: id, projectId: this.run.projectId, status, error })
+    this.emit({ type: 'runs.changed', projectId: this.run.projectId })
+  }
+
+  /** Runs one stage: opens its run, runs fn, and closes the run as succeeded, cancelled or failed. */
+  async stage<T>(
+    spec: { kind: string; name: string; params: Record<string, unknown>; seed: number | null; parents?: { id: number; role: string }[]; label: string },
+    fn: (runId: number) => Promise<{ value: T; summary: Record<string, number> }>,
+  ): Promise<{ runId: number; value: T }> {
+    this.setStage(spec.label)
+    const runId = this.startStage(spec)
+    try {
+      const { value, summary } = await fn(runId)
+      this.checkCancelled()
+      this.finishStage(runId, 'succeeded', null, summary)
+      return { runId, value }
+    } catch (err) {
+      const cancelled = this.signal.aborted || (err as { code?: string }).code === 'CANCELLED' || (err as { code?: string }).code === 'ERR_CANCELLED'
+      this.finishStage(runId, cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled with its pipeline' : (err as Error).message)
+      throw err
+    }
   }
 }

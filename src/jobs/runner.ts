@@ -155,6 +155,8 @@ export class JobRunner {
     if (run.status !== 'queued' && run.status !== 'running') {
       throw new AppError('CONFLICT', `Run ${runId} is not running (it is ${run.status}): there is nothing to cancel.`)
     }
+    const owner = this.store.jobs.stageOwner(runId)
+    if (!this.active.has(runId) && owner !== undefined && this.active.has(owner)) return this.cancel(owner)
     const a = this.active.get(runId)
     if (a) {
       a.cancelRequested = true
@@ -249,6 +251,10 @@ export class JobRunner {
   private onExit(a: Active, code: number | null, signal: string | null): void {
     if (a.killTimer) clearTimeout(a.killTimer)
     this.flushProgress(a)
+    // Stage runs the worker left open end with their job.
+    for (const stage of this.store.jobs.activeStages(a.runId)) {
+      this.store.runs.finish(stage, a.cancelRequested ? 'cancelled' : 'failed', a.cancelRequested ? 'cancelled with its pipeline' : 'the worker process stopped during this stage')
+    }
     const run = this.store.runs.find(a.runId)
     if (run && (run.status === 'queued' || run.status === 'running')) {
       if (a.cancelRequested) this.finish(a, 'cancelled', 'cancelled (the worker was stopped)')
@@ -276,14 +282,15 @@ export class JobRunner {
   }
 
   private tick(): void {
-    const ids = [...this.active.keys()]
-    if (ids.length === 0) return
+    if (this.active.size === 0) return
     try {
-      this.store.jobs.heartbeat(ids)
+      this.store.jobs.heartbeat(process.pid, hostName())
       for (const a of this.active.values()) this.flushProgress(a)
-      for (const id of this.store.jobs.cancelRequested(ids)) {
-        const a = this.active.get(id)
-        if (a && !a.cancelRequested) this.cancel(id)
+      for (const id of this.store.jobs.cancelRequestedByOwner(process.pid, hostName())) {
+        // A request for a stage run cancels the job it belongs to.
+        const jobId = this.active.has(id) ? id : this.store.jobs.stageOwner(id)
+        const a = jobId === undefined ? undefined : this.active.get(jobId)
+        if (a && !a.cancelRequested) this.cancel(a.runId)
       }
     } catch {
       // a locked database delays the heartbeat; the next tick retries

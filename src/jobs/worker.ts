@@ -29,12 +29,14 @@ function onParentMessage(fn: (m: ToWorker) => void): void {
 const abort = new AbortController()
 let store: Store | undefined
 let currentRun: number | undefined
+let currentCtx: JobContext | undefined
 
 async function run(runId: number, dbPath: string): Promise<void> {
   store = openStore(dbPath)
   currentRun = runId
   const record = store.runs.get(runId)
   const ctx = new JobContext(record, store, abort.signal, post)
+  currentCtx = ctx
   const jobKind = (store.jobs.find(runId)?.jobKind ?? '') as JobKind
   try {
     if (!jobKindNames.includes(jobKind)) throw new Error(`unknown job kind ${JSON.stringify(jobKind)}: this worker is older than the job`)
@@ -71,7 +73,9 @@ onParentMessage((m) => {
 process.on('disconnect', () => {
   abort.abort()
   try {
-    if (store && currentRun !== undefined) store.runs.finish(currentRun, 'interrupted', 'interrupted: the process that started the job stopped')
+    const message = 'interrupted: the process that started the job stopped'
+    for (const stage of currentCtx?.openStages ?? []) store?.runs.finish(stage, 'interrupted', message)
+    if (store && currentRun !== undefined) store.runs.finish(currentRun, 'interrupted', message)
   } finally {
     process.exit(2)
   }

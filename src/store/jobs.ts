@@ -82,14 +82,44 @@ export class JobsRepo {
     this.progressStmt.run(p.fraction, p.etaSeconds, p.message, p.stage, now, now, runId)
   }
 
-  /** One heartbeat for all the jobs an owner process runs. */
-  heartbeat(runIds: readonly number[]): void {
-    if (runIds.length === 0) return
-    const now = Date.now()
-    const stmt = this.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE run_id = ?')
-    this.db.transaction(() => {
-      for (const id of runIds) stmt.run(now, id)
-    })()
+  /** One heartbeat for every active job an owner process runs (its jobs and their stage runs). */
+  heartbeat(ownerPid: number, ownerHost: string): void {
+    this.db
+      .prepare(
+        `UPDATE jobs SET heartbeat_at = ? WHERE owner_pid = ? AND owner_host = ?
+         AND run_id IN (SELECT id FROM runs WHERE status IN ('queued','running'))`,
+      )
+      .run(Date.now(), ownerPid, ownerHost)
+  }
+
+  /** Active runs owned by this process whose cancellation another process asked for. */
+  cancelRequestedByOwner(ownerPid: number, ownerHost: string): number[] {
+    const rows = this.db
+      .prepare(
+        `SELECT j.run_id FROM jobs j JOIN runs r ON r.id = j.run_id
+         WHERE j.cancel_requested = 1 AND j.owner_pid = ? AND j.owner_host = ? AND r.status IN ('queued','running')`,
+      )
+      .all(ownerPid, ownerHost) as { run_id: number }[]
+    return rows.map((r) => r.run_id)
+  }
+
+  /** Stage runs of a job (children linked with role "pipeline") that are still active. */
+  activeStages(runId: number): number[] {
+    const rows = this.db
+      .prepare(
+        `SELECT l.child_id FROM run_lineage l JOIN runs r ON r.id = l.child_id
+         WHERE l.parent_id = ? AND l.role = 'pipeline' AND r.status IN ('queued','running')`,
+      )
+      .all(runId) as { child_id: number }[]
+    return rows.map((r) => r.child_id)
+  }
+
+  /** The job a stage run belongs to (its parent linked with role "pipeline"), if any. */
+  stageOwner(runId: number): number | undefined {
+    const row = this.db.prepare(`SELECT parent_id FROM run_lineage WHERE child_id = ? AND role = 'pipeline'`).get(runId) as
+      | { parent_id: number }
+      | undefined
+    return row?.parent_id
   }
 
   requestCancel(runId: number): void {
@@ -102,6 +132,14 @@ export class JobsRepo {
       .prepare(`SELECT run_id FROM jobs WHERE cancel_requested = 1 AND run_id IN (${runIds.map(() => '?').join(',')})`)
       .all(...runIds) as { run_id: number }[]
     return rows.map((r) => r.run_id)
+  }
+
+  /** The owner of a job row (for stage runs: the same process as their pipeline). */
+  owner(runId: number): { pid: number; host: string } | undefined {
+    const row = this.db.prepare('SELECT owner_pid, owner_host FROM jobs WHERE run_id = ?').get(runId) as
+      | { owner_pid: number; owner_host: string }
+      | undefined
+    return row ? { pid: row.owner_pid, host: row.owner_host } : undefined
   }
 
   find(runId: number): JobRecord | undefined {

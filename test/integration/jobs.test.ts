@@ -36,9 +36,9 @@ function until(check: () => boolean, timeoutMs = 20_000, what = 'condition'): Pr
   })
 }
 
-// A dataset big enough to take a few seconds to draw (30 M samples per array), so that work can be
-// interrupted mid-run.
-const longXor = { count: 10_000, durationS: 3, seed: 1 }
+// Long work to interrupt mid-run: the paper-size teacher training (minutes, little memory).
+const longJob = { kind: 'train.teacher' as const, params: { units: 64, epochs: 100, seed: 1 } }
+const longCli = ['train', 'teacher', '--project', '1', '--units', '64', '--epochs', '100']
 
 describe('jobs in worker processes', () => {
   it('runs an XOR dataset job: progress streams, artifacts and summary are stored, the seed is recorded', async () => {
@@ -95,7 +95,7 @@ describe('jobs in worker processes', () => {
     const s = services()
     const p = await s.call('projects.create', { name: 'P' })
     let sawProgress = false
-    const { runId } = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: longXor })
+    const { runId } = await s.call('jobs.start', { kind: longJob.kind, projectId: p.id, params: longJob.params })
     s.subscribe((e) => {
       if (e.type === 'job.progress' && e.runId === runId && e.progress.fraction > 0) sawProgress = true
     })
@@ -112,7 +112,7 @@ describe('jobs in worker processes', () => {
   it('a worker killed mid-run leaves the run failed with the reason, and the runner goes on', async () => {
     const s = services()
     const p = await s.call('projects.create', { name: 'P' })
-    const { runId } = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: longXor })
+    const { runId } = await s.call('jobs.start', { kind: longJob.kind, projectId: p.id, params: longJob.params })
     await until(() => (s.store.jobs.find(runId)?.workerPid ?? 0) > 0 && s.store.runs.get(runId).status === 'running')
     await until(() => (s.store.jobs.find(runId)?.progress?.fraction ?? 0) > 0, 20_000, 'stored progress')
     process.kill(s.store.jobs.find(runId)!.workerPid!, 'SIGKILL')
@@ -126,7 +126,7 @@ describe('jobs in worker processes', () => {
   it('a job left running by a killed process is marked interrupted on the next start', async () => {
     const db = tempDb()
     expect(mimic(['--db', db, 'projects', 'create', 'P']).code).toBe(0)
-    const child = spawnMimic(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '10000', '--duration-s', '3', '--seed', '2'], {})
+    const child = spawnMimic(['--db', db, ...longCli, '--seed', '2'])
     const reader = openStore(db)
     await until(() => {
       const job = reader.jobs.find(1)
@@ -149,7 +149,7 @@ describe('jobs in worker processes', () => {
   it('when only the owner dies, its worker stops and marks the run interrupted itself', async () => {
     const db = tempDb()
     expect(mimic(['--db', db, 'projects', 'create', 'P']).code).toBe(0)
-    const child = spawnMimic(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '10000', '--duration-s', '3', '--seed', '3'])
+    const child = spawnMimic(['--db', db, ...longCli, '--seed', '3'])
     const reader = openStore(db)
     await until(() => (reader.jobs.find(1)?.workerPid ?? null) !== null && reader.runs.get(1).status === 'running' && (reader.jobs.find(1)?.progress?.fraction ?? 0) > 0, 30_000)
     const workerPid = reader.jobs.find(1)!.workerPid!
@@ -169,7 +169,7 @@ describe('jobs in worker processes', () => {
   it('cancels a job owned by another process through the store', async () => {
     const db = tempDb()
     expect(mimic(['--db', db, 'projects', 'create', 'P']).code).toBe(0)
-    const child = spawnMimic(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '10000', '--duration-s', '3', '--seed', '4'])
+    const child = spawnMimic(['--db', db, ...longCli, '--seed', '4'])
     let stderr = ''
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))

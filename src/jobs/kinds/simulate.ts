@@ -63,6 +63,6 @@ export async function runSimulate(ctx: JobContext): Promise<JobResult> {
   )
   ctx.progress(1, 'done', true)
   return {
-    summary: { samples: data.samples, meanRateHz: r.meanRateHz, spikes: r.totalSpikes, kernelSeconds: r.kernelSeconds, steps: data.steps },
+    summary: { samples: data.samples, meanRateHz: r.meanRateHz, spikes: r.totalSpikes, kernelSeconds: r.kernelSeconds, steps: data.steps, dtMs: data.dtMs, decimate: p.decimate },
   }
 }

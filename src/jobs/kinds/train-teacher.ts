@@ -21,8 +21,18 @@ export interface TeacherOutcome {
   bestEpoch: number
 }
 
-/** Trains a teacher for the run of `ctx` (also used by the pipeline for its teacher stage). */
-export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, seed: number, runId = ctx.runId): Promise<TeacherOutcome> {
+export interface TestSet {
+  inputs: Float32Array
+  targets: Float32Array
+  count: number
+  steps: number
+}
+
+/**
+ * Trains a teacher for run `runId` (the job's own run, or a pipeline's stage run) and scores it on
+ * `testSet`, or on fresh samples drawn from the seed when none is given.
+ */
+export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, seed: number, runId = ctx.runId, testSet?: TestSet): Promise<TeacherOutcome> {
   const seeds = derivedSeeds(seed)
   const dtS = 0.001
   const xor = { durationS: p.durationS, dtS }
@@ -64,7 +74,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
   })
   const params = (p.keepBest ? trainer.getBestParams() : null) ?? trainer.getParams()
   ctx.progress(0.96, 'testing the teacher on fresh samples', true)
-  const test = await generateXor({ count: p.testSamples, seed: seeds.test, ...xor }, { signal: ctx.signal })
+  const test = testSet ?? (await generateXor({ count: p.testSamples, seed: seeds.test, ...xor }, { signal: ctx.signal }))
   const fwd = await teacherForward(params, { inputs: test.inputs, count: test.count, steps: test.steps }, { threads: p.threads, activations: false }, { signal: ctx.signal })
   const decision = xorDecision(fwd.outputs, { count: test.count, steps: test.steps }, test.targets)
   let se = 0
