@@ -245,6 +245,10 @@ export class SpikingNetwork {
   getWeights(): StoredWeights {
     return this.#raw.getWeights()
   }
+  /** @internal The native object, for other wrappers of this folder (evaluateAds). */
+  static rawOf(network: SpikingNetwork): unknown {
+    return network.#raw
+  }
 }
 
 /** Creates a network (validated natively; errors are TypeError / RangeError with code ERR_INVALID_ARG). */

@@ -68,6 +68,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTasks(env, exports);
   InitSnn(env, exports);
   InitTeacher(env, exports);
+  InitAds(env, exports);
   return exports;
 }
 

@@ -11,6 +11,7 @@
 
 namespace mimic {
 class SnnModel;
+struct SnnParameters;
 }
 
 namespace mimic_binding {
@@ -75,5 +76,7 @@ void InitAds(Napi::Env env, Napi::Object exports);
 
 // The model behind a Network object (snn.cpp); throws a TypeError naming `name` when `value` is not one.
 std::shared_ptr<const mimic::SnnModel> NetworkModel(Napi::Env env, Napi::Value value, const std::string& name);
+// Per-neuron parameters as `new Network` reads them (undefined = METHOD defaults), messages naming `name`.key.
+mimic::SnnParameters ReadNeuronParams(Napi::Env env, Napi::Value value, std::size_t neurons, const std::string& name);
 
 }  // namespace mimic_binding
