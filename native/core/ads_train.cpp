@@ -517,25 +517,29 @@ AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const floa
 
   if (batched) {
     auto t0 = tick();
-    // ΔΩ = M Fᵀ, zero diagonal, / mean |ΔΩ| over all N² entries, × η
-    std::vector<double> delta(N * N, 0.0);
+    // ΔΩ = M Fᵀ, zero diagonal, / mean |ΔΩ| over all N² entries, × η. Row i of ΔΩ is Σ_d M[i,d]·Fᵀ[d,:],
+    // contiguous float axpys over the rows of Fᵀ (vectorised; ΔΩ is normalised, so float is plenty).
+    std::vector<float> delta(N * np);
     double sumAbs = 0;
     for (std::size_t i = 0; i < N; ++i) {
+      float* row = &delta[i * np];
       const double* a = acc + i * D;
-      for (std::size_t j = 0; j < N; ++j) {
-        if (i == j) continue;
-        const float* f = F + j * D;
-        double s = 0;
-        for (std::size_t d = 0; d < D; ++d) s += a[d] * static_cast<double>(f[d]);
-        delta[i * N + j] = s;
-        sumAbs += std::fabs(s);
+      for (std::size_t d = 0; d < D; ++d) {
+        const float ad = static_cast<float>(a[d]);
+        if (ad != 0.0f) axpy(row, FT + d * np, ad, np);
       }
+      row[i] = 0.0f;
+      double s = 0;
+      for (std::size_t j = 0; j < N; ++j) s += std::fabs(static_cast<double>(row[j]));
+      sumAbs += s;
     }
     const double meanAbs = sumAbs / static_cast<double>(N * N);
     if (meanAbs > 0 && std::isfinite(meanAbs)) {
       auto& W = net_.weights.omegaS;
       const double scaleBy = eta / meanAbs;
-      for (std::size_t k = 0; k < N * N; ++k) W[k] = static_cast<float>(static_cast<double>(W[k]) + scaleBy * delta[k]);
+      for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = 0; j < N; ++j)
+          W[i * N + j] = static_cast<float>(static_cast<double>(W[i * N + j]) + scaleBy * static_cast<double>(delta[i * np + j]));
       rebuild_model();
     }
     std::fill(acc_.begin(), acc_.end(), 0.0);
