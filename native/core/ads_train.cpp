@@ -181,17 +181,13 @@ class AdsKernel {
   std::vector<uint8_t> isActive;
   ReconSums recon;
   SnnVariables vars;
-  const SnnModel* varsFor = nullptr;
   std::vector<double> invS;  // 1/tau_s in 1/s, double
 
   void prepare(const SnnModel& m, double dtMs) {
     const std::size_t N = m.neurons(), np = m.padded(), D = m.weights().dims;
-    if (varsFor != &m) {
-      vars = m.variables(dtMs);
-      varsFor = &m;
-      invS.resize(N);
-      for (std::size_t i = 0; i < N; ++i) invS[i] = 1000.0 / static_cast<double>(m.params().tauSMs[i]);
-    }
+    vars = m.variables(dtMs);  // O(N); recomputed per sample so a rebuilt model can never see stale values
+    invS.resize(N);
+    for (std::size_t i = 0; i < N; ++i) invS[i] = 1000.0 / static_cast<double>(m.params().tauSMs[i]);
     v.assign(np, 0.0f);
     traces.assign(2 * np, 0.0f);
     r.assign(np, 0.0f);
@@ -607,7 +603,7 @@ void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std
     c.recordSpikes = b0 < nSpk;
     c.recordDecoded = D > 0 && (xhat != nullptr || o.recordDecoded);
     c.recordOutput = O > 0;
-    c.maxSpikeEvents = std::numeric_limits<std::size_t>::max();
+    c.maxSpikeEvents = std::size_t(1) << 26;  // only the first samples record spikes; a bound against runaway networks
     SnnRunOutput r;
     simulate(model, c, control, r);
     if (xhat) {
