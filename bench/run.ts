@@ -1,22 +1,39 @@
 // Spiking-network benchmark: our simulator against a floor C loop (bench/floor.c) and Brian2's C++
 // standalone device (bench/brian2_ebn.py), on the same network (benchNetwork in native/api/snn.ts),
-// measured side by side in one run. Prints a table and writes JSON to bench/results/.
+// measured side by side in one run; then the ADS training loop (native/core/ads_train.cpp): simulated
+// steps per second of the online rule (low-rank), the naive O(N²) rule and the batched rule on one
+// thread with the split of their time, and the validation throughput (evaluateAds) on 1 and all
+// threads. Prints tables and writes JSON to bench/results/.
 //
-//   npm run bench                 N ∈ {320, 768, 2048}
+//   npm run bench                 N ∈ {320, 768, 2048}; ADS at N/D = 320/64 and 768/128
 //   npm run bench -- --quick      smaller runs (a smoke test)
 //   npm run bench -- --no-brian   skip Brian2 (its code generation and compilation take ~25 s per N)
 //   npm run bench -- --sizes 768  other sizes
+//   npm run bench -- --no-ads     skip the ADS training part; --ads-only: only that part
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { addonStatus, benchNetwork, createNetwork, DEFAULT_NEURON_PARAMS } from '../native/index.ts'
+import {
+  AdsTrainer,
+  addonStatus,
+  benchNetwork,
+  createNetwork,
+  DEFAULT_NEURON_PARAMS,
+  evaluateAds,
+  generateXor,
+  initTeacher,
+  runAdsTrainBench,
+  type AdsTrainBenchResult,
+} from '../native/index.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const withBrian = !args.includes('--no-brian')
+const withAds = !args.includes('--no-ads')
+const adsOnly = args.includes('--ads-only')
 const sizesArg = args.indexOf('--sizes')
 const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(',').map(Number) : [320, 768, 2048]
 const reps = quick ? 2 : 5
@@ -224,44 +241,140 @@ async function benchSize(N: number): Promise<Record<string, unknown>> {
   }
 }
 
+// ---- ADS training -------------------------------------------------------------------------------
+interface AdsMeasure {
+  neurons: number
+  dims: number
+  rule: string
+  steps: number
+  usPerStep: number
+  stepsPerSecond: number
+  meanRateHz: number
+  split: { simulation: number; feedback: number; learning: number }
+}
+
+async function benchAdsTraining(N: number, D: number): Promise<AdsMeasure[]> {
+  const out: AdsMeasure[] = []
+  for (const rule of ['online', 'online-naive', 'batched'] as const) {
+    let best: AdsTrainBenchResult | undefined
+    for (let rep = 0; rep < (quick ? 1 : 3); rep++) {
+      const r = await runAdsTrainBench({ neurons: N, dims: D, samples: rule === 'online-naive' || quick ? 1 : 3, rule, seed })
+      if (!best || r.seconds < best.seconds) best = r
+    }
+    const b = best!
+    const perStep = (x: number): number => (x / b.steps) * 1e6
+    out.push({
+      neurons: N,
+      dims: D,
+      rule,
+      steps: b.steps,
+      usPerStep: perStep(b.seconds),
+      stepsPerSecond: b.stepsPerSecond,
+      meanRateHz: b.meanRateHz,
+      split: { simulation: perStep(b.split.simulation), feedback: perStep(b.split.feedback), learning: perStep(b.split.learning) },
+    })
+  }
+  return out
+}
+
+interface ValMeasure {
+  neurons: number
+  dims: number
+  samples: number
+  threads: number
+  sampleStepsPerSecond: number
+  meanRateHz: number
+}
+
+async function benchAdsValidation(N: number, D: number): Promise<ValMeasure[]> {
+  const teacher = await initTeacher({ units: D, channels: 1, outputs: 1, seed })
+  const net = new AdsTrainer({ teacher, neurons: N, seed, validation: null }).getNetwork()
+  const count = quick ? 8 : 64
+  const x = await generateXor({ count, seed })
+  const data = { inputs: x.inputs, count, steps: x.steps, targets: x.targets }
+  const out: ValMeasure[] = []
+  await evaluateAds(net, { ...data, count: 2, inputs: x.inputs.subarray(0, 2 * x.steps), targets: x.targets.subarray(0, 2 * x.steps) })
+  for (const threads of [1, allThreads]) {
+    let bestS = Infinity, rate = 0
+    for (let rep = 0; rep < (quick ? 1 : 3); rep++) {
+      const r = await evaluateAds(net, data, { threads, seed })
+      if (r.kernelSeconds < bestS) {
+        bestS = r.kernelSeconds
+        rate = r.meanRateHz
+      }
+    }
+    out.push({ neurons: N, dims: D, samples: count, threads, sampleStepsPerSecond: (count * x.steps) / bestS, meanRateHz: rate })
+  }
+  return out
+}
+
 const results: Array<Record<string, unknown>> = []
 const started = Date.now()
-for (const N of sizes) {
-  process.stdout.write(`N = ${N} ... `)
-  const r = await benchSize(N)
-  results.push(r)
-  console.log('done')
-}
+if (!adsOnly)
+  for (const N of sizes) {
+    process.stdout.write(`N = ${N} ... `)
+    const r = await benchSize(N)
+    results.push(r)
+    console.log('done')
+  }
 rmSync(tmp, { recursive: true, force: true })
+const adsTraining: AdsMeasure[] = []
+const adsValidation: ValMeasure[] = []
+if (withAds)
+  for (const [N, D] of [
+    [320, 64],
+    [768, 128],
+  ]) {
+    process.stdout.write(`ADS N = ${N}, D = ${D} ... `)
+    adsTraining.push(...(await benchAdsTraining(N, D)))
+    adsValidation.push(...(await benchAdsValidation(N, D)))
+    console.log('done')
+  }
 
 const fmt = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d))
-console.log(`\nSpiking network benchmark  (${info.compiler}, flags "${info.flags}", SIMD ${info.simd}, ${allThreads} threads)`)
-console.log('network: benchNetwork (EBN g 0.5, random slow weights, 2 input channels), float32, dt 1 ms, spike counts only\n')
-console.log('   N  variant          steps   ns/step/sample  neuron-steps/s   spikes')
-for (const r of results) {
-  for (const m of r.measures as Measure[])
+if (results.length) {
+  console.log(`\nSpiking network benchmark  (${info.compiler}, flags "${info.flags}", SIMD ${info.simd}, ${allThreads} threads)`)
+  console.log('network: benchNetwork (EBN g 0.5, random slow weights, 2 input channels), float32, dt 1 ms, spike counts only\n')
+  console.log('   N  variant          steps   ns/step/sample  neuron-steps/s   spikes')
+  for (const r of results) {
+    for (const m of r.measures as Measure[])
+      console.log(
+        `${String(r.neurons).padStart(5)}  ${m.label.padEnd(15)} ${String(m.steps).padStart(7)}   ${m.nsPerStepSample.toFixed(0).padStart(10)}   ${m.neuronStepsPerSecond.toExponential(3).padStart(13)}  ${String(m.spikes).padStart(8)}`,
+      )
+  }
+  console.log('\n   N   rate Hz  ours/floor  ours/Brian2  b16/b1 (1 thread)  threads b16  same spikes: floor  Brian2')
+  for (const r of results) {
+    const q = r.ratios as Record<string, number | undefined>
+    const s = r.spikeCountsAgree as { identical: boolean }
+    const bs = r.brianSpikesAgree as { identical: boolean } | undefined
     console.log(
-      `${String(r.neurons).padStart(5)}  ${m.label.padEnd(15)} ${String(m.steps).padStart(7)}   ${m.nsPerStepSample.toFixed(0).padStart(10)}   ${m.neuronStepsPerSecond.toExponential(3).padStart(13)}  ${String(m.spikes).padStart(8)}`,
+      `${String(r.neurons).padStart(5)}  ${fmt(r.meanRateHz as number).padStart(7)}  ${fmt(q.oursOverFloor).padStart(10)}  ${fmt(q.oursOverBrian2, 1).padStart(11)}  ${fmt(q.batch16OverBatch1).padStart(17)}  ${fmt(q.threadScalingBatch16).padStart(11)}  ${(s.identical ? 'yes' : 'NO').padStart(18)}  ${bs ? (bs.identical ? 'yes' : 'NO') : '-'}`,
     )
+  }
+  console.log('\n   N  ns/step  spikes/step  bytes/step  row bytes/step  flops/step  GFLOP/s  stream GB/s (matrix, L1)  rows at stream BW ns')
+  for (const r of results) {
+    const p = r.perStep as Record<string, number>
+    console.log(
+      `${String(r.neurons).padStart(5)}  ${p.nsPerStep.toFixed(0).padStart(7)}  ${fmt(r.spikesPerStep as number).padStart(11)}  ${p.bytesTouched.toFixed(0).padStart(10)}  ${p.bytesWeightRowsRead.toFixed(0).padStart(14)}  ${p.flops.toFixed(0).padStart(10)}  ${fmt(p.gflopsAchieved).padStart(7)}  ${fmt(p.streamGBsAtMatrixSize, 1).padStart(10)}, ${fmt(p.streamGBsInL1, 1).padStart(6)}  ${p.rowTimeAtStreamBandwidthNs.toFixed(0).padStart(18)}`,
+    )
+  }
 }
-console.log('\n   N   rate Hz  ours/floor  ours/Brian2  b16/b1 (1 thread)  threads b16  same spikes: floor  Brian2')
-for (const r of results) {
-  const q = r.ratios as Record<string, number | undefined>
-  const s = r.spikeCountsAgree as { identical: boolean }
-  const bs = r.brianSpikesAgree as { identical: boolean } | undefined
-  console.log(
-    `${String(r.neurons).padStart(5)}  ${fmt(r.meanRateHz as number).padStart(7)}  ${fmt(q.oursOverFloor).padStart(10)}  ${fmt(q.oursOverBrian2, 1).padStart(11)}  ${fmt(q.batch16OverBatch1).padStart(17)}  ${fmt(q.threadScalingBatch16).padStart(11)}  ${(s.identical ? 'yes' : 'NO').padStart(18)}  ${bs ? (bs.identical ? 'yes' : 'NO') : '-'}`,
-  )
-}
-console.log('\n   N  ns/step  spikes/step  bytes/step  row bytes/step  flops/step  GFLOP/s  stream GB/s (matrix, L1)  rows at stream BW ns')
-for (const r of results) {
-  const p = r.perStep as Record<string, number>
-  console.log(
-    `${String(r.neurons).padStart(5)}  ${p.nsPerStep.toFixed(0).padStart(7)}  ${fmt(r.spikesPerStep as number).padStart(11)}  ${p.bytesTouched.toFixed(0).padStart(10)}  ${p.bytesWeightRowsRead.toFixed(0).padStart(14)}  ${p.flops.toFixed(0).padStart(10)}  ${fmt(p.gflopsAchieved).padStart(7)}  ${fmt(p.streamGBsAtMatrixSize, 1).padStart(10)}, ${fmt(p.streamGBsInL1, 1).padStart(6)}  ${p.rowTimeAtStreamBandwidthNs.toFixed(0).padStart(18)}`,
-  )
+if (adsTraining.length) {
+  console.log('\nADS training loop, one thread (XOR inputs, random teacher of D units, k 75, η 1e-6; µs per simulated step, split measured in a second pass)')
+  console.log('   N    D  rule          µs/step    steps/s   rate Hz   simulation  feedback F·u  learning  learning share')
+  for (const m of adsTraining)
+    console.log(
+      `${String(m.neurons).padStart(5)}  ${String(m.dims).padStart(3)}  ${m.rule.padEnd(12)}  ${m.usPerStep.toFixed(2).padStart(7)}  ${m.stepsPerSecond.toFixed(0).padStart(9)}  ${m.meanRateHz.toFixed(1).padStart(8)}  ${m.split.simulation.toFixed(2).padStart(10)}  ${m.split.feedback.toFixed(2).padStart(12)}  ${m.split.learning.toFixed(2).padStart(8)}  ${((100 * m.split.learning) / (m.split.simulation + m.split.feedback + m.split.learning)).toFixed(0).padStart(13)} %`,
+    )
+  console.log('\nADS validation (evaluateAds: k = 0, no learning, samples in parallel)')
+  console.log('   N    D  samples  threads  sample-steps/s  rate Hz')
+  for (const v of adsValidation)
+    console.log(
+      `${String(v.neurons).padStart(5)}  ${String(v.dims).padStart(3)}  ${String(v.samples).padStart(7)}  ${String(v.threads).padStart(7)}  ${v.sampleStepsPerSecond.toFixed(0).padStart(14)}  ${v.meanRateHz.toFixed(1).padStart(7)}`,
+    )
 }
 const outDir = join(here, 'results')
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true })
 const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, seconds: (Date.now() - started) / 1000 }, null, 2))
+writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, seconds: (Date.now() - started) / 1000 }, null, 2))
 console.log(`\nwritten to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`)

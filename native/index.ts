@@ -166,3 +166,4 @@ export function runNative<T, R = RawAddon>(
 export * from './api/tasks.ts'
 export * from './api/snn.ts'
 export * from './api/teacher.ts'
+export * from './api/ads.ts'

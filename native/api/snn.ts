@@ -148,7 +148,11 @@ export interface EbnOptions {
   tauMemMs?: number
   vTh?: number
   vRest?: number
-  /** Fast weight gain (METHOD: 1.5 wake phrase, 0.5 XOR); default 1.5. */
+  /**
+   * Fast weight gain: Ω_f = −g·tau_mem(s)·(DᵀD + μλ_d²I)/T_n off the diagonal, so g is the spike's kick
+   * on V in units of the EBN ideal (g = V_th − V_rest = 0.5 is the ideal; METHOD: 1.5 wake phrase,
+   * 0.5 XOR). The tau_mem factor departs from METHOD.md on purpose (native/core/ebn.hpp). Default 1.5.
+   */
   g?: number
   /** Ω_f = 0 (the "no-EBN" variant). */
   noEbn?: boolean
@@ -240,6 +244,10 @@ export class SpikingNetwork {
   }
   getWeights(): StoredWeights {
     return this.#raw.getWeights()
+  }
+  /** @internal The native object, for other wrappers of this folder (evaluateAds). */
+  static rawOf(network: SpikingNetwork): unknown {
+    return network.#raw
   }
 }
 

@@ -48,16 +48,18 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   o.Set("hardwareThreads", Napi::Number::New(env, mimic::ThreadPool::hardware_threads()));
   o.Set("poolThreads", Napi::Number::New(env, mimic::global_pool().size()));
-  o.Set("runningJobs", Napi::Number::New(env, static_cast<double>(JobRegistry::instance().running())));
+  o.Set("runningJobs", Napi::Number::New(env, static_cast<double>(Data(env).jobs->running())));
   return o;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData<AddonData>(data);
-  // When the environment goes away (process exit, worker thread end), stop running kernels so
-  // they do not keep writing into memory that is about to be freed.
-  env.AddCleanupHook([] { JobRegistry::instance().cancel_all(); });
+  // When the environment goes away (process exit, worker thread end), stop ITS running kernels so
+  // they do not keep writing into memory that is about to be freed. Jobs of other environments (the
+  // main thread, other workers) are not touched: each environment has its own registry.
+  std::shared_ptr<JobRegistry> jobs = data->jobs;
+  env.AddCleanupHook([jobs] { jobs->cancel_all(); });
 
   auto cancelToken = CancelToken::Define(env);
   data->cancelToken = Napi::Persistent(cancelToken);
@@ -66,6 +68,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTasks(env, exports);
   InitSnn(env, exports);
   InitTeacher(env, exports);
+  InitAds(env, exports);
   return exports;
 }
 

@@ -2,19 +2,81 @@
 #pragma once
 #include <napi.h>
 
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace mimic {
+class SnnModel;
+struct SnnParameters;
+}
+
 namespace mimic_binding {
+
+// The cancel flags of the native jobs started from one environment. When that environment goes
+// away (process exit, worker thread terminated) its clean-up hook cancels these jobs and no others.
+// Jobs hold the registry by shared_ptr, so it outlives the environment's AddonData if they do.
+class JobRegistry {
+ public:
+  void add(const std::shared_ptr<std::atomic<bool>>& flag) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    flags_.insert(flag);
+  }
+  void remove(const std::shared_ptr<std::atomic<bool>>& flag) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    flags_.erase(flag);
+  }
+  void cancel_all() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& f : flags_) f->store(true);
+  }
+  std::size_t running() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return flags_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::set<std::shared_ptr<std::atomic<bool>>> flags_;
+};
 
 struct AddonData {
   Napi::FunctionReference cancelToken;
   // Constructors of further wrapped classes are added here as the binding grows.
   Napi::FunctionReference network;  // snn.cpp
+  std::shared_ptr<JobRegistry> jobs = std::make_shared<JobRegistry>();
 };
 
 inline AddonData& Data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
+
+// Registers a job's cancel flag with its environment's registry for the lifetime of this object.
+class JobRegistration {
+ public:
+  JobRegistration(Napi::Env env, std::shared_ptr<std::atomic<bool>> flag)
+      : registry_(Data(env).jobs), flag_(std::move(flag)) {
+    registry_->add(flag_);
+  }
+  ~JobRegistration() { registry_->remove(flag_); }
+  JobRegistration(const JobRegistration&) = delete;
+  JobRegistration& operator=(const JobRegistration&) = delete;
+
+ private:
+  std::shared_ptr<JobRegistry> registry_;
+  std::shared_ptr<std::atomic<bool>> flag_;
+};
 
 // Registration functions of each binding file; addon.cpp calls them all.
 void InitTasks(Napi::Env env, Napi::Object exports);
 void InitSnn(Napi::Env env, Napi::Object exports);
 void InitTeacher(Napi::Env env, Napi::Object exports);
+void InitAds(Napi::Env env, Napi::Object exports);
+
+// The model behind a Network object (snn.cpp); throws a TypeError naming `name` when `value` is not one.
+std::shared_ptr<const mimic::SnnModel> NetworkModel(Napi::Env env, Napi::Value value, const std::string& name);
+// Per-neuron parameters as `new Network` reads them (undefined = METHOD defaults), messages naming `name`.key.
+mimic::SnnParameters ReadNeuronParams(Napi::Env env, Napi::Value value, std::size_t neurons, const std::string& name);
 
 }  // namespace mimic_binding

@@ -11,31 +11,6 @@ Napi::Error MakeError(Napi::Env env, const std::string& message, const char* cod
   return err;
 }
 
-JobRegistry& JobRegistry::instance() {
-  static JobRegistry registry;
-  return registry;
-}
-
-void JobRegistry::add(const std::shared_ptr<std::atomic<bool>>& flag) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  flags_.insert(flag);
-}
-
-void JobRegistry::remove(const std::shared_ptr<std::atomic<bool>>& flag) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  flags_.erase(flag);
-}
-
-void JobRegistry::cancel_all() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& f : flags_) f->store(true);
-}
-
-std::size_t JobRegistry::running() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return flags_.size();
-}
-
 Napi::Function CancelToken::Define(Napi::Env env) {
   return DefineClass(env, "CancelToken",
                      {InstanceMethod<&CancelToken::Cancel>("cancel"),

@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 
+#include "addon_data.hpp"
 #include "cancel.hpp"
 
 namespace mimic_binding {
@@ -29,20 +29,6 @@ Napi::Error MakeError(Napi::Env env, const std::string& message, const char* cod
 struct ProgressMessage {
   double done = 0, total = 0;
   char message[96] = {0};
-};
-
-// Registry of running jobs, so an environment being torn down can stop them.
-class JobRegistry {
- public:
-  static JobRegistry& instance();
-  void add(const std::shared_ptr<std::atomic<bool>>& flag);
-  void remove(const std::shared_ptr<std::atomic<bool>>& flag);
-  void cancel_all();
-  std::size_t running();
-
- private:
-  std::mutex mutex_;
-  std::set<std::shared_ptr<std::atomic<bool>>> flags_;
 };
 
 // A JS-visible cancel token: `new CancelToken()`, `token.cancel()`, `token.cancelled`.
@@ -138,8 +124,6 @@ class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
     deferred_.Reject(MakeError(env, e.Message(), code_).Value());
   }
 
-  ~AsyncJob() override { JobRegistry::instance().remove(cancel_); }
-
  private:
   AsyncJob(Napi::Env env, std::unique_ptr<Baton> baton, Napi::Value onProgress,
            std::shared_ptr<std::atomic<bool>> cancel, const char* name)
@@ -147,15 +131,16 @@ class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
         deferred_(Napi::Promise::Deferred::New(env)),
         baton_(std::move(baton)),
         cancel_(std::move(cancel)),
+        registration_(env, cancel_),
         name_(name) {
     has_progress_ = onProgress.IsFunction();
     if (has_progress_) on_progress_ = Napi::Persistent(onProgress.As<Napi::Function>());
-    JobRegistry::instance().add(cancel_);
   }
 
   Napi::Promise::Deferred deferred_;
   std::unique_ptr<Baton> baton_;
   std::shared_ptr<std::atomic<bool>> cancel_;
+  JobRegistration registration_;  // with this environment's registry (declared after cancel_)
   const char* name_;
   const char* code_ = kErrNative;
   bool has_progress_ = false;

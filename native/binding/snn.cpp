@@ -36,9 +36,10 @@ std::string fmt(double d) {
 }
 
 // A float parameter: a number (the same for every neuron) or a Float32Array / number[] of length n.
-std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key, std::size_t n, float fallback) {
+std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key, std::size_t n, float fallback,
+                                 const std::string& prefix = "params") {
   Napi::Value v = o.Get(key);
-  const std::string name = std::string("params.") + key;
+  const std::string name = prefix + "." + key;
   if (v.IsUndefined()) return std::vector<float>(n, fallback);
   if (v.IsNumber()) {
     const double d = v.As<Napi::Number>().DoubleValue();
@@ -127,13 +128,14 @@ void CheckKeys(Napi::Env env, Napi::Object o, const std::string& name, std::init
   }
 }
 
-mimic::SnnParameters ReadParams(Napi::Env env, Napi::Value v, std::size_t n, const mimic::SnnParameters* base) {
-  auto o = RequireObject(env, v, "params");
-  CheckKeys(env, o, "params",
+mimic::SnnParameters ReadParams(Napi::Env env, Napi::Value v, std::size_t n, const mimic::SnnParameters* base,
+                                const std::string& prefix = "params") {
+  auto o = RequireObject(env, v, prefix);
+  CheckKeys(env, o, prefix,
             {"tauMemMs", "tauSMs", "tauFMs", "tauOutMs", "vTh", "vRest", "vReset", "bias", "refractoryMs"});
   mimic::SnnParameters d = base ? *base : mimic::SnnParameters::uniform(n);
   const auto read = [&](const char* key, std::vector<float>& field) {
-    if (!o.Get(key).IsUndefined()) field = ReadPerNeuron(env, o, key, n, 0.0f);
+    if (!o.Get(key).IsUndefined()) field = ReadPerNeuron(env, o, key, n, 0.0f, prefix);
   };
   read("tauMemMs", d.tauMemMs);
   read("tauSMs", d.tauSMs);
@@ -494,6 +496,11 @@ class Network : public Napi::ObjectWrap<Network> {
   }
   Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_->load()); }
 
+ public:
+  std::shared_ptr<const mimic::SnnModel> model() const { return model_; }
+
+ private:
+
   std::shared_ptr<const mimic::SnnModel> model_;
   std::shared_ptr<std::atomic<bool>> busy_ = std::make_shared<std::atomic<bool>>(false);
 };
@@ -578,6 +585,16 @@ Napi::Value EbnInputWeights(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+mimic::SnnParameters ReadNeuronParams(Napi::Env env, Napi::Value value, std::size_t neurons, const std::string& name) {
+  return ReadParams(env, value.IsUndefined() ? Napi::Object::New(env) : value, neurons, nullptr, name);
+}
+
+std::shared_ptr<const mimic::SnnModel> NetworkModel(Napi::Env env, Napi::Value value, const std::string& name) {
+  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(Data(env).network.Value()))
+    ThrowType(env, "a Network (from createNetwork)", name, value);
+  return Network::Unwrap(value.As<Napi::Object>())->model();
+}
 
 void InitSnn(Napi::Env env, Napi::Object exports) {
   auto network = Network::Define(env);

@@ -558,13 +558,12 @@ class TrainJob : public Napi::AsyncProgressQueueWorker<TeacherEvent> {
         deferred_(Napi::Promise::Deferred::New(env)),
         state_(std::move(state)),
         epochs_(epochs),
-        cancel_(std::move(cancel)) {
+        cancel_(std::move(cancel)),
+        registration_(env, cancel_) {
     if (onEpoch.IsFunction()) on_epoch_ = Napi::Persistent(onEpoch.As<Napi::Function>());
     if (onProgress.IsFunction()) on_progress_ = Napi::Persistent(onProgress.As<Napi::Function>());
     lambda_mse_ = state_->trainer->options().loss.lambdaMse;
-    JobRegistry::instance().add(cancel_);
   }
-  ~TrainJob() override { JobRegistry::instance().remove(cancel_); }
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
@@ -644,6 +643,7 @@ class TrainJob : public Napi::AsyncProgressQueueWorker<TeacherEvent> {
   std::shared_ptr<TrainerState> state_;
   size_t epochs_;
   std::shared_ptr<std::atomic<bool>> cancel_;
+  JobRegistration registration_;  // with this environment's job registry
   Napi::FunctionReference on_epoch_, on_progress_;
   double lambda_mse_ = 1;
   std::vector<mimic::TeacherEpochRecord> records_;

@@ -60,7 +60,7 @@ EbnWeights build_ebn(const EbnOptions& o) {
         const double* b = &DT[m * Dm];
         double dot = 0;
         for (std::size_t c = 0; c < Dm; ++c) dot += a[c] * b[c];
-        w.omegaF[n * N + m] = static_cast<float>(-o.g * dot / T[n]);
+        w.omegaF[n * N + m] = static_cast<float>(-o.g * tauS * dot / T[n]);
       }
     }
   }

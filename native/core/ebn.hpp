@@ -4,17 +4,22 @@
 //   T_n              ½(ν λ_d + μ λ_d² + (Σ_c |D_cn|)²)     ideal EBN threshold (squared L1 norm)
 //   Dr[:, n]         a·D[:, n]/T_n,  a = V_th − V_rest
 //   F (N x dims)     tau_mem·Drᵀ, tau_mem in SECONDS (so λ_d = 1/tau_mem = 20 s⁻¹ for 50 ms)
-//   Ω_f[n, m]        −g·(DᵀD + μ λ_d² I)[n, m]/T_n for n ≠ m, diagonal 0 (the reset is explicit)
+//   Ω_f[n, m]        −g·tau_mem·(DᵀD + μ λ_d² I)[n, m]/T_n for n ≠ m, diagonal 0 (the reset is explicit)
 //   decoder          Fᵀ (dims x N)
 // λ_d is in 1/s, μ and ν are the EBN cost weights (METHOD defaults 5e-4 and 1e-4).
 //
-// Scale of Ω_f, measured (test/integration/native-snn.test.ts, N = 320, D = 8, feedback k = 75-200):
-// with METHOD's unit-area kernels (a spike adds Ω_f/tau_f, tau_f = 1 ms = dt) a spike of m moves V_n by
-// about 31.6·Ω_f[n,m] = −31.6·g·D_n·D_m/T_n, while the EBN ideal is −(a/T_n)·D_n·D_m (a = 0.5). With
-// METHOD's g = 0.5 or 1.5 the fast weights are 30-100 times too strong and the network runs away
-// (~80 Hz, reconstruction error ~2); g ≈ 0.02 or noEbn track. Older Rockpool ADS code adds W itself
-// (unit-height kernels) on a spike, which is 1000 times weaker: the kernel normalisation of the
-// authors' code needs checking before g is taken from METHOD.
+// DELIBERATE DEPARTURE from METHOD.md §4: the factor tau_mem (seconds) in Ω_f. The simulator's kernels
+// have unit area (a spike of m adds Ω_f[n,m]/tau_f to I_f,n), so a current weight W moves V by W/tau_mem
+// = λ_d·W in total; the encoder already carries that factor (F = tau_mem·Drᵀ), and the fast weights now
+// do too, so each spike's kick on V_n is g·(DᵀD + μλ_d²I)[n,m]/T_n: with g = a = V_th − V_rest (0.5,
+// the XOR value) the EBN ideal a·(DᵀD)/T_n. (Euler with tau_f = dt = 1 ms makes the delivered kick
+// 1/(1 − e^{−1}) ≈ 1.58 times the continuous-time value: the trace is used at full height in the step
+// after the spike and the sum of its decay is 1.58 steps.) METHOD's formula without tau_mem (kicks
+// 20 times the ideal) made the network run away: measured at N = 320, D = 8, feedback k = 75-200,
+// g = 0.5 or 1.5 gave ~80 Hz and a reconstruction error ~2. With the factor, g = 0.25..1 tracks at a few
+// Hz (test/integration/native-snn.test.ts; the sweep over g is in the ADS report). The authors' older
+// Rockpool code added W itself on a spike (unit-height kernels), i.e. fast weights another factor
+// ~30 weaker than ours at the same g.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -28,7 +33,7 @@ struct EbnOptions {
   double mu = 5e-4, nu = 1e-4;
   double tauMemMs = 50;
   double vTh = 1.0, vRest = 0.5;
-  double g = 1.5;           // fast weight gain (METHOD: 1.5 wake phrase, 0.5 XOR)
+  double g = 1.5;           // fast weight gain (METHOD: 1.5 wake phrase, 0.5 XOR), in units of the EBN ideal kick
   bool noEbn = false;       // Ω_f = 0
   // Slow weights: 0 (METHOD's start), or N(0, (slowScale)²/N) off the diagonal when slowRandom.
   bool slowRandom = false;

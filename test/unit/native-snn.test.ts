@@ -228,7 +228,7 @@ describe('EBN construction (METHOD §4 "Weights")', () => {
         if (m === n) continue
         let dot = 0
         for (let c = 0; c < D; c++) dot += e.seedDecoder[c * N + n] * e.seedDecoder[c * N + m]
-        expect(e.omegaF[n * N + m]).toBeCloseTo((-g * dot) / T, 5)
+        expect(e.omegaF[n * N + m]).toBeCloseTo((-g * 0.05 * dot) / T, 6) // tau_mem (s) factor: native/core/ebn.hpp
       }
     }
     expect(e.omegaS.every((x) => x === 0)).toBe(true)

@@ -1,0 +1,364 @@
+// Network ADS trained by the local learning rule (native/binding/ads.cpp, native/core/ads_train.hpp;
+// METHOD.md §4-6).
+//
+// A trainer builds the spiking network from a trained teacher (TeacherParams): an EBN of `neurons`
+// LIF neurons decoding the teacher's D = units dimensions (encoder F, decoder Fᵀ), input weights
+// wIn = A·F·F̂ (F̂ = teacher.wIn), read-out = teacher.wOut (ỹ = D̂ᵀ x̃), slow weights Ω_s = 0 with a zero
+// diagonal. Each training sample (batch 1) is simulated with the error feedback I_fb = k·F·e
+// (e = x̂ − x̃ of the previous step, x̂ = tanh(x) of the teacher computed natively) while the online rule
+// ΔΩ_s[i,j] = η·r_i(t)·(F e(t))_j (i ≠ j) is applied every step. After each epoch the network is
+// validated with k = 0 and no learning on fixed samples, and the best epoch's network is kept.
+//
+// Networks come back in the NetworkSpec shape of ./snn.ts (per-neuron params and weights as
+// Float32Arrays), so `createNetwork(trainer.getBestNetwork()!)` re-creates one for simulation, and it
+// can be stored as it is. Matrices are row-major: omegaS [N x N] indexed [pre, post], omegaF [post, pre],
+// wIn [N x C], decoder [D x N], readout [O x D], encoder [N x D]. Samples are [count, steps, k].
+import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { SpikingNetwork, createNetwork, type NetworkSpec, type NeuronParams } from './snn.ts'
+import type { TeacherParams } from './teacher.ts'
+
+/** Samples for training or validation: inputs [count, steps, channels]; targets [count, steps, outputs]. */
+export interface AdsDataset {
+  inputs: Float32Array
+  count: number
+  steps: number
+  /** task targets (accuracy by METHOD §6 and the output MSE); optional */
+  targets?: Float32Array
+  /** [count, outputs], 1 or -1; default: 1 where the target ever exceeds labelThreshold, else -1 */
+  labels?: Int8Array
+}
+
+export interface AdsTrainerOptions {
+  /** The trained teacher (Float32Array parameters, e.g. TeacherTrainer.getParams()). Its dtMs is the Euler step. */
+  teacher: TeacherParams
+  /** Spiking neurons N (1..4096). */
+  neurons: number
+  /** Seed of the EBN draws, the training data streams (XOR samples of epoch e), the validation samples and the initial membrane potentials. Default 0. */
+  seed?: number
+  /** Fast balancing weights (EBN). false = the "no-EBN" variant, Ω_f = 0. Default true. */
+  ebn?: boolean
+  /** Fast weight gain g: Ω_f = −g·tau_mem·(DᵀD + μλ²I)/T_n (native/core/ebn.hpp). Default 0.5 (METHOD, XOR). */
+  g?: number
+  /** A in wIn = A·F·F̂. Default 10/tau_mem (200 s⁻¹ at 50 ms, METHOD's XOR value; 50/tau_mem for the wake phrase). */
+  inputGain?: number
+  /** EBN cost weights; defaults 5e-4 and 1e-4. */
+  mu?: number
+  nu?: number
+  /** Neuron parameters (METHOD §4 defaults). The EBN is built with the mean tauMemMs and mean vTh − vRest. */
+  params?: NeuronParams
+  /**
+   * Learning rate η: a number (constant) or η(t) = start·exp(−t/decaySamples) + floor, t = training
+   * sample index since the trainer was created (the authors' code: decaySamples = total/2/ln 100,
+   * floor 1e-7). Default: see DEFAULT_ADS_ETA.
+   */
+  eta?: number | { exponential: { start: number; decaySamples: number; floor?: number } }
+  /**
+   * Feedback gain k during training: a number (constant) or a staircase of `blocks` (default 8) equal
+   * blocks over totalSamples training samples, from start down by start/blocks per block, never below
+   * start/blocks (METHOD, wake phrase: 200, 175, ..., 25). k is 0 at validation and test. Default: see DEFAULT_ADS_K.
+   */
+  k?: number | { staircase: { start: number; totalSamples: number; blocks?: number } }
+  /**
+   * 'online' (default): the rule every step (low-rank, exact). 'batched': Ω_s fixed within a sample,
+   * ΔΩ = (Σ r eᵀ)Fᵀ per sample with a zero diagonal, divided by its mean |entry|, times η (METHOD §5).
+   * 'online-naive': the online rule with the explicit N x N update every step (for checks; slow).
+   */
+  rule?: 'online' | 'batched' | 'online-naive'
+  /** Training data: fresh temporal-XOR samples each epoch (default, samplesPerEpoch 500) or a dataset. */
+  data?: { xor: { samplesPerEpoch?: number; durationS?: number; inputSigmaSteps?: number; targetSigmaSteps?: number } } | AdsDataset
+  /** Dataset mode: a fresh seeded sample order each epoch. Default true. */
+  shuffle?: boolean
+  /** Validation after every epoch: {count} fresh XOR samples (default {count: 200} in XOR mode), a dataset, or null for none. */
+  validation?: { count: number } | AdsDataset | null
+  /** Model selection: lowest validation reconstruction error (default, METHOD's XOR) or highest validation accuracy. */
+  selection?: 'reconstruction' | 'accuracy'
+  /** 'xor' (default): accuracy by METHOD §6; 'none'. */
+  accuracy?: 'xor' | 'none'
+  /** y_s[t] = alpha·y_s[t−1] + (1−alpha)·ỹ[t] (default 0.95); decision threshold 0.5; label threshold 0.5. */
+  readout?: { alpha?: number; threshold?: number; labelThreshold?: number }
+  /** Threads of the pool for the teacher passes and the validation; 0 = all (default). Results never depend on it. */
+  threads?: number
+}
+
+/** Defaults for the temporal XOR (see the report in bench/README.md, "ADS training"). */
+export const DEFAULT_ADS_ETA = 1e-6
+export const DEFAULT_ADS_K = 75
+
+export interface AdsEpochRecord {
+  /** 1-based index of the epoch since the trainer was created */
+  epoch: number
+  samples: number
+  /** mean over the epoch's training samples of Σ_d Var(x̂_d − x̃_d)/Σ_d Var(x̂_d), with feedback and learning on */
+  trainReconstructionError: number
+  trainMeanRateHz: number
+  /** the same on the validation samples, k = 0 and no learning; null without validation */
+  valReconstructionError: number | null
+  /** METHOD §6 accuracy of ỹ on the validation samples; null without validation or targets */
+  valAccuracy: number | null
+  /** mean squared error of ỹ against the validation targets; null without */
+  valOutputMse: number | null
+  /** mean firing rate on the validation samples (Hz); null without validation */
+  meanRateHz: number | null
+  /** k and η used for the epoch's last training sample */
+  k: number
+  eta: number
+  seconds: number
+  /** this epoch's network became the best (model selection) */
+  best: boolean
+}
+
+/** A network in the NetworkSpec shape of ./snn.ts, with every array present. */
+export interface AdsNetwork extends NetworkSpec {
+  channels: number
+  dims: number
+  outputs: number
+  params: {
+    tauMemMs: Float32Array
+    tauSMs: Float32Array
+    tauFMs: Float32Array
+    tauOutMs: Float32Array
+    vTh: Float32Array
+    vRest: Float32Array
+    vReset: Float32Array
+    bias: Float32Array
+    refractoryMs: Float32Array
+  }
+  weights: {
+    wIn: Float32Array
+    omegaF: Float32Array
+    omegaS: Float32Array
+    decoder: Float32Array
+    readout: Float32Array
+    encoder: Float32Array
+  }
+}
+
+export interface AdsRunEpochsOptions extends RunOptions {
+  /** called after every epoch, in order, while the training goes on */
+  onEpoch?: (record: AdsEpochRecord) => void
+}
+
+export interface AdsEvalData extends AdsDataset {
+  /** x̂ [count, steps, dims] (the teacher's tanh(x)) for the reconstruction error; optional */
+  teacherTargets?: Float32Array
+}
+
+export interface AdsEvalOptions {
+  /** initial V of sample b from Rng(seed, b), uniform in [vReset, vTh] (as simulate() with 'uniform'); default 0 */
+  seed?: number
+  /** 0 = all threads of the pool (default); results never depend on it */
+  threads?: number
+  dtMs?: number
+  accuracy?: 'xor' | 'none'
+  readout?: { alpha?: number; threshold?: number; labelThreshold?: number }
+  record?: {
+    /** x̃ [count, steps, dims]; default false */
+    decoded?: boolean
+    /** ỹ [count, steps, outputs]; default true when the network has outputs */
+    output?: boolean
+    /** y_s [count, steps, outputs]; default true when the network has outputs */
+    smoothed?: boolean
+    /** spike events of the first n samples; default 0 */
+    spikes?: number
+  }
+}
+
+export interface AdsEvaluation {
+  count: number
+  steps: number
+  kernelSeconds: number
+  /** METHOD §6 accuracy; null without targets/labels or with accuracy 'none' */
+  accuracy: number | null
+  /** mean over samples of Σ_d Var(x̂_d − x̃_d)/Σ_d Var(x̂_d); null without teacherTargets */
+  reconstructionError: number | null
+  /** mean over samples of the MSE of ỹ against the targets; null without targets */
+  outputMse: number | null
+  meanRateHz: number
+  totalSpikes: number
+  perSample: { reconstructionError: Float64Array | null; outputMse: Float64Array | null; rateHz: Float64Array }
+  /** [count, outputs]: 1, −1, or 0 (no decision) */
+  predictions: Int8Array
+  /** [count, outputs] when accuracy is computed */
+  labels: Int8Array | null
+  decoded?: Float32Array
+  output?: Float32Array
+  smoothed?: Float32Array
+  /** events of sample b are [offsets[b], offsets[b+1]) */
+  spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
+}
+
+export interface AdsTrainBenchResult {
+  neurons: number
+  dims: number
+  samples: number
+  steps: number
+  seconds: number
+  stepsPerSecond: number
+  meanRateHz: number
+  /** a second pass with clock reads around the phases (seconds) */
+  split: { seconds: number; simulation: number; feedback: number; learning: number }
+}
+
+export interface AdsSamplesData {
+  /** [count, steps, channels] */
+  inputs: Float32Array
+  /** x̂ [count, steps, dims]: the trajectory to learn */
+  teacherTargets: Float32Array
+  count: number
+  steps: number
+}
+
+export interface AdsSamplesOptions {
+  /** feedback gain during training: one value, or one per sample (Float32Array [count]) */
+  k: number | Float32Array
+  eta: number
+  rule?: 'online' | 'batched' | 'online-naive'
+  /** sample b starts from V uniform in [vReset, vTh] drawn from Rng(seed, b), as simulate() with 'uniform' (default 0) */
+  seed?: number
+  /** [count, neurons] initial membrane potentials instead */
+  initialV?: Float32Array
+  dtMs?: number
+  record?: { spikes?: boolean }
+}
+
+export interface AdsSamplesResult {
+  /** the network after the samples (slow weights materialised) */
+  network: AdsNetwork
+  /** per sample, with feedback and learning on */
+  reconstructionError: Float64Array
+  totalSpikes: number
+  meanRateHz: number
+  spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
+}
+
+interface RawAdsTrainer {
+  runEpochs(n: number, onEpoch?: (r: AdsEpochRecord) => void, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<AdsEpochRecord[]>
+  getNetwork(): AdsNetwork
+  getBestNetwork(): AdsNetwork | null
+  readonly epoch: number
+  readonly busy: boolean
+  readonly bestEpoch: number
+  readonly samplesDone: number
+  readonly samplesPerEpoch: number
+}
+
+interface RawAds {
+  AdsTrainer: new (options: object) => RawAdsTrainer
+  evaluateAds(network: unknown, data: object, options?: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<AdsEvaluation>
+  adsTrainBench(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<AdsTrainBenchResult>
+  trainAdsSamples(network: unknown, data: object, options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<AdsSamplesResult>
+}
+
+function raw(): RawAds {
+  return addon() as unknown as RawAds
+}
+
+function nativeParams(p: NeuronParams | undefined): object | undefined {
+  if (p === undefined) return undefined
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(p)) {
+    if (v === undefined) continue
+    out[k] = Array.isArray(v) ? Float32Array.from(v as number[]) : v
+  }
+  return out
+}
+
+/**
+ * Trains network ADS; keeps its state (weights, sample counter, best network) between calls of
+ * runEpochs. Argument errors are thrown by the constructor (TypeError / RangeError, code
+ * ERR_INVALID_ARG, naming the option). Only one runEpochs at a time: meanwhile runEpochs, getNetwork,
+ * getBestNetwork and the counters throw code ERR_BUSY. Aborting the signal cancels within a sample and
+ * rolls the current epoch back (ERR_CANCELLED): the trainer is left at its last completed epoch, so n
+ * epochs in one call or several, cancelled or not, give the same network.
+ */
+export class AdsTrainer {
+  readonly #raw: RawAdsTrainer
+
+  constructor(options: AdsTrainerOptions) {
+    const o = options as AdsTrainerOptions | null | undefined
+    const passed = o && typeof o === 'object' && !Array.isArray(o) && o.params !== undefined ? { ...o, params: nativeParams(o.params) } : o
+    this.#raw = new (raw().AdsTrainer)(passed as object)
+  }
+
+  /** Runs `epochs` epochs; resolves with their records (also streamed to onEpoch while training). */
+  runEpochs(epochs: number, options: AdsRunEpochsOptions = {}): Promise<AdsEpochRecord[]> {
+    const user = options.onEpoch
+    const onEpoch = user
+      ? (r: AdsEpochRecord): void => {
+          try {
+            user(r)
+          } catch {
+            // A failing listener must not stop the training.
+          }
+        }
+      : undefined
+    return runNative<AdsEpochRecord[], RawAds>((_r, progress, token) => this.#raw.runEpochs(epochs, onEpoch, progress, token), options)
+  }
+
+  /** The network as it is now (slow weights materialised: Ω_0 + Ã Fᵀ, zero diagonal). */
+  getNetwork(): AdsNetwork {
+    return this.#raw.getNetwork()
+  }
+  /** The network of the best validated epoch, or null before the first validation. */
+  getBestNetwork(): AdsNetwork | null {
+    return this.#raw.getBestNetwork()
+  }
+  get epoch(): number {
+    return this.#raw.epoch
+  }
+  get busy(): boolean {
+    return this.#raw.busy
+  }
+  get bestEpoch(): number {
+    return this.#raw.bestEpoch
+  }
+  /** training samples consumed since creation (the t of the schedules) */
+  get samplesDone(): number {
+    return this.#raw.samplesDone
+  }
+  get samplesPerEpoch(): number {
+    return this.#raw.samplesPerEpoch
+  }
+}
+
+/**
+ * Runs a network on samples (k = 0, no learning), in parallel over the pool, and scores it: ỹ and its
+ * smoothed y_s, accuracy by METHOD §6 (with targets or labels), the reconstruction error (with
+ * teacherTargets x̂), the output MSE (with targets), rates; optional recordings. Equivalent to
+ * network.simulate(inputs, {seed, initialV: 'uniform'}) followed by the decision on its output.
+ */
+export function evaluateAds(
+  network: SpikingNetwork | NetworkSpec,
+  data: AdsEvalData,
+  options: AdsEvalOptions = {},
+  run: RunOptions = {},
+): Promise<AdsEvaluation> {
+  const net = network instanceof SpikingNetwork ? network : createNetwork(network)
+  const handle = SpikingNetwork.rawOf(net)
+  return runNative<AdsEvaluation, RawAds>((r, progress, token) => r.evaluateAds(handle, data, options, progress, token), run)
+}
+
+/**
+ * The learning rule on given samples, in order (batch 1), starting from the given network (which must
+ * have weights.encoder and a zero diagonal in omegaS): the building block of AdsTrainer without its
+ * schedules, data streams and validation, for custom loops and for checks against a reference. The
+ * network object itself is not changed; the trained network is returned.
+ */
+export function trainAdsSamples(
+  network: SpikingNetwork | NetworkSpec,
+  data: AdsSamplesData,
+  options: AdsSamplesOptions,
+  run: RunOptions = {},
+): Promise<AdsSamplesResult> {
+  const net = network instanceof SpikingNetwork ? network : createNetwork(network)
+  const handle = SpikingNetwork.rawOf(net)
+  return runNative<AdsSamplesResult, RawAds>((r, progress, token) => r.trainAdsSamples(handle, data, options, progress, token), run)
+}
+
+/** Times the training loop on one thread (a random teacher of `dims` units on XOR inputs), with the split of its time. */
+export function runAdsTrainBench(
+  options: { neurons: number; dims: number; samples?: number; rule?: 'online' | 'batched' | 'online-naive'; seed?: number; k?: number; eta?: number },
+  run: RunOptions = {},
+): Promise<AdsTrainBenchResult> {
+  return runNative<AdsTrainBenchResult, RawAds>((r, progress, token) => r.adsTrainBench(options, progress, token), run)
+}

@@ -1,0 +1,840 @@
+// Same float32 rules as the simulator (snn.cpp): no FMA contraction, so the neuron update, the input
+// and the feedback current round exactly as there.
+#pragma GCC optimize("fp-contract=off", "no-trapping-math")
+
+#include "ads_train.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "ebn.hpp"
+#include "rng.hpp"
+#include "snn_kernel.hpp"
+#include "thread_pool.hpp"
+
+namespace mimic {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+uint64_t mix_seed(uint64_t seed, uint64_t index, uint64_t salt) {
+  uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (index + 1)) ^ salt;
+  return splitmix64(x);
+}
+
+// Salts of the independent streams derived from the trainer's seed.
+constexpr uint64_t kSaltTrainData = 0;              // the XOR samples of epoch e: as the teacher trainer
+constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // dataset order of epoch e
+constexpr uint64_t kSaltInitialV = 0x41445356ULL;   // initial V of training sample t
+constexpr uint64_t kSaltValidation = 0x56414cULL;   // the validation XOR samples and their initial V
+
+bool all_equal(const std::vector<float>& v) {
+  for (std::size_t i = 1; i < v.size(); ++i)
+    if (v[i] != v[0]) return false;
+  return true;
+}
+
+double mean(const std::vector<float>& v) {
+  double s = 0;
+  for (float x : v) s += x;
+  return v.empty() ? 0.0 : s / static_cast<double>(v.size());
+}
+
+// Σ_d Var(x̂_d − x̃_d) / Σ_d Var(x̂_d) from running sums over T steps.
+struct ReconSums {
+  std::vector<double> se, see, sx, sxx;
+  void reset(std::size_t D) {
+    se.assign(D, 0.0);
+    see.assign(D, 0.0);
+    sx.assign(D, 0.0);
+    sxx.assign(D, 0.0);
+  }
+  void add(const float* xhat, const float* err, std::size_t D) {
+    for (std::size_t d = 0; d < D; ++d) {
+      const double e = err[d], x = xhat[d];
+      se[d] += e;
+      see[d] += e * e;
+      sx[d] += x;
+      sxx[d] += x * x;
+    }
+  }
+  double error(std::size_t T) const {
+    const double n = static_cast<double>(T);
+    double num = 0, den = 0;
+    for (std::size_t d = 0; d < se.size(); ++d) {
+      num += see[d] / n - (se[d] / n) * (se[d] / n);
+      den += sxx[d] / n - (sx[d] / n) * (sx[d] / n);
+    }
+    if (den > 0) return num / den;
+    return num > 0 ? std::numeric_limits<double>::infinity() : 0.0;
+  }
+};
+
+double reconstruction_error(const float* xhat, const float* xtilde, std::size_t T, std::size_t D) {
+  ReconSums s;
+  s.reset(D);
+  std::vector<float> err(D);
+  for (std::size_t t = 0; t < T; ++t) {
+    for (std::size_t d = 0; d < D; ++d) err[d] = xhat[t * D + d] - xtilde[t * D + d];
+    s.add(xhat + t * D, err.data(), D);
+  }
+  return s.error(T);
+}
+
+}  // namespace
+
+// ---- network ----------------------------------------------------------------------------------------
+
+AdsNetwork build_ads_network(const TeacherParams& teacher, const AdsBuildOptions& o) {
+  const std::size_t N = o.neurons, D = teacher.units, C = teacher.channels, O = teacher.outputs;
+  if (N == 0) throw InvalidArgument("The network must have at least one neuron.");
+  if (D == 0) throw InvalidArgument("The teacher must have at least one unit.");
+  AdsNetwork net;
+  net.params = o.params.neurons == 0 ? SnnParameters::uniform(N) : o.params;
+  if (net.params.neurons != N)
+    throw InvalidArgument("The neuron parameters describe " + std::to_string(net.params.neurons) + " neurons but neurons = " +
+                          std::to_string(N));
+  net.params.validate();
+  EbnOptions e;
+  e.neurons = N;
+  e.dims = D;
+  e.seed = o.seed;
+  e.mu = o.mu;
+  e.nu = o.nu;
+  e.tauMemMs = mean(net.params.tauMemMs);
+  e.vTh = mean(net.params.vTh);
+  e.vRest = mean(net.params.vRest);
+  e.g = o.g;
+  e.noEbn = !o.ebn;
+  EbnWeights w = build_ebn(e);
+  auto& W = net.weights;
+  W.neurons = N;
+  W.channels = C;
+  W.dims = D;
+  W.outputs = O;
+  W.wIn = ebn_input_weights(w.encoder, teacher.wIn, N, D, C, o.inputGain);
+  W.omegaF = std::move(w.omegaF);
+  W.omegaS.assign(N * N, 0.0f);
+  W.decoder = std::move(w.decoder);
+  W.readout = teacher.wOut;
+  W.encoder = std::move(w.encoder);
+  W.validate();
+  return net;
+}
+
+// ---- schedules --------------------------------------------------------------------------------------
+
+double AdsSchedule::k_at(uint64_t sample) const {
+  if (!kStaircase || kTotalSamples == 0 || kBlocks == 0) return k;
+  const double step = k / static_cast<double>(kBlocks);
+  const double block = static_cast<double>(kTotalSamples) / static_cast<double>(kBlocks);
+  const double index = std::floor(static_cast<double>(sample) / block);
+  return std::max(step, k - index * step);
+}
+
+double AdsSchedule::eta_at(uint64_t sample) const {
+  if (!etaExponential) return eta;
+  return eta * std::exp(-static_cast<double>(sample) / etaDecaySamples) + etaFloor;
+}
+
+// ---- teacher trajectories ---------------------------------------------------------------------------
+
+void teacher_trajectories(const TeacherParams& teacher, const float* inputs, const std::size_t* indices,
+                          std::size_t first, std::size_t count, std::size_t T, unsigned threads,
+                          const Control& control, float* out) {
+  const std::size_t C = teacher.channels, D = teacher.units;
+  global_pool().parallel_for(
+      count,
+      [&](std::size_t i) {
+        if (control.cancelled()) return;
+        thread_local TeacherWorkspace<float> ws;
+        const std::size_t s = indices ? indices[first + i] : first + i;
+        teacher_forward_sample(teacher, inputs + s * T * C, T, nullptr, out + i * T * D, ws);
+      },
+      threads);
+  control.check();
+}
+
+void teacher_trajectories(const TeacherParams& teacher, const float* inputs, std::size_t first, std::size_t count,
+                          std::size_t T, unsigned threads, const Control& control, float* out) {
+  teacher_trajectories(teacher, inputs, nullptr, first, count, T, threads, control, out);
+}
+
+// ---- the training kernel ----------------------------------------------------------------------------
+
+// Per-sample scratch, sized for one network.
+class AdsKernel {
+ public:
+  static constexpr std::size_t kWindow = 256;  // steps between re-basings of the prefix sum G
+
+  FloatVec v, traces, r, ext, x, err, uv;
+  IntVec refr, list, ud;
+  std::vector<uint8_t> spk;
+  std::vector<double> z, hist, rho, gpow, ginv, fe;
+  std::vector<int64_t> since;   // a_i: the step from which r_i = rho_i·γ^(t − a_i)
+  std::vector<int32_t> active;  // neurons with rho_i != 0
+  std::vector<uint8_t> isActive;
+  ReconSums recon;
+  SnnVariables vars;
+  std::vector<double> invS;  // 1/tau_s in 1/s, double
+
+  void prepare(const SnnModel& m, double dtMs) {
+    const std::size_t N = m.neurons(), np = m.padded(), D = m.weights().dims;
+    vars = m.variables(dtMs);  // O(N); recomputed per sample so a rebuilt model can never see stale values
+    invS.resize(N);
+    for (std::size_t i = 0; i < N; ++i) invS[i] = 1000.0 / static_cast<double>(m.params().tauSMs[i]);
+    v.assign(np, 0.0f);
+    traces.assign(2 * np, 0.0f);
+    r.assign(np, 0.0f);
+    ext.assign(np, 0.0f);
+    x.assign(D, 0.0f);
+    err.assign(D, 0.0f);
+    uv.assign(D, 0.0f);
+    ud.assign(D, 0);
+    refr.assign(np, 0);
+    list.assign(np, 0);
+    spk.assign(np, 0);
+    z.assign(D, 0.0);
+    hist.assign(kWindow * D, 0.0);
+    rho.assign(N, 0.0);
+    since.assign(N, 0);
+    active.clear();
+    isActive.assign(N, 0);
+    fe.assign(N, 0.0);
+    recon.reset(D);
+    const double gamma = static_cast<double>(vars.decayOut[0]);
+    gpow.resize(kWindow + 1);
+    ginv.resize(kWindow + 1);
+    for (std::size_t k = 0; k <= kWindow; ++k) {
+      gpow[k] = std::pow(gamma, static_cast<double>(k));
+      ginv[k] = 1.0 / gpow[k];
+    }
+  }
+};
+
+AdsLearner::AdsLearner(const AdsNetwork& net, AdsRule rule, double dtMs) : rule_(rule), dtMs_(dtMs), net_(net) {
+  if (!(dtMs > 0) || !std::isfinite(dtMs)) throw InvalidArgument("dtMs must be a positive finite number");
+  net_.params.validate();
+  net_.weights.validate();
+  const std::size_t N = net_.weights.neurons, D = net_.weights.dims;
+  if (D == 0 || net_.weights.encoder.size() != N * D)
+    throw InvalidArgument("The network needs dims > 0 and an encoder F (neurons x dims) for the learning rule");
+  for (std::size_t i = 0; i < N; ++i)
+    if (net_.weights.omegaS[i * N + i] != 0.0f)
+      throw InvalidArgument("The slow weights must have a zero diagonal (omegaS[" + std::to_string(i) + ", " +
+                            std::to_string(i) + "] is not 0)");
+  acc_.assign(N * D, 0.0);
+  if (rule_ == AdsRule::OnlineNaive)
+    omega_.assign(net_.weights.omegaS.begin(), net_.weights.omegaS.end());
+  rebuild_model();
+}
+
+AdsLearner::~AdsLearner() = default;
+
+AdsLearner::AdsLearner(const AdsLearner& o)
+    : rule_(o.rule_), dtMs_(o.dtMs_), net_(o.net_), model_(o.model_), acc_(o.acc_), omega_(o.omega_) {}
+
+AdsLearner& AdsLearner::operator=(const AdsLearner& o) {
+  if (this != &o) {
+    rule_ = o.rule_;
+    dtMs_ = o.dtMs_;
+    net_ = o.net_;
+    model_ = o.model_;
+    acc_ = o.acc_;
+    omega_ = o.omega_;
+    kernel_.reset();
+  }
+  return *this;
+}
+
+void AdsLearner::rebuild_model() {
+  SnnWeights w = net_.weights;
+  if (rule_ == AdsRule::OnlineNaive) w.omegaS.assign(w.neurons * w.neurons, 0.0f);  // the kernel adds Ω_s itself
+  model_ = std::make_shared<const SnnModel>(net_.params, std::move(w));
+}
+
+std::vector<float> AdsLearner::slow_weights() const {
+  const std::size_t N = net_.weights.neurons, D = net_.weights.dims;
+  std::vector<float> out(N * N, 0.0f);
+  if (rule_ == AdsRule::Batched) return net_.weights.omegaS;
+  if (rule_ == AdsRule::OnlineNaive) {
+    for (std::size_t k = 0; k < N * N; ++k) out[k] = static_cast<float>(omega_[k]);
+  } else {
+    const float* F = net_.weights.encoder.data();
+    const float* O0 = net_.weights.omegaS.data();
+    for (std::size_t i = 0; i < N; ++i) {
+      const double* a = &acc_[i * D];
+      for (std::size_t j = 0; j < N; ++j) {
+        double s = O0[i * N + j];
+        const float* f = F + j * D;
+        for (std::size_t d = 0; d < D; ++d) s += a[d] * static_cast<double>(f[d]);
+        out[i * N + j] = static_cast<float>(s);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < N; ++i) out[i * N + i] = 0.0f;
+  return out;
+}
+
+AdsNetwork AdsLearner::network() const {
+  AdsNetwork n = net_;
+  n.weights.omegaS = slow_weights();
+  return n;
+}
+
+AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const float* xhat, std::size_t T, double kGain,
+                                                  double eta, uint64_t vSeed, uint64_t vStream,
+                                                  const Control& control,
+                                                  AdsProfile* profile, const float* initialV,
+                                                  SpikeRecord* record) {
+  using namespace kernel;
+  if (T == 0) throw InvalidArgument("a training sample needs at least one step");
+  if (!kernel_) kernel_ = std::make_unique<AdsKernel>();
+  AdsKernel& K = *kernel_;
+  const SnnModel& m = *model_;
+  K.prepare(m, dtMs_);
+  const SnnVariables& vars = K.vars;
+  const auto& p = m.params();
+  const std::size_t N = m.neurons(), np = m.padded(), C = m.weights().channels, D = m.weights().dims;
+  const bool online = rule_ == AdsRule::Online, naive = rule_ == AdsRule::OnlineNaive, batched = rule_ == AdsRule::Batched;
+  const bool uniformOut = vars.uniformDecayOut;
+  const bool uniformS = all_equal(p.tauSMs);
+  const bool eventAcc = !naive && uniformOut;    // Ã / M through the prefix sum G
+  const bool denseAcc = !naive && !uniformOut;   // Ã / M += η r eᵀ every step
+  const bool lowRankZ = online && uniformS;      // slow current of Ã through F·z
+  const bool lowRankRows = online && !uniformS;  // rows Ã[i,:]·Fᵀ at spikes
+  const double etaAcc = batched ? 1.0 : eta;     // M has no η (applied after normalising)
+  const bool refractory = std::any_of(vars.refractorySteps.begin(), vars.refractorySteps.end(), [](int32_t k) { return k > 0; });
+  const float* F = m.weights().encoder.data();  // [N x D]
+  const float* FT = m.encT_.data();             // [D x np]
+  const double gammaS = static_cast<double>(vars.decayS[0]);  // the float factor of the I_s traces
+  const float kf = static_cast<float>(kGain);
+  double* acc = acc_.data();
+
+  // initial state
+  if (initialV) {
+    std::copy(initialV, initialV + N, K.v.begin());
+  } else {
+    Rng rng(vSeed, vStream);
+    for (std::size_t i = 0; i < N; ++i) K.v[i] = static_cast<float>(rng.uniform(p.vReset[i], p.vTh[i]));
+  }
+  if (record) {
+    record->steps.clear();
+    record->neurons.clear();
+  }
+
+  FlushDenormals ftz;
+  SampleResult res;
+  int64_t w0 = 0;  // first step of the current window
+  const auto tick = [&]() { return profile ? Clock::now() : Clock::time_point{}; };
+  const auto lap = [&](Clock::time_point& t0, double& into) {
+    if (!profile) return;
+    const auto t1 = Clock::now();
+    into += std::chrono::duration<double>(t1 - t0).count();
+    t0 = t1;
+  };
+  double dSim = 0, dFb = 0, dLearn = 0;
+
+  // Ã[i,:] += Σ_{u=a_i}^{b} η r_i(u) e(u) for the event form (G holds Σ_{v=w0}^{u} γ^(v−w0) η e(v)).
+  const auto flush = [&](std::size_t i, int64_t b) {
+    const int64_t a = K.since[i];
+    if (K.rho[i] == 0.0 || a > b) return;
+    const double s = K.rho[i] * K.ginv[static_cast<std::size_t>(a - w0)];
+    const double* Gb = &K.hist[static_cast<std::size_t>(b - w0) * D];
+    double* row = acc + i * D;
+    if (a > w0) {
+      const double* Ga = &K.hist[static_cast<std::size_t>(a - 1 - w0) * D];
+      for (std::size_t d = 0; d < D; ++d) row[d] += s * (Gb[d] - Ga[d]);
+    } else {
+      for (std::size_t d = 0; d < D; ++d) row[d] += s * Gb[d];
+    }
+  };
+
+  for (std::size_t t = 0; t < T; ++t) {
+    if ((t & 1023) == 0) control.check();
+    auto t0 = tick();
+    // (1) external current: input, then F·(k e(t-1) + z)
+    float* ext = K.ext.data();
+    if (C > 0)
+      input_current(ext, m.wInT_.data(), input + t * C, C, np);
+    else
+      std::fill(ext, ext + np, 0.0f);
+    lap(t0, dSim);
+    {
+      std::size_t used = 0;
+      for (std::size_t d = 0; d < D; ++d) {
+        const float ke = t > 0 ? kf * K.err[d] : 0.0f;
+        const float u = lowRankZ ? ke + static_cast<float>(K.z[d]) : ke;
+        if (u != 0.0f) {
+          K.uv[used] = u;
+          K.ud[used] = static_cast<int32_t>(d);
+          ++used;
+        }
+      }
+      feedback_current(ext, FT, K.uv.data(), K.ud.data(), used, np);
+    }
+    lap(t0, dFb);
+    // (2-4) neurons; traces decay
+    float* is = K.traces.data();
+    UpdateArgs ua{K.v.data(),  is,          is + np,          K.r.data(),        K.refr.data(),
+                  K.spk.data(), ext,        nullptr,          nullptr,           vars.g.data(),
+                  vars.c0.data(), vars.vTh.data(), vars.vReset.data(), vars.refractorySteps.data(), vars.decayS.data(),
+                  vars.decayF.data(), vars.decayOut.data(), np};
+    pick_update(true, false, false, refractory)(ua);
+    // (5) spikes: fixed rows, read-out traces
+    const std::size_t count = collect_spikes(K.spk.data(), np, K.list.data());
+    const int32_t* list = K.list.data();
+    if (m.rowStride_ > 0) {
+      float* tr = is + (m.hasSlow_ ? 0 : np);
+      for (std::size_t s = 0; s < count; ++s)
+        add_row(tr, m.rec_.data() + static_cast<std::size_t>(list[s]) * m.rowStride_, m.rowStride_);
+    }
+    float* r = K.r.data();
+    for (std::size_t s = 0; s < count; ++s) r[list[s]] = r[list[s]] + m.invTauOut_[list[s]];
+    res.spikes += count;
+    if (record && count) {
+      record->steps.insert(record->steps.end(), count, static_cast<int32_t>(t));
+      record->neurons.insert(record->neurons.end(), list, list + count);
+    }
+    lap(t0, dSim);
+    // (5, learned part) slow current of the learned weights, as they are at this spike
+    if (lowRankZ) {
+      for (std::size_t d = 0; d < D; ++d) K.z[d] *= gammaS;
+    }
+    for (std::size_t s = 0; s < count; ++s) {
+      const std::size_t j = static_cast<std::size_t>(list[s]);
+      if (eventAcc) flush(j, static_cast<int64_t>(t) - 1);
+      if (lowRankZ) {
+        const double* a = acc + j * D;
+        const float* f = F + j * D;
+        double self = 0;
+        for (std::size_t d = 0; d < D; ++d) {
+          K.z[d] += a[d] * K.invS[j];
+          self += a[d] * static_cast<double>(f[d]);
+        }
+        is[j] = is[j] - static_cast<float>(self * K.invS[j]);
+      } else if (lowRankRows) {
+        const double* a = acc + j * D;
+        for (std::size_t i = 0; i < N; ++i) {
+          if (i == j) continue;
+          const float* f = F + i * D;
+          double w = 0;
+          for (std::size_t d = 0; d < D; ++d) w += a[d] * static_cast<double>(f[d]);
+          is[i] = is[i] + static_cast<float>(w * K.invS[i]);
+        }
+      } else if (naive) {
+        const double* row = &omega_[j * N];
+        for (std::size_t i = 0; i < N; ++i)
+          if (i != j) is[i] = is[i] + static_cast<float>(row[i] * K.invS[i]);
+      }
+    }
+    lap(t0, dLearn);
+    // (6) x̃ and the error
+    float* x = K.x.data();
+    if (uniformOut) {
+      scale(x, vars.decayOut[0], D);
+      for (std::size_t s = 0; s < count; ++s) add_to(x, m.decScaled_.data() + static_cast<std::size_t>(list[s]) * D, D);
+    } else {
+      std::fill(x, x + D, 0.0f);
+      for (std::size_t i = 0; i < N; ++i)
+        if (r[i] != 0.0f) axpy(x, m.decT_.data() + i * D, r[i], D);
+    }
+    const float* xt = xhat + t * D;
+    for (std::size_t d = 0; d < D; ++d) K.err[d] = xt[d] - x[d];
+    K.recon.add(xt, K.err.data(), D);
+    lap(t0, dSim);
+    // (7) the rule at step t
+    if (eventAcc) {
+      const std::size_t w = t - static_cast<std::size_t>(w0);
+      double* G = &K.hist[w * D];
+      const double* Gp = w > 0 ? G - D : nullptr;
+      const double c = etaAcc * K.gpow[w];
+      for (std::size_t d = 0; d < D; ++d) G[d] = (Gp ? Gp[d] : 0.0) + c * static_cast<double>(K.err[d]);
+      for (std::size_t s = 0; s < count; ++s) {
+        const std::size_t j = static_cast<std::size_t>(list[s]);
+        K.since[j] = static_cast<int64_t>(t);
+        K.rho[j] = r[j];
+        if (!K.isActive[j]) {
+          K.isActive[j] = 1;
+          K.active.push_back(static_cast<int32_t>(j));
+        }
+      }
+      // window end: bring every active row up to date and re-base G
+      if (w + 1 == AdsKernel::kWindow || t + 1 == T) {
+        const int64_t next = static_cast<int64_t>(t) + 1;
+        std::size_t keep = 0;
+        for (std::size_t q = 0; q < K.active.size(); ++q) {
+          const std::size_t i = static_cast<std::size_t>(K.active[q]);
+          flush(i, static_cast<int64_t>(t));
+          K.rho[i] *= K.gpow[static_cast<std::size_t>(next - K.since[i])];
+          K.since[i] = next;
+          if (K.rho[i] > 1e-37) {
+            K.active[keep++] = static_cast<int32_t>(i);
+          } else {
+            K.rho[i] = 0.0;
+            K.isActive[i] = 0;
+          }
+        }
+        K.active.resize(keep);
+        w0 = next;
+      }
+    } else if (denseAcc) {
+      for (std::size_t i = 0; i < N; ++i) {
+        if (r[i] == 0.0f) continue;
+        const double c = etaAcc * static_cast<double>(r[i]);
+        double* row = acc + i * D;
+        for (std::size_t d = 0; d < D; ++d) row[d] += c * static_cast<double>(K.err[d]);
+      }
+    } else if (naive) {
+      double* fe = K.fe.data();
+      for (std::size_t j = 0; j < N; ++j) {
+        const float* f = F + j * D;
+        double s = 0;
+        for (std::size_t d = 0; d < D; ++d) s += static_cast<double>(f[d]) * static_cast<double>(K.err[d]);
+        fe[j] = s;
+      }
+      for (std::size_t i = 0; i < N; ++i) {
+        if (r[i] == 0.0f) continue;
+        const double c = eta * static_cast<double>(r[i]);
+        double* row = &omega_[i * N];
+        const double keep = row[i];
+        for (std::size_t j = 0; j < N; ++j) row[j] += c * fe[j];
+        row[i] = keep;
+      }
+    }
+    lap(t0, dLearn);
+  }
+  res.reconstructionError = K.recon.error(T);
+
+  if (batched) {
+    auto t0 = tick();
+    // ΔΩ = M Fᵀ, zero diagonal, / mean |ΔΩ| over all N² entries, × η. Row i of ΔΩ is Σ_d M[i,d]·Fᵀ[d,:],
+    // contiguous float axpys over the rows of Fᵀ (vectorised; ΔΩ is normalised, so float is plenty).
+    std::vector<float> delta(N * np);
+    double sumAbs = 0;
+    for (std::size_t i = 0; i < N; ++i) {
+      float* row = &delta[i * np];
+      const double* a = acc + i * D;
+      for (std::size_t d = 0; d < D; ++d) {
+        const float ad = static_cast<float>(a[d]);
+        if (ad != 0.0f) axpy(row, FT + d * np, ad, np);
+      }
+      row[i] = 0.0f;
+      double s = 0;
+      for (std::size_t j = 0; j < N; ++j) s += std::fabs(static_cast<double>(row[j]));
+      sumAbs += s;
+    }
+    const double meanAbs = sumAbs / static_cast<double>(N * N);
+    if (meanAbs > 0 && std::isfinite(meanAbs)) {
+      auto& W = net_.weights.omegaS;
+      const double scaleBy = eta / meanAbs;
+      for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = 0; j < N; ++j)
+          W[i * N + j] = static_cast<float>(static_cast<double>(W[i * N + j]) + scaleBy * static_cast<double>(delta[i * np + j]));
+      rebuild_model();
+    }
+    std::fill(acc_.begin(), acc_.end(), 0.0);
+    lap(t0, dLearn);
+  }
+  if (profile) {
+    profile->simulation += dSim;
+    profile->feedback += dFb;
+    profile->learning += dLearn;
+    profile->steps += T;
+    profile->spikes += res.spikes;
+  }
+  return res;
+}
+
+// ---- evaluation -------------------------------------------------------------------------------------
+
+void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std::size_t T,
+                  const AdsTargetProvider* xhat, const float* targets, const int8_t* labels,
+                  const AdsEvalOptions& o, const Control& control, AdsEvalResult& out) {
+  const std::size_t N = model.neurons(), C = model.weights().channels, D = model.weights().dims,
+                    O = model.weights().outputs;
+  if (B == 0 || T == 0) throw InvalidArgument("evaluation needs at least one sample of at least one step");
+  if (xhat && D == 0) throw InvalidArgument("the reconstruction error needs a network with dims > 0");
+  const bool haveTargets = targets || labels;
+  const bool accuracy = o.xorAccuracy && O > 0 && haveTargets;
+  out = AdsEvalResult{};
+  out.count = B;
+  out.steps = T;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  out.reconstructionError.assign(B, nan);
+  out.outputMse.assign(B, nan);
+  out.rateHz.assign(B, 0.0);
+  out.predictions.assign(O > 0 ? B * O : 0, 0);
+  if (accuracy) out.labels.assign(B * O, 0);
+  if (o.recordDecoded) out.decoded.assign(B * T * D, 0.0f);
+  if (o.recordOutput) out.output.assign(B * T * O, 0.0f);
+  if (o.recordSmoothed) out.smoothed.assign(B * T * O, 0.0f);
+  const std::size_t nSpk = std::min(o.recordSpikeSamples, B);
+  out.spikeOffsets.assign(nSpk + 1, 0);
+  const auto& p = model.params();
+  const double seconds = static_cast<double>(T) * o.dtMs / 1000.0;
+  const std::size_t chunk = std::max<std::size_t>(1, o.chunk);
+  std::vector<float> xbuf;
+  std::size_t correct = 0, decided = 0;
+  std::size_t b0 = 0;
+  while (b0 < B) {
+    control.check();
+    // samples with recorded spikes get chunks of their own
+    const std::size_t limit = b0 < nSpk ? nSpk : B;
+    const std::size_t nb = std::min(chunk, limit - b0);
+    SnnRunConfig c;
+    c.batch = nb;
+    c.steps = T;
+    c.dtMs = o.dtMs;
+    c.inputs = C > 0 ? inputs + b0 * T * C : nullptr;
+    c.threads = o.threads;
+    c.initialV = InitialV::Given;
+    c.initialValues.resize(nb * N);
+    for (std::size_t b = 0; b < nb; ++b) {
+      Rng rng(o.seed, b0 + b);
+      for (std::size_t i = 0; i < N; ++i)
+        c.initialValues[b * N + i] = static_cast<float>(rng.uniform(p.vReset[i], p.vTh[i]));
+    }
+    c.recordSpikes = b0 < nSpk;
+    c.recordDecoded = D > 0 && (xhat != nullptr || o.recordDecoded);
+    c.recordOutput = O > 0;
+    c.maxSpikeEvents = std::size_t(1) << 26;  // only the first samples record spikes; a bound against runaway networks
+    SnnRunOutput r;
+    simulate(model, c, control, r);
+    if (xhat) {
+      xbuf.resize(nb * T * D);
+      (*xhat)(b0, nb, xbuf.data());
+      for (std::size_t b = 0; b < nb; ++b)
+        out.reconstructionError[b0 + b] = reconstruction_error(&xbuf[b * T * D], &r.decoded[b * T * D], T, D);
+    }
+    for (std::size_t b = 0; b < nb; ++b) {
+      const std::size_t g = b0 + b;
+      uint64_t spikes = 0;
+      for (std::size_t i = 0; i < N; ++i) spikes += static_cast<uint64_t>(r.spikeCounts[b * N + i]);
+      out.totalSpikes += spikes;
+      out.rateHz[g] = static_cast<double>(spikes) / (static_cast<double>(N) * seconds);
+      const float* y = O > 0 ? &r.output[b * T * O] : nullptr;
+      for (std::size_t k = 0; k < O; ++k) {
+        out.predictions[g * O + k] = xor_decision(y + k, T, O, o.alpha, o.threshold);
+        if (accuracy) {
+          const int8_t label = labels ? labels[g * O + k] : xor_label(targets + g * T * O + k, T, O, o.labelThreshold);
+          out.labels[g * O + k] = label;
+          correct += out.predictions[g * O + k] == label ? 1 : 0;
+          ++decided;
+        }
+      }
+      if (targets && O > 0) {
+        double s = 0;
+        const float* tg = targets + g * T * O;
+        for (std::size_t k = 0; k < T * O; ++k) {
+          const double e = static_cast<double>(y[k]) - static_cast<double>(tg[k]);
+          s += e * e;
+        }
+        out.outputMse[g] = s / static_cast<double>(T * O);
+      }
+      if (o.recordDecoded && D > 0) std::copy(&r.decoded[b * T * D], &r.decoded[(b + 1) * T * D], &out.decoded[g * T * D]);
+      if (o.recordOutput && O > 0) std::copy(y, y + T * O, &out.output[g * T * O]);
+      if (o.recordSmoothed && O > 0)
+        for (std::size_t k = 0; k < O; ++k) {
+          double ys = 0;
+          for (std::size_t t = 0; t < T; ++t) {
+            ys = o.alpha * ys + (1.0 - o.alpha) * static_cast<double>(y[t * O + k]);
+            out.smoothed[(g * T + t) * O + k] = static_cast<float>(ys);
+          }
+        }
+      if (g < nSpk) {
+        out.spikeSteps.insert(out.spikeSteps.end(), r.spikeSteps[b].begin(), r.spikeSteps[b].end());
+        out.spikeNeurons.insert(out.spikeNeurons.end(), r.spikeNeurons[b].begin(), r.spikeNeurons[b].end());
+        out.spikeOffsets[g + 1] = static_cast<int32_t>(out.spikeSteps.size());
+      }
+    }
+    b0 += nb;
+    control.report(static_cast<double>(b0), static_cast<double>(B), "evaluating");
+  }
+  double sr = 0, sm = 0, rate = 0;
+  for (std::size_t b = 0; b < B; ++b) {
+    sr += out.reconstructionError[b];
+    sm += out.outputMse[b];
+    rate += out.rateHz[b];
+  }
+  out.meanReconstructionError = xhat ? sr / static_cast<double>(B) : -1.0;
+  out.meanOutputMse = targets && O > 0 ? sm / static_cast<double>(B) : -1.0;
+  out.meanRateHz = rate / static_cast<double>(B);
+  out.accuracy = accuracy && decided ? static_cast<double>(correct) / static_cast<double>(decided) : -1.0;
+}
+
+// ---- the trainer ------------------------------------------------------------------------------------
+
+AdsTrainer::AdsTrainer(TeacherParams teacher, AdsNetwork network, AdsTrainOptions options,
+                       std::shared_ptr<const AdsDataset> train, std::shared_ptr<const AdsDataset> validation)
+    : teacher_(std::move(teacher)),
+      o_(std::move(options)),
+      train_(std::move(train)),
+      validation_(std::move(validation)),
+      learner_(network, o_.rule, o_.dtMs) {
+  const auto& w = network.weights;
+  if (w.dims != teacher_.units)
+    throw InvalidArgument("The network decodes " + std::to_string(w.dims) + " dimensions but the teacher has " +
+                          std::to_string(teacher_.units) + " units");
+  if (w.channels != teacher_.channels)
+    throw InvalidArgument("The network has " + std::to_string(w.channels) + " input channels but the teacher " +
+                          std::to_string(teacher_.channels));
+  if (!o_.useXor && (!train_ || train_->count == 0)) throw InvalidArgument("training data is empty");
+  if (o_.useXor && o_.samplesPerEpoch == 0) throw InvalidArgument("samplesPerEpoch must be at least 1");
+}
+
+std::shared_ptr<AdsDataset> AdsTrainer::xor_validation_set(const XorParams& p, std::size_t count, uint64_t seed,
+                                                           unsigned threads, const Control& control) {
+  XorBatch xb;
+  generate_xor(p, count, mix_seed(seed, 0, kSaltValidation), threads, control, xb);
+  auto d = std::make_shared<AdsDataset>();
+  d->count = xb.count;
+  d->steps = xb.steps;
+  d->inputs = std::move(xb.inputs);
+  d->targets = std::move(xb.targets);
+  d->labels = std::move(xb.labels);
+  return d;
+}
+
+std::size_t AdsTrainer::samples_per_epoch() const { return o_.useXor ? o_.samplesPerEpoch : train_->count; }
+
+void AdsTrainer::validate(const AdsNetwork& net, AdsEvalResult& out, const Control& control) const {
+  const AdsDataset& v = *validation_;
+  SnnModel model(net.params, net.weights);
+  AdsEvalOptions e;
+  e.seed = mix_seed(o_.seed, 0, kSaltValidation ^ 0x5600ULL);
+  e.threads = o_.threads;
+  e.dtMs = o_.dtMs;
+  e.xorAccuracy = o_.xorAccuracy;
+  e.alpha = o_.readoutAlpha;
+  e.threshold = o_.readoutThreshold;
+  e.labelThreshold = o_.labelThreshold;
+  const TeacherParams& teacher = teacher_;
+  const unsigned threads = o_.threads;
+  AdsTargetProvider provider = [&](std::size_t first, std::size_t count, float* dst) {
+    teacher_trajectories(teacher, v.inputs.data(), first, count, v.steps, threads, control, dst);
+  };
+  ads_evaluate(model, v.inputs.data(), v.count, v.steps, &provider, v.targets.empty() ? nullptr : v.targets.data(),
+               v.labels.empty() ? nullptr : v.labels.data(), e, control, out);
+}
+
+AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBefore, std::size_t total) {
+  const auto start = Clock::now();
+  AdsEpochRecord rec;
+  rec.epoch = epoch_ + 1;
+  const std::size_t C = teacher_.channels, D = teacher_.units;
+  XorBatch xb;
+  const float* inputs;
+  std::size_t S, T;
+  std::vector<std::size_t> order;
+  if (o_.useXor) {
+    Control quiet;
+    quiet.cancel = control.cancel;
+    XorParams xp = o_.xor_;
+    generate_xor(xp, o_.samplesPerEpoch, mix_seed(o_.seed, epoch_, kSaltTrainData), o_.threads, quiet, xb);
+    inputs = xb.inputs.data();
+    S = xb.count;
+    T = xb.steps;
+  } else {
+    inputs = train_->inputs.data();
+    S = train_->count;
+    T = train_->steps;
+  }
+  order.resize(S);
+  std::iota(order.begin(), order.end(), std::size_t(0));
+  if (!o_.useXor && o_.shuffle) {
+    Rng rng(mix_seed(o_.seed, epoch_, kSaltShuffle), 0);
+    for (std::size_t i = S; i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.next() % i)]);
+  }
+  constexpr std::size_t kChunk = 16;  // teacher trajectories computed together, in parallel
+  std::vector<float> xbuf(std::min(kChunk, S) * T * D);
+  double reconSum = 0;
+  uint64_t spikes = 0;
+  for (std::size_t c0 = 0; c0 < S; c0 += kChunk) {
+    control.check();
+    const std::size_t nc = std::min(kChunk, S - c0);
+    teacher_trajectories(teacher_, inputs, order.data(), c0, nc, T, o_.threads, control, xbuf.data());
+    for (std::size_t i = 0; i < nc; ++i) {
+      const std::size_t s = order[c0 + i];
+      const uint64_t t = samplesDone_;
+      rec.k = o_.schedule.k_at(t);
+      rec.eta = o_.schedule.eta_at(t);
+      const auto r = learner_.train_sample(inputs + s * T * C, xbuf.data() + i * T * D, T, rec.k, rec.eta,
+                                           mix_seed(o_.seed, t, kSaltInitialV), 0, control);
+      if (std::isnan(r.reconstructionError))
+        throw std::runtime_error("training diverged: the reconstruction error is not a number in epoch " +
+                                 std::to_string(rec.epoch) + " (lower eta)");
+      reconSum += r.reconstructionError;
+      spikes += r.spikes;
+      ++samplesDone_;
+      control.report(static_cast<double>(doneBefore + c0 + i + 1), static_cast<double>(total), "training");
+    }
+  }
+  rec.samples = S;
+  rec.trainReconstructionError = reconSum / static_cast<double>(S);
+  rec.trainMeanRateHz = static_cast<double>(spikes) / (static_cast<double>(learner_.neurons()) * static_cast<double>(S) *
+                                                      static_cast<double>(T) * o_.dtMs / 1000.0);
+  if (validation_ && validation_->count > 0) {
+    rec.hasValidation = true;
+    AdsNetwork net = learner_.network();
+    AdsEvalResult ev;
+    validate(net, ev, control);
+    rec.valReconstructionError = ev.meanReconstructionError;
+    rec.valAccuracy = ev.accuracy;
+    rec.valOutputMse = ev.meanOutputMse;
+    rec.valMeanRateHz = ev.meanRateHz;
+    bool better;
+    if (!best_) {
+      better = true;
+    } else if (o_.selection == AdsSelection::Reconstruction) {
+      better = rec.valReconstructionError < bestRecon_ ||
+               (rec.valReconstructionError == bestRecon_ && rec.valAccuracy > bestAcc_);
+    } else {
+      better = rec.valAccuracy > bestAcc_ || (rec.valAccuracy == bestAcc_ && rec.valReconstructionError < bestRecon_);
+    }
+    if (better) {
+      best_ = std::make_shared<const AdsNetwork>(std::move(net));
+      bestEpoch_ = rec.epoch;
+      bestRecon_ = rec.valReconstructionError;
+      bestAcc_ = rec.valAccuracy;
+      rec.best = true;
+    }
+  }
+  rec.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return rec;
+}
+
+void AdsTrainer::run_epochs(std::size_t n, const Control& control,
+                            const std::function<void(const AdsEpochRecord&)>& onEpoch) {
+  const std::size_t perEpoch = samples_per_epoch();
+  const std::size_t total = n * perEpoch;
+  for (std::size_t e = 0; e < n; ++e) {
+    // Snapshot for the roll-back of an interrupted epoch.
+    const AdsLearner learner = learner_;
+    const uint64_t samplesDone = samplesDone_;
+    const auto best = best_;
+    const uint64_t bestEpoch = bestEpoch_;
+    const double bestRecon = bestRecon_, bestAcc = bestAcc_;
+    AdsEpochRecord rec;
+    try {
+      rec = run_epoch(control, e * perEpoch, total);
+    } catch (...) {
+      learner_ = learner;
+      samplesDone_ = samplesDone;
+      best_ = best;
+      bestEpoch_ = bestEpoch;
+      bestRecon_ = bestRecon;
+      bestAcc_ = bestAcc;
+      throw;
+    }
+    ++epoch_;
+    if (onEpoch) onEpoch(rec);
+  }
+}
+
+}  // namespace mimic
