@@ -39,7 +39,9 @@ Jobs
   jobs list [--all] | cancel RUN_ID
   data generate xor --project ID [--count N] [--seed S] [--duration-s S] [--dt-ms MS] [--name NAME]
 Training
+  reproduce xor [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] ...   dataset → teacher → ADS → test
   train teacher --project ID [--units 64] [--epochs 100] [--samples-per-epoch 500] [--step-size 1e-4] ...
+  train ads --project ID --teacher RUN [--neurons 320] [--epochs 20] [--eta 1e-6] [--k 75] ...
 Networks
   network create --project ID [--neurons 320] [--dims 64] [--channels 1] [--seed S] [--no-ebn] ...
   simulate NETWORK_RUN --data DATASET_RUN [--samples 10] [--noise-std 0] [--membrane-neurons 0,1,2,3] ...
@@ -356,7 +358,64 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       }
     },
   },
+  reproduce: {
+    xor: async (ctx, argv) => {
+      const specs = jobFlags('pipeline.xor')
+      specs.project = { ...specs.project, required: false, help: 'project id (default: a project named "Temporal XOR")' }
+      const { flags, positionals } = parseFlags(argv, specs, 'reproduce xor')
+      if (positionals.length) throw new UsageError(`reproduce xor takes no positional arguments (received "${positionals[0]}").`)
+      let projectId = flags.project as number | undefined
+      if (projectId === undefined) {
+        const s = ctx.open()
+        try {
+          projectId = (s.store.projects.list().find((p) => p.name === 'Temporal XOR') ?? s.store.projects.create('Temporal XOR')).id
+        } finally {
+          await s.close()
+        }
+      }
+      try {
+        return await runJob(ctx, 'pipeline.xor', projectId, paramsFromFlags(specs, flags), flags.name as string | undefined, [], (d) => {
+          const stage = (kind: string) => d.children.find((c) => c.kind === kind && c.role === 'pipeline')?.id ?? null
+          const value = {
+            id: d.id,
+            runId: d.id,
+            pipelineRunId: d.id,
+            teacherRunId: stage('teacher'),
+            adsRunId: stage('ads'),
+            testRunId: stage('evaluation'),
+            datasetRunId: stage('dataset'),
+            teacherTestAccuracy: d.summary.teacherTestAccuracy,
+            adsTestAccuracy: d.summary.adsTestAccuracy,
+            reconstructionError: d.summary.reconstructionError,
+            teacherAgreement: d.summary.teacherAgreement,
+            meanRateHz: d.summary.meanRateHz,
+            wallSeconds: d.summary.wallSeconds,
+          }
+          return {
+            value,
+            text: [
+              `pipeline run ${d.id}: teacher run ${value.teacherRunId}, network ADS run ${value.adsRunId}, test run ${value.testRunId}`,
+              `  teacher test accuracy ${fmt(value.teacherTestAccuracy)}, network ADS test accuracy ${fmt(value.adsTestAccuracy)}`,
+              `  reconstruction error ${fmt(value.reconstructionError)}, mean rate ${fmt(value.meanRateHz)} Hz, ${fmt(value.wallSeconds)} s`,
+            ].join('\n'),
+          }
+        })
+      } catch (err) {
+        throw flagError(err, specs)
+      }
+    },
+  },
   train: {
+    ads: async (ctx, argv) => {
+      const specs = jobFlags('train.ads')
+      const { flags, positionals } = parseFlags(argv, specs, 'train ads')
+      if (positionals.length) throw new UsageError(`train ads takes no positional arguments (received "${positionals[0]}").`)
+      try {
+        return await runJob(ctx, 'train.ads', flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
+      } catch (err) {
+        throw flagError(err, specs)
+      }
+    },
     teacher: async (ctx, argv) => {
       const specs = jobFlags('train.teacher')
       const { flags, positionals } = parseFlags(argv, specs, 'train teacher')
@@ -395,10 +454,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       await s.close()
     }
     try {
-      return await runJob(ctx, 'simulate', projectId, params, flags.name as string | undefined, [
-        { id: network, role: 'network' },
-        { id: flags.data as number, role: 'dataset' },
-      ])
+      return await runJob(ctx, 'simulate', projectId, params, flags.name as string | undefined)
     } catch (err) {
       throw flagError(err, specs)
     }
@@ -409,6 +465,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       dataset: { type: 'integer', help: 'id of a dataset run (instead of --data)', min: 1 },
       teacher: { type: 'integer', help: "teacher run for the reconstruction error (default: the network's teacher)", min: 1 },
       'shown-samples': { type: 'integer', help: 'samples kept for viewing', default: 8, min: 0, max: 100 },
+      seed: { type: 'integer', help: 'seed of the initial membrane potentials (recorded)', min: 0 },
       threads: { type: 'integer', help: 'threads (0 = all cores)', default: 0, min: 0 },
       project: { type: 'integer', help: "project id (default: the network's project)", min: 1 },
       name: { type: 'string', help: 'run name' },
@@ -426,8 +483,6 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     } finally {
       await s.close()
     }
-    const parents = [{ id: network, role: 'network' }]
-    if (flags.dataset !== undefined) parents.push({ id: flags.dataset as number, role: 'dataset' })
     const params = {
       network,
       dataset: flags.dataset,
@@ -435,8 +490,9 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       teacher: flags.teacher,
       shownSamples: flags['shown-samples'],
       threads: flags.threads,
+      seed: flags.seed,
     }
-    return runJob(ctx, 'eval', projectId, params, flags.name as string | undefined, parents, (d) => ({
+    return runJob(ctx, 'eval', projectId, params, flags.name as string | undefined, [], (d) => ({
       value: { id: d.id, runId: d.id, status: d.status, ...d.summary },
       text: `accuracy ${fmt(d.summary.accuracy)}, mse ${fmt(d.summary.mse)}, samples ${d.summary.samples}` +
         (d.summary.reconstructionError !== undefined ? `, reconstruction error ${fmt(d.summary.reconstructionError)}` : ''),
@@ -552,6 +608,8 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
 function commandHelp(group: string, sub: string | undefined, third: string | undefined): string | undefined {
   const show = (title: string, specs: Record<string, FlagSpec>): string => `${title}\n\n${helpFor(specs)}\n`
   if (group === 'data' && sub === 'generate' && third === 'xor') return show('mimic data generate xor --project ID [flags]', jobFlags('data.xor'))
+  if (group === 'reproduce' && sub === 'xor') return show('mimic reproduce xor [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] [flags]', jobFlags('pipeline.xor'))
+  if (group === 'train' && sub === 'ads') return show('mimic train ads --project ID --teacher RUN [flags]', jobFlags('train.ads'))
   if (group === 'train' && sub === 'teacher') return show('mimic train teacher --project ID [flags]', jobFlags('train.teacher'))
   if (group === 'network' && sub === 'create') return show('mimic network create --project ID [flags]', jobFlags('network.create'))
   if (group === 'simulate') return show('mimic simulate NETWORK_RUN --data DATASET_RUN [flags]', simulateFlags())

@@ -19,6 +19,9 @@ export class JobContext {
   private readonly post: (m: FromWorker) => void
   private stageLabel: string | null = null
   private lastProgress = 0
+  /** progress of this context maps [0, 1] onto [progressBase, progressBase + progressShare] of the job */
+  private progressBase = 0
+  private progressShare = 1
 
   constructor(run: RunRecord, store: Store, signal: AbortSignal, post: (m: FromWorker) => void) {
     this.run = run
@@ -45,7 +48,16 @@ export class JobContext {
     const now = Date.now()
     if (!force && fraction < 1 && now - this.lastProgress < 100) return
     this.lastProgress = now
-    this.post({ t: 'progress', fraction, message, stage: this.stageLabel, etaSeconds: null })
+    this.post({ t: 'progress', fraction: this.progressBase + this.progressShare * Math.min(1, Math.max(0, fraction)), message, stage: this.stageLabel, etaSeconds: null })
+  }
+
+  /** A context whose progress [0, 1] covers [base, base + share] of this one (for the stages of a pipeline). */
+  scoped(base: number, share: number): JobContext {
+    const c = new JobContext(this.run, this.store, this.signal, this.post)
+    c.stageLabel = this.stageLabel
+    c.progressBase = this.progressBase + this.progressShare * base
+    c.progressShare = this.progressShare * share
+    return c
   }
 
   /** Stores metric points (one transaction) and streams them. */

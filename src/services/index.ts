@@ -128,6 +128,12 @@ export class Services {
     const params = jobParamsSchema(kind).parse(rawParams ?? {}, 'params') as Record<string, unknown>
     if ('seed' in spec.params.shape && params.seed === undefined) params.seed = randomInt(0, 2 ** 31)
     const seed = typeof params.seed === 'number' ? params.seed : null
+    // Runs referenced by parameters (a network, a dataset, a teacher) become the run's parents.
+    const lineage = [...parents]
+    for (const [field, info] of Object.entries(spec.params.info().fields ?? {})) {
+      const value = params[field]
+      if (info.ref && typeof value === 'number' && !lineage.some((l) => l.id === value)) lineage.push({ id: value, role: field })
+    }
     this.store.projects.get(projectId)
     precheckJob(this.store, kind, params)
     const runId = this.store.transaction(() => {
@@ -139,7 +145,7 @@ export class Services {
         seed,
         codeVersion: codeVersion(),
         host: hostName(),
-        parents,
+        parents: lineage,
       })
       this.store.jobs.register(run.id, kind, process.pid, hostName())
       return run.id

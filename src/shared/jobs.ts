@@ -79,6 +79,46 @@ export const trainTeacherParams = s.object({
   seed: s.optional(s.seed()).doc({ label: 'Seed' }),
 })
 
+/** Hyperparameters of network ADS training (METHOD.md §4-5), shared by train.ads and the pipeline. */
+const adsFields = {
+  neurons: s.withDefault(s.integer({ min: 2, max: 4096 }), 320).doc({ label: 'Neurons N' }),
+  epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 20).doc({ label: 'Epochs' }),
+  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: 'fresh temporal-XOR samples' }),
+  eta: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-6).doc({ label: 'Learning rate η' }),
+  etaSchedule: s.withDefault(s.oneOf(['constant', 'decay'] as const), 'constant').doc({ label: 'η schedule', help: 'decay: η·exp(−t/b) + c' }),
+  kSchedule: s.withDefault(s.oneOf(['constant', 'staircase'] as const), 'constant').doc({ label: 'Feedback gain schedule', help: 'staircase: 8 equal blocks from k down to k/8' }),
+  k: s.withDefault(s.number({ min: 0, max: 1e6 }), 75).doc({ label: 'Feedback gain k' }),
+  rule: s.withDefault(s.oneOf(['online', 'batched'] as const), 'online').doc({ label: 'Learning rule', help: 'online: every step; batched: once per sample window' }),
+  ebn: s.withDefault(s.boolean(), true).doc({ label: 'Fast balancing weights (EBN)', help: 'off gives the no-EBN variant' }),
+  fastGain: s.withDefault(s.number({ min: 0, max: 100 }), 0.5).doc({ label: 'Fast weight gain g' }),
+  inputGain: s.withDefault(s.number({ min: 0, max: 1e6 }), 200).doc({ label: 'Input gain A', help: '10/τ_mem for XOR' }),
+  selection: s.withDefault(s.oneOf(['reconstruction', 'accuracy'] as const), 'reconstruction').doc({ label: 'Model selection', help: 'per epoch, keep the network with the lowest validation reconstruction error or the best validation accuracy' }),
+  validationSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Validation samples' }),
+}
+
+export const trainAdsParams = s.object({
+  teacher: runRef('teacher', 'Teacher run'),
+  ...adsFields,
+  testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples' }),
+  threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
+  seed: s.optional(s.seed()).doc({ label: 'Seed' }),
+})
+
+/** The whole method on temporal XOR: every stage's defaults are the paper's. */
+export const pipelineXorParams = s.object({
+  seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'seeds every stage (recorded)' }),
+  testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples scoring both networks' }),
+  teacherUnits: s.withDefault(s.integer({ min: 1, max: 1024 }), 64).doc({ label: 'Teacher units' }),
+  teacherEpochs: s.withDefault(s.integer({ min: 1, max: 10_000 }), 100).doc({ label: 'Teacher epochs' }),
+  teacherSamplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Teacher samples per epoch' }),
+  teacherStepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-4).doc({ label: 'Teacher Adam step size' }),
+  teacherLambdaMse: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'Teacher λ MSE' }),
+  teacherTauStepUnit: s.withDefault(s.oneOf(['s', 'ms'] as const), 's').doc({ label: 'Teacher τ unit of Adam steps' }),
+  teacherValidationSamples: s.withDefault(s.integer({ min: 0, max: 100_000 }), 200).doc({ label: 'Teacher validation samples' }),
+  ...adsFields,
+  threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
+})
+
 export const evalParams = s.object({
   network: runRef('teacher,ads', 'Trained network run'),
   dataset: s.optional(runRef('dataset', 'Dataset run')),
@@ -115,6 +155,18 @@ export const jobKinds = {
     runKind: 'teacher',
     description: 'Trains the rate-network teacher of METHOD.md §3 on temporal XOR with BPTT and Adam; reports test accuracy on fresh samples.',
     params: trainTeacherParams,
+  },
+  'train.ads': {
+    label: 'Network ADS (local rule)',
+    runKind: 'ads',
+    description: 'Trains a balanced spiking network to mimic a teacher by the local learning rule with error feedback (METHOD.md §4-5).',
+    params: trainAdsParams,
+  },
+  'pipeline.xor': {
+    label: 'Temporal XOR pipeline',
+    runKind: 'pipeline',
+    description: 'Dataset → teacher (BPTT) → network ADS (local rule) → test, each stage a run linked to its parent (METHOD.md §3-7).',
+    params: pipelineXorParams,
   },
   eval: {
     label: 'Evaluation',

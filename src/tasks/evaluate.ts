@@ -3,7 +3,7 @@
 // of the (unsmoothed) output against the target; for spiking networks evaluated next to their
 // teacher, the reconstruction error of x̃ against x̂ (METHOD.md §5) and the agreement with the
 // teacher's decisions are reported too (METHOD.md §10: score against both).
-import { createNetwork, teacherForward, xorDecision, type SimulationResult, type TeacherParams } from '../../native/index.ts'
+import { evaluateAds, teacherForward, xorDecision, type TeacherParams } from '../../native/index.ts'
 import type { RunOptions } from '../../native/index.ts'
 import type { NewArtifact } from '../store/artifacts.ts'
 import type { StoredNetwork } from './network-format.ts'
@@ -43,7 +43,8 @@ export interface SnnEvalResult extends EvalResult {
   teacherActivations: Float32Array | null
   teacherOutputs: Float32Array | null
   teacherPredictions: Int8Array | null
-  sim: SimulationResult
+  /** spike events of the first recorded samples */
+  spikes: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array } | null
 }
 
 /** Labels from the dataset, or from the targets (1 where the target ever exceeds 0.5, else -1). */
@@ -73,75 +74,54 @@ export async function evaluateTeacher(params: TeacherParams, d: EvalData, thread
   return { ...score(fwd.outputs, d), activations: fwd.activations as Float32Array }
 }
 
-/** Σ_d Var(x̂_d − x̃_d) / Σ_d Var(x̂_d) for one sample (population variances over time). */
-export function reconstructionError(target: Float32Array, decoded: Float32Array, steps: number, dims: number, offset = 0): number {
-  let num = 0
-  let den = 0
-  for (let d = 0; d < dims; d++) {
-    let mt = 0
-    let me = 0
-    for (let t = 0; t < steps; t++) {
-      const i = offset + t * dims + d
-      mt += target[i]
-      me += target[i] - decoded[i]
-    }
-    mt /= steps
-    me /= steps
-    let vt = 0
-    let ve = 0
-    for (let t = 0; t < steps; t++) {
-      const i = offset + t * dims + d
-      vt += (target[i] - mt) ** 2
-      ve += (target[i] - decoded[i] - me) ** 2
-    }
-    num += ve
-    den += vt
-  }
-  return den > 0 ? num / den : NaN
-}
-
 export async function evaluateSnn(
   net: StoredNetwork,
   d: EvalData,
   options: { teacher?: TeacherParams; threads?: number; seed?: number; recordSpikesOf?: number } = {},
   run: RunOptions = {},
 ): Promise<SnnEvalResult> {
-  const { dims, outputs } = net.spec
   const teacher = options.teacher ? await evaluateTeacher(options.teacher, d, options.threads, run) : null
-  const sim = await createNetwork(net.spec).simulate(
-    d.inputs,
+  const labels = labelsOf(d)
+  const r = await evaluateAds(
+    net.spec,
     {
-      batch: d.samples,
+      inputs: d.inputs,
+      targets: d.targets,
+      labels,
+      count: d.samples,
       steps: d.steps,
-      dtMs: d.dtMs,
-      threads: options.threads ?? 0,
+      teacherTargets: teacher?.activations,
+    },
+    {
       seed: options.seed ?? 0,
-      record: { spikes: (options.recordSpikesOf ?? 0) > 0, decoded: true, output: outputs > 0 },
+      threads: options.threads ?? 0,
+      dtMs: d.dtMs,
+      record: { decoded: true, output: true, smoothed: false, spikes: Math.min(options.recordSpikesOf ?? 0, d.samples) },
     },
     run,
   )
-  const base = score(sim.output as Float32Array, d)
-  let recon: number | null = null
   let agreement: number | null = null
   if (teacher) {
-    let sum = 0
-    for (let b = 0; b < d.samples; b++) sum += reconstructionError(teacher.activations, sim.decoded as Float32Array, d.steps, dims, b * d.steps * dims)
-    recon = sum / d.samples
     let same = 0
-    for (let b = 0; b < d.samples; b++) if (teacher.predictions[b] === base.predictions[b]) same++
+    for (let b = 0; b < d.samples; b++) if (teacher.predictions[b] === r.predictions[b]) same++
     agreement = same / d.samples
   }
   return {
-    ...base,
-    reconstructionError: recon,
+    samples: d.samples,
+    accuracy: r.accuracy ?? 0,
+    mse: r.outputMse ?? NaN,
+    predictions: r.predictions,
+    labels,
+    outputs: r.output as Float32Array,
+    reconstructionError: r.reconstructionError,
     teacherAgreement: agreement,
     teacherAccuracy: teacher?.accuracy ?? null,
-    meanRateHz: sim.meanRateHz,
-    decoded: sim.decoded as Float32Array,
+    meanRateHz: r.meanRateHz,
+    decoded: r.decoded as Float32Array,
     teacherActivations: teacher?.activations ?? null,
     teacherOutputs: teacher?.outputs ?? null,
     teacherPredictions: teacher?.predictions ?? null,
-    sim,
+    spikes: r.spikes ?? null,
   }
 }
 
@@ -161,13 +141,14 @@ export function evaluationArtifacts(d: EvalData, r: EvalResult | SnnEvalResult, 
     if (r.teacherActivations) items.push({ name: 'teacher.activations', data: cut(r.teacherActivations, dims), shape: [k, d.steps, dims] })
     if (r.teacherOutputs) items.push({ name: 'teacher.outputs', data: cut(r.teacherOutputs, d.outputs), shape: [k, d.steps, d.outputs] })
     if (r.teacherPredictions) items.push({ name: 'teacher.predictions', data: r.teacherPredictions, shape: [d.samples, d.outputs] })
-    const sp = r.sim.spikes
+    const sp = r.spikes
     if (sp) {
-      const end = sp.offsets[k]
+      const kept = Math.min(k, sp.offsets.length - 1)
+      const end = sp.offsets[kept]
       items.push(
         { name: 'spikes.steps', data: sp.steps.slice(0, end), shape: [end] },
         { name: 'spikes.neurons', data: sp.neurons.slice(0, end), shape: [end] },
-        { name: 'spikes.offsets', data: sp.offsets.slice(0, k + 1), shape: [k + 1] },
+        { name: 'spikes.offsets', data: sp.offsets.slice(0, kept + 1), shape: [kept + 1] },
       )
     }
   } else if ('activations' in r) {

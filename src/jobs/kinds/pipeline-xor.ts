@@ -1,0 +1,159 @@
+// Job "pipeline.xor": the method end to end on temporal XOR (METHOD.md §3-7). Each stage is a run of
+// its own, linked to the pipeline and to the runs it used: the test set, the teacher (BPTT), network
+// ADS (local rule) and the test of both on the same fresh samples.
+import { generateXor } from '../../../native/index.ts'
+import { pipelineXorParams, trainTeacherParams } from '../../shared/jobs.ts'
+import { evaluateSnn, evaluationArtifacts, type EvalData } from '../../tasks/evaluate.ts'
+import type { StoredNetwork } from '../../tasks/network-format.ts'
+import type { JobContext, JobResult } from '../context.ts'
+import { trainAdsStage } from './train-ads.ts'
+import { derivedSeeds, trainTeacherStage } from './train-teacher.ts'
+
+/** Share of the wall time each stage is expected to take (for one progress bar over all stages). */
+function stageWeights(p: { teacherEpochs: number; teacherSamplesPerEpoch: number; teacherUnits: number; epochs: number; samplesPerEpoch: number; neurons: number }) {
+  const teacher = p.teacherEpochs * p.teacherSamplesPerEpoch * p.teacherUnits * 4
+  const ads = p.epochs * p.samplesPerEpoch * p.neurons * 1.5
+  const total = teacher + ads
+  return { dataset: 0.01, teacher: (0.97 * teacher) / total, ads: (0.97 * ads) / total, test: 0.02 }
+}
+
+export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
+  const started = performance.now()
+  const p = pipelineXorParams.parse(ctx.run.params, 'params')
+  const seed = ctx.run.seed ?? 0
+  const w = stageWeights(p)
+  let base = 0
+
+  // 1. The test set: fresh samples scoring the teacher and the spiking network alike.
+  const testSeed = derivedSeeds(seed).test
+  const { runId: datasetRunId, value: test } = await ctx.stage(
+    { kind: 'dataset', name: `XOR test set · seed ${testSeed}`, params: { count: p.testSamples, seed: testSeed, durationS: 1, dtMs: 1 }, seed: testSeed, label: 'dataset' },
+    async (runId) => {
+      ctx.progress(0, 'drawing the test set', true)
+      const batch = await generateXor({ count: p.testSamples, seed: testSeed }, { signal: ctx.signal })
+      ctx.artifacts(
+        [
+          { name: 'inputs', data: batch.inputs, shape: [batch.count, batch.steps, 1] },
+          { name: 'targets', data: batch.targets, shape: [batch.count, batch.steps, 1] },
+          { name: 'labels', data: batch.labels, shape: [batch.count] },
+        ],
+        runId,
+      )
+      let positive = 0
+      for (const l of batch.labels) if (l > 0) positive++
+      return { value: batch, summary: { samples: batch.count, steps: batch.steps, positiveFraction: positive / batch.count } }
+    },
+  )
+  base += w.dataset
+
+  // 2. The teacher, trained by BPTT on fresh samples, scored on the test set.
+  const teacherParams = trainTeacherParams.parse(
+    {
+      units: p.teacherUnits,
+      epochs: p.teacherEpochs,
+      samplesPerEpoch: p.teacherSamplesPerEpoch,
+      stepSize: p.teacherStepSize,
+      lambdaMse: p.teacherLambdaMse,
+      tauStepUnit: p.teacherTauStepUnit,
+      validationSamples: p.teacherValidationSamples,
+      testSamples: p.testSamples,
+      threads: p.threads,
+      seed,
+    },
+    'params',
+  )
+  const teacherStage = await ctx.stage(
+    { kind: 'teacher', name: `Teacher (BPTT) · seed ${seed}`, params: teacherParams, seed, label: 'teacher', parents: [{ id: datasetRunId, role: 'test set' }] },
+    async (runId) => {
+      const out = await trainTeacherStage(ctx.scoped(base, w.teacher), teacherParams, seed, runId, test)
+      return {
+        value: out,
+        summary: { testAccuracy: out.testAccuracy, testMse: out.testMse, bestEpoch: out.bestEpoch, epochs: teacherParams.epochs },
+      }
+    },
+  )
+  base += w.teacher
+  const teacher = teacherStage.value.params
+
+  // 3. Network ADS, trained by the local rule to mimic the teacher.
+  const adsParams = {
+    neurons: p.neurons,
+    epochs: p.epochs,
+    samplesPerEpoch: p.samplesPerEpoch,
+    eta: p.eta,
+    etaSchedule: p.etaSchedule,
+    kSchedule: p.kSchedule,
+    k: p.k,
+    rule: p.rule,
+    ebn: p.ebn,
+    fastGain: p.fastGain,
+    inputGain: p.inputGain,
+    selection: p.selection,
+    validationSamples: p.validationSamples,
+    threads: p.threads,
+  }
+  const adsStage = await ctx.stage(
+    {
+      kind: 'ads',
+      name: `Network ADS · N ${p.neurons} · seed ${seed}`,
+      params: { teacher: teacherStage.runId, ...adsParams, testSamples: p.testSamples, seed },
+      seed,
+      label: 'ads',
+      parents: [{ id: teacherStage.runId, role: 'teacher' }],
+    },
+    async (runId) => {
+      const out = await trainAdsStage(ctx.scoped(base, w.ads), teacher, adsParams, seed, runId)
+      return { value: out, summary: { bestEpoch: out.bestEpoch, neurons: p.neurons } }
+    },
+  )
+  base += w.ads
+
+  // 4. The test: both networks on the same samples; the spiking network against the true labels
+  //    and against the teacher's decisions (METHOD.md §10).
+  const data: EvalData = { inputs: test.inputs, targets: test.targets, labels: test.labels, samples: test.count, steps: test.steps, channels: 1, outputs: 1, dtMs: 1 }
+  const network = adsStage.value.network
+  const stored: StoredNetwork = { spec: network, params: network.params, thresholds: null }
+  const testStage = await ctx.stage(
+    {
+      kind: 'evaluation',
+      name: `Test of ADS ${adsStage.runId} and teacher ${teacherStage.runId}`,
+      params: { network: adsStage.runId, dataset: datasetRunId, teacher: teacherStage.runId, shownSamples: 8, threads: p.threads },
+      seed,
+      label: 'test',
+      parents: [
+        { id: adsStage.runId, role: 'network' },
+        { id: teacherStage.runId, role: 'teacher' },
+        { id: datasetRunId, role: 'dataset' },
+      ],
+    },
+    async (runId) => {
+      ctx.progress(base, 'testing both networks', true)
+      const r = await evaluateSnn(stored, data, { teacher, threads: p.threads, seed, recordSpikesOf: 8 }, { signal: ctx.signal })
+      ctx.artifacts(evaluationArtifacts(data, r, 8, network.dims), runId)
+      const summary: Record<string, number> = { accuracy: r.accuracy, mse: r.mse, samples: r.samples, meanRateHz: r.meanRateHz }
+      if (r.reconstructionError !== null) summary.reconstructionError = r.reconstructionError
+      if (r.teacherAccuracy !== null) summary.teacherAccuracy = r.teacherAccuracy
+      if (r.teacherAgreement !== null) summary.teacherAgreement = r.teacherAgreement
+      return { value: r, summary }
+    },
+  )
+  const r = testStage.value
+  ctx.store.runs.setSummary(adsStage.runId, {
+    bestEpoch: adsStage.value.bestEpoch,
+    neurons: p.neurons,
+    testAccuracy: r.accuracy,
+    reconstructionError: r.reconstructionError ?? NaN,
+    meanRateHz: r.meanRateHz,
+  })
+  ctx.progress(1, 'done', true)
+  return {
+    summary: {
+      teacherTestAccuracy: r.teacherAccuracy ?? teacherStage.value.testAccuracy,
+      adsTestAccuracy: r.accuracy,
+      reconstructionError: r.reconstructionError ?? NaN,
+      teacherAgreement: r.teacherAgreement ?? NaN,
+      meanRateHz: r.meanRateHz,
+      wallSeconds: (performance.now() - started) / 1000,
+    },
+  }
+}

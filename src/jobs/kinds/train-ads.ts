@@ -1,0 +1,104 @@
+// Job "train.ads": network ADS trained to mimic a teacher by the local learning rule (METHOD.md §4-5),
+// natively; per-epoch metrics streamed; the best validation epoch kept; test accuracy on fresh samples.
+import { AdsTrainer, evaluateAds, generateXor, teacherForward, type AdsNetwork, type AdsTrainerOptions, type TeacherParams } from '../../../native/index.ts'
+import { trainAdsParams } from '../../shared/jobs.ts'
+import type { Infer } from '../../shared/schema.ts'
+import { networkArtifacts } from '../../tasks/network-format.ts'
+import { loadTeacher } from '../../tasks/teacher-format.ts'
+import type { JobContext, JobResult } from '../context.ts'
+import { derivedSeeds, type TestSet } from './train-teacher.ts'
+
+/** The hyperparameters shared with the pipeline (trainAdsParams without teacher, test set and seed). */
+export type AdsStageParams = Omit<Infer<typeof trainAdsParams>, 'teacher' | 'testSamples' | 'seed'>
+
+export interface AdsOutcome {
+  network: AdsNetwork
+  bestEpoch: number
+}
+
+/** Trainer options from the job parameters (schedules as METHOD.md §5 describes them). */
+export function adsTrainerOptions(teacher: TeacherParams, p: AdsStageParams, seed: number): AdsTrainerOptions {
+  const total = p.epochs * p.samplesPerEpoch
+  return {
+    teacher,
+    neurons: p.neurons,
+    seed,
+    ebn: p.ebn,
+    g: p.fastGain,
+    inputGain: p.inputGain,
+    // The authors' decay: η(t) = η0·exp(−t/b) + 1e-7 with b = (total/2)/ln(100).
+    eta: p.etaSchedule === 'constant' ? p.eta : { exponential: { start: p.eta, decaySamples: total / 2 / Math.log(100), floor: 1e-7 } },
+    k: p.kSchedule === 'constant' ? p.k : { staircase: { start: p.k, totalSamples: total, blocks: 8 } },
+    rule: p.rule,
+    data: { xor: { samplesPerEpoch: p.samplesPerEpoch } },
+    validation: { count: p.validationSamples },
+    selection: p.selection,
+    threads: p.threads,
+  }
+}
+
+/** Trains network ADS for run `runId`, streaming per-epoch metrics; stores the selected network. */
+export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, p: AdsStageParams, seed: number, runId = ctx.runId): Promise<AdsOutcome> {
+  const trainer = new AdsTrainer(adsTrainerOptions(teacher, p, seed))
+  await trainer.runEpochs(p.epochs, {
+    signal: ctx.signal,
+    onProgress: (f) => ctx.progress(f, `training the spiking network (epoch ${Math.min(p.epochs, trainer.epoch + 1)} of ${p.epochs})`),
+    onEpoch: (r) => {
+      const points = [
+        { key: 'trainReconstructionError', step: r.epoch, value: r.trainReconstructionError },
+        { key: 'trainMeanRateHz', step: r.epoch, value: r.trainMeanRateHz },
+        { key: 'k', step: r.epoch, value: r.k },
+        { key: 'eta', step: r.epoch, value: r.eta },
+      ]
+      if (r.valReconstructionError !== null) points.push({ key: 'valReconstructionError', step: r.epoch, value: r.valReconstructionError })
+      if (r.valAccuracy !== null) points.push({ key: 'valAccuracy', step: r.epoch, value: r.valAccuracy })
+      if (r.valOutputMse !== null) points.push({ key: 'valOutputMse', step: r.epoch, value: r.valOutputMse })
+      if (r.meanRateHz !== null) points.push({ key: 'meanRateHz', step: r.epoch, value: r.meanRateHz })
+      ctx.metrics(points, runId)
+      ctx.progress(r.epoch / p.epochs, `spiking network epoch ${r.epoch} of ${p.epochs}: reconstruction error ${(r.valReconstructionError ?? r.trainReconstructionError).toPrecision(3)}`, true)
+    },
+  })
+  const network = trainer.getBestNetwork() ?? trainer.getNetwork()
+  ctx.artifacts(networkArtifacts(network, network.params, null), runId)
+  return { network, bestEpoch: trainer.bestEpoch }
+}
+
+export interface AdsTestOutcome {
+  accuracy: number
+  reconstructionError: number
+  outputMse: number
+  meanRateHz: number
+}
+
+/** Scores a trained network on a test set against its teacher (k = 0, no learning). */
+export async function testAds(ctx: JobContext, network: AdsNetwork, teacher: TeacherParams, test: TestSet, threads: number, seed: number): Promise<AdsTestOutcome> {
+  const xhat = await teacherForward(teacher, { inputs: test.inputs, count: test.count, steps: test.steps }, { threads, activations: true }, { signal: ctx.signal })
+  const r = await evaluateAds(
+    network,
+    { inputs: test.inputs, targets: test.targets, count: test.count, steps: test.steps, teacherTargets: xhat.activations },
+    { seed, threads, record: { output: false, smoothed: false } },
+    { signal: ctx.signal },
+  )
+  return { accuracy: r.accuracy ?? 0, reconstructionError: r.reconstructionError ?? NaN, outputMse: r.outputMse ?? NaN, meanRateHz: r.meanRateHz }
+}
+
+export async function runTrainAds(ctx: JobContext): Promise<JobResult> {
+  const p = trainAdsParams.parse(ctx.run.params, 'params')
+  const seed = ctx.run.seed ?? 0
+  const teacher = loadTeacher(ctx.store, p.teacher)
+  const out = await trainAdsStage(ctx, teacher, p, seed)
+  ctx.progress(0.97, 'testing on fresh samples', true)
+  const test = await generateXor({ count: p.testSamples, seed: derivedSeeds(seed).test }, { signal: ctx.signal })
+  const t = await testAds(ctx, out.network, teacher, test, p.threads, seed)
+  ctx.progress(1, 'done', true)
+  return {
+    summary: {
+      testAccuracy: t.accuracy,
+      reconstructionError: t.reconstructionError,
+      testOutputMse: t.outputMse,
+      meanRateHz: t.meanRateHz,
+      bestEpoch: out.bestEpoch,
+      testSeed: derivedSeeds(seed).test,
+    },
+  }
+}

@@ -1,0 +1,105 @@
+// The temporal-XOR pipeline at reduced size, through the real CLI and worker processes: every stage
+// is a run linked to its parents, metrics stream per epoch, the test scores both networks, and the
+// trained networks can be evaluated and exported again.
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/store/index.ts'
+import { mimic } from '../support/cli.ts'
+import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
+
+// Small enough for a few seconds; the paper-size run is test/slow/pipeline-xor.test.ts.
+export const smallPipeline = [
+  '--teacher-units', '24', '--teacher-epochs', '12', '--teacher-samples-per-epoch', '200', '--teacher-step-size', '3e-3', '--teacher-tau-step-unit', 'ms',
+  '--teacher-validation-samples', '50', '--neurons', '160', '--epochs', '3', '--samples-per-epoch', '60', '--validation-samples', '20', '--test-samples', '60',
+]
+
+let db: string
+let result: Record<string, number>
+
+beforeAll(() => {
+  db = tempDb()
+  const r = mimic(['--db', db, '--json', 'reproduce', 'xor', '--seed', '3', ...smallPipeline])
+  if (r.code !== 0) throw new Error(`reproduce xor failed: ${r.stderr}`)
+  result = JSON.parse(r.stdout)
+})
+
+afterAll(cleanupTemp)
+
+describe('mimic reproduce xor (reduced size)', () => {
+  it('prints one JSON object with the stage runs and headline numbers', () => {
+    for (const key of ['teacherRunId', 'adsRunId', 'teacherTestAccuracy', 'adsTestAccuracy', 'reconstructionError', 'wallSeconds']) {
+      expect(typeof result[key], key).toBe('number')
+    }
+    expect(result.teacherTestAccuracy).toBeGreaterThanOrEqual(0.9)
+    expect(result.reconstructionError).toBeGreaterThan(0)
+    expect(result.reconstructionError).toBeLessThan(1.5)
+    expect(result.wallSeconds).toBeGreaterThan(0)
+  })
+
+  it('stores every stage as a run linked to its parents, with seeds, parameters and code version', () => {
+    const store = openStore(db)
+    try {
+      const pipeline = store.runs.get(result.pipelineRunId)
+      expect(pipeline).toMatchObject({ kind: 'pipeline', status: 'succeeded', seed: 3 })
+      const stages = store.runs.children(pipeline.id)
+      expect(stages.map((s) => [s.kind, s.role, s.status])).toEqual([
+        ['dataset', 'pipeline', 'succeeded'],
+        ['teacher', 'pipeline', 'succeeded'],
+        ['ads', 'pipeline', 'succeeded'],
+        ['evaluation', 'pipeline', 'succeeded'],
+      ])
+      const ads = store.runs.get(result.adsRunId)
+      expect(ads.codeVersion).toBe(pipeline.codeVersion)
+      expect(ads.params).toMatchObject({ teacher: result.teacherRunId, neurons: 160, epochs: 3, eta: 1e-6, k: 75 })
+      expect(store.runs.parents(ads.id).map((p) => p.role).sort()).toEqual(['pipeline', 'teacher'])
+      const test = store.runs.get(result.testRunId)
+      expect(store.runs.parents(test.id).map((p) => p.role).sort()).toEqual(['dataset', 'network', 'pipeline', 'teacher'])
+      expect(test.summary.accuracy).toBe(result.adsTestAccuracy)
+      expect(test.summary.teacherAccuracy).toBe(result.teacherTestAccuracy)
+      // per-epoch metrics of both trainings
+      expect(store.metrics.series(result.teacherRunId, ['loss'])[0].steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+      const recon = store.metrics.series(ads.id, ['valReconstructionError', 'valAccuracy', 'meanRateHz'])
+      expect(recon.map((s) => s.steps)).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]])
+      // result artifacts for the result page
+      const names = store.artifacts.list(test.id).map((a) => a.name)
+      for (const n of ['inputs', 'targets', 'outputs', 'decoded', 'teacher.activations', 'teacher.outputs', 'spikes.steps', 'spikes.neurons', 'spikes.offsets', 'predictions', 'labels']) {
+        expect(names).toContain(n)
+      }
+      expect(store.jobs.list()).toEqual([])
+    } finally {
+      store.close()
+    }
+  })
+
+  it('evaluates the trained networks on an .npz file, and exports them for numpy', () => {
+    const dir = tempDir()
+    const file = join(dir, 'xor.npz')
+    // a dataset file made by numpy: the pipeline's own test set, exported and re-imported as .npz
+    const store = openStore(db)
+    const inputs = store.artifacts.get(result.datasetRunId, 'inputs')
+    const targets = store.artifacts.get(result.datasetRunId, 'targets')
+    store.close()
+    const raw = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+    writeFileSync(join(dir, 'x.bin'), raw(inputs.data))
+    writeFileSync(join(dir, 'y.bin'), raw(targets.data))
+    const py = spawnSync('/usr/bin/python3', ['-c', `import numpy as np, sys
+x = np.frombuffer(open(sys.argv[1],'rb').read(), dtype=np.float32).reshape(${inputs.shape.join(',')})
+y = np.frombuffer(open(sys.argv[2],'rb').read(), dtype=np.float32).reshape(${targets.shape.join(',')})
+np.savez(sys.argv[3], inputs=x.astype(np.float64), targets=y)`, join(dir, 'x.bin'), join(dir, 'y.bin'), file], { encoding: 'utf8' })
+    expect(py.status, py.stderr).toBe(0)
+    const teacherEval = mimic(['--db', db, '--json', 'eval', String(result.teacherRunId), '--data', file])
+    expect(teacherEval.code, teacherEval.stderr).toBe(0)
+    expect(JSON.parse(teacherEval.stdout)).toMatchObject({ accuracy: result.teacherTestAccuracy, samples: 60 })
+    // the same seed as the pipeline's test: the same initial potentials, the same numbers
+    const adsEval = JSON.parse(mimic(['--db', db, '--json', 'eval', String(result.adsRunId), '--data', file, '--seed', '3']).stdout)
+    expect(adsEval.accuracy).toBe(result.adsTestAccuracy)
+    expect(adsEval.reconstructionError).toBeCloseTo(result.reconstructionError, 9)
+
+    const out = join(dir, 'ads.npz')
+    expect(mimic(['--db', db, 'export', String(result.adsRunId), '--format', 'npz', '--out', out]).code).toBe(0)
+    const shapes = spawnSync('/usr/bin/python3', ['-c', `import numpy as np; d = np.load('${out}'); print(d['omegaS'].shape, d['readout'].shape, d['neuron.vTh'].shape, float(d['dtMs'][0]))`], { encoding: 'utf8' })
+    expect(shapes.stdout.trim()).toBe('(160, 160) (1, 24) (160,) 1.0')
+  })
+})
