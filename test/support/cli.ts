@@ -11,13 +11,13 @@ export interface CliResult {
   stderr: string
 }
 
-export function mimic(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): CliResult {
+export function mimic(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): CliResult {
   const r = spawnSync(process.execPath, [mimicBin, ...args], {
     cwd: opts.cwd ?? repoRoot,
     env: { ...process.env, ...opts.env },
     encoding: 'utf8',
     input: opts.input,
-    timeout: 120_000,
+    timeout: opts.timeoutMs ?? 120_000,
   })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
