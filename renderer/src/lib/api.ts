@@ -4,7 +4,7 @@
 import { methodName, type CallArgs, type OpName, type ResultOf } from '../../../src/shared/contract.ts'
 import { AppError, fromWireError, type Result } from '../../../src/shared/errors.ts'
 import type { AppEvent } from '../../../src/shared/types.ts'
-import { decodeWire } from '../../../src/shared/wire.ts'
+import { decodeWire, encodeWire } from '../../../src/shared/wire.ts'
 
 export interface Bridge {
   onEvent(fn: (e: AppEvent) => void): () => void
@@ -101,7 +101,8 @@ function httpClient(): Client {
         res = await fetch(`/api/${name}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify(args ?? {}),
+          // typed arrays (datasets.import bytes) travel base64-encoded, as the server expects
+          body: encodeWire(args ?? {}),
         })
       } catch (err) {
         throw new AppError('INTERNAL', `The workbench server did not answer (${(err as Error).message}): is \`mimic serve\` still running?`)

@@ -80,3 +80,12 @@ export function humanize(key: string): string {
     .toLowerCase()
   return words.charAt(0).toUpperCase() + words.slice(1)
 }
+
+/** A run's headline numbers in a line: "testAccuracy 0.93 · testMse 0.012" (first `max` entries). */
+export function summaryText(summary: Record<string, number>, max = 3): string {
+  return Object.entries(summary)
+    .filter(([k]) => !/seed$/i.test(k))
+    .slice(0, max)
+    .map(([k, v]) => `${k} ${formatNumber(v)}`)
+    .join(' · ')
+}

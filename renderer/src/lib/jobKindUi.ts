@@ -11,14 +11,83 @@ interface GroupWording {
   submit: string
   /** while the start call is pending */
   pending: string
+  /** the main action of a project (a filled button) */
+  primary?: boolean
 }
 
 const wording: Record<string, GroupWording> = {
   dataset: { action: 'New dataset', submit: 'Generate', pending: 'Starting…' },
   network: { action: 'New network', submit: 'Create', pending: 'Starting…' },
   simulation: { action: 'New simulation', submit: 'Simulate', pending: 'Starting…' },
-  training: { action: 'New training', submit: 'Train', pending: 'Starting…' },
-  pipeline: { action: 'New pipeline', submit: 'Run pipeline', pending: 'Starting…' },
+  teacher: { action: 'New teacher', submit: 'Train', pending: 'Starting…' },
+  ads: { action: 'New network ADS', submit: 'Train', pending: 'Starting…' },
+  evaluation: { action: 'New evaluation', submit: 'Evaluate', pending: 'Starting…' },
+  pipeline: { action: 'New pipeline', submit: 'Run pipeline', pending: 'Starting…', primary: true },
+}
+
+/**
+ * Long jobs whose page is worth watching: after starting one the app opens its run page (live
+ * progress and curves). Short jobs keep the user on the project page.
+ */
+const watchAfterStart: ReadonlySet<JobKind> = new Set<JobKind>(['pipeline.xor', 'train.teacher', 'train.ads'])
+
+export function opensRunPage(kind: JobKind): boolean {
+  return watchAfterStart.has(kind)
+}
+
+/** A titled group of a form's fields (a fieldset). */
+export interface FieldGroup {
+  title: string
+  help?: string
+  keys: string[]
+}
+
+/**
+ * How a kind's form groups its fields. A rule takes the fields named in `keys`, or those whose name
+ * starts with `prefix`, or (`rest`) every field no other rule took; groups keep the rule order and
+ * fields keep the schema order. Kinds without rules get one ungrouped grid.
+ */
+interface GroupRule {
+  title: string
+  help?: string
+  keys?: readonly string[]
+  prefix?: string
+  rest?: boolean
+}
+
+const groupRules: Partial<Record<JobKind, GroupRule[]>> = {
+  'pipeline.xor': [
+    { title: 'Teacher', help: 'rate network trained with BPTT and Adam (METHOD.md §3)', prefix: 'teacher' },
+    { title: 'Spiking network', help: 'network ADS: balanced spiking network trained by the local rule (METHOD.md §4-5)', rest: true },
+    { title: 'General', keys: ['seed', 'testSamples', 'threads'] },
+  ],
+}
+
+export function fieldGroups(kind: JobKind): FieldGroup[] | null {
+  const rules = groupRules[kind]
+  if (!rules) return null
+  const keys = Object.keys(jobKinds[kind].params.info().fields ?? {})
+  const taken = new Set<string>()
+  const groups: FieldGroup[] = rules.map((r) => ({ title: r.title, help: r.help, keys: [] }))
+  // explicit keys first, then prefixes, then the rest, so a key list wins over a prefix
+  const passes: ((r: GroupRule, k: string) => boolean)[] = [
+    (r, k) => !!r.keys?.includes(k),
+    (r, k) => !!r.prefix && k.startsWith(r.prefix),
+    (r) => !!r.rest,
+  ]
+  for (const pass of passes) {
+    for (const k of keys) {
+      if (taken.has(k)) continue
+      const i = rules.findIndex((r) => pass(r, k))
+      if (i < 0) continue
+      groups[i].keys.push(k)
+      taken.add(k)
+    }
+  }
+  for (const g of groups) g.keys.sort((a, b) => keys.indexOf(a) - keys.indexOf(b))
+  const left = keys.filter((k) => !taken.has(k))
+  if (left.length) groups.push({ title: 'Other', keys: left })
+  return groups.filter((g) => g.keys.length > 0)
 }
 
 export interface JobGroup extends GroupWording {

@@ -104,7 +104,10 @@ export function fieldHint(info: FieldInfo): string {
   if (info.type === 'number' || info.type === 'integer') {
     // Bounds that only guard representability (seeds up to 2^53) are noise in a form.
     const max = info.max !== undefined && info.max < 2 ** 31 ? info.max : undefined
-    if (info.min !== undefined && max !== undefined) parts.push(`${info.min} – ${max}`)
+    const gt = info.exclusiveMin
+    if (gt !== undefined && max !== undefined) parts.push(`> ${gt} and ≤ ${max}`)
+    else if (gt !== undefined) parts.push(`> ${gt}`)
+    else if (info.min !== undefined && max !== undefined) parts.push(`${info.min} – ${max}`)
     else if (info.min !== undefined) parts.push(`≥ ${info.min}`)
     else if (max !== undefined) parts.push(`≤ ${max}`)
     if (info.type === 'integer') parts.push('integer')

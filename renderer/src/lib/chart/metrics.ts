@@ -28,6 +28,29 @@ export class MetricStore {
     return [...this.series.keys()]
   }
 
+  has(key: string): boolean {
+    return (this.series.get(key)?.steps.length ?? 0) > 0
+  }
+
+  /** The latest [step, value] of a key. */
+  last(key: string): [number, number] | null {
+    const s = this.series.get(key)
+    const step = s?.steps.last()
+    const value = s?.values.last()
+    return step === undefined || value === undefined ? null : [step, value]
+  }
+
+  /** Chart columns for these keys (outer-joined on step; missing keys give empty columns). */
+  columnsOf(keys: readonly string[]): uPlot.AlignedData {
+    const tables = keys.map((k): uPlot.AlignedData => {
+      const s = this.series.get(k)
+      return s ? [s.steps.view(), s.values.view()] : [new Float64Array(0), new Float64Array(0)]
+    })
+    if (tables.length === 0) return [new Float64Array(0)]
+    if (tables.length === 1) return tables[0]
+    return uPlot.join(tables)
+  }
+
   load(all: MetricSeries[]): void {
     this.series.clear()
     for (const s of all) this.series.set(s.key, { steps: GrowableColumn.from(s.steps), values: GrowableColumn.from(s.values) })

@@ -4,3 +4,9 @@ export const palette = ['#2457c5', '#e8590c', '#2b8a3e', '#862e9c', '#c2255c', '
 export function seriesColor(i: number): string {
   return palette[i % palette.length]
 }
+
+/** Spike rasters: near-black ink, distinct from the grey axes and from every series colour. */
+export const spikeColor = '#1d2330'
+
+/** Reference (target) curves and guides. */
+export const referenceColor = '#8a93a0'

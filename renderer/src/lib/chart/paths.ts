@@ -13,7 +13,7 @@ export function squareMarkers(sizeCssPx = 2): uPlot.Series.PathBuilder {
       const yMax = scaleY.max ?? Infinity
       for (let i = idx0; i <= idx1; i++) {
         const y = dataY[i]
-        if (y === null || y === undefined || y < yMin || y > yMax) continue
+        if (y === null || y === undefined || !(y >= yMin && y <= yMax)) continue
         const cx = valToPosX(dataX[i], scaleX, xDim, xOff)
         const cy = valToPosY(y, scaleY, yDim, yOff)
         rect(p, cx - half, cy - half, size, size)
