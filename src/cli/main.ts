@@ -182,6 +182,31 @@ function flagError(err: unknown, specs: Record<string, FlagSpec>): unknown {
 
 type Handler = (ctx: Ctx, argv: string[]) => Promise<number>
 
+/** A command that starts one job from flags named after its parameters (plus --project, --name). */
+function jobCommand(kind: JobKind, where: string): Handler {
+  return async (ctx, argv) => {
+    const specs = jobFlags(kind)
+    const { flags, positionals } = parseFlags(argv, specs, where)
+    if (positionals.length) throw new UsageError(`${where} takes no positional arguments (received "${positionals[0]}").`)
+    try {
+      return await runJob(ctx, kind, flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
+    } catch (err) {
+      throw flagError(err, specs)
+    }
+  }
+}
+
+/** The project of a run given on the command line, unless --project names another. */
+async function projectOf(ctx: Ctx, runId: number, project: unknown): Promise<number> {
+  if (typeof project === 'number') return project
+  const s = ctx.open()
+  try {
+    return s.store.runs.get(runId).projectId
+  } finally {
+    await s.close()
+  }
+}
+
 const commands: Record<string, Record<string, Handler> | Handler> = {
   projects: {
     list: async (ctx, argv) => {
@@ -348,14 +373,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     generate: async (ctx, argv) => {
       const [what, ...rest] = argv
       if (what !== 'xor') throw new UsageError(`data generate knows one dataset: xor (received ${what === undefined ? 'nothing' : `"${what}"`}).`)
-      const specs = jobFlags('data.xor')
-      const { flags, positionals } = parseFlags(rest, specs, 'data generate xor')
-      if (positionals.length) throw new UsageError(`data generate xor takes no positional arguments (received "${positionals[0]}").`)
-      try {
-        return await runJob(ctx, 'data.xor', flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
-      } catch (err) {
-        throw flagError(err, specs)
-      }
+      return jobCommand('data.xor', 'data generate xor')(ctx, rest)
     },
   },
   reproduce: {
@@ -406,38 +424,11 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     },
   },
   train: {
-    ads: async (ctx, argv) => {
-      const specs = jobFlags('train.ads')
-      const { flags, positionals } = parseFlags(argv, specs, 'train ads')
-      if (positionals.length) throw new UsageError(`train ads takes no positional arguments (received "${positionals[0]}").`)
-      try {
-        return await runJob(ctx, 'train.ads', flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
-      } catch (err) {
-        throw flagError(err, specs)
-      }
-    },
-    teacher: async (ctx, argv) => {
-      const specs = jobFlags('train.teacher')
-      const { flags, positionals } = parseFlags(argv, specs, 'train teacher')
-      if (positionals.length) throw new UsageError(`train teacher takes no positional arguments (received "${positionals[0]}").`)
-      try {
-        return await runJob(ctx, 'train.teacher', flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
-      } catch (err) {
-        throw flagError(err, specs)
-      }
-    },
+    ads: jobCommand('train.ads', 'train ads'),
+    teacher: jobCommand('train.teacher', 'train teacher'),
   },
   network: {
-    create: async (ctx, argv) => {
-      const specs = jobFlags('network.create')
-      const { flags, positionals } = parseFlags(argv, specs, 'network create')
-      if (positionals.length) throw new UsageError(`network create takes no positional arguments (received "${positionals[0]}").`)
-      try {
-        return await runJob(ctx, 'network.create', flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
-      } catch (err) {
-        throw flagError(err, specs)
-      }
-    },
+    create: jobCommand('network.create', 'network create'),
   },
   simulate: async (ctx, argv) => {
     const specs = simulateFlags()
@@ -446,13 +437,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     if (positionals.length > 1) throw new UsageError(`simulate takes one NETWORK_RUN (received also "${positionals[1]}").`)
     if (flags.data === undefined) throw new UsageError('simulate needs --data DATASET_RUN: the id of a dataset run.')
     const params = { ...paramsFromFlags(specs, flags), network, dataset: flags.data }
-    const s = ctx.open()
-    let projectId: number
-    try {
-      projectId = (flags.project as number | undefined) ?? s.store.runs.get(network).projectId
-    } finally {
-      await s.close()
-    }
+    const projectId = await projectOf(ctx, network, flags.project)
     try {
       return await runJob(ctx, 'simulate', projectId, params, flags.name as string | undefined)
     } catch (err) {
@@ -476,13 +461,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     if ((flags.data === undefined) === (flags.dataset === undefined)) throw new UsageError('eval needs --data FILE.npz (or --dataset RUN), and only one of them.')
     const dataFile = flags.data === undefined ? undefined : resolve(flags.data as string)
     if (dataFile !== undefined && !existsSync(dataFile)) throw new UsageError(`--data: there is no file ${dataFile}.`)
-    const s = ctx.open()
-    let projectId: number
-    try {
-      projectId = (flags.project as number | undefined) ?? s.store.runs.get(network).projectId
-    } finally {
-      await s.close()
-    }
+    const projectId = await projectOf(ctx, network, flags.project)
     const params = {
       network,
       dataset: flags.dataset,

@@ -6,18 +6,11 @@
 import { evaluateAds, teacherForward, xorDecision, type TeacherParams } from '../../native/index.ts'
 import type { RunOptions } from '../../native/index.ts'
 import type { NewArtifact } from '../store/artifacts.ts'
+import type { TimedDataset } from './dataset.ts'
 import type { StoredNetwork } from './network-format.ts'
 
-export interface EvalData {
-  inputs: Float32Array
-  targets: Float32Array
-  labels: Int8Array | null
-  samples: number
-  steps: number
-  channels: number
-  outputs: number
-  dtMs: number
-}
+/** What an evaluation runs on: a dataset with its time step. */
+export type EvalData = TimedDataset
 
 export interface EvalResult {
   samples: number

@@ -5,6 +5,7 @@ import { AppError } from '../shared/errors.ts'
 import type { NetworkSpec, NeuronParams } from '../../native/index.ts'
 import type { NewArtifact } from '../store/artifacts.ts'
 import type { Store } from '../store/index.ts'
+import type { TimedDataset } from './dataset.ts'
 
 export const neuronParamNames = ['tauMemMs', 'tauSMs', 'tauFMs', 'tauOutMs', 'vTh', 'vRest', 'vReset', 'bias', 'refractoryMs'] as const
 export type NeuronParamName = (typeof neuronParamNames)[number]
@@ -91,19 +92,8 @@ export function loadNetwork(store: Store, runId: number): StoredNetwork {
   }
 }
 
-export interface StoredDataset {
-  inputs: Float32Array
-  targets: Float32Array
-  labels: Int8Array | null
-  samples: number
-  steps: number
-  channels: number
-  outputs: number
-  dtMs: number
-}
-
 /** Loads a dataset run (artifacts inputs, targets, labels), optionally a slice of samples. */
-export function loadDataset(store: Store, runId: number, first = 0, count?: number): StoredDataset {
+export function loadDataset(store: Store, runId: number, first = 0, count?: number): TimedDataset {
   const run = store.runs.get(runId)
   if (run.kind !== 'dataset') throw new AppError('INVALID_ARGUMENT', `Run ${runId} is a ${run.kind} run, not a dataset: give the id of a dataset run.`)
   if (run.status !== 'succeeded') throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} is ${run.status}; only a succeeded run can be used.`)

@@ -3,7 +3,8 @@
 // names the file, the array and what was expected.
 import { crc32, inflateRawSync } from 'node:zlib'
 import { AppError } from '../shared/errors.ts'
-import { elementCount } from '../shared/arrays.ts'
+import { bytesPerElement, elementCount, fromBytes } from '../shared/arrays.ts'
+import type { Dataset } from './dataset.ts'
 import type { DType, TypedArray } from '../shared/types.ts'
 
 export interface NpyArray {
@@ -35,17 +36,6 @@ const dtypeToDescr: Record<DType, string> = {
   uint16: '<u2',
   int8: '|i1',
   uint8: '|u1',
-}
-
-const ctor: Record<DType, new (b: ArrayBuffer) => TypedArray> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
 }
 
 function bad(file: string, message: string): AppError {
@@ -84,14 +74,12 @@ export function parseNpy(bytes: Uint8Array, file: string, name: string): NpyArra
     .map(Number)
   if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw bad(file, `array "${name}" has an invalid shape (${shapeText})`)
   const dataStart = offset + headerLen
-  const size = 'float64' === dtype ? 8 : dtype.endsWith('32') ? 4 : dtype.endsWith('16') ? 2 : 1
+  const size = bytesPerElement(dtype)
   const n = elementCount(shape)
   if (bytes.length - dataStart !== n * size) {
     throw bad(file, `array "${name}" should hold ${n} values of ${dtype} (${n * size} bytes) for shape [${shape.join(', ')}] but has ${bytes.length - dataStart} bytes`)
   }
-  const buf = new ArrayBuffer(n * size)
-  new Uint8Array(buf).set(bytes.subarray(dataStart, dataStart + n * size))
-  return { dtype, shape, data: new ctor[dtype](buf) }
+  return { dtype, shape, data: fromBytes(dtype, bytes.subarray(dataStart, dataStart + n * size)) }
 }
 
 export function encodeNpy(a: NpyArray): Uint8Array {
@@ -207,19 +195,6 @@ export function writeNpz(arrays: Record<string, NpyArray>): Uint8Array {
     o += p.length
   }
   return out
-}
-
-export interface Dataset {
-  /** [samples, steps, channels] */
-  inputs: Float32Array
-  /** [samples, steps, outputs] */
-  targets: Float32Array
-  /** [samples] or null */
-  labels: Int8Array | null
-  samples: number
-  steps: number
-  channels: number
-  outputs: number
 }
 
 function toFloat32(file: string, name: string, a: NpyArray): Float32Array {
