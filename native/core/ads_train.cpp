@@ -578,7 +578,12 @@ void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std
   out.spikeOffsets.assign(nSpk + 1, 0);
   const auto& p = model.params();
   const double seconds = static_cast<double>(T) * o.dtMs / 1000.0;
-  const std::size_t chunk = std::max<std::size_t>(1, o.chunk);
+  // Samples per simulator call: o.chunk, or as many as keep the chunk's recordings (x̃ and ỹ) near 64 MB.
+  std::size_t chunk = o.chunk;
+  if (chunk == 0) {
+    const double perSample = static_cast<double>(T) * static_cast<double>(D + O + 1) * 4.0;
+    chunk = static_cast<std::size_t>(std::clamp(64.0e6 / perSample, 8.0, 256.0));
+  }
   std::vector<float> xbuf;
   std::size_t correct = 0, decided = 0;
   std::size_t b0 = 0;
@@ -593,6 +598,7 @@ void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std
     c.dtMs = o.dtMs;
     c.inputs = C > 0 ? inputs + b0 * T * C : nullptr;
     c.threads = o.threads;
+    c.block = 4;  // small blocks spread over the pool dynamically: samples differ in cost, 2 big blocks idle a thread
     c.initialV = InitialV::Given;
     c.initialValues.resize(nb * N);
     for (std::size_t b = 0; b < nb; ++b) {

@@ -133,7 +133,7 @@ struct AdsEvalOptions {
   double alpha = 0.95, threshold = 0.5, labelThreshold = 0.5;
   bool recordDecoded = false, recordOutput = false, recordSmoothed = false;
   std::size_t recordSpikeSamples = 0;  // spike events of samples [0, n)
-  std::size_t chunk = 32;              // samples per simulator call (memory bound; results do not depend on it)
+  std::size_t chunk = 0;               // samples per simulator call; 0 = ~64 MB of recordings (results do not depend on it)
 };
 
 struct AdsEvalResult {

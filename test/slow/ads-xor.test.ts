@@ -10,7 +10,7 @@
 //   MIMIC_ADS_SEEDS="1,2,3,4,5"   seeds (default "1")
 //   MIMIC_ADS_TEACHER_CACHE=dir   keep trained teachers in dir/teacher-<seed>.json and reuse them
 //   MIMIC_ADS_ETA, MIMIC_ADS_K, MIMIC_ADS_EPOCHS, MIMIC_ADS_NEURONS   override the schedule
-// Measured (2-core VM, shared): teacher 110-145 s per seed, ADS 50-60 s per seed; results per seed in
+// Measured (2-core VM): teacher 101-143 s per seed, ADS 34-39 s per seed (20 epochs); results per seed in
 // bench/README.md ("ADS training").
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -103,6 +103,31 @@ describe('online rule: the low-rank form equals the naive per-step rule (TypeScr
     })
   }
 
+  it('training continued from a stored network (Ω_0 ≠ 0) goes on as one run', async () => {
+    const c: Case = { N: 40, D: 6, params: 'uniform', eta: 1e-4 }
+    const ebn = await buildEbn({ neurons: c.N, dims: c.D, seed: 5, g: 0.5 })
+    const s = setup(c, ebn)
+    const ref = trainReference(
+      { neurons: c.N, channels: s.C, dims: c.D, params: s.params, wIn: s.wIn, omegaF: ebn.omegaF, omegaS: new Float32Array(c.N * c.N), decoder: ebn.decoder, encoder: ebn.encoder },
+      { count: s.B, steps: s.T, dtMs: 1, inputs: s.inputs, targets: s.targets, initialV: s.initialV, k: s.k, eta: c.eta },
+    )
+    const part = (from: number, to: number) => ({
+      inputs: s.inputs.subarray(from * s.T * s.C, to * s.T * s.C),
+      teacherTargets: s.targets.subarray(from * s.T * c.D, to * s.T * c.D),
+      count: to - from,
+      steps: s.T,
+    })
+    const first = await trainAdsSamples(s.spec, part(0, 2), { k: s.k, eta: c.eta, initialV: s.initialV.subarray(0, 2 * c.N) })
+    const second = await trainAdsSamples(first.network, part(2, 3), { k: s.k, eta: c.eta, initialV: s.initialV.subarray(2 * c.N), record: { spikes: true } })
+    expect(eventsOf(second.spikes!, 0)).toEqual(ref.spikes[2])
+    let maxRef = 0, maxDiff = 0
+    for (let q = 0; q < c.N * c.N; q++) {
+      maxRef = Math.max(maxRef, Math.abs(ref.omegaS[q]))
+      maxDiff = Math.max(maxDiff, Math.abs(ref.omegaS[q] - second.network.weights.omegaS[q]))
+    }
+    expect(maxDiff / maxRef).toBeLessThan(1e-5)
+  })
+
   it('the batched rule: Ω_s changes once per sample, by η on average per entry, with a zero diagonal', async () => {
     const c: Case = { N: 40, D: 6, params: 'uniform', eta: 1e-3 }
     const ebn = await buildEbn({ neurons: c.N, dims: c.D, seed: 5, g: 0.5 })
