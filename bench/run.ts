@@ -10,6 +10,9 @@
 //   npm run bench -- --no-brian   skip Brian2 (its code generation and compilation take ~25 s per N)
 //   npm run bench -- --sizes 768  other sizes
 //   npm run bench -- --no-ads     skip the ADS training part; --ads-only: only that part
+//   npm run bench -- --no-teacher skip the teacher BPTT throughput (bench/teacher-bench.ts)
+//   npm run bench -- --no-pipeline skip the whole temporal-XOR pipeline at paper size (about 3 min;
+//                                 with --quick a reduced pipeline)
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -34,6 +37,8 @@ const quick = args.includes('--quick')
 const withBrian = !args.includes('--no-brian')
 const withAds = !args.includes('--no-ads')
 const adsOnly = args.includes('--ads-only')
+const withTeacher = !args.includes('--no-teacher') && !adsOnly
+const withPipeline = !args.includes('--no-pipeline') && !adsOnly
 const sizesArg = args.indexOf('--sizes')
 const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(',').map(Number) : [320, 768, 2048]
 const reps = quick ? 2 : 5
@@ -331,6 +336,54 @@ if (withAds)
     console.log('done')
   }
 
+// ---- teacher BPTT throughput (its own script, one JSON object) -------------------------------------
+interface TeacherMeasure {
+  kind: string
+  batch: number
+  threads: number
+  stepsPerSecond: number
+  cpuPerWall: number
+}
+let teacherBench: TeacherMeasure[] = []
+if (withTeacher) {
+  process.stdout.write('teacher BPTT ... ')
+  const r = spawnSync(process.execPath, [join(here, 'teacher-bench.ts'), '--seconds', quick ? '0.3' : '1'], { encoding: 'utf8' })
+  if (r.status === 0) teacherBench = (JSON.parse(r.stdout) as { results: TeacherMeasure[] }).results
+  console.log(r.status === 0 ? 'done' : `failed: ${r.stderr.slice(-300)}`)
+}
+
+// ---- the whole temporal-XOR pipeline through the CLI, as a user runs it -----------------------------
+interface PipelineMeasure {
+  size: string
+  wallSeconds: number
+  stages: Record<string, number | null>
+  teacherTestAccuracy: number
+  adsTestAccuracy: number
+  reconstructionError: number
+}
+let pipeline: PipelineMeasure | undefined
+if (withPipeline) {
+  process.stdout.write(`temporal-XOR pipeline (${quick ? 'reduced' : 'paper size'}) ... `)
+  const dir = mkdtempSync(join(tmpdir(), 'mimic-bench-pipeline-'))
+  const db = join(dir, 'bench.db')
+  const reduced = ['--teacher-units', '24', '--teacher-epochs', '12', '--teacher-samples-per-epoch', '200', '--teacher-step-size', '3e-3', '--teacher-tau-step-unit', 'ms', '--neurons', '160', '--epochs', '3', '--samples-per-epoch', '60', '--validation-samples', '20', '--test-samples', '60']
+  const mimicBin = join(here, '..', 'bin', 'mimic.js')
+  const t0 = performance.now()
+  const r = spawnSync(process.execPath, [mimicBin, '--db', db, '--json', 'reproduce', 'xor', '--seed', '1', ...(quick ? reduced : [])], { encoding: 'utf8' })
+  const wall = (performance.now() - t0) / 1000
+  if (r.status === 0) {
+    const o = JSON.parse(r.stdout) as Record<string, number>
+    const stages: Record<string, number | null> = {}
+    for (const [name, id] of [['dataset', o.datasetRunId], ['teacher', o.teacherRunId], ['ads', o.adsRunId], ['test', o.testRunId]] as const) {
+      const show = spawnSync(process.execPath, [mimicBin, '--db', db, '--json', 'runs', 'show', String(id)], { encoding: 'utf8' })
+      stages[name] = show.status === 0 ? (JSON.parse(show.stdout) as { durationSeconds: number | null }).durationSeconds : null
+    }
+    pipeline = { size: quick ? 'reduced' : 'paper', wallSeconds: wall, stages, teacherTestAccuracy: o.teacherTestAccuracy, adsTestAccuracy: o.adsTestAccuracy, reconstructionError: o.reconstructionError }
+    console.log('done')
+  } else console.log(`failed: ${r.stderr.slice(-300)}`)
+  rmSync(dir, { recursive: true, force: true })
+}
+
 const fmt = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d))
 if (results.length) {
   console.log(`\nSpiking network benchmark  (${info.compiler}, flags "${info.flags}", SIMD ${info.simd}, ${allThreads} threads)`)
@@ -373,8 +426,20 @@ if (adsTraining.length) {
       `${String(v.neurons).padStart(5)}  ${String(v.dims).padStart(3)}  ${String(v.samples).padStart(7)}  ${String(v.threads).padStart(7)}  ${v.sampleStepsPerSecond.toFixed(0).padStart(14)}  ${v.meanRateHz.toFixed(1).padStart(7)}`,
     )
 }
+if (teacherBench.length) {
+  console.log('\nTeacher BPTT (64 units, 1000-step XOR samples; time steps per second, median of 3 rounds)')
+  console.log('  kind         batch  threads   steps/s   cpu/wall')
+  for (const m of teacherBench)
+    console.log(`  ${m.kind.padEnd(11)}  ${String(m.batch).padStart(5)}  ${String(m.threads).padStart(7)}  ${String(m.stepsPerSecond).padStart(8)}   ${m.cpuPerWall.toFixed(2).padStart(8)}`)
+}
+if (pipeline) {
+  const st = pipeline.stages
+  console.log(`\nTemporal-XOR pipeline (${pipeline.size} size, \`mimic reproduce xor --seed 1\`): ${pipeline.wallSeconds.toFixed(1)} s wall`)
+  console.log(`  stages: dataset ${fmt(st.dataset ?? undefined, 1)} s, teacher ${fmt(st.teacher ?? undefined, 1)} s, network ADS ${fmt(st.ads ?? undefined, 1)} s, test ${fmt(st.test ?? undefined, 1)} s`)
+  console.log(`  teacher test accuracy ${fmt(pipeline.teacherTestAccuracy, 3)}, network ADS ${fmt(pipeline.adsTestAccuracy, 3)}, reconstruction error ${fmt(pipeline.reconstructionError, 3)}`)
+}
 const outDir = join(here, 'results')
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true })
 const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, seconds: (Date.now() - started) / 1000 }, null, 2))
+writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, pipeline, seconds: (Date.now() - started) / 1000 }, null, 2))
 console.log(`\nwritten to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
