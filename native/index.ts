@@ -115,6 +115,18 @@ function rethrowWithCallsite(err: unknown, callsite: Error): never {
   throw err
 }
 
+/** Wraps a listener so that an exception in it cannot stop the native work that calls it. */
+export function guarded<T>(fn: ((value: T) => void) | undefined): ((value: T) => void) | undefined {
+  if (!fn) return undefined
+  return (value) => {
+    try {
+      fn(value)
+    } catch {
+      // A failing listener must not stop the computation.
+    }
+  }
+}
+
 /**
  * Runs one asynchronous native function with progress and cancellation. Argument errors are thrown
  * synchronously (TypeError / RangeError naming the argument); failures inside the kernel reject.

@@ -13,7 +13,7 @@
 // Float32Arrays), so `createNetwork(trainer.getBestNetwork()!)` re-creates one for simulation, and it
 // can be stored as it is. Matrices are row-major: omegaS [N x N] indexed [pre, post], omegaF [post, pre],
 // wIn [N x C], decoder [D x N], readout [O x D], encoder [N x D]. Samples are [count, steps, k].
-import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { addon, guarded, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
 import { SpikingNetwork, createNetwork, type NetworkSpec, type NeuronParams } from './snn.ts'
 import type { TeacherParams } from './teacher.ts'
 
@@ -286,16 +286,7 @@ export class AdsTrainer {
 
   /** Runs `epochs` epochs; resolves with their records (also streamed to onEpoch while training). */
   runEpochs(epochs: number, options: AdsRunEpochsOptions = {}): Promise<AdsEpochRecord[]> {
-    const user = options.onEpoch
-    const onEpoch = user
-      ? (r: AdsEpochRecord): void => {
-          try {
-            user(r)
-          } catch {
-            // A failing listener must not stop the training.
-          }
-        }
-      : undefined
+    const onEpoch = guarded(options.onEpoch)
     return runNative<AdsEpochRecord[], RawAds>((_r, progress, token) => this.#raw.runEpochs(epochs, onEpoch, progress, token), options)
   }
 

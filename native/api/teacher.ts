@@ -6,7 +6,7 @@
 // row-major: wIn [units x channels], wRec [units x units] with ROW i = presynaptic unit and COLUMN j =
 // postsynaptic unit (the recurrent drive of unit j is sum_i wRec[i*units + j] tanh x_i), wOut
 // [outputs x units]. Time constants tauMs are in milliseconds. Arrays of samples are [count, steps, k].
-import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { addon, guarded, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
 
 type Float = Float32Array | Float64Array
 
@@ -285,16 +285,7 @@ export class TeacherTrainer {
   }
 
   runEpochs(epochs: number, options: RunEpochsOptions = {}): Promise<TeacherEpochRecord[]> {
-    const user = options.onEpoch
-    const onEpoch = user
-      ? (r: TeacherEpochRecord): void => {
-          try {
-            user(r)
-          } catch {
-            // A failing listener must not stop the training.
-          }
-        }
-      : undefined
+    const onEpoch = guarded(options.onEpoch)
     return runNative<TeacherEpochRecord[], RawTeacher>((_raw, progress, token) => this.#raw.runEpochs(epochs, onEpoch, progress, token), options)
   }
 
