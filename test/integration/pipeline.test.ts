@@ -97,6 +97,32 @@ np.savez(sys.argv[3], inputs=x.astype(np.float64), targets=y)`, join(dir, 'x.bin
     expect(adsEval.accuracy).toBe(result.adsTestAccuracy)
     expect(adsEval.reconstructionError).toBeCloseTo(result.reconstructionError, 9)
 
+    // malformed files: one clear line naming the array and what was expected; no run is created
+    const runsBefore = JSON.parse(mimic(['--db', db, '--json', 'runs', 'list']).stdout).length
+    const make = (name: string, code: string): string => {
+      const path = join(dir, name)
+      const r = spawnSync('/usr/bin/python3', ['-c', `import numpy as np\n${code.replaceAll('FILE', path)}`], { encoding: 'utf8' })
+      expect(r.status, r.stderr).toBe(0)
+      return path
+    }
+    const notZip = join(dir, 'notes.npz')
+    writeFileSync(notZip, 'not a zip file')
+    const cases: [string, RegExp][] = [
+      [make('chan.npz', "np.savez('FILE', inputs=np.zeros((2,1000,3)), targets=np.zeros((2,1000,1)))"), /array "inputs" has 3 channels but the network takes 1/],
+      [make('shape.npz', "np.savez('FILE', inputs=np.zeros((2,1000)), targets=np.zeros((2,1000,1)))"), /array "inputs" has shape \[2, 1000\]; expected 3 dimensions/],
+      [make('dtype.npz', "np.savez('FILE', inputs=np.zeros((2,1000,1), dtype=np.int16), targets=np.zeros((2,1000,1)))"), /array "inputs" has dtype int16; expected float32 or float64/],
+      [make('nan.npz', "t=np.zeros((2,1000,1)); t[0,5,0]=np.nan\nnp.savez('FILE', inputs=np.zeros((2,1000,1)), targets=t)"), /array "targets" holds a non-finite value \(NaN\) at flat index 5/],
+      [make('notargets.npz', "np.savez('FILE', inputs=np.zeros((2,1000,1)))"), /has no array "targets"/],
+      [notZip, /is not an .npz file \(not a zip archive\)/],
+    ]
+    for (const [path, message] of cases) {
+      const r = mimic(['--db', db, 'eval', String(result.adsRunId), '--data', path])
+      expect(r.code, path).toBe(1)
+      expect(r.stderr.trim().split('\n')).toHaveLength(1)
+      expect(r.stderr).toMatch(message)
+    }
+    expect(JSON.parse(mimic(['--db', db, '--json', 'runs', 'list']).stdout).length).toBe(runsBefore)
+
     const out = join(dir, 'ads.npz')
     expect(mimic(['--db', db, 'export', String(result.adsRunId), '--format', 'npz', '--out', out]).code).toBe(0)
     const shapes = spawnSync('/usr/bin/python3', ['-c', `import numpy as np; d = np.load('${out}'); print(d['omegaS'].shape, d['readout'].shape, d['neuron.vTh'].shape, float(d['dtMs'][0]))`], { encoding: 'utf8' })
