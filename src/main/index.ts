@@ -7,6 +7,10 @@ import { pathToFileURL } from 'node:url'
 import { appCsp, forwardEvents, makeSenderCheck, windowOptions, wireIpc } from './ipc.ts'
 import { utilitySpawner, type UtilityProcessModule } from './utility-spawner.ts'
 
+// Before anything else: sandboxing must be switched on before the app is ready, and the ready event
+// may fire while the dynamic import below is pending.
+app.enableSandbox()
+
 const appRoot = app.getAppPath()
 // The bundled code lives in out/main, so tell the loader where the addon is before it loads.
 const nativePath = app.isPackaged
@@ -15,8 +19,6 @@ const nativePath = app.isPackaged
 process.env.MIMIC_NATIVE_PATH ??= nativePath
 
 const { Services } = await import('../services/index.ts')
-
-app.enableSandbox()
 
 async function start(): Promise<void> {
   await app.whenReady()
