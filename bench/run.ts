@@ -336,6 +336,27 @@ if (withAds)
     console.log('done')
   }
 
+// ---- the store: metric points written per second (bulk insert, one transaction per batch) ----------
+let storeBench: { batch: number; pointsPerSecond: number }[] = []
+if (!adsOnly) {
+  const { openStore } = await import('../src/store/index.ts')
+  const dir = mkdtempSync(join(tmpdir(), 'mimic-bench-store-'))
+  const store = openStore(join(dir, 'bench.db'))
+  const project = store.projects.create('bench')
+  const run = store.runs.create({ projectId: project.id, kind: 'bench', name: 'metrics', params: {}, seed: null, codeVersion: 'bench', host: 'bench' })
+  let step = 0
+  for (const batch of [10, 1000, 100_000]) {
+    const rounds = Math.max(1, Math.round(200_000 / batch))
+    // steps increase as a training run's do (appends at the end of the index)
+    const batches = Array.from({ length: rounds }, () => Array.from({ length: batch }, (_, i) => ({ key: 'loss', step: step++, value: i / 3 })))
+    const t0 = performance.now()
+    for (const points of batches) store.metrics.append(run.id, points)
+    storeBench.push({ batch, pointsPerSecond: (batch * rounds) / ((performance.now() - t0) / 1000) })
+  }
+  store.close()
+  rmSync(dir, { recursive: true, force: true })
+}
+
 // ---- teacher BPTT throughput (its own script, one JSON object) -------------------------------------
 interface TeacherMeasure {
   kind: string
@@ -426,6 +447,10 @@ if (adsTraining.length) {
       `${String(v.neurons).padStart(5)}  ${String(v.dims).padStart(3)}  ${String(v.samples).padStart(7)}  ${String(v.threads).padStart(7)}  ${v.sampleStepsPerSecond.toFixed(0).padStart(14)}  ${v.meanRateHz.toFixed(1).padStart(7)}`,
     )
 }
+if (storeBench.length) {
+  console.log('\nStore: metric points written per second (WAL, one transaction per batch)')
+  for (const m of storeBench) console.log(`  batch ${String(m.batch).padStart(6)}: ${m.pointsPerSecond.toFixed(0).padStart(9)} points/s`)
+}
 if (teacherBench.length) {
   console.log('\nTeacher BPTT (64 units, 1000-step XOR samples; time steps per second, median of 3 rounds)')
   console.log('  kind         batch  threads   steps/s   cpu/wall')
@@ -441,5 +466,5 @@ if (pipeline) {
 const outDir = join(here, 'results')
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true })
 const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, pipeline, seconds: (Date.now() - started) / 1000 }, null, 2))
+writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, pipeline, store: storeBench, seconds: (Date.now() - started) / 1000 }, null, 2))
 console.log(`\nwritten to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
