@@ -12,6 +12,9 @@
 namespace mimic {
 class SnnModel;
 struct SnnParameters;
+struct SnnWeights;
+template <class S>
+struct TeacherParamsT;
 }
 
 namespace mimic_binding {
@@ -78,5 +81,12 @@ void InitAds(Napi::Env env, Napi::Object exports);
 std::shared_ptr<const mimic::SnnModel> NetworkModel(Napi::Env env, Napi::Value value, const std::string& name);
 // Per-neuron parameters as `new Network` reads them (undefined = METHOD defaults), messages naming `name`.key.
 mimic::SnnParameters ReadNeuronParams(Napi::Env env, Napi::Value value, std::size_t neurons, const std::string& name);
+// Per-neuron parameters as network.getParams() returns them (snn.cpp).
+Napi::Object SnnParamsToJs(Napi::Env env, const mimic::SnnParameters& params);
+// Weights as network.getWeights() returns them: wIn, omegaF, omegaS, decoder, readout, encoder if any (snn.cpp).
+Napi::Object SnnWeightsToJs(Napi::Env env, const mimic::SnnWeights& weights);
+// Float32Array teacher params {units, channels, outputs, dtMs?, wIn, wRec, wOut, bias, tauMs} from the object `o`,
+// messages naming `name`.key (teacher.cpp; the caller checks the keys).
+mimic::TeacherParamsT<float> ReadTeacherParams(Napi::Env env, Napi::Object o, const std::string& name);
 
 }  // namespace mimic_binding

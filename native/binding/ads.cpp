@@ -2,7 +2,7 @@
 //
 //   new AdsTrainer(options)                       argument errors thrown here, synchronously
 //   trainer.runEpochs(n, onEpoch?, onProgress?, cancelToken?) -> Promise<record[]>
-//   trainer.getNetwork(), trainer.getBestNetwork(), counters
+//   trainer.getNetwork(), trainer.getBestNetwork(), counters   (the object: epoch_trainer.hpp)
 //   evaluateAds(network, data, options, onProgress?, cancelToken?) -> Promise<result>
 //   adsTrainBench(options) -> Promise<timings>     (the training loop with its time split, for bench/)
 #include <napi.h>
@@ -12,7 +12,6 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -20,6 +19,8 @@
 #include "ads_train.hpp"
 #include "args.hpp"
 #include "async_job.hpp"
+#include "epoch_trainer.hpp"
+#include "options.hpp"
 #include "snn.hpp"
 #include "teacher.hpp"
 #include "thread_pool.hpp"
@@ -30,132 +31,32 @@ namespace {
 constexpr int64_t kMaxNeurons = 8192;
 constexpr int64_t kMaxTrainNeurons = 4096;
 constexpr int64_t kMaxUnits = 4096;
-constexpr int64_t kMaxThreads = 1024;
 constexpr double kMaxElements = 1.0e9;       // any one array we read
 constexpr double kMaxRecording = double(1 << 28);  // any one result array (floats)
-
-std::string Fmt(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  char buf[64];
-  if (std::floor(d) == d && std::fabs(d) < 1e15)
-    std::snprintf(buf, sizeof buf, "%.0f", d);
-  else
-    std::snprintf(buf, sizeof buf, "%.10g", d);
-  return buf;
-}
-
-std::string Join(const std::string& prefix, const char* key) { return prefix.empty() ? key : prefix + "." + key; }
-
-void CheckKeys(Napi::Env env, Napi::Object o, const std::string& name, std::initializer_list<const char*> allowed) {
-  Napi::Array keys = o.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    const std::string k = keys.Get(i).ToString().Utf8Value();
-    bool ok = false;
-    for (const char* a : allowed) ok = ok || k == a;
-    if (!ok) {
-      std::string list;
-      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      auto err = Napi::TypeError::New(env, "Unknown option '" + k + "' in " + name + ": expected one of " + list);
-      err.Set("code", Napi::String::New(env, kErrInvalidArg));
-      throw err;
-    }
-  }
-}
-
-double Num(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, double lo, double hi,
-           const double* fallback = nullptr, bool openLo = false) {
-  Napi::Value v = o.Get(key);
-  const std::string name = Join(prefix, key);
-  if (v.IsUndefined() && fallback) return *fallback;
-  if (!v.IsNumber()) ThrowType(env, "a number", name, v);
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d)) ThrowType(env, "a finite number", name, v);
-  if ((openLo ? d <= lo : d < lo) || d > hi)
-    ThrowRange(env, name + " must be " + (openLo ? "greater than " + Fmt(lo) + " and at most " : "between " + Fmt(lo) + " and ") +
-                        Fmt(hi) + " but is " + Fmt(d));
-  return d;
-}
-
-int64_t Int(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, int64_t lo, int64_t hi,
-            const int64_t* fallback = nullptr) {
-  Napi::Value v = o.Get(key);
-  const std::string name = Join(prefix, key);
-  if (v.IsUndefined() && fallback) return *fallback;
-  if (!v.IsNumber()) ThrowType(env, "an integer", name, v);
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || std::floor(d) != d) ThrowType(env, "an integer", name, v);
-  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
-    ThrowRange(env, name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " but is " + Fmt(d));
-  return static_cast<int64_t>(d);
-}
-
-bool Bool(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsBoolean()) ThrowType(env, "a boolean", Join(prefix, key), v);
-  return v.As<Napi::Boolean>().Value();
-}
-
-uint64_t Seed(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key) {
-  const int64_t zero = 0;
-  return static_cast<uint64_t>(Int(env, o, prefix, key, 0, (int64_t(1) << 53) - 1, &zero));
-}
-
-std::string Choice(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key,
-                   std::initializer_list<const char*> allowed, const char* fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  std::string expected;
-  for (const char* a : allowed) expected += (expected.empty() ? "" : " or ") + std::string("'") + a + "'";
-  if (!v.IsString()) ThrowType(env, expected, Join(prefix, key), v);
-  const std::string s = v.As<Napi::String>().Utf8Value();
-  for (const char* a : allowed)
-    if (s == a) return s;
-  ThrowType(env, expected, Join(prefix, key), v);
-}
-
-bool IsKind(Napi::Value v, napi_typedarray_type kind) {
-  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == kind;
-}
-
-// A Float32Array of exactly `expected` finite elements; `sizeText` says where `expected` comes from.
-std::vector<float> ReadF32(Napi::Env env, Napi::Value v, const std::string& name, double expected, const std::string& sizeText) {
-  if (!IsKind(v, napi_float32_array)) ThrowType(env, "a Float32Array", name, v);
-  auto ta = v.As<Napi::Float32Array>();
-  const size_t n = ta.ElementLength();
-  if (static_cast<double>(n) != expected)
-    ThrowRange(env, name + " must have " + sizeText + " = " + Fmt(expected) + " elements but has " + std::to_string(n));
-  std::vector<float> out(n);
-  if (n) std::memcpy(out.data(), ta.Data(), n * sizeof(float));
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(out[i]))
-      ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " + Fmt(out[i]));
-  return out;
-}
 
 // TeacherParams {units, channels, outputs, dtMs?, wIn, wRec, wOut, bias, tauMs} (Float32Array).
 mimic::TeacherParams ReadTeacher(Napi::Env env, Napi::Value value, const std::string& pre) {
   auto o = RequireObject(env, value, pre);
   CheckKeys(env, o, pre, {"units", "channels", "outputs", "dtMs", "wIn", "wRec", "wOut", "bias", "tauMs"});
-  mimic::TeacherParams p;
-  p.units = static_cast<size_t>(Int(env, o, pre, "units", 1, kMaxUnits));
-  p.channels = static_cast<size_t>(Int(env, o, pre, "channels", 1, kMaxUnits));
-  p.outputs = static_cast<size_t>(Int(env, o, pre, "outputs", 1, kMaxUnits));
-  const double one = 1.0;
-  p.dtMs = Num(env, o, pre, "dtMs", 0, 1000, &one, true);
-  const std::string N = std::to_string(p.units), C = std::to_string(p.channels), O = std::to_string(p.outputs);
-  const double n = double(p.units), c = double(p.channels), out = double(p.outputs);
-  p.wIn = ReadF32(env, o.Get("wIn"), Join(pre, "wIn"), n * c, "units × channels (" + N + " × " + C + ")");
-  p.wRec = ReadF32(env, o.Get("wRec"), Join(pre, "wRec"), n * n, "units × units (" + N + " × " + N + ")");
-  p.wOut = ReadF32(env, o.Get("wOut"), Join(pre, "wOut"), out * n, "outputs × units (" + O + " × " + N + ")");
-  p.bias = ReadF32(env, o.Get("bias"), Join(pre, "bias"), n, "units (" + N + ")");
-  p.tauMs = ReadF32(env, o.Get("tauMs"), Join(pre, "tauMs"), n, "units (" + N + ")");
-  for (size_t j = 0; j < p.units; ++j)
-    if (!(p.tauMs[j] > 0))
-      ThrowRange(env, Join(pre, "tauMs") + " must hold positive time constants (ms) but element " + std::to_string(j) +
-                          " is " + Fmt(p.tauMs[j]));
-  return p;
+  return ReadTeacherParams(env, o, pre);
+}
+
+// rule: 'online' (default), 'online-naive' or 'batched'.
+mimic::AdsRule ReadRule(Napi::Env env, Napi::Object o, const std::string& prefix) {
+  const std::string rule = Choice(env, o, prefix, "rule", {"online", "online-naive", "batched"}, "online");
+  return rule == "online" ? mimic::AdsRule::Online : rule == "batched" ? mimic::AdsRule::Batched : mimic::AdsRule::OnlineNaive;
+}
+
+// options.readout {alpha?, threshold?, labelThreshold?}: the XOR read-out; the values stay as they are when undefined.
+void ReadReadout(Napi::Env env, Napi::Object o, double& alpha, double& threshold, double& labelThreshold) {
+  Napi::Value rv = o.Get("readout");
+  if (rv.IsUndefined()) return;
+  auto r = RequireObject(env, rv, "options.readout");
+  CheckKeys(env, r, "options.readout", {"alpha", "threshold", "labelThreshold"});
+  const double da = 0.95, dt = 0.5;
+  alpha = Num(env, r, "options.readout", "alpha", 0, 1, &da);
+  threshold = Num(env, r, "options.readout", "threshold", 0, 1e12, &dt);
+  labelThreshold = Num(env, r, "options.readout", "labelThreshold", -1e12, 1e12, &dt);
 }
 
 // {inputs, count, steps, targets?, labels?} against the channels / outputs.
@@ -175,52 +76,23 @@ std::shared_ptr<mimic::AdsDataset> ReadDataset(Napi::Env env, Napi::Value v, con
     ThrowRange(env, pre + ": count × steps × " + (widest == double(D) ? "dims" : "max(channels, outputs)") +
                         " must be at most 1e9 but is " + Fmt(cs * widest) + ": use fewer or shorter samples");
   const std::string base = std::to_string(d->count) + " × " + std::to_string(d->steps);
-  d->inputs = ReadF32(env, o.Get("inputs"), pre + ".inputs", cs * double(C),
+  d->inputs = ReadArray<float>(env, o.Get("inputs"), pre + ".inputs", cs * double(C),
                       "count × steps × channels (" + base + " × " + std::to_string(C) + ")");
   Napi::Value t = o.Get("targets");
   if (!t.IsUndefined())
-    d->targets = ReadF32(env, t, pre + ".targets", cs * double(O), "count × steps × outputs (" + base + " × " + std::to_string(O) + ")");
+    d->targets = ReadArray<float>(env, t, pre + ".targets", cs * double(O), "count × steps × outputs (" + base + " × " + std::to_string(O) + ")");
   Napi::Value l = o.Get("labels");
-  if (!l.IsUndefined()) {
-    if (!IsKind(l, napi_int8_array)) ThrowType(env, "an Int8Array", pre + ".labels", l);
-    auto ta = l.As<Napi::Int8Array>();
-    const double want = double(d->count) * double(O);
-    if (double(ta.ElementLength()) != want)
-      ThrowRange(env, pre + ".labels must have count × outputs = " + std::to_string(d->count) + " × " + std::to_string(O) +
-                          " = " + Fmt(want) + " elements but has " + std::to_string(ta.ElementLength()));
-    d->labels.assign(ta.Data(), ta.Data() + ta.ElementLength());
-    for (size_t i = 0; i < d->labels.size(); ++i)
-      if (d->labels[i] != 1 && d->labels[i] != -1)
-        ThrowRange(env, pre + ".labels must hold 1 or -1 but element " + std::to_string(i) + " is " + std::to_string(d->labels[i]));
-  }
+  if (!l.IsUndefined()) d->labels = ReadLabels(env, l, pre, d->count, O);
   if (allowTeacherTargets && teacherTargets) {
     Napi::Value x = o.Get("teacherTargets");
     if (!x.IsUndefined())
-      *teacherTargets = ReadF32(env, x, pre + ".teacherTargets", cs * double(D),
+      *teacherTargets = ReadArray<float>(env, x, pre + ".teacherTargets", cs * double(D),
                                 "count × steps × dims (" + base + " × " + std::to_string(D) + ")");
   }
   return d;
 }
 
-void CheckCallback(Napi::Env env, Napi::Value v, const char* name) {
-  if (!v.IsUndefined() && !v.IsNull() && !v.IsFunction()) ThrowType(env, "a function", name, v);
-}
-
 Napi::Float32Array F32(Napi::Env env, const std::vector<float>& v) { return ToFloat32(env, v.data(), v.size()); }
-
-Napi::Object ParamsToJs(Napi::Env env, const mimic::SnnParameters& p) {
-  auto o = Napi::Object::New(env);
-  o.Set("tauMemMs", F32(env, p.tauMemMs));
-  o.Set("tauSMs", F32(env, p.tauSMs));
-  o.Set("tauFMs", F32(env, p.tauFMs));
-  o.Set("tauOutMs", F32(env, p.tauOutMs));
-  o.Set("vTh", F32(env, p.vTh));
-  o.Set("vRest", F32(env, p.vRest));
-  o.Set("vReset", F32(env, p.vReset));
-  o.Set("bias", F32(env, p.bias));
-  o.Set("refractoryMs", F32(env, p.refractoryMs));
-  return o;
-}
 
 // The NetworkSpec shape of native/api/snn.ts: createNetwork(result) re-creates the network.
 Napi::Object NetworkToJs(Napi::Env env, const mimic::AdsNetwork& n) {
@@ -230,30 +102,12 @@ Napi::Object NetworkToJs(Napi::Env env, const mimic::AdsNetwork& n) {
   o.Set("channels", Napi::Number::New(env, double(w.channels)));
   o.Set("dims", Napi::Number::New(env, double(w.dims)));
   o.Set("outputs", Napi::Number::New(env, double(w.outputs)));
-  o.Set("params", ParamsToJs(env, n.params));
-  auto ws = Napi::Object::New(env);
-  ws.Set("wIn", F32(env, w.wIn));
-  ws.Set("omegaF", F32(env, w.omegaF));
-  ws.Set("omegaS", F32(env, w.omegaS));
-  ws.Set("decoder", F32(env, w.decoder));
-  ws.Set("readout", F32(env, w.readout));
-  ws.Set("encoder", F32(env, w.encoder));
-  o.Set("weights", ws);
+  o.Set("params", SnnParamsToJs(env, n.params));
+  o.Set("weights", SnnWeightsToJs(env, w));  // with the encoder: an ADS network always has one
   return o;
 }
 
 // ---- AdsTrainer -------------------------------------------------------------------------------------
-
-struct TrainerState {
-  std::unique_ptr<mimic::AdsTrainer> trainer;
-  bool busy = false;  // JS thread only
-};
-
-struct AdsEvent {
-  int kind = 0;  // 0 progress, 1 epoch record
-  double done = 0, total = 0;
-  mimic::AdsEpochRecord record;
-};
 
 Napi::Value NumberOrNull(Napi::Env env, bool has, double v) {
   return has && std::isfinite(v) ? Napi::Value(Napi::Number::New(env, v)) : Napi::Value(env.Null());
@@ -276,329 +130,173 @@ Napi::Object RecordToJs(Napi::Env env, const mimic::AdsEpochRecord& r) {
   return o;
 }
 
-class TrainJob : public Napi::AsyncProgressQueueWorker<AdsEvent> {
- public:
-  TrainJob(Napi::Env env, std::shared_ptr<TrainerState> state, size_t epochs, Napi::Value onEpoch, Napi::Value onProgress,
-           std::shared_ptr<std::atomic<bool>> cancel)
-      : Napi::AsyncProgressQueueWorker<AdsEvent>(env, "AdsTrainer.runEpochs"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        state_(std::move(state)),
-        epochs_(epochs),
-        cancel_(std::move(cancel)),
-        registration_(env, cancel_) {
-    if (onEpoch.IsFunction()) on_epoch_ = Napi::Persistent(onEpoch.As<Napi::Function>());
-    if (onProgress.IsFunction()) on_progress_ = Napi::Persistent(onProgress.As<Napi::Function>());
+// The AdsTrainer object (epoch_trainer.hpp).
+struct AdsTrainerTraits {
+  using Core = mimic::AdsTrainer;
+  using Record = mimic::AdsEpochRecord;
+  static constexpr const char* kName = "AdsTrainer";
+  static constexpr const char* kOutOfMemory = "use a smaller network, fewer or shorter samples";
+  static constexpr const char* kGetModel = "getNetwork";
+  static constexpr const char* kGetBestModel = "getBestNetwork";
+  static constexpr const char* kCounter = "samplesDone";
+  static std::unique_ptr<Core> Create(const Napi::CallbackInfo& info);
+  static Napi::Value Model(Napi::Env env, const Core& t) { return NetworkToJs(env, t.network()); }
+  static Napi::Value BestModel(Napi::Env env, const Core& t) {
+    const auto* n = t.best_network();
+    return n ? Napi::Value(NetworkToJs(env, *n)) : env.Null();
   }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute(const ExecutionProgress& progress) override {
-    mimic::Control control;
-    control.cancel = cancel_.get();
-    if (!on_progress_.IsEmpty()) {
-      control.progress = [this, &progress](double done, double total, const char*) {
-        const auto now = std::chrono::steady_clock::now();
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (done < total && now - last_ < std::chrono::milliseconds(50)) return;
-        last_ = now;
-        AdsEvent ev;
-        ev.kind = 0;
-        ev.done = done;
-        ev.total = total;
-        progress.Send(&ev, 1);
-      };
-    }
-    try {
-      if (cancel_->load()) throw mimic::Cancelled();
-      state_->trainer->run_epochs(epochs_, control, [&](const mimic::AdsEpochRecord& r) {
-        records_.push_back(r);
-        AdsEvent ev;
-        ev.kind = 1;
-        ev.record = r;
-        progress.Send(&ev, 1);  // every record is delivered (the queue does not merge them)
-      });
-    } catch (const mimic::Cancelled&) {
-      code_ = kErrCancelled;
-      SetError("AdsTrainer.runEpochs was cancelled (the trainer keeps the state of its last completed epoch)");
-    } catch (const mimic::InvalidArgument& e) {
-      code_ = kErrInvalidArg;
-      SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      code_ = kErrNative;
-      SetError("AdsTrainer.runEpochs ran out of memory: use a smaller network, fewer or shorter samples");
-    } catch (const std::exception& e) {
-      code_ = kErrNative;
-      SetError(std::string("AdsTrainer.runEpochs failed: ") + e.what());
-    }
-  }
-
-  void OnProgress(const AdsEvent* data, size_t count) override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    for (size_t i = 0; i < count; ++i) {
-      const AdsEvent& ev = data[i];
-      try {
-        if (ev.kind == 1 && !on_epoch_.IsEmpty())
-          on_epoch_.Value().Call({RecordToJs(env, ev.record)});
-        else if (ev.kind == 0 && !on_progress_.IsEmpty())
-          on_progress_.Value().Call({Napi::Number::New(env, ev.done), Napi::Number::New(env, ev.total),
-                                     Napi::String::New(env, "training")});
-      } catch (const Napi::Error&) {
-        // A throwing listener must not stop the training.
-      }
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    state_->busy = false;
-    auto arr = Napi::Array::New(env, records_.size());
-    for (size_t i = 0; i < records_.size(); ++i) arr.Set(static_cast<uint32_t>(i), RecordToJs(env, records_[i]));
-    deferred_.Resolve(arr);
-  }
-
-  void OnError(const Napi::Error& e) override {
-    Napi::Env env = Env();
-    state_->busy = false;
-    deferred_.Reject(MakeError(env, e.Message(), code_).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<TrainerState> state_;
-  size_t epochs_;
-  std::shared_ptr<std::atomic<bool>> cancel_;
-  JobRegistration registration_;
-  Napi::FunctionReference on_epoch_, on_progress_;
-  std::vector<mimic::AdsEpochRecord> records_;
-  const char* code_ = kErrNative;
-  std::mutex mutex_;
-  std::chrono::steady_clock::time_point last_{};
+  static double Counter(const Core& t) { return double(t.samples_done()); }
+  static RecordWriter<Record> Writer(const Core&) { return RecordToJs; }
 };
 
-class Trainer : public Napi::ObjectWrap<Trainer> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "AdsTrainer",
-                       {InstanceMethod<&Trainer::RunEpochs>("runEpochs"),
-                        InstanceMethod<&Trainer::GetNetwork>("getNetwork"),
-                        InstanceMethod<&Trainer::GetBestNetwork>("getBestNetwork"),
-                        InstanceAccessor<&Trainer::Epoch>("epoch"), InstanceAccessor<&Trainer::Busy>("busy"),
-                        InstanceAccessor<&Trainer::BestEpoch>("bestEpoch"),
-                        InstanceAccessor<&Trainer::SamplesDone>("samplesDone"),
-                        InstanceAccessor<&Trainer::SamplesPerEpoch>("samplesPerEpoch")});
+// new AdsTrainer(options): the options, read synchronously.
+std::unique_ptr<mimic::AdsTrainer> AdsTrainerTraits::Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::string P = "options";
+  auto o = RequireObject(env, info[0], P);
+  CheckKeys(env, o, P,
+            {"teacher", "neurons", "seed", "ebn", "g", "inputGain", "mu", "nu", "params", "eta", "k", "rule",
+             "data", "shuffle", "validation", "selection", "accuracy", "readout", "threads"});
+  mimic::TeacherParams teacher = ReadTeacher(env, o.Get("teacher"), "options.teacher");
+  // The trainer keeps about 10 N x N float matrices (Ω_f, Ω_s, the kernel's rows, the best network,
+  // the copies of getNetwork): 670 MB at the bound.
+  const size_t N = static_cast<size_t>(Int(env, o, P, "neurons", 1, kMaxTrainNeurons));
+  const size_t D = teacher.units, C = teacher.channels, O = teacher.outputs;
+  mimic::AdsBuildOptions b;
+  b.neurons = N;
+  b.seed = Seed(env, o, P, "seed", true);
+  b.ebn = Bool(env, o, P, "ebn", true);
+  const double g0 = 0.5, mu0 = 5e-4, nu0 = 1e-4;
+  b.g = Num(env, o, P, "g", 0, 1e6, &g0);
+  b.mu = Num(env, o, P, "mu", 0, 1e6, &mu0);
+  b.nu = Num(env, o, P, "nu", 0, 1e6, &nu0);
+  b.params = ReadNeuronParams(env, o.Get("params"), N, "options.params");
+  double tauMem = 0;
+  for (float t : b.params.tauMemMs) tauMem += t;
+  tauMem /= double(N);
+  const double gain0 = 10.0 / (tauMem / 1000.0);  // METHOD (XOR): A = 10/tau_mem
+  b.inputGain = Num(env, o, P, "inputGain", -1e12, 1e12, &gain0);
+  double a = 0;
+  for (size_t i = 0; i < N; ++i) a += double(b.params.vTh[i]) - double(b.params.vRest[i]);
+  if (!(a > 0)) ThrowRange(env, "options.params: vTh must be above vRest on average (a = vTh − vRest scales the encoder)");
+
+  mimic::AdsTrainOptions t;
+  t.seed = b.seed;
+  t.dtMs = teacher.dtMs;
+  t.threads = Threads(env, o, P);
+  t.rule = ReadRule(env, o, P);
+  if (t.rule == mimic::AdsRule::OnlineNaive && N > 2048)
+    ThrowRange(env, "options.rule 'online-naive' updates all N² weights every step: use it with at most 2048 neurons");
+  const std::string sel = Choice(env, o, P, "selection", {"reconstruction", "accuracy"}, "reconstruction");
+  t.selection = sel == "accuracy" ? mimic::AdsSelection::Accuracy : mimic::AdsSelection::Reconstruction;
+  t.xorAccuracy = Choice(env, o, P, "accuracy", {"xor", "none"}, "xor") == "xor";
+  t.shuffle = Bool(env, o, P, "shuffle", true);
+  ReadReadout(env, o, t.readoutAlpha, t.readoutThreshold, t.labelThreshold);
+  if (t.selection == mimic::AdsSelection::Accuracy && !t.xorAccuracy)
+    ThrowRange(env, "options.selection 'accuracy' needs options.accuracy 'xor'");
+
+  // k: a number (constant) or {staircase: {start, totalSamples, blocks?}}
+  Napi::Value kv = o.Get("k");
+  if (kv.IsUndefined() || kv.IsNumber()) {
+    const double k0 = 75;
+    t.schedule.k = Num(env, o, P, "k", 0, 1e9, &k0);
+  } else {
+    auto ko = RequireObject(env, kv, "options.k");
+    CheckKeys(env, ko, "options.k", {"staircase"});
+    auto st = RequireObject(env, ko.Get("staircase"), "options.k.staircase");
+    const std::string sp = "options.k.staircase";
+    CheckKeys(env, st, sp, {"start", "totalSamples", "blocks"});
+    t.schedule.kStaircase = true;
+    t.schedule.k = Num(env, st, sp, "start", 0, 1e9, nullptr, true);
+    t.schedule.kTotalSamples = static_cast<size_t>(Int(env, st, sp, "totalSamples", 1, int64_t(1) << 40));
+    const int64_t eight = 8;
+    t.schedule.kBlocks = static_cast<size_t>(Int(env, st, sp, "blocks", 1, 1'000'000, &eight));
+  }
+  // eta: a number (constant) or {exponential: {start, decaySamples, floor?}}
+  Napi::Value ev = o.Get("eta");
+  if (ev.IsUndefined() || ev.IsNumber()) {
+    const double eta0 = 1e-6;
+    t.schedule.eta = Num(env, o, P, "eta", 0, 1e6, &eta0);
+  } else {
+    auto eo = RequireObject(env, ev, "options.eta");
+    CheckKeys(env, eo, "options.eta", {"exponential"});
+    auto ex = RequireObject(env, eo.Get("exponential"), "options.eta.exponential");
+    const std::string ep = "options.eta.exponential";
+    CheckKeys(env, ex, ep, {"start", "decaySamples", "floor"});
+    t.schedule.etaExponential = true;
+    t.schedule.eta = Num(env, ex, ep, "start", 0, 1e6);
+    t.schedule.etaDecaySamples = Num(env, ex, ep, "decaySamples", 0, 1e15, nullptr, true);
+    const double f0 = 0;
+    t.schedule.etaFloor = Num(env, ex, ep, "floor", 0, 1e6, &f0);
   }
 
-  explicit Trainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trainer>(info) {
-    Napi::Env env = info.Env();
-    if (!info.IsConstructCall()) ThrowType(env, "a call with new", "AdsTrainer", info.This());
-    const std::string P = "options";
-    auto o = RequireObject(env, info[0], P);
-    CheckKeys(env, o, P,
-              {"teacher", "neurons", "seed", "ebn", "g", "inputGain", "mu", "nu", "params", "eta", "k", "rule",
-               "data", "shuffle", "validation", "selection", "accuracy", "readout", "threads"});
-    mimic::TeacherParams teacher = ReadTeacher(env, o.Get("teacher"), "options.teacher");
-    // The trainer keeps about 10 N x N float matrices (Ω_f, Ω_s, the kernel's rows, the best network,
-    // the copies of getNetwork): 670 MB at the bound.
-    const size_t N = static_cast<size_t>(Int(env, o, P, "neurons", 1, kMaxTrainNeurons));
-    const size_t D = teacher.units, C = teacher.channels, O = teacher.outputs;
-    mimic::AdsBuildOptions b;
-    b.neurons = N;
-    b.seed = Seed(env, o, P, "seed");
-    b.ebn = Bool(env, o, P, "ebn", true);
-    const double g0 = 0.5, mu0 = 5e-4, nu0 = 1e-4;
-    b.g = Num(env, o, P, "g", 0, 1e6, &g0);
-    b.mu = Num(env, o, P, "mu", 0, 1e6, &mu0);
-    b.nu = Num(env, o, P, "nu", 0, 1e6, &nu0);
-    b.params = ReadNeuronParams(env, o.Get("params"), N, "options.params");
-    double tauMem = 0;
-    for (float t : b.params.tauMemMs) tauMem += t;
-    tauMem /= double(N);
-    const double gain0 = 10.0 / (tauMem / 1000.0);  // METHOD (XOR): A = 10/tau_mem
-    b.inputGain = Num(env, o, P, "inputGain", -1e12, 1e12, &gain0);
-    double a = 0;
-    for (size_t i = 0; i < N; ++i) a += double(b.params.vTh[i]) - double(b.params.vRest[i]);
-    if (!(a > 0)) ThrowRange(env, "options.params: vTh must be above vRest on average (a = vTh − vRest scales the encoder)");
-
-    mimic::AdsTrainOptions t;
-    t.seed = b.seed;
-    t.dtMs = teacher.dtMs;
-    const int64_t zero = 0;
-    t.threads = static_cast<unsigned>(Int(env, o, P, "threads", 0, kMaxThreads, &zero));
-    const std::string rule = Choice(env, o, P, "rule", {"online", "online-naive", "batched"}, "online");
-    t.rule = rule == "online" ? mimic::AdsRule::Online : rule == "batched" ? mimic::AdsRule::Batched : mimic::AdsRule::OnlineNaive;
-    if (t.rule == mimic::AdsRule::OnlineNaive && N > 2048)
-      ThrowRange(env, "options.rule 'online-naive' updates all N² weights every step: use it with at most 2048 neurons");
-    const std::string sel = Choice(env, o, P, "selection", {"reconstruction", "accuracy"}, "reconstruction");
-    t.selection = sel == "accuracy" ? mimic::AdsSelection::Accuracy : mimic::AdsSelection::Reconstruction;
-    t.xorAccuracy = Choice(env, o, P, "accuracy", {"xor", "none"}, "xor") == "xor";
-    t.shuffle = Bool(env, o, P, "shuffle", true);
-    Napi::Value rv = o.Get("readout");
-    if (!rv.IsUndefined()) {
-      auto r = RequireObject(env, rv, "options.readout");
-      CheckKeys(env, r, "options.readout", {"alpha", "threshold", "labelThreshold"});
-      const double da = 0.95, dt = 0.5;
-      t.readoutAlpha = Num(env, r, "options.readout", "alpha", 0, 1, &da);
-      t.readoutThreshold = Num(env, r, "options.readout", "threshold", 0, 1e12, &dt);
-      t.labelThreshold = Num(env, r, "options.readout", "labelThreshold", -1e12, 1e12, &dt);
-    }
-    if (t.selection == mimic::AdsSelection::Accuracy && !t.xorAccuracy)
-      ThrowRange(env, "options.selection 'accuracy' needs options.accuracy 'xor'");
-
-    // k: a number (constant) or {staircase: {start, totalSamples, blocks?}}
-    Napi::Value kv = o.Get("k");
-    if (kv.IsUndefined() || kv.IsNumber()) {
-      const double k0 = 75;
-      t.schedule.k = Num(env, o, P, "k", 0, 1e9, &k0);
+  // data: {xor: {...}} (default) or a dataset
+  std::shared_ptr<mimic::AdsDataset> train;
+  Napi::Value dv = o.Get("data");
+  Napi::Object xo;
+  bool useXor = true;
+  if (!dv.IsUndefined()) {
+    auto d = RequireObject(env, dv, "options.data");
+    if (d.Get("xor").IsUndefined()) {
+      useXor = false;
+      train = ReadDataset(env, d, "options.data", C, O, false, D, nullptr);
     } else {
-      auto ko = RequireObject(env, kv, "options.k");
-      CheckKeys(env, ko, "options.k", {"staircase"});
-      auto st = RequireObject(env, ko.Get("staircase"), "options.k.staircase");
-      const std::string sp = "options.k.staircase";
-      CheckKeys(env, st, sp, {"start", "totalSamples", "blocks"});
-      t.schedule.kStaircase = true;
-      t.schedule.k = Num(env, st, sp, "start", 0, 1e9, nullptr, true);
-      t.schedule.kTotalSamples = static_cast<size_t>(Int(env, st, sp, "totalSamples", 1, int64_t(1) << 40));
-      const int64_t eight = 8;
-      t.schedule.kBlocks = static_cast<size_t>(Int(env, st, sp, "blocks", 1, 1'000'000, &eight));
+      CheckKeys(env, d, "options.data", {"xor"});
+      xo = RequireObject(env, d.Get("xor"), "options.data.xor");
     }
-    // eta: a number (constant) or {exponential: {start, decaySamples, floor?}}
-    Napi::Value ev = o.Get("eta");
-    if (ev.IsUndefined() || ev.IsNumber()) {
-      const double eta0 = 1e-6;
-      t.schedule.eta = Num(env, o, P, "eta", 0, 1e6, &eta0);
-    } else {
-      auto eo = RequireObject(env, ev, "options.eta");
-      CheckKeys(env, eo, "options.eta", {"exponential"});
-      auto ex = RequireObject(env, eo.Get("exponential"), "options.eta.exponential");
-      const std::string ep = "options.eta.exponential";
-      CheckKeys(env, ex, ep, {"start", "decaySamples", "floor"});
-      t.schedule.etaExponential = true;
-      t.schedule.eta = Num(env, ex, ep, "start", 0, 1e6);
-      t.schedule.etaDecaySamples = Num(env, ex, ep, "decaySamples", 0, 1e15, nullptr, true);
-      const double f0 = 0;
-      t.schedule.etaFloor = Num(env, ex, ep, "floor", 0, 1e6, &f0);
+  }
+  t.useXor = useXor;
+  const mimic::XorParams xd;
+  t.xor_.dtS = teacher.dtMs * 1e-3;
+  if (useXor) {
+    if (C != 1 || O != 1)
+      ThrowRange(env, "options.data.xor needs a teacher with 1 channel and 1 output but it has " + std::to_string(C) +
+                          " channels and " + std::to_string(O) + " outputs: pass a dataset as options.data");
+    const std::string px = "options.data.xor";
+    const int64_t spe = 500;
+    if (!xo.IsEmpty()) {
+      CheckKeys(env, xo, px, {"samplesPerEpoch", "durationS", "inputSigmaSteps", "targetSigmaSteps"});
+      t.samplesPerEpoch = static_cast<size_t>(Int(env, xo, px, "samplesPerEpoch", 1, 10'000'000, &spe));
+      t.xor_.durationS = Num(env, xo, px, "durationS", 0.01, 3600, &xd.durationS);
+      t.xor_.inputSigmaSteps = Num(env, xo, px, "inputSigmaSteps", 0, 1e4, &xd.inputSigmaSteps);
+      t.xor_.targetSigmaSteps = Num(env, xo, px, "targetSigmaSteps", 0, 1e4, &xd.targetSigmaSteps);
     }
-
-    // data: {xor: {...}} (default) or a dataset
-    std::shared_ptr<mimic::AdsDataset> train;
-    Napi::Value dv = o.Get("data");
-    Napi::Object xo;
-    bool useXor = true;
-    if (!dv.IsUndefined()) {
-      auto d = RequireObject(env, dv, "options.data");
-      if (d.Get("xor").IsUndefined()) {
-        useXor = false;
-        train = ReadDataset(env, d, "options.data", C, O, false, D, nullptr);
-      } else {
-        CheckKeys(env, d, "options.data", {"xor"});
-        xo = RequireObject(env, d.Get("xor"), "options.data.xor");
-      }
-    }
-    t.useXor = useXor;
-    const mimic::XorParams xd;
-    t.xor_.dtS = teacher.dtMs * 1e-3;
-    if (useXor) {
+    const double steps = t.xor_.durationS / t.xor_.dtS;
+    if (steps < 10) ThrowRange(env, "options.data.xor.durationS / teacher.dtMs must give at least 10 steps but gives " + Fmt(steps));
+    if (steps * double(t.samplesPerEpoch) > kMaxElements)
+      ThrowRange(env, "options.data.xor: samplesPerEpoch × steps must be at most 1e9 but is " + Fmt(steps * double(t.samplesPerEpoch)));
+  }
+  // validation: {count} (fresh XOR samples), a dataset, or null (none). Default: 200 XOR samples in XOR mode.
+  std::shared_ptr<const mimic::AdsDataset> val;
+  Napi::Value vv = o.Get("validation");
+  if (vv.IsUndefined() ? useXor : !vv.IsNull()) {
+    Napi::Object vo = vv.IsUndefined() ? Napi::Object::New(env) : RequireObject(env, vv, "options.validation");
+    if (vv.IsUndefined() || (!vo.Get("count").IsUndefined() && vo.Get("inputs").IsUndefined())) {
+      if (!vv.IsUndefined()) CheckKeys(env, vo, "options.validation", {"count"});
       if (C != 1 || O != 1)
-        ThrowRange(env, "options.data.xor needs a teacher with 1 channel and 1 output but it has " + std::to_string(C) +
-                            " channels and " + std::to_string(O) + " outputs: pass a dataset as options.data");
-      const std::string px = "options.data.xor";
-      const int64_t spe = 500;
-      if (!xo.IsEmpty()) {
-        CheckKeys(env, xo, px, {"samplesPerEpoch", "durationS", "inputSigmaSteps", "targetSigmaSteps"});
-        t.samplesPerEpoch = static_cast<size_t>(Int(env, xo, px, "samplesPerEpoch", 1, 10'000'000, &spe));
-        t.xor_.durationS = Num(env, xo, px, "durationS", 0.01, 3600, &xd.durationS);
-        t.xor_.inputSigmaSteps = Num(env, xo, px, "inputSigmaSteps", 0, 1e4, &xd.inputSigmaSteps);
-        t.xor_.targetSigmaSteps = Num(env, xo, px, "targetSigmaSteps", 0, 1e4, &xd.targetSigmaSteps);
-      }
-      const double steps = t.xor_.durationS / t.xor_.dtS;
-      if (steps < 10) ThrowRange(env, "options.data.xor.durationS / teacher.dtMs must give at least 10 steps but gives " + Fmt(steps));
-      if (steps * double(t.samplesPerEpoch) > kMaxElements)
-        ThrowRange(env, "options.data.xor: samplesPerEpoch × steps must be at most 1e9 but is " + Fmt(steps * double(t.samplesPerEpoch)));
-    }
-    // validation: {count} (fresh XOR samples), a dataset, or null (none). Default: 200 XOR samples in XOR mode.
-    std::shared_ptr<const mimic::AdsDataset> val;
-    Napi::Value vv = o.Get("validation");
-    if (vv.IsUndefined() ? useXor : !vv.IsNull()) {
-      Napi::Object vo = vv.IsUndefined() ? Napi::Object::New(env) : RequireObject(env, vv, "options.validation");
-      if (vv.IsUndefined() || (!vo.Get("count").IsUndefined() && vo.Get("inputs").IsUndefined())) {
-        if (!vv.IsUndefined()) CheckKeys(env, vo, "options.validation", {"count"});
-        if (C != 1 || O != 1)
-          ThrowRange(env, "options.validation {count} draws temporal-XOR samples and needs a teacher with 1 channel and 1 output: pass a dataset");
-        const int64_t v200 = 200;
-        const size_t count = static_cast<size_t>(Int(env, vo, "options.validation", "count", 1, 1'000'000, &v200));
-        mimic::Control none;
-        val = mimic::AdsTrainer::xor_validation_set(t.xor_, count, t.seed, t.threads, none);
-      } else {
-        val = ReadDataset(env, vo, "options.validation", C, O, false, D, nullptr);
-      }
-    }
-    if (t.selection == mimic::AdsSelection::Accuracy && (!val || (val->targets.empty() && val->labels.empty())))
-      ThrowRange(env, "options.selection 'accuracy' needs validation samples with targets or labels");
-
-    state_ = std::make_shared<TrainerState>();
-    try {
-      mimic::AdsNetwork net = mimic::build_ads_network(teacher, b);
-      state_->trainer = std::make_unique<mimic::AdsTrainer>(std::move(teacher), std::move(net), t, train, val);
-    } catch (const mimic::InvalidArgument& e) {
-      ThrowRange(env, e.what());
-    } catch (const std::bad_alloc&) {
-      throw MakeError(env, "Not enough memory for a network of this size", kErrNative);
+        ThrowRange(env, "options.validation {count} draws temporal-XOR samples and needs a teacher with 1 channel and 1 output: pass a dataset");
+      const int64_t v200 = 200;
+      const size_t count = static_cast<size_t>(Int(env, vo, "options.validation", "count", 1, 1'000'000, &v200));
+      mimic::Control none;
+      val = mimic::AdsTrainer::xor_validation_set(t.xor_, count, t.seed, t.threads, none);
+    } else {
+      val = ReadDataset(env, vo, "options.validation", C, O, false, D, nullptr);
     }
   }
+  if (t.selection == mimic::AdsSelection::Accuracy && (!val || (val->targets.empty() && val->labels.empty())))
+    ThrowRange(env, "options.selection 'accuracy' needs validation samples with targets or labels");
 
- private:
-  void ThrowIfBusy(Napi::Env env, const char* what) {
-    if (state_->busy)
-      throw MakeError(env, std::string("This AdsTrainer is busy running epochs: wait for runEpochs() to settle before calling ") + what,
-                      kErrBusy);
+  try {
+    mimic::AdsNetwork net = mimic::build_ads_network(teacher, b);
+    return std::make_unique<mimic::AdsTrainer>(std::move(teacher), std::move(net), t, train, val);
+  } catch (const mimic::InvalidArgument& e) {
+    ThrowRange(env, e.what());
+  } catch (const std::bad_alloc&) {
+    throw MakeError(env, "Not enough memory for a network of this size", kErrNative);
   }
+}
 
-  Napi::Value RunEpochs(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    ThrowIfBusy(env, "runEpochs()");
-    if (!info[0].IsNumber()) ThrowType(env, "an integer", "epochs", info[0]);
-    const double n = info[0].As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(n) || std::floor(n) != n) ThrowType(env, "an integer", "epochs", info[0]);
-    if (n < 1 || n > 1e6) ThrowRange(env, "epochs must be between 1 and 1000000 but is " + Fmt(n));
-    CheckCallback(env, info[1], "onEpoch");
-    CheckCallback(env, info[2], "onProgress");
-    auto cancel = CancelToken::FromValue(env, info[3], "cancelToken");
-    auto* job = new TrainJob(env, state_, static_cast<size_t>(n), info[1], info[2], cancel);
-    auto promise = job->Promise();
-    state_->busy = true;
-    job->Queue();
-    return promise;
-  }
-
-  Napi::Value GetNetwork(const Napi::CallbackInfo& info) {
-    ThrowIfBusy(info.Env(), "getNetwork()");
-    return NetworkToJs(info.Env(), state_->trainer->network());
-  }
-  Napi::Value GetBestNetwork(const Napi::CallbackInfo& info) {
-    ThrowIfBusy(info.Env(), "getBestNetwork()");
-    const auto* n = state_->trainer->best_network();
-    return n ? Napi::Value(NetworkToJs(info.Env(), *n)) : info.Env().Null();
-  }
-  Napi::Value Epoch(const Napi::CallbackInfo& info) {
-    ThrowIfBusy(info.Env(), "epoch");
-    return Napi::Number::New(info.Env(), double(state_->trainer->epochs_done()));
-  }
-  Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), state_->busy); }
-  Napi::Value BestEpoch(const Napi::CallbackInfo& info) {
-    ThrowIfBusy(info.Env(), "bestEpoch");
-    return Napi::Number::New(info.Env(), double(state_->trainer->best_epoch()));
-  }
-  Napi::Value SamplesDone(const Napi::CallbackInfo& info) {
-    ThrowIfBusy(info.Env(), "samplesDone");
-    return Napi::Number::New(info.Env(), double(state_->trainer->samples_done()));
-  }
-  Napi::Value SamplesPerEpoch(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), double(state_->trainer->samples_per_epoch()));
-  }
-
-  std::shared_ptr<TrainerState> state_;
-};
+using Trainer = EpochTrainer<AdsTrainerTraits>;
 
 // ---- evaluateAds ------------------------------------------------------------------------------------
 
@@ -674,21 +372,13 @@ Napi::Value EvaluateAds(const Napi::CallbackInfo& info) {
   Napi::Object o = info[2].IsUndefined() ? Napi::Object::New(env) : RequireObject(env, info[2], "options");
   CheckKeys(env, o, "options", {"seed", "threads", "dtMs", "accuracy", "readout", "record"});
   auto& e = b->options;
-  e.seed = Seed(env, o, "options", "seed");
+  e.seed = Seed(env, o, "options", "seed", true);
   const int64_t zero = 0;
-  e.threads = static_cast<unsigned>(Int(env, o, "options", "threads", 0, kMaxThreads, &zero));
+  e.threads = Threads(env, o, "options");
   const double one = 1;
   e.dtMs = Num(env, o, "options", "dtMs", 0, 1e6, &one, true);
   e.xorAccuracy = Choice(env, o, "options", "accuracy", {"xor", "none"}, "xor") == "xor";
-  Napi::Value rv = o.Get("readout");
-  if (!rv.IsUndefined()) {
-    auto r = RequireObject(env, rv, "options.readout");
-    CheckKeys(env, r, "options.readout", {"alpha", "threshold", "labelThreshold"});
-    const double da = 0.95, dt = 0.5;
-    e.alpha = Num(env, r, "options.readout", "alpha", 0, 1, &da);
-    e.threshold = Num(env, r, "options.readout", "threshold", 0, 1e12, &dt);
-    e.labelThreshold = Num(env, r, "options.readout", "labelThreshold", -1e12, 1e12, &dt);
-  }
+  ReadReadout(env, o, e.alpha, e.threshold, e.labelThreshold);
   e.recordDecoded = false;
   e.recordOutput = O > 0;
   e.recordSmoothed = O > 0;
@@ -799,21 +489,20 @@ Napi::Value TrainAdsSamples(const Napi::CallbackInfo& info) {
   CheckKeys(env, o, "options", {"k", "eta", "rule", "seed", "initialV", "dtMs", "record"});
   Napi::Value kv = o.Get("k");
   if (IsKind(kv, napi_float32_array)) {
-    b->kPerSample = ReadF32(env, kv, "options.k", double(b->data->count), "count (" + std::to_string(b->data->count) + ")");
+    b->kPerSample = ReadArray<float>(env, kv, "options.k", double(b->data->count), "count (" + std::to_string(b->data->count) + ")");
     for (size_t i = 0; i < b->kPerSample.size(); ++i)
       if (b->kPerSample[i] < 0) ThrowRange(env, "options.k must not be negative but element " + std::to_string(i) + " is " + Fmt(b->kPerSample[i]));
   } else {
     b->k = Num(env, o, "options", "k", 0, 1e9);
   }
   b->eta = Num(env, o, "options", "eta", 0, 1e6);
-  const std::string rule = Choice(env, o, "options", "rule", {"online", "online-naive", "batched"}, "online");
-  b->rule = rule == "online" ? mimic::AdsRule::Online : rule == "batched" ? mimic::AdsRule::Batched : mimic::AdsRule::OnlineNaive;
-  b->seed = Seed(env, o, "options", "seed");
+  b->rule = ReadRule(env, o, "options");
+  b->seed = Seed(env, o, "options", "seed", true);
   const double one = 1;
   b->dtMs = Num(env, o, "options", "dtMs", 0, 1e6, &one, true);
   Napi::Value iv = o.Get("initialV");
   if (!iv.IsUndefined())
-    b->initialV = ReadF32(env, iv, "options.initialV", double(b->data->count) * double(N),
+    b->initialV = ReadArray<float>(env, iv, "options.initialV", double(b->data->count) * double(N),
                           "count × neurons (" + std::to_string(b->data->count) + " × " + std::to_string(N) + ")");
   Napi::Value rv = o.Get("record");
   if (!rv.IsUndefined()) {
@@ -898,12 +587,11 @@ Napi::Value AdsTrainBench(const Napi::CallbackInfo& info) {
   b->dims = static_cast<size_t>(Int(env, o, "options", "dims", 1, kMaxUnits));
   const int64_t four = 4;
   b->samples = static_cast<size_t>(Int(env, o, "options", "samples", 1, 100000, &four));
-  b->seed = Seed(env, o, "options", "seed");
+  b->seed = Seed(env, o, "options", "seed", true);
   const double k0 = 75, eta0 = 1e-6;
   b->k = Num(env, o, "options", "k", 0, 1e9, &k0);
   b->eta = Num(env, o, "options", "eta", 0, 1e6, &eta0);
-  const std::string rule = Choice(env, o, "options", "rule", {"online", "online-naive", "batched"}, "online");
-  b->rule = rule == "online" ? mimic::AdsRule::Online : rule == "batched" ? mimic::AdsRule::Batched : mimic::AdsRule::OnlineNaive;
+  b->rule = ReadRule(env, o, "options");
   CheckCallback(env, info[1], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
   return AsyncJob<BenchBaton>::Start(env, std::move(b), info[1], cancel, "adsTrainBench");

@@ -68,11 +68,8 @@ std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key,
 }
 
 // A matrix as a Float32Array of rows*cols elements; the message names both factors.
-std::vector<float> ReadMatrix(Napi::Env env, Napi::Object o, const char* key, std::size_t rows, std::size_t cols,
-                              const char* shape, bool optional) {
-  Napi::Value v = o.Get(key);
-  const std::string name = std::string("weights.") + key;
-  if (v.IsUndefined() && optional) return {};
+std::vector<float> ReadShaped(Napi::Env env, Napi::Value v, const std::string& name, std::size_t rows, std::size_t cols,
+                              const char* shape) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
     ThrowType(env, "a Float32Array", name, v);
   const auto len = v.As<Napi::TypedArray>().ElementLength();
@@ -80,6 +77,14 @@ std::vector<float> ReadMatrix(Napi::Env env, Napi::Object o, const char* key, st
     ThrowRange(env, name + " has " + std::to_string(len) + " elements but " + shape + " = " + std::to_string(rows) +
                         "*" + std::to_string(cols) + " = " + std::to_string(rows * cols));
   return ReadFloat32(env, v, name, static_cast<int64_t>(rows * cols));
+}
+
+// weights.key as ReadShaped reads it; empty when undefined and optional.
+std::vector<float> ReadMatrix(Napi::Env env, Napi::Object o, const char* key, std::size_t rows, std::size_t cols,
+                              const char* shape, bool optional) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() && optional) return {};
+  return ReadShaped(env, v, std::string("weights.") + key, rows, cols, shape);
 }
 
 // A list of neuron indices: Int32Array or an array of integers, each in [0, n).
@@ -110,6 +115,18 @@ std::vector<int32_t> ReadNeuronList(Napi::Env env, Napi::Value v, const std::str
       ThrowRange(env, name + "[" + std::to_string(i) + "] is neuron " + std::to_string(out[i]) +
                           " but the network has neurons 0.." + std::to_string(n - 1));
   return out;
+}
+
+// A Float32Array [batch, steps, k] (k named by `dim` in the message).
+std::vector<float> ReadPerStep(Napi::Env env, Napi::Value v, const std::string& name, double B, double T, std::size_t k,
+                               const char* dim) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    ThrowType(env, "a Float32Array", name, v);
+  const double len = double(v.As<Napi::TypedArray>().ElementLength());
+  if (len != B * T * double(k))
+    ThrowRange(env, name + " has " + fmt(len) + " elements but batch*steps*" + dim + " = " + fmt(B) + "*" + fmt(T) + "*" +
+                        std::to_string(k) + " = " + fmt(B * T * double(k)));
+  return ReadFloat32(env, v, name, static_cast<int64_t>(len));
 }
 
 void CheckKeys(Napi::Env env, Napi::Object o, const std::string& name, std::initializer_list<const char*> allowed) {
@@ -321,19 +338,9 @@ class Network : public Napi::ObjectWrap<Network> {
     c.block = static_cast<std::size_t>(ReadInteger(env, o, "block", 0, 16, &zero));
     const double B = double(c.batch), T = double(c.steps);
 
-    // inputs [B, T, C]
+    // inputs [B, T, C] (none to read without input channels)
     Napi::Value in = info[0];
-    if (C == 0 && (in.IsUndefined() || in.IsNull())) {
-      // no input channels: nothing to read
-    } else {
-      if (!in.IsTypedArray() || in.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-        ThrowType(env, "a Float32Array", "inputs", in);
-      const double len = double(in.As<Napi::TypedArray>().ElementLength());
-      if (len != B * T * double(C))
-        ThrowRange(env, "inputs has " + fmt(len) + " elements but batch*steps*channels = " + fmt(B) + "*" + fmt(T) +
-                            "*" + std::to_string(C) + " = " + fmt(B * T * double(C)));
-      if (C > 0) baton->inputs = ReadFloat32(env, in, "inputs", static_cast<int64_t>(len));
-    }
+    if (C > 0 || !(in.IsUndefined() || in.IsNull())) baton->inputs = ReadPerStep(env, in, "inputs", B, T, C, "channels");
 
     // initial membrane potentials
     Napi::Value iv = o.Get("initialV");
@@ -376,14 +383,7 @@ class Network : public Napi::ObjectWrap<Network> {
       CheckKeys(env, f, "options.feedback", {"target", "gain"});
       if (m.weights().encoder.empty() || D == 0)
         ThrowRange(env, "options.feedback needs a network created with weights.encoder (neurons x dims)");
-      Napi::Value tv = f.Get("target");
-      if (!tv.IsTypedArray() || tv.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-        ThrowType(env, "a Float32Array", "options.feedback.target", tv);
-      const double len = double(tv.As<Napi::TypedArray>().ElementLength());
-      if (len != B * T * double(D))
-        ThrowRange(env, "options.feedback.target has " + fmt(len) + " elements but batch*steps*dims = " + fmt(B) + "*" +
-                            fmt(T) + "*" + std::to_string(D) + " = " + fmt(B * T * double(D)));
-      baton->target = ReadFloat32(env, tv, "options.feedback.target", static_cast<int64_t>(len));
+      baton->target = ReadPerStep(env, f.Get("target"), "options.feedback.target", B, T, D, "dims");
       Napi::Value gv = f.Get("gain");
       if (gv.IsNumber()) {
         c.gain = static_cast<float>(ReadNumber(env, f, "gain", -1e9, 1e9));
@@ -436,15 +436,9 @@ class Network : public Napi::ObjectWrap<Network> {
     Napi::Env env = info.Env();
     CheckIdle(env, "setSlowWeights()");
     const std::size_t n = model_->neurons();
-    Napi::Value v = info[0];
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-      ThrowType(env, "a Float32Array", "omegaS", v);
-    const auto len = v.As<Napi::TypedArray>().ElementLength();
-    if (len != n * n)
-      ThrowRange(env, "omegaS has " + std::to_string(len) + " elements but neurons*neurons = " + std::to_string(n) + "*" +
-                          std::to_string(n) + " = " + std::to_string(n * n));
+    std::vector<float> omegaS = ReadShaped(env, info[0], "omegaS", n, n, "neurons*neurons");
     mimic::SnnWeights w = model_->weights();
-    w.omegaS = ReadFloat32(env, v, "omegaS", static_cast<int64_t>(n * n));
+    w.omegaS = std::move(omegaS);
     Build(env, model_->params(), std::move(w));
     return env.Undefined();
   }
@@ -457,34 +451,9 @@ class Network : public Napi::ObjectWrap<Network> {
     return env.Undefined();
   }
 
-  Napi::Value GetParams(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    const auto& p = model_->params();
-    auto o = Napi::Object::New(env);
-    o.Set("tauMemMs", F32(env, p.tauMemMs));
-    o.Set("tauSMs", F32(env, p.tauSMs));
-    o.Set("tauFMs", F32(env, p.tauFMs));
-    o.Set("tauOutMs", F32(env, p.tauOutMs));
-    o.Set("vTh", F32(env, p.vTh));
-    o.Set("vRest", F32(env, p.vRest));
-    o.Set("vReset", F32(env, p.vReset));
-    o.Set("bias", F32(env, p.bias));
-    o.Set("refractoryMs", F32(env, p.refractoryMs));
-    return o;
-  }
+  Napi::Value GetParams(const Napi::CallbackInfo& info) { return SnnParamsToJs(info.Env(), model_->params()); }
 
-  Napi::Value GetWeights(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    const auto& w = model_->weights();
-    auto o = Napi::Object::New(env);
-    o.Set("wIn", F32(env, w.wIn));
-    o.Set("omegaF", F32(env, w.omegaF));
-    o.Set("omegaS", F32(env, w.omegaS));
-    o.Set("decoder", F32(env, w.decoder));
-    o.Set("readout", F32(env, w.readout));
-    if (!w.encoder.empty()) o.Set("encoder", F32(env, w.encoder));
-    return o;
-  }
+  Napi::Value GetWeights(const Napi::CallbackInfo& info) { return SnnWeightsToJs(info.Env(), model_->weights()); }
 
   Napi::Value Neurons(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(model_->neurons())); }
   Napi::Value Channels(const Napi::CallbackInfo& info) {
@@ -569,17 +538,8 @@ Napi::Value EbnInputWeights(const Napi::CallbackInfo& info) {
   const auto C = static_cast<std::size_t>(ReadInteger(env, o, "channels", 1, kMaxChannels));
   const double gain = ReadNumber(env, o, "gain", -1e12, 1e12);
   if (double(n) * double(C) > kMaxMatrix) ThrowRange(env, "neurons*channels must be at most " + fmt(kMaxMatrix));
-  const auto check = [&](Napi::Value v, const char* name, std::size_t rows, std::size_t cols, const char* shape) {
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-      ThrowType(env, "a Float32Array", name, v);
-    const auto len = v.As<Napi::TypedArray>().ElementLength();
-    if (len != rows * cols)
-      ThrowRange(env, std::string(name) + " has " + std::to_string(len) + " elements but " + shape + " = " +
-                          std::to_string(rows) + "*" + std::to_string(cols) + " = " + std::to_string(rows * cols));
-    return ReadFloat32(env, v, name, static_cast<int64_t>(len));
-  };
-  auto enc = check(info[0], "encoder", n, D, "neurons*dims");
-  auto fHat = check(info[1], "fHat", D, C, "dims*channels");
+  auto enc = ReadShaped(env, info[0], "encoder", n, D, "neurons*dims");
+  auto fHat = ReadShaped(env, info[1], "fHat", D, C, "dims*channels");
   auto w = mimic::ebn_input_weights(enc, fHat, n, D, C, gain);
   return F32(env, w);
 }
@@ -588,6 +548,31 @@ Napi::Value EbnInputWeights(const Napi::CallbackInfo& info) {
 
 mimic::SnnParameters ReadNeuronParams(Napi::Env env, Napi::Value value, std::size_t neurons, const std::string& name) {
   return ReadParams(env, value.IsUndefined() ? Napi::Object::New(env) : value, neurons, nullptr, name);
+}
+
+Napi::Object SnnParamsToJs(Napi::Env env, const mimic::SnnParameters& p) {
+  auto o = Napi::Object::New(env);
+  o.Set("tauMemMs", F32(env, p.tauMemMs));
+  o.Set("tauSMs", F32(env, p.tauSMs));
+  o.Set("tauFMs", F32(env, p.tauFMs));
+  o.Set("tauOutMs", F32(env, p.tauOutMs));
+  o.Set("vTh", F32(env, p.vTh));
+  o.Set("vRest", F32(env, p.vRest));
+  o.Set("vReset", F32(env, p.vReset));
+  o.Set("bias", F32(env, p.bias));
+  o.Set("refractoryMs", F32(env, p.refractoryMs));
+  return o;
+}
+
+Napi::Object SnnWeightsToJs(Napi::Env env, const mimic::SnnWeights& w) {
+  auto o = Napi::Object::New(env);
+  o.Set("wIn", F32(env, w.wIn));
+  o.Set("omegaF", F32(env, w.omegaF));
+  o.Set("omegaS", F32(env, w.omegaS));
+  o.Set("decoder", F32(env, w.decoder));
+  o.Set("readout", F32(env, w.readout));
+  if (!w.encoder.empty()) o.Set("encoder", F32(env, w.encoder));
+  return o;
 }
 
 std::shared_ptr<const mimic::SnnModel> NetworkModel(Napi::Env env, Napi::Value value, const std::string& name) {

@@ -4,18 +4,17 @@
 #include <napi.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "addon_data.hpp"
 #include "args.hpp"
 #include "async_job.hpp"
+#include "epoch_trainer.hpp"
+#include "options.hpp"
 #include "teacher.hpp"
 #include "teacher_eigen.hpp"
 #include "teacher_train.hpp"
@@ -25,108 +24,13 @@ namespace mimic_binding {
 namespace {
 
 constexpr int64_t kMaxUnits = 4096;
-constexpr int64_t kMaxThreads = 1024;
 constexpr double kMaxElements = 1.0e9;     // any one typed array we read or allocate
 constexpr double kMaxTrajectory = 5.0e7;   // steps x units kept per sample for the backward pass
-
-// Numbers in messages as JavaScript would show them (NaN, Infinity, integers in full).
-std::string Fmt(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  char buf[64];
-  if (std::floor(d) == d && std::fabs(d) < 1e15)
-    std::snprintf(buf, sizeof buf, "%.0f", d);
-  else
-    std::snprintf(buf, sizeof buf, "%.10g", d);
-  return buf;
-}
-
-std::string Join(const std::string& prefix, const char* key) { return prefix.empty() ? key : prefix + "." + key; }
-
-// Rejects keys that are not in `allowed` (a misspelled option must not be silently ignored).
-void CheckKeys(Napi::Env env, Napi::Object o, const std::string& name, std::initializer_list<const char*> allowed) {
-  Napi::Array keys = o.GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    const std::string k = keys.Get(i).ToString().Utf8Value();
-    bool ok = false;
-    for (const char* a : allowed) ok = ok || k == a;
-    if (!ok) {
-      std::string list;
-      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      auto err = Napi::TypeError::New(env, "Unknown option '" + k + "' in " + name + ": expected one of " + list);
-      err.Set("code", Napi::String::New(env, kErrInvalidArg));
-      throw err;
-    }
-  }
-}
 
 Napi::Object Obj(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool optional) {
   Napi::Value v = o.Get(key);
   if (optional && v.IsUndefined()) return Napi::Object();
   return RequireObject(env, v, Join(prefix, key));
-}
-
-double Num(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, double lo, double hi,
-           const double* fallback = nullptr, bool openLo = false) {
-  Napi::Value v = o.Get(key);
-  const std::string name = Join(prefix, key);
-  if (v.IsUndefined() && fallback) return *fallback;
-  if (!v.IsNumber()) ThrowType(env, "a number", name, v);
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d)) ThrowType(env, "a finite number", name, v);
-  if ((openLo ? d <= lo : d < lo) || d > hi)
-    ThrowRange(env, name + " must be " + (openLo ? "greater than " + Fmt(lo) + " and at most " : "between " + Fmt(lo) + " and ") +
-                        Fmt(hi) + " but is " + Fmt(d));
-  return d;
-}
-
-int64_t Int(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, int64_t lo, int64_t hi,
-            const int64_t* fallback = nullptr) {
-  Napi::Value v = o.Get(key);
-  const std::string name = Join(prefix, key);
-  if (v.IsUndefined() && fallback) return *fallback;
-  if (!v.IsNumber()) ThrowType(env, "an integer", name, v);
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || std::floor(d) != d) ThrowType(env, "an integer", name, v);
-  if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
-    ThrowRange(env, name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " but is " + Fmt(d));
-  return static_cast<int64_t>(d);
-}
-
-bool Bool(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsBoolean()) ThrowType(env, "a boolean", Join(prefix, key), v);
-  return v.As<Napi::Boolean>().Value();
-}
-
-uint64_t Seed(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool optional) {
-  const int64_t zero = 0;
-  return static_cast<uint64_t>(Int(env, o, prefix, key, 0, (int64_t(1) << 53) - 1, optional ? &zero : nullptr));
-}
-
-bool IsKind(Napi::Value v, napi_typedarray_type kind) {
-  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == kind;
-}
-
-// A Float32Array or Float64Array (S decides which) of exactly `expected` finite elements;
-// `sizeText` explains where `expected` comes from ("units x units = 5 x 5").
-template <class S>
-std::vector<S> ReadArray(Napi::Env env, Napi::Value v, const std::string& name, double expected,
-                         const std::string& sizeText) {
-  constexpr napi_typedarray_type kind = std::is_same_v<S, double> ? napi_float64_array : napi_float32_array;
-  if (!IsKind(v, kind)) ThrowType(env, std::is_same_v<S, double> ? "a Float64Array" : "a Float32Array", name, v);
-  auto ta = v.As<Napi::TypedArrayOf<S>>();
-  const size_t n = ta.ElementLength();
-  if (static_cast<double>(n) != expected)
-    ThrowRange(env, name + " must have " + sizeText + " = " + Fmt(expected) + " elements but has " + std::to_string(n));
-  std::vector<S> out(n);
-  if (n) std::memcpy(out.data(), ta.Data(), n * sizeof(S));
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(out[i]))
-      ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " +
-                          Fmt(static_cast<double>(out[i])));
-  return out;
 }
 
 template <class S>
@@ -204,20 +108,7 @@ std::shared_ptr<mimic::TeacherDataset> ReadData(Napi::Env env, Napi::Value v, co
     d->targets = ReadArray<float>(env, t, pre + ".targets", cs * static_cast<double>(outputs),
                                   "count × steps × outputs (" + base + " × " + std::to_string(outputs) + ")");
   Napi::Value l = o.Get("labels");
-  if (allowLabels && !l.IsUndefined()) {
-    if (!IsKind(l, napi_int8_array)) ThrowType(env, "an Int8Array", pre + ".labels", l);
-    auto ta = l.As<Napi::Int8Array>();
-    const double want = static_cast<double>(d->count) * static_cast<double>(outputs);
-    if (static_cast<double>(ta.ElementLength()) != want)
-      ThrowRange(env, pre + ".labels must have count × outputs = " + std::to_string(d->count) + " × " +
-                          std::to_string(outputs) + " = " + Fmt(want) + " elements but has " +
-                          std::to_string(ta.ElementLength()));
-    d->labels.assign(ta.Data(), ta.Data() + ta.ElementLength());
-    for (size_t i = 0; i < d->labels.size(); ++i)
-      if (d->labels[i] != 1 && d->labels[i] != -1)
-        ThrowRange(env, pre + ".labels must hold 1 or -1 but element " + std::to_string(i) + " is " +
-                            std::to_string(d->labels[i]));
-  }
+  if (allowLabels && !l.IsUndefined()) d->labels = ReadLabels(env, l, pre, d->count, outputs);
   return d;
 }
 
@@ -235,12 +126,7 @@ mimic::TeacherLossOptions ReadLoss(Napi::Env env, Napi::Object parent, const std
   l.lambdaRec = Num(env, o, p, "lambdaRec", 0, 1e12, &d.lambdaRec);
   l.lambdaDiag = Num(env, o, p, "lambdaDiag", 0, 1e12, &d.lambdaDiag);
   l.lambdaBias = Num(env, o, p, "lambdaBias", 0, 1e12, &d.lambdaBias);
-  Napi::Value unit = o.Get("tauUnit");
-  if (!unit.IsUndefined()) {
-    const std::string u = unit.IsString() ? unit.As<Napi::String>().Utf8Value() : "";
-    if (u != "s" && u != "ms") ThrowType(env, "'s' or 'ms'", p + ".tauUnit", unit);
-    l.tauInSeconds = u == "s";
-  }
+  l.tauInSeconds = Choice(env, o, p, "tauUnit", {"s", "ms"}, l.tauInSeconds ? "s" : "ms") == "s";
   return l;
 }
 
@@ -257,15 +143,6 @@ void CheckGradientBuffers(Napi::Env env, size_t count, size_t paramCount, const 
   if (n > 2.5e8)
     ThrowRange(env, what + " × parameters must be at most 2.5e8 (per-sample gradients) but is " + Fmt(n) + " (" +
                         std::to_string(count) + " × " + std::to_string(paramCount) + "): use a smaller batch");
-}
-
-void CheckCallback(Napi::Env env, Napi::Value v, const char* name) {
-  if (!v.IsUndefined() && !v.IsNull() && !v.IsFunction()) ThrowType(env, "a function", name, v);
-}
-
-unsigned Threads(Napi::Env env, Napi::Object o, const std::string& pre) {
-  const int64_t zero = 0;
-  return static_cast<unsigned>(Int(env, o, pre, "threads", 0, kMaxThreads, &zero));
 }
 
 // ---- teacherInit ------------------------------------------------------------------------------
@@ -513,17 +390,6 @@ Napi::Value Eigenvalues(const Napi::CallbackInfo& info) {
 
 // ---- TeacherTrainer ---------------------------------------------------------------------------
 
-struct TrainerState {
-  std::unique_ptr<mimic::TeacherTrainer> trainer;
-  bool busy = false;  // touched on the JS thread only
-};
-
-struct TeacherEvent {
-  int kind = 0;  // 0 progress, 1 epoch record
-  double done = 0, total = 0;
-  mimic::TeacherEpochRecord record;
-};
-
 Napi::Object RecordToJs(Napi::Env env, const mimic::TeacherEpochRecord& r, double lambdaMse) {
   auto o = Napi::Object::New(env);
   o.Set("epoch", Napi::Number::New(env, static_cast<double>(r.epoch)));
@@ -550,260 +416,107 @@ Napi::Object RecordToJs(Napi::Env env, const mimic::TeacherEpochRecord& r, doubl
   return o;
 }
 
-class TrainJob : public Napi::AsyncProgressQueueWorker<TeacherEvent> {
- public:
-  TrainJob(Napi::Env env, std::shared_ptr<TrainerState> state, size_t epochs, Napi::Value onEpoch,
-           Napi::Value onProgress, std::shared_ptr<std::atomic<bool>> cancel)
-      : Napi::AsyncProgressQueueWorker<TeacherEvent>(env, "TeacherTrainer.runEpochs"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        state_(std::move(state)),
-        epochs_(epochs),
-        cancel_(std::move(cancel)),
-        registration_(env, cancel_) {
-    if (onEpoch.IsFunction()) on_epoch_ = Napi::Persistent(onEpoch.As<Napi::Function>());
-    if (onProgress.IsFunction()) on_progress_ = Napi::Persistent(onProgress.As<Napi::Function>());
-    lambda_mse_ = state_->trainer->options().loss.lambdaMse;
+// The TeacherTrainer object (epoch_trainer.hpp).
+struct TeacherTrainerTraits {
+  using Core = mimic::TeacherTrainer;
+  using Record = mimic::TeacherEpochRecord;
+  static constexpr const char* kName = "TeacherTrainer";
+  static constexpr const char* kOutOfMemory = "reduce the batch, the network or the duration";
+  static constexpr const char* kGetModel = "getParams";
+  static constexpr const char* kGetBestModel = "getBestParams";
+  static constexpr const char* kCounter = "adamSteps";
+  static std::unique_ptr<Core> Create(const Napi::CallbackInfo& info);
+  static Napi::Value Model(Napi::Env env, const Core& t) { return ParamsToJs(env, t.params()); }
+  static Napi::Value BestModel(Napi::Env env, const Core& t) {
+    const auto* p = t.best_params();
+    return p ? Napi::Value(ParamsToJs(env, *p)) : env.Null();
   }
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute(const ExecutionProgress& progress) override {
-    mimic::Control control;
-    control.cancel = cancel_.get();
-    if (!on_progress_.IsEmpty()) {
-      control.progress = [this, &progress](double done, double total, const char*) {
-        const auto now = std::chrono::steady_clock::now();
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (done < total && now - last_ < std::chrono::milliseconds(50)) return;
-        last_ = now;
-        TeacherEvent ev;
-        ev.kind = 0;
-        ev.done = done;
-        ev.total = total;
-        progress.Send(&ev, 1);
-      };
-    }
-    try {
-      if (cancel_->load()) throw mimic::Cancelled();
-      state_->trainer->run_epochs(epochs_, control, [&](const mimic::TeacherEpochRecord& r) {
-        records_.push_back(r);
-        TeacherEvent ev;
-        ev.kind = 1;
-        ev.record = r;
-        progress.Send(&ev, 1);  // every epoch record is delivered (the queue does not merge them)
-      });
-    } catch (const mimic::Cancelled&) {
-      code_ = kErrCancelled;
-      SetError("TeacherTrainer.runEpochs was cancelled (the trainer keeps the state of its last completed epoch)");
-    } catch (const mimic::InvalidArgument& e) {
-      code_ = kErrInvalidArg;
-      SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      code_ = kErrNative;
-      SetError("TeacherTrainer.runEpochs ran out of memory: reduce the batch, the network or the duration");
-    } catch (const std::exception& e) {
-      code_ = kErrNative;
-      SetError(std::string("TeacherTrainer.runEpochs failed: ") + e.what());
-    }
+  static double Counter(const Core& t) { return static_cast<double>(t.adam_steps()); }
+  // The records' terms.mse is weighted by the loss's lambdaMse, read when the run starts.
+  static RecordWriter<Record> Writer(const Core& t) {
+    return [lambdaMse = t.options().loss.lambdaMse](Napi::Env env, const Record& r) { return RecordToJs(env, r, lambdaMse); };
   }
-
-  void OnProgress(const TeacherEvent* data, size_t count) override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    for (size_t i = 0; i < count; ++i) {
-      const TeacherEvent& ev = data[i];
-      try {
-        if (ev.kind == 1 && !on_epoch_.IsEmpty())
-          on_epoch_.Value().Call({RecordToJs(env, ev.record, lambda_mse_)});
-        else if (ev.kind == 0 && !on_progress_.IsEmpty())
-          on_progress_.Value().Call({Napi::Number::New(env, ev.done), Napi::Number::New(env, ev.total),
-                                     Napi::String::New(env, "training")});
-      } catch (const Napi::Error&) {
-        // A throwing listener must not stop the training.
-      }
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    state_->busy = false;
-    auto arr = Napi::Array::New(env, records_.size());
-    for (size_t i = 0; i < records_.size(); ++i) arr.Set(static_cast<uint32_t>(i), RecordToJs(env, records_[i], lambda_mse_));
-    deferred_.Resolve(arr);
-  }
-
-  void OnError(const Napi::Error& e) override {
-    Napi::Env env = Env();
-    state_->busy = false;
-    deferred_.Reject(MakeError(env, e.Message(), code_).Value());
-  }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<TrainerState> state_;
-  size_t epochs_;
-  std::shared_ptr<std::atomic<bool>> cancel_;
-  JobRegistration registration_;  // with this environment's job registry
-  Napi::FunctionReference on_epoch_, on_progress_;
-  double lambda_mse_ = 1;
-  std::vector<mimic::TeacherEpochRecord> records_;
-  const char* code_ = kErrNative;
-  std::mutex mutex_;
-  std::chrono::steady_clock::time_point last_{};
 };
 
-class Trainer : public Napi::ObjectWrap<Trainer> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "TeacherTrainer",
-                       {InstanceMethod<&Trainer::RunEpochs>("runEpochs"),
-                        InstanceMethod<&Trainer::GetParams>("getParams"),
-                        InstanceMethod<&Trainer::GetBestParams>("getBestParams"),
-                        InstanceAccessor<&Trainer::Epoch>("epoch"), InstanceAccessor<&Trainer::Busy>("busy"),
-                        InstanceAccessor<&Trainer::BestEpoch>("bestEpoch"),
-                        InstanceAccessor<&Trainer::AdamSteps>("adamSteps"),
-                        InstanceAccessor<&Trainer::SamplesPerEpoch>("samplesPerEpoch")});
+// new TeacherTrainer(options): the options, read synchronously.
+std::unique_ptr<mimic::TeacherTrainer> TeacherTrainerTraits::Create(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = RequireObject(env, info[0], "options");
+  CheckKeys(env, o, "options",
+            {"params", "loss", "stepSize", "beta1", "beta2", "epsilon", "clipNorm", "train", "tauStepUnit",
+             "batchSize", "threads", "seed", "data", "validation", "keepBest", "shuffle", "accuracy"});
+  auto po = RequireObject(env, o.Get("params"), "options.params");
+  if (ParamsAreDouble(env, po, "options.params")) ThrowType(env, "a Float32Array", "options.params.wIn", po.Get("wIn"));
+  mimic::TeacherParams params = ReadParamsT<float>(env, po, "options.params");
+  mimic::TeacherTrainOptions t;
+  t.loss = ReadLoss(env, o, "options");
+  const double step = 1e-4, b1 = 0.9, b2 = 0.999, eps = 1e-8, zero = 0;
+  t.adam.stepSize = Num(env, o, "options", "stepSize", 0, 1e3, &step);
+  t.adam.beta1 = Num(env, o, "options", "beta1", 0, 0.999999, &b1);
+  t.adam.beta2 = Num(env, o, "options", "beta2", 0, 0.99999999, &b2);
+  t.adam.epsilon = Num(env, o, "options", "epsilon", 0, 1, &eps, true);
+  t.clipNorm = Num(env, o, "options", "clipNorm", 0, 1e30, &zero);
+  Napi::Object tr = Obj(env, o, "options", "train", true);
+  if (!tr.IsEmpty()) {
+    CheckKeys(env, tr, "options.train", {"wIn", "wRec", "wOut", "bias", "tau"});
+    t.trainWIn = Bool(env, tr, "options.train", "wIn", true);
+    t.trainWRec = Bool(env, tr, "options.train", "wRec", true);
+    t.trainWOut = Bool(env, tr, "options.train", "wOut", true);
+    t.trainBias = Bool(env, tr, "options.train", "bias", true);
+    t.trainTau = Bool(env, tr, "options.train", "tau", true);
   }
+  t.tauStepInSeconds = Choice(env, o, "options", "tauStepUnit", {"s", "ms"}, t.tauStepInSeconds ? "s" : "ms") == "s";
+  const int64_t one = 1;
+  t.batchSize = static_cast<size_t>(Int(env, o, "options", "batchSize", 1, 100000, &one));
+  t.threads = Threads(env, o, "options");
+  t.seed = Seed(env, o, "options", "seed", true);
+  t.keepBest = Bool(env, o, "options", "keepBest", false);
+  t.shuffle = Bool(env, o, "options", "shuffle", true);
+  t.xorAccuracy = Choice(env, o, "options", "accuracy", {"xor", "none"}, t.xorAccuracy ? "xor" : "none") == "xor";
+  std::shared_ptr<mimic::TeacherDataset> train;
+  auto d = RequireObject(env, o.Get("data"), "options.data");
+  Napi::Value xv = d.Get("xor");
+  if (!xv.IsUndefined()) {
+    CheckKeys(env, d, "options.data", {"xor"});
+    auto x = RequireObject(env, xv, "options.data.xor");
+    const std::string px = "options.data.xor";
+    CheckKeys(env, x, px, {"samplesPerEpoch", "durationS", "inputSigmaSteps", "targetSigmaSteps"});
+    if (params.channels != 1 || params.outputs != 1)
+      ThrowRange(env, "options.data.xor needs a network with 1 channel and 1 output but params has " +
+                          std::to_string(params.channels) + " channels and " + std::to_string(params.outputs) +
+                          " outputs");
+    t.useXor = true;
+    t.xorSamplesPerEpoch = static_cast<size_t>(Int(env, x, px, "samplesPerEpoch", 1, 10'000'000));
+    const mimic::XorParams xd;
+    t.xor_.durationS = Num(env, x, px, "durationS", 0.01, 3600, &xd.durationS);
+    t.xor_.inputSigmaSteps = Num(env, x, px, "inputSigmaSteps", 0, 1e4, &xd.inputSigmaSteps);
+    t.xor_.targetSigmaSteps = Num(env, x, px, "targetSigmaSteps", 0, 1e4, &xd.targetSigmaSteps);
+    t.xor_.dtS = params.dtMs * 1e-3;  // the teacher's step
+    const double steps = t.xor_.durationS / t.xor_.dtS;
+    if (steps < 10) ThrowRange(env, "options.data.xor.durationS / params.dtMs must give at least 10 steps but gives " + Fmt(steps));
+    CheckTrajectory(env, static_cast<size_t>(steps), params.units, "options.data.xor");
+    if (steps * static_cast<double>(t.xorSamplesPerEpoch) > kMaxElements)
+      ThrowRange(env, "options.data.xor: samplesPerEpoch × steps must be at most 1e9 but is " +
+                          Fmt(steps * static_cast<double>(t.xorSamplesPerEpoch)));
+  } else {
+    train = ReadData(env, d, "options.data", params.channels, params.outputs, true, true);
+    CheckTrajectory(env, train->steps, params.units, "options.data");
+  }
+  std::shared_ptr<mimic::TeacherDataset> val;
+  if (!o.Get("validation").IsUndefined())
+    val = ReadData(env, o.Get("validation"), "options.validation", params.channels, params.outputs, true, true);
+  if (t.keepBest && !val) ThrowRange(env, "options.keepBest needs options.validation");
+  CheckGradientBuffers(env, t.batchSize, params.size(), "options.batchSize");
+  return std::make_unique<mimic::TeacherTrainer>(std::move(params), t, train, val);
+}
 
-  explicit Trainer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trainer>(info) {
-    Napi::Env env = info.Env();
-    if (!info.IsConstructCall()) ThrowType(env, "a call with new", "TeacherTrainer", info.This());
-    auto o = RequireObject(env, info[0], "options");
-    CheckKeys(env, o, "options",
-              {"params", "loss", "stepSize", "beta1", "beta2", "epsilon", "clipNorm", "train", "tauStepUnit",
-               "batchSize", "threads", "seed", "data", "validation", "keepBest", "shuffle", "accuracy"});
-    auto po = RequireObject(env, o.Get("params"), "options.params");
-    if (ParamsAreDouble(env, po, "options.params")) ThrowType(env, "a Float32Array", "options.params.wIn", po.Get("wIn"));
-    mimic::TeacherParams params = ReadParamsT<float>(env, po, "options.params");
-    mimic::TeacherTrainOptions t;
-    t.loss = ReadLoss(env, o, "options");
-    const double step = 1e-4, b1 = 0.9, b2 = 0.999, eps = 1e-8, zero = 0;
-    t.adam.stepSize = Num(env, o, "options", "stepSize", 0, 1e3, &step);
-    t.adam.beta1 = Num(env, o, "options", "beta1", 0, 0.999999, &b1);
-    t.adam.beta2 = Num(env, o, "options", "beta2", 0, 0.99999999, &b2);
-    t.adam.epsilon = Num(env, o, "options", "epsilon", 0, 1, &eps, true);
-    t.clipNorm = Num(env, o, "options", "clipNorm", 0, 1e30, &zero);
-    Napi::Object tr = Obj(env, o, "options", "train", true);
-    if (!tr.IsEmpty()) {
-      CheckKeys(env, tr, "options.train", {"wIn", "wRec", "wOut", "bias", "tau"});
-      t.trainWIn = Bool(env, tr, "options.train", "wIn", true);
-      t.trainWRec = Bool(env, tr, "options.train", "wRec", true);
-      t.trainWOut = Bool(env, tr, "options.train", "wOut", true);
-      t.trainBias = Bool(env, tr, "options.train", "bias", true);
-      t.trainTau = Bool(env, tr, "options.train", "tau", true);
-    }
-    Napi::Value unit = o.Get("tauStepUnit");
-    if (!unit.IsUndefined()) {
-      const std::string u = unit.IsString() ? unit.As<Napi::String>().Utf8Value() : "";
-      if (u != "s" && u != "ms") ThrowType(env, "'s' or 'ms'", "options.tauStepUnit", unit);
-      t.tauStepInSeconds = u == "s";
-    }
-    const int64_t one = 1;
-    t.batchSize = static_cast<size_t>(Int(env, o, "options", "batchSize", 1, 100000, &one));
-    t.threads = Threads(env, o, "options");
-    t.seed = Seed(env, o, "options", "seed", true);
-    t.keepBest = Bool(env, o, "options", "keepBest", false);
-    t.shuffle = Bool(env, o, "options", "shuffle", true);
-    Napi::Value acc = o.Get("accuracy");
-    if (!acc.IsUndefined()) {
-      const std::string a = acc.IsString() ? acc.As<Napi::String>().Utf8Value() : "";
-      if (a != "xor" && a != "none") ThrowType(env, "'xor' or 'none'", "options.accuracy", acc);
-      t.xorAccuracy = a == "xor";
-    }
-    std::shared_ptr<mimic::TeacherDataset> train;
-    auto d = RequireObject(env, o.Get("data"), "options.data");
-    Napi::Value xv = d.Get("xor");
-    if (!xv.IsUndefined()) {
-      CheckKeys(env, d, "options.data", {"xor"});
-      auto x = RequireObject(env, xv, "options.data.xor");
-      const std::string px = "options.data.xor";
-      CheckKeys(env, x, px, {"samplesPerEpoch", "durationS", "inputSigmaSteps", "targetSigmaSteps"});
-      if (params.channels != 1 || params.outputs != 1)
-        ThrowRange(env, "options.data.xor needs a network with 1 channel and 1 output but params has " +
-                            std::to_string(params.channels) + " channels and " + std::to_string(params.outputs) +
-                            " outputs");
-      t.useXor = true;
-      t.xorSamplesPerEpoch = static_cast<size_t>(Int(env, x, px, "samplesPerEpoch", 1, 10'000'000));
-      const mimic::XorParams xd;
-      t.xor_.durationS = Num(env, x, px, "durationS", 0.01, 3600, &xd.durationS);
-      t.xor_.inputSigmaSteps = Num(env, x, px, "inputSigmaSteps", 0, 1e4, &xd.inputSigmaSteps);
-      t.xor_.targetSigmaSteps = Num(env, x, px, "targetSigmaSteps", 0, 1e4, &xd.targetSigmaSteps);
-      t.xor_.dtS = params.dtMs * 1e-3;  // the teacher's step
-      const double steps = t.xor_.durationS / t.xor_.dtS;
-      if (steps < 10) ThrowRange(env, "options.data.xor.durationS / params.dtMs must give at least 10 steps but gives " + Fmt(steps));
-      CheckTrajectory(env, static_cast<size_t>(steps), params.units, "options.data.xor");
-      if (steps * static_cast<double>(t.xorSamplesPerEpoch) > kMaxElements)
-        ThrowRange(env, "options.data.xor: samplesPerEpoch × steps must be at most 1e9 but is " +
-                            Fmt(steps * static_cast<double>(t.xorSamplesPerEpoch)));
-    } else {
-      train = ReadData(env, d, "options.data", params.channels, params.outputs, true, true);
-      CheckTrajectory(env, train->steps, params.units, "options.data");
-    }
-    std::shared_ptr<mimic::TeacherDataset> val;
-    if (!o.Get("validation").IsUndefined())
-      val = ReadData(env, o.Get("validation"), "options.validation", params.channels, params.outputs, true, true);
-    if (t.keepBest && !val) ThrowRange(env, "options.keepBest needs options.validation");
-    CheckGradientBuffers(env, t.batchSize, params.size(), "options.batchSize");
-    state_ = std::make_shared<TrainerState>();
-    state_->trainer = std::make_unique<mimic::TeacherTrainer>(std::move(params), t, train, val);
-  }
-
- private:
-  void ThrowIfBusy(Napi::Env env, const char* what) {
-    if (state_->busy)
-      throw MakeError(env, std::string("This TeacherTrainer is busy running epochs: wait for runEpochs() to settle before calling ") + what,
-                      kErrBusy);
-  }
-
-  // runEpochs(n, onEpoch?, onProgress?, cancelToken?) -> Promise<EpochRecord[]>
-  Napi::Value RunEpochs(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    ThrowIfBusy(env, "runEpochs()");
-    if (!info[0].IsNumber()) ThrowType(env, "an integer", "epochs", info[0]);
-    const double n = info[0].As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(n) || std::floor(n) != n) ThrowType(env, "an integer", "epochs", info[0]);
-    if (n < 1 || n > 1e6) ThrowRange(env, "epochs must be between 1 and 1000000 but is " + Fmt(n));
-    CheckCallback(env, info[1], "onEpoch");
-    CheckCallback(env, info[2], "onProgress");
-    auto cancel = CancelToken::FromValue(env, info[3], "cancelToken");
-    auto* job = new TrainJob(env, state_, static_cast<size_t>(n), info[1], info[2], cancel);
-    auto promise = job->Promise();
-    state_->busy = true;
-    job->Queue();
-    return promise;
-  }
-
-  Napi::Value GetParams(const Napi::CallbackInfo& info) {
-    ThrowIfBusy(info.Env(), "getParams()");
-    return ParamsToJs(info.Env(), state_->trainer->params());
-  }
-  Napi::Value GetBestParams(const Napi::CallbackInfo& info) {
-    ThrowIfBusy(info.Env(), "getBestParams()");
-    const auto* p = state_->trainer->best_params();
-    return p ? Napi::Value(ParamsToJs(info.Env(), *p)) : info.Env().Null();
-  }
-  // The counters are read on the JS thread; while a run is going they show the state before it.
-  Napi::Value Epoch(const Napi::CallbackInfo& info) {
-    ThrowIfBusy(info.Env(), "epoch");
-    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->epochs_done()));
-  }
-  Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), state_->busy); }
-  Napi::Value BestEpoch(const Napi::CallbackInfo& info) {
-    ThrowIfBusy(info.Env(), "bestEpoch");
-    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->best_epoch()));
-  }
-  Napi::Value AdamSteps(const Napi::CallbackInfo& info) {
-    ThrowIfBusy(info.Env(), "adamSteps");
-    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->adam_steps()));
-  }
-  Napi::Value SamplesPerEpoch(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->samples_per_epoch()));
-  }
-
-  std::shared_ptr<TrainerState> state_;
-};
+using Trainer = EpochTrainer<TeacherTrainerTraits>;
 
 }  // namespace
+
+mimic::TeacherParams ReadTeacherParams(Napi::Env env, Napi::Object o, const std::string& name) {
+  return ReadParamsT<float>(env, o, name);
+}
 
 void InitTeacher(Napi::Env env, Napi::Object exports) {
   exports.Set("teacherInit", Napi::Function::New(env, TeacherInit, "teacherInit"));

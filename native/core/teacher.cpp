@@ -260,6 +260,25 @@ TeacherLossTerms teacher_regularisers(const TeacherParamsT<S>& p, const TeacherL
 }
 
 template <class S>
+void teacher_mean_gradient(const std::vector<TeacherGradT<S>>& per, std::size_t count, TeacherGradT<S>& grad) {
+  const double inv = count > 0 ? 1.0 / static_cast<double>(count) : 0.0;
+  // Sum in sample order (thread-count independent), then the mean over the batch.
+  auto reduce = [&](std::vector<S> TeacherGradT<S>::*member) {
+    std::vector<S>& dst = grad.*member;
+    for (std::size_t k = 0; k < dst.size(); ++k) {
+      double acc = 0;
+      for (std::size_t i = 0; i < count; ++i) acc += static_cast<double>((per[i].*member)[k]);
+      dst[k] = static_cast<S>(acc * inv);
+    }
+  };
+  reduce(&TeacherGradT<S>::wIn);
+  reduce(&TeacherGradT<S>::wRec);
+  reduce(&TeacherGradT<S>::wOut);
+  reduce(&TeacherGradT<S>::bias);
+  reduce(&TeacherGradT<S>::tauMs);
+}
+
+template <class S>
 TeacherLossTerms teacher_batch_gradient(const TeacherParamsT<S>& p, const float* inputs, const float* targets,
                                         std::size_t count, std::size_t steps, const TeacherLossOptions& o,
                                         unsigned threads, TeacherGradT<S>& grad, const Control& control) {
@@ -279,20 +298,7 @@ TeacherLossTerms teacher_batch_gradient(const TeacherParamsT<S>& p, const float*
   control.check();
   TeacherLossTerms terms;
   const double inv = count > 0 ? 1.0 / static_cast<double>(count) : 0.0;
-  // Sum in sample order (thread-count independent), then the mean over the batch.
-  auto reduce = [&](std::vector<S> TeacherGradT<S>::*member) {
-    std::vector<S>& dst = grad.*member;
-    for (std::size_t k = 0; k < dst.size(); ++k) {
-      double acc = 0;
-      for (std::size_t i = 0; i < count; ++i) acc += static_cast<double>((per[i].*member)[k]);
-      dst[k] = static_cast<S>(acc * inv);
-    }
-  };
-  reduce(&TeacherGradT<S>::wIn);
-  reduce(&TeacherGradT<S>::wRec);
-  reduce(&TeacherGradT<S>::wOut);
-  reduce(&TeacherGradT<S>::bias);
-  reduce(&TeacherGradT<S>::tauMs);
+  teacher_mean_gradient(per, count, grad);
   double m = 0;
   for (std::size_t i = 0; i < count; ++i) m += mse[i];
   const TeacherLossTerms reg = teacher_regularisers(p, o, &grad);
@@ -323,6 +329,7 @@ int8_t xor_label(const float* target, std::size_t steps, std::size_t stride, dou
                                           TeacherWorkspace<S>&);                                                      \
   template double teacher_sample_gradient<S>(const TeacherParamsT<S>&, const float*, const float*, std::size_t,      \
                                              double, TeacherGradT<S>&, TeacherWorkspace<S>&, float*);                 \
+  template void teacher_mean_gradient<S>(const std::vector<TeacherGradT<S>>&, std::size_t, TeacherGradT<S>&);        \
   template TeacherLossTerms teacher_regularisers<S>(const TeacherParamsT<S>&, const TeacherLossOptions&,             \
                                                     TeacherGradT<S>*);                                                \
   template TeacherLossTerms teacher_batch_gradient<S>(const TeacherParamsT<S>&, const float*, const float*,          \

@@ -136,6 +136,11 @@ double teacher_sample_gradient(const TeacherParamsT<S>& p, const float* input, c
 template <class S>
 TeacherLossTerms teacher_regularisers(const TeacherParamsT<S>& p, const TeacherLossOptions& o, TeacherGradT<S>* grad);
 
+// grad = the mean of per[0 .. count) (grad sized like them), summed in sample order so the result does
+// not depend on the thread count; grad = 0 when count is 0.
+template <class S>
+void teacher_mean_gradient(const std::vector<TeacherGradT<S>>& per, std::size_t count, TeacherGradT<S>& grad);
+
 // Loss and gradient of a whole batch: per-sample gradients in parallel (at most `threads` threads of
 // the global pool, 0 = all), summed in sample order, so the result does not depend on the thread
 // count. inputs [B, T, channels], targets [B, T, outputs].

@@ -178,19 +178,7 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
     control.check();
     // Mean over the batch, summed in sample order.
     const double inv = 1.0 / static_cast<double>(bs);
-    auto reduce = [&](std::vector<float> TeacherGradT<float>::*m) {
-      std::vector<float>& dst = grad.*m;
-      for (std::size_t k = 0; k < dst.size(); ++k) {
-        double a = 0;
-        for (std::size_t i = 0; i < bs; ++i) a += static_cast<double>((per[i].*m)[k]);
-        dst[k] = static_cast<float>(a * inv);
-      }
-    };
-    reduce(&TeacherGradT<float>::wIn);
-    reduce(&TeacherGradT<float>::wRec);
-    reduce(&TeacherGradT<float>::wOut);
-    reduce(&TeacherGradT<float>::bias);
-    reduce(&TeacherGradT<float>::tauMs);
+    teacher_mean_gradient(per, bs, grad);
     TeacherLossTerms terms = teacher_regularisers(params_, o_.loss, &grad);
     double m = 0;
     for (std::size_t i = 0; i < bs; ++i) m += mse[i];

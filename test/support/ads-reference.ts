@@ -4,7 +4,7 @@
 // simulation is snn-reference.ts's float32 arithmetic (Math.fround, the native order), with the error
 // feedback k·F·e(t−1) on; the slow weights are kept in double. Samples run one after the other (batch
 // 1), each from zero traces and its own initial V; the weights carry over. No noise, no silencing.
-import type { RefNetwork } from './snn-reference.ts'
+import { addFeedback, decode, inputCurrent, sampleState, stepConstants, stepNeurons, type RefNetwork } from './snn-reference.ts'
 
 const f = Math.fround
 
@@ -32,109 +32,55 @@ export interface AdsRefResult {
 }
 
 export function trainReference(net: RefNetwork & { encoder: Float32Array }, run: AdsRefRun): AdsRefResult {
-  const { neurons: N, channels: C, dims: D, params: p } = net
+  const { neurons: N, dims: D, params: p } = net
   const { count: B, steps: T, dtMs: dt } = run
   const F = net.encoder
-  const g = new Float32Array(N), c0 = new Float32Array(N)
-  const decS = new Float32Array(N), decF = new Float32Array(N), decO = new Float32Array(N)
-  const invS = new Float64Array(N), invF = new Float32Array(N), invO = new Float32Array(N)
-  const nRef = new Int32Array(N)
-  for (let i = 0; i < N; i++) {
-    g[i] = dt / p.tauMemMs[i]
-    c0[i] = f(p.vRest[i] + p.bias[i])
-    decS[i] = Math.exp(-dt / p.tauSMs[i])
-    decF[i] = Math.exp(-dt / p.tauFMs[i])
-    decO[i] = Math.exp(-dt / p.tauOutMs[i])
-    invS[i] = 1000 / p.tauSMs[i]
-    invF[i] = 1000 / p.tauFMs[i]
-    invO[i] = 1000 / p.tauOutMs[i]
-    nRef[i] = Math.round(p.refractoryMs[i] / dt)
-  }
-  const wf = new Float32Array(N * N), dsc = new Float32Array(N * D)
-  for (let j = 0; j < N; j++) for (let i = 0; i < N; i++) wf[j * N + i] = f(net.omegaF[i * N + j] * invF[i])
-  for (let j = 0; j < N; j++) for (let d = 0; d < D; d++) dsc[j * D + d] = f(net.decoder[d * N + j] * invO[j])
-  const uniformOut = p.tauOutMs.every((x) => x === p.tauOutMs[0])
+  const k = stepConstants(net, dt)
+  // the slow row of a spike is made at that moment from the double Ω_s, with 1/tau_s in double
+  const invS = Float64Array.from(p.tauSMs, (tau) => 1000 / tau)
   const omega = Float64Array.from(net.omegaS)
   const kf = f(run.k)
 
   const res: AdsRefResult = { omegaS: omega, spikes: [], reconstructionError: [] }
   for (let b = 0; b < B; b++) {
-    const v = Float32Array.from(run.initialV.subarray(b * N, (b + 1) * N))
-    const is = new Float32Array(N), ifa = new Float32Array(N), r = new Float32Array(N)
-    const refr = new Int32Array(N), ext = new Float32Array(N)
-    const x = new Float32Array(D), err = new Float32Array(D), fe = new Float64Array(N)
+    const s = sampleState(N, D, run.initialV.subarray(b * N, (b + 1) * N))
+    const fe = new Float64Array(N)
     const spikes: Array<[number, number]> = []
     const se = new Float64Array(D), see = new Float64Array(D), sx = new Float64Array(D), sxx = new Float64Array(D)
     for (let t = 0; t < T; t++) {
       // (1) input, then the feedback of the previous step's error
-      for (let i = 0; i < N; i++) {
-        if (C === 0) {
-          ext[i] = 0
-          continue
-        }
-        let acc = f(net.wIn[i * C] * run.inputs[(b * T + t) * C])
-        for (let c = 1; c < C; c++) acc = f(acc + f(net.wIn[i * C + c] * run.inputs[(b * T + t) * C + c]))
-        ext[i] = acc
-      }
-      if (t > 0) {
-        for (let d = 0; d < D; d++) {
-          const ke = f(kf * err[d])
-          if (ke !== 0) for (let i = 0; i < N; i++) ext[i] = f(ext[i] + f(F[i * D + d] * ke))
-        }
-      }
+      inputCurrent(net, run.inputs, b, t, T, s.ext)
+      if (t > 0) addFeedback(s.ext, F, s.err, kf)
       // (2-4) neurons, (7) reset, (5) decay
-      const fired: number[] = []
-      for (let i = 0; i < N; i++) {
-        const cur = f(f(is[i] + ifa[i]) + ext[i])
-        const vOld = v[i]
-        let vNew = f(vOld + f(g[i] * f(f(c0[i] - vOld) + cur)))
-        let rc = refr[i]
-        if (rc > 0) {
-          vNew = vOld
-          rc -= 1
-        }
-        const fire = vNew >= p.vTh[i]
-        v[i] = fire ? p.vReset[i] : vNew
-        refr[i] = fire ? nRef[i] : rc
-        is[i] = f(is[i] * decS[i])
-        ifa[i] = f(ifa[i] * decF[i])
-        r[i] = f(r[i] * decO[i])
-        if (fire) fired.push(i)
-      }
+      const fired = stepNeurons(s, k, p, s.ext)
       // (5) spikes: the slow row of this moment, the fast row, the read-out trace
       for (const j of fired) {
         for (let i = 0; i < N; i++) {
-          if (i !== j) is[i] = f(is[i] + f(omega[j * N + i] * invS[i]))
-          ifa[i] = f(ifa[i] + wf[j * N + i])
+          if (i !== j) s.is[i] = f(s.is[i] + f(omega[j * N + i] * invS[i]))
+          s.ifa[i] = f(s.ifa[i] + k.wf[j * N + i])
         }
-        r[j] = f(r[j] + invO[j])
+        s.r[j] = f(s.r[j] + k.invO[j])
         spikes.push([t, j])
       }
       // (6) x̃ and e
-      if (uniformOut) {
-        for (let d = 0; d < D; d++) x[d] = f(x[d] * decO[0])
-        for (const j of fired) for (let d = 0; d < D; d++) x[d] = f(x[d] + dsc[j * D + d])
-      } else {
-        x.fill(0)
-        for (let i = 0; i < N; i++) if (r[i] !== 0) for (let d = 0; d < D; d++) x[d] = f(x[d] + f(net.decoder[d * N + i] * r[i]))
-      }
+      decode(s, k, net.decoder, fired, k.uniformOut)
       for (let d = 0; d < D; d++) {
         const xt = run.targets[(b * T + t) * D + d]
-        err[d] = f(xt - x[d])
-        se[d] += err[d]
-        see[d] += err[d] * err[d]
+        s.err[d] = f(xt - s.x[d])
+        se[d] += s.err[d]
+        see[d] += s.err[d] * s.err[d]
         sx[d] += xt
         sxx[d] += xt * xt
       }
       // the rule, naively: every pair, every step
       for (let j = 0; j < N; j++) {
-        let s = 0
-        for (let d = 0; d < D; d++) s += F[j * D + d] * err[d]
-        fe[j] = s
+        let sum = 0
+        for (let d = 0; d < D; d++) sum += F[j * D + d] * s.err[d]
+        fe[j] = sum
       }
       for (let i = 0; i < N; i++) {
-        if (r[i] === 0) continue
-        const c = run.eta * r[i]
+        if (s.r[i] === 0) continue
+        const c = run.eta * s.r[i]
         for (let j = 0; j < N; j++) if (j !== i) omega[i * N + j] += c * fe[j]
       }
     }

@@ -1,0 +1,250 @@
+// A trainer object that keeps its training state between calls of its asynchronous runEpochs(n) and
+// streams one record per epoch: ads.cpp's AdsTrainer and teacher.cpp's TeacherTrainer.
+//
+//   new Name(options)                                          options read synchronously by Traits::Create
+//   trainer.runEpochs(n, onEpoch?, onProgress?, cancelToken?) -> Promise<record[]>
+//   trainer.<getModel>(), trainer.<getBestModel>()             (the best: null until there is one)
+//   trainer.epoch, .busy, .bestEpoch, .<counter>, .samplesPerEpoch
+//
+// One run at a time: while one is going, runEpochs, the getters and the counters (all but busy and
+// samplesPerEpoch) throw ERR_BUSY. Every epoch record reaches onEpoch (the queue does not merge them);
+// progress is throttled to one report per 50 ms plus the last. The core's run_epochs rolls an
+// interrupted epoch back, so a cancelled or failed run leaves the state of its last completed epoch.
+//
+// Traits:
+//   using Core = ...;     Core::run_epochs(n, control, onEpoch), epochs_done(), best_epoch(), samples_per_epoch()
+//   using Record = ...;   the epoch record that run_epochs passes to onEpoch
+//   static constexpr const char* kName;          the class name, also in messages ("AdsTrainer")
+//   static constexpr const char* kOutOfMemory;   what to do when a run runs out of memory
+//   static constexpr const char *kGetModel, *kGetBestModel, *kCounter;   the names of the other members
+//   static std::unique_ptr<Core> Create(const Napi::CallbackInfo& info);  reads the constructor's options
+//   static Napi::Value Model(Napi::Env, const Core&), BestModel(Napi::Env, const Core&);
+//   static double Counter(const Core&);
+//   static RecordWriter<Record> Writer(const Core&);   on the JS thread when a run starts
+#pragma once
+#include <napi.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "addon_data.hpp"
+#include "args.hpp"
+#include "async_job.hpp"
+#include "cancel.hpp"
+#include "options.hpp"
+
+namespace mimic_binding {
+
+// An epoch record as JS sees it.
+template <class Record>
+using RecordWriter = std::function<Napi::Object(Napi::Env, const Record&)>;
+
+template <class Core>
+struct EpochTrainerState {
+  std::unique_ptr<Core> trainer;
+  bool busy = false;  // touched on the JS thread only
+};
+
+template <class Record>
+struct EpochEvent {
+  int kind = 0;  // 0 progress, 1 epoch record
+  double done = 0, total = 0;
+  Record record;
+};
+
+// One runEpochs(n): the worker runs the epochs; records and progress come back through the queue.
+template <class Traits>
+class EpochTrainJob : public Napi::AsyncProgressQueueWorker<EpochEvent<typename Traits::Record>> {
+  using Core = typename Traits::Core;
+  using Record = typename Traits::Record;
+  using Event = EpochEvent<Record>;
+  using Base = Napi::AsyncProgressQueueWorker<Event>;
+
+ public:
+  EpochTrainJob(Napi::Env env, std::shared_ptr<EpochTrainerState<Core>> state, size_t epochs, Napi::Value onEpoch,
+                Napi::Value onProgress, std::shared_ptr<std::atomic<bool>> cancel)
+      : Base(env, (std::string(Traits::kName) + ".runEpochs").c_str()),  // copied into the async resource
+        deferred_(Napi::Promise::Deferred::New(env)),
+        state_(std::move(state)),
+        epochs_(epochs),
+        cancel_(std::move(cancel)),
+        registration_(env, cancel_),
+        to_js_(Traits::Writer(*state_->trainer)) {
+    if (onEpoch.IsFunction()) on_epoch_ = Napi::Persistent(onEpoch.As<Napi::Function>());
+    if (onProgress.IsFunction()) on_progress_ = Napi::Persistent(onProgress.As<Napi::Function>());
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute(const typename Base::ExecutionProgress& progress) override {
+    const std::string what = std::string(Traits::kName) + ".runEpochs";
+    mimic::Control control;
+    control.cancel = cancel_.get();
+    if (!on_progress_.IsEmpty()) {
+      control.progress = [this, &progress](double done, double total, const char*) {
+        const auto now = std::chrono::steady_clock::now();
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (done < total && now - last_ < std::chrono::milliseconds(50)) return;
+        last_ = now;
+        Event ev;
+        ev.kind = 0;
+        ev.done = done;
+        ev.total = total;
+        progress.Send(&ev, 1);
+      };
+    }
+    try {
+      if (cancel_->load()) throw mimic::Cancelled();
+      state_->trainer->run_epochs(epochs_, control, [&](const Record& r) {
+        records_.push_back(r);
+        Event ev;
+        ev.kind = 1;
+        ev.record = r;
+        progress.Send(&ev, 1);  // every epoch record is delivered (the queue does not merge them)
+      });
+    } catch (const mimic::Cancelled&) {
+      code_ = kErrCancelled;
+      this->SetError(what + " was cancelled (the trainer keeps the state of its last completed epoch)");
+    } catch (const mimic::InvalidArgument& e) {
+      code_ = kErrInvalidArg;
+      this->SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      code_ = kErrNative;
+      this->SetError(what + " ran out of memory: " + Traits::kOutOfMemory);
+    } catch (const std::exception& e) {
+      code_ = kErrNative;
+      this->SetError(what + " failed: " + e.what());
+    }
+  }
+
+  void OnProgress(const Event* data, size_t count) override {
+    Napi::Env env = this->Env();
+    Napi::HandleScope scope(env);
+    for (size_t i = 0; i < count; ++i) {
+      const Event& ev = data[i];
+      try {
+        if (ev.kind == 1 && !on_epoch_.IsEmpty())
+          on_epoch_.Value().Call({to_js_(env, ev.record)});
+        else if (ev.kind == 0 && !on_progress_.IsEmpty())
+          on_progress_.Value().Call({Napi::Number::New(env, ev.done), Napi::Number::New(env, ev.total),
+                                     Napi::String::New(env, "training")});
+      } catch (const Napi::Error&) {
+        // A throwing listener must not stop the training.
+      }
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = this->Env();
+    state_->busy = false;
+    auto arr = Napi::Array::New(env, records_.size());
+    for (size_t i = 0; i < records_.size(); ++i) arr.Set(static_cast<uint32_t>(i), to_js_(env, records_[i]));
+    deferred_.Resolve(arr);
+  }
+
+  void OnError(const Napi::Error& e) override {
+    Napi::Env env = this->Env();
+    state_->busy = false;
+    deferred_.Reject(MakeError(env, e.Message(), code_).Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<EpochTrainerState<Core>> state_;
+  size_t epochs_;
+  std::shared_ptr<std::atomic<bool>> cancel_;
+  JobRegistration registration_;  // with this environment's job registry (declared after cancel_)
+  RecordWriter<Record> to_js_;
+  Napi::FunctionReference on_epoch_, on_progress_;
+  std::vector<Record> records_;
+  const char* code_ = kErrNative;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// The JS object; its state is shared with the run in flight, so it may be collected during a run.
+template <class Traits>
+class EpochTrainer : public Napi::ObjectWrap<EpochTrainer<Traits>> {
+  using Core = typename Traits::Core;
+  using Base = Napi::ObjectWrap<EpochTrainer>;
+
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return Base::DefineClass(env, Traits::kName,
+                             {Base::template InstanceMethod<&EpochTrainer::RunEpochs>("runEpochs"),
+                              Base::template InstanceMethod<&EpochTrainer::GetModel>(Traits::kGetModel),
+                              Base::template InstanceMethod<&EpochTrainer::GetBestModel>(Traits::kGetBestModel),
+                              Base::template InstanceAccessor<&EpochTrainer::Epoch>("epoch"),
+                              Base::template InstanceAccessor<&EpochTrainer::Busy>("busy"),
+                              Base::template InstanceAccessor<&EpochTrainer::BestEpoch>("bestEpoch"),
+                              Base::template InstanceAccessor<&EpochTrainer::Counter>(Traits::kCounter),
+                              Base::template InstanceAccessor<&EpochTrainer::SamplesPerEpoch>("samplesPerEpoch")});
+  }
+
+  explicit EpochTrainer(const Napi::CallbackInfo& info) : Base(info) {
+    if (!info.IsConstructCall()) ThrowType(info.Env(), "a call with new", Traits::kName, info.This());
+    state_->trainer = Traits::Create(info);
+  }
+
+ private:
+  void ThrowIfBusy(Napi::Env env, const std::string& what) {
+    if (state_->busy)
+      throw MakeError(env, std::string("This ") + Traits::kName +
+                               " is busy running epochs: wait for runEpochs() to settle before calling " + what,
+                      kErrBusy);
+  }
+
+  // runEpochs(n, onEpoch?, onProgress?, cancelToken?) -> Promise<EpochRecord[]>
+  Napi::Value RunEpochs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ThrowIfBusy(env, "runEpochs()");
+    if (!info[0].IsNumber()) ThrowType(env, "an integer", "epochs", info[0]);
+    const double n = info[0].As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(n) || std::floor(n) != n) ThrowType(env, "an integer", "epochs", info[0]);
+    if (n < 1 || n > 1e6) ThrowRange(env, "epochs must be between 1 and 1000000 but is " + Fmt(n));
+    CheckCallback(env, info[1], "onEpoch");
+    CheckCallback(env, info[2], "onProgress");
+    auto cancel = CancelToken::FromValue(env, info[3], "cancelToken");
+    auto* job = new EpochTrainJob<Traits>(env, state_, static_cast<size_t>(n), info[1], info[2], cancel);
+    auto promise = job->Promise();
+    state_->busy = true;
+    job->Queue();
+    return promise;
+  }
+
+  Napi::Value GetModel(const Napi::CallbackInfo& info) {
+    ThrowIfBusy(info.Env(), std::string(Traits::kGetModel) + "()");
+    return Traits::Model(info.Env(), *state_->trainer);
+  }
+  Napi::Value GetBestModel(const Napi::CallbackInfo& info) {
+    ThrowIfBusy(info.Env(), std::string(Traits::kGetBestModel) + "()");
+    return Traits::BestModel(info.Env(), *state_->trainer);
+  }
+  // The counters are read on the JS thread; while a run is going they show the state before it.
+  Napi::Value Epoch(const Napi::CallbackInfo& info) {
+    ThrowIfBusy(info.Env(), "epoch");
+    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->epochs_done()));
+  }
+  Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), state_->busy); }
+  Napi::Value BestEpoch(const Napi::CallbackInfo& info) {
+    ThrowIfBusy(info.Env(), "bestEpoch");
+    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->best_epoch()));
+  }
+  Napi::Value Counter(const Napi::CallbackInfo& info) {
+    ThrowIfBusy(info.Env(), Traits::kCounter);
+    return Napi::Number::New(info.Env(), Traits::Counter(*state_->trainer));
+  }
+  Napi::Value SamplesPerEpoch(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(state_->trainer->samples_per_epoch()));
+  }
+
+  std::shared_ptr<EpochTrainerState<Core>> state_ = std::make_shared<EpochTrainerState<Core>>();
+};
+
+}  // namespace mimic_binding
