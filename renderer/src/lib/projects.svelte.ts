@@ -2,27 +2,16 @@
 // `projects.changed` events and after a reconnect.
 import type { Project } from '../../../src/shared/types.ts'
 import { api } from './api.ts'
-import { messageOf } from './errors.ts'
+import { Resource } from './calls.svelte.ts'
 import { live } from './live.svelte.ts'
 
-class Projects {
-  list = $state<Project[]>([])
-  loaded = $state(false)
-  error = $state<string | null>(null)
-  private seq = 0
+class Projects extends Resource<Project[]> {
+  constructor() {
+    super(() => api.call('projects.list', {}), [])
+  }
 
-  async load(): Promise<void> {
-    const mine = ++this.seq
-    try {
-      const list = await api.call('projects.list', {})
-      if (mine !== this.seq) return
-      this.list = list
-      this.error = null
-    } catch (err) {
-      if (mine === this.seq) this.error = messageOf(err)
-    } finally {
-      if (mine === this.seq) this.loaded = true
-    }
+  get list(): Project[] {
+    return this.value
   }
 
   byId(id: number): Project | undefined {
