@@ -62,6 +62,13 @@ export const trainTeacherParams = s.object({
   lambdaMse: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'λ MSE' }),
   lambdaTau: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'λ τ barrier' }),
   tauMinMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 15).doc({ label: 'τ min', unit: 'ms' }),
+  lambdaMaxTau: s.withDefault(s.number({ min: 0, max: 1e12 }), 1).doc({ label: 'λ longest τ', help: 'weight of max((τ − τ_min)₊²)' }),
+  lambdaRec: s.withDefault(s.number({ min: 0, max: 1e12 }), 1).doc({ label: 'λ recurrent weights', help: 'weight of mean(Ω̂²)' }),
+  lambdaDiag: s.withDefault(s.number({ min: 0, max: 1e12 }), 1).doc({ label: 'λ diagonal', help: 'weight of mean|diag Ω̂|' }),
+  lambdaBias: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e3).doc({ label: 'λ bias', help: 'weight of mean(b²)' }),
+  beta1: s.withDefault(s.number({ min: 0, max: 0.999999 }), 0.9).doc({ label: 'Adam β1' }),
+  beta2: s.withDefault(s.number({ min: 0, max: 0.99999999 }), 0.999).doc({ label: 'Adam β2' }),
+  epsilon: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-8).doc({ label: 'Adam ε' }),
   clipNorm: s.withDefault(s.number({ min: 0, max: 1e12 }), 0).doc({ label: 'Gradient clipping norm', help: '0 = off' }),
   lossTauUnit: s.withDefault(s.oneOf(['ms', 's'] as const), 'ms').doc({
     label: 'τ unit in the loss',
@@ -94,6 +101,9 @@ const adsFields = {
   inputGain: s.withDefault(s.number({ min: 0, max: 1e6 }), 200).doc({ label: 'Input gain A', help: '10/τ_mem for XOR' }),
   selection: s.withDefault(s.oneOf(['reconstruction', 'accuracy'] as const), 'reconstruction').doc({ label: 'Model selection', help: 'per epoch, keep the network with the lowest validation reconstruction error or the best validation accuracy' }),
   validationSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Validation samples' }),
+  mu: s.withDefault(s.number({ min: 0, max: 1 }), 5e-4).doc({ label: 'μ (EBN cost)' }),
+  nu: s.withDefault(s.number({ min: 0, max: 1 }), 1e-4).doc({ label: 'ν (EBN cost)' }),
+  ...neuronFields,
 }
 
 export const trainAdsParams = s.object({

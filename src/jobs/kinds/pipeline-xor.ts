@@ -77,6 +77,17 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
 
   // 3. Network ADS, trained by the local rule to mimic the teacher.
   const adsParams = {
+    mu: p.mu,
+    nu: p.nu,
+    tauMemMs: p.tauMemMs,
+    tauSMs: p.tauSMs,
+    tauFMs: p.tauFMs,
+    tauOutMs: p.tauOutMs,
+    vTh: p.vTh,
+    vRest: p.vRest,
+    vReset: p.vReset,
+    refractoryMs: p.refractoryMs,
+    bias: p.bias,
     neurons: p.neurons,
     epochs: p.epochs,
     samplesPerEpoch: p.samplesPerEpoch,

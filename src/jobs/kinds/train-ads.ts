@@ -3,7 +3,7 @@
 import { AdsTrainer, evaluateAds, generateXor, teacherForward, type AdsNetwork, type AdsTrainerOptions, type TeacherParams } from '../../../native/index.ts'
 import { trainAdsParams } from '../../shared/jobs.ts'
 import type { Infer } from '../../shared/schema.ts'
-import { networkArtifacts } from '../../tasks/network-format.ts'
+import { networkArtifacts, neuronParamNames } from '../../tasks/network-format.ts'
 import { loadTeacher } from '../../tasks/teacher-format.ts'
 import type { JobContext, JobResult } from '../context.ts'
 import { derivedSeeds, type TestSet } from './train-teacher.ts'
@@ -26,6 +26,9 @@ export function adsTrainerOptions(teacher: TeacherParams, p: AdsStageParams, see
     ebn: p.ebn,
     g: p.fastGain,
     inputGain: p.inputGain,
+    mu: p.mu,
+    nu: p.nu,
+    params: Object.fromEntries(neuronParamNames.map((k) => [k, p[k]])),
     // The authors' decay: η(t) = η0·exp(−t/b) + 1e-7 with b = (total/2)/ln(100).
     eta: p.etaSchedule === 'constant' ? p.eta : { exponential: { start: p.eta, decaySamples: total / 2 / Math.log(100), floor: 1e-7 } },
     k: p.kSchedule === 'constant' ? p.k : { staircase: { start: p.k, totalSamples: total, blocks: 8 } },

@@ -41,8 +41,20 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
   const init = await initTeacher({ units: p.units, channels: 1, outputs: 1, seed }, { signal: ctx.signal })
   const trainer = new TeacherTrainer({
     params: init,
-    loss: { lambdaMse: p.lambdaMse, lambdaTau: p.lambdaTau, tauMinMs: p.tauMinMs, tauUnit: p.lossTauUnit },
+    loss: {
+      lambdaMse: p.lambdaMse,
+      lambdaTau: p.lambdaTau,
+      tauMinMs: p.tauMinMs,
+      lambdaMaxTau: p.lambdaMaxTau,
+      lambdaRec: p.lambdaRec,
+      lambdaDiag: p.lambdaDiag,
+      lambdaBias: p.lambdaBias,
+      tauUnit: p.lossTauUnit,
+    },
     stepSize: p.stepSize,
+    beta1: p.beta1,
+    beta2: p.beta2,
+    epsilon: p.epsilon,
     tauStepUnit: p.tauStepUnit,
     clipNorm: p.clipNorm,
     batchSize: p.batchSize,
