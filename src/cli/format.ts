@@ -1,5 +1,5 @@
 // Plain-text output for people: tables, durations, a progress line.
-import type { JobProgress } from '../shared/types.ts'
+import type { JobProgress, MetricPoint } from '../shared/types.ts'
 
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))))
@@ -26,6 +26,7 @@ export class ProgressLine {
   private readonly tty: boolean
   private lastDecile = -1
   private shown = false
+  private lastText = ''
   constructor(write: (s: string) => void, tty: boolean) {
     this.write = write
     this.tty = tty
@@ -34,6 +35,7 @@ export class ProgressLine {
     const pct = Math.round(p.fraction * 100)
     const eta = p.etaSeconds !== null && p.fraction < 1 ? `, about ${formatDuration(p.etaSeconds)} left` : ''
     const text = `${p.stage ? `[${p.stage}] ` : ''}${pct}% ${p.message}${eta}`
+    this.lastText = text
     if (this.tty) {
       this.write(`\r\x1b[2K${text}`)
       this.shown = true
@@ -45,7 +47,27 @@ export class ProgressLine {
       }
     }
   }
+  /** A permanent line (e.g. an epoch's metrics) above the progress line. */
+  note(text: string): void {
+    if (this.tty && this.shown) this.write(`\r\x1b[2K${text}\n${this.lastText}`)
+    else this.write(`${text}\n`)
+  }
   done(): void {
     if (this.tty && this.shown) this.write('\n')
   }
+}
+
+function short(v: number): string {
+  return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toPrecision(4)
+}
+
+/** One line for a batch of streamed metric points: an epoch's values, or a series' count and last value. */
+export function metricsLine(runLabel: string, points: readonly MetricPoint[]): string {
+  const byKey = new Map<string, MetricPoint[]>()
+  for (const p of points) byKey.set(p.key, [...(byKey.get(p.key) ?? []), p])
+  const steps = new Set(points.map((p) => p.step))
+  if (steps.size === 1) {
+    return `${runLabel} step ${[...steps][0]}: ${[...byKey].map(([k, ps]) => `${k} ${short(ps[0].value)}`).join(', ')}`
+  }
+  return `${runLabel}: ${[...byKey].map(([k, ps]) => `${k} ${ps.length} points, last ${short(ps[ps.length - 1].value)} (step ${ps[ps.length - 1].step})`).join('; ')}`
 }

@@ -12,7 +12,7 @@ import { runSimBench } from '../../native/index.ts'
 import { exportArrays } from '../tasks/export.ts'
 import { writeNpz } from '../tasks/npz.ts'
 import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
-import { formatTable, formatDuration, ProgressLine } from './format.ts'
+import { formatTable, formatDuration, metricsLine, ProgressLine } from './format.ts'
 
 export interface CliIo {
   stdout: (text: string) => void
@@ -100,10 +100,9 @@ function runDetailText(r: RunDetail): string {
 async function runJob(
   ctx: Ctx,
   kind: JobKind,
-  projectId: number,
+  project: ProjectChoice,
   params: Record<string, unknown>,
   name?: string,
-  parents: { id: number; role: string }[] = [],
   present?: (d: RunDetail) => { value: unknown; text: string },
 ): Promise<number> {
   const services = ctx.open()
@@ -111,6 +110,10 @@ async function runJob(
   let runId = 0
   services.subscribe((e) => {
     if (e.type === 'job.progress' && e.runId === runId) line.update(e.progress)
+    // metrics of the job's run and of its stage runs (a pipeline's teacher, network ADS...)
+    else if (e.type === 'metrics' && runId && (e.runId === runId || services.store.jobs.stageOwner(e.runId) === runId)) {
+      line.note(metricsLine(`metrics of run ${e.runId}`, e.points))
+    }
   })
   const onSigint = (): void => {
     if (runId) {
@@ -124,7 +127,7 @@ async function runJob(
   }
   process.on('SIGINT', onSigint)
   try {
-    runId = services.startJob(kind, projectId, params, name, parents)
+    runId = services.startJob(kind, resolveProject(services, project), params, name)
     const status = await services.runner.wait(runId)
     line.done()
     const detail = services.runDetail(runId)
@@ -196,24 +199,30 @@ function jobCommand(kind: JobKind, where: string): Handler {
   }
 }
 
-/** The project of a run given on the command line, unless --project names another. */
-async function projectOf(ctx: Ctx, runId: number, project: unknown): Promise<number> {
-  if (typeof project === 'number') return project
+/** Opens the services for one command and closes them afterwards. */
+async function withServices<T>(ctx: Ctx, fn: (s: Services) => T | Promise<T>): Promise<T> {
   const s = ctx.open()
   try {
-    return s.store.runs.get(runId).projectId
+    return await fn(s)
   } finally {
     await s.close()
   }
+}
+
+/** Where a job's run goes: a project id, the project of a run it uses, or a project found (or made) by name. */
+type ProjectChoice = number | { ofRun: number } | { named: string }
+
+function resolveProject(s: Services, choice: ProjectChoice): number {
+  if (typeof choice === 'number') return choice
+  if ('ofRun' in choice) return s.store.runs.get(choice.ofRun).projectId
+  return (s.store.projects.list().find((p) => p.name === choice.named) ?? s.store.projects.create(choice.named)).id
 }
 
 const commands: Record<string, Record<string, Handler> | Handler> = {
   projects: {
     list: async (ctx, argv) => {
       parseFlags(argv, {}, 'projects list')
-      const s = ctx.open()
-      const projects = await s.call('projects.list', {})
-      await s.close()
+      const projects = await withServices(ctx, (s) => s.call('projects.list', {}))
       out(ctx, projects, () =>
         projects.length
           ? formatTable(['id', 'name', 'runs', 'created'], projects.map((p) => [String(p.id), p.name, String(p.runCount), p.createdAt.replace('T', ' ').slice(0, 19)]))
@@ -224,38 +233,29 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     create: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'projects create')
       if (positionals.length !== 1) throw new UsageError('projects create needs exactly one NAME (quote names with spaces).')
-      const s = ctx.open()
-      try {
+      await withServices(ctx, async (s) => {
         const p = await s.call('projects.create', { name: positionals[0] })
         out(ctx, p, () => `created project ${p.id}: ${p.name}`)
-      } finally {
-        await s.close()
-      }
+      })
       return 0
     },
     rename: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'projects rename')
       const id = parseId(positionals[0], 'the project ID', 'projects rename ID NAME')
       if (positionals.length !== 2) throw new UsageError('projects rename needs an ID and one NAME.')
-      const s = ctx.open()
-      try {
+      await withServices(ctx, async (s) => {
         const p = await s.call('projects.rename', { id, name: positionals[1] })
         out(ctx, p, () => `renamed project ${p.id} to ${p.name}`)
-      } finally {
-        await s.close()
-      }
+      })
       return 0
     },
     delete: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'projects delete')
       const id = parseId(positionals[0], 'the project ID', 'projects delete ID')
-      const s = ctx.open()
-      try {
+      await withServices(ctx, async (s) => {
         const r = await s.call('projects.delete', { id })
         out(ctx, { id, deleted: r.deleted }, () => `deleted project ${id} and its runs`)
-      } finally {
-        await s.close()
-      }
+      })
       return 0
     },
   },
@@ -267,71 +267,55 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         status: { type: 'enum', help: 'only runs with this status', values: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] },
       }
       const { flags } = parseFlags(argv, specs, 'runs list')
-      const s = ctx.open()
-      try {
+      await withServices(ctx, async (s) => {
         const runs = await s.call('runs.list', { projectId: flags.project, kind: flags.kind, status: flags.status })
         out(ctx, runs, () => (runs.length ? runRows(runs) : 'no runs'))
-      } finally {
-        await s.close()
-      }
+      })
       return 0
     },
     show: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'runs show')
       const id = parseId(positionals[0], 'the run ID', 'runs show ID')
-      const s = ctx.open()
-      try {
+      await withServices(ctx, async (s) => {
         const r = await s.call('runs.get', { id })
         out(ctx, r, () => runDetailText(r))
-      } finally {
-        await s.close()
-      }
+      })
       return 0
     },
     delete: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'runs delete')
       const id = parseId(positionals[0], 'the run ID', 'runs delete ID')
-      const s = ctx.open()
-      try {
+      await withServices(ctx, async (s) => {
         await s.call('runs.delete', { id })
         out(ctx, { id, deleted: id }, () => `deleted run ${id}`)
-      } finally {
-        await s.close()
-      }
+      })
       return 0
     },
     tag: async (ctx, argv) => {
       const { positionals, flags } = parseFlags(argv, { remove: { type: 'boolean', help: 'remove the tag instead' } }, 'runs tag')
       const id = parseId(positionals[0], 'the run ID', 'runs tag ID TAG')
       if (positionals.length !== 2) throw new UsageError('runs tag needs an ID and one TAG.')
-      const s = ctx.open()
-      try {
+      await withServices(ctx, async (s) => {
         const tags = await s.call('runs.tag', { id, tag: positionals[1], remove: flags.remove === true })
         out(ctx, { id, tags }, () => `run ${id} tags: ${tags.join(', ') || '(none)'}`)
-      } finally {
-        await s.close()
-      }
+      })
       return 0
     },
     note: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'runs note')
       const id = parseId(positionals[0], 'the run ID', 'runs note ID TEXT')
       if (positionals.length < 2) throw new UsageError('runs note needs an ID and the TEXT of the note.')
-      const s = ctx.open()
-      try {
+      await withServices(ctx, async (s) => {
         const n = await s.call('runs.note', { id, body: positionals.slice(1).join(' ') })
         out(ctx, n, () => `added note ${n.id} to run ${id}`)
-      } finally {
-        await s.close()
-      }
+      })
       return 0
     },
   },
   jobs: {
     list: async (ctx, argv) => {
       const { flags } = parseFlags(argv, { all: { type: 'boolean', help: 'include finished jobs' } }, 'jobs list')
-      const s = ctx.open()
-      try {
+      await withServices(ctx, async (s) => {
         const jobs = await s.call('jobs.list', { all: flags.all === true })
         out(ctx, jobs, () =>
           jobs.length
@@ -349,23 +333,18 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
               )
             : 'no jobs running',
         )
-      } finally {
-        await s.close()
-      }
+      })
       return 0
     },
     cancel: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'jobs cancel')
       const runId = parseId(positionals[0], 'the RUN_ID', 'jobs cancel RUN_ID')
-      const s = ctx.open()
-      try {
+      await withServices(ctx, async (s) => {
         const r = await s.call('jobs.cancel', { runId })
         out(ctx, { id: runId, ...r }, () =>
           r.status === 'running' || r.status === 'queued' ? `cancel requested for run ${runId}` : `run ${runId} is now ${r.status}`,
         )
-      } finally {
-        await s.close()
-      }
+      })
       return 0
     },
   },
@@ -382,17 +361,9 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       specs.project = { ...specs.project, required: false, help: 'project id (default: a project named "Temporal XOR")' }
       const { flags, positionals } = parseFlags(argv, specs, 'reproduce xor')
       if (positionals.length) throw new UsageError(`reproduce xor takes no positional arguments (received "${positionals[0]}").`)
-      let projectId = flags.project as number | undefined
-      if (projectId === undefined) {
-        const s = ctx.open()
-        try {
-          projectId = (s.store.projects.list().find((p) => p.name === 'Temporal XOR') ?? s.store.projects.create('Temporal XOR')).id
-        } finally {
-          await s.close()
-        }
-      }
+      const project = (flags.project as number | undefined) ?? { named: 'Temporal XOR' }
       try {
-        return await runJob(ctx, 'pipeline.xor', projectId, paramsFromFlags(specs, flags), flags.name as string | undefined, [], (d) => {
+        return await runJob(ctx, 'pipeline.xor', project, paramsFromFlags(specs, flags), flags.name as string | undefined, (d) => {
           const stage = (kind: string) => d.children.find((c) => c.kind === kind && c.role === 'pipeline')?.id ?? null
           const value = {
             id: d.id,
@@ -437,9 +408,8 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     if (positionals.length > 1) throw new UsageError(`simulate takes one NETWORK_RUN (received also "${positionals[1]}").`)
     if (flags.data === undefined) throw new UsageError('simulate needs --data DATASET_RUN: the id of a dataset run.')
     const params = { ...paramsFromFlags(specs, flags), network, dataset: flags.data }
-    const projectId = await projectOf(ctx, network, flags.project)
     try {
-      return await runJob(ctx, 'simulate', projectId, params, flags.name as string | undefined)
+      return await runJob(ctx, 'simulate', (flags.project as number | undefined) ?? { ofRun: network }, params, flags.name as string | undefined)
     } catch (err) {
       throw flagError(err, specs)
     }
@@ -461,7 +431,6 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     if ((flags.data === undefined) === (flags.dataset === undefined)) throw new UsageError('eval needs --data FILE.npz (or --dataset RUN), and only one of them.')
     const dataFile = flags.data === undefined ? undefined : resolve(flags.data as string)
     if (dataFile !== undefined && !existsSync(dataFile)) throw new UsageError(`--data: there is no file ${dataFile}.`)
-    const projectId = await projectOf(ctx, network, flags.project)
     const params = {
       network,
       dataset: flags.dataset,
@@ -471,7 +440,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       threads: flags.threads,
       seed: flags.seed,
     }
-    return runJob(ctx, 'eval', projectId, params, flags.name as string | undefined, [], (d) => ({
+    return runJob(ctx, 'eval', (flags.project as number | undefined) ?? { ofRun: network }, params, flags.name as string | undefined, (d) => ({
       value: { id: d.id, runId: d.id, status: d.status, ...d.summary },
       text: `accuracy ${fmt(d.summary.accuracy)}, mse ${fmt(d.summary.mse)}, samples ${d.summary.samples}` +
         (d.summary.reconstructionError !== undefined ? `, reconstruction error ${fmt(d.summary.reconstructionError)}` : ''),
@@ -485,14 +454,11 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     const { flags, positionals } = parseFlags(argv, specs, 'export')
     const runId = parseId(positionals[0], 'the RUN id', 'export RUN --format npz --out FILE')
     const outPath = resolve(flags.out as string)
-    const s = ctx.open()
-    try {
+    await withServices(ctx, async (s) => {
       const arrays = exportArrays(s.store, runId)
       writeFileSync(outPath, writeNpz(arrays))
       out(ctx, { id: runId, runId, out: outPath, arrays: Object.keys(arrays) }, () => `wrote ${Object.keys(arrays).length} arrays of run ${runId} to ${outPath}`)
-    } finally {
-      await s.close()
-    }
+    })
     return 0
   },
   bench: async (ctx, argv) => {
@@ -554,9 +520,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   doctor: async (ctx, argv) => {
     parseFlags(argv, {}, 'doctor')
-    const s = ctx.open()
-    const info = s.info()
-    await s.close()
+    const info = await withServices(ctx, (s) => s.info())
     const electron = electronBinary()
     const report = {
       node: info.nodeVersion,

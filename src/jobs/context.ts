@@ -48,7 +48,7 @@ export class JobContext {
     const now = Date.now()
     if (!force && fraction < 1 && now - this.lastProgress < 100) return
     this.lastProgress = now
-    this.post({ t: 'progress', fraction: this.progressBase + this.progressShare * Math.min(1, Math.max(0, fraction)), message, stage: this.stageLabel, etaSeconds: null })
+    this.post({ t: 'progress', fraction: this.progressBase + this.progressShare * Math.min(1, Math.max(0, fraction)), message, stage: this.stageLabel })
   }
 
   /** A context whose progress [0, 1] covers [base, base + share] of this one (for the stages of a pipeline). */
@@ -65,6 +65,13 @@ export class JobContext {
     if (points.length === 0) return
     this.store.metrics.append(runId, points)
     this.post({ t: 'metrics', runId, points })
+  }
+
+  /** Stores and streams one epoch's metrics; values that are null (not measured) are left out. */
+  epochMetrics(epoch: number, values: Record<string, number | null>, runId = this.run.id): void {
+    const points: MetricPoint[] = []
+    for (const [key, value] of Object.entries(values)) if (value !== null) points.push({ key, step: epoch, value })
+    this.metrics(points, runId)
   }
 
   artifacts(items: NewArtifact[], runId = this.run.id): void {

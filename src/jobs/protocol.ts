@@ -1,16 +1,14 @@
 // Messages between the job runner (in the server, the CLI or Electron main) and a worker process.
-import type { AppEvent, MetricPoint, RunStatus } from '../shared/types.ts'
+import type { AppEvent, MetricPoint } from '../shared/types.ts'
 
 export type ToWorker =
   | { t: 'start'; runId: number; dbPath: string }
   | { t: 'cancel' }
 
 export type FromWorker =
-  | { t: 'ready'; pid: number }
-  | { t: 'progress'; fraction: number; message: string; stage: string | null; etaSeconds: number | null }
+  | { t: 'progress'; fraction: number; message: string; stage: string | null }
   | { t: 'metrics'; runId: number; points: MetricPoint[] }
   | { t: 'event'; event: AppEvent }
-  | { t: 'done'; status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>; error: string | null }
 
 /** The transport-neutral view of a worker process (child_process.fork or Electron utilityProcess). */
 export interface WorkerHandle {

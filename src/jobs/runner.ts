@@ -138,14 +138,6 @@ export class JobRunner {
     return new Promise((resolve) => a.waiters.push(resolve))
   }
 
-  owns(runId: number): boolean {
-    return this.active.has(runId)
-  }
-
-  get activeCount(): number {
-    return this.active.size
-  }
-
   /**
    * Cancels a job: here if this process runs it, through the store when another live process does,
    * and directly when its owner is gone. Returns the status after the request.
@@ -216,7 +208,7 @@ export class JobRunner {
       case 'progress': {
         const fraction = Math.min(1, Math.max(0, m.fraction))
         const elapsed = (Date.now() - a.startedAt) / 1000
-        const eta = m.etaSeconds ?? (fraction > 0.01 ? (elapsed * (1 - fraction)) / fraction : null)
+        const eta = fraction > 0.01 ? (elapsed * (1 - fraction)) / fraction : null
         const progress: JobProgress = { fraction, etaSeconds: eta, message: m.message, stage: m.stage, updatedAt: new Date().toISOString() }
         a.pendingProgress = progress
         // Subscribers get every report; the store at most four a second.
@@ -229,9 +221,6 @@ export class JobRunner {
         break
       case 'event':
         this.emit(m.event)
-        break
-      case 'done':
-      case 'ready':
         break
     }
   }

@@ -43,13 +43,11 @@ async function run(runId: number, dbPath: string): Promise<void> {
     const result = await jobImplementations[jobKind](ctx)
     if (abort.signal.aborted) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' })
     store.runs.finish(runId, 'succeeded', null, result.summary)
-    post({ t: 'done', status: 'succeeded', error: null })
   } catch (err) {
     const wire = toWireError(err)
     const cancelled = wire.code === 'CANCELLED' || abort.signal.aborted
     const status = cancelled ? 'cancelled' : 'failed'
     store.runs.finish(runId, status, cancelled ? 'cancelled by the user' : wire.message)
-    post({ t: 'done', status, error: cancelled ? null : wire.message })
   } finally {
     store.close()
     store = undefined
@@ -81,4 +79,3 @@ process.on('disconnect', () => {
   }
 })
 
-post({ t: 'ready', pid: process.pid })

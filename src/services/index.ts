@@ -12,6 +12,7 @@ import { JobRunner } from '../jobs/runner.ts'
 import type { Spawner } from '../jobs/protocol.ts'
 import { precheckJob } from '../jobs/prechecks.ts'
 import { openStore, type Store } from '../store/index.ts'
+import { summaryOf } from '../store/runs.ts'
 import { codeVersion, hostName, packageVersion } from './version.ts'
 import { datasetFromNpz } from '../tasks/npz.ts'
 
@@ -183,14 +184,13 @@ export class Services {
 
       'runs.list': async (a) => {
         if (a.projectId !== undefined) store.projects.get(a.projectId)
-        return store.runs.list(a).map(({ params: _p, codeVersion: _c, host: _h, error: _e, ...summary }) => summary)
+        return store.runs.list(a).map(summaryOf)
       },
       'runs.get': async ({ id }) => this.runDetail(id),
       'runs.rename': async ({ id, name }) => {
         const r = store.runs.rename(id, name)
         changed(r.projectId)
-        const { params: _p, codeVersion: _c, host: _h, error: _e, ...summary } = r
-        return summary
+        return summaryOf(r)
       },
       'runs.delete': async ({ id }) => {
         const r = store.runs.get(id)
@@ -243,8 +243,7 @@ export class Services {
           return store.runs.get(r.id)
         })
         changed(projectId)
-        const { params: _p, codeVersion: _c, host: _h, error: _e, ...summary } = run
-        return summary
+        return summaryOf(run)
       },
 
       'jobs.list': async ({ all }) =>

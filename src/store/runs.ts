@@ -52,6 +52,12 @@ function toRecord(r: Row, now = Date.now()): RunRecord {
   }
 }
 
+/** The fields the runs table shows (parameters, code version, host and error left out). */
+export function summaryOf(run: RunRecord): RunSummary {
+  const { params: _p, codeVersion: _c, host: _h, error: _e, ...summary } = run
+  return summary
+}
+
 const select = `SELECT r.*, (SELECT group_concat(tag, char(31)) FROM tags t WHERE t.run_id = r.id) AS tags FROM runs r`
 
 export interface NewRun {

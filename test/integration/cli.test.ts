@@ -87,6 +87,16 @@ describe('mimic CLI', () => {
     expect(readFileSync(db).equals(before)).toBe(true)
   })
 
+  it('streams the progress and each epoch\'s metrics of a job to the terminal while it runs', () => {
+    const r = mimic(['--db', db, 'train', 'teacher', '--project', '1', '--units', '8', '--epochs', '3', '--samples-per-epoch', '20', '--validation-samples', '5', '--test-samples', '5', '--seed', '1'])
+    expect(r.code, r.stderr).toBe(0)
+    const metricLines = r.stderr.split('\n').filter((l) => l.startsWith('metrics of run'))
+    expect(metricLines.map((l) => /step (\d+):/.exec(l)?.[1])).toEqual(['1', '2', '3'])
+    for (const l of metricLines) expect(l).toMatch(/loss [\d.e+-]+, mse [\d.e+-]+, .*valAccuracy/)
+    expect(r.stderr).toMatch(/% teacher epoch 3 of 3/)
+    expect(r.stdout).toMatch(/succeeded/)
+  })
+
   it('with --json, errors are one JSON document too', () => {
     const r = mimic(['--json', '--db', db, 'runs', 'show', '999'])
     expect(r.code).toBe(1)

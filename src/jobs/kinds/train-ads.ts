@@ -43,21 +43,27 @@ export function adsTrainerOptions(teacher: TeacherParams, p: AdsStageParams, see
 /** Trains network ADS for run `runId`, streaming per-epoch metrics; stores the selected network. */
 export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, p: AdsStageParams, seed: number, runId = ctx.runId): Promise<AdsOutcome> {
   const trainer = new AdsTrainer(adsTrainerOptions(teacher, p, seed))
+  // The trainer's own counters are busy while it runs: count finished epochs here.
+  let done = 0
   await trainer.runEpochs(p.epochs, {
     signal: ctx.signal,
-    onProgress: (f) => ctx.progress(f, `training the spiking network (epoch ${Math.min(p.epochs, trainer.epoch + 1)} of ${p.epochs})`),
+    onProgress: (f) => ctx.progress(f, `training the spiking network (epoch ${Math.min(p.epochs, done + 1)} of ${p.epochs})`),
     onEpoch: (r) => {
-      const points = [
-        { key: 'trainReconstructionError', step: r.epoch, value: r.trainReconstructionError },
-        { key: 'trainMeanRateHz', step: r.epoch, value: r.trainMeanRateHz },
-        { key: 'k', step: r.epoch, value: r.k },
-        { key: 'eta', step: r.epoch, value: r.eta },
-      ]
-      if (r.valReconstructionError !== null) points.push({ key: 'valReconstructionError', step: r.epoch, value: r.valReconstructionError })
-      if (r.valAccuracy !== null) points.push({ key: 'valAccuracy', step: r.epoch, value: r.valAccuracy })
-      if (r.valOutputMse !== null) points.push({ key: 'valOutputMse', step: r.epoch, value: r.valOutputMse })
-      if (r.meanRateHz !== null) points.push({ key: 'meanRateHz', step: r.epoch, value: r.meanRateHz })
-      ctx.metrics(points, runId)
+      done = r.epoch
+      ctx.epochMetrics(
+        r.epoch,
+        {
+          trainReconstructionError: r.trainReconstructionError,
+          trainMeanRateHz: r.trainMeanRateHz,
+          k: r.k,
+          eta: r.eta,
+          valReconstructionError: r.valReconstructionError,
+          valAccuracy: r.valAccuracy,
+          valOutputMse: r.valOutputMse,
+          meanRateHz: r.meanRateHz,
+        },
+        runId,
+      )
       ctx.progress(r.epoch / p.epochs, `spiking network epoch ${r.epoch} of ${p.epochs}: reconstruction error ${(r.valReconstructionError ?? r.trainReconstructionError).toPrecision(3)}`, true)
     },
   })

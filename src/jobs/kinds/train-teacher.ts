@@ -66,21 +66,27 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
       : undefined,
     keepBest: p.keepBest && validation !== undefined,
   })
+  // The trainer's own counters are busy while it runs: count finished epochs here.
+  let done = 0
   await trainer.runEpochs(p.epochs, {
     signal: ctx.signal,
-    onProgress: (f) => ctx.progress(0.95 * f, `training the teacher (epoch ${Math.min(p.epochs, trainer.epoch + 1)} of ${p.epochs})`),
+    onProgress: (f) => ctx.progress(0.95 * f, `training the teacher (epoch ${Math.min(p.epochs, done + 1)} of ${p.epochs})`),
     onEpoch: (r) => {
-      const points = [
-        { key: 'loss', step: r.epoch, value: r.loss },
-        { key: 'mse', step: r.epoch, value: r.mse },
-        { key: 'gradNorm', step: r.epoch, value: r.gradNorm },
-        { key: 'tauMinMs', step: r.epoch, value: r.tauMinMs },
-        { key: 'tauMaxMs', step: r.epoch, value: r.tauMaxMs },
-      ]
-      if (r.accuracy !== null) points.push({ key: 'trainAccuracy', step: r.epoch, value: r.accuracy })
-      if (r.valAccuracy !== null) points.push({ key: 'valAccuracy', step: r.epoch, value: r.valAccuracy })
-      if (r.valMse !== null) points.push({ key: 'valMse', step: r.epoch, value: r.valMse })
-      ctx.metrics(points, runId)
+      done = r.epoch
+      ctx.epochMetrics(
+        r.epoch,
+        {
+          loss: r.loss,
+          mse: r.mse,
+          gradNorm: r.gradNorm,
+          tauMinMs: r.tauMinMs,
+          tauMaxMs: r.tauMaxMs,
+          trainAccuracy: r.accuracy,
+          valAccuracy: r.valAccuracy,
+          valMse: r.valMse,
+        },
+        runId,
+      )
       ctx.progress((0.95 * r.epoch) / p.epochs, `teacher epoch ${r.epoch} of ${p.epochs}: loss ${r.loss.toPrecision(4)}`, true)
     },
   })
