@@ -5,6 +5,12 @@
  * flags, huge pages), so the ratio ours/floor measures what generality costs us, not layout.
  *
  *   floor <dir> <steps> <reps>     simulate the network written by bench/run.ts into <dir>
+ *   floor --shared <dir> <steps> <reps>
+ *                                  the same with every per-neuron parameter a constant held in a
+ *                                  register (valid for this uniform network; N a multiple of 16): the
+ *                                  per-step work that is left when parameter reads cost nothing, i.e.
+ *                                  when a batch has amortised them completely. Its time bounds what
+ *                                  any batch layout can gain on one thread (bench/README.md, "Batches").
  *   floor --stream <bytes> <reps>  read bandwidth over a buffer of that size (the weight matrix)
  *
  * Prints one line of JSON. Compiled by bench/run.ts with the addon's flags.
@@ -78,6 +84,23 @@ static void update(size_t n, float* restrict v, float* restrict is, float* restr
   }
 }
 
+/* The update with the parameters as constants (the --shared ceiling): the same arithmetic. */
+static void update_shared(size_t n, float* restrict v, float* restrict is, float* restrict ifa, float* restrict r,
+                          uint8_t* restrict spk, const float* restrict ext, float g, float c0, float vth,
+                          float vreset, float ds, float df, float dout) {
+  for (size_t i = 0; i < n; ++i) {
+    const float si = is[i], fi = ifa[i], ri = r[i], vo = v[i];
+    const float cur = (si + fi) + ext[i];
+    const float vn = vo + g * ((c0 - vo) + cur);
+    const int32_t fire = -(int32_t)(vn >= vth);
+    spk[i] = (uint8_t)(fire & 1);
+    v[i] = blend(fire, vreset, vn);
+    is[i] = si * ds;
+    ifa[i] = fi * df;
+    r[i] = ri * dout;
+  }
+}
+
 /* ext[i] = sum_c wT[c][i] x[c], 16 neurons at a time with the sums in registers (n multiple of 16). */
 static void input_current(size_t n, size_t C, float* restrict ext, const float* restrict wT, const float* restrict x) {
   for (size_t i0 = 0; i0 < n; i0 += 16) {
@@ -124,7 +147,12 @@ static int stream(size_t bytes, int reps) {
 
 int main(int argc, char** argv) {
   if (argc == 4 && strcmp(argv[1], "--stream") == 0) return stream((size_t)atoll(argv[2]), atoi(argv[3]));
-  if (argc != 4) { fprintf(stderr, "usage: floor <dir> <steps> <reps> | floor --stream <bytes> <reps>\n"); return 2; }
+  const int shared = argc == 5 && strcmp(argv[1], "--shared") == 0;
+  if (shared) { ++argv; --argc; }
+  if (argc != 4) {
+    fprintf(stderr, "usage: floor [--shared] <dir> <steps> <reps> | floor --stream <bytes> <reps>\n");
+    return 2;
+  }
 #if defined(__SSE2__)
   _mm_setcsr(_mm_getcsr() | 0x8040u); /* flush subnormals to zero, as the addon's kernel does */
 #endif
@@ -150,6 +178,7 @@ int main(int argc, char** argv) {
   /* Variables: per-neuron arrays (the model allows mismatch), derived as in snn.cpp; arrays padded
    * to a multiple of 16 neurons (padding neurons never reach their infinite threshold). */
   const size_t Np = (N + 15) / 16 * 16;
+  if (shared && Np != N) { fprintf(stderr, "floor: --shared needs N a multiple of 16 (no padding neurons)\n"); return 2; }
   float *g = zeros(Np), *c0 = zeros(Np), *vth = zeros(Np), *vres = zeros(Np), *ds = zeros(Np), *df = zeros(Np),
         *dout = zeros(Np);
   const float invS = (float)(1000.0 / (double)(float)tauS), invF = (float)(1000.0 / (double)(float)tauF);
@@ -194,7 +223,10 @@ int main(int argc, char** argv) {
     const double t0 = now();
     for (size_t t = 0; t < T; ++t) {
       input_current(Np, C, ext, wInT, x + t * C);
-      update(Np, v, tr, tr + Np, r, spk, ext, g, c0, vth, vres, ds, df, dout);
+      if (shared)
+        update_shared(Np, v, tr, tr + Np, r, spk, ext, g[0], c0[0], vth[0], vres[0], ds[0], df[0], dout[0]);
+      else
+        update(Np, v, tr, tr + Np, r, spk, ext, g, c0, vth, vres, ds, df, dout);
       size_t count = 0;
       for (size_t i0 = 0; i0 < Np; i0 += 16) { /* spikes are rare: test 16 flags at once */
         uint64_t a, b;

@@ -23,13 +23,13 @@ import {
   addonStatus,
   benchNetwork,
   createNetwork,
-  DEFAULT_NEURON_PARAMS,
   evaluateAds,
   generateXor,
   initTeacher,
   runAdsTrainBench,
   type AdsTrainBenchResult,
 } from '../native/index.ts'
+import { benchV0, compileFloor, runFloor, writeFloorNetwork } from './floor.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
@@ -56,19 +56,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'mimic-bench-'))
 
 // ---- the floor loop, compiled with the addon's optimisation flags ----------------------------------
 const floorBin = join(tmp, 'floor')
-const archFlags = info.flags.split(/\s+/).filter((f) => f.startsWith('-march') || f.startsWith('-O'))
-const cflags = ['-std=c11', ...(archFlags.length ? archFlags : ['-O3']), '-DNDEBUG']
-{
-  const r = spawnSync('cc', [...cflags, '-o', floorBin, join(here, 'floor.c'), '-lm'], { encoding: 'utf8' })
-  if (r.status !== 0) {
-    console.error(`bench: compiling floor.c failed:\n${r.stderr}`)
-    process.exit(1)
-  }
-}
-function runFloor(dir: string, steps: number): { seconds: number; spikes: number } {
-  const r = spawnSync(floorBin, [dir, String(steps), '1'], { encoding: 'utf8' })
-  if (r.status !== 0) throw new Error(`floor failed: ${r.stderr}`)
-  return JSON.parse(r.stdout) as { seconds: number; spikes: number }
+try {
+  compileFloor(info.flags, floorBin)
+} catch (err) {
+  console.error(`bench: ${(err as Error).message}`)
+  process.exit(1)
 }
 function streamBandwidth(bytes: number): number {
   const r = spawnSync(floorBin, ['--stream', String(bytes), '5'], { encoding: 'utf8' })
@@ -123,20 +115,10 @@ async function benchSize(N: number): Promise<Record<string, unknown>> {
   const C = bench.spec.channels ?? 0
   const T1 = Math.round(work / N)
   const T16 = Math.ceil(T1 / 16)
-  const v0 = Float32Array.from({ length: N }, (_, i) => (i * 0.6180339887) % 1) // same start for floor/Brian2
-  // files for floor.c and brian2_ebn.py
-  const dir = join(tmp, `net-${N}`)
-  mkdirSync(dir)
-  const p = DEFAULT_NEURON_PARAMS
-  writeFileSync(join(dir, 'meta.txt'), [N, C, T1, p.tauMemMs, p.tauSMs, p.tauFMs, p.tauOutMs, p.vTh, p.vRest, p.vReset, p.bias, 1].join(' '))
-  const put = (name: string, a: Float32Array): void => writeFileSync(join(dir, name), Buffer.from(a.buffer, a.byteOffset, a.byteLength))
-  const w = bench.spec.weights
-  put('wIn.f32', w.wIn!)
-  put('omegaF.f32', w.omegaF!)
-  put('omegaS.f32', w.omegaS!)
+  const v0 = benchV0(N) // the same start for ours, the floor and Brian2
+  const dir = join(tmp, `net-${N}`) // the files floor.c and brian2_ebn.py read
+  writeFloorNetwork(dir, bench, T1, v0)
   const inputs1 = bench.inputs(1, T1)
-  put('inputs.f32', inputs1)
-  put('v0.f32', v0)
   const inputs16 = bench.inputs(16, T16)
 
   const configs = [
@@ -173,7 +155,7 @@ async function benchSize(N: number): Promise<Record<string, unknown>> {
         neuronStepsPerSecond: (N * c.steps * c.batch) / r.kernelSeconds,
       })
     }
-    const f = runFloor(dir, T1)
+    const f = runFloor(floorBin, dir, T1)
     keep({
       label: 'floor C b1 t1',
       batch: 1,
@@ -184,6 +166,21 @@ async function benchSize(N: number): Promise<Record<string, unknown>> {
       nsPerStepSample: (f.seconds / T1) * 1e9,
       neuronStepsPerSecond: (N * T1) / f.seconds,
     })
+    // The batch ceiling: the floor with every parameter in a register, i.e. with all the work a batch
+    // could share across its samples removed (N is a multiple of 16 at the bench sizes).
+    if (N % 16 === 0) {
+      const fs = runFloor(floorBin, dir, T1, true)
+      keep({
+        label: 'floor C shared',
+        batch: 1,
+        threads: 1,
+        steps: T1,
+        seconds: fs.seconds,
+        spikes: fs.spikes,
+        nsPerStepSample: (fs.seconds / T1) * 1e9,
+        neuronStepsPerSecond: (N * T1) / fs.seconds,
+      })
+    }
   }
   const TB = Math.min(T1, quick ? 2000 : 10000)
   const b = runBrian(dir, TB)
@@ -203,6 +200,7 @@ async function benchSize(N: number): Promise<Record<string, unknown>> {
   const oursTB = b ? (await net.simulate(inputs1.subarray(0, TB * C), { batch: 1, steps: TB, initialV: v0, record: { spikes: false } })).totalSpikes : undefined
   const get = (l: string): Measure => best.get(l)!
   const ours1 = get('ours b1 t1'), floor = get('floor C b1 t1')
+  const floorShared = best.get('floor C shared')
   const ours16 = get('ours b16 t1'), ours16all = get(`ours b16 t${allThreads}`)
   const brian = best.get('brian2 b1 t1')
   const spikesPerStep = ours1.spikes / T1
@@ -222,12 +220,19 @@ async function benchSize(N: number): Promise<Record<string, unknown>> {
     meanRateHz: (ours1.spikes / (N * T1)) * 1000,
     spikesPerStep,
     measures: [...best.values()],
-    spikeCountsAgree: { ours: ours1.spikes, floor: floor.spikes, identical: ours1.spikes === floor.spikes },
+    spikeCountsAgree: {
+      ours: ours1.spikes,
+      floor: floor.spikes,
+      floorShared: floorShared?.spikes,
+      identical: ours1.spikes === floor.spikes && (!floorShared || floorShared.spikes === floor.spikes),
+    },
     brianSpikesAgree: brian ? { ours: oursTB, brian2: brian.spikes, steps: TB, identical: oursTB === brian.spikes } : undefined,
     ratios: {
       oursOverFloor: ours1.neuronStepsPerSecond / floor.neuronStepsPerSecond,
       oursOverBrian2: brian ? ours1.neuronStepsPerSecond / brian.neuronStepsPerSecond : undefined,
       batch16OverBatch1: ours16.neuronStepsPerSecond / ours1.neuronStepsPerSecond,
+      // the most a batch can gain on one thread: floor time / floor time with nothing left to share
+      batchCeiling: floorShared ? floorShared.neuronStepsPerSecond / floor.neuronStepsPerSecond : undefined,
       threadScalingBatch16: ours16all.neuronStepsPerSecond / ours16.neuronStepsPerSecond,
       threads: allThreads,
     },
@@ -416,13 +421,13 @@ if (results.length) {
         `${String(r.neurons).padStart(5)}  ${m.label.padEnd(15)} ${String(m.steps).padStart(7)}   ${m.nsPerStepSample.toFixed(0).padStart(10)}   ${m.neuronStepsPerSecond.toExponential(3).padStart(13)}  ${String(m.spikes).padStart(8)}`,
       )
   }
-  console.log('\n   N   rate Hz  ours/floor  ours/Brian2  b16/b1 (1 thread)  threads b16  same spikes: floor  Brian2')
+  console.log('\n   N   rate Hz  ours/floor  ours/Brian2  b16/b1 (1 thread)  batch ceiling  threads b16  same spikes: floor  Brian2')
   for (const r of results) {
     const q = r.ratios as Record<string, number | undefined>
     const s = r.spikeCountsAgree as { identical: boolean }
     const bs = r.brianSpikesAgree as { identical: boolean } | undefined
     console.log(
-      `${String(r.neurons).padStart(5)}  ${fmt(r.meanRateHz as number).padStart(7)}  ${fmt(q.oursOverFloor).padStart(10)}  ${fmt(q.oursOverBrian2, 1).padStart(11)}  ${fmt(q.batch16OverBatch1).padStart(17)}  ${fmt(q.threadScalingBatch16).padStart(11)}  ${(s.identical ? 'yes' : 'NO').padStart(18)}  ${bs ? (bs.identical ? 'yes' : 'NO') : '-'}`,
+      `${String(r.neurons).padStart(5)}  ${fmt(r.meanRateHz as number).padStart(7)}  ${fmt(q.oursOverFloor).padStart(10)}  ${fmt(q.oursOverBrian2, 1).padStart(11)}  ${fmt(q.batch16OverBatch1).padStart(17)}  ${fmt(q.batchCeiling).padStart(13)}  ${fmt(q.threadScalingBatch16).padStart(11)}  ${(s.identical ? 'yes' : 'NO').padStart(18)}  ${bs ? (bs.identical ? 'yes' : 'NO') : '-'}`,
     )
   }
   console.log('\n   N  ns/step  spikes/step  bytes/step  row bytes/step  flops/step  GFLOP/s  stream GB/s (matrix, L1)  rows at stream BW ns')

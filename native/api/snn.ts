@@ -89,7 +89,7 @@ export interface SimulateOptions {
   }
   /** Fail (ERR_INVALID_ARG) when a run records more spike events than this (default 2^25 = 33.5 M). */
   maxSpikeEvents?: number
-  /** Samples stepped together in lock-step (1..16; 0 = automatic). Results never depend on it. */
+  /** Samples stepped together in lock-step on one thread (1..16; 0 = automatic, which is 1). Results never depend on it. */
   block?: number
 }
 

@@ -275,10 +275,12 @@ class Runner {
     unsigned threads = c_.threads == 0 ? poolThreads : std::min(c_.threads, poolThreads);
     if (threads == 0) threads = 1;
     std::size_t block = c_.block;
-    if (block == 0) {
-      block = (B + threads - 1) / threads;  // every thread gets work
-      block = std::min<std::size_t>(block, 16);
-    }
+    // Automatic: one sample at a time per thread. Lock-step blocks share a weight row only when two of
+    // their samples fire the same neuron in one step (1-2 % of spikes at a few Hz), while 16 samples'
+    // state (16 x 18 KB at N = 768) no longer fits L1: measured on one thread, batch 16, blocks of
+    // 1 / 4 / 16 run at 1.00 / 0.98 / 0.97 (N = 320), 1.02 / 1.00 / 0.99 (768), 1.08 / 1.10 / 0.99 (2048)
+    // of the batch-1 throughput (bench/README.md, "Batches").
+    if (block == 0) block = 1;
     block = std::max<std::size_t>(1, std::min(block, B));
     const std::size_t blocks = (B + block - 1) / block;
     out_.recordedSteps = recorded_steps(T, c_.decimate);

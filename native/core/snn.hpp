@@ -34,12 +34,12 @@
 // branch-free pass that GCC vectorises (checked with -fopt-info-vec: "loop vectorized using 16 byte
 // vectors" for all 16 variants of update_loop in snn.cpp).
 //
-// Batches: samples are independent; blocks of up to 16 samples are stepped in lock-step on one
-// thread (blocks spread over the pool). Each sample keeps its own contiguous state, so a spike is
-// still one contiguous row add. Shared reads per step (parameters, input weights) stay in L1/L2 for
-// the whole block and a weight row is reused from cache when several samples of the block fire the
-// same neuron in one step; at the few-Hz rates of these networks that is 1-2 % of the spikes, so a
-// batch runs at about the same per-sample speed as a single sample (measured in bench/README.md).
+// Batches: samples are independent and spread over the pool; each thread steps its samples one after
+// another (the default), or in lock-step blocks of up to 16 (SnnRunConfig::block). Each sample keeps
+// its own contiguous state, so a spike is one contiguous row add. A block shares a weight row only when
+// several of its samples fire the same neuron in the same step; at the few-Hz rates of these networks
+// that is 1-2 % of the spikes, and a batch runs at about the per-sample speed of a single sample
+// (measured in bench/README.md, with the ceiling any batching can reach on one thread).
 // A sample-interleaved layout ([N][16] state) was rejected: with it a spike of one sample either
 // touches N cache lines (stride-16 scatter) or costs a 16-lane masked add per neuron (16x the work of
 // the contiguous add at these rates). Sample b's results depend only on its inputs and Rng(seed, b),
@@ -177,7 +177,7 @@ struct SnnRunConfig {
   std::vector<int32_t> membraneNeurons;  // V after the step (after reset) of these neurons
   std::size_t decimate = 1;              // traces keep steps 0, decimate, 2·decimate, ...
   std::size_t maxSpikeEvents = std::size_t(1) << 25;  // 32 Mi events = 256 MB of (step, neuron) pairs
-  // Samples stepped together in lock-step (1..16); 0 = automatic. Results do not depend on it.
+  // Samples stepped together in lock-step (1..16); 0 = automatic (1). Results do not depend on it.
   std::size_t block = 0;
 };
 
