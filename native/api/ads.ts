@@ -13,7 +13,8 @@
 // Float32Arrays), so `createNetwork(trainer.getBestNetwork()!)` re-creates one for simulation, and it
 // can be stored as it is. Matrices are row-major: omegaS [N x N] indexed [pre, post], omegaF [post, pre],
 // wIn [N x C], decoder [D x N], readout [O x D], encoder [N x D]. Samples are [count, steps, k].
-import { addon, guarded, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
 import { SpikingNetwork, createNetwork, type NetworkSpec, type NeuronParams } from './snn.ts'
 import type { TeacherParams } from './teacher.ts'
 
@@ -137,10 +138,7 @@ export interface AdsNetwork extends NetworkSpec {
   }
 }
 
-export interface AdsRunEpochsOptions extends RunOptions {
-  /** called after every epoch, in order, while the training goes on */
-  onEpoch?: (record: AdsEpochRecord) => void
-}
+export type AdsRunEpochsOptions = EpochRunOptions<AdsEpochRecord>
 
 export interface AdsEvalData extends AdsDataset {
   /** x̂ [count, steps, dims] (the teacher's tanh(x)) for the reconstruction error; optional */
@@ -235,15 +233,10 @@ export interface AdsSamplesResult {
   spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
 }
 
-interface RawAdsTrainer {
-  runEpochs(n: number, onEpoch?: (r: AdsEpochRecord) => void, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<AdsEpochRecord[]>
+interface RawAdsTrainer extends RawEpochTrainer<AdsEpochRecord> {
   getNetwork(): AdsNetwork
   getBestNetwork(): AdsNetwork | null
-  readonly epoch: number
-  readonly busy: boolean
-  readonly bestEpoch: number
   readonly samplesDone: number
-  readonly samplesPerEpoch: number
 }
 
 interface RawAds {
@@ -275,44 +268,24 @@ function nativeParams(p: NeuronParams | undefined): object | undefined {
  * rolls the current epoch back (ERR_CANCELLED): the trainer is left at its last completed epoch, so n
  * epochs in one call or several, cancelled or not, give the same network.
  */
-export class AdsTrainer {
-  readonly #raw: RawAdsTrainer
-
+export class AdsTrainer extends EpochTrainer<AdsEpochRecord, RawAdsTrainer> {
   constructor(options: AdsTrainerOptions) {
     const o = options as AdsTrainerOptions | null | undefined
     const passed = o && typeof o === 'object' && !Array.isArray(o) && o.params !== undefined ? { ...o, params: nativeParams(o.params) } : o
-    this.#raw = new (raw().AdsTrainer)(passed as object)
-  }
-
-  /** Runs `epochs` epochs; resolves with their records (also streamed to onEpoch while training). */
-  runEpochs(epochs: number, options: AdsRunEpochsOptions = {}): Promise<AdsEpochRecord[]> {
-    const onEpoch = guarded(options.onEpoch)
-    return runNative<AdsEpochRecord[], RawAds>((_r, progress, token) => this.#raw.runEpochs(epochs, onEpoch, progress, token), options)
+    super(new (raw().AdsTrainer)(passed as object))
   }
 
   /** The network as it is now (slow weights materialised: Ω_0 + Ã Fᵀ, zero diagonal). */
   getNetwork(): AdsNetwork {
-    return this.#raw.getNetwork()
+    return this.raw.getNetwork()
   }
   /** The network of the best validated epoch, or null before the first validation. */
   getBestNetwork(): AdsNetwork | null {
-    return this.#raw.getBestNetwork()
-  }
-  get epoch(): number {
-    return this.#raw.epoch
-  }
-  get busy(): boolean {
-    return this.#raw.busy
-  }
-  get bestEpoch(): number {
-    return this.#raw.bestEpoch
+    return this.raw.getBestNetwork()
   }
   /** training samples consumed since creation (the t of the schedules) */
   get samplesDone(): number {
-    return this.#raw.samplesDone
-  }
-  get samplesPerEpoch(): number {
-    return this.#raw.samplesPerEpoch
+    return this.raw.samplesDone
   }
 }
 

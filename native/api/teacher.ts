@@ -6,7 +6,8 @@
 // row-major: wIn [units x channels], wRec [units x units] with ROW i = presynaptic unit and COLUMN j =
 // postsynaptic unit (the recurrent drive of unit j is sum_i wRec[i*units + j] tanh x_i), wOut
 // [outputs x units]. Time constants tauMs are in milliseconds. Arrays of samples are [count, steps, k].
-import { addon, guarded, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
 
 type Float = Float32Array | Float64Array
 
@@ -197,15 +198,10 @@ export interface XorDecisionResult {
   accuracy?: number
 }
 
-interface RawTrainer {
-  runEpochs(n: number, onEpoch?: (r: TeacherEpochRecord) => void, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<TeacherEpochRecord[]>
+interface RawTrainer extends RawEpochTrainer<TeacherEpochRecord> {
   getParams(): TeacherParams
   getBestParams(): TeacherParams | null
-  readonly epoch: number
-  readonly busy: boolean
-  readonly bestEpoch: number
   readonly adamSteps: number
-  readonly samplesPerEpoch: number
 }
 
 interface RawTeacher {
@@ -266,10 +262,7 @@ export function spectralRadius(matrix: Float32Array | Float64Array, n: number): 
   return r
 }
 
-export interface RunEpochsOptions extends RunOptions {
-  /** called after every epoch, in order, while the training goes on */
-  onEpoch?: (record: TeacherEpochRecord) => void
-}
+export type RunEpochsOptions = EpochRunOptions<TeacherEpochRecord>
 
 /**
  * A training run that keeps its state (parameters, Adam moments, epoch counter, best parameters)
@@ -277,39 +270,20 @@ export interface RunEpochsOptions extends RunOptions {
  * getBestParams and the counters throw a NativeError-like error with code ERR_BUSY. Cancelling
  * (signal) rolls the current epoch back, so the trainer is left at its last completed epoch.
  */
-export class TeacherTrainer {
-  readonly #raw: RawTrainer
-
+export class TeacherTrainer extends EpochTrainer<TeacherEpochRecord, RawTrainer> {
   constructor(options: TeacherTrainerOptions) {
-    this.#raw = new (addon() as unknown as RawTeacher).TeacherTrainer(options)
-  }
-
-  runEpochs(epochs: number, options: RunEpochsOptions = {}): Promise<TeacherEpochRecord[]> {
-    const onEpoch = guarded(options.onEpoch)
-    return runNative<TeacherEpochRecord[], RawTeacher>((_raw, progress, token) => this.#raw.runEpochs(epochs, onEpoch, progress, token), options)
+    super(new (addon() as unknown as RawTeacher).TeacherTrainer(options))
   }
 
   getParams(): TeacherParams {
-    return this.#raw.getParams()
+    return this.raw.getParams()
   }
   /** null until an epoch with validation has run with keepBest */
   getBestParams(): TeacherParams | null {
-    return this.#raw.getBestParams()
-  }
-  get epoch(): number {
-    return this.#raw.epoch
-  }
-  get busy(): boolean {
-    return this.#raw.busy
-  }
-  get bestEpoch(): number {
-    return this.#raw.bestEpoch
+    return this.raw.getBestParams()
   }
   get adamSteps(): number {
-    return this.#raw.adamSteps
-  }
-  get samplesPerEpoch(): number {
-    return this.#raw.samplesPerEpoch
+    return this.raw.adamSteps
   }
 }
 
