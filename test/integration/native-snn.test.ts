@@ -145,6 +145,29 @@ describe('jobs: cancel, busy guard, progress', () => {
     expect(net.busy).toBe(false)
   })
 
+  it('inputs, initial values and feedback targets are copied when the run starts: changing them meanwhile changes nothing', async () => {
+    const bench = await benchNetwork(200, 6)
+    const net = createNetwork(bench.spec)
+    const T = 20_000
+    const make = () => ({
+      inputs: bench.inputs(2, T),
+      initialV: Float32Array.from({ length: 200 }, (_, i) => (i % 7) / 7),
+      target: Float32Array.from({ length: 2 * T * bench.spec.dims! }, (_, k) => Math.sin(k / 500)),
+    })
+    const run = (a: ReturnType<typeof make>) =>
+      net.simulate(a.inputs, { batch: 2, steps: T, threads: 1, initialV: a.initialV, feedback: { target: a.target, gain: 5 } })
+    const reference = await run(make())
+    const changed = make()
+    const pending = run(changed)
+    changed.inputs.fill(50) // while the kernel runs on its own copies
+    changed.initialV.fill(0.99)
+    changed.target.fill(-3)
+    const r = await pending
+    expect(reference.totalSpikes).toBeGreaterThan(1000)
+    expect(r.spikeCounts).toEqual(reference.spikeCounts)
+    expect(r.spikes!.neurons).toEqual(reference.spikes!.neurons)
+  })
+
   it('setSlowWeights changes the dynamics', async () => {
     const bench = await benchNetwork(200, 5)
     const net = createNetwork(bench.spec)

@@ -86,3 +86,28 @@ describe('networks and simulations from the CLI', () => {
     expect(r.stderr).toMatch(/--neurons must be an integer between 1 and 65536/)
   })
 })
+
+describe('network create with random slow weights', () => {
+  const db = tempDb()
+
+  it('creates a network with random slow weights: off-diagonal N(0, scale²/N), zero diagonal, seeded', () => {
+    json(['--db', db, 'projects', 'create', 'Random'])
+    const net = json(['--db', db, 'network', 'create', '--project', '1', '--neurons', '200', '--dims', '8', '--seed', '9', '--slow-weights', 'random', '--slow-scale', '0.5'])
+    const store = openStore(db)
+    const w = store.artifacts.get(net.id, 'omegaS').data
+    let sum = 0, sumSq = 0
+    for (let i = 0; i < 200; i++)
+      for (let j = 0; j < 200; j++) {
+        if (i === j) expect(w[i * 200 + j]).toBe(0)
+        else (sum += w[i * 200 + j]), (sumSq += w[i * 200 + j] ** 2)
+      }
+    const n = 200 * 199
+    expect(Math.abs(sum / n)).toBeLessThan(0.002) // mean 0 (sd of the mean 0.035/sqrt(n) = 1.8e-4)
+    expect(Math.sqrt(sumSq / n)).toBeCloseTo(0.5 / Math.sqrt(200), 3) // sd scale/sqrt(N) = 0.0354
+    store.close()
+    const again = json(['--db', db, 'network', 'create', '--project', '1', '--neurons', '200', '--dims', '8', '--seed', '9', '--slow-weights', 'random', '--slow-scale', '0.5'])
+    const s2 = openStore(db)
+    expect(Buffer.from(s2.artifacts.get(again.id, 'omegaS').data.buffer).equals(Buffer.from(s2.artifacts.get(net.id, 'omegaS').data.buffer))).toBe(true)
+    s2.close()
+  })
+})
