@@ -2,7 +2,7 @@
 // dataset and a 64-neuron network from their forms, start a simulation with the run pickers (which
 // list only succeeded runs of the right kind), open its page and check that the spike raster (a few
 // thousand spikes), the decoded trajectory and the membrane traces really drew; then change the
-// sample, zoom the raster from the keyboard and reset it. Membrane noise keeps the network active
+// sample, zoom and pan the raster from the keyboard, drag-zoom it with the mouse and reset it. Membrane noise keeps the network active
 // whatever its tuning (about a thousand spikes per sample). Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { palette, spikeColor } from '../../renderer/src/lib/chart/palette.ts'
@@ -131,7 +131,30 @@ describe('simulation page', () => {
       await frames(page)
       const zoomed = await countColourPixels(raster, hex(spikeColor))
       expect(zoomed).not.toBe(before)
+      // pan in time and across neurons: the window moves, so the drawing changes
+      const canvas = raster.locator('canvas').first()
+      const atZoom = await canvas.screenshot()
+      for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight')
+      await frames(page)
+      const panned = await canvas.screenshot()
+      expect(panned.equals(atZoom)).toBe(false)
+      for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowUp')
+      await frames(page)
+      expect((await canvas.screenshot()).equals(panned)).toBe(false)
       await raster.getByRole('button', { name: /Reset zoom/ }).click()
+      await frames(page, 3)
+      expect(await raster.getByRole('button', { name: /Reset zoom/ }).count()).toBe(0)
+    })
+
+    await step('drag-zoom on the raster with the mouse, then double-click resets', async () => {
+      const raster = page.getByRole('figure', { name: 'Spike raster of sample 1' })
+      const box = (await raster.locator('.u-over').boundingBox())!
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5)
+      await page.mouse.down()
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5, { steps: 5 })
+      await page.mouse.up()
+      await raster.getByRole('button', { name: /Reset zoom/ }).waitFor()
+      await page.mouse.dblclick(box.x + box.width * 0.5, box.y + box.height * 0.5)
       await frames(page, 3)
       expect(await raster.getByRole('button', { name: /Reset zoom/ }).count()).toBe(0)
     })
