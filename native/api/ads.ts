@@ -15,7 +15,7 @@
 // wIn [N x C], decoder [D x N], readout [O x D], encoder [N x D]. Samples are [count, steps, k].
 import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
-import { SpikingNetwork, toNative, type NetworkSpec, type NeuronParamArrays, type NeuronParams, type StoredWeights } from './snn.ts'
+import { SpikingNetwork, toNative, type NetworkSpec, type NeuronParamArrays, type NeuronParams, type SpikeEvents, type StoredWeights } from './snn.ts'
 import type { TeacherParams } from './teacher.ts'
 
 /** Samples for training or validation: inputs [count, steps, channels]; targets [count, steps, outputs]. */
@@ -168,8 +168,7 @@ export interface AdsEvaluation {
   decoded?: Float32Array
   output?: Float32Array
   smoothed?: Float32Array
-  /** events of sample b are [offsets[b], offsets[b+1]) */
-  spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
+  spikes?: SpikeEvents
 }
 
 export interface AdsTrainBenchResult {
@@ -213,7 +212,7 @@ export interface AdsSamplesResult {
   reconstructionError: Float64Array
   totalSpikes: number
   meanRateHz: number
-  spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
+  spikes?: SpikeEvents
 }
 
 interface RawAdsTrainer extends RawEpochTrainer<AdsEpochRecord> {

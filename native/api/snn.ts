@@ -96,6 +96,13 @@ export interface SimulateOptions {
   block?: number
 }
 
+/** Recorded spike events: those of sample b are [offsets[b], offsets[b+1]), in time then neuron order. */
+export interface SpikeEvents {
+  steps: Int32Array
+  neurons: Int32Array
+  offsets: Int32Array
+}
+
 export interface SimulationResult {
   batch: number
   steps: number
@@ -110,8 +117,7 @@ export interface SimulationResult {
   meanRateHz: number
   /** [B x N] */
   spikeCounts: Int32Array
-  /** Events of sample b are [offsets[b], offsets[b+1]), in time then neuron order. */
-  spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
+  spikes?: SpikeEvents
   decoded?: Float32Array
   output?: Float32Array
   membrane?: Float32Array
