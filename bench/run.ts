@@ -109,6 +109,20 @@ interface Measure {
   neuronStepsPerSecond: number
 }
 
+/** A timed run of `steps` steps of `batch` samples of N neurons. */
+function measure(N: number, label: string, batch: number, threads: number, steps: number, seconds: number, spikes: number): Measure {
+  return {
+    label,
+    batch,
+    threads,
+    steps,
+    seconds,
+    spikes,
+    nsPerStepSample: (seconds / (steps * batch)) * 1e9,
+    neuronStepsPerSecond: (N * steps * batch) / seconds,
+  }
+}
+
 async function benchSize(N: number): Promise<Record<string, unknown>> {
   const bench = await benchNetwork(N, seed)
   const net = createNetwork(bench.spec)
@@ -144,57 +158,20 @@ async function benchSize(N: number): Promise<Record<string, unknown>> {
         seed,
         record: { spikes: false },
       })
-      keep({
-        label: c.label,
-        batch: c.batch,
-        threads: c.threads === 0 ? allThreads : c.threads,
-        steps: c.steps,
-        seconds: r.kernelSeconds,
-        spikes: r.totalSpikes,
-        nsPerStepSample: (r.kernelSeconds / (c.steps * c.batch)) * 1e9,
-        neuronStepsPerSecond: (N * c.steps * c.batch) / r.kernelSeconds,
-      })
+      keep(measure(N, c.label, c.batch, c.threads === 0 ? allThreads : c.threads, c.steps, r.kernelSeconds, r.totalSpikes))
     }
     const f = runFloor(floorBin, dir, T1)
-    keep({
-      label: 'floor C b1 t1',
-      batch: 1,
-      threads: 1,
-      steps: T1,
-      seconds: f.seconds,
-      spikes: f.spikes,
-      nsPerStepSample: (f.seconds / T1) * 1e9,
-      neuronStepsPerSecond: (N * T1) / f.seconds,
-    })
+    keep(measure(N, 'floor C b1 t1', 1, 1, T1, f.seconds, f.spikes))
     // The batch ceiling: the floor with every parameter in a register, i.e. with all the work a batch
     // could share across its samples removed (N is a multiple of 16 at the bench sizes).
     if (N % 16 === 0) {
       const fs = runFloor(floorBin, dir, T1, true)
-      keep({
-        label: 'floor C shared',
-        batch: 1,
-        threads: 1,
-        steps: T1,
-        seconds: fs.seconds,
-        spikes: fs.spikes,
-        nsPerStepSample: (fs.seconds / T1) * 1e9,
-        neuronStepsPerSecond: (N * T1) / fs.seconds,
-      })
+      keep(measure(N, 'floor C shared', 1, 1, T1, fs.seconds, fs.spikes))
     }
   }
   const TB = Math.min(T1, quick ? 2000 : 10000)
   const b = runBrian(dir, TB)
-  if (b)
-    best.set('brian2 b1 t1', {
-      label: 'brian2 b1 t1',
-      batch: 1,
-      threads: 1,
-      steps: TB,
-      seconds: b.seconds,
-      spikes: b.spikes,
-      nsPerStepSample: (b.seconds / TB) * 1e9,
-      neuronStepsPerSecond: (N * TB) / b.seconds,
-    })
+  if (b) keep(measure(N, 'brian2 b1 t1', 1, 1, TB, b.seconds, b.spikes))
 
   // Brian2 ran TB steps: count our spikes over the same steps for the agreement check
   const oursTB = b ? (await net.simulate(inputs1.subarray(0, TB * C), { batch: 1, steps: TB, initialV: v0, record: { spikes: false } })).totalSpikes : undefined
@@ -410,7 +387,7 @@ if (withPipeline) {
   rmSync(dir, { recursive: true, force: true })
 }
 
-const fmt = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d))
+const fmt = (x: number | null | undefined, d = 2): string => (x == null ? '-' : x.toFixed(d))
 if (results.length) {
   console.log(`\nSpiking network benchmark  (${info.compiler}, flags "${info.flags}", SIMD ${info.simd}, ${allThreads} threads)`)
   console.log('network: benchNetwork (EBN g 0.5, random slow weights, 2 input channels), float32, dt 1 ms, spike counts only\n')
@@ -465,7 +442,7 @@ if (teacherBench.length) {
 if (pipeline) {
   const st = pipeline.stages
   console.log(`\nTemporal-XOR pipeline (${pipeline.size} size, \`mimic reproduce xor --seed 1\`): ${pipeline.wallSeconds.toFixed(1)} s wall`)
-  console.log(`  stages: dataset ${fmt(st.dataset ?? undefined, 1)} s, teacher ${fmt(st.teacher ?? undefined, 1)} s, network ADS ${fmt(st.ads ?? undefined, 1)} s, test ${fmt(st.test ?? undefined, 1)} s`)
+  console.log(`  stages: dataset ${fmt(st.dataset, 1)} s, teacher ${fmt(st.teacher, 1)} s, network ADS ${fmt(st.ads, 1)} s, test ${fmt(st.test, 1)} s`)
   console.log(`  teacher test accuracy ${fmt(pipeline.teacherTestAccuracy, 3)}, network ADS ${fmt(pipeline.adsTestAccuracy, 3)}, reconstruction error ${fmt(pipeline.reconstructionError, 3)}`)
 }
 const outDir = join(here, 'results')

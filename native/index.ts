@@ -82,9 +82,9 @@ function load(): RawAddon {
   }
 }
 
-/** The raw binding, for the wrappers in this folder. Throws NativeError when it is missing. */
-export function addon(): RawAddon {
-  return load()
+/** The raw binding, for the wrappers in this folder (R: the functions they call). Throws NativeError when it is missing. */
+export function addon<R = RawAddon>(): R {
+  return load() as R
 }
 
 export function addonStatus(): AddonStatus {
@@ -116,11 +116,11 @@ function rethrowWithCallsite(err: unknown, callsite: Error): never {
 }
 
 /** Wraps a listener so that an exception in it cannot stop the native work that calls it. */
-export function guarded<T>(fn: ((value: T) => void) | undefined): ((value: T) => void) | undefined {
+export function guarded<A extends unknown[]>(fn: ((...args: A) => void) | undefined): ((...args: A) => void) | undefined {
   if (!fn) return undefined
-  return (value) => {
+  return (...args) => {
     try {
-      fn(value)
+      fn(...args)
     } catch {
       // A failing listener must not stop the computation.
     }
@@ -143,16 +143,8 @@ export function runNative<T, R = RawAddon>(
   const token = new raw.CancelToken()
   const onAbort = (): void => token.cancel()
   options.signal?.addEventListener('abort', onAbort, { once: true })
-  const user = options.onProgress
-  const progress: ProgressFn | undefined = user
-    ? (done, total, message) => {
-        try {
-          user(total > 0 ? done / total : 0, message)
-        } catch {
-          // A failing listener must not stop the computation.
-        }
-      }
-    : undefined
+  const user = guarded(options.onProgress)
+  const progress: ProgressFn | undefined = user && ((done, total, message) => user(total > 0 ? done / total : 0, message))
   let promise: Promise<T>
   try {
     promise = start(raw as R, progress, token)

@@ -15,7 +15,7 @@
 // wIn [N x C], decoder [D x N], readout [O x D], encoder [N x D]. Samples are [count, steps, k].
 import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
-import { SpikingNetwork, createNetwork, type NetworkSpec, type NeuronParams } from './snn.ts'
+import { SpikingNetwork, toNative, type NetworkSpec, type NeuronParamArrays, type NeuronParams, type SpikeEvents, type StoredWeights } from './snn.ts'
 import type { TeacherParams } from './teacher.ts'
 
 /** Samples for training or validation: inputs [count, steps, channels]; targets [count, steps, outputs]. */
@@ -117,25 +117,8 @@ export interface AdsNetwork extends NetworkSpec {
   channels: number
   dims: number
   outputs: number
-  params: {
-    tauMemMs: Float32Array
-    tauSMs: Float32Array
-    tauFMs: Float32Array
-    tauOutMs: Float32Array
-    vTh: Float32Array
-    vRest: Float32Array
-    vReset: Float32Array
-    bias: Float32Array
-    refractoryMs: Float32Array
-  }
-  weights: {
-    wIn: Float32Array
-    omegaF: Float32Array
-    omegaS: Float32Array
-    decoder: Float32Array
-    readout: Float32Array
-    encoder: Float32Array
-  }
+  params: NeuronParamArrays
+  weights: Required<StoredWeights>
 }
 
 export type AdsRunEpochsOptions = EpochRunOptions<AdsEpochRecord>
@@ -185,8 +168,7 @@ export interface AdsEvaluation {
   decoded?: Float32Array
   output?: Float32Array
   smoothed?: Float32Array
-  /** events of sample b are [offsets[b], offsets[b+1]) */
-  spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
+  spikes?: SpikeEvents
 }
 
 export interface AdsTrainBenchResult {
@@ -230,7 +212,7 @@ export interface AdsSamplesResult {
   reconstructionError: Float64Array
   totalSpikes: number
   meanRateHz: number
-  spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
+  spikes?: SpikeEvents
 }
 
 interface RawAdsTrainer extends RawEpochTrainer<AdsEpochRecord> {
@@ -246,20 +228,6 @@ interface RawAds {
   trainAdsSamples(network: unknown, data: object, options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<AdsSamplesResult>
 }
 
-function raw(): RawAds {
-  return addon() as unknown as RawAds
-}
-
-function nativeParams(p: NeuronParams | undefined): object | undefined {
-  if (p === undefined) return undefined
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(p)) {
-    if (v === undefined) continue
-    out[k] = Array.isArray(v) ? Float32Array.from(v as number[]) : v
-  }
-  return out
-}
-
 /**
  * Trains network ADS; keeps its state (weights, sample counter, best network) between calls of
  * runEpochs. Argument errors are thrown by the constructor (TypeError / RangeError, code
@@ -271,8 +239,8 @@ function nativeParams(p: NeuronParams | undefined): object | undefined {
 export class AdsTrainer extends EpochTrainer<AdsEpochRecord, RawAdsTrainer> {
   constructor(options: AdsTrainerOptions) {
     const o = options as AdsTrainerOptions | null | undefined
-    const passed = o && typeof o === 'object' && !Array.isArray(o) && o.params !== undefined ? { ...o, params: nativeParams(o.params) } : o
-    super(new (raw().AdsTrainer)(passed as object))
+    const passed = o && typeof o === 'object' && !Array.isArray(o) && o.params != null ? { ...o, params: toNative(o.params) } : o
+    super(new (addon<RawAds>().AdsTrainer)(passed as object))
   }
 
   /** The network as it is now (slow weights materialised: Ω_0 + Ã Fᵀ, zero diagonal). */
@@ -301,8 +269,7 @@ export function evaluateAds(
   options: AdsEvalOptions = {},
   run: RunOptions = {},
 ): Promise<AdsEvaluation> {
-  const net = network instanceof SpikingNetwork ? network : createNetwork(network)
-  const handle = SpikingNetwork.rawOf(net)
+  const handle = SpikingNetwork.rawOf(network)
   return runNative<AdsEvaluation, RawAds>((r, progress, token) => r.evaluateAds(handle, data, options, progress, token), run)
 }
 
@@ -318,8 +285,7 @@ export function trainAdsSamples(
   options: AdsSamplesOptions,
   run: RunOptions = {},
 ): Promise<AdsSamplesResult> {
-  const net = network instanceof SpikingNetwork ? network : createNetwork(network)
-  const handle = SpikingNetwork.rawOf(net)
+  const handle = SpikingNetwork.rawOf(network)
   return runNative<AdsSamplesResult, RawAds>((r, progress, token) => r.trainAdsSamples(handle, data, options, progress, token), run)
 }
 

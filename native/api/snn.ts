@@ -22,6 +22,9 @@ export interface NeuronParams {
   refractoryMs?: PerNeuron
 }
 
+/** Every neuron parameter, one value per neuron (as the network returns them). */
+export type NeuronParamArrays = Record<keyof NeuronParams, Float32Array>
+
 export const DEFAULT_NEURON_PARAMS = {
   tauMemMs: 50,
   tauSMs: 70,
@@ -93,6 +96,13 @@ export interface SimulateOptions {
   block?: number
 }
 
+/** Recorded spike events: those of sample b are [offsets[b], offsets[b+1]), in time then neuron order. */
+export interface SpikeEvents {
+  steps: Int32Array
+  neurons: Int32Array
+  offsets: Int32Array
+}
+
 export interface SimulationResult {
   batch: number
   steps: number
@@ -107,8 +117,7 @@ export interface SimulationResult {
   meanRateHz: number
   /** [B x N] */
   spikeCounts: Int32Array
-  /** Events of sample b are [offsets[b], offsets[b+1]), in time then neuron order. */
-  spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
+  spikes?: SpikeEvents
   decoded?: Float32Array
   output?: Float32Array
   membrane?: Float32Array
@@ -129,7 +138,7 @@ interface RawNetwork {
   simulate(inputs: Float32Array | undefined, options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<SimulationResult>
   setSlowWeights(omegaS: Float32Array): void
   setParams(params: object): void
-  getParams(): Record<keyof NeuronParams, Float32Array>
+  getParams(): NeuronParamArrays
   getWeights(): StoredWeights
   readonly neurons: number
   readonly channels: number
@@ -192,11 +201,8 @@ function checkRunOptions(run: RunOptions): void {
   }
 }
 
-function raw(): RawSnn {
-  return addon() as unknown as RawSnn
-}
-
-function toNative(p: NeuronParams | undefined): object {
+/** @internal Per-neuron arrays as Float32Arrays, undefined entries dropped: the params the binding reads (also for ./ads.ts). */
+export function toNative(p: NeuronParams | undefined): object {
   const out: Record<string, number | Float32Array> = {}
   for (const [k, v] of Object.entries(p ?? {})) {
     if (v === undefined) continue
@@ -239,21 +245,21 @@ export class SpikingNetwork {
   setParams(params: NeuronParams): void {
     this.#raw.setParams(toNative(params))
   }
-  getParams(): Record<keyof NeuronParams, Float32Array> {
+  getParams(): NeuronParamArrays {
     return this.#raw.getParams()
   }
   getWeights(): StoredWeights {
     return this.#raw.getWeights()
   }
-  /** @internal The native object, for other wrappers of this folder (evaluateAds). */
-  static rawOf(network: SpikingNetwork): unknown {
-    return network.#raw
+  /** @internal The native object, for other wrappers of this folder (evaluateAds); a spec is created first. */
+  static rawOf(network: SpikingNetwork | NetworkSpec): unknown {
+    return (network instanceof SpikingNetwork ? network : createNetwork(network)).#raw
   }
 }
 
 /** Creates a network (validated natively; errors are TypeError / RangeError with code ERR_INVALID_ARG). */
 export function createNetwork(spec: NetworkSpec): SpikingNetwork {
-  const { Network } = raw()
+  const { Network } = addon<RawSnn>()
   return new SpikingNetwork(new Network({ ...spec, params: toNative({ ...DEFAULT_NEURON_PARAMS, ...spec.params }) }))
 }
 
@@ -269,7 +275,7 @@ export function ebnInputWeights(
   fHat: Float32Array,
   options: { neurons: number; dims: number; channels: number; gain: number },
 ): Float32Array {
-  return raw().ebnInputWeights(encoder, fHat, options)
+  return addon<RawSnn>().ebnInputWeights(encoder, fHat, options)
 }
 
 // ---- Benchmark network -------------------------------------------------------------------------

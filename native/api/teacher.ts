@@ -247,12 +247,12 @@ export function teacherGradient<A extends Float>(
 
 /** Temporal-XOR decision (METHOD.md §6) for every sample and output channel; synchronous, O(count·steps·outputs). */
 export function xorDecision(outputs: Float32Array, options: XorDecisionOptions, targets?: Float32Array): XorDecisionResult {
-  return (addon() as unknown as RawTeacher).xorDecision(outputs, options, targets)
+  return addon<RawTeacher>().xorDecision(outputs, options, targets)
 }
 
 /** All eigenvalues of a real row-major n x n matrix (Hessenberg + shifted QR); synchronous, so n <= 256. */
 export function eigenvalues(matrix: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
-  return (addon() as unknown as RawTeacher).eigenvalues(matrix, n)
+  return addon<RawTeacher>().eigenvalues(matrix, n)
 }
 
 export function spectralRadius(matrix: Float32Array | Float64Array, n: number): number {
@@ -272,7 +272,7 @@ export type RunEpochsOptions = EpochRunOptions<TeacherEpochRecord>
  */
 export class TeacherTrainer extends EpochTrainer<TeacherEpochRecord, RawTrainer> {
   constructor(options: TeacherTrainerOptions) {
-    super(new (addon() as unknown as RawTeacher).TeacherTrainer(options))
+    super(new (addon<RawTeacher>().TeacherTrainer)(options))
   }
 
   getParams(): TeacherParams {

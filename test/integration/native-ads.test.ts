@@ -14,6 +14,7 @@ import {
   type AdsTrainerOptions,
   type TeacherParams,
 } from '../../native/index.ts'
+import { thrown } from '../support/thrown.ts'
 
 let teacher12: TeacherParams | undefined
 /** A random (untrained) 12-unit teacher: a smooth, task-driven trajectory to learn, cheap to make. */
@@ -172,12 +173,7 @@ describe('jobs: streaming, progress, cancel, busy guard', () => {
     const p = tr.runEpochs(2)
     expect(tr.busy).toBe(true)
     const busy = (fn: () => unknown, what: string): void => {
-      let caught: unknown
-      try {
-        fn()
-      } catch (e) {
-        caught = e
-      }
+      const caught = thrown(fn)
       expect(caught, what).toBeInstanceOf(Error)
       expect((caught as { code?: string }).code).toBe('ERR_BUSY')
       expect((caught as Error).message).toBe(`This AdsTrainer is busy running epochs: wait for runEpochs() to settle before calling ${what}`)

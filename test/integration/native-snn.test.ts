@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { addonStatus, benchNetwork, buildEbn, createNetwork, runSimBench, type SimulateOptions } from '../../native/index.ts'
+import { thrown } from '../support/thrown.ts'
 
 const hardwareThreads = addonStatus().info?.hardwareThreads ?? 1
 
@@ -82,12 +83,7 @@ describe('jobs: cancel, busy guard, progress', () => {
     const T = 20_000
     const p = net.simulate(bench.inputs(2, T), { batch: 2, steps: T, record: { spikes: false } })
     const busy = (fn: () => unknown): void => {
-      let caught: unknown
-      try {
-        fn()
-      } catch (e) {
-        caught = e
-      }
+      const caught = thrown(fn)
       expect(caught).toBeInstanceOf(Error)
       expect((caught as { code?: string }).code).toBe('ERR_BUSY')
       expect((caught as Error).message).toMatch(/busy with a simulation: wait for it to finish or cancel it/)

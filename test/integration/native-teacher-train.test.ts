@@ -2,6 +2,7 @@
 // counts and across split / cancelled runs, the busy guard, frozen groups, clipping, and learning.
 import { describe, expect, it } from 'vitest'
 import { generateXor, initTeacher, NativeError, teacherForward, teacherGradient, TeacherTrainer, trainTeacher, xorDecision, type TeacherEpochRecord, type TeacherParams, type TeacherTrainerOptions } from '../../native/index.ts'
+import { thrown } from '../support/thrown.ts'
 
 async function xorData(count: number, seed: number, durationS = 0.3): Promise<{ inputs: Float32Array; targets: Float32Array; count: number; steps: number }> {
   const x = await generateXor({ count, seed, durationS })
@@ -118,12 +119,7 @@ describe('TeacherTrainer', () => {
     const trainer = new TeacherTrainer(await smallOptions())
     const p = trainer.runEpochs(3)
     for (const call of [() => trainer.runEpochs(1), () => trainer.getParams(), () => trainer.getBestParams(), () => trainer.epoch]) {
-      let err: unknown
-      try {
-        call()
-      } catch (e) {
-        err = e
-      }
+      const err = thrown(call)
       expect(err).toBeInstanceOf(Error)
       expect((err as { code?: string }).code).toBe('ERR_BUSY')
       expect((err as Error).message).toMatch(/^This TeacherTrainer is busy running epochs: wait for runEpochs\(\) to settle before calling /)

@@ -1,19 +1,11 @@
 // A plain-loop TypeScript reference of one spiking-network step (METHOD.md §4), written from the
 // equations in native/core/snn.hpp with every float32 operation rounded by Math.fround, in the same
 // order as the native kernel. No noise. Used to check the native simulator on small networks.
+import type { NeuronParamArrays } from '../../native/index.ts'
+
 const f = Math.fround
 
-export interface RefParams {
-  tauMemMs: Float32Array
-  tauSMs: Float32Array
-  tauFMs: Float32Array
-  tauOutMs: Float32Array
-  vTh: Float32Array
-  vRest: Float32Array
-  vReset: Float32Array
-  bias: Float32Array
-  refractoryMs: Float32Array
-}
+export type RefParams = NeuronParamArrays
 
 export interface RefNetwork {
   neurons: number

@@ -17,6 +17,7 @@ import {
 } from '../../native/index.ts'
 import { trainReference } from '../support/ads-reference.ts'
 import type { RefParams } from '../support/snn-reference.ts'
+import { thrown } from '../support/thrown.ts'
 
 // ---- the rule against the reference -------------------------------------------------------------------
 
@@ -220,12 +221,7 @@ describe('AdsTrainer: schedules', () => {
 
 describe('bad arguments throw synchronously, name the argument, and never crash the process', () => {
   const expectErr = (fn: () => unknown, cls: typeof TypeError | typeof RangeError | typeof Error, msg: RegExp, code = 'ERR_INVALID_ARG'): void => {
-    let caught: unknown
-    try {
-      fn()
-    } catch (e) {
-      caught = e
-    }
+    const caught = thrown(fn)
     expect(caught, 'expected an exception').toBeInstanceOf(cls)
     expect((caught as Error).message).toMatch(msg)
     expect((caught as { code?: string }).code).toBe(code)

@@ -10,6 +10,7 @@ import {
   type SimulationResult,
 } from '../../native/index.ts'
 import { simulateReference, type RefNetwork, type RefParams } from '../support/snn-reference.ts'
+import { thrown } from '../support/thrown.ts'
 
 function gauss(rnd: () => number): number {
   const u = Math.max(rnd(), 1e-12)
@@ -274,12 +275,7 @@ describe('bad arguments throw synchronously, name the argument, and never crash 
     weights: { wIn: new Float32Array(N * 2), decoder: new Float32Array(N), encoder: new Float32Array(N) },
   })
   const expectErr = (fn: () => unknown, cls: typeof TypeError | typeof RangeError | typeof Error, msg: RegExp, code = 'ERR_INVALID_ARG'): void => {
-    let caught: unknown
-    try {
-      fn()
-    } catch (e) {
-      caught = e
-    }
+    const caught = thrown(fn)
     expect(caught, 'expected an exception').toBeInstanceOf(cls)
     expect((caught as Error).message).toMatch(msg)
     expect((caught as { code?: string }).code).toBe(code)

@@ -3,15 +3,11 @@
 import { describe, expect, it } from 'vitest'
 import { eigenvalues, generateXor, initTeacher, spectralRadius, teacherForward, teacherGradient, TeacherTrainer, xorDecision, type TeacherParams } from '../../native/index.ts'
 import { logGrowth, refForward, refXorDecision, refXorLabel } from '../support/teacher-reference.ts'
+import { thrown } from '../support/thrown.ts'
 
 /** A synchronous argument error: its class, code ERR_INVALID_ARG, and the exact message (or its start). */
 function expectArgError(fn: () => unknown, cls: typeof TypeError | typeof RangeError, message: string): void {
-  let err: unknown
-  try {
-    fn()
-  } catch (e) {
-    err = e
-  }
+  const err = thrown(fn)
   expect(err, message).toBeInstanceOf(cls)
   expect((err as { code?: string }).code).toBe('ERR_INVALID_ARG')
   expect((err as Error).message.startsWith(message), `${(err as Error).message} should start with ${message}`).toBe(true)
