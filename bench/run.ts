@@ -13,6 +13,8 @@
 //   npm run bench -- --no-teacher skip the teacher BPTT throughput (bench/teacher-bench.ts)
 //   npm run bench -- --no-pipeline skip the whole temporal-XOR pipeline at paper size (about 3 min;
 //                                 with --quick a reduced pipeline)
+//   npm run bench -- --python P   the Python that has Brian2 (default /usr/bin/python3)
+//   npm run bench -- --out DIR    where the JSON goes (default bench/results)
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -33,14 +35,36 @@ import { benchV0, compileFloor, runFloor, writeFloorNetwork } from './floor.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
+const usage = (msg: string): never => {
+  console.error(`bench: ${msg}. See the flags at the top of bench/run.ts (npm run bench -- --quick --sizes 320,768 ...).`)
+  process.exit(2)
+}
+const valueOf = (flag: string): string | undefined => {
+  const i = args.indexOf(flag)
+  if (i < 0) return undefined
+  const v = args[i + 1]
+  if (v === undefined || v.startsWith('--')) usage(`${flag} needs a value`)
+  return v
+}
+const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-pipeline']
+const valued = ['--sizes', '--python', '--out']
+for (let i = 0; i < args.length; i++) {
+  if (valued.includes(args[i])) i++
+  else if (!flags.includes(args[i])) usage(`unknown flag ${args[i]}`)
+}
 const quick = args.includes('--quick')
 const withBrian = !args.includes('--no-brian')
 const withAds = !args.includes('--no-ads')
 const adsOnly = args.includes('--ads-only')
 const withTeacher = !args.includes('--no-teacher') && !adsOnly
 const withPipeline = !args.includes('--no-pipeline') && !adsOnly
-const sizesArg = args.indexOf('--sizes')
-const sizes = sizesArg >= 0 ? args[sizesArg + 1].split(',').map(Number) : [320, 768, 2048]
+const sizes = (valueOf('--sizes') ?? '320,768,2048').split(',').map((x) => {
+  const n = Number(x)
+  if (!Number.isInteger(n) || n < 16 || n > 8192) usage(`--sizes takes neuron counts between 16 and 8192 separated by commas (got "${x}")`)
+  return n
+})
+const python = valueOf('--python') ?? '/usr/bin/python3' // Debian's python3-brian; a venv's python works too
+const outDir = valueOf('--out') ?? join(here, 'results')
 const reps = quick ? 2 : 5
 const work = quick ? 4e6 : 4e7 // neuron-steps per measurement (about 0.1 s)
 const seed = 1
@@ -68,17 +92,17 @@ function streamBandwidth(bytes: number): number {
 }
 
 // ---- Brian2 -------------------------------------------------------------------------------------
-let brianMissing = false
+let brianState: 'unchecked' | 'present' | 'missing' = withBrian ? 'unchecked' : 'missing'
 function runBrian(dir: string, steps: number): { seconds: number; spikes: number; brian2: string } | undefined {
-  if (!withBrian || brianMissing) return undefined
-  const check = spawnSync('/usr/bin/python3', ['-c', 'import brian2'], { encoding: 'utf8' })
-  if (check.status !== 0) {
-    console.log('bench: Brian2 is not installed (apt-get install -y python3-brian); continuing without it')
-    brianMissing = true
-    return undefined
+  if (brianState === 'unchecked') {
+    const check = spawnSync(python, ['-c', 'import brian2'], { encoding: 'utf8' })
+    brianState = check.status === 0 ? 'present' : 'missing'
+    if (brianState === 'missing')
+      console.log(`bench: Brian2 is not installed for ${python} (apt-get install -y python3-brian, or --python a Python that has it); continuing without it`)
   }
+  if (brianState === 'missing') return undefined
   const work2 = join(tmp, `brian-${dir.split('-').pop()}`)
-  const r = spawnSync('/usr/bin/python3', [join(here, 'brian2_ebn.py'), dir, String(steps), work2], {
+  const r = spawnSync(python, [join(here, 'brian2_ebn.py'), dir, String(steps), work2], {
     encoding: 'utf8',
     env: { ...process.env, PYTHONWARNINGS: 'ignore' },
   })
@@ -87,7 +111,7 @@ function runBrian(dir: string, steps: number): { seconds: number; spikes: number
     const out = JSON.parse(line) as { seconds: number; spikes: number; brian2: string; error?: string }
     if (out.error) {
       console.log(`bench: ${out.error}; continuing without it`)
-      brianMissing = true
+      brianState = 'missing'
       return undefined
     }
     return out
@@ -445,7 +469,6 @@ if (pipeline) {
   console.log(`  stages: dataset ${fmt(st.dataset, 1)} s, teacher ${fmt(st.teacher, 1)} s, network ADS ${fmt(st.ads, 1)} s, test ${fmt(st.test, 1)} s`)
   console.log(`  teacher test accuracy ${fmt(pipeline.teacherTestAccuracy, 3)}, network ADS ${fmt(pipeline.adsTestAccuracy, 3)}, reconstruction error ${fmt(pipeline.reconstructionError, 3)}`)
 }
-const outDir = join(here, 'results')
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true })
 const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
 writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, pipeline, store: storeBench, seconds: (Date.now() - started) / 1000 }, null, 2))

@@ -1,0 +1,55 @@
+// `npm run bench` end to end at a tiny size (node bench/run.ts, a real process): the simulator side by
+// side with the floor loop, batch 1 and 16, one and all threads, the batch ceiling, the ratios, the
+// JSON it writes; Brian2 skipped with the install hint when the Python given has no Brian2; bad flags.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { addonStatus } from '../../native/index.ts'
+import { repoRoot } from '../support/cli.ts'
+import { cleanupTemp, tempDir } from '../support/tmp.ts'
+
+afterAll(cleanupTemp)
+
+const threads = addonStatus().info!.poolThreads
+
+function bench(args: string[]) {
+  return spawnSync(process.execPath, [join(repoRoot, 'bench', 'run.ts'), ...args], { encoding: 'utf8', timeout: 120_000 })
+}
+
+describe('npm run bench', () => {
+  it('measures ours, the floor and the batch ceiling side by side, prints the ratios and writes JSON', () => {
+    const out = tempDir('bench-')
+    const r = bench(['--quick', '--sizes', '32,48', '--no-ads', '--no-teacher', '--no-pipeline', '--python', join(out, 'no-python'), '--out', out])
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toContain('Brian2 is not installed')
+    expect(r.stdout).toContain('apt-get install -y python3-brian')
+    for (const label of ['ours b1 t1', 'ours b16 t1', 'floor C b1 t1', 'floor C shared']) expect(r.stdout).toContain(label)
+    expect(r.stdout).toMatch(/ours\/floor\s+ours\/Brian2\s+b16\/b1 \(1 thread\)\s+batch ceiling\s+threads b16/)
+    const files = readdirSync(out).filter((f) => f.startsWith('snn-bench-') && f.endsWith('.json'))
+    expect(files).toHaveLength(1)
+    const json = JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as { results: Record<string, any>[] }
+    expect(json.results.map((x) => x.neurons)).toEqual([32, 48])
+    for (const res of json.results) {
+      expect(res.spikeCountsAgree.identical).toBe(true)
+      expect(res.spikeCountsAgree.ours).toBeGreaterThan(0)
+      for (const k of ['oursOverFloor', 'batch16OverBatch1', 'batchCeiling', 'threadScalingBatch16']) expect(res.ratios[k]).toBeGreaterThan(0)
+      expect(res.ratios.oursOverBrian2).toBeUndefined()
+      const labels = res.measures.map((m: { label: string }) => m.label)
+      expect(labels).toEqual(expect.arrayContaining(['ours b1 t1', 'ours b16 t1', 'floor C b1 t1', 'floor C shared']))
+      expect(labels).toContain(`ours b16 t${threads}`) // all threads
+    }
+  })
+
+  it('refuses unknown flags and bad sizes, naming them', () => {
+    const a = bench(['--fast'])
+    expect(a.status).toBe(2)
+    expect(a.stderr).toMatch(/unknown flag --fast/)
+    const b = bench(['--sizes', '320,abc'])
+    expect(b.status).toBe(2)
+    expect(b.stderr).toMatch(/--sizes takes neuron counts between 16 and 8192 .*"abc"/)
+    const c = bench(['--out'])
+    expect(c.status).toBe(2)
+    expect(c.stderr).toMatch(/--out needs a value/)
+  })
+})
