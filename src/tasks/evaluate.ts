@@ -118,6 +118,15 @@ export async function evaluateSnn(
   }
 }
 
+/** The headline numbers of a spiking network's evaluation (teacher comparisons only when measured). */
+export function snnEvalSummary(r: SnnEvalResult): Record<string, number> {
+  const summary: Record<string, number> = { accuracy: r.accuracy, mse: r.mse, samples: r.samples, meanRateHz: r.meanRateHz }
+  if (r.reconstructionError !== null) summary.reconstructionError = r.reconstructionError
+  if (r.teacherAccuracy !== null) summary.teacherAccuracy = r.teacherAccuracy
+  if (r.teacherAgreement !== null) summary.teacherAgreement = r.teacherAgreement
+  return summary
+}
+
 /** The artifacts an evaluation keeps: everything for the first `shown` samples, decisions for all. */
 export function evaluationArtifacts(d: EvalData, r: EvalResult | SnnEvalResult, shown: number, dims: number): NewArtifact[] {
   const k = Math.min(shown, d.samples)
