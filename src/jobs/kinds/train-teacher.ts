@@ -66,30 +66,26 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
       : undefined,
     keepBest: p.keepBest && validation !== undefined,
   })
-  // The trainer's own counters are busy while it runs: count finished epochs here.
-  let done = 0
-  await trainer.runEpochs(p.epochs, {
-    signal: ctx.signal,
-    onProgress: (f) => ctx.progress(0.95 * f, `training the teacher (epoch ${Math.min(p.epochs, done + 1)} of ${p.epochs})`),
-    onEpoch: (r) => {
-      done = r.epoch
-      ctx.epochMetrics(
-        r.epoch,
-        {
-          loss: r.loss,
-          mse: r.mse,
-          gradNorm: r.gradNorm,
-          tauMinMs: r.tauMinMs,
-          tauMaxMs: r.tauMaxMs,
-          trainAccuracy: r.accuracy,
-          valAccuracy: r.valAccuracy,
-          valMse: r.valMse,
-        },
-        runId,
-      )
-      ctx.progress((0.95 * r.epoch) / p.epochs, `teacher epoch ${r.epoch} of ${p.epochs}: loss ${r.loss.toPrecision(4)}`, true)
+  await ctx.trainEpochs(
+    trainer,
+    p.epochs,
+    {
+      share: 0.95,
+      running: 'training the teacher',
+      metrics: (r) => ({
+        loss: r.loss,
+        mse: r.mse,
+        gradNorm: r.gradNorm,
+        tauMinMs: r.tauMinMs,
+        tauMaxMs: r.tauMaxMs,
+        trainAccuracy: r.accuracy,
+        valAccuracy: r.valAccuracy,
+        valMse: r.valMse,
+      }),
+      finished: (r) => `teacher epoch ${r.epoch} of ${p.epochs}: loss ${r.loss.toPrecision(4)}`,
     },
-  })
+    runId,
+  )
   const params = (p.keepBest ? trainer.getBestParams() : null) ?? trainer.getParams()
   ctx.progress(0.96, 'testing the teacher on fresh samples', true)
   const test = testSet ?? (await generateXor({ count: p.testSamples, seed: seeds.test, ...xor }, { signal: ctx.signal }))
