@@ -132,7 +132,9 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
     },
     async (runId) => {
       ctx.progress(base, 'testing both networks', true)
-      const r = await evaluateSnn(stored, data, { teacher, threads: p.threads, seed, recordSpikesOf: 8 }, { signal: ctx.signal })
+      // The teacher stage already ran the teacher on this test set.
+      const teacherForward = teacherStage.value.testForward ?? undefined
+      const r = await evaluateSnn(stored, data, { teacher, teacherForward, threads: p.threads, seed, recordSpikesOf: 8 }, { signal: ctx.signal })
       ctx.artifacts(evaluationArtifacts(data, r, 8, network.dims), runId)
       return { value: r, summary: snnEvalSummary(r) }
     },
