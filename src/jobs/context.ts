@@ -74,6 +74,30 @@ export class JobContext {
     this.metrics(points, runId)
   }
 
+  /**
+   * Runs `epochs` epochs of a native trainer over progress [0, share] of this context, storing and
+   * streaming each epoch's metrics under `runId`; `running` names the work in mid-epoch progress,
+   * `finished` describes an epoch when it ends.
+   */
+  async trainEpochs<Rec extends { epoch: number }>(
+    trainer: { runEpochs(epochs: number, options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; onEpoch?: (r: Rec) => void }): Promise<unknown> },
+    epochs: number,
+    report: { share: number; running: string; metrics: (r: Rec) => Record<string, number | null>; finished: (r: Rec) => string },
+    runId = this.run.id,
+  ): Promise<void> {
+    // The trainer's own counters are busy while it runs: count finished epochs here.
+    let done = 0
+    await trainer.runEpochs(epochs, {
+      signal: this.signal,
+      onProgress: (f) => this.progress(report.share * f, `${report.running} (epoch ${Math.min(epochs, done + 1)} of ${epochs})`),
+      onEpoch: (r) => {
+        done = r.epoch
+        this.epochMetrics(r.epoch, report.metrics(r), runId)
+        this.progress((report.share * r.epoch) / epochs, report.finished(r), true)
+      },
+    })
+  }
+
   artifacts(items: NewArtifact[], runId = this.run.id): void {
     this.store.artifacts.put(runId, items)
   }

@@ -2,14 +2,10 @@
 // or malformed file, sizes that disagree) is refused with a clear message and nothing is stored.
 // The worker checks again when it loads the data.
 import { readFileSync } from 'node:fs'
-import { AppError } from '../shared/errors.ts'
+import { AppError, invalid } from '../shared/errors.ts'
 import type { JobKind } from '../shared/jobs.ts'
 import type { Store } from '../store/index.ts'
 import { datasetFromNpz } from '../tasks/npz.ts'
-
-function invalid(message: string): AppError {
-  return new AppError('INVALID_ARGUMENT', message)
-}
 
 function runOfKind(store: Store, id: number, kinds: string[], field: string): ReturnType<Store['runs']['get']> {
   const run = store.runs.find(id)

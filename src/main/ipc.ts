@@ -7,6 +7,7 @@ import { toWireError, type Result } from '../shared/errors.ts'
 import type { AppEvent } from '../shared/types.ts'
 
 import { channelOf, eventChannel } from '../shared/channels.ts'
+import { workbenchCsp } from '../shared/csp.ts'
 
 export { channelOf, eventChannel }
 
@@ -65,16 +66,7 @@ export function forwardEvents(subscribe: (fn: (e: AppEvent) => void) => () => vo
 }
 
 /** The Content-Security-Policy of the app window. */
-export const appCsp = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
+export const appCsp = workbenchCsp()
 
 /** Window options; contextIsolation and sandbox on, no Node in the renderer. */
 export function windowOptions(preloadPath: string): Record<string, unknown> {

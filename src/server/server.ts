@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { isOpName } from '../shared/contract.ts'
+import { workbenchCsp } from '../shared/csp.ts'
 import { AppError, toWireError, type ErrorCode } from '../shared/errors.ts'
 import { decodeWire, encodeWire } from '../shared/wire.ts'
 import type { Services } from '../services/index.ts'
@@ -135,17 +136,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const anyHost = host === '0.0.0.0' || host === '::'
   const hostAllowed = (req: IncomingMessage): boolean => anyHost || allowedHosts().has((req.headers.host ?? '').toLowerCase())
 
-  const csp = (): string =>
-    [
-      "default-src 'self'",
-      "script-src 'self'",
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data: blob:",
-      `connect-src 'self' ws://${host.includes(':') ? `[${host}]` : host}:${port} ws://localhost:${port}`,
-      "object-src 'none'",
-      "base-uri 'none'",
-      "frame-ancestors 'none'",
-    ].join('; ')
+  const csp = (): string => workbenchCsp(`'self' ws://${host.includes(':') ? `[${host}]` : host}:${port} ws://localhost:${port}`)
 
   const serveStatic = (res: ServerResponse, pathname: string): void => {
     if (!existsSync(join(staticDir, 'index.html'))) {

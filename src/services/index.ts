@@ -7,13 +7,13 @@ import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '..
 import { AppError } from '../shared/errors.ts'
 import { jobKinds, jobParamsSchema, type JobKind } from '../shared/jobs.ts'
 import type { AddonState, AppEvent, AppInfo, RunDetail } from '../shared/types.ts'
-import type { NewArtifact } from '../store/artifacts.ts'
 import { JobRunner } from '../jobs/runner.ts'
 import type { Spawner } from '../jobs/protocol.ts'
 import { precheckJob } from '../jobs/prechecks.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
 import { codeVersion, hostName, packageVersion } from './version.ts'
+import { datasetArtifacts } from '../tasks/dataset.ts'
 import { datasetFromNpz } from '../tasks/npz.ts'
 
 export interface ServicesOptions {
@@ -233,12 +233,7 @@ export class Services {
             host: hostName(),
             status: 'running',
           })
-          const items: NewArtifact[] = [
-            { name: 'inputs', data: ds.inputs, shape: [ds.samples, ds.steps, ds.channels] },
-            { name: 'targets', data: ds.targets, shape: [ds.samples, ds.steps, ds.outputs] },
-          ]
-          if (ds.labels) items.push({ name: 'labels', data: ds.labels, shape: [ds.samples] })
-          store.artifacts.put(r.id, items)
+          store.artifacts.put(r.id, datasetArtifacts(ds))
           store.runs.finish(r.id, 'succeeded', null, { samples: ds.samples, steps: ds.steps, channels: ds.channels })
           return store.runs.get(r.id)
         })

@@ -127,11 +127,6 @@ export function parseArgs<K extends OpName>(name: K, raw: unknown): ArgsOf<K> {
 /** The transport-free API the services implement and the clients expose. */
 export type Api = { [K in OpName]: (args: ArgsOf<K>) => Promise<ResultOf<K>> }
 
-/** Client side: a generic caller. */
-export interface ApiClient {
-  call<K extends OpName>(name: K, args: CallArgs<K>): Promise<ResultOf<K>>
-}
-
 /** "projects.create" -> "projectsCreate": the method names the Electron preload exposes. */
 export function methodName(name: OpName): string {
   return name.replace(/\.(\w)/g, (_, c: string) => c.toUpperCase())

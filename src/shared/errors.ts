@@ -38,10 +38,6 @@ export function invalid(message: string): AppError {
   return new AppError('INVALID_ARGUMENT', message)
 }
 
-export function notFound(message: string): AppError {
-  return new AppError('NOT_FOUND', message)
-}
-
 /** Converts anything thrown into the wire form; unknown errors keep their message, code INTERNAL. */
 export function toWireError(err: unknown): WireError {
   if (err instanceof AppError) return { code: err.code, message: err.message }

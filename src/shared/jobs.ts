@@ -2,7 +2,7 @@
 // parameters as a schema whose defaults are the paper's (METHOD.md); the UI renders its forms
 // from these, the CLI its flags, and the worker parses them again before running.
 import * as s from './schema.ts'
-import type { FieldInfo, Schema } from './schema.ts'
+import type { Schema } from './schema.ts'
 
 export const xorDatasetParams = s.object({
   count: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples', help: 'number of samples to draw' }),
@@ -139,14 +139,6 @@ export const evalParams = s.object({
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'initial membrane potentials' }),
 })
 
-export interface JobKindInfo {
-  kind: string
-  label: string
-  /** run kind stored for the run this job creates */
-  runKind: string
-  description: string
-}
-
 export const jobKinds = {
   'data.xor': {
     label: 'Temporal XOR dataset',
@@ -195,12 +187,6 @@ export const jobKinds = {
 export type JobKind = keyof typeof jobKinds
 export const jobKindNames = Object.keys(jobKinds) as [JobKind, ...JobKind[]]
 
-export type JobParams<K extends JobKind> = ReturnType<(typeof jobKinds)[K]['params']['parse']>
-
 export function jobParamsSchema(kind: JobKind): Schema<unknown> {
   return jobKinds[kind].params as Schema<unknown>
-}
-
-export function jobForm(kind: JobKind): FieldInfo {
-  return jobKinds[kind].params.info()
 }

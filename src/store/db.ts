@@ -69,6 +69,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
 
 /** Applies the missing migrations, each in its own IMMEDIATE transaction (safe against a second process migrating at once). */
 export function migrate(db: DB, upTo = latestVersion): number {
+  // Every open but the first finds the schema current: no write transaction then.
+  const start = schemaVersion(db)
+  if (start >= upTo) return start
   for (const m of migrations) {
     if (m.version > upTo) break
     const apply = db.transaction(() => {

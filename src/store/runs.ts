@@ -176,10 +176,6 @@ export class RunsRepo {
     this.db.prepare('DELETE FROM runs WHERE id = ?').run(id)
   }
 
-  link(parentId: number, childId: number, role: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO run_lineage (parent_id, child_id, role) VALUES (?, ?, ?)').run(parentId, childId, role)
-  }
-
   parents(id: number): RunRef[] {
     return this.db
       .prepare(

@@ -3,10 +3,6 @@ export function iso(ms: number | null | undefined): string | null {
   return ms === null || ms === undefined ? null : new Date(ms).toISOString()
 }
 
-export function isoNow(): string {
-  return new Date().toISOString()
-}
-
 /** A SQLite UNIQUE violation, for turning into a CONFLICT with a useful message. */
 export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Error && (err as Error & { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE'

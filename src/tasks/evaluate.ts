@@ -3,7 +3,7 @@
 // of the (unsmoothed) output against the target; for spiking networks evaluated next to their
 // teacher, the reconstruction error of x̃ against x̂ (METHOD.md §5) and the agreement with the
 // teacher's decisions are reported too (METHOD.md §10: score against both).
-import { evaluateAds, teacherForward, xorDecision, type TeacherParams } from '../../native/index.ts'
+import { evaluateAds, teacherForward, xorDecision, type TeacherForwardResult, type TeacherParams } from '../../native/index.ts'
 import type { RunOptions } from '../../native/index.ts'
 import type { NewArtifact } from '../store/artifacts.ts'
 import type { TimedDataset } from './dataset.ts'
@@ -64,16 +64,32 @@ function score(outputs: Float32Array, d: EvalData): EvalResult {
 
 export async function evaluateTeacher(params: TeacherParams, d: EvalData, threads = 0, run: RunOptions = {}): Promise<EvalResult & { activations: Float32Array }> {
   const fwd = await teacherForward(params, { inputs: d.inputs, count: d.samples, steps: d.steps }, { threads, activations: true }, run)
+  return scoreTeacherForward(fwd, d)
+}
+
+/** The teacher's scores from a forward pass (with activations) already made on `d`. */
+function scoreTeacherForward(fwd: TeacherForwardResult, d: EvalData): EvalResult & { activations: Float32Array } {
   return { ...score(fwd.outputs, d), activations: fwd.activations as Float32Array }
 }
 
 export async function evaluateSnn(
   net: StoredNetwork,
   d: EvalData,
-  options: { teacher?: TeacherParams; threads?: number; seed?: number; recordSpikesOf?: number } = {},
+  options: {
+    teacher?: TeacherParams
+    /** the teacher's forward pass on `d` with activations, when already made (then `teacher` is not run again) */
+    teacherForward?: TeacherForwardResult
+    threads?: number
+    seed?: number
+    recordSpikesOf?: number
+  } = {},
   run: RunOptions = {},
 ): Promise<SnnEvalResult> {
-  const teacher = options.teacher ? await evaluateTeacher(options.teacher, d, options.threads, run) : null
+  const teacher = options.teacherForward
+    ? scoreTeacherForward(options.teacherForward, d)
+    : options.teacher
+      ? await evaluateTeacher(options.teacher, d, options.threads, run)
+      : null
   const labels = labelsOf(d)
   const r = await evaluateAds(
     net.spec,
@@ -116,6 +132,15 @@ export async function evaluateSnn(
     teacherPredictions: teacher?.predictions ?? null,
     spikes: r.spikes ?? null,
   }
+}
+
+/** The headline numbers of a spiking network's evaluation (teacher comparisons only when measured). */
+export function snnEvalSummary(r: SnnEvalResult): Record<string, number> {
+  const summary: Record<string, number> = { accuracy: r.accuracy, mse: r.mse, samples: r.samples, meanRateHz: r.meanRateHz }
+  if (r.reconstructionError !== null) summary.reconstructionError = r.reconstructionError
+  if (r.teacherAccuracy !== null) summary.teacherAccuracy = r.teacherAccuracy
+  if (r.teacherAgreement !== null) summary.teacherAgreement = r.teacherAgreement
+  return summary
 }
 
 /** The artifacts an evaluation keeps: everything for the first `shown` samples, decisions for all. */

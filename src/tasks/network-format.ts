@@ -62,13 +62,16 @@ export function loadNetwork(store: Store, runId: number): StoredNetwork {
     throw new AppError('INVALID_ARGUMENT', `Run ${runId} is a ${run.kind} run, not a network: give the id of a network or ADS run.`)
   }
   if (run.status !== 'succeeded') throw new AppError('INVALID_ARGUMENT', `Network run ${runId} is ${run.status}; only a succeeded run can be used.`)
-  const wIn = store.artifacts.find(runId, 'wIn')
-  const decoder = store.artifacts.find(runId, 'decoder')
+  // Sizes from the artifacts' shapes (no data read); need() reads each array once.
+  const metas = store.artifacts.list(runId)
+  const shape = (name: string): number[] | undefined => metas.find((m) => m.name === name)?.shape
+  const wIn = shape('wIn')
+  const decoder = shape('decoder')
   if (!wIn || !decoder) throw new AppError('INVALID_ARGUMENT', `Run ${runId} has no wIn/decoder artifacts, so it is not a complete network.`)
-  const [n, c] = wIn.shape
-  const d = decoder.shape[0]
-  const readout = store.artifacts.find(runId, 'readout')
-  const o = readout ? readout.shape[0] : 0
+  const [n, c] = wIn
+  const d = decoder[0]
+  const readout = shape('readout')
+  const o = readout ? readout[0] : 0
   const params = Object.fromEntries(neuronParamNames.map((p) => [p, need(store, runId, `neuron.${p}`, [n])])) as Record<NeuronParamName, Float32Array>
   const thresholds = store.artifacts.find(runId, 'thresholds')
   return {

@@ -145,6 +145,23 @@ export function readNpz(bytes: Uint8Array, file = 'the file'): Map<string, NpyAr
   return out
 }
 
+/**
+ * A zip local (30-byte) or central (46-byte) entry header for a stored member, with the fields the
+ * two share: from `at` on, version needed, flags, method 0, time, date, CRC, sizes, name length.
+ */
+function entryHeader(signature: number, size: number, at: number, name: Uint8Array, crc: number, length: number): Uint8Array {
+  const h = new Uint8Array(size + name.length)
+  const v = new DataView(h.buffer)
+  v.setUint32(0, signature, true)
+  v.setUint16(at, 20, true)
+  v.setUint32(at + 10, crc, true)
+  v.setUint32(at + 14, length, true)
+  v.setUint32(at + 18, length, true)
+  v.setUint16(at + 22, name.length, true)
+  h.set(name, size)
+  return h
+}
+
 /** Writes arrays as an .npz (stored, uncompressed; numpy.load reads it). */
 export function writeNpz(arrays: Record<string, NpyArray>): Uint8Array {
   const locals: Uint8Array[] = []
@@ -154,27 +171,11 @@ export function writeNpz(arrays: Record<string, NpyArray>): Uint8Array {
     const data = encodeNpy(arr)
     const name = new TextEncoder().encode(`${key}.npy`)
     const crc = crc32(data) >>> 0
-    const local = new Uint8Array(30 + name.length)
-    const lv = new DataView(local.buffer)
-    lv.setUint32(0, 0x04034b50, true)
-    lv.setUint16(4, 20, true)
-    lv.setUint16(8, 0, true)
-    lv.setUint32(14, crc, true)
-    lv.setUint32(18, data.length, true)
-    lv.setUint32(22, data.length, true)
-    lv.setUint16(26, name.length, true)
-    local.set(name, 30)
-    const central = new Uint8Array(46 + name.length)
+    const local = entryHeader(0x04034b50, 30, 4, name, crc, data.length)
+    const central = entryHeader(0x02014b50, 46, 6, name, crc, data.length)
     const cv = new DataView(central.buffer)
-    cv.setUint32(0, 0x02014b50, true)
-    cv.setUint16(4, 20, true)
-    cv.setUint16(6, 20, true)
-    cv.setUint32(16, crc, true)
-    cv.setUint32(20, data.length, true)
-    cv.setUint32(24, data.length, true)
-    cv.setUint16(28, name.length, true)
+    cv.setUint16(4, 20, true) // version made by
     cv.setUint32(42, offset, true)
-    central.set(name, 46)
     locals.push(local, data)
     centrals.push(central)
     offset += local.length + data.length

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { AppError } from '../../shared/errors.ts'
 import { evalParams } from '../../shared/jobs.ts'
-import { evaluateSnn, evaluateTeacher, evaluationArtifacts, type EvalData } from '../../tasks/evaluate.ts'
+import { evaluateSnn, evaluateTeacher, evaluationArtifacts, snnEvalSummary, type EvalData } from '../../tasks/evaluate.ts'
 import { loadDataset, loadNetwork } from '../../tasks/network-format.ts'
 import { datasetFromNpz } from '../../tasks/npz.ts'
 import { loadTeacher } from '../../tasks/teacher-format.ts'
@@ -56,9 +56,5 @@ export async function runEvaluate(ctx: JobContext): Promise<JobResult> {
   const r = await evaluateSnn(net!, data, { teacher: teacherParams, threads: p.threads, seed: ctx.run.seed ?? 0, recordSpikesOf: p.shownSamples }, runOpts)
   ctx.artifacts(evaluationArtifacts(data, r, p.shownSamples, net!.spec.dims))
   ctx.progress(1, 'done', true)
-  const summary: Record<string, number> = { accuracy: r.accuracy, mse: r.mse, samples: r.samples, meanRateHz: r.meanRateHz }
-  if (r.reconstructionError !== null) summary.reconstructionError = r.reconstructionError
-  if (r.teacherAccuracy !== null) summary.teacherAccuracy = r.teacherAccuracy
-  if (r.teacherAgreement !== null) summary.teacherAgreement = r.teacherAgreement
-  return { summary }
+  return { summary: snnEvalSummary(r) }
 }

@@ -3,7 +3,8 @@
 // ADS (local rule) and the test of both on the same fresh samples.
 import { generateXor } from '../../../native/index.ts'
 import { pipelineXorParams, trainTeacherParams } from '../../shared/jobs.ts'
-import { evaluateSnn, evaluationArtifacts, type EvalData } from '../../tasks/evaluate.ts'
+import { xorDatasetRun } from '../../tasks/dataset.ts'
+import { evaluateSnn, evaluationArtifacts, snnEvalSummary, type EvalData } from '../../tasks/evaluate.ts'
 import type { StoredNetwork } from '../../tasks/network-format.ts'
 import type { JobContext, JobResult } from '../context.ts'
 import { trainAdsStage } from './train-ads.ts'
@@ -31,17 +32,9 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
     async (runId) => {
       ctx.progress(0, 'drawing the test set', true)
       const batch = await generateXor({ count: p.testSamples, seed: testSeed }, { signal: ctx.signal })
-      ctx.artifacts(
-        [
-          { name: 'inputs', data: batch.inputs, shape: [batch.count, batch.steps, 1] },
-          { name: 'targets', data: batch.targets, shape: [batch.count, batch.steps, 1] },
-          { name: 'labels', data: batch.labels, shape: [batch.count] },
-        ],
-        runId,
-      )
-      let positive = 0
-      for (const l of batch.labels) if (l > 0) positive++
-      return { value: batch, summary: { samples: batch.count, steps: batch.steps, positiveFraction: positive / batch.count } }
+      const { artifacts, summary } = xorDatasetRun(batch)
+      ctx.artifacts(artifacts, runId)
+      return { value: batch, summary }
     },
   )
   base += w.dataset
@@ -139,13 +132,11 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
     },
     async (runId) => {
       ctx.progress(base, 'testing both networks', true)
-      const r = await evaluateSnn(stored, data, { teacher, threads: p.threads, seed, recordSpikesOf: 8 }, { signal: ctx.signal })
+      // The teacher stage already ran the teacher on this test set.
+      const teacherForward = teacherStage.value.testForward ?? undefined
+      const r = await evaluateSnn(stored, data, { teacher, teacherForward, threads: p.threads, seed, recordSpikesOf: 8 }, { signal: ctx.signal })
       ctx.artifacts(evaluationArtifacts(data, r, 8, network.dims), runId)
-      const summary: Record<string, number> = { accuracy: r.accuracy, mse: r.mse, samples: r.samples, meanRateHz: r.meanRateHz }
-      if (r.reconstructionError !== null) summary.reconstructionError = r.reconstructionError
-      if (r.teacherAccuracy !== null) summary.teacherAccuracy = r.teacherAccuracy
-      if (r.teacherAgreement !== null) summary.teacherAgreement = r.teacherAgreement
-      return { value: r, summary }
+      return { value: r, summary: snnEvalSummary(r) }
     },
   )
   const r = testStage.value

@@ -43,30 +43,26 @@ export function adsTrainerOptions(teacher: TeacherParams, p: AdsStageParams, see
 /** Trains network ADS for run `runId`, streaming per-epoch metrics; stores the selected network. */
 export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, p: AdsStageParams, seed: number, runId = ctx.runId): Promise<AdsOutcome> {
   const trainer = new AdsTrainer(adsTrainerOptions(teacher, p, seed))
-  // The trainer's own counters are busy while it runs: count finished epochs here.
-  let done = 0
-  await trainer.runEpochs(p.epochs, {
-    signal: ctx.signal,
-    onProgress: (f) => ctx.progress(f, `training the spiking network (epoch ${Math.min(p.epochs, done + 1)} of ${p.epochs})`),
-    onEpoch: (r) => {
-      done = r.epoch
-      ctx.epochMetrics(
-        r.epoch,
-        {
-          trainReconstructionError: r.trainReconstructionError,
-          trainMeanRateHz: r.trainMeanRateHz,
-          k: r.k,
-          eta: r.eta,
-          valReconstructionError: r.valReconstructionError,
-          valAccuracy: r.valAccuracy,
-          valOutputMse: r.valOutputMse,
-          meanRateHz: r.meanRateHz,
-        },
-        runId,
-      )
-      ctx.progress(r.epoch / p.epochs, `spiking network epoch ${r.epoch} of ${p.epochs}: reconstruction error ${(r.valReconstructionError ?? r.trainReconstructionError).toPrecision(3)}`, true)
+  await ctx.trainEpochs(
+    trainer,
+    p.epochs,
+    {
+      share: 1,
+      running: 'training the spiking network',
+      metrics: (r) => ({
+        trainReconstructionError: r.trainReconstructionError,
+        trainMeanRateHz: r.trainMeanRateHz,
+        k: r.k,
+        eta: r.eta,
+        valReconstructionError: r.valReconstructionError,
+        valAccuracy: r.valAccuracy,
+        valOutputMse: r.valOutputMse,
+        meanRateHz: r.meanRateHz,
+      }),
+      finished: (r) => `spiking network epoch ${r.epoch} of ${p.epochs}: reconstruction error ${(r.valReconstructionError ?? r.trainReconstructionError).toPrecision(3)}`,
     },
-  })
+    runId,
+  )
   const network = trainer.getBestNetwork() ?? trainer.getNetwork()
   ctx.artifacts(networkArtifacts(network, network.params, null), runId)
   return { network, bestEpoch: trainer.bestEpoch }

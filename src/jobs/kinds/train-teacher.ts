@@ -1,7 +1,7 @@
 // Job "train.teacher": the rate-network teacher of METHOD.md §3 trained by BPTT on fresh temporal-XOR
 // samples, with per-epoch metrics streamed, the best validation epoch kept, and test accuracy on
 // fresh samples as the headline number.
-import { generateXor, initTeacher, teacherForward, TeacherTrainer, xorDecision, type TeacherParams } from '../../../native/index.ts'
+import { generateXor, initTeacher, teacherForward, TeacherTrainer, xorDecision, type TeacherForwardResult, type TeacherParams } from '../../../native/index.ts'
 import { trainTeacherParams } from '../../shared/jobs.ts'
 import type { Infer } from '../../shared/schema.ts'
 import { teacherArtifacts } from '../../tasks/teacher-format.ts'
@@ -19,6 +19,8 @@ export interface TeacherOutcome {
   testAccuracy: number
   testMse: number
   bestEpoch: number
+  /** the forward pass on a given test set, with activations (for scoring a spiking network beside it) */
+  testForward: TeacherForwardResult | null
 }
 
 export interface TestSet {
@@ -30,7 +32,8 @@ export interface TestSet {
 
 /**
  * Trains a teacher for run `runId` (the job's own run, or a pipeline's stage run) and scores it on
- * `testSet`, or on fresh samples drawn from the seed when none is given.
+ * `testSet`, or on fresh samples drawn from the seed when none is given. The forward pass on a given
+ * test set keeps the activations and is returned, so that a later stage need not run it again.
  */
 export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, seed: number, runId = ctx.runId, testSet?: TestSet): Promise<TeacherOutcome> {
   const seeds = derivedSeeds(seed)
@@ -66,34 +69,30 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
       : undefined,
     keepBest: p.keepBest && validation !== undefined,
   })
-  // The trainer's own counters are busy while it runs: count finished epochs here.
-  let done = 0
-  await trainer.runEpochs(p.epochs, {
-    signal: ctx.signal,
-    onProgress: (f) => ctx.progress(0.95 * f, `training the teacher (epoch ${Math.min(p.epochs, done + 1)} of ${p.epochs})`),
-    onEpoch: (r) => {
-      done = r.epoch
-      ctx.epochMetrics(
-        r.epoch,
-        {
-          loss: r.loss,
-          mse: r.mse,
-          gradNorm: r.gradNorm,
-          tauMinMs: r.tauMinMs,
-          tauMaxMs: r.tauMaxMs,
-          trainAccuracy: r.accuracy,
-          valAccuracy: r.valAccuracy,
-          valMse: r.valMse,
-        },
-        runId,
-      )
-      ctx.progress((0.95 * r.epoch) / p.epochs, `teacher epoch ${r.epoch} of ${p.epochs}: loss ${r.loss.toPrecision(4)}`, true)
+  await ctx.trainEpochs(
+    trainer,
+    p.epochs,
+    {
+      share: 0.95,
+      running: 'training the teacher',
+      metrics: (r) => ({
+        loss: r.loss,
+        mse: r.mse,
+        gradNorm: r.gradNorm,
+        tauMinMs: r.tauMinMs,
+        tauMaxMs: r.tauMaxMs,
+        trainAccuracy: r.accuracy,
+        valAccuracy: r.valAccuracy,
+        valMse: r.valMse,
+      }),
+      finished: (r) => `teacher epoch ${r.epoch} of ${p.epochs}: loss ${r.loss.toPrecision(4)}`,
     },
-  })
+    runId,
+  )
   const params = (p.keepBest ? trainer.getBestParams() : null) ?? trainer.getParams()
   ctx.progress(0.96, 'testing the teacher on fresh samples', true)
   const test = testSet ?? (await generateXor({ count: p.testSamples, seed: seeds.test, ...xor }, { signal: ctx.signal }))
-  const fwd = await teacherForward(params, { inputs: test.inputs, count: test.count, steps: test.steps }, { threads: p.threads, activations: false }, { signal: ctx.signal })
+  const fwd = await teacherForward(params, { inputs: test.inputs, count: test.count, steps: test.steps }, { threads: p.threads, activations: testSet !== undefined }, { signal: ctx.signal })
   const decision = xorDecision(fwd.outputs, { count: test.count, steps: test.steps }, test.targets)
   let se = 0
   for (let i = 0; i < fwd.outputs.length; i++) se += (fwd.outputs[i] - test.targets[i]) ** 2
@@ -108,7 +107,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     ],
     runId,
   )
-  return { params, testAccuracy: decision.accuracy ?? 0, testMse: se / fwd.outputs.length, bestEpoch: trainer.bestEpoch }
+  return { params, testAccuracy: decision.accuracy ?? 0, testMse: se / fwd.outputs.length, bestEpoch: trainer.bestEpoch, testForward: testSet ? fwd : null }
 }
 
 export async function runTrainTeacher(ctx: JobContext): Promise<JobResult> {

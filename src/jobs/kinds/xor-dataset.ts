@@ -1,6 +1,7 @@
 // Job "data.xor": draw a temporal-XOR dataset natively and store it as artifacts of the run.
 import { generateXor } from '../../../native/index.ts'
 import { xorDatasetParams } from '../../shared/jobs.ts'
+import { xorDatasetRun } from '../../tasks/dataset.ts'
 import type { JobContext, JobResult } from '../context.ts'
 
 export async function runXorDataset(ctx: JobContext): Promise<JobResult> {
@@ -13,13 +14,8 @@ export async function runXorDataset(ctx: JobContext): Promise<JobResult> {
   )
   ctx.checkCancelled()
   ctx.progress(0.92, 'storing')
-  ctx.artifacts([
-    { name: 'inputs', data: batch.inputs, shape: [batch.count, batch.steps, 1] },
-    { name: 'targets', data: batch.targets, shape: [batch.count, batch.steps, 1] },
-    { name: 'labels', data: batch.labels, shape: [batch.count] },
-  ])
-  let positive = 0
-  for (const l of batch.labels) if (l > 0) positive++
+  const { artifacts, summary } = xorDatasetRun(batch)
+  ctx.artifacts(artifacts)
   ctx.progress(1, 'done', true)
-  return { summary: { samples: batch.count, steps: batch.steps, positiveFraction: positive / batch.count } }
+  return { summary }
 }
