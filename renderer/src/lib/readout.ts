@@ -28,9 +28,6 @@ export function decide(ys: ArrayLike<number>, threshold = decisionThreshold): 1 
   return low ? -1 : 0
 }
 
-export const decisionValues = [1, -1, 0] as const
-export type Decision = (typeof decisionValues)[number]
-
 export function decisionText(v: number | null | undefined): string {
   if (v === null || v === undefined) return '—'
   return v > 0 ? '+1' : v < 0 ? '−1' : 'none'

@@ -94,9 +94,3 @@ export const adsCharts: MetricChartSpec[] = [
 /** The pipeline page: the teacher's and the network's main curves. */
 export const pipelineTeacherCharts: MetricChartSpec[] = teacherCharts.filter((c) => c.id === 'loss' || c.id === 'accuracy')
 export const pipelineAdsCharts: MetricChartSpec[] = adsCharts.filter((c) => c.id === 'reconstruction' || c.id === 'valAccuracy' || c.id === 'rate')
-
-export function chartsForRunKind(kind: string): MetricChartSpec[] | null {
-  if (kind === 'teacher') return teacherCharts
-  if (kind === 'ads') return adsCharts
-  return null
-}

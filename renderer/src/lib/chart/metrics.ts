@@ -70,15 +70,4 @@ export class MetricStore {
       s.values.push(p.value)
     }
   }
-
-  /** Chart columns for a group: [steps, values...]; several keys are outer-joined on step. */
-  columns(group: MetricGroup): uPlot.AlignedData {
-    const tables = group.keys.flatMap((k) => {
-      const s = this.series.get(k)
-      return s ? [[s.steps.view(), s.values.view()] as uPlot.AlignedData] : []
-    })
-    if (tables.length === 0) return [new Float64Array(0)]
-    if (tables.length === 1) return tables[0]
-    return uPlot.join(tables)
-  }
 }
