@@ -7,6 +7,7 @@ import { migrate } from '../../src/store/db.ts'
 import { latestVersion, openStore } from '../../src/store/index.ts'
 import { migrations } from '../../src/store/migrations.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
+import { thrown } from '../support/thrown.ts'
 
 afterEach(cleanupTemp)
 
@@ -49,11 +50,7 @@ describe('migrations', () => {
     raw.close()
     const before = readFileSync(path)
     expect(() => openStore(path)).toThrow(/written by a newer version of Mimic Workbench \(schema 3/)
-    try {
-      openStore(path)
-    } catch (err) {
-      expect((err as { code: string }).code).toBe('DB_NEWER')
-    }
+    expect((thrown(() => openStore(path)) as { code: string }).code).toBe('DB_NEWER')
     expect(readFileSync(path).equals(before)).toBe(true)
   })
 

@@ -3,6 +3,7 @@
 // argument, errors carrying the caller's stack.
 import { describe, expect, it } from 'vitest'
 import { addon, addonStatus, generateXor, NativeError } from '../../native/index.ts'
+import { thrown } from '../support/thrown.ts'
 
 describe('native addon: async jobs', () => {
   it('loads and reports its build', () => {
@@ -75,15 +76,10 @@ describe('native addon: async jobs', () => {
       [[1, 2], /Expected an object for options but received an array/, TypeError],
     ]
     for (const [options, message, cls] of cases) {
-      let thrown: unknown
-      try {
-        void generateXor(options as never)
-      } catch (err) {
-        thrown = err
-      }
-      expect(thrown, String(message)).toBeInstanceOf(cls)
-      expect((thrown as Error).message).toMatch(message)
-      expect((thrown as { code: string }).code).toBe('ERR_INVALID_ARG')
+      const err = thrown(() => generateXor(options as never))
+      expect(err, String(message)).toBeInstanceOf(cls)
+      expect((err as Error).message).toMatch(message)
+      expect((err as { code: string }).code).toBe('ERR_INVALID_ARG')
     }
     const raw = addon() as unknown as { xorGenerate: (...a: unknown[]) => unknown }
     expect(() => raw.xorGenerate({ count: 1, seed: 1 }, 42)).toThrow(/Expected a function for onProgress but received 42/)
