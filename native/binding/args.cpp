@@ -125,22 +125,4 @@ std::vector<int32_t> ReadInt32(Napi::Env env, Napi::Value v, const std::string& 
   return ReadTyped<int32_t, napi_int32_array>(env, v, name, expected, allowMissing, "Int32Array");
 }
 
-Napi::Float32Array ToFloat32(Napi::Env env, const float* data, size_t n) {
-  auto a = Napi::Float32Array::New(env, n);
-  if (n) std::memcpy(a.Data(), data, n * sizeof(float));
-  return a;
-}
-
-Napi::Int8Array ToInt8(Napi::Env env, const int8_t* data, size_t n) {
-  auto a = Napi::Int8Array::New(env, n);
-  if (n) std::memcpy(a.Data(), data, n);
-  return a;
-}
-
-Napi::Int32Array ToInt32(Napi::Env env, const int32_t* data, size_t n) {
-  auto a = Napi::Int32Array::New(env, n);
-  if (n) std::memcpy(a.Data(), data, n * sizeof(int32_t));
-  return a;
-}
-
 }  // namespace mimic_binding

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,12 @@ bool ReadBool(Napi::Env env, Napi::Object o, const char* key, bool fallback);
 std::vector<float> ReadFloat32(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected, bool allowMissing = false);
 std::vector<int32_t> ReadInt32(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected, bool allowMissing = false);
 
-Napi::Float32Array ToFloat32(Napi::Env env, const float* data, size_t n);
-Napi::Int8Array ToInt8(Napi::Env env, const int8_t* data, size_t n);
-Napi::Int32Array ToInt32(Napi::Env env, const int32_t* data, size_t n);
+// A copy of v as the typed array of its element type (Float32Array for float, Int32Array for int32_t, ...).
+template <class T>
+Napi::TypedArrayOf<T> ToTyped(Napi::Env env, const std::vector<T>& v) {
+  auto a = Napi::TypedArrayOf<T>::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(T));
+  return a;
+}
 
 }  // namespace mimic_binding

@@ -172,8 +172,6 @@ mimic::SnnParameters ReadParams(Napi::Env env, Napi::Value v, std::size_t n, con
   return d;
 }
 
-Napi::Float32Array F32(Napi::Env env, const std::vector<float>& v) { return ToFloat32(env, v.data(), v.size()); }
-
 // ---- simulate ------------------------------------------------------------------------------------
 
 struct SimBaton {
@@ -211,7 +209,7 @@ struct SimBaton {
     o.Set("totalSpikes", Napi::Number::New(env, static_cast<double>(out.totalSpikes)));
     const double seconds = static_cast<double>(B) * static_cast<double>(T) * config.dtMs / 1000.0;
     o.Set("meanRateHz", Napi::Number::New(env, static_cast<double>(out.totalSpikes) / (static_cast<double>(N) * seconds)));
-    o.Set("spikeCounts", ToInt32(env, out.spikeCounts.data(), out.spikeCounts.size()));
+    o.Set("spikeCounts", ToTyped(env, out.spikeCounts));
     if (config.recordSpikes) {
       std::size_t total = 0;
       for (const auto& s : out.spikeSteps) total += s.size();
@@ -238,11 +236,11 @@ struct SimBaton {
       sp.Set("offsets", offsets);
       o.Set("spikes", sp);
     }
-    if (config.recordDecoded) o.Set("decoded", F32(env, out.decoded));
-    if (config.recordOutput) o.Set("output", F32(env, out.output));
+    if (config.recordDecoded) o.Set("decoded", ToTyped(env, out.decoded));
+    if (config.recordOutput) o.Set("output", ToTyped(env, out.output));
     if (!config.membraneNeurons.empty()) {
-      o.Set("membrane", F32(env, out.membrane));
-      o.Set("membraneNeurons", ToInt32(env, config.membraneNeurons.data(), config.membraneNeurons.size()));
+      o.Set("membrane", ToTyped(env, out.membrane));
+      o.Set("membraneNeurons", ToTyped(env, config.membraneNeurons));
     }
     return o;
   }
@@ -487,13 +485,13 @@ struct EbnBaton {
     auto o = Napi::Object::New(env);
     o.Set("neurons", Napi::Number::New(env, double(out.neurons)));
     o.Set("dims", Napi::Number::New(env, double(out.dims)));
-    o.Set("seedDecoder", F32(env, out.seedDecoder));
-    o.Set("thresholds", F32(env, out.thresholds));
-    o.Set("dr", F32(env, out.dr));
-    o.Set("encoder", F32(env, out.encoder));
-    o.Set("decoder", F32(env, out.decoder));
-    o.Set("omegaF", F32(env, out.omegaF));
-    o.Set("omegaS", F32(env, out.omegaS));
+    o.Set("seedDecoder", ToTyped(env, out.seedDecoder));
+    o.Set("thresholds", ToTyped(env, out.thresholds));
+    o.Set("dr", ToTyped(env, out.dr));
+    o.Set("encoder", ToTyped(env, out.encoder));
+    o.Set("decoder", ToTyped(env, out.decoder));
+    o.Set("omegaF", ToTyped(env, out.omegaF));
+    o.Set("omegaS", ToTyped(env, out.omegaS));
     return o;
   }
 };
@@ -541,7 +539,7 @@ Napi::Value EbnInputWeights(const Napi::CallbackInfo& info) {
   auto enc = ReadShaped(env, info[0], "encoder", n, D, "neurons*dims");
   auto fHat = ReadShaped(env, info[1], "fHat", D, C, "dims*channels");
   auto w = mimic::ebn_input_weights(enc, fHat, n, D, C, gain);
-  return F32(env, w);
+  return ToTyped(env, w);
 }
 
 }  // namespace
@@ -552,26 +550,26 @@ mimic::SnnParameters ReadNeuronParams(Napi::Env env, Napi::Value value, std::siz
 
 Napi::Object SnnParamsToJs(Napi::Env env, const mimic::SnnParameters& p) {
   auto o = Napi::Object::New(env);
-  o.Set("tauMemMs", F32(env, p.tauMemMs));
-  o.Set("tauSMs", F32(env, p.tauSMs));
-  o.Set("tauFMs", F32(env, p.tauFMs));
-  o.Set("tauOutMs", F32(env, p.tauOutMs));
-  o.Set("vTh", F32(env, p.vTh));
-  o.Set("vRest", F32(env, p.vRest));
-  o.Set("vReset", F32(env, p.vReset));
-  o.Set("bias", F32(env, p.bias));
-  o.Set("refractoryMs", F32(env, p.refractoryMs));
+  o.Set("tauMemMs", ToTyped(env, p.tauMemMs));
+  o.Set("tauSMs", ToTyped(env, p.tauSMs));
+  o.Set("tauFMs", ToTyped(env, p.tauFMs));
+  o.Set("tauOutMs", ToTyped(env, p.tauOutMs));
+  o.Set("vTh", ToTyped(env, p.vTh));
+  o.Set("vRest", ToTyped(env, p.vRest));
+  o.Set("vReset", ToTyped(env, p.vReset));
+  o.Set("bias", ToTyped(env, p.bias));
+  o.Set("refractoryMs", ToTyped(env, p.refractoryMs));
   return o;
 }
 
 Napi::Object SnnWeightsToJs(Napi::Env env, const mimic::SnnWeights& w) {
   auto o = Napi::Object::New(env);
-  o.Set("wIn", F32(env, w.wIn));
-  o.Set("omegaF", F32(env, w.omegaF));
-  o.Set("omegaS", F32(env, w.omegaS));
-  o.Set("decoder", F32(env, w.decoder));
-  o.Set("readout", F32(env, w.readout));
-  if (!w.encoder.empty()) o.Set("encoder", F32(env, w.encoder));
+  o.Set("wIn", ToTyped(env, w.wIn));
+  o.Set("omegaF", ToTyped(env, w.omegaF));
+  o.Set("omegaS", ToTyped(env, w.omegaS));
+  o.Set("decoder", ToTyped(env, w.decoder));
+  o.Set("readout", ToTyped(env, w.readout));
+  if (!w.encoder.empty()) o.Set("encoder", ToTyped(env, w.encoder));
   return o;
 }
 

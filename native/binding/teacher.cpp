@@ -64,13 +64,6 @@ bool ParamsAreDouble(Napi::Env env, Napi::Object o, const std::string& pre) {
 }
 
 template <class S>
-Napi::Value ToTyped(Napi::Env env, const std::vector<S>& v) {
-  auto a = Napi::TypedArrayOf<S>::New(env, v.size());
-  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(S));
-  return a;
-}
-
-template <class S>
 Napi::Object ParamsToJs(Napi::Env env, const mimic::TeacherParamsT<S>& p) {
   auto o = Napi::Object::New(env);
   o.Set("units", Napi::Number::New(env, static_cast<double>(p.units)));
@@ -218,8 +211,8 @@ struct ForwardBaton {
     auto o = Napi::Object::New(env);
     o.Set("count", Napi::Number::New(env, static_cast<double>(data->count)));
     o.Set("steps", Napi::Number::New(env, static_cast<double>(data->steps)));
-    o.Set("outputs", ToFloat32(env, outputs.data(), outputs.size()));
-    if (activations) o.Set("activations", ToFloat32(env, acts.data(), acts.size()));
+    o.Set("outputs", ToTyped(env, outputs));
+    if (activations) o.Set("activations", ToTyped(env, acts));
     return o;
   }
 };
