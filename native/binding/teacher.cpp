@@ -78,6 +78,18 @@ Napi::Object ParamsToJs(Napi::Env env, const mimic::TeacherParamsT<S>& p) {
   return o;
 }
 
+// The weighted loss terms {mse, tau, maxTau, rec, diag, bias}: the MSE weighted by lambdaMse, the regularisers as they are.
+Napi::Object TermsToJs(Napi::Env env, const mimic::TeacherLossTerms& terms, double lambdaMse) {
+  auto t = Napi::Object::New(env);
+  t.Set("mse", Napi::Number::New(env, lambdaMse * terms.mse));
+  t.Set("tau", Napi::Number::New(env, terms.tau));
+  t.Set("maxTau", Napi::Number::New(env, terms.maxTau));
+  t.Set("rec", Napi::Number::New(env, terms.rec));
+  t.Set("diag", Napi::Number::New(env, terms.diag));
+  t.Set("bias", Napi::Number::New(env, terms.bias));
+  return t;
+}
+
 // {inputs, targets?, count, steps, labels?} against the network's channels / outputs.
 std::shared_ptr<mimic::TeacherDataset> ReadData(Napi::Env env, Napi::Value v, const std::string& pre, size_t channels,
                                                 size_t outputs, bool needTargets, bool allowLabels) {
@@ -257,14 +269,7 @@ struct GradientBaton {
     auto o = Napi::Object::New(env);
     o.Set("loss", Napi::Number::New(env, terms.total(loss.lambdaMse)));
     o.Set("mse", Napi::Number::New(env, terms.mse));
-    auto t = Napi::Object::New(env);
-    t.Set("mse", Napi::Number::New(env, loss.lambdaMse * terms.mse));
-    t.Set("tau", Napi::Number::New(env, terms.tau));
-    t.Set("maxTau", Napi::Number::New(env, terms.maxTau));
-    t.Set("rec", Napi::Number::New(env, terms.rec));
-    t.Set("diag", Napi::Number::New(env, terms.diag));
-    t.Set("bias", Napi::Number::New(env, terms.bias));
-    o.Set("terms", t);
+    o.Set("terms", TermsToJs(env, terms, loss.lambdaMse));
     auto g = Napi::Object::New(env);
     g.Set("wIn", ToTyped(env, grad.wIn));
     g.Set("wRec", ToTyped(env, grad.wRec));
@@ -390,14 +395,7 @@ Napi::Object RecordToJs(Napi::Env env, const mimic::TeacherEpochRecord& r, doubl
   o.Set("batches", Napi::Number::New(env, static_cast<double>(r.batches)));
   o.Set("loss", Napi::Number::New(env, r.loss));
   o.Set("mse", Napi::Number::New(env, r.terms.mse));
-  auto t = Napi::Object::New(env);
-  t.Set("mse", Napi::Number::New(env, lambdaMse * r.terms.mse));
-  t.Set("tau", Napi::Number::New(env, r.terms.tau));
-  t.Set("maxTau", Napi::Number::New(env, r.terms.maxTau));
-  t.Set("rec", Napi::Number::New(env, r.terms.rec));
-  t.Set("diag", Napi::Number::New(env, r.terms.diag));
-  t.Set("bias", Napi::Number::New(env, r.terms.bias));
-  o.Set("terms", t);
+  o.Set("terms", TermsToJs(env, r.terms, lambdaMse));
   o.Set("accuracy", r.accuracy >= 0 ? Napi::Number::New(env, r.accuracy) : env.Null());
   o.Set("gradNorm", Napi::Number::New(env, r.gradNorm));
   o.Set("valMse", r.hasValidation ? Napi::Number::New(env, r.valMse) : env.Null());
