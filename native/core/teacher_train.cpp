@@ -13,10 +13,9 @@
 namespace mimic {
 namespace {
 
-uint64_t epoch_seed(uint64_t seed, uint64_t epoch, uint64_t salt) {
-  uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (epoch + 1)) ^ salt;
-  return splitmix64(x);
-}
+// Salts of the streams derived from the trainer's seed (derive_seed), per epoch.
+constexpr uint64_t kSaltXor = 0;                    // the XOR samples
+constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // the dataset order
 
 void zero(TeacherGradT<float>& g) {
   g.for_each_group([](std::vector<float>& v) { std::fill(v.begin(), v.end(), 0.0f); });
@@ -132,7 +131,7 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   if (o_.useXor) {
     Control quiet;
     quiet.cancel = control.cancel;
-    generate_xor(o_.xor_, o_.xorSamplesPerEpoch, epoch_seed(o_.seed, epoch_, 0), o_.threads, quiet, xb);
+    generate_xor(o_.xor_, o_.xorSamplesPerEpoch, derive_seed(o_.seed, epoch_, kSaltXor), o_.threads, quiet, xb);
     inputs = xb.inputs.data();
     targets = xb.targets.data();
     S = xb.count;
@@ -147,8 +146,8 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   std::vector<std::size_t> order(S);
   std::iota(order.begin(), order.end(), std::size_t(0));
   if (!o_.useXor && o_.shuffle) {
-    Rng rng(epoch_seed(o_.seed, epoch_, 0x5348554646ULL), 0);
-    for (std::size_t i = S; i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.next() % i)]);
+    Rng rng(derive_seed(o_.seed, epoch_, kSaltShuffle), 0);
+    shuffle(order, rng);
   }
 
   const std::size_t B = o_.batchSize;
