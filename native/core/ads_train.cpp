@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ebn.hpp"
+#include "epoch_loop.hpp"
 #include "rng.hpp"
 #include "snn_kernel.hpp"
 #include "thread_pool.hpp"
@@ -812,30 +813,10 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
 
 void AdsTrainer::run_epochs(std::size_t n, const Control& control,
                             const std::function<void(const AdsEpochRecord&)>& onEpoch) {
-  const std::size_t perEpoch = samples_per_epoch();
-  const std::size_t total = n * perEpoch;
-  for (std::size_t e = 0; e < n; ++e) {
-    // Snapshot for the roll-back of an interrupted epoch.
-    const AdsLearner learner = learner_;
-    const uint64_t samplesDone = samplesDone_;
-    const auto best = best_;
-    const uint64_t bestEpoch = bestEpoch_;
-    const double bestRecon = bestRecon_, bestAcc = bestAcc_;
-    AdsEpochRecord rec;
-    try {
-      rec = run_epoch(control, e * perEpoch, total);
-    } catch (...) {
-      learner_ = learner;
-      samplesDone_ = samplesDone;
-      best_ = best;
-      bestEpoch_ = bestEpoch;
-      bestRecon_ = bestRecon;
-      bestAcc_ = bestAcc;
-      throw;
-    }
-    ++epoch_;
-    if (onEpoch) onEpoch(rec);
-  }
+  run_epochs_rolling_back(
+      n, samples_per_epoch(), epoch_,
+      [&](std::size_t doneBefore, std::size_t total) { return run_epoch(control, doneBefore, total); }, onEpoch,
+      learner_, samplesDone_, best_, bestEpoch_, bestRecon_, bestAcc_);
 }
 
 }  // namespace mimic

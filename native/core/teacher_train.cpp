@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "epoch_loop.hpp"
 #include "rng.hpp"
 #include "thread_pool.hpp"
 
@@ -243,32 +244,10 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
 
 void TeacherTrainer::run_epochs(std::size_t n, const Control& control,
                                 const std::function<void(const TeacherEpochRecord&)>& onEpoch) {
-  const std::size_t perEpoch = samples_per_epoch();
-  const std::size_t total = n * perEpoch;
-  for (std::size_t e = 0; e < n; ++e) {
-    // Snapshot for the roll-back of an interrupted epoch.
-    const TeacherParams params = params_;
-    const Adam adam = adam_;
-    const TeacherParams best = best_;
-    const bool hasBest = hasBest_;
-    const uint64_t bestEpoch = bestEpoch_;
-    const double bestAcc = bestAcc_, bestMse = bestMse_;
-    TeacherEpochRecord rec;
-    try {
-      rec = run_epoch(control, e * perEpoch, total);
-    } catch (...) {
-      params_ = params;
-      adam_ = adam;
-      best_ = best;
-      hasBest_ = hasBest;
-      bestEpoch_ = bestEpoch;
-      bestAcc_ = bestAcc;
-      bestMse_ = bestMse;
-      throw;
-    }
-    ++epoch_;
-    if (onEpoch) onEpoch(rec);
-  }
+  run_epochs_rolling_back(
+      n, samples_per_epoch(), epoch_,
+      [&](std::size_t doneBefore, std::size_t total) { return run_epoch(control, doneBefore, total); }, onEpoch,
+      params_, adam_, best_, hasBest_, bestEpoch_, bestAcc_, bestMse_);
 }
 
 }  // namespace mimic
