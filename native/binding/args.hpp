@@ -11,6 +11,8 @@
 
 namespace mimic_binding {
 
+// A number as these messages print it (printf %.10g).
+std::string FormatG(double d);
 std::string Describe(Napi::Value v);
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& expected, const std::string& name, Napi::Value got);
 [[noreturn]] void ThrowRange(Napi::Env env, const std::string& message);

@@ -29,12 +29,6 @@ constexpr int64_t kMaxOutputs = 4096;
 constexpr double kMaxMatrix = double(1 << 28);   // elements of any one input matrix (1 GiB of float32)
 constexpr double kMaxRecording = double(1 << 28);  // elements of any one result array
 
-std::string fmt(double d) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.10g", d);
-  return buf;
-}
-
 // A float parameter: a number (the same for every neuron) or a Float32Array / number[] of length n.
 std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key, std::size_t n, float fallback,
                                  const std::string& prefix = "params") {
@@ -103,7 +97,7 @@ std::vector<int32_t> ReadNeuronList(Napi::Env env, Napi::Value v, const std::str
       const double d = e.As<Napi::Number>().DoubleValue();
       if (!std::isfinite(d) || std::floor(d) != d) ThrowType(env, "an integer", item, e);
       if (d < 0 || d >= static_cast<double>(n))
-        ThrowRange(env, item + " is neuron " + fmt(d) + " but the network has neurons 0.." + std::to_string(n - 1));
+        ThrowRange(env, item + " is neuron " + FormatG(d) + " but the network has neurons 0.." + std::to_string(n - 1));
       out[i] = static_cast<int32_t>(d);
     }
     return out;
@@ -124,8 +118,8 @@ std::vector<float> ReadPerStep(Napi::Env env, Napi::Value v, const std::string& 
     ThrowType(env, "a Float32Array", name, v);
   const double len = double(v.As<Napi::TypedArray>().ElementLength());
   if (len != B * T * double(k))
-    ThrowRange(env, name + " has " + fmt(len) + " elements but batch*steps*" + dim + " = " + fmt(B) + "*" + fmt(T) + "*" +
-                        std::to_string(k) + " = " + fmt(B * T * double(k)));
+    ThrowRange(env, name + " has " + FormatG(len) + " elements but batch*steps*" + dim + " = " + FormatG(B) + "*" + FormatG(T) + "*" +
+                        std::to_string(k) + " = " + FormatG(B * T * double(k)));
   return ReadFloat32(env, v, name, static_cast<int64_t>(len));
 }
 
@@ -272,7 +266,7 @@ class Network : public Napi::ObjectWrap<Network> {
     const auto D = static_cast<std::size_t>(ReadInteger(env, o, "dims", 0, kMaxDims, &zero));
     const auto O = static_cast<std::size_t>(ReadInteger(env, o, "outputs", 0, kMaxOutputs, &zero));
     if (double(n) * double(C) > kMaxMatrix || double(n) * double(D) > kMaxMatrix)
-      ThrowRange(env, "neurons*channels and neurons*dims must each be at most " + fmt(kMaxMatrix));
+      ThrowRange(env, "neurons*channels and neurons*dims must each be at most " + FormatG(kMaxMatrix));
     if (O > 0 && D == 0) ThrowRange(env, "outputs = " + std::to_string(O) + " needs dims > 0 (the readout maps x̃ to y)");
     Napi::Value pv = o.Get("params");
     mimic::SnnParameters params = ReadParams(env, pv.IsUndefined() ? Napi::Object::New(env) : pv, n, nullptr);
@@ -352,8 +346,8 @@ class Network : public Napi::ObjectWrap<Network> {
     } else if (iv.IsTypedArray() && iv.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
       const double len = double(iv.As<Napi::TypedArray>().ElementLength());
       if (len != double(N) && len != B * double(N))
-        ThrowRange(env, "options.initialV has " + fmt(len) + " elements but neurons = " + std::to_string(N) +
-                            " or batch*neurons = " + fmt(B * double(N)));
+        ThrowRange(env, "options.initialV has " + FormatG(len) + " elements but neurons = " + std::to_string(N) +
+                            " or batch*neurons = " + FormatG(B * double(N)));
       c.initialV = mimic::InitialV::Given;
       c.initialValues = ReadFloat32(env, iv, "options.initialV", static_cast<int64_t>(len));
     } else {
@@ -388,7 +382,7 @@ class Network : public Napi::ObjectWrap<Network> {
       } else if (gv.IsTypedArray() && gv.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
         const double glen = double(gv.As<Napi::TypedArray>().ElementLength());
         if (glen != T)
-          ThrowRange(env, "options.feedback.gain has " + fmt(glen) + " elements but steps = " + fmt(T));
+          ThrowRange(env, "options.feedback.gain has " + FormatG(glen) + " elements but steps = " + FormatG(T));
         c.gainPerStep = ReadFloat32(env, gv, "options.feedback.gain", static_cast<int64_t>(glen));
       } else {
         ThrowType(env, "a number or a Float32Array of one gain per step", "options.feedback.gain", gv);
@@ -412,15 +406,15 @@ class Network : public Napi::ObjectWrap<Network> {
     const double Tr = double(mimic::recorded_steps(c.steps, c.decimate));
     const auto bound = [&](bool on, double k, const char* what, const char* dim) {
       if (on && B * Tr * k > kMaxRecording)
-        ThrowRange(env, std::string("options.record.") + what + " would need batch*recordedSteps*" + dim + " = " + fmt(B) +
-                            "*" + fmt(Tr) + "*" + fmt(k) + " = " + fmt(B * Tr * k) + " floats, more than the limit " +
-                            fmt(kMaxRecording) + ": raise record.decimate or record less");
+        ThrowRange(env, std::string("options.record.") + what + " would need batch*recordedSteps*" + dim + " = " + FormatG(B) +
+                            "*" + FormatG(Tr) + "*" + FormatG(k) + " = " + FormatG(B * Tr * k) + " floats, more than the limit " +
+                            FormatG(kMaxRecording) + ": raise record.decimate or record less");
     };
     bound(c.recordDecoded, double(D), "decoded", "dims");
     bound(c.recordOutput, double(O), "output", "outputs");
     bound(!c.membraneNeurons.empty(), double(c.membraneNeurons.size()), "membrane", "neurons");
     if (B * double(N) > kMaxRecording)
-      ThrowRange(env, "batch*neurons = " + fmt(B * double(N)) + " spike counts exceed the limit " + fmt(kMaxRecording));
+      ThrowRange(env, "batch*neurons = " + FormatG(B * double(N)) + " spike counts exceed the limit " + FormatG(kMaxRecording));
 
     if (!info[2].IsUndefined() && !info[2].IsFunction()) ThrowType(env, "a function", "onProgress", info[2]);
     auto cancel = CancelToken::FromValue(env, info[3], "cancelToken");
@@ -518,9 +512,9 @@ Napi::Value BuildEbn(const Napi::CallbackInfo& info) {
   e.slowRandom = ReadBool(env, o, "slowRandom", false);
   e.slowScale = ReadNumber(env, o, "slowScale", -1e9, 1e9, &d.slowScale);
   if (!(e.vTh > e.vRest))
-    ThrowRange(env, "vTh (" + fmt(e.vTh) + ") must be above vRest (" + fmt(e.vRest) + "): a = vTh - vRest scales the encoder");
+    ThrowRange(env, "vTh (" + FormatG(e.vTh) + ") must be above vRest (" + FormatG(e.vRest) + "): a = vTh - vRest scales the encoder");
   if (double(e.neurons) * double(e.dims) > kMaxMatrix)
-    ThrowRange(env, "neurons*dims must be at most " + fmt(kMaxMatrix));
+    ThrowRange(env, "neurons*dims must be at most " + FormatG(kMaxMatrix));
   if (!info[1].IsUndefined() && !info[1].IsFunction()) ThrowType(env, "a function", "onProgress", info[1]);
   auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
   return AsyncJob<EbnBaton>::Start(env, std::move(baton), info[1], cancel, "buildEbn");
@@ -535,7 +529,7 @@ Napi::Value EbnInputWeights(const Napi::CallbackInfo& info) {
   const auto D = static_cast<std::size_t>(ReadInteger(env, o, "dims", 1, kMaxDims));
   const auto C = static_cast<std::size_t>(ReadInteger(env, o, "channels", 1, kMaxChannels));
   const double gain = ReadNumber(env, o, "gain", -1e12, 1e12);
-  if (double(n) * double(C) > kMaxMatrix) ThrowRange(env, "neurons*channels must be at most " + fmt(kMaxMatrix));
+  if (double(n) * double(C) > kMaxMatrix) ThrowRange(env, "neurons*channels must be at most " + FormatG(kMaxMatrix));
   auto enc = ReadShaped(env, info[0], "encoder", n, D, "neurons*dims");
   auto fHat = ReadShaped(env, info[1], "fHat", D, C, "dims*channels");
   auto w = mimic::ebn_input_weights(enc, fHat, n, D, C, gain);
