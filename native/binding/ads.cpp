@@ -28,11 +28,7 @@
 namespace mimic_binding {
 namespace {
 
-constexpr int64_t kMaxNeurons = 8192;
 constexpr int64_t kMaxTrainNeurons = 4096;
-constexpr int64_t kMaxUnits = 4096;
-constexpr double kMaxElements = 1.0e9;       // any one array we read
-constexpr double kMaxRecording = double(1 << 28);  // any one result array (floats)
 
 // TeacherParams {units, channels, outputs, dtMs?, wIn, wRec, wOut, bias, tauMs} (Float32Array).
 mimic::TeacherParams ReadTeacher(Napi::Env env, Napi::Value value, const std::string& pre) {

@@ -21,13 +21,11 @@
 namespace mimic_binding {
 namespace {
 
-// Sane bounds, checked before anything is allocated.
-constexpr int64_t kMaxNeurons = 8192;        // 4 N² floats of weights: 1 GiB at the bound
+// Sane bounds, checked before anything is allocated (with the shared ones of args.hpp).
 constexpr int64_t kMaxChannels = 65536;
 constexpr int64_t kMaxDims = 4096;
 constexpr int64_t kMaxOutputs = 4096;
 constexpr double kMaxMatrix = double(1 << 28);   // elements of any one input matrix (1 GiB of float32)
-constexpr double kMaxRecording = double(1 << 28);  // elements of any one result array
 
 // A float parameter: a number (the same for every neuron) or a Float32Array / number[] of length n.
 std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key, std::size_t n, float fallback,

@@ -23,8 +23,6 @@
 namespace mimic_binding {
 namespace {
 
-constexpr int64_t kMaxUnits = 4096;
-constexpr double kMaxElements = 1.0e9;     // any one typed array we read or allocate
 constexpr double kMaxTrajectory = 5.0e7;   // steps x units kept per sample for the backward pass
 
 Napi::Object Obj(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool optional) {
