@@ -25,11 +25,9 @@
 #include <napi.h>
 
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 

@@ -153,12 +153,8 @@ void CheckGradientBuffers(Napi::Env env, size_t count, size_t paramCount, const 
 struct InitBaton {
   mimic::TeacherInitOptions options;
   mimic::TeacherParams params;
-  double radiusBefore = 0;
-  void Execute(const mimic::Control& control) { radiusBefore = mimic::teacher_init(options, params, &control); }
-  Napi::Value Result(Napi::Env env) {
-    auto o = ParamsToJs(env, params);
-    return o;
-  }
+  void Execute(const mimic::Control& control) { mimic::teacher_init(options, params, &control); }
+  Napi::Value Result(Napi::Env env) { return ParamsToJs(env, params); }
 };
 
 // teacherInit(options, onProgress?, cancelToken?) -> Promise<params>
