@@ -28,11 +28,7 @@
 namespace mimic_binding {
 namespace {
 
-constexpr int64_t kMaxNeurons = 8192;
 constexpr int64_t kMaxTrainNeurons = 4096;
-constexpr int64_t kMaxUnits = 4096;
-constexpr double kMaxElements = 1.0e9;       // any one array we read
-constexpr double kMaxRecording = double(1 << 28);  // any one result array (floats)
 
 // TeacherParams {units, channels, outputs, dtMs?, wIn, wRec, wOut, bias, tauMs} (Float32Array).
 mimic::TeacherParams ReadTeacher(Napi::Env env, Napi::Value value, const std::string& pre) {
@@ -92,8 +88,6 @@ std::shared_ptr<mimic::AdsDataset> ReadDataset(Napi::Env env, Napi::Value v, con
   return d;
 }
 
-Napi::Float32Array F32(Napi::Env env, const std::vector<float>& v) { return ToFloat32(env, v.data(), v.size()); }
-
 // The NetworkSpec shape of native/api/snn.ts: createNetwork(result) re-creates the network.
 Napi::Object NetworkToJs(Napi::Env env, const mimic::AdsNetwork& n) {
   const auto& w = n.weights;
@@ -105,6 +99,16 @@ Napi::Object NetworkToJs(Napi::Env env, const mimic::AdsNetwork& n) {
   o.Set("params", SnnParamsToJs(env, n.params));
   o.Set("weights", SnnWeightsToJs(env, w));  // with the encoder: an ADS network always has one
   return o;
+}
+
+// Spike events of several samples as {steps, neurons, offsets}: sample b's events are [offsets[b], offsets[b + 1]).
+Napi::Object SpikesToJs(Napi::Env env, const std::vector<int32_t>& steps, const std::vector<int32_t>& neurons,
+                        const std::vector<int32_t>& offsets) {
+  auto sp = Napi::Object::New(env);
+  sp.Set("steps", ToTyped(env, steps));
+  sp.Set("neurons", ToTyped(env, neurons));
+  sp.Set("offsets", ToTyped(env, offsets));
+  return sp;
 }
 
 // ---- AdsTrainer -------------------------------------------------------------------------------------
@@ -321,10 +325,7 @@ struct EvalBaton {
   }
 
   static Napi::Value F64OrNull(Napi::Env env, const std::vector<double>& v, bool has) {
-    if (!has) return env.Null();
-    auto a = Napi::Float64Array::New(env, v.size());
-    for (size_t i = 0; i < v.size(); ++i) a[i] = v[i];
-    return a;
+    return has ? Napi::Value(ToTyped(env, v)) : env.Null();
   }
 
   Napi::Value Result(Napi::Env env) {
@@ -344,18 +345,12 @@ struct EvalBaton {
     per.Set("outputMse", F64OrNull(env, out.outputMse, hasT));
     per.Set("rateHz", F64OrNull(env, out.rateHz, true));
     o.Set("perSample", per);
-    o.Set("predictions", ToInt8(env, out.predictions.data(), out.predictions.size()));
-    o.Set("labels", hasAcc ? Napi::Value(ToInt8(env, out.labels.data(), out.labels.size())) : env.Null());
-    if (options.recordDecoded) o.Set("decoded", F32(env, out.decoded));
-    if (options.recordOutput) o.Set("output", F32(env, out.output));
-    if (options.recordSmoothed) o.Set("smoothed", F32(env, out.smoothed));
-    if (options.recordSpikeSamples > 0) {
-      auto sp = Napi::Object::New(env);
-      sp.Set("steps", ToInt32(env, out.spikeSteps.data(), out.spikeSteps.size()));
-      sp.Set("neurons", ToInt32(env, out.spikeNeurons.data(), out.spikeNeurons.size()));
-      sp.Set("offsets", ToInt32(env, out.spikeOffsets.data(), out.spikeOffsets.size()));
-      o.Set("spikes", sp);
-    }
+    o.Set("predictions", ToTyped(env, out.predictions));
+    o.Set("labels", hasAcc ? Napi::Value(ToTyped(env, out.labels)) : env.Null());
+    if (options.recordDecoded) o.Set("decoded", ToTyped(env, out.decoded));
+    if (options.recordOutput) o.Set("output", ToTyped(env, out.output));
+    if (options.recordSmoothed) o.Set("smoothed", ToTyped(env, out.smoothed));
+    if (options.recordSpikeSamples > 0) o.Set("spikes", SpikesToJs(env, out.spikeSteps, out.spikeNeurons, out.spikeOffsets));
     return o;
   }
 };
@@ -450,19 +445,11 @@ struct SamplesBaton {
   Napi::Value Result(Napi::Env env) {
     auto o = Napi::Object::New(env);
     o.Set("network", NetworkToJs(env, result));
-    auto r = Napi::Float64Array::New(env, recon.size());
-    for (size_t i = 0; i < recon.size(); ++i) r[i] = recon[i];
-    o.Set("reconstructionError", r);
+    o.Set("reconstructionError", ToTyped(env, recon));
     o.Set("totalSpikes", Napi::Number::New(env, double(spikes)));
     const double seconds = double(data->count) * double(data->steps) * dtMs / 1000.0;
     o.Set("meanRateHz", Napi::Number::New(env, double(spikes) / (double(net.weights.neurons) * seconds)));
-    if (recordSpikes) {
-      auto sp = Napi::Object::New(env);
-      sp.Set("steps", ToInt32(env, steps.data(), steps.size()));
-      sp.Set("neurons", ToInt32(env, neurons.data(), neurons.size()));
-      sp.Set("offsets", ToInt32(env, offsets.data(), offsets.size()));
-      o.Set("spikes", sp);
-    }
+    if (recordSpikes) o.Set("spikes", SpikesToJs(env, steps, neurons, offsets));
     return o;
   }
 };

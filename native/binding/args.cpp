@@ -5,6 +5,12 @@
 
 namespace mimic_binding {
 
+std::string FormatG(double d) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g", d);
+  return buf;
+}
+
 std::string Describe(Napi::Value v) {
   if (v.IsUndefined()) return "undefined";
   if (v.IsNull()) return "null";
@@ -13,9 +19,7 @@ std::string Describe(Napi::Value v) {
     const double d = v.As<Napi::Number>().DoubleValue();
     if (std::isnan(d)) return "NaN";
     if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.10g", d);
-    return buf;
+    return FormatG(d);
   }
   if (v.IsString()) {
     std::string s = v.As<Napi::String>().Utf8Value();
@@ -57,19 +61,13 @@ Napi::Object RequireObject(Napi::Env env, Napi::Value v, const std::string& name
   return v.As<Napi::Object>();
 }
 
-static std::string fmt(double d) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10g", d);
-  return buf;
-}
-
 double ReadNumber(Napi::Env env, Napi::Object o, const char* key, double lo, double hi, const double* fallback) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined() && fallback) return *fallback;
   if (!v.IsNumber()) ThrowType(env, "a number", key, v);
   const double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d)) ThrowType(env, "a finite number", key, v);
-  if (d < lo || d > hi) ThrowRange(env, std::string(key) + " must be between " + fmt(lo) + " and " + fmt(hi) + " but is " + fmt(d));
+  if (d < lo || d > hi) ThrowRange(env, std::string(key) + " must be between " + FormatG(lo) + " and " + FormatG(hi) + " but is " + FormatG(d));
   return d;
 }
 
@@ -81,7 +79,7 @@ int64_t ReadInteger(Napi::Env env, Napi::Object o, const char* key, int64_t lo, 
   if (!std::isfinite(d) || std::floor(d) != d) ThrowType(env, "an integer", key, v);
   if (d < static_cast<double>(lo) || d > static_cast<double>(hi))
     ThrowRange(env, std::string(key) + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                        " but is " + fmt(d));
+                        " but is " + FormatG(d));
   return static_cast<int64_t>(d);
 }
 
@@ -112,7 +110,7 @@ static std::vector<T> ReadTyped(Napi::Env env, Napi::Value v, const std::string&
   if constexpr (std::is_floating_point_v<T>) {
     for (size_t i = 0; i < n; ++i)
       if (!std::isfinite(out[i]))
-        ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " + fmt(out[i]));
+        ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " + FormatG(out[i]));
   }
   return out;
 }
@@ -123,24 +121,6 @@ std::vector<float> ReadFloat32(Napi::Env env, Napi::Value v, const std::string& 
 
 std::vector<int32_t> ReadInt32(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected, bool allowMissing) {
   return ReadTyped<int32_t, napi_int32_array>(env, v, name, expected, allowMissing, "Int32Array");
-}
-
-Napi::Float32Array ToFloat32(Napi::Env env, const float* data, size_t n) {
-  auto a = Napi::Float32Array::New(env, n);
-  if (n) std::memcpy(a.Data(), data, n * sizeof(float));
-  return a;
-}
-
-Napi::Int8Array ToInt8(Napi::Env env, const int8_t* data, size_t n) {
-  auto a = Napi::Int8Array::New(env, n);
-  if (n) std::memcpy(a.Data(), data, n);
-  return a;
-}
-
-Napi::Int32Array ToInt32(Napi::Env env, const int32_t* data, size_t n) {
-  auto a = Napi::Int32Array::New(env, n);
-  if (n) std::memcpy(a.Data(), data, n * sizeof(int32_t));
-  return a;
 }
 
 }  // namespace mimic_binding

@@ -5,11 +5,20 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
 namespace mimic_binding {
 
+// Bounds shared by the binding files, checked before anything is allocated.
+inline constexpr int64_t kMaxNeurons = 8192;              // a spiking network's neurons: 4 N² floats of weights, 1 GiB at the bound
+inline constexpr int64_t kMaxUnits = 4096;                // a teacher's units (channels, outputs)
+inline constexpr double kMaxElements = 1.0e9;             // any one typed array the teacher and ADS functions read or allocate
+inline constexpr double kMaxRecording = double(1 << 28);  // elements of any one result array
+
+// A number as these messages print it (printf %.10g).
+std::string FormatG(double d);
 std::string Describe(Napi::Value v);
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& expected, const std::string& name, Napi::Value got);
 [[noreturn]] void ThrowRange(Napi::Env env, const std::string& message);
@@ -24,8 +33,12 @@ bool ReadBool(Napi::Env env, Napi::Object o, const char* key, bool fallback);
 std::vector<float> ReadFloat32(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected, bool allowMissing = false);
 std::vector<int32_t> ReadInt32(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected, bool allowMissing = false);
 
-Napi::Float32Array ToFloat32(Napi::Env env, const float* data, size_t n);
-Napi::Int8Array ToInt8(Napi::Env env, const int8_t* data, size_t n);
-Napi::Int32Array ToInt32(Napi::Env env, const int32_t* data, size_t n);
+// A copy of v as the typed array of its element type (Float32Array for float, Int32Array for int32_t, ...).
+template <class T>
+Napi::TypedArrayOf<T> ToTyped(Napi::Env env, const std::vector<T>& v) {
+  auto a = Napi::TypedArrayOf<T>::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(T));
+  return a;
+}
 
 }  // namespace mimic_binding

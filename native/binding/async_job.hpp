@@ -31,6 +31,47 @@ struct ProgressMessage {
   char message[96] = {0};
 };
 
+// At most one progress report every 50 ms, plus the last one (done >= total), from any kernel thread.
+class ProgressThrottle {
+ public:
+  // Calls send() when this report is due, under the lock, so the reports sent stay in order.
+  template <class Send>
+  void report(double done, double total, Send&& send) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (done < total && now - last_ < std::chrono::milliseconds(50)) return;
+    last_ = now;
+    send();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+// Runs work() (on a worker thread); a failure reaches fail(code, message):
+//   Cancelled          ERR_CANCELLED    "<what> was cancelled<cancelledNote>"
+//   InvalidArgument    ERR_INVALID_ARG  its own message
+//   std::bad_alloc     ERR_NATIVE       "<what> ran out of memory: <outOfMemory>"
+//   std::exception     ERR_NATIVE       "<what> failed: <e.what()>"
+// A job whose flag is already set when it starts is cancelled without running.
+template <class Work, class Fail>
+void RunKernel(const std::atomic<bool>& cancel, const std::string& what, const char* cancelledNote,
+               const char* outOfMemory, Work&& work, Fail&& fail) {
+  try {
+    if (cancel.load()) throw mimic::Cancelled();
+    work();
+  } catch (const mimic::Cancelled&) {
+    fail(kErrCancelled, what + " was cancelled" + cancelledNote);
+  } catch (const mimic::InvalidArgument& e) {
+    fail(kErrInvalidArg, std::string(e.what()));
+  } catch (const std::bad_alloc&) {
+    fail(kErrNative, what + " ran out of memory: " + outOfMemory);
+  } catch (const std::exception& e) {
+    fail(kErrNative, what + " failed: " + e.what());
+  }
+}
+
 // A JS-visible cancel token: `new CancelToken()`, `token.cancel()`, `token.cancelled`.
 class CancelToken : public Napi::ObjectWrap<CancelToken> {
  public:
@@ -67,34 +108,20 @@ class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
     control.cancel = cancel_.get();
     if (has_progress_) {
       control.progress = [this, &progress](double done, double total, const char* message) {
-        const auto now = std::chrono::steady_clock::now();
-        std::lock_guard<std::mutex> lock(progress_mutex_);
-        // At most one report every 50 ms, plus the last one.
-        if (done < total && now - last_progress_ < std::chrono::milliseconds(50)) return;
-        last_progress_ = now;
-        ProgressMessage m;
-        m.done = done;
-        m.total = total;
-        std::snprintf(m.message, sizeof m.message, "%s", message ? message : "");
-        progress.Send(&m, 1);
+        throttle_.report(done, total, [&] {
+          ProgressMessage m;
+          m.done = done;
+          m.total = total;
+          std::snprintf(m.message, sizeof m.message, "%s", message ? message : "");
+          progress.Send(&m, 1);
+        });
       };
     }
-    try {
-      if (cancel_->load()) throw mimic::Cancelled();
-      baton_->Execute(control);
-    } catch (const mimic::Cancelled&) {
-      code_ = kErrCancelled;
-      SetError(std::string(name_) + " was cancelled");
-    } catch (const mimic::InvalidArgument& e) {
-      code_ = kErrInvalidArg;
-      SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      code_ = kErrNative;
-      SetError(std::string(name_) + " ran out of memory: reduce the batch, the network or the duration");
-    } catch (const std::exception& e) {
-      code_ = kErrNative;
-      SetError(std::string(name_) + " failed: " + e.what());
-    }
+    RunKernel(*cancel_, name_, "", "reduce the batch, the network or the duration", [&] { baton_->Execute(control); },
+              [this](const char* code, const std::string& message) {
+                code_ = code;
+                SetError(message);
+              });
   }
 
   void OnProgress(const ProgressMessage* data, size_t count) override {
@@ -145,8 +172,7 @@ class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
   const char* code_ = kErrNative;
   bool has_progress_ = false;
   Napi::FunctionReference on_progress_;
-  std::mutex progress_mutex_;
-  std::chrono::steady_clock::time_point last_progress_{};
+  ProgressThrottle throttle_;
 };
 
 }  // namespace mimic_binding

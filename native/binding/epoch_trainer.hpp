@@ -25,11 +25,9 @@
 #include <napi.h>
 
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -83,44 +81,35 @@ class EpochTrainJob : public Napi::AsyncProgressQueueWorker<EpochEvent<typename 
 
  protected:
   void Execute(const typename Base::ExecutionProgress& progress) override {
-    const std::string what = std::string(Traits::kName) + ".runEpochs";
     mimic::Control control;
     control.cancel = cancel_.get();
     if (!on_progress_.IsEmpty()) {
       control.progress = [this, &progress](double done, double total, const char*) {
-        const auto now = std::chrono::steady_clock::now();
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (done < total && now - last_ < std::chrono::milliseconds(50)) return;
-        last_ = now;
-        Event ev;
-        ev.kind = 0;
-        ev.done = done;
-        ev.total = total;
-        progress.Send(&ev, 1);
+        throttle_.report(done, total, [&] {
+          Event ev;
+          ev.kind = 0;
+          ev.done = done;
+          ev.total = total;
+          progress.Send(&ev, 1);
+        });
       };
     }
-    try {
-      if (cancel_->load()) throw mimic::Cancelled();
-      state_->trainer->run_epochs(epochs_, control, [&](const Record& r) {
-        records_.push_back(r);
-        Event ev;
-        ev.kind = 1;
-        ev.record = r;
-        progress.Send(&ev, 1);  // every epoch record is delivered (the queue does not merge them)
-      });
-    } catch (const mimic::Cancelled&) {
-      code_ = kErrCancelled;
-      this->SetError(what + " was cancelled (the trainer keeps the state of its last completed epoch)");
-    } catch (const mimic::InvalidArgument& e) {
-      code_ = kErrInvalidArg;
-      this->SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      code_ = kErrNative;
-      this->SetError(what + " ran out of memory: " + Traits::kOutOfMemory);
-    } catch (const std::exception& e) {
-      code_ = kErrNative;
-      this->SetError(what + " failed: " + e.what());
-    }
+    RunKernel(
+        *cancel_, std::string(Traits::kName) + ".runEpochs",
+        " (the trainer keeps the state of its last completed epoch)", Traits::kOutOfMemory,
+        [&] {
+          state_->trainer->run_epochs(epochs_, control, [&](const Record& r) {
+            records_.push_back(r);
+            Event ev;
+            ev.kind = 1;
+            ev.record = r;
+            progress.Send(&ev, 1);  // every epoch record is delivered (the queue does not merge them)
+          });
+        },
+        [this](const char* code, const std::string& message) {
+          code_ = code;
+          this->SetError(message);
+        });
   }
 
   void OnProgress(const Event* data, size_t count) override {
@@ -164,8 +153,7 @@ class EpochTrainJob : public Napi::AsyncProgressQueueWorker<EpochEvent<typename 
   Napi::FunctionReference on_epoch_, on_progress_;
   std::vector<Record> records_;
   const char* code_ = kErrNative;
-  std::mutex mutex_;
-  std::chrono::steady_clock::time_point last_{};
+  ProgressThrottle throttle_;
 };
 
 // The JS object; its state is shared with the run in flight, so it may be collected during a run.

@@ -21,19 +21,11 @@
 namespace mimic_binding {
 namespace {
 
-// Sane bounds, checked before anything is allocated.
-constexpr int64_t kMaxNeurons = 8192;        // 4 N² floats of weights: 1 GiB at the bound
+// Sane bounds, checked before anything is allocated (with the shared ones of args.hpp).
 constexpr int64_t kMaxChannels = 65536;
 constexpr int64_t kMaxDims = 4096;
 constexpr int64_t kMaxOutputs = 4096;
 constexpr double kMaxMatrix = double(1 << 28);   // elements of any one input matrix (1 GiB of float32)
-constexpr double kMaxRecording = double(1 << 28);  // elements of any one result array
-
-std::string fmt(double d) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.10g", d);
-  return buf;
-}
 
 // A float parameter: a number (the same for every neuron) or a Float32Array / number[] of length n.
 std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key, std::size_t n, float fallback,
@@ -103,7 +95,7 @@ std::vector<int32_t> ReadNeuronList(Napi::Env env, Napi::Value v, const std::str
       const double d = e.As<Napi::Number>().DoubleValue();
       if (!std::isfinite(d) || std::floor(d) != d) ThrowType(env, "an integer", item, e);
       if (d < 0 || d >= static_cast<double>(n))
-        ThrowRange(env, item + " is neuron " + fmt(d) + " but the network has neurons 0.." + std::to_string(n - 1));
+        ThrowRange(env, item + " is neuron " + FormatG(d) + " but the network has neurons 0.." + std::to_string(n - 1));
       out[i] = static_cast<int32_t>(d);
     }
     return out;
@@ -124,8 +116,8 @@ std::vector<float> ReadPerStep(Napi::Env env, Napi::Value v, const std::string& 
     ThrowType(env, "a Float32Array", name, v);
   const double len = double(v.As<Napi::TypedArray>().ElementLength());
   if (len != B * T * double(k))
-    ThrowRange(env, name + " has " + fmt(len) + " elements but batch*steps*" + dim + " = " + fmt(B) + "*" + fmt(T) + "*" +
-                        std::to_string(k) + " = " + fmt(B * T * double(k)));
+    ThrowRange(env, name + " has " + FormatG(len) + " elements but batch*steps*" + dim + " = " + FormatG(B) + "*" + FormatG(T) + "*" +
+                        std::to_string(k) + " = " + FormatG(B * T * double(k)));
   return ReadFloat32(env, v, name, static_cast<int64_t>(len));
 }
 
@@ -172,8 +164,6 @@ mimic::SnnParameters ReadParams(Napi::Env env, Napi::Value v, std::size_t n, con
   return d;
 }
 
-Napi::Float32Array F32(Napi::Env env, const std::vector<float>& v) { return ToFloat32(env, v.data(), v.size()); }
-
 // ---- simulate ------------------------------------------------------------------------------------
 
 struct SimBaton {
@@ -211,7 +201,7 @@ struct SimBaton {
     o.Set("totalSpikes", Napi::Number::New(env, static_cast<double>(out.totalSpikes)));
     const double seconds = static_cast<double>(B) * static_cast<double>(T) * config.dtMs / 1000.0;
     o.Set("meanRateHz", Napi::Number::New(env, static_cast<double>(out.totalSpikes) / (static_cast<double>(N) * seconds)));
-    o.Set("spikeCounts", ToInt32(env, out.spikeCounts.data(), out.spikeCounts.size()));
+    o.Set("spikeCounts", ToTyped(env, out.spikeCounts));
     if (config.recordSpikes) {
       std::size_t total = 0;
       for (const auto& s : out.spikeSteps) total += s.size();
@@ -238,11 +228,11 @@ struct SimBaton {
       sp.Set("offsets", offsets);
       o.Set("spikes", sp);
     }
-    if (config.recordDecoded) o.Set("decoded", F32(env, out.decoded));
-    if (config.recordOutput) o.Set("output", F32(env, out.output));
+    if (config.recordDecoded) o.Set("decoded", ToTyped(env, out.decoded));
+    if (config.recordOutput) o.Set("output", ToTyped(env, out.output));
     if (!config.membraneNeurons.empty()) {
-      o.Set("membrane", F32(env, out.membrane));
-      o.Set("membraneNeurons", ToInt32(env, config.membraneNeurons.data(), config.membraneNeurons.size()));
+      o.Set("membrane", ToTyped(env, out.membrane));
+      o.Set("membraneNeurons", ToTyped(env, config.membraneNeurons));
     }
     return o;
   }
@@ -274,7 +264,7 @@ class Network : public Napi::ObjectWrap<Network> {
     const auto D = static_cast<std::size_t>(ReadInteger(env, o, "dims", 0, kMaxDims, &zero));
     const auto O = static_cast<std::size_t>(ReadInteger(env, o, "outputs", 0, kMaxOutputs, &zero));
     if (double(n) * double(C) > kMaxMatrix || double(n) * double(D) > kMaxMatrix)
-      ThrowRange(env, "neurons*channels and neurons*dims must each be at most " + fmt(kMaxMatrix));
+      ThrowRange(env, "neurons*channels and neurons*dims must each be at most " + FormatG(kMaxMatrix));
     if (O > 0 && D == 0) ThrowRange(env, "outputs = " + std::to_string(O) + " needs dims > 0 (the readout maps x̃ to y)");
     Napi::Value pv = o.Get("params");
     mimic::SnnParameters params = ReadParams(env, pv.IsUndefined() ? Napi::Object::New(env) : pv, n, nullptr);
@@ -354,8 +344,8 @@ class Network : public Napi::ObjectWrap<Network> {
     } else if (iv.IsTypedArray() && iv.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
       const double len = double(iv.As<Napi::TypedArray>().ElementLength());
       if (len != double(N) && len != B * double(N))
-        ThrowRange(env, "options.initialV has " + fmt(len) + " elements but neurons = " + std::to_string(N) +
-                            " or batch*neurons = " + fmt(B * double(N)));
+        ThrowRange(env, "options.initialV has " + FormatG(len) + " elements but neurons = " + std::to_string(N) +
+                            " or batch*neurons = " + FormatG(B * double(N)));
       c.initialV = mimic::InitialV::Given;
       c.initialValues = ReadFloat32(env, iv, "options.initialV", static_cast<int64_t>(len));
     } else {
@@ -390,7 +380,7 @@ class Network : public Napi::ObjectWrap<Network> {
       } else if (gv.IsTypedArray() && gv.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
         const double glen = double(gv.As<Napi::TypedArray>().ElementLength());
         if (glen != T)
-          ThrowRange(env, "options.feedback.gain has " + fmt(glen) + " elements but steps = " + fmt(T));
+          ThrowRange(env, "options.feedback.gain has " + FormatG(glen) + " elements but steps = " + FormatG(T));
         c.gainPerStep = ReadFloat32(env, gv, "options.feedback.gain", static_cast<int64_t>(glen));
       } else {
         ThrowType(env, "a number or a Float32Array of one gain per step", "options.feedback.gain", gv);
@@ -414,15 +404,15 @@ class Network : public Napi::ObjectWrap<Network> {
     const double Tr = double(mimic::recorded_steps(c.steps, c.decimate));
     const auto bound = [&](bool on, double k, const char* what, const char* dim) {
       if (on && B * Tr * k > kMaxRecording)
-        ThrowRange(env, std::string("options.record.") + what + " would need batch*recordedSteps*" + dim + " = " + fmt(B) +
-                            "*" + fmt(Tr) + "*" + fmt(k) + " = " + fmt(B * Tr * k) + " floats, more than the limit " +
-                            fmt(kMaxRecording) + ": raise record.decimate or record less");
+        ThrowRange(env, std::string("options.record.") + what + " would need batch*recordedSteps*" + dim + " = " + FormatG(B) +
+                            "*" + FormatG(Tr) + "*" + FormatG(k) + " = " + FormatG(B * Tr * k) + " floats, more than the limit " +
+                            FormatG(kMaxRecording) + ": raise record.decimate or record less");
     };
     bound(c.recordDecoded, double(D), "decoded", "dims");
     bound(c.recordOutput, double(O), "output", "outputs");
     bound(!c.membraneNeurons.empty(), double(c.membraneNeurons.size()), "membrane", "neurons");
     if (B * double(N) > kMaxRecording)
-      ThrowRange(env, "batch*neurons = " + fmt(B * double(N)) + " spike counts exceed the limit " + fmt(kMaxRecording));
+      ThrowRange(env, "batch*neurons = " + FormatG(B * double(N)) + " spike counts exceed the limit " + FormatG(kMaxRecording));
 
     if (!info[2].IsUndefined() && !info[2].IsFunction()) ThrowType(env, "a function", "onProgress", info[2]);
     auto cancel = CancelToken::FromValue(env, info[3], "cancelToken");
@@ -487,13 +477,13 @@ struct EbnBaton {
     auto o = Napi::Object::New(env);
     o.Set("neurons", Napi::Number::New(env, double(out.neurons)));
     o.Set("dims", Napi::Number::New(env, double(out.dims)));
-    o.Set("seedDecoder", F32(env, out.seedDecoder));
-    o.Set("thresholds", F32(env, out.thresholds));
-    o.Set("dr", F32(env, out.dr));
-    o.Set("encoder", F32(env, out.encoder));
-    o.Set("decoder", F32(env, out.decoder));
-    o.Set("omegaF", F32(env, out.omegaF));
-    o.Set("omegaS", F32(env, out.omegaS));
+    o.Set("seedDecoder", ToTyped(env, out.seedDecoder));
+    o.Set("thresholds", ToTyped(env, out.thresholds));
+    o.Set("dr", ToTyped(env, out.dr));
+    o.Set("encoder", ToTyped(env, out.encoder));
+    o.Set("decoder", ToTyped(env, out.decoder));
+    o.Set("omegaF", ToTyped(env, out.omegaF));
+    o.Set("omegaS", ToTyped(env, out.omegaS));
     return o;
   }
 };
@@ -520,9 +510,9 @@ Napi::Value BuildEbn(const Napi::CallbackInfo& info) {
   e.slowRandom = ReadBool(env, o, "slowRandom", false);
   e.slowScale = ReadNumber(env, o, "slowScale", -1e9, 1e9, &d.slowScale);
   if (!(e.vTh > e.vRest))
-    ThrowRange(env, "vTh (" + fmt(e.vTh) + ") must be above vRest (" + fmt(e.vRest) + "): a = vTh - vRest scales the encoder");
+    ThrowRange(env, "vTh (" + FormatG(e.vTh) + ") must be above vRest (" + FormatG(e.vRest) + "): a = vTh - vRest scales the encoder");
   if (double(e.neurons) * double(e.dims) > kMaxMatrix)
-    ThrowRange(env, "neurons*dims must be at most " + fmt(kMaxMatrix));
+    ThrowRange(env, "neurons*dims must be at most " + FormatG(kMaxMatrix));
   if (!info[1].IsUndefined() && !info[1].IsFunction()) ThrowType(env, "a function", "onProgress", info[1]);
   auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
   return AsyncJob<EbnBaton>::Start(env, std::move(baton), info[1], cancel, "buildEbn");
@@ -537,11 +527,11 @@ Napi::Value EbnInputWeights(const Napi::CallbackInfo& info) {
   const auto D = static_cast<std::size_t>(ReadInteger(env, o, "dims", 1, kMaxDims));
   const auto C = static_cast<std::size_t>(ReadInteger(env, o, "channels", 1, kMaxChannels));
   const double gain = ReadNumber(env, o, "gain", -1e12, 1e12);
-  if (double(n) * double(C) > kMaxMatrix) ThrowRange(env, "neurons*channels must be at most " + fmt(kMaxMatrix));
+  if (double(n) * double(C) > kMaxMatrix) ThrowRange(env, "neurons*channels must be at most " + FormatG(kMaxMatrix));
   auto enc = ReadShaped(env, info[0], "encoder", n, D, "neurons*dims");
   auto fHat = ReadShaped(env, info[1], "fHat", D, C, "dims*channels");
   auto w = mimic::ebn_input_weights(enc, fHat, n, D, C, gain);
-  return F32(env, w);
+  return ToTyped(env, w);
 }
 
 }  // namespace
@@ -552,26 +542,26 @@ mimic::SnnParameters ReadNeuronParams(Napi::Env env, Napi::Value value, std::siz
 
 Napi::Object SnnParamsToJs(Napi::Env env, const mimic::SnnParameters& p) {
   auto o = Napi::Object::New(env);
-  o.Set("tauMemMs", F32(env, p.tauMemMs));
-  o.Set("tauSMs", F32(env, p.tauSMs));
-  o.Set("tauFMs", F32(env, p.tauFMs));
-  o.Set("tauOutMs", F32(env, p.tauOutMs));
-  o.Set("vTh", F32(env, p.vTh));
-  o.Set("vRest", F32(env, p.vRest));
-  o.Set("vReset", F32(env, p.vReset));
-  o.Set("bias", F32(env, p.bias));
-  o.Set("refractoryMs", F32(env, p.refractoryMs));
+  o.Set("tauMemMs", ToTyped(env, p.tauMemMs));
+  o.Set("tauSMs", ToTyped(env, p.tauSMs));
+  o.Set("tauFMs", ToTyped(env, p.tauFMs));
+  o.Set("tauOutMs", ToTyped(env, p.tauOutMs));
+  o.Set("vTh", ToTyped(env, p.vTh));
+  o.Set("vRest", ToTyped(env, p.vRest));
+  o.Set("vReset", ToTyped(env, p.vReset));
+  o.Set("bias", ToTyped(env, p.bias));
+  o.Set("refractoryMs", ToTyped(env, p.refractoryMs));
   return o;
 }
 
 Napi::Object SnnWeightsToJs(Napi::Env env, const mimic::SnnWeights& w) {
   auto o = Napi::Object::New(env);
-  o.Set("wIn", F32(env, w.wIn));
-  o.Set("omegaF", F32(env, w.omegaF));
-  o.Set("omegaS", F32(env, w.omegaS));
-  o.Set("decoder", F32(env, w.decoder));
-  o.Set("readout", F32(env, w.readout));
-  if (!w.encoder.empty()) o.Set("encoder", F32(env, w.encoder));
+  o.Set("wIn", ToTyped(env, w.wIn));
+  o.Set("omegaF", ToTyped(env, w.omegaF));
+  o.Set("omegaS", ToTyped(env, w.omegaS));
+  o.Set("decoder", ToTyped(env, w.decoder));
+  o.Set("readout", ToTyped(env, w.readout));
+  if (!w.encoder.empty()) o.Set("encoder", ToTyped(env, w.encoder));
   return o;
 }
 

@@ -23,9 +23,9 @@ struct XorBaton {
     auto o = Napi::Object::New(env);
     o.Set("count", Napi::Number::New(env, static_cast<double>(out.count)));
     o.Set("steps", Napi::Number::New(env, static_cast<double>(out.steps)));
-    o.Set("inputs", ToFloat32(env, out.inputs.data(), out.inputs.size()));
-    o.Set("targets", ToFloat32(env, out.targets.data(), out.targets.size()));
-    o.Set("labels", ToInt8(env, out.labels.data(), out.labels.size()));
+    o.Set("inputs", ToTyped(env, out.inputs));
+    o.Set("targets", ToTyped(env, out.targets));
+    o.Set("labels", ToTyped(env, out.labels));
     return o;
   }
 };

@@ -23,8 +23,6 @@
 namespace mimic_binding {
 namespace {
 
-constexpr int64_t kMaxUnits = 4096;
-constexpr double kMaxElements = 1.0e9;     // any one typed array we read or allocate
 constexpr double kMaxTrajectory = 5.0e7;   // steps x units kept per sample for the backward pass
 
 Napi::Object Obj(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool optional) {
@@ -64,13 +62,6 @@ bool ParamsAreDouble(Napi::Env env, Napi::Object o, const std::string& pre) {
 }
 
 template <class S>
-Napi::Value ToTyped(Napi::Env env, const std::vector<S>& v) {
-  auto a = Napi::TypedArrayOf<S>::New(env, v.size());
-  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(S));
-  return a;
-}
-
-template <class S>
 Napi::Object ParamsToJs(Napi::Env env, const mimic::TeacherParamsT<S>& p) {
   auto o = Napi::Object::New(env);
   o.Set("units", Napi::Number::New(env, static_cast<double>(p.units)));
@@ -83,6 +74,18 @@ Napi::Object ParamsToJs(Napi::Env env, const mimic::TeacherParamsT<S>& p) {
   o.Set("bias", ToTyped(env, p.bias));
   o.Set("tauMs", ToTyped(env, p.tauMs));
   return o;
+}
+
+// The weighted loss terms {mse, tau, maxTau, rec, diag, bias}: the MSE weighted by lambdaMse, the regularisers as they are.
+Napi::Object TermsToJs(Napi::Env env, const mimic::TeacherLossTerms& terms, double lambdaMse) {
+  auto t = Napi::Object::New(env);
+  t.Set("mse", Napi::Number::New(env, lambdaMse * terms.mse));
+  t.Set("tau", Napi::Number::New(env, terms.tau));
+  t.Set("maxTau", Napi::Number::New(env, terms.maxTau));
+  t.Set("rec", Napi::Number::New(env, terms.rec));
+  t.Set("diag", Napi::Number::New(env, terms.diag));
+  t.Set("bias", Napi::Number::New(env, terms.bias));
+  return t;
 }
 
 // {inputs, targets?, count, steps, labels?} against the network's channels / outputs.
@@ -150,12 +153,8 @@ void CheckGradientBuffers(Napi::Env env, size_t count, size_t paramCount, const 
 struct InitBaton {
   mimic::TeacherInitOptions options;
   mimic::TeacherParams params;
-  double radiusBefore = 0;
-  void Execute(const mimic::Control& control) { radiusBefore = mimic::teacher_init(options, params, &control); }
-  Napi::Value Result(Napi::Env env) {
-    auto o = ParamsToJs(env, params);
-    return o;
-  }
+  void Execute(const mimic::Control& control) { mimic::teacher_init(options, params, &control); }
+  Napi::Value Result(Napi::Env env) { return ParamsToJs(env, params); }
 };
 
 // teacherInit(options, onProgress?, cancelToken?) -> Promise<params>
@@ -218,8 +217,8 @@ struct ForwardBaton {
     auto o = Napi::Object::New(env);
     o.Set("count", Napi::Number::New(env, static_cast<double>(data->count)));
     o.Set("steps", Napi::Number::New(env, static_cast<double>(data->steps)));
-    o.Set("outputs", ToFloat32(env, outputs.data(), outputs.size()));
-    if (activations) o.Set("activations", ToFloat32(env, acts.data(), acts.size()));
+    o.Set("outputs", ToTyped(env, outputs));
+    if (activations) o.Set("activations", ToTyped(env, acts));
     return o;
   }
 };
@@ -264,14 +263,7 @@ struct GradientBaton {
     auto o = Napi::Object::New(env);
     o.Set("loss", Napi::Number::New(env, terms.total(loss.lambdaMse)));
     o.Set("mse", Napi::Number::New(env, terms.mse));
-    auto t = Napi::Object::New(env);
-    t.Set("mse", Napi::Number::New(env, loss.lambdaMse * terms.mse));
-    t.Set("tau", Napi::Number::New(env, terms.tau));
-    t.Set("maxTau", Napi::Number::New(env, terms.maxTau));
-    t.Set("rec", Napi::Number::New(env, terms.rec));
-    t.Set("diag", Napi::Number::New(env, terms.diag));
-    t.Set("bias", Napi::Number::New(env, terms.bias));
-    o.Set("terms", t);
+    o.Set("terms", TermsToJs(env, terms, loss.lambdaMse));
     auto g = Napi::Object::New(env);
     g.Set("wIn", ToTyped(env, grad.wIn));
     g.Set("wRec", ToTyped(env, grad.wRec));
@@ -397,14 +389,7 @@ Napi::Object RecordToJs(Napi::Env env, const mimic::TeacherEpochRecord& r, doubl
   o.Set("batches", Napi::Number::New(env, static_cast<double>(r.batches)));
   o.Set("loss", Napi::Number::New(env, r.loss));
   o.Set("mse", Napi::Number::New(env, r.terms.mse));
-  auto t = Napi::Object::New(env);
-  t.Set("mse", Napi::Number::New(env, lambdaMse * r.terms.mse));
-  t.Set("tau", Napi::Number::New(env, r.terms.tau));
-  t.Set("maxTau", Napi::Number::New(env, r.terms.maxTau));
-  t.Set("rec", Napi::Number::New(env, r.terms.rec));
-  t.Set("diag", Napi::Number::New(env, r.terms.diag));
-  t.Set("bias", Napi::Number::New(env, r.terms.bias));
-  o.Set("terms", t);
+  o.Set("terms", TermsToJs(env, r.terms, lambdaMse));
   o.Set("accuracy", r.accuracy >= 0 ? Napi::Number::New(env, r.accuracy) : env.Null());
   o.Set("gradNorm", Napi::Number::New(env, r.gradNorm));
   o.Set("valMse", r.hasValidation ? Napi::Number::New(env, r.valMse) : env.Null());

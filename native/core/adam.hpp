@@ -37,7 +37,6 @@ class Adam {
     }
   }
   uint64_t steps() const { return t_; }
-  const AdamOptions& options() const { return o_; }
 
  private:
   static double pow_int(double b, uint64_t e) {

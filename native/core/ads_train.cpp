@@ -12,6 +12,7 @@
 #include <string>
 
 #include "ebn.hpp"
+#include "epoch_loop.hpp"
 #include "rng.hpp"
 #include "snn_kernel.hpp"
 #include "thread_pool.hpp"
@@ -22,12 +23,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-uint64_t mix_seed(uint64_t seed, uint64_t index, uint64_t salt) {
-  uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (index + 1)) ^ salt;
-  return splitmix64(x);
-}
-
-// Salts of the independent streams derived from the trainer's seed.
+// Salts of the independent streams derived from the trainer's seed (derive_seed).
 constexpr uint64_t kSaltTrainData = 0;              // the XOR samples of epoch e: as the teacher trainer
 constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // dataset order of epoch e
 constexpr uint64_t kSaltInitialV = 0x41445356ULL;   // initial V of training sample t
@@ -697,7 +693,7 @@ AdsTrainer::AdsTrainer(TeacherParams teacher, AdsNetwork network, AdsTrainOption
 std::shared_ptr<AdsDataset> AdsTrainer::xor_validation_set(const XorParams& p, std::size_t count, uint64_t seed,
                                                            unsigned threads, const Control& control) {
   XorBatch xb;
-  generate_xor(p, count, mix_seed(seed, 0, kSaltValidation), threads, control, xb);
+  generate_xor(p, count, derive_seed(seed, 0, kSaltValidation), threads, control, xb);
   auto d = std::make_shared<AdsDataset>();
   d->count = xb.count;
   d->steps = xb.steps;
@@ -713,7 +709,7 @@ void AdsTrainer::validate(const AdsNetwork& net, AdsEvalResult& out, const Contr
   const AdsDataset& v = *validation_;
   SnnModel model(net.params, net.weights);
   AdsEvalOptions e;
-  e.seed = mix_seed(o_.seed, 0, kSaltValidation ^ 0x5600ULL);
+  e.seed = derive_seed(o_.seed, 0, kSaltValidation ^ 0x5600ULL);
   e.threads = o_.threads;
   e.dtMs = o_.dtMs;
   e.xorAccuracy = o_.xorAccuracy;
@@ -742,7 +738,7 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
     Control quiet;
     quiet.cancel = control.cancel;
     XorParams xp = o_.xor_;
-    generate_xor(xp, o_.samplesPerEpoch, mix_seed(o_.seed, epoch_, kSaltTrainData), o_.threads, quiet, xb);
+    generate_xor(xp, o_.samplesPerEpoch, derive_seed(o_.seed, epoch_, kSaltTrainData), o_.threads, quiet, xb);
     inputs = xb.inputs.data();
     S = xb.count;
     T = xb.steps;
@@ -754,8 +750,8 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
   order.resize(S);
   std::iota(order.begin(), order.end(), std::size_t(0));
   if (!o_.useXor && o_.shuffle) {
-    Rng rng(mix_seed(o_.seed, epoch_, kSaltShuffle), 0);
-    for (std::size_t i = S; i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.next() % i)]);
+    Rng rng(derive_seed(o_.seed, epoch_, kSaltShuffle), 0);
+    shuffle(order, rng);
   }
   constexpr std::size_t kChunk = 16;  // teacher trajectories computed together, in parallel
   std::vector<float> xbuf(std::min(kChunk, S) * T * D);
@@ -771,7 +767,7 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
       rec.k = o_.schedule.k_at(t);
       rec.eta = o_.schedule.eta_at(t);
       const auto r = learner_.train_sample(inputs + s * T * C, xbuf.data() + i * T * D, T, rec.k, rec.eta,
-                                           mix_seed(o_.seed, t, kSaltInitialV), 0, control);
+                                           derive_seed(o_.seed, t, kSaltInitialV), 0, control);
       if (std::isnan(r.reconstructionError))
         throw std::runtime_error("training diverged: the reconstruction error is not a number in epoch " +
                                  std::to_string(rec.epoch) + " (lower eta)");
@@ -817,30 +813,10 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
 
 void AdsTrainer::run_epochs(std::size_t n, const Control& control,
                             const std::function<void(const AdsEpochRecord&)>& onEpoch) {
-  const std::size_t perEpoch = samples_per_epoch();
-  const std::size_t total = n * perEpoch;
-  for (std::size_t e = 0; e < n; ++e) {
-    // Snapshot for the roll-back of an interrupted epoch.
-    const AdsLearner learner = learner_;
-    const uint64_t samplesDone = samplesDone_;
-    const auto best = best_;
-    const uint64_t bestEpoch = bestEpoch_;
-    const double bestRecon = bestRecon_, bestAcc = bestAcc_;
-    AdsEpochRecord rec;
-    try {
-      rec = run_epoch(control, e * perEpoch, total);
-    } catch (...) {
-      learner_ = learner;
-      samplesDone_ = samplesDone;
-      best_ = best;
-      bestEpoch_ = bestEpoch;
-      bestRecon_ = bestRecon;
-      bestAcc_ = bestAcc;
-      throw;
-    }
-    ++epoch_;
-    if (onEpoch) onEpoch(rec);
-  }
+  run_epochs_rolling_back(
+      n, samples_per_epoch(), epoch_,
+      [&](std::size_t doneBefore, std::size_t total) { return run_epoch(control, doneBefore, total); }, onEpoch,
+      learner_, samplesDone_, best_, bestEpoch_, bestRecon_, bestAcc_);
 }
 
 }  // namespace mimic

@@ -201,7 +201,6 @@ class AdsLearner {
   // The network with the current Ω_s (materialised: Ω_0 + Ã Fᵀ, zero diagonal).
   AdsNetwork network() const;
   std::vector<float> slow_weights() const;
-  AdsRule rule() const { return rule_; }
   std::size_t neurons() const { return net_.weights.neurons; }
 
  private:
@@ -233,8 +232,6 @@ class AdsTrainer {
   uint64_t epochs_done() const { return epoch_; }
   uint64_t samples_done() const { return samplesDone_; }
   std::size_t samples_per_epoch() const;
-  const AdsTrainOptions& options() const { return o_; }
-  const TeacherParams& teacher() const { return teacher_; }
 
   // count fresh temporal-XOR samples from a stream of `seed` that the training data never uses.
   static std::shared_ptr<AdsDataset> xor_validation_set(const XorParams& p, std::size_t count, uint64_t seed,

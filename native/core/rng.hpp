@@ -2,7 +2,10 @@
 // std::normal_distribution and friends are implementation-defined, so they are not used.
 #pragma once
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace mimic {
 
@@ -51,5 +54,18 @@ class Rng {
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
 };
+
+// A seed of its own for item `index` (an epoch, a training sample) of the stream kind `salt`, derived
+// from a user's seed: the trainers draw each epoch's data, order and initial potentials this way.
+inline uint64_t derive_seed(uint64_t seed, uint64_t index, uint64_t salt) {
+  uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (index + 1)) ^ salt;
+  return splitmix64(x);
+}
+
+// Fisher-Yates shuffle of v in place with draws from rng.
+template <class T>
+void shuffle(std::vector<T>& v, Rng& rng) {
+  for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[static_cast<std::size_t>(rng.next() % i)]);
+}
 
 }  // namespace mimic

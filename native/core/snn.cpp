@@ -13,9 +13,6 @@
 #include <limits>
 #include <new>
 
-#if defined(__SSE2__)
-#include <xmmintrin.h>
-#endif
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -251,7 +248,7 @@ class Runner {
  public:
   Runner(const SnnModel& m, const SnnRunConfig& c, const Control& control, SnnRunOutput& out)
       : m_(m), c_(c), control_(control), out_(out), vars_(m.variables(c.dtMs)) {
-    const std::size_t N = m.n_, np = m.npad_;
+    const std::size_t np = m.npad_;
     C_ = m.weights().channels;
     D_ = m.weights().dims;
     O_ = m.weights().outputs;
@@ -266,7 +263,6 @@ class Runner {
     // x̃ is carried every step in the event form, or computed densely when needed.
     denseEveryStep_ = !vars_.uniformDecayOut && feedback_;
     refractory_ = std::any_of(vars_.refractorySteps.begin(), vars_.refractorySteps.end(), [](int32_t k) { return k > 0; });
-    (void)N;
   }
 
   void run() {

@@ -7,16 +7,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "epoch_loop.hpp"
 #include "rng.hpp"
 #include "thread_pool.hpp"
 
 namespace mimic {
 namespace {
 
-uint64_t epoch_seed(uint64_t seed, uint64_t epoch, uint64_t salt) {
-  uint64_t x = seed ^ (0x9E3779B97F4A7C15ULL * (epoch + 1)) ^ salt;
-  return splitmix64(x);
-}
+// Salts of the streams derived from the trainer's seed (derive_seed), per epoch.
+constexpr uint64_t kSaltXor = 0;                    // the XOR samples
+constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // the dataset order
 
 void zero(TeacherGradT<float>& g) {
   g.for_each_group([](std::vector<float>& v) { std::fill(v.begin(), v.end(), 0.0f); });
@@ -132,7 +132,7 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   if (o_.useXor) {
     Control quiet;
     quiet.cancel = control.cancel;
-    generate_xor(o_.xor_, o_.xorSamplesPerEpoch, epoch_seed(o_.seed, epoch_, 0), o_.threads, quiet, xb);
+    generate_xor(o_.xor_, o_.xorSamplesPerEpoch, derive_seed(o_.seed, epoch_, kSaltXor), o_.threads, quiet, xb);
     inputs = xb.inputs.data();
     targets = xb.targets.data();
     S = xb.count;
@@ -147,8 +147,8 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   std::vector<std::size_t> order(S);
   std::iota(order.begin(), order.end(), std::size_t(0));
   if (!o_.useXor && o_.shuffle) {
-    Rng rng(epoch_seed(o_.seed, epoch_, 0x5348554646ULL), 0);
-    for (std::size_t i = S; i > 1; --i) std::swap(order[i - 1], order[static_cast<std::size_t>(rng.next() % i)]);
+    Rng rng(derive_seed(o_.seed, epoch_, kSaltShuffle), 0);
+    shuffle(order, rng);
   }
 
   const std::size_t B = o_.batchSize;
@@ -244,32 +244,10 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
 
 void TeacherTrainer::run_epochs(std::size_t n, const Control& control,
                                 const std::function<void(const TeacherEpochRecord&)>& onEpoch) {
-  const std::size_t perEpoch = samples_per_epoch();
-  const std::size_t total = n * perEpoch;
-  for (std::size_t e = 0; e < n; ++e) {
-    // Snapshot for the roll-back of an interrupted epoch.
-    const TeacherParams params = params_;
-    const Adam adam = adam_;
-    const TeacherParams best = best_;
-    const bool hasBest = hasBest_;
-    const uint64_t bestEpoch = bestEpoch_;
-    const double bestAcc = bestAcc_, bestMse = bestMse_;
-    TeacherEpochRecord rec;
-    try {
-      rec = run_epoch(control, e * perEpoch, total);
-    } catch (...) {
-      params_ = params;
-      adam_ = adam;
-      best_ = best;
-      hasBest_ = hasBest;
-      bestEpoch_ = bestEpoch;
-      bestAcc_ = bestAcc;
-      bestMse_ = bestMse;
-      throw;
-    }
-    ++epoch_;
-    if (onEpoch) onEpoch(rec);
-  }
+  run_epochs_rolling_back(
+      n, samples_per_epoch(), epoch_,
+      [&](std::size_t doneBefore, std::size_t total) { return run_epoch(control, doneBefore, total); }, onEpoch,
+      params_, adam_, best_, hasBest_, bestEpoch_, bestAcc_, bestMse_);
 }
 
 }  // namespace mimic
