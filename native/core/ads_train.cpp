@@ -735,8 +735,7 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
   std::size_t S, T;
   std::vector<std::size_t> order;
   if (o_.useXor) {
-    Control quiet;
-    quiet.cancel = control.cancel;
+    const Control quiet = control.cancel_only();
     XorParams xp = o_.xor_;
     generate_xor(xp, o_.samplesPerEpoch, derive_seed(o_.seed, epoch_, kSaltTrainData), o_.threads, quiet, xb);
     inputs = xb.inputs.data();
@@ -785,7 +784,10 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
     rec.hasValidation = true;
     AdsNetwork net = learner_.network();
     AdsEvalResult ev;
-    validate(net, ev, control);
+    // Validation reports as a step of this epoch, not with the evaluator's own done/total (which
+    // made the fraction jump to 1 and fall back at the next epoch).
+    control.report(static_cast<double>(doneBefore + S), static_cast<double>(total), "validating");
+    validate(net, ev, control.cancel_only());
     rec.valReconstructionError = ev.meanReconstructionError;
     rec.valAccuracy = ev.accuracy;
     rec.valOutputMse = ev.meanOutputMse;

@@ -28,6 +28,13 @@ struct Control {
   void report(double done, double total, const char* message = "") const {
     if (progress) progress(done, total, message);
   }
+  // The same cancel flag without progress: for work nested inside a kernel that reports its own
+  // progress (a sub-kernel's done/total would otherwise reach the caller as the outer kernel's).
+  Control cancel_only() const {
+    Control c;
+    c.cancel = cancel;
+    return c;
+  }
 };
 
 }  // namespace mimic

@@ -130,8 +130,7 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   const int8_t* labels = nullptr;
   std::size_t S, T;
   if (o_.useXor) {
-    Control quiet;
-    quiet.cancel = control.cancel;
+    const Control quiet = control.cancel_only();
     generate_xor(o_.xor_, o_.xorSamplesPerEpoch, derive_seed(o_.seed, epoch_, kSaltXor), o_.threads, quiet, xb);
     inputs = xb.inputs.data();
     targets = xb.targets.data();

@@ -127,6 +127,21 @@ describe('jobs: streaming, progress, cancel, busy guard', () => {
     expect(tr.samplesDone).toBe(90)
   })
 
+  it('validation reports as a step of its epoch: not the done/total of the evaluator, never past the epoch', async () => {
+    // 400 validation samples of 1000 steps take longer than the 50 ms progress throttle, so the
+    // evaluator's own done/total (reaching 1 within epoch 1) would show if it leaked
+    const tr = new AdsTrainer({ teacher: await teacher(), neurons: 96, seed: 2, data: { xor: { samplesPerEpoch: 10 } }, validation: { count: 400 } })
+    const reports: [number, string, number][] = []
+    let epochsSeen = 0
+    await tr.runEpochs(2, { onProgress: (f, m) => reports.push([f, m, epochsSeen]), onEpoch: () => epochsSeen++ })
+    expect(reports.at(-1)![0]).toBe(1)
+    for (const [, m] of reports) expect(['training', 'validating']).toContain(m)
+    for (let i = 1; i < reports.length; i++) expect(reports[i][0]).toBeGreaterThanOrEqual(reports[i - 1][0])
+    const duringFirst = reports.filter(([, , e]) => e === 0)
+    expect(duringFirst.length).toBeGreaterThan(0)
+    for (const [f] of duringFirst) expect(f).toBeLessThanOrEqual(0.5) // epoch 1 of 2
+  })
+
   it('cancel mid-epoch rolls back to the last completed epoch; training then continues as if never interrupted', async () => {
     const o: AdsTrainerOptions = { teacher: await teacher(), neurons: 128, seed: 4, eta: 2e-6, data: { xor: { samplesPerEpoch: 300 } }, validation: { count: 20 } }
     const a = new AdsTrainer(o)
