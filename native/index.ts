@@ -127,6 +127,17 @@ export function guarded<A extends unknown[]>(fn: ((...args: A) => void) | undefi
   }
 }
 
+/** The options every asynchronous wrapper takes: a TypeError (ERR_INVALID_ARG) naming the bad one. */
+function checkRunOptions(run: RunOptions): void {
+  const bad = (what: string, got: unknown): never => {
+    const err = new TypeError(`Expected ${what} but received ${got === null ? 'null' : typeof got}`)
+    throw Object.assign(err, { code: 'ERR_INVALID_ARG' })
+  }
+  if (typeof run !== 'object' || run === null) bad('an object for the run options', run)
+  if (run.onProgress !== undefined && typeof run.onProgress !== 'function') bad('a function for onProgress', run.onProgress)
+  if (run.signal !== undefined && !(run.signal instanceof AbortSignal)) bad('an AbortSignal for signal', run.signal)
+}
+
 /**
  * Runs one asynchronous native function with progress and cancellation. Argument errors are thrown
  * synchronously (TypeError / RangeError naming the argument); failures inside the kernel reject.
@@ -135,6 +146,7 @@ export function runNative<T, R = RawAddon>(
   start: (raw: R, onProgress: ProgressFn | undefined, token: RawCancelToken) => Promise<T>,
   options: RunOptions = {},
 ): Promise<T> {
+  checkRunOptions(options)
   const raw = load()
   const callsite = new Error()
   if (options.signal?.aborted) {

@@ -193,14 +193,6 @@ interface RawSnn {
   ebnInputWeights(encoder: Float32Array, fHat: Float32Array, options: object): Float32Array
 }
 
-function checkRunOptions(run: RunOptions): void {
-  if (run.onProgress !== undefined && typeof run.onProgress !== 'function') {
-    const err = new TypeError(`Expected a function for onProgress but received ${typeof run.onProgress}`)
-    Object.assign(err, { code: 'ERR_INVALID_ARG' })
-    throw err
-  }
-}
-
 /** @internal Per-neuron arrays as Float32Arrays, undefined entries dropped: the params the binding reads (also for ./ads.ts). */
 export function toNative(p: NeuronParams | undefined): object {
   const out: Record<string, number | Float32Array> = {}
@@ -235,7 +227,6 @@ export class SpikingNetwork {
   }
   /** Runs a batch [B x T x C]; argument errors throw synchronously (TypeError / RangeError, code ERR_INVALID_ARG). */
   simulate(inputs: Float32Array | undefined, options: SimulateOptions, run: RunOptions = {}): Promise<SimulationResult> {
-    checkRunOptions(run)
     return runNative<SimulationResult>((_r, progress, token) => this.#raw.simulate(inputs, options, progress, token), run)
   }
   setSlowWeights(omegaS: Float32Array): void {
@@ -265,7 +256,6 @@ export function createNetwork(spec: NetworkSpec): SpikingNetwork {
 
 /** EBN weights (METHOD §4 "Weights"); the draws depend only on the seed. */
 export function buildEbn(options: EbnOptions, run: RunOptions = {}): Promise<EbnWeights> {
-  checkRunOptions(run)
   return runNative<EbnWeights, RawSnn>((r, progress, token) => r.buildEbn(options, progress, token), run)
 }
 

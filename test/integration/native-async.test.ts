@@ -2,7 +2,7 @@
 // cancel mid-run through the shared flag, argument errors thrown synchronously and naming the
 // argument, errors carrying the caller's stack.
 import { describe, expect, it } from 'vitest'
-import { addon, addonStatus, generateXor, NativeError } from '../../native/index.ts'
+import { AdsTrainer, addon, addonStatus, generateXor, initTeacher, NativeError, TeacherTrainer } from '../../native/index.ts'
 import { thrown } from '../support/thrown.ts'
 
 describe('native addon: async jobs', () => {
@@ -85,6 +85,25 @@ describe('native addon: async jobs', () => {
     expect(() => raw.xorGenerate({ count: 1, seed: 1 }, 42)).toThrow(/Expected a function for onProgress but received 42/)
     expect(() => raw.xorGenerate({ count: 1, seed: 1 }, undefined, { cancel() {} })).toThrow(/Expected a CancelToken for cancelToken/)
     expect(() => raw.xorGenerate()).toThrow(/Expected an object for options but received undefined/)
+  })
+
+  it('every asynchronous wrapper refuses a bad onProgress or signal synchronously, naming it', async () => {
+    const teacher = await initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1 })
+    const calls: [string, (run: never) => unknown][] = [
+      ['generateXor', (run) => generateXor({ count: 2, seed: 1 }, run)],
+      ['initTeacher', (run) => initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1 }, run)],
+      ['TeacherTrainer.runEpochs', (run) => new TeacherTrainer({ params: teacher, data: { xor: { samplesPerEpoch: 4 } } }).runEpochs(1, run)],
+      ['AdsTrainer.runEpochs', (run) => new AdsTrainer({ teacher, neurons: 16, seed: 1, data: { xor: { samplesPerEpoch: 2 } } }).runEpochs(1, run)],
+    ]
+    for (const [name, call] of calls) {
+      const a = thrown(() => call({ onProgress: 3 } as never))
+      expect(a, name).toBeInstanceOf(TypeError)
+      expect((a as Error).message, name).toBe('Expected a function for onProgress but received number')
+      expect((a as { code: string }).code).toBe('ERR_INVALID_ARG')
+      const b = thrown(() => call({ signal: { aborted: false } } as never))
+      expect(b, name).toBeInstanceOf(TypeError)
+      expect((b as Error).message, name).toBe('Expected an AbortSignal for signal but received object')
+    }
   })
 
   it('a throwing progress listener does not break the job', async () => {
