@@ -164,7 +164,7 @@ export const evalParams = s.object({
   // A file reaches the server only as bytes: it is imported as a dataset run first (the form's file
   // picker and `mimic eval --data FILE` do that), so that no caller can make the server read a path.
   dataset: runRef('dataset', 'Dataset run').doc({
-    upload: '.npz',
+    upload: { accept: '.npz', fits: 'network' },
     help: 'a dataset run, or an .npz file imported as one: inputs [samples, steps, channels], targets [samples, steps, outputs], optional labels',
   }),
   teacher: s.optional(runRef('teacher', 'Teacher run')).doc({ help: 'for spiking networks: the teacher whose trajectory x̂ is compared with x̃ (default: the network\'s parent teacher)' }),

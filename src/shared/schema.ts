@@ -18,8 +18,11 @@ export interface FieldInfo {
   label?: string
   /** for run-id fields: the kind(s) of run expected (the UI offers a picker of such runs) */
   ref?: string
-  /** for run-id fields: a file of this type (".npz") may be uploaded instead; it becomes such a run */
-  upload?: string
+  /**
+   * for run-id fields: a file of this type may be chosen instead; the form imports it as such a run
+   * (datasets.import), checked against the run named by field `fits` when given
+   */
+  upload?: { accept: string; fits?: string }
   /** for enum fields: what each value means, in plain words (shown with the choices) */
   valueHelp?: Record<string, string>
   /** the field applies only when another field of the same object has this value (forms hide it otherwise) */
@@ -40,7 +43,7 @@ interface Meta {
   unit?: string
   label?: string
   ref?: string
-  upload?: string
+  upload?: { accept: string; fits?: string }
   valueHelp?: Record<string, string>
   when?: { field: string; equals: string | boolean }
 }

@@ -51,7 +51,7 @@ async function call(op: string, args: unknown): Promise<{ status: number; ms: nu
     body: JSON.stringify(args),
     signal: AbortSignal.timeout(5000),
   })
-  return { status: res.status, body: await res.json(), ms: Date.now() - t0 }
+  return { status: res.status, body: (await res.json()) as { ok: boolean; value?: any; error?: { code: string; message: string; field?: string } }, ms: Date.now() - t0 }
 }
 
 describe('evaluation jobs over HTTP', () => {
