@@ -122,6 +122,13 @@ describe('deleting a run that others depend on', () => {
       expect(r.code).toBe(1)
       expect(r.stderr).toContain(`mimic jobs cancel ${ads}`)
       expect((await s.call('runs.get', { id: teacherId })).status).toBe('succeeded')
+      // a project with a running job: refused with the running runs, in words without command lines
+      const project = await thrown(s.call('projects.delete', { id: projectId }))
+      expect(project.code).toBe('CONFLICT')
+      expect(project.details?.running?.map((r) => r.name)).toEqual(['long ads'])
+      expect(project.message).toBe('Project “Runs” cannot be deleted while “long ads” is still running: cancel it or wait until it finishes.')
+      const p = cli(['projects', 'delete', String(projectId)])
+      expect(p.stderr).toMatch(/still running: cancel it or wait until it finishes\. Cancel with `mimic jobs cancel \d+`\./)
     } finally {
       s.runner.cancel(ads)
       await s.runner.wait(ads)
