@@ -12,12 +12,20 @@ function fieldError(kind: JobKind, key: string, problem: string, code: 'INVALID_
   return new FieldError(`params.${key}`, problem, label, code)
 }
 
+const notSucceeded: Record<string, string> = {
+  queued: 'is still queued',
+  running: 'is still running',
+  failed: 'failed',
+  cancelled: 'was cancelled',
+  interrupted: 'was interrupted',
+}
+
 function runOfKind(store: Store, job: JobKind, key: string, id: number, kinds: string[]): ReturnType<Store['runs']['get']> {
   const expected = `a ${kinds.join(' or ')} run`
   const run = store.runs.find(id)
-  if (!run) throw fieldError(job, key, `must be ${expected}: there is no run with id ${id}.`, 'NOT_FOUND')
-  if (!kinds.includes(run.kind)) throw fieldError(job, key, `must be ${expected}: run ${id} “${run.name}” is a ${run.kind} run.`)
-  if (run.status !== 'succeeded') throw fieldError(job, key, `must be a run that succeeded: run ${id} “${run.name}” is ${run.status}.`)
+  if (!run) throw fieldError(job, key, `names no run: there is no run with id ${id}.`, 'NOT_FOUND')
+  if (!kinds.includes(run.kind)) throw fieldError(job, key, `is run ${id} “${run.name}”, a ${run.kind} run: choose ${expected}.`)
+  if (run.status !== 'succeeded') throw fieldError(job, key, `is run ${id} “${run.name}”, which ${notSucceeded[run.status] ?? `is ${run.status}`}: choose a run that succeeded.`)
   return run
 }
 
@@ -43,9 +51,9 @@ function networkShape(store: Store, runId: number): { channels: number; outputs:
 export function trainedNetworkShape(store: Store, id: number): { channels: number; outputs: number } {
   const label = 'Network run'
   const run = store.runs.find(id)
-  if (!run) throw new FieldError('network', `must be a teacher or ads run: there is no run with id ${id}.`, label, 'NOT_FOUND')
-  if (run.kind !== 'teacher' && run.kind !== 'ads') throw new FieldError('network', `must be a teacher or ads run: run ${id} “${run.name}” is a ${run.kind} run.`, label)
-  if (run.status !== 'succeeded') throw new FieldError('network', `must be a run that succeeded: run ${id} “${run.name}” is ${run.status}.`, label)
+  if (!run) throw new FieldError('network', `names no run: there is no run with id ${id}.`, label, 'NOT_FOUND')
+  if (run.kind !== 'teacher' && run.kind !== 'ads') throw new FieldError('network', `is run ${id} “${run.name}”, a ${run.kind} run: choose a teacher or ads run.`, label)
+  if (run.status !== 'succeeded') throw new FieldError('network', `is run ${id} “${run.name}”, which ${notSucceeded[run.status] ?? `is ${run.status}`}: choose a run that succeeded.`, label)
   return networkShape(store, id)
 }
 
@@ -71,11 +79,11 @@ export function precheckJob(store: Store, kind: JobKind, params: Record<string, 
       runOfKind(store, kind, 'dataset', params.dataset as number, ['dataset'])
       const net = networkShape(store, params.network as number)
       const ds = shapeOf(store, params.dataset as number, 'inputs')
-      if (ds[2] !== net.channels) throw fieldError(kind, 'dataset', `must have ${net.channels} input channel${net.channels === 1 ? '' : 's'}, as network run ${params.network} takes: run ${params.dataset} has ${ds[2]}.`)
+      if (ds[2] !== net.channels) throw fieldError(kind, 'dataset', `is run ${params.dataset} with ${ds[2]} input channels, but network run ${params.network} takes ${net.channels}: choose a dataset that fits.`)
       if ((params.firstSample as number) >= ds[0]) throw fieldError(kind, 'firstSample', `must be below ${ds[0]}, the number of samples in dataset run ${params.dataset}.`)
       const n = shapeOf(store, params.network as number, 'wIn')[0]
       const bad = (params.membraneNeurons as number[]).find((i) => i >= n)
-      if (bad !== undefined) throw fieldError(kind, 'membraneNeurons', `must name neurons 0 to ${n - 1} (network run ${params.network} has ${n}): neuron ${bad} does not exist.`)
+      if (bad !== undefined) throw fieldError(kind, 'membraneNeurons', `names neuron ${bad}, which does not exist: network run ${params.network} has ${n} neurons, numbered 0 to ${n - 1}.`)
       return
     }
     case 'eval': {
@@ -84,8 +92,8 @@ export function precheckJob(store: Store, kind: JobKind, params: Record<string, 
       runOfKind(store, kind, 'dataset', params.dataset as number, ['dataset'])
       const ds = shapeOf(store, params.dataset as number, 'inputs')
       const tg = shapeOf(store, params.dataset as number, 'targets')
-      if (ds[2] !== net.channels) throw fieldError(kind, 'dataset', `must have ${net.channels} input channel${net.channels === 1 ? '' : 's'}, as the network takes: run ${params.dataset} has ${ds[2]}.`)
-      if (tg[2] !== net.outputs) throw fieldError(kind, 'dataset', `must have ${net.outputs} output${net.outputs === 1 ? '' : 's'}, as the network has: run ${params.dataset} has ${tg[2]}.`)
+      if (ds[2] !== net.channels) throw fieldError(kind, 'dataset', `is run ${params.dataset} with ${ds[2]} input channels, but the network takes ${net.channels}: choose a dataset that fits.`)
+      if (tg[2] !== net.outputs) throw fieldError(kind, 'dataset', `is run ${params.dataset} with ${tg[2]} outputs, but the network has ${net.outputs}: choose a dataset that fits.`)
       if (params.teacher !== undefined) runOfKind(store, kind, 'teacher', params.teacher as number, ['teacher'])
       return
     }

@@ -206,7 +206,7 @@ describe('validation messages for people', () => {
     expect(range.message).toBe('Samples must be an integer between 1 and 100000 (received 0).')
     expect(range.field).toBe('params.count')
     const wrongKind = await thrown(s.call('jobs.start', { kind: 'eval', projectId, params: { network: datasetId, dataset: datasetId } }))
-    expect(wrongKind.message).toBe(`Trained network run must be a teacher or ads run: run ${datasetId} “xor 20” is a dataset run.`)
+    expect(wrongKind.message).toBe(`Trained network run is run ${datasetId} “xor 20”, a dataset run: choose a teacher or ads run.`)
     expect(wrongKind.field).toBe('params.network')
     const name = await thrown(s.call('projects.create', { name: '  ' }))
     expect(name.message).toMatch(/^Project name must not be empty/)
@@ -218,7 +218,7 @@ describe('validation messages for people', () => {
     expect(r.code).toBe(2)
     expect(r.stderr.trim()).toBe('mimic: Teacher run (--teacher) is required: choose a teacher run.')
     const wrong = cli(['train', 'ads', '--project', String(projectId), '--teacher', String(datasetId)])
-    expect(wrong.stderr.trim()).toBe(`mimic: Teacher run (--teacher) must be a teacher run: run ${datasetId} “xor 20” is a dataset run.`)
+    expect(wrong.stderr.trim()).toBe(`mimic: Teacher run (--teacher) is run ${datasetId} “xor 20”, a dataset run: choose a teacher run.`)
   })
 })
 
