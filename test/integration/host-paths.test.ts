@@ -6,6 +6,8 @@ import { spawnSync } from 'node:child_process'
 import { constants, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { wireIpc } from '../../src/main/ipc.ts'
+import { Services } from '../../src/services/index.ts'
 import { firstLine, mimic, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
@@ -79,5 +81,27 @@ describe('evaluation jobs over HTTP', () => {
     // and the server still answers
     expect((await call('app.info', {})).status).toBe(200)
     expect((await call('runs.list', {})).body.value.map((r: { id: number }) => r.id)).toEqual([teacherId])
+  })
+})
+
+describe('the Electron front door', () => {
+  it('refuses a host path the same way, and carries the field and details of errors', async () => {
+    const services = new Services({ dbPath: tempDb(), frontDoor: 'electron' })
+    try {
+      const handlers = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>()
+      wireIpc({ handle: (c, fn) => void handlers.set(c, fn as never), removeHandler: (c) => void handlers.delete(c) }, services, () => true)
+      const invoke = (op: string, args: unknown) => handlers.get(`mimic:${op}`)!({ senderFrame: { url: 'file:///app' } }, args) as Promise<{ ok: boolean; error?: Record<string, unknown> }>
+      const project = services.store.projects.create('Electron')
+      const r = await invoke('jobs.start', { kind: 'eval', projectId: project.id, params: { network: 1, dataFile: '/etc/hostname' } })
+      expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'params.dataFile' } })
+      // a refused deletion names its dependants across IPC
+      const base = { projectId: project.id, params: {}, seed: null, codeVersion: 'x', host: 'h', status: 'succeeded' as const }
+      const parent = services.store.runs.create({ ...base, kind: 'dataset', name: 'parent' })
+      const child = services.store.runs.create({ ...base, kind: 'evaluation', name: 'child', parents: [{ id: parent.id, role: 'dataset' }] })
+      const refused = await invoke('runs.delete', { id: parent.id })
+      expect(refused).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { dependants: [{ id: child.id, kind: 'evaluation', name: 'child' }] } } })
+    } finally {
+      await services.close()
+    }
   })
 })
