@@ -80,7 +80,7 @@ describe('projects while jobs run', () => {
       const list = dialog.getByRole('list', { name: 'Running in this project' })
       for (const name of ['teacher on the server', 'teacher from the CLI']) {
         await list.getByRole('link', { name }).waitFor()
-        await list.getByRole('button', { name: `Cancel ${name}` }).waitFor()
+        await list.getByRole('button', { name: `Cancel run ${name}` }).waitFor()
       }
       expect(await del.isDisabled()).toBe(true)
       // words for this surface: no command line, no internal ids
@@ -91,8 +91,8 @@ describe('projects while jobs run', () => {
 
     await step('Cancel in the dialog cancels them; then the project is deleted', async () => {
       const list = dialog.getByRole('list', { name: 'Running in this project' })
-      await list.getByRole('button', { name: 'Cancel teacher on the server' }).click()
-      await list.getByRole('button', { name: 'Cancel teacher from the CLI' }).click()
+      await list.getByRole('button', { name: 'Cancel run teacher on the server' }).click()
+      await list.getByRole('button', { name: 'Cancel run teacher from the CLI' }).click()
       await until(async () => (await s.served.call<Job[]>('jobs.list', {})).length === 0, 'the jobs to stop')
       const del = dialog.getByRole('button', { name: 'Delete', exact: true })
       await until(() => del.isEnabled(), 'the Delete button')
