@@ -51,9 +51,11 @@ export function flagsFromSchema(info: FieldInfo, skip: readonly string[] = []): 
               : f.type === 'array' && f.items?.type === 'integer'
                 ? 'integers'
                 : 'string'
+    const only = f.when ? ` (only with --${kebab(f.when.field)} ${String(f.when.equals)})` : ''
+    const values = f.valueHelp ? `; ${Object.entries(f.valueHelp).map(([v, h]) => `${v}: ${h}`).join('; ')}` : ''
     out[kebab(name)] = {
       type,
-      help: [f.label, f.help].filter(Boolean).join(': ') || name,
+      help: ([f.label, f.help].filter(Boolean).join(': ') || name) + values + only,
       default: Array.isArray(f.default) ? f.default.join(',') : f.default,
       values: f.values,
       min: f.min,

@@ -1,8 +1,8 @@
 // `mimic`: the command-line front door. Global flags: --db PATH (default ./experiments.db) and
 // --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
-import { existsSync, writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { AppError, toWireError } from '../shared/errors.ts'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { basename, resolve } from 'node:path'
+import { AppError, FieldError, toWireError } from '../shared/errors.ts'
 import { jobKinds, type JobKind } from '../shared/jobs.ts'
 import type { RunDetail, RunSummary } from '../shared/types.ts'
 import { Services } from '../services/index.ts'
@@ -104,6 +104,8 @@ async function runJob(
   params: Record<string, unknown>,
   name?: string,
   present?: (d: RunDetail) => { value: unknown; text: string },
+  /** work before the job starts (an import), with the parameters it makes and how to undo it if the job is refused */
+  prepare?: (s: Services, projectId: number) => Promise<{ params: Record<string, unknown>; undo: () => Promise<void> }>,
 ): Promise<number> {
   const services = ctx.open()
   const line = new ProgressLine(ctx.io.stderr, ctx.io.isTTY)
@@ -127,7 +129,15 @@ async function runJob(
   }
   process.on('SIGINT', onSigint)
   try {
-    runId = services.startJob(kind, resolveProject(services, project), params, name)
+    const projectId = resolveProject(services, project)
+    let undo: (() => Promise<void>) | undefined
+    if (prepare) ({ params, undo } = await prepare(services, projectId))
+    try {
+      runId = services.startJob(kind, projectId, params, name)
+    } catch (err) {
+      await undo?.()
+      throw err
+    }
     const status = await services.runner.wait(runId)
     line.done()
     const detail = services.runDetail(runId)
@@ -173,9 +183,24 @@ function paramsFromFlags(specs: Record<string, FlagSpec>, flags: Record<string, 
   return params
 }
 
-/** Rewrites a job parameter error ("params.count must be ...") in terms of its flag (--count). */
+/**
+ * Rewrites a job parameter error in terms of its flag: "Teacher run (--teacher) is required: ...",
+ * "--count must be ..." for fields without a label.
+ */
 function flagError(err: unknown, specs: Record<string, FlagSpec>): unknown {
-  if (!(err instanceof AppError) || err.code !== 'INVALID_ARGUMENT') return err
+  if (!(err instanceof AppError)) return err
+  const flagOf = (param: string): string | undefined => Object.entries(specs).find(([, spec]) => spec.param === param)?.[0]
+  if (err instanceof FieldError && err.field.startsWith('params.')) {
+    const param = /^params\.(\w+)/.exec(err.field)?.[1] ?? ''
+    const flag = flagOf(param)
+    if (flag) {
+      const rest = err.field.slice(`params.${param}`.length)
+      const subject = err.label ? `${err.label} (--${flag})` : `--${flag}${rest}`
+      const message = `${subject} ${err.problem}`
+      return err.code === 'INVALID_ARGUMENT' ? new UsageError(message) : new AppError(err.code, message, { field: err.field })
+    }
+  }
+  if (err.code !== 'INVALID_ARGUMENT' || !/\bparams\./.test(err.message)) return err
   let message = err.message
   for (const [flag, spec] of Object.entries(specs)) {
     if (spec.param) message = message.replace(new RegExp(`\\bparams\\.${spec.param}\\b`, 'g'), `--${flag}`)
@@ -183,7 +208,32 @@ function flagError(err: unknown, specs: Record<string, FlagSpec>): unknown {
   return new UsageError(message)
 }
 
+/**
+ * The command line's own hint on a refusal whose details name runs: how to cancel the running ones
+ * (`mimic jobs cancel N`), or how to delete a run with its dependants (`--cascade`).
+ */
+function withCliHint(err: unknown, deleting?: number): unknown {
+  if (!(err instanceof AppError) || err.code !== 'CONFLICT' || !err.details) return err
+  const { running, dependants } = err.details
+  let hint = ''
+  if (running?.length) hint = ` Cancel with ${running.map((r) => `\`mimic jobs cancel ${r.id}\``).join(', ')}.`
+  else if (dependants?.length && deleting !== undefined) hint = ` To delete them with it: \`mimic runs delete ${deleting} --cascade\`.`
+  return new AppError(err.code, err.message + hint, { details: err.details })
+}
+
 type Handler = (ctx: Ctx, argv: string[]) => Promise<number>
+
+/** Flags of `mimic eval` (--data is read by the command line and imported; see the eval command). */
+const evalSpecs: Record<string, FlagSpec> = {
+  data: { type: 'string', help: '.npz file with inputs [samples, steps, channels], targets [samples, steps, outputs], optional labels (imported as a dataset run)' },
+  dataset: { type: 'integer', help: 'id of a dataset run (instead of --data)', min: 1, param: 'dataset' },
+  teacher: { type: 'integer', help: "teacher run for the reconstruction error (default: the network's teacher)", min: 1, param: 'teacher' },
+  'shown-samples': { type: 'integer', help: 'samples kept for viewing', default: 8, min: 0, max: 100, param: 'shownSamples' },
+  seed: { type: 'integer', help: 'seed of the initial membrane potentials (recorded)', min: 0, param: 'seed' },
+  threads: { type: 'integer', help: 'threads (0 = all cores)', default: 0, min: 0, param: 'threads' },
+  project: { type: 'integer', help: "project id (default: the network's project)", min: 1 },
+  name: { type: 'string', help: 'run name' },
+}
 
 /** A command that starts one job from flags named after its parameters (plus --project, --name). */
 function jobCommand(kind: JobKind, where: string): Handler {
@@ -253,8 +303,13 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const { positionals } = parseFlags(argv, {}, 'projects delete')
       const id = parseId(positionals[0], 'the project ID', 'projects delete ID')
       await withServices(ctx, async (s) => {
-        const r = await s.call('projects.delete', { id })
-        out(ctx, { id, deleted: r.deleted }, () => `deleted project ${id} and its runs`)
+        const count = (await s.call('runs.list', { projectId: id, limit: 10_000 })).length
+        try {
+          await s.call('projects.delete', { id })
+        } catch (err) {
+          throw withCliHint(err)
+        }
+        out(ctx, { id, deleted: id, runs: count }, () => `deleted project ${id} and its ${count} run${count === 1 ? '' : 's'}`)
       })
       return 0
     },
@@ -283,11 +338,24 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       return 0
     },
     delete: async (ctx, argv) => {
-      const { positionals } = parseFlags(argv, {}, 'runs delete')
-      const id = parseId(positionals[0], 'the run ID', 'runs delete ID')
+      const { positionals, flags } = parseFlags(argv, { cascade: { type: 'boolean', help: 'also delete every run derived from it (listed before deleting)' } }, 'runs delete')
+      const id = parseId(positionals[0], 'the run ID', 'runs delete ID [--cascade]')
+      if (positionals.length > 1) throw new UsageError(`runs delete takes one ID (received also "${positionals[1]}").`)
+      const cascade = flags.cascade === true
       await withServices(ctx, async (s) => {
-        await s.call('runs.delete', { id })
-        out(ctx, { id, deleted: id }, () => `deleted run ${id}`)
+        let r
+        try {
+          r = await s.call('runs.delete', { id, cascade })
+        } catch (err) {
+          throw withCliHint(err, id)
+        }
+        const [self, ...dependants] = r.runs
+        out(ctx, { id, deleted: r.deleted, runs: r.runs }, () =>
+          dependants.length
+            ? `deleted run ${id} (${self.kind} “${self.name}”) and ${dependants.length} run${dependants.length === 1 ? '' : 's'} derived from it:\n` +
+              dependants.map((d) => `  ${d.id} ${d.kind} “${d.name}”`).join('\n')
+            : `deleted run ${id} (${self.kind} “${self.name}”)`,
+        )
       })
       return 0
     },
@@ -375,6 +443,9 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
             datasetRunId: stage('dataset'),
             teacherTestAccuracy: d.summary.teacherTestAccuracy,
             adsTestAccuracy: d.summary.adsTestAccuracy,
+            teacherTestUndecided: d.summary.teacherTestUndecided,
+            adsTestUndecided: d.summary.adsTestUndecided,
+            testSamples: d.summary.testSamples,
             reconstructionError: d.summary.reconstructionError,
             teacherAgreement: d.summary.teacherAgreement,
             meanRateHz: d.summary.meanRateHz,
@@ -384,7 +455,8 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
             value,
             text: [
               `pipeline run ${d.id}: teacher run ${value.teacherRunId}, network ADS run ${value.adsRunId}, test run ${value.testRunId}`,
-              `  teacher test accuracy ${fmt(value.teacherTestAccuracy)}, network ADS test accuracy ${fmt(value.adsTestAccuracy)}`,
+              `  teacher test accuracy ${fmt(value.teacherTestAccuracy)}, network ADS test accuracy ${fmt(value.adsTestAccuracy)}` +
+                ` (undecided: teacher ${fmt(value.teacherTestUndecided)}, network ADS ${fmt(value.adsTestUndecided)} of ${fmt(value.testSamples)})`,
               `  reconstruction error ${fmt(value.reconstructionError)}, mean rate ${fmt(value.meanRateHz)} Hz, ${fmt(value.wallSeconds)} s`,
             ].join('\n'),
           }
@@ -415,36 +487,57 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     }
   },
   eval: async (ctx, argv) => {
-    const specs: Record<string, FlagSpec> = {
-      data: { type: 'string', help: '.npz file with inputs [samples, steps, channels], targets [samples, steps, outputs], optional labels' },
-      dataset: { type: 'integer', help: 'id of a dataset run (instead of --data)', min: 1 },
-      teacher: { type: 'integer', help: "teacher run for the reconstruction error (default: the network's teacher)", min: 1 },
-      'shown-samples': { type: 'integer', help: 'samples kept for viewing', default: 8, min: 0, max: 100 },
-      seed: { type: 'integer', help: 'seed of the initial membrane potentials (recorded)', min: 0 },
-      threads: { type: 'integer', help: 'threads (0 = all cores)', default: 0, min: 0 },
-      project: { type: 'integer', help: "project id (default: the network's project)", min: 1 },
-      name: { type: 'string', help: 'run name' },
-    }
+    const specs = evalSpecs
     const { flags, positionals } = parseFlags(argv, specs, 'eval')
     const network = parseId(positionals[0], 'the RUN id of a trained teacher or ADS network', 'eval RUN --data FILE.npz')
     if (positionals.length > 1) throw new UsageError(`eval takes one RUN (received also "${positionals[1]}").`)
     if ((flags.data === undefined) === (flags.dataset === undefined)) throw new UsageError('eval needs --data FILE.npz (or --dataset RUN), and only one of them.')
     const dataFile = flags.data === undefined ? undefined : resolve(flags.data as string)
     if (dataFile !== undefined && !existsSync(dataFile)) throw new UsageError(`--data: there is no file ${dataFile}.`)
+    if (dataFile !== undefined && !statSync(dataFile).isFile()) throw new UsageError(`--data: ${dataFile} is not a regular file.`)
     const params = {
       network,
       dataset: flags.dataset,
-      dataFile,
       teacher: flags.teacher,
       shownSamples: flags['shown-samples'],
       threads: flags.threads,
       seed: flags.seed,
     }
-    return runJob(ctx, 'eval', (flags.project as number | undefined) ?? { ofRun: network }, params, flags.name as string | undefined, (d) => ({
-      value: { id: d.id, runId: d.id, status: d.status, ...d.summary },
-      text: `accuracy ${fmt(d.summary.accuracy)}, mse ${fmt(d.summary.mse)}, samples ${d.summary.samples}` +
-        (d.summary.reconstructionError !== undefined ? `, reconstruction error ${fmt(d.summary.reconstructionError)}` : ''),
-    }))
+    // A file is read here, by the command line, and imported as a dataset run (checked against the
+    // network first): the evaluation then has it as a parent in its lineage. The server never reads
+    // a path given to it.
+    const prepare =
+      dataFile === undefined
+        ? undefined
+        : async (s: Services, projectId: number) => {
+            const imported = await s.call('datasets.import', { projectId, fileName: basename(dataFile), bytes: readFileSync(dataFile), network })
+            return {
+              params: { ...params, dataset: imported.id },
+              undo: async () => {
+                await s.call('runs.delete', { id: imported.id })
+              },
+            }
+          }
+    try {
+      return await runJob(
+        ctx,
+        'eval',
+        (flags.project as number | undefined) ?? { ofRun: network },
+        params,
+        flags.name as string | undefined,
+        (d) => ({
+          value: { id: d.id, runId: d.id, status: d.status, datasetRunId: d.params.dataset, ...d.summary },
+          text:
+            `accuracy ${fmt(d.summary.accuracy)}, mse ${fmt(d.summary.mse)}, samples ${d.summary.samples}` +
+            (d.summary.undecided !== undefined ? `, undecided ${d.summary.undecided}` : '') +
+            (d.summary.reconstructionError !== undefined ? `, reconstruction error ${fmt(d.summary.reconstructionError)}` : '') +
+            (dataFile !== undefined ? `\n  ${basename(dataFile)} imported as dataset run ${d.params.dataset}` : ''),
+        }),
+        prepare,
+      )
+    } catch (err) {
+      throw flagError(err, evalSpecs)
+    }
   },
   export: async (ctx, argv) => {
     const specs: Record<string, FlagSpec> = {
@@ -587,9 +680,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     return await handler(ctx, rest)
   } catch (err) {
-    const message = err instanceof UsageError ? err.message : toWireError(err).message
-    const code = err instanceof UsageError ? 'USAGE' : toWireError(err).code
-    if (json) io.stdout(JSON.stringify({ ok: false, error: { code, message } }) + '\n')
+    const wire = err instanceof UsageError ? { code: 'USAGE', message: err.message } : toWireError(err)
+    const message = wire.message
+    if (json) io.stdout(JSON.stringify({ ok: false, error: wire }) + '\n')
     io.stderr(`mimic: ${message.replace(/\s*\n\s*/g, ' ')}\n`)
     return err instanceof UsageError ? 2 : 1
   }

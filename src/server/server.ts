@@ -220,8 +220,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const value = await services.call(name, args)
       sendJson(res, 200, { ok: true, value })
     } catch (err) {
+      // the whole wire error: the field it is about and its details (dependants, running jobs)
       const e = toWireError(err)
-      sendError(res, e.code, e.message)
+      sendJson(res, statusOf[e.code], { ok: false, error: e })
     }
   }
 

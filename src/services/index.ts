@@ -9,7 +9,7 @@ import { jobKinds, jobParamsSchema, type JobKind } from '../shared/jobs.ts'
 import type { AddonState, AppEvent, AppInfo, RunDetail } from '../shared/types.ts'
 import { JobRunner } from '../jobs/runner.ts'
 import type { Spawner } from '../jobs/protocol.ts'
-import { precheckJob } from '../jobs/prechecks.ts'
+import { precheckConditions, precheckJob, trainedNetworkShape } from '../jobs/prechecks.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
 import { codeVersion, hostName, packageVersion } from './version.ts'
@@ -114,6 +114,7 @@ export class Services {
     const job = run.status === 'queued' || run.status === 'running' ? store.jobs.find(id) : undefined
     return {
       ...run,
+      jobKind: store.jobs.find(id)?.jobKind ?? null,
       parents: store.runs.parents(id),
       children: store.runs.children(id),
       notes: store.runs.notes(id),
@@ -136,6 +137,7 @@ export class Services {
       if (info.ref && typeof value === 'number' && !lineage.some((l) => l.id === value)) lineage.push({ id: value, role: field })
     }
     this.store.projects.get(projectId)
+    precheckConditions(kind, rawParams, params)
     precheckJob(this.store, kind, params)
     const runId = this.store.transaction(() => {
       const run = this.store.runs.create({
@@ -192,11 +194,15 @@ export class Services {
         changed(r.projectId)
         return summaryOf(r)
       },
-      'runs.delete': async ({ id }) => {
-        const r = store.runs.get(id)
-        store.runs.delete(id)
-        changed(r.projectId)
-        return { deleted: id }
+      'runs.dependants': async ({ id }) => {
+        store.runs.get(id)
+        return store.runs.descendants(id)
+      },
+      'runs.delete': async ({ id, cascade }) => {
+        const runs = store.runs.delete(id, cascade)
+        this.publish({ type: 'projects.changed' })
+        for (const projectId of new Set(runs.map((r) => r.projectId))) this.publish({ type: 'runs.changed', projectId })
+        return { deleted: runs.map((r) => r.id), runs }
       },
       'runs.tag': async ({ id, tag, remove }) => {
         const tags = store.runs.tag(id, tag, remove)
@@ -219,9 +225,9 @@ export class Services {
         return rows ? store.artifacts.getRows(runId, name, rows.start, rows.count) : store.artifacts.get(runId, name)
       },
 
-      'datasets.import': async ({ projectId, fileName, name, dtMs, bytes }) => {
+      'datasets.import': async ({ projectId, fileName, name, dtMs, bytes, network }) => {
         store.projects.get(projectId)
-        const ds = datasetFromNpz(bytes, fileName)
+        const ds = datasetFromNpz(bytes, fileName, network !== undefined ? trainedNetworkShape(store, network) : {})
         const run = store.transaction(() => {
           const r = store.runs.create({
             projectId,

@@ -12,6 +12,7 @@ import type {
   MetricSeries,
   Note,
   Project,
+  RunBrief,
   RunDetail,
   RunSummary,
 } from './types.ts'
@@ -23,9 +24,11 @@ export const limits = {
   noteMax: 10_000,
 } as const
 
-const projectName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ help: 'project name' })
-const runName = s.string({ min: 1, max: limits.nameMax, trim: true })
-const tag = s.string({ min: 1, max: limits.tagMax, trim: true, pattern: /^[^\s,]+$/, patternHelp: 'must be one word without spaces or commas' })
+const projectName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ label: 'Project name', help: 'project name' })
+const runName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ label: 'Run name' })
+const tag = s
+  .string({ min: 1, max: limits.tagMax, trim: true, pattern: /^[^\s,]+$/, patternHelp: 'must be one word without spaces or commas' })
+  .doc({ label: 'Tag' })
 
 export interface Operation<A, I, R> {
   args: Schema<A>
@@ -63,9 +66,16 @@ export const contract = {
   ),
   'runs.get': op<RunDetail>()(s.object({ id: s.id() })),
   'runs.rename': op<RunSummary>()(s.object({ id: s.id(), name: runName }), true),
-  'runs.delete': op<{ deleted: number }>()(s.object({ id: s.id() }), true),
+  /** Every run derived from a run (children, their children, ...): what a cascading delete deletes too. */
+  'runs.dependants': op<RunBrief[]>()(s.object({ id: s.id() })),
+  /**
+   * Deletes a finished run. A run others were derived from is refused (CONFLICT with
+   * `details.dependants`) unless `cascade`, which deletes them too; queued or running runs block it.
+   * `deleted` lists the ids deleted (the run first), `runs` the same runs.
+   */
+  'runs.delete': op<{ deleted: number[]; runs: RunBrief[] }>()(s.object({ id: s.id(), cascade: s.withDefault(s.boolean(), false) }), true),
   'runs.tag': op<string[]>()(s.object({ id: s.id(), tag, remove: s.withDefault(s.boolean(), false) }), true),
-  'runs.note': op<Note>()(s.object({ id: s.id(), body: s.string({ min: 1, max: limits.noteMax, trim: true }) }), true),
+  'runs.note': op<Note>()(s.object({ id: s.id(), body: s.string({ min: 1, max: limits.noteMax, trim: true }).doc({ label: 'Note' }) }), true),
 
   'metrics.get': op<MetricSeries[]>()(
     s.object({ runId: s.id(), keys: s.optional(s.array(s.string({ min: 1, max: 100 }), { max: 100 })) }),
@@ -84,10 +94,12 @@ export const contract = {
   'datasets.import': op<RunSummary>()(
     s.object({
       projectId: s.id(),
-      fileName: s.string({ min: 1, max: 500 }),
+      fileName: s.string({ min: 1, max: 500 }).doc({ label: 'File name' }),
       name: s.optional(runName),
-      dtMs: s.withDefault(s.number({ gt: 0, max: 1000 }), 1),
-      bytes: s.bytes(),
+      dtMs: s.withDefault(s.number({ gt: 0, max: 1000 }), 1).doc({ label: 'Time step', unit: 'ms' }),
+      bytes: s.bytes().doc({ label: 'File' }),
+      /** check that the data fits this trained network (input channels, outputs) before storing it */
+      network: s.optional(s.id()).doc({ label: 'Network run' }),
     }),
     true,
   ),

@@ -72,11 +72,19 @@ export const trainTeacherParams = s.object({
   clipNorm: s.withDefault(s.number({ min: 0, max: 1e12 }), 0).doc({ label: 'Gradient clipping norm', help: '0 = off' }),
   lossTauUnit: s.withDefault(s.oneOf(['ms', 's'] as const), 'ms').doc({
     label: 'τ unit in the loss',
-    help: 'unit of τ and τ_min inside the two τ regularisers; ms keeps τ ≥ τ_min, s is the authors\' code',
+    help: 'the unit in which the loss measures τ when it penalises time constants below τ min and the longest one',
+    valueHelp: {
+      ms: 'milliseconds: a τ below τ min costs a lot, so every unit keeps τ ≥ τ min (recommended)',
+      s: 'seconds, as in the authors\' code: the penalty is weak and training can push τ below τ min',
+    },
   }),
   tauStepUnit: s.withDefault(s.oneOf(['s', 'ms'] as const), 's').doc({
     label: 'τ unit of Adam steps',
-    help: 's: a step moves τ by up to the step size in seconds (the authors\' code); ms is 1000x slower',
+    help: 'how far one Adam step may move a time constant',
+    valueHelp: {
+      s: 'up to the step size in seconds: time constants adapt quickly (the authors\' code)',
+      ms: 'up to the step size in milliseconds: time constants adapt 1000× more slowly',
+    },
   }),
   validationSamples: s.withDefault(s.integer({ min: 0, max: 100_000 }), 200).doc({ label: 'Validation samples', help: 'drawn once; the best epoch is kept' }),
   testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples for the reported accuracy' }),
@@ -92,7 +100,22 @@ const adsFields = {
   epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 20).doc({ label: 'Epochs' }),
   samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: 'fresh temporal-XOR samples' }),
   eta: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-6).doc({ label: 'Learning rate η' }),
-  etaSchedule: s.withDefault(s.oneOf(['constant', 'decay'] as const), 'constant').doc({ label: 'η schedule', help: 'decay: η·exp(−t/b) + c' }),
+  etaSchedule: s.withDefault(s.oneOf(['constant', 'decay'] as const), 'constant').doc({
+    label: 'η schedule',
+    help: 'decay: η(t) = η·exp(−t/b) + c, t counting training samples',
+    valueHelp: { constant: 'the same η for every sample', decay: 'η·exp(−t/b) + c: falls from η + c towards c' },
+  }),
+  etaDecaySamples: s.optional(s.number({ gt: 0, max: 1e12 })).doc({
+    label: 'Decay time b',
+    unit: 'samples',
+    help: 'empty: (epochs × samples per epoch) / (2 ln 100), so η has fallen 100-fold half-way through training (the authors\' code)',
+    when: { field: 'etaSchedule', equals: 'decay' },
+  }),
+  etaFloor: s.withDefault(s.number({ min: 0, max: 1 }), 1e-7).doc({
+    label: 'Floor c',
+    help: 'the learning rate that η decays towards',
+    when: { field: 'etaSchedule', equals: 'decay' },
+  }),
   kSchedule: s.withDefault(s.oneOf(['constant', 'staircase'] as const), 'constant').doc({ label: 'Feedback gain schedule', help: 'staircase: 8 equal blocks from k down to k/8' }),
   k: s.withDefault(s.number({ min: 0, max: 1e6 }), 75).doc({ label: 'Feedback gain k' }),
   rule: s.withDefault(s.oneOf(['online', 'batched'] as const), 'online').doc({ label: 'Learning rule', help: 'online: every step; batched: once per sample window' }),
@@ -123,7 +146,14 @@ export const pipelineXorParams = s.object({
   teacherSamplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Teacher samples per epoch' }),
   teacherStepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-4).doc({ label: 'Teacher Adam step size' }),
   teacherLambdaMse: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'Teacher λ MSE' }),
-  teacherTauStepUnit: s.withDefault(s.oneOf(['s', 'ms'] as const), 's').doc({ label: 'Teacher τ unit of Adam steps' }),
+  teacherTauStepUnit: s.withDefault(s.oneOf(['s', 'ms'] as const), 's').doc({
+    label: 'Teacher τ unit of Adam steps',
+    help: 'how far one Adam step may move a time constant',
+    valueHelp: {
+      s: 'up to the step size in seconds: time constants adapt quickly (the authors\' code)',
+      ms: 'up to the step size in milliseconds: time constants adapt 1000× more slowly',
+    },
+  }),
   teacherValidationSamples: s.withDefault(s.integer({ min: 0, max: 100_000 }), 200).doc({ label: 'Teacher validation samples' }),
   ...adsFields,
   threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
@@ -131,8 +161,12 @@ export const pipelineXorParams = s.object({
 
 export const evalParams = s.object({
   network: runRef('teacher,ads', 'Trained network run'),
-  dataset: s.optional(runRef('dataset', 'Dataset run')),
-  dataFile: s.optional(s.string({ min: 1, max: 4096 })).doc({ label: 'Dataset file (.npz)', help: 'inputs [samples, steps, channels], targets [samples, steps, outputs], optional labels' }),
+  // A file reaches the server only as bytes: it is imported as a dataset run first (the form's file
+  // picker and `mimic eval --data FILE` do that), so that no caller can make the server read a path.
+  dataset: runRef('dataset', 'Dataset run').doc({
+    upload: { accept: '.npz', fits: 'network' },
+    help: 'a dataset run, or an .npz file imported as one: inputs [samples, steps, channels], targets [samples, steps, outputs], optional labels',
+  }),
   teacher: s.optional(runRef('teacher', 'Teacher run')).doc({ help: 'for spiking networks: the teacher whose trajectory x̂ is compared with x̃ (default: the network\'s parent teacher)' }),
   shownSamples: s.withDefault(s.integer({ min: 0, max: 100 }), 8).doc({ label: 'Samples kept for viewing' }),
   threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),

@@ -2,7 +2,7 @@
 // parameters) is parsed by one of these. Failures name the field, say what was expected and what
 // was received, and what to do. Schemas also describe themselves (default, unit, range, help) so
 // the UI can render forms with every default visible.
-import { invalid } from './errors.ts'
+import { AppError, FieldError } from './errors.ts'
 
 export interface FieldInfo {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'object' | 'array' | 'typed' | 'unknown'
@@ -18,6 +18,15 @@ export interface FieldInfo {
   label?: string
   /** for run-id fields: the kind(s) of run expected (the UI offers a picker of such runs) */
   ref?: string
+  /**
+   * for run-id fields: a file of this type may be chosen instead; the form imports it as such a run
+   * (datasets.import), checked against the run named by field `fits` when given
+   */
+  upload?: { accept: string; fits?: string }
+  /** for enum fields: what each value means, in plain words (shown with the choices) */
+  valueHelp?: Record<string, string>
+  /** the field applies only when another field of the same object has this value (forms hide it otherwise) */
+  when?: { field: string; equals: string | boolean }
   fields?: Record<string, FieldInfo>
   items?: FieldInfo
 }
@@ -34,6 +43,9 @@ interface Meta {
   unit?: string
   label?: string
   ref?: string
+  upload?: { accept: string; fits?: string }
+  valueHelp?: Record<string, string>
+  when?: { field: string; equals: string | boolean }
 }
 
 export function describeValue(v: unknown): string {
@@ -49,7 +61,28 @@ export function describeValue(v: unknown): string {
 }
 
 function fail(path: string, expected: string, got: unknown): never {
-  throw invalid(`${path || 'the argument'} must be ${expected} (received ${describeValue(got)}).`)
+  if (got === undefined) throw new FieldError(path, 'is required.')
+  throw new FieldError(path, `must be ${expected} (received ${describeValue(got)}).`)
+}
+
+/** "network,ads" -> "network or ads" */
+function refText(ref: string): string {
+  return ref.split(',').map((k) => k.trim()).join(' or ')
+}
+
+/**
+ * An error from parsing the field at `path`, told with the field's label when it has one
+ * ("Network run is required: choose a teacher or ads run." rather than "params.network is required.").
+ */
+function relabel(err: unknown, path: string, info: FieldInfo): unknown {
+  if (!(err instanceof FieldError) || err.label !== undefined || !info.label) return err
+  if (err.field === path) {
+    const problem = err.problem === 'is required.' && info.ref ? `is required: choose a ${refText(info.ref)} run.` : err.problem
+    return err.labelled(info.label, problem)
+  }
+  const item = err.field.startsWith(`${path}[`) ? /^\[(\d+)\]$/.exec(err.field.slice(path.length)) : null
+  if (item) return err.labelled(`${info.label} (item ${Number(item[1]) + 1})`)
+  return err
 }
 
 class Base<T> implements Schema<T> {
@@ -100,17 +133,14 @@ export function string(opts: StringOptions = {}): Base<string> {
       if (typeof v !== 'string') fail(path, 'a string', v)
       const s = trim ? (v as string).trim() : (v as string)
       if (s.length < min) {
-        throw invalid(
-          min === 1
-            ? `${path || 'the value'} must not be empty: give at least one character that is not a space.`
-            : `${path || 'the value'} must have at least ${min} characters (it has ${s.length}).`,
+        throw new FieldError(
+          path || 'the value',
+          min === 1 ? 'must not be empty: give at least one character that is not a space.' : `must have at least ${min} characters (it has ${s.length}).`,
         )
       }
-      if (s.length > max) {
-        throw invalid(`${path || 'the value'} must have at most ${max} characters (it has ${s.length}): shorten it.`)
-      }
+      if (s.length > max) throw new FieldError(path || 'the value', `must have at most ${max} characters (it has ${s.length}): shorten it.`)
       if (opts.pattern && !opts.pattern.test(s)) {
-        throw invalid(`${path || 'the value'} ${opts.patternHelp ?? `must match ${opts.pattern}`} (received ${describeValue(s)}).`)
+        throw new FieldError(path || 'the value', `${opts.patternHelp ?? `must match ${opts.pattern}`} (received ${describeValue(s)}).`)
       }
       return s
     },
@@ -131,7 +161,8 @@ function rangeText(o: NumberOptions): string {
   if (o.gt !== undefined) parts.push(`greater than ${o.gt}`)
   if (o.min !== undefined) parts.push(`at least ${o.min}`)
   if (o.max !== undefined) parts.push(`at most ${o.max}`)
-  return parts.join(' and ')
+  // "an integer of at least 1", "a number greater than 0 and at most 5"
+  return parts.length && !parts[0].startsWith('greater') ? `of ${parts.join(' and ')}` : parts.join(' and ')
 }
 
 function checkRange(n: number, o: NumberOptions, path: string, kind: string): number {
@@ -259,27 +290,39 @@ export function editDistance(a: string, b: string): number {
 
 export interface ObjectSchema<S extends Shape> extends Schema<ObjectOf<S>> {
   readonly shape: S
+  /** Every problem of `value` at once (parse stops at the first): for forms that mark all invalid fields. */
+  problems(value: unknown, path?: string): AppError[]
 }
 
 /** An object with exactly these fields; unknown fields are refused (catches misspelled options). */
 export function object<S extends Shape>(shape: S): ObjectSchema<S> & Base<ObjectOf<S>> {
   const keys = Object.keys(shape)
+  const unknownField = (k: string, path: string): FieldError => {
+    const guess = nearest(k, keys)
+    return new FieldError(
+      path ? `${path}.${k}` : k,
+      `is not a known field: ${guess ? `did you mean "${guess}"?` : keys.length ? `expected one of ${keys.join(', ')}.` : 'no fields are expected here.'}`,
+    )
+  }
+  const asObject = (v: unknown, path: string): Record<string, unknown> => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) fail(path, 'an object', v)
+    return v as Record<string, unknown>
+  }
+  const parseField = (k: string, input: Record<string, unknown>, path: string): unknown => {
+    const at = path ? `${path}.${k}` : k
+    try {
+      return shape[k].parse(input[k], at)
+    } catch (err) {
+      throw relabel(err, at, shape[k].info())
+    }
+  }
   const schema = new Base<ObjectOf<S>>(
     (v, path) => {
-      if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) fail(path, 'an object', v)
-      const input = v as Record<string, unknown>
-      for (const k of Object.keys(input)) {
-        if (!(k in shape)) {
-          const guess = nearest(k, keys)
-          const where = path ? `${path}.${k}` : k
-          throw invalid(
-            `${where} is not a known field: ${guess ? `did you mean "${guess}"?` : keys.length ? `expected one of ${keys.join(', ')}.` : 'no fields are expected here.'}`,
-          )
-        }
-      }
+      const input = asObject(v, path)
+      for (const k of Object.keys(input)) if (!(k in shape)) throw unknownField(k, path)
       const out: Record<string, unknown> = {}
       for (const k of keys) {
-        const parsed = shape[k].parse(input[k], path ? `${path}.${k}` : k)
+        const parsed = parseField(k, input, path)
         if (parsed !== undefined) out[k] = parsed
       }
       return out as ObjectOf<S>
@@ -291,6 +334,27 @@ export function object<S extends Shape>(shape: S): ObjectSchema<S> & Base<Object
     }),
   ) as Base<ObjectOf<S>> & ObjectSchema<S>
   Object.defineProperty(schema, 'shape', { value: shape, enumerable: false })
+  const problems = (v: unknown, path = ''): AppError[] => {
+    let input: Record<string, unknown>
+    try {
+      input = asObject(v, path)
+    } catch (err) {
+      return [err as AppError]
+    }
+    const out: AppError[] = Object.keys(input)
+      .filter((k) => !(k in shape))
+      .map((k) => unknownField(k, path))
+    for (const k of keys) {
+      try {
+        parseField(k, input, path)
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err
+        out.push(err)
+      }
+    }
+    return out
+  }
+  Object.defineProperty(schema, 'problems', { value: problems, enumerable: false })
   return schema
 }
 
@@ -301,7 +365,7 @@ export function bytes(opts: { max?: number } = {}): Base<Uint8Array> {
     (v, path) => {
       if (!(v instanceof Uint8Array)) fail(path, 'bytes (a Uint8Array)', v)
       const b = v as Uint8Array
-      if (b.byteLength > max) throw invalid(`${path || 'the value'} holds ${b.byteLength} bytes; at most ${max} are accepted here.`)
+      if (b.byteLength > max) throw new FieldError(path || 'the value', `holds ${b.byteLength} bytes; at most ${max} are accepted here.`)
       return b
     },
     () => ({ type: 'typed', optional: false, max }),

@@ -11,6 +11,15 @@ export interface Project {
   runCount: number
 }
 
+/** A run in a list of what an operation touches (the dependants of a run to delete, running jobs). */
+export interface RunBrief {
+  id: number
+  projectId: number
+  kind: string
+  name: string
+  status: RunStatus
+}
+
 export interface RunRef {
   id: number
   name: string
@@ -75,6 +84,8 @@ export interface JobProgress {
 
 export interface RunDetail extends RunSummary {
   params: Record<string, unknown>
+  /** the job kind that made the run ("train.teacher"; "stage:teacher" for a pipeline's stage), null for imports */
+  jobKind: string | null
   codeVersion: string
   host: string
   error: string | null

@@ -1,6 +1,6 @@
 // Projects repository.
 import { AppError } from '../shared/errors.ts'
-import type { Project } from '../shared/types.ts'
+import type { Project, RunBrief } from '../shared/types.ts'
 import type { DB } from './db.ts'
 import { isUniqueViolation } from './util.ts'
 
@@ -59,15 +59,27 @@ export class ProjectsRepo {
     return this.get(id)
   }
 
-  /** Deletes the project and (by cascade) its runs, metrics and artifacts, in one transaction. */
+  /**
+   * Deletes the project and (by cascade) its runs, metrics and artifacts, in one transaction.
+   * Refused (CONFLICT, the runs in `details.running`) while one of its runs is queued or running.
+   */
   delete(id: number): void {
-    this.get(id)
-    const active = this.db
-      .prepare(`SELECT COUNT(*) AS n FROM runs WHERE project_id = ? AND status IN ('queued','running')`)
-      .get(id) as { n: number }
-    if (active.n > 0) {
-      throw new AppError('CONFLICT', `Project ${id} has ${active.n} job(s) still running: cancel them first (\`mimic jobs list\`).`)
-    }
-    this.db.prepare('DELETE FROM projects WHERE id = ?').run(id)
+    const tx = this.db.transaction(() => {
+      const project = this.get(id)
+      const running = this.db
+        .prepare(`SELECT id, project_id AS projectId, kind, name, status FROM runs WHERE project_id = ? AND status IN ('queued','running') ORDER BY id`)
+        .all(id) as RunBrief[]
+      if (running.length > 0) {
+        const names = running.map((r) => `“${r.name}”`).join(', ')
+        const one = running.length === 1
+        throw new AppError(
+          'CONFLICT',
+          `Project “${project.name}” cannot be deleted while ${names} ${one ? 'is' : 'are'} still running: cancel ${one ? 'it' : 'them'} or wait until ${one ? 'it finishes' : 'they finish'}.`,
+          { details: { running } },
+        )
+      }
+      this.db.prepare('DELETE FROM projects WHERE id = ?').run(id)
+    })
+    tx.immediate()
   }
 }

@@ -1,6 +1,6 @@
 // Runs repository: runs with their parameters, status, lineage, tags and notes.
 import { AppError } from '../shared/errors.ts'
-import type { Note, RunRef, RunStatus, RunSummary } from '../shared/types.ts'
+import type { Note, RunBrief, RunRef, RunStatus, RunSummary } from '../shared/types.ts'
 import type { DB } from './db.ts'
 import { iso, parseJsonObject } from './util.ts'
 
@@ -167,13 +167,54 @@ export class RunsRepo {
     return this.get(id)
   }
 
-  /** Deletes a run with its metrics, artifacts, tags and notes (cascade), in one statement. */
-  delete(id: number): void {
-    const run = this.get(id)
-    if (run.status === 'queued' || run.status === 'running') {
-      throw new AppError('CONFLICT', `Run ${id} is still ${run.status}: cancel it first (\`mimic jobs cancel ${id}\`).`)
-    }
-    this.db.prepare('DELETE FROM runs WHERE id = ?').run(id)
+  /** Every run derived from this one (its children, their children, ...), oldest first. */
+  descendants(id: number): RunBrief[] {
+    return this.db
+      .prepare(
+        `WITH RECURSIVE d(id) AS (
+           SELECT child_id FROM run_lineage WHERE parent_id = ?
+           UNION SELECT l.child_id FROM run_lineage l JOIN d ON l.parent_id = d.id
+         )
+         SELECT r.id, r.project_id AS projectId, r.kind, r.name, r.status FROM runs r JOIN d ON d.id = r.id ORDER BY r.id`,
+      )
+      .all(id) as RunBrief[]
+  }
+
+  /**
+   * Deletes a run with its metrics, artifacts, tags and notes, in one transaction. A run that other
+   * runs were derived from is refused (CONFLICT, the dependants in `details.dependants`) unless
+   * `cascade`, which deletes them too. A queued or running run, or dependant, is always refused
+   * (`details.running`). Returns what was deleted: the run first, then its dependants.
+   */
+  delete(id: number, cascade = false): RunBrief[] {
+    const tx = this.db.transaction((): RunBrief[] => {
+      const run = this.get(id)
+      const self: RunBrief = { id: run.id, projectId: run.projectId, kind: run.kind, name: run.name, status: run.status }
+      const dependants = this.descendants(id)
+      const running = [self, ...dependants].filter((r) => r.status === 'queued' || r.status === 'running')
+      if (running.length > 0 && (cascade || running[0].id === id)) {
+        const one = running.length === 1
+        const names = running.map((r) => (r.id === id ? 'it' : `${r.kind} run ${r.id} “${r.name}”`)).join(', ')
+        const state = one ? `is still ${running[0].status}` : 'are still queued or running'
+        throw new AppError('CONFLICT', `Run ${id} cannot be deleted while ${names} ${state}: cancel ${one ? 'it' : 'them'} or wait until ${one ? 'it finishes' : 'they finish'}.`, {
+          details: { running, dependants },
+        })
+      }
+      if (dependants.length > 0 && !cascade) {
+        const names = dependants.map((r) => `${r.kind} run ${r.id} “${r.name}”`).join(', ')
+        throw new AppError(
+          'CONFLICT',
+          `Run ${id} “${run.name}” has ${dependants.length} dependent run${dependants.length === 1 ? '' : 's'} derived from it: ${names}. Delete with cascade to delete ${dependants.length === 1 ? 'it' : 'them'} too, or delete ${dependants.length === 1 ? 'it' : 'them'} first.`,
+          { details: { dependants } },
+        )
+      }
+      const del = this.db.prepare('DELETE FROM runs WHERE id = ?')
+      // children before parents (ids grow along lineage), the run itself last
+      for (const r of [...dependants].reverse()) del.run(r.id)
+      del.run(id)
+      return [self, ...dependants]
+    })
+    return tx.immediate()
   }
 
   parents(id: number): RunRef[] {

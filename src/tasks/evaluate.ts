@@ -12,9 +12,21 @@ import type { StoredNetwork } from './network-format.ts'
 /** What an evaluation runs on: a dataset with its time step. */
 export type EvalData = TimedDataset
 
+/**
+ * Samples whose read-out reached no decision (prediction 0 on the scored output: y_s never crossed
+ * ±0.5). They count as wrong, so an accuracy is only readable next to this number.
+ */
+export function undecidedCount(predictions: Int8Array, samples: number, outputs = 1): number {
+  let n = 0
+  for (let b = 0; b < samples; b++) if (predictions[b * outputs] === 0) n++
+  return n
+}
+
 export interface EvalResult {
   samples: number
   accuracy: number
+  /** samples with no decision (counted as wrong in `accuracy`) */
+  undecided: number
   mse: number
   /** per-sample decisions: 1, -1, or 0 (no decision) */
   predictions: Int8Array
@@ -29,6 +41,8 @@ export interface SnnEvalResult extends EvalResult {
   /** fraction of samples where the SNN decides as the teacher does; null without a teacher */
   teacherAgreement: number | null
   teacherAccuracy: number | null
+  /** samples where the teacher reached no decision; null without a teacher */
+  teacherUndecided: number | null
   meanRateHz: number
   /** x̃ [samples, steps, dims] */
   decoded: Float32Array
@@ -59,7 +73,15 @@ function score(outputs: Float32Array, d: EvalData): EvalResult {
   for (let b = 0; b < d.samples; b++) if (decision.predictions[b * d.outputs] === labels[b]) correct++
   let se = 0
   for (let i = 0; i < outputs.length; i++) se += (outputs[i] - d.targets[i]) ** 2
-  return { samples: d.samples, accuracy: correct / d.samples, mse: se / outputs.length, predictions: decision.predictions, labels, outputs }
+  return {
+    samples: d.samples,
+    accuracy: correct / d.samples,
+    undecided: undecidedCount(decision.predictions, d.samples, d.outputs),
+    mse: se / outputs.length,
+    predictions: decision.predictions,
+    labels,
+    outputs,
+  }
 }
 
 export async function evaluateTeacher(params: TeacherParams, d: EvalData, threads = 0, run: RunOptions = {}): Promise<EvalResult & { activations: Float32Array }> {
@@ -118,6 +140,7 @@ export async function evaluateSnn(
   return {
     samples: d.samples,
     accuracy: r.accuracy ?? 0,
+    undecided: undecidedCount(r.predictions, d.samples, d.outputs),
     mse: r.outputMse ?? NaN,
     predictions: r.predictions,
     labels,
@@ -125,6 +148,7 @@ export async function evaluateSnn(
     reconstructionError: r.reconstructionError,
     teacherAgreement: agreement,
     teacherAccuracy: teacher?.accuracy ?? null,
+    teacherUndecided: teacher?.undecided ?? null,
     meanRateHz: r.meanRateHz,
     decoded: r.decoded as Float32Array,
     teacherActivations: teacher?.activations ?? null,
@@ -136,9 +160,10 @@ export async function evaluateSnn(
 
 /** The headline numbers of a spiking network's evaluation (teacher comparisons only when measured). */
 export function snnEvalSummary(r: SnnEvalResult): Record<string, number> {
-  const summary: Record<string, number> = { accuracy: r.accuracy, mse: r.mse, samples: r.samples, meanRateHz: r.meanRateHz }
+  const summary: Record<string, number> = { accuracy: r.accuracy, undecided: r.undecided, mse: r.mse, samples: r.samples, meanRateHz: r.meanRateHz }
   if (r.reconstructionError !== null) summary.reconstructionError = r.reconstructionError
   if (r.teacherAccuracy !== null) summary.teacherAccuracy = r.teacherAccuracy
+  if (r.teacherUndecided !== null) summary.teacherUndecided = r.teacherUndecided
   if (r.teacherAgreement !== null) summary.teacherAgreement = r.teacherAgreement
   return summary
 }

@@ -63,6 +63,11 @@ describe('pipeline page', () => {
       for (const [key, f] of Object.entries(info.fields ?? {})) {
         const label = f.label ?? key
         const field = form.getByLabel(label, { exact: true })
+        // fields of the "decay" η schedule are shown only when it is chosen
+        if (f.when) {
+          expect(await field.count(), label).toBe(0)
+          continue
+        }
         if (f.type === 'boolean') expect(await field.isChecked(), label).toBe(f.default === true)
         else expect(await field.inputValue(), label).toBe(f.default === undefined ? '' : String(f.default))
       }
@@ -124,6 +129,12 @@ describe('pipeline page', () => {
       const tiles = page.getByLabel('Pipeline results')
       for (const key of ['teacherTestAccuracy', 'adsTestAccuracy', 'reconstructionError', 'wallSeconds']) {
         expect(await tiles.locator(`[data-stat="${key}"] .value`).textContent(), key).not.toBe('—')
+      }
+      // each accuracy says how many test samples reached no decision
+      const sum = (await run()).summary
+      for (const [key, undecided] of [['teacherTestAccuracy', sum.teacherTestUndecided], ['adsTestAccuracy', sum.adsTestUndecided]] as const) {
+        expect(undecided, key).toBeGreaterThanOrEqual(0)
+        await tiles.locator(`[data-stat="${key}"]`).getByText(`${undecided} of ${sum.testSamples} undecided`).waitFor()
       }
       const stages = page.getByRole('list', { name: 'Pipeline stages' }).getByRole('listitem')
       expect(await stages.count()).toBe(4)

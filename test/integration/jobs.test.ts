@@ -85,7 +85,7 @@ describe('jobs in worker processes', () => {
   it('refuses bad job parameters before creating a run', async () => {
     const s = services()
     const p = await s.call('projects.create', { name: 'P' })
-    await expect(s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: -3 } })).rejects.toThrow(/params\.count must be an integer between 1 and 100000/)
+    await expect(s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: -3 } })).rejects.toThrow(/^Samples must be an integer between 1 and 100000 \(received -3\)\.$/)
     await expect(s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 3, bogus: 1 } })).rejects.toThrow(/params\.bogus is not a known field/)
     await expect(s.call('jobs.start', { kind: 'data.xor', projectId: 999, params: {} })).rejects.toThrow(/no project with id 999/)
     expect(s.store.runs.list()).toEqual([])

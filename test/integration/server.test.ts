@@ -92,7 +92,7 @@ describe('mimic serve', () => {
   it('gives clear errors for bad input and keeps what is stored', async () => {
     const empty = await call('projects.create', { name: '' })
     expect(empty.status).toBe(400)
-    expect(empty.body.error).toEqual({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/name must not be empty/) })
+    expect(empty.body.error).toEqual({ code: 'INVALID_ARGUMENT', field: 'name', message: expect.stringMatching(/^Project name must not be empty/) })
     const long = await call('projects.create', { name: 'x'.repeat(101) })
     expect(long.body.error?.message).toMatch(/at most 100 characters/)
     const unknownId = await call('runs.get', { id: 424242 })

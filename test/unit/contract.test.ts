@@ -20,12 +20,12 @@ describe('the API contract', () => {
 
   it('validates arguments and names the field', () => {
     expect(parseArgs('projects.create', { name: ' Lab A ' })).toEqual({ name: 'Lab A' })
-    expect(() => parseArgs('projects.create', { name: '' })).toThrow(/name must not be empty/)
+    expect(() => parseArgs('projects.create', { name: '' })).toThrow(/^Project name must not be empty/)
     expect(() => parseArgs('projects.create', { name: 'x'.repeat(101) })).toThrow(/at most 100 characters/)
     expect(() => parseArgs('runs.get', { id: 0 })).toThrow(/id must be an integer of at least 1|id must be an integer/)
     expect(() => parseArgs('runs.get', { id: '3' })).toThrow(/id must be an integer/)
     expect(() => parseArgs('jobs.start', { kind: 'nope', projectId: 1 })).toThrow(/kind must be one of/)
-    expect(() => parseArgs('runs.tag', { id: 1, tag: 'two words' })).toThrow(/tag must be one word/)
+    expect(() => parseArgs('runs.tag', { id: 1, tag: 'two words' })).toThrow(/^Tag must be one word/)
     expect(parseArgs('projects.list', undefined)).toEqual({})
     expect(isOpName('projects.list')).toBe(true)
     expect(isOpName('__proto__')).toBe(false)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as s from '../../src/shared/schema.ts'
-import { AppError } from '../../src/shared/errors.ts'
+import { AppError, FieldError } from '../../src/shared/errors.ts'
 
 function error(fn: () => unknown): AppError {
   try {
@@ -70,6 +70,34 @@ describe('schema validators', () => {
     expect(s.seed().parse(2 ** 53 - 1)).toBe(2 ** 53 - 1)
     expect(() => s.seed().parse(2 ** 53)).toThrow(AppError)
     expect(() => s.seed().parse(-1)).toThrow(AppError)
+  })
+
+  it('tells a labelled field by its label, keeps its path in `field`, and says "is required" for a missing value', () => {
+    const form = s.object({
+      network: s.id().doc({ label: 'Network run', ref: 'network,ads' }),
+      count: s.withDefault(s.integer({ min: 1, max: 100 }), 5).doc({ label: 'Samples' }),
+      neurons: s.withDefault(s.array(s.integer({ min: 0 })), []).doc({ label: 'Membrane traces' }),
+      plain: s.optional(s.number()),
+    })
+    const missing = error(() => form.parse({}, 'params'))
+    expect(missing).toBeInstanceOf(FieldError)
+    expect(missing.message).toBe('Network run is required: choose a network or ads run.')
+    expect(missing.field).toBe('params.network')
+    expect(error(() => form.parse({ network: 1, count: 0 }, 'params')).message).toBe('Samples must be an integer between 1 and 100 (received 0).')
+    expect(error(() => form.parse({ network: 1, neurons: [0, -1] }, 'params')).message).toBe('Membrane traces (item 2) must be an integer of at least 0 (received -1).')
+    const plain = error(() => form.parse({ network: 1, plain: 'x' }, 'params'))
+    expect(plain.message).toBe('params.plain must be a finite number (received "x").')
+    expect(plain.field).toBe('params.plain')
+  })
+
+  it('problems() lists every invalid field at once, in field order', () => {
+    const form = s.object({ a: s.integer({ min: 1 }).doc({ label: 'A' }), b: s.string({ min: 1 }).doc({ label: 'B' }), c: s.optional(s.number()) })
+    expect(form.problems({ a: 0, b: '', c: 1, zzzzz: 2 }).map((e) => [e.field, e.message])).toEqual([
+      ['zzzzz', 'zzzzz is not a known field: expected one of a, b, c.'],
+      ['a', 'A must be an integer of at least 1 (received 0).'],
+      ['b', 'B must not be empty: give at least one character that is not a space.'],
+    ])
+    expect(form.problems({ a: 1, b: 'x' })).toEqual([])
   })
 
   it('edit distance', () => {

@@ -56,8 +56,11 @@ export class Submission {
   pending = $state(false)
   error = $state<string | null>(null)
 
-  /** Runs `call` unless one is running; on failure sets `error` and hands the message to `onerror`. */
-  async run(call: () => Promise<void>, onerror?: (message: string) => void): Promise<void> {
+  /**
+   * Runs `call` unless one is running; on failure sets `error` and hands the message (and the error
+   * itself: its `field` and `details`) to `onerror`.
+   */
+  async run(call: () => Promise<void>, onerror?: (message: string, err: unknown) => void): Promise<void> {
     if (this.pending) return
     this.pending = true
     this.error = null
@@ -65,7 +68,7 @@ export class Submission {
       await call()
     } catch (err) {
       this.error = messageOf(err)
-      onerror?.(this.error)
+      onerror?.(this.error, err)
     } finally {
       this.pending = false
     }

@@ -89,3 +89,12 @@ export function summaryText(summary: Record<string, number>, max = 3): string {
     .map(([k, v]) => `${k} ${formatNumber(v)}`)
     .join(' · ')
 }
+
+/**
+ * How many samples reached no decision, for an accuracy tile: "99 of 100 undecided" (such samples
+ * count as wrong, so an accuracy alone can look like a bug). Undefined when the count is not known.
+ */
+export function undecidedText(undecided: number | undefined, samples: number | undefined): string | undefined {
+  if (undecided === undefined || !Number.isFinite(undecided)) return undefined
+  return samples !== undefined && Number.isFinite(samples) ? `${formatNumber(undecided)} of ${formatNumber(samples)} undecided` : `${formatNumber(undecided)} undecided`
+}

@@ -118,3 +118,18 @@ export function paramUnits(runKind: string): Record<string, string | undefined> 
   }
   return out
 }
+
+/**
+ * The job kind that runs a run again: the one that made it, or for a pipeline's stage the kind
+ * that makes runs of its kind on their own (a stage's parameters are that kind's). Null for runs no
+ * job made (imports).
+ */
+export function againKind(run: { jobKind: string | null; kind: string }): JobKind | null {
+  const made = run.jobKind
+  if (!made) return null
+  if ((jobKindNames as readonly string[]).includes(made)) return made as JobKind
+  if (!made.startsWith('stage:')) return null
+  const runKind = made.slice('stage:'.length)
+  const kinds = jobKindNames.filter((k) => jobKinds[k].runKind === runKind)
+  return kinds.length === 1 ? kinds[0] : null
+}

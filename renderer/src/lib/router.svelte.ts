@@ -1,9 +1,10 @@
-// Hash routing: #/ (projects), #/projects/ID, #/runs/ID. The hash survives reloads and makes links
+// Hash routing: #/ (projects), #/projects/ID (?again=RUN opens the form to run RUN again),
+// #/runs/ID. The hash survives reloads and makes links
 // shareable within a session; the token stays in the query string / sessionStorage (see api.ts).
 
 export type Route =
   | { name: 'projects' }
-  | { name: 'project'; id: number }
+  | { name: 'project'; id: number; again?: number }
   | { name: 'run'; id: number }
   | { name: 'charts' }
   | { name: 'notfound'; path: string }
@@ -11,8 +12,8 @@ export type Route =
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/\/+$/, '') || '/'
   if (path === '/' || path === '/projects') return { name: 'projects' }
-  let m = /^\/projects\/(\d+)$/.exec(path)
-  if (m) return { name: 'project', id: Number(m[1]) }
+  let m = /^\/projects\/(\d+)(?:\?again=(\d+))?$/.exec(path)
+  if (m) return m[2] ? { name: 'project', id: Number(m[1]), again: Number(m[2]) } : { name: 'project', id: Number(m[1]) }
   m = /^\/runs\/(\d+)$/.exec(path)
   if (m) return { name: 'run', id: Number(m[1]) }
   if (path === '/dev/charts') return { name: 'charts' }
@@ -22,6 +23,8 @@ export function parseHash(hash: string): Route {
 export const href = {
   projects: (): string => '#/',
   project: (id: number): string => `#/projects/${id}`,
+  /** the project page with the form to run a run again, filled from its parameters */
+  again: (projectId: number, runId: number): string => `#/projects/${projectId}?again=${runId}`,
   run: (id: number): string => `#/runs/${id}`,
 }
 

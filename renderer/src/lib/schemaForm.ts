@@ -81,12 +81,24 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * Whether a field applies with the other values of its object (FieldInfo.when: the decay time b
+ * only with the "decay" η schedule). Forms hide fields that do not apply and do not send them.
+ */
+export function applies(info: FieldInfo, values: FormValues, prefix = ''): boolean {
+  const when = info.when
+  if (!when) return true
+  const other = values[prefix ? `${prefix}.${when.field}` : when.field]
+  return typeof when.equals === 'boolean' ? other === when.equals : other === String(when.equals)
+}
+
 /** Form values -> the parameter object to send. Empty optional fields are left out (the server
- * applies the default, or draws a seed and records it). */
+ * applies the default, or draws a seed and records it), and so are fields that do not apply. */
 export function toParams(info: FieldInfo, values: FormValues, prefix = ''): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, f] of Object.entries(info.fields ?? {})) {
     const path = prefix ? `${prefix}.${key}` : key
+    if (!applies(f, values, prefix)) continue
     const v = f.type === 'object' && f.fields ? toParams(f, values, path) : leafValue(f, values[path])
     if (v !== undefined) out[key] = v
   }
@@ -119,20 +131,62 @@ export function fieldHint(info: FieldInfo): string {
 }
 
 /**
- * The field a server message is about: "params.count must be …" -> "count" (with prefix
- * "params"). Returns null when the message names no field of this form.
+ * The form field an error is about, from the error's `field` ("params.count" -> "count" with prefix
+ * "params"; "params.membraneNeurons[2]" -> "membraneNeurons"). Null when it names no field of this form.
  */
-export function fieldOfError(message: string, prefix: string, known: readonly string[]): string | null {
-  const esc = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  const m = new RegExp(`^${esc ? esc + '\\.' : ''}([\\w.]+?)(\\[\\d+\\])?\\s`).exec(message)
-  if (!m) return null
-  let path = m[1]
+export function formFieldOf(field: string | undefined, prefix: string, known: readonly string[]): string | null {
+  if (!field) return null
+  let path = field
+  if (prefix) {
+    if (!path.startsWith(`${prefix}.`)) return null
+    path = path.slice(prefix.length + 1)
+  }
+  path = path.replace(/\[\d+\].*$/, '')
   while (path && !known.includes(path)) {
     const cut = path.lastIndexOf('.')
     if (cut < 0) return null
     path = path.slice(0, cut)
   }
   return path || null
+}
+
+/** A stored value -> the text a form field shows for it (the reverse of what toParams sends). */
+function textOf(info: FieldInfo, v: unknown): FormValue | undefined {
+  if (info.type === 'boolean') return typeof v === 'boolean' ? v : undefined
+  if (v === undefined || v === null) return ''
+  if (info.type === 'number' || info.type === 'integer') return typeof v === 'number' ? String(v) : undefined
+  if (info.type === 'string' || info.type === 'enum') return typeof v === 'string' && (!info.values || info.values.includes(v)) ? v : undefined
+  if (info.type === 'array' && Array.isArray(v) && info.items && (info.items.type === 'number' || info.items.type === 'integer')) return v.join(', ')
+  return JSON.stringify(v)
+}
+
+/**
+ * Form values from stored parameters (a finished run's, to run it again): every field the schema
+ * knows takes the stored value, optional fields the run left out stay empty, and fields the run
+ * predates keep their defaults. Keys the schema no longer has are dropped.
+ */
+export function valuesFromParams(info: FieldInfo, params: Record<string, unknown>, prefix = ''): FormValues {
+  const out: FormValues = {}
+  for (const [key, f] of Object.entries(info.fields ?? {})) {
+    const path = prefix ? `${prefix}.${key}` : key
+    if (f.type === 'object' && f.fields) {
+      const inner = params[key]
+      Object.assign(out, inner && typeof inner === 'object' ? valuesFromParams(f, inner as Record<string, unknown>, path) : initialValues(f, path))
+      continue
+    }
+    out[path] = (key in params ? textOf(f, params[key]) : undefined) ?? defaultText(f)
+  }
+  return out
+}
+
+/** Values kept from an earlier form (remembered in the browser) laid over `base`: known fields of the same type only. */
+export function mergeValues(base: FormValues, saved: unknown): FormValues {
+  if (!saved || typeof saved !== 'object') return base
+  const out = { ...base }
+  for (const [k, v] of Object.entries(saved as Record<string, unknown>)) {
+    if (k in base && typeof v === typeof base[k]) out[k] = v as FormValue
+  }
+  return out
 }
 
 /** For run-id fields: the run kinds a field refers to (FieldInfo.ref, "network,ads"), else null. */

@@ -61,7 +61,7 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
       const out = await trainTeacherStage(ctx.scoped(base, w.teacher), teacherParams, seed, runId, test)
       return {
         value: out,
-        summary: { testAccuracy: out.testAccuracy, testMse: out.testMse, bestEpoch: out.bestEpoch, epochs: teacherParams.epochs },
+        summary: { testAccuracy: out.testAccuracy, testUndecided: out.testUndecided, testMse: out.testMse, bestEpoch: out.bestEpoch, epochs: teacherParams.epochs },
       }
     },
   )
@@ -86,6 +86,8 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
     samplesPerEpoch: p.samplesPerEpoch,
     eta: p.eta,
     etaSchedule: p.etaSchedule,
+    etaDecaySamples: p.etaDecaySamples,
+    etaFloor: p.etaFloor,
     kSchedule: p.kSchedule,
     k: p.k,
     rule: p.rule,
@@ -144,6 +146,7 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
     bestEpoch: adsStage.value.bestEpoch,
     neurons: p.neurons,
     testAccuracy: r.accuracy,
+    testUndecided: r.undecided,
     reconstructionError: r.reconstructionError ?? NaN,
     meanRateHz: r.meanRateHz,
   })
@@ -151,7 +154,10 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
   return {
     summary: {
       teacherTestAccuracy: r.teacherAccuracy ?? teacherStage.value.testAccuracy,
+      teacherTestUndecided: r.teacherUndecided ?? teacherStage.value.testUndecided,
       adsTestAccuracy: r.accuracy,
+      adsTestUndecided: r.undecided,
+      testSamples: r.samples,
       reconstructionError: r.reconstructionError ?? NaN,
       teacherAgreement: r.teacherAgreement ?? NaN,
       meanRateHz: r.meanRateHz,

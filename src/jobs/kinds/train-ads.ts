@@ -3,6 +3,7 @@
 import { AdsTrainer, evaluateAds, generateXor, teacherForward, type AdsNetwork, type AdsTrainerOptions, type TeacherParams } from '../../../native/index.ts'
 import { trainAdsParams } from '../../shared/jobs.ts'
 import type { Infer } from '../../shared/schema.ts'
+import { undecidedCount } from '../../tasks/evaluate.ts'
 import { networkArtifacts, neuronParamNames } from '../../tasks/network-format.ts'
 import { loadTeacher } from '../../tasks/teacher-format.ts'
 import type { JobContext, JobResult } from '../context.ts'
@@ -29,8 +30,11 @@ export function adsTrainerOptions(teacher: TeacherParams, p: AdsStageParams, see
     mu: p.mu,
     nu: p.nu,
     params: Object.fromEntries(neuronParamNames.map((k) => [k, p[k]])),
-    // The authors' decay: η(t) = η0·exp(−t/b) + 1e-7 with b = (total/2)/ln(100).
-    eta: p.etaSchedule === 'constant' ? p.eta : { exponential: { start: p.eta, decaySamples: total / 2 / Math.log(100), floor: 1e-7 } },
+    // η(t) = η0·exp(−t/b) + c; b left empty is the authors' (total/2)/ln(100), c defaults to their 1e-7.
+    eta:
+      p.etaSchedule === 'constant'
+        ? p.eta
+        : { exponential: { start: p.eta, decaySamples: p.etaDecaySamples ?? total / 2 / Math.log(100), floor: p.etaFloor } },
     k: p.kSchedule === 'constant' ? p.k : { staircase: { start: p.k, totalSamples: total, blocks: 8 } },
     rule: p.rule,
     data: { xor: { samplesPerEpoch: p.samplesPerEpoch } },
@@ -70,6 +74,8 @@ export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, p: 
 
 export interface AdsTestOutcome {
   accuracy: number
+  /** test samples with no decision (counted as wrong) */
+  undecided: number
   reconstructionError: number
   outputMse: number
   meanRateHz: number
@@ -84,7 +90,7 @@ export async function testAds(ctx: JobContext, network: AdsNetwork, teacher: Tea
     { seed, threads, record: { output: false, smoothed: false } },
     { signal: ctx.signal },
   )
-  return { accuracy: r.accuracy ?? 0, reconstructionError: r.reconstructionError ?? NaN, outputMse: r.outputMse ?? NaN, meanRateHz: r.meanRateHz }
+  return { accuracy: r.accuracy ?? 0, undecided: undecidedCount(r.predictions, test.count), reconstructionError: r.reconstructionError ?? NaN, outputMse: r.outputMse ?? NaN, meanRateHz: r.meanRateHz }
 }
 
 export async function runTrainAds(ctx: JobContext): Promise<JobResult> {
@@ -99,6 +105,7 @@ export async function runTrainAds(ctx: JobContext): Promise<JobResult> {
   return {
     summary: {
       testAccuracy: t.accuracy,
+      testUndecided: t.undecided,
       reconstructionError: t.reconstructionError,
       testOutputMse: t.outputMse,
       meanRateHz: t.meanRateHz,

@@ -4,6 +4,7 @@
 import { generateXor, initTeacher, teacherForward, TeacherTrainer, xorDecision, type TeacherForwardResult, type TeacherParams } from '../../../native/index.ts'
 import { trainTeacherParams } from '../../shared/jobs.ts'
 import type { Infer } from '../../shared/schema.ts'
+import { undecidedCount } from '../../tasks/evaluate.ts'
 import { teacherArtifacts } from '../../tasks/teacher-format.ts'
 import type { JobContext, JobResult } from '../context.ts'
 
@@ -17,6 +18,8 @@ export function derivedSeeds(seed: number): { validation: number; test: number }
 export interface TeacherOutcome {
   params: TeacherParams
   testAccuracy: number
+  /** test samples with no decision (counted as wrong) */
+  testUndecided: number
   testMse: number
   bestEpoch: number
   /** the forward pass on a given test set, with activations (for scoring a spiking network beside it) */
@@ -107,7 +110,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     ],
     runId,
   )
-  return { params, testAccuracy: decision.accuracy ?? 0, testMse: se / fwd.outputs.length, bestEpoch: trainer.bestEpoch, testForward: testSet ? fwd : null }
+  return { params, testAccuracy: decision.accuracy ?? 0, testUndecided: undecidedCount(decision.predictions, test.count), testMse: se / fwd.outputs.length, bestEpoch: trainer.bestEpoch, testForward: testSet ? fwd : null }
 }
 
 export async function runTrainTeacher(ctx: JobContext): Promise<JobResult> {
@@ -119,6 +122,7 @@ export async function runTrainTeacher(ctx: JobContext): Promise<JobResult> {
   return {
     summary: {
       testAccuracy: out.testAccuracy,
+      testUndecided: out.testUndecided,
       testMse: out.testMse,
       bestEpoch: out.bestEpoch,
       epochs: p.epochs,

@@ -1,0 +1,108 @@
+// The project list while jobs run, in Chromium against `mimic serve`: run counts move without a
+// reload (a job of this server, and one started by the CLI in another process); the delete dialog
+// gives the true count; while jobs run it refuses in the browser's own words (the runs by name,
+// links to them and Cancel buttons: no internal ids, no command lines), and deletes once they are
+// cancelled. Needs a built renderer.
+import type { ChildProcess } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnMimic } from '../support/cli.ts'
+import { openSession, type Session } from './support/session.ts'
+
+let s: Session
+const children: ChildProcess[] = []
+
+beforeAll(async () => {
+  s = await openSession('projects-live', { width: 1024, height: 768 })
+})
+
+afterAll(async () => {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      const exited = new Promise((r) => c.once('exit', r))
+      c.kill('SIGINT')
+      await exited
+    }
+  }
+  await s?.close()
+})
+
+interface Job {
+  runId: number
+  projectId: number
+  name: string
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const t0 = Date.now()
+  while (!(await check())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+describe('projects while jobs run', () => {
+  it('counts runs live and refuses deletion in words that fit the browser', async () => {
+    const { page, step } = s
+    let project = 0
+    const long = ['--units', '64', '--epochs', '100', '--seed', '1']
+
+    await step('a project with one run', async () => {
+      project = s.cli<{ id: number }>(['projects', 'create', 'Live e2e']).id
+      s.cli(['data', 'generate', 'xor', '--project', String(project), '--count', '10', '--seed', '1'])
+      await page.goto(s.served.url)
+      await page.getByRole('heading', { level: 1, name: 'Projects' }).waitFor()
+      await page.getByRole('row').filter({ hasText: 'Live e2e' }).getByRole('cell', { name: '1', exact: true }).waitFor()
+    })
+
+    const row = () => page.getByRole('row').filter({ hasText: 'Live e2e' })
+
+    await step('a job started on this server: the count moves without a reload', async () => {
+      await s.served.call('jobs.start', { kind: 'train.teacher', projectId: project, name: 'teacher on the server', params: { units: 64, epochs: 100, seed: 1 } })
+      await row().getByRole('cell', { name: '2', exact: true }).waitFor()
+    })
+
+    await step('a job started by the CLI in another process: the count follows too', async () => {
+      const child = spawnMimic(['--db', s.served.db, 'train', 'teacher', '--project', String(project), '--name', 'teacher from the CLI', ...long])
+      children.push(child)
+      await row().getByRole('cell', { name: '3', exact: true }).waitFor({ timeout: 8000 })
+    })
+
+    const dialog = page.getByRole('dialog', { name: 'Delete project “Live e2e”?' })
+
+    await step('the delete dialog gives the true count and names the running runs, with links and Cancel', async () => {
+      await until(async () => (await s.served.call<Job[]>('jobs.list', {})).filter((j) => j.projectId === project).length === 2, 'both jobs listed')
+      await page.getByRole('button', { name: 'Delete project Live e2e' }).click()
+      await dialog.getByText('Deleting the project deletes its 3 runs').waitFor()
+      // the tray knows both jobs (polled); should it not yet, confirming brings the server's refusal, shown the same way
+      const del = dialog.getByRole('button', { name: 'Delete', exact: true })
+      if (await del.isEnabled()) await del.click({ timeout: 1000 }).catch(() => {})
+      await dialog.getByText('2 of its runs are still running').waitFor()
+      const list = dialog.getByRole('list', { name: 'Running in this project' })
+      for (const name of ['teacher on the server', 'teacher from the CLI']) {
+        await list.getByRole('link', { name }).waitFor()
+        await list.getByRole('button', { name: `Cancel run ${name}` }).waitFor()
+      }
+      expect(await del.isDisabled()).toBe(true)
+      // words for this surface: no command line, no internal ids
+      const text = (await dialog.textContent()) ?? ''
+      expect(text).not.toMatch(/mimic|`|jobs cancel|#\d|run \d|project \d|Project \d/i)
+      await s.shot('refused')
+    })
+
+    await step('Cancel in the dialog cancels them; then the project is deleted', async () => {
+      const list = dialog.getByRole('list', { name: 'Running in this project' })
+      await list.getByRole('button', { name: 'Cancel run teacher on the server' }).click()
+      await list.getByRole('button', { name: 'Cancel run teacher from the CLI' }).click()
+      await until(async () => (await s.served.call<Job[]>('jobs.list', {})).length === 0, 'the jobs to stop')
+      const del = dialog.getByRole('button', { name: 'Delete', exact: true })
+      await until(() => del.isEnabled(), 'the Delete button')
+      await del.click()
+      await dialog.waitFor({ state: 'hidden' })
+      await row().waitFor({ state: 'detached' })
+      const left = await s.served.call<{ name: string }[]>('projects.list')
+      expect(left.map((p) => p.name)).not.toContain('Live e2e')
+    })
+
+    expect(s.pageErrors).toEqual([])
+  })
+})
