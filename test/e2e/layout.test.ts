@@ -1,0 +1,159 @@
+// Layout at a small window (1024 × 700), against a real `mimic serve` with runs made by the CLI:
+// wheel-scrolling to the end of a page keeps the header in view and the document exactly the
+// window's height (only the content pane scrolls), and the last element of the page is reachable;
+// table headers do not float over their rows; nothing is cut off at 1024 px wide. Needs a built
+// renderer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { frames, openSession, type Session } from './support/session.ts'
+
+let s: Session
+const ids = { project: 0, dataset: 0, network: 0, teacher: 0, ads: 0, evaluation: 0, simulation: 0, pipeline: 0 }
+
+beforeAll(async () => {
+  s = await openSession('layout', { width: 1024, height: 700 })
+  const p = String((ids.project = s.cli<{ id: number }>(['projects', 'create', 'Layout e2e']).id))
+  ids.dataset = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', p, '--count', '12', '--seed', '3', '--name', 'test set']).id
+  ids.network = s.cli<{ id: number }>(['network', 'create', '--project', p, '--neurons', '64', '--dims', '16', '--seed', '4', '--name', 'net 64']).id
+  ids.teacher = s.cli<{ id: number }>(
+    ['train', 'teacher', '--project', p, '--name', 'teacher 16', '--units', '16', '--epochs', '4', '--samples-per-epoch', '60', '--step-size', '3e-3', '--tau-step-unit', 'ms', '--validation-samples', '10', '--test-samples', '10', '--seed', '4'],
+  ).id
+  ids.ads = s.cli<{ id: number }>(
+    ['train', 'ads', '--project', p, '--teacher', String(ids.teacher), '--name', 'ads 64', '--neurons', '64', '--epochs', '2', '--samples-per-epoch', '10', '--validation-samples', '6', '--test-samples', '10', '--seed', '2'],
+  ).id
+  ids.evaluation = s.cli<{ id: number }>(['eval', String(ids.ads), '--dataset', String(ids.dataset), '--name', 'snn eval']).id
+  ids.simulation = s.cli<{ id: number }>(['simulate', String(ids.network), '--data', String(ids.dataset), '--samples', '3', '--noise-std', '0.1', '--name', 'sim']).id
+  ids.pipeline = s.cli<{ pipelineRunId: number }>(
+    ['reproduce', 'xor', '--project', p, '--name', 'pipe', '--seed', '1', '--teacher-units', '16', '--teacher-epochs', '4', '--teacher-samples-per-epoch', '60', '--teacher-step-size', '3e-3', '--teacher-tau-step-unit', 'ms', '--teacher-validation-samples', '10', '--neurons', '64', '--epochs', '2', '--samples-per-epoch', '10', '--validation-samples', '6', '--test-samples', '20'],
+  ).pipelineRunId
+  expect(ids.pipeline, 'reproduce xor --json names its pipeline run').toBeGreaterThan(0)
+}, 120_000)
+
+afterAll(async () => {
+  await s?.close()
+})
+
+/** Opens a page and waits until its content has stopped growing (charts and tables loaded). */
+async function openPage(page: Page, hash: string, heading: string | RegExp): Promise<void> {
+  await page.goto(`${s.served.url}${hash}`)
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor()
+  let last = -1
+  for (let i = 0; i < 40; i++) {
+    await page.waitForTimeout(150)
+    await frames(page)
+    const h = Number(await page.evaluate('document.querySelector("main").scrollHeight'))
+    if (h === last) return
+    last = h
+  }
+}
+
+interface Geometry {
+  docScrollHeight: number
+  docScrollTop: number
+  innerHeight: number
+  headerTop: number
+  headerBottom: number
+  mainScrollTop: number
+  mainMaxScroll: number
+  /** the lowest element of the content pane: its box and whether it is the element seen there */
+  last: { what: string; top: number; bottom: number; mainTop: number; mainBottom: number; seen: boolean }
+}
+
+// A string, evaluated in the page: the root tsconfig has no DOM lib.
+const geometryScript = `(() => {
+  const main = document.querySelector('main')
+  const header = document.querySelector('header.top').getBoundingClientRect()
+  const m = main.getBoundingClientRect()
+  let lowest = null
+  let lowestRect = null
+  for (const el of main.querySelectorAll('*')) {
+    if (el.closest('.visually-hidden')) continue
+    const r = el.getBoundingClientRect()
+    if (r.width < 2 || r.height < 2) continue
+    if (!lowestRect || r.bottom > lowestRect.bottom + 0.5) { lowest = el; lowestRect = r }
+  }
+  let seen = false
+  if (lowest) {
+    const y = Math.min(lowestRect.bottom - 2, m.bottom - 1)
+    const x = lowestRect.left + Math.min(lowestRect.width / 2, 20)
+    const at = document.elementFromPoint(x, y)
+    seen = !!at && (lowest.contains(at) || at.contains(lowest))
+  }
+  return {
+    docScrollHeight: document.scrollingElement.scrollHeight,
+    docScrollTop: document.scrollingElement.scrollTop,
+    innerHeight,
+    headerTop: header.top,
+    headerBottom: header.bottom,
+    mainScrollTop: main.scrollTop,
+    mainMaxScroll: main.scrollHeight - main.clientHeight,
+    last: lowest
+      ? { what: lowest.tagName + '.' + lowest.className + ' ' + (lowest.textContent || '').trim().slice(0, 40), top: lowestRect.top, bottom: lowestRect.bottom, mainTop: m.top, mainBottom: m.bottom, seen }
+      : { what: 'nothing', top: 0, bottom: 0, mainTop: m.top, mainBottom: m.bottom, seen: false },
+  }
+})()`
+
+/**
+ * Wheel-scrolls with the mouse at (x, y) until nothing moves any more. A nested scroll box (the
+ * per-sample table) that reaches its end keeps the wheel for a moment (Chromium latches a wheel
+ * gesture to one scroller): after a still wheel, pause and try again before giving up.
+ */
+async function wheelToEnd(page: Page, x: number, y: number): Promise<void> {
+  await page.mouse.move(x, y)
+  let before = ''
+  let still = 0
+  for (let i = 0; i < 120 && still < 3; i++) {
+    await page.mouse.wheel(0, 500)
+    await page.waitForTimeout(40)
+    const [now, atEnd] = (await page.evaluate(
+      '(() => { const m = document.querySelector("main"); return [`${document.scrollingElement.scrollTop}:${m.scrollTop}`, m.scrollTop >= m.scrollHeight - m.clientHeight - 1] })()',
+    )) as [string, boolean]
+    if (now === before) {
+      if (atEnd) return
+      still++
+      await page.waitForTimeout(400)
+    } else still = 0
+    before = now
+  }
+}
+
+function expectWholeWindow(g: Geometry, where: string): void {
+  expect(g.docScrollHeight, `${where}: the document's scroll height (the window is ${g.innerHeight} px)`).toBe(g.innerHeight)
+  expect(g.docScrollTop, `${where}: the document scrolled`).toBe(0)
+  expect(g.headerTop, `${where}: the header's top`).toBe(0)
+  expect(g.headerBottom, `${where}: the header's bottom`).toBeGreaterThan(30)
+}
+
+describe('layout at 1024 × 700', () => {
+  it('keeps the header and the whole window when wheel-scrolling to the end of a page', async () => {
+    const { page, step } = s
+    const pages: [what: string, hash: string, heading: string][] = [
+      ['pipeline', `#/runs/${ids.pipeline}`, 'pipe'],
+      ['teacher', `#/runs/${ids.teacher}`, 'teacher 16'],
+      ['simulation', `#/runs/${ids.simulation}`, 'sim'],
+      ['evaluation', `#/runs/${ids.evaluation}`, 'snn eval'],
+      ['project', `#/projects/${ids.project}`, 'Layout e2e'],
+    ]
+    for (const [what, hash, heading] of pages) {
+      await step(`${what} page: wheel over the content to the end`, async () => {
+        await openPage(page, hash, heading)
+        const first = (await page.evaluate(geometryScript)) as Geometry
+        expectWholeWindow(first, `${what}, before scrolling`)
+        await wheelToEnd(page, 400, 400)
+        const g = (await page.evaluate(geometryScript)) as Geometry
+        expectWholeWindow(g, `${what}, after wheeling over the content`)
+        expect(g.mainScrollTop, `${what}: the content pane scrolled to its end`).toBeGreaterThanOrEqual(g.mainMaxScroll - 1)
+        expect(g.last.bottom, `${what}: the lowest element (${g.last.what}) ends inside the content pane`).toBeLessThanOrEqual(g.last.mainBottom + 1)
+        expect(g.last.bottom, `${what}: the lowest element (${g.last.what}) is on screen`).toBeGreaterThan(g.last.mainTop)
+        expect(g.last.seen, `${what}: the lowest element (${g.last.what}) is not covered`).toBe(true)
+        await s.shot(`${what}-end`)
+      })
+      await step(`${what} page: wheel over the header`, async () => {
+        await wheelToEnd(page, 600, 20)
+        const g = (await page.evaluate(geometryScript)) as Geometry
+        expectWholeWindow(g, `${what}, after wheeling over the header`)
+      })
+    }
+    expect(s.pageErrors).toEqual([])
+  })
+})
