@@ -156,4 +156,53 @@ describe('layout at 1024 × 700', () => {
     }
     expect(s.pageErrors).toEqual([])
   })
+
+  it('keeps table headers on their tables: none floats over rows, the scrolled one is opaque', async () => {
+    const { page, step } = s
+    for (const [what, hash, heading] of [
+      ['evaluation', `#/runs/${ids.evaluation}`, 'snn eval'],
+      ['pipeline', `#/runs/${ids.pipeline}`, 'pipe'],
+    ] as const) {
+      await step(`${what} page: scroll the first row of each table out of the content pane`, async () => {
+        await openPage(page, hash, heading)
+        const count = Number(await page.evaluate('document.querySelectorAll("main table thead").length'))
+        expect(count, 'tables with a header row').toBeGreaterThanOrEqual(4)
+        for (let i = 0; i < count; i++) {
+          // put the table's first row 10 px above the top of the content pane, then compare the
+          // header with that row
+          const r = (await page.evaluate(`(() => {
+            const main = document.querySelector('main')
+            const table = document.querySelectorAll('main table thead')[${i}].closest('table')
+            const m = main.getBoundingClientRect()
+            main.scrollTop += table.tBodies[0].rows[0].getBoundingClientRect().top - m.top + 10
+            // sticky positioning moves the header cells, not the thead box
+            const headBottom = Math.max(...[...table.tHead.rows[0].cells].map((c) => c.getBoundingClientRect().bottom))
+            const row = table.tBodies[0].rows[0].getBoundingClientRect()
+            return { caption: (table.caption?.textContent || table.getAttribute('aria-label') || '').trim().slice(0, 40), headBottom, rowTop: row.top }
+          })()`)) as { caption: string; headBottom: number; rowTop: number }
+          expect(r.headBottom, `the header of table ${i} ("${r.caption}") ends over its first row`).toBeLessThanOrEqual(r.rowTop + 1)
+        }
+      })
+    }
+
+    await step('the per-sample table scrolls under an opaque header inside its own box', async () => {
+      await openPage(page, `#/runs/${ids.evaluation}`, 'snn eval')
+      const table = page.getByRole('table', { name: 'Decision per sample' })
+      await table.scrollIntoViewIfNeeded()
+      const r = (await table.evaluate((t) => {
+        const el = t as unknown as { closest(s: string): { scrollTop: number; getBoundingClientRect(): { top: number } }; querySelector(s: string): { getBoundingClientRect(): { left: number; top: number; width: number; height: number } } }
+        const box = el.closest('.scroll')
+        box.scrollTop = 60
+        const th = el.querySelector('thead th')
+        const rect = th.getBoundingClientRect()
+        const doc = globalThis as unknown as { document: { elementFromPoint(x: number, y: number): { closest(s: string): unknown } | null }; getComputedStyle(e: unknown): { backgroundColor: string } }
+        const at = doc.document.elementFromPoint(rect.left + rect.width / 2, rect.top + rect.height / 2)
+        return { boxTop: box.getBoundingClientRect().top, thTop: rect.top, headerOnTop: !!at?.closest('thead'), background: doc.getComputedStyle(th).backgroundColor }
+      })) as { boxTop: number; thTop: number; headerOnTop: boolean; background: string }
+      expect(Math.abs(r.thTop - r.boxTop), 'the header stays at the top of its scroll box').toBeLessThanOrEqual(2)
+      expect(r.headerOnTop, 'the header is drawn over the rows scrolled under it').toBe(true)
+      expect(r.background, 'the header has an opaque background').toMatch(/^rgb\(/)
+    })
+    expect(s.pageErrors).toEqual([])
+  })
 })
