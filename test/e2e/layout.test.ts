@@ -205,4 +205,61 @@ describe('layout at 1024 × 700', () => {
     })
     expect(s.pageErrors).toEqual([])
   })
+
+  it('cuts nothing off at 1024 px wide: every page and every form', async () => {
+    const { page, step } = s
+    const check = async (where: string): Promise<void> => {
+      await frames(page)
+      const cut = (await page.evaluate(clippedScript)) as string[]
+      expect(cut, `${where}: clipped or scrolled sideways`).toEqual([])
+    }
+    const pages: [what: string, hash: string, heading: string][] = [
+      ['projects', '#/', 'Projects'],
+      ['project', `#/projects/${ids.project}`, 'Layout e2e'],
+      ['dataset', `#/runs/${ids.dataset}`, 'test set'],
+      ['network', `#/runs/${ids.network}`, 'net 64'],
+      ['teacher', `#/runs/${ids.teacher}`, 'teacher 16'],
+      ['network ADS', `#/runs/${ids.ads}`, 'ads 64'],
+      ['evaluation', `#/runs/${ids.evaluation}`, 'snn eval'],
+      ['simulation', `#/runs/${ids.simulation}`, 'sim'],
+      ['pipeline', `#/runs/${ids.pipeline}`, 'pipe'],
+    ]
+    for (const [what, hash, heading] of pages) {
+      await step(`${what} page`, async () => {
+        await openPage(page, hash, heading)
+        await check(`${what} page`)
+      })
+    }
+    await step('every form of the project page', async () => {
+      await openPage(page, `#/projects/${ids.project}`, 'Layout e2e')
+      const buttons = page.locator('.page-head .actions button')
+      const names = (await buttons.allTextContents()).map((t) => t.trim())
+      expect(names.length, 'buttons that open forms').toBeGreaterThanOrEqual(6)
+      for (const name of names) {
+        await page.getByRole('button', { name, exact: true }).click()
+        await page.getByRole('form').first().waitFor()
+        await check(`form "${name}"`)
+        await page.getByRole('form').first().getByRole('button', { name: 'Cancel', exact: true }).click()
+        await page.getByRole('form').first().waitFor({ state: 'detached' })
+      }
+    })
+    expect(s.pageErrors).toEqual([])
+  })
 })
+
+// Elements cut off: a box that clips or scrolls sideways with more content than width (text cut
+// by an ellipsis, a table with a horizontal scrollbar), or anything past the window's right edge.
+const clippedScript = `(() => {
+  const out = []
+  const width = document.documentElement.clientWidth
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.visually-hidden') || el.closest('[hidden]')) continue
+    const cs = getComputedStyle(el)
+    if (cs.display === 'none' || cs.visibility === 'hidden') continue
+    const name = el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className.split(' ')[0] : '') + ' "' + (el.textContent || '').trim().slice(0, 30) + '"'
+    if (cs.overflowX !== 'visible' && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) out.push(name + ' is ' + el.scrollWidth + ' px wide in ' + el.clientWidth + ' px')
+    const r = el.getBoundingClientRect()
+    if (r.width > 0 && r.right > width + 0.5) out.push(name + ' ends at ' + Math.round(r.right) + ' px, past the window (' + width + ' px)')
+  }
+  return out.slice(0, 12)
+})()`
