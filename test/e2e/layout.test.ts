@@ -1,10 +1,14 @@
 // Layout at a small window (1024 × 700), against a real `mimic serve` with runs made by the CLI:
 // wheel-scrolling to the end of a page keeps the header in view and the document exactly the
 // window's height (only the content pane scrolls), and the last element of the page is reachable;
-// table headers do not float over their rows; nothing is cut off at 1024 px wide. Needs a built
+// table headers do not float over their rows; nothing is cut off at 1024 px wide; both weight
+// heatmaps use one labelled orientation (rows postsynaptic, columns presynaptic). Needs a built
 // renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
+import { divergingRgb, robustScale } from '../../renderer/src/lib/chart/heatmap.ts'
+import { formatNumber } from '../../renderer/src/lib/format.ts'
+import { decodeWire } from '../../src/shared/wire.ts'
 import { frames, openSession, type Session } from './support/session.ts'
 
 let s: Session
@@ -243,6 +247,73 @@ describe('layout at 1024 × 700', () => {
         await page.getByRole('form').first().waitFor({ state: 'detached' })
       }
     })
+    expect(s.pageErrors).toEqual([])
+  })
+})
+
+describe('weight heatmaps', () => {
+  it('draw every weight matrix the same way: rows postsynaptic, columns presynaptic, labelled', async () => {
+    const { page, step } = s
+    const n = 64
+    const read = async (name: string): Promise<Float32Array> => {
+      const res = await fetch(`${s.served.origin}/api/artifacts.read`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${s.served.token}` },
+        body: JSON.stringify({ runId: ids.ads, name }),
+      })
+      const body = decodeWire(await res.text()) as { ok: boolean; value: { data: Float32Array; shape: number[] } }
+      expect(body.ok, `artifacts.read ${name}`).toBe(true)
+      expect(body.value.shape).toEqual([n, n])
+      return body.value.data
+    }
+    // The stored layouts differ (native/core/snn.hpp): Ω_f[post, pre], Ω_s[pre, post].
+    const stored = { omegaF: await read('omegaF'), omegaS: await read('omegaS') }
+    const weight = {
+      omegaF: (post: number, pre: number) => stored.omegaF[post * n + pre],
+      omegaS: (post: number, pre: number) => stored.omegaS[pre * n + post],
+    }
+    const maps = [
+      { key: 'omegaF' as const, title: 'Fast weights Ω_f' },
+      { key: 'omegaS' as const, title: 'Slow weights Ω_s' },
+    ]
+
+    await step('open the network ADS page', async () => {
+      await openPage(page, `#/runs/${ids.ads}`, 'ads 64')
+    })
+
+    for (const m of maps) {
+      await step(`${m.title}: axis labels, pixels and the hover read-out follow rows = post, columns = pre`, async () => {
+        const figure = page.locator('figure.heatmap').filter({ hasText: m.title })
+        await figure.getByText('rows: postsynaptic neuron', { exact: false }).waitFor()
+        await figure.getByText('columns: presynaptic neuron', { exact: false }).waitFor()
+        await figure.getByRole('img', { name: new RegExp(`^${m.title}: 64 × 64 matrix, rows postsynaptic, columns presynaptic`) }).waitFor()
+        const canvas = figure.locator('canvas')
+        await canvas.waitFor()
+        // the cells where the two orientations differ most
+        const w = weight[m.key]
+        const cells: [post: number, pre: number][] = []
+        for (let post = 0; post < n; post++) for (let pre = 0; pre < n; pre++) if (post !== pre) cells.push([post, pre])
+        cells.sort((a, b) => Math.abs(w(b[0], b[1]) - w(b[1], b[0])) - Math.abs(w(a[0], a[1]) - w(a[1], a[0])))
+        const probe = cells.slice(0, 6)
+        expect(Math.abs(w(probe[0][0], probe[0][1]) - w(probe[0][1], probe[0][0])), `${m.title} is not symmetric`).toBeGreaterThan(0)
+        const all = new Float32Array(n * n)
+        for (let post = 0; post < n; post++) for (let pre = 0; pre < n; pre++) all[post * n + pre] = w(post, pre)
+        const scale = robustScale(all)
+        const pixels = (await canvas.evaluate((c, probe) => {
+          const el = c as unknown as { getContext(id: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } }
+          return probe.map(([post, pre]) => Array.from(el.getContext('2d').getImageData(pre, post, 1, 1).data).slice(0, 3))
+        }, probe)) as number[][]
+        for (let i = 0; i < probe.length; i++) {
+          const [post, pre] = probe[i]
+          expect(pixels[i], `${m.title}: the pixel in row ${post}, column ${pre} has the colour of the weight from ${pre} to ${post}`).toEqual(divergingRgb(w(post, pre), scale))
+        }
+        await canvas.scrollIntoViewIfNeeded()
+        const box = (await canvas.boundingBox())!
+        const [post, pre] = probe[0]
+        await page.mouse.move(box.x + ((pre + 0.5) / n) * box.width, box.y + ((post + 0.5) / n) * box.height)
+        await figure.locator('.hover').filter({ hasText: `post ${post}, pre ${pre}: ${formatNumber(w(post, pre))}` }).waitFor()
+      })
+    }
     expect(s.pageErrors).toEqual([])
   })
 })
