@@ -8,6 +8,7 @@ import type { RunDetail, RunSummary } from '../shared/types.ts'
 import { Services } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startServer } from '../server/server.ts'
+import { keptToken } from '../server/token-file.ts'
 import { runSimBench } from '../../native/index.ts'
 import { exportArrays } from '../tasks/export.ts'
 import { writeNpz } from '../tasks/npz.ts'
@@ -49,7 +50,9 @@ Networks
   eval RUN --data FILE.npz       accuracy, MSE (and reconstruction error) of a trained teacher or ADS network
   export RUN --format npz --out FILE   a network's weights and parameters for numpy
 Workbench
-  serve [--host 127.0.0.1] [--port N]   serve the workbench to a browser (prints its URL with the token)
+  serve [--host 127.0.0.1] [--port N] [--keep-token]
+                                        serve the workbench to a browser (prints its URL with the token;
+                                        --keep-token keeps one token across restarts in DB.token, mode 0600)
   doctor                                Node, native addon, threads, database, Electron binary
 
 Global: --db PATH (default ./experiments.db), --json (one JSON document on stdout), --help
@@ -579,21 +582,29 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     const specs: Record<string, FlagSpec> = {
       host: { type: 'string', help: 'address to bind (default 127.0.0.1: this machine only)' },
       port: { type: 'integer', help: 'port (default 0: any free port)', min: 0, max: 65535 },
+      'keep-token': {
+        type: 'boolean',
+        help: 'keep the token in DB.token beside the database (mode 0600) and reuse it next start, so that links keep working (default: a new token every start)',
+        default: false,
+      },
     }
     const { flags, positionals } = parseFlags(argv, specs, 'serve')
     if (positionals.length) throw new UsageError(`serve takes no positional arguments (received "${positionals[0]}").`)
     const services = ctx.open('browser')
     let server
+    let kept: ReturnType<typeof keptToken> | null = null
     try {
-      server = await startServer({ services, host: (flags.host as string | undefined) ?? '127.0.0.1', port: (flags.port as number | undefined) ?? 0 })
+      kept = flags['keep-token'] === true ? keptToken(services.store.path) : null
+      server = await startServer({ services, host: (flags.host as string | undefined) ?? '127.0.0.1', port: (flags.port as number | undefined) ?? 0, token: kept?.token })
     } catch (err) {
       await services.close()
       throw err
     }
-    if (ctx.json) ctx.io.stdout(JSON.stringify({ url: server.openUrl, host: server.host, port: server.port, token: server.token, db: services.store.path }) + '\n')
+    if (ctx.json) ctx.io.stdout(JSON.stringify({ url: server.openUrl, host: server.host, port: server.port, token: server.token, tokenFile: kept?.path ?? null, db: services.store.path }) + '\n')
     else {
       ctx.io.stdout(`${server.openUrl}\n`)
       ctx.io.stderr(`mimic: serving the workbench for ${services.store.path}; open the URL above. Ctrl-C stops.\n`)
+      if (kept) ctx.io.stderr(`mimic: the token is ${kept.created ? 'new and kept' : 'the one kept'} in ${kept.path} (--keep-token): the link stays the same across restarts (a fixed --port keeps the whole address).\n`)
       if (!['127.0.0.1', 'localhost', '::1'].includes(server.host)) {
         ctx.io.stderr(`mimic: warning: bound to ${server.host}, reachable from other machines; keep the token secret.\n`)
       }

@@ -76,24 +76,26 @@ export class JobContext {
 
   /**
    * Runs `epochs` epochs of a native trainer over progress [0, share] of this context, storing and
-   * streaming each epoch's metrics under `runId`; `running` names the work in mid-epoch progress,
-   * `finished` describes an epoch when it ends.
+   * streaming each epoch's metrics under `runId`. The progress message names one epoch, always the
+   * one being trained ("training the teacher: epoch 3 of 30"); when an epoch ends, `epochResult`
+   * adds what it reached ("(last epoch: loss 2.3e+5)") without a second epoch number.
    */
   async trainEpochs<Rec extends { epoch: number }>(
     trainer: { runEpochs(epochs: number, options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; onEpoch?: (r: Rec) => void }): Promise<unknown> },
     epochs: number,
-    report: { share: number; running: string; metrics: (r: Rec) => Record<string, number | null>; finished: (r: Rec) => string },
+    report: { share: number; running: string; metrics: (r: Rec) => Record<string, number | null>; epochResult: (r: Rec) => string },
     runId = this.run.id,
   ): Promise<void> {
     // The trainer's own counters are busy while it runs: count finished epochs here.
     let done = 0
     await trainer.runEpochs(epochs, {
       signal: this.signal,
-      onProgress: (f) => this.progress(report.share * f, `${report.running} (epoch ${Math.min(epochs, done + 1)} of ${epochs})`),
+      onProgress: (f) => this.progress(report.share * f, `${report.running}: epoch ${Math.min(epochs, done + 1)} of ${epochs}`),
       onEpoch: (r) => {
         done = r.epoch
         this.epochMetrics(r.epoch, report.metrics(r), runId)
-        this.progress((report.share * r.epoch) / epochs, report.finished(r), true)
+        const where = r.epoch < epochs ? `epoch ${r.epoch + 1} of ${epochs}` : `all ${epochs} epochs done`
+        this.progress((report.share * r.epoch) / epochs, `${report.running}: ${where} (last epoch: ${report.epochResult(r)})`, true)
       },
     })
   }

@@ -111,7 +111,9 @@ export class Services {
   runDetail(id: number): RunDetail {
     const { store } = this
     const run = store.runs.get(id)
-    const job = run.status === 'queued' || run.status === 'running' ? store.jobs.find(id) : undefined
+    // The live progress of an active run; for a cancelled or interrupted one, the last progress
+    // it reported (where it stopped). A finished or failed run has none.
+    const job = ['queued', 'running', 'cancelled', 'interrupted'].includes(run.status) ? store.jobs.find(id) : undefined
     return {
       ...run,
       jobKind: store.jobs.find(id)?.jobKind ?? null,

@@ -94,6 +94,10 @@ export interface RunDetail extends RunSummary {
   notes: Note[]
   artifacts: ArtifactMeta[]
   metricKeys: string[]
+  /**
+   * queued or running: the live progress; cancelled or interrupted: the last progress reported,
+   * i.e. where the run stopped; otherwise null
+   */
   progress: JobProgress | null
 }
 

@@ -55,7 +55,7 @@ describe('spiking result pages', () => {
       await fast.waitFor()
       expect(await colouredPixels(fast)).toBeGreaterThan(500)
       // a new network has no slow weights yet
-      await page.getByRole('img', { name: 'Slow weights Ω_s: 64 × 64 matrix, all entries 0.' }).waitFor()
+      await page.getByRole('img', { name: 'Slow weights Ω_s: 64 × 64 matrix, rows postsynaptic, columns presynaptic, all entries 0.' }).waitFor()
     })
 
     await step('ADS page: curves, thresholds and weights', async () => {
@@ -68,7 +68,7 @@ describe('spiking result pages', () => {
       await page.getByRole('figure', { name: 'Mean rate by epoch' }).waitFor()
       await page.getByLabel('Network ADS test scores').locator('[data-stat="reconstructionError"]').waitFor()
       // trained slow weights are no longer all zero
-      const slow = page.getByRole('img', { name: /^Slow weights Ω_s: 64 × 64 matrix, shown|^Slow weights Ω_s: 64 × 64 matrix; colour/ })
+      const slow = page.getByRole('img', { name: /^Slow weights Ω_s: 64 × 64 matrix, rows postsynaptic, columns presynaptic(, shown|; colour)/ })
       await slow.waitFor()
       expect(await colouredPixels(slow)).toBeGreaterThan(500)
       await s.shot('ads')

@@ -1,10 +1,13 @@
 // The renderer's API client. In Electron it calls the preload bridge (window.mimic, one method per
 // operation); in a browser it calls `mimic serve` over HTTP with the token from the page URL and
-// listens to events on a WebSocket. Views see one interface either way.
+// listens to events on a WebSocket. Views see one interface either way. In a browser, nothing is
+// asked of the server without a token, and one call checks the token before the event socket opens
+// (lib/auth.svelte.ts: the app shows the token page until it is known to be good).
 import { methodName, type CallArgs, type OpName, type ResultOf } from '../../../src/shared/contract.ts'
 import { AppError, fromWireError, type Result } from '../../../src/shared/errors.ts'
 import type { AppEvent } from '../../../src/shared/types.ts'
 import { decodeWire, encodeWire } from '../../../src/shared/wire.ts'
+import { auth } from './auth.svelte.ts'
 
 export interface Bridge {
   onEvent(fn: (e: AppEvent) => void): () => void
@@ -28,6 +31,7 @@ export interface Client {
 }
 
 function electronClient(bridge: Bridge): Client {
+  auth.state = 'ok'
   return {
     transport: 'electron',
     async call(name, args) {
@@ -62,6 +66,16 @@ function httpClient(): Client {
   let state: ConnectionState = 'connecting'
   let socket: WebSocket | null = null
   let retry = 500
+  let refused = false
+
+  // The server refused the token: stop talking to it (the app shows the token page).
+  const refuse = (): void => {
+    if (refused) return
+    refused = true
+    sessionStorage.removeItem('mimic.token')
+    auth.state = 'wrong'
+    socket?.close()
+  }
 
   const setState = (s: ConnectionState): void => {
     state = s
@@ -87,11 +101,34 @@ function httpClient(): Client {
     }
     socket.onclose = () => {
       setState('closed')
-      setTimeout(connect, retry)
-      retry = Math.min(retry * 2, 10_000)
+      if (refused) return
+      // A socket refused at the upgrade does not say why: ask once whether the token still holds
+      // (a restarted server has a new one), then retry.
+      void checkToken().then((ok) => {
+        if (!ok) return refuse()
+        setTimeout(connect, retry)
+        retry = Math.min(retry * 2, 10_000)
+      })
     }
   }
-  connect()
+
+  /** false only when the server answers and refuses the token (a server that is down may come back) */
+  const checkToken = (): Promise<boolean> =>
+    fetch('/api/app.info', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' }).then(
+      (res) => res.status !== 401,
+      () => true,
+    )
+
+  if (!token) auth.state = 'missing'
+  else {
+    // One call checks the token; the socket opens only with a good one. A server that does not
+    // answer is not a token problem: the workbench shows its own "did not answer" errors.
+    void checkToken().then((ok) => {
+      if (!ok) return refuse()
+      auth.state = 'ok'
+      connect()
+    })
+  }
 
   return {
     transport: 'http',
@@ -107,6 +144,7 @@ function httpClient(): Client {
       } catch (err) {
         throw new AppError('INTERNAL', `The workbench server did not answer (${(err as Error).message}): is \`mimic serve\` still running?`)
       }
+      if (res.status === 401) refuse()
       const body = decodeWire(await res.text()) as Result<unknown>
       if (!body.ok) throw fromWireError(body.error)
       return body.value as never

@@ -63,7 +63,7 @@ export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, p: 
         valOutputMse: r.valOutputMse,
         meanRateHz: r.meanRateHz,
       }),
-      finished: (r) => `spiking network epoch ${r.epoch} of ${p.epochs}: reconstruction error ${(r.valReconstructionError ?? r.trainReconstructionError).toPrecision(3)}`,
+      epochResult: (r) => `reconstruction error ${(r.valReconstructionError ?? r.trainReconstructionError).toPrecision(3)}`,
     },
     runId,
   )

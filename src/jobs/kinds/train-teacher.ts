@@ -88,7 +88,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
         valAccuracy: r.valAccuracy,
         valMse: r.valMse,
       }),
-      finished: (r) => `teacher epoch ${r.epoch} of ${p.epochs}: loss ${r.loss.toPrecision(4)}`,
+      epochResult: (r) => `loss ${r.loss.toPrecision(4)}`,
     },
     runId,
   )

@@ -36,10 +36,11 @@ function pinnedNode(root: string): string {
   return existsSync(bin) ? bin : process.execPath
 }
 
-export async function startServe(opts: { db?: string; timeoutMs?: number } = {}): Promise<Served> {
+/** `port` reuses a port (a restart); `args` are more flags for `mimic serve` (e.g. --keep-token). */
+export async function startServe(opts: { db?: string; timeoutMs?: number; port?: number; args?: string[] } = {}): Promise<Served> {
   requireBuiltRenderer()
   const db = opts.db ?? tempDb()
-  const child = spawn(pinnedNode(e2eRoot), [join(e2eRoot, 'bin', 'mimic.js'), '--db', db, 'serve', '--port', '0'], {
+  const child = spawn(pinnedNode(e2eRoot), [join(e2eRoot, 'bin', 'mimic.js'), '--db', db, 'serve', '--port', String(opts.port ?? 0), ...(opts.args ?? [])], {
     cwd: e2eRoot,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

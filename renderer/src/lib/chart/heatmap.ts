@@ -40,6 +40,24 @@ export function poolRows(out: Pooled, chunk: ArrayLike<number>, firstRow: number
   }
 }
 
+/**
+ * Like poolRows, for a matrix stored transposed: stored rows [firstRow, firstRow + chunkRows)
+ * (`cols` wide) become columns of the pooled picture, stored columns its rows. Weight matrices
+ * stored [pre, post] are drawn [post, pre] this way, one chunk of stored rows at a time.
+ */
+export function poolRowsTransposed(out: Pooled, chunk: ArrayLike<number>, firstRow: number, cols: number): void {
+  const chunkRows = Math.floor(chunk.length / cols)
+  for (let r = 0; r < chunkRows; r++) {
+    const ocol = Math.floor((firstRow + r) / out.colBlock)
+    const base = r * cols
+    for (let c = 0; c < cols; c++) {
+      const v = chunk[base + c]
+      const o = Math.floor(c / out.rowBlock) * out.cols + ocol
+      if (Math.abs(v) > Math.abs(out.values[o])) out.values[o] = v
+    }
+  }
+}
+
 /** The colour scale's half-width: the 99.5th percentile of |v| (a few outliers do not wash it out). */
 export function robustScale(values: ArrayLike<number>): number {
   const n = values.length
@@ -62,7 +80,13 @@ export function divergingRgb(v: number, scale: number): [number, number, number]
   return [Math.round(255 + t * (0xc9 - 255)), Math.round(255 + t * (0x2a - 255)), Math.round(255 + t * (0x2a - 255))]
 }
 
-export function paint(ctx: CanvasRenderingContext2D, p: Pooled, scale: number): void {
+/** The little of a canvas 2D context that paint uses (this module is also loaded outside a browser, by tests). */
+interface ImageContext<I extends { data: Uint8ClampedArray }> {
+  createImageData(width: number, height: number): I
+  putImageData(image: I, x: number, y: number): void
+}
+
+export function paint<I extends { data: Uint8ClampedArray }>(ctx: ImageContext<I>, p: Pooled, scale: number): void {
   const img = ctx.createImageData(p.cols, p.rows)
   for (let i = 0; i < p.values.length; i++) {
     const [r, g, b] = divergingRgb(p.values[i], scale)
