@@ -8,6 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { isOpName } from '../shared/contract.ts'
@@ -329,6 +330,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (!res.headersSent) sendError(res, 'INTERNAL', (err as Error).message)
       else res.destroy()
     })
+  })
+
+  // CONNECT (a proxy's method) gets an answer too; without a listener Node drops the connection.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', ignore)
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy())
   })
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
