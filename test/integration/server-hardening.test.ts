@@ -60,6 +60,11 @@ async function healthy(): Promise<boolean> {
 
 /** A GET with the path sent byte for byte (fetch would normalise "/%"). */
 function rawGet(path: string): Promise<number> {
+  return rawSend(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)
+}
+
+/** The status of the answer to a request written byte for byte (0: closed without one). */
+function rawSend(request: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port })
     let buf = ''
@@ -73,7 +78,7 @@ function rawGet(path: string): Promise<number> {
     })
     s.on('error', reject)
     s.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(buf)?.[1] ?? 0)))
-    s.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)
+    s.write(request)
   })
 }
 
@@ -124,6 +129,20 @@ describe('malformed requests get 4xx, never 5xx', () => {
     for (const path of ['/%', '/%ff', '/%E0%A4%A', '/assets/%zz.js']) expect(await rawGet(path), path).toBe(400)
     expect(await rawGet('/%41')).toBeLessThan(500) // a valid escape is served or 404
     expect(await healthy()).toBe(true)
+  })
+
+  it('CONNECT and a request target that is not a path get an answer (405, 400), not a dropped connection', async () => {
+    expect(await rawSend(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)).toBe(405)
+    expect(await rawSend(`GET http://127.0.0.1:${port}/api/app.info HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)).toBe(400)
+  })
+
+  it('a body declared larger than the limit is refused with 413 before it is sent', async () => {
+    const t0 = Date.now()
+    const status = await rawSend(
+      `POST /api/projects.list HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${2 ** 40}\r\n\r\n{"partial":`,
+    )
+    expect(status).toBe(413)
+    expect(Date.now() - t0).toBeLessThan(3000)
   })
 })
 
