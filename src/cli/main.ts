@@ -5,13 +5,14 @@ import { basename, resolve } from 'node:path'
 import { AppError, FieldError, toWireError } from '../shared/errors.ts'
 import { jobKinds, type JobKind } from '../shared/jobs.ts'
 import type { RunDetail, RunSummary } from '../shared/types.ts'
-import { Services } from '../services/index.ts'
+import { Services, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
 import { runSimBench } from '../../native/index.ts'
 import { exportArrays } from '../tasks/export.ts'
-import { writeNpz } from '../tasks/npz.ts'
+import { defaultMaxDatasetBytes, writeNpz } from '../tasks/npz.ts'
+import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
 import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
 import { formatTable, formatDuration, metricsLine, ProgressLine } from './format.ts'
 
@@ -25,7 +26,7 @@ interface Ctx {
   dbPath: string
   json: boolean
   io: CliIo
-  open(frontDoor?: 'cli' | 'browser'): Services
+  open(frontDoor?: 'cli' | 'browser', extra?: Partial<ServicesOptions>): Services
 }
 
 const usage = `Mimic Workbench — train spiking networks that survive device mismatch.
@@ -39,6 +40,7 @@ Projects and runs
 Jobs
   jobs list [--all] | cancel RUN_ID
   data generate xor --project ID [--count N] [--seed S] [--duration-s S] [--dt-ms MS] [--name NAME]
+  data import FILE.npz --project ID [--name NAME] [--dt-ms 1]
 Training
   reproduce xor [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] ...   dataset → teacher → ADS → test
   train teacher --project ID [--units 64] [--epochs 100] [--samples-per-epoch 500] [--step-size 1e-4] ...
@@ -50,7 +52,7 @@ Networks
   eval RUN --data FILE.npz       accuracy, MSE (and reconstruction error) of a trained teacher or ADS network
   export RUN --format npz --out FILE   a network's weights and parameters for numpy
 Workbench
-  serve [--host 127.0.0.1] [--port N] [--keep-token]
+  serve [--host 127.0.0.1] [--port N] [--keep-token] [--max-dataset-mb 512]
                                         serve the workbench to a browser (prints its URL with the token;
                                         --keep-token keeps one token across restarts in DB.token, mode 0600)
   doctor                                Node, native addon, threads, database, Electron binary
@@ -425,6 +427,40 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       if (what !== 'xor') throw new UsageError(`data generate knows one dataset: xor (received ${what === undefined ? 'nothing' : `"${what}"`}).`)
       return jobCommand('data.xor', 'data generate xor')(ctx, rest)
     },
+    import: async (ctx, argv) => {
+      const specs: Record<string, FlagSpec> = {
+        project: { type: 'integer', help: 'project id', min: 1, required: true },
+        name: { type: 'string', help: 'run name (default "Imported FILE")' },
+        'dt-ms': { type: 'number', help: 'time step of one step of the arrays', unit: 'ms', default: 1 },
+      }
+      const { flags, positionals } = parseFlags(argv, specs, 'data import')
+      if (positionals.length !== 1) throw new UsageError(`data import takes one FILE.npz (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
+      const path = resolve(positionals[0])
+      let bytes: Uint8Array
+      try {
+        bytes = readFileSync(path)
+      } catch (err) {
+        throw new UsageError(`${positionals[0]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+      }
+      await withServices(ctx, async (s) => {
+        const run = await s.call('datasets.import', {
+          projectId: flags.project as number,
+          fileName: basename(path),
+          name: flags.name as string | undefined,
+          dtMs: (flags['dt-ms'] as number | undefined) ?? 1,
+          bytes,
+        })
+        const p = s.runDetail(run.id).params
+        const encoding = isLabelEncoding(p.labelEncoding) ? p.labelEncoding : null
+        out(ctx, { ...run, labelEncoding: encoding }, () =>
+          [
+            `imported ${basename(path)} as dataset run ${run.id}: ${p.samples} samples × ${p.steps} steps, ${p.channels} input channel${p.channels === 1 ? '' : 's'}, ${p.outputs} output${p.outputs === 1 ? '' : 's'}`,
+            encoding ? labelEncodingText(encoding) : 'no labels in the file',
+          ].join('\n'),
+        )
+      })
+      return 0
+    },
   },
   reproduce: {
     xor: async (ctx, argv) => {
@@ -587,10 +623,18 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         help: 'keep the token in DB.token beside the database (mode 0600) and reuse it next start, so that links keep working (default: a new token every start)',
         default: false,
       },
+      'max-dataset-mb': {
+        type: 'integer',
+        help: 'largest dataset an import may inflate to, all arrays together',
+        unit: 'MiB',
+        min: 1,
+        max: 4096,
+        default: defaultMaxDatasetBytes / 2 ** 20,
+      },
     }
     const { flags, positionals } = parseFlags(argv, specs, 'serve')
     if (positionals.length) throw new UsageError(`serve takes no positional arguments (received "${positionals[0]}").`)
-    const services = ctx.open('browser')
+    const services = ctx.open('browser', { maxDatasetBytes: ((flags['max-dataset-mb'] as number | undefined) ?? defaultMaxDatasetBytes / 2 ** 20) * 2 ** 20 })
     let server
     let kept: ReturnType<typeof keptToken> | null = null
     try {
@@ -678,7 +722,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       dbPath,
       json: g.json,
       io,
-      open: (frontDoor = 'cli') => new Services({ dbPath, frontDoor }),
+      open: (frontDoor = 'cli', extra = {}) => new Services({ ...extra, dbPath, frontDoor }),
     }
     const entry = commands[group]
     if (!entry) throw new UsageError(`"${group}" is not a command: try mimic --help.`)

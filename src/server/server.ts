@@ -1,10 +1,14 @@
 // The browser front door: serves the built renderer and the API over HTTP, and events over a
 // WebSocket. Binds to loopback by default; every API request and socket must carry the token;
-// requests whose Host header is not the bound address are refused (DNS-rebinding defence).
+// requests whose Host header is not the bound address are refused (DNS-rebinding defence), and so
+// are API requests and sockets whose Origin is another web page's. Hostile input never ends the
+// process: every socket, stream and the server itself has an 'error' handler, and every bad
+// request gets a 4xx answer.
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { isOpName } from '../shared/contract.ts'
@@ -96,22 +100,75 @@ function sendError(res: ServerResponse, code: ErrorCode, message: string, status
   sendJson(res, status, { ok: false, error: { code, message } })
 }
 
+/** The client went away before its request body was complete: there is no one to answer. */
+class ClientGone extends Error {}
+
+/** A body over the limit: answered with 413, and the rest of it is never read. */
+class TooLarge extends AppError {}
+
 function readBody(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolveBody, reject) => {
+    const tooLarge = (): TooLarge => new TooLarge('INVALID_ARGUMENT', `The request body is larger than ${max} bytes: send less data per call.`)
+    const declared = Number(req.headers['content-length'] ?? 0)
+    if (declared > max) {
+      req.pause()
+      reject(tooLarge())
+      return
+    }
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (c: Buffer) => {
+    let done = false
+    const onData = (c: Buffer): void => {
       size += c.length
       if (size > max) {
-        reject(new AppError('INVALID_ARGUMENT', `The request body is larger than ${max} bytes: send less data per call.`))
-        req.destroy()
+        done = true
+        chunks.length = 0
+        req.off('data', onData)
+        req.pause()
+        reject(tooLarge())
         return
       }
       chunks.push(c)
+    }
+    req.on('data', onData)
+    req.on('end', () => {
+      if (done) return
+      done = true
+      resolveBody(Buffer.concat(chunks).toString('utf8'))
     })
-    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
+    req.on('error', () => {
+      done = true
+      reject(new ClientGone())
+    })
+    req.on('close', () => {
+      if (done) return
+      done = true
+      chunks.length = 0
+      reject(new ClientGone())
+    })
   })
+}
+
+/** "host" or "host:port" with the port made explicit (an Origin or Host for port 80 leaves it out). */
+function withPort(hostPort: string): string {
+  return /:\d+$/.test(hostPort) ? hostPort : `${hostPort}:80`
+}
+
+function ignore(): void {
+  // the 'error' listener of a socket or stream whose failure only concerns its own client
+}
+
+/** Events a socket may have unsent before the server drops it (bytes). */
+const maxSocketBacklog = 4 * 1024 * 1024
+
+/** The request target as a URL, or null when it is not a path (absolute-form, "*", garbage). */
+function parseTarget(target: string | undefined): URL | null {
+  if (!target?.startsWith('/')) return null
+  try {
+    return new URL(`http://placeholder${target}`)
+  } catch {
+    return null
+  }
 }
 
 export function defaultStaticDir(): string {
@@ -134,7 +191,22 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return names
   }
   const anyHost = host === '0.0.0.0' || host === '::'
-  const hostAllowed = (req: IncomingMessage): boolean => anyHost || allowedHosts().has((req.headers.host ?? '').toLowerCase())
+  const hostAllowed = (req: IncomingMessage): boolean => anyHost || allowedHosts().has(withPort((req.headers.host ?? '').toLowerCase()))
+  /**
+   * A browser names the page that makes a request in Origin. Only the workbench's own pages (this
+   * server under one of its names) may call the API or open the socket; clients that send no
+   * Origin (the CLI, scripts, tests) are not browsers and carry the token themselves.
+   */
+  const originAllowed = (req: IncomingMessage): boolean => {
+    const origin = req.headers.origin
+    if (origin === undefined) return true
+    const m = /^http:\/\/([^/?#@\s]+)$/i.exec(origin)
+    if (!m) return false
+    const named = withPort(m[1].toLowerCase())
+    return anyHost ? named === withPort((req.headers.host ?? '').toLowerCase()) : allowedHosts().has(named)
+  }
+  const originRefusal = (req: IncomingMessage): string =>
+    `Origin "${String(req.headers.origin).slice(0, 200)}" is not this workbench (http://${host.includes(':') ? `[${host}]` : host}:${port}): requests from other web pages are refused. Open the workbench from the URL \`mimic serve\` printed.`
 
   const csp = (): string => workbenchCsp(`'self' ws://${host.includes(':') ? `[${host}]` : host}:${port} ws://localhost:${port}`)
 
@@ -144,7 +216,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       res.end(`The renderer is not built (no ${join(staticDir, 'index.html')}): run \`npm run build\`, then reload.`)
       return
     }
-    let rel = decodeURIComponent(pathname)
+    let rel: string
+    try {
+      rel = decodeURIComponent(pathname)
+    } catch {
+      rel = '\0'
+    }
+    if (rel.includes('\0')) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+      res.end('The path has a malformed % escape (a % must be followed by two hex digits of UTF-8): check the address.')
+      return
+    }
     if (rel === '/' || rel === '') rel = '/index.html'
     const file = normalize(join(staticDir, rel))
     if (!file.startsWith(staticDir + sep) || !existsSync(file) || !statSync(file).isFile()) {
@@ -171,11 +253,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://placeholder')
     // Refusals below answer before reading the body: close the connection so an unread body is
     // not taken for the next request on a kept-alive socket.
     const refuseEarly = (): void => {
       res.setHeader('connection', 'close')
+    }
+    const url = parseTarget(req.url)
+    if (!url) {
+      refuseEarly()
+      sendError(res, 'INVALID_ARGUMENT', 'The request target must be a path such as /api/projects.list.')
+      return
     }
     if (!hostAllowed(req)) {
       refuseEarly()
@@ -189,6 +276,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return
       }
       serveStatic(res, url.pathname)
+      return
+    }
+    if (!originAllowed(req)) {
+      refuseEarly()
+      sendError(res, 'FORBIDDEN', originRefusal(req))
       return
     }
     if (!sameToken(tokenOf(req, url), token)) {
@@ -212,8 +304,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const body = await readBody(req, maxBody)
       args = body.trim() === '' ? {} : decodeWire(body)
     } catch (err) {
-      if (err instanceof AppError) sendError(res, err.code, err.message, 413)
-      else sendError(res, 'INVALID_ARGUMENT', 'The request body is not valid JSON: send a JSON object of arguments.')
+      if (err instanceof ClientGone) return
+      if (err instanceof TooLarge) {
+        // the rest of the body is never read: answer, then drop the connection
+        refuseEarly()
+        res.once('finish', () => req.destroy())
+        sendError(res, err.code, err.message, 413)
+      } else sendError(res, 'INVALID_ARGUMENT', 'The request body is not valid JSON: send a JSON object of arguments.')
       return
     }
     try {
@@ -227,27 +324,48 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   const server: Server = createServer((req, res) => {
+    // A client that resets mid-answer must not end the process.
+    req.on('error', ignore)
+    res.on('error', ignore)
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendError(res, 'INTERNAL', (err as Error).message)
       else res.destroy()
     })
   })
 
+  // CONNECT (a proxy's method) gets an answer too; without a listener Node drops the connection.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', ignore)
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy())
+  })
+
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
+  wss.on('error', ignore)
   const sockets = new Set<WebSocket>()
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder')
-    const refuse = (status: number, text: string): void => {
-      socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
-      socket.destroy()
+    // Until ws takes the socket over, a reset would otherwise be an unhandled 'error'.
+    socket.on('error', ignore)
+    const refuse = (status: number, text: string, message = ''): void => {
+      const body = Buffer.from(message)
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${message}`, () => socket.destroy())
     }
+    const url = parseTarget(req.url)
+    if (!url) return refuse(400, 'Bad Request')
     if (!hostAllowed(req)) return refuse(403, 'Forbidden')
+    if (!originAllowed(req)) return refuse(403, 'Forbidden', originRefusal(req))
     if (url.pathname !== '/api/events') return refuse(404, 'Not Found')
     if (!sameToken(tokenOf(req, url), token)) return refuse(401, 'Unauthorized')
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws)
+      // A protocol error (an oversized or unmasked frame, invalid UTF-8...) closes this socket
+      // with its status code (ws does that); the error itself needs a listener, or it would end
+      // the process.
+      ws.on('error', ignore)
       const unsubscribe = services.subscribe((event) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event))
+        if (ws.readyState !== ws.OPEN) return
+        // a client that stops reading does not make the server buffer events without end
+        if (ws.bufferedAmount > maxSocketBacklog) ws.terminate()
+        else ws.send(JSON.stringify(event))
       })
       ws.on('message', (data) => {
         // The socket only pushes events; a client may send "ping" to keep it alive.
@@ -263,6 +381,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   })
 
   await new Promise<void>((ok, fail) => {
+    server.once('listening', () => {
+      // after listening, errors (EMFILE on accept...) are reported, never fatal
+      server.on('error', (err: Error) => process.stderr.write(`mimic serve: ${err.message}\n`))
+    })
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') fail(new AppError('CONFLICT', `Port ${port} on ${host} is in use: choose another with --port, or --port 0 for any free one.`))
       else if (err.code === 'EADDRNOTAVAIL') fail(new AppError('INVALID_ARGUMENT', `${host} is not an address of this machine: use --host 127.0.0.1.`))

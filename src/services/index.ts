@@ -14,7 +14,7 @@ import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
 import { codeVersion, hostName, packageVersion } from './version.ts'
 import { datasetArtifacts } from '../tasks/dataset.ts'
-import { datasetFromNpz } from '../tasks/npz.ts'
+import { datasetFromNpz, defaultMaxDatasetBytes } from '../tasks/npz.ts'
 
 export interface ServicesOptions {
   dbPath: string
@@ -24,6 +24,8 @@ export interface ServicesOptions {
   maxConcurrent?: number
   cancelGraceMs?: number
   workerEnv?: Record<string, string>
+  /** largest dataset accepted by datasets.import: all arrays together, inflated (bytes) */
+  maxDatasetBytes?: number
 }
 
 export type Listener = (event: AppEvent) => void
@@ -48,10 +50,12 @@ export class Services {
   readonly api: Api
   private readonly listeners = new Set<Listener>()
   private readonly frontDoor: AppInfo['frontDoor']
+  private readonly maxDatasetBytes: number
 
   constructor(opts: ServicesOptions) {
     this.store = openStore(opts.dbPath)
     this.frontDoor = opts.frontDoor
+    this.maxDatasetBytes = opts.maxDatasetBytes ?? defaultMaxDatasetBytes
     this.runner = new JobRunner({
       store: this.store,
       emit: (e) => this.publish(e),
@@ -229,13 +233,23 @@ export class Services {
 
       'datasets.import': async ({ projectId, fileName, name, dtMs, bytes, network }) => {
         store.projects.get(projectId)
-        const ds = datasetFromNpz(bytes, fileName, network !== undefined ? trainedNetworkShape(store, network) : {})
+        const ds = datasetFromNpz(bytes, fileName, { ...(network !== undefined ? trainedNetworkShape(store, network) : {}), maxBytes: this.maxDatasetBytes })
         const run = store.transaction(() => {
           const r = store.runs.create({
             projectId,
             kind: 'dataset',
             name: name ?? `Imported ${fileName}`,
-            params: { source: 'import', fileName, samples: ds.samples, steps: ds.steps, channels: ds.channels, outputs: ds.outputs, dtMs },
+            params: {
+              source: 'import',
+              fileName,
+              samples: ds.samples,
+              steps: ds.steps,
+              channels: ds.channels,
+              outputs: ds.outputs,
+              dtMs,
+              // how the file wrote its labels (stored as −1/+1): '0/1' or '-1/+1'
+              ...(ds.labelEncoding ? { labelEncoding: ds.labelEncoding } : {}),
+            },
             seed: null,
             codeVersion: codeVersion(),
             host: hostName(),

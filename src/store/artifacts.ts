@@ -1,6 +1,6 @@
 // Artifacts repository: named n-dimensional arrays (weights, recordings, datasets) stored as BLOBs.
 import { AppError, invalid } from '../shared/errors.ts'
-import { dtypeOf, elementCount, fromBytes, isDType, toBytes } from '../shared/arrays.ts'
+import { allocate, bytesPerElement, dtypeOf, elementCount, fromBytes, isDType, toBytes } from '../shared/arrays.ts'
 import type { ArtifactData, ArtifactMeta, DType, TypedArray } from '../shared/types.ts'
 import type { DB } from './db.ts'
 import { isUniqueViolation } from './util.ts'
@@ -75,20 +75,28 @@ export class ArtifactsRepo {
   /**
    * Entries [start, start + count) along the first axis, read from inside the BLOB (the rest is
    * never loaded). The returned shape has count (clipped to what exists) as its first dimension.
+   * The size of an entry comes from the shape and dtype, so shapes with a zero-length dimension
+   * read as empty arrays.
    */
   getRows(runId: number, name: string, start: number, count: number): ArtifactData {
     const meta = this.list(runId).find((m) => m.name === name)
     if (!meta) return this.get(runId, name) // throws NOT_FOUND with the names that exist
-    const rows = meta.shape[0] ?? 0
-    if (meta.shape.length === 0 || start >= rows) {
+    if (meta.shape.length === 0) throw invalid(`"${name}" has no first axis (shape []): read it without rows.`)
+    const rows = meta.shape[0]
+    if (start >= rows) {
       throw new AppError('INVALID_ARGUMENT', `rows.start must be below ${rows}, the length of the first axis of "${name}" (got ${start}).`)
     }
+    const rowBytes = elementCount(meta.shape.slice(1)) * bytesPerElement(meta.dtype)
+    if (rows * rowBytes !== meta.byteLength) {
+      throw new AppError('INTERNAL', `Artifact "${name}" of run ${runId} holds ${meta.byteLength} bytes, not the ${rows * rowBytes} its shape [${meta.shape.join(', ')}] of ${meta.dtype} needs: the database is damaged.`)
+    }
     const take = Math.min(count, rows - start)
-    const rowBytes = rows === 0 ? 0 : meta.byteLength / rows
+    const shape = [take, ...meta.shape.slice(1)]
+    if (take * rowBytes === 0) return { ...meta, shape, byteLength: 0, data: allocate(meta.dtype, 0) }
     const row = this.db
       .prepare('SELECT substr(bytes, ?, ?) AS part FROM artifacts WHERE run_id = ? AND name = ?')
       .get(start * rowBytes + 1, take * rowBytes, runId, name) as { part: Buffer }
-    return { ...meta, shape: [take, ...meta.shape.slice(1)], byteLength: take * rowBytes, data: fromBytes(meta.dtype, row.part) }
+    return { ...meta, shape, byteLength: take * rowBytes, data: fromBytes(meta.dtype, row.part) }
   }
 
   list(runId: number): ArtifactMeta[] {

@@ -19,7 +19,7 @@ afterAll(async () => {
   await s?.close()
 })
 
-function dataset(samples: number, steps: number): Uint8Array {
+function dataset(samples: number, steps: number, zeroOne = false): Uint8Array {
   const inputs = new Float32Array(samples * steps)
   const targets = new Float32Array(samples * steps)
   const labels = new Int8Array(samples)
@@ -33,7 +33,7 @@ function dataset(samples: number, steps: number): Uint8Array {
   return writeNpz({
     inputs: { dtype: 'float32', shape: [samples, steps, 1], data: inputs },
     targets: { dtype: 'float32', shape: [samples, steps, 1], data: targets },
-    labels: { dtype: 'int8', shape: [samples], data: labels },
+    labels: zeroOne ? { dtype: 'uint8', shape: [samples], data: Uint8Array.from(labels, (l) => (l > 0 ? 1 : 0)) } : { dtype: 'int8', shape: [samples], data: labels },
   })
 }
 
@@ -82,7 +82,46 @@ describe('dataset import', () => {
       const chart = page.getByRole('figure', { name: 'Input and target of sample 0 over time' })
       expect(await waitForColour(page, chart, hex(palette[0]), 100)).toBeGreaterThan(100)
       await page.getByText(/of 5 \(0 – 4\) · 400 steps × 2 ms/).waitFor()
+      await page.getByText('labels read as −1/+1', { exact: true }).waitFor()
       await s.shot('dataset')
+    })
+
+    expect(s.pageErrors).toEqual([])
+  })
+
+  it('says when labels were read as 0/1 → −1/+1, and names the values of labels it refuses (issue 8)', async () => {
+    const { page, step } = s
+    const dir = tempDir('mimic-npz-')
+    const zeroOne = join(dir, 'zero-one.npz')
+    const three = join(dir, 'three-classes.npz')
+    writeFileSync(zeroOne, dataset(4, 200, true))
+    writeFileSync(
+      three,
+      writeNpz({
+        inputs: { dtype: 'float32', shape: [3, 10, 1], data: new Float32Array(30) },
+        targets: { dtype: 'float32', shape: [3, 10, 1], data: new Float32Array(30) },
+        labels: { dtype: 'int32', shape: [3], data: Int32Array.from([0, 1, 2]) },
+      }),
+    )
+    const projectId = (await s.served.call<{ id: number }>('projects.create', { name: 'Labels e2e' })).id
+
+    await step('labels of three values are refused by naming them', async () => {
+      await page.goto(`${s.served.url}#/projects/${projectId}`)
+      await page.getByRole('heading', { level: 1, name: 'Labels e2e' }).waitFor()
+      await page.getByRole('button', { name: 'Import dataset' }).click()
+      await page.getByLabel('File', { exact: true }).setInputFiles(three)
+      await page.getByRole('button', { name: 'Import', exact: true }).click()
+      await page.getByRole('alert').filter({ hasText: 'three-classes.npz: array "labels" holds the values 0, 1, 2; expected one class per sample as −1/+1 or 0/1' }).waitFor()
+      expect(await s.served.call<unknown[]>('runs.list', { projectId })).toEqual([])
+    })
+
+    await step('0/1 labels are imported and the dataset page says how they were read', async () => {
+      await page.getByLabel('File', { exact: true }).setInputFiles(zeroOne)
+      await page.getByRole('button', { name: 'Import', exact: true }).click()
+      await page.getByRole('heading', { level: 1, name: 'Imported zero-one.npz' }).waitFor()
+      await page.getByText('labels read as 0/1 → −1/+1', { exact: true }).waitFor()
+      await page.getByText(/label\s+−1/).waitFor()
+      await s.shot('labels-01')
     })
 
     expect(s.pageErrors).toEqual([])

@@ -63,6 +63,26 @@ describe('mimic CLI', () => {
     fails(['--db', db, 'runs', 'show', String(second.id)], 1, /no run with id/)
   })
 
+  it('imports an .npz dataset and says how its labels were read (issue 8)', () => {
+    const dir = tempDir()
+    const py = (code: string) => {
+      const r = spawnSync('/usr/bin/python3', ['-c', `import numpy as np\n${code}`], { encoding: 'utf8', cwd: dir })
+      if (r.status !== 0) throw new Error(r.stderr)
+    }
+    py("np.savez('l01.npz', inputs=np.zeros((4,3,2)), targets=np.zeros((4,3,1)), labels=np.array([0, 1, 1, 0]))")
+    py("np.savez('lpm.npz', inputs=np.zeros((4,3,2)), targets=np.zeros((4,3,1)), labels=np.array([-1., 1., 1., -1.]))")
+    py("np.savez('l012.npz', inputs=np.zeros((4,3,2)), targets=np.zeros((4,3,1)), labels=np.array([0, 1, 2, 0]))")
+    const project = json(['--db', db, 'projects', 'create', 'Imports']).id
+    const human = ok(['--db', db, 'data', 'import', join(dir, 'l01.npz'), '--project', String(project)]).stdout
+    expect(human).toMatch(/^imported l01\.npz as dataset run \d+: 4 samples × 3 steps, 2 input channels, 1 output\nlabels read as 0\/1 → −1\/\+1\n$/)
+    const pm = json(['--db', db, 'data', 'import', join(dir, 'lpm.npz'), '--project', String(project), '--name', 'pm'])
+    expect(pm).toMatchObject({ kind: 'dataset', name: 'pm', labelEncoding: '-1/+1' })
+    expect(json(['--db', db, 'runs', 'show', String(pm.id)]).params).toMatchObject({ source: 'import', fileName: 'lpm.npz', labelEncoding: '-1/+1' })
+    fails(['--db', db, 'data', 'import', join(dir, 'l012.npz'), '--project', String(project)], 1, /l012\.npz: array "labels" holds the values 0, 1, 2; expected one class per sample as −1\/\+1 or 0\/1/)
+    fails(['--db', db, 'data', 'import', join(dir, 'missing.npz'), '--project', String(project)], 2, /missing\.npz cannot be read \(ENOENT\)/)
+    expect(json(['--db', db, 'runs', 'list', '--project', String(project)])).toHaveLength(2)
+  })
+
   it('refuses wrong flags and values with one clear line and a non-zero exit, changing nothing', () => {
     const before = readFileSync(db)
     fails(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--cuont', '5'], 2, /--cuont is not an option of data generate xor: did you mean --count\?/)

@@ -111,7 +111,7 @@ np.savez(sys.argv[3], inputs=x.astype(np.float64), targets=y)`, join(dir, 'x.bin
       [make('chan.npz', "np.savez('FILE', inputs=np.zeros((2,1000,3)), targets=np.zeros((2,1000,1)))"), /array "inputs" has 3 channels but the network takes 1/],
       [make('shape.npz', "np.savez('FILE', inputs=np.zeros((2,1000)), targets=np.zeros((2,1000,1)))"), /array "inputs" has shape \[2, 1000\]; expected 3 dimensions/],
       [make('dtype.npz', "np.savez('FILE', inputs=np.zeros((2,1000,1), dtype=np.int16), targets=np.zeros((2,1000,1)))"), /array "inputs" has dtype int16; expected float32 or float64/],
-      [make('nan.npz', "t=np.zeros((2,1000,1)); t[0,5,0]=np.nan\nnp.savez('FILE', inputs=np.zeros((2,1000,1)), targets=t)"), /array "targets" holds a non-finite value \(NaN\) at flat index 5/],
+      [make('nan.npz', "t=np.zeros((2,1000,1)); t[0,5,0]=np.nan\nnp.savez('FILE', inputs=np.zeros((2,1000,1)), targets=t)"), /array "targets" holds NaN at \[sample 0, step 5, output 0\]/],
       [make('notargets.npz', "np.savez('FILE', inputs=np.zeros((2,1000,1)))"), /has no array "targets"/],
       [notZip, /is not an .npz file \(not a zip archive\)/],
     ]

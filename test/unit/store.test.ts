@@ -145,6 +145,26 @@ describe('artifacts', () => {
     expect(() => store.artifacts.getRows(r.id, 'weights', 3, 1)).toThrow(/rows.start must be below 3/)
   })
 
+  it('reads rows of any stored shape, zero-length dimensions included (issue 9)', () => {
+    const p = store.projects.create('Lab')
+    const r = newRun(p.id)
+    const w = Float64Array.from({ length: 24 }, (_, i) => i)
+    store.artifacts.put(r.id, [
+      { name: 'noOutputs', data: new Float32Array(0), shape: [1, 4, 0] },
+      { name: 'noColumns', data: new Int32Array(0), shape: [3, 0] },
+      { name: 'empty', data: new Uint8Array(0), shape: [0] },
+      { name: 'scalar', data: Float32Array.from([7]), shape: [] },
+      { name: 'cube', data: w, shape: [2, 3, 4] },
+    ])
+    expect(store.artifacts.getRows(r.id, 'noOutputs', 0, 1)).toMatchObject({ shape: [1, 4, 0], byteLength: 0, data: new Float32Array(0) })
+    expect(store.artifacts.getRows(r.id, 'noColumns', 1, 5)).toMatchObject({ shape: [2, 0], byteLength: 0, data: new Int32Array(0) })
+    expect(() => store.artifacts.getRows(r.id, 'empty', 0, 1)).toThrow(/rows.start must be below 0, the length of the first axis of "empty"/)
+    expect(() => store.artifacts.getRows(r.id, 'scalar', 0, 1)).toThrow(/"scalar" has no first axis \(shape \[\]\): read it without rows/)
+    const cube = store.artifacts.getRows(r.id, 'cube', 1, 1)
+    expect(cube).toMatchObject({ shape: [1, 3, 4], byteLength: 96 })
+    expect(Array.from(cube.data)).toEqual(Array.from(w.subarray(12)))
+  })
+
   it('refuses a shape that does not match, a duplicate name, and names what exists when one is missing', () => {
     const p = store.projects.create('Lab')
     const r = newRun(p.id)

@@ -1,0 +1,242 @@
+// `mimic serve` under hostile input (issue 9): WebSocket protocol errors, malformed escapes,
+// zero-length dimensions, zip bombs and foreign origins, against a real server process, with raw
+// TCP frames and the server's own resident memory read from /proc.
+import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bytesToBase64 } from '../../src/shared/wire.ts'
+import { firstLine, spawnMimic } from '../support/cli.ts'
+import { cleanupTemp, tempDb } from '../support/tmp.ts'
+import { frame, openRawWs, opcodes, textFrame } from '../support/ws-raw.ts'
+import { datasetBomb, deflatedMember, npyHeader, zipOf } from '../support/zip.ts'
+
+let child: ChildProcess
+let port: number
+let token: string
+let base: string
+let projectId: number
+
+/** Each group of tests gets its own server, so that a crash in one group does not hide the others. */
+function withServer(extra: string[] = []): void {
+  beforeAll(async () => {
+    child = spawnMimic(['--db', tempDb(), 'serve', '--port', '0', ...extra])
+    const url = new URL(await firstLine(child))
+    token = url.searchParams.get('token') ?? ''
+    port = Number(url.port)
+    base = `http://127.0.0.1:${port}`
+    projectId = (await call('projects.create', { name: 'Hardening' })).body.value.id
+  })
+  afterAll(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+    }
+  })
+}
+
+afterAll(cleanupTemp)
+
+async function call(op: string, args: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}/api/${op}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+    body: typeof args === 'string' ? args : JSON.stringify(args),
+  })
+  return { status: res.status, body: (await res.json()) as { ok: boolean; value?: any; error?: { code: string; message: string } } }
+}
+
+/** The server is alive and answering. */
+async function healthy(): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return false
+  try {
+    const r = await call('app.info', {})
+    return r.status === 200
+  } catch {
+    return false
+  }
+}
+
+/** A GET with the path sent byte for byte (fetch would normalise "/%"). */
+function rawGet(path: string): Promise<number> {
+  return rawSend(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)
+}
+
+/** The status of the answer to a request written byte for byte (0: closed without one). */
+function rawSend(request: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port })
+    let buf = ''
+    s.on('data', (d) => {
+      buf += d.toString('latin1')
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(buf)
+      if (m) {
+        resolve(Number(m[1]))
+        s.destroy()
+      }
+    })
+    s.on('error', reject)
+    s.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(buf)?.[1] ?? 0)))
+    s.write(request)
+  })
+}
+
+function rssMiB(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1])
+  return kb / 1024
+}
+
+function importNpz(bytes: Uint8Array, fileName: string, headers: Record<string, string> = {}) {
+  const body = JSON.stringify({ projectId, fileName, bytes: { $typed: 'uint8', base64: bytesToBase64(bytes) } })
+  return call('datasets.import', body, headers)
+}
+
+describe('WebSocket protocol errors close the socket, not the server', () => {
+  withServer()
+  const cases: [string, Buffer, number][] = [
+    ['a message of 65,537 bytes', textFrame('x'.repeat(65_537)), 1009],
+    ['an unmasked frame', textFrame('ping', { mask: false }), 1002],
+    ['invalid UTF-8 in a text frame', textFrame(Uint8Array.from([0x70, 0xc3, 0x28, 0xff])), 1007],
+    ['a reserved opcode', frame({ opcode: 3, payload: Buffer.from('x') }), 1002],
+    ['a fragmented ping', frame({ opcode: opcodes.ping, fin: false }), 1002],
+    ['a continuation with nothing to continue', frame({ opcode: opcodes.continuation, payload: Buffer.from('x') }), 1002],
+  ]
+  for (const [what, bytes, code] of cases) {
+    it(`${what}: the server answers close ${code} and keeps serving`, async () => {
+      const ws = await openRawWs(port, `/api/events?token=${token}`)
+      expect(ws.status).toBe(101)
+      ws.socket.write(bytes)
+      const close = await ws.waitFrame((f) => f.opcode === opcodes.close, 5000)
+      expect(close?.closeCode).toBe(code)
+      expect(await ws.closed(5000)).toBe(true)
+      expect(await healthy()).toBe(true)
+    })
+  }
+
+  it('a valid "ping" still gets its pong on the same server', async () => {
+    const ws = await openRawWs(port, `/api/events?token=${token}`)
+    ws.socket.write(textFrame('ping'))
+    const pong = await ws.waitFrame((f) => f.opcode === opcodes.text, 5000)
+    expect(JSON.parse(String(pong?.payload))).toEqual({ type: 'pong' })
+    ws.destroy()
+  })
+})
+
+describe('malformed requests get 4xx, never 5xx', () => {
+  withServer()
+  it('a malformed % escape in a static path, without a token, is 400', async () => {
+    for (const path of ['/%', '/%ff', '/%E0%A4%A', '/assets/%zz.js']) expect(await rawGet(path), path).toBe(400)
+    expect(await rawGet('/%41')).toBeLessThan(500) // a valid escape is served or 404
+    expect(await healthy()).toBe(true)
+  })
+
+  it('CONNECT and a request target that is not a path get an answer (405, 400), not a dropped connection', async () => {
+    expect(await rawSend(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)).toBe(405)
+    expect(await rawSend(`GET http://127.0.0.1:${port}/api/app.info HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)).toBe(400)
+  })
+
+  it('a body declared larger than the limit is refused with 413 before it is sent', async () => {
+    const t0 = Date.now()
+    const status = await rawSend(
+      `POST /api/projects.list HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${2 ** 40}\r\n\r\n{"partial":`,
+    )
+    expect(status).toBe(413)
+    expect(Date.now() - t0).toBeLessThan(3000)
+  })
+})
+
+describe('zero-length dimensions', () => {
+  withServer()
+  it('an imported targets of shape (1, 4, 0) is refused, naming the array; nothing is stored', async () => {
+    const npz = zipOf([
+      deflatedMember('inputs.npy', Buffer.concat([npyHeader('<f4', [1, 4, 1]), Buffer.alloc(16)])),
+      deflatedMember('targets.npy', npyHeader('<f4', [1, 4, 0])),
+    ])
+    const r = await importNpz(npz, 'empty-outputs.npz')
+    expect(r.status).toBe(400)
+    expect(r.body.error?.message).toMatch(/empty-outputs\.npz: array "targets" has shape \[1, 4, 0\]/)
+    const runs = await call('runs.list', { projectId })
+    expect(runs.body.value).toEqual([])
+  })
+})
+
+describe('zip bombs', () => {
+  withServer()
+  it('a 1 MB .npz that inflates to 1 GiB is refused before inflating; the server stays small', async () => {
+    const bomb = datasetBomb()
+    expect(bomb.length).toBeLessThan(1.5e6)
+    const before = rssMiB(child.pid!)
+    const r = await importNpz(bomb, 'bomb.npz')
+    const after = rssMiB(child.pid!)
+    expect(r.status).toBe(400)
+    expect(r.body.error?.message).toMatch(/bomb\.npz: array "targets" \[1, 262144, 1024\] float32 takes 1024 MiB, more than the 511 MiB left of the 512 MiB allowed/)
+    expect(after - before).toBeLessThan(100)
+    expect(await healthy()).toBe(true)
+  })
+
+  it('a bomb whose .npy header declares a small array is refused by the declared size', async () => {
+    // the directory admits 1 GiB; the header says [1, 262144, 1]
+    const before = rssMiB(child.pid!)
+    const r = await importNpz(datasetBomb({ headerShape: [1, 262_144, 1] }), 'liar.npz')
+    expect(r.status).toBe(400)
+    expect(r.body.error?.message).toMatch(/liar\.npz: entry targets\.npy: the zip directory says 1073741952 bytes but its \.npy header declares 1048704/)
+    expect(rssMiB(child.pid!) - before).toBeLessThan(100)
+  })
+
+  it('a bomb whose directory and header both lie stops inflating at the declared size', async () => {
+    const before = rssMiB(child.pid!)
+    const r = await importNpz(datasetBomb({ headerShape: [1, 262_144, 1], directorySize: 1_048_704 }), 'liar2.npz')
+    expect(r.status).toBe(400)
+    expect(r.body.error?.message).toMatch(/liar2\.npz: entry targets\.npy inflates to more than the 1048704 bytes its header and the zip directory declare/)
+    expect(rssMiB(child.pid!) - before).toBeLessThan(100)
+    expect(await healthy()).toBe(true)
+    expect((await call('runs.list', { projectId })).body.value).toEqual([])
+  })
+})
+
+describe('the configured maximum (serve --max-dataset-mb)', () => {
+  withServer(['--max-dataset-mb', '1'])
+
+  it('refuses a dataset over it and accepts one under it', async () => {
+    const steps = 200_000 // 800 kB per float32 array: inputs fits in 1 MiB, inputs and targets together do not
+    const member = (name: string) => deflatedMember(name, Buffer.concat([npyHeader('<f4', [1, steps, 1]), Buffer.alloc(steps * 4)]))
+    const big = await importNpz(zipOf([member('inputs.npy'), member('targets.npy')]), 'big.npz')
+    expect(big.status).toBe(400)
+    expect(big.body.error?.message).toMatch(/big\.npz: array "targets" \[1, 200000, 1\] float32 takes 781 KiB, more than the 243 KiB left of the 1\.0 MiB allowed/)
+    const small = zipOf([
+      deflatedMember('inputs.npy', Buffer.concat([npyHeader('<f4', [1, 1000, 1]), Buffer.alloc(4000)])),
+      deflatedMember('targets.npy', Buffer.concat([npyHeader('<f4', [1, 1000, 1]), Buffer.alloc(4000)])),
+    ])
+    expect((await importNpz(small, 'small.npz')).status).toBe(200)
+  })
+})
+
+describe('Origin', () => {
+  withServer()
+  it('a state-changing request from a foreign origin is refused with 403 even with the token', async () => {
+    const r = await call('projects.create', { name: 'From evil' }, { origin: 'http://evil.example' })
+    expect(r.status).toBe(403)
+    expect(r.body.error?.message).toMatch(/Origin "http:\/\/evil\.example" is not this workbench/)
+    for (const origin of ['null', `http://127.0.0.1:${port + 1}`, `https://127.0.0.1:${port}`]) {
+      expect((await call('projects.create', { name: 'From evil' }, { origin })).status, origin).toBe(403)
+    }
+    const names = (await call('projects.list', {})).body.value.map((p: { name: string }) => p.name)
+    expect(names).not.toContain('From evil')
+  })
+
+  it('the served origin and clients without an Origin are accepted', async () => {
+    expect((await call('projects.create', { name: 'Same origin' }, { origin: `http://127.0.0.1:${port}` })).status).toBe(200)
+    expect((await call('projects.create', { name: 'Localhost alias' }, { origin: `http://localhost:${port}` })).status).toBe(200)
+    expect((await call('projects.create', { name: 'No origin' })).status).toBe(200)
+  })
+
+  it('a WebSocket upgrade from a foreign origin is refused with 403; from the served origin it opens', async () => {
+    const evil = await openRawWs(port, `/api/events?token=${token}`, { Origin: 'http://evil.example' })
+    expect(evil.status).toBe(403)
+    evil.destroy()
+    const same = await openRawWs(port, `/api/events?token=${token}`, { Origin: `http://127.0.0.1:${port}` })
+    expect(same.status).toBe(101)
+    same.destroy()
+  })
+})
