@@ -11,11 +11,8 @@
 
 namespace mimic_binding {
 
-// Bounds shared by the binding files, checked before anything is allocated.
-inline constexpr int64_t kMaxNeurons = 8192;              // a spiking network's neurons: 4 N² floats of weights, 1 GiB at the bound
-inline constexpr int64_t kMaxUnits = 4096;                // a teacher's units (channels, outputs)
-inline constexpr double kMaxElements = 1.0e9;             // any one typed array the teacher and ADS functions read or allocate
-inline constexpr double kMaxRecording = double(1 << 28);  // elements of any one result array
+// A teacher's units, channels and outputs (the documented range; memory is checked as well).
+inline constexpr int64_t kMaxUnits = 4096;
 
 // A number as these messages print it (printf %.10g).
 std::string FormatG(double d);

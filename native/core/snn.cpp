@@ -471,8 +471,10 @@ class Runner {
     for (std::size_t t0 = 0; t0 < T; t0 += kChunk) {
       if (stop_.load(std::memory_order_relaxed) || control_.cancelled()) return;
       const std::size_t t1 = std::min(T, t0 + kChunk);
-      for (std::size_t t = t0; t < t1; ++t)
+      for (std::size_t t = t0; t < t1; ++t) {
+        if (control_.cancelled()) return;  // every step: a runaway step of a large network takes milliseconds
         for (auto& L : lanes) step(L, t);
+      }
       if (c_.recordSpikes) {
         uint64_t growth = 0;
         for (auto& L : lanes) {
