@@ -51,6 +51,7 @@ Napi::Object Obj(Napi::Env env, Napi::Object o, const std::string& prefix, const
 
 template <class S>
 mimic::TeacherParamsT<S> ReadParamsT(Napi::Env env, Napi::Object o, const std::string& pre) {
+  CheckKeys(env, o, pre, {"units", "channels", "outputs", "dtMs", "wIn", "wRec", "wOut", "bias", "tauMs"});
   mimic::TeacherParamsT<S> p;
   p.units = static_cast<size_t>(Int(env, o, pre, "units", 1, kMaxUnits));
   p.channels = static_cast<size_t>(Int(env, o, pre, "channels", 1, kMaxUnits));
