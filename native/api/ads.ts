@@ -14,7 +14,7 @@
 // can be stored as it is. Matrices are row-major: omegaS [N x N] indexed [pre, post], omegaF [post, pre],
 // wIn [N x C], decoder [D x N], readout [O x D], encoder [N x D]. Samples are [count, steps, k].
 import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
-import { bool, check, either, f32, int, named, num, obj, orNull, str, typed, type Check } from './check.ts'
+import { bool, check, either, f32, int, named, num, obj, orNull, own, str, typed, type Check } from './check.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
 import { paramsSchema, SpikingNetwork, toNative, type NetworkSpec, type NeuronParamArrays, type NeuronParams, type SpikeEvents, type StoredWeights } from './snn.ts'
 import type { TeacherParams } from './teacher.ts'
@@ -268,9 +268,11 @@ function adsOptionsSchema(neurons: number | undefined): Check {
 
 /** The options as the binding takes them: checked, per-neuron arrays as Float32Arrays. */
 function adsOptions(options: AdsTrainerOptions): object {
-  const n = isObj(options) && typeof options.neurons === 'number' && Number.isInteger(options.neurons) && options.neurons >= 1 ? options.neurons : undefined
-  check(options, adsOptionsSchema(n), 'options')
-  return options.params !== undefined ? { ...options, params: toNative(options.params) } : options
+  const o = own(options)
+  if (!Object.is(o, options)) o.params = own(o.params) // (only on our copy)
+  const n = isObj(o) && typeof o.neurons === 'number' && Number.isInteger(o.neurons) && o.neurons >= 1 ? o.neurons : undefined
+  check(o, adsOptionsSchema(n), 'options')
+  return o.params !== undefined ? { ...o, params: toNative(o.params, 'options.params', n) } : o
 }
 
 const evalDataSchema = dataset({ teacherTargets: f32 })

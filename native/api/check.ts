@@ -116,7 +116,11 @@ const typedClasses = { Float32Array, Float64Array, Int32Array, Int8Array }
 export function typed(...kinds: TypedKind[]): Check {
   const what = kinds.map((k) => typedNames[k]).join(' or ')
   return (v, name) => {
-    if (!kinds.some((k) => v instanceof typedClasses[k])) expected(what, name, v)
+    // (ArrayBuffer.isView is a brand check: a Proxy of a typed array is not one, as for the binding)
+    if (!ArrayBuffer.isView(v) || !kinds.some((k) => v instanceof typedClasses[k])) expected(what, name, v)
+    // (its elements cannot be read: the binding would see an empty array, the wrappers' copies would throw)
+    if ((v as ArrayBufferView).buffer && ((v as ArrayBufferView).buffer as { detached?: boolean }).detached === true)
+      throw argError('type', `Expected ${what} for ${name} but received one whose buffer is detached`)
   }
 }
 export const f32 = typed('Float32Array')
@@ -181,6 +185,14 @@ export function obj(fields: Record<string, Check>, options: ObjectOptions = {}):
 /** A check that names its argument `display`, whatever name it is given (for the binding's own names of nested options). */
 export function named(display: string, c: Check): Check {
   return (v) => c(v, display)
+}
+
+/**
+ * A plain copy of an object's own enumerable values (other values as they are): what a wrapper checks
+ * and then uses itself must be read once, or a getter could pass the check and return another value.
+ */
+export function own<T>(v: T): T {
+  return isObject(v) ? ({ ...v } as T) : v
 }
 
 /** Runs a check on a named argument. */

@@ -5,7 +5,7 @@
 // [N x D]. Batches are [B, T, C] (sample-major, then time, then channel). Times in ms; 1/tau in 1/s,
 // so the filtered spike trains r are in Hz.
 import { addon, addonStatus, memoryBudget, NativeError, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
-import { argError, bool, check, describe, either, f32, formatG, int, intIn, memoryError, named, num, obj, perNeuron, str, type Check } from './check.ts'
+import { argError, bool, check, describe, either, f32, formatG, int, intIn, memoryError, named, num, obj, own, perNeuron, str, type Check } from './check.ts'
 
 /** A per-neuron parameter: one value for every neuron, or one per neuron (mismatch). */
 export type PerNeuron = number | Float32Array | readonly number[]
@@ -277,11 +277,24 @@ const ebnSchema = obj(
 const inputWeightsSchema = obj({ neurons: int, dims: int, channels: int, gain: num }, { required: ['neurons', 'dims', 'channels', 'gain'], unknown: 'dotted', names: 'bare' })
 
 /** @internal Per-neuron arrays as Float32Arrays, undefined entries dropped: the params the binding reads (also for ./ads.ts). */
-export function toNative(p: NeuronParams | undefined): object {
+export function toNative(p: NeuronParams | undefined, name = 'params', neurons?: number): object {
   const out: Record<string, number | Float32Array> = {}
   for (const [k, v] of Object.entries(p ?? {})) {
     if (v === undefined) continue
-    out[k] = Array.isArray(v) ? Float32Array.from(v as number[]) : (v as number | Float32Array)
+    if (!Array.isArray(v)) {
+      out[k] = v as number | Float32Array
+      continue
+    }
+    // Each element read once, with its length read once (a getter may change the array meanwhile).
+    const n = v.length
+    if (neurons !== undefined && n !== neurons) throw argError('range', `${name}.${k} has ${n} elements but neurons = ${neurons}`)
+    const a = new Float32Array(n)
+    for (let i = 0; i < n; i++) {
+      const x: unknown = v[i]
+      if (typeof x !== 'number') throw argError('type', `Expected a finite number for ${name}.${k}[${i}] but received ${describe(x)}`)
+      a[i] = x
+    }
+    out[k] = a
   }
   return out
 }
@@ -320,8 +333,9 @@ export class SpikingNetwork {
   }
   /** Replaces the given parameters (the others keep their values). */
   setParams(params: NeuronParams): void {
-    check(params, paramsSchema(this.neurons), 'params')
-    this.#raw.setParams(toNative(params))
+    const p = own(params)
+    check(p, paramsSchema(this.neurons), 'params')
+    this.#raw.setParams(toNative(p, 'params', this.neurons))
   }
   getParams(): NeuronParamArrays {
     return this.#raw.getParams()
@@ -340,9 +354,12 @@ export class SpikingNetwork {
 
 /** Creates a network (validated natively; errors are TypeError / RangeError with code ERR_INVALID_ARG). */
 export function createNetwork(spec: NetworkSpec): SpikingNetwork {
-  check(spec, specSchema(neuronsOf(spec)), 'options')
+  const s = own(spec)
+  if (!Object.is(s, spec)) s.params = own(s.params) // (only on our copy)
+  const n = neuronsOf(s)
+  check(s, specSchema(n), 'options')
   const { Network } = addon<RawSnn>()
-  return new SpikingNetwork(new Network({ ...spec, params: toNative({ ...DEFAULT_NEURON_PARAMS, ...spec.params }) }))
+  return new SpikingNetwork(new Network({ ...s, params: toNative({ ...DEFAULT_NEURON_PARAMS, ...s.params }, 'params', n) }))
 }
 
 /** EBN weights (METHOD §4 "Weights"); the draws depend only on the seed. */
@@ -487,8 +504,9 @@ const simBenchSchema = obj(
  * the inputs (made in slices, off the event loop's critical path) and both runs honour run.signal.
  */
 export async function runSimBench(options: SimBenchOptions, run: RunOptions = {}): Promise<SimBenchResult> {
-  check(options, simBenchSchema, 'options')
-  const { neurons, steps, batch, threads, seed } = options
+  const o = own(options)
+  check(o, simBenchSchema, 'options')
+  const { neurons, steps, batch, threads, seed } = o
   // The inputs exist twice (here and the simulation's copy) next to the network and the spike counts.
   const bytes = batch * steps * benchChannels * 4 * 2 + batch * neurons * 4 * 2
   const budget = memoryBudget()

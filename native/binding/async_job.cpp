@@ -47,8 +47,8 @@ Napi::Error CurrentError(Napi::Env env, const std::string& what) {
 
 Napi::Function CancelToken::Define(Napi::Env env) {
   return DefineClass(env, "CancelToken",
-                     {InstanceMethod<&CancelToken::Cancel>("cancel"),
-                      InstanceAccessor<&CancelToken::IsCancelled>("cancelled")});
+                     {Method<CancelToken, &CancelToken::Cancel>("cancel"),
+                      Getter<CancelToken, &CancelToken::IsCancelled>("cancelled")});
 }
 
 CancelToken::CancelToken(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CancelToken>(info) {}

@@ -79,6 +79,7 @@ void RunKernel(const std::atomic<bool>& cancel, const std::string& what, const c
 class CancelToken : public Napi::ObjectWrap<CancelToken> {
  public:
   static Napi::Function Define(Napi::Env env);
+  static constexpr const char* kJsName = "CancelToken";
   explicit CancelToken(const Napi::CallbackInfo& info);
   std::shared_ptr<std::atomic<bool>> flag() const { return flag_; }
   // Returns the token's flag, a fresh flag when value is undefined, or throws TypeError.

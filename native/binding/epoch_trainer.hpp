@@ -216,15 +216,16 @@ class EpochTrainer : public Napi::ObjectWrap<EpochTrainer<Traits>> {
     return Base::DefineClass(
         env, Traits::kName,
         {Base::template StaticMethod<&EpochTrainer::Create>("create"),
-         Base::template InstanceMethod<&EpochTrainer::template Safe<&EpochTrainer::RunEpochs>>("runEpochs"),
-         Base::template InstanceMethod<&EpochTrainer::template Safe<&EpochTrainer::GetModel>>(Traits::kGetModel),
-         Base::template InstanceMethod<&EpochTrainer::template Safe<&EpochTrainer::GetBestModel>>(Traits::kGetBestModel),
-         Base::template InstanceAccessor<&EpochTrainer::template Safe<&EpochTrainer::Epoch>>("epoch"),
-         Base::template InstanceAccessor<&EpochTrainer::template Safe<&EpochTrainer::Busy>>("busy"),
-         Base::template InstanceAccessor<&EpochTrainer::template Safe<&EpochTrainer::BestEpoch>>("bestEpoch"),
-         Base::template InstanceAccessor<&EpochTrainer::template Safe<&EpochTrainer::Counter>>(Traits::kCounter),
-         Base::template InstanceAccessor<&EpochTrainer::template Safe<&EpochTrainer::SamplesPerEpoch>>("samplesPerEpoch")});
+         Method<EpochTrainer, &EpochTrainer::RunEpochs>("runEpochs"),
+         Method<EpochTrainer, &EpochTrainer::GetModel>(Traits::kGetModel),
+         Method<EpochTrainer, &EpochTrainer::GetBestModel>(Traits::kGetBestModel),
+         Getter<EpochTrainer, &EpochTrainer::Epoch>("epoch"),
+         Getter<EpochTrainer, &EpochTrainer::Busy>("busy"),
+         Getter<EpochTrainer, &EpochTrainer::BestEpoch>("bestEpoch"),
+         Getter<EpochTrainer, &EpochTrainer::Counter>(Traits::kCounter),
+         Getter<EpochTrainer, &EpochTrainer::SamplesPerEpoch>("samplesPerEpoch")});
   }
+  static constexpr const char* kJsName = Traits::kName;
 
   explicit EpochTrainer(const Napi::CallbackInfo& info) : Base(info) {
     Napi::Env env = info.Env();
@@ -252,12 +253,6 @@ class EpochTrainer : public Napi::ObjectWrap<EpochTrainer<Traits>> {
   }
 
  private:
-  // Every method runs inside Guard (guard.hpp).
-  template <Napi::Value (EpochTrainer::*M)(const Napi::CallbackInfo&)>
-  Napi::Value Safe(const Napi::CallbackInfo& info) {
-    return Guard(info.Env(), Traits::kName, [&] { return (this->*M)(info); });
-  }
-
   // Name.create(options, onProgress?, cancelToken?) -> Promise<Name>
   static Napi::Value Create(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();

@@ -43,6 +43,43 @@ T* UnwrapOrNull(Napi::Object o) {
   return static_cast<T*>(p);
 }
 
+// A method or accessor of a wrapped class T (T::kJsName names it), reached through a raw N-API
+// callback so that a call on an object the class does not wrap (Object.create(Class.prototype), or
+// the method taken to another object) is a TypeError with code ERR_INVALID_ARG, not node-addon-api's
+// plain Error "Invalid argument"; the body runs inside Guard.
+template <class T, Napi::Value (T::*M)(const Napi::CallbackInfo&)>
+napi_value CheckedCall(napi_env env, napi_callback_info info) noexcept {
+  try {
+    Napi::CallbackInfo cb(env, info);
+    Napi::Value self = cb.This();
+    T* object = self.IsObject() ? UnwrapOrNull<T>(self.As<Napi::Object>()) : nullptr;
+    if (object == nullptr) ThrowType(env, std::string("a ") + T::kJsName + " as this", T::kJsName, self);
+    return Guard(env, T::kJsName, [&] { return (object->*M)(cb); });
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+  } catch (...) {
+  }
+  return nullptr;
+}
+
+template <class T, Napi::Value (T::*M)(const Napi::CallbackInfo&)>
+Napi::ClassPropertyDescriptor<T> Method(const char* name) {
+  napi_property_descriptor d{};
+  d.utf8name = name;
+  d.method = CheckedCall<T, M>;
+  d.attributes = napi_default;
+  return Napi::ClassPropertyDescriptor<T>(d);
+}
+
+template <class T, Napi::Value (T::*M)(const Napi::CallbackInfo&)>
+Napi::ClassPropertyDescriptor<T> Getter(const char* name) {
+  napi_property_descriptor d{};
+  d.utf8name = name;
+  d.getter = CheckedCall<T, M>;
+  d.attributes = napi_default;
+  return Napi::ClassPropertyDescriptor<T>(d);
+}
+
 // A free function with every exception converted; `name` (a string literal) is passed as the data.
 template <Napi::Value (*Fn)(const Napi::CallbackInfo&)>
 Napi::Value Guarded(const Napi::CallbackInfo& info) {

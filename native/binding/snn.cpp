@@ -252,18 +252,19 @@ struct SimBaton {
 class Network : public Napi::ObjectWrap<Network> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Network",
-                       {InstanceMethod<&Network::Safe<&Network::Simulate>>("simulate"),
-                        InstanceMethod<&Network::Safe<&Network::SetSlowWeights>>("setSlowWeights"),
-                        InstanceMethod<&Network::Safe<&Network::SetParams>>("setParams"),
-                        InstanceMethod<&Network::Safe<&Network::GetParams>>("getParams"),
-                        InstanceMethod<&Network::Safe<&Network::GetWeights>>("getWeights"),
-                        InstanceAccessor<&Network::Safe<&Network::Neurons>>("neurons"),
-                        InstanceAccessor<&Network::Safe<&Network::Channels>>("channels"),
-                        InstanceAccessor<&Network::Safe<&Network::Dims>>("dims"),
-                        InstanceAccessor<&Network::Safe<&Network::Outputs>>("outputs"),
-                        InstanceAccessor<&Network::Safe<&Network::Busy>>("busy")});
+    return DefineClass(env, kJsName,
+                       {Method<Network, &Network::Simulate>("simulate"),
+                        Method<Network, &Network::SetSlowWeights>("setSlowWeights"),
+                        Method<Network, &Network::SetParams>("setParams"),
+                        Method<Network, &Network::GetParams>("getParams"),
+                        Method<Network, &Network::GetWeights>("getWeights"),
+                        Getter<Network, &Network::Neurons>("neurons"),
+                        Getter<Network, &Network::Channels>("channels"),
+                        Getter<Network, &Network::Dims>("dims"),
+                        Getter<Network, &Network::Outputs>("outputs"),
+                        Getter<Network, &Network::Busy>("busy")});
   }
+  static constexpr const char* kJsName = "Network";
 
   explicit Network(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Network>(info) {
     Guard(info.Env(), "new Network", [&] { Construct(info); });
@@ -272,12 +273,6 @@ class Network : public Napi::ObjectWrap<Network> {
   std::shared_ptr<const ModelSource> source() const { return source_; }
 
  private:
-  // Every method runs inside Guard (guard.hpp).
-  template <Napi::Value (Network::*M)(const Napi::CallbackInfo&)>
-  Napi::Value Safe(const Napi::CallbackInfo& info) {
-    return Guard(info.Env(), "Network", [&] { return (this->*M)(info); });
-  }
-
   void Construct(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto o = RequireObject(env, info[0], "options");

@@ -209,8 +209,8 @@ struct ForwardBaton {
   std::vector<float> outputs, acts;
   void Execute(const mimic::Control& control) {
     const size_t B = data->count, T = data->steps, N = params.units, C = params.channels, O = params.outputs;
-    outputs.assign(B * T * O, 0.0f);
-    if (activations) acts.assign(B * T * N, 0.0f);
+    mimic::assign_checked(outputs, B * T * O, 0.0f, control);
+    if (activations) mimic::assign_checked(acts, B * T * N, 0.0f, control);
     std::atomic<size_t> done{0};
     mimic::global_pool().parallel_for(
         B,

@@ -569,9 +569,9 @@ void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std
   out.rateHz.assign(B, 0.0);
   out.predictions.assign(O > 0 ? B * O : 0, 0);
   if (accuracy) out.labels.assign(B * O, 0);
-  if (o.recordDecoded) out.decoded.assign(B * T * D, 0.0f);
-  if (o.recordOutput) out.output.assign(B * T * O, 0.0f);
-  if (o.recordSmoothed) out.smoothed.assign(B * T * O, 0.0f);
+  if (o.recordDecoded) assign_checked(out.decoded, B * T * D, 0.0f, control);
+  if (o.recordOutput) assign_checked(out.output, B * T * O, 0.0f, control);
+  if (o.recordSmoothed) assign_checked(out.smoothed, B * T * O, 0.0f, control);
   const std::size_t nSpk = std::min(o.recordSpikeSamples, B);
   out.spikeOffsets.assign(nSpk + 1, 0);
   const auto& p = model.params();

@@ -281,12 +281,12 @@ class Runner {
     const std::size_t blocks = (B + block - 1) / block;
     out_.recordedSteps = recorded_steps(T, c_.decimate);
     const std::size_t Tr = out_.recordedSteps;
-    out_.spikeCounts.assign(B * m_.n_, 0);
+    assign_checked(out_.spikeCounts, B * m_.n_, 0, control_);
     out_.spikeSteps.assign(c_.recordSpikes ? B : 0, {});
     out_.spikeNeurons.assign(c_.recordSpikes ? B : 0, {});
-    if (c_.recordDecoded) out_.decoded.assign(B * Tr * D_, 0.0f);
-    if (c_.recordOutput) out_.output.assign(B * Tr * O_, 0.0f);
-    out_.membrane.assign(B * Tr * c_.membraneNeurons.size(), 0.0f);
+    if (c_.recordDecoded) assign_checked(out_.decoded, B * Tr * D_, 0.0f, control_);
+    if (c_.recordOutput) assign_checked(out_.output, B * Tr * O_, 0.0f, control_);
+    assign_checked(out_.membrane, B * Tr * c_.membraneNeurons.size(), 0.0f, control_);
     total_ = static_cast<double>(B) * static_cast<double>(T);
     global_pool().parallel_for(
         blocks,

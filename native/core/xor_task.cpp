@@ -82,8 +82,8 @@ void generate_xor(const XorParams& p, std::size_t count, uint64_t seed, unsigned
   if (steps < 10) throw InvalidArgument("durationS / dtS must give at least 10 steps");
   out.count = count;
   out.steps = steps;
-  out.inputs.assign(count * steps, 0.0f);
-  out.targets.assign(count * steps, 0.0f);
+  assign_checked(out.inputs, count * steps, 0.0f, control);
+  assign_checked(out.targets, count * steps, 0.0f, control);
   out.labels.assign(count, 0);
   std::atomic<std::size_t> done{0};
   global_pool().parallel_for(
