@@ -68,6 +68,7 @@ void RunKernel(const std::atomic<bool>& cancel, const std::string& what, const c
                const char* outOfMemory, Work&& work, Fail&& fail) {
   try {
     if (cancel.load()) throw mimic::Cancelled();
+    mimic::JobCancelScope scope(&cancel);  // (the thread pool gives up waiting for a cancelled job)
     work();
   } catch (...) {
     Failure f = CurrentFailure(what, cancelledNote, outOfMemory);

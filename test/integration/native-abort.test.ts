@@ -136,3 +136,32 @@ describe('native addon: abort within 100 ms in every long function', () => {
     expect(await bestOf3((signal) => runAdsTrainBench({ neurons: 4096, dims: 256, samples: 4 }, { signal }))).toBeLessThan(bound)
   })
 })
+
+describe('native addon: abort while waiting for the thread pool', () => {
+  it('a job queued behind another (the pool runs one job at a time) is cancelled within 100 ms', async () => {
+    const net = createNetwork({ neurons: 256, weights: {}, params: { bias: 0.6 } })
+    const first = new AbortController()
+    const running = net.simulate(undefined, { batch: 4, steps: 50_000_000, record: { spikes: false } }, { signal: first.signal }).catch((e: unknown) => e)
+    await new Promise((r) => setTimeout(r, 100))
+    const ms = await bestOf3((signal) => generateXor({ count: 64, seed: 1, durationS: 100 }, { signal }))
+    first.abort()
+    expect(await running).toMatchObject({ code: 'ERR_CANCELLED' })
+    expect(ms).toBeLessThan(bound)
+  })
+})
+
+describe('native addon: the event loop never waits for the thread pool', () => {
+  it('a trainer built synchronously while a long job has the pool draws its validation samples itself', async () => {
+    const net = createNetwork({ neurons: 256, weights: {}, params: { bias: 0.6 } })
+    const c = new AbortController()
+    const running = net.simulate(undefined, { batch: 4, steps: 50_000_000, record: { spikes: false } }, { signal: c.signal }).catch((e: unknown) => e)
+    await new Promise((r) => setTimeout(r, 100))
+    const t0 = performance.now()
+    const trainer = new AdsTrainer({ teacher: await teacher(8), neurons: 32, validation: { count: 50 } })
+    const ms = performance.now() - t0
+    c.abort()
+    expect(await running).toMatchObject({ code: 'ERR_CANCELLED' })
+    expect(trainer.epoch).toBe(0)
+    expect(ms).toBeLessThan(500)
+  })
+})
