@@ -118,9 +118,8 @@ static std::vector<T> ReadTyped(Napi::Env env, Napi::Value v, const std::string&
   const T* data = ta.Data();
   std::vector<T> out(data, data + n);  // one pass (no zero fill first)
   if constexpr (std::is_floating_point_v<T>) {
-    for (size_t i = 0; i < n; ++i)
-      if (!std::isfinite(out[i]))
-        ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " + FormatG(out[i]));
+    const size_t i = FirstNonFinite(out.data(), n);
+    if (i < n) ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " + FormatG(out[i]));
   }
   return out;
 }

@@ -60,10 +60,10 @@ std::vector<S> ReadArray(Napi::Env env, Napi::Value v, const std::string& name, 
     ThrowRange(env, name + " must have " + sizeText + " = " + Fmt(expected) + " elements but has " + std::to_string(n));
   const S* data = ta.Data();
   std::vector<S> out(data, data + n);  // one pass (no zero fill first)
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(out[i]))
-      ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " +
-                          Fmt(static_cast<double>(out[i])));
+  const size_t i = FirstNonFinite(out.data(), n);
+  if (i < n)
+    ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " +
+                        Fmt(static_cast<double>(out[i])));
   return out;
 }
 
