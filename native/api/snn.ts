@@ -453,17 +453,17 @@ export async function benchNetwork(neurons: number, seed: number, run: RunOption
   return { spec, inputs }
 }
 
-/** The bench inputs in slices of 2^20 values, yielding to the event loop between them and stopping when `signal` aborts. */
+/** The bench inputs in slices of 2^18 values (a few ms each), yielding to the event loop between them and stopping when `signal` aborts. */
 async function benchInputsAsync(seed: number, batch: number, steps: number, signal: AbortSignal | undefined): Promise<Float32Array> {
   const x = new Float32Array(batch * steps * benchChannels)
-  const slice = Math.max(1, Math.floor(2 ** 20 / benchChannels))
+  const slice = Math.max(1, Math.floor(2 ** 18 / benchChannels))
   let since = 0
   for (let b = 0; b < batch; b++)
     for (let t0 = 0; t0 < steps; t0 += slice) {
       const t1 = Math.min(steps, t0 + slice)
       fillBenchInputs(x, seed, b, steps, t0, t1)
       since += (t1 - t0) * benchChannels
-      if (since >= 2 ** 20) {
+      if (since >= 2 ** 18) {
         since = 0
         await new Promise((resolve) => setImmediate(resolve))
         if (signal?.aborted) throw new NativeError('runSimBench was cancelled while it made its inputs', 'ERR_CANCELLED')
