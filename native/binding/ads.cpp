@@ -388,7 +388,7 @@ struct EvalBaton {
 
   void Execute(const mimic::Control& control) {
     control.check();
-    model = source->model();
+    model = source->model(control);
     const size_t D = model->weights().dims, T = data->steps;
     mimic::AdsTargetProvider provider = [&](size_t first, size_t count, float* dst) {
       std::memcpy(dst, xhat.data() + first * T * D, count * T * D * sizeof(float));

@@ -191,7 +191,7 @@ struct SimBaton {
     config.inputs = inputs.empty() ? nullptr : inputs.data();
     config.target = target.empty() ? nullptr : target.data();
     control.check();
-    model = source->model();
+    model = source->model(control);
     const auto t0 = std::chrono::steady_clock::now();
     mimic::simulate(*model, config, control, out);
     kernelSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -710,7 +710,7 @@ std::size_t AdsTrainer::samples_per_epoch() const { return o_.useXor ? o_.sample
 
 void AdsTrainer::validate(const AdsNetwork& net, AdsEvalResult& out, const Control& control) const {
   const AdsDataset& v = *validation_;
-  SnnModel model(net.params, net.weights);
+  SnnModel model(net.params, net.weights, &control);
   AdsEvalOptions e;
   e.seed = derive_seed(o_.seed, 0, kSaltValidation ^ 0x5600ULL);
   e.threads = o_.threads;

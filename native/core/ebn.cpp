@@ -51,7 +51,7 @@ EbnWeights build_ebn(const EbnOptions& o, const Control& control) {
     }
   }
 
-  w.omegaF.assign(N * N, 0.0f);
+  assign_checked(w.omegaF, N * N, 0.0f, control);
   if (!o.noEbn) {
     std::vector<double> DT(N * Dm);  // columns of D made contiguous
     for (std::size_t c = 0; c < Dm; ++c)
@@ -69,7 +69,7 @@ EbnWeights build_ebn(const EbnOptions& o, const Control& control) {
     }
   }
 
-  w.omegaS.assign(N * N, 0.0f);
+  assign_checked(w.omegaS, N * N, 0.0f, control);
   if (o.slowRandom && o.slowScale != 0.0) {
     Rng srng(o.seed, 1);
     const double s = o.slowScale / std::sqrt(static_cast<double>(N));

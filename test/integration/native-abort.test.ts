@@ -78,6 +78,12 @@ describe('native addon: abort within 100 ms in every long function', () => {
     expect(await bestOf3((signal) => net.simulate(undefined, { batch: 1, steps: 50_000_000, record: { spikes: false } }, { signal }))).toBeLessThan(bound())
   })
 
+  it('simulate on a large network: the first run, which prepares its layouts (O(N²))', async () => {
+    const n = 4000
+    const net = createNetwork({ neurons: n, weights: { omegaF: new Float32Array(n * n).fill(1e-4) } })
+    expect(await bestOf3((signal) => net.simulate(undefined, { batch: 1, steps: 100, record: { spikes: false } }, { signal }), 30)).toBeLessThan(bound())
+  })
+
   it('runSimBench (the EBN, the inputs and both runs)', async () => {
     expect(await bestOf3((signal) => runSimBench({ neurons: 512, steps: 2_000_000, batch: 2, threads: 0, seed: 1 }, { signal }), 400)).toBeLessThan(bound())
   })
