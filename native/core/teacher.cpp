@@ -17,15 +17,27 @@ double teacher_init(const TeacherInitOptions& o, TeacherParams& p, const Control
   p.dtMs = o.dtMs;
   Rng rin(o.seed, 0), rrec(o.seed, 1), rout(o.seed, 2);
   for (auto& w : p.wIn) w = static_cast<float>(rin.uniform(-o.wInHalfRange, o.wInHalfRange));
-  std::vector<double> rec(n * n);
+  const Control none;
+  const Control& ctl = control ? *control : none;
+  std::vector<double> rec;
+  assign_checked(rec, n * n, 0.0, ctl);  // (134 MB at 4096 units: filled in cancellable slices)
   for (std::size_t i = 0; i < n; ++i) {
-    if (control) control->check();
+    ctl.check();
     for (std::size_t j = 0; j < n; ++j) {
       const double v = rrec.uniform(-o.wRecHalfRange, o.wRecHalfRange);  // drawn for every entry
       rec[i * n + j] = i == j ? 0.0 : v;
     }
   }
-  const double radius = spectral_radius(rec, n, control);
+  // The eigenvalue routine overwrites its matrix: it gets a copy, made 64 rows at a time (cancellable).
+  std::vector<double> work;
+  work.reserve(n * n);
+  for (std::size_t i = 0; i < n; i += 64) {
+    ctl.check();
+    work.insert(work.end(), rec.begin() + i * n, rec.begin() + std::min(n, i + 64) * n);
+  }
+  const Eigenvalues e = eigenvalues(std::move(work), n, control);
+  double radius = 0;
+  for (std::size_t i = 0; i < n; ++i) radius = std::max(radius, std::hypot(e.re[i], e.im[i]));
   const double scale = radius > 0 ? o.spectralRadius / radius : 0.0;
   for (std::size_t k = 0; k < n * n; ++k) p.wRec[k] = static_cast<float>(rec[k] * scale);
   for (auto& w : p.wOut) w = static_cast<float>(rout.uniform(-o.wOutHalfRange, o.wOutHalfRange));

@@ -144,8 +144,10 @@ Eigenvalues eigenvalues(std::vector<double> h, std::size_t n, const Control* con
   out.re.assign(n, 0.0);
   out.im.assign(n, 0.0);
   if (n == 0) return out;
-  for (double v : h)
-    if (!std::isfinite(v)) throw std::invalid_argument("eigenvalues: the matrix holds a non-finite value");
+  for (std::size_t k = 0; k < h.size(); ++k) {
+    if (control && (k & 0xffff) == 0) control->check();
+    if (!std::isfinite(h[k])) throw std::invalid_argument("eigenvalues: the matrix holds a non-finite value");
+  }
   balance(h, n, control);
   to_hessenberg(h, n, control);
   const double eps = std::numeric_limits<double>::epsilon();
