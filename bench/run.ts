@@ -299,7 +299,7 @@ interface ValMeasure {
 
 async function benchAdsValidation(N: number, D: number): Promise<ValMeasure[]> {
   const teacher = await initTeacher({ units: D, channels: 1, outputs: 1, seed })
-  const net = new AdsTrainer({ teacher, neurons: N, seed, validation: null }).getNetwork()
+  const net = (await AdsTrainer.create({ teacher, neurons: N, seed, validation: null })).getNetwork()
   const count = quick ? 8 : 128
   const x = await generateXor({ count, seed })
   const data = { inputs: x.inputs, count, steps: x.steps, targets: x.targets }

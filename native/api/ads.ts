@@ -14,8 +14,9 @@
 // can be stored as it is. Matrices are row-major: omegaS [N x N] indexed [pre, post], omegaF [post, pre],
 // wIn [N x C], decoder [D x N], readout [O x D], encoder [N x D]. Samples are [count, steps, k].
 import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { bool, check, either, f32, int, named, num, obj, orNull, own, str, typed, type Check } from './check.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
-import { SpikingNetwork, toNative, type NetworkSpec, type NeuronParamArrays, type NeuronParams, type SpikeEvents, type StoredWeights } from './snn.ts'
+import { paramsSchema, SpikingNetwork, toNative, type NetworkSpec, type NeuronParamArrays, type NeuronParams, type SpikeEvents, type StoredWeights } from './snn.ts'
 import type { TeacherParams } from './teacher.ts'
 
 /** Samples for training or validation: inputs [count, steps, channels]; targets [count, steps, outputs]. */
@@ -215,6 +216,92 @@ export interface AdsSamplesResult {
   spikes?: SpikeEvents
 }
 
+// ---- argument checks (./check.ts), in the binding's names (ads.cpp) -------------------------------
+
+const rule = str('online', 'online-naive', 'batched')
+const readoutSchema = named('options.readout', obj({ alpha: num, threshold: num, labelThreshold: num }))
+const int8 = typed('Int8Array')
+
+/** @internal A teacher's parameters as Float32Arrays (also for ./teacher.ts's trainer). */
+export const teacherParamsSchema = obj(
+  { units: int, channels: int, outputs: int, dtMs: num, wIn: f32, wRec: f32, wOut: f32, bias: f32, tauMs: f32 },
+  { required: ['units', 'channels', 'outputs', 'wIn', 'wRec', 'wOut', 'bias', 'tauMs'] },
+)
+
+function dataset(extra: Record<string, Check> = {}, required: string[] = ['inputs', 'count', 'steps']): Check {
+  return obj({ inputs: f32, count: int, steps: int, targets: f32, labels: int8, ...extra }, { required })
+}
+
+const xorData = obj({ xor: obj({ samplesPerEpoch: int, durationS: num, inputSigmaSteps: num, targetSigmaSteps: num }) }, { required: ['xor'] })
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function adsOptionsSchema(neurons: number | undefined): Check {
+  return obj(
+    {
+      teacher: teacherParamsSchema,
+      neurons: int,
+      seed: int,
+      ebn: bool,
+      g: num,
+      inputGain: num,
+      mu: num,
+      nu: num,
+      params: named('options.params', paramsSchema(neurons)),
+      eta: either('a number or an object', (v) =>
+        typeof v === 'number' ? num : isObj(v) ? obj({ exponential: obj({ start: num, decaySamples: num, floor: num }, { required: ['start', 'decaySamples'] }) }, { required: ['exponential'] }) : undefined,
+      ),
+      k: either('a number or an object', (v) =>
+        typeof v === 'number' ? num : isObj(v) ? obj({ staircase: obj({ start: num, totalSamples: int, blocks: int }, { required: ['start', 'totalSamples'] }) }, { required: ['staircase'] }) : undefined,
+      ),
+      rule,
+      data: either('an object', (v) => (isObj(v) ? (v.xor !== undefined ? xorData : dataset()) : undefined)),
+      shuffle: bool,
+      validation: orNull(either('an object', (v) => (isObj(v) ? (v.count !== undefined && v.inputs === undefined ? obj({ count: int }) : dataset()) : undefined))),
+      selection: str('reconstruction', 'accuracy'),
+      accuracy: str('xor', 'none'),
+      readout: readoutSchema,
+      threads: int,
+    },
+    { required: ['teacher', 'neurons'] },
+  )
+}
+
+/** The options as the binding takes them: checked, per-neuron arrays as Float32Arrays. */
+function adsOptions(options: AdsTrainerOptions): object {
+  const o = own(options)
+  if (!Object.is(o, options)) o.params = own(o.params) // (only on our copy)
+  const n = isObj(o) && typeof o.neurons === 'number' && Number.isInteger(o.neurons) && o.neurons >= 1 ? o.neurons : undefined
+  check(o, adsOptionsSchema(n), 'options')
+  return o.params !== undefined ? { ...o, params: toNative(o.params, 'options.params', n) } : o
+}
+
+const evalDataSchema = dataset({ teacherTargets: f32 })
+const evalOptionsSchema = obj({
+  seed: int,
+  threads: int,
+  dtMs: num,
+  accuracy: str('xor', 'none'),
+  readout: readoutSchema,
+  record: named('options.record', obj({ decoded: bool, output: bool, smoothed: bool, spikes: int })),
+})
+const samplesDataSchema = dataset({ teacherTargets: f32 }, ['inputs', 'count', 'steps', 'teacherTargets'])
+const samplesOptionsSchema = obj(
+  {
+    k: either('a number or a Float32Array', (v) => (typeof v === 'number' ? num : v instanceof Float32Array ? f32 : undefined)),
+    eta: num,
+    rule,
+    seed: int,
+    initialV: f32,
+    dtMs: num,
+    record: named('options.record', obj({ spikes: bool })),
+  },
+  { required: ['k', 'eta'] },
+)
+const benchSchema = obj({ neurons: int, dims: int, samples: int, rule, seed: int, k: num, eta: num }, { required: ['neurons', 'dims'] })
+
+// The raw trainer that AdsTrainer.create() built, taken by the constructor it then calls.
+let adopting: RawAdsTrainer | undefined
+
 interface RawAdsTrainer extends RawEpochTrainer<AdsEpochRecord> {
   getNetwork(): AdsNetwork
   getBestNetwork(): AdsNetwork | null
@@ -222,7 +309,10 @@ interface RawAdsTrainer extends RawEpochTrainer<AdsEpochRecord> {
 }
 
 interface RawAds {
-  AdsTrainer: new (options: object) => RawAdsTrainer
+  AdsTrainer: {
+    new (options: object): RawAdsTrainer
+    create(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<RawAdsTrainer>
+  }
   evaluateAds(network: unknown, data: object, options?: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<AdsEvaluation>
   adsTrainBench(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<AdsTrainBenchResult>
   trainAdsSamples(network: unknown, data: object, options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<AdsSamplesResult>
@@ -237,10 +327,23 @@ interface RawAds {
  * epochs in one call or several, cancelled or not, give the same network.
  */
 export class AdsTrainer extends EpochTrainer<AdsEpochRecord, RawAdsTrainer> {
+  /**
+   * Builds the trainer synchronously: refused (RangeError) when that is more than about 70 ms of work
+   * (Ω_f's N²·D products and the validation samples; the default XOR trainer at N = 320 is within it):
+   * use AdsTrainer.create() then.
+   */
   constructor(options: AdsTrainerOptions) {
-    const o = options as AdsTrainerOptions | null | undefined
-    const passed = o && typeof o === 'object' && !Array.isArray(o) && o.params != null ? { ...o, params: toNative(o.params) } : o
-    super(new (addon<RawAds>().AdsTrainer)(passed as object))
+    const adopted = adopting
+    adopting = undefined
+    super(adopted ?? new (addon<RawAds>().AdsTrainer)(adsOptions(options)))
+  }
+
+  /** Builds the trainer on a worker thread (any size the memory budget allows), with progress and cancellation. */
+  static async create(options: AdsTrainerOptions, run: RunOptions = {}): Promise<AdsTrainer> {
+    const passed = adsOptions(options)
+    const raw = await runNative<RawAdsTrainer, RawAds>((r, progress, token) => r.AdsTrainer.create(passed, progress, token), run)
+    adopting = raw
+    return new AdsTrainer(undefined as never)
   }
 
   /** The network as it is now (slow weights materialised: Ω_0 + Ã Fᵀ, zero diagonal). */
@@ -269,6 +372,8 @@ export function evaluateAds(
   options: AdsEvalOptions = {},
   run: RunOptions = {},
 ): Promise<AdsEvaluation> {
+  check(data, evalDataSchema, 'data')
+  check(options, evalOptionsSchema, 'options')
   const handle = SpikingNetwork.rawOf(network)
   return runNative<AdsEvaluation, RawAds>((r, progress, token) => r.evaluateAds(handle, data, options, progress, token), run)
 }
@@ -285,6 +390,8 @@ export function trainAdsSamples(
   options: AdsSamplesOptions,
   run: RunOptions = {},
 ): Promise<AdsSamplesResult> {
+  check(data, samplesDataSchema, 'data')
+  check(options, samplesOptionsSchema, 'options')
   const handle = SpikingNetwork.rawOf(network)
   return runNative<AdsSamplesResult, RawAds>((r, progress, token) => r.trainAdsSamples(handle, data, options, progress, token), run)
 }
@@ -294,5 +401,6 @@ export function runAdsTrainBench(
   options: { neurons: number; dims: number; samples?: number; rule?: 'online' | 'batched' | 'online-naive'; seed?: number; k?: number; eta?: number },
   run: RunOptions = {},
 ): Promise<AdsTrainBenchResult> {
+  check(options, benchSchema, 'options')
   return runNative<AdsTrainBenchResult, RawAds>((r, progress, token) => r.adsTrainBench(options, progress, token), run)
 }

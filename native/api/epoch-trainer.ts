@@ -3,6 +3,7 @@
 // and counters that throw ERR_BUSY while it runs. Its own module so that the subclasses can extend it
 // while ../index.ts is still evaluating (index imports them; this imports index only for functions).
 import { guarded, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { check, func, int } from './check.ts'
 
 export interface RawEpochTrainer<Rec> {
   runEpochs(n: number, onEpoch?: (r: Rec) => void, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<Rec[]>
@@ -26,8 +27,16 @@ export abstract class EpochTrainer<Rec, Raw extends RawEpochTrainer<Rec>> {
 
   /** Runs `epochs` epochs; resolves with their records (also streamed to onEpoch while training). */
   runEpochs(epochs: number, options: EpochRunOptions<Rec> = {}): Promise<Rec[]> {
-    const onEpoch = guarded(options.onEpoch)
-    return runNative<Rec[], unknown>((_addon, progress, token) => this.raw.runEpochs(epochs, onEpoch, progress, token), options)
+    check(epochs, int, 'epochs')
+    const run = options as EpochRunOptions<Rec> | null
+    const onEpoch = typeof run === 'object' && run !== null ? run.onEpoch : undefined
+    if (onEpoch !== undefined) check(onEpoch, func, 'onEpoch')
+    const listener = guarded(onEpoch)
+    return runNative<Rec[], unknown>(
+      (_addon, progress, token) => this.raw.runEpochs(epochs, listener, progress, token),
+      options,
+      ['onProgress', 'signal', 'onEpoch'],
+    )
   }
   /** epochs completed */
   get epoch(): number {

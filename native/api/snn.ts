@@ -4,7 +4,8 @@
 // omegaS [N x N] indexed [pre, post] (I_s gets Ω_sᵀ s), decoder [D x N], readout [O x D], encoder
 // [N x D]. Batches are [B, T, C] (sample-major, then time, then channel). Times in ms; 1/tau in 1/s,
 // so the filtered spike trains r are in Hz.
-import { addon, addonStatus, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { addon, addonStatus, memoryBudget, NativeError, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { argError, bool, check, describe, either, f32, formatG, int, intIn, memoryError, named, num, obj, own, perNeuron, str, type Check } from './check.ts'
 
 /** A per-neuron parameter: one value for every neuron, or one per neuron (mismatch). */
 export type PerNeuron = number | Float32Array | readonly number[]
@@ -168,6 +169,11 @@ export interface EbnOptions {
   /** Random slow weights N(0, slowScale²/N) off the diagonal instead of zeros. */
   slowRandom?: boolean
   slowScale?: number
+  /**
+   * Input weights wIn = gain·F·F̂ computed in the same job, for the teacher input weights F̂ [dims x
+   * channels] (the result's wIn [N x channels]): ebnInputWeights does the same synchronously for small sizes.
+   */
+  input?: { fHat: Float32Array; channels: number; gain: number }
 }
 
 export interface EbnWeights {
@@ -185,6 +191,8 @@ export interface EbnWeights {
   decoder: Float32Array
   omegaF: Float32Array
   omegaS: Float32Array
+  /** [N x channels], with options.input */
+  wIn?: Float32Array
 }
 
 interface RawSnn {
@@ -193,12 +201,100 @@ interface RawSnn {
   ebnInputWeights(encoder: Float32Array, fHat: Float32Array, options: object): Float32Array
 }
 
+// ---- argument checks (./check.ts), in the binding's names (snn.cpp) ------------------------------
+
+const paramKeys = ['tauMemMs', 'tauSMs', 'tauFMs', 'tauOutMs', 'vTh', 'vRest', 'vReset', 'bias', 'refractoryMs'] as const
+
+/** @internal Per-neuron parameters: numbers, Float32Arrays or arrays of `neurons` numbers (also for ./ads.ts). */
+export function paramsSchema(neurons: number | undefined): Check {
+  const p = perNeuron(neurons)
+  return obj(Object.fromEntries(paramKeys.map((k) => [k, p])), { unknown: 'dotted' })
+}
+
+const weightsSchema = obj({ wIn: f32, omegaF: f32, omegaS: f32, decoder: f32, readout: f32, encoder: f32 }, { unknown: 'dotted' })
+
+/** The neuron count of a spec, when it is one (to check the length of per-neuron arrays before they are copied). */
+function neuronsOf(spec: unknown): number | undefined {
+  if (typeof spec !== 'object' || spec === null) return undefined
+  const n = (spec as { neurons?: unknown }).neurons
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : undefined
+}
+
+function specSchema(neurons: number | undefined): Check {
+  return obj(
+    { neurons: int, channels: int, dims: int, outputs: int, params: named('params', paramsSchema(neurons)), weights: named('weights', weightsSchema) },
+    { required: ['neurons', 'weights'], unknown: 'dotted', names: 'bare' },
+  )
+}
+
+const neuronList: Check = (v, name) => {
+  if (!(v instanceof Int32Array) && !Array.isArray(v)) throw argError('type', `Expected an Int32Array or an array of integers for ${name} but received ${describe(v)}`)
+}
+
+const simulateSchema = obj(
+  {
+    batch: int,
+    steps: int,
+    dtMs: num,
+    threads: int,
+    seed: int,
+    initialV: either("'uniform', 'rest', 'reset' or a Float32Array", (v) => (typeof v === 'string' ? str() : v instanceof Float32Array ? f32 : undefined)),
+    noiseStd: num,
+    silence: named('options.silence', obj({ neurons: neuronList, startStep: int, endStep: int }, { required: ['neurons'], unknown: 'dotted' })),
+    feedback: named(
+      'options.feedback',
+      obj(
+        { target: f32, gain: either('a number or a Float32Array of one gain per step', (v) => (typeof v === 'number' ? num : v instanceof Float32Array ? f32 : undefined)) },
+        { required: ['target', 'gain'], unknown: 'dotted' },
+      ),
+    ),
+    record: named('options.record', obj({ spikes: bool, decoded: bool, output: bool, membrane: neuronList, decimate: int }, { unknown: 'dotted' })),
+    maxSpikeEvents: int,
+    block: int,
+  },
+  { required: ['batch', 'steps'], unknown: 'dotted', names: 'bare' },
+)
+
+const ebnSchema = obj(
+  {
+    neurons: int,
+    dims: int,
+    seed: int,
+    mu: num,
+    nu: num,
+    tauMemMs: num,
+    vTh: num,
+    vRest: num,
+    g: num,
+    noEbn: bool,
+    slowRandom: bool,
+    slowScale: num,
+    input: named('options.input', obj({ fHat: f32, channels: int, gain: num }, { required: ['fHat', 'channels', 'gain'], unknown: 'dotted' })),
+  },
+  { required: ['neurons', 'dims', 'seed'], unknown: 'dotted', names: 'bare' },
+)
+
+const inputWeightsSchema = obj({ neurons: int, dims: int, channels: int, gain: num }, { required: ['neurons', 'dims', 'channels', 'gain'], unknown: 'dotted', names: 'bare' })
+
 /** @internal Per-neuron arrays as Float32Arrays, undefined entries dropped: the params the binding reads (also for ./ads.ts). */
-export function toNative(p: NeuronParams | undefined): object {
+export function toNative(p: NeuronParams | undefined, name = 'params', neurons?: number): object {
   const out: Record<string, number | Float32Array> = {}
   for (const [k, v] of Object.entries(p ?? {})) {
     if (v === undefined) continue
-    out[k] = Array.isArray(v) ? Float32Array.from(v as number[]) : (v as number | Float32Array)
+    if (!Array.isArray(v)) {
+      out[k] = v as number | Float32Array
+      continue
+    }
+    // Each element read once, with its length read once (a getter may change the array meanwhile).
+    const n = v.length
+    if (neurons !== undefined && n !== neurons) throw argError('range', `${name}.${k} has ${n} elements but neurons = ${neurons}`)
+    const a = new Float32Array(n)
+    for (let i = 0; i < n; i++) {
+      const x: unknown = v[i]
+      if (typeof x !== 'number') throw argError('type', `Expected a finite number for ${name}.${k}[${i}] but received ${describe(x)}`)
+      a[i] = x
+    }
+    out[k] = a
   }
   return out
 }
@@ -227,14 +323,19 @@ export class SpikingNetwork {
   }
   /** Runs a batch [B x T x C]; argument errors throw synchronously (TypeError / RangeError, code ERR_INVALID_ARG). */
   simulate(inputs: Float32Array | undefined, options: SimulateOptions, run: RunOptions = {}): Promise<SimulationResult> {
+    if (inputs != null && !(inputs instanceof Float32Array)) throw argError('type', `Expected a Float32Array for inputs but received ${describe(inputs)}`)
+    check(options, simulateSchema, 'options')
     return runNative<SimulationResult>((_r, progress, token) => this.#raw.simulate(inputs, options, progress, token), run)
   }
   setSlowWeights(omegaS: Float32Array): void {
+    check(omegaS, f32, 'omegaS')
     this.#raw.setSlowWeights(omegaS)
   }
   /** Replaces the given parameters (the others keep their values). */
   setParams(params: NeuronParams): void {
-    this.#raw.setParams(toNative(params))
+    const p = own(params)
+    check(p, paramsSchema(this.neurons), 'params')
+    this.#raw.setParams(toNative(p, 'params', this.neurons))
   }
   getParams(): NeuronParamArrays {
     return this.#raw.getParams()
@@ -244,18 +345,26 @@ export class SpikingNetwork {
   }
   /** @internal The native object, for other wrappers of this folder (evaluateAds); a spec is created first. */
   static rawOf(network: SpikingNetwork | NetworkSpec): unknown {
-    return (network instanceof SpikingNetwork ? network : createNetwork(network)).#raw
+    if (network instanceof SpikingNetwork) return network.#raw
+    if (typeof network !== 'object' || network === null)
+      throw argError('type', `Expected a SpikingNetwork or a network spec for network but received ${describe(network)}`)
+    return createNetwork(network).#raw
   }
 }
 
 /** Creates a network (validated natively; errors are TypeError / RangeError with code ERR_INVALID_ARG). */
 export function createNetwork(spec: NetworkSpec): SpikingNetwork {
+  const s = own(spec)
+  if (!Object.is(s, spec)) s.params = own(s.params) // (only on our copy)
+  const n = neuronsOf(s)
+  check(s, specSchema(n), 'options')
   const { Network } = addon<RawSnn>()
-  return new SpikingNetwork(new Network({ ...spec, params: toNative({ ...DEFAULT_NEURON_PARAMS, ...spec.params }) }))
+  return new SpikingNetwork(new Network({ ...s, params: toNative({ ...DEFAULT_NEURON_PARAMS, ...s.params }, 'params', n) }))
 }
 
 /** EBN weights (METHOD §4 "Weights"); the draws depend only on the seed. */
 export function buildEbn(options: EbnOptions, run: RunOptions = {}): Promise<EbnWeights> {
+  check(options, ebnSchema, 'options')
   return runNative<EbnWeights, RawSnn>((r, progress, token) => r.buildEbn(options, progress, token), run)
 }
 
@@ -265,6 +374,9 @@ export function ebnInputWeights(
   fHat: Float32Array,
   options: { neurons: number; dims: number; channels: number; gain: number },
 ): Float32Array {
+  check(encoder, f32, 'encoder')
+  check(fHat, f32, 'fHat')
+  check(options, inputWeightsSchema, 'options')
   return addon<RawSnn>().ebnInputWeights(encoder, fHat, options)
 }
 
@@ -272,6 +384,7 @@ export function ebnInputWeights(
 
 /** A small seeded generator (mulberry32) for bench inputs; not for anything statistical. */
 export function mulberry32(seed: number): () => number {
+  check(seed, num, 'seed')
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -284,8 +397,23 @@ export function mulberry32(seed: number): () => number {
 
 export interface BenchNetwork {
   spec: NetworkSpec
-  /** Input for a batch: [batch x steps x channels]. */
+  /** Input for a batch: [batch x steps x channels] (synchronous: at most 2^24 values, about 0.2 s; runSimBench makes larger ones in slices). */
   inputs(batch: number, steps: number): Float32Array
+}
+
+const benchChannels = 2
+const maxIndex = 2 ** 31 - 1
+/** Values benchNetwork().inputs makes in one synchronous call (Math.sin each: about 10 ns). */
+const maxSyncBenchInputs = 2 ** 24
+
+/** Sample b's input rows [t0, t1) into x (laid out [batch, steps, channels]). */
+function fillBenchInputs(x: Float32Array, seed: number, b: number, steps: number, t0: number, t1: number): void {
+  const r = mulberry32(seed * 7919 + b)
+  for (let c = 0; c < benchChannels; c++) {
+    const f = 0.5 + 2.5 * r()
+    const ph = 2 * Math.PI * r()
+    for (let t = t0; t < t1; t++) x[(b * steps + t) * benchChannels + c] = Math.sin(2 * Math.PI * f * t * 1e-3 + ph)
+  }
 }
 
 /**
@@ -294,33 +422,54 @@ export interface BenchNetwork {
  * it fire a few Hz (measured: about 6 / 4 / 3 Hz at N = 320 / 768 / 2048). bench/run.ts writes the same
  * network to files for bench/floor.c and bench/brian2_ebn.py.
  */
-export async function benchNetwork(neurons: number, seed: number): Promise<BenchNetwork> {
+export async function benchNetwork(neurons: number, seed: number, run: RunOptions = {}): Promise<BenchNetwork> {
+  check(neurons, intIn(1, maxIndex), 'neurons')
+  check(seed, intIn(0, 2 ** 32 - 1), 'seed')
   const dims = Math.max(8, Math.round(neurons / 6))
-  const channels = 2
-  const ebn = await buildEbn({ neurons, dims, seed, g: 0.5, slowRandom: true, slowScale: 0.02 })
+  const channels = benchChannels
   const rnd = mulberry32(seed ^ 0x5eed)
   const fHat = Float32Array.from({ length: dims * channels }, () => 2 * rnd() - 1)
-  const wIn = ebnInputWeights(ebn.encoder, fHat, { neurons, dims, channels, gain: 400 })
+  // wIn in the same (asynchronous, cancellable) job as the EBN: at N = 2048 it is 10^6 multiply-adds.
+  const ebn = await buildEbn({ neurons, dims, seed, g: 0.5, slowRandom: true, slowScale: 0.02, input: { fHat, channels, gain: 400 } }, run)
   const spec: NetworkSpec = {
     neurons,
     channels,
     dims,
     params: { ...DEFAULT_NEURON_PARAMS },
-    weights: { wIn, omegaF: ebn.omegaF, omegaS: ebn.omegaS, decoder: ebn.decoder, encoder: ebn.encoder },
+    weights: { wIn: ebn.wIn, omegaF: ebn.omegaF, omegaS: ebn.omegaS, decoder: ebn.decoder, encoder: ebn.encoder },
   }
   const inputs = (batch: number, steps: number): Float32Array => {
+    check(batch, intIn(1, maxIndex), 'batch')
+    check(steps, intIn(1, maxIndex), 'steps')
+    if (batch * steps * channels > maxSyncBenchInputs)
+      throw argError(
+        'range',
+        `batch*steps*channels = ${formatG(batch * steps * channels)} values, more than the ${formatG(maxSyncBenchInputs)} that inputs() makes synchronously: use runSimBench, which makes them in slices`,
+      )
     const x = new Float32Array(batch * steps * channels)
-    for (let b = 0; b < batch; b++) {
-      const r = mulberry32(seed * 7919 + b)
-      for (let c = 0; c < channels; c++) {
-        const f = 0.5 + 2.5 * r()
-        const ph = 2 * Math.PI * r()
-        for (let t = 0; t < steps; t++) x[(b * steps + t) * channels + c] = Math.sin(2 * Math.PI * f * t * 1e-3 + ph)
-      }
-    }
+    for (let b = 0; b < batch; b++) fillBenchInputs(x, seed, b, steps, 0, steps)
     return x
   }
   return { spec, inputs }
+}
+
+/** The bench inputs in slices of 2^18 values (a few ms each), yielding to the event loop between them and stopping when `signal` aborts. */
+async function benchInputsAsync(seed: number, batch: number, steps: number, signal: AbortSignal | undefined): Promise<Float32Array> {
+  const x = new Float32Array(batch * steps * benchChannels)
+  const slice = Math.max(1, Math.floor(2 ** 18 / benchChannels))
+  let since = 0
+  for (let b = 0; b < batch; b++)
+    for (let t0 = 0; t0 < steps; t0 += slice) {
+      const t1 = Math.min(steps, t0 + slice)
+      fillBenchInputs(x, seed, b, steps, t0, t1)
+      since += (t1 - t0) * benchChannels
+      if (since >= 2 ** 18) {
+        since = 0
+        await new Promise((resolve) => setImmediate(resolve))
+        if (signal?.aborted) throw new NativeError('runSimBench was cancelled while it made its inputs', 'ERR_CANCELLED')
+      }
+    }
+  return x
 }
 
 export interface SimBenchOptions {
@@ -344,18 +493,32 @@ export interface SimBenchResult {
   meanRateHz: number
 }
 
+const simBenchSchema = obj(
+  { neurons: intIn(1, maxIndex), steps: intIn(1, maxIndex), batch: intIn(1, maxIndex), threads: intIn(0, 1024), seed: intIn(0, 2 ** 32 - 1) },
+  { required: ['neurons', 'steps', 'batch', 'threads', 'seed'] },
+)
+
 /**
  * Times one simulation of the benchmark network (spike counts only, no recordings), after one short
- * warm-up run. wallSeconds is the native kernel's time (network construction excluded).
+ * warm-up run. wallSeconds is the native kernel's time (network construction excluded). The EBN,
+ * the inputs (made in slices, off the event loop's critical path) and both runs honour run.signal.
  */
-export async function runSimBench(options: SimBenchOptions): Promise<SimBenchResult> {
-  const { neurons, steps, batch, threads, seed } = options
-  const bench = await benchNetwork(neurons, seed)
+export async function runSimBench(options: SimBenchOptions, run: RunOptions = {}): Promise<SimBenchResult> {
+  const o = own(options)
+  check(o, simBenchSchema, 'options')
+  const { neurons, steps, batch, threads, seed } = o
+  // The inputs exist twice (here and the simulation's copy) next to the network and the spike counts.
+  const bytes = batch * steps * benchChannels * 4 * 2 + batch * neurons * 4 * 2
+  const budget = memoryBudget()
+  if (bytes > budget.bytes)
+    throw memoryError('options.batch', `the benchmark's inputs of ${batch} samples of ${steps} steps`, bytes, budget, 'use a smaller batch or fewer steps')
+  const bench = await benchNetwork(neurons, seed, run)
   const net = createNetwork(bench.spec)
-  const inputs = bench.inputs(batch, steps)
   const sim = { batch, steps, threads, seed, record: { spikes: false } }
-  await net.simulate(bench.inputs(batch, Math.min(steps, 200)), { ...sim, steps: Math.min(steps, 200) })
-  const r = await net.simulate(inputs, sim)
+  const warm = Math.min(steps, 200)
+  await net.simulate(await benchInputsAsync(seed, batch, warm, run.signal), { ...sim, steps: warm }, { signal: run.signal })
+  const inputs = await benchInputsAsync(seed, batch, steps, run.signal)
+  const r = await net.simulate(inputs, sim, run)
   const pool = addonStatus().info?.poolThreads ?? 1
   return {
     neurons,

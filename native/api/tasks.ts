@@ -1,5 +1,6 @@
 // Task generators (native/binding/tasks.cpp).
 import { runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { check, int, num, obj } from './check.ts'
 
 interface RawTasks {
   xorGenerate(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<RawXorBatch>
@@ -27,7 +28,13 @@ export interface RawXorBatch {
   labels: Int8Array
 }
 
+const xorOptions = obj(
+  { count: int, seed: int, durationS: num, dtS: num, inputSigmaSteps: num, targetSigmaSteps: num, threads: int },
+  { required: ['count', 'seed'], names: 'bare' },
+)
+
 /** Temporal XOR samples (METHOD.md §7); sample i depends only on (seed, i). */
 export function generateXor(options: XorOptions, run: RunOptions = {}): Promise<RawXorBatch> {
+  check(options, xorOptions, 'options')
   return runNative<RawXorBatch, RawTasks>((raw, progress, token) => raw.xorGenerate(options, progress, token), run)
 }

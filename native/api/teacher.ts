@@ -7,6 +7,7 @@
 // postsynaptic unit (the recurrent drive of unit j is sum_i wRec[i*units + j] tanh x_i), wOut
 // [outputs x units]. Time constants tauMs are in milliseconds. Arrays of samples are [count, steps, k].
 import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
+import { argError, bool, check, describe, either, f32, int, intIn, named, num, obj, str, typed, type Check } from './check.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
 
 type Float = Float32Array | Float64Array
@@ -210,11 +211,104 @@ interface RawTeacher {
   teacherGradient(params: object, batch: object, options?: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<TeacherGradientResult<Float>>
   xorDecision(outputs: Float32Array, options: object, targets?: Float32Array): XorDecisionResult
   eigenvalues(matrix: Float64Array, n: number): { re: Float64Array; im: Float64Array }
-  TeacherTrainer: new (options: object) => RawTrainer
+  TeacherTrainer: {
+    new (options: object): RawTrainer
+    create(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<RawTrainer>
+  }
 }
+
+// ---- argument checks (./check.ts), in the binding's names (teacher.cpp) ----------------------------
+
+const f64 = typed('Float64Array')
+const f32or64 = typed('Float32Array', 'Float64Array')
+const int8 = typed('Int8Array')
+
+function paramsOf(arrays: Check): Check {
+  return obj(
+    { units: int, channels: int, outputs: int, dtMs: num, wIn: arrays, wRec: arrays, wOut: arrays, bias: arrays, tauMs: arrays },
+    { required: ['units', 'channels', 'outputs', 'wIn', 'wRec', 'wOut', 'bias', 'tauMs'] },
+  )
+}
+const params32 = paramsOf(f32)
+const params3264 = paramsOf(f32or64)
+
+const initSchema = obj(
+  {
+    units: int,
+    channels: int,
+    outputs: int,
+    seed: int,
+    dtMs: num,
+    spectralRadius: num,
+    wInHalfRange: num,
+    wRecHalfRange: num,
+    wOutHalfRange: num,
+    tauInitMs: (v, name) => {
+      if (!Array.isArray(v)) throw argError('type', `Expected an array [lo, hi] of two numbers for ${name} but received ${describe(v)}`)
+    },
+  },
+  { required: ['units', 'channels', 'outputs', 'seed'], names: 'bare' },
+)
+
+function batchSchema(targets: boolean, labels: boolean): Check {
+  const fields: Record<string, Check> = { inputs: f32, targets: f32, count: int, steps: int }
+  if (labels) fields.labels = int8
+  return obj(fields, { required: targets ? ['inputs', 'targets', 'count', 'steps'] : ['inputs', 'count', 'steps'] })
+}
+
+const lossSchema = obj({
+  lambdaMse: num,
+  lambdaTau: num,
+  tauMinMs: num,
+  lambdaMaxTau: num,
+  lambdaRec: num,
+  lambdaDiag: num,
+  lambdaBias: num,
+  tauUnit: str('ms', 's'),
+})
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+const trainerSchema = obj(
+  {
+    params: params32,
+    loss: lossSchema,
+    stepSize: num,
+    beta1: num,
+    beta2: num,
+    epsilon: num,
+    clipNorm: num,
+    train: obj({ wIn: bool, wRec: bool, wOut: bool, bias: bool, tau: bool }),
+    tauStepUnit: str('s', 'ms'),
+    batchSize: int,
+    threads: int,
+    seed: int,
+    data: either('an object', (v) =>
+      isObj(v)
+        ? v.xor !== undefined
+          ? obj({ xor: obj({ samplesPerEpoch: int, durationS: num, inputSigmaSteps: num, targetSigmaSteps: num }, { required: ['samplesPerEpoch'] }) })
+          : batchSchema(true, true)
+        : undefined,
+    ),
+    validation: batchSchema(true, true),
+    keepBest: bool,
+    shuffle: bool,
+    accuracy: str('xor', 'none'),
+  },
+  { required: ['params', 'data'] },
+)
+
+const decisionSchema = obj(
+  { count: int, steps: int, outputs: int, alpha: num, threshold: num, labelThreshold: num },
+  { required: ['count', 'steps'], names: 'bare' },
+)
+
+// The raw trainer that TeacherTrainer.create() built, taken by the constructor it then calls.
+let adopting: RawTrainer | undefined
 
 /** Initial parameters (METHOD.md §3), seeded; wRec has a zero diagonal and the given spectral radius. */
 export function initTeacher(options: TeacherInitOptions, run: RunOptions = {}): Promise<TeacherParams> {
+  check(options, initSchema, 'options')
   return runNative<TeacherParams, RawTeacher>((raw, progress, token) => raw.teacherInit(options, progress, token), run)
 }
 
@@ -225,6 +319,9 @@ export function teacherForward(
   options: { threads?: number; activations?: boolean } = {},
   run: RunOptions = {},
 ): Promise<TeacherForwardResult> {
+  check(params, params32, 'params')
+  check(batch, batchSchema(false, false), 'batch')
+  check(options, obj({ threads: int, activations: bool }, { names: 'bare' }), 'options')
   return runNative<TeacherForwardResult, RawTeacher>((raw, progress, token) => raw.teacherForward(params, batch, options, progress, token), run)
 }
 
@@ -239,6 +336,9 @@ export function teacherGradient<A extends Float>(
   options: { threads?: number; loss?: TeacherLossOptions } = {},
   run: RunOptions = {},
 ): Promise<TeacherGradientResult<A>> {
+  check(params, params3264, 'params')
+  check(batch, batchSchema(true, false), 'batch')
+  check(options, obj({ threads: int, loss: named('options.loss', lossSchema) }, { names: 'bare' }), 'options')
   return runNative<TeacherGradientResult<A>, RawTeacher>(
     (raw, progress, token) => raw.teacherGradient(params, batch, options, progress, token) as Promise<TeacherGradientResult<A>>,
     run,
@@ -247,15 +347,22 @@ export function teacherGradient<A extends Float>(
 
 /** Temporal-XOR decision (METHOD.md §6) for every sample and output channel; synchronous, O(count·steps·outputs). */
 export function xorDecision(outputs: Float32Array, options: XorDecisionOptions, targets?: Float32Array): XorDecisionResult {
+  check(outputs, f32, 'outputs')
+  check(options, decisionSchema, 'options')
+  if (targets !== undefined) check(targets, f32, 'targets')
   return addon<RawTeacher>().xorDecision(outputs, options, targets)
 }
 
 /** All eigenvalues of a real row-major n x n matrix (Hessenberg + shifted QR); synchronous, so n <= 256. */
 export function eigenvalues(matrix: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
+  check(matrix, f64, 'matrix')
+  check(n, int, 'n')
   return addon<RawTeacher>().eigenvalues(matrix, n)
 }
 
 export function spectralRadius(matrix: Float32Array | Float64Array, n: number): number {
+  check(matrix, f32or64, 'matrix')
+  check(n, intIn(1, 256), 'n')
   const { re, im } = eigenvalues(matrix instanceof Float64Array ? matrix : Float64Array.from(matrix), n)
   let r = 0
   for (let i = 0; i < re.length; i++) r = Math.max(r, Math.hypot(re[i], im[i]))
@@ -272,7 +379,18 @@ export type RunEpochsOptions = EpochRunOptions<TeacherEpochRecord>
  */
 export class TeacherTrainer extends EpochTrainer<TeacherEpochRecord, RawTrainer> {
   constructor(options: TeacherTrainerOptions) {
-    super(new (addon<RawTeacher>().TeacherTrainer)(options))
+    const adopted = adopting
+    adopting = undefined
+    if (!adopted) check(options, trainerSchema, 'options')
+    super(adopted ?? new (addon<RawTeacher>().TeacherTrainer)(options))
+  }
+
+  /** The same as the constructor, on a worker thread (for symmetry with AdsTrainer.create: building a teacher trainer is small work). */
+  static async create(options: TeacherTrainerOptions, run: RunOptions = {}): Promise<TeacherTrainer> {
+    check(options, trainerSchema, 'options')
+    const raw = await runNative<RawTrainer, RawTeacher>((r, progress, token) => r.TeacherTrainer.create(options, progress, token), run)
+    adopting = raw
+    return new TeacherTrainer(undefined as never)
   }
 
   getParams(): TeacherParams {
@@ -292,7 +410,9 @@ export async function trainTeacher(
   options: TeacherTrainerOptions & { epochs: number },
   run: RunEpochsOptions = {},
 ): Promise<{ params: TeacherParams; bestParams: TeacherParams | null; bestEpoch: number; history: TeacherEpochRecord[] }> {
+  if (!isObj(options)) throw argError('type', `Expected an object for options but received ${describe(options)}`)
   const { epochs, ...rest } = options
+  check(epochs, int, 'options.epochs')
   const trainer = new TeacherTrainer(rest)
   const history = await trainer.runEpochs(epochs, run)
   return { params: trainer.getParams(), bestParams: trainer.getBestParams(), bestEpoch: trainer.bestEpoch, history }

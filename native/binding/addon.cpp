@@ -3,6 +3,7 @@
 
 #include "addon_data.hpp"
 #include "async_job.hpp"
+#include "guard.hpp"
 #include "thread_pool.hpp"
 
 #ifndef MIMIC_BUILD_TYPE
@@ -64,11 +65,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto cancelToken = CancelToken::Define(env);
   data->cancelToken = Napi::Persistent(cancelToken);
   exports.Set("CancelToken", cancelToken);
-  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  Export<Info>(env, exports, "info");
   InitTasks(env, exports);
   InitSnn(env, exports);
   InitTeacher(env, exports);
   InitAds(env, exports);
+  InitMemory(env, exports);
   return exports;
 }
 

@@ -50,6 +50,7 @@ struct AddonData {
   Napi::FunctionReference cancelToken;
   // Constructors of further wrapped classes are added here as the binding grows.
   Napi::FunctionReference network;  // snn.cpp
+  Napi::FunctionReference adsTrainer, teacherTrainer;  // ads.cpp, teacher.cpp (their create() makes instances)
   std::shared_ptr<JobRegistry> jobs = std::make_shared<JobRegistry>();
 };
 
@@ -76,9 +77,12 @@ void InitTasks(Napi::Env env, Napi::Object exports);
 void InitSnn(Napi::Env env, Napi::Object exports);
 void InitTeacher(Napi::Env env, Napi::Object exports);
 void InitAds(Napi::Env env, Napi::Object exports);
+void InitMemory(Napi::Env env, Napi::Object exports);
 
-// The model behind a Network object (snn.cpp); throws a TypeError naming `name` when `value` is not one.
-std::shared_ptr<const mimic::SnnModel> NetworkModel(Napi::Env env, Napi::Value value, const std::string& name);
+class ModelSource;  // network_source.hpp
+// The values (and, once prepared, the model) behind a Network object (snn.cpp); throws a TypeError
+// naming `name` when `value` is not one.
+std::shared_ptr<const ModelSource> NetworkSource(Napi::Env env, Napi::Value value, const std::string& name);
 // Per-neuron parameters as `new Network` reads them (undefined = METHOD defaults), messages naming `name`.key.
 mimic::SnnParameters ReadNeuronParams(Napi::Env env, Napi::Value value, std::size_t neurons, const std::string& name);
 // Per-neuron parameters as network.getParams() returns them (snn.cpp).

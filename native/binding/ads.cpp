@@ -20,6 +20,9 @@
 #include "args.hpp"
 #include "async_job.hpp"
 #include "epoch_trainer.hpp"
+#include "guard.hpp"
+#include "memory.hpp"
+#include "network_source.hpp"
 #include "options.hpp"
 #include "snn.hpp"
 #include "teacher.hpp"
@@ -28,7 +31,38 @@
 namespace mimic_binding {
 namespace {
 
+// The documented range of AdsTrainer's neurons (the memory budget may allow fewer).
 constexpr int64_t kMaxTrainNeurons = 4096;
+// Sample counts and steps are int32-indexed in recorded events; their products are bounded by memory.
+constexpr int64_t kMaxSamples = (int64_t(1) << 31) - 1;
+
+// The bytes an AdsTrainer holds while it trains (ads_train.hpp): the teacher; the network as the
+// learner holds it with its prepared model, the roll-back snapshot, the current and best networks
+// and the copy being materialised at the end of an epoch; the learner's accumulator Ã (double) and
+// kernel; the naive rule's N x N doubles (twice, with the roll-back); one epoch's XOR samples and
+// the teacher trajectories of a chunk of 16; the validation set, its model and its evaluation
+// chunks (about 64 MB of recordings, or 8 samples); and the copy getNetwork() makes in V8.
+MemoryPlan AdsTrainerBytes(double N, double C, double D, double O, bool naive, double trainSteps, double samplesPerEpoch,
+                           double valCount, double valSteps) {
+  const double values = NetworkValuesBytes(N, C, D, O, true), model = NetworkModelBytes(N, C, D, O, true);
+  MemoryPlan p;
+  p.add(D * C + D * D + O * D + 2 * D, 4);
+  p.add(values + model + 4 * values).add(2 * N * D, 8).add(N * 40 + 256 * D * 8);
+  if (naive) p.add(2 * N * N, 8);
+  p.add(samplesPerEpoch * trainSteps * 2 + samplesPerEpoch / 4, 4).add(16 * trainSteps * D, 4);
+  if (valCount > 0) {
+    p.add(valCount * valSteps * 2 + valCount / 4, 4).add(model);
+    const double perSample = valSteps * (D + O + 1) * 4;
+    p.add(2 * std::max(64.0e6, 8 * perSample)).add(valCount * 4, 8);
+  }
+  p.add(double(mimic::global_pool().size()) * std::max(trainSteps, valSteps) * D, 4);
+  return p;
+}
+
+// The bytes of a dataset's copy.
+double DatasetBytes(const mimic::AdsDataset& d) {
+  return 4.0 * double(d.inputs.size() + d.targets.size()) + double(d.labels.size());
+}
 
 // TeacherParams {units, channels, outputs, dtMs?, wIn, wRec, wOut, bias, tauMs} (Float32Array).
 mimic::TeacherParams ReadTeacher(Napi::Env env, Napi::Value value, const std::string& pre) {
@@ -64,13 +98,14 @@ std::shared_ptr<mimic::AdsDataset> ReadDataset(Napi::Env env, Napi::Value v, con
   else
     CheckKeys(env, o, pre, {"inputs", "count", "steps", "targets", "labels"});
   auto d = std::make_shared<mimic::AdsDataset>();
-  d->count = static_cast<size_t>(Int(env, o, pre, "count", 1, 10'000'000));
-  d->steps = static_cast<size_t>(Int(env, o, pre, "steps", 1, 100'000'000));
+  d->count = static_cast<size_t>(Int(env, o, pre, "count", 1, kMaxSamples));
+  d->steps = static_cast<size_t>(Int(env, o, pre, "steps", 1, kMaxSamples));
   const double cs = double(d->count) * double(d->steps);
-  const double widest = double(std::max({C, O, allowTeacherTargets ? D : size_t(0)}));
-  if (cs * widest > kMaxElements)
-    ThrowRange(env, pre + ": count × steps × " + (widest == double(D) ? "dims" : "max(channels, outputs)") +
-                        " must be at most 1e9 but is " + Fmt(cs * widest) + ": use fewer or shorter samples");
+  // The copies of the arrays (checked before they are read; the caller checks the rest of its work).
+  MemoryPlan plan;
+  plan.add(cs * double(C + O + (allowTeacherTargets ? D : 0)), 4).add(double(d->count) * double(O));
+  plan.check(env, pre + ".count", "copying " + Fmt(double(d->count)) + " samples of " + Fmt(double(d->steps)) + " steps",
+             "use fewer or shorter samples");
   const std::string base = std::to_string(d->count) + " × " + std::to_string(d->steps);
   d->inputs = ReadArray<float>(env, o.Get("inputs"), pre + ".inputs", cs * double(C),
                       "count × steps × channels (" + base + " × " + std::to_string(C) + ")");
@@ -135,15 +170,37 @@ Napi::Object RecordToJs(Napi::Env env, const mimic::AdsEpochRecord& r) {
 }
 
 // The AdsTrainer object (epoch_trainer.hpp).
+struct AdsPlan {
+  mimic::TeacherParams teacher;
+  mimic::AdsBuildOptions build;
+  mimic::AdsTrainOptions train;
+  std::shared_ptr<mimic::AdsDataset> data;        // null in XOR mode
+  std::shared_ptr<mimic::AdsDataset> validation;  // a dataset, or drawn by Construct when validationCount > 0
+  size_t validationCount = 0;
+  double work = 0;
+};
+
 struct AdsTrainerTraits {
   using Core = mimic::AdsTrainer;
   using Record = mimic::AdsEpochRecord;
+  using Plan = AdsPlan;
   static constexpr const char* kName = "AdsTrainer";
+  static constexpr const char* kCreateName = "AdsTrainer.create";
+  static constexpr napi_type_tag kTag = {0x6d696d6963616473ULL, 0x7472616e65720001ULL};
   static constexpr const char* kOutOfMemory = "use a smaller network, fewer or shorter samples";
   static constexpr const char* kGetModel = "getNetwork";
   static constexpr const char* kGetBestModel = "getBestNetwork";
   static constexpr const char* kCounter = "samplesDone";
-  static std::unique_ptr<Core> Create(const Napi::CallbackInfo& info);
+  static std::unique_ptr<Plan> Read(Napi::Env env, Napi::Value options);
+  static double SyncWork(const Plan& p) { return p.work; }
+  static std::unique_ptr<Core> Construct(Plan& p, const mimic::Control& control) {
+    if (p.validationCount > 0)
+      p.validation = mimic::AdsTrainer::xor_validation_set(p.train.xor_, p.validationCount, p.train.seed, p.train.threads,
+                                                           control.cancel_only());
+    mimic::AdsNetwork net = mimic::build_ads_network(p.teacher, p.build, control);
+    return std::make_unique<Core>(std::move(p.teacher), std::move(net), p.train, p.data, p.validation);
+  }
+  static Napi::FunctionReference& Constructor(AddonData& d) { return d.adsTrainer; }
   static Napi::Value Model(Napi::Env env, const Core& t) { return NetworkToJs(env, t.network()); }
   static Napi::Value BestModel(Napi::Env env, const Core& t) {
     const auto* n = t.best_network();
@@ -153,20 +210,22 @@ struct AdsTrainerTraits {
   static RecordWriter<Record> Writer(const Core&) { return RecordToJs; }
 };
 
-// new AdsTrainer(options): the options, read synchronously.
-std::unique_ptr<mimic::AdsTrainer> AdsTrainerTraits::Create(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
+// new AdsTrainer(options) / AdsTrainer.create(options): the options, read synchronously.
+std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value options) {
   const std::string P = "options";
-  auto o = RequireObject(env, info[0], P);
+  auto o = RequireObject(env, options, P);
   CheckKeys(env, o, P,
             {"teacher", "neurons", "seed", "ebn", "g", "inputGain", "mu", "nu", "params", "eta", "k", "rule",
              "data", "shuffle", "validation", "selection", "accuracy", "readout", "threads"});
-  mimic::TeacherParams teacher = ReadTeacher(env, o.Get("teacher"), "options.teacher");
-  // The trainer keeps about 10 N x N float matrices (Ω_f, Ω_s, the kernel's rows, the best network,
-  // the copies of getNetwork): 670 MB at the bound.
+  auto plan = std::make_unique<AdsPlan>();
+  mimic::TeacherParams& teacher = plan->teacher;
+  teacher = ReadTeacher(env, o.Get("teacher"), "options.teacher");
   const size_t N = static_cast<size_t>(Int(env, o, P, "neurons", 1, kMaxTrainNeurons));
   const size_t D = teacher.units, C = teacher.channels, O = teacher.outputs;
-  mimic::AdsBuildOptions b;
+  // Before the per-neuron parameters are read: the network alone must fit.
+  AdsTrainerBytes(double(N), double(C), double(D), double(O), false, 0, 0, 0, 0)
+      .check(env, "options.neurons", "training a network of " + std::to_string(N) + " neurons", "use fewer neurons");
+  mimic::AdsBuildOptions& b = plan->build;
   b.neurons = N;
   b.seed = Seed(env, o, P, "seed", true);
   b.ebn = Bool(env, o, P, "ebn", true);
@@ -184,7 +243,7 @@ std::unique_ptr<mimic::AdsTrainer> AdsTrainerTraits::Create(const Napi::Callback
   for (size_t i = 0; i < N; ++i) a += double(b.params.vTh[i]) - double(b.params.vRest[i]);
   if (!(a > 0)) ThrowRange(env, "options.params: vTh must be above vRest on average (a = vTh − vRest scales the encoder)");
 
-  mimic::AdsTrainOptions t;
+  mimic::AdsTrainOptions& t = plan->train;
   t.seed = b.seed;
   t.dtMs = teacher.dtMs;
   t.threads = Threads(env, o, P);
@@ -235,7 +294,7 @@ std::unique_ptr<mimic::AdsTrainer> AdsTrainerTraits::Create(const Napi::Callback
   }
 
   // data: {xor: {...}} (default) or a dataset
-  std::shared_ptr<mimic::AdsDataset> train;
+  std::shared_ptr<mimic::AdsDataset>& train = plan->data;
   Napi::Value dv = o.Get("data");
   Napi::Object xo;
   bool useXor = true;
@@ -260,18 +319,18 @@ std::unique_ptr<mimic::AdsTrainer> AdsTrainerTraits::Create(const Napi::Callback
     const int64_t spe = 500;
     if (!xo.IsEmpty()) {
       CheckKeys(env, xo, px, {"samplesPerEpoch", "durationS", "inputSigmaSteps", "targetSigmaSteps"});
-      t.samplesPerEpoch = static_cast<size_t>(Int(env, xo, px, "samplesPerEpoch", 1, 10'000'000, &spe));
+      t.samplesPerEpoch = static_cast<size_t>(Int(env, xo, px, "samplesPerEpoch", 1, kMaxSamples, &spe));
       t.xor_.durationS = Num(env, xo, px, "durationS", 0.01, 3600, &xd.durationS);
       t.xor_.inputSigmaSteps = Num(env, xo, px, "inputSigmaSteps", 0, 1e4, &xd.inputSigmaSteps);
       t.xor_.targetSigmaSteps = Num(env, xo, px, "targetSigmaSteps", 0, 1e4, &xd.targetSigmaSteps);
     }
-    const double steps = t.xor_.durationS / t.xor_.dtS;
+    const double steps = std::round(t.xor_.durationS / t.xor_.dtS);
     if (steps < 10) ThrowRange(env, "options.data.xor.durationS / teacher.dtMs must give at least 10 steps but gives " + Fmt(steps));
-    if (steps * double(t.samplesPerEpoch) > kMaxElements)
-      ThrowRange(env, "options.data.xor: samplesPerEpoch × steps must be at most 1e9 but is " + Fmt(steps * double(t.samplesPerEpoch)));
   }
-  // validation: {count} (fresh XOR samples), a dataset, or null (none). Default: 200 XOR samples in XOR mode.
-  std::shared_ptr<const mimic::AdsDataset> val;
+  // validation: {count} (fresh XOR samples, drawn when the trainer is built), a dataset, or null (none).
+  // Default: 200 XOR samples in XOR mode.
+  std::shared_ptr<mimic::AdsDataset>& val = plan->validation;
+  double valCount = 0, valSteps = 0;
   Napi::Value vv = o.Get("validation");
   if (vv.IsUndefined() ? useXor : !vv.IsNull()) {
     Napi::Object vo = vv.IsUndefined() ? Napi::Object::New(env) : RequireObject(env, vv, "options.validation");
@@ -280,24 +339,38 @@ std::unique_ptr<mimic::AdsTrainer> AdsTrainerTraits::Create(const Napi::Callback
       if (C != 1 || O != 1)
         ThrowRange(env, "options.validation {count} draws temporal-XOR samples and needs a teacher with 1 channel and 1 output: pass a dataset");
       const int64_t v200 = 200;
-      const size_t count = static_cast<size_t>(Int(env, vo, "options.validation", "count", 1, 1'000'000, &v200));
-      mimic::Control none;
-      val = mimic::AdsTrainer::xor_validation_set(t.xor_, count, t.seed, t.threads, none);
+      plan->validationCount = static_cast<size_t>(Int(env, vo, "options.validation", "count", 1, kMaxSamples, &v200));
+      valCount = double(plan->validationCount);
+      valSteps = std::round(t.xor_.durationS / t.xor_.dtS);
+      if (valSteps < 10)
+        ThrowRange(env, "options.validation: temporal-XOR samples of durationS / teacher.dtMs = " + Fmt(t.xor_.durationS) + " s / " +
+                            Fmt(teacher.dtMs) + " ms = " + Fmt(valSteps) + " steps, but they need at least 10 steps: use a teacher with a smaller dtMs or pass a dataset");
     } else {
       val = ReadDataset(env, vo, "options.validation", C, O, false, D, nullptr);
+      valCount = double(val->count);
+      valSteps = double(val->steps);
     }
   }
-  if (t.selection == mimic::AdsSelection::Accuracy && (!val || (val->targets.empty() && val->labels.empty())))
+  if (t.selection == mimic::AdsSelection::Accuracy && !val && plan->validationCount == 0)
     ThrowRange(env, "options.selection 'accuracy' needs validation samples with targets or labels");
-
-  try {
-    mimic::AdsNetwork net = mimic::build_ads_network(teacher, b);
-    return std::make_unique<mimic::AdsTrainer>(std::move(teacher), std::move(net), t, train, val);
-  } catch (const mimic::InvalidArgument& e) {
-    ThrowRange(env, e.what());
-  } catch (const std::bad_alloc&) {
-    throw MakeError(env, "Not enough memory for a network of this size", kErrNative);
-  }
+  if (t.selection == mimic::AdsSelection::Accuracy && val && val->targets.empty() && val->labels.empty())
+    ThrowRange(env, "options.selection 'accuracy' needs validation samples with targets or labels");
+  const double trainSteps = useXor ? std::round(t.xor_.durationS / t.xor_.dtS) : double(train->steps);
+  const double perEpoch = useXor ? double(t.samplesPerEpoch) : 0;
+  const std::string argument = plan->validationCount > 0 && valCount * valSteps > perEpoch * trainSteps ? "options.validation.count"
+                               : useXor ? "options.data.xor.samplesPerEpoch" : "options.neurons";
+  MemoryPlan total = AdsTrainerBytes(double(N), double(C), double(D), double(O), t.rule == mimic::AdsRule::OnlineNaive,
+                                     trainSteps, perEpoch, valCount, valSteps);
+  if (train) total.add(DatasetBytes(*train));
+  if (val) total.add(DatasetBytes(*val));
+  total.check(env, argument, "training a network of " + std::to_string(N) + " neurons with " + Fmt(perEpoch) +
+                                " XOR samples per epoch and " + Fmt(valCount) + " validation samples of " + Fmt(valSteps) + " steps",
+             "use fewer neurons, fewer or shorter samples");
+  // What Construct will do (about 1 ns per operation): Ω_f's N²·D dot products, wIn, the model's
+  // layouts, and drawing the validation samples (two Gaussian convolutions of 8σ + 1 taps per step).
+  plan->work = double(N) * double(N) * double(D) + double(N) * double(D) * double(C) + 4 * double(N) * double(N) +
+               valCount * valSteps * (6 + 8 * t.xor_.inputSigmaSteps + 8 * t.xor_.targetSigmaSteps) * (plan->validationCount > 0);
+  return plan;
 }
 
 using Trainer = EpochTrainer<AdsTrainerTraits>;
@@ -305,7 +378,8 @@ using Trainer = EpochTrainer<AdsTrainerTraits>;
 // ---- evaluateAds ------------------------------------------------------------------------------------
 
 struct EvalBaton {
-  std::shared_ptr<const mimic::SnnModel> model;
+  std::shared_ptr<const ModelSource> source;
+  std::shared_ptr<const mimic::SnnModel> model;  // prepared in Execute (network_source.hpp)
   std::shared_ptr<mimic::AdsDataset> data;
   std::vector<float> xhat;
   mimic::AdsEvalOptions options;
@@ -313,6 +387,8 @@ struct EvalBaton {
   double kernelSeconds = 0;
 
   void Execute(const mimic::Control& control) {
+    control.check();
+    model = source->model(control);
     const size_t D = model->weights().dims, T = data->steps;
     mimic::AdsTargetProvider provider = [&](size_t first, size_t count, float* dst) {
       std::memcpy(dst, xhat.data() + first * T * D, count * T * D * sizeof(float));
@@ -359,8 +435,9 @@ struct EvalBaton {
 Napi::Value EvaluateAds(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto b = std::make_unique<EvalBaton>();
-  b->model = NetworkModel(env, info[0], "network");
-  const auto& w = b->model->weights();
+  b->source = NetworkSource(env, info[0], "network");
+  const ModelSource::View view = b->source->view();
+  const auto& w = *view.weights;
   const size_t C = w.channels, D = w.dims, O = w.outputs;
   b->data = ReadDataset(env, info[1], "data", C, O, true, D, &b->xhat);
   if (!b->xhat.empty() && D == 0) ThrowRange(env, "data.teacherTargets needs a network with dims > 0");
@@ -392,13 +469,20 @@ Napi::Value EvaluateAds(const Napi::CallbackInfo& info) {
       e.recordOutput = e.recordSmoothed = false;
     }
   }
-  const double BT = double(b->data->count) * double(b->data->steps);
-  if (e.recordDecoded && BT * double(D) > kMaxRecording)
-    ThrowRange(env, "options.record.decoded would need count × steps × dims = " + Fmt(BT * double(D)) +
-                        " floats, more than the limit " + Fmt(kMaxRecording) + ": evaluate fewer samples at a time");
-  if ((e.recordOutput || e.recordSmoothed) && BT * double(O) > kMaxRecording)
-    ThrowRange(env, "options.record.output would need count × steps × outputs = " + Fmt(BT * double(O)) +
-                        " floats, more than the limit " + Fmt(kMaxRecording));
+  // The kernel's work (ads_evaluate): chunks of samples with their recordings (about 64 MB, or 8
+  // samples) and teacher targets, per-sample results, then the recordings asked for and the spike
+  // events of the first samples (capped at 2^26), each twice (kernel and V8).
+  const double B = double(b->data->count), T = double(b->data->steps), N = double(w.neurons);
+  const double perSample = T * double(D + O + 1) * 4;
+  MemoryPlan plan;
+  plan.add(3 * std::max(64.0e6, 8 * perSample)).add(B * 5, 8).add(16.0 * double(mimic::global_pool().size()) * (N + 16), 32);
+  if (e.recordDecoded) plan.add(B * T * double(D), 4 * 2);
+  if (e.recordOutput) plan.add(B * T * double(O), 4 * 2);
+  if (e.recordSmoothed) plan.add(B * T * double(O), 4 * 2);
+  if (e.recordSpikeSamples > 0) plan.add(std::min(double(int64_t(1) << 26), double(e.recordSpikeSamples) * T * N), 8 * 3);
+  plan.check(env, e.recordDecoded || e.recordOutput || e.recordSmoothed || e.recordSpikeSamples ? "options.record" : "data.count",
+             "evaluating " + Fmt(B) + " samples of " + Fmt(T) + " steps with these recordings",
+             "record less or evaluate fewer samples at a time");
   CheckCallback(env, info[3], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[4], "cancelToken");
   return AsyncJob<EvalBaton>::Start(env, std::move(b), info[3], cancel, "evaluateAds");
@@ -407,6 +491,7 @@ Napi::Value EvaluateAds(const Napi::CallbackInfo& info) {
 // ---- trainAdsSamples --------------------------------------------------------------------------------
 
 struct SamplesBaton {
+  ModelSource::View view;  // the network's values, copied in Execute
   mimic::AdsNetwork net;
   std::shared_ptr<mimic::AdsDataset> data;
   std::vector<float> xhat, initialV, kPerSample;
@@ -420,6 +505,9 @@ struct SamplesBaton {
   mimic::AdsNetwork result;
 
   void Execute(const mimic::Control& control) {
+    net.params = *view.params;
+    net.weights = *view.weights;
+    view = ModelSource::View();
     const size_t B = data->count, T = data->steps, N = net.weights.neurons, C = net.weights.channels, D = net.weights.dims;
     mimic::AdsLearner learner(net, rule, dtMs);
     recon.resize(B);
@@ -439,7 +527,7 @@ struct SamplesBaton {
       }
       control.report(double(b + 1), double(B), "training");
     }
-    result = learner.network();
+    result = learner.network(control.cancel_only());
   }
 
   Napi::Value Result(Napi::Env env) {
@@ -459,10 +547,8 @@ struct SamplesBaton {
 Napi::Value TrainAdsSamples(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto b = std::make_unique<SamplesBaton>();
-  auto model = NetworkModel(env, info[0], "network");
-  b->net.params = model->params();
-  b->net.weights = model->weights();
-  const auto& w = b->net.weights;
+  b->view = NetworkSource(env, info[0], "network")->view();
+  const auto& w = *b->view.weights;
   const size_t N = w.neurons, C = w.channels, D = w.dims, O = w.outputs;
   if (D == 0 || w.encoder.empty())
     ThrowRange(env, "network: the learning rule needs dims > 0 and weights.encoder (F, neurons x dims)");
@@ -488,15 +574,30 @@ Napi::Value TrainAdsSamples(const Napi::CallbackInfo& info) {
   const double one = 1;
   b->dtMs = Num(env, o, "options", "dtMs", 0, 1e6, &one, true);
   Napi::Value iv = o.Get("initialV");
-  if (!iv.IsUndefined())
-    b->initialV = ReadArray<float>(env, iv, "options.initialV", double(b->data->count) * double(N),
-                          "count × neurons (" + std::to_string(b->data->count) + " × " + std::to_string(N) + ")");
   Napi::Value rv = o.Get("record");
   if (!rv.IsUndefined()) {
     auto r = RequireObject(env, rv, "options.record");
     CheckKeys(env, r, "options.record", {"spikes"});
     b->recordSpikes = Bool(env, r, "options.record", "spikes", false);
   }
+  // The network copied for the learner (with its model, accumulator and kernel), the trained network
+  // and its copy in V8, the initial potentials, per-sample results, and the spike events when recorded
+  // (at most one per neuron and step, 8 bytes, three times with the growth of their vectors and V8).
+  const double B = double(b->data->count), T = double(b->data->steps), Nd = double(N);
+  const double values = NetworkValuesBytes(Nd, double(C), double(D), double(O), true);
+  MemoryPlan plan;
+  plan.add(3 * values + NetworkModelBytes(Nd, double(C), double(D), double(O), true)).add(Nd * double(D), 8);
+  plan.add(Nd * 40 + 256 * double(D) * 8 + B * 12);
+  if (b->rule == mimic::AdsRule::OnlineNaive) plan.add(Nd * Nd, 8);
+  if (b->rule == mimic::AdsRule::Batched) plan.add(Nd * (Nd + 16), 4);
+  if (!iv.IsUndefined()) plan.add(B * Nd, 4);
+  if (b->recordSpikes) plan.add(B * T * Nd, 8 * 3);
+  plan.check(env, b->recordSpikes ? "options.record.spikes" : "network",
+             "training " + Fmt(B) + " samples of " + Fmt(T) + " steps on a network of " + Fmt(Nd) + " neurons",
+             b->recordSpikes ? "record spikes of fewer samples" : "use a smaller network or fewer samples");
+  if (!iv.IsUndefined())
+    b->initialV = ReadArray<float>(env, iv, "options.initialV", double(b->data->count) * double(N),
+                          "count × neurons (" + std::to_string(b->data->count) + " × " + std::to_string(N) + ")");
   CheckCallback(env, info[3], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[4], "cancelToken");
   return AsyncJob<SamplesBaton>::Start(env, std::move(b), info[3], cancel, "trainAdsSamples");
@@ -521,7 +622,7 @@ struct BenchBaton {
     mimic::AdsBuildOptions bo;
     bo.neurons = neurons;
     bo.seed = seed;
-    mimic::AdsNetwork net = mimic::build_ads_network(teacher, bo);
+    mimic::AdsNetwork net = mimic::build_ads_network(teacher, bo, control);
     mimic::XorParams xp;
     mimic::XorBatch xb;
     mimic::generate_xor(xp, samples, seed, 1, control, xb);
@@ -570,10 +671,17 @@ Napi::Value AdsTrainBench(const Napi::CallbackInfo& info) {
   auto o = RequireObject(env, info[0], "options");
   CheckKeys(env, o, "options", {"neurons", "dims", "samples", "rule", "seed", "k", "eta"});
   auto b = std::make_unique<BenchBaton>();
-  b->neurons = static_cast<size_t>(Int(env, o, "options", "neurons", 1, kMaxNeurons));
+  b->neurons = static_cast<size_t>(Int(env, o, "options", "neurons", 1, kMaxTrainNeurons));
   b->dims = static_cast<size_t>(Int(env, o, "options", "dims", 1, kMaxUnits));
   const int64_t four = 4;
   b->samples = static_cast<size_t>(Int(env, o, "options", "samples", 1, 100000, &four));
+  // A trainer's memory without validation (three learners, one after the other, are within it) plus
+  // the samples' teacher trajectories.
+  const double N = double(b->neurons), D = double(b->dims), S = double(b->samples), T = 1000;
+  MemoryPlan plan = AdsTrainerBytes(N, 1, D, 1, false, T, S, 0, 0);
+  plan.add(S * T * D, 4);
+  plan.check(env, "options.neurons", "the training benchmark at " + Fmt(N) + " neurons and " + Fmt(D) + " dims",
+             "use fewer neurons, dims or samples");
   b->seed = Seed(env, o, "options", "seed", true);
   const double k0 = 75, eta0 = 1e-6;
   b->k = Num(env, o, "options", "k", 0, 1e9, &k0);
@@ -587,10 +695,12 @@ Napi::Value AdsTrainBench(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitAds(Napi::Env env, Napi::Object exports) {
-  exports.Set("AdsTrainer", Trainer::Define(env));
-  exports.Set("evaluateAds", Napi::Function::New(env, EvaluateAds, "evaluateAds"));
-  exports.Set("adsTrainBench", Napi::Function::New(env, AdsTrainBench, "adsTrainBench"));
-  exports.Set("trainAdsSamples", Napi::Function::New(env, TrainAdsSamples, "trainAdsSamples"));
+  auto trainer = Trainer::Define(env);
+  Data(env).adsTrainer = Napi::Persistent(trainer);
+  exports.Set("AdsTrainer", trainer);
+  Export<EvaluateAds>(env, exports, "evaluateAds");
+  Export<AdsTrainBench>(env, exports, "adsTrainBench");
+  Export<TrainAdsSamples>(env, exports, "trainAdsSamples");
 }
 
 }  // namespace mimic_binding

@@ -30,14 +30,24 @@ std::string Describe(Napi::Value v) {
     auto ta = v.As<Napi::TypedArray>();
     const char* kind = "a typed array";
     switch (ta.TypedArrayType()) {
+      case napi_int8_array: kind = "an Int8Array"; break;
+      case napi_uint8_array: kind = "a Uint8Array"; break;
+      case napi_uint8_clamped_array: kind = "a Uint8ClampedArray"; break;
+      case napi_int16_array: kind = "an Int16Array"; break;
+      case napi_uint16_array: kind = "a Uint16Array"; break;
+      case napi_int32_array: kind = "an Int32Array"; break;
+      case napi_uint32_array: kind = "a Uint32Array"; break;
       case napi_float32_array: kind = "a Float32Array"; break;
       case napi_float64_array: kind = "a Float64Array"; break;
-      case napi_int32_array: kind = "an Int32Array"; break;
-      case napi_uint8_array: kind = "a Uint8Array"; break;
+      case napi_bigint64_array: kind = "a BigInt64Array"; break;
+      case napi_biguint64_array: kind = "a BigUint64Array"; break;
       default: break;
     }
     return std::string(kind) + " of length " + std::to_string(ta.ElementLength());
   }
+  if (v.IsDataView()) return "a DataView";
+  if (v.Type() == napi_bigint) return "a bigint";
+  if (v.IsSymbol()) return "a symbol";
   if (v.IsArray()) return "an array of length " + std::to_string(v.As<Napi::Array>().Length());
   if (v.IsFunction()) return "a function";
   if (v.IsObject()) return "an object";
@@ -105,12 +115,11 @@ static std::vector<T> ReadTyped(Napi::Env env, Napi::Value v, const std::string&
   const size_t n = ta.ElementLength();
   if (expected >= 0 && static_cast<int64_t>(n) != expected)
     ThrowRange(env, name + " must have " + std::to_string(expected) + " elements but has " + std::to_string(n));
-  std::vector<T> out(n);
-  if (n) std::memcpy(out.data(), ta.Data(), n * sizeof(T));
+  const T* data = ta.Data();
+  std::vector<T> out(data, data + n);  // one pass (no zero fill first)
   if constexpr (std::is_floating_point_v<T>) {
-    for (size_t i = 0; i < n; ++i)
-      if (!std::isfinite(out[i]))
-        ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " + FormatG(out[i]));
+    const size_t i = FirstNonFinite(out.data(), n);
+    if (i < n) ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " + FormatG(out[i]));
   }
   return out;
 }

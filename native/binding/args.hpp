@@ -3,19 +3,18 @@
 #pragma once
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace mimic_binding {
 
-// Bounds shared by the binding files, checked before anything is allocated.
-inline constexpr int64_t kMaxNeurons = 8192;              // a spiking network's neurons: 4 N² floats of weights, 1 GiB at the bound
-inline constexpr int64_t kMaxUnits = 4096;                // a teacher's units (channels, outputs)
-inline constexpr double kMaxElements = 1.0e9;             // any one typed array the teacher and ADS functions read or allocate
-inline constexpr double kMaxRecording = double(1 << 28);  // elements of any one result array
+// A teacher's units, channels and outputs (the documented range; memory is checked as well).
+inline constexpr int64_t kMaxUnits = 4096;
 
 // A number as these messages print it (printf %.10g).
 std::string FormatG(double d);
@@ -32,6 +31,30 @@ bool ReadBool(Napi::Env env, Napi::Object o, const char* key, bool fallback);
 // A Float32Array with exactly `expected` elements (any length when expected < 0); values must be finite.
 std::vector<float> ReadFloat32(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected, bool allowMissing = false);
 std::vector<int32_t> ReadInt32(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected, bool allowMissing = false);
+
+// The index of the first element of a[0, n) that is NaN or ±Infinity, or n. A branch-free pass over
+// the exponent bits that the compiler vectorises: arrays of hundreds of megabytes are checked on the
+// JS thread at memory speed (std::isfinite per element took ~5 ns each).
+template <class T>
+std::size_t FirstNonFinite(const T* a, std::size_t n) {
+  static_assert(std::is_floating_point_v<T>);
+  using U = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  constexpr U kExp = sizeof(T) == 4 ? U(0x7f800000u) : U(0x7ff0000000000000ull);
+  constexpr std::size_t kBlock = 4096;
+  for (std::size_t b = 0; b < n; b += kBlock) {
+    const std::size_t e = std::min(n, b + kBlock);
+    U bad = 0;
+    for (std::size_t i = b; i < e; ++i) {
+      U u;
+      std::memcpy(&u, a + i, sizeof u);
+      bad |= static_cast<U>((u & kExp) == kExp);
+    }
+    if (bad)
+      for (std::size_t i = b; i < e; ++i)
+        if (!std::isfinite(a[i])) return i;
+  }
+  return n;
+}
 
 // A copy of v as the typed array of its element type (Float32Array for float, Int32Array for int32_t, ...).
 template <class T>

@@ -49,26 +49,30 @@ class ProgressThrottle {
   std::chrono::steady_clock::time_point last_{};
 };
 
-// Runs work() (on a worker thread); a failure reaches fail(code, message):
-//   Cancelled          ERR_CANCELLED    "<what> was cancelled<cancelledNote>"
-//   InvalidArgument    ERR_INVALID_ARG  its own message
-//   std::bad_alloc     ERR_NATIVE       "<what> ran out of memory: <outOfMemory>"
-//   std::exception     ERR_NATIVE       "<what> failed: <e.what()>"
+// The code and message of the exception being handled (call inside a catch block):
+//   Cancelled                        ERR_CANCELLED    "<what> was cancelled<cancelledNote>"
+//   InvalidArgument                  ERR_INVALID_ARG  its own message
+//   std::bad_alloc, length_error     ERR_NATIVE       "<what> ran out of memory: <outOfMemory>"
+//   std::exception                   ERR_NATIVE       "<what> failed: <e.what()>"
+//   anything else                    ERR_NATIVE       "<what> failed with an unknown native exception"
+struct Failure {
+  const char* code;
+  std::string message;
+};
+Failure CurrentFailure(const std::string& what, const char* cancelledNote, const char* outOfMemory);
+
+// Runs work() (on a worker thread); a failure of any kind reaches fail(code, message) (CurrentFailure).
 // A job whose flag is already set when it starts is cancelled without running.
 template <class Work, class Fail>
 void RunKernel(const std::atomic<bool>& cancel, const std::string& what, const char* cancelledNote,
                const char* outOfMemory, Work&& work, Fail&& fail) {
   try {
     if (cancel.load()) throw mimic::Cancelled();
+    mimic::JobCancelScope scope(&cancel);  // (the thread pool gives up waiting for a cancelled job)
     work();
-  } catch (const mimic::Cancelled&) {
-    fail(kErrCancelled, what + " was cancelled" + cancelledNote);
-  } catch (const mimic::InvalidArgument& e) {
-    fail(kErrInvalidArg, std::string(e.what()));
-  } catch (const std::bad_alloc&) {
-    fail(kErrNative, what + " ran out of memory: " + outOfMemory);
-  } catch (const std::exception& e) {
-    fail(kErrNative, what + " failed: " + e.what());
+  } catch (...) {
+    Failure f = CurrentFailure(what, cancelledNote, outOfMemory);
+    fail(f.code, f.message);
   }
 }
 
@@ -76,6 +80,7 @@ void RunKernel(const std::atomic<bool>& cancel, const std::string& what, const c
 class CancelToken : public Napi::ObjectWrap<CancelToken> {
  public:
   static Napi::Function Define(Napi::Env env);
+  static constexpr const char* kJsName = "CancelToken";
   explicit CancelToken(const Napi::CallbackInfo& info);
   std::shared_ptr<std::atomic<bool>> flag() const { return flag_; }
   // Returns the token's flag, a fresh flag when value is undefined, or throws TypeError.
@@ -132,23 +137,42 @@ class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
     try {
       on_progress_.Value().Call({Napi::Number::New(env, m.done), Napi::Number::New(env, m.total),
                                  Napi::String::New(env, m.message)});
-    } catch (const Napi::Error&) {
+    } catch (...) {
       // A throwing progress callback must not kill the job; it is reported by the caller's wrapper.
     }
   }
 
+  // The results become JS values here; a failure (V8 out of memory for a typed array, ...) rejects.
   void OnOK() override {
     Napi::Env env = Env();
+    Napi::HandleScope scope(env);
     try {
       deferred_.Resolve(baton_->Result(env));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+    } catch (...) {
+      Settle(env);
     }
   }
 
   void OnError(const Napi::Error& e) override {
     Napi::Env env = Env();
-    deferred_.Reject(MakeError(env, e.Message(), code_).Value());
+    Napi::HandleScope scope(env);
+    try {
+      deferred_.Reject(MakeError(env, e.Message(), code_).Value());
+    } catch (...) {
+      Settle(env);
+    }
+  }
+
+  // Rejects with the exception being handled (call inside a catch block).
+  void Settle(Napi::Env env) {
+    try {
+      throw;
+    } catch (const Napi::Error& err) {
+      deferred_.Reject(err.Value());
+    } catch (...) {
+      Failure f = CurrentFailure(name_, "", "the result does not fit in memory");
+      deferred_.Reject(MakeError(env, f.message, f.code).Value());
+    }
   }
 
  private:

@@ -58,12 +58,12 @@ std::vector<S> ReadArray(Napi::Env env, Napi::Value v, const std::string& name, 
   const size_t n = ta.ElementLength();
   if (static_cast<double>(n) != expected)
     ThrowRange(env, name + " must have " + sizeText + " = " + Fmt(expected) + " elements but has " + std::to_string(n));
-  std::vector<S> out(n);
-  if (n) std::memcpy(out.data(), ta.Data(), n * sizeof(S));
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(out[i]))
-      ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " +
-                          Fmt(static_cast<double>(out[i])));
+  const S* data = ta.Data();
+  std::vector<S> out(data, data + n);  // one pass (no zero fill first)
+  const size_t i = FirstNonFinite(out.data(), n);
+  if (i < n)
+    ThrowRange(env, name + " must hold finite numbers but element " + std::to_string(i) + " is " +
+                        Fmt(static_cast<double>(out[i])));
   return out;
 }
 

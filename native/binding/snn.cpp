@@ -16,16 +16,21 @@
 #include "args.hpp"
 #include "async_job.hpp"
 #include "ebn.hpp"
+#include "guard.hpp"
+#include "memory.hpp"
+#include "network_source.hpp"
+#include "thread_pool.hpp"
 #include "snn.hpp"
 
 namespace mimic_binding {
 namespace {
 
-// Sane bounds, checked before anything is allocated (with the shared ones of args.hpp).
-constexpr int64_t kMaxChannels = 65536;
-constexpr int64_t kMaxDims = 4096;
-constexpr int64_t kMaxOutputs = 4096;
-constexpr double kMaxMatrix = double(1 << 28);   // elements of any one input matrix (1 GiB of float32)
+// Structural bounds (the sizes themselves are bounded by the memory budget, memory.hpp): indices of
+// neurons, channels, dims and outputs are int32 in the kernel and in the recorded events.
+constexpr int64_t kMaxIndex = (int64_t(1) << 31) - 1;
+// Synchronous work (on the event loop): ebnInputWeights' N·D·C multiply-adds. 2^25 take 30 ms on
+// the 2-core VM of bench/README.md (1 ns each); larger products belong in buildEbn / AdsTrainer.create.
+constexpr double kMaxSyncMultiplyAdds = double(1 << 25);
 
 // A float parameter: a number (the same for every neuron) or a Float32Array / number[] of length n.
 std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key, std::size_t n, float fallback,
@@ -39,11 +44,12 @@ std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key,
     return std::vector<float>(n, static_cast<float>(d));
   }
   if (v.IsArray()) {
+    // The length is read once: a getter of an element may change the array while it is copied.
     auto a = v.As<Napi::Array>();
-    if (a.Length() != n)
-      ThrowRange(env, name + " has " + std::to_string(a.Length()) + " elements but neurons = " + std::to_string(n));
+    const uint32_t len = a.Length();
+    if (len != n) ThrowRange(env, name + " has " + std::to_string(len) + " elements but neurons = " + std::to_string(n));
     std::vector<float> out(n);
-    for (uint32_t i = 0; i < a.Length(); ++i) {
+    for (uint32_t i = 0; i < len; ++i) {
       Napi::Value e = a.Get(i);
       if (!e.IsNumber() || !std::isfinite(e.As<Napi::Number>().DoubleValue()))
         ThrowType(env, "a finite number", name + "[" + std::to_string(i) + "]", e);
@@ -85,10 +91,12 @@ std::vector<int32_t> ReadNeuronList(Napi::Env env, Napi::Value v, const std::str
   if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
     out = ReadInt32(env, v, name, -1);
   } else if (v.IsArray()) {
+    // The length is read once: a getter of an element may change the array while it is copied.
     auto a = v.As<Napi::Array>();
-    if (a.Length() > n * 4 + 1024) ThrowRange(env, name + " has " + std::to_string(a.Length()) + " entries, too many for " + std::to_string(n) + " neurons");
-    out.resize(a.Length());
-    for (uint32_t i = 0; i < a.Length(); ++i) {
+    const uint32_t len = a.Length();
+    if (len > n * 4 + 1024) ThrowRange(env, name + " has " + std::to_string(len) + " entries, too many for " + std::to_string(n) + " neurons");
+    out.resize(len);
+    for (uint32_t i = 0; i < len; ++i) {
       Napi::Value e = a.Get(i);
       const std::string item = name + "[" + std::to_string(i) + "]";
       if (!e.IsNumber()) ThrowType(env, "an integer", item, e);
@@ -167,7 +175,8 @@ mimic::SnnParameters ReadParams(Napi::Env env, Napi::Value v, std::size_t n, con
 // ---- simulate ------------------------------------------------------------------------------------
 
 struct SimBaton {
-  std::shared_ptr<const mimic::SnnModel> model;
+  std::shared_ptr<const ModelSource> source;
+  std::shared_ptr<const mimic::SnnModel> model;  // prepared in Execute
   std::shared_ptr<std::atomic<bool>> busy;
   std::vector<float> inputs, target;
   mimic::SnnRunConfig config;
@@ -181,6 +190,8 @@ struct SimBaton {
   void Execute(const mimic::Control& control) {
     config.inputs = inputs.empty() ? nullptr : inputs.data();
     config.target = target.empty() ? nullptr : target.data();
+    control.check();
+    model = source->model(control);
     const auto t0 = std::chrono::steady_clock::now();
     mimic::simulate(*model, config, control, out);
     kernelSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -241,31 +252,44 @@ struct SimBaton {
 class Network : public Napi::ObjectWrap<Network> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Network",
-                       {InstanceMethod<&Network::Simulate>("simulate"),
-                        InstanceMethod<&Network::SetSlowWeights>("setSlowWeights"),
-                        InstanceMethod<&Network::SetParams>("setParams"),
-                        InstanceMethod<&Network::GetParams>("getParams"),
-                        InstanceMethod<&Network::GetWeights>("getWeights"),
-                        InstanceAccessor<&Network::Neurons>("neurons"),
-                        InstanceAccessor<&Network::Channels>("channels"),
-                        InstanceAccessor<&Network::Dims>("dims"),
-                        InstanceAccessor<&Network::Outputs>("outputs"),
-                        InstanceAccessor<&Network::Busy>("busy")});
+    return DefineClass(env, kJsName,
+                       {Method<Network, &Network::Simulate>("simulate"),
+                        Method<Network, &Network::SetSlowWeights>("setSlowWeights"),
+                        Method<Network, &Network::SetParams>("setParams"),
+                        Method<Network, &Network::GetParams>("getParams"),
+                        Method<Network, &Network::GetWeights>("getWeights"),
+                        Getter<Network, &Network::Neurons>("neurons"),
+                        Getter<Network, &Network::Channels>("channels"),
+                        Getter<Network, &Network::Dims>("dims"),
+                        Getter<Network, &Network::Outputs>("outputs"),
+                        Getter<Network, &Network::Busy>("busy")});
   }
+  static constexpr const char* kJsName = "Network";
 
   explicit Network(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Network>(info) {
+    Guard(info.Env(), "new Network", [&] { Construct(info); });
+  }
+
+  std::shared_ptr<const ModelSource> source() const { return source_; }
+
+ private:
+  void Construct(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto o = RequireObject(env, info[0], "options");
     CheckKeys(env, o, "options", {"neurons", "channels", "dims", "outputs", "params", "weights"});
     const int64_t zero = 0;
-    const auto n = static_cast<std::size_t>(ReadInteger(env, o, "neurons", 1, kMaxNeurons));
-    const auto C = static_cast<std::size_t>(ReadInteger(env, o, "channels", 0, kMaxChannels, &zero));
-    const auto D = static_cast<std::size_t>(ReadInteger(env, o, "dims", 0, kMaxDims, &zero));
-    const auto O = static_cast<std::size_t>(ReadInteger(env, o, "outputs", 0, kMaxOutputs, &zero));
-    if (double(n) * double(C) > kMaxMatrix || double(n) * double(D) > kMaxMatrix)
-      ThrowRange(env, "neurons*channels and neurons*dims must each be at most " + FormatG(kMaxMatrix));
+    const auto n = static_cast<std::size_t>(ReadInteger(env, o, "neurons", 1, kMaxIndex));
+    const auto C = static_cast<std::size_t>(ReadInteger(env, o, "channels", 0, kMaxIndex, &zero));
+    const auto D = static_cast<std::size_t>(ReadInteger(env, o, "dims", 0, kMaxIndex, &zero));
+    const auto O = static_cast<std::size_t>(ReadInteger(env, o, "outputs", 0, kMaxIndex, &zero));
     if (O > 0 && D == 0) ThrowRange(env, "outputs = " + std::to_string(O) + " needs dims > 0 (the readout maps x̃ to y)");
+    // The values read here, then the model prepared from them in the first run (network_source.hpp).
+    const double N = double(n);
+    MemoryPlan plan;
+    plan.add(NetworkValuesBytes(N, double(C), double(D), double(O), true)).add(NetworkModelBytes(N, double(C), double(D), double(O), true));
+    plan.check(env, "neurons", "a network of " + std::to_string(n) + " neurons, " + std::to_string(C) + " channels, " +
+                                   std::to_string(D) + " dims and " + std::to_string(O) + " outputs",
+               "use fewer neurons (the weights take 2 N² floats)");
     Napi::Value pv = o.Get("params");
     mimic::SnnParameters params = ReadParams(env, pv.IsUndefined() ? Napi::Object::New(env) : pv, n, nullptr);
     auto w = RequireObject(env, o.Get("weights"), "weights");
@@ -286,15 +310,15 @@ class Network : public Napi::ObjectWrap<Network> {
     Build(env, std::move(params), std::move(weights));
   }
 
- private:
+  // Validates the values (the readers checked shapes and finiteness) and makes them the network's.
   void Build(Napi::Env env, mimic::SnnParameters params, mimic::SnnWeights weights) {
     try {
-      model_ = std::make_shared<const mimic::SnnModel>(std::move(params), std::move(weights));
+      params.validate();
+      if (params.neurons != weights.neurons) throw mimic::InvalidArgument("the parameters and the weights describe different networks");
     } catch (const mimic::InvalidArgument& e) {
       ThrowRange(env, e.what());
-    } catch (const std::bad_alloc&) {
-      throw MakeError(env, "Not enough memory for a network of this size", kErrNative);
     }
+    source_ = std::make_shared<const ModelSource>(std::move(params), std::move(weights));
   }
 
   void CheckIdle(Napi::Env env, const char* what) {
@@ -308,8 +332,10 @@ class Network : public Napi::ObjectWrap<Network> {
   Napi::Value Simulate(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     CheckIdle(env, "simulate() again");
-    const auto& m = *model_;
-    const std::size_t N = m.neurons(), C = m.weights().channels, D = m.weights().dims, O = m.weights().outputs;
+    const ModelSource::View view = source_->view();
+    const auto& mw = *view.weights;
+    const std::size_t N = mw.neurons, C = mw.channels, D = mw.dims, O = mw.outputs;
+    const bool hasEncoder = !mw.encoder.empty();
     auto o = RequireObject(env, info[1], "options");
     CheckKeys(env, o, "options",
               {"batch", "steps", "dtMs", "threads", "seed", "initialV", "noiseStd", "silence", "feedback", "record",
@@ -318,15 +344,21 @@ class Network : public Napi::ObjectWrap<Network> {
     auto& c = baton->config;
     const int64_t one = 1, zero = 0, maxEvents = int64_t(1) << 25;
     const double dt = 1.0, noNoise = 0.0;
-    c.batch = static_cast<std::size_t>(ReadInteger(env, o, "batch", 1, 1 << 20));
-    c.steps = static_cast<std::size_t>(ReadInteger(env, o, "steps", 1, int64_t(1) << 31));
+    c.batch = static_cast<std::size_t>(ReadInteger(env, o, "batch", 1, kMaxIndex));
+    c.steps = static_cast<std::size_t>(ReadInteger(env, o, "steps", 1, kMaxIndex));
     c.dtMs = ReadNumber(env, o, "dtMs", 1e-6, 1e6, &dt);
     c.threads = static_cast<unsigned>(ReadInteger(env, o, "threads", 0, 1024, &zero));
     c.seed = o.Get("seed").IsUndefined() ? 0 : ReadSeed(env, o, "seed");
     c.noiseStd = static_cast<float>(ReadNumber(env, o, "noiseStd", 0, 1e6, &noNoise));
-    c.maxSpikeEvents = static_cast<std::size_t>(ReadInteger(env, o, "maxSpikeEvents", 0, (int64_t(1) << 31) - 1, &maxEvents));
+    c.maxSpikeEvents = static_cast<std::size_t>(ReadInteger(env, o, "maxSpikeEvents", 0, kMaxIndex, &maxEvents));
     c.block = static_cast<std::size_t>(ReadInteger(env, o, "block", 0, 16, &zero));
     const double B = double(c.batch), T = double(c.steps);
+    // Everything but the recordings: the copies of inputs and target are checked before they are read.
+    MemoryPlan plan;
+    plan.add(B * T * double(C), 4);
+    if (!o.Get("feedback").IsUndefined()) plan.add(B * T * double(D), 4);
+    plan.check(env, "options.batch", "simulating " + FormatG(B) + " samples of " + FormatG(T) + " steps",
+               "simulate fewer or shorter samples at a time");
 
     // inputs [B, T, C] (none to read without input channels)
     Napi::Value in = info[0];
@@ -371,7 +403,7 @@ class Network : public Napi::ObjectWrap<Network> {
     if (!fv.IsUndefined()) {
       auto f = RequireObject(env, fv, "options.feedback");
       CheckKeys(env, f, "options.feedback", {"target", "gain"});
-      if (m.weights().encoder.empty() || D == 0)
+      if (!hasEncoder || D == 0)
         ThrowRange(env, "options.feedback needs a network created with weights.encoder (neurons x dims)");
       baton->target = ReadPerStep(env, f.Get("target"), "options.feedback.target", B, T, D, "dims");
       Napi::Value gv = f.Get("gain");
@@ -395,28 +427,35 @@ class Network : public Napi::ObjectWrap<Network> {
       c.recordSpikes = ReadBool(env, r, "spikes", true);
       c.recordDecoded = ReadBool(env, r, "decoded", false);
       c.recordOutput = ReadBool(env, r, "output", false);
-      c.decimate = static_cast<std::size_t>(ReadInteger(env, r, "decimate", 1, int64_t(1) << 31, &one));
+      c.decimate = static_cast<std::size_t>(ReadInteger(env, r, "decimate", 1, kMaxIndex, &one));
       if (!r.Get("membrane").IsUndefined())
         c.membraneNeurons = ReadNeuronList(env, r.Get("membrane"), "options.record.membrane", N);
       if (c.recordDecoded && D == 0) ThrowRange(env, "options.record.decoded needs a network with dims > 0");
       if (c.recordOutput && O == 0) ThrowRange(env, "options.record.output needs a network with a readout (outputs > 0)");
     }
+    // The whole run: the arrays read above, the per-lane state, the recordings and spike counts
+    // (each twice: the kernel's and the result's copy in V8) and the spike events (8 bytes each,
+    // twice for the growth of their vectors and once in V8), at most min(maxSpikeEvents, B·T·N).
     const double Tr = double(mimic::recorded_steps(c.steps, c.decimate));
-    const auto bound = [&](bool on, double k, const char* what, const char* dim) {
-      if (on && B * Tr * k > kMaxRecording)
-        ThrowRange(env, std::string("options.record.") + what + " would need batch*recordedSteps*" + dim + " = " + FormatG(B) +
-                            "*" + FormatG(Tr) + "*" + FormatG(k) + " = " + FormatG(B * Tr * k) + " floats, more than the limit " +
-                            FormatG(kMaxRecording) + ": raise record.decimate or record less");
-    };
-    bound(c.recordDecoded, double(D), "decoded", "dims");
-    bound(c.recordOutput, double(O), "output", "outputs");
-    bound(!c.membraneNeurons.empty(), double(c.membraneNeurons.size()), "membrane", "neurons");
-    if (B * double(N) > kMaxRecording)
-      ThrowRange(env, "batch*neurons = " + FormatG(B * double(N)) + " spike counts exceed the limit " + FormatG(kMaxRecording));
+    const double K = double(c.membraneNeurons.size());
+    const double lanes = std::min(B, 16.0 * double(mimic::global_pool().size()));
+    plan.add(B * double(N), 4).add(lanes * double(N + 16), 4 * 8);
+    plan.add(B * double(N), 4 * 2);
+    if (c.recordDecoded) plan.add(B * Tr * double(D), 4 * 2);
+    if (c.recordOutput) plan.add(B * Tr * double(O), 4 * 2);
+    plan.add(B * Tr * K, 4 * 2);
+    if (c.recordSpikes) plan.add(std::min(double(c.maxSpikeEvents), B * T * double(N)), 8 * 3);
+    const std::string what = "simulating " + FormatG(B) + " samples of " + FormatG(T) + " steps with these recordings";
+    if (c.recordDecoded || c.recordOutput || K > 0)
+      plan.check(env, "options.record", what, "raise record.decimate, record less or simulate fewer samples at a time");
+    else if (c.recordSpikes)
+      plan.check(env, "options.maxSpikeEvents", what, "lower maxSpikeEvents, set record.spikes = false or simulate fewer samples");
+    else
+      plan.check(env, "options.batch", what, "simulate fewer samples at a time");
 
     if (!info[2].IsUndefined() && !info[2].IsFunction()) ThrowType(env, "a function", "onProgress", info[2]);
     auto cancel = CancelToken::FromValue(env, info[3], "cancelToken");
-    baton->model = model_;
+    baton->source = source_;
     baton->busy = busy_;
     busy_->store(true);
     return AsyncJob<SimBaton>::Start(env, std::move(baton), info[2], cancel, "simulate");
@@ -425,42 +464,51 @@ class Network : public Napi::ObjectWrap<Network> {
   Napi::Value SetSlowWeights(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     CheckIdle(env, "setSlowWeights()");
-    const std::size_t n = model_->neurons();
+    const ModelSource::View view = source_->view();
+    const std::size_t n = view.weights->neurons;
+    ChargeReplacement(env, *view.weights, "omegaS");
     std::vector<float> omegaS = ReadShaped(env, info[0], "omegaS", n, n, "neurons*neurons");
-    mimic::SnnWeights w = model_->weights();
+    mimic::SnnWeights w = *view.weights;
     w.omegaS = std::move(omegaS);
-    Build(env, model_->params(), std::move(w));
+    Build(env, *view.params, std::move(w));
     return env.Undefined();
   }
 
   Napi::Value SetParams(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     CheckIdle(env, "setParams()");
-    mimic::SnnParameters p = ReadParams(env, info[0], model_->neurons(), &model_->params());
-    Build(env, std::move(p), model_->weights());
+    const ModelSource::View view = source_->view();
+    ChargeReplacement(env, *view.weights, "params");
+    mimic::SnnParameters p = ReadParams(env, info[0], view.weights->neurons, view.params);
+    Build(env, std::move(p), *view.weights);
     return env.Undefined();
   }
 
-  Napi::Value GetParams(const Napi::CallbackInfo& info) { return SnnParamsToJs(info.Env(), model_->params()); }
-
-  Napi::Value GetWeights(const Napi::CallbackInfo& info) { return SnnWeightsToJs(info.Env(), model_->weights()); }
-
-  Napi::Value Neurons(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(model_->neurons())); }
-  Napi::Value Channels(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), double(model_->weights().channels));
+  // A setter makes a new source (values and, later, a model) while the old one may still be in use.
+  static void ChargeReplacement(Napi::Env env, const mimic::SnnWeights& w, const char* argument) {
+    MemoryPlan plan;
+    const double N = double(w.neurons), C = double(w.channels), D = double(w.dims), O = double(w.outputs);
+    plan.add(2 * NetworkValuesBytes(N, C, D, O, true)).add(NetworkModelBytes(N, C, D, O, true));
+    plan.check(env, argument, "a new copy of this network's values", "use a smaller network");
   }
-  Napi::Value Dims(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(model_->weights().dims)); }
-  Napi::Value Outputs(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), double(model_->weights().outputs));
+
+  Napi::Value GetParams(const Napi::CallbackInfo& info) {
+    const ModelSource::View view = source_->view();
+    return SnnParamsToJs(info.Env(), *view.params);
   }
+
+  Napi::Value GetWeights(const Napi::CallbackInfo& info) {
+    const ModelSource::View view = source_->view();
+    return SnnWeightsToJs(info.Env(), *view.weights);
+  }
+
+  Napi::Value Neurons(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(source_->view().weights->neurons)); }
+  Napi::Value Channels(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(source_->view().weights->channels)); }
+  Napi::Value Dims(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(source_->view().weights->dims)); }
+  Napi::Value Outputs(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(source_->view().weights->outputs)); }
   Napi::Value Busy(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), busy_->load()); }
 
- public:
-  std::shared_ptr<const mimic::SnnModel> model() const { return model_; }
-
- private:
-
-  std::shared_ptr<const mimic::SnnModel> model_;
+  std::shared_ptr<const ModelSource> source_;
   std::shared_ptr<std::atomic<bool>> busy_ = std::make_shared<std::atomic<bool>>(false);
 };
 
@@ -469,9 +517,13 @@ class Network : public Napi::ObjectWrap<Network> {
 struct EbnBaton {
   mimic::EbnOptions options;
   mimic::EbnWeights out;
+  // options.input: wIn = gain·F·F̂ computed in the same job
+  std::vector<float> fHat, wIn;
+  std::size_t channels = 0;
+  double gain = 0;
   void Execute(const mimic::Control& control) {
-    control.check();
-    out = mimic::build_ebn(options);
+    out = mimic::build_ebn(options, control);
+    if (channels > 0) wIn = mimic::ebn_input_weights(out.encoder, fHat, out.neurons, out.dims, channels, gain, control);
   }
   Napi::Value Result(Napi::Env env) {
     auto o = Napi::Object::New(env);
@@ -484,6 +536,7 @@ struct EbnBaton {
     o.Set("decoder", ToTyped(env, out.decoder));
     o.Set("omegaF", ToTyped(env, out.omegaF));
     o.Set("omegaS", ToTyped(env, out.omegaS));
+    if (channels > 0) o.Set("wIn", ToTyped(env, wIn));
     return o;
   }
 };
@@ -493,12 +546,12 @@ Napi::Value BuildEbn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = RequireObject(env, info[0], "options");
   CheckKeys(env, o, "options",
-            {"neurons", "dims", "seed", "mu", "nu", "tauMemMs", "vTh", "vRest", "g", "noEbn", "slowRandom", "slowScale"});
+            {"neurons", "dims", "seed", "mu", "nu", "tauMemMs", "vTh", "vRest", "g", "noEbn", "slowRandom", "slowScale", "input"});
   auto baton = std::make_unique<EbnBaton>();
   auto& e = baton->options;
   const mimic::EbnOptions d;
-  e.neurons = static_cast<std::size_t>(ReadInteger(env, o, "neurons", 1, kMaxNeurons));
-  e.dims = static_cast<std::size_t>(ReadInteger(env, o, "dims", 1, kMaxDims));
+  e.neurons = static_cast<std::size_t>(ReadInteger(env, o, "neurons", 1, kMaxIndex));
+  e.dims = static_cast<std::size_t>(ReadInteger(env, o, "dims", 1, kMaxIndex));
   e.seed = ReadSeed(env, o, "seed");
   e.mu = ReadNumber(env, o, "mu", 0, 1e6, &d.mu);
   e.nu = ReadNumber(env, o, "nu", 0, 1e6, &d.nu);
@@ -511,8 +564,25 @@ Napi::Value BuildEbn(const Napi::CallbackInfo& info) {
   e.slowScale = ReadNumber(env, o, "slowScale", -1e9, 1e9, &d.slowScale);
   if (!(e.vTh > e.vRest))
     ThrowRange(env, "vTh (" + FormatG(e.vTh) + ") must be above vRest (" + FormatG(e.vRest) + "): a = vTh - vRest scales the encoder");
-  if (double(e.neurons) * double(e.dims) > kMaxMatrix)
-    ThrowRange(env, "neurons*dims must be at most " + FormatG(kMaxMatrix));
+  // ebn.cpp: D and its transpose (double), T, then seedDecoder, thresholds, dr, encoder, decoder, omegaF
+  // and omegaS (float32), each again as the result's typed array.
+  const double N = double(e.neurons), Dm = double(e.dims);
+  const double outputs = 4 * (4 * Dm * N + N + 2 * N * N);
+  MemoryPlan plan;
+  plan.add(2 * Dm * N + N, 8).add(2 * outputs);
+  plan.check(env, "neurons", "an EBN of " + FormatG(N) + " neurons and " + FormatG(Dm) + " dims", "use fewer neurons or dims");
+  Napi::Value iv = o.Get("input");
+  if (!iv.IsUndefined()) {
+    auto in = RequireObject(env, iv, "options.input");
+    CheckKeys(env, in, "options.input", {"fHat", "channels", "gain"});
+    baton->channels = static_cast<std::size_t>(ReadInteger(env, in, "channels", 1, kMaxIndex));
+    baton->gain = ReadNumber(env, in, "gain", -1e12, 1e12);
+    const double C = double(baton->channels);
+    plan.add(Dm * C + 2 * N * C, 4);
+    plan.check(env, "options.input.channels", "an EBN of " + FormatG(N) + " neurons with the input weights of " + FormatG(C) + " channels",
+               "use fewer neurons or channels");
+    baton->fHat = ReadShaped(env, in.Get("fHat"), "options.input.fHat", e.dims, baton->channels, "dims*channels");
+  }
   if (!info[1].IsUndefined() && !info[1].IsFunction()) ThrowType(env, "a function", "onProgress", info[1]);
   auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
   return AsyncJob<EbnBaton>::Start(env, std::move(baton), info[1], cancel, "buildEbn");
@@ -523,11 +593,18 @@ Napi::Value EbnInputWeights(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = RequireObject(env, info[2], "options");
   CheckKeys(env, o, "options", {"neurons", "dims", "channels", "gain"});
-  const auto n = static_cast<std::size_t>(ReadInteger(env, o, "neurons", 1, kMaxNeurons));
-  const auto D = static_cast<std::size_t>(ReadInteger(env, o, "dims", 1, kMaxDims));
-  const auto C = static_cast<std::size_t>(ReadInteger(env, o, "channels", 1, kMaxChannels));
+  const auto n = static_cast<std::size_t>(ReadInteger(env, o, "neurons", 1, kMaxIndex));
+  const auto D = static_cast<std::size_t>(ReadInteger(env, o, "dims", 1, kMaxIndex));
+  const auto C = static_cast<std::size_t>(ReadInteger(env, o, "channels", 1, kMaxIndex));
   const double gain = ReadNumber(env, o, "gain", -1e12, 1e12);
-  if (double(n) * double(C) > kMaxMatrix) ThrowRange(env, "neurons*channels must be at most " + FormatG(kMaxMatrix));
+  // Synchronous: bounded so that it finishes in milliseconds (kMaxSyncMultiplyAdds).
+  const double work = double(n) * double(D) * double(C);
+  if (work > kMaxSyncMultiplyAdds)
+    ThrowRange(env, "neurons*dims*channels = " + FormatG(work) + " multiply-adds, more than the " + FormatG(kMaxSyncMultiplyAdds) +
+                        " that ebnInputWeights does synchronously (about 30 ms): pass fHat to buildEbn as options.input instead (asynchronous)");
+  MemoryPlan plan;
+  plan.add(double(n) * double(D) + double(D) * double(C) + 2 * double(n) * double(C), 4);
+  plan.check(env, "neurons", "the input weights of " + std::to_string(n) + " neurons", "use fewer neurons or channels");
   auto enc = ReadShaped(env, info[0], "encoder", n, D, "neurons*dims");
   auto fHat = ReadShaped(env, info[1], "fHat", D, C, "dims*channels");
   auto w = mimic::ebn_input_weights(enc, fHat, n, D, C, gain);
@@ -565,18 +642,20 @@ Napi::Object SnnWeightsToJs(Napi::Env env, const mimic::SnnWeights& w) {
   return o;
 }
 
-std::shared_ptr<const mimic::SnnModel> NetworkModel(Napi::Env env, Napi::Value value, const std::string& name) {
-  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(Data(env).network.Value()))
-    ThrowType(env, "a Network (from createNetwork)", name, value);
-  return Network::Unwrap(value.As<Napi::Object>())->model();
+std::shared_ptr<const ModelSource> NetworkSource(Napi::Env env, Napi::Value value, const std::string& name) {
+  Network* net = value.IsObject() && value.As<Napi::Object>().InstanceOf(Data(env).network.Value())
+                     ? UnwrapOrNull<Network>(value.As<Napi::Object>())
+                     : nullptr;
+  if (net == nullptr) ThrowType(env, "a Network (from createNetwork)", name, value);
+  return net->source();
 }
 
 void InitSnn(Napi::Env env, Napi::Object exports) {
   auto network = Network::Define(env);
   Data(env).network = Napi::Persistent(network);
   exports.Set("Network", network);
-  exports.Set("buildEbn", Napi::Function::New(env, BuildEbn, "buildEbn"));
-  exports.Set("ebnInputWeights", Napi::Function::New(env, EbnInputWeights, "ebnInputWeights"));
+  Export<BuildEbn>(env, exports, "buildEbn");
+  Export<EbnInputWeights>(env, exports, "ebnInputWeights");
 }
 
 }  // namespace mimic_binding

@@ -1,9 +1,14 @@
 // Task generators: temporal XOR.
 #include <napi.h>
 
+#include <cmath>
+
 #include "addon_data.hpp"
 #include "args.hpp"
 #include "async_job.hpp"
+#include "guard.hpp"
+#include "memory.hpp"
+#include "options.hpp"
 #include "thread_pool.hpp"
 #include "xor_task.hpp"
 
@@ -30,10 +35,14 @@ struct XorBaton {
   }
 };
 
+// Samples are indexed by int32 in the datasets that use them.
+constexpr int64_t kMaxCount = (int64_t(1) << 31) - 1;
+
 // xorGenerate(options, onProgress?, cancelToken?) -> Promise<{count, steps, inputs, targets, labels}>
 Napi::Value XorGenerate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = RequireObject(env, info[0], "options");
+  CheckKeys(env, o, "options", {"count", "seed", "durationS", "dtS", "inputSigmaSteps", "targetSigmaSteps", "threads"});
   auto baton = std::make_unique<XorBaton>();
   const mimic::XorParams d;
   baton->params.durationS = ReadNumber(env, o, "durationS", 0.01, 3600, &d.durationS);
@@ -41,15 +50,18 @@ Napi::Value XorGenerate(const Napi::CallbackInfo& info) {
   baton->params.inputSigmaSteps = ReadNumber(env, o, "inputSigmaSteps", 0, 1e4, &d.inputSigmaSteps);
   baton->params.targetSigmaSteps = ReadNumber(env, o, "targetSigmaSteps", 0, 1e4, &d.targetSigmaSteps);
   const int64_t maxThreads = 1024, zero = 0;
-  baton->count = static_cast<std::size_t>(ReadInteger(env, o, "count", 1, 10'000'000));
+  baton->count = static_cast<std::size_t>(ReadInteger(env, o, "count", 1, kMaxCount));
   baton->seed = ReadSeed(env, o, "seed");
   baton->threads = static_cast<unsigned>(ReadInteger(env, o, "threads", 0, maxThreads, &zero));
-  const double steps = baton->params.durationS / baton->params.dtS;
-  if (steps < 10) ThrowRange(env, "durationS / dtS must give at least 10 steps but gives " + std::to_string(steps));
-  // Refuse outputs that cannot be allocated as typed arrays (2 float arrays of count*steps).
-  if (steps * static_cast<double>(baton->count) > 1.0e9)
-    ThrowRange(env, "count * steps must be at most 1e9 but is " + std::to_string(steps * baton->count) +
-                        ": generate fewer or shorter samples");
+  const double steps = std::round(baton->params.durationS / baton->params.dtS);
+  if (steps < 10) ThrowRange(env, "durationS / dtS must give at least 10 steps but gives " + FormatG(steps));
+  // inputs and targets (float32) and labels, each again as the result's typed array, plus the
+  // drawing scratch of each thread.
+  const double count = double(baton->count);
+  MemoryPlan plan;
+  plan.add(2 * (2 * count * steps * 4 + count)).add(double(mimic::global_pool().size()) * steps, 4);
+  plan.check(env, "count", "generating " + FormatG(count) + " samples of " + FormatG(steps) + " steps",
+             "generate fewer or shorter samples (or several batches)");
   if (!info[1].IsUndefined() && !info[1].IsFunction()) ThrowType(env, "a function", "onProgress", info[1]);
   auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
   return AsyncJob<XorBaton>::Start(env, std::move(baton), info[1], cancel, "xorGenerate");
@@ -58,7 +70,7 @@ Napi::Value XorGenerate(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitTasks(Napi::Env env, Napi::Object exports) {
-  exports.Set("xorGenerate", Napi::Function::New(env, XorGenerate, "xorGenerate"));
+  Export<XorGenerate>(env, exports, "xorGenerate");
 }
 
 }  // namespace mimic_binding

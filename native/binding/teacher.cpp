@@ -14,6 +14,8 @@
 #include "args.hpp"
 #include "async_job.hpp"
 #include "epoch_trainer.hpp"
+#include "guard.hpp"
+#include "memory.hpp"
 #include "options.hpp"
 #include "teacher.hpp"
 #include "teacher_eigen.hpp"
@@ -23,7 +25,23 @@
 namespace mimic_binding {
 namespace {
 
-constexpr double kMaxTrajectory = 5.0e7;   // steps x units kept per sample for the backward pass
+// Synchronous work (on the event loop): xorDecision's count·steps·outputs elements. 2^24 take about
+// 40 ms on the 2-core VM of bench/README.md (2.5 ns each).
+constexpr double kMaxSyncDecisions = double(1 << 24);
+// Sample counts and steps (their products are bounded by the memory budget).
+constexpr int64_t kMaxSamples = (int64_t(1) << 31) - 1;
+
+// A teacher's parameters: wIn, wRec, wOut, bias, tauMs.
+double ParamCount(double units, double channels, double outputs) {
+  return units * channels + units * units + outputs * units + 2 * units;
+}
+
+// Per-thread scratch of the forward pass (steps × units twice when the backward pass keeps the
+// trajectories; S = 4 or 8 bytes) and the transposed wRec of the gradient.
+double WorkspaceBytes(double steps, double units, double sizeS, bool trajectories) {
+  const double threads = double(mimic::global_pool().size());
+  return threads * ((trajectories ? 2 * steps * units : 2 * units) + units * units + 8 * units) * sizeS;
+}
 
 Napi::Object Obj(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool optional) {
   Napi::Value v = o.Get(key);
@@ -33,6 +51,7 @@ Napi::Object Obj(Napi::Env env, Napi::Object o, const std::string& prefix, const
 
 template <class S>
 mimic::TeacherParamsT<S> ReadParamsT(Napi::Env env, Napi::Object o, const std::string& pre) {
+  CheckKeys(env, o, pre, {"units", "channels", "outputs", "dtMs", "wIn", "wRec", "wOut", "bias", "tauMs"});
   mimic::TeacherParamsT<S> p;
   p.units = static_cast<size_t>(Int(env, o, pre, "units", 1, kMaxUnits));
   p.channels = static_cast<size_t>(Int(env, o, pre, "channels", 1, kMaxUnits));
@@ -97,13 +116,15 @@ std::shared_ptr<mimic::TeacherDataset> ReadData(Napi::Env env, Napi::Value v, co
   else
     CheckKeys(env, o, pre, {"inputs", "targets", "count", "steps"});
   auto d = std::make_shared<mimic::TeacherDataset>();
-  d->count = static_cast<size_t>(Int(env, o, pre, "count", 1, 10'000'000));
-  d->steps = static_cast<size_t>(Int(env, o, pre, "steps", 1, 10'000'000));
+  d->count = static_cast<size_t>(Int(env, o, pre, "count", 1, kMaxSamples));
+  d->steps = static_cast<size_t>(Int(env, o, pre, "steps", 1, kMaxSamples));
   const double cs = static_cast<double>(d->count) * static_cast<double>(d->steps);
   const std::string base = std::to_string(d->count) + " × " + std::to_string(d->steps);
-  if (cs * static_cast<double>(std::max(channels, outputs)) > kMaxElements)
-    ThrowRange(env, pre + ": count × steps × max(channels, outputs) must be at most 1e9 but is " +
-                        Fmt(cs * static_cast<double>(std::max(channels, outputs))) + ": use fewer or shorter samples");
+  // The copies of the arrays, checked before they are read (the caller checks the rest of its work).
+  MemoryPlan plan;
+  plan.add(cs * static_cast<double>(channels + outputs), 4).add(static_cast<double>(d->count) * static_cast<double>(outputs));
+  plan.check(env, pre + ".count", "copying " + Fmt(double(d->count)) + " samples of " + Fmt(double(d->steps)) + " steps",
+             "use fewer or shorter samples");
   d->inputs = ReadArray<float>(env, o.Get("inputs"), pre + ".inputs", cs * static_cast<double>(channels),
                                "count × steps × channels (" + base + " × " + std::to_string(channels) + ")");
   Napi::Value t = o.Get("targets");
@@ -131,21 +152,6 @@ mimic::TeacherLossOptions ReadLoss(Napi::Env env, Napi::Object parent, const std
   l.lambdaBias = Num(env, o, p, "lambdaBias", 0, 1e12, &d.lambdaBias);
   l.tauInSeconds = Choice(env, o, p, "tauUnit", {"s", "ms"}, l.tauInSeconds ? "s" : "ms") == "s";
   return l;
-}
-
-void CheckTrajectory(Napi::Env env, size_t steps, size_t units, const std::string& what) {
-  const double s = static_cast<double>(steps) * static_cast<double>(units);
-  if (s > kMaxTrajectory)
-    ThrowRange(env, what + ": steps × units must be at most 5e7 for the backward pass but is " + Fmt(s) +
-                        " (" + std::to_string(steps) + " × " + std::to_string(units) + "): use shorter samples");
-}
-
-// Per-sample gradients are kept until the batch is reduced (in sample order): count x parameters.
-void CheckGradientBuffers(Napi::Env env, size_t count, size_t paramCount, const std::string& what) {
-  const double n = static_cast<double>(count) * static_cast<double>(paramCount);
-  if (n > 2.5e8)
-    ThrowRange(env, what + " × parameters must be at most 2.5e8 (per-sample gradients) but is " + Fmt(n) + " (" +
-                        std::to_string(count) + " × " + std::to_string(paramCount) + "): use a smaller batch");
 }
 
 // ---- teacherInit ------------------------------------------------------------------------------
@@ -183,6 +189,11 @@ Napi::Value TeacherInit(const Napi::CallbackInfo& info) {
     p.tauLoMs = Num(env, arr, "tauInitMs", "0", 0, 1e6, nullptr, true);
     p.tauHiMs = Num(env, arr, "tauInitMs", "1", 0, 1e6, nullptr, true);
   }
+  // The parameters and their copy in V8, and the spectral radius's work on wRec (double, a few copies).
+  const double units = double(p.units), P = ParamCount(units, double(p.channels), double(p.outputs));
+  MemoryPlan plan;
+  plan.add(2 * P, 4).add(4 * units * units, 8);
+  plan.check(env, "units", "a teacher of " + Fmt(units) + " units", "use fewer units, channels or outputs");
   CheckCallback(env, info[1], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
   return AsyncJob<InitBaton>::Start(env, std::move(b), info[1], cancel, "teacherInit");
@@ -198,8 +209,8 @@ struct ForwardBaton {
   std::vector<float> outputs, acts;
   void Execute(const mimic::Control& control) {
     const size_t B = data->count, T = data->steps, N = params.units, C = params.channels, O = params.outputs;
-    outputs.assign(B * T * O, 0.0f);
-    if (activations) acts.assign(B * T * N, 0.0f);
+    mimic::assign_checked(outputs, B * T * O, 0.0f, control);
+    if (activations) mimic::assign_checked(acts, B * T * N, 0.0f, control);
     std::atomic<size_t> done{0};
     mimic::global_pool().parallel_for(
         B,
@@ -207,7 +218,7 @@ struct ForwardBaton {
           if (control.cancelled()) return;
           thread_local mimic::TeacherWorkspace<float> ws;
           mimic::teacher_forward_sample(params, &data->inputs[i * T * C], T, &outputs[i * T * O],
-                                        activations ? &acts[i * T * N] : nullptr, ws);
+                                        activations ? &acts[i * T * N] : nullptr, ws, &control);
           control.report(static_cast<double>(done.fetch_add(1) + 1), static_cast<double>(B), "forward");
         },
         threads);
@@ -235,11 +246,15 @@ Napi::Value TeacherForward(const Napi::CallbackInfo& info) {
   CheckKeys(env, o, "options", {"threads", "activations"});
   b->threads = Threads(env, o, "");
   b->activations = Bool(env, o, "", "activations", true);
+  // The outputs and activations, each twice (kernel and V8), and the threads' scratch.
   const double outs = static_cast<double>(b->data->count) * static_cast<double>(b->data->steps);
-  if (b->activations && outs * static_cast<double>(b->params.units) > kMaxElements)
-    ThrowRange(env, "count × steps × units must be at most 1e9 for the activations but is " +
-                        Fmt(outs * static_cast<double>(b->params.units)) +
-                        ": pass { activations: false } or fewer samples");
+  const double units = static_cast<double>(b->params.units);
+  MemoryPlan plan;
+  plan.add(outs * double(b->params.outputs), 4 * 2).add(WorkspaceBytes(double(b->data->steps), units, 4, false));
+  if (b->activations) plan.add(outs * units, 4 * 2);
+  plan.check(env, b->activations ? "options.activations" : "batch.count",
+             "the forward pass of " + Fmt(double(b->data->count)) + " samples of " + Fmt(double(b->data->steps)) + " steps",
+             b->activations ? "pass { activations: false } or fewer samples" : "use fewer or shorter samples");
   CheckCallback(env, info[3], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[4], "cancelToken");
   return AsyncJob<ForwardBaton>::Start(env, std::move(b), info[3], cancel, "teacherForward");
@@ -280,8 +295,14 @@ Napi::Value StartGradient(Napi::Env env, const Napi::CallbackInfo& info, Napi::O
   auto b = std::make_unique<GradientBaton<S>>();
   b->params = ReadParamsT<S>(env, po, "params");
   b->data = ReadData(env, info[1], "batch", b->params.channels, b->params.outputs, true, false);
-  CheckTrajectory(env, b->data->steps, b->params.units, "batch");
-  CheckGradientBuffers(env, b->data->count, b->params.size(), "batch.count");
+  // Per-sample gradients until the batch is reduced (in sample order), the mean and its copy in V8,
+  // and the threads' trajectories for the backward pass.
+  const double P = double(b->params.size());
+  MemoryPlan plan;
+  plan.add(double(b->data->count) * P + 3 * P, sizeof(S)).add(WorkspaceBytes(double(b->data->steps), double(b->params.units), sizeof(S), true));
+  plan.check(env, "batch.count", "the gradient of " + Fmt(double(b->data->count)) + " samples of " + Fmt(double(b->data->steps)) +
+                                     " steps (" + Fmt(P) + " parameters per sample)",
+             "use fewer or shorter samples");
   Napi::Object o = info[2].IsUndefined() ? Napi::Object::New(env) : RequireObject(env, info[2], "options");
   CheckKeys(env, o, "options", {"threads", "loss"});
   b->threads = Threads(env, o, "");
@@ -308,8 +329,8 @@ Napi::Value XorDecision(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = RequireObject(env, info[1], "options");
   CheckKeys(env, o, "options", {"count", "steps", "outputs", "alpha", "threshold", "labelThreshold"});
-  const size_t B = static_cast<size_t>(Int(env, o, "", "count", 1, 10'000'000));
-  const size_t T = static_cast<size_t>(Int(env, o, "", "steps", 1, 10'000'000));
+  const size_t B = static_cast<size_t>(Int(env, o, "", "count", 1, kMaxSamples));
+  const size_t T = static_cast<size_t>(Int(env, o, "", "steps", 1, kMaxSamples));
   const int64_t one = 1;
   const size_t O = static_cast<size_t>(Int(env, o, "", "outputs", 1, kMaxUnits, &one));
   const double da = 0.95, dt = 0.5;
@@ -317,7 +338,11 @@ Napi::Value XorDecision(const Napi::CallbackInfo& info) {
   const double threshold = Num(env, o, "", "threshold", 0, 1e12, &dt);
   const double labelThreshold = Num(env, o, "", "labelThreshold", -1e12, 1e12, &dt);
   const double total = static_cast<double>(B) * static_cast<double>(T) * static_cast<double>(O);
-  if (total > kMaxElements) ThrowRange(env, "count × steps × outputs must be at most 1e9 but is " + Fmt(total));
+  // Synchronous: bounded so that it finishes in milliseconds.
+  if (total > kMaxSyncDecisions)
+    ThrowRange(env, "count × steps × outputs must be at most " + Fmt(kMaxSyncDecisions) +
+                        " (xorDecision runs on the event loop, about 40 ms at the bound) but is " + Fmt(total) +
+                        ": decide on fewer samples at a time, or use evaluateAds, which decides in its worker");
   const std::string sizeText = "count × steps × outputs (" + std::to_string(B) + " × " + std::to_string(T) + " × " +
                                std::to_string(O) + ")";
   if (!IsKind(info[0], napi_float32_array)) ThrowType(env, "a Float32Array", "outputs", info[0]);
@@ -410,7 +435,20 @@ struct TeacherTrainerTraits {
   static constexpr const char* kGetModel = "getParams";
   static constexpr const char* kGetBestModel = "getBestParams";
   static constexpr const char* kCounter = "adamSteps";
-  static std::unique_ptr<Core> Create(const Napi::CallbackInfo& info);
+  static constexpr const char* kCreateName = "TeacherTrainer.create";
+  static constexpr napi_type_tag kTag = {0x6d696d6963746561ULL, 0x6368657274720001ULL};
+  struct Plan {
+    mimic::TeacherParams params;
+    mimic::TeacherTrainOptions options;
+    std::shared_ptr<mimic::TeacherDataset> train, validation;
+  };
+  static std::unique_ptr<Plan> Read(Napi::Env env, Napi::Value options);
+  // Construct only allocates Adam's moments: O(parameters).
+  static double SyncWork(const Plan& p) { return double(p.params.size()); }
+  static std::unique_ptr<Core> Construct(Plan& p, const mimic::Control&) {
+    return std::make_unique<Core>(std::move(p.params), p.options, p.train, p.validation);
+  }
+  static Napi::FunctionReference& Constructor(AddonData& d) { return d.teacherTrainer; }
   static Napi::Value Model(Napi::Env env, const Core& t) { return ParamsToJs(env, t.params()); }
   static Napi::Value BestModel(Napi::Env env, const Core& t) {
     const auto* p = t.best_params();
@@ -423,17 +461,18 @@ struct TeacherTrainerTraits {
   }
 };
 
-// new TeacherTrainer(options): the options, read synchronously.
-std::unique_ptr<mimic::TeacherTrainer> TeacherTrainerTraits::Create(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto o = RequireObject(env, info[0], "options");
+// new TeacherTrainer(options) / TeacherTrainer.create(options): the options, read synchronously.
+std::unique_ptr<TeacherTrainerTraits::Plan> TeacherTrainerTraits::Read(Napi::Env env, Napi::Value options) {
+  auto o = RequireObject(env, options, "options");
   CheckKeys(env, o, "options",
             {"params", "loss", "stepSize", "beta1", "beta2", "epsilon", "clipNorm", "train", "tauStepUnit",
              "batchSize", "threads", "seed", "data", "validation", "keepBest", "shuffle", "accuracy"});
   auto po = RequireObject(env, o.Get("params"), "options.params");
   if (ParamsAreDouble(env, po, "options.params")) ThrowType(env, "a Float32Array", "options.params.wIn", po.Get("wIn"));
-  mimic::TeacherParams params = ReadParamsT<float>(env, po, "options.params");
-  mimic::TeacherTrainOptions t;
+  auto plan = std::make_unique<Plan>();
+  mimic::TeacherParams& params = plan->params;
+  params = ReadParamsT<float>(env, po, "options.params");
+  mimic::TeacherTrainOptions& t = plan->options;
   t.loss = ReadLoss(env, o, "options");
   const double step = 1e-4, b1 = 0.9, b2 = 0.999, eps = 1e-8, zero = 0;
   t.adam.stepSize = Num(env, o, "options", "stepSize", 0, 1e3, &step);
@@ -458,7 +497,7 @@ std::unique_ptr<mimic::TeacherTrainer> TeacherTrainerTraits::Create(const Napi::
   t.keepBest = Bool(env, o, "options", "keepBest", false);
   t.shuffle = Bool(env, o, "options", "shuffle", true);
   t.xorAccuracy = Choice(env, o, "options", "accuracy", {"xor", "none"}, t.xorAccuracy ? "xor" : "none") == "xor";
-  std::shared_ptr<mimic::TeacherDataset> train;
+  std::shared_ptr<mimic::TeacherDataset>& train = plan->train;
   auto d = RequireObject(env, o.Get("data"), "options.data");
   Napi::Value xv = d.Get("xor");
   if (!xv.IsUndefined()) {
@@ -471,28 +510,45 @@ std::unique_ptr<mimic::TeacherTrainer> TeacherTrainerTraits::Create(const Napi::
                           std::to_string(params.channels) + " channels and " + std::to_string(params.outputs) +
                           " outputs");
     t.useXor = true;
-    t.xorSamplesPerEpoch = static_cast<size_t>(Int(env, x, px, "samplesPerEpoch", 1, 10'000'000));
+    t.xorSamplesPerEpoch = static_cast<size_t>(Int(env, x, px, "samplesPerEpoch", 1, kMaxSamples));
     const mimic::XorParams xd;
     t.xor_.durationS = Num(env, x, px, "durationS", 0.01, 3600, &xd.durationS);
     t.xor_.inputSigmaSteps = Num(env, x, px, "inputSigmaSteps", 0, 1e4, &xd.inputSigmaSteps);
     t.xor_.targetSigmaSteps = Num(env, x, px, "targetSigmaSteps", 0, 1e4, &xd.targetSigmaSteps);
     t.xor_.dtS = params.dtMs * 1e-3;  // the teacher's step
-    const double steps = t.xor_.durationS / t.xor_.dtS;
+    const double steps = std::round(t.xor_.durationS / t.xor_.dtS);
     if (steps < 10) ThrowRange(env, "options.data.xor.durationS / params.dtMs must give at least 10 steps but gives " + Fmt(steps));
-    CheckTrajectory(env, static_cast<size_t>(steps), params.units, "options.data.xor");
-    if (steps * static_cast<double>(t.xorSamplesPerEpoch) > kMaxElements)
-      ThrowRange(env, "options.data.xor: samplesPerEpoch × steps must be at most 1e9 but is " +
-                          Fmt(steps * static_cast<double>(t.xorSamplesPerEpoch)));
   } else {
     train = ReadData(env, d, "options.data", params.channels, params.outputs, true, true);
-    CheckTrajectory(env, train->steps, params.units, "options.data");
   }
-  std::shared_ptr<mimic::TeacherDataset> val;
+  std::shared_ptr<mimic::TeacherDataset>& val = plan->validation;
   if (!o.Get("validation").IsUndefined())
     val = ReadData(env, o.Get("validation"), "options.validation", params.channels, params.outputs, true, true);
   if (t.keepBest && !val) ThrowRange(env, "options.keepBest needs options.validation");
-  CheckGradientBuffers(env, t.batchSize, params.size(), "options.batchSize");
-  return std::make_unique<mimic::TeacherTrainer>(std::move(params), t, train, val);
+  // What the trainer holds while it trains (teacher_train.hpp): the parameters (current, best and
+  // getParams' copy), Adam's moments and its double copies of a group, the batch's per-sample
+  // gradients and outputs, the mean gradient, one epoch's XOR samples, the threads' trajectories for
+  // the backward pass, and the validation's per-sample results.
+  const double P = double(params.size()), units = double(params.units), O = double(params.outputs);
+  const double steps = t.useXor ? std::round(t.xor_.durationS / t.xor_.dtS) : double(train->steps);
+  const double perEpoch = t.useXor ? double(t.xorSamplesPerEpoch) : double(train->count);
+  const double batch = std::min(double(t.batchSize), perEpoch);
+  const double batchBytes = 4 * (batch * (P + steps * O) + P);
+  const double epochBytes = t.useXor ? 4 * (perEpoch * steps * 2 + perEpoch / 4) : 0;
+  const double trajectoryBytes = WorkspaceBytes(steps, units, 4, true);
+  MemoryPlan plan2;
+  plan2.add(4 * P, 4).add(4 * P, 8).add(batchBytes).add(epochBytes).add(trajectoryBytes);
+  if (train) plan2.add(4 * double(train->inputs.size() + train->targets.size()) + double(train->labels.size()));
+  if (val) plan2.add(4 * double(val->inputs.size() + val->targets.size()) + double(val->labels.size()) + double(val->count) * 12);
+  // The argument named is the one behind the largest part.
+  const char* argument = trajectoryBytes >= batchBytes && trajectoryBytes >= epochBytes
+                             ? (t.useXor ? "options.data.xor.durationS" : "options.data.steps")
+                         : batchBytes >= epochBytes ? "options.batchSize"
+                                                    : "options.data.xor.samplesPerEpoch";
+  plan2.check(env, argument,
+              "training a teacher of " + Fmt(units) + " units on samples of " + Fmt(steps) + " steps in batches of " + Fmt(batch),
+              "use a smaller batch, fewer or shorter samples");
+  return plan;
 }
 
 using Trainer = EpochTrainer<TeacherTrainerTraits>;
@@ -504,12 +560,14 @@ mimic::TeacherParams ReadTeacherParams(Napi::Env env, Napi::Object o, const std:
 }
 
 void InitTeacher(Napi::Env env, Napi::Object exports) {
-  exports.Set("teacherInit", Napi::Function::New(env, TeacherInit, "teacherInit"));
-  exports.Set("teacherForward", Napi::Function::New(env, TeacherForward, "teacherForward"));
-  exports.Set("teacherGradient", Napi::Function::New(env, TeacherGradient, "teacherGradient"));
-  exports.Set("xorDecision", Napi::Function::New(env, XorDecision, "xorDecision"));
-  exports.Set("eigenvalues", Napi::Function::New(env, Eigenvalues, "eigenvalues"));
-  exports.Set("TeacherTrainer", Trainer::Define(env));
+  Export<TeacherInit>(env, exports, "teacherInit");
+  Export<TeacherForward>(env, exports, "teacherForward");
+  Export<TeacherGradient>(env, exports, "teacherGradient");
+  Export<XorDecision>(env, exports, "xorDecision");
+  Export<Eigenvalues>(env, exports, "eigenvalues");
+  auto trainer = Trainer::Define(env);
+  Data(env).teacherTrainer = Napi::Persistent(trainer);
+  exports.Set("TeacherTrainer", trainer);
 }
 
 }  // namespace mimic_binding

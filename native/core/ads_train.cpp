@@ -86,7 +86,7 @@ double reconstruction_error(const float* xhat, const float* xtilde, std::size_t 
 
 // ---- network ----------------------------------------------------------------------------------------
 
-AdsNetwork build_ads_network(const TeacherParams& teacher, const AdsBuildOptions& o) {
+AdsNetwork build_ads_network(const TeacherParams& teacher, const AdsBuildOptions& o, const Control& control) {
   const std::size_t N = o.neurons, D = teacher.units, C = teacher.channels, O = teacher.outputs;
   if (N == 0) throw InvalidArgument("The network must have at least one neuron.");
   if (D == 0) throw InvalidArgument("The teacher must have at least one unit.");
@@ -107,13 +107,13 @@ AdsNetwork build_ads_network(const TeacherParams& teacher, const AdsBuildOptions
   e.vRest = mean(net.params.vRest);
   e.g = o.g;
   e.noEbn = !o.ebn;
-  EbnWeights w = build_ebn(e);
+  EbnWeights w = build_ebn(e, control);
   auto& W = net.weights;
   W.neurons = N;
   W.channels = C;
   W.dims = D;
   W.outputs = O;
-  W.wIn = ebn_input_weights(w.encoder, teacher.wIn, N, D, C, o.inputGain);
+  W.wIn = ebn_input_weights(w.encoder, teacher.wIn, N, D, C, o.inputGain, control);
   W.omegaF = std::move(w.omegaF);
   W.omegaS.assign(N * N, 0.0f);
   W.decoder = std::move(w.decoder);
@@ -150,7 +150,7 @@ void teacher_trajectories(const TeacherParams& teacher, const float* inputs, con
         if (control.cancelled()) return;
         thread_local TeacherWorkspace<float> ws;
         const std::size_t s = indices ? indices[first + i] : first + i;
-        teacher_forward_sample(teacher, inputs + s * T * C, T, nullptr, out + i * T * D, ws);
+        teacher_forward_sample(teacher, inputs + s * T * C, T, nullptr, out + i * T * D, ws, &control);
       },
       threads);
   control.check();
@@ -254,7 +254,7 @@ void AdsLearner::rebuild_model() {
   model_ = std::make_shared<const SnnModel>(net_.params, std::move(w));
 }
 
-std::vector<float> AdsLearner::slow_weights() const {
+std::vector<float> AdsLearner::slow_weights(const Control& control) const {
   const std::size_t N = net_.weights.neurons, D = net_.weights.dims;
   std::vector<float> out(N * N, 0.0f);
   if (rule_ == AdsRule::Batched) return net_.weights.omegaS;
@@ -264,6 +264,7 @@ std::vector<float> AdsLearner::slow_weights() const {
     const float* F = net_.weights.encoder.data();
     const float* O0 = net_.weights.omegaS.data();
     for (std::size_t i = 0; i < N; ++i) {
+      control.check();  // O(N·D) per row
       const double* a = &acc_[i * D];
       for (std::size_t j = 0; j < N; ++j) {
         double s = O0[i * N + j];
@@ -277,9 +278,9 @@ std::vector<float> AdsLearner::slow_weights() const {
   return out;
 }
 
-AdsNetwork AdsLearner::network() const {
+AdsNetwork AdsLearner::network(const Control& control) const {
   AdsNetwork n = net_;
-  n.weights.omegaS = slow_weights();
+  n.weights.omegaS = slow_weights(control);
   return n;
 }
 
@@ -352,7 +353,7 @@ AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const floa
   };
 
   for (std::size_t t = 0; t < T; ++t) {
-    if ((t & 1023) == 0) control.check();
+    control.check();  // a step costs at least O(N·D): the check is free, and abort stays prompt at any size
     auto t0 = tick();
     // (1) external current: input, then F·(k e(t-1) + z)
     float* ext = K.ext.data();
@@ -514,6 +515,7 @@ AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const floa
     std::vector<float> delta(N * np);
     double sumAbs = 0;
     for (std::size_t i = 0; i < N; ++i) {
+      control.check();  // O(N·D) per row
       float* row = &delta[i * np];
       const double* a = acc + i * D;
       for (std::size_t d = 0; d < D; ++d) {
@@ -567,9 +569,9 @@ void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std
   out.rateHz.assign(B, 0.0);
   out.predictions.assign(O > 0 ? B * O : 0, 0);
   if (accuracy) out.labels.assign(B * O, 0);
-  if (o.recordDecoded) out.decoded.assign(B * T * D, 0.0f);
-  if (o.recordOutput) out.output.assign(B * T * O, 0.0f);
-  if (o.recordSmoothed) out.smoothed.assign(B * T * O, 0.0f);
+  if (o.recordDecoded) assign_checked(out.decoded, B * T * D, 0.0f, control);
+  if (o.recordOutput) assign_checked(out.output, B * T * O, 0.0f, control);
+  if (o.recordSmoothed) assign_checked(out.smoothed, B * T * O, 0.0f, control);
   const std::size_t nSpk = std::min(o.recordSpikeSamples, B);
   out.spikeOffsets.assign(nSpk + 1, 0);
   const auto& p = model.params();
@@ -688,6 +690,7 @@ AdsTrainer::AdsTrainer(TeacherParams teacher, AdsNetwork network, AdsTrainOption
                           std::to_string(teacher_.channels));
   if (!o_.useXor && (!train_ || train_->count == 0)) throw InvalidArgument("training data is empty");
   if (o_.useXor && o_.samplesPerEpoch == 0) throw InvalidArgument("samplesPerEpoch must be at least 1");
+  current_ = std::make_shared<const AdsNetwork>(std::move(network));  // Ã = 0: the network as given
 }
 
 std::shared_ptr<AdsDataset> AdsTrainer::xor_validation_set(const XorParams& p, std::size_t count, uint64_t seed,
@@ -707,7 +710,7 @@ std::size_t AdsTrainer::samples_per_epoch() const { return o_.useXor ? o_.sample
 
 void AdsTrainer::validate(const AdsNetwork& net, AdsEvalResult& out, const Control& control) const {
   const AdsDataset& v = *validation_;
-  SnnModel model(net.params, net.weights);
+  SnnModel model(net.params, net.weights, &control);
   AdsEvalOptions e;
   e.seed = derive_seed(o_.seed, 0, kSaltValidation ^ 0x5600ULL);
   e.threads = o_.threads;
@@ -780,14 +783,14 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
   rec.trainReconstructionError = reconSum / static_cast<double>(S);
   rec.trainMeanRateHz = static_cast<double>(spikes) / (static_cast<double>(learner_.neurons()) * static_cast<double>(S) *
                                                       static_cast<double>(T) * o_.dtMs / 1000.0);
+  auto net = std::make_shared<const AdsNetwork>(learner_.network(control.cancel_only()));
   if (validation_ && validation_->count > 0) {
     rec.hasValidation = true;
-    AdsNetwork net = learner_.network();
     AdsEvalResult ev;
     // Validation reports as a step of this epoch, not with the evaluator's own done/total (which
     // made the fraction jump to 1 and fall back at the next epoch).
     control.report(static_cast<double>(doneBefore + S), static_cast<double>(total), "validating");
-    validate(net, ev, control.cancel_only());
+    validate(*net, ev, control.cancel_only());
     rec.valReconstructionError = ev.meanReconstructionError;
     rec.valAccuracy = ev.accuracy;
     rec.valOutputMse = ev.meanOutputMse;
@@ -802,13 +805,14 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
       better = rec.valAccuracy > bestAcc_ || (rec.valAccuracy == bestAcc_ && rec.valReconstructionError < bestRecon_);
     }
     if (better) {
-      best_ = std::make_shared<const AdsNetwork>(std::move(net));
+      best_ = net;
       bestEpoch_ = rec.epoch;
       bestRecon_ = rec.valReconstructionError;
       bestAcc_ = rec.valAccuracy;
       rec.best = true;
     }
   }
+  current_ = std::move(net);
   rec.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return rec;
 }
@@ -818,7 +822,7 @@ void AdsTrainer::run_epochs(std::size_t n, const Control& control,
   run_epochs_rolling_back(
       n, samples_per_epoch(), epoch_,
       [&](std::size_t doneBefore, std::size_t total) { return run_epoch(control, doneBefore, total); }, onEpoch,
-      learner_, samplesDone_, best_, bestEpoch_, bestRecon_, bestAcc_);
+      learner_, samplesDone_, current_, best_, bestEpoch_, bestRecon_, bestAcc_);
 }
 
 }  // namespace mimic

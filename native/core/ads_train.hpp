@@ -69,7 +69,7 @@ struct AdsBuildOptions {
   SnnParameters params;     // per neuron, validated; the EBN uses the mean tau_mem and mean vTh − vRest
 };
 
-AdsNetwork build_ads_network(const TeacherParams& teacher, const AdsBuildOptions& o);
+AdsNetwork build_ads_network(const TeacherParams& teacher, const AdsBuildOptions& o, const Control& control = Control());
 
 // ---- schedules and options --------------------------------------------------------------------------
 
@@ -198,9 +198,9 @@ class AdsLearner {
   SampleResult train_sample(const float* input, const float* xhat, std::size_t T, double k, double eta,
                             uint64_t vSeed, uint64_t vStream, const Control& control, AdsProfile* profile = nullptr,
                             const float* initialV = nullptr, SpikeRecord* record = nullptr);
-  // The network with the current Ω_s (materialised: Ω_0 + Ã Fᵀ, zero diagonal).
-  AdsNetwork network() const;
-  std::vector<float> slow_weights() const;
+  // The network with the current Ω_s (materialised: Ω_0 + Ã Fᵀ, zero diagonal; O(N²·D), cancellable).
+  AdsNetwork network(const Control& control = Control()) const;
+  std::vector<float> slow_weights(const Control& control = Control()) const;
   std::size_t neurons() const { return net_.weights.neurons; }
 
  private:
@@ -226,7 +226,9 @@ class AdsTrainer {
   // completed epoch and throws Cancelled.
   void run_epochs(std::size_t n, const Control& control, const std::function<void(const AdsEpochRecord&)>& onEpoch);
 
-  AdsNetwork network() const { return learner_.network(); }
+  // The network after the last completed epoch (materialised at the end of each epoch on the training
+  // thread, so that reading it is a copy, not O(N²·D) work on the caller's thread).
+  const AdsNetwork& network() const { return *current_; }
   const AdsNetwork* best_network() const { return best_ ? best_.get() : nullptr; }
   uint64_t best_epoch() const { return bestEpoch_; }
   uint64_t epochs_done() const { return epoch_; }
@@ -248,7 +250,7 @@ class AdsTrainer {
   std::shared_ptr<const AdsDataset> train_, validation_;
   AdsLearner learner_;
   uint64_t epoch_ = 0, samplesDone_ = 0;
-  std::shared_ptr<const AdsNetwork> best_;
+  std::shared_ptr<const AdsNetwork> current_, best_;
   uint64_t bestEpoch_ = 0;
   double bestRecon_ = 0, bestAcc_ = -1;
 };

@@ -1,7 +1,9 @@
 // Cooperative cancellation and progress for long kernels. The binding owns the flag; kernels check
 // it between chunks (a sample, an epoch, a block of steps) and stop by throwing Cancelled.
 #pragma once
+#include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <stdexcept>
 
@@ -36,5 +38,34 @@ struct Control {
     return c;
   }
 };
+
+// The cancel flag of the job the calling thread runs, set by the binding for the duration of the job
+// (JobCancelScope): lets shared infrastructure that a job waits on (the thread pool, which runs one
+// job at a time) give up waiting when that job is cancelled.
+inline thread_local const std::atomic<bool>* t_job_cancel = nullptr;
+
+class JobCancelScope {
+ public:
+  explicit JobCancelScope(const std::atomic<bool>* flag) : previous_(t_job_cancel) { t_job_cancel = flag; }
+  ~JobCancelScope() { t_job_cancel = previous_; }
+  JobCancelScope(const JobCancelScope&) = delete;
+  JobCancelScope& operator=(const JobCancelScope&) = delete;
+
+ private:
+  const std::atomic<bool>* previous_;
+};
+
+// v = n copies of `value`, filled in slices of 2^22 elements with a cancel check before each: filling
+// a result array of hundreds of megabytes takes a while, and an abort must not wait for it.
+template <class Vec>
+void assign_checked(Vec& v, std::size_t n, const typename Vec::value_type& value, const Control& control) {
+  constexpr std::size_t kSlice = std::size_t(1) << 22;
+  v.clear();
+  v.reserve(n);
+  while (v.size() < n) {
+    control.check();
+    v.resize(std::min(n, v.size() + kSlice), value);
+  }
+}
 
 }  // namespace mimic

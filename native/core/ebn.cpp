@@ -3,12 +3,11 @@
 #include <cmath>
 #include <string>
 
-#include "cancel.hpp"
 #include "rng.hpp"
 
 namespace mimic {
 
-EbnWeights build_ebn(const EbnOptions& o) {
+EbnWeights build_ebn(const EbnOptions& o, const Control& control) {
   const std::size_t N = o.neurons, Dm = o.dims;
   if (N == 0) throw InvalidArgument("neurons must be at least 1");
   if (Dm == 0) throw InvalidArgument("dims must be at least 1");
@@ -23,8 +22,10 @@ EbnWeights build_ebn(const EbnOptions& o) {
 
   std::vector<double> D(Dm * N);
   Rng rng(o.seed, 0);
-  for (std::size_t c = 0; c < Dm; ++c)
+  for (std::size_t c = 0; c < Dm; ++c) {
+    control.check();
     for (std::size_t n = 0; n < N; ++n) D[c * N + n] = rng.normal() / static_cast<double>(Dm);
+  }
 
   std::vector<double> T(N);
   for (std::size_t n = 0; n < N; ++n) {
@@ -39,7 +40,8 @@ EbnWeights build_ebn(const EbnOptions& o) {
   w.encoder.resize(N * Dm);
   w.decoder.resize(Dm * N);
   for (std::size_t n = 0; n < N; ++n) w.thresholds[n] = static_cast<float>(T[n]);
-  for (std::size_t c = 0; c < Dm; ++c)
+  for (std::size_t c = 0; c < Dm; ++c) {
+    control.check();
     for (std::size_t n = 0; n < N; ++n) {
       const double dr = a * D[c * N + n] / T[n];
       w.seedDecoder[c * N + n] = static_cast<float>(D[c * N + n]);
@@ -47,13 +49,15 @@ EbnWeights build_ebn(const EbnOptions& o) {
       w.encoder[n * Dm + c] = static_cast<float>(tauS * dr);
       w.decoder[c * N + n] = static_cast<float>(tauS * dr);
     }
+  }
 
-  w.omegaF.assign(N * N, 0.0f);
+  assign_checked(w.omegaF, N * N, 0.0f, control);
   if (!o.noEbn) {
     std::vector<double> DT(N * Dm);  // columns of D made contiguous
     for (std::size_t c = 0; c < Dm; ++c)
       for (std::size_t n = 0; n < N; ++n) DT[n * Dm + c] = D[c * N + n];
     for (std::size_t n = 0; n < N; ++n) {
+      control.check();
       const double* a = &DT[n * Dm];
       for (std::size_t m = 0; m < N; ++m) {
         if (m == n) continue;  // the μ λ_d² I term only touches the diagonal, which is held at 0
@@ -65,21 +69,24 @@ EbnWeights build_ebn(const EbnOptions& o) {
     }
   }
 
-  w.omegaS.assign(N * N, 0.0f);
+  assign_checked(w.omegaS, N * N, 0.0f, control);
   if (o.slowRandom && o.slowScale != 0.0) {
     Rng srng(o.seed, 1);
     const double s = o.slowScale / std::sqrt(static_cast<double>(N));
-    for (std::size_t j = 0; j < N; ++j)
+    for (std::size_t j = 0; j < N; ++j) {
+      control.check();
       for (std::size_t i = 0; i < N; ++i) {
         const double x = srng.normal() * s;
         if (i != j) w.omegaS[j * N + i] = static_cast<float>(x);
       }
+    }
   }
   return w;
 }
 
 std::vector<float> ebn_input_weights(const std::vector<float>& encoder, const std::vector<float>& fHat,
-                                     std::size_t neurons, std::size_t dims, std::size_t channels, double gainA) {
+                                     std::size_t neurons, std::size_t dims, std::size_t channels, double gainA,
+                                     const Control& control) {
   if (encoder.size() != neurons * dims)
     throw InvalidArgument("encoder has " + std::to_string(encoder.size()) + " elements but neurons*dims = " +
                           std::to_string(neurons * dims));
@@ -87,13 +94,15 @@ std::vector<float> ebn_input_weights(const std::vector<float>& encoder, const st
     throw InvalidArgument("teacher input weights have " + std::to_string(fHat.size()) +
                           " elements but dims*channels = " + std::to_string(dims * channels));
   std::vector<float> w(neurons * channels);
-  for (std::size_t n = 0; n < neurons; ++n)
+  for (std::size_t n = 0; n < neurons; ++n) {
+    control.check();
     for (std::size_t c = 0; c < channels; ++c) {
       double acc = 0;
       for (std::size_t d = 0; d < dims; ++d)
         acc += static_cast<double>(encoder[n * dims + d]) * static_cast<double>(fHat[d * channels + c]);
       w[n * channels + c] = static_cast<float>(gainA * acc);
     }
+  }
   return w;
 }
 

@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "cancel.hpp"
+
 namespace mimic {
 
 struct EbnOptions {
@@ -52,10 +54,12 @@ struct EbnWeights {
 };
 
 // Draws come from Rng(seed, 0) (decoder, dims-major) and Rng(seed, 1) (slow weights, row-major).
-EbnWeights build_ebn(const EbnOptions& o);
+// The cancel flag of `control` is checked once per row of every O(N²) and O(N·dims) loop.
+EbnWeights build_ebn(const EbnOptions& o, const Control& control = Control());
 
 // wIn = A·F·F̂ for an encoder F [N x dims] and teacher input weights F̂ [dims x C]; returns [N x C].
 std::vector<float> ebn_input_weights(const std::vector<float>& encoder, const std::vector<float>& fHat,
-                                     std::size_t neurons, std::size_t dims, std::size_t channels, double gainA);
+                                     std::size_t neurons, std::size_t dims, std::size_t channels, double gainA,
+                                     const Control& control = Control());
 
 }  // namespace mimic

@@ -68,11 +68,25 @@ void check_size(const std::vector<float>& v, std::size_t expected, const char* n
                           std::to_string(expected));
 }
 
-void check_finite(const std::vector<float>& v, const char* name) {
-  for (std::size_t i = 0; i < v.size(); ++i)
-    if (!std::isfinite(v[i]))
-      throw InvalidArgument(std::string(name) + " must hold finite numbers but element " + std::to_string(i) + " is " +
-                            num(v[i]));
+// Blocks of 2^16 checked branch-free on the exponent bits (vectorised; std::isfinite per element took
+// ~5 ns), with a cancel check between blocks when a control is given.
+void check_finite(const std::vector<float>& v, const char* name, const Control* control = nullptr) {
+  constexpr std::size_t kBlock = std::size_t(1) << 16;
+  for (std::size_t b = 0; b < v.size(); b += kBlock) {
+    if (control) control->check();
+    const std::size_t e = std::min(v.size(), b + kBlock);
+    uint32_t bad = 0;
+    for (std::size_t i = b; i < e; ++i) {
+      uint32_t u;
+      std::memcpy(&u, &v[i], sizeof u);
+      bad |= static_cast<uint32_t>((u & 0x7f800000u) == 0x7f800000u);
+    }
+    if (bad)
+      for (std::size_t i = b; i < e; ++i)
+        if (!std::isfinite(v[i]))
+          throw InvalidArgument(std::string(name) + " must hold finite numbers but element " + std::to_string(i) + " is " +
+                                num(v[i]));
+  }
 }
 
 }  // namespace
@@ -120,7 +134,7 @@ void SnnParameters::validate() const {
   }
 }
 
-void SnnWeights::validate() const {
+void SnnWeights::validate(const Control* control) const {
   if (neurons == 0) throw InvalidArgument("The network must have at least one neuron.");
   check_size(wIn, neurons * channels, "wIn", "neurons*channels");
   check_size(omegaF, neurons * neurons, "omegaF", "neurons*neurons");
@@ -128,24 +142,27 @@ void SnnWeights::validate() const {
   check_size(decoder, dims * neurons, "decoder", "dims*neurons");
   check_size(readout, outputs * dims, "readout", "outputs*dims");
   if (!encoder.empty()) check_size(encoder, neurons * dims, "encoder", "neurons*dims");
-  check_finite(wIn, "wIn");
-  check_finite(omegaF, "omegaF");
-  check_finite(omegaS, "omegaS");
-  check_finite(decoder, "decoder");
-  check_finite(readout, "readout");
-  check_finite(encoder, "encoder");
+  check_finite(wIn, "wIn", control);
+  check_finite(omegaF, "omegaF", control);
+  check_finite(omegaS, "omegaS", control);
+  check_finite(decoder, "decoder", control);
+  check_finite(readout, "readout", control);
+  check_finite(encoder, "encoder", control);
 }
 
-SnnModel::SnnModel(SnnParameters params, SnnWeights weights) : params_(std::move(params)), weights_(std::move(weights)) {
+SnnModel::SnnModel(SnnParameters params, SnnWeights weights, const Control* control)
+    : params_(std::move(params)), weights_(std::move(weights)) {
   params_.validate();
-  weights_.validate();
+  weights_.validate(control);
   if (params_.neurons != weights_.neurons)
     throw InvalidArgument("The parameters describe " + std::to_string(params_.neurons) + " neurons but the weights " +
                           std::to_string(weights_.neurons));
-  prepare();
+  prepare(control);
 }
 
-void SnnModel::prepare() {
+void SnnModel::prepare(const Control* control) {
+  const Control none;
+  const Control& c = control ? *control : none;
   const std::size_t n = params_.neurons, C = weights_.channels, D = weights_.dims;
   n_ = n;
   npad_ = round_up16(n);
@@ -163,8 +180,9 @@ void SnnModel::prepare() {
   hasFast_ = nonzero(weights_.omegaF);
   rowStride_ = (hasSlow_ ? npad_ : 0) + (hasFast_ ? npad_ : 0);
   fastOffset_ = hasSlow_ ? npad_ : 0;
-  rec_.assign(n * rowStride_, 0.0f);
+  assign_checked(rec_, n * rowStride_, 0.0f, c);
   for (std::size_t j = 0; j < n; ++j) {
+    if ((j & 15) == 0) c.check();  // a row reads a column of omegaF (stride N)
     float* row = rec_.data() + j * rowStride_;
     if (hasSlow_)
       for (std::size_t i = 0; i < n; ++i) row[i] = weights_.omegaS[j * n + i] * invS[i];
@@ -281,12 +299,12 @@ class Runner {
     const std::size_t blocks = (B + block - 1) / block;
     out_.recordedSteps = recorded_steps(T, c_.decimate);
     const std::size_t Tr = out_.recordedSteps;
-    out_.spikeCounts.assign(B * m_.n_, 0);
+    assign_checked(out_.spikeCounts, B * m_.n_, 0, control_);
     out_.spikeSteps.assign(c_.recordSpikes ? B : 0, {});
     out_.spikeNeurons.assign(c_.recordSpikes ? B : 0, {});
-    if (c_.recordDecoded) out_.decoded.assign(B * Tr * D_, 0.0f);
-    if (c_.recordOutput) out_.output.assign(B * Tr * O_, 0.0f);
-    out_.membrane.assign(B * Tr * c_.membraneNeurons.size(), 0.0f);
+    if (c_.recordDecoded) assign_checked(out_.decoded, B * Tr * D_, 0.0f, control_);
+    if (c_.recordOutput) assign_checked(out_.output, B * Tr * O_, 0.0f, control_);
+    assign_checked(out_.membrane, B * Tr * c_.membraneNeurons.size(), 0.0f, control_);
     total_ = static_cast<double>(B) * static_cast<double>(T);
     global_pool().parallel_for(
         blocks,
@@ -471,8 +489,10 @@ class Runner {
     for (std::size_t t0 = 0; t0 < T; t0 += kChunk) {
       if (stop_.load(std::memory_order_relaxed) || control_.cancelled()) return;
       const std::size_t t1 = std::min(T, t0 + kChunk);
-      for (std::size_t t = t0; t < t1; ++t)
+      for (std::size_t t = t0; t < t1; ++t) {
+        if (control_.cancelled()) return;  // every step: a runaway step of a large network takes milliseconds
         for (auto& L : lanes) step(L, t);
+      }
       if (c_.recordSpikes) {
         uint64_t growth = 0;
         for (auto& L : lanes) {

@@ -102,7 +102,7 @@ struct SnnWeights {
   std::vector<float> decoder;  // [D x N]: x̃ = decoder · r
   std::vector<float> readout;  // [O x D]: y = readout · x̃ (O may be 0)
   std::vector<float> encoder;  // [N x D] or empty: F of the error feedback I_fb = k F e
-  void validate() const;
+  void validate(const Control* control = nullptr) const;  // with a control: cancellable (O(N²))
 };
 
 // State_: what evolves, for one sample.
@@ -130,7 +130,8 @@ struct SnnVariables {
 // built; a run keeps a shared_ptr to it, so the owner may replace it (or be freed) while a run is in flight.
 class SnnModel {
  public:
-  SnnModel(SnnParameters params, SnnWeights weights);
+  // With a control, its cancel flag is checked per row while the layouts are made (O(N²), seconds at N = 8192).
+  SnnModel(SnnParameters params, SnnWeights weights, const Control* control = nullptr);
   const SnnParameters& params() const { return params_; }
   const SnnWeights& weights() const { return weights_; }
   std::size_t neurons() const { return n_; }
@@ -149,7 +150,7 @@ class SnnModel {
   FloatVec invTauOut_; // [Npad]     1/tau_out in 1/s
 
  private:
-  void prepare();
+  void prepare(const Control* control);
   SnnParameters params_;
   SnnWeights weights_;
 };

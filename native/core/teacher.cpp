@@ -17,13 +17,27 @@ double teacher_init(const TeacherInitOptions& o, TeacherParams& p, const Control
   p.dtMs = o.dtMs;
   Rng rin(o.seed, 0), rrec(o.seed, 1), rout(o.seed, 2);
   for (auto& w : p.wIn) w = static_cast<float>(rin.uniform(-o.wInHalfRange, o.wInHalfRange));
-  std::vector<double> rec(n * n);
-  for (std::size_t i = 0; i < n; ++i)
+  const Control none;
+  const Control& ctl = control ? *control : none;
+  std::vector<double> rec;
+  assign_checked(rec, n * n, 0.0, ctl);  // (134 MB at 4096 units: filled in cancellable slices)
+  for (std::size_t i = 0; i < n; ++i) {
+    ctl.check();
     for (std::size_t j = 0; j < n; ++j) {
       const double v = rrec.uniform(-o.wRecHalfRange, o.wRecHalfRange);  // drawn for every entry
       rec[i * n + j] = i == j ? 0.0 : v;
     }
-  const double radius = spectral_radius(rec, n, control);
+  }
+  // The eigenvalue routine overwrites its matrix: it gets a copy, made 64 rows at a time (cancellable).
+  std::vector<double> work;
+  work.reserve(n * n);
+  for (std::size_t i = 0; i < n; i += 64) {
+    ctl.check();
+    work.insert(work.end(), rec.begin() + i * n, rec.begin() + std::min(n, i + 64) * n);
+  }
+  const Eigenvalues e = eigenvalues(std::move(work), n, control);
+  double radius = 0;
+  for (std::size_t i = 0; i < n; ++i) radius = std::max(radius, std::hypot(e.re[i], e.im[i]));
   const double scale = radius > 0 ? o.spectralRadius / radius : 0.0;
   for (std::size_t k = 0; k < n * n; ++k) p.wRec[k] = static_cast<float>(rec[k] * scale);
   for (auto& w : p.wOut) w = static_cast<float>(rout.uniform(-o.wOutHalfRange, o.wOutHalfRange));
@@ -103,6 +117,14 @@ void prepare(const TeacherParamsT<S>& p, std::size_t steps, TeacherWorkspace<S>&
   ws.y.assign(p.outputs, S(0));
 }
 
+// Steps between two checks of the cancel flag: about 2^16 multiply-adds (a step costs N² + N·(C + O)),
+// so that a long sample stops within a millisecond or so.
+template <class S>
+std::size_t check_every(const TeacherParamsT<S>& p) {
+  const std::size_t work = p.units * (p.units + p.channels + p.outputs) + 1;
+  return std::max<std::size_t>(1, (std::size_t(1) << 16) / work);
+}
+
 template <class S>
 std::vector<S> alphas(const TeacherParamsT<S>& p) {
   std::vector<S> a(p.units);
@@ -114,12 +136,14 @@ std::vector<S> alphas(const TeacherParamsT<S>& p) {
 
 template <class S>
 void teacher_forward_sample(const TeacherParamsT<S>& p, const float* input, std::size_t steps, float* outputs,
-                            float* activations, TeacherWorkspace<S>& ws) {
+                            float* activations, TeacherWorkspace<S>& ws, const Control* control) {
   const std::size_t N = p.units, C = p.channels, O = p.outputs;
   prepare(p, steps, ws, false);
   const std::vector<S> alpha = alphas(p);
   std::vector<S> prev(N, S(0));
+  const std::size_t every = check_every(p);
   for (std::size_t t = 0; t < steps; ++t) {
+    if (control && t % every == 0) control->check();
     step(p, alpha.data(), input + t * C, t > 0 ? prev.data() : nullptr, ws.x.data(), ws.u.data(), ws.act.data(),
          ws.drive.data());
     if (outputs)
@@ -133,14 +157,18 @@ void teacher_forward_sample(const TeacherParamsT<S>& p, const float* input, std:
 
 template <class S>
 double teacher_sample_gradient(const TeacherParamsT<S>& p, const float* input, const float* target, std::size_t steps,
-                               double lambdaMse, TeacherGradT<S>& g, TeacherWorkspace<S>& ws, float* outputs) {
+                               double lambdaMse, TeacherGradT<S>& g, TeacherWorkspace<S>& ws, float* outputs,
+                               const Control* control) {
   const std::size_t N = p.units, C = p.channels, O = p.outputs;
   prepare(p, steps, ws, true);
   const std::vector<S> alpha = alphas(p);
+  const std::size_t every = check_every(p);
   // Forward, keeping a[t] and u[t] - x[t-1].
-  for (std::size_t t = 0; t < steps; ++t)
+  for (std::size_t t = 0; t < steps; ++t) {
+    if (control && t % every == 0) control->check();
     step(p, alpha.data(), input + t * C, t > 0 ? &ws.act[(t - 1) * N] : nullptr, ws.x.data(), ws.u.data(),
          &ws.act[t * N], &ws.drive[t * N]);
+  }
   // W transposed, so that W . gu is a sum of rows (vectorisable, fixed order).
   std::vector<S> wT(N * N);
   for (std::size_t i = 0; i < N; ++i)
@@ -156,6 +184,7 @@ double teacher_sample_gradient(const TeacherParamsT<S>& p, const float* input, c
   double sse = 0;
   const S* wOut = p.wOut.data();
   for (std::size_t tt = steps; tt-- > 0;) {
+    if (control && tt % every == 0) control->check();
     const S* a = &ws.act[tt * N];
     const S* d = &ws.drive[tt * N];
     S* ga = ws.ga.data();
@@ -292,7 +321,7 @@ TeacherLossTerms teacher_batch_gradient(const TeacherParamsT<S>& p, const float*
         thread_local TeacherWorkspace<S> ws;
         per[i].resize(p.units, p.channels, p.outputs);
         mse[i] = teacher_sample_gradient(p, inputs + i * steps * p.channels, targets + i * steps * p.outputs, steps,
-                                         o.lambdaMse, per[i], ws, nullptr);
+                                         o.lambdaMse, per[i], ws, nullptr, &control);
       },
       threads);
   control.check();
@@ -326,9 +355,9 @@ int8_t xor_label(const float* target, std::size_t steps, std::size_t stride, dou
 
 #define MIMIC_TEACHER_INSTANTIATE(S)                                                                                  \
   template void teacher_forward_sample<S>(const TeacherParamsT<S>&, const float*, std::size_t, float*, float*,       \
-                                          TeacherWorkspace<S>&);                                                      \
+                                          TeacherWorkspace<S>&, const Control*);                                      \
   template double teacher_sample_gradient<S>(const TeacherParamsT<S>&, const float*, const float*, std::size_t,      \
-                                             double, TeacherGradT<S>&, TeacherWorkspace<S>&, float*);                 \
+                                             double, TeacherGradT<S>&, TeacherWorkspace<S>&, float*, const Control*); \
   template void teacher_mean_gradient<S>(const std::vector<TeacherGradT<S>>&, std::size_t, TeacherGradT<S>&);        \
   template TeacherLossTerms teacher_regularisers<S>(const TeacherParamsT<S>&, const TeacherLossOptions&,             \
                                                     TeacherGradT<S>*);                                                \

@@ -121,16 +121,18 @@ struct TeacherWorkspace {
 };
 
 // Forward pass of one sample. input [T, channels]; outputs [T, outputs] (may be null);
-// activations [T, units] (may be null). Computation in S, input/outputs as float.
+// activations [T, units] (may be null). Computation in S, input/outputs as float. With a control, its
+// cancel flag is checked every ~2^16 multiply-adds of work.
 template <class S>
 void teacher_forward_sample(const TeacherParamsT<S>& p, const float* input, std::size_t steps, float* outputs,
-                            float* activations, TeacherWorkspace<S>& ws);
+                            float* activations, TeacherWorkspace<S>& ws, const Control* control = nullptr);
 
 // Loss gradient of one sample's lambdaMse * MSE term (no regularisers), ADDED to `grad` (which must
 // be sized like p). Returns the sample's unweighted MSE. If `outputs` is not null it receives y.
 template <class S>
 double teacher_sample_gradient(const TeacherParamsT<S>& p, const float* input, const float* target, std::size_t steps,
-                               double lambdaMse, TeacherGradT<S>& grad, TeacherWorkspace<S>& ws, float* outputs);
+                               double lambdaMse, TeacherGradT<S>& grad, TeacherWorkspace<S>& ws, float* outputs,
+                               const Control* control = nullptr);
 
 // The regularisers' values; if grad is not null their gradients are ADDED to it.
 template <class S>

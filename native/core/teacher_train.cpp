@@ -47,7 +47,7 @@ void TeacherTrainer::evaluate(const TeacherParams& p, const TeacherDataset& d, d
         thread_local TeacherWorkspace<float> ws;
         thread_local std::vector<float> out;
         out.resize(T * O);
-        teacher_forward_sample(p, &d.inputs[i * T * C], T, out.data(), nullptr, ws);
+        teacher_forward_sample(p, &d.inputs[i * T * C], T, out.data(), nullptr, ws, &control);
         const float* tgt = &d.targets[i * T * O];
         double s = 0;
         for (std::size_t k = 0; k < T * O; ++k) {
@@ -171,7 +171,7 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
           zero(per[i]);
           outs[i].resize(T * O);
           mse[i] = teacher_sample_gradient(params_, inputs + idx * T * C, targets + idx * T * O, T,
-                                           o_.loss.lambdaMse, per[i], ws, outs[i].data());
+                                           o_.loss.lambdaMse, per[i], ws, outs[i].data(), &control);
         },
         o_.threads);
     control.check();

@@ -1,6 +1,9 @@
 #include "thread_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
+
+#include "cancel.hpp"
 
 namespace mimic {
 
@@ -56,7 +59,15 @@ void ThreadPool::worker_loop(unsigned index) {
 
 void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_t)>& fn, unsigned maxThreads) {
   if (n == 0) return;
-  std::lock_guard<std::mutex> run_lock(run_mutex_);
+  std::unique_lock<std::timed_mutex> run_lock(run_mutex_, std::defer_lock);
+  if (!run_lock.try_lock() && t_job_cancel == nullptr) {
+    // The pool is busy with a job and the caller runs none (the JS thread, building a trainer
+    // synchronously): it must not wait for that job, so it does the items itself.
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  while (!run_lock.owns_lock() && !run_lock.try_lock_for(std::chrono::milliseconds(5)))
+    if (t_job_cancel->load(std::memory_order_relaxed)) throw Cancelled();
   unsigned threads = maxThreads == 0 ? size() : std::min(maxThreads, size());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, n));
   error_ = nullptr;

@@ -22,7 +22,10 @@ class ThreadPool {
   unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
 
   // Runs fn(i) for i in [0, n) using at most `maxThreads` threads (0 = all). Blocks until done.
-  // Exceptions thrown by fn are rethrown (the first one) after all items finished.
+  // Exceptions thrown by fn are rethrown (the first one) after all items finished. While another
+  // parallel_for has the pool, waits for it, or throws Cancelled if the calling thread's job is
+  // cancelled meanwhile (t_job_cancel, cancel.hpp); a caller that runs no job (the JS thread) does not
+  // wait: it runs the items itself.
   void parallel_for(std::size_t n, const std::function<void(std::size_t)>& fn, unsigned maxThreads = 0);
 
   static unsigned hardware_threads();
@@ -33,7 +36,7 @@ class ThreadPool {
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
-  std::mutex run_mutex_;  // one parallel_for at a time per pool
+  std::timed_mutex run_mutex_;  // one parallel_for at a time per pool
   std::condition_variable wake_;
   std::condition_variable done_;
   const std::function<void(std::size_t)>* job_ = nullptr;

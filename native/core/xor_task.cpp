@@ -13,7 +13,7 @@ std::size_t xor_steps(const XorParams& p) {
   return static_cast<std::size_t>(std::llround(p.durationS / p.dtS));
 }
 
-void gaussian_smooth(const float* in, float* out, std::size_t n, double sigma) {
+void gaussian_smooth(const float* in, float* out, std::size_t n, double sigma, const Control* control) {
   if (sigma <= 0) {
     std::copy(in, in + n, out);
     return;
@@ -28,6 +28,7 @@ void gaussian_smooth(const float* in, float* out, std::size_t n, double sigma) {
   for (auto& v : kernel) v /= sum;
   const long len = static_cast<long>(n);
   for (long t = 0; t < len; ++t) {
+    if (control && (t & 63) == 0) control->check();
     double acc = 0;
     const long lo = std::max(-radius, -t), hi = std::min(radius, len - 1 - t);
     for (long k = lo; k <= hi; ++k) acc += kernel[k + radius] * in[t + k];
@@ -38,7 +39,7 @@ void gaussian_smooth(const float* in, float* out, std::size_t n, double sigma) {
 namespace {
 
 void draw_sample(const XorParams& p, Rng& rng, std::size_t steps, float* input, float* target, int8_t& label,
-                 std::vector<float>& scratch) {
+                 std::vector<float>& scratch, const Control& control) {
   const double tIn = 2.0 / 3.0 * p.durationS;
   const double d1 = rng.uniform(tIn / 10, tIn / 4);
   const double d2 = rng.uniform(tIn / 10, tIn / 4);
@@ -52,11 +53,12 @@ void draw_sample(const XorParams& p, Rng& rng, std::size_t steps, float* input, 
 
   scratch.assign(steps, 0.0f);
   for (std::size_t t = 0; t < steps; ++t) {
+    if ((t & 0xffff) == 0) control.check();
     const double time = static_cast<double>(t) * p.dtS;
     if (time >= s1 && time < e1) scratch[t] = a1;
     if (time >= s2 && time < e2) scratch[t] = a2;
   }
-  gaussian_smooth(scratch.data(), input, steps, p.inputSigmaSteps);
+  gaussian_smooth(scratch.data(), input, steps, p.inputSigmaSteps, &control);
 
   const float sign = a1 != a2 ? 1.0f : -1.0f;
   label = static_cast<int8_t>(sign);
@@ -65,7 +67,7 @@ void draw_sample(const XorParams& p, Rng& rng, std::size_t steps, float* input, 
   const long stop = static_cast<long>(std::floor(perSecond * e2)) + std::lround(p.targetLengthS * perSecond);
   scratch.assign(steps, 0.0f);
   for (long t = std::max(0L, start); t < std::min<long>(stop, static_cast<long>(steps)); ++t) scratch[t] = sign;
-  gaussian_smooth(scratch.data(), target, steps, p.targetSigmaSteps);
+  gaussian_smooth(scratch.data(), target, steps, p.targetSigmaSteps, &control);
   float peak = 0;
   for (std::size_t t = 0; t < steps; ++t) peak = std::max(peak, std::fabs(target[t]));
   if (peak > 0)
@@ -80,8 +82,8 @@ void generate_xor(const XorParams& p, std::size_t count, uint64_t seed, unsigned
   if (steps < 10) throw InvalidArgument("durationS / dtS must give at least 10 steps");
   out.count = count;
   out.steps = steps;
-  out.inputs.assign(count * steps, 0.0f);
-  out.targets.assign(count * steps, 0.0f);
+  assign_checked(out.inputs, count * steps, 0.0f, control);
+  assign_checked(out.targets, count * steps, 0.0f, control);
   out.labels.assign(count, 0);
   std::atomic<std::size_t> done{0};
   global_pool().parallel_for(
@@ -90,7 +92,7 @@ void generate_xor(const XorParams& p, std::size_t count, uint64_t seed, unsigned
         if (control.cancelled()) return;
         thread_local std::vector<float> scratch;
         Rng rng(seed, i);
-        draw_sample(p, rng, steps, &out.inputs[i * steps], &out.targets[i * steps], out.labels[i], scratch);
+        draw_sample(p, rng, steps, &out.inputs[i * steps], &out.targets[i * steps], out.labels[i], scratch, control);
         const std::size_t d = done.fetch_add(1) + 1;
         control.report(static_cast<double>(d), static_cast<double>(count), "generating samples");
       },

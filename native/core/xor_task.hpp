@@ -28,12 +28,13 @@ struct XorBatch {
 
 std::size_t xor_steps(const XorParams& p);
 
-// Sample i is drawn from Rng(seed, i): the dataset does not depend on the thread count.
+// Sample i is drawn from Rng(seed, i): the dataset does not depend on the thread count. The cancel
+// flag is checked inside each sample too (a long sample with wide smoothing takes seconds).
 void generate_xor(const XorParams& p, std::size_t count, uint64_t seed, unsigned threads,
                   const Control& control, XorBatch& out);
 
 // "same"-mode convolution with a Gaussian of standard deviation sigma (truncated at 4 sigma,
-// normalised to unit sum), zero padding at both ends.
-void gaussian_smooth(const float* in, float* out, std::size_t n, double sigma);
+// normalised to unit sum), zero padding at both ends. Checks control's cancel flag every 64 outputs.
+void gaussian_smooth(const float* in, float* out, std::size_t n, double sigma, const Control* control = nullptr);
 
 }  // namespace mimic

@@ -129,8 +129,9 @@ describe('jobs: streaming, progress, cancel, busy guard', () => {
 
   it('validation reports as a step of its epoch: not the done/total of the evaluator, never past the epoch', async () => {
     // 400 validation samples of 1000 steps take longer than the 50 ms progress throttle, so the
-    // evaluator's own done/total (reaching 1 within epoch 1) would show if it leaked
-    const tr = new AdsTrainer({ teacher: await teacher(), neurons: 96, seed: 2, data: { xor: { samplesPerEpoch: 10 } }, validation: { count: 400 } })
+    // evaluator's own done/total (reaching 1 within epoch 1) would show if it leaked. Drawing 400
+    // validation samples is more than a constructor does on the event loop: create() builds it.
+    const tr = await AdsTrainer.create({ teacher: await teacher(), neurons: 96, seed: 2, data: { xor: { samplesPerEpoch: 10 } }, validation: { count: 400 } })
     const reports: [number, string, number][] = []
     let epochsSeen = 0
     await tr.runEpochs(2, { onProgress: (f, m) => reports.push([f, m, epochsSeen]), onEpoch: () => epochsSeen++ })

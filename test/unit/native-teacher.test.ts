@@ -1,7 +1,7 @@
 // The teacher's building blocks against independent references: initialisation and the eigenvalue
 // routine, the forward pass, the XOR read-out, and the argument checks of every entry point.
 import { describe, expect, it } from 'vitest'
-import { eigenvalues, generateXor, initTeacher, spectralRadius, teacherForward, teacherGradient, TeacherTrainer, xorDecision, type TeacherParams } from '../../native/index.ts'
+import { eigenvalues, generateXor, initTeacher, setMemoryBudget, spectralRadius, teacherForward, teacherGradient, TeacherTrainer, xorDecision, type TeacherParams } from '../../native/index.ts'
 import { logGrowth, refForward, refXorDecision, refXorLabel } from '../support/teacher-reference.ts'
 import { thrown } from '../support/thrown.ts'
 
@@ -231,8 +231,8 @@ describe('teacherForward', () => {
     expectArgError(() => teacherForward(bad({ dtMs: -1 }), batch), RangeError, 'params.dtMs must be greater than 0')
     expectArgError(() => teacherForward(bad({ wRec: [1, 2] as unknown as Float32Array }), batch), TypeError, 'Expected a Float32Array for params.wRec but received an array of length 2')
     expectArgError(() => teacherForward(p, { ...batch, inputs: new Float32Array(119) }), RangeError, 'batch.inputs must have count × steps × channels (2 × 30 × 2) = 120 elements but has 119')
-    expectArgError(() => teacherForward(p, { ...batch, count: 0 }), RangeError, 'batch.count must be between 1 and 10000000 but is 0')
-    expectArgError(() => teacherForward(p, { ...batch, steps: 1e12 }), RangeError, 'batch.steps must be between 1 and 10000000')
+    expectArgError(() => teacherForward(p, { ...batch, count: 0 }), RangeError, 'batch.count must be between 1 and 2147483647 but is 0')
+    expectArgError(() => teacherForward(p, { ...batch, steps: 1e12 }), RangeError, 'batch.steps must be between 1 and 2147483647')
     expectArgError(() => teacherForward(p, batch, { threads: -1 }), RangeError, 'threads must be between 0 and 1024 but is -1')
     expectArgError(() => teacherForward(p, batch, { thread: 1 } as never), TypeError, "Unknown option 'thread' in options")
     expectArgError(() => teacherForward(null as never, batch), TypeError, 'Expected an object for params but received null')
@@ -305,12 +305,20 @@ describe('argument checks of teacherGradient and TeacherTrainer', () => {
     expectArgError(() => new TeacherTrainer({ params: p, data: { ...data, labels: Int8Array.from([1, 0]) } }), RangeError, 'options.data.labels must hold 1 or -1 but element 1 is 0')
     expectArgError(() => new TeacherTrainer({ params: p, data, keepBest: true }), RangeError, 'options.keepBest needs options.validation')
     expectArgError(() => new TeacherTrainer({ params: p, data, tauStepUnit: 'us' as never }), TypeError, "Expected 's' or 'ms' for options.tauStepUnit but received the string 'us'")
-    expectArgError(() => new TeacherTrainer({ params: p, data: { xor: { samplesPerEpoch: 0 } } }), RangeError, 'options.data.xor.samplesPerEpoch must be between 1 and 10000000 but is 0')
+    expectArgError(() => new TeacherTrainer({ params: p, data: { xor: { samplesPerEpoch: 0 } } }), RangeError, 'options.data.xor.samplesPerEpoch must be between 1 and 2147483647 but is 0')
     const two = smallParams(5, 2, 1, 3)
     expectArgError(() => new TeacherTrainer({ params: two, data: { xor: { samplesPerEpoch: 10 } } }), RangeError, 'options.data.xor needs a network with 1 channel and 1 output but params has 2 channels and 1 outputs')
     const big = smallParams(1000, 1, 1, 3)
-    expectArgError(() => new TeacherTrainer({ params: big, data: { xor: { samplesPerEpoch: 10 } }, batchSize: 1000 }), RangeError, 'options.batchSize × parameters must be at most 2.5e8 (per-sample gradients) but is 1004000000 (1000 × 1004000): use a smaller batch')
-    const wide = smallParams(4096, 1, 1, 3)
-    expectArgError(() => new TeacherTrainer({ params: wide, data: { xor: { samplesPerEpoch: 10, durationS: 20 } } }), RangeError, 'options.data.xor: steps × units must be at most 5e7 for the backward pass but is 81920000 (20000 × 4096): use shorter samples')
+    // sizes against a memory budget of 2 GB (the default is half of the machine's memory)
+    setMemoryBudget(2e9)
+    try {
+      // per-sample gradients: 1000 × 1,004,000 parameters × 4 bytes = 4 GB
+      expectArgError(() => new TeacherTrainer({ params: big, data: { xor: { samplesPerEpoch: 1000 } }, batchSize: 1000 }), RangeError, 'options.batchSize: training a teacher of 1000 units on samples of 1000 steps in batches of 1000 needs 4.1 GB (')
+      // trajectories for the backward pass: 2 × 20000 steps × 4096 units × 4 bytes per thread
+      const wide = smallParams(4096, 1, 1, 3)
+      expectArgError(() => new TeacherTrainer({ params: wide, data: { xor: { samplesPerEpoch: 10, durationS: 20 } } }), RangeError, 'options.data.xor.durationS: training a teacher of 4096 units on samples of 20000 steps')
+    } finally {
+      setMemoryBudget()
+    }
   })
 })

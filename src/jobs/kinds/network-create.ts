@@ -1,6 +1,6 @@
 // Job "network.create": a balanced spiking network from the EBN construction (METHOD.md §4),
 // stored as a run whose artifacts are its weights and per-neuron parameters.
-import { buildEbn, ebnInputWeights } from '../../../native/index.ts'
+import { buildEbn } from '../../../native/index.ts'
 import { Rng } from '../../tasks/rng.ts'
 import { networkCreateParams } from '../../shared/jobs.ts'
 import { networkArtifacts, neuronParamNames } from '../../tasks/network-format.ts'
@@ -10,6 +10,10 @@ export async function runNetworkCreate(ctx: JobContext): Promise<JobResult> {
   const p = networkCreateParams.parse(ctx.run.params, 'params')
   const seed = ctx.run.seed ?? 0
   ctx.progress(0, 'building the balanced network', true)
+  // Without a teacher, the input weights F̂ [D x C] are drawn U(-1, 1) from the run's seed; wIn = A·F·F̂
+  // is computed in the same (asynchronous) job as the EBN.
+  const rng = new Rng(seed, 1)
+  const fHat = Float32Array.from({ length: p.dims * p.channels }, () => rng.uniform(-1, 1))
   const ebn = await buildEbn(
     {
       neurons: p.neurons,
@@ -24,13 +28,11 @@ export async function runNetworkCreate(ctx: JobContext): Promise<JobResult> {
       noEbn: !p.ebn,
       slowRandom: p.slowWeights === 'random',
       slowScale: p.slowScale,
+      input: { fHat, channels: p.channels, gain: p.inputGain },
     },
     { signal: ctx.signal, onProgress: (f) => ctx.progress(0.8 * f, 'building the balanced network') },
   )
-  // Without a teacher, the input weights F̂ [D x C] are drawn U(-1, 1) from the run's seed.
-  const rng = new Rng(seed, 1)
-  const fHat = Float32Array.from({ length: p.dims * p.channels }, () => rng.uniform(-1, 1))
-  const wIn = ebnInputWeights(ebn.encoder, fHat, { neurons: p.neurons, dims: p.dims, channels: p.channels, gain: p.inputGain })
+  const wIn = ebn.wIn!
   const params = Object.fromEntries(neuronParamNames.map((k) => [k, p[k]]))
   ctx.checkCancelled()
   ctx.artifacts([

@@ -46,7 +46,8 @@ export function adsTrainerOptions(teacher: TeacherParams, p: AdsStageParams, see
 
 /** Trains network ADS for run `runId`, streaming per-epoch metrics; stores the selected network. */
 export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, p: AdsStageParams, seed: number, runId = ctx.runId): Promise<AdsOutcome> {
-  const trainer = new AdsTrainer(adsTrainerOptions(teacher, p, seed))
+  // Built on a worker thread (the EBN is O(N²·D) and the validation samples are drawn): cancellable.
+  const trainer = await AdsTrainer.create(adsTrainerOptions(teacher, p, seed), { signal: ctx.signal })
   await ctx.trainEpochs(
     trainer,
     p.epochs,
