@@ -1,11 +1,10 @@
 // `npm run fuzz`: the full fuzz runs of issue 9, one after the other, each printing its figures:
-// the server (10^4 HTTP requests and 10^4 WebSocket frames against a real `mimic serve`) and, when
-// test/fuzz/native-fuzz.ts is present, the native addon (10^4 calls). Exit status 0 only when every
+// the server (10^4 HTTP requests and 10^4 WebSocket frames against a real `mimic serve`) and the
+// native addon (10^4 calls), both with the same seed. Exit status 0 only when every
 // run is clean.
 //
 //   node test/fuzz/run.ts [--seed S]
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
 const here = import.meta.dirname
@@ -20,9 +19,7 @@ if (!/^\d+$/.test(seed ?? '')) {
 const runs: { name: string; script: string; args: string[] }[] = [
   { name: 'server', script: join(here, 'server-fuzz.ts'), args: ['--requests', '10000', '--frames', '10000', '--seed', seed] },
 ]
-const native = join(here, 'native-fuzz.ts')
-if (existsSync(native)) runs.push({ name: 'native addon', script: native, args: ['--cases', '10000'] })
-else process.stdout.write(`fuzz: ${native} is not there; the native addon is not fuzzed by this run\n`)
+runs.push({ name: 'native addon', script: join(here, 'native-fuzz.ts'), args: ['--cases', '10000', '--seed', seed] })
 
 const results: { name: string; code: number | null; seconds: number }[] = []
 for (const r of runs) {
