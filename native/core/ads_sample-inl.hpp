@@ -91,17 +91,37 @@ bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
       std::fill(ext, ext + np, 0.0f);
     lap(t0, dSim);
     {
-      std::size_t used = 0;
-      for (std::size_t d = 0; d < D; ++d) {
-        const float ke = t > 0 ? kf * K.err[d] : 0.0f;
-        const float u = lowRankZ ? ke + static_cast<float>(K.z[d]) : ke;
-        if (u != 0.0f) {
-          K.uv[used] = u;
-          K.ud[used] = static_cast<int32_t>(d);
-          ++used;
-        }
+      // u = k·e(t-1) (+ z), all dimensions at once; the zero terms are dropped from the product (as
+      // the simulator does), which in training happens only at t = 0, so the common case keeps every
+      // dimension in order and the product runs over contiguous rows.
+      float* __restrict uv = K.uv.data();
+      const float* __restrict err = K.err.data();
+      const double* __restrict z = K.z.data();
+      if (t > 0) {
+        if (lowRankZ)
+          for (std::size_t d = 0; d < D; ++d) uv[d] = kf * err[d] + static_cast<float>(z[d]);
+        else
+          for (std::size_t d = 0; d < D; ++d) uv[d] = kf * err[d];
+      } else {  // no error yet: ke = +0
+        if (lowRankZ)
+          for (std::size_t d = 0; d < D; ++d) uv[d] = 0.0f + static_cast<float>(z[d]);
+        else
+          for (std::size_t d = 0; d < D; ++d) uv[d] = 0.0f;
       }
-      feedback_current(ext, m.encP_.data(), D, K.uv.data(), K.ud.data(), used, np);
+      int zeros = 0;
+      for (std::size_t d = 0; d < D; ++d) zeros |= uv[d] == 0.0f;
+      const bool anyZero = zeros != 0;
+      std::size_t used = D;
+      if (anyZero) {
+        used = 0;
+        for (std::size_t d = 0; d < D; ++d)
+          if (uv[d] != 0.0f) {
+            uv[used] = uv[d];
+            K.ud[used] = static_cast<int32_t>(d);
+            ++used;
+          }
+      }
+      feedback_current(ext, m.encBlk_[MIMIC_SIMD_LEVEL].data(), D, uv, anyZero ? K.ud.data() : nullptr, used, np);
     }
     lap(t0, dFb);
     // (2-4) neurons; traces decay
@@ -131,31 +151,55 @@ bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
     if (lowRankZ) {
       for (std::size_t d = 0; d < D; ++d) K.z[d] *= gammaS;
     }
-    for (std::size_t s = 0; s < count; ++s) {
-      const std::size_t j = static_cast<std::size_t>(list[s]);
-      if (eventAcc) flush(j, static_cast<int64_t>(t) - 1);
-      if (lowRankZ) {
-        const double* a = acc + j * D;
-        const float* f = F + j * D;
-        double self = 0;
-        for (std::size_t d = 0; d < D; ++d) {
-          K.z[d] += a[d] * K.invS[j];
-          self += a[d] * static_cast<double>(f[d]);
+    if (lowRankZ) {
+      // Per spike j (distinct neurons, so the order of these passes does not matter): bring row j of Ã
+      // up to date, add Ã[j,:]/tau_s to z (in spike order per dimension), and take the learned self-
+      // weight Ã[j,:]·F[j,:] back out of I_s,j. The self-dots are sums of D products in d order; four
+      // spikes' sums run side by side, so their add chains overlap instead of following each other.
+      for (std::size_t s = 0; s < count; ++s)
+        if (eventAcc) flush(static_cast<std::size_t>(list[s]), static_cast<int64_t>(t) - 1);
+      double* __restrict z = K.z.data();
+      for (std::size_t s = 0; s < count; ++s) {
+        const std::size_t j = static_cast<std::size_t>(list[s]);
+        const double* __restrict a = acc + j * D;
+        const double c = K.invS[j];
+        for (std::size_t d = 0; d < D; ++d) z[d] += a[d] * c;
+      }
+      for (std::size_t s0 = 0; s0 < count; s0 += 4) {
+        const std::size_t q = std::min<std::size_t>(4, count - s0);
+        const double* a[4];
+        const float* f[4];
+        for (std::size_t k = 0; k < 4; ++k) {  // missing spikes read row 0 and are not used
+          const std::size_t j = static_cast<std::size_t>(list[s0 + (k < q ? k : 0)]);
+          a[k] = acc + j * D;
+          f[k] = F + j * D;
         }
-        is[j] = is[j] - static_cast<float>(self * K.invS[j]);
-      } else if (lowRankRows) {
-        const double* a = acc + j * D;
-        for (std::size_t i = 0; i < N; ++i) {
-          if (i == j) continue;
-          const float* f = F + i * D;
-          double w = 0;
-          for (std::size_t d = 0; d < D; ++d) w += a[d] * static_cast<double>(f[d]);
-          is[i] = is[i] + static_cast<float>(w * K.invS[i]);
+        double self[4] = {0, 0, 0, 0};
+        for (std::size_t d = 0; d < D; ++d)
+          for (std::size_t k = 0; k < 4; ++k) self[k] += a[k][d] * static_cast<double>(f[k][d]);
+        for (std::size_t k = 0; k < q; ++k) {
+          const std::size_t j = static_cast<std::size_t>(list[s0 + k]);
+          is[j] = is[j] - static_cast<float>(self[k] * K.invS[j]);
         }
-      } else if (naive) {
-        const double* row = &omega_[j * N];
-        for (std::size_t i = 0; i < N; ++i)
-          if (i != j) is[i] = is[i] + static_cast<float>(row[i] * K.invS[i]);
+      }
+    } else {
+      for (std::size_t s = 0; s < count; ++s) {
+        const std::size_t j = static_cast<std::size_t>(list[s]);
+        if (eventAcc) flush(j, static_cast<int64_t>(t) - 1);
+        if (lowRankRows) {
+          const double* a = acc + j * D;
+          for (std::size_t i = 0; i < N; ++i) {
+            if (i == j) continue;
+            const float* f = F + i * D;
+            double w = 0;
+            for (std::size_t d = 0; d < D; ++d) w += a[d] * static_cast<double>(f[d]);
+            is[i] = is[i] + static_cast<float>(w * K.invS[i]);
+          }
+        } else if (naive) {
+          const double* row = &omega_[j * N];
+          for (std::size_t i = 0; i < N; ++i)
+            if (i != j) is[i] = is[i] + static_cast<float>(row[i] * K.invS[i]);
+        }
       }
     }
     lap(t0, dLearn);

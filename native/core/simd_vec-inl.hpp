@@ -17,4 +17,15 @@ __attribute__((always_inline)) static inline vf vload(const float* p) {
   return v;
 }
 __attribute__((always_inline)) static inline void vstore(float* p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
-__attribute__((always_inline)) static inline vf vset1(float x) { return vf{} + x; }
+// every lane x: one broadcast instruction (not 0 + x, which would turn -0 into +0)
+__attribute__((always_inline)) static inline vf vset1(float x) {
+#if MIMIC_SIMD_WIDTH == 4
+  return vf{x, x, x, x};
+#elif MIMIC_SIMD_WIDTH == 8
+  return vf{x, x, x, x, x, x, x, x};
+#elif MIMIC_SIMD_WIDTH == 16
+  return vf{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x};
+#else
+#error "unsupported MIMIC_SIMD_WIDTH"
+#endif
+}

@@ -23,6 +23,7 @@
 #include "rng.hpp"
 #include "denormals.hpp"
 #include "simd.hpp"
+#include "simd_config.hpp"
 #include "snn_noise.hpp"
 #include "thread_pool.hpp"
 
@@ -176,13 +177,22 @@ void SnnModel::prepare() {
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t c = 0; c < C; ++c) wInT_[c * npad_ + i] = weights_.wIn[i * C + c];
   encT_.assign(weights_.encoder.empty() ? 0 : D * npad_, 0.0f);
-  encP_.assign(encT_.size(), 0.0f);
   if (!weights_.encoder.empty())
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t d = 0; d < D; ++d) {
-        encT_[d * npad_ + i] = weights_.encoder[i * D + d];
-        encP_[(i / 16) * D * 16 + d * 16 + i % 16] = weights_.encoder[i * D + d];
-      }
+      for (std::size_t d = 0; d < D; ++d) encT_[d * npad_ + i] = weights_.encoder[i * D + d];
+  for (std::size_t level = 0; level < 3; ++level) {
+    FloatVec& blk = encBlk_[level];
+    blk.assign(encT_.size(), 0.0f);
+    if (weights_.encoder.empty()) continue;
+    const std::size_t panels = npad_ / 16;
+    for (std::size_t p = 0; p < panels;) {  // a tile of g panels: neurons [16p, 16(p+g)), stored [d][16g] from 16p·D
+      const std::size_t g = simd::feedback_tile(panels - p, simd::kFeedbackTilePanels[level]);
+      const std::size_t i0 = 16 * p, w = 16 * g;
+      for (std::size_t i = i0; i < std::min(n, i0 + w); ++i)
+        for (std::size_t d = 0; d < D; ++d) blk[i0 * D + d * w + (i - i0)] = weights_.encoder[i * D + d];
+      p += g;
+    }
+  }
   decT_.assign(n * D, 0.0f);
   decScaled_.assign(n * D, 0.0f);
   for (std::size_t d = 0; d < D; ++d)

@@ -144,7 +144,9 @@ class SnnModel {
   std::size_t fastOffset_ = 0;  // where the fast part starts inside a row and inside the traces
   FloatVec wInT_;      // [C][Npad]
   FloatVec encT_;      // [D][Npad]  F transposed
-  FloatVec encP_;      // [Npad/16][D][16]  F in panels of 16 neurons (the feedback product, snn_kernel-inl.hpp)
+  // F for the feedback product of each SIMD level: tiles of neurons (simd::feedback_tile), each tile
+  // stored [d][its neurons], so one tile is one contiguous stream and one row d of it is contiguous.
+  FloatVec encBlk_[3];
   FloatVec decT_;      // [N][D]     decoder transposed (dense x̃)
   FloatVec decScaled_; // [N][D]     decoder[:, j] / tau_out,j (event x̃)
   FloatVec invTauOut_; // [Npad]     1/tau_out in 1/s

@@ -132,53 +132,79 @@ static inline void input_current(float* __restrict ext, const float* __restrict 
 }
 
 // The feedback product ext[i] += Σ_u F[i, d_u]·ke_u over the used dimensions in order (k·F·e, and in
-// training also the learned slow current F·z). The encoder comes in PANELS of 16 neurons,
-// P[(i/16)·D·16 + d·16 + i%16] = F[i, d] (SnnModel::encP_): a panel is one contiguous stream of D
-// cache lines, and one row d of it is one cache line.
+// training also the learned slow current F·z). The neurons go in TILES of G panels of 16 (G = 3 at
+// SSE2, 6 at AVX2, 16 at AVX-512; the last panels in tiles of 8, 4, 2, 1: simd::feedback_tile), and
+// the encoder comes in the matching layout (SnnModel::encBlk_ of the level): tile by tile, [d][the
+// tile's 16·G neurons], so a tile is one contiguous stream and one row d of it is contiguous.
 //
-// A tile of G panels keeps its 16·G sums in 8 registers (G = W/2: 2 panels at SSE2, 4 at AVX2, 8 at
-// AVX-512) while the used dimensions stream past: per dimension 8 loads, 8 multiplies and 8 adds, and
-// 8 independent add chains hide the add latency. Each sum still adds its terms one after the other in
-// dimension order, exactly as the scalar loop.
+// A tile keeps its 16·G sums in registers (12 at SSE2 and AVX2, which have 16 registers; 16 at
+// AVX-512, which has 32) while the used dimensions stream past: per dimension one broadcast, then per
+// vector one load-and-multiply and one add, and 12-16 independent add chains hide the add latency.
+// Each sum still adds its terms one after the other in dimension order, exactly as the scalar loop.
 //
 // Why not the plain loop: written as `for u: for k < 16: acc[k] += w[k]·x` (the earlier form), GCC 12
 // vectorises the u-loop at AVX2/AVX-512 as an in-order reduction, gathering w across rows (stride N):
 // 16 gathers per 8 dimensions and lane-by-lane adds. That made the -march=native build's feedback
-// product 5-7 times slower than SSE2's (bench/README.md, "The native build's slow training").
-template <std::size_t G>
-static inline void feedback_tile(float* __restrict ext, const float* __restrict tile, std::size_t D,
-                                 const float* __restrict ke, const int32_t* __restrict dims, std::size_t used) {
-  constexpr std::size_t V = 16 / kW;  // vectors per panel row
-  vf acc[G * V];
+// product 5-7 times slower than SSE2's (bench/README.md, "Why the native build trained 5x slower").
+template <std::size_t G, bool kAll>
+static inline void feedback_tile(float* __restrict ext, const float* __restrict tile, const float* __restrict ke,
+                                 const int32_t* __restrict dims, std::size_t used) {
+  constexpr std::size_t Q = G * 16 / kW;  // vectors per tile row
+  vf acc[Q];
 #pragma GCC unroll 16
-  for (std::size_t q = 0; q < G * V; ++q) acc[q] = vload(ext + q * kW);
-  const std::size_t panel = D * 16;
+  for (std::size_t q = 0; q < Q; ++q) acc[q] = vload(ext + q * kW);
+#pragma GCC unroll 2
   for (std::size_t u = 0; u < used; ++u) {
     const vf x = vset1(ke[u]);
-    const float* __restrict row = tile + static_cast<std::size_t>(dims[u]) * 16;
+    const float* __restrict row = tile + (kAll ? u : static_cast<std::size_t>(dims[u])) * (16 * G);
 #pragma GCC unroll 16
-    for (std::size_t g = 0; g < G; ++g)
-#pragma GCC unroll 4
-      for (std::size_t v = 0; v < V; ++v) acc[g * V + v] = acc[g * V + v] + vload(row + g * panel + v * kW) * x;
+    for (std::size_t q = 0; q < Q; ++q) acc[q] = acc[q] + vload(row + q * kW) * x;
   }
 #pragma GCC unroll 16
-  for (std::size_t q = 0; q < G * V; ++q) vstore(ext + q * kW, acc[q]);
+  for (std::size_t q = 0; q < Q; ++q) vstore(ext + q * kW, acc[q]);
 }
 
-static inline void feedback_current(float* __restrict ext, const float* __restrict FP, std::size_t D,
+template <bool kAll>
+static inline void feedback_tiles(float* __restrict ext, const float* __restrict FB, std::size_t D,
+                                  const float* __restrict ke, const int32_t* __restrict dims, std::size_t used,
+                                  std::size_t np) {
+  constexpr std::size_t G = simd::kFeedbackTilePanels[MIMIC_SIMD_LEVEL];
+  static_assert(G * 16 % kW == 0, "a tile must be whole vectors");
+  const std::size_t panels = np / 16;
+  for (std::size_t p = 0; p < panels;) {
+    const std::size_t g = simd::feedback_tile(panels - p, G);
+    float* e = ext + 16 * p;
+    const float* t = FB + 16 * p * D;
+    switch (g) {
+      case G:
+        feedback_tile<G, kAll>(e, t, ke, dims, used);
+        break;
+      case 8:
+        if constexpr (G > 8) feedback_tile<8, kAll>(e, t, ke, dims, used);
+        break;
+      case 4:
+        if constexpr (G > 4) feedback_tile<4, kAll>(e, t, ke, dims, used);
+        break;
+      case 2:
+        if constexpr (G > 2) feedback_tile<2, kAll>(e, t, ke, dims, used);
+        break;
+      default:
+        feedback_tile<1, kAll>(e, t, ke, dims, used);
+    }
+    p += g;
+  }
+}
+
+// FB: the model's encBlk_[MIMIC_SIMD_LEVEL]. dims null: every dimension d = 0..used-1 in order (used =
+// D; the common case in training).
+static inline void feedback_current(float* __restrict ext, const float* __restrict FB, std::size_t D,
                                     const float* __restrict ke, const int32_t* __restrict dims, std::size_t used,
                                     std::size_t np) {
   if (used == 0) return;
-  constexpr std::size_t G = kW / 2 < 1 ? 1 : kW / 2;
-  const std::size_t panels = np / 16;
-  std::size_t p = 0;
-  for (; p + G <= panels; p += G) feedback_tile<G>(ext + p * 16, FP + p * D * 16, D, ke, dims, used);
-  // the last panels, in tiles of 4, 2, 1
-  if (G > 4)
-    for (; p + 4 <= panels; p += 4) feedback_tile<4>(ext + p * 16, FP + p * D * 16, D, ke, dims, used);
-  if (G > 2)
-    for (; p + 2 <= panels; p += 2) feedback_tile<2>(ext + p * 16, FP + p * D * 16, D, ke, dims, used);
-  for (; p < panels; ++p) feedback_tile<1>(ext + p * 16, FP + p * D * 16, D, ke, dims, used);
+  if (dims == nullptr)
+    feedback_tiles<true>(ext, FB, D, ke, dims, used, np);
+  else
+    feedback_tiles<false>(ext, FB, D, ke, dims, used, np);
 }
 
 // Indices of the set entries of spk[0..npad) (one byte per neuron, npad a multiple of 16), in

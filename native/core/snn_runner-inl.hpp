@@ -164,7 +164,8 @@ class Runner {
           ++used;
         }
       }
-      feedback_current(ext, m_.encP_.data(), D_, L.keUsed.data(), L.dUsed.data(), used, np);
+      // used == D: every dimension in order (dims is the identity)
+      feedback_current(ext, m_.encBlk_[MIMIC_SIMD_LEVEL].data(), D_, L.keUsed.data(), used == D_ ? nullptr : L.dUsed.data(), used, np);
     }
     if (c_.noiseStd > 0) {
       const ZigguratNormal& z = ZigguratNormal::instance();

@@ -23,14 +23,11 @@ __attribute__((always_inline)) static inline vf float_of(vu u) {
   __builtin_memcpy(&x, &u, sizeof x);
   return x;
 }
-// mask ? a : b for all-ones / all-zeros lanes
-__attribute__((always_inline)) static inline vf pick(vi mask, vf a, vf b) {
-  const vu m = (vu)mask;
-  return float_of((bits_of(a) & m) | (bits_of(b) & ~m));
-}
+// mask ? a : b for all-ones / all-zeros lanes (one blend instruction from AVX on)
+__attribute__((always_inline)) static inline vf pick(vi mask, vf a, vf b) { return mask ? a : b; }
 // -x (the sign flipped, as C's unary minus)
 __attribute__((always_inline)) static inline vf negate(vf x) { return float_of(bits_of(x) ^ 0x80000000u); }
-__attribute__((always_inline)) static inline vi pick_i(vi mask, vi a, vi b) { return (a & mask) | (b & ~mask); }
+__attribute__((always_inline)) static inline vi pick_i(vi mask, vi a, vi b) { return mask ? a : b; }
 
 // expm1(x) as fdlibm's expm1f, for finite x with |x| < 88 (tanh passes |x| < 44).
 static inline vf expm1(vf x) {
@@ -116,6 +113,5 @@ static inline vf tanh_vec(vf x) {
 
 // The scalar form of the same (for the lanes left over when a length is not a multiple of W).
 static inline float tanh_scalar(float x) {
-  vf v = vf{} + x;
-  return tanh_vec(v)[0];
+  return tanh_vec(vset1(x))[0];
 }
