@@ -14,6 +14,12 @@ namespace {
 
 bool cpu_runs(Level level) {
   if (level == Level::Base) return true;
+#if defined(MIMIC_SIMD_TESTING)
+  // Test builds only (test/support/simd_refusal.cpp, never the addon): behave as on a CPU whose widest
+  // level is MIMIC_SIMD_TEST_WIDEST (0 = SSE2, 1 = AVX2).
+  if (const char* widest = std::getenv("MIMIC_SIMD_TEST_WIDEST"))
+    if (static_cast<int>(level) > std::atoi(widest)) return false;
+#endif
 #if MIMIC_SIMD_MULTI
   __builtin_cpu_init();  // may run before libgcc's own constructor (static initialisation order)
   // libgcc's checks include the OS: AVX and AVX-512 count only when XCR0 enables their registers.
