@@ -111,23 +111,36 @@ static inline void axpy(float* __restrict y, const float* __restrict x, float a,
 static inline void add_to(float* __restrict y, const float* __restrict x, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) y[i] = y[i] + x[i];
 }
-// The same for n a multiple of 16 (the spike rows), unrolled by 16 floats per iteration.
+// The same for n a multiple of 16 (the spike rows): 64 floats per iteration, then 16 at a time.
 static inline void add_row(float* __restrict y, const float* __restrict x, std::size_t n) {
-  for (std::size_t i = 0; i < n; i += 16)
-    for (std::size_t k = 0; k < 16; ++k) y[i + k] = y[i + k] + x[i + k];
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64)
+#pragma GCC unroll 16
+    for (std::size_t q = 0; q < 64 / kW; ++q) vstore(y + i + q * kW, vload(y + i + q * kW) + vload(x + i + q * kW));
+  for (; i < n; i += 16)
+#pragma GCC unroll 4
+    for (std::size_t q = 0; q < 16 / kW; ++q) vstore(y + i + q * kW, vload(y + i + q * kW) + vload(x + i + q * kW));
 }
 static inline void scale(float* __restrict y, float a, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) y[i] = y[i] * a;
 }
 
-// ext[i] = Σ_c wT[c][i]·x[c] summed from c = 0 upwards, W neurons per vector (np a multiple of 16).
+// ext[i] = Σ_c wT[c][i]·x[c] summed from c = 0 upwards, W neurons per vector (np a multiple of 16);
+// one and two channels (the tasks so far) without the inner loop.
 static inline void input_current(float* __restrict ext, const float* __restrict wT, const float* __restrict x,
                                  std::size_t C, std::size_t np) {
   const vf x0 = vset1(x[0]);
-  for (std::size_t i = 0; i < np; i += kW) {
-    vf acc = vload(wT + i) * x0;
-    for (std::size_t c = 1; c < C; ++c) acc = acc + vload(wT + c * np + i) * vset1(x[c]);
-    vstore(ext + i, acc);
+  if (C == 1) {
+    for (std::size_t i = 0; i < np; i += kW) vstore(ext + i, vload(wT + i) * x0);
+  } else if (C == 2) {
+    const vf x1 = vset1(x[1]);
+    for (std::size_t i = 0; i < np; i += kW) vstore(ext + i, vload(wT + i) * x0 + vload(wT + np + i) * x1);
+  } else {
+    for (std::size_t i = 0; i < np; i += kW) {
+      vf acc = vload(wT + i) * x0;
+      for (std::size_t c = 1; c < C; ++c) acc = acc + vload(wT + c * np + i) * vset1(x[c]);
+      vstore(ext + i, acc);
+    }
   }
 }
 
