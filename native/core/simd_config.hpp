@@ -22,9 +22,10 @@ namespace mimic {
 namespace simd {
 
 // The feedback product's tiles (snn_kernel-inl.hpp) and the encoder layout that feeds them
-// (SnnModel::encBlk_): per level, tiles of 3 (SSE2), 6 (AVX2) or 16 (AVX-512) panels of 16 neurons,
-// which keep 12, 12 and 16 vector sums in registers; the last panels go in tiles of 8, 4, 2, 1.
-constexpr std::size_t kFeedbackTilePanels[3] = {3, 6, 16};
+// (SnnModel::encBlk_): per level, tiles of 3 (SSE2), 6 (AVX2) or 12 (AVX-512, in 256-bit vectors)
+// panels of 16 neurons, which keep 12, 12 and 24 vector sums in registers (16, 16 and 32 there are);
+// the last panels go in tiles of 8, 4, 2, 1.
+constexpr std::size_t kFeedbackTilePanels[3] = {3, 6, 12};
 
 // Panels of the tile that starts with `remaining` panels left, for main tiles of G panels.
 constexpr std::size_t feedback_tile(std::size_t remaining, std::size_t G) {

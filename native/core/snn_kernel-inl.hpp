@@ -146,35 +146,55 @@ static inline void input_current(float* __restrict ext, const float* __restrict 
 
 // The feedback product ext[i] += Σ_u F[i, d_u]·ke_u over the used dimensions in order (k·F·e, and in
 // training also the learned slow current F·z). The neurons go in TILES of G panels of 16 (G = 3 at
-// SSE2, 6 at AVX2, 16 at AVX-512; the last panels in tiles of 8, 4, 2, 1: simd::feedback_tile), and
+// SSE2, 6 at AVX2, 12 at AVX-512; the last panels in tiles of 8, 4, 2, 1: simd::feedback_tile), and
 // the encoder comes in the matching layout (SnnModel::encBlk_ of the level): tile by tile, [d][the
 // tile's 16·G neurons], so a tile is one contiguous stream and one row d of it is contiguous.
 //
-// A tile keeps its 16·G sums in registers (12 at SSE2 and AVX2, which have 16 registers; 16 at
-// AVX-512, which has 32) while the used dimensions stream past: per dimension one broadcast, then per
-// vector one load-and-multiply and one add, and 12-16 independent add chains hide the add latency.
+// A tile keeps its 16·G sums in registers (12 vectors at SSE2 and AVX2, which have 16 registers; 24
+// 256-bit vectors at AVX-512, which has 32) while the used dimensions stream past: per dimension one
+// broadcast, then per vector one load-and-multiply and one add, and 12-24 independent add chains hide
+// the add latency.
 // Each sum still adds its terms one after the other in dimension order, exactly as the scalar loop.
 //
 // Why not the plain loop: written as `for u: for k < 16: acc[k] += w[k]·x` (the earlier form), GCC 12
 // vectorises the u-loop at AVX2/AVX-512 as an in-order reduction, gathering w across rows (stride N):
 // 16 gathers per 8 dimensions and lane-by-lane adds. That made the -march=native build's feedback
 // product 5-7 times slower than SSE2's (bench/README.md, "Why the native build trained 5x slower").
+// The product's vectors: the level's, except at AVX-512, where 256-bit vectors (AVX-512VL: 32 of
+// them) stream the encoder from L2 faster than 512-bit ones on the machines measured (bench/README.md,
+// "The feedback product": 31 against 25 GMAC/s at N/D = 768/128).
+#if MIMIC_SIMD_LEVEL == 2
+constexpr std::size_t kFW = 8;
+typedef float fvf __attribute__((vector_size(32)));
+__attribute__((always_inline)) static inline fvf fset1(float x) { return fvf{x, x, x, x, x, x, x, x}; }
+#else
+constexpr std::size_t kFW = kW;
+typedef vf fvf;
+__attribute__((always_inline)) static inline fvf fset1(float x) { return vset1(x); }
+#endif
+__attribute__((always_inline)) static inline fvf fload(const float* p) {
+  fvf v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+__attribute__((always_inline)) static inline void fstore(float* p, fvf v) { __builtin_memcpy(p, &v, sizeof v); }
+
 template <std::size_t G, bool kAll>
 static inline void feedback_tile(float* __restrict ext, const float* __restrict tile, const float* __restrict ke,
                                  const int32_t* __restrict dims, std::size_t used) {
-  constexpr std::size_t Q = G * 16 / kW;  // vectors per tile row
-  vf acc[Q];
-#pragma GCC unroll 16
-  for (std::size_t q = 0; q < Q; ++q) acc[q] = vload(ext + q * kW);
+  constexpr std::size_t Q = G * 16 / kFW;  // vectors per tile row
+  fvf acc[Q];
+#pragma GCC unroll 32
+  for (std::size_t q = 0; q < Q; ++q) acc[q] = fload(ext + q * kFW);
 #pragma GCC unroll 2
   for (std::size_t u = 0; u < used; ++u) {
-    const vf x = vset1(ke[u]);
+    const fvf x = fset1(ke[u]);
     const float* __restrict row = tile + (kAll ? u : static_cast<std::size_t>(dims[u])) * (16 * G);
-#pragma GCC unroll 16
-    for (std::size_t q = 0; q < Q; ++q) acc[q] = acc[q] + vload(row + q * kW) * x;
+#pragma GCC unroll 32
+    for (std::size_t q = 0; q < Q; ++q) acc[q] = acc[q] + fload(row + q * kFW) * x;
   }
-#pragma GCC unroll 16
-  for (std::size_t q = 0; q < Q; ++q) vstore(ext + q * kW, acc[q]);
+#pragma GCC unroll 32
+  for (std::size_t q = 0; q < Q; ++q) fstore(ext + q * kFW, acc[q]);
 }
 
 template <bool kAll>
@@ -182,27 +202,22 @@ static inline void feedback_tiles(float* __restrict ext, const float* __restrict
                                   const float* __restrict ke, const int32_t* __restrict dims, std::size_t used,
                                   std::size_t np) {
   constexpr std::size_t G = simd::kFeedbackTilePanels[MIMIC_SIMD_LEVEL];
-  static_assert(G * 16 % kW == 0, "a tile must be whole vectors");
+  static_assert(G * 16 % kFW == 0, "a tile must be whole vectors");
   const std::size_t panels = np / 16;
   for (std::size_t p = 0; p < panels;) {
     const std::size_t g = simd::feedback_tile(panels - p, G);
     float* e = ext + 16 * p;
     const float* t = FB + 16 * p * D;
-    switch (g) {
-      case G:
-        feedback_tile<G, kAll>(e, t, ke, dims, used);
-        break;
-      case 8:
-        if constexpr (G > 8) feedback_tile<8, kAll>(e, t, ke, dims, used);
-        break;
-      case 4:
-        if constexpr (G > 4) feedback_tile<4, kAll>(e, t, ke, dims, used);
-        break;
-      case 2:
-        if constexpr (G > 2) feedback_tile<2, kAll>(e, t, ke, dims, used);
-        break;
-      default:
-        feedback_tile<1, kAll>(e, t, ke, dims, used);
+    if (g == G)
+      feedback_tile<G, kAll>(e, t, ke, dims, used);
+    else if (g == 8) {
+      if constexpr (G > 8) feedback_tile<8, kAll>(e, t, ke, dims, used);
+    } else if (g == 4) {
+      if constexpr (G > 4) feedback_tile<4, kAll>(e, t, ke, dims, used);
+    } else if (g == 2) {
+      if constexpr (G > 2) feedback_tile<2, kAll>(e, t, ke, dims, used);
+    } else {
+      feedback_tile<1, kAll>(e, t, ke, dims, used);
     }
     p += g;
   }
