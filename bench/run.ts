@@ -88,7 +88,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'mimic-bench-'))
 // ---- the floor loop, compiled with the addon's optimisation flags ----------------------------------
 const floorBin = join(tmp, 'floor')
 try {
-  compileFloor(info.flags, floorBin)
+  compileFloor(info.flags, floorBin, info.simd) // the vector width of the level our kernels use
 } catch (err) {
   console.error(`bench: ${(err as Error).message}`)
   process.exit(1)

@@ -136,8 +136,9 @@ bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
     const int32_t* list = K.list.data();
     if (m.rowStride_ > 0) {
       float* tr = is + (m.hasSlow_ ? 0 : np);
-      for (std::size_t s = 0; s < count; ++s)
-        add_row(tr, m.rec_.data() + static_cast<std::size_t>(list[s]) * m.rowStride_, m.rowStride_);
+      const float** rows = K.rows.data();
+      for (std::size_t s = 0; s < count; ++s) rows[s] = m.rec_.data() + static_cast<std::size_t>(list[s]) * m.rowStride_;
+      add_rows(tr, rows, count, m.rowStride_);
     }
     float* r = K.r.data();
     for (std::size_t s = 0; s < count; ++s) r[list[s]] = r[list[s]] + m.invTauOut_[list[s]];

@@ -175,6 +175,7 @@ class AdsKernel {
   FloatVec v, traces, r, ext, x, err, uv;
   IntVec refr, list, ud;
   std::vector<uint8_t> spk;
+  std::vector<const float*> rows;  // the weight rows of this step's spikes
   std::vector<double> z, hist, rho, gpow, ginv, fe;
   std::vector<int64_t> since;   // a_i: the step from which r_i = rho_i·γ^(t − a_i)
   std::vector<int32_t> active;  // neurons with rho_i != 0
@@ -199,6 +200,7 @@ class AdsKernel {
     refr.assign(np, 0);
     list.assign(np, 0);
     spk.assign(np, 0);
+    rows.assign(np, nullptr);
     z.assign(D, 0.0);
     hist.assign(kWindow * D, 0.0);
     rho.assign(N, 0.0);

@@ -15,6 +15,7 @@ struct Lane {
   FloatVec ext, noise;
   std::vector<uint8_t> spk;
   IntVec list;
+  std::vector<const float*> rows;  // the weight rows of this step's spikes
   FloatVec err;  // x̂(t-1) - x̃(t-1)
   FloatVec keUsed;  // the non-zero k·e_d of this step and their dimensions
   IntVec dUsed;
@@ -103,6 +104,7 @@ class Runner {
     L.noise.assign(c_.noiseStd > 0 ? np : 0, 0.0f);
     L.spk.assign(np, 0);
     L.list.assign(np, 0);
+    L.rows.assign(np, nullptr);
     const auto& p = m_.params();
     switch (c_.initialV) {
       case InitialV::Uniform:
@@ -198,8 +200,9 @@ class Runner {
     if (m_.rowStride_ > 0) {
       float* tr = L.st.traces.data() + (m_.hasSlow_ ? 0 : np);
       const float* rec = m_.rec_.data();
-      for (std::size_t s = 0; s < count; ++s)
-        add_row(tr, rec + static_cast<std::size_t>(list[s]) * m_.rowStride_, m_.rowStride_);
+      const float** rows = L.rows.data();
+      for (std::size_t s = 0; s < count; ++s) rows[s] = rec + static_cast<std::size_t>(list[s]) * m_.rowStride_;
+      add_rows(tr, rows, count, m_.rowStride_);
     }
     float* r = L.st.r.data();
     for (std::size_t s = 0; s < count; ++s) {
