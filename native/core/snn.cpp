@@ -1,5 +1,7 @@
-// Exact float32 semantics on every build (no fused multiply-add contraction, also with -march=native):
-// the TypeScript reference reproduces the arithmetic bit for bit, and thread counts never matter.
+// Exact float32 semantics on every build and SIMD level (no fused multiply-add contraction; the library
+// is built with -ffp-contract=off as well): the TypeScript reference reproduces the arithmetic bit for
+// bit, and neither thread counts nor the SIMD level ever matter. The simulation loop itself is in
+// snn_runner-inl.hpp, compiled once per SIMD level (simd_foreach.hpp); simulate() runs the active one.
 // no-trapping-math (results unchanged: FP exceptions are never trapped) lets GCC if-convert selects.
 #pragma GCC optimize("fp-contract=off", "no-trapping-math")
 
