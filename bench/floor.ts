@@ -9,10 +9,21 @@ import { DEFAULT_NEURON_PARAMS, type BenchNetwork } from '../native/index.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
-/** Compiles floor.c into `out` with the optimisation and -march flags of the addon's build. */
-export function compileFloor(addonFlags: string, out: string): void {
+/** The instruction sets of each SIMD level of the addon (native/core/simd_foreach.hpp). */
+const levelFlags: Record<string, string[]> = {
+  sse2: [],
+  avx2: ['-mavx2', '-mfma'],
+  avx512: ['-mavx2', '-mfma', '-mavx512f', '-mavx512vl', '-mavx512bw', '-mavx512dq', '-mprefer-vector-width=512'],
+}
+
+/**
+ * Compiles floor.c into `out` with the optimisation and -march flags of the addon's build and the
+ * instruction set of the SIMD level its kernels use (`simd`), so that the floor loop gets the same
+ * vector width as ours. No multiply-add is fused, as in the addon.
+ */
+export function compileFloor(addonFlags: string, out: string, simd = 'sse2'): void {
   const archFlags = addonFlags.split(/\s+/).filter((f) => f.startsWith('-march') || f.startsWith('-O'))
-  const cflags = ['-std=c11', ...(archFlags.length ? archFlags : ['-O3']), '-DNDEBUG']
+  const cflags = ['-std=c11', ...(archFlags.length ? archFlags : ['-O3']), ...(levelFlags[simd] ?? []), '-ffp-contract=off', '-DNDEBUG']
   const r = spawnSync('cc', [...cflags, '-o', out, join(here, 'floor.c'), '-lm'], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`compiling bench/floor.c failed:\n${r.stderr}`)
 }

@@ -11,6 +11,8 @@
 //   npm run bench -- --sizes 768  other sizes
 //   npm run bench -- --no-ads     skip the ADS training part; --ads-only: only that part
 //   npm run bench -- --no-teacher skip the teacher BPTT throughput (bench/teacher-bench.ts)
+//   npm run bench -- --no-levels  skip the SIMD-level comparison (each kernel at every level this CPU
+//                                 has, side by side in this run, with the ratio to SSE2)
 //   npm run bench -- --no-pipeline skip the whole temporal-XOR pipeline at paper size (about 3 min;
 //                                 with --quick a reduced pipeline)
 //   npm run bench -- --python P   the Python that has Brian2 (default /usr/bin/python3)
@@ -29,6 +31,10 @@ import {
   generateXor,
   initTeacher,
   runAdsTrainBench,
+  setSimdLevel,
+  simdLevels,
+  teacherForward,
+  teacherGradient,
   type AdsTrainBenchResult,
 } from '../native/index.ts'
 import { benchV0, compileFloor, runFloor, writeFloorNetwork } from './floor.ts'
@@ -46,7 +52,7 @@ const valueOf = (flag: string): string | undefined => {
   if (v === undefined || v.startsWith('--')) usage(`${flag} needs a value`)
   return v
 }
-const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-pipeline']
+const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-pipeline', '--no-levels']
 const valued = ['--sizes', '--python', '--out']
 for (let i = 0; i < args.length; i++) {
   if (valued.includes(args[i])) i++
@@ -57,6 +63,7 @@ const withBrian = !args.includes('--no-brian')
 const withAds = !args.includes('--no-ads')
 const adsOnly = args.includes('--ads-only')
 const withTeacher = !args.includes('--no-teacher') && !adsOnly
+const withLevels = !args.includes('--no-levels')
 const withPipeline = !args.includes('--no-pipeline') && !adsOnly
 const sizes = (valueOf('--sizes') ?? '320,768,2048').split(',').map((x) => {
   const n = Number(x)
@@ -81,7 +88,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'mimic-bench-'))
 // ---- the floor loop, compiled with the addon's optimisation flags ----------------------------------
 const floorBin = join(tmp, 'floor')
 try {
-  compileFloor(info.flags, floorBin)
+  compileFloor(info.flags, floorBin, info.simd) // the vector width of the level our kernels use
 } catch (err) {
   console.error(`bench: ${(err as Error).message}`)
   process.exit(1)
@@ -363,6 +370,91 @@ if (!adsOnly) {
   rmSync(dir, { recursive: true, force: true })
 }
 
+// ---- every kernel at every SIMD level, side by side ----------------------------------------------
+// The addon switches level in this process (setSimdLevel); rounds are interleaved so every level sees
+// the same machine, and the best of each is kept. Results are the same at every level (checked here
+// on the spike counts); only the time differs.
+interface LevelMeasure {
+  kernel: string
+  unit: string
+  /** level -> value (lower is better for times, higher for rates) */
+  values: Record<string, number>
+  higherIsBetter: boolean
+  /** spikes or another check that must agree across levels */
+  agree: boolean
+}
+const levelMeasures: LevelMeasure[] = []
+const defaultLevel = info.simd
+if (withLevels) {
+  process.stdout.write(`SIMD levels (${simdLevels().join(', ')}) ... `)
+  const levels = simdLevels()
+  const rounds = quick ? 2 : 5
+  const track = (kernel: string, unit: string, higherIsBetter: boolean): { add(level: string, v: number, check: number): void; m: LevelMeasure } => {
+    const m: LevelMeasure = { kernel, unit, values: {}, higherIsBetter, agree: true }
+    const checks: Record<string, number> = {}
+    levelMeasures.push(m)
+    return {
+      m,
+      add(level, v, check) {
+        const old = m.values[level]
+        if (old === undefined || (higherIsBetter ? v > old : v < old)) m.values[level] = v
+        checks[level] = check
+        m.agree = Object.values(checks).every((c) => c === checks[levels[0]] || checks[levels[0]] === undefined)
+      },
+    }
+  }
+  // the simulator, batch 1, one thread (ns per step)
+  const simNets = []
+  for (const N of adsOnly ? [] : sizes) {
+    const b = await benchNetwork(N, seed)
+    const T = Math.round(work / N)
+    simNets.push({ N, net: createNetwork(b.spec), T, inputs: b.inputs(1, T), v0: benchV0(N), t: track(`simulator N=${N} b1 t1`, 'ns/step', false) })
+  }
+  // ADS: the online training step and the forward step of the same network (µs per step)
+  const adsCases = (withAds ? ([[320, 64], [768, 128]] as const) : []).map(([N, D]) => ({
+    N, D, train: track(`ADS training step N/D=${N}/${D}`, 'µs/step', false), fwd: track(`ADS forward step N/D=${N}/${D}`, 'µs/step', false),
+  }))
+  // the teacher: BPTT and the forward pass, 64 units, batch 1, one thread (time steps per second)
+  const teacher = withTeacher ? await initTeacher({ units: 64, channels: 1, outputs: 1, seed }) : undefined
+  const xt = withTeacher ? await generateXor({ count: 1, seed: seed + 1 }) : undefined
+  const bptt = withTeacher ? track('teacher BPTT 64 units b1 t1', 'steps/s', true) : undefined
+  const tfwd = withTeacher ? track('teacher forward 64 units b1 t1', 'steps/s', true) : undefined
+  const rateOf = async (fn: () => Promise<unknown>, steps: number, seconds: number): Promise<number> => {
+    let calls = 0
+    const t0 = performance.now()
+    while (performance.now() - t0 < seconds * 1000) {
+      await fn()
+      calls++
+    }
+    return (calls * steps) / ((performance.now() - t0) / 1000)
+  }
+  try {
+    for (let r = 0; r < rounds; r++)
+      for (const level of levels) {
+        setSimdLevel(level)
+        for (const s of simNets) {
+          const res = await s.net.simulate(s.inputs, { batch: 1, steps: s.T, threads: 1, initialV: s.v0, record: { spikes: false } })
+          s.t.add(level, (res.kernelSeconds / s.T) * 1e9, res.totalSpikes)
+        }
+        for (const a of adsCases) {
+          const res = await runAdsTrainBench({ neurons: a.N, dims: a.D, samples: quick ? 1 : 2, repeats: 1, seed })
+          a.train.add(level, (res.seconds / res.steps) * 1e6, res.meanRateHz)
+          a.fwd.add(level, (res.forwardSeconds / res.steps) * 1e6, res.forwardMeanRateHz)
+        }
+        if (teacher && xt && bptt && tfwd) {
+          const b = { inputs: xt.inputs, targets: xt.targets, count: 1, steps: xt.steps }
+          const g = await teacherGradient(teacher, b, { threads: 1 })
+          bptt.add(level, await rateOf(() => teacherGradient(teacher, b, { threads: 1 }), xt.steps, quick ? 0.1 : 0.4), g.loss)
+          const f = await teacherForward(teacher, b, { threads: 1, activations: false })
+          tfwd.add(level, await rateOf(() => teacherForward(teacher, b, { threads: 1, activations: false }), xt.steps, quick ? 0.1 : 0.4), f.outputs[f.outputs.length - 1])
+        }
+      }
+  } finally {
+    setSimdLevel(defaultLevel)
+  }
+  console.log('done')
+}
+
 // ---- teacher BPTT throughput (its own script, one JSON object) -------------------------------------
 interface TeacherMeasure {
   kind: string
@@ -440,7 +532,7 @@ if (results.length) {
   }
 }
 if (adsTraining.length) {
-  console.log('\nADS training loop, one thread (XOR inputs, random teacher of D units, k 75, η 1e-6; µs per simulated step, split measured in a second pass)')
+  console.log(`\nADS training loop, one thread, SIMD ${info.simd} (XOR inputs, random teacher of D units, k 75, η 1e-6; µs per simulated step, split measured in a second pass)`)
   console.log('   N    D  rule          µs/step    steps/s   rate Hz   simulation  feedback F·u  learning  learning share')
   for (const m of adsTraining)
     console.log(
@@ -463,6 +555,18 @@ if (teacherBench.length) {
   for (const m of teacherBench)
     console.log(`  ${m.kind.padEnd(11)}  ${String(m.batch).padStart(5)}  ${String(m.threads).padStart(7)}  ${String(m.stepsPerSecond).padStart(8)}   ${m.cpuPerWall.toFixed(2).padStart(8)}`)
 }
+if (levelMeasures.length) {
+  const levels = simdLevels()
+  const base = levels[0]
+  console.log(`\nSIMD levels, each kernel at every level of this CPU, side by side in this run (best of interleaved rounds); the addon uses ${defaultLevel}`)
+  console.log(`  ${'kernel'.padEnd(34)} ${'unit'.padEnd(8)} ${levels.map((l) => l.padStart(10)).join(' ')}  ${levels.slice(1).map((l) => `${l}/${base}`.padStart(12)).join(' ')}  same results`)
+  for (const m of levelMeasures) {
+    const speedup = (l: string): number => (m.higherIsBetter ? m.values[l] / m.values[base] : m.values[base] / m.values[l])
+    console.log(
+      `  ${m.kernel.padEnd(34)} ${m.unit.padEnd(8)} ${levels.map((l) => (m.unit === 'steps/s' ? Math.round(m.values[l]).toString() : m.values[l].toFixed(m.unit === 'ns/step' ? 0 : 2)).padStart(10)).join(' ')}  ${levels.slice(1).map((l) => speedup(l).toFixed(2).padStart(12)).join(' ')}  ${m.agree ? 'yes' : 'NO'}`,
+    )
+  }
+}
 if (pipeline) {
   const st = pipeline.stages
   console.log(`\nTemporal-XOR pipeline (${pipeline.size} size, \`mimic reproduce xor --seed 1\`): ${pipeline.wallSeconds.toFixed(1)} s wall`)
@@ -471,5 +575,14 @@ if (pipeline) {
 }
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true })
 const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, pipeline, store: storeBench, seconds: (Date.now() - started) / 1000 }, null, 2))
+const simd = {
+  default: defaultLevel,
+  levels: simdLevels(),
+  // per kernel: the value at each level and its speed relative to SSE2 (the base level) measured in this run
+  kernels: levelMeasures.map((m) => ({
+    ...m,
+    overBase: Object.fromEntries(Object.keys(m.values).map((l) => [l, m.higherIsBetter ? m.values[l] / m.values[simdLevels()[0]] : m.values[simdLevels()[0]] / m.values[l]])),
+  })),
+}
+writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, simd, pipeline, store: storeBench, seconds: (Date.now() - started) / 1000 }, null, 2))
 console.log(`\nwritten to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`)

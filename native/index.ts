@@ -16,7 +16,12 @@ export interface AddonBuildInfo {
   buildType: string
   flags: string
   compiler: string
+  /** The SIMD level the kernels use now: 'sse2', 'avx2' or 'avx512' ('portable' off x86-64; see native/core/simd.hpp) */
   simd: string
+  /** The levels this CPU can run, lowest first */
+  simdLevels: string[]
+  /** The instruction set the whole library was compiled for ('SSE2' unless built with MIMIC_NATIVE_ARCH) */
+  baselineIsa: string
   napiVersion: number
   hardwareThreads: number
   poolThreads: number
@@ -52,6 +57,7 @@ type ProgressFn = (done: number, total: number, message: string) => void
 // The raw binding's common surface; the modules in ./api declare the functions they call.
 export interface RawAddon {
   info(): AddonBuildInfo
+  setSimd(level: string): string
   CancelToken: new () => RawCancelToken
   setMemoryBudget(bytes: number, source: string): void
   memoryBudget(): MemoryBudget
@@ -114,7 +120,11 @@ function load(): RawAddon {
   try {
     raw = require(path) as RawAddon
   } catch (err) {
-    loadError = `The native addon at ${path} could not be loaded (${(err as Error).message}): rebuild it with \`npm run build:native\`.`
+    const message = (err as Error).message
+    // A MIMIC_SIMD the CPU cannot run is the user's setting, not a broken build: say only that.
+    loadError = message.startsWith('MIMIC_SIMD')
+      ? message
+      : `The native addon at ${path} could not be loaded (${message}): rebuild it with \`npm run build:native\`.`
     throw new NativeError(loadError, 'ERR_ADDON_MISSING')
   }
   const budget = defaultMemoryBudget() // a bad MIMIC_MAX_MEMORY throws here, and again at the next call
@@ -144,6 +154,26 @@ export function setMemoryBudget(bytes?: number): void {
 /** The raw binding, for the wrappers in this folder (R: the functions they call). Throws NativeError when it is missing. */
 export function addon<R = RawAddon>(): R {
   return load() as R
+}
+
+/** The SIMD levels this CPU can run, lowest first ('sse2', 'avx2', 'avx512'). */
+export function simdLevels(): string[] {
+  return load().info().simdLevels
+}
+
+/**
+ * Makes `level` the SIMD level of the native kernels started from now on, in this process (the
+ * MIMIC_SIMD environment variable chooses it when the addon loads; the default is the widest level
+ * the CPU has). Results are the same at every level. Throws a RangeError naming the level and the
+ * available ones when this CPU lacks it. Returns the level now in use.
+ */
+export function setSimdLevel(level: string): string {
+  try {
+    return load().setSimd(level)
+  } catch (err) {
+    if (err instanceof NativeError) throw err
+    throw Object.assign(err as Error, { code: 'ERR_INVALID_ARG' })
+  }
 }
 
 export function addonStatus(): AddonStatus {

@@ -176,10 +176,18 @@ export interface AdsTrainBenchResult {
   neurons: number
   dims: number
   samples: number
+  /** simulated training steps (all samples) */
   steps: number
+  /** the best training pass of `repeats` */
   seconds: number
   stepsPerSecond: number
   meanRateHz: number
+  /** the same network without learning (k = 0, Ω_s = 0) on the same samples, interleaved with the training passes: the best */
+  forwardSeconds: number
+  forwardStepsPerSecond: number
+  forwardMeanRateHz: number
+  /** the SIMD level the kernels ran at */
+  simd: string
   /** a second pass with clock reads around the phases (seconds) */
   split: { seconds: number; simulation: number; feedback: number; learning: number }
 }
@@ -297,7 +305,7 @@ const samplesOptionsSchema = obj(
   },
   { required: ['k', 'eta'] },
 )
-const benchSchema = obj({ neurons: int, dims: int, samples: int, rule, seed: int, k: num, eta: num }, { required: ['neurons', 'dims'] })
+const benchSchema = obj({ neurons: int, dims: int, samples: int, repeats: int, rule, seed: int, k: num, eta: num }, { required: ['neurons', 'dims'] })
 
 // The raw trainer that AdsTrainer.create() built, taken by the constructor it then calls.
 let adopting: RawAdsTrainer | undefined
@@ -396,9 +404,13 @@ export function trainAdsSamples(
   return runNative<AdsSamplesResult, RawAds>((r, progress, token) => r.trainAdsSamples(handle, data, options, progress, token), run)
 }
 
-/** Times the training loop on one thread (a random teacher of `dims` units on XOR inputs), with the split of its time. */
+/**
+ * Times the training loop on one thread (a random teacher of `dims` units on `samples` 1 s XOR samples),
+ * interleaved with the forward pass of the same network without learning, best of `repeats` (default
+ * 3) each; then a pass with the split of the training step's time.
+ */
 export function runAdsTrainBench(
-  options: { neurons: number; dims: number; samples?: number; rule?: 'online' | 'batched' | 'online-naive'; seed?: number; k?: number; eta?: number },
+  options: { neurons: number; dims: number; samples?: number; repeats?: number; rule?: 'online' | 'batched' | 'online-naive'; seed?: number; k?: number; eta?: number },
   run: RunOptions = {},
 ): Promise<AdsTrainBenchResult> {
   check(options, benchSchema, 'options')

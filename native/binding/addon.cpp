@@ -3,7 +3,9 @@
 
 #include "addon_data.hpp"
 #include "async_job.hpp"
+#include "cancel.hpp"
 #include "guard.hpp"
+#include "simd.hpp"
 #include "thread_pool.hpp"
 
 #ifndef MIMIC_BUILD_TYPE
@@ -19,17 +21,12 @@
 namespace mimic_binding {
 namespace {
 
-const char* SimdLevel() {
+// The vector extension the compiler was allowed to use everywhere (the base level's instructions).
+const char* BaselineIsa() {
 #if defined(__AVX512F__)
   return "AVX-512";
-#elif defined(__AVX2__) && defined(__FMA__)
-  return "AVX2+FMA";
 #elif defined(__AVX2__)
   return "AVX2";
-#elif defined(__AVX__)
-  return "AVX";
-#elif defined(__SSE4_2__)
-  return "SSE4.2";
 #elif defined(__SSE2__)
   return "SSE2";
 #elif defined(__ARM_NEON)
@@ -39,13 +36,43 @@ const char* SimdLevel() {
 #endif
 }
 
+Napi::Array Names(Napi::Env env, const std::vector<mimic::simd::Level>& levels) {
+  auto a = Napi::Array::New(env, levels.size());
+  for (uint32_t i = 0; i < levels.size(); ++i) a.Set(i, mimic::simd::name(levels[i]));
+  return a;
+}
+
+// setSimd(level): makes `level` ("sse2", "avx2", "avx512") the level of the kernels started from now
+// on, in this process (MIMIC_SIMD chooses it at load). Throws a RangeError naming the level and the
+// available ones when the CPU or the build lacks it.
+Napi::Value SetSimd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto levels = mimic::simd::available();
+  std::string list;
+  for (auto l : levels) list += std::string(list.empty() ? "" : ", ") + mimic::simd::name(l);
+  if (info.Length() < 1 || !info[0].IsString())
+    throw Napi::TypeError::New(env, "Expected a string for level (one of " + list + ")");
+  const std::string text = info[0].As<Napi::String>().Utf8Value();
+  mimic::simd::Level level;
+  if (!mimic::simd::parse(text, level))
+    throw Napi::RangeError::New(env, "level must be one of " + list + " but is \"" + text + "\"");
+  try {
+    mimic::simd::set_active(level);
+  } catch (const mimic::InvalidArgument& e) {
+    throw Napi::RangeError::New(env, e.what());
+  }
+  return Napi::String::New(env, mimic::simd::name(mimic::simd::active()));
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = Napi::Object::New(env);
   o.Set("buildType", MIMIC_BUILD_TYPE);
   o.Set("flags", MIMIC_BUILD_FLAGS);
   o.Set("compiler", MIMIC_COMPILER);
-  o.Set("simd", SimdLevel());
+  o.Set("simd", mimic::simd::name(mimic::simd::active()));  // the level the kernels use now
+  o.Set("simdLevels", Names(env, mimic::simd::available()));  // the levels this CPU can run
+  o.Set("baselineIsa", BaselineIsa());
   o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   o.Set("hardwareThreads", Napi::Number::New(env, mimic::ThreadPool::hardware_threads()));
   o.Set("poolThreads", Napi::Number::New(env, mimic::global_pool().size()));
@@ -54,6 +81,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // MIMIC_SIMD names a level this CPU or build cannot run: refuse to load, with the reason.
+  if (!mimic::simd::startup_error().empty()) throw Napi::Error::New(env, mimic::simd::startup_error());
   auto* data = new AddonData();
   env.SetInstanceData<AddonData>(data);
   // When the environment goes away (process exit, worker thread end), stop ITS running kernels so
@@ -66,6 +95,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->cancelToken = Napi::Persistent(cancelToken);
   exports.Set("CancelToken", cancelToken);
   Export<Info>(env, exports, "info");
+  Export<SetSimd>(env, exports, "setSimd");
   InitTasks(env, exports);
   InitSnn(env, exports);
   InitTeacher(env, exports);

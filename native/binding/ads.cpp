@@ -7,6 +7,7 @@
 //   adsTrainBench(options) -> Promise<timings>     (the training loop with its time split, for bench/)
 #include <napi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -24,6 +25,7 @@
 #include "memory.hpp"
 #include "network_source.hpp"
 #include "options.hpp"
+#include "simd.hpp"
 #include "snn.hpp"
 #include "teacher.hpp"
 #include "thread_pool.hpp"
@@ -606,14 +608,17 @@ Napi::Value TrainAdsSamples(const Napi::CallbackInfo& info) {
 // ---- adsTrainBench ----------------------------------------------------------------------------------
 
 struct BenchBaton {
-  size_t neurons = 320, dims = 64, samples = 4, steps = 1000;
+  size_t neurons = 320, dims = 64, samples = 4, steps = 1000, repeats = 3;
   uint64_t seed = 1;
   mimic::AdsRule rule = mimic::AdsRule::Online;
   double k = 75, eta = 1e-6;
   mimic::AdsProfile profile, plain;
-  double seconds = 0, plainSeconds = 0;
+  double seconds = 0, plainSeconds = 0, forwardSeconds = 0;
+  uint64_t forwardSpikes = 0;
+  const char* simd = "";
 
   void Execute(const mimic::Control& control) {
+    simd = mimic::simd::name(mimic::simd::active());
     mimic::TeacherInitOptions ti;
     ti.units = dims;
     ti.seed = seed;
@@ -629,21 +634,51 @@ struct BenchBaton {
     std::vector<float> xhat(samples * xb.steps * dims);
     mimic::teacher_trajectories(teacher, xb.inputs.data(), 0, samples, xb.steps, 1, control, xhat.data());
     steps = xb.steps;
-    // warm-up sample, then the measured samples twice: with the time split and without (the split's
-    // clock reads cost a little; the plain run is the throughput).
-    {
-      mimic::AdsLearner warm(net, rule, 1.0);
-      warm.train_sample(xb.inputs.data(), xhat.data(), steps, k, eta, seed, 0, control);
-    }
-    for (int pass = 0; pass < 2; ++pass) {
+    // The same network without learning (k = 0, Ω_s = 0: what validation runs), on the same samples
+    // and initial potentials, one thread: the forward step the training step is compared with.
+    const mimic::SnnModel model(net.params, net.weights, &control);  // (its layouts are O(N²): cancellable)
+    mimic::SnnRunConfig fc;
+    fc.batch = samples;
+    fc.steps = steps;
+    fc.inputs = xb.inputs.data();
+    fc.threads = 1;
+    fc.block = 1;
+    fc.seed = seed;  // sample s starts from V uniform in [vReset, vTh] from Rng(seed, s), as the training pass
+    fc.initialV = mimic::InitialV::Uniform;
+    fc.recordSpikes = false;
+    const auto train = [&](mimic::AdsProfile* into) {
       mimic::AdsLearner learner(net, rule, 1.0);
       const auto t0 = std::chrono::steady_clock::now();
       for (size_t s = 0; s < samples; ++s)
         learner.train_sample(xb.inputs.data() + s * steps, xhat.data() + s * steps * dims, steps, k, eta, seed, s, control,
-                             pass == 0 ? &profile : &plain);
-      const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      (pass == 0 ? seconds : plainSeconds) = dt;
+                             into);
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    const auto forward = [&]() {
+      mimic::SnnRunOutput out;
+      const auto t0 = std::chrono::steady_clock::now();
+      mimic::simulate(model, fc, control.cancel_only(), out);
+      forwardSpikes = out.totalSpikes;
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+    // warm-up, then `repeats` interleaved rounds of training and forward (the best of each is kept:
+    // both see the same machine), then the pass with the time split (its clock reads cost a little).
+    {
+      mimic::AdsLearner warm(net, rule, 1.0);
+      warm.train_sample(xb.inputs.data(), xhat.data(), steps, k, eta, seed, 0, control);
+      forward();
     }
+    plainSeconds = forwardSeconds = std::numeric_limits<double>::infinity();
+    for (size_t r = 0; r < repeats; ++r) {
+      mimic::AdsProfile p;
+      const double t = train(&p);
+      if (t < plainSeconds) {
+        plainSeconds = t;
+        plain = p;
+      }
+      forwardSeconds = std::min(forwardSeconds, forward());
+    }
+    seconds = train(&profile);
   }
 
   Napi::Value Result(Napi::Env env) {
@@ -655,6 +690,10 @@ struct BenchBaton {
     o.Set("seconds", Napi::Number::New(env, plainSeconds));
     o.Set("stepsPerSecond", Napi::Number::New(env, double(plain.steps) / plainSeconds));
     o.Set("meanRateHz", Napi::Number::New(env, double(plain.spikes) / (double(neurons) * double(plain.steps) * 1e-3)));
+    o.Set("forwardSeconds", Napi::Number::New(env, forwardSeconds));
+    o.Set("forwardStepsPerSecond", Napi::Number::New(env, double(plain.steps) / forwardSeconds));
+    o.Set("forwardMeanRateHz", Napi::Number::New(env, double(forwardSpikes) / (double(neurons) * double(plain.steps) * 1e-3)));
+    o.Set("simd", simd);
     auto split = Napi::Object::New(env);
     split.Set("seconds", Napi::Number::New(env, seconds));
     split.Set("simulation", Napi::Number::New(env, profile.simulation));
@@ -665,21 +704,24 @@ struct BenchBaton {
   }
 };
 
-// adsTrainBench({neurons, dims, samples?, rule?, seed?, k?, eta?}): one thread; a random 1-channel teacher.
+// adsTrainBench({neurons, dims, samples?, repeats?, rule?, seed?, k?, eta?}): one thread; a random 1-channel
+// teacher; the training loop and the same network's forward pass, interleaved, best of `repeats`.
 Napi::Value AdsTrainBench(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = RequireObject(env, info[0], "options");
-  CheckKeys(env, o, "options", {"neurons", "dims", "samples", "rule", "seed", "k", "eta"});
+  CheckKeys(env, o, "options", {"neurons", "dims", "samples", "repeats", "rule", "seed", "k", "eta"});
   auto b = std::make_unique<BenchBaton>();
   b->neurons = static_cast<size_t>(Int(env, o, "options", "neurons", 1, kMaxTrainNeurons));
   b->dims = static_cast<size_t>(Int(env, o, "options", "dims", 1, kMaxUnits));
   const int64_t four = 4;
   b->samples = static_cast<size_t>(Int(env, o, "options", "samples", 1, 100000, &four));
-  // A trainer's memory without validation (three learners, one after the other, are within it) plus
-  // the samples' teacher trajectories.
+  const int64_t three = 3;
+  b->repeats = static_cast<size_t>(Int(env, o, "options", "repeats", 1, 1000, &three));
+  // A trainer's memory without validation (three learners, one after the other, are within it), the
+  // samples' teacher trajectories, and the forward pass of the same network (its model and spike counts).
   const double N = double(b->neurons), D = double(b->dims), S = double(b->samples), T = 1000;
   MemoryPlan plan = AdsTrainerBytes(N, 1, D, 1, false, T, S, 0, 0);
-  plan.add(S * T * D, 4);
+  plan.add(S * T * D, 4).add(NetworkModelBytes(N, 1, D, 1, true)).add(S * N, 4);
   plan.check(env, "options.neurons", "the training benchmark at " + Fmt(N) + " neurons and " + Fmt(D) + " dims",
              "use fewer neurons, dims or samples");
   b->seed = Seed(env, o, "options", "seed", true);

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -14,7 +16,9 @@
 #include "ebn.hpp"
 #include "epoch_loop.hpp"
 #include "rng.hpp"
-#include "snn_kernel.hpp"
+#include "simd.hpp"
+#include "simd_config.hpp"
+#include "denormals.hpp"
 #include "thread_pool.hpp"
 
 namespace mimic {
@@ -171,6 +175,7 @@ class AdsKernel {
   FloatVec v, traces, r, ext, x, err, uv;
   IntVec refr, list, ud;
   std::vector<uint8_t> spk;
+  std::vector<const float*> rows;  // the weight rows of this step's spikes
   std::vector<double> z, hist, rho, gpow, ginv, fe;
   std::vector<int64_t> since;   // a_i: the step from which r_i = rho_i·γ^(t − a_i)
   std::vector<int32_t> active;  // neurons with rho_i != 0
@@ -195,6 +200,7 @@ class AdsKernel {
     refr.assign(np, 0);
     list.assign(np, 0);
     spk.assign(np, 0);
+    rows.assign(np, nullptr);
     z.assign(D, 0.0);
     hist.assign(kWindow * D, 0.0);
     rho.assign(N, 0.0);
@@ -212,6 +218,33 @@ class AdsKernel {
     }
   }
 };
+
+// The arguments of one training sample, for the per-level loop (ads_sample-inl.hpp).
+struct AdsSampleJob {
+  AdsRule rule;
+  double dtMs;
+  const SnnModel& model;
+  AdsKernel& K;
+  std::vector<double>& acc;    // Ã (online) or M (batched)
+  std::vector<double>& omega;  // online-naive: Ω_s
+  std::vector<float>& omegaS;  // batched: the network's Ω_s, updated at the end of the sample
+  const float* input;
+  const float* xhat;
+  std::size_t T;
+  double kGain, eta;
+  uint64_t vSeed, vStream;
+  const Control& control;
+  AdsProfile* profile;
+  const float* initialV;
+  AdsLearner::SpikeRecord* record;
+};
+
+}  // namespace mimic
+
+#define MIMIC_SIMD_BODY "ads_sample-inl.hpp"
+#include "simd_foreach.hpp"
+
+namespace mimic {
 
 AdsLearner::AdsLearner(const AdsNetwork& net, AdsRule rule, double dtMs) : rule_(rule), dtMs_(dtMs), net_(net) {
   if (!(dtMs > 0) || !std::isfinite(dtMs)) throw InvalidArgument("dtMs must be a positive finite number");
@@ -289,263 +322,25 @@ AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const floa
                                                   const Control& control,
                                                   AdsProfile* profile, const float* initialV,
                                                   SpikeRecord* record) {
-  using namespace kernel;
   if (T == 0) throw InvalidArgument("a training sample needs at least one step");
   if (!kernel_) kernel_ = std::make_unique<AdsKernel>();
-  AdsKernel& K = *kernel_;
-  const SnnModel& m = *model_;
-  K.prepare(m, dtMs_);
-  const SnnVariables& vars = K.vars;
-  const auto& p = m.params();
-  const std::size_t N = m.neurons(), np = m.padded(), C = m.weights().channels, D = m.weights().dims;
-  const bool online = rule_ == AdsRule::Online, naive = rule_ == AdsRule::OnlineNaive, batched = rule_ == AdsRule::Batched;
-  const bool uniformOut = vars.uniformDecayOut;
-  const bool uniformS = all_equal(p.tauSMs);
-  const bool eventAcc = !naive && uniformOut;    // Ã / M through the prefix sum G
-  const bool denseAcc = !naive && !uniformOut;   // Ã / M += η r eᵀ every step
-  const bool lowRankZ = online && uniformS;      // slow current of Ã through F·z
-  const bool lowRankRows = online && !uniformS;  // rows Ã[i,:]·Fᵀ at spikes
-  const double etaAcc = batched ? 1.0 : eta;     // M has no η (applied after normalising)
-  const bool refractory = std::any_of(vars.refractorySteps.begin(), vars.refractorySteps.end(), [](int32_t k) { return k > 0; });
-  const float* F = m.weights().encoder.data();  // [N x D]
-  const float* FT = m.encT_.data();             // [D x np]
-  const double gammaS = static_cast<double>(vars.decayS[0]);  // the float factor of the I_s traces
-  const float kf = static_cast<float>(kGain);
-  double* acc = acc_.data();
-
-  // initial state
-  if (initialV) {
-    std::copy(initialV, initialV + N, K.v.begin());
-  } else {
-    Rng rng(vSeed, vStream);
-    for (std::size_t i = 0; i < N; ++i) K.v[i] = static_cast<float>(rng.uniform(p.vReset[i], p.vTh[i]));
-  }
-  if (record) {
-    record->steps.clear();
-    record->neurons.clear();
-  }
-
-  FlushDenormals ftz;
+  AdsSampleJob job{rule_, dtMs_, *model_, *kernel_, acc_, omega_, net_.weights.omegaS, input, xhat, T, kGain, eta,
+                   vSeed, vStream, control, profile, initialV, record};
   SampleResult res;
-  int64_t w0 = 0;  // first step of the current window
-  const auto tick = [&]() { return profile ? Clock::now() : Clock::time_point{}; };
-  const auto lap = [&](Clock::time_point& t0, double& into) {
-    if (!profile) return;
-    const auto t1 = Clock::now();
-    into += std::chrono::duration<double>(t1 - t0).count();
-    t0 = t1;
-  };
-  double dSim = 0, dFb = 0, dLearn = 0;
-
-  // Ã[i,:] += Σ_{u=a_i}^{b} η r_i(u) e(u) for the event form (G holds Σ_{v=w0}^{u} γ^(v−w0) η e(v)).
-  const auto flush = [&](std::size_t i, int64_t b) {
-    const int64_t a = K.since[i];
-    if (K.rho[i] == 0.0 || a > b) return;
-    const double s = K.rho[i] * K.ginv[static_cast<std::size_t>(a - w0)];
-    const double* Gb = &K.hist[static_cast<std::size_t>(b - w0) * D];
-    double* row = acc + i * D;
-    if (a > w0) {
-      const double* Ga = &K.hist[static_cast<std::size_t>(a - 1 - w0) * D];
-      for (std::size_t d = 0; d < D; ++d) row[d] += s * (Gb[d] - Ga[d]);
-    } else {
-      for (std::size_t d = 0; d < D; ++d) row[d] += s * Gb[d];
-    }
-  };
-
-  for (std::size_t t = 0; t < T; ++t) {
-    control.check();  // a step costs at least O(N·D): the check is free, and abort stays prompt at any size
-    auto t0 = tick();
-    // (1) external current: input, then F·(k e(t-1) + z)
-    float* ext = K.ext.data();
-    if (C > 0)
-      input_current(ext, m.wInT_.data(), input + t * C, C, np);
-    else
-      std::fill(ext, ext + np, 0.0f);
-    lap(t0, dSim);
-    {
-      std::size_t used = 0;
-      for (std::size_t d = 0; d < D; ++d) {
-        const float ke = t > 0 ? kf * K.err[d] : 0.0f;
-        const float u = lowRankZ ? ke + static_cast<float>(K.z[d]) : ke;
-        if (u != 0.0f) {
-          K.uv[used] = u;
-          K.ud[used] = static_cast<int32_t>(d);
-          ++used;
-        }
-      }
-      feedback_current(ext, FT, K.uv.data(), K.ud.data(), used, np);
-    }
-    lap(t0, dFb);
-    // (2-4) neurons; traces decay
-    float* is = K.traces.data();
-    UpdateArgs ua{K.v.data(),  is,          is + np,          K.r.data(),        K.refr.data(),
-                  K.spk.data(), ext,        nullptr,          nullptr,           vars.g.data(),
-                  vars.c0.data(), vars.vTh.data(), vars.vReset.data(), vars.refractorySteps.data(), vars.decayS.data(),
-                  vars.decayF.data(), vars.decayOut.data(), np};
-    pick_update(true, false, false, refractory)(ua);
-    // (5) spikes: fixed rows, read-out traces
-    const std::size_t count = collect_spikes(K.spk.data(), np, K.list.data());
-    const int32_t* list = K.list.data();
-    if (m.rowStride_ > 0) {
-      float* tr = is + (m.hasSlow_ ? 0 : np);
-      for (std::size_t s = 0; s < count; ++s)
-        add_row(tr, m.rec_.data() + static_cast<std::size_t>(list[s]) * m.rowStride_, m.rowStride_);
-    }
-    float* r = K.r.data();
-    for (std::size_t s = 0; s < count; ++s) r[list[s]] = r[list[s]] + m.invTauOut_[list[s]];
-    res.spikes += count;
-    if (record && count) {
-      record->steps.insert(record->steps.end(), count, static_cast<int32_t>(t));
-      record->neurons.insert(record->neurons.end(), list, list + count);
-    }
-    lap(t0, dSim);
-    // (5, learned part) slow current of the learned weights, as they are at this spike
-    if (lowRankZ) {
-      for (std::size_t d = 0; d < D; ++d) K.z[d] *= gammaS;
-    }
-    for (std::size_t s = 0; s < count; ++s) {
-      const std::size_t j = static_cast<std::size_t>(list[s]);
-      if (eventAcc) flush(j, static_cast<int64_t>(t) - 1);
-      if (lowRankZ) {
-        const double* a = acc + j * D;
-        const float* f = F + j * D;
-        double self = 0;
-        for (std::size_t d = 0; d < D; ++d) {
-          K.z[d] += a[d] * K.invS[j];
-          self += a[d] * static_cast<double>(f[d]);
-        }
-        is[j] = is[j] - static_cast<float>(self * K.invS[j]);
-      } else if (lowRankRows) {
-        const double* a = acc + j * D;
-        for (std::size_t i = 0; i < N; ++i) {
-          if (i == j) continue;
-          const float* f = F + i * D;
-          double w = 0;
-          for (std::size_t d = 0; d < D; ++d) w += a[d] * static_cast<double>(f[d]);
-          is[i] = is[i] + static_cast<float>(w * K.invS[i]);
-        }
-      } else if (naive) {
-        const double* row = &omega_[j * N];
-        for (std::size_t i = 0; i < N; ++i)
-          if (i != j) is[i] = is[i] + static_cast<float>(row[i] * K.invS[i]);
-      }
-    }
-    lap(t0, dLearn);
-    // (6) x̃ and the error
-    float* x = K.x.data();
-    if (uniformOut) {
-      scale(x, vars.decayOut[0], D);
-      for (std::size_t s = 0; s < count; ++s) add_to(x, m.decScaled_.data() + static_cast<std::size_t>(list[s]) * D, D);
-    } else {
-      std::fill(x, x + D, 0.0f);
-      for (std::size_t i = 0; i < N; ++i)
-        if (r[i] != 0.0f) axpy(x, m.decT_.data() + i * D, r[i], D);
-    }
-    const float* xt = xhat + t * D;
-    for (std::size_t d = 0; d < D; ++d) K.err[d] = xt[d] - x[d];
-    K.recon.add(xt, K.err.data(), D);
-    lap(t0, dSim);
-    // (7) the rule at step t
-    if (eventAcc) {
-      const std::size_t w = t - static_cast<std::size_t>(w0);
-      double* G = &K.hist[w * D];
-      const double* Gp = w > 0 ? G - D : nullptr;
-      const double c = etaAcc * K.gpow[w];
-      for (std::size_t d = 0; d < D; ++d) G[d] = (Gp ? Gp[d] : 0.0) + c * static_cast<double>(K.err[d]);
-      for (std::size_t s = 0; s < count; ++s) {
-        const std::size_t j = static_cast<std::size_t>(list[s]);
-        K.since[j] = static_cast<int64_t>(t);
-        K.rho[j] = r[j];
-        if (!K.isActive[j]) {
-          K.isActive[j] = 1;
-          K.active.push_back(static_cast<int32_t>(j));
-        }
-      }
-      // window end: bring every active row up to date and re-base G
-      if (w + 1 == AdsKernel::kWindow || t + 1 == T) {
-        const int64_t next = static_cast<int64_t>(t) + 1;
-        std::size_t keep = 0;
-        for (std::size_t q = 0; q < K.active.size(); ++q) {
-          const std::size_t i = static_cast<std::size_t>(K.active[q]);
-          flush(i, static_cast<int64_t>(t));
-          K.rho[i] *= K.gpow[static_cast<std::size_t>(next - K.since[i])];
-          K.since[i] = next;
-          if (K.rho[i] > 1e-37) {
-            K.active[keep++] = static_cast<int32_t>(i);
-          } else {
-            K.rho[i] = 0.0;
-            K.isActive[i] = 0;
-          }
-        }
-        K.active.resize(keep);
-        w0 = next;
-      }
-    } else if (denseAcc) {
-      for (std::size_t i = 0; i < N; ++i) {
-        if (r[i] == 0.0f) continue;
-        const double c = etaAcc * static_cast<double>(r[i]);
-        double* row = acc + i * D;
-        for (std::size_t d = 0; d < D; ++d) row[d] += c * static_cast<double>(K.err[d]);
-      }
-    } else if (naive) {
-      double* fe = K.fe.data();
-      for (std::size_t j = 0; j < N; ++j) {
-        const float* f = F + j * D;
-        double s = 0;
-        for (std::size_t d = 0; d < D; ++d) s += static_cast<double>(f[d]) * static_cast<double>(K.err[d]);
-        fe[j] = s;
-      }
-      for (std::size_t i = 0; i < N; ++i) {
-        if (r[i] == 0.0f) continue;
-        const double c = eta * static_cast<double>(r[i]);
-        double* row = &omega_[i * N];
-        const double keep = row[i];
-        for (std::size_t j = 0; j < N; ++j) row[j] += c * fe[j];
-        row[i] = keep;
-      }
-    }
-    lap(t0, dLearn);
+  bool changed;
+  switch (simd::active()) {
+#if MIMIC_SIMD_MULTI
+    case simd::Level::Avx512:
+      changed = simd_avx512::ads_train_sample(job, res);
+      break;
+    case simd::Level::Avx2:
+      changed = simd_avx2::ads_train_sample(job, res);
+      break;
+#endif
+    default:
+      changed = simd_sse2::ads_train_sample(job, res);
   }
-  res.reconstructionError = K.recon.error(T);
-
-  if (batched) {
-    auto t0 = tick();
-    // ΔΩ = M Fᵀ, zero diagonal, / mean |ΔΩ| over all N² entries, × η. Row i of ΔΩ is Σ_d M[i,d]·Fᵀ[d,:],
-    // contiguous float axpys over the rows of Fᵀ (vectorised; ΔΩ is normalised, so float is plenty).
-    std::vector<float> delta(N * np);
-    double sumAbs = 0;
-    for (std::size_t i = 0; i < N; ++i) {
-      control.check();  // O(N·D) per row
-      float* row = &delta[i * np];
-      const double* a = acc + i * D;
-      for (std::size_t d = 0; d < D; ++d) {
-        const float ad = static_cast<float>(a[d]);
-        if (ad != 0.0f) axpy(row, FT + d * np, ad, np);
-      }
-      row[i] = 0.0f;
-      double s = 0;
-      for (std::size_t j = 0; j < N; ++j) s += std::fabs(static_cast<double>(row[j]));
-      sumAbs += s;
-    }
-    const double meanAbs = sumAbs / static_cast<double>(N * N);
-    if (meanAbs > 0 && std::isfinite(meanAbs)) {
-      auto& W = net_.weights.omegaS;
-      const double scaleBy = eta / meanAbs;
-      for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t j = 0; j < N; ++j)
-          W[i * N + j] = static_cast<float>(static_cast<double>(W[i * N + j]) + scaleBy * static_cast<double>(delta[i * np + j]));
-      rebuild_model();
-    }
-    std::fill(acc_.begin(), acc_.end(), 0.0);
-    lap(t0, dLearn);
-  }
-  if (profile) {
-    profile->simulation += dSim;
-    profile->feedback += dFb;
-    profile->learning += dLearn;
-    profile->steps += T;
-    profile->spikes += res.spikes;
-  }
+  if (changed) rebuild_model();  // batched: Ω_s moved at the end of the sample
   return res;
 }
 

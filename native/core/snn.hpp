@@ -31,8 +31,9 @@
 // Large matrices sit on transparent huge pages (spike rows land anywhere in them).
 //
 // Per-neuron state is SoA (one array per variable, per sample), and the per-neuron update is one
-// branch-free pass that GCC vectorises (checked with -fopt-info-vec: "loop vectorized using 16 byte
-// vectors" for all 16 variants of update_loop in snn.cpp).
+// branch-free pass that GCC vectorises at each SIMD level's width (all 16 variants of update_loop use
+// xmm, ymm and zmm registers at the sse2, avx2 and avx512 levels: the simulation loop is compiled per
+// level, snn_runner-inl.hpp and simd.hpp).
 //
 // Batches: samples are independent and spread over the pool; each thread steps its samples one after
 // another (the default), or in lock-step blocks of up to 16 (SnnRunConfig::block). Each sample keeps
@@ -145,6 +146,9 @@ class SnnModel {
   std::size_t fastOffset_ = 0;  // where the fast part starts inside a row and inside the traces
   FloatVec wInT_;      // [C][Npad]
   FloatVec encT_;      // [D][Npad]  F transposed
+  // F for the feedback product of each SIMD level: tiles of neurons (simd::feedback_tile), each tile
+  // stored [d][its neurons], so one tile is one contiguous stream and one row d of it is contiguous.
+  FloatVec encBlk_[3];
   FloatVec decT_;      // [N][D]     decoder transposed (dense x̃)
   FloatVec decScaled_; // [N][D]     decoder[:, j] / tau_out,j (event x̃)
   FloatVec invTauOut_; // [Npad]     1/tau_out in 1/s

@@ -118,6 +118,7 @@ struct TeacherWorkspace {
   std::vector<S> act;    // [T, units] a[t] = tanh x[t]
   std::vector<S> drive;  // [T, units] u[t] - x[t-1]
   std::vector<S> x, u, ga, gx, gxNext, gu, guNext, y;
+  std::vector<S> gus;    // [T, units] gu[t] (float: the wRec gradient is one product per sample)
 };
 
 // Forward pass of one sample. input [T, channels]; outputs [T, outputs] (may be null);

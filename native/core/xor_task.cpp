@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <vector>
 
 #include "rng.hpp"
 #include "thread_pool.hpp"
@@ -26,12 +27,24 @@ void gaussian_smooth(const float* in, float* out, std::size_t n, double sigma, c
     sum += kernel[k + radius];
   }
   for (auto& v : kernel) v /= sum;
+  // out[t] = Σ_k kernel[k]·in[t + k] over the window, k upwards, in double. Only the non-zero inputs are
+  // visited (in increasing order, as the full loop visits them): the pulses of a task sample are a few
+  // per cent of its steps, and a zero term adds +0 to a sum that is never -0 (it starts at +0 and a
+  // product of the positive kernel with a non-zero input is never zero), which changes nothing. That
+  // made drawing a 1 s XOR sample about 5 times faster (it was a quarter of a teacher training step's
+  // time per sample; bench/README.md).
   const long len = static_cast<long>(n);
+  std::vector<long> nz;
+  for (long j = 0; j < len; ++j) {
+    if (control && (j & 0xffff) == 0) control->check();
+    if (in[j] != 0.0f) nz.push_back(j);
+  }
+  std::size_t first = 0;  // the first non-zero input at or after t - radius
   for (long t = 0; t < len; ++t) {
     if (control && (t & 63) == 0) control->check();
+    while (first < nz.size() && nz[first] < t - radius) ++first;
     double acc = 0;
-    const long lo = std::max(-radius, -t), hi = std::min(radius, len - 1 - t);
-    for (long k = lo; k <= hi; ++k) acc += kernel[k + radius] * in[t + k];
+    for (std::size_t q = first; q < nz.size() && nz[q] <= t + radius; ++q) acc += kernel[nz[q] - t + radius] * in[nz[q]];
     out[t] = static_cast<float>(acc);
   }
 }

@@ -9,7 +9,7 @@ import { Services, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
-import { runSimBench } from '../../native/index.ts'
+import { benchAds, benchSimulator, benchTeacher } from '../services/bench.ts'
 import { exportArrays } from '../tasks/export.ts'
 import { defaultMaxDatasetBytes, writeNpz } from '../tasks/npz.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
@@ -49,6 +49,8 @@ Networks
   network create --project ID [--neurons 320] [--dims 64] [--channels 1] [--seed S] [--no-ebn] ...
   simulate NETWORK_RUN --data DATASET_RUN [--samples 10] [--noise-std 0] [--membrane-neurons 0,1,2,3] ...
   bench --neurons N --steps T --batch B --threads K   time the simulator (one JSON object with --json)
+  bench ads --neurons N --dims D --steps T    one ADS training step against the forward step
+  bench teacher --units U --batch B --threads K   teacher BPTT time steps per second
   eval RUN --data FILE.npz       accuracy, MSE (and reconstruction error) of a trained teacher or ADS network
   export RUN --format npz --out FILE   a network's weights and parameters for numpy
 Workbench
@@ -271,6 +273,62 @@ function resolveProject(s: Services, choice: ProjectChoice): number {
   if (typeof choice === 'number') return choice
   if ('ofRun' in choice) return s.store.runs.get(choice.ofRun).projectId
   return (s.store.projects.list().find((p) => p.name === choice.named) ?? s.store.projects.create(choice.named)).id
+}
+
+const benchAdsFlags: Record<string, FlagSpec> = {
+  neurons: { type: 'integer', help: 'neurons N of the network ADS', default: 768, min: 1, max: 8192 },
+  dims: { type: 'integer', help: 'dimensions D (teacher units)', default: 128, min: 1, max: 4096 },
+  steps: { type: 'integer', help: 'training steps timed per pass (1 s XOR samples: rounded up to a multiple of 1000)', default: 2000, min: 1, max: 10_000_000 },
+  rule: { type: 'enum', help: 'learning rule', values: ['online', 'online-naive', 'batched'], default: 'online' },
+  repeats: { type: 'integer', help: 'interleaved training and forward passes (the best of each counts)', default: 3, min: 1, max: 1000 },
+  seed: { type: 'integer', help: 'seed of the teacher, the network and the samples', default: 1, min: 0 },
+}
+
+/** `mimic bench ads`: one training step against one forward step of the same network, one thread. */
+async function benchAdsCommand(ctx: Ctx, argv: string[]): Promise<number> {
+  const { flags, positionals } = parseFlags(argv, benchAdsFlags, 'bench ads')
+  if (positionals.length) throw new UsageError(`bench ads takes no positional arguments (received "${positionals[0]}").`)
+  const opt = (k: string): number => (flags[k] as number | undefined) ?? (benchAdsFlags[k].default as number)
+  const r = await benchAds({
+    neurons: opt('neurons'),
+    dims: opt('dims'),
+    steps: opt('steps'),
+    repeats: opt('repeats'),
+    seed: opt('seed'),
+    rule: ((flags.rule as string | undefined) ?? 'online') as 'online' | 'online-naive' | 'batched',
+  })
+  out(ctx, r, () =>
+    [
+      `network ADS N = ${r.neurons}, D = ${r.dims}, ${r.rule} rule, ${r.steps} steps, one thread, SIMD ${r.simd}`,
+      `  training step ${r.microsecondsPerStep.toFixed(2)} µs (simulation ${r.split.simulation.toFixed(2)}, feedback F·u ${r.split.feedback.toFixed(2)}, learning ${r.split.learning.toFixed(2)})`,
+      `  forward step (no learning, k = 0) ${r.forwardMicrosecondsPerStep.toFixed(2)} µs: training / forward = ${r.trainingOverForward.toFixed(2)}`,
+      `  mean rate ${r.meanRateHz.toFixed(2)} Hz`,
+    ].join('\n'),
+  )
+  return 0
+}
+
+const benchTeacherFlags: Record<string, FlagSpec> = {
+  units: { type: 'integer', help: 'teacher units', default: 64, min: 1, max: 4096 },
+  batch: { type: 'integer', help: 'samples per gradient (1 s XOR samples)', default: 1, min: 1, max: 4096 },
+  threads: { type: 'integer', help: 'threads (0 = all cores)', default: 1, min: 0, max: 1024 },
+  seconds: { type: 'number', help: 'seconds per timed round (3 rounds after a warm-up)', default: 1, min: 0.01, max: 3600 },
+  seed: { type: 'integer', help: 'seed of the teacher and the samples', default: 1, min: 0 },
+}
+
+/** `mimic bench teacher`: BPTT time steps per second. */
+async function benchTeacherCommand(ctx: Ctx, argv: string[]): Promise<number> {
+  const { flags, positionals } = parseFlags(argv, benchTeacherFlags, 'bench teacher')
+  if (positionals.length) throw new UsageError(`bench teacher takes no positional arguments (received "${positionals[0]}").`)
+  const opt = (k: string): number => (flags[k] as number | undefined) ?? (benchTeacherFlags[k].default as number)
+  const r = await benchTeacher({ units: opt('units'), batch: opt('batch'), threads: opt('threads'), seconds: opt('seconds'), seed: opt('seed') })
+  out(ctx, r, () =>
+    [
+      `teacher of ${r.units} units, batch ${r.batch}, ${r.threads || 'all'} thread(s), SIMD ${r.simd}`,
+      `  BPTT ${Math.round(r.stepsPerSecond).toLocaleString('en')} steps/s, forward pass ${Math.round(r.forwardStepsPerSecond).toLocaleString('en')} steps/s`,
+    ].join('\n'),
+  )
+  return 0
 }
 
 const commands: Record<string, Record<string, Handler> | Handler> = {
@@ -594,6 +652,8 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     return 0
   },
   bench: async (ctx, argv) => {
+    if (argv[0] === 'ads') return benchAdsCommand(ctx, argv.slice(1))
+    if (argv[0] === 'teacher') return benchTeacherCommand(ctx, argv.slice(1))
     const specs: Record<string, FlagSpec> = {
       neurons: { type: 'integer', help: 'neurons N', default: 768, min: 1, max: 65_536 },
       steps: { type: 'integer', help: 'time steps T (1 ms each)', default: 10_000, min: 1, max: 100_000_000 },
@@ -602,12 +662,12 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       seed: { type: 'integer', help: 'seed of the network and inputs', default: 1, min: 0 },
     }
     const { flags, positionals } = parseFlags(argv, specs, 'bench')
-    if (positionals.length) throw new UsageError(`bench takes no positional arguments (received "${positionals[0]}").`)
+    if (positionals.length) throw new UsageError(`bench takes no positional arguments but "ads" or "teacher" (received "${positionals[0]}").`)
     const opt = (k: string): number => (flags[k] as number | undefined) ?? (specs[k].default as number)
-    const result = await runSimBench({ neurons: opt('neurons'), steps: opt('steps'), batch: opt('batch'), threads: opt('threads'), seed: opt('seed') })
+    const result = await benchSimulator({ neurons: opt('neurons'), steps: opt('steps'), batch: opt('batch'), threads: opt('threads'), seed: opt('seed') })
     out(ctx, result, () =>
       [
-        `${result.neurons} neurons x ${result.steps} steps x batch ${result.batch} on ${result.threads || 'all'} thread(s)`,
+        `${result.neurons} neurons x ${result.steps} steps x batch ${result.batch} on ${result.threads || 'all'} thread(s), SIMD ${result.simd}`,
         `  ${result.wallSeconds.toFixed(3)} s, ${(result.neuronStepsPerSecond / 1e6).toFixed(1)} M neuron-steps/s, ${((result.wallSeconds / (result.steps * result.batch)) * 1e6).toFixed(2)} µs per sample-step`,
         `  ${result.spikes} spikes, mean rate ${result.meanRateHz.toFixed(2)} Hz`,
       ].join('\n'),
@@ -674,6 +734,8 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       node: info.nodeVersion,
       platform: info.platform,
       version: info.codeVersion,
+      // the SIMD level of the native kernels (MIMIC_SIMD=sse2|avx2|avx512 chooses another)
+      simd: info.addon.simd,
       addon: info.addon,
       threads: info.addon.threads,
       database: { path: info.dbPath, schemaVersion: info.schemaVersion },
@@ -684,7 +746,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         `node        ${report.node} (${report.platform})`,
         `mimic       ${report.version}`,
         info.addon.loaded
-          ? `addon       loaded: ${info.addon.buildType} ${info.addon.flags} (${info.addon.compiler}), SIMD ${info.addon.simd}`
+          ? `addon       loaded: ${info.addon.buildType} ${info.addon.flags} (${info.addon.compiler}), SIMD ${info.addon.simd} (this CPU: ${(info.addon.simdLevels ?? []).join(', ')})`
           : `addon       NOT LOADED: ${info.addon.error}`,
         `threads     ${report.threads ?? '-'}`,
         `database    ${report.database.path} (schema ${report.database.schemaVersion})`,
@@ -704,6 +766,8 @@ function commandHelp(group: string, sub: string | undefined, third: string | und
   if (group === 'train' && sub === 'teacher') return show('mimic train teacher --project ID [flags]', jobFlags('train.teacher'))
   if (group === 'network' && sub === 'create') return show('mimic network create --project ID [flags]', jobFlags('network.create'))
   if (group === 'simulate') return show('mimic simulate NETWORK_RUN --data DATASET_RUN [flags]', simulateFlags())
+  if (group === 'bench' && sub === 'ads') return show('mimic bench ads --neurons N --dims D --steps T [flags]', benchAdsFlags)
+  if (group === 'bench' && sub === 'teacher') return show('mimic bench teacher --units U --batch B --threads K [flags]', benchTeacherFlags)
   return undefined
 }
 

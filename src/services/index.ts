@@ -39,6 +39,7 @@ export function addonState(): AddonState {
     buildType: s.info?.buildType ?? null,
     flags: s.info?.flags ?? null,
     simd: s.info?.simd ?? null,
+    simdLevels: s.info?.simdLevels ?? null,
     compiler: s.info?.compiler ?? null,
     threads: s.info?.poolThreads ?? null,
   }

@@ -131,7 +131,10 @@ export interface AddonState {
   error: string | null
   buildType: string | null
   flags: string | null
+  /** the SIMD level the native kernels use ('sse2', 'avx2', 'avx512'; MIMIC_SIMD chooses it) */
   simd: string | null
+  /** the levels this CPU can run */
+  simdLevels: string[] | null
   compiler: string | null
   threads: number | null
 }

@@ -13,7 +13,7 @@ describe('bench floor', () => {
   it('the floor and the floor with shared parameters fire the spikes our simulator fires', async () => {
     const dir = tempDir('floor-')
     const bin = join(dir, 'floor')
-    compileFloor(addonStatus().info!.flags, bin)
+    compileFloor(addonStatus().info!.flags, bin, addonStatus().info!.simd) // as npm run bench does: the level in use
     const N = 160, T = 3000
     const bench = await benchNetwork(N, 3)
     const v0 = benchV0(N)

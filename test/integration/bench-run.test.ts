@@ -1,6 +1,7 @@
 // `npm run bench` end to end at a tiny size (node bench/run.ts, a real process): the simulator side by
-// side with the floor loop, batch 1 and 16, one and all threads, the batch ceiling, the ratios, the
-// JSON it writes; Brian2 skipped with the install hint when the Python given has no Brian2; bad flags.
+// side with the floor loop, batch 1 and 16, one and all threads, the batch ceiling, the ratios, each
+// kernel at every SIMD level with its ratio to SSE2, the JSON it writes; Brian2 skipped with the
+// install hint when the Python given has no Brian2; bad flags.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,6 +13,8 @@ import { cleanupTemp, tempDir } from '../support/tmp.ts'
 afterAll(cleanupTemp)
 
 const threads = addonStatus().info!.poolThreads
+const simd = addonStatus().info!.simd
+const levels = addonStatus().info!.simdLevels
 
 function bench(args: string[]) {
   return spawnSync(process.execPath, [join(repoRoot, 'bench', 'run.ts'), ...args], { encoding: 'utf8', timeout: 120_000 })
@@ -26,9 +29,21 @@ describe('npm run bench', () => {
     expect(r.stdout).toContain('apt-get install -y python3-brian')
     for (const label of ['ours b1 t1', 'ours b16 t1', 'floor C b1 t1', 'floor C shared']) expect(r.stdout).toContain(label)
     expect(r.stdout).toMatch(/ours\/floor\s+ours\/Brian2\s+b16\/b1 \(1 thread\)\s+batch ceiling\s+threads b16/)
+    // each kernel at every SIMD level of this CPU, with the ratio to SSE2, measured in this run
+    expect(r.stdout).toContain(`SIMD levels, each kernel at every level of this CPU, side by side in this run (best of interleaved rounds); the addon uses ${simd}`)
+    for (const N of [32, 48]) expect(r.stdout).toMatch(new RegExp(`simulator N=${N} b1 t1\\s+ns/step(\\s+\\d+){${levels.length}}(\\s+[\\d.]+){${levels.length - 1}}\\s+yes`))
     const files = readdirSync(out).filter((f) => f.startsWith('snn-bench-') && f.endsWith('.json'))
     expect(files).toHaveLength(1)
-    const json = JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as { results: Record<string, any>[] }
+    const json = JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as { results: Record<string, any>[]; simd: { default: string; levels: string[]; kernels: { kernel: string; values: Record<string, number>; overBase: Record<string, number>; agree: boolean }[] } }
+    expect(json.simd.default).toBe(simd)
+    expect(json.simd.levels).toEqual(levels)
+    expect(json.simd.kernels.map((k) => k.kernel)).toEqual(['simulator N=32 b1 t1', 'simulator N=48 b1 t1'])
+    for (const k of json.simd.kernels) {
+      expect(Object.keys(k.values)).toEqual(levels)
+      expect(k.overBase[levels[0]]).toBe(1)
+      for (const l of levels) expect(k.overBase[l]).toBeCloseTo(k.values[levels[0]] / k.values[l], 9)
+      expect(k.agree).toBe(true) // the same spikes at every level
+    }
     expect(json.results.map((x) => x.neurons)).toEqual([32, 48])
     for (const res of json.results) {
       expect(res.spikeCountsAgree.identical).toBe(true)

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
+import { addonStatus } from '../../native/index.ts'
 
 afterAll(cleanupTemp)
 
@@ -76,8 +77,9 @@ describe('networks and simulations from the CLI', () => {
 
   it('times the simulator: mimic bench --json prints one object with the documented fields', () => {
     const b = json(['bench', '--neurons', '320', '--steps', '2000', '--batch', '2', '--threads', '1'])
-    expect(Object.keys(b).sort()).toEqual(['batch', 'meanRateHz', 'neuronStepsPerSecond', 'neurons', 'spikes', 'steps', 'threads', 'wallSeconds'])
+    expect(Object.keys(b).sort()).toEqual(['batch', 'meanRateHz', 'neuronStepsPerSecond', 'neurons', 'simd', 'spikes', 'steps', 'threads', 'wallSeconds'])
     expect(b).toMatchObject({ neurons: 320, steps: 2000, batch: 2, threads: 1 })
+    expect(addonStatus().info!.simdLevels).toContain(b.simd) // the SIMD level the kernels ran at
     expect(b.neuronStepsPerSecond).toBeCloseTo((320 * 2000 * 2) / b.wallSeconds, -3)
     expect(b.meanRateHz).toBeGreaterThan(0.5)
     expect(b.meanRateHz).toBeLessThan(50)

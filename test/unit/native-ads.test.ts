@@ -18,6 +18,7 @@ import {
 import { trainReference } from '../support/ads-reference.ts'
 import type { RefParams } from '../support/snn-reference.ts'
 import { thrown } from '../support/thrown.ts'
+import { atEverySimdLevel } from '../support/simd-levels.ts'
 
 // ---- the rule against the reference -------------------------------------------------------------------
 
@@ -68,7 +69,7 @@ function eventsOf(s: { steps: Int32Array; neurons: Int32Array; offsets: Int32Arr
   return out
 }
 
-describe('online rule: the low-rank form equals the naive per-step rule (TypeScript reference)', () => {
+atEverySimdLevel('online rule: the low-rank form equals the naive per-step rule (TypeScript reference)', () => {
   for (const c of [
     { N: 40, D: 6, params: 'uniform', eta: 1e-4 },
     { N: 60, D: 8, params: 'uniform', eta: 3e-4 },

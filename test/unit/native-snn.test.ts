@@ -11,6 +11,7 @@ import {
 } from '../../native/index.ts'
 import { simulateReference, type RefNetwork, type RefParams } from '../support/snn-reference.ts'
 import { thrown } from '../support/thrown.ts'
+import { atEverySimdLevel } from '../support/simd-levels.ts'
 
 function gauss(rnd: () => number): number {
   const u = Math.max(rnd(), 1e-12)
@@ -64,7 +65,7 @@ describe('single neuron, constant input, no recurrence', () => {
 
 // ---- reference comparison ------------------------------------------------------------------------
 
-function randomNetwork(seed: number, N: number, C: number, D: number, uniformTauOut: boolean): { spec: NetworkSpec; ref: RefNetwork } {
+function randomNetwork(seed: number, N: number, C: number, D: number, uniformTauOut: boolean, weightScale = 1): { spec: NetworkSpec; ref: RefNetwork } {
   const rnd = mulberry32(seed)
   const per = (lo: number, hi: number): Float32Array => Float32Array.from({ length: N }, () => lo + (hi - lo) * rnd())
   const params: RefParams = {
@@ -79,8 +80,8 @@ function randomNetwork(seed: number, N: number, C: number, D: number, uniformTau
     refractoryMs: Float32Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 2 : 0)),
   }
   const mat = (n: number, s: number): Float32Array => Float32Array.from({ length: n }, () => s * gauss(rnd))
-  const omegaF = mat(N * N, 0.004)
-  const omegaS = mat(N * N, 0.01)
+  const omegaF = mat(N * N, 0.004 * weightScale)
+  const omegaS = mat(N * N, 0.01 * weightScale)
   for (let i = 0; i < N; i++) {
     omegaF[i * N + i] = 0
     omegaS[i * N + i] = 0
@@ -106,21 +107,24 @@ function randomNetwork(seed: number, N: number, C: number, D: number, uniformTau
   return { spec, ref }
 }
 
-describe('native simulator against the TypeScript reference', () => {
+atEverySimdLevel('native simulator against the TypeScript reference', () => {
   for (const c of [
-    { name: 'event-driven x̃ (uniform tau_out), constant gain', seed: 11, N: 40, uniform: true, perStepGain: false },
-    { name: 'dense x̃ (per-neuron tau_out), per-step gain', seed: 12, N: 25, uniform: false, perStepGain: true },
+    { name: 'event-driven x̃ (uniform tau_out), constant gain', seed: 11, N: 40, uniform: true, perStepGain: false, T: 800, weightScale: 1 },
+    { name: 'dense x̃ (per-neuron tau_out), per-step gain', seed: 12, N: 25, uniform: false, perStepGain: true, T: 800 },
+    // 31 panels of 16 neurons: the feedback product's tiles of every size at every level (16, 8, 4, 2, 1
+    // panels at AVX-512; 6, 4, 2, 1 at AVX2; 3, 1 at SSE2)
+    { name: 'feedback tiles of every size (N = 496)', seed: 13, N: 496, uniform: true, perStepGain: false, T: 60, weightScale: 1 },
   ]) {
     it(`identical spikes and traces: ${c.name}`, async () => {
-      const C = 2, D = 3, B = 2, T = 800
-      const { spec, ref } = randomNetwork(c.seed, c.N, C, D, c.uniform)
+      const C = 2, D = 3, B = 2, T = c.T
+      const { spec, ref } = randomNetwork(c.seed, c.N, C, D, c.uniform, c.weightScale ?? 1)
       const N = c.N
       const rnd = mulberry32(c.seed + 100)
       const inputs = Float32Array.from({ length: B * T * C }, (_, k) => Math.sin(k / 37) + 0.3 * gauss(rnd))
       const initialV = Float32Array.from({ length: B * N }, () => rnd())
       const target = Float32Array.from({ length: B * T * D }, (_, k) => 0.5 * Math.sin(k / 150))
       const gain = c.perStepGain ? Float32Array.from({ length: T }, (_, t) => (t < 400 ? 20 : 5)) : 10
-      const silence = { neurons: [1, 4, 7], startStep: 200, endStep: 500 }
+      const silence = { neurons: [1, 4, 7], startStep: Math.round(T / 4), endStep: Math.round((5 * T) / 8) }
       const net = createNetwork(spec)
       const all = Array.from({ length: N }, (_, i) => i)
       const r = await net.simulate(inputs, {
@@ -149,7 +153,7 @@ describe('native simulator against the TypeScript reference', () => {
       expect(total).toBeGreaterThan(100) // the comparison means something
       // silenced neurons do not spike inside the window
       for (let b = 0; b < B; b++)
-        for (const [t, j] of spikePairs(r, b)) expect(silence.neurons.includes(j) && t >= 200 && t < 500).toBe(false)
+        for (const [t, j] of spikePairs(r, b)) expect(silence.neurons.includes(j) && t >= silence.startStep && t < silence.endStep).toBe(false)
       let maxV = 0, maxX = 0
       for (let k = 0; k < r.membrane!.length; k++) maxV = Math.max(maxV, Math.abs(r.membrane![k] - expected.membrane[k]))
       for (let k = 0; k < r.decoded!.length; k++) maxX = Math.max(maxX, Math.abs(r.decoded![k] - expected.decoded[k]))

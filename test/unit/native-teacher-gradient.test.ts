@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { generateXor, initTeacher, teacherGradient, type TeacherLossOptions, type TeacherParams } from '../../native/index.ts'
 import { refLoss, defaultLoss } from '../support/teacher-reference.ts'
+import { atEverySimdLevel } from '../support/simd-levels.ts'
 
 const N = 5
 const C = 2
@@ -58,7 +59,7 @@ async function loss(p: TeacherParams<Float64Array>, l: TeacherLossOptions): Prom
   return (await teacherGradient(p, batch(), { loss: l })).loss
 }
 
-describe('teacher BPTT gradient (double) vs central finite differences', () => {
+atEverySimdLevel('teacher BPTT gradient (double) vs central finite differences', () => {
   for (const [name, l, active] of cases) {
     it(`${name}: relative error < 1e-5 in every parameter group`, async () => {
       const p = params64()
@@ -110,7 +111,7 @@ describe('teacher BPTT gradient (double) vs central finite differences', () => {
   })
 })
 
-describe('other Euler steps', () => {
+atEverySimdLevel('other Euler steps', () => {
   it.each([0.5, 2])('dtMs = %s: the tau and wRec gradients match finite differences', async (dtMs) => {
     const p = { ...params64(), dtMs }
     const l: TeacherLossOptions = {}
@@ -135,7 +136,7 @@ describe('other Euler steps', () => {
   })
 })
 
-describe('teacher gradient: float32 build vs double build', () => {
+atEverySimdLevel('teacher gradient: float32 build vs double build', () => {
   it('agrees on the small network', async () => {
     const p64 = params64()
     const p32: TeacherParams = { ...p64, wIn: Float32Array.from(p64.wIn), wRec: Float32Array.from(p64.wRec), wOut: Float32Array.from(p64.wOut), bias: Float32Array.from(p64.bias), tauMs: Float32Array.from(p64.tauMs) }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { eigenvalues, generateXor, initTeacher, setMemoryBudget, spectralRadius, teacherForward, teacherGradient, TeacherTrainer, xorDecision, type TeacherParams } from '../../native/index.ts'
 import { logGrowth, refForward, refXorDecision, refXorLabel } from '../support/teacher-reference.ts'
 import { thrown } from '../support/thrown.ts'
+import { atEverySimdLevel } from '../support/simd-levels.ts'
 
 /** A synchronous argument error: its class, code ERR_INVALID_ARG, and the exact message (or its start). */
 function expectArgError(fn: () => unknown, cls: typeof TypeError | typeof RangeError, message: string): void {
@@ -168,7 +169,7 @@ function smallParams(units: number, channels: number, outputs: number, seed: num
   }
 }
 
-describe('teacherForward', () => {
+atEverySimdLevel('teacherForward', () => {
   it('matches the TypeScript reference within 1e-5', async () => {
     const p = smallParams(7, 3, 2, 11)
     const steps = 200

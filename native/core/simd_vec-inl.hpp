@@ -1,0 +1,31 @@
+// Vector types of one SIMD level, for kernel bodies compiled per level (simd_foreach.hpp; include
+// only from such a body, once). GCC's generic vectors: one `vf` is one register of the level (4, 8 or
+// 16 floats) and every operator is the element-wise IEEE operation, so a vector loop rounds exactly
+// as the scalar loop it replaces.
+#ifndef MIMIC_SIMD_WIDTH
+#error "include simd_vec-inl.hpp only from a kernel body compiled by simd_foreach.hpp"
+#endif
+
+constexpr std::size_t kW = MIMIC_SIMD_WIDTH;
+typedef float vf __attribute__((vector_size(MIMIC_SIMD_WIDTH * 4)));
+typedef int32_t vi __attribute__((vector_size(MIMIC_SIMD_WIDTH * 4)));
+typedef uint32_t vu __attribute__((vector_size(MIMIC_SIMD_WIDTH * 4)));
+
+__attribute__((always_inline)) static inline vf vload(const float* p) {
+  vf v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+__attribute__((always_inline)) static inline void vstore(float* p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
+// every lane x: one broadcast instruction (not 0 + x, which would turn -0 into +0)
+__attribute__((always_inline)) static inline vf vset1(float x) {
+#if MIMIC_SIMD_WIDTH == 4
+  return vf{x, x, x, x};
+#elif MIMIC_SIMD_WIDTH == 8
+  return vf{x, x, x, x, x, x, x, x};
+#elif MIMIC_SIMD_WIDTH == 16
+  return vf{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x};
+#else
+#error "unsupported MIMIC_SIMD_WIDTH"
+#endif
+}
