@@ -153,14 +153,14 @@ inline void add_scaled(S* __restrict y, const S* __restrict x, S c, std::size_t 
 // U = gu [T x N]. Tiles of R rows x Q vectors of G stay in registers while t runs.
 template <std::size_t R, std::size_t Q>
 __attribute__((always_inline)) inline void outer_tile(float* __restrict G, const float* __restrict A,
-                                                      const float* __restrict U, std::size_t T, std::size_t N,
-                                                      std::size_t i0, std::size_t j0) {
+                                                      const float* __restrict U, std::size_t lo, std::size_t hi,
+                                                      std::size_t N, std::size_t i0, std::size_t j0) {
   vf acc[R][Q];
 #pragma GCC unroll 8
   for (std::size_t r = 0; r < R; ++r)
 #pragma GCC unroll 8
     for (std::size_t q = 0; q < Q; ++q) acc[r][q] = vload(G + (i0 + r) * N + j0 + q * kW);
-  for (std::size_t t = T - 1; t >= 1; --t) {
+  for (std::size_t t = hi; t-- > lo;) {
     const float* __restrict a = A + (t - 1) * N + i0;
     const float* __restrict u = U + t * N + j0;
     vf uq[Q];
@@ -179,25 +179,46 @@ __attribute__((always_inline)) inline void outer_tile(float* __restrict G, const
     for (std::size_t q = 0; q < Q; ++q) vstore(G + (i0 + r) * N + j0 + q * kW, acc[r][q]);
 }
 
-inline void outer_sum(float* __restrict G, const float* __restrict A, const float* __restrict U, std::size_t T,
-                      std::size_t N) {
+// The terms of t in [lo, hi), t from hi - 1 down to lo (lo >= 1), with a cancel check before each strip
+// of columns (at most (hi - lo) x N x 64 multiply-adds).
+inline void outer_range(float* __restrict G, const float* __restrict A, const float* __restrict U, std::size_t lo,
+                        std::size_t hi, std::size_t N, const Control* control) {
   // Register tiles: 16 accumulators of 4 vectors x 4 rows (AVX-512 has 32 registers), 8 of 2 x 4 at
   // AVX2 and SSE2 (16 registers).
   constexpr std::size_t Q = kW == 16 ? 4 : 2, R = 4;
   std::size_t j0 = 0;
   for (; j0 + Q * kW <= N; j0 += Q * kW) {
+    if (control) control->check();
     std::size_t i0 = 0;
-    for (; i0 + R <= N; i0 += R) outer_tile<R, Q>(G, A, U, T, N, i0, j0);
-    for (; i0 < N; ++i0) outer_tile<1, Q>(G, A, U, T, N, i0, j0);
+    for (; i0 + R <= N; i0 += R) outer_tile<R, Q>(G, A, U, lo, hi, N, i0, j0);
+    for (; i0 < N; ++i0) outer_tile<1, Q>(G, A, U, lo, hi, N, i0, j0);
   }
-  for (; j0 + kW <= N; j0 += kW)
-    for (std::size_t i0 = 0; i0 < N; ++i0) outer_tile<1, 1>(G, A, U, T, N, i0, j0);
-  for (; j0 < N; ++j0)  // the last N mod W columns
+  for (; j0 + kW <= N; j0 += kW) {
+    if (control) control->check();
+    for (std::size_t i0 = 0; i0 < N; ++i0) outer_tile<1, 1>(G, A, U, lo, hi, N, i0, j0);
+  }
+  for (; j0 < N; ++j0) {  // the last N mod W columns
+    if (control) control->check();
     for (std::size_t i = 0; i < N; ++i) {
       float s = G[i * N + j0];
-      for (std::size_t t = T - 1; t >= 1; --t) s = s + A[(t - 1) * N + i] * U[t * N + j0];
+      for (std::size_t t = hi; t-- > lo;) s = s + A[(t - 1) * N + i] * U[t * N + j0];
       G[i * N + j0] = s;
     }
+  }
+}
+
+// t from T-1 down to 1 in chunks of 2^16 / N steps (at least 16; one chunk for a 1 s sample of 64 units),
+// so that a strip of columns of a chunk is at most 2^22 multiply-adds (a few ms) between two checks of
+// the cancel flag: a long sample of a large teacher is seconds of work here. Between chunks the sums go
+// through G and back, which is exact: the operations per element and their order do not change.
+inline void outer_sum(float* __restrict G, const float* __restrict A, const float* __restrict U, std::size_t T,
+                      std::size_t N, const Control* control) {
+  const std::size_t chunk = std::max<std::size_t>(16, (std::size_t(1) << 16) / N);
+  for (std::size_t hi = T; hi > 1;) {
+    const std::size_t lo = hi > chunk + 1 ? hi - chunk : 1;
+    outer_range(G, A, U, lo, hi, N, control);
+    hi = lo;
+  }
 }
 
 template <class S>
@@ -351,7 +372,7 @@ double sample_gradient(const TeacherParamsT<S>& p, const float* input, const flo
   // The wRec gradient, deferred: g.wRec[i][j] += a[t-1][i]·gu[t][j] for t = T-1 down to 1, in this
   // order per element, as one matrix-matrix product per sample instead of an outer product per step.
   if constexpr (deferOuter)
-    if (steps > 1) outer_sum(g.wRec.data(), ws.act.data(), ws.gus.data(), steps, N);
+    if (steps > 1) outer_sum(g.wRec.data(), ws.act.data(), ws.gus.data(), steps, N, control);
   // alpha = dt / tau  =>  d alpha / d tau = -dt / tau^2
   for (std::size_t j = 0; j < N; ++j) {
     const double tau = static_cast<double>(p.tauMs[j]);
