@@ -49,7 +49,7 @@ MemoryPlan AdsTrainerBytes(double N, double C, double D, double O, bool naive, d
   const double values = NetworkValuesBytes(N, C, D, O, true), model = NetworkModelBytes(N, C, D, O, true);
   MemoryPlan p;
   p.add(D * C + D * D + O * D + 2 * D, 4);
-  p.add(values + model + 4 * values).add(2 * N * D, 8).add(N * 40 + 256 * D * 8);
+  p.add(values + model + 4 * values).add(2 * N * D, 8).add(N * 48 + 256 * D * 8);
   if (naive) p.add(2 * N * N, 8);
   p.add(samplesPerEpoch * trainSteps * 2 + samplesPerEpoch / 4, 4).add(16 * trainSteps * D, 4);
   if (valCount > 0) {

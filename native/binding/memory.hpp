@@ -47,10 +47,12 @@ inline double NetworkValuesBytes(double N, double C, double D, double O, bool en
   return 4 * (9 * N + N * C + 2 * N * N + D * N + O * D + (encoder ? N * D : 0));
 }
 // A prepared SnnModel (snn.hpp): its own copy of the values plus the kernel's layouts (rows
-// [N x 2 Npad], wIn and F transposed [C|D x Npad], the decoder twice [N x D]).
+// [N x 2 Npad], wIn and F transposed [C|D x Npad], the decoder twice [N x D], and with an encoder its
+// tiled layout for each of the three SIMD levels [D x Npad]).
 inline double NetworkModelBytes(double N, double C, double D, double O, bool encoder) {
   const double np = N + 16;
-  return NetworkValuesBytes(N, C, D, O, encoder) + 4 * (2 * N * np + (C + D + 1) * np + 2 * N * D);
+  return NetworkValuesBytes(N, C, D, O, encoder) +
+         4 * (2 * N * np + (C + D + 1) * np + 2 * N * D + (encoder ? 3 * D * np : 0));
 }
 
 // setMemoryBudget(bytes, source), memoryBudget() -> {bytes, source}

@@ -37,10 +37,12 @@ double ParamCount(double units, double channels, double outputs) {
 }
 
 // Per-thread scratch of the forward pass (steps × units twice when the backward pass keeps the
-// trajectories; S = 4 or 8 bytes) and the transposed wRec of the gradient.
+// trajectories, three times in float, which also keeps gu of every step for the deferred wRec gradient;
+// S = 4 or 8 bytes) and the transposed wRec of the gradient.
 double WorkspaceBytes(double steps, double units, double sizeS, bool trajectories) {
   const double threads = double(mimic::global_pool().size());
-  return threads * ((trajectories ? 2 * steps * units : 2 * units) + units * units + 8 * units) * sizeS;
+  const double perStep = trajectories ? (sizeS == 4 ? 3 : 2) * units : 0;
+  return threads * (perStep * steps + (trajectories ? 0 : 2 * units) + units * units + 8 * units) * sizeS;
 }
 
 Napi::Object Obj(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, bool optional) {

@@ -4,7 +4,7 @@
 // event loop free. The calls run in child processes with MIMIC_MAX_MEMORY=1G, so the outcome does not
 // depend on this machine's memory (and a regression allocates in the child, not in the test runner).
 import { afterAll, describe, expect, it } from 'vitest'
-import { defaultMemoryBudget, memoryBudget } from '../../native/index.ts'
+import { addonStatus, defaultMemoryBudget, memoryBudget } from '../../native/index.ts'
 import { underLoad } from '../support/load.ts'
 import { runNativeChild, settle } from '../support/native-child.ts'
 import { cleanupTemp } from '../support/tmp.ts'
@@ -96,6 +96,36 @@ describe('native addon: sizes bounded by the memory budget', () => {
       expect(r.message, call).toMatch(limit)
       expect(r.rssGrowthMb, call).toBeLessThan(64)
     }
+  })
+})
+
+describe('native addon: the arrays of the SIMD kernels are in the budget', () => {
+  // The per-level kernels hold more than the plain loops did: a prepared network keeps the encoder in
+  // one tiled layout per SIMD level (3 x D x Npad floats), and the float BPTT keeps gu of every step
+  // for the deferred wRec gradient (a third trajectory, steps x units per thread). Sizes between the
+  // old count and the real one must be refused.
+  it('a network with an encoder: its three per-level encoder layouts', () => {
+    // 0.96 GB without the layouts, 1.19 GB with them (the decoder, which dims > 0 needs, is 74 MB)
+    const r = limited(`native.createNetwork({ neurons: 4300, dims: 4300, weights: { decoder: new Float32Array(4300 * 4300) } })`)
+    expect(r).toMatchObject({ ok: false, name: 'RangeError', code: 'ERR_INVALID_ARG' })
+    expect(r.message).toMatch(/^neurons: a network of 4300 neurons, 0 channels, 4300 dims and 0 outputs needs 1\.2 GB \(\d+ bytes\) but /)
+    expect(r.message).toMatch(limit)
+    expect(r.rssGrowthMb).toBeLessThan(64 + (4300 * 4300 * 4) / 2 ** 20)
+  })
+
+  it('teacherGradient in float: gu of every step, in every thread', () => {
+    // One sample per thread, each with three steps x 256 float trajectories: 1.2 times the budget in
+    // all (0.8 times without gu).
+    const threads = addonStatus().info!.poolThreads
+    const steps = Math.floor(2 ** 30 / (threads * 2560))
+    const r = limited(
+      `native.initTeacher({ units: 256, channels: 1, outputs: 1, seed: 1 }).then((params) => native.teacherGradient(params, { inputs: new Float32Array(${threads * steps}), targets: new Float32Array(${threads * steps}), count: ${threads}, steps: ${steps} }))`,
+      60_000,
+    )
+    expect(r).toMatchObject({ ok: false, name: 'RangeError', code: 'ERR_INVALID_ARG' })
+    expect(r.message).toMatch(new RegExp(`^batch\\.count: the gradient of ${threads} samples of ${steps} steps \\(66560 parameters per sample\\) needs 1\\.[23] GB`))
+    expect(r.message).toMatch(limit)
+    expect(r.rssGrowthMb).toBeLessThan(64)
   })
 })
 

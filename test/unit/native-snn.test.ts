@@ -287,7 +287,7 @@ describe('bad arguments throw synchronously, name the argument, and never crash 
 
   it('zero neurons', () => expectErr(() => createNetwork({ ...ok(), neurons: 0 }), RangeError, /neurons must be between 1 and 2147483647 but is 0/))
   it('huge networks are refused before allocating', () =>
-    expectErr(() => createNetwork({ ...ok(), neurons: 100000 }), RangeError, /^neurons: a network of 100000 neurons, 2 channels, 1 dims and 0 outputs needs 240\.0 GB \(240025600256 bytes\) but the memory limit is [0-9.]+ GB \(\d+ bytes, .*MIMIC_MAX_MEMORY sets it\): use fewer neurons/))
+    expectErr(() => createNetwork({ ...ok(), neurons: 100000 }), RangeError, /^neurons: a network of 100000 neurons, 2 channels, 1 dims and 0 outputs needs 240\.0 GB \(240026800448 bytes\) but the memory limit is [0-9.]+ GB \(\d+ bytes, .*MIMIC_MAX_MEMORY sets it\): use fewer neurons/))
   it('non-integer neuron count', () => expectErr(() => createNetwork({ ...ok(), neurons: 2.5 }), TypeError, /Expected an integer for neurons but received 2.5/))
   it('wrong weight length names both factors', () =>
     expectErr(() => createNetwork({ ...ok(), weights: { ...ok().weights, wIn: new Float32Array(7) } }), RangeError, /weights.wIn has 7 elements but neurons\*channels = 4\*2 = 8/))
