@@ -13,8 +13,8 @@
 // Float32Arrays), so `createNetwork(trainer.getBestNetwork()!)` re-creates one for simulation, and it
 // can be stored as it is. Matrices are row-major: omegaS [N x N] indexed [pre, post], omegaF [post, pre],
 // wIn [N x C], decoder [D x N], readout [O x D], encoder [N x D]. Samples are [count, steps, k].
-import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
-import { bool, check, either, f32, int, named, num, obj, orNull, own, str, typed, type Check } from './check.ts'
+import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../runtime.ts'
+import { bool, check, either, f32, int, named, num, obj, orNull, own, str, typed, type Check } from '../check.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
 import { paramsSchema, SpikingNetwork, toNative, type NetworkSpec, type NeuronParamArrays, type NeuronParams, type SpikeEvents, type StoredWeights } from './snn.ts'
 import type { TeacherParams } from './teacher.ts'

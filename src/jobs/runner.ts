@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { AppError } from '../shared/errors.ts'
 import type { AppEvent, JobProgress, RunStatus } from '../shared/types.ts'
 import type { Store } from '../store/index.ts'
-import { codeVersion, hostName } from '../services/version.ts'
+import { codeVersion, hostName } from '../system/version.ts'
 import { isFromWorker, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
 
 export const defaultWorkerEntry = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts')

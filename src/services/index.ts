@@ -12,7 +12,7 @@ import type { Spawner } from '../jobs/protocol.ts'
 import { precheckConditions, precheckJob, trainedNetworkShape } from '../jobs/prechecks.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
-import { codeVersion, hostName, packageVersion } from './version.ts'
+import { codeVersion, hostName, packageVersion } from '../system/version.ts'
 import { datasetArtifacts } from '../tasks/dataset.ts'
 import { datasetFromNpz, defaultMaxDatasetBytes } from '../tasks/npz.ts'
 
