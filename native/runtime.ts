@@ -22,6 +22,8 @@ export interface AddonBuildInfo {
   hardwareThreads: number
   poolThreads: number
   runningJobs: number
+  /** The sizes the binding accepts: spiking neurons (kMaxNeurons) and teacher units (kMaxUnits) */
+  limits: { neurons: number; units: number }
 }
 
 export interface AddonStatus {

@@ -33,7 +33,7 @@ export interface AdsDataset {
 export interface AdsTrainerOptions {
   /** The trained teacher (Float32Array parameters, e.g. TeacherTrainer.getParams()). Its dtMs is the Euler step. */
   teacher: TeacherParams
-  /** Spiking neurons N (1..4096). */
+  /** Spiking neurons N (1..8192: info().limits.neurons). */
   neurons: number
   /** Seed of the EBN draws, the training data streams (XOR samples of epoch e), the validation samples and the initial membrane potentials. Default 0. */
   seed?: number
