@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { latestVersion } from '../../src/store/migrations.ts'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
@@ -145,7 +146,7 @@ describe('mimic CLI', () => {
     expect(d.addon.flags).toMatch(/-O3/)
     expect(typeof d.addon.simd).toBe('string')
     expect(d.threads).toBeGreaterThanOrEqual(1)
-    expect(d.database).toEqual({ path: db, schemaVersion: 2 })
+    expect(d.database).toEqual({ path: db, schemaVersion: latestVersion })
     expect(typeof d.electron.present).toBe('boolean')
     if (!d.electron.present) expect(d.electron.hint).toMatch(/npx install-electron/)
     const text = ok(['--db', db, 'doctor']).stdout
