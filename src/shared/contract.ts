@@ -4,25 +4,25 @@
 import * as s from './schema.ts'
 import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
 import { jobKindNames } from './jobs.ts'
+import { maxBenchNeuronSteps, maxNeurons, maxResultRows, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
 import type {
   AppInfo,
   ArtifactData,
   ArtifactMeta,
   Job,
   MetricSeries,
+  NetworkExport,
   Note,
   Project,
+  ResultRow,
   RunBrief,
   RunDetail,
   RunSummary,
+  SimulatorBench,
 } from './types.ts'
 import { runStatuses } from './types.ts'
 
-export const limits = {
-  nameMax: 100,
-  tagMax: 40,
-  noteMax: 10_000,
-} as const
+export const limits = { nameMax, tagMax, noteMax } as const
 
 const projectName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ label: 'Project name', help: 'project name' })
 const runName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ label: 'Run name' })
@@ -79,6 +79,40 @@ export const contract = {
 
   'metrics.get': op<MetricSeries[]>()(
     s.object({ runId: s.id(), keys: s.optional(s.array(s.string({ min: 1, max: 100 }), { max: 100 })) }),
+  ),
+
+  /**
+   * Long-form results (one row per item and value) across runs, filtered by run, project, the
+   * architecture of the network an item is about, and the value's key; ordered by run, item and key.
+   * `truncated` says that more rows matched than `limit`.
+   */
+  'results.query': op<{ rows: ResultRow[]; truncated: boolean }>()(
+    s.object({
+      runId: s.optional(s.id()).doc({ label: 'Run' }),
+      projectId: s.optional(s.id()).doc({ label: 'Project' }),
+      architecture: s.optional(s.string({ min: 1, max: 60, trim: true })).doc({ label: 'Architecture', help: "of the network the items are about: 'rate' (teacher), 'ads'" }),
+      key: s.optional(s.string({ min: 1, max: 100, trim: true })).doc({ label: 'Key', help: 'one value, e.g. correct, mse, rateHz' }),
+      limit: s.withDefault(s.integer({ min: 1, max: maxResultRows }), 10_000).doc({ label: 'Limit', help: 'rows at most' }),
+    }),
+  ),
+
+  /** A trained teacher's or network's weights and parameters as a file (numpy's .npz) for the caller to save. */
+  'networks.export': op<NetworkExport>()(
+    s.object({ runId: s.id().doc({ label: 'Network run' }), format: s.withDefault(s.oneOf(['npz'] as const), 'npz').doc({ label: 'Format' }) }),
+  ),
+
+  /**
+   * Times the simulator on the benchmark network (`mimic bench`), in this process's native thread
+   * pool; bounded to neurons × steps × batch ≤ limits' maxBenchNeuronSteps.
+   */
+  'bench.simulator': op<SimulatorBench>()(
+    s.object({
+      neurons: s.withDefault(s.integer({ min: 1, max: maxNeurons }), 768).doc({ label: 'Neurons N' }),
+      steps: s.withDefault(s.integer({ min: 1, max: 100_000_000 }), 10_000).doc({ label: 'Time steps T', help: '1 ms each' }),
+      batch: s.withDefault(s.integer({ min: 1, max: 4096 }), 1).doc({ label: 'Batch', help: 'samples simulated together' }),
+      threads: s.withDefault(s.integer({ min: 0, max: maxThreads }), 1).doc({ label: 'Threads', help: '0 = all cores' }),
+      seed: s.withDefault(s.integer({ min: 0, max: 2 ** 32 - 1 }), 1).doc({ label: 'Seed', help: 'of the network and the inputs' }),
+    }),
   ),
 
   'artifacts.list': op<ArtifactMeta[]>()(s.object({ runId: s.id() })),

@@ -99,6 +99,66 @@ export interface RunDetail extends RunSummary {
    * i.e. where the run stopped; otherwise null
    */
   progress: JobProgress | null
+  /** result items the run stored (one per sample of an evaluation...): `results.query` reads them */
+  resultCount: number
+}
+
+/** Coordinates of a result item: {"sample": 5}, or {"perturbation": "mismatch", "level": 0.1, "draw": 3}. */
+export type ResultLabels = Record<string, string | number | boolean>
+
+/** One item of a run's long-form results, as a job writes it. */
+export interface ResultItem {
+  /** index within the run (0, 1, ...), unique per run */
+  item: number
+  /** the network (run id) the item is about */
+  networkId?: number | null
+  /** that network's architecture ('rate', 'ads', ...) */
+  architecture?: string | null
+  labels?: ResultLabels
+  /** named values; null (or NaN) where not measured */
+  values: Record<string, number | null>
+}
+
+/** One long-form result: one value of one item of one run. */
+export interface ResultRow {
+  runId: number
+  projectId: number
+  item: number
+  networkId: number | null
+  architecture: string | null
+  labels: ResultLabels
+  key: string
+  value: number | null
+}
+
+export interface ResultFilter {
+  runId?: number
+  projectId?: number
+  architecture?: string
+  key?: string
+  limit?: number
+}
+
+/** `mimic bench`: one simulation of the benchmark network, timed. */
+export interface SimulatorBench {
+  neurons: number
+  steps: number
+  batch: number
+  /** threads the simulation had (0 resolved to the pool size) */
+  threads: number
+  wallSeconds: number
+  neuronStepsPerSecond: number
+  spikes: number
+  meanRateHz: number
+}
+
+/** A trained network's arrays in a file format (`networks.export`). */
+export interface NetworkExport {
+  runId: number
+  format: 'npz'
+  /** the arrays in the file, in order */
+  arrays: string[]
+  bytes: Uint8Array
 }
 
 export interface MetricSeries {
@@ -123,6 +183,8 @@ export interface Job {
   startedAt: string | null
   ownerPid: number | null
   ownerHost: string | null
+  /** cores the scheduler granted the job (null while it is queued, and for finished jobs) */
+  cores: number | null
 }
 
 export interface AddonState {
