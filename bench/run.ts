@@ -37,6 +37,7 @@ import {
   teacherGradient,
   type AdsTrainBenchResult,
 } from '../native/index.ts'
+import { maxNeurons } from '../src/shared/limits.ts'
 import { benchV0, compileFloor, runFloor, writeFloorNetwork } from './floor.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -67,7 +68,7 @@ const withLevels = !args.includes('--no-levels')
 const withPipeline = !args.includes('--no-pipeline') && !adsOnly
 const sizes = (valueOf('--sizes') ?? '320,768,2048').split(',').map((x) => {
   const n = Number(x)
-  if (!Number.isInteger(n) || n < 16 || n > 8192) usage(`--sizes takes neuron counts between 16 and 8192 separated by commas (got "${x}")`)
+  if (!Number.isInteger(n) || n < 16 || n > maxNeurons) usage(`--sizes takes neuron counts between 16 and ${maxNeurons} separated by commas (got "${x}")`)
   return n
 })
 const python = valueOf('--python') ?? '/usr/bin/python3' // Debian's python3-brian; a venv's python works too

@@ -13,8 +13,8 @@
 // Float32Arrays), so `createNetwork(trainer.getBestNetwork()!)` re-creates one for simulation, and it
 // can be stored as it is. Matrices are row-major: omegaS [N x N] indexed [pre, post], omegaF [post, pre],
 // wIn [N x C], decoder [D x N], readout [O x D], encoder [N x D]. Samples are [count, steps, k].
-import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
-import { bool, check, either, f32, int, named, num, obj, orNull, own, str, typed, type Check } from './check.ts'
+import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../runtime.ts'
+import { bool, check, either, f32, int, named, num, obj, orNull, own, str, typed, type Check } from '../check.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
 import { paramsSchema, SpikingNetwork, toNative, type NetworkSpec, type NeuronParamArrays, type NeuronParams, type SpikeEvents, type StoredWeights } from './snn.ts'
 import type { TeacherParams } from './teacher.ts'
@@ -33,7 +33,7 @@ export interface AdsDataset {
 export interface AdsTrainerOptions {
   /** The trained teacher (Float32Array parameters, e.g. TeacherTrainer.getParams()). Its dtMs is the Euler step. */
   teacher: TeacherParams
-  /** Spiking neurons N (1..4096). */
+  /** Spiking neurons N (1..8192: info().limits.neurons). */
   neurons: number
   /** Seed of the EBN draws, the training data streams (XOR samples of epoch e), the validation samples and the initial membrane potentials. Default 0. */
   seed?: number

@@ -1,9 +1,8 @@
 // What the two stateful trainers (TeacherTrainer in ./teacher.ts, AdsTrainer in ./ads.ts) share: a
 // native object that runs epochs asynchronously with progress, per-epoch records and cancellation,
-// and counters that throw ERR_BUSY while it runs. Its own module so that the subclasses can extend it
-// while ../index.ts is still evaluating (index imports them; this imports index only for functions).
-import { guarded, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
-import { check, func, int } from './check.ts'
+// and counters that throw ERR_BUSY while it runs (one module for both subclasses).
+import { guarded, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../runtime.ts'
+import { check, func, int } from '../check.ts'
 
 export interface RawEpochTrainer<Rec> {
   runEpochs(n: number, onEpoch?: (r: Rec) => void, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<Rec[]>

@@ -4,8 +4,8 @@
 // omegaS [N x N] indexed [pre, post] (I_s gets Ω_sᵀ s), decoder [D x N], readout [O x D], encoder
 // [N x D]. Batches are [B, T, C] (sample-major, then time, then channel). Times in ms; 1/tau in 1/s,
 // so the filtered spike trains r are in Hz.
-import { addon, addonStatus, memoryBudget, NativeError, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
-import { argError, bool, check, describe, either, f32, formatG, int, intIn, memoryError, named, num, obj, own, perNeuron, str, type Check } from './check.ts'
+import { addon, addonStatus, memoryBudget, NativeError, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../runtime.ts'
+import { argError, bool, check, describe, either, f32, formatG, int, intIn, memoryError, named, num, obj, own, perNeuron, str, type Check } from '../check.ts'
 
 /** A per-neuron parameter: one value for every neuron, or one per neuron (mismatch). */
 export type PerNeuron = number | Float32Array | readonly number[]

@@ -1,6 +1,6 @@
 // Task generators (native/binding/tasks.cpp).
-import { runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
-import { check, int, num, obj } from './check.ts'
+import { runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../runtime.ts'
+import { check, int, num, obj } from '../check.ts'
 
 interface RawTasks {
   xorGenerate(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<RawXorBatch>

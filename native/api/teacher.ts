@@ -6,8 +6,8 @@
 // row-major: wIn [units x channels], wRec [units x units] with ROW i = presynaptic unit and COLUMN j =
 // postsynaptic unit (the recurrent drive of unit j is sum_i wRec[i*units + j] tanh x_i), wOut
 // [outputs x units]. Time constants tauMs are in milliseconds. Arrays of samples are [count, steps, k].
-import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../index.ts'
-import { argError, bool, check, describe, either, f32, int, intIn, named, num, obj, str, typed, type Check } from './check.ts'
+import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../runtime.ts'
+import { argError, bool, check, describe, either, f32, int, intIn, named, num, obj, str, typed, type Check } from '../check.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
 
 type Float = Float32Array | Float64Array

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "addon_data.hpp"
+#include "args.hpp"
 #include "async_job.hpp"
 #include "cancel.hpp"
 #include "guard.hpp"
@@ -77,6 +78,11 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("hardwareThreads", Napi::Number::New(env, mimic::ThreadPool::hardware_threads()));
   o.Set("poolThreads", Napi::Number::New(env, mimic::global_pool().size()));
   o.Set("runningJobs", Napi::Number::New(env, static_cast<double>(Data(env).jobs->running())));
+  // The sizes the binding accepts (the memory budget may allow less): the workbench's schemas use the same.
+  auto limits = Napi::Object::New(env);
+  limits.Set("neurons", Napi::Number::New(env, double(kMaxNeurons)));
+  limits.Set("units", Napi::Number::New(env, double(kMaxUnits)));
+  o.Set("limits", limits);
   return o;
 }
 

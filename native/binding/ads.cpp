@@ -33,8 +33,6 @@
 namespace mimic_binding {
 namespace {
 
-// The documented range of AdsTrainer's neurons (the memory budget may allow fewer).
-constexpr int64_t kMaxTrainNeurons = 4096;
 // Sample counts and steps are int32-indexed in recorded events; their products are bounded by memory.
 constexpr int64_t kMaxSamples = (int64_t(1) << 31) - 1;
 
@@ -222,7 +220,7 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
   auto plan = std::make_unique<AdsPlan>();
   mimic::TeacherParams& teacher = plan->teacher;
   teacher = ReadTeacher(env, o.Get("teacher"), "options.teacher");
-  const size_t N = static_cast<size_t>(Int(env, o, P, "neurons", 1, kMaxTrainNeurons));
+  const size_t N = static_cast<size_t>(Int(env, o, P, "neurons", 1, kMaxNeurons));
   const size_t D = teacher.units, C = teacher.channels, O = teacher.outputs;
   // Before the per-neuron parameters are read: the network alone must fit.
   AdsTrainerBytes(double(N), double(C), double(D), double(O), false, 0, 0, 0, 0)
@@ -711,7 +709,7 @@ Napi::Value AdsTrainBench(const Napi::CallbackInfo& info) {
   auto o = RequireObject(env, info[0], "options");
   CheckKeys(env, o, "options", {"neurons", "dims", "samples", "repeats", "rule", "seed", "k", "eta"});
   auto b = std::make_unique<BenchBaton>();
-  b->neurons = static_cast<size_t>(Int(env, o, "options", "neurons", 1, kMaxTrainNeurons));
+  b->neurons = static_cast<size_t>(Int(env, o, "options", "neurons", 1, kMaxNeurons));
   b->dims = static_cast<size_t>(Int(env, o, "options", "dims", 1, kMaxUnits));
   const int64_t four = 4;
   b->samples = static_cast<size_t>(Int(env, o, "options", "samples", 1, 100000, &four));

@@ -15,6 +15,9 @@ namespace mimic_binding {
 
 // A teacher's units, channels and outputs (the documented range; memory is checked as well).
 inline constexpr int64_t kMaxUnits = 4096;
+// Spiking neurons of a network that is trained (AdsTrainer) or benchmarked: the one limit of the
+// workbench (maxNeurons in src/shared/limits.ts; info().limits reports it and a test compares them).
+inline constexpr int64_t kMaxNeurons = 8192;
 
 // A number as these messages print it (printf %.10g).
 std::string FormatG(double d);

@@ -1,20 +1,22 @@
 // `mimic`: the command-line front door. Global flags: --db PATH (default ./experiments.db) and
 // --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
+// Like every front door it goes through the services' operations (call, events, info): it never
+// opens the store, the job runner or the addon itself; it reads and writes the local files.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
+import { contract, type ResultOf } from '../shared/contract.ts'
 import { AppError, FieldError, toWireError } from '../shared/errors.ts'
 import { jobKinds, type JobKind } from '../shared/jobs.ts'
-import type { RunDetail, RunSummary } from '../shared/types.ts'
-import { Services, type ServicesOptions } from '../services/index.ts'
+import { defaultMaxDatasetBytes, maxResultRows } from '../shared/limits.ts'
+import type { AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
+import { Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
-import { benchAds, benchSimulator, benchTeacher } from '../services/bench.ts'
-import { exportArrays } from '../tasks/export.ts'
-import { defaultMaxDatasetBytes, writeNpz } from '../tasks/npz.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
 import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
 import { formatTable, formatDuration, metricsLine, ProgressLine } from './format.ts'
+import { resultsCsv, resultsTable } from './results.ts'
 
 export interface CliIo {
   stdout: (text: string) => void
@@ -26,7 +28,7 @@ interface Ctx {
   dbPath: string
   json: boolean
   io: CliIo
-  open(frontDoor?: 'cli' | 'browser', extra?: Partial<ServicesOptions>): Services
+  open(frontDoor?: 'cli' | 'browser', extra?: Partial<ServicesOptions>): FrontDoorServices
 }
 
 const usage = `Mimic Workbench — train spiking networks that survive device mismatch.
@@ -37,6 +39,8 @@ Projects and runs
   projects list | create NAME | rename ID NAME | delete ID
   runs list [--project ID] [--kind K] [--status S] | show ID | delete ID
   runs tag ID TAG [--remove] | note ID TEXT
+  results [--run ID] [--project ID] [--architecture A] [--key K] [--format table|csv|json]
+                                        per-item results (one per sample of an evaluation...), long form
 Jobs
   jobs list [--all] | cancel RUN_ID
   data generate xor --project ID [--count N] [--seed S] [--duration-s S] [--dt-ms MS] [--name NAME]
@@ -99,6 +103,7 @@ function runDetailText(r: RunDetail): string {
   for (const c of r.children) lines.push(`  child ${c.id} (${c.role || c.kind}): ${c.name}`)
   for (const a of r.artifacts) lines.push(`  artifact ${a.name} ${a.dtype}[${a.shape.join('x')}] ${a.byteLength} bytes`)
   if (r.metricKeys.length) lines.push(`  metrics ${r.metricKeys.join(', ')}`)
+  if (r.resultCount) lines.push(`  results ${r.resultCount} items (\`mimic results --run ${r.id}\`)`)
   for (const n of r.notes) lines.push(`  note ${n.createdAt}: ${n.body}`)
   return lines.join('\n')
 }
@@ -112,42 +117,65 @@ async function runJob(
   name?: string,
   present?: (d: RunDetail) => { value: unknown; text: string },
   /** work before the job starts (an import), with the parameters it makes and how to undo it if the job is refused */
-  prepare?: (s: Services, projectId: number) => Promise<{ params: Record<string, unknown>; undo: () => Promise<void> }>,
+  prepare?: (s: FrontDoorServices, projectId: number) => Promise<{ params: Record<string, unknown>; undo: () => Promise<void> }>,
 ): Promise<number> {
   const services = ctx.open()
   const line = new ProgressLine(ctx.io.stderr, ctx.io.isTTY)
   let runId = 0
-  services.subscribe((e) => {
-    if (e.type === 'job.progress' && e.runId === runId) line.update(e.progress)
-    // metrics of the job's run and of its stage runs (a pipeline's teacher, network ADS...)
-    else if (e.type === 'metrics' && runId && (e.runId === runId || services.store.jobs.stageOwner(e.runId) === runId)) {
-      line.note(metricsLine(`metrics of run ${e.runId}`, e.points))
+  // Events that came before jobs.start answered (a queued job's first progress), replayed after.
+  const early: AppEvent[] = []
+  let ended: (status: RunStatus) => void = () => {}
+  const end = new Promise<RunStatus>((resolve) => (ended = resolve))
+  // whether a run is a stage of this job (a pipeline's teacher, network ADS...), asked once per run
+  const stages = new Map<number, Promise<boolean>>()
+  const isStage = (id: number): Promise<boolean> => {
+    let known = stages.get(id)
+    if (!known) {
+      known = services.call('runs.get', { id }).then(
+        (d) => d.parents.some((p) => p.id === runId && p.role === 'pipeline'),
+        () => false,
+      )
+      stages.set(id, known)
     }
-  })
+    return known
+  }
+  const onEvent = (e: AppEvent): void => {
+    if (!runId) {
+      early.push(e)
+      return
+    }
+    if (e.type === 'job.progress' && e.runId === runId) line.update(e.progress)
+    else if (e.type === 'job.status' && e.runId === runId && e.status !== 'queued' && e.status !== 'running') ended(e.status)
+    else if (e.type === 'metrics') {
+      const shown = metricsLine(`metrics of run ${e.runId}`, e.points)
+      if (e.runId === runId) line.note(shown)
+      else void isStage(e.runId).then((yes) => yes && line.note(shown))
+    }
+  }
+  services.subscribe(onEvent)
   const onSigint = (): void => {
     if (runId) {
       ctx.io.stderr('\nmimic: cancelling...\n')
-      try {
-        services.runner.cancel(runId)
-      } catch {
+      services.call('jobs.cancel', { runId }).catch(() => {
         // already finished
-      }
+      })
     }
   }
   process.on('SIGINT', onSigint)
   try {
-    const projectId = resolveProject(services, project)
+    const projectId = await resolveProject(services, project)
     let undo: (() => Promise<void>) | undefined
     if (prepare) ({ params, undo } = await prepare(services, projectId))
     try {
-      runId = services.startJob(kind, projectId, params, name)
+      runId = (await services.call('jobs.start', { kind, projectId, params, name })).runId
     } catch (err) {
       await undo?.()
       throw err
     }
-    const status = await services.runner.wait(runId)
+    for (const e of early.splice(0)) onEvent(e)
+    const status = await end
     line.done()
-    const detail = services.runDetail(runId)
+    const detail = await services.call('runs.get', { id: runId })
     if (status === 'succeeded') {
       const shown = present?.(detail)
       out(ctx, shown ? shown.value : { ...detail, id: runId, runId }, () => shown?.text ?? `run ${runId} ${status}: ${JSON.stringify(detail.summary)}`)
@@ -257,7 +285,7 @@ function jobCommand(kind: JobKind, where: string): Handler {
 }
 
 /** Opens the services for one command and closes them afterwards. */
-async function withServices<T>(ctx: Ctx, fn: (s: Services) => T | Promise<T>): Promise<T> {
+async function withServices<T>(ctx: Ctx, fn: (s: FrontDoorServices) => T | Promise<T>): Promise<T> {
   const s = ctx.open()
   try {
     return await fn(s)
@@ -269,34 +297,37 @@ async function withServices<T>(ctx: Ctx, fn: (s: Services) => T | Promise<T>): P
 /** Where a job's run goes: a project id, the project of a run it uses, or a project found (or made) by name. */
 type ProjectChoice = number | { ofRun: number } | { named: string }
 
-function resolveProject(s: Services, choice: ProjectChoice): number {
+async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Promise<number> {
   if (typeof choice === 'number') return choice
-  if ('ofRun' in choice) return s.store.runs.get(choice.ofRun).projectId
-  return (s.store.projects.list().find((p) => p.name === choice.named) ?? s.store.projects.create(choice.named)).id
+  if ('ofRun' in choice) return (await s.call('runs.get', { id: choice.ofRun })).projectId
+  const found = (await s.call('projects.list', {})).find((p) => p.name === choice.named)
+  return (found ?? (await s.call('projects.create', { name: choice.named }))).id
 }
 
-const benchAdsFlags: Record<string, FlagSpec> = {
-  neurons: { type: 'integer', help: 'neurons N of the network ADS', default: 768, min: 1, max: 8192 },
-  dims: { type: 'integer', help: 'dimensions D (teacher units)', default: 128, min: 1, max: 4096 },
-  steps: { type: 'integer', help: 'training steps timed per pass (1 s XOR samples: rounded up to a multiple of 1000)', default: 2000, min: 1, max: 10_000_000 },
-  rule: { type: 'enum', help: 'learning rule', values: ['online', 'online-naive', 'batched'], default: 'online' },
-  repeats: { type: 'integer', help: 'interleaved training and forward passes (the best of each counts)', default: 3, min: 1, max: 1000 },
-  seed: { type: 'integer', help: 'seed of the teacher, the network and the samples', default: 1, min: 0 },
+type BenchOp = 'bench.simulator' | 'bench.ads' | 'bench.teacher'
+
+/** The flags of a bench operation, generated from its schema (its defaults and bounds). */
+function benchFlags(op: BenchOp): Record<string, FlagSpec> {
+  return flagsFromSchema(contract[op].args.info())
+}
+
+/** Runs one bench operation through the services with the flags of its schema. */
+async function runBench<K extends BenchOp>(ctx: Ctx, op: K, argv: string[], where: string, extra = ''): Promise<ResultOf<K>> {
+  const specs = benchFlags(op)
+  const { flags, positionals } = parseFlags(argv, specs, where)
+  if (positionals.length) throw new UsageError(`${where} takes no positional arguments${extra} (received "${positionals[0]}").`)
+  return withServices(ctx, async (s) => {
+    try {
+      return await s.call(op, paramsFromFlags(specs, flags))
+    } catch (err) {
+      throw flagError(err, specs)
+    }
+  })
 }
 
 /** `mimic bench ads`: one training step against one forward step of the same network, one thread. */
 async function benchAdsCommand(ctx: Ctx, argv: string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(argv, benchAdsFlags, 'bench ads')
-  if (positionals.length) throw new UsageError(`bench ads takes no positional arguments (received "${positionals[0]}").`)
-  const opt = (k: string): number => (flags[k] as number | undefined) ?? (benchAdsFlags[k].default as number)
-  const r = await benchAds({
-    neurons: opt('neurons'),
-    dims: opt('dims'),
-    steps: opt('steps'),
-    repeats: opt('repeats'),
-    seed: opt('seed'),
-    rule: ((flags.rule as string | undefined) ?? 'online') as 'online' | 'online-naive' | 'batched',
-  })
+  const r = await runBench(ctx, 'bench.ads', argv, 'bench ads')
   out(ctx, r, () =>
     [
       `network ADS N = ${r.neurons}, D = ${r.dims}, ${r.rule} rule, ${r.steps} steps, one thread, SIMD ${r.simd}`,
@@ -308,20 +339,9 @@ async function benchAdsCommand(ctx: Ctx, argv: string[]): Promise<number> {
   return 0
 }
 
-const benchTeacherFlags: Record<string, FlagSpec> = {
-  units: { type: 'integer', help: 'teacher units', default: 64, min: 1, max: 4096 },
-  batch: { type: 'integer', help: 'samples per gradient (1 s XOR samples)', default: 1, min: 1, max: 4096 },
-  threads: { type: 'integer', help: 'threads (0 = all cores)', default: 1, min: 0, max: 1024 },
-  seconds: { type: 'number', help: 'seconds per timed round (3 rounds after a warm-up)', default: 1, min: 0.01, max: 3600 },
-  seed: { type: 'integer', help: 'seed of the teacher and the samples', default: 1, min: 0 },
-}
-
 /** `mimic bench teacher`: BPTT time steps per second. */
 async function benchTeacherCommand(ctx: Ctx, argv: string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(argv, benchTeacherFlags, 'bench teacher')
-  if (positionals.length) throw new UsageError(`bench teacher takes no positional arguments (received "${positionals[0]}").`)
-  const opt = (k: string): number => (flags[k] as number | undefined) ?? (benchTeacherFlags[k].default as number)
-  const r = await benchTeacher({ units: opt('units'), batch: opt('batch'), threads: opt('threads'), seconds: opt('seconds'), seed: opt('seed') })
+  const r = await runBench(ctx, 'bench.teacher', argv, 'bench teacher')
   out(ctx, r, () =>
     [
       `teacher of ${r.units} units, batch ${r.batch}, ${r.threads || 'all'} thread(s), SIMD ${r.simd}`,
@@ -396,7 +416,13 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const id = parseId(positionals[0], 'the run ID', 'runs show ID')
       await withServices(ctx, async (s) => {
         const r = await s.call('runs.get', { id })
-        out(ctx, r, () => runDetailText(r))
+        if (!ctx.json) {
+          out(ctx, r, () => runDetailText(r))
+          return
+        }
+        // with --json: the run's long-form results too (`mimic results --run ID` prints them as a table or CSV)
+        const results = r.resultCount ? await s.call('results.query', { runId: id, limit: maxResultRows }) : { rows: [], truncated: false }
+        out(ctx, { ...r, results: results.rows, ...(results.truncated ? { resultsTruncated: true } : {}) }, () => '')
       })
       return 0
     },
@@ -443,6 +469,33 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       return 0
     },
   },
+  results: async (ctx, argv) => {
+    const specs: Record<string, FlagSpec> = {
+      run: { type: 'integer', help: 'only the results of this run', min: 1 },
+      project: { type: 'integer', help: 'only the results of runs of this project', min: 1 },
+      architecture: { type: 'string', help: "only items about networks of this architecture ('rate': teachers, 'ads')" },
+      key: { type: 'string', help: 'only this value (decision, label, correct, mse, rateHz, reconstructionError, teacherAgreement...)' },
+      format: { type: 'enum', help: 'table for people, csv for other programs, json (as --json)', values: ['table', 'csv', 'json'], default: 'table' },
+      limit: { type: 'integer', help: 'rows at most', default: 10_000, min: 1, max: maxResultRows },
+    }
+    const { flags, positionals } = parseFlags(argv, specs, 'results')
+    if (positionals.length) throw new UsageError(`results takes no positional arguments (received "${positionals[0]}"): choose runs with --run ID or --project ID.`)
+    const format = ctx.json ? 'json' : ((flags.format as string | undefined) ?? 'table')
+    await withServices(ctx, async (s) => {
+      const r = await s.call('results.query', {
+        runId: flags.run as number | undefined,
+        projectId: flags.project as number | undefined,
+        architecture: flags.architecture as string | undefined,
+        key: flags.key as string | undefined,
+        limit: flags.limit as number | undefined,
+      })
+      if (r.truncated) ctx.io.stderr(`mimic: more results match than the ${r.rows.length} shown: narrow them with --run, --key or --architecture, or raise --limit (at most ${maxResultRows}).\n`)
+      if (format === 'json') ctx.io.stdout(JSON.stringify(r, null, 2) + '\n')
+      else if (format === 'csv') ctx.io.stdout(resultsCsv(r.rows))
+      else ctx.io.stdout((r.rows.length ? resultsTable(r.rows) : 'no results match (evaluations store one item per sample)') + '\n')
+    })
+    return 0
+  },
   jobs: {
     list: async (ctx, argv) => {
       const { flags } = parseFlags(argv, { all: { type: 'boolean', help: 'include finished jobs' } }, 'jobs list')
@@ -451,12 +504,13 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         out(ctx, jobs, () =>
           jobs.length
             ? formatTable(
-                ['run', 'kind', 'name', 'status', 'progress', 'message', 'owner'],
+                ['run', 'kind', 'name', 'status', 'cores', 'progress', 'message', 'owner'],
                 jobs.map((j) => [
                   String(j.runId),
                   j.kind,
                   j.name,
                   j.status,
+                  j.cores === null ? '' : String(j.cores),
                   j.progress ? `${Math.round(j.progress.fraction * 100)}%` : '',
                   j.progress?.message ?? '',
                   j.ownerPid ? `pid ${j.ownerPid}@${j.ownerHost}` : '',
@@ -508,7 +562,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
           dtMs: (flags['dt-ms'] as number | undefined) ?? 1,
           bytes,
         })
-        const p = s.runDetail(run.id).params
+        const p = (await s.call('runs.get', { id: run.id })).params
         const encoding = isLabelEncoding(p.labelEncoding) ? p.labelEncoding : null
         out(ctx, { ...run, labelEncoding: encoding }, () =>
           [
@@ -606,7 +660,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     const prepare =
       dataFile === undefined
         ? undefined
-        : async (s: Services, projectId: number) => {
+        : async (s: FrontDoorServices, projectId: number) => {
             const imported = await s.call('datasets.import', { projectId, fileName: basename(dataFile), bytes: readFileSync(dataFile), network })
             return {
               params: { ...params, dataset: imported.id },
@@ -645,26 +699,18 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     const runId = parseId(positionals[0], 'the RUN id', 'export RUN --format npz --out FILE')
     const outPath = resolve(flags.out as string)
     await withServices(ctx, async (s) => {
-      const arrays = exportArrays(s.store, runId)
-      writeFileSync(outPath, writeNpz(arrays))
-      out(ctx, { id: runId, runId, out: outPath, arrays: Object.keys(arrays) }, () => `wrote ${Object.keys(arrays).length} arrays of run ${runId} to ${outPath}`)
+      // the services make the file's bytes (networks.export); the command line writes them
+      const r = await s.call('networks.export', { runId, format: flags.format as 'npz' | undefined })
+      writeFileSync(outPath, r.bytes)
+      out(ctx, { id: runId, runId, out: outPath, arrays: r.arrays }, () => `wrote ${r.arrays.length} arrays of run ${runId} to ${outPath}`)
     })
     return 0
   },
   bench: async (ctx, argv) => {
     if (argv[0] === 'ads') return benchAdsCommand(ctx, argv.slice(1))
     if (argv[0] === 'teacher') return benchTeacherCommand(ctx, argv.slice(1))
-    const specs: Record<string, FlagSpec> = {
-      neurons: { type: 'integer', help: 'neurons N', default: 768, min: 1, max: 65_536 },
-      steps: { type: 'integer', help: 'time steps T (1 ms each)', default: 10_000, min: 1, max: 100_000_000 },
-      batch: { type: 'integer', help: 'samples simulated together', default: 1, min: 1, max: 4096 },
-      threads: { type: 'integer', help: 'threads (0 = all cores)', default: 1, min: 0, max: 1024 },
-      seed: { type: 'integer', help: 'seed of the network and inputs', default: 1, min: 0 },
-    }
-    const { flags, positionals } = parseFlags(argv, specs, 'bench')
-    if (positionals.length) throw new UsageError(`bench takes no positional arguments but "ads" or "teacher" (received "${positionals[0]}").`)
-    const opt = (k: string): number => (flags[k] as number | undefined) ?? (specs[k].default as number)
-    const result = await benchSimulator({ neurons: opt('neurons'), steps: opt('steps'), batch: opt('batch'), threads: opt('threads'), seed: opt('seed') })
+    // the flags of the bench.simulator operation, with its defaults and bounds
+    const result = await runBench(ctx, 'bench.simulator', argv, 'bench', ' but "ads" or "teacher"')
     out(ctx, result, () =>
       [
         `${result.neurons} neurons x ${result.steps} steps x batch ${result.batch} on ${result.threads || 'all'} thread(s), SIMD ${result.simd}`,
@@ -698,16 +744,16 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     let server
     let kept: ReturnType<typeof keptToken> | null = null
     try {
-      kept = flags['keep-token'] === true ? keptToken(services.store.path) : null
+      kept = flags['keep-token'] === true ? keptToken(services.info().dbPath) : null
       server = await startServer({ services, host: (flags.host as string | undefined) ?? '127.0.0.1', port: (flags.port as number | undefined) ?? 0, token: kept?.token })
     } catch (err) {
       await services.close()
       throw err
     }
-    if (ctx.json) ctx.io.stdout(JSON.stringify({ url: server.openUrl, host: server.host, port: server.port, token: server.token, tokenFile: kept?.path ?? null, db: services.store.path }) + '\n')
+    if (ctx.json) ctx.io.stdout(JSON.stringify({ url: server.openUrl, host: server.host, port: server.port, token: server.token, tokenFile: kept?.path ?? null, db: services.info().dbPath }) + '\n')
     else {
       ctx.io.stdout(`${server.openUrl}\n`)
-      ctx.io.stderr(`mimic: serving the workbench for ${services.store.path}; open the URL above. Ctrl-C stops.\n`)
+      ctx.io.stderr(`mimic: serving the workbench for ${services.info().dbPath}; open the URL above. Ctrl-C stops.\n`)
       if (kept) ctx.io.stderr(`mimic: the token is ${kept.created ? 'new and kept' : 'the one kept'} in ${kept.path} (--keep-token): the link stays the same across restarts (a fixed --port keeps the whole address).\n`)
       if (!['127.0.0.1', 'localhost', '::1'].includes(server.host)) {
         ctx.io.stderr(`mimic: warning: bound to ${server.host}, reachable from other machines; keep the token secret.\n`)
@@ -766,8 +812,9 @@ function commandHelp(group: string, sub: string | undefined, third: string | und
   if (group === 'train' && sub === 'teacher') return show('mimic train teacher --project ID [flags]', jobFlags('train.teacher'))
   if (group === 'network' && sub === 'create') return show('mimic network create --project ID [flags]', jobFlags('network.create'))
   if (group === 'simulate') return show('mimic simulate NETWORK_RUN --data DATASET_RUN [flags]', simulateFlags())
-  if (group === 'bench' && sub === 'ads') return show('mimic bench ads --neurons N --dims D --steps T [flags]', benchAdsFlags)
-  if (group === 'bench' && sub === 'teacher') return show('mimic bench teacher --units U --batch B --threads K [flags]', benchTeacherFlags)
+  if (group === 'bench' && sub === 'ads') return show('mimic bench ads --neurons N --dims D --steps T [flags]', benchFlags('bench.ads'))
+  if (group === 'bench' && sub === 'teacher') return show('mimic bench teacher --units U --batch B --threads K [flags]', benchFlags('bench.teacher'))
+  if (group === 'bench') return show('mimic bench [flags]', benchFlags('bench.simulator'))
   return undefined
 }
 

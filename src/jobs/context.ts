@@ -1,7 +1,7 @@
 // What a job sees while it runs in a worker: its run, parsed parameters, the store, a cancel
 // signal, and ways to report progress and metrics (stored and streamed to every subscriber).
 import { AppError } from '../shared/errors.ts'
-import type { AppEvent, MetricPoint } from '../shared/types.ts'
+import type { AppEvent, MetricPoint, ResultItem } from '../shared/types.ts'
 import type { NewArtifact } from '../store/artifacts.ts'
 import type { Store } from '../store/index.ts'
 import type { RunRecord } from '../store/runs.ts'
@@ -23,11 +23,24 @@ export class JobContext {
   private progressBase = 0
   private progressShare = 1
 
-  constructor(run: RunRecord, store: Store, signal: AbortSignal, post: (m: FromWorker) => void) {
+  /** the cores the scheduler granted this job (MIMIC_THREADS of its worker); 0 when it was not scheduled */
+  readonly grantedCores: number
+
+  constructor(run: RunRecord, store: Store, signal: AbortSignal, post: (m: FromWorker) => void, grantedCores = grantedCoresOf(process.env)) {
     this.run = run
     this.store = store
     this.signal = signal
     this.post = post
+    this.grantedCores = grantedCores
+  }
+
+  /**
+   * The threads to give a native call for a `threads` parameter: 0 means the cores the scheduler
+   * granted; a number asked for is kept within them. (Results never depend on the thread count.)
+   */
+  threads(requested: number): number {
+    if (this.grantedCores === 0) return requested
+    return requested === 0 ? this.grantedCores : Math.min(requested, this.grantedCores)
   }
 
   get runId(): number {
@@ -53,7 +66,7 @@ export class JobContext {
 
   /** A context whose progress [0, 1] covers [base, base + share] of this one (for the stages of a pipeline). */
   scoped(base: number, share: number): JobContext {
-    const c = new JobContext(this.run, this.store, this.signal, this.post)
+    const c = new JobContext(this.run, this.store, this.signal, this.post, this.grantedCores)
     c.stageLabel = this.stageLabel
     c.progressBase = this.progressBase + this.progressShare * base
     c.progressShare = this.progressShare * share
@@ -102,6 +115,11 @@ export class JobContext {
 
   artifacts(items: NewArtifact[], runId = this.run.id): void {
     this.store.artifacts.put(runId, items)
+  }
+
+  /** Stores result items of a run (one per sample, draw, level...) in one transaction; `results.query` reads them. */
+  results(items: readonly ResultItem[], runId = this.run.id): number {
+    return this.store.results.insert(runId, items)
   }
 
   emit(event: AppEvent): void {
@@ -164,4 +182,10 @@ export class JobContext {
       throw err
     }
   }
+}
+
+/** MIMIC_THREADS of a worker: the cores the scheduler granted its job (0 when unset). */
+export function grantedCoresOf(env: NodeJS.ProcessEnv): number {
+  const n = Number(env.MIMIC_THREADS ?? '')
+  return Number.isInteger(n) && n > 0 ? n : 0
 }

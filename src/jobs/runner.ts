@@ -1,15 +1,18 @@
 // The job runner: starts each job in its own worker process so that a native fault cannot take
 // down the window or the server; streams progress and metrics to subscribers and the store;
 // cancels on request (its own or another process's, via the store); heartbeats its jobs so that a
-// run left behind by a killed process is found and marked interrupted on the next start.
+// run left behind by a killed process is found and marked interrupted on the next start. Which
+// queued job starts, and with how many cores, the scheduler decides for every process on the
+// database (./scheduler.ts): the runner asks it on every tick and whenever one of its jobs ends.
 import { fork } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AppError } from '../shared/errors.ts'
 import type { AppEvent, JobProgress, RunStatus } from '../shared/types.ts'
 import type { Store } from '../store/index.ts'
-import { codeVersion, hostName } from '../services/version.ts'
+import { codeVersion, hostName } from '../system/version.ts'
 import { isFromWorker, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
+import { Scheduler, type Resources } from './scheduler.ts'
 
 export const defaultWorkerEntry = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts')
 
@@ -56,8 +59,12 @@ export interface RunnerOptions {
   emit: (event: AppEvent) => void
   spawn?: Spawner
   workerEntry?: string
-  /** jobs running at once in this process; more wait as "queued" */
-  maxConcurrent?: number
+  /** cores the scheduler shares among the jobs of every process on the database (default: MIMIC_CORES, else this machine's) */
+  cores?: number
+  /** how often queued jobs ask the scheduler again (ms) */
+  queuePollMs?: number
+  /** the resources of a job (default: its kind's declaration) */
+  resources?: (jobKind: string, params: Record<string, unknown>) => Resources
   /** how long a cancelled worker gets to stop before it is killed */
   cancelGraceMs?: number
   heartbeatMs?: number
@@ -70,6 +77,8 @@ interface Active {
   projectId: number
   worker: WorkerHandle | null
   startedAt: number
+  /** why the scheduler has not started it yet (shown as its progress message) */
+  waitingFor: string | null
   cancelRequested: boolean
   killTimer?: NodeJS.Timeout
   lastStored: number
@@ -84,29 +93,45 @@ export class JobRunner {
   private readonly emit: (event: AppEvent) => void
   private readonly spawn: Spawner
   private readonly entry: string
-  private readonly maxConcurrent: number
+  readonly scheduler: Scheduler
   private readonly graceMs: number
   private readonly workerEnv: Record<string, string>
   private readonly active = new Map<number, Active>()
   private readonly queue: number[] = []
   private readonly timer: NodeJS.Timeout
+  private readonly queueTimer: NodeJS.Timeout
   private closed = false
+  private pumping = false
+  private pumpAgain = false
 
   constructor(opts: RunnerOptions) {
     this.store = opts.store
     this.emit = opts.emit
     this.spawn = opts.spawn ?? forkSpawner
     this.entry = opts.workerEntry ?? defaultWorkerEntry
-    this.maxConcurrent = opts.maxConcurrent ?? 2
+    this.scheduler = new Scheduler({
+      store: this.store,
+      pid: process.pid,
+      host: hostName(),
+      isAlive: pidAlive,
+      cores: opts.cores,
+      staleMs: heartbeatStaleMs,
+      resources: opts.resources,
+    })
     this.graceMs = opts.cancelGraceMs ?? 5000
     this.workerEnv = opts.workerEnv ?? {}
     this.timer = setInterval(() => this.tick(), opts.heartbeatMs ?? 1000)
     this.timer.unref()
+    this.queueTimer = setInterval(() => {
+      if (this.queue.length > 0) this.pump()
+    }, opts.queuePollMs ?? 500)
+    this.queueTimer.unref()
   }
 
-  /** Marks runs whose owner process is gone as interrupted. Called when a front door starts. */
+  /** Marks runs whose owner process is gone as interrupted, and drops their leases. Called when a front door starts. */
   recover(): number[] {
     const ids = this.store.jobs.recoverInterrupted(hostName(), pidAlive, heartbeatStaleMs)
+    this.scheduler.reclaim()
     for (const id of ids) {
       const run = this.store.runs.find(id)
       if (run) this.emit({ type: 'job.status', runId: id, projectId: run.projectId, status: 'interrupted', error: run.error })
@@ -122,6 +147,7 @@ export class JobRunner {
       projectId,
       worker: null,
       startedAt: 0,
+      waitingFor: null,
       cancelRequested: false,
       lastStored: 0,
       pendingProgress: null,
@@ -154,7 +180,7 @@ export class JobRunner {
       a.cancelRequested = true
       if (!a.worker) {
         // still queued here: never started
-        this.queue.splice(this.queue.indexOf(runId), 1)
+        this.dequeue(runId)
         this.finish(a, 'cancelled', 'cancelled before it started')
         return 'cancelled'
       }
@@ -171,26 +197,73 @@ export class JobRunner {
     return run.status
   }
 
+  /** Asks the scheduler for each queued job of this process, oldest first, and launches those it grants. */
   private pump(): void {
-    while (!this.closed && this.queue.length > 0 && this.running() < this.maxConcurrent) {
-      const runId = this.queue.shift() as number
-      const a = this.active.get(runId)
-      if (a) this.launch(a)
+    // a job that ends while this runs (a worker that cannot start) pumps again: once, afterwards
+    if (this.pumping) {
+      this.pumpAgain = true
+      return
+    }
+    this.pumping = true
+    try {
+      do {
+        this.pumpAgain = false
+        this.pumpOnce()
+      } while (this.pumpAgain && !this.closed)
+    } finally {
+      this.pumping = false
     }
   }
 
-  private running(): number {
-    let n = 0
-    for (const a of this.active.values()) if (a.worker) n++
-    return n
+  private dequeue(runId: number): void {
+    const i = this.queue.indexOf(runId)
+    if (i >= 0) this.queue.splice(i, 1)
   }
 
-  private launch(a: Active): void {
+  private pumpOnce(): void {
+    for (const runId of [...this.queue]) {
+      if (this.closed) return
+      if (!this.queue.includes(runId)) continue
+      const a = this.active.get(runId)
+      if (!a) {
+        this.dequeue(runId)
+        continue
+      }
+      let decision
+      try {
+        decision = this.scheduler.acquire(runId)
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_BUSY') return // the next tick asks again
+        this.dequeue(runId)
+        this.finish(a, 'failed', `the scheduler could not start it: ${(err as Error).message}`)
+        continue
+      }
+      if (!decision.granted) {
+        this.waiting(a, decision.reason)
+        continue
+      }
+      this.dequeue(runId)
+      this.launch(a, decision.cores)
+    }
+  }
+
+  /** Shows why a queued job waits (its progress message), when that changes. */
+  private waiting(a: Active, reason: string): void {
+    if (a.waitingFor === reason) return
+    a.waitingFor = reason
+    const progress: JobProgress = { fraction: 0, etaSeconds: null, message: `queued: ${reason}`, stage: null, updatedAt: new Date().toISOString() }
+    a.pendingProgress = progress
+    this.flushProgress(a)
+    this.emit({ type: 'job.progress', runId: a.runId, progress })
+  }
+
+  private launch(a: Active, cores: number): void {
     this.store.runs.markStarted(a.runId)
     a.startedAt = Date.now()
     let worker: WorkerHandle
     try {
-      worker = this.spawn(this.entry, { MIMIC_CODE_VERSION: codeVersion(), ...this.workerEnv })
+      // MIMIC_THREADS: the cores granted; jobs give it to their native calls (a threads parameter of 0)
+      worker = this.spawn(this.entry, { MIMIC_CODE_VERSION: codeVersion(), ...this.workerEnv, MIMIC_THREADS: String(cores) })
     } catch (err) {
       this.finish(a, 'failed', `could not start a worker process: ${(err as Error).message}`)
       return
@@ -264,6 +337,11 @@ export class JobRunner {
 
   private settle(a: Active, status: RunStatus, error: string | null): void {
     this.active.delete(a.runId)
+    try {
+      this.scheduler.release(a.runId)
+    } catch {
+      // a locked database: the lease of a finished run is dropped by the next grant anyway
+    }
     this.emit({ type: 'job.status', runId: a.runId, projectId: a.projectId, status, error })
     this.emit({ type: 'runs.changed', projectId: a.projectId })
     for (const w of a.waiters) w(status)
@@ -274,6 +352,7 @@ export class JobRunner {
     if (this.active.size === 0) return
     try {
       this.store.jobs.heartbeat(process.pid, hostName())
+      this.scheduler.heartbeat()
       for (const a of this.active.values()) this.flushProgress(a)
       for (const id of this.store.jobs.cancelRequestedByOwner(process.pid, hostName())) {
         // A request for a stage run cancels the job it belongs to.
@@ -290,6 +369,7 @@ export class JobRunner {
   async shutdown(): Promise<void> {
     this.closed = true
     clearInterval(this.timer)
+    clearInterval(this.queueTimer)
     const waits: Promise<RunStatus>[] = []
     for (const id of [...this.active.keys()]) {
       waits.push(this.wait(id))

@@ -1,10 +1,10 @@
 // The Electron main process: a thin shell over the services that also run in plain Node.
 // It creates the window (contextIsolation, sandbox, CSP), wires one IPC channel per operation,
 // forwards events, and runs jobs in utilityProcess workers.
-import { app, BrowserWindow, ipcMain, session, shell, utilityProcess } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, session, shell, utilityProcess } from 'electron'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { appCsp, forwardEvents, makeSenderCheck, windowOptions, wireIpc } from './ipc.ts'
+import { appCsp, forwardEvents, makeAppPageCheck, makeNavigationGuard, makeSenderCheck, makeWindowOpenHandler, windowOptions, wireIpc } from './ipc.ts'
 import { utilitySpawner, type UtilityProcessModule } from './utility-spawner.ts'
 
 // Before anything else: sandboxing must be switched on before the app is ready, and the ready event
@@ -37,17 +37,28 @@ async function start(): Promise<void> {
 
   const rendererIndex = join(import.meta.dirname, '..', 'renderer', 'index.html')
   const devUrl = process.env.ELECTRON_RENDERER_URL
-  const trusted = makeSenderCheck([devUrl ?? pathToFileURL(rendererIndex).href])
+  const appUrl = devUrl ?? pathToFileURL(rendererIndex).href
+  const trusted = makeSenderCheck([appUrl])
   wireIpc(ipcMain, services, trusted)
 
   const win = new BrowserWindow(windowOptions(join(import.meta.dirname, '..', 'preload', 'index.cjs')))
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
-    return { action: 'deny' }
-  })
-  win.webContents.on('will-navigate', (e, url) => {
-    if (!url.startsWith(devUrl ?? 'file://')) e.preventDefault()
-  })
+  win.webContents.setWindowOpenHandler(
+    makeWindowOpenHandler({
+      confirm: async (url) => {
+        const r = await dialog.showMessageBox(win, {
+          type: 'question',
+          buttons: ['Open in browser', 'Cancel'],
+          defaultId: 1,
+          cancelId: 1,
+          message: 'Open this link in your web browser?',
+          detail: url,
+        })
+        return r.response === 0
+      },
+      openExternal: (url) => shell.openExternal(url),
+    }),
+  )
+  win.webContents.on('will-navigate', makeNavigationGuard(makeAppPageCheck(appUrl)))
   const stopForwarding = forwardEvents((fn) => services.subscribe(fn), win.webContents)
   win.once('ready-to-show', () => win.show())
   if (devUrl) await win.loadURL(devUrl)

@@ -1,8 +1,10 @@
 // The Electron shell's wiring, kept free of the `electron` import so that tests load it with a
-// stand-in ipcMain. One channel per operation; the sender is checked; arguments are validated by
-// the services; results are {ok, value} or {ok: false, error: {code, message}} because errors
-// thrown across ipcMain.handle keep only their message.
-import { opNames, type OpName } from '../shared/contract.ts'
+// stand-in ipcMain. One channel per operation; the sender is checked; arguments are validated here
+// against the contract before the services see them (and again by the services); results are
+// {ok, value} or {ok: false, error: {code, message}} because errors thrown across ipcMain.handle
+// keep only their message. The window navigates only to the app's own page, and opens outside
+// https links in the browser only after the user said yes.
+import { opNames, parseArgs, type OpName } from '../shared/contract.ts'
 import { toWireError, type Result } from '../shared/errors.ts'
 import type { AppEvent } from '../shared/types.ts'
 
@@ -42,7 +44,8 @@ export function wireIpc(ipcMain: IpcMainLike, target: CallTarget, isTrusted: (ev
         return { ok: false, error: { code: 'INVALID_ARGUMENT', message: `${op} takes one argument object (received ${args.length} arguments).` } }
       }
       try {
-        return { ok: true, value: await target.call(op, args[0]) }
+        const parsed = parseArgs(op, args[0])
+        return { ok: true, value: await target.call(op, parsed) }
       } catch (err) {
         return { ok: false, error: toWireError(err) }
       }
@@ -85,5 +88,56 @@ export function windowOptions(preloadPath: string): Record<string, unknown> {
       allowRunningInsecureContent: false,
       spellcheck: false,
     },
+  }
+}
+
+/**
+ * Whether a URL is one of the app's own pages: the renderer's index.html (any #route), or, in
+ * development, a page of the dev server's origin. Any other file, site or scheme is not.
+ */
+export function makeAppPageCheck(appUrl: string): (url: string) => boolean {
+  const app = new URL(appUrl)
+  return (url) => {
+    let u: URL
+    try {
+      u = new URL(url)
+    } catch {
+      return false
+    }
+    if (app.protocol === 'file:') return u.protocol === 'file:' && u.host === app.host && u.pathname === app.pathname
+    return u.origin === app.origin
+  }
+}
+
+export interface NavigationEventLike {
+  preventDefault(): void
+}
+
+/** The window's `will-navigate` listener: anything but the app's own pages is refused. */
+export function makeNavigationGuard(isAppPage: (url: string) => boolean): (event: NavigationEventLike, url: string) => void {
+  return (event, url) => {
+    if (!isAppPage(url)) event.preventDefault()
+  }
+}
+
+/**
+ * The window's `setWindowOpenHandler`: no new window ever; an https link is offered to the browser,
+ * opened only when the user confirms (a dialog naming the address). Other schemes are dropped.
+ */
+export function makeWindowOpenHandler(ask: { confirm: (url: string) => Promise<boolean>; openExternal: (url: string) => Promise<void> }): (details: { url: string }) => { action: 'deny' } {
+  return ({ url }) => {
+    let https = false
+    try {
+      https = new URL(url).protocol === 'https:'
+    } catch {
+      https = false
+    }
+    if (https) {
+      void ask.confirm(url).then(
+        (yes) => (yes ? ask.openExternal(url) : undefined),
+        () => undefined,
+      )
+    }
+    return { action: 'deny' }
   }
 }

@@ -1,8 +1,7 @@
 // Job workers in the Electron app run in utilityProcess (a Node child that Electron manages), so
 // that a native fault in a job cannot take down the window. No `electron` import here: main passes
 // utilityProcess in.
-import type { FromWorker, Spawner, ToWorker } from '../jobs/protocol.ts'
-import { isFromWorker } from '../jobs/protocol.ts'
+import { isFromWorker, type FromWorker, type Spawner, type ToWorker } from '../services/workers.ts'
 
 export interface UtilityProcessLike {
   pid: number | undefined

@@ -15,10 +15,10 @@ import { isOpName } from '../shared/contract.ts'
 import { workbenchCsp } from '../shared/csp.ts'
 import { AppError, toWireError, type ErrorCode } from '../shared/errors.ts'
 import { decodeWire, encodeWire } from '../shared/wire.ts'
-import type { Services } from '../services/index.ts'
+import type { FrontDoorServices } from '../services/index.ts'
 
 export interface ServeOptions {
-  services: Services
+  services: FrontDoorServices
   host?: string
   port?: number
   /** fixed token (tests); a random one otherwise */

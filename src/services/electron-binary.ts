@@ -2,7 +2,7 @@
 // electron package from plain Node would try to download the binary).
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { repoRoot } from './version.ts'
+import { repoRoot } from '../system/version.ts'
 
 export interface ElectronBinary {
   present: boolean

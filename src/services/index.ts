@@ -9,19 +9,26 @@ import { jobKinds, jobParamsSchema, type JobKind } from '../shared/jobs.ts'
 import type { AddonState, AppEvent, AppInfo, RunDetail } from '../shared/types.ts'
 import { JobRunner } from '../jobs/runner.ts'
 import type { Spawner } from '../jobs/protocol.ts'
+import type { Resources } from '../jobs/scheduler.ts'
 import { precheckConditions, precheckJob, trainedNetworkShape } from '../jobs/prechecks.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
-import { codeVersion, hostName, packageVersion } from './version.ts'
+import { defaultMaxDatasetBytes } from '../shared/limits.ts'
+import { codeVersion, hostName, packageVersion } from '../system/version.ts'
 import { datasetArtifacts } from '../tasks/dataset.ts'
-import { datasetFromNpz, defaultMaxDatasetBytes } from '../tasks/npz.ts'
+import { exportArrays } from '../tasks/export.ts'
+import { datasetFromNpz, writeNpz } from '../tasks/npz.ts'
+import { benchAds, benchSimulator, benchTeacher } from './bench.ts'
 
 export interface ServicesOptions {
   dbPath: string
   frontDoor: AppInfo['frontDoor']
   spawn?: Spawner
   workerEntry?: string
-  maxConcurrent?: number
+  /** cores the scheduler shares among the jobs of every process on the database (default: MIMIC_CORES, else this machine's) */
+  cores?: number
+  /** the resources of a job (default: its kind's declaration) */
+  resources?: (jobKind: string, params: Record<string, unknown>) => Resources
   cancelGraceMs?: number
   workerEnv?: Record<string, string>
   /** largest dataset accepted by datasets.import: all arrays together, inflated (bytes) */
@@ -29,6 +36,18 @@ export interface ServicesOptions {
 }
 
 export type Listener = (event: AppEvent) => void
+
+/**
+ * What a front door (the command line, the HTTP server, Electron's IPC) uses of the services: the
+ * operations of the contract, their events, and the app's description. Nothing of the store, the
+ * runner or the addon: every front door goes through the same operations.
+ */
+export interface FrontDoorServices {
+  call<K extends OpName>(name: K, raw: unknown): Promise<ResultOf<K>>
+  subscribe(fn: Listener): () => void
+  info(): AppInfo
+  close(): Promise<void>
+}
 
 export function addonState(): AddonState {
   const s = addonStatus()
@@ -45,7 +64,7 @@ export function addonState(): AddonState {
   }
 }
 
-export class Services {
+export class Services implements FrontDoorServices {
   readonly store: Store
   readonly runner: JobRunner
   readonly api: Api
@@ -62,7 +81,8 @@ export class Services {
       emit: (e) => this.publish(e),
       spawn: opts.spawn,
       workerEntry: opts.workerEntry,
-      maxConcurrent: opts.maxConcurrent,
+      cores: opts.cores,
+      resources: opts.resources,
       cancelGraceMs: opts.cancelGraceMs,
       workerEnv: opts.workerEnv,
     })
@@ -128,6 +148,7 @@ export class Services {
       artifacts: store.artifacts.list(id),
       metricKeys: store.metrics.keys(id),
       progress: job?.progress ?? null,
+      resultCount: store.results.count(id),
     }
   }
 
@@ -146,6 +167,7 @@ export class Services {
     this.store.projects.get(projectId)
     precheckConditions(kind, rawParams, params)
     precheckJob(this.store, kind, params)
+    this.runner.scheduler.checkDevice(kind, params)
     const runId = this.store.transaction(() => {
       const run = this.store.runs.create({
         projectId,
@@ -223,6 +245,21 @@ export class Services {
         return store.metrics.series(runId, keys)
       },
 
+      'results.query': async (filter) => {
+        if (filter.runId !== undefined) store.runs.get(filter.runId)
+        if (filter.projectId !== undefined) store.projects.get(filter.projectId)
+        return store.results.query(filter)
+      },
+
+      'networks.export': async ({ runId, format }) => {
+        const arrays = exportArrays(store, runId)
+        return { runId, format, arrays: Object.keys(arrays), bytes: writeNpz(arrays) }
+      },
+
+      'bench.simulator': async (options) => benchSimulator(options),
+      'bench.ads': async (options) => benchAds(options),
+      'bench.teacher': async (options) => benchTeacher(options),
+
       'artifacts.list': async ({ runId }) => {
         store.runs.get(runId)
         return store.artifacts.list(runId)
@@ -275,6 +312,7 @@ export class Services {
           startedAt: j.startedAt,
           ownerPid: j.ownerPid,
           ownerHost: j.ownerHost,
+          cores: j.cores,
         })),
       'jobs.start': async ({ kind, projectId, name, params }) => ({ runId: this.startJob(kind, projectId, params, name) }),
       'jobs.cancel': async ({ runId }) => {

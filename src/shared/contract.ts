@@ -4,25 +4,27 @@
 import * as s from './schema.ts'
 import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
 import { jobKindNames } from './jobs.ts'
+import { maxBenchNeuronSteps, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
 import type {
+  AdsBench,
   AppInfo,
   ArtifactData,
   ArtifactMeta,
   Job,
   MetricSeries,
+  NetworkExport,
   Note,
   Project,
+  ResultRow,
   RunBrief,
   RunDetail,
   RunSummary,
+  SimulatorBench,
+  TeacherBench,
 } from './types.ts'
 import { runStatuses } from './types.ts'
 
-export const limits = {
-  nameMax: 100,
-  tagMax: 40,
-  noteMax: 10_000,
-} as const
+export const limits = { nameMax, tagMax, noteMax } as const
 
 const projectName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ label: 'Project name', help: 'project name' })
 const runName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ label: 'Run name' })
@@ -79,6 +81,76 @@ export const contract = {
 
   'metrics.get': op<MetricSeries[]>()(
     s.object({ runId: s.id(), keys: s.optional(s.array(s.string({ min: 1, max: 100 }), { max: 100 })) }),
+  ),
+
+  /**
+   * Long-form results (one row per item and value) across runs, filtered by run, project, the
+   * architecture of the network an item is about, and the value's key; ordered by run, item and key.
+   * `truncated` says that more rows matched than `limit`.
+   */
+  'results.query': op<{ rows: ResultRow[]; truncated: boolean }>()(
+    s.object({
+      runId: s.optional(s.id()).doc({ label: 'Run' }),
+      projectId: s.optional(s.id()).doc({ label: 'Project' }),
+      architecture: s.optional(s.string({ min: 1, max: 60, trim: true })).doc({ label: 'Architecture', help: "of the network the items are about: 'rate' (teacher), 'ads'" }),
+      key: s.optional(s.string({ min: 1, max: 100, trim: true })).doc({ label: 'Key', help: 'one value, e.g. correct, mse, rateHz' }),
+      limit: s.withDefault(s.integer({ min: 1, max: maxResultRows }), 10_000).doc({ label: 'Limit', help: 'rows at most' }),
+    }),
+  ),
+
+  /** A trained teacher's or network's weights and parameters as a file (numpy's .npz) for the caller to save. */
+  'networks.export': op<NetworkExport>()(
+    s.object({ runId: s.id().doc({ label: 'Network run' }), format: s.withDefault(s.oneOf(['npz'] as const), 'npz').doc({ label: 'Format' }) }),
+  ),
+
+  /**
+   * Times the simulator on the benchmark network (`mimic bench`), in this process's native thread
+   * pool; bounded to neurons × steps × batch ≤ limits' maxBenchNeuronSteps.
+   */
+  'bench.simulator': op<SimulatorBench>()(
+    s.object({
+      neurons: s.withDefault(s.integer({ min: 1, max: maxNeurons }), 768).doc({ label: 'Neurons N' }),
+      steps: s.withDefault(s.integer({ min: 1, max: 100_000_000 }), 10_000).doc({ label: 'Time steps T', help: '1 ms each' }),
+      batch: s.withDefault(s.integer({ min: 1, max: 4096 }), 1).doc({ label: 'Batch', help: 'samples simulated together' }),
+      threads: s.withDefault(s.integer({ min: 0, max: maxThreads }), 1).doc({ label: 'Threads', help: '0 = all cores' }),
+      seed: s.withDefault(s.integer({ min: 0, max: 2 ** 32 - 1 }), 1).doc({ label: 'Seed', help: 'of the network and the inputs' }),
+    }),
+  ),
+
+  /**
+   * Times one network ADS training step against the forward step of the same network (k = 0, no
+   * learning), one thread, interleaved (`mimic bench ads`); bounded to neurons × dims × steps × (2 ×
+   * repeats + 1) ≤ limits' maxBenchMultiplyAdds.
+   */
+  'bench.ads': op<AdsBench>()(
+    s.object({
+      neurons: s.withDefault(s.integer({ min: 1, max: maxNeurons }), 768).doc({ label: 'Neurons N', help: 'of the network ADS' }),
+      dims: s.withDefault(s.integer({ min: 1, max: maxTeacherUnits }), 128).doc({ label: 'Dimensions D', help: 'teacher units' }),
+      steps: s
+        .withDefault(s.integer({ min: 1, max: 10_000_000 }), 2000)
+        .doc({ label: 'Steps', help: 'training steps timed per pass (1 s XOR samples: rounded up to a multiple of 1000)' }),
+      rule: s.withDefault(s.oneOf(['online', 'online-naive', 'batched'] as const), 'online').doc({ label: 'Learning rule' }),
+      repeats: s
+        .withDefault(s.integer({ min: 1, max: 1000 }), 3)
+        .doc({ label: 'Repeats', help: 'interleaved training and forward passes (the best of each counts)' }),
+      seed: s.withDefault(s.integer({ min: 0, max: 2 ** 32 - 1 }), 1).doc({ label: 'Seed', help: 'of the teacher, the network and the samples' }),
+    }),
+  ),
+
+  /**
+   * Times the teacher's BPTT and its forward pass on 1 s temporal-XOR samples, time steps per second
+   * (`mimic bench teacher`); bounded to units² × batch × 1000 × 16 ≤ limits' maxBenchMultiplyAdds.
+   */
+  'bench.teacher': op<TeacherBench>()(
+    s.object({
+      units: s.withDefault(s.integer({ min: 1, max: maxTeacherUnits }), 64).doc({ label: 'Units', help: 'of the teacher' }),
+      batch: s.withDefault(s.integer({ min: 1, max: 4096 }), 1).doc({ label: 'Batch', help: 'samples per gradient (1 s XOR samples)' }),
+      threads: s.withDefault(s.integer({ min: 0, max: maxThreads }), 1).doc({ label: 'Threads', help: '0 = all cores' }),
+      seconds: s
+        .withDefault(s.number({ min: 0.01, max: 3600 }), 1)
+        .doc({ label: 'Seconds', unit: 's', help: 'per timed round (3 rounds after a warm-up, for BPTT and for the forward pass)' }),
+      seed: s.withDefault(s.integer({ min: 0, max: 2 ** 32 - 1 }), 1).doc({ label: 'Seed', help: 'of the teacher and the samples' }),
+    }),
   ),
 
   'artifacts.list': op<ArtifactMeta[]>()(s.object({ runId: s.id() })),

@@ -3,6 +3,7 @@
 // from these, the CLI its flags, and the worker parses them again before running.
 import * as s from './schema.ts'
 import type { Schema } from './schema.ts'
+import { maxChannels, maxNeurons, maxTeacherUnits, maxThreads } from './limits.ts'
 
 export const xorDatasetParams = s.object({
   count: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples', help: 'number of samples to draw' }),
@@ -27,9 +28,9 @@ const neuronFields = {
 }
 
 export const networkCreateParams = s.object({
-  neurons: s.withDefault(s.integer({ min: 1, max: 4096 }), 320).doc({ label: 'Neurons N' }),
-  dims: s.withDefault(s.integer({ min: 1, max: 1024 }), 64).doc({ label: 'Dimensions D', help: 'dimension of the decoded trajectory (teacher units)' }),
-  channels: s.withDefault(s.integer({ min: 1, max: 256 }), 1).doc({ label: 'Input channels' }),
+  neurons: s.withDefault(s.integer({ min: 1, max: maxNeurons }), 320).doc({ label: 'Neurons N' }),
+  dims: s.withDefault(s.integer({ min: 1, max: maxTeacherUnits }), 64).doc({ label: 'Dimensions D', help: 'dimension of the decoded trajectory (teacher units)' }),
+  channels: s.withDefault(s.integer({ min: 1, max: maxChannels }), 1).doc({ label: 'Input channels' }),
   seed: s.optional(s.seed()).doc({ label: 'Seed' }),
   ebn: s.withDefault(s.boolean(), true).doc({ label: 'Fast balancing weights (EBN)', help: 'off gives the no-EBN variant (Ω_f = 0)' }),
   fastGain: s.withDefault(s.number({ min: 0, max: 100 }), 0.5).doc({ label: 'Fast weight gain g', help: '0.5 for temporal XOR, 1.5 for the wake phrase' }),
@@ -49,12 +50,12 @@ export const simulateParams = s.object({
   noiseStd: s.withDefault(s.number({ min: 0, max: 10 }), 0).doc({ label: 'Membrane noise σ', help: 'Gaussian added to V every step (V units)' }),
   membraneNeurons: s.withDefault(s.array(s.integer({ min: 0, max: 100_000 }), { max: 64 }), [0, 1, 2, 3]).doc({ label: 'Membrane traces of neurons' }),
   decimate: s.withDefault(s.integer({ min: 1, max: 1000 }), 1).doc({ label: 'Keep every n-th step of traces' }),
-  threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
+  threads: s.withDefault(s.integer({ min: 0, max: maxThreads }), 0).doc({ label: 'Threads', help: '0 = the cores the scheduler gives the job' }),
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'initial membrane potentials and noise' }),
 })
 
 export const trainTeacherParams = s.object({
-  units: s.withDefault(s.integer({ min: 1, max: 1024 }), 64).doc({ label: 'Units', help: 'rate units of the teacher (64 for temporal XOR)' }),
+  units: s.withDefault(s.integer({ min: 1, max: maxTeacherUnits }), 64).doc({ label: 'Units', help: 'rate units of the teacher (64 for temporal XOR)' }),
   epochs: s.withDefault(s.integer({ min: 1, max: 10_000 }), 100).doc({ label: 'Epochs' }),
   samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: 'fresh temporal-XOR samples each epoch' }),
   batchSize: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'Batch size' }),
@@ -90,13 +91,13 @@ export const trainTeacherParams = s.object({
   testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples for the reported accuracy' }),
   keepBest: s.withDefault(s.boolean(), true).doc({ label: 'Keep the best validation epoch' }),
   durationS: s.withDefault(s.number({ min: 0.1, max: 60 }), 1).doc({ label: 'Sample duration', unit: 's' }),
-  threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
+  threads: s.withDefault(s.integer({ min: 0, max: maxThreads }), 0).doc({ label: 'Threads', help: '0 = the cores the scheduler gives the job' }),
   seed: s.optional(s.seed()).doc({ label: 'Seed' }),
 })
 
 /** Hyperparameters of network ADS training (METHOD.md §4-5), shared by train.ads and the pipeline. */
 const adsFields = {
-  neurons: s.withDefault(s.integer({ min: 2, max: 4096 }), 320).doc({ label: 'Neurons N' }),
+  neurons: s.withDefault(s.integer({ min: 2, max: maxNeurons }), 320).doc({ label: 'Neurons N' }),
   epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 20).doc({ label: 'Epochs' }),
   samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: 'fresh temporal-XOR samples' }),
   eta: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-6).doc({ label: 'Learning rate η' }),
@@ -133,7 +134,7 @@ export const trainAdsParams = s.object({
   teacher: runRef('teacher', 'Teacher run'),
   ...adsFields,
   testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples' }),
-  threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
+  threads: s.withDefault(s.integer({ min: 0, max: maxThreads }), 0).doc({ label: 'Threads', help: '0 = the cores the scheduler gives the job' }),
   seed: s.optional(s.seed()).doc({ label: 'Seed' }),
 })
 
@@ -141,7 +142,7 @@ export const trainAdsParams = s.object({
 export const pipelineXorParams = s.object({
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'seeds every stage (recorded)' }),
   testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples scoring both networks' }),
-  teacherUnits: s.withDefault(s.integer({ min: 1, max: 1024 }), 64).doc({ label: 'Teacher units' }),
+  teacherUnits: s.withDefault(s.integer({ min: 1, max: maxTeacherUnits }), 64).doc({ label: 'Teacher units' }),
   teacherEpochs: s.withDefault(s.integer({ min: 1, max: 10_000 }), 100).doc({ label: 'Teacher epochs' }),
   teacherSamplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Teacher samples per epoch' }),
   teacherStepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-4).doc({ label: 'Teacher Adam step size' }),
@@ -156,7 +157,7 @@ export const pipelineXorParams = s.object({
   }),
   teacherValidationSamples: s.withDefault(s.integer({ min: 0, max: 100_000 }), 200).doc({ label: 'Teacher validation samples' }),
   ...adsFields,
-  threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
+  threads: s.withDefault(s.integer({ min: 0, max: maxThreads }), 0).doc({ label: 'Threads', help: '0 = the cores the scheduler gives the job' }),
 })
 
 export const evalParams = s.object({
@@ -169,7 +170,7 @@ export const evalParams = s.object({
   }),
   teacher: s.optional(runRef('teacher', 'Teacher run')).doc({ help: 'for spiking networks: the teacher whose trajectory x̂ is compared with x̃ (default: the network\'s parent teacher)' }),
   shownSamples: s.withDefault(s.integer({ min: 0, max: 100 }), 8).doc({ label: 'Samples kept for viewing' }),
-  threads: s.withDefault(s.integer({ min: 0, max: 256 }), 0).doc({ label: 'Threads', help: '0 = all cores' }),
+  threads: s.withDefault(s.integer({ min: 0, max: maxThreads }), 0).doc({ label: 'Threads', help: '0 = the cores the scheduler gives the job' }),
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'initial membrane potentials' }),
 })
 

@@ -99,6 +99,103 @@ export interface RunDetail extends RunSummary {
    * i.e. where the run stopped; otherwise null
    */
   progress: JobProgress | null
+  /** result items the run stored (one per sample of an evaluation...): `results.query` reads them */
+  resultCount: number
+}
+
+/** Coordinates of a result item: {"sample": 5}, or {"perturbation": "mismatch", "level": 0.1, "draw": 3}. */
+export type ResultLabels = Record<string, string | number | boolean>
+
+/** One item of a run's long-form results, as a job writes it. */
+export interface ResultItem {
+  /** index within the run (0, 1, ...), unique per run */
+  item: number
+  /** the network (run id) the item is about */
+  networkId?: number | null
+  /** that network's architecture ('rate', 'ads', ...) */
+  architecture?: string | null
+  labels?: ResultLabels
+  /** named values; null (or NaN) where not measured */
+  values: Record<string, number | null>
+}
+
+/** One long-form result: one value of one item of one run. */
+export interface ResultRow {
+  runId: number
+  projectId: number
+  item: number
+  networkId: number | null
+  architecture: string | null
+  labels: ResultLabels
+  key: string
+  value: number | null
+}
+
+export interface ResultFilter {
+  runId?: number
+  projectId?: number
+  architecture?: string
+  key?: string
+  limit?: number
+}
+
+/** `mimic bench`: one simulation of the benchmark network, timed. */
+export interface SimulatorBench {
+  neurons: number
+  steps: number
+  batch: number
+  /** threads the simulation had (0 resolved to the pool size) */
+  threads: number
+  wallSeconds: number
+  neuronStepsPerSecond: number
+  spikes: number
+  meanRateHz: number
+  /** the SIMD level the native kernels ran at ('sse2', 'avx2', 'avx512'; MIMIC_SIMD chooses it) */
+  simd: string
+}
+
+/** `mimic bench ads` (bench.ads): one network ADS training step against the forward step of the same network, one thread. */
+export interface AdsBench {
+  neurons: number
+  dims: number
+  rule: 'online' | 'online-naive' | 'batched'
+  /** simulated steps per pass (whole 1 s samples) */
+  steps: number
+  /** one training step (simulation with the k·F·e feedback and the learning rule), µs, the best of the repeats */
+  microsecondsPerStep: number
+  /** one step of the same network without learning (k = 0, no feedback), µs, same run */
+  forwardMicrosecondsPerStep: number
+  /** microsecondsPerStep / forwardMicrosecondsPerStep */
+  trainingOverForward: number
+  stepsPerSecond: number
+  meanRateHz: number
+  /** the training step's time by phase, µs per step (a separate pass with clock reads, scaled to the plain pass) */
+  split: { simulation: number; feedback: number; learning: number }
+  /** the SIMD level the native kernels ran at */
+  simd: string
+}
+
+/** `mimic bench teacher` (bench.teacher): the teacher's BPTT throughput on 1 s temporal-XOR samples. */
+export interface TeacherBench {
+  units: number
+  batch: number
+  /** threads asked for (0: all of the native pool) */
+  threads: number
+  /** BPTT (forward pass, backward pass and gradient of one batch): time steps per second, median of 3 rounds */
+  stepsPerSecond: number
+  /** the forward pass alone, time steps per second */
+  forwardStepsPerSecond: number
+  /** the SIMD level the native kernels ran at */
+  simd: string
+}
+
+/** A trained network's arrays in a file format (`networks.export`). */
+export interface NetworkExport {
+  runId: number
+  format: 'npz'
+  /** the arrays in the file, in order */
+  arrays: string[]
+  bytes: Uint8Array
 }
 
 export interface MetricSeries {
@@ -123,6 +220,8 @@ export interface Job {
   startedAt: string | null
   ownerPid: number | null
   ownerHost: string | null
+  /** cores the scheduler granted the job (null while it is queued, and for finished jobs) */
+  cores: number | null
 }
 
 export interface AddonState {

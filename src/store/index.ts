@@ -3,8 +3,10 @@ import { resolve } from 'node:path'
 import { ArtifactsRepo } from './artifacts.ts'
 import { openDatabase, schemaVersion, type DB, type OpenOptions } from './db.ts'
 import { JobsRepo } from './jobs.ts'
+import { LeasesRepo } from './leases.ts'
 import { MetricsRepo } from './metrics.ts'
 import { ProjectsRepo } from './projects.ts'
+import { ResultsRepo } from './results.ts'
 import { RunsRepo } from './runs.ts'
 
 export class Store {
@@ -15,6 +17,8 @@ export class Store {
   readonly metrics: MetricsRepo
   readonly artifacts: ArtifactsRepo
   readonly jobs: JobsRepo
+  readonly results: ResultsRepo
+  readonly leases: LeasesRepo
 
   constructor(path: string, options: OpenOptions = {}) {
     this.path = resolve(path)
@@ -24,6 +28,8 @@ export class Store {
     this.metrics = new MetricsRepo(this.db)
     this.artifacts = new ArtifactsRepo(this.db)
     this.jobs = new JobsRepo(this.db)
+    this.results = new ResultsRepo(this.db)
+    this.leases = new LeasesRepo(this.db)
   }
 
   get schemaVersion(): number {
@@ -33,6 +39,14 @@ export class Store {
   /** Runs fn in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)()
+  }
+
+  /**
+   * Runs fn in one IMMEDIATE transaction: the write lock is taken at the start, so that what fn reads
+   * cannot change under it in another process (a second process waits for the lock, up to the busy timeout).
+   */
+  immediate<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate()
   }
 
   close(): void {

@@ -21,6 +21,7 @@ interface Row {
   updated_at: number
   heartbeat_at: number
   cancel_requested: number
+  lease_cores: number | null
 }
 
 export interface JobRecord extends Job {
@@ -46,13 +47,15 @@ function toJob(r: Row): JobRecord {
     startedAt: iso(r.started_at),
     ownerPid: r.owner_pid,
     ownerHost: r.owner_host,
+    cores: r.lease_cores,
     workerPid: r.worker_pid,
     heartbeatAt: r.heartbeat_at,
     cancelRequested: r.cancel_requested !== 0,
   }
 }
 
-const select = `SELECT j.*, r.project_id, r.kind, r.name, r.status, r.started_at FROM jobs j JOIN runs r ON r.id = j.run_id`
+const select = `SELECT j.*, r.project_id, r.kind, r.name, r.status, r.started_at, l.cores AS lease_cores
+  FROM jobs j JOIN runs r ON r.id = j.run_id LEFT JOIN job_leases l ON l.run_id = j.run_id`
 
 export class JobsRepo {
   private readonly db: DB

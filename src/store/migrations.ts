@@ -97,6 +97,46 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    // Reserved for the networks table of the plug-in work (issue 10, i10-plugins), which replaces this
+    // placeholder with its SQL when the branches meet; nothing has shipped between them.
+    version: 3,
+    description: 'reserved: network bundles',
+    sql: '',
+  },
+  {
+    version: 4,
+    description: 'long-form results (one item per sample, draw or level, with named values) and job leases of the scheduler',
+    sql: `
+      CREATE TABLE result_items (
+        id            INTEGER PRIMARY KEY,
+        run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        item          INTEGER NOT NULL CHECK (item >= 0),
+        network_id    INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+        architecture  TEXT,
+        labels        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels)),
+        UNIQUE (run_id, item)
+      );
+      CREATE INDEX result_items_by_arch ON result_items(architecture);
+      CREATE INDEX result_items_by_network ON result_items(network_id);
+      CREATE TABLE result_values (
+        item_id  INTEGER NOT NULL REFERENCES result_items(id) ON DELETE CASCADE,
+        key      TEXT NOT NULL,
+        value    REAL,
+        PRIMARY KEY (item_id, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX result_values_by_key ON result_values(key);
+      CREATE TABLE job_leases (
+        run_id        INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        cores         INTEGER NOT NULL CHECK (cores >= 0),
+        device        TEXT UNIQUE,
+        owner_pid     INTEGER NOT NULL,
+        owner_host    TEXT NOT NULL,
+        granted_at    INTEGER NOT NULL,
+        heartbeat_at  INTEGER NOT NULL
+      );
+    `,
+  },
 ]
 
 export const latestVersion = migrations[migrations.length - 1].version

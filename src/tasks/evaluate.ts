@@ -5,6 +5,7 @@
 // teacher's decisions are reported too (METHOD.md §10: score against both).
 import { evaluateAds, teacherForward, xorDecision, type TeacherForwardResult, type TeacherParams } from '../../native/index.ts'
 import type { RunOptions } from '../../native/index.ts'
+import type { ResultItem } from '../shared/types.ts'
 import type { NewArtifact } from '../store/artifacts.ts'
 import type { TimedDataset } from './dataset.ts'
 import type { StoredNetwork } from './network-format.ts'
@@ -33,6 +34,8 @@ export interface EvalResult {
   labels: Int8Array
   /** [samples, steps, outputs] */
   outputs: Float32Array
+  /** per sample: the MSE of the output against the target */
+  sampleMse: Float64Array
 }
 
 export interface SnnEvalResult extends EvalResult {
@@ -52,6 +55,8 @@ export interface SnnEvalResult extends EvalResult {
   teacherPredictions: Int8Array | null
   /** spike events of the first recorded samples */
   spikes: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array } | null
+  /** per sample: reconstruction error (null without a teacher) and mean rate over the neurons (Hz) */
+  perSample: { reconstructionError: Float64Array | null; rateHz: Float64Array }
 }
 
 /** Labels from the dataset, or from the targets (1 where the target ever exceeds 0.5, else -1). */
@@ -72,7 +77,14 @@ function score(outputs: Float32Array, d: EvalData): EvalResult {
   let correct = 0
   for (let b = 0; b < d.samples; b++) if (decision.predictions[b * d.outputs] === labels[b]) correct++
   let se = 0
-  for (let i = 0; i < outputs.length; i++) se += (outputs[i] - d.targets[i]) ** 2
+  const sampleMse = new Float64Array(d.samples)
+  const per = d.steps * d.outputs
+  for (let b = 0; b < d.samples; b++) {
+    let s = 0
+    for (let i = b * per; i < (b + 1) * per; i++) s += (outputs[i] - d.targets[i]) ** 2
+    sampleMse[b] = s / per
+    se += s
+  }
   return {
     samples: d.samples,
     accuracy: correct / d.samples,
@@ -81,6 +93,7 @@ function score(outputs: Float32Array, d: EvalData): EvalResult {
     predictions: decision.predictions,
     labels,
     outputs,
+    sampleMse,
   }
 }
 
@@ -145,6 +158,7 @@ export async function evaluateSnn(
     predictions: r.predictions,
     labels,
     outputs: r.output as Float32Array,
+    sampleMse: r.perSample.outputMse ?? new Float64Array(d.samples).fill(NaN),
     reconstructionError: r.reconstructionError,
     teacherAgreement: agreement,
     teacherAccuracy: teacher?.accuracy ?? null,
@@ -155,7 +169,30 @@ export async function evaluateSnn(
     teacherOutputs: teacher?.outputs ?? null,
     teacherPredictions: teacher?.predictions ?? null,
     spikes: r.spikes ?? null,
+    perSample: { reconstructionError: r.perSample.reconstructionError, rateHz: r.perSample.rateHz },
   }
+}
+
+/**
+ * One result item per sample (labels {sample}): the decision (1, −1, 0 for none) and the label on the
+ * first output, whether they agree, the output's MSE, and for a spiking network its mean rate and,
+ * next to its teacher, the reconstruction error and whether it decided as the teacher did.
+ */
+export function evaluationResults(r: EvalResult | SnnEvalResult, network: { runId: number; architecture: string }): ResultItem[] {
+  const outputs = r.predictions.length / r.samples
+  const items: ResultItem[] = []
+  for (let b = 0; b < r.samples; b++) {
+    const decision = r.predictions[b * outputs]
+    const label = r.labels[b]
+    const values: Record<string, number | null> = { decision, label, correct: decision === label ? 1 : 0, mse: r.sampleMse[b] }
+    if ('perSample' in r) {
+      values.rateHz = r.perSample.rateHz[b]
+      if (r.perSample.reconstructionError) values.reconstructionError = r.perSample.reconstructionError[b]
+      if (r.teacherPredictions) values.teacherAgreement = r.teacherPredictions[b * outputs] === decision ? 1 : 0
+    }
+    items.push({ item: b, networkId: network.runId, architecture: network.architecture, labels: { sample: b }, values })
+  }
+  return items
 }
 
 /** The headline numbers of a spiking network's evaluation (teacher comparisons only when measured). */

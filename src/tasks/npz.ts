@@ -13,6 +13,7 @@ import { bytesPerElement, elementCount } from '../shared/arrays.ts'
 import type { Dataset } from './dataset.ts'
 import type { DType, TypedArray } from '../shared/types.ts'
 import type { LabelEncoding } from '../shared/labels.ts'
+import { defaultMaxDatasetBytes } from '../shared/limits.ts'
 
 /** An array to write (dtypes the store keeps). */
 export interface NpyArray {
@@ -36,7 +37,7 @@ export interface NpyRead {
 }
 
 /** The largest dataset accepted by default: all arrays of a file together, inflated (bytes). */
-export const defaultMaxDatasetBytes = 512 * 1024 * 1024
+export { defaultMaxDatasetBytes }
 
 /** numpy writes headers of a few hundred bytes; np.load refuses those over 10,000 by default. */
 const maxHeaderBytes = 64 * 1024

@@ -120,7 +120,9 @@ describe('pipeline page', () => {
       expect(seenValues.length, 'the progress bar was never seen while the pipeline ran').toBeGreaterThan(0)
       expect(seenStages.size, 'no stage name in the progress text').toBeGreaterThan(0)
       expect(seenStages.has('Teacher') || seenStages.has('Network ADS'), `stages seen: ${[...seenStages].join(', ')}`).toBe(true)
-      if (seenValues.length > 1) expect(Math.max(...seenValues)).toBeGreaterThan(seenValues[0])
+      // the bar moves: seen more than once while the stages ran, and further on than where it was first seen
+      expect(seenValues.length, `progress values seen: ${seenValues.join(', ')}`).toBeGreaterThan(1)
+      expect(Math.max(...seenValues), `progress values seen: ${seenValues.join(', ')}`).toBeGreaterThan(seenValues[0])
       expect(curvesWhileRunning, 'the teacher loss curve did not appear while the pipeline trained').toBe(true)
     })
 
@@ -131,9 +133,15 @@ describe('pipeline page', () => {
         expect(await tiles.locator(`[data-stat="${key}"] .value`).textContent(), key).not.toBe('—')
       }
       // each accuracy says how many test samples reached no decision
-      const sum = (await run()).summary
+      const done = await run()
+      const sum = done.summary
+      // the counts are those of the test stage: its per-sample decisions (0: none) and its teacher's
+      const test = done.children.find((c) => c.kind === 'evaluation')!
+      const decisions = await s.served.call<{ rows: { value: number }[] }>('results.query', { runId: test.id, key: 'decision' })
+      expect(decisions.rows).toHaveLength(sum.testSamples)
+      expect(sum.adsTestUndecided).toBe(decisions.rows.filter((r) => r.value === 0).length)
+      expect(sum.teacherTestUndecided).toBe((await s.served.call<RunInfo>('runs.get', { id: test.id })).summary.teacherUndecided)
       for (const [key, undecided] of [['teacherTestAccuracy', sum.teacherTestUndecided], ['adsTestAccuracy', sum.adsTestUndecided]] as const) {
-        expect(undecided, key).toBeGreaterThanOrEqual(0)
         await tiles.locator(`[data-stat="${key}"]`).getByText(`${undecided} of ${sum.testSamples} undecided`).waitFor()
       }
       const stages = page.getByRole('list', { name: 'Pipeline stages' }).getByRole('listitem')
@@ -141,7 +149,7 @@ describe('pipeline page', () => {
       const r = await run()
       for (const kind of ['dataset', 'teacher', 'ads', 'evaluation']) {
         const child = r.children.find((c) => c.kind === kind)
-        expect(child, `a ${kind} child run`).toBeDefined()
+        expect(child, `a ${kind} child run`).toMatchObject({ kind, status: 'succeeded' })
         await page.getByRole('list', { name: 'Pipeline stages' }).locator(`a[href="#/runs/${child!.id}"]`).waitFor()
       }
       expect(await stages.getByText('succeeded', { exact: true }).count()).toBe(4)

@@ -136,7 +136,7 @@ describe('progress and cancel', () => {
       await notice.waitFor()
       const text = (await notice.innerText()).replace(/\s+/g, ' ')
       const [at] = epochsIn(text)
-      expect(at, `the notice names the epoch it stopped in: "${text}"`).toBeDefined()
+      expect(at, `the notice names the epoch it stopped in: "${text}"`).toHaveLength(2)
       expect(at[0]).toBeGreaterThanOrEqual(lastEpoch)
       expect(at[1]).toBe(teacherEpochs)
       expect(text).toMatch(/teacher stage/)

@@ -299,6 +299,8 @@ const ops = [
   'jobs.list',
   'jobs.start',
   'jobs.cancel',
+  'results.query',
+  'networks.export',
 ] as const
 type Op = (typeof ops)[number]
 /** operations that change stored data: their ids never name the sentinel objects */
@@ -462,6 +464,16 @@ function argsFor(op: Op, g: Prng, ids: { projects: number[]; runs: number[] }, s
     }
     case 'jobs.cancel':
       return { runId: run() }
+    case 'results.query':
+      return {
+        runId: g.chance(0.5) ? run() : undefined,
+        projectId: g.chance(0.3) ? project() : undefined,
+        architecture: g.chance(0.3) ? g.pick(['ads', 'rate', '', 'x'.repeat(61)]) : undefined,
+        key: g.chance(0.3) ? g.pick(['mse', 'correct', '', g.pick(weirdStrings)]) : undefined,
+        limit: g.chance(0.3) ? g.pick([1, 100_000, 0, 100_001, 0.5]) : undefined,
+      }
+    case 'networks.export':
+      return { runId: run(), format: g.chance(0.8) ? 'npz' : g.pick(['csv', '', 'NPZ']) }
   }
 }
 

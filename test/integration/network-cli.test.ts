@@ -76,16 +76,21 @@ describe('networks and simulations from the CLI', () => {
   })
 
   it('times the simulator: mimic bench --json prints one object with the documented fields', () => {
-    const b = json(['bench', '--neurons', '320', '--steps', '2000', '--batch', '2', '--threads', '1'])
+    const db = tempDb()
+    const b = json(['--db', db, 'bench', '--neurons', '320', '--steps', '2000', '--batch', '2', '--threads', '1'])
     expect(Object.keys(b).sort()).toEqual(['batch', 'meanRateHz', 'neuronStepsPerSecond', 'neurons', 'simd', 'spikes', 'steps', 'threads', 'wallSeconds'])
     expect(b).toMatchObject({ neurons: 320, steps: 2000, batch: 2, threads: 1 })
     expect(addonStatus().info!.simdLevels).toContain(b.simd) // the SIMD level the kernels ran at
     expect(b.neuronStepsPerSecond).toBeCloseTo((320 * 2000 * 2) / b.wallSeconds, -3)
     expect(b.meanRateHz).toBeGreaterThan(0.5)
     expect(b.meanRateHz).toBeLessThan(50)
-    const r = mimic(['bench', '--neurons', '0'])
+    const r = mimic(['--db', db, 'bench', '--neurons', '0'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/--neurons must be an integer between 1 and 65536/)
+    expect(r.stderr).toMatch(/--neurons must be an integer between 1 and 8192/)
+    // the work of one benchmark is bounded before it starts
+    const big = mimic(['--db', db, 'bench', '--neurons', '8192', '--steps', '100000000', '--batch', '4096'])
+    expect(big.code).toBe(1)
+    expect(big.stderr).toMatch(/neurons × steps × batch = 3\.36e\+15 neuron-steps, more than the 1e\+11 one benchmark may take: use fewer steps/)
   })
 })
 

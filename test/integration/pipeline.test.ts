@@ -73,6 +73,36 @@ describe('mimic reproduce xor (reduced size)', () => {
     }
   })
 
+  it('stores one result item per test sample, consistent with the summary, in runs show --json and as CSV', () => {
+    const shown = JSON.parse(mimic(['--db', db, '--json', 'runs', 'show', String(result.testRunId)]).stdout)
+    expect(shown.resultCount).toBe(60)
+    type Row = { runId: number; item: number; networkId: number; architecture: string; labels: { sample: number }; key: string; value: number }
+    const rows = shown.results as Row[]
+    expect(rows).toHaveLength(60 * 7)
+    expect(rows.every((r) => r.runId === result.testRunId && r.networkId === result.adsRunId && r.architecture === 'ads' && r.labels.sample === r.item)).toBe(true)
+    const col = (key: string): number[] => rows.filter((r) => r.key === key).map((r) => r.value)
+    expect([...new Set(rows.map((r) => r.key))].sort()).toEqual(['correct', 'decision', 'label', 'mse', 'rateHz', 'reconstructionError', 'teacherAgreement'])
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
+    const decision = col('decision')
+    const label = col('label')
+    expect(col('correct')).toEqual(decision.map((d, i) => (d === label[i] ? 1 : 0)))
+    expect(label.every((l) => l === 1 || l === -1)).toBe(true)
+    expect(mean(col('correct'))).toBeCloseTo(result.adsTestAccuracy, 12)
+    expect(decision.filter((d) => d === 0).length).toBe(result.adsTestUndecided)
+    expect(mean(col('teacherAgreement'))).toBeCloseTo(result.teacherAgreement, 12)
+    expect(mean(col('reconstructionError'))).toBeCloseTo(result.reconstructionError, 9)
+    expect(mean(col('rateHz'))).toBeCloseTo(result.meanRateHz, 6)
+    expect(mean(col('mse'))).toBeCloseTo(shown.summary.mse, 9)
+    // the same rows as CSV, read by Python's csv module
+    const csv = mimic(['--db', db, 'results', '--run', String(result.testRunId), '--format', 'csv'])
+    expect(csv.code, csv.stderr).toBe(0)
+    const py = spawnSync('/usr/bin/python3', ['-c', 'import csv, io, json, sys\nprint(json.dumps(list(csv.DictReader(io.StringIO(sys.stdin.read(), newline="")))))'], { input: csv.stdout, encoding: 'utf8' })
+    expect(py.status, py.stderr).toBe(0)
+    const read = JSON.parse(py.stdout) as Record<string, string>[]
+    expect(Object.keys(read[0])).toEqual(['run', 'project', 'item', 'network', 'architecture', 'sample', 'key', 'value'])
+    expect(read.map((r) => [Number(r.item), r.key, Number(r.value)])).toEqual(rows.map((r) => [r.item, r.key, r.value]))
+  })
+
   it('evaluates the trained networks on an .npz file, and exports them for numpy', () => {
     const dir = tempDir()
     const file = join(dir, 'xor.npz')
@@ -91,7 +121,13 @@ np.savez(sys.argv[3], inputs=x.astype(np.float64), targets=y)`, join(dir, 'x.bin
     expect(py.status, py.stderr).toBe(0)
     const teacherEval = mimic(['--db', db, '--json', 'eval', String(result.teacherRunId), '--data', file])
     expect(teacherEval.code, teacherEval.stderr).toBe(0)
-    expect(JSON.parse(teacherEval.stdout)).toMatchObject({ accuracy: result.teacherTestAccuracy, samples: 60 })
+    const teacherRun = JSON.parse(teacherEval.stdout)
+    expect(teacherRun).toMatchObject({ accuracy: result.teacherTestAccuracy, samples: 60 })
+    // a teacher's items: its decisions and errors (no spikes, no teacher to agree with)
+    const teacherRows = JSON.parse(mimic(['--db', db, '--json', 'results', '--run', String(teacherRun.runId)]).stdout).rows as { key: string; architecture: string; networkId: number }[]
+    expect(teacherRows).toHaveLength(60 * 4)
+    expect([...new Set(teacherRows.map((r) => r.key))].sort()).toEqual(['correct', 'decision', 'label', 'mse'])
+    expect(teacherRows.every((r) => r.architecture === 'rate' && r.networkId === result.teacherRunId)).toBe(true)
     // the same seed as the pipeline's test: the same initial potentials, the same numbers
     const adsEval = JSON.parse(mimic(['--db', db, '--json', 'eval', String(result.adsRunId), '--data', file, '--seed', '3']).stdout)
     expect(adsEval.accuracy).toBe(result.adsTestAccuracy)

@@ -5,7 +5,9 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateXor, teacherForward, xorDecision } from '../../native/index.ts'
 import { Services } from '../../src/services/index.ts'
+import { loadTeacher } from '../../src/tasks/teacher-format.ts'
 import { AppError, FieldError } from '../../src/shared/errors.ts'
 import { writeNpz } from '../../src/tasks/npz.ts'
 import { mimic } from '../support/cli.ts'
@@ -164,9 +166,12 @@ describe('undecided samples in result summaries', () => {
 
   it('training runs report their undecided test samples', async () => {
     const teacher = await s.call('runs.get', { id: teacherId })
-    expect(teacher.summary.testUndecided).toBeGreaterThanOrEqual(0)
-    expect(teacher.summary.testUndecided).toBeLessThanOrEqual(tinyTeacher.testSamples)
-    expect(Number.isInteger(teacher.summary.testUndecided)).toBe(true)
+    // the test set again, from the seed the run recorded, through the stored teacher: the same count
+    const test = await generateXor({ count: tinyTeacher.testSamples, seed: teacher.summary.testSeed, durationS: 1, dtS: 0.001 })
+    const fwd = await teacherForward(loadTeacher(s.store, teacherId), { inputs: test.inputs, count: test.count, steps: test.steps })
+    const decision = xorDecision(fwd.outputs, { count: test.count, steps: test.steps }, test.targets)
+    expect(teacher.summary.testUndecided).toBe([...decision.predictions].filter((p) => p === 0).length)
+    expect(teacher.summary.testAccuracy).toBe(decision.accuracy)
   })
 })
 

@@ -33,6 +33,7 @@ function run(over: Partial<RunDetail>): RunDetail {
     metricKeys: [],
     jobKind: null,
     progress: null,
+    resultCount: 0,
     ...over,
   }
 }

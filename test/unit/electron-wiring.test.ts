@@ -1,10 +1,24 @@
 // The Electron shell's wiring with electron itself replaced by stand-ins: one IPC channel per
 // operation, sender checks, argument validation, {ok, value} / {ok: false, error} results, the
-// preload bridge exposing methods (never ipcRenderer), and secure window options.
+// preload bridge exposing methods (never ipcRenderer), secure window options, navigation only to
+// the app's own page, and outside links opened only after the user confirms.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
-import { channelOf, eventChannel, forwardEvents, makeSenderCheck, windowOptions, wireIpc, type IpcEventLike } from '../../src/main/ipc.ts'
+import {
+  channelOf,
+  eventChannel,
+  forwardEvents,
+  makeAppPageCheck,
+  makeNavigationGuard,
+  makeSenderCheck,
+  makeWindowOpenHandler,
+  windowOptions,
+  wireIpc,
+  type IpcEventLike,
+} from '../../src/main/ipc.ts'
 import { buildBridge } from '../../src/preload/bridge.ts'
-import { methodName, opNames, parseArgs, type OpName } from '../../src/shared/contract.ts'
+import { methodName, opNames, type OpName } from '../../src/shared/contract.ts'
 import { AppError } from '../../src/shared/errors.ts'
 
 vi.mock('electron', () => {
@@ -28,13 +42,12 @@ function fakeIpcMain() {
 const trustedUrl = 'file:///app/out/renderer/index.html'
 const trusted: IpcEventLike = { senderFrame: { url: trustedUrl } }
 
-// The call target validates like the services do (contract schemas), and records what it got.
+// The call target records what it got and validates nothing: whatever reaches it passed the wiring.
 function target() {
   const calls: [OpName, unknown][] = []
   return {
     calls,
-    call: async (name: OpName, raw: unknown) => {
-      const args = parseArgs(name, raw)
+    call: async (name: OpName, args: unknown) => {
       calls.push([name, args])
       if (name === 'runs.get') throw new AppError('NOT_FOUND', 'There is no run with id 5.')
       return { echoed: args }
@@ -74,7 +87,16 @@ describe('Electron main IPC wiring', () => {
     expect(extra).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
     const wrongType = (await ipc.handlers.get('mimic:runs.delete')!(trusted, { id: 'DROP TABLE runs' })) as { ok: boolean; error: { message: string } }
     expect(wrongType.error.message).toMatch(/id must be an integer/)
-    expect(t.calls.filter(([n]) => n === 'projects.create' || n === 'runs.delete')).toEqual([])
+    const unknownField = (await ipc.handlers.get('mimic:runs.get')!(trusted, { id: 1, sql: 'x' })) as { ok: boolean; error: { code: string } }
+    expect(unknownField).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    expect(t.calls).toEqual([])
+    // what passes is the parsed arguments: trimmed, defaults filled in
+    expect(await ipc.handlers.get('mimic:runs.delete')!(trusted, { id: 3 })).toEqual({ ok: true, value: { echoed: { id: 3, cascade: false } } })
+    expect(await ipc.handlers.get('mimic:projects.create')!(trusted, { name: '  Lab  ' })).toEqual({ ok: true, value: { echoed: { name: 'Lab' } } })
+    expect(t.calls).toEqual([
+      ['runs.delete', { id: 3, cascade: false }],
+      ['projects.create', { name: 'Lab' }],
+    ])
   })
 
   it('refuses calls from frames that are not the workbench', async () => {
@@ -103,6 +125,78 @@ describe('Electron main IPC wiring', () => {
     expect(sent).toEqual([[eventChannel, { type: 'projects.changed' }]])
     stop()
     expect(listener).toBeUndefined()
+  })
+
+  it('navigates only to the app’s own page', () => {
+    const appUrl = 'file:///app/out/renderer/index.html'
+    const isApp = makeAppPageCheck(appUrl)
+    const guard = makeNavigationGuard(isApp)
+    const navigate = (url: string): boolean => {
+      let prevented = false
+      guard({ preventDefault: () => (prevented = true) }, url)
+      return !prevented
+    }
+    expect(navigate(appUrl)).toBe(true)
+    expect(navigate(`${appUrl}#/projects/3`)).toBe(true)
+    for (const url of [
+      'file:///etc/passwd',
+      'file:///app/out/renderer/other.html',
+      'file:///app/out/renderer/index.html.evil',
+      'file://evil.example/app/out/renderer/index.html',
+      'https://example.com/',
+      'http://127.0.0.1:5173/',
+      'javascript:alert(1)',
+      'data:text/html,<p>hi</p>',
+      'not a url',
+    ]) {
+      expect(navigate(url), url).toBe(false)
+    }
+    // in development: the dev server's origin, nothing else
+    const dev = makeAppPageCheck('http://localhost:5173/')
+    expect(dev('http://localhost:5173/#/projects')).toBe(true)
+    expect(dev('http://localhost:5174/')).toBe(false)
+    expect(dev('https://localhost:5173/')).toBe(false)
+    expect(dev('file:///app/out/renderer/index.html')).toBe(false)
+  })
+
+  it('opens no window, and an https link in the browser only when the user says yes', async () => {
+    const asked: string[] = []
+    const opened: string[] = []
+    let answer = false
+    const handler = makeWindowOpenHandler({
+      confirm: async (url) => {
+        asked.push(url)
+        return answer
+      },
+      openExternal: async (url) => {
+        opened.push(url)
+      },
+    })
+    const settle = () => new Promise((r) => setTimeout(r, 0))
+    expect(handler({ url: 'https://github.com/synsense' })).toEqual({ action: 'deny' })
+    await settle()
+    expect(asked).toEqual(['https://github.com/synsense'])
+    expect(opened).toEqual([])
+    answer = true
+    expect(handler({ url: 'https://arxiv.org/abs/2102.06408' })).toEqual({ action: 'deny' })
+    await settle()
+    expect(opened).toEqual(['https://arxiv.org/abs/2102.06408'])
+    // other schemes are never offered
+    for (const url of ['http://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'mailto:a@b.c', 'nonsense']) {
+      expect(handler({ url })).toEqual({ action: 'deny' })
+    }
+    await settle()
+    expect(asked).toEqual(['https://github.com/synsense', 'https://arxiv.org/abs/2102.06408'])
+    expect(opened).toEqual(['https://arxiv.org/abs/2102.06408'])
+  })
+
+  it('the main process installs these handlers on its window', () => {
+    // src/main/index.ts imports electron, so it cannot be loaded here: read what it wires.
+    const main = readFileSync(join(import.meta.dirname, '..', '..', 'src', 'main', 'index.ts'), 'utf8')
+    expect(main).toMatch(/setWindowOpenHandler\(\s*makeWindowOpenHandler\(/)
+    expect(main).toMatch(/on\('will-navigate', makeNavigationGuard\(makeAppPageCheck\(appUrl\)\)\)/)
+    expect(main).toMatch(/dialog\.showMessageBox/)
+    expect(main).not.toMatch(/shell\.openExternal\(url\)\s*\n?\s*return \{ action/)
   })
 
   it('opens windows with contextIsolation and sandbox on and no Node integration', () => {

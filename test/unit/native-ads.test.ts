@@ -233,7 +233,7 @@ describe('bad arguments throw synchronously, name the argument, and never crash 
   it('trainer options', async () => {
     teacher = await smallTeacher()
     expectErr(() => new AdsTrainer(undefined as unknown as AdsTrainerOptions), TypeError, /Expected an object for options but received undefined/)
-    expectErr(make({ neurons: 0 }), RangeError, /options.neurons must be between 1 and 4096 but is 0/)
+    expectErr(make({ neurons: 0 }), RangeError, /options.neurons must be between 1 and 8192 but is 0/)
     expectErr(make({ neurons: 2.5 }), TypeError, /Expected an integer for options.neurons but received 2.5/)
     expectErr(make({ neurons: NaN }), TypeError, /Expected an integer for options.neurons but received NaN/)
     expectErr(make({ eta: -1e-6 }), RangeError, /options.eta must be between 0 and 1000000 but is -1e-06/)
@@ -254,7 +254,7 @@ describe('bad arguments throw synchronously, name the argument, and never crash 
     expectErr(make({ params: { tauMem: 5 } as never }), TypeError, /Unknown option options.params.tauMem/)
     expectErr(make({ data: { xor: { samplesPerEpoch: 0 } } }), RangeError, /options.data.xor.samplesPerEpoch must be between 1 and 2147483647 but is 0/)
     expectErr(make({ validation: { count: 0 } }), RangeError, /options.validation.count must be between 1 and 2147483647 but is 0/)
-    expectErr(make({ neurons: 8000 }), RangeError, /options.neurons must be between 1 and 4096 but is 8000/)
+    expectErr(make({ neurons: 8193 }), RangeError, /options.neurons must be between 1 and 8192 but is 8193/)
     expectErr(make({ rule: 'online-naive', neurons: 3000 }), RangeError, /options.rule 'online-naive' updates all N² weights every step: use it with at most 2048 neurons/)
   })
 

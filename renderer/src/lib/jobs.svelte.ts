@@ -133,6 +133,7 @@ class JobsTracker {
         startedAt: run.startedAt,
         ownerPid: null,
         ownerHost: null,
+        cores: null,
         error,
         finished: false,
         stageOf: run.parents.find((p) => p.role === 'pipeline')?.id ?? null,

@@ -2,7 +2,7 @@
 // runs first, by the front door that has them).
 import { AppError } from '../../shared/errors.ts'
 import { evalParams } from '../../shared/jobs.ts'
-import { evaluateSnn, evaluateTeacher, evaluationArtifacts, snnEvalSummary, type EvalData } from '../../tasks/evaluate.ts'
+import { evaluateSnn, evaluateTeacher, evaluationArtifacts, evaluationResults, snnEvalSummary, type EvalData } from '../../tasks/evaluate.ts'
 import { loadDataset, loadNetwork } from '../../tasks/network-format.ts'
 import { loadTeacher } from '../../tasks/teacher-format.ts'
 import type { JobContext, JobResult } from '../context.ts'
@@ -25,8 +25,9 @@ export async function runEvaluate(ctx: JobContext): Promise<JobResult> {
   ctx.progress(0.05, `evaluating on ${data.samples} samples`, true)
   const runOpts = { signal: ctx.signal, onProgress: (f: number) => ctx.progress(0.05 + 0.85 * f, `evaluating on ${data.samples} samples`) }
   if (teacher) {
-    const r = await evaluateTeacher(teacher, data, p.threads, runOpts)
+    const r = await evaluateTeacher(teacher, data, ctx.threads(p.threads), runOpts)
     ctx.artifacts(evaluationArtifacts(data, r, p.shownSamples, teacher.units))
+    ctx.results(evaluationResults(r, { runId: p.network, architecture: 'rate' }))
     ctx.progress(1, 'done', true)
     return { summary: { accuracy: r.accuracy, undecided: r.undecided, mse: r.mse, samples: r.samples } }
   }
@@ -35,8 +36,9 @@ export async function runEvaluate(ctx: JobContext): Promise<JobResult> {
   if (teacherParams && teacherParams.units !== net!.spec.dims) {
     throw new AppError('INVALID_ARGUMENT', `Teacher run ${teacherId} has ${teacherParams.units} units but network run ${p.network} decodes ${net!.spec.dims} dimensions.`)
   }
-  const r = await evaluateSnn(net!, data, { teacher: teacherParams, threads: p.threads, seed: ctx.run.seed ?? 0, recordSpikesOf: p.shownSamples }, runOpts)
+  const r = await evaluateSnn(net!, data, { teacher: teacherParams, threads: ctx.threads(p.threads), seed: ctx.run.seed ?? 0, recordSpikesOf: p.shownSamples }, runOpts)
   ctx.artifacts(evaluationArtifacts(data, r, p.shownSamples, net!.spec.dims))
+  ctx.results(evaluationResults(r, { runId: p.network, architecture: 'ads' }))
   ctx.progress(1, 'done', true)
   return { summary: snnEvalSummary(r) }
 }

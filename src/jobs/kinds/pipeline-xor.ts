@@ -4,7 +4,7 @@
 import { generateXor } from '../../../native/index.ts'
 import { pipelineXorParams, trainTeacherParams } from '../../shared/jobs.ts'
 import { xorDatasetRun } from '../../tasks/dataset.ts'
-import { evaluateSnn, evaluationArtifacts, snnEvalSummary, type EvalData } from '../../tasks/evaluate.ts'
+import { evaluateSnn, evaluationArtifacts, evaluationResults, snnEvalSummary, type EvalData } from '../../tasks/evaluate.ts'
 import type { StoredNetwork } from '../../tasks/network-format.ts'
 import type { JobContext, JobResult } from '../context.ts'
 import { trainAdsStage } from './train-ads.ts'
@@ -136,8 +136,9 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
       ctx.progress(base, 'testing both networks', true)
       // The teacher stage already ran the teacher on this test set.
       const teacherForward = teacherStage.value.testForward ?? undefined
-      const r = await evaluateSnn(stored, data, { teacher, teacherForward, threads: p.threads, seed, recordSpikesOf: 8 }, { signal: ctx.signal })
+      const r = await evaluateSnn(stored, data, { teacher, teacherForward, threads: ctx.threads(p.threads), seed, recordSpikesOf: 8 }, { signal: ctx.signal })
       ctx.artifacts(evaluationArtifacts(data, r, 8, network.dims), runId)
+      ctx.results(evaluationResults(r, { runId: adsStage.runId, architecture: 'ads' }), runId)
       return { value: r, summary: snnEvalSummary(r) }
     },
   )

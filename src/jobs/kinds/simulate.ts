@@ -26,7 +26,7 @@ export async function runSimulate(ctx: JobContext): Promise<JobResult> {
       batch: data.samples,
       steps: data.steps,
       dtMs: data.dtMs,
-      threads: p.threads,
+      threads: ctx.threads(p.threads),
       seed: ctx.run.seed ?? 0,
       noiseStd: p.noiseStd,
       record: { spikes: true, decoded: dims > 0, membrane: p.membraneNeurons, decimate: p.decimate },

@@ -47,7 +47,7 @@ export function adsTrainerOptions(teacher: TeacherParams, p: AdsStageParams, see
 /** Trains network ADS for run `runId`, streaming per-epoch metrics; stores the selected network. */
 export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, p: AdsStageParams, seed: number, runId = ctx.runId): Promise<AdsOutcome> {
   // Built on a worker thread (the EBN is O(N²·D) and the validation samples are drawn): cancellable.
-  const trainer = await AdsTrainer.create(adsTrainerOptions(teacher, p, seed), { signal: ctx.signal })
+  const trainer = await AdsTrainer.create({ ...adsTrainerOptions(teacher, p, seed), threads: ctx.threads(p.threads) }, { signal: ctx.signal })
   await ctx.trainEpochs(
     trainer,
     p.epochs,
@@ -101,7 +101,7 @@ export async function runTrainAds(ctx: JobContext): Promise<JobResult> {
   const out = await trainAdsStage(ctx, teacher, p, seed)
   ctx.progress(0.97, 'testing on fresh samples', true)
   const test = await generateXor({ count: p.testSamples, seed: derivedSeeds(seed).test }, { signal: ctx.signal })
-  const t = await testAds(ctx, out.network, teacher, test, p.threads, seed)
+  const t = await testAds(ctx, out.network, teacher, test, ctx.threads(p.threads), seed)
   ctx.progress(1, 'done', true)
   return {
     summary: {

@@ -64,7 +64,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     tauStepUnit: p.tauStepUnit,
     clipNorm: p.clipNorm,
     batchSize: p.batchSize,
-    threads: p.threads,
+    threads: ctx.threads(p.threads),
     seed,
     data: { xor: { samplesPerEpoch: p.samplesPerEpoch, durationS: p.durationS } },
     validation: validation
@@ -95,7 +95,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
   const params = (p.keepBest ? trainer.getBestParams() : null) ?? trainer.getParams()
   ctx.progress(0.96, 'testing the teacher on fresh samples', true)
   const test = testSet ?? (await generateXor({ count: p.testSamples, seed: seeds.test, ...xor }, { signal: ctx.signal }))
-  const fwd = await teacherForward(params, { inputs: test.inputs, count: test.count, steps: test.steps }, { threads: p.threads, activations: testSet !== undefined }, { signal: ctx.signal })
+  const fwd = await teacherForward(params, { inputs: test.inputs, count: test.count, steps: test.steps }, { threads: ctx.threads(p.threads), activations: testSet !== undefined }, { signal: ctx.signal })
   const decision = xorDecision(fwd.outputs, { count: test.count, steps: test.steps }, test.targets)
   let se = 0
   for (let i = 0; i < fwd.outputs.length; i++) se += (fwd.outputs[i] - test.targets[i]) ** 2
