@@ -4,6 +4,7 @@
 #include "addon_data.hpp"
 #include "async_job.hpp"
 #include "guard.hpp"
+#include "perturb_binding.hpp"
 #include "thread_pool.hpp"
 
 #ifndef MIMIC_BUILD_TYPE
@@ -71,6 +72,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTeacher(env, exports);
   InitAds(env, exports);
   InitMemory(env, exports);
+  InitPerturb(env, exports);
   return exports;
 }
 
