@@ -93,7 +93,10 @@ std::vector<mimic::Quantity> ReadQuantities(Napi::Env env, Napi::Object o) {
     out[i].kind = ParseKind(Choice(env, q, pre, "kind", {"time-constant", "threshold", "bias", "weights"}, "weights"));
     out[i].mismatch = ParseForm(Choice(env, q, pre, "mismatch", {"none", "relative", "abs-relative", "threshold", "offset"}, "none"));
     out[i].quantise = Bool(env, q, pre, "quantise", false);
-    out[i].values = ReadFloat32(env, q.Get("values"), pre + ".values", -1);
+    Napi::Value values = q.Get("values");
+    if (!IsKind(values, napi_float32_array)) ThrowType(env, "a Float32Array", pre + ".values", values);
+    const double length = static_cast<double>(values.As<Napi::TypedArray>().ElementLength());
+    out[i].values = ReadArray<float>(env, values, pre + ".values", length, "its length");
     Napi::Value reset = q.Get("reset");
     if (reset.IsNumber()) {
       const double r = reset.As<Napi::Number>().DoubleValue();
@@ -101,7 +104,7 @@ std::vector<mimic::Quantity> ReadQuantities(Napi::Env env, Napi::Object o) {
       out[i].reset = {static_cast<float>(r)};
     } else if (!reset.IsUndefined()) {
       if (!IsKind(reset, napi_float32_array)) ThrowType(env, "a finite number or a Float32Array", pre + ".reset", reset);
-      out[i].reset = ReadFloat32(env, reset, pre + ".reset", static_cast<int64_t>(out[i].values.size()));
+      out[i].reset = ReadArray<float>(env, reset, pre + ".reset", static_cast<double>(out[i].values.size()), "one per element of values");
     }
     if (out[i].mismatch == mimic::MismatchForm::Threshold && out[i].reset.empty())
       ThrowType(env, "a number or a Float32Array (the reset potential: 'threshold' mismatch spreads V_th by σ·|V_th − V_reset|)",
