@@ -161,6 +161,11 @@ describe('mismatch', () => {
       ],
     })
     expect(twins.draws[0].arrays.a).not.toEqual(twins.draws[0].arrays.b)
+    // any name is a plain key of the result, "__proto__" included (not the object's prototype)
+    const odd = await perturbDraws({ seed: 9, perturbation: 'mismatch', level: 0.1, draws: 1, quantities: [{ name: '__proto__', kind: 'weights', values: net.omegaS, mismatch: 'relative' }] })
+    expect(Object.hasOwn(odd.draws[0].arrays, '__proto__')).toBe(true)
+    expect(Object.getPrototypeOf(odd.draws[0].arrays)).toBe(Object.prototype)
+    expect(odd.draws[0].arrays['__proto__']).toBeInstanceOf(Float32Array)
   })
 
   it('the drawn deviations have the stated distributions (200 000 elements per form)', async () => {
