@@ -9,6 +9,7 @@
 //   node bench/robustness.ts --db FILE --network RUN --data RUN   a trained ADS network and its dataset
 //   flags: --levels 0,0.05,0.1,0.2  --draws 10  --samples 200  --threads 0  --seed 1  --json
 import { buildEbn, createNetwork, generateXor, perturbDraws, xorDecision, addonStatus, type NetworkSpec, type PerturbQuantity } from '../native/index.ts'
+import { loadavg } from 'node:os'
 import { openStore } from '../src/store/index.ts'
 import { loadDataset, loadNetwork } from '../src/tasks/network-format.ts'
 
@@ -91,6 +92,7 @@ const quantities: PerturbQuantity[] = [
 const t = { perturb: 0, build: 0, simulate: 0, kernel: 0, score: 0 }
 const rows: { level: number; draw: number; accuracy: number; rateHz: number }[] = []
 let spikes = 0
+const cpu0 = process.cpuUsage()
 const wall0 = performance.now()
 for (const level of levels) {
   let t0 = performance.now()
@@ -117,6 +119,7 @@ for (const level of levels) {
   }
 }
 const wall = performance.now() - wall0
+const cpu = process.cpuUsage(cpu0)
 const trials = levels.length * draws
 const info = addonStatus().info
 const result = {
@@ -129,6 +132,10 @@ const result = {
   threads: threads === 0 ? info?.poolThreads : threads,
   simd: info?.simd,
   wallSeconds: wall / 1000,
+  // CPU time of all the process's threads: on a shared machine the wall time stretches with the load,
+  // this does not (much); cpuSeconds / threads is the wall time the sweep would take on idle cores.
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  loadAverage: loadavg()[0],
   perturbSeconds: t.perturb / 1000,
   buildSeconds: t.build / 1000,
   simulateSeconds: t.simulate / 1000,
@@ -145,7 +152,7 @@ if (json) console.log(JSON.stringify(result))
 else {
   const s = (x: number): string => `${x.toFixed(2)} s`
   console.log(`robustness sweep: ${levels.length} levels × ${draws} draws × ${samples} samples of ${steps} steps, N = ${N} (${source})`)
-  console.log(`  threads ${result.threads}, SIMD ${result.simd}, mean rate ${result.meanRateHz.toFixed(1)} Hz`)
-  console.log(`  wall ${s(result.wallSeconds)}: perturb ${s(result.perturbSeconds)}, build ${s(result.buildSeconds)}, simulate ${s(result.simulateSeconds)} (kernel ${s(result.kernelSeconds)}, ${result.nsPerSampleStep.toFixed(0)} ns per sample-step), score ${s(result.scoreSeconds)}`)
+  console.log(`  threads ${result.threads}, SIMD ${result.simd}, mean rate ${result.meanRateHz.toFixed(1)} Hz, load average ${result.loadAverage.toFixed(1)}`)
+  console.log(`  wall ${s(result.wallSeconds)} (CPU ${s(result.cpuSeconds)} over all threads): perturb ${s(result.perturbSeconds)}, build ${s(result.buildSeconds)}, simulate ${s(result.simulateSeconds)} (kernel ${s(result.kernelSeconds)}, ${result.nsPerSampleStep.toFixed(0)} ns per sample-step), score ${s(result.scoreSeconds)}`)
   console.log(`  median accuracy per level: ${result.medianAccuracy.map((m) => `${m.level}: ${m.median}`).join(', ')}`)
 }
