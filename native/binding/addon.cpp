@@ -5,6 +5,7 @@
 #include "args.hpp"
 #include "async_job.hpp"
 #include "guard.hpp"
+#include "perturb_binding.hpp"
 #include "thread_pool.hpp"
 
 #ifndef MIMIC_BUILD_TYPE
@@ -77,6 +78,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTeacher(env, exports);
   InitAds(env, exports);
   InitMemory(env, exports);
+  InitPerturb(env, exports);
   return exports;
 }
 
