@@ -6,6 +6,7 @@
 #include "async_job.hpp"
 #include "cancel.hpp"
 #include "guard.hpp"
+#include "perturb_binding.hpp"
 #include "simd.hpp"
 #include "thread_pool.hpp"
 
@@ -107,6 +108,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitTeacher(env, exports);
   InitAds(env, exports);
   InitMemory(env, exports);
+  InitPerturb(env, exports);
   return exports;
 }
 

@@ -417,6 +417,46 @@ const targets: Target[] = [
     },
   },
   {
+    name: 'perturbDraws',
+    weight: 4,
+    make: (r) => {
+      const n = r.int(1, 24)
+      const quantities: native.PerturbQuantity[] = [
+        { name: 'w', kind: 'weights', values: r.floats(n * n, 0.2), mismatch: 'relative', quantise: true },
+        { name: 'tau', kind: 'time-constant', values: r.floats(n, 10).map((v) => 50 + v), mismatch: r.pick(['relative', 'abs-relative'] as const) },
+      ]
+      if (r.chance(0.5)) quantities.push({ name: 'vTh', kind: 'threshold', values: r.floats(n).map((v) => 1 + 0.1 * v), mismatch: 'threshold', reset: r.chance(0.5) ? 0 : r.floats(n, 0.1) })
+      if (r.chance(0.5)) quantities.push({ name: 'bias', kind: 'bias', values: r.floats(n), mismatch: 'offset' })
+      const quantisation = r.chance(0.4)
+      const options = {
+        seed: r.int(0, 1000),
+        perturbation: quantisation ? 'quantisation' : 'mismatch',
+        level: quantisation ? r.int(0, 8) : r.pick([0, 0.05, 0.1, 0.2]),
+        draws: r.chance(0.5) ? r.int(1, 4) : [r.int(0, 9), r.int(0, 9)],
+        quantities,
+        ...(r.chance(0.3) ? { threads: r.int(0, 2) } : {}),
+      }
+      return { args: [options], async: true, run: (a, run) => native.perturbDraws(a[0] as never, run) }
+    },
+  },
+  {
+    name: 'raw perturbDraws',
+    weight: 1,
+    make: (r) => {
+      const n = r.int(1, 16)
+      const options = { seed: r.int(0, 9), perturbation: 'mismatch', level: 0.1, draws: [0, 1], quantities: [{ name: 'w', kind: 'weights', values: r.floats(n), mismatch: 'relative' }] }
+      return { args: [options], async: true, run: (a, run) => native.addon<{ perturbDraws(...x: unknown[]): unknown }>().perturbDraws(a[0], undefined, tokenOf(run)) }
+    },
+  },
+  {
+    name: 'deathDraws',
+    weight: 2,
+    make: (r) => {
+      const options = { seed: r.int(0, 1000), fraction: r.pick([0, 0.1, 0.4, 1]), neurons: r.int(1, 400), draws: r.int(1, 6), ...(r.chance(0.3) ? { window: { startStep: r.int(0, 10), endStep: r.int(10, 20) } } : {}) }
+      return { args: [options], async: true, run: (a, run) => native.deathDraws(a[0] as never, run) }
+    },
+  },
+  {
     name: 'runAdsTrainBench',
     weight: 1,
     make: (r) => ({

@@ -12,6 +12,7 @@ export type Unit =
   | 'src/system'
   | 'src/store'
   | 'src/formats'
+  | 'src/analysis'
   | 'src/tasks'
   | 'src/plugins'
   | 'src/jobs'
@@ -35,14 +36,16 @@ export const allowed: Record<Unit, readonly Unit[]> = {
   'src/system': [],
   'src/store': ['src/shared', 'src/system'],
   'src/formats': ['src/shared'],
+  // pure computations on numbers (robustness statistics)
+  'src/analysis': [],
   // The task helpers of before the plug-ins (npz, datasets, evaluation, network formats): they go to
   // src/formats and src/plugins with the plug-in work (issue 10); until then they sit beside the plug-ins.
   'src/tasks': ['src/shared', 'src/system', 'src/store', 'src/formats', 'native/index'],
-  'src/plugins': ['src/shared', 'src/system', 'src/store', 'src/formats', 'src/tasks', 'native/index'],
+  'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/tasks', 'native/index'],
   // The job implementations call the native trainers directly (training is not a plug-in call yet).
-  'src/jobs': ['src/shared', 'src/system', 'src/store', 'src/formats', 'src/tasks', 'src/plugins', 'native/index'],
+  'src/jobs': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/tasks', 'src/plugins', 'native/index'],
   // The services report the addon's state (app.info) and run the simulator benchmark (bench.simulator).
-  'src/services': ['src/shared', 'src/system', 'src/store', 'src/formats', 'src/tasks', 'src/plugins', 'src/jobs', 'native/index'],
+  'src/services': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/tasks', 'src/plugins', 'src/jobs', 'native/index'],
   'src/main': ['src/shared', 'src/services'],
   'src/preload': ['src/shared'],
   'src/server': ['src/shared', 'src/services'],
