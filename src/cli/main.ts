@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { AppError, FieldError, toWireError } from '../shared/errors.ts'
-import { jobKinds, type JobKind } from '../shared/jobs.ts'
+import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
 import type { RunDetail, RunSummary } from '../shared/types.ts'
 import { Services, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
@@ -13,6 +13,7 @@ import { runSimBench } from '../../native/index.ts'
 import { exportArrays } from '../tasks/export.ts'
 import { defaultMaxDatasetBytes, writeNpz } from '../tasks/npz.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
+import { generatingTasks, taskDescriptors, type TaskName } from '../shared/tasks/index.ts'
 import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
 import { formatTable, formatDuration, metricsLine, ProgressLine } from './format.ts'
 
@@ -39,10 +40,10 @@ Projects and runs
   runs tag ID TAG [--remove] | note ID TEXT
 Jobs
   jobs list [--all] | cancel RUN_ID
-  data generate xor --project ID [--count N] [--seed S] [--duration-s S] [--dt-ms MS] [--name NAME]
+  data generate TASK --project ID [--count N] [--seed S] [--duration-s S] [--dt-ms MS] [--name NAME]
   data import FILE.npz --project ID [--name NAME] [--dt-ms 1]
 Training
-  reproduce xor [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] ...   dataset → teacher → ADS → test
+  reproduce TASK [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] ...   dataset → teacher → ADS → test
   train teacher --project ID [--units 64] [--epochs 100] [--samples-per-epoch 500] [--step-size 1e-4] ...
   train ads --project ID --teacher RUN [--neurons 320] [--epochs 20] [--eta 1e-6] [--k 75] ...
 Networks
@@ -104,7 +105,7 @@ function runDetailText(r: RunDetail): string {
 /** Starts a job, shows its progress on stderr, cancels it on Ctrl-C, and reports the finished run. */
 async function runJob(
   ctx: Ctx,
-  kind: JobKind,
+  kind: JobKindName,
   project: ProjectChoice,
   params: Record<string, unknown>,
   name?: string,
@@ -161,7 +162,7 @@ async function runJob(
   }
 }
 
-function jobFlags(kind: JobKind, extra: Record<string, FlagSpec> = {}): Record<string, FlagSpec> {
+function jobFlags(kind: JobKindName, extra: Record<string, FlagSpec> = {}): Record<string, FlagSpec> {
   return {
     project: { type: 'integer', help: 'project id', required: true, min: 1 },
     name: { type: 'string', help: 'run name' },
@@ -228,6 +229,14 @@ function withCliHint(err: unknown, deleting?: number): unknown {
 
 type Handler = (ctx: Ctx, argv: string[]) => Promise<number>
 
+/** A TASK positional: a registered task that draws its own samples. */
+function taskArgument(word: string | undefined, usage: string): TaskName {
+  const known = generatingTasks.join(', ')
+  if (word === undefined || word.startsWith('--')) throw new UsageError(`${usage} needs a TASK: one of ${known} (\`mimic tasks list\`).`)
+  if (!(generatingTasks as readonly string[]).includes(word)) throw new UsageError(`"${word}" is not a task that draws its own samples: give one of ${known} (\`mimic tasks list\`).`)
+  return word as TaskName
+}
+
 /** Flags of `mimic eval` (--data is read by the command line and imported; see the eval command). */
 const evalSpecs: Record<string, FlagSpec> = {
   data: { type: 'string', help: '.npz file with inputs [samples, steps, channels], targets [samples, steps, outputs], optional labels (imported as a dataset run)' },
@@ -241,13 +250,14 @@ const evalSpecs: Record<string, FlagSpec> = {
 }
 
 /** A command that starts one job from flags named after its parameters (plus --project, --name). */
-function jobCommand(kind: JobKind, where: string): Handler {
+function jobCommand(kind: JobKindName, where: string, fixed: Record<string, unknown> = {}): Handler {
   return async (ctx, argv) => {
     const specs = jobFlags(kind)
+    for (const [flag, spec] of Object.entries(specs)) if (spec.param && spec.param in fixed) delete specs[flag]
     const { flags, positionals } = parseFlags(argv, specs, where)
     if (positionals.length) throw new UsageError(`${where} takes no positional arguments (received "${positionals[0]}").`)
     try {
-      return await runJob(ctx, kind, flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
+      return await runJob(ctx, kind, flags.project as number, { ...paramsFromFlags(specs, flags), ...fixed }, flags.name as string | undefined)
     } catch (err) {
       throw flagError(err, specs)
     }
@@ -423,9 +433,8 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   data: {
     generate: async (ctx, argv) => {
-      const [what, ...rest] = argv
-      if (what !== 'xor') throw new UsageError(`data generate knows one dataset: xor (received ${what === undefined ? 'nothing' : `"${what}"`}).`)
-      return jobCommand('data.xor', 'data generate xor')(ctx, rest)
+      const [task, ...rest] = argv
+      return jobCommand('data.generate', `data generate ${task}`, { task: taskArgument(task, 'data generate TASK') })(ctx, rest)
     },
     import: async (ctx, argv) => {
       const specs: Record<string, FlagSpec> = {
@@ -462,48 +471,20 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       return 0
     },
   },
-  reproduce: {
-    xor: async (ctx, argv) => {
-      const specs = jobFlags('pipeline.xor')
-      specs.project = { ...specs.project, required: false, help: 'project id (default: a project named "Temporal XOR")' }
-      const { flags, positionals } = parseFlags(argv, specs, 'reproduce xor')
-      if (positionals.length) throw new UsageError(`reproduce xor takes no positional arguments (received "${positionals[0]}").`)
-      const project = (flags.project as number | undefined) ?? { named: 'Temporal XOR' }
+  reproduce: async (ctx, argv) => {
+      const [taskWord, ...rest] = argv
+      const task = taskArgument(taskWord, 'reproduce TASK')
+      const specs = jobFlags('pipeline')
+      delete specs.task
+      specs.project = { ...specs.project, required: false, help: `project id (default: a project named "${taskDescriptors[task].label}")` }
+      const { flags, positionals } = parseFlags(rest, specs, `reproduce ${task}`)
+      if (positionals.length) throw new UsageError(`reproduce ${task} takes no positional arguments (received "${positionals[0]}").`)
+      const project = (flags.project as number | undefined) ?? { named: taskDescriptors[task].label }
       try {
-        return await runJob(ctx, 'pipeline.xor', project, paramsFromFlags(specs, flags), flags.name as string | undefined, (d) => {
-          const stage = (kind: string) => d.children.find((c) => c.kind === kind && c.role === 'pipeline')?.id ?? null
-          const value = {
-            id: d.id,
-            runId: d.id,
-            pipelineRunId: d.id,
-            teacherRunId: stage('teacher'),
-            adsRunId: stage('ads'),
-            testRunId: stage('evaluation'),
-            datasetRunId: stage('dataset'),
-            teacherTestAccuracy: d.summary.teacherTestAccuracy,
-            adsTestAccuracy: d.summary.adsTestAccuracy,
-            teacherTestUndecided: d.summary.teacherTestUndecided,
-            adsTestUndecided: d.summary.adsTestUndecided,
-            testSamples: d.summary.testSamples,
-            reconstructionError: d.summary.reconstructionError,
-            teacherAgreement: d.summary.teacherAgreement,
-            meanRateHz: d.summary.meanRateHz,
-            wallSeconds: d.summary.wallSeconds,
-          }
-          return {
-            value,
-            text: [
-              `pipeline run ${d.id}: teacher run ${value.teacherRunId}, network ADS run ${value.adsRunId}, test run ${value.testRunId}`,
-              `  teacher test accuracy ${fmt(value.teacherTestAccuracy)}, network ADS test accuracy ${fmt(value.adsTestAccuracy)}` +
-                ` (undecided: teacher ${fmt(value.teacherTestUndecided)}, network ADS ${fmt(value.adsTestUndecided)} of ${fmt(value.testSamples)})`,
-              `  reconstruction error ${fmt(value.reconstructionError)}, mean rate ${fmt(value.meanRateHz)} Hz, ${fmt(value.wallSeconds)} s`,
-            ].join('\n'),
-          }
-        })
+        return await runJob(ctx, 'pipeline', project, { ...paramsFromFlags(specs, flags), task }, flags.name as string | undefined, jobKinds.pipeline.cli.result)
       } catch (err) {
         throw flagError(err, specs)
       }
-    },
   },
   train: {
     ads: jobCommand('train.ads', 'train ads'),
@@ -698,8 +679,8 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
 /** Flags of the commands that take many (job parameters), with their defaults. */
 function commandHelp(group: string, sub: string | undefined, third: string | undefined): string | undefined {
   const show = (title: string, specs: Record<string, FlagSpec>): string => `${title}\n\n${helpFor(specs)}\n`
-  if (group === 'data' && sub === 'generate' && third === 'xor') return show('mimic data generate xor --project ID [flags]', jobFlags('data.xor'))
-  if (group === 'reproduce' && sub === 'xor') return show('mimic reproduce xor [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] [flags]', jobFlags('pipeline.xor'))
+  if (group === 'data' && sub === 'generate') return show('mimic data generate TASK --project ID [flags]', jobFlags('data.generate'))
+  if (group === 'reproduce') return show('mimic reproduce TASK [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] [flags]', jobFlags('pipeline'))
   if (group === 'train' && sub === 'ads') return show('mimic train ads --project ID --teacher RUN [flags]', jobFlags('train.ads'))
   if (group === 'train' && sub === 'teacher') return show('mimic train teacher --project ID [flags]', jobFlags('train.teacher'))
   if (group === 'network' && sub === 'create') return show('mimic network create --project ID [flags]', jobFlags('network.create'))

@@ -3,11 +3,11 @@
 // checks again when it loads the data. No check reads a host file: job parameters name runs, and
 // files reach the server only as bytes (datasets.import).
 import { FieldError } from '../shared/errors.ts'
-import { jobKinds, type JobKind } from '../shared/jobs.ts'
+import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
 import type { Store } from '../store/index.ts'
 
 /** An error about parameter `key` of a job kind, told with the field's label. */
-function fieldError(kind: JobKind, key: string, problem: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' = 'INVALID_ARGUMENT'): FieldError {
+function fieldError(kind: JobKindName, key: string, problem: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' = 'INVALID_ARGUMENT'): FieldError {
   const label = jobKinds[kind].params.info().fields?.[key]?.label
   return new FieldError(`params.${key}`, problem, label, code)
 }
@@ -20,7 +20,7 @@ const notSucceeded: Record<string, string> = {
   interrupted: 'was interrupted',
 }
 
-function runOfKind(store: Store, job: JobKind, key: string, id: number, kinds: string[]): ReturnType<Store['runs']['get']> {
+function runOfKind(store: Store, job: JobKindName, key: string, id: number, kinds: string[]): ReturnType<Store['runs']['get']> {
   const expected = `a ${kinds.join(' or ')} run`
   const run = store.runs.find(id)
   if (!run) throw fieldError(job, key, `names no run: there is no run with id ${id}.`, 'NOT_FOUND')
@@ -61,7 +61,7 @@ export function trainedNetworkShape(store: Store, id: number): { channels: numbe
  * Fields that apply only when another field has a value (FieldInfo.when: the decay time b of the
  * "decay" η schedule) are refused when given for another value, rather than silently ignored.
  */
-export function precheckConditions(kind: JobKind, raw: unknown, params: Record<string, unknown>): void {
+export function precheckConditions(kind: JobKindName, raw: unknown, params: Record<string, unknown>): void {
   if (typeof raw !== 'object' || raw === null) return
   const fields = jobKinds[kind].params.info().fields ?? {}
   for (const [key, info] of Object.entries(fields)) {
@@ -72,7 +72,7 @@ export function precheckConditions(kind: JobKind, raw: unknown, params: Record<s
   }
 }
 
-export function precheckJob(store: Store, kind: JobKind, params: Record<string, unknown>): void {
+export function precheckJob(store: Store, kind: JobKindName, params: Record<string, unknown>): void {
   switch (kind) {
     case 'simulate': {
       runOfKind(store, kind, 'network', params.network as number, ['network', 'ads'])

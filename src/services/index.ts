@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto'
 import { addonStatus } from '../../native/index.ts'
 import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '../shared/contract.ts'
 import { AppError } from '../shared/errors.ts'
-import { jobKinds, jobParamsSchema, type JobKind } from '../shared/jobs.ts'
+import { defaultRunName, jobKinds, jobParamsSchema, type JobKindName } from '../shared/jobkinds/index.ts'
 import type { AddonState, AppEvent, AppInfo, RunDetail } from '../shared/types.ts'
 import { JobRunner } from '../jobs/runner.ts'
 import type { Spawner } from '../jobs/protocol.ts'
@@ -131,7 +131,7 @@ export class Services {
   }
 
   /** Creates the run of a job and queues it. Parameters are validated against the kind's schema. */
-  startJob(kind: JobKind, projectId: number, rawParams: unknown, name?: string, parents: { id: number; role: string }[] = []): number {
+  startJob(kind: JobKindName, projectId: number, rawParams: unknown, name?: string, parents: { id: number; role: string }[] = []): number {
     const spec = jobKinds[kind]
     const params = jobParamsSchema(kind).parse(rawParams ?? {}, 'params') as Record<string, unknown>
     if ('seed' in spec.params.shape && params.seed === undefined) params.seed = randomInt(0, 2 ** 31)
@@ -149,7 +149,7 @@ export class Services {
       const run = this.store.runs.create({
         projectId,
         kind: spec.runKind,
-        name: name ?? `${spec.label}${seed !== null ? ` · seed ${seed}` : ''}`,
+        name: name ?? defaultRunName(kind, params),
         params,
         seed,
         codeVersion: codeVersion(),

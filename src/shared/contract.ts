@@ -3,7 +3,7 @@
 // direct calls. Argument schemas are checked at every front door and again by the services.
 import * as s from './schema.ts'
 import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
-import { jobKindNames } from './jobs.ts'
+import { jobKindNames } from './jobkinds/index.ts'
 import type {
   AppInfo,
   ArtifactData,

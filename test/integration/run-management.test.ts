@@ -48,7 +48,7 @@ beforeAll(async () => {
   db = tempDb()
   s = new Services({ dbPath: db, frontDoor: 'cli', cancelGraceMs: 3000 })
   projectId = (await s.call('projects.create', { name: 'Runs' })).id
-  datasetId = await start('data.xor', { count: 20, seed: 2 }, 'xor 20')
+  datasetId = await start('data.generate', { count: 20, seed: 2 }, 'xor 20')
   teacherId = await start('train.teacher', tinyTeacher, 'tiny teacher')
 })
 
@@ -202,7 +202,7 @@ describe('validation messages for people', () => {
     const e = await thrown(s.call('jobs.start', { kind: 'simulate', projectId, params: { dataset: datasetId } }))
     expect(e.message).toBe('Network run is required: choose a network or ads run.')
     expect(e.field).toBe('params.network')
-    const range = await thrown(s.call('jobs.start', { kind: 'data.xor', projectId, params: { count: 0 } }))
+    const range = await thrown(s.call('jobs.start', { kind: 'data.generate', projectId, params: { count: 0 } }))
     expect(range.message).toBe('Samples must be an integer between 1 and 100000 (received 0).')
     expect(range.field).toBe('params.count')
     const wrongKind = await thrown(s.call('jobs.start', { kind: 'eval', projectId, params: { network: datasetId, dataset: datasetId } }))

@@ -1,7 +1,7 @@
 // Job "eval": a trained teacher or spiking network on a dataset run (files are imported as dataset
 // runs first, by the front door that has them).
 import { AppError } from '../../shared/errors.ts'
-import { evalParams } from '../../shared/jobs.ts'
+import { evalParams } from '../../shared/jobkinds/index.ts'
 import { evaluateSnn, evaluateTeacher, evaluationArtifacts, snnEvalSummary, type EvalData } from '../../tasks/evaluate.ts'
 import { loadDataset, loadNetwork } from '../../tasks/network-format.ts'
 import { loadTeacher } from '../../tasks/teacher-format.ts'

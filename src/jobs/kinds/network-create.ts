@@ -2,7 +2,7 @@
 // stored as a run whose artifacts are its weights and per-neuron parameters.
 import { buildEbn } from '../../../native/index.ts'
 import { Rng } from '../../tasks/rng.ts'
-import { networkCreateParams } from '../../shared/jobs.ts'
+import { networkCreateParams } from '../../shared/jobkinds/index.ts'
 import { networkArtifacts, neuronParamNames } from '../../tasks/network-format.ts'
 import type { JobContext, JobResult } from '../context.ts'
 

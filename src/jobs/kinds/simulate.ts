@@ -2,7 +2,7 @@
 // membrane traces become artifacts; the spike rate of each sample a metric.
 import { createNetwork } from '../../../native/index.ts'
 import { AppError } from '../../shared/errors.ts'
-import { simulateParams } from '../../shared/jobs.ts'
+import { simulateParams } from '../../shared/jobkinds/index.ts'
 import { loadDataset, loadNetwork } from '../../tasks/network-format.ts'
 import type { NewArtifact } from '../../store/artifacts.ts'
 import type { JobContext, JobResult } from '../context.ts'

@@ -1,7 +1,7 @@
 // Job "train.ads": network ADS trained to mimic a teacher by the local learning rule (METHOD.md §4-5),
 // natively; per-epoch metrics streamed; the best validation epoch kept; test accuracy on fresh samples.
 import { AdsTrainer, evaluateAds, generateXor, teacherForward, type AdsNetwork, type AdsTrainerOptions, type TeacherParams } from '../../../native/index.ts'
-import { trainAdsParams } from '../../shared/jobs.ts'
+import { trainAdsParams } from '../../shared/jobkinds/index.ts'
 import type { Infer } from '../../shared/schema.ts'
 import { undecidedCount } from '../../tasks/evaluate.ts'
 import { networkArtifacts, neuronParamNames } from '../../tasks/network-format.ts'

@@ -2,7 +2,7 @@
 // samples, with per-epoch metrics streamed, the best validation epoch kept, and test accuracy on
 // fresh samples as the headline number.
 import { generateXor, initTeacher, teacherForward, TeacherTrainer, xorDecision, type TeacherForwardResult, type TeacherParams } from '../../../native/index.ts'
-import { trainTeacherParams } from '../../shared/jobs.ts'
+import { trainTeacherParams } from '../../shared/jobkinds/index.ts'
 import type { Infer } from '../../shared/schema.ts'
 import { undecidedCount } from '../../tasks/evaluate.ts'
 import { teacherArtifacts } from '../../tasks/teacher-format.ts'

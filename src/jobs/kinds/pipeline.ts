@@ -1,8 +1,8 @@
-// Job "pipeline.xor": the method end to end on temporal XOR (METHOD.md §3-7). Each stage is a run of
+// Job "pipeline": the method end to end on temporal XOR (METHOD.md §3-7). Each stage is a run of
 // its own, linked to the pipeline and to the runs it used: the test set, the teacher (BPTT), network
 // ADS (local rule) and the test of both on the same fresh samples.
 import { generateXor } from '../../../native/index.ts'
-import { pipelineXorParams, trainTeacherParams } from '../../shared/jobs.ts'
+import { pipelineParams, trainTeacherParams } from '../../shared/jobkinds/index.ts'
 import { xorDatasetRun } from '../../tasks/dataset.ts'
 import { evaluateSnn, evaluationArtifacts, snnEvalSummary, type EvalData } from '../../tasks/evaluate.ts'
 import type { StoredNetwork } from '../../tasks/network-format.ts'
@@ -18,9 +18,9 @@ function stageWeights(p: { teacherEpochs: number; teacherSamplesPerEpoch: number
   return { dataset: 0.01, teacher: (0.97 * teacher) / total, ads: (0.97 * ads) / total, test: 0.02 }
 }
 
-export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
+export async function runPipeline(ctx: JobContext): Promise<JobResult> {
   const started = performance.now()
-  const p = pipelineXorParams.parse(ctx.run.params, 'params')
+  const p = pipelineParams.parse(ctx.run.params, 'params')
   const seed = ctx.run.seed ?? 0
   const w = stageWeights(p)
   let base = 0

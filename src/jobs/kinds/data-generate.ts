@@ -1,11 +1,14 @@
-// Job "data.xor": draw a temporal-XOR dataset natively and store it as artifacts of the run.
+// Job "data.generate": draw a dataset from a task's generator natively and store it as artifacts of the run.
 import { generateXor } from '../../../native/index.ts'
-import { xorDatasetParams } from '../../shared/jobs.ts'
+import { dataGenerateParams } from '../../shared/jobkinds/index.ts'
+import { taskDescriptors } from '../../shared/tasks/index.ts'
 import { xorDatasetRun } from '../../tasks/dataset.ts'
 import type { JobContext, JobResult } from '../context.ts'
 
-export async function runXorDataset(ctx: JobContext): Promise<JobResult> {
-  const p = xorDatasetParams.parse(ctx.run.params, 'params')
+export async function runDataGenerate(ctx: JobContext): Promise<JobResult> {
+  const { task } = dataGenerateParams.parse(ctx.run.params, 'params')
+  const { task: _task, ...rest } = ctx.run.params
+  const p = taskDescriptors[task].generator.params.parse(rest, 'params')
   const seed = ctx.run.seed ?? 0
   ctx.progress(0, 'drawing samples', true)
   const batch = await generateXor(
