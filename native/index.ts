@@ -258,7 +258,8 @@ export function runNative<T, R = RawAddon>(
 // ---- Wrappers ---------------------------------------------------------------------------------
 // Each binding area has a module in ./api that imports the runtime above (lazily, at call time, so
 // the circular import is safe) and declares the raw functions it calls.
-export * from './api/tasks.ts'
+export * from './api/tasks/index.ts'
+export * from './api/tasks/xor.ts'
 export * from './api/snn.ts'
 export * from './api/teacher.ts'
 export * from './api/ads.ts'
