@@ -4,6 +4,7 @@ import { ArtifactsRepo } from './artifacts.ts'
 import { openDatabase, schemaVersion, type DB, type OpenOptions } from './db.ts'
 import { JobsRepo } from './jobs.ts'
 import { MetricsRepo } from './metrics.ts'
+import { NetworksRepo } from './networks.ts'
 import { ProjectsRepo } from './projects.ts'
 import { RunsRepo } from './runs.ts'
 
@@ -15,6 +16,7 @@ export class Store {
   readonly metrics: MetricsRepo
   readonly artifacts: ArtifactsRepo
   readonly jobs: JobsRepo
+  readonly networks: NetworksRepo
 
   constructor(path: string, options: OpenOptions = {}) {
     this.path = resolve(path)
@@ -24,6 +26,7 @@ export class Store {
     this.metrics = new MetricsRepo(this.db)
     this.artifacts = new ArtifactsRepo(this.db)
     this.jobs = new JobsRepo(this.db)
+    this.networks = new NetworksRepo(this.db)
   }
 
   get schemaVersion(): number {

@@ -97,6 +97,53 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'networks: every trained network is a bundle of one architecture (backfilled for existing teacher, network and ADS runs)',
+    // The backfill reads sizes from the shapes of the runs' artifacts (every meta has channels,
+    // outputs, units and dims). Runs made before tasks were recorded get no task in their meta: they
+    // are read as the registry's default task.
+    sql: `
+      CREATE TABLE networks (
+        run_id          INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        architecture    TEXT NOT NULL,
+        format_version  INTEGER NOT NULL,
+        meta            TEXT NOT NULL CHECK (json_valid(meta))
+      );
+      CREATE INDEX networks_by_architecture ON networks(architecture);
+      INSERT INTO networks (run_id, architecture, format_version, meta)
+        SELECT r.id, 'rate', 1, json_object(
+            'units', json_extract(a.shape, '$[0]'),
+            'channels', json_extract(a.shape, '$[1]'),
+            'outputs', json_extract(o.shape, '$[0]'),
+            'dims', json_extract(a.shape, '$[0]'),
+            'dtMs', coalesce(json_extract(r.params, '$.dtMs'), 1),
+            'task', json_extract(r.params, '$.task'),
+            'fitted', json_object())
+        FROM runs r
+        JOIN artifacts a ON a.run_id = r.id AND a.name = 'wIn'
+        JOIN artifacts o ON o.run_id = r.id AND o.name = 'wOut'
+        WHERE r.kind = 'teacher' AND r.status = 'succeeded'
+          AND EXISTS (SELECT 1 FROM artifacts x WHERE x.run_id = r.id AND x.name = 'wRec');
+      INSERT INTO networks (run_id, architecture, format_version, meta)
+        SELECT r.id, 'ads', 1, json_object(
+            'variant', CASE WHEN json_extract(r.params, '$.ebn') = 0 THEN 'no-ebn' ELSE 'ebn' END,
+            'neurons', json_extract(a.shape, '$[0]'),
+            'units', json_extract(a.shape, '$[0]'),
+            'channels', json_extract(a.shape, '$[1]'),
+            'dims', json_extract(d.shape, '$[0]'),
+            'outputs', coalesce((SELECT json_extract(x.shape, '$[0]') FROM artifacts x WHERE x.run_id = r.id AND x.name = 'readout'), 0),
+            'dtMs', 1,
+            'task', (SELECT json_extract(t.params, '$.task') FROM run_lineage l JOIN runs t ON t.id = l.parent_id
+                     WHERE l.child_id = r.id AND t.kind = 'teacher' ORDER BY t.id LIMIT 1),
+            'fitted', json_object())
+        FROM runs r
+        JOIN artifacts a ON a.run_id = r.id AND a.name = 'wIn'
+        JOIN artifacts d ON d.run_id = r.id AND d.name = 'decoder'
+        WHERE r.kind IN ('network', 'ads') AND r.status = 'succeeded'
+          AND EXISTS (SELECT 1 FROM artifacts x WHERE x.run_id = r.id AND x.name = 'omegaS');
+    `,
+  },
 ]
 
 export const latestVersion = migrations[migrations.length - 1].version

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { latestVersion } from '../../src/store/index.ts'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
@@ -91,7 +92,7 @@ describe('mimic CLI', () => {
     fails(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--duration-s', '-1'], 2, /--duration-s must be a number between 0.1 and 60/)
     fails(['--db', db, 'data', 'generate', 'xor', '--count', '5'], 2, /needs --project/)
     fails(['--db', db, 'data', 'generate', 'xor', '--project', '99'], 1, /no project with id 99/)
-    fails(['--db', db, 'data', 'generate', 'sine'], 2, /"sine" is not a task that draws its own samples: give one of xor \(`mimic tasks list`\)/)
+    fails(['--db', db, 'data', 'generate', 'sine'], 2, /^mimic: TASK must be one of xor \(received "sine"\): the task whose generator draws the samples \(`mimic tasks list`\)\.$/)
     fails(['--db', db, 'projects', 'create', ''], 1, /name must not be empty/)
     fails(['--db', db, 'projects', 'create', 'x'.repeat(101)], 1, /at most 100 characters/)
     fails(['--db', db, 'projects', 'create', 'Lab one'], 1, /already exists/)
@@ -145,7 +146,7 @@ describe('mimic CLI', () => {
     expect(d.addon.flags).toMatch(/-O3/)
     expect(typeof d.addon.simd).toBe('string')
     expect(d.threads).toBeGreaterThanOrEqual(1)
-    expect(d.database).toEqual({ path: db, schemaVersion: 2 })
+    expect(d.database).toEqual({ path: db, schemaVersion: latestVersion })
     expect(typeof d.electron.present).toBe('boolean')
     if (!d.electron.present) expect(d.electron.hint).toMatch(/npx install-electron/)
     const text = ok(['--db', db, 'doctor']).stdout

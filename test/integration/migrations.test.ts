@@ -49,7 +49,7 @@ describe('migrations', () => {
     raw.pragma(`user_version = ${latestVersion + 1}`)
     raw.close()
     const before = readFileSync(path)
-    expect(() => openStore(path)).toThrow(/written by a newer version of Mimic Workbench \(schema 3/)
+    expect(() => openStore(path)).toThrow(new RegExp(`written by a newer version of Mimic Workbench \\(schema ${latestVersion + 1}`))
     expect((thrown(() => openStore(path)) as { code: string }).code).toBe('DB_NEWER')
     expect(readFileSync(path).equals(before)).toBe(true)
   })

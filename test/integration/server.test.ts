@@ -2,6 +2,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { latestVersion } from '../../src/store/index.ts'
 import { firstLine, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
@@ -68,7 +69,7 @@ describe('mimic serve', () => {
     const list = await call('projects.list', {})
     expect(list.body.value.map((p: { name: string }) => p.name)).toEqual(['Served'])
     const info = await call('app.info', {})
-    expect(info.body.value).toMatchObject({ frontDoor: 'browser', schemaVersion: 2 })
+    expect(info.body.value).toMatchObject({ frontDoor: 'browser', schemaVersion: latestVersion })
   })
 
   it('refuses requests without the token, or with a wrong one, with 401 and changes nothing', async () => {
