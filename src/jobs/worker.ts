@@ -40,7 +40,7 @@ async function run(runId: number, dbPath: string): Promise<void> {
   const jobKind = (store.jobs.find(runId)?.jobKind ?? '') as JobKindName
   try {
     if (!jobKindNames.includes(jobKind)) throw new Error(`unknown job kind ${JSON.stringify(jobKind)}: this worker is older than the job`)
-    const result = await jobImplementations[jobKind](ctx)
+    const result = await jobImplementations[jobKind].run(ctx)
     if (abort.signal.aborted) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' })
     store.runs.finish(runId, 'succeeded', null, result.summary)
   } catch (err) {

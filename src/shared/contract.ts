@@ -4,8 +4,11 @@
 import * as s from './schema.ts'
 import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
 import { jobKindNames } from './jobkinds/index.ts'
+import type { ArchitectureDescriptor } from './architectures/index.ts'
+import { taskNames, type TaskInfo } from './tasks/index.ts'
 import type {
   AppInfo,
+  BackendInfo,
   ArtifactData,
   ArtifactMeta,
   Job,
@@ -100,9 +103,18 @@ export const contract = {
       bytes: s.bytes().doc({ label: 'File' }),
       /** check that the data fits this trained network (input channels, outputs) before storing it */
       network: s.optional(s.id()).doc({ label: 'Network run' }),
+      /** the task whose decision rule scores the data (default: the first task whose channels and outputs fit) */
+      task: s.optional(s.oneOf(taskNames)).doc({ label: 'Task', help: 'the task whose decision rule scores these data (`mimic tasks list`)' }),
     }),
     true,
   ),
+
+  /** The registered tasks: channels, outputs, steps, decision rule, fitted settings, generator parameters. */
+  'tasks.list': op<TaskInfo[]>()(empty),
+  /** The registered network architectures: bundle arrays, perturbable quantities, variants. */
+  'architectures.list': op<ArchitectureDescriptor[]>()(empty),
+  /** The execution targets, each available or not and why. */
+  'backends.list': op<BackendInfo[]>()(empty),
 
   'jobs.list': op<Job[]>()(s.object({ all: s.withDefault(s.boolean(), false) })),
   'jobs.start': op<{ runId: number }>()(

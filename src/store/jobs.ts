@@ -38,7 +38,7 @@ function progressOf(r: Pick<Row, 'fraction' | 'eta_seconds' | 'message' | 'stage
 function toJob(r: Row): JobRecord {
   return {
     runId: r.run_id,
-    // kinds stored under an older name ("data.xor") are read as the kind that replaced them
+    // kinds stored under an older name (before tasks were plug-ins) are read as the kind that replaced them
     jobKind: currentJobKind(r.job_kind),
     projectId: r.project_id,
     kind: r.kind,

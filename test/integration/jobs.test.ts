@@ -49,7 +49,7 @@ describe('jobs in worker processes', () => {
     const { runId } = await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 300, seed: 11 } })
     expect(await s.runner.wait(runId)).toBe('succeeded')
     const run = await s.call('runs.get', { id: runId })
-    expect(run).toMatchObject({ status: 'succeeded', seed: 11, kind: 'dataset', params: { count: 300, seed: 11, durationS: 1, dtMs: 1 } })
+    expect(run).toMatchObject({ status: 'succeeded', seed: 11, kind: 'dataset', params: { task: 'xor', count: 300, seed: 11, durationS: 1, dtMs: 1 }, network: null })
     expect(run.codeVersion).toMatch(/^\d+\.\d+\.\d+/)
     expect(run.summary.samples).toBe(300)
     expect(run.summary.positiveFraction).toBeGreaterThan(0.3)

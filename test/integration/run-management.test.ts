@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Services } from '../../src/services/index.ts'
 import { AppError, FieldError } from '../../src/shared/errors.ts'
-import { writeNpz } from '../../src/tasks/npz.ts'
+import { writeNpz } from '../../src/formats/npz.ts'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 

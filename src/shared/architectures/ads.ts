@@ -8,6 +8,7 @@ export const adsArchitecture = {
   name: 'ads',
   label: 'Network ADS (spiking)',
   description: 'A balanced spiking network of LIF neurons trained to mimic a teacher by the local rule with error feedback.',
+  spiking: true,
   formatVersion: 1,
   variants: [
     { name: 'ebn', label: 'with fast balancing weights (EBN)' },

@@ -37,6 +37,8 @@ export interface ArchitectureDescriptor {
   name: string
   label: string
   description: string
+  /** it emits spikes (its simulations record rasters and membrane traces) */
+  spiking: boolean
   /** the newest bundle format this code writes and reads */
   formatVersion: number
   /** named variants sharing the architecture's module (stored in the bundle's meta) */

@@ -5,6 +5,7 @@ export const rateArchitecture = {
   name: 'rate',
   label: 'Rate network (teacher)',
   description: 'A non-spiking recurrent rate network with one trained time constant per unit, trained by BPTT; the teacher that spiking networks mimic.',
+  spiking: false,
   formatVersion: 1,
   arrays: [
     { name: 'wIn', dtype: 'float32', shape: 'N x C', description: 'input weights F̂', perturbable: { mismatch: 'relative', quantise: true, default: false } },

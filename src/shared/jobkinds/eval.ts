@@ -1,7 +1,7 @@
 // Job kind "eval": a trained network on a dataset run (files are imported as dataset runs first, by
 // the front door that has them: the form's file picker, `mimic eval RUN --data FILE.npz`).
 import * as s from '../schema.ts'
-import { runRef, threadsField } from './fields.ts'
+import { runRef, targetField, threadsField } from './fields.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 
 export const evalParams = s.object({
@@ -13,6 +13,7 @@ export const evalParams = s.object({
     help: 'a dataset run, or an .npz file imported as one: inputs [samples, steps, channels], targets [samples, steps, outputs], optional labels',
   }),
   teacher: s.optional(runRef('teacher', 'Teacher run')).doc({ help: 'for spiking networks: the teacher whose trajectory x̂ is compared with x̃ (default: the network\'s parent teacher)' }),
+  target: targetField,
   shownSamples: s.withDefault(s.integer({ min: 0, max: 100 }), 8).doc({ label: 'Samples kept for viewing' }),
   threads: threadsField,
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'initial membrane potentials' }),
@@ -30,7 +31,7 @@ export const evaluation = {
     positionals: ['network'],
     fileFlags: { data: 'dataset' },
     project: { ofRun: 'network' },
-    synopsis: 'RUN --data FILE.npz (or --dataset RUN)   accuracy, MSE (and reconstruction error) of a trained network',
+    synopsis: 'TRAINED_NETWORK_RUN --data FILE.npz (or --dataset RUN)   accuracy, MSE (and reconstruction error) of a trained network',
     result: (d) => ({
       value: { id: d.id, runId: d.id, status: d.status, datasetRunId: d.params.dataset, ...d.summary },
       text:

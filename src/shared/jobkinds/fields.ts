@@ -71,3 +71,6 @@ export const tauStepUnitHelp = {
     ms: 'up to the step size in milliseconds: time constants adapt 1000× more slowly',
   },
 }
+
+/** The execution target a network runs on (`mimic backends list`; checked against the registry when the job starts). */
+export const targetField = s.withDefault(s.string({ min: 1, max: 60 }), 'simulator').doc({ label: 'Execution target', help: 'where the network runs (`mimic backends list`)' })

@@ -1,7 +1,7 @@
 // The job-kind registry: one import and one entry per kind (its implementation is registered in
 // src/jobs/kinds/index.ts, its run view in renderer/src/views/runs/index.ts).
 import type { Schema } from '../schema.ts'
-import { taskDescriptors, taskOfParams } from '../tasks/index.ts'
+import { taskDescriptors, taskNames, taskOfParams, type TaskDescriptor } from '../tasks/index.ts'
 import { dataGenerate } from './data-generate.ts'
 import { evaluation } from './eval.ts'
 import { networkCreate } from './network-create.ts'
@@ -28,13 +28,14 @@ export const jobKindNames = Object.keys(jobKinds) as [JobKindName, ...JobKindNam
 export type RunViewName = (typeof jobKinds)[JobKindName]['view']
 
 /**
- * Job kinds stored under older names (databases written before tasks were plug-ins): read as the
- * kind that replaced them. Their parameters parse as the new kind's, whose new fields have defaults.
+ * Job kinds stored under older names (databases written before tasks were plug-ins; each task lists
+ * its own): read as the kind that replaced them. Their parameters parse as the new kind's, whose new
+ * fields (the task) have defaults.
  */
-const renamedJobKinds: Readonly<Record<string, JobKindName>> = {
-  'data.xor': 'data.generate',
-  'pipeline.xor': 'pipeline',
-}
+const renamedJobKinds: Readonly<Record<string, string>> = Object.assign(
+  {},
+  ...taskNames.map((n) => (taskDescriptors[n] as TaskDescriptor).formerJobKinds ?? {}),
+)
 
 /** The current name of a stored job kind (old names mapped; others, such as "stage:teacher", unchanged). */
 export function currentJobKind(stored: string): string {
@@ -53,7 +54,7 @@ export function jobParamsSchema(kind: JobKindName): Schema<unknown> {
   return jobKinds[kind].params as Schema<unknown>
 }
 
-/** The default name of a run of this kind with these (parsed) parameters, e.g. "Temporal XOR pipeline · seed 3". */
+/** The default name of a run of this kind with these (parsed) parameters, e.g. "<task label> pipeline · seed 3". */
 export function defaultRunName(kind: JobKindName, params: Record<string, unknown>): string {
   const spec: JobKindSpec = jobKinds[kind]
   const base = (spec.runName ?? spec.label).replace('{task}', taskDescriptors[taskOfParams(params)].label)

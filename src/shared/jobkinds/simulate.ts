@@ -1,7 +1,7 @@
 // Job kind "simulate": a stored spiking network on samples of a dataset; spikes, decoded
 // trajectories and membrane traces become artifacts.
 import * as s from '../schema.ts'
-import { runRef, threadsField } from './fields.ts'
+import { runRef, targetField, threadsField } from './fields.ts'
 import type { JobKindSpec } from './spec.ts'
 
 export const simulateParams = s.object({
@@ -12,6 +12,7 @@ export const simulateParams = s.object({
   noiseStd: s.withDefault(s.number({ min: 0, max: 10 }), 0).doc({ label: 'Membrane noise σ', help: 'Gaussian added to V every step (V units)' }),
   membraneNeurons: s.withDefault(s.array(s.integer({ min: 0, max: 100_000 }), { max: 64 }), [0, 1, 2, 3]).doc({ label: 'Membrane traces of neurons' }),
   decimate: s.withDefault(s.integer({ min: 1, max: 1000 }), 1).doc({ label: 'Keep every n-th step of traces' }),
+  target: targetField,
   threads: threadsField,
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'initial membrane potentials and noise' }),
 })

@@ -30,4 +30,9 @@ export interface TaskDescriptor {
   fitted: readonly FittedSetting[]
   /** how the renderer draws one sample (renderer/src/tasks registry) */
   sampleView: string
+  /**
+   * Job kinds of this task from before tasks were plug-ins, as stored in old databases, and the
+   * generic kind that replaced each (read in their place; their parameters parse as the new kind's).
+   */
+  formerJobKinds?: Readonly<Record<string, string>>
 }

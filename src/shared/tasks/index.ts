@@ -1,6 +1,7 @@
 // The task registry (pure descriptors). A task is added with one import and one entry here (plus
 // its Node side in src/plugins/tasks/index.ts and its sample view in renderer/src/tasks/index.ts).
-import type { TaskDescriptor } from './descriptor.ts'
+import type { FieldInfo } from '../schema.ts'
+import type { FittedSetting, TaskDescriptor } from './descriptor.ts'
 import { xorTask } from './xor.ts'
 
 export const taskDescriptors = {
@@ -33,7 +34,42 @@ export function tasksFitting(channels: number, outputs: number): TaskName[] {
   })
 }
 
-export type { TaskDescriptor, FittedSetting } from './descriptor.ts'
 
 /** Tasks that draw their own samples (a seeded generator): the ones trainers can draw fresh samples of. */
 export const generatingTasks = taskNames.filter((n) => (taskDescriptors[n] as TaskDescriptor).generator !== undefined) as [TaskName, ...TaskName[]]
+
+/** What `tasks.list` reports about a task (plain data). */
+export interface TaskInfo {
+  name: TaskName
+  label: string
+  description: string
+  channels: number | 'any'
+  outputs: number | 'any'
+  dtMs: number
+  /** steps of a sample with the generator's defaults; null when samples have no fixed length */
+  steps: number | null
+  /** its generator's parameters (`mimic data generate NAME`), or null when it only takes imported data */
+  generator: FieldInfo | null
+  decisionRule: string
+  fitted: FittedSetting[]
+  sampleView: string
+}
+
+export function taskInfo(name: TaskName): TaskInfo {
+  const t: TaskDescriptor = taskDescriptors[name]
+  return {
+    name,
+    label: t.label,
+    description: t.description,
+    channels: t.channels,
+    outputs: t.outputs,
+    dtMs: t.dtMs,
+    steps: t.durationS !== undefined ? Math.round((t.durationS * 1000) / t.dtMs) : null,
+    generator: t.generator ? t.generator.params.info() : null,
+    decisionRule: t.decisionRule.summary,
+    fitted: [...t.fitted],
+    sampleView: t.sampleView,
+  }
+}
+
+export type { TaskDescriptor, FittedSetting } from './descriptor.ts'

@@ -25,4 +25,5 @@ export const xorTask = {
   },
   fitted: [],
   sampleView: 'pulses',
+  formerJobKinds: { 'data.xor': 'data.generate', 'pipeline.xor': 'pipeline' },
 } as const satisfies TaskDescriptor
