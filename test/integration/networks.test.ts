@@ -140,24 +140,24 @@ describe('network bundles', () => {
     const run = (kind: string, name: string) =>
       store.runs.create({ projectId: p.id, kind, name, params: {}, seed: null, codeVersion: 'v', host: 'h', status: 'succeeded' }).id
     const ds = run('dataset', 'some data')
-    expect(thrown(() => loadBundle(store, ds)).message).toBe(
+    expect((thrown(() => loadBundle(store, ds)) as Error).message).toBe(
       `Run ${ds} “some data” is a dataset run, not a network: give the id of a run that holds a trained network (\`mimic runs list\` shows teacher, network and ADS runs).`,
     )
     const future = run('bptt-snn', 'from the future')
     store.networks.put(future, 'bptt-snn', 1, { channels: 1, outputs: 1, units: 4, dims: 4 })
-    expect(thrown(() => loadBundle(store, future)).message).toBe(
+    expect((thrown(() => loadBundle(store, future)) as Error).message).toBe(
       `Run ${future} holds a network of architecture "bptt-snn", which this version of Mimic Workbench does not know (it knows rate, ads): upgrade Mimic Workbench to use it.`,
     )
     const newer = run('teacher', 'newer teacher')
     store.networks.put(newer, 'rate', 2, { channels: 1, outputs: 1, units: 4, dims: 4 })
-    expect(thrown(() => loadBundle(store, newer)).message).toBe(
+    expect((thrown(() => loadBundle(store, newer)) as Error).message).toBe(
       `Run ${newer} holds a Rate network (teacher) in bundle format 2, newer than this version of Mimic Workbench reads (up to 1): upgrade Mimic Workbench to use it.`,
     )
     // a bundle whose arrays disagree with its meta
     const lying = run('teacher', 'lying teacher')
     store.networks.put(lying, 'rate', 1, { channels: 1, outputs: 1, units: 4, dims: 4 })
     store.artifacts.put(lying, [{ name: 'wIn', data: new Float32Array(3), shape: [3, 1] }])
-    expect(thrown(() => loadBundle(store, lying)).message).toBe(`Run ${lying}: artifact "wIn" is float32[3, 1] but a rate network needs float32[4, 1].`)
+    expect((thrown(() => loadBundle(store, lying)) as Error).message).toBe(`Run ${lying}: artifact "wIn" is float32[3, 1] but a rate network needs float32[4, 1].`)
   })
 
   it('jobs refuse a run that is not a network by the field, before storing anything', async () => {

@@ -1,7 +1,7 @@
 // The plug-ins from the command line: `mimic tasks|architectures|backends list`, every job command
 // generated from its job kind's spec, and the execution target a job runs on.
 import { afterAll, describe, expect, it } from 'vitest'
-import { jobKindNames, jobKinds } from '../../src/shared/jobkinds/index.ts'
+import { jobKindNames, jobKinds, type JobKindSpec } from '../../src/shared/jobkinds/index.ts'
 import { kebab } from '../../src/cli/args.ts'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
@@ -75,7 +75,7 @@ describe('plug-ins on the command line', () => {
 
   it('every job kind has its command, with a flag for each parameter that is not a positional', () => {
     for (const kind of jobKindNames) {
-      const spec = jobKinds[kind]
+      const spec: JobKindSpec = jobKinds[kind]
       const r = mimic([...spec.cli.command, '--help'])
       expect(r.code, `${kind}: ${r.stderr}`).toBe(0)
       expect(r.stdout.split('\n')[0]).toBe(`mimic ${spec.cli.command.join(' ')} ${spec.cli.synopsis}`)

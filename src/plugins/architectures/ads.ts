@@ -7,8 +7,7 @@ import { createNetwork, evaluateAds, type NetworkSpec, type NeuronParams } from 
 import { adsArchitecture } from '../../shared/architectures/ads.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { NewArtifact } from '../../store/artifacts.ts'
-import type { TargetOutput } from '../targets/target.ts'
-import type { Architecture } from './architecture.ts'
+import type { Architecture, TargetOutput } from './architecture.ts'
 import { float32, shapeOf, size } from './arrays.ts'
 
 export const neuronParamNames = ['tauMemMs', 'tauSMs', 'tauFMs', 'tauOutMs', 'vTh', 'vRest', 'vReset', 'bias', 'refractoryMs'] as const
