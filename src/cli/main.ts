@@ -91,6 +91,7 @@ function runDetailText(r: RunDetail): string {
     `  code ${r.codeVersion} on ${r.host}`,
     `  parameters ${JSON.stringify(r.params)}`,
   ]
+  if (r.network) lines.push(`  network ${r.network.architecture}${r.network.variant ? ` (${r.network.variant})` : ''}, bundle format ${r.network.formatVersion}${r.network.task ? `, task ${r.network.task}` : ''}`)
   if (Object.keys(r.summary).length) lines.push(`  summary ${JSON.stringify(r.summary)}`)
   if (r.tags.length) lines.push(`  tags ${r.tags.join(', ')}`)
   for (const p of r.parents) lines.push(`  parent ${p.id} (${p.role || p.kind}): ${p.name}`)

@@ -117,5 +117,7 @@ describe('plug-ins on the command line', () => {
     // runs show says which runs are networks
     expect(json<{ network: unknown }>(['--db', db, 'runs', 'show', String(net.id)]).network).toEqual({ architecture: 'ads', variant: 'ebn', formatVersion: 1, task: null })
     expect(json<{ network: unknown }>(['--db', db, 'runs', 'show', String(data.id)]).network).toBeNull()
+    expect(mimic(['--db', db, 'runs', 'show', String(net.id)]).stdout).toContain('\n  network ads (ebn), bundle format 1\n')
+    expect(mimic(['--db', db, 'runs', 'show', String(data.id)]).stdout).not.toContain('  network ')
   })
 })
