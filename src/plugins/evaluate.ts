@@ -208,7 +208,10 @@ export function evaluationArtifacts(d: TimedDataset, r: EvalResult, net: LoadedN
     { name: 'outputs', data: cut(r.outputs, d.outputs), shape: [k, d.steps, d.outputs] },
   ]
   const dims = r.dims
-  if (r.trajectories && dims > 0) items.push({ name: architectures[net.architecture].trajectoryArtifact, data: cut(r.trajectories, dims), shape: [k, d.steps, dims] })
+  // The network's trajectory under its architecture's name ("decoded", or a rate network's own
+  // "teacher.activations"), unless a teacher's trajectory takes that name.
+  const own = architectures[net.architecture].trajectoryArtifact
+  if (r.trajectories && dims > 0) items.push({ name: r.teacherTrajectories && own === 'teacher.activations' ? 'decoded' : own, data: cut(r.trajectories, dims), shape: [k, d.steps, dims] })
   if (r.teacherTrajectories) items.push({ name: 'teacher.activations', data: cut(r.teacherTrajectories, dims), shape: [k, d.steps, dims] })
   if (r.teacherOutputs) items.push({ name: 'teacher.outputs', data: cut(r.teacherOutputs, d.outputs), shape: [k, d.steps, d.outputs] })
   if (r.teacherPredictions) items.push({ name: 'teacher.predictions', data: r.teacherPredictions, shape: [d.samples, d.outputs] })

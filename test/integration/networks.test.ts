@@ -129,6 +129,12 @@ describe('network bundles', () => {
     expect(ev.summary.samples).toBe(6)
     expect(ev.summary.reconstructionError).toBeGreaterThan(0)
     expect(ev.parents.map((p) => [p.id, p.role]).sort()).toEqual([[1, 'dataset'], [3, 'network']])
+    // a teacher evaluated against a teacher: its own trajectory as "decoded", the teacher's beside it
+    const self = await s.call('jobs.start', { kind: 'eval', projectId: 1, params: { network: 2, dataset: 1, teacher: 2 } })
+    expect(await s.runner.wait(self.runId)).toBe('succeeded')
+    const selfRun = await s.call('runs.get', { id: self.runId })
+    expect(selfRun.summary).toMatchObject({ reconstructionError: 0, teacherAgreement: 1 })
+    expect(selfRun.artifacts.map((a) => a.name)).toEqual(expect.arrayContaining(['decoded', 'teacher.activations', 'teacher.predictions']))
     // and the old pipeline's kind is run again as the new one
     expect((await s.call('runs.get', { id: 6 })).jobKind).toBe('pipeline')
   })
