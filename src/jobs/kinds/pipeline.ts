@@ -9,6 +9,7 @@ import { drawnDatasetRun } from '../../plugins/datasets.ts'
 import { evaluate, evaluationArtifacts, evaluationSummary } from '../../plugins/evaluate.ts'
 import { simulator } from '../../plugins/targets/simulator.ts'
 import type { JobContext, JobResult } from '../context.ts'
+import { fieldError } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 import { trainAdsStage } from './train-ads.ts'
 import { derivedSeeds, drawSamples, trainTeacherStage } from './train-teacher.ts'
@@ -175,7 +176,7 @@ export const pipeline: JobImpl = {
   precheck(_store, params) {
     const p = pipelineParams.parse(params, 'params')
     const task: TaskDescriptor = taskDescriptors[p.task]
-    if (!task.generator) throw new Error(`the task ${task.label} has no generator to draw a test set from: choose another task`)
+    if (!task.generator) throw fieldError('pipeline', 'task', `is ${task.label}, which has no generator to draw a test set from: choose a task with a generator.`)
   },
   run: runPipeline,
 }

@@ -12,6 +12,7 @@ import { taskImpls } from '../../plugins/tasks/index.ts'
 import { simulator } from '../../plugins/targets/simulator.ts'
 import type { TargetOutput } from '../../plugins/targets/target.ts'
 import type { JobContext } from '../context.ts'
+import { fieldError } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 
 export type TeacherJobParams = Infer<typeof trainTeacherParams>
@@ -138,9 +139,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
 export const trainTeacher: JobImpl = {
   precheck(_store, params) {
     const p = trainTeacherParams.parse(params, 'params')
-    if (!taskImpls[p.task].trainingSource) {
-      throw new Error(`the task ${taskDescriptors[p.task].label} cannot draw fresh training samples: choose another task`)
-    }
+    if (!taskImpls[p.task].trainingSource) throw fieldError('train.teacher', 'task', `is ${taskDescriptors[p.task].label}, which cannot draw fresh training samples: choose a task with a generator.`)
   },
   async run(ctx) {
     const p = trainTeacherParams.parse(ctx.run.params, 'params')
