@@ -11,7 +11,9 @@
 import { buildEbn, createNetwork, generateXor, perturbDraws, xorDecision, addonStatus, type NetworkSpec, type PerturbQuantity } from '../native/index.ts'
 import { loadavg } from 'node:os'
 import { openStore } from '../src/store/index.ts'
-import { loadDataset, loadNetwork } from '../src/tasks/network-format.ts'
+import type { AdsNet } from '../src/plugins/architectures/ads.ts'
+import { loadBundle } from '../src/plugins/architectures/bundle.ts'
+import { loadDataset } from '../src/plugins/datasets.ts'
 
 const args = process.argv.slice(2)
 const usage = (msg: string): never => {
@@ -45,7 +47,9 @@ async function setup(): Promise<{ spec: NetworkSpec; inputs: Float32Array; targe
   if (values['--db']) {
     if (!values['--network'] || !values['--data']) usage('--db needs --network RUN and --data RUN')
     const store = openStore(values['--db'])
-    const net = loadNetwork(store, Number(values['--network']))
+    const bundle = loadBundle<AdsNet>(store, Number(values['--network']))
+    if (bundle.architecture !== 'ads') usage(`run ${values['--network']} holds a ${bundle.architecture} network, not a spiking network ADS`)
+    const net = bundle.net
     const data = loadDataset(store, Number(values['--data']), 0, samples)
     if (data.samples < samples) usage(`dataset run ${values['--data']} has only ${data.samples} samples`)
     store.close()

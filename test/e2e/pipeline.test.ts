@@ -2,10 +2,10 @@
 // shown (grouped Teacher / Spiking network / General), the run page opens at once, the progress bar
 // moves through the stages, the training curves appear while it trains, and when it has finished
 // the stages, headline numbers, curves and result charts are there. Needs a built renderer and the
-// pipeline.xor job; until that job exists this test fails saying so.
+// pipeline job; until that job exists this test fails saying so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { palette, spikeColor } from '../../renderer/src/lib/chart/palette.ts'
-import { pipelineXorParams } from '../../src/shared/jobs.ts'
+import { pipelineParams } from '../../src/shared/jobkinds/index.ts'
 import { hex, openSession, waitForColour, type Session } from './support/session.ts'
 
 let s: Session
@@ -50,7 +50,7 @@ describe('pipeline page', () => {
     const notImplemented = (r: RunInfo): Error =>
       new Error(
         `The pipeline run ${r.id} ${r.status}: ${r.error ?? 'no error message'}. ` +
-          'If this says the job has no implementation, pipeline.xor is not implemented yet (src/jobs/kinds); this test passes once it is.',
+          'If this says the job has no implementation, pipeline is not implemented yet (src/jobs/kinds); this test passes once it is.',
       )
 
     await step('open the New pipeline form: every default shown, in groups', async () => {
@@ -59,7 +59,7 @@ describe('pipeline page', () => {
       await page.getByRole('button', { name: 'New pipeline' }).click()
       const form = page.getByRole('form', { name: /New pipeline/ })
       await form.waitFor()
-      const info = pipelineXorParams.info()
+      const info = pipelineParams.info()
       for (const [key, f] of Object.entries(info.fields ?? {})) {
         const label = f.label ?? key
         const field = form.getByLabel(label, { exact: true })

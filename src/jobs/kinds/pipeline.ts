@@ -1,14 +1,18 @@
-// Job "pipeline.xor": the method end to end on temporal XOR (METHOD.md §3-7). Each stage is a run of
-// its own, linked to the pipeline and to the runs it used: the test set, the teacher (BPTT), network
-// ADS (local rule) and the test of both on the same fresh samples.
-import { generateXor } from '../../../native/index.ts'
-import { pipelineXorParams, trainTeacherParams } from '../../shared/jobs.ts'
-import { xorDatasetRun } from '../../tasks/dataset.ts'
-import { evaluateSnn, evaluationArtifacts, evaluationResults, snnEvalSummary, type EvalData } from '../../tasks/evaluate.ts'
-import type { StoredNetwork } from '../../tasks/network-format.ts'
+// Job "pipeline": the method end to end on one task (METHOD.md §3-7). Each stage is a run of its own,
+// linked to the pipeline and to the runs it used: the test set, the teacher (BPTT), network ADS (local
+// rule) and the test of both on the same fresh samples.
+import { pipelineParams, trainTeacherParams } from '../../shared/jobkinds/index.ts'
+import { taskDescriptors, type TaskDescriptor } from '../../shared/tasks/index.ts'
+import { inMemoryNetwork } from '../../plugins/architectures/bundle.ts'
+import { rate } from '../../plugins/architectures/rate.ts'
+import { drawnDatasetRun } from '../../plugins/datasets.ts'
+import { evaluate, evaluationArtifacts, evaluationResults, evaluationSummary } from '../../plugins/evaluate.ts'
+import { simulator } from '../../plugins/targets/simulator.ts'
 import type { JobContext, JobResult } from '../context.ts'
+import { fieldError } from '../prechecks.ts'
+import type { JobImpl } from './kind.ts'
 import { trainAdsStage } from './train-ads.ts'
-import { derivedSeeds, trainTeacherStage } from './train-teacher.ts'
+import { derivedSeeds, drawSamples, trainTeacherStage } from './train-teacher.ts'
 
 /** Share of the wall time each stage is expected to take (for one progress bar over all stages). */
 function stageWeights(p: { teacherEpochs: number; teacherSamplesPerEpoch: number; teacherUnits: number; epochs: number; samplesPerEpoch: number; neurons: number }) {
@@ -18,23 +22,26 @@ function stageWeights(p: { teacherEpochs: number; teacherSamplesPerEpoch: number
   return { dataset: 0.01, teacher: (0.97 * teacher) / total, ads: (0.97 * ads) / total, test: 0.02 }
 }
 
-export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
+async function runPipeline(ctx: JobContext): Promise<JobResult> {
   const started = performance.now()
-  const p = pipelineXorParams.parse(ctx.run.params, 'params')
+  const p = pipelineParams.parse(ctx.run.params, 'params')
   const seed = ctx.run.seed ?? 0
   const w = stageWeights(p)
   let base = 0
 
   // 1. The test set: fresh samples scoring the teacher and the spiking network alike.
   const testSeed = derivedSeeds(seed).test
+  const task: TaskDescriptor = taskDescriptors[p.task]
+  const generatorParams = task.generator!.params.parse({ count: p.testSamples, seed: testSeed }, 'params')
+  const testParams = { task: p.task, ...generatorParams }
   const { runId: datasetRunId, value: test } = await ctx.stage(
-    { kind: 'dataset', name: `XOR test set · seed ${testSeed}`, params: { count: p.testSamples, seed: testSeed, durationS: 1, dtMs: 1 }, seed: testSeed, label: 'dataset' },
+    { kind: 'dataset', name: `${task.label} test set · seed ${testSeed}`, params: testParams, seed: testSeed, label: 'dataset' },
     async (runId) => {
       ctx.progress(0, 'drawing the test set', true)
-      const batch = await generateXor({ count: p.testSamples, seed: testSeed }, { signal: ctx.signal })
-      const { artifacts, summary } = xorDatasetRun(batch)
+      const d = await drawSamples(ctx, p.task, generatorParams)
+      const { artifacts, summary } = drawnDatasetRun(d)
       ctx.artifacts(artifacts, runId)
-      return { value: batch, summary }
+      return { value: d, summary }
     },
   )
   base += w.dataset
@@ -42,6 +49,7 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
   // 2. The teacher, trained by BPTT on fresh samples, scored on the test set.
   const teacherParams = trainTeacherParams.parse(
     {
+      task: p.task,
       units: p.teacherUnits,
       epochs: p.teacherEpochs,
       samplesPerEpoch: p.teacherSamplesPerEpoch,
@@ -66,7 +74,7 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
     },
   )
   base += w.teacher
-  const teacher = teacherStage.value.params
+  const teacher = inMemoryNetwork(teacherStage.runId, rate, teacherStage.value.params, { task: p.task })
 
   // 3. Network ADS, trained by the local rule to mimic the teacher.
   const adsParams = {
@@ -108,7 +116,7 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
       parents: [{ id: teacherStage.runId, role: 'teacher' }],
     },
     async (runId) => {
-      const out = await trainAdsStage(ctx.scoped(base, w.ads), teacher, adsParams, seed, runId)
+      const out = await trainAdsStage(ctx.scoped(base, w.ads), teacher.net, p.task, adsParams, seed, runId)
       return { value: out, summary: { bestEpoch: out.bestEpoch, neurons: p.neurons } }
     },
   )
@@ -116,9 +124,7 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
 
   // 4. The test: both networks on the same samples; the spiking network against the true labels
   //    and against the teacher's decisions (METHOD.md §10).
-  const data: EvalData = { inputs: test.inputs, targets: test.targets, labels: test.labels, samples: test.count, steps: test.steps, channels: 1, outputs: 1, dtMs: 1 }
   const network = adsStage.value.network
-  const stored: StoredNetwork = { spec: network, params: network.params, thresholds: null }
   const testStage = await ctx.stage(
     {
       kind: 'evaluation',
@@ -135,11 +141,11 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
     async (runId) => {
       ctx.progress(base, 'testing both networks', true)
       // The teacher stage already ran the teacher on this test set.
-      const teacherForward = teacherStage.value.testForward ?? undefined
-      const r = await evaluateSnn(stored, data, { teacher, teacherForward, threads: ctx.threads(p.threads), seed, recordSpikesOf: 8 }, { signal: ctx.signal })
-      ctx.artifacts(evaluationArtifacts(data, r, 8, network.dims), runId)
-      ctx.results(evaluationResults(r, { runId: adsStage.runId, architecture: 'ads' }), runId)
-      return { value: r, summary: snnEvalSummary(r) }
+      const teacherOutput = teacherStage.value.testOutput ?? undefined
+      const r = await evaluate(p.task, simulator, network, test, { teacher, teacherOutput, threads: ctx.threads(p.threads), seed, recordSpikesOf: 8 }, { signal: ctx.signal })
+      ctx.artifacts(evaluationArtifacts(test, r, network, 8), runId)
+      ctx.results(evaluationResults(r, { runId: adsStage.runId, architecture: network.architecture }), runId)
+      return { value: r, summary: evaluationSummary(r) }
     },
   )
   const r = testStage.value
@@ -149,7 +155,7 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
     testAccuracy: r.accuracy,
     testUndecided: r.undecided,
     reconstructionError: r.reconstructionError ?? NaN,
-    meanRateHz: r.meanRateHz,
+    meanRateHz: r.meanRateHz ?? NaN,
   })
   ctx.progress(1, 'done', true)
   return {
@@ -161,8 +167,17 @@ export async function runPipelineXor(ctx: JobContext): Promise<JobResult> {
       testSamples: r.samples,
       reconstructionError: r.reconstructionError ?? NaN,
       teacherAgreement: r.teacherAgreement ?? NaN,
-      meanRateHz: r.meanRateHz,
+      meanRateHz: r.meanRateHz ?? NaN,
       wallSeconds: (performance.now() - started) / 1000,
     },
   }
+}
+
+export const pipeline: JobImpl = {
+  precheck(_store, params) {
+    const p = pipelineParams.parse(params, 'params')
+    const task: TaskDescriptor = taskDescriptors[p.task]
+    if (!task.generator) throw fieldError('pipeline', 'task', `is ${task.label}, which has no generator to draw a test set from: choose a task with a generator.`)
+  },
+  run: runPipeline,
 }
