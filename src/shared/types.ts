@@ -82,6 +82,16 @@ export interface JobProgress {
   updatedAt: string
 }
 
+/** The network a run holds (its bundle), for runs that are networks. */
+export interface NetworkSummary {
+  architecture: string
+  /** e.g. "ebn" / "no-ebn" for network ADS; null for architectures without variants */
+  variant: string | null
+  formatVersion: number
+  /** the task it was trained on, when recorded */
+  task?: string | null
+}
+
 export interface RunDetail extends RunSummary {
   params: Record<string, unknown>
   /** the job kind that made the run ("train.teacher"; "stage:teacher" for a pipeline's stage), null for imports */
@@ -94,6 +104,11 @@ export interface RunDetail extends RunSummary {
   notes: Note[]
   artifacts: ArtifactMeta[]
   metricKeys: string[]
+  /**
+   * the network the run holds (a run is a network iff it has a bundle), else null; absent from
+   * servers that predate network bundles
+   */
+  network?: NetworkSummary | null
   /**
    * queued or running: the live progress; cancelled or interrupted: the last progress reported,
    * i.e. where the run stopped; otherwise null
