@@ -2,7 +2,17 @@
 // come from their specs (src/shared/jobkinds); they are grouped by the kind of run they create, and
 // each group gets one action button ("New dataset") whose form lets the user pick the kind when a
 // group has several. A new job kind shows up here without renderer changes.
-import { currentJobKind, fieldGroups as specFieldGroups, isJobKindName, jobKinds, jobKindNames, type FieldGroup, type JobKindName, type JobKindSpec } from '../../../src/shared/jobkinds/index.ts'
+import {
+  currentJobKind,
+  fieldGroups as specFieldGroups,
+  isJobKindName,
+  jobKinds,
+  jobKindNames,
+  type FieldGroup,
+  type JobKindName,
+  type JobKindSpec,
+  type RunViewName,
+} from '../../../src/shared/jobkinds/index.ts'
 
 export type { FieldGroup }
 
@@ -68,4 +78,17 @@ export function againKind(run: { jobKind: string | null; kind: string }): JobKin
   const runKind = made.slice('stage:'.length)
   const kinds = jobKindNames.filter((k) => jobKinds[k].runKind === runKind)
   return kinds.length === 1 ? kinds[0] : null
+}
+
+/**
+ * The view of a run's page (views/runs registry): its job kind's, that of the kind making runs of a
+ * stage's kind, or for runs no job made (imports) that of the first kind making runs of its kind.
+ * Null when no job kind makes runs of its kind (the page shows its metrics as generic charts).
+ */
+export function runViewOf(run: { jobKind: string | null; kind: string }): RunViewName | null {
+  const made = run.jobKind === null ? null : currentJobKind(run.jobKind)
+  if (made !== null && isJobKindName(made)) return jobKinds[made].view
+  const runKind = made?.startsWith('stage:') ? made.slice('stage:'.length) : run.kind
+  const kind = jobKindNames.find((k) => jobKinds[k].runKind === runKind)
+  return kind ? jobKinds[kind].view : null
 }
