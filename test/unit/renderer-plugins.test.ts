@@ -1,0 +1,65 @@
+// How the renderer picks what to draw from the shared registries, without naming a task, an
+// architecture or a job kind: the run view of a run (its job kind's spec, old stored kind names, a
+// pipeline's stages, imports), and which network a run holds (the bundle runs.get reports, or the
+// arrays an architecture declares when a server does not report bundles).
+import { describe, expect, it } from 'vitest'
+import { architectureDescriptors, architectureNames } from '../../src/shared/architectures/index.ts'
+import { jobKindNames, jobKinds } from '../../src/shared/jobkinds/index.ts'
+import type { ArtifactMeta } from '../../src/shared/types.ts'
+import { runViewOf } from '../../renderer/src/lib/jobKindUi.ts'
+import { networkOf, networkText } from '../../renderer/src/lib/network.ts'
+
+const artifact = (name: string): ArtifactMeta => ({ id: 1, runId: 1, name, dtype: 'float32', shape: [2, 2], byteLength: 16, createdAt: '2026-01-01T00:00:00Z' })
+
+describe('run views', () => {
+  it("a run made by a job kind gets its spec's view", () => {
+    for (const kind of jobKindNames) expect(runViewOf({ jobKind: kind, kind: jobKinds[kind].runKind }), kind).toBe(jobKinds[kind].view)
+  })
+
+  it('job kinds stored under their old names get the view of the kind that replaced them', () => {
+    expect(runViewOf({ jobKind: 'data.xor', kind: 'dataset' })).toBe(jobKinds['data.generate'].view)
+    expect(runViewOf({ jobKind: 'pipeline.xor', kind: 'pipeline' })).toBe(jobKinds.pipeline.view)
+  })
+
+  it("a pipeline's stage gets the view of the kind that makes runs of its kind", () => {
+    for (const kind of jobKindNames) {
+      const runKind = jobKinds[kind].runKind
+      expect(runViewOf({ jobKind: `stage:${runKind}`, kind: runKind }), runKind).toBe(jobKinds[jobKindNames.find((k) => jobKinds[k].runKind === runKind)!].view)
+    }
+  })
+
+  it('an imported run (no job) gets the view of its run kind; a kind no job makes gets none', () => {
+    expect(runViewOf({ jobKind: null, kind: jobKinds['data.generate'].runKind })).toBe(jobKinds['data.generate'].view)
+    expect(runViewOf({ jobKind: null, kind: 'something-else' })).toBeNull()
+    expect(runViewOf({ jobKind: 'stage:something-else', kind: 'something-else' })).toBeNull()
+  })
+})
+
+describe('networks', () => {
+  it('the bundle runs.get reports decides, also against the artifacts', () => {
+    const all = architectureNames.flatMap((n) => architectureDescriptors[n].arrays.map((a) => artifact(a.name)))
+    expect(networkOf({ network: null, artifacts: all })).toBeNull()
+    const bundle = { architecture: 'ads', variant: 'no-ebn', formatVersion: 1 }
+    expect(networkOf({ network: bundle, artifacts: [] })).toBe(bundle)
+  })
+
+  it('without a reported bundle, a run holding every required array of an architecture holds one of it', () => {
+    for (const name of architectureNames) {
+      const required = architectureDescriptors[name].arrays.filter((a) => !('optional' in a && a.optional))
+      const found = networkOf({ artifacts: [artifact('inputs'), ...required.map((a) => artifact(a.name))] })
+      expect(found?.architecture, name).toBe(name)
+      // one required array missing: not a network of that architecture
+      expect(networkOf({ artifacts: required.slice(1).map((a) => artifact(a.name)) })?.architecture ?? null, name).not.toBe(name)
+    }
+    expect(networkOf({ artifacts: ['inputs', 'targets', 'labels', 'predictions', 'outputs'].map(artifact) })).toBeNull()
+  })
+
+  it("names a network by its architecture's label and variant", () => {
+    for (const name of architectureNames) {
+      const a = architectureDescriptors[name]
+      expect(networkText({ architecture: name, variant: null, formatVersion: 1 })).toBe(a.label)
+      for (const v of 'variants' in a ? a.variants : []) expect(networkText({ architecture: name, variant: v.name, formatVersion: 1 })).toBe(`${a.label} · ${v.label}`)
+    }
+    expect(networkText({ architecture: 'unknown-arch', variant: null, formatVersion: 1 })).toBe('unknown-arch')
+  })
+})
