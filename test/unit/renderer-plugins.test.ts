@@ -4,9 +4,9 @@
 // arrays an architecture declares when a server does not report bundles).
 import { describe, expect, it } from 'vitest'
 import { architectureDescriptors, architectureNames } from '../../src/shared/architectures/index.ts'
-import { jobKindNames, jobKinds } from '../../src/shared/jobkinds/index.ts'
+import { jobKindNames, jobKinds, type JobKindSpec } from '../../src/shared/jobkinds/index.ts'
 import type { ArtifactMeta } from '../../src/shared/types.ts'
-import { runViewOf } from '../../renderer/src/lib/jobKindUi.ts'
+import { inSentence, runViewOf, stagesOf } from '../../renderer/src/lib/jobKindUi.ts'
 import { networkOf, networkText } from '../../renderer/src/lib/network.ts'
 
 const artifact = (name: string): ArtifactMeta => ({ id: 1, runId: 1, name, dtype: 'float32', shape: [2, 2], byteLength: 16, createdAt: '2026-01-01T00:00:00Z' })
@@ -32,6 +32,28 @@ describe('run views', () => {
     expect(runViewOf({ jobKind: null, kind: jobKinds['data.generate'].runKind })).toBe(jobKinds['data.generate'].view)
     expect(runViewOf({ jobKind: null, kind: 'something-else' })).toBeNull()
     expect(runViewOf({ jobKind: 'stage:something-else', kind: 'something-else' })).toBeNull()
+  })
+})
+
+describe('stages', () => {
+  it("a run's stages are its job kind's, each a kind of run some job kind makes", () => {
+    const withStages = jobKindNames.filter((k) => ((jobKinds[k] as JobKindSpec).stages ?? []).length > 0)
+    expect(withStages.length).toBeGreaterThan(0)
+    for (const kind of withStages) {
+      const spec: JobKindSpec = jobKinds[kind]
+      expect(stagesOf({ jobKind: kind, kind: spec.runKind })).toEqual(spec.stages)
+      // read from the run kind too, for runs whose job kind was not recorded
+      expect(stagesOf({ jobKind: null, kind: spec.runKind })).toEqual(spec.stages)
+      for (const st of spec.stages!) expect(jobKindNames.some((k) => jobKinds[k].runKind === st.runKind), st.runKind).toBe(true)
+    }
+    // a stage's own run has none
+    const stage = (jobKinds[withStages[0]] as JobKindSpec).stages![0]
+    expect(stagesOf({ jobKind: `stage:${stage.runKind}`, kind: stage.runKind })).toEqual([])
+  })
+
+  it('titles read inside a sentence keep their acronyms', () => {
+    expect(inSentence('Network ADS')).toBe('network ADS')
+    expect(inSentence('Test set')).toBe('test set')
   })
 })
 

@@ -12,6 +12,7 @@ import {
   type JobKindName,
   type JobKindSpec,
   type RunViewName,
+  type StageSpec,
 } from '../../../src/shared/jobkinds/index.ts'
 
 export type { FieldGroup }
@@ -81,14 +82,30 @@ export function againKind(run: { jobKind: string | null; kind: string }): JobKin
 }
 
 /**
- * The view of a run's page (views/runs registry): its job kind's, that of the kind making runs of a
- * stage's kind, or for runs no job made (imports) that of the first kind making runs of its kind.
- * Null when no job kind makes runs of its kind (the page shows its metrics as generic charts).
+ * The job kind a run belongs to: the one that made it, for a pipeline's stage the first kind making
+ * runs of the stage's kind, for runs no job made (imports) the first kind making runs of its kind;
+ * null when no job kind makes runs of its kind.
  */
-export function runViewOf(run: { jobKind: string | null; kind: string }): RunViewName | null {
+export function jobKindOf(run: { jobKind: string | null; kind: string }): JobKindName | null {
   const made = run.jobKind === null ? null : currentJobKind(run.jobKind)
-  if (made !== null && isJobKindName(made)) return jobKinds[made].view
+  if (made !== null && isJobKindName(made)) return made
   const runKind = made?.startsWith('stage:') ? made.slice('stage:'.length) : run.kind
-  const kind = jobKindNames.find((k) => jobKinds[k].runKind === runKind)
+  return jobKindNames.find((k) => jobKinds[k].runKind === runKind) ?? null
+}
+
+/** The view of a run's page (views/runs registry), from its job kind's spec; null for none (the page shows its metrics as generic charts). */
+export function runViewOf(run: { jobKind: string | null; kind: string }): RunViewName | null {
+  const kind = jobKindOf(run)
   return kind ? jobKinds[kind].view : null
+}
+
+/** The stages of the job kind a run belongs to (a pipeline's), empty for kinds without stages. */
+export function stagesOf(run: { jobKind: string | null; kind: string }): readonly StageSpec[] {
+  const kind = jobKindOf(run)
+  return kind ? ((jobKinds[kind] as JobKindSpec).stages ?? []) : []
+}
+
+/** "Network ADS" → "network ADS": a title inside a sentence. */
+export function inSentence(title: string): string {
+  return title.charAt(0).toLowerCase() + title.slice(1)
 }
