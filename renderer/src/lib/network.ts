@@ -3,9 +3,9 @@
 // report it; then a run holding every array an architecture's bundle requires (its descriptor,
 // src/shared/architectures) is read as a network of that architecture.
 import { architectureDescriptors, architectureNames, isArchitectureName, type ArchitectureDescriptor } from '../../../src/shared/architectures/index.ts'
-import type { NetworkSummary, RunDetail } from '../../../src/shared/types.ts'
+import type { ArtifactMeta, NetworkSummary } from '../../../src/shared/types.ts'
 
-export function networkOf(run: Pick<RunDetail, 'network' | 'artifacts'>): NetworkSummary | null {
+export function networkOf(run: { network?: NetworkSummary | null; artifacts: readonly ArtifactMeta[] }): NetworkSummary | null {
   if (run.network !== undefined) return run.network
   for (const name of architectureNames) {
     const a: ArchitectureDescriptor = architectureDescriptors[name]
