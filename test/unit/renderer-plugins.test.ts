@@ -61,7 +61,7 @@ describe('networks', () => {
   it('the bundle runs.get reports decides, also against the artifacts', () => {
     const all = architectureNames.flatMap((n) => architectureDescriptors[n].arrays.map((a) => artifact(a.name)))
     expect(networkOf({ network: null, artifacts: all })).toBeNull()
-    const bundle = { architecture: 'ads', variant: 'no-ebn', formatVersion: 1 }
+    const bundle = { architecture: 'ads', variant: 'no-ebn', formatVersion: 1, task: null }
     expect(networkOf({ network: bundle, artifacts: [] })).toBe(bundle)
   })
 
@@ -79,9 +79,9 @@ describe('networks', () => {
   it("names a network by its architecture's label and variant", () => {
     for (const name of architectureNames) {
       const a = architectureDescriptors[name]
-      expect(networkText({ architecture: name, variant: null, formatVersion: 1 })).toBe(a.label)
-      for (const v of 'variants' in a ? a.variants : []) expect(networkText({ architecture: name, variant: v.name, formatVersion: 1 })).toBe(`${a.label} · ${v.label}`)
+      expect(networkText({ architecture: name, variant: null })).toBe(a.label)
+      for (const v of 'variants' in a ? a.variants : []) expect(networkText({ architecture: name, variant: v.name })).toBe(`${a.label} · ${v.label}`)
     }
-    expect(networkText({ architecture: 'unknown-arch', variant: null, formatVersion: 1 })).toBe('unknown-arch')
+    expect(networkText({ architecture: 'unknown-arch', variant: null })).toBe('unknown-arch')
   })
 })

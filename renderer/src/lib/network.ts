@@ -10,13 +10,13 @@ export function networkOf(run: { network?: NetworkSummary | null; artifacts: rea
   for (const name of architectureNames) {
     const a: ArchitectureDescriptor = architectureDescriptors[name]
     const required = a.arrays.filter((x) => !x.optional)
-    if (required.every((x) => run.artifacts.some((m) => m.name === x.name))) return { architecture: name, variant: null, formatVersion: a.formatVersion }
+    if (required.every((x) => run.artifacts.some((m) => m.name === x.name))) return { architecture: name, variant: null, formatVersion: a.formatVersion, task: null }
   }
   return null
 }
 
 /** "Network ADS (spiking) · without fast weights (Ω_f = 0)"; an unknown architecture by its name. */
-export function networkText(n: NetworkSummary): string {
+export function networkText(n: Pick<NetworkSummary, 'architecture' | 'variant'>): string {
   if (!isArchitectureName(n.architecture)) return n.architecture
   const a: ArchitectureDescriptor = architectureDescriptors[n.architecture]
   const variant = n.variant ? (a.variants?.find((v) => v.name === n.variant)?.label ?? n.variant) : null
