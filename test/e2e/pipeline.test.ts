@@ -107,10 +107,13 @@ describe('pipeline page', () => {
         if (r.status === 'failed' || r.status === 'cancelled' || r.status === 'interrupted') throw notImplemented(r)
         if (r.status === 'succeeded') break
         if (Date.now() > until) throw new Error(`the pipeline was still ${r.status} after 25 s (stages seen: ${[...seenStages].join(', ') || 'none'})`)
+        // the bar goes when the pipeline ends, possibly between these reads (the loop then sees it finished)
+        const read = (name: string): Promise<string | null> => bar.getAttribute(name, { timeout: 1000 }).catch(() => null)
         if (await bar.count()) {
-          const v = Number(await bar.getAttribute('aria-valuenow'))
+          const now = await read('aria-valuenow')
+          const v = now === null ? NaN : Number(now)
           if (Number.isFinite(v)) seenValues.push(v)
-          const text = (await bar.getAttribute('aria-valuetext')) ?? ''
+          const text = (await read('aria-valuetext')) ?? ''
           for (const st of ['Test set', 'Teacher', 'Network ADS', 'Test']) if (text.includes(`${st} (stage`)) seenStages.add(st)
           if (!curvesWhileRunning && (await page.getByRole('figure', { name: 'Loss by epoch' }).count())) curvesWhileRunning = true
           if (seenValues.length === 1) await s.shot('running')

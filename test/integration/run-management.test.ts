@@ -177,7 +177,7 @@ describe('undecided samples in result summaries', () => {
     expect(shown).toBe(8)
     const labels = await s.call('artifacts.read', { runId: teacherId, name: 'test.labels' })
     const predictions = await s.call('artifacts.read', { runId: teacherId, name: 'test.predictions' })
-    expect(labels).toMatchObject({ dtype: 'int8', shape: [shown, 1] })
+    expect(labels).toMatchObject({ dtype: 'int8', shape: [shown] })
     expect(predictions).toMatchObject({ dtype: 'int8', shape: [shown, 1] })
     expect([...labels.data]).toEqual([...test.labels.slice(0, shown)])
     expect([...predictions.data]).toEqual([...decision.predictions.slice(0, shown)])

@@ -2,7 +2,18 @@
 // come from their specs (src/shared/jobkinds); they are grouped by the kind of run they create, and
 // each group gets one action button ("New dataset") whose form lets the user pick the kind when a
 // group has several. A new job kind shows up here without renderer changes.
-import { currentJobKind, fieldGroups as specFieldGroups, isJobKindName, jobKinds, jobKindNames, type FieldGroup, type JobKindName, type JobKindSpec } from '../../../src/shared/jobkinds/index.ts'
+import {
+  currentJobKind,
+  fieldGroups as specFieldGroups,
+  isJobKindName,
+  jobKinds,
+  jobKindNames,
+  type FieldGroup,
+  type JobKindName,
+  type JobKindSpec,
+  type RunViewName,
+  type StageSpec,
+} from '../../../src/shared/jobkinds/index.ts'
 
 export type { FieldGroup }
 
@@ -68,4 +79,33 @@ export function againKind(run: { jobKind: string | null; kind: string }): JobKin
   const runKind = made.slice('stage:'.length)
   const kinds = jobKindNames.filter((k) => jobKinds[k].runKind === runKind)
   return kinds.length === 1 ? kinds[0] : null
+}
+
+/**
+ * The job kind a run belongs to: the one that made it, for a pipeline's stage the first kind making
+ * runs of the stage's kind, for runs no job made (imports) the first kind making runs of its kind;
+ * null when no job kind makes runs of its kind.
+ */
+export function jobKindOf(run: { jobKind: string | null; kind: string }): JobKindName | null {
+  const made = run.jobKind === null ? null : currentJobKind(run.jobKind)
+  if (made !== null && isJobKindName(made)) return made
+  const runKind = made?.startsWith('stage:') ? made.slice('stage:'.length) : run.kind
+  return jobKindNames.find((k) => jobKinds[k].runKind === runKind) ?? null
+}
+
+/** The view of a run's page (views/runs registry), from its job kind's spec; null for none (the page shows its metrics as generic charts). */
+export function runViewOf(run: { jobKind: string | null; kind: string }): RunViewName | null {
+  const kind = jobKindOf(run)
+  return kind ? jobKinds[kind].view : null
+}
+
+/** The stages of the job kind a run belongs to (a pipeline's), empty for kinds without stages. */
+export function stagesOf(run: { jobKind: string | null; kind: string }): readonly StageSpec[] {
+  const kind = jobKindOf(run)
+  return kind ? ((jobKinds[kind] as JobKindSpec).stages ?? []) : []
+}
+
+/** "Network ADS" → "network ADS": a title inside a sentence. */
+export function inSentence(title: string): string {
+  return title.charAt(0).toLowerCase() + title.slice(1)
 }

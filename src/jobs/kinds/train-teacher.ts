@@ -125,8 +125,9 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     { name: 'test.inputs', data: slice(test.inputs, test.channels), shape: [shown, test.steps, test.channels] },
     { name: 'test.targets', data: slice(test.targets, test.outputs), shape: [shown, test.steps, test.outputs] },
     { name: 'test.outputs', data: slice(out.outputs, test.outputs), shape: [shown, test.steps, test.outputs] },
-    // the stored decisions of the shown samples (the UI draws them; it has no copy of the rule)
-    { name: 'test.labels', data: decision.labels!.slice(0, shown * test.outputs), shape: [shown, test.outputs] },
+    // the label (first output, as an evaluation's `labels`) and the decisions of the shown samples:
+    // the teacher's page draws them (the UI has no copy of the rule)
+    { name: 'test.labels', data: Int8Array.from({ length: shown }, (_, b) => decision.labels![b * test.outputs]), shape: [shown] },
     { name: 'test.predictions', data: decision.predictions.slice(0, shown * test.outputs), shape: [shown, test.outputs] },
   ])
   return {

@@ -67,7 +67,7 @@ export function fieldGroups(kind: JobKindName): FieldGroup[] | null {
   return groupFields(Object.keys(spec.params.info().fields ?? {}), spec.formGroups)
 }
 
-export type { ActionWording, CliSpec, FieldGroup, GroupRule, JobKindSpec, Resources } from './spec.ts'
+export type { ActionWording, CliSpec, FieldGroup, GroupRule, JobKindSpec, Resources, StageSpec } from './spec.ts'
 export { dataGenerateParams } from './data-generate.ts'
 export { evalParams } from './eval.ts'
 export { networkCreateParams } from './network-create.ts'

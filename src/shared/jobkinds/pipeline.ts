@@ -72,4 +72,10 @@ export const pipeline = {
     { title: 'General', keys: ['task', 'seed', 'testSamples', 'threads'] },
   ],
   action: { action: 'New pipeline', submit: 'Run pipeline', primary: true },
+  stages: [
+    { name: 'dataset', runKind: 'dataset', title: 'Test set', what: 'fresh samples of the task' },
+    { name: 'teacher', runKind: 'teacher', title: 'Teacher', what: 'rate network, BPTT' },
+    { name: 'ads', runKind: 'ads', title: 'Network ADS', what: 'spiking network, local rule' },
+    { name: 'test', runKind: 'evaluation', title: 'Test', what: 'both networks on the test set' },
+  ],
 } as const satisfies JobKindSpec

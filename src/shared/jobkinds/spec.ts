@@ -73,6 +73,21 @@ export interface ActionWording {
   primary?: boolean
 }
 
+/**
+ * A stage of a job that runs others as its child runs (a pipeline): the progress stage it reports
+ * while the stage runs, the kind of the stage's run, and how pages name it.
+ */
+export interface StageSpec {
+  /** the `stage` of the job's progress while it runs */
+  name: string
+  /** the kind of the stage's child run */
+  runKind: string
+  /** its name as a title ("Network ADS"); sentences use it with a lower-case first letter */
+  title: string
+  /** what it does, in a few words */
+  what: string
+}
+
 export interface JobKindSpec {
   name: string
   label: string
@@ -90,6 +105,8 @@ export interface JobKindSpec {
   watchAfterStart?: boolean
   formGroups?: readonly GroupRule[]
   action: ActionWording
+  /** its stages, in order, when it runs others as child runs */
+  stages?: readonly StageSpec[]
 }
 
 /** A number as the command line prints it. */

@@ -25,7 +25,14 @@ export interface TaskDescriptor {
   /** the seeded generator, when the task draws its own samples; its parameters are the ones of `mimic data generate NAME` */
   generator?: { params: ObjectSchema<Record<string, Schema<unknown>>> }
   /** the decision rule in words (the one implementation is native) */
-  decisionRule: { summary: string }
+  decisionRule: {
+    summary: string
+    /**
+     * what a sample view draws of the output the rule reads (display only: the decisions shown are
+     * the stored ones): the smoothed trace y_s = decay·y_s + (1 − decay)·y and the threshold lines
+     */
+    display?: { smoothingDecay?: number; thresholds?: readonly number[] }
+  }
   /** settings fitted on validation data; empty when the rule has none */
   fitted: readonly FittedSetting[]
   /** how the renderer draws one sample (renderer/src/tasks registry) */

@@ -22,6 +22,7 @@ export const xorTask = {
   generator: { params: xorGeneratorParams },
   decisionRule: {
     summary: 'y_s = 0.95·y_s + 0.05·ỹ; +1 if y_s > 0.5 anywhere, else −1 if y_s < −0.5 anywhere, else none',
+    display: { smoothingDecay: 0.95, thresholds: [0.5, -0.5] },
   },
   fitted: [],
   sampleView: 'pulses',

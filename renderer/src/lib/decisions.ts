@@ -1,32 +1,7 @@
-// The temporal-XOR read-out of METHOD.md §6, for display: the smoothed output
-// y_s[t] = 0.95·y_s[t−1] + 0.05·ỹ[t], the ±0.5 decision rule, and confusion counts of decisions
-// against labels. The evaluation job computes the scores; this only redraws what it decided.
+// Decisions as the pages show them: stored per-sample decisions (1, −1, or 0 for none, as the
+// evaluation wrote them through the task's decision rule) as text, and confusion counts of one
+// set of decisions against another. No decision is made here.
 import type { TypedArray } from '../../../src/shared/types.ts'
-
-export const smoothingDecay = 0.95
-export const decisionThreshold = 0.5
-
-/** y_s of one output trace (starting from y_s = 0). */
-export function smoothOutput(y: ArrayLike<number>, decay = smoothingDecay): Float32Array {
-  const out = new Float32Array(y.length)
-  let s = 0
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i]
-    s = decay * s + (1 - decay) * (Number.isFinite(v) ? v : 0)
-    out[i] = s
-  }
-  return out
-}
-
-/** 1 if y_s exceeds +0.5 anywhere, else −1 if it falls below −0.5 anywhere, else 0 (no decision). */
-export function decide(ys: ArrayLike<number>, threshold = decisionThreshold): 1 | -1 | 0 {
-  let low = false
-  for (let i = 0; i < ys.length; i++) {
-    if (ys[i] > threshold) return 1
-    if (ys[i] < -threshold) low = true
-  }
-  return low ? -1 : 0
-}
 
 export function decisionText(v: number | null | undefined): string {
   if (v === null || v === undefined) return '—'
