@@ -1,4 +1,4 @@
-// Network ADS (METHOD.md §4-5): N leaky integrate-and-fire neurons with fast balancing weights Ω_f
+// Network ADS (docs/method.md §4-5): N leaky integrate-and-fire neurons with fast balancing weights Ω_f
 // (the EBN; the "no-ebn" variant has none) and slow recurrent weights Ω_s learned by the local rule,
 // decoded by D into the teacher's trajectory and read out by the teacher's D̂. An untrained network
 // from the EBN construction (`network create`) is a bundle of this architecture without a read-out.

@@ -7,7 +7,7 @@ import type { DType } from '../types.ts'
 /**
  * How a quantity may be perturbed: device mismatch ('relative': x·(1 + σ·N(0,1)); 'abs-relative':
  * |N(x, (σx)²)|; 'threshold': a threshold's spread relative to its distance from the reset), and/or
- * weight quantisation. `default`: perturbed by the standard protocol (METHOD.md §8).
+ * weight quantisation. `default`: perturbed by the standard protocol (docs/method.md §10).
  */
 export interface Perturbable {
   mismatch?: 'relative' | 'abs-relative' | 'threshold'

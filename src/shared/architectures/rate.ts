@@ -1,4 +1,4 @@
-// The rate network (the teacher of METHOD.md §3): tau_j dx_j/dt = −x_j + (F̂c)_j + b_j + (Ω̂ᵀ tanh x)_j, ŷ = D̂ᵀ tanh x.
+// The rate network (the teacher of docs/method.md §3): tau_j dx_j/dt = −x_j + (F̂c)_j + b_j + (Ω̂ᵀ tanh x)_j, ŷ = D̂ᵀ tanh x.
 import type { ArchitectureDescriptor } from './descriptor.ts'
 
 export const rateArchitecture = {

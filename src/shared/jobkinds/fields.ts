@@ -15,7 +15,7 @@ export const taskField = s.withDefault(s.oneOf(generatingTasks), generatingTasks
   valueHelp: Object.fromEntries(generatingTasks.map((n) => [n, taskDescriptors[n].label])),
 })
 
-/** Neuron parameters of METHOD.md §4 (one value for all neurons; mismatch comes later). */
+/** Neuron parameters of docs/method.md §4 (one value for all neurons; mismatch comes later). */
 export const neuronFields = {
   tauMemMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 50).doc({ label: 'τ membrane', unit: 'ms' }),
   tauSMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 70).doc({ label: 'τ slow synapse', unit: 'ms' }),
@@ -28,7 +28,7 @@ export const neuronFields = {
   bias: s.withDefault(s.number({ min: -100, max: 100 }), 0).doc({ label: 'Bias current' }),
 }
 
-/** Hyperparameters of network ADS training (METHOD.md §4-5), shared by train.ads and the pipeline. */
+/** Hyperparameters of network ADS training (docs/method.md §4-5), shared by train.ads and the pipeline. */
 export const adsFields = {
   neurons: s.withDefault(s.integer({ min: 2, max: maxNeurons }), 320).doc({ label: 'Neurons N' }),
   epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 20).doc({ label: 'Epochs' }),

@@ -1,4 +1,4 @@
-// Job kind "network.create": a balanced spiking network from the EBN construction (METHOD.md §4).
+// Job kind "network.create": a balanced spiking network from the EBN construction (docs/method.md §4.1).
 import * as s from '../schema.ts'
 import { neuronFields } from './fields.ts'
 import type { JobKindSpec } from './spec.ts'
@@ -23,7 +23,7 @@ export const networkCreate = {
   name: 'network.create',
   label: 'Spiking network (EBN)',
   runKind: 'network',
-  description: 'Builds a balanced spiking network (METHOD.md §4): thresholds, encoder, decoder, fast weights; slow weights zero or random.',
+  description: 'Builds a balanced spiking network (docs/method.md §4.1): thresholds, encoder, decoder, fast weights; slow weights zero or random.',
   params: networkCreateParams,
   resources: { cores: 1 },
   cli: { command: ['network', 'create'], synopsis: '--project ID [--neurons 320] [--dims 64] [--channels 1] [--seed S] [--no-ebn] ...' },

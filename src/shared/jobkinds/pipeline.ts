@@ -25,7 +25,7 @@ export const pipeline = {
   label: 'Pipeline',
   runKind: 'pipeline',
   runName: '{task} pipeline',
-  description: 'Test set → teacher (BPTT) → network ADS (local rule) → test, on one task; each stage a run linked to its parent (METHOD.md §3-7).',
+  description: 'Test set → teacher (BPTT) → network ADS (local rule) → test, on one task; each stage a run linked to its parent (docs/method.md §3-7).',
   params: pipelineParams,
   resources: { cores: 'all', minCores: 1 },
   cli: {
@@ -67,8 +67,8 @@ export const pipeline = {
   view: 'pipeline',
   watchAfterStart: true,
   formGroups: [
-    { title: 'Teacher', help: 'rate network trained with BPTT and Adam (METHOD.md §3)', prefix: 'teacher' },
-    { title: 'Spiking network', help: 'network ADS: balanced spiking network trained by the local rule (METHOD.md §4-5)', rest: true },
+    { title: 'Teacher', help: 'rate network trained with BPTT and Adam (docs/method.md §3)', prefix: 'teacher' },
+    { title: 'Spiking network', help: 'network ADS: balanced spiking network trained by the local rule (docs/method.md §4-5)', rest: true },
     { title: 'General', keys: ['task', 'seed', 'testSamples', 'threads'] },
   ],
   action: { action: 'New pipeline', submit: 'Run pipeline', primary: true },

@@ -1,4 +1,4 @@
-// Job kind "train.ads": network ADS trained to mimic a teacher by the local rule (METHOD.md §4-5),
+// Job kind "train.ads": network ADS trained to mimic a teacher by the local rule (docs/method.md §4-5),
 // on fresh samples of the teacher's task.
 import * as s from '../schema.ts'
 import { adsFields, runRef, threadsField } from './fields.ts'
@@ -16,7 +16,7 @@ export const trainAds = {
   name: 'train.ads',
   label: 'Network ADS (local rule)',
   runKind: 'ads',
-  description: "Trains a balanced spiking network to mimic a teacher by the local learning rule with error feedback (METHOD.md §4-5), on the teacher's task.",
+  description: "Trains a balanced spiking network to mimic a teacher by the local learning rule with error feedback (docs/method.md §4-5), on the teacher's task.",
   params: trainAdsParams,
   resources: { cores: 'all', minCores: 1 },
   cli: { command: ['train', 'ads'], synopsis: '--project ID --teacher RUN [--neurons 320] [--epochs 20] [--eta 1e-6] [--k 75] ...' },

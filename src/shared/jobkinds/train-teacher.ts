@@ -1,4 +1,4 @@
-// Job kind "train.teacher": the rate-network teacher of METHOD.md §3, trained by BPTT on fresh samples of a task.
+// Job kind "train.teacher": the rate-network teacher of docs/method.md §3, trained by BPTT on fresh samples of a task.
 import * as s from '../schema.ts'
 import { taskField, tauStepUnitHelp, threadsField } from './fields.ts'
 import type { JobKindSpec } from './spec.ts'
@@ -43,7 +43,7 @@ export const trainTeacher = {
   name: 'train.teacher',
   label: 'Teacher (BPTT)',
   runKind: 'teacher',
-  description: 'Trains the rate-network teacher of METHOD.md §3 on fresh samples of a task with BPTT and Adam; reports test accuracy on fresh samples.',
+  description: 'Trains the rate-network teacher of docs/method.md §3 on fresh samples of a task with BPTT and Adam; reports test accuracy on fresh samples.',
   params: trainTeacherParams,
   resources: { cores: 'all', minCores: 1 },
   cli: { command: ['train', 'teacher'], synopsis: '--project ID [--task T] [--units 64] [--epochs 100] [--samples-per-epoch 500] [--step-size 1e-4] ...' },

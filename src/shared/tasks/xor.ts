@@ -1,4 +1,4 @@
-// The temporal XOR task (METHOD.md §7): two pulses of random sign in one input channel; the target
+// The temporal XOR task (docs/method.md §2.1): two pulses of random sign in one input channel; the target
 // is a pulse whose sign is the XOR of theirs. Generator and decision rule are native
 // (native/core/xor_task.*); this is its pure descriptor.
 import * as s from '../schema.ts'
