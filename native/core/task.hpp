@@ -11,8 +11,12 @@
 // the binding reads and checks them without knowing the task: its generator's options, its rule's
 // options and its fitted settings (whose defaults hold until they are fitted).
 //
+// Sources and rules are immutable once made: the trainers call them from several pool threads at once.
+//
 // Adding a task: native/core/tasks/<name>_task.{hpp,cpp} defining its source, rule and TaskEntry,
-// and one include and one entry in native/core/tasks/registry.cpp.
+// and one include and one entry in native/core/tasks/registry.cpp. A rule with a setting fitted on
+// validation data (a decision threshold) lists it in TaskEntry::fitted (name, range, default),
+// implements DecisionRule::fit and reads it in decide(); test/support/task_fit_check.cpp is one.
 #pragma once
 #include <cstddef>
 #include <cstdint>

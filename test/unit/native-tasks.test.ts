@@ -1,7 +1,10 @@
 // Tasks by name (native/core/task.hpp, native/binding/tasks.cpp): the native registry against the
 // shared descriptors, taskScore (the one implementation of each decision rule) against independent
-// references, taskGenerate, and a task's rule and options reaching the trainers and evaluateAds.
-import { describe, expect, it } from 'vitest'
+// references, taskGenerate, a task's rule and options reaching the trainers and evaluateAds, and the
+// home of a setting fitted on validation data (a rule that fits a threshold, compiled with the core).
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
 import {
   AdsTrainer,
   evaluateAds,
@@ -14,8 +17,12 @@ import {
   type NativeTaskName,
 } from '../../native/index.ts'
 import { taskDescriptors, taskNames, type TaskDescriptor } from '../../src/shared/tasks/index.ts'
+import { repoRoot } from '../support/cli.ts'
 import { refXorDecision, refXorLabel } from '../support/teacher-reference.ts'
 import { thrown } from '../support/thrown.ts'
+import { cleanupTemp, tempDir } from '../support/tmp.ts'
+
+afterAll(cleanupTemp)
 
 /** A synchronous argument error: its class, code ERR_INVALID_ARG, and the exact message (or its start). */
 function expectArgError(fn: () => unknown, cls: typeof TypeError | typeof RangeError, message: string): void {
@@ -213,5 +220,20 @@ describe("a task's decision rule in the trainers and evaluateAds", () => {
     expect(scored.smoothed).toEqual(s.smoothed)
     expect(scored.output).toEqual(plain.output)
     await expect(async () => evaluateAds(net, data, { record: { smoothed: true } })).rejects.toThrow(/options.record.smoothed records the trace a decision rule reads/)
+  })
+})
+
+describe('a decision rule with a setting fitted on validation data (native/core/task.hpp)', () => {
+  it('is declared by its task, checked and completed, fitted by DecisionRule::fit and used by the decisions', () => {
+    const exe = join(tempDir('task-fit-'), 'task_fit_check')
+    const core = join(repoRoot, 'native', 'core')
+    execFileSync('g++', ['-std=c++17', '-O1', '-Wall', '-Werror', '-I', core, join(repoRoot, 'test', 'support', 'task_fit_check.cpp'), join(core, 'task.cpp'), '-o', exe])
+    let out: string
+    try {
+      out = execFileSync(exe, { encoding: 'utf8' })
+    } catch (err) {
+      out = String((err as { stdout?: string }).stdout)
+    }
+    expect(out).toMatch(/^checks 8 failures 0$/m)
   })
 })
