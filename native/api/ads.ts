@@ -17,7 +17,7 @@ import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions
 import { bool, check, either, f32, int, named, num, obj, orNull, own, str, typed, type Check } from '../check.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
 import { paramsSchema, SpikingNetwork, toNative, type NetworkSpec, type NeuronParamArrays, type NeuronParams, type SpikeEvents, type StoredWeights } from './snn.ts'
-import { isTaskStream, nativeTaskNames, taskStreamCheck, type DecisionRuleName, type TaskStream } from './tasks/index.ts'
+import { isTaskData, taskDataCheck, taskDecisionCheck, type TaskData, type TaskDecision } from './tasks/index.ts'
 import type { TeacherParams } from './teacher.ts'
 
 /** Samples for training or validation: inputs [count, steps, channels]; targets [count, steps, outputs]. */
@@ -25,9 +25,9 @@ export interface AdsDataset {
   inputs: Float32Array
   count: number
   steps: number
-  /** task targets (accuracy by METHOD §6 and the output MSE); optional */
+  /** task targets (the accuracy by the decision rule, and the output MSE); optional */
   targets?: Float32Array
-  /** [count, outputs], 1 or -1; default: 1 where the target ever exceeds labelThreshold, else -1 */
+  /** [count, outputs], 1 or -1; default: read from the targets by the decision rule */
   labels?: Int8Array
 }
 
@@ -67,18 +67,19 @@ export interface AdsTrainerOptions {
    * 'online-naive': the online rule with the explicit N x N update every step (for checks; slow).
    */
   rule?: 'online' | 'batched' | 'online-naive'
-  /** Training data: fresh samples of a task each epoch (default: the first native task's, samplesPerEpoch 500; ./tasks) or a dataset. */
-  data?: TaskStream | AdsDataset
+  /**
+   * Training data: fresh samples of a task each epoch, `{ task: { name, options?, samplesPerEpoch? } }`
+   * (samplesPerEpoch default 500; at the teacher's dtMs), or a dataset. Default: the first native task's.
+   */
+  data?: { task: TaskData } | AdsDataset
   /** Dataset mode: a fresh seeded sample order each epoch. Default true. */
   shuffle?: boolean
-  /** Validation after every epoch: {count} fresh samples of the training task (default {count: 200} with a task stream), a dataset, or null for none. */
+  /** Validation after every epoch: {count} fresh samples of the training task (default {count: 200} when training on a task), a dataset, or null for none. */
   validation?: { count: number } | AdsDataset | null
   /** Model selection: lowest validation reconstruction error (default, as METHOD) or highest validation accuracy. */
   selection?: 'reconstruction' | 'accuracy'
-  /** the decision rule of a task (default: the first native task's) for the accuracies, or 'none'. */
-  accuracy?: DecisionRuleName
-  /** y_s[t] = alpha·y_s[t−1] + (1−alpha)·ỹ[t] (default 0.95); decision threshold 0.5; label threshold 0.5. */
-  readout?: { alpha?: number; threshold?: number; labelThreshold?: number }
+  /** a task's decision rule for the validation accuracy (default: the training task's; none for a dataset), or null for none */
+  decision?: TaskDecision | null
   /** Threads of the pool for the teacher passes and the validation; 0 = all (default). Results never depend on it. */
   threads?: number
 }
@@ -100,7 +101,7 @@ export interface AdsEpochRecord {
   trainMeanRateHz: number
   /** the same on the validation samples, k = 0 and no learning; null without validation */
   valReconstructionError: number | null
-  /** METHOD §6 accuracy of ỹ on the validation samples; null without validation or targets */
+  /** the decision rule's accuracy of ỹ on the validation samples; null without validation, a rule or targets */
   valAccuracy: number | null
   /** mean squared error of ỹ against the validation targets; null without */
   valOutputMse: number | null
@@ -136,14 +137,14 @@ export interface AdsEvalOptions {
   /** 0 = all threads of the pool (default); results never depend on it */
   threads?: number
   dtMs?: number
-  accuracy?: DecisionRuleName
-  readout?: { alpha?: number; threshold?: number; labelThreshold?: number }
+  /** a task's decision rule for the predictions (and the accuracy, with targets or labels); default none */
+  decision?: TaskDecision | null
   record?: {
     /** x̃ [count, steps, dims]; default false */
     decoded?: boolean
     /** ỹ [count, steps, outputs]; default true when the network has outputs */
     output?: boolean
-    /** y_s [count, steps, outputs]; default true when the network has outputs */
+    /** the trace the decision rule reads (e.g. a smoothed ỹ) [count, steps, outputs]; default true with a rule that has one */
     smoothed?: boolean
     /** spike events of the first n samples; default 0 */
     spikes?: number
@@ -154,7 +155,7 @@ export interface AdsEvaluation {
   count: number
   steps: number
   kernelSeconds: number
-  /** METHOD §6 accuracy; null without targets/labels or with accuracy 'none' */
+  /** the decision rule's accuracy; null without a rule or without targets/labels */
   accuracy: number | null
   /** mean over samples of Σ_d Var(x̂_d − x̃_d)/Σ_d Var(x̂_d); null without teacherTargets */
   reconstructionError: number | null
@@ -163,8 +164,8 @@ export interface AdsEvaluation {
   meanRateHz: number
   totalSpikes: number
   perSample: { reconstructionError: Float64Array | null; outputMse: Float64Array | null; rateHz: Float64Array }
-  /** [count, outputs]: 1, −1, or 0 (no decision) */
-  predictions: Int8Array
+  /** [count, outputs]: 1, −1, or 0 (no decision); null without a decision rule */
+  predictions: Int8Array | null
   /** [count, outputs] when accuracy is computed */
   labels: Int8Array | null
   decoded?: Float32Array
@@ -228,7 +229,6 @@ export interface AdsSamplesResult {
 // ---- argument checks (./check.ts), in the binding's names (ads.cpp) -------------------------------
 
 const rule = str('online', 'online-naive', 'batched')
-const readoutSchema = named('options.readout', obj({ alpha: num, threshold: num, labelThreshold: num }))
 const int8 = typed('Int8Array')
 
 /** @internal A teacher's parameters as Float32Arrays (also for ./teacher.ts's trainer). */
@@ -262,12 +262,11 @@ function adsOptionsSchema(neurons: number | undefined): Check {
         typeof v === 'number' ? num : isObj(v) ? obj({ staircase: obj({ start: num, totalSamples: int, blocks: int }, { required: ['start', 'totalSamples'] }) }, { required: ['staircase'] }) : undefined,
       ),
       rule,
-      data: either('an object', (v) => (isObj(v) ? (isTaskStream(v) ? taskStreamCheck(v, []) : dataset()) : undefined)),
+      data: either('an object', (v) => (isObj(v) ? (isTaskData(v) ? taskDataCheck() : dataset()) : undefined)),
       shuffle: bool,
       validation: orNull(either('an object', (v) => (isObj(v) ? (v.count !== undefined && v.inputs === undefined ? obj({ count: int }) : dataset()) : undefined))),
       selection: str('reconstruction', 'accuracy'),
-      accuracy: str(...nativeTaskNames, 'none'),
-      readout: readoutSchema,
+      decision: taskDecisionCheck,
       threads: int,
     },
     { required: ['teacher', 'neurons'] },
@@ -288,8 +287,7 @@ const evalOptionsSchema = obj({
   seed: int,
   threads: int,
   dtMs: num,
-  accuracy: str(...nativeTaskNames, 'none'),
-  readout: readoutSchema,
+  decision: taskDecisionCheck,
   record: named('options.record', obj({ decoded: bool, output: bool, smoothed: bool, spikes: int })),
 })
 const samplesDataSchema = dataset({ teacherTargets: f32 }, ['inputs', 'count', 'steps', 'teacherTargets'])
@@ -369,10 +367,11 @@ export class AdsTrainer extends EpochTrainer<AdsEpochRecord, RawAdsTrainer> {
 }
 
 /**
- * Runs a network on samples (k = 0, no learning), in parallel over the pool, and scores it: ỹ and its
- * smoothed y_s, accuracy by METHOD §6 (with targets or labels), the reconstruction error (with
- * teacherTargets x̂), the output MSE (with targets), rates; optional recordings. Equivalent to
- * network.simulate(inputs, {seed, initialV: 'uniform'}) followed by the decision on its output.
+ * Runs a network on samples (k = 0, no learning), in parallel over the pool, and scores it: ỹ, and with
+ * a decision rule (options.decision) the decisions, the trace the rule reads and the accuracy (with
+ * targets or labels); the reconstruction error (with teacherTargets x̂), the output MSE (with
+ * targets), rates; optional recordings. Equivalent to network.simulate(inputs, {seed, initialV:
+ * 'uniform'}) followed by taskScore on its output.
  */
 export function evaluateAds(
   network: SpikingNetwork | NetworkSpec,

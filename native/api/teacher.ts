@@ -9,7 +9,7 @@
 import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../runtime.ts'
 import { argError, bool, check, describe, either, f32, int, intIn, named, num, obj, str, typed, type Check } from '../check.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
-import { isTaskStream, nativeTaskNames, taskStreamCheck, type DecisionRuleName, type TaskStream } from './tasks/index.ts'
+import { isTaskData, taskDataCheck, taskDecisionCheck, type TaskData, type TaskDecision } from './tasks/index.ts'
 
 type Float = Float32Array | Float64Array
 
@@ -143,16 +143,19 @@ export interface TeacherTrainerOptions {
   threads?: number
   /** seed of the training data (a task's samples of epoch e depend on (seed, e)) and of shuffling; default 0 */
   seed?: number
-  /** a dataset, or fresh samples of a task each epoch (./tasks; the network must fit the task's channels and outputs) */
-  data: TeacherDataset | TaskStream
+  /**
+   * a dataset, or fresh samples of a task each epoch: `{ task: { name, options?, samplesPerEpoch } }`
+   * (./tasks; the network must have the task's channels and outputs; samples at the network's dtMs)
+   */
+  data: TeacherDataset | { task: TaskData & { samplesPerEpoch: number } }
   /** evaluated after every epoch */
   validation?: TeacherDataset
   /** keep the parameters of the epoch with the best validation accuracy (ties: lower MSE) */
   keepBest?: boolean
   /** dataset mode: a fresh sample order each epoch; default true */
   shuffle?: boolean
-  /** the decision rule of a task (default: the first native task's) for the accuracies, or 'none' */
-  accuracy?: DecisionRuleName
+  /** a task's decision rule for the accuracies (default: the data's task's rule; none for a dataset), or null for none */
+  decision?: TaskDecision | null
 }
 
 export interface TeacherEpochRecord {
@@ -263,15 +266,15 @@ const trainerSchema = obj(
     seed: int,
     data: either('an object', (v) =>
       isObj(v)
-        ? isTaskStream(v)
-          ? taskStreamCheck(v, ['samplesPerEpoch'])
+        ? isTaskData(v)
+          ? taskDataCheck(['samplesPerEpoch'])
           : batchSchema(true, true)
         : undefined,
     ),
     validation: batchSchema(true, true),
     keepBest: bool,
     shuffle: bool,
-    accuracy: str(...nativeTaskNames, 'none'),
+    decision: taskDecisionCheck,
   },
   { required: ['params', 'data'] },
 )

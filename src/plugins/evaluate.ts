@@ -1,14 +1,13 @@
 // Evaluating a trained network of any architecture on a dataset: the network runs on an execution
 // target, the task's decision rule scores its outputs, and, next to a teacher, its trajectory is
 // compared with the teacher's (METHOD.md §5, §10: score against the labels and the teacher both).
-import type { RunOptions } from '../../native/index.ts'
+import { taskScore, type RunOptions } from '../../native/index.ts'
 import type { TimedDataset } from '../formats/dataset.ts'
 import type { TaskName } from '../shared/tasks/index.ts'
 import type { ResultItem } from '../shared/types.ts'
 import type { NewArtifact } from '../store/artifacts.ts'
 import { architectures } from './architectures/index.ts'
 import type { LoadedNetwork } from './architectures/architecture.ts'
-import { taskImpls } from './tasks/index.ts'
 import type { ExecutionTarget, TargetOutput } from './targets/target.ts'
 
 export interface EvalOptions {
@@ -97,15 +96,15 @@ function mean(a: Float64Array): number {
   return s / a.length
 }
 
-/** The task's decisions on outputs; labels from the dataset, or read from its targets by the task's rule. */
-function decide(task: TaskName, outputs: Float32Array, d: TimedDataset): { predictions: Int8Array; labels: Int8Array } {
-  const r = taskImpls[task].decide(outputs, { count: d.samples, steps: d.steps, outputs: d.outputs }, d.labels ? undefined : d.targets)
+/** The task's decisions on outputs (native taskScore, with the network's fitted settings); labels from the dataset, or read from its targets by the task's rule. */
+function decide(task: TaskName, outputs: Float32Array, d: TimedDataset, fitted: Record<string, number>): { predictions: Int8Array; labels: Int8Array } {
+  const r = taskScore(task, { outputs, shape: [d.samples, d.steps, d.outputs], fitted, ...(d.labels ? {} : { targets: d.targets }) })
   let labels = d.labels
   if (!labels) {
     labels = new Int8Array(d.samples)
     for (let b = 0; b < d.samples; b++) labels[b] = r.labels![b * d.outputs]
   }
-  return { predictions: r.predictions, labels }
+  return { predictions: r.decisions, labels }
 }
 
 function countUndecided(predictions: Int8Array, samples: number, outputs: number): number {
@@ -128,7 +127,7 @@ export async function evaluate(task: TaskName, target: ExecutionTarget, net: Loa
     options.teacherOutput ??
     (options.teacher ? await target.run(options.teacher, batch, { seed: options.seed, threads: options.threads, record: { trajectories: true } }, run) : null)
   const out = await target.run(net, batch, { seed: options.seed, threads: options.threads, record: { trajectories: true, spikes: options.recordSpikesOf ?? 0 } }, run)
-  const { predictions, labels } = decide(task, out.outputs, d)
+  const { predictions, labels } = decide(task, out.outputs, d, net.fitted)
   const S = d.samples
   const TO = d.steps * d.outputs
   const mse = new Float64Array(S)
@@ -143,7 +142,7 @@ export async function evaluate(task: TaskName, target: ExecutionTarget, net: Loa
   let teacher: { predictions: Int8Array; accuracy: number; undecided: number } | null = null
   let recon: Float64Array | null = null
   if (teacherOut) {
-    const t = decide(task, teacherOut.outputs, d)
+    const t = decide(task, teacherOut.outputs, d, options.teacher?.fitted ?? {})
     teacher = { predictions: t.predictions, accuracy: accuracyOf(t.predictions, labels, S, d.outputs), undecided: countUndecided(t.predictions, S, d.outputs) }
     if (teacherOut.trajectories && out.trajectories && dims > 0) {
       recon = new Float64Array(S)

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateXor, teacherForward, xorDecision, type TeacherParams } from '../../native/index.ts'
+import { generateXor, taskScore, teacherForward, type TeacherParams } from '../../native/index.ts'
 import { Services } from '../../src/services/index.ts'
 import { loadBundle } from '../../src/plugins/architectures/bundle.ts'
 import { AppError, FieldError } from '../../src/shared/errors.ts'
@@ -167,10 +167,10 @@ describe('undecided samples in result summaries', () => {
   it('training runs report their undecided test samples', async () => {
     const teacher = await s.call('runs.get', { id: teacherId })
     // the test set again, from the seed the run recorded, through the stored teacher: the same count
-    const test = await generateXor({ count: tinyTeacher.testSamples, seed: teacher.summary.testSeed, durationS: 1, dtS: 0.001 })
+    const test = await generateXor({ count: tinyTeacher.testSamples, seed: teacher.summary.testSeed, durationS: 1, dtMs: 1 })
     const fwd = await teacherForward(loadBundle<TeacherParams>(s.store, teacherId).net, { inputs: test.inputs, count: test.count, steps: test.steps })
-    const decision = xorDecision(fwd.outputs, { count: test.count, steps: test.steps }, test.targets)
-    expect(teacher.summary.testUndecided).toBe([...decision.predictions].filter((p) => p === 0).length)
+    const decision = taskScore('xor', { outputs: fwd.outputs, shape: [test.count, test.steps, 1], targets: test.targets })
+    expect(teacher.summary.testUndecided).toBe([...decision.decisions].filter((p) => p === 0).length)
     expect(teacher.summary.testAccuracy).toBe(decision.accuracy)
     // the shown samples keep their labels and decisions (the teacher's page draws them; the UI has no copy of the rule)
     const shown = (await s.call('artifacts.read', { runId: teacherId, name: 'test.outputs' })).shape[0]
@@ -180,7 +180,7 @@ describe('undecided samples in result summaries', () => {
     expect(labels).toMatchObject({ dtype: 'int8', shape: [shown] })
     expect(predictions).toMatchObject({ dtype: 'int8', shape: [shown, 1] })
     expect([...labels.data]).toEqual([...test.labels.slice(0, shown)])
-    expect([...predictions.data]).toEqual([...decision.predictions.slice(0, shown)])
+    expect([...predictions.data]).toEqual([...decision.decisions.slice(0, shown)])
   })
 })
 

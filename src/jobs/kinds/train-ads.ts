@@ -48,7 +48,7 @@ export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: Ads
     k: p.kSchedule === 'constant' ? p.k : { staircase: { start: p.k, totalSamples: total, blocks: 8 } },
     rule: p.rule,
     data: source.data,
-    accuracy: source.rule,
+    decision: source.decision,
     validation: { count: p.validationSamples },
     selection: p.selection,
     threads: p.threads,

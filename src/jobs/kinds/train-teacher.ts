@@ -1,7 +1,7 @@
 // Job "train.teacher": the rate-network teacher of METHOD.md §3 trained by BPTT on fresh samples of a
 // task, with per-epoch metrics streamed, the best validation epoch kept, and test accuracy on fresh
 // samples as the headline number. The teacher is stored as a bundle of the rate architecture.
-import { initTeacher, TeacherTrainer, type TeacherParams } from '../../../native/index.ts'
+import { initTeacher, taskScore, TeacherTrainer, type TeacherParams } from '../../../native/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { trainTeacherParams } from '../../shared/jobkinds/index.ts'
 import type { Infer } from '../../shared/schema.ts'
@@ -77,7 +77,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     threads: ctx.threads(p.threads),
     seed,
     data: source.data,
-    accuracy: source.rule,
+    decision: source.decision,
     validation: validation ? { inputs: validation.inputs, targets: validation.targets, count: validation.samples, steps: validation.steps } : undefined,
     keepBest: p.keepBest && validation !== undefined,
   })
@@ -112,11 +112,9 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     { signal: ctx.signal },
   )
   // The task's rule decides every sample and output; labels are read from the targets by the same rule.
-  const decision = task.decide(out.outputs, { count: test.samples, steps: test.steps, outputs: test.outputs }, test.targets)
-  let correct = 0
+  const decision = taskScore(p.task, { outputs: out.outputs, shape: [test.samples, test.steps, test.outputs], targets: test.targets })
   let undecided = 0
-  for (let i = 0; i < decision.predictions.length; i++) if (decision.predictions[i] === decision.labels![i]) correct++
-  for (let b = 0; b < test.samples; b++) if (decision.predictions[b * test.outputs] === 0) undecided++
+  for (let b = 0; b < test.samples; b++) if (decision.decisions[b * test.outputs] === 0) undecided++
   let se = 0
   for (let i = 0; i < out.outputs.length; i++) se += (out.outputs[i] - test.targets[i]) ** 2
   const shown = Math.min(8, test.samples)
@@ -128,11 +126,11 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     // the label (first output, as an evaluation's `labels`) and the decisions of the shown samples:
     // the teacher's page draws them (the UI has no copy of the rule)
     { name: 'test.labels', data: Int8Array.from({ length: shown }, (_, b) => decision.labels![b * test.outputs]), shape: [shown] },
-    { name: 'test.predictions', data: decision.predictions.slice(0, shown * test.outputs), shape: [shown, test.outputs] },
+    { name: 'test.predictions', data: decision.decisions.slice(0, shown * test.outputs), shape: [shown, test.outputs] },
   ])
   return {
     params,
-    testAccuracy: correct / decision.predictions.length,
+    testAccuracy: decision.accuracy!,
     testUndecided: undecided,
     testMse: se / out.outputs.length,
     bestEpoch: trainer.bestEpoch,

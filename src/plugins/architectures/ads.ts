@@ -146,7 +146,7 @@ export const ads: Architecture<AdsNet> = {
     const r = await evaluateAds(
       net.spec,
       { inputs: batch.inputs, count: batch.count, steps: batch.steps },
-      { seed: opts.seed, threads: opts.threads, dtMs: batch.dtMs, accuracy: 'none', record: { decoded: trajectories, output: outputs > 0, smoothed: false, spikes: spikesOf } },
+      { seed: opts.seed, threads: opts.threads, dtMs: batch.dtMs, record: { decoded: trajectories, output: outputs > 0, smoothed: false, spikes: spikesOf } },
       run,
     )
     return {

@@ -7,4 +7,4 @@ export const taskImpls: Record<TaskName, TaskImpl> = {
   xor: xorTaskImpl,
 }
 
-export type { Decisions, TaskImpl } from './task.ts'
+export type { TaskImpl } from './task.ts'

@@ -90,11 +90,13 @@ void draw_sample(const XorParams& p, Rng& rng, std::size_t steps, float* input, 
 }  // namespace
 
 void generate_xor(const XorParams& p, std::size_t count, uint64_t seed, unsigned threads, const Control& control,
-                  XorBatch& out) {
+                  TaskBatch& out) {
   const std::size_t steps = xor_steps(p);
   if (steps < 10) throw InvalidArgument("durationS / dtS must give at least 10 steps");
   out.count = count;
   out.steps = steps;
+  out.channels = 1;
+  out.outputs = 1;
   assign_checked(out.inputs, count * steps, 0.0f, control);
   assign_checked(out.targets, count * steps, 0.0f, control);
   out.labels.assign(count, 0);
@@ -111,6 +113,31 @@ void generate_xor(const XorParams& p, std::size_t count, uint64_t seed, unsigned
       },
       threads);
   control.check();
+}
+
+int8_t xor_decision(const float* y, std::size_t steps, std::size_t stride, double alpha, double threshold) {
+  double ys = 0;
+  bool above = false, below = false;
+  for (std::size_t t = 0; t < steps; ++t) {
+    ys = alpha * ys + (1.0 - alpha) * static_cast<double>(y[t * stride]);
+    if (ys > threshold) above = true;
+    if (ys < -threshold) below = true;
+  }
+  return above ? 1 : below ? -1 : 0;
+}
+
+void xor_smoothed(const float* y, std::size_t steps, std::size_t stride, double alpha, float* out) {
+  double ys = 0;
+  for (std::size_t t = 0; t < steps; ++t) {
+    ys = alpha * ys + (1.0 - alpha) * static_cast<double>(y[t * stride]);
+    out[t * stride] = static_cast<float>(ys);
+  }
+}
+
+int8_t xor_label(const float* target, std::size_t steps, std::size_t stride, double threshold) {
+  for (std::size_t t = 0; t < steps; ++t)
+    if (target[t * stride] > threshold) return 1;
+  return -1;
 }
 
 }  // namespace mimic
