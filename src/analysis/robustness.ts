@@ -149,20 +149,23 @@ function test(metric: ComparedMetric, a: readonly TrialRow[], b: readonly TrialR
 }
 
 /**
- * Every pair of networks at every level both were run at (networks in order, a before b), for
- * accuracy and MSE: a two-sided Mann-Whitney U test over their draws.
+ * Every pair of networks of different architectures or variants at every level both were run at
+ * (networks in order, a before b), for accuracy and MSE: a two-sided Mann-Whitney U test over their draws.
  */
 export function compareNetworks(rows: readonly TrialRow[]): NetworkComparison[] {
   const cells = cell(rows)
   const { networks, levels } = layout(rows)
   const out: NetworkComparison[] = []
   const allLevels = orderOf(rows.map((r) => ({ k: r.level })))
+  const kindOf = new Map(rows.map((r) => [r.network, `${r.architecture}/${r.variant ?? ''}`]))
   for (const level of allLevels) {
     for (let i = 0; i < networks.length; i++) {
       for (let j = i + 1; j < networks.length; j++) {
         const a = networks[i]
         const b = networks[j]
         if (!levels.get(a)!.includes(level) || !levels.get(b)!.includes(level)) continue
+        // networks of the same architecture and variant (two seeds) are not a comparison of methods
+        if (kindOf.get(a) === kindOf.get(b)) continue
         for (const metric of comparedMetrics) out.push({ a, b, level, ...test(metric, cells.get(`${a}|${level}`)!, cells.get(`${b}|${level}`)!) })
       }
     }

@@ -19,7 +19,7 @@
 // ones — run on validation chips (draw indices from 2^32, never scored), as the gain of `gainGrid()`
 // with the best validation accuracy (ties: the gain nearest 1). Every scored draw of that level then
 // uses it, for its decisions and its MSE.
-import type { RunOptions } from '../../native/index.ts'
+import { taskScore, type RunOptions } from '../../native/index.ts'
 import type { TimedDataset } from '../formats/dataset.ts'
 import { AppError } from '../shared/errors.ts'
 import { perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
@@ -30,7 +30,6 @@ import type { LoadedNetwork } from './architectures/architecture.ts'
 import { architectures } from './architectures/index.ts'
 import { deadNeurons, noiseStdOf, perturbedNetwork } from './perturb.ts'
 import type { ExecutionTarget, TargetOutput } from './targets/target.ts'
-import { taskImpls } from './tasks/index.ts'
 
 /** Draw indices of validation chips start here (scored draws are 0, 1, ...): the two never meet. */
 export const validationDrawBase = 2 ** 32
@@ -107,19 +106,19 @@ export interface Trial {
 /** Labels of the scored samples: the dataset's, or read from its targets by the task's rule. */
 export function labelsOf(d: ScoredData): Int8Array {
   if (d.labels) return d.labels
-  const r = taskImpls[d.task].decide(new Float32Array(d.samples * d.steps * d.outputs), { count: d.samples, steps: d.steps, outputs: d.outputs }, d.targets)
+  const r = taskScore(d.task, { outputs: new Float32Array(d.samples * d.steps * d.outputs), shape: [d.samples, d.steps, d.outputs], targets: d.targets })
   return Int8Array.from({ length: d.samples }, (_, b) => r.labels![b * d.outputs])
 }
 
-/** Decisions on the first output of each sample, for outputs scaled by `gain`. */
-function decisions(task: TaskName, outputs: Float32Array, gain: number, count: number, steps: number, outs: number): Int8Array {
+/** Decisions on the first output of each sample, for outputs scaled by `gain` (the task's rule with the network's fitted settings). */
+function decisions(task: TaskName, outputs: Float32Array, gain: number, count: number, steps: number, outs: number, fitted: Record<string, number>): Int8Array {
   let y = outputs
   if (gain !== 1) {
     y = new Float32Array(outputs.length)
     for (let i = 0; i < y.length; i++) y[i] = outputs[i] * gain
   }
-  const r = taskImpls[task].decide(y, { count, steps, outputs: outs })
-  return Int8Array.from({ length: count }, (_, b) => r.predictions[b * outs])
+  const r = taskScore(task, { outputs: y, shape: [count, steps, outs], fitted })
+  return Int8Array.from({ length: count }, (_, b) => r.decisions[b * outs])
 }
 
 /** Mean over samples of the per-sample MSE of gain·outputs against `reference` (both [S, T, O]). */
@@ -138,10 +137,10 @@ function meanMse(outputs: Float32Array, gain: number, reference: Float32Array, s
 }
 
 /** The gain of `gainGrid()` with the best accuracy on these outputs (ties: nearest 1, then the smaller). */
-export function bestGain(task: TaskName, outputs: Float32Array, labels: Int8Array, count: number, steps: number, outs: number): { gain: number; accuracy: number } {
+export function bestGain(task: TaskName, outputs: Float32Array, labels: Int8Array, count: number, steps: number, outs: number, fitted: Record<string, number> = {}): { gain: number; accuracy: number } {
   let best = { gain: 1, accuracy: -1 }
   for (const gain of gainGrid()) {
-    const d = decisions(task, outputs, gain, count, steps, outs)
+    const d = decisions(task, outputs, gain, count, steps, outs, fitted)
     let correct = 0
     for (let b = 0; b < count; b++) if (d[b] === labels[b]) correct++
     const accuracy = correct / count
@@ -214,7 +213,7 @@ export async function runSweep(networks: readonly SweepNetwork[], data: ScoredDa
           pooled.set(out.outputs, k * per)
           pooledLabels.set(validationLabels, k * v.samples)
         }
-        const best = bestGain(data.task, pooled, pooledLabels, recal.draws * v.samples, v.steps, v.outputs)
+        const best = bestGain(data.task, pooled, pooledLabels, recal.draws * v.samples, v.steps, v.outputs, net.fitted)
         gain = best.gain
         validationAccuracy = best.accuracy
       }
@@ -222,7 +221,7 @@ export async function runSweep(networks: readonly SweepNetwork[], data: ScoredDa
       for (let draw = 0; draw < o.draws; draw++) {
         const out = await simulate(data, draw, `${what}: draw ${draw + 1} of ${o.draws}`)
         const S = data.samples
-        const decided = decisions(data.task, out.outputs, gain, S, data.steps, data.outputs)
+        const decided = decisions(data.task, out.outputs, gain, S, data.steps, data.outputs, net.fitted)
         let correct = 0
         let undecided = 0
         let agree = 0

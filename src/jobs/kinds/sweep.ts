@@ -10,7 +10,7 @@ import { loadBundle } from '../../plugins/architectures/bundle.ts'
 import type { LoadedNetwork } from '../../plugins/architectures/architecture.ts'
 import { runSweep, trialItems, type ScoredData, type SweepNetwork, type Trial } from '../../plugins/robustness.ts'
 import { availableTarget, targetFor } from '../../plugins/targets/index.ts'
-import { taskImpls } from '../../plugins/tasks/index.ts'
+import { taskScore } from '../../../native/index.ts'
 import type { JobContext } from '../context.ts'
 import { fieldError, networkOf } from '../prechecks.ts'
 
@@ -85,8 +85,8 @@ export async function runSweepJob(ctx: JobContext, job: SweepJob): Promise<Trial
       const teacher = loadBundle(store, tid)
       if (teacher.sizes.outputs !== d.outputs) throw new AppError('INVALID_ARGUMENT', `Teacher run ${tid} of network run ${net.runId} has ${teacher.sizes.outputs} outputs but the data have ${d.outputs}.`)
       const t = await targetFor(job.target, teacher.architecture).run(teacher, batch, { seed, threads, record: { trajectories: false } }, { signal: ctx.signal })
-      const r = taskImpls[d.task].decide(t.outputs, { count: d.samples, steps: d.steps, outputs: d.outputs })
-      teachers.set(tid, { runId: tid, decisions: Int8Array.from({ length: d.samples }, (_, b) => r.predictions[b * d.outputs]), outputs: t.outputs })
+      const r = taskScore(d.task, { outputs: t.outputs, shape: [d.samples, d.steps, d.outputs], fitted: teacher.fitted })
+      teachers.set(tid, { runId: tid, decisions: Int8Array.from({ length: d.samples }, (_, b) => r.decisions[b * d.outputs]), outputs: t.outputs })
     }
     networks.push({ net, teacher: tid === null ? null : teachers.get(tid)! })
   }
