@@ -43,6 +43,11 @@ export interface LevelSummary {
   medianMse: number
   q1Mse: number
   q3Mse: number
+  /** the extremes over the draws (the whiskers of a box plot) */
+  minAccuracy: number
+  maxAccuracy: number
+  minMse: number
+  maxMse: number
   /** null when the network has no teacher */
   medianAgreement: number | null
   q1Agreement: number | null
@@ -131,6 +136,10 @@ export function summarise(rows: readonly TrialRow[], minAccuracy?: number): Leve
         medianMse: mse.median,
         q1Mse: mse.q1,
         q3Mse: mse.q3,
+        minAccuracy: Math.min(...g.map((r) => r.accuracy)),
+        maxAccuracy: Math.max(...g.map((r) => r.accuracy)),
+        minMse: Math.min(...g.map((r) => r.mse)),
+        maxMse: Math.max(...g.map((r) => r.mse)),
         medianAgreement: agr?.median ?? null,
         q1Agreement: agr?.q1 ?? null,
         q3Agreement: agr?.q3 ?? null,

@@ -10,7 +10,7 @@
 // (<script type="application/json">, never executed) for anyone who wants to re-plot them.
 import { quartiles } from '../analysis/stats.ts'
 import { jobKinds, isJobKindName } from '../shared/jobkinds/index.ts'
-import { formatLevel, perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
+import { formatLevel, levelOrder, perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
 import type { RobustnessAnalysis, RobustnessTrial } from '../shared/types.ts'
 
 export interface ReportContext {
@@ -88,12 +88,6 @@ function yAxis(metric: 'accuracy' | 'mse', values: number[], top: number, bottom
 const W = 680
 const H = 330
 const M = { left: 64, right: 16, top: 16, bottom: 56 }
-
-/** The levels in plotting order: level 0 (unperturbed) first, then more perturbed to the right. */
-export function levelOrder(perturbation: PerturbationName, levels: readonly number[]): number[] {
-  const inc = perturbationInfo[perturbation].increasing
-  return [...levels].sort((a, b) => (a === 0 ? -1 : b === 0 ? 1 : inc ? a - b : b - a))
-}
 
 function axesSvg(axis: Axis, levels: number[], x: (i: number) => number, perturbation: PerturbationName, yLabel: string): string {
   const parts: string[] = []

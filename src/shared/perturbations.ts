@@ -103,6 +103,12 @@ export function formatLevel(perturbation: PerturbationName, level: number): stri
   return `${pct} %`
 }
 
+/** The levels in plotting order: level 0 (unperturbed) first, then more perturbed to the right. */
+export function levelOrder(perturbation: PerturbationName, levels: readonly number[]): number[] {
+  const inc = perturbationInfo[perturbation].increasing
+  return [...levels].sort((a, b) => (a === 0 ? -1 : b === 0 ? 1 : inc ? a - b : b - a))
+}
+
 /** A quantity of an architecture that a perturbation changes. */
 export interface PerturbedQuantity {
   name: string

@@ -329,6 +329,11 @@ export interface RobustnessSummary {
   medianMse: number
   q1Mse: number
   q3Mse: number
+  /** the extremes over the draws (the whiskers of a box plot) */
+  minAccuracy: number
+  maxAccuracy: number
+  minMse: number
+  maxMse: number
   medianAgreement: number | null
   q1Agreement: number | null
   q3Agreement: number | null
