@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/store/index.ts'
 import { mimic, spawnMimic } from '../support/cli.ts'
 import { unbalancedTags } from '../support/html.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
@@ -218,5 +219,30 @@ describe('mimic report', () => {
     const runs = mimic(['--db', db, 'report', String(ids.teacher), '--out', out])
     expect(runs.code).not.toBe(0)
     expect(runs.stderr).toMatch(/is a teacher run: robustness statistics and reports are made for robustness and chip-yield runs/)
+  }, 120_000)
+})
+
+describe('train ads --fast-weight-scale', () => {
+  it('authors: Ω_f without the factor τ_mem, 1/τ_mem = 20 times the default at 50 ms; recorded with the run', () => {
+    const train = (extra: string[]) =>
+      json<{ id: number; params: Record<string, unknown> }>(['train', 'ads', '--project', '1', '--teacher', String(ids.teacher), '--neurons', '30', '--epochs', '1', '--samples-per-epoch', '5', '--validation-samples', '5', '--test-samples', '5', '--seed', '4', ...extra])
+    const mem = train([])
+    const authors = train(['--fast-weight-scale', 'authors'])
+    expect(mem.params.fastWeightScale).toBe('tau-mem')
+    expect(authors.params.fastWeightScale).toBe('authors')
+    const store = openStore(db)
+    const a = store.artifacts.get(mem.id, 'omegaF').data as Float32Array
+    const b = store.artifacts.get(authors.id, 'omegaF').data as Float32Array
+    store.close()
+    let nonzero = 0
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] === 0) {
+        expect(b[i]).toBe(0)
+        continue
+      }
+      nonzero++
+      expect(b[i] / a[i]).toBeCloseTo(20, 4)
+    }
+    expect(nonzero).toBeGreaterThan(30 * 28)
   }, 120_000)
 })

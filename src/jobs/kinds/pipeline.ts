@@ -97,6 +97,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     rule: p.rule,
     ebn: p.ebn,
     fastGain: p.fastGain,
+    fastWeightScale: p.fastWeightScale,
     inputGain: p.inputGain,
     selection: p.selection,
     validationSamples: p.validationSamples,
