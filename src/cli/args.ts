@@ -10,7 +10,7 @@ export class UsageError extends Error {
   }
 }
 
-export type FlagType = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'integers'
+export type FlagType = 'string' | 'integer' | 'number' | 'boolean' | 'enum' | 'integers' | 'numbers'
 
 export interface FlagSpec {
   type: FlagType
@@ -50,7 +50,9 @@ export function flagsFromSchema(info: FieldInfo, skip: readonly string[] = []): 
               ? 'enum'
               : f.type === 'array' && f.items?.type === 'integer'
                 ? 'integers'
-                : 'string'
+                : f.type === 'array' && f.items?.type === 'number'
+                  ? 'numbers'
+                  : 'string'
     const only = f.when ? ` (only with --${kebab(f.when.field)} ${String(f.when.equals)})` : ''
     const values = f.valueHelp ? `; ${Object.entries(f.valueHelp).map(([v, h]) => `${v}: ${h}`).join('; ')}` : ''
     out[kebab(name)] = {
@@ -90,6 +92,13 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
       const parts = raw.split(',').map((x) => x.trim())
       if (raw.trim() === '') return []
       if (!parts.every((x) => /^\d+$/.test(x))) throw new UsageError(`--${name} must be a comma-separated list of integers, e.g. 0,1,2 (received "${raw}").`)
+      return parts.map(Number)
+    }
+    case 'numbers': {
+      if (raw.trim() === '') return []
+      const parts = raw.split(',').map((x) => x.trim())
+      const bad = parts.find((x) => x === '' || !Number.isFinite(Number(x)))
+      if (bad !== undefined) throw new UsageError(`--${name} must be a comma-separated list of numbers, e.g. 0,0.05,0.1 (received "${raw}").`)
       return parts.map(Number)
     }
     case 'enum':
@@ -212,7 +221,7 @@ export function parseId(raw: string | undefined, what: string, usage: string): n
 
 export function helpFor(specs: Record<string, FlagSpec>): string {
   const lines = Object.entries(specs).map(([name, s]) => {
-    const value = s.type === 'boolean' ? '' : s.type === 'enum' ? ` ${s.values?.join('|')}` : s.type === 'string' ? ' TEXT' : s.type === 'integers' ? ' N,N,...' : ' N'
+    const value = s.type === 'boolean' ? '' : s.type === 'enum' ? ` ${s.values?.join('|')}` : s.type === 'string' ? ' TEXT' : s.type === 'integers' || s.type === 'numbers' ? ' N,N,...' : ' N'
     const def = s.default !== undefined ? ` (default ${String(s.default)}${s.unit ? ' ' + s.unit : ''})` : s.required ? ' (required)' : ''
     return `  --${name}${value}`.padEnd(30) + ` ${s.help}${def}`
   })

@@ -15,7 +15,7 @@ import { flagsFromSchema, helpFor, kebab, parseFlags, parseId, UsageError, type 
 /** Where a job's run goes: a project id, the project of a run it uses, or a project found (or made) by name. */
 export type ProjectChoice = number | { ofRun: number } | { named: string }
 
-export type Present = (d: RunDetail) => { value: unknown; text: string }
+export type Present = (d: RunDetail, s: FrontDoorServices) => { value: unknown; text: string } | Promise<{ value: unknown; text: string }>
 export type Prepare = (s: FrontDoorServices, projectId: number) => Promise<{ params: Record<string, unknown>; undo: () => Promise<void> }>
 
 /** Starts a job and waits for it (the front door's runJob): returns the exit code. */
@@ -173,9 +173,18 @@ function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>): Handler<Ctx> {
         : 'namedAfterTask' in rule
           ? { named: taskDescriptors[isTaskName(params[rule.namedAfterTask]) ? (params[rule.namedAfterTask] as keyof typeof taskDescriptors) : (fieldsOf(kind)[rule.namedAfterTask].default as keyof typeof taskDescriptors)].label }
           : (flags.project as number))
-    const present: Present | undefined = cli.result
-      ? (d) => {
-          const shown = cli.result!(d)
+    // what a succeeded run prints: the spec's own view of the run, or the answer of an operation on it
+    const shownOf = cli.result
+      ? (d: RunDetail) => cli.result!(d)
+      : cli.resultOp
+        ? async (d: RunDetail, services: FrontDoorServices) => {
+            const value = await services.call(cli.resultOp as never, { runId: d.id } as never)
+            return { value, text: cli.resultText ? cli.resultText(value) : JSON.stringify(value) }
+          }
+        : undefined
+    const present: Present | undefined = shownOf
+      ? async (d, services) => {
+          const shown = await shownOf(d, services)
           return imported ? { ...shown, text: `${shown.text}\n  ${basename(imported.file)} imported as ${fieldsOf(kind)[imported.param]?.ref ?? ''} run ${d.params[imported.param]}` } : shown
         }
       : undefined

@@ -46,6 +46,7 @@ Projects and runs
                                         per-item results (one per sample of an evaluation...), long form
   data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T]
   export RUN --format npz --out FILE   a network's weights and parameters for numpy
+  report RUN --out FILE.html           a robustness or yield run as one self-contained HTML file
 Jobs
   jobs list [--all] | cancel RUN_ID
 ${jobUsageLines().join('\n')}
@@ -178,7 +179,7 @@ async function runJob(
     line.done()
     const detail = await services.call('runs.get', { id: runId })
     if (status === 'succeeded') {
-      const shown = present?.(detail)
+      const shown = present ? await present(detail, services) : undefined
       out(ctx, shown ? shown.value : { ...detail, id: runId, runId }, () => shown?.text ?? `run ${runId} ${status}: ${JSON.stringify(detail.summary)}`)
       return 0
     }
@@ -516,6 +517,20 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const r = await s.call('networks.export', { runId, format: flags.format as 'npz' | undefined })
       writeFileSync(outPath, r.bytes)
       out(ctx, { id: runId, runId, out: outPath, arrays: r.arrays }, () => `wrote ${r.arrays.length} arrays of run ${runId} to ${outPath}`)
+    })
+    return 0
+  },
+  report: async (ctx, argv) => {
+    const specs: Record<string, FlagSpec> = { out: { type: 'string', help: 'the HTML file to write', required: true } }
+    const { flags, positionals } = parseFlags(argv, specs, 'report')
+    if (positionals.length > 1) throw new UsageError(`report takes one RUN id (received also "${positionals[1]}").`)
+    const runId = parseId(positionals[0], 'the RUN id', 'report RUN --out FILE.html')
+    const outPath = resolve(flags.out as string)
+    await withServices(ctx, async (s) => {
+      // the services make the page (reports.html); the command line writes it
+      const r = await s.call('reports.html', { runId })
+      writeFileSync(outPath, r.html)
+      out(ctx, { id: runId, runId, out: outPath, bytes: Buffer.byteLength(r.html) }, () => `wrote the report of run ${runId} to ${outPath}`)
     })
     return 0
   },

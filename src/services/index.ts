@@ -17,6 +17,8 @@ import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
 import { defaultMaxDatasetBytes } from '../shared/limits.ts'
 import { codeVersion, hostName, packageVersion } from '../system/version.ts'
+import { reportHtml } from './report.ts'
+import { robustnessAnalysis } from './robustness.ts'
 import { datasetFromNpz, writeNpz } from '../formats/npz.ts'
 import { exportBundle } from '../plugins/architectures/bundle.ts'
 import { datasetArtifacts } from '../plugins/datasets.ts'
@@ -180,6 +182,10 @@ export class Services implements FrontDoorServices {
     for (const [field, info] of Object.entries(spec.params.info().fields ?? {})) {
       const value = params[field]
       if (info.ref && typeof value === 'number' && !lineage.some((l) => l.id === value)) lineage.push({ id: value, role: field })
+      // a list of runs (a robustness run's networks): each one a parent in that role
+      if (info.type === 'array' && info.items?.ref && Array.isArray(value)) {
+        for (const id of value) if (typeof id === 'number' && !lineage.some((l) => l.id === id)) lineage.push({ id, role: field })
+      }
     }
     this.store.projects.get(projectId)
     precheckConditions(kind, rawParams, params)
@@ -276,6 +282,13 @@ export class Services implements FrontDoorServices {
       'bench.simulator': async (options) => benchSimulator(options),
       'bench.ads': async (options) => benchAds(options),
       'bench.teacher': async (options) => benchTeacher(options),
+
+      'robustness.analysis': async ({ runId }) => robustnessAnalysis(store, runId),
+      'reports.html': async ({ runId }) => {
+        const a = robustnessAnalysis(store, runId)
+        const html = reportHtml(a, { appVersion: packageVersion(), codeVersion: codeVersion(), generatedAt: new Date().toISOString() })
+        return { runId, fileName: `${a.kind}-${runId}.html`, html }
+      },
 
       'artifacts.list': async ({ runId }) => {
         store.runs.get(runId)

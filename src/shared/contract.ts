@@ -12,6 +12,8 @@ import type {
   AppInfo,
   BackendInfo,
   ArtifactData,
+  HtmlReport,
+  RobustnessAnalysis,
   ArtifactMeta,
   Job,
   MetricSeries,
@@ -155,6 +157,15 @@ export const contract = {
       seed: s.withDefault(s.integer({ min: 0, max: 2 ** 32 - 1 }), 1).doc({ label: 'Seed', help: 'of the teacher and the samples' }),
     }),
   ),
+
+  /**
+   * A robustness or chip-yield run's trials (read from its results) with their statistics: median and
+   * quartiles per network and level, two-sided Mann-Whitney U tests between networks and between levels,
+   * the chip yield with its Clopper-Pearson 95 % interval (docs/method.md §11).
+   */
+  'robustness.analysis': op<RobustnessAnalysis>()(s.object({ runId: s.id().doc({ label: 'Robustness run' }) })),
+  /** A robustness or chip-yield run as one self-contained HTML file (no external requests; figures as inline SVG). */
+  'reports.html': op<HtmlReport>()(s.object({ runId: s.id().doc({ label: 'Robustness run' }) })),
 
   'artifacts.list': op<ArtifactMeta[]>()(s.object({ runId: s.id() })),
   'artifacts.read': op<ArtifactData>()(

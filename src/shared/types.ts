@@ -282,3 +282,119 @@ export type AppEvent =
   | { type: 'metrics'; runId: number; points: MetricPoint[] }
   | { type: 'runs.changed'; projectId: number }
   | { type: 'projects.changed' }
+
+/** One trial of a robustness run: a network at one perturbation level on one draw, scored on every sample. */
+export interface RobustnessTrial {
+  network: number
+  architecture: string
+  variant: string | null
+  perturbation: string
+  level: number
+  draw: number
+  accuracy: number
+  undecided: number
+  /** share of samples decided as the network's teacher decides them unperturbed; null without a teacher */
+  teacherAgreement: number | null
+  /** mean over samples of the output's MSE against the targets */
+  mse: number
+  /** mean over samples of the output's MSE against the teacher's output; null without a teacher */
+  teacherMse: number | null
+  meanRateHz: number | null
+  /** the output gain applied (1 without recalibration) */
+  gain: number
+  validationAccuracy: number | null
+  /** the simulation seed of the trial (initial state, noise) */
+  initSeed: number
+}
+
+export interface YieldEstimate {
+  chips: number
+  passed: number
+  yield: number
+  /** Clopper-Pearson 95 % interval [low, high] */
+  ci95: [number, number]
+  minAccuracy: number
+}
+
+/** Median and quartiles over the draws of one network at one level. */
+export interface RobustnessSummary {
+  network: number
+  architecture: string
+  variant: string | null
+  level: number
+  draws: number
+  medianAccuracy: number
+  q1Accuracy: number
+  q3Accuracy: number
+  medianMse: number
+  q1Mse: number
+  q3Mse: number
+  /** the extremes over the draws (the whiskers of a box plot) */
+  minAccuracy: number
+  maxAccuracy: number
+  minMse: number
+  maxMse: number
+  medianAgreement: number | null
+  q1Agreement: number | null
+  q3Agreement: number | null
+  yield?: YieldEstimate
+}
+
+/** A two-sided Mann-Whitney U test between two groups of draws. */
+export interface RankTest {
+  metric: 'accuracy' | 'mse'
+  p: number
+  /** U of the first group */
+  u: number
+  method: 'exact' | 'asymptotic'
+  n1: number
+  n2: number
+  medianA: number
+  medianB: number
+}
+
+/** `robustness.analysis`: a robustness (or chip yield) run's trials and their statistics. */
+export interface RobustnessAnalysis {
+  runId: number
+  /** 'robustness' or 'yield' */
+  kind: string
+  name: string
+  status: RunStatus
+  perturbation: string
+  levels: number[]
+  draws: number
+  samples: number
+  seed: number | null
+  params: Record<string, unknown>
+  codeVersion: string
+  host: string
+  createdAt: string
+  durationSeconds: number | null
+  /** the dataset the trials were scored on (null: fresh samples of the task, drawn from the seed) */
+  dataset: { id: number; name: string } | null
+  networks: {
+    id: number
+    name: string
+    architecture: string
+    variant: string | null
+    /** its teacher (agreement is measured against its decisions), when it has one */
+    teacher: number | null
+    /** the quantities the perturbation changes in it (empty for noise and death) */
+    perturbed: string[]
+  }[]
+  rows: RobustnessTrial[]
+  summary: RobustnessSummary[]
+  /** each pair of networks at each level, for accuracy and MSE */
+  comparisons: (RankTest & { a: number; b: number; level: number })[]
+  /** each pair of levels of each network, for accuracy and MSE */
+  levelComparisons: (RankTest & { network: number; a: number; b: number })[]
+  /** a chip-yield run's estimate (its one network at its one level) */
+  yield: YieldEstimate | null
+}
+
+/** `reports.html`: a run's report as one self-contained HTML file. */
+export interface HtmlReport {
+  runId: number
+  fileName: string
+  html: string
+}

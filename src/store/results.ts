@@ -72,6 +72,27 @@ export class ResultsRepo {
     return items.length
   }
 
+  /** Every item of a run with its values, in item order (no row limit: for analyses of one run). */
+  items(runId: number): Required<Pick<ResultItem, 'item' | 'networkId' | 'architecture' | 'labels' | 'values'>>[] {
+    const rows = this.db
+      .prepare(
+        `SELECT i.item, i.network_id, i.architecture, i.labels, v.key, v.value
+         FROM result_items i LEFT JOIN result_values v ON v.item_id = i.id
+         WHERE i.run_id = ? ORDER BY i.item, v.key`,
+      )
+      .all(runId) as { item: number; network_id: number | null; architecture: string | null; labels: string; key: string | null; value: number | null }[]
+    const out: Required<Pick<ResultItem, 'item' | 'networkId' | 'architecture' | 'labels' | 'values'>>[] = []
+    for (const r of rows) {
+      let last = out[out.length - 1]
+      if (!last || last.item !== r.item) {
+        last = { item: r.item, networkId: r.network_id, architecture: r.architecture, labels: parseJsonObject(r.labels) as ResultItem['labels'] & object, values: {} }
+        out.push(last)
+      }
+      if (r.key !== null) last.values[r.key] = r.value
+    }
+    return out
+  }
+
   /** Items a run has. */
   count(runId: number): number {
     return (this.db.prepare('SELECT count(*) AS n FROM result_items WHERE run_id = ?').get(runId) as { n: number }).n

@@ -39,3 +39,33 @@ export class Rng {
     return a === undefined || b === undefined ? u : a + (b - a) * u
   }
 }
+
+/**
+ * A seed in [0, 2^53) derived from several integers (a run's seed, a network's id, a level's bits, a
+ * draw...): each part is folded in with a splitmix64 step, so different tuples give unrelated seeds
+ * and the same tuple always the same. For seeding streams, not for cryptography.
+ */
+export function deriveSeed(...parts: readonly (number | bigint)[]): number {
+  const st = { x: 0x6a09e667f3bcc908n }
+  let h = 0n
+  for (const p of parts) {
+    const v = typeof p === 'bigint' ? p & mask : BigInt.asUintN(64, BigInt(p))
+    st.x = (st.x ^ v ^ h) & mask
+    h = splitmix(st)
+  }
+  return Number(h >> 11n)
+}
+
+/** The IEEE-754 bits of a double as an unsigned 64-bit integer (−0 read as +0), for keying seeds by a level. */
+export function doubleBits(d: number): bigint {
+  const b = new DataView(new ArrayBuffer(8))
+  b.setFloat64(0, d === 0 ? 0 : d)
+  return b.getBigUint64(0)
+}
+
+/** A 64-bit FNV-1a hash of a string (keys seeds by a name). */
+export function fnv1a64(s: string): bigint {
+  let h = 0xcbf29ce484222325n
+  for (const c of new TextEncoder().encode(s)) h = ((h ^ BigInt(c)) * 0x100000001b3n) & mask
+  return h
+}

@@ -1,10 +1,11 @@
-// Hash routing: #/ (projects), #/projects/ID (?again=RUN opens the form to run RUN again),
+// Hash routing: #/ (projects), #/projects/ID (?again=RUN opens the form to run RUN again;
+// ?robustness=RUN,RUN the robustness form for those networks),
 // #/runs/ID. The hash survives reloads and makes links
 // shareable within a session; the token stays in the query string / sessionStorage (see api.ts).
 
 export type Route =
   | { name: 'projects' }
-  | { name: 'project'; id: number; again?: number }
+  | { name: 'project'; id: number; again?: number; robustness?: number[] }
   | { name: 'run'; id: number }
   | { name: 'charts' }
   | { name: 'notfound'; path: string }
@@ -14,6 +15,8 @@ export function parseHash(hash: string): Route {
   if (path === '/' || path === '/projects') return { name: 'projects' }
   let m = /^\/projects\/(\d+)(?:\?again=(\d+))?$/.exec(path)
   if (m) return m[2] ? { name: 'project', id: Number(m[1]), again: Number(m[2]) } : { name: 'project', id: Number(m[1]) }
+  m = /^\/projects\/(\d+)\?robustness=(\d+(?:,\d+)*)$/.exec(path)
+  if (m) return { name: 'project', id: Number(m[1]), robustness: m[2].split(',').map(Number) }
   m = /^\/runs\/(\d+)$/.exec(path)
   if (m) return { name: 'run', id: Number(m[1]) }
   if (path === '/dev/charts') return { name: 'charts' }
@@ -26,6 +29,8 @@ export const href = {
   /** the project page with the form to run a run again, filled from its parameters */
   again: (projectId: number, runId: number): string => `#/projects/${projectId}?again=${runId}`,
   run: (id: number): string => `#/runs/${id}`,
+  /** the project page with the robustness form for these networks */
+  robustness: (projectId: number, networks: readonly number[]): string => `#/projects/${projectId}?robustness=${networks.join(',')}`,
 }
 
 class Router {

@@ -6,9 +6,11 @@ import { evaluation } from './eval.ts'
 import type { JobImpl } from './kind.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
+import { robustness } from './robustness.ts'
 import { simulate } from './simulate.ts'
 import { trainAds } from './train-ads.ts'
 import { trainTeacher } from './train-teacher.ts'
+import { chipYield } from './yield.ts'
 
 export const jobImplementations: Record<JobKindName, JobImpl> = {
   'data.generate': dataGenerate,
@@ -18,6 +20,8 @@ export const jobImplementations: Record<JobKindName, JobImpl> = {
   pipeline: pipeline,
   eval: evaluation,
   simulate: simulate,
+  robustness: robustness,
+  yield: chipYield,
 }
 
 export type { JobImpl } from './kind.ts'

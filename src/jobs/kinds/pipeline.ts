@@ -2,6 +2,7 @@
 // linked to the pipeline and to the runs it used: the test set, the teacher (BPTT), network ADS (local
 // rule) and the test of both on the same fresh samples.
 import { pipelineParams, trainTeacherParams } from '../../shared/jobkinds/index.ts'
+import { teacherFieldName } from '../../shared/jobkinds/pipeline.ts'
 import { taskDescriptors, type TaskDescriptor } from '../../shared/tasks/index.ts'
 import { inMemoryNetwork } from '../../plugins/architectures/bundle.ts'
 import { rate } from '../../plugins/architectures/rate.ts'
@@ -49,14 +50,9 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
   // 2. The teacher, trained by BPTT on fresh samples, scored on the test set.
   const teacherParams = trainTeacherParams.parse(
     {
+      // every teacherX parameter of the pipeline is parameter x of the teacher
+      ...Object.fromEntries(Object.keys(trainTeacherParams.shape).flatMap((k) => (teacherFieldName(k) in p ? [[k, (p as Record<string, unknown>)[teacherFieldName(k)]]] : []))),
       task: p.task,
-      units: p.teacherUnits,
-      epochs: p.teacherEpochs,
-      samplesPerEpoch: p.teacherSamplesPerEpoch,
-      stepSize: p.teacherStepSize,
-      lambdaMse: p.teacherLambdaMse,
-      tauStepUnit: p.teacherTauStepUnit,
-      validationSamples: p.teacherValidationSamples,
       testSamples: p.testSamples,
       threads: p.threads,
       seed,
@@ -101,6 +97,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     rule: p.rule,
     ebn: p.ebn,
     fastGain: p.fastGain,
+    fastWeightScale: p.fastWeightScale,
     inputGain: p.inputGain,
     selection: p.selection,
     validationSamples: p.validationSamples,

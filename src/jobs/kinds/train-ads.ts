@@ -35,7 +35,8 @@ export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: Ads
     neurons: p.neurons,
     seed,
     ebn: p.ebn,
-    g: p.fastGain,
+    // the authors' scale leaves out the factor τ_mem of the construction (docs/method.md §9): g/τ_mem in its place
+    g: p.fastWeightScale === 'authors' ? p.fastGain / (p.tauMemMs / 1000) : p.fastGain,
     inputGain: p.inputGain,
     mu: p.mu,
     nu: p.nu,

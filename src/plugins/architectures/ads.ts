@@ -54,6 +54,15 @@ function arraysOf(net: AdsNet): NewArtifact[] {
   return out
 }
 
+const weightNames = ['wIn', 'omegaF', 'omegaS', 'decoder', 'encoder', 'readout'] as const
+type WeightName = (typeof weightNames)[number]
+const isWeightName = (name: string): name is WeightName => (weightNames as readonly string[]).includes(name)
+const isNeuronParam = (name: string): name is NeuronParamName => (neuronParamNames as readonly string[]).includes(name)
+
+function unknownQuantity(name: string): AppError {
+  return new AppError('INVALID_ARGUMENT', `Network ADS has no quantity "${name}": its arrays are ${weightNames.join(', ')} and its per-neuron parameters ${neuronParamNames.join(', ')}.`)
+}
+
 export const ads: Architecture<AdsNet> = {
   ...adsArchitecture,
   name: 'ads',
@@ -105,7 +114,7 @@ export const ads: Architecture<AdsNet> = {
     // Traces, noise and every sample's spikes: the simulator itself. Otherwise the batched runner,
     // which records the spikes of only the first samples and keeps memory bounded on large batches;
     // both start sample b from V uniform in [vReset, vTh] drawn from stream (seed, b).
-    if (rec.membrane?.length || (rec.decimate ?? 1) > 1 || (opts.noiseStd ?? 0) > 0 || rec.spikes === true) {
+    if (rec.membrane?.length || (rec.decimate ?? 1) > 1 || (opts.noiseStd ?? 0) > 0 || opts.silence || rec.spikes === true) {
       const r = await createNetwork(net.spec).simulate(
         batch.inputs,
         {
@@ -115,6 +124,7 @@ export const ads: Architecture<AdsNet> = {
           threads: opts.threads,
           seed: opts.seed,
           noiseStd: opts.noiseStd ?? 0,
+          ...(opts.silence ? { silence: opts.silence } : {}),
           record: { spikes: rec.spikes === true, decoded: trajectories, output: outputs > 0, membrane: rec.membrane ?? [], decimate: rec.decimate ?? 1 },
         },
         run,
@@ -150,4 +160,23 @@ export const ads: Architecture<AdsNet> = {
       kernelSeconds: r.kernelSeconds,
     }
   },
+  quantity(net, name) {
+    if (isNeuronParam(name)) return net.params[name]
+    if (!isWeightName(name)) throw unknownQuantity(name)
+    const w = net.spec.weights[name]
+    if (!w) throw new AppError('INVALID_ARGUMENT', `This network ADS has no "${name}" array (a network without a read-out has no readout).`)
+    return w
+  },
+  withQuantities(net, values) {
+    const params = { ...net.params }
+    const weights = { ...net.spec.weights }
+    for (const [name, v] of Object.entries(values)) {
+      const old = ads.quantity(net, name)
+      if (v.length !== old.length) throw new AppError('INVALID_ARGUMENT', `The new "${name}" has ${v.length} values but the network's has ${old.length}.`)
+      if (isNeuronParam(name)) params[name] = v
+      else weights[name as WeightName] = v
+    }
+    return { ...net, params, spec: { ...net.spec, params, weights } }
+  },
+  neurons: (net) => ({ count: net.spec.neurons, vTh: net.params.vTh, vReset: net.params.vReset }),
 }

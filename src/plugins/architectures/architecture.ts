@@ -25,8 +25,10 @@ export interface TargetRunOptions {
   seed: number
   /** threads of the native pool; 0 = all */
   threads: number
-  /** Gaussian membrane noise per step (V units) */
+  /** Gaussian membrane noise per step (V units); spiking networks only */
   noiseStd?: number
+  /** neurons clamped to V = 0 (unable to spike) in steps [startStep, endStep) (neuron death); spiking networks only */
+  silence?: { neurons: Int32Array; startStep?: number; endStep?: number }
   record?: {
     /** spike events: of every sample (true), of the first n samples (a number), or none */
     spikes?: boolean | number
@@ -101,6 +103,18 @@ export interface Architecture<Net> extends ArchitectureDescriptor {
   variant(net: Net): string | null
   /** runs the network on the software target */
   simulate(net: Net, batch: TargetBatch, opts: TargetRunOptions, run?: RunOptions): Promise<TargetOutput>
+  /**
+   * The values of a quantity the descriptor declares perturbable (a bundle array or a per-neuron
+   * parameter, by name), as the network runs with them. Robustness runs read them (src/plugins/perturb.ts).
+   */
+  quantity(net: Net, name: string): Float32Array
+  /** A copy of the network with these quantities replaced (same names and sizes); the rest is shared, not copied. */
+  withQuantities(net: Net, values: Readonly<Record<string, Float32Array>>): Net
+  /**
+   * Spiking architectures: the neurons, with the potentials membrane noise is measured against
+   * (noise std = fraction·|V_th − V_reset|) and that neuron death draws from.
+   */
+  neurons?(net: Net): { count: number; vTh: Float32Array; vReset: Float32Array }
 }
 
 /** A network read from its bundle. */

@@ -1,9 +1,13 @@
 // The rate network (the teacher, docs/method.md §3) as a bundle: one array per parameter (wIn, wRec,
 // wOut, bias, tauMs); it runs on the software target as the native forward pass.
 import { teacherForward, type TeacherParams } from '../../../native/index.ts'
+import { AppError } from '../../shared/errors.ts'
 import { rateArchitecture } from '../../shared/architectures/rate.ts'
 import type { Architecture } from './architecture.ts'
 import { float32, size } from './arrays.ts'
+
+const quantityNames = ['wIn', 'wRec', 'wOut', 'bias', 'tauMs'] as const
+type QuantityName = (typeof quantityNames)[number]
 
 export const rate: Architecture<TeacherParams> = {
   ...rateArchitecture,
@@ -41,8 +45,25 @@ export const rate: Architecture<TeacherParams> = {
   sizes: (p) => ({ channels: p.channels, outputs: p.outputs, units: p.units, dims: p.units }),
   variant: () => null,
   async simulate(p, batch, opts, run = {}) {
+    // A rate unit has no membrane potential and cannot be silenced: refuse rather than ignore.
+    if ((opts.noiseStd ?? 0) > 0 || opts.silence) {
+      throw new AppError('UNSUPPORTED', 'A rate network has no membrane potentials: membrane noise and neuron death apply to spiking networks only.')
+    }
     const withTrajectories = opts.record?.trajectories !== false
     const f = await teacherForward(p, { inputs: batch.inputs, count: batch.count, steps: batch.steps }, { threads: opts.threads, activations: withTrajectories }, run)
     return { outputs: f.outputs, trajectories: withTrajectories ? (f.activations as Float32Array) : undefined, recordedSteps: batch.steps }
+  },
+  quantity(p, name) {
+    if (!quantityNames.includes(name as QuantityName)) throw new AppError('INVALID_ARGUMENT', `A rate network has no quantity "${name}": its arrays are ${quantityNames.join(', ')}.`)
+    return p[name as QuantityName]
+  },
+  withQuantities(p, values) {
+    const out = { ...p }
+    for (const [name, v] of Object.entries(values)) {
+      const old = rate.quantity(p, name)
+      if (v.length !== old.length) throw new AppError('INVALID_ARGUMENT', `The new "${name}" has ${v.length} values but the network's has ${old.length}.`)
+      out[name as QuantityName] = v
+    }
+    return out
   },
 }

@@ -4,14 +4,28 @@
 // (the command line, the renderer) may show.
 import type { DType } from '../types.ts'
 
+/** What a perturbable quantity is: it decides the mismatch forms that fit it, and only weights are quantised. */
+export type QuantityKind = 'weights' | 'time-constant' | 'threshold' | 'bias'
+
 /**
- * How a quantity may be perturbed: device mismatch ('relative': x·(1 + σ·N(0,1)); 'abs-relative':
- * |N(x, (σx)²)|; 'threshold': a threshold's spread relative to its distance from the reset), and/or
- * weight quantisation. `default`: perturbed by the standard protocol (docs/method.md §10).
+ * How device mismatch at relative level σ changes each element p (z ~ N(0, 1), one per element):
+ * 'relative' p·(1 + σz); 'abs-relative' |N(p, (σp)²)| (time constants, thresholds: stays ≥ 0);
+ * 'threshold' p + σ·|p − reset|·z (a threshold spread by its distance from the reset); 'offset'
+ * p + N(0, σ²) (a bias, BPTT-like threshold mismatch). docs/method.md §10.
+ */
+export type MismatchForm = 'relative' | 'abs-relative' | 'threshold' | 'offset'
+
+/**
+ * How a quantity may be perturbed: device mismatch in one form, and/or post-training quantisation
+ * (weights only). `default`: perturbed by the standard protocol (docs/method.md §10-11); a quantity
+ * that is not default stays as trained in a robustness run.
  */
 export interface Perturbable {
-  mismatch?: 'relative' | 'abs-relative' | 'threshold'
+  kind: QuantityKind
+  mismatch?: MismatchForm
   quantise?: boolean
+  /** 'threshold' mismatch: the per-neuron quantity that holds the reset potential */
+  reset?: string
   default: boolean
 }
 

@@ -16,4 +16,4 @@ export function isArchitectureName(name: unknown): name is ArchitectureName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(architectureDescriptors, name)
 }
 
-export type { ArchitectureDescriptor, BundleArray, PerNeuronQuantity, Perturbable } from './descriptor.ts'
+export type { ArchitectureDescriptor, BundleArray, MismatchForm, PerNeuronQuantity, Perturbable, QuantityKind } from './descriptor.ts'

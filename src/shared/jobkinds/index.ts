@@ -6,10 +6,12 @@ import { dataGenerate } from './data-generate.ts'
 import { evaluation } from './eval.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
+import { robustness } from './robustness.ts'
 import { simulate } from './simulate.ts'
 import { groupFields, type FieldGroup, type JobKindSpec } from './spec.ts'
 import { trainAds } from './train-ads.ts'
 import { trainTeacher } from './train-teacher.ts'
+import { chipYield } from './yield.ts'
 
 export const jobKinds = {
   'data.generate': dataGenerate,
@@ -19,6 +21,8 @@ export const jobKinds = {
   pipeline: pipeline,
   eval: evaluation,
   simulate: simulate,
+  robustness: robustness,
+  yield: chipYield,
 } as const satisfies Record<string, JobKindSpec>
 
 export type JobKindName = keyof typeof jobKinds
@@ -75,3 +79,5 @@ export { pipelineParams } from './pipeline.ts'
 export { simulateParams } from './simulate.ts'
 export { trainAdsParams } from './train-ads.ts'
 export { trainTeacherParams } from './train-teacher.ts'
+export { robustnessParams } from './robustness.ts'
+export { yieldParams } from './yield.ts'

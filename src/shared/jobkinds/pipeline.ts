@@ -1,21 +1,39 @@
 // Job kind "pipeline": the whole method on a task — test set → teacher (BPTT) → network ADS (local
 // rule) → test of both, each stage a run linked to its parent (`mimic reproduce TASK`).
 import * as s from '../schema.ts'
-import { adsFields, taskField, tauStepUnitHelp, threadsField } from './fields.ts'
+import { adsFields, taskField, threadsField } from './fields.ts'
+import { trainTeacherParams } from './train-teacher.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
-import { maxTeacherUnits } from '../limits.ts'
+
+/** The teacher's parameters the pipeline shares with its other stages (the task, the test samples, the threads, the seed) or keeps to the task's own (the sample length). */
+const sharedTeacherKeys = ['task', 'testSamples', 'threads', 'seed', 'durationS'] as const
+type TeacherShape = typeof trainTeacherParams.shape
+type TeacherOwnKey = Exclude<keyof TeacherShape, (typeof sharedTeacherKeys)[number]>
+/** `units` → `teacherUnits` */
+export type TeacherFieldName<K extends string> = `teacher${Capitalize<K>}`
+export const teacherFieldName = <K extends string>(k: K): TeacherFieldName<K> => `teacher${k[0].toUpperCase()}${k.slice(1)}` as TeacherFieldName<K>
+
+/**
+ * Every parameter of `train teacher` (but the shared ones) as a pipeline parameter `teacherX`, with the
+ * same schema, default and help, labelled "Teacher ...": `reproduce` takes every flag `train teacher` takes.
+ */
+function teacherFields(): { [K in TeacherOwnKey as TeacherFieldName<K>]: TeacherShape[K] } {
+  const out: Record<string, unknown> = {}
+  for (const [k, schema] of Object.entries(trainTeacherParams.shape)) {
+    if ((sharedTeacherKeys as readonly string[]).includes(k)) continue
+    const label = schema.info().label ?? k
+    // "Units" → "Teacher units"; names stay as they are ("Adam step size", "λ MSE")
+    const lower = /^[A-Z][a-z]/.test(label) && !label.startsWith('Adam')
+    out[teacherFieldName(k)] = schema.doc({ label: `Teacher ${lower ? label[0].toLowerCase() + label.slice(1) : label}` })
+  }
+  return out as { [K in TeacherOwnKey as TeacherFieldName<K>]: TeacherShape[K] }
+}
 
 export const pipelineParams = s.object({
   task: taskField.doc({ help: 'the task the whole method runs on (`mimic tasks list`)' }),
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'seeds every stage (recorded)' }),
   testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples scoring both networks' }),
-  teacherUnits: s.withDefault(s.integer({ min: 1, max: maxTeacherUnits }), 64).doc({ label: 'Teacher units' }),
-  teacherEpochs: s.withDefault(s.integer({ min: 1, max: 10_000 }), 100).doc({ label: 'Teacher epochs' }),
-  teacherSamplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Teacher samples per epoch' }),
-  teacherStepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-4).doc({ label: 'Teacher Adam step size' }),
-  teacherLambdaMse: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'Teacher λ MSE' }),
-  teacherTauStepUnit: s.withDefault(s.oneOf(['s', 'ms'] as const), 's').doc({ ...tauStepUnitHelp, label: 'Teacher τ unit of Adam steps' }),
-  teacherValidationSamples: s.withDefault(s.integer({ min: 0, max: 100_000 }), 200).doc({ label: 'Teacher validation samples' }),
+  ...teacherFields(),
   ...adsFields,
   threads: threadsField,
 })

@@ -61,6 +61,12 @@ export interface CliSpec {
   synopsis: string
   /** what the command prints for a succeeded run (default: the run's summary) */
   result?: (run: RunDetail) => { value: Record<string, unknown>; text: string }
+  /**
+   * instead of `result`: the API operation whose answer for { runId } the command prints for a
+   * succeeded run (with --json, that answer as it is), and its text otherwise
+   */
+  resultOp?: string
+  resultText?: (value: unknown) => string
 }
 
 /** Wording of the action that starts jobs making runs of a kind ("New dataset" / "Generate"). */

@@ -9,6 +9,7 @@ import EvaluationView from './EvaluationView.svelte'
 import NetworkView from './NetworkView.svelte'
 import PipelineView from './PipelineView.svelte'
 import type { RunViewProps } from './props.ts'
+import RobustnessView from './RobustnessView.svelte'
 import SimulationView from './SimulationView.svelte'
 import TeacherView from './TeacherView.svelte'
 
@@ -20,6 +21,7 @@ export const runViews: Record<RunViewName, Component<RunViewProps>> = {
   pipeline: PipelineView,
   evaluation: EvaluationView,
   simulation: SimulationView,
+  robustness: RobustnessView,
 }
 
 /** Views that show their run's progress themselves (with its Cancel): the page leaves its own bar out. */

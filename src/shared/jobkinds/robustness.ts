@@ -1,0 +1,113 @@
+// Job kind "robustness": trained networks under one perturbation at several levels, each level on
+// several draws (virtual chips, noise realisations, sets of dead neurons), every trial scored on the
+// same dataset samples (docs/method.md §11). Its parents are the networks and the dataset.
+import * as s from '../schema.ts'
+import { perturbationInfo, perturbationNames } from '../perturbations.ts'
+import { runRef, targetField, threadsField } from './fields.ts'
+import type { RobustnessAnalysis } from '../types.ts'
+import { fmt, type JobKindSpec } from './spec.ts'
+
+/** The fields the robustness sweep and the chip yield share. */
+export const sweepFields = {
+  samples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Samples', help: 'scored samples: the first ones of the dataset' }),
+  recalibrateGain: s.withDefault(s.boolean(), false).doc({
+    label: 'Recalibrate the output gain',
+    help: 'per network and level, choose a scalar gain on the output (151 values from 0.5 to 5.5) by its accuracy on validation samples — the dataset samples after the scored ones — run on validation chips that are never scored; off by default (docs/method.md §11)',
+  }),
+  validationSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 100).doc({
+    label: 'Validation samples',
+    help: 'samples after the scored ones that choose the gain',
+    when: { field: 'recalibrateGain', equals: true },
+  }),
+  validationDraws: s.withDefault(s.integer({ min: 1, max: 100 }), 5).doc({
+    label: 'Validation chips',
+    help: 'draws, besides the scored ones, that the validation samples run on',
+    when: { field: 'recalibrateGain', equals: true },
+  }),
+  target: targetField,
+  threads: threadsField,
+  seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'the chips, dead neurons, noise and initial states of every trial' }),
+}
+
+export const robustnessParams = s.object({
+  networks: s.array(s.id().doc({ ref: 'teacher,ads' }), { min: 1, max: 16 }).doc({
+    label: 'Network runs',
+    help: 'trained networks (teachers or network ADS runs) of the dataset’s task, compared on the same samples',
+  }),
+  dataset: runRef('dataset', 'Dataset run'),
+  perturbation: s.oneOf(perturbationNames).doc({
+    label: 'Perturbation',
+    valueHelp: Object.fromEntries(perturbationNames.map((n) => [n, `${perturbationInfo[n].label}: level = ${perturbationInfo[n].level}`])),
+  }),
+  levels: s.array(s.number({ min: 0, max: 32 }), { min: 1, max: 32 }).doc({
+    label: 'Levels',
+    help: 'mismatch σ as a fraction (0.1 = 10 %); quantisation bits (0 = full precision); noise as a fraction of V_th − V_reset; death as a fraction of the neurons',
+  }),
+  draws: s.withDefault(s.integer({ min: 1, max: 10_000 }), 10).doc({ label: 'Draws per level', help: 'virtual chips (mismatch), noise realisations, sets of dead neurons; quantised networks are the same in every draw, which then differ in their initial state only' }),
+  ...sweepFields,
+  deathStartStep: s.optional(s.integer({ min: 0, max: 100_000_000 })).doc({
+    label: 'Death from step',
+    help: 'neurons are clamped from this step (default: the first)',
+    when: { field: 'perturbation', equals: 'death' },
+  }),
+  deathEndStep: s.optional(s.integer({ min: 0, max: 100_000_000 })).doc({
+    label: 'Death until step',
+    help: 'neurons are clamped before this step (default: to the end of the sample)',
+    when: { field: 'perturbation', equals: 'death' },
+  }),
+  minAccuracy: s.optional(s.number({ min: 0, max: 1 })).doc({
+    label: 'Minimum accuracy',
+    help: 'with it, each level reports the chip yield: the share of draws at or above it, with a 95 % Clopper-Pearson interval',
+  }),
+})
+
+export const robustness = {
+  name: 'robustness',
+  label: 'Robustness',
+  runKind: 'robustness',
+  description:
+    'Trained networks under device mismatch, weight quantisation, membrane noise or neuron death, at several levels and draws each, scored against the true labels, against their teacher and by output MSE; medians, quartiles and Mann-Whitney U tests between networks and between levels.',
+  runName: 'Robustness',
+  params: robustnessParams,
+  resources: { cores: 'all', minCores: 1 },
+  cli: {
+    command: ['robustness'],
+    flagAliases: { data: 'dataset' },
+    synopsis: '--project ID --networks RUN[,RUN...] --data DATASET_RUN --perturbation mismatch|quantisation|noise|death --levels L[,L...] [--draws 10] [--samples 200] [--seed S] [--recalibrate-gain]',
+    // the trials, the medians and the tests come from the analysis of the stored rows
+    resultOp: 'robustness.analysis',
+    resultText: (value) => analysisText(value as RobustnessAnalysis),
+  },
+  view: 'robustness',
+  watchAfterStart: true,
+  formGroups: [
+    { title: 'What is compared', keys: ['networks', 'dataset', 'samples', 'target'] },
+    { title: 'Perturbation', keys: ['perturbation', 'levels', 'draws', 'deathStartStep', 'deathEndStep', 'minAccuracy', 'seed'] },
+    { title: 'Output-gain recalibration', keys: ['recalibrateGain', 'validationSamples', 'validationDraws'] },
+    { title: 'Run', rest: true },
+  ],
+  action: { action: 'New robustness run', submit: 'Run' },
+} as const satisfies JobKindSpec
+
+/** The analysis of a robustness run as the command line prints it: medians with quartiles, then the tests. */
+export function analysisText(a: RobustnessAnalysis): string {
+  const name = new Map(a.networks.map((n) => [n.id, `${n.id} ${n.architecture}${n.variant ? `/${n.variant}` : ''}`]))
+  const lines = [`robustness run ${a.runId}: ${a.perturbation}, ${a.rows.length} trials (${a.draws} draws × ${a.samples} samples per level)`]
+  lines.push('  network            level      accuracy median [q1, q3]      MSE median [q1, q3]          draws')
+  for (const s of a.summary) {
+    lines.push(
+      `  ${(name.get(s.network) ?? String(s.network)).padEnd(18)} ${String(s.level).padEnd(10)} ${`${fmt(s.medianAccuracy)} [${fmt(s.q1Accuracy)}, ${fmt(s.q3Accuracy)}]`.padEnd(29)} ${`${fmt(s.medianMse)} [${fmt(s.q1Mse)}, ${fmt(s.q3Mse)}]`.padEnd(28)} ${s.draws}` +
+        (s.yield ? `  yield ${fmt(s.yield.yield)} [${fmt(s.yield.ci95[0])}, ${fmt(s.yield.ci95[1])}]` : ''),
+    )
+  }
+  if (a.comparisons.length) {
+    lines.push('  between networks (two-sided Mann-Whitney U):')
+    for (const c of a.comparisons) lines.push(`    ${name.get(c.a)} vs ${name.get(c.b)} at ${c.level}, ${c.metric}: p = ${fmt(c.p)}`)
+  }
+  if (a.levelComparisons.length) {
+    lines.push('  between levels (two-sided Mann-Whitney U):')
+    for (const c of a.levelComparisons) lines.push(`    ${name.get(c.network)}: ${c.a} vs ${c.b}, ${c.metric}: p = ${fmt(c.p)}`)
+  }
+  lines.push(`  report: mimic report ${a.runId} --out robustness-${a.runId}.html`)
+  return lines.join('\n')
+}

@@ -1,0 +1,248 @@
+// The robustness suite from the command line at small size, on a real SQLite file with the real addon
+// in worker processes: `mimic robustness` (every flag, the --json shape, long-form results, parents,
+// progress, cancel, determinism across thread counts), `mimic yield` and `mimic report`.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/store/index.ts'
+import { mimic, spawnMimic } from '../support/cli.ts'
+import { unbalancedTags } from '../support/html.ts'
+import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
+
+afterAll(cleanupTemp)
+
+let db: string
+const ids = { dataset: 0, teacher: 0, ebn: 0, noEbn: 0 }
+
+function json<T = Record<string, unknown>>(args: string[]): T {
+  const r = mimic(['--db', db, '--json', ...args])
+  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
+  return JSON.parse(r.stdout) as T
+}
+
+interface Row {
+  network: number
+  architecture: string
+  variant: string | null
+  perturbation: string
+  level: number
+  draw: number
+  accuracy: number
+  teacherAgreement: number | null
+  mse: number
+  gain: number
+}
+interface Analysis {
+  runId: number
+  rows: Row[]
+  summary: Record<string, unknown>[]
+  comparisons: { a: number; b: number; level: number; metric: string; p: number }[]
+  levelComparisons: { network: number; a: number; b: number; metric: string; p: number }[]
+}
+
+beforeAll(() => {
+  db = tempDb()
+  json(['projects', 'create', 'robust'])
+  ids.dataset = json<{ id: number }>(['data', 'generate', 'xor', '--project', '1', '--count', '80', '--seed', '2']).id
+  ids.teacher = json<{ id: number }>([
+    'train', 'teacher', '--project', '1', '--units', '24', '--epochs', '12', '--samples-per-epoch', '200', '--step-size', '3e-3',
+    '--tau-step-unit', 'ms', '--validation-samples', '40', '--test-samples', '40', '--seed', '1',
+  ]).id
+  const ads = ['train', 'ads', '--project', '1', '--teacher', String(ids.teacher), '--neurons', '60', '--epochs', '1', '--samples-per-epoch', '20', '--validation-samples', '10', '--test-samples', '10', '--seed', '1']
+  ids.ebn = json<{ id: number }>(ads).id
+  ids.noEbn = json<{ id: number }>([...ads, '--no-ebn']).id
+}, 120_000)
+
+describe('mimic robustness', () => {
+  let a: Analysis
+  const base = () => ['robustness', '--project', '1', '--networks', `${ids.teacher},${ids.ebn},${ids.noEbn}`, '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0,0.1,0.4', '--draws', '4', '--samples', '30', '--seed', '7']
+
+  beforeAll(() => {
+    a = json<Analysis>(base())
+  }, 120_000)
+
+  it('prints runId, one row per trial, the summary per network and level, and the comparisons', () => {
+    expect(a.runId).toBeGreaterThan(ids.noEbn)
+    expect(a.rows).toHaveLength(3 * 3 * 4)
+    expect(Object.keys(a.rows[0]).sort()).toEqual(
+      ['accuracy', 'architecture', 'draw', 'gain', 'initSeed', 'level', 'meanRateHz', 'mse', 'network', 'perturbation', 'teacherAgreement', 'teacherMse', 'undecided', 'validationAccuracy', 'variant'].sort(),
+    )
+    const ebnRow = a.rows.find((r) => r.network === ids.ebn)!
+    expect(ebnRow).toMatchObject({ architecture: 'ads', variant: 'ebn', perturbation: 'mismatch', gain: 1 })
+    expect(a.rows.find((r) => r.network === ids.noEbn)!.variant).toBe('no-ebn')
+    // the spiking networks have the teacher to agree with; the teacher itself has none
+    expect(typeof ebnRow.teacherAgreement).toBe('number')
+    expect(a.rows.find((r) => r.network === ids.teacher)!.teacherAgreement).toBeNull()
+
+    expect(a.summary).toHaveLength(9)
+    for (const s of a.summary) {
+      for (const k of ['network', 'level', 'medianAccuracy', 'q1Accuracy', 'q3Accuracy', 'medianMse', 'q1Mse', 'q3Mse', 'draws']) expect(typeof s[k], k).toBe('number')
+      expect(s.draws).toBe(4)
+      expect(s.q1Mse as number).toBeLessThanOrEqual(s.medianMse as number)
+      expect(s.medianMse as number).toBeLessThanOrEqual(s.q3Mse as number)
+    }
+    // three networks of different architectures or variants: 3 pairs × 3 levels × 2 metrics
+    expect(a.comparisons).toHaveLength(18)
+    for (const c of a.comparisons) {
+      expect(Object.keys(c)).toEqual(expect.arrayContaining(['a', 'b', 'level', 'metric', 'p']))
+      expect(c.p).toBeGreaterThan(0)
+      expect(c.p).toBeLessThanOrEqual(1)
+    }
+    expect(a.comparisons.map((c) => `${c.a}-${c.b}`)).toContain(`${ids.ebn}-${ids.noEbn}`)
+  })
+
+  it('level 0 is the unperturbed network: the teacher (no initial state) gives one result on every draw; mismatch moves it', () => {
+    const t0 = a.rows.filter((r) => r.network === ids.teacher && r.level === 0)
+    expect(new Set(t0.map((r) => r.mse)).size).toBe(1)
+    expect(t0[0].accuracy).toBeGreaterThanOrEqual(0.9)
+    const t4 = a.rows.filter((r) => r.network === ids.teacher && r.level === 0.4)
+    expect(new Set(t4.map((r) => r.mse)).size).toBe(4)
+    const med = (rows: Row[]) => [...rows.map((r) => r.mse)].sort((x, y) => x - y)[1]
+    expect(med(t4)).toBeGreaterThan(t0[0].mse)
+  })
+
+  it('stores every trial as long-form results, with the networks and the dataset as parents', () => {
+    const res = json<{ rows: { item: number; networkId: number; architecture: string; labels: Record<string, unknown>; key: string; value: number | null }[] }>(['results', '--run', String(a.runId)])
+    const accuracy = res.rows.filter((r) => r.key === 'accuracy')
+    expect(accuracy).toHaveLength(36)
+    expect(accuracy[0]).toMatchObject({ networkId: ids.teacher, architecture: 'rate', labels: { perturbation: 'mismatch', level: 0, draw: 0 } })
+    expect(new Set(res.rows.map((r) => r.key))).toEqual(new Set(['accuracy', 'undecided', 'teacherAgreement', 'mse', 'teacherMse', 'meanRateHz', 'gain', 'validationAccuracy', 'initSeed']))
+    const run = json<{ kind: string; parents: { id: number; role: string }[] }>(['runs', 'show', String(a.runId)])
+    expect(run.kind).toBe('robustness')
+    expect(run.parents.map((p) => [p.id, p.role]).sort()).toEqual(
+      [
+        [ids.dataset, 'dataset'],
+        [ids.teacher, 'networks'],
+        [ids.ebn, 'networks'],
+        [ids.noEbn, 'networks'],
+      ].sort(),
+    )
+  })
+
+  it('the same seed gives the same trials on one thread and on all', () => {
+    const one = json<Analysis>([...base(), '--threads', '1'])
+    const two = json<Analysis>([...base(), '--threads', '2'])
+    const strip = (x: Analysis) => x.rows.map((r) => ({ ...r }))
+    expect(strip(one)).toEqual(strip(a))
+    expect(strip(two)).toEqual(strip(a))
+  }, 120_000)
+
+  it('noise, death (with a window) and quantisation, with output-gain recalibration recorded per trial', () => {
+    const death = json<Analysis>([
+      'robustness', '--project', '1', '--networks', `${ids.ebn},${ids.noEbn}`, '--data', String(ids.dataset), '--perturbation', 'death', '--levels', '0,0.5',
+      '--draws', '3', '--samples', '20', '--seed', '2', '--recalibrate-gain', '--validation-samples', '20', '--validation-draws', '2', '--death-start-step', '100', '--death-end-step', '800',
+    ])
+    expect(death.rows).toHaveLength(12)
+    for (const r of death.rows) {
+      expect(r.gain).toBeGreaterThanOrEqual(0.5)
+      expect(r.gain).toBeLessThanOrEqual(5.5)
+    }
+    const noise = json<Analysis>(['robustness', '--project', '1', '--networks', String(ids.ebn), '--data', String(ids.dataset), '--perturbation', 'noise', '--levels', '0,0.5', '--draws', '2', '--samples', '10', '--seed', '2'])
+    expect(noise.rows.map((r) => r.level)).toEqual([0, 0, 0.5, 0.5])
+    const quant = json<Analysis>(['robustness', '--project', '1', '--networks', `${ids.teacher},${ids.ebn}`, '--data', String(ids.dataset), '--perturbation', 'quantisation', '--levels', '0,2', '--draws', '2', '--samples', '10', '--seed', '2'])
+    const t2 = quant.rows.filter((r) => r.network === ids.teacher && r.level === 2)
+    const t0 = quant.rows.filter((r) => r.network === ids.teacher && r.level === 0)
+    expect(t2[0].mse).not.toBe(t0[0].mse)
+  }, 120_000)
+
+  it('refuses bad input with a sentence naming the field, and stores nothing', () => {
+    const before = json<unknown[]>(['runs', 'list']).length
+    const pct = mimic(['--db', db, ...base().map((x) => (x === '0,0.1,0.4' ? '0,10' : x))])
+    expect(pct.code).not.toBe(0)
+    expect(pct.stderr).toMatch(/levels.*level 2 \(10\) is above the largest accepted, 2 .*give 0\.05 for 5 %/)
+    const death = mimic(['--db', db, 'robustness', '--project', '1', '--networks', String(ids.teacher), '--data', String(ids.dataset), '--perturbation', 'death', '--levels', '0.1', '--samples', '20'])
+    expect(death.code).not.toBe(0)
+    expect(death.stderr).toMatch(/networks.*no spiking neurons: neuron death applies to spiking networks only/)
+    const many = mimic(['--db', db, 'robustness', '--project', '1', '--networks', String(ids.ebn), '--data', String(ids.dataset), '--perturbation', 'noise', '--levels', '0.1', '--samples', '500'])
+    expect(many.code).not.toBe(0)
+    expect(many.stderr).toMatch(/samples.*dataset run \d+ has 80/)
+    expect(json<unknown[]>(['runs', 'list']).length).toBe(before)
+  })
+
+  it('shows progress and stops on Ctrl-C: the run is cancelled and keeps no trials', async () => {
+    const child = spawnMimic(['--db', db, 'robustness', '--project', '1', '--networks', `${ids.ebn},${ids.noEbn}`, '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0,0.1,0.2,0.3', '--draws', '400', '--samples', '80', '--seed', '1'])
+    let stderr = ''
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr!.on('data', (b: Buffer) => {
+        stderr += b.toString()
+        if (/draw \d+ of 400/.test(stderr) && !child.killed) child.kill('SIGINT')
+      })
+      child.on('exit', (c) => resolve(c))
+    })
+    expect(stderr).toMatch(/network \d+, mismatch 0: draw \d+ of 400/)
+    expect(code).toBe(130)
+    const runs = json<{ id: number; kind: string; status: string }[]>(['runs', 'list', '--kind', 'robustness'])
+    const last = runs.reduce((x, y) => (y.id > x.id ? y : x))
+    expect(last.status).toBe('cancelled')
+    expect(json<{ rows: unknown[] }>(['results', '--run', String(last.id)]).rows).toHaveLength(0)
+  }, 120_000)
+})
+
+describe('mimic yield', () => {
+  it('estimates the share of virtual chips meeting the spec with a 95 % interval, stored as a run', () => {
+    const y = json<{ runId: number; yield: number; ci95: [number, number]; chips: number; passed: number }>([
+      'yield', String(ids.teacher), '--mismatch', '0.05', '--chips', '8', '--min-accuracy', '0.9', '--data', String(ids.dataset), '--samples', '20', '--seed', '3',
+    ])
+    expect(y.chips).toBe(8)
+    expect(y.yield).toBe(y.passed / 8)
+    expect(y.ci95[0]).toBeLessThanOrEqual(y.yield)
+    expect(y.ci95[1]).toBeGreaterThanOrEqual(y.yield)
+    // Clopper-Pearson at n = 8: x = 8 gives [0.6306, 1]; x = 0 gives [0, 0.3694]
+    if (y.passed === 8) expect(y.ci95[0]).toBeCloseTo(0.63058, 4)
+    const run = json<{ kind: string; parents: { id: number; role: string }[] }>(['runs', 'show', String(y.runId)])
+    expect(run.kind).toBe('yield')
+    expect(run.parents.map((p) => p.id).sort()).toEqual([ids.dataset, ids.teacher].sort())
+    // without --data: fresh samples of the network's task
+    const fresh = json<{ chips: number; yield: number }>(['yield', String(ids.teacher), '--mismatch', '0.05', '--chips', '3', '--min-accuracy', '0.5', '--samples', '10', '--seed', '3'])
+    expect(fresh.chips).toBe(3)
+    const text = mimic(['--db', db, 'yield', String(ids.teacher), '--mismatch', '0.05', '--chips', '3', '--min-accuracy', '0.5', '--samples', '10', '--seed', '3'])
+    expect(text.stdout).toMatch(/^chip yield [\d.]+ \(95 % interval [\d.]+ to [\d.]+\): \d of 3 chips at σ = 0.05 reach accuracy ≥ 0.5/)
+  }, 120_000)
+})
+
+describe('mimic report', () => {
+  it('writes one self-contained HTML file: parameters, figures, tables, code version; no external URL; balanced tags', () => {
+    const a = json<Analysis>(['robustness', '--project', '1', '--networks', `${ids.teacher},${ids.ebn}`, '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0,0.2', '--draws', '3', '--samples', '10', '--seed', '4'])
+    const out = join(tempDir(), 'report.html')
+    const r = json<{ out: string; bytes: number }>(['report', String(a.runId), '--out', out])
+    expect(r.out).toBe(out)
+    const html = readFileSync(out, 'utf8')
+    expect(r.bytes).toBe(Buffer.byteLength(html))
+    expect(html.toLowerCase().startsWith('<!doctype html>')).toBe(true)
+    expect(html).not.toMatch(/\b(src|href|action|poster|data)\s*=\s*["']?\s*(https?:)?\/\//i)
+    expect(html).not.toMatch(/url\(\s*["']?(https?:)?\/\//i)
+    expect(html).not.toMatch(/@import/i)
+    expect(unbalancedTags(html)).toEqual([])
+    expect(html).toContain('<svg')
+    expect(html).toMatch(/0\.1\.0\+[0-9a-f]{12}/) // the code version
+    expect(html).toContain('Mann-Whitney')
+    const runs = mimic(['--db', db, 'report', String(ids.teacher), '--out', out])
+    expect(runs.code).not.toBe(0)
+    expect(runs.stderr).toMatch(/is a teacher run: robustness statistics and reports are made for robustness and chip-yield runs/)
+  }, 120_000)
+})
+
+describe('train ads --fast-weight-scale', () => {
+  it('authors: Ω_f without the factor τ_mem, 1/τ_mem = 20 times the default at 50 ms; recorded with the run', () => {
+    const train = (extra: string[]) =>
+      json<{ id: number; params: Record<string, unknown> }>(['train', 'ads', '--project', '1', '--teacher', String(ids.teacher), '--neurons', '30', '--epochs', '1', '--samples-per-epoch', '5', '--validation-samples', '5', '--test-samples', '5', '--seed', '4', ...extra])
+    const mem = train([])
+    const authors = train(['--fast-weight-scale', 'authors'])
+    expect(mem.params.fastWeightScale).toBe('tau-mem')
+    expect(authors.params.fastWeightScale).toBe('authors')
+    const store = openStore(db)
+    const a = store.artifacts.get(mem.id, 'omegaF').data as Float32Array
+    const b = store.artifacts.get(authors.id, 'omegaF').data as Float32Array
+    store.close()
+    let nonzero = 0
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] === 0) {
+        expect(b[i]).toBe(0)
+        continue
+      }
+      nonzero++
+      expect(b[i] / a[i]).toBeCloseTo(20, 4)
+    }
+    expect(nonzero).toBeGreaterThan(30 * 28)
+  }, 120_000)
+})
