@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { mimic } from '../support/cli.ts'
+import { Services } from '../../src/services/index.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
 import type { SweepStatus } from '../../src/shared/types.ts'
@@ -38,7 +39,8 @@ function json<T>(args: string[], extraEnv: Record<string, string> = {}): T {
 }
 
 // A small teacher: a second or two per item on one core.
-const teacher = ['--units', '4', '--epochs', '15', '--samples-per-epoch', '8', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
+const teacherParams = { units: 4, epochs: 15, samplesPerEpoch: 8, validationSamples: 0, testSamples: 8, durationS: 0.2, threads: 1 }
+const teacher = Object.entries(teacherParams).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v)])
 
 describe('clusters', () => {
   test('add, list and test a cluster reached through the local SLURM client', () => {
@@ -149,15 +151,31 @@ describe('a training grid over seeds on the cluster', () => {
     expect(sweepItems).toBe(6)
     expect(children.every((c) => c.status === 'succeeded')).toBe(true)
 
-    // the same seeds run here give the same runs
-    for (const c of children) {
-      const local = json<{ runId: number; summary: Record<string, number> }>(['train', 'teacher', '--project', '1', ...teacher, '--seed', String(c.seed)])
-      expect(JSON.parse(c.summary)).toEqual(local.summary)
-      const shown = (runId: number) => json<{ metricKeys: string[]; params: Record<string, unknown>; codeVersion: string }>(['runs', 'show', String(runId)])
-      const [l, merged] = [shown(local.runId), shown(c.id)]
-      expect(merged.metricKeys).toEqual(l.metricKeys)
-      expect(merged.params).toEqual(l.params)
-      expect(merged.codeVersion).toBe(l.codeVersion)
+    // the same seeds run here (the same job through the services, on this machine) give the same runs
+    const here = new Services({ dbPath: join(dir, 'here.db'), frontDoor: 'cli' })
+    const there = new Services({ dbPath: db, frontDoor: 'cli' })
+    try {
+      const project = await here.call('projects.create', { name: 'here' })
+      const ids: number[] = []
+      for (const seed of seeds) ids.push((await here.call('jobs.start', { kind: 'train.teacher', projectId: project.id, params: { ...teacherParams, seed } })).runId)
+      for (const [k, c] of children.entries()) {
+        let l = await here.call('runs.get', { id: ids[k] })
+        while (l.status === 'queued' || l.status === 'running') {
+          await new Promise((r) => setTimeout(r, 100))
+          l = await here.call('runs.get', { id: ids[k] })
+        }
+        const m = await there.call('runs.get', { id: c.id })
+        expect(l.status).toBe('succeeded')
+        expect(m.seed).toBe(l.seed)
+        expect(m.params).toEqual(l.params)
+        expect(m.summary).toEqual(l.summary)
+        expect(m.codeVersion).toBe(l.codeVersion)
+        expect(m.parents.map((p) => [p.id, p.role])).toEqual([[id, 'sweep']])
+        expect(await there.call('metrics.get', { runId: c.id })).toEqual(await here.call('metrics.get', { runId: ids[k] }))
+      }
+    } finally {
+      await here.close()
+      await there.close()
     }
   })
 
