@@ -46,7 +46,7 @@ try {
     const st = await s.call('sweeps.start', { cluster: 'local', kind: 'train.teacher', projectId: project.id, params, seeds: [1000 + r] })
     const done = await follow(s, st.runId)
     const wall = (performance.now() - t0) / 1000
-    if (done.status !== 'succeeded') throw new Error(`overhead sweep ${st.runId} ended ${done.status}`)
+    if (done.status !== 'succeeded') throw new Error(`overhead sweep ${st.runId} ended ${done.status}: ${(await s.call('runs.get', { id: st.runId })).error} (the code version changes when a tracked file is edited while this runs)`)
     const item = await s.call('runs.get', { id: done.items[0].mergedRunId! })
     walls.push(wall)
     overheads.push(wall - (item.durationSeconds ?? 0))
@@ -68,7 +68,7 @@ try {
   const st = await s.call('sweeps.start', { cluster: 'local', kind: 'train.teacher', projectId: project.id, params, seeds, itemsPerTask: perTask })
   const done = await follow(s, st.runId)
   const clusterWall = (performance.now() - t0) / 1000
-  if (done.status !== 'succeeded' || done.merged !== items) throw new Error(`sweep ${st.runId} ended ${done.status} with ${done.merged}/${items} merged`)
+  if (done.status !== 'succeeded' || done.merged !== items) throw new Error(`sweep ${st.runId} ended ${done.status} with ${done.merged}/${items} merged: ${(await s.call('runs.get', { id: st.runId })).error}`)
 
   const report = {
     node: process.version,

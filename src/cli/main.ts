@@ -9,7 +9,7 @@ import { AppError, toWireError } from '../shared/errors.ts'
 import type { JobKindName } from '../shared/jobkinds/index.ts'
 import { defaultMaxDatasetBytes, maxResultRows } from '../shared/limits.ts'
 import type { AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
-import { Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
+import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
@@ -20,7 +20,6 @@ import { flagError, jobCommandHelp, jobCommands, jobUsageLines, paramsFromFlags,
 import { formatTable, formatDuration, metricsLine, ProgressLine } from './format.ts'
 import { resultsCsv, resultsTable } from './results.ts'
 import { clusterCommands, runSweep } from './cluster.ts'
-import { codeVersion, packageVersion } from '../system/version.ts'
 
 export interface CliIo {
   stdout: (text: string) => void

@@ -29,6 +29,9 @@ import { FieldError } from '../shared/errors.ts'
 import { taskDescriptors, taskInfo, taskNames, tasksFitting } from '../shared/tasks/index.ts'
 import { benchAds, benchSimulator, benchTeacher } from './bench.ts'
 
+/** This code's identity (package and code version, host), for front doors that report it without a database (`mimic --version`, a cluster task). */
+export { codeVersion, hostName, packageVersion } from '../system/version.ts'
+
 export interface ServicesOptions {
   dbPath: string
   frontDoor: AppInfo['frontDoor']
