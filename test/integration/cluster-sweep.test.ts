@@ -98,14 +98,15 @@ describe('a training grid over seeds on the cluster', () => {
     // cancel task 2 at once (scancel of ARRAYID_2)
     const cancelled = json<SweepStatus>(['sweep', 'cancel', String(id), '--task', '2'])
     expect(cancelled.tasks[2].state).toBe('cancelled')
-    // kill task 1's process while it runs its first item
+    // kill task 1's process while it runs an item
     const progressFile = join(started.dir, 'progress', 'task-1.json')
     const until = Date.now() + 60_000
     let killed = false
     while (!killed && Date.now() < until) {
       if (existsSync(progressFile)) {
-        const p = JSON.parse(readFileSync(progressFile, 'utf8')) as { pid: number; itemsDone: number }
-        if (p.itemsDone === 0) {
+        const p = JSON.parse(readFileSync(progressFile, 'utf8')) as { pid: number; itemsDone: number; items: number }
+        // while it still has an item to run (the first or the second: the retry skips one already written)
+        if (p.itemsDone < p.items) {
           process.kill(p.pid, 'SIGKILL')
           killed = true
         }
@@ -179,4 +180,26 @@ describe('a training grid over seeds on the cluster', () => {
     }
   })
 
+
+  test('a task that keeps ending without its results is reported failed after its attempts, with the items it misses', { timeout: 90_000 }, async () => {
+    const started = json<SweepStatus>(['train', 'teacher', '--project', '1', ...teacher, '--on', 'local', '--seeds', '21', '--attempts', '1', '--no-follow'])
+    const progressFile = join(started.dir, 'progress', 'task-0.json')
+    const until = Date.now() + 60_000
+    let killed = false
+    while (!killed && Date.now() < until) {
+      if (existsSync(progressFile)) {
+        process.kill((JSON.parse(readFileSync(progressFile, 'utf8')) as { pid: number }).pid, 'SIGKILL')
+        killed = true
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(killed).toBe(true)
+    const followed = run(['--json', 'sweep', 'follow', String(started.runId)])
+    expect(followed.code).toBe(1)
+    const final = JSON.parse(followed.stdout) as SweepStatus
+    expect(final.status).toBe('failed')
+    expect(final.tasks[0].state).toBe('failed')
+    expect(final.tasks[0].error).toMatch(/^attempt 1 ended without the results of item 0.*\(after 1 attempt\)$/)
+    expect(json<{ error: string }>(['runs', 'show', String(started.runId)]).error).toMatch(/^task 0: attempt 1 ended without the results of item 0/)
+  })
 })
