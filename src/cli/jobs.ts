@@ -31,6 +31,50 @@ export type RunJob<Ctx> = (
 
 export type Handler<Ctx> = (ctx: Ctx, argv: string[]) => Promise<number>
 
+/** What `--on CLUSTER` sends instead of running here: the job's items (one per seed) as a sweep on a cluster. */
+export interface SweepRequest {
+  cluster: string
+  seeds: number[]
+  itemsPerTask?: number
+  maxAttempts?: number
+  cpusPerTask?: number
+  follow: boolean
+}
+
+/** Sends a job's items to a cluster as a sweep and (unless told not to) follows it: returns the exit code. */
+export type RunSweep<Ctx> = (ctx: Ctx, kind: JobKindName, project: ProjectChoice, params: Record<string, unknown>, name: string | undefined, sweep: SweepRequest) => Promise<number>
+
+/** Seeds written as a list and ranges: "1,2,5-8" → 1 2 5 6 7 8. */
+export function parseSeeds(raw: string): number[] {
+  const out: number[] = []
+  for (const part of raw.split(',').map((p) => p.trim())) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part)
+    if (!m) throw new UsageError(`--seeds must be seeds and ranges separated by commas, e.g. 1,2,5-8 (received "${raw}").`)
+    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])]
+    if (b < a) throw new UsageError(`--seeds: the range ${part} runs backwards; write ${b}-${a}.`)
+    if (b - a > 100_000 || out.length > 100_000) throw new UsageError('--seeds names more than 100000 seeds.')
+    for (let x = a; x <= b; x++) out.push(x)
+  }
+  if (new Set(out).size !== out.length) throw new UsageError(`--seeds repeats a seed (received "${raw}"): each item of a sweep is a different seed.`)
+  return out
+}
+
+/** The flags of a job whose items can go to a cluster (a job with a seed). */
+function sweepFlagSpecs(): Record<string, FlagSpec> {
+  return {
+    on: { type: 'string', help: 'a cluster (`mimic cluster list`): send the job there as a SLURM array over --seeds instead of running it here' },
+    seeds: { type: 'string', help: 'with --on: the seeds of the sweep, one item each (e.g. 1-10 or 1,4,9)' },
+    'items-per-task': { type: 'integer', help: 'with --on: items run one after another by each array task (group small items so that a task runs for tens of seconds)', min: 1, default: 1 },
+    attempts: { type: 'integer', help: 'with --on: attempts per task before it is reported failed', min: 1, max: 20, default: 3 },
+    'cpus-per-task': { type: 'integer', help: 'with --on: CPUs SLURM gives each task', min: 1, max: 1024, default: 1 },
+    follow: { type: 'boolean', help: 'with --on: follow the sweep until it ends (--no-follow: submit and return; `mimic sweep follow ID` later)', default: true },
+  }
+}
+
+function sweepable(kind: JobKindName): boolean {
+  return 'seed' in spec(kind).params.shape
+}
+
 function spec(kind: JobKindName): JobKindSpec {
   return jobKinds[kind]
 }
@@ -66,6 +110,7 @@ export function jobFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
     const upload = fields[param]?.upload
     out[flag] = { type: 'string', help: `a ${upload?.accept ?? ''} file, read here and imported as a ${fields[param]?.ref ?? ''} run for ${fields[param]?.label ?? param} (instead of --${aliasOf.get(param) ?? kebab(param)})` }
   }
+  if (sweepable(kind)) Object.assign(out, sweepFlagSpecs())
   return out
 }
 
@@ -116,7 +161,7 @@ function positionalValue(kind: JobKindName, param: string, raw: string | undefin
 }
 
 /** The handler of one job kind's command. */
-function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>): Handler<Ctx> {
+function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>, runSweep?: RunSweep<Ctx>): Handler<Ctx> {
   const s = spec(kind)
   const cli = s.cli
   const positionals = cli.positionals ?? []
@@ -133,6 +178,24 @@ function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>): Handler<Ctx> {
     const { flags, positionals: extra } = parseFlags(argv.slice(i), specs, where)
     if (extra.length) throw new UsageError(`${where} takes ${positionals.length ? `only ${positionals.map((p) => positionalName(kind, p)).join(' ')}` : 'no positional arguments'} (received also "${extra[0]}").`)
     const params: Record<string, unknown> = { ...paramsFromFlags(specs, flags), ...values }
+    let sweep: SweepRequest | undefined
+    if (sweepable(kind)) {
+      if (flags.on === undefined) {
+        if (flags.seeds !== undefined) throw new UsageError(`${where}: --seeds sends a sweep to a cluster and needs --on CLUSTER (\`mimic cluster list\`); to run one seed here, give --seed.`)
+      } else {
+        if (flags.seeds === undefined) throw new UsageError(`${where} --on ${String(flags.on)} needs --seeds (e.g. --seeds 1-10): the items of the sweep.`)
+        if (params.seed !== undefined) throw new UsageError(`${where} --on takes --seeds, not --seed.`)
+        if (!runSweep) throw new UsageError(`${where}: --on is not available here.`)
+        sweep = {
+          cluster: flags.on as string,
+          seeds: parseSeeds(flags.seeds as string),
+          itemsPerTask: flags['items-per-task'] as number | undefined,
+          maxAttempts: flags.attempts as number | undefined,
+          cpusPerTask: flags['cpus-per-task'] as number | undefined,
+          follow: flags.follow !== false,
+        }
+      }
+    }
 
     // A file flag's file is read here, by the command line, and imported as a run (checked against
     // the run named by the field's `fits`); the job then has it as a parent in its lineage. The
@@ -189,6 +252,10 @@ function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>): Handler<Ctx> {
         }
       : undefined
     try {
+      if (sweep) {
+        if (prepare) throw new UsageError(`${where} --on cannot import a file for the cluster: import it first and give its run id.`)
+        return await runSweep!(ctx, kind, project, params, flags.name as string | undefined, sweep)
+      }
       return await runJob(ctx, kind, project, params, flags.name as string | undefined, present, prepare)
     } catch (err) {
       throw flagError(err, specs)
@@ -197,12 +264,12 @@ function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>): Handler<Ctx> {
 }
 
 /** Every job kind's command, as a tree of command words (merged into the command line's other commands). */
-export function jobCommands<Ctx>(runJob: RunJob<Ctx>): Record<string, Record<string, Handler<Ctx>> | Handler<Ctx>> {
+export function jobCommands<Ctx>(runJob: RunJob<Ctx>, runSweep?: RunSweep<Ctx>): Record<string, Record<string, Handler<Ctx>> | Handler<Ctx>> {
   const tree: Record<string, Record<string, Handler<Ctx>> | Handler<Ctx>> = {}
   for (const kind of jobKindNames) {
     const [group, sub, ...more] = spec(kind).cli.command
     if (more.length) throw new Error(`job kind ${kind}: a command has at most two words`)
-    const handler = jobHandler(kind, runJob)
+    const handler = jobHandler(kind, runJob, runSweep)
     if (sub === undefined) tree[group] = handler
     else {
       const g = (tree[group] ??= {}) as Record<string, Handler<Ctx>>

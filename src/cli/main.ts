@@ -9,7 +9,7 @@ import { AppError, toWireError } from '../shared/errors.ts'
 import type { JobKindName } from '../shared/jobkinds/index.ts'
 import { defaultMaxDatasetBytes, maxResultRows } from '../shared/limits.ts'
 import type { AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
-import { Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
+import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
@@ -19,6 +19,7 @@ import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError,
 import { flagError, jobCommandHelp, jobCommands, jobUsageLines, paramsFromFlags, type Handler as JobHandler, type Prepare, type Present, type ProjectChoice } from './jobs.ts'
 import { formatTable, formatDuration, metricsLine, ProgressLine } from './format.ts'
 import { resultsCsv, resultsTable } from './results.ts'
+import { clusterCommands, runSweep } from './cluster.ts'
 
 export interface CliIo {
   stdout: (text: string) => void
@@ -47,6 +48,12 @@ Projects and runs
   data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T]
   export RUN --format npz --out FILE   a network's weights and parameters for numpy
   report RUN --out FILE.html           a robustness or yield run as one self-contained HTML file
+Clusters (SLURM)
+  cluster add NAME --slurm [--ssh user@login-node] [--partition P] [--account A] [--workdir DIR] [--checkout DIR]
+  cluster list | test NAME | remove NAME
+  <job command> --on NAME --seeds 1-10 [--items-per-task K] [--attempts 3]
+                                        a job with a seed sent to a cluster as one SLURM array, one item per seed
+  sweep status ID | follow ID | cancel ID [--task T] | resume ID
 Jobs
   jobs list [--all] | cancel RUN_ID
 ${jobUsageLines().join('\n')}
@@ -227,8 +234,8 @@ async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Prom
 
 /** The commands: the ones below and every job kind's (generated from its spec). */
 function allCommands(): Record<string, Record<string, Handler> | Handler> {
-  const all: Record<string, Record<string, Handler> | Handler> = { ...commands }
-  for (const [word, entry] of Object.entries(jobCommands<Ctx>(runJob))) {
+  const all: Record<string, Record<string, Handler> | Handler> = { ...commands, ...clusterCommands<Ctx>() }
+  for (const [word, entry] of Object.entries(jobCommands<Ctx>(runJob, runSweep<Ctx>()))) {
     const mine = all[word]
     if (mine === undefined) all[word] = entry
     else if (typeof mine === 'object' && typeof entry === 'object') all[word] = { ...mine, ...entry }
@@ -701,6 +708,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     const g = splitGlobal(argv)
     json = g.json
+    if (g.rest.length === 1 && g.rest[0] === '--version') {
+      const v = { version: packageVersion(), codeVersion: codeVersion() }
+      io.stdout(json ? JSON.stringify(v) + '\n' : `mimic ${v.codeVersion}\n`)
+      return 0
+    }
     const [group, sub, ...rest] = g.rest
     if (g.help || group === undefined || group === 'help') {
       io.stdout((g.help && group ? commandHelp(group, sub, rest[0]) : undefined) ?? usage() + '\n')

@@ -16,9 +16,12 @@ import { jobImplementations } from '../jobs/kinds/index.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
 import { defaultMaxDatasetBytes } from '../shared/limits.ts'
-import { codeVersion, hostName, packageVersion } from '../system/version.ts'
 import { reportHtml } from './report.ts'
 import { robustnessAnalysis } from './robustness.ts'
+import { codeVersion, hostName, packageVersion, repoRoot } from '../system/version.ts'
+import { cancelSweep, checkCluster, pollSweep, resumeSweep, startSweep, sweepStatus } from '../jobs/cluster/sweep.ts'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { datasetFromNpz, writeNpz } from '../formats/npz.ts'
 import { exportBundle } from '../plugins/architectures/bundle.ts'
 import { datasetArtifacts } from '../plugins/datasets.ts'
@@ -27,6 +30,9 @@ import { architectureDescriptors, architectureNames } from '../shared/architectu
 import { FieldError } from '../shared/errors.ts'
 import { taskDescriptors, taskInfo, taskNames, tasksFitting } from '../shared/tasks/index.ts'
 import { benchAds, benchSimulator, benchTeacher } from './bench.ts'
+
+/** This code's identity (package and code version, host), for front doors that report it without a database (`mimic --version`, a cluster task). */
+export { codeVersion, hostName, packageVersion } from '../system/version.ts'
 
 export interface ServicesOptions {
   dbPath: string
@@ -375,6 +381,75 @@ export class Services implements FrontDoorServices {
       'jobs.cancel': async ({ runId }) => {
         const status = this.runner.cancel(runId)
         return { runId, status }
+      },
+
+      'clusters.add': async ({ name, ssh, partition, account, workdir, checkout }) => {
+        if (ssh && !workdir) throw new FieldError('workdir', 'is required with --ssh: an absolute path on the cluster\'s shared filesystem (e.g. /scratch/you/mimic-work).', 'Work directory (--workdir)')
+        if (ssh && !checkout) throw new FieldError('checkout', 'is required with --ssh: the absolute path of the project checkout on the cluster\'s shared filesystem (where `npm ci` was run).', 'Project checkout (--checkout)')
+        return store.clusters.add({
+          name,
+          scheduler: 'slurm',
+          ssh: ssh ?? null,
+          partition: partition ?? null,
+          account: account ?? null,
+          workdir: workdir ?? join(homedir(), 'mimic-work'),
+          checkout: checkout ?? repoRoot,
+        })
+      },
+      'clusters.list': async () => store.clusters.list(),
+      'clusters.remove': async ({ name }) => {
+        store.clusters.remove(name)
+        return { removed: name }
+      },
+      'clusters.test': async ({ name }) => checkCluster(store.clusters.get(name), codeVersion()),
+
+      'sweeps.start': async ({ cluster, kind, projectId, name, params, seeds, itemsPerTask, maxAttempts, cpusPerTask }) => {
+        const spec = jobKinds[kind]
+        const c = store.clusters.get(cluster)
+        store.projects.get(projectId)
+        if (!('seed' in spec.params.shape)) throw new FieldError('kind', `${kind} has no seed: only a job with a seed can be sent as a sweep over seeds.`, 'Job kind')
+        const parsed = jobParamsSchema(kind).parse({ ...(params as Record<string, unknown>), seed: seeds[0] }, 'params') as Record<string, unknown>
+        for (const [field, info] of Object.entries(spec.params.info().fields ?? {})) {
+          if (info.ref && parsed[field] !== undefined) throw new FieldError(`params.${field}`, `names run ${String(parsed[field])} of this database, which the cluster's tasks do not have: a sweep sends only jobs that start from their parameters.`, info.label)
+        }
+        precheckConditions(kind, params, parsed)
+        jobImplementations[kind].precheck(store, parsed)
+        const { seed: _seed, ...common } = parsed
+        const runId = await startSweep(store, c, {
+          projectId,
+          jobKind: kind,
+          runKind: spec.runKind,
+          params: common,
+          seeds,
+          itemsPerTask,
+          maxAttempts,
+          cpusPerTask,
+          name: name ?? `${defaultRunName(kind, common)} × ${seeds.length} seeds on ${cluster}`,
+          codeVersion: codeVersion(),
+          host: hostName(),
+        })
+        changed(projectId)
+        return sweepStatus(store, runId)
+      },
+      'sweeps.poll': async ({ runId }) => {
+        const sweep = store.sweeps.get(runId)
+        const before = store.sweeps.items(runId).filter((i) => i.mergedAt !== null).length
+        const status = await pollSweep(store, store.clusters.get(sweep.cluster), runId)
+        if (status.merged !== before || status.status !== 'running') changed(store.runs.get(runId).projectId)
+        return status
+      },
+      'sweeps.get': async ({ runId }) => sweepStatus(store, runId),
+      'sweeps.cancel': async ({ runId, task }) => {
+        const sweep = store.sweeps.get(runId)
+        const status = await cancelSweep(store, store.clusters.get(sweep.cluster), runId, task)
+        changed(store.runs.get(runId).projectId)
+        return status
+      },
+      'sweeps.resume': async ({ runId }) => {
+        const sweep = store.sweeps.get(runId)
+        const status = await resumeSweep(store, store.clusters.get(sweep.cluster), runId)
+        changed(store.runs.get(runId).projectId)
+        return status
       },
     }
   }

@@ -15,6 +15,9 @@ import type {
   HtmlReport,
   RobustnessAnalysis,
   ArtifactMeta,
+  Cluster,
+  ClusterCheck,
+  SweepStatus,
   Job,
   MetricSeries,
   NetworkExport,
@@ -33,6 +36,10 @@ export const limits = { nameMax, tagMax, noteMax } as const
 
 const projectName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ label: 'Project name', help: 'project name' })
 const runName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ label: 'Run name' })
+const clusterName = s
+  .string({ min: 1, max: 60, trim: true, pattern: /^[A-Za-z][A-Za-z0-9_-]*$/, patternHelp: 'must start with a letter and have only letters, digits, - and _' })
+  .doc({ label: 'Cluster name' })
+const clusterPath = s.string({ min: 2, max: 1000, trim: true, pattern: /^\/[^\n'"]*$/, patternHelp: 'must be an absolute path (starting with /) without quotes' })
 const tag = s
   .string({ min: 1, max: limits.tagMax, trim: true, pattern: /^[^\s,]+$/, patternHelp: 'must be one word without spaces or commas' })
   .doc({ label: 'Tag' })
@@ -210,6 +217,48 @@ export const contract = {
     true,
   ),
   'jobs.cancel': op<{ runId: number; status: string }>()(s.object({ runId: s.id() }), true),
+
+  /** Clusters: SLURM execution places beside this machine (a login node over SSH, or the local SLURM client). */
+  'clusters.add': op<Cluster>()(
+    s.object({
+      name: clusterName,
+      ssh: s.optional(s.string({ min: 3, max: 200, trim: true, pattern: /^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/, patternHelp: 'must be user@login-node' })).doc({ label: 'SSH login (--ssh)' }),
+      partition: s.optional(s.string({ min: 1, max: 100, trim: true, pattern: /^[A-Za-z0-9._-]+$/, patternHelp: 'must be a SLURM partition name' })).doc({ label: 'Partition (--partition)' }),
+      account: s.optional(s.string({ min: 1, max: 100, trim: true, pattern: /^[A-Za-z0-9._-]+$/, patternHelp: 'must be a SLURM account name' })).doc({ label: 'Account (--account)' }),
+      workdir: s.optional(clusterPath).doc({ label: 'Work directory (--workdir)' }),
+      checkout: s.optional(clusterPath).doc({ label: 'Project checkout (--checkout)' }),
+    }),
+    true,
+  ),
+  'clusters.list': op<Cluster[]>()(empty),
+  'clusters.remove': op<{ removed: string }>()(s.object({ name: clusterName }), true),
+  'clusters.test': op<ClusterCheck>()(s.object({ name: clusterName })),
+
+  /**
+   * A job that is a set of independent items (one per seed) sent to a cluster as one SLURM array;
+   * items are grouped `itemsPerTask` to a task, a task is retried up to `maxAttempts` times.
+   */
+  'sweeps.start': op<SweepStatus>()(
+    s.object({
+      cluster: clusterName,
+      kind: s.oneOf(jobKindNames),
+      projectId: s.id(),
+      name: s.optional(runName),
+      params: s.withDefault(s.unknown(), {}),
+      seeds: s.array(s.seed(), { min: 1, max: 100_000 }).doc({ label: 'Seeds (--seeds)' }),
+      itemsPerTask: s.withDefault(s.integer({ min: 1, max: 100_000 }), 1).doc({ label: 'Items per task (--items-per-task)' }),
+      maxAttempts: s.withDefault(s.integer({ min: 1, max: 20 }), 3).doc({ label: 'Attempts per task (--attempts)' }),
+      cpusPerTask: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'CPUs per task (--cpus-per-task)' }),
+    }),
+    true,
+  ),
+  /** One look at a sweep on its cluster: merges the results there, retries tasks that ended without theirs. */
+  'sweeps.poll': op<SweepStatus>()(s.object({ runId: s.id() }), true),
+  /** A sweep as stored, without asking its cluster. */
+  'sweeps.get': op<SweepStatus>()(s.object({ runId: s.id() })),
+  'sweeps.cancel': op<SweepStatus>()(s.object({ runId: s.id(), task: s.optional(s.integer({ min: 0, max: 1_000_000 })).doc({ label: 'Task (--task)' }) }), true),
+  /** Resubmits the tasks of a sweep that ended without all their results. */
+  'sweeps.resume': op<SweepStatus>()(s.object({ runId: s.id() }), true),
 } as const
 
 export type Contract = typeof contract

@@ -398,3 +398,63 @@ export interface HtmlReport {
   fileName: string
   html: string
 }
+
+/** A configured execution place beside this machine: a SLURM cluster reached by its local client or over SSH. */
+export interface Cluster {
+  name: string
+  scheduler: 'slurm'
+  /** user@login-node, or null for the SLURM client on this machine */
+  ssh: string | null
+  partition: string | null
+  account: string | null
+  /** the work directory on the cluster's shared filesystem (inputs, results, logs of each sweep) */
+  workdir: string
+  /** the project checkout on the cluster's shared filesystem whose bin/mimic.js the tasks run */
+  checkout: string
+  createdAt: string
+}
+
+/** What `cluster test` found. */
+export interface ClusterCheck {
+  name: string
+  ok: boolean
+  checks: { name: 'sinfo' | 'workdir' | 'version'; ok: boolean; detail: string }[]
+  /** the cluster's mimic code version, when it answered */
+  clusterVersion: string | null
+  localVersion: string
+}
+
+/** One task of a sweep's SLURM array (a group of items). */
+export interface SweepTaskState {
+  task: number
+  /** SLURM job id of its latest submission (ARRAYID_TASK) */
+  slurmJob: string | null
+  attempts: number
+  state: 'submitted' | 'running' | 'done' | 'failed' | 'cancelled'
+  error: string | null
+  items: number
+  itemsDone: number
+  /** the task's own report: the fraction of its current item, and what it does */
+  progress: { fraction: number; message: string; host: string } | null
+}
+
+export interface SweepItemState {
+  item: number
+  task: number
+  seed: number | null
+  mergedRunId: number | null
+  host: string | null
+  codeVersion: string | null
+}
+
+export interface SweepStatus {
+  runId: number
+  status: RunStatus
+  cluster: string
+  jobKind: string
+  dir: string
+  maxAttempts: number
+  tasks: SweepTaskState[]
+  items: SweepItemState[]
+  merged: number
+}

@@ -72,13 +72,17 @@ export function migrate(db: DB, upTo = latestVersion): number {
   // Every open but the first finds the schema current: no write transaction then.
   const start = schemaVersion(db)
   if (start >= upTo) return start
+  // Numbers may skip (numbers reserved for other branches): each migration follows the one before it in the list.
+  let previous = 0
   for (const m of migrations) {
     if (m.version > upTo) break
+    const expected = previous
+    previous = m.version
     const apply = db.transaction(() => {
       const current = db.pragma('user_version', { simple: true }) as number
       if (current >= m.version) return
-      if (current !== m.version - 1) {
-        throw new AppError('INTERNAL', `migration ${m.version} expects schema ${m.version - 1} but the database is at ${current}`)
+      if (current !== expected) {
+        throw new AppError('INTERNAL', `migration ${m.version} expects schema ${expected} but the database is at ${current}`)
       }
       db.exec(m.sql)
       db.pragma(`user_version = ${m.version}`)

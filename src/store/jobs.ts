@@ -161,6 +161,7 @@ export class JobsRepo {
   /**
    * Marks as interrupted every active run whose owner process is gone: on this host, a pid that no
    * longer exists; anywhere, a heartbeat older than `staleMs`. One transaction. Returns the run ids.
+   * A sweep on a cluster is left alone: SLURM runs it, and it is followed by polling, not owned.
    */
   recoverInterrupted(host: string, isAlive: (pid: number) => boolean, staleMs: number): number[] {
     const now = Date.now()
@@ -168,7 +169,7 @@ export class JobsRepo {
       const rows = this.db
         .prepare(
           `SELECT r.id AS run_id, j.owner_pid, j.owner_host, j.heartbeat_at, r.status FROM runs r LEFT JOIN jobs j ON j.run_id = r.id
-           WHERE r.status IN ('queued','running')`,
+           WHERE r.status IN ('queued','running') AND r.id NOT IN (SELECT run_id FROM sweeps)`,
         )
         .all() as { run_id: number; owner_pid: number | null; owner_host: string | null; heartbeat_at: number | null }[]
       const dead = rows.filter((r) => {

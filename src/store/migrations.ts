@@ -189,6 +189,53 @@ export const migrations: Migration[] = [
     description: 'networks, for databases whose migration 3 was the empty placeholder',
     sql: networksSql,
   },
+  {
+    // 11, not 6: numbers 6-10 are reserved for work on other branches (renumbered at merge if needed).
+    version: 11,
+    description: 'clusters (SLURM execution places) and sweeps sent to them: tasks of a SLURM array, items merged once',
+    sql: `
+      CREATE TABLE clusters (
+        name        TEXT PRIMARY KEY,
+        scheduler   TEXT NOT NULL CHECK (scheduler IN ('slurm')),
+        ssh         TEXT,
+        partition   TEXT,
+        account     TEXT,
+        workdir     TEXT NOT NULL,
+        checkout    TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE sweeps (
+        run_id          INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        cluster         TEXT NOT NULL,
+        dir             TEXT NOT NULL,
+        job_kind        TEXT NOT NULL,
+        items_per_task  INTEGER NOT NULL CHECK (items_per_task >= 1),
+        max_attempts    INTEGER NOT NULL CHECK (max_attempts >= 1),
+        code_version    TEXT NOT NULL
+      );
+      CREATE TABLE sweep_tasks (
+        sweep_id    INTEGER NOT NULL REFERENCES sweeps(run_id) ON DELETE CASCADE,
+        task        INTEGER NOT NULL CHECK (task >= 0),
+        slurm_job   TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        state       TEXT NOT NULL CHECK (state IN ('submitted','running','done','failed','cancelled')),
+        error       TEXT,
+        PRIMARY KEY (sweep_id, task)
+      ) WITHOUT ROWID;
+      CREATE TABLE sweep_items (
+        sweep_id       INTEGER NOT NULL REFERENCES sweeps(run_id) ON DELETE CASCADE,
+        item           INTEGER NOT NULL CHECK (item >= 0),
+        task           INTEGER NOT NULL,
+        params         TEXT NOT NULL CHECK (json_valid(params)),
+        merged_run_id  INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+        merged_at      INTEGER,
+        checksum       TEXT,
+        host           TEXT,
+        code_version   TEXT,
+        PRIMARY KEY (sweep_id, item)
+      ) WITHOUT ROWID;
+    `,
+  },
 ]
 
 export const latestVersion = migrations[migrations.length - 1].version

@@ -157,6 +157,17 @@ export class RunsRepo {
     return info.changes > 0
   }
 
+  /** The start and end times of a run computed elsewhere (a cluster task), kept as they were. */
+  importTimes(id: number, startedAt: string | null, finishedAt: string | null): void {
+    const ms = (t: string | null): number | null => (t === null ? null : Date.parse(t))
+    this.db.prepare('UPDATE runs SET started_at = ?, finished_at = ? WHERE id = ?').run(ms(startedAt), ms(finishedAt), id)
+  }
+
+  /** Makes a finished run running again (a sweep resumed), its error and end time cleared. */
+  reopen(id: number): void {
+    this.db.prepare(`UPDATE runs SET status = 'running', error = NULL, finished_at = NULL WHERE id = ?`).run(id)
+  }
+
   setSummary(id: number, summary: Record<string, number>): void {
     this.db.prepare('UPDATE runs SET summary = ? WHERE id = ?').run(JSON.stringify(summary), id)
   }

@@ -1,0 +1,85 @@
+// The cluster path's cost on a one-node SLURM cluster on 127.0.0.1 (test/support/slurm.ts):
+//  1. per-task overhead: a one-item sweep, from `sweeps.start` to its item merged, minus the item's
+//     own run time (repeated; median);
+//  2. a 100-item training grid over seeds: wall time run here (the workbench's scheduler, one
+//     process) versus sent to the cluster (items grouped 10 per task).
+// `npm run bench:cluster` (`-- --items 100 --per-task 10 --repeats 3`). Needs slurm-wlm, munge, root.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { Services } from '../src/services/index.ts'
+import type { SweepStatus } from '../src/shared/types.ts'
+import { startLocalSlurm } from '../test/support/slurm.ts'
+
+const { values: opts } = parseArgs({
+  options: { items: { type: 'string', default: '100' }, 'per-task': { type: 'string', default: '10' }, repeats: { type: 'string', default: '3' }, epochs: { type: 'string', default: '5' } },
+})
+const items = Number(opts.items)
+const perTask = Number(opts['per-task'])
+const repeats = Number(opts.repeats)
+const params = { units: 4, epochs: Number(opts.epochs), samplesPerEpoch: 8, validationSamples: 0, testSamples: 8, durationS: 0.2, threads: 1 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+async function follow(s: Services, runId: number): Promise<SweepStatus> {
+  for (;;) {
+    const st = await s.call('sweeps.poll', { runId })
+    if (st.status !== 'running') return st
+    await sleep(100)
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'mimic-bench-cluster-'))
+const slurm = await startLocalSlurm()
+process.env.SLURM_CONF = slurm.env.SLURM_CONF
+const s = new Services({ dbPath: join(dir, 'bench.db'), frontDoor: 'cli' })
+try {
+  await s.call('clusters.add', { name: 'local', workdir: join(dir, 'work') })
+  const project = await s.call('projects.create', { name: 'bench' })
+
+  // 1. per-task overhead
+  const overheads: number[] = []
+  const walls: number[] = []
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now()
+    const st = await s.call('sweeps.start', { cluster: 'local', kind: 'train.teacher', projectId: project.id, params, seeds: [1000 + r] })
+    const done = await follow(s, st.runId)
+    const wall = (performance.now() - t0) / 1000
+    if (done.status !== 'succeeded') throw new Error(`overhead sweep ${st.runId} ended ${done.status}: ${(await s.call('runs.get', { id: st.runId })).error} (the code version changes when a tracked file is edited while this runs)`)
+    const item = await s.call('runs.get', { id: done.items[0].mergedRunId! })
+    walls.push(wall)
+    overheads.push(wall - (item.durationSeconds ?? 0))
+  }
+  const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]
+
+  // 2. the same 100 items here and on the cluster
+  const seeds = Array.from({ length: items }, (_, i) => i + 1)
+  let t0 = performance.now()
+  const ids: number[] = []
+  for (const seed of seeds) ids.push((await s.call('jobs.start', { kind: 'train.teacher', projectId: project.id, params: { ...params, seed } })).runId)
+  for (const id of ids) {
+    while (['queued', 'running'].includes((await s.call('runs.get', { id })).status)) await sleep(50)
+  }
+  const localWall = (performance.now() - t0) / 1000
+  const localItem = median(await Promise.all(ids.map(async (id) => (await s.call('runs.get', { id })).durationSeconds ?? 0)))
+
+  t0 = performance.now()
+  const st = await s.call('sweeps.start', { cluster: 'local', kind: 'train.teacher', projectId: project.id, params, seeds, itemsPerTask: perTask })
+  const done = await follow(s, st.runId)
+  const clusterWall = (performance.now() - t0) / 1000
+  if (done.status !== 'succeeded' || done.merged !== items) throw new Error(`sweep ${st.runId} ended ${done.status} with ${done.merged}/${items} merged: ${(await s.call('runs.get', { id: st.runId })).error}`)
+
+  const report = {
+    node: process.version,
+    cores: (await import('node:os')).availableParallelism(),
+    item: { kind: 'train.teacher', params, medianRunSeconds: Number(localItem.toFixed(3)) },
+    perTaskOverheadSeconds: { median: Number(median(overheads).toFixed(2)), all: overheads.map((x) => Number(x.toFixed(2))), submitToMergedSeconds: walls.map((x) => Number(x.toFixed(2))) },
+    sweep: { items, itemsPerTask: perTask, tasks: done.tasks.length, localSeconds: Number(localWall.toFixed(1)), clusterSeconds: Number(clusterWall.toFixed(1)), ratio: Number((clusterWall / localWall).toFixed(2)) },
+  }
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n')
+} finally {
+  await s.close()
+  await slurm.stop()
+  rmSync(dir, { recursive: true, force: true })
+}

@@ -1,0 +1,358 @@
+// A sweep on a cluster: a job that is a set of independent items (the seeds of a training grid) sent
+// as one SLURM array. The workbench writes the items to the cluster's work directory, submits
+// `sbatch --array` (items grouped into tasks), follows it with `squeue`, merges each item's result
+// file (written atomically by the task, verified by its SHA-256) into the project with its lineage,
+// code version and host, retries a task that ended without all its results up to a set count,
+// cancels with `scancel`, and can be resumed. An item is merged at most once (sweeps.markMerged).
+// Layout of a sweep's folder: inputs.json, task.sh, results/item-N.json, progress/task-N.json, logs/.
+import { createHash, randomBytes } from 'node:crypto'
+import { AppError, FieldError } from '../../shared/errors.ts'
+import type { Cluster, ClusterCheck, MetricSeries, ResultItem, RunStatus, SweepStatus } from '../../shared/types.ts'
+import type { Store } from '../../store/index.ts'
+import { failure, readFilesOn, runOn, shellQuote, shOn, writeFileOn } from './remote.ts'
+
+/** What a task writes per item (after a line with the SHA-256 of this JSON text). */
+export interface ItemResult {
+  format: 1
+  sweep: number
+  item: number
+  run: {
+    kind: string
+    name: string
+    params: Record<string, unknown>
+    seed: number | null
+    status: RunStatus
+    error: string | null
+    summary: Record<string, number>
+    codeVersion: string
+    host: string
+    startedAt: string | null
+    finishedAt: string | null
+    /** the run's id in the task's own database (result items that name it are about it) */
+    id: number
+  }
+  metrics: MetricSeries[]
+  results: ResultItem[]
+}
+
+export interface SweepInputs {
+  format: 1
+  sweep: number
+  jobKind: string
+  codeVersion: string
+  items: { item: number; task: number; params: Record<string, unknown> }[]
+}
+
+/** The text of a result file: its checksum line, then the JSON. */
+export function resultFileText(r: ItemResult): string {
+  const json = JSON.stringify(r)
+  return `${createHash('sha256').update(json).digest('hex')}\n${json}`
+}
+
+/** Reads a result file, or says why it cannot be used (a checksum that does not match: a damaged or partial file). */
+export function parseResultFile(text: string): { ok: true; result: ItemResult; checksum: string } | { ok: false; problem: string } {
+  const nl = text.indexOf('\n')
+  if (nl !== 64) return { ok: false, problem: 'has no checksum line' }
+  const checksum = text.slice(0, 64)
+  const json = text.slice(65)
+  if (createHash('sha256').update(json).digest('hex') !== checksum) return { ok: false, problem: 'does not match its checksum' }
+  try {
+    const result = JSON.parse(json) as ItemResult
+    if (result.format !== 1) return { ok: false, problem: `has format ${String(result.format)} (this version reads 1)` }
+    return { ok: true, result, checksum }
+  } catch (err) {
+    return { ok: false, problem: `is not JSON (${(err as Error).message})` }
+  }
+}
+
+/** Checks a cluster: SLURM answers (sinfo), the work directory is writable, and its mimic is our code version. */
+export async function checkCluster(cluster: Cluster, localVersion: string): Promise<ClusterCheck> {
+  const checks: ClusterCheck['checks'] = []
+  const sinfo = await runOn(cluster, ['sinfo', '-h', '-o', '%P %a %D %t', ...(cluster.partition ? ['-p', cluster.partition] : [])], { timeoutMs: 30_000 })
+  checks.push(
+    sinfo.code === 0 && sinfo.stdout.trim() !== ''
+      ? { name: 'sinfo', ok: true, detail: sinfo.stdout.trim().split('\n').join('; ') }
+      : { name: 'sinfo', ok: false, detail: sinfo.code === 0 ? `sinfo lists no partition${cluster.partition ? ` named ${cluster.partition}` : ''}` : failure('sinfo', sinfo) },
+  )
+  const probe = `${cluster.workdir}/.mimic-probe-${randomBytes(4).toString('hex')}`
+  const wd = await shOn(cluster, `mkdir -p ${shellQuote(cluster.workdir)} && touch ${shellQuote(probe)} && rm -f ${shellQuote(probe)}`)
+  checks.push(wd.code === 0 ? { name: 'workdir', ok: true, detail: `${cluster.workdir} is writable` } : { name: 'workdir', ok: false, detail: failure(`writing in ${cluster.workdir}`, wd) })
+  const v = await runOn(cluster, ['node', `${cluster.checkout}/bin/mimic.js`, '--version', '--json'], { timeoutMs: 60_000 })
+  let clusterVersion: string | null = null
+  if (v.code === 0) {
+    try {
+      clusterVersion = (JSON.parse(v.stdout) as { codeVersion: string }).codeVersion
+    } catch {
+      clusterVersion = null
+    }
+  }
+  checks.push(
+    clusterVersion === null
+      ? { name: 'version', ok: false, detail: `${failure(`node ${cluster.checkout}/bin/mimic.js --version`, v)}: install the project there (see README, "Running on a SLURM cluster")` }
+      : clusterVersion === localVersion
+        ? { name: 'version', ok: true, detail: `mimic ${clusterVersion} on both` }
+        : {
+            name: 'version',
+            ok: false,
+            detail: `the cluster's mimic is ${clusterVersion} but this one is ${localVersion}: check out the same commit in ${cluster.checkout} and run npm ci there`,
+          },
+  )
+  return { name: cluster.name, ok: checks.every((c) => c.ok), checks, clusterVersion, localVersion }
+}
+
+export interface StartSweep {
+  projectId: number
+  jobKind: string
+  runKind: string
+  params: Record<string, unknown>
+  seeds: number[]
+  itemsPerTask: number
+  maxAttempts: number
+  cpusPerTask: number
+  name: string
+  codeVersion: string
+  host: string
+}
+
+function taskScript(cluster: Cluster, dir: string, cpus: number): string {
+  return [
+    '#!/bin/sh',
+    '# One task of a mimic sweep: runs its items with the project checkout on the shared filesystem.',
+    `export MIMIC_CORES="\${SLURM_CPUS_PER_TASK:-${cpus}}"`,
+    `exec node ${shellQuote(`${cluster.checkout}/bin/mimic.js`)} cluster task ${shellQuote(dir)} "$SLURM_ARRAY_TASK_ID"`,
+    '',
+  ].join('\n')
+}
+
+async function submit(store: Store, cluster: Cluster, runId: number, tasks: number[]): Promise<void> {
+  const sweep = store.sweeps.get(runId)
+  const r = await runOn(cluster, [
+    'sbatch',
+    '--parsable',
+    `--array=${tasks.join(',')}`,
+    `--job-name=${jobName(sweep.dir)}`,
+    `--chdir=${sweep.dir}`,
+    `--output=${sweep.dir}/logs/task-%a.out`,
+    `--cpus-per-task=${Number((store.runs.get(runId).params as { cpusPerTask?: number }).cpusPerTask ?? 1)}`,
+    ...(cluster.partition ? [`--partition=${cluster.partition}`] : []),
+    ...(cluster.account ? [`--account=${cluster.account}`] : []),
+    '--export=ALL',
+    `${sweep.dir}/task.sh`,
+  ])
+  const id = r.stdout.trim().split(';')[0]
+  if (r.code !== 0 || !/^\d+$/.test(id)) throw new AppError('UNSUPPORTED', `Submitting sweep ${runId} to cluster ${cluster.name}: ${failure('sbatch', r)}`)
+  store.transaction(() => {
+    const byTask = new Map(store.sweeps.tasks(runId).map((t) => [t.task, t]))
+    for (const t of tasks) store.sweeps.setTask(runId, t, { state: 'submitted', slurmJob: `${id}_${t}`, attempts: (byTask.get(t)?.attempts ?? 0) + 1, error: null })
+  })
+}
+
+/** The SLURM job name of a sweep: unique per sweep folder, so squeue finds its tasks by name. */
+function jobName(dir: string): string {
+  return `mimic-${dir.split('/').pop()}`
+}
+
+/** Creates the sweep's run and folder, writes its inputs, and submits its array. Returns the sweep's run id. */
+export async function startSweep(store: Store, cluster: Cluster, o: StartSweep): Promise<number> {
+  if (o.seeds.length === 0) throw new FieldError('seeds', 'must name at least one seed.', 'Seeds (--seeds)')
+  if (new Set(o.seeds).size !== o.seeds.length) throw new FieldError('seeds', 'repeat a seed: each item of a sweep is a different seed.', 'Seeds (--seeds)')
+  const check = await checkCluster(cluster, o.codeVersion)
+  const version = check.checks.find((c) => c.name === 'version')!
+  if (!version.ok) throw new AppError('CONFLICT', `Cluster ${cluster.name}: ${version.detail}. Nothing was submitted.`)
+  const failed = check.checks.find((c) => !c.ok)
+  if (failed) throw new AppError('UNSUPPORTED', `Cluster ${cluster.name}: ${failed.detail}. Nothing was submitted.`)
+  const run = store.runs.create({
+    projectId: o.projectId,
+    kind: 'sweep',
+    name: o.name,
+    params: { jobKind: o.jobKind, runKind: o.runKind, params: o.params, seeds: o.seeds, cluster: cluster.name, itemsPerTask: o.itemsPerTask, maxAttempts: o.maxAttempts, cpusPerTask: o.cpusPerTask },
+    seed: null,
+    codeVersion: o.codeVersion,
+    host: cluster.ssh ? `${cluster.name} (${cluster.ssh})` : cluster.name,
+  })
+  const dir = `${cluster.workdir.replace(/\/+$/, '')}/sweep-${run.id}-${randomBytes(4).toString('hex')}`
+  const items = o.seeds.map((seed, item) => ({ item, task: Math.floor(item / o.itemsPerTask), params: { ...o.params, seed } }))
+  store.sweeps.create({ runId: run.id, cluster: cluster.name, dir, jobKind: o.jobKind, itemsPerTask: o.itemsPerTask, maxAttempts: o.maxAttempts, codeVersion: o.codeVersion }, items)
+  try {
+    const inputs: SweepInputs = { format: 1, sweep: run.id, jobKind: o.jobKind, codeVersion: o.codeVersion, items }
+    await writeFileOn(cluster, `${dir}/inputs.json`, JSON.stringify(inputs, null, 1))
+    await writeFileOn(cluster, `${dir}/task.sh`, taskScript(cluster, dir, o.cpusPerTask), '0755')
+    const mk = await shOn(cluster, `mkdir -p ${shellQuote(`${dir}/results`)} ${shellQuote(`${dir}/progress`)} ${shellQuote(`${dir}/logs`)}`)
+    if (mk.code !== 0) throw new Error(failure(`making ${dir}`, mk))
+    store.runs.markStarted(run.id)
+    await submit(store, cluster, run.id, [...new Set(items.map((i) => i.task))])
+  } catch (err) {
+    store.runs.finish(run.id, 'failed', (err as Error).message)
+    throw err
+  }
+  return run.id
+}
+
+/** Merges one item's result into the project: its run (lineage: child of the sweep), metrics, results. False when merged already. */
+export function mergeItem(store: Store, sweepRunId: number, r: ItemResult, checksum: string): boolean {
+  const sweep = store.sweeps.get(sweepRunId)
+  const sweepRun = store.runs.get(sweepRunId)
+  if (r.sweep !== sweepRunId) throw new AppError('INVALID_ARGUMENT', `a result of sweep ${r.sweep} is in the folder of sweep ${sweepRunId}`)
+  if (r.run.codeVersion !== sweep.codeVersion) throw new AppError('CONFLICT', `item ${r.item} was computed by mimic ${r.run.codeVersion}, not ${sweep.codeVersion}: not merged`)
+  return store.immediate(() => {
+    if (store.sweeps.isMerged(sweepRunId, r.item)) return false
+    const run = store.runs.create({
+      projectId: sweepRun.projectId,
+      kind: r.run.kind,
+      name: r.run.name,
+      params: r.run.params,
+      seed: r.run.seed,
+      codeVersion: r.run.codeVersion,
+      host: r.run.host,
+      status: 'running',
+      parents: [{ id: sweepRunId, role: 'sweep' }],
+    })
+    store.runs.finish(run.id, r.run.status === 'succeeded' ? 'succeeded' : 'failed', r.run.error, r.run.summary)
+    store.runs.importTimes(run.id, r.run.startedAt, r.run.finishedAt)
+    const points = r.metrics.flatMap((m) => m.steps.map((step, i) => ({ key: m.key, step, value: m.values[i] ?? NaN })))
+    store.metrics.append(run.id, points)
+    store.results.insert(
+      run.id,
+      r.results.map((x) => ({ ...x, networkId: x.networkId === r.run.id ? run.id : null })),
+    )
+    const values: Record<string, number | null> = { ...r.run.summary }
+    if (Object.keys(values).length === 0) values.succeeded = r.run.status === 'succeeded' ? 1 : 0
+    store.results.insert(sweepRunId, [{ item: r.item, networkId: run.id, labels: { seed: r.run.seed ?? -1, host: r.run.host }, values }])
+    if (!store.sweeps.markMerged(sweepRunId, r.item, { runId: run.id, checksum, host: r.run.host, codeVersion: r.run.codeVersion })) throw new AppError('CONFLICT', `item ${r.item} was merged twice`)
+    return true
+  })
+}
+
+/** The sweep as stored (no cluster round trip). */
+export function sweepStatus(store: Store, runId: number, progress?: Map<number, { fraction: number; message: string; host: string; itemsDone: number }>): SweepStatus {
+  const sweep = store.sweeps.get(runId)
+  const run = store.runs.get(runId)
+  const items = store.sweeps.itemStates(runId)
+  const tasks = store.sweeps.tasks(runId).map((t) => {
+    const mine = items.filter((i) => i.task === t.task)
+    const p = progress?.get(t.task)
+    return { ...t, items: mine.length, itemsDone: mine.filter((i) => i.mergedRunId !== null).length, progress: p && t.state !== 'done' ? { fraction: p.fraction, message: p.message, host: p.host } : null }
+  })
+  return { runId, status: run.status, cluster: sweep.cluster, jobKind: sweep.jobKind, dir: sweep.dir, maxAttempts: sweep.maxAttempts, tasks, items, merged: items.filter((i) => i.mergedRunId !== null).length }
+}
+
+const activeTask = (s: string): boolean => s === 'submitted' || s === 'running'
+
+/**
+ * One look at the sweep: which tasks SLURM still has (squeue), which results are there (merged
+ * now, once each), which tasks ended without all their results (resubmitted while attempts are
+ * left, else failed with their log's last lines). Finishes the sweep's run when no task is left.
+ */
+export async function pollSweep(store: Store, cluster: Cluster, runId: number): Promise<SweepStatus> {
+  const sweep = store.sweeps.get(runId)
+  // squeue first: a task missing from it has written every result it will write before the files are read
+  const q = await runOn(cluster, ['squeue', '-h', '-r', '-n', jobName(sweep.dir), '-o', '%i %T'])
+  if (q.code !== 0) throw new AppError('UNSUPPORTED', `Following sweep ${runId} on cluster ${cluster.name}: ${failure('squeue', q)}`)
+  const queued = new Map<string, string>()
+  for (const line of q.stdout.trim().split('\n')) {
+    const [id, state] = line.trim().split(/\s+/)
+    if (id) queued.set(id, state)
+  }
+  const files = await readFilesOn(cluster, `${sweep.dir}/results`, 'item-')
+  const problems = new Map<number, string>()
+  for (const [name, text] of files) {
+    const item = Number(/^item-(\d+)\.json$/.exec(name)?.[1] ?? NaN)
+    if (!Number.isInteger(item) || store.sweeps.isMerged(runId, item)) continue
+    const parsed = parseResultFile(text)
+    if (!parsed.ok) {
+      problems.set(item, `results/${name} ${parsed.problem}`)
+      continue
+    }
+    try {
+      mergeItem(store, runId, parsed.result, parsed.checksum)
+    } catch (err) {
+      problems.set(item, (err as Error).message)
+    }
+  }
+  const progress = new Map<number, { fraction: number; message: string; host: string; itemsDone: number }>()
+  for (const [name, text] of await readFilesOn(cluster, `${sweep.dir}/progress`, 'task-')) {
+    const task = Number(/^task-(\d+)\.json$/.exec(name)?.[1] ?? NaN)
+    try {
+      const p = JSON.parse(text) as { fraction: number; message: string; host: string; itemsDone: number }
+      if (Number.isInteger(task)) progress.set(task, p)
+    } catch {
+      // a progress file is replaced atomically; one that does not parse is ignored until the next look
+    }
+  }
+  const items = store.sweeps.items(runId)
+  const retry: number[] = []
+  for (const t of store.sweeps.tasks(runId)) {
+    const mine = items.filter((i) => i.task === t.task)
+    const allMerged = mine.every((i) => i.mergedAt !== null)
+    if (allMerged && t.state !== 'done') {
+      store.sweeps.setTask(runId, t.task, { state: 'done', error: null })
+      continue
+    }
+    if (!activeTask(t.state)) continue
+    const state = t.slurmJob ? queued.get(t.slurmJob) : undefined
+    if (state !== undefined) {
+      if (state === 'RUNNING' && t.state !== 'running') store.sweeps.setTask(runId, t.task, { state: 'running' })
+      continue
+    }
+    // gone from the queue without all its results: failed, cancelled by someone, timed out, or killed
+    const missing = mine.filter((i) => i.mergedAt === null).map((i) => i.item)
+    const log = await shOn(cluster, `tail -n 3 ${shellQuote(`${sweep.dir}/logs/task-${t.task}.out`)} 2>/dev/null`)
+    const why = [...missing.map((i) => problems.get(i)).filter((p): p is string => p !== undefined), log.stdout.trim().split('\n').filter(Boolean).join(' / ')].filter(Boolean).join('; ')
+    const error = `attempt ${t.attempts} ended without the results of item${missing.length > 1 ? 's' : ''} ${missing.join(', ')}${why ? `: ${why}` : ''}`
+    if (t.attempts < sweep.maxAttempts) {
+      store.sweeps.setTask(runId, t.task, { error })
+      retry.push(t.task)
+    } else store.sweeps.setTask(runId, t.task, { state: 'failed', error: `${error} (after ${t.attempts} attempt${t.attempts > 1 ? 's' : ''})` })
+  }
+  if (retry.length) await submit(store, cluster, runId, retry)
+  finishIfOver(store, runId)
+  return sweepStatus(store, runId, progress)
+}
+
+function finishIfOver(store: Store, runId: number): void {
+  const tasks = store.sweeps.tasks(runId)
+  if (tasks.some((t) => activeTask(t.state))) return
+  const items = store.sweeps.items(runId)
+  const merged = items.filter((i) => i.mergedAt !== null).length
+  const failed = tasks.filter((t) => t.state === 'failed')
+  const cancelled = tasks.filter((t) => t.state === 'cancelled')
+  const summary = { items: items.length, merged, failedTasks: failed.length, cancelledTasks: cancelled.length, attempts: tasks.reduce((n, t) => n + t.attempts, 0) }
+  if (failed.length) store.runs.finish(runId, 'failed', failed.map((t) => `task ${t.task}: ${t.error}`).join('; '), summary)
+  else if (cancelled.length) store.runs.finish(runId, 'cancelled', null, summary)
+  else store.runs.finish(runId, 'succeeded', null, summary)
+}
+
+/** Cancels the sweep's tasks (or one) with scancel. Results already written are still merged by the next look. */
+export async function cancelSweep(store: Store, cluster: Cluster, runId: number, task?: number): Promise<SweepStatus> {
+  const tasks = store.sweeps.tasks(runId).filter((t) => activeTask(t.state) && (task === undefined || t.task === task))
+  if (task !== undefined && tasks.length === 0) {
+    const known = store.sweeps.tasks(runId).find((t) => t.task === task)
+    throw new AppError(known ? 'CONFLICT' : 'NOT_FOUND', known ? `Task ${task} of sweep ${runId} is ${known.state}: only a submitted or running task can be cancelled.` : `Sweep ${runId} has no task ${task}.`)
+  }
+  const ids = tasks.map((t) => t.slurmJob).filter((j): j is string => j !== null)
+  if (ids.length) {
+    const r = await runOn(cluster, ['scancel', ...ids])
+    if (r.code !== 0) throw new AppError('UNSUPPORTED', `Cancelling sweep ${runId}: ${failure('scancel', r)}`)
+  }
+  store.transaction(() => {
+    for (const t of tasks) store.sweeps.setTask(runId, t.task, { state: 'cancelled', error: 'cancelled with scancel' })
+  })
+  finishIfOver(store, runId)
+  return sweepStatus(store, runId)
+}
+
+/** Resubmits every task that ended without all its results (failed or cancelled), with its attempts counted afresh. */
+export async function resumeSweep(store: Store, cluster: Cluster, runId: number): Promise<SweepStatus> {
+  const items = store.sweeps.items(runId)
+  const todo = store.sweeps
+    .tasks(runId)
+    .filter((t) => (t.state === 'failed' || t.state === 'cancelled') && items.some((i) => i.task === t.task && i.mergedAt === null))
+    .map((t) => t.task)
+  if (todo.length === 0) return pollSweep(store, cluster, runId)
+  store.transaction(() => {
+    for (const t of todo) store.sweeps.setTask(runId, t, { attempts: 0 })
+    store.runs.reopen(runId)
+  })
+  await submit(store, cluster, runId, todo)
+  return sweepStatus(store, runId)
+}

@@ -1,0 +1,178 @@
+// Clusters (SLURM execution places beside this machine) and the sweeps sent to them: each sweep is
+// a run of kind "sweep" with its SLURM array's tasks and its items; an item is merged into the
+// project at most once (merged_at is set in the same transaction that stores its run).
+import { AppError, FieldError } from '../shared/errors.ts'
+import type { Cluster, SweepItemState, SweepTaskState } from '../shared/types.ts'
+import type { DB } from './db.ts'
+import { isUniqueViolation, parseJsonObject } from './util.ts'
+
+interface ClusterRow {
+  name: string
+  scheduler: 'slurm'
+  ssh: string | null
+  partition: string | null
+  account: string | null
+  workdir: string
+  checkout: string
+  created_at: number
+}
+
+function toCluster(r: ClusterRow): Cluster {
+  return { name: r.name, scheduler: r.scheduler, ssh: r.ssh, partition: r.partition, account: r.account, workdir: r.workdir, checkout: r.checkout, createdAt: new Date(r.created_at).toISOString() }
+}
+
+export class ClustersRepo {
+  private readonly db: DB
+  constructor(db: DB) {
+    this.db = db
+  }
+
+  add(c: Omit<Cluster, 'createdAt'>): Cluster {
+    try {
+      this.db
+        .prepare('INSERT INTO clusters (name, scheduler, ssh, partition, account, workdir, checkout, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(c.name, c.scheduler, c.ssh, c.partition, c.account, c.workdir, c.checkout, Date.now())
+    } catch (err) {
+      if (isUniqueViolation(err) || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+        throw new FieldError('name', `"${c.name}" names a cluster already: choose another name, or remove it first (mimic cluster remove ${c.name}).`, 'Cluster name', 'CONFLICT')
+      }
+      throw err
+    }
+    return this.get(c.name)
+  }
+
+  find(name: string): Cluster | undefined {
+    const r = this.db.prepare('SELECT * FROM clusters WHERE name = ?').get(name) as ClusterRow | undefined
+    return r ? toCluster(r) : undefined
+  }
+
+  get(name: string): Cluster {
+    const c = this.find(name)
+    if (!c) throw new AppError('NOT_FOUND', `There is no cluster named "${name}": \`mimic cluster list\` shows them, \`mimic cluster add NAME --slurm\` adds one.`)
+    return c
+  }
+
+  list(): Cluster[] {
+    return (this.db.prepare('SELECT * FROM clusters ORDER BY name').all() as ClusterRow[]).map(toCluster)
+  }
+
+  remove(name: string): void {
+    this.get(name)
+    this.db.prepare('DELETE FROM clusters WHERE name = ?').run(name)
+  }
+}
+
+export interface SweepRecord {
+  runId: number
+  cluster: string
+  dir: string
+  jobKind: string
+  itemsPerTask: number
+  maxAttempts: number
+  codeVersion: string
+}
+
+export interface SweepItemRecord {
+  item: number
+  task: number
+  params: Record<string, unknown>
+  mergedRunId: number | null
+  mergedAt: number | null
+  checksum: string | null
+  host: string | null
+  codeVersion: string | null
+}
+
+export class SweepsRepo {
+  private readonly db: DB
+  constructor(db: DB) {
+    this.db = db
+  }
+
+  create(s: SweepRecord, items: { item: number; task: number; params: Record<string, unknown> }[]): void {
+    const tx = this.db.transaction(() => {
+      this.db
+        .prepare('INSERT INTO sweeps (run_id, cluster, dir, job_kind, items_per_task, max_attempts, code_version) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(s.runId, s.cluster, s.dir, s.jobKind, s.itemsPerTask, s.maxAttempts, s.codeVersion)
+      const insItem = this.db.prepare('INSERT INTO sweep_items (sweep_id, item, task, params) VALUES (?, ?, ?, ?)')
+      const tasks = new Set<number>()
+      for (const it of items) {
+        insItem.run(s.runId, it.item, it.task, JSON.stringify(it.params))
+        tasks.add(it.task)
+      }
+      const insTask = this.db.prepare(`INSERT INTO sweep_tasks (sweep_id, task, attempts, state) VALUES (?, ?, 0, 'submitted')`)
+      for (const t of [...tasks].sort((a, b) => a - b)) insTask.run(s.runId, t)
+    })
+    tx()
+  }
+
+  find(runId: number): SweepRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM sweeps WHERE run_id = ?').get(runId) as
+      | { run_id: number; cluster: string; dir: string; job_kind: string; items_per_task: number; max_attempts: number; code_version: string }
+      | undefined
+    return r ? { runId: r.run_id, cluster: r.cluster, dir: r.dir, jobKind: r.job_kind, itemsPerTask: r.items_per_task, maxAttempts: r.max_attempts, codeVersion: r.code_version } : undefined
+  }
+
+  get(runId: number): SweepRecord {
+    const s = this.find(runId)
+    if (!s) throw new AppError('NOT_FOUND', `Run ${runId} is not a sweep sent to a cluster: \`mimic runs list --kind sweep\` lists them.`)
+    return s
+  }
+
+  tasks(runId: number): SweepTaskState[] {
+    return (this.db.prepare('SELECT task, slurm_job, attempts, state, error FROM sweep_tasks WHERE sweep_id = ? ORDER BY task').all(runId) as {
+      task: number
+      slurm_job: string | null
+      attempts: number
+      state: SweepTaskState['state']
+      error: string | null
+    }[]).map((r) => ({ task: r.task, slurmJob: r.slurm_job, attempts: r.attempts, state: r.state, error: r.error, itemsDone: 0, items: 0, progress: null }))
+  }
+
+  items(runId: number): SweepItemRecord[] {
+    return (this.db.prepare('SELECT * FROM sweep_items WHERE sweep_id = ? ORDER BY item').all(runId) as {
+      item: number
+      task: number
+      params: string
+      merged_run_id: number | null
+      merged_at: number | null
+      checksum: string | null
+      host: string | null
+      code_version: string | null
+    }[]).map((r) => ({
+      item: r.item,
+      task: r.task,
+      params: parseJsonObject(r.params),
+      mergedRunId: r.merged_run_id,
+      mergedAt: r.merged_at,
+      checksum: r.checksum,
+      host: r.host,
+      codeVersion: r.code_version,
+    }))
+  }
+
+  itemStates(runId: number): SweepItemState[] {
+    return this.items(runId).map((i) => ({ item: i.item, task: i.task, seed: typeof i.params.seed === 'number' ? i.params.seed : null, mergedRunId: i.mergedRunId, host: i.host, codeVersion: i.codeVersion }))
+  }
+
+  setTask(runId: number, task: number, fields: { state?: SweepTaskState['state']; slurmJob?: string; attempts?: number; error?: string | null }): void {
+    const cur = this.tasks(runId).find((t) => t.task === task)
+    if (!cur) throw new AppError('NOT_FOUND', `Sweep ${runId} has no task ${task}.`)
+    this.db
+      .prepare('UPDATE sweep_tasks SET state = ?, slurm_job = ?, attempts = ?, error = ? WHERE sweep_id = ? AND task = ?')
+      .run(fields.state ?? cur.state, fields.slurmJob ?? cur.slurmJob, fields.attempts ?? cur.attempts, fields.error !== undefined ? fields.error : cur.error, runId, task)
+  }
+
+  /** Marks an item merged; false when it was merged already (the caller's transaction then stores nothing). */
+  markMerged(runId: number, item: number, m: { runId: number; checksum: string; host: string; codeVersion: string }): boolean {
+    const info = this.db
+      .prepare('UPDATE sweep_items SET merged_run_id = ?, merged_at = ?, checksum = ?, host = ?, code_version = ? WHERE sweep_id = ? AND item = ? AND merged_at IS NULL')
+      .run(m.runId, Date.now(), m.checksum, m.host, m.codeVersion, runId, item)
+    return info.changes > 0
+  }
+
+  isMerged(runId: number, item: number): boolean {
+    const r = this.db.prepare('SELECT merged_at FROM sweep_items WHERE sweep_id = ? AND item = ?').get(runId, item) as { merged_at: number | null } | undefined
+    return r?.merged_at !== null && r?.merged_at !== undefined
+  }
+}

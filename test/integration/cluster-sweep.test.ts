@@ -1,0 +1,205 @@
+// Sweeps on a real one-node SLURM cluster on 127.0.0.1 (test/support/slurm.ts), driven through the
+// real `mimic` command: clusters added and checked, a teacher training grid over seeds sent with
+// --on, followed, one task cancelled, one task killed mid-run and retried, resumed, merged once,
+// and the merged runs equal to the same seeds run here.
+import { existsSync, readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { mimic } from '../support/cli.ts'
+import { Services } from '../../src/services/index.ts'
+import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
+import { cleanupTemp, tempDir } from '../support/tmp.ts'
+import type { SweepStatus } from '../../src/shared/types.ts'
+
+let slurm: LocalSlurm
+let dir: string
+let db: string
+let env: Record<string, string>
+
+beforeAll(async () => {
+  slurm = await startLocalSlurm()
+  dir = tempDir('mimic-sweep-')
+  db = join(dir, 'experiments.db')
+  env = { ...slurm.env, MIMIC_SWEEP_POLL_MS: '200' }
+  json(['cluster', 'add', 'local', '--slurm', '--workdir', join(dir, 'work')])
+  json(['projects', 'create', 'grid'])
+})
+afterAll(async () => {
+  await slurm?.stop()
+  cleanupTemp()
+})
+
+const run = (args: string[], extraEnv: Record<string, string> = {}) => mimic(['--db', db, ...args], { env: { ...env, ...extraEnv }, timeoutMs: 120_000 })
+function json<T>(args: string[], extraEnv: Record<string, string> = {}): T {
+  const r = run(['--json', ...args], extraEnv)
+  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout) as T
+}
+
+// A small teacher: a second or two per item on one core.
+const teacherParams = { units: 4, epochs: 15, samplesPerEpoch: 8, validationSamples: 0, testSamples: 8, durationS: 0.2, threads: 1 }
+const teacher = Object.entries(teacherParams).flatMap(([k, v]) => [`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v)])
+
+describe('clusters', () => {
+  test('add, list and test a cluster reached through the local SLURM client', () => {
+    expect(json<{ name: string; workdir: string; ssh: string | null }[]>(['cluster', 'list'])).toMatchObject([{ name: 'local', workdir: join(dir, 'work'), ssh: null }])
+    const check = json<{ ok: boolean; checks: { name: string; ok: boolean }[]; clusterVersion: string; localVersion: string }>(['cluster', 'test', 'local'])
+    expect(check.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['sinfo', true],
+      ['workdir', true],
+      ['version', true],
+    ])
+    expect(check.clusterVersion).toBe(check.localVersion)
+  })
+
+  test('a second cluster of the same name, a relative work directory, and --ssh without --workdir are refused by name', () => {
+    const again = run(['cluster', 'add', 'local', '--slurm', '--workdir', join(dir, 'w2')])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('"local" names a cluster already')
+    const relative = run(['cluster', 'add', 'rel', '--slurm', '--workdir', 'work'])
+    expect(relative.stderr).toMatch(/Work directory \(--workdir\) must be an absolute path/)
+    const ssh = run(['cluster', 'add', 'far', '--slurm', '--ssh', 'me@login.example'])
+    expect(ssh.stderr).toMatch(/Work directory \(--workdir\) is required with --ssh/)
+    expect(json<unknown[]>(['cluster', 'list'])).toHaveLength(1)
+  })
+
+  test('a cluster whose mimic is another version fails its test and refuses a sweep before submitting anything', () => {
+    // this process claims another code version; the cluster's mimic (the same checkout, without our MIMIC_*) reports its own
+    const other = { MIMIC_CODE_VERSION: '0.0.1+0123456789ab' }
+    const t = run(['cluster', 'test', 'local'], other)
+    expect(t.code).toBe(1)
+    expect(t.stdout).toMatch(/FAIL version: the cluster's mimic is 0\.1\.0\+\S+ but this one is 0\.0\.1\+0123456789ab: check out the same commit/)
+    const s = run(['train', 'teacher', '--project', '1', ...teacher, '--on', 'local', '--seeds', '1-2'], other)
+    expect(s.code).toBe(1)
+    expect(s.stderr).toMatch(/Cluster local: the cluster's mimic is .* Nothing was submitted\./)
+    expect(json<unknown[]>(['runs', 'list', '--kind', 'sweep'])).toHaveLength(0)
+  })
+
+  test('--seeds without --on, and --on a cluster that does not exist, are refused', () => {
+    expect(run(['train', 'teacher', '--project', '1', '--seeds', '1-3']).stderr).toMatch(/--seeds sends a sweep to a cluster and needs --on CLUSTER/)
+    expect(run(['train', 'teacher', '--project', '1', '--on', 'nowhere', '--seeds', '1-3']).stderr).toMatch(/There is no cluster named "nowhere"/)
+  })
+})
+
+describe('a training grid over seeds on the cluster', () => {
+  test('submit, follow, cancel one task, kill one mid-run (retried), resume, merge once; equal to a local run', { timeout: 180_000 }, async () => {
+    const seeds = [11, 12, 13, 14, 15, 16]
+    // three tasks of two items; two attempts each
+    const started = json<SweepStatus>(['train', 'teacher', '--project', '1', ...teacher, '--on', 'local', '--seeds', '11-16', '--items-per-task', '2', '--attempts', '2', '--no-follow'])
+    expect(started.tasks.map((t) => [t.task, t.items, t.state])).toEqual([
+      [0, 2, 'submitted'],
+      [1, 2, 'submitted'],
+      [2, 2, 'submitted'],
+    ])
+    expect(started.tasks.every((t) => /^\d+_\d$/.test(t.slurmJob ?? ''))).toBe(true)
+    const id = started.runId
+    // cancel task 2 at once (scancel of ARRAYID_2)
+    const cancelled = json<SweepStatus>(['sweep', 'cancel', String(id), '--task', '2'])
+    expect(cancelled.tasks[2].state).toBe('cancelled')
+    // kill task 1's process while it runs an item
+    const progressFile = join(started.dir, 'progress', 'task-1.json')
+    const until = Date.now() + 60_000
+    let killed = false
+    while (!killed && Date.now() < until) {
+      if (existsSync(progressFile)) {
+        const p = JSON.parse(readFileSync(progressFile, 'utf8')) as { pid: number; itemsDone: number; items: number }
+        // while it still has an item to run (the first or the second: the retry skips one already written)
+        if (p.itemsDone < p.items) {
+          process.kill(p.pid, 'SIGKILL')
+          killed = true
+        }
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(killed).toBe(true)
+    // follow to the end: task 1 comes back in a second attempt, task 2 stays cancelled
+    const followed = run(['--json', 'sweep', 'follow', String(id)])
+    const afterFollow = JSON.parse(followed.stdout) as SweepStatus
+    expect(followed.stderr).toMatch(new RegExp(`sweep ${id}: \\d/6 merged; tasks`))
+    expect(afterFollow.status).toBe('cancelled')
+    expect(afterFollow.tasks.map((t) => [t.state, t.attempts])).toEqual([
+      ['done', 1],
+      ['done', 2],
+      ['cancelled', 1],
+    ])
+    expect(afterFollow.merged).toBe(4)
+    // resume: the cancelled task runs again, and the sweep ends with every item merged
+    const resumed = run(['--json', 'sweep', 'resume', String(id)])
+    expect(resumed.code).toBe(0)
+    const final = JSON.parse(resumed.stdout) as SweepStatus
+    expect(final.status).toBe('succeeded')
+    expect(final.merged).toBe(6)
+    const ours = json<{ codeVersion: string }>(['--version']).codeVersion
+    expect(final.items.map((i) => [i.seed, i.host, i.codeVersion])).toEqual(seeds.map((s) => [s, hostname(), ours]))
+
+    // looking again merges nothing twice
+    const again = json<SweepStatus>(['sweep', 'status', String(id)])
+    expect(again.merged).toBe(6)
+    const raw = new Database(db, { readonly: true })
+    const children = raw.prepare(`SELECT r.id, r.seed, r.summary, r.code_version, r.host, r.status FROM runs r JOIN run_lineage l ON l.child_id = r.id WHERE l.parent_id = ? AND l.role = 'sweep' ORDER BY r.seed`).all(id) as {
+      id: number
+      seed: number
+      summary: string
+      code_version: string
+      host: string
+      status: string
+    }[]
+    const sweepItems = (raw.prepare('SELECT count(*) AS n FROM result_items WHERE run_id = ?').get(id) as { n: number }).n
+    raw.close()
+    expect(children.map((c) => c.seed)).toEqual(seeds)
+    expect(sweepItems).toBe(6)
+    expect(children.every((c) => c.status === 'succeeded')).toBe(true)
+
+    // the same seeds run here (the same job through the services, on this machine) give the same runs
+    const here = new Services({ dbPath: join(dir, 'here.db'), frontDoor: 'cli' })
+    const there = new Services({ dbPath: db, frontDoor: 'cli' })
+    try {
+      const project = await here.call('projects.create', { name: 'here' })
+      const ids: number[] = []
+      for (const seed of seeds) ids.push((await here.call('jobs.start', { kind: 'train.teacher', projectId: project.id, params: { ...teacherParams, seed } })).runId)
+      for (const [k, c] of children.entries()) {
+        let l = await here.call('runs.get', { id: ids[k] })
+        while (l.status === 'queued' || l.status === 'running') {
+          await new Promise((r) => setTimeout(r, 100))
+          l = await here.call('runs.get', { id: ids[k] })
+        }
+        const m = await there.call('runs.get', { id: c.id })
+        expect(l.status).toBe('succeeded')
+        expect(m.seed).toBe(l.seed)
+        expect(m.params).toEqual(l.params)
+        expect(m.summary).toEqual(l.summary)
+        expect(m.codeVersion).toBe(l.codeVersion)
+        expect(m.parents.map((p) => [p.id, p.role])).toEqual([[id, 'sweep']])
+        expect(await there.call('metrics.get', { runId: c.id })).toEqual(await here.call('metrics.get', { runId: ids[k] }))
+      }
+    } finally {
+      await here.close()
+      await there.close()
+    }
+  })
+
+
+  test('a task that keeps ending without its results is reported failed after its attempts, with the items it misses', { timeout: 90_000 }, async () => {
+    const started = json<SweepStatus>(['train', 'teacher', '--project', '1', ...teacher, '--on', 'local', '--seeds', '21', '--attempts', '1', '--no-follow'])
+    const progressFile = join(started.dir, 'progress', 'task-0.json')
+    const until = Date.now() + 60_000
+    let killed = false
+    while (!killed && Date.now() < until) {
+      if (existsSync(progressFile)) {
+        process.kill((JSON.parse(readFileSync(progressFile, 'utf8')) as { pid: number }).pid, 'SIGKILL')
+        killed = true
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(killed).toBe(true)
+    const followed = run(['--json', 'sweep', 'follow', String(started.runId)])
+    expect(followed.code).toBe(1)
+    const final = JSON.parse(followed.stdout) as SweepStatus
+    expect(final.status).toBe('failed')
+    expect(final.tasks[0].state).toBe('failed')
+    expect(final.tasks[0].error).toMatch(/^attempt 1 ended without the results of item 0.*\(after 1 attempt\)$/)
+    expect(json<{ error: string }>(['runs', 'show', String(started.runId)]).error).toMatch(/^task 0: attempt 1 ended without the results of item 0/)
+  })
+})
