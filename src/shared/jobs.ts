@@ -119,7 +119,17 @@ const adsFields = {
   }),
   kSchedule: s.withDefault(s.oneOf(['constant', 'staircase'] as const), 'constant').doc({ label: 'Feedback gain schedule', help: 'staircase: 8 equal blocks from k down to k/8' }),
   k: s.withDefault(s.number({ min: 0, max: 1e6 }), 75).doc({ label: 'Feedback gain k' }),
-  rule: s.withDefault(s.oneOf(['online', 'batched'] as const), 'online').doc({ label: 'Learning rule', help: 'online: every step; batched: once per sample window' }),
+  rule: s
+    .withDefault(s.oneOf(['online', 'online-lowrank', 'batched'] as const), 'online')
+    .doc({
+      label: 'Learning rule',
+      help: 'online: every step; batched: once per sample window',
+      valueHelp: {
+        online: 'every step, computed in N-space (the events form) when tau_out is the same for all neurons',
+        'online-lowrank': 'every step, computed in the low-rank form of runs made before the events form (reproduces them)',
+        batched: 'once per sample window',
+      },
+    }),
   ebn: s.withDefault(s.boolean(), true).doc({ label: 'Fast balancing weights (EBN)', help: 'off gives the no-EBN variant' }),
   fastGain: s.withDefault(s.number({ min: 0, max: 100 }), 0.5).doc({ label: 'Fast weight gain g' }),
   inputGain: s.withDefault(s.number({ min: 0, max: 1e6 }), 200).doc({ label: 'Input gain A', help: '10/τ_mem for XOR' }),
