@@ -5,6 +5,7 @@ import { openDatabase, schemaVersion, type DB, type OpenOptions } from './db.ts'
 import { JobsRepo } from './jobs.ts'
 import { LeasesRepo } from './leases.ts'
 import { MetricsRepo } from './metrics.ts'
+import { NetworksRepo } from './networks.ts'
 import { ProjectsRepo } from './projects.ts'
 import { ResultsRepo } from './results.ts'
 import { RunsRepo } from './runs.ts'
@@ -19,6 +20,7 @@ export class Store {
   readonly jobs: JobsRepo
   readonly results: ResultsRepo
   readonly leases: LeasesRepo
+  readonly networks: NetworksRepo
 
   constructor(path: string, options: OpenOptions = {}) {
     this.path = resolve(path)
@@ -30,6 +32,7 @@ export class Store {
     this.jobs = new JobsRepo(this.db)
     this.results = new ResultsRepo(this.db)
     this.leases = new LeasesRepo(this.db)
+    this.networks = new NetworksRepo(this.db)
   }
 
   get schemaVersion(): number {
