@@ -265,15 +265,6 @@ bool ads_train_sample_events(const AdsSampleJob& job, AdsLearner::SampleResult& 
       // (5) spikes: fixed rows (Ω_0 is in the learner's Ω_s, so these are the fast rows), read-out traces
       const std::size_t count = collect_spikes(K.spk.data(), np, K.list.data());
       const int32_t* list = K.list.data();
-      // the spikes' rows of Ω_s and M come from L3 at large N: ask for them all now, so that their
-      // misses overlap each other and the fast rows' adds
-      for (std::size_t s = 0; s < count; ++s) {
-        const std::size_t j = static_cast<std::size_t>(list[s]);
-        const char* a = reinterpret_cast<const char*>(omega + j * N);
-        for (std::size_t b = 0; b < N * sizeof(double); b += 64) __builtin_prefetch(a + b, 1, 2);
-        const char* c = reinterpret_cast<const char*>(L.mt.data() + j * np);
-        for (std::size_t b = 0; b < N * sizeof(float); b += 64) __builtin_prefetch(c + b, 0, 2);
-      }
       if (m.rowStride_ > 0) {
         float* tr = is + (m.hasSlow_ ? 0 : np);
         const float** rows = K.rows.data();
