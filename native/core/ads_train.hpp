@@ -12,7 +12,8 @@
 //
 // The rule is computed in one of three forms, all of them this rule in real arithmetic (they differ
 // in rounding only); the TypeScript reference of the naive O(N²)-per-step rule in
-// test/support/ads-reference.ts gives the same spikes and Ω_s within a relative 1e-5 on the tests:
+// test/support/ads-reference.ts gives the same spikes and Ω_s within a relative 1e-5 on the tests (the
+// events form 3e-5: its H is double where the simulator's x̃ is float; test/unit/native-ads.test.ts):
 //
 // 'online' with a uniform tau_out (the default; "events"): nothing of size N x D per step.
 //   q(t) = F e(t) = P(t) − H(t) in N-space, with

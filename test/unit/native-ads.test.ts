@@ -102,14 +102,15 @@ atEverySimdLevel('online rule: its events, low-rank and naive forms equal the na
       let maxRef = 0
       for (const x of ref.omegaS) maxRef = Math.max(maxRef, Math.abs(x))
       expect(maxRef).toBeGreaterThan(1e-3) // the rule did move the weights
-      for (const rule of ['online', 'online-lowrank', 'online-naive'] as const) {
-        const r = await trainAdsSamples(s.spec, data, { k: s.k, eta: c.eta, rule, initialV: s.initialV, record: { spikes: true } })
+      // the events form on the training thread alone (threads 1) and with P's blocks on the pool's other threads (0 = all)
+      for (const [rule, threads] of [['online', 1], ['online', 0], ['online-lowrank', 0], ['online-naive', 0]] as const) {
+        const r = await trainAdsSamples(s.spec, data, { k: s.k, eta: c.eta, rule, threads, initialV: s.initialV, record: { spikes: true } })
         // 'online' is the events form when tau_out is uniform, else the low-rank form
         expect(r.variant).toBe(rule === 'online' ? (c.params === 'mixed' ? 'online-lowrank' : 'online-events') : rule)
-        for (let b = 0; b < s.B; b++) expect(eventsOf(r.spikes!, b), `${rule}, sample ${b}`).toEqual(ref.spikes[b])
+        for (let b = 0; b < s.B; b++) expect(eventsOf(r.spikes!, b), `${rule}, threads ${threads}, sample ${b}`).toEqual(ref.spikes[b])
         let maxDiff = 0
         for (let q = 0; q < c.N * c.N; q++) maxDiff = Math.max(maxDiff, Math.abs(ref.omegaS[q] - r.network.weights.omegaS[q]))
-        expect(maxDiff / maxRef, rule).toBeLessThan(tolerance[rule])
+        expect(maxDiff / maxRef, `${rule}, threads ${threads}`).toBeLessThan(tolerance[rule])
         for (let q = 0; q < c.N; q++) expect(r.network.weights.omegaS[q * c.N + q]).toBe(0)
         for (let b = 0; b < s.B; b++) expect(r.reconstructionError[b]).toBeCloseTo(ref.reconstructionError[b], 6)
         // the naive native form is the reference's arithmetic exactly
