@@ -1,5 +1,5 @@
 /* The floor reference for the spiking network benchmark: the smallest tight C loop of the same model
- * (METHOD.md §4 update order, Euler, float32, event-driven recurrence, one thread, one sample) with
+ * (docs/method.md §4 update order, Euler, float32, event-driven recurrence, one thread, one sample) with
  * the same arithmetic as native/core/snn.cpp, so its spike count must equal ours exactly. It uses the
  * same data-layout tricks as the addon (combined [slow | fast] rows, 16-neuron blocks, byte spike
  * flags, huge pages), so the ratio ours/floor measures what generality costs us, not layout.
@@ -66,7 +66,7 @@ static inline float blend(int32_t mask, float a, float b) { /* mask ? a : b, wit
 
 /* One step of the per-neuron update (steps (1)-(5) without the spike contributions, and (7)),
  * branch-free so GCC vectorises it. Single-purpose: the benchmark network has no refractory period
- * (METHOD's default), so there is no refractory counter. */
+ * (the paper's default), so there is no refractory counter. */
 static void update(size_t n, float* restrict v, float* restrict is, float* restrict ifa, float* restrict r,
                    uint8_t* restrict spk, const float* restrict ext, const float* restrict g,
                    const float* restrict c0, const float* restrict vth, const float* restrict vreset,

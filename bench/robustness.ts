@@ -1,6 +1,6 @@
 // Robustness sweep benchmark (issue 12's target: "a sweep of 4 levels × 10 draws × 200 samples on one
 // N = 320 network takes at most 30 s wall"). Times the parts such a sweep is made of, on the existing
-// simulator: the mismatch draws (perturbDraws, the ADS declaration of METHOD.md §8), building each
+// simulator: the mismatch draws (perturbDraws, the ADS declaration of docs/method.md §10), building each
 // drawn network (createNetwork), simulating the samples with the output recorded (network.simulate,
 // the batch over the thread pool), and scoring them (taskScore). Everything runs in this process
 // one step after the other, as a job would; the robustness job itself is not built yet.
@@ -82,7 +82,7 @@ async function setup(): Promise<{ spec: NetworkSpec; inputs: Float32Array; targe
 const { spec, inputs, targets, steps, source } = await setup()
 const N = spec.neurons
 const params = createNetwork(spec).getParams() // every per-neuron parameter as an array
-// METHOD.md §8 for network ADS: tau_mem, tau_s, V_th as |N(p, (σp)²)|; W_in, Ω_s and the decoder
+// docs/method.md §10 for network ADS: tau_mem, tau_s, V_th as |N(p, (σp)²)|; W_in, Ω_s and the decoder
 // elementwise × (1 + σ N(0,1)); Ω_f, tau_f, tau_out unperturbed.
 const quantities: PerturbQuantity[] = [
   { name: 'wIn', kind: 'weights', values: spec.weights.wIn!, mismatch: 'relative', quantise: true },

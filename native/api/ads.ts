@@ -1,5 +1,5 @@
 // Network ADS trained by the local learning rule (native/binding/ads.cpp, native/core/ads_train.hpp;
-// METHOD.md §4-6).
+// docs/method.md §4-6).
 //
 // A trainer builds the spiking network from a trained teacher (TeacherParams): an EBN of `neurons`
 // LIF neurons decoding the teacher's D = units dimensions (encoder F, decoder Fᵀ), input weights
@@ -37,7 +37,7 @@ export interface AdsDataset {
  * thread of the pool computes P ahead), else in the low-rank form. 'online-lowrank': the low-rank form
  * always (the kernel before the events form; it reproduces runs made with it). 'online-naive': the
  * explicit N x N update every step (for checks; slow). 'batched': Ω_s fixed within a sample,
- * ΔΩ = (Σ r eᵀ)Fᵀ per sample with a zero diagonal, divided by its mean |entry|, times η (METHOD §5).
+ * ΔΩ = (Σ r eᵀ)Fᵀ per sample with a zero diagonal, divided by its mean |entry|, times η (docs/method.md §5).
  * The online forms are the same rule in real arithmetic and differ in rounding only.
  */
 export type AdsRuleName = 'online' | 'online-lowrank' | 'online-naive' | 'batched'
@@ -51,14 +51,14 @@ export interface AdsTrainerOptions {
   seed?: number
   /** Fast balancing weights (EBN). false = the "no-EBN" variant, Ω_f = 0. Default true. */
   ebn?: boolean
-  /** Fast weight gain g: Ω_f = −g·tau_mem·(DᵀD + μλ²I)/T_n (native/core/ebn.hpp). Default 0.5 (METHOD's value for the smaller task). */
+  /** Fast weight gain g: Ω_f = −g·tau_mem·(DᵀD + μλ²I)/T_n (native/core/ebn.hpp). Default 0.5 (the paper's value for the smaller task). */
   g?: number
-  /** A in wIn = A·F·F̂. Default 10/tau_mem (200 s⁻¹ at 50 ms, METHOD's value for the smaller task; 50/tau_mem for the wake phrase). */
+  /** A in wIn = A·F·F̂. Default 10/tau_mem (200 s⁻¹ at 50 ms, the paper's value for the smaller task; 50/tau_mem for the wake phrase). */
   inputGain?: number
   /** EBN cost weights; defaults 5e-4 and 1e-4. */
   mu?: number
   nu?: number
-  /** Neuron parameters (METHOD §4 defaults). The EBN is built with the mean tauMemMs and mean vTh − vRest. */
+  /** Neuron parameters (docs/method.md §4 defaults). The EBN is built with the mean tauMemMs and mean vTh − vRest. */
   params?: NeuronParams
   /**
    * Learning rate η: a number (constant) or η(t) = start·exp(−t/decaySamples) + floor, t = training
@@ -69,7 +69,7 @@ export interface AdsTrainerOptions {
   /**
    * Feedback gain k during training: a number (constant) or a staircase of `blocks` (default 8) equal
    * blocks over totalSamples training samples, from start down by start/blocks per block, never below
-   * start/blocks (METHOD, wake phrase: 200, 175, ..., 25). k is 0 at validation and test. Default: see DEFAULT_ADS_K.
+   * start/blocks (the paper, wake phrase: 200, 175, ..., 25). k is 0 at validation and test. Default: see DEFAULT_ADS_K.
    */
   k?: number | { staircase: { start: number; totalSamples: number; blocks?: number } }
   /** the learning rule (AdsRuleName); default 'online' */
@@ -83,7 +83,7 @@ export interface AdsTrainerOptions {
   shuffle?: boolean
   /** Validation after every epoch: {count} fresh samples of the training task (default {count: 200} when training on a task), a dataset, or null for none. */
   validation?: { count: number } | AdsDataset | null
-  /** Model selection: lowest validation reconstruction error (default, as METHOD) or highest validation accuracy. */
+  /** Model selection: lowest validation reconstruction error (default, as the paper) or highest validation accuracy. */
   selection?: 'reconstruction' | 'accuracy'
   /** a task's decision rule for the validation accuracy (default: the training task's; none for a dataset), or null for none */
   decision?: TaskDecision | null
@@ -92,7 +92,7 @@ export interface AdsTrainerOptions {
 }
 
 /**
- * Defaults: METHOD's schedule for the smaller task (k = 75 constant, η = 1e-6 constant), which in our units
+ * Defaults: the paper's schedule for the smaller task (k = 75 constant, η = 1e-6 constant), which in our units
  * (unit-area kernels, r in Hz) reaches ≥ 0.98 test accuracy for 4 of 5 seeds at N = 320 with selection by
  * reconstruction error, 5 of 5 with selection by accuracy (bench/README.md, ADS on the first task).
  */

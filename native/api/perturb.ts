@@ -229,7 +229,7 @@ function perNeuronValues(v: PerNeuronValue, name: string): ArrayLike<number> {
 }
 
 /**
- * Membrane noise as a fraction of V_th − V_reset (METHOD.md §8: 0, 0.01, 0.05, 0.1), per neuron:
+ * Membrane noise as a fraction of V_th − V_reset (docs/method.md §10: 0, 0.01, 0.05, 0.1), per neuron:
  * σ_i = fraction·|V_th,i − V_reset,i| (in V units per step, as the simulator's noiseStd).
  */
 export function noiseStdPerNeuron(fraction: number, vTh: PerNeuronValue, vReset: PerNeuronValue): Float64Array {

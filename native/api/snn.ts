@@ -1,4 +1,4 @@
-// The spiking network ("network ADS", METHOD.md §4) and the EBN construction (native/binding/snn.cpp).
+// The spiking network ("network ADS", docs/method.md §4) and the EBN construction (native/binding/snn.cpp).
 //
 // Conventions: matrices are row-major Float32Arrays. wIn [N x C], omegaF [N x N] indexed [post, pre],
 // omegaS [N x N] indexed [pre, post] (I_s gets Ω_sᵀ s), decoder [D x N], readout [O x D], encoder
@@ -10,7 +10,7 @@ import { argError, bool, check, describe, either, f32, formatG, int, intIn, memo
 /** A per-neuron parameter: one value for every neuron, or one per neuron (mismatch). */
 export type PerNeuron = number | Float32Array | readonly number[]
 
-/** Neuron parameters (METHOD §4 table as defaults). Time constants in ms; potentials dimensionless. */
+/** Neuron parameters (docs/method.md §4 table as defaults). Time constants in ms; potentials dimensionless. */
 export interface NeuronParams {
   tauMemMs?: PerNeuron
   tauSMs?: PerNeuron
@@ -71,7 +71,7 @@ export interface SimulateOptions {
   threads?: number
   /** Seed of the initial-V draws and the membrane noise: sample b uses Rng(seed, b). Default 0. */
   seed?: number
-  /** 'uniform' in [vReset, vTh] (default, METHOD §4), 'rest', 'reset', or values [N] or [B x N]. */
+  /** 'uniform' in [vReset, vTh] (default, docs/method.md §4), 'rest', 'reset', or values [N] or [B x N]. */
   initialV?: 'uniform' | 'rest' | 'reset' | Float32Array
   /** Standard deviation of the Gaussian added to V every step (V units), default 0. */
   noiseStd?: number
@@ -160,8 +160,8 @@ export interface EbnOptions {
   vRest?: number
   /**
    * Fast weight gain: Ω_f = −g·tau_mem(s)·(DᵀD + μλ_d²I)/T_n off the diagonal, so g is the spike's kick
-   * on V in units of the EBN ideal (g = V_th − V_rest = 0.5 is the ideal; METHOD: 1.5 wake phrase,
-   * 0.5 the smaller task). The tau_mem factor departs from METHOD.md on purpose (native/core/ebn.hpp). Default 1.5.
+   * on V in units of the EBN ideal (g = V_th − V_rest = 0.5 is the ideal; the paper: 1.5 wake phrase,
+   * 0.5 the smaller task). The tau_mem factor departs from the authors' method on purpose (docs/method.md §9, native/core/ebn.hpp). Default 1.5.
    */
   g?: number
   /** Ω_f = 0 (the "no-EBN" variant). */
@@ -362,7 +362,7 @@ export function createNetwork(spec: NetworkSpec): SpikingNetwork {
   return new SpikingNetwork(new Network({ ...s, params: toNative({ ...DEFAULT_NEURON_PARAMS, ...s.params }, 'params', n) }))
 }
 
-/** EBN weights (METHOD §4 "Weights"); the draws depend only on the seed. */
+/** EBN weights (docs/method.md §4.1 "Weights"); the draws depend only on the seed. */
 export function buildEbn(options: EbnOptions, run: RunOptions = {}): Promise<EbnWeights> {
   check(options, ebnSchema, 'options')
   return runNative<EbnWeights, RawSnn>((r, progress, token) => r.buildEbn(options, progress, token), run)

@@ -1,4 +1,4 @@
-// The teacher rate network (native/binding/teacher.cpp, native/core/teacher*.hpp; METHOD.md §3, §6).
+// The teacher rate network (native/binding/teacher.cpp, native/core/teacher*.hpp; docs/method.md §3, §6).
 //
 //   tau_j dx_j/dt = -x_j + (wIn c)_j + b_j + sum_i wRec[i, j] tanh(x_i),   y = wOut · tanh(x)
 //
@@ -51,7 +51,7 @@ export interface TeacherInitOptions {
 }
 
 /**
- * Loss weights (METHOD.md §3). MSE is the mean over batch, time steps and outputs. The two tau
+ * Loss weights (docs/method.md §3). MSE is the mean over batch, time steps and outputs. The two tau
  * terms use tau and tauMin in MILLISECONDS by default (tauUnit 'ms'); the authors' code used
  * seconds, where the barrier is a weak step and the max term negligible (native/core/teacher.hpp).
  */
@@ -282,7 +282,7 @@ const trainerSchema = obj(
 // The raw trainer that TeacherTrainer.create() built, taken by the constructor it then calls.
 let adopting: RawTrainer | undefined
 
-/** Initial parameters (METHOD.md §3), seeded; wRec has a zero diagonal and the given spectral radius. */
+/** Initial parameters (docs/method.md §3), seeded; wRec has a zero diagonal and the given spectral radius. */
 export function initTeacher(options: TeacherInitOptions, run: RunOptions = {}): Promise<TeacherParams> {
   check(options, initSchema, 'options')
   return runNative<TeacherParams, RawTeacher>((raw, progress, token) => raw.teacherInit(options, progress, token), run)

@@ -83,7 +83,7 @@ class ModelSource;  // network_source.hpp
 // The values (and, once prepared, the model) behind a Network object (snn.cpp); throws a TypeError
 // naming `name` when `value` is not one.
 std::shared_ptr<const ModelSource> NetworkSource(Napi::Env env, Napi::Value value, const std::string& name);
-// Per-neuron parameters as `new Network` reads them (undefined = METHOD defaults), messages naming `name`.key.
+// Per-neuron parameters as `new Network` reads them (undefined = the paper's defaults), messages naming `name`.key.
 mimic::SnnParameters ReadNeuronParams(Napi::Env env, Napi::Value value, std::size_t neurons, const std::string& name);
 // Per-neuron parameters as network.getParams() returns them (snn.cpp).
 Napi::Object SnnParamsToJs(Napi::Env env, const mimic::SnnParameters& params);

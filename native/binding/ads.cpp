@@ -242,7 +242,7 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
   double tauMem = 0;
   for (float t : b.params.tauMemMs) tauMem += t;
   tauMem /= double(N);
-  const double gain0 = 10.0 / (tauMem / 1000.0);  // METHOD (smaller task): A = 10/tau_mem
+  const double gain0 = 10.0 / (tauMem / 1000.0);  // the paper (smaller task): A = 10/tau_mem
   b.inputGain = Num(env, o, P, "inputGain", -1e12, 1e12, &gain0);
   double a = 0;
   for (size_t i = 0; i < N; ++i) a += double(b.params.vTh[i]) - double(b.params.vRest[i]);

@@ -1,4 +1,4 @@
-// Training network ADS by the local learning rule (METHOD.md §4-6), natively.
+// Training network ADS by the local learning rule (docs/method.md §4-6), natively.
 //
 // The network (build_ads_network): an EBN (ebn.hpp) with dims = teacher units, wIn = A·F·F̂ (F̂ the
 // teacher's input weights, A = inputGain), decoder Fᵀ, encoder F, read-out = the teacher's wOut (so
@@ -49,7 +49,7 @@
 //   Per step: the simulation, the N x D product F·u, O(D) for learning; per spike O(D).
 // 'online-naive': Ω_s explicit, the O(N²) update every step; for checks and benchmarks.
 //
-// BATCHED variant (METHOD §5): Ω_s fixed during a sample; M = Σ_t r(t) e(t)ᵀ (as Ã, without η);
+// BATCHED variant (docs/method.md §5): Ω_s fixed during a sample; M = Σ_t r(t) e(t)ᵀ (as Ã, without η);
 // at the end of the sample ΔΩ = M Fᵀ, diagonal zeroed, divided by the mean |ΔΩ| over all N² entries,
 // Ω_s += η ΔΩ.
 //
@@ -84,9 +84,9 @@ struct AdsBuildOptions {
   std::size_t neurons = 0;
   uint64_t seed = 0;        // EBN draws (ebn.hpp)
   bool ebn = true;          // false: Ω_f = 0 ("no-EBN")
-  double g = 0.5;           // fast weight gain (ebn.hpp); METHOD: 0.5 for the smaller task
+  double g = 0.5;           // fast weight gain (ebn.hpp); the paper: 0.5 for the smaller task
   double mu = 5e-4, nu = 1e-4;
-  double inputGain = 200;   // A in wIn = A·F·F̂; METHOD: 10/tau_mem(s) (smaller task), 50/tau_mem(s) (wake phrase)
+  double inputGain = 200;   // A in wIn = A·F·F̂; the paper: 10/tau_mem(s) (smaller task), 50/tau_mem(s) (wake phrase)
   SnnParameters params;     // per neuron, validated; the EBN uses the mean tau_mem and mean vTh − vRest
 };
 

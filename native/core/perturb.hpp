@@ -1,4 +1,4 @@
-// Perturbations of a trained network for the robustness suite (METHOD.md §8, docs/method.md):
+// Perturbations of a trained network for the robustness suite (docs/method.md §10):
 // pure, seeded transforms of named arrays. An architecture says which of its arrays are perturbed and
 // how (a Quantity each); this file knows nothing of architectures.
 //

@@ -1,4 +1,4 @@
-// The spiking network ("network ADS", METHOD.md §4): N leaky integrate-and-fire neurons with a fast
+// The spiking network ("network ADS", docs/method.md §4): N leaky integrate-and-fire neurons with a fast
 // (fixed, EBN) and a slow (learned) recurrent current, exponential traces, and a linear decoder.
 //
 // Per neuron i, Euler with step dt (all time constants in ms, 1/tau in 1/s so kernels have unit area):
@@ -7,7 +7,7 @@
 //   tau_f dI_f/dt = -I_f + Ω_f s         Ω_f[post, pre]
 //   tau_out dr/dt = -r + s               r in Hz
 //   x̃ = decoder · r,  y = readout · x̃
-// Update order within a step (METHOD §4): (1) currents from the previous step's state; (2) Euler
+// Update order within a step (docs/method.md §4): (1) currents from the previous step's state; (2) Euler
 // update of V, not while refractory; (3) silencing (V = 0, and a silenced neuron cannot spike);
 // (4) spike where V >= V_th; (5) traces I <- exp(-dt/tau) I + W̃ s with W̃ = W / tau_post, the same for
 // r; (6) x̃; (7) reset of spiking neurons to V_reset and start of their refractory period.
@@ -86,7 +86,7 @@ struct SnnParameters {
   std::vector<float> bias;          // constant current b
   std::vector<float> refractoryMs;  // refractory period, ms, >= 0
 
-  // Fills every array with one value (the METHOD §4 defaults unless changed).
+  // Fills every array with one value (the docs/method.md §4 defaults unless changed).
   static SnnParameters uniform(std::size_t n, float tauMemMs = 50, float tauSMs = 70, float tauFMs = 1,
                                float tauOutMs = 70, float vTh = 1, float vRest = 0.5f, float vReset = 0,
                                float bias = 0, float refractoryMs = 0);
@@ -94,7 +94,7 @@ struct SnnParameters {
   void validate() const;
 };
 
-// The network's matrices, row-major, in METHOD's index conventions.
+// The network's matrices, row-major, in the paper's index conventions.
 struct SnnWeights {
   std::size_t neurons = 0, channels = 0, dims = 0, outputs = 0;
   std::vector<float> wIn;      // [N x C]: I_in = wIn · c

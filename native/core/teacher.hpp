@@ -1,4 +1,4 @@
-// The teacher: a non-spiking rate RNN trained by BPTT (METHOD.md §3).
+// The teacher: a non-spiking rate RNN trained by BPTT (docs/method.md §3).
 //
 //   tau_j dx_j/dt = -x_j + (F c)_j + b_j + sum_i W[i,j] tanh(x_i),   y = D tanh(x)
 //

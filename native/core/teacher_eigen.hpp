@@ -1,5 +1,5 @@
 // Eigenvalues of a general real matrix, for the spectral radius used to scale the teacher's
-// recurrent weights (METHOD.md §3). Power iteration is not used: the dominant eigenvalues of a
+// recurrent weights (docs/method.md §3). Power iteration is not used: the dominant eigenvalues of a
 // random non-symmetric matrix are usually a complex pair (or several of nearly equal modulus), so the
 // iteration oscillates instead of converging. Instead: balancing, Householder reduction to upper
 // Hessenberg form, then the Francis implicit double-shift QR iteration, which finds all eigenvalues

@@ -1,4 +1,4 @@
-// Training the teacher by BPTT and Adam (METHOD.md §3): epochs of samples in batches; per-sample
+// Training the teacher by BPTT and Adam (docs/method.md §3): epochs of samples in batches; per-sample
 // gradients in parallel on the global pool, reduced in sample order (results do not depend on the
 // thread count). The trainer keeps its state between calls of run_epochs, and a cancelled epoch is
 // rolled back, so n epochs in one call or in several calls, cancelled or not, give the same result.

@@ -1,6 +1,6 @@
 // Evaluating a trained network of any architecture on a dataset: the network runs on an execution
 // target, the task's decision rule scores its outputs, and, next to a teacher, its trajectory is
-// compared with the teacher's (METHOD.md §5, §10: score against the labels and the teacher both).
+// compared with the teacher's (docs/method.md §7: score against the labels and the teacher both).
 import { taskScore, type RunOptions } from '../../native/index.ts'
 import type { TimedDataset } from '../formats/dataset.ts'
 import type { TaskName } from '../shared/tasks/index.ts'

@@ -18,7 +18,7 @@ afterAll(async () => {
   await s?.close()
 })
 
-// Small enough for a few seconds of work (METHOD.md's defaults take minutes).
+// Small enough for a few seconds of work (docs/method.md's defaults take minutes).
 const small: [label: string, value: string][] = [
   ['Teacher units', '16'],
   ['Teacher epochs', '8'],

@@ -188,7 +188,7 @@ function trajectory(D: number, T: number, amp: number): Float32Array {
   return x
 }
 
-/** Σ_d Var(x̂_d − x̃_d) / Σ_d Var(x̂_d) over steps [from, T) (METHOD §5). */
+/** Σ_d Var(x̂_d − x̃_d) / Σ_d Var(x̂_d) over steps [from, T) (docs/method.md §5). */
 function reconstructionError(target: Float32Array, decoded: Float32Array, D: number, from: number): number {
   const T = target.length / D
   let num = 0, den = 0
@@ -220,7 +220,7 @@ describe('EBN tracking with error feedback', () => {
   // times the measured value and fifteen times the floor; a broken sign, scale or delay gives > 0.5.
   // The feedback loop (gain k, through τ_mem and τ_out, one step late) oscillates when k·N·|F_n|²/D
   // is too large: for D = 2 (large |F_n|) k must stay near 50 at N = 160 (measured: k = 100 gives
-  // 0.28, k = 200 gives 1.7), while D = 8, N = 320 tracks at k = 200. METHOD's k = 75-200 were for
+  // 0.28, k = 200 gives 1.7), while D = 8, N = 320 tracks at k = 200. the paper's k = 75-200 were for
   // D = 64-128. D = 2 also quantises more coarsely (bound 0.2, measured 0.067).
   for (const c of [
     { N: 160, D: 2, k: 50, g: 0, bound: 0.2 },
@@ -259,7 +259,7 @@ function slowTrajectory(D: number, T: number, amp: number): Float32Array {
 }
 
 describe('EBN tracking with the fast weights at g = 0.5 (Ω_f scaled by tau_mem, native/core/ebn.hpp)', () => {
-  // With METHOD's squared-L1 thresholds, |F_n| ∝ 1/√D while T_n stays ~0.3: the loop gain of the
+  // With the paper's squared-L1 thresholds, |F_n| ∝ 1/√D while T_n stays ~0.3: the loop gain of the
   // feedback falls like k/D², so D = 64 needs k in the thousands to track by feedback alone (k = 75-200
   // gives 0.6-0.9 there; in ADS training the input and the learned slow current carry the signal).
   // Measured (seed 3, 3000 steps; error / rate with fast weights, then without): D 8: 0.030 / 1.8 Hz

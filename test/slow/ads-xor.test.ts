@@ -1,5 +1,5 @@
 // Slow check (not in the default run): network ADS on the temporal XOR with the paper's schedule
-// (METHOD.md §5, §7): a 64-unit teacher trained as in test/slow/teacher-xor.test.ts (100 epochs x 500
+// (docs/method.md §5, §2): a 64-unit teacher trained as in test/slow/teacher-xor.test.ts (100 epochs x 500
 // fresh samples, Adam 1e-4, lambdaMse 1e6, loss tau unit 'ms', Adam tau step in s), then N = 320 ADS
 // neurons (EBN g 0.5, A = 10/tau_mem) trained by the online rule with k = 75 constant, η = 1e-6,
 // 20 epochs x 500 fresh samples, validation on 200 samples after each epoch, the network with the

@@ -1,4 +1,4 @@
-// The paper's temporal-XOR result at full size (METHOD.md §3-7): for each seed, `mimic reproduce xor`
+// The paper's temporal-XOR result at full size (docs/method.md §2-6): for each seed, `mimic reproduce xor`
 // with every default (64-unit teacher, 100 × 500 samples; N = 320 network ADS, 20 × 500 samples),
 // tested on 200 fresh samples. Target: teacher >= 0.99 and network ADS >= 0.98 test accuracy for at
 // least 4 of 5 seeds. Minutes per seed: `npm run test:slow` (MIMIC_PIPELINE_SEEDS="1,2,3,4,5").

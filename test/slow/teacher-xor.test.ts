@@ -1,5 +1,5 @@
 // Slow check (not in the default run): the paper-size teacher on the temporal XOR with the paper's
-// schedule (METHOD.md §3: 64 units, 100 epochs x 500 fresh samples, batch 1, Adam 1e-4,
+// schedule (docs/method.md §3: 64 units, 100 epochs x 500 fresh samples, batch 1, Adam 1e-4,
 // lambdaMse 1e6) reaches >= 0.99 accuracy on 200 fresh test samples. Batch 1 runs on one thread:
 // about 100-125 s of training per seed on our 2-core machines (shared, loaded), about 1.8 ms per
 // 1000-step sample. Seeds: MIMIC_TEACHER_SEEDS="1,2,3" (default "1"); loss tau unit: MIMIC_TEACHER_TAU_UNIT

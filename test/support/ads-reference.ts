@@ -1,4 +1,4 @@
-// A plain-loop TypeScript reference of ADS training with the NAIVE online rule (METHOD.md §5): the
+// A plain-loop TypeScript reference of ADS training with the NAIVE online rule (docs/method.md §5): the
 // explicit N x N slow weights, updated every step by ΔΩ_s[i,j] = η·r_i(t)·(F e(t))_j for i ≠ j, after
 // step t's x̃ and e; a spike of j adds row j of the Ω_s of that moment (divided by tau_s) to I_s. The
 // simulation is snn-reference.ts's float32 arithmetic (Math.fround, the native order), with the error

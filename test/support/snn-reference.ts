@@ -1,4 +1,4 @@
-// A plain-loop TypeScript reference of one spiking-network step (METHOD.md §4), written from the
+// A plain-loop TypeScript reference of one spiking-network step (docs/method.md §4), written from the
 // equations in native/core/snn.hpp with every float32 operation rounded by Math.fround, in the same
 // order as the native kernel. No noise. Used to check the native simulator on small networks.
 import type { NeuronParamArrays } from '../../native/index.ts'

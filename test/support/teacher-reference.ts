@@ -1,4 +1,4 @@
-// A straightforward float64 TypeScript model of the teacher (METHOD.md §3, §6), written from the
+// A straightforward float64 TypeScript model of the teacher (docs/method.md §3, §6), written from the
 // equations in native/core/teacher.hpp and independent of the native code: the tests compare the
 // addon against it.
 
@@ -94,7 +94,7 @@ export function refLoss(
   return { mse, tau, maxTau, rec, diag, bias, total: l.lambdaMse * mse + tau + maxTau + rec + diag + bias }
 }
 
-/** METHOD.md §6: smoothed output crosses +0.5 -> 1, else crosses -0.5 -> -1, else 0. */
+/** docs/method.md §6: smoothed output crosses +0.5 -> 1, else crosses -0.5 -> -1, else 0. */
 export function refXorDecision(y: ArrayLike<number>, steps: number, stride = 1, offset = 0, alpha = 0.95, threshold = 0.5): number {
   let ys = 0
   let above = false

@@ -191,7 +191,7 @@ async function smallTeacher(): Promise<TeacherParams> {
   return teacherCache
 }
 
-describe('AdsTrainer: the network it builds (METHOD §4)', () => {
+describe('AdsTrainer: the network it builds (docs/method.md §4)', () => {
   it('EBN from the teacher: wIn = A·F·F̂, decoder Fᵀ, read-out = teacher wOut, Ω_s = 0, Ω_f as buildEbn', async () => {
     const teacher = await smallTeacher()
     const N = 50, D = teacher.units

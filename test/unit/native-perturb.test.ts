@@ -40,12 +40,12 @@ function smallNetwork(): Record<string, Float32Array> {
   }
 }
 
-/** The ADS declaration of METHOD §8 plus a FORCE-like threshold and a BPTT-like bias. */
+/** The ADS declaration of docs/method.md §10 plus a FORCE-like threshold and a BPTT-like bias. */
 function quantities(net: Record<string, Float32Array>): PerturbQuantity[] {
   return [
     { name: 'wIn', kind: 'weights', values: net.wIn, mismatch: 'relative', quantise: true },
     { name: 'omegaS', kind: 'weights', values: net.omegaS, mismatch: 'relative', quantise: true },
-    { name: 'omegaF', kind: 'weights', values: net.omegaF, quantise: true }, // not mismatched (METHOD §8), quantised
+    { name: 'omegaF', kind: 'weights', values: net.omegaF, quantise: true }, // not mismatched (docs/method.md §10), quantised
     { name: 'decoder', kind: 'weights', values: net.decoder, mismatch: 'relative', quantise: true },
     { name: 'tauMemMs', kind: 'time-constant', values: net.tauMemMs, mismatch: 'abs-relative' },
     { name: 'tauSMs', kind: 'time-constant', values: net.tauSMs, mismatch: 'abs-relative' },

@@ -211,7 +211,7 @@ describe('membrane noise', () => {
   })
 })
 
-describe('EBN construction (METHOD §4 "Weights")', () => {
+describe('EBN construction (docs/method.md §4.1 "Weights")', () => {
   it('thresholds, encoder, decoder and fast weights follow the formulas', async () => {
     const N = 30, D = 4, g = 0.5, mu = 5e-4, nu = 1e-4, lambda = 20
     const e = await buildEbn({ neurons: N, dims: D, seed: 9, g })

@@ -29,7 +29,7 @@ export interface XorTask {
 
 export type XorOptions = TaskGenerateOptions & XorSourceOptions
 
-/** Temporal XOR samples (METHOD.md §7); sample i depends only on (seed, i). Labels: +1 when the two pulses have different signs. */
+/** Temporal XOR samples (docs/method.md §2); sample i depends only on (seed, i). Labels: +1 when the two pulses have different signs. */
 export function generateXor(options: XorOptions, run: RunOptions = {}): Promise<TaskBatch> {
   return taskGenerate('xor', options, run)
 }

@@ -1,6 +1,6 @@
-// Temporal XOR (METHOD.md §7): two smoothed pulses of random sign within the first two thirds of
+// Temporal XOR (docs/method.md §2): two smoothed pulses of random sign within the first two thirds of
 // the sample; the target after the second pulse is +1 if the signs differ, -1 if they agree. Its
-// decision rule (METHOD.md §6) reads a smoothed output. The task as the trainers take it (its
+// decision rule (docs/method.md §6) reads a smoothed output. The task as the trainers take it (its
 // SampleSource, DecisionRule and settings) is xor_task() in xor_entry.cpp.
 #pragma once
 #include <cstddef>
@@ -34,7 +34,7 @@ void generate_xor(const XorParams& p, std::size_t count, uint64_t seed, unsigned
 // normalised to unit sum), zero padding at both ends. Checks control's cancel flag every 64 outputs.
 void gaussian_smooth(const float* in, float* out, std::size_t n, double sigma, const Control* control = nullptr);
 
-// The read-out (METHOD.md §6) of one output trace y[t * stride] (t < steps):
+// The read-out (docs/method.md §6) of one output trace y[t * stride] (t < steps):
 // ys[t] = alpha ys[t-1] + (1 - alpha) y[t], ys[-1] = 0; returns 1 if ys > threshold anywhere, else -1
 // if ys < -threshold anywhere, else 0 (no decision, counted as wrong).
 int8_t xor_decision(const float* y, std::size_t steps, std::size_t stride, double alpha = 0.95,

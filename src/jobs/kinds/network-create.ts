@@ -1,4 +1,4 @@
-// Job "network.create": a balanced spiking network from the EBN construction (METHOD.md §4), stored
+// Job "network.create": a balanced spiking network from the EBN construction (docs/method.md §4), stored
 // as a network bundle (architecture ads) with no read-out, plus the input weights F̂ it was built from.
 import { buildEbn } from '../../../native/index.ts'
 import { networkCreateParams } from '../../shared/jobkinds/index.ts'

@@ -1,4 +1,4 @@
-// Job "pipeline": the method end to end on one task (METHOD.md §3-7). Each stage is a run of its own,
+// Job "pipeline": the method end to end on one task (docs/method.md §2-6). Each stage is a run of its own,
 // linked to the pipeline and to the runs it used: the test set, the teacher (BPTT), network ADS (local
 // rule) and the test of both on the same fresh samples.
 import { pipelineParams, trainTeacherParams } from '../../shared/jobkinds/index.ts'
@@ -123,7 +123,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
   base += w.ads
 
   // 4. The test: both networks on the same samples; the spiking network against the true labels
-  //    and against the teacher's decisions (METHOD.md §10).
+  //    and against the teacher's decisions (docs/method.md §7).
   const network = adsStage.value.network
   const testStage = await ctx.stage(
     {

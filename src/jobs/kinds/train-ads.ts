@@ -1,5 +1,5 @@
 // Job "train.ads": network ADS trained to mimic a rate-network teacher by the local learning rule
-// (METHOD.md §4-5), natively, on fresh samples of the teacher's task; per-epoch metrics streamed; the
+// (docs/method.md §4-5), natively, on fresh samples of the teacher's task; per-epoch metrics streamed; the
 // best validation epoch kept; test accuracy on fresh samples. Stored as a bundle of architecture ads.
 import { AdsTrainer, type AdsNetwork, type AdsTrainerOptions, type TeacherParams } from '../../../native/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
@@ -25,7 +25,7 @@ export interface AdsOutcome {
   bestEpoch: number
 }
 
-/** Trainer options from the job parameters (schedules as METHOD.md §5 describes them), on fresh samples of `task`. */
+/** Trainer options from the job parameters (schedules as docs/method.md §5 describes them), on fresh samples of `task`. */
 export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: AdsStageParams, seed: number): AdsTrainerOptions {
   const source = taskImpls[task].trainingSource?.({ samplesPerEpoch: p.samplesPerEpoch })
   if (!source) throw new Error(`the task ${taskDescriptors[task].label} cannot draw fresh training samples`)

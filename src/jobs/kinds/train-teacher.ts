@@ -1,4 +1,4 @@
-// Job "train.teacher": the rate-network teacher of METHOD.md §3 trained by BPTT on fresh samples of a
+// Job "train.teacher": the rate-network teacher of docs/method.md §3 trained by BPTT on fresh samples of a
 // task, with per-epoch metrics streamed, the best validation epoch kept, and test accuracy on fresh
 // samples as the headline number. The teacher is stored as a bundle of the rate architecture.
 import { initTeacher, taskScore, TeacherTrainer, type TeacherParams } from '../../../native/index.ts'

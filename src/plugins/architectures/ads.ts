@@ -1,4 +1,4 @@
-// Network ADS (METHOD.md §4-5) as a bundle: one array per weight matrix and per neuron-parameter
+// Network ADS (docs/method.md §4-5) as a bundle: one array per weight matrix and per neuron-parameter
 // array (`neuron.<name>`), so that mismatch (per-neuron values) and trained weights round-trip
 // exactly, and numpy users see the same names in exported .npz files. The variants "ebn" and
 // "no-ebn" (Ω_f = 0) share this module. An untrained network from the EBN construction is a bundle

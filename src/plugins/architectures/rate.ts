@@ -1,4 +1,4 @@
-// The rate network (the teacher, METHOD.md §3) as a bundle: one array per parameter (wIn, wRec,
+// The rate network (the teacher, docs/method.md §3) as a bundle: one array per parameter (wIn, wRec,
 // wOut, bias, tauMs); it runs on the software target as the native forward pass.
 import { teacherForward, type TeacherParams } from '../../../native/index.ts'
 import { rateArchitecture } from '../../shared/architectures/rate.ts'

@@ -25,7 +25,7 @@ export const pipeline = {
   label: 'Pipeline',
   runKind: 'pipeline',
   runName: '{task} pipeline',
-  description: 'Test set → teacher (BPTT) → network ADS (local rule) → test, on one task; each stage a run linked to its parent (docs/method.md §3-7).',
+  description: 'Test set → teacher (BPTT) → network ADS (local rule) → test, on one task; each stage a run linked to its parent (docs/method.md §2-7).',
   params: pipelineParams,
   resources: { cores: 'all', minCores: 1 },
   cli: {
