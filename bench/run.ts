@@ -1,8 +1,8 @@
 // Spiking-network benchmark: our simulator against a floor C loop (bench/floor.c) and Brian2's C++
 // standalone device (bench/brian2_ebn.py), on the same network (benchNetwork in native/api/snn.ts),
 // measured side by side in one run; then the ADS training loop (native/core/ads_train.cpp): simulated
-// steps per second of the online rule (low-rank), the naive O(N²) rule and the batched rule on one
-// thread with the split of their time, and the validation throughput (evaluateAds) on 1 and all
+// steps per second of the online rule (its events form, P on the pool's second thread), its low-rank
+// form and the naive O(N²) form on one thread, and the batched rule, with the split of their time, and the validation throughput (evaluateAds) on 1 and all
 // threads. Prints tables and writes JSON to bench/results/.
 //
 //   npm run bench                 N ∈ {320, 768, 2048}; ADS at N/D = 320/64 and 768/128
@@ -265,8 +265,14 @@ interface AdsMeasure {
   neurons: number
   dims: number
   rule: string
+  /** the form that computed it (online: online-events with one tau_out) */
+  variant: string
   steps: number
   usPerStep: number
+  /** CPU time of the process per step (the events form: both threads) */
+  cpuUsPerStep: number
+  /** the events form: the share of P's blocks the pool's second thread computed */
+  helperBlockShare: number
   stepsPerSecond: number
   meanRateHz: number
   split: { simulation: number; feedback: number; learning: number }
@@ -274,7 +280,7 @@ interface AdsMeasure {
 
 async function benchAdsTraining(N: number, D: number): Promise<AdsMeasure[]> {
   const out: AdsMeasure[] = []
-  for (const rule of ['online', 'online-naive', 'batched'] as const) {
+  for (const rule of ['online', 'online-lowrank', 'online-naive', 'batched'] as const) {
     let best: AdsTrainBenchResult | undefined
     for (let rep = 0; rep < (quick ? 1 : 3); rep++) {
       const r = await runAdsTrainBench({ neurons: N, dims: D, samples: rule === 'online-naive' || quick ? 1 : 3, rule, seed })
@@ -286,8 +292,11 @@ async function benchAdsTraining(N: number, D: number): Promise<AdsMeasure[]> {
       neurons: N,
       dims: D,
       rule,
+      variant: b.variant,
       steps: b.steps,
       usPerStep: perStep(b.seconds),
+      cpuUsPerStep: perStep(b.cpuSeconds),
+      helperBlockShare: b.helperBlockShare,
       stepsPerSecond: b.stepsPerSecond,
       meanRateHz: b.meanRateHz,
       split: { simulation: perStep(b.split.simulation), feedback: perStep(b.split.feedback), learning: perStep(b.split.learning) },
@@ -385,6 +394,8 @@ interface LevelMeasure {
   agree: boolean
 }
 const levelMeasures: LevelMeasure[] = []
+/** per ADS case: the best µs per step at each level (issue 11's target: training ≤ 3 × forward) */
+const adsRatios: { neurons: number; dims: number; train: Record<string, number>; cpu: Record<string, number>; lowRank: Record<string, number>; forward: Record<string, number> }[] = []
 const defaultLevel = info.simd
 if (withLevels) {
   process.stdout.write(`SIMD levels (${simdLevels().join(', ')}) ... `)
@@ -411,9 +422,15 @@ if (withLevels) {
     const T = Math.round(work / N)
     simNets.push({ N, net: createNetwork(b.spec), T, inputs: b.inputs(1, T), v0: benchV0(N), t: track(`simulator N=${N} b1 t1`, 'ns/step', false) })
   }
-  // ADS: the online training step and the forward step of the same network (µs per step)
+  // ADS: the online training step (its events form with P on the pool's second thread: wall and CPU
+  // time; the low-rank form in the same rounds) and the forward step of the same network (µs per step)
   const adsCases = (withAds ? ([[320, 64], [768, 128]] as const) : []).map(([N, D]) => ({
-    N, D, train: track(`ADS training step N/D=${N}/${D}`, 'µs/step', false), fwd: track(`ADS forward step N/D=${N}/${D}`, 'µs/step', false),
+    N,
+    D,
+    train: track(`ADS training step N/D=${N}/${D}`, 'µs/step', false),
+    cpu: track(`  its CPU time (both threads)`, 'µs/step', false),
+    lowRank: track(`  low-rank form, one thread`, 'µs/step', false),
+    fwd: track(`ADS forward step N/D=${N}/${D}`, 'µs/step', false),
   }))
   // the teacher: BPTT and the forward pass, 64 units, batch 1, one thread (time steps per second)
   const teacher = withTeacher ? await initTeacher({ units: 64, channels: 1, outputs: 1, seed }) : undefined
@@ -438,8 +455,10 @@ if (withLevels) {
           s.t.add(level, (res.kernelSeconds / s.T) * 1e9, res.totalSpikes)
         }
         for (const a of adsCases) {
-          const res = await runAdsTrainBench({ neurons: a.N, dims: a.D, samples: quick ? 1 : 2, repeats: 1, seed })
+          const res = await runAdsTrainBench({ neurons: a.N, dims: a.D, samples: quick ? 1 : 2, repeats: 1, seed, compare: 'online-lowrank' })
           a.train.add(level, (res.seconds / res.steps) * 1e6, res.meanRateHz)
+          a.cpu.add(level, (res.cpuSeconds / res.steps) * 1e6, res.meanRateHz)
+          a.lowRank.add(level, (res.compared!.seconds / res.steps) * 1e6, res.compared!.meanRateHz)
           a.fwd.add(level, (res.forwardSeconds / res.steps) * 1e6, res.forwardMeanRateHz)
         }
         if (teacher && xt && bptt && tfwd) {
@@ -454,6 +473,7 @@ if (withLevels) {
     setSimdLevel(defaultLevel)
   }
   console.log('done')
+  for (const a of adsCases) adsRatios.push({ neurons: a.N, dims: a.D, train: a.train.m.values, cpu: a.cpu.m.values, lowRank: a.lowRank.m.values, forward: a.fwd.m.values })
 }
 
 // ---- teacher BPTT throughput (its own script, one JSON object) -------------------------------------
@@ -534,10 +554,10 @@ if (results.length) {
 }
 if (adsTraining.length) {
   console.log(`\nADS training loop, one thread, SIMD ${info.simd} (XOR inputs, random teacher of D units, k 75, η 1e-6; µs per simulated step, split measured in a second pass)`)
-  console.log('   N    D  rule          µs/step    steps/s   rate Hz   simulation  feedback F·u  learning  learning share')
+  console.log('   N    D  rule            µs/step  CPU µs  P by 2nd   steps/s   rate Hz   simulation  feedback  learning  learning share')
   for (const m of adsTraining)
     console.log(
-      `${String(m.neurons).padStart(5)}  ${String(m.dims).padStart(3)}  ${m.rule.padEnd(12)}  ${m.usPerStep.toFixed(2).padStart(7)}  ${m.stepsPerSecond.toFixed(0).padStart(9)}  ${m.meanRateHz.toFixed(1).padStart(8)}  ${m.split.simulation.toFixed(2).padStart(10)}  ${m.split.feedback.toFixed(2).padStart(12)}  ${m.split.learning.toFixed(2).padStart(8)}  ${((100 * m.split.learning) / (m.split.simulation + m.split.feedback + m.split.learning)).toFixed(0).padStart(13)} %`,
+      `${String(m.neurons).padStart(5)}  ${String(m.dims).padStart(3)}  ${m.rule.padEnd(14)}  ${m.usPerStep.toFixed(2).padStart(7)}  ${m.cpuUsPerStep.toFixed(2).padStart(6)}  ${(100 * m.helperBlockShare).toFixed(0).padStart(6)} %  ${m.stepsPerSecond.toFixed(0).padStart(9)}  ${m.meanRateHz.toFixed(1).padStart(8)}  ${m.split.simulation.toFixed(2).padStart(10)}  ${m.split.feedback.toFixed(2).padStart(12)}  ${m.split.learning.toFixed(2).padStart(8)}  ${((100 * m.split.learning) / (m.split.simulation + m.split.feedback + m.split.learning)).toFixed(0).padStart(13)} %`,
     )
   console.log('\nADS validation (evaluateAds: k = 0, no learning, samples in parallel)')
   console.log('   N    D  samples  threads  sample-steps/s  rate Hz')
@@ -567,6 +587,16 @@ if (levelMeasures.length) {
       `  ${m.kernel.padEnd(34)} ${m.unit.padEnd(8)} ${levels.map((l) => (m.unit === 'steps/s' ? Math.round(m.values[l]).toString() : m.values[l].toFixed(m.unit === 'ns/step' ? 0 : 2)).padStart(10)).join(' ')}  ${levels.slice(1).map((l) => speedup(l).toFixed(2).padStart(12)).join(' ')}  ${m.agree ? 'yes' : 'NO'}`,
     )
   }
+  if (adsRatios.length) {
+    console.log(`\nADS training step / forward step of the same network, per level (issue 11's target: at most 3 at 768/128)`)
+    console.log(`  ${'N/D'.padEnd(9)} ${'ratio'.padEnd(34)} ${levels.map((l) => l.padStart(10)).join(' ')}`)
+    for (const a of adsRatios) {
+      const row = (label: string, of: Record<string, number>): string => `  ${`${a.neurons}/${a.dims}`.padEnd(9)} ${label.padEnd(34)} ${levels.map((l) => (of[l] / a.forward[l]).toFixed(2).padStart(10)).join(' ')}`
+      console.log(row('events form, wall (P ahead on t2)', a.train))
+      console.log(row('events form, CPU of both threads', a.cpu))
+      console.log(row('low-rank form, one thread', a.lowRank))
+    }
+  }
 }
 if (pipeline) {
   const st = pipeline.stages
@@ -579,6 +609,7 @@ const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g,
 const simd = {
   default: defaultLevel,
   levels: simdLevels(),
+  adsRatios: adsRatios.map((a) => ({ ...a, trainOverForward: Object.fromEntries(Object.keys(a.train).map((l) => [l, a.train[l] / a.forward[l]])) })),
   // per kernel: the value at each level and its speed relative to SSE2 (the base level) measured in this run
   kernels: levelMeasures.map((m) => ({
     ...m,

@@ -31,6 +31,17 @@ export interface AdsDataset {
   labels?: Int8Array
 }
 
+/**
+ * The learning rule (native/core/ads_train.hpp). 'online' (default): the rule every step, in its
+ * events form when tau_out is uniform (P = X̂Fᵀ per sample, O(N) per step and per spike; the second
+ * thread of the pool computes P ahead), else in the low-rank form. 'online-lowrank': the low-rank form
+ * always (the kernel before the events form; it reproduces runs made with it). 'online-naive': the
+ * explicit N x N update every step (for checks; slow). 'batched': Ω_s fixed within a sample,
+ * ΔΩ = (Σ r eᵀ)Fᵀ per sample with a zero diagonal, divided by its mean |entry|, times η (docs/method.md §5).
+ * The online forms are the same rule in real arithmetic and differ in rounding only.
+ */
+export type AdsRuleName = 'online' | 'online-lowrank' | 'online-naive' | 'batched'
+
 export interface AdsTrainerOptions {
   /** The trained teacher (Float32Array parameters, e.g. TeacherTrainer.getParams()). Its dtMs is the Euler step. */
   teacher: TeacherParams
@@ -61,12 +72,8 @@ export interface AdsTrainerOptions {
    * start/blocks (the paper, wake phrase: 200, 175, ..., 25). k is 0 at validation and test. Default: see DEFAULT_ADS_K.
    */
   k?: number | { staircase: { start: number; totalSamples: number; blocks?: number } }
-  /**
-   * 'online' (default): the rule every step (low-rank, exact). 'batched': Ω_s fixed within a sample,
-   * ΔΩ = (Σ r eᵀ)Fᵀ per sample with a zero diagonal, divided by its mean |entry|, times η (docs/method.md §5).
-   * 'online-naive': the online rule with the explicit N x N update every step (for checks; slow).
-   */
-  rule?: 'online' | 'batched' | 'online-naive'
+  /** the learning rule (AdsRuleName); default 'online' */
+  rule?: AdsRuleName
   /**
    * Training data: fresh samples of a task each epoch, `{ task: { name, options?, samplesPerEpoch? } }`
    * (samplesPerEpoch default 500; at the teacher's dtMs), or a dataset. Default: the first native task's.
@@ -174,24 +181,39 @@ export interface AdsEvaluation {
   spikes?: SpikeEvents
 }
 
-export interface AdsTrainBenchResult {
+/** One rule's training passes in runAdsTrainBench. */
+export interface AdsTrainBenchRule {
+  rule: AdsRuleName
+  /** the form that computed it: 'online-events', 'online-lowrank', 'online-naive' or 'batched' */
+  variant: string
+  /** the best training pass of `repeats` (wall clock) */
+  seconds: number
+  /** CPU time of the process during that pass (the training thread and, for the events form, the helper computing P) */
+  cpuSeconds: number
+  stepsPerSecond: number
+  meanRateHz: number
+  /** events form: the share of the blocks of P that the second thread computed in that pass (0 otherwise) */
+  helperBlockShare: number
+  /** a further pass with clock reads around the phases on the training thread (seconds) */
+  split: { seconds: number; simulation: number; feedback: number; learning: number }
+}
+
+export interface AdsTrainBenchResult extends AdsTrainBenchRule {
   neurons: number
   dims: number
   samples: number
   /** simulated training steps (all samples) */
   steps: number
-  /** the best training pass of `repeats` */
-  seconds: number
-  stepsPerSecond: number
-  meanRateHz: number
-  /** the same network without learning (k = 0, Ω_s = 0) on the same samples, interleaved with the training passes: the best */
+  /** threads of the pool the events form may use (0 = all) */
+  threads: number
+  /** the same network without learning (k = 0, Ω_s = 0) on the same samples, one thread, interleaved with the training passes: the best */
   forwardSeconds: number
   forwardStepsPerSecond: number
   forwardMeanRateHz: number
   /** the SIMD level the kernels ran at */
   simd: string
-  /** a second pass with clock reads around the phases (seconds) */
-  split: { seconds: number; simulation: number; feedback: number; learning: number }
+  /** the `compare` rule, measured in the same interleaved rounds; null without */
+  compared: AdsTrainBenchRule | null
 }
 
 export interface AdsSamplesData {
@@ -207,13 +229,15 @@ export interface AdsSamplesOptions {
   /** feedback gain during training: one value, or one per sample (Float32Array [count]) */
   k: number | Float32Array
   eta: number
-  rule?: 'online' | 'batched' | 'online-naive'
+  rule?: AdsRuleName
   /** sample b starts from V uniform in [vReset, vTh] drawn from Rng(seed, b), as simulate() with 'uniform' (default 0) */
   seed?: number
   /** [count, neurons] initial membrane potentials instead */
   initialV?: Float32Array
   dtMs?: number
   record?: { spikes?: boolean }
+  /** threads of the pool the events form may use for its product P (0 = all, default; 1 = the calling job's thread only); results never depend on it */
+  threads?: number
 }
 
 export interface AdsSamplesResult {
@@ -223,12 +247,17 @@ export interface AdsSamplesResult {
   reconstructionError: Float64Array
   totalSpikes: number
   meanRateHz: number
+  /** the form that computed the rule: 'online-events', 'online-lowrank', 'online-naive' or 'batched' */
+  variant: string
+  /** online-events: the blocks of P = X̂Fᵀ over all samples, and how many of them the second thread computed (0 and 0 otherwise) */
+  blocks: number
+  helperBlocks: number
   spikes?: SpikeEvents
 }
 
 // ---- argument checks (./check.ts), in the binding's names (ads.cpp) -------------------------------
 
-const rule = str('online', 'online-naive', 'batched')
+const rule = str('online', 'online-lowrank', 'online-naive', 'batched')
 const int8 = typed('Int8Array')
 
 /** @internal A teacher's parameters as Float32Arrays (also for ./teacher.ts's trainer). */
@@ -300,10 +329,11 @@ const samplesOptionsSchema = obj(
     initialV: f32,
     dtMs: num,
     record: named('options.record', obj({ spikes: bool })),
+    threads: int,
   },
   { required: ['k', 'eta'] },
 )
-const benchSchema = obj({ neurons: int, dims: int, samples: int, repeats: int, rule, seed: int, k: num, eta: num }, { required: ['neurons', 'dims'] })
+const benchSchema = obj({ neurons: int, dims: int, samples: int, repeats: int, rule, compare: rule, threads: int, seed: int, k: num, eta: num }, { required: ['neurons', 'dims'] })
 
 // The raw trainer that AdsTrainer.create() built, taken by the constructor it then calls.
 let adopting: RawAdsTrainer | undefined
@@ -404,12 +434,14 @@ export function trainAdsSamples(
 }
 
 /**
- * Times the training loop on one thread (a random teacher of `dims` units on `samples` 1 s samples of
- * the first native task), interleaved with the forward pass of the same network without learning,
- * best of `repeats` (default 3) each; then a pass with the split of the training step's time.
+ * Times the training loop (a random teacher of `dims` units on `samples` 1 s samples of the first native
+ * task), and the `compare` rule's when given, interleaved with the forward pass of the same network
+ * without learning (one thread), best of `repeats` (default 3) each; then a pass per rule with the split
+ * of the training step's time. threads: of the pool for the events form's product P (0 = all, default;
+ * 1 = the training thread only); the other forms use one thread.
  */
 export function runAdsTrainBench(
-  options: { neurons: number; dims: number; samples?: number; repeats?: number; rule?: 'online' | 'batched' | 'online-naive'; seed?: number; k?: number; eta?: number },
+  options: { neurons: number; dims: number; samples?: number; repeats?: number; rule?: AdsRuleName; compare?: AdsRuleName; threads?: number; seed?: number; k?: number; eta?: number },
   run: RunOptions = {},
 ): Promise<AdsTrainBenchResult> {
   check(options, benchSchema, 'options')

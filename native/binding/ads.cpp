@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <limits>
 #include <memory>
 #include <string>
@@ -38,20 +39,29 @@ namespace {
 // Sample counts and steps are int32-indexed in recorded events; their products are bounded by memory.
 constexpr int64_t kMaxSamples = (int64_t(1) << 31) - 1;
 
+// Whether the learner computes rule `rule` in its events form (ads_train.hpp): 'online' with one tau_out.
+bool EventsForm(mimic::AdsRule rule, const mimic::SnnParameters& params) {
+  if (rule != mimic::AdsRule::Online) return false;
+  for (float t : params.tauOutMs)
+    if (t != params.tauOutMs[0]) return false;
+  return true;
+}
+
 // The bytes an AdsTrainer holds while it trains (ads_train.hpp): the teacher; the network as the
 // learner holds it with its prepared model, the roll-back snapshot, the current and best networks
 // and the copy being materialised at the end of an epoch; the learner's accumulator Ã (double) and
-// kernel; the naive rule's N x N doubles (twice, with the roll-back); one epoch's samples of the task
-// (1 channel and 1 output counted; the caller adds more) and the teacher trajectories of a chunk of 16;
-// the validation set, its model and its evaluation
-// chunks (about 64 MB of recordings, or 8 samples); and the copy getNetwork() makes in V8.
-MemoryPlan AdsTrainerBytes(double N, double C, double D, double O, bool naive, double trainSteps, double samplesPerEpoch,
-                           double valCount, double valSteps) {
+// kernel; the naive rule's N x N doubles (twice, with the roll-back), or the events form's arrays
+// (AdsEventsBytes, Ω_s twice); one epoch's samples of the task (1 channel and 1 output counted; the
+// caller adds more) and the teacher trajectories of a chunk of 16; the validation set, its model and its
+// evaluation chunks (about 64 MB of recordings, or 8 samples); and the copy getNetwork() makes in V8.
+MemoryPlan AdsTrainerBytes(double N, double C, double D, double O, bool naive, bool events, double trainSteps,
+                           double samplesPerEpoch, double valCount, double valSteps) {
   const double values = NetworkValuesBytes(N, C, D, O, true), model = NetworkModelBytes(N, C, D, O, true);
   MemoryPlan p;
   p.add(D * C + D * D + O * D + 2 * D, 4);
   p.add(values + model + 4 * values).add(2 * N * D, 8).add(N * 48 + 256 * D * 8);
   if (naive) p.add(2 * N * N, 8);
+  if (events) p.add(AdsEventsBytes(N, D, trainSteps, 2));
   p.add(samplesPerEpoch * trainSteps * 2 + samplesPerEpoch / 4, 4).add(16 * trainSteps * D, 4);
   if (valCount > 0) {
     p.add(valCount * valSteps * 2 + valCount / 4, 4).add(model);
@@ -74,10 +84,13 @@ mimic::TeacherParams ReadTeacher(Napi::Env env, Napi::Value value, const std::st
   return ReadTeacherParams(env, o, pre);
 }
 
-// rule: 'online' (default), 'online-naive' or 'batched'.
+// rule: 'online' (default), 'online-lowrank', 'online-naive' or 'batched'.
 mimic::AdsRule ReadRule(Napi::Env env, Napi::Object o, const std::string& prefix) {
-  const std::string rule = Choice(env, o, prefix, "rule", {"online", "online-naive", "batched"}, "online");
-  return rule == "online" ? mimic::AdsRule::Online : rule == "batched" ? mimic::AdsRule::Batched : mimic::AdsRule::OnlineNaive;
+  const std::string rule = Choice(env, o, prefix, "rule", {"online", "online-lowrank", "online-naive", "batched"}, "online");
+  return rule == "online"           ? mimic::AdsRule::Online
+         : rule == "online-lowrank" ? mimic::AdsRule::OnlineLowRank
+         : rule == "batched"        ? mimic::AdsRule::Batched
+                                    : mimic::AdsRule::OnlineNaive;
 }
 
 // {inputs, count, steps, targets?, labels?} against the channels / outputs.
@@ -215,7 +228,7 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
   const size_t N = static_cast<size_t>(Int(env, o, P, "neurons", 1, kMaxNeurons));
   const size_t D = teacher.units, C = teacher.channels, O = teacher.outputs;
   // Before the per-neuron parameters are read: the network alone must fit.
-  AdsTrainerBytes(double(N), double(C), double(D), double(O), false, 0, 0, 0, 0)
+  AdsTrainerBytes(double(N), double(C), double(D), double(O), false, false, 0, 0, 0, 0)
       .check(env, "options.neurons", "training a network of " + std::to_string(N) + " neurons", "use fewer neurons");
   mimic::AdsBuildOptions& b = plan->build;
   b.neurons = N;
@@ -356,14 +369,16 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
   const std::string argument = plan->validationCount > 0 && valCount * valSteps > perEpoch * trainSteps ? "options.validation.count"
                                : t.source ? "options.data.task.samplesPerEpoch" : "options.neurons";
   MemoryPlan total = AdsTrainerBytes(double(N), double(C), double(D), double(O), t.rule == mimic::AdsRule::OnlineNaive,
-                                     trainSteps, perEpoch, valCount, valSteps);
+                                     EventsForm(t.rule, b.params), trainSteps, perEpoch, valCount, valSteps);
   // (AdsTrainerBytes counts the samples of 1 channel and 1 output)
   total.add((perEpoch * trainSteps + valCount * valSteps) * (double(C + O) - 2), 4);
   if (train) total.add(DatasetBytes(*train));
   if (val) total.add(DatasetBytes(*val));
   total.check(env, argument, "training a network of " + std::to_string(N) + " neurons with " + Fmt(perEpoch) +
                                 " samples of the task per epoch and " + Fmt(valCount) + " validation samples of " + Fmt(valSteps) + " steps",
-             "use fewer neurons, fewer or shorter samples");
+             EventsForm(t.rule, b.params) ? "use fewer neurons, fewer or shorter samples, or options.rule 'online-lowrank' (its "
+                                            "learning state is N x dims instead of N x N)"
+                                          : "use fewer neurons, fewer or shorter samples");
   // What Construct will do (about 1 ns per operation): Ω_f's N²·D dot products, wIn, the model's
   // layouts, and drawing the validation samples.
   plan->work = double(N) * double(N) * double(D) + double(N) * double(D) * double(C) + 4 * double(N) * double(N) +
@@ -501,11 +516,13 @@ struct SamplesBaton {
   std::vector<float> xhat, initialV, kPerSample;
   mimic::AdsRule rule = mimic::AdsRule::Online;
   double k = 75, eta = 1e-6, dtMs = 1;
+  unsigned threads = 0;
   uint64_t seed = 0;
   bool recordSpikes = false;
   std::vector<double> recon;
   std::vector<int32_t> steps, neurons, offsets;
-  uint64_t spikes = 0;
+  uint64_t spikes = 0, blocks = 0, helperBlocks = 0;
+  std::string variant;
   mimic::AdsNetwork result;
 
   void Execute(const mimic::Control& control) {
@@ -514,8 +531,10 @@ struct SamplesBaton {
     view = ModelSource::View();
     const size_t B = data->count, T = data->steps, N = net.weights.neurons, C = net.weights.channels, D = net.weights.dims;
     mimic::AdsLearner learner(net, rule, dtMs);
+    learner.set_threads(threads);
     recon.resize(B);
     offsets.assign(recordSpikes ? B + 1 : 0, 0);
+    variant = learner.variant();
     mimic::AdsLearner::SpikeRecord rec;
     for (size_t b = 0; b < B; ++b) {
       const double kb = kPerSample.empty() ? k : kPerSample[b];
@@ -524,6 +543,8 @@ struct SamplesBaton {
                                           initialV.empty() ? nullptr : initialV.data() + b * N, recordSpikes ? &rec : nullptr);
       recon[b] = r.reconstructionError;
       spikes += r.spikes;
+      blocks += r.blocks;
+      helperBlocks += r.helperBlocks;
       if (recordSpikes) {
         steps.insert(steps.end(), rec.steps.begin(), rec.steps.end());
         neurons.insert(neurons.end(), rec.neurons.begin(), rec.neurons.end());
@@ -541,6 +562,9 @@ struct SamplesBaton {
     o.Set("totalSpikes", Napi::Number::New(env, double(spikes)));
     const double seconds = double(data->count) * double(data->steps) * dtMs / 1000.0;
     o.Set("meanRateHz", Napi::Number::New(env, double(spikes) / (double(net.weights.neurons) * seconds)));
+    o.Set("variant", variant);
+    o.Set("blocks", Napi::Number::New(env, double(blocks)));
+    o.Set("helperBlocks", Napi::Number::New(env, double(helperBlocks)));
     if (recordSpikes) o.Set("spikes", SpikesToJs(env, steps, neurons, offsets));
     return o;
   }
@@ -563,7 +587,7 @@ Napi::Value TrainAdsSamples(const Napi::CallbackInfo& info) {
   b->data = ReadDataset(env, info[1], "data", C, O, true, D, &b->xhat);
   if (b->xhat.empty()) ThrowType(env, "a Float32Array", "data.teacherTargets", RequireObject(env, info[1], "data").Get("teacherTargets"));
   auto o = RequireObject(env, info[2], "options");
-  CheckKeys(env, o, "options", {"k", "eta", "rule", "seed", "initialV", "dtMs", "record"});
+  CheckKeys(env, o, "options", {"k", "eta", "rule", "seed", "initialV", "dtMs", "record", "threads"});
   Napi::Value kv = o.Get("k");
   if (IsKind(kv, napi_float32_array)) {
     b->kPerSample = ReadArray<float>(env, kv, "options.k", double(b->data->count), "count (" + std::to_string(b->data->count) + ")");
@@ -574,6 +598,7 @@ Napi::Value TrainAdsSamples(const Napi::CallbackInfo& info) {
   }
   b->eta = Num(env, o, "options", "eta", 0, 1e6);
   b->rule = ReadRule(env, o, "options");
+  b->threads = Threads(env, o, "options");
   b->seed = Seed(env, o, "options", "seed", true);
   const double one = 1;
   b->dtMs = Num(env, o, "options", "dtMs", 0, 1e6, &one, true);
@@ -594,11 +619,15 @@ Napi::Value TrainAdsSamples(const Napi::CallbackInfo& info) {
   plan.add(Nd * 40 + 256 * double(D) * 8 + B * 12);
   if (b->rule == mimic::AdsRule::OnlineNaive) plan.add(Nd * Nd, 8);
   if (b->rule == mimic::AdsRule::Batched) plan.add(Nd * (Nd + 16), 4);
+  if (EventsForm(b->rule, *b->view.params)) plan.add(AdsEventsBytes(Nd, double(D), T, 1));
   if (!iv.IsUndefined()) plan.add(B * Nd, 4);
   if (b->recordSpikes) plan.add(B * T * Nd, 8 * 3);
   plan.check(env, b->recordSpikes ? "options.record.spikes" : "network",
              "training " + Fmt(B) + " samples of " + Fmt(T) + " steps on a network of " + Fmt(Nd) + " neurons",
-             b->recordSpikes ? "record spikes of fewer samples" : "use a smaller network or fewer samples");
+             b->recordSpikes                       ? "record spikes of fewer samples"
+             : EventsForm(b->rule, *b->view.params) ? "use a smaller network, fewer samples or options.rule 'online-lowrank' "
+                                                     "(its learning state is N x dims instead of N x N)"
+                                                   : "use a smaller network or fewer samples");
   if (!iv.IsUndefined())
     b->initialV = ReadArray<float>(env, iv, "options.initialV", double(b->data->count) * double(N),
                           "count × neurons (" + std::to_string(b->data->count) + " × " + std::to_string(N) + ")");
@@ -613,12 +642,26 @@ struct BenchBaton {
   size_t neurons = 320, dims = 64, samples = 4, steps = 1000, repeats = 3;
   uint64_t seed = 1;
   mimic::AdsRule rule = mimic::AdsRule::Online;
+  bool compare = false;
+  mimic::AdsRule compareRule = mimic::AdsRule::OnlineLowRank;
+  unsigned threads = 0;
   double k = 75, eta = 1e-6;
-  mimic::AdsProfile profile, plain;
-  double seconds = 0, plainSeconds = 0, forwardSeconds = 0;
+  // per rule measured: [0] the rule, [1] the compared rule
+  struct Measured {
+    mimic::AdsProfile profile, plain;
+    double seconds = 0, plainSeconds = 0, cpuSeconds = 0;
+    std::string variant;
+  } m[2];
+  double forwardSeconds = 0;
   uint64_t forwardSpikes = 0;
   const char* simd = "";
   std::shared_ptr<const mimic::SampleSource> source;  // the samples
+
+  static double cpu_now() {
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+  }
 
   void Execute(const mimic::Control& control) {
     simd = mimic::simd::name(mimic::simd::active());
@@ -650,12 +693,23 @@ struct BenchBaton {
     fc.seed = seed;  // sample s starts from V uniform in [vReset, vTh] from Rng(seed, s), as the training pass
     fc.initialV = mimic::InitialV::Uniform;
     fc.recordSpikes = false;
-    const auto train = [&](mimic::AdsProfile* into) {
-      mimic::AdsLearner learner(net, rule, 1.0);
+    // the learners as a trainer holds them after its first sample (the events form's M made once: O(N²·D))
+    const size_t nRules = compare ? 2 : 1;
+    std::vector<mimic::AdsLearner> fresh;
+    for (size_t q = 0; q < nRules; ++q) {
+      fresh.emplace_back(net, q == 0 ? rule : compareRule, 1.0);
+      fresh.back().set_threads(threads);
+      fresh.back().prepare(control);
+      m[q].variant = fresh.back().variant();
+    }
+    const auto train = [&](size_t q, mimic::AdsProfile* into, double* cpu) {
+      mimic::AdsLearner learner(fresh[q]);
+      const double c0 = cpu_now();
       const auto t0 = std::chrono::steady_clock::now();
       for (size_t s = 0; s < samples; ++s)
         learner.train_sample(xb.inputs.data() + s * steps * xb.channels, xhat.data() + s * steps * dims, steps, k, eta, seed, s, control,
                              into);
+      if (cpu) *cpu = cpu_now() - c0;
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };
     const auto forward = [&]() {
@@ -665,56 +719,74 @@ struct BenchBaton {
       forwardSpikes = out.totalSpikes;
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };
-    // warm-up, then `repeats` interleaved rounds of training and forward (the best of each is kept:
-    // both see the same machine), then the pass with the time split (its clock reads cost a little).
-    {
-      mimic::AdsLearner warm(net, rule, 1.0);
+    // warm-up, then `repeats` interleaved rounds of training (each rule) and forward (the best of each
+    // is kept: all see the same machine), then a pass per rule with the time split (its clock reads
+    // cost a little).
+    for (size_t q = 0; q < nRules; ++q) {
+      mimic::AdsLearner warm(fresh[q]);
       warm.train_sample(xb.inputs.data(), xhat.data(), steps, k, eta, seed, 0, control);
-      forward();
     }
-    plainSeconds = forwardSeconds = std::numeric_limits<double>::infinity();
+    forward();
+    forwardSeconds = std::numeric_limits<double>::infinity();
+    for (size_t q = 0; q < nRules; ++q) m[q].plainSeconds = std::numeric_limits<double>::infinity();
     for (size_t r = 0; r < repeats; ++r) {
-      mimic::AdsProfile p;
-      const double t = train(&p);
-      if (t < plainSeconds) {
-        plainSeconds = t;
-        plain = p;
+      for (size_t q = 0; q < nRules; ++q) {
+        mimic::AdsProfile p;
+        double cpu = 0;
+        const double t = train(q, &p, &cpu);
+        if (t < m[q].plainSeconds) {
+          m[q].plainSeconds = t;
+          m[q].plain = p;
+          m[q].cpuSeconds = cpu;
+        }
       }
       forwardSeconds = std::min(forwardSeconds, forward());
     }
-    seconds = train(&profile);
+    for (size_t q = 0; q < nRules; ++q) m[q].seconds = train(q, &m[q].profile, nullptr);
+  }
+
+  Napi::Object Rule(Napi::Env env, const Measured& x, mimic::AdsRule r) const {
+    auto o = Napi::Object::New(env);
+    o.Set("rule", mimic::ads_rule_name(r));
+    o.Set("variant", x.variant);
+    o.Set("seconds", Napi::Number::New(env, x.plainSeconds));
+    o.Set("cpuSeconds", Napi::Number::New(env, x.cpuSeconds));
+    o.Set("stepsPerSecond", Napi::Number::New(env, double(x.plain.steps) / x.plainSeconds));
+    o.Set("meanRateHz", Napi::Number::New(env, double(x.plain.spikes) / (double(neurons) * double(x.plain.steps) * 1e-3)));
+    o.Set("helperBlockShare", Napi::Number::New(env, x.plain.blocks ? double(x.plain.helperBlocks) / double(x.plain.blocks) : 0.0));
+    auto split = Napi::Object::New(env);
+    split.Set("seconds", Napi::Number::New(env, x.seconds));
+    split.Set("simulation", Napi::Number::New(env, x.profile.simulation));
+    split.Set("feedback", Napi::Number::New(env, x.profile.feedback));
+    split.Set("learning", Napi::Number::New(env, x.profile.learning));
+    o.Set("split", split);
+    return o;
   }
 
   Napi::Value Result(Napi::Env env) {
-    auto o = Napi::Object::New(env);
+    auto o = Rule(env, m[0], rule);
     o.Set("neurons", Napi::Number::New(env, double(neurons)));
     o.Set("dims", Napi::Number::New(env, double(dims)));
     o.Set("samples", Napi::Number::New(env, double(samples)));
-    o.Set("steps", Napi::Number::New(env, double(plain.steps)));
-    o.Set("seconds", Napi::Number::New(env, plainSeconds));
-    o.Set("stepsPerSecond", Napi::Number::New(env, double(plain.steps) / plainSeconds));
-    o.Set("meanRateHz", Napi::Number::New(env, double(plain.spikes) / (double(neurons) * double(plain.steps) * 1e-3)));
+    o.Set("steps", Napi::Number::New(env, double(m[0].plain.steps)));
+    o.Set("threads", Napi::Number::New(env, double(threads)));
     o.Set("forwardSeconds", Napi::Number::New(env, forwardSeconds));
-    o.Set("forwardStepsPerSecond", Napi::Number::New(env, double(plain.steps) / forwardSeconds));
-    o.Set("forwardMeanRateHz", Napi::Number::New(env, double(forwardSpikes) / (double(neurons) * double(plain.steps) * 1e-3)));
+    o.Set("forwardStepsPerSecond", Napi::Number::New(env, double(m[0].plain.steps) / forwardSeconds));
+    o.Set("forwardMeanRateHz", Napi::Number::New(env, double(forwardSpikes) / (double(neurons) * double(m[0].plain.steps) * 1e-3)));
     o.Set("simd", simd);
-    auto split = Napi::Object::New(env);
-    split.Set("seconds", Napi::Number::New(env, seconds));
-    split.Set("simulation", Napi::Number::New(env, profile.simulation));
-    split.Set("feedback", Napi::Number::New(env, profile.feedback));
-    split.Set("learning", Napi::Number::New(env, profile.learning));
-    o.Set("split", split);
+    o.Set("compared", compare ? Napi::Value(Rule(env, m[1], compareRule)) : env.Null());
     return o;
   }
 };
 
-// adsTrainBench({neurons, dims, samples?, repeats?, rule?, seed?, k?, eta?}): one thread; a random teacher on
-// samples of the registry's first task at its default options; the training loop and the same network's
-// forward pass, interleaved, best of `repeats`.
+// adsTrainBench({neurons, dims, samples?, repeats?, rule?, compare?, threads?, seed?, k?, eta?}): a random
+// teacher on samples of the registry's first task at its default options; the training loop (and the
+// `compare` rule's, when given) and the same network's forward pass (one thread), interleaved, best of
+// `repeats`. threads: of the pool for the events form's product P (0 = all, 1 = the training thread only).
 Napi::Value AdsTrainBench(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = RequireObject(env, info[0], "options");
-  CheckKeys(env, o, "options", {"neurons", "dims", "samples", "repeats", "rule", "seed", "k", "eta"});
+  CheckKeys(env, o, "options", {"neurons", "dims", "samples", "repeats", "rule", "compare", "threads", "seed", "k", "eta"});
   auto b = std::make_unique<BenchBaton>();
   b->source = mimic::make_task_source(mimic::task_registry().front(), {}, 1.0);
   b->neurons = static_cast<size_t>(Int(env, o, "options", "neurons", 1, kMaxNeurons));
@@ -723,18 +795,31 @@ Napi::Value AdsTrainBench(const Napi::CallbackInfo& info) {
   b->samples = static_cast<size_t>(Int(env, o, "options", "samples", 1, 100000, &four));
   const int64_t three = 3;
   b->repeats = static_cast<size_t>(Int(env, o, "options", "repeats", 1, 1000, &three));
-  // A trainer's memory without validation (three learners, one after the other, are within it), the
+  b->rule = ReadRule(env, o, "options");
+  if (!o.Get("compare").IsUndefined()) {
+    const std::string c = Choice(env, o, "options", "compare", {"online", "online-lowrank", "online-naive", "batched"}, "online-lowrank");
+    b->compare = true;
+    b->compareRule = c == "online"           ? mimic::AdsRule::Online
+                     : c == "online-lowrank" ? mimic::AdsRule::OnlineLowRank
+                     : c == "batched"        ? mimic::AdsRule::Batched
+                                             : mimic::AdsRule::OnlineNaive;
+  }
+  b->threads = Threads(env, o, "options");
+  // A trainer's memory without validation (the learners of both rules, two at a time each), the
   // samples' teacher trajectories, and the forward pass of the same network (its model and spike counts).
   const double N = double(b->neurons), D = double(b->dims), S = double(b->samples), T = double(b->source->steps());
-  MemoryPlan plan = AdsTrainerBytes(N, double(b->source->channels()), D, double(b->source->outputs()), false, T, S, 0, 0);
-  plan.add(S * T * D, 4).add(NetworkModelBytes(N, double(b->source->channels()), D, double(b->source->outputs()), true)).add(S * N, 4);
+  const double C = double(b->source->channels()), O = double(b->source->outputs());
+  const mimic::SnnParameters uniform = mimic::SnnParameters::uniform(b->neurons);
+  MemoryPlan plan = AdsTrainerBytes(N, C, D, O, b->rule == mimic::AdsRule::OnlineNaive, EventsForm(b->rule, uniform), T, S, 0, 0);
+  if (b->compare)
+    plan.add(AdsTrainerBytes(N, C, D, O, b->compareRule == mimic::AdsRule::OnlineNaive, EventsForm(b->compareRule, uniform), T, S, 0, 0).bytes());
+  plan.add(S * T * D, 4).add(NetworkModelBytes(N, C, D, O, true)).add(S * N, 4);
   plan.check(env, "options.neurons", "the training benchmark at " + Fmt(N) + " neurons and " + Fmt(D) + " dims",
              "use fewer neurons, dims or samples");
   b->seed = Seed(env, o, "options", "seed", true);
   const double k0 = 75, eta0 = 1e-6;
   b->k = Num(env, o, "options", "k", 0, 1e9, &k0);
   b->eta = Num(env, o, "options", "eta", 0, 1e6, &eta0);
-  b->rule = ReadRule(env, o, "options");
   CheckCallback(env, info[1], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
   return AsyncJob<BenchBaton>::Start(env, std::move(b), info[1], cancel, "adsTrainBench");

@@ -9,6 +9,8 @@
 #pragma once
 #include <napi.h>
 
+#include <cmath>
+
 #include <string>
 
 namespace mimic_binding {
@@ -53,6 +55,17 @@ inline double NetworkModelBytes(double N, double C, double D, double O, bool enc
   const double np = N + 16;
   return NetworkValuesBytes(N, C, D, O, encoder) +
          4 * (2 * N * np + (C + D + 1) * np + 2 * N * D + (encoder ? 3 * D * np : 0));
+}
+
+// The arrays of the events form of the online rule (native/core/ads_train.hpp: rule 'online' with a
+// uniform tau_out) for samples of T steps: the explicit slow weights Ω_s [N x N] (double; `copies` of
+// them: the learner's and a trainer's roll-back snapshot), M = F·decoder/tau_out [N x Npad] and F in
+// panels [Npad x D] (float, made once, shared by copies), and the kernel's blocks of P
+// [8 x 32 x Npad] (float), the window sums Q [ceil(T/256) x Npad] and H (double), the feedback
+// [Npad] (float) and the per-neuron interval bookkeeping (ρ, a, window; 24 bytes).
+inline double AdsEventsBytes(double N, double D, double T, double copies) {
+  const double np = N + 16;
+  return 8 * N * N * copies + 4 * (N * np + np * D) + 4 * 8 * 32 * np + 8 * (std::ceil(T / 256) + 1) * np + 4 * np + 24 * N;
 }
 
 // setMemoryBudget(bytes, source), memoryBudget() -> {bytes, source}

@@ -1,9 +1,11 @@
 // One training sample of network ADS (AdsLearner::train_sample in ads_train.cpp), compiled once per
 // SIMD level by simd_foreach.hpp: this file lands in mimic::simd_<level>. Include only from
-// ads_train.cpp. Returns true when the slow weights changed at the end of the sample (batched rule),
-// so that the caller rebuilds the model.
+// ads_train.cpp. This file: the low-rank form of the online rule, the naive form and the batched rule;
+// ads_events-inl.hpp: the events form. Returns true when the slow weights changed at the end of the
+// sample (batched rule), so that the caller rebuilds the model.
 #include "simd_vec-inl.hpp"
 #include "snn_kernel-inl.hpp"
+#include "ads_events-inl.hpp"
 
 bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
   using namespace kernel;
@@ -25,7 +27,7 @@ bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
   const SnnVariables& vars = K.vars;
   const auto& p = m.params();
   const std::size_t N = m.neurons(), np = m.padded(), C = m.weights().channels, D = m.weights().dims;
-  const bool online = rule_ == AdsRule::Online, naive = rule_ == AdsRule::OnlineNaive, batched = rule_ == AdsRule::Batched;
+  const bool online = rule_ == AdsRule::Online || rule_ == AdsRule::OnlineLowRank, naive = rule_ == AdsRule::OnlineNaive, batched = rule_ == AdsRule::Batched;
   const bool uniformOut = vars.uniformDecayOut;
   const bool uniformS = all_equal(p.tauSMs);
   const bool eventAcc = !naive && uniformOut;    // Ã / M through the prefix sum G

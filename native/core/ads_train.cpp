@@ -5,6 +5,7 @@
 #include "ads_train.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <thread>
 
 #include "ebn.hpp"
 #include "epoch_loop.hpp"
@@ -87,6 +89,16 @@ double reconstruction_error(const float* xhat, const float* xtilde, std::size_t 
 }
 
 }  // namespace
+
+const char* ads_rule_name(AdsRule rule) {
+  switch (rule) {
+    case AdsRule::Online: return "online";
+    case AdsRule::OnlineLowRank: return "online-lowrank";
+    case AdsRule::OnlineNaive: return "online-naive";
+    case AdsRule::Batched: return "batched";
+  }
+  return "online";
+}
 
 // ---- network ----------------------------------------------------------------------------------------
 
@@ -167,10 +179,48 @@ void teacher_trajectories(const TeacherParams& teacher, const float* inputs, std
 
 // ---- the training kernel ----------------------------------------------------------------------------
 
+// What the events form needs of a network besides its model (ads_train.hpp), made once per learner
+// and shared by its copies.
+struct AdsEventsLayout {
+  std::size_t np = 0;
+  // M[:, j] = F·decoder[:, j]/tau_out,j as row j: [N][np] (float; the sum over d in double). A spike of
+  // j moves H = F x̃ by it, as it moves x̃ by decoder[:, j]/tau_out,j (SnnModel::decScaled_).
+  FloatVec mt;
+  // F in panels of 16 neurons, [np/16][D][16] (zero for padded neurons): the product P (ads_events-inl.hpp).
+  FloatVec fpan;
+
+  AdsEventsLayout(const SnnModel& m, const Control& control) {
+    const std::size_t N = m.neurons(), D = m.weights().dims;
+    np = m.padded();
+    const float* F = m.weights().encoder.data();
+    fpan.assign(np * D, 0.0f);
+    for (std::size_t i = 0; i < N; ++i)
+      for (std::size_t d = 0; d < D; ++d) fpan[(i / 16) * 16 * D + d * 16 + i % 16] = F[i * D + d];
+    // row j = Σ_d decScaled[j][d]·F[:, d], accumulated over d in double (contiguous over the neurons)
+    std::vector<double> ft(D * N), acc(N);
+    for (std::size_t i = 0; i < N; ++i)
+      for (std::size_t d = 0; d < D; ++d) ft[d * N + i] = F[i * D + d];
+    mt.assign(N * np, 0.0f);
+    for (std::size_t j = 0; j < N; ++j) {
+      control.check();  // O(N·D) per row
+      std::fill(acc.begin(), acc.end(), 0.0);
+      const float* dj = m.decScaled_.data() + j * D;
+      for (std::size_t d = 0; d < D; ++d) {
+        const double c = dj[d];
+        const double* f = &ft[d * N];
+        for (std::size_t i = 0; i < N; ++i) acc[i] += c * f[i];
+      }
+      for (std::size_t i = 0; i < N; ++i) mt[j * np + i] = static_cast<float>(acc[i]);
+    }
+  }
+};
+
 // Per-sample scratch, sized for one network.
 class AdsKernel {
  public:
-  static constexpr std::size_t kWindow = 256;  // steps between re-basings of the prefix sum G
+  static constexpr std::size_t kWindow = 256;  // steps between re-basings of the prefix sum G (Q)
+  static constexpr std::size_t kPBlock = 32;   // events: steps per block of P
+  static constexpr std::size_t kPRing = 8;     // events: blocks of P held at once (the helper's lead)
 
   FloatVec v, traces, r, ext, x, err, uv;
   IntVec refr, list, ud;
@@ -183,6 +233,27 @@ class AdsKernel {
   ReconSums recon;
   SnnVariables vars;
   std::vector<double> invS;  // 1/tau_s in 1/s, double
+  // events form
+  std::vector<double> H, qEnd;           // F x̃ [np]; each window's prefix sum Q [windows][np]
+  FloatVec fb, pring;                    // k·q(t−1) [np]; blocks of P [kPRing][kPBlock][np]
+  std::vector<std::size_t> sinceWin;     // the window of since[i]
+  std::atomic<int64_t> ready[kPRing];    // the block each ring slot holds (−1: none)
+  std::atomic<int64_t> nextBlock{0}, consumed{0};
+  std::atomic<bool> stop{false};
+  uint64_t helperBlocks = 0;
+  double helperSeconds = 0;
+
+  void prepare_events(std::size_t np, std::size_t windows) {
+    H.assign(np, 0.0);
+    qEnd.assign(windows * np, 0.0);
+    fb.assign(np, 0.0f);
+    pring.resize(kPRing * kPBlock * np);
+    sinceWin.assign(rho.size(), 0);
+    for (auto& r : ready) r.store(-1);
+    nextBlock.store(0);
+    consumed.store(0);
+    stop.store(false);
+  }
 
   void prepare(const SnnModel& m, double dtMs) {
     const std::size_t N = m.neurons(), np = m.padded(), D = m.weights().dims;
@@ -225,8 +296,8 @@ struct AdsSampleJob {
   double dtMs;
   const SnnModel& model;
   AdsKernel& K;
-  std::vector<double>& acc;    // Ã (online) or M (batched)
-  std::vector<double>& omega;  // online-naive: Ω_s
+  std::vector<double>& acc;    // Ã (low-rank) or M (batched)
+  std::vector<double>& omega;  // events and online-naive: Ω_s
   std::vector<float>& omegaS;  // batched: the network's Ω_s, updated at the end of the sample
   const float* input;
   const float* xhat;
@@ -237,6 +308,8 @@ struct AdsSampleJob {
   AdsProfile* profile;
   const float* initialV;
   AdsLearner::SpikeRecord* record;
+  const AdsEventsLayout* layout;  // events
+  unsigned threads;               // events: threads of the pool for P (0 = all)
 };
 
 }  // namespace mimic
@@ -257,16 +330,34 @@ AdsLearner::AdsLearner(const AdsNetwork& net, AdsRule rule, double dtMs) : rule_
     if (net_.weights.omegaS[i * N + i] != 0.0f)
       throw InvalidArgument("The slow weights must have a zero diagonal (omegaS[" + std::to_string(i) + ", " +
                             std::to_string(i) + "] is not 0)");
-  acc_.assign(N * D, 0.0);
-  if (rule_ == AdsRule::OnlineNaive)
-    omega_.assign(net_.weights.omegaS.begin(), net_.weights.omegaS.end());
+  // the events form needs one decay factor for r and x̃ (SnnVariables::uniformDecayOut)
+  events_ = rule_ == AdsRule::Online && all_equal(net_.params.tauOutMs);
+  if (!events_) acc_.assign(N * D, 0.0);
+  if (rule_ == AdsRule::OnlineNaive || events_) omega_.assign(net_.weights.omegaS.begin(), net_.weights.omegaS.end());
   rebuild_model();
+}
+
+void AdsLearner::prepare(const Control& control) {
+  if (events_ && !layout_) layout_ = std::make_shared<const AdsEventsLayout>(*model_, control);  // O(N²·D), once
+}
+
+const char* AdsLearner::variant() const {
+  if (events_) return "online-events";
+  return rule_ == AdsRule::Online ? "online-lowrank" : ads_rule_name(rule_);
 }
 
 AdsLearner::~AdsLearner() = default;
 
 AdsLearner::AdsLearner(const AdsLearner& o)
-    : rule_(o.rule_), dtMs_(o.dtMs_), net_(o.net_), model_(o.model_), acc_(o.acc_), omega_(o.omega_) {}
+    : rule_(o.rule_),
+      dtMs_(o.dtMs_),
+      net_(o.net_),
+      model_(o.model_),
+      events_(o.events_),
+      threads_(o.threads_),
+      acc_(o.acc_),
+      omega_(o.omega_),
+      layout_(o.layout_) {}
 
 AdsLearner& AdsLearner::operator=(const AdsLearner& o) {
   if (this != &o) {
@@ -274,8 +365,11 @@ AdsLearner& AdsLearner::operator=(const AdsLearner& o) {
     dtMs_ = o.dtMs_;
     net_ = o.net_;
     model_ = o.model_;
+    events_ = o.events_;
+    threads_ = o.threads_;
     acc_ = o.acc_;
     omega_ = o.omega_;
+    layout_ = o.layout_;
     kernel_.reset();
   }
   return *this;
@@ -283,7 +377,7 @@ AdsLearner& AdsLearner::operator=(const AdsLearner& o) {
 
 void AdsLearner::rebuild_model() {
   SnnWeights w = net_.weights;
-  if (rule_ == AdsRule::OnlineNaive) w.omegaS.assign(w.neurons * w.neurons, 0.0f);  // the kernel adds Ω_s itself
+  if (rule_ == AdsRule::OnlineNaive || events_) w.omegaS.assign(w.neurons * w.neurons, 0.0f);  // the kernel adds Ω_s itself
   model_ = std::make_shared<const SnnModel>(net_.params, std::move(w));
 }
 
@@ -291,8 +385,11 @@ std::vector<float> AdsLearner::slow_weights(const Control& control) const {
   const std::size_t N = net_.weights.neurons, D = net_.weights.dims;
   std::vector<float> out(N * N, 0.0f);
   if (rule_ == AdsRule::Batched) return net_.weights.omegaS;
-  if (rule_ == AdsRule::OnlineNaive) {
-    for (std::size_t k = 0; k < N * N; ++k) out[k] = static_cast<float>(omega_[k]);
+  if (rule_ == AdsRule::OnlineNaive || events_) {
+    for (std::size_t i = 0; i < N; ++i) {
+      control.check();  // O(N) per row
+      for (std::size_t j = 0; j < N; ++j) out[i * N + j] = static_cast<float>(omega_[i * N + j]);
+    }
   } else {
     const float* F = net_.weights.encoder.data();
     const float* O0 = net_.weights.omegaS.data();
@@ -324,10 +421,26 @@ AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const floa
                                                   SpikeRecord* record) {
   if (T == 0) throw InvalidArgument("a training sample needs at least one step");
   if (!kernel_) kernel_ = std::make_unique<AdsKernel>();
+  prepare(control);
   AdsSampleJob job{rule_, dtMs_, *model_, *kernel_, acc_, omega_, net_.weights.omegaS, input, xhat, T, kGain, eta,
-                   vSeed, vStream, control, profile, initialV, record};
+                   vSeed, vStream, control, profile, initialV, record, layout_.get(), threads_};
   SampleResult res;
   bool changed;
+  if (events_) {
+    switch (simd::active()) {
+#if MIMIC_SIMD_MULTI
+      case simd::Level::Avx512:
+        changed = simd_avx512::ads_train_sample_events(job, res);
+        break;
+      case simd::Level::Avx2:
+        changed = simd_avx2::ads_train_sample_events(job, res);
+        break;
+#endif
+      default:
+        changed = simd_sse2::ads_train_sample_events(job, res);
+    }
+    return res;
+  }
   switch (simd::active()) {
 #if MIMIC_SIMD_MULTI
     case simd::Level::Avx512:
@@ -473,6 +586,7 @@ AdsTrainer::AdsTrainer(TeacherParams teacher, AdsNetwork network, AdsTrainOption
       train_(std::move(train)),
       validation_(std::move(validation)),
       learner_(network, o_.rule, o_.dtMs) {
+  learner_.set_threads(o_.threads);  // the events form's product P may use a second thread of the pool
   const auto& w = network.weights;
   if (w.dims != teacher_.units)
     throw InvalidArgument("The network decodes " + std::to_string(w.dims) + " dimensions but the teacher has " +

@@ -10,23 +10,44 @@
 // so the update of step t first acts on the slow current of spikes from step t+1 on. A spike of i at
 // step t adds row i of the Ω_s of that moment (divided by tau_s) to I_s, as the simulator does.
 //
-// How it is computed (exactly that rule, not an approximation; the TypeScript reference of the naive
-// O(N²)-per-step rule in test/support/ads-reference.ts gives the same spikes and Ω_s):
-//   Σ_t η r(t) (F e(t))ᵀ = (Σ_t η r(t) e(t)ᵀ) Fᵀ, so Ω_s = Ω_0 + Ã Fᵀ (off the diagonal) with the
-//   low-rank accumulator Ã = Σ_t η r(t) e(t)ᵀ (N x D, double), never the N x N matrix.
-// - Ã without a per-step N x D update (when all tau_out are equal): between two spikes of neuron i,
-//   r_i(u) = ρ_i γ^(u − a_i) (γ = exp(−dt/tau_out)), so its share of Ã is ρ_i·γ^(−a_i)·Σ_u γ^u η e(u),
-//   a difference of one D-vector prefix sum G. Row i is brought up to date only when i spikes (its row
-//   is needed then) and at the end of each window of kWindow steps (G is re-based there, which keeps
-//   γ^(−W) small); O(D) per step and per spike. Unequal tau_out: Ã += η r eᵀ every step.
-// - The slow current without rows (when all tau_s are equal): the low-rank part of I_s,j is
-//   Σ_spikes γ_s^(t−s) (Ã[i_s,:]·F[j,:])/tau_s = (F z)_j with the D-vector z = Σ γ_s^(t−s) Ã[i_s,:]/tau_s,
-//   so it joins the feedback in one N x D product per step, F·(k e + z). The diagonal is removed by
-//   subtracting (Ã[i,:]·F[i,:])/tau_s from I_s,i at i's own spike. Unequal tau_s: the spike adds the
-//   row Ã[i,:]·Fᵀ (O(N·D) per spike).
-// So per step: the simulation, the one feedback product F·u (N x D, the cost of the feedback that
-// the method needs anyway) and O(D) for learning; per spike O(D); per window O(N_active·D).
-// The naive variant ('online-naive': Ω_s explicit, O(N²) per step) is kept for checks and benchmarks.
+// The rule is computed in one of three forms, all of them this rule in real arithmetic (they differ
+// in rounding only); the TypeScript reference of the naive O(N²)-per-step rule in
+// test/support/ads-reference.ts gives the same spikes and Ω_s within a relative 1e-5 on the tests (the
+// events form 3e-5: its H is double where the simulator's x̃ is float; test/unit/native-ads.test.ts):
+//
+// 'online' with a uniform tau_out (the default; "events"): nothing of size N x D per step.
+//   q(t) = F e(t) = P(t) − H(t) in N-space, with
+//   - P = X̂ Fᵀ (T x N): one matrix-matrix product per sample, in blocks of kPBlock steps, computed
+//     ahead on a second thread of the pool when one is free (AdsLearner::set_threads) and by the
+//     training thread itself otherwise; float, each sum over d in order, no FMA (every level alike);
+//   - H(t) = F x̃(t) = γ H(t−1) + Σ_{spikes j} M[:, j], M = F·decoder/tau_out (N x N, once per
+//     learner), γ = exp(−dt/tau_out): O(N) per step and per spike (double);
+//   - the feedback of step t+1 is k·q(t) (O(N)), added to the input current;
+//   - Ω_s is kept explicitly (N x N, double, as the naive form), but row j is brought up to date only
+//     when j spikes (it is needed then) and at the end of the sample: between two spikes of j,
+//     r_j(u) = ρ_j γ^(u − a_j), so its increment is ρ_j γ^(−(a_j − w)) (Q(b) − Q(a_j − 1)) with the
+//     N-vector prefix sum Q(t) = Σ_{v=w}^{t} γ^(v − w) η q(v) of the current window (w its first step;
+//     windows of kWindow steps keep γ^(−(a − w)) ≤ γ^(−kWindow)). The part −c·Q(a_j − 1) is subtracted
+//     from the row when the interval starts (so no history of Q is kept), and the sums Q of ended
+//     windows are kept for neurons whose interval spans windows. A spike of j adds the row (all i ≠ j,
+//     divided by tau_s,i) to I_s, as the naive form; the diagonal stays 0.
+//   Per step: the simulation, O(N) for q, Q, H and the feedback, O(N) per spike; the product P
+//   (T·N·D multiply-adds per sample, the same count as the per-step products it replaces, but as one
+//   compute-bound matrix product instead of N x D matrix-vector products whose matrix streams from L2).
+// 'online-lowrank' (and 'online' with per-neuron tau_out): the form before, kept for comparisons and
+//   for reproducing runs made with it. Σ_t η r(t) (F e(t))ᵀ = (Σ_t η r(t) e(t)ᵀ) Fᵀ, so
+//   Ω_s = Ω_0 + Ã Fᵀ (off the diagonal) with the low-rank accumulator Ã = Σ_t η r(t) e(t)ᵀ (N x D).
+//   - Ã without a per-step N x D update (when all tau_out are equal): between two spikes of neuron i,
+//     r_i(u) = ρ_i γ^(u − a_i), so its share of Ã is ρ_i·γ^(−a_i)·Σ_u γ^u η e(u), a difference of one
+//     D-vector prefix sum G (a history of kWindow steps, re-based at window ends). Unequal tau_out:
+//     Ã += η r eᵀ every step.
+//   - The slow current without rows (when all tau_s are equal): the low-rank part of I_s,j is
+//     Σ_spikes γ_s^(t−s) (Ã[i_s,:]·F[j,:])/tau_s = (F z)_j with the D-vector z = Σ γ_s^(t−s) Ã[i_s,:]/tau_s,
+//     so it joins the feedback in one N x D product per step, F·(k e + z). The diagonal is removed by
+//     subtracting (Ã[i,:]·F[i,:])/tau_s from I_s,i at i's own spike. Unequal tau_s: the spike adds the
+//     row Ã[i,:]·Fᵀ (O(N·D) per spike).
+//   Per step: the simulation, the N x D product F·u, O(D) for learning; per spike O(D).
+// 'online-naive': Ω_s explicit, the O(N²) update every step; for checks and benchmarks.
 //
 // BATCHED variant (docs/method.md §5): Ω_s fixed during a sample; M = Σ_t r(t) e(t)ᵀ (as Ã, without η);
 // at the end of the sample ΔΩ = M Fᵀ, diagonal zeroed, divided by the mean |ΔΩ| over all N² entries,
@@ -73,7 +94,12 @@ AdsNetwork build_ads_network(const TeacherParams& teacher, const AdsBuildOptions
 
 // ---- schedules and options --------------------------------------------------------------------------
 
-enum class AdsRule { Online, OnlineNaive, Batched };
+// Online: the events form when tau_out is uniform, else the low-rank form; OnlineLowRank: always the
+// low-rank form (the kernel before the events form).
+enum class AdsRule { Online, OnlineLowRank, OnlineNaive, Batched };
+
+// The name of a rule as the binding takes it ('online', 'online-lowrank', 'online-naive', 'batched').
+const char* ads_rule_name(AdsRule rule);
 enum class AdsSelection { Reconstruction, Accuracy };
 
 struct AdsSchedule {
@@ -170,12 +196,16 @@ void teacher_trajectories(const TeacherParams& teacher, const float* inputs, con
 // Wall-clock split of the training loop (filled when profiling is on; costs ~5 % then).
 struct AdsProfile {
   double simulation = 0;  // input current, neuron update, spike rows, x̃ and e
-  double feedback = 0;    // the N x D product F·(k e + z)
-  double learning = 0;    // everything of the rule (G, flushes, z, windows, naive O(N²), batched end)
+  double feedback = 0;    // low-rank, naive, batched: the N x D product F·(k e + z). Events: the blocks of
+                          // P the training thread computed or waited for, H and the q / feedback pass
+  double learning = 0;    // everything of the rule (G or Q, flushes, z, windows, naive O(N²), batched end)
+  double helperCpu = 0;   // events: seconds the second thread spent on blocks of P (not in the above)
   uint64_t steps = 0, spikes = 0;
+  uint64_t blocks = 0, helperBlocks = 0;  // events: blocks of P, of which the second thread computed
 };
 
-class AdsKernel;  // ads_train.cpp
+class AdsKernel;          // ads_train.cpp
+struct AdsEventsLayout;   // ads_train.cpp: M = F·decoder/tau_out and F in panels, shared by copies
 
 // The learning state and the per-sample loop. Not thread-safe; one sample at a time.
 class AdsLearner {
@@ -188,6 +218,7 @@ class AdsLearner {
   struct SampleResult {
     double reconstructionError = 0;
     uint64_t spikes = 0;
+    uint64_t blocks = 0, helperBlocks = 0;  // events: blocks of P, of which the second thread computed
   };
   // Spike events of a sample (in time, then neuron order), when asked for.
   struct SpikeRecord {
@@ -198,19 +229,31 @@ class AdsLearner {
   SampleResult train_sample(const float* input, const float* xhat, std::size_t T, double k, double eta,
                             uint64_t vSeed, uint64_t vStream, const Control& control, AdsProfile* profile = nullptr,
                             const float* initialV = nullptr, SpikeRecord* record = nullptr);
-  // The network with the current Ω_s (materialised: Ω_0 + Ã Fᵀ, zero diagonal; O(N²·D), cancellable).
+  // The network with the current Ω_s (materialised: events and naive O(N²); low-rank Ω_0 + Ã Fᵀ,
+  // O(N²·D); zero diagonal; cancellable).
   AdsNetwork network(const Control& control = Control()) const;
   std::vector<float> slow_weights(const Control& control = Control()) const;
   std::size_t neurons() const { return net_.weights.neurons; }
+  // Makes what the events form derives from the network once (M = F·decoder/tau_out: O(N²·D)); the
+  // first sample does it otherwise. Copies made after share it. Cancellable.
+  void prepare(const Control& control = Control());
+  // Threads of the global pool the events form may use for the product P (0 = the whole pool, 1 = the
+  // training thread only). Results never depend on it.
+  void set_threads(unsigned threads) { threads_ = threads; }
+  // The form that computes the rule: "online-events", "online-lowrank", "online-naive" or "batched".
+  const char* variant() const;
 
  private:
   void rebuild_model();
   AdsRule rule_;
   double dtMs_;
-  AdsNetwork net_;                       // omegaS = Ω_0 (online) or the current Ω_s (batched)
+  AdsNetwork net_;                       // omegaS = Ω_0 (low-rank) or the current Ω_s (batched)
   std::shared_ptr<const SnnModel> model_;
-  std::vector<double> acc_;              // Ã (online) or M (batched): [N x D]
-  std::vector<double> omega_;            // online-naive: Ω_s [N x N], double
+  bool events_ = false;                  // the events form (rule Online with a uniform tau_out)
+  unsigned threads_ = 0;
+  std::vector<double> acc_;              // Ã (low-rank) or M (batched): [N x D]
+  std::vector<double> omega_;            // events and online-naive: Ω_s [N x N], double
+  std::shared_ptr<const AdsEventsLayout> layout_;  // events: made at the first sample (cancellable)
   std::unique_ptr<AdsKernel> kernel_;    // scratch
 };
 

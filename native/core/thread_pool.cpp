@@ -68,6 +68,18 @@ void ThreadPool::parallel_for(std::size_t n, const std::function<void(std::size_
   }
   while (!run_lock.owns_lock() && !run_lock.try_lock_for(std::chrono::milliseconds(5)))
     if (t_job_cancel->load(std::memory_order_relaxed)) throw Cancelled();
+  run_locked(n, fn, maxThreads);
+}
+
+bool ThreadPool::try_parallel_for(std::size_t n, const std::function<void(std::size_t)>& fn, unsigned maxThreads) {
+  if (n < 2 || size() < 2 || maxThreads == 1) return false;
+  std::unique_lock<std::timed_mutex> run_lock(run_mutex_, std::try_to_lock);
+  if (!run_lock.owns_lock()) return false;
+  run_locked(n, fn, maxThreads);
+  return true;
+}
+
+void ThreadPool::run_locked(std::size_t n, const std::function<void(std::size_t)>& fn, unsigned maxThreads) {
   unsigned threads = maxThreads == 0 ? size() : std::min(maxThreads, size());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, n));
   error_ = nullptr;

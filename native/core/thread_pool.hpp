@@ -28,9 +28,15 @@ class ThreadPool {
   // wait: it runs the items itself.
   void parallel_for(std::size_t n, const std::function<void(std::size_t)>& fn, unsigned maxThreads = 0);
 
+  // The same without waiting: when the pool is free and at least two of its threads may be used, runs
+  // fn(i) for i in [0, n) as parallel_for does and returns true; otherwise runs nothing and returns
+  // false (the caller does the work its own way). For work that only gains from a second thread.
+  bool try_parallel_for(std::size_t n, const std::function<void(std::size_t)>& fn, unsigned maxThreads = 0);
+
   static unsigned hardware_threads();
 
  private:
+  void run_locked(std::size_t n, const std::function<void(std::size_t)>& fn, unsigned maxThreads);
   void worker_loop(unsigned index);
   void drain(unsigned index);
 

@@ -8,7 +8,7 @@ import { contract, type ResultOf } from '../shared/contract.ts'
 import { AppError, toWireError } from '../shared/errors.ts'
 import type { JobKindName } from '../shared/jobkinds/index.ts'
 import { defaultMaxDatasetBytes, maxResultRows } from '../shared/limits.ts'
-import type { AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
+import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
 import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startServer } from '../server/server.ts'
@@ -63,7 +63,7 @@ Plug-ins
   backends list                         the execution targets, available or not and why
 Workbench
   bench --neurons N --steps T --batch B --threads K   time the simulator (one JSON object with --json)
-  bench ads --neurons N --dims D --steps T    one ADS training step against the forward step
+  bench ads --neurons N --dims D --steps T    one ADS training step against the forward step (and the previous kernel's)
   bench teacher --units U --batch B --threads K   teacher BPTT time steps per second
   serve [--host 127.0.0.1] [--port N] [--keep-token] [--max-dataset-mb 512]
                                         serve the workbench to a browser (prints its URL with the token;
@@ -265,15 +265,21 @@ async function runBench<K extends BenchOp>(ctx: Ctx, op: K, argv: string[], wher
   })
 }
 
-/** `mimic bench ads`: one training step against one forward step of the same network, one thread. */
+/** `mimic bench ads`: one training step against one forward step of the same network (and a second rule's). */
 async function benchAdsCommand(ctx: Ctx, argv: string[]): Promise<number> {
   const r = await runBench(ctx, 'bench.ads', argv, 'bench ads')
+  const line = (x: AdsBenchRule): string[] => [
+    `  ${x.rule} rule (${x.variant}): training step ${x.microsecondsPerStep.toFixed(2)} µs, CPU ${x.cpuMicrosecondsPerStep.toFixed(2)} µs` +
+      (x.variant === 'online-events' ? ` (${(100 * x.helperBlockShare).toFixed(0)} % of P on the second thread)` : '') +
+      `: training / forward = ${x.trainingOverForward.toFixed(2)}`,
+    `    training thread: simulation ${x.split.simulation.toFixed(2)}, feedback ${x.split.feedback.toFixed(2)}, learning ${x.split.learning.toFixed(2)} µs; mean rate ${x.meanRateHz.toFixed(2)} Hz`,
+  ]
   out(ctx, r, () =>
     [
-      `network ADS N = ${r.neurons}, D = ${r.dims}, ${r.rule} rule, ${r.steps} steps, one thread, SIMD ${r.simd}`,
-      `  training step ${r.microsecondsPerStep.toFixed(2)} µs (simulation ${r.split.simulation.toFixed(2)}, feedback F·u ${r.split.feedback.toFixed(2)}, learning ${r.split.learning.toFixed(2)})`,
-      `  forward step (no learning, k = 0) ${r.forwardMicrosecondsPerStep.toFixed(2)} µs: training / forward = ${r.trainingOverForward.toFixed(2)}`,
-      `  mean rate ${r.meanRateHz.toFixed(2)} Hz`,
+      `network ADS N = ${r.neurons}, D = ${r.dims}, ${r.steps} steps, SIMD ${r.simd}, threads ${r.threads === 0 ? 'all' : r.threads}`,
+      `  forward step (no learning, k = 0, one thread) ${r.forwardMicrosecondsPerStep.toFixed(2)} µs`,
+      ...line(r),
+      ...(r.compared ? line(r.compared) : []),
     ].join('\n'),
   )
   return 0

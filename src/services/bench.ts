@@ -3,12 +3,12 @@
 // and prints. Each is bounded before it starts (limits.ts: maxBenchNeuronSteps, maxBenchMultiplyAdds),
 // and each result says at which SIMD level the native kernels ran (`simd`; MIMIC_SIMD chooses it,
 // native/core/simd.hpp).
-import { addonStatus, initTeacher, runAdsTrainBench, runSimBench, teacherForward, teacherGradient } from '../../native/index.ts'
+import { addonStatus, initTeacher, runAdsTrainBench, runSimBench, teacherForward, teacherGradient, type AdsTrainBenchRule } from '../../native/index.ts'
 import { taskImpls } from '../plugins/tasks/index.ts'
 import { AppError } from '../shared/errors.ts'
 import { maxBenchMultiplyAdds, maxBenchNeuronSteps } from '../shared/limits.ts'
 import { defaultTask, taskDescriptors, type TaskDescriptor } from '../shared/tasks/index.ts'
-import type { AdsBench, SimulatorBench, TeacherBench } from '../shared/types.ts'
+import type { AdsBench, AdsBenchRule, SimulatorBench, TeacherBench } from '../shared/types.ts'
 
 function level(): string {
   return addonStatus().info?.simd ?? 'unknown'
@@ -37,40 +37,58 @@ export async function benchSimulator(options: SimulatorBenchOptions, signal?: Ab
   return { ...r, simd: level() }
 }
 
+type AdsRuleName = 'online' | 'online-lowrank' | 'online-naive' | 'batched'
+
 export interface AdsBenchOptions {
   neurons: number
   dims: number
   /** simulated steps to time per pass (whole 1 s samples of the first native task: rounded up to a multiple of 1000) */
   steps: number
-  rule: 'online' | 'online-naive' | 'batched'
+  rule: AdsRuleName
+  /** a second rule timed in the same rounds ('none', or the same rule: none) */
+  compare: AdsRuleName | 'none'
+  /** threads of the pool for the online-events form's product P (0 = all) */
+  threads: number
   seed: number
   /** interleaved training / forward passes; the best of each is reported */
   repeats: number
 }
 
-/** `mimic bench ads`: the ADS training step against the forward step of the same network, one thread. */
+/** `mimic bench ads`: the ADS training step against the forward step of the same network (one thread). */
 export async function benchAds(o: AdsBenchOptions): Promise<AdsBench> {
   const samples = Math.max(1, Math.ceil(o.steps / 1000))
-  const work = o.neurons * o.dims * samples * 1000 * (2 * o.repeats + 1)
+  const compare = o.compare === 'none' || o.compare === o.rule ? undefined : o.compare
+  const passes = compare ? 3 * o.repeats + 2 : 2 * o.repeats + 1
+  const work = o.neurons * o.dims * samples * 1000 * passes
   if (work > maxBenchMultiplyAdds)
-    throw tooMuch('neurons × dims × steps × (2 × repeats + 1)', work, 'multiply-adds', maxBenchMultiplyAdds, 'steps', 'use fewer steps or repeats, fewer neurons or dims')
-  const r = await runAdsTrainBench({ neurons: o.neurons, dims: o.dims, samples, rule: o.rule, seed: o.seed, repeats: o.repeats })
+    throw tooMuch(`neurons × dims × steps × ${compare ? '(3 × repeats + 2)' : '(2 × repeats + 1)'}`, work, 'multiply-adds', maxBenchMultiplyAdds, 'steps', 'use fewer steps or repeats, fewer neurons or dims, or --compare none')
+  const r = await runAdsTrainBench({ neurons: o.neurons, dims: o.dims, samples, rule: o.rule, compare, threads: o.threads, seed: o.seed, repeats: o.repeats })
   const us = (seconds: number): number => (seconds / r.steps) * 1e6
-  const splitTotal = r.split.simulation + r.split.feedback + r.split.learning
-  // the split pass is scaled to the plain pass's time (its clock reads add a few per cent)
-  const scale = splitTotal > 0 ? r.seconds / splitTotal : 0
+  const rule = (x: AdsTrainBenchRule): AdsBenchRule => {
+    const splitTotal = x.split.simulation + x.split.feedback + x.split.learning
+    // the split pass is scaled to the plain pass's time (its clock reads add a few per cent)
+    const scale = splitTotal > 0 ? x.seconds / splitTotal : 0
+    return {
+      rule: x.rule,
+      variant: x.variant,
+      microsecondsPerStep: us(x.seconds),
+      cpuMicrosecondsPerStep: us(x.cpuSeconds),
+      trainingOverForward: x.seconds / r.forwardSeconds,
+      stepsPerSecond: x.stepsPerSecond,
+      meanRateHz: x.meanRateHz,
+      helperBlockShare: x.helperBlockShare,
+      split: { simulation: us(x.split.simulation * scale), feedback: us(x.split.feedback * scale), learning: us(x.split.learning * scale) },
+    }
+  }
   return {
     neurons: r.neurons,
     dims: r.dims,
-    rule: o.rule,
     steps: r.steps,
-    microsecondsPerStep: us(r.seconds),
+    threads: r.threads,
+    ...rule(r),
     forwardMicrosecondsPerStep: us(r.forwardSeconds),
-    trainingOverForward: r.seconds / r.forwardSeconds,
-    stepsPerSecond: r.stepsPerSecond,
-    meanRateHz: r.meanRateHz,
-    split: { simulation: us(r.split.simulation * scale), feedback: us(r.split.feedback * scale), learning: us(r.split.learning * scale) },
     simd: r.simd,
+    compared: r.compared ? rule(r.compared) : null,
   }
 }
 

@@ -131,8 +131,9 @@ export const contract = {
 
   /**
    * Times one network ADS training step against the forward step of the same network (k = 0, no
-   * learning), one thread, interleaved (`mimic bench ads`); bounded to neurons × dims × steps × (2 ×
-   * repeats + 1) ≤ limits' maxBenchMultiplyAdds.
+   * learning, one thread), and the `compare` rule's step in the same interleaved rounds (`mimic bench
+   * ads`); bounded to neurons × dims × steps × (2 × repeats + 1), with a compared rule (3 × repeats + 2),
+   * ≤ limits' maxBenchMultiplyAdds.
    */
   'bench.ads': op<AdsBench>()(
     s.object({
@@ -141,7 +142,13 @@ export const contract = {
       steps: s
         .withDefault(s.integer({ min: 1, max: 10_000_000 }), 2000)
         .doc({ label: 'Steps', help: 'training steps timed per pass (1 s samples of the first task: rounded up to a multiple of 1000)' }),
-      rule: s.withDefault(s.oneOf(['online', 'online-naive', 'batched'] as const), 'online').doc({ label: 'Learning rule' }),
+      rule: s.withDefault(s.oneOf(['online', 'online-lowrank', 'online-naive', 'batched'] as const), 'online').doc({ label: 'Learning rule' }),
+      compare: s
+        .withDefault(s.oneOf(['none', 'online', 'online-lowrank', 'online-naive', 'batched'] as const), 'online-lowrank')
+        .doc({ label: 'Compare with', help: 'a second rule timed in the same rounds (none: only the first; the same rule as the first: none)' }),
+      threads: s
+        .withDefault(s.integer({ min: 0, max: maxThreads }), 0)
+        .doc({ label: 'Threads', help: "of the pool for the 'online' rule's product P, computed ahead on a second thread (0 = all, 1 = the training thread only); the other forms and the forward step use one" }),
       repeats: s
         .withDefault(s.integer({ min: 1, max: 1000 }), 3)
         .doc({ label: 'Repeats', help: 'interleaved training and forward passes (the best of each counts)' }),

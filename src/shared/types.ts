@@ -179,25 +179,42 @@ export interface SimulatorBench {
   simd: string
 }
 
-/** `mimic bench ads` (bench.ads): one network ADS training step against the forward step of the same network, one thread. */
-export interface AdsBench {
-  neurons: number
-  dims: number
-  rule: 'online' | 'online-naive' | 'batched'
-  /** simulated steps per pass (whole 1 s samples) */
-  steps: number
-  /** one training step (simulation with the k·F·e feedback and the learning rule), µs, the best of the repeats */
+/** One rule's training step in `mimic bench ads`. */
+export interface AdsBenchRule {
+  rule: 'online' | 'online-lowrank' | 'online-naive' | 'batched'
+  /** the form that computed it: online-events (the 'online' rule with one tau_out), online-lowrank, online-naive, batched */
+  variant: string
+  /** one training step (simulation with the k·F·e feedback and the learning rule), µs wall clock, the best of the repeats */
   microsecondsPerStep: number
-  /** one step of the same network without learning (k = 0, no feedback), µs, same run */
-  forwardMicrosecondsPerStep: number
+  /** CPU time per step of that pass, µs (the training thread and, for online-events, the second thread computing P) */
+  cpuMicrosecondsPerStep: number
   /** microsecondsPerStep / forwardMicrosecondsPerStep */
   trainingOverForward: number
   stepsPerSecond: number
   meanRateHz: number
-  /** the training step's time by phase, µs per step (a separate pass with clock reads, scaled to the plain pass) */
+  /** online-events: the share of the blocks of P the second thread computed (0 otherwise) */
+  helperBlockShare: number
+  /** the training thread's time by phase, µs per step (a separate pass with clock reads, scaled to the plain pass) */
   split: { simulation: number; feedback: number; learning: number }
+}
+
+/**
+ * `mimic bench ads` (bench.ads): one network ADS training step against the forward step of the same
+ * network (one thread), and a second rule's step measured in the same rounds (`compared`).
+ */
+export interface AdsBench extends AdsBenchRule {
+  neurons: number
+  dims: number
+  /** simulated steps per pass (whole 1 s samples) */
+  steps: number
+  /** threads of the pool the online-events form may use (0 = all) */
+  threads: number
+  /** one step of the same network without learning (k = 0, no feedback), µs, one thread, same run */
+  forwardMicrosecondsPerStep: number
   /** the SIMD level the native kernels ran at */
   simd: string
+  /** the compared rule (option compare), or null */
+  compared: AdsBenchRule | null
 }
 
 /** `mimic bench teacher` (bench.teacher): the teacher's BPTT throughput on 1 s samples of the default task. */

@@ -385,7 +385,7 @@ const targets: Target[] = [
       }
       options.validation = r.pick([null, { count: r.int(1, 2) }, undefined])
       if (data === 1 && options.validation === undefined) options.validation = null
-      if (r.chance(0.3)) options.rule = r.pick(['online', 'batched', 'online-naive'])
+      if (r.chance(0.3)) options.rule = r.pick(['online', 'online-lowrank', 'batched', 'online-naive'])
       if (r.chance(0.2)) options.k = { staircase: { start: 100, totalSamples: 4 } }
       if (r.chance(0.2)) options.eta = { exponential: { start: 1e-5, decaySamples: 3 } }
       if (r.chance(0.2)) options.params = { tauMemMs: 40 }
@@ -430,7 +430,8 @@ const targets: Target[] = [
       delete d.targets
       delete d.labels
       const options: Record<string, unknown> = { k: r.chance(0.7) ? 75 : r.floats(d.count, 50).map(Math.abs), eta: 1e-6, seed: r.int(0, 9) }
-      if (r.chance(0.3)) options.rule = r.pick(['online', 'batched', 'online-naive'])
+      if (r.chance(0.3)) options.rule = r.pick(['online', 'online-lowrank', 'batched', 'online-naive'])
+      if (r.chance(0.3)) options.threads = r.int(0, 2)
       if (r.chance(0.3)) options.record = { spikes: true }
       return { args: [r.chance(0.5) ? native.createNetwork(spec) : spec, d, options], async: true, run: (a, run) => native.trainAdsSamples(a[0] as never, a[1] as never, a[2] as never, run) }
     },
@@ -479,7 +480,7 @@ const targets: Target[] = [
     name: 'runAdsTrainBench',
     weight: 1,
     make: (r) => ({
-      args: [{ neurons: r.int(4, 24), dims: r.int(1, 4), samples: 1, rule: r.pick(['online', 'batched']) }],
+      args: [{ neurons: r.int(4, 24), dims: r.int(1, 4), samples: 1, rule: r.pick(['online', 'online-lowrank', 'batched']), threads: r.int(0, 2) }],
       async: true,
       run: (a, run) => native.runAdsTrainBench(a[0] as never, run),
     }),

@@ -40,22 +40,32 @@ describe('mimic bench', () => {
     expect(base.spikes).toBe(r.spikes) // the same spikes at every level
   })
 
-  it('bench ads: the training step against the forward step of the same network, one thread', () => {
+  it('bench ads: the training step against the forward step of the same network, and the previous kernel in the same rounds', () => {
     const r = json(['bench', 'ads', '--neurons', '96', '--dims', '12', '--steps', '1000', '--repeats', '3'])
-    expect(r).toMatchObject({ neurons: 96, dims: 12, rule: 'online', steps: 1000, simd: widest })
+    expect(r).toMatchObject({ neurons: 96, dims: 12, rule: 'online', variant: 'online-events', threads: 0, steps: 1000, simd: widest })
     expect(r.microsecondsPerStep).toBeCloseTo(1e6 / r.stepsPerSecond, 6)
     expect(r.trainingOverForward).toBeCloseTo(r.microsecondsPerStep / r.forwardMicrosecondsPerStep, 6)
-    // training does everything the forward step does and the feedback product and the rule besides
+    // training does everything the forward step does and the feedback and the rule besides
     expect(r.forwardMicrosecondsPerStep).toBeLessThan(r.microsecondsPerStep)
+    expect(r.cpuMicrosecondsPerStep).toBeGreaterThan(0)
+    expect(r.helperBlockShare).toBeGreaterThanOrEqual(0)
+    expect(r.helperBlockShare).toBeLessThanOrEqual(1)
     expect(r.meanRateHz).toBeGreaterThan(1)
     expect(r.split.simulation + r.split.feedback + r.split.learning).toBeCloseTo(r.microsecondsPerStep, 6)
-    const naive = json(['bench', 'ads', '--neurons', '96', '--dims', '12', '--steps', '1000', '--rule', 'online-naive', '--repeats', '1'], { MIMIC_SIMD: 'sse2' })
-    expect(naive).toMatchObject({ rule: 'online-naive', simd: 'sse2', steps: 1000 })
+    // the previous kernel (the low-rank form), timed in the same rounds: the same spikes, so the same rate
+    expect(r.compared).toMatchObject({ rule: 'online-lowrank', variant: 'online-lowrank', helperBlockShare: 0, meanRateHz: r.meanRateHz })
+    expect(r.compared.trainingOverForward).toBeCloseTo(r.compared.microsecondsPerStep / r.forwardMicrosecondsPerStep, 6)
+    const naive = json(['bench', 'ads', '--neurons', '96', '--dims', '12', '--steps', '1000', '--rule', 'online-naive', '--compare', 'none', '--repeats', '1'], { MIMIC_SIMD: 'sse2' })
+    expect(naive).toMatchObject({ rule: 'online-naive', variant: 'online-naive', simd: 'sse2', steps: 1000, compared: null })
     expect(naive.meanRateHz).toBe(r.meanRateHz) // the same spikes: the rules are the same method
+    const alone = json(['bench', 'ads', '--neurons', '96', '--dims', '12', '--steps', '1000', '--threads', '1', '--compare', 'online', '--repeats', '1'])
+    expect(alone).toMatchObject({ rule: 'online', threads: 1, helperBlockShare: 0, compared: null }) // compared with itself: none
     const text = mimic(['--db', db, 'bench', 'ads', '--neurons', '96', '--dims', '12', '--repeats', '1'], { env: { MIMIC_SIMD: '' } })
     expect(text.code).toBe(0)
-    expect(text.stdout).toMatch(new RegExp(`network ADS N = 96, D = 12, online rule, 2000 steps, one thread, SIMD ${widest}`))
-    expect(text.stdout).toMatch(/forward step \(no learning, k = 0\) [\d.]+ µs: training \/ forward = [\d.]+/)
+    expect(text.stdout).toMatch(new RegExp(`network ADS N = 96, D = 12, 2000 steps, SIMD ${widest}, threads all`))
+    expect(text.stdout).toMatch(/forward step \(no learning, k = 0, one thread\) [\d.]+ µs/)
+    expect(text.stdout).toMatch(/online rule \(online-events\): training step [\d.]+ µs, CPU [\d.]+ µs \(\d+ % of P on the second thread\): training \/ forward = [\d.]+/)
+    expect(text.stdout).toMatch(/online-lowrank rule \(online-lowrank\): training step [\d.]+ µs, CPU [\d.]+ µs: training \/ forward = [\d.]+/)
   })
 
   it('bench teacher: BPTT and forward time steps per second', () => {
@@ -100,12 +110,12 @@ describe('mimic bench', () => {
     usage(['bench', 'tacher'], /bench takes no positional arguments but "ads" or "teacher" \(received "tacher"\)/)
     const help = mimic(['bench', 'ads', '--help'])
     expect(help.code).toBe(0)
-    for (const flag of ['--neurons', '--dims', '--steps', '--rule', '--repeats']) expect(help.stdout).toContain(flag)
+    for (const flag of ['--neurons', '--dims', '--steps', '--rule', '--compare', '--threads', '--repeats']) expect(help.stdout).toContain(flag)
   })
 
   it('takes the flags of bench.ads and bench.teacher from their schemas: defaults, and bounds from limits.ts', () => {
     const ads = contract['bench.ads'].args
-    expect(ads.parse({}, 'args')).toEqual({ neurons: 768, dims: 128, steps: 2000, rule: 'online', repeats: 3, seed: 1 })
+    expect(ads.parse({}, 'args')).toEqual({ neurons: 768, dims: 128, steps: 2000, rule: 'online', compare: 'online-lowrank', threads: 0, repeats: 3, seed: 1 })
     expect(ads.info().fields?.neurons?.max).toBe(maxNeurons)
     expect(ads.info().fields?.dims?.max).toBe(maxTeacherUnits)
     const teacher = contract['bench.teacher'].args
@@ -127,10 +137,13 @@ describe('mimic bench', () => {
   })
 
   it('refuses more work than limits.ts allows before it starts, naming the product and the fix', () => {
-    // 8192 × 1024 × 10000 steps × 7 passes = 5.87e11 > 5e11
-    const ads = mimic(['--db', db, 'bench', 'ads', '--neurons', '8192', '--dims', '1024', '--steps', '10000'])
+    // 8192 × 1024 × 10000 steps × 7 passes = 5.87e11 > 5e11 (one rule); with the compared rule 11 passes
+    const ads = mimic(['--db', db, 'bench', 'ads', '--neurons', '8192', '--dims', '1024', '--steps', '10000', '--compare', 'none'])
     expect(ads.code, ads.stderr).toBe(1)
     expect(ads.stderr).toMatch(/neurons × dims × steps × \(2 × repeats \+ 1\) = 5\.87e\+11 multiply-adds, more than the 5e\+11 one benchmark may take: use fewer steps or repeats/)
+    const both = mimic(['--db', db, 'bench', 'ads', '--neurons', '8192', '--dims', '1024', '--steps', '6000'])
+    expect(both.code, both.stderr).toBe(1)
+    expect(both.stderr).toMatch(/neurons × dims × steps × \(3 × repeats \+ 2\) = 5\.54e\+11 multiply-adds, more than the 5e\+11 one benchmark may take: .*or --compare none/)
     // 1024² × 64 × 1000 × 16 = 1.07e12 > 5e11
     const t0 = performance.now()
     const teacher = mimic(['--db', db, '--json', 'bench', 'teacher', '--units', '1024', '--batch', '64'])

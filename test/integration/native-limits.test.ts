@@ -113,6 +113,21 @@ describe('native addon: the arrays of the SIMD kernels are in the budget', () =>
     expect(r.rssGrowthMb).toBeLessThan(64 + (4300 * 4300 * 4) / 2 ** 20)
   })
 
+  it("the online rule's events form: Ω_s (N x N doubles, twice with the roll-back) and M = F·decoder/tau_out", () => {
+    // N = 3900: about 0.9 GB for the trainer with the low-rank form, 1.2 GB with the events form's arrays
+    const teacher = `native.initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1 })`
+    const r = limited(`${teacher}.then((teacher) => native.AdsTrainer.create({ teacher, neurons: 3900, validation: null }))`)
+    expect(r).toMatchObject({ ok: false, name: 'RangeError', code: 'ERR_INVALID_ARG' })
+    expect(r.message).toMatch(/^options\.data\.task\.samplesPerEpoch: training a network of 3900 neurons .* needs 1\.[12] GB \(\d+ bytes\) but /)
+    expect(r.message).toMatch(limit)
+    expect(r.message).toMatch(/use fewer neurons, fewer or shorter samples, or options\.rule 'online-lowrank' \(its learning state is N x dims instead of N x N\)$/)
+    expect(r.rssGrowthMb).toBeLessThan(64)
+    // the low-rank form fits: what stops the synchronous constructor is its work on the event loop, not memory
+    const lowRank = limited(`${teacher}.then((teacher) => new native.AdsTrainer({ teacher, neurons: 3900, validation: null, rule: 'online-lowrank' }))`)
+    expect(lowRank).toMatchObject({ ok: false, name: 'RangeError', code: 'ERR_INVALID_ARG' })
+    expect(lowRank.message).toMatch(/^options: building this AdsTrainer takes about \d+ operations, more than the \d+ a constructor does on the event loop/)
+  })
+
   it('teacherGradient in float: gu of every step, in every thread', () => {
     // One sample per thread, each with three steps x 256 float trajectories: 1.2 times the budget in
     // all (0.8 times without gu).

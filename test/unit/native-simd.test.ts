@@ -125,7 +125,7 @@ async function everything(): Promise<Record<string, Buffer>> {
       const spec: NetworkSpec = { neurons: N, channels: C, dims: D, outputs: 2, params: mixed ? params : undefined, weights: { wIn, omegaF: ebn.omegaF, decoder: ebn.decoder, encoder: ebn.encoder, readout } }
       const r = await createNetwork(spec).simulate(inputs, { batch: B, steps: T, seed: 2, feedback: { target: targets, gain: 60 }, record: { spikes: true, decoded: true, output: true } })
       out[`simulate with feedback, N ${N}, mixed ${mixed}`] = bytes(r.spikeCounts, r.spikes!.steps, r.decoded!, r.output!)
-      for (const rule of ['online', 'online-naive', 'batched'] as const) {
+      for (const rule of ['online', 'online-lowrank', 'online-naive', 'batched'] as const) {
         const a = await trainAdsSamples(spec, { inputs, teacherTargets: targets, count: B, steps: T }, { k: 80, eta: 2e-4, rule, seed: 9, record: { spikes: true } })
         out[`trainAdsSamples ${rule}, N ${N}, mixed ${mixed}`] = bytes(a.network.weights.omegaS, a.reconstructionError, a.spikes!.steps, a.spikes!.neurons)
       }
@@ -168,7 +168,7 @@ describe('every level gives the same results, bit for bit', () => {
   it(`at ${levels.join(', ')}: simulator, ADS training and trainer, teacher forward pass, BPTT and trainer`, { timeout: 240_000 }, async () => {
     setSimdLevel(levels[0])
     const base = await everything()
-    expect(Object.keys(base).length).toBe(35)
+    expect(Object.keys(base).length).toBe(41)
     expect(base['trainAdsSamples online, N 496, mixed false'].length).toBeGreaterThan(496 * 496 * 4) // the comparison covers the weights
     for (const level of levels.slice(1)) {
       setSimdLevel(level)

@@ -52,7 +52,17 @@ export const adsFields = {
   }),
   kSchedule: s.withDefault(s.oneOf(['constant', 'staircase'] as const), 'constant').doc({ label: 'Feedback gain schedule', help: 'staircase: 8 equal blocks from k down to k/8' }),
   k: s.withDefault(s.number({ min: 0, max: 1e6 }), 75).doc({ label: 'Feedback gain k' }),
-  rule: s.withDefault(s.oneOf(['online', 'batched'] as const), 'online').doc({ label: 'Learning rule', help: 'online: every step; batched: once per sample window' }),
+  rule: s
+    .withDefault(s.oneOf(['online', 'online-lowrank', 'batched'] as const), 'online-lowrank')
+    .doc({
+      label: 'Learning rule',
+      help: 'online-lowrank (default): every step, in the low-rank form, measured faster than the events form on 2 shared cores (bench/README.md); online: every step, in the events form; batched: once per sample window',
+      valueHelp: {
+        online: 'every step, computed in N-space (the events form) when tau_out is the same for all neurons; uses a second core when one is free',
+        'online-lowrank': 'every step, in the low-rank form (default: measured faster on these machines; the README figures were made with it)',
+        batched: 'once per sample window',
+      },
+    }),
   ebn: s.withDefault(s.boolean(), true).doc({ label: 'Fast balancing weights (EBN)', help: 'off gives the no-EBN variant' }),
   fastGain: s.withDefault(s.number({ min: 0, max: 100 }), 0.5).doc({ label: 'Fast weight gain g' }),
   fastWeightScale: s.withDefault(s.oneOf(['tau-mem', 'authors'] as const), 'tau-mem').doc({
