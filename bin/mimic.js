@@ -25,5 +25,8 @@ const code = await main(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s),
   isTTY: Boolean(process.stderr.isTTY),
 })
-// stdout and stderr are synchronous for files, pipes and terminals on Linux and macOS.
+// A write to a full pipe (a reader that is slow or starts late) completes asynchronously: wait until
+// everything written has been handed over, or the exit would cut the output at the pipe's buffer.
+const flushed = (stream) => new Promise((resolve) => (stream.writableNeedDrain || stream.writableLength > 0 ? stream.write('', () => resolve()) : resolve()))
+await Promise.all([flushed(process.stdout), flushed(process.stderr)])
 process.exit(code)

@@ -67,12 +67,11 @@ export const adsFields = {
   fastGain: s.withDefault(s.number({ min: 0, max: 100 }), 0.5).doc({ label: 'Fast weight gain g' }),
   fastWeightScale: s.withDefault(s.oneOf(['tau-mem', 'authors'] as const), 'tau-mem').doc({
     label: 'Fast weight scale',
-    help: 'how Ω_f is scaled (docs/method.md §9)',
+    help: 'how Ω_f is scaled, with fast weights only (docs/method.md §9)',
     valueHelp: {
       'tau-mem': 'Ω_f = −g·τ_mem·(DᵀD + μλ_d²I)/T_n: a spike kicks V by g·(…)/T_n, the EBN’s intended kick',
       authors: 'Ω_f = −g·(DᵀD + μλ_d²I)/T_n as in the authors’ code: 1/τ_mem (20× at 50 ms) stronger',
     },
-    when: { field: 'ebn', equals: true },
   }),
   inputGain: s.withDefault(s.number({ min: 0, max: 1e6 }), 200).doc({ label: 'Input gain A', help: 'I_in = A·F·F̂c; 10/τ_mem (= 200 at 50 ms) in the paper' }),
   selection: s.withDefault(s.oneOf(['reconstruction', 'accuracy'] as const), 'reconstruction').doc({ label: 'Model selection', help: 'per epoch, keep the network with the lowest validation reconstruction error or the best validation accuracy' }),
