@@ -2,12 +2,13 @@
 // --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
 // Like every front door it goes through the services' operations (call, events, info): it never
 // opens the store, the job runner or the addon itself; it reads and writes the local files.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { contract, type ResultOf } from '../shared/contract.ts'
 import { AppError, toWireError } from '../shared/errors.ts'
 import type { JobKindName } from '../shared/jobkinds/index.ts'
-import { defaultMaxDatasetBytes, maxResultRows } from '../shared/limits.ts'
+import { defaultMaxDatasetBytes, maxExportRuns, maxResultRows } from '../shared/limits.ts'
+import { runsCsv } from '../shared/runtable.ts'
 import type { AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
 import { Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
@@ -40,8 +41,12 @@ Usage: mimic [--db PATH] [--json] <command> ...
 
 Projects and runs
   projects list | create NAME | rename ID NAME | delete ID
+  projects export ID --out FILE.mimic | import FILE.mimic [--name NAME]
+                                        a whole project as one file, restored with new ids
   runs list [--project ID] [--kind K] [--status S] | show ID | delete ID
   runs tag ID TAG [--remove] | note ID TEXT
+  runs export [--project ID] [--kind K] [--status S] [--tag T] --format csv|json --out FILE
+                                        one row per run, parameters and summary as columns (for pandas)
   results [--run ID] [--project ID] [--architecture A] [--key K] [--format table|csv|json]
                                         per-item results (one per sample of an evaluation...), long form
   data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T]
@@ -285,6 +290,46 @@ async function benchTeacherCommand(ctx: Ctx, argv: string[]): Promise<number> {
 
 const commands: Record<string, Record<string, Handler> | Handler> = {
   projects: {
+    export: async (ctx, argv) => {
+      const { flags, positionals } = parseFlags(argv, { out: { type: 'string', help: 'the .mimic file to write', required: true } }, 'projects export')
+      const id = parseId(positionals[0], 'the project ID', 'projects export ID --out FILE.mimic')
+      if (positionals.length > 1) throw new UsageError(`projects export takes one ID (received also "${positionals[1]}").`)
+      const outPath = resolve(flags.out as string)
+      await withServices(ctx, async (s) => {
+        let r
+        try {
+          r = await s.call('projects.export', { id })
+        } catch (err) {
+          throw withCliHint(err)
+        }
+        // written whole to a temporary name, then renamed: an interrupted export leaves no half file
+        writeFileSync(`${outPath}.partial`, r.bytes)
+        renameSync(`${outPath}.partial`, outPath)
+        out(ctx, { id, out: outPath, runs: r.runs, artifacts: r.artifacts, bytes: r.bytes.byteLength }, () => `wrote project ${id} “${r.name}” (${r.runs} runs, ${r.artifacts} artifacts, ${r.bytes.byteLength} bytes) to ${outPath}`)
+      })
+      return 0
+    },
+    import: async (ctx, argv) => {
+      const { flags, positionals } = parseFlags(argv, { name: { type: 'string', help: 'name of the new project (default: the bundle\'s, with "(imported)" when taken)' } }, 'projects import')
+      if (positionals.length !== 1) throw new UsageError(`projects import takes one FILE.mimic (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
+      const path = resolve(positionals[0])
+      let bytes: Uint8Array
+      try {
+        bytes = readFileSync(path)
+      } catch (err) {
+        throw new UsageError(`${positionals[0]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+      }
+      await withServices(ctx, async (s) => {
+        const r = await s.call('projects.import', { fileName: basename(path), bytes, name: flags.name as string | undefined })
+        out(ctx, { ...r, id: r.projectId }, () =>
+          [
+            `imported ${basename(path)} as project ${r.projectId} “${r.name}”: ${r.runs} runs, ${r.artifacts} artifacts, ${r.metricPoints} metric points, ${r.resultItems} result items`,
+            ...(r.droppedLinks ? [`${r.droppedLinks} lineage link${r.droppedLinks === 1 ? '' : 's'} to runs outside the exported project could not be restored`] : []),
+          ].join('\n'),
+        )
+      })
+      return 0
+    },
     list: async (ctx, argv) => {
       parseFlags(argv, {}, 'projects list')
       const projects = await withServices(ctx, (s) => s.call('projects.list', {}))
@@ -340,6 +385,36 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       await withServices(ctx, async (s) => {
         const runs = await s.call('runs.list', { projectId: flags.project, kind: flags.kind, status: flags.status })
         out(ctx, runs, () => (runs.length ? runRows(runs) : 'no runs'))
+      })
+      return 0
+    },
+    export: async (ctx, argv) => {
+      const specs: Record<string, FlagSpec> = {
+        project: { type: 'integer', help: 'only runs of this project', min: 1 },
+        kind: { type: 'string', help: 'only runs of this kind' },
+        status: { type: 'enum', help: 'only runs with this status', values: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] },
+        tag: { type: 'string', help: 'only runs with this tag' },
+        format: { type: 'enum', help: 'csv (RFC 4180, for pandas.read_csv) or json (a list of objects, for pandas.DataFrame)', values: ['csv', 'json'], default: 'csv' },
+        out: { type: 'string', help: 'file to write (- for stdout)', required: true },
+        limit: { type: 'integer', help: 'runs at most', min: 1, max: maxExportRuns, default: maxExportRuns },
+      }
+      const { flags, positionals } = parseFlags(argv, specs, 'runs export')
+      if (positionals.length) throw new UsageError(`runs export takes no positional arguments (received "${positionals[0]}"): choose runs with --project, --kind, --status or --tag.`)
+      const format = (flags.format as string | undefined) ?? 'csv'
+      await withServices(ctx, async (s) => {
+        const r = await s.call('runs.export', {
+          projectId: flags.project as number | undefined,
+          kind: flags.kind as string | undefined,
+          status: flags.status as RunStatus | undefined,
+          tag: flags.tag as string | undefined,
+          limit: flags.limit as number | undefined,
+        })
+        if (r.truncated) ctx.io.stderr(`mimic: more runs match than the ${r.rows.length} written: narrow them with --project, --kind, --status or --tag, or raise --limit (at most ${maxExportRuns}).\n`)
+        const text = format === 'json' ? JSON.stringify(r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c, row[c] ?? null]))), null, 1) + '\n' : runsCsv(r.rows, r.columns)
+        const target = flags.out as string
+        if (target === '-') ctx.io.stdout(text)
+        else writeFileSync(resolve(target), text)
+        if (target !== '-') out(ctx, { out: resolve(target), format, runs: r.rows.length, columns: r.columns.length, truncated: r.truncated }, () => `wrote ${r.rows.length} run${r.rows.length === 1 ? '' : 's'} × ${r.columns.length} columns to ${resolve(target)} (${format})`)
       })
       return 0
     },

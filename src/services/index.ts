@@ -15,9 +15,11 @@ import { precheckConditions, trainedNetworkShape } from '../jobs/prechecks.ts'
 import { jobImplementations } from '../jobs/kinds/index.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
-import { defaultMaxDatasetBytes } from '../shared/limits.ts'
+import { flattenRun, runColumns } from '../shared/runtable.ts'
+import { defaultMaxDatasetBytes, maxBundleBytes } from '../shared/limits.ts'
 import { codeVersion, hostName, packageVersion } from '../system/version.ts'
 import { datasetFromNpz, writeNpz } from '../formats/npz.ts'
+import { readBundle, writeBundle } from '../formats/bundle.ts'
 import { exportBundle } from '../plugins/architectures/bundle.ts'
 import { datasetArtifacts } from '../plugins/datasets.ts'
 import { targets } from '../plugins/targets/index.ts'
@@ -230,11 +232,39 @@ export class Services implements FrontDoorServices {
         return { deleted: id }
       },
 
+      'projects.export': async ({ id }) => {
+        const snap = store.readProject(id)
+        const bytes = writeBundle(snap, { codeVersion: codeVersion(), version: packageVersion(), host: hostName() })
+        return { bytes, projectId: id, name: snap.project.name, runs: snap.runs.length, artifacts: snap.artifacts.length }
+      },
+      'projects.import': async ({ fileName, bytes, name }) => {
+        // everything is read and checked before the one transaction that stores it
+        const snap = readBundle(bytes, fileName, maxBundleBytes)
+        const r = store.writeProject(snap, name)
+        changed(r.projectId)
+        return r
+      },
+
       'runs.list': async (a) => {
         if (a.projectId !== undefined) store.projects.get(a.projectId)
         return store.runs.list(a).map(summaryOf)
       },
       'runs.get': async ({ id }) => this.runDetail(id),
+      'runs.export': async ({ limit, ...filter }) => {
+        if (filter.projectId !== undefined) store.projects.get(filter.projectId)
+        const runs = store.runs.list({ ...filter, limit: limit + 1 })
+        const truncated = runs.length > limit
+        if (truncated) runs.length = limit
+        const ids = runs.map((r) => r.id)
+        const networks = store.networks.findMany(ids)
+        const parents = store.runs.parentIds(ids)
+        const rows = runs.map((r) => {
+          const net = networks.get(r.id)
+          const task = net && typeof net.meta.task === 'string' ? net.meta.task : typeof r.params.task === 'string' ? r.params.task : null
+          return flattenRun({ ...r, architecture: net?.architecture ?? null, task, parents: parents.get(r.id) ?? [] })
+        })
+        return { columns: runColumns(rows), rows, truncated }
+      },
       'runs.rename': async ({ id, name }) => {
         const r = store.runs.rename(id, name)
         changed(r.projectId)

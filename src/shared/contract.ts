@@ -5,7 +5,7 @@ import * as s from './schema.ts'
 import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
 import { jobKindNames } from './jobkinds/index.ts'
 import type { ArchitectureDescriptor } from './architectures/index.ts'
-import { maxBenchNeuronSteps, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
+import { maxBenchNeuronSteps, maxExportRuns, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
 import { taskNames, type TaskInfo } from './tasks/index.ts'
 import type {
   AdsBench,
@@ -26,6 +26,8 @@ import type {
   TeacherBench,
 } from './types.ts'
 import { runStatuses } from './types.ts'
+import type { Cell } from './runtable.ts'
+import type { ProjectImport } from './transfer.ts'
 
 export const limits = { nameMax, tagMax, noteMax } as const
 
@@ -60,6 +62,23 @@ export const contract = {
   'projects.create': op<Project>()(s.object({ name: projectName }), true),
   'projects.rename': op<Project>()(s.object({ id: s.id(), name: projectName }), true),
   'projects.delete': op<{ deleted: number }>()(s.object({ id: s.id() }), true),
+  /**
+   * A project as one file (a .mimic bundle, src/formats/bundle.ts) with every run, metric, result,
+   * artifact and network bundle; refused while one of its runs is queued or running.
+   */
+  'projects.export': op<{ bytes: Uint8Array; projectId: number; name: string; runs: number; artifacts: number }>()(s.object({ id: s.id().doc({ label: 'Project' }) })),
+  /**
+   * Restores a .mimic bundle as a new project with new ids and the same lineage. A damaged file, or
+   * one of a newer bundle format, is refused with what is wrong, and nothing is stored.
+   */
+  'projects.import': op<ProjectImport>()(
+    s.object({
+      fileName: s.string({ min: 1, max: 500 }).doc({ label: 'File name' }),
+      bytes: s.bytes().doc({ label: 'File' }),
+      name: s.optional(projectName),
+    }),
+    true,
+  ),
 
   'runs.list': op<RunSummary[]>()(
     s.object({
@@ -70,6 +89,20 @@ export const contract = {
     }),
   ),
   'runs.get': op<RunDetail>()(s.object({ id: s.id() })),
+  /**
+   * Runs as flat rows for other programs (`mimic runs export`): one row per run, its parameters as
+   * `param.*` columns and its summary as `summary.*` columns (src/shared/runtable.ts), newest first.
+   * `truncated` says that more runs matched than `limit`.
+   */
+  'runs.export': op<{ columns: string[]; rows: Record<string, Cell>[]; truncated: boolean }>()(
+    s.object({
+      projectId: s.optional(s.id()).doc({ label: 'Project' }),
+      kind: s.optional(s.string({ min: 1, max: 60 })).doc({ label: 'Kind' }),
+      status: s.optional(s.oneOf(runStatuses)).doc({ label: 'Status' }),
+      tag: s.optional(tag),
+      limit: s.withDefault(s.integer({ min: 1, max: maxExportRuns }), maxExportRuns).doc({ label: 'Limit', help: 'runs at most' }),
+    }),
+  ),
   'runs.rename': op<RunSummary>()(s.object({ id: s.id(), name: runName }), true),
   /** Every run derived from a run (children, their children, ...): what a cascading delete deletes too. */
   'runs.dependants': op<RunBrief[]>()(s.object({ id: s.id() })),

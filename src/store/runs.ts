@@ -77,6 +77,8 @@ export interface RunFilter {
   projectId?: number
   kind?: string
   status?: RunStatus
+  /** only runs with this tag */
+  tag?: string
   limit?: number
 }
 
@@ -113,6 +115,10 @@ export class RunsRepo {
     if (filter.status !== undefined) {
       where.push('r.status = ?')
       args.push(filter.status)
+    }
+    if (filter.tag !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = ?)')
+      args.push(filter.tag)
     }
     const sql = `${select} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
     const now = Date.now()
@@ -223,6 +229,18 @@ export class RunsRepo {
         `SELECT r.id, r.name, r.kind, r.status, l.role FROM run_lineage l JOIN runs r ON r.id = l.parent_id WHERE l.child_id = ? ORDER BY r.id`,
       )
       .all(id) as RunRef[]
+  }
+
+  /** The parent ids of many runs at once (child id -> parent ids, ascending). */
+  parentIds(ids: readonly number[]): Map<number, number[]> {
+    const out = new Map<number, number[]>()
+    const stmt = this.db.prepare('SELECT child_id, parent_id FROM run_lineage WHERE child_id IN (SELECT value FROM json_each(?)) ORDER BY child_id, parent_id')
+    for (const row of stmt.all(JSON.stringify(ids)) as { child_id: number; parent_id: number }[]) {
+      const list = out.get(row.child_id)
+      if (list) list.push(row.parent_id)
+      else out.set(row.child_id, [row.parent_id])
+    }
+    return out
   }
 
   children(id: number): RunRef[] {
