@@ -50,7 +50,8 @@ Projects and runs
   results [--run ID] [--project ID] [--architecture A] [--key K] [--format table|csv|json]
                                         per-item results (one per sample of an evaluation...), long form
   data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T]
-  export RUN --format npz --out FILE   a network's weights and parameters for numpy
+  export RUN --format npz|nir --out FILE   a network's weights and parameters for numpy, or an NIR graph
+  import nir FILE.nir --project ID      an NIR graph (LIF, CubaLIF, Affine, Linear) as a network run
 Jobs
   jobs list [--all] | cancel RUN_ID
 ${jobUsageLines().join('\n')}
@@ -580,19 +581,50 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   export: async (ctx, argv) => {
     const specs: Record<string, FlagSpec> = {
-      format: { type: 'enum', help: 'file format', values: ['npz'], default: 'npz' },
+      format: { type: 'enum', help: 'file format: npz (arrays for numpy) or nir (an NIR graph, HDF5, of a spiking network)', values: ['npz', 'nir'], default: 'npz' },
       out: { type: 'string', help: 'file to write', required: true },
     }
     const { flags, positionals } = parseFlags(argv, specs, 'export')
-    const runId = parseId(positionals[0], 'the RUN id', 'export RUN --format npz --out FILE')
+    const runId = parseId(positionals[0], 'the RUN id', 'export RUN --format npz|nir --out FILE')
     const outPath = resolve(flags.out as string)
     await withServices(ctx, async (s) => {
       // the services make the file's bytes (networks.export); the command line writes them
-      const r = await s.call('networks.export', { runId, format: flags.format as 'npz' | undefined })
+      const r = await s.call('networks.export', { runId, format: flags.format as 'npz' | 'nir' | undefined })
       writeFileSync(outPath, r.bytes)
-      out(ctx, { id: runId, runId, out: outPath, arrays: r.arrays }, () => `wrote ${r.arrays.length} arrays of run ${runId} to ${outPath}`)
+      out(ctx, { id: runId, runId, out: outPath, format: r.format, arrays: r.arrays, ...(r.approximates ? { approximates: r.approximates } : {}) }, () =>
+        r.format === 'nir'
+          ? `wrote run ${runId} as an NIR graph of ${r.arrays.length} nodes (${r.arrays.join(', ')}) to ${outPath}\napproximates: ${r.approximates}`
+          : `wrote ${r.arrays.length} arrays of run ${runId} to ${outPath}`,
+      )
     })
     return 0
+  },
+  import: {
+    nir: async (ctx, argv) => {
+      const specs: Record<string, FlagSpec> = {
+        project: { type: 'integer', help: 'project id', min: 1, required: true },
+        name: { type: 'string', help: 'run name (default "NIR FILE")' },
+      }
+      const { flags, positionals } = parseFlags(argv, specs, 'import nir')
+      if (positionals.length !== 1) throw new UsageError(`import nir takes one FILE.nir (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
+      const path = resolve(positionals[0])
+      let bytes: Uint8Array
+      try {
+        bytes = readFileSync(path)
+      } catch (err) {
+        throw new UsageError(`${positionals[0]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+      }
+      await withServices(ctx, async (s) => {
+        const r = await s.call('networks.import', { projectId: flags.project as number, fileName: basename(path), bytes, format: 'nir', name: flags.name as string | undefined })
+        out(ctx, { ...r, id: r.run.id }, () =>
+          [
+            `imported ${basename(path)} as network run ${r.run.id}: ${r.neurons} neurons from ${r.groups.map((g) => `${g.name} (${g.type}, ${g.neurons})`).join(', ')}`,
+            ...r.notes.map((n) => `approximates: ${n}`),
+          ].join('\n'),
+        )
+      })
+      return 0
+    },
   },
   bench: async (ctx, argv) => {
     if (argv[0] === 'ads') return benchAdsCommand(ctx, argv.slice(1))

@@ -20,7 +20,11 @@ import { defaultMaxDatasetBytes, maxBundleBytes } from '../shared/limits.ts'
 import { codeVersion, hostName, packageVersion } from '../system/version.ts'
 import { datasetFromNpz, writeNpz } from '../formats/npz.ts'
 import { readBundle, writeBundle } from '../formats/bundle.ts'
-import { exportBundle } from '../plugins/architectures/bundle.ts'
+import { exportBundle, loadBundle, saveBundle } from '../plugins/architectures/bundle.ts'
+import { architectures } from '../plugins/architectures/index.ts'
+import type { AdsNet } from '../plugins/architectures/ads.ts'
+import { adsToNir, nirToAds } from '../plugins/nir.ts'
+import { readNir, writeNir } from '../formats/nir.ts'
 import { datasetArtifacts } from '../plugins/datasets.ts'
 import { targets } from '../plugins/targets/index.ts'
 import { architectureDescriptors, architectureNames } from '../shared/architectures/index.ts'
@@ -299,8 +303,39 @@ export class Services implements FrontDoorServices {
       },
 
       'networks.export': async ({ runId, format }) => {
+        if (format === 'nir') {
+          const loaded = loadBundle(store, runId)
+          if (loaded.architecture !== 'ads') {
+            throw new AppError('INVALID_ARGUMENT', `Run ${runId} holds a ${loaded.architecture === 'rate' ? 'rate network (a teacher)' : `network of architecture ${loaded.architecture}`}, which NIR's spiking primitives do not express: export a spiking network (network ADS, or one built by \`mimic network create\`) as NIR, or this one as npz.`)
+          }
+          const graph = adsToNir(loaded.net as AdsNet, { runId, name: store.runs.get(runId).name })
+          return { runId, format, arrays: Object.keys(graph.nodes), bytes: await writeNir(graph), approximates: String(graph.metadata.approximates) }
+        }
         const arrays = exportBundle(store, runId)
         return { runId, format, arrays: Object.keys(arrays), bytes: writeNpz(arrays) }
+      },
+      'networks.import': async ({ projectId, fileName, bytes, name }) => {
+        store.projects.get(projectId)
+        // read and mapped completely before anything is stored
+        const imported = nirToAds(await readNir(bytes, fileName), fileName)
+        const run = store.transaction(() => {
+          const r = store.runs.create({
+            projectId,
+            kind: 'network',
+            name: name ?? `NIR ${fileName}`,
+            params: { source: 'nir', fileName, neurons: imported.net.spec.neurons, groups: imported.groups.map((g) => `${g.name}:${g.type}:${g.neurons}`).join(','), dtMs: 1 },
+            seed: null,
+            codeVersion: codeVersion(),
+            host: hostName(),
+            status: 'running',
+          })
+          saveBundle(store, r.id, architectures.ads, imported.net, { task: null })
+          if (imported.notes.length) store.runs.addNote(r.id, `Imported from NIR: ${imported.notes.join(' ')}`)
+          store.runs.finish(r.id, 'succeeded', null, { neurons: imported.net.spec.neurons, dims: imported.net.spec.dims, outputs: imported.net.spec.outputs })
+          return store.runs.get(r.id)
+        })
+        changed(projectId)
+        return { run: summaryOf(run), neurons: imported.net.spec.neurons, groups: imported.groups, notes: imported.notes }
       },
 
       'bench.simulator': async (options) => benchSimulator(options),

@@ -16,6 +16,7 @@ import type {
   Job,
   MetricSeries,
   NetworkExport,
+  NetworkImport,
   Note,
   Project,
   ResultRow,
@@ -136,7 +137,21 @@ export const contract = {
 
   /** A trained teacher's or network's weights and parameters as a file (numpy's .npz) for the caller to save. */
   'networks.export': op<NetworkExport>()(
-    s.object({ runId: s.id().doc({ label: 'Network run' }), format: s.withDefault(s.oneOf(['npz'] as const), 'npz').doc({ label: 'Format' }) }),
+    s.object({ runId: s.id().doc({ label: 'Network run' }), format: s.withDefault(s.oneOf(['npz', 'nir'] as const), 'npz').doc({ label: 'Format', help: 'npz: arrays for numpy; nir: an NIR graph (HDF5) of a spiking network' }) }),
+  ),
+  /**
+   * A network written by another tool as a network run of a project: an NIR graph of LIF / CubaLIF /
+   * Affine / Linear nodes (src/plugins/nir.ts). Unsupported node types are refused by name.
+   */
+  'networks.import': op<NetworkImport>()(
+    s.object({
+      projectId: s.id().doc({ label: 'Project' }),
+      fileName: s.string({ min: 1, max: 500 }).doc({ label: 'File name' }),
+      bytes: s.bytes().doc({ label: 'File' }),
+      format: s.withDefault(s.oneOf(['nir'] as const), 'nir').doc({ label: 'Format' }),
+      name: s.optional(runName),
+    }),
+    true,
   ),
 
   /**
