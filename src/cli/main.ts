@@ -50,6 +50,7 @@ Projects and runs
   results [--run ID] [--project ID] [--architecture A] [--key K] [--format table|csv|json]
                                         per-item results (one per sample of an evaluation...), long form
   data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T]
+  artifacts export RUN [NAME...] --out FILE.npy|FILE.npz   artifacts for numpy (one .npy, or several as .npz)
   export RUN --format npz|nir --out FILE   a network's weights and parameters for numpy, or an NIR graph
   import nir FILE.nir --project ID      an NIR graph (LIF, CubaLIF, Affine, Linear) as a network run
 Jobs
@@ -473,6 +474,25 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       await withServices(ctx, async (s) => {
         const n = await s.call('runs.note', { id, body: positionals.slice(1).join(' ') })
         out(ctx, n, () => `added note ${n.id} to run ${id}`)
+      })
+      return 0
+    },
+  },
+  artifacts: {
+    export: async (ctx, argv) => {
+      const specs: Record<string, FlagSpec> = {
+        out: { type: 'string', help: 'file to write (.npy for one artifact, .npz for several)', required: true },
+        format: { type: 'enum', help: 'npy (one array) or npz (default: from the --out extension, else npz)', values: ['npy', 'npz'] },
+      }
+      const { flags, positionals } = parseFlags(argv, specs, 'artifacts export')
+      const runId = parseId(positionals[0], 'the RUN id', 'artifacts export RUN [NAME...] --out FILE.npy|FILE.npz')
+      const names = positionals.slice(1)
+      const outPath = resolve(flags.out as string)
+      const format = (flags.format as 'npy' | 'npz' | undefined) ?? (outPath.endsWith('.npy') ? 'npy' : 'npz')
+      await withServices(ctx, async (s) => {
+        const r = await s.call('artifacts.export', { runId, names: names.length ? names : undefined, format })
+        writeFileSync(outPath, r.bytes)
+        out(ctx, { id: runId, out: outPath, format, names: r.names, bytes: r.bytes.byteLength }, () => `wrote ${r.names.length === 1 ? `artifact ${r.names[0]}` : `${r.names.length} artifacts`} of run ${runId} to ${outPath} (${format})`)
       })
       return 0
     },

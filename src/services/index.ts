@@ -18,7 +18,7 @@ import { summaryOf } from '../store/runs.ts'
 import { flattenRun, runColumns } from '../shared/runtable.ts'
 import { defaultMaxDatasetBytes, maxBundleBytes } from '../shared/limits.ts'
 import { codeVersion, hostName, packageVersion } from '../system/version.ts'
-import { datasetFromNpz, writeNpz } from '../formats/npz.ts'
+import { datasetFromNpz, encodeNpyBytes, writeNpz, writeZip } from '../formats/npz.ts'
 import { readBundle, writeBundle } from '../formats/bundle.ts'
 import { exportBundle, loadBundle, saveBundle } from '../plugins/architectures/bundle.ts'
 import { architectures } from '../plugins/architectures/index.ts'
@@ -349,6 +349,23 @@ export class Services implements FrontDoorServices {
       'artifacts.read': async ({ runId, name, rows }) => {
         store.runs.get(runId)
         return rows ? store.artifacts.getRows(runId, name, rows.start, rows.count) : store.artifacts.get(runId, name)
+      },
+
+      'artifacts.export': async ({ runId, names, format }) => {
+        const run = store.runs.get(runId)
+        const all = store.artifacts.list(runId).map((m) => m.name)
+        const wanted = names ?? all
+        const missing = wanted.filter((n) => !all.includes(n))
+        if (missing.length) throw new FieldError('names', `name ${missing.map((n) => `"${n}"`).join(', ')}, which run ${runId} does not have (it has: ${all.join(', ') || 'none'}).`, 'Artifacts')
+        if (wanted.length === 0) throw new AppError('INVALID_ARGUMENT', `Run ${runId} has no artifacts to export.`)
+        if (format === 'npy' && wanted.length !== 1) throw new FieldError('format', `npy holds one array, but ${wanted.length} were asked for: choose one artifact, or npz.`, 'Format')
+        const member = (name: string): Uint8Array => {
+          const a = store.artifacts.get(runId, name)
+          return encodeNpyBytes(a.dtype, a.shape, new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength))
+        }
+        const safe = (t: string): string => t.replace(/[^A-Za-z0-9._-]+/g, '_')
+        if (format === 'npy') return { fileName: `run${runId}-${safe(wanted[0])}.npy`, names: wanted, bytes: member(wanted[0]) }
+        return { fileName: `run${runId}-${safe(run.name).slice(0, 60)}.npz`, names: wanted, bytes: writeZip(wanted.map((n) => ({ name: `${n}.npy`, bytes: member(n) }))) }
       },
 
       'datasets.import': async ({ projectId, fileName, name, dtMs, bytes, network, task: chosen }) => {

@@ -214,6 +214,18 @@ export const contract = {
     }),
   ),
 
+  /**
+   * Artifacts of a run as a NumPy file: one as .npy, or several (all when `names` is left out) as .npz,
+   * each array under its artifact name, its bytes as stored.
+   */
+  'artifacts.export': op<{ fileName: string; names: string[]; bytes: Uint8Array }>()(
+    s.object({
+      runId: s.id().doc({ label: 'Run' }),
+      names: s.optional(s.array(s.string({ min: 1, max: 200 }), { min: 1, max: 10_000 })).doc({ label: 'Artifacts', help: 'names of the artifacts (default: all of the run)' }),
+      format: s.withDefault(s.oneOf(['npy', 'npz'] as const), 'npz').doc({ label: 'Format', help: 'npy: one array; npz: several' }),
+    }),
+  ),
+
   'datasets.import': op<RunSummary>()(
     s.object({
       projectId: s.id(),
