@@ -262,10 +262,11 @@ export class Services implements FrontDoorServices {
         const ids = runs.map((r) => r.id)
         const networks = store.networks.findMany(ids)
         const parents = store.runs.parentIds(ids)
+        const notes = store.runs.notesText(ids)
         const rows = runs.map((r) => {
           const net = networks.get(r.id)
           const task = net && typeof net.meta.task === 'string' ? net.meta.task : typeof r.params.task === 'string' ? r.params.task : null
-          return flattenRun({ ...r, architecture: net?.architecture ?? null, task, parents: parents.get(r.id) ?? [] })
+          return flattenRun({ ...r, architecture: net?.architecture ?? null, task, parents: parents.get(r.id) ?? [], notes: notes.get(r.id) ?? '' })
         })
         return { columns: runColumns(rows), rows, truncated }
       },

@@ -21,6 +21,8 @@ export interface RunTableInput {
   architecture?: string | null
   task?: string | null
   parents?: number[]
+  /** the run's notes, one text */
+  notes?: string
 }
 
 export type Cell = string | number | boolean | null
@@ -43,6 +45,7 @@ export const fixedRunColumns = [
   'durationSeconds',
   'codeVersion',
   'host',
+  'notes',
 ] as const
 
 function flattenInto(out: Record<string, Cell>, prefix: string, value: unknown): void {
@@ -75,6 +78,7 @@ export function flattenRun(r: RunTableInput): Record<string, Cell> {
     durationSeconds: r.durationSeconds,
     codeVersion: r.codeVersion ?? null,
     host: r.host ?? null,
+    notes: r.notes ?? '',
   }
   for (const [k, v] of Object.entries(r.params)) flattenInto(row, `param.${k}`, v)
   for (const [k, v] of Object.entries(r.summary)) row[`summary.${k}`] = Number.isFinite(v) ? v : null

@@ -243,6 +243,14 @@ export class RunsRepo {
     return out
   }
 
+  /** The notes of many runs as one text each (run id -> bodies joined by newlines). */
+  notesText(ids: readonly number[]): Map<number, string> {
+    const out = new Map<number, string>()
+    const rows = this.db.prepare('SELECT run_id, body FROM notes WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, id').all(JSON.stringify(ids)) as { run_id: number; body: string }[]
+    for (const r of rows) out.set(r.run_id, out.has(r.run_id) ? `${out.get(r.run_id)}\n${r.body}` : r.body)
+    return out
+  }
+
   children(id: number): RunRef[] {
     return this.db
       .prepare(
