@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Measures the runs table of a project page in Chromium: time to first paint of its rows, filter
 // latency from a keystroke to the new count in the page, and scrolling to the end. Used by the e2e
 // test (with bounds) and by `npm run bench` (figures).
