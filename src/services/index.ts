@@ -254,6 +254,7 @@ export class Services implements FrontDoorServices {
         return store.runs.list(a).map(summaryOf)
       },
       'runs.get': async ({ id }) => this.runDetail(id),
+      'runs.lineage': async ({ id }) => store.runs.lineage(id),
       'runs.export': async ({ limit, ...filter }) => {
         if (filter.projectId !== undefined) store.projects.get(filter.projectId)
         const runs = store.runs.list({ ...filter, limit: limit + 1 })

@@ -104,6 +104,8 @@ export const contract = {
       limit: s.withDefault(s.integer({ min: 1, max: maxExportRuns }), maxExportRuns).doc({ label: 'Limit', help: 'runs at most' }),
     }),
   ),
+  /** The lineage graph around a run: ancestors (negative depth) and descendants, and the links among them. */
+  'runs.lineage': op<{ nodes: (RunBrief & { depth: number })[]; edges: { parentId: number; childId: number; role: string }[]; truncated: boolean }>()(s.object({ id: s.id() })),
   'runs.rename': op<RunSummary>()(s.object({ id: s.id(), name: runName }), true),
   /** Every run derived from a run (children, their children, ...): what a cascading delete deletes too. */
   'runs.dependants': op<RunBrief[]>()(s.object({ id: s.id() })),

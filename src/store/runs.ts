@@ -243,6 +243,42 @@ export class RunsRepo {
     return out
   }
 
+  /**
+   * The lineage graph around a run: its ancestors and descendants (at most `limit` runs besides it),
+   * each with its distance (negative for ancestors), and the links among them.
+   */
+  lineage(id: number, limit = 400): { nodes: (RunBrief & { depth: number })[]; edges: { parentId: number; childId: number; role: string }[]; truncated: boolean } {
+    this.get(id) // NOT_FOUND for an unknown run
+    const depth = new Map<number, number>([[id, 0]])
+    const up = this.db.prepare('SELECT parent_id AS id FROM run_lineage WHERE child_id = ?')
+    const down = this.db.prepare('SELECT child_id AS id FROM run_lineage WHERE parent_id = ?')
+    let truncated = false
+    for (const [stmt, sign] of [[up, -1], [down, 1]] as const) {
+      let frontier = [id]
+      for (let d = 1; frontier.length && !truncated; d++) {
+        const next: number[] = []
+        for (const f of frontier) {
+          for (const r of stmt.all(f) as { id: number }[]) {
+            if (depth.has(r.id)) continue
+            if (depth.size > limit) {
+              truncated = true
+              break
+            }
+            depth.set(r.id, sign * d)
+            next.push(r.id)
+          }
+        }
+        frontier = next
+      }
+    }
+    const ids = JSON.stringify([...depth.keys()])
+    const rows = this.db.prepare('SELECT id, project_id AS projectId, kind, name, status FROM runs WHERE id IN (SELECT value FROM json_each(?))').all(ids) as RunBrief[]
+    const edges = this.db
+      .prepare('SELECT parent_id AS parentId, child_id AS childId, role FROM run_lineage WHERE parent_id IN (SELECT value FROM json_each(?)) AND child_id IN (SELECT value FROM json_each(?))')
+      .all(ids, ids) as { parentId: number; childId: number; role: string }[]
+    return { nodes: rows.map((r) => ({ ...r, depth: depth.get(r.id) as number })).sort((a, b) => a.depth - b.depth || a.id - b.id), edges, truncated }
+  }
+
   /** The notes of many runs as one text each (run id -> bodies joined by newlines). */
   notesText(ids: readonly number[]): Map<number, string> {
     const out = new Map<number, string>()
