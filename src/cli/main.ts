@@ -292,46 +292,6 @@ async function benchTeacherCommand(ctx: Ctx, argv: string[]): Promise<number> {
 
 const commands: Record<string, Record<string, Handler> | Handler> = {
   projects: {
-    export: async (ctx, argv) => {
-      const { flags, positionals } = parseFlags(argv, { out: { type: 'string', help: 'the .mimic file to write', required: true } }, 'projects export')
-      const id = parseId(positionals[0], 'the project ID', 'projects export ID --out FILE.mimic')
-      if (positionals.length > 1) throw new UsageError(`projects export takes one ID (received also "${positionals[1]}").`)
-      const outPath = resolve(flags.out as string)
-      await withServices(ctx, async (s) => {
-        let r
-        try {
-          r = await s.call('projects.export', { id })
-        } catch (err) {
-          throw withCliHint(err)
-        }
-        // written whole to a temporary name, then renamed: an interrupted export leaves no half file
-        writeFileSync(`${outPath}.partial`, r.bytes)
-        renameSync(`${outPath}.partial`, outPath)
-        out(ctx, { id, out: outPath, runs: r.runs, artifacts: r.artifacts, bytes: r.bytes.byteLength }, () => `wrote project ${id} “${r.name}” (${r.runs} runs, ${r.artifacts} artifacts, ${r.bytes.byteLength} bytes) to ${outPath}`)
-      })
-      return 0
-    },
-    import: async (ctx, argv) => {
-      const { flags, positionals } = parseFlags(argv, { name: { type: 'string', help: 'name of the new project (default: the bundle\'s, with "(imported)" when taken)' } }, 'projects import')
-      if (positionals.length !== 1) throw new UsageError(`projects import takes one FILE.mimic (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
-      const path = resolve(positionals[0])
-      let bytes: Uint8Array
-      try {
-        bytes = readFileSync(path)
-      } catch (err) {
-        throw new UsageError(`${positionals[0]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
-      }
-      await withServices(ctx, async (s) => {
-        const r = await s.call('projects.import', { fileName: basename(path), bytes, name: flags.name as string | undefined })
-        out(ctx, { ...r, id: r.projectId }, () =>
-          [
-            `imported ${basename(path)} as project ${r.projectId} “${r.name}”: ${r.runs} runs, ${r.artifacts} artifacts, ${r.metricPoints} metric points, ${r.resultItems} result items`,
-            ...(r.droppedLinks ? [`${r.droppedLinks} lineage link${r.droppedLinks === 1 ? '' : 's'} to runs outside the exported project could not be restored`] : []),
-          ].join('\n'),
-        )
-      })
-      return 0
-    },
     list: async (ctx, argv) => {
       parseFlags(argv, {}, 'projects list')
       const projects = await withServices(ctx, (s) => s.call('projects.list', {}))
@@ -372,6 +332,46 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
           throw withCliHint(err)
         }
         out(ctx, { id, deleted: id, runs: count }, () => `deleted project ${id} and its ${count} run${count === 1 ? '' : 's'}`)
+      })
+      return 0
+    },
+    export: async (ctx, argv) => {
+      const { flags, positionals } = parseFlags(argv, { out: { type: 'string', help: 'the .mimic file to write', required: true } }, 'projects export')
+      const id = parseId(positionals[0], 'the project ID', 'projects export ID --out FILE.mimic')
+      if (positionals.length > 1) throw new UsageError(`projects export takes one ID (received also "${positionals[1]}").`)
+      const outPath = resolve(flags.out as string)
+      await withServices(ctx, async (s) => {
+        let r
+        try {
+          r = await s.call('projects.export', { id })
+        } catch (err) {
+          throw withCliHint(err)
+        }
+        // written whole to a temporary name, then renamed: an interrupted export leaves no half file
+        writeFileSync(`${outPath}.partial`, r.bytes)
+        renameSync(`${outPath}.partial`, outPath)
+        out(ctx, { id, out: outPath, runs: r.runs, artifacts: r.artifacts, bytes: r.bytes.byteLength }, () => `wrote project ${id} “${r.name}” (${r.runs} runs, ${r.artifacts} artifacts, ${r.bytes.byteLength} bytes) to ${outPath}`)
+      })
+      return 0
+    },
+    import: async (ctx, argv) => {
+      const { flags, positionals } = parseFlags(argv, { name: { type: 'string', help: 'name of the new project (default: the bundle\'s, with "(imported)" when taken)' } }, 'projects import')
+      if (positionals.length !== 1) throw new UsageError(`projects import takes one FILE.mimic (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
+      const path = resolve(positionals[0])
+      let bytes: Uint8Array
+      try {
+        bytes = readFileSync(path)
+      } catch (err) {
+        throw new UsageError(`${positionals[0]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+      }
+      await withServices(ctx, async (s) => {
+        const r = await s.call('projects.import', { fileName: basename(path), bytes, name: flags.name as string | undefined })
+        out(ctx, { ...r, id: r.projectId }, () =>
+          [
+            `imported ${basename(path)} as project ${r.projectId} “${r.name}”: ${r.runs} runs, ${r.artifacts} artifacts, ${r.metricPoints} metric points, ${r.resultItems} result items`,
+            ...(r.droppedLinks ? [`${r.droppedLinks} lineage link${r.droppedLinks === 1 ? '' : 's'} to runs outside the exported project could not be restored`] : []),
+          ].join('\n'),
+        )
       })
       return 0
     },
