@@ -82,6 +82,8 @@ describe('runs table at 10⁴ runs', () => {
       await page.keyboard.press('Enter')
       const cmp = page.getByRole('region', { name: 'Comparison' })
       await cmp.getByRole('table', { name: 'Differing parameters' }).getByText('Neurons').waitFor()
+      // lineage side by side: the network ADS names its teacher
+      await cmp.getByRole('table', { name: 'Differing parameters' }).getByRole('link', { name: `run ${seeded.firstId}` }).waitFor()
       await s.shot('compare')
       await page.getByLabel('Tag for the selected runs').fill('reviewed')
       await page.keyboard.press('Enter')
