@@ -53,7 +53,7 @@ const valueOf = (flag: string): string | undefined => {
   if (v === undefined || v.startsWith('--')) usage(`${flag} needs a value`)
   return v
 }
-const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-pipeline', '--no-levels']
+const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-pipeline', '--no-levels', '--no-runs-table']
 const valued = ['--sizes', '--python', '--out']
 for (let i = 0; i < args.length; i++) {
   if (valued.includes(args[i])) i++
@@ -604,6 +604,15 @@ if (pipeline) {
   console.log(`  stages: dataset ${fmt(st.dataset, 1)} s, teacher ${fmt(st.teacher, 1)} s, network ADS ${fmt(st.ads, 1)} s, test ${fmt(st.test, 1)} s`)
   console.log(`  teacher test accuracy ${fmt(pipeline.teacherTestAccuracy, 3)}, network ADS ${fmt(pipeline.adsTestAccuracy, 3)}, reconstruction error ${fmt(pipeline.reconstructionError, 3)}`)
 }
+// The runs table at 10⁴ runs in Chromium (bench/runs-table.ts), in its own process
+let runsTable: Record<string, number> | null = null
+if (!args.includes('--no-runs-table') && !adsOnly) {
+  const r = spawnSync(process.execPath, [join(here, 'runs-table.ts'), '--json', '--runs', quick ? '2000' : '10000'], { encoding: 'utf8', timeout: 600_000 })
+  if (r.status === 0) {
+    runsTable = JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, number>
+    console.log(`\nRuns table, ${runsTable.runs} runs (Chromium, 1024 px): runs.export ${runsTable.exportCallMs.toFixed(0)} ms, first paint ${runsTable.firstPaintMs} ms, filter ${runsTable.filterMs.toFixed(1)} ms (computation ≤ ${runsTable.filterComputeMs.toFixed(1)} ms), scroll to the end ${runsTable.scrollToEndMs.toFixed(0)} ms with ${runsTable.rowsInPage} rows in the page`)
+  } else console.log(`\nRuns table: not measured (${(r.stderr || r.stdout).trim().split('\n').pop()}); it needs a built renderer (npm run build) and chromium`)
+}
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true })
 const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
 const simd = {
@@ -616,5 +625,5 @@ const simd = {
     overBase: Object.fromEntries(Object.keys(m.values).map((l) => [l, m.higherIsBetter ? m.values[l] / m.values[simdLevels()[0]] : m.values[simdLevels()[0]] / m.values[l]])),
   })),
 }
-writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, simd, pipeline, store: storeBench, seconds: (Date.now() - started) / 1000 }, null, 2))
+writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, simd, pipeline, store: storeBench, runsTable, seconds: (Date.now() - started) / 1000 }, null, 2))
 console.log(`\nwritten to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`)

@@ -2,12 +2,13 @@
 // --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
 // Like every front door it goes through the services' operations (call, events, info): it never
 // opens the store, the job runner or the addon itself; it reads and writes the local files.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { contract, type ResultOf } from '../shared/contract.ts'
 import { AppError, toWireError } from '../shared/errors.ts'
 import type { JobKindName } from '../shared/jobkinds/index.ts'
-import { defaultMaxDatasetBytes, maxResultRows } from '../shared/limits.ts'
+import { defaultMaxDatasetBytes, maxExportRuns, maxResultRows } from '../shared/limits.ts'
+import { runsCsv } from '../shared/runtable.ts'
 import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
 import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
@@ -41,12 +42,18 @@ Usage: mimic [--db PATH] [--json] <command> ...
 
 Projects and runs
   projects list | create NAME | rename ID NAME | delete ID
+  projects export ID --out FILE.mimic | import FILE.mimic [--name NAME]
+                                        a whole project as one file, restored with new ids
   runs list [--project ID] [--kind K] [--status S] | show ID | delete ID
   runs tag ID TAG [--remove] | note ID TEXT
+  runs export [--project ID] [--kind K] [--status S] [--tag T] --format csv|json --out FILE
+                                        one row per run, parameters and summary as columns (for pandas)
   results [--run ID] [--project ID] [--architecture A] [--key K] [--format table|csv|json]
                                         per-item results (one per sample of an evaluation...), long form
   data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T]
-  export RUN --format npz --out FILE   a network's weights and parameters for numpy
+  artifacts export RUN [NAME...] --out FILE.npy|FILE.npz   artifacts for numpy (one .npy, or several as .npz)
+  export RUN --format npz|nir --out FILE   a network's weights and parameters for numpy, or an NIR graph
+  import nir FILE.nir --project ID      an NIR graph (LIF, CubaLIF, Affine, Linear) as a network run
   report RUN --out FILE.html           a robustness or yield run as one self-contained HTML file
 Clusters (SLURM)
   cluster add NAME --slurm [--ssh user@login-node] [--partition P] [--account A] [--workdir DIR] [--checkout DIR]
@@ -342,6 +349,46 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       })
       return 0
     },
+    export: async (ctx, argv) => {
+      const { flags, positionals } = parseFlags(argv, { out: { type: 'string', help: 'the .mimic file to write', required: true } }, 'projects export')
+      const id = parseId(positionals[0], 'the project ID', 'projects export ID --out FILE.mimic')
+      if (positionals.length > 1) throw new UsageError(`projects export takes one ID (received also "${positionals[1]}").`)
+      const outPath = resolve(flags.out as string)
+      await withServices(ctx, async (s) => {
+        let r
+        try {
+          r = await s.call('projects.export', { id })
+        } catch (err) {
+          throw withCliHint(err)
+        }
+        // written whole to a temporary name, then renamed: an interrupted export leaves no half file
+        writeFileSync(`${outPath}.partial`, r.bytes)
+        renameSync(`${outPath}.partial`, outPath)
+        out(ctx, { id, out: outPath, runs: r.runs, artifacts: r.artifacts, bytes: r.bytes.byteLength }, () => `wrote project ${id} “${r.name}” (${r.runs} runs, ${r.artifacts} artifacts, ${r.bytes.byteLength} bytes) to ${outPath}`)
+      })
+      return 0
+    },
+    import: async (ctx, argv) => {
+      const { flags, positionals } = parseFlags(argv, { name: { type: 'string', help: 'name of the new project (default: the bundle\'s, with "(imported)" when taken)' } }, 'projects import')
+      if (positionals.length !== 1) throw new UsageError(`projects import takes one FILE.mimic (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
+      const path = resolve(positionals[0])
+      let bytes: Uint8Array
+      try {
+        bytes = readFileSync(path)
+      } catch (err) {
+        throw new UsageError(`${positionals[0]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+      }
+      await withServices(ctx, async (s) => {
+        const r = await s.call('projects.import', { fileName: basename(path), bytes, name: flags.name as string | undefined })
+        out(ctx, { ...r, id: r.projectId }, () =>
+          [
+            `imported ${basename(path)} as project ${r.projectId} “${r.name}”: ${r.runs} runs, ${r.artifacts} artifacts, ${r.metricPoints} metric points, ${r.resultItems} result items`,
+            ...(r.droppedLinks ? [`${r.droppedLinks} lineage link${r.droppedLinks === 1 ? '' : 's'} to runs outside the exported project could not be restored`] : []),
+          ].join('\n'),
+        )
+      })
+      return 0
+    },
   },
   runs: {
     list: async (ctx, argv) => {
@@ -354,6 +401,36 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       await withServices(ctx, async (s) => {
         const runs = await s.call('runs.list', { projectId: flags.project, kind: flags.kind, status: flags.status })
         out(ctx, runs, () => (runs.length ? runRows(runs) : 'no runs'))
+      })
+      return 0
+    },
+    export: async (ctx, argv) => {
+      const specs: Record<string, FlagSpec> = {
+        project: { type: 'integer', help: 'only runs of this project', min: 1 },
+        kind: { type: 'string', help: 'only runs of this kind' },
+        status: { type: 'enum', help: 'only runs with this status', values: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] },
+        tag: { type: 'string', help: 'only runs with this tag' },
+        format: { type: 'enum', help: 'csv (RFC 4180, for pandas.read_csv) or json (a list of objects, for pandas.DataFrame)', values: ['csv', 'json'], default: 'csv' },
+        out: { type: 'string', help: 'file to write (- for stdout)', required: true },
+        limit: { type: 'integer', help: 'runs at most', min: 1, max: maxExportRuns, default: maxExportRuns },
+      }
+      const { flags, positionals } = parseFlags(argv, specs, 'runs export')
+      if (positionals.length) throw new UsageError(`runs export takes no positional arguments (received "${positionals[0]}"): choose runs with --project, --kind, --status or --tag.`)
+      const format = (flags.format as string | undefined) ?? 'csv'
+      await withServices(ctx, async (s) => {
+        const r = await s.call('runs.export', {
+          projectId: flags.project as number | undefined,
+          kind: flags.kind as string | undefined,
+          status: flags.status as RunStatus | undefined,
+          tag: flags.tag as string | undefined,
+          limit: flags.limit as number | undefined,
+        })
+        if (r.truncated) ctx.io.stderr(`mimic: more runs match than the ${r.rows.length} written: narrow them with --project, --kind, --status or --tag, or raise --limit (at most ${maxExportRuns}).\n`)
+        const text = format === 'json' ? JSON.stringify(r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c, row[c] ?? null]))), null, 1) + '\n' : runsCsv(r.rows, r.columns)
+        const target = flags.out as string
+        if (target === '-') ctx.io.stdout(text)
+        else writeFileSync(resolve(target), text)
+        if (target !== '-') out(ctx, { out: resolve(target), format, runs: r.rows.length, columns: r.columns.length, truncated: r.truncated }, () => `wrote ${r.rows.length} run${r.rows.length === 1 ? '' : 's'} × ${r.columns.length} columns to ${resolve(target)} (${format})`)
       })
       return 0
     },
@@ -411,6 +488,25 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       await withServices(ctx, async (s) => {
         const n = await s.call('runs.note', { id, body: positionals.slice(1).join(' ') })
         out(ctx, n, () => `added note ${n.id} to run ${id}`)
+      })
+      return 0
+    },
+  },
+  artifacts: {
+    export: async (ctx, argv) => {
+      const specs: Record<string, FlagSpec> = {
+        out: { type: 'string', help: 'file to write (.npy for one artifact, .npz for several)', required: true },
+        format: { type: 'enum', help: 'npy (one array) or npz (default: from the --out extension, else npz)', values: ['npy', 'npz'] },
+      }
+      const { flags, positionals } = parseFlags(argv, specs, 'artifacts export')
+      const runId = parseId(positionals[0], 'the RUN id', 'artifacts export RUN [NAME...] --out FILE.npy|FILE.npz')
+      const names = positionals.slice(1)
+      const outPath = resolve(flags.out as string)
+      const format = (flags.format as 'npy' | 'npz' | undefined) ?? (outPath.endsWith('.npy') ? 'npy' : 'npz')
+      await withServices(ctx, async (s) => {
+        const r = await s.call('artifacts.export', { runId, names: names.length ? names : undefined, format })
+        writeFileSync(outPath, r.bytes)
+        out(ctx, { id: runId, out: outPath, format, names: r.names, bytes: r.bytes.byteLength }, () => `wrote ${r.names.length === 1 ? `artifact ${r.names[0]}` : `${r.names.length} artifacts`} of run ${runId} to ${outPath} (${format})`)
       })
       return 0
     },
@@ -519,17 +615,21 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   export: async (ctx, argv) => {
     const specs: Record<string, FlagSpec> = {
-      format: { type: 'enum', help: 'file format', values: ['npz'], default: 'npz' },
+      format: { type: 'enum', help: 'file format: npz (arrays for numpy) or nir (an NIR graph, HDF5, of a spiking network)', values: ['npz', 'nir'], default: 'npz' },
       out: { type: 'string', help: 'file to write', required: true },
     }
     const { flags, positionals } = parseFlags(argv, specs, 'export')
-    const runId = parseId(positionals[0], 'the RUN id', 'export RUN --format npz --out FILE')
+    const runId = parseId(positionals[0], 'the RUN id', 'export RUN --format npz|nir --out FILE')
     const outPath = resolve(flags.out as string)
     await withServices(ctx, async (s) => {
       // the services make the file's bytes (networks.export); the command line writes them
-      const r = await s.call('networks.export', { runId, format: flags.format as 'npz' | undefined })
+      const r = await s.call('networks.export', { runId, format: flags.format as 'npz' | 'nir' | undefined })
       writeFileSync(outPath, r.bytes)
-      out(ctx, { id: runId, runId, out: outPath, arrays: r.arrays }, () => `wrote ${r.arrays.length} arrays of run ${runId} to ${outPath}`)
+      out(ctx, { id: runId, runId, out: outPath, format: r.format, arrays: r.arrays, ...(r.approximates ? { approximates: r.approximates } : {}) }, () =>
+        r.format === 'nir'
+          ? `wrote run ${runId} as an NIR graph of ${r.arrays.length} nodes (${r.arrays.join(', ')}) to ${outPath}\napproximates: ${r.approximates}`
+          : `wrote ${r.arrays.length} arrays of run ${runId} to ${outPath}`,
+      )
     })
     return 0
   },
@@ -546,6 +646,33 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       out(ctx, { id: runId, runId, out: outPath, bytes: Buffer.byteLength(r.html) }, () => `wrote the report of run ${runId} to ${outPath}`)
     })
     return 0
+  },
+  import: {
+    nir: async (ctx, argv) => {
+      const specs: Record<string, FlagSpec> = {
+        project: { type: 'integer', help: 'project id', min: 1, required: true },
+        name: { type: 'string', help: 'run name (default "NIR FILE")' },
+      }
+      const { flags, positionals } = parseFlags(argv, specs, 'import nir')
+      if (positionals.length !== 1) throw new UsageError(`import nir takes one FILE.nir (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
+      const path = resolve(positionals[0])
+      let bytes: Uint8Array
+      try {
+        bytes = readFileSync(path)
+      } catch (err) {
+        throw new UsageError(`${positionals[0]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+      }
+      await withServices(ctx, async (s) => {
+        const r = await s.call('networks.import', { projectId: flags.project as number, fileName: basename(path), bytes, format: 'nir', name: flags.name as string | undefined })
+        out(ctx, { ...r, id: r.run.id }, () =>
+          [
+            `imported ${basename(path)} as network run ${r.run.id}: ${r.neurons} neurons from ${r.groups.map((g) => `${g.name} (${g.type}, ${g.neurons})`).join(', ')}`,
+            ...r.notes.map((n) => `approximates: ${n}`),
+          ].join('\n'),
+        )
+      })
+      return 0
+    },
   },
   bench: async (ctx, argv) => {
     if (argv[0] === 'ads') return benchAdsCommand(ctx, argv.slice(1))

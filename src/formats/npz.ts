@@ -194,12 +194,28 @@ function npyData(member: Uint8Array, h: NpyHeader, file: string, name: string, o
   return { dtype: h.dtype, shape: h.shape, data }
 }
 
+/** An .npy member's dtype, shape and data bytes as they are (little-endian or single-byte dtypes only). */
+export function npyBytes(member: Uint8Array, file: string, name: string): { dtype: NpyDtype; shape: number[]; body: Uint8Array } {
+  const h = parseNpyHeader(member, file, name)
+  if (h.swap) throw bad(file, `array "${name}" is big-endian; expected the little-endian bytes this file format writes`)
+  if (member.length !== h.memberSize) {
+    throw bad(file, `array "${name}" should hold ${h.memberSize - h.dataStart} bytes for shape [${h.shape.join(', ')}] of ${h.dtype} but has ${member.length - h.dataStart}: the file is damaged`)
+  }
+  return { dtype: h.dtype, shape: h.shape, body: member.subarray(h.dataStart) }
+}
+
 /** Parses one whole .npy member. */
 export function parseNpy(bytes: Uint8Array, file: string, name: string): NpyRead {
   return npyData(bytes, parseNpyHeader(bytes, file, name), file, name, false)
 }
 
 export function encodeNpy(a: NpyArray): Uint8Array {
+  return encodeNpyBytes(a.dtype, a.shape, new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength))
+}
+
+/** An .npy member from raw little-endian bytes of a dtype and shape (the bytes are copied as they are). */
+export function encodeNpyBytes(dtype: DType, shapeOf: readonly number[], body: Uint8Array): Uint8Array {
+  const a = { dtype, shape: shapeOf }
   const shape = a.shape.length === 1 ? `(${a.shape[0]},)` : `(${a.shape.join(', ')})`
   let header = `{'descr': '${dtypeToDescr[a.dtype]}', 'fortran_order': False, 'shape': ${shape}, }`
   const total = 10 + header.length + 1
@@ -207,7 +223,6 @@ export function encodeNpy(a: NpyArray): Uint8Array {
   const head = new Uint8Array(10 + header.length)
   head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8])
   head.set(new TextEncoder().encode(header), 10)
-  const body = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength)
   const out = new Uint8Array(head.length + body.length)
   out.set(head)
   out.set(body, head.length)
@@ -280,6 +295,37 @@ function inflatedHead(raw: Uint8Array, file: string, entry: string): Uint8Array 
   }
 }
 
+/**
+ * Every member of a zip archive (stored or deflated), each checked against its CRC. A member's
+ * inflated size must agree with the zip directory and fit `maxBytes` (all members together).
+ */
+export function readZip(bytes: Uint8Array, file: string, maxBytes = Infinity): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>()
+  let used = 0
+  for (const entry of zipEntries(bytes, file)) {
+    if (out.has(entry.name)) throw bad(file, `has the entry ${entry.name} twice: the file is damaged`)
+    if (entry.method !== 0 && entry.method !== 8) throw bad(file, `entry ${entry.name} uses zip compression method ${entry.method}; only stored and deflated are supported`)
+    if (entry.size > maxBytes - used) throw bad(file, `entry ${entry.name} declares ${formatSize(entry.size)}, more than the ${formatSize(maxBytes)} allowed for the whole file`)
+    used += entry.size
+    const raw = bytes.subarray(entry.dataStart, entry.dataStart + entry.compSize)
+    let member: Uint8Array
+    if (entry.method === 0) {
+      if (entry.compSize !== entry.size) throw bad(file, `entry ${entry.name} is stored with ${entry.compSize} bytes but declares ${entry.size}: the file is damaged`)
+      member = raw
+    } else {
+      try {
+        member = inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.size) })
+      } catch {
+        throw bad(file, `entry ${entry.name} could not be decompressed (damaged data, or larger than the ${entry.size} bytes it declares)`)
+      }
+      if (member.length !== entry.size) throw bad(file, `entry ${entry.name} inflates to ${member.length} bytes, not the ${entry.size} it declares: the file is damaged`)
+    }
+    if ((crc32(member) >>> 0) !== entry.crc) throw bad(file, `entry ${entry.name} fails its CRC check: the file is damaged`)
+    out.set(entry.name, member)
+  }
+  return out
+}
+
 export interface ReadNpzOptions {
   /** largest total size of the arrays read, inflated, header included (bytes); no limit when left out */
   maxBytes?: number
@@ -348,12 +394,22 @@ function entryHeader(signature: number, size: number, at: number, name: Uint8Arr
 
 /** Writes arrays as an .npz (stored, uncompressed; numpy.load reads it). */
 export function writeNpz(arrays: Record<string, NpyArray>): Uint8Array {
+  return writeZip(Object.entries(arrays).map(([key, arr]) => ({ name: `${key}.npy`, bytes: encodeNpy(arr) })))
+}
+
+/** Most members a zip without zip64 holds. */
+export const maxZipMembers = 0xffff
+
+/** Writes members as a zip archive (stored, uncompressed, no zip64: under 4 GB and 65,535 members). */
+export function writeZip(members: readonly { name: string; bytes: Uint8Array }[]): Uint8Array {
+  if (members.length >= maxZipMembers) throw new AppError('INVALID_ARGUMENT', `A file of ${members.length} members is more than the ${maxZipMembers - 1} a zip without zip64 holds.`)
   const locals: Uint8Array[] = []
   const centrals: Uint8Array[] = []
   let offset = 0
-  for (const [key, arr] of Object.entries(arrays)) {
-    const data = encodeNpy(arr)
-    const name = new TextEncoder().encode(`${key}.npy`)
+  for (const member of members) {
+    const data = member.bytes
+    if (offset + data.length + 30 + member.name.length > 0xfffffffe) throw new AppError('INVALID_ARGUMENT', `The file would be larger than 4 GB, more than a zip without zip64 holds: export less at once.`)
+    const name = new TextEncoder().encode(member.name)
     const crc = crc32(data) >>> 0
     const local = entryHeader(0x04034b50, 30, 4, name, crc, data.length)
     const central = entryHeader(0x02014b50, 46, 6, name, crc, data.length)

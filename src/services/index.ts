@@ -15,15 +15,21 @@ import { precheckConditions, trainedNetworkShape } from '../jobs/prechecks.ts'
 import { jobImplementations } from '../jobs/kinds/index.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
-import { defaultMaxDatasetBytes } from '../shared/limits.ts'
+import { defaultMaxDatasetBytes, maxBundleBytes } from '../shared/limits.ts'
+import { flattenRun, runColumns } from '../shared/runtable.ts'
 import { reportHtml } from './report.ts'
 import { robustnessAnalysis } from './robustness.ts'
 import { codeVersion, hostName, packageVersion, repoRoot } from '../system/version.ts'
 import { cancelSweep, checkCluster, pollSweep, resumeSweep, startSweep, sweepStatus } from '../jobs/cluster/sweep.ts'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { datasetFromNpz, writeNpz } from '../formats/npz.ts'
-import { exportBundle } from '../plugins/architectures/bundle.ts'
+import { datasetFromNpz, encodeNpyBytes, writeNpz, writeZip } from '../formats/npz.ts'
+import { readBundle, writeBundle } from '../formats/bundle.ts'
+import { exportBundle, loadBundle, saveBundle } from '../plugins/architectures/bundle.ts'
+import { architectures } from '../plugins/architectures/index.ts'
+import type { AdsNet } from '../plugins/architectures/ads.ts'
+import { adsToNir, nirToAds } from '../plugins/nir.ts'
+import { readNir, writeNir } from '../formats/nir.ts'
 import { datasetArtifacts } from '../plugins/datasets.ts'
 import { targets } from '../plugins/targets/index.ts'
 import { architectureDescriptors, architectureNames } from '../shared/architectures/index.ts'
@@ -242,11 +248,41 @@ export class Services implements FrontDoorServices {
         return { deleted: id }
       },
 
+      'projects.export': async ({ id }) => {
+        const snap = store.readProject(id)
+        const bytes = writeBundle(snap, { codeVersion: codeVersion(), version: packageVersion(), host: hostName() })
+        return { bytes, projectId: id, name: snap.project.name, runs: snap.runs.length, artifacts: snap.artifacts.length }
+      },
+      'projects.import': async ({ fileName, bytes, name }) => {
+        // everything is read and checked before the one transaction that stores it
+        const snap = readBundle(bytes, fileName, maxBundleBytes)
+        const r = store.writeProject(snap, name)
+        changed(r.projectId)
+        return r
+      },
+
       'runs.list': async (a) => {
         if (a.projectId !== undefined) store.projects.get(a.projectId)
         return store.runs.list(a).map(summaryOf)
       },
       'runs.get': async ({ id }) => this.runDetail(id),
+      'runs.lineage': async ({ id }) => store.runs.lineage(id),
+      'runs.export': async ({ limit, ...filter }) => {
+        if (filter.projectId !== undefined) store.projects.get(filter.projectId)
+        const runs = store.runs.list({ ...filter, limit: limit + 1 })
+        const truncated = runs.length > limit
+        if (truncated) runs.length = limit
+        const ids = runs.map((r) => r.id)
+        const networks = store.networks.findMany(ids)
+        const parents = store.runs.parentIds(ids)
+        const notes = store.runs.notesText(ids)
+        const rows = runs.map((r) => {
+          const net = networks.get(r.id)
+          const task = net && typeof net.meta.task === 'string' ? net.meta.task : typeof r.params.task === 'string' ? r.params.task : null
+          return flattenRun({ ...r, architecture: net?.architecture ?? null, task, parents: parents.get(r.id) ?? [], notes: notes.get(r.id) ?? '' })
+        })
+        return { columns: runColumns(rows), rows, truncated }
+      },
       'runs.rename': async ({ id, name }) => {
         const r = store.runs.rename(id, name)
         changed(r.projectId)
@@ -281,8 +317,39 @@ export class Services implements FrontDoorServices {
       },
 
       'networks.export': async ({ runId, format }) => {
+        if (format === 'nir') {
+          const loaded = loadBundle(store, runId)
+          if (loaded.architecture !== 'ads') {
+            throw new AppError('INVALID_ARGUMENT', `Run ${runId} holds a ${loaded.architecture === 'rate' ? 'rate network (a teacher)' : `network of architecture ${loaded.architecture}`}, which NIR's spiking primitives do not express: export a spiking network (network ADS, or one built by \`mimic network create\`) as NIR, or this one as npz.`)
+          }
+          const graph = adsToNir(loaded.net as AdsNet, { runId, name: store.runs.get(runId).name })
+          return { runId, format, arrays: Object.keys(graph.nodes), bytes: await writeNir(graph), approximates: String(graph.metadata.approximates) }
+        }
         const arrays = exportBundle(store, runId)
         return { runId, format, arrays: Object.keys(arrays), bytes: writeNpz(arrays) }
+      },
+      'networks.import': async ({ projectId, fileName, bytes, name }) => {
+        store.projects.get(projectId)
+        // read and mapped completely before anything is stored
+        const imported = nirToAds(await readNir(bytes, fileName), fileName)
+        const run = store.transaction(() => {
+          const r = store.runs.create({
+            projectId,
+            kind: 'network',
+            name: name ?? `NIR ${fileName}`,
+            params: { source: 'nir', fileName, neurons: imported.net.spec.neurons, groups: imported.groups.map((g) => `${g.name}:${g.type}:${g.neurons}`).join(','), dtMs: 1 },
+            seed: null,
+            codeVersion: codeVersion(),
+            host: hostName(),
+            status: 'running',
+          })
+          saveBundle(store, r.id, architectures.ads, imported.net, { task: null })
+          if (imported.notes.length) store.runs.addNote(r.id, `Imported from NIR: ${imported.notes.join(' ')}`)
+          store.runs.finish(r.id, 'succeeded', null, { neurons: imported.net.spec.neurons, dims: imported.net.spec.dims, outputs: imported.net.spec.outputs })
+          return store.runs.get(r.id)
+        })
+        changed(projectId)
+        return { run: summaryOf(run), neurons: imported.net.spec.neurons, groups: imported.groups, notes: imported.notes }
       },
 
       'bench.simulator': async (options) => benchSimulator(options),
@@ -303,6 +370,23 @@ export class Services implements FrontDoorServices {
       'artifacts.read': async ({ runId, name, rows }) => {
         store.runs.get(runId)
         return rows ? store.artifacts.getRows(runId, name, rows.start, rows.count) : store.artifacts.get(runId, name)
+      },
+
+      'artifacts.export': async ({ runId, names, format }) => {
+        const run = store.runs.get(runId)
+        const all = store.artifacts.list(runId).map((m) => m.name)
+        const wanted = names ?? all
+        const missing = wanted.filter((n) => !all.includes(n))
+        if (missing.length) throw new FieldError('names', `name ${missing.map((n) => `"${n}"`).join(', ')}, which run ${runId} does not have (it has: ${all.join(', ') || 'none'}).`, 'Artifacts')
+        if (wanted.length === 0) throw new AppError('INVALID_ARGUMENT', `Run ${runId} has no artifacts to export.`)
+        if (format === 'npy' && wanted.length !== 1) throw new FieldError('format', `npy holds one array, but ${wanted.length} were asked for: choose one artifact, or npz.`, 'Format')
+        const member = (name: string): Uint8Array => {
+          const a = store.artifacts.get(runId, name)
+          return encodeNpyBytes(a.dtype, a.shape, new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength))
+        }
+        const safe = (t: string): string => t.replace(/[^A-Za-z0-9._-]+/g, '_')
+        if (format === 'npy') return { fileName: `run${runId}-${safe(wanted[0])}.npy`, names: wanted, bytes: member(wanted[0]) }
+        return { fileName: `run${runId}-${safe(run.name).slice(0, 60)}.npz`, names: wanted, bytes: writeZip(wanted.map((n) => ({ name: `${n}.npy`, bytes: member(n) }))) }
       },
 
       'datasets.import': async ({ projectId, fileName, name, dtMs, bytes, network, task: chosen }) => {

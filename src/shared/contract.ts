@@ -5,7 +5,7 @@ import * as s from './schema.ts'
 import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
 import { jobKindNames } from './jobkinds/index.ts'
 import type { ArchitectureDescriptor } from './architectures/index.ts'
-import { maxBenchNeuronSteps, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
+import { maxBenchNeuronSteps, maxExportRuns, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
 import { taskNames, type TaskInfo } from './tasks/index.ts'
 import type {
   AdsBench,
@@ -21,6 +21,7 @@ import type {
   Job,
   MetricSeries,
   NetworkExport,
+  NetworkImport,
   Note,
   Project,
   ResultRow,
@@ -31,6 +32,8 @@ import type {
   TeacherBench,
 } from './types.ts'
 import { runStatuses } from './types.ts'
+import type { Cell } from './runtable.ts'
+import type { ProjectImport } from './transfer.ts'
 
 export const limits = { nameMax, tagMax, noteMax } as const
 
@@ -69,6 +72,23 @@ export const contract = {
   'projects.create': op<Project>()(s.object({ name: projectName }), true),
   'projects.rename': op<Project>()(s.object({ id: s.id(), name: projectName }), true),
   'projects.delete': op<{ deleted: number }>()(s.object({ id: s.id() }), true),
+  /**
+   * A project as one file (a .mimic bundle, src/formats/bundle.ts) with every run, metric, result,
+   * artifact and network bundle; refused while one of its runs is queued or running.
+   */
+  'projects.export': op<{ bytes: Uint8Array; projectId: number; name: string; runs: number; artifacts: number }>()(s.object({ id: s.id().doc({ label: 'Project' }) })),
+  /**
+   * Restores a .mimic bundle as a new project with new ids and the same lineage. A damaged file, or
+   * one of a newer bundle format, is refused with what is wrong, and nothing is stored.
+   */
+  'projects.import': op<ProjectImport>()(
+    s.object({
+      fileName: s.string({ min: 1, max: 500 }).doc({ label: 'File name' }),
+      bytes: s.bytes().doc({ label: 'File' }),
+      name: s.optional(projectName),
+    }),
+    true,
+  ),
 
   'runs.list': op<RunSummary[]>()(
     s.object({
@@ -79,6 +99,22 @@ export const contract = {
     }),
   ),
   'runs.get': op<RunDetail>()(s.object({ id: s.id() })),
+  /**
+   * Runs as flat rows for other programs (`mimic runs export`): one row per run, its parameters as
+   * `param.*` columns and its summary as `summary.*` columns (src/shared/runtable.ts), newest first.
+   * `truncated` says that more runs matched than `limit`.
+   */
+  'runs.export': op<{ columns: string[]; rows: Record<string, Cell>[]; truncated: boolean }>()(
+    s.object({
+      projectId: s.optional(s.id()).doc({ label: 'Project' }),
+      kind: s.optional(s.string({ min: 1, max: 60 })).doc({ label: 'Kind' }),
+      status: s.optional(s.oneOf(runStatuses)).doc({ label: 'Status' }),
+      tag: s.optional(tag),
+      limit: s.withDefault(s.integer({ min: 1, max: maxExportRuns }), maxExportRuns).doc({ label: 'Limit', help: 'runs at most' }),
+    }),
+  ),
+  /** The lineage graph around a run: ancestors (negative depth) and descendants, and the links among them. */
+  'runs.lineage': op<{ nodes: (RunBrief & { depth: number })[]; edges: { parentId: number; childId: number; role: string }[]; truncated: boolean }>()(s.object({ id: s.id() })),
   'runs.rename': op<RunSummary>()(s.object({ id: s.id(), name: runName }), true),
   /** Every run derived from a run (children, their children, ...): what a cascading delete deletes too. */
   'runs.dependants': op<RunBrief[]>()(s.object({ id: s.id() })),
@@ -112,7 +148,21 @@ export const contract = {
 
   /** A trained teacher's or network's weights and parameters as a file (numpy's .npz) for the caller to save. */
   'networks.export': op<NetworkExport>()(
-    s.object({ runId: s.id().doc({ label: 'Network run' }), format: s.withDefault(s.oneOf(['npz'] as const), 'npz').doc({ label: 'Format' }) }),
+    s.object({ runId: s.id().doc({ label: 'Network run' }), format: s.withDefault(s.oneOf(['npz', 'nir'] as const), 'npz').doc({ label: 'Format', help: 'npz: arrays for numpy; nir: an NIR graph (HDF5) of a spiking network' }) }),
+  ),
+  /**
+   * A network written by another tool as a network run of a project: an NIR graph of LIF / CubaLIF /
+   * Affine / Linear nodes (src/plugins/nir.ts). Unsupported node types are refused by name.
+   */
+  'networks.import': op<NetworkImport>()(
+    s.object({
+      projectId: s.id().doc({ label: 'Project' }),
+      fileName: s.string({ min: 1, max: 500 }).doc({ label: 'File name' }),
+      bytes: s.bytes().doc({ label: 'File' }),
+      format: s.withDefault(s.oneOf(['nir'] as const), 'nir').doc({ label: 'Format' }),
+      name: s.optional(runName),
+    }),
+    true,
   ),
 
   /**
@@ -188,6 +238,18 @@ export const contract = {
       name: s.string({ min: 1, max: 200 }),
       /** only these entries along the first axis (e.g. some samples of a dataset); shape[0] becomes count */
       rows: s.optional(s.object({ start: s.integer({ min: 0 }), count: s.integer({ min: 1 }) })),
+    }),
+  ),
+
+  /**
+   * Artifacts of a run as a NumPy file: one as .npy, or several (all when `names` is left out) as .npz,
+   * each array under its artifact name, its bytes as stored.
+   */
+  'artifacts.export': op<{ fileName: string; names: string[]; bytes: Uint8Array }>()(
+    s.object({
+      runId: s.id().doc({ label: 'Run' }),
+      names: s.optional(s.array(s.string({ min: 1, max: 200 }), { min: 1, max: 10_000 })).doc({ label: 'Artifacts', help: 'names of the artifacts (default: all of the run)' }),
+      format: s.withDefault(s.oneOf(['npy', 'npz'] as const), 'npz').doc({ label: 'Format', help: 'npy: one array; npz: several' }),
     }),
   ),
 

@@ -36,3 +36,9 @@ export const maxBenchMultiplyAdds = 5e11
 
 /** Rows a `results.query` returns at most (the command line and the UI page through more with filters). */
 export const maxResultRows = 100_000
+
+/** Most runs one `runs.export` returns (a lab's project holds about 10⁴). */
+export const maxExportRuns = 100_000
+
+/** The largest project bundle read (all members together, inflated): a zip without zip64 holds under 4 GiB. */
+export const maxBundleBytes = 4 * 2 ** 30

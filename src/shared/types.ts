@@ -234,10 +234,22 @@ export interface TeacherBench {
 /** A trained network's arrays in a file format (`networks.export`). */
 export interface NetworkExport {
   runId: number
-  format: 'npz'
-  /** the arrays in the file, in order */
+  format: 'npz' | 'nir'
+  /** the arrays in the file, in order (for nir: the graph's nodes) */
   arrays: string[]
   bytes: Uint8Array
+  /** for nir: what the graph approximates */
+  approximates?: string
+}
+
+/** A network read from another tool's file (`networks.import`). */
+export interface NetworkImport {
+  run: RunSummary
+  neurons: number
+  /** the spiking node groups of the graph, in the order their neurons were placed */
+  groups: { name: string; type: string; neurons: number }[]
+  /** what the import approximated */
+  notes: string[]
 }
 
 export interface MetricSeries {

@@ -10,6 +10,8 @@ import { NetworksRepo } from './networks.ts'
 import { ProjectsRepo } from './projects.ts'
 import { ResultsRepo } from './results.ts'
 import { RunsRepo } from './runs.ts'
+import { readProject, writeProject } from './transfer.ts'
+import type { ProjectImport, ProjectSnapshot } from '../shared/transfer.ts'
 
 export class Store {
   readonly path: string
@@ -55,6 +57,16 @@ export class Store {
    */
   immediate<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate()
+  }
+
+  /** A whole project as plain data (refused while one of its runs is queued or running). */
+  readProject(projectId: number): ProjectSnapshot {
+    return readProject(this.db, projectId)
+  }
+
+  /** Writes a project read from another database with new ids, in one transaction. */
+  writeProject(snapshot: ProjectSnapshot, name?: string): ProjectImport {
+    return writeProject(this.db, snapshot, name)
   }
 
   close(): void {

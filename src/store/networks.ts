@@ -49,7 +49,7 @@ export class NetworksRepo {
   findMany(runIds: readonly number[]): Map<number, NetworkRecord> {
     const out = new Map<number, NetworkRecord>()
     if (runIds.length === 0) return out
-    const rows = this.db.prepare(`SELECT * FROM networks WHERE run_id IN (${runIds.map(() => '?').join(',')})`).all(...runIds) as Row[]
+    const rows = this.db.prepare('SELECT * FROM networks WHERE run_id IN (SELECT value FROM json_each(?))').all(JSON.stringify(runIds)) as Row[]
     for (const r of rows) out.set(r.run_id, toRecord(r))
     return out
   }

@@ -77,6 +77,8 @@ export interface RunFilter {
   projectId?: number
   kind?: string
   status?: RunStatus
+  /** only runs with this tag */
+  tag?: string
   limit?: number
 }
 
@@ -113,6 +115,10 @@ export class RunsRepo {
     if (filter.status !== undefined) {
       where.push('r.status = ?')
       args.push(filter.status)
+    }
+    if (filter.tag !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = ?)')
+      args.push(filter.tag)
     }
     const sql = `${select} ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
     const now = Date.now()
@@ -234,6 +240,62 @@ export class RunsRepo {
         `SELECT r.id, r.name, r.kind, r.status, l.role FROM run_lineage l JOIN runs r ON r.id = l.parent_id WHERE l.child_id = ? ORDER BY r.id`,
       )
       .all(id) as RunRef[]
+  }
+
+  /** The parent ids of many runs at once (child id -> parent ids, ascending). */
+  parentIds(ids: readonly number[]): Map<number, number[]> {
+    const out = new Map<number, number[]>()
+    const stmt = this.db.prepare('SELECT child_id, parent_id FROM run_lineage WHERE child_id IN (SELECT value FROM json_each(?)) ORDER BY child_id, parent_id')
+    for (const row of stmt.all(JSON.stringify(ids)) as { child_id: number; parent_id: number }[]) {
+      const list = out.get(row.child_id)
+      if (list) list.push(row.parent_id)
+      else out.set(row.child_id, [row.parent_id])
+    }
+    return out
+  }
+
+  /**
+   * The lineage graph around a run: its ancestors and descendants (at most `limit` runs besides it),
+   * each with its distance (negative for ancestors), and the links among them.
+   */
+  lineage(id: number, limit = 400): { nodes: (RunBrief & { depth: number })[]; edges: { parentId: number; childId: number; role: string }[]; truncated: boolean } {
+    this.get(id) // NOT_FOUND for an unknown run
+    const depth = new Map<number, number>([[id, 0]])
+    const up = this.db.prepare('SELECT parent_id AS id FROM run_lineage WHERE child_id = ?')
+    const down = this.db.prepare('SELECT child_id AS id FROM run_lineage WHERE parent_id = ?')
+    let truncated = false
+    for (const [stmt, sign] of [[up, -1], [down, 1]] as const) {
+      let frontier = [id]
+      for (let d = 1; frontier.length && !truncated; d++) {
+        const next: number[] = []
+        for (const f of frontier) {
+          for (const r of stmt.all(f) as { id: number }[]) {
+            if (depth.has(r.id)) continue
+            if (depth.size > limit) {
+              truncated = true
+              break
+            }
+            depth.set(r.id, sign * d)
+            next.push(r.id)
+          }
+        }
+        frontier = next
+      }
+    }
+    const ids = JSON.stringify([...depth.keys()])
+    const rows = this.db.prepare('SELECT id, project_id AS projectId, kind, name, status FROM runs WHERE id IN (SELECT value FROM json_each(?))').all(ids) as RunBrief[]
+    const edges = this.db
+      .prepare('SELECT parent_id AS parentId, child_id AS childId, role FROM run_lineage WHERE parent_id IN (SELECT value FROM json_each(?)) AND child_id IN (SELECT value FROM json_each(?))')
+      .all(ids, ids) as { parentId: number; childId: number; role: string }[]
+    return { nodes: rows.map((r) => ({ ...r, depth: depth.get(r.id) as number })).sort((a, b) => a.depth - b.depth || a.id - b.id), edges, truncated }
+  }
+
+  /** The notes of many runs as one text each (run id -> bodies joined by newlines). */
+  notesText(ids: readonly number[]): Map<number, string> {
+    const out = new Map<number, string>()
+    const rows = this.db.prepare('SELECT run_id, body FROM notes WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, id').all(JSON.stringify(ids)) as { run_id: number; body: string }[]
+    for (const r of rows) out.set(r.run_id, out.has(r.run_id) ? `${out.get(r.run_id)}\n${r.body}` : r.body)
+    return out
   }
 
   children(id: number): RunRef[] {

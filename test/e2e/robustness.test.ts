@@ -43,10 +43,10 @@ describe('robustness page', () => {
       await page.goto(s.served.url)
       await page.getByRole('link', { name: 'Robustness e2e' }).click()
       await page.getByRole('heading', { level: 1, name: 'Robustness e2e' }).waitFor()
-      // the dataset has no checkbox: only trained networks can be compared
-      expect(await page.getByRole('checkbox', { name: /xor 40/ }).count()).toBe(0)
-      await page.getByRole('checkbox', { name: /small teacher/ }).check()
-      await page.getByRole('checkbox', { name: /small ads/ }).check()
+      // the dataset is selected too: only trained networks go to the robustness form
+      await page.getByRole('row', { name: /xor 40/ }).getByRole('checkbox').check()
+      await page.getByRole('row', { name: /small teacher/ }).getByRole('checkbox').check()
+      await page.getByRole('row', { name: /small ads/ }).getByRole('checkbox').check()
       await page.getByRole('link', { name: 'Test robustness of 2 selected networks' }).click()
       const form = page.getByRole('form', { name: /New robustness run/ })
       await form.waitFor()

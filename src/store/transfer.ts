@@ -1,0 +1,203 @@
+// A whole project read out of the database as plain data, and written into another one with new ids
+// (src/shared/transfer.ts). The import runs in one transaction: anything wrong, and nothing is kept.
+import { AppError } from '../shared/errors.ts'
+import type { ProjectImport, ProjectSnapshot, SnapshotArtifact, SnapshotRun } from '../shared/transfer.ts'
+import type { DB } from './db.ts'
+import { isUniqueViolation } from './util.ts'
+
+interface RunRow {
+  id: number
+  kind: string
+  name: string
+  status: string
+  params: string
+  seed: number | null
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+  code_version: string
+  host: string
+  error: string | null
+  summary: string
+  job_kind: string | null
+  fraction: number | null
+  message: string | null
+  stage: string | null
+  architecture: string | null
+  format_version: number | null
+  meta: string | null
+}
+
+export function readProject(db: DB, projectId: number): ProjectSnapshot {
+  const read = db.transaction((): ProjectSnapshot => {
+    const project = db.prepare('SELECT name, created_at FROM projects WHERE id = ?').get(projectId) as { name: string; created_at: number } | undefined
+    if (!project) throw new AppError('NOT_FOUND', `There is no project with id ${projectId}: list projects with \`mimic projects list\`.`)
+    const active = db.prepare(`SELECT id, kind, name, status FROM runs WHERE project_id = ? AND status IN ('queued','running') ORDER BY id`).all(projectId) as { id: number; kind: string; name: string; status: string }[]
+    if (active.length) {
+      throw new AppError('CONFLICT', `Project ${projectId} cannot be exported while ${active.map((r) => `run ${r.id} “${r.name}” is ${r.status}`).join(', ')}: wait until ${active.length === 1 ? 'it finishes' : 'they finish'} or cancel ${active.length === 1 ? 'it' : 'them'} (\`mimic jobs cancel ID\`).`, {
+        details: { running: active },
+      })
+    }
+    const rows = db
+      .prepare(
+        `SELECT r.id, r.kind, r.name, r.status, r.params, r.seed, r.created_at, r.started_at, r.finished_at, r.code_version, r.host, r.error, r.summary,
+                j.job_kind, j.fraction, j.message, j.stage, n.architecture, n.format_version, n.meta
+         FROM runs r LEFT JOIN jobs j ON j.run_id = r.id LEFT JOIN networks n ON n.run_id = r.id
+         WHERE r.project_id = ? ORDER BY r.id`,
+      )
+      .all(projectId) as RunRow[]
+    const inProject = new Set(rows.map((r) => r.id))
+    const tags = new Map<number, string[]>()
+    for (const t of db.prepare('SELECT t.run_id, t.tag FROM tags t JOIN runs r ON r.id = t.run_id WHERE r.project_id = ? ORDER BY t.run_id, t.tag').all(projectId) as { run_id: number; tag: string }[]) {
+      tags.set(t.run_id, [...(tags.get(t.run_id) ?? []), t.tag])
+    }
+    const notes = new Map<number, { body: string; createdAt: number }[]>()
+    for (const n of db.prepare('SELECT n.run_id, n.body, n.created_at FROM notes n JOIN runs r ON r.id = n.run_id WHERE r.project_id = ? ORDER BY n.id').all(projectId) as { run_id: number; body: string; created_at: number }[]) {
+      notes.set(n.run_id, [...(notes.get(n.run_id) ?? []), { body: n.body, createdAt: n.created_at }])
+    }
+    const runs: SnapshotRun[] = rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      name: r.name,
+      status: r.status,
+      params: r.params,
+      seed: r.seed,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      codeVersion: r.code_version,
+      host: r.host,
+      error: r.error,
+      summary: r.summary,
+      jobKind: r.job_kind,
+      progress: r.job_kind !== null ? { fraction: r.fraction ?? 0, message: r.message ?? '', stage: r.stage } : null,
+      tags: tags.get(r.id) ?? [],
+      notes: notes.get(r.id) ?? [],
+      network: r.architecture !== null ? { architecture: r.architecture, formatVersion: r.format_version as number, meta: r.meta as string } : null,
+    }))
+    const links = db
+      .prepare('SELECT l.parent_id AS parentId, l.child_id AS childId, l.role FROM run_lineage l JOIN runs r ON r.id = l.child_id WHERE r.project_id = ? ORDER BY l.child_id, l.parent_id')
+      .all(projectId) as { parentId: number; childId: number; role: string }[]
+    const metrics: ProjectSnapshot['metrics'] = []
+    let current: ProjectSnapshot['metrics'][number] | null = null
+    for (const m of db
+      .prepare('SELECT m.run_id, m.key, m.step, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.project_id = ? ORDER BY m.run_id, m.key, m.rowid')
+      .raw()
+      .iterate(projectId) as Iterable<[number, string, number, number | null]>) {
+      if (!current || current.runId !== m[0] || current.key !== m[1]) {
+        current = { runId: m[0], key: m[1], steps: [], values: [] }
+        metrics.push(current)
+      }
+      current.steps.push(m[2])
+      current.values.push(m[3])
+    }
+    const artifacts: SnapshotArtifact[] = (
+      db
+        .prepare('SELECT a.run_id, a.name, a.dtype, a.shape, a.created_at, a.bytes FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE r.project_id = ? ORDER BY a.run_id, a.name')
+        .all(projectId) as { run_id: number; name: string; dtype: string; shape: string; created_at: number; bytes: Buffer }[]
+    ).map((a) => ({ runId: a.run_id, name: a.name, dtype: a.dtype, shape: JSON.parse(a.shape) as number[], createdAt: a.created_at, bytes: new Uint8Array(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength) }))
+    const results: ProjectSnapshot['results'] = []
+    const items = db
+      .prepare('SELECT i.id, i.run_id, i.item, i.network_id, i.architecture, i.labels FROM result_items i JOIN runs r ON r.id = i.run_id WHERE r.project_id = ? ORDER BY i.run_id, i.item')
+      .all(projectId) as { id: number; run_id: number; item: number; network_id: number | null; architecture: string | null; labels: string }[]
+    const values = db.prepare('SELECT key, value FROM result_values WHERE item_id = ? ORDER BY key').raw()
+    for (const i of items) {
+      results.push({
+        runId: i.run_id,
+        item: i.item,
+        networkId: i.network_id !== null && inProject.has(i.network_id) ? i.network_id : null,
+        architecture: i.architecture,
+        labels: i.labels,
+        values: values.all(i.id) as [string, number | null][],
+      })
+    }
+    return {
+      project: { name: project.name, createdAt: project.created_at },
+      runs,
+      lineage: links.filter((l) => inProject.has(l.parentId)),
+      externalLineage: links.filter((l) => !inProject.has(l.parentId)),
+      metrics,
+      artifacts,
+      results,
+    }
+  })
+  return read()
+}
+
+/**
+ * Writes a project read by readProject into this database with new ids, in one transaction. The
+ * project keeps its name unless one exists already ("NAME (imported)", then "(imported 2)"...).
+ */
+export function writeProject(db: DB, snap: ProjectSnapshot, name?: string): ProjectImport {
+  const tx = db.transaction((): ProjectImport => {
+    const exists = (n: string): boolean => db.prepare('SELECT 1 FROM projects WHERE name = ? COLLATE NOCASE').get(n) !== undefined
+    let projectName = name ?? snap.project.name
+    if (name !== undefined && exists(name)) throw new AppError('CONFLICT', `A project named "${name}" already exists: choose another name.`)
+    for (let k = 1; exists(projectName); k++) projectName = `${snap.project.name} (imported${k === 1 ? '' : ` ${k}`})`
+    const projectId = Number(db.prepare('INSERT INTO projects (name, created_at) VALUES (?, ?)').run(projectName, snap.project.createdAt).lastInsertRowid)
+    const ids = new Map<number, number>()
+    const insRun = db.prepare(
+      `INSERT INTO runs (project_id, kind, name, status, params, seed, created_at, started_at, finished_at, code_version, host, error, summary)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    const insJob = db.prepare(
+      `INSERT INTO jobs (run_id, job_kind, owner_pid, owner_host, fraction, message, stage, updated_at, heartbeat_at) VALUES (?, ?, 0, '', ?, ?, ?, ?, ?)`,
+    )
+    const insTag = db.prepare('INSERT INTO tags (run_id, tag) VALUES (?, ?)')
+    const insNote = db.prepare('INSERT INTO notes (run_id, body, created_at) VALUES (?, ?, ?)')
+    const insNet = db.prepare('INSERT INTO networks (run_id, architecture, format_version, meta) VALUES (?, ?, ?, ?)')
+    for (const r of snap.runs) {
+      if (ids.has(r.id)) throw new AppError('INVALID_ARGUMENT', `The bundle lists run ${r.id} twice: the file is damaged.`)
+      const id = Number(
+        insRun.run(projectId, r.kind, r.name, r.status, r.params, r.seed, r.createdAt, r.startedAt, r.finishedAt, r.codeVersion, r.host, r.error, r.summary).lastInsertRowid,
+      )
+      ids.set(r.id, id)
+      const at = r.finishedAt ?? r.createdAt
+      if (r.jobKind !== null) insJob.run(id, r.jobKind, r.progress?.fraction ?? 0, r.progress?.message ?? '', r.progress?.stage ?? null, at, at)
+      for (const t of r.tags) insTag.run(id, t)
+      for (const n of r.notes) insNote.run(id, n.body, n.createdAt)
+      if (r.network) insNet.run(id, r.network.architecture, r.network.formatVersion, r.network.meta)
+    }
+    const map = (old: number, what: string): number => {
+      const id = ids.get(old)
+      if (id === undefined) throw new AppError('INVALID_ARGUMENT', `The bundle's ${what} names run ${old}, which it does not contain: the file is damaged.`)
+      return id
+    }
+    const insLink = db.prepare('INSERT INTO run_lineage (parent_id, child_id, role) VALUES (?, ?, ?)')
+    for (const l of snap.lineage) insLink.run(map(l.parentId, 'lineage'), map(l.childId, 'lineage'), l.role)
+    const insMetric = db.prepare('INSERT INTO metrics (run_id, key, step, value) VALUES (?, ?, ?, ?)')
+    let metricPoints = 0
+    for (const m of snap.metrics) {
+      const id = map(m.runId, 'metrics')
+      if (m.steps.length !== m.values.length) throw new AppError('INVALID_ARGUMENT', `The bundle's metric "${m.key}" of run ${m.runId} has ${m.steps.length} steps but ${m.values.length} values: the file is damaged.`)
+      for (let i = 0; i < m.steps.length; i++) insMetric.run(id, m.key, m.steps[i], m.values[i])
+      metricPoints += m.steps.length
+    }
+    const insArt = db.prepare('INSERT INTO artifacts (run_id, name, dtype, shape, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    for (const a of snap.artifacts) {
+      try {
+        insArt.run(map(a.runId, 'artifact'), a.name, a.dtype, JSON.stringify(a.shape), Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength), a.createdAt)
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new AppError('INVALID_ARGUMENT', `The bundle has artifact "${a.name}" of run ${a.runId} twice: the file is damaged.`)
+        throw err
+      }
+    }
+    const insItem = db.prepare('INSERT INTO result_items (run_id, item, network_id, architecture, labels) VALUES (?, ?, ?, ?, ?)')
+    const insValue = db.prepare('INSERT INTO result_values (item_id, key, value) VALUES (?, ?, ?)')
+    for (const it of snap.results) {
+      const itemId = insItem.run(map(it.runId, 'results'), it.item, it.networkId === null ? null : map(it.networkId, 'results'), it.architecture, it.labels).lastInsertRowid
+      for (const [k, v] of it.values) insValue.run(itemId, k, v)
+    }
+    return {
+      projectId,
+      name: projectName,
+      runs: snap.runs.length,
+      artifacts: snap.artifacts.length,
+      metricPoints,
+      resultItems: snap.results.length,
+      idMap: Object.fromEntries([...ids].map(([a, b]) => [String(a), b])),
+      droppedLinks: snap.externalLineage.length,
+    }
+  })
+  return tx.immediate()
+}

@@ -1,0 +1,47 @@
+// The lineage graph on a run's page (1024 px, keyboard): a simulation's dataset and network to its
+// left, an evaluation derived from the network to the network's right; every run a link. Needs a
+// built renderer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openSession, type Session } from './support/session.ts'
+
+let s: Session
+
+beforeAll(async () => {
+  s = await openSession('lineage-graph', { width: 1024, height: 768 })
+})
+
+afterAll(async () => {
+  await s?.close()
+})
+
+describe('lineage graph', () => {
+  it('draws ancestors and descendants as links, reachable with the keyboard', async () => {
+    const { page, step } = s
+    const ids = { net: 0, data: 0, sim: 0 }
+    await step('a network, a dataset and a simulation of both, made with the CLI', async () => {
+      const p = String(s.cli<{ id: number }>(['projects', 'create', 'Lineage e2e']).id)
+      ids.net = s.cli<{ id: number }>(['network', 'create', '--project', p, '--neurons', '16', '--dims', '2', '--seed', '1', '--name', 'the net']).id
+      ids.data = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', p, '--count', '2', '--seed', '1', '--name', 'the data']).id
+      ids.sim = s.cli<{ id: number }>(['simulate', String(ids.net), '--data', String(ids.data), '--samples', '1', '--seed', '1', '--name', 'the sim']).id
+    })
+    await step('the network page shows the simulation derived from it; Enter on it opens it', async () => {
+      await page.goto(`${s.served.url}#/runs/${ids.net}`)
+      const graph = page.getByRole('group', { name: `Lineage graph of run ${ids.net}` })
+      const sim = graph.getByRole('link', { name: `simulation run ${ids.sim}: the sim` })
+      await sim.waitFor()
+      expect(await graph.getByRole('link').count()).toBe(2)
+      await s.shot('network')
+      await sim.focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { level: 1, name: 'the sim' }).waitFor()
+    })
+    await step('the simulation page shows both parents, one generation to the left', async () => {
+      const graph = page.getByRole('group', { name: `Lineage graph of run ${ids.sim}` })
+      await graph.getByRole('link', { name: `dataset run ${ids.data}: the data` }).waitFor()
+      await graph.getByRole('link', { name: `network run ${ids.net}: the net` }).waitFor()
+      const x = async (name: string): Promise<number> => (await graph.getByRole('link', { name }).boundingBox())!.x
+      expect(await x(`network run ${ids.net}: the net`)).toBeLessThan(await x(`simulation run ${ids.sim}: the sim`))
+      await s.shot('simulation')
+    })
+  })
+})

@@ -1,0 +1,51 @@
+// The runs table's query language, sorting and per-group statistics (checked against numpy's
+// definitions: sample sd with n − 1, linear-interpolated quartiles).
+import { spawnSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { differingColumns, groupBy, matcher, parseQuery, sortRows, stats, type Row } from '../../renderer/src/lib/runQuery.ts'
+
+const columns = ['id', 'name', 'kind', 'status', 'tags', 'notes', 'param.neurons', 'param.task', 'summary.accuracy']
+const rows: Row[] = [
+  { id: 1, name: 'ads seed 1', kind: 'ads', status: 'succeeded', tags: 'best', notes: 'lovely run', 'param.neurons': 320, 'param.task': 'xor', 'summary.accuracy': 0.98 },
+  { id: 2, name: 'ads seed 2', kind: 'ads', status: 'failed', tags: '', notes: '', 'param.neurons': 768, 'param.task': 'xor', 'summary.accuracy': null },
+  { id: 3, name: 'teacher', kind: 'teacher', status: 'succeeded', tags: 'archived', notes: 'Keep this one', 'param.neurons': null, 'param.task': 'xor', 'summary.accuracy': 1 },
+]
+const ids = (q: string): number[] => rows.filter(matcher(parseQuery(q, columns))).map((r) => Number(r.id))
+
+describe('run queries', () => {
+  it('matches free text in names, notes, tags and kind, and any column by name, with or without its prefix', () => {
+    expect(ids('')).toEqual([1, 2, 3])
+    expect(ids('seed')).toEqual([1, 2])
+    expect(ids('keep')).toEqual([3])
+    expect(ids('best')).toEqual([1])
+    expect(ids('kind:ads status=failed')).toEqual([2])
+    expect(ids('neurons>300')).toEqual([1, 2])
+    expect(ids('param.neurons>=768')).toEqual([2])
+    expect(ids('neurons<500')).toEqual([1])
+    expect(ids('accuracy>=0.98')).toEqual([1, 3])
+    expect(ids('accuracy!=1')).toEqual([1, 2])
+    expect(ids('"seed 2"')).toEqual([2])
+    expect(ids('task=XOR')).toEqual([1, 2, 3])
+    expect(parseQuery('bogus:1 seed', columns).unknown).toEqual(['bogus'])
+  })
+
+  it('sorts numbers as numbers and puts empty cells last in both directions', () => {
+    expect(sortRows(rows, 'summary.accuracy', 1).map((r) => r.id)).toEqual([1, 3, 2])
+    expect(sortRows(rows, 'summary.accuracy', -1).map((r) => r.id)).toEqual([3, 1, 2])
+    expect(sortRows(rows, 'name', 1).map((r) => r.id)).toEqual([1, 2, 3])
+  })
+
+  it('computes mean, sd, median and IQR as numpy does, per group', () => {
+    const v = [0.5, 0.9, 0.7, 0.2, 1.3, 0.8]
+    const s = stats(v)!
+    const py = spawnSync('/usr/bin/python3', ['-c', `import numpy as np; v=np.array(${JSON.stringify(v)}); q1,q3=np.percentile(v,[25,75]); print(v.mean(), v.std(ddof=1), np.median(v), q3-q1)`], { encoding: 'utf8' })
+    const [mean, sd, median, iqr] = py.stdout.trim().split(' ').map(Number)
+    expect(s.mean).toBeCloseTo(mean, 12)
+    expect(s.sd).toBeCloseTo(sd, 12)
+    expect(s.median).toBeCloseTo(median, 12)
+    expect(s.iqr).toBeCloseTo(iqr, 12)
+    const g = groupBy(rows, ['kind'], ['summary.accuracy'])
+    expect(g.map((x) => [x.key, x.rows.length, x.stats['summary.accuracy']?.n])).toEqual([['kind=ads', 2, 1], ['kind=teacher', 1, 1]])
+    expect(differingColumns(rows, columns)).toEqual(['param.neurons'])
+  })
+})
