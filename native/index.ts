@@ -4,6 +4,7 @@
 export * from './runtime.ts'
 export * from './api/tasks/index.ts'
 export * from './api/tasks/xor.ts'
+export * from './api/tasks/wake-phrase.ts'
 export * from './api/snn.ts'
 export * from './api/teacher.ts'
 export * from './api/ads.ts'

@@ -19,7 +19,10 @@ describe('plug-ins on the command line', () => {
 
   it('tasks list: name, label, channels, outputs, steps, decision rule and fitted settings', () => {
     const tasks = json<Record<string, unknown>[]>(['--db', db, 'tasks', 'list'])
-    expect(tasks.map((t) => t.name)).toEqual(['xor'])
+    expect(tasks.map((t) => t.name)).toEqual(['xor', 'wake-phrase'])
+    // the wake phrase: imported audio through the front end, a boundary fitted on validation data
+    expect(tasks[1]).toMatchObject({ label: 'Wake phrase', channels: 16, outputs: 1, dtMs: 1, steps: 5000, generator: null, sampleView: 'bands' })
+    expect((tasks[1].fitted as { name: string }[]).map((f) => f.name)).toEqual(['boundary'])
     expect(tasks[0]).toMatchObject({
       label: 'Temporal XOR',
       channels: 1,
