@@ -45,6 +45,7 @@ export interface AudioFilterBankInfo {
 interface RawAudio {
   audioFeatures(samples: Float32Array, options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<AudioFeatures>
   audioFilterBank(options: object): AudioFilterBankInfo
+  audioResample(samples: Float32Array, options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<Float32Array>
 }
 
 const frontEndFields = { rateHz: num, bands: int, relativeBandwidth: num, minHz: num, maxFraction: num, envelopeHz: num }
@@ -63,4 +64,12 @@ export function audioFilterBank(options: AudioFrontEndOptions = {}): AudioFilter
   const o = own(options)
   check(o, obj(frontEndFields), 'options')
   return addon<RawAudio>().audioFilterBank(o)
+}
+
+/** `samples` at fromHz resampled to toHz (the front end's windowed-sinc resampler): floor(n · toHz / fromHz) samples. */
+export function audioResample(samples: Float32Array, options: { fromHz: number; toHz: number }, run: RunOptions = {}): Promise<Float32Array> {
+  check(samples, f32, 'samples')
+  const o = own(options)
+  check(o, obj({ fromHz: num, toHz: num }, { required: ['fromHz', 'toHz'] }), 'options')
+  return runNative<Float32Array, RawAudio>((raw, progress, token) => raw.audioResample(samples, o, progress, token), run)
 }

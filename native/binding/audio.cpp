@@ -1,6 +1,8 @@
 // The audio front end (native/core/audio.hpp; docs/method.md §2.2):
 //   audioFeatures(samples Float32Array, {sampleRateHz, ...frontEnd, threads?}, onProgress?, cancel?)
 //       -> Promise<{features Float32Array [steps, bands], steps, bands}>
+//   audioResample(samples Float32Array, {fromHz, toHz}, onProgress?, cancel?) -> Promise<Float32Array>
+//       (the front end's resampler: windowed sinc, docs/method.md §2.2)
 //   audioFilterBank({rateHz?, ...frontEnd}) -> {bands: [{centreHz, lowHz, highHz}], sections Float64Array
 //       [bands, 2, 5] (b0 b1 b2 a1 a2), envelope Float64Array [5]}   (synchronous; for tests and plots)
 #include <napi.h>
@@ -80,6 +82,32 @@ Napi::Value AudioFeatures(const Napi::CallbackInfo& info) {
   return AsyncJob<FeaturesBaton>::Start(env, std::move(baton), info[2], cancel, "audioFeatures");
 }
 
+struct ResampleBaton {
+  std::vector<float> samples, out;
+  double fromHz = 0, toHz = 0;
+  void Execute(const mimic::Control& control) { mimic::resample(samples.data(), samples.size(), fromHz, toHz, out, control); }
+  Napi::Value Result(Napi::Env env) { return ToTyped(env, out); }
+};
+
+Napi::Value AudioResample(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = RequireObject(env, info[1], "options");
+  CheckKeys(env, o, "options", {"fromHz", "toHz"});
+  auto baton = std::make_unique<ResampleBaton>();
+  baton->fromHz = Num(env, o, "options", "fromHz", 1000, 384000);
+  baton->toHz = Num(env, o, "options", "toHz", 1000, 384000);
+  if (!IsKind(info[0], napi_float32_array)) ThrowType(env, "a Float32Array", "samples", info[0]);
+  const double n = double(info[0].As<Napi::Float32Array>().ElementLength());
+  if (n > kMaxSamples) ThrowRange(env, "samples must have at most " + Fmt(kMaxSamples) + " elements (an hour at 384 kHz) but has " + Fmt(n) + ": cut the recording");
+  MemoryPlan plan;
+  plan.add(n * 4).add(2 * 4 * n * baton->toHz / baton->fromHz);
+  plan.check(env, "samples", "resampling " + Fmt(n) + " samples", "cut the recording into shorter pieces");
+  baton->samples = ReadFloat32(env, info[0], "samples", -1);
+  if (!info[2].IsUndefined() && !info[2].IsFunction()) ThrowType(env, "a function", "onProgress", info[2]);
+  auto cancel = CancelToken::FromValue(env, info[3], "cancelToken");
+  return AsyncJob<ResampleBaton>::Start(env, std::move(baton), info[2], cancel, "audioResample");
+}
+
 Napi::Value AudioFilterBank(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = RequireObject(env, info[0], "options");
@@ -109,6 +137,7 @@ Napi::Value AudioFilterBank(const Napi::CallbackInfo& info) {
 void InitAudio(Napi::Env env, Napi::Object exports) {
   Export<AudioFeatures>(env, exports, "audioFeatures");
   Export<AudioFilterBank>(env, exports, "audioFilterBank");
+  Export<AudioResample>(env, exports, "audioResample");
 }
 
 }  // namespace mimic_binding

@@ -1,7 +1,7 @@
 // The audio front end (docs/method.md §2.2) through the real addon: the filters against the analytic
 // Butterworth design, a tone's envelope through the whole chain, resampling, and argument errors.
 import { describe, expect, it } from 'vitest'
-import { audioFeatures, audioFilterBank } from '../../native/index.ts'
+import { audioFeatures, audioFilterBank, audioResample } from '../../native/index.ts'
 import { thrown } from '../support/thrown.ts'
 
 /** |H(e^{jω})| of biquads [b0 b1 b2 a1 a2] at hz, computed here from the coefficients. */
@@ -106,6 +106,20 @@ describe('features', () => {
       expect(f.steps).toBe(Math.floor(Math.floor(rate * 16000 / rate) / 16))
       expect(bandMean(f, band, 500) / bandMean(ref, band, 500)).toBeCloseTo(1, 2)
     }
+  })
+
+  it('audioResample: a 1 kHz tone at 44.1 kHz becomes the same tone at 16 kHz (and back to 44.1 kHz)', async () => {
+    const x = tone(1000, 0.5, 0.5, 44100)
+    const y = await audioResample(x, { fromHz: 44100, toHz: 16000 })
+    expect(y.length).toBe(Math.floor((x.length * 16000) / 44100))
+    const ref = tone(1000, 0.5, 0.5, 16000)
+    let err = 0
+    for (let i = 200; i < y.length - 200; i++) err = Math.max(err, Math.abs(y[i] - ref[i]))
+    expect(err).toBeLessThan(2e-3)
+    const z = await audioResample(y, { fromHz: 16000, toHz: 44100 })
+    expect(z.length).toBe(Math.floor((y.length * 44100) / 16000))
+    for (let i = 500; i < z.length - 500; i += 37) expect(Math.abs(z[i] - x[i])).toBeLessThan(3e-3)
+    expect(String(thrown(() => audioResample(x, { fromHz: 44100 } as never)))).toMatch(/options\.toHz/)
   })
 
   it('does not depend on the thread count', async () => {
