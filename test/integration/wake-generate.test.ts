@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { splitOf, voicesBySplit } from '../../src/plugins/tasks/wake-phrase.ts'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
@@ -78,5 +78,25 @@ describe('the offline wake-phrase corpus', () => {
       expect(r.stderr).toMatch(/is Wake phrase, whose trainers cannot draw fresh training samples yet/)
     }
     expect(mimic(['--db', db, 'runs', 'list']).stdout).toMatch(/no runs/)
+  })
+
+  it('reports progress per sample and is cancelled between samples', async () => {
+    const db = tempDb()
+    const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
+    const child = spawnMimic(['--db', db, 'data', 'generate', 'wake-phrase', '--project', String(project), '--count', '200', '--seed', '2'])
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    // wait for progress past the first samples
+    let job: { runId: number; progress: { fraction: number; message: string } } | undefined
+    for (let i = 0; i < 600 && !(job && job.progress.fraction > 0); i++) {
+      await new Promise((r) => setTimeout(r, 200))
+      const jobs = JSON.parse(mimic(['--db', db, '--json', 'jobs', 'list']).stdout) as { runId: number; progress: { fraction: number; message: string } }[]
+      job = jobs[0]
+    }
+    expect(job!.progress.message).toMatch(/^drew \d+ of 200 samples$/)
+    expect(mimic(['--db', db, 'jobs', 'cancel', String(job!.runId)]).code).toBe(0)
+    expect(await exited).toBe(130)
+    const run = JSON.parse(mimic(['--db', db, '--json', 'runs', 'show', String(job!.runId)]).stdout) as { status: string; artifacts: unknown[] }
+    expect(run.status).toBe('cancelled')
+    expect(run.artifacts).toEqual([])
   })
 })
