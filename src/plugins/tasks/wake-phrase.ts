@@ -36,7 +36,7 @@ export function voicesBySplit(seed: number): [string[], string[], string[]] {
   return [all.slice(0, a), all.slice(a, b), all.slice(b)]
 }
 
-/** A fast seeded uniform stream for noise (xorshift32 from a seed drawn by Rng). */
+/** A fast seeded uniform stream for noise (a 32-bit shift-register generator seeded from Rng). */
 function noiseStream(seed: number): () => number {
   let x = seed >>> 0 || 0x9e3779b9
   return () => {
