@@ -15,6 +15,8 @@
 //                                 has, side by side in this run, with the ratio to SSE2)
 //   npm run bench -- --no-pipeline skip the whole temporal-XOR pipeline at paper size (about 3 min;
 //                                 with --quick a reduced pipeline)
+//   npm run bench -- --no-audio   skip the audio front end's throughput (seconds of audio per second, 16 kHz
+//                                 and 44.1 kHz input, 1 and all threads)
 //   npm run bench -- --python P   the Python that has Brian2 (default /usr/bin/python3)
 //   npm run bench -- --out DIR    where the JSON goes (default bench/results)
 import { spawnSync } from 'node:child_process'
@@ -25,6 +27,7 @@ import { fileURLToPath } from 'node:url'
 import {
   AdsTrainer,
   addonStatus,
+  audioFeatures,
   benchNetwork,
   createNetwork,
   evaluateAds,
@@ -53,7 +56,7 @@ const valueOf = (flag: string): string | undefined => {
   if (v === undefined || v.startsWith('--')) usage(`${flag} needs a value`)
   return v
 }
-const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-pipeline', '--no-levels', '--no-runs-table']
+const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-pipeline', '--no-levels', '--no-runs-table', '--no-audio']
 const valued = ['--sizes', '--python', '--out']
 for (let i = 0; i < args.length; i++) {
   if (valued.includes(args[i])) i++
@@ -65,6 +68,7 @@ const withAds = !args.includes('--no-ads')
 const adsOnly = args.includes('--ads-only')
 const withTeacher = !args.includes('--no-teacher') && !adsOnly
 const withLevels = !args.includes('--no-levels')
+const withAudio = !args.includes('--no-audio') && !adsOnly
 const withPipeline = !args.includes('--no-pipeline') && !adsOnly
 const sizes = (valueOf('--sizes') ?? '320,768,2048').split(',').map((x) => {
   const n = Number(x)
@@ -492,6 +496,37 @@ if (withTeacher) {
   console.log(r.status === 0 ? 'done' : `failed: ${r.stderr.slice(-300)}`)
 }
 
+// ---- the audio front end (native/core/audio.cpp): seconds of audio per second ----------------------
+interface AudioMeasure {
+  inputRateHz: number
+  threads: number
+  audioSecondsPerSecond: number
+}
+const audioBench: AudioMeasure[] = []
+if (withAudio) {
+  process.stdout.write('audio front end ... ')
+  const seconds = quick ? 5 : 30
+  for (const rate of [16000, 44100]) {
+    // speech-like test signal: a few chirps and seeded noise
+    const x = new Float32Array(seconds * rate)
+    let u = 12345
+    for (let i = 0; i < x.length; i++) {
+      u = (u * 1103515245 + 12345) >>> 0
+      x[i] = 0.3 * Math.sin(2 * Math.PI * (200 + 50 * Math.sin(i / rate)) * (i / rate)) + 0.05 * (u / 2 ** 32 - 0.5)
+    }
+    for (const threads of [1, 0]) {
+      let best = Infinity
+      for (let r = 0; r < (quick ? 2 : 3); r++) {
+        const t0 = performance.now()
+        await audioFeatures(x, { sampleRateHz: rate, threads })
+        best = Math.min(best, (performance.now() - t0) / 1000)
+      }
+      audioBench.push({ inputRateHz: rate, threads: threads || allThreads, audioSecondsPerSecond: seconds / best })
+    }
+  }
+  console.log('done')
+}
+
 // ---- the whole temporal-XOR pipeline through the CLI, as a user runs it -----------------------------
 interface PipelineMeasure {
   size: string
@@ -598,6 +633,11 @@ if (levelMeasures.length) {
     }
   }
 }
+if (audioBench.length) {
+  console.log('\nAudio front end (16 band-pass filters, envelopes at 1 kHz; docs/method.md §2.2): seconds of audio per second, best of rounds')
+  console.log('  input rate  threads  audio s/s')
+  for (const m of audioBench) console.log(`  ${String(m.inputRateHz).padStart(10)}  ${String(m.threads).padStart(7)}  ${m.audioSecondsPerSecond.toFixed(0).padStart(9)}`)
+}
 if (pipeline) {
   const st = pipeline.stages
   console.log(`\nTemporal-XOR pipeline (${pipeline.size} size, \`mimic reproduce xor --seed 1\`): ${pipeline.wallSeconds.toFixed(1)} s wall`)
@@ -625,5 +665,5 @@ const simd = {
     overBase: Object.fromEntries(Object.keys(m.values).map((l) => [l, m.higherIsBetter ? m.values[l] / m.values[simdLevels()[0]] : m.values[simdLevels()[0]] / m.values[l]])),
   })),
 }
-writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, simd, pipeline, store: storeBench, runsTable, seconds: (Date.now() - started) / 1000 }, null, 2))
+writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, simd, pipeline, store: storeBench, runsTable, audio: audioBench, seconds: (Date.now() - started) / 1000 }, null, 2))
 console.log(`\nwritten to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`)

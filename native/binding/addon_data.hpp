@@ -78,6 +78,7 @@ void InitSnn(Napi::Env env, Napi::Object exports);
 void InitTeacher(Napi::Env env, Napi::Object exports);
 void InitAds(Napi::Env env, Napi::Object exports);
 void InitMemory(Napi::Env env, Napi::Object exports);
+void InitAudio(Napi::Env env, Napi::Object exports);
 
 class ModelSource;  // network_source.hpp
 // The values (and, once prepared, the model) behind a Network object (snn.cpp); throws a TypeError

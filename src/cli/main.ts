@@ -2,11 +2,11 @@
 // --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
 // Like every front door it goes through the services' operations (call, events, info): it never
 // opens the store, the job runner or the addon itself; it reads and writes the local files.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { basename, resolve } from 'node:path'
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { basename, join, relative, resolve, sep } from 'node:path'
 import { contract, type ResultOf } from '../shared/contract.ts'
 import { AppError, toWireError } from '../shared/errors.ts'
-import type { JobKindName } from '../shared/jobkinds/index.ts'
+import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
 import { defaultMaxDatasetBytes, maxExportRuns, maxResultRows } from '../shared/limits.ts'
 import { runsCsv } from '../shared/runtable.ts'
 import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
@@ -51,16 +51,15 @@ Projects and runs
   results [--run ID] [--project ID] [--architecture A] [--key K] [--format table|csv|json]
                                         per-item results (one per sample of an evaluation...), long form
   data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T]
-  artifacts export RUN [NAME...] --out FILE.npy|FILE.npz   artifacts for numpy (one .npy, or several as .npz)
-  export RUN --format npz|nir --out FILE   a network's weights and parameters for numpy, or an NIR graph
-  import nir FILE.nir --project ID      an NIR graph (LIF, CubaLIF, Affine, Linear) as a network run
-  report RUN --out FILE.html           a robustness or yield run as one self-contained HTML file
-Clusters (SLURM)
-  cluster add NAME --slurm [--ssh user@login-node] [--partition P] [--account A] [--workdir DIR] [--checkout DIR]
-  cluster list | test NAME | remove NAME
-  <job command> --on NAME --seeds 1-10 [--items-per-task K] [--attempts 3]
-                                        a job with a seed sent to a cluster as one SLURM array, one item per seed
-  sweep status ID | follow ID | cancel ID [--task T] | resume ID
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { basename, join, relative, resolve, sep } from 'node:path'
+import { contract, type ResultOf } from '../shared/contract.ts'
+import { AppError, toWireError } from '../shared/errors.ts'
+import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
+import { defaultMaxDatasetBytes, maxExportRuns, maxResultRows } from '../shared/limits.ts'
+import { runsCsv } from '../shared/runtable.ts'
+import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
+import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 Jobs
   jobs list [--all] | cancel RUN_ID
 ${jobUsageLines().join('\n')}
@@ -237,6 +236,60 @@ async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Prom
   if ('ofRun' in choice) return (await s.call('runs.get', { id: choice.ofRun })).projectId
   const found = (await s.call('projects.list', {})).find((p) => p.name === choice.named)
   return (found ?? (await s.call('projects.create', { name: choice.named }))).id
+}
+
+/**
+ * `mimic data import audio --dir DIR`: the command line reads the folder (and the manifest) on this
+ * host, sends the files as an upload run, and runs the data.import-audio job on it (the server never
+ * reads a path).
+ */
+async function importAudioFolder(ctx: Ctx, argv: string[]): Promise<number> {
+  const specs: Record<string, FlagSpec> = {
+    project: { type: 'integer', help: 'project id', min: 1, required: true },
+    dir: { type: 'string', help: 'the folder of WAV files', required: true },
+    manifest: { type: 'string', help: 'CSV with the columns file, label and optionally split, speaker (default: one folder per label)' },
+    positive: { type: 'string', help: 'comma-separated positive labels', default: 'positive,keyword,1' },
+    negative: { type: 'string', help: 'comma-separated negative labels', default: 'negative,other,0,-1' },
+    'others-negative': { type: 'boolean', help: 'every label that is not positive is negative' },
+    name: { type: 'string', help: 'run name' },
+  }
+  const { flags, positionals } = parseFlags(argv, specs, 'data import audio')
+  if (positionals.length) throw new UsageError(`data import audio takes no positional arguments (received "${positionals[0]}"): give the folder with --dir DIR.`)
+  const dir = resolve(flags.dir as string)
+  let isDir = false
+  try {
+    isDir = statSync(dir).isDirectory()
+  } catch (err) {
+    throw new UsageError(`--dir: ${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+  }
+  if (!isDir) throw new UsageError(`--dir: ${dir} is not a folder.`)
+  let manifest: string | undefined
+  const manifestPath = flags.manifest !== undefined ? resolve(flags.manifest as string) : undefined
+  if (manifestPath !== undefined) {
+    try {
+      manifest = readFileSync(manifestPath, 'utf8')
+    } catch (err) {
+      throw new UsageError(`--manifest: ${manifestPath} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+    }
+  }
+  // every regular file under the folder (but the manifest), named relative to it with '/'
+  const files: { name: string; bytes: Uint8Array }[] = []
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const path = join(d, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else if (entry.isFile() && path !== manifestPath) files.push({ name: relative(dir, path).split(sep).join('/'), bytes: readFileSync(path) })
+    }
+  }
+  walk(dir)
+  if (files.length === 0) throw new UsageError(`--dir: ${dir} holds no files.`)
+  const params = { positive: flags.positive as string, negative: flags.negative as string, othersNegative: flags['others-negative'] === true }
+  const prepare: Prepare = async (services, projectId) => {
+    const upload = await services.call('datasets.uploadAudio', { projectId, files, folder: basename(dir), ...(manifest !== undefined ? { manifest } : {}) })
+    return { params: { ...params, upload: upload.id }, undo: async () => void (await services.call('runs.delete', { id: upload.id })) }
+  }
+  const result = jobKinds['data.import-audio'].cli.result
+  return runJob(ctx, 'data.import-audio', flags.project as number, params, flags.name as string | undefined, result, prepare)
 }
 
 /** The commands: the ones below and every job kind's (generated from its spec). */
@@ -577,6 +630,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   data: {
     import: async (ctx, argv) => {
+      if (argv[0] === 'audio') return importAudioFolder(ctx, argv.slice(1))
       const specs: Record<string, FlagSpec> = {
         project: { type: 'integer', help: 'project id', min: 1, required: true },
         name: { type: 'string', help: 'run name (default "Imported FILE")' },

@@ -11,6 +11,8 @@ export interface Dataset {
   steps: number
   channels: number
   outputs: number
+  /** further per-sample arrays a source keeps with the samples (a generated corpus's audio, splits) */
+  extras?: { name: string; data: Float32Array | Int16Array | Int8Array | Int32Array; shape: number[] }[]
 }
 
 /** A dataset with its time step. */

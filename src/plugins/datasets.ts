@@ -13,6 +13,7 @@ export function datasetArtifacts(d: Dataset): NewArtifact[] {
     { name: 'targets', data: d.targets, shape: [d.samples, d.steps, d.outputs] },
   ]
   if (d.labels) items.push({ name: 'labels', data: d.labels, shape: [d.samples] })
+  for (const e of d.extras ?? []) items.push({ name: e.name, data: e.data, shape: e.shape })
   return items
 }
 

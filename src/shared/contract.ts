@@ -268,6 +268,21 @@ export const contract = {
     true,
   ),
 
+  /**
+   * Audio files (and a manifest) as bytes, stored as an "upload" run for `data.import-audio` to read
+   * (the server never reads a folder path: the front door that has the folder sends its files).
+   */
+  'datasets.uploadAudio': op<RunSummary>()(
+    s.object({
+      projectId: s.id(),
+      files: s.array(s.object({ name: s.string({ min: 1, max: 1000 }), bytes: s.bytes() }), { min: 1, max: 200_000 }).doc({ label: 'Files' }),
+      manifest: s.optional(s.string({ max: 64 * 1024 * 1024 })).doc({ label: 'Manifest (CSV text)' }),
+      /** where the files came from (shown in the run's name) */
+      folder: s.optional(s.string({ min: 1, max: 1000 })),
+    }),
+    true,
+  ),
+
   /** The registered tasks: channels, outputs, steps, decision rule, fitted settings, generator parameters. */
   'tasks.list': op<TaskInfo[]>()(empty),
   /** The registered network architectures: bundle arrays, perturbable quantities, variants. */

@@ -6,6 +6,8 @@ export function workbenchCsp(connectSrc = "'self'"): string {
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
+    // a dataset's audio is played from a blob: URL made in the page (dataset sample view)
+    "media-src 'self' blob:",
     `connect-src ${connectSrc}`,
     "object-src 'none'",
     "base-uri 'none'",

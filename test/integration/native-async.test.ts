@@ -85,7 +85,7 @@ describe('native addon: async jobs', () => {
     expect(() => raw.taskGenerate('xor', { count: 1, seed: 1 }, 42)).toThrow(/Expected a function for onProgress but received 42/)
     expect(() => raw.taskGenerate('xor', { count: 1, seed: 1 }, undefined, { cancel() {} })).toThrow(/Expected a CancelToken for cancelToken/)
     expect(() => raw.taskGenerate('xor')).toThrow(/Expected an object for options but received undefined/)
-    expect(() => raw.taskGenerate()).toThrow(/Expected the name of a task \('xor'\) for task but received undefined/)
+    expect(() => raw.taskGenerate()).toThrow(/Expected the name of a task \('xor' or 'wake-phrase'\) for task but received undefined/)
   })
 
   it('every asynchronous wrapper refuses a bad onProgress or signal synchronously, naming it', async () => {

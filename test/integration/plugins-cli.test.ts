@@ -19,7 +19,11 @@ describe('plug-ins on the command line', () => {
 
   it('tasks list: name, label, channels, outputs, steps, decision rule and fitted settings', () => {
     const tasks = json<Record<string, unknown>[]>(['--db', db, 'tasks', 'list'])
-    expect(tasks.map((t) => t.name)).toEqual(['xor'])
+    expect(tasks.map((t) => t.name)).toEqual(['xor', 'wake-phrase'])
+    // the wake phrase: imported audio through the front end, a boundary fitted on validation data
+    expect(tasks[1]).toMatchObject({ label: 'Wake phrase', channels: 16, outputs: 1, dtMs: 1, steps: 5000, sampleView: 'bands' })
+    expect(Object.keys((tasks[1].generator as { fields: object }).fields)).toEqual(['count', 'seed', 'phrase', 'snrDb'])
+    expect((tasks[1].fitted as { name: string }[]).map((f) => f.name)).toEqual(['boundary'])
     expect(tasks[0]).toMatchObject({
       label: 'Temporal XOR',
       channels: 1,
@@ -93,9 +97,9 @@ describe('plug-ins on the command line', () => {
 
   it('TASK positionals: a missing or unknown task is a usage error naming the tasks', () => {
     for (const [args, message] of [
-      [['data', 'generate'], 'mimic: data generate TASK needs TASK: one of xor (the task whose generator draws the samples (`mimic tasks list`)).'],
-      [['reproduce', 'sine'], 'mimic: TASK must be one of xor (received "sine"): the task the whole method runs on (`mimic tasks list`).'],
-      [['reproduce', '--seed', '1'], 'mimic: reproduce TASK needs TASK: one of xor (the task the whole method runs on (`mimic tasks list`)).'],
+      [['data', 'generate'], 'mimic: data generate TASK needs TASK: one of xor, wake-phrase (the task whose generator draws the samples (`mimic tasks list`)).'],
+      [['reproduce', 'sine'], 'mimic: TASK must be one of xor, wake-phrase (received "sine"): the task the whole method runs on (`mimic tasks list`).'],
+      [['reproduce', '--seed', '1'], 'mimic: reproduce TASK needs TASK: one of xor, wake-phrase (the task the whole method runs on (`mimic tasks list`)).'],
     ] as const) {
       const r = mimic(['--db', db, ...args])
       expect(r.code, args.join(' ')).toBe(2)

@@ -12,6 +12,7 @@ export type Unit =
   | 'src/system'
   | 'src/store'
   | 'src/formats'
+  | 'src/tts'
   | 'src/analysis'
   | 'src/plugins'
   | 'src/jobs'
@@ -35,10 +36,12 @@ export const allowed: Record<Unit, readonly Unit[]> = {
   'src/system': [],
   'src/store': ['src/shared', 'src/system'],
   'src/formats': ['src/shared'],
+  // the offline speech engine (a separate process) and its client
+  'src/tts': [],
   // pure computations on numbers (robustness statistics)
   'src/analysis': [],
   // tasks, architectures (network bundles), execution targets, evaluation: over the store and the addon
-  'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'native/index'],
+  'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/tts', 'native/index'],
   // The job implementations call the native trainers directly (training is not a plug-in call yet).
   'src/jobs': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'native/index'],
   // The services report the addon's state (app.info) and run the benchmarks (bench.*).
@@ -58,7 +61,10 @@ export const allowed: Record<Unit, readonly Unit[]> = {
 export const packageRules: { test: (spec: string) => boolean; name: string; only: readonly Unit[] }[] = [
   { name: 'better-sqlite3', test: (s) => s === 'better-sqlite3', only: ['src/store'] },
   { name: 'electron', test: (s) => s === 'electron' || s.startsWith('electron/'), only: ['src/main', 'src/preload'] },
-  { name: 'node: built-ins', test: (s) => s.startsWith('node:'), only: ['src/system', 'src/store', 'src/formats', 'src/plugins', 'src/jobs', 'src/services', 'src/main', 'src/server', 'src/cli', 'native/index', 'native/runtime', 'native/api'] },
+  { name: 'node: built-ins', test: (s) => s.startsWith('node:'), only: ['src/system', 'src/store', 'src/formats', 'src/tts', 'src/plugins', 'src/jobs', 'src/services', 'src/main', 'src/server', 'src/cli', 'native/index', 'native/runtime', 'native/api'] },
+  // the GPL speech engine runs only in its own process (src/tts/espeak-engine.ts); WAV parsing only in src/formats
+  { name: 'espeak-ng', test: (s) => s === 'espeak-ng', only: ['src/tts'] },
+  { name: 'wavefile', test: (s) => s === 'wavefile', only: ['src/formats'] },
   { name: 'svelte and uplot', test: (s) => s === 'svelte' || s.startsWith('svelte/') || s === 'uplot' || s.startsWith('uplot/'), only: ['renderer'] },
 ]
 

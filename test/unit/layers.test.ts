@@ -92,7 +92,7 @@ describe('the layering checker', () => {
     })
     expect(f.map((x) => x.message)).toEqual([
       "src/hardware/d.ts is in no part of the layering table (test/support/layers.ts): add its folder there with what it may import",
-      "src/shared/a.ts imports 'node:fs' (node: built-ins: only src/system, src/store, src/formats, src/plugins, src/jobs, src/services, src/main, src/server, src/cli, native/index, native/runtime, native/api)",
+      "src/shared/a.ts imports 'node:fs' (node: built-ins: only src/system, src/store, src/formats, src/tts, src/plugins, src/jobs, src/services, src/main, src/server, src/cli, native/index, native/runtime, native/api)",
       "src/shared/a.ts imports the package 'node:fs': src/shared imports no packages but its own (and svelte/uplot in the renderer)",
       "src/services/b.ts imports 'better-sqlite3' (better-sqlite3: only src/store)",
       "renderer/src/c.ts imports 'electron' (electron: only src/main, src/preload)",

@@ -50,14 +50,16 @@ describe('the native task registry', () => {
     for (const name of taskNames) {
       const d: TaskDescriptor = taskDescriptors[name]
       const n = native.find((t) => t.name === name)!
-      expect(n.generator).toBe(d.generator !== undefined)
-      if (typeof d.channels === 'number') expect(n.channels).toBe(d.channels)
-      if (typeof d.outputs === 'number') expect(n.outputs).toBe(d.outputs)
-      if (d.durationS !== undefined) expect(n.steps).toBe(Math.round((d.durationS * 1000) / d.dtMs))
+      // (a generator that runs in Node, e.g. speech synthesis, has no native half)
+      expect(n.generator).toBe(d.generator !== undefined && d.generator.native !== false)
+      // (a task without a native generator has no native sample shape)
+      if (typeof d.channels === 'number' && n.generator) expect(n.channels).toBe(d.channels)
+      if (typeof d.outputs === 'number' && n.generator) expect(n.outputs).toBe(d.outputs)
+      if (d.durationS !== undefined && n.generator) expect(n.steps).toBe(Math.round((d.durationS * 1000) / d.dtMs))
       // the fitted settings the descriptor lists are the rule's
       expect(n.fitted.map((f) => f.name)).toEqual(d.fitted.map((f) => f.name))
       // every generator parameter but the generic ones is a native option whose range holds the form's
-      const fields = Object.entries(d.generator?.params.info().fields ?? {})
+      const fields = Object.entries(d.generator?.native === false ? {} : (d.generator?.params.info().fields ?? {}))
       for (const [key, field] of fields) {
         if (['count', 'seed', 'dtMs'].includes(key)) continue
         const o = n.sourceOptions.find((s) => s.name === key)
@@ -141,7 +143,7 @@ describe('taskScore with the temporal-XOR rule', () => {
     expectArgError(() => taskScore('xor', { outputs: new Float32Array(12), shape, fit: true }), RangeError, 'data.fit needs data.labels or data.targets')
     expectArgError(() => taskScore('xor', { outputs: new Float32Array(12), shape: [2, 6] as never }), TypeError, 'Expected an array [count, steps, outputs] for data.shape but received an array of length 2')
     expectArgError(() => taskScore('xor', { outputs: new Float32Array(12), shape: [2, 6, 0] }), RangeError, 'data.shape.outputs must be between 1 and 2147483647 but is 0')
-    expectArgError(() => taskScore('nope' as NativeTaskName, { outputs: new Float32Array(12), shape }), TypeError, "Expected the name of a task ('xor') for task but received the string 'nope'")
+    expectArgError(() => taskScore('nope' as NativeTaskName, { outputs: new Float32Array(12), shape }), TypeError, "Expected the name of a task ('xor' or 'wake-phrase') for task but received the string 'nope'")
     expectArgError(() => taskScore('xor', { outputs: new Float32Array(12), shape, labels: Int8Array.from([1, 0]) }), RangeError, 'data.labels must hold 1 or -1 but element 1 is 0')
     // synchronous: bounded
     expectArgError(() => taskScore('xor', { outputs: new Float32Array(1), shape: [2 ** 14 + 1, 1024, 1] }), RangeError, 'data.shape: count × steps × outputs must be at most 16777216 (4194304 with data.smoothed; taskScore runs on the event loop')
@@ -167,7 +169,7 @@ describe('taskGenerate', () => {
     expectArgError(() => taskGenerate('xor', { count: 1, seed: 1, durationS: 0.05, dtMs: 10 }), RangeError, 'durationS / dtMs must give at least 10 steps but gives 5')
     expectArgError(() => taskGenerate('xor', { count: 1, seed: 1, cout: 2 } as never), TypeError, "Unknown option 'cout' in options: expected one of count, seed, threads, dtMs, durationS, inputSigmaSteps, targetSigmaSteps")
     expectArgError(() => taskGenerate('xor', { count: 1, seed: 1, dtMs: 0 }), RangeError, 'dtMs must be between 0.01 and 1000 but is 0')
-    expectArgError(() => taskGenerate('xr' as NativeTaskName, { count: 1, seed: 1 }), TypeError, "Expected the name of a task ('xor') for task but received the string 'xr'")
+    expectArgError(() => taskGenerate('xr' as NativeTaskName, { count: 1, seed: 1 }), TypeError, "Expected the name of a task ('xor' or 'wake-phrase') for task but received the string 'xr'")
     expectArgError(() => taskGenerate('xor', { count: 1, seed: 1, durationS: 'long' } as never), TypeError, 'Expected a number for durationS but received the string')
   })
 })
@@ -191,7 +193,7 @@ describe("a task's decision rule in the trainers and evaluateAds", () => {
     expect(none.loss).toBe(ref.loss) // the rule does not touch training
     expectArgError(() => new TeacherTrainer({ params, data: { task: { name: 'xor', samplesPerEpoch: 2, options: { durationS: 0.005 } } } }), RangeError, 'options.data.task.options.durationS must be between 0.01 and 3600 but is 0.005')
     expectArgError(() => new TeacherTrainer({ params: { ...params, dtMs: 200 }, data: { task: { name: 'xor', samplesPerEpoch: 2 } } }), RangeError, 'options.data.task.options.durationS / dtMs must give at least 10 steps but gives 5')
-    expectArgError(() => new TeacherTrainer({ params, data: { task: { name: 'wake' as never, samplesPerEpoch: 2 } } }), TypeError, "Expected the name of a task ('xor') for options.data.task.name but received the string 'wake'")
+    expectArgError(() => new TeacherTrainer({ params, data: { task: { name: 'wake' as never, samplesPerEpoch: 2 } } }), TypeError, "Expected the name of a task ('xor' or 'wake-phrase') for options.data.task.name but received the string 'wake'")
     expectArgError(() => new TeacherTrainer({ params, data, decision: { task: 'xor', fitted: { boundary: 0 } } }), TypeError, "Unknown option 'boundary' in options.decision.fitted")
     expectArgError(() => new TeacherTrainer({ params, data, decision: { task: 'xor', options: { alpha: -1 } } }), RangeError, 'options.decision.options.alpha must be between 0 and 1 but is -1')
   })

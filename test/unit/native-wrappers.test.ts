@@ -87,7 +87,7 @@ describe('native wrappers: argument errors are the contract', () => {
     // the raw binding too
     const raw = addon<{ taskGenerate(t: unknown, o: object): Promise<unknown> }>()
     await expectArg(() => raw.taskGenerate('xor', { count: 1, seed: 1, cout: 2 }), TypeError, "Unknown option 'cout' in options")
-    await expectArg(() => raw.taskGenerate(Symbol('xor'), { count: 1, seed: 1 }), TypeError, "Expected the name of a task ('xor') for task but received a symbol")
+    await expectArg(() => raw.taskGenerate(Symbol('xor'), { count: 1, seed: 1 }), TypeError, "Expected the name of a task ('xor' or 'wake-phrase') for task but received a symbol")
   })
 
   it('the teacher functions: spectralRadius, trainTeacher, unknown keys in params and options, runEpochs options', async () => {

@@ -5,11 +5,13 @@
 // (one import and one entry per task).
 import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../../runtime.ts'
 import { argError, bool, check, describe, f32, int, num, obj, str, typed, type Check } from '../../check.ts'
+import type { WakePhraseTask } from './wake-phrase.ts'
 import type { XorTask } from './xor.ts'
 
 /** The native tasks and the options of their generators and decision rules. */
 export interface NativeTasks {
   xor: XorTask
+  'wake-phrase': WakePhraseTask
 }
 
 export type NativeTaskName = keyof NativeTasks

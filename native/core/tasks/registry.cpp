@@ -1,6 +1,7 @@
 // The tasks the native trainers and scorers know (task.hpp): one include and one entry per task.
 // The first is the default of callers that need one (the training benchmark).
 #include "task.hpp"
+#include "wake_task.hpp"
 #include "xor_task.hpp"
 
 namespace mimic {
@@ -8,6 +9,7 @@ namespace mimic {
 const std::vector<TaskEntry>& task_registry() {
   static const std::vector<TaskEntry> tasks = {
       xor_task(),
+      wake_phrase_task(),
   };
   return tasks;
 }

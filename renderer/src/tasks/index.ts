@@ -3,10 +3,12 @@
 // compiler refuses a sample view a descriptor names but this registry lacks.
 import { taskDescriptors, type SampleViewName, type TaskName } from '../../../src/shared/tasks/index.ts'
 import type { SampleView } from './sampleView.ts'
+import WakeSample from './wake-phrase/WakeSample.svelte'
 import XorSample from './xor/XorSample.svelte'
 
 export const sampleViews: Record<SampleViewName, SampleView> = {
   pulses: XorSample,
+  bands: WakeSample,
 }
 
 export function sampleViewOf(task: TaskName): SampleView {

@@ -8,8 +8,13 @@ import type { JobImpl } from './kind.ts'
 /** The generator's own parameters (all but the task), checked by the task's generator schema. */
 function generatorParams(params: Record<string, unknown>): { task: keyof typeof taskDescriptors; rest: Record<string, unknown> } {
   const { task } = dataGenerateParams.parse(params, 'params')
-  const { task: _task, ...rest } = params
+  const { task: _task, ...all } = params
   const descriptor: TaskDescriptor = taskDescriptors[task]
+  // Fields of other tasks' generators arrive with their defaults (the form hides them for this task):
+  // left out; one given a value other than its default is refused by this task's schema below.
+  const own = descriptor.generator!.params.shape
+  const shared = dataGenerateParams.info().fields ?? {}
+  const rest = Object.fromEntries(Object.entries(all).filter(([k, v]) => Object.hasOwn(own, k) || v !== shared[k]?.default))
   // generatingTasks offers only tasks with a generator; the schema refuses fields this task does not know
   descriptor.generator!.params.parse(rest, 'params')
   return { task, rest }

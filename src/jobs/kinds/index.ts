@@ -2,6 +2,7 @@
 // compiler refuses a kind of src/shared/jobkinds without one. One import and one entry per kind.
 import type { JobKindName } from '../../shared/jobkinds/index.ts'
 import { dataGenerate } from './data-generate.ts'
+import { dataImportAudio } from './data-import-audio.ts'
 import { evaluation } from './eval.ts'
 import type { JobImpl } from './kind.ts'
 import { networkCreate } from './network-create.ts'
@@ -14,6 +15,7 @@ import { chipYield } from './yield.ts'
 
 export const jobImplementations: Record<JobKindName, JobImpl> = {
   'data.generate': dataGenerate,
+  'data.import-audio': dataImportAudio,
   'network.create': networkCreate,
   'train.teacher': trainTeacher,
   'train.ads': trainAds,

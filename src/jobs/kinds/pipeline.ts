@@ -10,6 +10,7 @@ import { drawnDatasetRun } from '../../plugins/datasets.ts'
 import { evaluate, evaluationArtifacts, evaluationResults, evaluationSummary } from '../../plugins/evaluate.ts'
 import { simulator } from '../../plugins/targets/simulator.ts'
 import type { JobContext, JobResult } from '../context.ts'
+import { taskImpls } from '../../plugins/tasks/index.ts'
 import { fieldError } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 import { trainAdsStage } from './train-ads.ts'
@@ -175,6 +176,8 @@ export const pipeline: JobImpl = {
     const p = pipelineParams.parse(params, 'params')
     const task: TaskDescriptor = taskDescriptors[p.task]
     if (!task.generator) throw fieldError('pipeline', 'task', `is ${task.label}, which has no generator to draw a test set from: choose a task with a generator.`)
+    // the trainers draw fresh samples each epoch from the task's native stream
+    if (!taskImpls[p.task].trainingSource) throw fieldError('pipeline', 'task', `is ${task.label}, whose trainers cannot draw fresh training samples yet (they train only on a native generator's stream): choose a task with one (\`mimic tasks list\`).`)
   },
   run: runPipeline,
 }

@@ -141,7 +141,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
 export const trainTeacher: JobImpl = {
   precheck(_store, params) {
     const p = trainTeacherParams.parse(params, 'params')
-    if (!taskImpls[p.task].trainingSource) throw fieldError('train.teacher', 'task', `is ${taskDescriptors[p.task].label}, which cannot draw fresh training samples: choose a task with a generator.`)
+    if (!taskImpls[p.task].trainingSource) throw fieldError('train.teacher', 'task', `is ${taskDescriptors[p.task].label}, whose trainers cannot draw fresh training samples yet (they train only on a native generator's stream): choose a task with one (\`mimic tasks list\`).`)
   },
   async run(ctx) {
     const p = trainTeacherParams.parse(ctx.run.params, 'params')

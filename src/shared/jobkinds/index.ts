@@ -3,6 +3,7 @@
 import type { Schema } from '../schema.ts'
 import { taskDescriptors, taskNames, taskOfParams, type TaskDescriptor } from '../tasks/index.ts'
 import { dataGenerate } from './data-generate.ts'
+import { dataImportAudio } from './data-import-audio.ts'
 import { evaluation } from './eval.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
@@ -15,6 +16,7 @@ import { chipYield } from './yield.ts'
 
 export const jobKinds = {
   'data.generate': dataGenerate,
+  'data.import-audio': dataImportAudio,
   'network.create': networkCreate,
   'train.teacher': trainTeacher,
   'train.ads': trainAds,
@@ -73,6 +75,7 @@ export function fieldGroups(kind: JobKindName): FieldGroup[] | null {
 
 export type { ActionWording, CliSpec, FieldGroup, GroupRule, JobKindSpec, Resources, StageSpec } from './spec.ts'
 export { dataGenerateParams } from './data-generate.ts'
+export { dataImportAudioParams } from './data-import-audio.ts'
 export { evalParams } from './eval.ts'
 export { networkCreateParams } from './network-create.ts'
 export { pipelineParams } from './pipeline.ts'

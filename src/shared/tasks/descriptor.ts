@@ -23,7 +23,11 @@ export interface TaskDescriptor {
   /** length of a sample with the generator's defaults (s), when samples have a fixed length */
   durationS?: number
   /** the seeded generator, when the task draws its own samples; its parameters are the ones of `mimic data generate NAME` */
-  generator?: { params: ObjectSchema<Record<string, Schema<unknown>>> }
+  generator?: {
+    params: ObjectSchema<Record<string, Schema<unknown>>>
+    /** false when the generator runs in Node (src/plugins/tasks), not natively; default true */
+    native?: boolean
+  }
   /** the decision rule in words (the one implementation is native) */
   decisionRule: {
     summary: string

@@ -2,10 +2,12 @@
 // its Node side in src/plugins/tasks/index.ts and its sample view in renderer/src/tasks/index.ts).
 import type { FieldInfo } from '../schema.ts'
 import type { FittedSetting, TaskDescriptor } from './descriptor.ts'
+import { wakePhraseTask } from './wake-phrase.ts'
 import { xorTask } from './xor.ts'
 
 export const taskDescriptors = {
   xor: xorTask,
+  'wake-phrase': wakePhraseTask,
 } as const satisfies Record<string, TaskDescriptor>
 
 export type TaskName = keyof typeof taskDescriptors

@@ -1,0 +1,69 @@
+// Job "data.import-audio": the WAV files of an upload run as a wake-phrase dataset (docs/method.md
+// §2.2): inputs (front-end features), targets, labels, the audio at 16 kHz, split and speaker per
+// sample; one result item per file (imported as which sample, or skipped and why) and a note listing
+// the skipped files.
+import { dataImportAudioParams } from '../../shared/jobkinds/index.ts'
+import { audioRateHz, importAudio, type AudioFile } from '../../plugins/audio-import.ts'
+import { datasetArtifacts } from '../../plugins/datasets.ts'
+import { wakePhraseBands, wakePhraseSteps } from '../../plugins/tasks/wake-phrase.ts'
+import type { Store } from '../../store/index.ts'
+import { fieldError, runOfKind } from '../prechecks.ts'
+import type { JobImpl } from './kind.ts'
+
+const list = (text: string): string[] => text.split(',').map((x) => x.trim()).filter((x) => x.length > 0)
+
+function uploaded(store: Store, id: number): { files: AudioFile[]; manifest: string | null; folder: string | null } {
+  const run = store.runs.get(id)
+  const names = run.params.files as string[]
+  const bytes = store.artifacts.get(id, 'files.bytes').data as Uint8Array
+  const offsets = store.artifacts.get(id, 'files.offsets').data as Float64Array
+  const files = names.map((name, i) => ({ name, bytes: bytes.subarray(offsets[i], offsets[i + 1]) }))
+  return { files, manifest: typeof run.params.manifest === 'string' ? run.params.manifest : null, folder: typeof run.params.folder === 'string' ? run.params.folder : null }
+}
+
+export const dataImportAudio: JobImpl = {
+  precheck(store, params) {
+    const p = dataImportAudioParams.parse(params, 'params')
+    runOfKind(store, 'data.import-audio', 'upload', p.upload, ['upload'])
+    const pos = list(p.positive), neg = list(p.negative)
+    if (pos.length === 0) throw fieldError('data.import-audio', 'positive', 'names no label: give at least one, e.g. "positive".')
+    const both = pos.filter((l) => neg.includes(l))
+    if (both.length) throw fieldError('data.import-audio', 'negative', `also names ${both.map((l) => `"${l}"`).join(', ')}, which --positive names: a label is one or the other.`)
+  },
+  async run(ctx) {
+    const p = dataImportAudioParams.parse(ctx.run.params, 'params')
+    const { files, manifest, folder } = uploaded(ctx.store, p.upload)
+    ctx.progress(0, `reading ${files.length} files`, true)
+    const d = await importAudio(
+      files,
+      manifest,
+      { positive: list(p.positive), negative: list(p.negative), othersNegative: p.othersNegative },
+      (done, total) => ctx.progress((0.9 * done) / Math.max(1, total), `decoded ${done} of ${total} files`),
+      { signal: ctx.signal },
+    )
+    ctx.checkCancelled()
+    const skipped = d.outcomes.filter((o) => o.sample === null)
+    if (d.samples === 0)
+      throw new Error(`none of the ${files.length} files could be imported: ${skipped.slice(0, 5).map((o) => `${o.file}: ${o.reason}`).join('; ')}${skipped.length > 5 ? `; and ${skipped.length - 5} more` : ''}`)
+    ctx.progress(0.92, 'storing')
+    const T = wakePhraseSteps, B = wakePhraseBands
+    ctx.artifacts([
+      ...datasetArtifacts({ inputs: d.inputs, targets: d.targets, labels: d.labels, samples: d.samples, steps: T, channels: B, outputs: 1 }),
+      { name: 'audio', data: d.audio, shape: [d.samples, (audioRateHz * T) / 1000] },
+      { name: 'split', data: d.split, shape: [d.samples] },
+      { name: 'speaker', data: d.speaker, shape: [d.samples] },
+    ])
+    ctx.results(
+      d.outcomes.map((o, i) => ({
+        item: i,
+        labels: { file: o.file, outcome: o.sample === null ? 'skipped' : 'imported', ...(o.label !== null ? { label: o.label } : {}), ...(o.reason !== null ? { reason: o.reason } : {}) },
+        values: { imported: o.sample === null ? 0 : 1, sample: o.sample, seconds: o.seconds },
+      })),
+    )
+    if (skipped.length) ctx.store.runs.addNote(ctx.runId, `Skipped ${skipped.length} of ${d.outcomes.length} files${folder ? ` of ${folder}` : ''}:\n${skipped.map((o) => `  ${o.file}: ${o.reason}`).join('\n')}`)
+    let positive = 0
+    for (const l of d.labels) if (l > 0) positive++
+    ctx.progress(1, 'done', true)
+    return { summary: { samples: d.samples, steps: T, positive, negative: d.samples - positive, skipped: skipped.length, cut: d.cut, speakers: d.speakers.length, positiveFraction: positive / d.samples } }
+  },
+}

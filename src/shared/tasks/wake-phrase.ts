@@ -1,0 +1,31 @@
+// The wake-phrase task (docs/method.md §2.2, §6): 5 s of noisy audio through the 16-band front end; the
+// target is a bump after the phrase for positives, 0 for negatives. Its samples are imported
+// recordings (`mimic data import audio`) or the offline corpus (`mimic data generate wake-phrase`,
+// synthesised speech in generated noise); its decision rule is native (native/core/tasks/wake_task.*)
+// with a boundary fitted on validation outputs and stored with the trained network.
+import * as s from '../schema.ts'
+import type { TaskDescriptor } from './descriptor.ts'
+
+export const wakePhraseGeneratorParams = s.object({
+  count: s.withDefault(s.integer({ min: 2, max: 100_000 }), 600).doc({ label: 'Samples', help: 'samples of 5 s, half with the phrase; 60 % training, 20 % validation, 20 % test voices' }),
+  seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'random seed; a random one is drawn and recorded when left empty' }),
+  phrase: s.withDefault(s.string({ min: 1, max: 60, trim: true }), 'hey snips').doc({ label: 'Wake phrase' }),
+  snrDb: s.withDefault(s.number({ min: -20, max: 60 }), 10).doc({ label: 'Signal-to-noise ratio', unit: 'dB', help: 'speech power over background-noise power' }),
+})
+
+export const wakePhraseTask = {
+  name: 'wake-phrase',
+  label: 'Wake phrase',
+  description: 'Detect a spoken wake phrase in 5 s of noisy audio: 16 band envelopes at 1 kHz in, a bump after the phrase out.',
+  channels: 16,
+  outputs: 1,
+  dtMs: 1,
+  durationS: 5,
+  generator: { params: wakePhraseGeneratorParams, native: false },
+  decisionRule: {
+    summary: 'y_s = 0.95·y_s + 0.05·ỹ; sum y_s over each stretch where y_s ≥ 0.5; keyword if the largest sum exceeds the boundary B fitted on validation data (docs/method.md §6)',
+    display: { smoothingDecay: 0.95, thresholds: [0.5] },
+  },
+  fitted: [{ name: 'boundary', label: 'Boundary B', description: 'keyword when the largest sum of y_s over a stretch where y_s ≥ 0.5 exceeds B (in steps); fitted on validation outputs' }],
+  sampleView: 'bands',
+} as const satisfies TaskDescriptor

@@ -1,0 +1,102 @@
+// `mimic data generate wake-phrase` (docs/method.md §2.2) at reduced size through the real command
+// line and the real speech engine process: shapes, balanced classes, splits with disjoint voice sets,
+// the stored audio, targets after the speech, and the same corpus for the same seed.
+import { afterAll, describe, expect, it } from 'vitest'
+import { splitOf, voicesBySplit } from '../../src/plugins/tasks/wake-phrase.ts'
+import { openStore } from '../../src/store/index.ts'
+import { mimic, spawnMimic } from '../support/cli.ts'
+import { cleanupTemp, tempDb } from '../support/tmp.ts'
+
+afterAll(cleanupTemp)
+
+describe('the offline wake-phrase corpus', () => {
+  it('splits: 60/20/20 of the samples, disjoint voice sets fixed by the seed', () => {
+    expect(Array.from({ length: 10 }, (_, i) => splitOf(i, 10))).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 2, 2])
+    const [train, val, test] = voicesBySplit(5)
+    expect(train.length + val.length + test.length).toBe(8 * 24)
+    for (const v of val) expect(train).not.toContain(v)
+    for (const v of test) expect([...train, ...val]).not.toContain(v)
+    expect(voicesBySplit(5)).toEqual([train, val, test])
+    expect(voicesBySplit(6)[0]).not.toEqual(train)
+  })
+
+  it('data generate wake-phrase: 5 s samples of speech in noise with features, targets, audio; deterministic for a seed', () => {
+    const db = tempDb()
+    const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
+    const ids = [1, 2].map(() => {
+      const r = mimic(['--db', db, '--json', 'data', 'generate', 'wake-phrase', '--project', String(project), '--count', '4', '--seed', '11', '--snr-db', '10'], { timeoutMs: 120_000 })
+      expect(r.code, r.stderr).toBe(0)
+      return (JSON.parse(r.stdout) as { id: number }).id
+    })
+    const store = openStore(db)
+    try {
+      const get = (id: number, name: string) => store.artifacts.get(id, name)
+      expect(store.runs.get(ids[0]).params).toMatchObject({ task: 'wake-phrase', phrase: 'hey snips', snrDb: 10 })
+      expect(get(ids[0], 'inputs').shape).toEqual([4, 5000, 16])
+      expect(get(ids[0], 'audio').shape).toEqual([4, 80000])
+      expect([...(get(ids[0], 'labels').data as Int8Array)]).toEqual([1, -1, 1, -1])
+      expect([...(get(ids[0], 'split').data as Int8Array)]).toEqual([0, 0, 1, 2])
+      // the speaker of each sample is a voice of its split's set
+      const sets = voicesBySplit(11)
+      const all = sets.flat()
+      const speakers = [...(get(ids[0], 'speaker').data as Int32Array)]
+      speakers.forEach((s, i) => expect(sets[splitOf(i, 4)]).toContain(all[s]))
+      // the same seed gives the same corpus, bit for bit
+      for (const name of ['inputs', 'targets', 'audio', 'speaker']) {
+        const a = get(ids[0], name).data, b = get(ids[1], name).data
+        expect(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)), name).toBe(true)
+      }
+      const audio = get(ids[0], 'audio').data as Int16Array
+      const y = get(ids[0], 'targets').data as Float32Array
+      for (let i = 0; i < 4; i++) {
+        let peak = 0
+        for (let k = 0; k < 80000; k++) peak = Math.max(peak, Math.abs(audio[i * 80000 + k]) / 32767)
+        // speech at peak 0.5 plus noise 10 dB below it
+        expect(peak).toBeGreaterThan(0.4)
+        expect(peak).toBeLessThan(1)
+        const t = y.subarray(i * 5000, (i + 1) * 5000)
+        const top = Math.max(...t)
+        if (i % 2 === 0) {
+          expect(top).toBe(1)
+          // the bump lies within the sample and stays above 0.5 for about 0.7 s
+          expect(t.filter((v) => v > 0.5).length).toBeGreaterThan(650)
+          expect(t.filter((v) => v > 0.5).length).toBeLessThan(750)
+        } else expect(top).toBe(0)
+      }
+    } finally {
+      store.close()
+    }
+  })
+
+  it('the trainers refuse it before storing anything: they draw only from a native stream (not yet from a stored corpus)', () => {
+    const db = tempDb()
+    const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
+    // (a refused positional exits 1, a refused flag exits 2 as a usage error)
+    for (const [args, code] of [[['reproduce', 'wake-phrase', '--seed', '1'], 1], [['train', 'teacher', '--task', 'wake-phrase'], 2]] as const) {
+      const r = mimic(['--db', db, ...args, '--project', String(project)])
+      expect(r.code).toBe(code)
+      expect(r.stderr).toMatch(/is Wake phrase, whose trainers cannot draw fresh training samples yet/)
+    }
+    expect(mimic(['--db', db, 'runs', 'list']).stdout).toMatch(/no runs/)
+  })
+
+  it('reports progress per sample and is cancelled between samples', async () => {
+    const db = tempDb()
+    const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
+    const child = spawnMimic(['--db', db, 'data', 'generate', 'wake-phrase', '--project', String(project), '--count', '200', '--seed', '2'])
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    // wait for progress past the first samples
+    let job: { runId: number; progress: { fraction: number; message: string } } | undefined
+    for (let i = 0; i < 600 && !(job && job.progress.fraction > 0); i++) {
+      await new Promise((r) => setTimeout(r, 200))
+      const jobs = JSON.parse(mimic(['--db', db, '--json', 'jobs', 'list']).stdout) as { runId: number; progress: { fraction: number; message: string } }[]
+      job = jobs[0]
+    }
+    expect(job!.progress.message).toMatch(/^drew \d+ of 200 samples$/)
+    expect(mimic(['--db', db, 'jobs', 'cancel', String(job!.runId)]).code).toBe(0)
+    expect(await exited).toBe(130)
+    const run = JSON.parse(mimic(['--db', db, '--json', 'runs', 'show', String(job!.runId)]).stdout) as { status: string; artifacts: unknown[] }
+    expect(run.status).toBe('cancelled')
+    expect(run.artifacts).toEqual([])
+  })
+})
