@@ -109,6 +109,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitAds(env, exports);
   InitMemory(env, exports);
   InitPerturb(env, exports);
+  InitBaseline(env, exports);
   return exports;
 }
 

@@ -9,12 +9,15 @@ import { pipeline } from './pipeline.ts'
 import { simulate } from './simulate.ts'
 import { trainAds } from './train-ads.ts'
 import { trainTeacher } from './train-teacher.ts'
+import { trainForceJob, trainReservoirJob } from './train-baselines.ts'
 
 export const jobImplementations: Record<JobKindName, JobImpl> = {
   'data.generate': dataGenerate,
   'network.create': networkCreate,
   'train.teacher': trainTeacher,
   'train.ads': trainAds,
+  'train.reservoir': trainReservoirJob,
+  'train.force': trainForceJob,
   pipeline: pipeline,
   eval: evaluation,
   simulate: simulate,

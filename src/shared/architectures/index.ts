@@ -2,11 +2,15 @@
 // entry here, plus its Node side in src/plugins/architectures/index.ts.
 import { adsArchitecture } from './ads.ts'
 import type { ArchitectureDescriptor } from './descriptor.ts'
+import { forceArchitecture } from './force.ts'
 import { rateArchitecture } from './rate.ts'
+import { reservoirArchitecture } from './reservoir.ts'
 
 export const architectureDescriptors = {
   rate: rateArchitecture,
   ads: adsArchitecture,
+  reservoir: reservoirArchitecture,
+  force: forceArchitecture,
 } as const satisfies Record<string, ArchitectureDescriptor>
 
 export type ArchitectureName = keyof typeof architectureDescriptors

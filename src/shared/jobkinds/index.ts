@@ -10,12 +10,15 @@ import { simulate } from './simulate.ts'
 import { groupFields, type FieldGroup, type JobKindSpec } from './spec.ts'
 import { trainAds } from './train-ads.ts'
 import { trainTeacher } from './train-teacher.ts'
+import { trainForce, trainReservoir } from './train-baselines.ts'
 
 export const jobKinds = {
   'data.generate': dataGenerate,
   'network.create': networkCreate,
   'train.teacher': trainTeacher,
   'train.ads': trainAds,
+  'train.reservoir': trainReservoir,
+  'train.force': trainForce,
   pipeline: pipeline,
   eval: evaluation,
   simulate: simulate,
@@ -75,3 +78,4 @@ export { pipelineParams } from './pipeline.ts'
 export { simulateParams } from './simulate.ts'
 export { trainAdsParams } from './train-ads.ts'
 export { trainTeacherParams } from './train-teacher.ts'
+export { trainForceParams, trainReservoirParams } from './train-baselines.ts'

@@ -1,0 +1,78 @@
+// The LIF baselines (reservoir, FORCE; docs/method.md §8) as bundles: one array per weight matrix
+// and per neuron-parameter array (`neuron.<name>`), so that mismatch (per-neuron values) and trained
+// weights round-trip exactly. They run on the software target as the native LIF runner (lifRun).
+import { lifRun, type LifNetwork } from '../../../native/index.ts'
+import type { ArchitectureName } from '../../shared/architectures/index.ts'
+import type { ArchitectureDescriptor } from '../../shared/architectures/descriptor.ts'
+import type { NewArtifact } from '../../store/artifacts.ts'
+import type { Architecture, Bundle, TargetOutput } from './architecture.ts'
+import { float32, size } from './arrays.ts'
+
+export const lifNeuronParams = ['tauMemMs', 'tauSynMs', 'vTh', 'vReset', 'bias', 'refractoryMs'] as const
+
+function lifToBundle(net: LifNetwork): { meta: Record<string, unknown>; arrays: NewArtifact[] } {
+  const { neurons: n, channels: c, outputs: o } = net
+  const arrays: NewArtifact[] = [
+    { name: 'wIn', data: net.wIn, shape: [n, c] },
+    { name: 'wRec', data: net.wRec, shape: [n, n] },
+    { name: 'wOut', data: net.wOut, shape: [o, n] },
+    { name: 'outBias', data: net.outBias, shape: [o] },
+  ]
+  if (net.encoders) arrays.push({ name: 'encoders', data: net.encoders, shape: [n, o] })
+  for (const p of lifNeuronParams) arrays.push({ name: `neuron.${p}`, data: net[p], shape: [n] })
+  return {
+    meta: { neurons: n, units: n, channels: c, outputs: o, dims: 0, dtMs: 1, tauOutMs: net.tauOutMs, subtractReset: net.subtractReset },
+    arrays,
+  }
+}
+
+function lifFromBundle(b: Bundle, what: string, encoders: boolean): LifNetwork {
+  const n = size(b, 'neurons')
+  const c = size(b, 'channels')
+  const o = size(b, 'outputs')
+  const tauOutMs = b.meta.tauOutMs
+  if (typeof tauOutMs !== 'number' || !(tauOutMs > 0)) throw new Error(`Run ${b.runId}: its ${what} bundle's meta.tauOutMs is ${JSON.stringify(tauOutMs)}, not a positive number: the bundle is damaged.`)
+  const net: LifNetwork = {
+    neurons: n,
+    channels: c,
+    outputs: o,
+    subtractReset: b.meta.subtractReset === true,
+    tauOutMs,
+    wIn: float32(b, 'wIn', [n, c], what),
+    wRec: float32(b, 'wRec', [n, n], what),
+    wOut: float32(b, 'wOut', [o, n], what),
+    outBias: float32(b, 'outBias', [o], what),
+    tauMemMs: float32(b, 'neuron.tauMemMs', [n], what),
+    tauSynMs: float32(b, 'neuron.tauSynMs', [n], what),
+    vTh: float32(b, 'neuron.vTh', [n], what),
+    vReset: float32(b, 'neuron.vReset', [n], what),
+    bias: float32(b, 'neuron.bias', [n], what),
+    refractoryMs: float32(b, 'neuron.refractoryMs', [n], what),
+  }
+  if (encoders) net.encoders = float32(b, 'encoders', [n, o], what)
+  return net
+}
+
+/** An architecture module for a LIF baseline with this descriptor. */
+export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: ArchitectureName }, what: string, encoders: boolean): Architecture<LifNetwork> {
+  return {
+    ...descriptor,
+    name: descriptor.name,
+    trajectoryArtifact: 'decoded',
+    toBundle: lifToBundle,
+    fromBundle: (b) => lifFromBundle(b, what, encoders),
+    sizes: (net) => ({ channels: net.channels, outputs: net.outputs, units: net.neurons, dims: 0 }),
+    variant: () => null,
+    async simulate(net, batch, opts, run = {}): Promise<TargetOutput> {
+      const r = await lifRun(net, { inputs: batch.inputs, count: batch.count, steps: batch.steps }, { seed: opts.seed, threads: opts.threads, dtMs: batch.dtMs }, run)
+      const seconds = (batch.steps * batch.dtMs) / 1000
+      const rateHz = new Float64Array(batch.count)
+      for (let b = 0; b < batch.count; b++) {
+        let s = 0
+        for (let i = 0; i < net.neurons; i++) s += r.spikeCounts[b * net.neurons + i]
+        rateHz[b] = s / (net.neurons * seconds)
+      }
+      return { outputs: r.outputs, recordedSteps: batch.steps, spikeCounts: r.spikeCounts, meanRateHz: r.meanRateHz, rateHz, totalSpikes: r.totalSpikes, kernelSeconds: r.kernelSeconds }
+    },
+  }
+}
