@@ -52,6 +52,8 @@ interface RawBaseline {
   lifRun(net: LifNetwork, batch: SampleArrays, options: object, onProgress?: unknown, token?: unknown): Promise<LifRunResult>
   reservoirTrain(options: object, onProgress?: unknown, token?: unknown): Promise<ReservoirTrainResult>
   forceTrain(options: object, onProgress?: unknown, token?: unknown): Promise<ForceTrainResult>
+  bpttGradient(net: LifNetwork, batch: SampleArrays, options: object, onProgress?: unknown, token?: unknown): Promise<BpttGradientResult>
+  bpttTrain(options: object, onProgress?: unknown, token?: unknown): Promise<BpttTrainResult>
 }
 
 /** Runs samples; sample b starts from V uniform in [vReset, vTh) drawn from stream (seed, b). */
@@ -142,4 +144,84 @@ export interface ForceTrainResult {
 
 export function forceTrain(options: ForceOptions, run: RunOptions = {}): Promise<ForceTrainResult> {
   return runNative<ForceTrainResult, RawBaseline>((raw, progress, token) => raw.forceTrain(options, progress, token), run)
+}
+
+/** Loss weights of the BPTT network: λ·mean((y − target)²) + λ_w·mean(w²) + λ_r·mean((spikes per step)²). */
+export interface BpttLoss {
+  /** default 1e3 */
+  lambdaMse?: number
+  /** default 0 */
+  lambdaWeights?: number
+  /** default 0 */
+  lambdaRate?: number
+}
+
+export interface BpttGradientResult {
+  loss: number
+  mse: number
+  meanRateHz: number
+  /** shaped as the network's arrays; zero outside the trained blocks */
+  grads: { wIn: Float64Array; wRec: Float64Array; wOut: Float64Array; outBias: Float64Array }
+}
+
+/**
+ * Mean loss and gradient over a batch of a BPTT network (layer 1 = neurons [0, n1)). smoothBeta > 0:
+ * the smooth network (s = sigmoid(β(V − θ))) and its exact gradient, for checks against finite differences.
+ */
+export function bpttGradient(
+  net: LifNetwork,
+  batch: SampleArrays & { targets: Float32Array },
+  options: { n1: number; loss?: BpttLoss; smoothBeta?: number; seed?: number; dtMs?: number; threads?: number },
+  run: RunOptions = {},
+): Promise<BpttGradientResult> {
+  return runNative<BpttGradientResult, RawBaseline>((raw, progress, token) => raw.bpttGradient(net, batch, options, progress, token), run)
+}
+
+export interface BpttOptions extends BpttLoss {
+  /** feed-forward layer (takes the input) */
+  n1: number
+  /** recurrent layer (read out) */
+  n2: number
+  channels: number
+  outputs: number
+  seed: number
+  tauMem1Ms?: number
+  tauSyn1Ms?: number
+  tauMem2Ms?: number
+  tauSyn2Ms?: number
+  tauOutMs?: number
+  inputScale?: number
+  ffScale?: number
+  stepSize?: number
+  beta1?: number
+  beta2?: number
+  epsilon?: number
+  batchSize?: number
+  epochs?: number
+  dtMs?: number
+  threads?: number
+  train: SampleArrays & { targets: Float32Array }
+  validation?: SampleArrays & { targets: Float32Array }
+  decision?: TaskDecision
+}
+
+export interface BpttEpochRecord {
+  epoch: number
+  trainLoss: number
+  trainMse: number
+  trainMeanRateHz: number
+  valMse: number
+  valAccuracy: number
+  valMeanRateHz: number
+  seconds: number
+}
+
+export interface BpttTrainResult {
+  network: LifNetwork
+  bestEpoch: number
+  epochs: BpttEpochRecord[]
+}
+
+export function bpttTrain(options: BpttOptions, run: RunOptions = {}): Promise<BpttTrainResult> {
+  return runNative<BpttTrainResult, RawBaseline>((raw, progress, token) => raw.bpttTrain(options, progress, token), run)
 }

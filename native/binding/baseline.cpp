@@ -14,6 +14,8 @@
 #include "async_job.hpp"
 #include "guard.hpp"
 #include "baseline.hpp"
+#include "adam.hpp"
+#include "bptt_snn.hpp"
 #include "memory.hpp"
 #include "options.hpp"
 #include "rng.hpp"
@@ -366,12 +368,247 @@ Napi::Value ForceTrain(const Napi::CallbackInfo& info) {
   return AsyncJob<ForceBaton>::Start(env, std::move(b), info[1], cancel, "forceTrain");
 }
 
+
+// ---- BPTT spiking network -------------------------------------------------------------------------
+
+mimic::BpttLoss ReadBpttLoss(Napi::Env env, Napi::Object o, const std::string& pre) {
+  mimic::BpttLoss l;
+  const mimic::BpttLoss d;
+  l.lambdaMse = Num(env, o, pre, "lambdaMse", 0, 1e12, &d.lambdaMse);
+  l.lambdaWeights = Num(env, o, pre, "lambdaWeights", 0, 1e12, &d.lambdaWeights);
+  l.lambdaRate = Num(env, o, pre, "lambdaRate", 0, 1e12, &d.lambdaRate);
+  return l;
+}
+
+struct BpttGradBaton {
+  mimic::LifNet net;
+  size_t n1 = 0;
+  std::shared_ptr<Samples> data;
+  mimic::BpttLoss loss;
+  double beta = 0, dtMs = 1;
+  uint64_t seed = 0;
+  unsigned threads = 0;
+  mimic::BpttGrad grad;
+  mimic::BpttBatchResult res;
+  void Execute(const mimic::Control& control) {
+    std::vector<size_t> idx(data->count);
+    for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    res = mimic::bptt_batch_gradient(net, n1, data->inputs.data(), data->targets.data(), idx.data(), idx.size(), data->steps, dtMs, loss,
+                                     beta, seed, threads, grad, control);
+  }
+  Napi::Value Result(Napi::Env env) {
+    auto o = Napi::Object::New(env);
+    o.Set("loss", Napi::Number::New(env, res.loss));
+    o.Set("mse", Napi::Number::New(env, res.mse));
+    o.Set("meanRateHz", Napi::Number::New(env, res.meanRateHz));
+    auto g = Napi::Object::New(env);
+    g.Set("wIn", ToTyped(env, grad.wIn));
+    g.Set("wRec", ToTyped(env, grad.wRec));
+    g.Set("wOut", ToTyped(env, grad.wOut));
+    g.Set("outBias", ToTyped(env, grad.outBias));
+    o.Set("grads", g);
+    return o;
+  }
+};
+
+// bpttGradient(net, batch {inputs, targets, count, steps}, options {n1, loss?, smoothBeta?, seed?, dtMs?, threads?}, onProgress?, cancel?)
+Napi::Value BpttGradient(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto b = std::make_unique<BpttGradBaton>();
+  b->net = ReadNet(env, info[0], "net");
+  if (!b->net.encoders.empty()) ThrowRange(env, "net.encoders must be absent: a BPTT network has no output feedback");
+  b->data = ReadSamples(env, info[1], "batch", b->net.channels, b->net.outputs, true);
+  Napi::Object o = OptionsOf(env, info[2]);
+  CheckKeys(env, o, "options", {"n1", "loss", "smoothBeta", "seed", "dtMs", "threads"});
+  b->n1 = size_t(Int(env, o, "", "n1", 1, int64_t(b->net.neurons) - 1));
+  if (!o.Get("loss").IsUndefined()) {
+    Napi::Object l = RequireObject(env, o.Get("loss"), "options.loss");
+    CheckKeys(env, l, "options.loss", {"lambdaMse", "lambdaWeights", "lambdaRate"});
+    b->loss = ReadBpttLoss(env, l, "options.loss");
+  }
+  const double zero = 0, one = 1;
+  b->beta = Num(env, o, "", "smoothBeta", 0, 1e6, &zero);
+  b->dtMs = Num(env, o, "", "dtMs", 0, 1000, &one, true);
+  b->seed = Seed(env, o, "", "seed", true);
+  b->threads = Threads(env, o, "");
+  const double N = double(b->net.neurons);
+  MemoryPlan plan;
+  plan.add(double(b->data->count) * (N * N + N * double(b->net.channels + b->net.outputs)), 8)
+      .add(double(mimic::global_pool().size()) * 3 * N * double(b->data->steps), 8);
+  plan.check(env, "batch.count", "the gradient of " + Fmt(double(b->data->count)) + " samples", "use fewer samples or neurons");
+  CheckCallback(env, info[3], "onProgress");
+  auto cancel = CancelToken::FromValue(env, info[4], "cancelToken");
+  return AsyncJob<BpttGradBaton>::Start(env, std::move(b), info[3], cancel, "bpttGradient");
+}
+
+struct BpttEpoch {
+  double trainLoss = 0, trainMse = 0, trainMeanRateHz = 0, valMse = NAN, valAccuracy = NAN, valMeanRateHz = NAN, seconds = 0;
+};
+
+struct BpttTrainBaton {
+  mimic::BpttOptions options;
+  mimic::BpttLoss loss;
+  mimic::AdamOptions adam;
+  size_t batchSize = 10, epochs = 20;
+  std::shared_ptr<Samples> train, validation;
+  double dtMs = 1;
+  unsigned threads = 0;
+  DecisionRulePlan rule;
+  mimic::LifNet net, best;
+  std::vector<BpttEpoch> records;
+  size_t bestEpoch = 0;
+  void Execute(const mimic::Control& control) {
+    net = mimic::bptt_build(options);
+    best = net;
+    const size_t n1 = options.n1, T = train->steps, O = net.outputs;
+    const size_t P = net.wIn.size() + net.wRec.size() + net.wOut.size() + net.outBias.size();
+    mimic::Adam opt(P, adam);
+    mimic::BpttGrad grad;
+    std::vector<float> gf;
+    double bestVal = INFINITY;
+    const double batches = std::ceil(double(train->count) / double(batchSize));
+    for (size_t e = 0; e < epochs; ++e) {
+      const auto t0 = std::chrono::steady_clock::now();
+      BpttEpoch rec;
+      std::vector<size_t> order(train->count);
+      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+      mimic::Rng rng(mimic::derive_seed(options.seed, e, 0xB0DE), 0);
+      mimic::shuffle(order, rng);
+      double spikesRate = 0;
+      size_t nb = 0;
+      for (size_t start = 0; start < order.size(); start += batchSize, ++nb) {
+        const size_t count = std::min(batchSize, order.size() - start);
+        auto r = mimic::bptt_batch_gradient(net, n1, train->inputs.data(), train->targets.data(), &order[start], count, T, dtMs, loss, 0,
+                                            mimic::derive_seed(options.seed, e, 0xB1), threads, grad, control.cancel_only());
+        rec.trainLoss += r.loss;
+        rec.trainMse += r.mse;
+        spikesRate += r.meanRateHz;
+        opt.begin_step();
+        size_t off = 0;
+        auto step = [&](std::vector<float>& w, const std::vector<double>& g) {
+          gf.assign(g.begin(), g.end());
+          opt.update(off, w.data(), gf.data(), w.size());
+          off += w.size();
+        };
+        step(net.wIn, grad.wIn);
+        step(net.wRec, grad.wRec);
+        step(net.wOut, grad.wOut);
+        step(net.outBias, grad.outBias);
+        control.report(double(e) * batches + double(nb + 1), double(epochs) * batches, "training by BPTT");
+      }
+      rec.trainLoss /= double(nb);
+      rec.trainMse /= double(nb);
+      rec.trainMeanRateHz = spikesRate / double(nb);
+      if (validation) {
+        mimic::LifRunStats out;
+        mimic::lif_run(net, validation->inputs.data(), validation->count, validation->steps, dtMs,
+                       mimic::derive_seed(options.seed, 0, 0xB2), threads, out, control.cancel_only());
+        double vse = 0;
+        for (size_t i = 0; i < out.outputs.size(); ++i) {
+          const double d = double(out.outputs[i]) - validation->targets[i];
+          vse += d * d;
+        }
+        rec.valMse = vse / double(out.outputs.size());
+        rec.valMeanRateHz = out.meanRateHz;
+        if (rule.rule) {
+          mimic::TaskScore score;
+          mimic::score_outputs(*rule.rule, rule.fitted, out.outputs.data(), validation->count, validation->steps, O,
+                               validation->targets.data(), nullptr, score, nullptr, nullptr);
+          rec.valAccuracy = score.accuracy();
+        }
+      }
+      rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      records.push_back(rec);
+      const double val = validation ? rec.valMse : rec.trainMse;
+      if (std::isfinite(val) && val < bestVal) {
+        bestVal = val;
+        best = net;
+        bestEpoch = e + 1;
+      }
+    }
+    if (bestEpoch == 0) best = net;
+  }
+  Napi::Value Result(Napi::Env env) {
+    auto o = Napi::Object::New(env);
+    o.Set("network", NetToJs(env, best));
+    o.Set("bestEpoch", Napi::Number::New(env, double(bestEpoch)));
+    auto arr = Napi::Array::New(env, records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      auto r = Napi::Object::New(env);
+      r.Set("epoch", Napi::Number::New(env, double(i + 1)));
+      r.Set("trainLoss", Napi::Number::New(env, records[i].trainLoss));
+      r.Set("trainMse", Napi::Number::New(env, records[i].trainMse));
+      r.Set("trainMeanRateHz", Napi::Number::New(env, records[i].trainMeanRateHz));
+      r.Set("valMse", Napi::Number::New(env, records[i].valMse));
+      r.Set("valAccuracy", Napi::Number::New(env, records[i].valAccuracy));
+      r.Set("valMeanRateHz", Napi::Number::New(env, records[i].valMeanRateHz));
+      r.Set("seconds", Napi::Number::New(env, records[i].seconds));
+      arr.Set(uint32_t(i), r);
+    }
+    o.Set("epochs", arr);
+    return o;
+  }
+};
+
+// bpttTrain(options {n1, n2, channels, outputs, seed, tau*, inputScale, ffScale, lambda*, stepSize, beta1, beta2, epsilon,
+//                    batchSize, epochs, train, validation?, decision?, dtMs, threads}, onProgress?, cancel?)
+Napi::Value BpttTrain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = RequireObject(env, info[0], "options");
+  CheckKeys(env, o, "options",
+            {"n1", "n2", "channels", "outputs", "seed", "tauMem1Ms", "tauSyn1Ms", "tauMem2Ms", "tauSyn2Ms", "tauOutMs", "inputScale",
+             "ffScale", "lambdaMse", "lambdaWeights", "lambdaRate", "stepSize", "beta1", "beta2", "epsilon", "batchSize", "epochs",
+             "train", "validation", "decision", "dtMs", "threads"});
+  auto b = std::make_unique<BpttTrainBaton>();
+  auto& p = b->options;
+  const mimic::BpttOptions d;
+  p.n1 = size_t(Int(env, o, "", "n1", 1, kMaxNeurons / 2));
+  p.n2 = size_t(Int(env, o, "", "n2", 1, kMaxNeurons / 2));
+  p.channels = size_t(Int(env, o, "", "channels", 1, kMaxChannels));
+  p.outputs = size_t(Int(env, o, "", "outputs", 1, kMaxOutputs));
+  p.seed = Seed(env, o, "", "seed", false);
+  p.tauMem1Ms = Num(env, o, "", "tauMem1Ms", 0, 1e5, &d.tauMem1Ms, true);
+  p.tauSyn1Ms = Num(env, o, "", "tauSyn1Ms", 0, 1e5, &d.tauSyn1Ms, true);
+  p.tauMem2Ms = Num(env, o, "", "tauMem2Ms", 0, 1e5, &d.tauMem2Ms, true);
+  p.tauSyn2Ms = Num(env, o, "", "tauSyn2Ms", 0, 1e5, &d.tauSyn2Ms, true);
+  p.tauOutMs = Num(env, o, "", "tauOutMs", 0, 1e5, &d.tauOutMs, true);
+  p.inputScale = Num(env, o, "", "inputScale", 0, 1e6, &d.inputScale);
+  p.ffScale = Num(env, o, "", "ffScale", 0, 1e6, &d.ffScale);
+  b->loss = ReadBpttLoss(env, o, "");
+  const mimic::AdamOptions ad;
+  b->adam.stepSize = Num(env, o, "", "stepSize", 0, 1, &ad.stepSize, true);
+  b->adam.beta1 = Num(env, o, "", "beta1", 0, 0.999999, &ad.beta1);
+  b->adam.beta2 = Num(env, o, "", "beta2", 0, 0.99999999, &ad.beta2);
+  b->adam.epsilon = Num(env, o, "", "epsilon", 0, 1, &ad.epsilon, true);
+  const int64_t ten = 10, twenty = 20;
+  b->batchSize = size_t(Int(env, o, "", "batchSize", 1, 100000, &ten));
+  b->epochs = size_t(Int(env, o, "", "epochs", 1, 100000, &twenty));
+  const double one = 1;
+  b->dtMs = Num(env, o, "", "dtMs", 0, 1000, &one, true);
+  b->threads = Threads(env, o, "");
+  b->train = ReadSamples(env, o.Get("train"), "options.train", p.channels, p.outputs, true);
+  if (!o.Get("validation").IsUndefined())
+    b->validation = ReadSamples(env, o.Get("validation"), "options.validation", p.channels, p.outputs, true);
+  b->rule = ReadDecisionRule(env, o.Get("decision"), "options.decision", nullptr);
+  const double N = double(p.n1 + p.n2);
+  MemoryPlan plan;
+  plan.add(double(b->batchSize) * (N * N + N * double(p.channels + p.outputs)) + 3 * N * N, 8)
+      .add(double(mimic::global_pool().size()) * 3 * N * double(b->train->steps), 8);
+  plan.check(env, "options.batchSize", "BPTT of " + Fmt(N) + " neurons over batches of " + Fmt(double(b->batchSize)),
+             "use fewer neurons or a smaller batch");
+  CheckCallback(env, info[1], "onProgress");
+  auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
+  return AsyncJob<BpttTrainBaton>::Start(env, std::move(b), info[1], cancel, "bpttTrain");
+}
+
 }  // namespace
 
 void InitBaseline(Napi::Env env, Napi::Object exports) {
   Export<LifRun>(env, exports, "lifRun");
   Export<ReservoirTrain>(env, exports, "reservoirTrain");
   Export<ForceTrain>(env, exports, "forceTrain");
+  Export<BpttGradient>(env, exports, "bpttGradient");
+  Export<BpttTrain>(env, exports, "bpttTrain");
 }
 
 }  // namespace mimic_binding

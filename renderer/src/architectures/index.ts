@@ -12,6 +12,7 @@ export const networkViews: Record<ArchitectureName, NetworkView> = {
   ads: AdsNetwork,
   reservoir: LifNetwork,
   force: LifNetwork,
+  'bptt-snn': LifNetwork,
 }
 
 export type { NetworkView, NetworkViewProps } from './networkView.ts'

@@ -9,7 +9,7 @@ import { pipeline } from './pipeline.ts'
 import { simulate } from './simulate.ts'
 import { trainAds } from './train-ads.ts'
 import { trainTeacher } from './train-teacher.ts'
-import { trainForceJob, trainReservoirJob } from './train-baselines.ts'
+import { trainBpttSnnJob, trainForceJob, trainReservoirJob } from './train-baselines.ts'
 
 export const jobImplementations: Record<JobKindName, JobImpl> = {
   'data.generate': dataGenerate,
@@ -18,6 +18,7 @@ export const jobImplementations: Record<JobKindName, JobImpl> = {
   'train.ads': trainAds,
   'train.reservoir': trainReservoirJob,
   'train.force': trainForceJob,
+  'train.bptt-snn': trainBpttSnnJob,
   pipeline: pipeline,
   eval: evaluation,
   simulate: simulate,

@@ -1,14 +1,16 @@
 // Jobs "train.reservoir" and "train.force": the paper's baselines (METHOD.md §8) trained natively on
 // fresh samples of a task (or on a dataset run), tested on fresh samples by the task's rule (the same
 // evaluation as every architecture), stored as a bundle of their architecture.
-import { forceTrain, reservoirTrain, type LifNetwork } from '../../../native/index.ts'
+import { bpttTrain, forceTrain, reservoirTrain } from '../../../native/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
-import { trainForceParams, trainReservoirParams } from '../../shared/jobkinds/index.ts'
+import { trainBpttSnnParams, trainForceParams, trainReservoirParams } from '../../shared/jobkinds/index.ts'
 import type { Infer } from '../../shared/schema.ts'
 import type { TaskName } from '../../shared/tasks/index.ts'
 import type { LoadedNetwork } from '../../plugins/architectures/index.ts'
 import { inMemoryNetwork, saveBundle } from '../../plugins/architectures/bundle.ts'
+import { bpttSnn } from '../../plugins/architectures/bptt-snn.ts'
 import { force } from '../../plugins/architectures/force.ts'
+import type { LifNet } from '../../plugins/architectures/lif.ts'
 import { reservoir } from '../../plugins/architectures/reservoir.ts'
 import { loadDataset } from '../../plugins/datasets.ts'
 import { evaluate, type EvalResult } from '../../plugins/evaluate.ts'
@@ -21,10 +23,11 @@ import { derivedSeeds, drawSamples } from './train-teacher.ts'
 
 export type ReservoirJobParams = Infer<typeof trainReservoirParams>
 export type ForceJobParams = Infer<typeof trainForceParams>
-export type BaselineName = 'reservoir' | 'force'
+export type BpttJobParams = Infer<typeof trainBpttSnnParams>
+export type BaselineKind = 'train.reservoir' | 'train.force' | 'train.bptt-snn'
 
 export interface BaselineOutcome {
-  network: LoadedNetwork<LifNetwork>
+  network: LoadedNetwork<LifNet>
   task: TaskName
   trainSeconds: number
   bestEpoch: number
@@ -124,17 +127,73 @@ export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: 
   return { network: inMemoryNetwork(runId, force, r.network, { task }), task, trainSeconds, bestEpoch: r.bestEpoch }
 }
 
+/** Trains a BPTT spiking network; stores the epoch of the lowest validation MSE as run `runId`'s bundle. */
+export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: number, runId = ctx.runId): Promise<BaselineOutcome> {
+  ctx.progress(0.02, 'drawing the training and validation samples', true)
+  const { data, task } = await trainingSet(ctx, p, seed)
+  const validation = await drawSamples(ctx, task, { count: p.validationSamples, seed: derivedSeeds(seed).validation, durationS: data.steps * data.dtMs / 1000, dtMs: data.dtMs })
+  const started = performance.now()
+  const r = await bpttTrain(
+    {
+      ...sizesOf(data),
+      n1: p.layer1,
+      n2: p.layer2,
+      seed,
+      tauMem1Ms: p.tauMem1Ms,
+      tauSyn1Ms: p.tauSyn1Ms,
+      tauMem2Ms: p.tauMem2Ms,
+      tauSyn2Ms: p.tauSyn2Ms,
+      tauOutMs: p.tauOutMs,
+      inputScale: p.inputScale,
+      ffScale: p.ffScale,
+      lambdaMse: p.lambdaMse,
+      lambdaWeights: p.lambdaWeights,
+      lambdaRate: p.lambdaRate,
+      stepSize: p.stepSize,
+      beta1: p.beta1,
+      beta2: p.beta2,
+      epsilon: p.epsilon,
+      batchSize: p.batchSize,
+      epochs: p.epochs,
+      dtMs: data.dtMs,
+      threads: ctx.threads(p.threads),
+      train: arrays(data),
+      validation: arrays(validation),
+      decision: { task } as never,
+    },
+    { signal: ctx.signal, onProgress: (f) => ctx.progress(0.05 + 0.85 * f, 'training by BPTT') },
+  )
+  const trainSeconds = (performance.now() - started) / 1000
+  for (const e of r.epochs) {
+    ctx.epochMetrics(
+      e.epoch,
+      { trainLoss: e.trainLoss, trainMse: e.trainMse, trainMeanRateHz: e.trainMeanRateHz, valMse: e.valMse, valAccuracy: Number.isFinite(e.valAccuracy) ? e.valAccuracy : null, meanRateHz: e.valMeanRateHz, epochSeconds: e.seconds },
+      runId,
+    )
+  }
+  const net: LifNet = { ...r.network, layer1: p.layer1 }
+  saveBundle(ctx.store, runId, bpttSnn, net, { task })
+  return { network: inMemoryNetwork(runId, bpttSnn, net, { task }), task, trainSeconds, bestEpoch: r.bestEpoch }
+}
+
 /** Tests a trained baseline on fresh samples of its task (seeded from the run's seed), optionally beside a teacher. */
 export async function testOnFreshSamples(ctx: JobContext, network: LoadedNetwork, testSamples: number, seed: number, threads: number, teacher?: LoadedNetwork): Promise<EvalResult> {
   const test = await drawSamples(ctx, network.task, { count: testSamples, seed: derivedSeeds(seed).test })
   return evaluate(network.task, simulator, network, test, { threads, seed, teacher }, { signal: ctx.signal })
 }
 
-function precheckData(store: Store, kind: 'train.reservoir' | 'train.force', params: Record<string, unknown>): void {
+function precheckData(store: Store, kind: BaselineKind, params: Record<string, unknown>): void {
   if (params.data !== undefined) runOfKind(store, kind, 'data', params.data as number, ['dataset'])
 }
 
-function baselineJob(kind: 'train.reservoir' | 'train.force'): JobImpl {
+/** Trains the baseline of a job kind for run `runId` with its parsed parameters. */
+export function trainBaselineStage(ctx: JobContext, kind: BaselineKind, params: Record<string, unknown>, seed: number, runId = ctx.runId): Promise<BaselineOutcome> {
+  if (kind === 'train.reservoir') return trainReservoirStage(ctx, trainReservoirParams.parse(params, 'params'), seed, runId)
+  if (kind === 'train.force') return trainForceStage(ctx, trainForceParams.parse(params, 'params'), seed, runId)
+  return trainBpttStage(ctx, trainBpttSnnParams.parse(params, 'params'), seed, runId)
+}
+
+function baselineJob(kind: BaselineKind): JobImpl {
   return {
     precheck(store, params) {
       precheckData(store, kind, params)
@@ -142,8 +201,9 @@ function baselineJob(kind: 'train.reservoir' | 'train.force'): JobImpl {
     async run(ctx) {
       const started = performance.now()
       const seed = ctx.run.seed ?? 0
-      const p = kind === 'train.reservoir' ? trainReservoirParams.parse(ctx.run.params, 'params') : trainForceParams.parse(ctx.run.params, 'params')
-      const out = kind === 'train.reservoir' ? await trainReservoirStage(ctx, p as ReservoirJobParams, seed) : await trainForceStage(ctx, p as ForceJobParams, seed)
+      const out = await trainBaselineStage(ctx, kind, ctx.run.params, seed)
+      const schema = kind === 'train.reservoir' ? trainReservoirParams : kind === 'train.force' ? trainForceParams : trainBpttSnnParams
+      const p: { testSamples: number; threads: number } = schema.parse(ctx.run.params, 'params')
       ctx.progress(0.92, 'testing on fresh samples', true)
       const t = await testOnFreshSamples(ctx, out.network, p.testSamples, seed, ctx.threads(p.threads))
       ctx.progress(1, 'done', true)
@@ -165,3 +225,4 @@ function baselineJob(kind: 'train.reservoir' | 'train.force'): JobImpl {
 
 export const trainReservoirJob: JobImpl = baselineJob('train.reservoir')
 export const trainForceJob: JobImpl = baselineJob('train.force')
+export const trainBpttSnnJob: JobImpl = baselineJob('train.bptt-snn')

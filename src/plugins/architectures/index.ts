@@ -3,6 +3,7 @@
 import type { ArchitectureName } from '../../shared/architectures/index.ts'
 import { ads } from './ads.ts'
 import type { Architecture } from './architecture.ts'
+import { bpttSnn } from './bptt-snn.ts'
 import { force } from './force.ts'
 import { rate } from './rate.ts'
 import { reservoir } from './reservoir.ts'
@@ -12,6 +13,7 @@ export const architectures: { [K in ArchitectureName]: Architecture<any> } = {
   ads: ads,
   reservoir: reservoir,
   force: force,
+  'bptt-snn': bpttSnn,
 }
 
 export type { Architecture, Bundle, LoadedNetwork, NetworkSizes } from './architecture.ts'

@@ -8,9 +8,12 @@ import type { NewArtifact } from '../../store/artifacts.ts'
 import type { Architecture, Bundle, TargetOutput } from './architecture.ts'
 import { float32, size } from './arrays.ts'
 
+/** A LIF baseline network; `layer1`: the size of the BPTT network's feed-forward layer (neurons [0, layer1)). */
+export type LifNet = LifNetwork & { layer1?: number }
+
 export const lifNeuronParams = ['tauMemMs', 'tauSynMs', 'vTh', 'vReset', 'bias', 'refractoryMs'] as const
 
-function lifToBundle(net: LifNetwork): { meta: Record<string, unknown>; arrays: NewArtifact[] } {
+function lifToBundle(net: LifNet): { meta: Record<string, unknown>; arrays: NewArtifact[] } {
   const { neurons: n, channels: c, outputs: o } = net
   const arrays: NewArtifact[] = [
     { name: 'wIn', data: net.wIn, shape: [n, c] },
@@ -21,18 +24,18 @@ function lifToBundle(net: LifNetwork): { meta: Record<string, unknown>; arrays: 
   if (net.encoders) arrays.push({ name: 'encoders', data: net.encoders, shape: [n, o] })
   for (const p of lifNeuronParams) arrays.push({ name: `neuron.${p}`, data: net[p], shape: [n] })
   return {
-    meta: { neurons: n, units: n, channels: c, outputs: o, dims: 0, dtMs: 1, tauOutMs: net.tauOutMs, subtractReset: net.subtractReset },
+    meta: { neurons: n, units: n, channels: c, outputs: o, dims: 0, dtMs: 1, tauOutMs: net.tauOutMs, subtractReset: net.subtractReset, ...(net.layer1 !== undefined ? { layer1: net.layer1 } : {}) },
     arrays,
   }
 }
 
-function lifFromBundle(b: Bundle, what: string, encoders: boolean): LifNetwork {
+function lifFromBundle(b: Bundle, what: string, encoders: boolean): LifNet {
   const n = size(b, 'neurons')
   const c = size(b, 'channels')
   const o = size(b, 'outputs')
   const tauOutMs = b.meta.tauOutMs
   if (typeof tauOutMs !== 'number' || !(tauOutMs > 0)) throw new Error(`Run ${b.runId}: its ${what} bundle's meta.tauOutMs is ${JSON.stringify(tauOutMs)}, not a positive number: the bundle is damaged.`)
-  const net: LifNetwork = {
+  const net: LifNet = {
     neurons: n,
     channels: c,
     outputs: o,
@@ -50,11 +53,12 @@ function lifFromBundle(b: Bundle, what: string, encoders: boolean): LifNetwork {
     refractoryMs: float32(b, 'neuron.refractoryMs', [n], what),
   }
   if (encoders) net.encoders = float32(b, 'encoders', [n, o], what)
+  if (typeof b.meta.layer1 === 'number') net.layer1 = b.meta.layer1
   return net
 }
 
 /** An architecture module for a LIF baseline with this descriptor. */
-export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: ArchitectureName }, what: string, encoders: boolean): Architecture<LifNetwork> {
+export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: ArchitectureName }, what: string, encoders: boolean): Architecture<LifNet> {
   return {
     ...descriptor,
     name: descriptor.name,
@@ -64,7 +68,8 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
     sizes: (net) => ({ channels: net.channels, outputs: net.outputs, units: net.neurons, dims: 0 }),
     variant: () => null,
     async simulate(net, batch, opts, run = {}): Promise<TargetOutput> {
-      const r = await lifRun(net, { inputs: batch.inputs, count: batch.count, steps: batch.steps }, { seed: opts.seed, threads: opts.threads, dtMs: batch.dtMs }, run)
+      const { layer1: _layer1, ...plain } = net
+      const r = await lifRun(plain, { inputs: batch.inputs, count: batch.count, steps: batch.steps }, { seed: opts.seed, threads: opts.threads, dtMs: batch.dtMs }, run)
       const seconds = (batch.steps * batch.dtMs) / 1000
       const rateHz = new Float64Array(batch.count)
       for (let b = 0; b < batch.count; b++) {

@@ -1,7 +1,6 @@
 // The reservoir (docs/method.md §8) as a bundle of the shared LIF baseline form (./lif.ts).
-import type { LifNetwork } from '../../../native/index.ts'
 import { reservoirArchitecture } from '../../shared/architectures/reservoir.ts'
 import type { Architecture } from './architecture.ts'
-import { lifArchitecture } from './lif.ts'
+import { lifArchitecture, type LifNet } from './lif.ts'
 
-export const reservoir: Architecture<LifNetwork> = lifArchitecture(reservoirArchitecture, 'a reservoir', false)
+export const reservoir: Architecture<LifNet> = lifArchitecture(reservoirArchitecture, 'a reservoir', false)

@@ -10,7 +10,7 @@ import { simulate } from './simulate.ts'
 import { groupFields, type FieldGroup, type JobKindSpec } from './spec.ts'
 import { trainAds } from './train-ads.ts'
 import { trainTeacher } from './train-teacher.ts'
-import { trainForce, trainReservoir } from './train-baselines.ts'
+import { trainBpttSnn, trainForce, trainReservoir } from './train-baselines.ts'
 
 export const jobKinds = {
   'data.generate': dataGenerate,
@@ -19,6 +19,7 @@ export const jobKinds = {
   'train.ads': trainAds,
   'train.reservoir': trainReservoir,
   'train.force': trainForce,
+  'train.bptt-snn': trainBpttSnn,
   pipeline: pipeline,
   eval: evaluation,
   simulate: simulate,
@@ -78,4 +79,4 @@ export { pipelineParams } from './pipeline.ts'
 export { simulateParams } from './simulate.ts'
 export { trainAdsParams } from './train-ads.ts'
 export { trainTeacherParams } from './train-teacher.ts'
-export { trainForceParams, trainReservoirParams } from './train-baselines.ts'
+export { trainBpttSnnParams, trainForceParams, trainReservoirParams } from './train-baselines.ts'

@@ -58,6 +58,31 @@ export const trainForceParams = s.object({
   seed: s.optional(s.seed()).doc({ label: 'Seed' }),
 })
 
+export const trainBpttSnnParams = s.object({
+  ...dataFields,
+  validationSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Validation samples', help: 'drawn once; the epoch with the lowest validation MSE is kept' }),
+  layer1: s.withDefault(s.integer({ min: 1, max: maxNeurons / 2 }), 320).doc({ label: 'Feed-forward neurons', help: 'layer 1, taking the input' }),
+  layer2: s.withDefault(s.integer({ min: 1, max: maxNeurons / 2 }), 320).doc({ label: 'Recurrent neurons', help: 'layer 2, read out (recurrent weights start at 0)' }),
+  epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 20).doc({ label: 'Epochs', help: 'over the same training samples' }),
+  batchSize: s.withDefault(s.integer({ min: 1, max: 1024 }), 10).doc({ label: 'Batch size', help: 'samples per Adam step, in parallel over the cores' }),
+  stepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-4).doc({ label: 'Adam step size' }),
+  beta1: s.withDefault(s.number({ min: 0, max: 0.999999 }), 0.9).doc({ label: 'Adam β1' }),
+  beta2: s.withDefault(s.number({ min: 0, max: 0.99999999 }), 0.999).doc({ label: 'Adam β2' }),
+  epsilon: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-8).doc({ label: 'Adam ε' }),
+  lambdaMse: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e3).doc({ label: 'λ MSE' }),
+  lambdaWeights: s.withDefault(s.number({ min: 0, max: 1e12 }), 0).doc({ label: 'λ weights', help: 'weight of mean(w²) over the trained weights' }),
+  lambdaRate: s.withDefault(s.number({ min: 0, max: 1e12 }), 0).doc({ label: 'λ rate', help: 'weight of mean over neurons of (spikes per step)²' }),
+  tauMem1Ms: s.withDefault(s.number({ gt: 0, max: 1e5 }), 100).doc({ label: 'τ membrane, layer 1', unit: 'ms' }),
+  tauSyn1Ms: s.withDefault(s.number({ gt: 0, max: 1e5 }), 100).doc({ label: 'τ synapse, layer 1', unit: 'ms' }),
+  tauMem2Ms: s.withDefault(s.number({ gt: 0, max: 1e5 }), 50).doc({ label: 'τ membrane, layer 2', unit: 'ms' }),
+  tauSyn2Ms: s.withDefault(s.number({ gt: 0, max: 1e5 }), 70).doc({ label: 'τ synapse, layer 2', unit: 'ms' }),
+  tauOutMs: s.withDefault(s.number({ gt: 0, max: 1e5 }), 70).doc({ label: 'τ read-out synapse', unit: 'ms' }),
+  inputScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 1).doc({ label: 'Input weight scale', help: 'wIn ~ N(0, s²/C)' }),
+  ffScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 1).doc({ label: 'Feed-forward weight scale', help: 'layer 1 → 2 ~ N(0, s²/n1)' }),
+  threads: threadsField,
+  seed: s.optional(s.seed()).doc({ label: 'Seed' }),
+})
+
 const result = (what: string) => (d: { id: number; status: string; summary: Record<string, number> }) => ({
   value: { id: d.id, runId: d.id, networkRunId: d.id, status: d.status, ...d.summary },
   text: `${what} run ${d.id}: test accuracy ${fmt(d.summary.testAccuracy)}, mse ${fmt(d.summary.testMse)}, mean rate ${fmt(d.summary.meanRateHz)} Hz, ${fmt(d.summary.wallSeconds)} s`,
@@ -87,4 +112,17 @@ export const trainForce = {
   view: 'baseline',
   watchAfterStart: true,
   action: { action: 'New FORCE network', submit: 'Train' },
+} as const satisfies JobKindSpec
+
+export const trainBpttSnn = {
+  name: 'train.bptt-snn',
+  label: 'BPTT spiking network (surrogate gradient)',
+  runKind: 'bptt-snn',
+  description: 'Trains a feed-forward and a recurrent LIF layer with an exponential-synapse read-out end to end by BPTT with a surrogate gradient and Adam (docs/method.md §8).',
+  params: trainBpttSnnParams,
+  resources: { cores: 'all', minCores: 1 },
+  cli: { command: ['train', 'bptt-snn'], synopsis: '--project ID [--data DATASET_RUN | --task T --train-samples 500] [--layer1 320] [--layer2 320] [--epochs 20] [--step-size 1e-4] ...', result: result('BPTT spiking network') },
+  view: 'baseline',
+  watchAfterStart: true,
+  action: { action: 'New BPTT spiking network', submit: 'Train' },
 } as const satisfies JobKindSpec
