@@ -27,8 +27,8 @@ namespace mimic {
 struct BpttOptions {
   std::size_t n1 = 320, n2 = 320, channels = 1, outputs = 1;
   double tauMem1Ms = 100, tauSyn1Ms = 100, tauMem2Ms = 50, tauSyn2Ms = 70, tauOutMs = 70;
-  double inputScale = 1;  // wIn ~ N(0, (inputScale/√C)²)
-  double ffScale = 1;     // layer 1 → 2 ~ N(0, (ffScale/√n1)²); layer 2 → 2 starts at 0
+  double inputScale = 5;  // wIn ~ N(0, (inputScale/√C)²)
+  double ffScale = 5;     // layer 1 → 2 ~ N(0, (ffScale/√n1)²); layer 2 → 2 starts at 0
   uint64_t seed = 0;
 };
 LifNet bptt_build(const BpttOptions& o);

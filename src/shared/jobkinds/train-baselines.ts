@@ -77,8 +77,8 @@ export const trainBpttSnnParams = s.object({
   tauMem2Ms: s.withDefault(s.number({ gt: 0, max: 1e5 }), 50).doc({ label: 'τ membrane, layer 2', unit: 'ms' }),
   tauSyn2Ms: s.withDefault(s.number({ gt: 0, max: 1e5 }), 70).doc({ label: 'τ synapse, layer 2', unit: 'ms' }),
   tauOutMs: s.withDefault(s.number({ gt: 0, max: 1e5 }), 70).doc({ label: 'τ read-out synapse', unit: 'ms' }),
-  inputScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 1).doc({ label: 'Input weight scale', help: 'wIn ~ N(0, s²/C)' }),
-  ffScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 1).doc({ label: 'Feed-forward weight scale', help: 'layer 1 → 2 ~ N(0, s²/n1)' }),
+  inputScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 5).doc({ label: 'Input weight scale', help: 'wIn ~ N(0, s²/C) (not given by the paper)' }),
+  ffScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 5).doc({ label: 'Feed-forward weight scale', help: 'layer 1 → 2 ~ N(0, s²/n1) (not given by the paper)' }),
   threads: threadsField,
   seed: s.optional(s.seed()).doc({ label: 'Seed' }),
 })
