@@ -11,6 +11,7 @@
 //   npm run bench -- --sizes 768  other sizes
 //   npm run bench -- --no-ads     skip the ADS training part; --ads-only: only that part
 //   npm run bench -- --no-teacher skip the teacher BPTT throughput (bench/teacher-bench.ts)
+//   npm run bench -- --no-baselines skip the baselines' training throughput (bench/baselines-bench.ts)
 //   npm run bench -- --no-levels  skip the SIMD-level comparison (each kernel at every level this CPU
 //                                 has, side by side in this run, with the ratio to SSE2)
 //   npm run bench -- --no-pipeline skip the whole temporal-XOR pipeline at paper size (about 3 min;
@@ -53,7 +54,7 @@ const valueOf = (flag: string): string | undefined => {
   if (v === undefined || v.startsWith('--')) usage(`${flag} needs a value`)
   return v
 }
-const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-pipeline', '--no-levels']
+const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-baselines', '--no-pipeline', '--no-levels']
 const valued = ['--sizes', '--python', '--out']
 for (let i = 0; i < args.length; i++) {
   if (valued.includes(args[i])) i++
@@ -65,6 +66,7 @@ const withAds = !args.includes('--no-ads')
 const adsOnly = args.includes('--ads-only')
 const withTeacher = !args.includes('--no-teacher') && !adsOnly
 const withLevels = !args.includes('--no-levels')
+const withBaselines = !args.includes('--no-baselines') && !adsOnly
 const withPipeline = !args.includes('--no-pipeline') && !adsOnly
 const sizes = (valueOf('--sizes') ?? '320,768,2048').split(',').map((x) => {
   const n = Number(x)
@@ -472,6 +474,23 @@ if (withTeacher) {
   console.log(r.status === 0 ? 'done' : `failed: ${r.stderr.slice(-300)}`)
 }
 
+// ---- the baselines' training throughput (bench/baselines-bench.ts) ---------------------------------
+interface BaselineMeasure {
+  learner: string
+  size: string
+  samples: number
+  epochs: number
+  wallSeconds: number
+  stepsPerSecond: number
+}
+let baselineBench: BaselineMeasure[] = []
+if (withBaselines) {
+  process.stdout.write('baselines training ... ')
+  const r = spawnSync(process.execPath, [join(here, 'baselines-bench.ts'), ...(quick ? ['--quick'] : [])], { encoding: 'utf8' })
+  if (r.status === 0) baselineBench = (JSON.parse(r.stdout) as { results: BaselineMeasure[] }).results
+  console.log(r.status === 0 ? 'done' : `failed: ${r.stderr.slice(-300)}`)
+}
+
 // ---- the whole temporal-XOR pipeline through the CLI, as a user runs it -----------------------------
 interface PipelineMeasure {
   size: string
@@ -574,6 +593,10 @@ if (pipeline) {
   console.log(`  stages: dataset ${fmt(st.dataset, 1)} s, teacher ${fmt(st.teacher, 1)} s, network ADS ${fmt(st.ads, 1)} s, test ${fmt(st.test, 1)} s`)
   console.log(`  teacher test accuracy ${fmt(pipeline.teacherTestAccuracy, 3)}, network ADS ${fmt(pipeline.adsTestAccuracy, 3)}, reconstruction error ${fmt(pipeline.reconstructionError, 3)}`)
 }
+if (baselineBench.length) {
+  console.log('\nBaselines: training throughput on 1 s temporal-XOR samples, all threads (sample steps per second of training)')
+  for (const b of baselineBench) console.log(`  ${b.learner.padEnd(10)} ${b.size.padEnd(8)} ${fmt(b.stepsPerSecond, 0).padStart(10)} steps/s  (${b.samples} samples × ${b.epochs} epoch in ${fmt(b.wallSeconds, 2)} s)`)
+}
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true })
 const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
 const simd = {
@@ -585,5 +608,5 @@ const simd = {
     overBase: Object.fromEntries(Object.keys(m.values).map((l) => [l, m.higherIsBetter ? m.values[l] / m.values[simdLevels()[0]] : m.values[simdLevels()[0]] / m.values[l]])),
   })),
 }
-writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, simd, pipeline, store: storeBench, seconds: (Date.now() - started) / 1000 }, null, 2))
+writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, baselines: baselineBench, simd, pipeline, store: storeBench, seconds: (Date.now() - started) / 1000 }, null, 2))
 console.log(`\nwritten to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
