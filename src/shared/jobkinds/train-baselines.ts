@@ -1,6 +1,6 @@
 // Job kinds "train.reservoir" and "train.force": the paper's baselines (docs/method.md §8), trained
 // natively on fresh samples of a task (or on a dataset run) and tested on fresh samples. Every
-// hyperparameter is a field whose default is the paper's (sizes: the N of network ADS on temporal XOR).
+// hyperparameter is a field whose default is the paper's (sizes: the N of network ADS on the paper's smaller task).
 import * as s from '../schema.ts'
 import { maxNeurons } from '../limits.ts'
 import { runRef, taskField, threadsField } from './fields.ts'
