@@ -11,6 +11,7 @@
 //   npm run bench -- --sizes 768  other sizes
 //   npm run bench -- --no-ads     skip the ADS training part; --ads-only: only that part
 //   npm run bench -- --no-teacher skip the teacher BPTT throughput (bench/teacher-bench.ts)
+//   npm run bench -- --no-baselines skip the baselines' training throughput (bench/baselines-bench.ts)
 //   npm run bench -- --no-levels  skip the SIMD-level comparison (each kernel at every level this CPU
 //                                 has, side by side in this run, with the ratio to SSE2)
 //   npm run bench -- --no-pipeline skip the whole temporal-XOR pipeline at paper size (about 3 min;
@@ -56,7 +57,7 @@ const valueOf = (flag: string): string | undefined => {
   if (v === undefined || v.startsWith('--')) usage(`${flag} needs a value`)
   return v
 }
-const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-pipeline', '--no-levels', '--no-runs-table', '--no-audio']
+const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-baselines', '--no-pipeline', '--no-levels', '--no-runs-table', '--no-audio']
 const valued = ['--sizes', '--python', '--out']
 for (let i = 0; i < args.length; i++) {
   if (valued.includes(args[i])) i++
@@ -69,6 +70,7 @@ const adsOnly = args.includes('--ads-only')
 const withTeacher = !args.includes('--no-teacher') && !adsOnly
 const withLevels = !args.includes('--no-levels')
 const withAudio = !args.includes('--no-audio') && !adsOnly
+const withBaselines = !args.includes('--no-baselines') && !adsOnly
 const withPipeline = !args.includes('--no-pipeline') && !adsOnly
 const sizes = (valueOf('--sizes') ?? '320,768,2048').split(',').map((x) => {
   const n = Number(x)
@@ -527,6 +529,23 @@ if (withAudio) {
   console.log('done')
 }
 
+// ---- the baselines' training throughput (bench/baselines-bench.ts) ---------------------------------
+interface BaselineMeasure {
+  learner: string
+  size: string
+  samples: number
+  epochs: number
+  wallSeconds: number
+  stepsPerSecond: number
+}
+let baselineBench: BaselineMeasure[] = []
+if (withBaselines) {
+  process.stdout.write('baselines training ... ')
+  const r = spawnSync(process.execPath, [join(here, 'baselines-bench.ts'), ...(quick ? ['--quick'] : [])], { encoding: 'utf8' })
+  if (r.status === 0) baselineBench = (JSON.parse(r.stdout) as { results: BaselineMeasure[] }).results
+  console.log(r.status === 0 ? 'done' : `failed: ${r.stderr.slice(-300)}`)
+}
+
 // ---- the whole temporal-XOR pipeline through the CLI, as a user runs it -----------------------------
 interface PipelineMeasure {
   size: string
@@ -653,6 +672,10 @@ if (!args.includes('--no-runs-table') && !adsOnly) {
     console.log(`\nRuns table, ${runsTable.runs} runs (Chromium, 1024 px): runs.export ${runsTable.exportCallMs.toFixed(0)} ms, first paint ${runsTable.firstPaintMs} ms, filter ${runsTable.filterMs.toFixed(1)} ms (computation ≤ ${runsTable.filterComputeMs.toFixed(1)} ms), scroll to the end ${runsTable.scrollToEndMs.toFixed(0)} ms with ${runsTable.rowsInPage} rows in the page`)
   } else console.log(`\nRuns table: not measured (${(r.stderr || r.stdout).trim().split('\n').pop()}); it needs a built renderer (npm run build) and chromium`)
 }
+if (baselineBench.length) {
+  console.log('\nBaselines: training throughput on 1 s temporal-XOR samples, all threads (sample steps per second of training)')
+  for (const b of baselineBench) console.log(`  ${b.learner.padEnd(10)} ${b.size.padEnd(8)} ${fmt(b.stepsPerSecond, 0).padStart(10)} steps/s  (${b.samples} samples × ${b.epochs} epoch in ${fmt(b.wallSeconds, 2)} s)`)
+}
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true })
 const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
 const simd = {
@@ -665,5 +688,5 @@ const simd = {
     overBase: Object.fromEntries(Object.keys(m.values).map((l) => [l, m.higherIsBetter ? m.values[l] / m.values[simdLevels()[0]] : m.values[simdLevels()[0]] / m.values[l]])),
   })),
 }
-writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, simd, pipeline, store: storeBench, runsTable, audio: audioBench, seconds: (Date.now() - started) / 1000 }, null, 2))
+writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, baselines: baselineBench, simd, pipeline, store: storeBench, runsTable, audio: audioBench, seconds: (Date.now() - started) / 1000 }, null, 2))
 console.log(`\nwritten to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`)

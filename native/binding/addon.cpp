@@ -110,6 +110,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMemory(env, exports);
   InitPerturb(env, exports);
   InitAudio(env, exports);
+  InitBaseline(env, exports);
   return exports;
 }
 

@@ -76,6 +76,7 @@ class JobRegistration {
 void InitTasks(Napi::Env env, Napi::Object exports);
 void InitSnn(Napi::Env env, Napi::Object exports);
 void InitTeacher(Napi::Env env, Napi::Object exports);
+void InitBaseline(Napi::Env env, Napi::Object exports);
 void InitAds(Napi::Env env, Napi::Object exports);
 void InitMemory(Napi::Env env, Napi::Object exports);
 void InitAudio(Napi::Env env, Napi::Object exports);

@@ -23,7 +23,7 @@ function bench(args: string[]) {
 describe('npm run bench', () => {
   it('measures ours, the floor and the batch ceiling side by side, prints the ratios and writes JSON', () => {
     const out = tempDir('bench-')
-    const r = bench(['--quick', '--sizes', '32,48', '--no-ads', '--no-teacher', '--no-pipeline', '--no-runs-table', '--python', join(out, 'no-python'), '--out', out])
+    const r = bench(['--quick', '--sizes', '32,48', '--no-ads', '--no-teacher', '--no-baselines', '--no-pipeline', '--no-runs-table', '--no-audio', '--python', join(out, 'no-python'), '--out', out])
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toContain('Brian2 is not installed')
     expect(r.stdout).toContain('apt-get install -y python3-brian')

@@ -197,10 +197,10 @@ describe('network bundles', () => {
     expect((thrown(() => loadBundle(store, ds)) as Error).message).toBe(
       `Run ${ds} “some data” is a dataset run, not a network: give the id of a run that holds a trained network (\`mimic runs list\` shows teacher, network and ADS runs).`,
     )
-    const future = run('bptt-snn', 'from the future')
-    store.networks.put(future, 'bptt-snn', 1, { channels: 1, outputs: 1, units: 4, dims: 4 })
+    const future = run('memristor', 'from the future')
+    store.networks.put(future, 'memristor', 1, { channels: 1, outputs: 1, units: 4, dims: 4 })
     expect((thrown(() => loadBundle(store, future)) as Error).message).toBe(
-      `Run ${future} holds a network of architecture "bptt-snn", which this version of Mimic Workbench does not know (it knows rate, ads): upgrade Mimic Workbench to use it.`,
+      `Run ${future} holds a network of architecture "memristor", which this version of Mimic Workbench does not know (it knows rate, ads, reservoir, force, bptt-snn): upgrade Mimic Workbench to use it.`,
     )
     const newer = run('teacher', 'newer teacher')
     store.networks.put(newer, 'rate', 2, { channels: 1, outputs: 1, units: 4, dims: 4 })
@@ -222,7 +222,7 @@ describe('network bundles', () => {
     expect(await s.runner.wait(ds)).toBe('succeeded')
     const before = (await s.call('runs.list', {})).length
     const err = await s.call('jobs.start', { kind: 'eval', projectId: p.id, params: { network: ds, dataset: ds } }).catch((e: Error) => e)
-    expect((err as Error).message).toMatch(new RegExp(`^Trained network run is run ${ds} “[^”]+”, a dataset run: choose a teacher or ads run\\.$`))
+    expect((err as Error).message).toMatch(new RegExp(`^Trained network run is run ${ds} “[^”]+”, a dataset run: choose a teacher or ads or reservoir or force or bptt-snn run\\.$`))
     const target = await s.call('jobs.start', { kind: 'simulate', projectId: p.id, params: { network: ds, dataset: ds, target: 'board-7' } }).catch((e: Error) => e)
     expect((target as Error).message).toMatch(/^Network run is run \d+ “[^”]+”, a dataset run: choose a network or ads run\.$/)
     expect((await s.call('runs.list', {})).length).toBe(before)

@@ -52,6 +52,9 @@ describe('plug-ins on the command line', () => {
     expect(archs.map((a) => [a.name, a.spiking, a.variants?.map((v) => v.name) ?? []])).toEqual([
       ['rate', false, []],
       ['ads', true, ['ebn', 'no-ebn']],
+      ['reservoir', true, []],
+      ['force', true, []],
+      ['bptt-snn', true, []],
     ])
     const ads = archs[1]
     expect(ads.arrays.filter((a) => a.perturbable).map((a) => a.name)).toEqual(['wIn', 'omegaF', 'omegaS', 'decoder'])
@@ -71,10 +74,10 @@ describe('plug-ins on the command line', () => {
         description: 'The native addon on this machine’s CPU cores (every architecture).',
         available: true,
         reason: null,
-        architectures: ['rate', 'ads'],
+        architectures: ['rate', 'ads', 'reservoir', 'force', 'bptt-snn'],
       },
     ])
-    expect(mimic(['--db', db, 'backends', 'list']).stdout).toMatch(/\nsimulator\s+Software simulator\s+software\s+yes\s+rate, ads\n/)
+    expect(mimic(['--db', db, 'backends', 'list']).stdout).toMatch(/\nsimulator\s+Software simulator\s+software\s+yes\s+rate, ads, reservoir, force, bptt-snn\n/)
   })
 
   it('every job kind has its command, with a flag for each parameter that is not a positional', () => {

@@ -220,7 +220,7 @@ describe('validation messages for people', () => {
     expect(range.message).toBe('Samples must be an integer between 1 and 100000 (received 0).')
     expect(range.field).toBe('params.count')
     const wrongKind = await thrown(s.call('jobs.start', { kind: 'eval', projectId, params: { network: datasetId, dataset: datasetId } }))
-    expect(wrongKind.message).toBe(`Trained network run is run ${datasetId} “xor 20”, a dataset run: choose a teacher or ads run.`)
+    expect(wrongKind.message).toBe(`Trained network run is run ${datasetId} “xor 20”, a dataset run: choose a teacher or ads or reservoir or force or bptt-snn run.`)
     expect(wrongKind.field).toBe('params.network')
     const name = await thrown(s.call('projects.create', { name: '  ' }))
     expect(name.message).toMatch(/^Project name must not be empty/)

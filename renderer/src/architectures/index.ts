@@ -3,12 +3,16 @@
 // one import and one entry here; the compiler refuses a registered architecture without a view.
 import type { ArchitectureName } from '../../../src/shared/architectures/index.ts'
 import AdsNetwork from './ads/AdsNetwork.svelte'
+import LifNetwork from './lif/LifNetwork.svelte'
 import type { NetworkView } from './networkView.ts'
 import RateNetwork from './rate/RateNetwork.svelte'
 
 export const networkViews: Record<ArchitectureName, NetworkView> = {
   rate: RateNetwork,
   ads: AdsNetwork,
+  reservoir: LifNetwork,
+  force: LifNetwork,
+  'bptt-snn': LifNetwork,
 }
 
 export type { NetworkView, NetworkViewProps } from './networkView.ts'

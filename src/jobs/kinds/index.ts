@@ -12,6 +12,7 @@ import { simulate } from './simulate.ts'
 import { trainAds } from './train-ads.ts'
 import { trainTeacher } from './train-teacher.ts'
 import { chipYield } from './yield.ts'
+import { trainBpttSnnJob, trainForceJob, trainReservoirJob } from './train-baselines.ts'
 
 export const jobImplementations: Record<JobKindName, JobImpl> = {
   'data.generate': dataGenerate,
@@ -19,6 +20,9 @@ export const jobImplementations: Record<JobKindName, JobImpl> = {
   'network.create': networkCreate,
   'train.teacher': trainTeacher,
   'train.ads': trainAds,
+  'train.reservoir': trainReservoirJob,
+  'train.force': trainForceJob,
+  'train.bptt-snn': trainBpttSnnJob,
   pipeline: pipeline,
   eval: evaluation,
   simulate: simulate,

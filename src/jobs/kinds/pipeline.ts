@@ -1,9 +1,10 @@
 // Job "pipeline": the method end to end on one task (docs/method.md §2-6). Each stage is a run of its own,
 // linked to the pipeline and to the runs it used: the test set, the teacher (BPTT), network ADS (local
 // rule) and the test of both on the same fresh samples.
-import { pipelineParams, trainTeacherParams } from '../../shared/jobkinds/index.ts'
+import type { TimedDataset } from '../../formats/dataset.ts'
+import { jobKindSpec, jobParamsSchema, pipelineParams, trainTeacherParams } from '../../shared/jobkinds/index.ts'
 import { teacherFieldName } from '../../shared/jobkinds/pipeline.ts'
-import { taskDescriptors, type TaskDescriptor } from '../../shared/tasks/index.ts'
+import { taskDescriptors, type TaskDescriptor, type TaskName } from '../../shared/tasks/index.ts'
 import { inMemoryNetwork } from '../../plugins/architectures/bundle.ts'
 import { rate } from '../../plugins/architectures/rate.ts'
 import { drawnDatasetRun } from '../../plugins/datasets.ts'
@@ -14,6 +15,7 @@ import { taskImpls } from '../../plugins/tasks/index.ts'
 import { fieldError } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 import { trainAdsStage } from './train-ads.ts'
+import { trainBaselineStage } from './train-baselines.ts'
 import { derivedSeeds, drawSamples, trainTeacherStage } from './train-teacher.ts'
 
 /** Share of the wall time each stage is expected to take (for one progress bar over all stages). */
@@ -47,6 +49,8 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     },
   )
   base += w.dataset
+
+  if (p.architecture !== 'ads') return runBaselinePipeline(ctx, p.architecture, p, seed, datasetRunId, test, started)
 
   // 2. The teacher, trained by BPTT on fresh samples, scored on the test set.
   const teacherParams = trainTeacherParams.parse(
@@ -160,12 +164,88 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     summary: {
       teacherTestAccuracy: r.teacherAccuracy ?? teacherStage.value.testAccuracy,
       teacherTestUndecided: r.teacherUndecided ?? teacherStage.value.testUndecided,
+      testAccuracy: r.accuracy,
+      testUndecided: r.undecided,
+      mse: r.mse,
       adsTestAccuracy: r.accuracy,
       adsTestUndecided: r.undecided,
       testSamples: r.samples,
       reconstructionError: r.reconstructionError ?? NaN,
       teacherAgreement: r.teacherAgreement ?? NaN,
       meanRateHz: r.meanRateHz ?? NaN,
+      wallSeconds: (performance.now() - started) / 1000,
+    },
+  }
+}
+
+/**
+ * A baseline (docs/method.md §13) in place of teacher and network ADS: trained on fresh samples of the
+ * task with its job kind's defaults (no teacher: it learns the targets), then tested on the test set.
+ */
+async function runBaselinePipeline(
+  ctx: JobContext,
+  architecture: 'bptt-snn' | 'force' | 'reservoir',
+  p: { task: TaskName; testSamples: number; threads: number; neurons: number; baselineTrainSamples?: number; baselineEpochs?: number },
+  seed: number,
+  datasetRunId: number,
+  test: TimedDataset,
+  started: number,
+): Promise<JobResult> {
+  const kind = `train.${architecture}` as const
+  // The size of network ADS (--neurons; each layer of the BPTT network), the training samples and epochs when given.
+  const given: Record<string, unknown> = { task: p.task, testSamples: p.testSamples, threads: p.threads, seed }
+  if (architecture === 'bptt-snn') Object.assign(given, { layer1: p.neurons, layer2: p.neurons })
+  else given.neurons = p.neurons
+  if (p.baselineTrainSamples !== undefined) given.trainSamples = p.baselineTrainSamples
+  if (p.baselineEpochs !== undefined && architecture !== 'reservoir') given.epochs = p.baselineEpochs
+  const params = jobParamsSchema(kind).parse(given, 'params') as Record<string, unknown>
+  const trained = await ctx.stage(
+    { kind: architecture, name: `${jobKindSpec(kind).label} · seed ${seed}`, params, seed, label: architecture },
+    async (runId) => {
+      const out = await trainBaselineStage(ctx.scoped(0.01, 0.95), kind, params, seed, runId)
+      return { value: out, summary: { bestEpoch: out.bestEpoch, trainSeconds: out.trainSeconds } }
+    },
+  )
+  const network = trained.value.network
+  const testStage = await ctx.stage(
+    {
+      kind: 'evaluation',
+      name: `Test of ${architecture} ${trained.runId}`,
+      params: { network: trained.runId, dataset: datasetRunId, shownSamples: 8, threads: p.threads },
+      seed,
+      label: 'test',
+      parents: [
+        { id: trained.runId, role: 'network' },
+        { id: datasetRunId, role: 'dataset' },
+      ],
+    },
+    async (runId) => {
+      ctx.progress(0.96, 'testing the network', true)
+      const r = await evaluate(p.task, simulator, network, test, { threads: ctx.threads(p.threads), seed, recordSpikesOf: 8 }, { signal: ctx.signal })
+      ctx.artifacts(evaluationArtifacts(test, r, network, 8), runId)
+      ctx.results(evaluationResults(r, { runId: trained.runId, architecture: network.architecture }), runId)
+      return { value: r, summary: evaluationSummary(r) }
+    },
+  )
+  const r = testStage.value
+  ctx.store.runs.setSummary(trained.runId, {
+    bestEpoch: trained.value.bestEpoch,
+    trainSeconds: trained.value.trainSeconds,
+    testAccuracy: r.accuracy,
+    testUndecided: r.undecided,
+    testMse: r.mse,
+    meanRateHz: r.meanRateHz ?? NaN,
+  })
+  ctx.progress(1, 'done', true)
+  return {
+    summary: {
+      testAccuracy: r.accuracy,
+      testUndecided: r.undecided,
+      testSamples: r.samples,
+      mse: r.mse,
+      teacherAgreement: NaN,
+      meanRateHz: r.meanRateHz ?? NaN,
+      trainSeconds: trained.value.trainSeconds,
       wallSeconds: (performance.now() - started) / 1000,
     },
   }

@@ -1,12 +1,18 @@
 // The architecture registry (pure descriptors). An architecture is added with one import and one
 // entry here, plus its Node side in src/plugins/architectures/index.ts.
 import { adsArchitecture } from './ads.ts'
+import { bpttSnnArchitecture } from './bptt-snn.ts'
 import type { ArchitectureDescriptor } from './descriptor.ts'
+import { forceArchitecture } from './force.ts'
 import { rateArchitecture } from './rate.ts'
+import { reservoirArchitecture } from './reservoir.ts'
 
 export const architectureDescriptors = {
   rate: rateArchitecture,
   ads: adsArchitecture,
+  reservoir: reservoirArchitecture,
+  force: forceArchitecture,
+  'bptt-snn': bpttSnnArchitecture,
 } as const satisfies Record<string, ArchitectureDescriptor>
 
 export type ArchitectureName = keyof typeof architectureDescriptors

@@ -5,7 +5,7 @@ import { runRef, targetField, threadsField } from './fields.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 
 export const evalParams = s.object({
-  network: runRef('teacher,ads', 'Trained network run'),
+  network: runRef('teacher,ads,reservoir,force,bptt-snn', 'Trained network run'),
   // A file reaches the server only as bytes: it is imported as a dataset run first, so that no
   // caller can make the server read a path.
   dataset: runRef('dataset', 'Dataset run').doc({

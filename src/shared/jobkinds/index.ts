@@ -13,6 +13,7 @@ import { groupFields, type FieldGroup, type JobKindSpec } from './spec.ts'
 import { trainAds } from './train-ads.ts'
 import { trainTeacher } from './train-teacher.ts'
 import { chipYield } from './yield.ts'
+import { trainBpttSnn, trainForce, trainReservoir } from './train-baselines.ts'
 
 export const jobKinds = {
   'data.generate': dataGenerate,
@@ -20,6 +21,9 @@ export const jobKinds = {
   'network.create': networkCreate,
   'train.teacher': trainTeacher,
   'train.ads': trainAds,
+  'train.reservoir': trainReservoir,
+  'train.force': trainForce,
+  'train.bptt-snn': trainBpttSnn,
   pipeline: pipeline,
   eval: evaluation,
   simulate: simulate,
@@ -84,3 +88,4 @@ export { trainAdsParams } from './train-ads.ts'
 export { trainTeacherParams } from './train-teacher.ts'
 export { robustnessParams } from './robustness.ts'
 export { yieldParams } from './yield.ts'
+export { trainBpttSnnParams, trainForceParams, trainReservoirParams } from './train-baselines.ts'

@@ -31,7 +31,19 @@ function teacherFields(): { [K in TeacherOwnKey as TeacherFieldName<K>]: Teacher
 
 export const pipelineParams = s.object({
   task: taskField.doc({ help: 'the task the whole method runs on (`mimic tasks list`)' }),
+  architecture: s.withDefault(s.oneOf(['ads', 'bptt-snn', 'force', 'reservoir'] as const), 'ads').doc({
+    label: 'Architecture',
+    help: 'the spiking network trained and tested (the baselines need no teacher: their own job kinds\' defaults, `mimic train NAME --help`)',
+    valueHelp: {
+      ads: 'network ADS, trained to mimic a teacher by the local rule (docs/method.md §4-5)',
+      'bptt-snn': 'BPTT spiking network with a surrogate gradient (docs/method.md §13)',
+      force: 'FORCE spiking network, read-out trained by RLS (docs/method.md §13)',
+      reservoir: 'reservoir (liquid state machine) with a ridge read-out (docs/method.md §13)',
+    },
+  }),
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'seeds every stage (recorded)' }),
+  baselineTrainSamples: s.optional(s.integer({ min: 1, max: 100_000 })).doc({ label: 'Baseline training samples', help: 'with --architecture other than ads: the baseline\'s fresh training samples (empty: its job kind\'s default, 500); its size is --neurons (each layer of bptt-snn)' }),
+  baselineEpochs: s.optional(s.integer({ min: 1, max: 1000 })).doc({ label: 'Baseline epochs', help: 'with --architecture force or bptt-snn: the epochs (empty: their defaults, 15 and 20)' }),
   testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples scoring both networks' }),
   ...teacherFields(),
   ...adsFields,
@@ -50,13 +62,19 @@ export const pipeline = {
     command: ['reproduce'],
     positionals: ['task'],
     project: { namedAfterTask: 'task' },
-    synopsis: 'TASK [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] ...   test set → teacher → network ADS → test',
+    synopsis: 'TASK [--architecture ads|bptt-snn|force|reservoir] [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] ...   test set → (teacher →) network → test',
     result: (d) => {
       const stage = (kind: string): number | null => d.children.find((c) => c.kind === kind && c.role === 'pipeline')?.id ?? null
+      const architecture = typeof d.params.architecture === 'string' ? d.params.architecture : 'ads'
+      const networkRunId = stage(architecture)
       const value = {
         id: d.id,
         runId: d.id,
         pipelineRunId: d.id,
+        architecture,
+        networkRunId,
+        testAccuracy: d.summary.testAccuracy ?? d.summary.adsTestAccuracy,
+        mse: d.summary.mse,
         teacherRunId: stage('teacher'),
         adsRunId: stage('ads'),
         testRunId: stage('evaluation'),
@@ -71,13 +89,22 @@ export const pipeline = {
         meanRateHz: d.summary.meanRateHz,
         wallSeconds: d.summary.wallSeconds,
       }
+      if (architecture !== 'ads') {
+        return {
+          value,
+          text: [
+            `pipeline run ${d.id}: ${architecture} run ${networkRunId}, test run ${value.testRunId}`,
+            `  test accuracy ${fmt(value.testAccuracy)} (undecided ${fmt(d.summary.testUndecided)} of ${fmt(value.testSamples)}), mse ${fmt(value.mse)}, mean rate ${fmt(value.meanRateHz)} Hz, ${fmt(value.wallSeconds)} s (no teacher: teacher agreement not measured)`,
+          ].join('\n'),
+        }
+      }
       return {
         value,
         text: [
           `pipeline run ${d.id}: teacher run ${value.teacherRunId}, network ADS run ${value.adsRunId}, test run ${value.testRunId}`,
           `  teacher test accuracy ${fmt(value.teacherTestAccuracy)}, network ADS test accuracy ${fmt(value.adsTestAccuracy)}` +
             ` (undecided: teacher ${fmt(value.teacherTestUndecided)}, network ADS ${fmt(value.adsTestUndecided)} of ${fmt(value.testSamples)})`,
-          `  reconstruction error ${fmt(value.reconstructionError)}, mean rate ${fmt(value.meanRateHz)} Hz, ${fmt(value.wallSeconds)} s`,
+          `  test accuracy ${fmt(value.testAccuracy)}, mse ${fmt(value.mse)}, teacher agreement ${fmt(value.teacherAgreement)}, reconstruction error ${fmt(value.reconstructionError)}, mean rate ${fmt(value.meanRateHz)} Hz, ${fmt(value.wallSeconds)} s`,
         ].join('\n'),
       }
     },
@@ -87,7 +114,7 @@ export const pipeline = {
   formGroups: [
     { title: 'Teacher', help: 'rate network trained with BPTT and Adam (docs/method.md §3)', prefix: 'teacher' },
     { title: 'Spiking network', help: 'network ADS: balanced spiking network trained by the local rule (docs/method.md §4-5)', rest: true },
-    { title: 'General', keys: ['task', 'seed', 'testSamples', 'threads'] },
+    { title: 'General', keys: ['task', 'architecture', 'seed', 'testSamples', 'threads'] },
   ],
   action: { action: 'New pipeline', submit: 'Run pipeline', primary: true },
   stages: [

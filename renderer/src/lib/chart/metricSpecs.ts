@@ -91,6 +91,35 @@ export const adsCharts: MetricChartSpec[] = [
   { id: 'eta', title: 'Learning rate η', lines: [{ key: 'eta', label: 'η', color: purple }], yScale: { log: true } },
 ]
 
+/** The baselines (reservoir, FORCE; docs/method.md §13). */
+export const baselineCharts: MetricChartSpec[] = [
+  {
+    id: 'mse',
+    title: 'Output MSE',
+    lines: [
+      { key: 'trainMse', label: 'train', color: blue },
+      { key: 'valMse', label: 'validation', color: orange, dash: dashed },
+    ],
+    yScale: { log: true },
+  },
+  {
+    id: 'valAccuracy',
+    title: 'Validation accuracy',
+    lines: [{ key: 'valAccuracy', label: 'validation', color: orange }],
+    yScale: { min: 0, max: 1, percent: true },
+    format: 'percent',
+  },
+  {
+    id: 'rate',
+    title: 'Mean rate',
+    lines: [
+      { key: 'trainMeanRateHz', label: 'train', color: green },
+      { key: 'meanRateHz', label: 'validation', color: purple, dash: dashed },
+    ],
+    yLabel: 'Hz',
+  },
+]
+
 /** The pipeline page: the teacher's and the network's main curves. */
 export const pipelineTeacherCharts: MetricChartSpec[] = teacherCharts.filter((c) => c.id === 'loss' || c.id === 'accuracy')
 export const pipelineAdsCharts: MetricChartSpec[] = adsCharts.filter((c) => c.id === 'reconstruction' || c.id === 'valAccuracy' || c.id === 'rate')

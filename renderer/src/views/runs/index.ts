@@ -4,6 +4,7 @@
 import type { Component } from 'svelte'
 import type { RunViewName } from '../../../../src/shared/jobkinds/index.ts'
 import AdsView from './AdsView.svelte'
+import BaselineView from './BaselineView.svelte'
 import DatasetView from './DatasetView.svelte'
 import EvaluationView from './EvaluationView.svelte'
 import NetworkView from './NetworkView.svelte'
@@ -18,6 +19,7 @@ export const runViews: Record<RunViewName, Component<RunViewProps>> = {
   network: NetworkView,
   teacher: TeacherView,
   ads: AdsView,
+  baseline: BaselineView,
   pipeline: PipelineView,
   evaluation: EvaluationView,
   simulation: SimulationView,

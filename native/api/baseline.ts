@@ -1,0 +1,227 @@
+// The paper's baseline spiking networks (native/binding/baseline.cpp, native/core/baseline.hpp;
+// docs/method.md §13): one LIF model shared by the reservoir and the FORCE network, run by lifRun;
+// reservoirTrain builds a reservoir and fits its ridge read-out; forceTrain trains a FORCE network's
+// read-out by recursive least squares. Every argument is checked natively, naming the field.
+//
+// Matrices are row-major: wIn [neurons x channels], wRec [neurons x neurons] with ROW = presynaptic
+// neuron (wRec[m*N + n] is the weight from m to n), wOut [outputs x neurons], encoders [neurons x outputs].
+import { runNative, type RunOptions } from '../runtime.ts'
+import type { TaskDecision } from './tasks/index.ts'
+
+export interface LifNetwork {
+  neurons: number
+  channels: number
+  outputs: number
+  /** V −= vTh − vReset at a spike (else V = vReset) */
+  subtractReset: boolean
+  /** the read-out synapse (ms) */
+  tauOutMs: number
+  wIn: Float32Array
+  wRec: Float32Array
+  wOut: Float32Array
+  /** [outputs] */
+  outBias: Float32Array
+  /** [neurons x outputs]: output feedback (FORCE); absent for none */
+  encoders?: Float32Array
+  tauMemMs: Float32Array
+  tauSynMs: Float32Array
+  vTh: Float32Array
+  vReset: Float32Array
+  bias: Float32Array
+  refractoryMs: Float32Array
+}
+
+export interface LifRunResult {
+  /** [count, steps, outputs] */
+  outputs: Float32Array
+  /** [count, neurons] */
+  spikeCounts: Int32Array
+  totalSpikes: number
+  meanRateHz: number
+  kernelSeconds: number
+}
+
+export interface SampleArrays {
+  inputs: Float32Array
+  targets?: Float32Array
+  count: number
+  steps: number
+}
+
+interface RawBaseline {
+  lifRun(net: LifNetwork, batch: SampleArrays, options: object, onProgress?: unknown, token?: unknown): Promise<LifRunResult>
+  reservoirTrain(options: object, onProgress?: unknown, token?: unknown): Promise<ReservoirTrainResult>
+  forceTrain(options: object, onProgress?: unknown, token?: unknown): Promise<ForceTrainResult>
+  bpttGradient(net: LifNetwork, batch: SampleArrays, options: object, onProgress?: unknown, token?: unknown): Promise<BpttGradientResult>
+  bpttTrain(options: object, onProgress?: unknown, token?: unknown): Promise<BpttTrainResult>
+}
+
+/** Runs samples; sample b starts from V uniform in [vReset, vTh) drawn from stream (seed, b). */
+export function lifRun(net: LifNetwork, batch: SampleArrays, options: { seed?: number; threads?: number; dtMs?: number } = {}, run: RunOptions = {}): Promise<LifRunResult> {
+  return runNative<LifRunResult, RawBaseline>((raw, progress, token) => raw.lifRun(net, batch, options, progress, token), run)
+}
+
+/** The reservoir's construction (docs/method.md §13); defaults in native/core/baseline.hpp. */
+export interface ReservoirOptions {
+  neurons: number
+  channels: number
+  outputs: number
+  seed: number
+  pools?: number
+  connectivity?: number
+  inhibitoryEvery?: number
+  inhibitoryGain?: number
+  weight?: number
+  inputScale?: number
+  tauMinMs?: number
+  tauMaxMs?: number
+  tauOutMs?: number
+  biasLo?: number
+  biasHi?: number
+  refractoryMs?: number
+  /** λ of the ridge read-out */
+  ridge?: number
+  /** every stride-th step enters the regression */
+  stride?: number
+  dtMs?: number
+  threads?: number
+  train: SampleArrays & { targets: Float32Array }
+}
+
+export interface ReservoirTrainResult {
+  network: LifNetwork
+  trainMse: number
+  meanRateHz: number
+}
+
+export function reservoirTrain(options: ReservoirOptions, run: RunOptions = {}): Promise<ReservoirTrainResult> {
+  return runNative<ReservoirTrainResult, RawBaseline>((raw, progress, token) => raw.reservoirTrain(options, progress, token), run)
+}
+
+/** The FORCE network's construction and training (docs/method.md §13). */
+export interface ForceOptions {
+  neurons: number
+  channels: number
+  outputs: number
+  seed: number
+  tauMemMs?: number
+  tauSynMs?: number
+  vReset?: number
+  vPeak?: number
+  bias?: number
+  refractoryMs?: number
+  g?: number
+  sparsity?: number
+  encoderScale?: number
+  inputScale?: number
+  p0?: number
+  rlsEvery?: number
+  epochs?: number
+  /** epochs without a validation gain before stopping */
+  patience?: number
+  dtMs?: number
+  threads?: number
+  train: SampleArrays & { targets: Float32Array }
+  validation?: SampleArrays & { targets: Float32Array }
+  decision?: TaskDecision
+}
+
+export interface ForceEpochRecord {
+  epoch: number
+  trainMse: number
+  valMse: number
+  valAccuracy: number
+  valMeanRateHz: number
+  seconds: number
+}
+
+export interface ForceTrainResult {
+  /** the network of the best validation epoch */
+  network: LifNetwork
+  bestEpoch: number
+  epochs: ForceEpochRecord[]
+}
+
+export function forceTrain(options: ForceOptions, run: RunOptions = {}): Promise<ForceTrainResult> {
+  return runNative<ForceTrainResult, RawBaseline>((raw, progress, token) => raw.forceTrain(options, progress, token), run)
+}
+
+/** Loss weights of the BPTT network: λ·mean((y − target)²) + λ_w·mean(w²) + λ_r·mean((spikes per step)²). */
+export interface BpttLoss {
+  /** default 1e3 */
+  lambdaMse?: number
+  /** default 0 */
+  lambdaWeights?: number
+  /** default 0 */
+  lambdaRate?: number
+}
+
+export interface BpttGradientResult {
+  loss: number
+  mse: number
+  meanRateHz: number
+  /** shaped as the network's arrays; zero outside the trained blocks */
+  grads: { wIn: Float64Array; wRec: Float64Array; wOut: Float64Array; outBias: Float64Array }
+}
+
+/**
+ * Mean loss and gradient over a batch of a BPTT network (layer 1 = neurons [0, n1)). smoothBeta > 0:
+ * the smooth network (s = sigmoid(β(V − θ))) and its exact gradient, for checks against finite differences.
+ */
+export function bpttGradient(
+  net: LifNetwork,
+  batch: SampleArrays & { targets: Float32Array },
+  options: { n1: number; loss?: BpttLoss; smoothBeta?: number; seed?: number; dtMs?: number; threads?: number },
+  run: RunOptions = {},
+): Promise<BpttGradientResult> {
+  return runNative<BpttGradientResult, RawBaseline>((raw, progress, token) => raw.bpttGradient(net, batch, options, progress, token), run)
+}
+
+export interface BpttOptions extends BpttLoss {
+  /** feed-forward layer (takes the input) */
+  n1: number
+  /** recurrent layer (read out) */
+  n2: number
+  channels: number
+  outputs: number
+  seed: number
+  tauMem1Ms?: number
+  tauSyn1Ms?: number
+  tauMem2Ms?: number
+  tauSyn2Ms?: number
+  tauOutMs?: number
+  inputScale?: number
+  ffScale?: number
+  stepSize?: number
+  beta1?: number
+  beta2?: number
+  epsilon?: number
+  batchSize?: number
+  epochs?: number
+  dtMs?: number
+  threads?: number
+  train: SampleArrays & { targets: Float32Array }
+  validation?: SampleArrays & { targets: Float32Array }
+  decision?: TaskDecision
+}
+
+export interface BpttEpochRecord {
+  epoch: number
+  trainLoss: number
+  trainMse: number
+  trainMeanRateHz: number
+  valMse: number
+  valAccuracy: number
+  valMeanRateHz: number
+  seconds: number
+}
+
+export interface BpttTrainResult {
+  network: LifNetwork
+  bestEpoch: number
+  epochs: BpttEpochRecord[]
+}
+
+export function bpttTrain(options: BpttOptions, run: RunOptions = {}): Promise<BpttTrainResult> {
+  return runNative<BpttTrainResult, RawBaseline>((raw, progress, token) => raw.bpttTrain(options, progress, token), run)
+}

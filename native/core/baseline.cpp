@@ -1,0 +1,372 @@
+#include "baseline.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <mutex>
+#include <string>
+
+#include "rng.hpp"
+#include "thread_pool.hpp"
+
+namespace mimic {
+
+void LifNet::validate() const {
+  const std::size_t N = neurons, C = channels, O = outputs;
+  auto need = [](const std::vector<float>& v, std::size_t n, const char* name) {
+    if (v.size() != n)
+      throw InvalidArgument(std::string(name) + " has " + std::to_string(v.size()) + " elements but the sizes give " + std::to_string(n));
+  };
+  if (N == 0) throw InvalidArgument("neurons must be at least 1");
+  need(wIn, N * C, "wIn");
+  need(wRec, N * N, "wRec");
+  need(wOut, O * N, "wOut");
+  need(outBias, O, "outBias");
+  if (!encoders.empty()) need(encoders, N * O, "encoders");
+  need(tauMemMs, N, "tauMemMs");
+  need(tauSynMs, N, "tauSynMs");
+  need(vTh, N, "vTh");
+  need(vReset, N, "vReset");
+  need(bias, N, "bias");
+  need(refractoryMs, N, "refractoryMs");
+  for (std::size_t n = 0; n < N; ++n) {
+    if (!(tauMemMs[n] > 0)) throw InvalidArgument("tauMemMs[" + std::to_string(n) + "] must be positive");
+    if (!(tauSynMs[n] > 0)) throw InvalidArgument("tauSynMs[" + std::to_string(n) + "] must be positive");
+    if (!(refractoryMs[n] >= 0)) throw InvalidArgument("refractoryMs[" + std::to_string(n) + "] must not be negative");
+  }
+  if (!(tauOutMs > 0)) throw InvalidArgument("tauOutMs must be positive");
+}
+
+struct LifState {
+  std::vector<double> v, s, r, refr, aMem, aSyn, yPrev, drive;
+  std::vector<uint32_t> fired;
+  std::vector<int32_t> counts;
+  double aOut = 0, gainOut = 0;
+  std::size_t spikes = 0;
+};
+
+LifSimulator::LifSimulator(const LifNet& net, double dtMs) : net_(net), dtMs_(dtMs), s_(new LifState) {
+  const std::size_t N = net.neurons;
+  auto& s = *s_;
+  s.v.assign(N, 0);
+  s.s.assign(N, 0);
+  s.r.assign(N, 0);
+  s.refr.assign(N, 0);
+  s.aMem.resize(N);
+  s.aSyn.resize(N);
+  s.drive.resize(N);
+  for (std::size_t n = 0; n < N; ++n) {
+    s.aMem[n] = std::exp(-dtMs / net.tauMemMs[n]);
+    s.aSyn[n] = std::exp(-dtMs / net.tauSynMs[n]);
+  }
+  s.aOut = std::exp(-dtMs / net.tauOutMs);
+  s.gainOut = 1000.0 / net.tauOutMs;
+  s.yPrev.assign(net.outputs, 0);
+  s.fired.reserve(N);
+  s.counts.assign(N, 0);
+}
+
+LifSimulator::~LifSimulator() = default;
+
+void LifSimulator::reset(uint64_t seed, uint64_t stream) {
+  auto& s = *s_;
+  Rng rng(seed, stream);
+  for (std::size_t n = 0; n < net_.neurons; ++n) {
+    s.v[n] = rng.uniform(net_.vReset[n], net_.vTh[n]);
+    s.s[n] = 0;
+    s.r[n] = 0;
+    s.refr[n] = 0;
+  }
+  std::fill(s.yPrev.begin(), s.yPrev.end(), 0.0);
+  std::fill(s.counts.begin(), s.counts.end(), 0);
+  s.spikes = 0;
+}
+
+void LifSimulator::step(const float* x, float* y) {
+  auto& s = *s_;
+  const LifNet& net = net_;
+  const std::size_t N = net.neurons, C = net.channels, O = net.outputs;
+  const bool feedback = !net.encoders.empty();
+  s.fired.clear();
+  for (std::size_t n = 0; n < N; ++n) {
+    double I = net.bias[n] + s.s[n];
+    const float* w = &net.wIn[n * C];
+    for (std::size_t c = 0; c < C; ++c) I += double(w[c]) * x[c];
+    if (feedback) {
+      const float* e = &net.encoders[n * O];
+      for (std::size_t o = 0; o < O; ++o) I += double(e[o]) * s.yPrev[o];
+    }
+    if (s.refr[n] > 0) {
+      s.refr[n] -= dtMs_;
+      s.v[n] = net.vReset[n];
+    } else {
+      s.v[n] = I + (s.v[n] - I) * s.aMem[n];
+      if (s.v[n] >= net.vTh[n]) {
+        s.fired.push_back(static_cast<uint32_t>(n));
+        s.v[n] = net.subtractReset ? s.v[n] - (net.vTh[n] - net.vReset[n]) : double(net.vReset[n]);
+        s.refr[n] = net.refractoryMs[n];
+      }
+    }
+  }
+  for (std::size_t n = 0; n < N; ++n) {
+    s.s[n] *= s.aSyn[n];
+    s.r[n] *= s.aOut;
+  }
+  for (uint32_t m : s.fired) {
+    const float* row = &net.wRec[std::size_t(m) * N];
+    for (std::size_t n = 0; n < N; ++n) s.s[n] += row[n];
+    s.r[m] += s.gainOut;
+    ++s.counts[m];
+  }
+  s.spikes += s.fired.size();
+  for (std::size_t o = 0; o < O; ++o) {
+    const float* w = &net.wOut[o * N];
+    double acc = net.outBias[o];
+    for (std::size_t n = 0; n < N; ++n) acc += double(w[n]) * s.r[n];
+    s.yPrev[o] = acc;
+    y[o] = static_cast<float>(acc);
+  }
+}
+
+const std::vector<double>& LifSimulator::traces() const { return s_->r; }
+std::size_t LifSimulator::spikes() const { return s_->spikes; }
+const std::vector<int32_t>& LifSimulator::spikeCounts() const { return s_->counts; }
+
+void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::size_t steps, double dtMs, uint64_t seed,
+             unsigned threads, LifRunStats& out, const Control& control) {
+  net.validate();
+  const std::size_t N = net.neurons, C = net.channels, O = net.outputs;
+  out.outputs.assign(count * steps * O, 0.0f);
+  out.spikeCounts.assign(count * N, 0);
+  std::atomic<std::size_t> done{0};
+  global_pool().parallel_for(
+      count,
+      [&](std::size_t b) {
+        if (control.cancelled()) return;
+        LifSimulator sim(net, dtMs);
+        sim.reset(seed, b);
+        for (std::size_t t = 0; t < steps; ++t) {
+          sim.step(&inputs[(b * steps + t) * C], &out.outputs[(b * steps + t) * O]);
+          if ((t & 255) == 0 && control.cancelled()) return;
+        }
+        std::copy(sim.spikeCounts().begin(), sim.spikeCounts().end(), &out.spikeCounts[b * N]);
+        control.report(double(done.fetch_add(1) + 1), double(count), "running");
+      },
+      threads);
+  control.check();
+  double total = 0;
+  for (int32_t c : out.spikeCounts) total += c;
+  out.totalSpikes = total;
+  const double seconds = double(steps) * dtMs / 1000.0;
+  out.meanRateHz = count > 0 && steps > 0 ? total / (double(count) * double(N) * seconds) : 0.0;
+}
+
+// ---- reservoir ------------------------------------------------------------------------------------
+
+LifNet reservoir_build(const ReservoirOptions& o) {
+  if (o.neurons < 1 || o.pools < 1 || o.pools > o.neurons) throw InvalidArgument("pools must be between 1 and neurons");
+  if (!(o.tauMinMs > 0) || !(o.tauMaxMs >= o.tauMinMs)) throw InvalidArgument("tauMinMs must be positive and at most tauMaxMs");
+  const std::size_t N = o.neurons, C = o.channels, O = o.outputs;
+  LifNet net;
+  net.neurons = N;
+  net.channels = C;
+  net.outputs = O;
+  net.tauOutMs = o.tauOutMs;
+  Rng rng(o.seed, 0x5E5E);
+  net.wIn.resize(N * C);
+  for (auto& w : net.wIn) w = static_cast<float>(o.inputScale * rng.normal());
+  net.wRec.assign(N * N, 0.0f);
+  const std::size_t every = static_cast<std::size_t>(std::max(1.0, o.inhibitoryEvery));
+  // Pools are contiguous blocks of neurons (block-diagonal wRec); a pre neuron m is inhibitory when
+  // (m + 1) is a multiple of `every`.
+  for (std::size_t m = 0; m < N; ++m) {
+    const std::size_t pool = m * o.pools / N;
+    const std::size_t lo = (pool * N + o.pools - 1) / o.pools, hi = ((pool + 1) * N + o.pools - 1) / o.pools;
+    const bool inhibitory = (m + 1) % every == 0;
+    const double w = inhibitory ? -o.inhibitoryGain * o.weight : o.weight;
+    for (std::size_t n = lo; n < hi; ++n)
+      if (n != m && rng.uniform() < o.connectivity) net.wRec[m * N + n] = static_cast<float>(w);
+  }
+  net.wOut.assign(O * N, 0.0f);
+  net.outBias.assign(O, 0.0f);
+  const double llo = std::log(o.tauMinMs), lhi = std::log(o.tauMaxMs);
+  net.tauMemMs.resize(N);
+  net.tauSynMs.resize(N);
+  net.bias.resize(N);
+  for (std::size_t n = 0; n < N; ++n) {
+    net.tauMemMs[n] = static_cast<float>(std::exp(rng.uniform(llo, lhi)));
+    net.tauSynMs[n] = static_cast<float>(std::exp(rng.uniform(llo, lhi)));
+    net.bias[n] = static_cast<float>(rng.uniform(o.biasLo, o.biasHi));
+  }
+  net.vTh.assign(N, 1.0f);
+  net.vReset.assign(N, 0.0f);
+  net.refractoryMs.assign(N, static_cast<float>(o.refractoryMs));
+  return net;
+}
+
+ReadoutFit reservoir_fit(LifNet& net, const float* inputs, const float* targets, std::size_t count, std::size_t steps,
+                         double dtMs, double ridge, std::size_t stride, uint64_t seed, unsigned threads,
+                         const Control& control) {
+  net.validate();
+  if (stride < 1) throw InvalidArgument("stride must be at least 1");
+  const std::size_t N = net.neurons, C = net.channels, O = net.outputs, F = N + 1;
+  // Each sample's Gram matrix RᵀR (features: traces and a constant) and RᵀY, summed in sample order
+  // after the parallel part so the result does not depend on the thread count.
+  using Mat = Eigen::MatrixXd;
+  const std::size_t rows = (steps + stride - 1) / stride;
+  std::vector<Mat> gram(count), cross(count);
+  std::vector<std::size_t> spikes(count, 0);
+  std::atomic<std::size_t> done{0};
+  global_pool().parallel_for(
+      count,
+      [&](std::size_t b) {
+        if (control.cancelled()) return;
+        LifSimulator sim(net, dtMs);
+        sim.reset(seed, b);
+        Mat R(rows, F), Y(rows, O);
+        std::vector<float> y(O);
+        std::size_t row = 0;
+        for (std::size_t t = 0; t < steps; ++t) {
+          sim.step(&inputs[(b * steps + t) * C], y.data());
+          if (t % stride != 0) continue;
+          const auto& r = sim.traces();
+          for (std::size_t n = 0; n < N; ++n) R(row, n) = r[n];
+          R(row, N) = 1.0;
+          for (std::size_t o = 0; o < O; ++o) Y(row, o) = targets[(b * steps + t) * O + o];
+          ++row;
+        }
+        gram[b] = Mat::Zero(F, F);
+        gram[b].selfadjointView<Eigen::Lower>().rankUpdate(R.transpose());
+        cross[b] = R.transpose() * Y;
+        spikes[b] = sim.spikes();
+        control.report(double(done.fetch_add(1) + 1), double(count), "collecting reservoir states");
+      },
+      threads);
+  control.check();
+  Mat G = Mat::Zero(F, F), XY = Mat::Zero(F, O);
+  double total = 0;
+  for (std::size_t b = 0; b < count; ++b) {
+    G += gram[b];
+    XY += cross[b];
+    total += double(spikes[b]);
+  }
+  Mat A = G.selfadjointView<Eigen::Lower>();
+  for (std::size_t n = 0; n < N; ++n) A(n, n) += ridge;
+  A(N, N) += 1e-9 * (1.0 + A(N, N));  // the constant is not penalised (a tiny jitter keeps A definite)
+  Eigen::LDLT<Mat> ldlt(A);
+  if (ldlt.info() != Eigen::Success) throw std::runtime_error("the ridge system could not be factorised");
+  Mat W = ldlt.solve(XY);
+  if (!W.allFinite()) throw std::runtime_error("the ridge read-out is not finite (raise ridge)");
+  for (std::size_t o = 0; o < O; ++o) {
+    for (std::size_t n = 0; n < N; ++n) net.wOut[o * N + n] = static_cast<float>(W(n, o));
+    net.outBias[o] = static_cast<float>(W(N, o));
+  }
+  // Training MSE from the normal equations: (‖Y‖² − 2 wᵀRᵀY + wᵀGw) / (rows·count·O); needs ‖Y‖².
+  double yy = 0;
+  for (std::size_t b = 0; b < count; ++b)
+    for (std::size_t t = 0; t < steps; t += stride)
+      for (std::size_t o = 0; o < O; ++o) yy += double(targets[(b * steps + t) * O + o]) * targets[(b * steps + t) * O + o];
+  const Mat Gfull = G.selfadjointView<Eigen::Lower>();
+  const double sse = yy - 2.0 * (W.transpose() * XY).trace() + (W.transpose() * Gfull * W).trace();
+  ReadoutFit fit;
+  fit.trainMse = std::max(0.0, sse) / (double(rows) * double(count) * double(O));
+  fit.meanRateHz = total / (double(count) * double(N) * double(steps) * dtMs / 1000.0);
+  return fit;
+}
+
+// ---- FORCE ----------------------------------------------------------------------------------------
+
+LifNet force_build(const ForceOptions& o) {
+  const std::size_t N = o.neurons, C = o.channels, O = o.outputs;
+  if (!(o.sparsity > 0 && o.sparsity <= 1)) throw InvalidArgument("sparsity must be in (0, 1]");
+  LifNet net;
+  net.neurons = N;
+  net.channels = C;
+  net.outputs = O;
+  net.tauOutMs = o.tauSynMs;
+  Rng rng(o.seed, 0xF0CE);
+  net.wRec.assign(N * N, 0.0f);
+  const double scale = o.g / (std::sqrt(double(N)) * o.sparsity);
+  // Rows of the paper's matrix are postsynaptic: each neuron's incoming weights are made zero-mean
+  // over its connections (stored transposed: wRec[m*N + n] from m to n).
+  std::vector<double> col(N);
+  std::vector<char> mask(N);
+  for (std::size_t n = 0; n < N; ++n) {
+    double sum = 0;
+    std::size_t k = 0;
+    for (std::size_t m = 0; m < N; ++m) {
+      mask[m] = rng.uniform() < o.sparsity;
+      col[m] = mask[m] ? scale * rng.normal() : 0.0;
+      if (mask[m]) sum += col[m], ++k;
+    }
+    const double mean = k > 0 ? sum / double(k) : 0.0;
+    for (std::size_t m = 0; m < N; ++m)
+      if (mask[m]) net.wRec[m * N + n] = static_cast<float>(col[m] - mean);
+  }
+  net.encoders.resize(N * O);
+  for (auto& e : net.encoders) e = static_cast<float>(rng.uniform(-o.encoderScale, o.encoderScale));
+  net.wIn.resize(N * C);
+  for (auto& w : net.wIn) w = static_cast<float>(rng.uniform(-o.inputScale, o.inputScale));
+  net.wOut.assign(O * N, 0.0f);
+  net.outBias.assign(O, 0.0f);
+  net.tauMemMs.assign(N, static_cast<float>(o.tauMemMs));
+  net.tauSynMs.assign(N, static_cast<float>(o.tauSynMs));
+  net.vTh.assign(N, static_cast<float>(o.vPeak));
+  net.vReset.assign(N, static_cast<float>(o.vReset));
+  net.bias.assign(N, static_cast<float>(o.bias));
+  net.refractoryMs.assign(N, static_cast<float>(o.refractoryMs));
+  return net;
+}
+
+ForceRls::ForceRls(std::size_t neurons, double p0) : n_(neurons), p_(neurons * (neurons + 1) / 2, 0.0), k_(neurons) {
+  for (std::size_t i = 0; i < n_; ++i) p_[i * n_ - i * (i - 1) / 2] = p0;
+}
+
+double ForceRls::train_sample(LifNet& net, const float* x, const float* target, std::size_t steps, double dtMs,
+                              std::size_t every, uint64_t seed, uint64_t stream, const Control& control) {
+  const std::size_t N = n_, C = net.channels, O = net.outputs;
+  LifSimulator sim(net, dtMs);
+  sim.reset(seed, stream);
+  std::vector<float> y(O);
+  double sse = 0;
+  for (std::size_t t = 0; t < steps; ++t) {
+    sim.step(&x[t * C], y.data());
+    for (std::size_t o = 0; o < O; ++o) {
+      const double e = double(y[o]) - target[t * O + o];
+      sse += e * e;
+    }
+    if (every > 1 && t % every != 0) continue;
+    const auto& r = sim.traces();
+    // k = P r from the upper triangle: row i holds P(i, j ≥ i); P(j, i) = P(i, j).
+    std::fill(k_.begin(), k_.end(), 0.0);
+    for (std::size_t i = 0; i < N; ++i) {
+      const double* row = &p_[i * N - i * (i - 1) / 2];
+      double acc = row[0] * r[i];
+      const double ri = r[i];
+      for (std::size_t j = i + 1; j < N; ++j) {
+        acc += row[j - i] * r[j];
+        k_[j] += row[j - i] * ri;
+      }
+      k_[i] += acc;
+    }
+    double rk = 0;
+    for (std::size_t i = 0; i < N; ++i) rk += r[i] * k_[i];
+    const double c = 1.0 / (1.0 + rk);
+    for (std::size_t i = 0; i < N; ++i) {
+      double* row = &p_[i * N - i * (i - 1) / 2];
+      const double cki = c * k_[i];
+      for (std::size_t j = i; j < N; ++j) row[j - i] -= cki * k_[j];
+    }
+    // the read-out error after this step's output, with the old weights (as FORCE does)
+    for (std::size_t o = 0; o < O; ++o) {
+      const double e = double(y[o]) - target[t * O + o];
+      float* w = &net.wOut[o * N];
+      for (std::size_t i = 0; i < N; ++i) w[i] = static_cast<float>(w[i] - e * c * k_[i]);
+    }
+    if ((t & 127) == 0) control.check();
+  }
+  return sse;
+}
+
+}  // namespace mimic

@@ -1,0 +1,128 @@
+// Job kinds "train.reservoir" and "train.force": the paper's baselines (docs/method.md §13), trained
+// natively on fresh samples of a task (or on a dataset run) and tested on fresh samples. Every
+// hyperparameter is a field whose default is the paper's (sizes: the N of network ADS on the paper's smaller task).
+import * as s from '../schema.ts'
+import { maxNeurons } from '../limits.ts'
+import { runRef, taskField, threadsField } from './fields.ts'
+import { fmt, type JobKindSpec } from './spec.ts'
+
+/** Where the training samples come from, the held-out sets, and the test (both learners). */
+const dataFields = {
+  task: taskField.doc({ help: 'the task whose fresh samples train and test the network (`mimic tasks list`); a dataset run given by --data decides it instead' }),
+  data: s.optional(runRef('dataset', 'Training dataset')).doc({ help: 'a dataset run to train on instead of fresh samples of the task' }),
+  trainSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Training samples', help: 'fresh samples of the task (ignored with a training dataset)' }),
+  durationS: s.withDefault(s.number({ min: 0.1, max: 60 }), 1).doc({ label: 'Sample duration', unit: 's' }),
+  testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples for the reported accuracy' }),
+}
+
+export const trainReservoirParams = s.object({
+  ...dataFields,
+  neurons: s.withDefault(s.integer({ min: 2, max: maxNeurons }), 320).doc({ label: 'Neurons N' }),
+  pools: s.withDefault(s.integer({ min: 1, max: maxNeurons }), 8).doc({ label: 'Pools', help: 'block-diagonal pools of the recurrent weights' }),
+  connectivity: s.withDefault(s.number({ min: 0, max: 1 }), 0.041).doc({ label: 'Connection probability', help: 'within a pool' }),
+  inhibitoryEvery: s.withDefault(s.integer({ min: 1, max: 1_000_000 }), 5).doc({ label: 'Every n-th neuron inhibitory' }),
+  inhibitoryGain: s.withDefault(s.number({ min: 0, max: 1e6 }), 4.73).doc({ label: 'Inhibitory gain', help: '|inhibitory weight| / excitatory weight' }),
+  weight: s.withDefault(s.number({ min: 0, max: 1e6 }), 0.5).doc({ label: 'Excitatory weight', help: 'V units (threshold 1)' }),
+  inputScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 3).doc({ label: 'Input weight scale', help: 'wIn ~ N(0, s²)' }),
+  tauMinMs: s.withDefault(s.number({ min: 0.01, max: 1e5 }), 0.1).doc({ label: 'Shortest τ', unit: 'ms' }),
+  tauMaxMs: s.withDefault(s.number({ min: 0.01, max: 1e5 }), 112).doc({ label: 'Longest τ', unit: 'ms', help: 'membrane and synaptic time constants spread log-uniformly between the two' }),
+  tauOutMs: s.withDefault(s.number({ gt: 0, max: 1e6 }), 256).doc({ label: 'τ read-out synapse', unit: 'ms' }),
+  biasLo: s.withDefault(s.number({ min: -1e6, max: 1e6 }), 0.5).doc({ label: 'Bias low', help: 'bias ~ U(low, high)' }),
+  biasHi: s.withDefault(s.number({ min: -1e6, max: 1e6 }), 1).doc({ label: 'Bias high' }),
+  refractoryMs: s.withDefault(s.number({ min: 0, max: 1000 }), 2).doc({ label: 'Refractory period', unit: 'ms' }),
+  ridge: s.withDefault(s.number({ min: 0, max: 1e12 }), 100).doc({ label: 'Ridge λ' }),
+  stride: s.withDefault(s.integer({ min: 1, max: 1_000_000 }), 1).doc({ label: 'Regression stride', help: 'every n-th step enters the regression' }),
+  threads: threadsField,
+  seed: s.optional(s.seed()).doc({ label: 'Seed' }),
+})
+
+export const trainForceParams = s.object({
+  ...dataFields,
+  validationSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Validation samples', help: 'drawn once; early stopping and the kept epoch' }),
+  neurons: s.withDefault(s.integer({ min: 2, max: maxNeurons }), 320).doc({ label: 'Neurons N' }),
+  epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 15).doc({ label: 'Epochs', help: 'at most; over the same training samples' }),
+  patience: s.withDefault(s.integer({ min: 1, max: 1000 }), 2).doc({ label: 'Patience', help: 'epochs without a validation gain before stopping' }),
+  tauMemMs: s.withDefault(s.number({ gt: 0, max: 1e5 }), 10).doc({ label: 'τ membrane', unit: 'ms' }),
+  tauSynMs: s.withDefault(s.number({ gt: 0, max: 1e5 }), 70).doc({ label: 'τ synapse', unit: 'ms' }),
+  vReset: s.withDefault(s.number({ min: -1e4, max: 1e4 }), -65).doc({ label: 'V reset', unit: 'mV' }),
+  vPeak: s.withDefault(s.number({ min: -1e4, max: 1e4 }), -40).doc({ label: 'V peak', unit: 'mV' }),
+  bias: s.withDefault(s.number({ min: -1e4, max: 1e4 }), -40).doc({ label: 'Bias', unit: 'mV' }),
+  refractoryMs: s.withDefault(s.number({ min: 0, max: 1000 }), 2).doc({ label: 'Refractory period', unit: 'ms' }),
+  g: s.withDefault(s.number({ min: 0, max: 1e6 }), 0.04).doc({ label: 'G', help: 'wRec = G·N(0,1)·Bernoulli(p)/(√N·p)' }),
+  sparsity: s.withDefault(s.number({ gt: 0, max: 1 }), 0.1).doc({ label: 'Connection probability p' }),
+  encoderScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 10).doc({ label: 'Encoder scale Q', help: 'encoders ~ U(−Q, Q)' }),
+  inputScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 30).doc({ label: 'Input weight scale', unit: 'mV', help: 'wIn ~ U(−s, s)' }),
+  p0: s.withDefault(s.number({ gt: 0, max: 1e12 }), 1e-5).doc({ label: 'P(0) scale', help: 'P(0) = p0·I' }),
+  rlsEvery: s.withDefault(s.integer({ min: 1, max: 1_000_000 }), 1).doc({ label: 'RLS every n steps', help: '1: every step (about 2N² multiply-adds per update)' }),
+  threads: threadsField,
+  seed: s.optional(s.seed()).doc({ label: 'Seed' }),
+})
+
+export const trainBpttSnnParams = s.object({
+  ...dataFields,
+  validationSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Validation samples', help: 'drawn once; the epoch with the lowest validation MSE is kept' }),
+  layer1: s.withDefault(s.integer({ min: 1, max: maxNeurons / 2 }), 320).doc({ label: 'Feed-forward neurons', help: 'layer 1, taking the input' }),
+  layer2: s.withDefault(s.integer({ min: 1, max: maxNeurons / 2 }), 320).doc({ label: 'Recurrent neurons', help: 'layer 2, read out (recurrent weights start at 0)' }),
+  epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 20).doc({ label: 'Epochs', help: 'over the same training samples' }),
+  batchSize: s.withDefault(s.integer({ min: 1, max: 1024 }), 10).doc({ label: 'Batch size', help: 'samples per Adam step, in parallel over the cores' }),
+  stepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-4).doc({ label: 'Adam step size' }),
+  beta1: s.withDefault(s.number({ min: 0, max: 0.999999 }), 0.9).doc({ label: 'Adam β1' }),
+  beta2: s.withDefault(s.number({ min: 0, max: 0.99999999 }), 0.999).doc({ label: 'Adam β2' }),
+  epsilon: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-8).doc({ label: 'Adam ε' }),
+  lambdaMse: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e3).doc({ label: 'λ MSE' }),
+  lambdaWeights: s.withDefault(s.number({ min: 0, max: 1e12 }), 0).doc({ label: 'λ weights', help: 'weight of mean(w²) over the trained weights' }),
+  lambdaRate: s.withDefault(s.number({ min: 0, max: 1e12 }), 0).doc({ label: 'λ rate', help: 'weight of mean over neurons of (spikes per step)²' }),
+  tauMem1Ms: s.withDefault(s.number({ gt: 0, max: 1e5 }), 100).doc({ label: 'τ membrane, layer 1', unit: 'ms' }),
+  tauSyn1Ms: s.withDefault(s.number({ gt: 0, max: 1e5 }), 100).doc({ label: 'τ synapse, layer 1', unit: 'ms' }),
+  tauMem2Ms: s.withDefault(s.number({ gt: 0, max: 1e5 }), 50).doc({ label: 'τ membrane, layer 2', unit: 'ms' }),
+  tauSyn2Ms: s.withDefault(s.number({ gt: 0, max: 1e5 }), 70).doc({ label: 'τ synapse, layer 2', unit: 'ms' }),
+  tauOutMs: s.withDefault(s.number({ gt: 0, max: 1e5 }), 70).doc({ label: 'τ read-out synapse', unit: 'ms' }),
+  inputScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 5).doc({ label: 'Input weight scale', help: 'wIn ~ N(0, s²/C) (not given by the paper)' }),
+  ffScale: s.withDefault(s.number({ min: 0, max: 1e6 }), 5).doc({ label: 'Feed-forward weight scale', help: 'layer 1 → 2 ~ N(0, s²/n1) (not given by the paper)' }),
+  threads: threadsField,
+  seed: s.optional(s.seed()).doc({ label: 'Seed' }),
+})
+
+const result = (what: string) => (d: { id: number; status: string; summary: Record<string, number> }) => ({
+  value: { id: d.id, runId: d.id, networkRunId: d.id, status: d.status, ...d.summary },
+  text: `${what} run ${d.id}: test accuracy ${fmt(d.summary.testAccuracy)}, mse ${fmt(d.summary.testMse)}, mean rate ${fmt(d.summary.meanRateHz)} Hz, ${fmt(d.summary.wallSeconds)} s`,
+})
+
+export const trainReservoir = {
+  name: 'train.reservoir',
+  label: 'Reservoir (ridge read-out)',
+  runKind: 'reservoir',
+  description: 'Builds a liquid state machine of excitatory and inhibitory LIF pools and fits its read-out by ridge regression (docs/method.md §13).',
+  params: trainReservoirParams,
+  resources: { cores: 'all', minCores: 1 },
+  cli: { command: ['train', 'reservoir'], synopsis: '--project ID [--data DATASET_RUN | --task T --train-samples 500] [--neurons 320] [--ridge 100] ...', result: result('reservoir') },
+  view: 'baseline',
+  watchAfterStart: true,
+  action: { action: 'New reservoir', submit: 'Train' },
+} as const satisfies JobKindSpec
+
+export const trainForce = {
+  name: 'train.force',
+  label: 'FORCE spiking network (RLS)',
+  runKind: 'force',
+  description: 'Trains the read-out of a sparse LIF network with output feedback online by recursive least squares (FORCE, docs/method.md §13), with early stopping on validation.',
+  params: trainForceParams,
+  resources: { cores: 'all', minCores: 1 },
+  cli: { command: ['train', 'force'], synopsis: '--project ID [--data DATASET_RUN | --task T --train-samples 500] [--neurons 320] [--epochs 15] [--p0 1e-5] ...', result: result('FORCE') },
+  view: 'baseline',
+  watchAfterStart: true,
+  action: { action: 'New FORCE network', submit: 'Train' },
+} as const satisfies JobKindSpec
+
+export const trainBpttSnn = {
+  name: 'train.bptt-snn',
+  label: 'BPTT spiking network (surrogate gradient)',
+  runKind: 'bptt-snn',
+  description: 'Trains a feed-forward and a recurrent LIF layer with an exponential-synapse read-out end to end by BPTT with a surrogate gradient and Adam (docs/method.md §13).',
+  params: trainBpttSnnParams,
+  resources: { cores: 'all', minCores: 1 },
+  cli: { command: ['train', 'bptt-snn'], synopsis: '--project ID [--data DATASET_RUN | --task T --train-samples 500] [--layer1 320] [--layer2 320] [--epochs 20] [--step-size 1e-4] ...', result: result('BPTT spiking network') },
+  view: 'baseline',
+  watchAfterStart: true,
+  action: { action: 'New BPTT spiking network', submit: 'Train' },
+} as const satisfies JobKindSpec

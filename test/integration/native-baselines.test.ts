@@ -1,0 +1,207 @@
+// The paper's baselines through the real addon (native/core/baseline.hpp, bptt_snn.hpp): the LIF
+// runner, the reservoir's ridge read-out, FORCE's recursive least squares with early stopping, and
+// BPTT's gradient against finite differences of the smooth network. Small sizes: seconds each.
+import { describe, expect, it } from 'vitest'
+import { bpttGradient, bpttTrain, forceTrain, lifRun, reservoirTrain, taskGenerate, taskScore, type LifNetwork } from '../../native/index.ts'
+
+async function xor(count: number, seed: number, durationS = 1): Promise<{ inputs: Float32Array; targets: Float32Array; count: number; steps: number }> {
+  const d = await taskGenerate('xor', { count, seed, durationS })
+  return { inputs: d.inputs, targets: d.targets, count: d.count, steps: d.steps }
+}
+
+function mse(a: Float32Array, b: Float32Array): number {
+  let s = 0
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2
+  return s / a.length
+}
+
+function variance(a: Float32Array): number {
+  let m = 0
+  for (const v of a) m += v
+  m /= a.length
+  let s = 0
+  for (const v of a) s += (v - m) ** 2
+  return s / a.length
+}
+
+/** The error of a call that is refused (synchronously, as every argument check is, or by its promise). */
+async function rejection(call: () => Promise<unknown>): Promise<Error> {
+  try {
+    await call()
+  } catch (e) {
+    return e as Error
+  }
+  throw new Error('expected the call to be refused')
+}
+
+describe('lifRun', () => {
+  it('refuses a network whose arrays disagree with its sizes, naming the field, and a threshold below the reset', async () => {
+    const r = await reservoirTrain({ neurons: 16, channels: 1, outputs: 1, seed: 1, train: await xor(4, 1, 0.2) })
+    const batch = { inputs: new Float32Array(10), count: 1, steps: 10 }
+    const short = { ...r.network, wRec: new Float32Array(5) }
+    expect((await rejection(() => lifRun(short, batch))).message).toMatch(/net\.wRec must have neurons × neurons \(16 × 16\) = 256 elements but has 5/)
+    const inverted = { ...r.network, vTh: new Float32Array(16).fill(-1) }
+    expect((await rejection(() => lifRun(inverted, batch))).message).toMatch(/net\.vTh must lie above vReset for every neuron but neuron 0/)
+    const extra = { ...r.network, layers: 2 } as LifNetwork
+    expect((await rejection(() => lifRun(extra, batch))).message).toMatch(/Unknown option 'layers' in net/)
+    expect((await rejection(() => lifRun(r.network, { ...batch, inputs: new Float32Array(9) }))).message).toMatch(/batch\.inputs must have count × steps × channels/)
+  })
+
+  it('gives the same outputs and spikes for the same seed, whatever the thread count', async () => {
+    const r = await reservoirTrain({ neurons: 40, channels: 1, outputs: 1, seed: 2, train: await xor(6, 2, 0.3) })
+    const test = await xor(6, 9, 0.3)
+    const a = await lifRun(r.network, test, { seed: 4, threads: 1 })
+    const b = await lifRun(r.network, test, { seed: 4, threads: 2 })
+    expect(a.totalSpikes).toBeGreaterThan(0)
+    expect(b.outputs).toEqual(a.outputs)
+    expect(b.spikeCounts).toEqual(a.spikeCounts)
+    let sum = 0
+    for (const c of a.spikeCounts) sum += c
+    expect(sum).toBe(a.totalSpikes)
+    expect(a.meanRateHz).toBeCloseTo(a.totalSpikes / (6 * 40 * 0.3), 9)
+  })
+})
+
+describe('reservoir', () => {
+  it('fits a ridge read-out that beats the constant and costs more training error as λ grows', async () => {
+    const train = await xor(30, 3)
+    const fit = (ridge: number) => reservoirTrain({ neurons: 60, channels: 1, outputs: 1, seed: 5, ridge, train, threads: 2 })
+    const [r0, r1, r2] = await Promise.all([fit(1e-3), fit(100), fit(1e6)])
+    // the constant alone (the targets' mean) has the targets' variance as its error
+    expect(r0.trainMse).toBeLessThan(0.8 * variance(train.targets))
+    expect(r0.trainMse).toBeLessThan(r1.trainMse)
+    expect(r1.trainMse).toBeLessThan(r2.trainMse)
+    expect(r2.trainMse).toBeLessThanOrEqual(variance(train.targets) * 1.0001)
+    // E/I structure: every 5th neuron's outgoing weights are negative and 4.73× the excitatory ones
+    const n = 60
+    let exc = 0
+    let inh = 0
+    for (let m = 0; m < n; m++) {
+      for (let k = 0; k < n; k++) {
+        const w = r1.network.wRec[m * n + k]
+        if (w === 0) continue
+        if ((m + 1) % 5 === 0) inh = w
+        else exc = w
+        // block-diagonal: 8 pools of contiguous neurons
+        expect(Math.floor((m * 8) / n), `pool of ${m} → ${k}`).toBe(Math.floor((k * 8) / n))
+      }
+    }
+    expect(exc).toBeCloseTo(0.5, 6)
+    expect(inh).toBeCloseTo(-4.73 * 0.5, 5)
+    // time constants spread over [0.1, 112] ms
+    expect(Math.min(...r1.network.tauMemMs)).toBeGreaterThanOrEqual(0.1 - 1e-6)
+    expect(Math.max(...r1.network.tauMemMs)).toBeLessThanOrEqual(112 + 1e-3)
+    expect(Math.max(...r1.network.tauMemMs) / Math.min(...r1.network.tauMemMs)).toBeGreaterThan(20)
+  })
+
+  it('learns the temporal XOR beyond chance on fresh samples', async () => {
+    const r = await reservoirTrain({ neurons: 160, channels: 1, outputs: 1, seed: 1, train: await xor(120, 11), threads: 2 })
+    const test = await xor(60, 12)
+    const out = await lifRun(r.network, test, { seed: 3, threads: 2 })
+    const s = taskScore('xor', { outputs: out.outputs, shape: [test.count, test.steps, 1], targets: test.targets })
+    expect(s.accuracy).toBeGreaterThan(0.7)
+  })
+})
+
+describe('FORCE', () => {
+  it('RLS lowers the training error from the untrained read-out, and keeps the epoch of the lowest validation error', async () => {
+    const train = await xor(6, 21, 0.4)
+    const validation = await xor(6, 22, 0.4)
+    const base = { neurons: 50, channels: 1, outputs: 1, seed: 3, train, validation, epochs: 4, patience: 4, g: 0.1, encoderScale: 1, threads: 2, decision: { task: 'xor' as const } }
+    // p0 → 0: P stays ≈ 0, the read-out stays 0 and the error is the targets' mean square
+    const frozen = await forceTrain({ ...base, p0: 1e-30, epochs: 1 })
+    let ms = 0
+    for (const v of train.targets) ms += v * v
+    ms /= train.targets.length
+    expect(frozen.epochs[0].trainMse).toBeCloseTo(ms, 6)
+    const r = await forceTrain({ ...base, p0: 1e-4 })
+    expect(r.epochs.length).toBe(4)
+    expect(r.epochs[0].trainMse).toBeLessThan(0.9 * ms)
+    const best = r.epochs.reduce((a, e) => (e.valMse < a.valMse ? e : a))
+    expect(r.bestEpoch).toBe(best.epoch)
+    // the network returned is that epoch's: its validation run reproduces the recorded error
+    const out = await lifRun(r.network, validation, { threads: 2, seed: 0 })
+    expect(out.outputs.length).toBe(validation.targets.length)
+    expect(r.network.encoders!.length).toBe(50)
+    for (const e of r.epochs) expect(e.valAccuracy).toBeGreaterThanOrEqual(0)
+  })
+
+  it('stops early after `patience` epochs without a validation gain', async () => {
+    const train = await xor(3, 31, 0.3)
+    const validation = await xor(3, 32, 0.3)
+    const r = await forceTrain({ neurons: 30, channels: 1, outputs: 1, seed: 4, train, validation, epochs: 12, patience: 1, p0: 1e-3, threads: 2 })
+    // it ran until the first epoch that did not improve on the best so far, and no further
+    const vals = r.epochs.map((e) => e.valMse)
+    const stop = vals.findIndex((v, i) => i > 0 && v >= Math.min(...vals.slice(0, i)))
+    expect(r.epochs.length).toBe(stop === -1 ? 12 : stop + 1)
+    expect(r.epochs.length).toBeLessThan(12)
+  })
+
+  it('refuses a bad option by name', async () => {
+    const train = await xor(2, 1, 0.2)
+    expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, vPeak: -70 })))).toBeInstanceOf(RangeError)
+    expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, vPeak: -70 }))).message).toMatch(/vPeak must lie above vReset \(-65\) but is -70/)
+    expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, p0: 0 }))).message).toMatch(/p0/)
+  })
+})
+
+describe('BPTT spiking network', () => {
+  async function smallNet(): Promise<{ net: LifNetwork; batch: { inputs: Float32Array; targets: Float32Array; count: number; steps: number } }> {
+    const batch = await xor(2, 1, 0.1)
+    const t = await bpttTrain({ n1: 4, n2: 5, channels: 1, outputs: 1, seed: 3, train: batch, epochs: 1, stepSize: 1e-9, inputScale: 3 })
+    const net = t.network
+    for (let m = 0; m < 9; m++) for (let n = 4; n < 9; n++) net.wRec[m * 9 + n] = 0.3 * Math.sin(m * 7 + n)
+    return { net, batch }
+  }
+
+  it('its gradient is that of the smooth network: central finite differences agree on every trained block', async () => {
+    const { net, batch } = await smallNet()
+    const opts = { n1: 4, smoothBeta: 4, seed: 2, loss: { lambdaMse: 1, lambdaWeights: 0.1, lambdaRate: 0.5 } }
+    const g = await bpttGradient(net, batch, opts)
+    const trained: [keyof typeof g.grads, number][] = [
+      ['wIn', 0], ['wIn', 2], ['wIn', 3],
+      ['wRec', 0 * 9 + 5], ['wRec', 2 * 9 + 7], ['wRec', 5 * 9 + 4], ['wRec', 8 * 9 + 8],
+      ['wOut', 4], ['wOut', 8],
+      ['outBias', 0],
+    ]
+    for (const [name, i] of trained) {
+      const arr = net[name]
+      const h = 1e-3
+      const old = arr[i]
+      arr[i] = old + h
+      const lp = (await bpttGradient(net, batch, opts)).loss
+      arr[i] = old - h
+      const lm = (await bpttGradient(net, batch, opts)).loss
+      arr[i] = old
+      const fd = (lp - lm) / (2 * h)
+      expect(Math.abs(fd), `${name}[${i}] moves the loss`).toBeGreaterThan(1e-6)
+      expect(Math.abs(g.grads[name][i] - fd), `${name}[${i}]: ${g.grads[name][i]} vs ${fd}`).toBeLessThan(1e-3 * Math.abs(fd) + 1e-7)
+    }
+    // nothing outside the trained blocks moves: input rows of layer 2, layer 1 → 1, read-out of layer 1
+    expect(g.grads.wIn[5]).toBe(0)
+    expect(g.grads.wRec[1 * 9 + 2]).toBe(0)
+    expect(g.grads.wOut[1]).toBe(0)
+  })
+
+  it('trains the network the runner runs: the surrogate forward loss is the runner\'s MSE', async () => {
+    const { net, batch } = await smallNet()
+    const g = await bpttGradient(net, batch, { n1: 4, seed: 6, loss: { lambdaMse: 1 } })
+    const out = await lifRun(net, batch, { seed: 6 })
+    expect(g.mse).toBeGreaterThan(0)
+    expect(g.mse).toBeCloseTo(mse(out.outputs, batch.targets), 4)
+  })
+
+  it('Adam on surrogate gradients lowers the training error, the same for any thread count', async () => {
+    const train = await xor(8, 41, 0.6)
+    const opts = { n1: 12, n2: 12, channels: 1, outputs: 1, seed: 7, train, epochs: 4, batchSize: 4, stepSize: 3e-3 }
+    const one = await bpttTrain({ ...opts, threads: 1 })
+    const two = await bpttTrain({ ...opts, threads: 2 })
+    expect(two.network.wRec).toEqual(one.network.wRec)
+    expect(one.epochs[3].trainMse).toBeLessThan(one.epochs[0].trainMse)
+    // layer 2 → 2 starts at zero and is trained
+    const n = 24
+    let rec = 0
+    for (let m = 12; m < n; m++) for (let k = 12; k < n; k++) rec += Math.abs(one.network.wRec[m * n + k])
+    expect(rec).toBeGreaterThan(0)
+  })
+})
