@@ -70,6 +70,11 @@ export interface CoreConfiguration {
 /** The address of an input channel as a connection's source: bit 31 set, the channel in the low bits. */
 export const inputAddressBit = 0x8000_0000
 
+/** The source address of input channel c (an unsigned 32-bit number: not `inputAddressBit | c`, which JavaScript makes negative). */
+export function inputAddress(channel: number): number {
+  return inputAddressBit + channel
+}
+
 export interface Connection {
   /** source: a neuron address (chip·cores·neurons + core·neurons + neuron) or inputAddressBit | channel */
   pre: number
