@@ -19,6 +19,7 @@ import { datasetArtifacts } from '../tasks/dataset.ts'
 import { exportArrays } from '../tasks/export.ts'
 import { datasetFromNpz, writeNpz } from '../tasks/npz.ts'
 import { benchAds, benchSimulator, benchTeacher } from './bench.ts'
+import { boardInfo, canonicalAddress, listBoards } from './boards.ts'
 
 export interface ServicesOptions {
   dbPath: string
@@ -300,6 +301,11 @@ export class Services implements FrontDoorServices {
         changed(projectId)
         return summaryOf(run)
       },
+
+      'boards.list': async () => listBoards(store),
+      'boards.add': async ({ name, address }) => store.boards.add(name, canonicalAddress(address)),
+      'boards.remove': async ({ name }) => store.boards.remove(name),
+      'boards.info': async ({ address, timeoutMs }) => boardInfo(store, address, timeoutMs),
 
       'jobs.list': async ({ all }) =>
         store.jobs.list(all).map((j) => ({

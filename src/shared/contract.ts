@@ -5,6 +5,7 @@ import * as s from './schema.ts'
 import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
 import { jobKindNames } from './jobs.ts'
 import { maxBenchNeuronSteps, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
+import type { BoardHandshake, BoardList, SavedBoard } from './board.ts'
 import type {
   AdsBench,
   AppInfo,
@@ -174,6 +175,29 @@ export const contract = {
       network: s.optional(s.id()).doc({ label: 'Network run' }),
     }),
     true,
+  ),
+
+  /**
+   * Boards: the addresses saved by name, the `mimic board emulate` processes running, the serial
+   * ports and the USB devices of DYNAP-SE boards (each with a diagnosis when it is not usable).
+   */
+  'boards.list': op<BoardList>()(empty),
+  'boards.add': op<SavedBoard>()(
+    s.object({
+      name: s
+        .string({ min: 1, max: 60, trim: true, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternHelp: 'must be one word of letters, digits, _ . - (starting with a letter or digit)' })
+        .doc({ label: 'Board name' }),
+      address: s.string({ min: 1, max: 500, trim: true }).doc({ label: 'Address', help: 'tcp://HOST:PORT or serial:PATH[?baud=N]' }),
+    }),
+    true,
+  ),
+  'boards.remove': op<SavedBoard>()(s.object({ name: s.string({ min: 1, max: 60, trim: true }).doc({ label: 'Board name' }) }), true),
+  /** Connects to a board (an address or a saved name), makes the handshake and closes: what the board says it is. */
+  'boards.info': op<BoardHandshake & { address: string }>()(
+    s.object({
+      address: s.string({ min: 1, max: 500, trim: true }).doc({ label: 'Address', help: 'tcp://HOST:PORT, serial:PATH, or the name of a saved board' }),
+      timeoutMs: s.withDefault(s.integer({ min: 100, max: 60_000 }), 1500).doc({ label: 'Timeout', unit: 'ms', help: 'for the connection and each reply' }),
+    }),
   ),
 
   'jobs.list': op<Job[]>()(s.object({ all: s.withDefault(s.boolean(), false) })),
