@@ -59,12 +59,14 @@ export class BoardClient {
   readonly address: string
   handshake!: BoardHandshake
   private readonly transport: Transport
-  private readonly decoder = new FrameDecoder('strict')
+  private readonly decoder: FrameDecoder
   private readonly opts: Required<Omit<ClientOptions, 'clientName'>> & { clientName: string }
   private seq = 0
   private waiters = new Map<number, Waiter>()
   private failure: ProtocolError | null = null
   private lastByteAt = performance.now()
+  /** when the last request was sent: a reply is due replyTimeoutMs after the later of this and the last byte */
+  private lastRequestAt = performance.now()
   private watchdog: NodeJS.Timeout | null = null
   /** the run that is streaming, if any */
   private run: {
@@ -84,6 +86,10 @@ export class BoardClient {
   private constructor(transport: Transport, opts: ClientOptions) {
     this.transport = transport
     this.address = transport.address
+    // a serial line may carry the end of an earlier session: until the handshake, skip what does not parse
+    this.decoder = new FrameDecoder(transport.kind === 'serial' ? 'resync' : 'strict')
+    // ... and start numbering somewhere that session did not: its replies cannot pass for ours
+    if (transport.kind === 'serial') this.seq = 1 + Math.floor(Math.random() * 0x7fff_0000)
     this.opts = {
       version: opts.version ?? PROTOCOL_VERSION,
       clientName: opts.clientName ?? 'mimic-workbench',
@@ -188,13 +194,14 @@ export class BoardClient {
     const record = opts.record ?? true
     const runId = this.nextRunId++
     const samples = input.kind === 'samples'
-    await this.request(
-      { type: 'RUN_START', runId, durationUs, input: input.kind, record, analogChannels: samples ? input.channels : 0, samplePeriodUs: samples ? input.samplePeriodUs : 0 },
-      ['ACK'],
-      `RUN_START of run ${runId}`,
-    )
+    // the run is known before RUN_START leaves: the board's first frames of it may follow its ACK at once
     this.run = { runId, record, ended: false, error: null, times: [], neurons: [], onSpikes: opts.onSpikes, onProgress: opts.onProgress }
     try {
+      await this.request(
+        { type: 'RUN_START', runId, durationUs, input: input.kind, record, analogChannels: samples ? input.channels : 0, samplePeriodUs: samples ? input.samplePeriodUs : 0 },
+        ['ACK'],
+        `RUN_START of run ${runId}`,
+      )
       if (input.kind === 'events') {
         for (let i = 0; i < input.timesUs.length; i += eventsPerFrame) {
           await this.send({ type: 'STIM_EVENTS', runId, timesUs: input.timesUs.subarray(i, i + eventsPerFrame), channels: input.channels.subarray(i, i + eventsPerFrame) })
@@ -221,6 +228,7 @@ export class BoardClient {
       }
     } finally {
       this.run = null
+      if (!this.waiters.size) this.stopWatchdog()
     }
   }
 
@@ -279,7 +287,16 @@ export class BoardClient {
   /** Sends a frame that has no reply (a stimulus; a PONG with the PING's number). */
   private async send(m: Message, seq = ++this.seq): Promise<void> {
     this.check()
-    await this.transport.write(encodeMessage(m, seq))
+    // a board that stops reading stops the stream: a frame not taken within the reply limit is a stall
+    let timer: NodeJS.Timeout | undefined
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.fail(new ProtocolError('STALLED', `the board at ${this.address} stopped reading: a ${m.type} frame could not be sent within ${this.opts.replyTimeoutMs} ms ${this.waitingFor()} (stalled link, or the board hangs)`))
+        resolve()
+      }, this.opts.replyTimeoutMs)
+    })
+    await Promise.race([this.transport.write(encodeMessage(m, seq)), limit])
+    clearTimeout(timer)
     this.check()
   }
 
@@ -290,12 +307,12 @@ export class BoardClient {
     const p = new Promise<Message>((resolve, reject) => {
       this.waiters.set(seq, { seq, expect, what, resolve, reject })
     })
-    this.lastByteAt = performance.now()
+    this.lastRequestAt = performance.now()
     this.startWatchdog()
     this.transport.write(encodeMessage(m, seq)).catch((e: unknown) => this.fail(e instanceof ProtocolError ? e : new ProtocolError('CLOSED', `cannot send to the board at ${this.address}: ${String(e)}`)))
     return p.finally(() => {
       this.waiters.delete(seq)
-      if (!this.waiters.size) this.stopWatchdog()
+      if (!this.waiters.size && !this.run) this.stopWatchdog()
     })
   }
 
@@ -330,8 +347,10 @@ export class BoardClient {
       )
       return
     }
-    if (quiet > this.opts.replyTimeoutMs) {
-      this.fail(new ProtocolError('STALLED', `the board at ${this.address} stopped answering: nothing for ${Math.round(quiet)} ms ${this.waitingFor()} (stalled link, or the board hangs)`))
+    // a reply is due, or a run is active (the board sends at least every 250 ms during a run)
+    const since = this.waiters.size ? Math.min(quiet, performance.now() - this.lastRequestAt) : quiet
+    if ((this.waiters.size || this.run) && since > this.opts.replyTimeoutMs) {
+      this.fail(new ProtocolError('STALLED', `the board at ${this.address} stopped answering: nothing for ${Math.round(since)} ms ${this.waitingFor()} (stalled link, or the board hangs)`))
     }
   }
 
@@ -357,9 +376,12 @@ export class BoardClient {
     for (const item of this.decoder.push(chunk)) {
       if (this.failure) return
       if (item.error) {
+        if (!this.handshake && this.transport.kind === 'serial') continue
         this.fail(new ProtocolError(item.error.code, `corrupt frame from the board at ${this.address}: ${item.error.message} (${this.waitingFor()})`))
         return
       }
+      // before the handshake, frames that do not answer HELLO are the end of an earlier session (a serial line)
+      if (!this.handshake && this.transport.kind === 'serial' && !this.waiters.has(item.frame.seq)) continue
       let m: Message
       try {
         m = decodeMessage(item.frame)

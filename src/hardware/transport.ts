@@ -212,9 +212,11 @@ export class SerialTransport extends BaseTransport {
 
   write(bytes: Uint8Array): Promise<void> {
     if (this.closed) return Promise.reject(new ProtocolError('CLOSED', `the serial port ${this.address} is closed`))
+    // resolved when the bytes were handed to the system (the write callback), not when they left the
+    // line (drain = tcdrain, which holds a libuv pool thread until the peer reads: a few of those at
+    // once stall every other serial port of the process)
     return new Promise((resolve) => {
-      this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-      this.port.drain(() => resolve())
+      this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), () => resolve())
     })
   }
 
@@ -261,7 +263,37 @@ export async function openSerial(path: string, baudRate: number, timeoutMs: numb
       reject(new ProtocolError('CONNECT_FAILED', `cannot open the serial port ${path}: ${why}`))
     })
   })
+  fixPollerInterest(port)
   return new SerialTransport(port, address)
+}
+
+/**
+ * Works around a bug of @serialport/bindings-cpp 13.0.0/13.0.1 on Linux and macOS: its poller asks
+ * libuv for only the event it was last asked for (uv_poll_start(handle, events) with the new flag
+ * instead of the union it keeps), so while a write waits for "writable" a pending read no longer
+ * hears "readable", and the other way round. Two ends that both write more than the line holds then
+ * wait for each other forever (seen on a pty pair: a client streaming stimulus to a board streaming
+ * spikes). The fix: every poll asks for the events that still have a waiter as well.
+ */
+function fixPollerInterest(port: InstanceType<SerialPortCtor>): void {
+  const binding = (port as unknown as { port?: { poller?: PollerLike } }).port
+  const poller = binding?.poller
+  if (!poller || typeof poller.poll !== 'function' || (poller as { fixed?: boolean }).fixed) return
+  const READABLE = 0b0001
+  const WRITABLE = 0b0010
+  const original = poller.poll.bind(poller)
+  poller.poll = (flag = 0) => {
+    let f = flag
+    if (poller.listenerCount('readable') > 0) f |= READABLE
+    if (poller.listenerCount('writable') > 0) f |= WRITABLE
+    original(f)
+  }
+  ;(poller as { fixed?: boolean }).fixed = true
+}
+
+interface PollerLike {
+  poll(flag?: number): void
+  listenerCount(event: string): number
 }
 
 /** Opens the transport an address names. */

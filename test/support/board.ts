@@ -81,6 +81,8 @@ export class Relay {
   private fault: Fault = { kind: 'pass' }
   private stopped = false
   readonly seen: string[] = []
+  /** bytes relayed: client → board, board → relay */
+  readonly bytes = { fromClient: 0, fromBoard: 0 }
   private readonly toClient: Transport
   private toBoard: Transport | null = null
   private readonly early: Uint8Array[] = []
@@ -89,6 +91,7 @@ export class Relay {
   constructor(toClient: Transport, toBoard: Transport | Promise<Transport>) {
     this.toClient = toClient
     toClient.onData((chunk) => {
+      this.bytes.fromClient += chunk.length
       if (this.toBoard) void this.toBoard.write(chunk).catch(() => {})
       else this.early.push(chunk.slice())
     })
@@ -97,6 +100,7 @@ export class Relay {
       for (const c of this.early.splice(0)) void board.write(c).catch(() => {})
       const decoder = new FrameDecoder()
       board.onData((chunk) => {
+        this.bytes.fromBoard += chunk.length
         for (const item of decoder.push(chunk)) if (item.frame) this.forward(item.frame)
       })
       // a TCP relay mirrors a close
@@ -107,6 +111,12 @@ export class Relay {
 
   arm(fault: Fault): void {
     this.fault = fault
+  }
+
+  /** Forwards again, with no fault armed (a pty relay serves one test after another). */
+  reset(): void {
+    this.fault = { kind: 'pass' }
+    this.stopped = false
   }
 
   private forward(f: Frame): void {

@@ -186,6 +186,26 @@ describe('frame decoder', () => {
     }
   })
 
+  it('in resync mode finds a frame that begins inside a frame cut short', () => {
+    // an earlier session's STIM_EVENTS cut after 30 bytes, then a new client's HELLO: the HELLO lies inside the announced payload
+    const cut = encodeMessage({ type: 'STIM_EVENTS', runId: 1, timesUs: Uint32Array.from({ length: 40 }, (_, i) => i), channels: new Uint32Array(40) }, 5).subarray(0, 30)
+    const hello = encodeMessage({ type: 'HELLO', version: 1, client: 'next' }, 1)
+    const filler = encodeMessage({ type: 'PING', nonce: 1 }, 2)
+    const stream = concat([cut, hello, ...Array.from({ length: 20 }, () => filler)])
+    for (const chunk of [1, 5, stream.length]) {
+      const d = new FrameDecoder('resync')
+      const got: Message[] = []
+      for (let i = 0; i < stream.length; i += chunk) for (const it of d.push(stream.subarray(i, i + chunk))) if (it.frame) got.push(decodeMessage(it.frame))
+      expect(got[0]).toEqual({ type: 'HELLO', version: 1, client: 'next' })
+      // the frames that followed inside the bad frame's announced length are found too
+      expect(got.length).toBeGreaterThanOrEqual(19)
+    }
+    // a strict decoder refuses the same stream with the checksum error and stops
+    const strict = new FrameDecoder()
+    const items = strict.push(stream)
+    expect(items.map((x) => x.error?.code ?? 'frame')).toEqual(['CHECKSUM'])
+  })
+
   it('never holds more than one bounded frame', () => {
     expect(MAX_FRAME_BYTES).toBe(16 + 786_436 + 4)
     expect(PROTOCOL_VERSION).toBe(1)

@@ -22,7 +22,7 @@ export interface BoardServerOptions {
   keepAliveMs?: number
 }
 
-const defaults = { helloTimeoutMs: 5000, frameTimeoutMs: 1000, runIdleTimeoutMs: 30_000, keepAliveMs: 200 }
+const defaults = { helloTimeoutMs: 5000, frameTimeoutMs: 500, runIdleTimeoutMs: 30_000, keepAliveMs: 200 }
 
 interface RunState {
   runId: number
@@ -83,7 +83,7 @@ export class BoardSession {
     this.decoder = new FrameDecoder(this.serial ? 'resync' : 'strict')
     transport.onData((chunk) => this.receive(chunk))
     transport.onClose(() => this.end())
-    this.watchdog = setInterval(() => this.tick(), 100)
+    this.watchdog = setInterval(() => this.tick(), 50)
     this.watchdog.unref?.()
   }
 
@@ -125,7 +125,16 @@ export class BoardSession {
 
   private receive(chunk: Uint8Array): void {
     this.lastByteAt = performance.now()
-    for (const item of this.decoder.push(chunk)) this.queue.push(item.frame ? { frame: item.frame } : { error: item.error! })
+    this.enqueue(this.decoder.push(chunk))
+  }
+
+  private enqueue(items: { frame?: Frame; error?: ProtocolError }[]): void {
+    for (const item of items) {
+      // HELLO (a new session), RESET and CLOSE end a run at once, also one being computed, so that
+      // the frames of it still queued are refused quickly instead of computed
+      if (item.frame && (item.frame.type === MessageType.HELLO || item.frame.type === MessageType.RESET || item.frame.type === MessageType.CLOSE)) this.run = null
+      this.queue.push(item.frame ? { frame: item.frame } : { error: item.error! })
+    }
     void this.process()
   }
 
@@ -167,13 +176,22 @@ export class BoardSession {
     if (this.decoder.pendingBytes > 0 && now - this.lastByteAt > this.o.frameTimeoutMs) {
       const expected = this.decoder.expectedBytes ?? HEADER_BYTES
       const text = `incomplete frame: ${this.decoder.pendingBytes} of ${expected} bytes arrived, then nothing for ${Math.round(now - this.lastByteAt)} ms`
-      this.decoder.reset()
-      void this.fatal('TIMEOUT', text)
+      if (!this.serial) {
+        this.decoder.reset()
+        void this.fatal('TIMEOUT', text)
+        return
+      }
+      // a serial line: report it, drop the session, and read the partial frame's bytes again
+      this.enqueue([{ error: new ProtocolError('TIMEOUT', text) }, ...this.decoder.abandon()])
       return
     }
     if (!this.serial && this.state === 'hello' && now - this.openedAt > this.o.helloTimeoutMs && now - this.lastFrameAt > this.o.helloTimeoutMs) {
       void this.fatal('TIMEOUT', `no HELLO within ${this.o.helloTimeoutMs} ms of the connection`)
       return
+    }
+    // keep-alive: during a run, never silent for longer than keepAliveMs
+    if (this.run && now - this.lastSentAt > this.o.keepAliveMs) {
+      void this.sendMsg({ type: 'RUN_PROGRESS', runId: this.run.runId, timeUs: this.run.chipRun.timeUs }, 0)
     }
     if (this.run && !this.processing && now - this.lastFrameAt > this.o.runIdleTimeoutMs) {
       const id = this.run.runId
@@ -389,7 +407,7 @@ export interface BoardServer {
 export async function serveTcp(opts: BoardServerOptions, host: string, port: number): Promise<BoardServer> {
   let active: { session: BoardSession; peer: string } | null = null
   const sessions = new Set<BoardSession>()
-  const listener = await listenTcp(host, port, (t: TcpTransport) => {
+  const accept = (t: TcpTransport): void => {
     if (active && !active.session.closed) {
       const msg = `the board is in use by ${active.peer}`
       opts.log?.(`refused ${t.peer}: ${msg}`)
@@ -404,6 +422,22 @@ export async function serveTcp(opts: BoardServerOptions, host: string, port: num
       sessions.delete(session)
       if (active?.session === session) active = null
       opts.log?.(`connection from ${t.peer} ended`)
+    })
+  }
+  const listener = await listenTcp(host, port, (t: TcpTransport) => {
+    // a client that reconnects right after closing may arrive before its old connection's end: wait a little for it
+    const busy = active
+    if (!busy || busy.session.closed) return accept(t)
+    let decided = false
+    const decide = (): void => {
+      if (decided) return
+      decided = true
+      accept(t)
+    }
+    const timer = setTimeout(decide, 250)
+    busy.session.onEnd(() => {
+      clearTimeout(timer)
+      setImmediate(decide)
     })
   })
   return {

@@ -78,6 +78,8 @@ export class FrameDecoder {
   private failed: ProtocolError | null = null
   /** bytes discarded while hunting for a header (resync mode) */
   skippedBytes = 0
+  /** resync mode: after an error, until the next good frame (one error is reported per bad stretch) */
+  private hunting = false
 
   constructor(mode: 'strict' | 'resync' = 'strict') {
     this.mode = mode
@@ -98,16 +100,45 @@ export class FrameDecoder {
     return this.body ? HEADER_BYTES + this.body.length : null
   }
 
+  /**
+   * Gives up the partial frame (it stopped arriving). In resync mode its bytes after the first are
+   * read again, since they may hold the start of a good frame (a new client's HELLO after an earlier
+   * client vanished in the middle of a frame); returns what that finds. In strict mode: reset().
+   */
+  abandon(): DecodeItem[] {
+    if (this.mode === 'strict' || this.pendingBytes === 0) {
+      this.reset()
+      return []
+    }
+    const again = new Uint8Array(this.pendingBytes - 1)
+    again.set(this.header.subarray(1, this.headerFill), 0)
+    if (this.body) again.set(this.body.subarray(0, this.bodyFill), this.headerFill - 1)
+    this.reset()
+    this.skippedBytes += 1
+    this.hunting = true
+    return this.push(again)
+  }
+
   /** Forgets any partial frame (and a strict decoder's error). */
   reset(): void {
     this.headerFill = 0
     this.body = null
     this.bodyFill = 0
     this.failed = null
+    this.replay = []
   }
 
   push(chunk: Uint8Array): DecodeItem[] {
     const out: DecodeItem[] = []
+    this.feed(chunk, out)
+    // resync: bytes of a bad frame that are read again (they may hold the start of a good one)
+    while (this.replay.length && !this.failed) this.feed(this.replay.shift()!, out)
+    return out
+  }
+
+  private replay: Uint8Array[] = []
+
+  private feed(chunk: Uint8Array, out: DecodeItem[]): void {
     let i = 0
     while (i < chunk.length && !this.failed) {
       if (!this.body) {
@@ -118,9 +149,15 @@ export class FrameDecoder {
       this.body.set(chunk.subarray(i, i + take), this.bodyFill)
       this.bodyFill += take
       i += take
-      if (this.bodyFill === this.body.length) this.finishBody(out)
+      if (this.bodyFill === this.body.length) {
+        const rest = chunk.subarray(i)
+        if (this.finishBody(out)) {
+          // the bad frame's bytes (queued first by finishBody) are read again before the rest of this chunk
+          if (rest.length) this.replay.splice(1, 0, rest.slice())
+          return
+        }
+      }
     }
-    return out
   }
 
   /** At the end of the stream: an error if a frame was begun and not finished. */
@@ -142,7 +179,8 @@ export class FrameDecoder {
       this.failed = err
       return
     }
-    if (report) out.push({ error: err })
+    if (report && !this.hunting) out.push({ error: err })
+    this.hunting = true
     // resync: drop the first byte taken for a header and re-read the rest (silently: one error per bad stretch)
     const rest = this.header.slice(1, this.headerFill)
     this.headerFill = 0
@@ -150,26 +188,39 @@ export class FrameDecoder {
     for (const r of rest) this.headerByte(r, out, false)
   }
 
-  private finishBody(out: DecodeItem[]): void {
+  /** Completes a frame; true when it failed and its bytes were queued to be read again (resync mode). */
+  private finishBody(out: DecodeItem[]): boolean {
     const body = this.body!
     const L = body.length - TRAILER_BYTES
     const payload = body.subarray(0, L)
     const want = new DataView(body.buffer, body.byteOffset + L, 4).getUint32(0, true)
     const type = this.type
     const seq = this.seq
+    const header = this.header.slice()
     this.body = null
     this.bodyFill = 0
     this.headerFill = 0
     const got = crc32c(payload)
     if (got === want) {
+      this.hunting = false
       out.push({ frame: { type, seq, payload } })
-      return
+      return false
     }
     const err = new ProtocolError('CHECKSUM', `payload checksum mismatch in a ${messageTypeName(type)} frame (seq ${seq}, ${L} bytes): CRC-32C 0x${hex(got)}, the frame says 0x${hex(want)}`)
-    out.push({ error: err })
-    // resync: the header was sound, so the whole frame is skipped
-    if (this.mode === 'strict') this.failed = err
-    else this.skippedBytes += HEADER_BYTES + body.length
+    if (!this.hunting) out.push({ error: err })
+    if (this.mode === 'strict') {
+      this.failed = err
+      return false
+    }
+    this.hunting = true
+    // resync: the frame may have been cut short (the end of an earlier session) and the next frame
+    // begun inside its payload, so everything after its first byte is read again
+    this.skippedBytes += 1
+    const again = new Uint8Array(HEADER_BYTES - 1 + body.length)
+    again.set(header.subarray(1), 0)
+    again.set(body, HEADER_BYTES - 1)
+    this.replay.unshift(again)
+    return true
   }
 
   /** Checks the header bytes received so far; on a complete valid header, allocates the body. */
