@@ -2,16 +2,18 @@
 // N = 320 network takes at most 30 s wall"). Times the parts such a sweep is made of, on the existing
 // simulator: the mismatch draws (perturbDraws, the ADS declaration of METHOD.md §8), building each
 // drawn network (createNetwork), simulating the samples with the output recorded (network.simulate,
-// the batch over the thread pool), and scoring them (xorDecision). Everything runs in this process
+// the batch over the thread pool), and scoring them (taskScore). Everything runs in this process
 // one step after the other, as a job would; the robustness job itself is not built yet.
 //
 //   node bench/robustness.ts                                   a synthetic N = 320, D = 64 EBN network
 //   node bench/robustness.ts --db FILE --network RUN --data RUN   a trained ADS network and its dataset
 //   flags: --levels 0,0.05,0.1,0.2  --draws 10  --samples 200  --threads 0  --seed 1  --json
-import { buildEbn, createNetwork, generateXor, perturbDraws, xorDecision, addonStatus, type NetworkSpec, type PerturbQuantity } from '../native/index.ts'
+import { buildEbn, createNetwork, generateXor, perturbDraws, taskScore, addonStatus, type NetworkSpec, type PerturbQuantity } from '../native/index.ts'
 import { loadavg } from 'node:os'
 import { openStore } from '../src/store/index.ts'
-import { loadDataset, loadNetwork } from '../src/tasks/network-format.ts'
+import type { AdsNet } from '../src/plugins/architectures/ads.ts'
+import { loadBundle } from '../src/plugins/architectures/bundle.ts'
+import { loadDataset } from '../src/plugins/datasets.ts'
 
 const args = process.argv.slice(2)
 const usage = (msg: string): never => {
@@ -45,7 +47,9 @@ async function setup(): Promise<{ spec: NetworkSpec; inputs: Float32Array; targe
   if (values['--db']) {
     if (!values['--network'] || !values['--data']) usage('--db needs --network RUN and --data RUN')
     const store = openStore(values['--db'])
-    const net = loadNetwork(store, Number(values['--network']))
+    const bundle = loadBundle<AdsNet>(store, Number(values['--network']))
+    if (bundle.architecture !== 'ads') usage(`run ${values['--network']} holds a ${bundle.architecture} network, not a spiking network ADS`)
+    const net = bundle.net
     const data = loadDataset(store, Number(values['--data']), 0, samples)
     if (data.samples < samples) usage(`dataset run ${values['--data']} has only ${data.samples} samples`)
     store.close()
@@ -113,7 +117,7 @@ for (const level of levels) {
     t.kernel += sim.kernelSeconds * 1000
     spikes += sim.totalSpikes
     t0 = performance.now()
-    const score = xorDecision(sim.output!, { count: samples, steps }, targets)
+    const score = taskScore('xor', { outputs: sim.output!, shape: [samples, steps, 1], targets })
     t.score += performance.now() - t0
     rows.push({ level, draw: d.draw, accuracy: score.accuracy!, rateHz: sim.meanRateHz })
   }

@@ -51,7 +51,7 @@ for (const batch of [1, 16]) {
 // One training epoch of 64 fresh XOR samples (sample generation + BPTT + Adam), batch 1 and 16.
 for (const batchSize of [1, 16]) {
   for (const threads of [1, 2]) {
-    const t = new TeacherTrainer({ params, data: { xor: { samplesPerEpoch: 64 } }, batchSize, threads })
+    const t = new TeacherTrainer({ params, data: { task: { name: 'xor', samplesPerEpoch: 64 } }, batchSize, threads })
     const r = await rate(() => t.runEpochs(1), 64 * steps)
     results.push({ kind: 'train-epoch', units, batch: batchSize, threads, steps, samplesPerEpoch: 64, ...r })
   }

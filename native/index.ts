@@ -2,7 +2,8 @@
 // wrappers of each binding area. This file only re-exports; the wrappers import ./runtime.ts, never
 // this file, so that nothing here forms an import cycle.
 export * from './runtime.ts'
-export * from './api/tasks.ts'
+export * from './api/tasks/index.ts'
+export * from './api/tasks/xor.ts'
 export * from './api/snn.ts'
 export * from './api/teacher.ts'
 export * from './api/ads.ts'

@@ -161,7 +161,7 @@ export interface EbnOptions {
   /**
    * Fast weight gain: Ω_f = −g·tau_mem(s)·(DᵀD + μλ_d²I)/T_n off the diagonal, so g is the spike's kick
    * on V in units of the EBN ideal (g = V_th − V_rest = 0.5 is the ideal; METHOD: 1.5 wake phrase,
-   * 0.5 XOR). The tau_mem factor departs from METHOD.md on purpose (native/core/ebn.hpp). Default 1.5.
+   * 0.5 the smaller task). The tau_mem factor departs from METHOD.md on purpose (native/core/ebn.hpp). Default 1.5.
    */
   g?: number
   /** Ω_f = 0 (the "no-EBN" variant). */

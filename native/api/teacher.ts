@@ -9,6 +9,7 @@
 import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../runtime.ts'
 import { argError, bool, check, describe, either, f32, int, intIn, named, num, obj, str, typed, type Check } from '../check.ts'
 import { EpochTrainer, type EpochRunOptions, type RawEpochTrainer } from './epoch-trainer.ts'
+import { isTaskData, taskDataCheck, taskDecisionCheck, type TaskData, type TaskDecision } from './tasks/index.ts'
 
 type Float = Float32Array | Float64Array
 
@@ -55,7 +56,7 @@ export interface TeacherInitOptions {
  * seconds, where the barrier is a weak step and the max term negligible (native/core/teacher.hpp).
  */
 export interface TeacherLossOptions {
-  /** default 1e6 (temporal XOR); 1 for the wake phrase */
+  /** default 1e6 (the paper's smaller task); 1 for the wake phrase */
   lambdaMse?: number
   /** lambdaTau * mean_j exp(-(tau_j - tauMin)) 1(tau_j < tauMin); default 1e6 */
   lambdaTau?: number
@@ -140,18 +141,21 @@ export interface TeacherTrainerOptions {
   batchSize?: number
   /** threads of the pool for the samples of a batch; 0 = all (default). Results do not depend on it. */
   threads?: number
-  /** seed of the training data (XOR samples of epoch e depend on (seed, e)) and of shuffling; default 0 */
+  /** seed of the training data (a task's samples of epoch e depend on (seed, e)) and of shuffling; default 0 */
   seed?: number
-  /** a dataset, or fresh temporal-XOR samples each epoch (needs 1 channel and 1 output) */
-  data: TeacherDataset | { xor: { samplesPerEpoch: number; durationS?: number; inputSigmaSteps?: number; targetSigmaSteps?: number } }
+  /**
+   * a dataset, or fresh samples of a task each epoch: `{ task: { name, options?, samplesPerEpoch } }`
+   * (./tasks; the network must have the task's channels and outputs; samples at the network's dtMs)
+   */
+  data: TeacherDataset | { task: TaskData & { samplesPerEpoch: number } }
   /** evaluated after every epoch */
   validation?: TeacherDataset
   /** keep the parameters of the epoch with the best validation accuracy (ties: lower MSE) */
   keepBest?: boolean
   /** dataset mode: a fresh sample order each epoch; default true */
   shuffle?: boolean
-  /** 'xor' (default): accuracy by the temporal-XOR read-out of METHOD.md §6; 'none' */
-  accuracy?: 'xor' | 'none'
+  /** a task's decision rule for the accuracies (default: the data's task's rule; none for a dataset), or null for none */
+  decision?: TaskDecision | null
 }
 
 export interface TeacherEpochRecord {
@@ -177,28 +181,6 @@ export interface TeacherEpochRecord {
   seconds: number
 }
 
-export interface XorDecisionOptions {
-  count: number
-  steps: number
-  /** output channels per step; default 1 */
-  outputs?: number
-  /** y_s[t] = alpha y_s[t-1] + (1 - alpha) y[t]; default 0.95 */
-  alpha?: number
-  /** default 0.5 */
-  threshold?: number
-  /** label = 1 when the target ever exceeds this; default 0.5 */
-  labelThreshold?: number
-}
-
-export interface XorDecisionResult {
-  /** [count, outputs]: 1, -1, or 0 (no decision; counts as wrong) */
-  predictions: Int8Array
-  /** [count, outputs], when targets were given */
-  labels?: Int8Array
-  correct?: number
-  accuracy?: number
-}
-
 interface RawTrainer extends RawEpochTrainer<TeacherEpochRecord> {
   getParams(): TeacherParams
   getBestParams(): TeacherParams | null
@@ -209,7 +191,6 @@ interface RawTeacher {
   teacherInit(options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<TeacherParams>
   teacherForward(params: object, batch: object, options?: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<TeacherForwardResult>
   teacherGradient(params: object, batch: object, options?: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<TeacherGradientResult<Float>>
-  xorDecision(outputs: Float32Array, options: object, targets?: Float32Array): XorDecisionResult
   eigenvalues(matrix: Float64Array, n: number): { re: Float64Array; im: Float64Array }
   TeacherTrainer: {
     new (options: object): RawTrainer
@@ -285,22 +266,17 @@ const trainerSchema = obj(
     seed: int,
     data: either('an object', (v) =>
       isObj(v)
-        ? v.xor !== undefined
-          ? obj({ xor: obj({ samplesPerEpoch: int, durationS: num, inputSigmaSteps: num, targetSigmaSteps: num }, { required: ['samplesPerEpoch'] }) })
+        ? isTaskData(v)
+          ? taskDataCheck(['samplesPerEpoch'])
           : batchSchema(true, true)
         : undefined,
     ),
     validation: batchSchema(true, true),
     keepBest: bool,
     shuffle: bool,
-    accuracy: str('xor', 'none'),
+    decision: taskDecisionCheck,
   },
   { required: ['params', 'data'] },
-)
-
-const decisionSchema = obj(
-  { count: int, steps: int, outputs: int, alpha: num, threshold: num, labelThreshold: num },
-  { required: ['count', 'steps'], names: 'bare' },
 )
 
 // The raw trainer that TeacherTrainer.create() built, taken by the constructor it then calls.
@@ -343,14 +319,6 @@ export function teacherGradient<A extends Float>(
     (raw, progress, token) => raw.teacherGradient(params, batch, options, progress, token) as Promise<TeacherGradientResult<A>>,
     run,
   )
-}
-
-/** Temporal-XOR decision (METHOD.md §6) for every sample and output channel; synchronous, O(count·steps·outputs). */
-export function xorDecision(outputs: Float32Array, options: XorDecisionOptions, targets?: Float32Array): XorDecisionResult {
-  check(outputs, f32, 'outputs')
-  check(options, decisionSchema, 'options')
-  if (targets !== undefined) check(targets, f32, 'targets')
-  return addon<RawTeacher>().xorDecision(outputs, options, targets)
 }
 
 /** All eigenvalues of a real row-major n x n matrix (Hessenberg + shifted QR); synchronous, so n <= 256. */

@@ -27,6 +27,8 @@
 #include "options.hpp"
 #include "simd.hpp"
 #include "snn.hpp"
+#include "task.hpp"
+#include "task_args.hpp"
 #include "teacher.hpp"
 #include "thread_pool.hpp"
 
@@ -39,8 +41,9 @@ constexpr int64_t kMaxSamples = (int64_t(1) << 31) - 1;
 // The bytes an AdsTrainer holds while it trains (ads_train.hpp): the teacher; the network as the
 // learner holds it with its prepared model, the roll-back snapshot, the current and best networks
 // and the copy being materialised at the end of an epoch; the learner's accumulator Ã (double) and
-// kernel; the naive rule's N x N doubles (twice, with the roll-back); one epoch's XOR samples and
-// the teacher trajectories of a chunk of 16; the validation set, its model and its evaluation
+// kernel; the naive rule's N x N doubles (twice, with the roll-back); one epoch's samples of the task
+// (1 channel and 1 output counted; the caller adds more) and the teacher trajectories of a chunk of 16;
+// the validation set, its model and its evaluation
 // chunks (about 64 MB of recordings, or 8 samples); and the copy getNetwork() makes in V8.
 MemoryPlan AdsTrainerBytes(double N, double C, double D, double O, bool naive, double trainSteps, double samplesPerEpoch,
                            double valCount, double valSteps) {
@@ -75,18 +78,6 @@ mimic::TeacherParams ReadTeacher(Napi::Env env, Napi::Value value, const std::st
 mimic::AdsRule ReadRule(Napi::Env env, Napi::Object o, const std::string& prefix) {
   const std::string rule = Choice(env, o, prefix, "rule", {"online", "online-naive", "batched"}, "online");
   return rule == "online" ? mimic::AdsRule::Online : rule == "batched" ? mimic::AdsRule::Batched : mimic::AdsRule::OnlineNaive;
-}
-
-// options.readout {alpha?, threshold?, labelThreshold?}: the XOR read-out; the values stay as they are when undefined.
-void ReadReadout(Napi::Env env, Napi::Object o, double& alpha, double& threshold, double& labelThreshold) {
-  Napi::Value rv = o.Get("readout");
-  if (rv.IsUndefined()) return;
-  auto r = RequireObject(env, rv, "options.readout");
-  CheckKeys(env, r, "options.readout", {"alpha", "threshold", "labelThreshold"});
-  const double da = 0.95, dt = 0.5;
-  alpha = Num(env, r, "options.readout", "alpha", 0, 1, &da);
-  threshold = Num(env, r, "options.readout", "threshold", 0, 1e12, &dt);
-  labelThreshold = Num(env, r, "options.readout", "labelThreshold", -1e12, 1e12, &dt);
 }
 
 // {inputs, count, steps, targets?, labels?} against the channels / outputs.
@@ -174,9 +165,10 @@ struct AdsPlan {
   mimic::TeacherParams teacher;
   mimic::AdsBuildOptions build;
   mimic::AdsTrainOptions train;
-  std::shared_ptr<mimic::AdsDataset> data;        // null in XOR mode
+  std::shared_ptr<mimic::AdsDataset> data;        // null when training on fresh samples of a task
   std::shared_ptr<mimic::AdsDataset> validation;  // a dataset, or drawn by Construct when validationCount > 0
   size_t validationCount = 0;
+  std::shared_ptr<const mimic::SampleSource> validationSource;  // what validationCount samples are drawn from
   double work = 0;
 };
 
@@ -195,8 +187,8 @@ struct AdsTrainerTraits {
   static double SyncWork(const Plan& p) { return p.work; }
   static std::unique_ptr<Core> Construct(Plan& p, const mimic::Control& control) {
     if (p.validationCount > 0)
-      p.validation = mimic::AdsTrainer::xor_validation_set(p.train.xor_, p.validationCount, p.train.seed, p.train.threads,
-                                                           control.cancel_only());
+      p.validation = mimic::AdsTrainer::validation_set(*p.validationSource, p.validationCount, p.train.seed, p.train.threads,
+                                                       control.cancel_only());
     mimic::AdsNetwork net = mimic::build_ads_network(p.teacher, p.build, control);
     return std::make_unique<Core>(std::move(p.teacher), std::move(net), p.train, p.data, p.validation);
   }
@@ -216,7 +208,7 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
   auto o = RequireObject(env, options, P);
   CheckKeys(env, o, P,
             {"teacher", "neurons", "seed", "ebn", "g", "inputGain", "mu", "nu", "params", "eta", "k", "rule",
-             "data", "shuffle", "validation", "selection", "accuracy", "readout", "threads"});
+             "data", "shuffle", "validation", "selection", "decision", "threads"});
   auto plan = std::make_unique<AdsPlan>();
   mimic::TeacherParams& teacher = plan->teacher;
   teacher = ReadTeacher(env, o.Get("teacher"), "options.teacher");
@@ -237,7 +229,7 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
   double tauMem = 0;
   for (float t : b.params.tauMemMs) tauMem += t;
   tauMem /= double(N);
-  const double gain0 = 10.0 / (tauMem / 1000.0);  // METHOD (XOR): A = 10/tau_mem
+  const double gain0 = 10.0 / (tauMem / 1000.0);  // METHOD (smaller task): A = 10/tau_mem
   b.inputGain = Num(env, o, P, "inputGain", -1e12, 1e12, &gain0);
   double a = 0;
   for (size_t i = 0; i < N; ++i) a += double(b.params.vTh[i]) - double(b.params.vRest[i]);
@@ -252,11 +244,7 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
     ThrowRange(env, "options.rule 'online-naive' updates all N² weights every step: use it with at most 2048 neurons");
   const std::string sel = Choice(env, o, P, "selection", {"reconstruction", "accuracy"}, "reconstruction");
   t.selection = sel == "accuracy" ? mimic::AdsSelection::Accuracy : mimic::AdsSelection::Reconstruction;
-  t.xorAccuracy = Choice(env, o, P, "accuracy", {"xor", "none"}, "xor") == "xor";
   t.shuffle = Bool(env, o, P, "shuffle", true);
-  ReadReadout(env, o, t.readoutAlpha, t.readoutThreshold, t.labelThreshold);
-  if (t.selection == mimic::AdsSelection::Accuracy && !t.xorAccuracy)
-    ThrowRange(env, "options.selection 'accuracy' needs options.accuracy 'xor'");
 
   // k: a number (constant) or {staircase: {start, totalSamples, blocks?}}
   Napi::Value kv = o.Get("k");
@@ -293,58 +281,66 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
     t.schedule.etaFloor = Num(env, ex, ep, "floor", 0, 1e6, &f0);
   }
 
-  // data: {xor: {...}} (default) or a dataset
+  // data: fresh samples of a task each epoch ({task: {name, options?, samplesPerEpoch?}}; default: the
+  // registry's first task, 500 samples per epoch) or a dataset. decision: a task's rule for the
+  // validation accuracy (default: the data's task's; null: none).
   std::shared_ptr<mimic::AdsDataset>& train = plan->data;
   Napi::Value dv = o.Get("data");
-  Napi::Object xo;
-  bool useXor = true;
-  if (!dv.IsUndefined()) {
-    auto d = RequireObject(env, dv, "options.data");
-    if (d.Get("xor").IsUndefined()) {
-      useXor = false;
-      train = ReadDataset(env, d, "options.data", C, O, false, D, nullptr);
-    } else {
-      CheckKeys(env, d, "options.data", {"xor"});
-      xo = RequireObject(env, d.Get("xor"), "options.data.xor");
+  const mimic::TaskEntry* dataTask = nullptr;
+  Napi::Object d = dv.IsUndefined() ? Napi::Object::New(env) : RequireObject(env, dv, "options.data");
+  if (dv.IsUndefined() || !d.Get("task").IsUndefined()) {
+    CheckKeys(env, d, "options.data", {"task"});
+    Napi::Value tv = d.Get("task");
+    if (dv.IsUndefined()) {
+      tv = Napi::Object::New(env);
+      tv.As<Napi::Object>().Set("name", mimic::task_registry().front().name);
     }
-  }
-  t.useXor = useXor;
-  const mimic::XorParams xd;
-  t.xor_.dtS = teacher.dtMs * 1e-3;
-  if (useXor) {
-    if (C != 1 || O != 1)
-      ThrowRange(env, "options.data.xor needs a teacher with 1 channel and 1 output but it has " + std::to_string(C) +
-                          " channels and " + std::to_string(O) + " outputs: pass a dataset as options.data");
-    const std::string px = "options.data.xor";
     const int64_t spe = 500;
-    if (!xo.IsEmpty()) {
-      CheckKeys(env, xo, px, {"samplesPerEpoch", "durationS", "inputSigmaSteps", "targetSigmaSteps"});
-      t.samplesPerEpoch = static_cast<size_t>(Int(env, xo, px, "samplesPerEpoch", 1, kMaxSamples, &spe));
-      t.xor_.durationS = Num(env, xo, px, "durationS", 0.01, 3600, &xd.durationS);
-      t.xor_.inputSigmaSteps = Num(env, xo, px, "inputSigmaSteps", 0, 1e4, &xd.inputSigmaSteps);
-      t.xor_.targetSigmaSteps = Num(env, xo, px, "targetSigmaSteps", 0, 1e4, &xd.targetSigmaSteps);
-    }
-    const double steps = std::round(t.xor_.durationS / t.xor_.dtS);
-    if (steps < 10) ThrowRange(env, "options.data.xor.durationS / teacher.dtMs must give at least 10 steps but gives " + Fmt(steps));
+    TaskData td = ReadTaskData(env, tv, "options.data.task", teacher.dtMs, C, O, "the teacher", &spe);
+    dataTask = td.task;
+    t.source = td.source;
+    t.samplesPerEpoch = td.samplesPerEpoch;
+  } else {
+    train = ReadDataset(env, d, "options.data", C, O, false, D, nullptr);
   }
-  // validation: {count} (fresh XOR samples, drawn when the trainer is built), a dataset, or null (none).
-  // Default: 200 XOR samples in XOR mode.
+  DecisionRulePlan rule = ReadDecisionRule(env, o.Get("decision"), "options.decision", dataTask);
+  t.decision = rule.rule;
+  t.fitted = rule.fitted;
+  if (t.selection == mimic::AdsSelection::Accuracy && !t.decision)
+    ThrowRange(env, "options.selection 'accuracy' needs a decision rule: options.decision, or fresh samples of a task as options.data");
+  // validation: {count} (fresh samples of the data's task, or on a dataset of the decision rule's task
+  // at its default options, drawn when the trainer is built), a dataset, or null (none). Default: 200
+  // samples of the task when training on a task.
   std::shared_ptr<mimic::AdsDataset>& val = plan->validation;
   double valCount = 0, valSteps = 0;
   Napi::Value vv = o.Get("validation");
-  if (vv.IsUndefined() ? useXor : !vv.IsNull()) {
+  if (vv.IsUndefined() ? t.source != nullptr : !vv.IsNull()) {
     Napi::Object vo = vv.IsUndefined() ? Napi::Object::New(env) : RequireObject(env, vv, "options.validation");
     if (vv.IsUndefined() || (!vo.Get("count").IsUndefined() && vo.Get("inputs").IsUndefined())) {
       if (!vv.IsUndefined()) CheckKeys(env, vo, "options.validation", {"count"});
-      if (C != 1 || O != 1)
-        ThrowRange(env, "options.validation {count} draws temporal-XOR samples and needs a teacher with 1 channel and 1 output: pass a dataset");
+      if (!t.source) {
+        if (!rule.task)
+          ThrowRange(env, "options.validation {count} draws fresh samples of a task, but options.data is a dataset and "
+                          "options.decision names no task: pass a validation dataset or options.decision");
+        try {
+          plan->validationSource = mimic::make_task_source(*rule.task, {}, teacher.dtMs);
+        } catch (const mimic::InvalidArgument& e) {
+          ThrowRange(env, "options.validation {count} draws samples of the task '" + rule.task->name +
+                              "' (options.decision) at its default options and the teacher's dtMs, but " + e.what() +
+                              ": pass a validation dataset");
+        }
+        const auto& vs = *plan->validationSource;
+        if (vs.channels() != C || vs.outputs() != O)
+          ThrowRange(env, "options.validation {count} draws samples of the task '" + rule.task->name + "' (options.decision) of " +
+                              CountOf(vs.channels(), "channel") + " and " + CountOf(vs.outputs(), "output") + " but the teacher has " +
+                              CountOf(C, "channel") + " and " + CountOf(O, "output") + ": pass a validation dataset");
+      } else {
+        plan->validationSource = t.source;
+      }
       const int64_t v200 = 200;
       plan->validationCount = static_cast<size_t>(Int(env, vo, "options.validation", "count", 1, kMaxSamples, &v200));
       valCount = double(plan->validationCount);
-      valSteps = std::round(t.xor_.durationS / t.xor_.dtS);
-      if (valSteps < 10)
-        ThrowRange(env, "options.validation: temporal-XOR samples of durationS / teacher.dtMs = " + Fmt(t.xor_.durationS) + " s / " +
-                            Fmt(teacher.dtMs) + " ms = " + Fmt(valSteps) + " steps, but they need at least 10 steps: use a teacher with a smaller dtMs or pass a dataset");
+      valSteps = double(plan->validationSource->steps());
     } else {
       val = ReadDataset(env, vo, "options.validation", C, O, false, D, nullptr);
       valCount = double(val->count);
@@ -355,21 +351,23 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
     ThrowRange(env, "options.selection 'accuracy' needs validation samples with targets or labels");
   if (t.selection == mimic::AdsSelection::Accuracy && val && val->targets.empty() && val->labels.empty())
     ThrowRange(env, "options.selection 'accuracy' needs validation samples with targets or labels");
-  const double trainSteps = useXor ? std::round(t.xor_.durationS / t.xor_.dtS) : double(train->steps);
-  const double perEpoch = useXor ? double(t.samplesPerEpoch) : 0;
+  const double trainSteps = t.source ? double(t.source->steps()) : double(train->steps);
+  const double perEpoch = t.source ? double(t.samplesPerEpoch) : 0;
   const std::string argument = plan->validationCount > 0 && valCount * valSteps > perEpoch * trainSteps ? "options.validation.count"
-                               : useXor ? "options.data.xor.samplesPerEpoch" : "options.neurons";
+                               : t.source ? "options.data.task.samplesPerEpoch" : "options.neurons";
   MemoryPlan total = AdsTrainerBytes(double(N), double(C), double(D), double(O), t.rule == mimic::AdsRule::OnlineNaive,
                                      trainSteps, perEpoch, valCount, valSteps);
+  // (AdsTrainerBytes counts the samples of 1 channel and 1 output)
+  total.add((perEpoch * trainSteps + valCount * valSteps) * (double(C + O) - 2), 4);
   if (train) total.add(DatasetBytes(*train));
   if (val) total.add(DatasetBytes(*val));
   total.check(env, argument, "training a network of " + std::to_string(N) + " neurons with " + Fmt(perEpoch) +
-                                " XOR samples per epoch and " + Fmt(valCount) + " validation samples of " + Fmt(valSteps) + " steps",
+                                " samples of the task per epoch and " + Fmt(valCount) + " validation samples of " + Fmt(valSteps) + " steps",
              "use fewer neurons, fewer or shorter samples");
   // What Construct will do (about 1 ns per operation): Ω_f's N²·D dot products, wIn, the model's
-  // layouts, and drawing the validation samples (two Gaussian convolutions of 8σ + 1 taps per step).
+  // layouts, and drawing the validation samples.
   plan->work = double(N) * double(N) * double(D) + double(N) * double(D) * double(C) + 4 * double(N) * double(N) +
-               valCount * valSteps * (6 + 8 * t.xor_.inputSigmaSteps + 8 * t.xor_.targetSigmaSteps) * (plan->validationCount > 0);
+               (plan->validationCount > 0 ? valCount * valSteps * plan->validationSource->work_per_step() : 0);
   return plan;
 }
 
@@ -421,7 +419,7 @@ struct EvalBaton {
     per.Set("outputMse", F64OrNull(env, out.outputMse, hasT));
     per.Set("rateHz", F64OrNull(env, out.rateHz, true));
     o.Set("perSample", per);
-    o.Set("predictions", ToTyped(env, out.predictions));
+    o.Set("predictions", options.decision ? Napi::Value(ToTyped(env, out.predictions)) : env.Null());
     o.Set("labels", hasAcc ? Napi::Value(ToTyped(env, out.labels)) : env.Null());
     if (options.recordDecoded) o.Set("decoded", ToTyped(env, out.decoded));
     if (options.recordOutput) o.Set("output", ToTyped(env, out.output));
@@ -442,25 +440,29 @@ Napi::Value EvaluateAds(const Napi::CallbackInfo& info) {
   b->data = ReadDataset(env, info[1], "data", C, O, true, D, &b->xhat);
   if (!b->xhat.empty() && D == 0) ThrowRange(env, "data.teacherTargets needs a network with dims > 0");
   Napi::Object o = info[2].IsUndefined() ? Napi::Object::New(env) : RequireObject(env, info[2], "options");
-  CheckKeys(env, o, "options", {"seed", "threads", "dtMs", "accuracy", "readout", "record"});
+  CheckKeys(env, o, "options", {"seed", "threads", "dtMs", "decision", "record"});
   auto& e = b->options;
   e.seed = Seed(env, o, "options", "seed", true);
   const int64_t zero = 0;
   e.threads = Threads(env, o, "options");
   const double one = 1;
   e.dtMs = Num(env, o, "options", "dtMs", 0, 1e6, &one, true);
-  e.xorAccuracy = Choice(env, o, "options", "accuracy", {"xor", "none"}, "xor") == "xor";
-  ReadReadout(env, o, e.alpha, e.threshold, e.labelThreshold);
+  // decision: a task's rule {task, options?, fitted?} for the predictions (and, with targets or labels,
+  // the accuracy); none by default.
+  DecisionRulePlan rule = ReadDecisionRule(env, o.Get("decision"), "options.decision", nullptr);
+  e.decision = rule.rule;
+  e.fitted = rule.fitted;
+  const bool canSmooth = O > 0 && e.decision && e.decision->has_smoothed();
   e.recordDecoded = false;
   e.recordOutput = O > 0;
-  e.recordSmoothed = O > 0;
+  e.recordSmoothed = canSmooth;
   Napi::Value rec = o.Get("record");
   if (!rec.IsUndefined()) {
     auto r = RequireObject(env, rec, "options.record");
     CheckKeys(env, r, "options.record", {"decoded", "output", "smoothed", "spikes"});
     e.recordDecoded = Bool(env, r, "options.record", "decoded", false);
     e.recordOutput = Bool(env, r, "options.record", "output", O > 0);
-    e.recordSmoothed = Bool(env, r, "options.record", "smoothed", O > 0);
+    e.recordSmoothed = Bool(env, r, "options.record", "smoothed", canSmooth);
     e.recordSpikeSamples = static_cast<size_t>(Int(env, r, "options.record", "spikes", 0, int64_t(b->data->count), &zero));
     if (e.recordDecoded && D == 0) ThrowRange(env, "options.record.decoded needs a network with dims > 0");
     if ((e.recordOutput || e.recordSmoothed) && O == 0) {
@@ -468,6 +470,8 @@ Napi::Value EvaluateAds(const Napi::CallbackInfo& info) {
       if (!r.Get("smoothed").IsUndefined() && e.recordSmoothed) ThrowRange(env, "options.record.smoothed needs a network with a readout (outputs > 0)");
       e.recordOutput = e.recordSmoothed = false;
     }
+    if (e.recordSmoothed && !canSmooth)
+      ThrowRange(env, "options.record.smoothed records the trace a decision rule reads: give options.decision with a rule that smooths");
   }
   // The kernel's work (ads_evaluate): chunks of samples with their recordings (about 64 MB, or 8
   // samples) and teacher targets, per-sample results, then the recordings asked for and the spike
@@ -614,11 +618,14 @@ struct BenchBaton {
   double seconds = 0, plainSeconds = 0, forwardSeconds = 0;
   uint64_t forwardSpikes = 0;
   const char* simd = "";
+  std::shared_ptr<const mimic::SampleSource> source;  // the samples
 
   void Execute(const mimic::Control& control) {
     simd = mimic::simd::name(mimic::simd::active());
     mimic::TeacherInitOptions ti;
     ti.units = dims;
+    ti.channels = source->channels();
+    ti.outputs = source->outputs();
     ti.seed = seed;
     mimic::TeacherParams teacher;
     mimic::teacher_init(ti, teacher, &control);
@@ -626,9 +633,8 @@ struct BenchBaton {
     bo.neurons = neurons;
     bo.seed = seed;
     mimic::AdsNetwork net = mimic::build_ads_network(teacher, bo, control);
-    mimic::XorParams xp;
-    mimic::XorBatch xb;
-    mimic::generate_xor(xp, samples, seed, 1, control, xb);
+    mimic::TaskBatch xb;
+    source->draw(seed, samples, 1, control, xb);
     std::vector<float> xhat(samples * xb.steps * dims);
     mimic::teacher_trajectories(teacher, xb.inputs.data(), 0, samples, xb.steps, 1, control, xhat.data());
     steps = xb.steps;
@@ -648,7 +654,7 @@ struct BenchBaton {
       mimic::AdsLearner learner(net, rule, 1.0);
       const auto t0 = std::chrono::steady_clock::now();
       for (size_t s = 0; s < samples; ++s)
-        learner.train_sample(xb.inputs.data() + s * steps, xhat.data() + s * steps * dims, steps, k, eta, seed, s, control,
+        learner.train_sample(xb.inputs.data() + s * steps * xb.channels, xhat.data() + s * steps * dims, steps, k, eta, seed, s, control,
                              into);
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     };
@@ -702,13 +708,15 @@ struct BenchBaton {
   }
 };
 
-// adsTrainBench({neurons, dims, samples?, repeats?, rule?, seed?, k?, eta?}): one thread; a random 1-channel
-// teacher; the training loop and the same network's forward pass, interleaved, best of `repeats`.
+// adsTrainBench({neurons, dims, samples?, repeats?, rule?, seed?, k?, eta?}): one thread; a random teacher on
+// samples of the registry's first task at its default options; the training loop and the same network's
+// forward pass, interleaved, best of `repeats`.
 Napi::Value AdsTrainBench(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = RequireObject(env, info[0], "options");
   CheckKeys(env, o, "options", {"neurons", "dims", "samples", "repeats", "rule", "seed", "k", "eta"});
   auto b = std::make_unique<BenchBaton>();
+  b->source = mimic::make_task_source(mimic::task_registry().front(), {}, 1.0);
   b->neurons = static_cast<size_t>(Int(env, o, "options", "neurons", 1, kMaxNeurons));
   b->dims = static_cast<size_t>(Int(env, o, "options", "dims", 1, kMaxUnits));
   const int64_t four = 4;
@@ -717,9 +725,9 @@ Napi::Value AdsTrainBench(const Napi::CallbackInfo& info) {
   b->repeats = static_cast<size_t>(Int(env, o, "options", "repeats", 1, 1000, &three));
   // A trainer's memory without validation (three learners, one after the other, are within it), the
   // samples' teacher trajectories, and the forward pass of the same network (its model and spike counts).
-  const double N = double(b->neurons), D = double(b->dims), S = double(b->samples), T = 1000;
-  MemoryPlan plan = AdsTrainerBytes(N, 1, D, 1, false, T, S, 0, 0);
-  plan.add(S * T * D, 4).add(NetworkModelBytes(N, 1, D, 1, true)).add(S * N, 4);
+  const double N = double(b->neurons), D = double(b->dims), S = double(b->samples), T = double(b->source->steps());
+  MemoryPlan plan = AdsTrainerBytes(N, double(b->source->channels()), D, double(b->source->outputs()), false, T, S, 0, 0);
+  plan.add(S * T * D, 4).add(NetworkModelBytes(N, double(b->source->channels()), D, double(b->source->outputs()), true)).add(S * N, 4);
   plan.check(env, "options.neurons", "the training benchmark at " + Fmt(N) + " neurons and " + Fmt(D) + " dims",
              "use fewer neurons, dims or samples");
   b->seed = Seed(env, o, "options", "seed", true);

@@ -50,7 +50,7 @@
 namespace mimic_binding {
 
 // The most work a trainer's constructor does on the event loop: 2^26 operations, about 70 ms (the
-// default temporal-XOR trainer, N = 320 with 200 validation samples, measured 72 ms). Larger
+// default ADS trainer on the first task, N = 320 with 200 validation samples, measured 72 ms). Larger
 // trainers are built by Name.create() on a worker thread.
 inline constexpr double kMaxSyncConstructWork = double(1 << 26);
 

@@ -20,15 +20,20 @@ std::string Fmt(double d) {
 std::string Join(const std::string& prefix, const char* key) { return prefix.empty() ? key : prefix + "." + key; }
 
 void CheckKeys(Napi::Env env, Napi::Object o, const std::string& name, std::initializer_list<const char*> allowed) {
+  CheckKeys(env, o, name, std::vector<std::string>(allowed.begin(), allowed.end()));
+}
+
+void CheckKeys(Napi::Env env, Napi::Object o, const std::string& name, const std::vector<std::string>& allowed) {
   Napi::Array keys = o.GetPropertyNames();
   for (uint32_t i = 0; i < keys.Length(); ++i) {
     const std::string k = keys.Get(i).ToString().Utf8Value();
     bool ok = false;
-    for (const char* a : allowed) ok = ok || k == a;
+    for (const auto& a : allowed) ok = ok || k == a;
     if (!ok) {
       std::string list;
-      for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      auto err = Napi::TypeError::New(env, "Unknown option '" + k + "' in " + name + ": expected one of " + list);
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      auto err = Napi::TypeError::New(env, "Unknown option '" + k + "' in " + name + ": expected one of " +
+                                               (list.empty() ? std::string("nothing (it takes no options)") : list));
       err.Set("code", Napi::String::New(env, kErrInvalidArg));
       throw err;
     }

@@ -1,5 +1,5 @@
 // Option readers of ads.cpp and teacher.cpp. An option is named by its dotted path, Join(prefix, key)
-// ("options.data.xor.durationS"); numbers in messages show as JavaScript would show them (Fmt).
+// ("options.data.task.samplesPerEpoch"); numbers in messages show as JavaScript would show them (Fmt).
 // Failures are args.hpp's TypeError / RangeError with code ERR_INVALID_ARG.
 //
 // (snn.cpp and tasks.cpp use args.hpp's readers, which name the bare key, print bounds with %.10g and
@@ -26,6 +26,7 @@ std::string Join(const std::string& prefix, const char* key);
 
 // Rejects keys that are not in `allowed` (a misspelled option must not be silently ignored).
 void CheckKeys(Napi::Env env, Napi::Object o, const std::string& name, std::initializer_list<const char*> allowed);
+void CheckKeys(Napi::Env env, Napi::Object o, const std::string& name, const std::vector<std::string>& allowed);
 
 // A finite number in [lo, hi] ((lo, hi] with openLo); `fallback` when undefined and given.
 double Num(Napi::Env env, Napi::Object o, const std::string& prefix, const char* key, double lo, double hi,

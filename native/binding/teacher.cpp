@@ -1,6 +1,6 @@
 // The teacher rate network (native/core/teacher*.hpp): initialisation, forward pass, loss gradient,
-// the XOR read-out decision, an eigenvalue routine, and TeacherTrainer, an object that keeps the
-// training state between calls of its asynchronous runEpochs(n), streaming one record per epoch.
+// an eigenvalue routine, and TeacherTrainer, an object that keeps the training state between calls of
+// its asynchronous runEpochs(n), streaming one record per epoch.
 #include <napi.h>
 
 #include <algorithm>
@@ -17,6 +17,7 @@
 #include "guard.hpp"
 #include "memory.hpp"
 #include "options.hpp"
+#include "task_args.hpp"
 #include "teacher.hpp"
 #include "teacher_eigen.hpp"
 #include "teacher_train.hpp"
@@ -25,9 +26,6 @@
 namespace mimic_binding {
 namespace {
 
-// Synchronous work (on the event loop): xorDecision's count·steps·outputs elements. 2^24 take about
-// 40 ms on the 2-core VM of bench/README.md (2.5 ns each).
-constexpr double kMaxSyncDecisions = double(1 << 24);
 // Sample counts and steps (their products are bounded by the memory budget).
 constexpr int64_t kMaxSamples = (int64_t(1) << 31) - 1;
 
@@ -323,67 +321,6 @@ Napi::Value TeacherGradient(const Napi::CallbackInfo& info) {
   return StartGradient<float>(env, info, po);
 }
 
-// ---- xorDecision (synchronous, O(count x steps x outputs)) -------------------------------------
-
-// xorDecision(outputs Float32Array [count, steps, outputs], {count, steps, outputs?, alpha?, threshold?,
-//             labelThreshold?}, targets?) -> {predictions Int8Array, labels?, correct?, accuracy?}
-Napi::Value XorDecision(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto o = RequireObject(env, info[1], "options");
-  CheckKeys(env, o, "options", {"count", "steps", "outputs", "alpha", "threshold", "labelThreshold"});
-  const size_t B = static_cast<size_t>(Int(env, o, "", "count", 1, kMaxSamples));
-  const size_t T = static_cast<size_t>(Int(env, o, "", "steps", 1, kMaxSamples));
-  const int64_t one = 1;
-  const size_t O = static_cast<size_t>(Int(env, o, "", "outputs", 1, kMaxUnits, &one));
-  const double da = 0.95, dt = 0.5;
-  const double alpha = Num(env, o, "", "alpha", 0, 1, &da);
-  const double threshold = Num(env, o, "", "threshold", 0, 1e12, &dt);
-  const double labelThreshold = Num(env, o, "", "labelThreshold", -1e12, 1e12, &dt);
-  const double total = static_cast<double>(B) * static_cast<double>(T) * static_cast<double>(O);
-  // Synchronous: bounded so that it finishes in milliseconds.
-  if (total > kMaxSyncDecisions)
-    ThrowRange(env, "count × steps × outputs must be at most " + Fmt(kMaxSyncDecisions) +
-                        " (xorDecision runs on the event loop, about 40 ms at the bound) but is " + Fmt(total) +
-                        ": decide on fewer samples at a time, or use evaluateAds, which decides in its worker");
-  const std::string sizeText = "count × steps × outputs (" + std::to_string(B) + " × " + std::to_string(T) + " × " +
-                               std::to_string(O) + ")";
-  if (!IsKind(info[0], napi_float32_array)) ThrowType(env, "a Float32Array", "outputs", info[0]);
-  auto out = info[0].As<Napi::Float32Array>();
-  if (static_cast<double>(out.ElementLength()) != total)
-    ThrowRange(env, "outputs must have " + sizeText + " = " + Fmt(total) + " elements but has " +
-                        std::to_string(out.ElementLength()));
-  const bool hasTargets = !info[2].IsUndefined();
-  Napi::Float32Array tg;
-  if (hasTargets) {
-    if (!IsKind(info[2], napi_float32_array)) ThrowType(env, "a Float32Array", "targets", info[2]);
-    tg = info[2].As<Napi::Float32Array>();
-    if (static_cast<double>(tg.ElementLength()) != total)
-      ThrowRange(env, "targets must have " + sizeText + " = " + Fmt(total) + " elements but has " +
-                          std::to_string(tg.ElementLength()));
-  }
-  auto pred = Napi::Int8Array::New(env, B * O);
-  Napi::Int8Array labels;
-  if (hasTargets) labels = Napi::Int8Array::New(env, B * O);
-  size_t correct = 0;
-  const float* y = out.Data();
-  for (size_t i = 0; i < B; ++i)
-    for (size_t k = 0; k < O; ++k) {
-      pred[i * O + k] = mimic::xor_decision(y + i * T * O + k, T, O, alpha, threshold);
-      if (hasTargets) {
-        labels[i * O + k] = mimic::xor_label(tg.Data() + i * T * O + k, T, O, labelThreshold);
-        correct += pred[i * O + k] == labels[i * O + k] ? 1 : 0;
-      }
-    }
-  auto r = Napi::Object::New(env);
-  r.Set("predictions", pred);
-  if (hasTargets) {
-    r.Set("labels", labels);
-    r.Set("correct", Napi::Number::New(env, static_cast<double>(correct)));
-    r.Set("accuracy", Napi::Number::New(env, static_cast<double>(correct) / static_cast<double>(B * O)));
-  }
-  return r;
-}
-
 // ---- eigenvalues (synchronous, so small matrices only: n <= 256, a few ms) --------------------------------------------------------
 
 Napi::Value Eigenvalues(const Napi::CallbackInfo& info) {
@@ -420,7 +357,7 @@ Napi::Object RecordToJs(Napi::Env env, const mimic::TeacherEpochRecord& r, doubl
   o.Set("accuracy", r.accuracy >= 0 ? Napi::Number::New(env, r.accuracy) : env.Null());
   o.Set("gradNorm", Napi::Number::New(env, r.gradNorm));
   o.Set("valMse", r.hasValidation ? Napi::Number::New(env, r.valMse) : env.Null());
-  o.Set("valAccuracy", r.hasValidation ? Napi::Number::New(env, r.valAccuracy) : env.Null());
+  o.Set("valAccuracy", r.hasValidation && r.valAccuracy >= 0 ? Napi::Number::New(env, r.valAccuracy) : env.Null());
   o.Set("best", Napi::Boolean::New(env, r.best));
   o.Set("tauMinMs", Napi::Number::New(env, r.tauMinMs));
   o.Set("tauMaxMs", Napi::Number::New(env, r.tauMaxMs));
@@ -468,7 +405,7 @@ std::unique_ptr<TeacherTrainerTraits::Plan> TeacherTrainerTraits::Read(Napi::Env
   auto o = RequireObject(env, options, "options");
   CheckKeys(env, o, "options",
             {"params", "loss", "stepSize", "beta1", "beta2", "epsilon", "clipNorm", "train", "tauStepUnit",
-             "batchSize", "threads", "seed", "data", "validation", "keepBest", "shuffle", "accuracy"});
+             "batchSize", "threads", "seed", "data", "validation", "keepBest", "shuffle", "decision"});
   auto po = RequireObject(env, o.Get("params"), "options.params");
   if (ParamsAreDouble(env, po, "options.params")) ThrowType(env, "a Float32Array", "options.params.wIn", po.Get("wIn"));
   auto plan = std::make_unique<Plan>();
@@ -498,45 +435,38 @@ std::unique_ptr<TeacherTrainerTraits::Plan> TeacherTrainerTraits::Read(Napi::Env
   t.seed = Seed(env, o, "options", "seed", true);
   t.keepBest = Bool(env, o, "options", "keepBest", false);
   t.shuffle = Bool(env, o, "options", "shuffle", true);
-  t.xorAccuracy = Choice(env, o, "options", "accuracy", {"xor", "none"}, t.xorAccuracy ? "xor" : "none") == "xor";
+  // data: fresh samples of a task each epoch ({task: {name, options?, samplesPerEpoch}}) or a dataset;
+  // decision: a task's rule for the accuracies (default: the data's task's; null: none).
   std::shared_ptr<mimic::TeacherDataset>& train = plan->train;
   auto d = RequireObject(env, o.Get("data"), "options.data");
-  Napi::Value xv = d.Get("xor");
-  if (!xv.IsUndefined()) {
-    CheckKeys(env, d, "options.data", {"xor"});
-    auto x = RequireObject(env, xv, "options.data.xor");
-    const std::string px = "options.data.xor";
-    CheckKeys(env, x, px, {"samplesPerEpoch", "durationS", "inputSigmaSteps", "targetSigmaSteps"});
-    if (params.channels != 1 || params.outputs != 1)
-      ThrowRange(env, "options.data.xor needs a network with 1 channel and 1 output but params has " +
-                          std::to_string(params.channels) + " channels and " + std::to_string(params.outputs) +
-                          " outputs");
-    t.useXor = true;
-    t.xorSamplesPerEpoch = static_cast<size_t>(Int(env, x, px, "samplesPerEpoch", 1, kMaxSamples));
-    const mimic::XorParams xd;
-    t.xor_.durationS = Num(env, x, px, "durationS", 0.01, 3600, &xd.durationS);
-    t.xor_.inputSigmaSteps = Num(env, x, px, "inputSigmaSteps", 0, 1e4, &xd.inputSigmaSteps);
-    t.xor_.targetSigmaSteps = Num(env, x, px, "targetSigmaSteps", 0, 1e4, &xd.targetSigmaSteps);
-    t.xor_.dtS = params.dtMs * 1e-3;  // the teacher's step
-    const double steps = std::round(t.xor_.durationS / t.xor_.dtS);
-    if (steps < 10) ThrowRange(env, "options.data.xor.durationS / params.dtMs must give at least 10 steps but gives " + Fmt(steps));
+  Napi::Value tv = d.Get("task");
+  const mimic::TaskEntry* dataTask = nullptr;
+  if (!tv.IsUndefined()) {
+    CheckKeys(env, d, "options.data", {"task"});
+    TaskData td = ReadTaskData(env, tv, "options.data.task", params.dtMs, params.channels, params.outputs, "params");
+    dataTask = td.task;
+    t.source = td.source;
+    t.samplesPerEpoch = td.samplesPerEpoch;
   } else {
     train = ReadData(env, d, "options.data", params.channels, params.outputs, true, true);
   }
+  DecisionRulePlan rule = ReadDecisionRule(env, o.Get("decision"), "options.decision", dataTask);
+  t.rule = rule.rule;
+  t.fitted = rule.fitted;
   std::shared_ptr<mimic::TeacherDataset>& val = plan->validation;
   if (!o.Get("validation").IsUndefined())
     val = ReadData(env, o.Get("validation"), "options.validation", params.channels, params.outputs, true, true);
   if (t.keepBest && !val) ThrowRange(env, "options.keepBest needs options.validation");
   // What the trainer holds while it trains (teacher_train.hpp): the parameters (current, best and
   // getParams' copy), Adam's moments and its double copies of a group, the batch's per-sample
-  // gradients and outputs, the mean gradient, one epoch's XOR samples, the threads' trajectories for
-  // the backward pass, and the validation's per-sample results.
+  // gradients and outputs, the mean gradient, one epoch's samples of the task, the threads' trajectories
+  // for the backward pass, and the validation's per-sample results.
   const double P = double(params.size()), units = double(params.units), O = double(params.outputs);
-  const double steps = t.useXor ? std::round(t.xor_.durationS / t.xor_.dtS) : double(train->steps);
-  const double perEpoch = t.useXor ? double(t.xorSamplesPerEpoch) : double(train->count);
+  const double steps = t.source ? double(t.source->steps()) : double(train->steps);
+  const double perEpoch = t.source ? double(t.samplesPerEpoch) : double(train->count);
   const double batch = std::min(double(t.batchSize), perEpoch);
   const double batchBytes = 4 * (batch * (P + steps * O) + P);
-  const double epochBytes = t.useXor ? 4 * (perEpoch * steps * 2 + perEpoch / 4) : 0;
+  const double epochBytes = t.source ? perEpoch * steps * double(params.channels + params.outputs) * 4 + perEpoch * O : 0;
   const double trajectoryBytes = WorkspaceBytes(steps, units, 4, true);
   MemoryPlan plan2;
   plan2.add(4 * P, 4).add(4 * P, 8).add(batchBytes).add(epochBytes).add(trajectoryBytes);
@@ -544,9 +474,9 @@ std::unique_ptr<TeacherTrainerTraits::Plan> TeacherTrainerTraits::Read(Napi::Env
   if (val) plan2.add(4 * double(val->inputs.size() + val->targets.size()) + double(val->labels.size()) + double(val->count) * 12);
   // The argument named is the one behind the largest part.
   const char* argument = trajectoryBytes >= batchBytes && trajectoryBytes >= epochBytes
-                             ? (t.useXor ? "options.data.xor.durationS" : "options.data.steps")
+                             ? (t.source ? "options.data.task" : "options.data.steps")
                          : batchBytes >= epochBytes ? "options.batchSize"
-                                                    : "options.data.xor.samplesPerEpoch";
+                                                    : "options.data.task.samplesPerEpoch";
   plan2.check(env, argument,
               "training a teacher of " + Fmt(units) + " units on samples of " + Fmt(steps) + " steps in batches of " + Fmt(batch),
               "use a smaller batch, fewer or shorter samples");
@@ -565,7 +495,6 @@ void InitTeacher(Napi::Env env, Napi::Object exports) {
   Export<TeacherInit>(env, exports, "teacherInit");
   Export<TeacherForward>(env, exports, "teacherForward");
   Export<TeacherGradient>(env, exports, "teacherGradient");
-  Export<XorDecision>(env, exports, "xorDecision");
   Export<Eigenvalues>(env, exports, "eigenvalues");
   auto trainer = Trainer::Define(env);
   Data(env).teacherTrainer = Napi::Persistent(trainer);

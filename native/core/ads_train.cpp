@@ -28,10 +28,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Salts of the independent streams derived from the trainer's seed (derive_seed).
-constexpr uint64_t kSaltTrainData = 0;              // the XOR samples of epoch e: as the teacher trainer
+constexpr uint64_t kSaltTrainData = 0;              // the task's samples of epoch e: as the teacher trainer
 constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // dataset order of epoch e
 constexpr uint64_t kSaltInitialV = 0x41445356ULL;   // initial V of training sample t
-constexpr uint64_t kSaltValidation = 0x56414cULL;   // the validation XOR samples and their initial V
+constexpr uint64_t kSaltValidation = 0x56414cULL;   // the validation samples and their initial V
 
 bool all_equal(const std::vector<float>& v) {
   for (std::size_t i = 1; i < v.size(); ++i)
@@ -354,7 +354,10 @@ void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std
   if (B == 0 || T == 0) throw InvalidArgument("evaluation needs at least one sample of at least one step");
   if (xhat && D == 0) throw InvalidArgument("the reconstruction error needs a network with dims > 0");
   const bool haveTargets = targets || labels;
-  const bool accuracy = o.xorAccuracy && O > 0 && haveTargets;
+  const DecisionRule* rule = O > 0 ? o.decision.get() : nullptr;
+  const bool accuracy = rule && haveTargets;
+  if (o.recordSmoothed && !(rule && rule->has_smoothed()))
+    throw InvalidArgument("recording the smoothed outputs needs a decision rule that smooths them");
   out = AdsEvalResult{};
   out.count = B;
   out.steps = T;
@@ -362,7 +365,7 @@ void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std
   out.reconstructionError.assign(B, nan);
   out.outputMse.assign(B, nan);
   out.rateHz.assign(B, 0.0);
-  out.predictions.assign(O > 0 ? B * O : 0, 0);
+  out.predictions.assign(rule ? B * O : 0, 0);
   if (accuracy) out.labels.assign(B * O, 0);
   if (o.recordDecoded) assign_checked(out.decoded, B * T * D, 0.0f, control);
   if (o.recordOutput) assign_checked(out.output, B * T * O, 0.0f, control);
@@ -418,10 +421,10 @@ void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std
       out.totalSpikes += spikes;
       out.rateHz[g] = static_cast<double>(spikes) / (static_cast<double>(N) * seconds);
       const float* y = O > 0 ? &r.output[b * T * O] : nullptr;
-      for (std::size_t k = 0; k < O; ++k) {
-        out.predictions[g * O + k] = xor_decision(y + k, T, O, o.alpha, o.threshold);
+      for (std::size_t k = 0; rule && k < O; ++k) {
+        out.predictions[g * O + k] = rule->decide(y + k, T, O, o.fitted);
         if (accuracy) {
-          const int8_t label = labels ? labels[g * O + k] : xor_label(targets + g * T * O + k, T, O, o.labelThreshold);
+          const int8_t label = labels ? labels[g * O + k] : rule->label(targets + g * T * O + k, T, O);
           out.labels[g * O + k] = label;
           correct += out.predictions[g * O + k] == label ? 1 : 0;
           ++decided;
@@ -439,13 +442,7 @@ void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std
       if (o.recordDecoded && D > 0) std::copy(&r.decoded[b * T * D], &r.decoded[(b + 1) * T * D], &out.decoded[g * T * D]);
       if (o.recordOutput && O > 0) std::copy(y, y + T * O, &out.output[g * T * O]);
       if (o.recordSmoothed && O > 0)
-        for (std::size_t k = 0; k < O; ++k) {
-          double ys = 0;
-          for (std::size_t t = 0; t < T; ++t) {
-            ys = o.alpha * ys + (1.0 - o.alpha) * static_cast<double>(y[t * O + k]);
-            out.smoothed[(g * T + t) * O + k] = static_cast<float>(ys);
-          }
-        }
+        for (std::size_t k = 0; k < O; ++k) rule->smoothed(y + k, T, O, &out.smoothed[g * T * O + k]);
       if (g < nSpk) {
         out.spikeSteps.insert(out.spikeSteps.end(), r.spikeSteps[b].begin(), r.spikeSteps[b].end());
         out.spikeNeurons.insert(out.spikeNeurons.end(), r.spikeNeurons[b].begin(), r.spikeNeurons[b].end());
@@ -483,15 +480,15 @@ AdsTrainer::AdsTrainer(TeacherParams teacher, AdsNetwork network, AdsTrainOption
   if (w.channels != teacher_.channels)
     throw InvalidArgument("The network has " + std::to_string(w.channels) + " input channels but the teacher " +
                           std::to_string(teacher_.channels));
-  if (!o_.useXor && (!train_ || train_->count == 0)) throw InvalidArgument("training data is empty");
-  if (o_.useXor && o_.samplesPerEpoch == 0) throw InvalidArgument("samplesPerEpoch must be at least 1");
+  if (!o_.source && (!train_ || train_->count == 0)) throw InvalidArgument("training data is empty");
+  if (o_.source && o_.samplesPerEpoch == 0) throw InvalidArgument("samplesPerEpoch must be at least 1");
   current_ = std::make_shared<const AdsNetwork>(std::move(network));  // Ã = 0: the network as given
 }
 
-std::shared_ptr<AdsDataset> AdsTrainer::xor_validation_set(const XorParams& p, std::size_t count, uint64_t seed,
-                                                           unsigned threads, const Control& control) {
-  XorBatch xb;
-  generate_xor(p, count, derive_seed(seed, 0, kSaltValidation), threads, control, xb);
+std::shared_ptr<AdsDataset> AdsTrainer::validation_set(const SampleSource& source, std::size_t count, uint64_t seed,
+                                                       unsigned threads, const Control& control) {
+  TaskBatch xb;
+  source.draw(derive_seed(seed, 0, kSaltValidation), count, threads, control, xb);
   auto d = std::make_shared<AdsDataset>();
   d->count = xb.count;
   d->steps = xb.steps;
@@ -501,7 +498,7 @@ std::shared_ptr<AdsDataset> AdsTrainer::xor_validation_set(const XorParams& p, s
   return d;
 }
 
-std::size_t AdsTrainer::samples_per_epoch() const { return o_.useXor ? o_.samplesPerEpoch : train_->count; }
+std::size_t AdsTrainer::samples_per_epoch() const { return o_.source ? o_.samplesPerEpoch : train_->count; }
 
 void AdsTrainer::validate(const AdsNetwork& net, AdsEvalResult& out, const Control& control) const {
   const AdsDataset& v = *validation_;
@@ -510,10 +507,8 @@ void AdsTrainer::validate(const AdsNetwork& net, AdsEvalResult& out, const Contr
   e.seed = derive_seed(o_.seed, 0, kSaltValidation ^ 0x5600ULL);
   e.threads = o_.threads;
   e.dtMs = o_.dtMs;
-  e.xorAccuracy = o_.xorAccuracy;
-  e.alpha = o_.readoutAlpha;
-  e.threshold = o_.readoutThreshold;
-  e.labelThreshold = o_.labelThreshold;
+  e.decision = o_.decision;
+  e.fitted = o_.fitted;
   const TeacherParams& teacher = teacher_;
   const unsigned threads = o_.threads;
   AdsTargetProvider provider = [&](std::size_t first, std::size_t count, float* dst) {
@@ -528,14 +523,13 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
   AdsEpochRecord rec;
   rec.epoch = epoch_ + 1;
   const std::size_t C = teacher_.channels, D = teacher_.units;
-  XorBatch xb;
+  TaskBatch xb;
   const float* inputs;
   std::size_t S, T;
   std::vector<std::size_t> order;
-  if (o_.useXor) {
+  if (o_.source) {
     const Control quiet = control.cancel_only();
-    XorParams xp = o_.xor_;
-    generate_xor(xp, o_.samplesPerEpoch, derive_seed(o_.seed, epoch_, kSaltTrainData), o_.threads, quiet, xb);
+    o_.source->draw(derive_seed(o_.seed, epoch_, kSaltTrainData), o_.samplesPerEpoch, o_.threads, quiet, xb);
     inputs = xb.inputs.data();
     S = xb.count;
     T = xb.steps;
@@ -546,7 +540,7 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
   }
   order.resize(S);
   std::iota(order.begin(), order.end(), std::size_t(0));
-  if (!o_.useXor && o_.shuffle) {
+  if (!o_.source && o_.shuffle) {
     Rng rng(derive_seed(o_.seed, epoch_, kSaltShuffle), 0);
     shuffle(order, rng);
   }

@@ -34,8 +34,8 @@
 //
 // Schedules (t = 0-based index of the training sample since the trainer was created): k constant or a
 // staircase of `blocks` equal blocks over kTotalSamples from kStart down by kStart/blocks (never below
-// kStart/blocks); η constant or η0·exp(−t/b) + c. Each epoch: samplesPerEpoch samples (fresh XOR
-// draws from (seed, epoch) or a dataset in a seeded order), then validation with k = 0 and no learning
+// kStart/blocks); η constant or η0·exp(−t/b) + c. Each epoch: samplesPerEpoch samples (fresh draws of
+// a task from (seed, epoch) or a dataset in a seeded order), then validation with k = 0 and no learning
 // on fixed samples (ads_evaluate: the simulator, in parallel), model selection by the lowest validation
 // reconstruction error or the highest validation accuracy. A cancelled epoch is rolled back.
 #pragma once
@@ -47,8 +47,8 @@
 
 #include "cancel.hpp"
 #include "snn.hpp"
+#include "task.hpp"
 #include "teacher.hpp"
-#include "xor_task.hpp"
 
 namespace mimic {
 
@@ -63,9 +63,9 @@ struct AdsBuildOptions {
   std::size_t neurons = 0;
   uint64_t seed = 0;        // EBN draws (ebn.hpp)
   bool ebn = true;          // false: Ω_f = 0 ("no-EBN")
-  double g = 0.5;           // fast weight gain (ebn.hpp); METHOD: 0.5 for the XOR
+  double g = 0.5;           // fast weight gain (ebn.hpp); METHOD: 0.5 for the smaller task
   double mu = 5e-4, nu = 1e-4;
-  double inputGain = 200;   // A in wIn = A·F·F̂; METHOD: 10/tau_mem(s) (XOR), 50/tau_mem(s) (wake phrase)
+  double inputGain = 200;   // A in wIn = A·F·F̂; METHOD: 10/tau_mem(s) (smaller task), 50/tau_mem(s) (wake phrase)
   SnnParameters params;     // per neuron, validated; the EBN uses the mean tau_mem and mean vTh − vRest
 };
 
@@ -99,15 +99,14 @@ struct AdsDataset {
 struct AdsTrainOptions {
   AdsSchedule schedule;
   AdsRule rule = AdsRule::Online;
-  bool useXor = true;
-  XorParams xor_;
-  std::size_t samplesPerEpoch = 500;  // XOR mode; dataset mode: the dataset's count
+  std::shared_ptr<const SampleSource> source;  // fresh samples of a task each epoch; null: the dataset
+  std::size_t samplesPerEpoch = 500;  // with a source; dataset mode: the dataset's count
   bool shuffle = true;                // dataset mode: a fresh order per epoch
   uint64_t seed = 0;                  // data streams and initial membrane potentials
   unsigned threads = 0;               // teacher forward passes and validation; 0 = the whole pool
   AdsSelection selection = AdsSelection::Reconstruction;
-  bool xorAccuracy = true;            // accuracy by METHOD §6 (temporal XOR)
-  double readoutAlpha = 0.95, readoutThreshold = 0.5, labelThreshold = 0.5;
+  std::shared_ptr<const DecisionRule> decision;  // validation accuracy by a task's rule; null: none
+  TaskValues fitted;                             // the rule's fitted settings (complete)
   double dtMs = 1;
 };
 
@@ -129,9 +128,9 @@ struct AdsEvalOptions {
   uint64_t seed = 0;        // initial V of sample b from Rng(seed, b), as simulate() with 'uniform'
   unsigned threads = 0;
   double dtMs = 1;
-  bool xorAccuracy = true;
-  double alpha = 0.95, threshold = 0.5, labelThreshold = 0.5;
-  bool recordDecoded = false, recordOutput = false, recordSmoothed = false;
+  std::shared_ptr<const DecisionRule> decision;  // decisions (and accuracy with targets/labels); null: none
+  TaskValues fitted;                             // the rule's fitted settings (complete)
+  bool recordDecoded = false, recordOutput = false, recordSmoothed = false;  // smoothed: the rule's trace
   std::size_t recordSpikeSamples = 0;  // spike events of samples [0, n)
   std::size_t chunk = 0;               // samples per simulator call; 0 = ~64 MB of recordings (results do not depend on it)
 };
@@ -141,7 +140,7 @@ struct AdsEvalResult {
   std::vector<double> reconstructionError;  // [B], NaN without x̂
   std::vector<double> outputMse;            // [B], NaN without targets
   std::vector<double> rateHz;               // [B]
-  std::vector<int8_t> predictions, labels;  // [B, O]; labels empty without targets/labels
+  std::vector<int8_t> predictions, labels;  // [B, O]; empty without a rule, labels also without targets/labels
   double accuracy = -1, meanReconstructionError = -1, meanOutputMse = -1, meanRateHz = 0;
   uint64_t totalSpikes = 0;
   std::vector<float> decoded, output, smoothed;  // [B, T, D], [B, T, O], [B, T, O] when recorded
@@ -152,7 +151,8 @@ struct AdsEvalResult {
 using AdsTargetProvider = std::function<void(std::size_t first, std::size_t count, float* out)>;
 
 // Runs the network (k = 0, no learning) on B samples in chunks over the pool. targets [B, T, O] and
-// labels [B, O] may be null; xhat is optional. Results do not depend on the thread count or the chunk.
+// labels [B, O] may be null; xhat is optional; decisions by o.decision when set. Results do not depend
+// on the thread count or the chunk.
 void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std::size_t T,
                   const AdsTargetProvider* xhat, const float* targets, const int8_t* labels,
                   const AdsEvalOptions& o, const Control& control, AdsEvalResult& out);
@@ -218,7 +218,7 @@ class AdsLearner {
 
 class AdsTrainer {
  public:
-  // validation may be null (no validation, no model selection); train is null in XOR mode.
+  // validation may be null (no validation, no model selection); train is null with a source.
   AdsTrainer(TeacherParams teacher, AdsNetwork network, AdsTrainOptions options,
              std::shared_ptr<const AdsDataset> train, std::shared_ptr<const AdsDataset> validation);
 
@@ -235,9 +235,9 @@ class AdsTrainer {
   uint64_t samples_done() const { return samplesDone_; }
   std::size_t samples_per_epoch() const;
 
-  // count fresh temporal-XOR samples from a stream of `seed` that the training data never uses.
-  static std::shared_ptr<AdsDataset> xor_validation_set(const XorParams& p, std::size_t count, uint64_t seed,
-                                                        unsigned threads, const Control& control);
+  // count fresh samples of a task from a stream of `seed` that the training data never uses.
+  static std::shared_ptr<AdsDataset> validation_set(const SampleSource& source, std::size_t count, uint64_t seed,
+                                                    unsigned threads, const Control& control);
 
   // Validation metrics of a network on the trainer's validation set (k = 0, no learning).
   void validate(const AdsNetwork& net, AdsEvalResult& out, const Control& control) const;

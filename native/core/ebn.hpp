@@ -12,7 +12,7 @@
 // have unit area (a spike of m adds Ω_f[n,m]/tau_f to I_f,n), so a current weight W moves V by W/tau_mem
 // = λ_d·W in total; the encoder already carries that factor (F = tau_mem·Drᵀ), and the fast weights now
 // do too, so each spike's kick on V_n is g·(DᵀD + μλ_d²I)[n,m]/T_n: with g = a = V_th − V_rest (0.5,
-// the XOR value) the EBN ideal a·(DᵀD)/T_n. (Euler with tau_f = dt = 1 ms makes the delivered kick
+// the smaller task's value) the EBN ideal a·(DᵀD)/T_n. (Euler with tau_f = dt = 1 ms makes the delivered kick
 // 1/(1 − e^{−1}) ≈ 1.58 times the continuous-time value: the trace is used at full height in the step
 // after the spike and the sum of its decay is 1.58 steps.) METHOD's formula without tau_mem (kicks
 // 20 times the ideal) made the network run away: measured at N = 320, D = 8, feedback k = 75-200,
@@ -35,7 +35,7 @@ struct EbnOptions {
   double mu = 5e-4, nu = 1e-4;
   double tauMemMs = 50;
   double vTh = 1.0, vRest = 0.5;
-  double g = 1.5;           // fast weight gain (METHOD: 1.5 wake phrase, 0.5 XOR), in units of the EBN ideal kick
+  double g = 1.5;           // fast weight gain (METHOD: 1.5 wake phrase, 0.5 smaller task), in units of the EBN ideal kick
   bool noEbn = false;       // Ω_f = 0
   // Slow weights: 0 (METHOD's start), or N(0, (slowScale)²/N) off the diagonal when slowRandom.
   bool slowRandom = false;

@@ -184,23 +184,6 @@ TeacherLossTerms teacher_batch_gradient(const TeacherParamsT<S>& p, const float*
   return terms;
 }
 
-int8_t xor_decision(const float* y, std::size_t steps, std::size_t stride, double alpha, double threshold) {
-  double ys = 0;
-  bool above = false, below = false;
-  for (std::size_t t = 0; t < steps; ++t) {
-    ys = alpha * ys + (1.0 - alpha) * static_cast<double>(y[t * stride]);
-    if (ys > threshold) above = true;
-    if (ys < -threshold) below = true;
-  }
-  return above ? 1 : below ? -1 : 0;
-}
-
-int8_t xor_label(const float* target, std::size_t steps, std::size_t stride, double threshold) {
-  for (std::size_t t = 0; t < steps; ++t)
-    if (target[t * stride] > threshold) return 1;
-  return -1;
-}
-
 #define MIMIC_TEACHER_INSTANTIATE(S)                                                                                  \
   template void teacher_forward_sample<S>(const TeacherParamsT<S>&, const float*, std::size_t, float*, float*,       \
                                           TeacherWorkspace<S>&, const Control*);                                      \

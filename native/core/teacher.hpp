@@ -30,7 +30,7 @@
 // (0.1 - 0.015)^2 = 0.007 against a loss of 1e2..1e5, i.e. it does nothing. In milliseconds the
 // barrier grows like e^(15 - tau) and holds tau >= tauMin, and the max term (7225 at init, gradient
 // 2 (tau - tauMin) on the longest unit) is of the order of the data term and does limit the longest
-// time constant, which is what the two terms are for. Measured on the paper's XOR schedule (64
+// time constant, which is what the two terms are for. Measured on the paper's schedule of its smaller task (64
 // units, 100 x 500 samples, seeds 1-3): both units reach test accuracy 1.0; with seconds tau fell to
 // 1-4.6 ms during training and the barrier's step was 50-93 % of the final loss, with milliseconds
 // tau stayed >= 15 ms (final range about 15-30 ms) and the loss is the MSE's. The price: with large
@@ -151,13 +151,5 @@ template <class S>
 TeacherLossTerms teacher_batch_gradient(const TeacherParamsT<S>& p, const float* inputs, const float* targets,
                                         std::size_t count, std::size_t steps, const TeacherLossOptions& o,
                                         unsigned threads, TeacherGradT<S>& grad, const Control& control);
-
-// Temporal-XOR read-out (METHOD.md §6) of one output trace y[t * stride] (t < steps):
-// ys[t] = alpha ys[t-1] + (1 - alpha) y[t], ys[-1] = 0; returns 1 if ys > threshold anywhere, else -1
-// if ys < -threshold anywhere, else 0 (no decision, counted as wrong).
-int8_t xor_decision(const float* y, std::size_t steps, std::size_t stride, double alpha = 0.95,
-                    double threshold = 0.5);
-// True label: 1 if the target ever exceeds `threshold`, else -1.
-int8_t xor_label(const float* target, std::size_t steps, std::size_t stride, double threshold = 0.5);
 
 }  // namespace mimic

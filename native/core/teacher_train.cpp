@@ -15,7 +15,7 @@ namespace mimic {
 namespace {
 
 // Salts of the streams derived from the trainer's seed (derive_seed), per epoch.
-constexpr uint64_t kSaltXor = 0;                    // the XOR samples
+constexpr uint64_t kSaltSamples = 0;                // the task's samples
 constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // the dataset order
 
 void zero(TeacherGradT<float>& g) {
@@ -29,11 +29,12 @@ TeacherTrainer::TeacherTrainer(TeacherParams params, TeacherTrainOptions options
                                std::shared_ptr<const TeacherDataset> validation)
     : params_(std::move(params)), o_(std::move(options)), train_(std::move(train)), validation_(std::move(validation)) {
   if (o_.batchSize == 0) throw InvalidArgument("batchSize must be at least 1");
-  if (!o_.useXor && (!train_ || train_->count == 0)) throw InvalidArgument("training data is empty");
+  if (!o_.source && (!train_ || train_->count == 0)) throw InvalidArgument("training data is empty");
+  if (o_.source && o_.samplesPerEpoch == 0) throw InvalidArgument("samplesPerEpoch must be at least 1");
   adam_ = Adam(params_.size(), o_.adam);
 }
 
-std::size_t TeacherTrainer::samples_per_epoch() const { return o_.useXor ? o_.xorSamplesPerEpoch : train_->count; }
+std::size_t TeacherTrainer::samples_per_epoch() const { return o_.source ? o_.samplesPerEpoch : train_->count; }
 
 void TeacherTrainer::evaluate(const TeacherParams& p, const TeacherDataset& d, double& mse, double& accuracy,
                               const Control& control) const {
@@ -56,11 +57,12 @@ void TeacherTrainer::evaluate(const TeacherParams& p, const TeacherDataset& d, d
         }
         err[i] = s / static_cast<double>(T * O);
         int c = 0;
-        for (std::size_t o = 0; o < O; ++o) {
-          const int8_t pred = xor_decision(&out[o], T, O, o_.readoutAlpha, o_.readoutThreshold);
-          const int8_t label = d.labels.empty() ? xor_label(tgt + o, T, O, o_.labelThreshold) : d.labels[i * O + o];
-          c += pred == label ? 1 : 0;
-        }
+        if (o_.rule)
+          for (std::size_t o = 0; o < O; ++o) {
+            const int8_t pred = o_.rule->decide(&out[o], T, O, o_.fitted);
+            const int8_t label = d.labels.empty() ? o_.rule->label(tgt + o, T, O) : d.labels[i * O + o];
+            c += pred == label ? 1 : 0;
+          }
         correct[i] = c;
       },
       o_.threads);
@@ -71,7 +73,7 @@ void TeacherTrainer::evaluate(const TeacherParams& p, const TeacherDataset& d, d
     c += correct[i];
   }
   mse = d.count ? m / static_cast<double>(d.count) : 0.0;
-  accuracy = d.count ? c / static_cast<double>(d.count * O) : 0.0;
+  accuracy = !o_.rule ? -1.0 : d.count ? c / static_cast<double>(d.count * O) : 0.0;
 }
 
 void TeacherTrainer::apply_step(const TeacherGradT<float>& g, TeacherEpochRecord& rec) {
@@ -124,14 +126,14 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   const std::size_t N = params_.units, C = params_.channels, O = params_.outputs;
 
   // This epoch's data.
-  XorBatch xb;
+  TaskBatch xb;
   const float* inputs;
   const float* targets;
   const int8_t* labels = nullptr;
   std::size_t S, T;
-  if (o_.useXor) {
+  if (o_.source) {
     const Control quiet = control.cancel_only();
-    generate_xor(o_.xor_, o_.xorSamplesPerEpoch, derive_seed(o_.seed, epoch_, kSaltXor), o_.threads, quiet, xb);
+    o_.source->draw(derive_seed(o_.seed, epoch_, kSaltSamples), o_.samplesPerEpoch, o_.threads, quiet, xb);
     inputs = xb.inputs.data();
     targets = xb.targets.data();
     S = xb.count;
@@ -145,7 +147,7 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   }
   std::vector<std::size_t> order(S);
   std::iota(order.begin(), order.end(), std::size_t(0));
-  if (!o_.useXor && o_.shuffle) {
+  if (!o_.source && o_.shuffle) {
     Rng rng(derive_seed(o_.seed, epoch_, kSaltShuffle), 0);
     shuffle(order, rng);
   }
@@ -194,12 +196,12 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
     rec.terms.rec += terms.rec;
     rec.terms.diag += terms.diag;
     rec.terms.bias += terms.bias;
-    if (o_.xorAccuracy) {
+    if (o_.rule) {
       for (std::size_t i = 0; i < bs; ++i) {
         const std::size_t idx = order[b0 + i];
         for (std::size_t o = 0; o < O; ++o) {
-          const int8_t pred = xor_decision(&outs[i][o], T, O, o_.readoutAlpha, o_.readoutThreshold);
-          const int8_t label = labels ? labels[idx * O + o] : xor_label(targets + idx * T * O + o, T, O, o_.labelThreshold);
+          const int8_t pred = o_.rule->decide(&outs[i][o], T, O, o_.fitted);
+          const int8_t label = labels ? labels[idx * O + o] : o_.rule->label(targets + idx * T * O + o, T, O);
           correct += pred == label ? 1 : 0;
           ++decided;
         }
@@ -222,7 +224,7 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
     rec.terms.bias *= inv;
     rec.gradNorm *= inv;
   }
-  rec.accuracy = o_.xorAccuracy && decided ? static_cast<double>(correct) / static_cast<double>(decided) : -1.0;
+  rec.accuracy = o_.rule && decided ? static_cast<double>(correct) / static_cast<double>(decided) : -1.0;
   if (validation_ && validation_->count > 0) {
     rec.hasValidation = true;
     evaluate(params_, *validation_, rec.valMse, rec.valAccuracy, control);

@@ -11,8 +11,8 @@
 
 #include "adam.hpp"
 #include "cancel.hpp"
+#include "task.hpp"
 #include "teacher.hpp"
-#include "xor_task.hpp"
 
 namespace mimic {
 
@@ -33,15 +33,16 @@ struct TeacherTrainOptions {
   bool tauStepInSeconds = true;
   std::size_t batchSize = 1;
   unsigned threads = 0;  // 0 = all threads of the pool
-  uint64_t seed = 0;     // training data: XOR samples of epoch e come from (seed, e); shuffling too
+  uint64_t seed = 0;     // training data: a task's samples of epoch e come from (seed, e); shuffling too
   bool shuffle = true;   // dataset mode: a fresh permutation per epoch
-  // Data: either a dataset or fresh temporal-XOR samples each epoch.
-  bool useXor = false;
-  XorParams xor_;
-  std::size_t xorSamplesPerEpoch = 500;
-  // Accuracy by the temporal-XOR read-out (METHOD.md §6) on every output channel.
-  bool xorAccuracy = true;
-  double readoutAlpha = 0.95, readoutThreshold = 0.5, labelThreshold = 0.5;
+  // Data: fresh samples of a task each epoch (source set; the samples' labels are read from their
+  // targets by the rule), or the trainer's dataset.
+  std::shared_ptr<const SampleSource> source;
+  std::size_t samplesPerEpoch = 500;
+  // Accuracy by a task's decision rule on every output channel, with its fitted settings (complete);
+  // null: no accuracy (then keepBest keeps the lowest validation MSE).
+  std::shared_ptr<const DecisionRule> rule;
+  TaskValues fitted;
   bool keepBest = false;  // keep the parameters with the best validation accuracy (ties: lower MSE)
 };
 
@@ -53,7 +54,7 @@ struct TeacherEpochRecord {
   double accuracy = -1;    // training accuracy of the outputs seen during the epoch (-1 = not computed)
   double gradNorm = 0;     // mean global gradient norm before clipping
   bool hasValidation = false;
-  double valMse = 0, valAccuracy = -1;
+  double valMse = 0, valAccuracy = -1;  // valAccuracy -1 without a rule
   bool best = false;  // this epoch's parameters are the new best (keepBest)
   double seconds = 0;
   double tauMinMs = 0, tauMaxMs = 0;
@@ -77,7 +78,7 @@ class TeacherTrainer {
   const TeacherTrainOptions& options() const { return o_; }
   std::size_t samples_per_epoch() const;
 
-  // Validation metrics of given parameters (MSE, accuracy), forward passes in parallel.
+  // Validation metrics of given parameters (MSE, accuracy; -1 without a rule), forward passes in parallel.
   void evaluate(const TeacherParams& p, const TeacherDataset& d, double& mse, double& accuracy,
                 const Control& control) const;
 

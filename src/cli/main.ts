@@ -2,11 +2,11 @@
 // --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
 // Like every front door it goes through the services' operations (call, events, info): it never
 // opens the store, the job runner or the addon itself; it reads and writes the local files.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { contract, type ResultOf } from '../shared/contract.ts'
-import { AppError, FieldError, toWireError } from '../shared/errors.ts'
-import { jobKinds, type JobKind } from '../shared/jobs.ts'
+import { AppError, toWireError } from '../shared/errors.ts'
+import type { JobKindName } from '../shared/jobkinds/index.ts'
 import { defaultMaxDatasetBytes, maxResultRows } from '../shared/limits.ts'
 import type { AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
 import { Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
@@ -15,7 +15,9 @@ import { startBoardEmulator } from '../services/boards.ts'
 import { startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
+import { taskNames } from '../shared/tasks/index.ts'
 import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
+import { flagError, jobCommandHelp, jobCommands, jobUsageLines, paramsFromFlags, type Handler as JobHandler, type Prepare, type Present, type ProjectChoice } from './jobs.ts'
 import { formatTable, formatDuration, metricsLine, ProgressLine } from './format.ts'
 import { resultsCsv, resultsTable } from './results.ts'
 
@@ -32,7 +34,8 @@ interface Ctx {
   open(frontDoor?: 'cli' | 'browser', extra?: Partial<ServicesOptions>): FrontDoorServices
 }
 
-const usage = `Mimic Workbench — train spiking networks that survive device mismatch.
+function usage(): string {
+  return `Mimic Workbench — train spiking networks that survive device mismatch.
 
 Usage: mimic [--db PATH] [--json] <command> ...
 
@@ -42,22 +45,15 @@ Projects and runs
   runs tag ID TAG [--remove] | note ID TEXT
   results [--run ID] [--project ID] [--architecture A] [--key K] [--format table|csv|json]
                                         per-item results (one per sample of an evaluation...), long form
+  data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T]
+  export RUN --format npz --out FILE   a network's weights and parameters for numpy
 Jobs
   jobs list [--all] | cancel RUN_ID
-  data generate xor --project ID [--count N] [--seed S] [--duration-s S] [--dt-ms MS] [--name NAME]
-  data import FILE.npz --project ID [--name NAME] [--dt-ms 1]
-Training
-  reproduce xor [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] ...   dataset → teacher → ADS → test
-  train teacher --project ID [--units 64] [--epochs 100] [--samples-per-epoch 500] [--step-size 1e-4] ...
-  train ads --project ID --teacher RUN [--neurons 320] [--epochs 20] [--eta 1e-6] [--k 75] ...
-Networks
-  network create --project ID [--neurons 320] [--dims 64] [--channels 1] [--seed S] [--no-ebn] ...
-  simulate NETWORK_RUN --data DATASET_RUN [--samples 10] [--noise-std 0] [--membrane-neurons 0,1,2,3] ...
-  bench --neurons N --steps T --batch B --threads K   time the simulator (one JSON object with --json)
-  bench ads --neurons N --dims D --steps T    one ADS training step against the forward step
-  bench teacher --units U --batch B --threads K   teacher BPTT time steps per second
-  eval RUN --data FILE.npz       accuracy, MSE (and reconstruction error) of a trained teacher or ADS network
-  export RUN --format npz --out FILE   a network's weights and parameters for numpy
+${jobUsageLines().join('\n')}
+Plug-ins
+  tasks list                            the tasks: channels, outputs, steps, decision rule
+  architectures list                    the network architectures: variants, arrays, what is perturbable
+  backends list                         the execution targets, available or not and why
 Boards
   board list                            saved boards, running emulators, serial ports, USB devices of DYNAP-SE boards
   board add NAME ADDRESS | remove NAME  save a board's address (tcp://HOST:PORT, serial:PATH[?baud=N]) under a name
@@ -65,6 +61,9 @@ Boards
   board emulate [--listen tcp://127.0.0.1:0 | --serial PATH] [--serial-number SN] [--chips N] [--weights se1|se2]
                                         serve the reference chip over the board protocol (first stdout line: its address)
 Workbench
+  bench --neurons N --steps T --batch B --threads K   time the simulator (one JSON object with --json)
+  bench ads --neurons N --dims D --steps T    one ADS training step against the forward step
+  bench teacher --units U --batch B --threads K   teacher BPTT time steps per second
   serve [--host 127.0.0.1] [--port N] [--keep-token] [--max-dataset-mb 512]
                                         serve the workbench to a browser (prints its URL with the token;
                                         --keep-token keeps one token across restarts in DB.token, mode 0600)
@@ -72,6 +71,7 @@ Workbench
 
 Global: --db PATH (default ./experiments.db), --json (one JSON document on stdout), --help
 (\`mimic <command> --help\` lists a command's flags with their defaults)`
+}
 
 function indent(text: string, by = '  '): string {
   return text
@@ -111,6 +111,7 @@ function runDetailText(r: RunDetail): string {
     `  code ${r.codeVersion} on ${r.host}`,
     `  parameters ${JSON.stringify(r.params)}`,
   ]
+  if (r.network) lines.push(`  network ${r.network.architecture}${r.network.variant ? ` (${r.network.variant})` : ''}, bundle format ${r.network.formatVersion}${r.network.task ? `, task ${r.network.task}` : ''}`)
   if (Object.keys(r.summary).length) lines.push(`  summary ${JSON.stringify(r.summary)}`)
   if (r.tags.length) lines.push(`  tags ${r.tags.join(', ')}`)
   for (const p of r.parents) lines.push(`  parent ${p.id} (${p.role || p.kind}): ${p.name}`)
@@ -125,13 +126,13 @@ function runDetailText(r: RunDetail): string {
 /** Starts a job, shows its progress on stderr, cancels it on Ctrl-C, and reports the finished run. */
 async function runJob(
   ctx: Ctx,
-  kind: JobKind,
+  kind: JobKindName,
   project: ProjectChoice,
   params: Record<string, unknown>,
   name?: string,
-  present?: (d: RunDetail) => { value: unknown; text: string },
+  present?: Present,
   /** work before the job starts (an import), with the parameters it makes and how to undo it if the job is refused */
-  prepare?: (s: FrontDoorServices, projectId: number) => Promise<{ params: Record<string, unknown>; undo: () => Promise<void> }>,
+  prepare?: Prepare,
 ): Promise<number> {
   const services = ctx.open()
   const line = new ProgressLine(ctx.io.stderr, ctx.io.isTTY)
@@ -205,58 +206,6 @@ async function runJob(
   }
 }
 
-function jobFlags(kind: JobKind, extra: Record<string, FlagSpec> = {}): Record<string, FlagSpec> {
-  return {
-    project: { type: 'integer', help: 'project id', required: true, min: 1 },
-    name: { type: 'string', help: 'run name' },
-    ...flagsFromSchema(jobKinds[kind].params.info()),
-    ...extra,
-  }
-}
-
-function fmt(v: number | undefined): string {
-  return v === undefined ? '-' : Number.isInteger(v) ? String(v) : v.toPrecision(4)
-}
-
-function simulateFlags(): Record<string, FlagSpec> {
-  const specs = jobFlags('simulate', { data: { type: 'integer', help: 'id of the dataset run to simulate', min: 1, required: true } })
-  specs.project = { ...specs.project, required: false, help: "project id (default: the network's project)" }
-  delete specs.network
-  delete specs.dataset
-  return specs
-}
-
-function paramsFromFlags(specs: Record<string, FlagSpec>, flags: Record<string, unknown>): Record<string, unknown> {
-  const params: Record<string, unknown> = {}
-  for (const [flag, spec] of Object.entries(specs)) if (spec.param && flags[flag] !== undefined) params[spec.param] = flags[flag]
-  return params
-}
-
-/**
- * Rewrites a job parameter error in terms of its flag: "Teacher run (--teacher) is required: ...",
- * "--count must be ..." for fields without a label.
- */
-function flagError(err: unknown, specs: Record<string, FlagSpec>): unknown {
-  if (!(err instanceof AppError)) return err
-  const flagOf = (param: string): string | undefined => Object.entries(specs).find(([, spec]) => spec.param === param)?.[0]
-  if (err instanceof FieldError && err.field.startsWith('params.')) {
-    const param = /^params\.(\w+)/.exec(err.field)?.[1] ?? ''
-    const flag = flagOf(param)
-    if (flag) {
-      const rest = err.field.slice(`params.${param}`.length)
-      const subject = err.label ? `${err.label} (--${flag})` : `--${flag}${rest}`
-      const message = `${subject} ${err.problem}`
-      return err.code === 'INVALID_ARGUMENT' ? new UsageError(message) : new AppError(err.code, message, { field: err.field })
-    }
-  }
-  if (err.code !== 'INVALID_ARGUMENT' || !/\bparams\./.test(err.message)) return err
-  let message = err.message
-  for (const [flag, spec] of Object.entries(specs)) {
-    if (spec.param) message = message.replace(new RegExp(`\\bparams\\.${spec.param}\\b`, 'g'), `--${flag}`)
-  }
-  return new UsageError(message)
-}
-
 /**
  * The command line's own hint on a refusal whose details name runs: how to cancel the running ones
  * (`mimic jobs cancel N`), or how to delete a run with its dependants (`--cascade`).
@@ -270,33 +219,7 @@ function withCliHint(err: unknown, deleting?: number): unknown {
   return new AppError(err.code, err.message + hint, { details: err.details })
 }
 
-type Handler = (ctx: Ctx, argv: string[]) => Promise<number>
-
-/** Flags of `mimic eval` (--data is read by the command line and imported; see the eval command). */
-const evalSpecs: Record<string, FlagSpec> = {
-  data: { type: 'string', help: '.npz file with inputs [samples, steps, channels], targets [samples, steps, outputs], optional labels (imported as a dataset run)' },
-  dataset: { type: 'integer', help: 'id of a dataset run (instead of --data)', min: 1, param: 'dataset' },
-  teacher: { type: 'integer', help: "teacher run for the reconstruction error (default: the network's teacher)", min: 1, param: 'teacher' },
-  'shown-samples': { type: 'integer', help: 'samples kept for viewing', default: 8, min: 0, max: 100, param: 'shownSamples' },
-  seed: { type: 'integer', help: 'seed of the initial membrane potentials (recorded)', min: 0, param: 'seed' },
-  threads: { type: 'integer', help: 'threads (0 = all cores)', default: 0, min: 0, param: 'threads' },
-  project: { type: 'integer', help: "project id (default: the network's project)", min: 1 },
-  name: { type: 'string', help: 'run name' },
-}
-
-/** A command that starts one job from flags named after its parameters (plus --project, --name). */
-function jobCommand(kind: JobKind, where: string): Handler {
-  return async (ctx, argv) => {
-    const specs = jobFlags(kind)
-    const { flags, positionals } = parseFlags(argv, specs, where)
-    if (positionals.length) throw new UsageError(`${where} takes no positional arguments (received "${positionals[0]}").`)
-    try {
-      return await runJob(ctx, kind, flags.project as number, paramsFromFlags(specs, flags), flags.name as string | undefined)
-    } catch (err) {
-      throw flagError(err, specs)
-    }
-  }
-}
+type Handler = JobHandler<Ctx>
 
 /** Opens the services for one command and closes them afterwards. */
 async function withServices<T>(ctx: Ctx, fn: (s: FrontDoorServices) => T | Promise<T>): Promise<T> {
@@ -308,14 +231,23 @@ async function withServices<T>(ctx: Ctx, fn: (s: FrontDoorServices) => T | Promi
   }
 }
 
-/** Where a job's run goes: a project id, the project of a run it uses, or a project found (or made) by name. */
-type ProjectChoice = number | { ofRun: number } | { named: string }
-
 async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Promise<number> {
   if (typeof choice === 'number') return choice
   if ('ofRun' in choice) return (await s.call('runs.get', { id: choice.ofRun })).projectId
   const found = (await s.call('projects.list', {})).find((p) => p.name === choice.named)
   return (found ?? (await s.call('projects.create', { name: choice.named }))).id
+}
+
+/** The commands: the ones below and every job kind's (generated from its spec). */
+function allCommands(): Record<string, Record<string, Handler> | Handler> {
+  const all: Record<string, Record<string, Handler> | Handler> = { ...commands }
+  for (const [word, entry] of Object.entries(jobCommands<Ctx>(runJob))) {
+    const mine = all[word]
+    if (mine === undefined) all[word] = entry
+    else if (typeof mine === 'object' && typeof entry === 'object') all[word] = { ...mine, ...entry }
+    else throw new Error(`the command "${word}" is both a job command and another command`)
+  }
+  return all
 }
 
 type BenchOp = 'bench.simulator' | 'bench.ads' | 'bench.teacher'
@@ -548,16 +480,12 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     },
   },
   data: {
-    generate: async (ctx, argv) => {
-      const [what, ...rest] = argv
-      if (what !== 'xor') throw new UsageError(`data generate knows one dataset: xor (received ${what === undefined ? 'nothing' : `"${what}"`}).`)
-      return jobCommand('data.xor', 'data generate xor')(ctx, rest)
-    },
     import: async (ctx, argv) => {
       const specs: Record<string, FlagSpec> = {
         project: { type: 'integer', help: 'project id', min: 1, required: true },
         name: { type: 'string', help: 'run name (default "Imported FILE")' },
         'dt-ms': { type: 'number', help: 'time step of one step of the arrays', unit: 'ms', default: 1 },
+        task: { type: 'enum', values: taskNames, help: 'the task whose decision rule scores the data (default: the first task whose channels and outputs fit; `mimic tasks list`)' },
       }
       const { flags, positionals } = parseFlags(argv, specs, 'data import')
       if (positionals.length !== 1) throw new UsageError(`data import takes one FILE.npz (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
@@ -575,6 +503,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
           name: flags.name as string | undefined,
           dtMs: (flags['dt-ms'] as number | undefined) ?? 1,
           bytes,
+          ...(flags.task !== undefined ? { task: flags.task as (typeof taskNames)[number] } : {}),
         })
         const p = (await s.call('runs.get', { id: run.id })).params
         const encoding = isLabelEncoding(p.labelEncoding) ? p.labelEncoding : null
@@ -587,122 +516,6 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       })
       return 0
     },
-  },
-  reproduce: {
-    xor: async (ctx, argv) => {
-      const specs = jobFlags('pipeline.xor')
-      specs.project = { ...specs.project, required: false, help: 'project id (default: a project named "Temporal XOR")' }
-      const { flags, positionals } = parseFlags(argv, specs, 'reproduce xor')
-      if (positionals.length) throw new UsageError(`reproduce xor takes no positional arguments (received "${positionals[0]}").`)
-      const project = (flags.project as number | undefined) ?? { named: 'Temporal XOR' }
-      try {
-        return await runJob(ctx, 'pipeline.xor', project, paramsFromFlags(specs, flags), flags.name as string | undefined, (d) => {
-          const stage = (kind: string) => d.children.find((c) => c.kind === kind && c.role === 'pipeline')?.id ?? null
-          const value = {
-            id: d.id,
-            runId: d.id,
-            pipelineRunId: d.id,
-            teacherRunId: stage('teacher'),
-            adsRunId: stage('ads'),
-            testRunId: stage('evaluation'),
-            datasetRunId: stage('dataset'),
-            teacherTestAccuracy: d.summary.teacherTestAccuracy,
-            adsTestAccuracy: d.summary.adsTestAccuracy,
-            teacherTestUndecided: d.summary.teacherTestUndecided,
-            adsTestUndecided: d.summary.adsTestUndecided,
-            testSamples: d.summary.testSamples,
-            reconstructionError: d.summary.reconstructionError,
-            teacherAgreement: d.summary.teacherAgreement,
-            meanRateHz: d.summary.meanRateHz,
-            wallSeconds: d.summary.wallSeconds,
-          }
-          return {
-            value,
-            text: [
-              `pipeline run ${d.id}: teacher run ${value.teacherRunId}, network ADS run ${value.adsRunId}, test run ${value.testRunId}`,
-              `  teacher test accuracy ${fmt(value.teacherTestAccuracy)}, network ADS test accuracy ${fmt(value.adsTestAccuracy)}` +
-                ` (undecided: teacher ${fmt(value.teacherTestUndecided)}, network ADS ${fmt(value.adsTestUndecided)} of ${fmt(value.testSamples)})`,
-              `  reconstruction error ${fmt(value.reconstructionError)}, mean rate ${fmt(value.meanRateHz)} Hz, ${fmt(value.wallSeconds)} s`,
-            ].join('\n'),
-          }
-        })
-      } catch (err) {
-        throw flagError(err, specs)
-      }
-    },
-  },
-  train: {
-    ads: jobCommand('train.ads', 'train ads'),
-    teacher: jobCommand('train.teacher', 'train teacher'),
-  },
-  network: {
-    create: jobCommand('network.create', 'network create'),
-  },
-  simulate: async (ctx, argv) => {
-    const specs = simulateFlags()
-    const { flags, positionals } = parseFlags(argv, specs, 'simulate')
-    const network = parseId(positionals[0], 'the NETWORK_RUN id', 'simulate NETWORK_RUN --data DATASET_RUN')
-    if (positionals.length > 1) throw new UsageError(`simulate takes one NETWORK_RUN (received also "${positionals[1]}").`)
-    if (flags.data === undefined) throw new UsageError('simulate needs --data DATASET_RUN: the id of a dataset run.')
-    const params = { ...paramsFromFlags(specs, flags), network, dataset: flags.data }
-    try {
-      return await runJob(ctx, 'simulate', (flags.project as number | undefined) ?? { ofRun: network }, params, flags.name as string | undefined)
-    } catch (err) {
-      throw flagError(err, specs)
-    }
-  },
-  eval: async (ctx, argv) => {
-    const specs = evalSpecs
-    const { flags, positionals } = parseFlags(argv, specs, 'eval')
-    const network = parseId(positionals[0], 'the RUN id of a trained teacher or ADS network', 'eval RUN --data FILE.npz')
-    if (positionals.length > 1) throw new UsageError(`eval takes one RUN (received also "${positionals[1]}").`)
-    if ((flags.data === undefined) === (flags.dataset === undefined)) throw new UsageError('eval needs --data FILE.npz (or --dataset RUN), and only one of them.')
-    const dataFile = flags.data === undefined ? undefined : resolve(flags.data as string)
-    if (dataFile !== undefined && !existsSync(dataFile)) throw new UsageError(`--data: there is no file ${dataFile}.`)
-    if (dataFile !== undefined && !statSync(dataFile).isFile()) throw new UsageError(`--data: ${dataFile} is not a regular file.`)
-    const params = {
-      network,
-      dataset: flags.dataset,
-      teacher: flags.teacher,
-      shownSamples: flags['shown-samples'],
-      threads: flags.threads,
-      seed: flags.seed,
-    }
-    // A file is read here, by the command line, and imported as a dataset run (checked against the
-    // network first): the evaluation then has it as a parent in its lineage. The server never reads
-    // a path given to it.
-    const prepare =
-      dataFile === undefined
-        ? undefined
-        : async (s: FrontDoorServices, projectId: number) => {
-            const imported = await s.call('datasets.import', { projectId, fileName: basename(dataFile), bytes: readFileSync(dataFile), network })
-            return {
-              params: { ...params, dataset: imported.id },
-              undo: async () => {
-                await s.call('runs.delete', { id: imported.id })
-              },
-            }
-          }
-    try {
-      return await runJob(
-        ctx,
-        'eval',
-        (flags.project as number | undefined) ?? { ofRun: network },
-        params,
-        flags.name as string | undefined,
-        (d) => ({
-          value: { id: d.id, runId: d.id, status: d.status, datasetRunId: d.params.dataset, ...d.summary },
-          text:
-            `accuracy ${fmt(d.summary.accuracy)}, mse ${fmt(d.summary.mse)}, samples ${d.summary.samples}` +
-            (d.summary.undecided !== undefined ? `, undecided ${d.summary.undecided}` : '') +
-            (d.summary.reconstructionError !== undefined ? `, reconstruction error ${fmt(d.summary.reconstructionError)}` : '') +
-            (dataFile !== undefined ? `\n  ${basename(dataFile)} imported as dataset run ${d.params.dataset}` : ''),
-        }),
-        prepare,
-      )
-    } catch (err) {
-      throw flagError(err, evalSpecs)
-    }
   },
   export: async (ctx, argv) => {
     const specs: Record<string, FlagSpec> = {
@@ -895,6 +708,60 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     await services.close()
     return 0
   },
+  tasks: {
+    list: async (ctx, argv) => {
+      parseFlags(argv, {}, 'tasks list')
+      const tasks = await withServices(ctx, (s) => s.call('tasks.list', {}))
+      out(ctx, tasks, () =>
+        [
+          formatTable(
+            ['name', 'label', 'channels', 'outputs', 'steps', 'dt', 'generator', 'fitted settings'],
+            tasks.map((t) => [t.name, t.label, String(t.channels), String(t.outputs), t.steps === null ? '-' : String(t.steps), `${t.dtMs} ms`, t.generator ? 'yes' : 'no', t.fitted.map((f) => f.name).join(', ') || 'none']),
+          ),
+          '',
+          ...tasks.map((t) => `${t.name}: decision rule ${t.decisionRule}`),
+        ].join('\n'),
+      )
+      return 0
+    },
+  },
+  architectures: {
+    list: async (ctx, argv) => {
+      parseFlags(argv, {}, 'architectures list')
+      const archs = await withServices(ctx, (s) => s.call('architectures.list', {}))
+      out(ctx, archs, () =>
+        archs
+          .map((a) => {
+            const perturbable = [
+              ...a.arrays.filter((x) => x.perturbable).map((x) => `${x.name}${x.perturbable?.mismatch ? ` (mismatch ${x.perturbable.mismatch}${x.perturbable.quantise ? ', quantise' : ''})` : x.perturbable?.quantise ? ' (quantise)' : ''}`),
+              ...a.perNeuron.filter((x) => x.perturbable).map((x) => `${x.name} per neuron${x.perturbable?.mismatch ? ` (mismatch ${x.perturbable.mismatch})` : ''}`),
+            ]
+            return [
+              `${a.name}: ${a.label}, bundle format ${a.formatVersion}${a.spiking ? ', spiking' : ''}`,
+              `  ${a.description}`,
+              ...(a.variants?.length ? [`  variants: ${a.variants.map((v) => `${v.name} (${v.label})`).join(', ')}`] : []),
+              `  arrays: ${a.arrays.map((x) => `${x.name} [${x.shape}]${x.optional ? '?' : ''}`).join(', ')}`,
+              `  perturbable: ${perturbable.join(', ') || 'nothing'}`,
+            ].join('\n')
+          })
+          .join('\n'),
+      )
+      return 0
+    },
+  },
+  backends: {
+    list: async (ctx, argv) => {
+      parseFlags(argv, {}, 'backends list')
+      const backends = await withServices(ctx, (s) => s.call('backends.list', {}))
+      out(ctx, backends, () =>
+        formatTable(
+          ['name', 'label', 'kind', 'available', 'runs'],
+          backends.map((b) => [b.name, b.label, b.kind, b.available ? 'yes' : `no: ${b.reason}`, b.architectures.join(', ')]),
+        ),
+      )
+      return 0
+    },
+  },
   doctor: async (ctx, argv) => {
     parseFlags(argv, {}, 'doctor')
     const info = await withServices(ctx, (s) => s.info())
@@ -926,15 +793,11 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
 }
 
-/** Flags of the commands that take many (job parameters), with their defaults. */
+/** `mimic <command> --help`: a job command's flags (from its spec), or a bench operation's (from its schema). */
 function commandHelp(group: string, sub: string | undefined, third: string | undefined): string | undefined {
+  const job = jobCommandHelp([group, sub, third])
+  if (job) return job
   const show = (title: string, specs: Record<string, FlagSpec>): string => `${title}\n\n${helpFor(specs)}\n`
-  if (group === 'data' && sub === 'generate' && third === 'xor') return show('mimic data generate xor --project ID [flags]', jobFlags('data.xor'))
-  if (group === 'reproduce' && sub === 'xor') return show('mimic reproduce xor [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] [flags]', jobFlags('pipeline.xor'))
-  if (group === 'train' && sub === 'ads') return show('mimic train ads --project ID --teacher RUN [flags]', jobFlags('train.ads'))
-  if (group === 'train' && sub === 'teacher') return show('mimic train teacher --project ID [flags]', jobFlags('train.teacher'))
-  if (group === 'network' && sub === 'create') return show('mimic network create --project ID [flags]', jobFlags('network.create'))
-  if (group === 'simulate') return show('mimic simulate NETWORK_RUN --data DATASET_RUN [flags]', simulateFlags())
   if (group === 'bench' && sub === 'ads') return show('mimic bench ads --neurons N --dims D --steps T [flags]', benchFlags('bench.ads'))
   if (group === 'bench' && sub === 'teacher') return show('mimic bench teacher --units U --batch B --threads K [flags]', benchFlags('bench.teacher'))
   if (group === 'bench') return show('mimic bench [flags]', benchFlags('bench.simulator'))
@@ -948,7 +811,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     json = g.json
     const [group, sub, ...rest] = g.rest
     if (g.help || group === undefined || group === 'help') {
-      io.stdout((g.help && group ? commandHelp(group, sub, rest[0]) : undefined) ?? usage + '\n')
+      io.stdout((g.help && group ? commandHelp(group, sub, rest[0]) : undefined) ?? usage() + '\n')
       return group === undefined && !g.help ? 2 : 0
     }
     const dbPath = resolve(g.db ?? process.env.MIMIC_DB ?? 'experiments.db')
@@ -958,7 +821,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io,
       open: (frontDoor = 'cli', extra = {}) => new Services({ ...extra, dbPath, frontDoor }),
     }
-    const entry = commands[group]
+    const entry = allCommands()[group]
     if (!entry) throw new UsageError(`"${group}" is not a command: try mimic --help.`)
     if (typeof entry === 'function') return await entry(ctx, sub === undefined ? rest : [sub, ...rest])
     const handler = sub === undefined ? undefined : entry[sub]

@@ -1,13 +1,18 @@
 // Checks made before a job's run is created, so that bad input (a run of the wrong kind, sizes that
-// disagree) is refused with a clear message naming the field, and nothing is stored. The worker
-// checks again when it loads the data. No check reads a host file: job parameters name runs, and
-// files reach the server only as bytes (datasets.import).
+// disagree) is refused with a clear message naming the field, and nothing is stored. Each job kind
+// has its own precheck (src/jobs/kinds); these are the pieces they share. The worker checks again
+// when it loads the data. No check reads a host file: job parameters name runs, and files reach the
+// server only as bytes (datasets.import).
+import { isArchitectureName } from '../shared/architectures/index.ts'
 import { FieldError } from '../shared/errors.ts'
-import { jobKinds, type JobKind } from '../shared/jobs.ts'
+import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
 import type { Store } from '../store/index.ts'
+import type { NetworkRecord } from '../store/networks.ts'
+import { architectures, type Architecture, type NetworkSizes } from '../plugins/architectures/index.ts'
+import { metaSizes } from '../plugins/architectures/bundle.ts'
 
 /** An error about parameter `key` of a job kind, told with the field's label. */
-function fieldError(kind: JobKind, key: string, problem: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' = 'INVALID_ARGUMENT'): FieldError {
+export function fieldError(kind: JobKindName, key: string, problem: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' = 'INVALID_ARGUMENT'): FieldError {
   const label = jobKinds[kind].params.info().fields?.[key]?.label
   return new FieldError(`params.${key}`, problem, label, code)
 }
@@ -20,48 +25,85 @@ const notSucceeded: Record<string, string> = {
   interrupted: 'was interrupted',
 }
 
-function runOfKind(store: Store, job: JobKind, key: string, id: number, kinds: string[]): ReturnType<Store['runs']['get']> {
-  const expected = `a ${kinds.join(' or ')} run`
+/** "network,ads" -> "a network or ads run" (the field's `ref`) */
+function expectedRuns(kind: JobKindName, key: string): string {
+  const ref = jobKinds[kind].params.info().fields?.[key]?.ref ?? 'network'
+  return `a ${ref.split(',').map((k) => k.trim()).join(' or ')} run`
+}
+
+type RunRecord = ReturnType<Store['runs']['get']>
+
+/** The run named by parameter `key`: it exists and succeeded. */
+export function succeededRun(store: Store, job: JobKindName, key: string, id: number): RunRecord {
   const run = store.runs.find(id)
   if (!run) throw fieldError(job, key, `names no run: there is no run with id ${id}.`, 'NOT_FOUND')
-  if (!kinds.includes(run.kind)) throw fieldError(job, key, `is run ${id} “${run.name}”, a ${run.kind} run: choose ${expected}.`)
   if (run.status !== 'succeeded') throw fieldError(job, key, `is run ${id} “${run.name}”, which ${notSucceeded[run.status] ?? `is ${run.status}`}: choose a run that succeeded.`)
   return run
 }
 
-function shapeOf(store: Store, runId: number, name: string): number[] {
+/** The run named by parameter `key`, of one of these run kinds, that succeeded. */
+export function runOfKind(store: Store, job: JobKindName, key: string, id: number, kinds: string[]): RunRecord {
+  const run = store.runs.find(id)
+  if (!run) throw fieldError(job, key, `names no run: there is no run with id ${id}.`, 'NOT_FOUND')
+  if (!kinds.includes(run.kind)) throw fieldError(job, key, `is run ${id} “${run.name}”, a ${run.kind} run: choose a ${kinds.join(' or ')} run.`)
+  return succeededRun(store, job, key, id)
+}
+
+export interface NetworkInfo {
+  run: RunRecord
+  record: NetworkRecord
+  arch: Architecture<unknown>
+  sizes: NetworkSizes
+}
+
+/**
+ * The network named by parameter `key`: a run that succeeded and holds a network bundle of an
+ * architecture this version knows, in a format it reads (sizes from the bundle's meta).
+ */
+export function networkOf(store: Store, job: JobKindName, key: string, id: number): NetworkInfo {
+  const run = store.runs.find(id)
+  if (!run) throw fieldError(job, key, `names no run: there is no run with id ${id}.`, 'NOT_FOUND')
+  const record = store.networks.find(id)
+  if (!record) throw fieldError(job, key, `is run ${id} “${run.name}”, a ${run.kind} run: choose ${expectedRuns(job, key)}.`)
+  succeededRun(store, job, key, id)
+  if (!isArchitectureName(record.architecture)) {
+    throw fieldError(job, key, `is run ${id} “${run.name}”, a network of architecture "${record.architecture}", which this version of Mimic Workbench does not know: upgrade it, or choose another network.`)
+  }
+  const arch = architectures[record.architecture] as Architecture<unknown>
+  if (record.formatVersion > arch.formatVersion) {
+    throw fieldError(job, key, `is run ${id} “${run.name}”, stored in bundle format ${record.formatVersion}, newer than this version reads (up to ${arch.formatVersion}): upgrade Mimic Workbench, or choose another network.`)
+  }
+  return { run, record, arch, sizes: metaSizes(id, record.meta) }
+}
+
+/** The shape of an artifact of a run (a run without it is refused). */
+export function shapeOf(store: Store, runId: number, name: string): number[] {
   const meta = store.artifacts.list(runId).find((a) => a.name === name)
   if (!meta) throw new FieldError('params', `name run ${runId}, which has no "${name}" artifact.`, 'The parameters')
   return meta.shape
 }
 
-/** Input channels and outputs of a trained network run (teacher, network or ADS). */
-function networkShape(store: Store, runId: number): { channels: number; outputs: number; kind: string } {
-  const run = store.runs.get(runId)
-  const channels = shapeOf(store, runId, 'wIn')[1]
-  const outName = run.kind === 'teacher' ? 'wOut' : 'readout'
-  const out = store.artifacts.list(runId).find((a) => a.name === outName)
-  return { channels, outputs: out ? out.shape[0] : 0, kind: run.kind }
-}
-
 /**
- * The input channels and outputs of a trained network (teacher or network ADS) that data must fit,
- * for an import that will be evaluated on it ("network" argument of datasets.import).
+ * The input channels and outputs of a trained network that data must fit, for an import that will
+ * be evaluated on it ("network" argument of datasets.import).
  */
 export function trainedNetworkShape(store: Store, id: number): { channels: number; outputs: number } {
   const label = 'Network run'
   const run = store.runs.find(id)
   if (!run) throw new FieldError('network', `names no run: there is no run with id ${id}.`, label, 'NOT_FOUND')
-  if (run.kind !== 'teacher' && run.kind !== 'ads') throw new FieldError('network', `is run ${id} “${run.name}”, a ${run.kind} run: choose a teacher or ads run.`, label)
+  const record = store.networks.find(id)
+  if (!record) throw new FieldError('network', `is run ${id} “${run.name}”, a ${run.kind} run: choose a teacher or ads run.`, label)
   if (run.status !== 'succeeded') throw new FieldError('network', `is run ${id} “${run.name}”, which ${notSucceeded[run.status] ?? `is ${run.status}`}: choose a run that succeeded.`, label)
-  return networkShape(store, id)
+  const sizes = metaSizes(id, record.meta)
+  if (sizes.outputs === 0) throw new FieldError('network', `is run ${id} “${run.name}”, a network without a read-out (nothing to score): choose a teacher or ads run.`, label)
+  return { channels: sizes.channels, outputs: sizes.outputs }
 }
 
 /**
  * Fields that apply only when another field has a value (FieldInfo.when: the decay time b of the
  * "decay" η schedule) are refused when given for another value, rather than silently ignored.
  */
-export function precheckConditions(kind: JobKind, raw: unknown, params: Record<string, unknown>): void {
+export function precheckConditions(kind: JobKindName, raw: unknown, params: Record<string, unknown>): void {
   if (typeof raw !== 'object' || raw === null) return
   const fields = jobKinds[kind].params.info().fields ?? {}
   for (const [key, info] of Object.entries(fields)) {
@@ -69,38 +111,5 @@ export function precheckConditions(kind: JobKind, raw: unknown, params: Record<s
     if (!when || (raw as Record<string, unknown>)[key] === undefined || params[when.field] === when.equals) continue
     const other = fields[when.field]?.label ?? when.field
     throw new FieldError(`params.${key}`, `applies only when ${other} is ${String(when.equals)} (it is ${String(params[when.field])}): choose ${String(when.equals)} or leave it out.`, info.label)
-  }
-}
-
-export function precheckJob(store: Store, kind: JobKind, params: Record<string, unknown>): void {
-  switch (kind) {
-    case 'simulate': {
-      runOfKind(store, kind, 'network', params.network as number, ['network', 'ads'])
-      runOfKind(store, kind, 'dataset', params.dataset as number, ['dataset'])
-      const net = networkShape(store, params.network as number)
-      const ds = shapeOf(store, params.dataset as number, 'inputs')
-      if (ds[2] !== net.channels) throw fieldError(kind, 'dataset', `is run ${params.dataset} with ${ds[2]} input channels, but network run ${params.network} takes ${net.channels}: choose a dataset that fits.`)
-      if ((params.firstSample as number) >= ds[0]) throw fieldError(kind, 'firstSample', `must be below ${ds[0]}, the number of samples in dataset run ${params.dataset}.`)
-      const n = shapeOf(store, params.network as number, 'wIn')[0]
-      const bad = (params.membraneNeurons as number[]).find((i) => i >= n)
-      if (bad !== undefined) throw fieldError(kind, 'membraneNeurons', `names neuron ${bad}, which does not exist: network run ${params.network} has ${n} neurons, numbered 0 to ${n - 1}.`)
-      return
-    }
-    case 'eval': {
-      runOfKind(store, kind, 'network', params.network as number, ['teacher', 'ads'])
-      const net = networkShape(store, params.network as number)
-      runOfKind(store, kind, 'dataset', params.dataset as number, ['dataset'])
-      const ds = shapeOf(store, params.dataset as number, 'inputs')
-      const tg = shapeOf(store, params.dataset as number, 'targets')
-      if (ds[2] !== net.channels) throw fieldError(kind, 'dataset', `is run ${params.dataset} with ${ds[2]} input channels, but the network takes ${net.channels}: choose a dataset that fits.`)
-      if (tg[2] !== net.outputs) throw fieldError(kind, 'dataset', `is run ${params.dataset} with ${tg[2]} outputs, but the network has ${net.outputs}: choose a dataset that fits.`)
-      if (params.teacher !== undefined) runOfKind(store, kind, 'teacher', params.teacher as number, ['teacher'])
-      return
-    }
-    case 'train.ads':
-      runOfKind(store, kind, 'teacher', params.teacher as number, ['teacher'])
-      return
-    default:
-      return
   }
 }

@@ -13,35 +13,20 @@
 // own leases is released. The worker gets MIMIC_THREADS = the granted cores.
 import { availableParallelism } from 'node:os'
 import { AppError } from '../shared/errors.ts'
-import type { JobKind } from '../shared/jobs.ts'
+import { currentJobKind, isJobKindName, jobKinds, type Resources } from '../shared/jobkinds/index.ts'
 import type { Store } from '../store/index.ts'
 import type { Lease } from '../store/leases.ts'
 
-/** What a job kind needs to run. */
-export interface Resources {
-  /** cores the job uses: all the scheduler can give, or a fixed number */
-  cores: 'all' | number
-  /** with 'all': the fewest cores worth starting with (default 1) */
-  minCores?: number
-  /** a device the job needs exclusively (a board), from its parameters; null for none */
-  device?: (params: Record<string, unknown>) => string | null
-}
+export type { Resources }
 
-// TODO(issue 10): read the `resources` of each job kind's spec (src/shared/jobkinds) instead of this
-// table when the specs land; the values are the same.
-export const resourcesByKind: Record<JobKind, Resources> = {
-  'data.xor': { cores: 1 },
-  'network.create': { cores: 1 },
-  'train.teacher': { cores: 'all', minCores: 1 },
-  'train.ads': { cores: 'all', minCores: 1 },
-  'pipeline.xor': { cores: 'all', minCores: 1 },
-  eval: { cores: 'all', minCores: 1 },
-  simulate: { cores: 'all', minCores: 1 },
-}
-
-/** The resources of a job kind (a kind this code does not know gets one core). */
+/**
+ * The resources a job kind declares in its spec (src/shared/jobkinds/<kind>.ts): cores, and a device
+ * it needs exclusively. A stored kind under an older name is read as the kind that replaced it; a kind
+ * this code does not know gets one core.
+ */
 export function resourcesOfKind(kind: string): Resources {
-  return (resourcesByKind as Record<string, Resources>)[kind] ?? { cores: 1 }
+  const current = currentJobKind(kind)
+  return isJobKindName(current) ? jobKinds[current].resources : { cores: 1 }
 }
 
 /**

@@ -2,7 +2,7 @@
 // run's final status together with its summary, and exits. If its parent goes away it stops the
 // job and marks the run interrupted.
 import { toWireError } from '../shared/errors.ts'
-import { jobKindNames, type JobKind } from '../shared/jobs.ts'
+import { jobKindNames, type JobKindName } from '../shared/jobkinds/index.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { JobContext } from './context.ts'
 import { jobImplementations } from './kinds/index.ts'
@@ -37,10 +37,10 @@ async function run(runId: number, dbPath: string): Promise<void> {
   const record = store.runs.get(runId)
   const ctx = new JobContext(record, store, abort.signal, post)
   currentCtx = ctx
-  const jobKind = (store.jobs.find(runId)?.jobKind ?? '') as JobKind
+  const jobKind = (store.jobs.find(runId)?.jobKind ?? '') as JobKindName
   try {
     if (!jobKindNames.includes(jobKind)) throw new Error(`unknown job kind ${JSON.stringify(jobKind)}: this worker is older than the job`)
-    const result = await jobImplementations[jobKind](ctx)
+    const result = await jobImplementations[jobKind].run(ctx)
     if (abort.signal.aborted) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' })
     store.runs.finish(runId, 'succeeded', null, result.summary)
   } catch (err) {

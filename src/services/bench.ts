@@ -3,9 +3,11 @@
 // and prints. Each is bounded before it starts (limits.ts: maxBenchNeuronSteps, maxBenchMultiplyAdds),
 // and each result says at which SIMD level the native kernels ran (`simd`; MIMIC_SIMD chooses it,
 // native/core/simd.hpp).
-import { addonStatus, generateXor, initTeacher, runAdsTrainBench, runSimBench, teacherForward, teacherGradient } from '../../native/index.ts'
+import { addonStatus, initTeacher, runAdsTrainBench, runSimBench, teacherForward, teacherGradient } from '../../native/index.ts'
+import { taskImpls } from '../plugins/tasks/index.ts'
 import { AppError } from '../shared/errors.ts'
 import { maxBenchMultiplyAdds, maxBenchNeuronSteps } from '../shared/limits.ts'
+import { defaultTask, taskDescriptors, type TaskDescriptor } from '../shared/tasks/index.ts'
 import type { AdsBench, SimulatorBench, TeacherBench } from '../shared/types.ts'
 
 function level(): string {
@@ -38,7 +40,7 @@ export async function benchSimulator(options: SimulatorBenchOptions, signal?: Ab
 export interface AdsBenchOptions {
   neurons: number
   dims: number
-  /** simulated steps to time per pass (whole 1 s XOR samples: rounded up to a multiple of 1000) */
+  /** simulated steps to time per pass (whole 1 s samples of the first native task: rounded up to a multiple of 1000) */
   steps: number
   rule: 'online' | 'online-naive' | 'batched'
   seed: number
@@ -74,7 +76,7 @@ export async function benchAds(o: AdsBenchOptions): Promise<AdsBench> {
 
 export interface TeacherBenchOptions {
   units: number
-  /** samples per gradient (1 s XOR samples) */
+  /** samples per gradient (1 s samples of the default task) */
   batch: number
   /** threads of the pool (0 = all) */
   threads: number
@@ -99,13 +101,16 @@ async function rate(fn: () => Promise<unknown>, stepsPerCall: number, seconds: n
   return r[1]
 }
 
-/** `mimic bench teacher`: BPTT throughput of a teacher on 1 s temporal-XOR samples. */
+/** `mimic bench teacher`: BPTT throughput of a teacher on 1 s samples of the default task (its generator's defaults). */
 export async function benchTeacher(o: TeacherBenchOptions): Promise<TeacherBench> {
   const work = o.units * o.units * o.batch * 1000 * 16
   if (work > maxBenchMultiplyAdds)
     throw tooMuch('units² × batch × 1000 steps × 16', work, 'multiply-adds (the first call of each of the 8 rounds)', maxBenchMultiplyAdds, 'batch', 'use a smaller batch or fewer units')
-  const params = await initTeacher({ units: o.units, channels: 1, outputs: 1, seed: o.seed })
-  const x = await generateXor({ count: o.batch, seed: o.seed + 1 })
+  const task: TaskDescriptor = taskDescriptors[defaultTask]
+  const generate = taskImpls[defaultTask].generate
+  if (!generate || task.channels === 'any' || task.outputs === 'any') throw new AppError('INTERNAL', `the default task ${task.label} has no generator of fixed-size samples to time a teacher on`)
+  const params = await initTeacher({ units: o.units, channels: task.channels, outputs: task.outputs, seed: o.seed })
+  const x = await generate({ count: o.batch, seed: o.seed + 1 })
   const batch = { inputs: x.inputs, targets: x.targets, count: o.batch, steps: x.steps }
   const stepsPerCall = o.batch * x.steps
   const bptt = await rate(() => teacherGradient(params, batch, { threads: o.threads }), stepsPerCall, o.seconds)

@@ -5,19 +5,25 @@ import { randomInt } from 'node:crypto'
 import { addonStatus } from '../../native/index.ts'
 import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '../shared/contract.ts'
 import { AppError } from '../shared/errors.ts'
-import { jobKinds, jobParamsSchema, type JobKind } from '../shared/jobs.ts'
-import type { AddonState, AppEvent, AppInfo, RunDetail } from '../shared/types.ts'
+import { defaultRunName, jobKinds, jobParamsSchema, type JobKindName } from '../shared/jobkinds/index.ts'
+import type { AddonState, AppEvent, AppInfo, BackendInfo, NetworkSummary, RunDetail } from '../shared/types.ts'
+import type { NetworkRecord } from '../store/networks.ts'
 import { JobRunner } from '../jobs/runner.ts'
 import type { Spawner } from '../jobs/protocol.ts'
 import type { Resources } from '../jobs/scheduler.ts'
-import { precheckConditions, precheckJob, trainedNetworkShape } from '../jobs/prechecks.ts'
+import { precheckConditions, trainedNetworkShape } from '../jobs/prechecks.ts'
+import { jobImplementations } from '../jobs/kinds/index.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
 import { defaultMaxDatasetBytes } from '../shared/limits.ts'
 import { codeVersion, hostName, packageVersion } from '../system/version.ts'
-import { datasetArtifacts } from '../tasks/dataset.ts'
-import { exportArrays } from '../tasks/export.ts'
-import { datasetFromNpz, writeNpz } from '../tasks/npz.ts'
+import { datasetFromNpz, writeNpz } from '../formats/npz.ts'
+import { exportBundle } from '../plugins/architectures/bundle.ts'
+import { datasetArtifacts } from '../plugins/datasets.ts'
+import { targets } from '../plugins/targets/index.ts'
+import { architectureDescriptors, architectureNames } from '../shared/architectures/index.ts'
+import { FieldError } from '../shared/errors.ts'
+import { taskDescriptors, taskInfo, taskNames, tasksFitting } from '../shared/tasks/index.ts'
 import { benchAds, benchSimulator, benchTeacher } from './bench.ts'
 import { boardInfo, canonicalAddress, listBoards } from './boards.ts'
 
@@ -62,6 +68,16 @@ export function addonState(): AddonState {
     simdLevels: s.info?.simdLevels ?? null,
     compiler: s.info?.compiler ?? null,
     threads: s.info?.poolThreads ?? null,
+  }
+}
+
+function networkSummary(rec: NetworkRecord | undefined): NetworkSummary | null {
+  if (!rec) return null
+  return {
+    architecture: rec.architecture,
+    variant: typeof rec.meta.variant === 'string' ? rec.meta.variant : null,
+    formatVersion: rec.formatVersion,
+    task: typeof rec.meta.task === 'string' ? rec.meta.task : null,
   }
 }
 
@@ -148,13 +164,14 @@ export class Services implements FrontDoorServices {
       notes: store.runs.notes(id),
       artifacts: store.artifacts.list(id),
       metricKeys: store.metrics.keys(id),
+      network: networkSummary(store.networks.find(id)),
       progress: job?.progress ?? null,
       resultCount: store.results.count(id),
     }
   }
 
   /** Creates the run of a job and queues it. Parameters are validated against the kind's schema. */
-  startJob(kind: JobKind, projectId: number, rawParams: unknown, name?: string, parents: { id: number; role: string }[] = []): number {
+  startJob(kind: JobKindName, projectId: number, rawParams: unknown, name?: string, parents: { id: number; role: string }[] = []): number {
     const spec = jobKinds[kind]
     const params = jobParamsSchema(kind).parse(rawParams ?? {}, 'params') as Record<string, unknown>
     if ('seed' in spec.params.shape && params.seed === undefined) params.seed = randomInt(0, 2 ** 31)
@@ -167,13 +184,13 @@ export class Services implements FrontDoorServices {
     }
     this.store.projects.get(projectId)
     precheckConditions(kind, rawParams, params)
-    precheckJob(this.store, kind, params)
+    jobImplementations[kind].precheck(this.store, params)
     this.runner.scheduler.checkDevice(kind, params)
     const runId = this.store.transaction(() => {
       const run = this.store.runs.create({
         projectId,
         kind: spec.runKind,
-        name: name ?? `${spec.label}${seed !== null ? ` · seed ${seed}` : ''}`,
+        name: name ?? defaultRunName(kind, params),
         params,
         seed,
         codeVersion: codeVersion(),
@@ -253,7 +270,7 @@ export class Services implements FrontDoorServices {
       },
 
       'networks.export': async ({ runId, format }) => {
-        const arrays = exportArrays(store, runId)
+        const arrays = exportBundle(store, runId)
         return { runId, format, arrays: Object.keys(arrays), bytes: writeNpz(arrays) }
       },
 
@@ -270,9 +287,17 @@ export class Services implements FrontDoorServices {
         return rows ? store.artifacts.getRows(runId, name, rows.start, rows.count) : store.artifacts.get(runId, name)
       },
 
-      'datasets.import': async ({ projectId, fileName, name, dtMs, bytes, network }) => {
+      'datasets.import': async ({ projectId, fileName, name, dtMs, bytes, network, task: chosen }) => {
         store.projects.get(projectId)
         const ds = datasetFromNpz(bytes, fileName, { ...(network !== undefined ? trainedNetworkShape(store, network) : {}), maxBytes: this.maxDatasetBytes })
+        // The task whose rule scores the data: the one chosen (it must fit), else the first that fits
+        // (none fitting: none recorded, read as the default task).
+        const fitting = tasksFitting(ds.channels, ds.outputs)
+        if (chosen !== undefined && !fitting.includes(chosen)) {
+          const t = taskDescriptors[chosen]
+          throw new FieldError('task', `is ${t.label}, whose samples have ${t.channels} input channel(s) and ${t.outputs} output(s), but the file has ${ds.channels} and ${ds.outputs}: choose ${fitting.length ? `one of ${fitting.join(', ')}` : 'no task'}.`, 'Task')
+        }
+        const task = chosen ?? fitting[0]
         const run = store.transaction(() => {
           const r = store.runs.create({
             projectId,
@@ -286,6 +311,7 @@ export class Services implements FrontDoorServices {
               channels: ds.channels,
               outputs: ds.outputs,
               dtMs,
+              ...(task !== undefined ? { task } : {}),
               // how the file wrote its labels (stored as −1/+1): '0/1' or '-1/+1'
               ...(ds.labelEncoding ? { labelEncoding: ds.labelEncoding } : {}),
             },
@@ -306,6 +332,23 @@ export class Services implements FrontDoorServices {
       'boards.add': async ({ name, address }) => store.boards.add(name, canonicalAddress(address)),
       'boards.remove': async ({ name }) => store.boards.remove(name),
       'boards.info': async ({ address, timeoutMs }) => boardInfo(store, address, timeoutMs),
+      'tasks.list': async () => taskNames.map(taskInfo),
+      'architectures.list': async () => architectureNames.map((n) => architectureDescriptors[n]),
+      'backends.list': async () =>
+        Promise.all(
+          Object.values(targets).map(async (t): Promise<BackendInfo> => {
+            const status = await t.status()
+            return {
+              name: t.name,
+              label: t.label,
+              kind: t.kind,
+              description: t.description,
+              available: status.available,
+              reason: status.available ? null : (status.reason ?? 'not available'),
+              architectures: architectureNames.filter((a) => t.supports(a)),
+            }
+          }),
+        ),
 
       'jobs.list': async ({ all }) =>
         store.jobs.list(all).map((j) => ({

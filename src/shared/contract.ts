@@ -3,12 +3,15 @@
 // direct calls. Argument schemas are checked at every front door and again by the services.
 import * as s from './schema.ts'
 import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
-import { jobKindNames } from './jobs.ts'
+import { jobKindNames } from './jobkinds/index.ts'
+import type { ArchitectureDescriptor } from './architectures/index.ts'
 import { maxBenchNeuronSteps, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
 import type { BoardHandshake, BoardList, SavedBoard } from './board.ts'
+import { taskNames, type TaskInfo } from './tasks/index.ts'
 import type {
   AdsBench,
   AppInfo,
+  BackendInfo,
   ArtifactData,
   ArtifactMeta,
   Job,
@@ -129,7 +132,7 @@ export const contract = {
       dims: s.withDefault(s.integer({ min: 1, max: maxTeacherUnits }), 128).doc({ label: 'Dimensions D', help: 'teacher units' }),
       steps: s
         .withDefault(s.integer({ min: 1, max: 10_000_000 }), 2000)
-        .doc({ label: 'Steps', help: 'training steps timed per pass (1 s XOR samples: rounded up to a multiple of 1000)' }),
+        .doc({ label: 'Steps', help: 'training steps timed per pass (1 s samples of the first task: rounded up to a multiple of 1000)' }),
       rule: s.withDefault(s.oneOf(['online', 'online-naive', 'batched'] as const), 'online').doc({ label: 'Learning rule' }),
       repeats: s
         .withDefault(s.integer({ min: 1, max: 1000 }), 3)
@@ -139,13 +142,13 @@ export const contract = {
   ),
 
   /**
-   * Times the teacher's BPTT and its forward pass on 1 s temporal-XOR samples, time steps per second
+   * Times the teacher's BPTT and its forward pass on 1 s samples of the default task, time steps per second
    * (`mimic bench teacher`); bounded to units² × batch × 1000 × 16 ≤ limits' maxBenchMultiplyAdds.
    */
   'bench.teacher': op<TeacherBench>()(
     s.object({
       units: s.withDefault(s.integer({ min: 1, max: maxTeacherUnits }), 64).doc({ label: 'Units', help: 'of the teacher' }),
-      batch: s.withDefault(s.integer({ min: 1, max: 4096 }), 1).doc({ label: 'Batch', help: 'samples per gradient (1 s XOR samples)' }),
+      batch: s.withDefault(s.integer({ min: 1, max: 4096 }), 1).doc({ label: 'Batch', help: 'samples per gradient (1 s samples of the default task)' }),
       threads: s.withDefault(s.integer({ min: 0, max: maxThreads }), 1).doc({ label: 'Threads', help: '0 = all cores' }),
       seconds: s
         .withDefault(s.number({ min: 0.01, max: 3600 }), 1)
@@ -173,6 +176,8 @@ export const contract = {
       bytes: s.bytes().doc({ label: 'File' }),
       /** check that the data fits this trained network (input channels, outputs) before storing it */
       network: s.optional(s.id()).doc({ label: 'Network run' }),
+      /** the task whose decision rule scores the data (default: the first task whose channels and outputs fit) */
+      task: s.optional(s.oneOf(taskNames)).doc({ label: 'Task', help: 'the task whose decision rule scores these data (`mimic tasks list`)' }),
     }),
     true,
   ),
@@ -199,6 +204,12 @@ export const contract = {
       timeoutMs: s.withDefault(s.integer({ min: 100, max: 60_000 }), 1500).doc({ label: 'Timeout', unit: 'ms', help: 'for the connection and each reply' }),
     }),
   ),
+  /** The registered tasks: channels, outputs, steps, decision rule, fitted settings, generator parameters. */
+  'tasks.list': op<TaskInfo[]>()(empty),
+  /** The registered network architectures: bundle arrays, perturbable quantities, variants. */
+  'architectures.list': op<ArchitectureDescriptor[]>()(empty),
+  /** The execution targets, each available or not and why. */
+  'backends.list': op<BackendInfo[]>()(empty),
 
   'jobs.list': op<Job[]>()(s.object({ all: s.withDefault(s.boolean(), false) })),
   'jobs.start': op<{ runId: number }>()(

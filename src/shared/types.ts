@@ -82,6 +82,29 @@ export interface JobProgress {
   updatedAt: string
 }
 
+/** The network a run holds (its bundle), for runs that are networks. */
+export interface NetworkSummary {
+  architecture: string
+  /** e.g. "ebn" / "no-ebn" for network ADS; null for architectures without variants */
+  variant: string | null
+  formatVersion: number
+  /** the task it was trained on, when recorded */
+  task: string | null
+}
+
+/** An execution target as `backends.list` reports it. */
+export interface BackendInfo {
+  name: string
+  label: string
+  kind: 'software' | 'emulator' | 'board'
+  description: string
+  available: boolean
+  /** why it is not available, and what to do; null when it is */
+  reason: string | null
+  /** the architectures it runs */
+  architectures: string[]
+}
+
 export interface RunDetail extends RunSummary {
   params: Record<string, unknown>
   /** the job kind that made the run ("train.teacher"; "stage:teacher" for a pipeline's stage), null for imports */
@@ -94,6 +117,8 @@ export interface RunDetail extends RunSummary {
   notes: Note[]
   artifacts: ArtifactMeta[]
   metricKeys: string[]
+  /** the network the run holds (a run is a network iff it has a bundle), else null */
+  network: NetworkSummary | null
   /**
    * queued or running: the live progress; cancelled or interrupted: the last progress reported,
    * i.e. where the run stopped; otherwise null
@@ -175,7 +200,7 @@ export interface AdsBench {
   simd: string
 }
 
-/** `mimic bench teacher` (bench.teacher): the teacher's BPTT throughput on 1 s temporal-XOR samples. */
+/** `mimic bench teacher` (bench.teacher): the teacher's BPTT throughput on 1 s samples of the default task. */
 export interface TeacherBench {
   units: number
   batch: number

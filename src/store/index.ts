@@ -6,6 +6,7 @@ import { openDatabase, schemaVersion, type DB, type OpenOptions } from './db.ts'
 import { JobsRepo } from './jobs.ts'
 import { LeasesRepo } from './leases.ts'
 import { MetricsRepo } from './metrics.ts'
+import { NetworksRepo } from './networks.ts'
 import { ProjectsRepo } from './projects.ts'
 import { ResultsRepo } from './results.ts'
 import { RunsRepo } from './runs.ts'
@@ -20,6 +21,7 @@ export class Store {
   readonly jobs: JobsRepo
   readonly results: ResultsRepo
   readonly leases: LeasesRepo
+  readonly networks: NetworksRepo
   readonly boards: BoardsRepo
 
   constructor(path: string, options: OpenOptions = {}) {
@@ -32,6 +34,7 @@ export class Store {
     this.jobs = new JobsRepo(this.db)
     this.results = new ResultsRepo(this.db)
     this.leases = new LeasesRepo(this.db)
+    this.networks = new NetworksRepo(this.db)
     this.boards = new BoardsRepo(this.db)
   }
 

@@ -1,4 +1,5 @@
 // Jobs repository: which process owns a running run, its progress, heartbeats and cancel requests.
+import { currentJobKind } from '../shared/jobkinds/index.ts'
 import type { Job, JobProgress, RunStatus } from '../shared/types.ts'
 import type { DB } from './db.ts'
 import { iso } from './util.ts'
@@ -38,7 +39,8 @@ function progressOf(r: Pick<Row, 'fraction' | 'eta_seconds' | 'message' | 'stage
 function toJob(r: Row): JobRecord {
   return {
     runId: r.run_id,
-    jobKind: r.job_kind,
+    // kinds stored under an older name (before tasks were plug-ins) are read as the kind that replaced them
+    jobKind: currentJobKind(r.job_kind),
     projectId: r.project_id,
     kind: r.kind,
     name: r.name,

@@ -10,6 +10,51 @@ export interface Migration {
 const statuses = `('queued','running','succeeded','failed','cancelled','interrupted')`
 const dtypes = `('float32','float64','int32','uint32','int16','uint16','int8','uint8')`
 
+// The network bundles (migration 3, and again 5 for databases that applied 3 while it was an empty
+// placeholder): idempotent, so that running it twice changes nothing. The backfill reads sizes from
+// the shapes of the runs' artifacts (every meta has channels, outputs, units and dims). Runs made
+// before tasks were recorded get no task in their meta: they are read as the registry's default task.
+const networksSql = `
+      CREATE TABLE IF NOT EXISTS networks (
+        run_id          INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        architecture    TEXT NOT NULL,
+        format_version  INTEGER NOT NULL,
+        meta            TEXT NOT NULL CHECK (json_valid(meta))
+      );
+      CREATE INDEX IF NOT EXISTS networks_by_architecture ON networks(architecture);
+      INSERT OR IGNORE INTO networks (run_id, architecture, format_version, meta)
+        SELECT r.id, 'rate', 1, json_object(
+            'units', json_extract(a.shape, '$[0]'),
+            'channels', json_extract(a.shape, '$[1]'),
+            'outputs', json_extract(o.shape, '$[0]'),
+            'dims', json_extract(a.shape, '$[0]'),
+            'dtMs', coalesce(json_extract(r.params, '$.dtMs'), 1),
+            'task', json_extract(r.params, '$.task'),
+            'fitted', json_object())
+        FROM runs r
+        JOIN artifacts a ON a.run_id = r.id AND a.name = 'wIn'
+        JOIN artifacts o ON o.run_id = r.id AND o.name = 'wOut'
+        WHERE r.kind = 'teacher' AND r.status = 'succeeded'
+          AND EXISTS (SELECT 1 FROM artifacts x WHERE x.run_id = r.id AND x.name = 'wRec');
+      INSERT OR IGNORE INTO networks (run_id, architecture, format_version, meta)
+        SELECT r.id, 'ads', 1, json_object(
+            'variant', CASE WHEN json_extract(r.params, '$.ebn') = 0 THEN 'no-ebn' ELSE 'ebn' END,
+            'neurons', json_extract(a.shape, '$[0]'),
+            'units', json_extract(a.shape, '$[0]'),
+            'channels', json_extract(a.shape, '$[1]'),
+            'dims', json_extract(d.shape, '$[0]'),
+            'outputs', coalesce((SELECT json_extract(x.shape, '$[0]') FROM artifacts x WHERE x.run_id = r.id AND x.name = 'readout'), 0),
+            'dtMs', 1,
+            'task', (SELECT json_extract(t.params, '$.task') FROM run_lineage l JOIN runs t ON t.id = l.parent_id
+                     WHERE l.child_id = r.id AND t.kind = 'teacher' ORDER BY t.id LIMIT 1),
+            'fitted', json_object())
+        FROM runs r
+        JOIN artifacts a ON a.run_id = r.id AND a.name = 'wIn'
+        JOIN artifacts d ON d.run_id = r.id AND d.name = 'decoder'
+        WHERE r.kind IN ('network', 'ads') AND r.status = 'succeeded'
+          AND EXISTS (SELECT 1 FROM artifacts x WHERE x.run_id = r.id AND x.name = 'omegaS');
+`
+
 export const migrations: Migration[] = [
   {
     version: 1,
@@ -98,11 +143,9 @@ export const migrations: Migration[] = [
     `,
   },
   {
-    // Reserved for the networks table of the plug-in work (issue 10, i10-plugins), which replaces this
-    // placeholder with its SQL when the branches meet; nothing has shipped between them.
     version: 3,
-    description: 'reserved: network bundles',
-    sql: '',
+    description: 'networks: every trained network is a bundle of one architecture (backfilled for existing teacher, network and ADS runs)',
+    sql: networksSql,
   },
   {
     version: 4,
@@ -138,7 +181,16 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    // Migration 3 was an empty placeholder in the code that added migration 4 (the results and the
+    // scheduler landed before the network bundles): a database it wrote is at schema 4 without the
+    // networks table. This one creates and backfills it there; where migration 3 already did, it
+    // changes nothing (IF NOT EXISTS, INSERT OR IGNORE: a bundle saved since is kept as it is).
     version: 5,
+    description: 'networks, for databases whose migration 3 was the empty placeholder',
+    sql: networksSql,
+  },
+  {
+    version: 6,
     description: 'boards: addresses saved by name, and the board emulators running (issue 14, board link)',
     sql: `
       CREATE TABLE boards (

@@ -101,6 +101,11 @@ describe('evaluation page', () => {
       // the teacher page: curves and stored test samples
       await page.getByRole('figure', { name: 'Loss by epoch' }).waitFor()
       await page.getByRole('figure', { name: /Input, target and teacher output of test sample 0/ }).waitFor()
+      // a teacher holds a network of the rate architecture: the page says so and draws it
+      await page.getByLabel('Run details').getByText('Rate network (teacher)').waitFor()
+      const tau = page.getByRole('figure', { name: 'Histogram of the unit time constants' })
+      expect(await waitForColour(page, tau, hex(palette[0]), 50)).toBeGreaterThan(50)
+      await page.getByRole('img', { name: /^Recurrent weights Ω̂: \d+ × \d+ matrix, rows postsynaptic, columns presynaptic; colour/ }).waitFor()
       await s.shot('teacher')
     })
 

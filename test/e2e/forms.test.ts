@@ -6,7 +6,7 @@
 // travel and become a dataset run), and a file that does not fit is refused at its field with
 // nothing stored. Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeNpz } from '../../src/tasks/npz.ts'
+import { writeNpz } from '../../src/formats/npz.ts'
 import { description, isFocused } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
 

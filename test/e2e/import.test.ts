@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { palette } from '../../renderer/src/lib/chart/palette.ts'
-import { writeNpz } from '../../src/tasks/npz.ts'
+import { writeNpz } from '../../src/formats/npz.ts'
 import { tempDir } from '../support/tmp.ts'
 import { hex, openSession, waitForColour, type Session } from './support/session.ts'
 

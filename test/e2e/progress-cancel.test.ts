@@ -64,7 +64,7 @@ describe('progress and cancel', () => {
       const projectId = s.cli<{ id: number }>(['projects', 'create', 'Progress e2e']).id
       pipelineId = (
         await s.served.call<{ runId: number }>('jobs.start', {
-          kind: 'pipeline.xor',
+          kind: 'pipeline',
           projectId,
           name: 'long pipeline',
           params: {

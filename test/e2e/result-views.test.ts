@@ -49,6 +49,8 @@ describe('spiking result pages', () => {
     await step('network page: thresholds and weights', async () => {
       await page.goto(`${s.served.url}#/runs/${ids.network}`)
       await page.getByRole('heading', { level: 1, name: 'net 64' }).waitFor()
+      // an untrained balanced network is a network of the ADS architecture
+      await page.getByLabel('Run details').getByText('Network ADS (spiking)').waitFor()
       const hist = page.getByRole('figure', { name: 'Histogram of the neuron thresholds' })
       expect(await waitForColour(page, hist, hex(palette[0]), 50)).toBeGreaterThan(50)
       const fast = page.getByRole('img', { name: /^Fast weights Ω_f: 64 × 64 matrix/ })

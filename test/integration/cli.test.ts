@@ -93,7 +93,7 @@ describe('mimic CLI', () => {
     fails(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--duration-s', '-1'], 2, /--duration-s must be a number between 0.1 and 60/)
     fails(['--db', db, 'data', 'generate', 'xor', '--count', '5'], 2, /needs --project/)
     fails(['--db', db, 'data', 'generate', 'xor', '--project', '99'], 1, /no project with id 99/)
-    fails(['--db', db, 'data', 'generate', 'sine'], 2, /knows one dataset: xor/)
+    fails(['--db', db, 'data', 'generate', 'sine'], 2, /^mimic: TASK must be one of xor \(received "sine"\): the task whose generator draws the samples \(`mimic tasks list`\)\.$/)
     fails(['--db', db, 'projects', 'create', ''], 1, /name must not be empty/)
     fails(['--db', db, 'projects', 'create', 'x'.repeat(101)], 1, /at most 100 characters/)
     fails(['--db', db, 'projects', 'create', 'Lab one'], 1, /already exists/)

@@ -46,10 +46,10 @@ describe('jobs in worker processes', () => {
     const events: AppEvent[] = []
     s.subscribe((e) => events.push(e))
     const p = await s.call('projects.create', { name: 'P' })
-    const { runId } = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 300, seed: 11 } })
+    const { runId } = await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 300, seed: 11 } })
     expect(await s.runner.wait(runId)).toBe('succeeded')
     const run = await s.call('runs.get', { id: runId })
-    expect(run).toMatchObject({ status: 'succeeded', seed: 11, kind: 'dataset', params: { count: 300, seed: 11, durationS: 1, dtMs: 1 } })
+    expect(run).toMatchObject({ status: 'succeeded', seed: 11, kind: 'dataset', params: { task: 'xor', count: 300, seed: 11, durationS: 1, dtMs: 1 }, network: null })
     expect(run.codeVersion).toMatch(/^\d+\.\d+\.\d+/)
     expect(run.summary.samples).toBe(300)
     expect(run.summary.positiveFraction).toBeGreaterThan(0.3)
@@ -65,7 +65,7 @@ describe('jobs in worker processes', () => {
     expect((progress.at(-1) as { progress: { fraction: number } }).progress.fraction).toBe(1)
 
     // The same seed gives the same data; another seed does not.
-    const again = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 300, seed: 11 } })
+    const again = await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 300, seed: 11 } })
     await s.runner.wait(again.runId)
     const a = s.store.artifacts.get(runId, 'targets').data
     const b = s.store.artifacts.get(again.runId, 'targets').data
@@ -75,7 +75,7 @@ describe('jobs in worker processes', () => {
   it('records a random seed when none is given', async () => {
     const s = services()
     const p = await s.call('projects.create', { name: 'P' })
-    const { runId } = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 5 } })
+    const { runId } = await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 5 } })
     await s.runner.wait(runId)
     const run = s.store.runs.get(runId)
     expect(typeof run.seed).toBe('number')
@@ -85,9 +85,9 @@ describe('jobs in worker processes', () => {
   it('refuses bad job parameters before creating a run', async () => {
     const s = services()
     const p = await s.call('projects.create', { name: 'P' })
-    await expect(s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: -3 } })).rejects.toThrow(/^Samples must be an integer between 1 and 100000 \(received -3\)\.$/)
-    await expect(s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 3, bogus: 1 } })).rejects.toThrow(/params\.bogus is not a known field/)
-    await expect(s.call('jobs.start', { kind: 'data.xor', projectId: 999, params: {} })).rejects.toThrow(/no project with id 999/)
+    await expect(s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: -3 } })).rejects.toThrow(/^Samples must be an integer between 1 and 100000 \(received -3\)\.$/)
+    await expect(s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 3, bogus: 1 } })).rejects.toThrow(/params\.bogus is not a known field/)
+    await expect(s.call('jobs.start', { kind: 'data.generate', projectId: 999, params: {} })).rejects.toThrow(/no project with id 999/)
     expect(s.store.runs.list()).toEqual([])
   })
 
@@ -118,7 +118,7 @@ describe('jobs in worker processes', () => {
     process.kill(s.store.jobs.find(runId)!.workerPid!, 'SIGKILL')
     expect(await s.runner.wait(runId)).toBe('failed')
     expect(s.store.runs.get(runId).error).toMatch(/worker process was killed by SIGKILL/)
-    const next = await s.call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 10, seed: 1 } })
+    const next = await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 10, seed: 1 } })
     expect(await s.runner.wait(next.runId)).toBe('succeeded')
     expect(s.store.db.pragma('integrity_check', { simple: true })).toBe('ok')
   })

@@ -100,18 +100,18 @@ describe('native addon: abort within 100 ms in every long function', () => {
   })
 
   it('AdsTrainer.runEpochs (one sample step is O(N·D))', async () => {
-    const trainer = await AdsTrainer.create({ teacher: await teacher(64), neurons: 1024, validation: null, data: { xor: { samplesPerEpoch: 1000 } } })
+    const trainer = await AdsTrainer.create({ teacher: await teacher(64), neurons: 1024, validation: null, data: { task: { name: 'xor', samplesPerEpoch: 1000 } } })
     expect(await bestOf3((signal) => trainer.runEpochs(1, { signal }))).toBeLessThan(bound())
     expect(trainer.epoch).toBe(0)
   })
 
   it('AdsTrainer.runEpochs while validating', async () => {
-    const trainer = await AdsTrainer.create({ teacher: await teacher(16), neurons: 256, data: { xor: { samplesPerEpoch: 1, durationS: 10 } }, validation: { count: 200 } })
+    const trainer = await AdsTrainer.create({ teacher: await teacher(16), neurons: 256, data: { task: { name: 'xor', samplesPerEpoch: 1, options: { durationS: 10 } } }, validation: { count: 200 } })
     expect(await bestOf3((signal) => trainer.runEpochs(1, { signal }), 400)).toBeLessThan(bound())
   })
 
   it('TeacherTrainer.runEpochs', async () => {
-    const trainer = new TeacherTrainer({ params: await teacher(256), data: { xor: { samplesPerEpoch: 10_000 } } })
+    const trainer = new TeacherTrainer({ params: await teacher(256), data: { task: { name: 'xor', samplesPerEpoch: 10_000 } } })
     expect(await bestOf3((signal) => trainer.runEpochs(1, { signal }))).toBeLessThan(bound())
   })
 

@@ -9,7 +9,7 @@ import {
   generateXor,
   initTeacher,
   teacherForward,
-  xorDecision,
+  taskScore,
   type AdsEpochRecord,
   type AdsTrainerOptions,
   type TeacherParams,
@@ -41,7 +41,7 @@ describe('the learning rule lowers the reconstruction error (N 128, D 12, 4 x 50
   // validation 1.96, 1.25, 1.02, 0.88 over the 4 epochs; η 0 stays at 23. Batched η 1e-4: 0.59 after
   // one epoch, then 1.2-1.6 (its normalised steps do not shrink).
   it('online rule', async () => {
-    const base: AdsTrainerOptions = { teacher: await teacher(), neurons: 128, seed: 2, data: { xor: { samplesPerEpoch: 50 } }, validation: { count: 40 } }
+    const base: AdsTrainerOptions = { teacher: await teacher(), neurons: 128, seed: 2, data: { task: { name: 'xor', samplesPerEpoch: 50 } }, validation: { count: 40 } }
     const before = await untrainedError(base)
     const t0 = performance.now()
     const tr = new AdsTrainer({ ...base, eta: 1e-6 })
@@ -70,7 +70,7 @@ describe('the learning rule lowers the reconstruction error (N 128, D 12, 4 x 50
   })
 
   it('batched rule', async () => {
-    const base: AdsTrainerOptions = { teacher: await teacher(), neurons: 128, seed: 2, data: { xor: { samplesPerEpoch: 50 } }, validation: { count: 40 } }
+    const base: AdsTrainerOptions = { teacher: await teacher(), neurons: 128, seed: 2, data: { task: { name: 'xor', samplesPerEpoch: 50 } }, validation: { count: 40 } }
     const before = await untrainedError(base)
     const recs = await new AdsTrainer({ ...base, rule: 'batched', eta: 1e-4 }).runEpochs(2)
     expect(Math.min(...recs.map((r) => r.valReconstructionError!))).toBeLessThan(0.1 * before)
@@ -79,8 +79,8 @@ describe('the learning rule lowers the reconstruction error (N 128, D 12, 4 x 50
   it('a dataset instead of fresh XOR draws (targets x̂ from the teacher, natively)', async () => {
     const x = await generateXor({ count: 50, seed: 11 })
     const base: AdsTrainerOptions = { teacher: await teacher(), neurons: 128, seed: 2 }
-    const before = await untrainedError({ ...base, data: { xor: {} } })
-    const tr = new AdsTrainer({ ...base, eta: 1e-6, data: { inputs: x.inputs, targets: x.targets, count: 50, steps: x.steps }, validation: { count: 40 } })
+    const before = await untrainedError({ ...base, data: { task: { name: 'xor' } } })
+    const tr = new AdsTrainer({ ...base, eta: 1e-6, data: { inputs: x.inputs, targets: x.targets, count: 50, steps: x.steps }, validation: { count: 40 }, decision: { task: 'xor' } })
     expect(tr.samplesPerEpoch).toBe(50)
     const recs = await tr.runEpochs(3)
     expect(recs[2].valReconstructionError!).toBeLessThan(0.1 * before)
@@ -89,7 +89,7 @@ describe('the learning rule lowers the reconstruction error (N 128, D 12, 4 x 50
 
 describe('determinism', () => {
   it('the same records and networks for 1 and all threads, repeated runs, and epochs split over calls', async () => {
-    const o: AdsTrainerOptions = { teacher: await teacher(), neurons: 64, seed: 9, eta: 2e-6, data: { xor: { samplesPerEpoch: 20 } }, validation: { count: 20 } }
+    const o: AdsTrainerOptions = { teacher: await teacher(), neurons: 64, seed: 9, eta: 2e-6, data: { task: { name: 'xor', samplesPerEpoch: 20 } }, validation: { count: 20 } }
     const a = new AdsTrainer({ ...o, threads: 1 })
     const ra = await a.runEpochs(3)
     const b = new AdsTrainer({ ...o, threads: 0 })
@@ -111,7 +111,7 @@ describe('determinism', () => {
 
 describe('jobs: streaming, progress, cancel, busy guard', () => {
   it('streams one record per epoch while training, reports progress up to 1', async () => {
-    const tr = new AdsTrainer({ teacher: await teacher(), neurons: 64, seed: 1, data: { xor: { samplesPerEpoch: 30 } }, validation: { count: 10 } })
+    const tr = new AdsTrainer({ teacher: await teacher(), neurons: 64, seed: 1, data: { task: { name: 'xor', samplesPerEpoch: 30 } }, validation: { count: 10 } })
     const seen: number[] = []
     let resolved = false
     const fractions: number[] = []
@@ -131,7 +131,7 @@ describe('jobs: streaming, progress, cancel, busy guard', () => {
     // 400 validation samples of 1000 steps take longer than the 50 ms progress throttle, so the
     // evaluator's own done/total (reaching 1 within epoch 1) would show if it leaked. Drawing 400
     // validation samples is more than a constructor does on the event loop: create() builds it.
-    const tr = await AdsTrainer.create({ teacher: await teacher(), neurons: 96, seed: 2, data: { xor: { samplesPerEpoch: 10 } }, validation: { count: 400 } })
+    const tr = await AdsTrainer.create({ teacher: await teacher(), neurons: 96, seed: 2, data: { task: { name: 'xor', samplesPerEpoch: 10 } }, validation: { count: 400 } })
     const reports: [number, string, number][] = []
     let epochsSeen = 0
     await tr.runEpochs(2, { onProgress: (f, m) => reports.push([f, m, epochsSeen]), onEpoch: () => epochsSeen++ })
@@ -144,7 +144,7 @@ describe('jobs: streaming, progress, cancel, busy guard', () => {
   })
 
   it('cancel mid-epoch rolls back to the last completed epoch; training then continues as if never interrupted', async () => {
-    const o: AdsTrainerOptions = { teacher: await teacher(), neurons: 128, seed: 4, eta: 2e-6, data: { xor: { samplesPerEpoch: 300 } }, validation: { count: 20 } }
+    const o: AdsTrainerOptions = { teacher: await teacher(), neurons: 128, seed: 4, eta: 2e-6, data: { task: { name: 'xor', samplesPerEpoch: 300 } }, validation: { count: 20 } }
     const a = new AdsTrainer(o)
     const controller = new AbortController()
     let progressAfterFirst = 0
@@ -185,7 +185,7 @@ describe('jobs: streaming, progress, cancel, busy guard', () => {
   })
 
   it('while runEpochs runs, the trainer refuses other calls with ERR_BUSY; afterwards they work', async () => {
-    const tr = new AdsTrainer({ teacher: await teacher(), neurons: 64, seed: 1, data: { xor: { samplesPerEpoch: 100 } }, validation: null })
+    const tr = new AdsTrainer({ teacher: await teacher(), neurons: 64, seed: 1, data: { task: { name: 'xor', samplesPerEpoch: 100 } }, validation: null })
     const p = tr.runEpochs(2)
     expect(tr.busy).toBe(true)
     const busy = (fn: () => unknown, what: string): void => {
@@ -209,7 +209,7 @@ describe('jobs: streaming, progress, cancel, busy guard', () => {
   })
 
   it('model selection by validation accuracy', async () => {
-    const tr = new AdsTrainer({ teacher: await teacher(), neurons: 64, seed: 3, eta: 2e-6, selection: 'accuracy', data: { xor: { samplesPerEpoch: 20 } }, validation: { count: 20 } })
+    const tr = new AdsTrainer({ teacher: await teacher(), neurons: 64, seed: 3, eta: 2e-6, selection: 'accuracy', data: { task: { name: 'xor', samplesPerEpoch: 20 } }, validation: { count: 20 } })
     const recs = await tr.runEpochs(4)
     let best = 0
     for (let i = 1; i < recs.length; i++) {
@@ -221,9 +221,9 @@ describe('jobs: streaming, progress, cancel, busy guard', () => {
 })
 
 describe('evaluateAds', () => {
-  it('equals simulate() with the same seed plus the METHOD §6 decision and the errors computed in TypeScript', async () => {
+  it('equals simulate() with the same seed plus the task\'s decision (taskScore) and the errors computed in TypeScript', async () => {
     const T0 = await teacher()
-    const tr = new AdsTrainer({ teacher: T0, neurons: 96, seed: 6, eta: 2e-6, data: { xor: { samplesPerEpoch: 30 } }, validation: null })
+    const tr = new AdsTrainer({ teacher: T0, neurons: 96, seed: 6, eta: 2e-6, data: { task: { name: 'xor', samplesPerEpoch: 30 } }, validation: null })
     await tr.runEpochs(1)
     const spec = tr.getNetwork()
     const B = 24
@@ -231,8 +231,8 @@ describe('evaluateAds', () => {
     const T = x.steps
     const t = await teacherForward(T0, { inputs: x.inputs, count: B, steps: T })
     const data = { inputs: x.inputs, count: B, steps: T, targets: x.targets, teacherTargets: t.activations }
-    const ev = await evaluateAds(spec, data, { seed: 5, threads: 1, record: { decoded: true, output: true, smoothed: true, spikes: 3 } })
-    const ev2 = await evaluateAds(createNetwork(spec), data, { seed: 5, threads: 0, record: { decoded: true, spikes: 3 } })
+    const ev = await evaluateAds(spec, data, { seed: 5, threads: 1, decision: { task: 'xor' }, record: { decoded: true, output: true, smoothed: true, spikes: 3 } })
+    const ev2 = await evaluateAds(createNetwork(spec), data, { seed: 5, threads: 0, decision: { task: 'xor' }, record: { decoded: true, spikes: 3 } })
     const sim = await createNetwork(spec).simulate(x.inputs, { batch: B, steps: T, seed: 5, record: { decoded: true, output: true } })
     expect(ev.decoded).toEqual(sim.decoded)
     expect(ev.output).toEqual(sim.output)
@@ -245,8 +245,8 @@ describe('evaluateAds', () => {
     expect(ev.spikes!.neurons).toEqual(s.neurons.subarray(0, s.offsets[3]))
     expect(ev.spikes!.steps).toEqual(s.steps.subarray(0, s.offsets[3]))
     // the decision, the smoothing, the errors
-    const dec = xorDecision(sim.output!, { count: B, steps: T }, x.targets)
-    expect(ev.predictions).toEqual(dec.predictions)
+    const dec = taskScore('xor', { outputs: sim.output!, shape: [B, T, 1], targets: x.targets })
+    expect(ev.predictions).toEqual(dec.decisions)
     expect(ev.labels).toEqual(x.labels)
     expect(ev.accuracy).toBeCloseTo(dec.accuracy!, 12)
     const D = T0.units
@@ -285,7 +285,7 @@ describe('evaluateAds', () => {
     expect(ev.totalSpikes).toBe(sim.totalSpikes)
     expect(ev.meanRateHz).toBeCloseTo(sim.meanRateHz, 9)
     // without targets and x̂: the predictions only
-    const bare = await evaluateAds(spec, { inputs: x.inputs, count: B, steps: T }, { seed: 5 })
+    const bare = await evaluateAds(spec, { inputs: x.inputs, count: B, steps: T }, { seed: 5, decision: { task: 'xor' } })
     expect(bare.accuracy).toBeNull()
     expect(bare.reconstructionError).toBeNull()
     expect(bare.outputMse).toBeNull()

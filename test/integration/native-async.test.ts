@@ -68,9 +68,9 @@ describe('native addon: async jobs', () => {
       [{ count: 1.5, seed: 1 }, /Expected an integer for count but received 1.5/, TypeError],
       [{ count: 1, seed: NaN }, /Expected an integer for seed but received NaN/, TypeError],
       [{ count: 1 }, /Expected an integer for seed but received undefined/, TypeError],
-      [{ count: 1, seed: 1, dtS: 0 }, /dtS must be between/, RangeError],
+      [{ count: 1, seed: 1, dtMs: 0 }, /dtMs must be between 0.01 and 1000 but is 0/, RangeError],
       [{ count: 1, seed: 1, durationS: 'long' }, /Expected a number for durationS but received the string 'long'/, TypeError],
-      [{ count: 1, seed: 1, durationS: 0.01, dtS: 0.01 }, /at least 10 steps/, RangeError],
+      [{ count: 1, seed: 1, durationS: 0.01, dtMs: 10 }, /^durationS \/ dtMs must give at least 10 steps but gives 1$/, RangeError],
       [{ count: 10_000_000, seed: 1, durationS: 1000 }, /^count: generating 10000000 samples of 1000000 steps needs 8\.0e\+13|^count: generating 10000000 samples of 1000000 steps needs [0-9.]+ GB \(\d+ bytes\) but the memory limit is [0-9.]+ GB \(\d+ bytes, /, RangeError],
       [null, /Expected an object for options but received null/, TypeError],
       [[1, 2], /Expected an object for options but received an array/, TypeError],
@@ -81,10 +81,11 @@ describe('native addon: async jobs', () => {
       expect((err as Error).message).toMatch(message)
       expect((err as { code: string }).code).toBe('ERR_INVALID_ARG')
     }
-    const raw = addon() as unknown as { xorGenerate: (...a: unknown[]) => unknown }
-    expect(() => raw.xorGenerate({ count: 1, seed: 1 }, 42)).toThrow(/Expected a function for onProgress but received 42/)
-    expect(() => raw.xorGenerate({ count: 1, seed: 1 }, undefined, { cancel() {} })).toThrow(/Expected a CancelToken for cancelToken/)
-    expect(() => raw.xorGenerate()).toThrow(/Expected an object for options but received undefined/)
+    const raw = addon() as unknown as { taskGenerate: (...a: unknown[]) => unknown }
+    expect(() => raw.taskGenerate('xor', { count: 1, seed: 1 }, 42)).toThrow(/Expected a function for onProgress but received 42/)
+    expect(() => raw.taskGenerate('xor', { count: 1, seed: 1 }, undefined, { cancel() {} })).toThrow(/Expected a CancelToken for cancelToken/)
+    expect(() => raw.taskGenerate('xor')).toThrow(/Expected an object for options but received undefined/)
+    expect(() => raw.taskGenerate()).toThrow(/Expected the name of a task \('xor'\) for task but received undefined/)
   })
 
   it('every asynchronous wrapper refuses a bad onProgress or signal synchronously, naming it', async () => {
@@ -92,8 +93,8 @@ describe('native addon: async jobs', () => {
     const calls: [string, (run: never) => unknown][] = [
       ['generateXor', (run) => generateXor({ count: 2, seed: 1 }, run)],
       ['initTeacher', (run) => initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1 }, run)],
-      ['TeacherTrainer.runEpochs', (run) => new TeacherTrainer({ params: teacher, data: { xor: { samplesPerEpoch: 4 } } }).runEpochs(1, run)],
-      ['AdsTrainer.runEpochs', (run) => new AdsTrainer({ teacher, neurons: 16, seed: 1, data: { xor: { samplesPerEpoch: 2 } } }).runEpochs(1, run)],
+      ['TeacherTrainer.runEpochs', (run) => new TeacherTrainer({ params: teacher, data: { task: { name: 'xor', samplesPerEpoch: 4 } } }).runEpochs(1, run)],
+      ['AdsTrainer.runEpochs', (run) => new AdsTrainer({ teacher, neurons: 16, seed: 1, data: { task: { name: 'xor', samplesPerEpoch: 2 } } }).runEpochs(1, run)],
     ]
     for (const [name, call] of calls) {
       const a = thrown(() => call({ onProgress: 3 } as never))

@@ -48,6 +48,15 @@ describe('native addon: arrays that change while they are read', () => {
     expect(r.ok).toBe(true)
   })
 
+  it('taskScore: a getter that detaches data.outputs while the other keys are read leaves nothing dangling', () => {
+    const r = outcome(`const outputs = new Float32Array(1 << 20)
+      const data = { outputs, shape: [1024, 1024, 1] }
+      Object.defineProperty(data, 'options', { get() { outputs.buffer.transfer(); return {} }, enumerable: true })
+      return raw.taskScore('xor', data)`)
+    expect(r).toMatchObject({ ok: false, name: 'RangeError', code: 'ERR_INVALID_ARG' })
+    expect(r.message).toBe('data.outputs must have count × steps × outputs (1024 × 1024 × 1) = 1048576 elements but has 0')
+  })
+
   it('a getter that throws inside an array propagates its own error', () => {
     const r = outcome(`const a = [0, 1]; Object.defineProperty(a, 1, { get() { throw new SyntaxError('from the getter') } })
       const net = native.createNetwork({ neurons: 4, weights: {} })
@@ -57,16 +66,16 @@ describe('native addon: arrays that change while they are read', () => {
 })
 
 describe('native addon: C++ exceptions never abort the process', () => {
-  it('an ADS trainer on a dataset with XOR validation samples shorter than 10 steps: RangeError naming it', () => {
+  it('an ADS trainer on a dataset with validation samples of a task shorter than 10 steps: RangeError naming it', () => {
     const r = outcome(`const teacher = await native.initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1, dtMs: 200 })
-      new native.AdsTrainer({ teacher, neurons: 8, data: { inputs: new Float32Array(20), count: 2, steps: 10 }, validation: { count: 3 } })`)
+      new native.AdsTrainer({ teacher, neurons: 8, data: { inputs: new Float32Array(20), count: 2, steps: 10 }, validation: { count: 3 }, decision: { task: 'xor' } })`)
     expect(r).toMatchObject({ ok: false, name: 'RangeError', code: 'ERR_INVALID_ARG' })
-    expect(r.message).toMatch(/options\.validation.*at least 10 steps/)
+    expect(r.message).toMatch(/^options\.validation \{count\} draws samples of the task 'xor' \(options\.decision\) at its default options and the teacher's dtMs, but durationS \/ dtMs must give at least 10 steps but gives 5/)
   })
 
   it('an ADS trainer whose validation set does not fit in memory: RangeError naming count, bytes and the limit', () => {
     const r = outcome(`const teacher = await native.initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1 })
-      new native.AdsTrainer({ teacher, neurons: 8, validation: { count: 1_000_000 }, data: { xor: { durationS: 100, samplesPerEpoch: 1 } } })`)
+      new native.AdsTrainer({ teacher, neurons: 8, validation: { count: 1_000_000 }, data: { task: { name: 'xor', samplesPerEpoch: 1, options: { durationS: 100 } } } })`)
     expect(r).toMatchObject({ ok: false, name: 'RangeError', code: 'ERR_INVALID_ARG' })
     expect(r.message).toMatch(/options\.validation\.count.*bytes.*limit/)
   })

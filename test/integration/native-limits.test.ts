@@ -81,12 +81,12 @@ describe('native addon: sizes bounded by the memory budget', () => {
         /^options\.maxSpikeEvents: simulating 1000 samples of 100000 steps/,
       ],
       [
-        `native.initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1 }).then((params) => native.teacherForward(params, { inputs: new Float32Array(1000), count: 1, steps: 1000 }).then(() => native.TeacherTrainer.create({ params, data: { xor: { samplesPerEpoch: 2_000_000 } } })))`,
-        /^options\.data\.xor\.samplesPerEpoch: training a teacher of 4 units/,
+        `native.initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1 }).then((params) => native.teacherForward(params, { inputs: new Float32Array(1000), count: 1, steps: 1000 }).then(() => native.TeacherTrainer.create({ params, data: { task: { name: 'xor', samplesPerEpoch: 2_000_000 } } })))`,
+        /^options\.data\.task\.samplesPerEpoch: training a teacher of 4 units/,
       ],
       [
         `native.initTeacher({ units: 4, channels: 1, outputs: 1, seed: 1 }).then((teacher) => native.AdsTrainer.create({ teacher, neurons: 4096 }))`,
-        /^options\.(neurons|data\.xor\.samplesPerEpoch): training a network of 4096 neurons/,
+        /^options\.(neurons|data\.task\.samplesPerEpoch): training a network of 4096 neurons/,
       ],
     ]
     for (const [call, message] of cases) {
@@ -141,11 +141,14 @@ describe('native addon: synchronous functions finish in milliseconds', () => {
     expect(at.ms).toBeLessThan(underLoad(500))
   })
 
-  it('xorDecision beyond 2^24 elements is refused; at the bound it takes milliseconds', () => {
-    const r = limited(`native.xorDecision(new Float32Array((2 ** 14 + 1) * 1024), { count: 2 ** 14 + 1, steps: 1024 })`)
+  it('taskScore beyond 2^24 elements is refused; at the bound it takes milliseconds', () => {
+    const r = limited(`native.taskScore('xor', { outputs: new Float32Array((2 ** 14 + 1) * 1024), shape: [2 ** 14 + 1, 1024, 1] })`)
     expect(r).toMatchObject({ ok: false, name: 'RangeError', code: 'ERR_INVALID_ARG' })
-    expect(r.message).toMatch(/^count × steps × outputs must be at most 16777216 \(xorDecision runs on the event loop/)
-    const at = limited(`native.xorDecision(new Float32Array(2 ** 24), { count: 2 ** 14, steps: 1024 })`)
+    expect(r.message).toMatch(/^data\.shape: count × steps × outputs must be at most 16777216 \(4194304 with data\.smoothed; taskScore runs on the event loop, about 40 ms at the bound\) but is 16778240/)
+    const smoothed = limited(`native.taskScore('xor', { outputs: new Float32Array(2 ** 22 + 1024), shape: [2 ** 12 + 1, 1024, 1], smoothed: true })`)
+    expect(smoothed).toMatchObject({ ok: false, name: 'RangeError', code: 'ERR_INVALID_ARG' })
+    expect(smoothed.message).toMatch(/^data\.shape: count × steps × outputs must be at most 16777216 \(4194304 with data\.smoothed;/)
+    const at = limited(`native.taskScore('xor', { outputs: new Float32Array(2 ** 24), shape: [2 ** 14, 1024, 1] })`)
     expect(at.ok).toBe(true)
     expect(at.ms).toBeLessThan(underLoad(500))
   })

@@ -1,7 +1,7 @@
 // Training the teacher through the real addon: streamed epoch records, determinism across thread
 // counts and across split / cancelled runs, the busy guard, frozen groups, clipping, and learning.
 import { describe, expect, it } from 'vitest'
-import { generateXor, initTeacher, teacherForward, teacherGradient, TeacherTrainer, trainTeacher, xorDecision, type TeacherEpochRecord, type TeacherParams, type TeacherTrainerOptions } from '../../native/index.ts'
+import { generateXor, initTeacher, NativeError, teacherForward, teacherGradient, TeacherTrainer, trainTeacher, taskScore, type TeacherEpochRecord, type TeacherParams, type TeacherTrainerOptions } from '../../native/index.ts'
 import { thrown } from '../support/thrown.ts'
 
 async function xorData(count: number, seed: number, durationS = 0.3): Promise<{ inputs: Float32Array; targets: Float32Array; count: number; steps: number }> {
@@ -11,7 +11,7 @@ async function xorData(count: number, seed: number, durationS = 0.3): Promise<{ 
 
 async function smallOptions(extra: Partial<TeacherTrainerOptions> = {}): Promise<TeacherTrainerOptions> {
   const params = await initTeacher({ units: 8, channels: 1, outputs: 1, seed: 5 })
-  return { params, data: { xor: { samplesPerEpoch: 24, durationS: 0.3 } }, stepSize: 1e-3, seed: 3, ...extra }
+  return { params, data: { task: { name: 'xor', samplesPerEpoch: 24, options: { durationS: 0.3 } } }, stepSize: 1e-3, seed: 3, ...extra }
 }
 
 function expectSameParams(a: TeacherParams, b: TeacherParams): void {
@@ -94,7 +94,7 @@ describe('TeacherTrainer', () => {
   })
 
   it('cancels between batches, rolls back the unfinished epoch, and can go on', async () => {
-    const opts = await smallOptions({ data: { xor: { samplesPerEpoch: 400, durationS: 0.3 } } })
+    const opts = await smallOptions({ data: { task: { name: 'xor', samplesPerEpoch: 400, options: { durationS: 0.3 } } } })
     const trainer = new TeacherTrainer(opts)
     const ac = new AbortController()
     const p = trainer.runEpochs(1000, { signal: ac.signal, onEpoch: (r) => { if (r.epoch === 2) ac.abort() } })
@@ -149,9 +149,9 @@ describe('TeacherTrainer', () => {
     const best = trainer.getBestParams()!
     // The best parameters reproduce the recorded validation accuracy.
     const f = await teacherForward(best, val, { activations: false })
-    expect(xorDecision(f.outputs, { count: 30, steps: val.steps }, val.targets).accuracy).toBeCloseTo(bestRecord.valAccuracy!, 12)
+    expect(taskScore('xor', { outputs: f.outputs, shape: [30, val.steps, 1], targets: val.targets }).accuracy).toBeCloseTo(bestRecord.valAccuracy!, 12)
     // labels given explicitly are used instead of the ones derived from the targets
-    const flipped = new Int8Array(xorDecision(f.outputs, { count: 30, steps: val.steps }, val.targets).labels!.map((l) => -l))
+    const flipped = new Int8Array(taskScore('xor', { outputs: f.outputs, shape: [30, val.steps, 1], targets: val.targets }).labels!.map((l) => -l))
     const t2 = new TeacherTrainer({ ...opts, validation: { ...val, labels: flipped } })
     const h2 = await t2.runEpochs(1)
     expect(h2[0].valAccuracy).toBeLessThanOrEqual(1)
@@ -199,7 +199,7 @@ describe('TeacherTrainer', () => {
     const start = performance.now()
     const params = await initTeacher({ units: 24, channels: 1, outputs: 1, seed: 11 })
     const val = await xorData(100, 12345, 1)
-    const t = new TeacherTrainer({ params, data: { xor: { samplesPerEpoch: 200 } }, stepSize: 3e-3, tauStepUnit: 'ms', seed: 11, validation: val })
+    const t = new TeacherTrainer({ params, data: { task: { name: 'xor', samplesPerEpoch: 200 } }, stepSize: 3e-3, tauStepUnit: 'ms', seed: 11, validation: val })
     const h = await t.runEpochs(12)
     const seconds = (performance.now() - start) / 1000
     const first = h[0]

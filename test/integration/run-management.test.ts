@@ -5,11 +5,11 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateXor, teacherForward, xorDecision } from '../../native/index.ts'
+import { generateXor, taskScore, teacherForward, type TeacherParams } from '../../native/index.ts'
 import { Services } from '../../src/services/index.ts'
-import { loadTeacher } from '../../src/tasks/teacher-format.ts'
+import { loadBundle } from '../../src/plugins/architectures/bundle.ts'
 import { AppError, FieldError } from '../../src/shared/errors.ts'
-import { writeNpz } from '../../src/tasks/npz.ts'
+import { writeNpz } from '../../src/formats/npz.ts'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
@@ -50,7 +50,7 @@ beforeAll(async () => {
   db = tempDb()
   s = new Services({ dbPath: db, frontDoor: 'cli', cancelGraceMs: 3000 })
   projectId = (await s.call('projects.create', { name: 'Runs' })).id
-  datasetId = await start('data.xor', { count: 20, seed: 2 }, 'xor 20')
+  datasetId = await start('data.generate', { count: 20, seed: 2 }, 'xor 20')
   teacherId = await start('train.teacher', tinyTeacher, 'tiny teacher')
 })
 
@@ -167,11 +167,20 @@ describe('undecided samples in result summaries', () => {
   it('training runs report their undecided test samples', async () => {
     const teacher = await s.call('runs.get', { id: teacherId })
     // the test set again, from the seed the run recorded, through the stored teacher: the same count
-    const test = await generateXor({ count: tinyTeacher.testSamples, seed: teacher.summary.testSeed, durationS: 1, dtS: 0.001 })
-    const fwd = await teacherForward(loadTeacher(s.store, teacherId), { inputs: test.inputs, count: test.count, steps: test.steps })
-    const decision = xorDecision(fwd.outputs, { count: test.count, steps: test.steps }, test.targets)
-    expect(teacher.summary.testUndecided).toBe([...decision.predictions].filter((p) => p === 0).length)
+    const test = await generateXor({ count: tinyTeacher.testSamples, seed: teacher.summary.testSeed, durationS: 1, dtMs: 1 })
+    const fwd = await teacherForward(loadBundle<TeacherParams>(s.store, teacherId).net, { inputs: test.inputs, count: test.count, steps: test.steps })
+    const decision = taskScore('xor', { outputs: fwd.outputs, shape: [test.count, test.steps, 1], targets: test.targets })
+    expect(teacher.summary.testUndecided).toBe([...decision.decisions].filter((p) => p === 0).length)
     expect(teacher.summary.testAccuracy).toBe(decision.accuracy)
+    // the shown samples keep their labels and decisions (the teacher's page draws them; the UI has no copy of the rule)
+    const shown = (await s.call('artifacts.read', { runId: teacherId, name: 'test.outputs' })).shape[0]
+    expect(shown).toBe(8)
+    const labels = await s.call('artifacts.read', { runId: teacherId, name: 'test.labels' })
+    const predictions = await s.call('artifacts.read', { runId: teacherId, name: 'test.predictions' })
+    expect(labels).toMatchObject({ dtype: 'int8', shape: [shown] })
+    expect(predictions).toMatchObject({ dtype: 'int8', shape: [shown, 1] })
+    expect([...labels.data]).toEqual([...test.labels.slice(0, shown)])
+    expect([...predictions.data]).toEqual([...decision.decisions.slice(0, shown)])
   })
 })
 
@@ -207,7 +216,7 @@ describe('validation messages for people', () => {
     const e = await thrown(s.call('jobs.start', { kind: 'simulate', projectId, params: { dataset: datasetId } }))
     expect(e.message).toBe('Network run is required: choose a network or ads run.')
     expect(e.field).toBe('params.network')
-    const range = await thrown(s.call('jobs.start', { kind: 'data.xor', projectId, params: { count: 0 } }))
+    const range = await thrown(s.call('jobs.start', { kind: 'data.generate', projectId, params: { count: 0 } }))
     expect(range.message).toBe('Samples must be an integer between 1 and 100000 (received 0).')
     expect(range.field).toBe('params.count')
     const wrongKind = await thrown(s.call('jobs.start', { kind: 'eval', projectId, params: { network: datasetId, dataset: datasetId } }))

@@ -8,7 +8,8 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Scheduler, type Resources } from '../../src/jobs/scheduler.ts'
+import { resourcesOfKind, Scheduler, type Resources } from '../../src/jobs/scheduler.ts'
+import { jobKindNames, jobKinds } from '../../src/shared/jobkinds/index.ts'
 import { Services } from '../../src/services/index.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
@@ -224,6 +225,24 @@ describe('the scheduler’s rules, on one database', () => {
   const board: Resources = { cores: 1, device: () => 'board:/dev/ttyACM0' }
   const resources = (kind: string): Resources => (kind === 'board.flash' ? board : kind === 'all' ? { cores: 'all' } : { cores: 1 })
 
+  it('takes the resources each job kind declares in its spec (old kind names read as the new)', () => {
+    for (const kind of jobKindNames) expect(resourcesOfKind(kind), kind).toBe(jobKinds[kind].resources)
+    expect(resourcesOfKind('pipeline.xor')).toBe(jobKinds.pipeline.resources)
+    expect(resourcesOfKind('no.such.kind')).toEqual({ cores: 1 })
+    // without a resources option the scheduler grants what the spec declares: all cores to a pipeline, one to a dataset
+    const { store } = fresh()
+    try {
+      const sched = new Scheduler({ store, pid: process.pid, host: hostname(), isAlive: () => true, cores: 2, staleMs: 60_000 })
+      const pipeline = queued(store, 'pipeline', process.pid)
+      expect(sched.acquire(pipeline)).toEqual({ granted: true, cores: 2, device: null })
+      runs(store, pipeline)
+      ends(store, sched, pipeline)
+      expect(sched.acquire(queued(store, 'data.generate', process.pid))).toEqual({ granted: true, cores: 1, device: null })
+    } finally {
+      store.close()
+    }
+  })
+
   it('leases a device to one job at a time: the next one waits, and is refused at start, naming the holder', async () => {
     const { db, store } = fresh()
     const other = spawn('sleep', ['60'])
@@ -266,7 +285,7 @@ describe('the scheduler’s rules, on one database', () => {
       })
       expect(s.store.runs.list()).toHaveLength(runsBefore)
       // a job that needs no device starts beside it
-      const other = (await s.call('jobs.start', { kind: 'data.xor', projectId: 1, params: { count: 10, seed: 2 } })).runId
+      const other = (await s.call('jobs.start', { kind: 'data.generate', projectId: 1, params: { count: 10, seed: 2 } })).runId
       expect(await s.runner.wait(other)).toBe('succeeded')
       await s.call('jobs.cancel', { runId: first })
       expect(await s.runner.wait(first)).toBe('cancelled')

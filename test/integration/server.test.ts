@@ -128,7 +128,7 @@ describe('mimic serve', () => {
     const events: { type: string; status?: string; runId?: number }[] = []
     ws.onmessage = (m) => events.push(JSON.parse(String(m.data)))
     const p = (await call('projects.list', {})).body.value[0]
-    const started = await call('jobs.start', { kind: 'data.xor', projectId: p.id, params: { count: 50, seed: 3 } })
+    const started = await call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 50, seed: 3 } })
     const runId = started.body.value.runId
     const t0 = Date.now()
     while (!events.some((e) => e.type === 'job.status' && e.runId === runId && e.status === 'succeeded') && Date.now() - t0 < 20_000) {

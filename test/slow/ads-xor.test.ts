@@ -22,7 +22,7 @@ import {
   initTeacher,
   teacherForward,
   TeacherTrainer,
-  xorDecision,
+  taskScore,
   type TeacherParams,
 } from '../../native/index.ts'
 
@@ -44,7 +44,7 @@ async function trainedTeacher(seed: number): Promise<{ params: TeacherParams; se
   }
   const start = performance.now()
   const init = await initTeacher({ units: 64, channels: 1, outputs: 1, seed })
-  const trainer = new TeacherTrainer({ params: init, data: { xor: { samplesPerEpoch: 500 } }, seed, stepSize: 1e-4, batchSize: 1, loss: { lambdaMse: 1e6, tauUnit: 'ms' }, tauStepUnit: 's' })
+  const trainer = new TeacherTrainer({ params: init, data: { task: { name: 'xor', samplesPerEpoch: 500 } }, seed, stepSize: 1e-4, batchSize: 1, loss: { lambdaMse: 1e6, tauUnit: 'ms' }, tauStepUnit: 's' })
   await trainer.runEpochs(100)
   const params = trainer.getParams()
   const seconds = (performance.now() - start) / 1000
@@ -63,9 +63,9 @@ describe('network ADS on the temporal XOR, paper schedule', () => {
       const teacher = await trainedTeacher(seed)
       const test = await generateXor({ count: 200, seed: 2_000_000 + seed })
       const tf = await teacherForward(teacher.params, { inputs: test.inputs, count: 200, steps: test.steps })
-      const teacherAccuracy = xorDecision(tf.outputs, { count: 200, steps: test.steps }, test.targets).accuracy!
+      const teacherAccuracy = taskScore('xor', { outputs: tf.outputs, shape: [200, test.steps, 1], targets: test.targets }).accuracy!
       const start = performance.now()
-      const trainer = new AdsTrainer({ teacher: teacher.params, neurons, seed, k, eta, data: { xor: { samplesPerEpoch: 500 } }, validation: { count: 200 }, selection: 'reconstruction' })
+      const trainer = new AdsTrainer({ teacher: teacher.params, neurons, seed, k, eta, data: { task: { name: 'xor', samplesPerEpoch: 500 } }, validation: { count: 200 }, selection: 'reconstruction' })
       const history = await trainer.runEpochs(epochs)
       const adsSeconds = (performance.now() - start) / 1000
       const best = trainer.getBestNetwork()!

@@ -5,7 +5,7 @@
 // 1000-step sample. Seeds: MIMIC_TEACHER_SEEDS="1,2,3" (default "1"); loss tau unit: MIMIC_TEACHER_TAU_UNIT
 // ('ms' default, 's' as the authors' code).
 import { describe, expect, it } from 'vitest'
-import { generateXor, initTeacher, teacherForward, TeacherTrainer, xorDecision } from '../../native/index.ts'
+import { generateXor, initTeacher, teacherForward, TeacherTrainer, taskScore } from '../../native/index.ts'
 
 const seeds = (process.env.MIMIC_TEACHER_SEEDS ?? '1').split(',').map(Number)
 const tauUnit = (process.env.MIMIC_TEACHER_TAU_UNIT ?? 'ms') as 'ms' | 's'
@@ -17,7 +17,7 @@ describe('teacher on the temporal XOR, paper schedule', () => {
       const params = await initTeacher({ units: 64, channels: 1, outputs: 1, seed })
       const trainer = new TeacherTrainer({
         params,
-        data: { xor: { samplesPerEpoch: 500 } },
+        data: { task: { name: 'xor', samplesPerEpoch: 500 } },
         seed,
         stepSize: 1e-4,
         batchSize: 1,
@@ -27,7 +27,7 @@ describe('teacher on the temporal XOR, paper schedule', () => {
       const trainSeconds = (performance.now() - start) / 1000
       const test = await generateXor({ count: 200, seed: 1_000_000 + seed })
       const out = await teacherForward(trainer.getParams(), { inputs: test.inputs, count: 200, steps: test.steps }, { activations: false })
-      const accuracy = xorDecision(out.outputs, { count: 200, steps: test.steps }, test.targets).accuracy!
+      const accuracy = taskScore('xor', { outputs: out.outputs, shape: [200, test.steps, 1], targets: test.targets }).accuracy!
       const firstPerfect = history.find((r) => r.accuracy === 1)?.epoch ?? null
       const last = history.at(-1)!
       console.log(JSON.stringify({ seed, tauUnit, testAccuracy: accuracy, trainSeconds: +trainSeconds.toFixed(1), firstEpochWithTrainAccuracy1: firstPerfect, finalMse: last.mse, tauMs: [last.tauMinMs, last.tauMaxMs] }))

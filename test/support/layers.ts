@@ -13,7 +13,6 @@ export type Unit =
   | 'src/store'
   | 'src/formats'
   | 'src/analysis'
-  | 'src/tasks'
   | 'src/plugins'
   | 'src/hardware'
   | 'src/jobs'
@@ -39,16 +38,14 @@ export const allowed: Record<Unit, readonly Unit[]> = {
   'src/formats': ['src/shared'],
   // pure computations on numbers (robustness statistics)
   'src/analysis': [],
-  // The task helpers of before the plug-ins (npz, datasets, evaluation, network formats): they go to
-  // src/formats and src/plugins with the plug-in work (issue 10); until then they sit beside the plug-ins.
-  'src/tasks': ['src/shared', 'src/system', 'src/store', 'src/formats', 'native/index'],
-  'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/tasks', 'native/index'],
+  // tasks, architectures (network bundles), execution targets, evaluation: over the store and the addon
+  'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'native/index'],
   // the board link (protocol, transports, client, the board side of the emulator and its reference chip)
   'src/hardware': ['src/shared', 'src/system'],
   // The job implementations call the native trainers directly (training is not a plug-in call yet).
-  'src/jobs': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/tasks', 'src/plugins', 'native/index'],
-  // The services report the addon's state (app.info) and run the simulator benchmark (bench.simulator).
-  'src/services': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/tasks', 'src/plugins', 'src/hardware', 'src/jobs', 'native/index'],
+  'src/jobs': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'native/index'],
+  // The services report the addon's state (app.info) and run the benchmarks (bench.*).
+  'src/services': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'src/hardware', 'src/jobs', 'native/index'],
   'src/main': ['src/shared', 'src/services'],
   'src/preload': ['src/shared'],
   'src/server': ['src/shared', 'src/services'],
@@ -65,7 +62,7 @@ export const packageRules: { test: (spec: string) => boolean; name: string; only
   { name: 'better-sqlite3', test: (s) => s === 'better-sqlite3', only: ['src/store'] },
   { name: 'electron', test: (s) => s === 'electron' || s.startsWith('electron/'), only: ['src/main', 'src/preload'] },
   { name: 'serialport', test: (s) => s === 'serialport' || s.startsWith('@serialport/'), only: ['src/hardware'] },
-  { name: 'node: built-ins', test: (s) => s.startsWith('node:'), only: ['src/system', 'src/store', 'src/formats', 'src/tasks', 'src/plugins', 'src/hardware', 'src/jobs', 'src/services', 'src/main', 'src/server', 'src/cli', 'native/index', 'native/runtime', 'native/api'] },
+  { name: 'node: built-ins', test: (s) => s.startsWith('node:'), only: ['src/system', 'src/store', 'src/formats', 'src/plugins', 'src/hardware', 'src/jobs', 'src/services', 'src/main', 'src/server', 'src/cli', 'native/index', 'native/runtime', 'native/api'] },
   { name: 'svelte and uplot', test: (s) => s === 'svelte' || s.startsWith('svelte/') || s === 'uplot' || s.startsWith('uplot/'), only: ['renderer'] },
 ]
 

@@ -1,4 +1,4 @@
-// mimic::gaussian_smooth (native/core/xor_task.cpp, which visits only the non-zero inputs) against the
+// mimic::gaussian_smooth (native/core/tasks/xor_task.cpp, which visits only the non-zero inputs) against the
 // plain convolution it replaced, bit for bit, on pulse trains like the task's and on dense random
 // inputs, for several sigmas and lengths. Prints "checked N mismatches M".
 #include <cmath>

@@ -28,6 +28,7 @@ function run(over: Partial<RunDetail>): RunDetail {
     error: 'cancelled by the user',
     parents: [],
     children: [],
+    network: null,
     notes: [],
     artifacts: [],
     metricKeys: [],

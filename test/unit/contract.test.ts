@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { contract, isOpName, methodName, opNames, parseArgs } from '../../src/shared/contract.ts'
 import { AppError, toWireError } from '../../src/shared/errors.ts'
-import { jobKindNames, jobKinds } from '../../src/shared/jobs.ts'
+import { currentJobKind, jobKindNames, jobKinds } from '../../src/shared/jobkinds/index.ts'
 import { decodeWire, encodeWire, base64ToBytes, bytesToBase64 } from '../../src/shared/wire.ts'
 
 describe('the API contract', () => {
@@ -33,10 +33,21 @@ describe('the API contract', () => {
   })
 
   it('job kinds declare parameter schemas with the paper defaults visible', () => {
-    expect(jobKindNames).toContain('data.xor')
-    const info = jobKinds['data.xor'].params.info()
+    expect(jobKindNames).toContain('data.generate')
+    const info = jobKinds['data.generate'].params.info()
+    expect(info.fields?.task).toMatchObject({ type: 'enum', default: 'xor' })
     expect(info.fields?.count.default).toBe(500)
     expect(info.fields?.durationS).toMatchObject({ default: 1, unit: 's' })
+    expect(jobKinds.pipeline.params.info().fields?.task).toMatchObject({ type: 'enum', default: 'xor' })
+  })
+
+  it('reads job kinds stored under their old names as the kinds that replaced them', () => {
+    expect(currentJobKind('data.xor')).toBe('data.generate')
+    expect(currentJobKind('pipeline.xor')).toBe('pipeline')
+    expect(currentJobKind('train.teacher')).toBe('train.teacher')
+    expect(currentJobKind('stage:teacher')).toBe('stage:teacher')
+    expect(jobKindNames).not.toContain('data.xor')
+    expect(jobKindNames).not.toContain('pipeline.xor')
   })
 
   it('turns any error into the wire form', () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { addonStatus } from '../../native/index.ts'
 import { contract } from '../../src/shared/contract.ts'
-import { jobKinds } from '../../src/shared/jobs.ts'
+import { jobKinds } from '../../src/shared/jobkinds/index.ts'
 import { maxNeurons, maxTeacherUnits } from '../../src/shared/limits.ts'
 
 describe('the neuron-count limit', () => {
@@ -19,7 +19,7 @@ describe('the neuron-count limit', () => {
     const neuronFields = [
       jobKinds['network.create'].params.info().fields?.neurons,
       jobKinds['train.ads'].params.info().fields?.neurons,
-      jobKinds['pipeline.xor'].params.info().fields?.neurons,
+      jobKinds.pipeline.params.info().fields?.neurons,
       contract['bench.simulator'].args.info().fields?.neurons,
       contract['bench.ads'].args.info().fields?.neurons,
     ]

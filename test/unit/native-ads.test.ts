@@ -187,7 +187,7 @@ describe('AdsTrainer: the network it builds (METHOD §4)', () => {
 })
 
 describe('AdsTrainer: schedules', () => {
-  const xor = { xor: { samplesPerEpoch: 2, durationS: 0.1 } }
+  const xor = { task: { name: 'xor' as const, samplesPerEpoch: 2, options: { durationS: 0.1 } } }
 
   it('k staircase: 8 equal blocks from kStart down by kStart/8, never below kStart/8', async () => {
     const teacher = await smallTeacher()
@@ -252,7 +252,7 @@ describe('bad arguments throw synchronously, name the argument, and never crash 
     expectErr(make({ params: { tauMemMs: -5 } }), RangeError, /Time constant tauMemMs must be strictly positive but is -5 for neuron 0/)
     expectErr(make({ params: { vTh: [1, 2] } }), RangeError, /options.params.vTh has 2 elements but neurons = 20/)
     expectErr(make({ params: { tauMem: 5 } as never }), TypeError, /Unknown option options.params.tauMem/)
-    expectErr(make({ data: { xor: { samplesPerEpoch: 0 } } }), RangeError, /options.data.xor.samplesPerEpoch must be between 1 and 2147483647 but is 0/)
+    expectErr(make({ data: { task: { name: 'xor', samplesPerEpoch: 0 } } }), RangeError, /options.data.task.samplesPerEpoch must be between 1 and 2147483647 but is 0/)
     expectErr(make({ validation: { count: 0 } }), RangeError, /options.validation.count must be between 1 and 2147483647 but is 0/)
     expectErr(make({ neurons: 8193 }), RangeError, /options.neurons must be between 1 and 8192 but is 8193/)
     expectErr(make({ rule: 'online-naive', neurons: 3000 }), RangeError, /options.rule 'online-naive' updates all N² weights every step: use it with at most 2048 neurons/)
@@ -270,7 +270,7 @@ describe('bad arguments throw synchronously, name the argument, and never crash 
     zeroTau[2] = 0
     expectErr(make({ teacher: { ...teacher, tauMs: zeroTau } }), RangeError, /options.teacher.tauMs must hold positive time constants \(ms\) but element 2 is 0/)
     const two = { ...teacher, channels: 2, wIn: new Float32Array(16) }
-    expectErr(make({ teacher: two }), RangeError, /options.data.xor needs a teacher with 1 channel and 1 output but it has 2 channels and 1 outputs: pass a dataset as options.data/)
+    expectErr(make({ teacher: two }), RangeError, /options.data.task: the task 'xor' draws samples of 1 channel and 1 output but the teacher has 2 channels and 1 output: pass a dataset, or a task whose samples fit/)
     expectErr(make({ data: { inputs: new Float32Array(10), count: 2, steps: 6 } }), RangeError, /options.data.inputs must have count × steps × channels \(2 × 6 × 1\) = 12 elements but has 10/)
     expectErr(make({ data: { inputs: new Float32Array(12), targets: new Float32Array(3), count: 2, steps: 6 } }), RangeError, /options.data.targets must have count × steps × outputs \(2 × 6 × 1\) = 12 elements but has 3/)
     expectErr(make({ data: { inputs: new Float32Array(12), count: 2, steps: 6, labels: new Int8Array([1, 0]) } }), RangeError, /options.data.labels must hold 1 or -1 but element 1 is 0/)

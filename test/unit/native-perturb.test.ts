@@ -14,7 +14,7 @@ import {
   setMemoryBudget,
   type PerturbQuantity,
 } from '../../native/index.ts'
-import { Rng } from '../../src/tasks/rng.ts'
+import { Rng } from '../../src/system/rng.ts'
 import { deathReference, deriveSeed, mismatchReference, quantiseReference, quantityStream, Rng64 } from '../support/perturb-reference.ts'
 
 afterEach(() => setMemoryBudget())
@@ -80,7 +80,7 @@ function meanSd(x: ArrayLike<number>): { mean: number; sd: number } {
 }
 
 describe('the reference streams', () => {
-  it('Rng64 is the project RNG (src/tasks/rng.ts) for seeds that fit a number', () => {
+  it('Rng64 is the project RNG (src/system/rng.ts) for seeds that fit a number', () => {
     for (const [seed, stream] of [[0, 0], [42, 3], [2 ** 40 + 7, 1]]) {
       const a = new Rng(seed, stream)
       const b = new Rng64(BigInt(seed), BigInt(stream))

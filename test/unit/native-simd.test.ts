@@ -148,19 +148,19 @@ async function everything(): Promise<Record<string, Buffer>> {
     out[`teacherGradient double ${name}`] = Buffer.concat([numbers(gd.loss), bytes(gd.grads.wIn, gd.grads.wRec, gd.grads.wOut, gd.grads.bias, gd.grads.tauMs)])
   }
   for (const batchSize of [1, 3]) {
-    const t = new TeacherTrainer({ params: paper, data: { xor: { samplesPerEpoch: 12 } }, batchSize, seed: 5 })
+    const t = new TeacherTrainer({ params: paper, data: { task: { name: 'xor', samplesPerEpoch: 12 } }, batchSize, seed: 5 })
     const hist = await t.runEpochs(2)
     const q = t.getParams()
     out[`TeacherTrainer batch ${batchSize}`] = Buffer.concat([bytes(q.wIn, q.wRec, q.wOut, q.bias, q.tauMs), numbers(...hist.flatMap((e) => [e.loss, e.gradNorm]))])
   }
   // the ADS trainer end to end: teacher trajectories, training, validation, then an evaluation
   const small = await initTeacher({ units: 24, channels: 1, outputs: 1, seed: 6 })
-  const ads = new AdsTrainer({ teacher: small, neurons: 130, seed: 7, data: { xor: { samplesPerEpoch: 4 } }, validation: { count: 6 } })
+  const ads = new AdsTrainer({ teacher: small, neurons: 130, seed: 7, data: { task: { name: 'xor', samplesPerEpoch: 4 } }, validation: { count: 6 } })
   const hist = await ads.runEpochs(2)
   const n = ads.getNetwork()
   out['AdsTrainer'] = Buffer.concat([bytes(n.weights.omegaS), numbers(...hist.flatMap((e) => [e.trainReconstructionError, e.valReconstructionError ?? -1, e.meanRateHz ?? -1]))])
-  const ev = await evaluateAds(n, { inputs: x.inputs, targets: x.targets, count: 3, steps: x.steps }, { seed: 2, record: { decoded: true } })
-  out['evaluateAds'] = bytes(ev.decoded!, ev.output!, ev.predictions)
+  const ev = await evaluateAds(n, { inputs: x.inputs, targets: x.targets, count: 3, steps: x.steps }, { seed: 2, record: { decoded: true }, decision: { task: 'xor' } })
+  out['evaluateAds'] = bytes(ev.decoded!, ev.output!, ev.predictions!)
   return out
 }
 

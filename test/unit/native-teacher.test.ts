@@ -1,8 +1,9 @@
 // The teacher's building blocks against independent references: initialisation and the eigenvalue
-// routine, the forward pass, the XOR read-out, and the argument checks of every entry point.
+// routine, the forward pass, and the argument checks of every entry point (the tasks' decision rules:
+// native-tasks.test.ts).
 import { describe, expect, it } from 'vitest'
-import { eigenvalues, generateXor, initTeacher, setMemoryBudget, spectralRadius, teacherForward, teacherGradient, TeacherTrainer, xorDecision, type TeacherParams } from '../../native/index.ts'
-import { logGrowth, refForward, refXorDecision, refXorLabel } from '../support/teacher-reference.ts'
+import { eigenvalues, generateXor, initTeacher, setMemoryBudget, spectralRadius, teacherForward, teacherGradient, TeacherTrainer, type TeacherParams } from '../../native/index.ts'
+import { logGrowth, refForward } from '../support/teacher-reference.ts'
 import { thrown } from '../support/thrown.ts'
 import { atEverySimdLevel } from '../support/simd-levels.ts'
 
@@ -246,49 +247,6 @@ atEverySimdLevel('teacherForward', () => {
   })
 })
 
-describe('xorDecision', () => {
-  it('matches the reference decision and label on synthetic traces, vectorised over a batch', () => {
-    const steps = 300
-    const make = (f: (t: number) => number): number[] => Array.from({ length: steps }, (_, t) => f(t))
-    const traces = [
-      make((t) => (t > 100 && t < 200 ? 1 : 0)), // crosses +0.5 -> 1
-      make((t) => (t > 100 && t < 200 ? -1 : 0)), // crosses -0.5 -> -1
-      make((t) => (t > 100 && t < 110 ? 1 : 0)), // too short to cross -> 0
-      make((t) => (t > 50 && t < 150 ? -1 : t > 150 && t < 250 ? 1 : 0)), // crosses both -> 1 wins
-      make(() => 0.51), // smoothed value approaches 0.51 -> 1
-    ]
-    const targets = [make((t) => (t > 100 ? 1 : 0)), make(() => -1), make(() => 0.5), make(() => 0.6), make(() => 0)]
-    const outputs = Float32Array.from(traces.flat())
-    const tg = Float32Array.from(targets.flat())
-    const r = xorDecision(outputs, { count: 5, steps }, tg)
-    const want = traces.map((y) => refXorDecision(y, steps))
-    expect([...r.predictions]).toEqual(want)
-    expect(want).toEqual([1, -1, 0, 1, 1])
-    expect([...r.labels!]).toEqual(targets.map((y) => refXorLabel(y, steps)))
-    expect([...r.labels!]).toEqual([1, -1, -1, 1, -1])
-    expect(r.correct).toBe(3)
-    expect(r.accuracy).toBeCloseTo(0.6, 12)
-    expect(xorDecision(outputs, { count: 5, steps }).labels).toBeUndefined()
-    // Two output channels interleaved: [count, steps, 2]
-    const two = new Float32Array(2 * steps * 2)
-    for (let t = 0; t < steps; t++) {
-      two[t * 2] = traces[0][t]
-      two[t * 2 + 1] = traces[1][t]
-      two[steps * 2 + t * 2] = traces[2][t]
-      two[steps * 2 + t * 2 + 1] = traces[3][t]
-    }
-    expect([...xorDecision(two, { count: 2, steps, outputs: 2 }).predictions]).toEqual([1, -1, 0, 1])
-  })
-
-  it('rejects bad arguments', () => {
-    expectArgError(() => xorDecision(new Float32Array(10), { count: 2, steps: 6 }), RangeError, 'outputs must have count × steps × outputs (2 × 6 × 1) = 12 elements but has 10')
-    expectArgError(() => xorDecision(new Float32Array(12), { count: 2, steps: 6 }, new Float32Array(11)), RangeError, 'targets must have count × steps × outputs (2 × 6 × 1) = 12 elements but has 11')
-    expectArgError(() => xorDecision(new Float64Array(12) as never, { count: 2, steps: 6 }), TypeError, 'Expected a Float32Array for outputs but received a Float64Array of length 12')
-    expectArgError(() => xorDecision(new Float32Array(12), { count: 2, steps: 6, alpha: 2 }), RangeError, 'alpha must be between 0 and 1 but is 2')
-    expectArgError(() => xorDecision(new Float32Array(12), { count: 2, steps: 6, alpah: 0.9 } as never), TypeError, "Unknown option 'alpah'")
-  })
-})
-
 describe('argument checks of teacherGradient and TeacherTrainer', () => {
   it('rejects mixed precision, missing targets, and bad trainer options', () => {
     const p = smallParams(5, 1, 1, 3)
@@ -306,18 +264,18 @@ describe('argument checks of teacherGradient and TeacherTrainer', () => {
     expectArgError(() => new TeacherTrainer({ params: p, data: { ...data, labels: Int8Array.from([1, 0]) } }), RangeError, 'options.data.labels must hold 1 or -1 but element 1 is 0')
     expectArgError(() => new TeacherTrainer({ params: p, data, keepBest: true }), RangeError, 'options.keepBest needs options.validation')
     expectArgError(() => new TeacherTrainer({ params: p, data, tauStepUnit: 'us' as never }), TypeError, "Expected 's' or 'ms' for options.tauStepUnit but received the string 'us'")
-    expectArgError(() => new TeacherTrainer({ params: p, data: { xor: { samplesPerEpoch: 0 } } }), RangeError, 'options.data.xor.samplesPerEpoch must be between 1 and 2147483647 but is 0')
+    expectArgError(() => new TeacherTrainer({ params: p, data: { task: { name: 'xor', samplesPerEpoch: 0 } } }), RangeError, 'options.data.task.samplesPerEpoch must be between 1 and 2147483647 but is 0')
     const two = smallParams(5, 2, 1, 3)
-    expectArgError(() => new TeacherTrainer({ params: two, data: { xor: { samplesPerEpoch: 10 } } }), RangeError, 'options.data.xor needs a network with 1 channel and 1 output but params has 2 channels and 1 outputs')
+    expectArgError(() => new TeacherTrainer({ params: two, data: { task: { name: 'xor', samplesPerEpoch: 10 } } }), RangeError, "options.data.task: the task 'xor' draws samples of 1 channel and 1 output but params has 2 channels and 1 output")
     const big = smallParams(1000, 1, 1, 3)
     // sizes against a memory budget of 2 GB (the default is half of the machine's memory)
     setMemoryBudget(2e9)
     try {
       // per-sample gradients: 1000 × 1,004,000 parameters × 4 bytes = 4 GB
-      expectArgError(() => new TeacherTrainer({ params: big, data: { xor: { samplesPerEpoch: 1000 } }, batchSize: 1000 }), RangeError, 'options.batchSize: training a teacher of 1000 units on samples of 1000 steps in batches of 1000 needs 4.1 GB (')
+      expectArgError(() => new TeacherTrainer({ params: big, data: { task: { name: 'xor', samplesPerEpoch: 1000 } }, batchSize: 1000 }), RangeError, 'options.batchSize: training a teacher of 1000 units on samples of 1000 steps in batches of 1000 needs 4.1 GB (')
       // trajectories for the backward pass: 2 × 20000 steps × 4096 units × 4 bytes per thread
       const wide = smallParams(4096, 1, 1, 3)
-      expectArgError(() => new TeacherTrainer({ params: wide, data: { xor: { samplesPerEpoch: 10, durationS: 20 } } }), RangeError, 'options.data.xor.durationS: training a teacher of 4096 units on samples of 20000 steps')
+      expectArgError(() => new TeacherTrainer({ params: wide, data: { task: { name: 'xor', samplesPerEpoch: 10, options: { durationS: 20 } } } }), RangeError, 'options.data.task: training a teacher of 4096 units on samples of 20000 steps')
     } finally {
       setMemoryBudget()
     }

@@ -17,7 +17,7 @@ import {
   teacherForward,
   TeacherTrainer,
   trainTeacher,
-  xorDecision,
+  taskScore,
 } from '../../native/index.ts'
 import { underLoad } from '../support/load.ts'
 import { thrown } from '../support/thrown.ts'
@@ -77,15 +77,17 @@ describe('native wrappers: argument errors are the contract', () => {
   })
 
   it('generateXor and the run options refuse unknown keys by name', async () => {
-    await expectArg(() => generateXor({ count: 1, seed: 1, cout: 2 } as never), TypeError, "Unknown option 'cout' in options: expected one of count, seed, durationS")
+    await expectArg(() => generateXor({ count: 1, seed: 1, cout: 2 } as never), TypeError, "Unknown option 'cout' in options: expected one of count, seed, threads, dtMs, durationS")
+    await expectArg(() => generateXor({ count: 1, seed: 1n } as never), TypeError, 'Expected a number for seed but received a bigint')
     await expectArg(() => generateXor({ count: 1, seed: 1 }, { signl: new AbortController().signal } as never), TypeError, "Unknown option 'signl' in the run options: expected one of onProgress, signal")
     await expectArg(() => generateXor({ count: 1, seed: 1 }, null as never), TypeError, 'Expected an object for the run options but received null')
     // an object that only inherits from AbortSignal.prototype is not one (the brand check of its getter)
     const fake = Object.create(AbortSignal.prototype) as AbortSignal
     await expectArg(() => generateXor({ count: 1, seed: 1 }, { signal: fake }), TypeError, 'Expected an AbortSignal for signal')
     // the raw binding too
-    const raw = addon<{ xorGenerate(o: object): Promise<unknown> }>()
-    await expectArg(() => raw.xorGenerate({ count: 1, seed: 1, cout: 2 }), TypeError, "Unknown option 'cout' in options")
+    const raw = addon<{ taskGenerate(t: unknown, o: object): Promise<unknown> }>()
+    await expectArg(() => raw.taskGenerate('xor', { count: 1, seed: 1, cout: 2 }), TypeError, "Unknown option 'cout' in options")
+    await expectArg(() => raw.taskGenerate(Symbol('xor'), { count: 1, seed: 1 }), TypeError, "Expected the name of a task ('xor') for task but received a symbol")
   })
 
   it('the teacher functions: spectralRadius, trainTeacher, unknown keys in params and options, runEpochs options', async () => {
@@ -99,8 +101,9 @@ describe('native wrappers: argument errors are the contract', () => {
     const raw = addon<{ teacherForward(p: object, b: object): Promise<unknown> }>()
     await expectArg(() => raw.teacherForward({ ...params, scale: 2 }, batch), TypeError, "Unknown option 'scale' in params")
     await expectArg(() => teacherForward(params, { ...batch, labels: new Int8Array(1) } as never), TypeError, "Unknown option 'labels' in batch")
-    await expectArg(() => xorDecision(undefined as never, { count: 1, steps: 1 }), TypeError, 'Expected a Float32Array for outputs but received undefined')
-    const trainer = new TeacherTrainer({ params, data: { xor: { samplesPerEpoch: 2 } } })
+    await expectArg(() => taskScore('xor', { outputs: undefined as never, shape: [1, 1, 1] }), TypeError, 'Expected a Float32Array for data.outputs but received undefined')
+    await expectArg(() => taskScore('xor', { outputs: new Float32Array(1), shape: [1, 1, 1], options: { alpha: 1n } as never }), TypeError, 'Expected a number for data.options.alpha but received a bigint')
+    const trainer = new TeacherTrainer({ params, data: { task: { name: 'xor', samplesPerEpoch: 2 } } })
     await expectArg(() => trainer.runEpochs(1, null as never), TypeError, 'Expected an object for the run options but received null')
     await expectArg(() => trainer.runEpochs(1, { onEpoch: 3 } as never), TypeError, 'Expected a function for onEpoch but received 3')
     await expectArg(() => trainer.runEpochs(1n as never), TypeError, 'Expected an integer for epochs but received a bigint')

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { datasetFromNpz, readNpz, writeNpz } from '../../src/tasks/npz.ts'
+import { datasetFromNpz, readNpz, writeNpz } from '../../src/formats/npz.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
 import { datasetBomb, deflatedMember, npyHeader, storedMember, zipOf } from '../support/zip.ts'
 

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Rng } from '../../src/tasks/rng.ts'
+import { Rng } from '../../src/system/rng.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { exactCdf, mannWhitneyU, median, proportionCI, quantile, quartiles, StatsInputError } from '../../src/analysis/stats.ts'
-import { Rng } from '../../src/tasks/rng.ts'
+import { Rng } from '../../src/system/rng.ts'
 
 const python = '/usr/bin/python3'
 

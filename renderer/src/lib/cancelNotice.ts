@@ -2,10 +2,7 @@
 // progress the job reported), and what was kept. A cancel is not a failure: this is a notice, not
 // an error. Pure: reads only the run detail.
 import type { RunDetail } from '../../../src/shared/types.ts'
-
-/** The stages of a pipeline by the kind of their run, as the pipeline page names them. */
-const stageNames: Record<string, string> = { dataset: 'test set', teacher: 'teacher', ads: 'network ADS', evaluation: 'test' }
-const stageOfProgress: Record<string, string> = { dataset: 'test set', teacher: 'teacher', ads: 'network ADS', test: 'test' }
+import { inSentence, stagesOf } from './jobKindUi.ts'
 
 export interface CancelNotice {
   /** "by you", "before it started", or "with its pipeline" (then `pipeline` is set) */
@@ -39,10 +36,21 @@ export function cancelNotice(run: RunDetail, now = new Date()): CancelNotice {
   const cancelledWithPipeline = !!owner && /with its pipeline/.test(run.error ?? '')
   const who = cancelledWithPipeline ? 'with its pipeline' : /before it started/.test(run.error ?? '') ? 'before it started' : 'by you'
 
+  // the stages of its job kind (a pipeline's), named as its spec names them
+  const stages = stagesOf(run)
+  const stageOfProgress = (name: string | null | undefined): string | undefined => {
+    const st = stages.find((x) => x.name === name)
+    return st ? inSentence(st.title) : undefined
+  }
+  const stageOfRun = (runKind: string): string => {
+    const st = stages.find((x) => x.runKind === runKind)
+    return st ? inSentence(st.title) : runKind
+  }
+
   const p = run.progress
   const message = p?.message.trim() ?? ''
   const epoch = /epoch (\d+) of (\d+)/.exec(message)
-  const stage = p?.stage ? stageOfProgress[p.stage] : undefined
+  const stage = stageOfProgress(p?.stage)
   let where = ''
   if (epoch) where = `, in epoch ${epoch[1]} of ${epoch[2]}${stage ? ` of the ${stage} stage` : ''}`
   else if (message && who !== 'before it started') where = `, while ${stage ? `the ${stage} stage was ` : ''}${message.replace(/\.$/, '')} (${Math.round((p?.fraction ?? 0) * 100)} %)`
@@ -51,10 +59,10 @@ export function cancelNotice(run: RunDetail, now = new Date()): CancelNotice {
   const kept: string[] = []
   const finishedStages = run.children.filter((c) => c.role === 'pipeline' && c.status === 'succeeded')
   if (finishedStages.length) {
-    kept.push(`the finished stage${finishedStages.length > 1 ? 's' : ''} ${list(finishedStages.map((c) => `${stageNames[c.kind] ?? c.kind} (#${c.id})`))}`)
+    kept.push(`the finished stage${finishedStages.length > 1 ? 's' : ''} ${list(finishedStages.map((c) => `${stageOfRun(c.kind)} (#${c.id})`))}`)
   }
   const epochsDone = epoch ? Number(epoch[1]) - 1 : 0
-  const trained = run.kind === 'pipeline' ? (p?.stage ? stageOfProgress[p.stage] : undefined) : undefined
+  const trained = stageOfProgress(p?.stage)
   if (epochsDone > 0) kept.push(`the metrics of the ${epochsDone === 1 ? 'epoch' : `${epochsDone} epochs`} ${trained ? `the ${trained}` : 'it'} finished`)
   else if (run.metricKeys.length) kept.push('the metrics it recorded before the cancel')
   if (run.artifacts.length) kept.push(`${run.artifacts.length} artifact${run.artifacts.length > 1 ? 's' : ''}`)

@@ -1,24 +1,34 @@
-// Job "train.ads": network ADS trained to mimic a teacher by the local learning rule (METHOD.md §4-5),
-// natively; per-epoch metrics streamed; the best validation epoch kept; test accuracy on fresh samples.
-import { AdsTrainer, evaluateAds, generateXor, teacherForward, type AdsNetwork, type AdsTrainerOptions, type TeacherParams } from '../../../native/index.ts'
-import { trainAdsParams } from '../../shared/jobs.ts'
+// Job "train.ads": network ADS trained to mimic a rate-network teacher by the local learning rule
+// (METHOD.md §4-5), natively, on fresh samples of the teacher's task; per-epoch metrics streamed; the
+// best validation epoch kept; test accuracy on fresh samples. Stored as a bundle of architecture ads.
+import { AdsTrainer, type AdsNetwork, type AdsTrainerOptions, type TeacherParams } from '../../../native/index.ts'
+import type { TimedDataset } from '../../formats/dataset.ts'
+import { trainAdsParams } from '../../shared/jobkinds/index.ts'
 import type { Infer } from '../../shared/schema.ts'
-import { undecidedCount } from '../../tasks/evaluate.ts'
-import { networkArtifacts, neuronParamNames } from '../../tasks/network-format.ts'
-import { loadTeacher } from '../../tasks/teacher-format.ts'
-import type { JobContext, JobResult } from '../context.ts'
-import { derivedSeeds, type TestSet } from './train-teacher.ts'
+import { taskDescriptors, type TaskName } from '../../shared/tasks/index.ts'
+import { ads, neuronParamNames, type AdsNet } from '../../plugins/architectures/ads.ts'
+import { inMemoryNetwork, loadBundle, saveBundle } from '../../plugins/architectures/bundle.ts'
+import type { LoadedNetwork } from '../../plugins/architectures/index.ts'
+import { evaluate, type EvalResult } from '../../plugins/evaluate.ts'
+import { taskImpls } from '../../plugins/tasks/index.ts'
+import { simulator } from '../../plugins/targets/simulator.ts'
+import type { JobContext } from '../context.ts'
+import { fieldError, networkOf } from '../prechecks.ts'
+import type { JobImpl } from './kind.ts'
+import { derivedSeeds, drawSamples } from './train-teacher.ts'
 
 /** The hyperparameters shared with the pipeline (trainAdsParams without teacher, test set and seed). */
 export type AdsStageParams = Omit<Infer<typeof trainAdsParams>, 'teacher' | 'testSamples' | 'seed'>
 
 export interface AdsOutcome {
-  network: AdsNetwork
+  network: LoadedNetwork<AdsNet>
   bestEpoch: number
 }
 
-/** Trainer options from the job parameters (schedules as METHOD.md §5 describes them). */
-export function adsTrainerOptions(teacher: TeacherParams, p: AdsStageParams, seed: number): AdsTrainerOptions {
+/** Trainer options from the job parameters (schedules as METHOD.md §5 describes them), on fresh samples of `task`. */
+export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: AdsStageParams, seed: number): AdsTrainerOptions {
+  const source = taskImpls[task].trainingSource?.({ samplesPerEpoch: p.samplesPerEpoch })
+  if (!source) throw new Error(`the task ${taskDescriptors[task].label} cannot draw fresh training samples`)
   const total = p.epochs * p.samplesPerEpoch
   return {
     teacher,
@@ -37,17 +47,23 @@ export function adsTrainerOptions(teacher: TeacherParams, p: AdsStageParams, see
         : { exponential: { start: p.eta, decaySamples: p.etaDecaySamples ?? total / 2 / Math.log(100), floor: p.etaFloor } },
     k: p.kSchedule === 'constant' ? p.k : { staircase: { start: p.k, totalSamples: total, blocks: 8 } },
     rule: p.rule,
-    data: { xor: { samplesPerEpoch: p.samplesPerEpoch } },
+    data: source.data,
+    decision: source.decision,
     validation: { count: p.validationSamples },
     selection: p.selection,
     threads: p.threads,
   }
 }
 
-/** Trains network ADS for run `runId`, streaming per-epoch metrics; stores the selected network. */
-export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, p: AdsStageParams, seed: number, runId = ctx.runId): Promise<AdsOutcome> {
+/** The trained network in the form of the ads architecture. */
+function adsNet(network: AdsNetwork, ebn: boolean): AdsNet {
+  return { spec: network, params: network.params, thresholds: null, variant: ebn ? 'ebn' : 'no-ebn' }
+}
+
+/** Trains network ADS for run `runId` on `task`, streaming per-epoch metrics; stores the selected network as its bundle. */
+export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, task: TaskName, p: AdsStageParams, seed: number, runId = ctx.runId): Promise<AdsOutcome> {
   // Built on a worker thread (the EBN is O(N²·D) and the validation samples are drawn): cancellable.
-  const trainer = await AdsTrainer.create({ ...adsTrainerOptions(teacher, p, seed), threads: ctx.threads(p.threads) }, { signal: ctx.signal })
+  const trainer = await AdsTrainer.create({ ...adsTrainerOptions(teacher, task, p, seed), threads: ctx.threads(p.threads) }, { signal: ctx.signal })
   await ctx.trainEpochs(
     trainer,
     p.epochs,
@@ -68,50 +84,42 @@ export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, p: 
     },
     runId,
   )
-  const network = trainer.getBestNetwork() ?? trainer.getNetwork()
-  ctx.artifacts(networkArtifacts(network, network.params, null), runId)
-  return { network, bestEpoch: trainer.bestEpoch }
+  const net = adsNet(trainer.getBestNetwork() ?? trainer.getNetwork(), p.ebn)
+  saveBundle(ctx.store, runId, ads, net, { task })
+  return { network: inMemoryNetwork(runId, ads, net, { task }), bestEpoch: trainer.bestEpoch }
 }
 
-export interface AdsTestOutcome {
-  accuracy: number
-  /** test samples with no decision (counted as wrong) */
-  undecided: number
-  reconstructionError: number
-  outputMse: number
-  meanRateHz: number
+/** Scores a trained network on a test set against its teacher (k = 0, no learning), on the software simulator. */
+export function testAgainstTeacher(ctx: JobContext, network: LoadedNetwork, teacher: LoadedNetwork, test: TimedDataset, threads: number, seed: number): Promise<EvalResult> {
+  return evaluate(network.task, simulator, network, test, { teacher, threads, seed }, { signal: ctx.signal })
 }
 
-/** Scores a trained network on a test set against its teacher (k = 0, no learning). */
-export async function testAds(ctx: JobContext, network: AdsNetwork, teacher: TeacherParams, test: TestSet, threads: number, seed: number): Promise<AdsTestOutcome> {
-  const xhat = await teacherForward(teacher, { inputs: test.inputs, count: test.count, steps: test.steps }, { threads, activations: true }, { signal: ctx.signal })
-  const r = await evaluateAds(
-    network,
-    { inputs: test.inputs, targets: test.targets, count: test.count, steps: test.steps, teacherTargets: xhat.activations },
-    { seed, threads, record: { output: false, smoothed: false } },
-    { signal: ctx.signal },
-  )
-  return { accuracy: r.accuracy ?? 0, undecided: undecidedCount(r.predictions, test.count), reconstructionError: r.reconstructionError ?? NaN, outputMse: r.outputMse ?? NaN, meanRateHz: r.meanRateHz }
-}
-
-export async function runTrainAds(ctx: JobContext): Promise<JobResult> {
-  const p = trainAdsParams.parse(ctx.run.params, 'params')
-  const seed = ctx.run.seed ?? 0
-  const teacher = loadTeacher(ctx.store, p.teacher)
-  const out = await trainAdsStage(ctx, teacher, p, seed)
-  ctx.progress(0.97, 'testing on fresh samples', true)
-  const test = await generateXor({ count: p.testSamples, seed: derivedSeeds(seed).test }, { signal: ctx.signal })
-  const t = await testAds(ctx, out.network, teacher, test, ctx.threads(p.threads), seed)
-  ctx.progress(1, 'done', true)
-  return {
-    summary: {
-      testAccuracy: t.accuracy,
-      testUndecided: t.undecided,
-      reconstructionError: t.reconstructionError,
-      testOutputMse: t.outputMse,
-      meanRateHz: t.meanRateHz,
-      bestEpoch: out.bestEpoch,
-      testSeed: derivedSeeds(seed).test,
-    },
-  }
+export const trainAds: JobImpl = {
+  precheck(store, params) {
+    const teacher = networkOf(store, 'train.ads', 'teacher', params.teacher as number)
+    if (teacher.record.architecture !== 'rate') {
+      throw fieldError('train.ads', 'teacher', `is run ${teacher.run.id} “${teacher.run.name}”, a ${teacher.arch.label}: choose a teacher run (a rate network).`)
+    }
+  },
+  async run(ctx) {
+    const p = trainAdsParams.parse(ctx.run.params, 'params')
+    const seed = ctx.run.seed ?? 0
+    const teacher = loadBundle<TeacherParams>(ctx.store, p.teacher)
+    const out = await trainAdsStage(ctx, teacher.net, teacher.task, p, seed)
+    ctx.progress(0.97, 'testing on fresh samples', true)
+    const test = await drawSamples(ctx, teacher.task, { count: p.testSamples, seed: derivedSeeds(seed).test })
+    const t = await testAgainstTeacher(ctx, out.network, teacher, test, ctx.threads(p.threads), seed)
+    ctx.progress(1, 'done', true)
+    return {
+      summary: {
+        testAccuracy: t.accuracy,
+        testUndecided: t.undecided,
+        reconstructionError: t.reconstructionError ?? NaN,
+        testOutputMse: t.mse,
+        meanRateHz: t.meanRateHz ?? NaN,
+        bestEpoch: out.bestEpoch,
+        testSeed: derivedSeeds(seed).test,
+      },
+    }
+  },
 }

@@ -1,12 +1,19 @@
-// Job "train.teacher": the rate-network teacher of METHOD.md §3 trained by BPTT on fresh temporal-XOR
-// samples, with per-epoch metrics streamed, the best validation epoch kept, and test accuracy on
-// fresh samples as the headline number.
-import { generateXor, initTeacher, teacherForward, TeacherTrainer, xorDecision, type TeacherForwardResult, type TeacherParams } from '../../../native/index.ts'
-import { trainTeacherParams } from '../../shared/jobs.ts'
+// Job "train.teacher": the rate-network teacher of METHOD.md §3 trained by BPTT on fresh samples of a
+// task, with per-epoch metrics streamed, the best validation epoch kept, and test accuracy on fresh
+// samples as the headline number. The teacher is stored as a bundle of the rate architecture.
+import { initTeacher, taskScore, TeacherTrainer, type TeacherParams } from '../../../native/index.ts'
+import type { TimedDataset } from '../../formats/dataset.ts'
+import { trainTeacherParams } from '../../shared/jobkinds/index.ts'
 import type { Infer } from '../../shared/schema.ts'
-import { undecidedCount } from '../../tasks/evaluate.ts'
-import { teacherArtifacts } from '../../tasks/teacher-format.ts'
-import type { JobContext, JobResult } from '../context.ts'
+import { taskDescriptors, type TaskDescriptor, type TaskName } from '../../shared/tasks/index.ts'
+import { inMemoryNetwork, saveBundle } from '../../plugins/architectures/bundle.ts'
+import { rate } from '../../plugins/architectures/rate.ts'
+import { taskImpls } from '../../plugins/tasks/index.ts'
+import { simulator } from '../../plugins/targets/simulator.ts'
+import type { TargetOutput } from '../../plugins/targets/target.ts'
+import type { JobContext } from '../context.ts'
+import { fieldError } from '../prechecks.ts'
+import type { JobImpl } from './kind.ts'
 
 export type TeacherJobParams = Infer<typeof trainTeacherParams>
 
@@ -22,29 +29,32 @@ export interface TeacherOutcome {
   testUndecided: number
   testMse: number
   bestEpoch: number
-  /** the forward pass on a given test set, with activations (for scoring a spiking network beside it) */
-  testForward: TeacherForwardResult | null
+  /** its run on a given test set, with its trajectory (for scoring a spiking network beside it) */
+  testOutput: TargetOutput | null
 }
 
-export interface TestSet {
-  inputs: Float32Array
-  targets: Float32Array
-  count: number
-  steps: number
+/** Fresh samples of a task drawn by its generator (a task's generator schema fills the other parameters). */
+export function drawSamples(ctx: JobContext, task: TaskName, params: Record<string, unknown>): Promise<TimedDataset> {
+  const generate = taskImpls[task].generate
+  if (!generate) throw new Error(`the task ${taskDescriptors[task].label} has no generator to draw samples from`)
+  return generate(params, { signal: ctx.signal })
 }
 
 /**
- * Trains a teacher for run `runId` (the job's own run, or a pipeline's stage run) and scores it on
- * `testSet`, or on fresh samples drawn from the seed when none is given. The forward pass on a given
- * test set keeps the activations and is returned, so that a later stage need not run it again.
+ * Trains a teacher for run `runId` (the job's own run, or a pipeline's stage run) on `p.task` and
+ * scores it on `testSet`, or on fresh samples drawn from the seed when none is given. Its run on a
+ * given test set keeps the trajectory and is returned, so that a later stage need not run it again.
  */
-export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, seed: number, runId = ctx.runId, testSet?: TestSet): Promise<TeacherOutcome> {
+export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, seed: number, runId = ctx.runId, testSet?: TimedDataset): Promise<TeacherOutcome> {
+  const task = taskImpls[p.task]
+  const source = task.trainingSource?.({ samplesPerEpoch: p.samplesPerEpoch, durationS: p.durationS })
+  if (!source) throw new Error(`the task ${taskDescriptors[p.task].label} cannot draw fresh training samples`)
   const seeds = derivedSeeds(seed)
-  const dtS = 0.001
-  const xor = { durationS: p.durationS, dtS }
-  const validation =
-    p.validationSamples > 0 ? await generateXor({ count: p.validationSamples, seed: seeds.validation, ...xor }, { signal: ctx.signal }) : undefined
-  const init = await initTeacher({ units: p.units, channels: 1, outputs: 1, seed }, { signal: ctx.signal })
+  const sampleOptions = { durationS: p.durationS, dtMs: 1 }
+  const validation = p.validationSamples > 0 ? await drawSamples(ctx, p.task, { count: p.validationSamples, seed: seeds.validation, ...sampleOptions }) : undefined
+  const descriptor: TaskDescriptor = taskDescriptors[p.task]
+  if (descriptor.channels === 'any' || descriptor.outputs === 'any') throw new Error(`the task ${descriptor.label} has no fixed number of channels and outputs to build a teacher for`)
+  const init = await initTeacher({ units: p.units, channels: descriptor.channels, outputs: descriptor.outputs, seed }, { signal: ctx.signal })
   const trainer = new TeacherTrainer({
     params: init,
     loss: {
@@ -66,10 +76,9 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     batchSize: p.batchSize,
     threads: ctx.threads(p.threads),
     seed,
-    data: { xor: { samplesPerEpoch: p.samplesPerEpoch, durationS: p.durationS } },
-    validation: validation
-      ? { inputs: validation.inputs, targets: validation.targets, count: validation.count, steps: validation.steps }
-      : undefined,
+    data: source.data,
+    decision: source.decision,
+    validation: validation ? { inputs: validation.inputs, targets: validation.targets, count: validation.samples, steps: validation.steps } : undefined,
     keepBest: p.keepBest && validation !== undefined,
   })
   await ctx.trainEpochs(
@@ -94,40 +103,62 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
   )
   const params = (p.keepBest ? trainer.getBestParams() : null) ?? trainer.getParams()
   ctx.progress(0.96, 'testing the teacher on fresh samples', true)
-  const test = testSet ?? (await generateXor({ count: p.testSamples, seed: seeds.test, ...xor }, { signal: ctx.signal }))
-  const fwd = await teacherForward(params, { inputs: test.inputs, count: test.count, steps: test.steps }, { threads: ctx.threads(p.threads), activations: testSet !== undefined }, { signal: ctx.signal })
-  const decision = xorDecision(fwd.outputs, { count: test.count, steps: test.steps }, test.targets)
-  let se = 0
-  for (let i = 0; i < fwd.outputs.length; i++) se += (fwd.outputs[i] - test.targets[i]) ** 2
-  const shown = Math.min(8, test.count)
-  const slice = (a: Float32Array): Float32Array => a.slice(0, shown * test.steps)
-  ctx.artifacts(
-    [
-      ...teacherArtifacts(params),
-      { name: 'test.inputs', data: slice(test.inputs), shape: [shown, test.steps, 1] },
-      { name: 'test.targets', data: slice(test.targets), shape: [shown, test.steps, 1] },
-      { name: 'test.outputs', data: slice(fwd.outputs), shape: [shown, test.steps, 1] },
-    ],
-    runId,
+  const test = testSet ?? (await drawSamples(ctx, p.task, { count: p.testSamples, seed: seeds.test, ...sampleOptions }))
+  const net = inMemoryNetwork(runId, rate, params, { task: p.task })
+  const out = await simulator.run(
+    net,
+    { inputs: test.inputs, count: test.samples, steps: test.steps, channels: test.channels, dtMs: test.dtMs },
+    { seed, threads: ctx.threads(p.threads), record: { trajectories: testSet !== undefined } },
+    { signal: ctx.signal },
   )
-  return { params, testAccuracy: decision.accuracy ?? 0, testUndecided: undecidedCount(decision.predictions, test.count), testMse: se / fwd.outputs.length, bestEpoch: trainer.bestEpoch, testForward: testSet ? fwd : null }
+  // The task's rule decides every sample and output; labels are read from the targets by the same rule.
+  const decision = taskScore(p.task, { outputs: out.outputs, shape: [test.samples, test.steps, test.outputs], targets: test.targets })
+  let undecided = 0
+  for (let b = 0; b < test.samples; b++) if (decision.decisions[b * test.outputs] === 0) undecided++
+  let se = 0
+  for (let i = 0; i < out.outputs.length; i++) se += (out.outputs[i] - test.targets[i]) ** 2
+  const shown = Math.min(8, test.samples)
+  const slice = (a: Float32Array, width: number): Float32Array => a.slice(0, shown * test.steps * width)
+  saveBundle(ctx.store, runId, rate, params, { task: p.task }, [
+    { name: 'test.inputs', data: slice(test.inputs, test.channels), shape: [shown, test.steps, test.channels] },
+    { name: 'test.targets', data: slice(test.targets, test.outputs), shape: [shown, test.steps, test.outputs] },
+    { name: 'test.outputs', data: slice(out.outputs, test.outputs), shape: [shown, test.steps, test.outputs] },
+    // the label (first output, as an evaluation's `labels`) and the decisions of the shown samples:
+    // the teacher's page draws them (the UI has no copy of the rule)
+    { name: 'test.labels', data: Int8Array.from({ length: shown }, (_, b) => decision.labels![b * test.outputs]), shape: [shown] },
+    { name: 'test.predictions', data: decision.decisions.slice(0, shown * test.outputs), shape: [shown, test.outputs] },
+  ])
+  return {
+    params,
+    testAccuracy: decision.accuracy!,
+    testUndecided: undecided,
+    testMse: se / out.outputs.length,
+    bestEpoch: trainer.bestEpoch,
+    testOutput: testSet ? out : null,
+  }
 }
 
-export async function runTrainTeacher(ctx: JobContext): Promise<JobResult> {
-  const p = trainTeacherParams.parse(ctx.run.params, 'params')
-  const seed = ctx.run.seed ?? 0
-  const out = await trainTeacherStage(ctx, p, seed)
-  const seeds = derivedSeeds(seed)
-  ctx.progress(1, 'done', true)
-  return {
-    summary: {
-      testAccuracy: out.testAccuracy,
-      testUndecided: out.testUndecided,
-      testMse: out.testMse,
-      bestEpoch: out.bestEpoch,
-      epochs: p.epochs,
-      validationSeed: seeds.validation,
-      testSeed: seeds.test,
-    },
-  }
+export const trainTeacher: JobImpl = {
+  precheck(_store, params) {
+    const p = trainTeacherParams.parse(params, 'params')
+    if (!taskImpls[p.task].trainingSource) throw fieldError('train.teacher', 'task', `is ${taskDescriptors[p.task].label}, which cannot draw fresh training samples: choose a task with a generator.`)
+  },
+  async run(ctx) {
+    const p = trainTeacherParams.parse(ctx.run.params, 'params')
+    const seed = ctx.run.seed ?? 0
+    const out = await trainTeacherStage(ctx, p, seed)
+    const seeds = derivedSeeds(seed)
+    ctx.progress(1, 'done', true)
+    return {
+      summary: {
+        testAccuracy: out.testAccuracy,
+        testUndecided: out.testUndecided,
+        testMse: out.testMse,
+        bestEpoch: out.bestEpoch,
+        epochs: p.epochs,
+        validationSeed: seeds.validation,
+        testSeed: seeds.test,
+      },
+    }
+  },
 }

@@ -1,6 +1,6 @@
 // Which metric charts each kind of training run shows: a small table, so a new metric key needs one
 // line here (keys not listed still appear, in "Other metrics"). Keys follow the jobs' per-epoch
-// metrics (src/jobs/kinds): teacher (METHOD.md §3) and network ADS (§5).
+// metrics (src/jobs/kinds): teacher (docs/method.md §3) and network ADS (§5).
 import type { YScale } from './options.ts'
 import { palette } from './palette.ts'
 

@@ -10,3 +10,9 @@ export const spikeColor = '#1d2330'
 
 /** Reference (target) curves and guides. */
 export const referenceColor = '#8a93a0'
+
+/** A series colour made translucent (a raw trace drawn under its smoothed version). */
+export function withAlpha(hex: string, alpha: number): string {
+  const v = Number.parseInt(hex.slice(1), 16)
+  return `rgba(${(v >> 16) & 255}, ${(v >> 8) & 255}, ${v & 255}, ${alpha})`
+}

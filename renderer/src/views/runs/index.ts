@@ -1,0 +1,30 @@
+// The run-view registry: the page of each job kind's runs, by the `view` its spec names
+// (src/shared/jobkinds). A job kind that needs its own view adds one file here and one entry; the
+// compiler refuses a view a spec names but this registry lacks.
+import type { Component } from 'svelte'
+import type { RunViewName } from '../../../../src/shared/jobkinds/index.ts'
+import AdsView from './AdsView.svelte'
+import DatasetView from './DatasetView.svelte'
+import EvaluationView from './EvaluationView.svelte'
+import NetworkView from './NetworkView.svelte'
+import PipelineView from './PipelineView.svelte'
+import type { RunViewProps } from './props.ts'
+import SimulationView from './SimulationView.svelte'
+import TeacherView from './TeacherView.svelte'
+
+export const runViews: Record<RunViewName, Component<RunViewProps>> = {
+  dataset: DatasetView,
+  network: NetworkView,
+  teacher: TeacherView,
+  ads: AdsView,
+  pipeline: PipelineView,
+  evaluation: EvaluationView,
+  simulation: SimulationView,
+}
+
+/** Views that show their run's progress themselves (with its Cancel): the page leaves its own bar out. */
+export const showsOwnProgress: Partial<Record<RunViewName, true>> = {
+  pipeline: true,
+}
+
+export type { RunViewProps } from './props.ts'

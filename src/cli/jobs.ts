@@ -1,0 +1,219 @@
+// The command line's job commands, generated from the job-kind specs (src/shared/jobkinds): the
+// command words, positionals and flag names come from `spec.cli`, every other flag from the
+// parameter schema (camelCase parameters become --kebab-case flags with the schema's defaults), and
+// what a succeeded run prints from `spec.cli.result`. Nothing here knows a job kind by name.
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { basename, resolve } from 'node:path'
+import { AppError, FieldError } from '../shared/errors.ts'
+import { jobKinds, jobKindNames, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
+import type { FieldInfo } from '../shared/schema.ts'
+import { isTaskName, taskDescriptors } from '../shared/tasks/index.ts'
+import type { RunDetail } from '../shared/types.ts'
+import type { FrontDoorServices } from '../services/index.ts'
+import { flagsFromSchema, helpFor, kebab, parseFlags, parseId, UsageError, type FlagSpec } from './args.ts'
+
+/** Where a job's run goes: a project id, the project of a run it uses, or a project found (or made) by name. */
+export type ProjectChoice = number | { ofRun: number } | { named: string }
+
+export type Present = (d: RunDetail) => { value: unknown; text: string }
+export type Prepare = (s: FrontDoorServices, projectId: number) => Promise<{ params: Record<string, unknown>; undo: () => Promise<void> }>
+
+/** Starts a job and waits for it (the front door's runJob): returns the exit code. */
+export type RunJob<Ctx> = (
+  ctx: Ctx,
+  kind: JobKindName,
+  project: ProjectChoice,
+  params: Record<string, unknown>,
+  name: string | undefined,
+  present?: Present,
+  prepare?: Prepare,
+) => Promise<number>
+
+export type Handler<Ctx> = (ctx: Ctx, argv: string[]) => Promise<number>
+
+function spec(kind: JobKindName): JobKindSpec {
+  return jobKinds[kind]
+}
+
+function fieldsOf(kind: JobKindName): Record<string, FieldInfo> {
+  return spec(kind).params.info().fields ?? {}
+}
+
+/** The display name of a positional parameter: its label in capitals ("Network run" → NETWORK_RUN). */
+function positionalName(kind: JobKindName, param: string): string {
+  const label = fieldsOf(kind)[param]?.label ?? param
+  return label.toUpperCase().replace(/[^A-Z0-9]+/g, '_')
+}
+
+/** The flags of a job command: its parameters (positionals left out, aliases applied), file flags, --project and --name. */
+export function jobFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
+  const cli = spec(kind).cli
+  const fields = fieldsOf(kind)
+  const out: Record<string, FlagSpec> = {}
+  const project = cli.project ?? { required: true }
+  out.project =
+    'required' in project
+      ? { type: 'integer', help: 'project id', required: true, min: 1 }
+      : 'ofRun' in project
+        ? { type: 'integer', help: `project id (default: the project of the ${fields[project.ofRun]?.label?.toLowerCase() ?? project.ofRun})`, min: 1 }
+        : { type: 'integer', help: `project id (default: a project named after the ${fields[project.namedAfterTask]?.label?.toLowerCase() ?? 'task'}, made when missing)`, min: 1 }
+  out.name = { type: 'string', help: 'run name' }
+  const aliasOf = new Map(Object.entries(cli.flagAliases ?? {}).map(([flag, param]) => [param, flag]))
+  for (const [flag, f] of Object.entries(flagsFromSchema(spec(kind).params.info(), cli.positionals ?? []))) {
+    out[aliasOf.get(f.param!) ?? flag] = f
+  }
+  for (const [flag, param] of Object.entries(cli.fileFlags ?? {})) {
+    const upload = fields[param]?.upload
+    out[flag] = { type: 'string', help: `a ${upload?.accept ?? ''} file, read here and imported as a ${fields[param]?.ref ?? ''} run for ${fields[param]?.label ?? param} (instead of --${aliasOf.get(param) ?? kebab(param)})` }
+  }
+  return out
+}
+
+export function paramsFromFlags(specs: Record<string, FlagSpec>, flags: Record<string, unknown>): Record<string, unknown> {
+  const params: Record<string, unknown> = {}
+  for (const [flag, s] of Object.entries(specs)) if (s.param && flags[flag] !== undefined) params[s.param] = flags[flag]
+  return params
+}
+
+/**
+ * Rewrites a job parameter error in terms of its flag: "Teacher run (--teacher) is required: ...",
+ * "--count must be ..." for fields without a label.
+ */
+export function flagError(err: unknown, specs: Record<string, FlagSpec>): unknown {
+  if (!(err instanceof AppError)) return err
+  const flagOf = (param: string): string | undefined => Object.entries(specs).find(([, s]) => s.param === param)?.[0]
+  if (err instanceof FieldError && err.field.startsWith('params.')) {
+    const param = /^params\.(\w+)/.exec(err.field)?.[1] ?? ''
+    const flag = flagOf(param)
+    if (flag) {
+      const rest = err.field.slice(`params.${param}`.length)
+      const subject = err.label ? `${err.label} (--${flag})` : `--${flag}${rest}`
+      const message = `${subject} ${err.problem}`
+      return err.code === 'INVALID_ARGUMENT' ? new UsageError(message) : new AppError(err.code, message, { field: err.field })
+    }
+  }
+  if (err.code !== 'INVALID_ARGUMENT' || !/\bparams\./.test(err.message)) return err
+  let message = err.message
+  for (const [flag, s] of Object.entries(specs)) {
+    if (s.param) message = message.replace(new RegExp(`\\bparams\\.${s.param}\\b`, 'g'), `--${flag}`)
+  }
+  return new UsageError(message)
+}
+
+/** A positional argument as its parameter's value: a run id, or one of an enum's values. */
+function positionalValue(kind: JobKindName, param: string, raw: string | undefined, usage: string): unknown {
+  const f = fieldsOf(kind)[param]
+  const name = positionalName(kind, param)
+  if (raw === undefined || raw.startsWith('--')) {
+    throw new UsageError(`${usage} needs ${name}${f?.values ? `: one of ${f.values.join(', ')}` : ''}${f?.help ? ` (${f.help})` : ''}.`)
+  }
+  if (f?.type === 'enum') {
+    if (!f.values?.includes(raw)) throw new UsageError(`${name} must be one of ${f.values?.join(', ')} (received "${raw}")${f.help ? `: ${f.help}` : ''}.`)
+    return raw
+  }
+  if (f?.type === 'integer') return parseId(raw, `the ${name} id`, usage)
+  return raw
+}
+
+/** The handler of one job kind's command. */
+function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>): Handler<Ctx> {
+  const s = spec(kind)
+  const cli = s.cli
+  const positionals = cli.positionals ?? []
+  const command = cli.command.join(' ')
+  const usage = `${command} ${positionals.map((p) => positionalName(kind, p)).join(' ')}`.trim()
+  return async (ctx, argv) => {
+    // positionals come first (`data generate TASK --flags`, `eval RUN --data FILE`)
+    const values: Record<string, unknown> = {}
+    let i = 0
+    for (const param of positionals) values[param] = positionalValue(kind, param, argv[i++], usage)
+    // an enum positional names what the command is about ("data generate TASK" with its value); ids do not
+    const where = [command, ...positionals.filter((p) => fieldsOf(kind)[p]?.type === 'enum').map((p) => String(values[p]))].join(' ')
+    const specs = jobFlagSpecs(kind)
+    const { flags, positionals: extra } = parseFlags(argv.slice(i), specs, where)
+    if (extra.length) throw new UsageError(`${where} takes ${positionals.length ? `only ${positionals.map((p) => positionalName(kind, p)).join(' ')}` : 'no positional arguments'} (received also "${extra[0]}").`)
+    const params: Record<string, unknown> = { ...paramsFromFlags(specs, flags), ...values }
+
+    // A file flag's file is read here, by the command line, and imported as a run (checked against
+    // the run named by the field's `fits`); the job then has it as a parent in its lineage. The
+    // server never reads a path given to it.
+    let prepare: Prepare | undefined
+    let imported: { file: string; param: string } | undefined
+    for (const [flag, param] of Object.entries(cli.fileFlags ?? {})) {
+      const file = flags[flag] as string | undefined
+      const paramFlag = Object.entries(specs).find(([, f]) => f.param === param)?.[0] ?? kebab(param)
+      if (file !== undefined && params[param] !== undefined) throw new UsageError(`${where} takes --${flag} FILE or --${paramFlag} RUN, not both.`)
+      if (file === undefined) {
+        if (params[param] === undefined && !fieldsOf(kind)[param]?.optional) {
+          throw new UsageError(`${where} needs --${flag} FILE${fieldsOf(kind)[param]?.upload?.accept ?? ''} (or --${paramFlag} RUN, the id of a ${fieldsOf(kind)[param]?.ref ?? ''} run).`)
+        }
+        continue
+      }
+      const path = resolve(file)
+      if (!existsSync(path)) throw new UsageError(`--${flag}: there is no file ${path}.`)
+      if (!statSync(path).isFile()) throw new UsageError(`--${flag}: ${path} is not a regular file.`)
+      const fits = fieldsOf(kind)[param]?.upload?.fits
+      imported = { file: path, param }
+      prepare = async (services, projectId) => {
+        const run = await services.call('datasets.import', {
+          projectId,
+          fileName: basename(path),
+          bytes: readFileSync(path),
+          ...(fits && typeof params[fits] === 'number' ? { network: params[fits] as number } : {}),
+        })
+        return { params: { ...params, [param]: run.id }, undo: async () => void (await services.call('runs.delete', { id: run.id })) }
+      }
+    }
+
+    const rule = cli.project ?? { required: true }
+    const project =
+      (flags.project as number | undefined) ??
+      ('ofRun' in rule
+        ? { ofRun: params[rule.ofRun] as number }
+        : 'namedAfterTask' in rule
+          ? { named: taskDescriptors[isTaskName(params[rule.namedAfterTask]) ? (params[rule.namedAfterTask] as keyof typeof taskDescriptors) : (fieldsOf(kind)[rule.namedAfterTask].default as keyof typeof taskDescriptors)].label }
+          : (flags.project as number))
+    const present: Present | undefined = cli.result
+      ? (d) => {
+          const shown = cli.result!(d)
+          return imported ? { ...shown, text: `${shown.text}\n  ${basename(imported.file)} imported as ${fieldsOf(kind)[imported.param]?.ref ?? ''} run ${d.params[imported.param]}` } : shown
+        }
+      : undefined
+    try {
+      return await runJob(ctx, kind, project, params, flags.name as string | undefined, present, prepare)
+    } catch (err) {
+      throw flagError(err, specs)
+    }
+  }
+}
+
+/** Every job kind's command, as a tree of command words (merged into the command line's other commands). */
+export function jobCommands<Ctx>(runJob: RunJob<Ctx>): Record<string, Record<string, Handler<Ctx>> | Handler<Ctx>> {
+  const tree: Record<string, Record<string, Handler<Ctx>> | Handler<Ctx>> = {}
+  for (const kind of jobKindNames) {
+    const [group, sub, ...more] = spec(kind).cli.command
+    if (more.length) throw new Error(`job kind ${kind}: a command has at most two words`)
+    const handler = jobHandler(kind, runJob)
+    if (sub === undefined) tree[group] = handler
+    else {
+      const g = (tree[group] ??= {}) as Record<string, Handler<Ctx>>
+      g[sub] = handler
+    }
+  }
+  return tree
+}
+
+/** `mimic <command> --help` for a job command: its synopsis and flags with their defaults; undefined for other commands. */
+export function jobCommandHelp(words: readonly (string | undefined)[]): string | undefined {
+  for (const kind of jobKindNames) {
+    const cli = spec(kind).cli
+    if (!cli.command.every((w, i) => words[i] === w)) continue
+    return `mimic ${cli.command.join(' ')} ${cli.synopsis}\n\n${spec(kind).description}\n\n${helpFor(jobFlagSpecs(kind))}\n`
+  }
+  return undefined
+}
+
+/** The usage lines of the job commands (for `mimic --help`). */
+export function jobUsageLines(): string[] {
+  return jobKindNames.map((kind) => `  ${spec(kind).cli.command.join(' ')} ${spec(kind).cli.synopsis}`)
+}

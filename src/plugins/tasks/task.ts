@@ -1,0 +1,16 @@
+// The Node side of a task: drawing samples with its native generator and the stream of fresh samples
+// the native trainers draw each epoch. Scoring is generic (native taskScore, by the task's name).
+import type { RunOptions, TaskData, TaskDecision } from '../../../native/index.ts'
+import type { TimedDataset } from '../../formats/dataset.ts'
+import type { TaskName } from '../../shared/tasks/index.ts'
+
+export interface TaskImpl {
+  name: TaskName
+  /**
+   * Draws samples with the task's seeded generator; `params` are checked against (and completed with
+   * the defaults of) the generator schema of the task's descriptor.
+   */
+  generate?(params: Record<string, unknown>, run?: RunOptions): Promise<TimedDataset>
+  /** The native trainers' options for fresh samples each epoch (`data`) and the rule they score with (`decision`). */
+  trainingSource?(opts: { samplesPerEpoch: number; durationS?: number }): { data: { task: TaskData & { samplesPerEpoch: number } }; decision: TaskDecision }
+}

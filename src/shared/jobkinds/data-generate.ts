@@ -1,0 +1,48 @@
+// Job kind "data.generate": draws a dataset from a task's seeded generator (`mimic data generate TASK`).
+import * as s from '../schema.ts'
+import type { Schema } from '../schema.ts'
+import { generatingTasks, taskDescriptors, type TaskDescriptor } from '../tasks/index.ts'
+import { taskField } from './fields.ts'
+import type { JobKindSpec } from './spec.ts'
+
+/**
+ * The fields of every task's generator: a field that only one task's generator has applies only
+ * when that task is chosen (forms hide it otherwise); the job parses the values again with the chosen
+ * task's own schema, which refuses fields that task does not know.
+ */
+function generatorFields(): Record<string, Schema<unknown>> {
+  const owners = new Map<string, string[]>()
+  const first = new Map<string, Schema<unknown>>()
+  for (const name of generatingTasks) {
+    const gen = (taskDescriptors[name] as TaskDescriptor).generator!
+    for (const [key, field] of Object.entries(gen.params.shape)) {
+      owners.set(key, [...(owners.get(key) ?? []), name])
+      if (!first.has(key)) first.set(key, field)
+    }
+  }
+  const out: Record<string, Schema<unknown>> = {}
+  for (const [key, field] of first) {
+    const tasks = owners.get(key)!
+    const only = tasks.length === 1 && generatingTasks.length > 1 ? tasks[0] : undefined
+    out[key] = only && 'doc' in field ? (field as unknown as { doc(m: object): Schema<unknown> }).doc({ when: { field: 'task', equals: only } }) : field
+  }
+  return out
+}
+
+export const dataGenerateParams = s.object({
+  task: taskField.doc({ help: 'the task whose generator draws the samples (`mimic tasks list`)' }),
+  ...generatorFields(),
+})
+
+export const dataGenerate = {
+  name: 'data.generate',
+  label: 'Generated dataset',
+  runKind: 'dataset',
+  runName: '{task} dataset',
+  description: "Draws samples from a task's seeded generator and stores inputs, targets and labels as artifacts.",
+  params: dataGenerateParams,
+  resources: { cores: 1 },
+  cli: { command: ['data', 'generate'], positionals: ['task'], synopsis: 'TASK --project ID [--count N] [--seed S] ...' },
+  view: 'dataset',
+  action: { action: 'New dataset', submit: 'Generate' },
+} as const satisfies JobKindSpec

@@ -1,0 +1,77 @@
+// Parameter fields that several job kinds share.
+import * as s from '../schema.ts'
+import { generatingTasks, taskDescriptors } from '../tasks/index.ts'
+import { maxNeurons, maxThreads } from '../limits.ts'
+
+/** A field naming a run of the given kind(s) (the UI offers a picker of such runs). */
+export const runRef = (kinds: string, label: string) => s.id().doc({ label, ref: kinds, help: `id of a ${kinds.replace(',', ' or ')} run` })
+
+export const threadsField = s.withDefault(s.integer({ min: 0, max: maxThreads }), 0).doc({ label: 'Threads', help: '0 = the cores the scheduler gives the job' })
+
+/** The task a job draws samples of (tasks with a generator; the first is the default, which old runs had). */
+export const taskField = s.withDefault(s.oneOf(generatingTasks), generatingTasks[0]).doc({
+  label: 'Task',
+  help: 'the task whose samples are drawn (`mimic tasks list`)',
+  valueHelp: Object.fromEntries(generatingTasks.map((n) => [n, taskDescriptors[n].label])),
+})
+
+/** Neuron parameters of docs/method.md §4 (one value for all neurons; mismatch comes later). */
+export const neuronFields = {
+  tauMemMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 50).doc({ label: 'τ membrane', unit: 'ms' }),
+  tauSMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 70).doc({ label: 'τ slow synapse', unit: 'ms' }),
+  tauFMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 1).doc({ label: 'τ fast synapse', unit: 'ms' }),
+  tauOutMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 70).doc({ label: 'τ read-out filter', unit: 'ms' }),
+  vTh: s.withDefault(s.number({ min: -100, max: 100 }), 1).doc({ label: 'V threshold' }),
+  vRest: s.withDefault(s.number({ min: -100, max: 100 }), 0.5).doc({ label: 'V rest' }),
+  vReset: s.withDefault(s.number({ min: -100, max: 100 }), 0).doc({ label: 'V reset' }),
+  refractoryMs: s.withDefault(s.number({ min: 0, max: 1000 }), 0).doc({ label: 'Refractory period', unit: 'ms' }),
+  bias: s.withDefault(s.number({ min: -100, max: 100 }), 0).doc({ label: 'Bias current' }),
+}
+
+/** Hyperparameters of network ADS training (docs/method.md §4-5), shared by train.ads and the pipeline. */
+export const adsFields = {
+  neurons: s.withDefault(s.integer({ min: 2, max: maxNeurons }), 320).doc({ label: 'Neurons N' }),
+  epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 20).doc({ label: 'Epochs' }),
+  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: "fresh samples of the teacher's task" }),
+  eta: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-6).doc({ label: 'Learning rate η' }),
+  etaSchedule: s.withDefault(s.oneOf(['constant', 'decay'] as const), 'constant').doc({
+    label: 'η schedule',
+    help: 'decay: η(t) = η·exp(−t/b) + c, t counting training samples',
+    valueHelp: { constant: 'the same η for every sample', decay: 'η·exp(−t/b) + c: falls from η + c towards c' },
+  }),
+  etaDecaySamples: s.optional(s.number({ gt: 0, max: 1e12 })).doc({
+    label: 'Decay time b',
+    unit: 'samples',
+    help: 'empty: (epochs × samples per epoch) / (2 ln 100), so η has fallen 100-fold half-way through training (the authors\' code)',
+    when: { field: 'etaSchedule', equals: 'decay' },
+  }),
+  etaFloor: s.withDefault(s.number({ min: 0, max: 1 }), 1e-7).doc({
+    label: 'Floor c',
+    help: 'the learning rate that η decays towards',
+    when: { field: 'etaSchedule', equals: 'decay' },
+  }),
+  kSchedule: s.withDefault(s.oneOf(['constant', 'staircase'] as const), 'constant').doc({ label: 'Feedback gain schedule', help: 'staircase: 8 equal blocks from k down to k/8' }),
+  k: s.withDefault(s.number({ min: 0, max: 1e6 }), 75).doc({ label: 'Feedback gain k' }),
+  rule: s.withDefault(s.oneOf(['online', 'batched'] as const), 'online').doc({ label: 'Learning rule', help: 'online: every step; batched: once per sample window' }),
+  ebn: s.withDefault(s.boolean(), true).doc({ label: 'Fast balancing weights (EBN)', help: 'off gives the no-EBN variant' }),
+  fastGain: s.withDefault(s.number({ min: 0, max: 100 }), 0.5).doc({ label: 'Fast weight gain g' }),
+  inputGain: s.withDefault(s.number({ min: 0, max: 1e6 }), 200).doc({ label: 'Input gain A', help: 'I_in = A·F·F̂c; 10/τ_mem (= 200 at 50 ms) in the paper' }),
+  selection: s.withDefault(s.oneOf(['reconstruction', 'accuracy'] as const), 'reconstruction').doc({ label: 'Model selection', help: 'per epoch, keep the network with the lowest validation reconstruction error or the best validation accuracy' }),
+  validationSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Validation samples' }),
+  mu: s.withDefault(s.number({ min: 0, max: 1 }), 5e-4).doc({ label: 'μ (EBN cost)' }),
+  nu: s.withDefault(s.number({ min: 0, max: 1 }), 1e-4).doc({ label: 'ν (EBN cost)' }),
+  ...neuronFields,
+}
+
+/** How far one Adam step may move a teacher's time constant (train.teacher and the pipeline). */
+export const tauStepUnitHelp = {
+  label: 'τ unit of Adam steps',
+  help: 'how far one Adam step may move a time constant',
+  valueHelp: {
+    s: 'up to the step size in seconds: time constants adapt quickly (the authors\' code)',
+    ms: 'up to the step size in milliseconds: time constants adapt 1000× more slowly',
+  },
+}
+
+/** The execution target a network runs on (`mimic backends list`; checked against the registry when the job starts). */
+export const targetField = s.withDefault(s.string({ min: 1, max: 60 }), 'simulator').doc({ label: 'Execution target', help: 'where the network runs (`mimic backends list`)' })

@@ -1,0 +1,77 @@
+// The job-kind registry: one import and one entry per kind (its implementation is registered in
+// src/jobs/kinds/index.ts, its run view in renderer/src/views/runs/index.ts).
+import type { Schema } from '../schema.ts'
+import { taskDescriptors, taskNames, taskOfParams, type TaskDescriptor } from '../tasks/index.ts'
+import { dataGenerate } from './data-generate.ts'
+import { evaluation } from './eval.ts'
+import { networkCreate } from './network-create.ts'
+import { pipeline } from './pipeline.ts'
+import { simulate } from './simulate.ts'
+import { groupFields, type FieldGroup, type JobKindSpec } from './spec.ts'
+import { trainAds } from './train-ads.ts'
+import { trainTeacher } from './train-teacher.ts'
+
+export const jobKinds = {
+  'data.generate': dataGenerate,
+  'network.create': networkCreate,
+  'train.teacher': trainTeacher,
+  'train.ads': trainAds,
+  pipeline: pipeline,
+  eval: evaluation,
+  simulate: simulate,
+} as const satisfies Record<string, JobKindSpec>
+
+export type JobKindName = keyof typeof jobKinds
+export const jobKindNames = Object.keys(jobKinds) as [JobKindName, ...JobKindName[]]
+
+/** The run views the specs name (renderer/src/views/runs/index.ts maps each to a component). */
+export type RunViewName = (typeof jobKinds)[JobKindName]['view']
+
+/**
+ * Job kinds stored under older names (databases written before tasks were plug-ins; each task lists
+ * its own): read as the kind that replaced them. Their parameters parse as the new kind's, whose new
+ * fields (the task) have defaults.
+ */
+const renamedJobKinds: Readonly<Record<string, string>> = Object.assign(
+  {},
+  ...taskNames.map((n) => (taskDescriptors[n] as TaskDescriptor).formerJobKinds ?? {}),
+)
+
+/** The current name of a stored job kind (old names mapped; others, such as "stage:teacher", unchanged). */
+export function currentJobKind(stored: string): string {
+  return Object.prototype.hasOwnProperty.call(renamedJobKinds, stored) ? renamedJobKinds[stored] : stored
+}
+
+export function isJobKindName(name: unknown): name is JobKindName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(jobKinds, name)
+}
+
+export function jobKindSpec(kind: JobKindName): JobKindSpec {
+  return jobKinds[kind]
+}
+
+export function jobParamsSchema(kind: JobKindName): Schema<unknown> {
+  return jobKinds[kind].params as Schema<unknown>
+}
+
+/** The default name of a run of this kind with these (parsed) parameters, e.g. "<task label> pipeline · seed 3". */
+export function defaultRunName(kind: JobKindName, params: Record<string, unknown>): string {
+  const spec: JobKindSpec = jobKinds[kind]
+  const base = (spec.runName ?? spec.label).replace('{task}', taskDescriptors[taskOfParams(params)].label)
+  return typeof params.seed === 'number' ? `${base} · seed ${params.seed}` : base
+}
+
+/** How a kind's form groups its fields (null: one ungrouped grid). */
+export function fieldGroups(kind: JobKindName): FieldGroup[] | null {
+  const spec: JobKindSpec = jobKinds[kind]
+  return groupFields(Object.keys(spec.params.info().fields ?? {}), spec.formGroups)
+}
+
+export type { ActionWording, CliSpec, FieldGroup, GroupRule, JobKindSpec, Resources, StageSpec } from './spec.ts'
+export { dataGenerateParams } from './data-generate.ts'
+export { evalParams } from './eval.ts'
+export { networkCreateParams } from './network-create.ts'
+export { pipelineParams } from './pipeline.ts'
+export { simulateParams } from './simulate.ts'
+export { trainAdsParams } from './train-ads.ts'
+export { trainTeacherParams } from './train-teacher.ts'

@@ -1,0 +1,142 @@
+// What a job kind declares about itself (pure): its parameters, the run it makes, the resources it
+// needs, its command line, its run view and how its form is laid out. Every surface reads this
+// declaration: the services (validation, lineage), the scheduler (resources), the command line (the
+// command, its positionals and flags), the renderer (actions, forms, run views).
+import type { ObjectSchema, Schema } from '../schema.ts'
+import type { RunDetail } from '../types.ts'
+
+/**
+ * How a form groups its fields. A rule takes the fields named in `keys`, or those whose name starts
+ * with `prefix`, or (`rest`) every field no other rule took; groups keep the rule order and fields
+ * keep the schema order. Kinds without rules get one ungrouped grid.
+ */
+export interface GroupRule {
+  title: string
+  help?: string
+  keys?: readonly string[]
+  prefix?: string
+  rest?: boolean
+}
+
+/** A titled group of a form's fields (a fieldset). */
+export interface FieldGroup {
+  title: string
+  help?: string
+  keys: string[]
+}
+
+export interface Resources {
+  /** cores the job uses: all the scheduler can give, or a fixed number */
+  cores: 'all' | number
+  /** with 'all': the fewest cores worth starting with */
+  minCores?: number
+  /** a device the job needs exclusively (a board), from its parameters; null for none */
+  device?: (params: Record<string, unknown>) => string | null
+}
+
+/** Where a command's run goes when --project is not given. */
+export type CliProject =
+  /** --project is required */
+  | { required: true }
+  /** the project of the run named by this parameter */
+  | { ofRun: string }
+  /** a project named after the label of the task named by this parameter (made when missing) */
+  | { namedAfterTask: string }
+
+export interface CliSpec {
+  /** the command's words: ['train', 'teacher'] is `mimic train teacher` */
+  command: readonly string[]
+  /** parameters given as positional arguments, in this order (each one required) */
+  positionals?: readonly string[]
+  /** flags named otherwise than their parameter: { data: 'dataset' } makes --data set params.dataset */
+  flagAliases?: Readonly<Record<string, string>>
+  /**
+   * flags that read a local file and import it as a run for a parameter whose field declares
+   * `upload` ({ data: 'dataset' }: --data FILE.npz, instead of --dataset RUN)
+   */
+  fileFlags?: Readonly<Record<string, string>>
+  /** where the run goes without --project (default: --project is required) */
+  project?: CliProject
+  /** usage line shown in `mimic --help` after the command, e.g. 'NETWORK_RUN --data DATASET_RUN' */
+  synopsis: string
+  /** what the command prints for a succeeded run (default: the run's summary) */
+  result?: (run: RunDetail) => { value: Record<string, unknown>; text: string }
+}
+
+/** Wording of the action that starts jobs making runs of a kind ("New dataset" / "Generate"). */
+export interface ActionWording {
+  /** the action button, e.g. "New dataset" */
+  action: string
+  /** the form's submit button, e.g. "Generate" */
+  submit: string
+  /** the main action of a project (a filled button) */
+  primary?: boolean
+}
+
+/**
+ * A stage of a job that runs others as its child runs (a pipeline): the progress stage it reports
+ * while the stage runs, the kind of the stage's run, and how pages name it.
+ */
+export interface StageSpec {
+  /** the `stage` of the job's progress while it runs */
+  name: string
+  /** the kind of the stage's child run */
+  runKind: string
+  /** its name as a title ("Network ADS"); sentences use it with a lower-case first letter */
+  title: string
+  /** what it does, in a few words */
+  what: string
+}
+
+export interface JobKindSpec {
+  name: string
+  label: string
+  /** the kind of run it makes (runs.kind) */
+  runKind: string
+  description: string
+  /** the default name of its runs (before " · seed N"); {task} stands for the label of the task parameter's task (default: the label) */
+  runName?: string
+  params: ObjectSchema<Record<string, Schema<unknown>>>
+  resources: Resources
+  cli: CliSpec
+  /** the run view of its runs (renderer/src/views/runs registry) */
+  view: string
+  /** long jobs whose page is worth watching: after starting one the app opens its run page */
+  watchAfterStart?: boolean
+  formGroups?: readonly GroupRule[]
+  action: ActionWording
+  /** its stages, in order, when it runs others as child runs */
+  stages?: readonly StageSpec[]
+}
+
+/** A number as the command line prints it. */
+export function fmt(v: number | undefined): string {
+  return v === undefined ? '-' : Number.isInteger(v) ? String(v) : v.toPrecision(4)
+}
+
+/** The groups of a form's fields by `rules`; null when there are none. */
+export function groupFields(fieldNames: readonly string[], rules: readonly GroupRule[] | undefined): FieldGroup[] | null {
+  if (!rules) return null
+  const keys = [...fieldNames]
+  const taken = new Set<string>()
+  const groups: FieldGroup[] = rules.map((r) => ({ title: r.title, help: r.help, keys: [] }))
+  // explicit keys first, then prefixes, then the rest, so a key list wins over a prefix
+  const passes: ((r: GroupRule, k: string) => boolean)[] = [
+    (r, k) => !!r.keys?.includes(k),
+    (r, k) => !!r.prefix && k.startsWith(r.prefix),
+    (r) => !!r.rest,
+  ]
+  for (const pass of passes) {
+    for (const k of keys) {
+      if (taken.has(k)) continue
+      const i = rules.findIndex((r) => pass(r, k))
+      if (i < 0) continue
+      groups[i].keys.push(k)
+      taken.add(k)
+    }
+  }
+  for (const g of groups) g.keys.sort((a, b) => keys.indexOf(a) - keys.indexOf(b))
+  const left = keys.filter((k) => !taken.has(k))
+  if (left.length) groups.push({ title: 'Other', keys: left })
+  return groups.filter((g) => g.keys.length > 0)
+}

@@ -1,0 +1,45 @@
+// What every task declares about itself, in pure data: the surfaces that list tasks (the command
+// line, the forms, the renderer's sample views) read this; the Node side of a task
+// (src/plugins/tasks) and its native generator and decision rule implement it.
+import type { ObjectSchema, Schema } from '../schema.ts'
+
+/** A setting a task fits on validation data and stores with a trained network (e.g. a decision threshold). */
+export interface FittedSetting {
+  name: string
+  label: string
+  description: string
+}
+
+export interface TaskDescriptor {
+  /** the registry key: used in job parameters, dataset runs, network bundles and on the command line */
+  name: string
+  label: string
+  description: string
+  /** input channels and outputs of its samples ('any' for tasks that take whatever a file holds) */
+  channels: number | 'any'
+  outputs: number | 'any'
+  /** time step of its samples (ms) */
+  dtMs: number
+  /** length of a sample with the generator's defaults (s), when samples have a fixed length */
+  durationS?: number
+  /** the seeded generator, when the task draws its own samples; its parameters are the ones of `mimic data generate NAME` */
+  generator?: { params: ObjectSchema<Record<string, Schema<unknown>>> }
+  /** the decision rule in words (the one implementation is native) */
+  decisionRule: {
+    summary: string
+    /**
+     * what a sample view draws of the output the rule reads (display only: the decisions shown are
+     * the stored ones): the smoothed trace y_s = decay·y_s + (1 − decay)·y and the threshold lines
+     */
+    display?: { smoothingDecay?: number; thresholds?: readonly number[] }
+  }
+  /** settings fitted on validation data; empty when the rule has none */
+  fitted: readonly FittedSetting[]
+  /** how the renderer draws one sample (renderer/src/tasks registry) */
+  sampleView: string
+  /**
+   * Job kinds of this task from before tasks were plug-ins, as stored in old databases, and the
+   * generic kind that replaced each (read in their place; their parameters parse as the new kind's).
+   */
+  formerJobKinds?: Readonly<Record<string, string>>
+}
