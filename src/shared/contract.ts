@@ -204,6 +204,13 @@ export const contract = {
       timeoutMs: s.withDefault(s.integer({ min: 100, max: 60_000 }), 1500).doc({ label: 'Timeout', unit: 'ms', help: 'for the connection and each reply' }),
     }),
   ),
+  /** Takes the board (a lease: one user at a time across every process on the database) and keeps a link to it open. */
+  'boards.connect': op<BoardHandshake & { address: string }>()(
+    s.object({ address: s.string({ min: 1, max: 500, trim: true }).doc({ label: 'Address', help: 'tcp://HOST:PORT, serial:PATH, or the name of a saved board' }) }),
+    true,
+  ),
+  /** Closes the link boards.connect opened and lets the board go. */
+  'boards.disconnect': op<{ address: string }>()(s.object({ address: s.string({ min: 1, max: 500, trim: true }).doc({ label: 'Address' }) }), true),
   /** The registered tasks: channels, outputs, steps, decision rule, fitted settings, generator parameters. */
   'tasks.list': op<TaskInfo[]>()(empty),
   /** The registered network architectures: bundle arrays, perturbable quantities, variants. */
