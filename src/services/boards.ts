@@ -3,7 +3,7 @@
 // the `mimic board emulate` process (the reference chip served over the board protocol, registered
 // in the database while it runs).
 import { AppError } from '../shared/errors.ts'
-import type { BoardHandshake, BoardLease, BoardList, SerialPortInfo, WeightScheme } from '../shared/board.ts'
+import type { BoardHandshake, BoardLease, BoardList, RunningEmulator, SerialPortInfo, WeightScheme } from '../shared/board.ts'
 import { serveSerial, serveTcp, type BoardServer } from '../hardware/board/server.ts'
 import { ReferenceChip } from '../hardware/chip/reference.ts'
 import { BoardClient } from '../hardware/client.ts'
@@ -75,6 +75,7 @@ export async function listBoards(store: Store, desk: BoardDesk, usb: { sysRoot?:
     saved: store.boards.saved(),
     leases: desk.leases(),
     connected: desk.connected(),
+    emulatorHere: desk.emulatorAddress(),
     emulators: store.boards.emulators(hostName(), pidAlive, emulatorStaleMs),
     serialPorts: ports,
     usb: devices,
@@ -189,18 +190,45 @@ export class BoardDesk {
   private readonly open = new Map<string, BoardClient>()
   private readonly held = new Set<string>()
   private beat: NodeJS.Timeout | null = null
+  /** the emulator this front door started (the hardware panel's "start an emulator"), if any */
+  private emulator: RunningEmulatorHandle | null = null
 
   constructor(store: Store, holder: string) {
     this.store = store
     this.holder = holder
   }
 
+  /** Starts the reference chip behind the board protocol on a free local TCP port, in this process. */
+  async startEmulator(o: { serialNumber?: string; chips?: number; weightScheme?: WeightScheme }): Promise<RunningEmulator> {
+    if (this.emulator) {
+      throw new AppError('CONFLICT', `This window already runs an emulator (serial ${this.emulator.serialNumber} at ${this.emulator.address}): stop it first, or start more with \`mimic board emulate\`.`)
+    }
+    const e = await startBoardEmulator({ dbPath: this.store.path, serialNumber: o.serialNumber, chips: o.chips, weightScheme: o.weightScheme })
+    this.emulator = e
+    const row = this.store.boards.emulators(hostName(), pidAlive, emulatorStaleMs).find((r) => r.address === e.address)
+    return row ?? { pid: process.pid, host: hostName(), address: e.address, serialNumber: e.serialNumber, chips: e.chips, startedAt: new Date().toISOString() }
+  }
+
+  async stopEmulator(addressOrName: string): Promise<{ address: string }> {
+    const address = resolveBoard(this.store, addressOrName)
+    const e = this.emulator
+    if (!e || e.address !== address) throw new AppError('NOT_FOUND', `This window runs no emulator at ${address}; an emulator started with \`mimic board emulate\` stops with Ctrl-C in its terminal.`, { field: 'address' })
+    if (this.open.has(address)) await this.disconnect(address)
+    this.emulator = null
+    await e.stop()
+    return { address }
+  }
+
   leases(): BoardLease[] {
     return this.store.boardLeases.list(liveness())
   }
 
-  connected(): string[] {
-    return [...this.open.keys()]
+  emulatorAddress(): string | null {
+    return this.emulator?.address ?? null
+  }
+
+  connected(): (BoardHandshake & { address: string })[] {
+    return [...this.open.entries()].map(([address, c]) => ({ address, ...c.handshake }))
   }
 
   private take(address: string, holder: string, runId: number | null): void {
@@ -285,5 +313,8 @@ export class BoardDesk {
   async close(): Promise<void> {
     for (const a of [...this.open.keys()]) await this.disconnect(a).catch(() => {})
     for (const a of [...this.held]) this.let(a)
+    const e = this.emulator
+    this.emulator = null
+    await e?.stop().catch(() => {})
   }
 }

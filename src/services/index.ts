@@ -343,6 +343,8 @@ export class Services implements FrontDoorServices {
       'boards.info': async ({ address, timeoutMs }) => this.boards.info(address, timeoutMs),
       'boards.connect': async ({ address }) => this.boards.connect(address),
       'boards.disconnect': async ({ address }) => this.boards.disconnect(address),
+      'boards.emulate': async ({ serialNumber, chips, weightScheme }) => this.boards.startEmulator({ serialNumber, chips, weightScheme }),
+      'boards.stopEmulator': async ({ address }) => this.boards.stopEmulator(address),
       'tasks.list': async () => taskNames.map(taskInfo),
       'architectures.list': async () => architectureNames.map((n) => architectureDescriptors[n]),
       'backends.list': async () =>

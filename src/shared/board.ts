@@ -167,8 +167,10 @@ export interface BoardList {
   saved: SavedBoard[]
   /** the boards held now (a lease whose process is gone is dropped first) */
   leases: BoardLease[]
-  /** the boards this front door holds open (connected in the hardware panel) */
-  connected: string[]
+  /** the boards this front door holds open (connected in the hardware panel), with their handshakes */
+  connected: (BoardHandshake & { address: string })[]
+  /** the address of the emulator this front door started (boards.emulate), if it runs */
+  emulatorHere: string | null
   emulators: RunningEmulator[]
   serialPorts: SerialPortInfo[]
   usb: UsbBoardDevice[]

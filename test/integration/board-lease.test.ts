@@ -3,6 +3,7 @@
 // `mimic board info`, gets "in use by mimic serve (pid … on …)"; after the disconnect, or after the
 // holder is killed, the board is free again. All real processes on one database file.
 import type { ChildProcess } from 'node:child_process'
+import { request } from 'node:http'
 import { hostname } from 'node:os'
 import { afterAll, describe, expect, it } from 'vitest'
 import { firstLine, mimic, spawnMimic } from '../support/cli.ts'
@@ -22,11 +23,21 @@ async function serve(db: string): Promise<{ child: ChildProcess; call: (op: stri
   children.push(child)
   const url = new URL(await firstLine(child))
   const token = url.searchParams.get('token') ?? ''
-  const call = async (op: string, args: unknown) => {
-    const res = await fetch(`${url.origin}/api/${op}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(args) })
-    const json = (await res.json()) as { value?: Record<string, unknown>; error?: Record<string, unknown> }
-    return { status: res.status, body: json.value ?? json.error ?? {} }
-  }
+  // a new connection per call: the synchronous CLI runs between calls block this process longer than
+  // the server keeps an idle connection open
+  const call = (op: string, args: unknown) =>
+    new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+      const req = request(`${url.origin}/api/${op}`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
+        let text = ''
+        res.on('data', (d: Buffer) => (text += d.toString()))
+        res.on('end', () => {
+          const json = JSON.parse(text) as { value?: Record<string, unknown>; error?: Record<string, unknown> }
+          resolve({ status: res.statusCode ?? 0, body: json.value ?? json.error ?? {} })
+        })
+      })
+      req.on('error', reject)
+      req.end(JSON.stringify(args))
+    })
   return { child, call }
 }
 
