@@ -25,6 +25,7 @@ import { architectureDescriptors, architectureNames } from '../shared/architectu
 import { FieldError } from '../shared/errors.ts'
 import { taskDescriptors, taskInfo, taskNames, tasksFitting } from '../shared/tasks/index.ts'
 import { benchAds, benchSimulator, benchTeacher } from './bench.ts'
+import { boardInfo, canonicalAddress, listBoards } from './boards.ts'
 
 export interface ServicesOptions {
   dbPath: string
@@ -327,6 +328,10 @@ export class Services implements FrontDoorServices {
         return summaryOf(run)
       },
 
+      'boards.list': async () => listBoards(store),
+      'boards.add': async ({ name, address }) => store.boards.add(name, canonicalAddress(address)),
+      'boards.remove': async ({ name }) => store.boards.remove(name),
+      'boards.info': async ({ address, timeoutMs }) => boardInfo(store, address, timeoutMs),
       'tasks.list': async () => taskNames.map(taskInfo),
       'architectures.list': async () => architectureNames.map((n) => architectureDescriptors[n]),
       'backends.list': async () =>

@@ -6,6 +6,7 @@ import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts
 import { jobKindNames } from './jobkinds/index.ts'
 import type { ArchitectureDescriptor } from './architectures/index.ts'
 import { maxBenchNeuronSteps, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
+import type { BoardHandshake, BoardList, SavedBoard } from './board.ts'
 import { taskNames, type TaskInfo } from './tasks/index.ts'
 import type {
   AdsBench,
@@ -181,6 +182,28 @@ export const contract = {
     true,
   ),
 
+  /**
+   * Boards: the addresses saved by name, the `mimic board emulate` processes running, the serial
+   * ports and the USB devices of DYNAP-SE boards (each with a diagnosis when it is not usable).
+   */
+  'boards.list': op<BoardList>()(empty),
+  'boards.add': op<SavedBoard>()(
+    s.object({
+      name: s
+        .string({ min: 1, max: 60, trim: true, pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, patternHelp: 'must be one word of letters, digits, _ . - (starting with a letter or digit)' })
+        .doc({ label: 'Board name' }),
+      address: s.string({ min: 1, max: 500, trim: true }).doc({ label: 'Address', help: 'tcp://HOST:PORT or serial:PATH[?baud=N]' }),
+    }),
+    true,
+  ),
+  'boards.remove': op<SavedBoard>()(s.object({ name: s.string({ min: 1, max: 60, trim: true }).doc({ label: 'Board name' }) }), true),
+  /** Connects to a board (an address or a saved name), makes the handshake and closes: what the board says it is. */
+  'boards.info': op<BoardHandshake & { address: string }>()(
+    s.object({
+      address: s.string({ min: 1, max: 500, trim: true }).doc({ label: 'Address', help: 'tcp://HOST:PORT, serial:PATH, or the name of a saved board' }),
+      timeoutMs: s.withDefault(s.integer({ min: 100, max: 60_000 }), 1500).doc({ label: 'Timeout', unit: 'ms', help: 'for the connection and each reply' }),
+    }),
+  ),
   /** The registered tasks: channels, outputs, steps, decision rule, fitted settings, generator parameters. */
   'tasks.list': op<TaskInfo[]>()(empty),
   /** The registered network architectures: bundle arrays, perturbable quantities, variants. */

@@ -1,6 +1,7 @@
 // The store: one better-sqlite3 connection and the repositories, the only code that writes SQL.
 import { resolve } from 'node:path'
 import { ArtifactsRepo } from './artifacts.ts'
+import { BoardsRepo } from './boards.ts'
 import { openDatabase, schemaVersion, type DB, type OpenOptions } from './db.ts'
 import { JobsRepo } from './jobs.ts'
 import { LeasesRepo } from './leases.ts'
@@ -21,6 +22,7 @@ export class Store {
   readonly results: ResultsRepo
   readonly leases: LeasesRepo
   readonly networks: NetworksRepo
+  readonly boards: BoardsRepo
 
   constructor(path: string, options: OpenOptions = {}) {
     this.path = resolve(path)
@@ -33,6 +35,7 @@ export class Store {
     this.results = new ResultsRepo(this.db)
     this.leases = new LeasesRepo(this.db)
     this.networks = new NetworksRepo(this.db)
+    this.boards = new BoardsRepo(this.db)
   }
 
   get schemaVersion(): number {

@@ -189,6 +189,27 @@ export const migrations: Migration[] = [
     description: 'networks, for databases whose migration 3 was the empty placeholder',
     sql: networksSql,
   },
+  {
+    version: 6,
+    description: 'boards: addresses saved by name, and the board emulators running (issue 14, board link)',
+    sql: `
+      CREATE TABLE boards (
+        name        TEXT PRIMARY KEY COLLATE NOCASE,
+        address     TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE board_emulators (
+        pid            INTEGER NOT NULL,
+        host           TEXT NOT NULL,
+        address        TEXT NOT NULL,
+        serial_number  TEXT NOT NULL,
+        chips          INTEGER NOT NULL,
+        started_at     INTEGER NOT NULL,
+        heartbeat_at   INTEGER NOT NULL,
+        PRIMARY KEY (host, pid)
+      );
+    `,
+  },
 ]
 
 export const latestVersion = migrations[migrations.length - 1].version

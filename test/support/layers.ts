@@ -14,6 +14,7 @@ export type Unit =
   | 'src/formats'
   | 'src/analysis'
   | 'src/plugins'
+  | 'src/hardware'
   | 'src/jobs'
   | 'src/services'
   | 'src/main'
@@ -39,10 +40,12 @@ export const allowed: Record<Unit, readonly Unit[]> = {
   'src/analysis': [],
   // tasks, architectures (network bundles), execution targets, evaluation: over the store and the addon
   'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'native/index'],
+  // the board link (protocol, transports, client, the board side of the emulator and its reference chip)
+  'src/hardware': ['src/shared', 'src/system'],
   // The job implementations call the native trainers directly (training is not a plug-in call yet).
   'src/jobs': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'native/index'],
   // The services report the addon's state (app.info) and run the benchmarks (bench.*).
-  'src/services': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'src/jobs', 'native/index'],
+  'src/services': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'src/hardware', 'src/jobs', 'native/index'],
   'src/main': ['src/shared', 'src/services'],
   'src/preload': ['src/shared'],
   'src/server': ['src/shared', 'src/services'],
@@ -58,7 +61,8 @@ export const allowed: Record<Unit, readonly Unit[]> = {
 export const packageRules: { test: (spec: string) => boolean; name: string; only: readonly Unit[] }[] = [
   { name: 'better-sqlite3', test: (s) => s === 'better-sqlite3', only: ['src/store'] },
   { name: 'electron', test: (s) => s === 'electron' || s.startsWith('electron/'), only: ['src/main', 'src/preload'] },
-  { name: 'node: built-ins', test: (s) => s.startsWith('node:'), only: ['src/system', 'src/store', 'src/formats', 'src/plugins', 'src/jobs', 'src/services', 'src/main', 'src/server', 'src/cli', 'native/index', 'native/runtime', 'native/api'] },
+  { name: 'serialport', test: (s) => s === 'serialport' || s.startsWith('@serialport/'), only: ['src/hardware'] },
+  { name: 'node: built-ins', test: (s) => s.startsWith('node:'), only: ['src/system', 'src/store', 'src/formats', 'src/plugins', 'src/hardware', 'src/jobs', 'src/services', 'src/main', 'src/server', 'src/cli', 'native/index', 'native/runtime', 'native/api'] },
   { name: 'svelte and uplot', test: (s) => s === 'svelte' || s.startsWith('svelte/') || s === 'uplot' || s.startsWith('uplot/'), only: ['renderer'] },
 ]
 
