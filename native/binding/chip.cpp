@@ -123,7 +123,7 @@ ChipSetup ReadSetup(Napi::Env env, Napi::Object o, const chip::Configuration& c)
   }
   s.mismatch.enabled = Bool(env, o, "options", "mismatch", true);
   if (s.mismatch.enabled && serial.IsUndefined())
-    ThrowType(env, "a serial number (mismatch is frozen per virtual chip), or mismatch: false for the ideal chip", "options.serialNumber", serial);
+    ThrowRange(env, "options.serialNumber is missing: mismatch is frozen per virtual chip, so name the chip by its serial number, or set options.mismatch to false for the ideal chip");
   const double one = 1, hundred = 100;
   s.mismatch.scale = Num(env, o, "options", "mismatchScale", 0, 10, &one);
   s.dtUs = Num(env, o, "options", "dtUs", 1, 10000, &hundred);
