@@ -6,6 +6,7 @@
 #include "async_job.hpp"
 #include "cancel.hpp"
 #include "guard.hpp"
+#include "chip_binding.hpp"
 #include "perturb_binding.hpp"
 #include "simd.hpp"
 #include "thread_pool.hpp"
@@ -109,6 +110,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitAds(env, exports);
   InitMemory(env, exports);
   InitPerturb(env, exports);
+  InitChip(env, exports);
   return exports;
 }
 

@@ -2,6 +2,7 @@
 // compiler refuses a kind of src/shared/jobkinds without one. One import and one entry per kind.
 import type { JobKindName } from '../../shared/jobkinds/index.ts'
 import { dataGenerate } from './data-generate.ts'
+import { deploy } from './deploy.ts'
 import { evaluation } from './eval.ts'
 import type { JobImpl } from './kind.ts'
 import { networkCreate } from './network-create.ts'
@@ -18,6 +19,7 @@ export const jobImplementations: Record<JobKindName, JobImpl> = {
   pipeline: pipeline,
   eval: evaluation,
   simulate: simulate,
+  deploy: deploy,
 }
 
 export type { JobImpl } from './kind.ts'

@@ -27,6 +27,8 @@ export interface TargetRunOptions {
   threads: number
   /** Gaussian membrane noise per step (V units) */
   noiseStd?: number
+  /** chip targets (src/plugins/targets/chip.ts): the virtual chip's serial number and whether it has mismatch */
+  chip?: { serialNumber?: string; mismatch?: boolean }
   record?: {
     /** spike events: of every sample (true), of the first n samples (a number), or none */
     spikes?: boolean | number

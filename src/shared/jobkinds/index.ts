@@ -3,6 +3,7 @@
 import type { Schema } from '../schema.ts'
 import { taskDescriptors, taskNames, taskOfParams, type TaskDescriptor } from '../tasks/index.ts'
 import { dataGenerate } from './data-generate.ts'
+import { deploy } from './deploy.ts'
 import { evaluation } from './eval.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
@@ -19,6 +20,7 @@ export const jobKinds = {
   pipeline: pipeline,
   eval: evaluation,
   simulate: simulate,
+  deploy: deploy,
 } as const satisfies Record<string, JobKindSpec>
 
 export type JobKindName = keyof typeof jobKinds
@@ -69,6 +71,7 @@ export function fieldGroups(kind: JobKindName): FieldGroup[] | null {
 
 export type { ActionWording, CliSpec, FieldGroup, GroupRule, JobKindSpec, Resources, StageSpec } from './spec.ts'
 export { dataGenerateParams } from './data-generate.ts'
+export { deployParams, deployTargets, parseSerials } from './deploy.ts'
 export { evalParams } from './eval.ts'
 export { networkCreateParams } from './network-create.ts'
 export { pipelineParams } from './pipeline.ts'

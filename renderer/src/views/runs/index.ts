@@ -5,6 +5,7 @@ import type { Component } from 'svelte'
 import type { RunViewName } from '../../../../src/shared/jobkinds/index.ts'
 import AdsView from './AdsView.svelte'
 import DatasetView from './DatasetView.svelte'
+import DeploymentView from './DeploymentView.svelte'
 import EvaluationView from './EvaluationView.svelte'
 import NetworkView from './NetworkView.svelte'
 import PipelineView from './PipelineView.svelte'
@@ -20,6 +21,7 @@ export const runViews: Record<RunViewName, Component<RunViewProps>> = {
   pipeline: PipelineView,
   evaluation: EvaluationView,
   simulation: SimulationView,
+  deployment: DeploymentView,
 }
 
 /** Views that show their run's progress themselves (with its Cancel): the page leaves its own bar out. */
