@@ -4,6 +4,7 @@
 // board, and a board killed mid-run: the run fails within 2 s naming the fault and keeps every
 // sample recorded before it, and lets the board's lease go.
 import { spawn } from 'node:child_process'
+import { hostname } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, mimicBin, repoRoot } from '../support/cli.ts'
@@ -117,6 +118,21 @@ describe('mimic hil', () => {
     const r = mimic(['--db', db, 'hil', String(network), '--target', 'emulator', '--data', String(dataset), '--replay', String(network)])
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(/replay/)
+  })
+
+  it('a board another process holds: the run fails with "in use by …" and changes nothing of the holder', () => {
+    const store = openStore(db)
+    try {
+      // this test process holds the board, as the hardware panel of an app would
+      store.boardLeases.acquire(emulator.address, { holder: 'the hardware panel of the test', runId: null, pid: process.pid }, { host: hostname(), alive: () => true, staleMs: 30_000 })
+      const r = mimic(['--db', db, 'hil', String(network), '--target', emulator.address, '--data', String(dataset), '--samples', '1'])
+      expect(r.code).not.toBe(0)
+      expect(r.stderr).toContain(`The board ${emulator.address} is in use by the hardware panel of the test (pid ${process.pid} on ${hostname()}, since `)
+      expect(store.boardLeases.list({ host: hostname(), alive: () => true, staleMs: 30_000 }).map((l) => l.holder)).toEqual(['the hardware panel of the test'])
+    } finally {
+      store.boardLeases.release(emulator.address, process.pid, hostname())
+      store.close()
+    }
   })
 
   it('the board killed mid-run: the run fails within 2 s naming the fault, keeps the samples recorded before it, and lets the board go', async () => {
