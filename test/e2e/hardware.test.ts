@@ -106,4 +106,75 @@ describe('the hardware panel', () => {
       expect(s.pageErrors).toEqual([])
     })
   }, 90_000)
+
+  it('deploys a small trained network with the mapping report, runs it in the loop on an emulator with a live raster and running accuracy, and cancels', async () => {
+    const { page, step } = s
+    let network = 0
+    let long = 0
+    await step('a small trained network ADS and a dataset, made by the CLI', async () => {
+      const project = s.cli<{ id: number }>(['projects', 'create', 'HIL e2e']).id
+      s.cli(['data', 'generate', 'xor', '--project', String(project), '--count', '8', '--seed', '1'])
+      // a longer one, for a run that is cancelled while it streams
+      long = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', String(project), '--count', '400', '--seed', '2']).id
+      const teacher = s.cli<{ id: number }>(['train', 'teacher', '--project', String(project), '--units', '8', '--epochs', '1', '--seed', '1']).id
+      network = s.cli<{ id: number }>(['train', 'ads', '--project', String(project), '--teacher', String(teacher), '--neurons', '24', '--epochs', '1', '--samples-per-epoch', '5', '--validation-samples', '2', '--seed', '1']).id
+      await page.goto(s.served.url)
+      await page.getByRole('link', { name: 'Hardware' }).click()
+      await page.getByRole('heading', { level: 1, name: 'Hardware' }).waitFor()
+      await page.getByLabel('Trained network ADS').locator(`option[value="${network}"]`).waitFor({ state: 'attached' })
+    })
+
+    let address = ''
+    await step('start an emulator and choose it as the target', async () => {
+      await page.getByLabel('Serial number').fill('HIL-E2E')
+      await page.getByLabel('Chips').fill('1')
+      await page.getByRole('button', { name: 'Start emulator' }).click()
+      const row = page.getByRole('row').filter({ hasText: 'serial HIL-E2E' })
+      await row.waitFor()
+      address = (await row.getAttribute('data-address')) ?? ''
+      await page.getByLabel('Target').selectOption(address)
+      await page.getByLabel('Samples').fill('3')
+    })
+
+    await step('deploy: the mapping report with the cores used and the weight-error histogram', async () => {
+      await page.getByRole('button', { name: 'Deploy', exact: true }).click()
+      const report = page.getByLabel('Mapping report')
+      await report.getByText(/^24 neurons on 1 core\(s\)/).waitFor({ timeout: 20_000 })
+      await expect(report.getByRole('list', { name: 'Cores used' }).getByRole('listitem').count()).resolves.toBe(1)
+      await report.getByText('24 of 256 neurons').waitFor()
+      await expect(report.getByRole('list', { name: 'Weight error histogram' }).getByRole('listitem').count()).resolves.toBe(11)
+    })
+
+    await step('run in the loop: live raster, running accuracy, then the accuracy the run stored', async () => {
+      await page.getByRole('button', { name: 'Run in the loop' }).click()
+      const block = page.getByLabel('Hardware in the loop')
+      await block.getByText(/^Running accuracy \d\.\d{3} after \d samples?$|^Accuracy /).waitFor({ timeout: 20_000 })
+      await block.getByRole('img', { name: /Spikes of sample \d/ }).or(block.locator('[aria-label^="Spikes of sample"]')).first().waitFor()
+      const final = block.getByText(/^Accuracy (\S+) on 3 samples \(teacher agreement \S+\)$/)
+      await final.waitFor({ timeout: 30_000 })
+      const text = (await final.textContent()) ?? ''
+      const runs = s.cli<{ id: number; kind: string; summary: { accuracy: number; samples: number } }[]>(['runs', 'list', '--kind', 'hil'])
+      expect(runs).toHaveLength(1)
+      const shown = Number(/^Accuracy (\S+)/.exec(text.trim())![1])
+      expect(shown).toBeCloseTo(runs[0].summary.accuracy, 3)
+      expect(runs[0].summary.samples).toBe(3)
+      await s.shot('hil')
+    })
+
+    await step('cancel a run in the loop while it streams', async () => {
+      await page.getByLabel('Dataset').selectOption(String(long))
+      await page.getByLabel('Samples').fill('400')
+      await page.getByRole('button', { name: 'Run in the loop' }).click()
+      await page.getByLabel('Hardware in the loop').getByText(/^Running accuracy/).waitFor({ timeout: 20_000 })
+      const panel = page.getByRole('region', { name: 'Deploy and run in the loop' })
+      await panel.getByRole('button', { name: 'Cancel', exact: true }).focus()
+      await page.keyboard.press('Enter')
+      await panel.getByRole('status').getByText(/: cancelled/).waitFor({ timeout: 10_000 })
+      const runs = s.cli<{ status: string; summary: { samples?: number } }[]>(['runs', 'list', '--kind', 'hil'])
+      expect(runs[0].status).toBe('cancelled')
+      expect(runs[0].summary.samples ?? 0).toBeLessThan(400)
+      expect(s.pageErrors).toEqual([])
+    })
+  }, 150_000)
 })
+
