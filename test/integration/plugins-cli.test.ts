@@ -58,8 +58,16 @@ describe('plug-ins on the command line', () => {
     expect(text).toContain('  perturbable: wIn (mismatch relative, quantise), omegaF (quantise), omegaS (mismatch relative, quantise)')
   })
 
-  it('backends list: the software simulator, available, running every architecture', () => {
-    expect(json(['--db', db, 'backends', 'list'])).toEqual([
+  it('backends list: the software simulator, available, running every architecture; the chip targets, for networks ADS', () => {
+    const list = json<{ name: string; kind: string; available: boolean; architectures: string[] }[]>(['--db', db, 'backends', 'list'])
+    // the chip targets (src/plugins/targets/chip.ts) follow the simulator
+    expect(list.slice(1).map((b) => [b.name, b.kind, b.available, b.architectures])).toEqual([
+      ['mapped', 'software', true, ['ads']],
+      ['mapped-se1', 'software', true, ['ads']],
+      ['emulator', 'emulator', true, ['ads']],
+      ['emulator-se1', 'emulator', true, ['ads']],
+    ])
+    expect(list.slice(0, 1)).toEqual([
       {
         name: 'simulator',
         label: 'Software simulator',
