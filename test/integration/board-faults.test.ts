@@ -3,6 +3,7 @@
 // client waits for within 2 s, in an error that names what happened. The board is a real
 // `mimic board emulate` process; the faults are made by a relay on real sockets / ptys between it
 // and the client (test/support/board.ts), or by killing the process.
+// Time bounds are the requirement (2 s) on an idle machine, scaled by the load factor on an overloaded one (test/support/load.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveTcp } from '../../src/hardware/board/server.ts'
 import { ReferenceChip } from '../../src/hardware/chip/reference.ts'
@@ -12,6 +13,7 @@ import { decodeMessage, encodeMessage, FrameDecoder } from '../../src/hardware/p
 import { listenTcp } from '../../src/hardware/transport.ts'
 import { inputAddress, type DeployedConfiguration } from '../../src/shared/board.ts'
 import { ptyPair, ptyRelay, startEmulator, tcpRelay, type Emulator, type Fault, type Relay } from '../support/board.ts'
+import { underLoad } from '../support/load.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
@@ -99,21 +101,21 @@ describe.each(['tcp', 'pty'] as const)('board link faults over %s', (transport) 
     const { error, afterFaultMs } = await withFault({ kind: 'corrupt', type: 'SPIKES' })
     expect(error.code).toBe('CHECKSUM')
     expect(error.message).toMatch(/^corrupt frame from the board at (tcp|serial):\S+: payload checksum mismatch in a SPIKES frame \(seq 0, \d+ bytes\): CRC-32C 0x[0-9A-F]{8}, the frame says 0x[0-9A-F]{8} \((during run 1|while waiting for the end of run 1 \(RUN_DONE\))\)$/)
-    expect(afterFaultMs).toBeLessThan(2000)
+    expect(afterFaultMs).toBeLessThan(underLoad(2000))
   })
 
   it('a truncated frame: named as such within 2 s', async () => {
     const { error, afterFaultMs } = await withFault({ kind: 'truncate', type: 'SPIKES' })
     expect(error.code).toBe('BAD_FRAME')
     expect(error.message).toMatch(/^truncated frame from the board at \S+: \d+ of \d+ bytes arrived, then nothing for \d+ ms (during run 1|while waiting for the end of run 1 \(RUN_DONE\))$/)
-    expect(afterFaultMs).toBeLessThan(2000)
+    expect(afterFaultMs).toBeLessThan(underLoad(2000))
   })
 
   it('a stalled link: STALLED within 2 s', async () => {
     const { error, afterFaultMs } = await withFault({ kind: 'stall', type: 'SPIKES' })
     expect(error.code).toBe('STALLED')
     expect(error.message).toMatch(/^the board at \S+ stopped (answering: nothing for \d+ ms|reading: a STIM_EVENTS frame could not be sent within 1500 ms) (during run 1|while waiting for the end of run 1 \(RUN_DONE\)) \(stalled link, or the board hangs\)$/)
-    expect(afterFaultMs).toBeLessThan(2000)
+    expect(afterFaultMs).toBeLessThan(underLoad(2000))
     // the board itself is fine: a new session works
     const r = await relayFor()
     const c = await BoardClient.connect(r.address)
@@ -129,7 +131,7 @@ describe.each(['tcp', 'pty'] as const)('board link faults over %s', (transport) 
       () => null,
       (x: unknown) => x as ProtocolError,
     )
-    expect(performance.now() - t0).toBeLessThan(2000)
+    expect(performance.now() - t0).toBeLessThan(underLoad(2000))
     expect(e?.code).toBe('VERSION_MISMATCH')
     expect(e?.message).toMatch(/^protocol version mismatch: the board at \S+ refused protocol version 99: this board speaks protocol version 1; the client asked for version 99$/)
     await r.close()
@@ -152,7 +154,7 @@ describe.each(['tcp', 'pty'] as const)('board link faults over %s', (transport) 
       expect(error.code).toBe('STALLED')
       expect(error.message).toMatch(/^the board at serial:\S+ stopped (answering|reading)/)
     }
-    expect(afterFaultMs).toBeLessThan(2000)
+    expect(afterFaultMs).toBeLessThan(underLoad(2000))
     await client.close()
     await r.close()
   })
@@ -183,7 +185,7 @@ describe('version mismatch from the board side, over TCP', () => {
       () => null,
       (x: unknown) => x as ProtocolError,
     )
-    expect(performance.now() - t0).toBeLessThan(2000)
+    expect(performance.now() - t0).toBeLessThan(underLoad(2000))
     expect(e?.code).toBe('VERSION_MISMATCH')
     expect(e?.message).toBe(`protocol version mismatch: the board at ${listener.address} speaks version 7, this workbench speaks version 1; update the board's bridge or the workbench so that both speak one version`)
     await listener.close()
@@ -209,7 +211,7 @@ describe('version mismatch from the board side, over TCP', () => {
       () => null,
       (x: unknown) => x as ProtocolError,
     )
-    expect(performance.now() - t0).toBeLessThan(2000)
+    expect(performance.now() - t0).toBeLessThan(underLoad(2000))
     expect(silent?.code).toBe('STALLED')
     expect(silent?.message).toMatch(/stopped answering: nothing for \d+ ms while waiting for the handshake \(HELLO\)/)
     await quiet.close()
@@ -231,7 +233,7 @@ describe('a pty whose board is gone', () => {
         () => null,
         (x: unknown) => x as ProtocolError,
       )
-      expect(performance.now() - t0).toBeLessThan(2000)
+      expect(performance.now() - t0).toBeLessThan(underLoad(2000))
       expect(e?.code).toBe('STALLED')
       expect(e?.message).toMatch(/^the board at serial:\S+ stopped answering: nothing for \d+ ms while waiting for the handshake \(HELLO\)/)
     } finally {

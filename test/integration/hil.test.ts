@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, mimicBin, repoRoot } from '../support/cli.ts'
 import { startEmulator, type Emulator } from '../support/board.ts'
+import { underLoad } from '../support/load.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 const db = tempDb()
@@ -158,13 +159,13 @@ describe('mimic hil', () => {
       const killedAt = Date.now()
       // the run is marked failed within 2 s of the fault
       let status = ''
-      while (Date.now() - killedAt < 5000) {
+      while (Date.now() - killedAt < underLoad(5000)) {
         status = store.runs.get(run).status
         if (status === 'failed') break
         await new Promise((r) => setTimeout(r, 20))
       }
       expect(status).toBe('failed')
-      expect(Date.now() - killedAt).toBeLessThan(2000)
+      expect(Date.now() - killedAt).toBeLessThan(underLoad(2000))
       expect(await exited).not.toBe(0)
       const rec = store.runs.get(run)
       expect(rec.error).toMatch(/^the board link failed at sample (\d+) of 8: the board at tcp:\S+ closed the connection .*\(code CLOSED\); the \d+ sample\(s\) before it are kept$/)
