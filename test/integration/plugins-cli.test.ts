@@ -120,7 +120,7 @@ describe('plug-ins on the command line', () => {
     const runs = json<unknown[]>(['--db', db, 'runs', 'list']).length
     const r = mimic(['--db', db, 'simulate', String(net.id), '--data', String(data.id), '--target', 'board-7'])
     expect(r.code).toBe(2)
-    expect(r.stderr.trim()).toBe('mimic: Execution target (--target) names no execution target "board-7": choose one of simulator (`mimic backends list`).')
+    expect(r.stderr.trim()).toBe('mimic: Execution target (--target) names no execution target "board-7": choose one of simulator, mapped, mapped-se1, emulator, emulator-se1 (`mimic backends list`).')
     expect(json<unknown[]>(['--db', db, 'runs', 'list']).length).toBe(runs)
     // runs show says which runs are networks
     expect(json<{ network: unknown }>(['--db', db, 'runs', 'show', String(net.id)]).network).toEqual({ architecture: 'ads', variant: 'ebn', formatVersion: 1, task: null })
