@@ -6,6 +6,7 @@
 #include "async_job.hpp"
 #include "cancel.hpp"
 #include "guard.hpp"
+#include "chip_binding.hpp"
 #include "perturb_binding.hpp"
 #include "simd.hpp"
 #include "thread_pool.hpp"
@@ -111,6 +112,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPerturb(env, exports);
   InitAudio(env, exports);
   InitBaseline(env, exports);
+  InitChip(env, exports);
   return exports;
 }
 

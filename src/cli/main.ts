@@ -12,6 +12,7 @@ import { runsCsv } from '../shared/runtable.ts'
 import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
 import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
+import { startBoardEmulator } from '../services/boards.ts'
 import { startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
@@ -67,6 +68,12 @@ Plug-ins
   tasks list                            the tasks: channels, outputs, steps, decision rule
   architectures list                    the network architectures: variants, arrays, what is perturbable
   backends list                         the execution targets, available or not and why
+Boards
+  board list                            saved boards, running emulators, serial ports, USB devices of DYNAP-SE boards
+  board add NAME ADDRESS | remove NAME  save a board's address (tcp://HOST:PORT, serial:PATH[?baud=N]) under a name
+  board info ADDRESS|NAME               the board's handshake: protocol version, model, serial number, geometry
+  board emulate [--listen tcp://127.0.0.1:0 | --serial PATH] [--serial-number SN] [--chips N] [--weights se1|se2]
+                                        serve the reference chip over the board protocol (first stdout line: its address)
 Workbench
   bench --neurons N --steps T --batch B --threads K   time the simulator (one JSON object with --json)
   bench ads --neurons N --dims D --steps T    one ADS training step against the forward step (and the previous kernel's)
@@ -78,6 +85,13 @@ Workbench
 
 Global: --db PATH (default ./experiments.db), --json (one JSON document on stdout), --help
 (\`mimic <command> --help\` lists a command's flags with their defaults)`
+}
+
+function indent(text: string, by = '  '): string {
+  return text
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n')
 }
 
 function out(ctx: Ctx, value: unknown, human: () => string): void {
@@ -741,6 +755,121 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       ].join('\n'),
     )
     return 0
+  },
+  board: {
+    list: async (ctx, argv) => {
+      parseFlags(argv, {}, 'board list')
+      const l = await withServices(ctx, (s) => s.call('boards.list', {}))
+      out(ctx, l, () => {
+        const lines: string[] = []
+        lines.push('saved boards')
+        lines.push(l.saved.length ? indent(formatTable(['name', 'address', 'saved'], l.saved.map((b) => [b.name, b.address, b.createdAt.replace('T', ' ').slice(0, 19)]))) : '  none (save one with `mimic board add NAME ADDRESS`)')
+        lines.push('emulators running')
+        lines.push(
+          l.emulators.length
+            ? indent(formatTable(['address', 'serial', 'chips', 'pid', 'host', 'started'], l.emulators.map((e) => [e.address, e.serialNumber, String(e.chips), String(e.pid), e.host, e.startedAt.replace('T', ' ').slice(0, 19)])))
+            : '  none (start one with `mimic board emulate`)',
+        )
+        lines.push('boards in use (one user at a time)')
+        lines.push(
+          l.leases.length
+            ? indent(formatTable(['address', 'held by', 'since'], l.leases.map((h) => [h.address, h.holder, h.acquiredAt.replace('T', ' ').slice(0, 19)])))
+            : '  none',
+        )
+        lines.push('serial ports')
+        lines.push(
+          l.serialPorts.length
+            ? indent(formatTable(['address', 'manufacturer', 'vendor:product', 'serial'], l.serialPorts.map((p) => [`serial:${p.path}`, p.manufacturer ?? '-', p.vendorId ? `${p.vendorId}:${p.productId ?? '?'}` : '-', p.serialNumber ?? '-'])))
+            : '  none',
+        )
+        lines.push('USB devices of DYNAP-SE boards')
+        if (!l.usb.length) lines.push('  none')
+        for (const d of l.usb) {
+          lines.push(`  ${d.sysName} ${d.vendorId}:${d.productId} ${d.kind}${d.product ? ` "${d.product}"` : ''}${d.serialNumber ? ` serial ${d.serialNumber}` : ''}: ${d.usable ? `usable (${d.devNode})` : 'NOT USABLE'}`)
+          if (d.diagnosis) lines.push(`    ${d.diagnosis}`)
+        }
+        for (const p of l.problems) lines.push(`note: ${p}`)
+        return lines.join('\n')
+      })
+      return 0
+    },
+    add: async (ctx, argv) => {
+      const { positionals } = parseFlags(argv, {}, 'board add')
+      if (positionals.length !== 2) throw new UsageError('board add needs a NAME and an ADDRESS (tcp://HOST:PORT or serial:PATH), e.g. mimic board add lab1 tcp://192.0.2.7:7777')
+      await withServices(ctx, async (s) => {
+        const b = await s.call('boards.add', { name: positionals[0], address: positionals[1] })
+        out(ctx, b, () => `saved board ${b.name}: ${b.address}`)
+      })
+      return 0
+    },
+    remove: async (ctx, argv) => {
+      const { positionals } = parseFlags(argv, {}, 'board remove')
+      if (positionals.length !== 1) throw new UsageError('board remove needs the NAME of a saved board')
+      await withServices(ctx, async (s) => {
+        const b = await s.call('boards.remove', { name: positionals[0] })
+        out(ctx, b, () => `removed board ${b.name} (${b.address})`)
+      })
+      return 0
+    },
+    info: async (ctx, argv) => {
+      const { flags, positionals } = parseFlags(argv, { 'timeout-ms': { type: 'integer', help: 'for the connection and each reply', unit: 'ms', min: 100, max: 60_000, default: 1500 } }, 'board info')
+      if (positionals.length !== 1) throw new UsageError('board info needs one ADDRESS (tcp://HOST:PORT, serial:PATH) or the NAME of a saved board')
+      await withServices(ctx, async (s) => {
+        const h = await s.call('boards.info', { address: positionals[0], timeoutMs: flags['timeout-ms'] as number | undefined })
+        const cores = h.chips * h.coresPerChip
+        out(ctx, { ...h, cores }, () =>
+          [
+            `board at ${h.address}`,
+            `  protocol version  ${h.protocolVersion}`,
+            `  model             ${h.model}`,
+            `  serial number     ${h.serialNumber}`,
+            `  firmware          ${h.firmware}`,
+            `  geometry          ${h.chips} chip(s) × ${h.coresPerChip} cores × ${h.neuronsPerCore} neurons (${cores} cores, ${cores * h.neuronsPerCore} neurons)`,
+            `  fan-in / fan-out  ${h.fanIn} / ${h.fanOut}`,
+            `  weights           ${h.weightScheme === 'se1' ? 'SE1: repeated connections' : 'SE2: 4-bit masks over 4 base weights per core'}`,
+            `  input channels    ${h.inputChannels}`,
+          ].join('\n'),
+        )
+      })
+      return 0
+    },
+    emulate: async (ctx, argv) => {
+      const specs: Record<string, FlagSpec> = {
+        listen: { type: 'string', help: 'TCP address to listen on (default tcp://127.0.0.1:0: a free port on this machine only)' },
+        serial: { type: 'string', help: 'serve on this serial line instead (e.g. one end of a socat pty pair)' },
+        'serial-number': { type: 'string', help: 'the serial number the board reports (default EMU-0001)' },
+        chips: { type: 'integer', help: 'chips of 4 cores × 256 neurons', min: 1, max: 16, default: 1 },
+        weights: { type: 'enum', help: 'weight scheme: se1 (repeated connections, fan-out 3) or se2 (4-bit masks, fan-out 4)', values: ['se1', 'se2'], default: 'se2' },
+        quiet: { type: 'boolean', help: 'no log of sessions on stderr', default: false },
+      }
+      const { flags, positionals } = parseFlags(argv, specs, 'board emulate')
+      if (positionals.length) throw new UsageError(`board emulate takes no positional arguments (received "${positionals[0]}").`)
+      const emulator = await startBoardEmulator({
+        dbPath: ctx.dbPath,
+        listen: flags.listen as string | undefined,
+        serial: flags.serial as string | undefined,
+        serialNumber: flags['serial-number'] as string | undefined,
+        chips: flags.chips as number | undefined,
+        weightScheme: flags.weights as 'se1' | 'se2' | undefined,
+        log: flags.quiet === true ? undefined : (line) => ctx.io.stderr(`mimic board: ${line}\n`),
+      })
+      if (ctx.json) ctx.io.stdout(JSON.stringify({ address: emulator.address, serialNumber: emulator.serialNumber, chips: emulator.chips, weightScheme: emulator.weightScheme, pid: process.pid }) + '\n')
+      else {
+        ctx.io.stdout(`${emulator.address}\n`)
+        ctx.io.stderr(`mimic: emulating a board (reference chip, ${emulator.weightScheme.toUpperCase()}, ${emulator.chips} chip(s), serial ${emulator.serialNumber}) at ${emulator.address}; Ctrl-C stops.\n`)
+      }
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop)
+          process.off('SIGTERM', stop)
+          done()
+        }
+        process.on('SIGINT', stop)
+        process.on('SIGTERM', stop)
+      })
+      await emulator.stop()
+      return 0
+    },
   },
   serve: async (ctx, argv) => {
     const specs: Record<string, FlagSpec> = {

@@ -311,6 +311,8 @@ export type AppEvent =
   | { type: 'metrics'; runId: number; points: MetricPoint[] }
   | { type: 'runs.changed'; projectId: number }
   | { type: 'projects.changed' }
+  /** the spikes of one sample of a hil run, as the target produced them (µs from the sample's start; network neuron indices) */
+  | { type: 'hil.spikes'; runId: number; sample: number; timesUs: number[]; neurons: number[] }
 
 /** One trial of a robustness run: a network at one perturbation level on one draw, scored on every sample. */
 export interface RobustnessTrial {

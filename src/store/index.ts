@@ -2,6 +2,7 @@
 import { resolve } from 'node:path'
 import { ArtifactsRepo } from './artifacts.ts'
 import { ClustersRepo, SweepsRepo } from './clusters.ts'
+import { BoardLeasesRepo, BoardsRepo } from './boards.ts'
 import { openDatabase, schemaVersion, type DB, type OpenOptions } from './db.ts'
 import { JobsRepo } from './jobs.ts'
 import { LeasesRepo } from './leases.ts'
@@ -26,6 +27,8 @@ export class Store {
   readonly networks: NetworksRepo
   readonly clusters: ClustersRepo
   readonly sweeps: SweepsRepo
+  readonly boards: BoardsRepo
+  readonly boardLeases: BoardLeasesRepo
 
   constructor(path: string, options: OpenOptions = {}) {
     this.path = resolve(path)
@@ -40,6 +43,8 @@ export class Store {
     this.networks = new NetworksRepo(this.db)
     this.clusters = new ClustersRepo(this.db)
     this.sweeps = new SweepsRepo(this.db)
+    this.boards = new BoardsRepo(this.db)
+    this.boardLeases = new BoardLeasesRepo(this.db)
   }
 
   get schemaVersion(): number {

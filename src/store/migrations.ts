@@ -190,8 +190,37 @@ export const migrations: Migration[] = [
     sql: networksSql,
   },
   {
-    // 11, not 6: numbers 6-10 are reserved for work on other branches (renumbered at merge if needed).
-    version: 11,
+    version: 6,
+    description: 'boards: addresses saved by name, the board emulators running, and who holds each board (issue 14, board link)',
+    sql: `
+      CREATE TABLE boards (
+        name        TEXT PRIMARY KEY COLLATE NOCASE,
+        address     TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE board_emulators (
+        pid            INTEGER NOT NULL,
+        host           TEXT NOT NULL,
+        address        TEXT NOT NULL,
+        serial_number  TEXT NOT NULL,
+        chips          INTEGER NOT NULL,
+        started_at     INTEGER NOT NULL,
+        heartbeat_at   INTEGER NOT NULL,
+        PRIMARY KEY (host, pid)
+      );
+      CREATE TABLE board_leases (
+        address       TEXT PRIMARY KEY,
+        holder        TEXT NOT NULL,
+        run_id        INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+        owner_pid     INTEGER NOT NULL,
+        owner_host    TEXT NOT NULL,
+        acquired_at   INTEGER NOT NULL,
+        heartbeat_at  INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 7,
     description: 'clusters (SLURM execution places) and sweeps sent to them: tasks of a SLURM array, items merged once',
     sql: `
       CREATE TABLE clusters (

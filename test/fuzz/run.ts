@@ -1,6 +1,6 @@
-// `npm run fuzz`: the full fuzz runs of issue 9, one after the other, each printing its figures:
-// the server (10^4 HTTP requests and 10^4 WebSocket frames against a real `mimic serve`) and the
-// native addon (10^4 calls), both with the same seed. Exit status 0 only when every
+// `npm run fuzz`: the full fuzz runs, one after the other, each printing its figures: the server
+// (10^4 HTTP requests and 10^4 WebSocket frames against a real `mimic serve`), the native addon
+// (10^4 calls) and the board protocol's codec (10^5 random and mutated frames), all with the same seed. Exit status 0 only when every
 // run is clean.
 //
 //   node test/fuzz/run.ts [--seed S]
@@ -20,6 +20,8 @@ const runs: { name: string; script: string; args: string[] }[] = [
   { name: 'server', script: join(here, 'server-fuzz.ts'), args: ['--requests', '10000', '--frames', '10000', '--seed', seed] },
 ]
 runs.push({ name: 'native addon', script: join(here, 'native-fuzz.ts'), args: ['--cases', '10000', '--seed', seed] })
+// the board protocol's frame codec: 10^5 random and mutated frames (about 2 s)
+runs.push({ name: 'board protocol', script: join(here, 'board-protocol-fuzz.ts'), args: ['--cases', '100000', '--seed', seed] })
 
 const results: { name: string; code: number | null; seconds: number }[] = []
 for (const r of runs) {

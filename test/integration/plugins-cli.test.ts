@@ -65,8 +65,16 @@ describe('plug-ins on the command line', () => {
     expect(text).toContain('  perturbable: wIn (mismatch relative, quantise), omegaF (quantise), omegaS (mismatch relative, quantise)')
   })
 
-  it('backends list: the software simulator, available, running every architecture', () => {
-    expect(json(['--db', db, 'backends', 'list'])).toEqual([
+  it('backends list: the software simulator, available, running every architecture; the chip targets, for networks ADS', () => {
+    const list = json<{ name: string; kind: string; available: boolean; architectures: string[] }[]>(['--db', db, 'backends', 'list'])
+    // the chip targets (src/plugins/targets/chip.ts) follow the simulator
+    expect(list.slice(1).map((b) => [b.name, b.kind, b.available, b.architectures])).toEqual([
+      ['mapped', 'software', true, ['ads']],
+      ['mapped-se1', 'software', true, ['ads']],
+      ['emulator', 'emulator', true, ['ads']],
+      ['emulator-se1', 'emulator', true, ['ads']],
+    ])
+    expect(list.slice(0, 1)).toEqual([
       {
         name: 'simulator',
         label: 'Software simulator',
@@ -119,7 +127,7 @@ describe('plug-ins on the command line', () => {
     const runs = json<unknown[]>(['--db', db, 'runs', 'list']).length
     const r = mimic(['--db', db, 'simulate', String(net.id), '--data', String(data.id), '--target', 'board-7'])
     expect(r.code).toBe(2)
-    expect(r.stderr.trim()).toBe('mimic: Execution target (--target) names no execution target "board-7": choose one of simulator (`mimic backends list`).')
+    expect(r.stderr.trim()).toBe('mimic: Execution target (--target) names no execution target "board-7": choose one of simulator, mapped, mapped-se1, emulator, emulator-se1 (`mimic backends list`).')
     expect(json<unknown[]>(['--db', db, 'runs', 'list']).length).toBe(runs)
     // runs show says which runs are networks
     expect(json<{ network: unknown }>(['--db', db, 'runs', 'show', String(net.id)]).network).toEqual({ architecture: 'ads', variant: 'ebn', formatVersion: 1, task: null })

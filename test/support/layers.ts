@@ -15,6 +15,7 @@ export type Unit =
   | 'src/tts'
   | 'src/analysis'
   | 'src/plugins'
+  | 'src/hardware'
   | 'src/jobs'
   | 'src/services'
   | 'src/main'
@@ -41,11 +42,13 @@ export const allowed: Record<Unit, readonly Unit[]> = {
   // pure computations on numbers (robustness statistics)
   'src/analysis': [],
   // tasks, architectures (network bundles), execution targets, evaluation: over the store and the addon
-  'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/tts', 'native/index'],
+  'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/tts', 'src/hardware', 'native/index'],
+  // the board link (protocol, transports, client, the board side of the emulator and its reference chip)
+  'src/hardware': ['src/shared', 'src/system'],
   // The job implementations call the native trainers directly (training is not a plug-in call yet).
-  'src/jobs': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'native/index'],
+  'src/jobs': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'src/hardware', 'native/index'],
   // The services report the addon's state (app.info) and run the benchmarks (bench.*).
-  'src/services': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'src/jobs', 'native/index'],
+  'src/services': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'src/hardware', 'src/jobs', 'native/index'],
   'src/main': ['src/shared', 'src/services'],
   'src/preload': ['src/shared'],
   'src/server': ['src/shared', 'src/services'],
@@ -61,7 +64,8 @@ export const allowed: Record<Unit, readonly Unit[]> = {
 export const packageRules: { test: (spec: string) => boolean; name: string; only: readonly Unit[] }[] = [
   { name: 'better-sqlite3', test: (s) => s === 'better-sqlite3', only: ['src/store'] },
   { name: 'electron', test: (s) => s === 'electron' || s.startsWith('electron/'), only: ['src/main', 'src/preload'] },
-  { name: 'node: built-ins', test: (s) => s.startsWith('node:'), only: ['src/system', 'src/store', 'src/formats', 'src/tts', 'src/plugins', 'src/jobs', 'src/services', 'src/main', 'src/server', 'src/cli', 'native/index', 'native/runtime', 'native/api'] },
+  { name: 'serialport', test: (s) => s === 'serialport' || s.startsWith('@serialport/'), only: ['src/hardware'] },
+  { name: 'node: built-ins', test: (s) => s.startsWith('node:'), only: ['src/system', 'src/store', 'src/formats', 'src/tts', 'src/plugins', 'src/hardware', 'src/jobs', 'src/services', 'src/main', 'src/server', 'src/cli', 'native/index', 'native/runtime', 'native/api'] },
   // the GPL speech engine runs only in its own process (src/tts/espeak-engine.ts); WAV parsing only in src/formats
   { name: 'espeak-ng', test: (s) => s === 'espeak-ng', only: ['src/tts'] },
   { name: 'wavefile', test: (s) => s === 'wavefile', only: ['src/formats'] },

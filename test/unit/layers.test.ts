@@ -88,15 +88,19 @@ describe('the layering checker', () => {
       'src/shared/a.ts': `import { readFileSync } from 'node:fs'`,
       'src/services/b.ts': `import Database from 'better-sqlite3'`,
       'renderer/src/c.ts': `import { ipcRenderer } from 'electron'`,
-      'src/hardware/d.ts': '',
+      'src/gadgets/d.ts': '',
+      'src/store/e.ts': `import { SerialPort } from 'serialport'`,
+      'src/hardware/f.ts': `import { SerialPort } from 'serialport'\nimport { Store } from '../store/index.ts'`,
     })
     expect(f.map((x) => x.message)).toEqual([
-      "src/hardware/d.ts is in no part of the layering table (test/support/layers.ts): add its folder there with what it may import",
-      "src/shared/a.ts imports 'node:fs' (node: built-ins: only src/system, src/store, src/formats, src/tts, src/plugins, src/jobs, src/services, src/main, src/server, src/cli, native/index, native/runtime, native/api)",
+      "src/gadgets/d.ts is in no part of the layering table (test/support/layers.ts): add its folder there with what it may import",
+      "src/shared/a.ts imports 'node:fs' (node: built-ins: only src/system, src/store, src/formats, src/tts, src/plugins, src/hardware, src/jobs, src/services, src/main, src/server, src/cli, native/index, native/runtime, native/api)",
       "src/shared/a.ts imports the package 'node:fs': src/shared imports no packages but its own (and svelte/uplot in the renderer)",
       "src/services/b.ts imports 'better-sqlite3' (better-sqlite3: only src/store)",
       "renderer/src/c.ts imports 'electron' (electron: only src/main, src/preload)",
       "renderer/src/c.ts imports the package 'electron': renderer imports no packages but its own (and svelte/uplot in the renderer)",
+      "src/store/e.ts imports 'serialport' (serialport: only src/hardware)",
+      "src/hardware/f.ts imports ../store/index.ts (src/hardware → src/store; src/hardware may import only src/shared, src/system)",
     ])
   })
 
@@ -107,5 +111,9 @@ describe('the layering checker', () => {
     expect(allowed['src/cli']).not.toContain('src/store')
     expect(allowed['src/cli']).not.toContain('src/jobs')
     expect(allowed['src/cli']).not.toContain('native/index')
+    // the board link stands on shared and system only; the services reach it, the front doors do not
+    expect(allowed['src/hardware']).toEqual(['src/shared', 'src/system'])
+    expect(allowed['src/services']).toContain('src/hardware')
+    expect(allowed['src/cli']).not.toContain('src/hardware')
   })
 })

@@ -1,6 +1,6 @@
 // Hash routing: #/ (projects), #/projects/ID (?again=RUN opens the form to run RUN again;
-// ?robustness=RUN,RUN the robustness form for those networks),
-// #/runs/ID. The hash survives reloads and makes links
+// ?robustness=RUN,RUN the robustness form for those networks), #/runs/ID, #/hardware (boards and
+// emulators). The hash survives reloads and makes links
 // shareable within a session; the token stays in the query string / sessionStorage (see api.ts).
 
 export type Route =
@@ -8,6 +8,7 @@ export type Route =
   | { name: 'project'; id: number; again?: number; robustness?: number[] }
   | { name: 'run'; id: number }
   | { name: 'charts' }
+  | { name: 'hardware' }
   | { name: 'notfound'; path: string }
 
 export function parseHash(hash: string): Route {
@@ -20,6 +21,7 @@ export function parseHash(hash: string): Route {
   m = /^\/runs\/(\d+)$/.exec(path)
   if (m) return { name: 'run', id: Number(m[1]) }
   if (path === '/dev/charts') return { name: 'charts' }
+  if (path === '/hardware') return { name: 'hardware' }
   return { name: 'notfound', path }
 }
 
@@ -31,6 +33,7 @@ export const href = {
   run: (id: number): string => `#/runs/${id}`,
   /** the project page with the robustness form for these networks */
   robustness: (projectId: number, networks: readonly number[]): string => `#/projects/${projectId}?robustness=${networks.join(',')}`,
+  hardware: (): string => '#/hardware',
 }
 
 class Router {

@@ -3,7 +3,9 @@
 import type { JobKindName } from '../../shared/jobkinds/index.ts'
 import { dataGenerate } from './data-generate.ts'
 import { dataImportAudio } from './data-import-audio.ts'
+import { deploy } from './deploy.ts'
 import { evaluation } from './eval.ts'
+import { hil } from './hil.ts'
 import type { JobImpl } from './kind.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
@@ -28,6 +30,8 @@ export const jobImplementations: Record<JobKindName, JobImpl> = {
   simulate: simulate,
   robustness: robustness,
   yield: chipYield,
+  deploy: deploy,
+  hil: hil,
 }
 
 export type { JobImpl } from './kind.ts'

@@ -1,11 +1,13 @@
 // The execution targets, by name (one import and one entry per target). Jobs choose one with their
 // `target` parameter (default "simulator").
 import { FieldError } from '../../shared/errors.ts'
+import { chipTargets } from './chip.ts'
 import { simulator } from './simulator.ts'
 import type { ExecutionTarget } from './target.ts'
 
 export const targets: Record<string, ExecutionTarget> = {
   simulator: simulator,
+  ...chipTargets,
 }
 
 export const defaultTarget = 'simulator'

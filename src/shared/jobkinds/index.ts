@@ -4,7 +4,9 @@ import type { Schema } from '../schema.ts'
 import { taskDescriptors, taskNames, taskOfParams, type TaskDescriptor } from '../tasks/index.ts'
 import { dataGenerate } from './data-generate.ts'
 import { dataImportAudio } from './data-import-audio.ts'
+import { deploy } from './deploy.ts'
 import { evaluation } from './eval.ts'
+import { hil } from './hil.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
 import { robustness } from './robustness.ts'
@@ -29,6 +31,8 @@ export const jobKinds = {
   simulate: simulate,
   robustness: robustness,
   yield: chipYield,
+  deploy: deploy,
+  hil: hil,
 } as const satisfies Record<string, JobKindSpec>
 
 export type JobKindName = keyof typeof jobKinds
@@ -80,7 +84,9 @@ export function fieldGroups(kind: JobKindName): FieldGroup[] | null {
 export type { ActionWording, CliSpec, FieldGroup, GroupRule, JobKindSpec, Resources, StageSpec } from './spec.ts'
 export { dataGenerateParams } from './data-generate.ts'
 export { dataImportAudioParams } from './data-import-audio.ts'
+export { deployParams, deployTargets, parseSerials } from './deploy.ts'
 export { evalParams } from './eval.ts'
+export { hilParams, isBoardAddress } from './hil.ts'
 export { networkCreateParams } from './network-create.ts'
 export { pipelineParams } from './pipeline.ts'
 export { simulateParams } from './simulate.ts'

@@ -6,6 +6,7 @@ import type { RunViewName } from '../../../../src/shared/jobkinds/index.ts'
 import AdsView from './AdsView.svelte'
 import BaselineView from './BaselineView.svelte'
 import DatasetView from './DatasetView.svelte'
+import DeploymentView from './DeploymentView.svelte'
 import EvaluationView from './EvaluationView.svelte'
 import NetworkView from './NetworkView.svelte'
 import PipelineView from './PipelineView.svelte'
@@ -24,6 +25,7 @@ export const runViews: Record<RunViewName, Component<RunViewProps>> = {
   evaluation: EvaluationView,
   simulation: SimulationView,
   robustness: RobustnessView,
+  deployment: DeploymentView,
 }
 
 /** Views that show their run's progress themselves (with its Cancel): the page leaves its own bar out. */

@@ -1,0 +1,101 @@
+// The chip emulator (native/binding/chip.cpp, native/core/chip.hpp; docs/method.md §14): a
+// DYNAP-SE-class chip — chips × 4 cores × 256 neurons, per-core nominal parameters, four signed
+// synapse types, fan-in and fan-out limits, SE1 repeat counts or SE2 4-bit masks over per-core base
+// weights — with device mismatch frozen per virtual chip (its serial number). The configuration is
+// the board protocol's (src/shared/board.ts DeployedConfiguration; the same shape is declared here
+// because native/ imports nothing above it). The binding checks every field and names the bad one.
+import { addon, runNative, type ProgressFn, type RawCancelToken, type RunOptions } from '../runtime.ts'
+import { argError, describe } from '../check.ts'
+
+export type ChipWeightScheme = 'se1' | 'se2'
+
+export interface ChipCoreParameters {
+  tauMemMs: number
+  refractoryMs: number
+  threshold: number
+  resetPotential: number
+  bias: number
+  /** per synapse type (ampa, nmda, gaba-a, gaba-b), ms */
+  tauSynMs: [number, number, number, number]
+  /** SE1: per synapse type; SE2: the base weights selected by the mask's bits; ≥ 0 */
+  baseWeights: [number, number, number, number]
+}
+
+export interface ChipConfiguration {
+  weightScheme: ChipWeightScheme
+  cores: { chip: number; core: number; neurons: number; params: ChipCoreParameters }[]
+  /** pre: a neuron address or 0x80000000 + input channel; type 0..3; weight: SE1 count, SE2 mask */
+  connections: { pre: number; post: number; type: number; weight: number }[]
+}
+
+export interface ChipSetup {
+  /** chips on the board (default 1) */
+  chips?: number
+  /** the virtual chip: required when mismatch is on */
+  serialNumber?: string
+  /** device mismatch (default true); false: the ideal chip */
+  mismatch?: boolean
+  /** multiplies every spread (default 1, 0..10) */
+  mismatchScale?: number
+  /** time step, µs (default 100) */
+  dtUs?: number
+}
+
+export type ChipInput =
+  | { samples: Float32Array; batch: number; steps: number; channels: number; samplePeriodUs?: number }
+  | { events: { sample: Int32Array; timeUs: Uint32Array; channel: Uint32Array }; batch: number; durationUs: number }
+
+export interface ChipEmulateOptions extends ChipSetup {
+  threads?: number
+  /** spikes are returned for samples 0..spikesOf-1 (default 0) */
+  spikesOf?: number
+  /** outputs[b, t, o] = Σ_n weights[o, n] r_n(t), r filtered with τ_out (unit area, 1/s) */
+  decode?: { weights: Float32Array; outputs: number; tauOutMs: number }
+}
+
+export interface ChipEmulateResult {
+  /** configured neurons (dense order: the cores in configuration order) */
+  neurons: number
+  steps: number
+  /** chip address of each dense neuron */
+  addresses: Uint32Array
+  /** [batch, neurons] */
+  spikeCounts: Int32Array
+  /** [batch, steps, outputs] with decode */
+  outputs?: Float32Array
+  /** spikes of the first spikesOf samples (dense neuron indices, steps of dt) */
+  spikes: { sample: Int32Array; step: Int32Array; neuron: Int32Array }
+  kernelSeconds: number
+}
+
+export interface ChipInspection {
+  addresses: Uint32Array
+  tauMemMs: Float64Array
+  thresholds: Float64Array
+  /** signed efficacy of each configured connection, configuration order */
+  efficacies: Float64Array
+}
+
+interface RawChip {
+  chipEmulate(config: object, input: object, options: object, onProgress?: ProgressFn, cancel?: RawCancelToken): Promise<ChipEmulateResult>
+  chipInspect(config: object, options: object): ChipInspection
+}
+
+function objectArg(v: unknown, name: string): void {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw argError('type', `Expected an object for ${name} but received ${describe(v)}`)
+}
+
+/** Runs a batch of independent runs (each from rest) of a configured virtual chip on the thread pool. */
+export function chipEmulate(config: ChipConfiguration, input: ChipInput, options: ChipEmulateOptions = {}, run: RunOptions = {}): Promise<ChipEmulateResult> {
+  objectArg(config, 'config')
+  objectArg(input, 'input')
+  objectArg(options, 'options')
+  return runNative<ChipEmulateResult, RawChip>((r, progress, token) => r.chipEmulate(config, input, options, progress, token), run)
+}
+
+/** The virtual chip's per-neuron and per-connection values after mismatch (synchronous). */
+export function chipInspect(config: ChipConfiguration, options: ChipSetup = {}): ChipInspection {
+  objectArg(config, 'config')
+  objectArg(options, 'options')
+  return addon<RawChip>().chipInspect(config, options)
+}

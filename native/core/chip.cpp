@@ -1,0 +1,366 @@
+// The chip emulator (chip.hpp; docs/method.md §14).
+#include "chip.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <string>
+
+#include "perturb.hpp"
+#include "rng.hpp"
+#include "thread_pool.hpp"
+
+namespace mimic::chip {
+namespace {
+
+constexpr double kSign[4] = {1, 1, -1, -1};
+constexpr uint64_t kSaltNeuron = 0x6e6575726f6e5f31ULL;   // "neuron_1"
+constexpr uint64_t kSaltSynapse = 0x73796e617073655fULL;  // "synapse_"
+
+std::string where(const Geometry& g, uint32_t a) {
+  if (a >= kInputAddressBit) return "input channel " + std::to_string(a - kInputAddressBit);
+  const uint32_t npc = static_cast<uint32_t>(g.neuronsPerCore);
+  const uint32_t ci = a / npc;
+  return "neuron " + std::to_string(a) + " (chip " + std::to_string(ci / g.coresPerChip) + ", core " +
+         std::to_string(ci % g.coresPerChip) + ", neuron " + std::to_string(a % npc) + ")";
+}
+
+std::string num(double d) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.10g", d);
+  return b;
+}
+
+double abs_normal(double nominal, double sigma, double z) {
+  const double v = std::fabs(nominal + sigma * z);
+  return std::max(v, 0.01 * nominal);
+}
+
+}  // namespace
+
+Geometry Geometry::dynapse(int chips, WeightScheme scheme) {
+  Geometry g;
+  g.chips = chips;
+  g.scheme = scheme;
+  g.fanOut = scheme == WeightScheme::SE1 ? 3 : 4;
+  return g;
+}
+
+uint64_t serial_seed(const std::string& serial) { return fnv1a64("mimic chip " + serial); }
+
+void check_configuration(const Geometry& g, const Configuration& c) {
+  if (c.scheme != g.scheme)
+    throw InvalidArgument(std::string("the configuration is for ") + (c.scheme == WeightScheme::SE1 ? "SE1" : "SE2") +
+                          " weights but this chip uses " + (g.scheme == WeightScheme::SE1 ? "SE1" : "SE2") +
+                          " weights: map the network for this chip");
+  std::map<int, int> coreNeurons;
+  for (std::size_t i = 0; i < c.cores.size(); ++i) {
+    const CoreConfig& k = c.cores[i];
+    const std::string at = "core block " + std::to_string(i) + " (chip " + std::to_string(k.chip) + ", core " + std::to_string(k.core) + ")";
+    if (k.chip < 0 || k.chip >= g.chips)
+      throw InvalidArgument(at + ": chip must be 0.." + std::to_string(g.chips - 1) + " on this board of " + std::to_string(g.chips) + " chip(s)");
+    if (k.core < 0 || k.core >= g.coresPerChip) throw InvalidArgument(at + ": core must be 0.." + std::to_string(g.coresPerChip - 1));
+    const int key = k.chip * g.coresPerChip + k.core;
+    if (coreNeurons.count(key)) throw InvalidArgument(at + ": this core is configured twice");
+    if (k.neurons < 1 || k.neurons > g.neuronsPerCore)
+      throw InvalidArgument(at + ": neurons must be 1.." + std::to_string(g.neuronsPerCore) + " (received " + std::to_string(k.neurons) + ")");
+    const CoreParams& p = k.params;
+    if (!(p.tauMemMs > 0) || !std::isfinite(p.tauMemMs)) throw InvalidArgument(at + ": tauMemMs must be > 0 (received " + num(p.tauMemMs) + ")");
+    if (!(p.refractoryMs >= 0) || !std::isfinite(p.refractoryMs)) throw InvalidArgument(at + ": refractoryMs must be ≥ 0 (received " + num(p.refractoryMs) + ")");
+    for (int s = 0; s < 4; ++s) {
+      if (!(p.tauSynMs[s] > 0) || !std::isfinite(p.tauSynMs[s]))
+        throw InvalidArgument(at + ": tauSynMs[" + std::to_string(s) + "] must be > 0 (received " + num(p.tauSynMs[s]) + ")");
+      if (!(p.baseWeights[s] >= 0) || !std::isfinite(p.baseWeights[s]))
+        throw InvalidArgument(at + ": baseWeights[" + std::to_string(s) + "] must be ≥ 0: the sign comes from the synapse type (received " + num(p.baseWeights[s]) + ")");
+    }
+    if (!std::isfinite(p.threshold) || !std::isfinite(p.resetPotential) || !std::isfinite(p.bias))
+      throw InvalidArgument(at + ": threshold, resetPotential and bias must be finite numbers");
+    if (!(p.resetPotential < p.threshold))
+      throw InvalidArgument(at + ": resetPotential (" + num(p.resetPotential) + ") must be below threshold (" + num(p.threshold) + ")");
+    coreNeurons[key] = k.neurons;
+  }
+  const uint64_t total = uint64_t(g.chips) * g.coresPerChip * g.neuronsPerCore;
+  auto used = [&](uint32_t a) {
+    if (a >= total) return false;
+    auto it = coreNeurons.find(static_cast<int>(a / g.neuronsPerCore));
+    return it != coreNeurons.end() && static_cast<int>(a % g.neuronsPerCore) < it->second;
+  };
+  const int maxWeight = g.scheme == WeightScheme::SE1 ? g.fanIn : 15;
+  std::map<uint32_t, int> camIn;
+  std::map<uint32_t, std::set<uint32_t>> targets;
+  for (std::size_t i = 0; i < c.connections.size(); ++i) {
+    const Connection& k = c.connections[i];
+    const std::string at = "connection " + std::to_string(i) + " (" +
+                           (k.pre >= kInputAddressBit ? "input " + std::to_string(k.pre - kInputAddressBit) : std::to_string(k.pre)) +
+                           " → " + std::to_string(k.post) + ")";
+    if (!used(k.post))
+      throw InvalidArgument(at + ": the target " + (k.post >= kInputAddressBit ? std::string("is an input channel") : where(g, k.post) + " is not a neuron of a configured core"));
+    if (k.pre >= kInputAddressBit) {
+      if (k.pre - kInputAddressBit >= static_cast<uint32_t>(g.inputChannels))
+        throw InvalidArgument(at + ": the source is input channel " + std::to_string(k.pre - kInputAddressBit) + " but this board has " +
+                              std::to_string(g.inputChannels) + " input channels");
+    } else if (!used(k.pre)) {
+      throw InvalidArgument(at + ": the source " + where(g, k.pre) + " is not a neuron of a configured core");
+    }
+    if (k.type < 0 || k.type > 3) throw InvalidArgument(at + ": the synapse type must be 0..3 (received " + std::to_string(k.type) + ")");
+    if (k.weight < 1 || k.weight > maxWeight)
+      throw InvalidArgument(at + ": the weight must be " +
+                            (g.scheme == WeightScheme::SE1 ? "a repeat count 1.." + std::to_string(g.fanIn) : std::string("a 4-bit mask 1..15")) +
+                            " (received " + std::to_string(k.weight) + ")");
+    const int entries = g.scheme == WeightScheme::SE1 ? k.weight : 1;
+    const int t = (camIn[k.post] += entries);
+    if (t > g.fanIn)
+      throw InvalidArgument(at + ": " + where(g, k.post) + " would take " + std::to_string(t) + " CAM entries, more than its fan-in of " + std::to_string(g.fanIn));
+    if (k.pre < kInputAddressBit) {
+      auto& set = targets[k.pre];
+      set.insert(k.post / g.neuronsPerCore);
+      if (static_cast<int>(set.size()) > g.fanOut)
+        throw InvalidArgument(at + ": " + where(g, k.pre) + " would reach " + std::to_string(set.size()) + " cores, more than its fan-out of " + std::to_string(g.fanOut));
+    }
+  }
+}
+
+Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOptions& m, double dtUs) : dtUs_(dtUs) {
+  if (!(dtUs >= 1 && dtUs <= 10000) || std::floor(dtUs) != dtUs) throw InvalidArgument("dtUs must be an integer number of µs between 1 and 10000 (received " + num(dtUs) + ")");
+  if (!(m.scale >= 0 && m.scale <= 10)) throw InvalidArgument("the mismatch scale must be between 0 and 10 (received " + num(m.scale) + ")");
+  check_configuration(g, c);
+  const bool mm = m.enabled && m.scale > 0;
+  const double sc = m.scale;
+  const uint64_t seed = serial_seed(m.serial);
+  const double dtMs = dtUs / 1000.0;
+  inputChannels_ = g.inputChannels;
+  for (const auto& k : c.cores) n_ += static_cast<std::size_t>(k.neurons);
+  address_.resize(n_);
+  dtOverTau_.resize(n_);
+  tauMem_.resize(n_);
+  threshold_.resize(n_);
+  reset_.resize(n_);
+  bias_.resize(n_);
+  refractorySteps_.resize(n_);
+  decay_.resize(n_ * 4);
+  const std::size_t total = std::size_t(g.chips) * g.coresPerChip * g.neuronsPerCore;
+  std::vector<int32_t> dense(total, -1);
+  std::vector<int32_t> coreOf(n_);
+  std::size_t k = 0;
+  for (std::size_t ci = 0; ci < c.cores.size(); ++ci) {
+    const CoreConfig& core = c.cores[ci];
+    const CoreParams& p = core.params;
+    const std::size_t base = (std::size_t(core.chip) * g.coresPerChip + core.core) * g.neuronsPerCore;
+    for (int j = 0; j < core.neurons; ++j, ++k) {
+      const uint32_t a = static_cast<uint32_t>(base + j);
+      address_[k] = a;
+      dense[a] = static_cast<int32_t>(k);
+      coreOf[k] = static_cast<int32_t>(ci);
+      double tauMem = p.tauMemMs, th = p.threshold, bias = p.bias, refr = p.refractoryMs;
+      double tauSyn[4] = {p.tauSynMs[0], p.tauSynMs[1], p.tauSynMs[2], p.tauSynMs[3]};
+      if (mm) {
+        Rng r(derive_seed(seed, a, kSaltNeuron), 0);
+        const double zTau = r.normal(), zTh = r.normal(), zBias = r.normal(), zRef = r.normal();
+        tauMem = abs_normal(tauMem, sc * (Spreads::tauMemSlope * tauMem + Spreads::tauMemOffsetMs), zTau);
+        const double gap = p.threshold - p.resetPotential;
+        th = p.resetPotential + std::max(gap * (1 + sc * Spreads::relative * zTh), 0.01 * gap);
+        bias = bias * (1 + sc * Spreads::relative * zBias);
+        refr = std::max(0.0, refr * (1 + sc * Spreads::relative * zRef));
+        for (int s = 0; s < 4; ++s) tauSyn[s] = abs_normal(tauSyn[s], sc * Spreads::relative * tauSyn[s], r.normal());
+      }
+      tauMem_[k] = tauMem;
+      dtOverTau_[k] = dtMs / tauMem;
+      threshold_[k] = th;
+      reset_[k] = p.resetPotential;
+      bias_[k] = bias;
+      refractorySteps_[k] = static_cast<int32_t>(std::floor(refr / dtMs + 0.5));
+      for (int s = 0; s < 4; ++s) decay_[k * 4 + s] = std::exp(-dtMs / tauSyn[s]);
+    }
+  }
+  // connections → rows by source (a counting sort keeps configuration order within a source)
+  struct Entry {
+    int32_t src, target;
+    uint8_t type;
+    double eff;
+  };
+  std::vector<Entry> fromN, fromI;
+  connEff_.resize(c.connections.size());
+  for (std::size_t i = 0; i < c.connections.size(); ++i) {
+    const Connection& cn = c.connections[i];
+    const int32_t target = dense[cn.post];
+    const double* w = c.cores[coreOf[target]].params.baseWeights;
+    double magnitude = 0;
+    const double cv = cn.type == 0 || cn.type == 2 ? Spreads::fastEfficacyCv : Spreads::slowEfficacyCv;
+    uint64_t key = 0;
+    if (mm) key = derive_seed(derive_seed(seed, cn.post, kSaltSynapse), cn.pre, static_cast<uint64_t>(cn.type));
+    if (c.scheme == WeightScheme::SE1) {
+      if (!mm) {
+        magnitude = cn.weight * w[cn.type];
+      } else {
+        // each repeat is its own CAM entry with its own deviation
+        for (int rpt = 0; rpt < cn.weight; ++rpt) {
+          Rng r(key, static_cast<uint64_t>(rpt));
+          magnitude += w[cn.type] * std::max(0.0, 1 + sc * cv * r.normal());
+        }
+      }
+    } else {
+      for (int b = 0; b < 4; ++b)
+        if (cn.weight & (1 << b)) magnitude += w[b];
+      if (mm) {
+        Rng r(key, 0);
+        magnitude *= std::max(0.0, 1 + sc * cv * r.normal());
+      }
+    }
+    const double eff = kSign[cn.type] * magnitude;
+    connEff_[i] = eff;
+    if (cn.pre >= kInputAddressBit)
+      fromI.push_back({static_cast<int32_t>(cn.pre - kInputAddressBit), target, static_cast<uint8_t>(cn.type), eff});
+    else
+      fromN.push_back({dense[cn.pre], target, static_cast<uint8_t>(cn.type), eff});
+  }
+  auto build = [](std::size_t sources, const std::vector<Entry>& es, Rows& rows) {
+    rows.start.assign(sources + 1, 0);
+    for (const auto& e : es) rows.start[e.src + 1]++;
+    for (std::size_t i = 0; i < sources; ++i) rows.start[i + 1] += rows.start[i];
+    std::vector<int32_t> fill(rows.start.begin(), rows.start.end() - 1);
+    rows.target.resize(es.size());
+    rows.type.resize(es.size());
+    rows.efficacy.resize(es.size());
+    for (const auto& e : es) {
+      const int32_t at = fill[e.src]++;
+      rows.target[at] = e.target;
+      rows.type[at] = e.type;
+      rows.efficacy[at] = e.eff;
+    }
+  };
+  build(n_, fromN, fromNeuron_);
+  build(static_cast<std::size_t>(g.inputChannels), fromI, fromInput_);
+}
+
+void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control) const {
+  const std::size_t n = n_;
+  std::vector<double> v(n, 0.0), syn(n * 4, 0.0), r;
+  std::vector<int32_t> refractory(n, 0), pending, spiked;
+  pending.reserve(n);
+  spiked.reserve(n);
+  const std::size_t O = dec.outputs;
+  double decayOut = 0, gainOut = 0;
+  if (O > 0) {
+    r.assign(n, 0.0);
+    decayOut = std::exp(-(dtUs_ / 1000.0) / dec.tauOutMs);
+    gainOut = 1000.0 / dec.tauOutMs;
+  }
+  const double dtMs = dtUs_ / 1000.0;
+  std::size_t ev = 0;
+  const int32_t* ns = fromNeuron_.start.data();
+  const int32_t* is = fromInput_.start.data();
+  for (std::size_t step = 0; step < steps; ++step) {
+    if ((step & 255) == 255) control.check();
+    for (std::size_t i = 0; i < n * 4; ++i) syn[i] *= decay_[i];
+    for (int32_t src : pending)
+      for (int32_t e = ns[src]; e < ns[src + 1]; ++e) syn[std::size_t(fromNeuron_.target[e]) * 4 + fromNeuron_.type[e]] += fromNeuron_.efficacy[e];
+    const double t0 = static_cast<double>(step) * dtUs_;
+    if (in.eventCount > 0) {
+      const double t1 = t0 + dtUs_;
+      while (ev < in.eventCount && static_cast<double>(in.eventTimes[ev]) < t1) {
+        const uint32_t ch = in.eventChannels[ev++];
+        for (int32_t e = is[ch]; e < is[ch + 1]; ++e) syn[std::size_t(fromInput_.target[e]) * 4 + fromInput_.type[e]] += fromInput_.efficacy[e];
+      }
+    } else if (in.samples != nullptr && in.sampleCount > 0) {
+      const std::size_t si = static_cast<std::size_t>(std::floor(t0 / in.samplePeriodUs));
+      if (si < in.sampleCount) {
+        const float* x = in.samples + si * in.channels;
+        for (std::size_t ch = 0; ch < in.channels; ++ch) {
+          if (x[ch] == 0.0f) continue;
+          const double scale = static_cast<double>(x[ch]) * dtMs;
+          for (int32_t e = is[ch]; e < is[ch + 1]; ++e) syn[std::size_t(fromInput_.target[e]) * 4 + fromInput_.type[e]] += scale * fromInput_.efficacy[e];
+        }
+      }
+    }
+    spiked.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (refractory[i] > 0) {
+        refractory[i]--;
+        v[i] = reset_[i];
+        continue;
+      }
+      const double* s = &syn[i * 4];
+      const double current = s[0] + s[1] + s[2] + s[3] + bias_[i];
+      v[i] += dtOverTau_[i] * (current - v[i]);
+      if (v[i] >= threshold_[i]) {
+        spiked.push_back(static_cast<int32_t>(i));
+        v[i] = reset_[i];
+        refractory[i] = refractorySteps_[i];
+      }
+    }
+    for (int32_t i : spiked) {
+      if (rec.counts) rec.counts[i]++;
+      if (rec.keepSpikes) {
+        rec.spikeSteps.push_back(static_cast<int32_t>(step));
+        rec.spikeNeurons.push_back(i);
+      }
+    }
+    if (O > 0) {
+      for (std::size_t i = 0; i < n; ++i) r[i] *= decayOut;
+      for (int32_t i : spiked) r[i] += gainOut;
+      float* o = rec.out + step * O;
+      for (std::size_t q = 0; q < O; ++q) {
+        const float* w = dec.weights + q * n;
+        double acc = 0;
+        for (std::size_t i = 0; i < n; ++i) acc += static_cast<double>(w[i]) * r[i];
+        o[q] = static_cast<float>(acc);
+      }
+    }
+    pending.swap(spiked);
+  }
+}
+
+void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& dec, std::size_t spikesOf, unsigned threads,
+               const Control& control, BatchOutput& out) {
+  const std::size_t B = in.batch, n = e.neurons(), O = dec.outputs;
+  std::size_t steps;
+  if (in.samples != nullptr) {
+    steps = static_cast<std::size_t>(std::ceil(static_cast<double>(in.steps) * in.samplePeriodUs / e.dt_us()));
+  } else {
+    steps = static_cast<std::size_t>(std::ceil(in.durationUs / e.dt_us()));
+  }
+  out.steps = steps;
+  out.counts.assign(B * n, 0);
+  out.out.assign(B * steps * O, 0.0f);
+  // events: where each sample's events start
+  std::vector<std::size_t> evStart(B + 1, 0);
+  if (in.samples == nullptr) {
+    for (std::size_t i = 0; i < in.eventCount; ++i) evStart[std::size_t(in.eventSample[i]) + 1]++;
+    for (std::size_t b = 0; b < B; ++b) evStart[b + 1] += evStart[b];
+  }
+  std::vector<Emulator::Recording> recs(B);
+  std::atomic<std::size_t> done{0};
+  global_pool().parallel_for(
+      B,
+      [&](std::size_t b) {
+        control.check();
+        Emulator::Input x;
+        if (in.samples != nullptr) {
+          x.samples = in.samples + b * in.steps * in.channels;
+          x.sampleCount = in.steps;
+          x.channels = in.channels;
+          x.samplePeriodUs = in.samplePeriodUs;
+        } else {
+          x.eventTimes = in.eventTimes + evStart[b];
+          x.eventChannels = in.eventChannels + evStart[b];
+          x.eventCount = evStart[b + 1] - evStart[b];
+        }
+        Emulator::Recording& rec = recs[b];
+        rec.keepSpikes = b < spikesOf;
+        rec.counts = out.counts.data() + b * n;
+        rec.out = O > 0 ? out.out.data() + b * steps * O : nullptr;
+        e.run(x, steps, dec, rec, control);
+        const std::size_t d = ++done;
+        control.report(static_cast<double>(d), static_cast<double>(B), "emulating");
+      },
+      threads);
+  for (std::size_t b = 0; b < std::min(B, spikesOf); ++b) {
+    const auto& rec = recs[b];
+    out.spikeSample.insert(out.spikeSample.end(), rec.spikeSteps.size(), static_cast<int32_t>(b));
+    out.spikeStep.insert(out.spikeStep.end(), rec.spikeSteps.begin(), rec.spikeSteps.end());
+    out.spikeNeuron.insert(out.spikeNeuron.end(), rec.spikeNeurons.begin(), rec.spikeNeurons.end());
+  }
+}
+
+}  // namespace mimic::chip

@@ -1,0 +1,176 @@
+// The chip emulator: a DYNAP-SE-class mixed-signal chip (docs/method.md §14) as a leaky
+// integrate-and-fire model with the chip's structure and its device mismatch.
+//
+// Structure: chips × 4 cores × 256 neurons. Every neuron of a core shares the core's nominal
+// parameters (membrane and four synaptic time constants, threshold, reset potential, bias,
+// refractory period, four base weights). Four synapse types, 0 fast excitatory (AMPA), 1 slow
+// excitatory (NMDA), 2 fast inhibitory (GABA_A), 3 slow inhibitory (GABA_B); the sign comes from the
+// type. A neuron takes at most `fanIn` CAM entries (SE1: a connection of count c takes c entries;
+// SE2: one) and reaches at most `fanOut` distinct cores. Weights: SE1, a connection of count c
+// adds c × baseWeights[type] (c repeated CAM entries); SE2, a 4-bit mask m adds Σ_{bit b of m}
+// baseWeights[b]. The configuration format is the board protocol's (src/shared/board.ts).
+//
+// Dynamics, per neuron and step of dt (the same order and arithmetic as the reference chip,
+// src/hardware/chip/reference.ts, in double precision):
+//   I_s ← I_s · exp(−dt/τ_s), then + the efficacies of last step's spikes (sources ascending,
+//   connections in configuration order), then + the inputs of this step (events in time order;
+//   analog samples: channel ascending, x · efficacy · dt/1 ms)
+//   refractory: V ← reset potential, count down; otherwise
+//   V ← V + dt/τ_mem · (I_0 + I_1 + I_2 + I_3 + bias − V); spike when V ≥ threshold: V ← reset,
+//   refractory for round(refractory / dt) steps. Spikes are stamped with their step.
+//
+// Mismatch (docs/method.md §14): a virtual chip is its serial number. Every neuron's parameters and
+// every CAM entry's efficacy deviate from the core's nominal values by a draw made once, from a
+// stream keyed by (serial, physical address), so the same serial always gives the same chip,
+// whatever the configuration order or thread count, and different serials differ. Spreads:
+//   τ_mem   σ = 0.034 · τ + 2.5 ms           (measured relation)
+//   τ_syn, threshold gap (threshold − reset), bias, refractory period   σ = 0.2 · value
+//   efficacy of a CAM entry: fast types CV 0.31, slow types CV 0.2
+// All scaled by `mismatchScale` (1 = the chip's spreads; 0 or mismatch off = the ideal chip).
+// Time constants are |N(τ, σ²)| floored at 1 % of nominal; efficacies (1 + CV·z) floored at 0
+// (a synapse cannot change sign); a deviated threshold stays above the reset potential.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cancel.hpp"
+
+namespace mimic::chip {
+
+enum class WeightScheme { SE1, SE2 };
+
+inline constexpr uint32_t kInputAddressBit = 0x80000000u;
+
+struct Geometry {
+  int chips = 1;
+  int coresPerChip = 4;
+  int neuronsPerCore = 256;
+  int fanIn = 64;
+  int fanOut = 4;  // SE1: 3 usable
+  int inputChannels = 1024;
+  WeightScheme scheme = WeightScheme::SE2;
+  static Geometry dynapse(int chips, WeightScheme scheme);
+};
+
+struct CoreParams {
+  double tauMemMs = 20, refractoryMs = 0, threshold = 1, resetPotential = 0, bias = 0;
+  double tauSynMs[4] = {5, 50, 5, 50};
+  double baseWeights[4] = {0, 0, 0, 0};
+};
+
+struct CoreConfig {
+  int chip = 0, core = 0, neurons = 0;
+  CoreParams params;
+};
+
+struct Connection {
+  uint32_t pre = 0;   // neuron address, or kInputAddressBit + channel
+  uint32_t post = 0;  // neuron address
+  int type = 0;       // 0..3
+  int weight = 1;     // SE1 count 1..fanIn, SE2 mask 1..15
+};
+
+struct Configuration {
+  WeightScheme scheme = WeightScheme::SE2;
+  std::vector<CoreConfig> cores;
+  std::vector<Connection> connections;
+};
+
+struct MismatchOptions {
+  bool enabled = true;
+  std::string serial;       // the virtual chip
+  double scale = 1.0;       // multiplies every spread
+};
+
+// The spreads (see above), exposed for tests and docs.
+struct Spreads {
+  static constexpr double tauMemSlope = 0.034, tauMemOffsetMs = 2.5;
+  static constexpr double relative = 0.2;  // τ_syn, threshold gap, bias, refractory
+  static constexpr double fastEfficacyCv = 0.31, slowEfficacyCv = 0.2;
+};
+
+// The checks of the board protocol (docs/board-protocol.md §7), first failure thrown as
+// InvalidArgument naming the core block or connection.
+void check_configuration(const Geometry& g, const Configuration& c);
+
+uint64_t serial_seed(const std::string& serial);
+
+// A configured chip: dense neuron order = the cores in configuration order, neurons 0..n-1 of each.
+class Emulator {
+ public:
+  Emulator(const Geometry& g, const Configuration& c, const MismatchOptions& m, double dtUs);
+
+  std::size_t neurons() const { return n_; }
+  const std::vector<uint32_t>& addresses() const { return address_; }
+  double dt_us() const { return dtUs_; }
+  // Effective per-neuron values after mismatch (for tests and displays).
+  const std::vector<double>& tau_mem_ms() const { return tauMem_; }
+  const std::vector<double>& thresholds() const { return threshold_; }
+  // The efficacy of each configured connection in configuration order (sign included; after mismatch).
+  const std::vector<double>& connection_efficacy() const { return connEff_; }
+
+  // One run from rest. Input: analog samples [steps_in, C] (sample k covers [k·period, (k+1)·period))
+  // or events (time µs non-decreasing, channel). decode: optional [O × n] matrix on spike traces
+  // filtered with τ_out (unit area, 1/s) → out [steps × O].
+  struct Input {
+    const float* samples = nullptr;
+    std::size_t sampleCount = 0, channels = 0;
+    double samplePeriodUs = 0;
+    const uint32_t* eventTimes = nullptr;
+    const uint32_t* eventChannels = nullptr;
+    std::size_t eventCount = 0;
+  };
+  struct Decode {
+    const float* weights = nullptr;  // [O × n]
+    std::size_t outputs = 0;
+    double tauOutMs = 0;
+  };
+  struct Recording {
+    std::vector<int32_t> spikeSteps, spikeNeurons;  // dense indices
+    bool keepSpikes = false;
+    int32_t* counts = nullptr;   // [n], added to
+    float* out = nullptr;        // [steps × O]
+  };
+  void run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control) const;
+
+ private:
+  struct Rows {
+    std::vector<int32_t> start, target;
+    std::vector<uint8_t> type;
+    std::vector<double> efficacy;
+  };
+  std::size_t n_ = 0;
+  double dtUs_ = 100;
+  std::vector<uint32_t> address_;
+  std::vector<double> dtOverTau_, threshold_, reset_, bias_, decay_, tauMem_;
+  std::vector<int32_t> refractorySteps_;
+  std::vector<double> connEff_;
+  Rows fromNeuron_, fromInput_;
+  int inputChannels_ = 0;
+};
+
+// A batch of independent runs from rest (sample b on its own), spread over the pool; results do not
+// depend on the thread count.
+struct BatchInput {
+  const float* samples = nullptr;  // [B, T, C]
+  std::size_t batch = 0, steps = 0, channels = 0;
+  double samplePeriodUs = 0;
+  // events of all samples: sample index (non-decreasing), time, channel
+  const int32_t* eventSample = nullptr;
+  const uint32_t* eventTimes = nullptr;
+  const uint32_t* eventChannels = nullptr;
+  std::size_t eventCount = 0;
+  double durationUs = 0;  // events: the run's duration
+};
+struct BatchOutput {
+  std::size_t steps = 0;
+  std::vector<int32_t> counts;  // [B, n]
+  std::vector<float> out;       // [B, steps, O]
+  std::vector<int32_t> spikeSample, spikeStep, spikeNeuron;  // of the first `spikesOf` samples
+};
+void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& dec, std::size_t spikesOf, unsigned threads,
+               const Control& control, BatchOutput& out);
+
+}  // namespace mimic::chip

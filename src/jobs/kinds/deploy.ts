@@ -1,0 +1,119 @@
+// Job "deploy": a trained network ADS mapped onto a chip (src/plugins/deploy/map.ts, docs/method.md
+// §11.2). Stores the configuration (JSON, the board protocol's format) and the report as artifacts,
+// the mapped weights, a note per refusal; with a dataset, the accuracy on the simulator, of the mapped
+// network on the simulator, and on the emulator without and with the mismatch of each virtual chip.
+import { AppError } from '../../shared/errors.ts'
+import { deployParams, deployTargets, parseSerials } from '../../shared/jobkinds/index.ts'
+import { loadBundle } from '../../plugins/architectures/bundle.ts'
+import { loadDataset } from '../../plugins/datasets.ts'
+import { evaluate } from '../../plugins/evaluate.ts'
+import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
+import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
+import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
+import type { JobImpl } from './kind.ts'
+
+const json = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v))
+
+/** A target whose runs use this virtual chip (or the ideal chip). */
+function onChip(t: ExecutionTarget, chip: { serialNumber?: string; mismatch: boolean }): ExecutionTarget {
+  return { ...t, run: (net, batch, opts, run) => t.run(net, batch, { ...opts, chip }, run) }
+}
+
+export const deploy: JobImpl = {
+  precheck(store, params) {
+    const p = deployParams.parse(params, 'params')
+    const net = networkOf(store, 'deploy', 'network', p.network)
+    if (net.record.architecture !== 'ads') throw fieldError('deploy', 'network', `is run ${p.network} “${net.run.name}”, a ${net.arch.label}: only a spiking network ADS can be deployed to a chip.`)
+    try {
+      parseSerials(p.serialNumbers)
+    } catch (err) {
+      throw fieldError('deploy', 'serialNumbers', (err as Error).message + '.')
+    }
+    if (p.dataset !== undefined) {
+      runOfKind(store, 'deploy', 'dataset', p.dataset, ['dataset'])
+      if (net.sizes.outputs === 0) throw fieldError('deploy', 'dataset', `cannot be scored: network run ${p.network} has no read-out. Deploy without a dataset, or deploy a trained network.`)
+      const inputs = shapeOf(store, p.dataset, 'inputs')
+      if (inputs[2] !== net.sizes.channels) throw fieldError('deploy', 'dataset', `is run ${p.dataset} with ${inputs[2]} input channels, but the network takes ${net.sizes.channels}: choose a dataset that fits.`)
+    }
+  },
+  async run(ctx) {
+    const p = deployParams.parse(ctx.run.params, 'params')
+    const { store } = ctx
+    const net = loadBundle(store, p.network)
+    if (net.architecture !== 'ads') throw new AppError('INVALID_ARGUMENT', `Run ${p.network} is not a network ADS: only spiking networks ADS can be deployed.`)
+    const scheme = deployTargets[p.target]
+    const dtMs = typeof net.meta.dtMs === 'number' ? net.meta.dtMs : 1
+    ctx.progress(0, 'mapping the network onto the chip', true)
+    const m = mappingOf(net, scheme, dtMs)
+    const r = m.report
+    const byName = Object.fromEntries(r.matrices.map((x) => [x.matrix, x]))
+    const sum = (k: 'droppedFanIn' | 'droppedFanOut' | 'droppedZero') => r.matrices.reduce((s, x) => s + x[k], 0)
+    const summary: Record<string, number> = {
+      neurons: r.neurons,
+      chips: boardChips(scheme),
+      coresUsed: r.coresUsed,
+      connectionsKept: r.connections.kept,
+      connectionsDropped: r.connections.dropped,
+      droppedFanIn: sum('droppedFanIn'),
+      droppedFanOut: sum('droppedFanOut'),
+      droppedZero: sum('droppedZero'),
+      camEntries: r.connections.camEntries,
+      errorWIn: byName.wIn?.relativeError ?? NaN,
+      errorOmegaF: byName.omegaF?.relativeError ?? NaN,
+      errorOmegaS: byName.omegaS?.relativeError ?? NaN,
+      refusals: r.refusals.length,
+    }
+    const artifacts = [{ name: 'report', data: json({ ...r, target: p.target, network: p.network, dtMs }), shape: [0] }]
+    for (const x of r.refusals) store.runs.addNote(ctx.runId, `refused: ${x.what} — ${x.reason}`)
+    if (!m.configuration || !m.mapped) {
+      artifacts[0].shape = [artifacts[0].data.length]
+      ctx.artifacts(artifacts)
+      throw new AppError('INVALID_ARGUMENT', `Network run ${p.network} cannot be deployed to ${p.target}: ${r.refusals.map((x) => `${x.what}: ${x.reason}`).join('; ')}.`)
+    }
+    const config = json(m.configuration)
+    artifacts.push({ name: 'configuration', data: config, shape: [config.length] })
+    for (const a of artifacts) a.shape = [a.data.length]
+    const N = r.neurons
+    const C = net.sizes.channels
+    ctx.artifacts([
+      ...artifacts,
+      { name: 'mapped.wIn', data: m.mapped.wIn, shape: [N, C] },
+      { name: 'mapped.omegaF', data: m.mapped.omegaF, shape: [N, N] },
+      { name: 'mapped.omegaS', data: m.mapped.omegaS, shape: [N, N] },
+    ] as Parameters<typeof ctx.artifacts>[0])
+    if (p.dataset !== undefined) {
+      const data = loadDataset(store, p.dataset)
+      const serials = parseSerials(p.serialNumbers)
+      const threads = ctx.threads(p.threads)
+      const seed = ctx.run.seed ?? 0
+      const emulator = targets[p.target]
+      const mapped = targets[scheme === 'se2' ? 'mapped' : 'mapped-se1']
+      const runs: [string, ExecutionTarget][] = [
+        ['Simulator', targets.simulator],
+        ['Mapped', mapped],
+        ['EmulatorIdeal', onChip(emulator, { mismatch: false })],
+        ...serials.map((sn): [string, ExecutionTarget] => [`Emulator:${sn}`, onChip(emulator, { serialNumber: sn, mismatch: true })]),
+      ]
+      const acc: number[] = []
+      for (const [i, [name, t]] of runs.entries()) {
+        const what = `accuracy ${i + 1} of ${runs.length} (${name.replace(':', ' ')})`
+        ctx.progress(0.05 + (0.9 * i) / runs.length, what, true)
+        const e = await evaluate(data.task, t, net, data, { threads, seed }, { signal: ctx.signal, onProgress: (f) => ctx.progress(0.05 + (0.9 * (i + f)) / runs.length, what) })
+        if (name.startsWith('Emulator:')) {
+          acc.push(e.accuracy)
+          store.runs.addNote(ctx.runId, `virtual chip ${name.slice(9)}: accuracy ${e.accuracy.toFixed(4)}, mean rate ${(e.meanRateHz ?? NaN).toFixed(1)} Hz`)
+        } else {
+          summary[`accuracy${name}`] = e.accuracy
+          summary[`rateHz${name}`] = e.meanRateHz ?? NaN
+        }
+      }
+      summary.virtualChips = acc.length
+      summary.accuracyEmulatorMean = acc.reduce((s, x) => s + x, 0) / acc.length
+      summary.accuracyEmulatorMin = Math.min(...acc)
+      summary.accuracyEmulatorMax = Math.max(...acc)
+      summary.samples = data.samples
+    }
+    ctx.progress(1, 'done', true)
+    return { summary }
+  },
+}

@@ -1,0 +1,357 @@
+// Deployment: a trained network ADS mapped onto a DYNAP-SE-class chip (docs/method.md §14.2) — the
+// configuration a board or the emulator takes (src/shared/board.ts), the mapped network in the
+// network's own units (what the plain simulator runs: quantisation and pruning only), and a report.
+//
+//   neurons → cores: the fewest cores that hold them, filled as evenly as possible, in neuron order
+//     (so the chip's dense order is the network's); per-core parameters: the mean of its neurons.
+//   weights → efficacies (the chip adds an efficacy to a synaptic current that decays with τ_s; the
+//     simulator adds W·1000/τ): Ω_s → slow types (NMDA positive, GABA_B negative), e = Ω_s·1000/τ_s;
+//     Ω_f → fast types (AMPA, GABA_A), e = Ω_f·1000/τ_f; W_in → fast types on analog input channels,
+//     e = W_in·(1 − exp(−dt/τ_f))/dt (the same steady current; the chip low-passes the input by τ_f).
+//   fan-out: a neuron keeps the `fanOut` target cores with the largest Σ|W|; the rest is dropped.
+//   fan-in: per neuron, input connections first, then recurrent ones by |W| (largest first), until the
+//     CAM entries are used (SE1: a count of k takes k entries; SE2: one).
+//   weight levels: SE1, per core and type a base weight w and counts k = round(|e|/w) ≤ K; SE2, per
+//     core four base weights s·(1, 2, 4, 8) and masks k = round(|e|/s) ≤ 15. K (SE1) and s (SE2) are
+//     chosen per core to minimise Σ_matrices ‖ΔW‖²/‖W‖² over the core's connections, pruning included;
+//     SE1's base weights are then refitted by least squares on the kept counts.
+import type { CoreParameters, DeployedConfiguration, WeightScheme } from '../../shared/board.ts'
+
+export type MatrixName = 'wIn' | 'omegaF' | 'omegaS'
+
+export interface MappableNetwork {
+  neurons: number
+  channels: number
+  /** [N, C] */
+  wIn: Float32Array
+  /** [post, pre] */
+  omegaF: Float32Array
+  /** [pre, post] */
+  omegaS: Float32Array
+  /** per neuron [N] */
+  params: { tauMemMs: Float32Array; tauSMs: Float32Array; tauFMs: Float32Array; vTh: Float32Array; vRest: Float32Array; vReset: Float32Array; bias: Float32Array; refractoryMs: Float32Array }
+}
+
+export interface ChipModel {
+  weightScheme: WeightScheme
+  chips: number
+  coresPerChip: number
+  neuronsPerCore: number
+  fanIn: number
+  fanOut: number
+  inputChannels: number
+}
+
+export function chipModel(weightScheme: WeightScheme, chips: number): ChipModel {
+  return { weightScheme, chips, coresPerChip: 4, neuronsPerCore: 256, fanIn: 64, fanOut: weightScheme === 'se1' ? 3 : 4, inputChannels: 1024 }
+}
+
+export interface MatrixReport {
+  matrix: MatrixName
+  /** nonzero weights of the network */
+  connections: number
+  kept: number
+  droppedFanIn: number
+  droppedFanOut: number
+  /** quantised to zero */
+  droppedZero: number
+  /** ‖W_mapped − W‖_F / ‖W‖_F (0 for an all-zero matrix) */
+  relativeError: number
+}
+
+export interface MappingReport {
+  weightScheme: WeightScheme
+  chips: number
+  neurons: number
+  coresUsed: number
+  cores: { chip: number; core: number; neurons: number; baseWeights: number[] }[]
+  connections: { total: number; kept: number; dropped: number; camEntries: number }
+  matrices: MatrixReport[]
+  /** histogram of per-connection relative errors |ΔW|/|W| in bins of 0.1 (last: ≥ 1, i.e. dropped) */
+  errorHistogram: number[]
+  /** what the mapping refused or could only approximate, with the reason */
+  refusals: { what: string; reason: string }[]
+}
+
+export interface Mapping {
+  /** null when the network cannot be placed at all (a refusal says why) */
+  configuration: DeployedConfiguration | null
+  /** the network as mapped, in its own units (null with the configuration) */
+  mapped: { wIn: Float32Array; omegaF: Float32Array; omegaS: Float32Array } | null
+  report: MappingReport
+}
+
+interface Candidate {
+  matrix: number // 0 wIn, 1 omegaF, 2 omegaS
+  pre: number // neuron index or channel
+  post: number
+  type: number
+  /** |efficacy| */
+  mag: number
+  /** efficacy per unit of W (> 0) */
+  scale: number
+  /** the original weight */
+  w: number
+  /** result: SE1 count / SE2 mask (0 = dropped), and why */
+  level: number
+  cause: 'kept' | 'fan-in' | 'fan-out' | 'zero'
+}
+
+const matrixNames: MatrixName[] = ['wIn', 'omegaF', 'omegaS']
+const SE1_MAX_COUNTS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32]
+
+function mean(a: Float32Array, from: number, to: number): number {
+  let s = 0
+  for (let i = from; i < to; i++) s += a[i]
+  return s / (to - from)
+}
+
+function spread(a: Float32Array, from: number, to: number): boolean {
+  for (let i = from + 1; i < to; i++) if (Math.abs(a[i] - a[from]) > 1e-6 * Math.max(1, Math.abs(a[from]))) return true
+  return false
+}
+
+/** Maps a network; never throws for a network that does not fit: the report's refusals say what was refused. */
+export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number): Mapping {
+  const N = net.neurons
+  const C = net.channels
+  const refusals: MappingReport['refusals'] = []
+  const capacity = model.chips * model.coresPerChip * model.neuronsPerCore
+  const emptyReport = (): MappingReport => ({
+    weightScheme: model.weightScheme,
+    chips: model.chips,
+    neurons: N,
+    coresUsed: 0,
+    cores: [],
+    connections: { total: 0, kept: 0, dropped: 0, camEntries: 0 },
+    matrices: [],
+    errorHistogram: new Array(11).fill(0),
+    refusals,
+  })
+  if (N > capacity) {
+    refusals.push({ what: `${N} neurons`, reason: `the board has ${model.chips} chip(s) × ${model.coresPerChip} cores × ${model.neuronsPerCore} neurons = ${capacity} neurons: use a board with more chips or a smaller network` })
+    return { configuration: null, mapped: null, report: emptyReport() }
+  }
+  if (C > model.inputChannels) {
+    refusals.push({ what: `${C} input channels`, reason: `the board takes ${model.inputChannels} input channels` })
+    return { configuration: null, mapped: null, report: emptyReport() }
+  }
+  // neurons → cores, evenly
+  const nCores = Math.ceil(N / model.neuronsPerCore)
+  const coreOf = new Int32Array(N)
+  const address = new Uint32Array(N)
+  const coreStart: number[] = []
+  const cores: DeployedConfiguration['cores'] = []
+  {
+    let at = 0
+    for (let k = 0; k < nCores; k++) {
+      const size = Math.floor(N / nCores) + (k < N % nCores ? 1 : 0)
+      coreStart.push(at)
+      const chip = Math.floor(k / model.coresPerChip)
+      const core = k % model.coresPerChip
+      const p = net.params
+      const to = at + size
+      for (const [name, arr] of Object.entries(p)) {
+        if (spread(arr, at, to)) refusals.push({ what: `per-neuron ${name} in core ${k}`, reason: `the chip shares one ${name} per core: used the mean of its ${size} neurons` })
+      }
+      const tauF = mean(p.tauFMs, at, to)
+      const tauS = mean(p.tauSMs, at, to)
+      const params: CoreParameters = {
+        tauMemMs: mean(p.tauMemMs, at, to),
+        refractoryMs: mean(p.refractoryMs, at, to),
+        threshold: mean(p.vTh, at, to),
+        resetPotential: mean(p.vReset, at, to),
+        bias: mean(p.vRest, at, to) + mean(p.bias, at, to),
+        tauSynMs: [tauF, tauS, tauF, tauS],
+        baseWeights: [0, 0, 0, 0],
+      }
+      if (!(params.resetPotential < params.threshold)) {
+        refusals.push({ what: `core ${k}`, reason: `its reset potential ${params.resetPotential} is not below its threshold ${params.threshold}: the chip needs reset < threshold` })
+        return { configuration: null, mapped: null, report: emptyReport() }
+      }
+      cores.push({ chip, core, neurons: size, params })
+      for (let j = 0; j < size; j++) {
+        coreOf[at + j] = k
+        address[at + j] = (chip * model.coresPerChip + core) * model.neuronsPerCore + j
+      }
+      at = to
+    }
+  }
+  // candidates per target neuron
+  const byPost: Candidate[][] = Array.from({ length: N }, () => [])
+  const all: Candidate[] = []
+  const norms = [0, 0, 0]
+  const add = (c: Candidate): void => {
+    byPost[c.post].push(c)
+    all.push(c)
+    norms[c.matrix] += c.w * c.w
+  }
+  for (let n = 0; n < N; n++) {
+    const k = coreOf[n]
+    const tauF = cores[k].params.tauSynMs[0]
+    const tauS = cores[k].params.tauSynMs[1]
+    const inScale = (1 - Math.exp(-dtMs / tauF)) / dtMs
+    for (let c = 0; c < C; c++) {
+      const w = net.wIn[n * C + c]
+      if (w !== 0) add({ matrix: 0, pre: c, post: n, type: w > 0 ? 0 : 2, mag: Math.abs(w) * inScale, scale: inScale, w, level: 0, cause: 'kept' })
+    }
+    for (let m = 0; m < N; m++) {
+      const f = net.omegaF[n * N + m]
+      if (f !== 0) add({ matrix: 1, pre: m, post: n, type: f > 0 ? 0 : 2, mag: (Math.abs(f) * 1000) / tauF, scale: 1000 / tauF, w: f, level: 0, cause: 'kept' })
+      const s = net.omegaS[m * N + n]
+      if (s !== 0) add({ matrix: 2, pre: m, post: n, type: s > 0 ? 1 : 3, mag: (Math.abs(s) * 1000) / tauS, scale: 1000 / tauS, w: s, level: 0, cause: 'kept' })
+    }
+  }
+  // fan-out: per source neuron, the fanOut target cores with the largest Σ|W|
+  {
+    const sum = new Float64Array(N * nCores)
+    for (const c of all) if (c.matrix > 0) sum[c.pre * nCores + coreOf[c.post]] += Math.abs(c.w)
+    const allowed = new Uint8Array(N * nCores)
+    let limited = 0
+    for (let m = 0; m < N; m++) {
+      const order = Array.from({ length: nCores }, (_, k) => k).filter((k) => sum[m * nCores + k] > 0)
+      order.sort((a, b) => sum[m * nCores + b] - sum[m * nCores + a] || a - b)
+      if (order.length > model.fanOut) limited++
+      for (const k of order.slice(0, model.fanOut)) allowed[m * nCores + k] = 1
+    }
+    for (const c of all) if (c.matrix > 0 && !allowed[c.pre * nCores + coreOf[c.post]]) c.cause = 'fan-out'
+    if (limited > 0) refusals.push({ what: `${limited} neuron(s) reaching more than ${model.fanOut} cores`, reason: `the chip's fan-out is ${model.fanOut} cores per neuron: kept the ${model.fanOut} target cores with the largest total |W| and dropped the connections to the others` })
+  }
+  // fan-in order: inputs first, then |W| descending (ties: matrix, pre)
+  for (const list of byPost) list.sort((a, b) => (a.matrix === 0 ? 0 : 1) - (b.matrix === 0 ? 0 : 1) || Math.abs(b.w) - Math.abs(a.w) || a.matrix - b.matrix || a.pre - b.pre)
+  const inputsOver = byPost.filter((l) => l.filter((c) => c.matrix === 0).length > model.fanIn).length
+  if (inputsOver > 0) refusals.push({ what: `input weights of ${inputsOver} neuron(s)`, reason: `more than ${model.fanIn} input channels reach them: the largest ${model.fanIn} were kept` })
+  const invNorm = norms.map((x) => (x > 0 ? 1 / x : 0))
+  const se1 = model.weightScheme === 'se1'
+
+  /** assigns levels to the connections of core k with the given base weights; returns the weighted squared error */
+  const assign = (k: number, base: number[], cap: number, commit: boolean): number => {
+    let err = 0
+    for (let n = coreStart[k]; n < coreStart[k] + cores[k].neurons; n++) {
+      let used = 0
+      for (const c of byPost[n]) {
+        let level = 0
+        let wanted = 0
+        if (c.cause !== 'fan-out') {
+          const b = se1 ? base[c.type] : base[0]
+          wanted = b > 0 ? Math.min(cap, Math.max(0, Math.round(c.mag / b))) : 0
+          level = se1 ? Math.min(wanted, model.fanIn - used) : used >= model.fanIn ? 0 : wanted
+        }
+        const mag = se1 ? level * base[c.type] : level * base[0]
+        const d = c.w - (Math.sign(c.w) * mag) / c.scale
+        err += d * d * invNorm[c.matrix]
+        if (level > 0) used += se1 ? level : 1
+        if (commit) {
+          c.level = level
+          if (c.cause !== 'fan-out') c.cause = level > 0 ? 'kept' : wanted > 0 ? 'fan-in' : 'zero'
+        }
+      }
+    }
+    return err
+  }
+
+  for (let k = 0; k < nCores; k++) {
+    const list: Candidate[] = []
+    for (let n = coreStart[k]; n < coreStart[k] + cores[k].neurons; n++) for (const c of byPost[n]) if (c.cause !== 'fan-out') list.push(c)
+    let best = { err: Infinity, base: [0, 0, 0, 0], cap: 1 }
+    if (se1) {
+      const maxOf = [0, 0, 0, 0]
+      for (const c of list) maxOf[c.type] = Math.max(maxOf[c.type], c.mag)
+      for (const K of SE1_MAX_COUNTS) {
+        for (const q of [1, 0.5, 0.25]) {
+          const base = maxOf.map((m) => (m * q) / K)
+          const err = assign(k, base, K, false)
+          if (err < best.err) best = { err, base, cap: K }
+        }
+      }
+      // least-squares refit of each type's base weight on the counts chosen, then reassign if better
+      assign(k, best.base, best.cap, true)
+      const num = [0, 0, 0, 0]
+      const den = [0, 0, 0, 0]
+      for (const c of list) {
+        if (c.level === 0) continue
+        const wgt = invNorm[c.matrix] / (c.scale * c.scale)
+        num[c.type] += wgt * c.level * c.mag
+        den[c.type] += wgt * c.level * c.level
+      }
+      const refit = best.base.map((b, t) => (den[t] > 0 ? num[t] / den[t] : b))
+      const err = assign(k, refit, best.cap, false)
+      if (err < best.err) best = { err, base: refit, cap: best.cap }
+    } else {
+      // candidate unit s: the largest efficacies of each matrix over 15, and quantiles of all efficacies
+      const mags = list.map((c) => c.mag).sort((a, b) => a - b)
+      const cands = new Set<number>()
+      for (let m = 0; m < 3; m++) {
+        const mm = list.filter((c) => c.matrix === m).map((c) => c.mag)
+        if (mm.length) {
+          const mx = Math.max(...mm)
+          for (const f of [1, 0.75, 0.5, 0.35, 0.25]) cands.add((mx * f) / 15)
+        }
+      }
+      for (let q = 1; q <= 40; q++) if (mags.length) cands.add(mags[Math.min(mags.length - 1, Math.floor((mags.length * q) / 41))] / 2)
+      for (const s of cands) {
+        if (!(s > 0)) continue
+        const err = assign(k, [s, 0, 0, 0], 15, false)
+        if (err < best.err) best = { err, base: [s, 0, 0, 0], cap: 15 }
+      }
+      best.base = [best.base[0], 2 * best.base[0], 4 * best.base[0], 8 * best.base[0]]
+    }
+    if (!Number.isFinite(best.err)) best = { err: 0, base: [0, 0, 0, 0], cap: 1 }
+    cores[k].params.baseWeights = best.base as [number, number, number, number]
+    assign(k, se1 ? best.base : [best.base[0]], best.cap, true)
+  }
+
+  // the configuration, the mapped matrices, the report
+  const connections: DeployedConfiguration['connections'] = []
+  const wIn = new Float32Array(N * C)
+  const omegaF = new Float32Array(N * N)
+  const omegaS = new Float32Array(N * N)
+  const matrices: MatrixReport[] = matrixNames.map((matrix) => ({ matrix, connections: 0, kept: 0, droppedFanIn: 0, droppedFanOut: 0, droppedZero: 0, relativeError: 0 }))
+  const errSq = [0, 0, 0]
+  const hist = new Array(11).fill(0)
+  let camEntries = 0
+  for (let n = 0; n < N; n++) {
+    const base = cores[coreOf[n]].params.baseWeights
+    for (const c of byPost[n]) {
+      const r = matrices[c.matrix]
+      r.connections++
+      const mag = c.level === 0 ? 0 : se1 ? c.level * base[c.type] : c.level * base[0]
+      const mw = (Math.sign(c.w) * mag) / c.scale
+      if (c.level > 0) {
+        r.kept++
+        camEntries += se1 ? c.level : 1
+        connections.push({ pre: c.matrix === 0 ? 0x8000_0000 + c.pre : address[c.pre], post: address[n], type: c.type, weight: c.level })
+        if (c.matrix === 0) wIn[n * C + c.pre] = mw
+        else if (c.matrix === 1) omegaF[n * N + c.pre] = mw
+        else omegaS[c.pre * N + n] = mw
+      } else if (c.cause === 'fan-out') r.droppedFanOut++
+      else if (c.cause === 'fan-in') r.droppedFanIn++
+      else r.droppedZero++
+      errSq[c.matrix] += (c.w - mw) ** 2
+      hist[Math.min(10, Math.floor(Math.abs(c.w - mw) / Math.abs(c.w) / 0.1))]++
+    }
+  }
+  for (let m = 0; m < 3; m++) matrices[m].relativeError = norms[m] > 0 ? Math.sqrt(errSq[m] / norms[m]) : 0
+  const kept = matrices.reduce((s, r) => s + r.kept, 0)
+  const total = all.length
+  const dropped = total - kept
+  if (dropped > 0) {
+    const fi = matrices.reduce((s, r) => s + r.droppedFanIn, 0)
+    if (fi > 0) refusals.push({ what: `${fi} connection(s)`, reason: `the chip's fan-in is ${model.fanIn} CAM entries per neuron${se1 ? ' (SE1: a weight of count k takes k entries)' : ''}: kept the inputs and then the largest |W|` })
+  }
+  return {
+    configuration: { weightScheme: model.weightScheme, cores, connections },
+    mapped: { wIn, omegaF, omegaS },
+    report: {
+      weightScheme: model.weightScheme,
+      chips: model.chips,
+      neurons: N,
+      coresUsed: nCores,
+      cores: cores.map((c) => ({ chip: c.chip, core: c.core, neurons: c.neurons, baseWeights: [...c.params.baseWeights] })),
+      connections: { total, kept, dropped, camEntries },
+      matrices,
+      errorHistogram: hist,
+      refusals,
+    },
+  }
+}

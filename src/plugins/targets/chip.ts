@@ -1,0 +1,173 @@
+// Chip targets (docs/method.md §14): a network ADS mapped onto a DYNAP-SE-class chip
+// (src/plugins/deploy/map.ts) and run either on the plain simulator with its mapped weights
+// (`mapped`, `mapped-se1`: quantisation and pruning only) or on the native chip emulator
+// (`emulator`, `emulator-se1`: plus the chip's dynamics and the mismatch of one virtual chip, named
+// by its serial number). SE2 models a one-chip DYNAP-SE2 board, SE1 a four-chip DYNAP-SE1 board.
+// The teacher a network is compared with is a rate network, not deployed: it runs on the simulator.
+import { addonStatus, chipEmulate, type SpikeEvents } from '../../../native/index.ts'
+import type { WeightScheme } from '../../shared/board.ts'
+import { AppError } from '../../shared/errors.ts'
+import type { AdsNet } from '../architectures/ads.ts'
+import { ads } from '../architectures/ads.ts'
+import { architectures } from '../architectures/index.ts'
+import type { LoadedNetwork, TargetOutput } from '../architectures/architecture.ts'
+import { chipModel, mapNetwork, type Mapping } from '../deploy/map.ts'
+import type { ExecutionTarget } from './target.ts'
+
+/** The serial number of the virtual chip when a run names none. */
+export const defaultSerialNumber = 'EMU-0001'
+
+export function boardChips(scheme: WeightScheme): number {
+  return scheme === 'se1' ? 4 : 1
+}
+
+const cache = new Map<string, Mapping>()
+
+/** The mapping of a network ADS onto a board of this scheme (cached per run and scheme). */
+export function mappingOf(net: LoadedNetwork, scheme: WeightScheme, dtMs: number): Mapping {
+  const key = `${net.runId}:${scheme}:${dtMs}`
+  const hit = net.runId > 0 ? cache.get(key) : undefined
+  if (hit) return hit
+  const a = net.net as AdsNet
+  const m = mapNetwork(
+    { neurons: a.spec.neurons, channels: a.spec.channels, wIn: a.spec.weights.wIn ?? new Float32Array(a.spec.neurons * a.spec.channels), omegaF: a.spec.weights.omegaF!, omegaS: a.spec.weights.omegaS!, params: a.params },
+    chipModel(scheme, boardChips(scheme)),
+    dtMs,
+  )
+  if (net.runId > 0) {
+    if (cache.size > 16) cache.clear()
+    cache.set(key, m)
+  }
+  return m
+}
+
+function placed(net: LoadedNetwork, scheme: WeightScheme, dtMs: number): Mapping & { configuration: NonNullable<Mapping['configuration']>; mapped: NonNullable<Mapping['mapped']> } {
+  const m = mappingOf(net, scheme, dtMs)
+  if (!m.configuration || !m.mapped) {
+    throw new AppError('INVALID_ARGUMENT', `Run ${net.runId} cannot be placed on a ${scheme.toUpperCase()} board: ${m.report.refusals.map((r) => `${r.what}: ${r.reason}`).join('; ')}.`)
+  }
+  return m as ReturnType<typeof placed>
+}
+
+const simulatorStatus = async () => {
+  const s = addonStatus()
+  return s.loaded ? { available: true } : { available: false, reason: s.error ?? `the native addon at ${s.path} is not loaded` }
+}
+
+function mappedTarget(scheme: WeightScheme): ExecutionTarget {
+  return {
+    name: scheme === 'se2' ? 'mapped' : 'mapped-se1',
+    label: `Mapped network (${scheme.toUpperCase()}) on the simulator`,
+    kind: 'software',
+    description: `A network ADS as deployed to a ${scheme === 'se2' ? 'one-chip DYNAP-SE2' : 'four-chip DYNAP-SE1'} board — weight levels, fan-in and fan-out pruning — run on the software simulator (no mismatch).`,
+    status: simulatorStatus,
+    supports: (architecture) => architecture === 'ads',
+    run(net, batch, opts, run = {}) {
+      if (net.architecture !== 'ads') return architectures[net.architecture].simulate(net.net as never, batch, opts, run)
+      const m = placed(net, scheme, batch.dtMs)
+      const a = net.net as AdsNet
+      const mappedNet: AdsNet = { ...a, spec: { ...a.spec, weights: { ...a.spec.weights, wIn: m.mapped.wIn, omegaF: m.mapped.omegaF, omegaS: m.mapped.omegaS } } }
+      return ads.simulate(mappedNet, batch, opts, run)
+    },
+  }
+}
+
+function emulatorTarget(scheme: WeightScheme): ExecutionTarget {
+  return {
+    name: scheme === 'se2' ? 'emulator' : 'emulator-se1',
+    label: `Chip emulator (${scheme.toUpperCase()})`,
+    kind: 'emulator',
+    description: `The native emulator of a ${scheme === 'se2' ? 'one-chip DYNAP-SE2' : 'four-chip DYNAP-SE1'} board with the mismatch of one virtual chip (serial ${defaultSerialNumber} unless a run names another); networks ADS are deployed to it as \`mimic deploy\` does.`,
+    status: simulatorStatus,
+    supports: (architecture) => architecture === 'ads',
+    async run(net, batch, opts, run = {}): Promise<TargetOutput> {
+      if (net.architecture !== 'ads') return architectures[net.architecture].simulate(net.net as never, batch, opts, run)
+      const m = placed(net, scheme, batch.dtMs)
+      return emulateAds(net.net as AdsNet, m.configuration, batch, opts, run, boardChips(scheme))
+    },
+  }
+}
+
+/** Runs a deployed network ADS on the emulator and decodes its spikes as the simulator does (x̃ = decoder·r, y = readout·x̃). */
+export async function emulateAds(
+  a: AdsNet,
+  configuration: NonNullable<Mapping['configuration']>,
+  batch: Parameters<ExecutionTarget['run']>[1],
+  opts: Parameters<ExecutionTarget['run']>[2],
+  run: Parameters<ExecutionTarget['run']>[3],
+  chips: number,
+): Promise<TargetOutput> {
+  const { neurons: N, dims: D, outputs: O } = a.spec
+  const B = batch.count
+  const T = batch.steps
+  const wantTraj = opts.record?.trajectories !== false && D > 0
+  let tauOut = 0
+  for (let i = 0; i < N; i++) tauOut += a.params.tauOutMs[i] / N
+  const decoder = a.spec.weights.decoder ?? new Float32Array(D * N) // [D, N]
+  const readout = a.spec.weights.readout // [O, D]
+  let decodeW: Float32Array
+  let decodeRows: number
+  if (wantTraj || !readout || O === 0) {
+    decodeW = decoder
+    decodeRows = D
+  } else {
+    decodeW = new Float32Array(O * N)
+    for (let o = 0; o < O; o++) for (let d = 0; d < D; d++) for (let n = 0; n < N; n++) decodeW[o * N + n] += readout[o * D + d] * decoder[d * N + n]
+    decodeRows = O
+  }
+  const spikesOf = opts.record?.spikes === true ? B : typeof opts.record?.spikes === 'number' ? Math.min(B, opts.record.spikes) : 0
+  const dtUs = Math.round(batch.dtMs * 1000)
+  const mismatch = opts.chip?.mismatch ?? true
+  const r = await chipEmulate(
+    configuration,
+    { samples: batch.inputs, batch: B, steps: T, channels: batch.channels, samplePeriodUs: dtUs },
+    { chips, dtUs, mismatch, ...(mismatch ? { serialNumber: opts.chip?.serialNumber ?? defaultSerialNumber } : {}), threads: opts.threads, spikesOf, decode: { weights: decodeW, outputs: decodeRows, tauOutMs: tauOut } },
+    run,
+  )
+  let outputs = r.outputs!
+  let trajectories: Float32Array | undefined
+  if (decodeRows === D && wantTraj) {
+    trajectories = r.outputs!
+    outputs = new Float32Array(B * T * O)
+    if (readout) for (let bt = 0; bt < B * T; bt++) for (let o = 0; o < O; o++) {
+      let s = 0
+      for (let d = 0; d < D; d++) s += readout[o * D + d] * trajectories[bt * D + d]
+      outputs[bt * O + o] = s
+    }
+  } else if (decodeRows === D) {
+    outputs = new Float32Array(0)
+  }
+  let total = 0
+  const rateHz = new Float64Array(B)
+  for (let b = 0; b < B; b++) {
+    let s = 0
+    for (let n = 0; n < N; n++) s += r.spikeCounts[b * N + n]
+    total += s
+    rateHz[b] = s / N / ((T * batch.dtMs) / 1000)
+  }
+  let spikes: SpikeEvents | undefined
+  if (spikesOf > 0) {
+    const offsets = new Int32Array(spikesOf + 1)
+    for (let i = 0; i < r.spikes.sample.length; i++) offsets[r.spikes.sample[i] + 1]++
+    for (let b = 0; b < spikesOf; b++) offsets[b + 1] += offsets[b]
+    spikes = { steps: r.spikes.step, neurons: r.spikes.neuron, offsets }
+  }
+  return {
+    outputs,
+    trajectories,
+    recordedSteps: T,
+    spikes,
+    spikeCounts: r.spikeCounts,
+    meanRateHz: total / B / N / ((T * batch.dtMs) / 1000),
+    rateHz,
+    totalSpikes: total,
+    kernelSeconds: r.kernelSeconds,
+  }
+}
+
+export const chipTargets = {
+  mapped: mappedTarget('se2'),
+  'mapped-se1': mappedTarget('se1'),
+  emulator: emulatorTarget('se2'),
+  'emulator-se1': emulatorTarget('se1'),
+}

@@ -1,0 +1,320 @@
+// Boards in the services: the board list (saved addresses, running emulators, serial ports, USB
+// devices of DYNAP-SE boards), saving and removing addresses, a board's handshake (`board info`), and
+// the `mimic board emulate` process (the reference chip served over the board protocol, registered
+// in the database while it runs).
+import { AppError } from '../shared/errors.ts'
+import type { BoardHandshake, BoardLease, BoardList, RunningEmulator, SerialPortInfo, WeightScheme } from '../shared/board.ts'
+import { serveSerial, serveTcp, type BoardServer } from '../hardware/board/server.ts'
+import { ReferenceChip } from '../hardware/chip/reference.ts'
+import { BoardClient } from '../hardware/client.ts'
+import { ProtocolError } from '../hardware/protocol/errors.ts'
+import { loadSerialPort, parseAddress, formatAddress } from '../hardware/transport.ts'
+import { scanUsbBoards } from '../hardware/usb.ts'
+import { openStore, type Store } from '../store/index.ts'
+import { hostName } from '../system/version.ts'
+
+/** Emulators of another host whose heartbeat is older than this are taken for gone. */
+export const emulatorStaleMs = 60_000
+const heartbeatMs = 15_000
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** A board address in its canonical form; a bad one is an INVALID_ARGUMENT naming the field. */
+export function canonicalAddress(text: string, field = 'address'): string {
+  try {
+    return formatAddress(parseAddress(text))
+  } catch (e) {
+    throw new AppError('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e), { field })
+  }
+}
+
+/** An address, or the name of a saved board (resolved to its address). */
+export function resolveBoard(store: Store, text: string): string {
+  const saved = store.boards.findSaved(text.trim())
+  if (saved) return saved.address
+  if (!/^(tcp:|serial:|\/dev\/)/.test(text.trim())) {
+    throw new AppError('NOT_FOUND', `"${text}" is neither a saved board nor a board address (tcp://HOST:PORT, serial:PATH): \`mimic board list\` shows the saved boards.`, { field: 'address' })
+  }
+  return canonicalAddress(text)
+}
+
+async function serialPorts(): Promise<SerialPortInfo[]> {
+  const { SerialPort } = await loadSerialPort()
+  const ports = await SerialPort.list()
+  return ports.map((p) => ({
+    path: p.path,
+    manufacturer: p.manufacturer ?? null,
+    serialNumber: p.serialNumber ?? null,
+    vendorId: p.vendorId ?? null,
+    productId: p.productId ?? null,
+  }))
+}
+
+export async function listBoards(store: Store, desk: BoardDesk, usb: { sysRoot?: string; devRoot?: string } = {}): Promise<BoardList> {
+  const problems: string[] = []
+  let ports: SerialPortInfo[] = []
+  try {
+    ports = await serialPorts()
+  } catch (e) {
+    problems.push(`serial ports could not be listed: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  let devices: BoardList['usb'] = []
+  try {
+    devices = scanUsbBoards(usb)
+  } catch (e) {
+    problems.push(`USB devices could not be read: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  return {
+    saved: store.boards.saved(),
+    leases: desk.leases(),
+    connected: desk.connected(),
+    emulatorHere: desk.emulatorAddress(),
+    emulators: store.boards.emulators(hostName(), pidAlive, emulatorStaleMs),
+    serialPorts: ports,
+    usb: devices,
+    problems,
+  }
+}
+
+/** A failure of the board link as an AppError for the front doors (the message says what happened). */
+export function linkError(e: unknown): AppError {
+  if (!(e instanceof ProtocolError)) return e instanceof AppError ? e : new AppError('INTERNAL', e instanceof Error ? e.message : String(e))
+  const code = e.code === 'VERSION_MISMATCH' || e.code === 'UNSUPPORTED' ? 'UNSUPPORTED' : e.code === 'BUSY' ? 'BUSY' : e.code === 'INVALID_CONFIGURATION' || e.code === 'INVALID_STIMULUS' ? 'INVALID_ARGUMENT' : 'UNSUPPORTED'
+  return new AppError(code, e.message)
+}
+
+export interface EmulatorOptions {
+  dbPath: string
+  /** tcp://HOST:PORT to listen on (default tcp://127.0.0.1:0: a free port on this machine) */
+  listen?: string
+  /** a serial line to serve instead of TCP */
+  serial?: string
+  serialNumber?: string
+  chips?: number
+  weightScheme?: WeightScheme
+  log?: (line: string) => void
+}
+
+export interface RunningEmulatorHandle {
+  address: string
+  serialNumber: string
+  chips: number
+  weightScheme: WeightScheme
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the reference chip behind the board protocol, on TCP or a serial line, and registers it
+ * in the database (pid, address, serial) until stop().
+ */
+export async function startBoardEmulator(opts: EmulatorOptions): Promise<RunningEmulatorHandle> {
+  const chips = opts.chips ?? 1
+  if (!Number.isInteger(chips) || chips < 1 || chips > 16) throw new AppError('INVALID_ARGUMENT', `--chips must be an integer between 1 and 16 (received ${opts.chips})`, { field: 'chips' })
+  const serialNumber = (opts.serialNumber ?? 'EMU-0001').trim()
+  if (!/^[\x21-\x7e]{1,64}$/.test(serialNumber)) {
+    throw new AppError('INVALID_ARGUMENT', `--serial-number must be 1 to 64 printable characters without spaces (received "${opts.serialNumber}")`, { field: 'serialNumber' })
+  }
+  const weightScheme = opts.weightScheme ?? 'se2'
+  if (opts.listen !== undefined && opts.serial !== undefined) throw new AppError('INVALID_ARGUMENT', 'give --listen or --serial, not both', { field: 'listen' })
+  const chip = new ReferenceChip({ chips, weightScheme })
+  const serverOpts = { chip, serialNumber, log: opts.log }
+  let server: BoardServer
+  try {
+    if (opts.serial !== undefined) {
+      const a = parseAddress(opts.serial.startsWith('serial:') ? opts.serial : `serial:${opts.serial}`)
+      if (a.kind !== 'serial') throw new Error('not a serial port')
+      server = await serveSerial(serverOpts, a.path, a.baudRate)
+    } else {
+      const a = parseAddress(opts.listen ?? 'tcp://127.0.0.1:0', { listen: true })
+      if (a.kind !== 'tcp') throw new Error(`--listen takes a TCP address (tcp://HOST:PORT); for a serial line use --serial PATH`)
+      server = await serveTcp(serverOpts, a.host, a.port)
+    }
+  } catch (e) {
+    if (e instanceof AppError) throw e
+    throw new AppError('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e), { field: opts.serial !== undefined ? 'serial' : 'listen' })
+  }
+  const store = openStore(opts.dbPath)
+  const host = hostName()
+  store.boards.registerEmulator({ pid: process.pid, host, address: server.address, serialNumber, chips })
+  const beat = setInterval(() => {
+    try {
+      store.boards.heartbeatEmulator(process.pid, host)
+    } catch {
+      // a busy database skips one heartbeat
+    }
+  }, heartbeatMs)
+  beat.unref()
+  let stopped = false
+  return {
+    address: server.address,
+    serialNumber,
+    chips,
+    weightScheme,
+    stop: async () => {
+      if (stopped) return
+      stopped = true
+      clearInterval(beat)
+      await server.close()
+      try {
+        store.boards.unregisterEmulator(process.pid, host)
+      } finally {
+        store.close()
+      }
+    },
+  }
+}
+
+/** Leases of another host whose heartbeat is older than this are taken for gone. */
+export const leaseStaleMs = 30_000
+const leaseBeatMs = 5_000
+
+function liveness(): { host: string; alive: (pid: number) => boolean; staleMs: number } {
+  return { host: hostName(), alive: pidAlive, staleMs: leaseStaleMs }
+}
+
+/**
+ * The boards a front door holds: each under a lease in the database (one user at a time across
+ * every process on it) with a heartbeat, and, for the hardware panel's "connect", an open link.
+ */
+export class BoardDesk {
+  private readonly store: Store
+  /** how the holder is named to the others, e.g. "the hardware panel of mimic serve" */
+  private readonly holder: string
+  private readonly open = new Map<string, BoardClient>()
+  private readonly held = new Set<string>()
+  private beat: NodeJS.Timeout | null = null
+  /** the emulator this front door started (the hardware panel's "start an emulator"), if any */
+  private emulator: RunningEmulatorHandle | null = null
+
+  constructor(store: Store, holder: string) {
+    this.store = store
+    this.holder = holder
+  }
+
+  /** Starts the reference chip behind the board protocol on a free local TCP port, in this process. */
+  async startEmulator(o: { serialNumber?: string; chips?: number; weightScheme?: WeightScheme }): Promise<RunningEmulator> {
+    if (this.emulator) {
+      throw new AppError('CONFLICT', `This window already runs an emulator (serial ${this.emulator.serialNumber} at ${this.emulator.address}): stop it first, or start more with \`mimic board emulate\`.`)
+    }
+    const e = await startBoardEmulator({ dbPath: this.store.path, serialNumber: o.serialNumber, chips: o.chips, weightScheme: o.weightScheme })
+    this.emulator = e
+    const row = this.store.boards.emulators(hostName(), pidAlive, emulatorStaleMs).find((r) => r.address === e.address)
+    return row ?? { pid: process.pid, host: hostName(), address: e.address, serialNumber: e.serialNumber, chips: e.chips, startedAt: new Date().toISOString() }
+  }
+
+  async stopEmulator(addressOrName: string): Promise<{ address: string }> {
+    const address = resolveBoard(this.store, addressOrName)
+    const e = this.emulator
+    if (!e || e.address !== address) throw new AppError('NOT_FOUND', `This window runs no emulator at ${address}; an emulator started with \`mimic board emulate\` stops with Ctrl-C in its terminal.`, { field: 'address' })
+    if (this.open.has(address)) await this.disconnect(address)
+    this.emulator = null
+    await e.stop()
+    return { address }
+  }
+
+  leases(): BoardLease[] {
+    return this.store.boardLeases.list(liveness())
+  }
+
+  emulatorAddress(): string | null {
+    return this.emulator?.address ?? null
+  }
+
+  connected(): (BoardHandshake & { address: string })[] {
+    return [...this.open.entries()].map(([address, c]) => ({ address, ...c.handshake }))
+  }
+
+  private take(address: string, holder: string, runId: number | null): void {
+    this.store.boardLeases.acquire(address, { holder, runId, pid: process.pid }, liveness())
+    this.held.add(address)
+    if (!this.beat) {
+      this.beat = setInterval(() => {
+        try {
+          this.store.boardLeases.heartbeat(process.pid, hostName())
+        } catch {
+          // a busy database skips one heartbeat
+        }
+      }, leaseBeatMs)
+      this.beat.unref()
+    }
+  }
+
+  private let(address: string): void {
+    this.held.delete(address)
+    this.store.boardLeases.release(address, process.pid, hostName())
+    if (!this.held.size && this.beat) {
+      clearInterval(this.beat)
+      this.beat = null
+    }
+  }
+
+  /** Holds the board for the span of fn (a link of its own): the lease first, then the connection. */
+  async withBoard<T>(addressOrName: string, holder: string, runId: number | null, fn: (client: BoardClient, address: string) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+    const address = resolveBoard(this.store, addressOrName)
+    this.take(address, holder, runId)
+    try {
+      let client: BoardClient
+      try {
+        client = await BoardClient.connect(address, { connectTimeoutMs: opts.timeoutMs, replyTimeoutMs: opts.timeoutMs })
+      } catch (e) {
+        throw linkError(e)
+      }
+      try {
+        return await fn(client, address)
+      } finally {
+        await client.close().catch(() => {})
+      }
+    } finally {
+      this.let(address)
+    }
+  }
+
+  /** The handshake; a board this front door holds open answers from its open link. */
+  async info(addressOrName: string, timeoutMs?: number): Promise<BoardHandshake & { address: string }> {
+    const address = resolveBoard(this.store, addressOrName)
+    const mine = this.open.get(address)
+    if (mine) return { address, ...mine.handshake }
+    return this.withBoard(address, this.holder, null, async (c) => ({ address, ...c.handshake }), { timeoutMs })
+  }
+
+  /** Connects and keeps the link open under this front door's lease (the hardware panel's "connect"). */
+  async connect(addressOrName: string): Promise<BoardHandshake & { address: string }> {
+    const address = resolveBoard(this.store, addressOrName)
+    const mine = this.open.get(address)
+    if (mine) return { address, ...mine.handshake }
+    this.take(address, this.holder, null)
+    try {
+      const client = await BoardClient.connect(address)
+      this.open.set(address, client)
+      return { address, ...client.handshake }
+    } catch (e) {
+      this.let(address)
+      throw linkError(e)
+    }
+  }
+
+  async disconnect(addressOrName: string): Promise<{ address: string }> {
+    const address = resolveBoard(this.store, addressOrName)
+    const c = this.open.get(address)
+    if (!c) throw new AppError('NOT_FOUND', `This window is not connected to the board ${address}.`, { field: 'address' })
+    this.open.delete(address)
+    await c.close().catch(() => {})
+    this.let(address)
+    return { address }
+  }
+
+  async close(): Promise<void> {
+    for (const a of [...this.open.keys()]) await this.disconnect(a).catch(() => {})
+    for (const a of [...this.held]) this.let(a)
+    const e = this.emulator
+    this.emulator = null
+    await e?.stop().catch(() => {})
+  }
+}

@@ -1,0 +1,220 @@
+// The native chip emulator (native/core/chip.hpp) against closed forms of its equations and against
+// the TypeScript reference chip (src/hardware/chip/reference.ts): without mismatch it gives the same
+// spikes; with mismatch it is deterministic per serial number on any thread count, and serials differ.
+import { describe, expect, it } from 'vitest'
+import { chipEmulate, chipInspect, type ChipConfiguration } from '../../native/index.ts'
+import { ReferenceChip } from '../../src/hardware/chip/reference.ts'
+import { inputAddress, type CoreParameters, type DeployedConfiguration } from '../../src/shared/board.ts'
+
+/** mulberry32: a small seeded generator for the test's random networks. */
+class Rng {
+  private s: number
+  constructor(seed: number) {
+    this.s = seed >>> 0
+  }
+  uniform(): number {
+    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0)
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const params = (over: Partial<CoreParameters> = {}): CoreParameters => ({
+  tauMemMs: 20,
+  refractoryMs: 2,
+  threshold: 1,
+  resetPotential: 0,
+  bias: 0,
+  tauSynMs: [5, 100, 5, 100],
+  baseWeights: [0.5, 1, 2, 4],
+  ...over,
+})
+
+/** A random network over two chips: every core used, recurrent and input connections within the limits. */
+function randomConfig(scheme: 'se1' | 'se2', seed: number): DeployedConfiguration {
+  const rng = new Rng(seed)
+  const cores: DeployedConfiguration['cores'] = []
+  const used: number[] = []
+  for (const [chip, core, neurons] of [
+    [0, 0, 40],
+    [0, 3, 25],
+    [1, 1, 30],
+  ] as const) {
+    cores.push({ chip, core, neurons, params: params({ bias: 0.6 + 0.3 * rng.uniform(), tauMemMs: 10 + 20 * rng.uniform(), refractoryMs: 1 + rng.uniform() * 3, baseWeights: [0.3, 0.05, 0.4, 0.08] }) })
+    for (let j = 0; j < neurons; j++) used.push((chip * 4 + core) * 256 + j)
+  }
+  const connections: DeployedConfiguration['connections'] = []
+  for (const post of used) {
+    let cam = 0
+    for (let c = 0; c < 4; c++) {
+      const w = scheme === 'se1' ? 1 + Math.floor(rng.uniform() * 3) : 1 + Math.floor(rng.uniform() * 15)
+      connections.push({ pre: inputAddress(c), post, type: rng.uniform() < 0.8 ? 0 : 1, weight: w })
+      cam += scheme === 'se1' ? w : 1
+    }
+    for (let k = 0; k < 12; k++) {
+      const pre = used[Math.floor(rng.uniform() * used.length)]
+      const w = scheme === 'se1' ? 1 + Math.floor(rng.uniform() * 2) : 1 + Math.floor(rng.uniform() * 15)
+      if (cam + (scheme === 'se1' ? w : 1) > 64) break
+      connections.push({ pre, post, type: Math.floor(rng.uniform() * 4), weight: w })
+      cam += scheme === 'se1' ? w : 1
+    }
+  }
+  return { weightScheme: scheme, cores, connections }
+}
+
+function referenceSpikes(config: DeployedConfiguration, run: (chip: ReferenceChip) => { timesUs: Uint32Array; neurons: Uint32Array }) {
+  const chip = new ReferenceChip({ chips: 2, weightScheme: config.weightScheme, dtUs: 100 })
+  chip.configure(config)
+  return run(chip)
+}
+
+/** The native spikes of sample 0 as (time µs, address) pairs in the reference's order (time, then dense index). */
+function nativePairs(r: Awaited<ReturnType<typeof chipEmulate>>, dtUs: number) {
+  const out: string[] = []
+  for (let i = 0; i < r.spikes.step.length; i++) if (r.spikes.sample[i] === 0) out.push(`${r.spikes.step[i] * dtUs}:${r.addresses[r.spikes.neuron[i]]}`)
+  return out
+}
+
+describe('native chip emulator', () => {
+  it('a neuron driven by its bias fires at the closed-form times', async () => {
+    const config: ChipConfiguration = { weightScheme: 'se2', cores: [{ chip: 0, core: 2, neurons: 1, params: params({ bias: 2 }) }], connections: [] }
+    const r = await chipEmulate(config, { events: { sample: new Int32Array(0), timeUs: new Uint32Array(0), channel: new Uint32Array(0) }, batch: 1, durationUs: 100_000 }, { mismatch: false, spikesOf: 1 })
+    const a = 0.1 / 20
+    const m = Math.ceil(Math.log(1 - 1 / 2) / Math.log(1 - a)) // V = b(1 − (1 − a)^m) ≥ 1
+    const period = m + 20
+    expect([...r.spikes.step]).toEqual([0, 1, 2, 3, 4, 5].map((k) => m - 1 + k * period))
+    expect([...r.addresses]).toEqual([512])
+    expect(r.spikeCounts[0]).toBe(6)
+  })
+
+  it('a constant analog input through a fast synapse: the membrane settles where the closed form says (fires or not)', async () => {
+    // x on one channel, SE1 count 2 × base 0.5 on AMPA: per step I ← αI + x·1·dt; steady I = x·dt/(1 − α);
+    // V → I; threshold just above / below that level
+    const alpha = Math.exp(-0.1 / 5)
+    const x = 3
+    const steady = (x * 1 * 0.1) / (1 - alpha)
+    const run = async (threshold: number) => {
+      const config: ChipConfiguration = { weightScheme: 'se1', cores: [{ chip: 0, core: 0, neurons: 1, params: params({ threshold, refractoryMs: 0 }) }], connections: [{ pre: inputAddress(0), post: 0, type: 0, weight: 2 }] }
+      const samples = new Float32Array(5000).fill(x)
+      const r = await chipEmulate(config, { samples, batch: 1, steps: 5000, channels: 1 }, { mismatch: false })
+      return r.spikeCounts[0]
+    }
+    expect(await run(steady * 1.01)).toBe(0)
+    expect(await run(steady * 0.95)).toBeGreaterThan(5)
+  })
+
+  for (const scheme of ['se1', 'se2'] as const) {
+    it(`without mismatch, the same spikes as the reference chip (${scheme.toUpperCase()}, events and analog input)`, async () => {
+      const config = randomConfig(scheme, scheme === 'se1' ? 11 : 12)
+      // events
+      const rng = new Rng(5)
+      const times: number[] = []
+      const channels: number[] = []
+      for (let t = 0; t < 200_000; t += Math.floor(200 + rng.uniform() * 1500)) {
+        times.push(t)
+        channels.push(Math.floor(rng.uniform() * 4))
+      }
+      const ref = referenceSpikes(config, (chip) => {
+        const run = chip.start({ durationUs: 200_000, input: 'events', analogChannels: 0, samplePeriodUs: 0 })
+        run.events(Uint32Array.from(times), Uint32Array.from(channels))
+        return run.advance(200_000)
+      })
+      const nat = await chipEmulate(config, { events: { sample: new Int32Array(times.length), timeUs: Uint32Array.from(times), channel: Uint32Array.from(channels) }, batch: 1, durationUs: 200_000 }, { chips: 2, mismatch: false, spikesOf: 1 })
+      const refPairs = [...ref.timesUs].map((t, i) => `${t}:${ref.neurons[i]}`)
+      expect(refPairs.length).toBeGreaterThan(200)
+      expect(nativePairs(nat, 100)).toEqual(refPairs)
+      // analog samples of 1 ms (10 steps each)
+      const T = 150
+      const samples = new Float32Array(T * 4)
+      for (let i = 0; i < samples.length; i++) samples[i] = 2 * rng.uniform() - 0.5
+      const refA = referenceSpikes(config, (chip) => {
+        const run = chip.start({ durationUs: T * 1000, input: 'samples', analogChannels: 4, samplePeriodUs: 1000 })
+        run.samples(samples, 4)
+        return run.advance(T * 1000)
+      })
+      const natA = await chipEmulate(config, { samples, batch: 1, steps: T, channels: 4, samplePeriodUs: 1000 }, { chips: 2, mismatch: false, spikesOf: 1 })
+      const refAPairs = [...refA.timesUs].map((t, i) => `${t}:${refA.neurons[i]}`)
+      expect(refAPairs.length).toBeGreaterThan(100)
+      expect(nativePairs(natA, 100)).toEqual(refAPairs)
+    })
+  }
+
+  it('mismatch is frozen per serial number: the same serial gives the same chip on any thread count, serials differ', async () => {
+    const config = randomConfig('se1', 21)
+    const B = 6
+    const T = 300
+    const rng = new Rng(9)
+    const samples = Float32Array.from({ length: B * T * 4 }, () => 2 * rng.uniform() - 0.3)
+    const input = { samples, batch: B, steps: T, channels: 4, samplePeriodUs: 1000 }
+    const a = await chipEmulate(config, input, { chips: 2, serialNumber: 'EMU-0001', threads: 1, spikesOf: B })
+    const b = await chipEmulate(config, input, { chips: 2, serialNumber: 'EMU-0001', threads: 0, spikesOf: B })
+    const c = await chipEmulate(config, input, { chips: 2, serialNumber: 'EMU-0002', threads: 0, spikesOf: B })
+    const ideal = await chipEmulate(config, input, { chips: 2, mismatch: false, spikesOf: B })
+    expect(b.spikeCounts).toEqual(a.spikeCounts)
+    expect(b.spikes).toEqual(a.spikes)
+    expect(c.spikeCounts).not.toEqual(a.spikeCounts)
+    expect(ideal.spikeCounts).not.toEqual(a.spikeCounts)
+    const ia = chipInspect(config, { chips: 2, serialNumber: 'EMU-0001' })
+    const ia2 = chipInspect(config, { chips: 2, serialNumber: 'EMU-0001' })
+    const ic = chipInspect(config, { chips: 2, serialNumber: 'EMU-0002' })
+    expect(ia2).toEqual(ia)
+    expect(ic.tauMemMs).not.toEqual(ia.tauMemMs)
+    // the frozen deviation belongs to the physical neuron: the same neuron keeps it when the configuration lists the cores in another order
+    const swapped = { ...config, cores: [config.cores[2], config.cores[0], config.cores[1]] }
+    const is = chipInspect(swapped, { chips: 2, serialNumber: 'EMU-0001' })
+    const byAddress = (x: typeof ia) => new Map([...x.addresses].map((addr, i) => [addr, x.tauMemMs[i]]))
+    expect(byAddress(is)).toEqual(byAddress(ia))
+  })
+
+  it('the spreads are those of docs/method.md §14 (τ_mem: σ = 0.034·τ + 2.5 ms; fast efficacies CV 0.31, slow 0.2)', () => {
+    const neurons = 256
+    const cores = [0, 1, 2, 3].map((core) => ({ chip: 0, core, neurons, params: params({ tauMemMs: 50, baseWeights: [1, 1, 1, 1] }) }))
+    const connections: DeployedConfiguration['connections'] = []
+    for (let post = 0; post < 1024; post++) for (let c = 0; c < 4; c++) connections.push({ pre: inputAddress(c), post, type: c < 2 ? 0 : 1, weight: 1 })
+    const config: ChipConfiguration = { weightScheme: 'se1', cores, connections }
+    const x = chipInspect(config, { serialNumber: 'SPREAD-1' })
+    const stats = (v: number[]) => {
+      const m = v.reduce((s, y) => s + y, 0) / v.length
+      return { mean: m, sd: Math.sqrt(v.reduce((s, y) => s + (y - m) ** 2, 0) / (v.length - 1)) }
+    }
+    const tau = stats([...x.tauMemMs])
+    expect(tau.mean).toBeGreaterThan(49)
+    expect(tau.mean).toBeLessThan(51)
+    expect(tau.sd).toBeGreaterThan(4.2 * 0.9)
+    expect(tau.sd).toBeLessThan(4.2 * 1.1)
+    const fast = stats([...x.efficacies].filter((_, i) => i % 4 < 2))
+    const slow = stats([...x.efficacies].filter((_, i) => i % 4 >= 2))
+    expect(fast.sd / fast.mean).toBeGreaterThan(0.28)
+    expect(fast.sd / fast.mean).toBeLessThan(0.34)
+    expect(slow.sd / slow.mean).toBeGreaterThan(0.18)
+    expect(slow.sd / slow.mean).toBeLessThan(0.22)
+    // mismatch off: every value nominal
+    const ideal = chipInspect(config, { mismatch: false })
+    expect(new Set(ideal.tauMemMs).size).toBe(1)
+    expect(new Set(ideal.efficacies).size).toBe(1)
+  })
+
+  it('refuses bad configurations and options with the field and the limit', async () => {
+    const ok: ChipConfiguration = { weightScheme: 'se2', cores: [{ chip: 0, core: 0, neurons: 2, params: params() }], connections: [] }
+    const input = { samples: new Float32Array(10), batch: 1, steps: 10, channels: 1 }
+    expect(() => chipEmulate(ok, input, {})).toThrow(/options.serialNumber is missing.*options.mismatch to false/)
+    expect(() => chipEmulate({ ...ok, connections: Array.from({ length: 65 }, () => ({ pre: inputAddress(0), post: 0, type: 0, weight: 1 })) }, input, { mismatch: false })).toThrow(
+      /connection 64 .*65 CAM entries, more than its fan-in of 64/,
+    )
+    expect(() => chipEmulate({ ...ok, connections: [{ pre: 0, post: 5, type: 0, weight: 1 }] }, input, { mismatch: false })).toThrow(/connection 0 .*not a neuron of a configured core/)
+    expect(() => chipEmulate({ ...ok, connections: [{ pre: 0, post: 1, type: 0, weight: 16 }] }, input, { mismatch: false })).toThrow(/config.connections\[0\].weight|4-bit mask/)
+    expect(() => chipEmulate({ ...ok, cores: [{ ...ok.cores[0], params: { ...params(), baseWeights: [-1, 0, 0, 0] } }] }, input, { mismatch: false })).toThrow(/baseWeights\[0\] must be ≥ 0: the sign comes from the synapse type/)
+    expect(() => chipEmulate({ ...ok, weightScheme: 'se3' as 'se1' }, input, { mismatch: false })).toThrow(/config.weightScheme/)
+    expect(() => chipEmulate(ok, { ...input, samples: new Float32Array(9) }, { mismatch: false })).toThrow(/input.samples must have batch × steps × channels = 10 elements/)
+    expect(() => chipEmulate(ok, input, { mismatch: false, dtUs: 0.5 })).toThrow(/options.dtUs/)
+    expect(() => chipEmulate(ok, input, { mismatch: false, colour: 1 } as object)).toThrow(/colour/)
+    // fan-out: SE1 reaches at most 3 cores
+    const five: ChipConfiguration = {
+      weightScheme: 'se1',
+      cores: [0, 1, 2, 3].map((core) => ({ chip: 0, core, neurons: 1, params: params() })).concat([{ chip: 1, core: 0, neurons: 1, params: params() }]),
+      connections: [256, 512, 768, 1024].map((post) => ({ pre: 0, post, type: 0, weight: 1 })),
+    }
+    expect(() => chipEmulate(five, input, { mismatch: false, chips: 2 })).toThrow(/would reach 4 cores, more than its fan-out of 3/)
+  })
+})

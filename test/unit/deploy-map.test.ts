@@ -1,0 +1,133 @@
+// Deployment's mapping (src/plugins/deploy/map.ts, docs/method.md §14.2) on small networks whose
+// result is computed by hand: efficacies, synapse types from signs, SE1 counts and SE2 masks over
+// per-core base weights, fan-in and fan-out pruning with the errors they cost, and refusals.
+import { describe, expect, it } from 'vitest'
+import { chipModel, mapNetwork, type MappableNetwork } from '../../src/plugins/deploy/map.ts'
+
+function network(neurons: number, channels = 1, over: Partial<Record<keyof MappableNetwork['params'], number>> = {}): MappableNetwork {
+  const fill = (v: number) => new Float32Array(neurons).fill(v)
+  return {
+    neurons,
+    channels,
+    wIn: new Float32Array(neurons * channels),
+    omegaF: new Float32Array(neurons * neurons),
+    omegaS: new Float32Array(neurons * neurons),
+    params: {
+      tauMemMs: fill(over.tauMemMs ?? 50),
+      tauSMs: fill(over.tauSMs ?? 70),
+      tauFMs: fill(over.tauFMs ?? 1),
+      vTh: fill(over.vTh ?? 1),
+      vRest: fill(over.vRest ?? 0.5),
+      vReset: fill(over.vReset ?? 0),
+      bias: fill(over.bias ?? 0),
+      refractoryMs: fill(over.refractoryMs ?? 0),
+    },
+  }
+}
+
+describe('mapping a network onto the chip', () => {
+  it('SE2: two slow weights become NMDA / GABA_B connections with exact masks over base weights s·(1, 2, 4, 8)', () => {
+    const net = network(2)
+    net.omegaS[0 * 2 + 1] = 0.7 // pre 0 → post 1: e = 0.7·1000/70 = 10
+    net.omegaS[1 * 2 + 0] = -0.35 // pre 1 → post 0: e = −5
+    const m = mapNetwork(net, chipModel('se2', 1), 1)
+    // s = 2.5 represents both exactly: masks 4 (10 = 4·2.5) and 2 (5 = 2·2.5)
+    const [core] = m.configuration!.cores
+    expect(m.configuration!.cores).toHaveLength(1)
+    expect({ ...core, params: { ...core.params, baseWeights: [] } }).toEqual({
+      chip: 0,
+      core: 0,
+      neurons: 2,
+      params: { tauMemMs: 50, refractoryMs: 0, threshold: 1, resetPotential: 0, bias: 0.5, tauSynMs: [1, 70, 1, 70], baseWeights: [] },
+    })
+    core.params.baseWeights.forEach((w, b) => expect(w).toBeCloseTo(2.5 * 2 ** b, 5))
+    expect(m.configuration!.connections).toEqual([
+      { pre: 1, post: 0, type: 3, weight: 2 },
+      { pre: 0, post: 1, type: 1, weight: 4 },
+    ])
+    expect(m.report.matrices.find((r) => r.matrix === 'omegaS')).toEqual({ matrix: 'omegaS', connections: 2, kept: 2, droppedFanIn: 0, droppedFanOut: 0, droppedZero: 0, relativeError: expect.closeTo(0, 7) })
+    expect(m.report.coresUsed).toBe(1)
+    expect(m.report.connections).toEqual({ total: 2, kept: 2, dropped: 0, camEntries: 2 })
+    expect(m.report.refusals).toEqual([])
+    expect(m.mapped!.omegaS[1]).toBeCloseTo(0.7, 6)
+    expect(m.mapped!.omegaS[2]).toBeCloseTo(-0.35, 6)
+  })
+
+  it('SE1: one base weight per type; an input weight goes to a fast type with e = W·(1 − e^(−dt/τ_f))/dt', () => {
+    const net = network(2)
+    net.omegaS[0 * 2 + 1] = 0.7 // NMDA, e = 10
+    net.omegaS[1 * 2 + 0] = -0.35 // GABA_B, e = 5
+    net.wIn[0] = -2 // input 0 → neuron 0: GABA_A, e = 2·(1 − e^−1)
+    net.omegaF[1 * 2 + 0] = 0.003 // fast pre 0 → post 1: AMPA, e = 3
+    const m = mapNetwork(net, chipModel('se1', 1), 1)
+    const w = m.configuration!.cores[0].params.baseWeights
+    expect(w[0]).toBeCloseTo(3, 6)
+    expect(w[1]).toBeCloseTo(10, 5)
+    expect(w[2]).toBeCloseTo(2 * (1 - Math.exp(-1)), 6)
+    expect(w[3]).toBeCloseTo(5, 6)
+    expect(m.configuration!.connections).toEqual([
+      { pre: 0x8000_0000, post: 0, type: 2, weight: 1 },
+      { pre: 1, post: 0, type: 3, weight: 1 },
+      { pre: 0, post: 1, type: 1, weight: 1 },
+      { pre: 0, post: 1, type: 0, weight: 1 },
+    ])
+    for (const r of m.report.matrices) expect(r.relativeError).toBeLessThan(1e-6)
+  })
+
+  it('SE1 levels: weights 1, 2, 3 of one type share a base weight; the counts are 1, 2, 3', () => {
+    const net = network(4)
+    for (const [pre, x] of [[1, 1], [2, 2], [3, 3]]) net.omegaS[pre * 4 + 0] = (0.07 * x) / 1 // e = x
+    const m = mapNetwork(net, chipModel('se1', 1), 1)
+    expect(m.configuration!.cores[0].params.baseWeights[1]).toBeCloseTo(1, 6)
+    expect(m.configuration!.connections.map((c) => [c.pre, c.weight])).toEqual([[3, 3], [2, 2], [1, 1]])
+    expect(m.report.connections.camEntries).toBe(6)
+  })
+
+  it('fan-in: a neuron with 69 equal inputs keeps 64 (lowest sources first on ties) and drops 5; the error is √(5/69)', () => {
+    const net = network(70)
+    for (let pre = 1; pre < 70; pre++) net.omegaS[pre * 70 + 0] = 0.7
+    const m = mapNetwork(net, chipModel('se2', 1), 1)
+    const r = m.report.matrices.find((x) => x.matrix === 'omegaS')!
+    expect(r).toMatchObject({ connections: 69, kept: 64, droppedFanIn: 5, droppedZero: 0, droppedFanOut: 0 })
+    expect(r.relativeError).toBeCloseTo(Math.sqrt(5 / 69), 9)
+    expect(m.configuration!.connections.map((c) => c.pre)).toEqual(Array.from({ length: 64 }, (_, i) => i + 1))
+    expect(m.report.refusals).toEqual([{ what: '5 connection(s)', reason: expect.stringMatching(/fan-in is 64 CAM entries/) }])
+  })
+
+  it('SE1 fan-in counts repeats: counts of 40 and 40 do not both fit in 64 entries', () => {
+    const net = network(3)
+    net.omegaS[1 * 3 + 0] = 0.7 * 40
+    net.omegaS[2 * 3 + 0] = 0.7 * 40
+    const m = mapNetwork(net, chipModel('se1', 1), 1)
+    const used = m.configuration!.connections.filter((c) => c.post === 0).reduce((s, c) => s + c.weight, 0)
+    expect(used).toBeLessThanOrEqual(64)
+    // the best is one base weight with both weights at the same count (e.g. base 40, count 1 each: exact)
+    expect(m.report.matrices.find((x) => x.matrix === 'omegaS')!.relativeError).toBeLessThan(1e-9)
+  })
+
+  it('fan-out: a neuron reaching 5 cores of a SE1 board keeps the 3 with the largest weights', () => {
+    const N = 1025 // 5 cores of 205
+    const net = network(N)
+    for (let k = 0; k < 5; k++) net.omegaS[0 * N + (k * 205 + 1)] = 0.07 * (5 - k) // to one neuron of core k, weight 5 − k
+    const m = mapNetwork(net, chipModel('se1', 4), 1)
+    expect(m.report.coresUsed).toBe(5)
+    expect(m.report.cores.map((c) => [c.chip, c.core, c.neurons])).toEqual([[0, 0, 205], [0, 1, 205], [0, 2, 205], [0, 3, 205], [1, 0, 205]])
+    const r = m.report.matrices.find((x) => x.matrix === 'omegaS')!
+    expect(r).toMatchObject({ connections: 5, kept: 3, droppedFanOut: 2 })
+    expect(r.relativeError).toBeCloseTo(Math.sqrt((2 * 2 + 1) / (25 + 16 + 9 + 4 + 1)), 6)
+    expect(m.configuration!.connections.map((c) => c.post)).toEqual([1, 257, 513])
+    expect(m.report.refusals[0]).toEqual({ what: '1 neuron(s) reaching more than 3 cores', reason: expect.stringMatching(/fan-out is 3 cores/) })
+  })
+
+  it('refusals: too many neurons for the board; per-neuron parameters a core cannot hold', () => {
+    const big = mapNetwork(network(1025), chipModel('se2', 1), 1)
+    expect(big.configuration).toBeNull()
+    expect(big.mapped).toBeNull()
+    expect(big.report.refusals).toEqual([{ what: '1025 neurons', reason: expect.stringMatching(/1 chip\(s\) × 4 cores × 256 neurons = 1024 neurons/) }])
+    const net = network(2)
+    net.params.tauMemMs[1] = 60
+    const m = mapNetwork(net, chipModel('se2', 1), 1)
+    expect(m.configuration!.cores[0].params.tauMemMs).toBe(55)
+    expect(m.report.refusals).toEqual([{ what: 'per-neuron tauMemMs in core 0', reason: 'the chip shares one tauMemMs per core: used the mean of its 2 neurons' }])
+  })
+})
