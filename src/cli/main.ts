@@ -561,6 +561,12 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
             ? indent(formatTable(['address', 'serial', 'chips', 'pid', 'host', 'started'], l.emulators.map((e) => [e.address, e.serialNumber, String(e.chips), String(e.pid), e.host, e.startedAt.replace('T', ' ').slice(0, 19)])))
             : '  none (start one with `mimic board emulate`)',
         )
+        lines.push('boards in use (one user at a time)')
+        lines.push(
+          l.leases.length
+            ? indent(formatTable(['address', 'held by', 'since'], l.leases.map((h) => [h.address, h.holder, h.acquiredAt.replace('T', ' ').slice(0, 19)])))
+            : '  none',
+        )
         lines.push('serial ports')
         lines.push(
           l.serialPorts.length

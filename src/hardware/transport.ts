@@ -62,15 +62,22 @@ abstract class BaseTransport implements Transport {
   protected closing = false
   private dataFns: ((chunk: Uint8Array) => void)[] = []
   private closeFns: ((err: Error | null) => void)[] = []
+  /** bytes that arrived before anyone listened (a board accepts a connection late): handed to the first listener */
+  private early: Uint8Array[] = []
   abstract write(bytes: Uint8Array): Promise<void>
   abstract close(): Promise<void>
   onData(fn: (chunk: Uint8Array) => void): void {
     this.dataFns.push(fn)
+    if (this.dataFns.length === 1 && this.early.length) for (const c of this.early.splice(0)) fn(c)
   }
   onClose(fn: (err: Error | null) => void): void {
     this.closeFns.push(fn)
   }
   protected emitData(chunk: Uint8Array): void {
+    if (!this.dataFns.length) {
+      this.early.push(chunk.slice())
+      return
+    }
     for (const fn of this.dataFns) fn(chunk)
   }
   protected emitClose(err: Error | null): void {

@@ -3,7 +3,7 @@
 // the `mimic board emulate` process (the reference chip served over the board protocol, registered
 // in the database while it runs).
 import { AppError } from '../shared/errors.ts'
-import type { BoardHandshake, BoardList, SerialPortInfo, WeightScheme } from '../shared/board.ts'
+import type { BoardHandshake, BoardLease, BoardList, RunningEmulator, SerialPortInfo, WeightScheme } from '../shared/board.ts'
 import { serveSerial, serveTcp, type BoardServer } from '../hardware/board/server.ts'
 import { ReferenceChip } from '../hardware/chip/reference.ts'
 import { BoardClient } from '../hardware/client.ts'
@@ -57,7 +57,7 @@ async function serialPorts(): Promise<SerialPortInfo[]> {
   }))
 }
 
-export async function listBoards(store: Store, usb: { sysRoot?: string; devRoot?: string } = {}): Promise<BoardList> {
+export async function listBoards(store: Store, desk: BoardDesk, usb: { sysRoot?: string; devRoot?: string } = {}): Promise<BoardList> {
   const problems: string[] = []
   let ports: SerialPortInfo[] = []
   try {
@@ -73,25 +73,14 @@ export async function listBoards(store: Store, usb: { sysRoot?: string; devRoot?
   }
   return {
     saved: store.boards.saved(),
+    leases: desk.leases(),
+    connected: desk.connected(),
+    emulatorHere: desk.emulatorAddress(),
     emulators: store.boards.emulators(hostName(), pidAlive, emulatorStaleMs),
     serialPorts: ports,
     usb: devices,
     problems,
   }
-}
-
-/** Connects, takes the handshake, closes. A link failure is an AppError UNSUPPORTED/BUSY/... with the protocol's message. */
-export async function boardInfo(store: Store, addressOrName: string, timeoutMs?: number): Promise<BoardHandshake & { address: string }> {
-  const address = resolveBoard(store, addressOrName)
-  let client: BoardClient
-  try {
-    client = await BoardClient.connect(address, { connectTimeoutMs: timeoutMs, replyTimeoutMs: timeoutMs })
-  } catch (e) {
-    throw linkError(e)
-  }
-  const hs = client.handshake
-  await client.close()
-  return { address, ...hs }
 }
 
 /** A failure of the board link as an AppError for the front doors (the message says what happened). */
@@ -179,5 +168,153 @@ export async function startBoardEmulator(opts: EmulatorOptions): Promise<Running
         store.close()
       }
     },
+  }
+}
+
+/** Leases of another host whose heartbeat is older than this are taken for gone. */
+export const leaseStaleMs = 30_000
+const leaseBeatMs = 5_000
+
+function liveness(): { host: string; alive: (pid: number) => boolean; staleMs: number } {
+  return { host: hostName(), alive: pidAlive, staleMs: leaseStaleMs }
+}
+
+/**
+ * The boards a front door holds: each under a lease in the database (one user at a time across
+ * every process on it) with a heartbeat, and, for the hardware panel's "connect", an open link.
+ */
+export class BoardDesk {
+  private readonly store: Store
+  /** how the holder is named to the others, e.g. "the hardware panel of mimic serve" */
+  private readonly holder: string
+  private readonly open = new Map<string, BoardClient>()
+  private readonly held = new Set<string>()
+  private beat: NodeJS.Timeout | null = null
+  /** the emulator this front door started (the hardware panel's "start an emulator"), if any */
+  private emulator: RunningEmulatorHandle | null = null
+
+  constructor(store: Store, holder: string) {
+    this.store = store
+    this.holder = holder
+  }
+
+  /** Starts the reference chip behind the board protocol on a free local TCP port, in this process. */
+  async startEmulator(o: { serialNumber?: string; chips?: number; weightScheme?: WeightScheme }): Promise<RunningEmulator> {
+    if (this.emulator) {
+      throw new AppError('CONFLICT', `This window already runs an emulator (serial ${this.emulator.serialNumber} at ${this.emulator.address}): stop it first, or start more with \`mimic board emulate\`.`)
+    }
+    const e = await startBoardEmulator({ dbPath: this.store.path, serialNumber: o.serialNumber, chips: o.chips, weightScheme: o.weightScheme })
+    this.emulator = e
+    const row = this.store.boards.emulators(hostName(), pidAlive, emulatorStaleMs).find((r) => r.address === e.address)
+    return row ?? { pid: process.pid, host: hostName(), address: e.address, serialNumber: e.serialNumber, chips: e.chips, startedAt: new Date().toISOString() }
+  }
+
+  async stopEmulator(addressOrName: string): Promise<{ address: string }> {
+    const address = resolveBoard(this.store, addressOrName)
+    const e = this.emulator
+    if (!e || e.address !== address) throw new AppError('NOT_FOUND', `This window runs no emulator at ${address}; an emulator started with \`mimic board emulate\` stops with Ctrl-C in its terminal.`, { field: 'address' })
+    if (this.open.has(address)) await this.disconnect(address)
+    this.emulator = null
+    await e.stop()
+    return { address }
+  }
+
+  leases(): BoardLease[] {
+    return this.store.boardLeases.list(liveness())
+  }
+
+  emulatorAddress(): string | null {
+    return this.emulator?.address ?? null
+  }
+
+  connected(): (BoardHandshake & { address: string })[] {
+    return [...this.open.entries()].map(([address, c]) => ({ address, ...c.handshake }))
+  }
+
+  private take(address: string, holder: string, runId: number | null): void {
+    this.store.boardLeases.acquire(address, { holder, runId, pid: process.pid }, liveness())
+    this.held.add(address)
+    if (!this.beat) {
+      this.beat = setInterval(() => {
+        try {
+          this.store.boardLeases.heartbeat(process.pid, hostName())
+        } catch {
+          // a busy database skips one heartbeat
+        }
+      }, leaseBeatMs)
+      this.beat.unref()
+    }
+  }
+
+  private let(address: string): void {
+    this.held.delete(address)
+    this.store.boardLeases.release(address, process.pid, hostName())
+    if (!this.held.size && this.beat) {
+      clearInterval(this.beat)
+      this.beat = null
+    }
+  }
+
+  /** Holds the board for the span of fn (a link of its own): the lease first, then the connection. */
+  async withBoard<T>(addressOrName: string, holder: string, runId: number | null, fn: (client: BoardClient, address: string) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+    const address = resolveBoard(this.store, addressOrName)
+    this.take(address, holder, runId)
+    try {
+      let client: BoardClient
+      try {
+        client = await BoardClient.connect(address, { connectTimeoutMs: opts.timeoutMs, replyTimeoutMs: opts.timeoutMs })
+      } catch (e) {
+        throw linkError(e)
+      }
+      try {
+        return await fn(client, address)
+      } finally {
+        await client.close().catch(() => {})
+      }
+    } finally {
+      this.let(address)
+    }
+  }
+
+  /** The handshake; a board this front door holds open answers from its open link. */
+  async info(addressOrName: string, timeoutMs?: number): Promise<BoardHandshake & { address: string }> {
+    const address = resolveBoard(this.store, addressOrName)
+    const mine = this.open.get(address)
+    if (mine) return { address, ...mine.handshake }
+    return this.withBoard(address, this.holder, null, async (c) => ({ address, ...c.handshake }), { timeoutMs })
+  }
+
+  /** Connects and keeps the link open under this front door's lease (the hardware panel's "connect"). */
+  async connect(addressOrName: string): Promise<BoardHandshake & { address: string }> {
+    const address = resolveBoard(this.store, addressOrName)
+    const mine = this.open.get(address)
+    if (mine) return { address, ...mine.handshake }
+    this.take(address, this.holder, null)
+    try {
+      const client = await BoardClient.connect(address)
+      this.open.set(address, client)
+      return { address, ...client.handshake }
+    } catch (e) {
+      this.let(address)
+      throw linkError(e)
+    }
+  }
+
+  async disconnect(addressOrName: string): Promise<{ address: string }> {
+    const address = resolveBoard(this.store, addressOrName)
+    const c = this.open.get(address)
+    if (!c) throw new AppError('NOT_FOUND', `This window is not connected to the board ${address}.`, { field: 'address' })
+    this.open.delete(address)
+    await c.close().catch(() => {})
+    this.let(address)
+    return { address }
+  }
+
+  async close(): Promise<void> {
+    for (const a of [...this.open.keys()]) await this.disconnect(a).catch(() => {})
+    for (const a of [...this.held]) this.let(a)
+    const e = this.emulator
+    this.emulator = null
+    await e?.stop().catch(() => {})
   }
 }

@@ -25,7 +25,7 @@ import { architectureDescriptors, architectureNames } from '../shared/architectu
 import { FieldError } from '../shared/errors.ts'
 import { taskDescriptors, taskInfo, taskNames, tasksFitting } from '../shared/tasks/index.ts'
 import { benchAds, benchSimulator, benchTeacher } from './bench.ts'
-import { boardInfo, canonicalAddress, listBoards } from './boards.ts'
+import { BoardDesk, canonicalAddress, listBoards } from './boards.ts'
 
 export interface ServicesOptions {
   dbPath: string
@@ -81,6 +81,11 @@ function networkSummary(rec: NetworkRecord | undefined): NetworkSummary | null {
   }
 }
 
+/** How a front door is named to another process that finds a board it holds. */
+function holderName(frontDoor: AppInfo['frontDoor']): string {
+  return frontDoor === 'electron' ? 'the Mimic Workbench app' : frontDoor === 'browser' ? 'mimic serve' : 'mimic (command line)'
+}
+
 export class Services implements FrontDoorServices {
   readonly store: Store
   readonly runner: JobRunner
@@ -88,6 +93,8 @@ export class Services implements FrontDoorServices {
   private readonly listeners = new Set<Listener>()
   private readonly frontDoor: AppInfo['frontDoor']
   private readonly maxDatasetBytes: number
+  /** the boards this front door holds (leases in the database, open links of the hardware panel) */
+  readonly boards: BoardDesk
 
   constructor(opts: ServicesOptions) {
     this.store = openStore(opts.dbPath)
@@ -104,6 +111,7 @@ export class Services implements FrontDoorServices {
       workerEnv: opts.workerEnv,
     })
     this.runner.recover()
+    this.boards = new BoardDesk(this.store, holderName(opts.frontDoor))
     this.api = this.implement()
   }
 
@@ -130,6 +138,7 @@ export class Services implements FrontDoorServices {
   }
 
   async close(): Promise<void> {
+    await this.boards.close()
     await this.runner.shutdown()
     this.listeners.clear()
     this.store.close()
@@ -328,10 +337,14 @@ export class Services implements FrontDoorServices {
         return summaryOf(run)
       },
 
-      'boards.list': async () => listBoards(store),
+      'boards.list': async () => listBoards(store, this.boards),
       'boards.add': async ({ name, address }) => store.boards.add(name, canonicalAddress(address)),
       'boards.remove': async ({ name }) => store.boards.remove(name),
-      'boards.info': async ({ address, timeoutMs }) => boardInfo(store, address, timeoutMs),
+      'boards.info': async ({ address, timeoutMs }) => this.boards.info(address, timeoutMs),
+      'boards.connect': async ({ address }) => this.boards.connect(address),
+      'boards.disconnect': async ({ address }) => this.boards.disconnect(address),
+      'boards.emulate': async ({ serialNumber, chips, weightScheme }) => this.boards.startEmulator({ serialNumber, chips, weightScheme }),
+      'boards.stopEmulator': async ({ address }) => this.boards.stopEmulator(address),
       'tasks.list': async () => taskNames.map(taskInfo),
       'architectures.list': async () => architectureNames.map((n) => architectureDescriptors[n]),
       'backends.list': async () =>

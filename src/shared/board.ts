@@ -152,8 +152,25 @@ export interface UsbBoardDevice {
   diagnosis: string | null
 }
 
+/** Who holds a board: one user at a time across every process on the database. */
+export interface BoardLease {
+  address: string
+  /** in words: "the hardware panel of mimic serve", "run 12 (hil)" */
+  holder: string
+  runId: number | null
+  pid: number
+  host: string
+  acquiredAt: string
+}
+
 export interface BoardList {
   saved: SavedBoard[]
+  /** the boards held now (a lease whose process is gone is dropped first) */
+  leases: BoardLease[]
+  /** the boards this front door holds open (connected in the hardware panel), with their handshakes */
+  connected: (BoardHandshake & { address: string })[]
+  /** the address of the emulator this front door started (boards.emulate), if it runs */
+  emulatorHere: string | null
   emulators: RunningEmulator[]
   serialPorts: SerialPortInfo[]
   usb: UsbBoardDevice[]

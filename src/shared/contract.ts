@@ -6,7 +6,7 @@ import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts
 import { jobKindNames } from './jobkinds/index.ts'
 import type { ArchitectureDescriptor } from './architectures/index.ts'
 import { maxBenchNeuronSteps, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
-import type { BoardHandshake, BoardList, SavedBoard } from './board.ts'
+import type { BoardHandshake, BoardList, RunningEmulator, SavedBoard } from './board.ts'
 import { taskNames, type TaskInfo } from './tasks/index.ts'
 import type {
   AdsBench,
@@ -204,6 +204,23 @@ export const contract = {
       timeoutMs: s.withDefault(s.integer({ min: 100, max: 60_000 }), 1500).doc({ label: 'Timeout', unit: 'ms', help: 'for the connection and each reply' }),
     }),
   ),
+  /** Takes the board (a lease: one user at a time across every process on the database) and keeps a link to it open. */
+  'boards.connect': op<BoardHandshake & { address: string }>()(
+    s.object({ address: s.string({ min: 1, max: 500, trim: true }).doc({ label: 'Address', help: 'tcp://HOST:PORT, serial:PATH, or the name of a saved board' }) }),
+    true,
+  ),
+  /** Starts an emulator of a board (the reference chip behind the board protocol) on a free local TCP port, in the front door's process. */
+  'boards.emulate': op<RunningEmulator>()(
+    s.object({
+      serialNumber: s.withDefault(s.string({ min: 1, max: 64, trim: true, pattern: /^[\x21-\x7e]+$/, patternHelp: 'must be printable characters without spaces' }), 'EMU-0001').doc({ label: 'Serial number', help: 'the serial number the emulated board reports' }),
+      chips: s.withDefault(s.integer({ min: 1, max: 16 }), 1).doc({ label: 'Chips', help: 'chips of 4 cores × 256 neurons' }),
+      weightScheme: s.withDefault(s.oneOf(['se1', 'se2'] as const), 'se2').doc({ label: 'Weights', help: 'SE1: repeated connections; SE2: a 4-bit mask over per-core base weights' }),
+    }),
+    true,
+  ),
+  'boards.stopEmulator': op<{ address: string }>()(s.object({ address: s.string({ min: 1, max: 500, trim: true }).doc({ label: 'Address' }) }), true),
+  /** Closes the link boards.connect opened and lets the board go. */
+  'boards.disconnect': op<{ address: string }>()(s.object({ address: s.string({ min: 1, max: 500, trim: true }).doc({ label: 'Address' }) }), true),
   /** The registered tasks: channels, outputs, steps, decision rule, fitted settings, generator parameters. */
   'tasks.list': op<TaskInfo[]>()(empty),
   /** The registered network architectures: bundle arrays, perturbable quantities, variants. */

@@ -282,3 +282,5 @@ export type AppEvent =
   | { type: 'metrics'; runId: number; points: MetricPoint[] }
   | { type: 'runs.changed'; projectId: number }
   | { type: 'projects.changed' }
+  /** the spikes of one sample of a hil run, as the target produced them (µs from the sample's start; network neuron indices) */
+  | { type: 'hil.spikes'; runId: number; sample: number; timesUs: number[]; neurons: number[] }

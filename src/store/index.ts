@@ -1,7 +1,7 @@
 // The store: one better-sqlite3 connection and the repositories, the only code that writes SQL.
 import { resolve } from 'node:path'
 import { ArtifactsRepo } from './artifacts.ts'
-import { BoardsRepo } from './boards.ts'
+import { BoardLeasesRepo, BoardsRepo } from './boards.ts'
 import { openDatabase, schemaVersion, type DB, type OpenOptions } from './db.ts'
 import { JobsRepo } from './jobs.ts'
 import { LeasesRepo } from './leases.ts'
@@ -23,6 +23,7 @@ export class Store {
   readonly leases: LeasesRepo
   readonly networks: NetworksRepo
   readonly boards: BoardsRepo
+  readonly boardLeases: BoardLeasesRepo
 
   constructor(path: string, options: OpenOptions = {}) {
     this.path = resolve(path)
@@ -36,6 +37,7 @@ export class Store {
     this.leases = new LeasesRepo(this.db)
     this.networks = new NetworksRepo(this.db)
     this.boards = new BoardsRepo(this.db)
+    this.boardLeases = new BoardLeasesRepo(this.db)
   }
 
   get schemaVersion(): number {

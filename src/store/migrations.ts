@@ -191,7 +191,7 @@ export const migrations: Migration[] = [
   },
   {
     version: 6,
-    description: 'boards: addresses saved by name, and the board emulators running (issue 14, board link)',
+    description: 'boards: addresses saved by name, the board emulators running, and who holds each board (issue 14, board link)',
     sql: `
       CREATE TABLE boards (
         name        TEXT PRIMARY KEY COLLATE NOCASE,
@@ -207,6 +207,15 @@ export const migrations: Migration[] = [
         started_at     INTEGER NOT NULL,
         heartbeat_at   INTEGER NOT NULL,
         PRIMARY KEY (host, pid)
+      );
+      CREATE TABLE board_leases (
+        address       TEXT PRIMARY KEY,
+        holder        TEXT NOT NULL,
+        run_id        INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+        owner_pid     INTEGER NOT NULL,
+        owner_host    TEXT NOT NULL,
+        acquired_at   INTEGER NOT NULL,
+        heartbeat_at  INTEGER NOT NULL
       );
     `,
   },

@@ -2,6 +2,7 @@
 // pseudo-terminal pair (socat). The spikes streamed back must be those of the reference chip run in
 // this process on the same configuration and stimulus.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { serveTcp } from '../../src/hardware/board/server.ts'
 import { ReferenceChip } from '../../src/hardware/chip/reference.ts'
 import { BoardClient } from '../../src/hardware/client.ts'
 import { ProtocolError } from '../../src/hardware/protocol/errors.ts'
@@ -180,3 +181,21 @@ for (const transport of ['tcp', 'pty'] as const) {
     }
   })
 }
+
+describe('a client that connects while the previous one is still leaving', () => {
+  it('its HELLO, sent before the board accepted it, is answered once the previous session ended', async () => {
+    const server = await serveTcp({ chip: new ReferenceChip(), serialNumber: 'HANDOVER' }, '127.0.0.1', 0)
+    try {
+      const first = await BoardClient.connect(server.address)
+      // the second connection's HELLO arrives while the first session is still active
+      const second = BoardClient.connect(server.address)
+      await new Promise((r) => setTimeout(r, 60))
+      await first.close()
+      const c = await second
+      expect(c.handshake.serialNumber).toBe('HANDOVER')
+      await c.close()
+    } finally {
+      await server.close()
+    }
+  })
+})

@@ -39,11 +39,11 @@ export const allowed: Record<Unit, readonly Unit[]> = {
   // pure computations on numbers (robustness statistics)
   'src/analysis': [],
   // tasks, architectures (network bundles), execution targets, evaluation: over the store and the addon
-  'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'native/index'],
+  'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/hardware', 'native/index'],
   // the board link (protocol, transports, client, the board side of the emulator and its reference chip)
   'src/hardware': ['src/shared', 'src/system'],
   // The job implementations call the native trainers directly (training is not a plug-in call yet).
-  'src/jobs': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'native/index'],
+  'src/jobs': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'src/hardware', 'native/index'],
   // The services report the addon's state (app.info) and run the benchmarks (bench.*).
   'src/services': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/plugins', 'src/hardware', 'src/jobs', 'native/index'],
   'src/main': ['src/shared', 'src/services'],

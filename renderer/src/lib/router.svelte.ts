@@ -1,5 +1,5 @@
 // Hash routing: #/ (projects), #/projects/ID (?again=RUN opens the form to run RUN again),
-// #/runs/ID. The hash survives reloads and makes links
+// #/runs/ID, #/hardware (boards and emulators). The hash survives reloads and makes links
 // shareable within a session; the token stays in the query string / sessionStorage (see api.ts).
 
 export type Route =
@@ -7,6 +7,7 @@ export type Route =
   | { name: 'project'; id: number; again?: number }
   | { name: 'run'; id: number }
   | { name: 'charts' }
+  | { name: 'hardware' }
   | { name: 'notfound'; path: string }
 
 export function parseHash(hash: string): Route {
@@ -17,6 +18,7 @@ export function parseHash(hash: string): Route {
   m = /^\/runs\/(\d+)$/.exec(path)
   if (m) return { name: 'run', id: Number(m[1]) }
   if (path === '/dev/charts') return { name: 'charts' }
+  if (path === '/hardware') return { name: 'hardware' }
   return { name: 'notfound', path }
 }
 
@@ -26,6 +28,7 @@ export const href = {
   /** the project page with the form to run a run again, filled from its parameters */
   again: (projectId: number, runId: number): string => `#/projects/${projectId}?again=${runId}`,
   run: (id: number): string => `#/runs/${id}`,
+  hardware: (): string => '#/hardware',
 }
 
 class Router {

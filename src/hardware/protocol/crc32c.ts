@@ -1,4 +1,4 @@
-// CRC-32C (Castagnoli): reflected polynomial 0x82F63B78, initial value 0xFFFFFFFF, final XOR
+// CRC-32C (Castagnoli): reflected polynomial 0x82F63B78, initial value 0xFFFFFFFF, final exclusive-or
 // 0xFFFFFFFF. Check value: crc32c("123456789") = 0xE3069283 (RFC 3720, appendix B.4). It is the
 // checksum of the board protocol's frames (docs/board-protocol.md).
 

@@ -4,6 +4,7 @@ import type { JobKindName } from '../../shared/jobkinds/index.ts'
 import { dataGenerate } from './data-generate.ts'
 import { deploy } from './deploy.ts'
 import { evaluation } from './eval.ts'
+import { hil } from './hil.ts'
 import type { JobImpl } from './kind.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
@@ -20,6 +21,7 @@ export const jobImplementations: Record<JobKindName, JobImpl> = {
   eval: evaluation,
   simulate: simulate,
   deploy: deploy,
+  hil: hil,
 }
 
 export type { JobImpl } from './kind.ts'

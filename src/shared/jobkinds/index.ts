@@ -5,6 +5,7 @@ import { taskDescriptors, taskNames, taskOfParams, type TaskDescriptor } from '.
 import { dataGenerate } from './data-generate.ts'
 import { deploy } from './deploy.ts'
 import { evaluation } from './eval.ts'
+import { hil } from './hil.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
 import { simulate } from './simulate.ts'
@@ -21,6 +22,7 @@ export const jobKinds = {
   eval: evaluation,
   simulate: simulate,
   deploy: deploy,
+  hil: hil,
 } as const satisfies Record<string, JobKindSpec>
 
 export type JobKindName = keyof typeof jobKinds
@@ -73,6 +75,7 @@ export type { ActionWording, CliSpec, FieldGroup, GroupRule, JobKindSpec, Resour
 export { dataGenerateParams } from './data-generate.ts'
 export { deployParams, deployTargets, parseSerials } from './deploy.ts'
 export { evalParams } from './eval.ts'
+export { hilParams, isBoardAddress } from './hil.ts'
 export { networkCreateParams } from './network-create.ts'
 export { pipelineParams } from './pipeline.ts'
 export { simulateParams } from './simulate.ts'

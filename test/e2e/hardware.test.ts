@@ -1,0 +1,180 @@
+// The hardware panel in Chromium against `mimic serve`, at 1024 px, by keyboard where a user would:
+// start an emulator from the panel, see it listed as free, connect (status "connected here", the
+// handshake and the geometry of its cores), a board another process (`mimic board emulate`) serves
+// shown as "in use by …" while a third process holds it and free again when it lets go,
+// disconnect, stop the emulator. Needs a built renderer.
+import type { ChildProcess } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawnMimic } from '../support/cli.ts'
+import { startEmulator, stopChild, type Emulator } from '../support/board.ts'
+import { openSession, type Session } from './support/session.ts'
+
+let s: Session
+let other: Emulator | null = null
+const children: ChildProcess[] = []
+
+beforeAll(async () => {
+  s = await openSession('hardware', { width: 1024, height: 768 })
+})
+
+afterAll(async () => {
+  for (const c of children) await stopChild(c)
+  await other?.stop()
+  await s?.close()
+})
+
+describe('the hardware panel', () => {
+  it('starts an emulator, connects, shows handshake and geometry, shows who holds a board, disconnects', async () => {
+    const { page, step } = s
+    let emulatorAddress = ''
+
+    await step('the panel from the header link, with nothing running', async () => {
+      await page.goto(s.served.url)
+      await page.getByRole('heading', { level: 1, name: 'Projects' }).waitFor()
+      await page.getByRole('link', { name: 'Hardware' }).focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { level: 1, name: 'Hardware' }).waitFor()
+      await page.getByText('Not connected to a board.').waitFor()
+    })
+
+    await step('start an emulator with two chips: listed as free', async () => {
+      await page.getByLabel('Serial number').fill('PANEL-7')
+      await page.getByLabel('Chips').fill('2')
+      await page.getByLabel('Chips').press('Enter')
+      const row = page.getByRole('row').filter({ hasText: 'serial PANEL-7, 2 chips' })
+      await row.waitFor()
+      emulatorAddress = (await row.getAttribute('data-address')) ?? ''
+      expect(emulatorAddress).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/)
+      await row.getByText('free', { exact: true }).waitFor()
+      await expect(page.getByRole('button', { name: 'Start emulator' }).isDisabled()).resolves.toBe(true)
+      // it is registered in the database for every process: the CLI lists it
+      const list = s.cli<{ emulators: { address: string; serialNumber: string }[] }>(['board', 'list'])
+      expect(list.emulators).toEqual([expect.objectContaining({ address: emulatorAddress, serialNumber: 'PANEL-7' })])
+    })
+
+    await step('connect: connected here, the handshake and 8 cores', async () => {
+      const row = page.getByRole('row').filter({ hasText: 'serial PANEL-7' })
+      await row.getByRole('button', { name: `Connect to ${emulatorAddress}` }).focus()
+      await page.keyboard.press('Enter')
+      await row.getByText('connected here').waitFor()
+      const hs = page.getByRole('table', { name: 'Handshake of the connected board' })
+      await hs.getByRole('row', { name: /serialNumber\s+PANEL-7/ }).waitFor()
+      await hs.getByRole('row', { name: /protocolVersion\s+1/ }).waitFor()
+      await hs.getByRole('row', { name: /cores\s+8/ }).waitFor()
+      expect(await page.getByRole('list', { name: 'Cores' }).getByRole('listitem').count()).toBe(8)
+      await page.getByText('2 chips × 4 cores × 256 neurons = 2,048 neurons').waitFor()
+      // another process finds it held by this server
+      const r = s.cli<{ leases: { address: string; holder: string }[] }>(['board', 'list'])
+      expect(r.leases).toEqual([expect.objectContaining({ address: emulatorAddress, holder: 'mimic serve' })])
+      await s.shot('connected')
+    })
+
+    await step('a board of another process, held by a third: "in use by …", then free', async () => {
+      other = await startEmulator(s.served.db, ['--serial-number', 'OTHER-1', '--quiet'])
+      const row = page.getByRole('row').filter({ hasText: 'serial OTHER-1' })
+      await row.getByText('free', { exact: true }).waitFor()
+      // a third process takes it: a `mimic serve` of its own that connects
+      const holder = spawnMimic(['--db', s.served.db, 'serve', '--port', '0'])
+      children.push(holder)
+      const url = await new Promise<URL>((resolve, reject) => {
+        let buf = ''
+        holder.stdout!.on('data', (d: Buffer) => {
+          buf += d.toString()
+          if (buf.includes('\n')) resolve(new URL(buf.slice(0, buf.indexOf('\n'))))
+        })
+        holder.once('exit', () => reject(new Error('the second serve exited')))
+      })
+      const call = (op: string, args: unknown) =>
+        fetch(`${url.origin}/api/${op}`, { method: 'POST', headers: { authorization: `Bearer ${url.searchParams.get('token')}` }, body: JSON.stringify(args) }).then((r) => r.json() as Promise<{ ok: boolean }>)
+      expect((await call('boards.connect', { address: other.address })).ok).toBe(true)
+      await row.getByText(new RegExp(`^in use by mimic serve, pid ${holder.pid} on `)).waitFor()
+      await expect(row.getByRole('button', { name: `Connect to ${other.address}` }).isDisabled()).resolves.toBe(true)
+      expect((await call('boards.disconnect', { address: other.address })).ok).toBe(true)
+      await row.getByText('free', { exact: true }).waitFor()
+      await s.shot('other')
+    })
+
+    await step('disconnect and stop the emulator', async () => {
+      const row = page.getByRole('row').filter({ hasText: 'serial PANEL-7' })
+      await row.getByRole('button', { name: `Disconnect from ${emulatorAddress}` }).click()
+      await row.getByText('free', { exact: true }).waitFor()
+      await page.getByText('Not connected to a board.').waitFor()
+      expect(s.cli<{ leases: unknown[] }>(['board', 'list']).leases).toEqual([])
+      await row.getByRole('button', { name: `Stop emulator at ${emulatorAddress}` }).click()
+      await row.waitFor({ state: 'detached' })
+      expect(s.cli<{ emulators: { serialNumber: string }[] }>(['board', 'list']).emulators.map((e) => e.serialNumber)).toEqual(['OTHER-1'])
+      expect(s.pageErrors).toEqual([])
+    })
+  }, 90_000)
+
+  it('deploys a small trained network with the mapping report, runs it in the loop on an emulator with a live raster and running accuracy, and cancels', async () => {
+    const { page, step } = s
+    let network = 0
+    let long = 0
+    await step('a small trained network ADS and a dataset, made by the CLI', async () => {
+      const project = s.cli<{ id: number }>(['projects', 'create', 'HIL e2e']).id
+      s.cli(['data', 'generate', 'xor', '--project', String(project), '--count', '8', '--seed', '1'])
+      // a longer one, for a run that is cancelled while it streams
+      long = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', String(project), '--count', '400', '--seed', '2']).id
+      const teacher = s.cli<{ id: number }>(['train', 'teacher', '--project', String(project), '--units', '8', '--epochs', '1', '--seed', '1']).id
+      network = s.cli<{ id: number }>(['train', 'ads', '--project', String(project), '--teacher', String(teacher), '--neurons', '24', '--epochs', '1', '--samples-per-epoch', '5', '--validation-samples', '2', '--seed', '1']).id
+      await page.goto(s.served.url)
+      await page.getByRole('link', { name: 'Hardware' }).click()
+      await page.getByRole('heading', { level: 1, name: 'Hardware' }).waitFor()
+      await page.getByLabel('Trained network ADS').locator(`option[value="${network}"]`).waitFor({ state: 'attached' })
+    })
+
+    let address = ''
+    await step('start an emulator and choose it as the target', async () => {
+      await page.getByLabel('Serial number').fill('HIL-E2E')
+      await page.getByLabel('Chips').fill('1')
+      await page.getByRole('button', { name: 'Start emulator' }).click()
+      const row = page.getByRole('row').filter({ hasText: 'serial HIL-E2E' })
+      await row.waitFor()
+      address = (await row.getAttribute('data-address')) ?? ''
+      await page.getByLabel('Target').selectOption(address)
+      await page.getByLabel('Samples').fill('3')
+    })
+
+    await step('deploy: the mapping report with the cores used and the weight-error histogram', async () => {
+      await page.getByRole('button', { name: 'Deploy', exact: true }).click()
+      const report = page.getByLabel('Mapping report')
+      await report.getByText(/^24 neurons on 1 core\(s\)/).waitFor({ timeout: 20_000 })
+      await expect(report.getByRole('list', { name: 'Cores used' }).getByRole('listitem').count()).resolves.toBe(1)
+      await report.getByText('24 of 256 neurons').waitFor()
+      await expect(report.getByRole('list', { name: 'Weight error histogram' }).getByRole('listitem').count()).resolves.toBe(11)
+    })
+
+    await step('run in the loop: live raster, running accuracy, then the accuracy the run stored', async () => {
+      await page.getByRole('button', { name: 'Run in the loop' }).click()
+      const block = page.getByLabel('Hardware in the loop')
+      await block.getByText(/^Running accuracy \d\.\d{3} after \d samples?$|^Accuracy /).waitFor({ timeout: 20_000 })
+      await block.getByRole('img', { name: /Spikes of sample \d/ }).or(block.locator('[aria-label^="Spikes of sample"]')).first().waitFor()
+      const final = block.getByText(/^Accuracy (\S+) on 3 samples \(teacher agreement \S+\)$/)
+      await final.waitFor({ timeout: 30_000 })
+      const text = (await final.textContent()) ?? ''
+      const runs = s.cli<{ id: number; kind: string; summary: { accuracy: number; samples: number } }[]>(['runs', 'list', '--kind', 'hil'])
+      expect(runs).toHaveLength(1)
+      const shown = Number(/^Accuracy (\S+)/.exec(text.trim())![1])
+      expect(shown).toBeCloseTo(runs[0].summary.accuracy, 3)
+      expect(runs[0].summary.samples).toBe(3)
+      await s.shot('hil')
+    })
+
+    await step('cancel a run in the loop while it streams', async () => {
+      await page.getByLabel('Dataset').selectOption(String(long))
+      await page.getByLabel('Samples').fill('400')
+      await page.getByRole('button', { name: 'Run in the loop' }).click()
+      await page.getByLabel('Hardware in the loop').getByText(/^Running accuracy/).waitFor({ timeout: 20_000 })
+      const panel = page.getByRole('region', { name: 'Deploy and run in the loop' })
+      await panel.getByRole('button', { name: 'Cancel', exact: true }).focus()
+      await page.keyboard.press('Enter')
+      await panel.getByRole('status').getByText(/: cancelled/).waitFor({ timeout: 10_000 })
+      const runs = s.cli<{ status: string; summary: { samples?: number } }[]>(['runs', 'list', '--kind', 'hil'])
+      expect(runs[0].status).toBe('cancelled')
+      expect(runs[0].summary.samples ?? 0).toBeLessThan(400)
+      expect(s.pageErrors).toEqual([])
+    })
+  }, 150_000)
+})
+

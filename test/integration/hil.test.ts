@@ -1,0 +1,184 @@
+// Hardware in the loop with real processes: a small network ADS trained by the CLI, run by
+// `mimic hil` on a board that a `mimic board emulate` process serves (TCP), replayed on the board
+// and on the native chip emulator with a discrepancy report, refused while another process holds the
+// board, and a board killed mid-run: the run fails within 2 s naming the fault and keeps every
+// sample recorded before it, and lets the board's lease go.
+import { spawn } from 'node:child_process'
+import { hostname } from 'node:os'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/store/index.ts'
+import { mimic, mimicBin, repoRoot } from '../support/cli.ts'
+import { startEmulator, type Emulator } from '../support/board.ts'
+import { cleanupTemp, tempDb } from '../support/tmp.ts'
+
+const db = tempDb()
+let emulator: Emulator
+let network = 0
+let dataset = 0
+
+function json<T = Record<string, unknown>>(args: string[]): T {
+  const r = mimic(['--db', db, '--json', ...args], { timeoutMs: 120_000 })
+  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-1500)}`)
+  return JSON.parse(r.stdout) as T
+}
+
+beforeAll(async () => {
+  const project = json<{ id: number }>(['projects', 'create', 'HIL']).id
+  dataset = json<{ id: number }>(['data', 'generate', 'xor', '--project', String(project), '--count', '8', '--seed', '1']).id
+  const teacher = json<{ id: number }>(['train', 'teacher', '--project', String(project), '--units', '8', '--epochs', '1', '--seed', '1']).id
+  network = json<{ id: number }>(['train', 'ads', '--project', String(project), '--teacher', String(teacher), '--neurons', '24', '--epochs', '1', '--samples-per-epoch', '5', '--validation-samples', '2', '--seed', '1']).id
+  emulator = await startEmulator(db, ['--serial-number', 'HIL-1', '--quiet'])
+}, 120_000)
+
+afterAll(async () => {
+  await emulator?.stop()
+  cleanupTemp()
+})
+
+interface HilJson {
+  runId: number
+  accuracy: number
+  teacherAgreement: number | null
+  samples: number
+  target: string
+  status: string
+  decisionDifferences?: number
+  spikeCountCorrelation?: number
+}
+
+describe('mimic hil', () => {
+  let recorded = 0
+
+  it('runs a network on a board sample by sample and stores a hil run with per-sample results and recordings', () => {
+    const r = json<HilJson>(['hil', String(network), '--target', emulator.address, '--data', String(dataset), '--samples', '4'])
+    expect(r).toMatchObject({ samples: 4, target: emulator.address, status: 'succeeded' })
+    expect(typeof r.runId).toBe('number')
+    expect(typeof r.teacherAgreement).toBe('number')
+    recorded = r.runId
+    const store = openStore(db)
+    try {
+      const run = store.runs.get(r.runId)
+      expect(run.kind).toBe('hil')
+      const rows = store.results.query({ runId: r.runId, limit: 10_000 }).rows
+      const correct = rows.filter((x) => x.key === 'correct')
+      expect(correct.map((x) => x.item)).toEqual([0, 1, 2, 3])
+      // the headline accuracy is the mean of the stored per-sample results
+      expect(r.accuracy).toBeCloseTo(correct.reduce((s, x) => s + (x.value ?? 0), 0) / 4, 12)
+      const decisions = rows.filter((x) => x.key === 'decision').map((x) => x.value)
+      expect(decisions.every((d) => d === -1 || d === 0 || d === 1)).toBe(true)
+      // the recordings: spike counts per sample and neuron, as the board streamed them
+      const counts = store.artifacts.get(r.runId, 'spikeCounts')
+      expect(counts.shape).toEqual([4, 24])
+      const total = (counts.data as Int32Array).reduce((s, x) => s + x, 0)
+      expect(total).toBeGreaterThan(0)
+      const rates = rows.filter((x) => x.key === 'rateHz').map((x) => x.value ?? 0)
+      // rateHz is spikes / neurons / seconds (1000 steps of 1 ms): it agrees with the recorded counts
+      for (let b = 0; b < 4; b++) {
+        let s = 0
+        for (let n = 0; n < 24; n++) s += (counts.data as Int32Array)[b * 24 + n]
+        expect(rates[b]).toBeCloseTo(s / 24, 9)
+      }
+      // the running accuracy was streamed and stored per sample
+      expect(store.metrics.series(r.runId, ['accuracy'])[0].steps).toEqual([1, 2, 3, 4])
+      // the board was let go
+      expect(store.boardLeases.list({ host: 'x', alive: () => true, staleMs: 1e9 })).toEqual([])
+    } finally {
+      store.close()
+    }
+  }, 60_000)
+
+  it('replays a recorded run: on the same board nothing differs; on the native emulator, a per-sample discrepancy report', () => {
+    const same = json<HilJson>(['hil', String(network), '--target', emulator.address, '--data', String(dataset), '--samples', '4', '--replay', String(recorded)])
+    expect(same.decisionDifferences).toBe(0)
+    expect(same.spikeCountCorrelation).toBeCloseTo(1, 12)
+    const emu = json<HilJson>(['hil', String(network), '--target', 'emulator', '--data', String(dataset), '--samples', '4', '--replay', String(recorded)])
+    expect(emu).toMatchObject({ samples: 4, target: 'emulator', status: 'succeeded' })
+    expect(emu.decisionDifferences).toBeGreaterThanOrEqual(0)
+    expect(emu.decisionDifferences).toBeLessThanOrEqual(4)
+    const store = openStore(db)
+    try {
+      const rows = store.results.query({ runId: emu.runId, limit: 10_000 }).rows
+      const differs = rows.filter((x) => x.key === 'decisionDiffers')
+      expect(differs.map((x) => x.item)).toEqual([0, 1, 2, 3])
+      expect(differs.reduce((s, x) => s + (x.value ?? 0), 0)).toBe(emu.decisionDifferences)
+      // each per-sample decision difference is the comparison of the two runs' stored decisions
+      const dec = (run: number) => store.results.query({ runId: run, key: 'decision', limit: 100 }).rows.map((x) => x.value)
+      const a = dec(recorded)
+      const b = dec(emu.runId)
+      expect(differs.map((x) => x.value)).toEqual(a.map((v, i) => (v === b[i] ? 0 : 1)))
+      const corr = rows.filter((x) => x.key === 'spikeCountCorrelation').map((x) => x.value ?? Number.NaN)
+      expect(corr).toHaveLength(4)
+      for (const c of corr) expect(Math.abs(c)).toBeLessThanOrEqual(1)
+    } finally {
+      store.close()
+    }
+  }, 60_000)
+
+  it('a replay of another network or dataset is refused, naming the field', () => {
+    const r = mimic(['--db', db, 'hil', String(network), '--target', 'emulator', '--data', String(dataset), '--replay', String(network)])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/replay/)
+  })
+
+  it('a board another process holds: the run fails with "in use by …" and changes nothing of the holder', () => {
+    const store = openStore(db)
+    try {
+      // this test process holds the board, as the hardware panel of an app would
+      store.boardLeases.acquire(emulator.address, { holder: 'the hardware panel of the test', runId: null, pid: process.pid }, { host: hostname(), alive: () => true, staleMs: 30_000 })
+      const r = mimic(['--db', db, 'hil', String(network), '--target', emulator.address, '--data', String(dataset), '--samples', '1'])
+      expect(r.code).not.toBe(0)
+      expect(r.stderr).toContain(`The board ${emulator.address} is in use by the hardware panel of the test (pid ${process.pid} on ${hostname()}, since `)
+      expect(store.boardLeases.list({ host: hostname(), alive: () => true, staleMs: 30_000 }).map((l) => l.holder)).toEqual(['the hardware panel of the test'])
+    } finally {
+      store.boardLeases.release(emulator.address, process.pid, hostname())
+      store.close()
+    }
+  })
+
+  it('the board killed mid-run: the run fails within 2 s naming the fault, keeps the samples recorded before it, and lets the board go', async () => {
+    const child = spawn(process.execPath, [mimicBin, '--db', db, '--json', 'hil', String(network), '--target', emulator.address, '--data', String(dataset)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    const store = openStore(db)
+    try {
+      // wait until two samples are stored, then kill the board
+      let run = 0
+      const t0 = Date.now()
+      while (Date.now() - t0 < 60_000) {
+        const last = store.runs.list({ limit: 1 })[0]
+        if (last && last.kind === 'hil' && last.id > recorded + 2 && store.results.count(last.id) >= 2) {
+          run = last.id
+          break
+        }
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      expect(run).toBeGreaterThan(0)
+      emulator.child.kill('SIGKILL')
+      const killedAt = Date.now()
+      // the run is marked failed within 2 s of the fault
+      let status = ''
+      while (Date.now() - killedAt < 5000) {
+        status = store.runs.get(run).status
+        if (status === 'failed') break
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      expect(status).toBe('failed')
+      expect(Date.now() - killedAt).toBeLessThan(2000)
+      expect(await exited).not.toBe(0)
+      const rec = store.runs.get(run)
+      expect(rec.error).toMatch(/^the board link failed at sample (\d+) of 8: the board at tcp:\S+ closed the connection .*\(code CLOSED\); the \d+ sample\(s\) before it are kept$/)
+      const at = Number(/at sample (\d+) of 8/.exec(rec.error ?? '')![1])
+      const kept = [...new Set(store.results.query({ runId: run, key: 'correct', limit: 100 }).rows.map((x) => x.item))]
+      expect(kept).toEqual(Array.from({ length: at - 1 }, (_, i) => i))
+      expect(rec.summary.samples).toBe(at - 1)
+      expect(store.artifacts.get(run, 'spikeCounts').shape).toEqual([at - 1, 24])
+      expect(stderr).toMatch(/the board link failed at sample/)
+      // the lease went with the run
+      expect(store.boardLeases.list({ host: 'x', alive: () => true, staleMs: 1e9 })).toEqual([])
+    } finally {
+      store.close()
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  }, 90_000)
+})
