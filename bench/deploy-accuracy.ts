@@ -4,6 +4,7 @@
 // the mismatch of a few virtual chips. For SE2 (one-chip DYNAP-SE2) and SE1 (four-chip DYNAP-SE1).
 //
 //   node bench/deploy-accuracy.ts --db PATH --network ADS_RUN --data DATASET_RUN [--serials A,B,C] [--schemes se2,se1] [--json]
+//     [--fan-ins 128,256]   also: the network pruned to these fan-ins (exact weights), to see what fan-in it needs
 import { parseArgs } from 'node:util'
 import { openStore } from '../src/store/index.ts'
 import type { AdsNet } from '../src/plugins/architectures/ads.ts'
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     schemes: { type: 'string', default: 'se2,se1' },
     threads: { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
+    'fan-ins': { type: 'string', default: '' },
   },
 })
 if (!values.db || !values.network || !values.data) {
@@ -42,10 +44,10 @@ const score = async (t: ExecutionTarget, n: LoadedNetwork) => {
   const e = await evaluate(data.task, t, n, data, { threads, seed: 0 })
   return { accuracy: e.accuracy, rateHz: e.meanRateHz ?? NaN }
 }
-const withMapping = (limits: MapLimits, scheme: WeightScheme): { net: LoadedNetwork; errors: Record<string, number> } => {
+const withMapping = (limits: MapLimits, scheme: WeightScheme, fanIn = 64): { net: LoadedNetwork; errors: Record<string, number> } => {
   const m = mapNetwork(
     { neurons: a.spec.neurons, channels: a.spec.channels, wIn: a.spec.weights.wIn!, omegaF: a.spec.weights.omegaF!, omegaS: a.spec.weights.omegaS!, params: a.params },
-    chipModel(scheme, boardChips(scheme)),
+    { ...chipModel(scheme, boardChips(scheme)), fanIn },
     dtMs,
     limits,
   )
@@ -57,6 +59,10 @@ const onChip = (t: ExecutionTarget, chip: { serialNumber?: string; mismatch: boo
 const rows: { scheme: string; what: string; accuracy: number; rateHz: number; errors?: Record<string, number> }[] = []
 const t0 = Date.now()
 rows.push({ scheme: '-', what: 'simulator', ...(await score(targets.simulator, net)) })
+for (const f of values['fan-ins'] ? values['fan-ins'].split(',').map(Number) : []) {
+  const m = withMapping({ levels: false }, 'se2', f)
+  rows.push({ scheme: '-', what: `fan-in ${f} only`, ...(await score(targets.simulator, m.net)), errors: m.errors })
+}
 for (const scheme of values.schemes!.split(',') as WeightScheme[]) {
   for (const [what, limits] of [
     ['fan-in/fan-out only', { levels: false }],
