@@ -58,18 +58,20 @@ describe('plug-ins on the command line', () => {
     expect(text).toContain('  perturbable: wIn (mismatch relative, quantise), omegaF (quantise), omegaS (mismatch relative, quantise)')
   })
 
-  it('backends list: the software simulator, available, running every architecture', () => {
-    expect(json(['--db', db, 'backends', 'list'])).toEqual([
-      {
-        name: 'simulator',
-        label: 'Software simulator',
-        kind: 'software',
-        description: 'The native addon on this machine’s CPU cores (every architecture).',
-        available: true,
-        reason: null,
-        architectures: ['rate', 'ads'],
-      },
-    ])
+  it('backends list: the software simulator, available, running every architecture; the chip targets (docs/method.md §11), networks ADS only', () => {
+    const list = json<{ name: string }[]>(['--db', db, 'backends', 'list'])
+    expect(list[0]).toEqual({
+      name: 'simulator',
+      label: 'Software simulator',
+      kind: 'software',
+      description: 'The native addon on this machine’s CPU cores (every architecture).',
+      available: true,
+      reason: null,
+      architectures: ['rate', 'ads'],
+    })
+    expect(list.slice(1).map((b) => b.name)).toEqual(['mapped', 'mapped-se1', 'emulator', 'emulator-se1'])
+    expect(list[3]).toMatchObject({ label: 'Chip emulator (SE2)', kind: 'emulator', available: true, architectures: ['ads'] })
+    expect(list[1]).toMatchObject({ label: 'Mapped network (SE2) on the simulator', kind: 'software', available: true, architectures: ['ads'] })
     expect(mimic(['--db', db, 'backends', 'list']).stdout).toMatch(/\nsimulator\s+Software simulator\s+software\s+yes\s+rate, ads\n/)
   })
 
@@ -112,7 +114,7 @@ describe('plug-ins on the command line', () => {
     const runs = json<unknown[]>(['--db', db, 'runs', 'list']).length
     const r = mimic(['--db', db, 'simulate', String(net.id), '--data', String(data.id), '--target', 'board-7'])
     expect(r.code).toBe(2)
-    expect(r.stderr.trim()).toBe('mimic: Execution target (--target) names no execution target "board-7": choose one of simulator (`mimic backends list`).')
+    expect(r.stderr.trim()).toBe('mimic: Execution target (--target) names no execution target "board-7": choose one of simulator, mapped, mapped-se1, emulator, emulator-se1 (`mimic backends list`).')
     expect(json<unknown[]>(['--db', db, 'runs', 'list']).length).toBe(runs)
     // runs show says which runs are networks
     expect(json<{ network: unknown }>(['--db', db, 'runs', 'show', String(net.id)]).network).toEqual({ architecture: 'ads', variant: 'ebn', formatVersion: 1, task: null })
