@@ -18,6 +18,7 @@
 //                                 with --quick a reduced pipeline)
 //   npm run bench -- --no-audio   skip the audio front end's throughput (seconds of audio per second, 16 kHz
 //                                 and 44.1 kHz input, 1 and all threads)
+//   npm run bench -- --no-emulator skip the chip emulator against the simulator (bench/emulator-bench.ts)
 //   npm run bench -- --python P   the Python that has Brian2 (default /usr/bin/python3)
 //   npm run bench -- --out DIR    where the JSON goes (default bench/results)
 import { spawnSync } from 'node:child_process'
@@ -42,6 +43,7 @@ import {
   type AdsTrainBenchResult,
 } from '../native/index.ts'
 import { maxNeurons } from '../src/shared/limits.ts'
+import { benchEmulator, type EmulatorMeasure } from './emulator-bench.ts'
 import { benchV0, compileFloor, runFloor, writeFloorNetwork } from './floor.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -57,7 +59,7 @@ const valueOf = (flag: string): string | undefined => {
   if (v === undefined || v.startsWith('--')) usage(`${flag} needs a value`)
   return v
 }
-const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-baselines', '--no-pipeline', '--no-levels', '--no-runs-table', '--no-audio']
+const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-baselines', '--no-pipeline', '--no-levels', '--no-runs-table', '--no-audio', '--no-emulator']
 const valued = ['--sizes', '--python', '--out']
 for (let i = 0; i < args.length; i++) {
   if (valued.includes(args[i])) i++
@@ -72,6 +74,7 @@ const withLevels = !args.includes('--no-levels')
 const withAudio = !args.includes('--no-audio') && !adsOnly
 const withBaselines = !args.includes('--no-baselines') && !adsOnly
 const withPipeline = !args.includes('--no-pipeline') && !adsOnly
+const withEmulator = !args.includes('--no-emulator') && !adsOnly
 const sizes = (valueOf('--sizes') ?? '320,768,2048').split(',').map((x) => {
   const n = Number(x)
   if (!Number.isInteger(n) || n < 16 || n > maxNeurons) usage(`--sizes takes neuron counts between 16 and ${maxNeurons} separated by commas (got "${x}")`)
@@ -365,6 +368,14 @@ if (withAds)
     console.log('done')
   }
 
+// ---- the chip emulator against the simulator (bench/emulator-bench.ts) --------------------------------
+let emulator: { measures: EmulatorMeasure[]; connections: number; camEntries: number } | null = null
+if (withEmulator) {
+  process.stdout.write('chip emulator N = 320 ... ')
+  emulator = await benchEmulator(320, quick, allThreads)
+  console.log('done')
+}
+
 // ---- the store: metric points written per second (bulk insert, one transaction per batch) ----------
 let storeBench: { batch: number; pointsPerSecond: number }[] = []
 if (!adsOnly) {
@@ -620,6 +631,14 @@ if (adsTraining.length) {
       `${String(v.neurons).padStart(5)}  ${String(v.dims).padStart(3)}  ${String(v.samples).padStart(7)}  ${String(v.threads).padStart(7)}  ${v.sampleStepsPerSecond.toFixed(0).padStart(14)}  ${v.meanRateHz.toFixed(1).padStart(7)}`,
     )
 }
+if (emulator) {
+  console.log(`\nChip emulator against the simulator, side by side (benchNetwork N = 320 deployed to a one-chip DYNAP-SE2: ${emulator.connections} connections kept of the dense network; dt 1 ms; best of interleaved rounds)`)
+  console.log('  engine              batch  threads  sample-steps/s  vs simulator   rate Hz')
+  for (const m of emulator.measures) {
+    const sim = emulator.measures.find((x) => x.engine === 'simulator' && x.threads === m.threads)!
+    console.log(`  ${m.engine.padEnd(18)}  ${String(m.batch).padStart(5)}  ${String(m.threads).padStart(7)}  ${m.sampleStepsPerSecond.toFixed(0).padStart(14)}  ${(m.sampleStepsPerSecond / sim.sampleStepsPerSecond).toFixed(2).padStart(12)}  ${m.meanRateHz.toFixed(1).padStart(8)}`)
+  }
+}
 if (storeBench.length) {
   console.log('\nStore: metric points written per second (WAL, one transaction per batch)')
   for (const m of storeBench) console.log(`  batch ${String(m.batch).padStart(6)}: ${m.pointsPerSecond.toFixed(0).padStart(9)} points/s`)
@@ -688,5 +707,5 @@ const simd = {
     overBase: Object.fromEntries(Object.keys(m.values).map((l) => [l, m.higherIsBetter ? m.values[l] / m.values[simdLevels()[0]] : m.values[simdLevels()[0]] / m.values[l]])),
   })),
 }
-writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, teacher: teacherBench, baselines: baselineBench, simd, pipeline, store: storeBench, runsTable, audio: audioBench, seconds: (Date.now() - started) / 1000 }, null, 2))
+writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), addon: info, quick, reps, results, adsTraining, adsValidation, emulator, teacher: teacherBench, baselines: baselineBench, simd, pipeline, store: storeBench, runsTable, audio: audioBench, seconds: (Date.now() - started) / 1000 }, null, 2))
 console.log(`\nwritten to ${file} (${((Date.now() - started) / 1000).toFixed(0)} s)`)

@@ -99,3 +99,47 @@ export function chipInspect(config: ChipConfiguration, options: ChipSetup = {}):
   objectArg(options, 'options')
   return addon<RawChip>().chipInspect(config, options)
 }
+
+interface RawChipSession {
+  advance(steps: number, input: object): { step: Int32Array; neuron: Int32Array }
+  reset(): void
+  readonly neurons: number
+  readonly addresses: Uint32Array
+}
+
+/**
+ * A configured virtual chip stepped by the caller, for a board session that streams its stimulus
+ * (synchronous; each call computes `steps` steps of dt from the present state).
+ */
+export class ChipSession {
+  private readonly raw: RawChipSession
+  constructor(config: ChipConfiguration, setup: ChipSetup = {}) {
+    objectArg(config, 'config')
+    objectArg(setup, 'options')
+    const Ctor = addon<{ ChipSession: new (c: object, o: object) => RawChipSession }>().ChipSession
+    this.raw = new Ctor(config, setup)
+  }
+  /** dense neuron order → chip address */
+  get addresses(): Uint32Array {
+    return this.raw.addresses
+  }
+  get neurons(): number {
+    return this.raw.neurons
+  }
+  /** every neuron and synapse at rest */
+  reset(): void {
+    this.raw.reset()
+  }
+  /**
+   * `steps` steps; events of step k: eventChannels[eventOffsets[k] .. eventOffsets[k + 1]); an analog
+   * sample for step k where hasSample[k] is 1 (samples [steps × channels]). Returns the spikes (step
+   * relative to this call, dense neuron index).
+   */
+  advance(
+    steps: number,
+    input: { eventOffsets?: Int32Array; eventChannels?: Uint32Array; samples?: Float32Array; channels?: number; hasSample?: Uint8Array },
+  ): { step: Int32Array; neuron: Int32Array } {
+    objectArg(input, 'input')
+    return this.raw.advance(steps, input)
+  }
+}

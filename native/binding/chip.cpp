@@ -270,11 +270,108 @@ Napi::Value ChipInspect(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// A configured virtual chip stepped by the caller (a board session streams its stimulus):
+//   new ChipSession(config, setup)       setup as chipInspect's options
+//   session.advance(steps, input) -> {step: Int32Array, neuron: Int32Array}  the spikes of these steps
+//     (step relative to the call, neuron dense); input: {eventOffsets: Int32Array [steps + 1],
+//     eventChannels: Uint32Array} (events of step k: eventChannels[eventOffsets[k] .. eventOffsets[k+1]))
+//     and/or {samples: Float32Array [steps × channels], channels, hasSample: Uint8Array [steps]}
+//   session.reset()                      every neuron and synapse at rest
+//   session.neurons, session.addresses   the dense order
+class ChipSession : public Napi::ObjectWrap<ChipSession> {
+ public:
+  static constexpr const char* kJsName = "ChipSession";
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, kJsName,
+                       {Method<ChipSession, &ChipSession::Advance>("advance"), Method<ChipSession, &ChipSession::Reset>("reset"),
+                        Getter<ChipSession, &ChipSession::Neurons>("neurons"), Getter<ChipSession, &ChipSession::Addresses>("addresses")});
+  }
+  explicit ChipSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ChipSession>(info) {
+    Guard(info.Env(), "new ChipSession", [&] {
+      Napi::Env env = info.Env();
+      chip::Configuration config = ReadConfig(env, info[0]);
+      auto o = RequireObject(env, info[1], "options");
+      CheckKeys(env, o, "options", {"chips", "serialNumber", "mismatch", "mismatchScale", "dtUs"});
+      ChipSetup setup = ReadSetup(env, o, config);
+      inputChannels_ = static_cast<uint32_t>(setup.geometry.inputChannels);
+      emulator_ = Build(env, config, setup);
+      emulator_->reset(state_);
+    });
+  }
+
+ private:
+  Napi::Value Reset(const Napi::CallbackInfo& info) {
+    emulator_->reset(state_);
+    return info.Env().Undefined();
+  }
+  Napi::Value Neurons(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(emulator_->neurons())); }
+  Napi::Value Addresses(const Napi::CallbackInfo& info) { return ToTyped(info.Env(), emulator_->addresses()); }
+  Napi::Value Advance(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!info[0].IsNumber()) ThrowType(env, "a number of steps", "steps", info[0]);
+    const double sd = info[0].As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(sd) || std::floor(sd) != sd || sd < 0 || sd > 1e7) ThrowRange(env, "steps must be an integer from 0 to 10^7 but is " + Fmt(sd));
+    const std::size_t steps = static_cast<std::size_t>(sd);
+    auto in = RequireObject(env, info[1], "input");
+    CheckKeys(env, in, "input", {"eventOffsets", "eventChannels", "samples", "channels", "hasSample"});
+    std::vector<int32_t> offsets;
+    std::vector<uint32_t> channels;
+    if (!in.Get("eventOffsets").IsUndefined()) {
+      Napi::Value ov = in.Get("eventOffsets"), cv = in.Get("eventChannels");
+      if (!IsKind(ov, napi_int32_array)) ThrowType(env, "an Int32Array", "input.eventOffsets", ov);
+      if (!IsKind(cv, napi_uint32_array)) ThrowType(env, "a Uint32Array", "input.eventChannels", cv);
+      auto oa = ov.As<Napi::Int32Array>();
+      auto ca = cv.As<Napi::Uint32Array>();
+      if (oa.ElementLength() != steps + 1) ThrowRange(env, "input.eventOffsets must have steps + 1 = " + std::to_string(steps + 1) + " elements but has " + std::to_string(oa.ElementLength()));
+      offsets.assign(oa.Data(), oa.Data() + oa.ElementLength());
+      channels.assign(ca.Data(), ca.Data() + ca.ElementLength());
+      if (offsets[0] != 0 || static_cast<std::size_t>(offsets[steps]) != channels.size())
+        ThrowRange(env, "input.eventOffsets must start at 0 and end at the number of eventChannels (" + std::to_string(channels.size()) + ")");
+      for (std::size_t k = 0; k < steps; ++k)
+        if (offsets[k + 1] < offsets[k]) ThrowRange(env, "input.eventOffsets must not decrease (element " + std::to_string(k + 1) + ")");
+      for (std::size_t k = 0; k < channels.size(); ++k)
+        if (channels[k] >= inputChannels_) ThrowRange(env, "input.eventChannels[" + std::to_string(k) + "] must be below " + std::to_string(inputChannels_) + " but is " + std::to_string(channels[k]));
+    }
+    std::vector<float> samples;
+    std::vector<uint8_t> has;
+    std::size_t C = 0;
+    if (!in.Get("samples").IsUndefined()) {
+      C = static_cast<std::size_t>(Int(env, in, "input", "channels", 1, inputChannels_));
+      samples = ReadArray<float>(env, in.Get("samples"), "input.samples", double(steps) * double(C), "steps × channels");
+      Napi::Value hv = in.Get("hasSample");
+      if (!IsKind(hv, napi_uint8_array)) ThrowType(env, "a Uint8Array", "input.hasSample", hv);
+      auto ha = hv.As<Napi::Uint8Array>();
+      if (ha.ElementLength() != steps) ThrowRange(env, "input.hasSample must have steps = " + std::to_string(steps) + " elements but has " + std::to_string(ha.ElementLength()));
+      has.assign(ha.Data(), ha.Data() + steps);
+    }
+    std::vector<int32_t> outStep, outNeuron;
+    for (std::size_t k = 0; k < steps; ++k) {
+      const uint32_t* ev = offsets.empty() ? nullptr : channels.data() + offsets[k];
+      const std::size_t nEv = offsets.empty() ? 0 : static_cast<std::size_t>(offsets[k + 1] - offsets[k]);
+      const float* x = !samples.empty() && has[k] ? samples.data() + k * C : nullptr;
+      emulator_->step(state_, ev, nEv, x, C);
+      for (int32_t i : state_.pending) {
+        outStep.push_back(static_cast<int32_t>(k));
+        outNeuron.push_back(i);
+      }
+    }
+    auto r = Napi::Object::New(env);
+    r.Set("step", ToTyped(env, outStep));
+    r.Set("neuron", ToTyped(env, outNeuron));
+    return r;
+  }
+
+  std::unique_ptr<chip::Emulator> emulator_;
+  chip::Emulator::State state_;
+  uint32_t inputChannels_ = 1024;
+};
+
 }  // namespace
 
 void InitChip(Napi::Env env, Napi::Object exports) {
   Export<ChipEmulate>(env, exports, "chipEmulate");
   Export<ChipInspect>(env, exports, "chipInspect");
+  exports.Set("ChipSession", ChipSession::Define(env));
 }
 
 }  // namespace mimic_binding

@@ -233,12 +233,62 @@ Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOpti
   build(static_cast<std::size_t>(g.inputChannels), fromI, fromInput_);
 }
 
+void Emulator::reset(State& s) const {
+  s.v.assign(n_, 0.0);
+  s.syn.assign(n_ * 4, 0.0);
+  s.refractory.assign(n_, 0);
+  s.pending.clear();
+  s.spiked.clear();
+  s.pending.reserve(n_);
+  s.spiked.reserve(n_);
+}
+
+void Emulator::step(State& s, const uint32_t* evChannels, std::size_t nEv, const float* x, std::size_t channels) const {
+  const std::size_t n = n_;
+  const double dtMs = dtUs_ / 1000.0;
+  double* syn = s.syn.data();
+  double* v = s.v.data();
+  int32_t* refractory = s.refractory.data();
+  const int32_t* ns = fromNeuron_.start.data();
+  const int32_t* is = fromInput_.start.data();
+  for (std::size_t i = 0; i < n * 4; ++i) syn[i] *= decay_[i];
+  for (int32_t src : s.pending)
+    for (int32_t e = ns[src]; e < ns[src + 1]; ++e) syn[std::size_t(fromNeuron_.target[e]) * 4 + fromNeuron_.type[e]] += fromNeuron_.efficacy[e];
+  for (std::size_t k = 0; k < nEv; ++k) {
+    const uint32_t ch = evChannels[k];
+    for (int32_t e = is[ch]; e < is[ch + 1]; ++e) syn[std::size_t(fromInput_.target[e]) * 4 + fromInput_.type[e]] += fromInput_.efficacy[e];
+  }
+  if (x != nullptr) {
+    for (std::size_t ch = 0; ch < channels; ++ch) {
+      if (x[ch] == 0.0f) continue;
+      const double scale = static_cast<double>(x[ch]) * dtMs;
+      for (int32_t e = is[ch]; e < is[ch + 1]; ++e) syn[std::size_t(fromInput_.target[e]) * 4 + fromInput_.type[e]] += scale * fromInput_.efficacy[e];
+    }
+  }
+  s.spiked.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (refractory[i] > 0) {
+      refractory[i]--;
+      v[i] = reset_[i];
+      continue;
+    }
+    const double* si = &syn[i * 4];
+    const double current = si[0] + si[1] + si[2] + si[3] + bias_[i];
+    v[i] += dtOverTau_[i] * (current - v[i]);
+    if (v[i] >= threshold_[i]) {
+      s.spiked.push_back(static_cast<int32_t>(i));
+      v[i] = reset_[i];
+      refractory[i] = refractorySteps_[i];
+    }
+  }
+  s.pending.swap(s.spiked);
+}
+
 void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control) const {
   const std::size_t n = n_;
-  std::vector<double> v(n, 0.0), syn(n * 4, 0.0), r;
-  std::vector<int32_t> refractory(n, 0), pending, spiked;
-  pending.reserve(n);
-  spiked.reserve(n);
+  State st;
+  reset(st);
+  std::vector<double> r;
   const std::size_t O = dec.outputs;
   double decayOut = 0, gainOut = 0;
   if (O > 0) {
@@ -246,49 +296,26 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
     decayOut = std::exp(-(dtUs_ / 1000.0) / dec.tauOutMs);
     gainOut = 1000.0 / dec.tauOutMs;
   }
-  const double dtMs = dtUs_ / 1000.0;
   std::size_t ev = 0;
-  const int32_t* ns = fromNeuron_.start.data();
-  const int32_t* is = fromInput_.start.data();
   for (std::size_t step = 0; step < steps; ++step) {
     if ((step & 255) == 255) control.check();
-    for (std::size_t i = 0; i < n * 4; ++i) syn[i] *= decay_[i];
-    for (int32_t src : pending)
-      for (int32_t e = ns[src]; e < ns[src + 1]; ++e) syn[std::size_t(fromNeuron_.target[e]) * 4 + fromNeuron_.type[e]] += fromNeuron_.efficacy[e];
     const double t0 = static_cast<double>(step) * dtUs_;
+    const uint32_t* evCh = nullptr;
+    std::size_t nEv = 0;
+    const float* x = nullptr;
     if (in.eventCount > 0) {
       const double t1 = t0 + dtUs_;
+      evCh = in.eventChannels + ev;
       while (ev < in.eventCount && static_cast<double>(in.eventTimes[ev]) < t1) {
-        const uint32_t ch = in.eventChannels[ev++];
-        for (int32_t e = is[ch]; e < is[ch + 1]; ++e) syn[std::size_t(fromInput_.target[e]) * 4 + fromInput_.type[e]] += fromInput_.efficacy[e];
+        ++ev;
+        ++nEv;
       }
     } else if (in.samples != nullptr && in.sampleCount > 0) {
       const std::size_t si = static_cast<std::size_t>(std::floor(t0 / in.samplePeriodUs));
-      if (si < in.sampleCount) {
-        const float* x = in.samples + si * in.channels;
-        for (std::size_t ch = 0; ch < in.channels; ++ch) {
-          if (x[ch] == 0.0f) continue;
-          const double scale = static_cast<double>(x[ch]) * dtMs;
-          for (int32_t e = is[ch]; e < is[ch + 1]; ++e) syn[std::size_t(fromInput_.target[e]) * 4 + fromInput_.type[e]] += scale * fromInput_.efficacy[e];
-        }
-      }
+      if (si < in.sampleCount) x = in.samples + si * in.channels;
     }
-    spiked.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (refractory[i] > 0) {
-        refractory[i]--;
-        v[i] = reset_[i];
-        continue;
-      }
-      const double* s = &syn[i * 4];
-      const double current = s[0] + s[1] + s[2] + s[3] + bias_[i];
-      v[i] += dtOverTau_[i] * (current - v[i]);
-      if (v[i] >= threshold_[i]) {
-        spiked.push_back(static_cast<int32_t>(i));
-        v[i] = reset_[i];
-        refractory[i] = refractorySteps_[i];
-      }
-    }
+    this->step(st, evCh, nEv, x, in.channels);
+    const std::vector<int32_t>& spiked = st.pending;
     for (int32_t i : spiked) {
       if (rec.counts) rec.counts[i]++;
       if (rec.keepSpikes) {
@@ -307,7 +334,6 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
         o[q] = static_cast<float>(acc);
       }
     }
-    pending.swap(spiked);
   }
 }
 

@@ -135,6 +135,18 @@ class Emulator {
   };
   void run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control) const;
 
+  // The state of a run, for stepping one step at a time (a board session streams its input).
+  struct State {
+    std::vector<double> v, syn;
+    std::vector<int32_t> refractory;
+    std::vector<int32_t> pending, spiked;  // after step(): pending = the dense indices that spiked in it
+  };
+  // Every neuron and synapse at rest (V = 0, no current, not refractory), no spike in flight.
+  void reset(State& s) const;
+  // One step: the input events of this step (their channels, in time order) or one analog sample
+  // x[channels] (null: none); afterwards s.pending holds the step's spikes, delivered in the next step.
+  void step(State& s, const uint32_t* evChannels, std::size_t nEv, const float* x, std::size_t channels) const;
+
  private:
   struct Rows {
     std::vector<int32_t> start, target;

@@ -469,6 +469,47 @@ const targets: Target[] = [
     },
   },
   {
+    name: 'chipEmulate',
+    weight: 2,
+    make: (r) => {
+      const n = r.int(1, 20)
+      const scheme = r.pick(['se1', 'se2'] as const)
+      const params = { tauMemMs: 20, refractoryMs: r.pick([0, 1]), threshold: 1, resetPotential: 0, bias: r.pick([0, 0.8]), tauSynMs: [5, 50, 5, 50], baseWeights: [0.3, 0.05, 0.4, 0.1] }
+      const connections = Array.from({ length: r.int(0, 30) }, () => ({ pre: r.chance(0.3) ? 0x8000_0000 + r.int(0, 2) : r.int(0, n - 1), post: r.int(0, n - 1), type: r.int(0, 3), weight: r.int(1, scheme === 'se1' ? 3 : 15) }))
+      const config = { weightScheme: scheme, cores: [{ chip: 0, core: r.int(0, 3), neurons: n, params }], connections }
+      const core = config.cores[0].core
+      for (const c of connections) {
+        c.post += core * 256
+        if (c.pre < 0x8000_0000) c.pre += core * 256
+      }
+      const batch = r.int(1, 3)
+      const steps = r.int(1, 50)
+      const input = r.chance(0.6)
+        ? { samples: r.floats(batch * steps * 3, 3), batch, steps, channels: 3 }
+        : { events: { sample: new Int32Array(0), timeUs: new Uint32Array(0), channel: new Uint32Array(0) }, batch, durationUs: r.int(1, 20_000) }
+      const options = r.chance(0.5) ? { mismatch: false, spikesOf: r.int(0, batch) } : { serialNumber: `SN-${r.int(0, 9)}`, threads: r.int(0, 2) }
+      return { args: [config, input, options], async: true, run: (a, run) => native.chipEmulate(a[0] as never, a[1] as never, a[2] as never, run) }
+    },
+  },
+  {
+    name: 'ChipSession',
+    weight: 1,
+    make: (r) => {
+      const n = r.int(1, 12)
+      const params = { tauMemMs: 10, refractoryMs: 0, threshold: 1, resetPotential: 0, bias: 1.2, tauSynMs: [5, 50, 5, 50], baseWeights: [0.3, 0.05, 0.4, 0.1] }
+      const config = { weightScheme: 'se2', cores: [{ chip: 0, core: 0, neurons: n, params }], connections: [{ pre: 0x8000_0000, post: 0, type: 0, weight: 3 }] }
+      const steps = r.int(0, 40)
+      const input = r.chance(0.5)
+        ? { eventOffsets: new Int32Array(steps + 1), eventChannels: new Uint32Array(0) }
+        : { samples: r.floats(steps * 2), channels: 2, hasSample: new Uint8Array(steps).fill(1) }
+      return {
+        args: [config, { mismatch: r.chance(0.5), serialNumber: 'SN-1' }, steps, input],
+        async: false,
+        run: (a) => new native.ChipSession(a[0] as never, a[1] as never).advance(a[2] as number, a[3] as never),
+      }
+    },
+  },
+  {
     name: 'deathDraws',
     weight: 2,
     make: (r) => {

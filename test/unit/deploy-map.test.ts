@@ -68,8 +68,9 @@ describe('mapping a network onto the chip', () => {
     expect(m.configuration!.connections).toEqual([
       { pre: 0x8000_0000, post: 0, type: 2, weight: 1 },
       { pre: 1, post: 0, type: 3, weight: 1 },
-      { pre: 0, post: 1, type: 1, weight: 1 },
+      // for neuron 1: Ω_f's only weight (w²/‖Ω_f‖² = 1) before Ω_s's (0.49/0.6125 = 0.8)
       { pre: 0, post: 1, type: 0, weight: 1 },
+      { pre: 0, post: 1, type: 1, weight: 1 },
     ])
     for (const r of m.report.matrices) expect(r.relativeError).toBeLessThan(1e-6)
   })
@@ -92,6 +93,20 @@ describe('mapping a network onto the chip', () => {
     expect(r.relativeError).toBeCloseTo(Math.sqrt(5 / 69), 9)
     expect(m.configuration!.connections.map((c) => c.pre)).toEqual(Array.from({ length: 64 }, (_, i) => i + 1))
     expect(m.report.refusals).toEqual([{ what: '5 connection(s)', reason: expect.stringMatching(/fan-in is 64 CAM entries/) }])
+  })
+
+  it('fan-in ranks a weight by its share of its matrix (w²/‖W‖²), not by |W|: small fast weights are not all dropped for larger slow ones', () => {
+    // neuron 0 receives 60 slow weights of 0.7 (share 1/60 each... of Ω_s) and 8 fast weights of 0.001 (share 1/8 each of Ω_f)
+    const net = network(70)
+    for (let pre = 1; pre <= 60; pre++) net.omegaS[pre * 70 + 0] = 0.7
+    for (let pre = 61; pre <= 68; pre++) net.omegaF[0 * 70 + pre] = 0.001
+    const m = mapNetwork(net, chipModel('se2', 1), 1, { levels: false })
+    const f = m.report.matrices.find((x) => x.matrix === 'omegaF')!
+    const s = m.report.matrices.find((x) => x.matrix === 'omegaS')!
+    expect(f).toMatchObject({ connections: 8, kept: 8, droppedFanIn: 0 })
+    expect(s).toMatchObject({ connections: 60, kept: 56, droppedFanIn: 4 })
+    expect(s.relativeError).toBeCloseTo(Math.sqrt(4 / 60), 9)
+    expect(m.configuration).toBeNull() // levels off: a measurement, not a deployable configuration
   })
 
   it('SE1 fan-in counts repeats: counts of 40 and 40 do not both fit in 64 entries', () => {

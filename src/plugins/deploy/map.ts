@@ -9,12 +9,13 @@
 //     Ω_f → fast types (AMPA, GABA_A), e = Ω_f·1000/τ_f; W_in → fast types on analog input channels,
 //     e = W_in·(1 − exp(−dt/τ_f))/dt (the same steady current; the chip low-passes the input by τ_f).
 //   fan-out: a neuron keeps the `fanOut` target cores with the largest Σ|W|; the rest is dropped.
-//   fan-in: per neuron, input connections first, then recurrent ones by |W| (largest first), until the
-//     CAM entries are used (SE1: a count of k takes k entries; SE2: one).
+//   fan-in: per neuron, input connections first, then recurrent ones by w²/‖W‖² (their share of their
+//     matrix; largest first), until the CAM entries are used (SE1: a count of k takes k entries; SE2: one).
 //   weight levels: SE1, per core and type a base weight w and counts k = round(|e|/w) ≤ K; SE2, per
-//     core four base weights s·(1, 2, 4, 8) and masks k = round(|e|/s) ≤ 15. K (SE1) and s (SE2) are
-//     chosen per core to minimise Σ_matrices ‖ΔW‖²/‖W‖² over the core's connections, pruning included;
-//     SE1's base weights are then refitted by least squares on the kept counts.
+//     core four base weights and per connection the mask with the nearest sum. Chosen per core to
+//     minimise Σ_matrices ‖ΔW‖²/‖W‖² over the core's connections, pruning included: SE1 searches K and
+//     refits its base weights by least squares; SE2 starts from the best s·(1, 2, 4, 8) and then moves
+//     each base weight on its own (coordinate descent).
 import type { CoreParameters, DeployedConfiguration, WeightScheme } from '../../shared/board.ts'
 
 export type MatrixName = 'wIn' | 'omegaF' | 'omegaS'
@@ -97,6 +98,18 @@ interface Candidate {
   cause: 'kept' | 'fan-in' | 'fan-out' | 'zero'
 }
 
+/** The efficacy of each 4-bit mask m (index m): Σ of the base weights of its bits. */
+export function maskSums(base: readonly number[]): number[] {
+  return Array.from({ length: 16 }, (_, m) => (m & 1 ? base[0] : 0) + (m & 2 ? base[1] : 0) + (m & 4 ? base[2] : 0) + (m & 8 ? base[3] : 0))
+}
+
+/** The mask whose efficacy is nearest to x (0 = none; ties: the lower mask). */
+function nearestMask(sums: readonly number[], x: number): number {
+  let best = 0
+  for (let m = 1; m < 16; m++) if (Math.abs(sums[m] - x) < Math.abs(sums[best] - x)) best = m
+  return best
+}
+
 const matrixNames: MatrixName[] = ['wIn', 'omegaF', 'omegaS']
 const SE1_MAX_COUNTS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32]
 
@@ -111,8 +124,23 @@ function spread(a: Float32Array, from: number, to: number): boolean {
   return false
 }
 
+/**
+ * Which of the chip's limits the mapping applies (all by default). Turning one off is for measuring
+ * what each costs (bench/deploy-accuracy.ts): without `levels` the kept weights keep their exact
+ * values (and, SE1, take one CAM entry each); without `fanIn` no neuron's inputs are pruned. Such a
+ * mapping has no configuration: only its mapped weights run (on the simulator).
+ */
+export interface MapLimits {
+  fanIn?: boolean
+  fanOut?: boolean
+  levels?: boolean
+}
+
 /** Maps a network; never throws for a network that does not fit: the report's refusals say what was refused. */
-export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number): Mapping {
+export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number, limits: MapLimits = {}): Mapping {
+  const useFanIn = limits.fanIn !== false
+  const useFanOut = limits.fanOut !== false
+  const useLevels = limits.levels !== false
   const N = net.neurons
   const C = net.channels
   const refusals: MappingReport['refusals'] = []
@@ -214,18 +242,21 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number)
       if (order.length > model.fanOut) limited++
       for (const k of order.slice(0, model.fanOut)) allowed[m * nCores + k] = 1
     }
-    for (const c of all) if (c.matrix > 0 && !allowed[c.pre * nCores + coreOf[c.post]]) c.cause = 'fan-out'
-    if (limited > 0) refusals.push({ what: `${limited} neuron(s) reaching more than ${model.fanOut} cores`, reason: `the chip's fan-out is ${model.fanOut} cores per neuron: kept the ${model.fanOut} target cores with the largest total |W| and dropped the connections to the others` })
+    if (useFanOut) for (const c of all) if (c.matrix > 0 && !allowed[c.pre * nCores + coreOf[c.post]]) c.cause = 'fan-out'
+    if (limited > 0 && useFanOut) refusals.push({ what: `${limited} neuron(s) reaching more than ${model.fanOut} cores`, reason: `the chip's fan-out is ${model.fanOut} cores per neuron: kept the ${model.fanOut} target cores with the largest total |W| and dropped the connections to the others` })
   }
-  // fan-in order: inputs first, then |W| descending (ties: matrix, pre)
-  for (const list of byPost) list.sort((a, b) => (a.matrix === 0 ? 0 : 1) - (b.matrix === 0 ? 0 : 1) || Math.abs(b.w) - Math.abs(a.w) || a.matrix - b.matrix || a.pre - b.pre)
+  // fan-in order: inputs first, then by the share of its matrix's squared norm, w²/‖W‖², largest first
+  // (what a dropped weight adds to the objective Σ_m ‖ΔW_m‖²/‖W_m‖²; within one matrix: by |W|); ties: matrix, pre
+  const invNorm = norms.map((x) => (x > 0 ? 1 / x : 0))
+  const share = (c: Candidate): number => c.w * c.w * invNorm[c.matrix]
+  for (const list of byPost) list.sort((a, b) => (a.matrix === 0 ? 0 : 1) - (b.matrix === 0 ? 0 : 1) || share(b) - share(a) || a.matrix - b.matrix || a.pre - b.pre)
   const inputsOver = byPost.filter((l) => l.filter((c) => c.matrix === 0).length > model.fanIn).length
   if (inputsOver > 0) refusals.push({ what: `input weights of ${inputsOver} neuron(s)`, reason: `more than ${model.fanIn} input channels reach them: the largest ${model.fanIn} were kept` })
-  const invNorm = norms.map((x) => (x > 0 ? 1 / x : 0))
   const se1 = model.weightScheme === 'se1'
 
   /** assigns levels to the connections of core k with the given base weights; returns the weighted squared error */
   const assign = (k: number, base: number[], cap: number, commit: boolean): number => {
+    const sums = se1 ? [] : maskSums(base)
     let err = 0
     for (let n = coreStart[k]; n < coreStart[k] + cores[k].neurons; n++) {
       let used = 0
@@ -233,11 +264,12 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number)
         let level = 0
         let wanted = 0
         if (c.cause !== 'fan-out') {
-          const b = se1 ? base[c.type] : base[0]
-          wanted = b > 0 ? Math.min(cap, Math.max(0, Math.round(c.mag / b))) : 0
-          level = se1 ? Math.min(wanted, model.fanIn - used) : used >= model.fanIn ? 0 : wanted
+          if (!useLevels) wanted = 1
+          else if (se1) wanted = base[c.type] > 0 ? Math.min(cap, Math.max(0, Math.round(c.mag / base[c.type]))) : 0
+          else wanted = nearestMask(sums, c.mag)
+          level = !useFanIn ? wanted : se1 ? Math.min(wanted, model.fanIn - used) : used >= model.fanIn ? 0 : wanted
         }
-        const mag = se1 ? level * base[c.type] : level * base[0]
+        const mag = !useLevels ? (level > 0 ? c.mag : 0) : se1 ? level * base[c.type] : sums[level]
         const d = c.w - (Math.sign(c.w) * mag) / c.scale
         err += d * d * invNorm[c.matrix]
         if (level > 0) used += se1 ? level : 1
@@ -291,14 +323,28 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number)
       for (let q = 1; q <= 40; q++) if (mags.length) cands.add(mags[Math.min(mags.length - 1, Math.floor((mags.length * q) / 41))] / 2)
       for (const s of cands) {
         if (!(s > 0)) continue
-        const err = assign(k, [s, 0, 0, 0], 15, false)
-        if (err < best.err) best = { err, base: [s, 0, 0, 0], cap: 15 }
+        const base = [s, 2 * s, 4 * s, 8 * s]
+        const err = assign(k, base, 15, false)
+        if (err < best.err) best = { err, base, cap: 15 }
       }
-      best.base = [best.base[0], 2 * best.base[0], 4 * best.base[0], 8 * best.base[0]]
+      // then each base weight on its own (the four need not be 1:2:4:8: small and large efficacies
+      // of different synapse types can get levels of their own), a few rounds of coordinate descent
+      if (Number.isFinite(best.err)) {
+        for (let round = 0; round < 3; round++) {
+          for (let b = 0; b < 4; b++) {
+            for (const f of [0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.85, 0.93, 1.07, 1.15, 1.3, 1.5, 2, 3, 5, 10, 20]) {
+              const base = best.base.slice()
+              base[b] *= f
+              const err = assign(k, base, 15, false)
+              if (err < best.err) best = { err, base, cap: 15 }
+            }
+          }
+        }
+      }
     }
     if (!Number.isFinite(best.err)) best = { err: 0, base: [0, 0, 0, 0], cap: 1 }
     cores[k].params.baseWeights = best.base as [number, number, number, number]
-    assign(k, se1 ? best.base : [best.base[0]], best.cap, true)
+    assign(k, best.base, best.cap, true)
   }
 
   // the configuration, the mapped matrices, the report
@@ -310,12 +356,13 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number)
   const errSq = [0, 0, 0]
   const hist = new Array(11).fill(0)
   let camEntries = 0
+  const sumsOf = cores.map((c) => maskSums(c.params.baseWeights))
   for (let n = 0; n < N; n++) {
     const base = cores[coreOf[n]].params.baseWeights
     for (const c of byPost[n]) {
       const r = matrices[c.matrix]
       r.connections++
-      const mag = c.level === 0 ? 0 : se1 ? c.level * base[c.type] : c.level * base[0]
+      const mag = c.level === 0 ? 0 : !useLevels ? c.mag : se1 ? c.level * base[c.type] : sumsOf[coreOf[n]][c.level]
       const mw = (Math.sign(c.w) * mag) / c.scale
       if (c.level > 0) {
         r.kept++
@@ -339,8 +386,9 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number)
     const fi = matrices.reduce((s, r) => s + r.droppedFanIn, 0)
     if (fi > 0) refusals.push({ what: `${fi} connection(s)`, reason: `the chip's fan-in is ${model.fanIn} CAM entries per neuron${se1 ? ' (SE1: a weight of count k takes k entries)' : ''}: kept the inputs and then the largest |W|` })
   }
+  const exact = useFanIn && useFanOut && useLevels
   return {
-    configuration: { weightScheme: model.weightScheme, cores, connections },
+    configuration: exact ? { weightScheme: model.weightScheme, cores, connections } : null,
     mapped: { wIn, omegaF, omegaS },
     report: {
       weightScheme: model.weightScheme,

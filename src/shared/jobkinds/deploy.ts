@@ -11,7 +11,7 @@ import { fmt, type JobKindSpec } from './spec.ts'
 export const deployTargets = { emulator: 'se2', 'emulator-se1': 'se1' } as const
 
 export const deployParams = s.object({
-  network: runRef('ads', 'Trained network run'),
+  network: runRef('network,ads', 'Network run'),
   target: s.oneOf(['emulator', 'emulator-se1'] as const).doc({
     label: 'Deploy to',
     help: 'emulator: a one-chip DYNAP-SE2 board (4-bit masks); emulator-se1: a four-chip DYNAP-SE1 board (repeat counts)',

@@ -1,0 +1,107 @@
+// `mimic deploy` end to end: a network placed on a chip, its configuration stored as an artifact that
+// the board protocol's checks accept and that replays (the reference chip and the native emulator
+// without mismatch give the same spikes from it), the report, and refusals that store the reason and
+// change nothing else.
+import { afterAll, describe, expect, it } from 'vitest'
+import { chipEmulate } from '../../native/index.ts'
+import { ReferenceChip, referenceGeometry } from '../../src/hardware/chip/reference.ts'
+import { checkConfiguration } from '../../src/hardware/chip/validate.ts'
+import type { DeployedConfiguration } from '../../src/shared/board.ts'
+import { openStore } from '../../src/store/index.ts'
+import { mimic } from '../support/cli.ts'
+import { cleanupTemp, tempDb } from '../support/tmp.ts'
+
+afterAll(cleanupTemp)
+
+function json<T = any>(args: string[]): T {
+  const r = mimic(['--json', ...args])
+  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout) as T
+}
+
+describe('mimic deploy', () => {
+  const db = tempDb()
+
+  it('maps a network onto the emulator: report, stored configuration that the protocol accepts and that replays', async () => {
+    json(['--db', db, 'projects', 'create', 'Chips'])
+    json(['--db', db, 'network', 'create', '--project', '1', '--neurons', '96', '--dims', '8', '--seed', '4', '--slow-weights', 'random'])
+    const d = json(['--db', db, 'deploy', '1', '--target', 'emulator'])
+    expect(d).toMatchObject({ status: 'succeeded' })
+    const s = d
+    expect(s).toMatchObject({ neurons: 96, coresUsed: 1, chips: 1, droppedFanOut: 0 })
+    // 96 neurons, dense Ω_f and Ω_s (95 each) and one input: 191 candidates each, 64 CAM entries
+    expect(s.connectionsKept).toBeLessThanOrEqual(96 * 64)
+    expect(s.droppedFanIn).toBeGreaterThan(96 * (191 - 64) - s.droppedZero - 1)
+    expect(s.connectionsKept + s.connectionsDropped).toBe(96 * 191)
+    for (const k of ['errorWIn', 'errorOmegaF', 'errorOmegaS']) {
+      expect(s[k]).toBeGreaterThanOrEqual(0)
+      expect(s[k]).toBeLessThan(1)
+    }
+    expect(d.report).toEqual([expect.stringMatching(/^refused: \d+ connection\(s\) — the chip's fan-in is 64 CAM entries per neuron/)])
+    const store = openStore(db)
+    const config = JSON.parse(new TextDecoder().decode(store.artifacts.get(d.id, 'configuration').data as Uint8Array)) as DeployedConfiguration
+    const report = JSON.parse(new TextDecoder().decode(store.artifacts.get(d.id, 'report').data as Uint8Array))
+    store.close()
+    expect(report).toMatchObject({ neurons: 96, coresUsed: 1, target: 'emulator', network: 1 })
+    expect(report.matrices.map((m: { matrix: string }) => m.matrix)).toEqual(['wIn', 'omegaF', 'omegaS'])
+    expect(checkConfiguration(referenceGeometry(1, 'se2'), config)).toEqual({ cores: 1, neurons: 96, connections: s.connectionsKept, camEntries: s.camEntries })
+    // replay: the configuration drives the reference chip and the ideal native emulator to the same spikes
+    const T = 400
+    const samples = Float32Array.from({ length: T }, (_, t) => (t > 50 && t < 250 ? 1.5 : 0))
+    const ref = new ReferenceChip({ chips: 1, weightScheme: 'se2', dtUs: 1000 })
+    ref.configure(config)
+    const run = ref.start({ durationUs: T * 1000, input: 'samples', analogChannels: 1, samplePeriodUs: 1000 })
+    run.samples(samples, 1)
+    const spikes = run.advance(T * 1000)
+    const nat = await chipEmulate(config, { samples, batch: 1, steps: T, channels: 1, samplePeriodUs: 1000 }, { mismatch: false, dtUs: 1000, spikesOf: 1 })
+    expect(spikes.timesUs.length).toBeGreaterThan(50)
+    expect([...nat.spikes.step].map((k, i) => `${k * 1000}:${nat.addresses[nat.spikes.neuron[i]]}`)).toEqual([...spikes.timesUs].map((t, i) => `${t}:${spikes.neurons[i]}`))
+  })
+
+  it('refuses a network larger than the board, with the reason, storing the report and changing nothing else', () => {
+    json(['--db', db, 'network', 'create', '--project', '1', '--neurons', '1100', '--dims', '8', '--seed', '5', '--no-ebn'])
+    const before = openStore(db)
+    const runsBefore = before.runs.list({}).length
+    before.close()
+    const r = mimic(['--db', db, 'deploy', '3', '--target', 'emulator'])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/1100 neurons: the board has 1 chip\(s\) × 4 cores × 256 neurons = 1024 neurons: use a board with more chips or a smaller network/)
+    const store = openStore(db)
+    const runs = store.runs.list({})
+    expect(runs.length).toBe(runsBefore + 1)
+    const failed = runs.find((x) => x.kind === 'deployment' && x.id !== 2)!
+    expect(failed.status).toBe('failed')
+    expect(store.runs.notes(failed.id).map((n) => n.body)).toEqual([expect.stringMatching(/^refused: 1100 neurons — the board has 1 chip/)])
+    expect(store.artifacts.list(failed.id).map((a) => a.name)).toEqual(['report'])
+    store.close()
+  })
+
+  it('refuses bad parameters naming the field, before any run is made', () => {
+    const r = mimic(['--db', db, 'deploy', '1', '--target', 'emulator', '--serial-numbers', 'EMU 1'])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/serial-numbers.*"EMU 1" is not a serial number/i)
+    const t = mimic(['--db', db, 'deploy', '1', '--target', 'board-x'])
+    expect(t.code).not.toBe(0)
+    expect(t.stderr).toMatch(/target/)
+  })
+
+  it('the chip targets run a network: backends list shows them; simulate on mapped and on the emulator', () => {
+    const backends = json<{ name: string; available: boolean }[]>(['--db', db, 'backends', 'list'])
+    const names = (Array.isArray(backends) ? backends : (backends as unknown as { targets: { name: string }[] }).targets).map((b) => b.name)
+    for (const t of ['mapped', 'mapped-se1', 'emulator', 'emulator-se1']) expect(names).toContain(t)
+    const data = json(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '3', '--seed', '2'])
+    const rates: Record<string, number> = {}
+    for (const target of ['simulator', 'mapped', 'emulator']) {
+      const sim = json(['--db', db, 'simulate', '1', '--data', String(data.id), '--samples', '3', '--target', target, '--membrane-neurons', ''])
+      expect(sim).toMatchObject({ status: 'succeeded', summary: { samples: 3 } })
+      rates[target] = sim.summary.meanRateHz
+      const store = openStore(db)
+      expect(store.artifacts.get(sim.id, 'spikes.offsets').data.length).toBe(4)
+      store.close()
+    }
+    // the deployed network fires, and differently from the dense one (96 → 64 inputs per neuron, weight levels)
+    expect(rates.mapped).toBeGreaterThan(0)
+    expect(rates.emulator).toBeGreaterThan(0)
+    expect(rates.mapped).not.toBe(rates.simulator)
+  })
+})
