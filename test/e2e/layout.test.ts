@@ -329,6 +329,8 @@ const clippedScript = `(() => {
     if (cs.display === 'none' || cs.visibility === 'hidden') continue
     const name = el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className.split(' ')[0] : '') + ' "' + (el.textContent || '').trim().slice(0, 30) + '"'
     if (cs.overflowX !== 'visible' && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) out.push(name + ' is ' + el.scrollWidth + ' px wide in ' + el.clientWidth + ' px')
+    // a heading squeezed narrower than its longest word spills over what stands beside it
+    if (/^H[1-3]$/.test(el.tagName) && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1) out.push(name + ' spills out of its box: ' + el.scrollWidth + ' px of text in ' + el.clientWidth + ' px')
     const r = el.getBoundingClientRect()
     if (r.width > 0 && r.right > width + 0.5) out.push(name + ' ends at ' + Math.round(r.right) + ' px, past the window (' + width + ' px)')
   }
