@@ -91,6 +91,17 @@ print(json.dumps(out))`,
     const [sa, sb] = [spikes(db, a), spikes(db, b)]
     expect(sa[1].length).toBeGreaterThan(100) // the network does spike
     for (let i = 0; i < 3; i++) expect(sb[i].equals(sa[i])).toBe(true)
+    // the robustness suite and the chip emulator take an imported network like one made here (one
+    // decoded dimension, to fit the XOR dataset's one output)
+    const one = json(['--db', db, 'network', 'create', '--project', '1', '--neurons', '32', '--dims', '1', '--slow-weights', 'random', '--seed', '4']).id
+    const oneFile = join(dir, 'one.nir')
+    json(['--db', db, 'export', String(one), '--format', 'nir', '--out', oneFile])
+    const back = json(['--db', db, 'import', 'nir', oneFile, '--project', '1']).run.id as number
+    const rob = json(['--db', db, 'robustness', '--project', '1', '--networks', String(back), '--data', String(data), '--perturbation', 'mismatch', '--levels', '0,0.1', '--draws', '2', '--samples', '3', '--seed', '2'])
+    expect((rob.rows as { network: number; level: number }[]).map((x) => [x.network, x.level])).toEqual([[back, 0], [back, 0], [back, 0.1], [back, 0.1]])
+    const dep = json(['--db', db, 'deploy', String(back), '--target', 'emulator', '--data', String(data)])
+    expect(dep).toMatchObject({ status: 'succeeded', neurons: 32, chips: 1 })
+    expect(dep.connectionsKept).toBeGreaterThan(0)
   })
 
   it('reads a CubaLIF graph written by another tool, and refuses unsupported node types by name, storing nothing', () => {
