@@ -6,6 +6,7 @@ import { AppError } from '../shared/errors.ts'
 import type { BoardHandshake, BoardLease, BoardList, RunningEmulator, SerialPortInfo, WeightScheme } from '../shared/board.ts'
 import { serveSerial, serveTcp, type BoardServer } from '../hardware/board/server.ts'
 import { ReferenceChip } from '../hardware/chip/reference.ts'
+import { NativeChip } from './native-chip.ts'
 import { BoardClient } from '../hardware/client.ts'
 import { ProtocolError } from '../hardware/protocol/errors.ts'
 import { loadSerialPort, parseAddress, formatAddress } from '../hardware/transport.ts'
@@ -99,6 +100,13 @@ export interface EmulatorOptions {
   serialNumber?: string
   chips?: number
   weightScheme?: WeightScheme
+  /**
+   * the chip behind the protocol: 'native' (default), the native DYNAP-SE-class emulator with its
+   * mismatch frozen by the serial number (docs/method.md §14.1); 'reference', the ideal TypeScript chip
+   */
+  chip?: 'native' | 'reference'
+  /** native chip: device mismatch (default true); false gives the ideal chip */
+  mismatch?: boolean
   log?: (line: string) => void
 }
 
@@ -111,7 +119,7 @@ export interface RunningEmulatorHandle {
 }
 
 /**
- * Starts the reference chip behind the board protocol, on TCP or a serial line, and registers it
+ * Starts an emulated chip (the native emulator by default, or the reference chip) behind the board protocol, on TCP or a serial line, and registers it
  * in the database (pid, address, serial) until stop().
  */
 export async function startBoardEmulator(opts: EmulatorOptions): Promise<RunningEmulatorHandle> {
@@ -123,7 +131,9 @@ export async function startBoardEmulator(opts: EmulatorOptions): Promise<Running
   }
   const weightScheme = opts.weightScheme ?? 'se2'
   if (opts.listen !== undefined && opts.serial !== undefined) throw new AppError('INVALID_ARGUMENT', 'give --listen or --serial, not both', { field: 'listen' })
-  const chip = new ReferenceChip({ chips, weightScheme })
+  const kind = opts.chip ?? 'native'
+  if (kind !== 'native' && kind !== 'reference') throw new AppError('INVALID_ARGUMENT', `--chip must be native or reference (received "${String(kind)}")`, { field: 'chip' })
+  const chip = kind === 'reference' ? new ReferenceChip({ chips, weightScheme }) : new NativeChip({ chips, weightScheme, serialNumber, mismatch: opts.mismatch ?? true })
   const serverOpts = { chip, serialNumber, log: opts.log }
   let server: BoardServer
   try {

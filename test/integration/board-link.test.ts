@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveTcp } from '../../src/hardware/board/server.ts'
 import { ReferenceChip } from '../../src/hardware/chip/reference.ts'
+import { NativeChip } from '../../src/services/native-chip.ts'
 import { BoardClient } from '../../src/hardware/client.ts'
 import { ProtocolError } from '../../src/hardware/protocol/errors.ts'
 import { inputAddress, type CoreParameters, type DeployedConfiguration } from '../../src/shared/board.ts'
@@ -50,6 +51,15 @@ function eventStimulus(durationUs: number): { timesUs: Uint32Array; channels: Ui
   return { timesUs: Uint32Array.from(times), channels: Uint32Array.from(channels) }
 }
 
+function native(serialNumber: string, mismatch: boolean, config: DeployedConfiguration, stim: { timesUs: Uint32Array; channels: Uint32Array }, durationUs: number) {
+  const chip = new NativeChip({ chips: 2, weightScheme: 'se1', serialNumber, mismatch })
+  chip.configure(config)
+  const run = chip.start({ durationUs, input: 'events', analogChannels: 0, samplePeriodUs: 0 })
+  run.events(stim.timesUs, stim.channels)
+  const s = run.advance(durationUs)
+  return { timesUs: [...s.timesUs], neurons: [...s.neurons] }
+}
+
 function reference(config: DeployedConfiguration, input: { kind: 'events'; timesUs: Uint32Array; channels: Uint32Array } | { kind: 'samples'; channels: number; samplePeriodUs: number; values: Float32Array }, durationUs: number) {
   const chip = new ReferenceChip({ chips: 2, weightScheme: 'se1' })
   chip.configure(config)
@@ -61,6 +71,41 @@ function reference(config: DeployedConfiguration, input: { kind: 'events'; times
 }
 
 afterAll(cleanupTemp)
+
+describe('mimic board emulate serves the native emulator by default', () => {
+  it('with the mismatch of its serial number: the spikes of the native chip of that serial, not of another', async () => {
+    const emulator = await startEmulator(tempDb(), ['--chip', 'native', '--serial-number', 'NAT-3', '--chips', '2', '--weights', 'se1'])
+    const ideal = await startEmulator(tempDb(), ['--chip', 'native', '--no-mismatch', '--serial-number', 'NAT-3', '--chips', '2', '--weights', 'se1'])
+    const durationUs = 300_000
+    const stim = eventStimulus(durationUs)
+    const config = configuration()
+    const spikesOf = async (address: string) => {
+      const c = await BoardClient.connect(address)
+      try {
+        await c.configure(config)
+        const r = await c.runStimulus({ kind: 'events', ...stim }, { durationUs })
+        return { model: c.handshake.model, serialNumber: c.handshake.serialNumber, spikes: { timesUs: [...r.timesUs], neurons: [...r.neurons] } }
+      } finally {
+        await c.close()
+      }
+    }
+    try {
+      const got = await spikesOf(emulator.address)
+      expect(got.model).toBe('mimic native emulator (SE1, chip NAT-3)')
+      expect(got.serialNumber).toBe('NAT-3')
+      expect(got.spikes.timesUs.length).toBeGreaterThan(100)
+      expect(got.spikes).toEqual(native('NAT-3', true, config, stim, durationUs))
+      expect(got.spikes).not.toEqual(native('NAT-4', true, config, stim, durationUs))
+      const flat = await spikesOf(ideal.address)
+      expect(flat.model).toBe('mimic native emulator (SE1, no mismatch)')
+      expect(flat.spikes).toEqual(native('NAT-3', false, config, stim, durationUs))
+      expect(flat.spikes).not.toEqual(got.spikes)
+    } finally {
+      await emulator.stop()
+      await ideal.stop()
+    }
+  })
+})
 
 for (const transport of ['tcp', 'pty'] as const) {
   describe(`board link over ${transport === 'tcp' ? 'TCP' : 'a pseudo-terminal pair'}`, () => {

@@ -22,7 +22,9 @@ export interface Emulator {
 
 /** Starts `mimic board emulate` with the given flags; resolves when it printed its address. */
 export async function startEmulator(db: string, flags: string[] = []): Promise<Emulator> {
-  const child = spawnMimic(['--db', db, 'board', 'emulate', ...flags])
+  // the link tests compare against the reference chip run in the test unless they name a chip
+  const chip = flags.includes('--chip') ? [] : ['--chip', 'reference']
+  const child = spawnMimic(['--db', db, 'board', 'emulate', ...chip, ...flags])
   let err = ''
   child.stderr!.on('data', (b: Buffer) => (err += b.toString()))
   const address = await firstLine(child)
