@@ -88,13 +88,15 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 afterAll(cleanupTemp)
 
 describe('the samna bridge, protocol side (Python unit checks)', () => {
-  it('computes the CRC-32C test vectors and encodes and decodes every example frame of §9 byte for byte', () => {
-    const r = spawnSync(python, ['-S', '-m', 'unittest', '-v', 'test_protocol'], { cwd: bridgeDir, encoding: 'utf8', timeout: 60_000 })
+  it('computes the CRC-32C test vectors, encodes and decodes every example frame of §9 byte for byte, and makes the checks of §7', () => {
+    const r = spawnSync(python, ['-S', '-m', 'unittest', '-v', 'test_protocol', 'test_checks'], { cwd: bridgeDir, encoding: 'utf8', timeout: 60_000 })
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toMatch(/test_vectors_of_section_3 \(.*\) \.\.\. ok/)
     expect(r.stderr).toMatch(/test_encoding_matches_section_9_byte_for_byte \(.*\) \.\.\. ok/)
     expect(r.stderr).toMatch(/test_decoding_section_9_gives_the_example_values \(.*\) \.\.\. ok/)
-    expect(r.stderr).toMatch(/Ran 11 tests/)
+    expect(r.stderr).toMatch(/test_fan_in \(.*\) \.\.\. ok/)
+    expect(r.stderr).toMatch(/test_core_blocks \(.*\) \.\.\. ok/)
+    expect(r.stderr).toMatch(/Ran 19 tests/)
     expect(r.stderr).toMatch(/\nOK\s*$/)
   })
 })
@@ -191,7 +193,13 @@ describe('the samna bridge without Samna', () => {
     const b = await rawLink(bridge.address)
     b.socket.write(encodeMessage({ type: 'PING', nonce: 5 }, 1))
     b.socket.write(encodeMessage({ type: 'HELLO', version: 1, client: 'late' }, 2))
-    await withTimeout((async () => { while (b.frames.length < 2) await new Promise((r) => setTimeout(r, 20)) })(), 3000, 'two answers')
+    await withTimeout(
+      (async () => {
+        while (b.frames.length < 2) await new Promise((r) => setTimeout(r, 20))
+      })(),
+      3000,
+      'two answers',
+    )
     expect(b.frames[0]).toMatchObject({ type: 'ERROR', code: 8, message: expect.stringContaining('must be HELLO') })
     expect(b.seqs[0]).toBe(1)
     expect(b.frames[1]).toMatchObject({ type: 'HELLO_ACK', serialNumber: 'SE2-TEST-1' })
