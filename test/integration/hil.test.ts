@@ -5,6 +5,7 @@
 // sample recorded before it, and lets the board's lease go.
 import { spawn } from 'node:child_process'
 import { hostname } from 'node:os'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, mimicBin, repoRoot } from '../support/cli.ts'
@@ -186,6 +187,34 @@ describe('mimic hil', () => {
       expect(t.code).not.toBe(0)
       expect(t.stderr).toContain('target "simulator" runs the network as trained')
       expect(count()).toBe(before)
+    }, 120_000)
+
+    it('the stored configuration is what runs: edited in the database (no connections left), the run follows it, and a fresh mapping notes the difference', () => {
+      const edited = json<{ id: number }>(['deploy', String(network), '--target', 'emulator']).id
+      const sql = new Database(db)
+      try {
+        const row = sql.prepare("SELECT bytes FROM artifacts WHERE run_id = ? AND name = 'configuration'").get(edited) as { bytes: Buffer }
+        const config = JSON.parse(row.bytes.toString('utf8')) as { connections: unknown[] }
+        expect(config.connections.length).toBeGreaterThan(0)
+        const bytes = Buffer.from(JSON.stringify({ ...config, connections: [] }))
+        sql.prepare("UPDATE artifacts SET bytes = ?, shape = ? WHERE run_id = ? AND name = 'configuration'").run(bytes, JSON.stringify([bytes.length]), edited)
+      } finally {
+        sql.close()
+      }
+      const fresh = json<HilJson>(['hil', String(network), '--target', 'emulator', '--data', String(dataset), '--samples', '4', '--seed', '1'])
+      const run = json<HilJson>(['hil', String(network), '--target', 'emulator', '--data', String(dataset), '--samples', '4', '--seed', '1', '--deployment', String(edited)])
+      const store = openStore(db)
+      try {
+        const spikes = (id: number) => (store.artifacts.get(id, 'spikeCounts').data as Int32Array).reduce((s, x) => s + x, 0)
+        expect(spikes(fresh.runId)).toBeGreaterThan(0)
+        // without a single input connection the chip gets no input: it spikes otherwise than the network mapped afresh
+        expect(spikes(run.runId)).not.toBe(spikes(fresh.runId))
+        expect(store.runs.notes(fresh.runId).map((n) => n.body)).toEqual([
+          `mapped network run ${network} afresh; deployment run ${edited} of it for SE2 exists and its configuration is different from this mapping (another version or geometry): pass --deployment ${edited} to run the stored one`,
+        ])
+      } finally {
+        store.close()
+      }
     }, 120_000)
   })
 
