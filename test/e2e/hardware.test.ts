@@ -143,6 +143,11 @@ describe('the hardware panel', () => {
       await expect(report.getByRole('list', { name: 'Cores used' }).getByRole('listitem').count()).resolves.toBe(1)
       await report.getByText('24 of 256 neurons').waitFor()
       await expect(report.getByRole('list', { name: 'Weight error histogram' }).getByRole('listitem').count()).resolves.toBe(11)
+      // the configuration just deployed is the one the next run in the loop uses
+      const deployed = s.cli<{ id: number }[]>(['runs', 'list', '--kind', 'deployment'])
+      expect(deployed).toHaveLength(1)
+      await expect(page.getByLabel('Configuration').inputValue()).resolves.toBe(String(deployed[0].id))
+      await expect(page.getByLabel('Configuration').locator('option').allTextContents()).resolves.toEqual(['map the network afresh', `deployment run ${deployed[0].id}: Deployment`])
     })
 
     await step('run in the loop: live raster, running accuracy, then the accuracy the run stored', async () => {
@@ -158,6 +163,10 @@ describe('the hardware panel', () => {
       const shown = Number(/^Accuracy (\S+)/.exec(text.trim())![1])
       expect(shown).toBeCloseTo(runs[0].summary.accuracy, 3)
       expect(runs[0].summary.samples).toBe(3)
+      // it ran the stored deployment, a parent of the run
+      const run = s.cli<{ params: { deployment?: number }; parents: { id: number; role: string }[] }>(['runs', 'show', String(runs[0].id)])
+      expect(run.params.deployment).toBeGreaterThan(0)
+      expect(run.parents).toContainEqual(expect.objectContaining({ id: run.params.deployment, role: 'deployment' }))
       await s.shot('hil')
     })
 

@@ -5,6 +5,7 @@
 // sample recorded before it, and lets the board's lease go.
 import { spawn } from 'node:child_process'
 import { hostname } from 'node:os'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, mimicBin, repoRoot } from '../support/cli.ts'
@@ -119,6 +120,102 @@ describe('mimic hil', () => {
     const r = mimic(['--db', db, 'hil', String(network), '--target', 'emulator', '--data', String(dataset), '--replay', String(network)])
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(/replay/)
+  })
+
+  describe('--deployment: a stored deployment instead of a fresh mapping', () => {
+    let deployment = 0
+    const perSample = (run: number): Record<string, (number | null)[]> => {
+      const store = openStore(db)
+      try {
+        const out: Record<string, (number | null)[]> = {}
+        for (const r of store.results.query({ runId: run, limit: 10_000 }).rows) (out[r.key] ??= [])[r.item] = r.value
+        return out
+      } finally {
+        store.close()
+      }
+    }
+
+    it('reusing a deployment gives the same per-sample results as a fresh mapping, on the emulator target and on the board, and is a parent of the hil run', () => {
+      deployment = json<{ id: number }>(['deploy', String(network), '--target', 'emulator']).id
+      const fresh = json<HilJson>(['hil', String(network), '--target', 'emulator', '--data', String(dataset), '--samples', '4', '--seed', '1'])
+      const reused = json<HilJson>(['hil', String(network), '--target', 'emulator', '--data', String(dataset), '--samples', '4', '--seed', '1', '--deployment', String(deployment)])
+      expect(reused).toMatchObject({ samples: 4, status: 'succeeded' })
+      const a = perSample(fresh.runId)
+      const b = perSample(reused.runId)
+      expect(Object.keys(a).sort()).toContain('decision')
+      expect(b).toEqual(a)
+      // on the board: the stored configuration sent over the protocol, the same as the recorded run's fresh mapping
+      const board = json<HilJson>(['hil', String(network), '--target', emulator.address, '--data', String(dataset), '--samples', '4', '--deployment', String(deployment)])
+      expect(perSample(board.runId)).toEqual(perSample(recorded))
+      const store = openStore(db)
+      try {
+        for (const id of [reused.runId, board.runId]) {
+          expect(store.runs.parents(id)).toContainEqual(expect.objectContaining({ id: deployment, kind: 'deployment', role: 'deployment' }))
+          expect(store.runs.notes(id).map((n) => n.body).join('\n')).toContain(`ran the stored configuration of deployment run ${deployment}`)
+          const lineage = store.runs.lineage(id)
+          expect(lineage.edges).toContainEqual({ parentId: deployment, childId: id, role: 'deployment' })
+        }
+        // without --deployment the network is mapped afresh, and the existing deployment is named, with the same configuration
+        expect(store.runs.parents(fresh.runId).map((r) => r.id)).not.toContain(deployment)
+        expect(store.runs.notes(fresh.runId).map((n) => n.body)).toEqual([`mapped network run ${network} afresh; deployment run ${deployment} of it for SE2 exists and its configuration is the same as this mapping`])
+      } finally {
+        store.close()
+      }
+    }, 120_000)
+
+    it('a deployment of another network, or for another weight scheme, is refused naming the field, and nothing is stored', () => {
+      const other = json<{ id: number }>(['train', 'ads', '--project', '1', '--teacher', String(network - 1), '--neurons', '16', '--epochs', '1', '--samples-per-epoch', '2', '--validation-samples', '1', '--seed', '2']).id
+      const otherDeployment = json<{ id: number }>(['deploy', String(other), '--target', 'emulator']).id
+      const se1 = json<{ id: number }>(['deploy', String(network), '--target', 'emulator-se1']).id
+      const count = (): number => {
+        const store = openStore(db)
+        try {
+          return store.runs.list({ limit: 100_000 }).length
+        } finally {
+          store.close()
+        }
+      }
+      const before = count()
+      const r = mimic(['--db', db, 'hil', String(network), '--target', 'emulator', '--data', String(dataset), '--deployment', String(otherDeployment)])
+      expect(r.code).not.toBe(0)
+      expect(r.stderr).toContain('deployment')
+      expect(r.stderr).toContain(`a deployment of network run ${other}, not of network run ${network}`)
+      const s = mimic(['--db', db, 'hil', String(network), '--target', 'emulator', '--data', String(dataset), '--deployment', String(se1)])
+      expect(s.code).not.toBe(0)
+      expect(s.stderr).toContain(`is run ${se1}, which does not fit target "emulator": it is a SE1 configuration`)
+      const t = mimic(['--db', db, 'hil', String(network), '--target', 'simulator', '--data', String(dataset), '--deployment', String(deployment)])
+      expect(t.code).not.toBe(0)
+      expect(t.stderr).toContain('target "simulator" runs the network as trained')
+      expect(count()).toBe(before)
+    }, 120_000)
+
+    it('the stored configuration is what runs: edited in the database (no connections left), the run follows it, and a fresh mapping notes the difference', () => {
+      const edited = json<{ id: number }>(['deploy', String(network), '--target', 'emulator']).id
+      const sql = new Database(db)
+      try {
+        const row = sql.prepare("SELECT bytes FROM artifacts WHERE run_id = ? AND name = 'configuration'").get(edited) as { bytes: Buffer }
+        const config = JSON.parse(row.bytes.toString('utf8')) as { connections: unknown[] }
+        expect(config.connections.length).toBeGreaterThan(0)
+        const bytes = Buffer.from(JSON.stringify({ ...config, connections: [] }))
+        sql.prepare("UPDATE artifacts SET bytes = ?, shape = ? WHERE run_id = ? AND name = 'configuration'").run(bytes, JSON.stringify([bytes.length]), edited)
+      } finally {
+        sql.close()
+      }
+      const fresh = json<HilJson>(['hil', String(network), '--target', 'emulator', '--data', String(dataset), '--samples', '4', '--seed', '1'])
+      const run = json<HilJson>(['hil', String(network), '--target', 'emulator', '--data', String(dataset), '--samples', '4', '--seed', '1', '--deployment', String(edited)])
+      const store = openStore(db)
+      try {
+        const spikes = (id: number) => (store.artifacts.get(id, 'spikeCounts').data as Int32Array).reduce((s, x) => s + x, 0)
+        expect(spikes(fresh.runId)).toBeGreaterThan(0)
+        // without a single input connection the chip gets no input: it spikes otherwise than the network mapped afresh
+        expect(spikes(run.runId)).not.toBe(spikes(fresh.runId))
+        expect(store.runs.notes(fresh.runId).map((n) => n.body)).toEqual([
+          `mapped network run ${network} afresh; deployment run ${edited} of it for SE2 exists and its configuration is different from this mapping (another version or geometry): pass --deployment ${edited} to run the stored one`,
+        ])
+      } finally {
+        store.close()
+      }
+    }, 120_000)
   })
 
   it('a board another process holds: the run fails with "in use by …" and changes nothing of the holder', () => {

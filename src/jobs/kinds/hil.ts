@@ -10,7 +10,10 @@ import { loadBundle } from '../../plugins/architectures/bundle.ts'
 import type { LoadedNetwork } from '../../plugins/architectures/architecture.ts'
 import { loadDataset } from '../../plugins/datasets.ts'
 import { evaluate, evaluationResults } from '../../plugins/evaluate.ts'
-import { boardTarget } from '../../plugins/targets/board.ts'
+import type { DeployedConfiguration } from '../../shared/board.ts'
+import { chipModel, configurationMisfit, type Mapping, type MappingReport } from '../../plugins/deploy/map.ts'
+import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
+import { boardChips, chipTargetSchemes, deployedTarget, mappingOf } from '../../plugins/targets/chip.ts'
 import { availableTarget, targetFor, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import type { Store } from '../../store/index.ts'
 import { hostName } from '../../system/version.ts'
@@ -27,6 +30,50 @@ function boardAddressOf(store: Store, target: string): string | null {
   } catch (e) {
     throw fieldError('hil', 'target', `is not a board address: ${e instanceof Error ? e.message : String(e)}`)
   }
+}
+
+type ChipTargetName = keyof typeof chipTargetSchemes
+const isChipTarget = (name: string): name is ChipTargetName => Object.prototype.hasOwnProperty.call(chipTargetSchemes, name)
+
+const textOf = (a: { data: ArrayLike<number> }): string => new TextDecoder().decode(a.data as Uint8Array)
+
+/** A stored deployment run as a mapping (its configuration, report and mapped weights), checked against the hil run's network. */
+export function storedDeployment(store: Store, id: number, network: number): Mapping & { configuration: DeployedConfiguration; dtMs: number } {
+  const run = runOfKind(store, 'hil', 'deployment', id, ['deployment'])
+  if (run.params.network !== network) {
+    throw fieldError('hil', 'deployment', `is run ${id} “${run.name}”, a deployment of network run ${String(run.params.network)}, not of network run ${network}: choose a deployment of network run ${network} (\`mimic deploy ${network} --target …\`), or leave --deployment out to map the network afresh.`)
+  }
+  const config = store.artifacts.find(id, 'configuration')
+  const report = store.artifacts.find(id, 'report')
+  if (!config || !report) throw fieldError('hil', 'deployment', `is run ${id} “${run.name}”, which stored no configuration: deploy the network again.`)
+  const rep = JSON.parse(textOf(report)) as MappingReport & { dtMs?: number }
+  const m = (name: string) => store.artifacts.find(id, name)?.data as Float32Array | undefined
+  const wIn = m('mapped.wIn')
+  const omegaF = m('mapped.omegaF')
+  const omegaS = m('mapped.omegaS')
+  return { configuration: JSON.parse(textOf(config)) as DeployedConfiguration, report: rep, mapped: wIn && omegaF && omegaS ? { wIn, omegaF, omegaS } : null, dtMs: rep.dtMs ?? 1 }
+}
+
+/** Refuses a deployment that does not fit a registry target (the board's fit is checked after its handshake). */
+function checkFitsTarget(target: string, id: number, d: { configuration: DeployedConfiguration }): void {
+  if (!isChipTarget(target)) throw fieldError('hil', 'deployment', `is given, but target "${target}" runs the network as trained, not a deployment: choose a chip target (emulator, emulator-se1, mapped, mapped-se1) or a board, or leave --deployment out.`)
+  const scheme = chipTargetSchemes[target]
+  const why = configurationMisfit(d.configuration, chipModel(scheme, boardChips(scheme)))
+  if (why) throw fieldError('hil', 'deployment', `is run ${id}, which does not fit target "${target}": ${why}. Choose a deployment made for this target (\`mimic deploy RUN --target ${target.replace('mapped', 'emulator')}\`).`)
+}
+
+/** The latest succeeded deployment of a network for this weight scheme, if any. */
+function latestDeployment(store: Store, network: number, scheme: string): number | null {
+  const ids = store.runs
+    .children(network)
+    .filter((c) => c.kind === 'deployment' && c.status === 'succeeded' && c.role === 'network')
+    .map((c) => c.id)
+    .sort((a, b) => b - a)
+  for (const id of ids) {
+    const rep = store.artifacts.find(id, 'report')
+    if (rep && store.artifacts.find(id, 'configuration') && (JSON.parse(textOf(rep)) as MappingReport).weightScheme === scheme) return id
+  }
+  return null
 }
 
 function teacherOf(store: Store, network: number): LoadedNetwork | undefined {
@@ -72,7 +119,15 @@ export const hil: JobImpl = {
     runOfKind(store, 'hil', 'dataset', p.dataset, ['dataset'])
     const inputs = shapeOf(store, p.dataset, 'inputs')
     if (inputs[2] !== net.sizes.channels) throw fieldError('hil', 'dataset', `is run ${p.dataset} with ${inputs[2]} input channels, but the network takes ${net.sizes.channels}: choose a dataset that fits.`)
-    if (boardAddressOf(store, p.target) === null) targetFor(p.target, 'ads', 'params.target')
+    const onBoard = boardAddressOf(store, p.target) !== null
+    if (!onBoard) targetFor(p.target, 'ads', 'params.target')
+    if (p.deployment !== undefined) {
+      const d = storedDeployment(store, p.deployment, p.network)
+      if (!onBoard) checkFitsTarget(p.target.trim(), p.deployment, d)
+      const raw = store.runs.get(p.dataset).params.dtMs
+      const dtMs = typeof raw === 'number' ? raw : 1
+      if (dtMs !== d.dtMs) throw fieldError('hil', 'deployment', `is run ${p.deployment}, mapped for time steps of ${d.dtMs} ms, but dataset run ${p.dataset} has steps of ${dtMs} ms: deploy for this time step, or choose another dataset.`)
+    }
     if (p.replay !== undefined) {
       const rec = runOfKind(store, 'hil', 'replay', p.replay, ['hil'])
       if (rec.params.network !== p.network || rec.params.dataset !== p.dataset) {
@@ -109,6 +164,19 @@ export const hil: JobImpl = {
       ctx.emit({ type: 'hil.spikes', runId: ctx.run.id, sample, timesUs: Array.from(timesUs), neurons: Array.from(neurons) })
     }
     let sampleNow = 0
+    const deployment = p.deployment !== undefined ? storedDeployment(store, p.deployment, p.network) : null
+    /** Without --deployment: the network is mapped afresh; an existing deployment of it for this scheme is named in the notes, with whether its configuration is the one mapped. */
+    const noteExisting = (scheme: string, fresh: () => Mapping): void => {
+      const id = latestDeployment(store, p.network, scheme)
+      if (id === null) return
+      const stored = store.artifacts.find(id, 'configuration')!
+      const m = fresh()
+      const same = m.configuration !== null && JSON.stringify(m.configuration) === textOf(stored)
+      store.runs.addNote(
+        ctx.run.id,
+        `mapped network run ${p.network} afresh; deployment run ${id} of it for ${scheme.toUpperCase()} exists and its configuration is ${same ? 'the same as this mapping' : 'different from this mapping (another version or geometry): pass --deployment ' + id + ' to run the stored one'}`,
+      )
+    }
     if (address !== null) {
       // one user at a time: the board's lease, held by this run, with its process
       store.boardLeases.acquire(address, { holder: `run ${ctx.run.id} (hil)`, runId: ctx.run.id, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: 30_000 })
@@ -119,10 +187,28 @@ export const hil: JobImpl = {
         store.boardLeases.release(address, process.pid, hostName())
         throw linkFailure(e, address, 0, S)
       }
-      target = boardTarget(client, { onSample: (t, n) => live(t, n, sampleNow) })
+      const h = client.handshake
+      if (deployment) {
+        const why = configurationMisfit(deployment.configuration, h)
+        if (why) {
+          await client.close().catch(() => {})
+          store.boardLeases.release(address, process.pid, hostName())
+          throw fieldError('hil', 'deployment', `is run ${p.deployment}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
+        }
+      } else {
+        noteExisting(h.weightScheme, () => mapForBoard(client!, net, all.dtMs))
+      }
+      target = boardTarget(client, { onSample: (t, n) => live(t, n, sampleNow), ...(deployment ? { deployment } : {}) })
     } else {
-      target = await availableTarget(p.target, 'ads')
+      const t = await availableTarget(p.target, 'ads')
+      const name = p.target.trim()
+      if (deployment && isChipTarget(name)) target = deployedTarget(name, deployment)
+      else {
+        target = t
+        if (isChipTarget(name)) noteExisting(chipTargetSchemes[name], () => mappingOf(net, chipTargetSchemes[name], all.dtMs))
+      }
     }
+    if (deployment) store.runs.addNote(ctx.run.id, `ran the stored configuration of deployment run ${p.deployment} (${deployment.report.neurons} neurons on ${deployment.report.coresUsed} core(s)); the network was not mapped again`)
 
     const counts = new Int32Array(S * N)
     let correct = 0

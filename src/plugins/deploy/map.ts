@@ -403,3 +403,23 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
     },
   }
 }
+
+/**
+ * Why a stored configuration does not fit a board of this model (weight scheme, chips, cores,
+ * neurons per core, fan-in, input channels), or null when it fits.
+ */
+export function configurationMisfit(config: DeployedConfiguration, model: ChipModel): string | null {
+  if (config.weightScheme !== model.weightScheme) return `it is a ${config.weightScheme.toUpperCase()} configuration (${config.weightScheme === 'se1' ? 'repeat counts' : '4-bit masks'}), but the target takes ${model.weightScheme.toUpperCase()} weights`
+  for (const c of config.cores) {
+    if (c.chip >= model.chips || c.core >= model.coresPerChip) return `it uses core ${c.core} of chip ${c.chip}, but the target has ${model.chips} chip(s) of ${model.coresPerChip} cores`
+    if (c.neurons > model.neuronsPerCore) return `it places ${c.neurons} neurons on one core, but the target's cores have ${model.neuronsPerCore}`
+  }
+  const fanIn = new Map<number, number>()
+  for (const x of config.connections) {
+    const n = (fanIn.get(x.post) ?? 0) + (model.weightScheme === 'se1' ? x.weight : 1)
+    fanIn.set(x.post, n)
+    if (n > model.fanIn) return `neuron address ${x.post} takes more than ${model.fanIn} inputs, the target's fan-in`
+    if (x.pre >= 0x8000_0000 && x.pre - 0x8000_0000 >= model.inputChannels) return `it drives input channel ${x.pre - 0x8000_0000}, but the target has ${model.inputChannels} input channels`
+  }
+  return null
+}

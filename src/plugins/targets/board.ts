@@ -37,9 +37,10 @@ function neuronIndex(m: Mapping, client: BoardClient): Map<number, number> {
 
 /**
  * An execution target that runs on the board behind an open client. The first run of a network
- * configures the board with its mapping (the mapping and its report are kept in `deployed`).
+ * configures the board with its mapping, or with a stored deployment when one is given (the mapping
+ * and its report are kept in `deployed`).
  */
-export function boardTarget(client: BoardClient, opts: { onSample?: (timesUs: Uint32Array, neurons: Int32Array) => void } = {}): ExecutionTarget & { deployed: Mapping | null } {
+export function boardTarget(client: BoardClient, opts: { onSample?: (timesUs: Uint32Array, neurons: Int32Array) => void; deployment?: Mapping } = {}): ExecutionTarget & { deployed: Mapping | null } {
   let configuredFor: string | null = null
   const target = {
     name: client.address,
@@ -53,7 +54,7 @@ export function boardTarget(client: BoardClient, opts: { onSample?: (timesUs: Ui
       if (net.architecture !== 'ads') return architectures[net.architecture].simulate(net.net as never, batch, o, run)
       const key = `${net.runId}:${batch.dtMs}`
       if (configuredFor !== key) {
-        const m = mapForBoard(client, net, batch.dtMs)
+        const m = opts.deployment ?? mapForBoard(client, net, batch.dtMs)
         if (!m.configuration) throw new AppError('INVALID_ARGUMENT', `Run ${net.runId} cannot be placed on the board at ${client.address}: ${m.report.refusals.map((r) => `${r.what}: ${r.reason}`).join('; ')}.`)
         await client.configure(m.configuration)
         target.deployed = m

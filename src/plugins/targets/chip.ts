@@ -54,7 +54,7 @@ const simulatorStatus = async () => {
   return s.loaded ? { available: true } : { available: false, reason: s.error ?? `the native addon at ${s.path} is not loaded` }
 }
 
-function mappedTarget(scheme: WeightScheme): ExecutionTarget {
+function mappedTarget(scheme: WeightScheme, fixed?: Mapping): ExecutionTarget {
   return {
     name: scheme === 'se2' ? 'mapped' : 'mapped-se1',
     label: `Mapped network (${scheme.toUpperCase()}) on the simulator`,
@@ -64,7 +64,8 @@ function mappedTarget(scheme: WeightScheme): ExecutionTarget {
     supports: (architecture) => architecture === 'ads',
     run(net, batch, opts, run = {}) {
       if (net.architecture !== 'ads') return architectures[net.architecture].simulate(net.net as never, batch, opts, run)
-      const m = placed(net, scheme, batch.dtMs)
+      const m = fixed ?? placed(net, scheme, batch.dtMs)
+      if (!m.mapped) throw new AppError('INVALID_ARGUMENT', `the deployment holds no mapped weights to run on the simulator`)
       const a = net.net as AdsNet
       const mappedNet: AdsNet = { ...a, spec: { ...a.spec, weights: { ...a.spec.weights, wIn: m.mapped.wIn, omegaF: m.mapped.omegaF, omegaS: m.mapped.omegaS } } }
       return ads.simulate(mappedNet, batch, opts, run)
@@ -72,7 +73,7 @@ function mappedTarget(scheme: WeightScheme): ExecutionTarget {
   }
 }
 
-function emulatorTarget(scheme: WeightScheme): ExecutionTarget {
+function emulatorTarget(scheme: WeightScheme, fixed?: Mapping): ExecutionTarget {
   return {
     name: scheme === 'se2' ? 'emulator' : 'emulator-se1',
     label: `Chip emulator (${scheme.toUpperCase()})`,
@@ -82,7 +83,8 @@ function emulatorTarget(scheme: WeightScheme): ExecutionTarget {
     supports: (architecture) => architecture === 'ads',
     async run(net, batch, opts, run = {}): Promise<TargetOutput> {
       if (net.architecture !== 'ads') return architectures[net.architecture].simulate(net.net as never, batch, opts, run)
-      const m = placed(net, scheme, batch.dtMs)
+      const m = fixed ?? placed(net, scheme, batch.dtMs)
+      if (!m.configuration) throw new AppError('INVALID_ARGUMENT', `the deployment holds no configuration`)
       return emulateAds(net.net as AdsNet, m.configuration, batch, opts, run, boardChips(scheme))
     },
   }
@@ -170,4 +172,13 @@ export const chipTargets = {
   'mapped-se1': mappedTarget('se1'),
   emulator: emulatorTarget('se2'),
   'emulator-se1': emulatorTarget('se1'),
+}
+
+/** The weight scheme of each chip target. */
+export const chipTargetSchemes: Record<keyof typeof chipTargets, WeightScheme> = { mapped: 'se2', 'mapped-se1': 'se1', emulator: 'se2', 'emulator-se1': 'se1' }
+
+/** A chip target that runs a stored deployment (its configuration, or its mapped weights) instead of mapping the network again. */
+export function deployedTarget(name: keyof typeof chipTargets, m: Mapping): ExecutionTarget {
+  const scheme = chipTargetSchemes[name]
+  return name.startsWith('mapped') ? mappedTarget(scheme, m) : emulatorTarget(scheme, m)
 }

@@ -6,6 +6,8 @@
 // task's rule. Each sample's result is stored as it is made, so a fault of the link keeps every
 // sample recorded before it. With `replay`, the same samples of a recorded hil run are run again on
 // this target and compared with it: decision differences and the spike-count correlation per sample.
+// With `deployment`, the stored configuration of a deployment run of the same network is run instead
+// of mapping the network again (the deployment becomes a parent of the hil run).
 import * as s from '../schema.ts'
 import { runRef, threadsField } from './fields.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
@@ -23,6 +25,9 @@ export const hilParams = s.object({
   }),
   dataset: runRef('dataset', 'Dataset run'),
   samples: s.optional(s.integer({ min: 1, max: 100_000 })).doc({ label: 'Samples', help: 'the first N samples of the dataset (default: all)' }),
+  deployment: s.optional(runRef('deployment', 'Deployment run')).doc({
+    help: 'run the stored configuration of this deployment (`mimic deploy`) of the same network instead of mapping it again; it must fit the target (weight scheme, chips, cores, fan-in). Without it the network is mapped afresh — the mapping is deterministic — and the run notes the latest deployment of the network for the same scheme, if any, and whether its configuration is the one mapped',
+  }),
   replay: s.optional(runRef('hil', 'Recorded hil run')).doc({ help: 'replay the samples of this recorded run on the target and report where they differ' }),
   threads: threadsField,
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'initial membrane potentials (software targets)' }),
@@ -41,12 +46,13 @@ export const hil = {
     positionals: ['network'],
     flagAliases: { data: 'dataset' },
     project: { ofRun: 'network' },
-    synopsis: 'TRAINED_NETWORK_RUN --target BOARD|TARGET --data DATASET_RUN [--samples N] [--replay HIL_RUN]   run a network on a board or emulator, sample by sample',
+    synopsis: 'TRAINED_NETWORK_RUN --target BOARD|TARGET --data DATASET_RUN [--deployment DEPLOYMENT_RUN] [--samples N] [--replay HIL_RUN]   run a network on a board or emulator, sample by sample',
     result: (d) => {
       const m = d.summary
       const value: Record<string, unknown> = { id: d.id, runId: d.id, status: d.status, accuracy: m.accuracy, teacherAgreement: m.teacherAgreement ?? null, samples: m.samples, target: d.params.target, ...m }
-      let text = `hil run ${d.id} on ${String(d.params.target)}: accuracy ${fmt(m.accuracy)}, teacher agreement ${fmt(m.teacherAgreement)}, samples ${m.samples}, mean rate ${fmt(m.meanRateHz)} Hz`
+      let text = `hil run ${d.id} on ${String(d.params.target)}${d.params.deployment !== undefined ? ` (deployment run ${String(d.params.deployment)})` : ''}: accuracy ${fmt(m.accuracy)}, teacher agreement ${fmt(m.teacherAgreement)}, samples ${m.samples}, mean rate ${fmt(m.meanRateHz)} Hz`
       if (m.decisionDifferences !== undefined) text += `\nreplay of run ${String(d.params.replay)}: ${m.decisionDifferences} of ${m.samples} decisions differ; spike-count correlation ${fmt(m.spikeCountCorrelation)} (mean over samples)`
+      for (const n of d.notes) text += `\n${n.body}`
       return { value, text }
     },
   },
