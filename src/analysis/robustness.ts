@@ -3,6 +3,7 @@
 // Mann-Whitney U tests between networks at each level and between levels of each network; and chip
 // yield (the share of draws that meet an accuracy spec, with its Clopper-Pearson 95 % interval).
 // Pure functions of the rows; the rows' order decides the order of networks and levels in the output.
+import type { RankTest, RobustnessSummary, YieldEstimate as SharedYieldEstimate } from '../shared/types.ts'
 import { mannWhitneyU, median, proportionCI, quartiles } from './stats.ts'
 
 /** One trial as the analysis reads it (a row of a robustness run's results). */
@@ -20,54 +21,11 @@ export interface TrialRow {
 export const comparedMetrics = ['accuracy', 'mse'] as const
 export type ComparedMetric = (typeof comparedMetrics)[number]
 
-export interface YieldEstimate {
-  /** draws (virtual chips) */
-  chips: number
-  /** chips whose accuracy is at least minAccuracy */
-  passed: number
-  yield: number
-  /** Clopper-Pearson 95 % interval [low, high] */
-  ci95: [number, number]
-  minAccuracy: number
-}
-
-export interface LevelSummary {
-  network: number
-  architecture: string
-  variant: string | null
-  level: number
-  draws: number
-  medianAccuracy: number
-  q1Accuracy: number
-  q3Accuracy: number
-  medianMse: number
-  q1Mse: number
-  q3Mse: number
-  /** the extremes over the draws (the whiskers of a box plot) */
-  minAccuracy: number
-  maxAccuracy: number
-  minMse: number
-  maxMse: number
-  /** null when the network has no teacher */
-  medianAgreement: number | null
-  q1Agreement: number | null
-  q3Agreement: number | null
-  /** with a minimum accuracy: the share of draws that meet it */
-  yield?: YieldEstimate
-}
-
-/** A two-sided Mann-Whitney U test between two groups of draws. */
-export interface Test {
-  metric: ComparedMetric
-  p: number
-  /** U of the first group (pairs a > b, ties ½) */
-  u: number
-  method: 'exact' | 'asymptotic'
-  n1: number
-  n2: number
-  medianA: number
-  medianB: number
-}
+// The results have the shapes the front doors show (src/shared/types.ts): defined once, there.
+export type YieldEstimate = SharedYieldEstimate
+export type LevelSummary = RobustnessSummary
+/** A two-sided Mann-Whitney U test between two groups of draws (u: pairs a > b, ties ½). */
+export type Test = RankTest
 
 /** Network a against network b at one level. */
 export interface NetworkComparison extends Test {

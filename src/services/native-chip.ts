@@ -3,6 +3,7 @@
 // chip (src/hardware/chip/reference.ts) — input complete up to a time, steps of dt computed, spikes
 // stamped with the start of their step — with the mismatch of the virtual chip named by its serial
 // number (or none). Without mismatch it gives the reference chip's spikes.
+import { StimulusBuffer } from '../hardware/chip/stimulus.ts'
 import { ChipSession } from '../../native/index.ts'
 import type { BoardGeometry, DeployedConfiguration, WeightScheme } from '../shared/board.ts'
 import type { Chip, ChipRun, ChipRunOptions, ConfigurationSummary, SpikeBatch } from '../hardware/chip/chip.ts'
@@ -66,18 +67,14 @@ class NativeRun implements ChipRun {
   readonly durationUs: number
   private readonly totalSteps: number
   private k = 0
-  private evTimes: Uint32Array[] = []
-  private evChannels: Uint32Array[] = []
-  private evPos = 0
-  private sampleChunks: Float32Array[] = []
-  private sampleChunkFirst: number[] = []
-  private samplesReceived = 0
+  private readonly stimulus: StimulusBuffer
   private readonly addresses: Uint32Array
   private readonly session: ChipSession
   private readonly dtUs: number
   private readonly opts: ChipRunOptions
 
   constructor(session: ChipSession, dtUs: number, opts: ChipRunOptions) {
+    this.stimulus = new StimulusBuffer(opts.analogChannels)
     this.session = session
     this.dtUs = dtUs
     this.opts = opts
@@ -91,34 +88,17 @@ class NativeRun implements ChipRun {
   }
 
   events(timesUs: Uint32Array, channels: Uint32Array): void {
-    if (timesUs.length === 0) return
-    this.evTimes.push(timesUs)
-    this.evChannels.push(channels)
+    this.stimulus.events(timesUs, channels)
   }
 
   samples(values: Float32Array, channels: number): void {
-    if (values.length === 0) return
-    this.sampleChunks.push(values)
-    this.sampleChunkFirst.push(this.samplesReceived)
-    this.samplesReceived += values.length / channels
-  }
-
-  private sampleAt(index: number): Float32Array | null {
-    while (this.sampleChunks.length > 1 && this.sampleChunkFirst[1] <= index) {
-      this.sampleChunks.shift()
-      this.sampleChunkFirst.shift()
-    }
-    if (!this.sampleChunks.length) return null
-    const c = this.opts.analogChannels
-    const at = (index - this.sampleChunkFirst[0]) * c
-    if (at < 0 || at >= this.sampleChunks[0].length) return null
-    return this.sampleChunks[0].subarray(at, at + c)
+    this.stimulus.samples(values, channels)
   }
 
   advance(untilUs: number, maxSteps = Infinity): SpikeBatch {
     const dt = this.dtUs
     let until = Math.min(untilUs, this.durationUs)
-    if (this.opts.input === 'samples' && until < this.durationUs) until = Math.min(until, this.samplesReceived * this.opts.samplePeriodUs)
+    if (this.opts.input === 'samples' && until < this.durationUs) until = Math.min(until, this.stimulus.samplesReceived * this.opts.samplePeriodUs)
     // the steps whose input is complete (as the reference chip decides)
     let steps = 0
     while (this.k + steps < this.totalSteps && steps < maxSteps && ((this.k + steps + 1) * dt <= until || until >= this.durationUs)) steps++
@@ -130,18 +110,7 @@ class NativeRun implements ChipRun {
       const chans: number[] = []
       for (let s = 0; s < steps; s++) {
         const t1 = (k0 + s) * dt + dt
-        while (this.evTimes.length) {
-          const times = this.evTimes[0]
-          if (this.evPos >= times.length) {
-            this.evTimes.shift()
-            this.evChannels.shift()
-            this.evPos = 0
-            continue
-          }
-          if (times[this.evPos] >= t1) break
-          chans.push(this.evChannels[0][this.evPos])
-          this.evPos++
-        }
+        this.stimulus.takeEventsBefore(t1, (channel) => chans.push(channel))
         offsets[s + 1] = chans.length
       }
       r = this.session.advance(steps, { eventOffsets: offsets, eventChannels: Uint32Array.from(chans) })
@@ -150,7 +119,7 @@ class NativeRun implements ChipRun {
       const samples = new Float32Array(steps * C)
       const has = new Uint8Array(steps)
       for (let s = 0; s < steps; s++) {
-        const x = this.sampleAt(Math.floor(((k0 + s) * dt) / this.opts.samplePeriodUs))
+        const x = this.stimulus.sampleAt(Math.floor(((k0 + s) * dt) / this.opts.samplePeriodUs))
         if (x) {
           samples.set(x, s * C)
           has[s] = 1

@@ -40,7 +40,8 @@ export const allowed: Record<Unit, readonly Unit[]> = {
   // the offline speech engine (a separate process) and its client
   'src/tts': [],
   // pure computations on numbers (robustness statistics)
-  'src/analysis': [],
+  // pure computations; the shapes of their results are the shared types
+  'src/analysis': ['src/shared'],
   // tasks, architectures (network bundles), execution targets, evaluation: over the store and the addon
   'src/plugins': ['src/shared', 'src/analysis', 'src/system', 'src/store', 'src/formats', 'src/tts', 'src/hardware', 'native/index'],
   // the board link (protocol, transports, client, the board side of the emulator and its reference chip)

@@ -13,6 +13,7 @@
 // A spike of step k reaches its targets in step k + 1; an input event at time t in the step that
 // contains t; an analog sample x delivers x · efficacy · dt/1 ms per step (x events per ms).
 // Spikes are stamped with the start of their step.
+import { StimulusBuffer } from './stimulus.ts'
 import { inputAddressBit, synapseSigns, type BoardGeometry, type DeployedConfiguration, type WeightScheme } from '../../shared/board.ts'
 import type { Chip, ChipRun, ChipRunOptions, ConfigurationSummary, SpikeBatch } from './chip.ts'
 import { checkConfiguration } from './validate.ts'
@@ -210,15 +211,10 @@ class ReferenceRun implements ChipRun {
   private readonly totalSteps: number
   private k = 0
   /** queued input events */
-  private evTimes: Uint32Array[] = []
-  private evChannels: Uint32Array[] = []
-  private evPos = 0
-  /** analog samples received, sample-major, in chunks */
-  private sampleChunks: Float32Array[] = []
-  private sampleChunkFirst: number[] = []
-  private samplesReceived = 0
+  private readonly stimulus: StimulusBuffer
 
   constructor(chip: ReferenceChip, net: Net, opts: ChipRunOptions) {
+    this.stimulus = new StimulusBuffer(opts.analogChannels)
     this.chip = chip
     this.net = net
     this.opts = opts
@@ -231,36 +227,18 @@ class ReferenceRun implements ChipRun {
   }
 
   events(timesUs: Uint32Array, channels: Uint32Array): void {
-    if (timesUs.length === 0) return
-    this.evTimes.push(timesUs)
-    this.evChannels.push(channels)
+    this.stimulus.events(timesUs, channels)
   }
 
   samples(values: Float32Array, channels: number): void {
-    if (values.length === 0) return
-    this.sampleChunks.push(values)
-    this.sampleChunkFirst.push(this.samplesReceived)
-    this.samplesReceived += values.length / channels
-  }
-
-  private sampleAt(index: number): Float32Array | null {
-    // chunks are consumed in order: drop the ones before `index`
-    while (this.sampleChunks.length > 1 && this.sampleChunkFirst[1] <= index) {
-      this.sampleChunks.shift()
-      this.sampleChunkFirst.shift()
-    }
-    if (!this.sampleChunks.length) return null
-    const c = this.opts.analogChannels
-    const at = (index - this.sampleChunkFirst[0]) * c
-    if (at < 0 || at >= this.sampleChunks[0].length) return null
-    return this.sampleChunks[0].subarray(at, at + c)
+    this.stimulus.samples(values, channels)
   }
 
   advance(untilUs: number, maxSteps = Infinity): SpikeBatch {
     const dt = this.chip.dtUs
     let until = Math.min(untilUs, this.durationUs)
     // analog input: before the end of the run is given, no further than the samples received
-    if (this.opts.input === 'samples' && until < this.durationUs) until = Math.min(until, this.samplesReceived * this.opts.samplePeriodUs)
+    if (this.opts.input === 'samples' && until < this.durationUs) until = Math.min(until, this.stimulus.samplesReceived * this.opts.samplePeriodUs)
     const times: number[] = []
     const neurons: number[] = []
     const dtMs = dt / 1000
@@ -271,20 +249,9 @@ class ReferenceRun implements ChipRun {
       const t1 = t0 + dt
       const spiked = this.chip.step(this.net, (deliver) => {
         if (this.opts.input === 'events') {
-          while (this.evTimes.length) {
-            const times = this.evTimes[0]
-            if (this.evPos >= times.length) {
-              this.evTimes.shift()
-              this.evChannels.shift()
-              this.evPos = 0
-              continue
-            }
-            if (times[this.evPos] >= t1) break
-            deliver(this.evChannels[0][this.evPos], 1)
-            this.evPos++
-          }
+          this.stimulus.takeEventsBefore(t1, (channel) => deliver(channel, 1))
         } else {
-          const s = this.sampleAt(Math.floor(t0 / this.opts.samplePeriodUs))
+          const s = this.stimulus.sampleAt(Math.floor(t0 / this.opts.samplePeriodUs))
           if (s) for (let c = 0; c < s.length; c++) if (s[c] !== 0) deliver(c, s[c] * dtMs)
         }
       })
