@@ -252,6 +252,19 @@ async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Prom
   return (found ?? (await s.call('projects.create', { name: choice.named }))).id
 }
 
+/** The one FILE argument of `command`, read: a usage error when there is not exactly one, or it cannot be read. */
+function readInputFile(positionals: string[], command: string, file: string): { path: string; bytes: Uint8Array } {
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one ${file} (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
+  const path = resolve(positionals[0])
+  try {
+    return { path, bytes: readFileSync(path) }
+  } catch (err) {
+    throw new UsageError(`${positionals[0]} cannot be read (${errorCode(err)}): check the path.`)
+  }
+}
+
+const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? (err as Error).message
+
 /**
  * `mimic data import audio --dir DIR`: the command line reads the folder (and the manifest) on this
  * host, sends the files as an upload run, and runs the data.import-audio job on it (the server never
@@ -274,7 +287,7 @@ async function importAudioFolder(ctx: Ctx, argv: string[]): Promise<number> {
   try {
     isDir = statSync(dir).isDirectory()
   } catch (err) {
-    throw new UsageError(`--dir: ${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+    throw new UsageError(`--dir: ${dir} cannot be read (${errorCode(err)}): check the path.`)
   }
   if (!isDir) throw new UsageError(`--dir: ${dir} is not a folder.`)
   let manifest: string | undefined
@@ -283,7 +296,7 @@ async function importAudioFolder(ctx: Ctx, argv: string[]): Promise<number> {
     try {
       manifest = readFileSync(manifestPath, 'utf8')
     } catch (err) {
-      throw new UsageError(`--manifest: ${manifestPath} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+      throw new UsageError(`--manifest: ${manifestPath} cannot be read (${errorCode(err)}): check the path.`)
     }
   }
   // every regular file under the folder (but the manifest), named relative to it with '/'
@@ -437,14 +450,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     },
     import: async (ctx, argv) => {
       const { flags, positionals } = parseFlags(argv, { name: { type: 'string', help: 'name of the new project (default: the bundle\'s, with "(imported)" when taken)' } }, 'projects import')
-      if (positionals.length !== 1) throw new UsageError(`projects import takes one FILE.mimic (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
-      const path = resolve(positionals[0])
-      let bytes: Uint8Array
-      try {
-        bytes = readFileSync(path)
-      } catch (err) {
-        throw new UsageError(`${positionals[0]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
-      }
+      const { path, bytes } = readInputFile(positionals, 'projects import', 'FILE.mimic')
       await withServices(ctx, async (s) => {
         const r = await s.call('projects.import', { fileName: basename(path), bytes, name: flags.name as string | undefined })
         out(ctx, { ...r, id: r.projectId }, () =>
@@ -652,14 +658,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         task: { type: 'enum', values: taskNames, help: 'the task whose decision rule scores the data (default: the first task whose channels and outputs fit; `mimic tasks list`)' },
       }
       const { flags, positionals } = parseFlags(argv, specs, 'data import')
-      if (positionals.length !== 1) throw new UsageError(`data import takes one FILE.npz (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
-      const path = resolve(positionals[0])
-      let bytes: Uint8Array
-      try {
-        bytes = readFileSync(path)
-      } catch (err) {
-        throw new UsageError(`${positionals[0]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
-      }
+      const { path, bytes } = readInputFile(positionals, 'data import', 'FILE.npz')
       await withServices(ctx, async (s) => {
         const run = await s.call('datasets.import', {
           projectId: flags.project as number,
@@ -722,14 +721,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         name: { type: 'string', help: 'run name (default "NIR FILE")' },
       }
       const { flags, positionals } = parseFlags(argv, specs, 'import nir')
-      if (positionals.length !== 1) throw new UsageError(`import nir takes one FILE.nir (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
-      const path = resolve(positionals[0])
-      let bytes: Uint8Array
-      try {
-        bytes = readFileSync(path)
-      } catch (err) {
-        throw new UsageError(`${positionals[0]} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
-      }
+      const { path, bytes } = readInputFile(positionals, 'import nir', 'FILE.nir')
       await withServices(ctx, async (s) => {
         const r = await s.call('networks.import', { projectId: flags.project as number, fileName: basename(path), bytes, format: 'nir', name: flags.name as string | undefined })
         out(ctx, { ...r, id: r.run.id }, () =>
