@@ -27,6 +27,7 @@ MODEL = "DYNAP-SE2 via Samna"
 GEOMETRY = {"weightScheme": "se2", "chips": 1, "coresPerChip": 4, "neuronsPerCore": 256, "fanIn": 64, "fanOut": 4, "inputChannels": 1024}
 FRAME_TIMEOUT_S = 0.5
 HELLO_TIMEOUT_S = 5.0
+BUSY_WAIT_S = 0.25  # how long a new TCP connection waits for the previous client's session to end
 RUN_IDLE_TIMEOUT_S = 30.0
 KEEP_ALIVE_S = 0.2
 BOARD_COMMANDS = {"CONFIG_BEGIN", "CONFIG_CONNECTIONS", "CONFIG_COMMIT", "RUN_START", "STIM_EVENTS", "STIM_SAMPLES", "STIM_END", "RESET"}
@@ -470,13 +471,16 @@ def serve_tcp(host, port, holder, log):
         try:
             Session(link, holder, log, serial=False).serve()
         finally:
-            link.close()
+            # the board is free before the client sees its connection close, so it can connect again at once
             busy.release()
+            link.close()
 
     while True:
         conn, peer = srv.accept()
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if not busy.acquire(blocking=False):
+        # a client that has just closed its connection may still hold the board until its session sees
+        # the close (a read wakes every 50 ms): a new connection waits that long before it is refused
+        if not busy.acquire(timeout=BUSY_WAIT_S):
             msg = "another client holds the board"
             conn.sendall(encode_message({"type": "ERROR", "code": ERRORS["BUSY"], "about": 0, "message": msg}, 0))
             TcpLink(conn).close()
