@@ -43,5 +43,30 @@ describe('lineage graph', () => {
       expect(await x(`network run ${ids.net}: the net`)).toBeLessThan(await x(`simulation run ${ids.sim}: the sim`))
       await s.shot('simulation')
     })
+    await step("a deep lineage (a pipeline's five generations) at 1024 px: one column per generation, this run in view, every run reached by Tab", async () => {
+      const p = String(s.cli<{ id: number }>(['projects', 'create', 'Deep lineage e2e']).id)
+      const tiny = ['--teacher-units', '8', '--teacher-epochs', '2', '--teacher-samples-per-epoch', '20', '--teacher-validation-samples', '5']
+      const r = s.cli<{ testRunId: number; datasetRunId: number; pipelineRunId: number; teacherRunId: number; adsRunId: number }>(['reproduce', 'xor', '--project', p, '--seed', '1', ...tiny, '--neurons', '32', '--epochs', '1', '--samples-per-epoch', '5', '--validation-samples', '5', '--test-samples', '5'])
+      await page.goto(`${s.served.url}#/runs/${r.testRunId}`)
+      const graph = page.getByRole('group', { name: `Lineage graph of run ${r.testRunId}` })
+      const link = (kind: string, id: number) => graph.getByRole('link', { name: new RegExp(`^${kind} run ${id}:`) })
+      await link('evaluation', r.testRunId).waitFor()
+      const order: [string, number][] = [['pipeline', r.pipelineRunId], ['dataset', r.datasetRunId], ['teacher', r.teacherRunId], ['ads', r.adsRunId], ['evaluation', r.testRunId]]
+      const scroller = graph.locator('xpath=..')
+      const inView = async (kind: string, id: number): Promise<boolean> => {
+        const [box, view] = [(await link(kind, id).boundingBox())!, (await scroller.boundingBox())!]
+        return box.x >= view.x - 0.5 && box.x + box.width <= view.x + view.width + 0.5
+      }
+      expect(await inView('evaluation', r.testRunId), 'this run, in view without scrolling').toBe(true)
+      // each generation one column to the right of its parent's
+      const xs: number[] = []
+      for (const [kind, id] of order) {
+        await link(kind, id).focus()
+        expect(await inView(kind, id), `${kind} run ${id}, in view once focused`).toBe(true)
+        xs.push((await link(kind, id).boundingBox())!.x + (await scroller.evaluate((e) => e.scrollLeft)))
+      }
+      for (let i = 1; i < xs.length; i++) expect(xs[i], `${order[i][0]} right of ${order[i - 1][0]}`).toBeGreaterThan(xs[i - 1])
+      await s.shot('deep')
+    })
   })
 })
