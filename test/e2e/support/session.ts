@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
+import { beforeEach } from 'vitest'
 import { mimic } from '../../support/cli.ts'
 import { cleanupTemp } from '../../support/tmp.ts'
 import { countColourPixels, countInkPixels, launchChromium, resultsDir, stepper } from './browser.ts'
@@ -22,6 +23,13 @@ export interface Session {
   close(): Promise<void>
 }
 
+// A test that failed gets its second try (vitest.config.mts) against a fresh database and server, as
+// its first had: what the first try stored (a project of the same name...) must not fail the second.
+let restart: (() => Promise<void>) | null = null
+beforeEach(async ({ task }) => {
+  if ((task.result?.retryCount ?? 0) > 0 && restart) await restart()
+})
+
 export async function openSession(prefix: string, viewport = { width: 1400, height: 1000 }): Promise<Session> {
   const served = await startServe()
   const browser = await launchChromium()
@@ -32,8 +40,8 @@ export async function openSession(prefix: string, viewport = { width: 1400, heig
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 400/.test(m.text())) pageErrors.push(m.text())
   })
-  const step = stepper(page, prefix, () => `server stderr:\n${served.stderr().slice(-2000)}\npage errors: ${pageErrors.join(' | ') || 'none'}`)
-  return {
+  const step = stepper(page, prefix, () => `server stderr:\n${session.served.stderr().slice(-2000)}\npage errors: ${pageErrors.join(' | ') || 'none'}`)
+  const session: Session = {
     served,
     browser,
     page,
@@ -51,16 +59,24 @@ export async function openSession(prefix: string, viewport = { width: 1400, heig
       await page.setViewportSize(size)
     },
     cli<T>(args: string[]): T {
-      const r = mimic(['--db', served.db, '--json', ...args])
+      const r = mimic(['--db', session.served.db, '--json', ...args])
       if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-1500)}`)
       return JSON.parse(r.stdout) as T
     },
     async close() {
+      restart = null
       await browser?.close()
-      await served?.stop()
+      await session.served?.stop()
       cleanupTemp()
     },
   }
+  restart = async () => {
+    await page.goto('about:blank')
+    await session.served.stop()
+    session.served = await startServe()
+    pageErrors.length = 0
+  }
+  return session
 }
 
 /** The chart wrapper hands data to uPlot on the next animation frame: wait for two frames. */
