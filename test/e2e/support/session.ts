@@ -26,9 +26,11 @@ export interface Session {
 // A test that failed gets its second try (vitest.config.mts) against a fresh database and server, as
 // its first had: what the first try stored (a project of the same name...) must not fail the second.
 let restart: (() => Promise<void>) | null = null
-beforeEach(async ({ task }) => {
-  if ((task.result?.retryCount ?? 0) > 0 && restart) await restart()
-})
+// (only under vitest: bench/runs-table.ts opens a session too)
+if (process.env.VITEST)
+  beforeEach(async ({ task }) => {
+    if ((task.result?.retryCount ?? 0) > 0 && restart) await restart()
+  })
 
 export async function openSession(prefix: string, viewport = { width: 1400, height: 1000 }): Promise<Session> {
   const served = await startServe()
