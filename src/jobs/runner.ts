@@ -154,6 +154,8 @@ export class JobRunner {
       waiters: [],
     })
     this.queue.push(runId)
+    // a process whose only work is a queued job (the CLI waiting for cores) must stay alive to ask again
+    this.queueTimer.ref()
     this.pump()
   }
 
@@ -218,6 +220,7 @@ export class JobRunner {
   private dequeue(runId: number): void {
     const i = this.queue.indexOf(runId)
     if (i >= 0) this.queue.splice(i, 1)
+    if (this.queue.length === 0) this.queueTimer.unref()
   }
 
   private pumpOnce(): void {
