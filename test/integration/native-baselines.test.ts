@@ -205,3 +205,38 @@ describe('BPTT spiking network', () => {
     expect(rec).toBeGreaterThan(0)
   })
 })
+
+describe('epoch records while training (the training pages\' live curves)', () => {
+  it('FORCE and BPTT hand each epoch\'s record to onEpoch as it ends, in order, before the training resolves', async () => {
+    const train = await xor(4, 51, 0.3)
+    const validation = await xor(3, 52, 0.3)
+    let resolved = false
+    const seen: { epoch: number; resolved: boolean }[] = []
+    const force = forceTrain(
+      { neurons: 20, channels: 1, outputs: 1, seed: 2, train, validation, epochs: 4, patience: 4, threads: 2 },
+      { onEpoch: (e) => seen.push({ epoch: e.epoch, resolved }) },
+    ).then((r) => {
+      resolved = true
+      return r
+    })
+    const r = await force
+    expect(seen).toEqual(r.epochs.map((e) => ({ epoch: e.epoch, resolved: false })))
+    expect(seen.map((e) => e.epoch)).toEqual([1, 2, 3, 4])
+
+    resolved = false
+    const records: unknown[] = []
+    const bptt = await bpttTrain(
+      { n1: 6, n2: 6, channels: 1, outputs: 1, seed: 3, train, validation, epochs: 3, batchSize: 2, threads: 2 },
+      { onEpoch: (e) => records.push({ ...e, resolved }) },
+    ).then((x) => {
+      resolved = true
+      return x
+    })
+    expect(records).toEqual(bptt.epochs.map((e) => ({ ...e, resolved: false })))
+    expect(records.length).toBe(3)
+    // a listener that throws does not stop the training; a listener that is not a function is refused by name
+    const quiet = await forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 2, train, epochs: 2, patience: 2 }, { onEpoch: () => { throw new Error('listener') } })
+    expect(quiet.epochs.length).toBe(2)
+    expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 2, train }, { onEpoch: 3 as never }))).message).toMatch(/onEpoch/)
+  })
+})
