@@ -294,7 +294,7 @@ Napi::Value ForceEpochToJs(Napi::Env env, const ForceEpoch& e) {
 struct ForceBaton {
   mimic::ForceOptions options;
   std::shared_ptr<Samples> train, validation;
-  size_t epochs = 15, patience = 2;
+  size_t epochs = 3, patience = 2;
   double dtMs = 1;
   unsigned threads = 0;
   DecisionRulePlan rule;
@@ -400,9 +400,9 @@ Napi::Value ForceTrain(const Napi::CallbackInfo& info) {
   p.encoderScale = Num(env, o, "", "encoderScale", 0, 1e6, &d.encoderScale);
   p.inputScale = Num(env, o, "", "inputScale", 0, 1e6, &d.inputScale);
   p.p0 = Num(env, o, "", "p0", 0, 1e12, &d.p0, true);
-  const int64_t one64 = 1, fifteen = 15, two = 2;
+  const int64_t one64 = 1, three = 3, two = 2;  // at most 3 epochs by default (docs/method.md §13)
   p.rlsEvery = size_t(Int(env, o, "", "rlsEvery", 1, 1000000, &one64));
-  b->epochs = size_t(Int(env, o, "", "epochs", 1, 100000, &fifteen));
+  b->epochs = size_t(Int(env, o, "", "epochs", 1, 100000, &three));
   b->patience = size_t(Int(env, o, "", "patience", 1, 100000, &two));
   const double one = 1;
   b->dtMs = Num(env, o, "", "dtMs", 0, 1000, &one, true);

@@ -89,7 +89,8 @@ np.savez(sys.argv[3], inputs=x, targets=y)`, join(dir, 'x.bin'), join(dir, 'y.bi
         expect(perturbed.mse, `${perturbation} changes the output`).not.toBe(plain.mse)
         if (perturbation === 'death') expect(perturbed.meanRateHz).toBe(0)
       }
-    })
+      // seven command-line runs of a few seconds each on an idle machine
+    }, 120_000)
   }
 
   it('train reservoir: every hyperparameter a flag; --data must name a dataset run', () => {

@@ -126,10 +126,22 @@ describe('FORCE', () => {
     for (const e of r.epochs) expect(e.valAccuracy).toBeGreaterThanOrEqual(0)
   })
 
+  it('learns the temporal XOR at its defaults (reduced size): well above chance on fresh samples', async () => {
+    // N = 80, 30 samples, 2 epochs: with the defaults (τ_syn = τ_out = 200 ms, G = 0.6, Q = 1; docs/method.md
+    // §13) 1.0 on 60 fresh samples for seeds 1-3; the paper's τ_syn 70 ms, G 0.04, Q 10 gave 0-0.03
+    const train = await xor(30, 101)
+    const test = await xor(60, 201)
+    const r = await forceTrain({ neurons: 80, channels: 1, outputs: 1, seed: 1, train, epochs: 2, threads: 2 })
+    const out = await lifRun(r.network, test, { seed: 1, threads: 2 })
+    const s = taskScore('xor', { outputs: out.outputs, shape: [test.count, test.steps, 1], targets: test.targets })
+    expect(s.accuracy).toBeGreaterThan(0.8)
+  })
+
   it('stops early after `patience` epochs without a validation gain', async () => {
     const train = await xor(3, 31, 0.3)
     const validation = await xor(3, 32, 0.3)
-    const r = await forceTrain({ neurons: 30, channels: 1, outputs: 1, seed: 4, train, validation, epochs: 12, patience: 1, p0: 1e-3, threads: 2 })
+    // (the paper's τ_syn, G and Q: a network whose validation error soon stops falling)
+    const r = await forceTrain({ neurons: 30, channels: 1, outputs: 1, seed: 4, train, validation, epochs: 12, patience: 1, p0: 1e-3, tauSynMs: 70, g: 0.04, encoderScale: 10, threads: 2 })
     // it ran until the first epoch that did not improve on the best so far, and no further
     const vals = r.epochs.map((e) => e.valMse)
     const stop = vals.findIndex((v, i) => i > 0 && v >= Math.min(...vals.slice(0, i)))
