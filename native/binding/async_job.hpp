@@ -158,6 +158,7 @@ class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
                 code_ = code;
                 SetError(message);
               });
+    if constexpr (StreamsEpochs<Baton>::value) baton_->onEpoch = nullptr;  // it refers to `progress`, gone now
   }
 
   void OnProgress(const ProgressMessage* data, size_t count) override {
