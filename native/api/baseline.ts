@@ -5,7 +5,8 @@
 //
 // Matrices are row-major: wIn [neurons x channels], wRec [neurons x neurons] with ROW = presynaptic
 // neuron (wRec[m*N + n] is the weight from m to n), wOut [outputs x neurons], encoders [neurons x outputs].
-import { runNative, type RunOptions } from '../runtime.ts'
+import { guarded, runNative, type RunOptions } from '../runtime.ts'
+import { check, func } from '../check.ts'
 import type { TaskDecision } from './tasks/index.ts'
 
 export interface LifNetwork {
@@ -51,13 +52,27 @@ export interface SampleArrays {
 interface RawBaseline {
   lifRun(net: LifNetwork, batch: SampleArrays, options: object, onProgress?: unknown, token?: unknown): Promise<LifRunResult>
   reservoirTrain(options: object, onProgress?: unknown, token?: unknown): Promise<ReservoirTrainResult>
-  forceTrain(options: object, onProgress?: unknown, token?: unknown): Promise<ForceTrainResult>
+  forceTrain(options: object, onProgress?: unknown, token?: unknown, onEpoch?: unknown): Promise<ForceTrainResult>
   bpttGradient(net: LifNetwork, batch: SampleArrays, options: object, onProgress?: unknown, token?: unknown): Promise<BpttGradientResult>
-  bpttTrain(options: object, onProgress?: unknown, token?: unknown): Promise<BpttTrainResult>
+  bpttTrain(options: object, onProgress?: unknown, token?: unknown, onEpoch?: unknown): Promise<BpttTrainResult>
 }
 
-/** Runs samples; sample b starts from V uniform in [vReset, vTh) drawn from stream (seed, b). */
-export function lifRun(net: LifNetwork, batch: SampleArrays, options: { seed?: number; threads?: number; dtMs?: number } = {}, run: RunOptions = {}): Promise<LifRunResult> {
+/** Options of lifRun. */
+export interface LifRunOptions {
+  seed?: number
+  threads?: number
+  dtMs?: number
+  /** std of the Gaussian added to V every step (V units; docs/method.md §10: fraction·|V_th − V_reset|); default 0 */
+  noiseStd?: number
+  /** neurons held at V_reset, unable to spike, in steps [startStep, endStep) (default: the whole sample) */
+  silence?: { neurons: Int32Array | readonly number[]; startStep?: number; endStep?: number }
+}
+
+/**
+ * Runs samples; sample b starts from V uniform in [vReset, vTh) drawn from stream (seed, b), which then
+ * draws its membrane noise (one standard normal per neuron and step). Results do not depend on the thread count.
+ */
+export function lifRun(net: LifNetwork, batch: SampleArrays, options: LifRunOptions = {}, run: RunOptions = {}): Promise<LifRunResult> {
   return runNative<LifRunResult, RawBaseline>((raw, progress, token) => raw.lifRun(net, batch, options, progress, token), run)
 }
 
@@ -142,8 +157,21 @@ export interface ForceTrainResult {
   epochs: ForceEpochRecord[]
 }
 
-export function forceTrain(options: ForceOptions, run: RunOptions = {}): Promise<ForceTrainResult> {
-  return runNative<ForceTrainResult, RawBaseline>((raw, progress, token) => raw.forceTrain(options, progress, token), run)
+/** Run options of a trainer that streams its epochs: onEpoch(record) after every epoch, while the training goes on. */
+export interface EpochStreamOptions<Rec> extends RunOptions {
+  onEpoch?: (record: Rec) => void
+}
+
+function epochListener<Rec>(run: EpochStreamOptions<Rec>): ((r: Rec) => void) | undefined {
+  const onEpoch = typeof run === 'object' && run !== null ? run.onEpoch : undefined
+  if (onEpoch !== undefined) check(onEpoch, func, 'onEpoch')
+  return guarded(onEpoch)
+}
+
+/** Trains a FORCE network; its epoch records also reach run.onEpoch as each epoch ends. */
+export function forceTrain(options: ForceOptions, run: EpochStreamOptions<ForceEpochRecord> = {}): Promise<ForceTrainResult> {
+  const listener = epochListener(run)
+  return runNative<ForceTrainResult, RawBaseline>((raw, progress, token) => raw.forceTrain(options, progress, token, listener), run, ['onProgress', 'signal', 'onEpoch'])
 }
 
 /** Loss weights of the BPTT network: λ·mean((y − target)²) + λ_w·mean(w²) + λ_r·mean((spikes per step)²). */
@@ -222,6 +250,8 @@ export interface BpttTrainResult {
   epochs: BpttEpochRecord[]
 }
 
-export function bpttTrain(options: BpttOptions, run: RunOptions = {}): Promise<BpttTrainResult> {
-  return runNative<BpttTrainResult, RawBaseline>((raw, progress, token) => raw.bpttTrain(options, progress, token), run)
+/** Trains a BPTT spiking network; its epoch records also reach run.onEpoch as each epoch ends. */
+export function bpttTrain(options: BpttOptions, run: EpochStreamOptions<BpttEpochRecord> = {}): Promise<BpttTrainResult> {
+  const listener = epochListener(run)
+  return runNative<BpttTrainResult, RawBaseline>((raw, progress, token) => raw.bpttTrain(options, progress, token, listener), run, ['onProgress', 'signal', 'onEpoch'])
 }

@@ -9,9 +9,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 
 #include "addon_data.hpp"
 #include "cancel.hpp"
@@ -29,7 +32,17 @@ Napi::Error MakeError(Napi::Env env, const std::string& message, const char* cod
 struct ProgressMessage {
   double done = 0, total = 0;
   char message[96] = {0};
+  int kind = 0;                          // 0: progress; 1: an epoch record (the bytes of Baton::EpochRecord)
+  alignas(8) unsigned char record[96] = {0};
 };
+
+// A baton that streams epoch records declares `using EpochRecord = R;` (trivially copyable, at most 96
+// bytes), a member `std::function<void(const R&)> onEpoch` that its Execute calls after each epoch (it
+// is empty when the caller passed no listener), and `static Napi::Value EpochToJs(Napi::Env, const R&)`.
+template <class B, class = void>
+struct StreamsEpochs : std::false_type {};
+template <class B>
+struct StreamsEpochs<B, std::void_t<typename B::EpochRecord>> : std::true_type {};
 
 // At most one progress report every 50 ms, plus the last one (done >= total), from any kernel thread.
 class ProgressThrottle {
@@ -95,13 +108,18 @@ class CancelToken : public Napi::ObjectWrap<CancelToken> {
 // Baton requirements:
 //   void Execute(const mimic::Control&)        on a worker thread, plain C++ only
 //   Napi::Value Result(Napi::Env)               on the JS thread, after success
+// and optionally the epoch stream above: every record reaches onEpoch, in order (only progress reports
+// are merged).
 template <class Baton>
 class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
  public:
   // Queues the job; returns its promise. onProgress may be undefined.
   static Napi::Promise Start(Napi::Env env, std::unique_ptr<Baton> baton, Napi::Value onProgress,
-                             std::shared_ptr<std::atomic<bool>> cancel, const char* name) {
+                             std::shared_ptr<std::atomic<bool>> cancel, const char* name, Napi::Value onEpoch = Napi::Value()) {
     auto* job = new AsyncJob(env, std::move(baton), onProgress, std::move(cancel), name);
+    if constexpr (StreamsEpochs<Baton>::value) {
+      if (!onEpoch.IsEmpty() && onEpoch.IsFunction()) job->on_epoch_ = Napi::Persistent(onEpoch.As<Napi::Function>());
+    }
     auto promise = job->deferred_.Promise();
     job->Queue();
     return promise;
@@ -122,21 +140,51 @@ class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
         });
       };
     }
+    if constexpr (StreamsEpochs<Baton>::value) {
+      using Record = typename Baton::EpochRecord;
+      static_assert(std::is_trivially_copyable<Record>::value && sizeof(Record) <= sizeof(ProgressMessage::record),
+                    "an epoch record must be trivially copyable and fit in ProgressMessage::record");
+      if (!on_epoch_.IsEmpty()) {
+        baton_->onEpoch = [&progress](const Record& r) {
+          ProgressMessage m;
+          m.kind = 1;
+          std::memcpy(m.record, &r, sizeof(Record));
+          progress.Send(&m, 1);  // not throttled: every record is delivered
+        };
+      }
+    }
     RunKernel(*cancel_, name_, "", "reduce the batch, the network or the duration", [&] { baton_->Execute(control); },
               [this](const char* code, const std::string& message) {
                 code_ = code;
                 SetError(message);
               });
+    if constexpr (StreamsEpochs<Baton>::value) baton_->onEpoch = nullptr;  // it refers to `progress`, gone now
   }
 
   void OnProgress(const ProgressMessage* data, size_t count) override {
-    if (!has_progress_ || count == 0) return;
+    if (count == 0) return;
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    const ProgressMessage& m = data[count - 1];  // only the newest matters
+    const ProgressMessage* newest = nullptr;  // of the progress reports, only the newest matters
+    for (size_t i = 0; i < count; ++i) {
+      if (data[i].kind == 0) {
+        newest = &data[i];
+        continue;
+      }
+      if constexpr (StreamsEpochs<Baton>::value) {
+        typename Baton::EpochRecord r;
+        std::memcpy(&r, data[i].record, sizeof r);
+        try {
+          on_epoch_.Value().Call({Baton::EpochToJs(env, r)});
+        } catch (...) {
+          // A throwing listener must not stop the job.
+        }
+      }
+    }
+    if (!has_progress_ || newest == nullptr) return;
     try {
-      on_progress_.Value().Call({Napi::Number::New(env, m.done), Napi::Number::New(env, m.total),
-                                 Napi::String::New(env, m.message)});
+      on_progress_.Value().Call({Napi::Number::New(env, newest->done), Napi::Number::New(env, newest->total),
+                                 Napi::String::New(env, newest->message)});
     } catch (...) {
       // A throwing progress callback must not kill the job; it is reported by the caller's wrapper.
     }
@@ -195,7 +243,7 @@ class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
   const char* name_;
   const char* code_ = kErrNative;
   bool has_progress_ = false;
-  Napi::FunctionReference on_progress_;
+  Napi::FunctionReference on_progress_, on_epoch_;
   ProgressThrottle throttle_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -121,11 +122,12 @@ struct RunBaton {
   double dtMs = 1;
   uint64_t seed = 0;
   unsigned threads = 0;
+  mimic::LifPerturbation perturbation;
   mimic::LifRunStats out;
   double seconds = 0;
   void Execute(const mimic::Control& control) {
     const auto t0 = std::chrono::steady_clock::now();
-    mimic::lif_run(net, data->inputs.data(), data->count, data->steps, dtMs, seed, threads, out, control);
+    mimic::lif_run(net, data->inputs.data(), data->count, data->steps, dtMs, seed, threads, out, control, perturbation);
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   Napi::Value Result(Napi::Env env) {
@@ -139,18 +141,60 @@ struct RunBaton {
   }
 };
 
-// lifRun(net, batch {inputs, count, steps}, options {seed, threads, dtMs}, onProgress?, cancel?)
+// A list of neuron indices (Int32Array or an array of integers), each in [0, n), named by `name`.
+std::vector<int32_t> ReadNeurons(Napi::Env env, Napi::Value v, const std::string& name, size_t n) {
+  std::vector<int32_t> out;
+  if (IsKind(v, napi_int32_array)) {
+    auto a = v.As<Napi::TypedArray>();
+    const size_t len = a.ElementLength();
+    if (len > n) ThrowRange(env, name + " has " + std::to_string(len) + " entries but the network has only " + std::to_string(n) + " neurons");
+    const int32_t* p = reinterpret_cast<const int32_t*>(static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+    out.assign(p, p + len);
+  } else if (v.IsArray()) {
+    auto a = v.As<Napi::Array>();
+    const uint32_t len = a.Length();  // read once: a getter may change the array while it is copied
+    if (len > n) ThrowRange(env, name + " has " + std::to_string(len) + " entries but the network has only " + std::to_string(n) + " neurons");
+    for (uint32_t i = 0; i < len; ++i) {
+      Napi::Value e = a.Get(i);
+      const double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
+      if (!std::isfinite(d) || std::floor(d) != d) ThrowType(env, "an integer", name + "[" + std::to_string(i) + "]", e);
+      if (d < 0 || d >= double(n)) ThrowRange(env, name + "[" + std::to_string(i) + "] is neuron " + Fmt(d) + " but the network has neurons 0.." + std::to_string(n - 1));
+      out.push_back(int32_t(d));
+    }
+  } else {
+    ThrowType(env, "an Int32Array or an array of neuron indices", name, v);
+  }
+  for (size_t i = 0; i < out.size(); ++i)
+    if (out[i] < 0 || size_t(out[i]) >= n)
+      ThrowRange(env, name + "[" + std::to_string(i) + "] is neuron " + std::to_string(out[i]) + " but the network has neurons 0.." + std::to_string(n - 1));
+  return out;
+}
+
+// lifRun(net, batch {inputs, count, steps}, options {seed, threads, dtMs, noiseStd, silence {neurons, startStep, endStep}},
+//        onProgress?, cancel?)
 Napi::Value LifRun(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto b = std::make_unique<RunBaton>();
   b->net = ReadNet(env, info[0], "net");
   b->data = ReadSamples(env, info[1], "batch", b->net.channels, b->net.outputs, false);
   Napi::Object o = OptionsOf(env, info[2]);
-  CheckKeys(env, o, "options", {"seed", "threads", "dtMs"});
+  CheckKeys(env, o, "options", {"seed", "threads", "dtMs", "noiseStd", "silence"});
   b->seed = Seed(env, o, "", "seed", true);
   b->threads = Threads(env, o, "");
-  const double one = 1;
+  const double one = 1, zero = 0;
   b->dtMs = Num(env, o, "", "dtMs", 0, 1000, &one, true);
+  b->perturbation.noiseStd = Num(env, o, "", "noiseStd", 0, 1e6, &zero);
+  if (!o.Get("silence").IsUndefined()) {
+    Napi::Object s = RequireObject(env, o.Get("silence"), "options.silence");
+    CheckKeys(env, s, "options.silence", {"neurons", "startStep", "endStep"});
+    b->perturbation.silenced = ReadNeurons(env, s.Get("neurons"), "options.silence.neurons", b->net.neurons);
+    const int64_t first = 0, end = int64_t(b->data->steps);
+    b->perturbation.silenceStart = size_t(Int(env, s, "options.silence", "startStep", 0, end, &first));
+    b->perturbation.silenceEnd = size_t(Int(env, s, "options.silence", "endStep", 0, end, &end));
+    if (b->perturbation.silenceEnd < b->perturbation.silenceStart)
+      ThrowRange(env, "options.silence.endStep (" + std::to_string(b->perturbation.silenceEnd) + ") must not be before startStep (" +
+                          std::to_string(b->perturbation.silenceStart) + ")");
+  }
   MemoryPlan plan;
   plan.add(2 * double(b->data->count) * (double(b->data->steps) * double(b->net.outputs) + double(b->net.neurons)), 4);
   plan.check(env, "batch.count", "the outputs of " + Fmt(double(b->data->count)) + " samples", "use fewer or shorter samples");
@@ -233,19 +277,33 @@ Napi::Value ReservoirTrain(const Napi::CallbackInfo& info) {
 // ---- forceTrain -----------------------------------------------------------------------------------
 
 struct ForceEpoch {
-  double trainMse = 0, valMse = NAN, valAccuracy = NAN, valMeanRateHz = NAN, seconds = 0;
+  double epoch = 0, trainMse = 0, valMse = NAN, valAccuracy = NAN, valMeanRateHz = NAN, seconds = 0;
 };
+
+Napi::Value ForceEpochToJs(Napi::Env env, const ForceEpoch& e) {
+  auto r = Napi::Object::New(env);
+  r.Set("epoch", Napi::Number::New(env, e.epoch));
+  r.Set("trainMse", Napi::Number::New(env, e.trainMse));
+  r.Set("valMse", Napi::Number::New(env, e.valMse));
+  r.Set("valAccuracy", Napi::Number::New(env, e.valAccuracy));
+  r.Set("valMeanRateHz", Napi::Number::New(env, e.valMeanRateHz));
+  r.Set("seconds", Napi::Number::New(env, e.seconds));
+  return r;
+}
 
 struct ForceBaton {
   mimic::ForceOptions options;
   std::shared_ptr<Samples> train, validation;
-  size_t epochs = 15, patience = 2;
+  size_t epochs = 3, patience = 2;
   double dtMs = 1;
   unsigned threads = 0;
   DecisionRulePlan rule;
   mimic::LifNet net, best;
   std::vector<ForceEpoch> records;
   size_t bestEpoch = 0;
+  using EpochRecord = ForceEpoch;
+  std::function<void(const ForceEpoch&)> onEpoch;  // after each epoch, on this thread (AsyncJob)
+  static Napi::Value EpochToJs(Napi::Env env, const ForceEpoch& e) { return ForceEpochToJs(env, e); }
   void Execute(const mimic::Control& control) {
     net = mimic::force_build(options);
     best = net;
@@ -257,6 +315,7 @@ struct ForceBaton {
     for (size_t e = 0; e < epochs; ++e) {
       const auto t0 = std::chrono::steady_clock::now();
       ForceEpoch rec;
+      rec.epoch = double(e + 1);
       // RLS is sequential by nature: one sample after another (in an order drawn per epoch).
       std::vector<size_t> order(train->count);
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -290,6 +349,7 @@ struct ForceBaton {
       }
       rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       records.push_back(rec);
+      if (onEpoch) onEpoch(rec);
       const double val = validation ? rec.valMse : rec.trainMse;
       if (std::isfinite(val) && val < bestVal) {
         bestVal = val;
@@ -306,22 +366,14 @@ struct ForceBaton {
     o.Set("network", NetToJs(env, best));
     o.Set("bestEpoch", Napi::Number::New(env, double(bestEpoch)));
     auto arr = Napi::Array::New(env, records.size());
-    for (size_t i = 0; i < records.size(); ++i) {
-      auto r = Napi::Object::New(env);
-      r.Set("epoch", Napi::Number::New(env, double(i + 1)));
-      r.Set("trainMse", Napi::Number::New(env, records[i].trainMse));
-      r.Set("valMse", Napi::Number::New(env, records[i].valMse));
-      r.Set("valAccuracy", Napi::Number::New(env, records[i].valAccuracy));
-      r.Set("valMeanRateHz", Napi::Number::New(env, records[i].valMeanRateHz));
-      r.Set("seconds", Napi::Number::New(env, records[i].seconds));
-      arr.Set(uint32_t(i), r);
-    }
+    for (size_t i = 0; i < records.size(); ++i) arr.Set(uint32_t(i), ForceEpochToJs(env, records[i]));
     o.Set("epochs", arr);
     return o;
   }
 };
 
-// forceTrain(options {neurons, channels, outputs, seed, ..., train, validation?, epochs, patience, decision?, dtMs, threads}, onProgress?, cancel?)
+// forceTrain(options {neurons, channels, outputs, seed, ..., train, validation?, epochs, patience, decision?, dtMs, threads},
+//            onProgress?, cancel?, onEpoch?)   onEpoch(record) after every epoch, while the training goes on
 Napi::Value ForceTrain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = RequireObject(env, info[0], "options");
@@ -348,9 +400,9 @@ Napi::Value ForceTrain(const Napi::CallbackInfo& info) {
   p.encoderScale = Num(env, o, "", "encoderScale", 0, 1e6, &d.encoderScale);
   p.inputScale = Num(env, o, "", "inputScale", 0, 1e6, &d.inputScale);
   p.p0 = Num(env, o, "", "p0", 0, 1e12, &d.p0, true);
-  const int64_t one64 = 1, fifteen = 15, two = 2;
+  const int64_t one64 = 1, three = 3, two = 2;  // at most 3 epochs by default (docs/method.md §13)
   p.rlsEvery = size_t(Int(env, o, "", "rlsEvery", 1, 1000000, &one64));
-  b->epochs = size_t(Int(env, o, "", "epochs", 1, 100000, &fifteen));
+  b->epochs = size_t(Int(env, o, "", "epochs", 1, 100000, &three));
   b->patience = size_t(Int(env, o, "", "patience", 1, 100000, &two));
   const double one = 1;
   b->dtMs = Num(env, o, "", "dtMs", 0, 1000, &one, true);
@@ -365,7 +417,8 @@ Napi::Value ForceTrain(const Napi::CallbackInfo& info) {
   plan.check(env, "options.neurons", "FORCE training of " + Fmt(N) + " neurons (P is N × N)", "use fewer neurons");
   CheckCallback(env, info[1], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
-  return AsyncJob<ForceBaton>::Start(env, std::move(b), info[1], cancel, "forceTrain");
+  CheckCallback(env, info[3], "onEpoch");
+  return AsyncJob<ForceBaton>::Start(env, std::move(b), info[1], cancel, "forceTrain", info[3]);
 }
 
 
@@ -442,8 +495,21 @@ Napi::Value BpttGradient(const Napi::CallbackInfo& info) {
 }
 
 struct BpttEpoch {
-  double trainLoss = 0, trainMse = 0, trainMeanRateHz = 0, valMse = NAN, valAccuracy = NAN, valMeanRateHz = NAN, seconds = 0;
+  double epoch = 0, trainLoss = 0, trainMse = 0, trainMeanRateHz = 0, valMse = NAN, valAccuracy = NAN, valMeanRateHz = NAN, seconds = 0;
 };
+
+Napi::Value BpttEpochToJs(Napi::Env env, const BpttEpoch& e) {
+  auto r = Napi::Object::New(env);
+  r.Set("epoch", Napi::Number::New(env, e.epoch));
+  r.Set("trainLoss", Napi::Number::New(env, e.trainLoss));
+  r.Set("trainMse", Napi::Number::New(env, e.trainMse));
+  r.Set("trainMeanRateHz", Napi::Number::New(env, e.trainMeanRateHz));
+  r.Set("valMse", Napi::Number::New(env, e.valMse));
+  r.Set("valAccuracy", Napi::Number::New(env, e.valAccuracy));
+  r.Set("valMeanRateHz", Napi::Number::New(env, e.valMeanRateHz));
+  r.Set("seconds", Napi::Number::New(env, e.seconds));
+  return r;
+}
 
 struct BpttTrainBaton {
   mimic::BpttOptions options;
@@ -457,6 +523,9 @@ struct BpttTrainBaton {
   mimic::LifNet net, best;
   std::vector<BpttEpoch> records;
   size_t bestEpoch = 0;
+  using EpochRecord = BpttEpoch;
+  std::function<void(const BpttEpoch&)> onEpoch;  // after each epoch, on this thread (AsyncJob)
+  static Napi::Value EpochToJs(Napi::Env env, const BpttEpoch& e) { return BpttEpochToJs(env, e); }
   void Execute(const mimic::Control& control) {
     net = mimic::bptt_build(options);
     best = net;
@@ -470,6 +539,7 @@ struct BpttTrainBaton {
     for (size_t e = 0; e < epochs; ++e) {
       const auto t0 = std::chrono::steady_clock::now();
       BpttEpoch rec;
+      rec.epoch = double(e + 1);
       std::vector<size_t> order(train->count);
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
       mimic::Rng rng(mimic::derive_seed(options.seed, e, 0xB0DE), 0);
@@ -519,6 +589,7 @@ struct BpttTrainBaton {
       }
       rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       records.push_back(rec);
+      if (onEpoch) onEpoch(rec);
       const double val = validation ? rec.valMse : rec.trainMse;
       if (std::isfinite(val) && val < bestVal) {
         bestVal = val;
@@ -533,25 +604,14 @@ struct BpttTrainBaton {
     o.Set("network", NetToJs(env, best));
     o.Set("bestEpoch", Napi::Number::New(env, double(bestEpoch)));
     auto arr = Napi::Array::New(env, records.size());
-    for (size_t i = 0; i < records.size(); ++i) {
-      auto r = Napi::Object::New(env);
-      r.Set("epoch", Napi::Number::New(env, double(i + 1)));
-      r.Set("trainLoss", Napi::Number::New(env, records[i].trainLoss));
-      r.Set("trainMse", Napi::Number::New(env, records[i].trainMse));
-      r.Set("trainMeanRateHz", Napi::Number::New(env, records[i].trainMeanRateHz));
-      r.Set("valMse", Napi::Number::New(env, records[i].valMse));
-      r.Set("valAccuracy", Napi::Number::New(env, records[i].valAccuracy));
-      r.Set("valMeanRateHz", Napi::Number::New(env, records[i].valMeanRateHz));
-      r.Set("seconds", Napi::Number::New(env, records[i].seconds));
-      arr.Set(uint32_t(i), r);
-    }
+    for (size_t i = 0; i < records.size(); ++i) arr.Set(uint32_t(i), BpttEpochToJs(env, records[i]));
     o.Set("epochs", arr);
     return o;
   }
 };
 
 // bpttTrain(options {n1, n2, channels, outputs, seed, tau*, inputScale, ffScale, lambda*, stepSize, beta1, beta2, epsilon,
-//                    batchSize, epochs, train, validation?, decision?, dtMs, threads}, onProgress?, cancel?)
+//                    batchSize, epochs, train, validation?, decision?, dtMs, threads}, onProgress?, cancel?, onEpoch?)
 Napi::Value BpttTrain(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = RequireObject(env, info[0], "options");
@@ -598,7 +658,8 @@ Napi::Value BpttTrain(const Napi::CallbackInfo& info) {
              "use fewer neurons or a smaller batch");
   CheckCallback(env, info[1], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[2], "cancelToken");
-  return AsyncJob<BpttTrainBaton>::Start(env, std::move(b), info[1], cancel, "bpttTrain");
+  CheckCallback(env, info[3], "onEpoch");
+  return AsyncJob<BpttTrainBaton>::Start(env, std::move(b), info[1], cancel, "bpttTrain", info[3]);
 }
 
 }  // namespace

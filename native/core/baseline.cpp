@@ -8,6 +8,7 @@
 #include <string>
 
 #include "rng.hpp"
+#include "snn_noise.hpp"
 #include "thread_pool.hpp"
 
 namespace mimic {
@@ -38,15 +39,27 @@ void LifNet::validate() const {
   if (!(tauOutMs > 0)) throw InvalidArgument("tauOutMs must be positive");
 }
 
+void LifPerturbation::validate(std::size_t neurons) const {
+  if (!(noiseStd >= 0) || !std::isfinite(noiseStd)) throw InvalidArgument("noiseStd must be a finite number >= 0");
+  for (int32_t j : silenced)
+    if (j < 0 || std::size_t(j) >= neurons)
+      throw InvalidArgument("silenced neuron " + std::to_string(j) + " is out of range [0, " + std::to_string(neurons) + ")");
+  if (silenceStart > silenceEnd)
+    throw InvalidArgument("the silencing window [" + std::to_string(silenceStart) + ", " + std::to_string(silenceEnd) + ") ends before it starts");
+}
+
 struct LifState {
-  std::vector<double> v, s, r, refr, aMem, aSyn, yPrev, drive;
+  std::vector<double> v, s, r, refr, aMem, aSyn, yPrev, noise;
   std::vector<uint32_t> fired;
   std::vector<int32_t> counts;
+  std::vector<char> silenced;  // [N] 1 = held silent in the window (empty: nobody)
   double aOut = 0, gainOut = 0;
-  std::size_t spikes = 0;
+  std::size_t spikes = 0, t = 0;
+  Rng rng;
 };
 
-LifSimulator::LifSimulator(const LifNet& net, double dtMs) : net_(net), dtMs_(dtMs), s_(new LifState) {
+LifSimulator::LifSimulator(const LifNet& net, double dtMs, const LifPerturbation* perturbation)
+    : net_(net), dtMs_(dtMs), perturbation_(perturbation), s_(new LifState) {
   const std::size_t N = net.neurons;
   auto& s = *s_;
   s.v.assign(N, 0);
@@ -55,7 +68,7 @@ LifSimulator::LifSimulator(const LifNet& net, double dtMs) : net_(net), dtMs_(dt
   s.refr.assign(N, 0);
   s.aMem.resize(N);
   s.aSyn.resize(N);
-  s.drive.resize(N);
+  s.noise.resize(N);
   for (std::size_t n = 0; n < N; ++n) {
     s.aMem[n] = std::exp(-dtMs / net.tauMemMs[n]);
     s.aSyn[n] = std::exp(-dtMs / net.tauSynMs[n]);
@@ -65,15 +78,22 @@ LifSimulator::LifSimulator(const LifNet& net, double dtMs) : net_(net), dtMs_(dt
   s.yPrev.assign(net.outputs, 0);
   s.fired.reserve(N);
   s.counts.assign(N, 0);
+  if (perturbation_) {
+    perturbation_->validate(N);
+    if (!perturbation_->silenced.empty() && perturbation_->silenceStart < perturbation_->silenceEnd) {
+      s.silenced.assign(N, 0);
+      for (int32_t j : perturbation_->silenced) s.silenced[std::size_t(j)] = 1;
+    }
+  }
 }
 
 LifSimulator::~LifSimulator() = default;
 
 void LifSimulator::reset(uint64_t seed, uint64_t stream) {
   auto& s = *s_;
-  Rng rng(seed, stream);
+  s.rng = Rng(seed, stream);
   for (std::size_t n = 0; n < net_.neurons; ++n) {
-    s.v[n] = rng.uniform(net_.vReset[n], net_.vTh[n]);
+    s.v[n] = s.rng.uniform(net_.vReset[n], net_.vTh[n]);
     s.s[n] = 0;
     s.r[n] = 0;
     s.refr[n] = 0;
@@ -81,6 +101,7 @@ void LifSimulator::reset(uint64_t seed, uint64_t stream) {
   std::fill(s.yPrev.begin(), s.yPrev.end(), 0.0);
   std::fill(s.counts.begin(), s.counts.end(), 0);
   s.spikes = 0;
+  s.t = 0;
 }
 
 void LifSimulator::step(const float* x, float* y) {
@@ -88,6 +109,14 @@ void LifSimulator::step(const float* x, float* y) {
   const LifNet& net = net_;
   const std::size_t N = net.neurons, C = net.channels, O = net.outputs;
   const bool feedback = !net.encoders.empty();
+  const double noiseStd = perturbation_ ? perturbation_->noiseStd : 0.0;
+  // Noise: one deviate per neuron and step from the sample's stream, drawn before the neurons are
+  // updated (so the stream does not depend on which neurons are refractory or silenced).
+  if (noiseStd > 0) {
+    const ZigguratNormal& z = ZigguratNormal::instance();
+    for (std::size_t n = 0; n < N; ++n) s.noise[n] = noiseStd * z(s.rng);
+  }
+  const bool silenceNow = !s.silenced.empty() && s.t >= perturbation_->silenceStart && s.t < perturbation_->silenceEnd;
   s.fired.clear();
   for (std::size_t n = 0; n < N; ++n) {
     double I = net.bias[n] + s.s[n];
@@ -100,8 +129,11 @@ void LifSimulator::step(const float* x, float* y) {
     if (s.refr[n] > 0) {
       s.refr[n] -= dtMs_;
       s.v[n] = net.vReset[n];
+    } else if (silenceNow && s.silenced[n]) {
+      s.v[n] = net.vReset[n];  // a silenced neuron rests at its reset potential and cannot spike
     } else {
       s.v[n] = I + (s.v[n] - I) * s.aMem[n];
+      if (noiseStd > 0) s.v[n] += s.noise[n];
       if (s.v[n] >= net.vTh[n]) {
         s.fired.push_back(static_cast<uint32_t>(n));
         s.v[n] = net.subtractReset ? s.v[n] - (net.vTh[n] - net.vReset[n]) : double(net.vReset[n]);
@@ -127,6 +159,7 @@ void LifSimulator::step(const float* x, float* y) {
     s.yPrev[o] = acc;
     y[o] = static_cast<float>(acc);
   }
+  ++s.t;
 }
 
 const std::vector<double>& LifSimulator::traces() const { return s_->r; }
@@ -134,8 +167,9 @@ std::size_t LifSimulator::spikes() const { return s_->spikes; }
 const std::vector<int32_t>& LifSimulator::spikeCounts() const { return s_->counts; }
 
 void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::size_t steps, double dtMs, uint64_t seed,
-             unsigned threads, LifRunStats& out, const Control& control) {
+             unsigned threads, LifRunStats& out, const Control& control, const LifPerturbation& perturbation) {
   net.validate();
+  perturbation.validate(net.neurons);
   const std::size_t N = net.neurons, C = net.channels, O = net.outputs;
   out.outputs.assign(count * steps * O, 0.0f);
   out.spikeCounts.assign(count * N, 0);
@@ -144,7 +178,7 @@ void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::siz
       count,
       [&](std::size_t b) {
         if (control.cancelled()) return;
-        LifSimulator sim(net, dtMs);
+        LifSimulator sim(net, dtMs, &perturbation);
         sim.reset(seed, b);
         for (std::size_t t = 0; t < steps; ++t) {
           sim.step(&inputs[(b * steps + t) * C], &out.outputs[(b * steps + t) * O]);

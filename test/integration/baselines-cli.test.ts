@@ -73,16 +73,24 @@ np.savez(sys.argv[3], inputs=x, targets=y)`, join(dir, 'x.bin'), join(dir, 'y.bi
       expect(e.samples).toBe(20)
       expect(e.accuracy).toBe(r.testAccuracy)
       expect(e.mse).toBeCloseTo(r.mse, 9)
-      // the robustness suite takes it like any network (each draw also draws its own initial state, so
-      // level-0 draws differ by that alone); noise (which the LIF runner lacks) is refused by name
+      // the robustness suite takes it like any network, with all four perturbations (each draw also
+      // draws its own initial state, so level-0 draws differ by that alone)
       const rob = json(['--db', db, 'robustness', '--project', String(project), '--networks', String(r.networkRunId), '--data', String(r.datasetRunId), '--perturbation', 'mismatch', '--levels', '0,0.2', '--draws', '2', '--samples', '10', '--seed', '5'])
       const rows = rob.rows as { level: number; mse: number; architecture: string }[]
       expect(rows.map((x) => [x.level, x.architecture])).toEqual([[0, architecture], [0, architecture], [0.2, architecture], [0.2, architecture]])
       for (const x of rows) expect(Number.isFinite(x.mse)).toBe(true)
-      const noise = mimic(['--db', db, 'robustness', '--project', String(project), '--networks', String(r.networkRunId), '--data', String(r.datasetRunId), '--perturbation', 'noise', '--levels', '0.05', '--draws', '1', '--samples', '4'])
-      expect(noise.code).not.toBe(0)
-      expect(noise.stderr).toMatch(/membrane noise or neuron death/)
-    })
+      // membrane noise and neuron death run on the LIF runner: a level changes the outputs, and 100 %
+      // death silences every neuron (no spike at all)
+      for (const [perturbation, level] of [['noise', 0.1], ['death', 1]] as const) {
+        const p = json(['--db', db, 'robustness', '--project', String(project), '--networks', String(r.networkRunId), '--data', String(r.datasetRunId), '--perturbation', perturbation, '--levels', `0,${level}`, '--draws', '1', '--samples', '6', '--seed', '5'])
+        const [plain, perturbed] = p.rows as { level: number; mse: number; meanRateHz: number }[]
+        expect([plain.level, perturbed.level]).toEqual([0, level])
+        expect(Number.isFinite(perturbed.mse), `${perturbation} mse`).toBe(true)
+        expect(perturbed.mse, `${perturbation} changes the output`).not.toBe(plain.mse)
+        if (perturbation === 'death') expect(perturbed.meanRateHz).toBe(0)
+      }
+      // seven command-line runs of a few seconds each on an idle machine
+    }, 120_000)
   }
 
   it('train reservoir: every hyperparameter a flag; --data must name a dataset run', () => {

@@ -126,10 +126,22 @@ describe('FORCE', () => {
     for (const e of r.epochs) expect(e.valAccuracy).toBeGreaterThanOrEqual(0)
   })
 
+  it('learns the temporal XOR at its defaults (reduced size): well above chance on fresh samples', async () => {
+    // N = 80, 30 samples, 2 epochs: with the defaults (τ_syn = τ_out = 200 ms, G = 0.6, Q = 1; docs/method.md
+    // §13) 1.0 on 60 fresh samples for seeds 1-3; the paper's τ_syn 70 ms, G 0.04, Q 10 gave 0-0.03
+    const train = await xor(30, 101)
+    const test = await xor(60, 201)
+    const r = await forceTrain({ neurons: 80, channels: 1, outputs: 1, seed: 1, train, epochs: 2, threads: 2 })
+    const out = await lifRun(r.network, test, { seed: 1, threads: 2 })
+    const s = taskScore('xor', { outputs: out.outputs, shape: [test.count, test.steps, 1], targets: test.targets })
+    expect(s.accuracy).toBeGreaterThan(0.8)
+  })
+
   it('stops early after `patience` epochs without a validation gain', async () => {
     const train = await xor(3, 31, 0.3)
     const validation = await xor(3, 32, 0.3)
-    const r = await forceTrain({ neurons: 30, channels: 1, outputs: 1, seed: 4, train, validation, epochs: 12, patience: 1, p0: 1e-3, threads: 2 })
+    // (the paper's τ_syn, G and Q: a network whose validation error soon stops falling)
+    const r = await forceTrain({ neurons: 30, channels: 1, outputs: 1, seed: 4, train, validation, epochs: 12, patience: 1, p0: 1e-3, tauSynMs: 70, g: 0.04, encoderScale: 10, threads: 2 })
     // it ran until the first epoch that did not improve on the best so far, and no further
     const vals = r.epochs.map((e) => e.valMse)
     const stop = vals.findIndex((v, i) => i > 0 && v >= Math.min(...vals.slice(0, i)))
@@ -203,5 +215,40 @@ describe('BPTT spiking network', () => {
     let rec = 0
     for (let m = 12; m < n; m++) for (let k = 12; k < n; k++) rec += Math.abs(one.network.wRec[m * n + k])
     expect(rec).toBeGreaterThan(0)
+  })
+})
+
+describe('epoch records while training (the training pages\' live curves)', () => {
+  it('FORCE and BPTT hand each epoch\'s record to onEpoch as it ends, in order, before the training resolves', async () => {
+    const train = await xor(4, 51, 0.3)
+    const validation = await xor(3, 52, 0.3)
+    let resolved = false
+    const seen: { epoch: number; resolved: boolean }[] = []
+    const force = forceTrain(
+      { neurons: 20, channels: 1, outputs: 1, seed: 2, train, validation, epochs: 4, patience: 4, threads: 2 },
+      { onEpoch: (e) => seen.push({ epoch: e.epoch, resolved }) },
+    ).then((r) => {
+      resolved = true
+      return r
+    })
+    const r = await force
+    expect(seen).toEqual(r.epochs.map((e) => ({ epoch: e.epoch, resolved: false })))
+    expect(seen.map((e) => e.epoch)).toEqual([1, 2, 3, 4])
+
+    resolved = false
+    const records: unknown[] = []
+    const bptt = await bpttTrain(
+      { n1: 6, n2: 6, channels: 1, outputs: 1, seed: 3, train, validation, epochs: 3, batchSize: 2, threads: 2 },
+      { onEpoch: (e) => records.push({ ...e, resolved }) },
+    ).then((x) => {
+      resolved = true
+      return x
+    })
+    expect(records).toEqual(bptt.epochs.map((e) => ({ ...e, resolved: false })))
+    expect(records.length).toBe(3)
+    // a listener that throws does not stop the training; a listener that is not a function is refused by name
+    const quiet = await forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 2, train, epochs: 2, patience: 2 }, { onEpoch: () => { throw new Error('listener') } })
+    expect(quiet.epochs.length).toBe(2)
+    expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 2, train }, { onEpoch: 3 as never }))).message).toMatch(/onEpoch/)
   })
 })

@@ -92,6 +92,7 @@ export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: 
   const { data, task } = await trainingSet(ctx, p, seed)
   const validation = await drawSamples(ctx, task, { count: p.validationSamples, seed: derivedSeeds(seed).validation, durationS: data.steps * data.dtMs / 1000, dtMs: data.dtMs })
   const started = performance.now()
+  let done = 0
   const r = await forceTrain(
     {
       ...sizesOf(data),
@@ -117,12 +118,17 @@ export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: 
       validation: arrays(validation),
       decision: { task } as never,
     },
-    { signal: ctx.signal, onProgress: (f) => ctx.progress(0.05 + 0.85 * f, 'training the read-out by RLS') },
+    {
+      signal: ctx.signal,
+      onProgress: (f) => ctx.progress(0.05 + 0.85 * f, `training the read-out by RLS: epoch ${Math.min(p.epochs, done + 1)} of at most ${p.epochs}`),
+      // each epoch's metrics are stored and streamed as it ends (the training page's curves grow live)
+      onEpoch: (e) => {
+        done = e.epoch
+        ctx.epochMetrics(e.epoch, { trainMse: e.trainMse, valMse: e.valMse, valAccuracy: Number.isFinite(e.valAccuracy) ? e.valAccuracy : null, meanRateHz: e.valMeanRateHz, epochSeconds: e.seconds }, runId)
+      },
+    },
   )
   const trainSeconds = (performance.now() - started) / 1000
-  for (const e of r.epochs) {
-    ctx.epochMetrics(e.epoch, { trainMse: e.trainMse, valMse: e.valMse, valAccuracy: Number.isFinite(e.valAccuracy) ? e.valAccuracy : null, meanRateHz: e.valMeanRateHz, epochSeconds: e.seconds }, runId)
-  }
   saveBundle(ctx.store, runId, force, r.network, { task })
   return { network: inMemoryNetwork(runId, force, r.network, { task }), task, trainSeconds, bestEpoch: r.bestEpoch }
 }
@@ -133,6 +139,7 @@ export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: nu
   const { data, task } = await trainingSet(ctx, p, seed)
   const validation = await drawSamples(ctx, task, { count: p.validationSamples, seed: derivedSeeds(seed).validation, durationS: data.steps * data.dtMs / 1000, dtMs: data.dtMs })
   const started = performance.now()
+  let done = 0
   const r = await bpttTrain(
     {
       ...sizesOf(data),
@@ -161,16 +168,21 @@ export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: nu
       validation: arrays(validation),
       decision: { task } as never,
     },
-    { signal: ctx.signal, onProgress: (f) => ctx.progress(0.05 + 0.85 * f, 'training by BPTT') },
+    {
+      signal: ctx.signal,
+      onProgress: (f) => ctx.progress(0.05 + 0.85 * f, `training by BPTT: epoch ${Math.min(p.epochs, done + 1)} of ${p.epochs}`),
+      // each epoch's metrics are stored and streamed as it ends (the training page's curves grow live)
+      onEpoch: (e) => {
+        done = e.epoch
+        ctx.epochMetrics(
+          e.epoch,
+          { trainLoss: e.trainLoss, trainMse: e.trainMse, trainMeanRateHz: e.trainMeanRateHz, valMse: e.valMse, valAccuracy: Number.isFinite(e.valAccuracy) ? e.valAccuracy : null, meanRateHz: e.valMeanRateHz, epochSeconds: e.seconds },
+          runId,
+        )
+      },
+    },
   )
   const trainSeconds = (performance.now() - started) / 1000
-  for (const e of r.epochs) {
-    ctx.epochMetrics(
-      e.epoch,
-      { trainLoss: e.trainLoss, trainMse: e.trainMse, trainMeanRateHz: e.trainMeanRateHz, valMse: e.valMse, valAccuracy: Number.isFinite(e.valAccuracy) ? e.valAccuracy : null, meanRateHz: e.valMeanRateHz, epochSeconds: e.seconds },
-      runId,
-    )
-  }
   const net: LifNet = { ...r.network, layer1: p.layer1 }
   saveBundle(ctx.store, runId, bpttSnn, net, { task })
   return { network: inMemoryNetwork(runId, bpttSnn, net, { task }), task, trainSeconds, bestEpoch: r.bestEpoch }

@@ -1,6 +1,7 @@
 // The LIF baselines (reservoir, FORCE; docs/method.md §13) as bundles: one array per weight matrix
 // and per neuron-parameter array (`neuron.<name>`), so that mismatch (per-neuron values) and trained
-// weights round-trip exactly. They run on the software target as the native LIF runner (lifRun).
+// weights round-trip exactly. They run on the software target as the native LIF runner (lifRun), with
+// membrane noise and neuron death (silencing) as docs/method.md §10 and §13 state.
 import { lifRun, type LifNetwork } from '../../../native/index.ts'
 import type { ArchitectureName } from '../../shared/architectures/index.ts'
 import type { ArchitectureDescriptor } from '../../shared/architectures/descriptor.ts'
@@ -90,12 +91,19 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
     },
     neurons: (net) => ({ count: net.neurons, vTh: net.vTh, vReset: net.vReset }),
     async simulate(net, batch, opts, run = {}): Promise<TargetOutput> {
-      // the LIF runner (native lifRun) has neither membrane noise nor silencing yet: refuse rather
-      // than return an unperturbed result for a noise or neuron-death trial
-      if ((opts.noiseStd ?? 0) > 0 || (opts.silence && opts.silence.neurons.length > 0))
-        throw new AppError('UNSUPPORTED', `A ${what} cannot run with membrane noise or neuron death yet (the LIF runner has neither): use the mismatch or quantisation perturbations for it.`)
       const { layer1: _layer1, ...plain } = net
-      const r = await lifRun(plain, { inputs: batch.inputs, count: batch.count, steps: batch.steps }, { seed: opts.seed, threads: opts.threads, dtMs: batch.dtMs }, run)
+      const r = await lifRun(
+        plain,
+        { inputs: batch.inputs, count: batch.count, steps: batch.steps },
+        {
+          seed: opts.seed,
+          threads: opts.threads,
+          dtMs: batch.dtMs,
+          ...((opts.noiseStd ?? 0) > 0 ? { noiseStd: opts.noiseStd } : {}),
+          ...(opts.silence ? { silence: opts.silence } : {}),
+        },
+        run,
+      )
       const seconds = (batch.steps * batch.dtMs) / 1000
       const rateHz = new Float64Array(batch.count)
       for (let b = 0; b < batch.count; b++) {
