@@ -89,6 +89,12 @@ export interface AdsTrainerOptions {
   decision?: TaskDecision | null
   /** Threads of the pool for the teacher passes and the validation; 0 = all (default). Results never depend on it. */
   threads?: number
+  /**
+   * Neuron death while training (docs/method.md §10): every training sample runs with round(trainDeath·N)
+   * neurons, drawn afresh per sample from the seed, clamped to V = 0 (the simulator's silencing); validation
+   * and test run the whole network. In [0, 0.9]; default 0 (off).
+   */
+  trainDeath?: number
 }
 
 /**
@@ -297,6 +303,7 @@ function adsOptionsSchema(neurons: number | undefined): Check {
       selection: str('reconstruction', 'accuracy'),
       decision: taskDecisionCheck,
       threads: int,
+      trainDeath: num,
     },
     { required: ['teacher', 'neurons'] },
   )

@@ -129,10 +129,10 @@ bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
     // (2-4) neurons; traces decay
     float* is = K.traces.data();
     UpdateArgs ua{K.v.data(),  is,          is + np,          K.r.data(),        K.refr.data(),
-                  K.spk.data(), ext,        nullptr,          nullptr,           vars.g.data(),
+                  K.spk.data(), ext,        nullptr,          job.keep,          vars.g.data(),
                   vars.c0.data(), vars.vTh.data(), vars.vReset.data(), vars.refractorySteps.data(), vars.decayS.data(),
                   vars.decayF.data(), vars.decayOut.data(), np};
-    pick_update(true, false, false, refractory)(ua);
+    pick_update(true, false, job.keep != nullptr, refractory)(ua);
     // (5) spikes: fixed rows, read-out traces
     const std::size_t count = collect_spikes(K.spk.data(), np, K.list.data());
     const int32_t* list = K.list.data();

@@ -34,6 +34,7 @@ constexpr uint64_t kSaltTrainData = 0;              // the task's samples of epo
 constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // dataset order of epoch e
 constexpr uint64_t kSaltInitialV = 0x41445356ULL;   // initial V of training sample t
 constexpr uint64_t kSaltValidation = 0x56414cULL;   // the validation samples and their initial V
+constexpr uint64_t kSaltDeath = 0x44454144ULL;       // the neurons silenced in training sample t (trainDeath)
 
 bool all_equal(const std::vector<float>& v) {
   for (std::size_t i = 1; i < v.size(); ++i)
@@ -310,6 +311,7 @@ struct AdsSampleJob {
   AdsLearner::SpikeRecord* record;
   const AdsEventsLayout* layout;  // events
   unsigned threads;               // events: threads of the pool for P (0 = all)
+  const float* keep;              // [padded N] 0 = silenced for the sample, 1 = alive; null: none silenced
 };
 
 }  // namespace mimic
@@ -418,12 +420,18 @@ AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const floa
                                                   double eta, uint64_t vSeed, uint64_t vStream,
                                                   const Control& control,
                                                   AdsProfile* profile, const float* initialV,
-                                                  SpikeRecord* record) {
+                                                  SpikeRecord* record, const float* keep) {
   if (T == 0) throw InvalidArgument("a training sample needs at least one step");
   if (!kernel_) kernel_ = std::make_unique<AdsKernel>();
   prepare(control);
+  const float* keepPadded = nullptr;
+  if (keep) {  // the update kernel reads the padded width
+    keepPad_.assign(model_->padded(), 1.0f);
+    std::copy(keep, keep + net_.weights.neurons, keepPad_.begin());
+    keepPadded = keepPad_.data();
+  }
   AdsSampleJob job{rule_, dtMs_, *model_, *kernel_, acc_, omega_, net_.weights.omegaS, input, xhat, T, kGain, eta,
-                   vSeed, vStream, control, profile, initialV, record, layout_.get(), threads_};
+                   vSeed, vStream, control, profile, initialV, record, layout_.get(), threads_, keepPadded};
   SampleResult res;
   bool changed;
   if (events_) {
@@ -662,6 +670,7 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
   std::vector<float> xbuf(std::min(kChunk, S) * T * D);
   double reconSum = 0;
   uint64_t spikes = 0;
+  std::vector<float> keepBuf;
   for (std::size_t c0 = 0; c0 < S; c0 += kChunk) {
     control.check();
     const std::size_t nc = std::min(kChunk, S - c0);
@@ -671,8 +680,22 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
       const uint64_t t = samplesDone_;
       rec.k = o_.schedule.k_at(t);
       rec.eta = o_.schedule.eta_at(t);
+      const float* keep = nullptr;
+      if (o_.trainDeath > 0) {
+        // round(trainDeath·N) neurons without replacement, from this sample's own stream
+        const std::size_t N = learner_.neurons();
+        const std::size_t dead = static_cast<std::size_t>(std::llround(o_.trainDeath * static_cast<double>(N)));
+        std::vector<std::size_t> idx(N);
+        std::iota(idx.begin(), idx.end(), std::size_t(0));
+        Rng drng(derive_seed(o_.seed, t, kSaltDeath), 0);
+        shuffle(idx, drng);
+        keepBuf.assign(N, 1.0f);
+        for (std::size_t q = 0; q < dead; ++q) keepBuf[idx[q]] = 0.0f;
+        keep = keepBuf.data();
+      }
       const auto r = learner_.train_sample(inputs + s * T * C, xbuf.data() + i * T * D, T, rec.k, rec.eta,
-                                           derive_seed(o_.seed, t, kSaltInitialV), 0, control);
+                                           derive_seed(o_.seed, t, kSaltInitialV), 0, control, nullptr, nullptr,
+                                           nullptr, keep);
       if (std::isnan(r.reconstructionError))
         throw std::runtime_error("training diverged: the reconstruction error is not a number in epoch " +
                                  std::to_string(rec.epoch) + " (lower eta)");

@@ -128,6 +128,10 @@ struct AdsTrainOptions {
   std::shared_ptr<const SampleSource> source;  // fresh samples of a task each epoch; null: the dataset
   std::size_t samplesPerEpoch = 500;  // with a source; dataset mode: the dataset's count
   bool shuffle = true;                // dataset mode: a fresh order per epoch
+  // Neuron death while training (docs/method.md §10, "death in training"): each training sample runs with
+  // round(trainDeath·N) neurons, drawn afresh per sample, clamped to V = 0 as the simulator's silencing;
+  // validation and test run the whole network. 0 = off.
+  double trainDeath = 0;
   uint64_t seed = 0;                  // data streams and initial membrane potentials
   unsigned threads = 0;               // teacher forward passes and validation; 0 = the whole pool
   AdsSelection selection = AdsSelection::Reconstruction;
@@ -226,9 +230,11 @@ class AdsLearner {
   };
   // Trains on one sample: input [T, C], x̂ [T, D]; initial V = initialV [N] when given, else uniform in
   // [vReset, vTh] from Rng(vSeed, vStream) (the draws of simulate() with seed vSeed for sample vStream).
+  // keep [N] (optional): 0 for a neuron silenced for the whole sample (V = 0, no spike), 1 otherwise.
   SampleResult train_sample(const float* input, const float* xhat, std::size_t T, double k, double eta,
                             uint64_t vSeed, uint64_t vStream, const Control& control, AdsProfile* profile = nullptr,
-                            const float* initialV = nullptr, SpikeRecord* record = nullptr);
+                            const float* initialV = nullptr, SpikeRecord* record = nullptr,
+                            const float* keep = nullptr);
   // The network with the current Ω_s (materialised: events and naive O(N²); low-rank Ω_0 + Ã Fᵀ,
   // O(N²·D); zero diagonal; cancellable).
   AdsNetwork network(const Control& control = Control()) const;
@@ -255,6 +261,7 @@ class AdsLearner {
   std::vector<double> omega_;            // events and online-naive: Ω_s [N x N], double
   std::shared_ptr<const AdsEventsLayout> layout_;  // events: made at the first sample (cancellable)
   std::unique_ptr<AdsKernel> kernel_;    // scratch
+  std::vector<float> keepPad_;           // train_sample's keep mask at the padded width
 };
 
 // ---- the trainer ------------------------------------------------------------------------------------

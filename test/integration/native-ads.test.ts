@@ -293,3 +293,45 @@ describe('evaluateAds', () => {
     expect(bare.predictions).toEqual(ev.predictions)
   })
 })
+
+describe('neuron death in training (trainDeath, docs/method.md §10)', () => {
+  /** Presynaptic rows of Ω_s [pre, post] that are all zero: neurons that never spiked in training (Ω_0 = 0). */
+  const silentRows = (omegaS: Float32Array, n: number): number[] =>
+    Array.from({ length: n }, (_, i) => i).filter((i) => omegaS.subarray(i * n, (i + 1) * n).every((x) => x === 0))
+
+  it('each training sample silences round(share·N) neurons, a fresh subset per sample, in both online forms; 0 is the default bit for bit', async () => {
+    const n = 64
+    const o: AdsTrainerOptions = { teacher: await teacher(), neurons: n, seed: 9, eta: 2e-6, data: { task: { name: 'xor', samplesPerEpoch: 1 } }, validation: null }
+    // one sample: without death 23 of the 64 neurons of this untrained network never spike (measured);
+    // 16 silenced ones add to them (35 measured), in both forms of the online rule
+    const alive = new AdsTrainer(o)
+    await alive.runEpochs(1)
+    const unused = silentRows(alive.getNetwork().weights.omegaS, n).length
+    expect(unused).toBeLessThan(32)
+    const zero = new AdsTrainer({ ...o, trainDeath: 0 })
+    await zero.runEpochs(1)
+    expect(zero.getNetwork()).toEqual(alive.getNetwork())
+    for (const rule of ['online', 'online-lowrank'] as const) {
+      const t = new AdsTrainer({ ...o, rule, trainDeath: 0.25 })
+      await t.runEpochs(1)
+      const first = silentRows(t.getNetwork().weights.omegaS, n)
+      expect(first.length, rule).toBeGreaterThanOrEqual(16)
+      expect(first.length, rule).toBeGreaterThanOrEqual(unused + 8)
+      await t.runEpochs(1)
+      const both = silentRows(t.getNetwork().weights.omegaS, n)
+      // a fresh subset in the second sample: rows that learned stay learned, and fewer stay silent
+      expect(both.every((i) => first.includes(i)), rule).toBe(true)
+      expect(both.length, rule).toBeLessThan(first.length - 8)
+    }
+    // the same subsets for any thread count
+    const one = new AdsTrainer({ ...o, trainDeath: 0.25, threads: 1 })
+    const two = new AdsTrainer({ ...o, trainDeath: 0.25, threads: 2 })
+    expect((await two.runEpochs(2)).map(strip)).toEqual((await one.runEpochs(2)).map(strip))
+    expect(two.getNetwork()).toEqual(one.getNetwork())
+  })
+
+  it('refuses a share outside [0, 0.9], naming the option', async () => {
+    const o: AdsTrainerOptions = { teacher: await teacher(), neurons: 16, seed: 1, data: { task: { name: 'xor', samplesPerEpoch: 1 } }, validation: null }
+    for (const bad of [-0.1, 0.95, Number.NaN]) expect(String(thrown(() => new AdsTrainer({ ...o, trainDeath: bad })))).toMatch(/trainDeath/)
+  })
+})

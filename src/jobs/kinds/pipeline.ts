@@ -103,6 +103,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     ebn: p.ebn,
     fastGain: p.fastGain,
     fastWeightScale: p.fastWeightScale,
+    trainDeath: p.trainDeath,
     inputGain: p.inputGain,
     selection: p.selection,
     validationSamples: p.validationSamples,

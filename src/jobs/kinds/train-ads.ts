@@ -53,6 +53,7 @@ export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: Ads
     validation: { count: p.validationSamples },
     selection: p.selection,
     threads: p.threads,
+    ...(p.trainDeath > 0 ? { trainDeath: p.trainDeath } : {}),
   }
 }
 

@@ -73,6 +73,10 @@ export const adsFields = {
       authors: 'Ω_f = −g·(DᵀD + μλ_d²I)/T_n as in the authors’ code: 1/τ_mem (20× at 50 ms) stronger',
     },
   }),
+  trainDeath: s.withDefault(s.number({ min: 0, max: 0.9 }), 0).doc({
+    label: 'Neuron death in training',
+    help: 'share of neurons silenced (V = 0) in each training sample, a fresh random subset per sample; validation and test run every neuron (docs/method.md §10); 0 = off',
+  }),
   inputGain: s.withDefault(s.number({ min: 0, max: 1e6 }), 200).doc({ label: 'Input gain A', help: 'I_in = A·F·F̂c; 10/τ_mem (= 200 at 50 ms) in the paper' }),
   selection: s.withDefault(s.oneOf(['reconstruction', 'accuracy'] as const), 'reconstruction').doc({ label: 'Model selection', help: 'per epoch, keep the network with the lowest validation reconstruction error or the best validation accuracy' }),
   validationSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Validation samples' }),
