@@ -28,7 +28,7 @@ import {
 import { boardChips, defaultSerialNumber, deployedTarget } from '../../plugins/targets/chip.ts'
 import { availableTarget, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
-import { taskDescriptors } from '../../shared/tasks/index.ts'
+import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
@@ -67,9 +67,8 @@ export const finetune: JobImpl = {
       if (inputs[2] !== net.sizes.channels) throw fieldError('finetune', 'dataset', `is run ${p.dataset} with ${inputs[2]} input channels, but the network takes ${net.sizes.channels}: choose a dataset that fits.`)
       if (inputs[0] < p.samples) throw fieldError('finetune', 'samples', `is ${p.samples}, but dataset run ${p.dataset} has ${inputs[0]} samples: ask for at most ${inputs[0]}, or leave --data out to draw fresh samples.`)
     } else {
-      const task = store.networks.find(p.network)?.meta.task
-      const impl = typeof task === 'string' && Object.prototype.hasOwnProperty.call(taskImpls, task) ? taskImpls[task as keyof typeof taskImpls] : undefined
-      if (!impl?.generate) throw fieldError('finetune', 'dataset', `is needed: the task of network run ${p.network} has no generator to draw fresh samples from; give a dataset run of its task with --data.`)
+      const task = net.record.meta.task
+      if (!taskImpls[isTaskName(task) ? task : defaultTask].generate) throw fieldError('finetune', 'dataset', `is needed: the task of network run ${p.network} has no generator to draw fresh samples from; give a dataset run of its task with --data.`)
     }
   },
 
