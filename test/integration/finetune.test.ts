@@ -1,13 +1,18 @@
-// `mimic finetune` end to end (docs/method.md §14.4), with the real addon and a real SQLite file: the
+// `mimic deploy`'s expected accuracy and `mimic finetune` end to end (docs/method.md §14.2, §14.4), with the real addon and a real SQLite file: the
 // read-out of a small network ADS refitted on the chip emulator raises its accuracy there, measured
 // by `mimic hil` on test samples it was not fitted on; the result is a network ADS with the parent's
 // recurrent and input weights (the same configuration when deployed) and the network as its parent;
 // bad flags are refused by name before any run is made. The network is made here: an EBN network
 // of 128 neurons with random slow weights (a network trained by the local rule for a few seconds
-// barely fires and cannot hold the task) with a read-out of its own, stored as a network ADS.
+// barely fires and cannot hold the task) with a read-out of its own, stored as a network ADS. Deploy
+// measures the expected accuracy on a few samples (fresh ones by default) and, for a network that
+// loses much when mapped, names the remedy in its report.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ads, type AdsNet } from '../../src/plugins/architectures/ads.ts'
 import { loadBundle, saveBundle } from '../../src/plugins/architectures/bundle.ts'
+import { accumulateSample, decoderFor, ridgeSolve, ridgeSums, traceFilter } from '../../src/plugins/deploy/readout.ts'
+import { simulator } from '../../src/plugins/targets/simulator.ts'
+import { taskImpls } from '../../src/plugins/tasks/index.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
@@ -36,6 +41,49 @@ beforeAll(() => {
 }, 240_000)
 
 afterAll(cleanupTemp)
+
+describe('mimic deploy: the expected accuracy', () => {
+  it('on fresh samples of the task by default, a few of them; none with --samples 0; --samples is checked', () => {
+    const d = json<Record<string, any>>(['deploy', String(network), '--target', 'emulator', '--samples', '12', '--serial-numbers', 'EMU-0001'])
+    expect(d).toMatchObject({ status: 'succeeded', samples: 12, virtualChips: 1 })
+    for (const k of ['accuracySimulator', 'accuracyMapped', 'accuracyEmulatorIdeal', 'accuracyEmulatorMean']) {
+      expect(d[k], k).toBeGreaterThanOrEqual(0)
+      expect(d[k], k).toBeLessThanOrEqual(1)
+      expect(Number.isInteger(d[k] * 12), k).toBe(true)
+    }
+    expect(typeof d.testSeed).toBe('number')
+    const text = mimic(['--db', db, 'deploy', String(network), '--target', 'emulator', '--samples', '4', '--serial-numbers', 'EMU-0001'])
+    expect(text.code).toBe(0)
+    expect(text.stdout).toMatch(/expected accuracy on 4 test samples: simulator \S+, mapped network \S+, emulator without mismatch \S+, emulator with mismatch \S+/)
+    const none = json<Record<string, any>>(['deploy', String(network), '--target', 'emulator', '--samples', '0'])
+    expect(none.status).toBe('succeeded')
+    expect(none.accuracySimulator).toBeUndefined()
+    const bad = mimic(['--db', db, 'deploy', String(network), '--target', 'emulator', '--samples', '-1'])
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/samples/i)
+  }, 120_000)
+
+  it('names the remedy when deployment costs much accuracy', async () => {
+    // the network's read-out refitted on the plain simulator: good there, worse once mapped (fan-in 64 of 257)
+    const store = openStore(db)
+    const n = loadBundle<AdsNet>(store, network)
+    const a = n.net
+    const data = await taskImpls.xor.generate!({ count: 200, seed: 11 }, {})
+    const out = await simulator.run(n, { inputs: data.inputs, count: 200, steps: data.steps, channels: 1, dtMs: data.dtMs }, { seed: 1, threads: 0, record: { trajectories: false, spikes: 200 } })
+    const filter = traceFilter(a.params.tauOutMs, data.dtMs, false)
+    const sums = ridgeSums(a.spec.neurons, 1)
+    for (let b = 0; b < 200; b++) accumulateSample(sums, out.spikes!, b, data.steps, filter, data.targets, b, 10)
+    const decoder = decoderFor(a.spec.weights.readout!, a.spec.weights.decoder!, ridgeSolve(sums, 1e-4)!, 1, a.spec.dims, a.spec.neurons)
+    const src = store.runs.get(network)
+    const run = store.runs.create({ projectId: src.projectId, kind: 'ads', name: 'read-out fitted on the simulator', params: {}, seed: 1, codeVersion: 'test', host: 'test', status: 'succeeded', parents: [{ id: network, role: 'network' }] })
+    saveBundle(store, run.id, ads, ads.withQuantities(a, { decoder }), { task: 'xor' })
+    store.close()
+    const d = json<Record<string, any>>(['deploy', String(run.id), '--target', 'emulator', '--data', String(test), '--samples', '80'])
+    expect(d.samples).toBe(80)
+    expect(d.accuracySimulator - Math.min(d.accuracyMapped, d.accuracyEmulatorMean)).toBeGreaterThanOrEqual(0.1)
+    expect(d.report).toContainEqual(expect.stringMatching(new RegExp(`^deployment costs 0\\.\\d+ of accuracy \\(simulator 0\\.\\d+, .*\\): refit the read-out on the chip with \`mimic finetune ${run.id} --target emulator --serial-number EMU-0001 --deployment ${d.id}\``)))
+  }, 120_000)
+})
 
 describe('mimic finetune', () => {
   it('refits the read-out on the emulator: higher accuracy there on unseen samples, the same weights on the chip, the network as parent', () => {
