@@ -50,7 +50,7 @@ export const finetune: JobImpl = {
     if (p.serialNumber !== undefined) {
       if (p.target.startsWith('mapped')) throw fieldError('finetune', 'serialNumber', `is given, but target "${p.target}" is the mapped network on the simulator, which has no mismatch: choose target ${p.target.replace('mapped', 'emulator')} for a virtual chip, or leave --serial-number out.`)
       try {
-        if (parseSerials(p.serialNumber).length !== 1) throw new Error(`"${p.serialNumber}" names more than one chip: give one serial number`)
+        parseSerials(p.serialNumber)
       } catch (err) {
         throw fieldError('finetune', 'serialNumber', (err as Error).message + '.')
       }
@@ -96,7 +96,9 @@ export const finetune: JobImpl = {
     let target: ExecutionTarget = await availableTarget(p.target, 'ads')
     if (p.deployment !== undefined) target = deployedTarget(p.target, storedDeployment(store, p.deployment, p.network))
     const onEmulator = p.target.startsWith('emulator')
-    const chip = onEmulator ? { serialNumber: p.serialNumber ?? defaultSerialNumber, mismatch: true } : undefined
+    // the virtual chips, in turn batch by batch (several: one read-out for all of them)
+    const serials = onEmulator ? (p.serialNumber !== undefined ? parseSerials(p.serialNumber) : [defaultSerialNumber]) : []
+    const chips = serials.join(', ')
     const filter = traceFilter(a.params.tauOutMs, data.dtMs, onEmulator)
 
     const S = data.samples
@@ -109,6 +111,7 @@ export const finetune: JobImpl = {
     const T = data.steps
     for (let from = 0; from < S; from += BATCH) {
       ctx.checkCancelled()
+      const chip = onEmulator ? { serialNumber: serials[(from / BATCH) % serials.length], mismatch: true } : undefined
       const count = Math.min(BATCH, S - from)
       const inputs = data.inputs.subarray(from * T * data.channels, (from + count) * T * data.channels)
       const out = await target.run(net, { inputs, count, steps: T, channels: data.channels, dtMs: data.dtMs }, { seed, threads, record: { trajectories: false, spikes: count }, ...(chip ? { chip } : {}) }, { signal: ctx.signal })
@@ -167,7 +170,7 @@ export const finetune: JobImpl = {
     saveBundle(store, ctx.runId, ads, refitted, { task: net.task, fitted: net.fitted })
     store.runs.addNote(
       ctx.runId,
-      `read-out of network run ${p.network} refitted on ${p.target}${chip ? ` (virtual chip ${chip.serialNumber})` : ''}${p.deployment !== undefined ? ` running deployment run ${p.deployment}` : ''}: recurrent and input weights unchanged, so it deploys to the same configuration; its read-out suits that target (another virtual chip or the plain simulator decode it less well)`,
+      `read-out of network run ${p.network} refitted on ${p.target}${onEmulator ? ` (virtual chip${serials.length > 1 ? 's' : ''} ${chips})` : ''}${p.deployment !== undefined ? ` running deployment run ${p.deployment}` : ''}: recurrent and input weights unchanged, so it deploys to the same configuration; its read-out suits that target (another virtual chip or the plain simulator decode it less well)`,
     )
     ctx.progress(1, 'done', true)
     return {

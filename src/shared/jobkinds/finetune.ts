@@ -24,9 +24,9 @@ export const finetuneParams = s.object({
       'mapped-se1': 'the network as mapped for SE1, on the simulator',
     },
   }),
-  serialNumber: s.optional(s.string({ min: 1, max: 64, trim: true })).doc({
+  serialNumber: s.optional(s.string({ min: 1, max: 400, trim: true })).doc({
     label: 'Virtual chip',
-    help: 'the serial number of the emulated chip whose mismatch the read-out is fitted on (emulator targets; default EMU-0001)',
+    help: 'the serial number of the emulated chip whose mismatch the read-out is fitted on (emulator targets; default EMU-0001); several, separated by commas, fit one read-out on all of them (the samples run on each in turn)',
   }),
   deployment: s.optional(runRef('deployment', 'Deployment run')).doc({
     help: 'run the stored configuration of this deployment (`mimic deploy`) of the same network instead of mapping it again',
@@ -61,7 +61,7 @@ export const finetune = {
     synopsis: 'TRAINED_NETWORK_RUN --target emulator|emulator-se1|mapped|mapped-se1 [--serial-number SN] [--deployment DEPLOYMENT_RUN] [--samples 500] [--data DATASET_RUN] [--ridge R]   refit the read-out on the chip',
     result: (d) => {
       const m = d.summary
-      const on = `${String(d.params.target)}${typeof d.params.serialNumber === 'string' ? ` (virtual chip ${d.params.serialNumber})` : ''}`
+      const on = `${String(d.params.target)}${typeof d.params.serialNumber === 'string' ? ` (virtual chip ${d.params.serialNumber.split(',').map((x) => x.trim()).join(', ')})` : ''}`
       const lines = [
         `network run ${d.id}: read-out of network run ${String(d.params.network)} refitted on ${on}, ${m.samples} samples (ridge factor ${fmt(m.ridge)})`,
         `held-out accuracy on ${on}: ${fmt(m.heldOutAccuracyBefore)} with the trained read-out, ${fmt(m.heldOutAccuracyAfter)} refitted (${m.heldOutSamples} samples); output MSE ${fmt(m.heldOutMseBefore)} → ${fmt(m.heldOutMseAfter)}`,
