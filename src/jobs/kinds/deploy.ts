@@ -1,5 +1,5 @@
 // Job "deploy": a trained network ADS mapped onto a chip (src/plugins/deploy/map.ts, docs/method.md
-// §11.2). Stores the configuration (JSON, the board protocol's format) and the report as artifacts,
+// §14.2). Stores the configuration (JSON, the board protocol's format) and the report as artifacts,
 // the mapped weights, a note per refusal; the expected accuracy on a few test samples (a dataset's, or
 // fresh ones of the network's task) on the simulator, of the mapped network on the simulator, and on
 // the emulator without and with the mismatch of each virtual chip; and, when deployment costs much
