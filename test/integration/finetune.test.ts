@@ -115,6 +115,11 @@ describe('mimic finetune', () => {
     const text = (id: number) => new TextDecoder().decode(s2.artifacts.get(id, 'configuration').data as Uint8Array)
     expect(text(d2.id)).toBe(text(d1.id))
     s2.close()
+    // its deploy report says what it was fitted for, instead of naming the remedy again
+    const d3 = json<Record<string, any>>(['deploy', String(ft.id), '--target', 'emulator', '--data', String(test), '--samples', '20', '--serial-numbers', 'EMU-0001'])
+    expect(d3.refitted).toBe(1)
+    expect(d3.report).toContainEqual(expect.stringMatching(new RegExp(`^network run ${ft.id} has its read-out refitted on emulator \\(virtual chip\\(s\\) EMU-0001\\)`)))
+    expect(d3.report.filter((r: string) => r.startsWith('deployment costs'))).toEqual([])
   }, 300_000)
 
   it('refuses bad flags by name, before any run is made', () => {
