@@ -107,7 +107,7 @@ describe('the hardware panel', () => {
     })
   }, 90_000)
 
-  it('deploys a small trained network with the mapping report, runs it in the loop on an emulator with a live raster and running accuracy, and cancels', async () => {
+  it('deploys a small trained network with the mapping report and the expected accuracy, runs it in the loop on an emulator with a live raster and running accuracy, refits its read-out on the chip, and cancels', async () => {
     const { page, step } = s
     let network = 0
     let long = 0
@@ -144,8 +144,20 @@ describe('the hardware panel', () => {
       await report.getByText('24 of 256 neurons').waitFor()
       await expect(report.getByRole('list', { name: 'Weight error histogram' }).getByRole('listitem').count()).resolves.toBe(11)
       // the configuration just deployed is the one the next run in the loop uses
-      const deployed = s.cli<{ id: number }[]>(['runs', 'list', '--kind', 'deployment'])
+      const deployed = s.cli<{ id: number; summary: Record<string, number> }[]>(['runs', 'list', '--kind', 'deployment'])
       expect(deployed).toHaveLength(1)
+      // the expected accuracy, before touching a board: the figures the run stored, on its test samples
+      const expected = report.getByRole('table', { name: 'Expected accuracy' })
+      await expected.waitFor()
+      const m = deployed[0].summary
+      expect(m.samples).toBeGreaterThan(0)
+      await expected.getByText(`Expected accuracy on ${m.samples} test samples`).waitFor()
+      const figures: [string, string][] = [['simulator', 'accuracySimulator'], ['mapped', 'accuracyMapped'], ['emulator-ideal', 'accuracyEmulatorIdeal'], ['emulator', 'accuracyEmulatorMean']]
+      for (const [figure, key] of figures) {
+        const shown = Number(await expected.locator(`[data-figure="${figure}"]`).textContent())
+        expect(shown, figure).toBeCloseTo(m[key], 3)
+      }
+      await report.getByRole('button', { name: 'Refit the read-out on the chip' }).waitFor()
       await expect(page.getByLabel('Configuration').inputValue()).resolves.toBe(String(deployed[0].id))
       await expect(page.getByLabel('Configuration').locator('option').allTextContents()).resolves.toEqual(['map the network afresh', `deployment run ${deployed[0].id}: Deployment`])
     })
@@ -170,6 +182,25 @@ describe('the hardware panel', () => {
       await s.shot('hil')
     })
 
+    await step('refit the read-out on the chip from the mapping report: a network ADS, chosen for the next deploy', async () => {
+      const report = page.getByLabel('Mapping report')
+      await report.getByRole('button', { name: 'Refit the read-out on the chip' }).focus()
+      await page.keyboard.press('Enter')
+      const done = page.getByLabel('Refitted read-out').locator('[data-refit]')
+      await done.waitFor({ timeout: 60_000 })
+      const text = ((await done.textContent()) ?? '').replace(/\s+/g, ' ').trim()
+      const m = /^Network run (\d+): held-out accuracy on emulator \(virtual chip EMU-0001\) (\S+) with the trained read-out, (\S+) refitted, on (\d+) samples\./.exec(text)
+      expect(m, text).not.toBeNull()
+      const refit = s.cli<{ kind: string; params: { network: number; deployment: number }; summary: Record<string, number>; parents: { id: number; role: string }[] }>(['runs', 'show', m![1]])
+      expect(refit.kind).toBe('ads')
+      expect(refit.params.network).toBe(network)
+      expect(refit.parents).toContainEqual(expect.objectContaining({ id: network, role: 'network' }))
+      expect(refit.parents).toContainEqual(expect.objectContaining({ id: refit.params.deployment, role: 'deployment' }))
+      expect(Number(m![3])).toBeCloseTo(refit.summary.heldOutAccuracyAfter, 3)
+      await expect(page.getByLabel('Trained network ADS').inputValue()).resolves.toBe(m![1])
+      await s.shot('refit')
+    })
+
     await step('cancel a run in the loop while it streams', async () => {
       await page.getByLabel('Dataset').selectOption(String(long))
       await page.getByLabel('Samples').fill('400')
@@ -184,6 +215,6 @@ describe('the hardware panel', () => {
       expect(runs[0].summary.samples ?? 0).toBeLessThan(400)
       expect(s.pageErrors).toEqual([])
     })
-  }, 150_000)
+  }, 210_000)
 })
 

@@ -104,7 +104,8 @@ describe('plug-ins on the command line', () => {
     // the general help lists them all
     const usage = mimic(['--help']).stdout
     for (const kind of jobKindNames) expect(usage).toContain(`  ${jobKinds[kind].cli.command.join(' ')} ${jobKinds[kind].cli.synopsis}`)
-  })
+    // one process per job kind: the default 60 s is tight on a loaded machine
+  }, 180_000)
 
   it('TASK positionals: a missing or unknown task is a usage error naming the tasks', () => {
     for (const [args, message] of [

@@ -1,16 +1,39 @@
 // Job "deploy": a trained network ADS mapped onto a chip (src/plugins/deploy/map.ts, docs/method.md
-// §11.2). Stores the configuration (JSON, the board protocol's format) and the report as artifacts,
-// the mapped weights, a note per refusal; with a dataset, the accuracy on the simulator, of the mapped
-// network on the simulator, and on the emulator without and with the mismatch of each virtual chip.
+// §14.2). Stores the configuration (JSON, the board protocol's format) and the report as artifacts,
+// the mapped weights, a note per refusal; the expected accuracy on a few test samples (a dataset's, or
+// fresh ones of the network's task) on the simulator, of the mapped network on the simulator, and on
+// the emulator without and with the mismatch of each virtual chip; and, when deployment costs much
+// accuracy, a note naming the remedy (`mimic finetune`, docs/method.md §14.4).
 import { AppError } from '../../shared/errors.ts'
-import { deployParams, deployTargets, parseSerials } from '../../shared/jobkinds/index.ts'
+import { deployParams, deployTargets, deploymentLoss, finetuneParams, parseSerials, remedyLoss } from '../../shared/jobkinds/index.ts'
+import type { Store } from '../../store/index.ts'
+import { taskImpls } from '../../plugins/tasks/index.ts'
+import { derivedSeeds } from './train-teacher.ts'
 import { loadBundle } from '../../plugins/architectures/bundle.ts'
-import { loadDataset } from '../../plugins/datasets.ts'
+import { loadDataset, type StoredDataset } from '../../plugins/datasets.ts'
 import { evaluate } from '../../plugins/evaluate.ts'
 import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
 import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
+import { defaultTask, isTaskName, type TaskName } from '../../shared/tasks/index.ts'
+
+/** The task a network bundle records (older bundles: the default task, as loadBundle reads them). */
+function taskOf(task: unknown): TaskName {
+  return isTaskName(task) ? task : defaultTask
+}
+
+/** Where a network's read-out was refitted (a `finetune` run), or null for a network as trained. */
+function refittedOn(store: Store, network: number): { target: string; chips: string } | null {
+  const run = store.runs.get(network)
+  if (run.kind !== 'ads') return null
+  try {
+    const p = finetuneParams.parse(run.params, 'params')
+    return { target: p.target, chips: p.target.startsWith('emulator') ? (p.serialNumber ?? 'EMU-0001') : '' }
+  } catch {
+    return null
+  }
+}
 
 const json = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v))
 
@@ -34,6 +57,8 @@ export const deploy: JobImpl = {
       if (net.sizes.outputs === 0) throw fieldError('deploy', 'dataset', `cannot be scored: network run ${p.network} has no read-out. Deploy without a dataset, or deploy a trained network.`)
       const inputs = shapeOf(store, p.dataset, 'inputs')
       if (inputs[2] !== net.sizes.channels) throw fieldError('deploy', 'dataset', `is run ${p.dataset} with ${inputs[2]} input channels, but the network takes ${net.sizes.channels}: choose a dataset that fits.`)
+    } else if (p.samples > 0 && net.sizes.outputs > 0 && !taskImpls[taskOf(net.record.meta.task)].generate) {
+      throw fieldError('deploy', 'dataset', `is needed for the expected accuracy: the task of network run ${p.network} has no generator to draw test samples from. Give a dataset run of its task with --data, or --samples 0 for the mapping alone.`)
     }
   },
   async run(ctx) {
@@ -81,8 +106,18 @@ export const deploy: JobImpl = {
       { name: 'mapped.omegaF', data: m.mapped.omegaF, shape: [N, N] },
       { name: 'mapped.omegaS', data: m.mapped.omegaS, shape: [N, N] },
     ] as Parameters<typeof ctx.artifacts>[0])
-    if (p.dataset !== undefined) {
-      const data = loadDataset(store, p.dataset)
+    // the expected accuracy, on a few test samples: the dataset's first ones, or fresh ones of the task
+    let data: StoredDataset | null = null
+    if (p.samples > 0 && net.sizes.outputs > 0) {
+      if (p.dataset !== undefined) data = loadDataset(store, p.dataset, 0, Math.min(p.samples, shapeOf(store, p.dataset, 'inputs')[0]))
+      else {
+        const testSeed = derivedSeeds(ctx.run.seed ?? 0).test
+        ctx.progress(0.04, 'drawing test samples', true)
+        data = { ...(await taskImpls[net.task].generate!({ count: p.samples, seed: testSeed }, { signal: ctx.signal })), task: net.task }
+        summary.testSeed = testSeed
+      }
+    }
+    if (data) {
       const serials = parseSerials(p.serialNumbers)
       const threads = ctx.threads(p.threads)
       const seed = ctx.run.seed ?? 0
@@ -112,6 +147,21 @@ export const deploy: JobImpl = {
       summary.accuracyEmulatorMin = Math.min(...acc)
       summary.accuracyEmulatorMax = Math.max(...acc)
       summary.samples = data.samples
+      const loss = deploymentLoss(summary)
+      const refitted = refittedOn(store, p.network)
+      if (refitted) {
+        summary.refitted = 1
+        store.runs.addNote(
+          ctx.runId,
+          `network run ${p.network} has its read-out refitted on ${refitted.target}${refitted.chips ? ` (virtual chip(s) ${refitted.chips})` : ''} (\`mimic finetune\`): judge it there${refitted.chips ? ' (the figures of those chips)' : ''}; on the plain simulator and on other chips it decodes less well, by design`,
+        )
+      } else if (loss !== null && loss >= remedyLoss) {
+        const worst = summary.accuracyMapped <= summary.accuracyEmulatorMean ? `the mapped network ${summary.accuracyMapped.toFixed(3)}` : `the emulator ${summary.accuracyEmulatorMean.toFixed(3)} (mean of ${acc.length} virtual chip(s))`
+        store.runs.addNote(
+          ctx.runId,
+          `deployment costs ${loss.toFixed(3)} of accuracy (simulator ${summary.accuracySimulator.toFixed(3)}, ${worst}): refit the read-out on the chip with \`mimic finetune ${p.network} --target ${p.target} --serial-number ${serials[0]} --deployment ${ctx.runId}\` (the chip-in-the-loop calibration of docs/method.md §14.4; --target ${p.target.replace('emulator', 'mapped')} fits it on the mapped network without mismatch), then deploy and test the network it makes`,
+        )
+      }
     }
     ctx.progress(1, 'done', true)
     return { summary }

@@ -76,9 +76,14 @@ function latestDeployment(store: Store, network: number, scheme: string): number
   return null
 }
 
-function teacherOf(store: Store, network: number): LoadedNetwork | undefined {
-  const parent = store.runs.parents(network).find((r) => r.role === 'teacher')
-  return parent && store.networks.find(parent.id) ? loadBundle(store, parent.id) : undefined
+/** The teacher of a network: its parent of role teacher, or (a network whose read-out was refitted, `mimic finetune`) its network's. */
+function teacherOf(store: Store, network: number, depth = 0): LoadedNetwork | undefined {
+  const parents = store.runs.parents(network)
+  const parent = parents.find((r) => r.role === 'teacher')
+  if (parent) return store.networks.find(parent.id) ? loadBundle(store, parent.id) : undefined
+  const refitted = store.runs.get(network).params.network
+  const from = parents.find((r) => r.role === 'network' && r.id === refitted)
+  return from && depth < 8 ? teacherOf(store, from.id, depth + 1) : undefined
 }
 
 function pidAlive(pid: number): boolean {

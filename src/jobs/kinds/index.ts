@@ -5,6 +5,7 @@ import { dataGenerate } from './data-generate.ts'
 import { dataImportAudio } from './data-import-audio.ts'
 import { deploy } from './deploy.ts'
 import { evaluation } from './eval.ts'
+import { finetune } from './finetune.ts'
 import { hil } from './hil.ts'
 import type { JobImpl } from './kind.ts'
 import { networkCreate } from './network-create.ts'
@@ -32,6 +33,7 @@ export const jobImplementations: Record<JobKindName, JobImpl> = {
   yield: chipYield,
   deploy: deploy,
   hil: hil,
+  finetune: finetune,
 }
 
 export type { JobImpl } from './kind.ts'

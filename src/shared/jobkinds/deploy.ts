@@ -16,13 +16,27 @@ export const deployParams = s.object({
     label: 'Deploy to',
     help: 'emulator: a one-chip DYNAP-SE2 board (4-bit masks); emulator-se1: a four-chip DYNAP-SE1 board (repeat counts)',
   }),
-  dataset: s.optional(runRef('dataset', 'Dataset run')).doc({ help: 'measure the expected accuracy: simulator, mapped network, emulator without and with mismatch' }),
+  dataset: s.optional(runRef('dataset', 'Dataset run')).doc({ help: "the test samples of the expected accuracy (simulator, mapped network, emulator without and with mismatch); default: fresh samples of the network's task" }),
+  samples: s.withDefault(s.integer({ min: 0, max: 100_000 }), 50).doc({
+    label: 'Test samples',
+    help: 'samples the expected accuracy is measured on: the first N of the dataset, or N fresh samples of the task (0: no accuracy, only the mapping)',
+  }),
   serialNumbers: s.withDefault(s.string({ min: 1, max: 400 }), 'EMU-0001,EMU-0002,EMU-0003').doc({
     label: 'Virtual chips',
     help: 'serial numbers of the emulated chips whose mismatch is measured, separated by commas',
   }),
   threads: threadsField,
 })
+
+/** An expected loss of accuracy (simulator minus mapped network or emulator) from which a deployment names its remedy. */
+export const remedyLoss = 0.1
+
+/** The largest expected loss of accuracy of a deployment's summary (mapped network, emulator with mismatch), or null without figures. */
+export function deploymentLoss(m: Readonly<Record<string, number>>): number | null {
+  if (typeof m.accuracySimulator !== 'number') return null
+  const worst = Math.min(m.accuracyMapped ?? Infinity, m.accuracyEmulatorMean ?? Infinity)
+  return Number.isFinite(worst) ? m.accuracySimulator - worst : null
+}
 
 /** The serial numbers of a deploy's serialNumbers parameter; throws naming the bad one. */
 export function parseSerials(text: string): string[] {
@@ -46,7 +60,7 @@ export const deploy = {
     positionals: ['network'],
     flagAliases: { data: 'dataset' },
     project: { ofRun: 'network' },
-    synopsis: 'TRAINED_NETWORK_RUN --target emulator|emulator-se1 [--data DATASET_RUN] [--serial-numbers EMU-0001,EMU-0002]   map a network onto a chip',
+    synopsis: 'TRAINED_NETWORK_RUN --target emulator|emulator-se1 [--data DATASET_RUN] [--samples 50] [--serial-numbers EMU-0001,EMU-0002]   map a network onto a chip',
     result: (d) => {
       const m = d.summary
       const lines = [
@@ -55,7 +69,7 @@ export const deploy = {
       ]
       if (m.accuracySimulator !== undefined) {
         lines.push(
-          `accuracy: simulator ${fmt(m.accuracySimulator)}, mapped network ${fmt(m.accuracyMapped)}, emulator without mismatch ${fmt(m.accuracyEmulatorIdeal)}, emulator with mismatch ${fmt(m.accuracyEmulatorMean)} (mean of ${m.virtualChips} chip(s), ${fmt(m.accuracyEmulatorMin)} to ${fmt(m.accuracyEmulatorMax)})`,
+          `expected accuracy on ${m.samples} test samples: simulator ${fmt(m.accuracySimulator)}, mapped network ${fmt(m.accuracyMapped)}, emulator without mismatch ${fmt(m.accuracyEmulatorIdeal)}, emulator with mismatch ${fmt(m.accuracyEmulatorMean)} (mean of ${m.virtualChips} chip(s), ${fmt(m.accuracyEmulatorMin)} to ${fmt(m.accuracyEmulatorMax)})`,
         )
       }
       for (const n of d.notes) lines.push(n.body)

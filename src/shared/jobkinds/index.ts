@@ -6,6 +6,7 @@ import { dataGenerate } from './data-generate.ts'
 import { dataImportAudio } from './data-import-audio.ts'
 import { deploy } from './deploy.ts'
 import { evaluation } from './eval.ts'
+import { finetune } from './finetune.ts'
 import { hil } from './hil.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
@@ -33,6 +34,7 @@ export const jobKinds = {
   yield: chipYield,
   deploy: deploy,
   hil: hil,
+  finetune: finetune,
 } as const satisfies Record<string, JobKindSpec>
 
 export type JobKindName = keyof typeof jobKinds
@@ -84,8 +86,9 @@ export function fieldGroups(kind: JobKindName): FieldGroup[] | null {
 export type { ActionWording, CliSpec, FieldGroup, GroupRule, JobKindSpec, Resources, StageSpec } from './spec.ts'
 export { dataGenerateParams } from './data-generate.ts'
 export { dataImportAudioParams } from './data-import-audio.ts'
-export { deployParams, deployTargets, parseSerials } from './deploy.ts'
+export { deployParams, deployTargets, deploymentLoss, parseSerials, remedyLoss } from './deploy.ts'
 export { evalParams } from './eval.ts'
+export { finetuneParams, finetuneTargets } from './finetune.ts'
 export { hilParams, isBoardAddress } from './hil.ts'
 export { networkCreateParams } from './network-create.ts'
 export { pipelineParams } from './pipeline.ts'
