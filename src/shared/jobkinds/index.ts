@@ -9,6 +9,7 @@ import { evaluation } from './eval.ts'
 import { hil } from './hil.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
+import { reproducePaper } from './reproduce-paper.ts'
 import { robustness } from './robustness.ts'
 import { simulate } from './simulate.ts'
 import { groupFields, type FieldGroup, type JobKindSpec } from './spec.ts'
@@ -27,6 +28,7 @@ export const jobKinds = {
   'train.force': trainForce,
   'train.bptt-snn': trainBpttSnn,
   pipeline: pipeline,
+  'reproduce.paper': reproducePaper,
   eval: evaluation,
   simulate: simulate,
   robustness: robustness,
@@ -89,6 +91,7 @@ export { evalParams } from './eval.ts'
 export { hilParams, isBoardAddress } from './hil.ts'
 export { networkCreateParams } from './network-create.ts'
 export { pipelineParams } from './pipeline.ts'
+export { parseNames, reproducePaperParams, type ReproducePaperParams } from './reproduce-paper.ts'
 export { simulateParams } from './simulate.ts'
 export { trainAdsParams } from './train-ads.ts'
 export { trainTeacherParams } from './train-teacher.ts'
