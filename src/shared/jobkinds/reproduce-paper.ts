@@ -35,7 +35,16 @@ export const reproducePaperParams = s.object({
   noiseLevels: levelsField('Noise levels', paperLevels.noise, 'per-step std as a fraction of V_th − V_reset'),
   deathLevels: levelsField('Death levels', paperLevels.death, 'fractions of neurons clamped for the whole sample'),
   ...pipelineShape,
+  bpttSnnNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'BPTT neurons per layer', help: 'the size of the BPTT networks (empty: --neurons)' }),
+  forceNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'FORCE neurons', help: 'the size of the FORCE networks (empty: --neurons)' }),
+  reservoirNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'Reservoir neurons', help: 'the size of the reservoirs (empty: --neurons)' }),
 })
+
+/** The size of the networks of an architecture: its own size when given, else --neurons. */
+export function neuronsOf(p: { neurons: number; bpttSnnNeurons?: number; forceNeurons?: number; reservoirNeurons?: number }, architecture: string): number {
+  const own = architecture === 'bptt-snn' ? p.bpttSnnNeurons : architecture === 'force' ? p.forceNeurons : architecture === 'reservoir' ? p.reservoirNeurons : undefined
+  return own ?? p.neurons
+}
 
 export type ReproducePaperParams = ReturnType<typeof reproducePaperParams.parse>
 
@@ -77,7 +86,7 @@ export const reproducePaper = {
     { title: 'Comparison', keys: ['task', 'networks', 'architectures', 'perturbations', 'seed', 'resume'] },
     { title: 'Robustness', help: 'the paper’s levels (docs/method.md §10, §15)', keys: ['samples', 'draws', 'mismatchLevels', 'quantisationBits', 'noiseLevels', 'deathLevels'] },
     { title: 'Teacher', help: 'network ADS’s teacher (docs/method.md §3)', prefix: 'teacher' },
-    { title: 'Networks', help: 'sizes and training of each network’s pipeline (as `mimic reproduce TASK`)', rest: true },
+    { title: 'Networks', help: 'sizes and training of each network’s pipeline (as `mimic reproduce TASK`); --neurons is every architecture’s size unless its own is given', rest: true },
   ],
   action: { action: 'Reproduce the paper', submit: 'Run reproduction' },
 } as const satisfies JobKindSpec
