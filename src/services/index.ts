@@ -14,6 +14,7 @@ import type { Resources } from '../jobs/scheduler.ts'
 import { precheckConditions, trainedNetworkShape } from '../jobs/prechecks.ts'
 import { jobImplementations } from '../jobs/kinds/index.ts'
 import { comparisonAnalysis } from '../jobs/kinds/reproduce-paper.ts'
+import { comparisonReportHtml } from './comparison-report.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
 import { defaultMaxDatasetBytes, maxBundleBytes } from '../shared/limits.ts'
@@ -374,8 +375,10 @@ export class Services implements FrontDoorServices {
       'robustness.analysis': async ({ runId }) => robustnessAnalysis(store, runId),
       'comparison.analysis': async ({ runId }) => comparisonAnalysis(store, runId),
       'reports.html': async ({ runId }) => {
+        const ctx = { appVersion: packageVersion(), codeVersion: codeVersion(), generatedAt: new Date().toISOString() }
+        if (store.runs.find(runId)?.kind === 'comparison') return { runId, fileName: `comparison-${runId}.html`, html: comparisonReportHtml(comparisonAnalysis(store, runId), ctx) }
         const a = robustnessAnalysis(store, runId)
-        const html = reportHtml(a, { appVersion: packageVersion(), codeVersion: codeVersion(), generatedAt: new Date().toISOString() })
+        const html = reportHtml(a, ctx)
         return { runId, fileName: `${a.kind}-${runId}.html`, html }
       },
 

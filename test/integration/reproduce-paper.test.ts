@@ -2,12 +2,15 @@
 // every network a pipeline run and every sweep a robustness run (children of the comparison run with
 // their own parameters), the comparison's numbers recomputed here from the children's stored trials,
 // refusals named, and a cancelled reproduction resumed with its finished children reused, not re-run.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { median } from '../../src/analysis/stats.ts'
 import { pipelineParams, robustnessParams } from '../../src/shared/jobkinds/index.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, spawnMimic } from '../support/cli.ts'
-import { cleanupTemp, tempDb } from '../support/tmp.ts'
+import { unbalancedTags } from '../support/html.ts'
+import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
 
@@ -128,6 +131,24 @@ describe('mimic reproduce paper (tiny)', () => {
     } finally {
       store.close()
     }
+  })
+
+  it('writes the comparison as one self-contained HTML report: a figure per perturbation with a curve per architecture that ran it', () => {
+    const out = join(tempDir(), 'comparison.html')
+    const r = json<{ out: string; bytes: number }>(['report', String(a.runId), '--out', out])
+    expect(r.out).toBe(out)
+    const html = readFileSync(out, 'utf8')
+    expect(unbalancedTags(html)).toEqual([])
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`)
+    expect(html.match(/<script\b[^>]*>/g)).toEqual(['<script type="application/json" id="report-data">'])
+    const figures = html.split('<figure id="fig-').slice(1)
+    expect(figures).toHaveLength(4)
+    for (const [i, p] of a.perturbations.entries()) {
+      const ran = a.architectures.filter((arch) => a.parts.some((x) => x.part === 'sweep' && x.architecture === arch && x.perturbation === p && x.status === 'done'))
+      expect([...figures[i].matchAll(/data-architecture="([^"]+)"/g)].map((m) => m[1])).toEqual(ran)
+    }
+    for (const m of a.mseIncrease) expect(html).toContain(`${m.oursPct! >= 0 ? '+' : '−'}${Math.abs(Math.round(m.oursPct!))} %`)
+    expect(JSON.parse(html.split('id="report-data">')[1].split('</script>')[0]).analysis.summary).toEqual(a.summary)
   })
 
   it('prints the increases beside the paper\'s, the order and the refusals as text', () => {
