@@ -111,7 +111,10 @@ export function mseIncreases(cells: readonly ComparisonCell[], architectures: re
  * At each level: the architectures ranked by MSE increase (smallest first), ours and the paper's over
  * the same architectures, and a sentence saying whether they agree and which pairs swap.
  */
-export function increaseOrdering(increases: readonly MseIncrease[], tests: readonly ComparisonTest[] = []): IncreaseOrdering[] {
+/** Below this median test accuracy an architecture's networks are taken not to have learned the task (both tasks decide between two classes). */
+export const learnedAccuracy = 0.75
+
+export function increaseOrdering(increases: readonly MseIncrease[], tests: readonly ComparisonTest[] = [], testAccuracy: Readonly<Record<string, number>> = {}): IncreaseOrdering[] {
   return mseIncreaseLevels.map((level) => {
     const here = increases.filter((m) => m.level === level && m.oursPct !== null)
     const ours = [...here].sort((a, b) => a.oursPct! - b.oursPct!).map((m) => m.architecture)
@@ -136,6 +139,12 @@ export function increaseOrdering(increases: readonly MseIncrease[], tests: reado
         }
       }
       text = `At ${pct} % mismatch our order differs from the paper's: ours ${order(ours)}, the paper's ${order(paper)}; here ${swaps.join(', ')}.`
+    }
+    // the commonest reason for another order: a network that did not learn barely reacts to mismatch
+    const unlearned = ours.filter((a) => testAccuracy[a] !== undefined && testAccuracy[a] < learnedAccuracy)
+    if (unlearned.length && ours.length >= 2) {
+      const acc = unlearned.map((a) => `${label(a)} ${Number(testAccuracy[a].toPrecision(3))}`).join(', ')
+      text += ` ${unlearned.length === 1 ? 'One architecture' : `${unlearned.length} architectures`} did not learn the task here (median test accuracy ${acc}, below ${learnedAccuracy}): an output that hardly follows the input changes little under mismatch, so ${unlearned.length === 1 ? 'its place' : 'their places'} in this order say${unlearned.length === 1 ? 's' : ''} nothing about robustness.`
     }
     return { level, ours, paper, same, text }
   })

@@ -72,6 +72,10 @@ describe('comparison statistics', () => {
       `At 5 % mismatch our order differs from the paper's: ours BPTT < network ADS < FORCE, the paper's network ADS < BPTT < FORCE; here BPTT below network ADS (the paper has it above; their MSEs at 5 % do not differ significantly, p = ${p.toFixed(3)}).`,
     )
     expect(order[1].text).toBe("At 10 % mismatch the order is the paper's: BPTT < network ADS < FORCE.")
+    // an architecture whose networks did not learn the task is named as the likely reason
+    const withAccuracy = increaseOrdering(mseIncreases(cells, archs), tests, { ads: 0.99, 'bptt-snn': 0.02, force: 0.9 })
+    expect(withAccuracy[0].text).toMatch(/; here BPTT below network ADS .*\. One architecture did not learn the task here \(median test accuracy BPTT 0\.02, below 0\.75\): .* its place in this order says nothing about robustness\.$/)
+    expect(withAccuracy[1].text).toMatch(/^At 10 % mismatch the order is the paper's: BPTT < network ADS < FORCE\. One architecture did not learn/)
   })
 
   it('tests every two architectures at every level for MSE and accuracy', () => {

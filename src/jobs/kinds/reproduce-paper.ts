@@ -298,10 +298,20 @@ function analyse(store: Store, run: RunRecord, parts: ComparisonPart[]): Compari
     cells,
     tests,
     mseIncrease: increases,
-    ordering: increases.length ? increaseOrdering(increases, tests) : [],
+    ordering: increases.length ? increaseOrdering(increases, tests, testAccuracies(parts, architectures)) : [],
     refused,
     summary: { trials: trials.length, nonFiniteTrials: nonFinite },
   }
+}
+
+/** Each architecture's median test accuracy over its trained networks (absent when none was trained). */
+function testAccuracies(parts: readonly ComparisonPart[], architectures: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const arch of architectures) {
+    const accs = parts.filter((x) => x.part === 'network' && x.architecture === arch && x.testAccuracy !== null).map((x) => x.testAccuracy!)
+    if (accs.length) out[arch] = median(accs)
+  }
+  return out
 }
 
 /** The headline numbers: counts, each architecture's median test accuracy, and the MSE increases at 5/10/20 %. */
@@ -316,10 +326,7 @@ function summaryOf(a: ComparisonAnalysis): Record<string, number> {
     trials: a.summary.trials,
     nonFiniteTrials: a.summary.nonFiniteTrials,
   }
-  for (const arch of a.architectures) {
-    const accs = a.parts.filter((x) => x.part === 'network' && x.architecture === arch && x.testAccuracy !== null).map((x) => x.testAccuracy!)
-    if (accs.length) out[`testAccuracy.${arch}`] = median(accs)
-  }
+  for (const [arch, acc] of Object.entries(testAccuracies(a.parts, a.architectures))) out[`testAccuracy.${arch}`] = acc
   for (const m of a.mseIncrease) if (m.oursPct !== null) out[mseIncreaseKey(m.architecture, m.level)] = m.oursPct
   for (const o of a.ordering) out[`orderAsPaper.${Math.round(o.level * 100)}`] = o.same ? 1 : 0
   return out
