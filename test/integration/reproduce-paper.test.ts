@@ -228,7 +228,7 @@ describe('mimic reproduce paper --resume', () => {
     expect(s2.runs.list().length).toBe(before)
     s2.close()
     const help = mimic(['reproduce', 'paper', '--help'])
-    expect(help.stdout).toMatch(/^mimic reproduce paper --task xor/)
+    expect(help.stdout).toMatch(/^mimic reproduce paper \[--task TASK\]/)
     expect(help.stdout).toMatch(/--resume/)
   })
 })

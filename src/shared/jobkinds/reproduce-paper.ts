@@ -1,4 +1,4 @@
-// Job kind "reproduce.paper": the paper's comparison (`mimic reproduce paper --task xor`): networks of
+// Job kind "reproduce.paper": the paper's comparison (`mimic reproduce paper --task TASK`): networks of
 // every architecture trained (each one a pipeline run, its own seed), the robustness suite at the
 // paper's levels on every one of them (each network and perturbation its own robustness run), and one
 // comparison run holding the figures and tables beside the paper's (docs/method.md §15).
@@ -75,7 +75,7 @@ export const reproducePaper = {
   cli: {
     command: ['reproduce', 'paper'],
     project: { namedAfterTask: 'task' },
-    synopsis: '--task xor [--networks 10] [--seed S] [--resume RUN] [--architectures ads,bptt-snn,force,reservoir] [--perturbations ...] [--draws 10] [--samples 200] [size flags of reproduce]   networks × architectures → robustness → comparison',
+    synopsis: '[--task TASK] [--networks 10] [--seed S] [--resume RUN] [--architectures ads,bptt-snn,force,reservoir] [--perturbations ...] [--draws 10] [--samples 200] [size flags of reproduce]   networks × architectures → robustness → comparison',
     resultOp: 'comparison.analysis',
     resultText: (value) => comparisonText(value as ComparisonAnalysis),
   },
