@@ -16,17 +16,17 @@ const levelsField = (label: string, levels: readonly number[], help: string) =>
   s.withDefault(s.array(s.number({ min: 0, max: 32 }), { min: 1, max: 32 }), [...levels]).doc({ label, help })
 
 /** A comma-separated list of names (the form and the command line take it as text). */
-const namesField = (label: string, names: readonly string[], help: string) => s.withDefault(s.string({ max: 200 }), names.join(',')).doc({ label, help })
+const namesField = (label: string, _names: readonly string[], help: string) => s.withDefault(s.string({ max: 200 }), 'all').doc({ label, help })
 
 export const reproducePaperParams = s.object({
   task: pipelineParams.shape.task.doc({ help: 'the task every network learns and is perturbed on (`mimic tasks list`)' }),
   networks: s.withDefault(s.integer({ min: 1, max: 100 }), 10).doc({ label: 'Networks per architecture', help: 'each trained by its own pipeline run, seeds S, S + 1, … (the paper: 10)' }),
-  architectures: namesField('Architectures', paperArchitectures, `comma-separated, of ${paperArchitectures.join(', ')}`),
-  perturbations: namesField('Perturbations', perturbationNames, `comma-separated, of ${perturbationNames.join(', ')}`),
+  architectures: namesField('Architectures', paperArchitectures, `all, or comma-separated, of ${paperArchitectures.join(', ')}`),
+  perturbations: namesField('Perturbations', perturbationNames, `all, or comma-separated, of ${perturbationNames.join(', ')}`),
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'network i of every architecture is trained with seed S + i; the sweeps and the scored samples are seeded by S (recorded)' }),
-  resume: s.optional(s.id().doc({ ref: 'comparison' })).doc({
+  resume: s.optional(s.id()).doc({
     label: 'Resume run',
-    help: 'an earlier reproduction (cancelled, failed or interrupted) to continue: its finished networks and sweeps with the same parameters are reused, not run again; its seed is the default',
+    help: 'the run id of an earlier reproduction (cancelled, failed or interrupted) to continue: its finished networks and sweeps with the same parameters are reused, not run again; its seed is the default',
   }),
   samples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Scored samples', help: 'samples every perturbed network is scored on (one dataset run, drawn from the seed)' }),
   draws: s.withDefault(s.integer({ min: 1, max: 10_000 }), 10).doc({ label: 'Draws per level', help: 'virtual chips, noise realisations or sets of dead neurons per network and level (the paper: 10)' }),
@@ -57,9 +57,10 @@ export function parseNames<const N extends string>(text: string, allowed: readon
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean)
-  if (given.length === 0) return `is empty: give one or more of ${allowed.join(', ')}, separated by commas.`
+  if (given.length === 1 && given[0] === 'all') return [...allowed]
+  if (given.length === 0) return `is empty: give all, or one or more of ${allowed.join(', ')}, separated by commas.`
   const bad = given.find((g) => !(allowed as readonly string[]).includes(g))
-  if (bad !== undefined) return `names "${bad}", which is not one of ${allowed.join(', ')}.`
+  if (bad !== undefined) return `names "${bad}", which is not one of ${allowed.join(', ')} (or all).`
   return allowed.filter((a) => given.includes(a))
 }
 
@@ -75,7 +76,7 @@ export const reproducePaper = {
   cli: {
     command: ['reproduce', 'paper'],
     project: { namedAfterTask: 'task' },
-    synopsis: '[--task TASK] [--networks 10] [--seed S] [--resume RUN] [--architectures ads,bptt-snn,force,reservoir] [--perturbations ...] [--draws 10] [--samples 200] [size flags of reproduce]   networks × architectures → robustness → comparison',
+    synopsis: '[--task TASK] [--networks 10] [--seed S] [--resume RUN] [--architectures all|ads,bptt-snn,...] [--perturbations all|mismatch,...] [--draws 10] [--samples 200] [size flags of reproduce]   networks × architectures → robustness → comparison',
     resultOp: 'comparison.analysis',
     resultText: (value) => comparisonText(value as ComparisonAnalysis),
   },
