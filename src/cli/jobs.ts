@@ -263,25 +263,43 @@ function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>, runSweep?: RunS
   }
 }
 
-/** Every job kind's command, as a tree of command words (merged into the command line's other commands). */
+/**
+ * Every job kind's command, as a tree of command words (merged into the command line's other commands).
+ * A word that is a command itself and has subcommands (`reproduce TASK` and `reproduce paper`) gets one
+ * handler that runs the subcommand its next word names, and the command itself otherwise.
+ */
 export function jobCommands<Ctx>(runJob: RunJob<Ctx>, runSweep?: RunSweep<Ctx>): Record<string, Record<string, Handler<Ctx>> | Handler<Ctx>> {
-  const tree: Record<string, Record<string, Handler<Ctx>> | Handler<Ctx>> = {}
+  const own = new Map<string, Handler<Ctx>>()
+  const subs = new Map<string, Record<string, Handler<Ctx>>>()
   for (const kind of jobKindNames) {
     const [group, sub, ...more] = spec(kind).cli.command
     if (more.length) throw new Error(`job kind ${kind}: a command has at most two words`)
     const handler = jobHandler(kind, runJob, runSweep)
-    if (sub === undefined) tree[group] = handler
-    else {
-      const g = (tree[group] ??= {}) as Record<string, Handler<Ctx>>
-      g[sub] = handler
-    }
+    if (sub === undefined) own.set(group, handler)
+    else subs.set(group, { ...(subs.get(group) ?? {}), [sub]: handler })
+  }
+  const tree: Record<string, Record<string, Handler<Ctx>> | Handler<Ctx>> = {}
+  for (const group of new Set([...own.keys(), ...subs.keys()])) {
+    const self = own.get(group)
+    const children = subs.get(group)
+    if (self && children) {
+      for (const word of Object.keys(children)) {
+        for (const kind of jobKindNames) {
+          const values = fieldsOf(kind)[spec(kind).cli.positionals?.[0] ?? '']?.values
+          if (spec(kind).cli.command.join(' ') === group && values?.includes(word)) throw new Error(`job kind ${kind}: "${group} ${word}" is both a subcommand and a value of its first positional`)
+        }
+      }
+      tree[group] = (ctx, argv) => (argv[0] !== undefined && Object.hasOwn(children, argv[0]) ? children[argv[0]](ctx, argv.slice(1)) : self(ctx, argv))
+    } else tree[group] = self ?? children!
   }
   return tree
 }
 
 /** `mimic <command> --help` for a job command: its synopsis and flags with their defaults; undefined for other commands. */
 export function jobCommandHelp(words: readonly (string | undefined)[]): string | undefined {
-  for (const kind of jobKindNames) {
+  // the longest command first: `reproduce paper` before `reproduce`
+  const kinds = [...jobKindNames].sort((a, b) => spec(b).cli.command.length - spec(a).cli.command.length)
+  for (const kind of kinds) {
     const cli = spec(kind).cli
     if (!cli.command.every((w, i) => words[i] === w)) continue
     return `mimic ${cli.command.join(' ')} ${cli.synopsis}\n\n${spec(kind).description}\n\n${helpFor(jobFlagSpecs(kind))}\n`

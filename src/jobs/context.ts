@@ -126,8 +126,24 @@ export class JobContext {
     this.post({ t: 'event', event })
   }
 
-  /** Stage runs opened by this job and not finished yet (closed as interrupted if the job dies). */
-  readonly openStages = new Set<number>()
+  /** Stage runs opened by this job and not finished yet (closed as interrupted if the job dies); shared with the contexts of its stage runs (forStage). */
+  readonly openStages: Set<number> = new Set<number>()
+
+  /**
+   * The context of one of this job's stage runs that is itself the work of another job kind (the
+   * pipelines and robustness sweeps of a reproduction, src/jobs/kinds/reproduce-paper.ts): its run is
+   * the stage run, so that kind's `run` reads its parameters and seed and stores its metrics, results
+   * and own stages under it; its progress covers [base, base + share] of this job; its open stages
+   * are this job's (closed with it); cancelling this job cancels it.
+   */
+  forStage(runId: number, base: number, share: number): JobContext {
+    const c = new JobContext(this.store.runs.get(runId), this.store, this.signal, this.post, this.grantedCores)
+    ;(c as { openStages: Set<number> }).openStages = this.openStages
+    c.stageLabel = this.stageLabel
+    c.progressBase = this.progressBase + this.progressShare * base
+    c.progressShare = this.progressShare * share
+    return c
+  }
 
   /**
    * Opens a stage run: a child of this job's run (role "pipeline") owned by the same process, so it

@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto'
 import { addonStatus } from '../../native/index.ts'
 import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '../shared/contract.ts'
 import { AppError } from '../shared/errors.ts'
-import { defaultRunName, jobKinds, jobParamsSchema, type JobKindName } from '../shared/jobkinds/index.ts'
+import { defaultRunName, jobKinds, jobParamsSchema, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
 import type { AddonState, AppEvent, AppInfo, BackendInfo, NetworkSummary, RunDetail } from '../shared/types.ts'
 import type { NetworkRecord } from '../store/networks.ts'
 import { JobRunner } from '../jobs/runner.ts'
@@ -13,6 +13,8 @@ import type { Spawner } from '../jobs/protocol.ts'
 import type { Resources } from '../jobs/scheduler.ts'
 import { precheckConditions, trainedNetworkShape } from '../jobs/prechecks.ts'
 import { jobImplementations } from '../jobs/kinds/index.ts'
+import { comparisonAnalysis } from '../jobs/kinds/reproduce-paper.ts'
+import { comparisonReportHtml } from './comparison-report.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
 import { defaultMaxDatasetBytes, maxBundleBytes } from '../shared/limits.ts'
@@ -197,6 +199,10 @@ export class Services implements FrontDoorServices {
   startJob(kind: JobKindName, projectId: number, rawParams: unknown, name?: string, parents: { id: number; role: string }[] = []): number {
     const spec = jobKinds[kind]
     const params = jobParamsSchema(kind).parse(rawParams ?? {}, 'params') as Record<string, unknown>
+    // a run that continues another takes its seed unless told otherwise (its children are found by their seeds)
+    const resumeParam = (spec as JobKindSpec).resumeParam
+    const resumed = resumeParam !== undefined && typeof params[resumeParam] === 'number' ? this.store.runs.find(params[resumeParam] as number) : undefined
+    if ('seed' in spec.params.shape && params.seed === undefined && typeof resumed?.seed === 'number') params.seed = resumed.seed
     if ('seed' in spec.params.shape && params.seed === undefined) params.seed = randomInt(0, 2 ** 31)
     const seed = typeof params.seed === 'number' ? params.seed : null
     // Runs referenced by parameters (a network, a dataset, a teacher) become the run's parents.
@@ -367,9 +373,12 @@ export class Services implements FrontDoorServices {
       'bench.teacher': async (options) => benchTeacher(options),
 
       'robustness.analysis': async ({ runId }) => robustnessAnalysis(store, runId),
+      'comparison.analysis': async ({ runId }) => comparisonAnalysis(store, runId),
       'reports.html': async ({ runId }) => {
+        const ctx = { appVersion: packageVersion(), codeVersion: codeVersion(), generatedAt: new Date().toISOString() }
+        if (store.runs.find(runId)?.kind === 'comparison') return { runId, fileName: `comparison-${runId}.html`, html: comparisonReportHtml(comparisonAnalysis(store, runId), ctx) }
         const a = robustnessAnalysis(store, runId)
-        const html = reportHtml(a, { appVersion: packageVersion(), codeVersion: codeVersion(), generatedAt: new Date().toISOString() })
+        const html = reportHtml(a, ctx)
         return { runId, fileName: `${a.kind}-${runId}.html`, html }
       },
 

@@ -22,14 +22,14 @@ export interface ReportContext {
 
 /** Okabe-Ito colours (colour-blind safe, print safe), one per network. */
 const colours = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442']
-const colour = (i: number): string => colours[i % colours.length]
+export const colour = (i: number): string => colours[i % colours.length]
 
-function esc(s: unknown): string {
+export function esc(s: unknown): string {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 }
 
 /** A number for a table: 4 significant digits, exponent form for the very small and large. */
-function num(v: number | null | undefined): string {
+export function num(v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return '–'
   if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v)
   const a = Math.abs(v)
@@ -38,11 +38,11 @@ function num(v: number | null | undefined): string {
 }
 
 /** A p-value: exponent form below 0.001. */
-function pText(p: number): string {
+export function pText(p: number): string {
   return p < 0.001 ? p.toExponential(1) : p.toFixed(3)
 }
 
-const f2 = (v: number): string => (Math.round(v * 100) / 100).toString()
+export const f2 = (v: number): string => (Math.round(v * 100) / 100).toString()
 
 /** Round tick values covering [lo, hi]. */
 function ticks(lo: number, hi: number, count = 5): number[] {
@@ -55,7 +55,7 @@ function ticks(lo: number, hi: number, count = 5): number[] {
   return out
 }
 
-interface Axis {
+export interface Axis {
   /** value → pixel */
   y: (v: number) => number
   ticks: number[]
@@ -63,7 +63,7 @@ interface Axis {
 }
 
 /** The y axis of a metric over these values: accuracy 0..1; MSE from 0 (or a log axis when it spans more than two decades). */
-function yAxis(metric: 'accuracy' | 'mse', values: number[], top: number, bottom: number): Axis {
+export function yAxis(metric: 'accuracy' | 'mse', values: number[], top: number, bottom: number): Axis {
   if (metric === 'accuracy') {
     const lo = 0
     const hi = 1
@@ -85,11 +85,11 @@ function yAxis(metric: 'accuracy' | 'mse', values: number[], top: number, bottom
   return { y: (v) => bottom - (v / hi) * (bottom - top), ticks: t, log: false }
 }
 
-const W = 680
-const H = 330
-const M = { left: 64, right: 16, top: 16, bottom: 56 }
+export const W = 680
+export const H = 330
+export const M = { left: 64, right: 16, top: 16, bottom: 56 }
 
-function axesSvg(axis: Axis, levels: number[], x: (i: number) => number, perturbation: PerturbationName, yLabel: string): string {
+export function axesSvg(axis: Axis, levels: number[], x: (i: number) => number, perturbation: PerturbationName, yLabel: string): string {
   const parts: string[] = []
   for (const t of axis.ticks) {
     const y = axis.y(t)
@@ -176,7 +176,7 @@ function boxFigure(a: RobustnessAnalysis, metric: 'accuracy' | 'mse', id: string
   return `<figure id="${id}"><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="${id}-t"><title id="${id}-t">${esc(title)}</title>${axesSvg(axis, levels, x, perturbation, yLabel)}${shapes.join('')}</svg><figcaption>${esc(title)}: boxes from the first to the third quartile with the median; whiskers reach the furthest draw within 1.5 interquartile ranges; dots are draws beyond.</figcaption>${legendHtml(a)}</figure>`
 }
 
-function table(head: string[], rows: string[][], cls = ''): string {
+export function table(head: string[], rows: string[][], cls = ''): string {
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`
 }
 
@@ -205,7 +205,7 @@ function yieldHtml(a: RobustnessAnalysis): string {
   )}</section>`
 }
 
-const css = `
+export const css = `
 :root { color-scheme: light; --ink: #1d2330; --muted: #5f6b7a; --line: #d5dae1; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); margin: 0 auto; max-width: 980px; padding: 24px; }
 h1 { font-size: 1.6rem; margin: 0 0 4px; } h2 { font-size: 1.2rem; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }

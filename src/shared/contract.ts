@@ -14,6 +14,7 @@ import type {
   BackendInfo,
   ArtifactData,
   HtmlReport,
+  ComparisonAnalysis,
   RobustnessAnalysis,
   ArtifactMeta,
   Cluster,
@@ -229,6 +230,7 @@ export const contract = {
    * the chip yield with its Clopper-Pearson 95 % interval (docs/method.md §11).
    */
   'robustness.analysis': op<RobustnessAnalysis>()(s.object({ runId: s.id().doc({ label: 'Robustness run' }) })),
+  'comparison.analysis': op<ComparisonAnalysis>()(s.object({ runId: s.id().doc({ label: 'Comparison run' }) })),
   /** A robustness or chip-yield run as one self-contained HTML file (no external requests; figures as inline SVG). */
   'reports.html': op<HtmlReport>()(s.object({ runId: s.id().doc({ label: 'Robustness run' }) })),
 

@@ -489,3 +489,95 @@ export interface SweepStatus {
   items: SweepItemState[]
   merged: number
 }
+
+/** One architecture at one level of one perturbation in a reproduction: every trial of its networks pooled (docs/method.md §15). */
+export interface ComparisonCell {
+  architecture: string
+  perturbation: string
+  level: number
+  /** networks and trials (networks × draws) pooled */
+  networks: number
+  trials: number
+  medianMse: number
+  q1Mse: number
+  q3Mse: number
+  medianAccuracy: number
+  q1Accuracy: number
+  q3Accuracy: number
+  /** the paper's median at this level (MSE under mismatch, accuracy otherwise), null where it gives none */
+  paperMse: number | null
+  paperAccuracy: number | null
+}
+
+/** Two architectures at one level: a two-sided Mann-Whitney U test over their pooled trials. */
+export interface ComparisonTest extends RankTest {
+  perturbation: string
+  level: number
+  a: string
+  b: string
+}
+
+/** The median MSE increase at one mismatch level, ours beside the paper's. */
+export interface MseIncrease {
+  architecture: string
+  level: number
+  /** percent over the median MSE at σ = 0 (null when an architecture has no trials at either level) */
+  oursPct: number | null
+  paperPct: number
+  /** the paper quotes it (false: computed from its medians) */
+  paperQuoted: boolean
+}
+
+/** The architectures ranked by MSE increase at one level, ours and the paper's, and whether they agree. */
+export interface IncreaseOrdering {
+  level: number
+  ours: string[]
+  paper: string[]
+  same: boolean
+  /** a sentence: the two orders and, where they differ, which pairs swap */
+  text: string
+}
+
+/** One child of a reproduction: a trained network (a pipeline run) or a robustness sweep. */
+export interface ComparisonPart {
+  part: 'network' | 'sweep'
+  architecture: string
+  /** the network's index within its architecture (0 … networks − 1) */
+  index: number
+  /** sweeps: the perturbation */
+  perturbation: string | null
+  /** the child run (null: never started) */
+  runId: number | null
+  /** networks: the trained network's run */
+  networkRunId: number | null
+  /** 'done' (this reproduction ran it), 'reused' (finished by the reproduction it resumed), 'refused', 'failed' */
+  status: 'done' | 'reused' | 'refused' | 'failed'
+  /** refused or failed: why */
+  reason: string | null
+  /** networks: the test accuracy of the pipeline */
+  testAccuracy: number | null
+}
+
+/** `comparison.analysis`: a reproduction of the paper's comparison (job kind reproduce.paper). */
+export interface ComparisonAnalysis {
+  runId: number
+  name: string
+  status: RunStatus
+  task: string
+  seed: number | null
+  params: Record<string, unknown>
+  codeVersion: string
+  durationSeconds: number | null
+  architectures: string[]
+  perturbations: string[]
+  levels: Record<string, number[]>
+  parts: ComparisonPart[]
+  cells: ComparisonCell[]
+  tests: ComparisonTest[]
+  mseIncrease: MseIncrease[]
+  ordering: IncreaseOrdering[]
+  /** architecture × perturbation pairs the architecture refused, with the reason */
+  refused: { architecture: string; perturbation: string; reason: string }[]
+  /** the headline numbers as stored in the run's summary */
+  summary: Record<string, number>
+}

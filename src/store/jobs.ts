@@ -108,23 +108,35 @@ export class JobsRepo {
     return rows.map((r) => r.run_id)
   }
 
-  /** Stage runs of a job (children linked with role "pipeline") that are still active. */
+  /**
+   * Stage runs of a job that are still active: its children linked with role "pipeline", and theirs
+   * (a reproduction's pipelines run their own stages).
+   */
   activeStages(runId: number): number[] {
     const rows = this.db
       .prepare(
-        `SELECT l.child_id FROM run_lineage l JOIN runs r ON r.id = l.child_id
-         WHERE l.parent_id = ? AND l.role = 'pipeline' AND r.status IN ('queued','running')`,
+        `WITH RECURSIVE s(id) AS (
+           SELECT child_id FROM run_lineage WHERE parent_id = ? AND role = 'pipeline'
+           UNION SELECT l.child_id FROM run_lineage l JOIN s ON l.parent_id = s.id WHERE l.role = 'pipeline'
+         )
+         SELECT s.id AS child_id FROM s JOIN runs r ON r.id = s.id WHERE r.status IN ('queued','running') ORDER BY s.id`,
       )
       .all(runId) as { child_id: number }[]
     return rows.map((r) => r.child_id)
   }
 
-  /** The job a stage run belongs to (its parent linked with role "pipeline"), if any. */
+  /** The job a stage run belongs to: the topmost of its ancestors linked with role "pipeline", if any. */
   stageOwner(runId: number): number | undefined {
-    const row = this.db.prepare(`SELECT parent_id FROM run_lineage WHERE child_id = ? AND role = 'pipeline'`).get(runId) as
-      | { parent_id: number }
-      | undefined
-    return row?.parent_id
+    const stmt = this.db.prepare(`SELECT parent_id FROM run_lineage WHERE child_id = ? AND role = 'pipeline'`)
+    let owner: number | undefined
+    const seen = new Set<number>()
+    for (let id = runId; !seen.has(id); ) {
+      seen.add(id)
+      const row = stmt.get(id) as { parent_id: number } | undefined
+      if (!row) break
+      owner = id = row.parent_id
+    }
+    return owner
   }
 
   requestCancel(runId: number): void {

@@ -169,6 +169,11 @@ export class RunsRepo {
     this.db.prepare('UPDATE runs SET started_at = ?, finished_at = ? WHERE id = ?').run(ms(startedAt), ms(finishedAt), id)
   }
 
+  /** Links an existing run as a parent of another (a reproduction that reuses a finished network). */
+  linkParent(childId: number, parentId: number, role: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO run_lineage (child_id, parent_id, role) VALUES (?, ?, ?)').run(childId, parentId, role)
+  }
+
   /** Makes a finished run running again (a sweep resumed), its error and end time cleared. */
   reopen(id: number): void {
     this.db.prepare(`UPDATE runs SET status = 'running', error = NULL, finished_at = NULL WHERE id = ?`).run(id)

@@ -211,3 +211,24 @@ describe('jobs', () => {
     expect(store.jobs.cancelRequested([r.id])).toEqual([r.id])
   })
 })
+
+describe('stages of stages (a reproduction whose pipelines run their own stages)', () => {
+  it('finds the job a stage of a stage belongs to, and every active stage below a job', () => {
+    const p = store.projects.create('Lab')
+    const job = newRun(p.id, { kind: 'comparison' })
+    const pipeline = newRun(p.id, { kind: 'pipeline', parents: [{ id: job.id, role: 'pipeline' }] })
+    const teacher = newRun(p.id, { kind: 'teacher', parents: [{ id: pipeline.id, role: 'pipeline' }] })
+    const dataset = newRun(p.id, { kind: 'dataset', parents: [{ id: job.id, role: 'pipeline' }] })
+    // a network reused from elsewhere is a parent of the job, not one of its stages
+    const reused = newRun(p.id, { kind: 'pipeline' })
+    store.runs.linkParent(job.id, reused.id, 'reused')
+    for (const r of [job, pipeline, teacher, dataset, reused]) store.runs.markStarted(r.id)
+    store.runs.finish(dataset.id, 'succeeded')
+    expect(store.jobs.stageOwner(teacher.id)).toBe(job.id)
+    expect(store.jobs.stageOwner(pipeline.id)).toBe(job.id)
+    expect(store.jobs.stageOwner(job.id)).toBeUndefined()
+    expect(store.jobs.stageOwner(reused.id)).toBeUndefined()
+    expect(store.jobs.activeStages(job.id)).toEqual([pipeline.id, teacher.id])
+    expect(store.runs.parents(job.id)).toEqual([{ id: reused.id, name: 'r', kind: 'pipeline', status: 'running', role: 'reused' }])
+  })
+})

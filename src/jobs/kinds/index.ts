@@ -10,6 +10,7 @@ import { hil } from './hil.ts'
 import type { JobImpl } from './kind.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
+import { reproducePaperJob } from './reproduce-paper.ts'
 import { robustness } from './robustness.ts'
 import { simulate } from './simulate.ts'
 import { trainAds } from './train-ads.ts'
@@ -27,6 +28,7 @@ export const jobImplementations: Record<JobKindName, JobImpl> = {
   'train.force': trainForceJob,
   'train.bptt-snn': trainBpttSnnJob,
   pipeline: pipeline,
+  'reproduce.paper': reproducePaperJob,
   eval: evaluation,
   simulate: simulate,
   robustness: robustness,

@@ -10,6 +10,7 @@ import { finetune } from './finetune.ts'
 import { hil } from './hil.ts'
 import { networkCreate } from './network-create.ts'
 import { pipeline } from './pipeline.ts'
+import { reproducePaper } from './reproduce-paper.ts'
 import { robustness } from './robustness.ts'
 import { simulate } from './simulate.ts'
 import { groupFields, type FieldGroup, type JobKindSpec } from './spec.ts'
@@ -28,6 +29,7 @@ export const jobKinds = {
   'train.force': trainForce,
   'train.bptt-snn': trainBpttSnn,
   pipeline: pipeline,
+  'reproduce.paper': reproducePaper,
   eval: evaluation,
   simulate: simulate,
   robustness: robustness,
@@ -92,6 +94,7 @@ export { finetuneParams, finetuneTargets } from './finetune.ts'
 export { hilParams, isBoardAddress } from './hil.ts'
 export { networkCreateParams } from './network-create.ts'
 export { pipelineParams } from './pipeline.ts'
+export { neuronsOf, parseNames, reproducePaperParams, type ReproducePaperParams } from './reproduce-paper.ts'
 export { simulateParams } from './simulate.ts'
 export { trainAdsParams } from './train-ads.ts'
 export { trainTeacherParams } from './train-teacher.ts'

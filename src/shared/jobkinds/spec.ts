@@ -111,6 +111,11 @@ export interface JobKindSpec {
   watchAfterStart?: boolean
   formGroups?: readonly GroupRule[]
   action: ActionWording
+  /**
+   * a parameter naming an earlier run of this kind that a run continues (reusing its finished
+   * children): when the seed is left out, that run's seed is taken
+   */
+  resumeParam?: string
   /** its stages, in order, when it runs others as child runs */
   stages?: readonly StageSpec[]
 }

@@ -5,6 +5,7 @@ import type { Component } from 'svelte'
 import type { RunViewName } from '../../../../src/shared/jobkinds/index.ts'
 import AdsView from './AdsView.svelte'
 import BaselineView from './BaselineView.svelte'
+import ComparisonView from './ComparisonView.svelte'
 import DatasetView from './DatasetView.svelte'
 import DeploymentView from './DeploymentView.svelte'
 import EvaluationView from './EvaluationView.svelte'
@@ -26,6 +27,7 @@ export const runViews: Record<RunViewName, Component<RunViewProps>> = {
   simulation: SimulationView,
   robustness: RobustnessView,
   deployment: DeploymentView,
+  comparison: ComparisonView,
 }
 
 /** Views that show their run's progress themselves (with its Cancel): the page leaves its own bar out. */

@@ -1,0 +1,362 @@
+// Job "reproduce.paper": the paper's comparison (docs/method.md §15). Every part is a child run of its
+// own, made by the job kind that makes such runs when started alone, with its own parameters and
+// seed: the scored samples (data.generate), each network (a pipeline run: `mimic reproduce TASK
+// --architecture A --seed S+i`) and each network's sweep under each perturbation (a robustness run).
+// So each could run elsewhere (a cluster) and a resumed reproduction reuses the finished ones: a
+// child of the resumed run with the same kind, parameters (threads aside) and seed is linked as a
+// parent of this run (role "reused") instead of being run again. The comparison itself is computed
+// from the children's stored trials (src/analysis/comparison.ts).
+import { compareArchitectures, comparisonCells, increaseOrdering, mseIncreaseKey, mseIncreases, type ComparisonTrial } from '../../analysis/comparison.ts'
+import { median } from '../../analysis/stats.ts'
+import { AppError } from '../../shared/errors.ts'
+import { dataGenerateParams, jobKindSpec, neuronsOf, parseNames, pipelineParams, reproducePaperParams, robustnessParams, type JobKindName, type ReproducePaperParams } from '../../shared/jobkinds/index.ts'
+import { paperArchitectures, type PaperArchitecture } from '../../shared/paper.ts'
+import { levelsProblem, perturbationNames, type PerturbationName } from '../../shared/perturbations.ts'
+import { taskDescriptors } from '../../shared/tasks/index.ts'
+import type { ComparisonAnalysis, ComparisonPart, ResultItem } from '../../shared/types.ts'
+import type { Store } from '../../store/index.ts'
+import type { RunRecord } from '../../store/runs.ts'
+import type { JobContext, JobResult } from '../context.ts'
+import { fieldError } from '../prechecks.ts'
+import type { JobImpl } from './kind.ts'
+import { dataGenerate } from './data-generate.ts'
+import { pipeline } from './pipeline.ts'
+import { robustness } from './robustness.ts'
+
+/** The children's job implementations (imported directly: the registry imports this file). */
+const childJobs: Partial<Record<JobKindName, JobImpl>> = { 'data.generate': dataGenerate, pipeline, robustness }
+
+/** The seed of the scored samples: apart from the networks' seeds S + i (and their test sets). */
+const scoredSamplesSeed = (seed: number): number => (seed + 7_919) % 2 ** 31
+
+interface Plan {
+  p: ReproducePaperParams
+  architectures: PaperArchitecture[]
+  perturbations: PerturbationName[]
+  levels: Record<PerturbationName, number[]>
+}
+
+function plan(params: Record<string, unknown>): Plan {
+  const p = reproducePaperParams.parse(params, 'params')
+  const architectures = parseNames(p.architectures, paperArchitectures)
+  if (typeof architectures === 'string') throw fieldError('reproduce.paper', 'architectures', architectures)
+  const perturbations = parseNames(p.perturbations, perturbationNames)
+  if (typeof perturbations === 'string') throw fieldError('reproduce.paper', 'perturbations', perturbations)
+  const levels: Record<PerturbationName, number[]> = { mismatch: p.mismatchLevels, quantisation: p.quantisationBits, noise: p.noiseLevels, death: p.deathLevels }
+  const field: Record<PerturbationName, string> = { mismatch: 'mismatchLevels', quantisation: 'quantisationBits', noise: 'noiseLevels', death: 'deathLevels' }
+  for (const n of perturbations) {
+    const problem = levelsProblem(n, levels[n])
+    if (problem) throw fieldError('reproduce.paper', field[n], `are not levels of ${n}: ${problem}`)
+  }
+  return { p, architectures, perturbations, levels }
+}
+
+/** The parameters of network i's pipeline run: the reproduction's pipeline fields, its architecture, seed S + i. */
+function pipelineParamsOf(p: ReproducePaperParams, architecture: PaperArchitecture, seed: number): Record<string, unknown> {
+  const { networks: _n, architectures: _a, perturbations: _p, resume: _r, samples: _s, draws: _d, mismatchLevels: _m, quantisationBits: _q, noiseLevels: _no, deathLevels: _de, seed: _seed, bpttSnnNeurons: _b, forceNeurons: _f, reservoirNeurons: _rn, ...rest } = p
+  return pipelineParams.parse({ ...rest, neurons: neuronsOf(p, architecture), architecture, seed }, 'params') as Record<string, unknown>
+}
+
+/** JSON text of a value with sorted keys and without `threads` (the cores a run had do not change its result). */
+function canonical(v: unknown): string {
+  const sort = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(sort)
+    if (x && typeof x === 'object') {
+      return Object.fromEntries(
+        Object.keys(x as object)
+          .filter((k) => k !== 'threads' && (x as Record<string, unknown>)[k] !== undefined)
+          .sort()
+          .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
+      )
+    }
+    return x
+  }
+  return JSON.stringify(sort(JSON.parse(JSON.stringify(v ?? null))))
+}
+
+/** The runs a resumed reproduction offers for reuse: its own children and the runs it reused itself. */
+function reusableRuns(store: Store, resumed: number): RunRecord[] {
+  const ids = [...store.runs.children(resumed).filter((c) => c.role === 'pipeline'), ...store.runs.parents(resumed).filter((c) => c.role === 'reused')]
+    .filter((r) => r.status === 'succeeded')
+    .map((r) => r.id)
+  return ids.map((id) => store.runs.get(id))
+}
+
+class Reproduction {
+  private readonly reusable: RunRecord[]
+  private done = 0
+  readonly parts: ComparisonPart[] = []
+
+  private readonly ctx: JobContext
+  private readonly totalItems: number
+
+  constructor(ctx: JobContext, totalItems: number, resume: number | undefined) {
+    this.ctx = ctx
+    this.totalItems = totalItems
+    this.reusable = resume === undefined ? [] : reusableRuns(ctx.store, resume)
+  }
+
+  /**
+   * A finished run of the resumed reproduction with this kind, parameters and seed (linked as a
+   * parent of this run, role "reused"), or else a new child run made by `jobKind`'s own implementation.
+   */
+  async child(jobKind: JobKindName, spec: { kind: string; name: string; params: Record<string, unknown>; seed: number; parents?: { id: number; role: string }[]; label: string }): Promise<{ runId: number; reused: boolean }> {
+    const { ctx } = this
+    const key = canonical(spec.params)
+    const found = this.reusable.find((r) => r.kind === spec.kind && r.seed === spec.seed && canonical(r.params) === key)
+    const share = 1 / this.totalItems
+    const base = this.done * share
+    this.done++
+    if (found) {
+      ctx.store.runs.linkParent(ctx.run.id, found.id, 'reused')
+      ctx.progress(base + share, `reused ${spec.name} (run ${found.id})`, true)
+      return { runId: found.id, reused: true }
+    }
+    const impl = childJobs[jobKind]
+    if (!impl) throw new AppError('INTERNAL', `no implementation for the child job kind ${jobKind}`)
+    impl.precheck(ctx.store, spec.params)
+    ctx.setStage(spec.label)
+    ctx.progress(base, spec.name, true)
+    const out = await ctx.stage(spec, async (runId) => {
+      const r = await impl.run(ctx.forStage(runId, base, share))
+      return { value: null, summary: r.summary }
+    })
+    return { runId: out.runId, reused: false }
+  }
+
+  /** Skips an item (a refused sweep not run) in the progress. */
+  skip(): void {
+    this.done++
+  }
+}
+
+const isCancel = (ctx: JobContext, err: unknown): boolean => ctx.signal.aborted || ['CANCELLED', 'ERR_CANCELLED'].includes((err as { code?: string }).code ?? '')
+
+async function runReproduction(ctx: JobContext): Promise<JobResult> {
+  const { store } = ctx
+  const { p, architectures, perturbations, levels } = plan(ctx.run.params)
+  const seed = ctx.run.seed ?? 0
+  const total = 1 + architectures.length * p.networks * (1 + perturbations.length)
+  const rep = new Reproduction(ctx, total, p.resume)
+  const task = taskDescriptors[p.task]
+
+  // 1. The scored samples every perturbed network is scored on.
+  const dsSeed = scoredSamplesSeed(seed)
+  const dsParams = dataGenerateParams.parse({ task: p.task, count: p.samples, seed: dsSeed }, 'params') as Record<string, unknown>
+  const dataset = await rep.child('data.generate', { kind: 'dataset', name: `${task.label} scored samples · seed ${dsSeed}`, params: dsParams, seed: dsSeed, label: 'dataset' })
+
+  // 2. The networks: network i of each architecture is the pipeline `reproduce TASK --architecture A --seed S + i`.
+  const networks: { architecture: PaperArchitecture; index: number; networkRunId: number }[] = []
+  for (const architecture of architectures) {
+    for (let i = 0; i < p.networks; i++) {
+      const s = (seed + i) % 2 ** 31
+      const params = pipelineParamsOf(p, architecture, s)
+      const part: ComparisonPart = { part: 'network', architecture, index: i, perturbation: null, runId: null, networkRunId: null, status: 'done', reason: null, testAccuracy: null }
+      rep.parts.push(part)
+      try {
+        const c = await rep.child('pipeline', { kind: 'pipeline', name: `${task.label} pipeline · ${architecture} · seed ${s}`, params, seed: s, label: `${architecture} network ${i + 1} of ${p.networks}` })
+        part.runId = c.runId
+        part.status = c.reused ? 'reused' : 'done'
+        const net = store.runs.children(c.runId).find((r) => r.kind === architecture && r.role === 'pipeline')
+        if (!net) throw new AppError('INTERNAL', `pipeline run ${c.runId} has no ${architecture} network among its stages`)
+        part.networkRunId = net.id
+        const acc = store.runs.get(c.runId).summary.testAccuracy
+        part.testAccuracy = typeof acc === 'number' ? acc : null
+        networks.push({ architecture, index: i, networkRunId: net.id })
+      } catch (err) {
+        if (isCancel(ctx, err)) throw err
+        part.status = 'failed'
+        part.reason = (err as Error).message
+        part.runId ??= store.runs.children(ctx.run.id).filter((r) => r.kind === 'pipeline' && r.role === 'pipeline').at(-1)?.id ?? null
+        for (let k = 0; k < perturbations.length; k++) rep.skip()
+      }
+    }
+  }
+
+  // 3. The sweeps: each network under each perturbation at the paper's levels, one robustness run each.
+  for (const perturbation of perturbations) {
+    const refusedBy = new Map<PaperArchitecture, string>()
+    for (const n of networks) {
+      const part: ComparisonPart = { part: 'sweep', architecture: n.architecture, index: n.index, perturbation, runId: null, networkRunId: n.networkRunId, status: 'done', reason: null, testAccuracy: null }
+      rep.parts.push(part)
+      const refused = refusedBy.get(n.architecture)
+      if (refused !== undefined) {
+        // its architecture refused this perturbation on an earlier network: the same refusal, not run again
+        part.status = 'refused'
+        part.reason = refused
+        rep.skip()
+        continue
+      }
+      const params = robustnessParams.parse(
+        { networks: [n.networkRunId], dataset: dataset.runId, perturbation, levels: levels[perturbation], draws: p.draws, samples: p.samples, seed, threads: p.threads },
+        'params',
+      ) as Record<string, unknown>
+      try {
+        const c = await rep.child('robustness', {
+          kind: 'robustness',
+          name: `${perturbation} · ${n.architecture} ${n.index + 1} (run ${n.networkRunId})`,
+          params,
+          seed,
+          label: `${perturbation}: ${n.architecture} network ${n.index + 1}`,
+          parents: [
+            { id: n.networkRunId, role: 'networks' },
+            { id: dataset.runId, role: 'dataset' },
+          ],
+        })
+        part.runId = c.runId
+        part.status = c.reused ? 'reused' : 'done'
+      } catch (err) {
+        if (isCancel(ctx, err)) throw err
+        const code = (err as { code?: string }).code
+        part.status = code === 'UNSUPPORTED' ? 'refused' : 'failed'
+        part.reason = (err as Error).message
+        part.runId = store.runs.children(ctx.run.id).filter((r) => r.kind === 'robustness' && r.role === 'pipeline').at(-1)?.id ?? null
+        if (code === 'UNSUPPORTED') refusedBy.set(n.architecture, part.reason)
+      }
+    }
+  }
+  ctx.checkCancelled()
+
+  // 4. The comparison, from the stored trials; the parts as the run's results (the analysis reads them back).
+  ctx.progress(0.99, 'comparing the architectures', true)
+  ctx.results(partItems(rep.parts))
+  const a = analyse(store, ctx.run, rep.parts)
+  return { summary: summaryOf(a) }
+}
+
+/** The parts as result items of the comparison run: labels say what each is, values its runs. */
+function partItems(parts: readonly ComparisonPart[]): ResultItem[] {
+  return parts.map((x, item) => ({
+    item,
+    networkId: x.networkRunId,
+    architecture: x.architecture,
+    labels: { part: x.part, index: x.index, status: x.status, ...(x.perturbation ? { perturbation: x.perturbation } : {}), ...(x.reason ? { reason: x.reason } : {}) },
+    values: { runId: x.runId, testAccuracy: x.testAccuracy },
+  }))
+}
+
+function partsOf(store: Store, runId: number): ComparisonPart[] {
+  const status = (v: unknown): ComparisonPart['status'] => (v === 'reused' || v === 'refused' || v === 'failed' ? v : 'done')
+  return store.results.items(runId).map((it) => ({
+    part: it.labels.part === 'sweep' ? 'sweep' : 'network',
+    architecture: it.architecture ?? '',
+    index: Number(it.labels.index),
+    perturbation: typeof it.labels.perturbation === 'string' ? it.labels.perturbation : null,
+    runId: it.values.runId ?? null,
+    networkRunId: it.networkId,
+    status: status(it.labels.status),
+    reason: typeof it.labels.reason === 'string' ? it.labels.reason : null,
+    testAccuracy: it.values.testAccuracy ?? null,
+  }))
+}
+
+/** The trials of the finished sweeps; trials whose output was not finite are counted and left out. */
+function trialsOf(store: Store, parts: readonly ComparisonPart[]): { trials: ComparisonTrial[]; nonFinite: number } {
+  const trials: ComparisonTrial[] = []
+  let nonFinite = 0
+  for (const x of parts) {
+    if (x.part !== 'sweep' || x.runId === null || (x.status !== 'done' && x.status !== 'reused')) continue
+    for (const it of store.results.items(x.runId)) {
+      const mse = it.values.mse
+      const accuracy = it.values.accuracy
+      if (typeof mse !== 'number' || typeof accuracy !== 'number' || !Number.isFinite(mse) || !Number.isFinite(accuracy)) {
+        nonFinite++
+        continue
+      }
+      trials.push({ architecture: x.architecture, network: it.networkId ?? x.networkRunId ?? 0, perturbation: String(it.labels.perturbation), level: Number(it.labels.level), accuracy, mse })
+    }
+  }
+  return { trials, nonFinite }
+}
+
+function analyse(store: Store, run: RunRecord, parts: ComparisonPart[]): ComparisonAnalysis {
+  const { p, architectures, perturbations, levels } = plan(run.params)
+  const { trials, nonFinite } = trialsOf(store, parts)
+  const shownLevels = Object.fromEntries(perturbations.map((n) => [n, levels[n]]))
+  const cells = comparisonCells(trials, architectures, shownLevels)
+  const tests = compareArchitectures(trials, architectures, shownLevels)
+  const increases = perturbations.includes('mismatch') ? mseIncreases(cells, architectures) : []
+  const refused: ComparisonAnalysis['refused'] = []
+  for (const x of parts) {
+    if (x.status === 'refused' && !refused.some((r) => r.architecture === x.architecture && r.perturbation === x.perturbation)) {
+      refused.push({ architecture: x.architecture, perturbation: x.perturbation ?? '', reason: x.reason ?? '' })
+    }
+  }
+  return {
+    runId: run.id,
+    name: run.name,
+    status: run.status,
+    task: p.task,
+    seed: run.seed,
+    params: run.params,
+    codeVersion: run.codeVersion,
+    durationSeconds: run.durationSeconds,
+    architectures,
+    perturbations,
+    levels: shownLevels,
+    parts,
+    cells,
+    tests,
+    mseIncrease: increases,
+    ordering: increases.length ? increaseOrdering(increases, tests, testAccuracies(parts, architectures)) : [],
+    refused,
+    summary: { trials: trials.length, nonFiniteTrials: nonFinite },
+  }
+}
+
+/** Each architecture's median test accuracy over its trained networks (absent when none was trained). */
+function testAccuracies(parts: readonly ComparisonPart[], architectures: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const arch of architectures) {
+    const accs = parts.filter((x) => x.part === 'network' && x.architecture === arch && x.testAccuracy !== null).map((x) => x.testAccuracy!)
+    if (accs.length) out[arch] = median(accs)
+  }
+  return out
+}
+
+/** The headline numbers: counts, each architecture's median test accuracy, and the MSE increases at 5/10/20 %. */
+function summaryOf(a: ComparisonAnalysis): Record<string, number> {
+  const count = (f: (x: ComparisonPart) => boolean): number => a.parts.filter(f).length
+  const out: Record<string, number> = {
+    networks: count((x) => x.part === 'network' && x.networkRunId !== null),
+    sweeps: count((x) => x.part === 'sweep' && (x.status === 'done' || x.status === 'reused')),
+    refusedSweeps: count((x) => x.status === 'refused'),
+    failed: count((x) => x.status === 'failed'),
+    reused: count((x) => x.status === 'reused'),
+    trials: a.summary.trials,
+    nonFiniteTrials: a.summary.nonFiniteTrials,
+  }
+  for (const [arch, acc] of Object.entries(testAccuracies(a.parts, a.architectures))) out[`testAccuracy.${arch}`] = acc
+  for (const m of a.mseIncrease) if (m.oursPct !== null) out[mseIncreaseKey(m.architecture, m.level)] = m.oursPct
+  for (const o of a.ordering) out[`orderAsPaper.${Math.round(o.level * 100)}`] = o.same ? 1 : 0
+  return out
+}
+
+/** `comparison.analysis`: a finished reproduction's comparison, recomputed from its children's stored trials. */
+export function comparisonAnalysis(store: Store, runId: number): ComparisonAnalysis {
+  const run = store.runs.get(runId)
+  if (run.kind !== jobKindSpec('reproduce.paper').runKind) {
+    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is a ${run.kind} run: the comparison is made by a paper reproduction (\`mimic reproduce paper\`).`, { field: 'runId' })
+  }
+  if (run.status !== 'succeeded') {
+    const why = run.status === 'queued' || run.status === 'running' ? 'has not finished yet: wait for it' : `was ${run.status} before its comparison was made: continue it with \`mimic reproduce paper --resume ${runId}\``
+    throw new AppError('INVALID_ARGUMENT', `Comparison run ${runId} “${run.name}” ${why}.`, { field: 'runId' })
+  }
+  const a = analyse(store, run, partsOf(store, runId))
+  return { ...a, summary: run.summary }
+}
+
+export const reproducePaperJob: JobImpl = {
+  precheck(store, params) {
+    const { p, architectures } = plan(params)
+    if (p.resume !== undefined) {
+      const r = store.runs.find(p.resume)
+      if (!r) throw fieldError('reproduce.paper', 'resume', `names no run: there is no run with id ${p.resume}.`, 'NOT_FOUND')
+      if (r.kind !== 'comparison') throw fieldError('reproduce.paper', 'resume', `is run ${p.resume} “${r.name}”, a ${r.kind} run: choose a paper reproduction (a comparison run) to continue.`)
+      if (r.status === 'queued' || r.status === 'running') throw fieldError('reproduce.paper', 'resume', `names run ${p.resume}, which is still ${r.status}: cancel it first (\`mimic jobs cancel ${p.resume}\`), or wait for it.`)
+      if (r.seed !== (p.seed ?? r.seed)) throw fieldError('reproduce.paper', 'resume', `names run ${p.resume}, whose seed is ${r.seed}, but this run's is ${p.seed}: leave --seed out (the resumed run's is the default) or give ${r.seed}.`)
+    }
+    for (const a of architectures) pipeline.precheck(store, pipelineParamsOf(p, a, 0))
+  },
+  run: runReproduction,
+}
