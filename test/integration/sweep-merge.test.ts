@@ -11,7 +11,7 @@ function sweepStore(): { store: Store; sweep: number } {
   const store = openStore(tempDb())
   const p = store.projects.create('p')
   const run = store.runs.create({ projectId: p.id, kind: 'sweep', name: 's', params: {}, seed: null, codeVersion: 'v1', host: 'here', status: 'running' })
-  store.sweeps.create({ runId: run.id, cluster: 'c', dir: '/x', jobKind: 'train.teacher', itemsPerTask: 2, maxAttempts: 2, codeVersion: 'v1' }, [
+  store.sweeps.create({ runId: run.id, cluster: 'c', dir: '/x', jobKind: 'train.teacher', itemsPerTask: 2, maxAttempts: 2, codeVersion: 'v1', mergeRunId: null, timeLimit: null }, [
     { item: 0, task: 0, params: { seed: 5 } },
     { item: 1, task: 0, params: { seed: 6 } },
   ])
