@@ -166,7 +166,8 @@ describe('a robustness run on the cluster', () => {
 
 describe('a task that reaches its time limit', () => {
   test('is reported as timed out and retried', { timeout: 150_000 }, async () => {
-    const teacher = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '3', '--samples-per-epoch', '8', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
+    // an item of a few seconds (on a quiet machine): long enough to be held while it runs, short enough to run again
+    const teacher = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '300', '--samples-per-epoch', '40', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
     const started = json<SweepStatus>([...teacher, '--on', 'local', '--seeds', '31', '--attempts', '2', '--time', '1', '--no-follow'])
     expect(started.timeLimit).toBe('1')
     const slurmJob = started.tasks[0].slurmJob!
