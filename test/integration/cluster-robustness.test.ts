@@ -164,6 +164,41 @@ describe('a robustness run on the cluster', () => {
   })
 })
 
+test('--time takes a SLURM time limit and only with --on; a split job takes no --seed with --seeds', () => {
+  const sweeps = json<unknown[]>(['runs', 'list', '--kind', 'sweep']).length
+  const bad = run([...robustness(), '--on', 'local', '--time', '5min'])
+  expect(bad.code).toBe(1)
+  expect(bad.stderr).toMatch(/Time limit per task \(--time\) must be a SLURM time limit: minutes, MM:SS, HH:MM:SS/)
+  const here = run([...robustness(), '--time', '10'])
+  expect(here.code).toBe(2)
+  expect(here.stderr).toContain('--time is the SLURM time limit of a task sent with --on CLUSTER')
+  const both = run([...robustness(), '--on', 'local', '--seeds', '1-2'])
+  expect(both.code).toBe(2)
+  expect(both.stderr).toContain('--on takes --seeds or --seed, not both')
+  // nothing was submitted
+  expect(json<unknown[]>(['runs', 'list', '--kind', 'sweep'])).toHaveLength(sweeps)
+})
+
+describe('a job over seeds that names runs of the project', () => {
+  test('chip yield over two seeds: each item its own run with the shipped network and dataset as parents, equal to the runs made here', { timeout: 150_000 }, async () => {
+    const yieldArgs = ['yield', String(ids.ads), '--mismatch', '0.1', '--chips', '3', '--min-accuracy', '0.5', '--data', String(ids.dataset), '--samples', '12', '--threads', '1']
+    const here = [1, 2].map((seed) => json<{ runId: number }>([...yieldArgs, '--seed', String(seed)]).runId)
+    const final = json<SweepStatus>([...yieldArgs, '--on', 'local', '--seeds', '1,2', '--items-per-task', '2'])
+    expect(final.status).toBe('succeeded')
+    expect(final.mergeRunId).toBeNull()
+    expect(final.items.map((i) => i.label)).toEqual(['seed 1', 'seed 2'])
+    for (const [k, item] of final.items.entries()) {
+      const there = json<{ kind: string; seed: number; params: Record<string, unknown>; summary: Record<string, number>; parents: { id: number; role: string }[]; results: unknown[] }>(['runs', 'show', String(item.mergedRunId)])
+      const mine = json<typeof there>(['runs', 'show', String(here[k])])
+      expect([there.kind, there.seed]).toEqual(['yield', k + 1])
+      expect(there.params).toEqual(mine.params)
+      expect(there.summary).toEqual(mine.summary)
+      expect(there.results).toEqual(mine.results.map((r) => ({ ...(r as object), runId: item.mergedRunId })))
+      expect(there.parents.map((p) => [p.id, p.role]).sort()).toEqual([[final.runId, 'sweep'], ...mine.parents.map((p) => [p.id, p.role])].sort())
+    }
+  })
+})
+
 describe('a task that reaches its time limit', () => {
   test('is reported as timed out and retried', { timeout: 150_000 }, async () => {
     // an item of a few seconds (on a quiet machine): long enough to be held while it runs, short enough to run again
