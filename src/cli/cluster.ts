@@ -5,8 +5,10 @@
 // temporary name then a rename, so that a half-written file is never read).
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { AppError } from '../shared/errors.ts'
 import type { JobKindName } from '../shared/jobkinds/index.ts'
+import type { ShippedRun } from '../shared/transfer.ts'
 import type { SweepStatus } from '../shared/types.ts'
 import { codeVersion, hostName, Services, type FrontDoorServices } from '../services/index.ts'
 import { parseFlags, parseId, UsageError } from './args.ts'
@@ -34,12 +36,12 @@ function out(ctx: ClusterCtx, value: unknown, human: () => string): void {
 
 /** One line per task: state, attempts, items merged, and the task's own progress. */
 export function sweepText(s: SweepStatus): string {
-  const head = `sweep ${s.runId} on ${s.cluster}: ${s.status}, ${s.merged}/${s.items.length} items merged (${s.dir})`
+  const head = `sweep ${s.runId} on ${s.cluster}: ${s.status}, ${s.merged}/${s.items.length} items merged${s.mergeRunId !== null ? ` into run ${s.mergeRunId}` : ''}${s.timeLimit ? `, time limit ${s.timeLimit} per task` : ''} (${s.dir})`
   const rows = s.tasks.map((t) => [
     String(t.task),
     t.slurmJob ?? '-',
     t.state,
-    `${t.attempts}/${s.maxAttempts}`,
+    `${t.attempts}/${s.maxAttempts}${t.timeouts ? ` (${t.timeouts} timed out)` : ''}`,
     `${t.itemsDone}/${t.items}`,
     t.progress ? `${Math.round(t.progress.fraction * 100)}% ${t.progress.message} (${t.progress.host})` : (t.error ?? ''),
   ])
@@ -93,7 +95,8 @@ export function runSweep<C extends ClusterCtx>(): RunSweep<C> {
         projectId,
         name,
         params,
-        seeds: req.seeds,
+        ...(req.seeds ? { seeds: req.seeds } : {}),
+        ...(req.timeLimit ? { timeLimit: req.timeLimit } : {}),
         ...(req.itemsPerTask !== undefined ? { itemsPerTask: req.itemsPerTask } : {}),
         ...(req.maxAttempts !== undefined ? { maxAttempts: req.maxAttempts } : {}),
         ...(req.cpusPerTask !== undefined ? { cpusPerTask: req.cpusPerTask } : {}),
@@ -117,6 +120,7 @@ export function clusterCommands<C extends ClusterCtx>(): Record<string, Record<s
           {
             slurm: { type: 'boolean', help: 'the cluster runs SLURM (the one scheduler supported)', required: true },
             ssh: { type: 'string', help: 'user@login-node: reach the cluster over SSH (default: the SLURM client on this machine)' },
+            'ssh-config': { type: 'string', help: 'with --ssh: an ssh configuration file (ssh -F) for the login node: Port, IdentityFile, UserKnownHostsFile, ProxyJump' },
             partition: { type: 'string', help: 'SLURM partition (default: the cluster\'s default)' },
             account: { type: 'string', help: 'SLURM account' },
             workdir: { type: 'string', help: 'absolute path on the shared filesystem for the sweeps\' inputs, results and logs (default ~/mimic-work; required with --ssh)' },
@@ -127,7 +131,7 @@ export function clusterCommands<C extends ClusterCtx>(): Record<string, Record<s
         if (positionals.length !== 1) throw new UsageError(`${where} takes one NAME (received ${positionals.length}).`)
         if (flags.slurm !== true) throw new UsageError(`${where}: say --slurm (SLURM is the one scheduler supported).`)
         const c = await withServices(ctx, (s) =>
-          s.call('clusters.add', { name: positionals[0], ssh: flags.ssh, partition: flags.partition, account: flags.account, workdir: flags.workdir, checkout: flags.checkout }),
+          s.call('clusters.add', { name: positionals[0], ssh: flags.ssh, sshConfig: flags['ssh-config'] === undefined ? undefined : resolve(flags['ssh-config'] as string), partition: flags.partition, account: flags.account, workdir: flags.workdir, checkout: flags.checkout }),
         )
         out(ctx, c, () => `cluster ${c.name}: SLURM ${c.ssh ? `over ssh ${c.ssh}` : 'through this machine\'s client'}, work directory ${c.workdir}, checkout ${c.checkout}\n  check it with: mimic cluster test ${c.name}`)
         return 0
@@ -199,7 +203,25 @@ interface Inputs {
   sweep: number
   jobKind: JobKindName
   codeVersion: string
-  items: { item: number; task: number; params: Record<string, unknown> }[]
+  /** SHA-256 of each shipped run's file inputs/run-ID.json */
+  runs?: Record<string, string>
+  items: { item: number; task: number; kind?: JobKindName; params: Record<string, unknown>; inputs?: number[] }[]
+}
+
+/** Reads the shipped runs the task's items start from, each checked against its SHA-256 in inputs.json. */
+function readShipped(dir: string, inputs: Inputs, ids: readonly number[]): ShippedRun[] {
+  return ids.map((id) => {
+    const file = join(dir, 'inputs', `run-${id}.json`)
+    const expected = inputs.runs?.[String(id)]
+    if (!expected) throw new AppError('INVALID_ARGUMENT', `${dir}/inputs.json names run ${id} as an input but gives no checksum for it: the sweep's folder is damaged; send the sweep again.`)
+    if (!existsSync(file)) throw new AppError('INVALID_ARGUMENT', `${file} is missing: the sweep's folder is incomplete; send the sweep again.`)
+    const text = readFileSync(file, 'utf8')
+    const json = text.slice(65)
+    if (text.indexOf('\n') !== 64 || text.slice(0, 64) !== expected || createHash('sha256').update(json).digest('hex') !== expected) {
+      throw new AppError('INVALID_ARGUMENT', `${file} does not match its SHA-256 in inputs.json (a damaged or partial copy): nothing was run; send the sweep again.`)
+    }
+    return JSON.parse(json) as ShippedRun
+  })
 }
 
 function writeAtomic(path: string, text: string): void {
@@ -236,6 +258,12 @@ async function clusterTask(ctx: ClusterCtx, argv: string[]): Promise<number> {
   let failed = 0
   try {
     const project = (await s.call('projects.list', {}))[0] ?? (await s.call('projects.create', { name: `sweep ${inputs.sweep} task ${index}` }))
+    // the runs the items start from, under the ids they have on the workbench (a retry finds them there)
+    const needed = [...new Set(mine.flatMap((i) => i.inputs ?? []))].sort((a, b) => a - b)
+    if (needed.length) {
+      report(0, `reading ${needed.length} shipped run${needed.length > 1 ? 's' : ''}`)
+      s.importShippedRuns(project.id, readShipped(dir, inputs, needed))
+    }
     for (const it of mine) {
       const file = join(dir, 'results', `item-${it.item}.json`)
       if (validResult(file)) {
@@ -243,7 +271,7 @@ async function clusterTask(ctx: ClusterCtx, argv: string[]): Promise<number> {
         continue // written by an earlier attempt
       }
       report(done / mine.length, `item ${it.item} (seed ${String(it.params.seed)}) starting`)
-      const { runId } = await s.call('jobs.start', { kind: inputs.jobKind, projectId: project.id, params: it.params })
+      const { runId } = await s.call('jobs.start', { kind: it.kind ?? inputs.jobKind, projectId: project.id, params: it.params })
       const unsubscribe = s.subscribe((e) => {
         if (e.type === 'job.progress' && e.runId === runId) report((done + e.progress.fraction) / mine.length, `item ${it.item}: ${e.progress.message}`)
       })
@@ -266,6 +294,7 @@ async function clusterTask(ctx: ClusterCtx, argv: string[]): Promise<number> {
         x.values[r.key] = r.value
         byItem.set(r.item, x)
       }
+      const own = s.shippedRun(runId)
       const payload = {
         format: 1,
         sweep: inputs.sweep,
@@ -283,9 +312,12 @@ async function clusterTask(ctx: ClusterCtx, argv: string[]): Promise<number> {
           host: run.host,
           startedAt: run.startedAt,
           finishedAt: run.finishedAt,
+          parents: own.parents,
+          network: own.run.network ? { architecture: own.run.network.architecture, formatVersion: own.run.network.formatVersion, meta: JSON.parse(own.run.network.meta) as Record<string, unknown> } : null,
         },
         metrics,
         results: [...byItem.values()],
+        artifacts: own.artifacts.map((a) => ({ name: a.name, dtype: a.dtype, shape: a.shape, base64: a.base64 })),
       }
       const json = JSON.stringify(payload)
       writeAtomic(file, `${createHash('sha256').update(json).digest('hex')}\n${json}`)

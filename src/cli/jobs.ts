@@ -31,10 +31,12 @@ export type RunJob<Ctx> = (
 
 export type Handler<Ctx> = (ctx: Ctx, argv: string[]) => Promise<number>
 
-/** What `--on CLUSTER` sends instead of running here: the job's items (one per seed) as a sweep on a cluster. */
+/** What `--on CLUSTER` sends instead of running here: the job's items (one per seed, or its kind's own split) as a sweep on a cluster. */
 export interface SweepRequest {
   cluster: string
-  seeds: number[]
+  /** a sweep over seeds; absent for a job kind that splits itself (robustness: networks × levels) */
+  seeds?: number[]
+  timeLimit?: string
   itemsPerTask?: number
   maxAttempts?: number
   cpusPerTask?: number
@@ -59,11 +61,18 @@ export function parseSeeds(raw: string): number[] {
   return out
 }
 
-/** The flags of a job whose items can go to a cluster (a job with a seed). */
-function sweepFlagSpecs(): Record<string, FlagSpec> {
+/** The flags of a job whose items can go to a cluster (a job with a seed, or one that splits itself into items). */
+function sweepFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
+  const split = spec(kind).cluster
   return {
-    on: { type: 'string', help: 'a cluster (`mimic cluster list`): send the job there as a SLURM array over --seeds instead of running it here' },
+    on: {
+      type: 'string',
+      help: split
+        ? 'a cluster (`mimic cluster list`): send the job there as a SLURM array of its items (one per network and level; with --seeds, one whole run per seed) instead of running it here'
+        : 'a cluster (`mimic cluster list`): send the job there as a SLURM array over --seeds instead of running it here',
+    },
     seeds: { type: 'string', help: 'with --on: the seeds of the sweep, one item each (e.g. 1-10 or 1,4,9)' },
+    time: { type: 'string', help: 'with --on: SLURM time limit of each task (sbatch --time: minutes, HH:MM:SS or D-HH:MM); a task that reaches it is reported as timed out and retried' },
     'items-per-task': { type: 'integer', help: 'with --on: items run one after another by each array task (group small items so that a task runs for tens of seconds)', min: 1, default: 1 },
     attempts: { type: 'integer', help: 'with --on: attempts per task before it is reported failed', min: 1, max: 20, default: 3 },
     'cpus-per-task': { type: 'integer', help: 'with --on: CPUs SLURM gives each task', min: 1, max: 1024, default: 1 },
@@ -72,7 +81,7 @@ function sweepFlagSpecs(): Record<string, FlagSpec> {
 }
 
 function sweepable(kind: JobKindName): boolean {
-  return 'seed' in spec(kind).params.shape
+  return 'seed' in spec(kind).params.shape || spec(kind).cluster !== undefined
 }
 
 function spec(kind: JobKindName): JobKindSpec {
@@ -110,7 +119,7 @@ export function jobFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
     const upload = fields[param]?.upload
     out[flag] = { type: 'string', help: `a ${upload?.accept ?? ''} file, read here and imported as a ${fields[param]?.ref ?? ''} run for ${fields[param]?.label ?? param} (instead of --${aliasOf.get(param) ?? kebab(param)})` }
   }
-  if (sweepable(kind)) Object.assign(out, sweepFlagSpecs())
+  if (sweepable(kind)) Object.assign(out, sweepFlagSpecs(kind))
   return out
 }
 
@@ -182,13 +191,17 @@ function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>, runSweep?: RunS
     if (sweepable(kind)) {
       if (flags.on === undefined) {
         if (flags.seeds !== undefined) throw new UsageError(`${where}: --seeds sends a sweep to a cluster and needs --on CLUSTER (\`mimic cluster list\`); to run one seed here, give --seed.`)
+        if (flags.time !== undefined) throw new UsageError(`${where}: --time is the SLURM time limit of a task sent with --on CLUSTER; a job run here has none.`)
       } else {
-        if (flags.seeds === undefined) throw new UsageError(`${where} --on ${String(flags.on)} needs --seeds (e.g. --seeds 1-10): the items of the sweep.`)
-        if (params.seed !== undefined) throw new UsageError(`${where} --on takes --seeds, not --seed.`)
+        const split = spec(kind).cluster !== undefined
+        if (flags.seeds === undefined && !split) throw new UsageError(`${where} --on ${String(flags.on)} needs --seeds (e.g. --seeds 1-10): the items of the sweep.`)
+        if (flags.seeds !== undefined && params.seed !== undefined) throw new UsageError(`${where} --on takes --seeds or --seed, not both.`)
+        if (flags.seeds === undefined && !('seed' in spec(kind).params.shape) && params.seed !== undefined) throw new UsageError(`${where} has no --seed.`)
         if (!runSweep) throw new UsageError(`${where}: --on is not available here.`)
         sweep = {
           cluster: flags.on as string,
-          seeds: parseSeeds(flags.seeds as string),
+          ...(flags.seeds !== undefined ? { seeds: parseSeeds(flags.seeds as string) } : {}),
+          ...(flags.time !== undefined ? { timeLimit: flags.time as string } : {}),
           itemsPerTask: flags['items-per-task'] as number | undefined,
           maxAttempts: flags.attempts as number | undefined,
           cpusPerTask: flags['cpus-per-task'] as number | undefined,

@@ -5,7 +5,8 @@ import { randomInt } from 'node:crypto'
 import { addonStatus } from '../../native/index.ts'
 import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '../shared/contract.ts'
 import { AppError } from '../shared/errors.ts'
-import { defaultRunName, jobKinds, jobParamsSchema, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
+import { defaultRunName, jobKindNames, jobKinds, jobParamsSchema, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
+import type { ShippedRun } from '../shared/transfer.ts'
 import type { AddonState, AppEvent, AppInfo, BackendInfo, NetworkSummary, RunDetail } from '../shared/types.ts'
 import type { NetworkRecord } from '../store/networks.ts'
 import { JobRunner } from '../jobs/runner.ts'
@@ -22,7 +23,7 @@ import { flattenRun, runColumns } from '../shared/runtable.ts'
 import { reportHtml } from './report.ts'
 import { robustnessAnalysis } from './robustness.ts'
 import { codeVersion, hostName, packageVersion, repoRoot } from '../system/version.ts'
-import { cancelSweep, checkCluster, pollSweep, resumeSweep, startSweep, sweepStatus } from '../jobs/cluster/sweep.ts'
+import { cancelSweep, checkCluster, pollSweep, resumeSweep, startSweep, sweepStatus, type MergedSummary, type SweepItemSpec } from '../jobs/cluster/sweep.ts'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { datasetFromNpz, encodeNpyBytes, writeNpz, writeZip } from '../formats/npz.ts'
@@ -100,6 +101,39 @@ function networkSummary(rec: NetworkRecord | undefined): NetworkSummary | null {
 /** How a front door is named to another process that finds a board it holds. */
 function holderName(frontDoor: AppInfo['frontDoor']): string {
   return frontDoor === 'electron' ? 'the Mimic Workbench app' : frontDoor === 'browser' ? 'mimic serve' : 'mimic (command line)'
+}
+
+/** Runs referenced by a job's parameters (a network, a dataset, a list of networks): the parents of its run, each in the role of its field. */
+export function refParents(kind: JobKindName, params: Record<string, unknown>): { id: number; role: string }[] {
+  const lineage: { id: number; role: string }[] = []
+  for (const [field, info] of Object.entries(jobKinds[kind].params.info().fields ?? {})) {
+    const value = params[field]
+    if (info.ref && typeof value === 'number' && !lineage.some((l) => l.id === value)) lineage.push({ id: value, role: field })
+    // a list of runs (a robustness run's networks): each one a parent in that role
+    if (info.type === 'array' && info.items?.ref && Array.isArray(value)) {
+      for (const id of value) if (typeof id === 'number' && !lineage.some((l) => l.id === id)) lineage.push({ id, role: field })
+    }
+  }
+  return lineage
+}
+
+/**
+ * The runs a cluster's node needs for a job that names `ids`: those runs, and their parents that hold
+ * a network (a network's teacher, whose unperturbed decisions a robustness run compares against).
+ */
+function shippedInputs(store: Store, ids: readonly number[]): number[] {
+  const out = new Set<number>()
+  for (const id of ids) {
+    out.add(id)
+    for (const p of store.runs.parents(id)) if (store.networks.find(p.id)) out.add(p.id)
+  }
+  return [...out].sort((a, b) => a - b)
+}
+
+/** The merged-run summary of a job kind that is split on clusters, if it has one. */
+function mergedSummaryOf(kind: string): MergedSummary | undefined {
+  const impl = (jobImplementations as Record<string, (typeof jobImplementations)[JobKindName] | undefined>)[kind]
+  return impl?.mergedSummary ? (store, runId) => impl.mergedSummary!(store, runId) : undefined
 }
 
 export class Services implements FrontDoorServices {
@@ -195,6 +229,17 @@ export class Services implements FrontDoorServices {
     }
   }
 
+  /** A cluster task's side: writes the runs a sweep shipped into this (the task's own) database under their ids. */
+  importShippedRuns(projectId: number, shipped: readonly ShippedRun[]): number[] {
+    this.store.projects.get(projectId)
+    return this.store.writeShippedRuns(projectId, shipped)
+  }
+
+  /** A cluster task's side: a finished run as it goes back to the workbench (network row, artifacts, parent links). */
+  shippedRun(runId: number): ShippedRun {
+    return this.store.readShippedRun(runId)
+  }
+
   /** Creates the run of a job and queues it. Parameters are validated against the kind's schema. */
   startJob(kind: JobKindName, projectId: number, rawParams: unknown, name?: string, parents: { id: number; role: string }[] = []): number {
     const spec = jobKinds[kind]
@@ -205,16 +250,8 @@ export class Services implements FrontDoorServices {
     if ('seed' in spec.params.shape && params.seed === undefined && typeof resumed?.seed === 'number') params.seed = resumed.seed
     if ('seed' in spec.params.shape && params.seed === undefined) params.seed = randomInt(0, 2 ** 31)
     const seed = typeof params.seed === 'number' ? params.seed : null
-    // Runs referenced by parameters (a network, a dataset, a teacher) become the run's parents.
     const lineage = [...parents]
-    for (const [field, info] of Object.entries(spec.params.info().fields ?? {})) {
-      const value = params[field]
-      if (info.ref && typeof value === 'number' && !lineage.some((l) => l.id === value)) lineage.push({ id: value, role: field })
-      // a list of runs (a robustness run's networks): each one a parent in that role
-      if (info.type === 'array' && info.items?.ref && Array.isArray(value)) {
-        for (const id of value) if (typeof id === 'number' && !lineage.some((l) => l.id === id)) lineage.push({ id, role: field })
-      }
-    }
+    for (const p of refParents(kind, params)) if (!lineage.some((l) => l.id === p.id)) lineage.push(p)
     this.store.projects.get(projectId)
     precheckConditions(kind, rawParams, params)
     jobImplementations[kind].precheck(this.store, params)
@@ -528,13 +565,15 @@ export class Services implements FrontDoorServices {
         return { runId, status }
       },
 
-      'clusters.add': async ({ name, ssh, partition, account, workdir, checkout }) => {
+      'clusters.add': async ({ name, ssh, sshConfig, partition, account, workdir, checkout }) => {
+        if (sshConfig && !ssh) throw new FieldError('sshConfig', 'applies to a cluster reached over SSH: give --ssh user@login-node too.', 'SSH configuration file (--ssh-config)')
         if (ssh && !workdir) throw new FieldError('workdir', 'is required with --ssh: an absolute path on the cluster\'s shared filesystem (e.g. /scratch/you/mimic-work).', 'Work directory (--workdir)')
         if (ssh && !checkout) throw new FieldError('checkout', 'is required with --ssh: the absolute path of the project checkout on the cluster\'s shared filesystem (where `npm ci` was run).', 'Project checkout (--checkout)')
         return store.clusters.add({
           name,
           scheduler: 'slurm',
           ssh: ssh ?? null,
+          sshConfig: sshConfig ?? null,
           partition: partition ?? null,
           account: account ?? null,
           workdir: workdir ?? join(homedir(), 'mimic-work'),
@@ -548,28 +587,55 @@ export class Services implements FrontDoorServices {
       },
       'clusters.test': async ({ name }) => checkCluster(store.clusters.get(name), codeVersion()),
 
-      'sweeps.start': async ({ cluster, kind, projectId, name, params, seeds, itemsPerTask, maxAttempts, cpusPerTask }) => {
-        const spec = jobKinds[kind]
+      'sweeps.start': async ({ cluster, kind, projectId, name, params, seeds, itemsPerTask, maxAttempts, cpusPerTask, timeLimit }) => {
+        const spec: JobKindSpec = jobKinds[kind]
         const c = store.clusters.get(cluster)
         store.projects.get(projectId)
-        if (!('seed' in spec.params.shape)) throw new FieldError('kind', `${kind} has no seed: only a job with a seed can be sent as a sweep over seeds.`, 'Job kind')
-        const parsed = jobParamsSchema(kind).parse({ ...(params as Record<string, unknown>), seed: seeds[0] }, 'params') as Record<string, unknown>
-        for (const [field, info] of Object.entries(spec.params.info().fields ?? {})) {
-          if (info.ref && parsed[field] !== undefined) throw new FieldError(`params.${field}`, `names run ${String(parsed[field])} of this database, which the cluster's tasks do not have: a sweep sends only jobs that start from their parameters.`, info.label)
+        const seeded = 'seed' in spec.params.shape
+        if (seeds !== undefined && !seeded) throw new FieldError('seeds', `do not apply to ${kind}, which has no seed.`, 'Seeds (--seeds)')
+        if (seeds === undefined && !spec.cluster) {
+          throw new FieldError('seeds', `are needed: ${kind} goes to a cluster as a sweep over seeds, one item each (e.g. --seeds 1-10).`, 'Seeds (--seeds)')
         }
-        precheckConditions(kind, params, parsed)
+        const raw = (params ?? {}) as Record<string, unknown>
+        const parsed = jobParamsSchema(kind).parse(seeds ? { ...raw, seed: seeds[0] } : raw, 'params') as Record<string, unknown>
+        // a split job's items share one seed, fixed now as a local run would fix it
+        if (!seeds && seeded && parsed.seed === undefined) parsed.seed = randomInt(0, 2 ** 31)
+        precheckConditions(kind, raw, parsed)
         jobImplementations[kind].precheck(store, parsed)
+        const parents = refParents(kind, parsed)
+        const inputsOf = (k: JobKindName, p: Record<string, unknown>): number[] => shippedInputs(store, refParents(k, p).map((r) => r.id))
         const { seed: _seed, ...common } = parsed
+        // the items carry the parameters as given (the node's job fills in the defaults, and refuses a
+        // field given where its condition does not hold, as `when` fields are), with the seed fixed
+        const { seed: _rawSeed, ...given } = raw
+        let items: SweepItemSpec[]
+        if (seeds) {
+          const inputs = inputsOf(kind, parsed)
+          items = seeds.map((seed) => ({ params: { ...given, seed }, label: `seed ${seed}`, inputs }))
+        } else {
+          items = spec.cluster!.items({ ...given, ...(seeded ? { seed: parsed.seed } : {}) }).map((it) => {
+            const k = (it.kind ?? kind) as JobKindName
+            if (!jobKindNames.includes(k)) throw new AppError('INTERNAL', `${kind}'s cluster split names the unknown job kind ${k}`)
+            const itemParams = jobParamsSchema(k).parse(it.params, 'params') as Record<string, unknown>
+            precheckConditions(k, it.params, itemParams)
+            return { ...(it.kind ? { kind: it.kind } : {}), params: it.params, label: it.label, inputs: inputsOf(k, itemParams) }
+          })
+        }
         const runId = await startSweep(store, c, {
           projectId,
           jobKind: kind,
           runKind: spec.runKind,
-          params: common,
-          seeds,
+          params: seeds ? common : parsed,
+          ...(seeds ? { seeds } : {}),
+          items,
+          ...(!seeds && spec.cluster!.merge === 'one-run'
+            ? { mergeRun: { kind: spec.runKind, name: name ?? `${defaultRunName(kind, parsed)} on ${cluster}`, params: parsed, seed: typeof parsed.seed === 'number' ? parsed.seed : null, parents } }
+            : {}),
+          ...(timeLimit ? { timeLimit } : {}),
           itemsPerTask,
           maxAttempts,
           cpusPerTask,
-          name: name ?? `${defaultRunName(kind, common)} × ${seeds.length} seeds on ${cluster}`,
+          name: seeds ? (name ?? `${defaultRunName(kind, common)} × ${seeds.length} seeds on ${cluster}`) : `${defaultRunName(kind, parsed)}: ${items.length} items on ${cluster}`,
           codeVersion: codeVersion(),
           host: hostName(),
         })
@@ -579,20 +645,20 @@ export class Services implements FrontDoorServices {
       'sweeps.poll': async ({ runId }) => {
         const sweep = store.sweeps.get(runId)
         const before = store.sweeps.items(runId).filter((i) => i.mergedAt !== null).length
-        const status = await pollSweep(store, store.clusters.get(sweep.cluster), runId)
+        const status = await pollSweep(store, store.clusters.get(sweep.cluster), runId, mergedSummaryOf(sweep.jobKind))
         if (status.merged !== before || status.status !== 'running') changed(store.runs.get(runId).projectId)
         return status
       },
       'sweeps.get': async ({ runId }) => sweepStatus(store, runId),
       'sweeps.cancel': async ({ runId, task }) => {
         const sweep = store.sweeps.get(runId)
-        const status = await cancelSweep(store, store.clusters.get(sweep.cluster), runId, task)
+        const status = await cancelSweep(store, store.clusters.get(sweep.cluster), runId, task, mergedSummaryOf(sweep.jobKind))
         changed(store.runs.get(runId).projectId)
         return status
       },
       'sweeps.resume': async ({ runId }) => {
         const sweep = store.sweeps.get(runId)
-        const status = await resumeSweep(store, store.clusters.get(sweep.cluster), runId)
+        const status = await resumeSweep(store, store.clusters.get(sweep.cluster), runId, mergedSummaryOf(sweep.jobKind))
         changed(store.runs.get(runId).projectId)
         return status
       },

@@ -67,6 +67,9 @@ function op<R>() {
 
 const empty = s.object({})
 
+/** A SLURM time limit as sbatch --time takes it (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS). */
+export const slurmTime = /^(\d{1,6}|\d{1,6}:\d{1,2}|\d{1,4}:\d{1,2}:\d{1,2}|\d{1,4}-\d{1,2}(:\d{1,2}(:\d{1,2})?)?)$/
+
 export const contract = {
   'app.info': op<AppInfo>()(empty),
 
@@ -349,6 +352,7 @@ export const contract = {
     s.object({
       name: clusterName,
       ssh: s.optional(s.string({ min: 3, max: 200, trim: true, pattern: /^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/, patternHelp: 'must be user@login-node' })).doc({ label: 'SSH login (--ssh)' }),
+      sshConfig: s.optional(clusterPath).doc({ label: 'SSH configuration file (--ssh-config)' }),
       partition: s.optional(s.string({ min: 1, max: 100, trim: true, pattern: /^[A-Za-z0-9._-]+$/, patternHelp: 'must be a SLURM partition name' })).doc({ label: 'Partition (--partition)' }),
       account: s.optional(s.string({ min: 1, max: 100, trim: true, pattern: /^[A-Za-z0-9._-]+$/, patternHelp: 'must be a SLURM account name' })).doc({ label: 'Account (--account)' }),
       workdir: s.optional(clusterPath).doc({ label: 'Work directory (--workdir)' }),
@@ -361,7 +365,8 @@ export const contract = {
   'clusters.test': op<ClusterCheck>()(s.object({ name: clusterName })),
 
   /**
-   * A job that is a set of independent items (one per seed) sent to a cluster as one SLURM array;
+   * A job that is a set of independent items (one per seed, or the job kind's own split: the networks ×
+   * levels of a robustness run) sent to a cluster as one SLURM array;
    * items are grouped `itemsPerTask` to a task, a task is retried up to `maxAttempts` times.
    */
   'sweeps.start': op<SweepStatus>()(
@@ -371,7 +376,9 @@ export const contract = {
       projectId: s.id(),
       name: s.optional(runName),
       params: s.withDefault(s.unknown(), {}),
-      seeds: s.array(s.seed(), { min: 1, max: 100_000 }).doc({ label: 'Seeds (--seeds)' }),
+      /** a sweep over seeds, one item each; without them the job kind's own split (ClusterSplit) cuts the items */
+      seeds: s.optional(s.array(s.seed(), { min: 1, max: 100_000 })).doc({ label: 'Seeds (--seeds)' }),
+      timeLimit: s.optional(s.string({ pattern: slurmTime, patternHelp: 'must be a SLURM time limit: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS' })).doc({ label: 'Time limit per task (--time)' }),
       itemsPerTask: s.withDefault(s.integer({ min: 1, max: 100_000 }), 1).doc({ label: 'Items per task (--items-per-task)' }),
       maxAttempts: s.withDefault(s.integer({ min: 1, max: 20 }), 3).doc({ label: 'Attempts per task (--attempts)' }),
       cpusPerTask: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'CPUs per task (--cpus-per-task)' }),

@@ -74,3 +74,14 @@ export interface ProjectImport {
   /** lineage links to runs outside the exported project, which could not be restored */
   droppedLinks: number
 }
+
+/**
+ * A run sent to a cluster as an input of a sweep's items (a network and its teacher, a dataset): its
+ * record, network row, artifacts (bytes in base64) and links to its parents. Ids are the sending
+ * database's and stay the same on the node, where the seeds of a robustness trial depend on them.
+ */
+export interface ShippedRun {
+  run: SnapshotRun
+  parents: { id: number; role: string }[]
+  artifacts: { name: string; dtype: string; shape: number[]; createdAt: number; base64: string }[]
+}

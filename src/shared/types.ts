@@ -436,6 +436,8 @@ export interface Cluster {
   scheduler: 'slurm'
   /** user@login-node, or null for the SLURM client on this machine */
   ssh: string | null
+  /** an ssh configuration file on this machine (ssh -F): port, identity, known hosts, jump host of the login node */
+  sshConfig: string | null
   partition: string | null
   account: string | null
   /** the work directory on the cluster's shared filesystem (inputs, results, logs of each sweep) */
@@ -461,6 +463,8 @@ export interface SweepTaskState {
   /** SLURM job id of its latest submission (ARRAYID_TASK) */
   slurmJob: string | null
   attempts: number
+  /** attempts that SLURM ended at the task's time limit (--time) */
+  timeouts: number
   state: 'submitted' | 'running' | 'done' | 'failed' | 'cancelled'
   error: string | null
   items: number
@@ -473,6 +477,8 @@ export interface SweepItemState {
   item: number
   task: number
   seed: number | null
+  /** what the item is: "seed 3", "network 5, level 0.1" */
+  label: string
   mergedRunId: number | null
   host: string | null
   codeVersion: string | null
@@ -485,6 +491,10 @@ export interface SweepStatus {
   jobKind: string
   dir: string
   maxAttempts: number
+  /** SLURM time limit per task (--time), null for the partition's default */
+  timeLimit: string | null
+  /** the run the items' results are merged into (a job split into items), or null when each item is its own run */
+  mergeRunId: number | null
   tasks: SweepTaskState[]
   items: SweepItemState[]
   merged: number

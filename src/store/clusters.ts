@@ -10,6 +10,7 @@ interface ClusterRow {
   name: string
   scheduler: 'slurm'
   ssh: string | null
+  ssh_config: string | null
   partition: string | null
   account: string | null
   workdir: string
@@ -18,7 +19,7 @@ interface ClusterRow {
 }
 
 function toCluster(r: ClusterRow): Cluster {
-  return { name: r.name, scheduler: r.scheduler, ssh: r.ssh, partition: r.partition, account: r.account, workdir: r.workdir, checkout: r.checkout, createdAt: new Date(r.created_at).toISOString() }
+  return { name: r.name, scheduler: r.scheduler, ssh: r.ssh, sshConfig: r.ssh_config, partition: r.partition, account: r.account, workdir: r.workdir, checkout: r.checkout, createdAt: new Date(r.created_at).toISOString() }
 }
 
 export class ClustersRepo {
@@ -30,8 +31,8 @@ export class ClustersRepo {
   add(c: Omit<Cluster, 'createdAt'>): Cluster {
     try {
       this.db
-        .prepare('INSERT INTO clusters (name, scheduler, ssh, partition, account, workdir, checkout, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(c.name, c.scheduler, c.ssh, c.partition, c.account, c.workdir, c.checkout, Date.now())
+        .prepare('INSERT INTO clusters (name, scheduler, ssh, ssh_config, partition, account, workdir, checkout, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(c.name, c.scheduler, c.ssh, c.sshConfig, c.partition, c.account, c.workdir, c.checkout, Date.now())
     } catch (err) {
       if (isUniqueViolation(err) || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
         throw new FieldError('name', `"${c.name}" names a cluster already: choose another name, or remove it first (mimic cluster remove ${c.name}).`, 'Cluster name', 'CONFLICT')
@@ -70,12 +71,21 @@ export interface SweepRecord {
   itemsPerTask: number
   maxAttempts: number
   codeVersion: string
+  /** the run every item's results are appended to (a job split into items), or null (each item its own run) */
+  mergeRunId: number | null
+  /** SLURM time limit of each task (sbatch --time), or null for the partition's default */
+  timeLimit: string | null
 }
 
 export interface SweepItemRecord {
   item: number
   task: number
   params: Record<string, unknown>
+  /** the job kind the item runs, when not the sweep's */
+  kind: string | null
+  label: string | null
+  /** the runs (ids of this database) shipped to the cluster for it */
+  inputs: number[]
   mergedRunId: number | null
   mergedAt: number | null
   checksum: string | null
@@ -89,15 +99,15 @@ export class SweepsRepo {
     this.db = db
   }
 
-  create(s: SweepRecord, items: { item: number; task: number; params: Record<string, unknown> }[]): void {
+  create(s: SweepRecord, items: { item: number; task: number; params: Record<string, unknown>; kind?: string; label?: string; inputs?: number[] }[]): void {
     const tx = this.db.transaction(() => {
       this.db
-        .prepare('INSERT INTO sweeps (run_id, cluster, dir, job_kind, items_per_task, max_attempts, code_version) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(s.runId, s.cluster, s.dir, s.jobKind, s.itemsPerTask, s.maxAttempts, s.codeVersion)
-      const insItem = this.db.prepare('INSERT INTO sweep_items (sweep_id, item, task, params) VALUES (?, ?, ?, ?)')
+        .prepare('INSERT INTO sweeps (run_id, cluster, dir, job_kind, items_per_task, max_attempts, code_version, merge_run_id, time_limit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(s.runId, s.cluster, s.dir, s.jobKind, s.itemsPerTask, s.maxAttempts, s.codeVersion, s.mergeRunId, s.timeLimit)
+      const insItem = this.db.prepare('INSERT INTO sweep_items (sweep_id, item, task, params, kind, label, inputs) VALUES (?, ?, ?, ?, ?, ?, ?)')
       const tasks = new Set<number>()
       for (const it of items) {
-        insItem.run(s.runId, it.item, it.task, JSON.stringify(it.params))
+        insItem.run(s.runId, it.item, it.task, JSON.stringify(it.params), it.kind ?? null, it.label ?? null, JSON.stringify(it.inputs ?? []))
         tasks.add(it.task)
       }
       const insTask = this.db.prepare(`INSERT INTO sweep_tasks (sweep_id, task, attempts, state) VALUES (?, ?, 0, 'submitted')`)
@@ -108,9 +118,21 @@ export class SweepsRepo {
 
   find(runId: number): SweepRecord | undefined {
     const r = this.db.prepare('SELECT * FROM sweeps WHERE run_id = ?').get(runId) as
-      | { run_id: number; cluster: string; dir: string; job_kind: string; items_per_task: number; max_attempts: number; code_version: string }
+      | { run_id: number; cluster: string; dir: string; job_kind: string; items_per_task: number; max_attempts: number; code_version: string; merge_run_id: number | null; time_limit: string | null }
       | undefined
-    return r ? { runId: r.run_id, cluster: r.cluster, dir: r.dir, jobKind: r.job_kind, itemsPerTask: r.items_per_task, maxAttempts: r.max_attempts, codeVersion: r.code_version } : undefined
+    return r
+      ? {
+          runId: r.run_id,
+          cluster: r.cluster,
+          dir: r.dir,
+          jobKind: r.job_kind,
+          itemsPerTask: r.items_per_task,
+          maxAttempts: r.max_attempts,
+          codeVersion: r.code_version,
+          mergeRunId: r.merge_run_id,
+          timeLimit: r.time_limit,
+        }
+      : undefined
   }
 
   get(runId: number): SweepRecord {
@@ -120,13 +142,14 @@ export class SweepsRepo {
   }
 
   tasks(runId: number): SweepTaskState[] {
-    return (this.db.prepare('SELECT task, slurm_job, attempts, state, error FROM sweep_tasks WHERE sweep_id = ? ORDER BY task').all(runId) as {
+    return (this.db.prepare('SELECT task, slurm_job, attempts, timeouts, state, error FROM sweep_tasks WHERE sweep_id = ? ORDER BY task').all(runId) as {
       task: number
       slurm_job: string | null
       attempts: number
+      timeouts: number
       state: SweepTaskState['state']
       error: string | null
-    }[]).map((r) => ({ task: r.task, slurmJob: r.slurm_job, attempts: r.attempts, state: r.state, error: r.error, itemsDone: 0, items: 0, progress: null }))
+    }[]).map((r) => ({ task: r.task, slurmJob: r.slurm_job, attempts: r.attempts, timeouts: r.timeouts, state: r.state, error: r.error, itemsDone: 0, items: 0, progress: null }))
   }
 
   items(runId: number): SweepItemRecord[] {
@@ -134,6 +157,9 @@ export class SweepsRepo {
       item: number
       task: number
       params: string
+      kind: string | null
+      label: string | null
+      inputs: string
       merged_run_id: number | null
       merged_at: number | null
       checksum: string | null
@@ -143,6 +169,9 @@ export class SweepsRepo {
       item: r.item,
       task: r.task,
       params: parseJsonObject(r.params),
+      kind: r.kind,
+      label: r.label,
+      inputs: JSON.parse(r.inputs) as number[],
       mergedRunId: r.merged_run_id,
       mergedAt: r.merged_at,
       checksum: r.checksum,
@@ -152,15 +181,23 @@ export class SweepsRepo {
   }
 
   itemStates(runId: number): SweepItemState[] {
-    return this.items(runId).map((i) => ({ item: i.item, task: i.task, seed: typeof i.params.seed === 'number' ? i.params.seed : null, mergedRunId: i.mergedRunId, host: i.host, codeVersion: i.codeVersion }))
+    return this.items(runId).map((i) => ({
+      item: i.item,
+      task: i.task,
+      seed: typeof i.params.seed === 'number' ? i.params.seed : null,
+      label: i.label ?? (typeof i.params.seed === 'number' ? `seed ${i.params.seed}` : `item ${i.item}`),
+      mergedRunId: i.mergedRunId,
+      host: i.host,
+      codeVersion: i.codeVersion,
+    }))
   }
 
-  setTask(runId: number, task: number, fields: { state?: SweepTaskState['state']; slurmJob?: string; attempts?: number; error?: string | null }): void {
+  setTask(runId: number, task: number, fields: { state?: SweepTaskState['state']; slurmJob?: string; attempts?: number; timeouts?: number; error?: string | null }): void {
     const cur = this.tasks(runId).find((t) => t.task === task)
     if (!cur) throw new AppError('NOT_FOUND', `Sweep ${runId} has no task ${task}.`)
     this.db
-      .prepare('UPDATE sweep_tasks SET state = ?, slurm_job = ?, attempts = ?, error = ? WHERE sweep_id = ? AND task = ?')
-      .run(fields.state ?? cur.state, fields.slurmJob ?? cur.slurmJob, fields.attempts ?? cur.attempts, fields.error !== undefined ? fields.error : cur.error, runId, task)
+      .prepare('UPDATE sweep_tasks SET state = ?, slurm_job = ?, attempts = ?, timeouts = ?, error = ? WHERE sweep_id = ? AND task = ?')
+      .run(fields.state ?? cur.state, fields.slurmJob ?? cur.slurmJob, fields.attempts ?? cur.attempts, fields.timeouts ?? cur.timeouts, fields.error !== undefined ? fields.error : cur.error, runId, task)
   }
 
   /** Marks an item merged; false when it was merged already (the caller's transaction then stores nothing). */

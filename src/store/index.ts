@@ -11,8 +11,8 @@ import { NetworksRepo } from './networks.ts'
 import { ProjectsRepo } from './projects.ts'
 import { ResultsRepo } from './results.ts'
 import { RunsRepo } from './runs.ts'
-import { readProject, writeProject } from './transfer.ts'
-import type { ProjectImport, ProjectSnapshot } from '../shared/transfer.ts'
+import { readProject, readShippedRun, writeProject, writeShippedRuns } from './transfer.ts'
+import type { ProjectImport, ProjectSnapshot, ShippedRun } from '../shared/transfer.ts'
 
 export class Store {
   readonly path: string
@@ -67,6 +67,16 @@ export class Store {
   /** A whole project as plain data (refused while one of its runs is queued or running). */
   readProject(projectId: number): ProjectSnapshot {
     return readProject(this.db, projectId)
+  }
+
+  /** One run as an input shipped to a cluster's tasks (record, network row, artifacts, parent links). */
+  readShippedRun(id: number): ShippedRun {
+    return readShippedRun(this.db, id)
+  }
+
+  /** Writes shipped runs under their own ids (a cluster task's database); returns the ids written. */
+  writeShippedRuns(projectId: number, shipped: readonly ShippedRun[]): number[] {
+    return writeShippedRuns(this.db, projectId, shipped)
   }
 
   /** Writes a project read from another database with new ids, in one transaction. */

@@ -265,6 +265,19 @@ export const migrations: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 11,
+    description: 'clusters: an ssh configuration file; sweeps: the run their items merge into (a job split into items), the SLURM time limit of a task, and the timeouts of each task',
+    sql: `
+      ALTER TABLE clusters ADD COLUMN ssh_config TEXT;
+      ALTER TABLE sweeps ADD COLUMN merge_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+      ALTER TABLE sweeps ADD COLUMN time_limit TEXT;
+      ALTER TABLE sweep_items ADD COLUMN kind TEXT;
+      ALTER TABLE sweep_items ADD COLUMN label TEXT;
+      ALTER TABLE sweep_items ADD COLUMN inputs TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(inputs));
+      ALTER TABLE sweep_tasks ADD COLUMN timeouts INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ]
 
 export const latestVersion = migrations[migrations.length - 1].version

@@ -94,6 +94,18 @@ export class ResultsRepo {
   }
 
   /** Items a run has. */
+  /** Numbers a run's result items 0, 1, ... in the order of their present numbers (one transaction). */
+  renumber(runId: number): void {
+    this.db.transaction(() => {
+      // moved above every present number first, so that no step meets UNIQUE (run_id, item)
+      const top = (this.db.prepare('SELECT coalesce(max(item), 0) + 1 AS top FROM result_items WHERE run_id = ?').get(runId) as { top: number }).top
+      this.db.prepare('UPDATE result_items SET item = item + ? WHERE run_id = ?').run(top, runId)
+      const ids = this.db.prepare('SELECT id FROM result_items WHERE run_id = ? ORDER BY item').all(runId) as { id: number }[]
+      const set = this.db.prepare('UPDATE result_items SET item = ? WHERE id = ?')
+      ids.forEach((r, i) => set.run(i, r.id))
+    })()
+  }
+
   count(runId: number): number {
     return (this.db.prepare('SELECT count(*) AS n FROM result_items WHERE run_id = ?').get(runId) as { n: number }).n
   }

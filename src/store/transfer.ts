@@ -1,7 +1,7 @@
 // A whole project read out of the database as plain data, and written into another one with new ids
 // (src/shared/transfer.ts). The import runs in one transaction: anything wrong, and nothing is kept.
 import { AppError } from '../shared/errors.ts'
-import type { ProjectImport, ProjectSnapshot, SnapshotArtifact, SnapshotRun } from '../shared/transfer.ts'
+import type { ProjectImport, ProjectSnapshot, ShippedRun, SnapshotArtifact, SnapshotRun } from '../shared/transfer.ts'
 import type { DB } from './db.ts'
 import { isUniqueViolation } from './util.ts'
 
@@ -198,6 +198,75 @@ export function writeProject(db: DB, snap: ProjectSnapshot, name?: string): Proj
       idMap: Object.fromEntries([...ids].map(([a, b]) => [String(a), b])),
       droppedLinks: snap.externalLineage.length,
     }
+  })
+  return tx.immediate()
+}
+
+/** One finished run as a sweep's input for a cluster: record, network row, artifacts and parent links. */
+export function readShippedRun(db: DB, id: number): ShippedRun {
+  const r = db
+    .prepare(
+      `SELECT r.id, r.kind, r.name, r.status, r.params, r.seed, r.created_at, r.started_at, r.finished_at, r.code_version, r.host, r.error, r.summary,
+              j.job_kind, j.fraction, j.message, j.stage, n.architecture, n.format_version, n.meta
+       FROM runs r LEFT JOIN jobs j ON j.run_id = r.id LEFT JOIN networks n ON n.run_id = r.id WHERE r.id = ?`,
+    )
+    .get(id) as RunRow | undefined
+  if (!r) throw new AppError('NOT_FOUND', `There is no run with id ${id}.`)
+  const run: SnapshotRun = {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    status: r.status,
+    params: r.params,
+    seed: r.seed,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    codeVersion: r.code_version,
+    host: r.host,
+    error: r.error,
+    summary: r.summary,
+    jobKind: r.job_kind,
+    progress: null,
+    tags: [],
+    notes: [],
+    network: r.architecture !== null ? { architecture: r.architecture, formatVersion: r.format_version as number, meta: r.meta as string } : null,
+  }
+  const parents = db.prepare('SELECT parent_id AS id, role FROM run_lineage WHERE child_id = ? ORDER BY parent_id').all(id) as { id: number; role: string }[]
+  const artifacts = (db.prepare('SELECT name, dtype, shape, created_at, bytes FROM artifacts WHERE run_id = ? ORDER BY name').all(id) as { name: string; dtype: string; shape: string; created_at: number; bytes: Buffer }[]).map(
+    (a) => ({ name: a.name, dtype: a.dtype, shape: JSON.parse(a.shape) as number[], createdAt: a.created_at, base64: a.bytes.toString('base64') }),
+  )
+  return { run, parents, artifacts }
+}
+
+/**
+ * Writes shipped runs into this (a cluster task's own) database under their own ids, in one
+ * transaction; runs already there (an earlier attempt of the task) are left as they are. Links to
+ * parents are kept when the parent is here too. Returns the ids written.
+ */
+export function writeShippedRuns(db: DB, projectId: number, shipped: readonly ShippedRun[]): number[] {
+  const tx = db.transaction((): number[] => {
+    const has = db.prepare('SELECT kind FROM runs WHERE id = ?')
+    const written: number[] = []
+    for (const s of shipped) {
+      const there = has.get(s.run.id) as { kind: string } | undefined
+      if (there) {
+        if (there.kind !== s.run.kind) throw new AppError('CONFLICT', `Run ${s.run.id} of this task's database is a ${there.kind} run, but the shipped run ${s.run.id} is a ${s.run.kind} run: remove the task's database and run the task again.`)
+        continue
+      }
+      const r = s.run
+      db.prepare(
+        `INSERT INTO runs (id, project_id, kind, name, status, params, seed, created_at, started_at, finished_at, code_version, host, error, summary)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(r.id, projectId, r.kind, r.name, r.status, r.params, r.seed, r.createdAt, r.startedAt, r.finishedAt, r.codeVersion, r.host, r.error, r.summary)
+      if (r.network) db.prepare('INSERT INTO networks (run_id, architecture, format_version, meta) VALUES (?, ?, ?, ?)').run(r.id, r.network.architecture, r.network.formatVersion, r.network.meta)
+      const insArt = db.prepare('INSERT INTO artifacts (run_id, name, dtype, shape, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      for (const a of s.artifacts) insArt.run(r.id, a.name, a.dtype, JSON.stringify(a.shape), Buffer.from(a.base64, 'base64'), a.createdAt)
+      written.push(r.id)
+    }
+    const insLink = db.prepare('INSERT OR IGNORE INTO run_lineage (parent_id, child_id, role) VALUES (?, ?, ?)')
+    for (const s of shipped) for (const p of s.parents) if (has.get(p.id)) insLink.run(p.id, s.run.id, p.role)
+    return written
   })
   return tx.immediate()
 }

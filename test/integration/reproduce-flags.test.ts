@@ -14,7 +14,7 @@ describe('reproduce xor takes the flags of train teacher and train ads', () => {
     // the teacher's task, test samples, threads and seed are the pipeline's own; its sample length is the task's
     const shared = new Set(['project', 'name', 'task', 'test-samples', 'threads', 'seed', 'duration-s',
       // where the job runs (a cluster sweep): flags of the command, not parameters of the job
-      'on', 'seeds', 'items-per-task', 'attempts', 'cpus-per-task', 'follow'])
+      'on', 'seeds', 'time', 'items-per-task', 'attempts', 'cpus-per-task', 'follow'])
     const teacher = flagsOf(mimic(['train', 'teacher', '--help']).stdout).filter((f) => !shared.has(f))
     expect(teacher).toContain('loss-tau-unit')
     for (const f of teacher) expect(reproduce.has(`teacher-${f}`), `--teacher-${f}`).toBe(true)

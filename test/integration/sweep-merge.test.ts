@@ -11,7 +11,7 @@ function sweepStore(): { store: Store; sweep: number } {
   const store = openStore(tempDb())
   const p = store.projects.create('p')
   const run = store.runs.create({ projectId: p.id, kind: 'sweep', name: 's', params: {}, seed: null, codeVersion: 'v1', host: 'here', status: 'running' })
-  store.sweeps.create({ runId: run.id, cluster: 'c', dir: '/x', jobKind: 'train.teacher', itemsPerTask: 2, maxAttempts: 2, codeVersion: 'v1' }, [
+  store.sweeps.create({ runId: run.id, cluster: 'c', dir: '/x', jobKind: 'train.teacher', itemsPerTask: 2, maxAttempts: 2, codeVersion: 'v1', mergeRunId: null, timeLimit: null }, [
     { item: 0, task: 0, params: { seed: 5 } },
     { item: 1, task: 0, params: { seed: 6 } },
   ])
@@ -60,5 +60,68 @@ test('a result computed by another code version is not merged, and nothing is st
   expect(() => mergeItem(store, sweep, parsed.result, parsed.checksum)).toThrow('item 0 was computed by mimic v2, not v1: not merged')
   expect(store.runs.children(sweep)).toHaveLength(0)
   expect(store.sweeps.isMerged(sweep, 0)).toBe(false)
+  store.close()
+})
+
+test('a shipped run is written into another database under its own id, with its network row, artifacts and links to parents that are there', () => {
+  const a = openStore(tempDb())
+  const p = a.projects.create('p')
+  const mk = (kind: string, parents: { id: number; role: string }[] = []) => a.runs.create({ projectId: p.id, kind, name: kind, params: { x: 1 }, seed: 3, codeVersion: 'v1', host: 'here', status: 'running', parents })
+  a.runs.create({ projectId: p.id, kind: 'note', name: 'pad', params: {}, seed: null, codeVersion: 'v1', host: 'here' })
+  const teacher = mk('teacher')
+  const ads = mk('ads', [{ id: teacher.id, role: 'teacher' }])
+  for (const r of [teacher, ads]) a.runs.finish(r.id, 'succeeded', null, { acc: 0.5 })
+  a.artifacts.put(ads.id, [{ name: 'w', data: Float32Array.from([1.5, -2, 3]), shape: [3] }])
+  a.networks.put(ads.id, 'ads', 2, { neurons: 3 })
+  const shipped = [a.readShippedRun(teacher.id), a.readShippedRun(ads.id)]
+  const b = openStore(tempDb())
+  const q = b.projects.create('task')
+  expect(b.writeShippedRuns(q.id, JSON.parse(JSON.stringify(shipped)))).toEqual([teacher.id, ads.id])
+  // a second attempt finds them there and writes nothing
+  expect(b.writeShippedRuns(q.id, shipped)).toEqual([])
+  expect(b.runs.get(ads.id)).toMatchObject({ kind: 'ads', status: 'succeeded', seed: 3, params: { x: 1 }, summary: { acc: 0.5 } })
+  expect(Array.from(b.artifacts.get(ads.id, 'w').data)).toEqual([1.5, -2, 3])
+  expect(b.networks.find(ads.id)).toMatchObject({ architecture: 'ads', formatVersion: 2, meta: { neurons: 3 } })
+  expect(b.runs.parents(ads.id).map((r) => [r.id, r.role])).toEqual([[teacher.id, 'teacher']])
+  // a run of the same id but another kind is refused by name
+  const c = openStore(tempDb())
+  const cp = c.projects.create('other')
+  c.runs.create({ projectId: cp.id, kind: 'dataset', name: 'd', params: {}, seed: null, codeVersion: 'v1', host: 'here' })
+  c.runs.create({ projectId: cp.id, kind: 'dataset', name: 'd', params: {}, seed: null, codeVersion: 'v1', host: 'here' })
+  expect(() => c.writeShippedRuns(cp.id, [shipped[0]])).toThrow(`Run ${teacher.id} of this task's database is a dataset run, but the shipped run ${teacher.id} is a teacher run`)
+  for (const s of [a, b, c]) s.close()
+})
+
+test('a split job: items merged in any order land in its one run as rows numbered as a local run numbers them, and shipped networks keep their ids', () => {
+  const store = openStore(tempDb())
+  const p = store.projects.create('p')
+  const net = store.runs.create({ projectId: p.id, kind: 'teacher', name: 'n', params: {}, seed: 1, codeVersion: 'v1', host: 'here' })
+  const sweepRun = store.runs.create({ projectId: p.id, kind: 'sweep', name: 's', params: {}, seed: null, codeVersion: 'v1', host: 'c', status: 'running' })
+  const target = store.runs.create({ projectId: p.id, kind: 'robustness', name: 'r', params: {}, seed: 7, codeVersion: 'v1', host: 'c', status: 'running', parents: [{ id: net.id, role: 'networks' }, { id: sweepRun.id, role: 'sweep' }] })
+  store.sweeps.create({ runId: sweepRun.id, cluster: 'c', dir: '/x', jobKind: 'robustness', itemsPerTask: 1, maxAttempts: 1, codeVersion: 'v1', mergeRunId: target.id, timeLimit: null }, [
+    { item: 0, task: 0, params: { level: 0 }, label: 'level 0', inputs: [net.id] },
+    { item: 1, task: 1, params: { level: 0.1 }, label: 'level 0.1', inputs: [net.id] },
+  ])
+  const item = (k: number, level: number): ItemResult => ({
+    ...result(sweepRun.id, k),
+    run: { ...result(sweepRun.id, k).run, id: 99, kind: 'robustness' },
+    metrics: [],
+    results: [0, 1].map((draw) => ({ item: draw, networkId: net.id, architecture: 'rate', labels: { level, draw }, values: { accuracy: level + draw } })),
+  })
+  for (const k of [1, 0]) {
+    const parsed = parseResultFile(resultFileText(item(k, k / 10)))
+    if (!parsed.ok) throw new Error(parsed.problem)
+    expect(mergeItem(store, sweepRun.id, parsed.result, parsed.checksum)).toBe(true)
+  }
+  store.results.renumber(target.id)
+  const rows = store.results.query({ runId: target.id }).rows
+  expect(rows.map((r) => [r.item, r.networkId, r.labels.level, r.labels.draw, r.value])).toEqual([
+    [0, net.id, 0, 0, 0],
+    [1, net.id, 0, 1, 1],
+    [2, net.id, 0.1, 0, 0.1],
+    [3, net.id, 0.1, 1, 1.1],
+  ])
+  // no run of its own per item
+  expect(store.runs.children(sweepRun.id).map((r) => r.id)).toEqual([target.id])
   store.close()
 })

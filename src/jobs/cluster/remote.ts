@@ -5,6 +5,9 @@
 import { spawn } from 'node:child_process'
 import type { Cluster } from '../../shared/types.ts'
 
+/** How a cluster is reached: its login (null: the SLURM client here) and an ssh configuration file. */
+export type Reach = Pick<Cluster, 'ssh'> & { sshConfig?: string | null }
+
 export interface CommandResult {
   code: number
   stdout: string
@@ -44,14 +47,17 @@ function spawnCollect(cmd: string, args: string[], input: string | undefined, ti
 }
 
 /** Runs argv on the cluster (locally, or through `ssh user@host`) and collects its output. */
-export function runOn(cluster: Pick<Cluster, 'ssh'>, argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function runOn(cluster: Reach, argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
   const timeoutMs = opts.timeoutMs ?? 60_000
-  if (cluster.ssh) return spawnCollect('ssh', ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', cluster.ssh, '--', argv.map(shellQuote).join(' ')], opts.input, timeoutMs)
+  if (cluster.ssh) {
+    const config = cluster.sshConfig ? ['-F', cluster.sshConfig] : []
+    return spawnCollect('ssh', [...config, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', cluster.ssh, '--', argv.map(shellQuote).join(' ')], opts.input, timeoutMs)
+  }
   return spawnCollect(argv[0], argv.slice(1), opts.input, timeoutMs)
 }
 
 /** Runs a shell script on the cluster (sh -c). */
-export function shOn(cluster: Pick<Cluster, 'ssh'>, script: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function shOn(cluster: Reach, script: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
   return runOn(cluster, ['sh', '-c', script], opts)
 }
 
@@ -62,7 +68,7 @@ export function failure(what: string, r: CommandResult): string {
 }
 
 /** Writes a file on the cluster atomically (a temporary name, then a rename), making its folder. */
-export async function writeFileOn(cluster: Pick<Cluster, 'ssh'>, path: string, content: string, mode = '0644'): Promise<void> {
+export async function writeFileOn(cluster: Reach, path: string, content: string, mode = '0644'): Promise<void> {
   const q = shellQuote(path)
   const tmp = shellQuote(`${path}.tmp.${process.pid}`)
   const r = await shOn(cluster, `mkdir -p "$(dirname ${q})" && cat > ${tmp} && chmod ${mode} ${tmp} && mv -f ${tmp} ${q}`, { input: content })
@@ -70,7 +76,7 @@ export async function writeFileOn(cluster: Pick<Cluster, 'ssh'>, path: string, c
 }
 
 /** The files of a folder on the cluster whose names start with `prefix`, with their contents (one round trip). */
-export async function readFilesOn(cluster: Pick<Cluster, 'ssh'>, dir: string, prefix: string): Promise<Map<string, string>> {
+export async function readFilesOn(cluster: Reach, dir: string, prefix: string): Promise<Map<string, string>> {
   // Each file as "==> NAME <==" then its content: names are ours (no newlines), contents are JSON.
   const r = await shOn(cluster, `cd ${shellQuote(dir)} 2>/dev/null || exit 0; for f in ${shellQuote(prefix)}*; do [ -f "$f" ] || continue; case "$f" in *.tmp.*) continue;; esac; printf '\\n==> %s <==\\n' "$f"; cat "$f"; done`)
   if (r.code !== 0) throw new Error(failure(`reading ${dir} on the cluster`, r))

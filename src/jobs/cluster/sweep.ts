@@ -1,12 +1,20 @@
-// A sweep on a cluster: a job that is a set of independent items (the seeds of a training grid) sent
-// as one SLURM array. The workbench writes the items to the cluster's work directory, submits
+// A sweep on a cluster: a job that is a set of independent items (the seeds of a training grid, the
+// networks × levels of a robustness run) sent as one SLURM array. The workbench writes the items and
+// the runs they start from (networks, teachers, datasets: inputs/run-ID.json, each checked against
+// its SHA-256 in inputs.json by the node) to the cluster's work directory, submits
 // `sbatch --array` (items grouped into tasks), follows it with `squeue`, merges each item's result
 // file (written atomically by the task, verified by its SHA-256) into the project with its lineage,
 // code version and host, retries a task that ended without all its results up to a set count,
-// cancels with `scancel`, and can be resumed. An item is merged at most once (sweeps.markMerged).
-// Layout of a sweep's folder: inputs.json, task.sh, results/item-N.json, progress/task-N.json, logs/.
+// cancels with `scancel`, and can be resumed. An item is merged at most once (sweeps.markMerged):
+// as its own run, a child of the sweep, or as rows appended to the one run a split job makes
+// (ClusterSplit, src/shared/jobkinds/spec.ts). A task that SLURM ends at its time limit (--time) is
+// reported as timed out and retried like any other.
+// Layout of a sweep's folder: inputs.json, inputs/run-ID.json, task.sh, results/item-N.json,
+// progress/task-N.json, logs/task-N.out.
 import { createHash, randomBytes } from 'node:crypto'
+import { fromBytes, isDType } from '../../shared/arrays.ts'
 import { AppError, FieldError } from '../../shared/errors.ts'
+import type { ShippedRun } from '../../shared/transfer.ts'
 import type { Cluster, ClusterCheck, MetricSeries, ResultItem, RunStatus, SweepStatus } from '../../shared/types.ts'
 import type { Store } from '../../store/index.ts'
 import { failure, readFilesOn, runOn, shellQuote, shOn, writeFileOn } from './remote.ts'
@@ -30,9 +38,15 @@ export interface ItemResult {
     finishedAt: string | null
     /** the run's id in the task's own database (result items that name it are about it) */
     id: number
+    /** its parents in the task's database: shipped inputs keep their ids, so these are ids of the project too */
+    parents?: { id: number; role: string }[]
+    /** its network row, when it made a network (a trained teacher): merged with its artifacts, it is usable here */
+    network?: { architecture: string; formatVersion: number; meta: Record<string, unknown> } | null
   }
   metrics: MetricSeries[]
   results: ResultItem[]
+  /** the run's artifacts (bytes in base64) */
+  artifacts?: { name: string; dtype: string; shape: number[]; base64: string }[]
 }
 
 export interface SweepInputs {
@@ -40,13 +54,21 @@ export interface SweepInputs {
   sweep: number
   jobKind: string
   codeVersion: string
-  items: { item: number; task: number; params: Record<string, unknown> }[]
+  /** the SHA-256 of each shipped run's file inputs/run-ID.json, by run id */
+  runs: Record<string, string>
+  items: { item: number; task: number; kind?: string; params: Record<string, unknown>; inputs: number[] }[]
+}
+
+/** A checksum line (SHA-256 of the JSON text), then the JSON: how results and shipped inputs are written. */
+export function checksummedText(value: unknown): { text: string; checksum: string } {
+  const json = JSON.stringify(value)
+  const checksum = createHash('sha256').update(json).digest('hex')
+  return { text: `${checksum}\n${json}`, checksum }
 }
 
 /** The text of a result file: its checksum line, then the JSON. */
 export function resultFileText(r: ItemResult): string {
-  const json = JSON.stringify(r)
-  return `${createHash('sha256').update(json).digest('hex')}\n${json}`
+  return checksummedText(r).text
 }
 
 /** Reads a result file, or says why it cannot be used (a checksum that does not match: a damaged or partial file). */
@@ -100,12 +122,26 @@ export async function checkCluster(cluster: Cluster, localVersion: string): Prom
   return { name: cluster.name, ok: checks.every((c) => c.ok), checks, clusterVersion, localVersion }
 }
 
+/** One item of a sweep as the services cut it: the job it runs and the runs (ids here) it starts from. */
+export interface SweepItemSpec {
+  kind?: string
+  params: Record<string, unknown>
+  label: string
+  inputs: number[]
+}
+
 export interface StartSweep {
   projectId: number
   jobKind: string
   runKind: string
+  /** what the sweep's run records: the job's parameters (without the seeds) */
   params: Record<string, unknown>
-  seeds: number[]
+  /** a sweep over seeds (each item its own run) */
+  seeds?: number[]
+  items: SweepItemSpec[]
+  /** a job split into items: the run they all merge into, made now with the parents a local run would have */
+  mergeRun?: { kind: string; name: string; params: Record<string, unknown>; seed: number | null; parents: { id: number; role: string }[] }
+  timeLimit?: string
   itemsPerTask: number
   maxAttempts: number
   cpusPerTask: number
@@ -133,7 +169,10 @@ async function submit(store: Store, cluster: Cluster, runId: number, tasks: numb
     `--job-name=${jobName(sweep.dir)}`,
     `--chdir=${sweep.dir}`,
     `--output=${sweep.dir}/logs/task-%a.out`,
+    // every attempt's output in one log: a retry does not wipe why the one before ended
+    '--open-mode=append',
     `--cpus-per-task=${Number((store.runs.get(runId).params as { cpusPerTask?: number }).cpusPerTask ?? 1)}`,
+    ...(sweep.timeLimit ? [`--time=${sweep.timeLimit}`] : []),
     ...(cluster.partition ? [`--partition=${cluster.partition}`] : []),
     ...(cluster.account ? [`--account=${cluster.account}`] : []),
     '--export=ALL',
@@ -154,8 +193,9 @@ function jobName(dir: string): string {
 
 /** Creates the sweep's run and folder, writes its inputs, and submits its array. Returns the sweep's run id. */
 export async function startSweep(store: Store, cluster: Cluster, o: StartSweep): Promise<number> {
-  if (o.seeds.length === 0) throw new FieldError('seeds', 'must name at least one seed.', 'Seeds (--seeds)')
-  if (new Set(o.seeds).size !== o.seeds.length) throw new FieldError('seeds', 'repeat a seed: each item of a sweep is a different seed.', 'Seeds (--seeds)')
+  if (o.seeds && o.seeds.length === 0) throw new FieldError('seeds', 'must name at least one seed.', 'Seeds (--seeds)')
+  if (o.seeds && new Set(o.seeds).size !== o.seeds.length) throw new FieldError('seeds', 'repeat a seed: each item of a sweep is a different seed.', 'Seeds (--seeds)')
+  if (o.items.length === 0) throw new FieldError('params', 'make no items to send.', 'Parameters')
   const check = await checkCluster(cluster, o.codeVersion)
   const version = check.checks.find((c) => c.name === 'version')!
   if (!version.ok) throw new AppError('CONFLICT', `Cluster ${cluster.name}: ${version.detail}. Nothing was submitted.`)
@@ -165,37 +205,104 @@ export async function startSweep(store: Store, cluster: Cluster, o: StartSweep):
     projectId: o.projectId,
     kind: 'sweep',
     name: o.name,
-    params: { jobKind: o.jobKind, runKind: o.runKind, params: o.params, seeds: o.seeds, cluster: cluster.name, itemsPerTask: o.itemsPerTask, maxAttempts: o.maxAttempts, cpusPerTask: o.cpusPerTask },
+    params: {
+      jobKind: o.jobKind,
+      runKind: o.runKind,
+      params: o.params,
+      ...(o.seeds ? { seeds: o.seeds } : {}),
+      cluster: cluster.name,
+      itemsPerTask: o.itemsPerTask,
+      maxAttempts: o.maxAttempts,
+      cpusPerTask: o.cpusPerTask,
+      ...(o.timeLimit ? { timeLimit: o.timeLimit } : {}),
+    },
     seed: null,
     codeVersion: o.codeVersion,
-    host: cluster.ssh ? `${cluster.name} (${cluster.ssh})` : cluster.name,
+    host: hostOf(cluster),
   })
+  const merge = o.mergeRun
+    ? store.runs.create({
+        projectId: o.projectId,
+        kind: o.mergeRun.kind,
+        name: o.mergeRun.name,
+        params: o.mergeRun.params,
+        seed: o.mergeRun.seed,
+        codeVersion: o.codeVersion,
+        host: hostOf(cluster),
+        status: 'running',
+        parents: [...o.mergeRun.parents, { id: run.id, role: 'sweep' }],
+      })
+    : null
   const dir = `${cluster.workdir.replace(/\/+$/, '')}/sweep-${run.id}-${randomBytes(4).toString('hex')}`
-  const items = o.seeds.map((seed, item) => ({ item, task: Math.floor(item / o.itemsPerTask), params: { ...o.params, seed } }))
-  store.sweeps.create({ runId: run.id, cluster: cluster.name, dir, jobKind: o.jobKind, itemsPerTask: o.itemsPerTask, maxAttempts: o.maxAttempts, codeVersion: o.codeVersion }, items)
+  const items = o.items.map((it, item) => ({ item, task: Math.floor(item / o.itemsPerTask), params: it.params, inputs: it.inputs, label: it.label, ...(it.kind ? { kind: it.kind } : {}) }))
+  store.sweeps.create(
+    { runId: run.id, cluster: cluster.name, dir, jobKind: o.jobKind, itemsPerTask: o.itemsPerTask, maxAttempts: o.maxAttempts, codeVersion: o.codeVersion, mergeRunId: merge?.id ?? null, timeLimit: o.timeLimit ?? null },
+    items,
+  )
   try {
-    const inputs: SweepInputs = { format: 1, sweep: run.id, jobKind: o.jobKind, codeVersion: o.codeVersion, items }
+    // each run the items start from, once, with its checksum in inputs.json
+    const runs: Record<string, string> = {}
+    for (const id of [...new Set(items.flatMap((i) => i.inputs))].sort((a, b) => a - b)) {
+      const shipped: ShippedRun = store.readShippedRun(id)
+      const { text, checksum } = checksummedText(shipped)
+      await writeFileOn(cluster, `${dir}/inputs/run-${id}.json`, text)
+      runs[String(id)] = checksum
+    }
+    const inputs: SweepInputs = {
+      format: 1,
+      sweep: run.id,
+      jobKind: o.jobKind,
+      codeVersion: o.codeVersion,
+      runs,
+      items: items.map((i) => ({ item: i.item, task: i.task, params: i.params, inputs: i.inputs, ...(i.kind ? { kind: i.kind } : {}) })),
+    }
     await writeFileOn(cluster, `${dir}/inputs.json`, JSON.stringify(inputs, null, 1))
     await writeFileOn(cluster, `${dir}/task.sh`, taskScript(cluster, dir, o.cpusPerTask), '0755')
     const mk = await shOn(cluster, `mkdir -p ${shellQuote(`${dir}/results`)} ${shellQuote(`${dir}/progress`)} ${shellQuote(`${dir}/logs`)}`)
     if (mk.code !== 0) throw new Error(failure(`making ${dir}`, mk))
     store.runs.markStarted(run.id)
+    if (merge) store.runs.markStarted(merge.id)
     await submit(store, cluster, run.id, [...new Set(items.map((i) => i.task))])
   } catch (err) {
     store.runs.finish(run.id, 'failed', (err as Error).message)
+    if (merge) store.runs.finish(merge.id, 'failed', (err as Error).message)
     throw err
   }
   return run.id
 }
 
-/** Merges one item's result into the project: its run (lineage: child of the sweep), metrics, results. False when merged already. */
+const hostOf = (cluster: Cluster): string => (cluster.ssh ? `${cluster.name} (${cluster.ssh})` : cluster.name)
+
+/**
+ * Merges one item's result into the project, once (false when merged already). A sweep over seeds:
+ * the item becomes its own run, a child of the sweep, with the parents it had on the node (shipped
+ * runs keep their ids), its metrics, results, artifacts and network row. A split job: the item's
+ * result rows are appended to the sweep's merge run.
+ */
 export function mergeItem(store: Store, sweepRunId: number, r: ItemResult, checksum: string): boolean {
   const sweep = store.sweeps.get(sweepRunId)
   const sweepRun = store.runs.get(sweepRunId)
   if (r.sweep !== sweepRunId) throw new AppError('INVALID_ARGUMENT', `a result of sweep ${r.sweep} is in the folder of sweep ${sweepRunId}`)
   if (r.run.codeVersion !== sweep.codeVersion) throw new AppError('CONFLICT', `item ${r.item} was computed by mimic ${r.run.codeVersion}, not ${sweep.codeVersion}: not merged`)
+  const record = store.sweeps.items(sweepRunId).find((i) => i.item === r.item)
+  if (!record) throw new AppError('INVALID_ARGUMENT', `sweep ${sweepRunId} has no item ${r.item}`)
+  const shipped = new Set(record.inputs)
   return store.immediate(() => {
     if (store.sweeps.isMerged(sweepRunId, r.item)) return false
+    // a result row about a network names it by its id: the item's own run, a shipped run (same id here), or none
+    const networkId = (id: number | null | undefined, own: number): number | null => (id === r.run.id ? own : id != null && shipped.has(id) ? id : null)
+    if (sweep.mergeRunId !== null) {
+      if (r.run.status !== 'succeeded') throw new AppError('CONFLICT', `item ${r.item} ${r.run.status}: ${r.run.error ?? 'no error given'}`)
+      // numbered by item, then by row, whatever order the items come in; numbered 0, 1, ... when the sweep ends
+      if (r.results.length >= rowsPerItem) throw new AppError('INVALID_ARGUMENT', `item ${r.item} has ${r.results.length} result rows (at most ${rowsPerItem - 1})`)
+      store.results.insert(
+        sweep.mergeRunId,
+        r.results.map((x, k) => ({ ...x, item: r.item * rowsPerItem + k, networkId: networkId(x.networkId, sweep.mergeRunId!) })),
+      )
+      if (!store.sweeps.markMerged(sweepRunId, r.item, { runId: sweep.mergeRunId, checksum, host: r.run.host, codeVersion: r.run.codeVersion })) throw new AppError('CONFLICT', `item ${r.item} was merged twice`)
+      return true
+    }
+    const parents = [{ id: sweepRunId, role: 'sweep' }, ...(r.run.parents ?? []).filter((p) => shipped.has(p.id) && p.id !== sweepRunId)]
     const run = store.runs.create({
       projectId: sweepRun.projectId,
       kind: r.run.kind,
@@ -205,7 +312,7 @@ export function mergeItem(store: Store, sweepRunId: number, r: ItemResult, check
       codeVersion: r.run.codeVersion,
       host: r.run.host,
       status: 'running',
-      parents: [{ id: sweepRunId, role: 'sweep' }],
+      parents,
     })
     store.runs.finish(run.id, r.run.status === 'succeeded' ? 'succeeded' : 'failed', r.run.error, r.run.summary)
     store.runs.importTimes(run.id, r.run.startedAt, r.run.finishedAt)
@@ -213,8 +320,18 @@ export function mergeItem(store: Store, sweepRunId: number, r: ItemResult, check
     store.metrics.append(run.id, points)
     store.results.insert(
       run.id,
-      r.results.map((x) => ({ ...x, networkId: x.networkId === r.run.id ? run.id : null })),
+      r.results.map((x) => ({ ...x, networkId: networkId(x.networkId, run.id) })),
     )
+    if (r.artifacts?.length) {
+      store.artifacts.put(
+        run.id,
+        r.artifacts.map((a) => {
+          if (!isDType(a.dtype)) throw new AppError('INVALID_ARGUMENT', `item ${r.item}: artifact ${a.name} has the unknown type ${a.dtype}`)
+          return { name: a.name, shape: a.shape, data: fromBytes(a.dtype, Buffer.from(a.base64, 'base64')) }
+        }),
+      )
+    }
+    if (r.run.network) store.networks.put(run.id, r.run.network.architecture, r.run.network.formatVersion, r.run.network.meta)
     const values: Record<string, number | null> = { ...r.run.summary }
     if (Object.keys(values).length === 0) values.succeeded = r.run.status === 'succeeded' ? 1 : 0
     store.results.insert(sweepRunId, [{ item: r.item, networkId: run.id, labels: { seed: r.run.seed ?? -1, host: r.run.host }, values }])
@@ -222,6 +339,9 @@ export function mergeItem(store: Store, sweepRunId: number, r: ItemResult, check
     return true
   })
 }
+
+/** Room for one item's rows in a merge run until the sweep ends and the rows are numbered 0, 1, ... */
+const rowsPerItem = 10_000_000
 
 /** The sweep as stored (no cluster round trip). */
 export function sweepStatus(store: Store, runId: number, progress?: Map<number, { fraction: number; message: string; host: string; itemsDone: number }>): SweepStatus {
@@ -233,7 +353,19 @@ export function sweepStatus(store: Store, runId: number, progress?: Map<number, 
     const p = progress?.get(t.task)
     return { ...t, items: mine.length, itemsDone: mine.filter((i) => i.mergedRunId !== null).length, progress: p && t.state !== 'done' ? { fraction: p.fraction, message: p.message, host: p.host } : null }
   })
-  return { runId, status: run.status, cluster: sweep.cluster, jobKind: sweep.jobKind, dir: sweep.dir, maxAttempts: sweep.maxAttempts, tasks, items, merged: items.filter((i) => i.mergedRunId !== null).length }
+  return {
+    runId,
+    status: run.status,
+    cluster: sweep.cluster,
+    jobKind: sweep.jobKind,
+    dir: sweep.dir,
+    maxAttempts: sweep.maxAttempts,
+    timeLimit: sweep.timeLimit,
+    mergeRunId: sweep.mergeRunId,
+    tasks,
+    items,
+    merged: items.filter((i) => i.mergedRunId !== null).length,
+  }
 }
 
 const activeTask = (s: string): boolean => s === 'submitted' || s === 'running'
@@ -243,7 +375,7 @@ const activeTask = (s: string): boolean => s === 'submitted' || s === 'running'
  * now, once each), which tasks ended without all their results (resubmitted while attempts are
  * left, else failed with their log's last lines). Finishes the sweep's run when no task is left.
  */
-export async function pollSweep(store: Store, cluster: Cluster, runId: number): Promise<SweepStatus> {
+export async function pollSweep(store: Store, cluster: Cluster, runId: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
   const sweep = store.sweeps.get(runId)
   // squeue first: a task missing from it has written every result it will write before the files are read
   const q = await runOn(cluster, ['squeue', '-h', '-r', '-n', jobName(sweep.dir), '-o', '%i %T'])
@@ -297,33 +429,70 @@ export async function pollSweep(store: Store, cluster: Cluster, runId: number): 
     // gone from the queue without all its results: failed, cancelled by someone, timed out, or killed
     const missing = mine.filter((i) => i.mergedAt === null).map((i) => i.item)
     const log = await shOn(cluster, `tail -n 3 ${shellQuote(`${sweep.dir}/logs/task-${t.task}.out`)} 2>/dev/null`)
+    const timedOut = await endedAtTimeLimit(cluster, t.slurmJob, log.stdout)
     const why = [...missing.map((i) => problems.get(i)).filter((p): p is string => p !== undefined), log.stdout.trim().split('\n').filter(Boolean).join(' / ')].filter(Boolean).join('; ')
-    const error = `attempt ${t.attempts} ended without the results of item${missing.length > 1 ? 's' : ''} ${missing.join(', ')}${why ? `: ${why}` : ''}`
+    const error = timedOut
+      ? `attempt ${t.attempts} timed out: SLURM ended it at its time limit (--time ${sweep.timeLimit ?? 'of the partition'}) without the results of item${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`
+      : `attempt ${t.attempts} ended without the results of item${missing.length > 1 ? 's' : ''} ${missing.join(', ')}${why ? `: ${why}` : ''}`
+    const timeouts = t.timeouts + (timedOut ? 1 : 0)
     if (t.attempts < sweep.maxAttempts) {
-      store.sweeps.setTask(runId, t.task, { error })
+      store.sweeps.setTask(runId, t.task, { error, timeouts })
       retry.push(t.task)
-    } else store.sweeps.setTask(runId, t.task, { state: 'failed', error: `${error} (after ${t.attempts} attempt${t.attempts > 1 ? 's' : ''})` })
+    } else store.sweeps.setTask(runId, t.task, { state: 'failed', timeouts, error: `${error} (after ${t.attempts} attempt${t.attempts > 1 ? 's' : ''})` })
   }
   if (retry.length) await submit(store, cluster, runId, retry)
-  finishIfOver(store, runId)
+  finishIfOver(store, runId, mergedSummary)
   return sweepStatus(store, runId, progress)
 }
 
-function finishIfOver(store: Store, runId: number): void {
+/**
+ * Whether SLURM ended a task at its time limit: sacct's state TIMEOUT where accounting is kept, else
+ * the line slurmstepd writes into the task's output ("*** JOB n ... CANCELLED AT ... DUE TO TIME LIMIT ***").
+ */
+async function endedAtTimeLimit(cluster: Cluster, slurmJob: string | null, logTail: string): Promise<boolean> {
+  if (/DUE TO TIME LIMIT/.test(logTail)) return true
+  if (!slurmJob) return false
+  const acct = await runOn(cluster, ['sacct', '-n', '-P', '-X', '-o', 'State', '-j', slurmJob], { timeoutMs: 30_000 })
+  return acct.code === 0 && /^TIMEOUT/m.test(acct.stdout)
+}
+
+/** The summary of a split job's merge run, from its merged rows (the job kind's own, when it has one). */
+export type MergedSummary = (store: Store, runId: number) => Record<string, number>
+
+function finishIfOver(store: Store, runId: number, mergedSummary?: MergedSummary): void {
   const tasks = store.sweeps.tasks(runId)
   if (tasks.some((t) => activeTask(t.state))) return
+  const sweep = store.sweeps.get(runId)
   const items = store.sweeps.items(runId)
   const merged = items.filter((i) => i.mergedAt !== null).length
   const failed = tasks.filter((t) => t.state === 'failed')
   const cancelled = tasks.filter((t) => t.state === 'cancelled')
-  const summary = { items: items.length, merged, failedTasks: failed.length, cancelledTasks: cancelled.length, attempts: tasks.reduce((n, t) => n + t.attempts, 0) }
-  if (failed.length) store.runs.finish(runId, 'failed', failed.map((t) => `task ${t.task}: ${t.error}`).join('; '), summary)
+  const summary = {
+    items: items.length,
+    merged,
+    failedTasks: failed.length,
+    cancelledTasks: cancelled.length,
+    attempts: tasks.reduce((n, t) => n + t.attempts, 0),
+    timeouts: tasks.reduce((n, t) => n + t.timeouts, 0),
+  }
+  const error = failed.map((t) => `task ${t.task}: ${t.error}`).join('; ')
+  if (failed.length) store.runs.finish(runId, 'failed', error, summary)
   else if (cancelled.length) store.runs.finish(runId, 'cancelled', null, summary)
   else store.runs.finish(runId, 'succeeded', null, summary)
+  if (sweep.mergeRunId !== null && store.runs.find(sweep.mergeRunId)) {
+    // the merge run ends with its sweep; it holds what was merged (a resume reopens both)
+    if (failed.length) store.runs.finish(sweep.mergeRunId, 'failed', `sweep ${runId} on ${sweep.cluster}: ${error}`)
+    else if (cancelled.length) store.runs.finish(sweep.mergeRunId, 'cancelled', `sweep ${runId} on ${sweep.cluster} was cancelled with items left`)
+    else {
+      // the rows in the order a run made here has them: item by item (network by network, level by level)
+      store.results.renumber(sweep.mergeRunId)
+      store.runs.finish(sweep.mergeRunId, 'succeeded', null, mergedSummary ? mergedSummary(store, sweep.mergeRunId) : { merged })
+    }
+  }
 }
 
 /** Cancels the sweep's tasks (or one) with scancel. Results already written are still merged by the next look. */
-export async function cancelSweep(store: Store, cluster: Cluster, runId: number, task?: number): Promise<SweepStatus> {
+export async function cancelSweep(store: Store, cluster: Cluster, runId: number, task?: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
   const tasks = store.sweeps.tasks(runId).filter((t) => activeTask(t.state) && (task === undefined || t.task === task))
   if (task !== undefined && tasks.length === 0) {
     const known = store.sweeps.tasks(runId).find((t) => t.task === task)
@@ -337,21 +506,23 @@ export async function cancelSweep(store: Store, cluster: Cluster, runId: number,
   store.transaction(() => {
     for (const t of tasks) store.sweeps.setTask(runId, t.task, { state: 'cancelled', error: 'cancelled with scancel' })
   })
-  finishIfOver(store, runId)
+  finishIfOver(store, runId, mergedSummary)
   return sweepStatus(store, runId)
 }
 
 /** Resubmits every task that ended without all its results (failed or cancelled), with its attempts counted afresh. */
-export async function resumeSweep(store: Store, cluster: Cluster, runId: number): Promise<SweepStatus> {
+export async function resumeSweep(store: Store, cluster: Cluster, runId: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
   const items = store.sweeps.items(runId)
   const todo = store.sweeps
     .tasks(runId)
     .filter((t) => (t.state === 'failed' || t.state === 'cancelled') && items.some((i) => i.task === t.task && i.mergedAt === null))
     .map((t) => t.task)
-  if (todo.length === 0) return pollSweep(store, cluster, runId)
+  if (todo.length === 0) return pollSweep(store, cluster, runId, mergedSummary)
   store.transaction(() => {
     for (const t of todo) store.sweeps.setTask(runId, t, { attempts: 0 })
     store.runs.reopen(runId)
+    const merge = store.sweeps.get(runId).mergeRunId
+    if (merge !== null && store.runs.find(merge)) store.runs.reopen(merge)
   })
   await submit(store, cluster, runId, todo)
   return sweepStatus(store, runId)

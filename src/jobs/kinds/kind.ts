@@ -10,4 +10,9 @@ export interface JobImpl {
    */
   precheck(store: Store, params: Record<string, unknown>): void
   run(ctx: JobContext): Promise<JobResult>
+  /**
+   * For a kind with a ClusterSplit of merge 'one-run': the summary of the run its items' rows were
+   * merged into on the workbench (what `run` would have returned for the whole job).
+   */
+  mergedSummary?(store: Store, runId: number): Record<string, number>
 }

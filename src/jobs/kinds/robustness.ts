@@ -12,8 +12,8 @@ import type { JobImpl } from './kind.ts'
 import { checkSweepNetwork, runSweepJob } from './sweep.ts'
 
 /** The headline numbers of a sweep: its size, and the worst median accuracy and MSE over networks and levels. */
-export function sweepSummary(trials: readonly Trial[], draws: number, samples: number): Record<string, number> {
-  const cells = new Map<string, Trial[]>()
+export function sweepSummary(trials: readonly Pick<Trial, 'network' | 'level' | 'accuracy' | 'mse'>[], draws: number, samples: number): Record<string, number> {
+  const cells = new Map<string, Pick<Trial, 'network' | 'level' | 'accuracy' | 'mse'>[]>()
   for (const t of trials) {
     const k = `${t.network}|${t.level}`
     cells.set(k, [...(cells.get(k) ?? []), t])
@@ -50,6 +50,17 @@ export const robustness: JobImpl = {
     if (p.deathEndStep !== undefined && p.deathEndStep <= (p.deathStartStep ?? 0)) throw fieldError('robustness', 'deathEndStep', `must be after the first step neurons die (${p.deathStartStep ?? 0}).`)
     const data = { channels, outputs, task: taskOfParams(ds.params), what: `dataset run ${p.dataset}` }
     for (const id of p.networks) checkSweepNetwork(store, 'robustness', 'networks', id, data, p.perturbation, p.target)
+  },
+  mergedSummary(store, runId) {
+    const p = robustnessParams.parse(store.runs.get(runId).params, 'params')
+    const byItem = new Map<number, { network: number; level: number; accuracy: number; mse: number }>()
+    for (const r of store.results.query({ runId, limit: 10_000_000 }).rows) {
+      const t = byItem.get(r.item) ?? { network: r.networkId ?? -1, level: Number(r.labels.level), accuracy: NaN, mse: NaN }
+      if (r.key === 'accuracy') t.accuracy = r.value ?? NaN
+      if (r.key === 'mse') t.mse = r.value ?? NaN
+      byItem.set(r.item, t)
+    }
+    return sweepSummary([...byItem.values()], p.draws, p.samples)
   },
   async run(ctx) {
     const p = robustnessParams.parse(ctx.run.params, 'params')

@@ -85,7 +85,7 @@ export function fieldGroups(kind: JobKindName): FieldGroup[] | null {
   return groupFields(Object.keys(spec.params.info().fields ?? {}), spec.formGroups)
 }
 
-export type { ActionWording, CliSpec, FieldGroup, GroupRule, JobKindSpec, Resources, StageSpec } from './spec.ts'
+export type { ActionWording, CliSpec, ClusterItem, ClusterSplit, FieldGroup, GroupRule, JobKindSpec, Resources, StageSpec } from './spec.ts'
 export { dataGenerateParams } from './data-generate.ts'
 export { dataImportAudioParams } from './data-import-audio.ts'
 export { deployParams, deployTargets, deploymentLoss, parseSerials, remedyLoss } from './deploy.ts'

@@ -87,6 +87,17 @@ export const robustness = {
     { title: 'Run', rest: true },
   ],
   action: { action: 'New robustness run', submit: 'Run' },
+  // On a cluster: one item per network and level, with all its draws (the gain recalibration and the
+  // teacher's pass are per network and level); every trial's seed follows from the run's seed, the
+  // network's run id, the level and the draw, so the items' rows are the rows of the run made here.
+  cluster: {
+    merge: 'one-run',
+    items: (params) => {
+      const networks = params.networks as number[]
+      const levels = params.levels as number[]
+      return networks.flatMap((n) => levels.map((l) => ({ params: { ...params, networks: [n], levels: [l] }, label: `network ${n}, level ${l}` })))
+    },
+  },
 } as const satisfies JobKindSpec
 
 /** The analysis of a robustness run as the command line prints it: medians with quartiles, then the tests. */

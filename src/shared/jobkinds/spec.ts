@@ -118,6 +118,33 @@ export interface JobKindSpec {
   resumeParam?: string
   /** its stages, in order, when it runs others as child runs */
   stages?: readonly StageSpec[]
+  /**
+   * How one run of it is sent to a cluster (`--on CLUSTER` without --seeds) as a SLURM array of
+   * independent items: see ClusterSplit. Without it, `--on` sends only a sweep over seeds.
+   */
+  cluster?: ClusterSplit
+}
+
+/** One independent item of a job sent to a cluster: what one node runs (a job of `kind`, default the job's own). */
+export interface ClusterItem {
+  /** another job kind than the one split (a job whose children are other jobs, such as a reproduction) */
+  kind?: string
+  /** the item's parameters, complete (the seed included) */
+  params: Record<string, unknown>
+  /** what the item is, for the sweep's table ("network 5, level 0.1") */
+  label: string
+}
+
+/**
+ * The extension point for running a job on a cluster: `items` cuts a run's parsed parameters into
+ * independent items (each a job the node runs from the runs its parameters name, which are shipped);
+ * `merge` says where their results land: 'one-run' appends every item's result rows to one run of
+ * this kind (the run a local job would have made, with the same parents), 'children' makes each item
+ * its own run, a child of the sweep (a training grid; a reproduction's networks and sweeps).
+ */
+export interface ClusterSplit {
+  merge: 'one-run' | 'children'
+  items(params: Record<string, unknown>): ClusterItem[]
 }
 
 /** A number as the command line prints it. */

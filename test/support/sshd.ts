@@ -1,0 +1,134 @@
+// A real OpenSSH server on 127.0.0.1 for tests: sshd started from a temporary folder with its own
+// configuration, host key and a generated client key for the current user, on a free port, stopped
+// by its pid afterwards. The client side is an ssh configuration file (ssh -F) naming the port, the
+// key and the known host, so nothing in ~/.ssh is read or written. `env` is set for every session
+// (SetEnv), as a login node's profile would set SLURM_CONF.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir, userInfo } from 'node:os'
+import { join } from 'node:path'
+
+export interface LocalSshd {
+  dir: string
+  /** user@127.0.0.1 */
+  login: string
+  /** the client's configuration file: pass it as `ssh -F` (mimic cluster add --ssh-config) */
+  clientConfig: string
+  pid: number
+  stop(): Promise<void>
+}
+
+const sshd = '/usr/sbin/sshd'
+
+export function sshdInstalled(): string | null {
+  if (!existsSync(sshd)) return 'sshd is missing: install openssh-server (`apt-get install -y openssh-server`, as .ci/run does)'
+  if (spawnSync('sh', ['-c', 'command -v ssh && command -v ssh-keygen']).status !== 0) return 'ssh or ssh-keygen is missing: install openssh-client'
+  return null
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Starts sshd on a free loopback port and waits until a session runs a command through it. */
+export async function startLocalSshd(opts: { env?: Record<string, string> } = {}): Promise<LocalSshd> {
+  const missing = sshdInstalled()
+  if (missing) throw new Error(missing)
+  const dir = mkdtempSync(join(tmpdir(), 'mimic-sshd-'))
+  chmodSync(dir, 0o755)
+  const user = userInfo().username
+  // as root, sshd insists on its privilege separation directory (the package's service would make it)
+  if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755, recursive: true })
+  const hostKey = join(dir, 'host_ed25519')
+  const userKey = join(dir, 'user_ed25519')
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey])
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', userKey])
+  const authorized = join(dir, 'authorized_keys')
+  writeFileSync(authorized, readFileSync(`${userKey}.pub`), { mode: 0o600 })
+  const port = await freePort()
+  const pidFile = join(dir, 'sshd.pid')
+  const log = join(dir, 'sshd.log')
+  const conf = join(dir, 'sshd_config')
+  const setEnv = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)
+  writeFileSync(
+    conf,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${pidFile}`,
+      `AuthorizedKeysFile ${authorized}`,
+      `AllowUsers ${user}`,
+      'PermitRootLogin prohibit-password',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'PrintMotd no',
+      'X11Forwarding no',
+      'AllowTcpForwarding no',
+      'MaxStartups 50:30:100',
+      'MaxSessions 50',
+      ...(setEnv.length ? [`SetEnv ${setEnv.join(' ')}`] : []),
+      '',
+    ].join('\n'),
+  )
+  const knownHosts = join(dir, 'known_hosts')
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${readFileSync(`${hostKey}.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`)
+  const clientConfig = join(dir, 'ssh_config')
+  writeFileSync(
+    clientConfig,
+    ['Host 127.0.0.1', `  Port ${port}`, `  User ${user}`, `  IdentityFile ${userKey}`, '  IdentitiesOnly yes', `  UserKnownHostsFile ${knownHosts}`, '  StrictHostKeyChecking yes', '  LogLevel ERROR', ''].join('\n'),
+  )
+  // sshd daemonises and writes its pid file once it listens
+  execFileSync(sshd, ['-f', conf, '-E', log])
+  const until = Date.now() + 20_000
+  let pid = 0
+  for (;;) {
+    if (existsSync(pidFile)) {
+      pid = Number(readFileSync(pidFile, 'utf8').trim())
+      const r = spawnSync('ssh', ['-F', clientConfig, '-o', 'BatchMode=yes', `${user}@127.0.0.1`, '--', 'echo', 'ready'], { encoding: 'utf8', timeout: 15_000 })
+      if (r.status === 0 && r.stdout.trim() === 'ready') break
+    }
+    if (Date.now() > until) {
+      const said = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-10).join('\n') : '(no log)'
+      if (pid && alive(pid)) process.kill(pid, 'SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+      throw new Error(`local sshd did not accept a session within 20 s:\n${said}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    dir,
+    login: `${user}@127.0.0.1`,
+    clientConfig,
+    pid,
+    async stop() {
+      if (alive(pid)) {
+        process.kill(pid, 'SIGTERM')
+        const end = Date.now() + 5000
+        while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
+        if (alive(pid)) process.kill(pid, 'SIGKILL')
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
