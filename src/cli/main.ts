@@ -52,15 +52,10 @@ Projects and runs
   results [--run ID] [--project ID] [--architecture A] [--key K] [--format table|csv|json]
                                         per-item results (one per sample of an evaluation...), long form
   data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T]
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
-import { basename, join, relative, resolve, sep } from 'node:path'
-import { contract, type ResultOf } from '../shared/contract.ts'
-import { AppError, toWireError } from '../shared/errors.ts'
-import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
-import { defaultMaxDatasetBytes, maxExportRuns, maxResultRows } from '../shared/limits.ts'
-import { runsCsv } from '../shared/runtable.ts'
-import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
-import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
+  artifacts export RUN [NAME...] --out FILE.npy|FILE.npz   artifacts for numpy (one .npy, or several as .npz)
+  export RUN --format npz|nir --out FILE   a network's weights and parameters for numpy, or an NIR graph
+  import nir FILE.nir --project ID      an NIR graph (LIF, CubaLIF, Affine, Linear) as a network run
+  report RUN --out FILE.html           a robustness, yield or comparison run as one self-contained HTML file
 Jobs
   jobs list [--all] | cancel RUN_ID
 ${jobUsageLines().join('\n')}
@@ -74,6 +69,12 @@ Boards
   board info ADDRESS|NAME               the board's handshake: protocol version, model, serial number, geometry
   board emulate [--listen tcp://127.0.0.1:0 | --serial PATH] [--serial-number SN] [--chips N] [--weights se1|se2] [--chip native|reference] [--no-mismatch]
                                         serve the reference chip over the board protocol (first stdout line: its address)
+Cluster (SLURM; README "Beyond one workstation")
+  cluster add NAME --slurm [--ssh user@login-node] [--ssh-config FILE] [--partition P] [--account A] [--workdir DIR]
+  cluster list | test NAME | remove NAME
+                                        a job with --on NAME [--seeds S..S | robustness, yield] runs as a SLURM array there
+  sweep status ID | follow ID | cancel ID | resume ID
+                                        a cluster sweep's tasks: state, retries, timeouts; merged into this database
 Workbench
   bench --neurons N --steps T --batch B --threads K   time the simulator (one JSON object with --json)
   bench ads --neurons N --dims D --steps T    one ADS training step against the forward step (and the previous kernel's)

@@ -1,0 +1,17 @@
+// `mimic --help` lists every command word once in its usage text, and nothing that is not usage
+// (a merge once pasted the module's import lines into it, in place of four commands' lines).
+import { describe, expect, it } from 'vitest'
+import { mimic } from '../support/cli.ts'
+
+const words = ['projects', 'runs', 'results', 'data', 'artifacts', 'export', 'import', 'report', 'jobs', 'train', 'reproduce', 'eval', 'simulate', 'robustness', 'deploy', 'hil', 'finetune', 'tasks', 'architectures', 'backends', 'board', 'cluster', 'sweep', 'bench', 'serve', 'doctor']
+
+describe('mimic --help', () => {
+  it('names every command and contains only usage', () => {
+    const r = mimic(['--help'])
+    expect(r.code).toBe(0)
+    const lines = r.stdout.split('\n')
+    for (const w of words) expect(lines.some((l) => l.startsWith(`  ${w} `)), `a usage line for "${w}"`).toBe(true)
+    const code = lines.filter((l) => /^(import|export) |\bfrom '/.test(l))
+    expect(code, 'lines of source code in the usage').toEqual([])
+  })
+})
