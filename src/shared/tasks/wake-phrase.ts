@@ -13,6 +13,8 @@ export const wakePhraseGeneratorParams = s.object({
   snrDb: s.withDefault(s.number({ min: -20, max: 60 }), 10).doc({ label: 'Signal-to-noise ratio', unit: 'dB', help: 'speech power over background-noise power' }),
 })
 
+const wakeAds = { neurons: 768, inputGain: 1000, fastGain: 1.5, eta: 1e-5, kSchedule: 'staircase', k: 200, epochs: 5, selection: 'accuracy' } as const
+
 export const wakePhraseTask = {
   name: 'wake-phrase',
   label: 'Wake phrase',
@@ -28,4 +30,12 @@ export const wakePhraseTask = {
   },
   fitted: [{ name: 'boundary', label: 'Boundary B', description: 'keyword when the largest sum of y_s over a stretch where y_s ≥ 0.5 exceeds B (in steps); fitted on validation outputs' }],
   sampleView: 'bands',
+  // docs/method.md §3-5: teacher 16 → 128 → 1, λ_MSE 1, Adam 1e-3; network ADS N = 768, A = 50/τ_mem,
+  // g = 1.5, η = 1e-5, the staircase k from 200 over 8 blocks, 5 epochs; the network kept by the
+  // validation accuracy with the fitted boundary.
+  methodDefaults: {
+    'train.teacher': { units: 128, lambdaMse: 1, stepSize: 1e-3, epochs: 20 },
+    'train.ads': { ...wakeAds },
+    pipeline: { teacherUnits: 128, teacherLambdaMse: 1, teacherStepSize: 1e-3, teacherEpochs: 20, ...wakeAds },
+  },
 } as const satisfies TaskDescriptor
