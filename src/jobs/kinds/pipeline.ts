@@ -184,8 +184,16 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     meanRateHz: r.meanRateHz ?? NaN,
   })
   ctx.progress(1, 'done', true)
+  const errors = falseDecisions(r.predictions, r.labels)
+  const teacherErrors = r.teacherPredictions ? falseDecisions(r.teacherPredictions, r.labels) : null
   return {
     summary: {
+      // false accepts (+1 on a −1 sample) and false rejects (anything else on a +1 sample), as counts
+      falseAccepts: errors.accepts,
+      falseRejects: errors.rejects,
+      ...(teacherErrors ? { teacherFalseAccepts: teacherErrors.accepts, teacherFalseRejects: teacherErrors.rejects } : {}),
+      ...Object.fromEntries(Object.entries(adsStage.value.fitted).map(([k, v]) => [`ads${k[0].toUpperCase()}${k.slice(1)}`, v])),
+      ...Object.fromEntries(Object.entries(teacherStage.value.fitted).map(([k, v]) => [`teacher${k[0].toUpperCase()}${k.slice(1)}`, v])),
       teacherTestAccuracy: r.teacherAccuracy ?? teacherStage.value.testAccuracy,
       teacherTestUndecided: r.teacherUndecided ?? teacherStage.value.testUndecided,
       testAccuracy: r.accuracy,
@@ -200,6 +208,16 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
       wallSeconds: (performance.now() - started) / 1000,
     },
   }
+}
+
+/** False accepts (decision +1 on a −1 sample) and false rejects (no +1 on a +1 sample), first output of each sample. */
+export function falseDecisions(predictions: Int8Array, labels: Int8Array): { accepts: number; rejects: number } {
+  let accepts = 0, rejects = 0
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] < 0 && predictions[i] > 0) accepts++
+    if (labels[i] > 0 && predictions[i] <= 0) rejects++
+  }
+  return { accepts, rejects }
 }
 
 /**
