@@ -97,7 +97,7 @@ export function splitCodesOf(split: Int8Array | null, samples: number): { codes:
     if (c === 0 || c === 1 || c === 2) codes[i] = c
     else open.push(i)
   }
-  // Fisher-Yates with a fixed 32-bit xorshift stream: a property of the dataset, not of a training seed.
+  // Fisher-Yates with a fixed 32-bit shift-register stream: a property of the dataset, not of a training seed.
   let x = 0x2545f491
   for (let i = open.length - 1; i > 0; i--) {
     x ^= x << 13

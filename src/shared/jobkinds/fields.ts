@@ -40,7 +40,7 @@ export const neuronFields = {
 export const adsFields = {
   neurons: s.withDefault(s.integer({ min: 2, max: maxNeurons }), 320).doc({ label: 'Neurons N' }),
   epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 20).doc({ label: 'Epochs' }),
-  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: "fresh samples of the teacher's task" }),
+  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: "fresh samples of the teacher's task (with a dataset: every training sample once)" }),
   eta: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-6).doc({ label: 'Learning rate η' }),
   etaSchedule: s.withDefault(s.oneOf(['constant', 'decay'] as const), 'constant').doc({
     label: 'η schedule',
