@@ -80,7 +80,7 @@ export const pipeline = {
         teacherRunId: stage('teacher'),
         adsRunId: stage('ads'),
         testRunId: stage('evaluation'),
-        datasetRunId: stage('dataset'),
+        datasetRunId: stage('dataset') ?? (typeof d.params.data === 'number' ? d.params.data : null),
         teacherTestAccuracy: d.summary.teacherTestAccuracy,
         adsTestAccuracy: d.summary.adsTestAccuracy,
         teacherTestUndecided: d.summary.teacherTestUndecided,
@@ -125,7 +125,7 @@ export const pipeline = {
   ],
   action: { action: 'New pipeline', submit: 'Run pipeline', primary: true },
   stages: [
-    { name: 'dataset', runKind: 'dataset', title: 'Data', what: 'fresh test samples, or a dataset (given or generated) with its three splits' },
+    { name: 'dataset', runKind: 'dataset', title: 'Test set', what: 'fresh test samples, or a dataset (given or generated) whose test split scores both networks' },
     { name: 'teacher', runKind: 'teacher', title: 'Teacher', what: 'rate network, BPTT' },
     { name: 'ads', runKind: 'ads', title: 'Network ADS', what: 'spiking network, local rule' },
     { name: 'test', runKind: 'evaluation', title: 'Test', what: 'both networks on the test set' },
