@@ -49,19 +49,22 @@ struct GenerateBaton {
   }
 };
 
-// taskGenerate(task, {count, seed, threads?, dtMs?, ...the task's generator options}, onProgress?, cancelToken?)
+// taskGenerate(task, {count, seed, threads?, dtMs?, trainingEpoch?, ...the task's generator options}, onProgress?, cancelToken?)
 //   -> Promise<{count, steps, channels, outputs, inputs, targets, labels}>
 Napi::Value TaskGenerate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const mimic::TaskEntry& task = ReadTaskName(env, info[0], "task");
   auto o = RequireObject(env, info[1], "options");
   if (!task.makeSource) ThrowRange(env, "task: the task '" + task.name + "' draws no samples (its data are imported)");
-  const mimic::TaskValues values = ReadTaskValues(env, o, "", task.sourceOptions, {"count", "seed", "threads", "dtMs"}, "options");
+  const mimic::TaskValues values = ReadTaskValues(env, o, "", task.sourceOptions, {"count", "seed", "threads", "dtMs", "trainingEpoch"}, "options");
   auto baton = std::make_unique<GenerateBaton>();
   const double one = 1;
   const double dtMs = Num(env, o, "", "dtMs", 0.01, 1000, &one);
   baton->count = static_cast<std::size_t>(Int(env, o, "", "count", 1, kMaxCount));
   baton->seed = Seed(env, o, "", "seed", false);
+  // trainingEpoch e: the samples a trainer seeded `seed` draws in epoch e (task.hpp training_draw_seed).
+  if (o.Has("trainingEpoch") && !o.Get("trainingEpoch").IsUndefined())
+    baton->seed = mimic::training_draw_seed(baton->seed, static_cast<uint64_t>(Int(env, o, "", "trainingEpoch", 0, 1e9)));
   baton->threads = Threads(env, o, "");
   baton->source = MakeSource(env, task, values, dtMs, "");
   // inputs, targets (float32) and labels, each again as the result's typed array, plus the drawing

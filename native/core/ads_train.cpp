@@ -30,7 +30,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Salts of the independent streams derived from the trainer's seed (derive_seed).
-constexpr uint64_t kSaltTrainData = 0;              // the task's samples of epoch e: as the teacher trainer
 constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // dataset order of epoch e
 constexpr uint64_t kSaltInitialV = 0x41445356ULL;   // initial V of training sample t
 constexpr uint64_t kSaltValidation = 0x56414cULL;   // the validation samples and their initial V
@@ -636,8 +635,19 @@ void AdsTrainer::validate(const AdsNetwork& net, AdsEvalResult& out, const Contr
   AdsTargetProvider provider = [&](std::size_t first, std::size_t count, float* dst) {
     teacher_trajectories(teacher, v.inputs.data(), first, count, v.steps, threads, control, dst);
   };
+  // With a rule, the outputs are kept so that a rule with fitted settings (a decision boundary) fits
+  // them on these outputs and the accuracy is the one with the fitted values (docs/method.md §5).
+  e.recordOutput = e.recordOutput || (o_.decision != nullptr);
   ads_evaluate(model, v.inputs.data(), v.count, v.steps, &provider, v.targets.empty() ? nullptr : v.targets.data(),
                v.labels.empty() ? nullptr : v.labels.data(), e, control, out);
+  if (o_.decision && !out.labels.empty() && !out.output.empty()) {
+    const std::size_t O = teacher_.outputs;
+    const TaskValues fitted = refit(*o_.decision, o_.fitted, out.output.data(), out.labels.data(), v.count, v.steps, O, control);
+    TaskScore score;
+    score_outputs(*o_.decision, fitted, out.output.data(), v.count, v.steps, O, nullptr, out.labels.data(), score, nullptr, &control);
+    out.predictions = score.decisions;
+    out.accuracy = score.accuracy();
+  }
 }
 
 AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBefore, std::size_t total) {
@@ -651,7 +661,7 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
   std::vector<std::size_t> order;
   if (o_.source) {
     const Control quiet = control.cancel_only();
-    o_.source->draw(derive_seed(o_.seed, epoch_, kSaltTrainData), o_.samplesPerEpoch, o_.threads, quiet, xb);
+    o_.source->draw(training_draw_seed(o_.seed, epoch_), o_.samplesPerEpoch, o_.threads, quiet, xb);
     inputs = xb.inputs.data();
     S = xb.count;
     T = xb.steps;

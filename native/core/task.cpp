@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "rng.hpp"
+
 namespace mimic {
 namespace {
 
@@ -88,6 +90,16 @@ void score_outputs(const DecisionRule& rule, const TaskValues& fitted, const flo
       if (smoothed) rule.smoothed(outputs + i * sample + k, steps, width, smoothed + i * sample + k);
     }
   }
+}
+
+uint64_t training_draw_seed(uint64_t seed, uint64_t epoch) { return derive_seed(seed, epoch, 0); }
+
+TaskValues refit(const DecisionRule& rule, const TaskValues& fitted, const float* outputs, const int8_t* labels,
+                 std::size_t count, std::size_t steps, std::size_t width, const Control& control) {
+  TaskValues out = fitted;
+  if (count == 0) return out;
+  for (const auto& [name, value] : rule.fit(outputs, labels, count, steps, width, control)) out[name] = value;
+  return out;
 }
 
 }  // namespace mimic

@@ -122,6 +122,10 @@ Task make_task(const std::string& name, const TaskOptions& options);
 std::shared_ptr<const SampleSource> make_task_source(const TaskEntry& task, const TaskValues& options, double dtMs);
 std::shared_ptr<const DecisionRule> make_task_rule(const TaskEntry& task, const TaskValues& options);
 
+// The stream seed of the fresh samples a trainer seeded `seed` draws in epoch `epoch` (0-based): the
+// teacher and ADS trainers alike draw source->draw(training_draw_seed(seed, e), samplesPerEpoch, ...).
+uint64_t training_draw_seed(uint64_t seed, uint64_t epoch);
+
 // Decisions on outputs [count, steps, width] and their score.
 struct TaskScore {
   std::vector<int8_t> decisions;  // [count, width]
@@ -139,5 +143,12 @@ struct TaskScore {
 void score_outputs(const DecisionRule& rule, const TaskValues& fitted, const float* outputs, std::size_t count,
                    std::size_t steps, std::size_t width, const float* targets, const int8_t* labels, TaskScore& out,
                    float* smoothed = nullptr, const Control* control = nullptr);
+
+// `fitted` with the settings the rule fits on validation outputs [count, steps, width] and their labels
+// [count, width] replaced by the fitted values (unchanged when the rule fits nothing: DecisionRule::fit returns none). The trainers call
+// it before scoring each epoch's validation, so that model selection sees the boundary the network
+// would get (docs/method.md §5: "tune the decision boundary" after every epoch).
+TaskValues refit(const DecisionRule& rule, const TaskValues& fitted, const float* outputs, const int8_t* labels,
+                 std::size_t count, std::size_t steps, std::size_t width, const Control& control);
 
 }  // namespace mimic

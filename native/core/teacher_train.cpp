@@ -15,7 +15,6 @@ namespace mimic {
 namespace {
 
 // Salts of the streams derived from the trainer's seed (derive_seed), per epoch.
-constexpr uint64_t kSaltSamples = 0;                // the task's samples
 constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // the dataset order
 
 void zero(TeacherGradT<float>& g) {
@@ -40,15 +39,17 @@ void TeacherTrainer::evaluate(const TeacherParams& p, const TeacherDataset& d, d
                               const Control& control) const {
   const std::size_t T = d.steps, O = p.outputs, C = p.channels;
   std::vector<double> err(d.count, 0.0);
-  std::vector<int> correct(d.count, 0);
+  // The outputs are kept when there is a rule: a rule with fitted settings (a decision boundary) fits
+  // them on these outputs first (refit), as the network would get them.
+  std::vector<float> outs(o_.rule ? d.count * T * O : 0);
   global_pool().parallel_for(
       d.count,
       [&](std::size_t i) {
         if (control.cancelled()) return;
         thread_local TeacherWorkspace<float> ws;
-        thread_local std::vector<float> out;
-        out.resize(T * O);
-        teacher_forward_sample(p, &d.inputs[i * T * C], T, out.data(), nullptr, ws, &control);
+        thread_local std::vector<float> local;
+        float* out = o_.rule ? &outs[i * T * O] : (local.resize(T * O), local.data());
+        teacher_forward_sample(p, &d.inputs[i * T * C], T, out, nullptr, ws, &control);
         const float* tgt = &d.targets[i * T * O];
         double s = 0;
         for (std::size_t k = 0; k < T * O; ++k) {
@@ -56,24 +57,23 @@ void TeacherTrainer::evaluate(const TeacherParams& p, const TeacherDataset& d, d
           s += e * e;
         }
         err[i] = s / static_cast<double>(T * O);
-        int c = 0;
-        if (o_.rule)
-          for (std::size_t o = 0; o < O; ++o) {
-            const int8_t pred = o_.rule->decide(&out[o], T, O, o_.fitted);
-            const int8_t label = d.labels.empty() ? o_.rule->label(tgt + o, T, O) : d.labels[i * O + o];
-            c += pred == label ? 1 : 0;
-          }
-        correct[i] = c;
       },
       o_.threads);
   control.check();
-  double m = 0, c = 0;
-  for (std::size_t i = 0; i < d.count; ++i) {
-    m += err[i];
-    c += correct[i];
-  }
+  double m = 0;
+  for (std::size_t i = 0; i < d.count; ++i) m += err[i];
   mse = d.count ? m / static_cast<double>(d.count) : 0.0;
-  accuracy = !o_.rule ? -1.0 : d.count ? c / static_cast<double>(d.count * O) : 0.0;
+  accuracy = -1.0;
+  if (!o_.rule) return;
+  std::vector<int8_t> labels(d.count * O);
+  for (std::size_t i = 0; i < d.count; ++i)
+    for (std::size_t o = 0; o < O; ++o)
+      labels[i * O + o] = d.labels.empty() ? o_.rule->label(&d.targets[i * T * O + o], T, O) : d.labels[i * O + o];
+  const TaskValues fitted = refit(*o_.rule, o_.fitted, outs.data(), labels.data(), d.count, T, O, control);
+  std::size_t c = 0;
+  for (std::size_t i = 0; i < d.count; ++i)
+    for (std::size_t o = 0; o < O; ++o) c += o_.rule->decide(&outs[i * T * O + o], T, O, fitted) == labels[i * O + o] ? 1 : 0;
+  accuracy = d.count ? static_cast<double>(c) / static_cast<double>(d.count * O) : 0.0;
 }
 
 void TeacherTrainer::apply_step(const TeacherGradT<float>& g, TeacherEpochRecord& rec) {
@@ -133,7 +133,7 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   std::size_t S, T;
   if (o_.source) {
     const Control quiet = control.cancel_only();
-    o_.source->draw(derive_seed(o_.seed, epoch_, kSaltSamples), o_.samplesPerEpoch, o_.threads, quiet, xb);
+    o_.source->draw(training_draw_seed(o_.seed, epoch_), o_.samplesPerEpoch, o_.threads, quiet, xb);
     inputs = xb.inputs.data();
     targets = xb.targets.data();
     S = xb.count;

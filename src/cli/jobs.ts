@@ -2,8 +2,8 @@
 // command words, positionals and flag names come from `spec.cli`, every other flag from the
 // parameter schema (camelCase parameters become --kebab-case flags with the schema's defaults), and
 // what a succeeded run prints from `spec.cli.result`. Nothing here knows a job kind by name.
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { basename, resolve } from 'node:path'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, join, relative, resolve, sep } from 'node:path'
 import { AppError, FieldError } from '../shared/errors.ts'
 import { jobKinds, jobKindNames, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
 import type { FieldInfo } from '../shared/schema.ts'
@@ -119,8 +119,33 @@ export function jobFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
     const upload = fields[param]?.upload
     out[flag] = { type: 'string', help: `a ${upload?.accept ?? ''} file, read here and imported as a ${fields[param]?.ref ?? ''} run for ${fields[param]?.label ?? param} (instead of --${aliasOf.get(param) ?? kebab(param)})` }
   }
+  for (const [flag, param] of Object.entries(cli.dirFlags ?? {})) {
+    out[flag] = { type: 'string', help: `a folder of WAV files, read here and sent as an upload run for ${fields[param]?.label ?? param} (instead of --${aliasOf.get(param) ?? kebab(param)} RUN)` }
+  }
   if (sweepable(kind)) Object.assign(out, sweepFlagSpecs(kind))
   return out
+}
+
+/** Every regular file under a folder, named relative to it with '/', in name order. */
+export function folderFiles(dir: string, flag: string): { name: string; bytes: Uint8Array }[] {
+  let isDir = false
+  try {
+    isDir = statSync(dir).isDirectory()
+  } catch (err) {
+    throw new UsageError(`--${flag}: ${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): check the path.`)
+  }
+  if (!isDir) throw new UsageError(`--${flag}: ${dir} is not a folder.`)
+  const files: { name: string; bytes: Uint8Array }[] = []
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const path = join(d, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else if (entry.isFile()) files.push({ name: relative(dir, path).split(sep).join('/'), bytes: readFileSync(path) })
+    }
+  }
+  walk(dir)
+  if (files.length === 0) throw new UsageError(`--${flag}: ${dir} holds no files.`)
+  return files
 }
 
 export function paramsFromFlags(specs: Record<string, FlagSpec>, flags: Record<string, unknown>): Record<string, unknown> {
@@ -238,6 +263,19 @@ function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>, runSweep?: RunS
           ...(fits && typeof params[fits] === 'number' ? { network: params[fits] as number } : {}),
         })
         return { params: { ...params, [param]: run.id }, undo: async () => void (await services.call('runs.delete', { id: run.id })) }
+      }
+    }
+
+    for (const [flag, param] of Object.entries(cli.dirFlags ?? {})) {
+      const dir = flags[flag] as string | undefined
+      if (dir === undefined) continue
+      if (params[param] !== undefined) throw new UsageError(`${where} takes --${flag} DIR or --${kebab(param)} RUN, not both.`)
+      if (prepare) throw new UsageError(`${where} takes one file or folder flag at a time.`)
+      const path = resolve(dir)
+      const files = folderFiles(path, flag)
+      prepare = async (services, projectId) => {
+        const upload = await services.call('datasets.uploadAudio', { projectId, files, folder: basename(path) })
+        return { params: { ...params, [param]: upload.id }, undo: async () => void (await services.call('runs.delete', { id: upload.id })) }
       }
     }
 

@@ -4,6 +4,7 @@
 // when it loads the data. No check reads a host file: job parameters name runs, and files reach the
 // server only as bytes (datasets.import).
 import { isArchitectureName } from '../shared/architectures/index.ts'
+import { taskOfParams, type TaskName } from '../shared/tasks/index.ts'
 import { FieldError } from '../shared/errors.ts'
 import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
 import type { Store } from '../store/index.ts'
@@ -112,4 +113,15 @@ export function precheckConditions(kind: JobKindName, raw: unknown, params: Reco
     const other = fields[when.field]?.label ?? when.field
     throw new FieldError(`params.${key}`, `applies only when ${other} is ${String(when.equals)} (it is ${String(params[when.field])}): choose ${String(when.equals)} or leave it out.`, info.label)
   }
+}
+
+/**
+ * A dataset run a trainer takes (`key`, e.g. data) for `task`: a succeeded dataset run of that task
+ * (the split sizes are checked when the job loads it, loadDatasetSplits).
+ */
+export function datasetOf(store: Store, job: JobKindName, key: string, id: number, task: TaskName): RunRecord {
+  const run = runOfKind(store, job, key, id, ['dataset'])
+  const t = taskOfParams(run.params)
+  if (t !== task) throw fieldError(job, 'task', `is ${task}, but dataset run ${id} (${key}) holds ${t} samples: give the task ${t} (--task ${t}) or a dataset of ${task}.`)
+  return run
 }

@@ -4,6 +4,7 @@
 // target; files that cannot be used are listed with the reason, never skipped silently.
 import { audioFeatures, audioResample, type RunOptions } from '../../native/index.ts'
 import { decodeWav, WavError } from '../formats/wav.ts'
+import type { Store } from '../store/index.ts'
 import { speechEndStep, wakePhraseBands, wakePhraseSteps, wakePhraseTarget } from './tasks/wake-phrase.ts'
 
 export const audioRateHz = 16000
@@ -201,4 +202,39 @@ export async function importAudio(
     outcomes,
     cut,
   }
+}
+
+/** The files of an upload run (`datasets.uploadAudio`): names, bytes, and the manifest and folder it was sent with. */
+export function uploadedFiles(store: Store, id: number): { files: AudioFile[]; manifest: string | null; folder: string | null } {
+  const run = store.runs.get(id)
+  if (run.kind !== 'upload') throw new Error(`run ${id} is a ${run.kind} run, not an upload of audio files`)
+  const names = run.params.files as string[]
+  const bytes = store.artifacts.get(id, 'files.bytes').data as Uint8Array
+  const offsets = store.artifacts.get(id, 'files.offsets').data as Float64Array
+  const files = names.map((name, i) => ({ name, bytes: bytes.subarray(offsets[i], offsets[i + 1]) }))
+  return { files, manifest: typeof run.params.manifest === 'string' ? run.params.manifest : null, folder: typeof run.params.folder === 'string' ? run.params.folder : null }
+}
+
+/**
+ * Noise recordings for the offline corpus (docs/method.md §2.2): every WAV file of an upload, decoded
+ * to mono at 16 kHz. A file that cannot be decoded or is silent stops the job with its name and the
+ * reason (a corpus silently made without one of the user's noises would not be the one asked for).
+ */
+export async function noiseRecordings(files: AudioFile[], run: RunOptions = {}): Promise<Float32Array[]> {
+  const out: Float32Array[] = []
+  for (const f of files) {
+    let wav
+    try {
+      wav = decodeWav(f.bytes)
+    } catch (err) {
+      throw new Error(`noise file ${f.name}: ${err instanceof WavError ? err.message : String(err)}; give WAV files (any rate, mono or stereo, PCM or float)`)
+    }
+    const s = wav.sampleRateHz === audioRateHz ? wav.samples : await audioResample(wav.samples, { fromHz: wav.sampleRateHz, toHz: audioRateHz }, run)
+    let power = 0
+    for (const v of s) power += v * v
+    if (s.length === 0 || power === 0) throw new Error(`noise file ${f.name} is silent: its samples are all zero`)
+    out.push(s)
+  }
+  if (out.length === 0) throw new Error('the noise upload holds no files')
+  return out
 }

@@ -58,3 +58,82 @@ export function loadDataset(store: Store, runId: number, first = 0, count?: numb
     task: taskOfParams(run.params),
   }
 }
+
+/** The three parts of a dataset the trainers use (docs/method.md §2.2): training, validation and test samples. */
+export interface DatasetSplits {
+  runId: number
+  task: TaskName
+  train: TimedDataset
+  validation: TimedDataset
+  test: TimedDataset
+  /** how the samples were split: by the dataset's `split` array, or (samples without one) assigned 60/20/20 */
+  assigned: number
+}
+
+/** Samples `idx` of a dataset (inputs, targets, labels), in that order. */
+export function pickSamples(d: TimedDataset, idx: readonly number[]): TimedDataset {
+  const { steps: T, channels: C, outputs: O } = d
+  const inputs = new Float32Array(idx.length * T * C), targets = new Float32Array(idx.length * T * O)
+  const labels = d.labels ? new Int8Array(idx.length) : null
+  idx.forEach((s, k) => {
+    inputs.set(d.inputs.subarray(s * T * C, (s + 1) * T * C), k * T * C)
+    targets.set(d.targets.subarray(s * T * O, (s + 1) * T * O), k * T * O)
+    if (labels) labels[k] = d.labels![s]
+  })
+  return { inputs, targets, labels, samples: idx.length, steps: T, channels: C, outputs: O, dtMs: d.dtMs }
+}
+
+/**
+ * Which split (0 training, 1 validation, 2 test) each sample of a dataset belongs to: its `split`
+ * array where it gives one (a generated corpus, a manifest's split column); the other samples (−1, or
+ * all of them without the array) in a fixed pseudo-random order (the same for every reader of the
+ * run), the first 60 % training, the next 20 % validation, the rest test.
+ */
+export function splitCodesOf(split: Int8Array | null, samples: number): { codes: Int8Array; assigned: number } {
+  const codes = new Int8Array(samples)
+  const open: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const c = split ? split[i] : -1
+    if (c === 0 || c === 1 || c === 2) codes[i] = c
+    else open.push(i)
+  }
+  // Fisher-Yates with a fixed 32-bit shift-register stream: a property of the dataset, not of a training seed.
+  let x = 0x2545f491
+  for (let i = open.length - 1; i > 0; i--) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    const j = (x >>> 0) % (i + 1)
+    ;[open[i], open[j]] = [open[j], open[i]]
+  }
+  const a = Math.round(0.6 * open.length), b = Math.round(0.8 * open.length)
+  open.forEach((s, k) => (codes[s] = k < a ? 0 : k < b ? 1 : 2))
+  return { codes, assigned: open.length }
+}
+
+/**
+ * A dataset run split for training (`field` names the parameter that gave it, for the errors): the
+ * training samples (the trainers' epochs draw from them in a seeded order), the validation samples
+ * (model selection, fitted settings such as a decision boundary) and the test samples (the reported
+ * score). Each part must hold at least one sample.
+ */
+export function loadDatasetSplits(store: Store, runId: number, field = 'data'): DatasetSplits {
+  const d = loadDataset(store, runId)
+  const split = store.artifacts.find(runId, 'split')
+  if (split && split.shape[0] !== d.samples) throw new AppError('INVALID_ARGUMENT', `${field}: dataset run ${runId} has a split array of ${split.shape[0]} entries for ${d.samples} samples; re-import or regenerate it.`)
+  return splitDataset({ ...d, extras: split ? [{ name: 'split', data: split.data as Int8Array, shape: split.shape }] : [] }, runId, d.task, field)
+}
+
+/** A dataset in memory split as loadDatasetSplits does (its `split` extra, the rest 60/20/20). */
+export function splitDataset(d: TimedDataset, runId: number, task: TaskName, field = 'data'): DatasetSplits {
+  const split = d.extras?.find((e) => e.name === 'split')
+  const { codes, assigned } = splitCodesOf(split ? (split.data as Int8Array) : null, d.samples)
+  const parts: number[][] = [[], [], []]
+  for (let i = 0; i < d.samples; i++) parts[codes[i]].push(i)
+  const names = ['training', 'validation', 'test']
+  parts.forEach((p, k) => {
+    if (p.length === 0)
+      throw new AppError('INVALID_ARGUMENT', `${field}: dataset run ${runId} has no ${names[k]} samples (${parts[0].length} training, ${parts[1].length} validation, ${parts[2].length} test): give a dataset with samples in every split (a larger --count, or a manifest whose split column names all three).`)
+  })
+  return { runId, task, train: pickSamples(d, parts[0]), validation: pickSamples(d, parts[1]), test: pickSamples(d, parts[2]), assigned }
+}

@@ -6,6 +6,7 @@ import { addonStatus } from '../../native/index.ts'
 import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '../shared/contract.ts'
 import { AppError } from '../shared/errors.ts'
 import { defaultRunName, jobKindNames, jobKinds, jobParamsSchema, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
+import { isTaskName, taskDescriptors, type TaskDescriptor, type TaskName } from '../shared/tasks/index.ts'
 import type { ShippedRun } from '../shared/transfer.ts'
 import type { AddonState, AppEvent, AppInfo, BackendInfo, NetworkSummary, RunDetail } from '../shared/types.ts'
 import type { NetworkRecord } from '../store/networks.ts'
@@ -37,7 +38,7 @@ import { datasetArtifacts } from '../plugins/datasets.ts'
 import { targets } from '../plugins/targets/index.ts'
 import { architectureDescriptors, architectureNames } from '../shared/architectures/index.ts'
 import { FieldError } from '../shared/errors.ts'
-import { taskDescriptors, taskInfo, taskNames, tasksFitting } from '../shared/tasks/index.ts'
+import { taskInfo, taskNames, tasksFitting } from '../shared/tasks/index.ts'
 import { benchAds, benchSimulator, benchTeacher } from './bench.ts'
 import { BoardDesk, canonicalAddress, listBoards } from './boards.ts'
 
@@ -240,9 +241,34 @@ export class Services implements FrontDoorServices {
     return this.store.readShippedRun(runId)
   }
 
+  /**
+   * The parameters with what the task implies for those left out: the task of a given dataset (`data`)
+   * when `task` is left out, and the task's method settings for this kind (TaskDescriptor.methodDefaults;
+   * the task from `task`, the dataset, or a teacher run's).
+   */
+  private withTaskDefaults(kind: JobKindName, rawParams: unknown): unknown {
+    if (typeof rawParams !== 'object' || rawParams === null || Array.isArray(rawParams)) return rawParams
+    const raw = { ...(rawParams as Record<string, unknown>) }
+    const fields = jobKinds[kind].params.info().fields ?? {}
+    const taskOfRun = (id: unknown): TaskName | undefined => {
+      const run = typeof id === 'number' ? this.store.runs.find(id) : undefined
+      return run && isTaskName(run.params.task) ? run.params.task : undefined
+    }
+    let task: TaskName | undefined = isTaskName(raw.task) ? raw.task : undefined
+    if (raw.task === undefined) {
+      // a job with a task field takes the dataset's; one without (train.ads) the dataset's or the teacher's
+      task = taskOfRun(raw.data) ?? ('task' in fields ? undefined : taskOfRun(raw.teacher))
+      if (task && 'task' in fields) raw.task = task
+    }
+    const defaults = task ? (taskDescriptors[task] as TaskDescriptor).methodDefaults?.[kind] : undefined
+    for (const [k, v] of Object.entries(defaults ?? {})) if (raw[k] === undefined && k in fields) raw[k] = v
+    return raw
+  }
+
   /** Creates the run of a job and queues it. Parameters are validated against the kind's schema. */
   startJob(kind: JobKindName, projectId: number, rawParams: unknown, name?: string, parents: { id: number; role: string }[] = []): number {
     const spec = jobKinds[kind]
+    rawParams = this.withTaskDefaults(kind, rawParams)
     const params = jobParamsSchema(kind).parse(rawParams ?? {}, 'params') as Record<string, unknown>
     // a run that continues another takes its seed unless told otherwise (its children are found by their seeds)
     const resumeParam = (spec as JobKindSpec).resumeParam

@@ -11,14 +11,16 @@ const flagsOf = (help: string): string[] => [...help.matchAll(/^ {2}--([a-z0-9-]
 describe('reproduce xor takes the flags of train teacher and train ads', () => {
   it('every flag, by the commands’ help', () => {
     const reproduce = new Set(flagsOf(mimic(['reproduce', '--help']).stdout))
-    // the teacher's task, test samples, threads and seed are the pipeline's own; its sample length is the task's
-    const shared = new Set(['project', 'name', 'task', 'test-samples', 'threads', 'seed', 'duration-s',
+    // the teacher's task, test samples, threads and seed are the pipeline's own; its sample length is the task's;
+    // the dataset and its order are the pipeline's own, for both networks
+    const shared = new Set(['project', 'name', 'task', 'test-samples', 'threads', 'seed', 'duration-s', 'data', 'shuffle',
       // where the job runs (a cluster sweep): flags of the command, not parameters of the job
       'on', 'seeds', 'time', 'items-per-task', 'attempts', 'cpus-per-task', 'follow'])
     const teacher = flagsOf(mimic(['train', 'teacher', '--help']).stdout).filter((f) => !shared.has(f))
     expect(teacher).toContain('loss-tau-unit')
     for (const f of teacher) expect(reproduce.has(`teacher-${f}`), `--teacher-${f}`).toBe(true)
     const ads = flagsOf(mimic(['train', 'ads', '--help']).stdout).filter((f) => !shared.has(f) && f !== 'teacher')
+    expect(reproduce.has('data') && reproduce.has('shuffle')).toBe(true)
     expect(ads).toContain('ebn')
     for (const f of ads) expect(reproduce.has(f), `--${f}`).toBe(true)
   })

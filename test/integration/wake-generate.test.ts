@@ -68,15 +68,16 @@ describe('the offline wake-phrase corpus', () => {
     }
   })
 
-  it('the trainers refuse it before storing anything: they draw only from a native stream (not yet from a stored corpus)', () => {
+  it('the trainers without a dataset of it, and the baselines of the pipeline, are refused before storing anything', () => {
     const db = tempDb()
     const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
-    // (a refused positional exits 1, a refused flag exits 2 as a usage error)
-    for (const [args, code] of [[['reproduce', 'wake-phrase', '--seed', '1'], 1], [['train', 'teacher', '--task', 'wake-phrase'], 2]] as const) {
-      const r = mimic(['--db', db, ...args, '--project', String(project)])
-      expect(r.code).toBe(code)
-      expect(r.stderr).toMatch(/is Wake phrase, whose trainers cannot draw fresh training samples yet/)
-    }
+    // (a refused flag exits 2 as a usage error)
+    const teacher = mimic(['--db', db, 'train', 'teacher', '--task', 'wake-phrase', '--project', String(project)])
+    expect(teacher.code).toBe(2)
+    expect(teacher.stderr).toMatch(/is Wake phrase, which has no native stream of fresh training samples: give a dataset of it \(--data DATASET_RUN/)
+    const force = mimic(['--db', db, 'reproduce', 'wake-phrase', '--architecture', 'force', '--project', String(project)])
+    expect(force.code).toBe(2)
+    expect(force.stderr).toMatch(/is force, whose trainer draws fresh samples of the task, but Wake phrase has no native stream of them: use --architecture ads/)
     expect(mimic(['--db', db, 'runs', 'list']).stdout).toMatch(/no runs/)
   })
 

@@ -77,7 +77,7 @@ describe('native wrappers: argument errors are the contract', () => {
   })
 
   it('generateXor and the run options refuse unknown keys by name', async () => {
-    await expectArg(() => generateXor({ count: 1, seed: 1, cout: 2 } as never), TypeError, "Unknown option 'cout' in options: expected one of count, seed, threads, dtMs, durationS")
+    await expectArg(() => generateXor({ count: 1, seed: 1, cout: 2 } as never), TypeError, "Unknown option 'cout' in options: expected one of count, seed, threads, dtMs, trainingEpoch, durationS")
     await expectArg(() => generateXor({ count: 1, seed: 1n } as never), TypeError, 'Expected a number for seed but received a bigint')
     await expectArg(() => generateXor({ count: 1, seed: 1 }, { signl: new AbortController().signal } as never), TypeError, "Unknown option 'signl' in the run options: expected one of onProgress, signal")
     await expectArg(() => generateXor({ count: 1, seed: 1 }, null as never), TypeError, 'Expected an object for the run options but received null')

@@ -71,6 +71,8 @@ export interface TaskGenerateOptions {
   dtMs?: number
   /** 0 = all threads of the pool (default); the samples do not depend on it */
   threads?: number
+  /** the samples a trainer (teacher or ADS) seeded `seed` draws fresh in this epoch (0-based) instead of the stream `seed` itself */
+  trainingEpoch?: number
 }
 
 export interface TaskScoreInput<K extends NativeTaskName = NativeTaskName> {

@@ -4,6 +4,8 @@ import { taskDescriptors, type TaskDescriptor } from '../../shared/tasks/index.t
 import { drawnDatasetRun } from '../../plugins/datasets.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
 import type { JobImpl } from './kind.ts'
+import { noiseRecordings, uploadedFiles } from '../../plugins/audio-import.ts'
+import { runOfKind } from '../prechecks.ts'
 
 /** The generator's own parameters (all but the task), checked by the task's generator schema. */
 function generatorParams(params: Record<string, unknown>): { task: keyof typeof taskDescriptors; rest: Record<string, unknown> } {
@@ -21,20 +23,24 @@ function generatorParams(params: Record<string, unknown>): { task: keyof typeof 
 }
 
 export const dataGenerate: JobImpl = {
-  precheck(_store, params) {
-    generatorParams(params)
+  precheck(store, params) {
+    const { rest } = generatorParams(params)
+    if (typeof rest.noise === 'number') runOfKind(store, 'data.generate', 'noise', rest.noise, ['upload'])
   },
   async run(ctx) {
     const { task, rest } = generatorParams(ctx.run.params)
     const generate = taskImpls[task].generate!
     const count = typeof rest.count === 'number' ? rest.count : undefined
     ctx.progress(0, 'drawing samples', true)
+    // noise recordings the user gave (an upload run), decoded at the task's audio rate
+    const noise = typeof rest.noise === 'number' ? await noiseRecordings(uploadedFiles(ctx.store, rest.noise).files, { signal: ctx.signal }) : undefined
     const d = await generate(
       { ...rest, seed: ctx.run.seed ?? 0 },
       {
         onProgress: (f) => ctx.progress(0.9 * f, count !== undefined ? `drew ${Math.round(f * count)} of ${count} samples` : 'drawing samples'),
         signal: ctx.signal,
       },
+      noise ? { noise } : {},
     )
     ctx.checkCancelled()
     ctx.progress(0.92, 'storing')

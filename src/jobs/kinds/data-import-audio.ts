@@ -3,23 +3,13 @@
 // sample; one result item per file (imported as which sample, or skipped and why) and a note listing
 // the skipped files.
 import { dataImportAudioParams } from '../../shared/jobkinds/index.ts'
-import { audioRateHz, importAudio, type AudioFile } from '../../plugins/audio-import.ts'
+import { audioRateHz, importAudio, uploadedFiles } from '../../plugins/audio-import.ts'
 import { datasetArtifacts } from '../../plugins/datasets.ts'
 import { wakePhraseBands, wakePhraseSteps } from '../../plugins/tasks/wake-phrase.ts'
-import type { Store } from '../../store/index.ts'
 import { fieldError, runOfKind } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 
 const list = (text: string): string[] => text.split(',').map((x) => x.trim()).filter((x) => x.length > 0)
-
-function uploaded(store: Store, id: number): { files: AudioFile[]; manifest: string | null; folder: string | null } {
-  const run = store.runs.get(id)
-  const names = run.params.files as string[]
-  const bytes = store.artifacts.get(id, 'files.bytes').data as Uint8Array
-  const offsets = store.artifacts.get(id, 'files.offsets').data as Float64Array
-  const files = names.map((name, i) => ({ name, bytes: bytes.subarray(offsets[i], offsets[i + 1]) }))
-  return { files, manifest: typeof run.params.manifest === 'string' ? run.params.manifest : null, folder: typeof run.params.folder === 'string' ? run.params.folder : null }
-}
 
 export const dataImportAudio: JobImpl = {
   precheck(store, params) {
@@ -32,7 +22,7 @@ export const dataImportAudio: JobImpl = {
   },
   async run(ctx) {
     const p = dataImportAudioParams.parse(ctx.run.params, 'params')
-    const { files, manifest, folder } = uploaded(ctx.store, p.upload)
+    const { files, manifest, folder } = uploadedFiles(ctx.store, p.upload)
     ctx.progress(0, `reading ${files.length} files`, true)
     const d = await importAudio(
       files,

@@ -7,12 +7,12 @@ import { teacherFieldName } from '../../shared/jobkinds/pipeline.ts'
 import { taskDescriptors, type TaskDescriptor, type TaskName } from '../../shared/tasks/index.ts'
 import { inMemoryNetwork } from '../../plugins/architectures/bundle.ts'
 import { rate } from '../../plugins/architectures/rate.ts'
-import { drawnDatasetRun } from '../../plugins/datasets.ts'
+import { drawnDatasetRun, loadDatasetSplits, splitDataset, type DatasetSplits } from '../../plugins/datasets.ts'
 import { evaluate, evaluationArtifacts, evaluationResults, evaluationSummary } from '../../plugins/evaluate.ts'
 import { simulator } from '../../plugins/targets/simulator.ts'
 import type { JobContext, JobResult } from '../context.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
-import { fieldError } from '../prechecks.ts'
+import { datasetOf, fieldError } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 import { trainAdsStage } from './train-ads.ts'
 import { trainBaselineStage } from './train-baselines.ts'
@@ -33,22 +33,41 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
   const w = stageWeights(p)
   let base = 0
 
-  // 1. The test set: fresh samples scoring the teacher and the spiking network alike.
+  // 1. The data. A dataset (given, or generated for a task with no native stream of fresh samples):
+  //    its training split trains both networks, its validation split selects them and fits the
+  //    task's settings (a decision boundary), its test split scores them. Otherwise fresh test
+  //    samples; the trainers draw fresh training samples each epoch.
   const testSeed = derivedSeeds(seed).test
   const task: TaskDescriptor = taskDescriptors[p.task]
-  const generatorParams = task.generator!.params.parse({ count: p.testSamples, seed: testSeed }, 'params')
-  const testParams = { task: p.task, ...generatorParams }
-  const { runId: datasetRunId, value: test } = await ctx.stage(
-    { kind: 'dataset', name: `${task.label} test set · seed ${testSeed}`, params: testParams, seed: testSeed, label: 'dataset' },
-    async (runId) => {
-      ctx.progress(0, 'drawing the test set', true)
-      const d = await drawSamples(ctx, p.task, generatorParams)
-      const { artifacts, summary } = drawnDatasetRun(d)
-      ctx.artifacts(artifacts, runId)
-      return { value: d, summary }
-    },
-  )
-  base += w.dataset
+  let splits: DatasetSplits | undefined
+  let datasetRunId: number
+  let test: TimedDataset
+  if (p.data !== undefined) {
+    ctx.progress(0, `loading dataset run ${p.data}`, true)
+    splits = loadDatasetSplits(ctx.store, p.data)
+    datasetRunId = p.data
+    test = splits.test
+  } else {
+    const generated = !taskImpls[p.task].trainingSource
+    const generatorParams = task.generator!.params.parse(generated ? { ...(p.datasetSamples !== undefined ? { count: p.datasetSamples } : {}), seed } : { count: p.testSamples, seed: testSeed }, 'params')
+    const dataSeed = generated ? seed : testSeed
+    const stage = await ctx.stage(
+      { kind: 'dataset', name: generated ? `${task.label} dataset · seed ${dataSeed}` : `${task.label} test set · seed ${dataSeed}`, params: { task: p.task, ...generatorParams }, seed: dataSeed, label: 'dataset' },
+      async (runId) => {
+        ctx.progress(0, generated ? 'generating the dataset' : 'drawing the test set', true)
+        const d = await drawSamples(ctx.scoped(0, generated ? 0.1 : 0.01), p.task, generatorParams)
+        const { artifacts, summary } = drawnDatasetRun(d)
+        ctx.artifacts(artifacts, runId)
+        return { value: d, summary }
+      },
+    )
+    datasetRunId = stage.runId
+    if (generated) {
+      splits = splitDataset(stage.value, datasetRunId, p.task)
+      test = splits.test
+    } else test = stage.value
+  }
+  base += splits && p.data === undefined ? 0.1 : w.dataset
 
   if (p.architecture !== 'ads') return runBaselinePipeline(ctx, p.architecture, p, seed, datasetRunId, test, started)
 
@@ -60,22 +79,24 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
       task: p.task,
       testSamples: p.testSamples,
       threads: p.threads,
+      shuffle: p.shuffle,
+      ...(splits ? { data: datasetRunId } : {}),
       seed,
     },
     'params',
   )
   const teacherStage = await ctx.stage(
-    { kind: 'teacher', name: `Teacher (BPTT) · seed ${seed}`, params: teacherParams, seed, label: 'teacher', parents: [{ id: datasetRunId, role: 'test set' }] },
+    { kind: 'teacher', name: `Teacher (BPTT) · seed ${seed}`, params: teacherParams, seed, label: 'teacher', parents: [{ id: datasetRunId, role: splits ? 'data' : 'test set' }] },
     async (runId) => {
-      const out = await trainTeacherStage(ctx.scoped(base, w.teacher), teacherParams, seed, runId, test)
+      const out = await trainTeacherStage(ctx.scoped(base, w.teacher), teacherParams, seed, runId, test, splits)
       return {
         value: out,
-        summary: { testAccuracy: out.testAccuracy, testUndecided: out.testUndecided, testMse: out.testMse, bestEpoch: out.bestEpoch, epochs: teacherParams.epochs },
+        summary: { testAccuracy: out.testAccuracy, testUndecided: out.testUndecided, testMse: out.testMse, bestEpoch: out.bestEpoch, epochs: teacherParams.epochs, ...out.fitted },
       }
     },
   )
   base += w.teacher
-  const teacher = inMemoryNetwork(teacherStage.runId, rate, teacherStage.value.params, { task: p.task })
+  const teacher = inMemoryNetwork(teacherStage.runId, rate, teacherStage.value.params, { task: p.task, fitted: teacherStage.value.fitted })
 
   // 3. Network ADS, trained by the local rule to mimic the teacher.
   const adsParams = {
@@ -107,6 +128,8 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     inputGain: p.inputGain,
     selection: p.selection,
     validationSamples: p.validationSamples,
+    shuffle: p.shuffle,
+    ...(splits ? { data: datasetRunId } : {}),
     threads: p.threads,
   }
   const adsStage = await ctx.stage(
@@ -116,11 +139,11 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
       params: { teacher: teacherStage.runId, ...adsParams, testSamples: p.testSamples, seed },
       seed,
       label: 'ads',
-      parents: [{ id: teacherStage.runId, role: 'teacher' }],
+      parents: [{ id: teacherStage.runId, role: 'teacher' }, ...(splits ? [{ id: datasetRunId, role: 'data' }] : [])],
     },
     async (runId) => {
-      const out = await trainAdsStage(ctx.scoped(base, w.ads), teacher.net, p.task, adsParams, seed, runId)
-      return { value: out, summary: { bestEpoch: out.bestEpoch, neurons: p.neurons } }
+      const out = await trainAdsStage(ctx.scoped(base, w.ads), teacher.net, p.task, adsParams, seed, runId, splits)
+      return { value: out, summary: { bestEpoch: out.bestEpoch, neurons: p.neurons, ...out.fitted } }
     },
   )
   base += w.ads
@@ -153,6 +176,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
   )
   const r = testStage.value
   ctx.store.runs.setSummary(adsStage.runId, {
+    ...adsStage.value.fitted,
     bestEpoch: adsStage.value.bestEpoch,
     neurons: p.neurons,
     testAccuracy: r.accuracy,
@@ -161,8 +185,16 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     meanRateHz: r.meanRateHz ?? NaN,
   })
   ctx.progress(1, 'done', true)
+  const errors = falseDecisions(r.predictions, r.labels)
+  const teacherErrors = r.teacherPredictions ? falseDecisions(r.teacherPredictions, r.labels) : null
   return {
     summary: {
+      // false accepts (+1 on a −1 sample) and false rejects (anything else on a +1 sample), as counts
+      falseAccepts: errors.accepts,
+      falseRejects: errors.rejects,
+      ...(teacherErrors ? { teacherFalseAccepts: teacherErrors.accepts, teacherFalseRejects: teacherErrors.rejects } : {}),
+      ...Object.fromEntries(Object.entries(adsStage.value.fitted).map(([k, v]) => [`ads${k[0].toUpperCase()}${k.slice(1)}`, v])),
+      ...Object.fromEntries(Object.entries(teacherStage.value.fitted).map(([k, v]) => [`teacher${k[0].toUpperCase()}${k.slice(1)}`, v])),
       teacherTestAccuracy: r.teacherAccuracy ?? teacherStage.value.testAccuracy,
       teacherTestUndecided: r.teacherUndecided ?? teacherStage.value.testUndecided,
       testAccuracy: r.accuracy,
@@ -177,6 +209,16 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
       wallSeconds: (performance.now() - started) / 1000,
     },
   }
+}
+
+/** False accepts (decision +1 on a −1 sample) and false rejects (no +1 on a +1 sample), first output of each sample. */
+export function falseDecisions(predictions: Int8Array, labels: Int8Array): { accepts: number; rejects: number } {
+  let accepts = 0, rejects = 0
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i] < 0 && predictions[i] > 0) accepts++
+    if (labels[i] > 0 && predictions[i] <= 0) rejects++
+  }
+  return { accepts, rejects }
 }
 
 /**
@@ -253,12 +295,16 @@ async function runBaselinePipeline(
 }
 
 export const pipeline: JobImpl = {
-  precheck(_store, params) {
+  precheck(store, params) {
     const p = pipelineParams.parse(params, 'params')
     const task: TaskDescriptor = taskDescriptors[p.task]
-    if (!task.generator) throw fieldError('pipeline', 'task', `is ${task.label}, which has no generator to draw a test set from: choose a task with a generator.`)
-    // the trainers draw fresh samples each epoch from the task's native stream
-    if (!taskImpls[p.task].trainingSource) throw fieldError('pipeline', 'task', `is ${task.label}, whose trainers cannot draw fresh training samples yet (they train only on a native generator's stream): choose a task with one (\`mimic tasks list\`).`)
+    if (p.data !== undefined) {
+      if (p.architecture !== 'ads') throw fieldError('pipeline', 'data', `is given, but the baselines of the pipeline (--architecture ${p.architecture}) train on fresh samples only: leave out --data or use --architecture ads.`)
+      datasetOf(store, 'pipeline', 'data', p.data, p.task)
+      return
+    }
+    if (!task.generator) throw fieldError('pipeline', 'task', `is ${task.label}, which has no generator to draw samples from: give a dataset of it (--data DATASET_RUN).`)
+    if (!taskImpls[p.task].trainingSource && p.architecture !== 'ads') throw fieldError('pipeline', 'architecture', `is ${p.architecture}, whose trainer draws fresh samples of the task, but ${task.label} has no native stream of them: use --architecture ads (it trains on a generated dataset).`)
   },
   run: runPipeline,
 }

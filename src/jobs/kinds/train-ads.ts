@@ -1,11 +1,13 @@
 // Job "train.ads": network ADS trained to mimic a rate-network teacher by the local learning rule
 // (docs/method.md §4-5), natively, on fresh samples of the teacher's task; per-epoch metrics streamed; the
 // best validation epoch kept; test accuracy on fresh samples. Stored as a bundle of architecture ads.
-import { AdsTrainer, type AdsNetwork, type AdsTrainerOptions, type TeacherParams } from '../../../native/index.ts'
+import { AdsTrainer, type AdsDataset, type AdsNetwork, type AdsTrainerOptions, type TaskDecision, type TeacherParams } from '../../../native/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { trainAdsParams } from '../../shared/jobkinds/index.ts'
 import type { Infer } from '../../shared/schema.ts'
-import { taskDescriptors, type TaskName } from '../../shared/tasks/index.ts'
+import { taskDescriptors, taskOfParams, type TaskDescriptor, type TaskName } from '../../shared/tasks/index.ts'
+import { loadDatasetSplits, type DatasetSplits } from '../../plugins/datasets.ts'
+import type { Store } from '../../store/index.ts'
 import { ads, neuronParamNames, type AdsNet } from '../../plugins/architectures/ads.ts'
 import { inMemoryNetwork, loadBundle, saveBundle } from '../../plugins/architectures/bundle.ts'
 import type { LoadedNetwork } from '../../plugins/architectures/index.ts'
@@ -13,9 +15,9 @@ import { evaluate, type EvalResult } from '../../plugins/evaluate.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
 import { simulator } from '../../plugins/targets/simulator.ts'
 import type { JobContext } from '../context.ts'
-import { fieldError, networkOf } from '../prechecks.ts'
+import { datasetOf, fieldError, networkOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
-import { derivedSeeds, drawSamples } from './train-teacher.ts'
+import { derivedSeeds, drawSamples, fitSettings } from './train-teacher.ts'
 
 /** The hyperparameters shared with the pipeline (trainAdsParams without teacher, test set and seed). */
 export type AdsStageParams = Omit<Infer<typeof trainAdsParams>, 'teacher' | 'testSamples' | 'seed'>
@@ -23,13 +25,33 @@ export type AdsStageParams = Omit<Infer<typeof trainAdsParams>, 'teacher' | 'tes
 export interface AdsOutcome {
   network: LoadedNetwork<AdsNet>
   bestEpoch: number
+  /** the task's settings fitted on the validation samples (stored with the network) */
+  fitted: Record<string, number>
 }
 
-/** Trainer options from the job parameters (schedules as docs/method.md §5 describes them), on fresh samples of `task`. */
-export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: AdsStageParams, seed: number): AdsTrainerOptions {
-  const source = taskImpls[task].trainingSource?.({ samplesPerEpoch: p.samplesPerEpoch })
-  if (!source) throw new Error(`the task ${taskDescriptors[task].label} cannot draw fresh training samples`)
-  const total = p.epochs * p.samplesPerEpoch
+/** The trainers' form of a dataset part. */
+export function adsDataset(d: TimedDataset): AdsDataset {
+  return { inputs: d.inputs, targets: d.targets, count: d.samples, steps: d.steps, ...(d.labels && d.outputs === 1 ? { labels: d.labels } : {}) }
+}
+
+/**
+ * Trainer options from the job parameters (schedules as docs/method.md §5 describes them), on fresh
+ * samples of `task`, or on a stored dataset's training split (validation on its validation split).
+ */
+export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: AdsStageParams, seed: number, splits?: DatasetSplits): AdsTrainerOptions {
+  let data: AdsTrainerOptions['data'], validation: AdsTrainerOptions['validation'], perEpoch: number
+  if (splits) {
+    data = adsDataset(splits.train)
+    validation = adsDataset(splits.validation)
+    perEpoch = splits.train.samples
+  } else {
+    const source = taskImpls[task].trainingSource?.({ samplesPerEpoch: p.samplesPerEpoch })
+    if (!source) throw new Error(`the task ${taskDescriptors[task].label} cannot draw fresh training samples: give a dataset of it (--data DATASET_RUN)`)
+    data = source.data
+    validation = { count: p.validationSamples }
+    perEpoch = p.samplesPerEpoch
+  }
+  const total = p.epochs * perEpoch
   return {
     teacher,
     neurons: p.neurons,
@@ -48,9 +70,10 @@ export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: Ads
         : { exponential: { start: p.eta, decaySamples: p.etaDecaySamples ?? total / 2 / Math.log(100), floor: p.etaFloor } },
     k: p.kSchedule === 'constant' ? p.k : { staircase: { start: p.k, totalSamples: total, blocks: 8 } },
     rule: p.rule,
-    data: source.data,
-    decision: source.decision,
-    validation: { count: p.validationSamples },
+    data,
+    shuffle: p.shuffle,
+    decision: { task } as TaskDecision,
+    validation,
     selection: p.selection,
     threads: p.threads,
     ...(p.trainDeath > 0 ? { trainDeath: p.trainDeath } : {}),
@@ -62,15 +85,19 @@ function adsNet(network: AdsNetwork, ebn: boolean): AdsNet {
   return { spec: network, params: network.params, thresholds: null, variant: ebn ? 'ebn' : 'no-ebn' }
 }
 
-/** Trains network ADS for run `runId` on `task`, streaming per-epoch metrics; stores the selected network as its bundle. */
-export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, task: TaskName, p: AdsStageParams, seed: number, runId = ctx.runId): Promise<AdsOutcome> {
+/**
+ * Trains network ADS for run `runId` on `task` (fresh samples, or the training split of `splits`),
+ * streaming per-epoch metrics; fits the task's settings (a decision boundary) on the validation samples
+ * and stores the selected network with them as its bundle.
+ */
+export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, task: TaskName, p: AdsStageParams, seed: number, runId = ctx.runId, splits?: DatasetSplits): Promise<AdsOutcome> {
   // Built on a worker thread (the EBN is O(N²·D) and the validation samples are drawn): cancellable.
-  const trainer = await AdsTrainer.create({ ...adsTrainerOptions(teacher, task, p, seed), threads: ctx.threads(p.threads) }, { signal: ctx.signal })
+  const trainer = await AdsTrainer.create({ ...adsTrainerOptions(teacher, task, p, seed, splits), threads: ctx.threads(p.threads) }, { signal: ctx.signal })
   await ctx.trainEpochs(
     trainer,
     p.epochs,
     {
-      share: 1,
+      share: 0.97,
       running: 'training the spiking network',
       metrics: (r) => ({
         trainReconstructionError: r.trainReconstructionError,
@@ -87,13 +114,24 @@ export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, tas
     runId,
   )
   const net = adsNet(trainer.getBestNetwork() ?? trainer.getNetwork(), p.ebn)
-  saveBundle(ctx.store, runId, ads, net, { task })
-  return { network: inMemoryNetwork(runId, ads, net, { task }), bestEpoch: trainer.bestEpoch }
+  // The validation samples the boundary is fitted on: the dataset's, or (a generated task with fitted settings) fresh ones.
+  const needsFit = (taskDescriptors[task] as TaskDescriptor).fitted.length > 0
+  const validation = splits?.validation ?? (needsFit ? await drawSamples(ctx, task, { count: p.validationSamples, seed: derivedSeeds(seed).validation }) : undefined)
+  const fitted = validation ? await fitSettings(ctx, task, inMemoryNetwork(runId, ads, net, { task }), validation, seed, ctx.threads(p.threads)) : {}
+  saveBundle(ctx.store, runId, ads, net, { task, fitted })
+  return { network: inMemoryNetwork(runId, ads, net, { task, fitted }), bestEpoch: trainer.bestEpoch, fitted }
 }
 
 /** Scores a trained network on a test set against its teacher (k = 0, no learning), on the software simulator. */
 export function testAgainstTeacher(ctx: JobContext, network: LoadedNetwork, teacher: LoadedNetwork, test: TimedDataset, threads: number, seed: number): Promise<EvalResult> {
   return evaluate(network.task, simulator, network, test, { teacher, threads, seed }, { signal: ctx.signal })
+}
+
+/** The dataset train.ads uses: --data, else the teacher's dataset when it was trained on one, else none (fresh samples). */
+function adsDataRun(store: Store, p: { data?: number; teacher: number }): number | undefined {
+  if (p.data !== undefined) return p.data
+  const t = store.runs.get(p.teacher).params.data
+  return typeof t === 'number' ? t : undefined
 }
 
 export const trainAds: JobImpl = {
@@ -102,14 +140,21 @@ export const trainAds: JobImpl = {
     if (teacher.record.architecture !== 'rate') {
       throw fieldError('train.ads', 'teacher', `is run ${teacher.run.id} “${teacher.run.name}”, a ${teacher.arch.label}: choose a teacher run (a rate network).`)
     }
+    const p = trainAdsParams.parse(params, 'params')
+    const task = taskOfParams(teacher.run.params)
+    const data = adsDataRun(store, p)
+    if (data !== undefined) datasetOf(store, 'train.ads', 'data', data, task)
+    else if (!taskImpls[task].trainingSource) throw fieldError('train.ads', 'data', `is empty, and the teacher's task ${taskDescriptors[task].label} has no native stream of fresh training samples: give a dataset of it (--data DATASET_RUN).`)
   },
   async run(ctx) {
     const p = trainAdsParams.parse(ctx.run.params, 'params')
     const seed = ctx.run.seed ?? 0
     const teacher = loadBundle<TeacherParams>(ctx.store, p.teacher)
-    const out = await trainAdsStage(ctx, teacher.net, teacher.task, p, seed)
-    ctx.progress(0.97, 'testing on fresh samples', true)
-    const test = await drawSamples(ctx, teacher.task, { count: p.testSamples, seed: derivedSeeds(seed).test })
+    const dataRun = adsDataRun(ctx.store, p)
+    const splits = dataRun !== undefined ? loadDatasetSplits(ctx.store, dataRun) : undefined
+    const out = await trainAdsStage(ctx, teacher.net, teacher.task, p, seed, ctx.runId, splits)
+    ctx.progress(0.985, splits ? `testing on the test split of dataset run ${splits.runId}` : 'testing on fresh samples', true)
+    const test = splits?.test ?? (await drawSamples(ctx, teacher.task, { count: p.testSamples, seed: derivedSeeds(seed).test }))
     const t = await testAgainstTeacher(ctx, out.network, teacher, test, ctx.threads(p.threads), seed)
     ctx.progress(1, 'done', true)
     return {
@@ -120,7 +165,8 @@ export const trainAds: JobImpl = {
         testOutputMse: t.mse,
         meanRateHz: t.meanRateHz ?? NaN,
         bestEpoch: out.bestEpoch,
-        testSeed: derivedSeeds(seed).test,
+        ...(splits ? { dataset: splits.runId } : { testSeed: derivedSeeds(seed).test }),
+        ...out.fitted,
       },
     }
   },

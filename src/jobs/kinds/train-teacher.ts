@@ -1,18 +1,20 @@
 // Job "train.teacher": the rate-network teacher of docs/method.md §3 trained by BPTT on fresh samples of a
 // task, with per-epoch metrics streamed, the best validation epoch kept, and test accuracy on fresh
 // samples as the headline number. The teacher is stored as a bundle of the rate architecture.
-import { initTeacher, taskScore, TeacherTrainer, type TeacherParams } from '../../../native/index.ts'
+import { initTeacher, taskScore, TeacherTrainer, type TaskDecision, type TeacherParams, type TeacherTrainerOptions } from '../../../native/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { trainTeacherParams } from '../../shared/jobkinds/index.ts'
 import type { Infer } from '../../shared/schema.ts'
 import { taskDescriptors, type TaskDescriptor, type TaskName } from '../../shared/tasks/index.ts'
 import { inMemoryNetwork, saveBundle } from '../../plugins/architectures/bundle.ts'
 import { rate } from '../../plugins/architectures/rate.ts'
+import type { LoadedNetwork } from '../../plugins/architectures/index.ts'
+import { loadDatasetSplits, type DatasetSplits } from '../../plugins/datasets.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
 import { simulator } from '../../plugins/targets/simulator.ts'
 import type { TargetOutput } from '../../plugins/targets/target.ts'
 import type { JobContext } from '../context.ts'
-import { fieldError } from '../prechecks.ts'
+import { datasetOf, fieldError } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 
 export type TeacherJobParams = Infer<typeof trainTeacherParams>
@@ -31,6 +33,8 @@ export interface TeacherOutcome {
   bestEpoch: number
   /** its run on a given test set, with its trajectory (for scoring a spiking network beside it) */
   testOutput: TargetOutput | null
+  /** the task's settings fitted on the validation samples (stored with the network) */
+  fitted: Record<string, number>
 }
 
 /** Fresh samples of a task drawn by its generator (a task's generator schema fills the other parameters). */
@@ -45,13 +49,23 @@ export function drawSamples(ctx: JobContext, task: TaskName, params: Record<stri
  * scores it on `testSet`, or on fresh samples drawn from the seed when none is given. Its run on a
  * given test set keeps the trajectory and is returned, so that a later stage need not run it again.
  */
-export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, seed: number, runId = ctx.runId, testSet?: TimedDataset): Promise<TeacherOutcome> {
-  const task = taskImpls[p.task]
-  const source = task.trainingSource?.({ samplesPerEpoch: p.samplesPerEpoch, durationS: p.durationS })
-  if (!source) throw new Error(`the task ${taskDescriptors[p.task].label} cannot draw fresh training samples`)
+export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, seed: number, runId = ctx.runId, testSet?: TimedDataset, splits?: DatasetSplits): Promise<TeacherOutcome> {
   const seeds = derivedSeeds(seed)
   const sampleOptions = { durationS: p.durationS, dtMs: 1 }
-  const validation = p.validationSamples > 0 ? await drawSamples(ctx, p.task, { count: p.validationSamples, seed: seeds.validation, ...sampleOptions }) : undefined
+  // Training data: a stored dataset's training split (its validation split for the best epoch and the
+  // fitted settings), or fresh samples of the task's native stream each epoch.
+  const stored = splits ?? (p.data !== undefined ? loadDatasetSplits(ctx.store, p.data) : undefined)
+  let data: TeacherTrainerOptions['data']
+  let validation: TimedDataset | undefined
+  if (stored) {
+    data = { inputs: stored.train.inputs, targets: stored.train.targets, count: stored.train.samples, steps: stored.train.steps, ...(stored.train.labels ? { labels: stored.train.labels } : {}) }
+    validation = stored.validation
+  } else {
+    const source = taskImpls[p.task].trainingSource?.({ samplesPerEpoch: p.samplesPerEpoch, durationS: p.durationS })
+    if (!source) throw new Error(`the task ${taskDescriptors[p.task].label} cannot draw fresh training samples: give a dataset of it (--data DATASET_RUN)`)
+    data = source.data
+    validation = p.validationSamples > 0 ? await drawSamples(ctx, p.task, { count: p.validationSamples, seed: seeds.validation, ...sampleOptions }) : undefined
+  }
   const descriptor: TaskDescriptor = taskDescriptors[p.task]
   if (descriptor.channels === 'any' || descriptor.outputs === 'any') throw new Error(`the task ${descriptor.label} has no fixed number of channels and outputs to build a teacher for`)
   const init = await initTeacher({ units: p.units, channels: descriptor.channels, outputs: descriptor.outputs, seed }, { signal: ctx.signal })
@@ -76,9 +90,10 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     batchSize: p.batchSize,
     threads: ctx.threads(p.threads),
     seed,
-    data: source.data,
-    decision: source.decision,
-    validation: validation ? { inputs: validation.inputs, targets: validation.targets, count: validation.samples, steps: validation.steps } : undefined,
+    data,
+    shuffle: p.shuffle,
+    decision: { task: p.task } as TaskDecision,
+    validation: validation ? { inputs: validation.inputs, targets: validation.targets, count: validation.samples, steps: validation.steps, ...(validation.labels ? { labels: validation.labels } : {}) } : undefined,
     keepBest: p.keepBest && validation !== undefined,
   })
   await ctx.trainEpochs(
@@ -102,24 +117,26 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     runId,
   )
   const params = (p.keepBest ? trainer.getBestParams() : null) ?? trainer.getParams()
-  ctx.progress(0.96, 'testing the teacher on fresh samples', true)
-  const test = testSet ?? (await drawSamples(ctx, p.task, { count: p.testSamples, seed: seeds.test, ...sampleOptions }))
-  const net = inMemoryNetwork(runId, rate, params, { task: p.task })
+  // The task's fitted settings (a decision boundary), fitted on the validation outputs and stored with the network.
+  const fitted = validation ? await fitSettings(ctx, p.task, inMemoryNetwork(runId, rate, params, { task: p.task }), validation, seed, ctx.threads(p.threads)) : {}
+  ctx.progress(0.96, stored ? `testing the teacher on the test split of dataset run ${stored.runId}` : 'testing the teacher on fresh samples', true)
+  const test = testSet ?? stored?.test ?? (await drawSamples(ctx, p.task, { count: p.testSamples, seed: seeds.test, ...sampleOptions }))
+  const net = inMemoryNetwork(runId, rate, params, { task: p.task, fitted })
   const out = await simulator.run(
     net,
     { inputs: test.inputs, count: test.samples, steps: test.steps, channels: test.channels, dtMs: test.dtMs },
     { seed, threads: ctx.threads(p.threads), record: { trajectories: testSet !== undefined } },
     { signal: ctx.signal },
   )
-  // The task's rule decides every sample and output; labels are read from the targets by the same rule.
-  const decision = taskScore(p.task, { outputs: out.outputs, shape: [test.samples, test.steps, test.outputs], targets: test.targets })
+  // The task's rule decides every sample and output; labels are the dataset's, or read from the targets by the same rule.
+  const decision = taskScore(p.task, { outputs: out.outputs, shape: [test.samples, test.steps, test.outputs], fitted, ...(test.labels && test.outputs === 1 ? { labels: test.labels } : { targets: test.targets }) })
   let undecided = 0
   for (let b = 0; b < test.samples; b++) if (decision.decisions[b * test.outputs] === 0) undecided++
   let se = 0
   for (let i = 0; i < out.outputs.length; i++) se += (out.outputs[i] - test.targets[i]) ** 2
   const shown = Math.min(8, test.samples)
   const slice = (a: Float32Array, width: number): Float32Array => a.slice(0, shown * test.steps * width)
-  saveBundle(ctx.store, runId, rate, params, { task: p.task }, [
+  saveBundle(ctx.store, runId, rate, params, { task: p.task, fitted }, [
     { name: 'test.inputs', data: slice(test.inputs, test.channels), shape: [shown, test.steps, test.channels] },
     { name: 'test.targets', data: slice(test.targets, test.outputs), shape: [shown, test.steps, test.outputs] },
     { name: 'test.outputs', data: slice(out.outputs, test.outputs), shape: [shown, test.steps, test.outputs] },
@@ -135,13 +152,35 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     testMse: se / out.outputs.length,
     bestEpoch: trainer.bestEpoch,
     testOutput: testSet ? out : null,
+    fitted,
   }
 }
 
+/**
+ * The settings a task's rule fits on validation data (a decision boundary; none for most tasks): the
+ * network run on the validation samples (the simulator), then taskScore with fit (docs/method.md §6).
+ */
+export async function fitSettings(ctx: JobContext, task: TaskName, network: LoadedNetwork, validation: TimedDataset, seed: number, threads: number): Promise<Record<string, number>> {
+  if ((taskDescriptors[task] as TaskDescriptor).fitted.length === 0) return {}
+  ctx.progress(0.955, 'fitting the decision boundary on the validation samples', true)
+  const out = await simulator.run(
+    network,
+    { inputs: validation.inputs, count: validation.samples, steps: validation.steps, channels: validation.channels, dtMs: validation.dtMs },
+    { seed, threads },
+    { signal: ctx.signal },
+  )
+  const r = taskScore(task, { outputs: out.outputs, shape: [validation.samples, validation.steps, validation.outputs], fit: true, ...(validation.labels && validation.outputs === 1 ? { labels: validation.labels } : { targets: validation.targets }) })
+  return r.fitted ?? {}
+}
+
 export const trainTeacher: JobImpl = {
-  precheck(_store, params) {
+  precheck(store, params) {
     const p = trainTeacherParams.parse(params, 'params')
-    if (!taskImpls[p.task].trainingSource) throw fieldError('train.teacher', 'task', `is ${taskDescriptors[p.task].label}, whose trainers cannot draw fresh training samples yet (they train only on a native generator's stream): choose a task with one (\`mimic tasks list\`).`)
+    if (p.data !== undefined) {
+      datasetOf(store, 'train.teacher', 'data', p.data, p.task)
+      return
+    }
+    if (!taskImpls[p.task].trainingSource) throw fieldError('train.teacher', 'task', `is ${taskDescriptors[p.task].label}, which has no native stream of fresh training samples: give a dataset of it (--data DATASET_RUN, e.g. from \`mimic data generate ${p.task}\`) or choose a task with one (\`mimic tasks list\`).`)
   },
   async run(ctx) {
     const p = trainTeacherParams.parse(ctx.run.params, 'params')
@@ -156,8 +195,8 @@ export const trainTeacher: JobImpl = {
         testMse: out.testMse,
         bestEpoch: out.bestEpoch,
         epochs: p.epochs,
-        validationSeed: seeds.validation,
-        testSeed: seeds.test,
+        ...(p.data === undefined ? { validationSeed: seeds.validation, testSeed: seeds.test } : {}),
+        ...out.fitted,
       },
     }
   },

@@ -4,13 +4,19 @@ import type { RunOptions, TaskData, TaskDecision } from '../../../native/index.t
 import type { TimedDataset } from '../../formats/dataset.ts'
 import type { TaskName } from '../../shared/tasks/index.ts'
 
+/** What a generator reads besides its parameters, loaded by the job from the runs they name (e.g. noise recordings). */
+export interface GeneratorInputs {
+  /** background noise recordings, mono at the task's audio rate */
+  noise?: Float32Array[]
+}
+
 export interface TaskImpl {
   name: TaskName
   /**
    * Draws samples with the task's seeded generator; `params` are checked against (and completed with
    * the defaults of) the generator schema of the task's descriptor.
    */
-  generate?(params: Record<string, unknown>, run?: RunOptions): Promise<TimedDataset>
+  generate?(params: Record<string, unknown>, run?: RunOptions, inputs?: GeneratorInputs): Promise<TimedDataset>
   /** The native trainers' options for fresh samples each epoch (`data`) and the rule they score with (`decision`). */
   trainingSource?(opts: { samplesPerEpoch: number; durationS?: number }): { data: { task: TaskData & { samplesPerEpoch: number } }; decision: TaskDecision }
 }

@@ -7,7 +7,7 @@ import { decodeWav } from '../../formats/wav.ts'
 import { wakePhraseGeneratorParams } from '../../shared/tasks/wake-phrase.ts'
 import { Rng } from '../../system/rng.ts'
 import { SpeechEngine } from '../../tts/speech.ts'
-import type { TaskImpl } from './task.ts'
+import type { GeneratorInputs, TaskImpl } from './task.ts'
 
 const rateHz = 16000
 
@@ -54,7 +54,7 @@ function noiseStream(seed: number): () => number {
  * offset in 5 s, so that its end leaves room for the target's bump, in generated noise (white plus
  * brown, mixed at a random tilt, slowly modulated) scaled to the SNR over the speech.
  */
-async function corpusSample(speech: Float32Array, rng: Rng, snrDb: number): Promise<{ clip: Float32Array; endStep: number }> {
+async function corpusSample(speech: Float32Array, rng: Rng, snrDb: number, recordings?: Float32Array[]): Promise<{ clip: Float32Array; endStep: number }> {
   let a = 0, b = speech.length
   let peak = 0
   for (const v of speech) peak = Math.max(peak, Math.abs(v))
@@ -75,22 +75,41 @@ async function corpusSample(speech: Float32Array, rng: Rng, snrDb: number): Prom
     speechPower += clip[at + i] ** 2
   }
   speechPower /= Math.max(1, s.length)
+  const noise = recordings?.length ? recordedNoise(recordings, total, rng) : generatedNoise(total, rng)
+  let noisePower = 0
+  for (let i = 0; i < total; i++) noisePower += noise[i] ** 2
+  noisePower /= total
+  const k = noisePower > 0 ? Math.sqrt(speechPower / (noisePower * 10 ** (snrDb / 10))) : 0
+  for (let i = 0; i < total; i++) clip[i] += k * noise[i]
+  return { clip, endStep: Math.min(5000, Math.round(((at + s.length) / rateHz) * 1000)) }
+}
+
+/**
+ * A stretch of `total` samples of one of the user's noise recordings (docs/method.md §2.2), chosen and
+ * placed by the sample's stream; a recording shorter than the stretch is repeated.
+ */
+export function recordedNoise(recordings: Float32Array[], total: number, rng: Rng): Float32Array {
+  const rec = recordings[Math.floor(rng.uniform() * recordings.length)]
+  const start = Math.floor(rng.uniform() * rec.length)
+  const out = new Float32Array(total)
+  for (let i = 0; i < total; i++) out[i] = rec[(start + i) % rec.length]
+  return out
+}
+
+/** Generated noise: white plus brown, mixed at a random tilt, slowly modulated. */
+function generatedNoise(total: number, rng: Rng): Float32Array {
   const noise = new Float32Array(total)
   const u = noiseStream(Number(rng.next() & 0xffffffffn))
   const tilt = rng.uniform(0, 1)
   const modHz = rng.uniform(0.1, 1), modDepth = rng.uniform(0, 0.5), phase = rng.uniform(0, 2 * Math.PI)
-  let brown = 0, noisePower = 0
+  let brown = 0
   for (let i = 0; i < total; i++) {
     const w = u()
     brown = 0.995 * brown + 0.1 * w
     const m = 1 + modDepth * Math.sin((2 * Math.PI * modHz * i) / rateHz + phase)
     noise[i] = m * ((1 - tilt) * w + tilt * brown)
-    noisePower += noise[i] ** 2
   }
-  noisePower /= total
-  const k = noisePower > 0 ? Math.sqrt(speechPower / (noisePower * 10 ** (snrDb / 10))) : 0
-  for (let i = 0; i < total; i++) clip[i] += k * noise[i]
-  return { clip, endStep: Math.min(5000, Math.round(((at + s.length) / rateHz) * 1000)) }
+  return noise
 }
 
 export const wakePhraseTaskImpl = {
@@ -99,8 +118,10 @@ export const wakePhraseTaskImpl = {
    * The offline corpus (docs/method.md §2.2): sample i depends only on (seed, i) and the count (its
    * split); speech from eSpeak NG in a separate process; classes alternate, so each split is balanced.
    */
-  async generate(raw: Record<string, unknown>, run: RunOptions = {}): Promise<TimedDataset> {
+  async generate(raw: Record<string, unknown>, run: RunOptions = {}, given: GeneratorInputs = {}): Promise<TimedDataset> {
     const p = wakePhraseGeneratorParams.parse(raw, 'params')
+    if (p.noise !== undefined && !given.noise?.length) throw new Error(`noise: the recordings of upload run ${p.noise} were not given to the generator`)
+    if (p.snrDbMax !== undefined && p.snrDbMax < p.snrDb) throw new Error(`snrDbMax (${p.snrDbMax} dB) must be at least snrDb (${p.snrDb} dB)`)
     const seed = p.seed ?? 0
     const n = p.count
     const voices = voicesBySplit(seed)
@@ -120,7 +141,8 @@ export const wakePhraseTaskImpl = {
         const text = positive ? p.phrase : rng.uniform() < 0.5 ? closeNegatives[Math.floor(rng.uniform() * closeNegatives.length)] : otherNegatives[Math.floor(rng.uniform() * otherNegatives.length)]
         const wav = decodeWav(await engine.speak({ voice, wordsPerMinute: rng.uniform(120, 210), pitch: rng.uniform(20, 80), text }))
         const speech = wav.sampleRateHz === rateHz ? wav.samples : await audioResample(wav.samples, { fromHz: wav.sampleRateHz, toHz: rateHz }, { signal: run.signal })
-        const { clip, endStep } = await corpusSample(speech, rng, p.snrDb)
+        const snrDb = p.snrDbMax === undefined ? p.snrDb : rng.uniform(p.snrDb, p.snrDbMax)
+        const { clip, endStep } = await corpusSample(speech, rng, snrDb, given.noise)
         const f = await audioFeatures(clip, { sampleRateHz: rateHz, threads: 1 }, { signal: run.signal })
         inputs.set(f.features.subarray(0, T * B), i * T * B)
         targets.set(wakePhraseTarget(T, positive, endStep), i * T)

@@ -42,7 +42,7 @@ export const dataGenerate = {
   description: "Draws samples from a task's seeded generator and stores inputs, targets and labels as artifacts.",
   params: dataGenerateParams,
   resources: { cores: 1 },
-  cli: { command: ['data', 'generate'], positionals: ['task'], synopsis: 'TASK --project ID [--count N] [--seed S] ...' },
+  cli: { command: ['data', 'generate'], positionals: ['task'], dirFlags: { 'noise-dir': 'noise' }, synopsis: 'TASK --project ID [--count N] [--seed S] [--noise-dir DIR] ...' },
   view: 'dataset',
   action: { action: 'New dataset', submit: 'Generate' },
 } as const satisfies JobKindSpec

@@ -15,6 +15,14 @@ export const taskField = s.withDefault(s.oneOf(generatingTasks), generatingTasks
   valueHelp: Object.fromEntries(generatingTasks.map((n) => [n, taskDescriptors[n].label])),
 })
 
+/** A stored dataset the trainers use instead of fresh samples: its training, validation and test splits. */
+export const dataField = s.optional(runRef('dataset', 'Dataset')).doc({
+  help: "a dataset run to train on instead of fresh samples: epochs draw from its training split in a seeded order, validation (and a fitted decision boundary) from its validation split, the test score from its test split; samples without a split are assigned 60/20/20 (`mimic runs list --kind dataset`)",
+})
+
+/** Dataset mode: a fresh seeded order of the training split each epoch. */
+export const shuffleField = s.withDefault(s.boolean(), true).doc({ label: 'Shuffle each epoch', help: 'with a dataset: a fresh seeded order of the training samples every epoch (off: their stored order)' })
+
 /** Neuron parameters of docs/method.md §4 (one value for all neurons; mismatch comes later). */
 export const neuronFields = {
   tauMemMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 50).doc({ label: 'τ membrane', unit: 'ms' }),
@@ -32,7 +40,7 @@ export const neuronFields = {
 export const adsFields = {
   neurons: s.withDefault(s.integer({ min: 2, max: maxNeurons }), 320).doc({ label: 'Neurons N' }),
   epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 20).doc({ label: 'Epochs' }),
-  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: "fresh samples of the teacher's task" }),
+  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: "fresh samples of the teacher's task (with a dataset: every training sample once)" }),
   eta: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-6).doc({ label: 'Learning rate η' }),
   etaSchedule: s.withDefault(s.oneOf(['constant', 'decay'] as const), 'constant').doc({
     label: 'η schedule',
@@ -78,6 +86,7 @@ export const adsFields = {
     help: 'share of neurons silenced (V = 0) in each training sample, a fresh random subset per sample; validation and test run every neuron (docs/method.md §10); 0 = off',
   }),
   inputGain: s.withDefault(s.number({ min: 0, max: 1e6 }), 200).doc({ label: 'Input gain A', help: 'I_in = A·F·F̂c; 10/τ_mem (= 200 at 50 ms) in the paper' }),
+  shuffle: shuffleField,
   selection: s.withDefault(s.oneOf(['reconstruction', 'accuracy'] as const), 'reconstruction').doc({ label: 'Model selection', help: 'per epoch, keep the network with the lowest validation reconstruction error or the best validation accuracy' }),
   validationSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Validation samples' }),
   mu: s.withDefault(s.number({ min: 0, max: 1 }), 5e-4).doc({ label: 'μ (EBN cost)' }),

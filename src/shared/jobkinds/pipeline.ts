@@ -1,12 +1,12 @@
 // Job kind "pipeline": the whole method on a task — test set → teacher (BPTT) → network ADS (local
 // rule) → test of both, each stage a run linked to its parent (`mimic reproduce TASK`).
 import * as s from '../schema.ts'
-import { adsFields, taskField, threadsField } from './fields.ts'
+import { adsFields, dataField, taskField, threadsField } from './fields.ts'
 import { trainTeacherParams } from './train-teacher.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 
 /** The teacher's parameters the pipeline shares with its other stages (the task, the test samples, the threads, the seed) or keeps to the task's own (the sample length). */
-const sharedTeacherKeys = ['task', 'testSamples', 'threads', 'seed', 'durationS'] as const
+const sharedTeacherKeys = ['task', 'testSamples', 'threads', 'seed', 'durationS', 'data', 'shuffle'] as const
 type TeacherShape = typeof trainTeacherParams.shape
 type TeacherOwnKey = Exclude<keyof TeacherShape, (typeof sharedTeacherKeys)[number]>
 /** `units` → `teacherUnits` */
@@ -42,6 +42,8 @@ export const pipelineParams = s.object({
     },
   }),
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'seeds every stage (recorded)' }),
+  data: dataField.doc({ help: 'a dataset run of the task to use instead of fresh samples: both networks train on its training split, select and fit on its validation split, and are tested on its test split (`mimic runs list --kind dataset`)' }),
+  datasetSamples: s.optional(s.integer({ min: 3, max: 100_000 })).doc({ label: 'Dataset samples', help: "without --data, for a task with no native stream of fresh samples (wake phrase): the samples of the dataset generated for the run (all three splits; empty: the generator's default)" }),
   baselineTrainSamples: s.optional(s.integer({ min: 1, max: 100_000 })).doc({ label: 'Baseline training samples', help: 'with --architecture other than ads: the baseline\'s fresh training samples (empty: its job kind\'s default: 500, FORCE 200); its size is --neurons (each layer of bptt-snn)' }),
   baselineEpochs: s.optional(s.integer({ min: 1, max: 1000 })).doc({ label: 'Baseline epochs', help: 'with --architecture force or bptt-snn: the epochs (empty: their defaults, 3 and 20)' }),
   testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples scoring both networks' }),
@@ -55,14 +57,14 @@ export const pipeline = {
   label: 'Pipeline',
   runKind: 'pipeline',
   runName: '{task} pipeline',
-  description: 'Test set → teacher (BPTT) → network ADS (local rule) → test, on one task; each stage a run linked to its parent (docs/method.md §2-7).',
+  description: 'Test set (or a dataset) → teacher (BPTT) → network ADS (local rule) → test, on one task; each stage a run linked to its parent (docs/method.md §2-7).',
   params: pipelineParams,
   resources: { cores: 'all', minCores: 1 },
   cli: {
     command: ['reproduce'],
     positionals: ['task'],
     project: { namedAfterTask: 'task' },
-    synopsis: 'TASK [--architecture ads|bptt-snn|force|reservoir] [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] ...   test set → (teacher →) network → test',
+    synopsis: 'TASK [--data DATASET_RUN] [--architecture ads|bptt-snn|force|reservoir] [--seed S] [--neurons 320] [--teacher-units 64] [--project ID] ...   test set → (teacher →) network → test',
     result: (d) => {
       const stage = (kind: string): number | null => d.children.find((c) => c.kind === kind && c.role === 'pipeline')?.id ?? null
       const architecture = typeof d.params.architecture === 'string' ? d.params.architecture : 'ads'
@@ -78,7 +80,7 @@ export const pipeline = {
         teacherRunId: stage('teacher'),
         adsRunId: stage('ads'),
         testRunId: stage('evaluation'),
-        datasetRunId: stage('dataset'),
+        datasetRunId: stage('dataset') ?? (typeof d.params.data === 'number' ? d.params.data : null),
         teacherTestAccuracy: d.summary.teacherTestAccuracy,
         adsTestAccuracy: d.summary.adsTestAccuracy,
         teacherTestUndecided: d.summary.teacherTestUndecided,
@@ -88,6 +90,9 @@ export const pipeline = {
         teacherAgreement: d.summary.teacherAgreement,
         meanRateHz: d.summary.meanRateHz,
         wallSeconds: d.summary.wallSeconds,
+        ...(d.summary.falseAccepts !== undefined ? { falseAccepts: d.summary.falseAccepts, falseRejects: d.summary.falseRejects } : {}),
+        ...(d.summary.teacherFalseAccepts !== undefined ? { teacherFalseAccepts: d.summary.teacherFalseAccepts, teacherFalseRejects: d.summary.teacherFalseRejects } : {}),
+        ...(d.summary.adsBoundary !== undefined ? { adsBoundary: d.summary.adsBoundary, teacherBoundary: d.summary.teacherBoundary } : {}),
       }
       if (architecture !== 'ads') {
         return {
@@ -105,6 +110,8 @@ export const pipeline = {
           `  teacher test accuracy ${fmt(value.teacherTestAccuracy)}, network ADS test accuracy ${fmt(value.adsTestAccuracy)}` +
             ` (undecided: teacher ${fmt(value.teacherTestUndecided)}, network ADS ${fmt(value.adsTestUndecided)} of ${fmt(value.testSamples)})`,
           `  test accuracy ${fmt(value.testAccuracy)}, mse ${fmt(value.mse)}, teacher agreement ${fmt(value.teacherAgreement)}, reconstruction error ${fmt(value.reconstructionError)}, mean rate ${fmt(value.meanRateHz)} Hz, ${fmt(value.wallSeconds)} s`,
+          ...(d.summary.adsBoundary !== undefined ? [`  network ADS: ${fmt(d.summary.falseAccepts)} false accepts, ${fmt(d.summary.falseRejects)} false rejects; teacher: ${fmt(d.summary.teacherFalseAccepts)} false accepts, ${fmt(d.summary.teacherFalseRejects)} false rejects`] : []),
+          ...(d.summary.adsBoundary !== undefined ? [`  fitted boundary: network ADS ${fmt(d.summary.adsBoundary)}, teacher ${fmt(d.summary.teacherBoundary)} (on the validation split)`] : []),
         ].join('\n'),
       }
     },
@@ -114,11 +121,11 @@ export const pipeline = {
   formGroups: [
     { title: 'Teacher', help: 'rate network trained with BPTT and Adam (docs/method.md §3)', prefix: 'teacher' },
     { title: 'Spiking network', help: 'network ADS: balanced spiking network trained by the local rule (docs/method.md §4-5)', rest: true },
-    { title: 'General', keys: ['task', 'architecture', 'seed', 'testSamples', 'threads'] },
+    { title: 'General', keys: ['task', 'data', 'datasetSamples', 'architecture', 'seed', 'testSamples', 'threads'] },
   ],
   action: { action: 'New pipeline', submit: 'Run pipeline', primary: true },
   stages: [
-    { name: 'dataset', runKind: 'dataset', title: 'Test set', what: 'fresh samples of the task' },
+    { name: 'dataset', runKind: 'dataset', title: 'Test set', what: 'fresh test samples, or a dataset (given or generated) whose test split scores both networks' },
     { name: 'teacher', runKind: 'teacher', title: 'Teacher', what: 'rate network, BPTT' },
     { name: 'ads', runKind: 'ads', title: 'Network ADS', what: 'spiking network, local rule' },
     { name: 'test', runKind: 'evaluation', title: 'Test', what: 'both networks on the test set' },

@@ -55,6 +55,11 @@ export interface CliSpec {
    * `upload` ({ data: 'dataset' }: --data FILE.npz, instead of --dataset RUN)
    */
   fileFlags?: Readonly<Record<string, string>>
+  /**
+   * flags that read a local folder of audio files and send them as an upload run for a parameter
+   * naming an upload run ({ 'noise-dir': 'noise' }: --noise-dir DIR instead of --noise RUN)
+   */
+  dirFlags?: Readonly<Record<string, string>>
   /** where the run goes without --project (default: --project is required) */
   project?: CliProject
   /** usage line shown in `mimic --help` after the command, e.g. 'NETWORK_RUN --data DATASET_RUN' */

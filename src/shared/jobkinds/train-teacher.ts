@@ -1,14 +1,16 @@
 // Job kind "train.teacher": the rate-network teacher of docs/method.md §3, trained by BPTT on fresh samples of a task.
 import * as s from '../schema.ts'
-import { taskField, tauStepUnitHelp, threadsField } from './fields.ts'
+import { dataField, shuffleField, taskField, tauStepUnitHelp, threadsField } from './fields.ts'
 import type { JobKindSpec } from './spec.ts'
 import { maxTeacherUnits } from '../limits.ts'
 
 export const trainTeacherParams = s.object({
-  task: taskField.doc({ help: 'the task whose fresh samples train the teacher (`mimic tasks list`)' }),
+  task: taskField.doc({ help: 'the task whose fresh samples train the teacher (`mimic tasks list`); with --data, the dataset\'s task' }),
+  data: dataField,
+  shuffle: shuffleField,
   units: s.withDefault(s.integer({ min: 1, max: maxTeacherUnits }), 64).doc({ label: 'Units', help: 'rate units of the teacher (64 in the paper\'s smaller task)' }),
   epochs: s.withDefault(s.integer({ min: 1, max: 10_000 }), 100).doc({ label: 'Epochs' }),
-  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: 'fresh samples of the task each epoch' }),
+  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: 'fresh samples of the task each epoch (with a dataset: every training sample once)' }),
   batchSize: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'Batch size' }),
   stepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-4).doc({ label: 'Adam step size' }),
   lambdaMse: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'λ MSE' }),
@@ -43,10 +45,10 @@ export const trainTeacher = {
   name: 'train.teacher',
   label: 'Teacher (BPTT)',
   runKind: 'teacher',
-  description: 'Trains the rate-network teacher of docs/method.md §3 on fresh samples of a task with BPTT and Adam; reports test accuracy on fresh samples.',
+  description: 'Trains the rate-network teacher of docs/method.md §3 on fresh samples of a task (or a stored dataset\'s training split) with BPTT and Adam; reports test accuracy on fresh samples (or the dataset\'s test split).',
   params: trainTeacherParams,
   resources: { cores: 'all', minCores: 1 },
-  cli: { command: ['train', 'teacher'], synopsis: '--project ID [--task T] [--units 64] [--epochs 100] [--samples-per-epoch 500] [--step-size 1e-4] ...' },
+  cli: { command: ['train', 'teacher'], synopsis: '--project ID [--task T] [--data DATASET_RUN] [--units 64] [--epochs 100] [--samples-per-epoch 500] [--step-size 1e-4] ...' },
   view: 'teacher',
   watchAfterStart: true,
   action: { action: 'New teacher', submit: 'Train' },

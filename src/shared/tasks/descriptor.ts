@@ -42,6 +42,12 @@ export interface TaskDescriptor {
   /** how the renderer draws one sample (renderer/src/tasks registry) */
   sampleView: string
   /**
+   * The method's settings for this task (docs/method.md), per job kind (e.g. 'pipeline',
+   * 'train.teacher', 'train.ads'): a job of the task takes them for the parameters the user leaves
+   * out (the schema's defaults are the first task's). Shown by `--help` of the kind.
+   */
+  methodDefaults?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+  /**
    * Job kinds of this task from before tasks were plug-ins, as stored in old databases, and the
    * generic kind that replaced each (read in their place; their parameters parse as the new kind's).
    */

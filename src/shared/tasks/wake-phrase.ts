@@ -11,7 +11,11 @@ export const wakePhraseGeneratorParams = s.object({
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'random seed; a random one is drawn and recorded when left empty' }),
   phrase: s.withDefault(s.string({ min: 1, max: 60, trim: true }), 'hey snips').doc({ label: 'Wake phrase' }),
   snrDb: s.withDefault(s.number({ min: -20, max: 60 }), 10).doc({ label: 'Signal-to-noise ratio', unit: 'dB', help: 'speech power over background-noise power' }),
+  snrDbMax: s.optional(s.number({ min: -20, max: 60 })).doc({ label: 'Highest signal-to-noise ratio', unit: 'dB', help: 'when given, each sample\'s SNR is drawn uniformly between the SNR and this' }),
+  noise: s.optional(s.id()).doc({ label: 'Noise recordings', ref: 'upload', help: 'an upload run of WAV files (`mimic data generate wake-phrase --noise-dir DIR` makes it): the background of each sample is a random 5 s stretch of one of them, instead of generated noise' }),
 })
+
+const wakeAds = { neurons: 768, inputGain: 1000, fastGain: 1.5, eta: 1e-5, kSchedule: 'staircase', k: 200, epochs: 5, selection: 'accuracy' } as const
 
 export const wakePhraseTask = {
   name: 'wake-phrase',
@@ -28,4 +32,13 @@ export const wakePhraseTask = {
   },
   fitted: [{ name: 'boundary', label: 'Boundary B', description: 'keyword when the largest sum of y_s over a stretch where y_s ≥ 0.5 exceeds B (in steps); fitted on validation outputs' }],
   sampleView: 'bands',
+  // docs/method.md §3-5: teacher 16 → 128 → 1, λ_MSE 1 with τ in seconds in the loss (as the authors: in ms
+// the τ terms are thousands of times the MSE of this task and training stalls), Adam 1e-3; network ADS N = 768, A = 50/τ_mem,
+  // g = 1.5, η = 1e-5, the staircase k from 200 over 8 blocks, 5 epochs; the network kept by the
+  // validation accuracy with the fitted boundary.
+  methodDefaults: {
+    'train.teacher': { units: 128, lambdaMse: 1, stepSize: 1e-3, lossTauUnit: 's', epochs: 20 },
+    'train.ads': { ...wakeAds },
+    pipeline: { teacherUnits: 128, teacherLambdaMse: 1, teacherStepSize: 1e-3, teacherLossTauUnit: 's', teacherEpochs: 20, ...wakeAds },
+  },
 } as const satisfies TaskDescriptor

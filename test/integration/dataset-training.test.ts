@@ -1,0 +1,133 @@
+// Training on a stored dataset (`--data DATASET_RUN`), through the real CLI, worker processes and
+// addon: when the dataset's training split holds exactly the samples the generator path draws in its
+// one epoch (taskGenerate's trainingEpoch), in that order (--no-shuffle), the teacher and network ADS
+// trained on the dataset are bit for bit the ones trained on the generator's fresh samples; the same
+// samples in another order give another network; the test score comes from the dataset's test split.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { taskGenerate, type TaskBatch } from '../../native/index.ts'
+import { datasetArtifacts } from '../../src/plugins/datasets.ts'
+import { openStore, type Store } from '../../src/store/index.ts'
+import { mimic } from '../support/cli.ts'
+import { cleanupTemp, tempDb } from '../support/tmp.ts'
+
+const seed = 5
+const nTrain = 24, nVal = 8, nTest = 8
+let db: string
+let project: number
+
+/** A dataset run of the given parts (in this order) with a split array; returns its id. */
+function storeDataset(store: Store, parts: { batch: TaskBatch; split: number; order?: number[] }[]): number {
+  const T = parts[0].batch.steps
+  const picked = parts.flatMap((p) => (p.order ?? Array.from({ length: p.batch.count }, (_, i) => i)).map((i) => ({ p, i })))
+  const n = picked.length
+  const inputs = new Float32Array(n * T), targets = new Float32Array(n * T), labels = new Int8Array(n), split = new Int8Array(n)
+  picked.forEach(({ p, i }, k) => {
+    inputs.set(p.batch.inputs.subarray(i * T, (i + 1) * T), k * T)
+    targets.set(p.batch.targets.subarray(i * T, (i + 1) * T), k * T)
+    labels[k] = p.batch.labels[i]
+    split[k] = p.split
+  })
+  const run = store.runs.create({ projectId: project, kind: 'dataset', name: 'stored xor', params: { task: 'xor', dtMs: 1, durationS: 1 }, seed: null, codeVersion: 'test', host: 'test', status: 'succeeded' })
+  store.artifacts.put(run.id, [
+    ...datasetArtifacts({ inputs, targets, labels, samples: n, steps: T, channels: 1, outputs: 1 }),
+    { name: 'split', data: split, shape: [n] },
+  ])
+  return run.id
+}
+
+function run(args: string[]): Record<string, number> {
+  const r = mimic(['--db', db, '--json', ...args, '--project', String(project), '--seed', String(seed)])
+  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed: ${r.stderr}`)
+  return JSON.parse(r.stdout) as Record<string, number>
+}
+
+function arrays(runId: number, names: string[]): Record<string, number[]> {
+  const store = openStore(db)
+  try {
+    return Object.fromEntries(names.map((n) => [n, Array.from(store.artifacts.get(runId, n).data as Float32Array)]))
+  } finally {
+    store.close()
+  }
+}
+
+const teacherArrays = ['wIn', 'wRec', 'wOut', 'bias', 'tauMs']
+const teacherFlags = ['--units', '8', '--epochs', '1', '--step-size', '3e-3', '--tau-step-unit', 'ms']
+const adsFlags = ['--neurons', '40', '--epochs', '1']
+
+let ids: { generated: number; stored: number; reversed: number; shuffled: number; test: Int8Array }
+
+beforeAll(async () => {
+  db = tempDb()
+  const store = openStore(db)
+  try {
+    project = store.projects.create('stored data').id
+    // the samples the trainers seeded `seed` draw in their first epoch, and other samples for validation and test
+    const train = await taskGenerate('xor', { count: nTrain, seed, trainingEpoch: 0 })
+    const val = await taskGenerate('xor', { count: nVal, seed: 1001 })
+    const test = await taskGenerate('xor', { count: nTest, seed: 1002 })
+    const d = storeDataset(store, [{ batch: train, split: 0 }, { batch: val, split: 1 }, { batch: test, split: 2 }])
+    const reversedOrder = Array.from({ length: nTrain }, (_, i) => nTrain - 1 - i)
+    const dr = storeDataset(store, [{ batch: train, split: 0, order: reversedOrder }, { batch: val, split: 1 }, { batch: test, split: 2 }])
+    ids = { generated: 0, stored: d, reversed: dr, shuffled: 0, test: test.labels }
+  } finally {
+    store.close()
+  }
+})
+
+afterAll(cleanupTemp)
+
+describe('training on a stored dataset', () => {
+  let generated: Record<string, number>, stored: Record<string, number>
+
+  it('trains the teacher on the training split exactly as on the generator draws it holds', () => {
+    generated = run(['train', 'teacher', '--task', 'xor', ...teacherFlags, '--samples-per-epoch', String(nTrain), '--validation-samples', String(nVal), '--test-samples', String(nTest)])
+    stored = run(['train', 'teacher', '--data', String(ids.stored), '--no-shuffle', ...teacherFlags])
+    const a = arrays(generated.runId, teacherArrays), b = arrays(stored.runId, teacherArrays)
+    expect(b).toEqual(a)
+    // the same samples in another order: another teacher (the data path feeds the stored order)
+    const reversed = run(['train', 'teacher', '--data', String(ids.reversed), '--no-shuffle', ...teacherFlags])
+    expect(arrays(reversed.runId, ['wOut']).wOut).not.toEqual(a.wOut)
+    // shuffled (the default): a seeded order, the same for the same seed
+    const s1 = run(['train', 'teacher', '--data', String(ids.stored), ...teacherFlags])
+    const s2 = run(['train', 'teacher', '--data', String(ids.stored), ...teacherFlags])
+    expect(arrays(s1.runId, ['wOut']).wOut).toEqual(arrays(s2.runId, ['wOut']).wOut)
+    expect(arrays(s1.runId, ['wOut']).wOut).not.toEqual(a.wOut)
+  })
+
+  it('records the dataset as a parent and scores on its test split', () => {
+    const store = openStore(db)
+    try {
+      const r = store.runs.get(stored.runId)
+      expect(r.params).toMatchObject({ task: 'xor', data: ids.stored, shuffle: false })
+      expect(store.runs.parents(r.id)).toEqual(expect.arrayContaining([expect.objectContaining({ id: ids.stored, role: 'data' })]))
+      // the shown test samples are the first of the dataset's test split
+      expect(Array.from(store.artifacts.get(r.id, 'test.labels').data as Int8Array)).toEqual(Array.from(ids.test))
+    } finally {
+      store.close()
+    }
+  })
+
+  it('trains network ADS on the training split exactly as on the generator draws it holds', () => {
+    const a = run(['train', 'ads', '--teacher', String(generated.runId), ...adsFlags, '--samples-per-epoch', String(nTrain), '--validation-samples', String(nVal), '--test-samples', String(nTest)])
+    // the teacher trained on the dataset: train ads takes its dataset by default
+    const b = run(['train', 'ads', '--teacher', String(stored.runId), '--no-shuffle', ...adsFlags])
+    const wa = arrays(a.runId, ['omegaS']).omegaS, wb = arrays(b.runId, ['omegaS']).omegaS
+    expect(wa.some((w) => w !== 0)).toBe(true)
+    expect(wb).toEqual(wa)
+    const store = openStore(db)
+    try {
+      expect(store.runs.get(b.runId).summary.dataset).toBe(ids.stored)
+    } finally {
+      store.close()
+    }
+  })
+
+  it('refuses a dataset of another task, a run that is not a dataset, and names the field', () => {
+    const notDataset = mimic(['--db', db, 'train', 'teacher', '--project', String(project), '--data', String(generated.runId), '--epochs', '1'])
+    expect(notDataset.code).not.toBe(0)
+    expect(notDataset.stderr).toMatch(/Dataset.*is run \d+ .*a teacher run: choose a dataset run/s)
+    const otherTask = mimic(['--db', db, 'train', 'teacher', '--project', String(project), '--task', 'wake-phrase', '--data', String(ids.stored), '--epochs', '1'])
+    expect(otherTask.code).not.toBe(0)
+    expect(otherTask.stderr).toMatch(/is wake-phrase, but dataset run \d+ \(data\) holds xor samples/)
+  })
+})
