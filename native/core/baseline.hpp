@@ -120,7 +120,7 @@ ReadoutFit reservoir_fit(LifNet& net, const float* inputs, const float* targets,
 
 struct ForceOptions {
   std::size_t neurons = 320, channels = 1, outputs = 1;
-  // τ_syn (= τ_out), G and Q depart from the paper's 70 ms, 0.04 and 10: measured on temporal XOR,
+  // τ_syn (= τ_out), G and Q depart from the paper's 70 ms, 0.04 and 10: measured on the paper's smaller task,
   // docs/method.md §13 (the slow synapse is the memory the task needs)
   double tauMemMs = 10, tauSynMs = 200, vReset = -65, vPeak = -40, bias = -40, refractoryMs = 2;
   double g = 0.6, sparsity = 0.1;    // wRec = G·N(0,1)·Bernoulli(p)/(√N·p), rows zero-mean

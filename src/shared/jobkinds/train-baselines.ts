@@ -36,7 +36,7 @@ export const trainReservoirParams = s.object({
   seed: s.optional(s.seed()).doc({ label: 'Seed' }),
 })
 
-// FORCE's defaults depart from the paper's where temporal XOR measured better (docs/method.md §13):
+// FORCE's defaults depart from the paper's where measurement on the paper's smaller task said so (docs/method.md §13):
 // τ_syn 200 ms (not 70), G 0.6 (not 0.04), Q 1 (not 10), 200 samples and at most 3 epochs (not 15).
 export const trainForceParams = s.object({
   ...dataFields,
@@ -46,7 +46,7 @@ export const trainForceParams = s.object({
   epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 3).doc({ label: 'Epochs', help: 'at most; over the same training samples (the paper: up to 15)' }),
   patience: s.withDefault(s.integer({ min: 1, max: 1000 }), 2).doc({ label: 'Patience', help: 'epochs without a validation gain before stopping' }),
   tauMemMs: s.withDefault(s.number({ gt: 0, max: 1e5 }), 10).doc({ label: 'τ membrane', unit: 'ms' }),
-  tauSynMs: s.withDefault(s.number({ gt: 0, max: 1e5 }), 200).doc({ label: 'τ synapse', unit: 'ms', help: 'also the read-out synapse; the memory temporal XOR needs (the paper: 70 ms)' }),
+  tauSynMs: s.withDefault(s.number({ gt: 0, max: 1e5 }), 200).doc({ label: 'τ synapse', unit: 'ms', help: 'also the read-out synapse; the memory a task needs to hold a cue until its answer (the paper: 70 ms; docs/method.md §13)' }),
   vReset: s.withDefault(s.number({ min: -1e4, max: 1e4 }), -65).doc({ label: 'V reset', unit: 'mV' }),
   vPeak: s.withDefault(s.number({ min: -1e4, max: 1e4 }), -40).doc({ label: 'V peak', unit: 'mV' }),
   bias: s.withDefault(s.number({ min: -1e4, max: 1e4 }), -40).doc({ label: 'Bias', unit: 'mV' }),
