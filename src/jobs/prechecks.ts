@@ -12,6 +12,9 @@ import type { NetworkRecord } from '../store/networks.ts'
 import { architectures, type Architecture, type NetworkSizes } from '../plugins/architectures/index.ts'
 import { metaSizes } from '../plugins/architectures/bundle.ts'
 
+/** 'an' before a vowel sound (an ads run, an evaluation run), 'a' otherwise. */
+const article = (word: string): string => (/^[aeio]/i.test(word) ? 'an' : 'a')
+
 /** An error about parameter `key` of a job kind, told with the field's label. */
 export function fieldError(kind: JobKindName, key: string, problem: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' = 'INVALID_ARGUMENT'): FieldError {
   const label = jobKinds[kind].params.info().fields?.[key]?.label
@@ -46,7 +49,7 @@ export function succeededRun(store: Store, job: JobKindName, key: string, id: nu
 export function runOfKind(store: Store, job: JobKindName, key: string, id: number, kinds: string[]): RunRecord {
   const run = store.runs.find(id)
   if (!run) throw fieldError(job, key, `names no run: there is no run with id ${id}.`, 'NOT_FOUND')
-  if (!kinds.includes(run.kind)) throw fieldError(job, key, `is run ${id} “${run.name}”, a ${run.kind} run: choose a ${kinds.join(' or ')} run.`)
+  if (!kinds.includes(run.kind)) throw fieldError(job, key, `is run ${id} “${run.name}”, ${article(run.kind)} ${run.kind} run: choose ${article(kinds[0])} ${kinds.join(' or ')} run.`)
   return succeededRun(store, job, key, id)
 }
 
@@ -65,7 +68,7 @@ export function networkOf(store: Store, job: JobKindName, key: string, id: numbe
   const run = store.runs.find(id)
   if (!run) throw fieldError(job, key, `names no run: there is no run with id ${id}.`, 'NOT_FOUND')
   const record = store.networks.find(id)
-  if (!record) throw fieldError(job, key, `is run ${id} “${run.name}”, a ${run.kind} run: choose ${expectedRuns(job, key)}.`)
+  if (!record) throw fieldError(job, key, `is run ${id} “${run.name}”, ${article(run.kind)} ${run.kind} run: choose ${expectedRuns(job, key)}.`)
   succeededRun(store, job, key, id)
   if (!isArchitectureName(record.architecture)) {
     throw fieldError(job, key, `is run ${id} “${run.name}”, a network of architecture "${record.architecture}", which this version of Mimic Workbench does not know: upgrade it, or choose another network.`)
@@ -93,7 +96,7 @@ export function trainedNetworkShape(store: Store, id: number): { channels: numbe
   const run = store.runs.find(id)
   if (!run) throw new FieldError('network', `names no run: there is no run with id ${id}.`, label, 'NOT_FOUND')
   const record = store.networks.find(id)
-  if (!record) throw new FieldError('network', `is run ${id} “${run.name}”, a ${run.kind} run: choose a teacher or ads run.`, label)
+  if (!record) throw new FieldError('network', `is run ${id} “${run.name}”, ${article(run.kind)} ${run.kind} run: choose a teacher or ads run.`, label)
   if (run.status !== 'succeeded') throw new FieldError('network', `is run ${id} “${run.name}”, which ${notSucceeded[run.status] ?? `is ${run.status}`}: choose a run that succeeded.`, label)
   const sizes = metaSizes(id, record.meta)
   if (sizes.outputs === 0) throw new FieldError('network', `is run ${id} “${run.name}”, a network without a read-out (nothing to score): choose a teacher or ads run.`, label)
