@@ -6,7 +6,7 @@
 import { paperArchitectureLabels, paperPanelMetric, type PaperArchitecture } from '../shared/paper.ts'
 import { formatLevel, perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
 import type { ComparisonAnalysis } from '../shared/types.ts'
-import { axesSvg, colour, css, esc, f2, H, M, num, pText, table, W, yAxis, type ReportContext } from './report.ts'
+import { axesSvg, colour, dataBlock, esc, f2, H, M, num, provenance, pText, reportStart, table, W, yAxis, type ReportContext } from './report.ts'
 
 const label = (a: string): string => paperArchitectureLabels[a as PaperArchitecture] ?? a
 const pct = (v: number | null): string => (v === null ? '–' : `${v >= 0 ? '+' : '−'}${Math.abs(Math.round(v))} %`)
@@ -55,22 +55,8 @@ export function comparisonReportHtml(a: ComparisonAnalysis, ctx: ReportContext):
     })
     .join('\n')
   const parts = a.parts.map((x) => [x.part, esc(label(x.architecture)), String(x.index + 1), esc(x.perturbation ?? '–'), x.runId === null ? '–' : `run ${x.runId}`, x.networkRunId === null ? '–' : `run ${x.networkRunId}`, num(x.testAccuracy), `${esc(x.status)}${x.reason ? `: ${esc(x.reason)}` : ''}`])
-  const data = JSON.stringify({ generatedAt: ctx.generatedAt, codeVersion: ctx.codeVersion, analysis: a }).replace(/</g, '\\u003c')
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="Mimic Workbench ${esc(ctx.appVersion)} (${esc(ctx.codeVersion)})">
-<title>${esc(title)} · run ${a.runId}</title>
-<style>${css}</style>
-</head>
-<body>
-<header>
-<h1>${esc(title)}</h1>
-<p class="muted">Run ${a.runId} · task ${esc(a.task)} · seed ${esc(a.seed ?? '–')} · ${esc(a.params.networks)} networks per architecture, ${esc(a.params.draws)} draws × ${esc(a.params.samples)} samples per level${a.durationSeconds !== null ? ` · ${num(a.durationSeconds)} s` : ''}</p>
-<p class="muted">Code version of the run: <code>${esc(a.codeVersion)}</code> · report made ${esc(ctx.generatedAt)} by Mimic Workbench ${esc(ctx.appVersion)} (<code>${esc(ctx.codeVersion)}</code>)</p>
+  return `${reportStart(title, a.runId, ctx)}<p class="muted">Run ${a.runId} · task ${esc(a.task)} · seed ${esc(a.seed ?? '–')} · ${esc(a.params.networks)} networks per architecture, ${esc(a.params.draws)} draws × ${esc(a.params.samples)} samples per level${a.durationSeconds !== null ? ` · ${num(a.durationSeconds)} s` : ''}</p>
+${provenance(a.codeVersion, ctx)}
 </header>
 <section id="figures"><h2>The paper's panels</h2>
 ${legend}
@@ -89,7 +75,7 @@ ${medians}
 <section id="parts"><h2>Networks and sweeps</h2>
 ${table(['Part', 'Architecture', '#', 'Perturbation', 'Run', 'Network', 'Test accuracy', 'Status'], parts)}
 </section>
-<script type="application/json" id="report-data">${data}</script>
+${dataBlock(a, ctx)}
 </body>
 </html>
 `

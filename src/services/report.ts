@@ -219,6 +219,35 @@ svg { max-width: 100%; height: auto; background: #fff; } svg .grid { stroke: #ec
 @media print { body { padding: 0; } details { display: block; } }
 `
 
+/** How every report starts: the document's head (no script may run: the CSP allows inline style only) and the title. */
+export function reportStart(title: string, runId: number, ctx: ReportContext): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="Mimic Workbench ${esc(ctx.appVersion)} (${esc(ctx.codeVersion)})">
+<title>${esc(title)} · run ${runId}</title>
+<style>${css}</style>
+</head>
+<body>
+<header>
+<h1>${esc(title)}</h1>
+`
+}
+
+/** The line naming the code that made the run and the code that made the report. */
+export function provenance(runCodeVersion: string, ctx: ReportContext): string {
+  return `<p class="muted">Code version of the run: <code>${esc(runCodeVersion)}</code> · report made ${esc(ctx.generatedAt)} by Mimic Workbench ${esc(ctx.appVersion)} (<code>${esc(ctx.codeVersion)}</code>)</p>`
+}
+
+/** The analysis as machine-readable JSON inside the report (`<` escaped so it cannot end the script element). */
+export function dataBlock(analysis: unknown, ctx: ReportContext): string {
+  const data = JSON.stringify({ generatedAt: ctx.generatedAt, codeVersion: ctx.codeVersion, analysis }).replace(/</g, '\\u003c')
+  return `<script type="application/json" id="report-data">${data}</script>`
+}
+
 /** The whole report: one HTML document with no external reference. */
 export function reportHtml(a: RobustnessAnalysis, ctx: ReportContext): string {
   const perturbation = a.perturbation as PerturbationName
@@ -239,22 +268,8 @@ export function reportHtml(a: RobustnessAnalysis, ctx: ReportContext): string {
   const cmp = a.comparisons.map((c) => [networkName(a, c.a), networkName(a, c.b), lv(c.level), c.metric, num(c.medianA), num(c.medianB), `${num(c.u)}`, c.method, `<span class="${c.p < 0.05 ? 'sig' : ''}">${pText(c.p)}</span>`])
   const lcmp = a.levelComparisons.map((c) => [networkName(a, c.network), lv(c.a), lv(c.b), c.metric, num(c.medianA), num(c.medianB), `${num(c.u)}`, c.method, `<span class="${c.p < 0.05 ? 'sig' : ''}">${pText(c.p)}</span>`])
   const sigCell = (rows: string[][]): string[][] => rows.map((r) => r.map((c) => (c.includes('class="sig"') ? `<strong>${c}</strong>` : c)))
-  const data = JSON.stringify({ generatedAt: ctx.generatedAt, codeVersion: ctx.codeVersion, analysis: a }).replace(/</g, '\\u003c')
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="Mimic Workbench ${esc(ctx.appVersion)} (${esc(ctx.codeVersion)})">
-<title>${esc(title)} · run ${a.runId}</title>
-<style>${css}</style>
-</head>
-<body>
-<header>
-<h1>${esc(title)}</h1>
-<p class="muted">Run ${a.runId} · ${esc(info.label)} at ${a.levels.map(lv).join(', ')} · ${a.networks.length} network${a.networks.length === 1 ? '' : 's'} × ${a.levels.length} level${a.levels.length === 1 ? '' : 's'} × ${a.draws} draws × ${a.samples} samples · made ${esc(a.createdAt)}${a.durationSeconds !== null ? ` in ${num(a.durationSeconds)} s` : ''} on ${esc(a.host)}</p>
-<p class="muted">Code version of the run: <code>${esc(a.codeVersion)}</code> · report made ${esc(ctx.generatedAt)} by Mimic Workbench ${esc(ctx.appVersion)} (<code>${esc(ctx.codeVersion)}</code>)</p>
+  return `${reportStart(title, a.runId, ctx)}<p class="muted">Run ${a.runId} · ${esc(info.label)} at ${a.levels.map(lv).join(', ')} · ${a.networks.length} network${a.networks.length === 1 ? '' : 's'} × ${a.levels.length} level${a.levels.length === 1 ? '' : 's'} × ${a.draws} draws × ${a.samples} samples · made ${esc(a.createdAt)}${a.durationSeconds !== null ? ` in ${num(a.durationSeconds)} s` : ''} on ${esc(a.host)}</p>
+${provenance(a.codeVersion, ctx)}
 </header>
 <section id="parameters"><h2>Parameters</h2>
 <p>${esc(info.label)}: level = ${esc(info.level)}. Seed ${esc(a.seed ?? '–')}. Data: ${a.dataset ? `dataset run ${a.dataset.id} “${esc(a.dataset.name)}”, its first ${a.samples} samples` : `${a.samples} fresh samples of the network's task drawn from the seed`}.</p>
@@ -297,7 +312,7 @@ ${table(
 )}
 </details>
 </section>
-<script type="application/json" id="report-data">${data}</script>
+${dataBlock(a, ctx)}
 </body>
 </html>
 `
