@@ -276,6 +276,28 @@ Napi::Value ReservoirTrain(const Napi::CallbackInfo& info) {
 
 // ---- forceTrain -----------------------------------------------------------------------------------
 
+/** An epoch's validation scores (MSE, mean rate, accuracy by the task's rule) of a LIF network, into `rec`. */
+template <typename Epoch>
+void validateEpoch(const mimic::LifNet& net, const Samples& validation, double dtMs, uint64_t seed, unsigned threads,
+                   const DecisionRulePlan& rule, const mimic::Control& control, Epoch& rec) {
+  mimic::LifRunStats out;
+  mimic::lif_run(net, validation.inputs.data(), validation.count, validation.steps, dtMs, seed, threads, out,
+                 control.cancel_only());
+  double vse = 0;
+  for (size_t i = 0; i < out.outputs.size(); ++i) {
+    const double d = double(out.outputs[i]) - validation.targets[i];
+    vse += d * d;
+  }
+  rec.valMse = vse / double(out.outputs.size());
+  rec.valMeanRateHz = out.meanRateHz;
+  if (rule.rule) {
+    mimic::TaskScore score;
+    mimic::score_outputs(*rule.rule, rule.fitted, out.outputs.data(), validation.count, validation.steps, net.outputs,
+                         validation.targets.data(), nullptr, score, nullptr, nullptr);
+    rec.valAccuracy = score.accuracy();
+  }
+}
+
 struct ForceEpoch {
   double epoch = 0, trainMse = 0, valMse = NAN, valAccuracy = NAN, valMeanRateHz = NAN, seconds = 0;
 };
@@ -329,24 +351,7 @@ struct ForceBaton {
         control.report(double(e * train->count + i + 1), total, "training by RLS");
       }
       rec.trainMse = sse / (double(train->count) * double(T) * double(O));
-      if (validation) {
-        mimic::LifRunStats out;
-        mimic::lif_run(net, validation->inputs.data(), validation->count, validation->steps, dtMs,
-                       mimic::derive_seed(options.seed, 0, 0x7A2), threads, out, control.cancel_only());
-        double vse = 0;
-        for (size_t i = 0; i < out.outputs.size(); ++i) {
-          const double d = double(out.outputs[i]) - validation->targets[i];
-          vse += d * d;
-        }
-        rec.valMse = vse / double(out.outputs.size());
-        rec.valMeanRateHz = out.meanRateHz;
-        if (rule.rule) {
-          mimic::TaskScore score;
-          mimic::score_outputs(*rule.rule, rule.fitted, out.outputs.data(), validation->count, validation->steps, O,
-                               validation->targets.data(), nullptr, score, nullptr, nullptr);
-          rec.valAccuracy = score.accuracy();
-        }
-      }
+      if (validation) validateEpoch(net, *validation, dtMs, mimic::derive_seed(options.seed, 0, 0x7A2), threads, rule, control, rec);
       rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       records.push_back(rec);
       if (onEpoch) onEpoch(rec);
@@ -529,7 +534,7 @@ struct BpttTrainBaton {
   void Execute(const mimic::Control& control) {
     net = mimic::bptt_build(options);
     best = net;
-    const size_t n1 = options.n1, T = train->steps, O = net.outputs;
+    const size_t n1 = options.n1, T = train->steps;
     const size_t P = net.wIn.size() + net.wRec.size() + net.wOut.size() + net.outBias.size();
     mimic::Adam opt(P, adam);
     mimic::BpttGrad grad;
@@ -569,24 +574,7 @@ struct BpttTrainBaton {
       rec.trainLoss /= double(nb);
       rec.trainMse /= double(nb);
       rec.trainMeanRateHz = spikesRate / double(nb);
-      if (validation) {
-        mimic::LifRunStats out;
-        mimic::lif_run(net, validation->inputs.data(), validation->count, validation->steps, dtMs,
-                       mimic::derive_seed(options.seed, 0, 0xB2), threads, out, control.cancel_only());
-        double vse = 0;
-        for (size_t i = 0; i < out.outputs.size(); ++i) {
-          const double d = double(out.outputs[i]) - validation->targets[i];
-          vse += d * d;
-        }
-        rec.valMse = vse / double(out.outputs.size());
-        rec.valMeanRateHz = out.meanRateHz;
-        if (rule.rule) {
-          mimic::TaskScore score;
-          mimic::score_outputs(*rule.rule, rule.fitted, out.outputs.data(), validation->count, validation->steps, O,
-                               validation->targets.data(), nullptr, score, nullptr, nullptr);
-          rec.valAccuracy = score.accuracy();
-        }
-      }
+      if (validation) validateEpoch(net, *validation, dtMs, mimic::derive_seed(options.seed, 0, 0xB2), threads, rule, control, rec);
       rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       records.push_back(rec);
       if (onEpoch) onEpoch(rec);
