@@ -75,8 +75,8 @@ export interface CostLookup {
   neurons(runId: number): number | null
   /** time steps of one sample of a dataset run, null when unknown */
   steps(runId: number): number | null
-  /** time steps of one sample of a task */
-  taskSteps(task: string): number | null
+  /** time steps of one sample of a task (null: the default task) */
+  taskSteps(task: string | null): number | null
 }
 
 /**

@@ -16,7 +16,7 @@ import { fromBytes, isDType } from '../../shared/arrays.ts'
 import { chooseGrouping, costRates, type CostLookup, type Grouping } from '../../shared/grouping.ts'
 import { jobKinds } from '../../shared/jobkinds/index.ts'
 import type { JobKindSpec } from '../../shared/jobkinds/spec.ts'
-import { isTaskName, taskDescriptors } from '../../shared/tasks/index.ts'
+import { isTaskName, taskDescriptors, taskNames } from '../../shared/tasks/index.ts'
 import { AppError, FieldError } from '../../shared/errors.ts'
 import type { ShippedRun } from '../../shared/transfer.ts'
 import type { Cluster, ClusterCheck, MetricSeries, ResultItem, RunStatus, SweepStatus } from '../../shared/types.ts'
@@ -321,7 +321,10 @@ export function estimateGrouping(store: Store, jobKind: string, items: readonly 
   const look: CostLookup = {
     neurons: (id) => neuronsOfRun(store, id),
     steps: (id) => stepsOfDataset(store, id),
-    taskSteps: (task) => (isTaskName(task) ? Math.round(((taskDescriptors[task].durationS ?? 1) * 1000) / taskDescriptors[task].dtMs) : null),
+    taskSteps: (task) => {
+      const name = task ?? taskNames[0]
+      return isTaskName(name) ? Math.round(((taskDescriptors[name].durationS ?? 1) * 1000) / taskDescriptors[name].dtMs) : null
+    },
   }
   let total = 0
   let known = true

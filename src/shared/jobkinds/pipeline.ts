@@ -133,7 +133,7 @@ export const pipeline = {
   ],
   // training dominates: the teacher's BPTT and network ADS's local rule (or a baseline's training), per step
   itemSeconds: (params, look) => {
-    const steps = typeof params.data === 'number' ? look.steps(params.data) : look.taskSteps(String(params.task ?? 'xor'))
+    const steps = typeof params.data === 'number' ? look.steps(params.data) : look.taskSteps(typeof params.task === 'string' ? params.task : null)
     if (steps === null) return null
     const n = Number(params.neurons ?? 320)
     const test = Number(params.testSamples ?? 200) * steps * n * costRates.simulatorPerNeuronStep

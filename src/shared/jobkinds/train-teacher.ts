@@ -54,7 +54,7 @@ export const trainTeacher = {
   watchAfterStart: true,
   action: { action: 'New teacher', submit: 'Train' },
   itemSeconds: (params, look) => {
-    const steps = typeof params.data === 'number' ? look.steps(params.data) : typeof params.durationS === 'number' ? Math.round(params.durationS * 1000) : look.taskSteps(String(params.task ?? 'xor'))
+    const steps = typeof params.data === 'number' ? look.steps(params.data) : typeof params.durationS === 'number' ? Math.round(params.durationS * 1000) : look.taskSteps(typeof params.task === 'string' ? params.task : null)
     if (steps === null) return null
     const units = Number(params.units ?? 64)
     return Number(params.epochs ?? 100) * (Number(params.samplesPerEpoch ?? 500) + Number(params.validationSamples ?? 200)) * steps * units * units * costRates.teacherPerStepUnit2
