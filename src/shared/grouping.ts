@@ -94,3 +94,20 @@ export const costRates = {
   /** what every item costs besides its work: its job's worker process, reading its inputs, writing its result (about 1 s measured) */
   itemStartSeconds: 1,
 } as const
+
+/** Seeds written as a list and ranges ("1,2,5-8" → 1 2 5 6 7 8), or a sentence saying what is wrong. */
+export function parseSeedList(raw: string): number[] | string {
+  const out: number[] = []
+  for (const part of raw.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part)
+    if (!m) return `must be seeds and ranges separated by commas, e.g. 1,2,5-8 (received "${raw}").`
+    const a = Number(m[1])
+    const b = m[2] === undefined ? a : Number(m[2])
+    if (b < a) return `has the range ${part}, which runs backwards: write ${b}-${a}.`
+    if (b - a > 100_000 || out.length > 100_000) return 'names more than 100000 seeds.'
+    for (let s = a; s <= b; s++) out.push(s)
+  }
+  if (out.length === 0) return 'must name at least one seed, e.g. 1-10.'
+  if (new Set(out).size !== out.length) return `repeat a seed (received "${raw}"): each item of a sweep is a different seed.`
+  return out
+}
