@@ -1,0 +1,141 @@
+// Sweeps started from the workbench's forms on a real one-node SLURM cluster on 127.0.0.1
+// (test/support/slurm.ts), in Chromium against `mimic serve`: "Run on: cluster local" in the
+// robustness form sends the run's items as one array, grouped by their estimated cost; the sweep's
+// page follows its tasks (state, attempts, merged items) until the merged run is there. A training
+// grid over seeds waits in the queue of a drained node, and the page cancels one task, then the rest,
+// with scancel. Needs a built renderer, slurm-wlm and munge.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SweepStatus } from '../../src/shared/types.ts'
+import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
+import { tempDir } from '../support/tmp.ts'
+import { openSession, type Session } from './support/session.ts'
+
+let slurm: LocalSlurm
+let s: Session
+let work: string
+const saved = { SLURM_CONF: process.env.SLURM_CONF }
+
+beforeAll(async () => {
+  slurm = await startLocalSlurm()
+  // `mimic serve` (and the CLI of the session) reach the cluster through this machine's SLURM client
+  process.env.SLURM_CONF = slurm.env.SLURM_CONF
+  s = await openSession('cluster', { width: 1024, height: 768 })
+  work = tempDir('mimic-e2e-cluster-')
+}, 60_000)
+
+afterAll(async () => {
+  await s?.close()
+  await slurm?.stop()
+  if (saved.SLURM_CONF === undefined) delete process.env.SLURM_CONF
+  else process.env.SLURM_CONF = saved.SLURM_CONF
+})
+
+const scontrol = (...args: string[]): void => {
+  const r = spawnSync('scontrol', args, { env: { ...process.env, ...slurm.env }, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`scontrol ${args.join(' ')}: ${r.stderr}`)
+}
+
+describe('sweeps on a cluster from the forms', () => {
+  it('sends a robustness run to the cluster, follows its tasks, and cancels a queued grid with scancel', async () => {
+    const { page, step } = s
+    let projectId = 0
+    let teacherId = 0
+    let adsId = 0
+    let datasetId = 0
+    let sweepId = 0
+
+    await step('configure the cluster and prepare a dataset, a teacher and a network ADS with the CLI', async () => {
+      s.cli(['cluster', 'add', 'local', '--slurm', '--workdir', join(work, 'work')])
+      projectId = s.cli<{ id: number }>(['projects', 'create', 'Cluster e2e']).id
+      datasetId = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', String(projectId), '--count', '30', '--seed', '3', '--name', 'xor 30']).id
+      teacherId = s.cli<{ id: number }>(['train', 'teacher', '--project', String(projectId), '--name', 'small teacher', '--units', '8', '--epochs', '2', '--samples-per-epoch', '20', '--validation-samples', '0', '--test-samples', '10', '--seed', '1', '--threads', '1']).id
+      adsId = s.cli<{ id: number }>(['train', 'ads', '--project', String(projectId), '--name', 'small ads', '--teacher', String(teacherId), '--neurons', '20', '--epochs', '1', '--samples-per-epoch', '6', '--validation-samples', '4', '--test-samples', '4', '--seed', '1', '--threads', '1']).id
+    })
+
+    await step('the robustness form runs on cluster local', async () => {
+      // the link with the token first; then the page's own addresses
+      await page.goto(s.served.url)
+      await page.getByRole('link', { name: 'Cluster e2e' }).waitFor()
+      await page.goto(`${s.served.origin}/#/runs/${adsId}`)
+      await page.getByRole('heading', { level: 1, name: 'small ads' }).waitFor()
+      await page.getByRole('link', { name: 'Test robustness…' }).click()
+      const form = page.getByRole('form', { name: /New robustness run/ })
+      await form.waitFor()
+      await form.getByLabel('Network runs').fill(`${teacherId}, ${adsId}`)
+      await form.getByLabel('Dataset run').selectOption(String(datasetId))
+      await form.getByLabel('Perturbation', { exact: true }).selectOption('mismatch')
+      await form.getByLabel('Levels', { exact: true }).fill('0, 0.2')
+      await form.getByLabel('Draws per level').fill('2')
+      await form.getByLabel('Samples', { exact: true }).fill('10')
+      await form.getByLabel('Seed', { exact: true }).fill('5')
+      const runOn = form.getByLabel('Run on', { exact: true })
+      // this machine by default; the configured cluster is offered
+      expect(await runOn.inputValue()).toBe('')
+      await runOn.selectOption('local')
+      await form.getByText('the job\'s items go to local as one SLURM array').waitFor()
+      // a wrong time limit is refused at its field before anything is sent
+      await form.getByLabel('Time limit per task').fill('5min')
+      await form.getByRole('button', { name: 'Run', exact: true }).click()
+      await form.getByText(/Time limit per task must be a SLURM time limit/).waitFor()
+      expect(await form.getByLabel('Time limit per task').getAttribute('aria-invalid')).toBe('true')
+      expect(s.cli<unknown[]>(['runs', 'list', '--kind', 'sweep'])).toHaveLength(0)
+      await form.getByLabel('Time limit per task').fill('')
+      await s.shot('form')
+      await form.getByRole('button', { name: 'Run', exact: true }).click()
+      await page.waitForURL(/#\/runs\/\d+$/)
+      sweepId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1])
+    })
+
+    await step('the sweep page shows the grouping and each task until every item is merged', async () => {
+      await page.getByRole('heading', { name: 'Tasks on local' }).waitFor()
+      // four small items (2 networks × 2 levels), estimated at seconds each: one task
+      await page.getByText(/Grouping: 4 items per task, 1 task \(about .* per item, .* per task\): grouped so that a task runs at least 60 s\./).waitFor()
+      await page.getByText('4 of 4 items merged', { exact: true }).waitFor({ timeout: 90_000 })
+      const row = page.getByRole('row').filter({ has: page.locator('td').first().filter({ hasText: /^0$/ }) })
+      await expect.poll(async () => (await row.getByRole('cell').allTextContents()).slice(2, 5).map((c) => c.trim())).toEqual(['done', '1 / 3', '4 / 4'])
+      const st = s.cli<SweepStatus>(['sweep', 'status', String(sweepId), '--no-poll'])
+      expect(st).toMatchObject({ status: 'succeeded', merged: 4, grouping: { chosen: 'estimated', itemsPerTask: 4, tasks: 1 } })
+      const merged = s.cli<{ status: string; parents: { id: number; role: string }[] }>(['runs', 'show', String(st.mergeRunId)])
+      expect(merged.status).toBe('succeeded')
+      expect(merged.parents.map((p) => p.role).sort()).toEqual(['dataset', 'networks', 'networks', 'sweep'])
+      await page.getByRole('link', { name: `run #${st.mergeRunId}` }).first().waitFor()
+      await s.shot('sweep')
+    })
+
+    await step('a training grid over seeds waits on a drained node; the page cancels one task, then the sweep', async () => {
+      // the node takes no work: the tasks stay queued until they are cancelled
+      scontrol('update', 'NodeName=localhost', 'State=DRAIN', 'Reason=e2e')
+      try {
+        await page.goto(`${s.served.origin}/#/projects/${projectId}`)
+        await page.getByRole('heading', { level: 1, name: 'Cluster e2e' }).waitFor()
+        await page.getByRole('button', { name: 'New teacher' }).click()
+        const form = page.getByRole('form', { name: /New teacher/ })
+        await form.waitFor()
+        await form.getByLabel('Units').fill('4')
+        await form.getByLabel('Epochs', { exact: true }).fill('1')
+        await form.getByLabel('Run on', { exact: true }).selectOption('local')
+        await form.getByLabel('Seeds').fill('1-3')
+        await form.getByLabel('Items per task').fill('1')
+        await form.getByRole('button', { name: 'Train', exact: true }).click()
+        await page.waitForURL(/#\/runs\/\d+$/)
+        const grid = Number(/#\/runs\/(\d+)$/.exec(page.url())![1])
+        await page.getByText(/Grouping: 1 item per task, 3 tasks.*as given/).waitFor()
+        await page.getByRole('button', { name: 'Cancel task 1' }).click()
+        await expect.poll(() => s.cli<SweepStatus>(['sweep', 'status', String(grid), '--no-poll']).tasks.map((t) => t.state)).toEqual(['submitted', 'cancelled', 'submitted'])
+        await page.getByRole('button', { name: 'Cancel sweep' }).click()
+        await page.getByText('The sweep was cancelled: 0 of 3 items merged').waitFor()
+        const st = s.cli<SweepStatus>(['sweep', 'status', String(grid), '--no-poll'])
+        expect(st.tasks.map((t) => [t.state, t.error])).toEqual([0, 1, 2].map(() => ['cancelled', 'cancelled with scancel']))
+        // SLURM has none of its tasks left
+        const q = spawnSync('squeue', ['-h', '-r', '-o', '%i'], { env: { ...process.env, ...slurm.env }, encoding: 'utf8' })
+        expect(q.stdout.trim()).toBe('')
+        await s.shot('cancelled')
+      } finally {
+        scontrol('update', 'NodeName=localhost', 'State=RESUME')
+      }
+    })
+    expect(s.pageErrors).toEqual([])
+  }, 240_000)
+})
