@@ -3,7 +3,8 @@
 // robustness form sends the run's items as one array, grouped by their estimated cost; the sweep's
 // page follows its tasks (state, attempts, merged items) until the merged run is there. A training
 // grid over seeds waits in the queue of a drained node, and the page cancels one task, then the rest,
-// with scancel. Needs a built renderer, slurm-wlm and munge.
+// with scancel. A paper reproduction's form sends its networks, then its sweeps, to the cluster.
+// Needs a built renderer, slurm-wlm and munge.
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -135,6 +136,59 @@ describe('sweeps on a cluster from the forms', () => {
       } finally {
         scontrol('update', 'NodeName=localhost', 'State=RESUME')
       }
+    })
+    expect(s.pageErrors).toEqual([])
+  }, 240_000)
+
+  it('sends a paper reproduction\'s networks and sweeps to the cluster from its form', async () => {
+    const { page, step } = s
+    let runId = 0
+    await step('the reproduction form runs on cluster local at a tiny size', async () => {
+      await page.goto(s.served.url)
+      await page.getByRole('link', { name: 'Cluster e2e' }).click()
+      await page.getByRole('button', { name: 'Reproduce the paper' }).click()
+      const form = page.getByRole('form', { name: /Reproduce the paper/ })
+      await form.waitFor()
+      // the cluster options are under "Run on", not among the reproduction's fields
+      expect(await form.getByLabel('Items per task').count()).toBe(0)
+      const fill = async (label: string, value: string): Promise<void> => form.getByLabel(label, { exact: true }).fill(value)
+      await fill('Networks per architecture', '1')
+      await fill('Architectures', 'ads')
+      await fill('Perturbations', 'mismatch')
+      await fill('Seed', '4')
+      await fill('Scored samples', '12')
+      await fill('Draws per level', '2')
+      await fill('Teacher units', '8')
+      await fill('Teacher epochs', '2')
+      await fill('Teacher samples per epoch', '20')
+      await fill('Teacher validation samples', '10')
+      await fill('Neurons N', '16')
+      await fill('Epochs', '1')
+      await fill('Samples per epoch', '10')
+      await fill('Validation samples', '10')
+      await fill('Test samples', '10')
+      await fill('Threads', '1')
+      await form.getByLabel('Run on', { exact: true }).selectOption('local')
+      await form.getByText('the networks, then the sweeps, go to local as SLURM arrays').waitFor()
+      await s.shot('reproduce-form')
+      await form.getByRole('button', { name: 'Run reproduction' }).click()
+      await page.waitForURL(/#\/runs\/\d+$/)
+      runId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1])
+    })
+    await step('the comparison run succeeds with its network and sweep merged as its children, and its two arrays beside them', async () => {
+      await expect.poll(() => s.cli<{ status: string }>(['runs', 'show', String(runId)]).status, { timeout: 150_000, interval: 500 }).toBe('succeeded')
+      const run = s.cli<{ kind: string; params: { cluster: string }; children: { id: number; kind: string; role: string }[] }>(['runs', 'show', String(runId)])
+      expect(run.kind).toBe('comparison')
+      expect(run.params.cluster).toBe('local')
+      expect(run.children.map((c) => [c.kind, c.role])).toEqual([
+        ['dataset', 'pipeline'],
+        ['sweep', 'cluster'],
+        ['pipeline', 'pipeline'],
+        ['sweep', 'cluster'],
+        ['robustness', 'pipeline'],
+      ])
+      await page.getByRole('heading', { name: /^Comparison: network ADS/ }).waitFor({ timeout: 30_000 })
+      await s.shot('reproduce-page')
     })
     expect(s.pageErrors).toEqual([])
   }, 240_000)

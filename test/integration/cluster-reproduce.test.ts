@@ -138,6 +138,7 @@ test('a reproduction cancelled while its sweeps run on the cluster is resumed: w
   const child = spawnMimic(args, { env })
   let stderr = ''
   let stopped: number | null = null
+  let leaseCores: number | null = null
   const code = await new Promise<number | null>((resolve) => {
     child.stderr!.on('data', (b: Buffer) => {
       stderr += b.toString()
@@ -149,6 +150,9 @@ test('a reproduction cancelled while its sweeps run on the cluster is resumed: w
           // end before the cancel), then stop the reproduction; its tasks are cancelled with scancel
           const store = openStore(db)
           const dir = store.sweeps.get(Number(m[1])).dir
+          // waiting for its arrays, the reproduction holds one core here, not all of them
+          const owner = store.runs.parents(Number(m[1])).find((p) => p.role === 'cluster')!.id
+          leaseCores = store.leases.all().find((l) => l.runId === owner)?.cores ?? null
           store.close()
           for (;;) {
             const files = existsSync(join(dir, 'progress')) ? readdirSync(join(dir, 'progress')).filter((f) => /^task-\d+\.json$/.test(f)) : []
@@ -166,6 +170,7 @@ test('a reproduction cancelled while its sweeps run on the cluster is resumed: w
     child.on('exit', (c) => resolve(c))
   })
   expect(code).toBe(130)
+  expect(leaseCores).toBe(1)
   const store = openStore(db)
   let first: number
   try {

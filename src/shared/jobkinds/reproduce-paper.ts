@@ -81,7 +81,8 @@ export const reproducePaper = {
   description:
     'The paper’s comparison: networks of every architecture (network ADS, BPTT, FORCE, reservoir) trained by pipeline runs with their own seeds, the robustness suite (mismatch, quantisation, noise, death at the paper’s levels) on each, and one comparison run with the figures, the medians beside the paper’s and the Mann-Whitney U p-values (docs/method.md §15). Resumable: a new run given --resume reuses the finished networks and sweeps.',
   params: reproducePaperParams,
-  resources: { cores: 'all', minCores: 1 },
+  // sent to a cluster, it only waits for the arrays (and makes the scored samples): one core here
+  resources: { cores: 'all', minCores: 1, coresFor: (params) => (typeof params.cluster === 'string' ? 1 : null) },
   cli: {
     command: ['reproduce', 'paper'],
     project: { namedAfterTask: 'task' },

@@ -33,6 +33,8 @@ export interface Resources {
   minCores?: number
   /** a device the job needs exclusively (a board), from its parameters; null for none */
   device?: (params: Record<string, unknown>) => string | null
+  /** the cores these parameters need instead of `cores` (a job that sends its work to a cluster needs one); null: `cores` */
+  coresFor?: (params: Record<string, unknown>) => number | null
 }
 
 /** Where a command's run goes when --project is not given. */
