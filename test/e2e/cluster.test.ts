@@ -2,8 +2,9 @@
 // (test/support/slurm.ts), in Chromium against `mimic serve`: "Run on: cluster local" in the
 // robustness form sends the run's items as one array, grouped by their estimated cost; the sweep's
 // page follows its tasks (state, attempts, merged items) until the merged run is there. A training
-// grid over seeds waits in the queue of a drained node, and the page cancels one task, then the rest,
-// with scancel. A paper reproduction's form sends its networks, then its sweeps, to the cluster.
+// grid over seeds waits in the queue of a drained node: a task cancelled behind the workbench's back is
+// retried (its second attempt on the page), and the page cancels one task, then the rest, with
+// scancel. A paper reproduction's form sends its networks, then its sweeps, to the cluster.
 // Needs a built renderer, slurm-wlm and munge.
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
@@ -123,12 +124,21 @@ describe('sweeps on a cluster from the forms', () => {
         await page.waitForURL(/#\/runs\/\d+$/)
         const grid = Number(/#\/runs\/(\d+)$/.exec(page.url())![1])
         await page.getByText(/Grouping: 1 item per task, 3 tasks.*as given/).waitFor()
+        // a task that leaves the queue without its result (here: scancel by someone else) is submitted
+        // again, and the page shows its second attempt
+        const first = s.cli<SweepStatus>(['sweep', 'status', String(grid), '--no-poll']).tasks[0].slurmJob!
+        const r = spawnSync('scancel', [first], { env: { ...process.env, ...slurm.env }, encoding: 'utf8' })
+        expect(r.status, r.stderr).toBe(0)
+        const row0 = page.getByRole('row').filter({ has: page.locator('td').first().filter({ hasText: /^0$/ }) })
+        await expect.poll(async () => (await row0.getByRole('cell').nth(3).textContent())?.trim(), { timeout: 30_000 }).toBe('2 / 3')
+        expect((await row0.getByRole('cell').nth(1).textContent())?.trim()).not.toBe(first)
+        await s.shot('retried')
         await page.getByRole('button', { name: 'Cancel task 1' }).click()
         await expect.poll(() => s.cli<SweepStatus>(['sweep', 'status', String(grid), '--no-poll']).tasks.map((t) => t.state)).toEqual(['submitted', 'cancelled', 'submitted'])
         await page.getByRole('button', { name: 'Cancel sweep' }).click()
         await page.getByText('The sweep was cancelled: 0 of 3 items merged').waitFor()
         const st = s.cli<SweepStatus>(['sweep', 'status', String(grid), '--no-poll'])
-        expect(st.tasks.map((t) => [t.state, t.error])).toEqual([0, 1, 2].map(() => ['cancelled', 'cancelled with scancel']))
+        expect(st.tasks.map((t) => [t.state, t.error, t.attempts])).toEqual([0, 1, 2].map((k) => ['cancelled', 'cancelled with scancel', k === 0 ? 2 : 1]))
         // SLURM has none of its tasks left
         const q = spawnSync('squeue', ['-h', '-r', '-o', '%i'], { env: { ...process.env, ...slurm.env }, encoding: 'utf8' })
         expect(q.stdout.trim()).toBe('')
