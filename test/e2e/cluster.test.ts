@@ -120,6 +120,11 @@ describe('sweeps on a cluster from the forms', () => {
         await form.getByLabel('Run on', { exact: true }).selectOption('local')
         await form.getByLabel('Seeds').fill('1-3')
         await form.getByLabel('Items per task').fill('1')
+        // one seed here and seeds for the cluster: the seed field says to leave it empty
+        await form.getByLabel('Seed', { exact: true }).fill('7')
+        await form.getByRole('button', { name: 'Train', exact: true }).click()
+        await form.getByText(/leave it empty when the job goes to a cluster over Seeds/).waitFor()
+        await form.getByLabel('Seed', { exact: true }).fill('')
         await form.getByRole('button', { name: 'Train', exact: true }).click()
         await page.waitForURL(/#\/runs\/\d+$/)
         const grid = Number(/#\/runs\/(\d+)$/.exec(page.url())![1])
