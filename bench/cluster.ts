@@ -6,9 +6,9 @@
 //  3. with --robustness: one robustness run (2 networks × 4 mismatch levels × --draws draws) here
 //     versus split on the cluster (one item per network and level, --robustness-per-task per task),
 //     checking that the merged rows equal the local ones.
-// `npm run bench:cluster` (`-- --items 100 --per-task 10 --repeats 3 [--robustness]`). Needs
+// `npm run bench:cluster` (`-- --items 100 --per-task 10|auto --repeats 3 [--robustness]`). Needs
 // slurm-wlm, munge, root.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -29,7 +29,9 @@ const { values: opts } = parseArgs({
   },
 })
 const items = Number(opts.items)
-const perTask = Number(opts['per-task'])
+// 'auto': the sweep chooses the grouping from the items' estimated cost (src/shared/grouping.ts)
+const perTask = opts['per-task'] === 'auto' ? undefined : Number(opts['per-task'])
+const load = (): number => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])
 const repeats = Number(opts.repeats)
 const params = { units: 4, epochs: Number(opts.epochs), samplesPerEpoch: 8, validationSamples: 0, testSamples: 8, durationS: 0.2, threads: 1 }
 
@@ -85,6 +87,7 @@ try {
     process.stdout.write(JSON.stringify({ node: process.version, cores: (await import('node:os')).availableParallelism(), robustness: await robustnessBench(s, project.id) }, null, 2) + '\n')
   } else {
     // 1. per-task overhead
+    const loads: number[] = [load()]
     const overheads: number[] = []
     const walls: number[] = []
     for (let r = 0; r < repeats; r++) {
@@ -108,12 +111,14 @@ try {
       while (['queued', 'running'].includes((await s.call('runs.get', { id })).status)) await sleep(50)
     }
     const localWall = (performance.now() - t0) / 1000
+    loads.push(load())
     const localItem = median(await Promise.all(ids.map(async (id) => (await s.call('runs.get', { id })).durationSeconds ?? 0)))
 
     t0 = performance.now()
-    const st = await s.call('sweeps.start', { cluster: 'local', kind: 'train.teacher', projectId: project.id, params, seeds, itemsPerTask: perTask })
+    const st = await s.call('sweeps.start', { cluster: 'local', kind: 'train.teacher', projectId: project.id, params, seeds, ...(perTask !== undefined ? { itemsPerTask: perTask } : {}) })
     const done = await follow(s, st.runId)
     const clusterWall = (performance.now() - t0) / 1000
+    loads.push(load())
     if (done.status !== 'succeeded' || done.merged !== items) throw new Error(`sweep ${st.runId} ended ${done.status} with ${done.merged}/${items} merged: ${(await s.call('runs.get', { id: st.runId })).error}`)
 
     const report = {
@@ -121,7 +126,8 @@ try {
       cores: (await import('node:os')).availableParallelism(),
       item: { kind: 'train.teacher', params, medianRunSeconds: Number(localItem.toFixed(3)) },
       perTaskOverheadSeconds: { median: Number(median(overheads).toFixed(2)), all: overheads.map((x) => Number(x.toFixed(2))), submitToMergedSeconds: walls.map((x) => Number(x.toFixed(2))) },
-      sweep: { items, itemsPerTask: perTask, tasks: done.tasks.length, localSeconds: Number(localWall.toFixed(1)), clusterSeconds: Number(clusterWall.toFixed(1)), ratio: Number((clusterWall / localWall).toFixed(2)) },
+      loadAverage1Min: loads,
+      sweep: { items, itemsPerTask: done.grouping?.itemsPerTask, grouping: done.grouping?.text, tasks: done.tasks.length, localSeconds: Number(localWall.toFixed(1)), clusterSeconds: Number(clusterWall.toFixed(1)), ratio: Number((clusterWall / localWall).toFixed(2)) },
       ...(opts.robustness ? { robustness: await robustnessBench(s, project.id) } : {}),
     }
     process.stdout.write(JSON.stringify(report, null, 2) + '\n')

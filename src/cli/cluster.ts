@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path'
 import { AppError } from '../shared/errors.ts'
 import type { JobKindName } from '../shared/jobkinds/index.ts'
 import type { ShippedRun } from '../shared/transfer.ts'
-import type { SweepStatus } from '../shared/types.ts'
-import { codeVersion, hostName, Services, type FrontDoorServices } from '../services/index.ts'
+import type { ResultItem, SweepStatus } from '../shared/types.ts'
+import { codeVersion, hostName, Services, type FrontDoorServices, type ItemRunData } from '../services/index.ts'
 import { parseFlags, parseId, UsageError } from './args.ts'
 import { formatTable } from './format.ts'
 import type { Handler, ProjectChoice, RunSweep, SweepRequest } from './jobs.ts'
@@ -36,7 +36,7 @@ function out(ctx: ClusterCtx, value: unknown, human: () => string): void {
 
 /** One line per task: state, attempts, items merged, and the task's own progress. */
 export function sweepText(s: SweepStatus): string {
-  const head = `sweep ${s.runId} on ${s.cluster}: ${s.status}, ${s.merged}/${s.items.length} items merged${s.mergeRunId !== null ? ` into run ${s.mergeRunId}` : ''}${s.timeLimit ? `, time limit ${s.timeLimit} per task` : ''} (${s.dir})`
+  const head = `sweep ${s.runId} on ${s.cluster}: ${s.status}, ${s.merged}/${s.items.length} items merged${s.mergeRunId !== null ? ` into run ${s.mergeRunId}` : ''}${s.timeLimit ? `, time limit ${s.timeLimit} per task` : ''} (${s.dir})${s.grouping ? `\n  grouping: ${s.grouping.text}` : ''}`
   const rows = s.tasks.map((t) => [
     String(t.task),
     t.slurmJob ?? '-',
@@ -101,7 +101,7 @@ export function runSweep<C extends ClusterCtx>(): RunSweep<C> {
         ...(req.maxAttempts !== undefined ? { maxAttempts: req.maxAttempts } : {}),
         ...(req.cpusPerTask !== undefined ? { cpusPerTask: req.cpusPerTask } : {}),
       })
-      ctx.io.stderr(`sweep ${started.runId}: ${started.items.length} items in ${started.tasks.length} SLURM array tasks on ${started.cluster} (${started.dir})\n`)
+      ctx.io.stderr(`sweep ${started.runId}: ${started.items.length} items in ${started.tasks.length} SLURM array tasks on ${started.cluster} (${started.dir})\n${started.grouping ? `  grouping: ${started.grouping.text}\n` : ''}`)
       const final = req.follow ? await followSweep(ctx, s, started.runId) : started
       out(ctx, final, () => sweepText(final))
       return final.status === 'succeeded' || (!req.follow && final.status === 'running') ? 0 : 1
@@ -236,6 +236,55 @@ function validResult(path: string): boolean {
   return text.indexOf('\n') === 64 && createHash('sha256').update(text.slice(65)).digest('hex') === text.slice(0, 64)
 }
 
+/** The stage runs a run made under it (role "pipeline", at any depth), in the order they were made. */
+function stageDescendants(s: Services, runId: number): number[] {
+  const out: number[] = []
+  const walk = (id: number): void => {
+    for (const c of s.store.runs.children(id)) {
+      if (c.role !== 'pipeline' || out.includes(c.id)) continue
+      out.push(c.id)
+      walk(c.id)
+    }
+  }
+  walk(runId)
+  return out.sort((a, b) => a - b)
+}
+
+/** One finished run of a task's database as it goes back to the workbench: record, parents, network row, metrics, results, artifacts. */
+async function itemRunOf(s: Services, runId: number): Promise<ItemRunData> {
+  const run = await s.call('runs.get', { id: runId })
+  const metrics = await s.call('metrics.get', { runId })
+  const rows = (await s.call('results.query', { runId, limit: 100_000 })).rows
+  const byItem = new Map<number, ResultItem>()
+  for (const r of rows) {
+    const x = byItem.get(r.item) ?? { item: r.item, networkId: r.networkId, architecture: r.architecture, labels: r.labels, values: {} }
+    x.values[r.key] = r.value
+    byItem.set(r.item, x)
+  }
+  const own = s.shippedRun(runId)
+  return {
+    run: {
+      id: run.id,
+      kind: run.kind,
+      name: run.name,
+      params: run.params,
+      seed: run.seed,
+      status: run.status,
+      error: run.error,
+      summary: run.summary,
+      codeVersion: run.codeVersion,
+      host: run.host,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      parents: own.parents,
+      network: own.run.network ? { architecture: own.run.network.architecture, formatVersion: own.run.network.formatVersion, meta: JSON.parse(own.run.network.meta) as Record<string, unknown> } : null,
+    },
+    metrics,
+    results: [...byItem.values()],
+    artifacts: own.artifacts.map((a) => ({ name: a.name, dtype: a.dtype, shape: a.shape, base64: a.base64 })),
+  }
+}
+
 /** `mimic cluster task DIR INDEX`: runs the items of one array task (what task.sh runs on a node). */
 async function clusterTask(ctx: ClusterCtx, argv: string[]): Promise<number> {
   const { positionals } = parseFlags(argv, {}, 'cluster task DIR INDEX')
@@ -286,39 +335,12 @@ async function clusterTask(ctx: ClusterCtx, argv: string[]): Promise<number> {
         ctx.io.stderr(`mimic: item ${it.item} ${run.status}${run.error ? `: ${run.error}` : ''}\n`)
         continue
       }
-      const metrics = await s.call('metrics.get', { runId })
-      const results = (await s.call('results.query', { runId, limit: 100_000 })).rows
-      const byItem = new Map<number, { item: number; networkId: number | null; architecture: string | null; labels: Record<string, string | number | boolean>; values: Record<string, number | null> }>()
-      for (const r of results) {
-        const x = byItem.get(r.item) ?? { item: r.item, networkId: r.networkId, architecture: r.architecture, labels: r.labels, values: {} }
-        x.values[r.key] = r.value
-        byItem.set(r.item, x)
-      }
-      const own = s.shippedRun(runId)
-      const payload = {
-        format: 1,
-        sweep: inputs.sweep,
-        item: it.item,
-        run: {
-          id: run.id,
-          kind: run.kind,
-          name: run.name,
-          params: run.params,
-          seed: run.seed,
-          status: run.status,
-          error: run.error,
-          summary: run.summary,
-          codeVersion: run.codeVersion,
-          host: run.host,
-          startedAt: run.startedAt,
-          finishedAt: run.finishedAt,
-          parents: own.parents,
-          network: own.run.network ? { architecture: own.run.network.architecture, formatVersion: own.run.network.formatVersion, meta: JSON.parse(own.run.network.meta) as Record<string, unknown> } : null,
-        },
-        metrics,
-        results: [...byItem.values()],
-        artifacts: own.artifacts.map((a) => ({ name: a.name, dtype: a.dtype, shape: a.shape, base64: a.base64 })),
-      }
+      const top = await itemRunOf(s, runId)
+      // the runs the item's job made under its run (a pipeline's stages: its test set, teacher,
+      // network, test), in the order they were made, so that the workbench gets the whole subtree
+      const descendants: ItemRunData[] = []
+      for (const id of stageDescendants(s, runId)) descendants.push(await itemRunOf(s, id))
+      const payload = { format: 1, sweep: inputs.sweep, item: it.item, ...top, ...(descendants.length ? { descendants } : {}) }
       const json = JSON.stringify(payload)
       writeAtomic(file, `${createHash('sha256').update(json).digest('hex')}\n${json}`)
       done++

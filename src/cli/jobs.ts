@@ -73,7 +73,7 @@ function sweepFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
     },
     seeds: { type: 'string', help: 'with --on: the seeds of the sweep, one item each (e.g. 1-10 or 1,4,9)' },
     time: { type: 'string', help: 'with --on: SLURM time limit of each task (sbatch --time: minutes, HH:MM:SS or D-HH:MM); a task that reaches it is reported as timed out and retried' },
-    'items-per-task': { type: 'integer', help: 'with --on: items run one after another by each array task (group small items so that a task runs for tens of seconds)', min: 1, default: 1 },
+    'items-per-task': { type: 'integer', help: 'with --on: items run one after another by each array task (default: chosen from the items\' estimated cost so that a task runs at least a minute)', min: 1 },
     attempts: { type: 'integer', help: 'with --on: attempts per task before it is reported failed', min: 1, max: 20, default: 3 },
     'cpus-per-task': { type: 'integer', help: 'with --on: CPUs SLURM gives each task', min: 1, max: 1024, default: 1 },
     follow: { type: 'boolean', help: 'with --on: follow the sweep until it ends (--no-follow: submit and return; `mimic sweep follow ID` later)', default: true },
@@ -81,6 +81,8 @@ function sweepFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
 }
 
 function sweepable(kind: JobKindName): boolean {
+  // a job that sends its own children to a cluster takes --on as its parameter (`cluster`)
+  if (spec(kind).childrenOnCluster) return false
   return 'seed' in spec(kind).params.shape || spec(kind).cluster !== undefined
 }
 

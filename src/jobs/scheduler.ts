@@ -148,6 +148,8 @@ export class Scheduler {
   private need(jobKind: string, params: Record<string, unknown>): { min: number; all: boolean; device: string | null } {
     const r = this.resources(jobKind, params)
     const clamp = (n: number): number => Math.max(1, Math.min(this.cores, Math.floor(n)))
+    const fixed = r.coresFor?.(params) ?? null
+    if (fixed !== null) return { min: clamp(fixed), all: false, device: r.device?.(params) ?? null }
     return r.cores === 'all'
       ? { min: clamp(r.minCores ?? 1), all: true, device: r.device?.(params) ?? null }
       : { min: clamp(r.cores), all: false, device: r.device?.(params) ?? null }

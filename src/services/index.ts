@@ -24,7 +24,8 @@ import { flattenRun, runColumns } from '../shared/runtable.ts'
 import { reportHtml } from './report.ts'
 import { robustnessAnalysis } from './robustness.ts'
 import { codeVersion, hostName, packageVersion, repoRoot } from '../system/version.ts'
-import { cancelSweep, checkCluster, pollSweep, resumeSweep, startSweep, sweepStatus, type MergedSummary, type SweepItemSpec } from '../jobs/cluster/sweep.ts'
+import { cancelSweep, checkCluster, pollSweep, resumeSweep, shippedInputs, startSweep, sweepStatus, type MergedSummary, type SweepItemSpec } from '../jobs/cluster/sweep.ts'
+export type { ItemRunData } from '../jobs/cluster/sweep.ts'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { datasetFromNpz, encodeNpyBytes, writeNpz, writeZip } from '../formats/npz.ts'
@@ -116,19 +117,6 @@ export function refParents(kind: JobKindName, params: Record<string, unknown>): 
     }
   }
   return lineage
-}
-
-/**
- * The runs a cluster's node needs for a job that names `ids`: those runs, and their parents that hold
- * a network (a network's teacher, whose unperturbed decisions a robustness run compares against).
- */
-function shippedInputs(store: Store, ids: readonly number[]): number[] {
-  const out = new Set<number>()
-  for (const id of ids) {
-    out.add(id)
-    for (const p of store.runs.parents(id)) if (store.networks.find(p.id)) out.add(p.id)
-  }
-  return [...out].sort((a, b) => a - b)
 }
 
 /** The merged-run summary of a job kind that is split on clusters, if it has one. */

@@ -4,6 +4,7 @@
 import * as s from './schema.ts'
 import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
 import { jobKindNames } from './jobkinds/index.ts'
+import { clusterNameHelp, clusterNamePattern, slurmTime } from './grouping.ts'
 import type { ArchitectureDescriptor } from './architectures/index.ts'
 import { maxBenchNeuronSteps, maxExportRuns, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
 import type { BoardHandshake, BoardList, RunningEmulator, SavedBoard } from './board.ts'
@@ -42,7 +43,7 @@ export const limits = { nameMax, tagMax, noteMax } as const
 const projectName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ label: 'Project name', help: 'project name' })
 const runName = s.string({ min: 1, max: limits.nameMax, trim: true }).doc({ label: 'Run name' })
 const clusterName = s
-  .string({ min: 1, max: 60, trim: true, pattern: /^[A-Za-z][A-Za-z0-9_-]*$/, patternHelp: 'must start with a letter and have only letters, digits, - and _' })
+  .string({ min: 1, max: 60, trim: true, pattern: clusterNamePattern, patternHelp: clusterNameHelp })
   .doc({ label: 'Cluster name' })
 const clusterPath = s.string({ min: 2, max: 1000, trim: true, pattern: /^\/[^\n'"]*$/, patternHelp: 'must be an absolute path (starting with /) without quotes' })
 const tag = s
@@ -67,8 +68,7 @@ function op<R>() {
 
 const empty = s.object({})
 
-/** A SLURM time limit as sbatch --time takes it (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS). */
-export const slurmTime = /^(\d{1,6}|\d{1,6}:\d{1,2}|\d{1,4}:\d{1,2}:\d{1,2}|\d{1,4}-\d{1,2}(:\d{1,2}(:\d{1,2})?)?)$/
+export { slurmTime } from './grouping.ts'
 
 export const contract = {
   'app.info': op<AppInfo>()(empty),
@@ -379,7 +379,7 @@ export const contract = {
       /** a sweep over seeds, one item each; without them the job kind's own split (ClusterSplit) cuts the items */
       seeds: s.optional(s.array(s.seed(), { min: 1, max: 100_000 })).doc({ label: 'Seeds (--seeds)' }),
       timeLimit: s.optional(s.string({ pattern: slurmTime, patternHelp: 'must be a SLURM time limit: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS' })).doc({ label: 'Time limit per task (--time)' }),
-      itemsPerTask: s.withDefault(s.integer({ min: 1, max: 100_000 }), 1).doc({ label: 'Items per task (--items-per-task)' }),
+      itemsPerTask: s.optional(s.integer({ min: 1, max: 100_000 })).doc({ label: 'Items per task (--items-per-task)', help: 'empty: chosen from the items\' estimated cost so that a task runs at least a minute' }),
       maxAttempts: s.withDefault(s.integer({ min: 1, max: 20 }), 3).doc({ label: 'Attempts per task (--attempts)' }),
       cpusPerTask: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'CPUs per task (--cpus-per-task)' }),
     }),

@@ -498,6 +498,10 @@ export interface SweepStatus {
   tasks: SweepTaskState[]
   items: SweepItemState[]
   merged: number
+  /** how the items were grouped into array tasks (src/shared/grouping.ts), as stored with the sweep's run */
+  grouping: { itemsPerTask: number; tasks: number; itemSeconds: number | null; taskSeconds: number | null; chosen: 'given' | 'estimated' | 'default'; text: string } | null
+  /** the run the sweep works for (a reproduction sending its children), null for a sweep of its own */
+  ownerRunId: number | null
 }
 
 /** One architecture at one level of one perturbation in a reproduction: every trial of its networks pooled (docs/method.md §15). */

@@ -14,4 +14,9 @@ describe('mimic --help', () => {
     const code = lines.filter((l) => /^(import|export) |\bfrom '/.test(l))
     expect(code, 'lines of source code in the usage').toEqual([])
   })
+  it('reproduce paper takes --on CLUSTER with its array flags', () => {
+    const r = mimic(['reproduce', 'paper', '--help'])
+    expect(r.code).toBe(0)
+    for (const flag of ['--on', '--items-per-task', '--attempts', '--time', '--cpus-per-task']) expect(r.stdout).toMatch(new RegExp(`^  ${flag} `, 'm'))
+  })
 })

@@ -33,6 +33,21 @@ export function opensRunPage(kind: JobKindName): boolean {
   return (jobKinds[kind] as JobKindSpec).watchAfterStart === true
 }
 
+/**
+ * How a job of this kind goes to a cluster ("Run on" in its form): 'children' sends its own children
+ * (its `cluster` parameter: a reproduction), 'split' sends its items (its ClusterSplit: a robustness
+ * run's networks × levels), 'seeds' a sweep over seeds (any job with a seed); null: this machine only.
+ */
+export function clusterMode(kind: JobKindName): 'children' | 'split' | 'seeds' | null {
+  const spec: JobKindSpec = jobKinds[kind]
+  if (spec.childrenOnCluster) return 'children'
+  if (spec.cluster) return 'split'
+  return 'seed' in spec.params.shape ? 'seeds' : null
+}
+
+/** The cluster options a reproduction keeps as its parameters: shown under "Run on", not among its fields. */
+export const clusterParamKeys = ['cluster', 'itemsPerTask', 'attempts', 'timeLimit', 'cpusPerTask']
+
 export function fieldGroups(kind: JobKindName): FieldGroup[] | null {
   return specFieldGroups(kind)
 }

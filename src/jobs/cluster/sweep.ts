@@ -13,17 +13,18 @@
 // progress/task-N.json, logs/task-N.out.
 import { createHash, randomBytes } from 'node:crypto'
 import { fromBytes, isDType } from '../../shared/arrays.ts'
+import { chooseGrouping, costRates, type CostLookup, type Grouping } from '../../shared/grouping.ts'
+import { jobKinds } from '../../shared/jobkinds/index.ts'
+import type { JobKindSpec } from '../../shared/jobkinds/spec.ts'
+import { isTaskName, taskDescriptors, taskNames } from '../../shared/tasks/index.ts'
 import { AppError, FieldError } from '../../shared/errors.ts'
 import type { ShippedRun } from '../../shared/transfer.ts'
 import type { Cluster, ClusterCheck, MetricSeries, ResultItem, RunStatus, SweepStatus } from '../../shared/types.ts'
 import type { Store } from '../../store/index.ts'
 import { failure, readFilesOn, runOn, shellQuote, shOn, writeFileOn } from './remote.ts'
 
-/** What a task writes per item (after a line with the SHA-256 of this JSON text). */
-export interface ItemResult {
-  format: 1
-  sweep: number
-  item: number
+/** One run a task made, as it goes back to the workbench: record, metrics, per-item results, artifacts. */
+export interface ItemRunData {
   run: {
     kind: string
     name: string
@@ -36,7 +37,7 @@ export interface ItemResult {
     host: string
     startedAt: string | null
     finishedAt: string | null
-    /** the run's id in the task's own database (result items that name it are about it) */
+    /** the run's id in the task's own database (result items and parent links that name it are about it) */
     id: number
     /** its parents in the task's database: shipped inputs keep their ids, so these are ids of the project too */
     parents?: { id: number; role: string }[]
@@ -47,6 +48,15 @@ export interface ItemResult {
   results: ResultItem[]
   /** the run's artifacts (bytes in base64) */
   artifacts?: { name: string; dtype: string; shape: number[]; base64: string }[]
+}
+
+/** What a task writes per item (after a line with the SHA-256 of this JSON text): the item's run and the runs it made under it. */
+export interface ItemResult extends ItemRunData {
+  format: 1
+  sweep: number
+  item: number
+  /** the stage runs the item's job made under its run (a pipeline's test set, teacher, network, test), parents before children */
+  descendants?: ItemRunData[]
 }
 
 export interface SweepInputs {
@@ -142,7 +152,10 @@ export interface StartSweep {
   /** a job split into items: the run they all merge into, made now with the parents a local run would have */
   mergeRun?: { kind: string; name: string; params: Record<string, unknown>; seed: number | null; parents: { id: number; role: string }[] }
   timeLimit?: string
-  itemsPerTask: number
+  /** items per array task; without it, chosen from the items' estimated cost (chooseGrouping) */
+  itemsPerTask?: number
+  /** the run the sweep works for (a reproduction sending its children): a parent of every merged item run, in this role */
+  owner?: { id: number; role: string }
   maxAttempts: number
   cpusPerTask: number
   name: string
@@ -196,6 +209,7 @@ export async function startSweep(store: Store, cluster: Cluster, o: StartSweep):
   if (o.seeds && o.seeds.length === 0) throw new FieldError('seeds', 'must name at least one seed.', 'Seeds (--seeds)')
   if (o.seeds && new Set(o.seeds).size !== o.seeds.length) throw new FieldError('seeds', 'repeat a seed: each item of a sweep is a different seed.', 'Seeds (--seeds)')
   if (o.items.length === 0) throw new FieldError('params', 'make no items to send.', 'Parameters')
+  const grouping = estimateGrouping(store, o.jobKind, o.items, o.itemsPerTask)
   const check = await checkCluster(cluster, o.codeVersion)
   const version = check.checks.find((c) => c.name === 'version')!
   if (!version.ok) throw new AppError('CONFLICT', `Cluster ${cluster.name}: ${version.detail}. Nothing was submitted.`)
@@ -211,7 +225,9 @@ export async function startSweep(store: Store, cluster: Cluster, o: StartSweep):
       params: o.params,
       ...(o.seeds ? { seeds: o.seeds } : {}),
       cluster: cluster.name,
-      itemsPerTask: o.itemsPerTask,
+      itemsPerTask: grouping.itemsPerTask,
+      grouping,
+      ...(o.owner ? { owner: o.owner } : {}),
       maxAttempts: o.maxAttempts,
       cpusPerTask: o.cpusPerTask,
       ...(o.timeLimit ? { timeLimit: o.timeLimit } : {}),
@@ -219,6 +235,8 @@ export async function startSweep(store: Store, cluster: Cluster, o: StartSweep):
     seed: null,
     codeVersion: o.codeVersion,
     host: hostOf(cluster),
+    // a reproduction's sweep is one of its parts: listed under it, found again by its resume
+    ...(o.owner ? { parents: [{ id: o.owner.id, role: 'cluster' }] } : {}),
   })
   const merge = o.mergeRun
     ? store.runs.create({
@@ -234,9 +252,9 @@ export async function startSweep(store: Store, cluster: Cluster, o: StartSweep):
       })
     : null
   const dir = `${cluster.workdir.replace(/\/+$/, '')}/sweep-${run.id}-${randomBytes(4).toString('hex')}`
-  const items = o.items.map((it, item) => ({ item, task: Math.floor(item / o.itemsPerTask), params: it.params, inputs: it.inputs, label: it.label, ...(it.kind ? { kind: it.kind } : {}) }))
+  const items = o.items.map((it, item) => ({ item, task: Math.floor(item / grouping.itemsPerTask), params: it.params, inputs: it.inputs, label: it.label, ...(it.kind ? { kind: it.kind } : {}) }))
   store.sweeps.create(
-    { runId: run.id, cluster: cluster.name, dir, jobKind: o.jobKind, itemsPerTask: o.itemsPerTask, maxAttempts: o.maxAttempts, codeVersion: o.codeVersion, mergeRunId: merge?.id ?? null, timeLimit: o.timeLimit ?? null },
+    { runId: run.id, cluster: cluster.name, dir, jobKind: o.jobKind, itemsPerTask: grouping.itemsPerTask, maxAttempts: o.maxAttempts, codeVersion: o.codeVersion, mergeRunId: merge?.id ?? null, timeLimit: o.timeLimit ?? null },
     items,
   )
   try {
@@ -271,6 +289,54 @@ export async function startSweep(store: Store, cluster: Cluster, o: StartSweep):
   return run.id
 }
 
+/**
+ * The runs a cluster's node needs for a job that names `ids`: those runs, and their parents that hold
+ * a network (a network's teacher, whose unperturbed decisions a robustness run compares against).
+ */
+export function shippedInputs(store: Store, ids: readonly number[]): number[] {
+  const out = new Set<number>()
+  for (const id of ids) {
+    out.add(id)
+    for (const p of store.runs.parents(id)) if (store.networks.find(p.id)) out.add(p.id)
+  }
+  return [...out].sort((a, b) => a - b)
+}
+
+/** The size of a network run (its neurons, or a teacher's units), from its parameters. */
+function neuronsOfRun(store: Store, id: number): number | null {
+  const p = store.runs.find(id)?.params
+  if (!p) return null
+  for (const k of ['neurons', 'units', 'layer2']) if (typeof p[k] === 'number') return p[k] as number
+  return null
+}
+
+/** Time steps of one sample of a dataset run: the second axis of its inputs. */
+function stepsOfDataset(store: Store, id: number): number | null {
+  const inputs = store.artifacts.list(id).find((a) => a.name === 'inputs')
+  return inputs && inputs.shape.length >= 2 ? inputs.shape[1] : null
+}
+
+/** How the items are grouped into tasks: as given, or from the mean estimated cost of an item (its job kind's `itemSeconds`). */
+export function estimateGrouping(store: Store, jobKind: string, items: readonly SweepItemSpec[], given: number | undefined): Grouping {
+  const look: CostLookup = {
+    neurons: (id) => neuronsOfRun(store, id),
+    steps: (id) => stepsOfDataset(store, id),
+    taskSteps: (task) => {
+      const name = task ?? taskNames[0]
+      return isTaskName(name) ? Math.round(((taskDescriptors[name].durationS ?? 1) * 1000) / taskDescriptors[name].dtMs) : null
+    },
+  }
+  let total = 0
+  let known = true
+  for (const it of items) {
+    const spec = (jobKinds as Record<string, JobKindSpec | undefined>)[it.kind ?? jobKind]
+    const s = spec?.itemSeconds ? spec.itemSeconds(it.params, look) : null
+    if (s === null || !Number.isFinite(s)) known = false
+    else total += s + costRates.itemStartSeconds
+  }
+  return chooseGrouping({ items: items.length, itemSeconds: known && items.length ? total / items.length : null, ...(given !== undefined ? { given } : {}) })
+}
+
 const hostOf = (cluster: Cluster): string => (cluster.ssh ? `${cluster.name} (${cluster.ssh})` : cluster.name)
 
 /**
@@ -302,42 +368,68 @@ export function mergeItem(store: Store, sweepRunId: number, r: ItemResult, check
       if (!store.sweeps.markMerged(sweepRunId, r.item, { runId: sweep.mergeRunId, checksum, host: r.run.host, codeVersion: r.run.codeVersion })) throw new AppError('CONFLICT', `item ${r.item} was merged twice`)
       return true
     }
-    const parents = [{ id: sweepRunId, role: 'sweep' }, ...(r.run.parents ?? []).filter((p) => shipped.has(p.id) && p.id !== sweepRunId)]
-    const run = store.runs.create({
-      projectId: sweepRun.projectId,
-      kind: r.run.kind,
-      name: r.run.name,
-      params: r.run.params,
-      seed: r.run.seed,
-      codeVersion: r.run.codeVersion,
-      host: r.run.host,
-      status: 'running',
-      parents,
-    })
-    store.runs.finish(run.id, r.run.status === 'succeeded' ? 'succeeded' : 'failed', r.run.error, r.run.summary)
-    store.runs.importTimes(run.id, r.run.startedAt, r.run.finishedAt)
-    const points = r.metrics.flatMap((m) => m.steps.map((step, i) => ({ key: m.key, step, value: m.values[i] ?? NaN })))
-    store.metrics.append(run.id, points)
-    store.results.insert(
-      run.id,
-      r.results.map((x) => ({ ...x, networkId: networkId(x.networkId, run.id) })),
-    )
-    if (r.artifacts?.length) {
-      store.artifacts.put(
-        run.id,
-        r.artifacts.map((a) => {
-          if (!isDType(a.dtype)) throw new AppError('INVALID_ARGUMENT', `item ${r.item}: artifact ${a.name} has the unknown type ${a.dtype}`)
-          return { name: a.name, shape: a.shape, data: fromBytes(a.dtype, Buffer.from(a.base64, 'base64')) }
-        }),
-      )
-    }
-    if (r.run.network) store.networks.put(run.id, r.run.network.architecture, r.run.network.formatVersion, r.run.network.meta)
+    // node ids -> ids here: shipped runs keep theirs; the item's run and the runs it made get new ones
+    const ids = new Map<number, number>()
+    const owner = ownerOf(sweepRun.params)
+    const top = mergeRunData(store, sweepRun.projectId, r, ids, shipped, [{ id: sweepRunId, role: 'sweep' }, ...(owner ? [owner] : [])], r.item)
+    for (const d of [...(r.descendants ?? [])].sort((a, b) => a.run.id - b.run.id)) mergeRunData(store, sweepRun.projectId, d, ids, shipped, [], r.item)
+    const run = { id: top }
     const values: Record<string, number | null> = { ...r.run.summary }
     if (Object.keys(values).length === 0) values.succeeded = r.run.status === 'succeeded' ? 1 : 0
     store.results.insert(sweepRunId, [{ item: r.item, networkId: run.id, labels: { seed: r.run.seed ?? -1, host: r.run.host }, values }])
     if (!store.sweeps.markMerged(sweepRunId, r.item, { runId: run.id, checksum, host: r.run.host, codeVersion: r.run.codeVersion })) throw new AppError('CONFLICT', `item ${r.item} was merged twice`)
     return true
   })
+}
+
+/** The run a sweep works for (a reproduction whose children it runs), recorded in the sweep run's parameters. */
+function ownerOf(params: Record<string, unknown>): { id: number; role: string } | null {
+  const o = params.owner as { id?: unknown; role?: unknown } | undefined
+  return o && typeof o.id === 'number' && typeof o.role === 'string' ? { id: o.id, role: o.role } : null
+}
+
+/**
+ * Writes one run of an item's result as a new run of the project: its parents mapped (a run the item
+ * made, a shipped run, or dropped), plus `extra`; its metrics, results (networks mapped the same way),
+ * artifacts and network row. Records its new id in `ids`.
+ */
+function mergeRunData(store: Store, projectId: number, d: ItemRunData, ids: Map<number, number>, shipped: ReadonlySet<number>, extra: { id: number; role: string }[], item: number): number {
+  const mapId = (id: number | null | undefined): number | null => (id == null ? null : (ids.get(id) ?? (shipped.has(id) ? id : null)))
+  const parents = [...extra]
+  for (const p of d.run.parents ?? []) {
+    const id = mapId(p.id)
+    if (id !== null && !parents.some((x) => x.id === id)) parents.push({ id, role: p.role })
+  }
+  const run = store.runs.create({
+    projectId,
+    kind: d.run.kind,
+    name: d.run.name,
+    params: d.run.params,
+    seed: d.run.seed,
+    codeVersion: d.run.codeVersion,
+    host: d.run.host,
+    status: 'running',
+    parents,
+  })
+  ids.set(d.run.id, run.id)
+  store.runs.finish(run.id, d.run.status === 'succeeded' ? 'succeeded' : d.run.status === 'cancelled' ? 'cancelled' : 'failed', d.run.error, d.run.summary)
+  store.runs.importTimes(run.id, d.run.startedAt, d.run.finishedAt)
+  store.metrics.append(run.id, d.metrics.flatMap((m) => m.steps.map((step, i) => ({ key: m.key, step, value: m.values[i] ?? NaN }))))
+  store.results.insert(
+    run.id,
+    d.results.map((x) => ({ ...x, networkId: mapId(x.networkId) })),
+  )
+  if (d.artifacts?.length) {
+    store.artifacts.put(
+      run.id,
+      d.artifacts.map((a) => {
+        if (!isDType(a.dtype)) throw new AppError('INVALID_ARGUMENT', `item ${item}: artifact ${a.name} has the unknown type ${a.dtype}`)
+        return { name: a.name, shape: a.shape, data: fromBytes(a.dtype, Buffer.from(a.base64, 'base64')) }
+      }),
+    )
+  }
+  if (d.run.network) store.networks.put(run.id, d.run.network.architecture, d.run.network.formatVersion, d.run.network.meta)
+  return run.id
 }
 
 /** Room for one item's rows in a merge run until the sweep ends and the rows are numbered 0, 1, ... */
@@ -365,6 +457,8 @@ export function sweepStatus(store: Store, runId: number, progress?: Map<number, 
     tasks,
     items,
     merged: items.filter((i) => i.mergedRunId !== null).length,
+    grouping: (run.params.grouping as SweepStatus['grouping'] | undefined) ?? null,
+    ownerRunId: ownerOf(run.params)?.id ?? null,
   }
 }
 

@@ -13,7 +13,7 @@ import { dataGenerateParams, jobKindSpec, neuronsOf, parseNames, pipelineParams,
 import { paperArchitectures, type PaperArchitecture } from '../../shared/paper.ts'
 import { levelsProblem, perturbationNames, type PerturbationName } from '../../shared/perturbations.ts'
 import { taskDescriptors } from '../../shared/tasks/index.ts'
-import type { ComparisonAnalysis, ComparisonPart, ResultItem } from '../../shared/types.ts'
+import type { Cluster, ComparisonAnalysis, ComparisonPart, ResultItem, SweepStatus } from '../../shared/types.ts'
 import type { Store } from '../../store/index.ts'
 import type { RunRecord } from '../../store/runs.ts'
 import type { JobContext, JobResult } from '../context.ts'
@@ -22,6 +22,8 @@ import type { JobImpl } from './kind.ts'
 import { dataGenerate } from './data-generate.ts'
 import { pipeline } from './pipeline.ts'
 import { robustness } from './robustness.ts'
+import { cancelSweep, pollSweep, shippedInputs, startSweep } from '../cluster/sweep.ts'
+import { codeVersion, hostName } from '../../system/version.ts'
 
 /** The children's job implementations (imported directly: the registry imports this file). */
 const childJobs: Partial<Record<JobKindName, JobImpl>> = { 'data.generate': dataGenerate, pipeline, robustness }
@@ -53,7 +55,7 @@ function plan(params: Record<string, unknown>): Plan {
 
 /** The parameters of network i's pipeline run: the reproduction's pipeline fields, its architecture, seed S + i. */
 function pipelineParamsOf(p: ReproducePaperParams, architecture: PaperArchitecture, seed: number): Record<string, unknown> {
-  const { networks: _n, architectures: _a, perturbations: _p, resume: _r, samples: _s, draws: _d, mismatchLevels: _m, quantisationBits: _q, noiseLevels: _no, deathLevels: _de, seed: _seed, bpttSnnNeurons: _b, forceNeurons: _f, reservoirNeurons: _rn, ...rest } = p
+  const { networks: _n, architectures: _a, perturbations: _p, resume: _r, samples: _s, draws: _d, mismatchLevels: _m, quantisationBits: _q, noiseLevels: _no, deathLevels: _de, seed: _seed, bpttSnnNeurons: _b, forceNeurons: _f, reservoirNeurons: _rn, cluster: _c, itemsPerTask: _ipt, attempts: _at, timeLimit: _tl, cpusPerTask: _cpt, ...rest } = p
   return pipelineParams.parse({ ...rest, neurons: neuronsOf(p, architecture), architecture, seed }, 'params') as Record<string, unknown>
 }
 
@@ -100,18 +102,13 @@ class Reproduction {
    * A finished run of the resumed reproduction with this kind, parameters and seed (linked as a
    * parent of this run, role "reused"), or else a new child run made by `jobKind`'s own implementation.
    */
-  async child(jobKind: JobKindName, spec: { kind: string; name: string; params: Record<string, unknown>; seed: number; parents?: { id: number; role: string }[]; label: string }): Promise<{ runId: number; reused: boolean }> {
+  async child(jobKind: JobKindName, spec: ChildSpec): Promise<{ runId: number; reused: boolean }> {
     const { ctx } = this
-    const key = canonical(spec.params)
-    const found = this.reusable.find((r) => r.kind === spec.kind && r.seed === spec.seed && canonical(r.params) === key)
+    const reused = this.reuse(spec)
+    if (reused !== null) return { runId: reused, reused: true }
     const share = 1 / this.totalItems
     const base = this.done * share
     this.done++
-    if (found) {
-      ctx.store.runs.linkParent(ctx.run.id, found.id, 'reused')
-      ctx.progress(base + share, `reused ${spec.name} (run ${found.id})`, true)
-      return { runId: found.id, reused: true }
-    }
     const impl = childJobs[jobKind]
     if (!impl) throw new AppError('INTERNAL', `no implementation for the child job kind ${jobKind}`)
     impl.precheck(ctx.store, spec.params)
@@ -124,9 +121,145 @@ class Reproduction {
     return { runId: out.runId, reused: false }
   }
 
+  /** A finished run of the resumed reproduction with this kind, parameters and seed, linked as a parent (role "reused"); null when there is none. */
+  reuse(spec: ChildSpec): number | null {
+    const key = canonical(spec.params)
+    const found = this.reusable.find((r) => r.kind === spec.kind && r.seed === spec.seed && canonical(r.params) === key)
+    if (!found) return null
+    this.done++
+    this.ctx.store.runs.linkParent(this.ctx.run.id, found.id, 'reused')
+    this.ctx.progress(this.done / this.totalItems, `reused ${spec.name} (run ${found.id})`, true)
+    return found.id
+  }
+
+  /**
+   * Runs children on a cluster as one SLURM array (items grouped into tasks), following it until it
+   * ends; each item's run (and the runs it made) is merged here as a child of this run. Returns, per
+   * child, its merged run id or why there is none. Cancelling this job cancels the array (scancel).
+   */
+  async onCluster(cluster: string, jobKind: JobKindName, specs: ChildSpec[], phase: string): Promise<({ runId: number } | { error: string })[]> {
+    const { ctx } = this
+    const p = reproducePaperParams.parse(ctx.run.params, 'params')
+    const base = this.done / this.totalItems
+    const share = specs.length / this.totalItems
+    this.done += specs.length
+    const c = ctx.store.clusters.get(cluster)
+    ctx.setStage(phase)
+    ctx.progress(base, `sending ${specs.length} ${phase} to cluster ${cluster}`, true)
+    const runId = await startSweep(ctx.store, c, {
+      projectId: ctx.run.projectId,
+      jobKind,
+      runKind: jobKindSpec(jobKind).runKind,
+      params: { reproduction: ctx.run.id, phase },
+      items: specs.map((s) => ({ kind: jobKind, params: asGiven(jobKind, s.params), label: s.label, inputs: shippedInputs(ctx.store, refIds(s.params)) })),
+      ...(p.itemsPerTask !== undefined ? { itemsPerTask: p.itemsPerTask } : {}),
+      ...(p.timeLimit !== undefined ? { timeLimit: p.timeLimit } : {}),
+      owner: { id: ctx.run.id, role: 'pipeline' },
+      maxAttempts: p.attempts,
+      cpusPerTask: p.cpusPerTask,
+      name: `${phase} of comparison run ${ctx.run.id} on ${cluster}`,
+      codeVersion: codeVersion(),
+      host: hostName(),
+    })
+    const status = await followOnCluster(ctx, c, runId, (st) => ctx.progress(base + share * (st.merged / Math.max(1, st.items.length)), `${phase} on ${cluster} (sweep ${runId}): ${sweepLine(st)}`, true))
+    return status.items.map((it) => {
+      if (it.mergedRunId !== null) return { runId: it.mergedRunId }
+      const task = status.tasks.find((t) => t.task === it.task)
+      return { error: `on cluster ${cluster} (sweep ${runId}, task ${it.task}): ${task?.error ?? task?.state ?? 'no result'}` }
+    })
+  }
+
   /** Skips an item (a refused sweep not run) in the progress. */
   skip(): void {
     this.done++
+  }
+}
+
+interface ChildSpec {
+  kind: string
+  name: string
+  params: Record<string, unknown>
+  seed: number
+  parents?: { id: number; role: string }[]
+  label: string
+}
+
+/** The run ids a child's parameters name (a robustness run's networks and dataset, a pipeline's dataset). */
+function refIds(params: Record<string, unknown>): number[] {
+  const out: number[] = []
+  for (const k of ['networks', 'dataset', 'data']) {
+    const v = params[k]
+    if (typeof v === 'number') out.push(v)
+    else if (Array.isArray(v)) for (const x of v) if (typeof x === 'number') out.push(x)
+  }
+  return out
+}
+
+/**
+ * Parsed parameters as a node's job takes them: without the fields whose condition does not hold (a
+ * job refuses those when given; it fills in their defaults itself, so its run records the same parameters).
+ */
+function asGiven(kind: JobKindName, params: Record<string, unknown>): Record<string, unknown> {
+  const fields = jobKindSpec(kind).params.info().fields ?? {}
+  return Object.fromEntries(Object.entries(params).filter(([k]) => {
+    const when = fields[k]?.when
+    return !when || params[when.field] === when.equals
+  }))
+}
+
+/** One line of a sweep's state: merged items and tasks by state (with retries). */
+function sweepLine(st: SweepStatus): string {
+  const by = (s: string): number => st.tasks.filter((t) => t.state === s).length
+  const retried = st.tasks.filter((t) => t.attempts > 1).length
+  return `${st.merged}/${st.items.length} merged; tasks ${by('done')} done, ${by('running')} running, ${by('submitted')} waiting, ${by('failed')} failed${retried ? `, ${retried} retried` : ''}`
+}
+
+const pollMs = (): number => Number(process.env.MIMIC_SWEEP_POLL_MS ?? 1000)
+
+/** Follows a sweep until it ends (merging as results come); cancelling the job cancels the sweep's tasks. */
+async function followOnCluster(ctx: JobContext, cluster: Cluster, runId: number, report: (st: SweepStatus) => void): Promise<SweepStatus> {
+  let st = await pollSweep(ctx.store, cluster, runId)
+  while (st.status === 'running') {
+    report(st)
+    if (ctx.signal.aborted) break
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, pollMs())
+      ctx.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true })
+    })
+    if (ctx.signal.aborted) break
+    st = await pollSweep(ctx.store, cluster, runId)
+  }
+  if (ctx.signal.aborted && st.status === 'running') {
+    await cancelSweep(ctx.store, cluster, runId)
+    ctx.checkCancelled()
+  }
+  report(st)
+  return st
+}
+
+/**
+ * The sweeps a resumed reproduction (and the ones it resumed) left on a cluster: each is followed to its
+ * end (merging what its tasks wrote, once), so their finished items are reused, not sent again.
+ */
+async function adoptSweeps(ctx: JobContext, resumed: number | undefined): Promise<void> {
+  const seen = new Set<number>()
+  for (let id = resumed; id !== undefined && !seen.has(id); ) {
+    seen.add(id)
+    const run = ctx.store.runs.find(id)
+    if (!run) break
+    for (const c of ctx.store.runs.children(id).filter((r) => r.kind === 'sweep' && r.role === 'cluster')) {
+      if (!ctx.store.sweeps.find(c.id)) continue
+      const sweep = ctx.store.sweeps.get(c.id)
+      const cluster = ctx.store.clusters.find(sweep.cluster)
+      if (!cluster) {
+        ctx.progress(0, `sweep ${c.id} of run ${id}: its cluster ${sweep.cluster} is no longer configured; its unmerged items are run again`, true)
+        continue
+      }
+      ctx.progress(0, `collecting sweep ${c.id} of run ${id} on ${sweep.cluster}`, true)
+      await followOnCluster(ctx, cluster, c.id, (st) => ctx.progress(0, `collecting sweep ${c.id} of run ${id} on ${sweep.cluster}: ${sweepLine(st)}`, true))
+    }
+    const next = run.params.resume
+    id = typeof next === 'number' ? next : undefined
   }
 }
 
@@ -137,43 +270,74 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
   const { p, architectures, perturbations, levels } = plan(ctx.run.params)
   const seed = ctx.run.seed ?? 0
   const total = 1 + architectures.length * p.networks * (1 + perturbations.length)
+  // a resumed reproduction first collects what its sweeps on a cluster left (merged once), then reuses it
+  await adoptSweeps(ctx, p.resume)
   const rep = new Reproduction(ctx, total, p.resume)
   const task = taskDescriptors[p.task]
 
-  // 1. The scored samples every perturbed network is scored on.
+  // 1. The scored samples every perturbed network is scored on (made here: small, and every sweep's input).
   const dsSeed = scoredSamplesSeed(seed)
   const dsParams = dataGenerateParams.parse({ task: p.task, count: p.samples, seed: dsSeed }, 'params') as Record<string, unknown>
   const dataset = await rep.child('data.generate', { kind: 'dataset', name: `${task.label} scored samples · seed ${dsSeed}`, params: dsParams, seed: dsSeed, label: 'dataset' })
 
   // 2. The networks: network i of each architecture is the pipeline `reproduce TASK --architecture A --seed S + i`.
   const networks: { architecture: PaperArchitecture; index: number; networkRunId: number }[] = []
+  const netSpecs: { architecture: PaperArchitecture; index: number; part: ComparisonPart; spec: ChildSpec }[] = []
   for (const architecture of architectures) {
     for (let i = 0; i < p.networks; i++) {
       const s = (seed + i) % 2 ** 31
-      const params = pipelineParamsOf(p, architecture, s)
       const part: ComparisonPart = { part: 'network', architecture, index: i, perturbation: null, runId: null, networkRunId: null, status: 'done', reason: null, testAccuracy: null }
       rep.parts.push(part)
+      netSpecs.push({ architecture, index: i, part, spec: { kind: 'pipeline', name: `${task.label} pipeline · ${architecture} · seed ${s}`, params: pipelineParamsOf(p, architecture, s), seed: s, label: `${architecture} network ${i + 1} of ${p.networks}` } })
+    }
+  }
+  const networkDone = (n: (typeof netSpecs)[number], runId: number, reused: boolean): void => {
+    n.part.runId = runId
+    n.part.status = reused ? 'reused' : 'done'
+    const net = store.runs.children(runId).find((r) => r.kind === n.architecture && r.role === 'pipeline')
+    if (!net) throw new AppError('INTERNAL', `pipeline run ${runId} has no ${n.architecture} network among its stages`)
+    n.part.networkRunId = net.id
+    const acc = store.runs.get(runId).summary.testAccuracy
+    n.part.testAccuracy = typeof acc === 'number' ? acc : null
+    networks.push({ architecture: n.architecture, index: n.index, networkRunId: net.id })
+  }
+  const networkFailed = (n: (typeof netSpecs)[number], reason: string, runId: number | null): void => {
+    n.part.status = 'failed'
+    n.part.reason = reason
+    n.part.runId = runId
+    for (let k = 0; k < perturbations.length; k++) rep.skip()
+  }
+  if (p.cluster !== undefined) {
+    // on a cluster: the networks not reused go as one array; each merged pipeline run is a child here
+    const send = netSpecs.filter((n) => {
+      const reused = rep.reuse(n.spec)
+      if (reused !== null) networkDone(n, reused, true)
+      return reused === null
+    })
+    if (send.length) {
+      const out = await rep.onCluster(p.cluster, 'pipeline', send.map((n) => n.spec), 'networks')
+      for (const [k, n] of send.entries()) {
+        const o = out[k]
+        if ('runId' in o && store.runs.get(o.runId).status === 'succeeded') networkDone(n, o.runId, false)
+        else networkFailed(n, 'runId' in o ? (store.runs.get(o.runId).error ?? 'failed') : o.error, 'runId' in o ? o.runId : null)
+      }
+    }
+    // networks in the order a run made here lists them
+    networks.sort((x, y) => architectures.indexOf(x.architecture) - architectures.indexOf(y.architecture) || x.index - y.index)
+  } else {
+    for (const n of netSpecs) {
       try {
-        const c = await rep.child('pipeline', { kind: 'pipeline', name: `${task.label} pipeline · ${architecture} · seed ${s}`, params, seed: s, label: `${architecture} network ${i + 1} of ${p.networks}` })
-        part.runId = c.runId
-        part.status = c.reused ? 'reused' : 'done'
-        const net = store.runs.children(c.runId).find((r) => r.kind === architecture && r.role === 'pipeline')
-        if (!net) throw new AppError('INTERNAL', `pipeline run ${c.runId} has no ${architecture} network among its stages`)
-        part.networkRunId = net.id
-        const acc = store.runs.get(c.runId).summary.testAccuracy
-        part.testAccuracy = typeof acc === 'number' ? acc : null
-        networks.push({ architecture, index: i, networkRunId: net.id })
+        const c = await rep.child('pipeline', n.spec)
+        networkDone(n, c.runId, c.reused)
       } catch (err) {
         if (isCancel(ctx, err)) throw err
-        part.status = 'failed'
-        part.reason = (err as Error).message
-        part.runId ??= store.runs.children(ctx.run.id).filter((r) => r.kind === 'pipeline' && r.role === 'pipeline').at(-1)?.id ?? null
-        for (let k = 0; k < perturbations.length; k++) rep.skip()
+        networkFailed(n, (err as Error).message, store.runs.children(ctx.run.id).filter((r) => r.kind === 'pipeline' && r.role === 'pipeline').at(-1)?.id ?? null)
       }
     }
   }
 
   // 3. The sweeps: each network under each perturbation at the paper's levels, one robustness run each.
+  const toSend: { part: ComparisonPart; spec: ChildSpec }[] = []
   for (const perturbation of perturbations) {
     const refusedBy = new Map<PaperArchitecture, string>()
     for (const n of networks) {
@@ -191,18 +355,40 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
         { networks: [n.networkRunId], dataset: dataset.runId, perturbation, levels: levels[perturbation], draws: p.draws, samples: p.samples, seed, threads: p.threads },
         'params',
       ) as Record<string, unknown>
+      const spec: ChildSpec = {
+        kind: 'robustness',
+        name: `${perturbation} · ${n.architecture} ${n.index + 1} (run ${n.networkRunId})`,
+        params,
+        seed,
+        label: `${perturbation}: ${n.architecture} network ${n.index + 1}`,
+        parents: [
+          { id: n.networkRunId, role: 'networks' },
+          { id: dataset.runId, role: 'dataset' },
+        ],
+      }
+      if (p.cluster !== undefined) {
+        const reused = rep.reuse(spec)
+        if (reused !== null) {
+          part.runId = reused
+          part.status = 'reused'
+          continue
+        }
+        try {
+          // a perturbation the architecture refuses is refused here, before anything is sent
+          robustness.precheck(store, params)
+        } catch (err) {
+          const code = (err as { code?: string }).code
+          part.status = code === 'UNSUPPORTED' ? 'refused' : 'failed'
+          part.reason = (err as Error).message
+          if (code === 'UNSUPPORTED') refusedBy.set(n.architecture, part.reason)
+          rep.skip()
+          continue
+        }
+        toSend.push({ part, spec })
+        continue
+      }
       try {
-        const c = await rep.child('robustness', {
-          kind: 'robustness',
-          name: `${perturbation} · ${n.architecture} ${n.index + 1} (run ${n.networkRunId})`,
-          params,
-          seed,
-          label: `${perturbation}: ${n.architecture} network ${n.index + 1}`,
-          parents: [
-            { id: n.networkRunId, role: 'networks' },
-            { id: dataset.runId, role: 'dataset' },
-          ],
-        })
+        const c = await rep.child('robustness', spec)
         part.runId = c.runId
         part.status = c.reused ? 'reused' : 'done'
       } catch (err) {
@@ -212,6 +398,18 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
         part.reason = (err as Error).message
         part.runId = store.runs.children(ctx.run.id).filter((r) => r.kind === 'robustness' && r.role === 'pipeline').at(-1)?.id ?? null
         if (code === 'UNSUPPORTED') refusedBy.set(n.architecture, part.reason)
+      }
+    }
+  }
+  if (p.cluster !== undefined && toSend.length) {
+    const out = await rep.onCluster(p.cluster, 'robustness', toSend.map((x) => x.spec), 'sweeps')
+    for (const [k, x] of toSend.entries()) {
+      const o = out[k]
+      x.part.runId = 'runId' in o ? o.runId : null
+      if ('runId' in o && store.runs.get(o.runId).status === 'succeeded') x.part.status = 'done'
+      else {
+        x.part.status = 'failed'
+        x.part.reason = 'runId' in o ? (store.runs.get(o.runId).error ?? 'failed') : o.error
       }
     }
   }
@@ -357,6 +555,13 @@ export const reproducePaperJob: JobImpl = {
       if (r.seed !== (p.seed ?? r.seed)) throw fieldError('reproduce.paper', 'resume', `names run ${p.resume}, whose seed is ${r.seed}, but this run's is ${p.seed}: leave --seed out (the resumed run's is the default) or give ${r.seed}.`)
     }
     for (const a of architectures) pipeline.precheck(store, pipelineParamsOf(p, a, 0))
+    if (p.cluster === undefined) {
+      if (p.itemsPerTask !== undefined) throw fieldError('reproduce.paper', 'itemsPerTask', 'applies to a reproduction sent to a cluster: give --on CLUSTER too, or leave it out.')
+      if (p.timeLimit !== undefined) throw fieldError('reproduce.paper', 'timeLimit', 'applies to a reproduction sent to a cluster: give --on CLUSTER too, or leave it out.')
+    } else if (!store.clusters.find(p.cluster)) {
+      const known = store.clusters.list().map((c) => c.name)
+      throw fieldError('reproduce.paper', 'cluster', `names no configured cluster${known.length ? ` (configured: ${known.join(', ')})` : ''}: add it with \`mimic cluster add ${p.cluster} --slurm\`, or leave it empty to run here.`, 'NOT_FOUND')
+    }
   },
   run: runReproduction,
 }

@@ -4,6 +4,7 @@ import * as s from '../schema.ts'
 import { adsFields, dataField, taskField, threadsField } from './fields.ts'
 import { trainTeacherParams } from './train-teacher.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
+import { costRates } from '../grouping.ts'
 
 /** The teacher's parameters the pipeline shares with its other stages (the task, the test samples, the threads, the seed) or keeps to the task's own (the sample length). */
 const sharedTeacherKeys = ['task', 'testSamples', 'threads', 'seed', 'durationS', 'data', 'shuffle'] as const
@@ -130,4 +131,19 @@ export const pipeline = {
     { name: 'ads', runKind: 'ads', title: 'Network ADS', what: 'spiking network, local rule' },
     { name: 'test', runKind: 'evaluation', title: 'Test', what: 'both networks on the test set' },
   ],
+  // training dominates: the teacher's BPTT and network ADS's local rule (or a baseline's training), per step
+  itemSeconds: (params, look) => {
+    const steps = typeof params.data === 'number' ? look.steps(params.data) : look.taskSteps(typeof params.task === 'string' ? params.task : null)
+    if (steps === null) return null
+    const n = Number(params.neurons ?? 320)
+    const test = Number(params.testSamples ?? 200) * steps * n * costRates.simulatorPerNeuronStep
+    if ((params.architecture ?? 'ads') !== 'ads') {
+      const samples = Number(params.baselineTrainSamples ?? 500) * Number(params.baselineEpochs ?? 3)
+      return samples * steps * n * costRates.simulatorPerNeuronStep * costRates.baselineTrainingOverForward + test
+    }
+    const units = Number(params.teacherUnits ?? 64)
+    const teacher = Number(params.teacherEpochs ?? 100) * (Number(params.teacherSamplesPerEpoch ?? 500) + Number(params.teacherValidationSamples ?? 200)) * steps * units * units * costRates.teacherPerStepUnit2
+    const ads = Number(params.epochs ?? 20) * (Number(params.samplesPerEpoch ?? 500) * steps * n * units * costRates.adsPerStepND + Number(params.validationSamples ?? 200) * steps * n * costRates.simulatorPerNeuronStep)
+    return teacher + ads + test
+  },
 } as const satisfies JobKindSpec

@@ -8,6 +8,7 @@ import { perturbationNames } from '../perturbations.ts'
 import type { ComparisonAnalysis } from '../types.ts'
 import { pipelineParams } from './pipeline.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
+import { clusterNameHelp, clusterNamePattern, slurmTime, slurmTimeHelp } from '../grouping.ts'
 
 /** The pipeline's fields a reproduction passes on to each network's pipeline run (all but its own task, architecture and seed). */
 const { task: _task, architecture: _architecture, seed: _seed, ...pipelineShape } = pipelineParams.shape
@@ -38,6 +39,14 @@ export const reproducePaperParams = s.object({
   bpttSnnNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'BPTT neurons per layer', help: 'the size of the BPTT networks (empty: --neurons)' }),
   forceNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'FORCE neurons', help: 'the size of the FORCE networks (empty: --neurons)' }),
   reservoirNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'Reservoir neurons', help: 'the size of the reservoirs (empty: --neurons)' }),
+  cluster: s.optional(s.string({ min: 1, max: 60, trim: true, pattern: clusterNamePattern, patternHelp: clusterNameHelp })).doc({
+    label: 'Run on',
+    help: 'a cluster (`mimic cluster list`): the networks, then the sweeps, are sent there as SLURM arrays and merged here as this run\'s children (empty: this machine)',
+  }),
+  itemsPerTask: s.optional(s.integer({ min: 1, max: 100_000 })).doc({ label: 'Items per task', help: 'with a cluster: networks or sweeps run one after another by each array task (empty: chosen from their estimated cost so that a task runs at least a minute)' }),
+  attempts: s.withDefault(s.integer({ min: 1, max: 20 }), 3).doc({ label: 'Attempts per task', help: 'with a cluster: attempts per array task before it is reported failed' }),
+  timeLimit: s.optional(s.string({ pattern: slurmTime, patternHelp: slurmTimeHelp })).doc({ label: 'Time limit per task', help: 'with a cluster: SLURM time limit of each task (sbatch --time)' }),
+  cpusPerTask: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'CPUs per task', help: 'with a cluster: CPUs SLURM gives each task' }),
 })
 
 /** The size of the networks of an architecture: its own size when given, else --neurons. */
@@ -72,21 +81,25 @@ export const reproducePaper = {
   description:
     'The paper’s comparison: networks of every architecture (network ADS, BPTT, FORCE, reservoir) trained by pipeline runs with their own seeds, the robustness suite (mismatch, quantisation, noise, death at the paper’s levels) on each, and one comparison run with the figures, the medians beside the paper’s and the Mann-Whitney U p-values (docs/method.md §15). Resumable: a new run given --resume reuses the finished networks and sweeps.',
   params: reproducePaperParams,
-  resources: { cores: 'all', minCores: 1 },
+  // sent to a cluster, it only waits for the arrays (and makes the scored samples): one core here
+  resources: { cores: 'all', minCores: 1, coresFor: (params) => (typeof params.cluster === 'string' ? 1 : null) },
   cli: {
     command: ['reproduce', 'paper'],
     project: { namedAfterTask: 'task' },
-    synopsis: '[--task TASK] [--networks 10] [--seed S] [--resume RUN] [--architectures all|ads,bptt-snn,...] [--perturbations all|mismatch,...] [--draws 10] [--samples 200] [size flags of reproduce]   networks × architectures → robustness → comparison',
+    flagAliases: { on: 'cluster', time: 'timeLimit' },
+    synopsis: '[--task TASK] [--networks 10] [--seed S] [--resume RUN] [--architectures all|ads,bptt-snn,...] [--perturbations all|mismatch,...] [--draws 10] [--samples 200] [size flags of reproduce] [--on CLUSTER [--items-per-task N] [--attempts 3] [--time LIMIT]]   networks × architectures → robustness → comparison',
     resultOp: 'comparison.analysis',
     resultText: (value) => comparisonText(value as ComparisonAnalysis),
   },
   view: 'comparison',
   resumeParam: 'resume',
+  childrenOnCluster: true,
   watchAfterStart: true,
   formGroups: [
     { title: 'Comparison', keys: ['task', 'networks', 'architectures', 'perturbations', 'seed', 'resume'] },
     { title: 'Robustness', help: 'the paper’s levels (docs/method.md §10, §15)', keys: ['samples', 'draws', 'mismatchLevels', 'quantisationBits', 'noiseLevels', 'deathLevels'] },
     { title: 'Teacher', help: 'network ADS’s teacher (docs/method.md §3)', prefix: 'teacher' },
+    { title: 'Run on', help: 'this machine, or a cluster: the networks, then the sweeps, as SLURM arrays (README, “Running on a SLURM cluster”)', keys: ['cluster', 'itemsPerTask', 'attempts', 'timeLimit', 'cpusPerTask'] },
     { title: 'Networks', help: 'sizes and training of each network’s pipeline (as `mimic reproduce TASK`); --neurons is every architecture’s size unless its own is given', rest: true },
   ],
   action: { action: 'Reproduce the paper', submit: 'Run reproduction' },

@@ -6,6 +6,7 @@ import { perturbationInfo, perturbationNames } from '../perturbations.ts'
 import { runRef, targetField, threadsField } from './fields.ts'
 import type { RobustnessAnalysis } from '../types.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
+import { costRates } from '../grouping.ts'
 
 /** The fields the robustness sweep and the chip yield share. */
 export const sweepFields = {
@@ -97,6 +98,15 @@ export const robustness = {
       const levels = params.levels as number[]
       return networks.flatMap((n) => levels.map((l) => ({ params: { ...params, networks: [n], levels: [l] }, label: `network ${n}, level ${l}` })))
     },
+  },
+  // every trial simulates its network on the scored samples (and the validation chips, with recalibration)
+  itemSeconds: (params, look) => {
+    const steps = typeof params.dataset === 'number' ? look.steps(params.dataset) : null
+    if (steps === null || !Array.isArray(params.networks) || !Array.isArray(params.levels)) return null
+    const trials = Number(params.draws ?? 10) * Number(params.samples ?? 200) + (params.recalibrateGain === true ? Number(params.validationDraws ?? 5) * Number(params.validationSamples ?? 100) * 151 : 0)
+    let seconds = 0
+    for (const n of params.networks as number[]) seconds += params.levels.length * trials * steps * (look.neurons(n) ?? 320) * costRates.simulatorPerNeuronStep
+    return seconds
   },
 } as const satisfies JobKindSpec
 

@@ -4,6 +4,7 @@
 // command, its positionals and flags), the renderer (actions, forms, run views).
 import type { ObjectSchema, Schema } from '../schema.ts'
 import type { RunDetail } from '../types.ts'
+import type { CostLookup } from '../grouping.ts'
 
 /**
  * How a form groups its fields. A rule takes the fields named in `keys`, or those whose name starts
@@ -32,6 +33,8 @@ export interface Resources {
   minCores?: number
   /** a device the job needs exclusively (a board), from its parameters; null for none */
   device?: (params: Record<string, unknown>) => string | null
+  /** the cores these parameters need instead of `cores` (a job that sends its work to a cluster needs one); null: `cores` */
+  coresFor?: (params: Record<string, unknown>) => number | null
 }
 
 /** Where a command's run goes when --project is not given. */
@@ -128,6 +131,17 @@ export interface JobKindSpec {
    * independent items: see ClusterSplit. Without it, `--on` sends only a sweep over seeds.
    */
   cluster?: ClusterSplit
+  /**
+   * The estimated seconds of one run of it on one core, from its parameters (null when unknown): how a
+   * sweep on a cluster groups its items into array tasks (src/shared/grouping.ts).
+   */
+  itemSeconds?: (params: Record<string, unknown>, look: CostLookup) => number | null
+  /**
+   * The job runs here and sends its children to the cluster named by its parameter `cluster`, phase by
+   * phase (`reproduce paper --on NAME`: the networks, then the sweeps), as SLURM arrays; `--on` sets
+   * that parameter instead of sending the job as a sweep.
+   */
+  childrenOnCluster?: true
 }
 
 /** One independent item of a job sent to a cluster: what one node runs (a job of `kind`, default the job's own). */

@@ -2,6 +2,7 @@
 import * as s from '../schema.ts'
 import { dataField, shuffleField, taskField, tauStepUnitHelp, threadsField } from './fields.ts'
 import type { JobKindSpec } from './spec.ts'
+import { costRates } from '../grouping.ts'
 import { maxTeacherUnits } from '../limits.ts'
 
 export const trainTeacherParams = s.object({
@@ -52,4 +53,10 @@ export const trainTeacher = {
   view: 'teacher',
   watchAfterStart: true,
   action: { action: 'New teacher', submit: 'Train' },
+  itemSeconds: (params, look) => {
+    const steps = typeof params.data === 'number' ? look.steps(params.data) : typeof params.durationS === 'number' ? Math.round(params.durationS * 1000) : look.taskSteps(typeof params.task === 'string' ? params.task : null)
+    if (steps === null) return null
+    const units = Number(params.units ?? 64)
+    return Number(params.epochs ?? 100) * (Number(params.samplesPerEpoch ?? 500) + Number(params.validationSamples ?? 200)) * steps * units * units * costRates.teacherPerStepUnit2
+  },
 } as const satisfies JobKindSpec
