@@ -124,7 +124,7 @@ describe('mapping a network onto the chip', () => {
     const used = m.configuration!.connections.filter((c) => c.post === 0).reduce((s, c) => s + c.weight, 0)
     expect(used).toBeLessThanOrEqual(64)
     // the best is one base weight with both weights at the same count (e.g. base 40, count 1 each: exact)
-    expect(m.report.matrices.find((x) => x.matrix === 'omegaS')!.relativeError).toBeLessThan(1e-9)
+    expect(m.report.matrices.find((x) => x.matrix === 'omegaS')!.relativeError).toBeLessThan(1e-7) // exact but for the f32 the protocol carries the base weight in
   })
 
   it('fan-out: a neuron reaching 5 cores of a SE1 board keeps the 3 with the largest weights', () => {
@@ -156,7 +156,8 @@ describe('mapping a network onto the chip', () => {
     expect(coarse.configuration!.cores[0].params.baseWeights[0]).toBeCloseTo(3, 6)
     expect(fine.configuration!.cores[0].params.baseWeights[0]).toBeCloseTo(3, 6)
     expect(coarse.configuration!.cores[0].params.refractoryMs).toBe(1)
-    expect(fine.configuration!.cores[0].params.refractoryMs).toBeCloseTo(0.01, 12)
+    // every value as the protocol carries it: an f32
+    expect(fine.configuration!.cores[0].params.refractoryMs).toBe(Math.fround(0.01))
   })
 
   it('refusals: too many neurons for the board; per-neuron parameters a core cannot hold', () => {

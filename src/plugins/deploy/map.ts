@@ -199,15 +199,18 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
       }
       const tauF = mean(p.tauFMs, at, to)
       const tauS = mean(p.tauSMs, at, to)
+      // every value as the board protocol carries it (f32), so that a board and the in-process emulator
+      // run exactly the same configuration
+      const f = Math.fround
       const params: CoreParameters = {
-        tauMemMs: mean(p.tauMemMs, at, to),
+        tauMemMs: f(mean(p.tauMemMs, at, to)),
         // a neuron of the network spikes at most once per step of dt: the chip, in continuous time, gets a
         // refractory period one step longer, which keeps that limit (docs/method.md §14.2)
-        refractoryMs: mean(p.refractoryMs, at, to) + dtMs,
-        threshold: mean(p.vTh, at, to),
-        resetPotential: mean(p.vReset, at, to),
-        bias: mean(p.vRest, at, to) + mean(p.bias, at, to),
-        tauSynMs: [tauF, tauS, tauF, tauS],
+        refractoryMs: f(mean(p.refractoryMs, at, to) + dtMs),
+        threshold: f(mean(p.vTh, at, to)),
+        resetPotential: f(mean(p.vReset, at, to)),
+        bias: f(mean(p.vRest, at, to) + mean(p.bias, at, to)),
+        tauSynMs: [f(tauF), f(tauS), f(tauF), f(tauS)],
         baseWeights: [0, 0, 0, 0],
       }
       if (!(params.resetPotential < params.threshold)) {
@@ -366,8 +369,9 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
       }
     }
     if (!Number.isFinite(best.err)) best = { err: 0, base: [0, 0, 0, 0], cap: 1 }
-    cores[k].params.baseWeights = best.base as [number, number, number, number]
-    assign(k, best.base, best.cap, true)
+    const base = best.base.map((w) => Math.fround(w)) as [number, number, number, number]
+    cores[k].params.baseWeights = base
+    assign(k, base, best.cap, true)
   }
 
   // the configuration, the mapped matrices, the report
