@@ -7,7 +7,7 @@
 // that readout·decoder is the fitted read-out; every other array as the parent's).
 import { taskScore } from '../../../native/index.ts'
 import { AppError } from '../../shared/errors.ts'
-import { finetuneParams, finetuneTargets, parseSerials } from '../../shared/jobkinds/index.ts'
+import { finetuneParams, finetuneTargets, isFinetuneTargetName, parseSerials } from '../../shared/jobkinds/index.ts'
 import { ads, type AdsNet } from '../../plugins/architectures/ads.ts'
 import { loadBundle, saveBundle } from '../../plugins/architectures/bundle.ts'
 import { loadDataset } from '../../plugins/datasets.ts'
@@ -32,7 +32,11 @@ import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/ind
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
-import { storedDeployment } from './hil.ts'
+import { boardAddressOf, pidAlive, storedDeployment } from './hil.ts'
+import { BoardClient } from '../../hardware/client.ts'
+import { ProtocolError } from '../../hardware/protocol/errors.ts'
+import { boardTarget } from '../../plugins/targets/board.ts'
+import { hostName } from '../../system/version.ts'
 
 /** The seed of the fresh samples a read-out is fitted on (apart from the training, validation and test draws of derivedSeeds). */
 export function finetuneSampleSeed(seed: number): number {
@@ -47,6 +51,11 @@ export const finetune: JobImpl = {
     const net = networkOf(store, 'finetune', 'network', p.network)
     if (net.record.architecture !== 'ads') throw fieldError('finetune', 'network', `is run ${p.network} “${net.run.name}”, a ${net.arch.label}: only a spiking network ADS runs on a chip.`)
     if (net.sizes.outputs === 0) throw fieldError('finetune', 'network', `is run ${p.network} “${net.run.name}”, a network without a read-out: choose a trained network ADS.`)
+    const onBoard = boardAddressOf(store, p.target, 'finetune') !== null
+    if (!onBoard && !isFinetuneTargetName(p.target)) {
+      throw fieldError('finetune', 'target', `is "${p.target}", neither a target (emulator, emulator-se1, mapped, mapped-se1) nor a board: give a board's address (tcp://HOST:PORT, serial:PATH) or the name of a saved board (\`mimic board list\`).`)
+    }
+    if (p.serialNumber !== undefined && onBoard) throw fieldError('finetune', 'serialNumber', `is given, but target "${p.target}" is a board, which is its own chip: leave --serial-number out.`)
     if (p.serialNumber !== undefined) {
       if (p.target.startsWith('mapped')) throw fieldError('finetune', 'serialNumber', `is given, but target "${p.target}" is the mapped network on the simulator, which has no mismatch: choose target ${p.target.replace('mapped', 'emulator')} for a virtual chip, or leave --serial-number out.`)
       try {
@@ -57,8 +66,9 @@ export const finetune: JobImpl = {
     }
     if (p.deployment !== undefined) {
       const d = storedDeployment(store, p.deployment, p.network)
-      const scheme = finetuneTargets[p.target]
-      const why = configurationMisfit(d.configuration, chipModel(scheme, boardChips(scheme)))
+      const scheme = isFinetuneTargetName(p.target) ? finetuneTargets[p.target] : null
+      // a board's fit is checked against its handshake when the run connects
+      const why = scheme ? configurationMisfit(d.configuration, chipModel(scheme, boardChips(scheme))) : null
       if (why) throw fieldError('finetune', 'deployment', `is run ${p.deployment}, which does not fit target "${p.target}": ${why}. Choose a deployment made for this target's weight scheme, or leave --deployment out.`)
     }
     if (p.dataset !== undefined) {
@@ -92,14 +102,49 @@ export const finetune: JobImpl = {
     }
     if (data.outputs !== O) throw new AppError('INVALID_ARGUMENT', `the samples have ${data.outputs} outputs, the network ${O}`)
 
-    // the target, running the stored deployment when one is named, on the chosen virtual chip
-    let target: ExecutionTarget = await availableTarget(p.target, 'ads')
-    if (p.deployment !== undefined) target = deployedTarget(p.target, storedDeployment(store, p.deployment, p.network))
+    // the target, running the stored deployment when one is named, on the chosen virtual chip; or a
+    // board, held for the run (its lease) and reached over the board protocol
+    const address = boardAddressOf(store, p.target, 'finetune')
+    const deployment = p.deployment !== undefined ? storedDeployment(store, p.deployment, p.network) : null
+    let client: BoardClient | null = null
+    let target: ExecutionTarget
+    if (address !== null) {
+      store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (finetune)`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: 30_000 })
+      try {
+        ctx.progress(0, `connecting to the board at ${address}`, true)
+        client = await BoardClient.connect(address)
+        const h = client.handshake
+        const why = deployment ? configurationMisfit(deployment.configuration, h) : null
+        if (why) throw fieldError('finetune', 'deployment', `is run ${p.deployment}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
+      } catch (e) {
+        if (client) await client.close().catch(() => {})
+        store.boardLeases.release(address, process.pid, hostName())
+        throw e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board at ${address} could not be reached: ${e.message} (code ${e.code})`) : e
+      }
+      target = boardTarget(client, deployment ? { deployment } : {})
+    } else {
+      const name = p.target as keyof typeof finetuneTargets
+      target = await availableTarget(name, 'ads')
+      if (deployment) target = deployedTarget(name, deployment)
+    }
+    try {
+      return await refit(target)
+    } catch (e) {
+      throw address !== null && e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board link to ${address} failed: ${e.message} (code ${e.code}); nothing was stored`) : e
+    } finally {
+      if (client) await client.close().catch(() => {})
+      if (address !== null) store.boardLeases.release(address, process.pid, hostName())
+    }
+
+    async function refit(target: ExecutionTarget) {
     const onEmulator = p.target.startsWith('emulator')
+    const onBoard = address !== null
+    const boardName = client ? `the board ${client.handshake.serialNumber} at ${address}` : ''
     // the virtual chips, in turn batch by batch (several: one read-out for all of them)
     const serials = onEmulator ? (p.serialNumber !== undefined ? parseSerials(p.serialNumber) : [defaultSerialNumber]) : []
     const chips = serials.join(', ')
-    const filter = traceFilter(a.params.tauOutMs, data.dtMs, onEmulator)
+    // the emulator and boards decode with the mean τ_out
+    const filter = traceFilter(a.params.tauOutMs, data.dtMs, onEmulator || onBoard)
 
     const S = data.samples
     const heldOut = Math.max(1, Math.floor(S / 5))
@@ -170,7 +215,7 @@ export const finetune: JobImpl = {
     saveBundle(store, ctx.runId, ads, refitted, { task: net.task, fitted: net.fitted })
     store.runs.addNote(
       ctx.runId,
-      `read-out of network run ${p.network} refitted on ${p.target}${onEmulator ? ` (virtual chip${serials.length > 1 ? 's' : ''} ${chips})` : ''}${p.deployment !== undefined ? ` running deployment run ${p.deployment}` : ''}: recurrent and input weights unchanged, so it deploys to the same configuration; its read-out suits that target (another virtual chip or the plain simulator decode it less well)`,
+      `read-out of network run ${p.network} refitted on ${onBoard ? boardName : p.target}${onEmulator ? ` (virtual chip${serials.length > 1 ? 's' : ''} ${chips})` : ''}${p.deployment !== undefined ? ` running deployment run ${p.deployment}` : ''}: recurrent and input weights unchanged, so it deploys to the same configuration; its read-out suits that ${onBoard ? 'board' : 'target'} (another ${onBoard ? 'board' : 'virtual chip'} or the plain simulator decode it less well)`,
     )
     ctx.progress(1, 'done', true)
     return {
@@ -185,6 +230,7 @@ export const finetune: JobImpl = {
         meanRateHz: spikes / S / N / ((T * data.dtMs) / 1000),
         neurons: N,
       },
+    }
     }
   },
 }
