@@ -128,109 +128,105 @@ export const finetune: JobImpl = {
       if (deployment) target = deployedTarget(name, deployment)
     }
     try {
-      return await refit(target)
+      const onEmulator = p.target.startsWith('emulator')
+      const onBoard = address !== null
+      const boardName = client ? `the board ${client.handshake.serialNumber} at ${address}` : ''
+      // the virtual chips, in turn batch by batch (several: one read-out for all of them)
+      const serials = onEmulator ? (p.serialNumber !== undefined ? parseSerials(p.serialNumber) : [defaultSerialNumber]) : []
+      const chips = serials.join(', ')
+      // the emulator and boards decode with the mean τ_out
+      const filter = traceFilter(a.params.tauOutMs, data.dtMs, onEmulator || onBoard)
+
+      const S = data.samples
+      const heldOut = Math.max(1, Math.floor(S / 5))
+      const fitCount = S - heldOut
+      const fit = ridgeSums(N, O)
+      const held = ridgeSums(N, O)
+      const heldSpikes: { steps: number[]; neurons: number[]; offsets: number[] } = { steps: [], neurons: [], offsets: [0] }
+      let spikes = 0
+      const T = data.steps
+      for (let from = 0; from < S; from += BATCH) {
+        ctx.checkCancelled()
+        const chip = onEmulator ? { serialNumber: serials[(from / BATCH) % serials.length], mismatch: true } : undefined
+        const count = Math.min(BATCH, S - from)
+        const inputs = data.inputs.subarray(from * T * data.channels, (from + count) * T * data.channels)
+        const out = await target.run(net, { inputs, count, steps: T, channels: data.channels, dtMs: data.dtMs }, { seed, threads, record: { trajectories: false, spikes: count }, ...(chip ? { chip } : {}) }, { signal: ctx.signal })
+        const sp = out.spikes as SpikeEventsOf | undefined
+        if (!sp || sp.offsets.length < count + 1) throw new AppError('UNSUPPORTED', `target ${p.target} returned no spike events to fit a read-out on`)
+        for (let b = 0; b < count; b++) {
+          const sample = from + b
+          const into = sample < fitCount ? fit : held
+          accumulateSample(into, sp, b, T, filter, data.targets, sample, p.stride)
+          spikes += sp.offsets[b + 1] - sp.offsets[b]
+          if (sample >= fitCount) {
+            for (let k = sp.offsets[b]; k < sp.offsets[b + 1]; k++) {
+              heldSpikes.steps.push(sp.steps[k])
+              heldSpikes.neurons.push(sp.neurons[k])
+            }
+            heldSpikes.offsets.push(heldSpikes.steps.length)
+          }
+        }
+        ctx.progress((0.9 * (from + count)) / S, `running ${from + count} of ${S} samples on ${p.target}${chip ? ` (virtual chip ${chip.serialNumber})` : ''}`)
+      }
+
+      ctx.progress(0.92, 'fitting the read-out', true)
+      // the ridge factor: given, or the one of the grid with the least held-out error
+      const trials = p.ridge !== undefined ? [p.ridge] : [...ridgeGrid]
+      let best: { rho: number; mse: number; w: Float32Array } | null = null
+      for (const rho of trials) {
+        const w = ridgeSolve(fit, rho)
+        if (!w) continue
+        const mse = ridgeMse(held, w)
+        if (!best || mse < best.mse) best = { rho, mse, w }
+      }
+      if (!best) throw new AppError('UNSUPPORTED', `the read-out could not be fitted: the network fired too little on ${p.target} (${spikes} spikes in ${S} samples); raise --ridge, or check the deployment`)
+
+      // held-out accuracy with the trained and with the refitted read-out, from the same spikes
+      const hs: SpikeEventsOf = { steps: Int32Array.from(heldSpikes.steps), neurons: Int32Array.from(heldSpikes.neurons), offsets: Int32Array.from(heldSpikes.offsets) }
+      const heldIdx = Array.from({ length: heldOut }, (_, i) => i)
+      const trained = effectiveReadout(a.spec.weights.readout!, a.spec.weights.decoder!, O, D, N)
+      const heldTargets = data.targets.subarray(fitCount * T * O, S * T * O)
+      const heldLabels = data.labels ? data.labels.subarray(fitCount, S) : null
+      const score = (w: Float32Array): number => {
+        const y = outputsOf(hs, heldIdx, T, filter, w, O)
+        const r = taskScore(net.task, { outputs: y, shape: [heldOut, T, O], fitted: net.fitted, ...(heldLabels ? {} : { targets: heldTargets }) })
+        const labels = heldLabels ?? Int8Array.from({ length: heldOut }, (_, b) => r.labels![b * O])
+        let correct = 0
+        for (let b = 0; b < heldOut; b++) if (r.decisions[b * O] === labels[b]) correct++
+        return correct / heldOut
+      }
+      const accBefore = score(trained)
+      const accAfter = score(best.w)
+      const mseBefore = ridgeMse(held, trained)
+
+      // the stored read-out: fitted on every sample with the chosen factor
+      const wAll = ridgeSolve(addSums(fit, held), best.rho) ?? best.w
+      const decoder = decoderFor(a.spec.weights.readout!, a.spec.weights.decoder!, wAll, O, D, N)
+      const refitted = ads.withQuantities(a, { decoder })
+      saveBundle(store, ctx.runId, ads, refitted, { task: net.task, fitted: net.fitted })
+      store.runs.addNote(
+        ctx.runId,
+        `read-out of network run ${p.network} refitted on ${onBoard ? boardName : p.target}${onEmulator ? ` (virtual chip${serials.length > 1 ? 's' : ''} ${chips})` : ''}${p.deployment !== undefined ? ` running deployment run ${p.deployment}` : ''}: recurrent and input weights unchanged, so it deploys to the same configuration; its read-out suits that ${onBoard ? 'board' : 'target'} (another ${onBoard ? 'board' : 'virtual chip'} or the plain simulator decode it less well)`,
+      )
+      ctx.progress(1, 'done', true)
+      return {
+        summary: {
+          samples: S,
+          heldOutSamples: heldOut,
+          ridge: best.rho,
+          heldOutAccuracyBefore: accBefore,
+          heldOutAccuracyAfter: accAfter,
+          heldOutMseBefore: mseBefore,
+          heldOutMseAfter: best.mse,
+          meanRateHz: spikes / S / N / ((T * data.dtMs) / 1000),
+          neurons: N,
+        },
+      }
     } catch (e) {
       throw address !== null && e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board link to ${address} failed: ${e.message} (code ${e.code}); nothing was stored`) : e
     } finally {
       if (client) await client.close().catch(() => {})
       if (address !== null) store.boardLeases.release(address, process.pid, hostName())
-    }
-
-    async function refit(target: ExecutionTarget) {
-    const onEmulator = p.target.startsWith('emulator')
-    const onBoard = address !== null
-    const boardName = client ? `the board ${client.handshake.serialNumber} at ${address}` : ''
-    // the virtual chips, in turn batch by batch (several: one read-out for all of them)
-    const serials = onEmulator ? (p.serialNumber !== undefined ? parseSerials(p.serialNumber) : [defaultSerialNumber]) : []
-    const chips = serials.join(', ')
-    // the emulator and boards decode with the mean τ_out
-    const filter = traceFilter(a.params.tauOutMs, data.dtMs, onEmulator || onBoard)
-
-    const S = data.samples
-    const heldOut = Math.max(1, Math.floor(S / 5))
-    const fitCount = S - heldOut
-    const fit = ridgeSums(N, O)
-    const held = ridgeSums(N, O)
-    const heldSpikes: { steps: number[]; neurons: number[]; offsets: number[] } = { steps: [], neurons: [], offsets: [0] }
-    let spikes = 0
-    const T = data.steps
-    for (let from = 0; from < S; from += BATCH) {
-      ctx.checkCancelled()
-      const chip = onEmulator ? { serialNumber: serials[(from / BATCH) % serials.length], mismatch: true } : undefined
-      const count = Math.min(BATCH, S - from)
-      const inputs = data.inputs.subarray(from * T * data.channels, (from + count) * T * data.channels)
-      const out = await target.run(net, { inputs, count, steps: T, channels: data.channels, dtMs: data.dtMs }, { seed, threads, record: { trajectories: false, spikes: count }, ...(chip ? { chip } : {}) }, { signal: ctx.signal })
-      const sp = out.spikes as SpikeEventsOf | undefined
-      if (!sp || sp.offsets.length < count + 1) throw new AppError('UNSUPPORTED', `target ${p.target} returned no spike events to fit a read-out on`)
-      for (let b = 0; b < count; b++) {
-        const sample = from + b
-        const into = sample < fitCount ? fit : held
-        accumulateSample(into, sp, b, T, filter, data.targets, sample, p.stride)
-        spikes += sp.offsets[b + 1] - sp.offsets[b]
-        if (sample >= fitCount) {
-          for (let k = sp.offsets[b]; k < sp.offsets[b + 1]; k++) {
-            heldSpikes.steps.push(sp.steps[k])
-            heldSpikes.neurons.push(sp.neurons[k])
-          }
-          heldSpikes.offsets.push(heldSpikes.steps.length)
-        }
-      }
-      ctx.progress((0.9 * (from + count)) / S, `running ${from + count} of ${S} samples on ${p.target}${chip ? ` (virtual chip ${chip.serialNumber})` : ''}`)
-    }
-
-    ctx.progress(0.92, 'fitting the read-out', true)
-    // the ridge factor: given, or the one of the grid with the least held-out error
-    const trials = p.ridge !== undefined ? [p.ridge] : [...ridgeGrid]
-    let best: { rho: number; mse: number; w: Float32Array } | null = null
-    for (const rho of trials) {
-      const w = ridgeSolve(fit, rho)
-      if (!w) continue
-      const mse = ridgeMse(held, w)
-      if (!best || mse < best.mse) best = { rho, mse, w }
-    }
-    if (!best) throw new AppError('UNSUPPORTED', `the read-out could not be fitted: the network fired too little on ${p.target} (${spikes} spikes in ${S} samples); raise --ridge, or check the deployment`)
-
-    // held-out accuracy with the trained and with the refitted read-out, from the same spikes
-    const hs: SpikeEventsOf = { steps: Int32Array.from(heldSpikes.steps), neurons: Int32Array.from(heldSpikes.neurons), offsets: Int32Array.from(heldSpikes.offsets) }
-    const heldIdx = Array.from({ length: heldOut }, (_, i) => i)
-    const trained = effectiveReadout(a.spec.weights.readout!, a.spec.weights.decoder!, O, D, N)
-    const heldTargets = data.targets.subarray(fitCount * T * O, S * T * O)
-    const heldLabels = data.labels ? data.labels.subarray(fitCount, S) : null
-    const score = (w: Float32Array): number => {
-      const y = outputsOf(hs, heldIdx, T, filter, w, O)
-      const r = taskScore(net.task, { outputs: y, shape: [heldOut, T, O], fitted: net.fitted, ...(heldLabels ? {} : { targets: heldTargets }) })
-      const labels = heldLabels ?? Int8Array.from({ length: heldOut }, (_, b) => r.labels![b * O])
-      let correct = 0
-      for (let b = 0; b < heldOut; b++) if (r.decisions[b * O] === labels[b]) correct++
-      return correct / heldOut
-    }
-    const accBefore = score(trained)
-    const accAfter = score(best.w)
-    const mseBefore = ridgeMse(held, trained)
-
-    // the stored read-out: fitted on every sample with the chosen factor
-    const wAll = ridgeSolve(addSums(fit, held), best.rho) ?? best.w
-    const decoder = decoderFor(a.spec.weights.readout!, a.spec.weights.decoder!, wAll, O, D, N)
-    const refitted = ads.withQuantities(a, { decoder })
-    saveBundle(store, ctx.runId, ads, refitted, { task: net.task, fitted: net.fitted })
-    store.runs.addNote(
-      ctx.runId,
-      `read-out of network run ${p.network} refitted on ${onBoard ? boardName : p.target}${onEmulator ? ` (virtual chip${serials.length > 1 ? 's' : ''} ${chips})` : ''}${p.deployment !== undefined ? ` running deployment run ${p.deployment}` : ''}: recurrent and input weights unchanged, so it deploys to the same configuration; its read-out suits that ${onBoard ? 'board' : 'target'} (another ${onBoard ? 'board' : 'virtual chip'} or the plain simulator decode it less well)`,
-    )
-    ctx.progress(1, 'done', true)
-    return {
-      summary: {
-        samples: S,
-        heldOutSamples: heldOut,
-        ridge: best.rho,
-        heldOutAccuracyBefore: accBefore,
-        heldOutAccuracyAfter: accAfter,
-        heldOutMseBefore: mseBefore,
-        heldOutMseAfter: best.mse,
-        meanRateHz: spikes / S / N / ((T * data.dtMs) / 1000),
-        neurons: N,
-      },
-    }
     }
   },
 }
