@@ -2,11 +2,13 @@
 // side in one run on the same network: benchNetwork(N) (EBN g 0.5, random slow weights) on the
 // simulator, and the same network deployed to a one-chip DYNAP-SE2 (src/plugins/deploy/map.ts) on the
 // emulator, ideal and with mismatch; batches of samples on 1 and all threads, interleaved
-// repetitions, best of each. The emulator runs only the connections the chip keeps (fan-in 64) in
+// repetitions, best of each (sample-steps are the network's 1 ms steps; the emulator computes each in
+// steps of defaultChipStepUs, 100 µs, as the emulator targets do). The emulator runs only the connections the chip keeps (fan-in 64) in
 // double precision, event by event; the simulator the dense network in float32 SIMD.
 import { benchNetwork, chipEmulate, createNetwork } from '../native/index.ts'
 import { neuronArrays } from '../src/plugins/architectures/ads.ts'
 import { chipModel, mapNetwork } from '../src/plugins/deploy/map.ts'
+import { defaultChipStepUs } from '../src/shared/board.ts'
 
 export interface EmulatorMeasure {
   neurons: number
@@ -53,7 +55,8 @@ export async function benchEmulator(N: number, quick: boolean, allThreads: numbe
         ['emulator ideal', { mismatch: false }],
         ['emulator mismatch', { serialNumber: 'EMU-0001' }],
       ] as const) {
-        const e = await chipEmulate(config, { samples: inputs, batch: B, steps: T, channels: C, samplePeriodUs: 1000 }, { ...opts, chips: Math.ceil(N / 1024), dtUs: 1000, threads })
+        // the chip in its own steps (as the emulator targets and `mimic board emulate` run it), the input held for each 1 ms step
+        const e = await chipEmulate(config, { samples: inputs, batch: B, steps: T, channels: C, samplePeriodUs: 1000 }, { ...opts, chips: Math.ceil(N / 1024), dtUs: defaultChipStepUs, threads })
         let spikes = 0
         for (const c of e.spikeCounts) spikes += c
         keep({ neurons: N, engine, batch: B, threads: th, steps: T, sampleStepsPerSecond: (B * T) / e.kernelSeconds, meanRateHz: rate(spikes) })

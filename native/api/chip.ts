@@ -49,19 +49,25 @@ export interface ChipEmulateOptions extends ChipSetup {
   threads?: number
   /** spikes are returned for samples 0..spikesOf-1 (default 0) */
   spikesOf?: number
-  /** outputs[b, t, o] = Σ_n weights[o, n] r_n(t), r filtered with τ_out (unit area, 1/s) */
-  decode?: { weights: Float32Array; outputs: number; tauOutMs: number }
+  /**
+   * outputs[b, t, o] = Σ_n weights[o, n] r_n(t), r filtered with τ_out (unit area, 1/s), once per
+   * period of periodUs (default dtUs): r decays by exp(−period/τ_out) per period and a spike counts in
+   * the period its step starts in — what a client decodes from a board's spike times
+   */
+  decode?: { weights: Float32Array; outputs: number; tauOutMs: number; periodUs?: number }
 }
 
 export interface ChipEmulateResult {
   /** configured neurons (dense order: the cores in configuration order) */
   neurons: number
   steps: number
+  /** decoded periods (decode.periodUs; = steps without it) */
+  periods: number
   /** chip address of each dense neuron */
   addresses: Uint32Array
   /** [batch, neurons] */
   spikeCounts: Int32Array
-  /** [batch, steps, outputs] with decode */
+  /** [batch, periods, outputs] with decode */
   outputs?: Float32Array
   /** spikes of the first spikesOf samples (dense neuron indices, steps of dt) */
   spikes: { sample: Int32Array; step: Int32Array; neuron: Int32Array }

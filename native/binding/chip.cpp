@@ -8,7 +8,7 @@
 //   input: {samples: Float32Array [batch, steps, channels], batch, steps, channels, samplePeriodUs?}
 //       or {events: {sample: Int32Array, timeUs: Uint32Array, channel: Uint32Array}, batch, durationUs}
 //   options: {chips?, serialNumber?, mismatch?, mismatchScale?, dtUs?, threads?, spikesOf?,
-//     decode?: {weights: Float32Array [outputs × neurons], outputs, tauOutMs}}
+//     decode?: {weights: Float32Array [outputs × neurons], outputs, tauOutMs, periodUs? (default dtUs): outputs once per period}}
 //   Neurons are in dense order (the cores in configuration order); `addresses` maps them to chip addresses.
 // chipInspect(config, options) -> {addresses: Uint32Array, tauMemMs: Float64Array, thresholds: Float64Array,
 //     efficacies: Float64Array (one per connection, signed)}: the virtual chip after mismatch.
@@ -162,6 +162,7 @@ struct EmulateBaton {
     auto o = Napi::Object::New(env);
     o.Set("neurons", Napi::Number::New(env, static_cast<double>(emulator->neurons())));
     o.Set("steps", Napi::Number::New(env, static_cast<double>(out.steps)));
+    o.Set("periods", Napi::Number::New(env, static_cast<double>(out.outSteps)));
     o.Set("addresses", ToTyped(env, emulator->addresses()));
     o.Set("spikeCounts", ToTyped(env, out.counts));
     if (decode.outputs > 0) o.Set("outputs", ToTyped(env, out.out));
@@ -240,9 +241,10 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
   Napi::Value dec = o.Get("decode");
   if (!dec.IsUndefined()) {
     auto d = RequireObject(env, dec, "options.decode");
-    CheckKeys(env, d, "options.decode", {"weights", "outputs", "tauOutMs"});
+    CheckKeys(env, d, "options.decode", {"weights", "outputs", "tauOutMs", "periodUs"});
     const int64_t outs = Int(env, d, "options.decode", "outputs", 1, 4096);
     baton->decode.tauOutMs = Num(env, d, "options.decode", "tauOutMs", 1e-3, 1e6);
+    baton->decode.periodUs = Num(env, d, "options.decode", "periodUs", setup.dtUs, 1e7, &setup.dtUs);
     baton->decodeWeights = ReadArray<float>(env, d.Get("weights"), "options.decode.weights", double(outs) * neurons, "outputs × configured neurons");
     baton->decode.weights = baton->decodeWeights.data();
     baton->decode.outputs = static_cast<std::size_t>(outs);

@@ -290,12 +290,27 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
   reset(st);
   std::vector<double> r;
   const std::size_t O = dec.outputs;
+  const double periodUs = dec.periodUs > 0 ? dec.periodUs : dtUs_;
+  const std::size_t periods = decode_periods(steps, dtUs_, periodUs);
+  std::size_t period = 0;  // the decoded period being filled
   double decayOut = 0, gainOut = 0;
   if (O > 0) {
     r.assign(n, 0.0);
-    decayOut = std::exp(-(dtUs_ / 1000.0) / dec.tauOutMs);
+    decayOut = std::exp(-(periodUs / 1000.0) / dec.tauOutMs);
     gainOut = 1000.0 / dec.tauOutMs;
   }
+  // the output of the period being filled, then the next period starts with r decayed
+  auto emit = [&]() {
+    float* o = rec.out + period * O;
+    for (std::size_t q = 0; q < O; ++q) {
+      const float* w = dec.weights + q * n;
+      double acc = 0;
+      for (std::size_t i = 0; i < n; ++i) acc += static_cast<double>(w[i]) * r[i];
+      o[q] = static_cast<float>(acc);
+    }
+    ++period;
+    for (std::size_t i = 0; i < n; ++i) r[i] *= decayOut;
+  };
   std::size_t ev = 0;
   for (std::size_t step = 0; step < steps; ++step) {
     if ((step & 255) == 255) control.check();
@@ -324,17 +339,17 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
       }
     }
     if (O > 0) {
-      for (std::size_t i = 0; i < n; ++i) r[i] *= decayOut;
+      const std::size_t p = static_cast<std::size_t>(std::floor(t0 / periodUs));
+      while (period < p && period < periods) emit();
       for (int32_t i : spiked) r[i] += gainOut;
-      float* o = rec.out + step * O;
-      for (std::size_t q = 0; q < O; ++q) {
-        const float* w = dec.weights + q * n;
-        double acc = 0;
-        for (std::size_t i = 0; i < n; ++i) acc += static_cast<double>(w[i]) * r[i];
-        o[q] = static_cast<float>(acc);
-      }
     }
   }
+  if (O > 0)
+    while (period < periods) emit();
+}
+
+std::size_t decode_periods(std::size_t steps, double dtUs, double periodUs) {
+  return static_cast<std::size_t>(std::ceil(static_cast<double>(steps) * dtUs / periodUs));
 }
 
 void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& dec, std::size_t spikesOf, unsigned threads,
@@ -347,8 +362,10 @@ void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& 
     steps = static_cast<std::size_t>(std::ceil(in.durationUs / e.dt_us()));
   }
   out.steps = steps;
+  const std::size_t periods = decode_periods(steps, e.dt_us(), dec.periodUs > 0 ? dec.periodUs : e.dt_us());
+  out.outSteps = periods;
   out.counts.assign(B * n, 0);
-  out.out.assign(B * steps * O, 0.0f);
+  out.out.assign(B * periods * O, 0.0f);
   // events: where each sample's events start
   std::vector<std::size_t> evStart(B + 1, 0);
   if (in.samples == nullptr) {
@@ -375,7 +392,7 @@ void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& 
         Emulator::Recording& rec = recs[b];
         rec.keepSpikes = b < spikesOf;
         rec.counts = out.counts.data() + b * n;
-        rec.out = O > 0 ? out.out.data() + b * steps * O : nullptr;
+        rec.out = O > 0 ? out.out.data() + b * periods * O : nullptr;
         e.run(x, steps, dec, rec, control);
         const std::size_t d = ++done;
         control.report(static_cast<double>(d), static_cast<double>(B), "emulating");

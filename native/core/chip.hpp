@@ -113,7 +113,7 @@ class Emulator {
 
   // One run from rest. Input: analog samples [steps_in, C] (sample k covers [k·period, (k+1)·period))
   // or events (time µs non-decreasing, channel). decode: optional [O × n] matrix on spike traces
-  // filtered with τ_out (unit area, 1/s) → out [steps × O].
+  // filtered with τ_out (unit area, 1/s) → out [periods × O].
   struct Input {
     const float* samples = nullptr;
     std::size_t sampleCount = 0, channels = 0;
@@ -122,16 +122,21 @@ class Emulator {
     const uint32_t* eventChannels = nullptr;
     std::size_t eventCount = 0;
   };
+  // The decoded output once per period of periodUs (0: every step): r decays by exp(−period/τ_out)
+  // at the start of a period and jumps by 1000/τ_out at each spike of a step that starts in it; out is
+  // Σ_n w[o, n]·r_n at the period's end — what a client decodes from a board's spike times (a spike at
+  // time t belongs to period floor(t/period)).
   struct Decode {
     const float* weights = nullptr;  // [O × n]
     std::size_t outputs = 0;
     double tauOutMs = 0;
+    double periodUs = 0;
   };
   struct Recording {
     std::vector<int32_t> spikeSteps, spikeNeurons;  // dense indices
     bool keepSpikes = false;
     int32_t* counts = nullptr;   // [n], added to
-    float* out = nullptr;        // [steps × O]
+    float* out = nullptr;        // [periods × O]
   };
   void run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control) const;
 
@@ -178,10 +183,13 @@ struct BatchInput {
 };
 struct BatchOutput {
   std::size_t steps = 0;
+  std::size_t outSteps = 0;  // decoded periods (decode.periodUs; steps when 0)
   std::vector<int32_t> counts;  // [B, n]
-  std::vector<float> out;       // [B, steps, O]
+  std::vector<float> out;       // [B, outSteps, O]
   std::vector<int32_t> spikeSample, spikeStep, spikeNeuron;  // of the first `spikesOf` samples
 };
+// The decoded periods of a run of `steps` steps of dtUs.
+std::size_t decode_periods(std::size_t steps, double dtUs, double periodUs);
 void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& dec, std::size_t spikesOf, unsigned threads,
                const Control& control, BatchOutput& out);
 

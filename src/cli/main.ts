@@ -67,7 +67,7 @@ Boards
   board list                            saved boards, running emulators, serial ports, USB devices of DYNAP-SE boards
   board add NAME ADDRESS | remove NAME  save a board's address (tcp://HOST:PORT, serial:PATH[?baud=N]) under a name
   board info ADDRESS|NAME               the board's handshake: protocol version, model, serial number, geometry
-  board emulate [--listen tcp://127.0.0.1:0 | --serial PATH] [--serial-number SN] [--chips N] [--weights se1|se2] [--chip native|reference] [--no-mismatch]
+  board emulate [--listen tcp://127.0.0.1:0 | --serial PATH] [--serial-number SN] [--chips N] [--weights se1|se2] [--chip native|reference] [--no-mismatch] [--step-us 100]
                                         serve the reference chip over the board protocol (first stdout line: its address)
 Cluster (SLURM; README "Beyond one workstation")
   cluster add NAME --slurm [--ssh user@login-node] [--ssh-config FILE] [--partition P] [--account A] [--workdir DIR]
@@ -835,6 +835,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         weights: { type: 'enum', help: 'weight scheme: se1 (repeated connections, fan-out 3) or se2 (4-bit masks, fan-out 4)', values: ['se1', 'se2'], default: 'se2' },
         chip: { type: 'enum', help: 'native: the native emulator, its mismatch frozen by the serial number; reference: the ideal TypeScript chip', values: ['native', 'reference'], default: 'native' },
         mismatch: { type: 'boolean', help: 'native chip: device mismatch drawn for this serial number (--no-mismatch: the ideal chip)', default: true },
+        'step-us': { type: 'integer', help: 'the time step the chip is computed in (a configuration means the same continuous-time network at any step)', unit: 'µs', min: 1, max: 1000, default: 100 },
         quiet: { type: 'boolean', help: 'no log of sessions on stderr', default: false },
       }
       const { flags, positionals } = parseFlags(argv, specs, 'board emulate')
@@ -848,12 +849,13 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         weightScheme: flags.weights as 'se1' | 'se2' | undefined,
         chip: flags.chip as 'native' | 'reference' | undefined,
         mismatch: flags.mismatch as boolean | undefined,
+        stepUs: flags['step-us'] as number | undefined,
         log: flags.quiet === true ? undefined : (line) => ctx.io.stderr(`mimic board: ${line}\n`),
       })
       if (ctx.json) ctx.io.stdout(JSON.stringify({ address: emulator.address, serialNumber: emulator.serialNumber, chips: emulator.chips, weightScheme: emulator.weightScheme, pid: process.pid }) + '\n')
       else {
         ctx.io.stdout(`${emulator.address}\n`)
-        ctx.io.stderr(`mimic: emulating a board (${flags.chip === 'reference' ? 'reference chip' : flags.mismatch === false ? 'native emulator, no mismatch' : 'native emulator with the mismatch of this serial'}, ${emulator.weightScheme.toUpperCase()}, ${emulator.chips} chip(s), serial ${emulator.serialNumber}) at ${emulator.address}; Ctrl-C stops.\n`)
+        ctx.io.stderr(`mimic: emulating a board (${flags.chip === 'reference' ? 'reference chip' : flags.mismatch === false ? 'native emulator, no mismatch' : 'native emulator with the mismatch of this serial'}, ${emulator.weightScheme.toUpperCase()}, ${emulator.chips} chip(s), serial ${emulator.serialNumber}, steps of ${String(flags['step-us'] ?? 100)} µs) at ${emulator.address}; Ctrl-C stops.\n`)
       }
       await new Promise<void>((done) => {
         const stop = (): void => {

@@ -3,7 +3,7 @@
 // the `mimic board emulate` process (the reference chip served over the board protocol, registered
 // in the database while it runs).
 import { AppError } from '../shared/errors.ts'
-import type { BoardHandshake, BoardLease, BoardList, RunningEmulator, SerialPortInfo, WeightScheme } from '../shared/board.ts'
+import { defaultChipStepUs, type BoardHandshake, type BoardLease, type BoardList, type RunningEmulator, type SerialPortInfo, type WeightScheme } from '../shared/board.ts'
 import { serveSerial, serveTcp, type BoardServer } from '../hardware/board/server.ts'
 import { ReferenceChip } from '../hardware/chip/reference.ts'
 import { NativeChip } from './native-chip.ts'
@@ -107,6 +107,8 @@ export interface EmulatorOptions {
   chip?: 'native' | 'reference'
   /** native chip: device mismatch (default true); false gives the ideal chip */
   mismatch?: boolean
+  /** the chip's time step, µs (default defaultChipStepUs, 100); a configuration means the same network at any step */
+  stepUs?: number
   log?: (line: string) => void
 }
 
@@ -133,7 +135,9 @@ export async function startBoardEmulator(opts: EmulatorOptions): Promise<Running
   if (opts.listen !== undefined && opts.serial !== undefined) throw new AppError('INVALID_ARGUMENT', 'give --listen or --serial, not both', { field: 'listen' })
   const kind = opts.chip ?? 'native'
   if (kind !== 'native' && kind !== 'reference') throw new AppError('INVALID_ARGUMENT', `--chip must be native or reference (received "${String(kind)}")`, { field: 'chip' })
-  const chip = kind === 'reference' ? new ReferenceChip({ chips, weightScheme }) : new NativeChip({ chips, weightScheme, serialNumber, mismatch: opts.mismatch ?? true })
+  const stepUs = opts.stepUs ?? defaultChipStepUs
+  if (!Number.isInteger(stepUs) || stepUs < 1 || stepUs > 1000) throw new AppError('INVALID_ARGUMENT', `--step-us must be an integer number of µs between 1 and 1000 (received ${opts.stepUs})`, { field: 'stepUs' })
+  const chip = kind === 'reference' ? new ReferenceChip({ chips, weightScheme, dtUs: stepUs }) : new NativeChip({ chips, weightScheme, serialNumber, mismatch: opts.mismatch ?? true, dtUs: stepUs })
   const serverOpts = { chip, serialNumber, log: opts.log }
   let server: BoardServer
   try {

@@ -5,7 +5,7 @@
 // number (or none). Without mismatch it gives the reference chip's spikes.
 import { StimulusBuffer } from '../hardware/chip/stimulus.ts'
 import { ChipSession } from '../../native/index.ts'
-import type { BoardGeometry, DeployedConfiguration, WeightScheme } from '../shared/board.ts'
+import { defaultChipStepUs, type BoardGeometry, type DeployedConfiguration, type WeightScheme } from '../shared/board.ts'
 import type { Chip, ChipRun, ChipRunOptions, ConfigurationSummary, SpikeBatch } from '../hardware/chip/chip.ts'
 import { referenceGeometry } from '../hardware/chip/reference.ts'
 import { checkConfiguration } from '../hardware/chip/validate.ts'
@@ -15,7 +15,7 @@ export const nativeFirmware = 'mimic-native-emulator 1'
 export interface NativeChipOptions {
   chips?: number
   weightScheme?: WeightScheme
-  /** time step, µs (default 100) */
+  /** time step, µs (default defaultChipStepUs, 100) */
   dtUs?: number
   /** the virtual chip; required with mismatch */
   serialNumber?: string
@@ -35,7 +35,7 @@ export class NativeChip implements Chip {
     const scheme = opts.weightScheme ?? 'se2'
     this.geometry = referenceGeometry(opts.chips ?? 1, scheme)
     this.opts = opts
-    this.dtUs = opts.dtUs ?? 100
+    this.dtUs = opts.dtUs ?? defaultChipStepUs
     if (!Number.isInteger(this.dtUs) || this.dtUs < 1 || this.dtUs > 10_000) throw new RangeError(`dtUs must be an integer number of µs between 1 and 10000 (received ${opts.dtUs})`)
     if ((opts.mismatch ?? true) && !opts.serialNumber) throw new RangeError('serialNumber is missing: mismatch is frozen per virtual chip, so name it, or set mismatch to false')
     this.model = `mimic native emulator (${scheme.toUpperCase()}${opts.mismatch ?? true ? `, chip ${opts.serialNumber}` : ', no mismatch'})`

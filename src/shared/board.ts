@@ -39,6 +39,14 @@ export interface BoardHandshake extends BoardGeometry {
   firmware: string
 }
 
+/**
+ * The time step of the emulated chip (`mimic board emulate --step-us`, the in-process emulator targets),
+ * µs. A deployed configuration means a continuous-time network (time constants in ms, efficacies per
+ * event, analog input in events per ms): the emulator approximates it in steps of this length, a real
+ * board in continuous time (docs/method.md §14).
+ */
+export const defaultChipStepUs = 100
+
 /** Nominal parameters shared by every neuron of one core (biases on the chip). */
 export interface CoreParameters {
   tauMemMs: number

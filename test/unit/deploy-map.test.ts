@@ -1,8 +1,14 @@
 // Deployment's mapping (src/plugins/deploy/map.ts, docs/method.md §14.2) on small networks whose
 // result is computed by hand: efficacies, synapse types from signs, SE1 counts and SE2 masks over
 // per-core base weights, fan-in and fan-out pruning with the errors they cost, and refusals.
+// Efficacies are continuous-time (the same network on a board whatever its step): a trace of τ summed
+// in Euler steps of dt moves the membrane by g(dt/τ) = (dt/τ)/(1 − e^(−dt/τ)) times its continuous
+// charge, so e = W·(1000/τ)·g(dt/τ): g_s = g(1/70) for τ_s = 70 ms, g_f = g(1) = 1/(1 − e^(−1)) for τ_f = 1 ms.
 import { describe, expect, it } from 'vitest'
-import { chipModel, mapNetwork, type MappableNetwork } from '../../src/plugins/deploy/map.ts'
+import { chipModel, discreteGain, mapNetwork, type MappableNetwork } from '../../src/plugins/deploy/map.ts'
+
+const gS = (1 / 70) / (1 - Math.exp(-1 / 70))
+const gF = 1 / (1 - Math.exp(-1))
 
 function network(neurons: number, channels = 1, over: Partial<Record<keyof MappableNetwork['params'], number>> = {}): MappableNetwork {
   const fill = (v: number) => new Float32Array(neurons).fill(v)
@@ -28,19 +34,20 @@ function network(neurons: number, channels = 1, over: Partial<Record<keyof Mappa
 describe('mapping a network onto the chip', () => {
   it('SE2: two slow weights become NMDA / GABA_B connections with exact masks over base weights s·(1, 2, 4, 8)', () => {
     const net = network(2)
-    net.omegaS[0 * 2 + 1] = 0.7 // pre 0 → post 1: e = 0.7·1000/70 = 10
-    net.omegaS[1 * 2 + 0] = -0.35 // pre 1 → post 0: e = −5
+    net.omegaS[0 * 2 + 1] = 0.7 // pre 0 → post 1: e = 0.7·(1000/70)·g_s = 10·g_s
+    net.omegaS[1 * 2 + 0] = -0.35 // pre 1 → post 0: e = −5·g_s
     const m = mapNetwork(net, chipModel('se2', 1), 1)
-    // s = 2.5 represents both exactly: masks 4 (10 = 4·2.5) and 2 (5 = 2·2.5)
+    // s = 2.5·g_s represents both exactly: masks 4 (10·g_s = 4·2.5·g_s) and 2 (5·g_s = 2·2.5·g_s)
     const [core] = m.configuration!.cores
     expect(m.configuration!.cores).toHaveLength(1)
     expect({ ...core, params: { ...core.params, baseWeights: [] } }).toEqual({
       chip: 0,
       core: 0,
       neurons: 2,
-      params: { tauMemMs: 50, refractoryMs: 0, threshold: 1, resetPotential: 0, bias: 0.5, tauSynMs: [1, 70, 1, 70], baseWeights: [] },
+      // the refractory period: the network's (0) + one step of dt (at most one spike per step)
+      params: { tauMemMs: 50, refractoryMs: 1, threshold: 1, resetPotential: 0, bias: 0.5, tauSynMs: [1, 70, 1, 70], baseWeights: [] },
     })
-    core.params.baseWeights.forEach((w, b) => expect(w).toBeCloseTo(2.5 * 2 ** b, 5))
+    core.params.baseWeights.forEach((w, b) => expect(w).toBeCloseTo(2.5 * gS * 2 ** b, 5))
     expect(m.configuration!.connections).toEqual([
       { pre: 1, post: 0, type: 3, weight: 2 },
       { pre: 0, post: 1, type: 1, weight: 4 },
@@ -53,18 +60,18 @@ describe('mapping a network onto the chip', () => {
     expect(m.mapped!.omegaS[2]).toBeCloseTo(-0.35, 6)
   })
 
-  it('SE1: one base weight per type; an input weight goes to a fast type with e = W·(1 − e^(−dt/τ_f))/dt', () => {
+  it('SE1: one base weight per type; an input weight goes to a fast type with e = W/τ_f (x events per ms: steady current W·x)', () => {
     const net = network(2)
-    net.omegaS[0 * 2 + 1] = 0.7 // NMDA, e = 10
-    net.omegaS[1 * 2 + 0] = -0.35 // GABA_B, e = 5
-    net.wIn[0] = -2 // input 0 → neuron 0: GABA_A, e = 2·(1 − e^−1)
-    net.omegaF[1 * 2 + 0] = 0.003 // fast pre 0 → post 1: AMPA, e = 3
+    net.omegaS[0 * 2 + 1] = 0.7 // NMDA, e = 10·g_s
+    net.omegaS[1 * 2 + 0] = -0.35 // GABA_B, e = 5·g_s
+    net.wIn[0] = -2 // input 0 → neuron 0: GABA_A, e = 2/1
+    net.omegaF[1 * 2 + 0] = 0.003 // fast pre 0 → post 1: AMPA, e = 3·g_f
     const m = mapNetwork(net, chipModel('se1', 1), 1)
     const w = m.configuration!.cores[0].params.baseWeights
-    expect(w[0]).toBeCloseTo(3, 6)
-    expect(w[1]).toBeCloseTo(10, 5)
-    expect(w[2]).toBeCloseTo(2 * (1 - Math.exp(-1)), 6)
-    expect(w[3]).toBeCloseTo(5, 6)
+    expect(w[0]).toBeCloseTo(3 * gF, 6)
+    expect(w[1]).toBeCloseTo(10 * gS, 5)
+    expect(w[2]).toBeCloseTo(2, 6)
+    expect(w[3]).toBeCloseTo(5 * gS, 6)
     expect(m.configuration!.connections).toEqual([
       { pre: 0x8000_0000, post: 0, type: 2, weight: 1 },
       { pre: 1, post: 0, type: 3, weight: 1 },
@@ -77,9 +84,9 @@ describe('mapping a network onto the chip', () => {
 
   it('SE1 levels: weights 1, 2, 3 of one type share a base weight; the counts are 1, 2, 3', () => {
     const net = network(4)
-    for (const [pre, x] of [[1, 1], [2, 2], [3, 3]]) net.omegaS[pre * 4 + 0] = (0.07 * x) / 1 // e = x
+    for (const [pre, x] of [[1, 1], [2, 2], [3, 3]]) net.omegaS[pre * 4 + 0] = (0.07 * x) / 1 // e = x·g_s
     const m = mapNetwork(net, chipModel('se1', 1), 1)
-    expect(m.configuration!.cores[0].params.baseWeights[1]).toBeCloseTo(1, 6)
+    expect(m.configuration!.cores[0].params.baseWeights[1]).toBeCloseTo(gS, 6)
     expect(m.configuration!.connections.map((c) => [c.pre, c.weight])).toEqual([[3, 3], [2, 2], [1, 1]])
     expect(m.report.connections.camEntries).toBe(6)
   })
@@ -117,7 +124,7 @@ describe('mapping a network onto the chip', () => {
     const used = m.configuration!.connections.filter((c) => c.post === 0).reduce((s, c) => s + c.weight, 0)
     expect(used).toBeLessThanOrEqual(64)
     // the best is one base weight with both weights at the same count (e.g. base 40, count 1 each: exact)
-    expect(m.report.matrices.find((x) => x.matrix === 'omegaS')!.relativeError).toBeLessThan(1e-9)
+    expect(m.report.matrices.find((x) => x.matrix === 'omegaS')!.relativeError).toBeLessThan(1e-7) // exact but for the f32 the protocol carries the base weight in
   })
 
   it('fan-out: a neuron reaching 5 cores of a SE1 board keeps the 3 with the largest weights', () => {
@@ -132,6 +139,25 @@ describe('mapping a network onto the chip', () => {
     expect(r.relativeError).toBeCloseTo(Math.sqrt((2 * 2 + 1) / (25 + 16 + 9 + 4 + 1)), 6)
     expect(m.configuration!.connections.map((c) => c.post)).toEqual([1, 257, 513])
     expect(m.report.refusals[0]).toEqual({ what: '1 neuron(s) reaching more than 3 cores', reason: expect.stringMatching(/fan-out is 3 cores/) })
+  })
+
+  it('g(dt/τ): 1 in continuous time, 1/(1 − e^(−1)) for a trace as long as the step; a network of finer steps maps to the same efficacies of the same continuous-time network, with a shorter refractory period', () => {
+    expect(discreteGain(0)).toBe(1)
+    expect(discreteGain(1)).toBeCloseTo(gF, 12)
+    expect(discreteGain(1e-4)).toBeCloseTo(1 + 5e-5, 7)
+    const net = network(2)
+    net.omegaS[0 * 2 + 1] = 0.7
+    net.wIn[1] = 3
+    const coarse = mapNetwork(net, chipModel('se1', 1), 1)
+    const fine = mapNetwork(net, chipModel('se1', 1), 0.01)
+    expect(coarse.configuration!.cores[0].params.baseWeights[1]).toBeCloseTo(10 * gS, 5)
+    expect(fine.configuration!.cores[0].params.baseWeights[1]).toBeCloseTo(10 * discreteGain(0.01 / 70), 5)
+    // the input's efficacy does not depend on the step: W/τ_f
+    expect(coarse.configuration!.cores[0].params.baseWeights[0]).toBeCloseTo(3, 6)
+    expect(fine.configuration!.cores[0].params.baseWeights[0]).toBeCloseTo(3, 6)
+    expect(coarse.configuration!.cores[0].params.refractoryMs).toBe(1)
+    // every value as the protocol carries it: an f32
+    expect(fine.configuration!.cores[0].params.refractoryMs).toBe(Math.fround(0.01))
   })
 
   it('refusals: too many neurons for the board; per-neuron parameters a core cannot hold', () => {

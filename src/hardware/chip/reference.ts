@@ -14,7 +14,7 @@
 // contains t; an analog sample x delivers x · efficacy · dt/1 ms per step (x events per ms).
 // Spikes are stamped with the start of their step.
 import { StimulusBuffer } from './stimulus.ts'
-import { inputAddressBit, synapseSigns, type BoardGeometry, type DeployedConfiguration, type WeightScheme } from '../../shared/board.ts'
+import { defaultChipStepUs, inputAddressBit, synapseSigns, type BoardGeometry, type DeployedConfiguration, type WeightScheme } from '../../shared/board.ts'
 import type { Chip, ChipRun, ChipRunOptions, ConfigurationSummary, SpikeBatch } from './chip.ts'
 import { checkConfiguration } from './validate.ts'
 
@@ -68,7 +68,7 @@ interface Net {
 export interface ReferenceChipOptions {
   chips?: number
   weightScheme?: WeightScheme
-  /** time step, µs (default 100) */
+  /** time step, µs (default defaultChipStepUs, 100) */
   dtUs?: number
 }
 
@@ -88,7 +88,7 @@ export class ReferenceChip implements Chip {
     const scheme = opts.weightScheme ?? 'se2'
     this.geometry = referenceGeometry(opts.chips ?? 1, scheme)
     this.model = `mimic reference emulator (${scheme.toUpperCase()})`
-    this.dtUs = opts.dtUs ?? 100
+    this.dtUs = opts.dtUs ?? defaultChipStepUs
     if (!Number.isInteger(this.dtUs) || this.dtUs < 1 || this.dtUs > 10_000) throw new RangeError(`dtUs must be an integer number of µs between 1 and 10000 (received ${opts.dtUs})`)
   }
 

@@ -21,14 +21,14 @@ import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 
 /** A board address or saved name as its canonical address, or null for an execution target name. */
-function boardAddressOf(store: Store, target: string): string | null {
+export function boardAddressOf(store: Store, target: string, kind: 'hil' | 'finetune' = 'hil'): string | null {
   const saved = store.boards.findSaved(target.trim())
   if (saved) return saved.address
   if (!isBoardAddress(target)) return null
   try {
     return formatAddress(parseAddress(target))
   } catch (e) {
-    throw fieldError('hil', 'target', `is not a board address: ${e instanceof Error ? e.message : String(e)}`)
+    throw fieldError(kind, 'target', `is not a board address: ${e instanceof Error ? e.message : String(e)}`)
   }
 }
 
@@ -86,7 +86,7 @@ function teacherOf(store: Store, network: number, depth = 0): LoadedNetwork | un
   return from && depth < 8 ? teacherOf(store, from.id, depth + 1) : undefined
 }
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -126,6 +126,9 @@ export const hil: JobImpl = {
     if (inputs[2] !== net.sizes.channels) throw fieldError('hil', 'dataset', `is run ${p.dataset} with ${inputs[2]} input channels, but the network takes ${net.sizes.channels}: choose a dataset that fits.`)
     const onBoard = boardAddressOf(store, p.target) !== null
     if (!onBoard) targetFor(p.target, 'ads', 'params.target')
+    if (p.serialNumber !== undefined && (onBoard || !p.target.trim().startsWith('emulator'))) {
+      throw fieldError('hil', 'serialNumber', `is given, but target "${p.target.trim()}" ${onBoard ? 'is a board, which reports its own serial number' : 'has no virtual chip'}: use it with target emulator or emulator-se1, or leave --serial-number out.`)
+    }
     if (p.deployment !== undefined) {
       const d = storedDeployment(store, p.deployment, p.network)
       if (!onBoard) checkFitsTarget(p.target.trim(), p.deployment, d)
@@ -212,6 +215,12 @@ export const hil: JobImpl = {
         target = t
         if (isChipTarget(name)) noteExisting(chipTargetSchemes[name], () => mappingOf(net, chipTargetSchemes[name], all.dtMs))
       }
+    }
+    if (p.serialNumber !== undefined) {
+      // the virtual chip named: every run of the emulator target gets its mismatch
+      const base = target
+      const chip = { serialNumber: p.serialNumber, mismatch: true }
+      target = { ...base, run: (n, batch, o, r) => base.run(n, batch, { ...o, chip: { ...o.chip, ...chip } }, r) }
     }
     if (deployment) store.runs.addNote(ctx.run.id, `ran the stored configuration of deployment run ${p.deployment} (${deployment.report.neurons} neurons on ${deployment.report.coresUsed} core(s)); the network was not mapped again`)
 
@@ -304,7 +313,7 @@ function countsOf(sp: { neurons: Int32Array; offsets: Int32Array }, N: number): 
 }
 
 /** A failure of the board link as the run's error: what happened, and how many samples were kept. */
-function linkFailure(e: unknown, address: string, sample: number, total: number): Error {
+export function linkFailure(e: unknown, address: string, sample: number, total: number): Error {
   if (!(e instanceof ProtocolError)) return e as Error
   return new AppError('UNSUPPORTED', `the board link failed at sample ${sample + 1} of ${total}: ${e.message} (code ${e.code}); the ${sample} sample(s) before it are kept`)
 }

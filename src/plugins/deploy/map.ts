@@ -4,10 +4,15 @@
 //
 //   neurons → cores: the fewest cores that hold them, filled as evenly as possible, in neuron order
 //     (so the chip's dense order is the network's); per-core parameters: the mean of its neurons.
-//   weights → efficacies (the chip adds an efficacy to a synaptic current that decays with τ_s; the
-//     simulator adds W·1000/τ): Ω_s → slow types (NMDA positive, GABA_B negative), e = Ω_s·1000/τ_s;
-//     Ω_f → fast types (AMPA, GABA_A), e = Ω_f·1000/τ_f; W_in → fast types on analog input channels,
-//     e = W_in·(1 − exp(−dt/τ_f))/dt (the same steady current; the chip low-passes the input by τ_f).
+//   the configuration is a continuous-time network (what a board runs whatever its internal step) that
+//     does what the network does in its Euler steps of dt (the dataset's):
+//   weights → efficacies (the chip adds an efficacy to a synaptic current that decays with τ; the
+//     simulator adds W·1000/τ to a trace it sums once per step): Ω_s → slow types (NMDA positive,
+//     GABA_B negative), e = Ω_s·(1000/τ_s)·g(dt/τ_s); Ω_f → fast types (AMPA, GABA_A),
+//     e = Ω_f·(1000/τ_f)·g(dt/τ_f), g(x) = x/(1 − e^(−x)) (the same charge into the membrane; 1.58 for
+//     τ_f = dt); W_in → fast types on analog input channels, e = W_in/τ_f (an input x is x events per
+//     ms: the same steady current W_in·x; the chip low-passes the input by τ_f).
+//   refractory period: the network's + dt (a neuron spikes at most once per step of dt).
 //   fan-out: a neuron keeps the `fanOut` target cores with the largest Σ|W|; the rest is dropped.
 //   fan-in: per neuron, input connections first, then recurrent ones by w²/‖W‖² (their share of their
 //     matrix; largest first), until the CAM entries are used (SE1: a count of k takes k entries; SE2: one).
@@ -136,6 +141,16 @@ export interface MapLimits {
   levels?: boolean
 }
 
+/**
+ * g(x) = x / (1 − e^(−x)): how much more a synaptic trace of time constant τ moves the membrane in the
+ * simulator's Euler steps of dt (x = dt/τ; the trace is added in full the step after the spike and then
+ * decays by e^(−x) per step: Σ_j e^(−jx)·dt = dt/(1 − e^(−x))) than the same trace in continuous time
+ * (∫ e^(−t/τ) dt = τ). 1 for x → 0; 1.58 for the fast traces (τ_f = dt = 1 ms).
+ */
+export function discreteGain(x: number): number {
+  return x < 1e-9 ? 1 : x / (1 - Math.exp(-x))
+}
+
 /** Maps a network; never throws for a network that does not fit: the report's refusals say what was refused. */
 export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number, limits: MapLimits = {}): Mapping {
   const useFanIn = limits.fanIn !== false
@@ -184,13 +199,18 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
       }
       const tauF = mean(p.tauFMs, at, to)
       const tauS = mean(p.tauSMs, at, to)
+      // every value as the board protocol carries it (f32), so that a board and the in-process emulator
+      // run exactly the same configuration
+      const f = Math.fround
       const params: CoreParameters = {
-        tauMemMs: mean(p.tauMemMs, at, to),
-        refractoryMs: mean(p.refractoryMs, at, to),
-        threshold: mean(p.vTh, at, to),
-        resetPotential: mean(p.vReset, at, to),
-        bias: mean(p.vRest, at, to) + mean(p.bias, at, to),
-        tauSynMs: [tauF, tauS, tauF, tauS],
+        tauMemMs: f(mean(p.tauMemMs, at, to)),
+        // a neuron of the network spikes at most once per step of dt: the chip, in continuous time, gets a
+        // refractory period one step longer, which keeps that limit (docs/method.md §14.2)
+        refractoryMs: f(mean(p.refractoryMs, at, to) + dtMs),
+        threshold: f(mean(p.vTh, at, to)),
+        resetPotential: f(mean(p.vReset, at, to)),
+        bias: f(mean(p.vRest, at, to) + mean(p.bias, at, to)),
+        tauSynMs: [f(tauF), f(tauS), f(tauF), f(tauS)],
         baseWeights: [0, 0, 0, 0],
       }
       if (!(params.resetPotential < params.threshold)) {
@@ -218,16 +238,22 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
     const k = coreOf[n]
     const tauF = cores[k].params.tauSynMs[0]
     const tauS = cores[k].params.tauSynMs[1]
-    const inScale = (1 - Math.exp(-dtMs / tauF)) / dtMs
+    // continuous-time efficacies of the network's discrete steps (see discreteGain): the chip adds an
+    // efficacy e to a current that decays with τ, so a spike moves V by e·τ/τ_mem in all; the
+    // simulator's step-by-step sum moves it by (W/τ_mem)·g(dt/τ). An input x on a channel is x events
+    // per ms (docs/board-protocol.md): the chip's steady current x·e·τ equals the simulator's W_in·x.
+    const fScale = (1000 / tauF) * discreteGain(dtMs / tauF)
+    const sScale = (1000 / tauS) * discreteGain(dtMs / tauS)
+    const inScale = 1 / tauF
     for (let c = 0; c < C; c++) {
       const w = net.wIn[n * C + c]
       if (w !== 0) add({ matrix: 0, pre: c, post: n, type: w > 0 ? 0 : 2, mag: Math.abs(w) * inScale, scale: inScale, w, level: 0, cause: 'kept' })
     }
     for (let m = 0; m < N; m++) {
       const f = net.omegaF[n * N + m]
-      if (f !== 0) add({ matrix: 1, pre: m, post: n, type: f > 0 ? 0 : 2, mag: (Math.abs(f) * 1000) / tauF, scale: 1000 / tauF, w: f, level: 0, cause: 'kept' })
+      if (f !== 0) add({ matrix: 1, pre: m, post: n, type: f > 0 ? 0 : 2, mag: Math.abs(f) * fScale, scale: fScale, w: f, level: 0, cause: 'kept' })
       const s = net.omegaS[m * N + n]
-      if (s !== 0) add({ matrix: 2, pre: m, post: n, type: s > 0 ? 1 : 3, mag: (Math.abs(s) * 1000) / tauS, scale: 1000 / tauS, w: s, level: 0, cause: 'kept' })
+      if (s !== 0) add({ matrix: 2, pre: m, post: n, type: s > 0 ? 1 : 3, mag: Math.abs(s) * sScale, scale: sScale, w: s, level: 0, cause: 'kept' })
     }
   }
   // fan-out: per source neuron, the fanOut target cores with the largest Σ|W|
@@ -343,8 +369,9 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
       }
     }
     if (!Number.isFinite(best.err)) best = { err: 0, base: [0, 0, 0, 0], cap: 1 }
-    cores[k].params.baseWeights = best.base as [number, number, number, number]
-    assign(k, best.base, best.cap, true)
+    const base = best.base.map((w) => Math.fround(w)) as [number, number, number, number]
+    cores[k].params.baseWeights = base
+    assign(k, base, best.cap, true)
   }
 
   // the configuration, the mapped matrices, the report

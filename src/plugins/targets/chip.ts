@@ -5,7 +5,7 @@
 // by its serial number). SE2 models a one-chip DYNAP-SE2 board, SE1 a four-chip DYNAP-SE1 board.
 // The teacher a network is compared with is a rate network, not deployed: it runs on the simulator.
 import { addonStatus, chipEmulate, type SpikeEvents } from '../../../native/index.ts'
-import type { WeightScheme } from '../../shared/board.ts'
+import { defaultChipStepUs, type WeightScheme } from '../../shared/board.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { AdsNet } from '../architectures/ads.ts'
 import { ads } from '../architectures/ads.ts'
@@ -118,18 +118,29 @@ export async function emulateAds(
     decodeRows = O
   }
   const spikesOf = opts.record?.spikes === true ? B : typeof opts.record?.spikes === 'number' ? Math.min(B, opts.record.spikes) : 0
-  const dtUs = Math.round(batch.dtMs * 1000)
+  // the chip runs in its own steps (as `mimic board emulate` does), the input held for each of the
+  // dataset's steps; the output is decoded once per dataset step from the spikes in it, as the board
+  // target decodes a board's spike times (src/plugins/targets/board.ts)
+  const periodUs = Math.round(batch.dtMs * 1000)
+  const stepUs = opts.chip?.stepUs ?? defaultChipStepUs
   const mismatch = opts.chip?.mismatch ?? true
   const r = await chipEmulate(
     configuration,
-    { samples: batch.inputs, batch: B, steps: T, channels: batch.channels, samplePeriodUs: dtUs },
-    { chips, dtUs, mismatch, ...(mismatch ? { serialNumber: opts.chip?.serialNumber ?? defaultSerialNumber } : {}), threads: opts.threads, spikesOf, decode: { weights: decodeW, outputs: decodeRows, tauOutMs: tauOut } },
+    { samples: batch.inputs, batch: B, steps: T, channels: batch.channels, samplePeriodUs: periodUs },
+    { chips, dtUs: stepUs, mismatch, ...(mismatch ? { serialNumber: opts.chip?.serialNumber ?? defaultSerialNumber } : {}), threads: opts.threads, spikesOf, decode: { weights: decodeW, outputs: decodeRows, tauOutMs: tauOut, periodUs } },
     run,
   )
-  let outputs = r.outputs!
+  let decoded = r.outputs!
+  if (r.periods !== T) {
+    // a dataset step that is not a whole number of chip steps: the last period may run over; keep T
+    const packed = new Float32Array(B * T * decodeRows)
+    for (let b = 0; b < B; b++) packed.set(decoded.subarray(b * r.periods * decodeRows, (b * r.periods + T) * decodeRows), b * T * decodeRows)
+    decoded = packed
+  }
+  let outputs = decoded
   let trajectories: Float32Array | undefined
   if (decodeRows === D && wantTraj) {
-    trajectories = r.outputs!
+    trajectories = decoded
     outputs = new Float32Array(B * T * O)
     if (readout) for (let bt = 0; bt < B * T; bt++) for (let o = 0; o < O; o++) {
       let s = 0
@@ -152,7 +163,9 @@ export async function emulateAds(
     const offsets = new Int32Array(spikesOf + 1)
     for (let i = 0; i < r.spikes.sample.length; i++) offsets[r.spikes.sample[i] + 1]++
     for (let b = 0; b < spikesOf; b++) offsets[b + 1] += offsets[b]
-    spikes = { steps: r.spikes.step, neurons: r.spikes.neuron, offsets }
+    // chip steps → the dataset's steps
+    const steps = r.spikes.step.map((k) => Math.floor((k * stepUs) / periodUs))
+    spikes = { steps, neurons: r.spikes.neuron, offsets }
   }
   return {
     outputs,

@@ -8,21 +8,21 @@
 import * as s from '../schema.ts'
 import { runRef, threadsField } from './fields.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
+import { isBoardAddress } from './hil.ts'
 
 /** The targets a read-out can be refitted on, and the weight scheme of each. */
 export const finetuneTargets = { emulator: 'se2', 'emulator-se1': 'se1', mapped: 'se2', 'mapped-se1': 'se1' } as const
 
+/** Whether a finetune target names an execution target of the registry (else it is a board: an address or a saved board's name). */
+export function isFinetuneTargetName(target: string): target is keyof typeof finetuneTargets {
+  return Object.prototype.hasOwnProperty.call(finetuneTargets, target)
+}
+
 export const finetuneParams = s.object({
   network: runRef('ads', 'Trained network run'),
-  target: s.oneOf(['emulator', 'emulator-se1', 'mapped', 'mapped-se1'] as const).doc({
+  target: s.string({ min: 1, max: 500, trim: true }).doc({
     label: 'Refit on',
-    help: 'emulator / emulator-se1: the chip emulator (SE2 / SE1) with the mismatch of the virtual chip --serial-number (the chip-in-the-loop calibration); mapped / mapped-se1: the mapped network on the simulator (quantisation and pruning only, no mismatch)',
-    valueHelp: {
-      emulator: 'the SE2 chip emulator, one virtual chip',
-      'emulator-se1': 'the SE1 board emulator, one virtual chip',
-      mapped: 'the network as mapped for SE2, on the simulator',
-      'mapped-se1': 'the network as mapped for SE1, on the simulator',
-    },
+    help: 'emulator / emulator-se1: the chip emulator (SE2 / SE1) with the mismatch of the virtual chip --serial-number (the chip-in-the-loop calibration); mapped / mapped-se1: the mapped network on the simulator (quantisation and pruning only, no mismatch); or a board: its address (tcp://HOST:PORT, serial:PATH) or the name of a saved board (`mimic board list`), held for the run',
   }),
   serialNumber: s.optional(s.string({ min: 1, max: 400, trim: true })).doc({
     label: 'Virtual chip',
@@ -52,20 +52,23 @@ export const finetune = {
   runName: 'Read-out refitted on the chip',
   description: 'Runs a trained network ADS as deployed (mapped network, or the emulator of one virtual chip) and fits its linear read-out again on its spikes there (ridge regression), so that it keeps its accuracy once deployed; stores the result as a network ADS.',
   params: finetuneParams,
-  resources: { cores: 'all', minCores: 1 },
+  // a board is used by one job at a time (the scheduler waits for it); board leases keep other users out
+  resources: { cores: 'all', minCores: 1, device: (p) => (typeof p.target === 'string' && isBoardAddress(p.target) ? `board ${p.target.trim()}` : null) },
   cli: {
     command: ['finetune'],
     positionals: ['network'],
     flagAliases: { data: 'dataset' },
     project: { ofRun: 'network' },
-    synopsis: 'TRAINED_NETWORK_RUN --target emulator|emulator-se1|mapped|mapped-se1 [--serial-number SN] [--deployment DEPLOYMENT_RUN] [--samples 500] [--data DATASET_RUN] [--ridge R]   refit the read-out on the chip',
+    synopsis: 'TRAINED_NETWORK_RUN --target emulator|emulator-se1|mapped|mapped-se1|BOARD [--serial-number SN] [--deployment DEPLOYMENT_RUN] [--samples 500] [--data DATASET_RUN] [--ridge R]   refit the read-out on the chip',
     result: (d) => {
       const m = d.summary
       const on = `${String(d.params.target)}${typeof d.params.serialNumber === 'string' ? ` (virtual chip ${d.params.serialNumber.split(',').map((x) => x.trim()).join(', ')})` : ''}`
       const lines = [
         `network run ${d.id}: read-out of network run ${String(d.params.network)} refitted on ${on}, ${m.samples} samples (ridge factor ${fmt(m.ridge)})`,
         `held-out accuracy on ${on}: ${fmt(m.heldOutAccuracyBefore)} with the trained read-out, ${fmt(m.heldOutAccuracyAfter)} refitted (${m.heldOutSamples} samples); output MSE ${fmt(m.heldOutMseBefore)} → ${fmt(m.heldOutMseAfter)}`,
-        `deploy it with \`mimic deploy ${d.id} --target ${String(d.params.target).replace('mapped', 'emulator')}\`, test it with \`mimic hil ${d.id} --target ${String(d.params.target)} --data DATASET_RUN\``,
+        isFinetuneTargetName(String(d.params.target))
+          ? `deploy it with \`mimic deploy ${d.id} --target ${String(d.params.target).replace('mapped', 'emulator')}\`, test it with \`mimic hil ${d.id} --target ${String(d.params.target)} --data DATASET_RUN\``
+          : `test it on that board with \`mimic hil ${d.id} --target ${String(d.params.target)} --data DATASET_RUN\``,
       ]
       for (const n of d.notes) lines.push(n.body)
       return { value: { id: d.id, runId: d.id, status: d.status, ...m }, text: lines.join('\n') }

@@ -28,6 +28,10 @@ export const hilParams = s.object({
   deployment: s.optional(runRef('deployment', 'Deployment run')).doc({
     help: 'run the stored configuration of this deployment (`mimic deploy`) of the same network instead of mapping it again; it must fit the target (weight scheme, chips, cores, fan-in). Without it the network is mapped afresh — the mapping is deterministic — and the run notes the latest deployment of the network for the same scheme, if any, and whether its configuration is the one mapped',
   }),
+  serialNumber: s.optional(s.string({ min: 1, max: 64, trim: true })).doc({
+    label: 'Virtual chip',
+    help: 'emulator targets: the serial number of the virtual chip whose mismatch the emulator has (default EMU-0001); the same serial as a `mimic board emulate --serial-number SN` gives the same chip',
+  }),
   replay: s.optional(runRef('hil', 'Recorded hil run')).doc({ help: 'replay the samples of this recorded run on the target and report where they differ' }),
   threads: threadsField,
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'initial membrane potentials (software targets)' }),
@@ -46,7 +50,7 @@ export const hil = {
     positionals: ['network'],
     flagAliases: { data: 'dataset' },
     project: { ofRun: 'network' },
-    synopsis: 'TRAINED_NETWORK_RUN --target BOARD|TARGET --data DATASET_RUN [--deployment DEPLOYMENT_RUN] [--samples N] [--replay HIL_RUN]   run a network on a board or emulator, sample by sample',
+    synopsis: 'TRAINED_NETWORK_RUN --target BOARD|TARGET --data DATASET_RUN [--deployment DEPLOYMENT_RUN] [--serial-number SN] [--samples N] [--replay HIL_RUN]   run a network on a board or emulator, sample by sample',
     result: (d) => {
       const m = d.summary
       const value: Record<string, unknown> = { id: d.id, runId: d.id, status: d.status, accuracy: m.accuracy, teacherAgreement: m.teacherAgreement ?? null, samples: m.samples, target: d.params.target, ...m }
