@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `mimic` command. It runs on the Node pinned in package.json (node_modules/node): when
 // started by an older Node (for example the system's), it re-runs itself with the pinned one.
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,18 +15,43 @@ if (major < 24) {
     console.error(`mimic: needs Node 24 (this is ${process.version}) and the pinned one is not installed: run \`npm ci\` in ${root}.`)
     process.exit(1)
   }
-  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' })
-  process.exit(r.status ?? 1)
+  // The pinned Node runs as a child that writes to the same terminal, in a process group of its own,
+  // so that every signal reaches it exactly once, through this process: Ctrl-C at the terminal (which
+  // signals only the foreground group, this one) as well as a signal sent to this process alone (a
+  // supervisor's SIGTERM, `kill PID`). This process ends when the child does, with its exit code or
+  // by its signal: no child is left behind (e.g. a `board emulate` holding its port). mimic never
+  // reads the terminal, so the child being in a background group costs nothing.
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', detached: true })
+  const forward = (signal) => () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) process.on(signal, forward(signal))
+  child.on('error', (err) => {
+    console.error(`mimic: could not start the pinned Node at ${pinned}: ${err.message}`)
+    process.exit(1)
+  })
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal)
+      process.kill(process.pid, signal)
+    } else {
+      process.exit(code ?? 1)
+    }
+  })
+} else {
+  await run()
 }
 
-const { main } = await import('../src/cli/main.ts')
-const code = await main(process.argv.slice(2), {
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-  isTTY: Boolean(process.stderr.isTTY),
-})
-// A write to a full pipe (a reader that is slow or starts late) completes asynchronously: wait until
-// everything written has been handed over, or the exit would cut the output at the pipe's buffer.
-const flushed = (stream) => new Promise((resolve) => (stream.writableNeedDrain || stream.writableLength > 0 ? stream.write('', () => resolve()) : resolve()))
-await Promise.all([flushed(process.stdout), flushed(process.stderr)])
-process.exit(code)
+async function run() {
+  const { main } = await import('../src/cli/main.ts')
+  const code = await main(process.argv.slice(2), {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    isTTY: Boolean(process.stderr.isTTY),
+  })
+  // A write to a full pipe (a reader that is slow or starts late) completes asynchronously: wait until
+  // everything written has been handed over, or the exit would cut the output at the pipe's buffer.
+  const flushed = (stream) => new Promise((resolve) => (stream.writableNeedDrain || stream.writableLength > 0 ? stream.write('', () => resolve()) : resolve()))
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)])
+  process.exit(code)
+}

@@ -1,11 +1,11 @@
 // The `mimic` command as real processes on real database files.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { latestVersion } from '../../src/store/migrations.ts'
-import { mimic } from '../support/cli.ts'
+import { firstLine, mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
@@ -167,5 +167,31 @@ describe('mimic CLI', () => {
     const r = spawnSync('/usr/bin/node', [join(import.meta.dirname, '..', '..', 'bin', 'mimic.js'), '--json', '--db', db, 'doctor'], { encoding: 'utf8' })
     expect(r.status, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout).node).toMatch(/^24\./)
+  })
+
+  it('started by an older Node, passes a signal on to the pinned one and ends with it (no orphan)', async () => {
+    // `board emulate` runs until stopped: SIGTERM to the command a user (or a supervisor) started must
+    // stop the emulator too, not leave the re-run process holding its port
+    const wrapper = spawn('/usr/bin/node', [join(import.meta.dirname, '..', '..', 'bin', 'mimic.js'), 'board', 'emulate', '--listen', 'tcp://127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const address = await firstLine(wrapper)
+    expect(address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+/)
+    const children = spawnSync('pgrep', ['-P', String(wrapper.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean).map(Number)
+    expect(children, 'the pinned Node runs as the wrapper\'s child').toHaveLength(1)
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => wrapper.once('exit', (code, signal) => resolve({ code, signal })))
+    wrapper.kill('SIGTERM')
+    const end = await exited
+    expect(end.code === 0 || end.code === 143 || end.signal === 'SIGTERM', JSON.stringify(end)).toBe(true)
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    // the wrapper exits only once its child has: the child is gone by now
+    expect(alive(children[0])).toBe(false)
   })
 })
