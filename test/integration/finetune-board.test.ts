@@ -115,4 +115,34 @@ describe('mimic finetune on a board', () => {
     expect(b.stderr).toContain('is "emulatr", neither a target (emulator, emulator-se1, mapped, mapped-se1) nor a board')
     expect(runCount()).toBe(runs)
   }, 120_000)
+
+  it('deploy --target BOARD: mapped for the board, the board configured with it, scored on the board as on the emulator of its serial, the lease let go', () => {
+    const d = json<Record<string, any>>(['deploy', String(network), '--target', board.address, '--data', String(test), '--samples', '20'])
+    expect(d).toMatchObject({ status: 'succeeded', neurons: 128, samples: 20 })
+    expect(typeof d.accuracyBoard).toBe('number')
+    // no virtual chips on a board: it is its own chip
+    expect(d.accuracyEmulatorMean).toBeUndefined()
+    // the same configuration as deploying for the emulator of the board's model, and the same
+    // accuracy as the hil run on the board with the stored deployment
+    const e = json<Record<string, any>>(['deploy', String(network), '--target', 'emulator', '--data', String(test), '--samples', '20', '--serial-numbers', serial])
+    const store = openStore(db)
+    try {
+      const text = (id: number) => new TextDecoder().decode(store.artifacts.find(id, 'configuration')!.data as Uint8Array)
+      expect(text(d.id)).toBe(text(e.id))
+      const notes = store.runs.notes(d.id).map((n) => n.body)
+      expect(notes.join('\n')).toContain(`configured the board ${serial}`)
+      expect(store.boardLeases.list({ host: hostname(), alive: () => true, staleMs: 1e9 })).toEqual([])
+    } finally {
+      store.close()
+    }
+    expect(d.accuracyBoard).toBe(e.accuracyEmulatorMean)
+    const hil = json<{ accuracy: number }>(['hil', String(network), '--target', board.address, '--data', String(test), '--samples', '20', '--deployment', String(d.id)])
+    expect(hil.accuracy).toBe(d.accuracyBoard)
+    // a target that is neither a chip model nor a board: refused naming the field, nothing stored
+    const runs = runCount()
+    const bad = mimic(['--db', db, 'deploy', String(network), '--target', 'emulatr'])
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toContain('is "emulatr", neither a chip model (emulator, emulator-se1) nor a board')
+    expect(runCount()).toBe(runs)
+  }, 600_000)
 })

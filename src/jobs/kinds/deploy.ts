@@ -5,7 +5,7 @@
 // the emulator without and with the mismatch of each virtual chip; and, when deployment costs much
 // accuracy, a note naming the remedy (`mimic finetune`, docs/method.md §14.4).
 import { AppError } from '../../shared/errors.ts'
-import { deployParams, deployTargets, deploymentLoss, finetuneParams, parseSerials, remedyLoss } from '../../shared/jobkinds/index.ts'
+import { deployParams, deployTargets, deploymentLoss, finetuneParams, isDeployTargetName, parseSerials, remedyLoss } from '../../shared/jobkinds/index.ts'
 import type { Store } from '../../store/index.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
 import { derivedSeeds } from './train-teacher.ts'
@@ -16,6 +16,12 @@ import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
 import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
+import { boardAddressOf, pidAlive } from './hil.ts'
+import { BoardClient } from '../../hardware/client.ts'
+import { ProtocolError } from '../../hardware/protocol/errors.ts'
+import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
+import type { Mapping } from '../../plugins/deploy/map.ts'
+import { hostName } from '../../system/version.ts'
 import { defaultTask, isTaskName, type TaskName } from '../../shared/tasks/index.ts'
 
 /** The task a network bundle records (older bundles: the default task, as loadBundle reads them). */
@@ -47,6 +53,9 @@ export const deploy: JobImpl = {
     const p = deployParams.parse(params, 'params')
     const net = networkOf(store, 'deploy', 'network', p.network)
     if (net.record.architecture !== 'ads') throw fieldError('deploy', 'network', `is run ${p.network} “${net.run.name}”, a ${net.arch.label}: only a spiking network ADS can be deployed to a chip.`)
+    if (!isDeployTargetName(p.target) && boardAddressOf(store, p.target, 'deploy') === null) {
+      throw fieldError('deploy', 'target', `is "${p.target}", neither a chip model (emulator, emulator-se1) nor a board: give a board's address (tcp://HOST:PORT, serial:PATH) or the name of a saved board (\`mimic board list\`).`)
+    }
     try {
       parseSerials(p.serialNumbers)
     } catch (err) {
@@ -66,104 +75,143 @@ export const deploy: JobImpl = {
     const { store } = ctx
     const net = loadBundle(store, p.network)
     if (net.architecture !== 'ads') throw new AppError('INVALID_ARGUMENT', `Run ${p.network} is not a network ADS: only spiking networks ADS can be deployed.`)
-    const scheme = deployTargets[p.target]
     const dtMs = typeof net.meta.dtMs === 'number' ? net.meta.dtMs : 1
-    ctx.progress(0, 'mapping the network onto the chip', true)
-    const m = mappingOf(net, scheme, dtMs)
-    const r = m.report
-    const byName = Object.fromEntries(r.matrices.map((x) => [x.matrix, x]))
-    const sum = (k: 'droppedFanIn' | 'droppedFanOut' | 'droppedZero') => r.matrices.reduce((s, x) => s + x[k], 0)
-    const summary: Record<string, number> = {
-      neurons: r.neurons,
-      chips: boardChips(scheme),
-      coresUsed: r.coresUsed,
-      connectionsKept: r.connections.kept,
-      connectionsDropped: r.connections.dropped,
-      droppedFanIn: sum('droppedFanIn'),
-      droppedFanOut: sum('droppedFanOut'),
-      droppedZero: sum('droppedZero'),
-      camEntries: r.connections.camEntries,
-      errorWIn: byName.wIn?.relativeError ?? NaN,
-      errorOmegaF: byName.omegaF?.relativeError ?? NaN,
-      errorOmegaS: byName.omegaS?.relativeError ?? NaN,
-      refusals: r.refusals.length,
-    }
-    const artifacts = [{ name: 'report', data: json({ ...r, target: p.target, network: p.network, dtMs }), shape: [0] }]
-    for (const x of r.refusals) store.runs.addNote(ctx.runId, `refused: ${x.what} — ${x.reason}`)
-    if (!m.configuration || !m.mapped) {
-      artifacts[0].shape = [artifacts[0].data.length]
-      ctx.artifacts(artifacts)
-      throw new AppError('INVALID_ARGUMENT', `Network run ${p.network} cannot be deployed to ${p.target}: ${r.refusals.map((x) => `${x.what}: ${x.reason}`).join('; ')}.`)
-    }
-    const config = json(m.configuration)
-    artifacts.push({ name: 'configuration', data: config, shape: [config.length] })
-    for (const a of artifacts) a.shape = [a.data.length]
-    const N = r.neurons
-    const C = net.sizes.channels
-    ctx.artifacts([
-      ...artifacts,
-      { name: 'mapped.wIn', data: m.mapped.wIn, shape: [N, C] },
-      { name: 'mapped.omegaF', data: m.mapped.omegaF, shape: [N, N] },
-      { name: 'mapped.omegaS', data: m.mapped.omegaS, shape: [N, N] },
-    ] as Parameters<typeof ctx.artifacts>[0])
-    // the expected accuracy, on a few test samples: the dataset's first ones, or fresh ones of the task
-    let data: StoredDataset | null = null
-    if (p.samples > 0 && net.sizes.outputs > 0) {
-      if (p.dataset !== undefined) data = loadDataset(store, p.dataset, 0, Math.min(p.samples, shapeOf(store, p.dataset, 'inputs')[0]))
-      else {
-        const testSeed = derivedSeeds(ctx.run.seed ?? 0).test
-        ctx.progress(0.04, 'drawing test samples', true)
-        data = { ...(await taskImpls[net.task].generate!({ count: p.samples, seed: testSeed }, { signal: ctx.signal })), task: net.task }
-        summary.testSeed = testSeed
+    // a board: held for the run (its lease), mapped for its handshake and configured with the mapping
+    const address = isDeployTargetName(p.target) ? null : boardAddressOf(store, p.target, 'deploy')
+    let client: BoardClient | null = null
+    if (address !== null) {
+      store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (deploy)`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: 30_000 })
+      try {
+        ctx.progress(0, `connecting to the board at ${address}`, true)
+        client = await BoardClient.connect(address)
+      } catch (e) {
+        store.boardLeases.release(address, process.pid, hostName())
+        throw e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board at ${address} could not be reached: ${e.message} (code ${e.code})`) : e
       }
     }
-    if (data) {
-      const serials = parseSerials(p.serialNumbers)
-      const threads = ctx.threads(p.threads)
-      const seed = ctx.run.seed ?? 0
-      const emulator = targets[p.target]
-      const mapped = targets[scheme === 'se2' ? 'mapped' : 'mapped-se1']
-      const runs: [string, ExecutionTarget][] = [
-        ['Simulator', targets.simulator],
-        ['Mapped', mapped],
-        ['EmulatorIdeal', onChip(emulator, { mismatch: false })],
-        ...serials.map((sn): [string, ExecutionTarget] => [`Emulator:${sn}`, onChip(emulator, { serialNumber: sn, mismatch: true })]),
-      ]
-      const acc: number[] = []
-      for (const [i, [name, t]] of runs.entries()) {
-        const what = `accuracy ${i + 1} of ${runs.length} (${name.replace(':', ' ')})`
-        ctx.progress(0.05 + (0.9 * i) / runs.length, what, true)
-        const e = await evaluate(data.task, t, net, data, { threads, seed }, { signal: ctx.signal, onProgress: (f) => ctx.progress(0.05 + (0.9 * (i + f)) / runs.length, what) })
-        if (name.startsWith('Emulator:')) {
-          acc.push(e.accuracy)
-          store.runs.addNote(ctx.runId, `virtual chip ${name.slice(9)}: accuracy ${e.accuracy.toFixed(4)}, mean rate ${(e.meanRateHz ?? NaN).toFixed(1)} Hz`)
-        } else {
-          summary[`accuracy${name}`] = e.accuracy
-          summary[`rateHz${name}`] = e.meanRateHz ?? NaN
-        }
+    try {
+      return await deployOn(ctx, p, net, dtMs, client)
+    } finally {
+      if (client) await client.close().catch(() => {})
+      if (address !== null) store.boardLeases.release(address, process.pid, hostName())
+    }
+  },
+}
+
+/** The deployment onto a chip model of the registry, or onto the board behind `client`. */
+async function deployOn(ctx: Parameters<JobImpl['run']>[0], p: ReturnType<typeof deployParams.parse>, net: ReturnType<typeof loadBundle>, dtMs: number, client: BoardClient | null): Promise<{ summary: Record<string, number> }> {
+  const { store } = ctx
+  const scheme = client ? client.handshake.weightScheme : deployTargets[p.target as keyof typeof deployTargets]
+  ctx.progress(0, 'mapping the network onto the chip', true)
+  const m: Mapping = client ? mapForBoard(client, net, dtMs) : mappingOf(net, scheme, dtMs)
+  const r = m.report
+  const byName = Object.fromEntries(r.matrices.map((x) => [x.matrix, x]))
+  const sum = (k: 'droppedFanIn' | 'droppedFanOut' | 'droppedZero') => r.matrices.reduce((s, x) => s + x[k], 0)
+  const summary: Record<string, number> = {
+    neurons: r.neurons,
+    chips: client ? client.handshake.chips : boardChips(scheme),
+    coresUsed: r.coresUsed,
+    connectionsKept: r.connections.kept,
+    connectionsDropped: r.connections.dropped,
+    droppedFanIn: sum('droppedFanIn'),
+    droppedFanOut: sum('droppedFanOut'),
+    droppedZero: sum('droppedZero'),
+    camEntries: r.connections.camEntries,
+    errorWIn: byName.wIn?.relativeError ?? NaN,
+    errorOmegaF: byName.omegaF?.relativeError ?? NaN,
+    errorOmegaS: byName.omegaS?.relativeError ?? NaN,
+    refusals: r.refusals.length,
+  }
+  const board = client ? { address: client.address, model: client.handshake.model, serialNumber: client.handshake.serialNumber, weightScheme: client.handshake.weightScheme } : undefined
+  const artifacts = [{ name: 'report', data: json({ ...r, target: p.target, network: p.network, dtMs, ...(board ? { board } : {}) }), shape: [0] }]
+  for (const x of r.refusals) store.runs.addNote(ctx.runId, `refused: ${x.what} — ${x.reason}`)
+  if (!m.configuration || !m.mapped) {
+    artifacts[0].shape = [artifacts[0].data.length]
+    ctx.artifacts(artifacts)
+    throw new AppError('INVALID_ARGUMENT', `Network run ${p.network} cannot be deployed to ${p.target}: ${r.refusals.map((x) => `${x.what}: ${x.reason}`).join('; ')}.`)
+  }
+  const config = json(m.configuration)
+  artifacts.push({ name: 'configuration', data: config, shape: [config.length] })
+  for (const a of artifacts) a.shape = [a.data.length]
+  const N = r.neurons
+  const C = net.sizes.channels
+  ctx.artifacts([
+    ...artifacts,
+    { name: 'mapped.wIn', data: m.mapped.wIn, shape: [N, C] },
+    { name: 'mapped.omegaF', data: m.mapped.omegaF, shape: [N, N] },
+    { name: 'mapped.omegaS', data: m.mapped.omegaS, shape: [N, N] },
+  ] as Parameters<typeof ctx.artifacts>[0])
+  if (client) {
+    ctx.progress(0.02, `configuring the board ${client.handshake.serialNumber}`, true)
+    await client.configure(m.configuration)
+    store.runs.addNote(ctx.runId, `configured the board ${client.handshake.serialNumber} (${client.handshake.model}, ${scheme.toUpperCase()}) at ${client.address} with this deployment`)
+  }
+  // the expected accuracy, on a few test samples: the dataset's first ones, or fresh ones of the task
+  let data: StoredDataset | null = null
+  if (p.samples > 0 && net.sizes.outputs > 0) {
+    if (p.dataset !== undefined) data = loadDataset(store, p.dataset, 0, Math.min(p.samples, shapeOf(store, p.dataset, 'inputs')[0]))
+    else {
+      const testSeed = derivedSeeds(ctx.run.seed ?? 0).test
+      ctx.progress(0.04, 'drawing test samples', true)
+      data = { ...(await taskImpls[net.task].generate!({ count: p.samples, seed: testSeed }, { signal: ctx.signal })), task: net.task }
+      summary.testSeed = testSeed
+    }
+  }
+  if (data) {
+    const serials = parseSerials(p.serialNumbers)
+    const threads = ctx.threads(p.threads)
+    const seed = ctx.run.seed ?? 0
+    const mapped = targets[scheme === 'se2' ? 'mapped' : 'mapped-se1']
+    const runs: [string, ExecutionTarget][] = [
+      ['Simulator', targets.simulator],
+      ['Mapped', mapped],
+    ]
+    if (client) runs.push(['Board', boardTarget(client, { deployment: m })])
+    else {
+      const emulator = targets[p.target as keyof typeof deployTargets]
+      runs.push(['EmulatorIdeal', onChip(emulator, { mismatch: false })], ...serials.map((sn): [string, ExecutionTarget] => [`Emulator:${sn}`, onChip(emulator, { serialNumber: sn, mismatch: true })]))
+    }
+    const acc: number[] = []
+    for (const [i, [name, t]] of runs.entries()) {
+      const what = `accuracy ${i + 1} of ${runs.length} (${name.replace(':', ' ')})`
+      ctx.progress(0.05 + (0.9 * i) / runs.length, what, true)
+      const e = await evaluate(data.task, t, net, data, { threads, seed }, { signal: ctx.signal, onProgress: (f) => ctx.progress(0.05 + (0.9 * (i + f)) / runs.length, what) })
+      if (name.startsWith('Emulator:')) {
+        acc.push(e.accuracy)
+        store.runs.addNote(ctx.runId, `virtual chip ${name.slice(9)}: accuracy ${e.accuracy.toFixed(4)}, mean rate ${(e.meanRateHz ?? NaN).toFixed(1)} Hz`)
+      } else {
+        summary[`accuracy${name}`] = e.accuracy
+        summary[`rateHz${name}`] = e.meanRateHz ?? NaN
       }
+    }
+    if (acc.length) {
       summary.virtualChips = acc.length
       summary.accuracyEmulatorMean = acc.reduce((s, x) => s + x, 0) / acc.length
       summary.accuracyEmulatorMin = Math.min(...acc)
       summary.accuracyEmulatorMax = Math.max(...acc)
-      summary.samples = data.samples
-      const loss = deploymentLoss(summary)
-      const refitted = refittedOn(store, p.network)
-      if (refitted) {
-        summary.refitted = 1
-        store.runs.addNote(
-          ctx.runId,
-          `network run ${p.network} has its read-out refitted on ${refitted.target}${refitted.chips ? ` (virtual chip(s) ${refitted.chips})` : ''} (\`mimic finetune\`): judge it there${refitted.chips ? ' (the figures of those chips)' : ''}; on the plain simulator and on other chips it decodes less well, by design`,
-        )
-      } else if (loss !== null && loss >= remedyLoss) {
-        const worst = summary.accuracyMapped <= summary.accuracyEmulatorMean ? `the mapped network ${summary.accuracyMapped.toFixed(3)}` : `the emulator ${summary.accuracyEmulatorMean.toFixed(3)} (mean of ${acc.length} virtual chip(s))`
-        store.runs.addNote(
-          ctx.runId,
-          `deployment costs ${loss.toFixed(3)} of accuracy (simulator ${summary.accuracySimulator.toFixed(3)}, ${worst}): refit the read-out on the chip with \`mimic finetune ${p.network} --target ${p.target} --serial-number ${serials[0]} --deployment ${ctx.runId}\` (the chip-in-the-loop calibration of docs/method.md §14.4; --target ${p.target.replace('emulator', 'mapped')} fits it on the mapped network without mismatch), then deploy and test the network it makes`,
-        )
-      }
     }
-    ctx.progress(1, 'done', true)
-    return { summary }
-  },
+    summary.samples = data.samples
+    const loss = deploymentLoss(summary)
+    const refitted = refittedOn(store, p.network)
+    if (refitted) {
+      summary.refitted = 1
+      store.runs.addNote(
+        ctx.runId,
+        `network run ${p.network} has its read-out refitted on ${refitted.target}${refitted.chips ? ` (virtual chip(s) ${refitted.chips})` : ''} (\`mimic finetune\`): judge it there${refitted.chips ? ' (the figures of those chips)' : ''}; on the plain simulator and on other chips it decodes less well, by design`,
+      )
+    } else if (loss !== null && loss >= remedyLoss && client) {
+      store.runs.addNote(
+        ctx.runId,
+        `deployment costs ${loss.toFixed(3)} of accuracy (simulator ${summary.accuracySimulator.toFixed(3)}, the board ${summary.accuracyBoard.toFixed(3)}, the mapped network ${summary.accuracyMapped.toFixed(3)}): refit the read-out on this board with \`mimic finetune ${p.network} --target ${p.target} --deployment ${ctx.runId}\` (the chip-in-the-loop calibration of docs/method.md §14.4), then test the network it makes with \`mimic hil\``,
+      )
+    } else if (loss !== null && loss >= remedyLoss) {
+      const worst = summary.accuracyMapped <= summary.accuracyEmulatorMean ? `the mapped network ${summary.accuracyMapped.toFixed(3)}` : `the emulator ${summary.accuracyEmulatorMean.toFixed(3)} (mean of ${acc.length} virtual chip(s))`
+      store.runs.addNote(
+        ctx.runId,
+        `deployment costs ${loss.toFixed(3)} of accuracy (simulator ${summary.accuracySimulator.toFixed(3)}, ${worst}): refit the read-out on the chip with \`mimic finetune ${p.network} --target ${p.target} --serial-number ${serials[0]} --deployment ${ctx.runId}\` (the chip-in-the-loop calibration of docs/method.md §14.4; --target ${p.target.replace('emulator', 'mapped')} fits it on the mapped network without mismatch), then deploy and test the network it makes`,
+      )
+    }
+  }
+  ctx.progress(1, 'done', true)
+  return { summary }
 }

@@ -21,7 +21,7 @@ import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 
 /** A board address or saved name as its canonical address, or null for an execution target name. */
-export function boardAddressOf(store: Store, target: string, kind: 'hil' | 'finetune' = 'hil'): string | null {
+export function boardAddressOf(store: Store, target: string, kind: 'hil' | 'finetune' | 'deploy' = 'hil'): string | null {
   const saved = store.boards.findSaved(target.trim())
   if (saved) return saved.address
   if (!isBoardAddress(target)) return null

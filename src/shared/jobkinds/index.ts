@@ -88,7 +88,7 @@ export function fieldGroups(kind: JobKindName): FieldGroup[] | null {
 export type { ActionWording, CliSpec, ClusterItem, ClusterSplit, FieldGroup, GroupRule, JobKindSpec, Resources, StageSpec } from './spec.ts'
 export { dataGenerateParams } from './data-generate.ts'
 export { dataImportAudioParams } from './data-import-audio.ts'
-export { deployParams, deployTargets, deploymentLoss, parseSerials, remedyLoss } from './deploy.ts'
+export { deployParams, deployTargets, deploymentLoss, isDeployTargetName, parseSerials, remedyLoss } from './deploy.ts'
 export { evalParams } from './eval.ts'
 export { finetuneParams, finetuneTargets, isFinetuneTargetName } from './finetune.ts'
 export { hilParams, isBoardAddress } from './hil.ts'
