@@ -53,4 +53,17 @@ describe('the job kinds\' cost estimates', () => {
     expect(jobKinds.robustness.itemSeconds({ ...item, draws: 20 }, look)!).toBeCloseTo(2 * s, 6)
     expect(jobKinds.robustness.itemSeconds({ ...item, dataset: 8 }, look)).toBeNull()
   })
+  test('a chip-yield item grows with its chips, samples and network size; fresh samples have the task\'s length', () => {
+    const item = { network: 1, mismatch: 0.1, chips: 100, minAccuracy: 0.9, samples: 200, dataset: 9 }
+    const s = jobKinds.yield.itemSeconds(item, look)!
+    // 100 chips × 200 samples × 1000 steps × 320 neurons at 3.2 ns per neuron-step
+    expect(s).toBeCloseTo(20.48, 3)
+    expect(jobKinds.yield.itemSeconds({ ...item, chips: 10 }, look)!).toBeCloseTo(s / 10, 6)
+    expect(jobKinds.yield.itemSeconds({ ...item, network: 2 }, look)!).toBeCloseTo((s * 768) / 320, 6)
+    const { dataset: _, ...fresh } = item
+    expect(jobKinds.yield.itemSeconds(fresh, look)!).toBeCloseTo(s, 6)
+    expect(jobKinds.yield.itemSeconds({ ...item, dataset: 8 }, look)).toBeNull()
+    // small yields are grouped: 20 items of 10 chips (about 3 s each with their start) make one task of about a minute
+    expect(chooseGrouping({ items: 20, itemSeconds: jobKinds.yield.itemSeconds({ ...item, chips: 10 }, look)! }).itemsPerTask).toBe(20)
+  })
 })

@@ -5,6 +5,7 @@ import * as s from '../schema.ts'
 import { runRef } from './fields.ts'
 import { sweepFields } from './robustness.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
+import { costRates } from '../grouping.ts'
 
 export const yieldParams = s.object({
   network: runRef('teacher,ads', 'Network run'),
@@ -25,6 +26,16 @@ export const chipYield = {
   runName: 'Chip yield',
   params: yieldParams,
   resources: { cores: 'all', minCores: 1 },
+  // every chip simulates the network on the scored samples (a task without a dataset: its generator's
+  // samples, of the default task's length; a task without a generator needs a dataset)
+  itemSeconds: (params, look) => {
+    if (typeof params.network !== 'number') return null
+    const steps = typeof params.dataset === 'number' ? look.steps(params.dataset) : look.taskSteps(null)
+    if (steps === null) return null
+    const chips = Number(params.chips ?? 100)
+    const trials = chips * Number(params.samples ?? 200) + (params.recalibrateGain === true ? Number(params.validationDraws ?? 5) * Number(params.validationSamples ?? 100) * 151 : 0)
+    return trials * steps * (look.neurons(params.network) ?? 320) * costRates.simulatorPerNeuronStep
+  },
   cli: {
     command: ['yield'],
     positionals: ['network'],
