@@ -138,6 +138,9 @@ describe('sweeps on a cluster from the forms', () => {
         await expect.poll(async () => (await row0.getByRole('cell').nth(3).textContent())?.trim(), { timeout: 30_000 }).toBe('2 / 3')
         expect((await row0.getByRole('cell').nth(1).textContent())?.trim()).not.toBe(first)
         await s.shot('retried')
+        // at 1024 px the task table fits its panel: every Cancel button in view without scrolling sideways
+        const box = await page.locator('.table-scroll').first().evaluate((el) => [el.scrollWidth, el.clientWidth])
+        expect(box[0], `the task table is ${box[0]} px wide in ${box[1]} px`).toBeLessThanOrEqual(box[1] + 1)
         await page.getByRole('button', { name: 'Cancel task 1' }).click()
         await expect.poll(() => s.cli<SweepStatus>(['sweep', 'status', String(grid), '--no-poll']).tasks.map((t) => t.state)).toEqual(['submitted', 'cancelled', 'submitted'])
         await page.getByRole('button', { name: 'Cancel sweep' }).click()
