@@ -35,16 +35,7 @@ export const reproducePaperParams = s.object({
   noiseLevels: levelsField('Noise levels', paperLevels.noise, 'per-step std as a fraction of V_th − V_reset'),
   deathLevels: levelsField('Death levels', paperLevels.death, 'fractions of neurons clamped for the whole sample'),
   ...pipelineShape,
-  bpttSnnNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'BPTT neurons per layer', help: 'the size of the BPTT networks (empty: --neurons)' }),
-  forceNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'FORCE neurons', help: 'the size of the FORCE networks (empty: --neurons)' }),
-  reservoirNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'Reservoir neurons', help: 'the size of the reservoirs (empty: --neurons)' }),
 })
-
-/** The size of the networks of an architecture: its own size when given, else --neurons. */
-export function neuronsOf(p: { neurons: number; bpttSnnNeurons?: number; forceNeurons?: number; reservoirNeurons?: number }, architecture: string): number {
-  const own = architecture === 'bptt-snn' ? p.bpttSnnNeurons : architecture === 'force' ? p.forceNeurons : architecture === 'reservoir' ? p.reservoirNeurons : undefined
-  return own ?? p.neurons
-}
 
 export type ReproducePaperParams = ReturnType<typeof reproducePaperParams.parse>
 
@@ -76,7 +67,7 @@ export const reproducePaper = {
   cli: {
     command: ['reproduce', 'paper'],
     project: { namedAfterTask: 'task' },
-    synopsis: '[--task TASK] [--networks 10] [--seed S] [--resume RUN] [--architectures all|ads,bptt-snn,...] [--perturbations all|mismatch,...] [--draws 10] [--samples 200] [size flags of reproduce]   networks × architectures → robustness → comparison',
+    synopsis: '[--task TASK] [--networks 10] [--seed S] [--resume RUN] [--architectures all|ads,bptt-snn,...] [--perturbations all|mismatch,...] [--draws 10] [--samples 200] [every flag of reproduce: --neurons, --force-g, --bptt-snn-step-size, ...]   networks × architectures → robustness → comparison',
     resultOp: 'comparison.analysis',
     resultText: (value) => comparisonText(value as ComparisonAnalysis),
   },
@@ -87,7 +78,10 @@ export const reproducePaper = {
     { title: 'Comparison', keys: ['task', 'networks', 'architectures', 'perturbations', 'seed', 'resume'] },
     { title: 'Robustness', help: 'the paper’s levels (docs/method.md §10, §15)', keys: ['samples', 'draws', 'mismatchLevels', 'quantisationBits', 'noiseLevels', 'deathLevels'] },
     { title: 'Teacher', help: 'network ADS’s teacher (docs/method.md §3)', prefix: 'teacher' },
-    { title: 'Networks', help: 'sizes and training of each network’s pipeline (as `mimic reproduce TASK`); --neurons is every architecture’s size unless its own is given', rest: true },
+    { title: 'BPTT spiking network', help: 'every flag of `mimic train bptt-snn` as --bptt-snn-FLAG; empty: its defaults (docs/method.md §13)', prefix: 'bpttSnn' },
+    { title: 'FORCE', help: 'every flag of `mimic train force` as --force-FLAG; empty: its defaults (docs/method.md §13)', prefix: 'force' },
+    { title: 'Reservoir', help: 'every flag of `mimic train reservoir` as --reservoir-FLAG; empty: its defaults (docs/method.md §13)', prefix: 'reservoir' },
+    { title: 'Networks', help: 'sizes and training of each network’s pipeline (as `mimic reproduce TASK`); --neurons is every architecture’s size (the BPTT network’s two layers together) unless its own is given (--force-neurons, --bptt-snn-layer1, ...)', rest: true },
   ],
   action: { action: 'Reproduce the paper', submit: 'Run reproduction' },
 } as const satisfies JobKindSpec
