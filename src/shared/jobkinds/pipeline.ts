@@ -58,13 +58,24 @@ export const baselineOwnKeys = (architecture: PipelineBaseline): string[] =>
  * the same schema, help and default shown (empty: the job kind's default), labelled "NAME: ...":
  * `reproduce TASK --architecture NAME` and `reproduce paper` take every flag `train NAME` takes.
  */
+/** What a baseline's field left empty means when the pipeline decides it (its size, and what every baseline shares). */
+const emptyMeans: Record<string, string> = {
+  neurons: '--neurons',
+  layer1: 'half of --neurons',
+  layer2: 'half of --neurons',
+  trainSamples: '--baseline-train-samples, else the job kind\'s default',
+  epochs: '--baseline-epochs, else the job kind\'s default',
+}
+
 function baselineFields<A extends PipelineBaseline>(architecture: A, title: string): BaselineFields<A> {
   const out: Record<string, unknown> = {}
   const shape = pipelineBaselines[architecture].shape as Record<string, s.Schema<unknown> & { doc: (m: { label?: string; help?: string }) => s.Schema<unknown> }>
   for (const k of baselineOwnKeys(architecture)) {
     const info = shape[k].info()
-    const help = `with --architecture ${architecture}: ${info.help ?? info.label ?? k} (empty: \`mimic train ${architecture}\`'s default)`
-    out[baselineFieldName(architecture, k)] = s.optional(shape[k]).doc({ label: `${title}: ${info.label ?? k}`, help })
+    const empty = emptyMeans[k] ?? `the default of \`mimic train ${architecture}\`, ${Array.isArray(info.default) ? info.default.join(',') : String(info.default)}${info.unit ? ` ${info.unit}` : ''}`
+    const help = `${info.help ?? info.label ?? k} (empty: ${empty})`
+    // only with its architecture (forms show it then; `reproduce paper`, which trains every architecture, drops the condition)
+    out[baselineFieldName(architecture, k)] = s.optional(shape[k]).doc({ label: `${title}: ${info.label ?? k}`, help, when: { field: 'architecture', equals: architecture } })
   }
   return out as BaselineFields<A>
 }

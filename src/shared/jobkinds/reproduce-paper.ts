@@ -10,7 +10,11 @@ import { pipelineParams } from './pipeline.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 
 /** The pipeline's fields a reproduction passes on to each network's pipeline run (all but its own task, architecture and seed). */
-const { task: _task, architecture: _architecture, seed: _seed, ...pipelineShape } = pipelineParams.shape
+const { task: _task, architecture: _architecture, seed: _seed, ...pipelineFields } = pipelineParams.shape
+/** ... where a baseline's own fields (--force-g) apply without the pipeline's --architecture: the reproduction trains every architecture. */
+const pipelineShape = Object.fromEntries(
+  Object.entries(pipelineFields).map(([k, f]) => [k, f.info().when?.field === 'architecture' ? f.doc({ when: undefined }) : f]),
+) as typeof pipelineFields
 
 const levelsField = (label: string, levels: readonly number[], help: string) =>
   s.withDefault(s.array(s.number({ min: 0, max: 32 }), { min: 1, max: 32 }), [...levels]).doc({ label, help })

@@ -71,7 +71,7 @@ export const trainBpttSnnParams = s.object({
   layer2: s.withDefault(s.integer({ min: 1, max: maxNeurons / 2 }), 160).doc({ label: 'Recurrent neurons', help: 'layer 2, read out (recurrent weights start at 0)' }),
   epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 15).doc({ label: 'Epochs', help: 'over the same training samples; the epoch of the lowest validation MSE is kept (the paper: up to 20)' }),
   batchSize: s.withDefault(s.integer({ min: 1, max: 1024 }), 10).doc({ label: 'Batch size', help: 'samples per Adam step, in parallel over the cores' }),
-  stepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 3e-4).doc({ label: 'Adam step size', help: 'the paper: 10⁻⁴, which learns temporal XOR too slowly (docs/method.md §13)' }),
+  stepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 3e-4).doc({ label: 'Adam step size', help: "the paper: 10⁻⁴, which learns the paper's smaller task too slowly (docs/method.md §13)" }),
   beta1: s.withDefault(s.number({ min: 0, max: 0.999999 }), 0.9).doc({ label: 'Adam β1' }),
   beta2: s.withDefault(s.number({ min: 0, max: 0.99999999 }), 0.999).doc({ label: 'Adam β2' }),
   epsilon: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-8).doc({ label: 'Adam ε' }),
