@@ -98,4 +98,17 @@ describe('baseline hyperparameters through the pipeline and the comparison', () 
       store.close()
     }
   }, 600_000)
+
+  it('the sizes that fit the task: a baseline trained on the wake phrase is N = 768 unless told otherwise', () => {
+    const data = json<{ runId: number }>(['data', 'generate', 'wake-phrase', '--project', '1', '--count', '6', '--seed', '1']).runId
+    const r = json<{ runId: number }>(['train', 'reservoir', '--project', '1', '--data', String(data), '--test-samples', '2', '--seed', '1'])
+    const told = json<{ runId: number }>(['train', 'reservoir', '--project', '1', '--data', String(data), '--test-samples', '2', '--seed', '1', '--neurons', '40'])
+    const store = openStore(db)
+    try {
+      expect(store.runs.get(r.runId).params).toMatchObject({ task: 'wake-phrase', neurons: 768 })
+      expect(store.runs.get(told.runId).params).toMatchObject({ task: 'wake-phrase', neurons: 40 })
+    } finally {
+      store.close()
+    }
+  }, 300_000)
 })
