@@ -1,5 +1,5 @@
 // The slow reproduction: the paper's comparison at full size (`mimic reproduce paper --task xor
-// --networks 10`, every default: network ADS and its teacher, BPTT 320 + 320, FORCE 320, reservoir 320,
+// --networks 10`, every default: network ADS and its teacher, BPTT 160 + 160, FORCE 320, reservoir 320,
 // the paper's levels, 10 draws of 200 samples), on a database of its own. Prints the median MSE
 // increases beside the paper's and the wall time, and writes the comparison as JSON to bench/results/.
 // Hours on a 2-core machine (README "Measured results"): it is not part of `npm run bench`.

@@ -548,6 +548,8 @@ interface BaselineMeasure {
   epochs: number
   wallSeconds: number
   stepsPerSecond: number
+  secondsPerSampleEpoch: number
+  rls?: { microsecondsPerUpdate: number; multiplyAddsPerUpdate: number; multiplyAddsPerSecond: number }
 }
 let baselineBench: BaselineMeasure[] = []
 if (withBaselines) {
@@ -693,7 +695,10 @@ if (!args.includes('--no-runs-table') && !adsOnly) {
 }
 if (baselineBench.length) {
   console.log('\nBaselines: training throughput on 1 s temporal-XOR samples, all threads (sample steps per second of training)')
-  for (const b of baselineBench) console.log(`  ${b.learner.padEnd(10)} ${b.size.padEnd(8)} ${fmt(b.stepsPerSecond, 0).padStart(10)} steps/s  (${b.samples} samples × ${b.epochs} epoch in ${fmt(b.wallSeconds, 2)} s)`)
+  for (const b of baselineBench) {
+    console.log(`  ${b.learner.padEnd(10)} ${b.size.padEnd(8)} ${fmt(b.stepsPerSecond, 0).padStart(10)} steps/s, ${fmt(b.secondsPerSampleEpoch, 3)} s per sample and epoch  (${b.samples} samples × ${b.epochs} epoch in ${fmt(b.wallSeconds, 2)} s)`)
+    if (b.rls) console.log(`  ${''.padEnd(19)} RLS update: ${fmt(b.rls.microsecondsPerUpdate, 1)} µs per step, ${fmt(b.rls.multiplyAddsPerUpdate, 0)} multiply-adds (${fmt(b.rls.multiplyAddsPerSecond / 1e9, 2)}·10⁹ per second)`)
+  }
 }
 if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true })
 const file = join(outDir, `snn-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)

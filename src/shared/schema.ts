@@ -224,7 +224,11 @@ export function oneOf<const V extends readonly string[]>(values: V): Base<V[numb
 export function optional<T>(inner: Schema<T>): Optional<T> {
   return new Optional<T>(
     (v, path) => (v === undefined || v === null ? undefined : inner.parse(v, path)),
-    () => ({ ...inner.info(), optional: true }),
+    // left out it is undefined: a default the inner schema has is not this field's
+    () => {
+      const { default: _default, ...info } = inner.info()
+      return { ...info, optional: true }
+    },
   )
 }
 

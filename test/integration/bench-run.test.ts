@@ -67,4 +67,22 @@ describe('npm run bench', () => {
     expect(c.status).toBe(2)
     expect(c.stderr).toMatch(/--out needs a value/)
   })
+
+  it('lists the training throughput of every baseline learner and the cost of one FORCE RLS update', () => {
+    const r = spawnSync(process.execPath, [join(repoRoot, 'bench', 'baselines-bench.ts'), '--quick'], { encoding: 'utf8', timeout: 300_000 })
+    expect(r.status, r.stderr).toBe(0)
+    const { results } = JSON.parse(r.stdout) as { results: { learner: string; size: string; stepsPerSecond: number; secondsPerSampleEpoch: number; rls?: { microsecondsPerUpdate: number; multiplyAddsPerUpdate: number; multiplyAddsPerSecond: number } }[] }
+    expect([...new Set(results.map((x) => x.learner))]).toEqual(['reservoir', 'force', 'bptt-snn'])
+    // the BPTT network at its default size (160 + 160)
+    expect(results.some((x) => x.learner === 'bptt-snn' && x.size === '160+160')).toBe(true)
+    for (const x of results) {
+      expect(x.stepsPerSecond, x.learner).toBeGreaterThan(0)
+      expect(x.secondsPerSampleEpoch, x.learner).toBeGreaterThan(0)
+    }
+    const rls = results.find((x) => x.learner === 'force')!.rls!
+    // N = 320: P·r from the upper triangle N², the rank-1 update N(N + 1)/2, read-out and rᵀk 3N
+    expect(rls.multiplyAddsPerUpdate).toBe(320 * 320 + (320 * 321) / 2 + 3 * 320)
+    expect(rls.microsecondsPerUpdate).toBeGreaterThan(0)
+    expect(rls.multiplyAddsPerSecond).toBeCloseTo(rls.multiplyAddsPerUpdate / (rls.microsecondsPerUpdate * 1e-6), -3)
+  }, 300_000)
 })

@@ -3,7 +3,7 @@
 // rule) and the test of both on the same fresh samples.
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { jobKindSpec, jobParamsSchema, pipelineParams, trainTeacherParams } from '../../shared/jobkinds/index.ts'
-import { teacherFieldName } from '../../shared/jobkinds/pipeline.ts'
+import { baselineParamsGiven, otherBaselineFields, teacherFieldName, type PipelineBaseline } from '../../shared/jobkinds/pipeline.ts'
 import { taskDescriptors, type TaskDescriptor, type TaskName } from '../../shared/tasks/index.ts'
 import { inMemoryNetwork } from '../../plugins/architectures/bundle.ts'
 import { rate } from '../../plugins/architectures/rate.ts'
@@ -223,11 +223,12 @@ export function falseDecisions(predictions: Int8Array, labels: Int8Array): { acc
 
 /**
  * A baseline (docs/method.md §13) in place of teacher and network ADS: trained on fresh samples of the
- * task with its job kind's defaults (no teacher: it learns the targets), then tested on the test set.
+ * task by its job kind with the pipeline's `NAMEX` parameters (no teacher: it learns the targets), then
+ * tested on the test set.
  */
 async function runBaselinePipeline(
   ctx: JobContext,
-  architecture: 'bptt-snn' | 'force' | 'reservoir',
+  architecture: PipelineBaseline,
   p: { task: TaskName; testSamples: number; threads: number; neurons: number; baselineTrainSamples?: number; baselineEpochs?: number },
   seed: number,
   datasetRunId: number,
@@ -235,12 +236,14 @@ async function runBaselinePipeline(
   started: number,
 ): Promise<JobResult> {
   const kind = `train.${architecture}` as const
-  // The size of network ADS (--neurons; each layer of the BPTT network), the training samples and epochs when given.
+  // The size of network ADS (--neurons: the BPTT network's two layers share it), every baseline's
+  // training samples and epochs when given, then the architecture's own parameters (--force-g, ...).
   const given: Record<string, unknown> = { task: p.task, testSamples: p.testSamples, threads: p.threads, seed }
-  if (architecture === 'bptt-snn') Object.assign(given, { layer1: p.neurons, layer2: p.neurons })
+  if (architecture === 'bptt-snn') Object.assign(given, { layer1: Math.ceil(p.neurons / 2), layer2: Math.floor(p.neurons / 2) })
   else given.neurons = p.neurons
   if (p.baselineTrainSamples !== undefined) given.trainSamples = p.baselineTrainSamples
   if (p.baselineEpochs !== undefined && architecture !== 'reservoir') given.epochs = p.baselineEpochs
+  Object.assign(given, baselineParamsGiven(p as unknown as Record<string, unknown>, architecture))
   const params = jobParamsSchema(kind).parse(given, 'params') as Record<string, unknown>
   const trained = await ctx.stage(
     { kind: architecture, name: `${jobKindSpec(kind).label} · seed ${seed}`, params, seed, label: architecture },
@@ -298,6 +301,9 @@ export const pipeline: JobImpl = {
   precheck(store, params) {
     const p = pipelineParams.parse(params, 'params')
     const task: TaskDescriptor = taskDescriptors[p.task]
+    // a parameter of another architecture would be ignored without a word
+    const stray = otherBaselineFields(p.architecture).find((k) => (p as Record<string, unknown>)[k] !== undefined)
+    if (stray !== undefined) throw fieldError('pipeline', stray, `is given, but it sets a baseline other than --architecture ${p.architecture}: leave out --${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} or give that --architecture.`)
     if (p.data !== undefined) {
       if (p.architecture !== 'ads') throw fieldError('pipeline', 'data', `is given, but the baselines of the pipeline (--architecture ${p.architecture}) train on fresh samples only: leave out --data or use --architecture ads.`)
       datasetOf(store, 'pipeline', 'data', p.data, p.task)

@@ -9,7 +9,8 @@
 import { compareArchitectures, comparisonCells, increaseOrdering, mseIncreaseKey, mseIncreases, type ComparisonTrial } from '../../analysis/comparison.ts'
 import { median } from '../../analysis/stats.ts'
 import { AppError } from '../../shared/errors.ts'
-import { dataGenerateParams, jobKindSpec, neuronsOf, parseNames, pipelineParams, reproducePaperParams, robustnessParams, type JobKindName, type ReproducePaperParams } from '../../shared/jobkinds/index.ts'
+import { dataGenerateParams, jobKindSpec, parseNames, pipelineParams, reproducePaperParams, robustnessParams, type JobKindName, type ReproducePaperParams } from '../../shared/jobkinds/index.ts'
+import { otherBaselineFields } from '../../shared/jobkinds/pipeline.ts'
 import { paperArchitectures, type PaperArchitecture } from '../../shared/paper.ts'
 import { levelsProblem, perturbationNames, type PerturbationName } from '../../shared/perturbations.ts'
 import { taskDescriptors } from '../../shared/tasks/index.ts'
@@ -53,10 +54,15 @@ function plan(params: Record<string, unknown>): Plan {
   return { p, architectures, perturbations, levels }
 }
 
-/** The parameters of network i's pipeline run: the reproduction's pipeline fields, its architecture, seed S + i. */
+/**
+ * The parameters of network i's pipeline run: the reproduction's pipeline fields (every flag of
+ * `mimic reproduce TASK`, the other architectures' own ones left out), its architecture, seed S + i.
+ */
 function pipelineParamsOf(p: ReproducePaperParams, architecture: PaperArchitecture, seed: number): Record<string, unknown> {
-  const { networks: _n, architectures: _a, perturbations: _p, resume: _r, samples: _s, draws: _d, mismatchLevels: _m, quantisationBits: _q, noiseLevels: _no, deathLevels: _de, seed: _seed, bpttSnnNeurons: _b, forceNeurons: _f, reservoirNeurons: _rn, cluster: _c, itemsPerTask: _ipt, attempts: _at, timeLimit: _tl, cpusPerTask: _cpt, ...rest } = p
-  return pipelineParams.parse({ ...rest, neurons: neuronsOf(p, architecture), architecture, seed }, 'params') as Record<string, unknown>
+  const { networks: _n, architectures: _a, perturbations: _p, resume: _r, samples: _s, draws: _d, mismatchLevels: _m, quantisationBits: _q, noiseLevels: _no, deathLevels: _de, seed: _seed, cluster: _c, itemsPerTask: _ipt, attempts: _at, timeLimit: _tl, cpusPerTask: _cpt, ...rest } = p
+  const others = new Set(otherBaselineFields(architecture))
+  const own = Object.fromEntries(Object.entries(rest).filter(([k]) => !others.has(k)))
+  return pipelineParams.parse({ ...own, architecture, seed }, 'params') as Record<string, unknown>
 }
 
 /** JSON text of a value with sorted keys and without `threads` (the cores a run had do not change its result). */

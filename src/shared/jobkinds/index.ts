@@ -94,7 +94,7 @@ export { finetuneParams, finetuneTargets, isFinetuneTargetName } from './finetun
 export { hilParams, isBoardAddress } from './hil.ts'
 export { networkCreateParams } from './network-create.ts'
 export { pipelineParams } from './pipeline.ts'
-export { neuronsOf, parseNames, reproducePaperParams, type ReproducePaperParams } from './reproduce-paper.ts'
+export { parseNames, reproducePaperParams, type ReproducePaperParams } from './reproduce-paper.ts'
 export { simulateParams } from './simulate.ts'
 export { trainAdsParams } from './train-ads.ts'
 export { trainTeacherParams } from './train-teacher.ts'

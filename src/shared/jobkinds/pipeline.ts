@@ -3,6 +3,7 @@
 import * as s from '../schema.ts'
 import { adsFields, dataField, taskField, threadsField } from './fields.ts'
 import { trainTeacherParams } from './train-teacher.ts'
+import { trainBpttSnnParams, trainForceParams, trainReservoirParams } from './train-baselines.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 import { costRates } from '../grouping.ts'
 
@@ -30,11 +31,61 @@ function teacherFields(): { [K in TeacherOwnKey as TeacherFieldName<K>]: Teacher
   return out as { [K in TeacherOwnKey as TeacherFieldName<K>]: TeacherShape[K] }
 }
 
+/**
+ * The baselines a pipeline trains in place of teacher and network ADS (--architecture), each by its own
+ * job kind (`mimic train NAME`), whose parameters are the pipeline's `NAMEX` fields.
+ */
+export const pipelineBaselines = { 'bptt-snn': trainBpttSnnParams, force: trainForceParams, reservoir: trainReservoirParams } as const
+export type PipelineBaseline = keyof typeof pipelineBaselines
+export const pipelineBaselineNames = Object.keys(pipelineBaselines) as PipelineBaseline[]
+/** A baseline's parameters the pipeline decides itself (the task, the test, the sample length, the threads, the seed; it trains baselines on fresh samples). */
+const sharedBaselineKeys = ['task', 'data', 'testSamples', 'durationS', 'threads', 'seed'] as const
+type SharedBaselineKey = (typeof sharedBaselineKeys)[number]
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S
+/** `bptt-snn`, `stepSize` → `bpttSnnStepSize` (the flag `--bptt-snn-step-size`) */
+export type BaselineFieldName<A extends string, K extends string> = `${Camel<A>}${Capitalize<K>}`
+export const baselineFieldName = <A extends string, K extends string>(architecture: A, key: K): BaselineFieldName<A, K> =>
+  `${architecture.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}${key[0].toUpperCase()}${key.slice(1)}` as BaselineFieldName<A, K>
+type BaselineShape<A extends PipelineBaseline> = (typeof pipelineBaselines)[A]['shape']
+type BaselineFields<A extends PipelineBaseline> = {
+  [K in Exclude<keyof BaselineShape<A> & string, SharedBaselineKey> as BaselineFieldName<A, K>]: ReturnType<typeof s.optional<s.Infer<BaselineShape<A>[K]>>>
+}
+/** The parameters of a baseline's job kind that are the pipeline's fields (all but the shared ones). */
+export const baselineOwnKeys = (architecture: PipelineBaseline): string[] =>
+  Object.keys(pipelineBaselines[architecture].shape).filter((k) => !(sharedBaselineKeys as readonly string[]).includes(k))
+
+/**
+ * Every parameter of `train NAME` (but the shared ones) as an optional pipeline parameter `NAMEX`, with
+ * the same schema, help and default shown (empty: the job kind's default), labelled "NAME: ...":
+ * `reproduce TASK --architecture NAME` and `reproduce paper` take every flag `train NAME` takes.
+ */
+/** What a baseline's field left empty means when the pipeline decides it (its size, and what every baseline shares). */
+const emptyMeans: Record<string, string> = {
+  neurons: '--neurons',
+  layer1: 'half of --neurons',
+  layer2: 'half of --neurons',
+  trainSamples: '--baseline-train-samples, else the job kind\'s default',
+  epochs: '--baseline-epochs, else the job kind\'s default',
+}
+
+function baselineFields<A extends PipelineBaseline>(architecture: A, title: string): BaselineFields<A> {
+  const out: Record<string, unknown> = {}
+  const shape = pipelineBaselines[architecture].shape as Record<string, s.Schema<unknown> & { doc: (m: { label?: string; help?: string }) => s.Schema<unknown> }>
+  for (const k of baselineOwnKeys(architecture)) {
+    const info = shape[k].info()
+    const empty = emptyMeans[k] ?? `the default of \`mimic train ${architecture}\`, ${Array.isArray(info.default) ? info.default.join(',') : String(info.default)}${info.unit ? ` ${info.unit}` : ''}`
+    const help = `${info.help ?? info.label ?? k} (empty: ${empty})`
+    // only with its architecture (forms show it then; `reproduce paper`, which trains every architecture, drops the condition)
+    out[baselineFieldName(architecture, k)] = s.optional(shape[k]).doc({ label: `${title}: ${info.label ?? k}`, help, when: { field: 'architecture', equals: architecture } })
+  }
+  return out as BaselineFields<A>
+}
+
 export const pipelineParams = s.object({
   task: taskField.doc({ help: 'the task the whole method runs on (`mimic tasks list`)' }),
   architecture: s.withDefault(s.oneOf(['ads', 'bptt-snn', 'force', 'reservoir'] as const), 'ads').doc({
     label: 'Architecture',
-    help: 'the spiking network trained and tested (the baselines need no teacher: their own job kinds\' defaults, `mimic train NAME --help`)',
+    help: 'the spiking network trained and tested (the baselines need no teacher; each takes every flag of `mimic train NAME` as --NAME-FLAG, e.g. --bptt-snn-step-size, with that job kind\'s defaults)',
     valueHelp: {
       ads: 'network ADS, trained to mimic a teacher by the local rule (docs/method.md §4-5)',
       'bptt-snn': 'BPTT spiking network with a surrogate gradient (docs/method.md §13)',
@@ -45,13 +96,26 @@ export const pipelineParams = s.object({
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'seeds every stage (recorded)' }),
   data: dataField.doc({ help: 'a dataset run of the task to use instead of fresh samples: both networks train on its training split, select and fit on its validation split, and are tested on its test split (`mimic runs list --kind dataset`)' }),
   datasetSamples: s.optional(s.integer({ min: 3, max: 100_000 })).doc({ label: 'Dataset samples', help: "without --data, for a task with no native stream of fresh samples (wake phrase): the samples of the dataset generated for the run (all three splits; empty: the generator's default)" }),
-  baselineTrainSamples: s.optional(s.integer({ min: 1, max: 100_000 })).doc({ label: 'Baseline training samples', help: 'with --architecture other than ads: the baseline\'s fresh training samples (empty: its job kind\'s default: 500, FORCE 200); its size is --neurons (each layer of bptt-snn)' }),
-  baselineEpochs: s.optional(s.integer({ min: 1, max: 1000 })).doc({ label: 'Baseline epochs', help: 'with --architecture force or bptt-snn: the epochs (empty: their defaults, 3 and 20)' }),
+  baselineTrainSamples: s.optional(s.integer({ min: 1, max: 100_000 })).doc({ label: 'Baseline training samples', help: "with --architecture other than ads: every baseline's fresh training samples unless its own flag (--force-train-samples, ...) says otherwise (empty: its job kind's default); its size is --neurons (the BPTT network: half in each layer) unless its own flag says otherwise" }),
+  baselineEpochs: s.optional(s.integer({ min: 1, max: 1000 })).doc({ label: 'Baseline epochs', help: "with --architecture force or bptt-snn: the epochs unless its own flag (--force-epochs, --bptt-snn-epochs) says otherwise (empty: its job kind's default)" }),
   testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples scoring both networks' }),
   ...teacherFields(),
   ...adsFields,
+  ...baselineFields('bptt-snn', 'BPTT'),
+  ...baselineFields('force', 'FORCE'),
+  ...baselineFields('reservoir', 'Reservoir'),
   threads: threadsField,
 })
+
+/** The `NAMEX` fields of a pipeline's parameters that were given, as the parameters of `train NAME`. */
+export function baselineParamsGiven(p: Record<string, unknown>, architecture: PipelineBaseline): Record<string, unknown> {
+  return Object.fromEntries(baselineOwnKeys(architecture).flatMap((k) => (p[baselineFieldName(architecture, k)] !== undefined ? [[k, p[baselineFieldName(architecture, k)]]] : [])))
+}
+
+/** The names of a pipeline's fields that belong to a baseline (`bpttSnnStepSize`, ...) other than `keep`. */
+export function otherBaselineFields(keep: string): string[] {
+  return pipelineBaselineNames.filter((a) => a !== keep).flatMap((a) => baselineOwnKeys(a).map((k) => baselineFieldName(a, k)))
+}
 
 export const pipeline = {
   name: 'pipeline',
@@ -122,6 +186,9 @@ export const pipeline = {
   formGroups: [
     { title: 'Teacher', help: 'rate network trained with BPTT and Adam (docs/method.md §3)', prefix: 'teacher' },
     { title: 'Spiking network', help: 'network ADS: balanced spiking network trained by the local rule (docs/method.md §4-5)', rest: true },
+    { title: 'BPTT spiking network', help: 'with --architecture bptt-snn; empty: the defaults of `mimic train bptt-snn` (docs/method.md §13)', prefix: 'bpttSnn' },
+    { title: 'FORCE', help: 'with --architecture force; empty: the defaults of `mimic train force` (docs/method.md §13)', prefix: 'force' },
+    { title: 'Reservoir', help: 'with --architecture reservoir; empty: the defaults of `mimic train reservoir` (docs/method.md §13)', prefix: 'reservoir' },
     { title: 'General', keys: ['task', 'data', 'datasetSamples', 'architecture', 'seed', 'testSamples', 'threads'] },
   ],
   action: { action: 'New pipeline', submit: 'Run pipeline', primary: true },

@@ -11,7 +11,11 @@ import { fmt, type JobKindSpec } from './spec.ts'
 import { clusterNameHelp, clusterNamePattern, slurmTime, slurmTimeHelp } from '../grouping.ts'
 
 /** The pipeline's fields a reproduction passes on to each network's pipeline run (all but its own task, architecture and seed). */
-const { task: _task, architecture: _architecture, seed: _seed, ...pipelineShape } = pipelineParams.shape
+const { task: _task, architecture: _architecture, seed: _seed, ...pipelineFields } = pipelineParams.shape
+/** ... where a baseline's own fields (--force-g) apply without the pipeline's --architecture: the reproduction trains every architecture. */
+const pipelineShape = Object.fromEntries(
+  Object.entries(pipelineFields).map(([k, f]) => [k, f.info().when?.field === 'architecture' ? f.doc({ when: undefined }) : f]),
+) as typeof pipelineFields
 
 const levelsField = (label: string, levels: readonly number[], help: string) =>
   s.withDefault(s.array(s.number({ min: 0, max: 32 }), { min: 1, max: 32 }), [...levels]).doc({ label, help })
@@ -36,9 +40,6 @@ export const reproducePaperParams = s.object({
   noiseLevels: levelsField('Noise levels', paperLevels.noise, 'per-step std as a fraction of V_th − V_reset'),
   deathLevels: levelsField('Death levels', paperLevels.death, 'fractions of neurons clamped for the whole sample'),
   ...pipelineShape,
-  bpttSnnNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'BPTT neurons per layer', help: 'the size of the BPTT networks (empty: --neurons)' }),
-  forceNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'FORCE neurons', help: 'the size of the FORCE networks (empty: --neurons)' }),
-  reservoirNeurons: s.optional(s.integer({ min: 2, max: 8192 })).doc({ label: 'Reservoir neurons', help: 'the size of the reservoirs (empty: --neurons)' }),
   cluster: s.optional(s.string({ min: 1, max: 60, trim: true, pattern: clusterNamePattern, patternHelp: clusterNameHelp })).doc({
     label: 'Run on',
     help: 'a cluster (`mimic cluster list`): the networks, then the sweeps, are sent there as SLURM arrays and merged here as this run\'s children (empty: this machine)',
@@ -48,12 +49,6 @@ export const reproducePaperParams = s.object({
   timeLimit: s.optional(s.string({ pattern: slurmTime, patternHelp: slurmTimeHelp })).doc({ label: 'Time limit per task', help: 'with a cluster: SLURM time limit of each task (sbatch --time)' }),
   cpusPerTask: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'CPUs per task', help: 'with a cluster: CPUs SLURM gives each task' }),
 })
-
-/** The size of the networks of an architecture: its own size when given, else --neurons. */
-export function neuronsOf(p: { neurons: number; bpttSnnNeurons?: number; forceNeurons?: number; reservoirNeurons?: number }, architecture: string): number {
-  const own = architecture === 'bptt-snn' ? p.bpttSnnNeurons : architecture === 'force' ? p.forceNeurons : architecture === 'reservoir' ? p.reservoirNeurons : undefined
-  return own ?? p.neurons
-}
 
 export type ReproducePaperParams = ReturnType<typeof reproducePaperParams.parse>
 
@@ -87,7 +82,7 @@ export const reproducePaper = {
     command: ['reproduce', 'paper'],
     project: { namedAfterTask: 'task' },
     flagAliases: { on: 'cluster', time: 'timeLimit' },
-    synopsis: '[--task TASK] [--networks 10] [--seed S] [--resume RUN] [--architectures all|ads,bptt-snn,...] [--perturbations all|mismatch,...] [--draws 10] [--samples 200] [size flags of reproduce] [--on CLUSTER [--items-per-task N] [--attempts 3] [--time LIMIT]]   networks × architectures → robustness → comparison',
+    synopsis: '[--task TASK] [--networks 10] [--seed S] [--resume RUN] [--architectures all|ads,bptt-snn,...] [--perturbations all|mismatch,...] [--draws 10] [--samples 200] [every flag of reproduce: --neurons, --force-g, --bptt-snn-step-size, ...] [--on CLUSTER [--items-per-task N] [--attempts 3] [--time LIMIT]]   networks × architectures → robustness → comparison',
     resultOp: 'comparison.analysis',
     resultText: (value) => comparisonText(value as ComparisonAnalysis),
   },
@@ -99,8 +94,11 @@ export const reproducePaper = {
     { title: 'Comparison', keys: ['task', 'networks', 'architectures', 'perturbations', 'seed', 'resume'] },
     { title: 'Robustness', help: 'the paper’s levels (docs/method.md §10, §15)', keys: ['samples', 'draws', 'mismatchLevels', 'quantisationBits', 'noiseLevels', 'deathLevels'] },
     { title: 'Teacher', help: 'network ADS’s teacher (docs/method.md §3)', prefix: 'teacher' },
+    { title: 'BPTT spiking network', help: 'every flag of `mimic train bptt-snn` as --bptt-snn-FLAG; empty: its defaults (docs/method.md §13)', prefix: 'bpttSnn' },
+    { title: 'FORCE', help: 'every flag of `mimic train force` as --force-FLAG; empty: its defaults (docs/method.md §13)', prefix: 'force' },
+    { title: 'Reservoir', help: 'every flag of `mimic train reservoir` as --reservoir-FLAG; empty: its defaults (docs/method.md §13)', prefix: 'reservoir' },
     { title: 'Run on', help: 'this machine, or a cluster: the networks, then the sweeps, as SLURM arrays (README, “Running on a SLURM cluster”)', keys: ['cluster', 'itemsPerTask', 'attempts', 'timeLimit', 'cpusPerTask'] },
-    { title: 'Networks', help: 'sizes and training of each network’s pipeline (as `mimic reproduce TASK`); --neurons is every architecture’s size unless its own is given', rest: true },
+    { title: 'Networks', help: 'sizes and training of each network’s pipeline (as `mimic reproduce TASK`); --neurons is every architecture’s size (the BPTT network’s two layers together) unless its own is given (--force-neurons, --bptt-snn-layer1, ...)', rest: true },
   ],
   action: { action: 'Reproduce the paper', submit: 'Run reproduction' },
 } as const satisfies JobKindSpec

@@ -40,5 +40,9 @@ export const wakePhraseTask = {
     'train.teacher': { units: 128, lambdaMse: 1, stepSize: 1e-3, lossTauUnit: 's', epochs: 20 },
     'train.ads': { ...wakeAds },
     pipeline: { teacherUnits: 128, teacherLambdaMse: 1, teacherStepSize: 1e-3, teacherLossTauUnit: 's', teacherEpochs: 20, ...wakeAds },
+    // the paper's baselines on this task: N = 768 (the BPTT network 768 in each layer; docs/method.md §13)
+    'train.reservoir': { neurons: 768 },
+    'train.force': { neurons: 768 },
+    'train.bptt-snn': { layer1: 768, layer2: 768 },
   },
 } as const satisfies TaskDescriptor
