@@ -40,6 +40,8 @@ export interface LifRunResult {
   totalSpikes: number
   meanRateHz: number
   kernelSeconds: number
+  /** with options.recordSpikes = K: the spike events of the first K samples, sample b's at offsets[b] .. offsets[b + 1] (steps in order) */
+  spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
 }
 
 export interface SampleArrays {
@@ -66,6 +68,8 @@ export interface LifRunOptions {
   noiseStd?: number
   /** neurons held at V_reset, unable to spike, in steps [startStep, endStep) (default: the whole sample) */
   silence?: { neurons: Int32Array | readonly number[]; startStep?: number; endStep?: number }
+  /** keep the spike events of the first K samples (0 to count; default 0) */
+  recordSpikes?: number
 }
 
 /**

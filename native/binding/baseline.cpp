@@ -137,6 +137,20 @@ struct RunBaton {
     o.Set("totalSpikes", Napi::Number::New(env, out.totalSpikes));
     o.Set("meanRateHz", Napi::Number::New(env, out.meanRateHz));
     o.Set("kernelSeconds", Napi::Number::New(env, seconds));
+    if (out.recordSamples > 0) {
+      // the recorded samples' events: steps and neurons in sample order, offsets[b] .. offsets[b + 1]
+      std::vector<int32_t> steps, neurons, offsets{0};
+      for (std::size_t b = 0; b < out.spikeSteps.size(); ++b) {
+        steps.insert(steps.end(), out.spikeSteps[b].begin(), out.spikeSteps[b].end());
+        neurons.insert(neurons.end(), out.spikeNeurons[b].begin(), out.spikeNeurons[b].end());
+        offsets.push_back(static_cast<int32_t>(steps.size()));
+      }
+      auto sp = Napi::Object::New(env);
+      sp.Set("steps", ToTyped(env, steps));
+      sp.Set("neurons", ToTyped(env, neurons));
+      sp.Set("offsets", ToTyped(env, offsets));
+      o.Set("spikes", sp);
+    }
     return o;
   }
 };
@@ -178,7 +192,7 @@ Napi::Value LifRun(const Napi::CallbackInfo& info) {
   b->net = ReadNet(env, info[0], "net");
   b->data = ReadSamples(env, info[1], "batch", b->net.channels, b->net.outputs, false);
   Napi::Object o = OptionsOf(env, info[2]);
-  CheckKeys(env, o, "options", {"seed", "threads", "dtMs", "noiseStd", "silence"});
+  CheckKeys(env, o, "options", {"seed", "threads", "dtMs", "noiseStd", "silence", "recordSpikes"});
   b->seed = Seed(env, o, "", "seed", true);
   b->threads = Threads(env, o, "");
   const double one = 1, zero = 0;
@@ -195,8 +209,12 @@ Napi::Value LifRun(const Napi::CallbackInfo& info) {
       ThrowRange(env, "options.silence.endStep (" + std::to_string(b->perturbation.silenceEnd) + ") must not be before startStep (" +
                           std::to_string(b->perturbation.silenceStart) + ")");
   }
+  const int64_t none = 0;
+  b->out.recordSamples = size_t(Int(env, o, "", "recordSpikes", 0, int64_t(b->data->count), &none));
   MemoryPlan plan;
   plan.add(2 * double(b->data->count) * (double(b->data->steps) * double(b->net.outputs) + double(b->net.neurons)), 4);
+  // at most one spike per neuron and step, two integers each (and the copy the result makes)
+  plan.add(4 * double(b->out.recordSamples) * double(b->data->steps) * double(b->net.neurons), 4);
   plan.check(env, "batch.count", "the outputs of " + Fmt(double(b->data->count)) + " samples", "use fewer or shorter samples");
   CheckCallback(env, info[3], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[4], "cancelToken");

@@ -165,6 +165,7 @@ void LifSimulator::step(const float* x, float* y) {
 const std::vector<double>& LifSimulator::traces() const { return s_->r; }
 std::size_t LifSimulator::spikes() const { return s_->spikes; }
 const std::vector<int32_t>& LifSimulator::spikeCounts() const { return s_->counts; }
+const std::vector<uint32_t>& LifSimulator::fired() const { return s_->fired; }
 
 void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::size_t steps, double dtMs, uint64_t seed,
              unsigned threads, LifRunStats& out, const Control& control, const LifPerturbation& perturbation) {
@@ -173,6 +174,9 @@ void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::siz
   const std::size_t N = net.neurons, C = net.channels, O = net.outputs;
   out.outputs.assign(count * steps * O, 0.0f);
   out.spikeCounts.assign(count * N, 0);
+  const std::size_t recorded = std::min(out.recordSamples, count);
+  out.spikeSteps.assign(recorded, {});
+  out.spikeNeurons.assign(recorded, {});
   std::atomic<std::size_t> done{0};
   global_pool().parallel_for(
       count,
@@ -180,8 +184,16 @@ void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::siz
         if (control.cancelled()) return;
         LifSimulator sim(net, dtMs, &perturbation);
         sim.reset(seed, b);
+        std::vector<int32_t>* recSteps = b < recorded ? &out.spikeSteps[b] : nullptr;
+        std::vector<int32_t>* recNeurons = b < recorded ? &out.spikeNeurons[b] : nullptr;
         for (std::size_t t = 0; t < steps; ++t) {
           sim.step(&inputs[(b * steps + t) * C], &out.outputs[(b * steps + t) * O]);
+          if (recSteps) {
+            for (uint32_t n : sim.fired()) {
+              recSteps->push_back(static_cast<int32_t>(t));
+              recNeurons->push_back(static_cast<int32_t>(n));
+            }
+          }
           if ((t & 255) == 0 && control.cancelled()) return;
         }
         std::copy(sim.spikeCounts().begin(), sim.spikeCounts().end(), &out.spikeCounts[b * N]);

@@ -55,6 +55,10 @@ struct LifRunStats {
   std::vector<int32_t> spikeCounts;  // [B, N]
   double totalSpikes = 0;
   double meanRateHz = 0;
+  // set before the run: the spike events of the first recordSamples samples are kept, per sample in
+  // step order (neurons in index order within a step): spikeSteps[b], spikeNeurons[b]
+  std::size_t recordSamples = 0;
+  std::vector<std::vector<int32_t>> spikeSteps, spikeNeurons;
 };
 
 // Runs samples [B, T, C] with step dtMs; sample b starts from V uniform in [vReset, vTh) drawn from
@@ -78,6 +82,7 @@ class LifSimulator {
   const std::vector<double>& traces() const;
   std::size_t spikes() const;
   const std::vector<int32_t>& spikeCounts() const;  // per neuron since reset
+  const std::vector<uint32_t>& fired() const;        // the neurons that spiked in the last step, in index order
 
  private:
   const LifNet& net_;

@@ -114,4 +114,42 @@ describe('lifRun: membrane noise and neuron death', () => {
     await expect((async () => lifRun(reservoir, test, { seed: 1, silence: { neurons: [1], startStep: 50, endStep: 10 } }))()).rejects.toThrow(/options\.silence\.endStep \(10\) must not be before startStep \(50\)/)
     await expect((async () => lifRun(reservoir, test, { seed: 1, noiseStd: -1 }))()).rejects.toThrow(/noiseStd/)
   })
+
+  it('records the spike events of the first K samples: in step order, as many per neuron as its count, the same for 1 and 2 threads', async () => {
+    const { reservoir, force } = await networks()
+    const test = await xor(4, 12, 0.3)
+    for (const net of [reservoir, force]) {
+      const N = net.vTh.length
+      const opts = { seed: 13, noiseStd: 0.05 * Math.abs(net.vTh[0] - net.vReset[0]), silence: { neurons: [2, 5] } }
+      const plain = await lifRun(net, test, opts)
+      expect(plain.spikes).toBeUndefined()
+      const r = await lifRun(net, test, { ...opts, recordSpikes: 3, threads: 2 })
+      // recording changes nothing else
+      expect(r.outputs).toEqual(plain.outputs)
+      expect(r.spikeCounts).toEqual(plain.spikeCounts)
+      const sp = r.spikes!
+      expect(Array.from(sp.offsets).length).toBe(4)
+      expect(sp.offsets[0]).toBe(0)
+      expect(sp.steps.length).toBe(sp.neurons.length)
+      expect(sp.offsets[3]).toBe(sp.steps.length)
+      expect(sp.offsets[3]).toBeGreaterThan(0)
+      for (let b = 0; b < 3; b++) {
+        const counts = new Int32Array(N)
+        let last = -1
+        for (let k = sp.offsets[b]; k < sp.offsets[b + 1]; k++) {
+          expect(sp.steps[k]).toBeGreaterThanOrEqual(last)
+          expect(sp.steps[k]).toBeLessThan(test.steps)
+          last = sp.steps[k]
+          counts[sp.neurons[k]]++
+        }
+        expect(Array.from(counts)).toEqual(Array.from(plain.spikeCounts.subarray(b * N, (b + 1) * N)))
+        // silenced neurons have no events
+        expect(counts[2] + counts[5]).toBe(0)
+      }
+      const one = await lifRun(net, test, { ...opts, recordSpikes: 3, threads: 1 })
+      expect(one.spikes!.steps).toEqual(sp.steps)
+      expect(one.spikes!.neurons).toEqual(sp.neurons)
+    }
+    await expect((async () => lifRun(reservoir, test, { seed: 1, recordSpikes: 5 }))()).rejects.toThrow(/recordSpikes/)
+  })
 })

@@ -14,6 +14,23 @@ export function isRobustnessNetwork(run: { kind: string; status: RunStatus }): b
   return run.status === 'succeeded' && networkKinds.includes(run.kind)
 }
 
+export const simulateKind = 'simulate' as const
+
+const spikingKinds: readonly string[] = refKinds(jobKinds[simulateKind].params.info().fields?.network ?? { type: 'unknown', optional: false }) ?? []
+
+/** A finished run holding a spiking network the simulation form takes (network ADS, a LIF baseline, a built network). */
+export function isSpikingNetwork(run: { kind: string; status: RunStatus }): boolean {
+  return run.status === 'succeeded' && spikingKinds.includes(run.kind)
+}
+
+/** The simulation form's defaults with this network and a dataset filled in. */
+export function simulateValues(network: number, dataset?: number): FormValues {
+  const v = initialValues(jobKinds[simulateKind].params.info())
+  v.network = String(network)
+  if (dataset !== undefined) v.dataset = String(dataset)
+  return v
+}
+
 /** The robustness form's defaults with these networks filled in (the dataset: the newest of the project, if any). */
 export function robustnessValues(networks: readonly number[], dataset?: number): FormValues {
   const v = initialValues(jobKinds[robustnessKind].params.info())

@@ -92,6 +92,8 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
     neurons: (net) => ({ count: net.neurons, vTh: net.vTh, vReset: net.vReset }),
     async simulate(net, batch, opts, run = {}): Promise<TargetOutput> {
       const { layer1: _layer1, ...plain } = net
+      const wanted = opts.record?.spikes
+      const recordSpikes = wanted === true ? batch.count : typeof wanted === 'number' ? Math.min(batch.count, Math.max(0, Math.floor(wanted))) : 0
       const r = await lifRun(
         plain,
         { inputs: batch.inputs, count: batch.count, steps: batch.steps },
@@ -101,6 +103,7 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
           dtMs: batch.dtMs,
           ...((opts.noiseStd ?? 0) > 0 ? { noiseStd: opts.noiseStd } : {}),
           ...(opts.silence ? { silence: opts.silence } : {}),
+          ...(recordSpikes > 0 ? { recordSpikes } : {}),
         },
         run,
       )
@@ -111,7 +114,7 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
         for (let i = 0; i < net.neurons; i++) s += r.spikeCounts[b * net.neurons + i]
         rateHz[b] = s / (net.neurons * seconds)
       }
-      return { outputs: r.outputs, recordedSteps: batch.steps, spikeCounts: r.spikeCounts, meanRateHz: r.meanRateHz, rateHz, totalSpikes: r.totalSpikes, kernelSeconds: r.kernelSeconds }
+      return { outputs: r.outputs, recordedSteps: batch.steps, spikeCounts: r.spikeCounts, meanRateHz: r.meanRateHz, rateHz, totalSpikes: r.totalSpikes, kernelSeconds: r.kernelSeconds, ...(r.spikes ? { spikes: r.spikes } : {}) }
     },
   }
 }

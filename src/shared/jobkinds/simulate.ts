@@ -5,7 +5,7 @@ import { runRef, targetField, threadsField } from './fields.ts'
 import type { JobKindSpec } from './spec.ts'
 
 export const simulateParams = s.object({
-  network: runRef('network,ads', 'Network run'),
+  network: runRef('network,ads,reservoir,force,bptt-snn', 'Network run'),
   dataset: runRef('dataset', 'Dataset run'),
   firstSample: s.withDefault(s.integer({ min: 0, max: 1_000_000 }), 0).doc({ label: 'First sample' }),
   samples: s.withDefault(s.integer({ min: 1, max: 10_000 }), 10).doc({ label: 'Samples' }),
