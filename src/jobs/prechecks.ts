@@ -6,6 +6,7 @@
 import { isArchitectureName } from '../shared/architectures/index.ts'
 import { taskOfParams, type TaskName } from '../shared/tasks/index.ts'
 import { FieldError } from '../shared/errors.ts'
+import { kindsText } from '../shared/schema.ts'
 import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
 import type { Store } from '../store/index.ts'
 import type { NetworkRecord } from '../store/networks.ts'
@@ -32,7 +33,7 @@ const notSucceeded: Record<string, string> = {
 /** "network,ads" -> "a network or ads run" (the field's `ref`) */
 function expectedRuns(kind: JobKindName, key: string): string {
   const ref = jobKinds[kind].params.info().fields?.[key]?.ref ?? 'network'
-  return `a ${ref.split(',').map((k) => k.trim()).join(' or ')} run`
+  return `a ${kindsText(ref.split(',').map((k) => k.trim()))} run`
 }
 
 type RunRecord = ReturnType<Store['runs']['get']>
@@ -49,7 +50,7 @@ export function succeededRun(store: Store, job: JobKindName, key: string, id: nu
 export function runOfKind(store: Store, job: JobKindName, key: string, id: number, kinds: string[]): RunRecord {
   const run = store.runs.find(id)
   if (!run) throw fieldError(job, key, `names no run: there is no run with id ${id}.`, 'NOT_FOUND')
-  if (!kinds.includes(run.kind)) throw fieldError(job, key, `is run ${id} “${run.name}”, ${article(run.kind)} ${run.kind} run: choose ${article(kinds[0])} ${kinds.join(' or ')} run.`)
+  if (!kinds.includes(run.kind)) throw fieldError(job, key, `is run ${id} “${run.name}”, ${article(run.kind)} ${run.kind} run: choose ${article(kinds[0])} ${kindsText(kinds)} run.`)
   return succeededRun(store, job, key, id)
 }
 

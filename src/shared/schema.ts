@@ -65,9 +65,14 @@ function fail(path: string, expected: string, got: unknown): never {
   throw new FieldError(path, `must be ${expected} (received ${describeValue(got)}).`)
 }
 
+/** Run kinds as a phrase: ["network", "ads"] -> "network or ads"; three or more: "network, ads or reservoir". */
+export function kindsText(kinds: readonly string[]): string {
+  return kinds.length <= 2 ? kinds.join(' or ') : `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`
+}
+
 /** "network,ads" -> "network or ads" */
 function refText(ref: string): string {
-  return ref.split(',').map((k) => k.trim()).join(' or ')
+  return kindsText(ref.split(',').map((k) => k.trim()))
 }
 
 /**

@@ -59,7 +59,7 @@ describe('simulation page', () => {
       const network = form.getByLabel('Network run')
       const dataset = form.getByLabel('Dataset run')
       const networkOptions = await network.locator('option').allTextContents()
-      expect(networkOptions[0]).toMatch(/choose a network or ads run/)
+      expect(networkOptions[0]).toMatch(/choose a network, ads, reservoir, force or bptt-snn run/)
       expect(networkOptions.slice(1)).toHaveLength(1)
       expect(networkOptions[1]).toMatch(/^#\d+ net 64 \(network\) — neurons 64/)
       const datasetOptions = await dataset.locator('option').allTextContents()

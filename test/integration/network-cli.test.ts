@@ -66,7 +66,7 @@ describe('networks and simulations from the CLI', () => {
       expect(r.stderr).toMatch(pattern)
     }
     bad(['simulate', '1', '--data', '1'], /Dataset run \(--data\) is run 1 “[^”]+”, a network run: choose a dataset run\./)
-    bad(['simulate', '3', '--data', '3'], /Network run is run 3 “[^”]+”, a dataset run: choose a network or ads run\./)
+    bad(['simulate', '3', '--data', '3'], /Network run is run 3 “[^”]+”, a dataset run: choose a network, ads, reservoir, force or bptt-snn run\./)
     bad(['simulate', '1', '--data', '3', '--membrane-neurons', '0,96'], /Membrane traces of neurons \(--membrane-neurons\) names neuron 96, which does not exist: network run 1 has 96 neurons, numbered 0 to 95\./)
     bad(['simulate', '1', '--data', '3', '--membrane-neurons', 'a,b'], /comma-separated list of integers/)
     bad(['simulate', '1', '--data', '3', '--first-sample', '6'], /First sample \(--first-sample\) must be below 6, the number of samples in dataset run 3/)

@@ -222,9 +222,9 @@ describe('network bundles', () => {
     expect(await s.runner.wait(ds)).toBe('succeeded')
     const before = (await s.call('runs.list', {})).length
     const err = await s.call('jobs.start', { kind: 'eval', projectId: p.id, params: { network: ds, dataset: ds } }).catch((e: Error) => e)
-    expect((err as Error).message).toMatch(new RegExp(`^Trained network run is run ${ds} “[^”]+”, a dataset run: choose a teacher or ads or reservoir or force or bptt-snn run\\.$`))
+    expect((err as Error).message).toMatch(new RegExp(`^Trained network run is run ${ds} “[^”]+”, a dataset run: choose a teacher, ads, reservoir, force or bptt-snn run\\.$`))
     const target = await s.call('jobs.start', { kind: 'simulate', projectId: p.id, params: { network: ds, dataset: ds, target: 'board-7' } }).catch((e: Error) => e)
-    expect((target as Error).message).toMatch(/^Network run is run \d+ “[^”]+”, a dataset run: choose a network or ads run\.$/)
+    expect((target as Error).message).toMatch(/^Network run is run \d+ “[^”]+”, a dataset run: choose a network, ads, reservoir, force or bptt-snn run\.$/)
     expect((await s.call('runs.list', {})).length).toBe(before)
   })
 })

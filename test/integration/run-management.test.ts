@@ -214,13 +214,13 @@ describe('the decay schedule η·exp(−t/b) + c', () => {
 describe('validation messages for people', () => {
   it('name the field by its label, and carry its path', async () => {
     const e = await thrown(s.call('jobs.start', { kind: 'simulate', projectId, params: { dataset: datasetId } }))
-    expect(e.message).toBe('Network run is required: choose a network or ads run.')
+    expect(e.message).toBe('Network run is required: choose a network, ads, reservoir, force or bptt-snn run.')
     expect(e.field).toBe('params.network')
     const range = await thrown(s.call('jobs.start', { kind: 'data.generate', projectId, params: { count: 0 } }))
     expect(range.message).toBe('Samples must be an integer between 1 and 100000 (received 0).')
     expect(range.field).toBe('params.count')
     const wrongKind = await thrown(s.call('jobs.start', { kind: 'eval', projectId, params: { network: datasetId, dataset: datasetId } }))
-    expect(wrongKind.message).toBe(`Trained network run is run ${datasetId} “xor 20”, a dataset run: choose a teacher or ads or reservoir or force or bptt-snn run.`)
+    expect(wrongKind.message).toBe(`Trained network run is run ${datasetId} “xor 20”, a dataset run: choose a teacher, ads, reservoir, force or bptt-snn run.`)
     expect(wrongKind.field).toBe('params.network')
     const name = await thrown(s.call('projects.create', { name: '  ' }))
     expect(name.message).toMatch(/^Project name must not be empty/)

@@ -72,6 +72,14 @@ describe('schema validators', () => {
     expect(() => s.seed().parse(-1)).toThrow(AppError)
   })
 
+  it('names run kinds as a phrase: two with "or", more as a list', () => {
+    expect(s.kindsText(['network'])).toBe('network')
+    expect(s.kindsText(['network', 'ads'])).toBe('network or ads')
+    expect(s.kindsText(['network', 'ads', 'reservoir'])).toBe('network, ads or reservoir')
+    const three = s.object({ network: s.id().doc({ label: 'Network run', ref: 'network,ads,force' }) })
+    expect(() => three.parse({}, 'params')).toThrow('Network run is required: choose a network, ads or force run.')
+  })
+
   it('tells a labelled field by its label, keeps its path in `field`, and says "is required" for a missing value', () => {
     const form = s.object({
       network: s.id().doc({ label: 'Network run', ref: 'network,ads' }),
