@@ -89,6 +89,14 @@ export function addonState(): AddonState {
   }
 }
 
+/** The finite numbers of a bundle's `fitted` record (its other entries are not settings). */
+function fittedOf(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {}
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return out
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'number' && Number.isFinite(x)) out[k] = x
+  return out
+}
+
 function networkSummary(rec: NetworkRecord | undefined): NetworkSummary | null {
   if (!rec) return null
   return {
@@ -96,6 +104,7 @@ function networkSummary(rec: NetworkRecord | undefined): NetworkSummary | null {
     variant: typeof rec.meta.variant === 'string' ? rec.meta.variant : null,
     formatVersion: rec.formatVersion,
     task: typeof rec.meta.task === 'string' ? rec.meta.task : null,
+    fitted: fittedOf(rec.meta.fitted),
   }
 }
 

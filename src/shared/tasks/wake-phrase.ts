@@ -28,7 +28,7 @@ export const wakePhraseTask = {
   generator: { params: wakePhraseGeneratorParams, native: false },
   decisionRule: {
     summary: 'y_s = 0.95·y_s + 0.05·ỹ; sum y_s over each stretch where y_s ≥ 0.5; keyword if the largest sum exceeds the boundary B fitted on validation data (docs/method.md §6)',
-    display: { smoothingDecay: 0.95, thresholds: [0.5] },
+    display: { smoothingDecay: 0.95, thresholds: [0.5], score: { kind: 'stretchSum', label: 'Σ y_s over the stretch ≥ 0.5', fitted: 'boundary', unit: 'steps' } },
   },
   fitted: [{ name: 'boundary', label: 'Boundary B', description: 'keyword when the largest sum of y_s over a stretch where y_s ≥ 0.5 exceeds B (in steps); fitted on validation outputs' }],
   sampleView: 'bands',
