@@ -39,6 +39,10 @@ export const wakePhraseTask = {
   methodDefaults: {
     'train.teacher': { units: 128, lambdaMse: 1, stepSize: 1e-3, lossTauUnit: 's', epochs: 20 },
     'train.ads': { ...wakeAds },
+    // the baselines at the size of network ADS (docs/method.md §13: all N = 768 on this task)
+    'train.reservoir': { neurons: 768 },
+    'train.force': { neurons: 768 },
+    'train.bptt-snn': { layer1: 768, layer2: 768 },
     pipeline: { teacherUnits: 128, teacherLambdaMse: 1, teacherStepSize: 1e-3, teacherLossTauUnit: 's', teacherEpochs: 20, ...wakeAds },
   },
 } as const satisfies TaskDescriptor
