@@ -129,6 +129,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     selection: p.selection,
     validationSamples: p.validationSamples,
     shuffle: p.shuffle,
+    epochFraction: p.epochFraction,
     ...(splits ? { data: datasetRunId } : {}),
     threads: p.threads,
   }
