@@ -79,6 +79,11 @@ describe('forms with the wake phrase', () => {
       await form.getByLabel('Task', { exact: true }).selectOption('wake-phrase')
       await expect.poll(() => shown(form, kind, keys)).toEqual(expected(kind, wake, keys))
       expect(await form.getByLabel('Units', { exact: true }).inputValue()).toBe('128')
+      // the task's setting is the field's default now: its hint says so, and it offers no reset to another
+      await expect.poll(async () => (await form.getByLabel('Units', { exact: true }).getAttribute('aria-describedby')) ?? '').toMatch(/hint/)
+      const hintId = ((await form.getByLabel('Units', { exact: true }).getAttribute('aria-describedby')) ?? '').split(' ').find((x) => x.endsWith('-hint'))!
+      expect(await form.locator(`[id="${hintId}"]`).textContent()).toContain('default 128')
+      expect(await form.getByRole('button', { name: 'Reset Units to its default' }).count()).toBe(0)
       await form.getByLabel('Epochs', { exact: true }).fill('7')
       await form.getByLabel('Task', { exact: true }).selectOption('xor')
       await expect.poll(() => form.getByLabel('Units', { exact: true }).inputValue()).toBe('64')
