@@ -81,6 +81,8 @@ export interface AdsTrainerOptions {
   data?: { task: TaskData } | AdsDataset
   /** Dataset mode: a fresh seeded sample order each epoch. Default true. */
   shuffle?: boolean
+  /** Dataset mode: training samples per epoch (default 0: all), chosen as the teacher's trainer does (TeacherTrainerOptions.epochSamples). */
+  epochSamples?: number
   /** Validation after every epoch: {count} fresh samples of the training task (default {count: 200} when training on a task), a dataset, or null for none. */
   validation?: { count: number } | AdsDataset | null
   /** Model selection: lowest validation reconstruction error (default, as the paper) or highest validation accuracy. */
@@ -299,6 +301,7 @@ function adsOptionsSchema(neurons: number | undefined): Check {
       rule,
       data: either('an object', (v) => (isObj(v) ? (isTaskData(v) ? taskDataCheck() : dataset()) : undefined)),
       shuffle: bool,
+      epochSamples: int,
       validation: orNull(either('an object', (v) => (isObj(v) ? (v.count !== undefined && v.inputs === undefined ? obj({ count: int }) : dataset()) : undefined))),
       selection: str('reconstruction', 'accuracy'),
       decision: taskDecisionCheck,

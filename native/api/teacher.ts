@@ -154,6 +154,11 @@ export interface TeacherTrainerOptions {
   keepBest?: boolean
   /** dataset mode: a fresh sample order each epoch; default true */
   shuffle?: boolean
+  /**
+   * dataset mode: training samples per epoch (default 0: all of them): the first of the epoch's fresh
+   * order, or (shuffle false) consecutive stored samples, epoch e from e·epochSamples on (mod count)
+   */
+  epochSamples?: number
   /** a task's decision rule for the accuracies (default: the data's task's rule; none for a dataset), or null for none */
   decision?: TaskDecision | null
 }
@@ -274,6 +279,7 @@ const trainerSchema = obj(
     validation: batchSchema(true, true),
     keepBest: bool,
     shuffle: bool,
+    epochSamples: int,
     decision: taskDecisionCheck,
   },
   { required: ['params', 'data'] },

@@ -221,7 +221,7 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
   auto o = RequireObject(env, options, P);
   CheckKeys(env, o, P,
             {"teacher", "neurons", "seed", "ebn", "g", "inputGain", "mu", "nu", "params", "eta", "k", "rule",
-             "data", "shuffle", "validation", "selection", "decision", "threads", "trainDeath"});
+             "data", "shuffle", "epochSamples", "validation", "selection", "decision", "threads", "trainDeath"});
   auto plan = std::make_unique<AdsPlan>();
   mimic::TeacherParams& teacher = plan->teacher;
   teacher = ReadTeacher(env, o.Get("teacher"), "options.teacher");
@@ -258,6 +258,8 @@ std::unique_ptr<AdsPlan> AdsTrainerTraits::Read(Napi::Env env, Napi::Value optio
   const std::string sel = Choice(env, o, P, "selection", {"reconstruction", "accuracy"}, "reconstruction");
   t.selection = sel == "accuracy" ? mimic::AdsSelection::Accuracy : mimic::AdsSelection::Reconstruction;
   t.shuffle = Bool(env, o, P, "shuffle", true);
+  const int64_t allSamples = 0;
+  t.epochSamples = static_cast<size_t>(Int(env, o, P, "epochSamples", 0, int64_t(1) << 40, &allSamples));
   const double death0 = 0;
   t.trainDeath = Num(env, o, P, "trainDeath", 0, 0.9, &death0);
 

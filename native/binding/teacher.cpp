@@ -405,7 +405,7 @@ std::unique_ptr<TeacherTrainerTraits::Plan> TeacherTrainerTraits::Read(Napi::Env
   auto o = RequireObject(env, options, "options");
   CheckKeys(env, o, "options",
             {"params", "loss", "stepSize", "beta1", "beta2", "epsilon", "clipNorm", "train", "tauStepUnit",
-             "batchSize", "threads", "seed", "data", "validation", "keepBest", "shuffle", "decision"});
+             "batchSize", "threads", "seed", "data", "validation", "keepBest", "shuffle", "epochSamples", "decision"});
   auto po = RequireObject(env, o.Get("params"), "options.params");
   if (ParamsAreDouble(env, po, "options.params")) ThrowType(env, "a Float32Array", "options.params.wIn", po.Get("wIn"));
   auto plan = std::make_unique<Plan>();
@@ -435,6 +435,8 @@ std::unique_ptr<TeacherTrainerTraits::Plan> TeacherTrainerTraits::Read(Napi::Env
   t.seed = Seed(env, o, "options", "seed", true);
   t.keepBest = Bool(env, o, "options", "keepBest", false);
   t.shuffle = Bool(env, o, "options", "shuffle", true);
+  const int64_t allSamples = 0;
+  t.epochSamples = static_cast<size_t>(Int(env, o, "options", "epochSamples", 0, int64_t(1) << 40, &allSamples));
   // data: fresh samples of a task each epoch ({task: {name, options?, samplesPerEpoch}}) or a dataset;
   // decision: a task's rule for the accuracies (default: the data's task's; null: none).
   std::shared_ptr<mimic::TeacherDataset>& train = plan->train;

@@ -30,7 +30,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Salts of the independent streams derived from the trainer's seed (derive_seed).
-constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // dataset order of epoch e
 constexpr uint64_t kSaltInitialV = 0x41445356ULL;   // initial V of training sample t
 constexpr uint64_t kSaltValidation = 0x56414cULL;   // the validation samples and their initial V
 constexpr uint64_t kSaltDeath = 0x44454144ULL;       // the neurons silenced in training sample t (trainDeath)
@@ -619,7 +618,9 @@ std::shared_ptr<AdsDataset> AdsTrainer::validation_set(const SampleSource& sourc
   return d;
 }
 
-std::size_t AdsTrainer::samples_per_epoch() const { return o_.source ? o_.samplesPerEpoch : train_->count; }
+std::size_t AdsTrainer::samples_per_epoch() const {
+  return o_.source ? o_.samplesPerEpoch : o_.epochSamples > 0 ? std::min(o_.epochSamples, train_->count) : train_->count;
+}
 
 void AdsTrainer::validate(const AdsNetwork& net, AdsEvalResult& out, const Control& control) const {
   const AdsDataset& v = *validation_;
@@ -670,11 +671,12 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
     S = train_->count;
     T = train_->steps;
   }
-  order.resize(S);
-  std::iota(order.begin(), order.end(), std::size_t(0));
-  if (!o_.source && o_.shuffle) {
-    Rng rng(derive_seed(o_.seed, epoch_, kSaltShuffle), 0);
-    shuffle(order, rng);
+  if (o_.source) {
+    order.resize(S);
+    std::iota(order.begin(), order.end(), std::size_t(0));
+  } else {
+    order = dataset_epoch_order(S, o_.epochSamples, o_.shuffle, o_.seed, epoch_);
+    S = order.size();
   }
   constexpr std::size_t kChunk = 16;  // teacher trajectories computed together, in parallel
   std::vector<float> xbuf(std::min(kChunk, S) * T * D);

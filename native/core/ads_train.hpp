@@ -128,6 +128,7 @@ struct AdsTrainOptions {
   std::shared_ptr<const SampleSource> source;  // fresh samples of a task each epoch; null: the dataset
   std::size_t samplesPerEpoch = 500;  // with a source; dataset mode: the dataset's count
   bool shuffle = true;                // dataset mode: a fresh order per epoch
+  std::size_t epochSamples = 0;       // dataset mode: training samples per epoch (0: all; dataset_epoch_order)
   // Neuron death while training (docs/method.md §10, "death in training"): each training sample runs with
   // round(trainDeath·N) neurons, drawn afresh per sample, clamped to V = 0 as the simulator's silencing;
   // validation and test run the whole network. 0 = off.

@@ -126,6 +126,13 @@ std::shared_ptr<const DecisionRule> make_task_rule(const TaskEntry& task, const 
 // teacher and ADS trainers alike draw source->draw(training_draw_seed(seed, e), samplesPerEpoch, ...).
 uint64_t training_draw_seed(uint64_t seed, uint64_t epoch);
 
+// The training samples of epoch `epoch` (0-based) in dataset mode, as indices into a training split of
+// `count` samples: with `shuffle`, the first `perEpoch` of a fresh permutation drawn from (seed, epoch);
+// without, `perEpoch` consecutive samples of the stored order, epoch e starting at e·perEpoch (mod
+// count). perEpoch 0 or ≥ count: every sample once (the whole split in that order). The teacher and ADS
+// trainers alike (docs/method.md §5: the paper's epochs visited 10 % of the training set).
+std::vector<std::size_t> dataset_epoch_order(std::size_t count, std::size_t perEpoch, bool shuffle, uint64_t seed, uint64_t epoch);
+
 // Decisions on outputs [count, steps, width] and their score.
 struct TaskScore {
   std::vector<int8_t> decisions;  // [count, width]

@@ -15,7 +15,6 @@ namespace mimic {
 namespace {
 
 // Salts of the streams derived from the trainer's seed (derive_seed), per epoch.
-constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // the dataset order
 
 void zero(TeacherGradT<float>& g) {
   g.for_each_group([](std::vector<float>& v) { std::fill(v.begin(), v.end(), 0.0f); });
@@ -33,7 +32,9 @@ TeacherTrainer::TeacherTrainer(TeacherParams params, TeacherTrainOptions options
   adam_ = Adam(params_.size(), o_.adam);
 }
 
-std::size_t TeacherTrainer::samples_per_epoch() const { return o_.source ? o_.samplesPerEpoch : train_->count; }
+std::size_t TeacherTrainer::samples_per_epoch() const {
+  return o_.source ? o_.samplesPerEpoch : o_.epochSamples > 0 ? std::min(o_.epochSamples, train_->count) : train_->count;
+}
 
 void TeacherTrainer::evaluate(const TeacherParams& p, const TeacherDataset& d, double& mse, double& accuracy,
                               const Control& control) const {
@@ -147,9 +148,9 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   }
   std::vector<std::size_t> order(S);
   std::iota(order.begin(), order.end(), std::size_t(0));
-  if (!o_.source && o_.shuffle) {
-    Rng rng(derive_seed(o_.seed, epoch_, kSaltShuffle), 0);
-    shuffle(order, rng);
+  if (!o_.source) {
+    order = dataset_epoch_order(S, o_.epochSamples, o_.shuffle, o_.seed, epoch_);
+    S = order.size();
   }
 
   const std::size_t B = o_.batchSize;

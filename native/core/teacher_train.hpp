@@ -35,6 +35,7 @@ struct TeacherTrainOptions {
   unsigned threads = 0;  // 0 = all threads of the pool
   uint64_t seed = 0;     // training data: a task's samples of epoch e come from (seed, e); shuffling too
   bool shuffle = true;   // dataset mode: a fresh permutation per epoch
+  std::size_t epochSamples = 0;  // dataset mode: training samples per epoch (0: all; dataset_epoch_order)
   // Data: fresh samples of a task each epoch (source set; the samples' labels are read from their
   // targets by the rule), or the trainer's dataset.
   std::shared_ptr<const SampleSource> source;

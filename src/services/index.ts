@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto'
 import { addonStatus } from '../../native/index.ts'
 import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '../shared/contract.ts'
 import { AppError } from '../shared/errors.ts'
-import { defaultRunName, jobKindNames, jobKinds, jobParamsSchema, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
+import { defaultRunName, impliedTask, jobKindNames, jobKinds, jobParamsSchema, methodDefaultsOf, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
 import { isTaskName, taskDescriptors, type TaskDescriptor, type TaskName } from '../shared/tasks/index.ts'
 import type { ShippedRun } from '../shared/transfer.ts'
 import type { AddonState, AppEvent, AppInfo, BackendInfo, NetworkSummary, RunDetail } from '../shared/types.ts'
@@ -90,6 +90,14 @@ export function addonState(): AddonState {
   }
 }
 
+/** The finite numbers of a bundle's `fitted` record (its other entries are not settings). */
+function fittedOf(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {}
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return out
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'number' && Number.isFinite(x)) out[k] = x
+  return out
+}
+
 function networkSummary(rec: NetworkRecord | undefined): NetworkSummary | null {
   if (!rec) return null
   return {
@@ -97,6 +105,7 @@ function networkSummary(rec: NetworkRecord | undefined): NetworkSummary | null {
     variant: typeof rec.meta.variant === 'string' ? rec.meta.variant : null,
     formatVersion: rec.formatVersion,
     task: typeof rec.meta.task === 'string' ? rec.meta.task : null,
+    fitted: fittedOf(rec.meta.fitted),
   }
 }
 
@@ -242,14 +251,9 @@ export class Services implements FrontDoorServices {
       const run = typeof id === 'number' ? this.store.runs.find(id) : undefined
       return run && isTaskName(run.params.task) ? run.params.task : undefined
     }
-    let task: TaskName | undefined = isTaskName(raw.task) ? raw.task : undefined
-    if (raw.task === undefined) {
-      // a job with a task field takes the dataset's; one without (train.ads) the dataset's or the teacher's
-      task = taskOfRun(raw.data) ?? ('task' in fields ? undefined : taskOfRun(raw.teacher))
-      if (task && 'task' in fields) raw.task = task
-    }
-    const defaults = task ? (taskDescriptors[task] as TaskDescriptor).methodDefaults?.[kind] : undefined
-    for (const [k, v] of Object.entries(defaults ?? {})) if (raw[k] === undefined && k in fields) raw[k] = v
+    const task = impliedTask(kind, raw, taskOfRun)
+    if (task && raw.task === undefined && 'task' in fields) raw.task = task
+    for (const [k, v] of Object.entries(methodDefaultsOf(kind, task))) if (raw[k] === undefined) raw[k] = v
     return raw
   }
 

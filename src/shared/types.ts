@@ -90,6 +90,8 @@ export interface NetworkSummary {
   formatVersion: number
   /** the task it was trained on, when recorded */
   task: string | null
+  /** the task's settings fitted on validation data and stored with the network (the wake phrase's boundary B); {} when none */
+  fitted: Record<string, number>
 }
 
 /** An execution target as `backends.list` reports it. */

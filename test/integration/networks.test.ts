@@ -119,8 +119,8 @@ describe('network bundles', () => {
 
     const s = new Services({ dbPath: path, frontDoor: 'cli' })
     open.push(s)
-    expect((await s.call('runs.get', { id: 3 })).network).toEqual({ architecture: 'ads', variant: 'no-ebn', formatVersion: 1, task: null })
-    expect((await s.call('runs.get', { id: 2 })).network).toEqual({ architecture: 'rate', variant: null, formatVersion: 1, task: null })
+    expect((await s.call('runs.get', { id: 3 })).network).toEqual({ architecture: 'ads', variant: 'no-ebn', formatVersion: 1, task: null, fitted: {} })
+    expect((await s.call('runs.get', { id: 2 })).network).toEqual({ architecture: 'rate', variant: null, formatVersion: 1, task: null, fitted: {} })
     expect((await s.call('runs.get', { id: 1 })).network).toBeNull()
     expect((await s.call('runs.get', { id: 1 })).jobKind).toBe('data.generate')
     // the migrated network ADS evaluates on the migrated dataset, compared with its migrated teacher

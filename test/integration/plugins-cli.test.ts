@@ -131,7 +131,7 @@ describe('plug-ins on the command line', () => {
     expect(r.stderr.trim()).toBe('mimic: Execution target (--target) names no execution target "board-7": choose one of simulator, mapped, mapped-se1, emulator, emulator-se1 (`mimic backends list`).')
     expect(json<unknown[]>(['--db', db, 'runs', 'list']).length).toBe(runs)
     // runs show says which runs are networks
-    expect(json<{ network: unknown }>(['--db', db, 'runs', 'show', String(net.id)]).network).toEqual({ architecture: 'ads', variant: 'ebn', formatVersion: 1, task: null })
+    expect(json<{ network: unknown }>(['--db', db, 'runs', 'show', String(net.id)]).network).toEqual({ architecture: 'ads', variant: 'ebn', formatVersion: 1, task: null, fitted: {} })
     expect(json<{ network: unknown }>(['--db', db, 'runs', 'show', String(data.id)]).network).toBeNull()
     expect(mimic(['--db', db, 'runs', 'show', String(net.id)]).stdout).toContain('\n  network ads (ebn), bundle format 1\n')
     expect(mimic(['--db', db, 'runs', 'show', String(data.id)]).stdout).not.toContain('  network ')

@@ -19,15 +19,35 @@ export function fieldLabel(key: string, info: FieldInfo): string {
   return info.label ?? humanize(key)
 }
 
-function defaultText(info: FieldInfo): FormValue {
-  if (info.type === 'boolean') return info.default === true
-  if (info.default === undefined || info.default === null) return ''
+/** A value as the form's text of this field (booleans stay booleans). */
+export function valueText(info: FieldInfo, v: unknown): FormValue {
+  if (info.type === 'boolean') return v === true
+  if (v === undefined || v === null) return ''
   if (info.type === 'array' || info.type === 'unknown' || info.type === 'typed') {
-    return Array.isArray(info.default) && info.items && (info.items.type === 'number' || info.items.type === 'integer')
-      ? info.default.join(', ')
-      : JSON.stringify(info.default)
+    return Array.isArray(v) && info.items && (info.items.type === 'number' || info.items.type === 'integer') ? v.join(', ') : JSON.stringify(v)
   }
-  return String(info.default)
+  return String(v)
+}
+
+function defaultText(info: FieldInfo): FormValue {
+  return valueText(info, info.default)
+}
+
+/**
+ * Values moved from one set of defaults to another (a task's method settings for a job kind, e.g. the
+ * wake phrase's N = 768; docs/method.md §5): each top-level field that still shows its old default
+ * (`from`'s value, or the schema's when `from` has none) takes its new one (`to`'s, or the schema's);
+ * a field the user changed keeps its value.
+ */
+export function switchDefaults(info: FieldInfo, values: FormValues, from: Record<string, unknown>, to: Record<string, unknown>): FormValues {
+  const out = { ...values }
+  for (const k of new Set([...Object.keys(from), ...Object.keys(to)])) {
+    const f = info.fields?.[k]
+    if (!f || (f.type === 'object' && f.fields)) continue
+    const before = k in from ? valueText(f, from[k]) : defaultText(f)
+    if (out[k] === before) out[k] = k in to ? valueText(f, to[k]) : defaultText(f)
+  }
+  return out
 }
 
 /** Values for a fresh form: every default filled in, fields without one left empty. */

@@ -17,6 +17,10 @@ export interface SampleOutput {
    * task's decision rule reads off it (e.g. a smoothed trace and threshold lines)
    */
   decided?: boolean
+  /** the task's settings fitted on validation data, stored with the network this output is of (its bundle's `fitted`) */
+  fitted?: Record<string, number>
+  /** the decision stored for this sample and output (+1, −1, 0 none), when the run kept it */
+  decision?: number | null
 }
 
 export interface SampleViewProps {

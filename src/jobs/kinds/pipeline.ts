@@ -69,7 +69,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
   }
   base += splits && p.data === undefined ? 0.1 : w.dataset
 
-  if (p.architecture !== 'ads') return runBaselinePipeline(ctx, p.architecture, p, seed, datasetRunId, test, started)
+  if (p.architecture !== 'ads') return runBaselinePipeline(ctx, p.architecture, p, seed, datasetRunId, test, started, splits)
 
   // 2. The teacher, trained by BPTT on fresh samples, scored on the test set.
   const teacherParams = trainTeacherParams.parse(
@@ -129,6 +129,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     selection: p.selection,
     validationSamples: p.validationSamples,
     shuffle: p.shuffle,
+    epochFraction: p.epochFraction,
     ...(splits ? { data: datasetRunId } : {}),
     threads: p.threads,
   }
@@ -222,8 +223,9 @@ export function falseDecisions(predictions: Int8Array, labels: Int8Array): { acc
 }
 
 /**
- * A baseline (docs/method.md §13) in place of teacher and network ADS: trained on fresh samples of the
- * task by its job kind with the pipeline's `NAMEX` parameters (no teacher: it learns the targets), then
+ * A baseline (docs/method.md §13) in place of teacher and network ADS: trained by its job kind with the
+ * pipeline's `NAMEX` parameters (no teacher: it learns the targets) on fresh samples of the task, or on
+ * the dataset's training split (its validation split for the kept epoch and the fitted settings), then
  * tested on the test set.
  */
 async function runBaselinePipeline(
@@ -234,11 +236,12 @@ async function runBaselinePipeline(
   datasetRunId: number,
   test: TimedDataset,
   started: number,
+  splits?: DatasetSplits,
 ): Promise<JobResult> {
   const kind = `train.${architecture}` as const
   // The size of network ADS (--neurons: the BPTT network's two layers share it), every baseline's
   // training samples and epochs when given, then the architecture's own parameters (--force-g, ...).
-  const given: Record<string, unknown> = { task: p.task, testSamples: p.testSamples, threads: p.threads, seed }
+  const given: Record<string, unknown> = { task: p.task, testSamples: p.testSamples, threads: p.threads, seed, ...(splits ? { data: datasetRunId } : {}) }
   if (architecture === 'bptt-snn') Object.assign(given, { layer1: Math.ceil(p.neurons / 2), layer2: Math.floor(p.neurons / 2) })
   else given.neurons = p.neurons
   if (p.baselineTrainSamples !== undefined) given.trainSamples = p.baselineTrainSamples
@@ -248,8 +251,8 @@ async function runBaselinePipeline(
   const trained = await ctx.stage(
     { kind: architecture, name: `${jobKindSpec(kind).label} · seed ${seed}`, params, seed, label: architecture },
     async (runId) => {
-      const out = await trainBaselineStage(ctx.scoped(0.01, 0.95), kind, params, seed, runId)
-      return { value: out, summary: { bestEpoch: out.bestEpoch, trainSeconds: out.trainSeconds } }
+      const out = await trainBaselineStage(ctx.scoped(0.01, 0.95), kind, params, seed, runId, splits)
+      return { value: out, summary: { bestEpoch: out.bestEpoch, trainSeconds: out.trainSeconds, ...out.fitted } }
     },
   )
   const network = trained.value.network
@@ -281,6 +284,7 @@ async function runBaselinePipeline(
     testUndecided: r.undecided,
     testMse: r.mse,
     meanRateHz: r.meanRateHz ?? NaN,
+    ...trained.value.fitted,
   })
   ctx.progress(1, 'done', true)
   return {
@@ -291,6 +295,7 @@ async function runBaselinePipeline(
       mse: r.mse,
       teacherAgreement: NaN,
       meanRateHz: r.meanRateHz ?? NaN,
+      ...trained.value.fitted,
       trainSeconds: trained.value.trainSeconds,
       wallSeconds: (performance.now() - started) / 1000,
     },
@@ -305,12 +310,10 @@ export const pipeline: JobImpl = {
     const stray = otherBaselineFields(p.architecture).find((k) => (p as Record<string, unknown>)[k] !== undefined)
     if (stray !== undefined) throw fieldError('pipeline', stray, `is given, but it sets a baseline other than --architecture ${p.architecture}: leave out --${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} or give that --architecture.`)
     if (p.data !== undefined) {
-      if (p.architecture !== 'ads') throw fieldError('pipeline', 'data', `is given, but the baselines of the pipeline (--architecture ${p.architecture}) train on fresh samples only: leave out --data or use --architecture ads.`)
       datasetOf(store, 'pipeline', 'data', p.data, p.task)
       return
     }
     if (!task.generator) throw fieldError('pipeline', 'task', `is ${task.label}, which has no generator to draw samples from: give a dataset of it (--data DATASET_RUN).`)
-    if (!taskImpls[p.task].trainingSource && p.architecture !== 'ads') throw fieldError('pipeline', 'architecture', `is ${p.architecture}, whose trainer draws fresh samples of the task, but ${task.label} has no native stream of them: use --architecture ads (it trains on a generated dataset).`)
   },
   run: runPipeline,
 }

@@ -17,7 +17,7 @@ import { simulator } from '../../plugins/targets/simulator.ts'
 import type { JobContext } from '../context.ts'
 import { datasetOf, fieldError, networkOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
-import { derivedSeeds, drawSamples, fitSettings } from './train-teacher.ts'
+import { derivedSeeds, drawSamples, epochSamplesOf, fitSettings } from './train-teacher.ts'
 
 /** The hyperparameters shared with the pipeline (trainAdsParams without teacher, test set and seed). */
 export type AdsStageParams = Omit<Infer<typeof trainAdsParams>, 'teacher' | 'testSamples' | 'seed'>
@@ -43,7 +43,7 @@ export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: Ads
   if (splits) {
     data = adsDataset(splits.train)
     validation = adsDataset(splits.validation)
-    perEpoch = splits.train.samples
+    perEpoch = epochSamplesOf(splits.train.samples, p.epochFraction)
   } else {
     const source = taskImpls[task].trainingSource?.({ samplesPerEpoch: p.samplesPerEpoch })
     if (!source) throw new Error(`the task ${taskDescriptors[task].label} cannot draw fresh training samples: give a dataset of it (--data DATASET_RUN)`)
@@ -72,6 +72,7 @@ export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: Ads
     rule: p.rule,
     data,
     shuffle: p.shuffle,
+    ...(splits ? { epochSamples: perEpoch } : {}),
     decision: { task } as TaskDecision,
     validation,
     selection: p.selection,

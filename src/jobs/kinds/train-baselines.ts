@@ -1,25 +1,29 @@
-// Jobs "train.reservoir" and "train.force": the paper's baselines (METHOD.md §8) trained natively on
-// fresh samples of a task (or on a dataset run), tested on fresh samples by the task's rule (the same
-// evaluation as every architecture), stored as a bundle of their architecture.
+// Jobs "train.reservoir", "train.force" and "train.bptt-snn": the paper's baselines (docs/method.md §13)
+// trained natively on fresh samples of a task, or on a dataset run's splits (training; validation for
+// the kept epoch and the task's fitted settings, e.g. the wake phrase's boundary; test), tested by the
+// task's rule (the same evaluation as every architecture), stored as a bundle of their architecture
+// with the fitted settings.
 import { bpttTrain, forceTrain, reservoirTrain } from '../../../native/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { trainBpttSnnParams, trainForceParams, trainReservoirParams } from '../../shared/jobkinds/index.ts'
 import type { Infer } from '../../shared/schema.ts'
 import type { TaskName } from '../../shared/tasks/index.ts'
-import type { LoadedNetwork } from '../../plugins/architectures/index.ts'
+import type { Architecture, LoadedNetwork } from '../../plugins/architectures/index.ts'
 import { inMemoryNetwork, saveBundle } from '../../plugins/architectures/bundle.ts'
 import { bpttSnn } from '../../plugins/architectures/bptt-snn.ts'
 import { force } from '../../plugins/architectures/force.ts'
 import type { LifNet } from '../../plugins/architectures/lif.ts'
 import { reservoir } from '../../plugins/architectures/reservoir.ts'
-import { loadDataset } from '../../plugins/datasets.ts'
+import { loadDatasetSplits, type DatasetSplits } from '../../plugins/datasets.ts'
 import { evaluate, type EvalResult } from '../../plugins/evaluate.ts'
 import { simulator } from '../../plugins/targets/simulator.ts'
 import type { JobContext } from '../context.ts'
-import { runOfKind } from '../prechecks.ts'
+import { datasetOf, fieldError, runOfKind } from '../prechecks.ts'
+import { taskDescriptors } from '../../shared/tasks/index.ts'
+import { taskImpls } from '../../plugins/tasks/index.ts'
 import type { Store } from '../../store/index.ts'
 import type { JobImpl } from './kind.ts'
-import { derivedSeeds, drawSamples } from './train-teacher.ts'
+import { derivedSeeds, drawSamples, fitSettings } from './train-teacher.ts'
 
 export type ReservoirJobParams = Infer<typeof trainReservoirParams>
 export type ForceJobParams = Infer<typeof trainForceParams>
@@ -31,18 +35,51 @@ export interface BaselineOutcome {
   task: TaskName
   trainSeconds: number
   bestEpoch: number
+  /** the task's settings fitted on the validation samples (stored with the network) */
+  fitted: Record<string, number>
+  /** the test split of the dataset trained on, when there was one (else the test draws fresh samples) */
+  test?: TimedDataset
 }
 
 const arrays = (d: TimedDataset) => ({ inputs: d.inputs, targets: d.targets, count: d.samples, steps: d.steps })
 
-/** The training samples: the dataset run given, or fresh samples of the task (from a seed derived from the run's). */
-async function trainingSet(ctx: JobContext, p: { task: TaskName; data?: number; trainSamples: number; durationS: number }, seed: number): Promise<{ data: TimedDataset; task: TaskName }> {
-  if (p.data !== undefined) {
-    const d = loadDataset(ctx.store, p.data)
-    return { data: d, task: d.task }
-  }
+/** Where a baseline learns from: training samples, validation samples (when it uses them) and, from a dataset, its test split. */
+interface BaselineData {
+  task: TaskName
+  train: TimedDataset
+  validation?: TimedDataset
+  test?: TimedDataset
+}
+
+/**
+ * The samples: the splits of the dataset run given (or of the pipeline's dataset, `splits`), or fresh
+ * samples of the task (training from a seed derived from the run's; `validationSamples` fresh
+ * validation samples when the learner validates).
+ */
+async function baselineData(ctx: JobContext, p: { task: TaskName; data?: number; trainSamples: number; durationS: number }, seed: number, validationSamples: number, splits?: DatasetSplits): Promise<BaselineData> {
+  const stored = splits ?? (p.data !== undefined ? loadDatasetSplits(ctx.store, p.data) : undefined)
+  if (stored) return { task: stored.task, train: stored.train, validation: stored.validation, test: stored.test }
   const trainSeed = (seed * 7 + 3_000_003) % Number.MAX_SAFE_INTEGER
-  return { data: await drawSamples(ctx, p.task, { count: p.trainSamples, seed: trainSeed, durationS: p.durationS, dtMs: 1 }), task: p.task }
+  const train = await drawSamples(ctx, p.task, { count: p.trainSamples, seed: trainSeed, durationS: p.durationS, dtMs: 1 })
+  const validation = validationSamples > 0 ? await drawSamples(ctx, p.task, { count: validationSamples, seed: derivedSeeds(seed).validation, durationS: (train.steps * train.dtMs) / 1000, dtMs: train.dtMs }) : undefined
+  return { task: p.task, train, validation }
+}
+
+/** Fits the task's settings on the validation samples and stores the network with them as run `runId`'s bundle. */
+async function finish<N extends LifNet>(
+  ctx: JobContext,
+  arch: Architecture<LifNet>,
+  net: N,
+  d: BaselineData,
+  seed: number,
+  threads: number,
+  runId: number,
+  trainSeconds: number,
+  bestEpoch: number,
+): Promise<BaselineOutcome> {
+  const fitted = d.validation ? await fitSettings(ctx, d.task, inMemoryNetwork<LifNet>(runId, arch, net, { task: d.task }), d.validation, seed, threads) : {}
+  saveBundle(ctx.store, runId, arch, net, { task: d.task, fitted })
+  return { network: inMemoryNetwork<LifNet>(runId, arch, net, { task: d.task, fitted }), task: d.task, trainSeconds, bestEpoch, fitted, test: d.test }
 }
 
 /** The network's sizes: the samples' channels and outputs (of the task, or of the dataset given). */
@@ -51,9 +88,10 @@ function sizesOf(d: TimedDataset): { channels: number; outputs: number } {
 }
 
 /** Builds a reservoir and fits its read-out; stores it as run `runId`'s bundle. */
-export async function trainReservoirStage(ctx: JobContext, p: ReservoirJobParams, seed: number, runId = ctx.runId): Promise<BaselineOutcome> {
-  ctx.progress(0.02, 'drawing the training samples', true)
-  const { data, task } = await trainingSet(ctx, p, seed)
+export async function trainReservoirStage(ctx: JobContext, p: ReservoirJobParams, seed: number, runId = ctx.runId, splits?: DatasetSplits): Promise<BaselineOutcome> {
+  ctx.progress(0.02, 'reading the training samples', true)
+  const d = await baselineData(ctx, p, seed, 0, splits)
+  const data = d.train
   const started = performance.now()
   const r = await reservoirTrain(
     {
@@ -82,15 +120,15 @@ export async function trainReservoirStage(ctx: JobContext, p: ReservoirJobParams
   )
   const trainSeconds = (performance.now() - started) / 1000
   ctx.epochMetrics(1, { trainMse: r.trainMse, trainMeanRateHz: r.meanRateHz }, runId)
-  saveBundle(ctx.store, runId, reservoir, r.network, { task })
-  return { network: inMemoryNetwork(runId, reservoir, r.network, { task }), task, trainSeconds, bestEpoch: 1 }
+  return finish(ctx, reservoir, r.network, d, seed, ctx.threads(p.threads), runId, trainSeconds, 1)
 }
 
 /** Trains a FORCE network by RLS with early stopping on validation; stores the best epoch's network as run `runId`'s bundle. */
-export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: number, runId = ctx.runId): Promise<BaselineOutcome> {
-  ctx.progress(0.02, 'drawing the training and validation samples', true)
-  const { data, task } = await trainingSet(ctx, p, seed)
-  const validation = await drawSamples(ctx, task, { count: p.validationSamples, seed: derivedSeeds(seed).validation, durationS: data.steps * data.dtMs / 1000, dtMs: data.dtMs })
+export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: number, runId = ctx.runId, splits?: DatasetSplits): Promise<BaselineOutcome> {
+  ctx.progress(0.02, 'reading the training and validation samples', true)
+  const d = await baselineData(ctx, p, seed, p.validationSamples, splits)
+  const { train: data, task } = d
+  const validation = d.validation!
   const started = performance.now()
   let done = 0
   const r = await forceTrain(
@@ -129,15 +167,15 @@ export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: 
     },
   )
   const trainSeconds = (performance.now() - started) / 1000
-  saveBundle(ctx.store, runId, force, r.network, { task })
-  return { network: inMemoryNetwork(runId, force, r.network, { task }), task, trainSeconds, bestEpoch: r.bestEpoch }
+  return finish(ctx, force, r.network, d, seed, ctx.threads(p.threads), runId, trainSeconds, r.bestEpoch)
 }
 
 /** Trains a BPTT spiking network; stores the epoch of the lowest validation MSE as run `runId`'s bundle. */
-export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: number, runId = ctx.runId): Promise<BaselineOutcome> {
-  ctx.progress(0.02, 'drawing the training and validation samples', true)
-  const { data, task } = await trainingSet(ctx, p, seed)
-  const validation = await drawSamples(ctx, task, { count: p.validationSamples, seed: derivedSeeds(seed).validation, durationS: data.steps * data.dtMs / 1000, dtMs: data.dtMs })
+export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: number, runId = ctx.runId, splits?: DatasetSplits): Promise<BaselineOutcome> {
+  ctx.progress(0.02, 'reading the training and validation samples', true)
+  const d = await baselineData(ctx, p, seed, p.validationSamples, splits)
+  const { train: data, task } = d
+  const validation = d.validation!
   const started = performance.now()
   let done = 0
   const r = await bpttTrain(
@@ -184,25 +222,34 @@ export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: nu
   )
   const trainSeconds = (performance.now() - started) / 1000
   const net: LifNet = { ...r.network, layer1: p.layer1 }
-  saveBundle(ctx.store, runId, bpttSnn, net, { task })
-  return { network: inMemoryNetwork(runId, bpttSnn, net, { task }), task, trainSeconds, bestEpoch: r.bestEpoch }
+  return finish(ctx, bpttSnn, net, d, seed, ctx.threads(p.threads), runId, trainSeconds, r.bestEpoch)
 }
 
-/** Tests a trained baseline on fresh samples of its task (seeded from the run's seed), optionally beside a teacher. */
-export async function testOnFreshSamples(ctx: JobContext, network: LoadedNetwork, testSamples: number, seed: number, threads: number, teacher?: LoadedNetwork): Promise<EvalResult> {
-  const test = await drawSamples(ctx, network.task, { count: testSamples, seed: derivedSeeds(seed).test })
-  return evaluate(network.task, simulator, network, test, { threads, seed, teacher }, { signal: ctx.signal })
+/**
+ * Tests a trained baseline on the test split of the dataset it was trained on (`test`), else on fresh
+ * samples of its task (seeded from the run's seed), optionally beside a teacher; with its fitted settings.
+ */
+export async function testBaseline(ctx: JobContext, network: LoadedNetwork, test: TimedDataset | undefined, testSamples: number, seed: number, threads: number, teacher?: LoadedNetwork): Promise<EvalResult> {
+  const samples = test ?? (await drawSamples(ctx, network.task, { count: testSamples, seed: derivedSeeds(seed).test }))
+  return evaluate(network.task, simulator, network, samples, { threads, seed, teacher }, { signal: ctx.signal })
 }
 
 function precheckData(store: Store, kind: BaselineKind, params: Record<string, unknown>): void {
-  if (params.data !== undefined) runOfKind(store, kind, 'data', params.data as number, ['dataset'])
+  const task = params.task as TaskName
+  if (params.data !== undefined) {
+    runOfKind(store, kind, 'data', params.data as number, ['dataset'])
+    datasetOf(store, kind, 'data', params.data as number, task)
+  } else if (!taskImpls[task].trainingSource) {
+    const label = taskDescriptors[task].label
+    throw fieldError(kind, 'data', `is required for the task ${label}, which has no stream of fresh samples: give a dataset of it (\`mimic data generate ${task}\` or an import makes one), --data DATASET_RUN.`)
+  }
 }
 
 /** Trains the baseline of a job kind for run `runId` with its parsed parameters. */
-export function trainBaselineStage(ctx: JobContext, kind: BaselineKind, params: Record<string, unknown>, seed: number, runId = ctx.runId): Promise<BaselineOutcome> {
-  if (kind === 'train.reservoir') return trainReservoirStage(ctx, trainReservoirParams.parse(params, 'params'), seed, runId)
-  if (kind === 'train.force') return trainForceStage(ctx, trainForceParams.parse(params, 'params'), seed, runId)
-  return trainBpttStage(ctx, trainBpttSnnParams.parse(params, 'params'), seed, runId)
+export function trainBaselineStage(ctx: JobContext, kind: BaselineKind, params: Record<string, unknown>, seed: number, runId = ctx.runId, splits?: DatasetSplits): Promise<BaselineOutcome> {
+  if (kind === 'train.reservoir') return trainReservoirStage(ctx, trainReservoirParams.parse(params, 'params'), seed, runId, splits)
+  if (kind === 'train.force') return trainForceStage(ctx, trainForceParams.parse(params, 'params'), seed, runId, splits)
+  return trainBpttStage(ctx, trainBpttSnnParams.parse(params, 'params'), seed, runId, splits)
 }
 
 function baselineJob(kind: BaselineKind): JobImpl {
@@ -216,8 +263,8 @@ function baselineJob(kind: BaselineKind): JobImpl {
       const out = await trainBaselineStage(ctx, kind, ctx.run.params, seed)
       const schema = kind === 'train.reservoir' ? trainReservoirParams : kind === 'train.force' ? trainForceParams : trainBpttSnnParams
       const p: { testSamples: number; threads: number } = schema.parse(ctx.run.params, 'params')
-      ctx.progress(0.92, 'testing on fresh samples', true)
-      const t = await testOnFreshSamples(ctx, out.network, p.testSamples, seed, ctx.threads(p.threads))
+      ctx.progress(0.92, out.test ? 'testing on the test split' : 'testing on fresh samples', true)
+      const t = await testBaseline(ctx, out.network, out.test, p.testSamples, seed, ctx.threads(p.threads))
       ctx.progress(1, 'done', true)
       return {
         summary: {
@@ -228,7 +275,9 @@ function baselineJob(kind: BaselineKind): JobImpl {
           bestEpoch: out.bestEpoch,
           trainSeconds: out.trainSeconds,
           wallSeconds: (performance.now() - started) / 1000,
-          testSeed: derivedSeeds(seed).test,
+          testSamples: t.samples,
+          ...(out.test ? {} : { testSeed: derivedSeeds(seed).test }),
+          ...out.fitted,
         },
       }
     },

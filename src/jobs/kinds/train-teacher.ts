@@ -44,6 +44,11 @@ export function drawSamples(ctx: JobContext, task: TaskName, params: Record<stri
   return generate(params, { signal: ctx.signal })
 }
 
+/** The training samples of one epoch on a dataset: the epoch fraction of its training split, at least one (docs/method.md §5). */
+export function epochSamplesOf(trainSamples: number, fraction: number): number {
+  return Math.max(1, Math.min(trainSamples, Math.round(fraction * trainSamples)))
+}
+
 /**
  * Trains a teacher for run `runId` (the job's own run, or a pipeline's stage run) on `p.task` and
  * scores it on `testSet`, or on fresh samples drawn from the seed when none is given. Its run on a
@@ -57,9 +62,11 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
   const stored = splits ?? (p.data !== undefined ? loadDatasetSplits(ctx.store, p.data) : undefined)
   let data: TeacherTrainerOptions['data']
   let validation: TimedDataset | undefined
+  let epochSamples: number | undefined
   if (stored) {
     data = { inputs: stored.train.inputs, targets: stored.train.targets, count: stored.train.samples, steps: stored.train.steps, ...(stored.train.labels ? { labels: stored.train.labels } : {}) }
     validation = stored.validation
+    epochSamples = epochSamplesOf(stored.train.samples, p.epochFraction)
   } else {
     const source = taskImpls[p.task].trainingSource?.({ samplesPerEpoch: p.samplesPerEpoch, durationS: p.durationS })
     if (!source) throw new Error(`the task ${taskDescriptors[p.task].label} cannot draw fresh training samples: give a dataset of it (--data DATASET_RUN)`)
@@ -92,6 +99,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     seed,
     data,
     shuffle: p.shuffle,
+    ...(epochSamples !== undefined ? { epochSamples } : {}),
     decision: { task: p.task } as TaskDecision,
     validation: validation ? { inputs: validation.inputs, targets: validation.targets, count: validation.samples, steps: validation.steps, ...(validation.labels ? { labels: validation.labels } : {}) } : undefined,
     keepBest: p.keepBest && validation !== undefined,

@@ -20,6 +20,12 @@ export const dataField = s.optional(runRef('dataset', 'Dataset')).doc({
   help: "a dataset run to train on instead of fresh samples: epochs draw from its training split in a seeded order, validation (and a fitted decision boundary) from its validation split, the test score from its test split; samples without a split are assigned 60/20/20 (`mimic runs list --kind dataset`)",
 })
 
+/** Dataset mode: the share of the training split an epoch visits (docs/method.md §5: the paper's 10 %). */
+export const epochFractionField = s.withDefault(s.number({ gt: 0, max: 1 }), 1).doc({
+  label: 'Epoch fraction',
+  help: "with a dataset: the share of the training split one epoch trains on (1: all of it; the paper's network ADS on the wake phrase: 0.1): the first of the epoch's seeded order, or consecutive stored samples without shuffling",
+})
+
 /** Dataset mode: a fresh seeded order of the training split each epoch. */
 export const shuffleField = s.withDefault(s.boolean(), true).doc({ label: 'Shuffle each epoch', help: 'with a dataset: a fresh seeded order of the training samples every epoch (off: their stored order)' })
 
@@ -40,7 +46,8 @@ export const neuronFields = {
 export const adsFields = {
   neurons: s.withDefault(s.integer({ min: 2, max: maxNeurons }), 320).doc({ label: 'Neurons N' }),
   epochs: s.withDefault(s.integer({ min: 1, max: 1000 }), 20).doc({ label: 'Epochs' }),
-  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: "fresh samples of the teacher's task (with a dataset: every training sample once)" }),
+  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: "fresh samples of the teacher's task (with a dataset: the epoch fraction of its training split)" }),
+  epochFraction: epochFractionField,
   eta: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-6).doc({ label: 'Learning rate η' }),
   etaSchedule: s.withDefault(s.oneOf(['constant', 'decay'] as const), 'constant').doc({
     label: 'η schedule',

@@ -1,7 +1,7 @@
 // The job-kind registry: one import and one entry per kind (its implementation is registered in
 // src/jobs/kinds/index.ts, its run view in renderer/src/views/runs/index.ts).
 import type { Schema } from '../schema.ts'
-import { taskDescriptors, taskNames, taskOfParams, type TaskDescriptor } from '../tasks/index.ts'
+import { isTaskName, taskDescriptors, taskNames, taskOfParams, type TaskDescriptor, type TaskName } from '../tasks/index.ts'
 import { dataGenerate } from './data-generate.ts'
 import { dataImportAudio } from './data-import-audio.ts'
 import { deploy } from './deploy.ts'
@@ -101,3 +101,28 @@ export { trainTeacherParams } from './train-teacher.ts'
 export { robustnessParams } from './robustness.ts'
 export { yieldParams } from './yield.ts'
 export { trainBpttSnnParams, trainForceParams, trainReservoirParams } from './train-baselines.ts'
+
+/**
+ * The task a job's parameters imply (the one source for the service and the forms): its `task` when it
+ * names one; else, for a kind with a task field left empty or a kind without one, the task of its
+ * dataset (`data`), and for a kind without a task field (train.ads) that of its teacher. `taskOfRun`
+ * gives the task recorded with a run (undefined when the run has none or is unknown).
+ */
+export function impliedTask(kind: JobKindName, params: Record<string, unknown>, taskOfRun: (id: unknown) => TaskName | undefined): TaskName | undefined {
+  if (isTaskName(params.task)) return params.task
+  if (params.task !== undefined && params.task !== '') return undefined
+  const fields = jobKinds[kind].params.info().fields ?? {}
+  return taskOfRun(params.data) ?? ('task' in fields ? undefined : taskOfRun(params.teacher))
+}
+
+/**
+ * The task's method settings for this kind (TaskDescriptor.methodDefaults, docs/method.md), keeping
+ * only parameters the kind has: what `mimic` and the forms put in for the parameters the user leaves
+ * out. Empty for a task without them.
+ */
+export function methodDefaultsOf(kind: JobKindName, task: TaskName | undefined): Record<string, unknown> {
+  if (task === undefined) return {}
+  const fields = jobKinds[kind].params.info().fields ?? {}
+  const defaults = (taskDescriptors[task] as TaskDescriptor).methodDefaults?.[kind] ?? {}
+  return Object.fromEntries(Object.entries(defaults).filter(([k]) => k in fields))
+}

@@ -1,5 +1,5 @@
-// Job kinds "train.reservoir" and "train.force": the paper's baselines (docs/method.md §13), trained
-// natively on fresh samples of a task (or on a dataset run) and tested on fresh samples. Every
+// Job kinds "train.reservoir", "train.force" and "train.bptt-snn": the paper's baselines (docs/method.md
+// §13), trained natively on fresh samples of a task and tested on fresh samples, or on a dataset run's splits. Every
 // hyperparameter is a field whose default is the paper's (sizes: the N of network ADS on the paper's smaller task).
 import * as s from '../schema.ts'
 import { maxNeurons } from '../limits.ts'
@@ -9,7 +9,7 @@ import { fmt, type JobKindSpec } from './spec.ts'
 /** Where the training samples come from, the held-out sets, and the test (both learners). */
 const dataFields = {
   task: taskField.doc({ help: 'the task whose fresh samples train and test the network (`mimic tasks list`); a dataset run given by --data decides it instead' }),
-  data: s.optional(runRef('dataset', 'Training dataset')).doc({ help: 'a dataset run to train on instead of fresh samples of the task' }),
+  data: s.optional(runRef('dataset', 'Training dataset')).doc({ help: "a dataset run to use instead of fresh samples of the task: its training split trains the network, its validation split selects the epoch and fits the task's settings (a decision boundary, stored with the network), its test split scores it; samples without a split are assigned 60/20/20" }),
   trainSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Training samples', help: 'fresh samples of the task (ignored with a training dataset)' }),
   durationS: s.withDefault(s.number({ min: 0.1, max: 60 }), 1).doc({ label: 'Sample duration', unit: 's' }),
   testSamples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Test samples', help: 'fresh samples for the reported accuracy' }),

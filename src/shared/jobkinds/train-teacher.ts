@@ -1,6 +1,6 @@
 // Job kind "train.teacher": the rate-network teacher of docs/method.md §3, trained by BPTT on fresh samples of a task.
 import * as s from '../schema.ts'
-import { dataField, shuffleField, taskField, tauStepUnitHelp, threadsField } from './fields.ts'
+import { dataField, epochFractionField, shuffleField, taskField, tauStepUnitHelp, threadsField } from './fields.ts'
 import type { JobKindSpec } from './spec.ts'
 import { costRates } from '../grouping.ts'
 import { maxTeacherUnits } from '../limits.ts'
@@ -11,7 +11,8 @@ export const trainTeacherParams = s.object({
   shuffle: shuffleField,
   units: s.withDefault(s.integer({ min: 1, max: maxTeacherUnits }), 64).doc({ label: 'Units', help: 'rate units of the teacher (64 in the paper\'s smaller task)' }),
   epochs: s.withDefault(s.integer({ min: 1, max: 10_000 }), 100).doc({ label: 'Epochs' }),
-  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: 'fresh samples of the task each epoch (with a dataset: every training sample once)' }),
+  samplesPerEpoch: s.withDefault(s.integer({ min: 1, max: 100_000 }), 500).doc({ label: 'Samples per epoch', help: 'fresh samples of the task each epoch (with a dataset: the epoch fraction of its training split)' }),
+  epochFraction: epochFractionField,
   batchSize: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'Batch size' }),
   stepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-4).doc({ label: 'Adam step size' }),
   lambdaMse: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'λ MSE' }),

@@ -35,7 +35,16 @@ export interface TaskDescriptor {
      * what a sample view draws of the output the rule reads (display only: the decisions shown are
      * the stored ones): the smoothed trace y_s = decay·y_s + (1 − decay)·y and the threshold lines
      */
-    display?: { smoothingDecay?: number; thresholds?: readonly number[] }
+    display?: {
+      smoothingDecay?: number
+      thresholds?: readonly number[]
+      /**
+       * the quantity the rule compares with a fitted setting, drawn on its own axis with that setting as
+       * a line: `stretchSum` is the running sum of y_s over the current stretch where y_s ≥ the first
+       * threshold (the sample's score is its largest value); `fitted` names the setting, `unit` its unit
+       */
+      score?: { kind: 'stretchSum'; label: string; fitted: string; unit: string }
+    }
   }
   /** settings fitted on validation data; empty when the rule has none */
   fitted: readonly FittedSetting[]

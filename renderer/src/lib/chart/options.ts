@@ -47,7 +47,7 @@ export interface ChartConfig {
 const axisFont = '11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 const labelFont = '600 11px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 
-function axis(label: string | undefined, side: 'x' | 'y'): uPlot.Axis {
+export function axis(label: string | undefined, side: 'x' | 'y'): uPlot.Axis {
   return {
     label,
     labelFont,

@@ -12,3 +12,19 @@ export function exponentialSmoothing(y: ArrayLike<number>, decay: number): Float
   }
   return out
 }
+
+/**
+ * Display-only running sum of a smoothed trace over the current stretch where it is ≥ `level` (0
+ * outside such stretches; the sum restarts after the trace falls below the level): what a task whose
+ * score is "the largest such sum" compares with its fitted boundary (docs/method.md §6). The decision
+ * the pages show is still the stored one.
+ */
+export function stretchSum(ys: ArrayLike<number>, level: number): Float32Array {
+  const out = new Float32Array(ys.length)
+  let sum = 0
+  for (let i = 0; i < ys.length; i++) {
+    sum = ys[i] >= level ? sum + ys[i] : 0
+    out[i] = sum
+  }
+  return out
+}

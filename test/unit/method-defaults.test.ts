@@ -1,0 +1,59 @@
+// A task's method settings (TaskDescriptor.methodDefaults; docs/method.md §5) have one source: the
+// task plug-in. The service (every front door: `mimic`, the server) and the forms take them through
+// impliedTask / methodDefaultsOf, and the forms move a field from one task's settings to another's
+// only while it still shows the old one (switchDefaults).
+import { describe, expect, it } from 'vitest'
+import { impliedTask, jobKinds, methodDefaultsOf } from '../../src/shared/jobkinds/index.ts'
+import { taskDescriptors, type TaskName } from '../../src/shared/tasks/index.ts'
+import { initialValues, switchDefaults } from '../../renderer/src/lib/schemaForm.ts'
+
+const runs: Record<number, TaskName> = { 5: 'wake-phrase', 6: 'xor' }
+const taskOfRun = (id: unknown): TaskName | undefined => (typeof id === 'number' ? runs[id] : undefined)
+
+describe('method defaults of a task', () => {
+  it('are the descriptor’s, for the parameters the kind has', () => {
+    const wake = taskDescriptors['wake-phrase'].methodDefaults
+    expect(methodDefaultsOf('train.teacher', 'wake-phrase')).toEqual(wake['train.teacher'])
+    expect(methodDefaultsOf('train.ads', 'wake-phrase')).toMatchObject({ neurons: 768, kSchedule: 'staircase', k: 200, eta: 1e-5, fastGain: 1.5, inputGain: 1000 })
+    expect(methodDefaultsOf('pipeline', 'wake-phrase')).toMatchObject({ teacherUnits: 128, neurons: 768, kSchedule: 'staircase' })
+    // the baselines at the size of network ADS (docs/method.md §13)
+    expect(methodDefaultsOf('train.reservoir', 'wake-phrase')).toEqual({ neurons: 768 })
+    expect(methodDefaultsOf('train.force', 'wake-phrase')).toEqual({ neurons: 768 })
+    expect(methodDefaultsOf('train.bptt-snn', 'wake-phrase')).toEqual({ layer1: 768, layer2: 768 })
+    expect(methodDefaultsOf('train.teacher', 'xor')).toEqual({})
+    expect(methodDefaultsOf('train.teacher', undefined)).toEqual({})
+  })
+
+  it('belong to the task given, else the dataset’s, else (a kind without a task field) the teacher’s', () => {
+    expect(impliedTask('train.teacher', { task: 'xor', data: 5 }, taskOfRun)).toBe('xor')
+    expect(impliedTask('train.teacher', { data: 5 }, taskOfRun)).toBe('wake-phrase')
+    expect(impliedTask('pipeline', { data: 5 }, taskOfRun)).toBe('wake-phrase')
+    expect(impliedTask('train.ads', { teacher: 5 }, taskOfRun)).toBe('wake-phrase')
+    expect(impliedTask('train.ads', { teacher: 6, data: 5 }, taskOfRun)).toBe('wake-phrase')
+    // a kind with a task field does not take its teacher's (it has none of its own to fall back on)
+    expect(impliedTask('train.teacher', { teacher: 5 }, taskOfRun)).toBeUndefined()
+    expect(impliedTask('train.teacher', { task: 'no-such-task', data: 5 }, taskOfRun)).toBeUndefined()
+  })
+})
+
+describe('a form moving between the settings of two tasks', () => {
+  const info = jobKinds['train.ads'].params.info()
+
+  it('fills the fields still at the schema defaults with the task’s, and puts them back', () => {
+    const fresh = initialValues(info)
+    expect(fresh.neurons).toBe('320')
+    const wake = switchDefaults(info, fresh, {}, methodDefaultsOf('train.ads', 'wake-phrase'))
+    expect(wake).toMatchObject({ neurons: '768', kSchedule: 'staircase', k: '200', eta: '0.00001', fastGain: '1.5', inputGain: '1000', epochs: '5', selection: 'accuracy' })
+    // fields the task does not set are untouched
+    expect(wake.tauMemMs).toBe(fresh.tauMemMs)
+    const back = switchDefaults(info, wake, methodDefaultsOf('train.ads', 'wake-phrase'), {})
+    expect(back).toEqual(fresh)
+  })
+
+  it('keeps what the user typed', () => {
+    const typed = { ...initialValues(info), neurons: '500' }
+    const wake = switchDefaults(info, typed, {}, methodDefaultsOf('train.ads', 'wake-phrase'))
+    expect(wake.neurons).toBe('500')
+    expect(wake.k).toBe('200')
+  })
+})
