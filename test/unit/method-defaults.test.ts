@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { impliedTask, jobKinds, methodDefaultsOf } from '../../src/shared/jobkinds/index.ts'
 import { taskDescriptors, type TaskName } from '../../src/shared/tasks/index.ts'
 import { initialValues, switchDefaults } from '../../renderer/src/lib/schemaForm.ts'
+import { bpttLayersOf } from '../../src/shared/jobkinds/pipeline.ts'
 
 const runs: Record<number, TaskName> = { 5: 'wake-phrase', 6: 'xor' }
 const taskOfRun = (id: unknown): TaskName | undefined => (typeof id === 'number' ? runs[id] : undefined)
@@ -22,6 +23,13 @@ describe('method defaults of a task', () => {
     expect(methodDefaultsOf('train.bptt-snn', 'wake-phrase')).toEqual({ layer1: 768, layer2: 768 })
     expect(methodDefaultsOf('train.teacher', 'xor')).toEqual({})
     expect(methodDefaultsOf('train.teacher', undefined)).toEqual({})
+  })
+
+  it('give a pipeline\'s BPTT network the task\'s layers (the wake phrase: 768 each, as train bptt-snn), else --neurons shared by the two', () => {
+    expect(bpttLayersOf('wake-phrase', 768)).toEqual({ layer1: 768, layer2: 768 })
+    expect(bpttLayersOf('wake-phrase', 768)).toEqual(methodDefaultsOf('train.bptt-snn', 'wake-phrase'))
+    expect(bpttLayersOf('xor', 320)).toEqual({ layer1: 160, layer2: 160 })
+    expect(bpttLayersOf('xor', 65)).toEqual({ layer1: 33, layer2: 32 })
   })
 
   it('belong to the task given, else the dataset’s, else (a kind without a task field) the teacher’s', () => {

@@ -3,7 +3,7 @@
 // rule) and the test of both on the same fresh samples.
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { jobKindSpec, jobParamsSchema, pipelineParams, trainTeacherParams } from '../../shared/jobkinds/index.ts'
-import { baselineParamsGiven, otherBaselineFields, teacherFieldName, type PipelineBaseline } from '../../shared/jobkinds/pipeline.ts'
+import { baselineParamsGiven, bpttLayersOf, otherBaselineFields, teacherFieldName, type PipelineBaseline } from '../../shared/jobkinds/pipeline.ts'
 import { taskDescriptors, type TaskDescriptor, type TaskName } from '../../shared/tasks/index.ts'
 import { inMemoryNetwork } from '../../plugins/architectures/bundle.ts'
 import { rate } from '../../plugins/architectures/rate.ts'
@@ -239,10 +239,10 @@ async function runBaselinePipeline(
   splits?: DatasetSplits,
 ): Promise<JobResult> {
   const kind = `train.${architecture}` as const
-  // The size of network ADS (--neurons: the BPTT network's two layers share it), every baseline's
+  // The size of network ADS (--neurons: the BPTT network's two layers share it, unless the task sets them), every baseline's
   // training samples and epochs when given, then the architecture's own parameters (--force-g, ...).
   const given: Record<string, unknown> = { task: p.task, testSamples: p.testSamples, threads: p.threads, seed, ...(splits ? { data: datasetRunId } : {}) }
-  if (architecture === 'bptt-snn') Object.assign(given, { layer1: Math.ceil(p.neurons / 2), layer2: Math.floor(p.neurons / 2) })
+  if (architecture === 'bptt-snn') Object.assign(given, bpttLayersOf(p.task, p.neurons))
   else given.neurons = p.neurons
   if (p.baselineTrainSamples !== undefined) given.trainSamples = p.baselineTrainSamples
   if (p.baselineEpochs !== undefined && architecture !== 'reservoir') given.epochs = p.baselineEpochs

@@ -6,6 +6,7 @@ import { trainTeacherParams } from './train-teacher.ts'
 import { trainBpttSnnParams, trainForceParams, trainReservoirParams } from './train-baselines.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 import { costRates } from '../grouping.ts'
+import { taskDescriptors, type TaskDescriptor, type TaskName } from '../tasks/index.ts'
 
 /** The teacher's parameters the pipeline shares with its other stages (the task, the test samples, the threads, the seed) or keeps to the task's own (the sample length). */
 const sharedTeacherKeys = ['task', 'testSamples', 'threads', 'seed', 'durationS', 'data', 'shuffle'] as const
@@ -106,6 +107,17 @@ export const pipelineParams = s.object({
   ...baselineFields('reservoir', 'Reservoir'),
   threads: threadsField,
 })
+
+/**
+ * The BPTT network's two layers in a pipeline: the task's method setting where it has one (the wake
+ * phrase: the paper's 768 in each layer, docs/method.md §13), else `--neurons` shared by the two layers
+ * (temporal XOR: 320 = 160 + 160). `--bptt-snn-layer1/2` override either.
+ */
+export function bpttLayersOf(task: TaskName, neurons: number): { layer1: number; layer2: number } {
+  const m = (taskDescriptors[task] as TaskDescriptor).methodDefaults?.['train.bptt-snn'] as { layer1?: number; layer2?: number } | undefined
+  if (typeof m?.layer1 === 'number' && typeof m.layer2 === 'number') return { layer1: m.layer1, layer2: m.layer2 }
+  return { layer1: Math.ceil(neurons / 2), layer2: Math.floor(neurons / 2) }
+}
 
 /** The `NAMEX` fields of a pipeline's parameters that were given, as the parameters of `train NAME`. */
 export function baselineParamsGiven(p: Record<string, unknown>, architecture: PipelineBaseline): Record<string, unknown> {
