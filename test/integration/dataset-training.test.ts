@@ -102,6 +102,9 @@ describe('training on a stored dataset', () => {
       expect(store.runs.parents(r.id)).toEqual(expect.arrayContaining([expect.objectContaining({ id: ids.stored, role: 'data' })]))
       // the shown test samples are the first of the dataset's test split
       expect(Array.from(store.artifacts.get(r.id, 'test.labels').data as Int8Array)).toEqual(Array.from(ids.test))
+      // the summary says how many it was scored on: the split's, not the (unused) --test-samples default
+      expect(r.summary.testSamples).toBe(nTest)
+      expect(store.runs.get(generated.runId).summary.testSamples).toBe(nTest)
     } finally {
       store.close()
     }
@@ -117,6 +120,7 @@ describe('training on a stored dataset', () => {
     const store = openStore(db)
     try {
       expect(store.runs.get(b.runId).summary.dataset).toBe(ids.stored)
+      expect(store.runs.get(b.runId).summary.testSamples).toBe(nTest)
     } finally {
       store.close()
     }

@@ -162,6 +162,7 @@ export const trainAds: JobImpl = {
       summary: {
         testAccuracy: t.accuracy,
         testUndecided: t.undecided,
+        testSamples: test.samples,
         reconstructionError: t.reconstructionError ?? NaN,
         testOutputMse: t.mse,
         meanRateHz: t.meanRateHz ?? NaN,

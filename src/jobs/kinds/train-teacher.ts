@@ -30,6 +30,8 @@ export interface TeacherOutcome {
   /** test samples with no decision (counted as wrong) */
   testUndecided: number
   testMse: number
+  /** how many test samples it was scored on (a dataset's test split, or the fresh samples drawn) */
+  testSamples: number
   bestEpoch: number
   /** its run on a given test set, with its trajectory (for scoring a spiking network beside it) */
   testOutput: TargetOutput | null
@@ -158,6 +160,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
     testAccuracy: decision.accuracy!,
     testUndecided: undecided,
     testMse: se / out.outputs.length,
+    testSamples: test.samples,
     bestEpoch: trainer.bestEpoch,
     testOutput: testSet ? out : null,
     fitted,
@@ -201,6 +204,7 @@ export const trainTeacher: JobImpl = {
         testAccuracy: out.testAccuracy,
         testUndecided: out.testUndecided,
         testMse: out.testMse,
+        testSamples: out.testSamples,
         bestEpoch: out.bestEpoch,
         epochs: p.epochs,
         ...(p.data === undefined ? { validationSeed: seeds.validation, testSeed: seeds.test } : {}),
