@@ -111,7 +111,7 @@ export const pipelineParams = s.object({
 /**
  * The BPTT network's two layers in a pipeline: the task's method setting where it has one (the wake
  * phrase: the paper's 768 in each layer, docs/method.md §13), else `--neurons` shared by the two layers
- * (temporal XOR: 320 = 160 + 160). `--bptt-snn-layer1/2` override either.
+ * (320 = 160 + 160). `--bptt-snn-layer1/2` override either.
  */
 export function bpttLayersOf(task: TaskName, neurons: number): { layer1: number; layer2: number } {
   const m = (taskDescriptors[task] as TaskDescriptor).methodDefaults?.['train.bptt-snn'] as { layer1?: number; layer2?: number } | undefined
