@@ -4,7 +4,7 @@
 import * as s from './schema.ts'
 import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts'
 import { jobKindNames } from './jobkinds/index.ts'
-import { clusterNameHelp, clusterNamePattern, slurmTime } from './grouping.ts'
+import { clusterNameHelp, clusterNamePattern, slurmTime, slurmTimeHelp } from './grouping.ts'
 import type { ArchitectureDescriptor } from './architectures/index.ts'
 import { maxBenchNeuronSteps, maxExportRuns, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
 import type { BoardHandshake, BoardList, RunningEmulator, SavedBoard } from './board.ts'
@@ -378,7 +378,7 @@ export const contract = {
       params: s.withDefault(s.unknown(), {}),
       /** a sweep over seeds, one item each; without them the job kind's own split (ClusterSplit) cuts the items */
       seeds: s.optional(s.array(s.seed(), { min: 1, max: 100_000 })).doc({ label: 'Seeds (--seeds)' }),
-      timeLimit: s.optional(s.string({ pattern: slurmTime, patternHelp: 'must be a SLURM time limit: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS' })).doc({ label: 'Time limit per task (--time)' }),
+      timeLimit: s.optional(s.string({ pattern: slurmTime, patternHelp: slurmTimeHelp })).doc({ label: 'Time limit per task (--time)' }),
       itemsPerTask: s.optional(s.integer({ min: 1, max: 100_000 })).doc({ label: 'Items per task (--items-per-task)', help: 'empty: chosen from the items\' estimated cost so that a task runs at least a minute' }),
       maxAttempts: s.withDefault(s.integer({ min: 1, max: 20 }), 3).doc({ label: 'Attempts per task (--attempts)' }),
       cpusPerTask: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'CPUs per task (--cpus-per-task)' }),

@@ -1,4 +1,5 @@
 // Domain types shared by the services, the front doors and the renderer. Plain data only.
+import type { Grouping } from './grouping.ts'
 
 export const runStatuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const
 export type RunStatus = (typeof runStatuses)[number]
@@ -501,7 +502,7 @@ export interface SweepStatus {
   items: SweepItemState[]
   merged: number
   /** how the items were grouped into array tasks (src/shared/grouping.ts), as stored with the sweep's run */
-  grouping: { itemsPerTask: number; tasks: number; itemSeconds: number | null; taskSeconds: number | null; chosen: 'given' | 'estimated' | 'default'; text: string } | null
+  grouping: Grouping | null
   /** the run the sweep works for (a reproduction sending its children), null for a sweep of its own */
   ownerRunId: number | null
 }

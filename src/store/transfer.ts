@@ -40,10 +40,7 @@ export function readProject(db: DB, projectId: number): ProjectSnapshot {
     }
     const rows = db
       .prepare(
-        `SELECT r.id, r.kind, r.name, r.status, r.params, r.seed, r.created_at, r.started_at, r.finished_at, r.code_version, r.host, r.error, r.summary,
-                j.job_kind, j.fraction, j.message, j.stage, n.architecture, n.format_version, n.meta
-         FROM runs r LEFT JOIN jobs j ON j.run_id = r.id LEFT JOIN networks n ON n.run_id = r.id
-         WHERE r.project_id = ? ORDER BY r.id`,
+        `${runSelect} WHERE r.project_id = ? ORDER BY r.id`,
       )
       .all(projectId) as RunRow[]
     const inProject = new Set(rows.map((r) => r.id))
@@ -55,26 +52,9 @@ export function readProject(db: DB, projectId: number): ProjectSnapshot {
     for (const n of db.prepare('SELECT n.run_id, n.body, n.created_at FROM notes n JOIN runs r ON r.id = n.run_id WHERE r.project_id = ? ORDER BY n.id').all(projectId) as { run_id: number; body: string; created_at: number }[]) {
       notes.set(n.run_id, [...(notes.get(n.run_id) ?? []), { body: n.body, createdAt: n.created_at }])
     }
-    const runs: SnapshotRun[] = rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      name: r.name,
-      status: r.status,
-      params: r.params,
-      seed: r.seed,
-      createdAt: r.created_at,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      codeVersion: r.code_version,
-      host: r.host,
-      error: r.error,
-      summary: r.summary,
-      jobKind: r.job_kind,
-      progress: r.job_kind !== null ? { fraction: r.fraction ?? 0, message: r.message ?? '', stage: r.stage } : null,
-      tags: tags.get(r.id) ?? [],
-      notes: notes.get(r.id) ?? [],
-      network: r.architecture !== null ? { architecture: r.architecture, formatVersion: r.format_version as number, meta: r.meta as string } : null,
-    }))
+    const runs: SnapshotRun[] = rows.map((r) =>
+      snapshotRun(r, r.job_kind !== null ? { fraction: r.fraction ?? 0, message: r.message ?? '', stage: r.stage } : null, tags.get(r.id) ?? [], notes.get(r.id) ?? []),
+    )
     const links = db
       .prepare('SELECT l.parent_id AS parentId, l.child_id AS childId, l.role FROM run_lineage l JOIN runs r ON r.id = l.child_id WHERE r.project_id = ? ORDER BY l.child_id, l.parent_id')
       .all(projectId) as { parentId: number; childId: number; role: string }[]
@@ -202,17 +182,14 @@ export function writeProject(db: DB, snap: ProjectSnapshot, name?: string): Proj
   return tx.immediate()
 }
 
-/** One finished run as a sweep's input for a cluster: record, network row, artifacts and parent links. */
-export function readShippedRun(db: DB, id: number): ShippedRun {
-  const r = db
-    .prepare(
-      `SELECT r.id, r.kind, r.name, r.status, r.params, r.seed, r.created_at, r.started_at, r.finished_at, r.code_version, r.host, r.error, r.summary,
-              j.job_kind, j.fraction, j.message, j.stage, n.architecture, n.format_version, n.meta
-       FROM runs r LEFT JOIN jobs j ON j.run_id = r.id LEFT JOIN networks n ON n.run_id = r.id WHERE r.id = ?`,
-    )
-    .get(id) as RunRow | undefined
-  if (!r) throw new AppError('NOT_FOUND', `There is no run with id ${id}.`)
-  const run: SnapshotRun = {
+/** A run with its job's progress and its network row, as the snapshot reads it (then WHERE …). */
+const runSelect = `SELECT r.id, r.kind, r.name, r.status, r.params, r.seed, r.created_at, r.started_at, r.finished_at, r.code_version, r.host, r.error, r.summary,
+       j.job_kind, j.fraction, j.message, j.stage, n.architecture, n.format_version, n.meta
+  FROM runs r LEFT JOIN jobs j ON j.run_id = r.id LEFT JOIN networks n ON n.run_id = r.id`
+
+/** A row of runSelect as a snapshot's run. */
+function snapshotRun(r: RunRow, progress: SnapshotRun['progress'], tags: string[], notes: SnapshotRun['notes']): SnapshotRun {
+  return {
     id: r.id,
     kind: r.kind,
     name: r.name,
@@ -227,11 +204,22 @@ export function readShippedRun(db: DB, id: number): ShippedRun {
     error: r.error,
     summary: r.summary,
     jobKind: r.job_kind,
-    progress: null,
-    tags: [],
-    notes: [],
+    progress,
+    tags,
+    notes,
     network: r.architecture !== null ? { architecture: r.architecture, formatVersion: r.format_version as number, meta: r.meta as string } : null,
   }
+}
+
+/** One finished run as a sweep's input for a cluster: record, network row, artifacts and parent links. */
+export function readShippedRun(db: DB, id: number): ShippedRun {
+  const r = db
+    .prepare(
+      `${runSelect} WHERE r.id = ?`,
+    )
+    .get(id) as RunRow | undefined
+  if (!r) throw new AppError('NOT_FOUND', `There is no run with id ${id}.`)
+  const run = snapshotRun(r, null, [], [])
   const parents = db.prepare('SELECT parent_id AS id, role FROM run_lineage WHERE child_id = ? ORDER BY parent_id').all(id) as { id: number; role: string }[]
   const artifacts = (db.prepare('SELECT name, dtype, shape, created_at, bytes FROM artifacts WHERE run_id = ? ORDER BY name').all(id) as { name: string; dtype: string; shape: string; created_at: number; bytes: Buffer }[]).map(
     (a) => ({ name: a.name, dtype: a.dtype, shape: JSON.parse(a.shape) as number[], createdAt: a.created_at, base64: a.bytes.toString('base64') }),
@@ -247,6 +235,12 @@ export function readShippedRun(db: DB, id: number): ShippedRun {
 export function writeShippedRuns(db: DB, projectId: number, shipped: readonly ShippedRun[]): number[] {
   const tx = db.transaction((): number[] => {
     const has = db.prepare('SELECT kind FROM runs WHERE id = ?')
+    const insRun = db.prepare(
+      `INSERT INTO runs (id, project_id, kind, name, status, params, seed, created_at, started_at, finished_at, code_version, host, error, summary)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    const insNet = db.prepare('INSERT INTO networks (run_id, architecture, format_version, meta) VALUES (?, ?, ?, ?)')
+    const insArt = db.prepare('INSERT INTO artifacts (run_id, name, dtype, shape, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
     const written: number[] = []
     for (const s of shipped) {
       const there = has.get(s.run.id) as { kind: string } | undefined
@@ -255,12 +249,8 @@ export function writeShippedRuns(db: DB, projectId: number, shipped: readonly Sh
         continue
       }
       const r = s.run
-      db.prepare(
-        `INSERT INTO runs (id, project_id, kind, name, status, params, seed, created_at, started_at, finished_at, code_version, host, error, summary)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(r.id, projectId, r.kind, r.name, r.status, r.params, r.seed, r.createdAt, r.startedAt, r.finishedAt, r.codeVersion, r.host, r.error, r.summary)
-      if (r.network) db.prepare('INSERT INTO networks (run_id, architecture, format_version, meta) VALUES (?, ?, ?, ?)').run(r.id, r.network.architecture, r.network.formatVersion, r.network.meta)
-      const insArt = db.prepare('INSERT INTO artifacts (run_id, name, dtype, shape, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      insRun.run(r.id, projectId, r.kind, r.name, r.status, r.params, r.seed, r.createdAt, r.startedAt, r.finishedAt, r.codeVersion, r.host, r.error, r.summary)
+      if (r.network) insNet.run(r.id, r.network.architecture, r.network.formatVersion, r.network.meta)
       for (const a of s.artifacts) insArt.run(r.id, a.name, a.dtype, JSON.stringify(a.shape), Buffer.from(a.base64, 'base64'), a.createdAt)
       written.push(r.id)
     }

@@ -237,7 +237,6 @@ export async function testBaseline(ctx: JobContext, network: LoadedNetwork, test
 function precheckData(store: Store, kind: BaselineKind, params: Record<string, unknown>): void {
   const task = params.task as TaskName
   if (params.data !== undefined) {
-    runOfKind(store, kind, 'data', params.data as number, ['dataset'])
     datasetOf(store, kind, 'data', params.data as number, task)
   } else if (!taskImpls[task].trainingSource) {
     const label = taskDescriptors[task].label

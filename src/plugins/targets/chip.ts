@@ -12,6 +12,7 @@ import { ads } from '../architectures/ads.ts'
 import { architectures } from '../architectures/index.ts'
 import type { LoadedNetwork, TargetOutput } from '../architectures/architecture.ts'
 import { chipModel, mapNetwork, type Mapping } from '../deploy/map.ts'
+import { effectiveReadout } from '../deploy/readout.ts'
 import type { ExecutionTarget } from './target.ts'
 
 /** The serial number of the virtual chip when a run names none. */
@@ -113,8 +114,7 @@ export async function emulateAds(
     decodeW = decoder
     decodeRows = D
   } else {
-    decodeW = new Float32Array(O * N)
-    for (let o = 0; o < O; o++) for (let d = 0; d < D; d++) for (let n = 0; n < N; n++) decodeW[o * N + n] += readout[o * D + d] * decoder[d * N + n]
+    decodeW = effectiveReadout(readout, decoder, O, D, N)
     decodeRows = O
   }
   const spikesOf = opts.record?.spikes === true ? B : typeof opts.record?.spikes === 'number' ? Math.min(B, opts.record.spikes) : 0

@@ -6,7 +6,7 @@
 import * as s from '../schema.ts'
 import { runRef, threadsField } from './fields.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
-import { isBoardAddress } from './hil.ts'
+import { boardDevice } from './hil.ts'
 
 /** The targets a network can be deployed to, and the weight scheme of each (else the target is a board). */
 export const deployTargets = { emulator: 'se2', 'emulator-se1': 'se1' } as const
@@ -60,7 +60,7 @@ export const deploy = {
   runKind: 'deployment',
   description: 'Maps a trained network onto a chip (cores, synapse types, weight levels, fan-in pruning) and stores the configuration and a report; with a dataset, the expected accuracy loss from mapping and from mismatch.',
   params: deployParams,
-  resources: { cores: 'all', minCores: 1, device: (p) => (typeof p.target === 'string' && isBoardAddress(p.target) ? `board ${p.target.trim()}` : null) },
+  resources: { cores: 'all', minCores: 1, device: boardDevice },
   cli: {
     command: ['deploy'],
     positionals: ['network'],

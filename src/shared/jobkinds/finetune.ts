@@ -8,7 +8,7 @@
 import * as s from '../schema.ts'
 import { runRef, threadsField } from './fields.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
-import { isBoardAddress } from './hil.ts'
+import { boardDevice } from './hil.ts'
 
 /** The targets a read-out can be refitted on, and the weight scheme of each. */
 export const finetuneTargets = { emulator: 'se2', 'emulator-se1': 'se1', mapped: 'se2', 'mapped-se1': 'se1' } as const
@@ -53,7 +53,7 @@ export const finetune = {
   description: 'Runs a trained network ADS as deployed (mapped network, or the emulator of one virtual chip) and fits its linear read-out again on its spikes there (ridge regression), so that it keeps its accuracy once deployed; stores the result as a network ADS.',
   params: finetuneParams,
   // a board is used by one job at a time (the scheduler waits for it); board leases keep other users out
-  resources: { cores: 'all', minCores: 1, device: (p) => (typeof p.target === 'string' && isBoardAddress(p.target) ? `board ${p.target.trim()}` : null) },
+  resources: { cores: 'all', minCores: 1, device: boardDevice },
   cli: {
     command: ['finetune'],
     positionals: ['network'],

@@ -13,6 +13,11 @@ import { runRef, threadsField } from './fields.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 
 /** Whether a target names a board (an address) rather than an execution target of the registry. */
+/** The scheduler's device of a job whose `target` parameter may be a board: the board, held by one job at a time (else none). */
+export function boardDevice(p: Record<string, unknown>): string | null {
+  return typeof p.target === 'string' && isBoardAddress(p.target) ? `board ${p.target.trim()}` : null
+}
+
 export function isBoardAddress(target: string): boolean {
   return /^(tcp:|serial:|\/dev\/)/.test(target.trim())
 }
@@ -44,7 +49,7 @@ export const hil = {
   description: 'Deploys a trained network ADS to a board or emulator, streams a dataset through it sample by sample, records the spikes and scores the decoded output; can replay a recorded run on another target.',
   params: hilParams,
   // a board is used by one job at a time (the scheduler waits for it); board leases keep other users out
-  resources: { cores: 1, device: (p) => (typeof p.target === 'string' && isBoardAddress(p.target) ? `board ${p.target.trim()}` : null) },
+  resources: { cores: 1, device: boardDevice },
   cli: {
     command: ['hil'],
     positionals: ['network'],

@@ -103,12 +103,20 @@ export const robustness = {
   itemSeconds: (params, look) => {
     const steps = typeof params.dataset === 'number' ? look.steps(params.dataset) : null
     if (steps === null || !Array.isArray(params.networks) || !Array.isArray(params.levels)) return null
-    const trials = Number(params.draws ?? 10) * Number(params.samples ?? 200) + (params.recalibrateGain === true ? Number(params.validationDraws ?? 5) * Number(params.validationSamples ?? 100) * 151 : 0)
+    const trials = simulatedSamples(params, Number(params.draws ?? 10))
     let seconds = 0
     for (const n of params.networks as number[]) seconds += params.levels.length * trials * steps * (look.neurons(n) ?? 320) * costRates.simulatorPerNeuronStep
     return seconds
   },
 } as const satisfies JobKindSpec
+
+/**
+ * Samples a sweep item simulates per level: `draws` perturbed networks (or virtual chips) on the scored
+ * samples, plus, when recalibrating, the validation chips on the validation samples for each of the 151 gains.
+ */
+export function simulatedSamples(params: Record<string, unknown>, draws: number): number {
+  return draws * Number(params.samples ?? 200) + (params.recalibrateGain === true ? Number(params.validationDraws ?? 5) * Number(params.validationSamples ?? 100) * 151 : 0)
+}
 
 /** The analysis of a robustness run as the command line prints it: medians with quartiles, then the tests. */
 export function analysisText(a: RobustnessAnalysis): string {

@@ -3,7 +3,7 @@
 // (docs/method.md §11). Each chip is one draw of a robustness sweep with a single level.
 import * as s from '../schema.ts'
 import { runRef } from './fields.ts'
-import { sweepFields } from './robustness.ts'
+import { simulatedSamples, sweepFields } from './robustness.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 import { costRates } from '../grouping.ts'
 
@@ -32,8 +32,7 @@ export const chipYield = {
     if (typeof params.network !== 'number') return null
     const steps = typeof params.dataset === 'number' ? look.steps(params.dataset) : look.taskSteps(null)
     if (steps === null) return null
-    const chips = Number(params.chips ?? 100)
-    const trials = chips * Number(params.samples ?? 200) + (params.recalibrateGain === true ? Number(params.validationDraws ?? 5) * Number(params.validationSamples ?? 100) * 151 : 0)
+    const trials = simulatedSamples(params, Number(params.chips ?? 100))
     return trials * steps * (look.neurons(params.network) ?? 320) * costRates.simulatorPerNeuronStep
   },
   cli: {
