@@ -7,11 +7,13 @@
 // scancel. A paper reproduction's form sends its networks, then its sweeps, to the cluster.
 // Needs a built renderer, slurm-wlm and munge.
 import { spawnSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SweepStatus } from '../../src/shared/types.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
 import { tempDir } from '../support/tmp.ts'
+import { toneWav } from '../support/wav.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let slurm: LocalSlurm
@@ -54,6 +56,36 @@ describe('sweeps on a cluster from the forms', () => {
       datasetId = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', String(projectId), '--count', '30', '--seed', '3', '--name', 'xor 30']).id
       teacherId = s.cli<{ id: number }>(['train', 'teacher', '--project', String(projectId), '--name', 'small teacher', '--units', '8', '--epochs', '2', '--samples-per-epoch', '20', '--validation-samples', '0', '--test-samples', '10', '--seed', '1', '--threads', '1']).id
       adsId = s.cli<{ id: number }>(['train', 'ads', '--project', String(projectId), '--name', 'small ads', '--teacher', String(teacherId), '--neurons', '20', '--epochs', '1', '--samples-per-epoch', '6', '--validation-samples', '4', '--test-samples', '4', '--seed', '1', '--threads', '1']).id
+    })
+
+    await step('a kind that cannot go to a cluster runs here, even after a cluster was chosen for another kind of its form', async () => {
+      // an upload run of recordings (the CLI's import makes one, and a dataset from it)
+      const dir = join(work, 'recordings')
+      mkdirSync(join(dir, 'positive'), { recursive: true })
+      mkdirSync(join(dir, 'negative'), { recursive: true })
+      writeFileSync(join(dir, 'positive', 'a.wav'), toneWav(700))
+      writeFileSync(join(dir, 'negative', 'b.wav'), toneWav(300))
+      const imported = s.cli<{ id: number }>(['data', 'import', 'audio', '--project', String(projectId), '--dir', dir]).id
+      const upload = s.cli<{ parents: { id: number; role: string }[] }>(['runs', 'show', String(imported)]).parents.find((p) => p.role === 'upload')!.id
+      await page.goto(`${s.served.url}#/projects/${projectId}`)
+      await page.getByRole('heading', { level: 1, name: 'Cluster e2e' }).waitFor()
+      await page.getByRole('button', { name: 'New dataset' }).click()
+      const form = page.getByRole('form', { name: /New dataset/ })
+      await form.waitFor()
+      // generating a dataset can go to the cluster (a sweep over seeds)
+      await form.getByLabel('Run on', { exact: true }).selectOption('local')
+      await form.getByLabel('Seeds').fill('1-2')
+      // importing recordings cannot: its form has no "Run on", and the job runs on this machine
+      await form.getByLabel('Kind', { exact: true }).selectOption('data.import-audio')
+      expect(await form.getByLabel('Run on', { exact: true }).count()).toBe(0)
+      await form.getByLabel('Uploaded audio files').selectOption(String(upload))
+      await form.getByRole('button', { name: 'Generate', exact: true }).click()
+      // a second dataset of the recordings, made here from the same upload (the first is the CLI's)
+      const imports = (): { id: number; status: string }[] => s.cli<{ id: number; name: string; status: string }[]>(['runs', 'list', '--kind', 'dataset']).filter((r) => r.name === 'Imported recordings')
+      await expect.poll(() => imports().map((r) => r.status), { timeout: 60_000, interval: 250 }).toEqual(['succeeded', 'succeeded'])
+      const made = imports().find((r) => r.id !== imported)!.id
+      expect(s.cli<{ parents: { id: number; role: string }[] }>(['runs', 'show', String(made)]).parents.map((p) => [p.id, p.role])).toEqual([[upload, 'upload']])
+      expect(s.cli<unknown[]>(['runs', 'list', '--kind', 'sweep'])).toHaveLength(0)
     })
 
     await step('the robustness form runs on cluster local', async () => {

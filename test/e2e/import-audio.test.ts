@@ -4,10 +4,10 @@
 // built renderer.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import wavefile from 'wavefile'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../support/tmp.ts'
 import { openSession, type Session } from './support/session.ts'
+import { toneWav } from '../support/wav.ts'
 
 let s: Session
 
@@ -20,11 +20,7 @@ afterAll(async () => {
 })
 
 /** 1 s of a tone at 8 kHz, 16-bit PCM. */
-function tone(hz: number): Uint8Array {
-  const w = new wavefile.WaveFile()
-  w.fromScratch(1, 8000, '16', Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * hz * i) / 8000))))
-  return w.toBuffer()
-}
+const tone = (hz: number): Uint8Array => toneWav(hz)
 
 describe('importing recordings from the page', () => {
   it('uploads a folder (one folder per label), imports it, and lists the file it skipped', async () => {

@@ -6,12 +6,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Locator } from 'playwright-core'
-import wavefile from 'wavefile'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jobKinds, methodDefaultsOf, type JobKindName } from '../../src/shared/jobkinds/index.ts'
 import { valueText } from '../../renderer/src/lib/schemaForm.ts'
 import { tempDir } from '../support/tmp.ts'
 import { openSession, type Session } from './support/session.ts'
+import { toneWav } from '../support/wav.ts'
 
 let s: Session
 
@@ -23,11 +23,7 @@ afterAll(async () => {
   await s?.close()
 })
 
-function tone(hz: number): Uint8Array {
-  const w = new wavefile.WaveFile()
-  w.fromScratch(1, 8000, '16', Array.from({ length: 8000 }, (_, i) => Math.round(6000 * Math.sin((2 * Math.PI * hz * i) / 8000))))
-  return w.toBuffer()
-}
+const tone = (hz: number): Uint8Array => toneWav(hz)
 
 /** The form's value of each of the kind's fields the wake phrase sets, by the field's label. */
 async function shown(form: Locator, kind: JobKindName, keys: string[]): Promise<Record<string, unknown>> {

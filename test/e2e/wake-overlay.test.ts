@@ -6,10 +6,10 @@
 // decision; the value of B shown is the one stored with the network. Needs a built renderer.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import wavefile from 'wavefile'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../support/tmp.ts'
 import { openSession, type Session } from './support/session.ts'
+import { toneWav } from '../support/wav.ts'
 
 let s: Session
 
@@ -22,12 +22,7 @@ afterAll(async () => {
 })
 
 /** 1.5 s of a tone at 8 kHz, 16-bit PCM, starting after `delayS` of silence. */
-function tone(hz: number, delayS: number): Uint8Array {
-  const w = new wavefile.WaveFile()
-  const start = Math.round(delayS * 8000)
-  w.fromScratch(1, 8000, '16', Array.from({ length: start + 12000 }, (_, i) => (i < start ? 0 : Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 8000)))))
-  return w.toBuffer()
-}
+const tone = (hz: number, delayS: number): Uint8Array => toneWav(hz, { amplitude: 8000, delayS, seconds: 1.5 })
 
 interface NetworkRun {
   id: number

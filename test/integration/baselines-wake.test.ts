@@ -6,7 +6,6 @@
 // --architecture A` and the robustness suite take such a network.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import wavefile from 'wavefile'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { taskScore } from '../../native/index.ts'
 import { loadBundle } from '../../src/plugins/architectures/bundle.ts'
@@ -15,6 +14,7 @@ import { simulator } from '../../src/plugins/targets/simulator.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
+import { toneWav } from '../support/wav.ts'
 
 afterAll(cleanupTemp)
 
@@ -25,12 +25,7 @@ function json<T = Record<string, any>>(args: string[]): T {
 }
 
 /** 1.5 s of a tone at 8 kHz after `delayS` of silence. */
-function tone(hz: number, delayS: number): Uint8Array {
-  const w = new wavefile.WaveFile()
-  const start = Math.round(delayS * 8000)
-  w.fromScratch(1, 8000, '16', Array.from({ length: start + 12000 }, (_, i) => (i < start ? 0 : Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 8000)))))
-  return w.toBuffer()
-}
+const tone = (hz: number, delayS: number): Uint8Array => toneWav(hz, { amplitude: 8000, delayS, seconds: 1.5 })
 
 const db = tempDb()
 let project = 0

@@ -4,21 +4,16 @@
 // one recording at the sample's SNR; a folder with a file that is not a WAV fails naming the file.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import wavefile from 'wavefile'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
+import { toneWav } from '../support/wav.ts'
 
 afterAll(cleanupTemp)
 
 /** 1 s of a pure tone at `hz`, 16-bit PCM at 8 kHz (resampled to 16 kHz by the job). */
-function tone(hz: number): Uint8Array {
-  const rate = 8000
-  const w = new wavefile.WaveFile()
-  w.fromScratch(1, rate, '16', Array.from({ length: rate }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / rate))))
-  return w.toBuffer()
-}
+const tone = (hz: number): Uint8Array => toneWav(hz, { amplitude: 8000 })
 
 /** The share of a stretch's energy at `hz` (projection on sin and cos; 1 for a pure tone of a whole number of periods). */
 function shareAt(x: Float64Array, hz: number, rate: number): number {
