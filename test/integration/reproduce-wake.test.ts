@@ -15,12 +15,14 @@ import { cleanupTemp, tempDb } from '../support/tmp.ts'
 const tiny = ['--dataset-samples', '20', '--teacher-units', '8', '--teacher-epochs', '2', '--neurons', '32', '--epochs', '1']
 let db: string
 let result: Record<string, number>
+let stderr = ''
 
 beforeAll(() => {
   db = tempDb()
   const r = mimic(['--db', db, '--json', 'reproduce', 'wake-phrase', '--seed', '4', ...tiny], { timeoutMs: 300_000 })
   if (r.code !== 0) throw new Error(`reproduce wake-phrase failed: ${r.stderr}`)
   result = JSON.parse(r.stdout)
+  stderr = r.stderr
 }, 300_000)
 
 afterAll(cleanupTemp)
@@ -34,6 +36,10 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
     expect(result.testSamples).toBe(4)
     expect(result.adsTestUndecided).toBe(0)
     expect((result.falseAccepts + result.falseRejects) / result.testSamples).toBeCloseTo(1 - result.adsTestAccuracy, 12)
+  })
+
+  it('reports the corpus stage\'s progress while it synthesises the samples', () => {
+    expect(stderr).toMatch(/^\[dataset\] \d+% synthesised \d+ of 20 samples/m)
   })
 
   it('links the stages: the corpus is the data of both networks, the method settings of the task are the defaults', () => {

@@ -39,11 +39,14 @@ export interface TeacherOutcome {
   fitted: Record<string, number>
 }
 
-/** Fresh samples of a task drawn by its generator (a task's generator schema fills the other parameters). */
+/**
+ * Fresh samples of a task drawn by its generator (a task's generator schema fills the other
+ * parameters), reporting how many are drawn (a synthesised corpus takes minutes).
+ */
 export function drawSamples(ctx: JobContext, task: TaskName, params: Record<string, unknown>): Promise<TimedDataset> {
   const generate = taskImpls[task].generate
   if (!generate) throw new Error(`the task ${taskDescriptors[task].label} has no generator to draw samples from`)
-  return generate(params, { signal: ctx.signal })
+  return generate(params, { signal: ctx.signal, onProgress: (f, message) => ctx.progress(f, message) })
 }
 
 /** The training samples of one epoch on a dataset: the epoch fraction of its training split, at least one (docs/method.md §5). */
