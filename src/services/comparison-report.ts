@@ -4,9 +4,9 @@
 // the MSE increases beside the paper's with the order, the medians beside the paper's with the
 // p-values, the refusals and the children, and the code version. No script, no request.
 import { paperArchitectureLabels, paperPanelMetric, type PaperArchitecture } from '../shared/paper.ts'
-import { formatLevel, perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
+import { formatLevel, formatP as pText, perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
 import type { ComparisonAnalysis } from '../shared/types.ts'
-import { axesSvg, colour, dataBlock, esc, f2, H, M, num, provenance, pText, reportStart, table, W, yAxis, type ReportContext } from './report.ts'
+import { axesSvg, colour, dataBlock, esc, f2, H, M, num, provenance, reportStart, table, W, yAxis, type ReportContext } from './report.ts'
 
 const label = (a: string): string => paperArchitectureLabels[a as PaperArchitecture] ?? a
 const pct = (v: number | null): string => (v === null ? '–' : `${v >= 0 ? '+' : '−'}${Math.abs(Math.round(v))} %`)

@@ -10,7 +10,7 @@
 // (<script type="application/json">, never executed) for anyone who wants to re-plot them.
 import { quartiles } from '../analysis/stats.ts'
 import { jobKinds, isJobKindName } from '../shared/jobkinds/index.ts'
-import { formatLevel, levelOrder, perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
+import { formatLevel, formatP as pText, levelOrder, perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
 import type { RobustnessAnalysis, RobustnessTrial } from '../shared/types.ts'
 
 export interface ReportContext {
@@ -37,10 +37,6 @@ export function num(v: number | null | undefined): string {
   return String(Number(v.toPrecision(4)))
 }
 
-/** A p-value: exponent form below 0.001. */
-export function pText(p: number): string {
-  return p < 0.001 ? p.toExponential(1) : p.toFixed(3)
-}
 
 export const f2 = (v: number): string => (Math.round(v * 100) / 100).toString()
 

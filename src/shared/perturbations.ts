@@ -103,6 +103,11 @@ export function formatLevel(perturbation: PerturbationName, level: number): stri
   return `${pct} %`
 }
 
+/** A p-value as the tables print it: the exponent form below 0.001. */
+export function formatP(p: number): string {
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3)
+}
+
 /** The levels in plotting order: level 0 (unperturbed) first, then more perturbed to the right. */
 export function levelOrder(perturbation: PerturbationName, levels: readonly number[]): number[] {
   const inc = perturbationInfo[perturbation].increasing
