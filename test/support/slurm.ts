@@ -4,9 +4,9 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort, stopProcess } from './daemon.ts'
 
 export interface LocalSlurm {
   dir: string
@@ -17,26 +17,6 @@ export interface LocalSlurm {
   stop(): Promise<void>
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 function readPid(file: string): number | null {
   if (!existsSync(file)) return null
   const pid = Number(readFileSync(file, 'utf8').trim())
@@ -45,11 +25,7 @@ function readPid(file: string): number | null {
 
 async function stopPid(file: string): Promise<void> {
   const pid = readPid(file)
-  if (pid === null || !alive(pid)) return
-  process.kill(pid, 'SIGTERM')
-  const until = Date.now() + 5000
-  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
-  if (alive(pid)) process.kill(pid, 'SIGKILL')
+  if (pid !== null) await stopProcess(pid)
 }
 
 async function waitFor(what: string, ok: () => boolean, timeoutMs: number, log: () => string): Promise<void> {

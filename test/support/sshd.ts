@@ -5,9 +5,9 @@
 // (SetEnv), as a login node's profile would set SLURM_CONF.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
+import { alive, freePort, stopProcess } from './daemon.ts'
 
 export interface LocalSshd {
   dir: string
@@ -25,26 +25,6 @@ export function sshdInstalled(): string | null {
   if (!existsSync(sshd)) return 'sshd is missing: install openssh-server (`apt-get install -y openssh-server`, as .ci/run does)'
   if (spawnSync('sh', ['-c', 'command -v ssh && command -v ssh-keygen']).status !== 0) return 'ssh or ssh-keygen is missing: install openssh-client'
   return null
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** Starts sshd on a free loopback port and waits until a session runs a command through it. */
@@ -122,12 +102,7 @@ export async function startLocalSshd(opts: { env?: Record<string, string> } = {}
     clientConfig,
     pid,
     async stop() {
-      if (alive(pid)) {
-        process.kill(pid, 'SIGTERM')
-        const end = Date.now() + 5000
-        while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 50))
-        if (alive(pid)) process.kill(pid, 'SIGKILL')
-      }
+      await stopProcess(pid)
       rmSync(dir, { recursive: true, force: true })
     },
   }
