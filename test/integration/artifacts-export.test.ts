@@ -4,16 +4,12 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
 
-function json<T = any>(args: string[]): T {
-  const r = mimic(['--json', ...args])
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = any>(args: string[]): T => mimicJson<T>(args)
 
 /** What numpy reads: name -> [dtype, shape, sha256 of the bytes]. */
 function numpyView(file: string): Record<string, [string, number[], string]> {

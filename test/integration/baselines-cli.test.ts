@@ -7,16 +7,12 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
 
-function json<T = Record<string, any>>(args: string[]): T {
-  const r = mimic(['--json', ...args], { timeoutMs: 120_000 })
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = Record<string, any>>(args: string[]): T => mimicJson<T>(args, { timeoutMs: 120_000 })
 
 describe('baselines on the command line', () => {
   const db = tempDb()

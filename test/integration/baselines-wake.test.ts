@@ -12,17 +12,13 @@ import { loadBundle } from '../../src/plugins/architectures/bundle.ts'
 import { loadDatasetSplits } from '../../src/plugins/datasets.ts'
 import { simulator } from '../../src/plugins/targets/simulator.ts'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 import { toneWav } from '../support/wav.ts'
 
 afterAll(cleanupTemp)
 
-function json<T = Record<string, any>>(args: string[]): T {
-  const r = mimic(['--json', ...args], { timeoutMs: 240_000 })
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = Record<string, any>>(args: string[]): T => mimicJson<T>(args, { timeoutMs: 240_000 })
 
 /** 1.5 s of a tone at 8 kHz after `delayS` of silence. */
 const tone = (hz: number, delayS: number): Uint8Array => toneWav(hz, { amplitude: 8000, delayS, seconds: 1.5 })

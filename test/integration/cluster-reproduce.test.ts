@@ -10,7 +10,7 @@ import { hostname } from 'node:os'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { SweepStatus } from '../../src/shared/types.ts'
 import { openStore } from '../../src/store/index.ts'
-import { mimic, spawnMimic } from '../support/cli.ts'
+import { mimicJson, spawnMimic } from '../support/cli.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
 import { join } from 'node:path'
@@ -27,11 +27,7 @@ const tiny = [
 ]
 const reproduction = (seed: number) => ['reproduce', 'paper', '--task', 'xor', '--networks', '1', '--architectures', 'ads,reservoir', '--perturbations', 'mismatch,noise', '--seed', String(seed), '--samples', '12', '--draws', '3', '--threads', '1', ...tiny]
 
-function json<T = Record<string, unknown>>(args: string[]): T {
-  const r = mimic(['--db', db, '--json', ...args], { env, timeoutMs: 300_000 })
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = Record<string, unknown>>(args: string[]): T => mimicJson<T>(args, { db, env, timeoutMs: 300_000 })
 
 interface Part { part: string; architecture: string; index: number; perturbation: string | null; runId: number | null; networkRunId: number | null; status: string; reason: string | null }
 interface Analysis { runId: number; parts: Part[]; summary: Record<string, number> }

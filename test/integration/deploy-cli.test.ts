@@ -8,16 +8,12 @@ import { ReferenceChip, referenceGeometry } from '../../src/hardware/chip/refere
 import { checkConfiguration } from '../../src/hardware/chip/validate.ts'
 import type { DeployedConfiguration } from '../../src/shared/board.ts'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
 
-function json<T = any>(args: string[]): T {
-  const r = mimic(['--json', ...args])
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = any>(args: string[]): T => mimicJson<T>(args)
 
 describe('mimic deploy', () => {
   const db = tempDb()

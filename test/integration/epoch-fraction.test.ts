@@ -9,7 +9,8 @@ import { taskGenerate, type TaskBatch } from '../../native/index.ts'
 import { methodDefaultsOf } from '../../src/shared/jobkinds/index.ts'
 import { datasetArtifacts } from '../../src/plugins/datasets.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
+import { storedArrays } from '../support/stored.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 const seed = 6
@@ -41,20 +42,9 @@ function storeDataset(store: Store, train: TaskBatch, nTrain: number, val: TaskB
   return run.id
 }
 
-function run(args: string[]): Record<string, number> {
-  const r = mimic(['--db', db, '--json', ...args, '--project', String(project), '--seed', String(seed)])
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed: ${r.stderr}`)
-  return JSON.parse(r.stdout) as Record<string, number>
-}
+const run = (args: string[]): Record<string, number> => mimicJson<Record<string, number>>([...args, '--project', String(project), '--seed', String(seed)], { db })
 
-function arrays(runId: number, names: string[]): Record<string, number[]> {
-  const store = openStore(db)
-  try {
-    return Object.fromEntries(names.map((n) => [n, Array.from(store.artifacts.get(runId, n).data as Float32Array)]))
-  } finally {
-    store.close()
-  }
-}
+const arrays = (runId: number, names: string[]): Record<string, number[]> => storedArrays(db, runId, names)
 
 const teacherArrays = ['wIn', 'wRec', 'wOut', 'bias', 'tauMs']
 const teacherFlags = ['--units', '8', '--step-size', '3e-3', '--tau-step-unit', 'ms', '--no-keep-best', '--no-shuffle']

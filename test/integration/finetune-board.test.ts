@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ads, type AdsNet } from '../../src/plugins/architectures/ads.ts'
 import { loadBundle, saveBundle } from '../../src/plugins/architectures/bundle.ts'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { startEmulator, type Emulator } from '../support/board.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
@@ -19,11 +19,7 @@ let network = 0
 let test = 0
 let board: Emulator
 
-function json<T = Record<string, any>>(args: string[]): T {
-  const r = mimic(['--db', db, '--json', ...args], { timeoutMs: 240_000 })
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-1500)}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = Record<string, any>>(args: string[]): T => mimicJson<T>(args, { db, timeoutMs: 240_000 })
 
 function runCount(): number {
   const store = openStore(db)

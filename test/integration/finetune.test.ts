@@ -14,7 +14,7 @@ import { accumulateSample, decoderFor, ridgeSolve, ridgeSums, traceFilter } from
 import { simulator } from '../../src/plugins/targets/simulator.ts'
 import { taskImpls } from '../../src/plugins/tasks/index.ts'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 const db = tempDb()
@@ -22,11 +22,7 @@ let network = 0
 let chipNetwork = 0
 let test = 0
 
-function json<T = Record<string, any>>(args: string[]): T {
-  const r = mimic(['--db', db, '--json', ...args], { timeoutMs: 240_000 })
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-1500)}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = Record<string, any>>(args: string[]): T => mimicJson<T>(args, { db, timeoutMs: 240_000 })
 
 beforeAll(() => {
   const project = json<{ id: number }>(['projects', 'create', 'Refit']).id

@@ -6,7 +6,7 @@
 // instead of 100 µs runs the same network (rates and spike counts close).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimicJson } from '../support/cli.ts'
 import { ptyPair, startEmulator, type PtyPair } from '../support/board.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
@@ -16,11 +16,7 @@ const samples = 6
 let network = 0
 let dataset = 0
 
-function json<T = Record<string, unknown>>(args: string[]): T {
-  const r = mimic(['--db', db, '--json', ...args], { timeoutMs: 180_000 })
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-1500)}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = Record<string, unknown>>(args: string[]): T => mimicJson<T>(args, { db, timeoutMs: 180_000 })
 
 interface HilJson {
   runId: number

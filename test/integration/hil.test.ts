@@ -8,7 +8,7 @@ import { hostname } from 'node:os'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
-import { mimic, mimicBin, repoRoot } from '../support/cli.ts'
+import { mimic, mimicBin, mimicJson, repoRoot } from '../support/cli.ts'
 import { startEmulator, type Emulator } from '../support/board.ts'
 import { underLoad } from '../support/load.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
@@ -18,11 +18,7 @@ let emulator: Emulator
 let network = 0
 let dataset = 0
 
-function json<T = Record<string, unknown>>(args: string[]): T {
-  const r = mimic(['--db', db, '--json', ...args], { timeoutMs: 120_000 })
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-1500)}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = Record<string, unknown>>(args: string[]): T => mimicJson<T>(args, { db, timeoutMs: 120_000 })
 
 beforeAll(async () => {
   const project = json<{ id: number }>(['projects', 'create', 'HIL']).id

@@ -1,17 +1,13 @@
 // Networks and simulations through the CLI: `mimic network create`, `mimic simulate`, `mimic bench`.
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 import { addonStatus } from '../../native/index.ts'
 
 afterAll(cleanupTemp)
 
-function json<T = any>(args: string[]): T {
-  const r = mimic(['--json', ...args])
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = any>(args: string[]): T => mimicJson<T>(args)
 
 describe('networks and simulations from the CLI', () => {
   const db = tempDb()

@@ -7,16 +7,12 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
 
-function json<T = any>(args: string[]): T {
-  const r = mimic(['--json', ...args])
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = any>(args: string[]): T => mimicJson<T>(args)
 
 function python(code: string, ...args: string[]): string {
   const r = spawnSync('/usr/bin/python3', ['-c', code, ...args], { encoding: 'utf8' })

@@ -3,16 +3,12 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { jobKindNames, jobKinds, type JobKindSpec } from '../../src/shared/jobkinds/index.ts'
 import { kebab } from '../../src/cli/args.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
 
-function json<T>(args: string[]): T {
-  const r = mimic(['--json', ...args])
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T>(args: string[]): T => mimicJson<T>(args)
 
 describe('plug-ins on the command line', () => {
   const db = tempDb()

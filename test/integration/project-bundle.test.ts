@@ -11,16 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest'
 import Database from 'better-sqlite3'
 import { openStore } from '../../src/store/index.ts'
 import { readZip, writeZip } from '../../src/formats/npz.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
 
-function json<T = any>(args: string[]): T {
-  const r = mimic(['--json', ...args])
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = any>(args: string[]): T => mimicJson<T>(args)
 
 /** A digest of every row of every table: equal digests, unchanged database. */
 function dbDigest(path: string): string {

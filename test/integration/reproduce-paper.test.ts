@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { median } from '../../src/analysis/stats.ts'
 import { pipelineParams, robustnessParams } from '../../src/shared/jobkinds/index.ts'
 import { openStore } from '../../src/store/index.ts'
-import { mimic, spawnMimic } from '../support/cli.ts'
+import { mimic, mimicJson, spawnMimic } from '../support/cli.ts'
 import { unbalancedTags } from '../support/html.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
@@ -36,11 +36,7 @@ interface Analysis {
 }
 
 let db: string
-function json<T = Record<string, unknown>>(args: string[]): T {
-  const r = mimic(['--db', db, '--json', ...args], { timeoutMs: 300_000 })
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = Record<string, unknown>>(args: string[]): T => mimicJson<T>(args, { db, timeoutMs: 300_000 })
 
 beforeAll(() => {
   db = tempDb()

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
-import { mimic, spawnMimic } from '../support/cli.ts'
+import { mimic, mimicJson, spawnMimic } from '../support/cli.ts'
 import { unbalancedTags } from '../support/html.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
@@ -14,11 +14,7 @@ afterAll(cleanupTemp)
 let db: string
 const ids = { dataset: 0, teacher: 0, ebn: 0, noEbn: 0 }
 
-function json<T = Record<string, unknown>>(args: string[]): T {
-  const r = mimic(['--db', db, '--json', ...args])
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = Record<string, unknown>>(args: string[]): T => mimicJson<T>(args, { db })
 
 interface Row {
   network: number

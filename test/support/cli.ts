@@ -22,9 +22,10 @@ export function mimic(args: string[], opts: { cwd?: string; env?: Record<string,
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
-export function mimicJson<T = Record<string, unknown>>(args: string[]): T {
-  const r = mimic(['--json', ...args])
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
+/** `mimic [--db DB] --json ARGS`, parsed; a failure throws with the command and the end of its stderr. */
+export function mimicJson<T = Record<string, unknown>>(args: string[], opts: { db?: string; env?: Record<string, string>; timeoutMs?: number } = {}): T {
+  const r = mimic([...(opts.db !== undefined ? ['--db', opts.db] : []), '--json', ...args], opts)
+  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr.slice(-1500)}`)
   return JSON.parse(r.stdout) as T
 }
 
