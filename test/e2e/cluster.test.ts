@@ -169,6 +169,8 @@ describe('sweeps on a cluster from the forms', () => {
         const row0 = page.getByRole('row').filter({ has: page.locator('td').first().filter({ hasText: /^0$/ }) })
         await expect.poll(async () => (await row0.getByRole('cell').nth(3).textContent())?.trim(), { timeout: 30_000 }).toBe('2 / 3')
         expect((await row0.getByRole('cell').nth(1).textContent())?.trim()).not.toBe(first)
+        // while the second attempt waits, the row says why the first ended
+        expect((await row0.getByRole('cell').nth(5).textContent())?.trim()).toMatch(/^attempt 1 ended without the results of item 0/)
         await s.shot('retried')
         // at 1024 px the task table fits its panel: every Cancel button in view without scrolling sideways
         const box = await page.locator('.table-scroll').first().evaluate((el) => [el.scrollWidth, el.clientWidth])

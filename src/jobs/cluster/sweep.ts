@@ -195,7 +195,8 @@ async function submit(store: Store, cluster: Cluster, runId: number, tasks: numb
   if (r.code !== 0 || !/^\d+$/.test(id)) throw new AppError('UNSUPPORTED', `Submitting sweep ${runId} to cluster ${cluster.name}: ${failure('sbatch', r)}`)
   store.transaction(() => {
     const byTask = new Map(store.sweeps.tasks(runId).map((t) => [t.task, t]))
-    for (const t of tasks) store.sweeps.setTask(runId, t, { state: 'submitted', slurmJob: `${id}_${t}`, attempts: (byTask.get(t)?.attempts ?? 0) + 1, error: null })
+    // a retried task keeps why its last attempt ended ("attempt N ...") until the new one ends
+    for (const t of tasks) store.sweeps.setTask(runId, t, { state: 'submitted', slurmJob: `${id}_${t}`, attempts: (byTask.get(t)?.attempts ?? 0) + 1 })
   })
 }
 
