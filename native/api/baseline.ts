@@ -42,6 +42,11 @@ export interface LifRunResult {
   kernelSeconds: number
   /** with options.recordSpikes = K: the spike events of the first K samples, sample b's at offsets[b] .. offsets[b + 1] (steps in order) */
   spikes?: { steps: Int32Array; neurons: Int32Array; offsets: Int32Array }
+  /** with options.recordMembrane: V of those neurons (after the step's spikes and resets) [count, recordedSteps, K] */
+  membrane?: Float32Array
+  membraneNeurons?: Int32Array
+  /** with options.recordMembrane: ceil(steps / decimate) */
+  recordedSteps?: number
 }
 
 export interface SampleArrays {
@@ -70,6 +75,10 @@ export interface LifRunOptions {
   silence?: { neurons: Int32Array | readonly number[]; startStep?: number; endStep?: number }
   /** keep the spike events of the first K samples (0 to count; default 0) */
   recordSpikes?: number
+  /** keep V of these neurons at every `decimate`-th step (t = 0, decimate, ...) */
+  recordMembrane?: Int32Array | readonly number[]
+  /** default 1 */
+  decimate?: number
 }
 
 /**

@@ -137,6 +137,11 @@ struct RunBaton {
     o.Set("totalSpikes", Napi::Number::New(env, out.totalSpikes));
     o.Set("meanRateHz", Napi::Number::New(env, out.meanRateHz));
     o.Set("kernelSeconds", Napi::Number::New(env, seconds));
+    if (!out.membraneNeurons.empty()) {
+      o.Set("membrane", ToTyped(env, out.membrane));
+      o.Set("membraneNeurons", ToTyped(env, out.membraneNeurons));
+      o.Set("recordedSteps", Napi::Number::New(env, double((data->steps + out.decimate - 1) / out.decimate)));
+    }
     if (out.recordSamples > 0) {
       // the recorded samples' events: steps and neurons in sample order, offsets[b] .. offsets[b + 1]
       std::vector<int32_t> steps, neurons, offsets{0};
@@ -184,7 +189,8 @@ std::vector<int32_t> ReadNeurons(Napi::Env env, Napi::Value v, const std::string
   return out;
 }
 
-// lifRun(net, batch {inputs, count, steps}, options {seed, threads, dtMs, noiseStd, silence {neurons, startStep, endStep}},
+// lifRun(net, batch {inputs, count, steps}, options {seed, threads, dtMs, noiseStd, silence {neurons, startStep, endStep},
+//        recordSpikes, recordMembrane, decimate},
 //        onProgress?, cancel?)
 Napi::Value LifRun(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -192,7 +198,7 @@ Napi::Value LifRun(const Napi::CallbackInfo& info) {
   b->net = ReadNet(env, info[0], "net");
   b->data = ReadSamples(env, info[1], "batch", b->net.channels, b->net.outputs, false);
   Napi::Object o = OptionsOf(env, info[2]);
-  CheckKeys(env, o, "options", {"seed", "threads", "dtMs", "noiseStd", "silence", "recordSpikes"});
+  CheckKeys(env, o, "options", {"seed", "threads", "dtMs", "noiseStd", "silence", "recordSpikes", "recordMembrane", "decimate"});
   b->seed = Seed(env, o, "", "seed", true);
   b->threads = Threads(env, o, "");
   const double one = 1, zero = 0;
@@ -211,7 +217,11 @@ Napi::Value LifRun(const Napi::CallbackInfo& info) {
   }
   const int64_t none = 0;
   b->out.recordSamples = size_t(Int(env, o, "", "recordSpikes", 0, int64_t(b->data->count), &none));
+  if (!o.Get("recordMembrane").IsUndefined()) b->out.membraneNeurons = ReadNeurons(env, o.Get("recordMembrane"), "options.recordMembrane", b->net.neurons);
+  const int64_t oneStep = 1;
+  b->out.decimate = size_t(Int(env, o, "", "decimate", 1, std::max<int64_t>(1, int64_t(b->data->steps)), &oneStep));
   MemoryPlan plan;
+  plan.add(2 * double(b->data->count) * std::ceil(double(b->data->steps) / double(b->out.decimate)) * double(b->out.membraneNeurons.size()), 4);
   plan.add(2 * double(b->data->count) * (double(b->data->steps) * double(b->net.outputs) + double(b->net.neurons)), 4);
   // at most one spike per neuron and step, two integers each (and the copy the result makes)
   plan.add(4 * double(b->out.recordSamples) * double(b->data->steps) * double(b->net.neurons), 4);

@@ -166,6 +166,7 @@ const std::vector<double>& LifSimulator::traces() const { return s_->r; }
 std::size_t LifSimulator::spikes() const { return s_->spikes; }
 const std::vector<int32_t>& LifSimulator::spikeCounts() const { return s_->counts; }
 const std::vector<uint32_t>& LifSimulator::fired() const { return s_->fired; }
+const std::vector<double>& LifSimulator::potentials() const { return s_->v; }
 
 void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::size_t steps, double dtMs, uint64_t seed,
              unsigned threads, LifRunStats& out, const Control& control, const LifPerturbation& perturbation) {
@@ -177,6 +178,11 @@ void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::siz
   const std::size_t recorded = std::min(out.recordSamples, count);
   out.spikeSteps.assign(recorded, {});
   out.spikeNeurons.assign(recorded, {});
+  if (out.decimate < 1) throw InvalidArgument("decimate must be at least 1");
+  for (int32_t n : out.membraneNeurons)
+    if (n < 0 || std::size_t(n) >= N) throw InvalidArgument("membraneNeurons names neuron " + std::to_string(n) + " but the network has neurons 0.." + std::to_string(N - 1));
+  const std::size_t K = out.membraneNeurons.size(), Tr = (steps + out.decimate - 1) / out.decimate;
+  out.membrane.assign(K > 0 ? count * Tr * K : 0, 0.0f);
   std::atomic<std::size_t> done{0};
   global_pool().parallel_for(
       count,
@@ -193,6 +199,10 @@ void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::siz
               recSteps->push_back(static_cast<int32_t>(t));
               recNeurons->push_back(static_cast<int32_t>(n));
             }
+          }
+          if (K > 0 && t % out.decimate == 0) {
+            float* row = &out.membrane[(b * Tr + t / out.decimate) * K];
+            for (std::size_t k = 0; k < K; ++k) row[k] = static_cast<float>(sim.potentials()[std::size_t(out.membraneNeurons[k])]);
           }
           if ((t & 255) == 0 && control.cancelled()) return;
         }

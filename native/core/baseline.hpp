@@ -59,6 +59,11 @@ struct LifRunStats {
   // step order (neurons in index order within a step): spikeSteps[b], spikeNeurons[b]
   std::size_t recordSamples = 0;
   std::vector<std::vector<int32_t>> spikeSteps, spikeNeurons;
+  // set before the run: the potentials V of these neurons (after the step's spikes and resets) at every
+  // `decimate`-th step (t = 0, decimate, ...): membrane [B, Tr, K], Tr = ceil(T / decimate)
+  std::vector<int32_t> membraneNeurons;
+  std::size_t decimate = 1;
+  std::vector<float> membrane;
 };
 
 // Runs samples [B, T, C] with step dtMs; sample b starts from V uniform in [vReset, vTh) drawn from
@@ -83,6 +88,7 @@ class LifSimulator {
   std::size_t spikes() const;
   const std::vector<int32_t>& spikeCounts() const;  // per neuron since reset
   const std::vector<uint32_t>& fired() const;        // the neurons that spiked in the last step, in index order
+  const std::vector<double>& potentials() const;     // V [N] after the last step (spikes reset)
 
  private:
   const LifNet& net_;

@@ -63,6 +63,11 @@ describe('a baseline network page', () => {
       expect(spikes).toBeLessThanOrEqual(run.summary.spikes)
       const raster = page.getByRole('figure', { name: 'Spike raster of sample 0' })
       expect(await waitForColour(page, raster, hex(spikeColor), Math.min(spikes, 600))).toBeGreaterThanOrEqual(Math.min(spikes, 600))
+      // and the membrane potentials of the form's recorded neurons (0-3 by default), stored [samples, steps, 4]
+      await page.getByRole('heading', { name: 'Membrane potential' }).waitFor()
+      await page.getByRole('figure', { name: 'Membrane potentials of sample 0' }).waitFor()
+      const membrane = s.cli<{ artifacts: { name: string; shape: number[] }[] }>(['runs', 'show', String(sim)]).artifacts.find((a) => a.name === 'membrane')
+      expect(membrane?.shape).toEqual([3, 1000, 4])
       await s.shot('raster')
     })
     expect(s.pageErrors).toEqual([])

@@ -107,6 +107,34 @@ describe('lifRun: membrane noise and neuron death', () => {
     }
   })
 
+  it('records the potentials of chosen neurons at every decimate-th step, as the direct simulation has them', async () => {
+    const { reservoir, force } = await networks()
+    const test = await xor(2, 12, 0.3)
+    for (const net of [reservoir, force]) {
+      const neurons = [3, 0, 3, net.neurons - 1]
+      const opts = { noiseStd: 0.02 * Math.abs(net.vTh[0] - net.vReset[0]), silence: { neurons: [1] } }
+      const native = await lifRun(net, test, { seed: 4, recordMembrane: neurons, decimate: 7, ...opts })
+      const ref = lifReference(net, test.inputs, test.count, test.steps, { seed: 4, membrane: { neurons, decimate: 7 }, ...opts })
+      const Tr = Math.ceil(test.steps / 7)
+      expect(native.recordedSteps).toBe(Tr)
+      expect(Array.from(native.membraneNeurons!)).toEqual(neurons)
+      expect(native.membrane!.length).toBe(test.count * Tr * neurons.length)
+      expect(ref.membrane.map((m) => m.length)).toEqual([Tr, Tr])
+      let worst = 0
+      for (let b = 0; b < test.count; b++)
+        for (let t = 0; t < Tr; t++) for (let k = 0; k < neurons.length; k++) worst = Math.max(worst, Math.abs(native.membrane![(b * Tr + t) * neurons.length + k] - ref.membrane[b][t][k]))
+      // float32 of the same double computation (|V| of order 1 and of order 65 for FORCE)
+      expect(worst).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(net.vReset[0])))
+      // the recording changes nothing else
+      const plain = await lifRun(net, test, { seed: 4, ...opts })
+      expect(native.outputs).toEqual(plain.outputs)
+      expect(plain.membrane).toBeUndefined()
+    }
+    const net = reservoir
+    await expect((async () => lifRun(net, test, { recordMembrane: [net.neurons] }))()).rejects.toThrow(/options\.recordMembrane\[0\] is neuron \d+ but the network has neurons 0\.\.\d+/)
+    await expect((async () => lifRun(net, test, { recordMembrane: [0], decimate: 0 }))()).rejects.toThrow(/decimate/)
+  })
+
   it('refuses a silenced neuron out of range, a bad window and a negative noise, naming the field', async () => {
     const { reservoir } = await networks()
     const test = await xor(1, 1, 0.1)

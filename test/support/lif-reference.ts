@@ -63,10 +63,12 @@ export interface LifReferenceOptions {
   dtMs?: number
   noiseStd?: number
   silence?: { neurons: number[]; startStep?: number; endStep?: number }
+  /** V of these neurons after each step's spikes and resets, at steps 0, decimate, ... */
+  membrane?: { neurons: number[]; decimate?: number }
 }
 
 /** Outputs [count, steps, outputs] and spike counts [count, neurons] of the model, sample b from Rng(seed, b). */
-export function lifReference(net: LifNetwork, inputs: Float32Array, count: number, steps: number, o: LifReferenceOptions): { outputs: Float64Array; spikeCounts: Int32Array } {
+export function lifReference(net: LifNetwork, inputs: Float32Array, count: number, steps: number, o: LifReferenceOptions): { outputs: Float64Array; spikeCounts: Int32Array; membrane: number[][][] } {
   const N = net.neurons
   const C = net.channels
   const O = net.outputs
@@ -78,7 +80,11 @@ export function lifReference(net: LifNetwork, inputs: Float32Array, count: numbe
   const zig = new Ziggurat()
   const outputs = new Float64Array(count * steps * O)
   const spikeCounts = new Int32Array(count * N)
+  // membrane[b][recorded step][k]
+  const membrane: number[][][] = []
+  const decimate = o.membrane?.decimate ?? 1
   for (let b = 0; b < count; b++) {
+    membrane.push([])
     const rng = new Rng64(BigInt(o.seed), BigInt(b))
     const v = new Float64Array(N)
     for (let n = 0; n < N; n++) v[n] = net.vReset[n] + (net.vTh[n] - net.vReset[n]) * rng.uniform()
@@ -108,6 +114,7 @@ export function lifReference(net: LifNetwork, inputs: Float32Array, count: numbe
           }
         }
       }
+      if (o.membrane && t % decimate === 0) membrane[b].push(o.membrane.neurons.map((n) => v[n]))
       for (let n = 0; n < N; n++) {
         syn[n] *= Math.exp(-dt / net.tauSynMs[n])
         r[n] *= Math.exp(-dt / net.tauOutMs)
@@ -125,5 +132,5 @@ export function lifReference(net: LifNetwork, inputs: Float32Array, count: numbe
       }
     }
   }
-  return { outputs, spikeCounts }
+  return { outputs, spikeCounts, membrane }
 }

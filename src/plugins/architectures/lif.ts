@@ -94,6 +94,8 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
       const { layer1: _layer1, ...plain } = net
       const wanted = opts.record?.spikes
       const recordSpikes = wanted === true ? batch.count : typeof wanted === 'number' ? Math.min(batch.count, Math.max(0, Math.floor(wanted))) : 0
+      const membrane = opts.record?.membrane ?? []
+      const decimate = opts.record?.decimate ?? 1
       const r = await lifRun(
         plain,
         { inputs: batch.inputs, count: batch.count, steps: batch.steps },
@@ -104,6 +106,7 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
           ...((opts.noiseStd ?? 0) > 0 ? { noiseStd: opts.noiseStd } : {}),
           ...(opts.silence ? { silence: opts.silence } : {}),
           ...(recordSpikes > 0 ? { recordSpikes } : {}),
+          ...(membrane.length > 0 ? { recordMembrane: membrane, decimate } : {}),
         },
         run,
       )
@@ -114,7 +117,17 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
         for (let i = 0; i < net.neurons; i++) s += r.spikeCounts[b * net.neurons + i]
         rateHz[b] = s / (net.neurons * seconds)
       }
-      return { outputs: r.outputs, recordedSteps: batch.steps, spikeCounts: r.spikeCounts, meanRateHz: r.meanRateHz, rateHz, totalSpikes: r.totalSpikes, kernelSeconds: r.kernelSeconds, ...(r.spikes ? { spikes: r.spikes } : {}) }
+      return {
+        outputs: r.outputs,
+        recordedSteps: Math.ceil(batch.steps / decimate),
+        spikeCounts: r.spikeCounts,
+        meanRateHz: r.meanRateHz,
+        rateHz,
+        totalSpikes: r.totalSpikes,
+        kernelSeconds: r.kernelSeconds,
+        ...(r.spikes ? { spikes: r.spikes } : {}),
+        ...(r.membrane && r.membraneNeurons ? { membrane: r.membrane, membraneNeurons: r.membraneNeurons } : {}),
+      }
     },
   }
 }
