@@ -153,32 +153,15 @@ export class SweepsRepo {
   }
 
   items(runId: number): SweepItemRecord[] {
-    return (this.db.prepare('SELECT * FROM sweep_items WHERE sweep_id = ? ORDER BY item').all(runId) as {
-      item: number
-      task: number
-      params: string
-      kind: string | null
-      label: string | null
-      inputs: string
-      merged_run_id: number | null
-      merged_at: number | null
-      checksum: string | null
-      host: string | null
-      code_version: string | null
-    }[]).map((r) => ({
-      item: r.item,
-      task: r.task,
-      params: parseJsonObject(r.params),
-      kind: r.kind,
-      label: r.label,
-      inputs: JSON.parse(r.inputs) as number[],
-      mergedRunId: r.merged_run_id,
-      mergedAt: r.merged_at,
-      checksum: r.checksum,
-      host: r.host,
-      codeVersion: r.code_version,
-    }))
+    return (this.db.prepare('SELECT * FROM sweep_items WHERE sweep_id = ? ORDER BY item').all(runId) as SweepItemRow[]).map(itemRecord)
   }
+
+  /** One item of a sweep (undefined: the sweep has no such item). */
+  item(runId: number, item: number): SweepItemRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM sweep_items WHERE sweep_id = ? AND item = ?').get(runId, item) as SweepItemRow | undefined
+    return row && itemRecord(row)
+  }
+
 
   itemStates(runId: number): SweepItemState[] {
     return this.items(runId).map((i) => ({
@@ -211,5 +194,35 @@ export class SweepsRepo {
   isMerged(runId: number, item: number): boolean {
     const r = this.db.prepare('SELECT merged_at FROM sweep_items WHERE sweep_id = ? AND item = ?').get(runId, item) as { merged_at: number | null } | undefined
     return r?.merged_at !== null && r?.merged_at !== undefined
+  }
+}
+
+interface SweepItemRow {
+  item: number
+  task: number
+  params: string
+  kind: string | null
+  label: string | null
+  inputs: string
+  merged_run_id: number | null
+  merged_at: number | null
+  checksum: string | null
+  host: string | null
+  code_version: string | null
+}
+
+function itemRecord(r: SweepItemRow): SweepItemRecord {
+  return {
+    item: r.item,
+    task: r.task,
+    params: parseJsonObject(r.params),
+    kind: r.kind,
+    label: r.label,
+    inputs: JSON.parse(r.inputs) as number[],
+    mergedRunId: r.merged_run_id,
+    mergedAt: r.merged_at,
+    checksum: r.checksum,
+    host: r.host,
+    codeVersion: r.code_version,
   }
 }

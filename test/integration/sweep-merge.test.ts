@@ -53,6 +53,17 @@ test('an item is merged once, with its lineage, code version, host and times', (
   store.close()
 })
 
+test('a result of an item the sweep does not have is refused, and nothing is stored', () => {
+  const { store, sweep } = sweepStore()
+  const parsed = parseResultFile(resultFileText(result(sweep, 7)))
+  if (!parsed.ok) throw new Error(parsed.problem)
+  expect(() => mergeItem(store, sweep, parsed.result, parsed.checksum)).toThrow(`sweep ${sweep} has no item 7`)
+  expect(store.runs.children(sweep)).toHaveLength(0)
+  expect(store.sweeps.item(sweep, 1)).toMatchObject({ item: 1, mergedRunId: null })
+  expect(store.sweeps.item(sweep, 7)).toBeUndefined()
+  store.close()
+})
+
 test('a result computed by another code version is not merged, and nothing is stored', () => {
   const { store, sweep } = sweepStore()
   const parsed = parseResultFile(resultFileText(result(sweep, 0, 'v2')))

@@ -351,7 +351,7 @@ export function mergeItem(store: Store, sweepRunId: number, r: ItemResult, check
   const sweepRun = store.runs.get(sweepRunId)
   if (r.sweep !== sweepRunId) throw new AppError('INVALID_ARGUMENT', `a result of sweep ${r.sweep} is in the folder of sweep ${sweepRunId}`)
   if (r.run.codeVersion !== sweep.codeVersion) throw new AppError('CONFLICT', `item ${r.item} was computed by mimic ${r.run.codeVersion}, not ${sweep.codeVersion}: not merged`)
-  const record = store.sweeps.items(sweepRunId).find((i) => i.item === r.item)
+  const record = store.sweeps.item(sweepRunId, r.item)
   if (!record) throw new AppError('INVALID_ARGUMENT', `sweep ${sweepRunId} has no item ${r.item}`)
   const shipped = new Set(record.inputs)
   return store.immediate(() => {
