@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import { AppError, FieldError } from '../shared/errors.ts'
 import { jobKinds, jobKindNames, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
+import { parseSeedList } from '../shared/grouping.ts'
 import type { FieldInfo } from '../shared/schema.ts'
 import { isTaskName, taskDescriptors } from '../shared/tasks/index.ts'
 import type { RunDetail } from '../shared/types.ts'
@@ -46,19 +47,11 @@ export interface SweepRequest {
 /** Sends a job's items to a cluster as a sweep and (unless told not to) follows it: returns the exit code. */
 export type RunSweep<Ctx> = (ctx: Ctx, kind: JobKindName, project: ProjectChoice, params: Record<string, unknown>, name: string | undefined, sweep: SweepRequest) => Promise<number>
 
-/** Seeds written as a list and ranges: "1,2,5-8" → 1 2 5 6 7 8. */
+/** --seeds: seeds written as a list and ranges ("1,2,5-8" → 1 2 5 6 7 8), as the forms read them. */
 export function parseSeeds(raw: string): number[] {
-  const out: number[] = []
-  for (const part of raw.split(',').map((p) => p.trim())) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part)
-    if (!m) throw new UsageError(`--seeds must be seeds and ranges separated by commas, e.g. 1,2,5-8 (received "${raw}").`)
-    const [a, b] = [Number(m[1]), Number(m[2] ?? m[1])]
-    if (b < a) throw new UsageError(`--seeds: the range ${part} runs backwards; write ${b}-${a}.`)
-    if (b - a > 100_000 || out.length > 100_000) throw new UsageError('--seeds names more than 100000 seeds.')
-    for (let x = a; x <= b; x++) out.push(x)
-  }
-  if (new Set(out).size !== out.length) throw new UsageError(`--seeds repeats a seed (received "${raw}"): each item of a sweep is a different seed.`)
-  return out
+  const seeds = parseSeedList(raw)
+  if (typeof seeds === 'string') throw new UsageError(`--seeds ${seeds}`)
+  return seeds
 }
 
 /** The flags of a job whose items can go to a cluster (a job with a seed, or one that splits itself into items). */

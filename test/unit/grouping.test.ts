@@ -1,7 +1,8 @@
 // How a sweep's items are grouped into SLURM array tasks (src/shared/grouping.ts), and the cost
 // estimates the job kinds declare for it.
 import { describe, expect, test } from 'vitest'
-import { chooseGrouping, type CostLookup } from '../../src/shared/grouping.ts'
+import { parseSeeds } from '../../src/cli/jobs.ts'
+import { chooseGrouping, parseSeedList, type CostLookup } from '../../src/shared/grouping.ts'
 import { jobKinds, pipelineParams } from '../../src/shared/jobkinds/index.ts'
 
 describe('chooseGrouping', () => {
@@ -65,5 +66,22 @@ describe('the job kinds\' cost estimates', () => {
     expect(jobKinds.yield.itemSeconds({ ...item, dataset: 8 }, look)).toBeNull()
     // small yields are grouped: 20 items of 10 chips (about 3 s each with their start) make one task of about a minute
     expect(chooseGrouping({ items: 20, itemSeconds: jobKinds.yield.itemSeconds({ ...item, chips: 10 }, look)! }).itemsPerTask).toBe(20)
+  })
+})
+
+describe('seeds of a sweep (--seeds and the forms\' Seeds field)', () => {
+  test('a list and ranges', () => {
+    expect(parseSeedList('1,2,5-8')).toEqual([1, 2, 5, 6, 7, 8])
+    expect(parseSeedList(' 3 , 10-11 ')).toEqual([3, 10, 11])
+    expect(parseSeeds('4-6')).toEqual([4, 5, 6])
+  })
+  test('what is wrong, in the field\'s words and the flag\'s', () => {
+    expect(parseSeedList('1;2')).toBe('must be seeds and ranges separated by commas, e.g. 1,2,5-8 (received "1;2").')
+    expect(parseSeedList('8-5')).toBe('has the range 8-5, which runs backwards: write 5-8.')
+    expect(parseSeedList('1-3,2')).toBe('repeat a seed (received "1-3,2"): each item of a sweep is a different seed.')
+    expect(parseSeedList(' , ')).toBe('must name at least one seed, e.g. 1-10.')
+    expect(parseSeedList('0-200000')).toBe('names more than 100000 seeds.')
+    expect(() => parseSeeds('8-5')).toThrow('--seeds has the range 8-5, which runs backwards: write 5-8.')
+    expect(() => parseSeeds('')).toThrow('--seeds must name at least one seed, e.g. 1-10.')
   })
 })
