@@ -81,3 +81,15 @@ export function columnsOf(a: ArtifactData, indices: readonly number[]): Float32A
 export function widthOf(meta: Pick<ArtifactMeta, 'shape'> | undefined): number {
   return meta ? (meta.shape[meta.shape.length - 1] ?? 0) : 0
 }
+
+/** Saves what the server made as a file (the browser's or Electron's download). */
+export function saveFile(fileName: string, data: BlobPart, type = 'application/octet-stream'): void {
+  const url = URL.createObjectURL(new Blob([data], { type }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = fileName
+  document.body.append(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
