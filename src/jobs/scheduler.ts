@@ -148,7 +148,10 @@ export class Scheduler {
   private need(jobKind: string, params: Record<string, unknown>): { min: number; all: boolean; device: string | null } {
     const r = this.resources(jobKind, params)
     const clamp = (n: number): number => Math.max(1, Math.min(this.cores, Math.floor(n)))
-    const fixed = r.coresFor?.(params) ?? null
+    // a job told its thread count (`threads` > 0; 0 = the cores it is given) needs that many cores, no more:
+    // two jobs with --threads 1 run side by side on two cores
+    const threads = r.cores === 'all' && typeof params.threads === 'number' && Number.isInteger(params.threads) && params.threads > 0 ? params.threads : null
+    const fixed = r.coresFor?.(params) ?? threads
     if (fixed !== null) return { min: clamp(fixed), all: false, device: r.device?.(params) ?? null }
     return r.cores === 'all'
       ? { min: clamp(r.minCores ?? 1), all: true, device: r.device?.(params) ?? null }

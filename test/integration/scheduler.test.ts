@@ -209,9 +209,9 @@ describe('one scheduler across processes (2 cores)', () => {
 
 describe('the scheduler’s rules, on one database', () => {
   // Queued jobs as the services register them, owned by this process or by a live child process.
-  function queued(store: Store, kind: string, pid: number, host = hostname()): number {
+  function queued(store: Store, kind: string, pid: number, host = hostname(), params: Record<string, unknown> = {}): number {
     return store.transaction(() => {
-      const r = store.runs.create({ projectId: 1, kind: 'x', name: kind, params: {}, seed: null, codeVersion: 'v', host })
+      const r = store.runs.create({ projectId: 1, kind: 'x', name: kind, params, seed: null, codeVersion: 'v', host })
       store.jobs.register(r.id, kind, pid, host)
       return r.id
     })
@@ -238,6 +238,29 @@ describe('the scheduler’s rules, on one database', () => {
       runs(store, pipeline)
       ends(store, sched, pipeline)
       expect(sched.acquire(queued(store, 'data.generate', process.pid))).toEqual({ granted: true, cores: 1, device: null })
+    } finally {
+      store.close()
+    }
+  })
+
+  it('a job told its thread count takes that many cores: two jobs with threads 1 run side by side', () => {
+    const { store } = fresh()
+    try {
+      const sched = new Scheduler({ store, pid: process.pid, host: hostname(), isAlive: () => true, cores: 2, staleMs: 60_000 })
+      const a = queued(store, 'train.teacher', process.pid, hostname(), { threads: 1 })
+      const b = queued(store, 'train.ads', process.pid, hostname(), { threads: 1 })
+      expect(sched.acquire(a)).toEqual({ granted: true, cores: 1, device: null })
+      runs(store, a)
+      expect(sched.acquire(b)).toEqual({ granted: true, cores: 1, device: null })
+      runs(store, b)
+      ends(store, sched, a)
+      ends(store, sched, b)
+      // threads 0 (the default) takes all free cores; more threads than cores asks for them all
+      const all = queued(store, 'train.teacher', process.pid, hostname(), { threads: 0 })
+      expect(sched.acquire(all)).toEqual({ granted: true, cores: 2, device: null })
+      runs(store, all)
+      ends(store, sched, all)
+      expect(sched.acquire(queued(store, 'eval', process.pid, hostname(), { threads: 8 }))).toEqual({ granted: true, cores: 2, device: null })
     } finally {
       store.close()
     }

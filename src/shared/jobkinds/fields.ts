@@ -6,7 +6,7 @@ import { maxNeurons, maxThreads } from '../limits.ts'
 /** A field naming a run of the given kind(s) (the UI offers a picker of such runs). */
 export const runRef = (kinds: string, label: string) => s.id().doc({ label, ref: kinds, help: `id of a ${s.kindsText(kinds.split(','))} run` })
 
-export const threadsField = s.withDefault(s.integer({ min: 0, max: maxThreads }), 0).doc({ label: 'Threads', help: '0 = the cores the scheduler gives the job' })
+export const threadsField = s.withDefault(s.integer({ min: 0, max: maxThreads }), 0).doc({ label: 'Threads', help: '0 = the cores the scheduler gives the job; N > 0: N threads on N cores, so that jobs with few threads run side by side' })
 
 /** The task a job draws samples of (tasks with a generator; the first is the default, which old runs had). */
 export const taskField = s.withDefault(s.oneOf(generatingTasks), generatingTasks[0]).doc({
