@@ -11,6 +11,7 @@ import { AppError } from '../shared/errors.ts'
 import type { AppEvent, JobProgress, RunStatus } from '../shared/types.ts'
 import type { Store } from '../store/index.ts'
 import { codeVersion, hostName } from '../system/version.ts'
+import { pidAlive } from '../system/process.ts'
 import { isFromWorker, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
 import { Scheduler, type Resources } from './scheduler.ts'
 
@@ -45,14 +46,6 @@ export const forkSpawner: Spawner = (entry, env) => {
   }
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 export interface RunnerOptions {
   store: Store

@@ -13,19 +13,12 @@ import { loadSerialPort, parseAddress, formatAddress } from '../hardware/transpo
 import { scanUsbBoards } from '../hardware/usb.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { hostName } from '../system/version.ts'
+import { pidAlive } from '../system/process.ts'
 
 /** Emulators of another host whose heartbeat is older than this are taken for gone. */
 export const emulatorStaleMs = 60_000
 const heartbeatMs = 15_000
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** A board address in its canonical form; a bad one is an INVALID_ARGUMENT naming the field. */
 export function canonicalAddress(text: string, field = 'address'): string {

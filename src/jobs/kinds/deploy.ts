@@ -16,12 +16,11 @@ import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
 import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
-import { boardAddressOf, pidAlive } from './hil.ts'
+import { boardAddressOf, leaseBoard, type LeasedBoard } from './hil.ts'
 import { BoardClient } from '../../hardware/client.ts'
 import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
 import type { Mapping } from '../../plugins/deploy/map.ts'
-import { hostName } from '../../system/version.ts'
 import { defaultTask, isTaskName, type TaskName } from '../../shared/tasks/index.ts'
 
 /** The task a network bundle records (older bundles: the default task, as loadBundle reads them). */
@@ -78,22 +77,18 @@ export const deploy: JobImpl = {
     const dtMs = typeof net.meta.dtMs === 'number' ? net.meta.dtMs : 1
     // a board: held for the run (its lease), mapped for its handshake and configured with the mapping
     const address = isDeployTargetName(p.target) ? null : boardAddressOf(store, p.target, 'deploy')
-    let client: BoardClient | null = null
+    let board: LeasedBoard | null = null
     if (address !== null) {
-      store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (deploy)`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: 30_000 })
       try {
-        ctx.progress(0, `connecting to the board at ${address}`, true)
-        client = await BoardClient.connect(address)
+        board = await leaseBoard(ctx, address, 'deploy')
       } catch (e) {
-        store.boardLeases.release(address, process.pid, hostName())
         throw e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board at ${address} could not be reached: ${e.message} (code ${e.code})`) : e
       }
     }
     try {
-      return await deployOn(ctx, p, net, dtMs, client)
+      return await deployOn(ctx, p, net, dtMs, board?.client ?? null)
     } finally {
-      if (client) await client.close().catch(() => {})
-      if (address !== null) store.boardLeases.release(address, process.pid, hostName())
+      await board?.release()
     }
   },
 }

@@ -32,11 +32,9 @@ import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/ind
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
-import { boardAddressOf, pidAlive, storedDeployment } from './hil.ts'
-import { BoardClient } from '../../hardware/client.ts'
+import { boardAddressOf, leaseBoard, storedDeployment, type LeasedBoard } from './hil.ts'
 import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import { boardTarget } from '../../plugins/targets/board.ts'
-import { hostName } from '../../system/version.ts'
 
 /** The seed of the fresh samples a read-out is fitted on (apart from the training, validation and test draws of derivedSeeds). */
 export function finetuneSampleSeed(seed: number): number {
@@ -106,22 +104,19 @@ export const finetune: JobImpl = {
     // board, held for the run (its lease) and reached over the board protocol
     const address = boardAddressOf(store, p.target, 'finetune')
     const deployment = p.deployment !== undefined ? storedDeployment(store, p.deployment, p.network) : null
-    let client: BoardClient | null = null
+    let board: LeasedBoard | null = null
     let target: ExecutionTarget
     if (address !== null) {
-      store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (finetune)`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: 30_000 })
       try {
-        ctx.progress(0, `connecting to the board at ${address}`, true)
-        client = await BoardClient.connect(address)
-        const h = client.handshake
+        board = await leaseBoard(ctx, address, 'finetune')
+        const h = board.client.handshake
         const why = deployment ? configurationMisfit(deployment.configuration, h) : null
         if (why) throw fieldError('finetune', 'deployment', `is run ${p.deployment}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
       } catch (e) {
-        if (client) await client.close().catch(() => {})
-        store.boardLeases.release(address, process.pid, hostName())
+        await board?.release()
         throw e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board at ${address} could not be reached: ${e.message} (code ${e.code})`) : e
       }
-      target = boardTarget(client, deployment ? { deployment } : {})
+      target = boardTarget(board.client, deployment ? { deployment } : {})
     } else {
       const name = p.target as keyof typeof finetuneTargets
       target = await availableTarget(name, 'ads')
@@ -130,7 +125,7 @@ export const finetune: JobImpl = {
     try {
       const onEmulator = p.target.startsWith('emulator')
       const onBoard = address !== null
-      const boardName = client ? `the board ${client.handshake.serialNumber} at ${address}` : ''
+      const boardName = board ? `the board ${board.client.handshake.serialNumber} at ${address}` : ''
       // the virtual chips, in turn batch by batch (several: one read-out for all of them)
       const serials = onEmulator ? (p.serialNumber !== undefined ? parseSerials(p.serialNumber) : [defaultSerialNumber]) : []
       const chips = serials.join(', ')
@@ -225,8 +220,7 @@ export const finetune: JobImpl = {
     } catch (e) {
       throw address !== null && e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board link to ${address} failed: ${e.message} (code ${e.code}); nothing was stored`) : e
     } finally {
-      if (client) await client.close().catch(() => {})
-      if (address !== null) store.boardLeases.release(address, process.pid, hostName())
+      await board?.release()
     }
   },
 }

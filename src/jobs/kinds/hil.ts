@@ -17,7 +17,9 @@ import { boardChips, chipTargetSchemes, deployedTarget, mappingOf } from '../../
 import { availableTarget, targetFor, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import type { Store } from '../../store/index.ts'
 import { hostName } from '../../system/version.ts'
+import { pidAlive } from '../../system/process.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
+import type { JobContext } from '../context.ts'
 import type { JobImpl } from './kind.ts'
 
 /** A board address or saved name as its canonical address, or null for an execution target name. */
@@ -29,6 +31,39 @@ export function boardAddressOf(store: Store, target: string, kind: 'hil' | 'fine
     return formatAddress(parseAddress(target))
   } catch (e) {
     throw fieldError(kind, 'target', `is not a board address: ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
+
+/** A board held by a run: the connection, and `release` that closes it and gives the board's lease back (once). */
+export interface LeasedBoard {
+  client: BoardClient
+  release(): Promise<void>
+}
+
+/**
+ * Takes the board's lease for the run (one user at a time; a lease of a dead process is taken over)
+ * and connects to it; when the connection fails the lease is given back and the error thrown as it came.
+ */
+export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' | 'deploy' | 'finetune'): Promise<LeasedBoard> {
+  const { store } = ctx
+  store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (${kind})`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: 30_000 })
+  let client: BoardClient
+  try {
+    ctx.progress(0, `connecting to the board at ${address}`, true)
+    client = await BoardClient.connect(address)
+  } catch (e) {
+    store.boardLeases.release(address, process.pid, hostName())
+    throw e
+  }
+  let held = true
+  return {
+    client,
+    async release() {
+      if (!held) return
+      held = false
+      await client.close().catch(() => {})
+      store.boardLeases.release(address, process.pid, hostName())
+    },
   }
 }
 
@@ -86,14 +121,6 @@ function teacherOf(store: Store, network: number, depth = 0): LoadedNetwork | un
   return from && depth < 8 ? teacherOf(store, from.id, depth + 1) : undefined
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** Pearson correlation of two count vectors (NaN when either is constant). */
 export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -164,7 +191,7 @@ export const hil: JobImpl = {
     }
 
     const address = boardAddressOf(store, p.target)
-    let client: BoardClient | null = null
+    let board: LeasedBoard | null = null
     let target: ExecutionTarget
     const N = net.sizes.units
     /** spike times of the sample being streamed (live raster) */
@@ -187,24 +214,21 @@ export const hil: JobImpl = {
     }
     if (address !== null) {
       // one user at a time: the board's lease, held by this run, with its process
-      store.boardLeases.acquire(address, { holder: `run ${ctx.run.id} (hil)`, runId: ctx.run.id, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: 30_000 })
       try {
-        ctx.progress(0, `connecting to the board at ${address}`, true)
-        client = await BoardClient.connect(address)
+        board = await leaseBoard(ctx, address, 'hil')
       } catch (e) {
-        store.boardLeases.release(address, process.pid, hostName())
         throw linkFailure(e, address, 0, S)
       }
+      const client = board.client
       const h = client.handshake
       if (deployment) {
         const why = configurationMisfit(deployment.configuration, h)
         if (why) {
-          await client.close().catch(() => {})
-          store.boardLeases.release(address, process.pid, hostName())
+          await board.release()
           throw fieldError('hil', 'deployment', `is run ${p.deployment}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
         }
       } else {
-        noteExisting(h.weightScheme, () => mapForBoard(client!, net, all.dtMs))
+        noteExisting(h.weightScheme, () => mapForBoard(client, net, all.dtMs))
       }
       target = boardTarget(client, { onSample: (t, n) => live(t, n, sampleNow), ...(deployment ? { deployment } : {}) })
     } else {
@@ -300,8 +324,7 @@ export const hil: JobImpl = {
       keep()
       throw e
     } finally {
-      if (client) await client.close().catch(() => {})
-      if (address !== null) store.boardLeases.release(address, process.pid, hostName())
+      await board?.release()
     }
   },
 }
