@@ -82,7 +82,7 @@ describe('the offline wake-phrase corpus', () => {
     const noClose = generate(['--close-negatives', '0'])
     const store = openStore(db)
     try {
-      expect(store.runs.get(raw).params).toMatchObject({ featureScaling: 'none', closeNegatives: 0.5 })
+      expect(store.runs.get(raw).params).toMatchObject({ featureScaling: 'none', closeNegatives: 0.2 })
       expect(store.runs.get(scaled).params).toMatchObject({ featureScaling: 'standardise' })
       expect(store.artifacts.find(raw, 'featureMean')).toBeFalsy()
       const x = store.artifacts.get(raw, 'inputs').data as Float32Array
