@@ -22,7 +22,7 @@ export const featureScalingField = s.withDefault(s.oneOf(['none', 'standardise']
 })
 
 export const wakePhraseGeneratorParams = s.object({
-  count: s.withDefault(s.integer({ min: 2, max: 100_000 }), 600).doc({ label: 'Samples', help: 'samples of 5 s, half with the phrase; 60 % training, 20 % validation, 20 % test voices' }),
+  count: s.withDefault(s.integer({ min: 2, max: 100_000 }), 1000).doc({ label: 'Samples', help: 'samples of 5 s, half with the phrase; 60 % training, 20 % validation, 20 % test voices' }),
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'random seed; a random one is drawn and recorded when left empty' }),
   phrase: s.withDefault(s.string({ min: 1, max: 60, trim: true }), 'hey snips').doc({ label: 'Wake phrase' }),
   snrDb: s.withDefault(s.number({ min: -20, max: 60 }), 10).doc({ label: 'Signal-to-noise ratio', unit: 'dB', help: 'speech power over background-noise power' }),
