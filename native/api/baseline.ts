@@ -147,6 +147,8 @@ export interface ForceOptions {
   epochs?: number
   /** epochs without a validation gain before stopping */
   patience?: number
+  /** training samples per epoch, the first of the epoch's seeded order (0 or absent: all; the epoch fraction of docs/method.md §13) */
+  epochSamples?: number
   dtMs?: number
   threads?: number
   train: SampleArrays & { targets: Float32Array }
@@ -239,6 +241,8 @@ export interface BpttOptions extends BpttLoss {
   epsilon?: number
   batchSize?: number
   epochs?: number
+  /** training samples per epoch, the first of the epoch's seeded order (0 or absent: all; the epoch fraction of docs/method.md §13) */
+  epochSamples?: number
   dtMs?: number
   threads?: number
   train: SampleArrays & { targets: Float32Array }

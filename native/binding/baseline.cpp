@@ -345,6 +345,7 @@ struct ForceBaton {
   mimic::ForceOptions options;
   std::shared_ptr<Samples> train, validation;
   size_t epochs = 3, patience = 2;
+  size_t epochSamples = 0;  // training samples per epoch: the first of the epoch's order (0: all; docs/method.md §13)
   double dtMs = 1;
   unsigned threads = 0;
   DecisionRulePlan rule;
@@ -361,7 +362,8 @@ struct ForceBaton {
     const size_t C = net.channels, O = net.outputs, T = train->steps;
     double bestVal = INFINITY;
     size_t stale = 0;
-    const double total = double(epochs) * double(train->count);
+    const size_t perEpoch = epochSamples > 0 ? std::min(epochSamples, train->count) : train->count;
+    const double total = double(epochs) * double(perEpoch);
     for (size_t e = 0; e < epochs; ++e) {
       const auto t0 = std::chrono::steady_clock::now();
       ForceEpoch rec;
@@ -371,14 +373,15 @@ struct ForceBaton {
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
       mimic::Rng rng(mimic::derive_seed(options.seed, e, 0x0DE5), 0);
       mimic::shuffle(order, rng);
+      order.resize(perEpoch);  // the epoch fraction: the first of this epoch's order
       double sse = 0;
       for (size_t i = 0; i < order.size(); ++i) {
         const size_t b = order[i];
         sse += rls.train_sample(net, &train->inputs[b * T * C], &train->targets[b * T * O], T, dtMs, options.rlsEvery,
                                 mimic::derive_seed(options.seed, e, 0x7A1), b, control.cancel_only());
-        control.report(double(e * train->count + i + 1), total, "training by RLS");
+        control.report(double(e * perEpoch + i + 1), total, "training by RLS");
       }
-      rec.trainMse = sse / (double(train->count) * double(T) * double(O));
+      rec.trainMse = sse / (double(perEpoch) * double(T) * double(O));
       if (validation) validateEpoch(net, *validation, dtMs, mimic::derive_seed(options.seed, 0, 0x7A2), threads, rule, control, rec);
       rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       records.push_back(rec);
@@ -413,7 +416,7 @@ Napi::Value ForceTrain(const Napi::CallbackInfo& info) {
   CheckKeys(env, o, "options",
             {"neurons", "channels", "outputs", "seed", "tauMemMs", "tauSynMs", "vReset", "vPeak", "bias", "refractoryMs", "g",
              "sparsity", "encoderScale", "inputScale", "p0", "rlsEvery", "train", "validation", "epochs", "patience",
-             "decision", "dtMs", "threads"});
+             "epochSamples", "decision", "dtMs", "threads"});
   auto b = std::make_unique<ForceBaton>();
   auto& p = b->options;
   const mimic::ForceOptions d;
@@ -437,6 +440,8 @@ Napi::Value ForceTrain(const Napi::CallbackInfo& info) {
   p.rlsEvery = size_t(Int(env, o, "", "rlsEvery", 1, 1000000, &one64));
   b->epochs = size_t(Int(env, o, "", "epochs", 1, 100000, &three));
   b->patience = size_t(Int(env, o, "", "patience", 1, 100000, &two));
+  const int64_t zero64 = 0;
+  b->epochSamples = size_t(Int(env, o, "", "epochSamples", 0, 100000000, &zero64));
   const double one = 1;
   b->dtMs = Num(env, o, "", "dtMs", 0, 1000, &one, true);
   b->threads = Threads(env, o, "");
@@ -549,6 +554,7 @@ struct BpttTrainBaton {
   mimic::BpttLoss loss;
   mimic::AdamOptions adam;
   size_t batchSize = 10, epochs = 20;
+  size_t epochSamples = 0;  // training samples per epoch: the first of the epoch's order (0: all; docs/method.md §13)
   std::shared_ptr<Samples> train, validation;
   double dtMs = 1;
   unsigned threads = 0;
@@ -568,7 +574,8 @@ struct BpttTrainBaton {
     mimic::BpttGrad grad;
     std::vector<float> gf;
     double bestVal = INFINITY;
-    const double batches = std::ceil(double(train->count) / double(batchSize));
+    const size_t perEpoch = epochSamples > 0 ? std::min(epochSamples, train->count) : train->count;
+    const double batches = std::ceil(double(perEpoch) / double(batchSize));
     for (size_t e = 0; e < epochs; ++e) {
       const auto t0 = std::chrono::steady_clock::now();
       BpttEpoch rec;
@@ -577,6 +584,7 @@ struct BpttTrainBaton {
       for (size_t i = 0; i < order.size(); ++i) order[i] = i;
       mimic::Rng rng(mimic::derive_seed(options.seed, e, 0xB0DE), 0);
       mimic::shuffle(order, rng);
+      order.resize(perEpoch);  // the epoch fraction: the first of this epoch's order
       double spikesRate = 0;
       size_t nb = 0;
       for (size_t start = 0; start < order.size(); start += batchSize, ++nb) {
@@ -634,7 +642,7 @@ Napi::Value BpttTrain(const Napi::CallbackInfo& info) {
   CheckKeys(env, o, "options",
             {"n1", "n2", "channels", "outputs", "seed", "tauMem1Ms", "tauSyn1Ms", "tauMem2Ms", "tauSyn2Ms", "tauOutMs", "inputScale",
              "ffScale", "lambdaMse", "lambdaWeights", "lambdaRate", "stepSize", "beta1", "beta2", "epsilon", "batchSize", "epochs",
-             "train", "validation", "decision", "dtMs", "threads"});
+             "epochSamples", "train", "validation", "decision", "dtMs", "threads"});
   auto b = std::make_unique<BpttTrainBaton>();
   auto& p = b->options;
   const mimic::BpttOptions d;
@@ -659,6 +667,8 @@ Napi::Value BpttTrain(const Napi::CallbackInfo& info) {
   const int64_t ten = 10, twenty = 20;
   b->batchSize = size_t(Int(env, o, "", "batchSize", 1, 100000, &ten));
   b->epochs = size_t(Int(env, o, "", "epochs", 1, 100000, &twenty));
+  const int64_t zero64 = 0;
+  b->epochSamples = size_t(Int(env, o, "", "epochSamples", 0, 100000000, &zero64));
   const double one = 1;
   b->dtMs = Num(env, o, "", "dtMs", 0, 1000, &one, true);
   b->threads = Threads(env, o, "");

@@ -272,6 +272,9 @@ const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code 
  * reads a path).
  */
 async function importAudioFolder(ctx: Ctx, argv: string[]): Promise<number> {
+  // the job kind's field: its values and default (docs/method.md §2.2)
+  const scaling = jobKinds['data.import-audio'].params.info().fields!.featureScaling
+  const featureScalingValues = scaling.values as readonly string[], featureScalingDefault = scaling.default
   const specs: Record<string, FlagSpec> = {
     project: { type: 'integer', help: 'project id', min: 1, required: true },
     dir: { type: 'string', help: 'the folder of WAV files', required: true },
@@ -279,6 +282,7 @@ async function importAudioFolder(ctx: Ctx, argv: string[]): Promise<number> {
     positive: { type: 'string', help: 'comma-separated positive labels', default: 'positive,keyword,1' },
     negative: { type: 'string', help: 'comma-separated negative labels', default: 'negative,other,0,-1' },
     'others-negative': { type: 'boolean', help: 'every label that is not positive is negative' },
+    'feature-scaling': { type: 'enum', help: "how the band envelopes are stored: as they are, or standardised per band over the training split (docs/method.md §2.2)", values: featureScalingValues, default: featureScalingDefault },
     name: { type: 'string', help: 'run name' },
   }
   const { flags, positionals } = parseFlags(argv, specs, 'data import audio')
@@ -311,7 +315,7 @@ async function importAudioFolder(ctx: Ctx, argv: string[]): Promise<number> {
   }
   walk(dir)
   if (files.length === 0) throw new UsageError(`--dir: ${dir} holds no files.`)
-  const params = { positive: flags.positive as string, negative: flags.negative as string, othersNegative: flags['others-negative'] === true }
+  const params = { positive: flags.positive as string, negative: flags.negative as string, othersNegative: flags['others-negative'] === true, featureScaling: flags['feature-scaling'] as string }
   const prepare: Prepare = async (services, projectId) => {
     const upload = await services.call('datasets.uploadAudio', { projectId, files, folder: basename(dir), ...(manifest !== undefined ? { manifest } : {}) })
     return { params: { ...params, upload: upload.id }, undo: async () => void (await services.call('runs.delete', { id: upload.id })) }

@@ -49,6 +49,8 @@ describe('importing recordings from the page', () => {
     await step('a folder is uploaded and imported; the run page opens', async () => {
       await page.getByLabel('Folder', { exact: true }).setInputFiles(dir)
       await page.getByText('4 files', { exact: false }).waitFor()
+      // the envelopes standardised per band over the training split (docs/method.md §2.2), as --feature-scaling
+      await page.getByLabel('Feature scaling', { exact: true }).selectOption('standardise')
       await s.shot('form')
       await page.getByRole('button', { name: 'Import', exact: true }).click()
       await page.waitForURL(/#\/runs\/\d+$/, { timeout: 60_000 })
@@ -67,6 +69,9 @@ describe('importing recordings from the page', () => {
       expect(status).toBe('succeeded')
       const detail = await s.served.call<{ summary: Record<string, number>; notes: { body: string }[] }>('runs.get', { id: dataset.id })
       expect(detail.summary).toMatchObject({ samples: 3, positive: 2, negative: 1, skipped: 1 })
+      const stored = await s.served.call<{ params: Record<string, unknown>; artifacts: { name: string }[] }>('runs.get', { id: dataset.id })
+      expect(stored.params).toMatchObject({ featureScaling: 'standardise' })
+      expect(stored.artifacts.map((a) => a.name)).toEqual(expect.arrayContaining(['featureMean', 'featureStd']))
       expect(detail.notes.map((n) => n.body).join('\n')).toMatch(/negative\/broken\.wav: /)
       await page.getByText(/Skipped 1 of 4 files/).first().waitFor({ timeout: 30_000 })
       await s.shot('run')

@@ -120,6 +120,28 @@ describe('forms with the wake phrase', () => {
       await s.served.call('jobs.cancel', { runId }).catch(() => undefined)
     })
 
+    await step('the dataset form: with the wake-phrase task it offers Feature scaling and Close negatives, and the run records them', async () => {
+      await page.goto(`${s.served.url}#/projects/${projectId}`)
+      await page.getByRole('heading', { level: 1, name: 'Wake forms e2e' }).waitFor()
+      await page.getByRole('button', { name: 'New dataset' }).click()
+      const form = page.getByRole('form', { name: /New dataset/ })
+      await form.getByLabel('Task', { exact: true }).selectOption('wake-phrase')
+      const scaling = form.getByLabel('Feature scaling', { exact: true })
+      expect(await scaling.locator('option').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('none'), expect.stringContaining('standardise')]))
+      await scaling.selectOption('standardise')
+      await form.getByLabel('Close negatives', { exact: true }).fill('0.25')
+      await form.getByLabel('Samples', { exact: true }).fill('2')
+      await s.shot('dataset-form')
+      await form.getByLabel('Run name').fill('scaled corpus')
+      await form.getByRole('button', { name: 'Generate' }).click()
+      await page.getByRole('row').filter({ hasText: 'scaled corpus' }).first().waitFor()
+      const runs = await s.served.call<{ id: number; name: string }[]>('runs.list', { projectId })
+      const runId = runs.find((r) => r.name === 'scaled corpus')!.id
+      const run = await s.served.call<{ params: Record<string, unknown> }>('runs.get', { id: runId })
+      expect(run.params).toMatchObject({ task: 'wake-phrase', featureScaling: 'standardise', closeNegatives: 0.25, count: 2 })
+      await s.served.call('jobs.cancel', { runId }).catch(() => undefined)
+    })
+
     expect(s.pageErrors).toEqual([])
   })
 })

@@ -187,6 +187,44 @@ describe('mimic data import audio', () => {
     expect(none.stderr).toMatch(/none of the 5 files could be imported: .*label "hey_snips" is neither positive/)
   })
 
+  it('--feature-scaling standardise stores the envelopes standardised per band over the training split, with the statistics', () => {
+    const dir = tempDir()
+    for (const f of ['positive', 'negative']) mkdirSync(join(dir, f))
+    for (let i = 0; i < 3; i++) {
+      writeFileSync(join(dir, 'positive', `${i}.wav`), wav(16000, '16', 1, 1, 0.2 + 0.1 * i, 0.6))
+      writeFileSync(join(dir, 'negative', `${i}.wav`), wav(16000, '16', 1, 1, 0.1 * i, 0.4))
+    }
+    const imported = (flags: string[]) => {
+      const r = mimic(['--db', db, '--json', 'data', 'import', 'audio', '--project', String(project), '--dir', dir, ...flags])
+      expect(r.code, r.stderr).toBe(0)
+      return (JSON.parse(r.stdout) as { runId: number }).runId
+    }
+    const raw = imported([])
+    const scaled = imported(['--feature-scaling', 'standardise'])
+    const bad = mimic(['--db', db, 'data', 'import', 'audio', '--project', String(project), '--dir', dir, '--feature-scaling', 'log'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--feature-scaling must be one of none, standardise/)
+    const store = openStore(db)
+    try {
+      expect(store.runs.get(raw).params).toMatchObject({ featureScaling: 'none' })
+      expect(store.runs.get(scaled).params).toMatchObject({ featureScaling: 'standardise' })
+      expect(store.artifacts.find(raw, 'featureStd')).toBeFalsy()
+      const x = store.artifacts.get(raw, 'inputs').data as Float32Array
+      const z = store.artifacts.get(scaled, 'inputs').data as Float32Array
+      const mean = store.artifacts.get(scaled, 'featureMean').data as Float32Array
+      const std = store.artifacts.get(scaled, 'featureStd').data as Float32Array
+      expect(std.length).toBe(16)
+      let differ = 0
+      for (let k = 0; k < x.length; k += 101) {
+        expect(z[k] * std[k % 16] + mean[k % 16]).toBeCloseTo(x[k], 5)
+        if (Math.abs(z[k] - x[k]) > 1e-3) differ++
+      }
+      expect(differ).toBeGreaterThan(100)
+    } finally {
+      store.close()
+    }
+  })
+
   it('usage errors name the flag', () => {
     const missing = mimic(['--db', db, 'data', 'import', 'audio', '--project', String(project), '--dir', join(tempDir(), 'nope')])
     expect(missing.code).toBe(2)

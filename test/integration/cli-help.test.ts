@@ -19,4 +19,11 @@ describe('mimic --help', () => {
     expect(r.code).toBe(0)
     for (const flag of ['--on', '--items-per-task', '--attempts', '--time', '--cpus-per-task']) expect(r.stdout).toMatch(new RegExp(`^  ${flag} `, 'm'))
   })
+  it('the baselines take --epoch-fraction (docs/method.md §13)', () => {
+    for (const kind of ['reservoir', 'force', 'bptt-snn']) {
+      const r = mimic(['train', kind, '--help'])
+      expect(r.code).toBe(0)
+      expect(r.stdout, kind).toMatch(/^  --epoch-fraction N /m)
+    }
+  })
 })

@@ -18,7 +18,7 @@ describe('plug-ins on the command line', () => {
     expect(tasks.map((t) => t.name)).toEqual(['xor', 'wake-phrase'])
     // the wake phrase: imported audio through the front end, a boundary fitted on validation data
     expect(tasks[1]).toMatchObject({ label: 'Wake phrase', channels: 16, outputs: 1, dtMs: 1, steps: 5000, sampleView: 'bands' })
-    expect(Object.keys((tasks[1].generator as { fields: object }).fields)).toEqual(['count', 'seed', 'phrase', 'snrDb', 'snrDbMax', 'noise'])
+    expect(Object.keys((tasks[1].generator as { fields: object }).fields)).toEqual(['count', 'seed', 'phrase', 'snrDb', 'closeNegatives', 'snrDbMax', 'featureScaling', 'noise'])
     expect((tasks[1].fitted as { name: string }[]).map((f) => f.name)).toEqual(['boundary'])
     expect(tasks[0]).toMatchObject({
       label: 'Temporal XOR',

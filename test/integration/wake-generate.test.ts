@@ -68,6 +68,57 @@ describe('the offline wake-phrase corpus', () => {
     }
   })
 
+  it('--feature-scaling standardise: per band, zero mean and unit deviation over the training split, the statistics stored; --close-negatives sets the share of close negatives', () => {
+    const db = tempDb()
+    const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
+    const generate = (flags: string[]) => {
+      const r = mimic(['--db', db, '--json', 'data', 'generate', 'wake-phrase', '--project', String(project), '--count', '6', '--seed', '3', ...flags], { timeoutMs: 120_000 })
+      expect(r.code, r.stderr).toBe(0)
+      return (JSON.parse(r.stdout) as { id: number }).id
+    }
+    const raw = generate([])
+    const scaled = generate(['--feature-scaling', 'standardise'])
+    const allClose = generate(['--close-negatives', '1'])
+    const noClose = generate(['--close-negatives', '0'])
+    const store = openStore(db)
+    try {
+      expect(store.runs.get(raw).params).toMatchObject({ featureScaling: 'none', closeNegatives: 0.2 })
+      expect(store.runs.get(scaled).params).toMatchObject({ featureScaling: 'standardise' })
+      expect(store.artifacts.find(raw, 'featureMean')).toBeFalsy()
+      const x = store.artifacts.get(raw, 'inputs').data as Float32Array
+      const z = store.artifacts.get(scaled, 'inputs').data as Float32Array
+      const mean = store.artifacts.get(scaled, 'featureMean').data as Float32Array
+      const std = store.artifacts.get(scaled, 'featureStd').data as Float32Array
+      expect(mean.length).toBe(16)
+      expect(std.length).toBe(16)
+      const split = store.artifacts.get(scaled, 'split').data as Int8Array
+      const T = 5000, B = 16
+      for (let b = 0; b < B; b++) {
+        let sum = 0, sq = 0, n = 0
+        for (let i = 0; i < 6; i++) {
+          if (split[i] !== 0) continue
+          for (let t = 0; t < T; t++) {
+            const v = z[(i * T + t) * B + b]
+            sum += v
+            sq += v * v
+            n++
+          }
+        }
+        expect(Math.abs(sum / n)).toBeLessThan(1e-4)
+        expect(Math.sqrt(sq / n - (sum / n) ** 2)).toBeCloseTo(1, 3)
+        expect(std[b]).toBeGreaterThan(0)
+      }
+      // the stored statistics map the scaled inputs back to the envelopes, every split alike
+      for (let k = 0; k < x.length; k += 997) expect(z[k] * std[k % B] + mean[k % B]).toBeCloseTo(x[k], 5)
+      // what the negatives speak: close ones only, none of them
+      const kinds = (id: number) => [...(store.artifacts.get(id, 'phraseKind').data as Int8Array)]
+      expect(kinds(allClose)).toEqual([0, 1, 0, 1, 0, 1])
+      expect(kinds(noClose)).toEqual([0, 2, 0, 2, 0, 2])
+    } finally {
+      store.close()
+    }
+  })
+
   it('the trainers without a dataset of it are refused before storing anything', () => {
     const db = tempDb()
     const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id

@@ -4,8 +4,8 @@
 // the skipped files.
 import { dataImportAudioParams } from '../../shared/jobkinds/index.ts'
 import { audioRateHz, importAudio, uploadedFiles } from '../../plugins/audio-import.ts'
-import { datasetArtifacts } from '../../plugins/datasets.ts'
-import { wakePhraseBands, wakePhraseSteps } from '../../plugins/tasks/wake-phrase.ts'
+import { datasetArtifacts, splitCodesOf } from '../../plugins/datasets.ts'
+import { featureScalingArtifacts, standardiseFeatures, wakePhraseBands, wakePhraseSteps } from '../../plugins/tasks/wake-phrase.ts'
 import { fieldError, runOfKind } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 
@@ -37,11 +37,15 @@ export const dataImportAudio: JobImpl = {
       throw new Error(`none of the ${files.length} files could be imported: ${skipped.slice(0, 5).map((o) => `${o.file}: ${o.reason}`).join('; ')}${skipped.length > 5 ? `; and ${skipped.length - 5} more` : ''}`)
     ctx.progress(0.92, 'storing')
     const T = wakePhraseSteps, B = wakePhraseBands
+    // standardised with the statistics of the training split the trainers will use (splitCodesOf, as loadDatasetSplits)
+    const codes = p.featureScaling === 'standardise' ? splitCodesOf(d.split, d.samples).codes : null
+    const scaling = codes ? standardiseFeatures(d.inputs, d.samples, B, (i) => codes[i] === 0) : null
     ctx.artifacts([
       ...datasetArtifacts({ inputs: d.inputs, targets: d.targets, labels: d.labels, samples: d.samples, steps: T, channels: B, outputs: 1 }),
       { name: 'audio', data: d.audio, shape: [d.samples, (audioRateHz * T) / 1000] },
       { name: 'split', data: d.split, shape: [d.samples] },
       { name: 'speaker', data: d.speaker, shape: [d.samples] },
+      ...(scaling ? featureScalingArtifacts(scaling) : []),
     ])
     ctx.results(
       d.outcomes.map((o, i) => ({

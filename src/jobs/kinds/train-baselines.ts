@@ -14,7 +14,7 @@ import { bpttSnn } from '../../plugins/architectures/bptt-snn.ts'
 import { force } from '../../plugins/architectures/force.ts'
 import type { LifNet } from '../../plugins/architectures/lif.ts'
 import { reservoir } from '../../plugins/architectures/reservoir.ts'
-import { loadDatasetSplits, type DatasetSplits } from '../../plugins/datasets.ts'
+import { loadDatasetSplits, pickSamples, type DatasetSplits } from '../../plugins/datasets.ts'
 import { evaluate, type EvalResult } from '../../plugins/evaluate.ts'
 import { simulator } from '../../plugins/targets/simulator.ts'
 import type { JobContext } from '../context.ts'
@@ -23,7 +23,8 @@ import { taskDescriptors } from '../../shared/tasks/index.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
 import type { Store } from '../../store/index.ts'
 import type { JobImpl } from './kind.ts'
-import { derivedSeeds, drawSamples, fitSettings } from './train-teacher.ts'
+import { derivedSeeds, drawSamples, epochSamplesOf, fitSettings } from './train-teacher.ts'
+import { Rng } from '../../system/rng.ts'
 
 export type ReservoirJobParams = Infer<typeof trainReservoirParams>
 export type ForceJobParams = Infer<typeof trainForceParams>
@@ -47,6 +48,8 @@ const arrays = (d: TimedDataset) => ({ inputs: d.inputs, targets: d.targets, cou
 interface BaselineData {
   task: TaskName
   train: TimedDataset
+  /** training samples per epoch (the epoch fraction of a dataset's training split; 0: all) */
+  epochSamples: number
   validation?: TimedDataset
   test?: TimedDataset
 }
@@ -56,13 +59,31 @@ interface BaselineData {
  * samples of the task (training from a seed derived from the run's; `validationSamples` fresh
  * validation samples when the learner validates).
  */
-async function baselineData(ctx: JobContext, p: { task: TaskName; data?: number; trainSamples: number; durationS: number }, seed: number, validationSamples: number, splits?: DatasetSplits): Promise<BaselineData> {
+async function baselineData(ctx: JobContext, p: { task: TaskName; data?: number; trainSamples: number; durationS: number; epochFraction: number }, seed: number, validationSamples: number, splits?: DatasetSplits): Promise<BaselineData> {
   const stored = splits ?? (p.data !== undefined ? loadDatasetSplits(ctx.store, p.data) : undefined)
-  if (stored) return { task: stored.task, train: stored.train, validation: stored.validation, test: stored.test }
+  if (stored) {
+    const perEpoch = epochSamplesOf(stored.train.samples, p.epochFraction)
+    return { task: stored.task, train: stored.train, epochSamples: perEpoch < stored.train.samples ? perEpoch : 0, validation: stored.validation, test: stored.test }
+  }
   const trainSeed = (seed * 7 + 3_000_003) % Number.MAX_SAFE_INTEGER
   const train = await drawSamples(ctx, p.task, { count: p.trainSamples, seed: trainSeed, durationS: p.durationS, dtMs: 1 })
   const validation = validationSamples > 0 ? await drawSamples(ctx, p.task, { count: validationSamples, seed: derivedSeeds(seed).validation, durationS: (train.steps * train.dtMs) / 1000, dtMs: train.dtMs }) : undefined
-  return { task: p.task, train, validation }
+  return { task: p.task, train, epochSamples: 0, validation }
+}
+
+/**
+ * The reservoir's training samples with an epoch fraction (it is fitted once): the first
+ * `d.epochSamples` of a permutation of the training split drawn from the seed; all of them without.
+ */
+export function reservoirTrainingSamples(train: TimedDataset, epochSamples: number, seed: number): TimedDataset {
+  if (epochSamples <= 0 || epochSamples >= train.samples) return train
+  const order = Array.from({ length: train.samples }, (_, i) => i)
+  const rng = new Rng(seed, 0x5e5e7)
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1))
+    ;[order[i], order[j]] = [order[j], order[i]]
+  }
+  return pickSamples(train, order.slice(0, epochSamples))
 }
 
 /** Fits the task's settings on the validation samples and stores the network with them as run `runId`'s bundle. */
@@ -91,7 +112,7 @@ function sizesOf(d: TimedDataset): { channels: number; outputs: number } {
 export async function trainReservoirStage(ctx: JobContext, p: ReservoirJobParams, seed: number, runId = ctx.runId, splits?: DatasetSplits): Promise<BaselineOutcome> {
   ctx.progress(0.02, 'reading the training samples', true)
   const d = await baselineData(ctx, p, seed, 0, splits)
-  const data = d.train
+  const data = reservoirTrainingSamples(d.train, d.epochSamples, seed)
   const started = performance.now()
   const r = await reservoirTrain(
     {
@@ -150,6 +171,7 @@ export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: 
       rlsEvery: p.rlsEvery,
       epochs: p.epochs,
       patience: p.patience,
+      epochSamples: d.epochSamples,
       dtMs: data.dtMs,
       threads: ctx.threads(p.threads),
       train: arrays(data),
@@ -200,6 +222,7 @@ export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: nu
       epsilon: p.epsilon,
       batchSize: p.batchSize,
       epochs: p.epochs,
+      epochSamples: d.epochSamples,
       dtMs: data.dtMs,
       threads: ctx.threads(p.threads),
       train: arrays(data),

@@ -129,6 +129,8 @@ export const wakePhraseTaskImpl = {
     const T = wakePhraseSteps, B = wakePhraseBands, A = 5 * rateHz
     const inputs = new Float32Array(n * T * B), targets = new Float32Array(n * T), labels = new Int8Array(n)
     const audio = new Int16Array(n * A), split = new Int8Array(n), speaker = new Int32Array(n)
+    // what each sample speaks: 0 the phrase, 1 a phonetically close negative, 2 another phrase
+    const kind = new Int8Array(n)
     const engine = new SpeechEngine()
     try {
       for (let i = 0; i < n; i++) {
@@ -138,7 +140,9 @@ export const wakePhraseTaskImpl = {
         const positive = i % 2 === 0
         const pool = voices[sp]
         const voice = pool[Math.floor(rng.uniform() * pool.length)]
-        const text = positive ? p.phrase : rng.uniform() < 0.5 ? closeNegatives[Math.floor(rng.uniform() * closeNegatives.length)] : otherNegatives[Math.floor(rng.uniform() * otherNegatives.length)]
+        const close = !positive && rng.uniform() < p.closeNegatives
+        const text = positive ? p.phrase : close ? closeNegatives[Math.floor(rng.uniform() * closeNegatives.length)] : otherNegatives[Math.floor(rng.uniform() * otherNegatives.length)]
+        kind[i] = positive ? 0 : close ? 1 : 2
         const wav = decodeWav(await engine.speak({ voice, wordsPerMinute: rng.uniform(120, 210), pitch: rng.uniform(20, 80), text }))
         const speech = wav.sampleRateHz === rateHz ? wav.samples : await audioResample(wav.samples, { fromHz: wav.sampleRateHz, toHz: rateHz }, { signal: run.signal })
         const snrDb = p.snrDbMax === undefined ? p.snrDb : rng.uniform(p.snrDb, p.snrDbMax)
@@ -155,6 +159,7 @@ export const wakePhraseTaskImpl = {
     } finally {
       engine.close()
     }
+    const scaling = p.featureScaling === 'standardise' ? standardiseFeatures(inputs, n, B, (i) => split[i] === 0) : null
     return {
       inputs,
       targets,
@@ -168,10 +173,61 @@ export const wakePhraseTaskImpl = {
         { name: 'audio', data: audio, shape: [n, A] },
         { name: 'split', data: split, shape: [n] },
         { name: 'speaker', data: speaker, shape: [n] },
+        { name: 'phraseKind', data: kind, shape: [n] },
+        ...(scaling ? featureScalingArtifacts(scaling) : []),
       ],
     }
   },
 } as const satisfies TaskImpl
+
+/** The per-band mean and standard deviation a dataset's features were standardised with. */
+export interface FeatureStandardisation {
+  mean: Float32Array
+  std: Float32Array
+}
+
+/**
+ * Standardises features [samples, steps, bands] in place, per band (docs/method.md §2.2): minus the
+ * band's mean, over its standard deviation, both over the samples `isTraining` picks (all samples when
+ * it picks none); a band that is constant there keeps the scale 1.
+ */
+export function standardiseFeatures(inputs: Float32Array, samples: number, bands: number, isTraining: (i: number) => boolean): FeatureStandardisation {
+  const steps = samples > 0 ? inputs.length / (samples * bands) : 0
+  let picked = Array.from({ length: samples }, (_, i) => i).filter(isTraining)
+  if (picked.length === 0) picked = Array.from({ length: samples }, (_, i) => i)
+  const sum = new Float64Array(bands), sq = new Float64Array(bands)
+  for (const i of picked)
+    for (let t = 0; t < steps; t++) {
+      const o = (i * steps + t) * bands
+      for (let b = 0; b < bands; b++) sum[b] += inputs[o + b]
+    }
+  const count = picked.length * steps
+  const mean = new Float64Array(bands)
+  for (let b = 0; b < bands; b++) mean[b] = count > 0 ? sum[b] / count : 0
+  for (const i of picked)
+    for (let t = 0; t < steps; t++) {
+      const o = (i * steps + t) * bands
+      for (let b = 0; b < bands; b++) sq[b] += (inputs[o + b] - mean[b]) ** 2
+    }
+  const std = new Float64Array(bands)
+  for (let b = 0; b < bands; b++) {
+    const sd = count > 0 ? Math.sqrt(sq[b] / count) : 0
+    std[b] = sd > 0 && Number.isFinite(sd) ? sd : 1
+  }
+  for (let k = 0; k < inputs.length; k++) {
+    const b = k % bands
+    inputs[k] = (inputs[k] - mean[b]) / std[b]
+  }
+  return { mean: Float32Array.from(mean), std: Float32Array.from(std) }
+}
+
+/** The artifacts that record a standardisation with its dataset (`featureMean`, `featureStd`, one value per band). */
+export function featureScalingArtifacts(s: FeatureStandardisation): { name: string; data: Float32Array; shape: number[] }[] {
+  return [
+    { name: 'featureMean', data: s.mean, shape: [s.mean.length] },
+    { name: 'featureStd', data: s.std, shape: [s.std.length] },
+  ]
+}
 
 /** Steps of a sample (5 s at 1 ms; docs/method.md §2.2). */
 export const wakePhraseSteps = 5000

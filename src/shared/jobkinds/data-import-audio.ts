@@ -2,6 +2,7 @@
 // per label) as a wake-phrase dataset (docs/method.md §2.2). `mimic data import audio --dir DIR` sends
 // the folder's files as an upload run and starts it.
 import * as s from '../schema.ts'
+import { featureScalingField } from '../tasks/wake-phrase.ts'
 import { runRef } from './fields.ts'
 import type { JobKindSpec } from './spec.ts'
 
@@ -12,6 +13,7 @@ export const dataImportAudioParams = s.object({
   positive: s.withDefault(s.string({ min: 1, max: 1000 }), 'positive,keyword,1').doc({ label: 'Positive labels', help: 'comma-separated labels (or folder names) of recordings that hold the wake phrase' }),
   negative: s.withDefault(s.string({ min: 1, max: 1000 }), 'negative,other,0,-1').doc({ label: 'Negative labels', help: 'comma-separated labels (or folder names) of recordings without it' }),
   othersNegative: s.withDefault(s.boolean(), false).doc({ label: 'Other labels are negative', help: 'every label that is not positive is negative (keyword corpora: one folder per word)' }),
+  featureScaling: featureScalingField,
 })
 
 export const dataImportAudio = {
@@ -26,7 +28,7 @@ export const dataImportAudio = {
     command: ['data', 'import-audio'],
     positionals: ['upload'],
     project: { ofRun: 'upload' },
-    synopsis: 'UPLOAD_RUN [--positive LABELS] [--negative LABELS] [--others-negative]   (`mimic data import audio --dir DIR` uploads a folder and runs this)',
+    synopsis: 'UPLOAD_RUN [--positive LABELS] [--negative LABELS] [--others-negative] [--feature-scaling none|standardise]   (`mimic data import audio --dir DIR` uploads a folder and runs this)',
     result: (d) => {
       const skipped = d.notes.map((n) => n.body).join('\n')
       return {
