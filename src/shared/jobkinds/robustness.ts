@@ -10,7 +10,7 @@ import { costRates } from '../grouping.ts'
 
 /** The fields the robustness sweep and the chip yield share. */
 export const sweepFields = {
-  samples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Samples', help: 'scored samples: the first ones of the dataset' }),
+  samples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Samples', help: 'scored samples: the first ones of the dataset, or of its test split when a robustness run’s Scored split is test' }),
   recalibrateGain: s.withDefault(s.boolean(), false).doc({
     label: 'Recalibrate the output gain',
     help: 'per network and level, choose a scalar gain on the output (151 values from 0.5 to 5.5) by its accuracy on validation samples — the dataset samples after the scored ones — run on validation chips that are never scored; off by default (docs/method.md §11)',
