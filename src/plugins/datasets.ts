@@ -59,6 +59,30 @@ export function loadDataset(store: Store, runId: number, first = 0, count?: numb
   }
 }
 
+/** How many samples of a dataset run are in its training, validation and test splits (splitCodesOf). */
+export function splitSizes(store: Store, runId: number): [number, number, number] {
+  const samples = store.artifacts.get(runId, 'inputs').shape[0]
+  const split = store.artifacts.find(runId, 'split')
+  const { codes } = splitCodesOf(split && split.shape[0] === samples ? (split.data as Int8Array) : null, samples)
+  const n: [number, number, number] = [0, 0, 0]
+  for (const c of codes) n[c]++
+  return n
+}
+
+/**
+ * One split of a dataset run (0 training, 1 validation, 2 test; splitCodesOf), its samples in stored
+ * order, the first `count` of them (all without it): what a robustness run with `split: 'test'` scores.
+ */
+export function loadDatasetSplit(store: Store, runId: number, part: 0 | 1 | 2, count?: number): StoredDataset {
+  const d = loadDataset(store, runId)
+  const split = store.artifacts.find(runId, 'split')
+  if (split && split.shape[0] !== d.samples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} has a split array of ${split.shape[0]} entries for ${d.samples} samples; re-import or regenerate it.`)
+  const { codes } = splitCodesOf(split ? (split.data as Int8Array) : null, d.samples)
+  const idx: number[] = []
+  for (let i = 0; i < d.samples && (count === undefined || idx.length < count); i++) if (codes[i] === part) idx.push(i)
+  return { ...pickSamples(d, idx), task: d.task }
+}
+
 /** The three parts of a dataset the trainers use (docs/method.md §2.2): training, validation and test samples. */
 export interface DatasetSplits {
   runId: number

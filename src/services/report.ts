@@ -268,7 +268,7 @@ export function reportHtml(a: RobustnessAnalysis, ctx: ReportContext): string {
 ${provenance(a.codeVersion, ctx)}
 </header>
 <section id="parameters"><h2>Parameters</h2>
-<p>${esc(info.label)}: level = ${esc(info.level)}. Seed ${esc(a.seed ?? '–')}. Data: ${a.dataset ? `dataset run ${a.dataset.id} “${esc(a.dataset.name)}”, its first ${a.samples} samples` : `${a.samples} fresh samples of the network's task drawn from the seed`}.</p>
+<p>${esc(info.label)}: level = ${esc(info.level)}. Seed ${esc(a.seed ?? '–')}. Data: ${a.dataset ? `dataset run ${a.dataset.id} “${esc(a.dataset.name)}”, ${a.params.split === 'test' ? `the first ${a.samples} samples of its test split` : `its first ${a.samples} samples`}` : `${a.samples} fresh samples of the network's task drawn from the seed`}.</p>
 ${paramsTable(a)}
 </section>
 <section id="networks"><h2>Networks</h2>

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { datasetArtifacts, loadDatasetSplits } from '../../src/plugins/datasets.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, mimicJson, spawnMimic } from '../support/cli.ts'
 import { unbalancedTags } from '../support/html.ts'
@@ -139,6 +140,54 @@ describe('mimic robustness', () => {
     const t2 = quant.rows.filter((r) => r.network === ids.teacher && r.level === 2)
     const t0 = quant.rows.filter((r) => r.network === ids.teacher && r.level === 0)
     expect(t2[0].mse).not.toBe(t0[0].mse)
+  }, 120_000)
+
+  it('--split test scores the test split and recalibrates on the validation split: the trials of a dataset holding just those samples', () => {
+    // the trainers' split of the dataset (no split array: 60/20/20 in a fixed order), copied as a new
+    // dataset run of the test samples followed by the validation samples, in their stored order
+    const store = openStore(db)
+    let copy: number
+    let testCount: number
+    try {
+      const sp = loadDatasetSplits(store, ids.dataset)
+      testCount = sp.test.samples
+      const { steps: T, channels: C, outputs: O } = sp.test
+      const n = sp.test.samples + sp.validation.samples
+      const inputs = new Float32Array(n * T * C), targets = new Float32Array(n * T * O), labels = new Int8Array(n)
+      inputs.set(sp.test.inputs), inputs.set(sp.validation.inputs, sp.test.inputs.length)
+      targets.set(sp.test.targets), targets.set(sp.validation.targets, sp.test.targets.length)
+      labels.set(sp.test.labels!), labels.set(sp.validation.labels!, sp.test.samples)
+      const run = store.runs.create({ projectId: 1, kind: 'dataset', name: 'test then validation', params: { task: 'xor', dtMs: 1 }, seed: null, codeVersion: 'test', host: 'test', status: 'succeeded' })
+      store.artifacts.put(run.id, datasetArtifacts({ inputs, targets, labels, samples: n, steps: T, channels: C, outputs: O }))
+      copy = run.id
+    } finally {
+      store.close()
+    }
+    expect(testCount).toBe(16)
+    const args = (data: number, extra: string[]) => [
+      'robustness', '--project', '1', '--networks', `${ids.ebn},${ids.noEbn}`, '--data', String(data), '--perturbation', 'death', '--levels', '0,0.3',
+      '--draws', '3', '--samples', '16', '--seed', '4', '--recalibrate-gain', '--validation-samples', '16', '--validation-draws', '2', ...extra,
+    ]
+    const split = json<Analysis>(args(ids.dataset, ['--split', 'test']))
+    const direct = json<Analysis>(args(copy, []))
+    const all = json<Analysis>(args(ids.dataset, []))
+    expect(split.rows).toHaveLength(12)
+    expect(split.rows).toEqual(direct.rows)
+    // the first 16 samples of the dataset are other samples: the default scores those
+    expect(all.rows.map((r) => r.mse)).not.toEqual(split.rows.map((r) => r.mse))
+    const more = mimic(['--db', db, ...args(ids.dataset, ['--split', 'test']).map((x, i, a) => (a[i - 1] === '--samples' ? '17' : x))])
+    expect(more.code).not.toBe(0)
+    expect(more.stderr).toMatch(/samples.*17 test samples, but dataset run \d+ has 16 in its test split/)
+    const val = mimic(['--db', db, ...args(ids.dataset, ['--split', 'test']).map((x, i, a) => (a[i - 1] === '--validation-samples' ? '17' : x))])
+    expect(val.code).not.toBe(0)
+    expect(val.stderr).toMatch(/--validation-samples\) asks for 17 validation samples, but dataset run \d+ has 16 in its validation split/)
+    // the report says which samples were scored
+    const out = join(tempDir(), 'split.html')
+    json(['report', String(split.runId), '--out', out])
+    expect(readFileSync(out, 'utf8')).toContain(`dataset run ${ids.dataset} “`)
+    expect(readFileSync(out, 'utf8')).toMatch(/the first 16 samples of its test split/)
+    json(['report', String(all.runId), '--out', out])
+    expect(readFileSync(out, 'utf8')).toMatch(/its first 16 samples/)
   }, 120_000)
 
   it('refuses bad input with a sentence naming the field, and stores nothing', () => {

@@ -5,7 +5,7 @@ import { AppError } from '../../shared/errors.ts'
 import { robustnessParams } from '../../shared/jobkinds/index.ts'
 import { levelsProblem } from '../../shared/perturbations.ts'
 import { taskOfParams } from '../../shared/tasks/index.ts'
-import { loadDataset } from '../../plugins/datasets.ts'
+import { loadDataset, loadDatasetSplit, splitSizes } from '../../plugins/datasets.ts'
 import type { Trial } from '../../plugins/robustness.ts'
 import { fieldError, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
@@ -41,8 +41,14 @@ export const robustness: JobImpl = {
     const ds = runOfKind(store, 'robustness', 'dataset', p.dataset, ['dataset'])
     const [samples, steps, channels] = shapeOf(store, p.dataset, 'inputs')
     const outputs = shapeOf(store, p.dataset, 'targets')[2]
+    if (p.split === 'test') {
+      const [, validation, test] = splitSizes(store, p.dataset)
+      if (p.samples > test) throw fieldError('robustness', 'samples', `asks for ${p.samples} test samples, but dataset run ${p.dataset} has ${test} in its test split: give --samples ${test} or fewer, or a larger dataset.`)
+      if (p.recalibrateGain && p.validationSamples > validation)
+        throw fieldError('robustness', 'validationSamples', `asks for ${p.validationSamples} validation samples, but dataset run ${p.dataset} has ${validation} in its validation split: give --validation-samples ${validation} or fewer.`)
+    }
     const needed = p.samples + (p.recalibrateGain ? p.validationSamples : 0)
-    if (needed > samples) {
+    if (p.split === 'all' && needed > samples) {
       const what = p.recalibrateGain ? `${p.samples} scored samples and ${p.validationSamples} validation samples after them` : `${p.samples} samples`
       throw fieldError('robustness', 'samples', `asks for ${what}, but dataset run ${p.dataset} has ${samples}: lower the counts or choose a larger dataset (\`mimic data generate\`).`)
     }
@@ -66,11 +72,12 @@ export const robustness: JobImpl = {
     const p = robustnessParams.parse(ctx.run.params, 'params')
     const problem = levelsProblem(p.perturbation, p.levels)
     if (problem) throw new AppError('INVALID_ARGUMENT', `params.levels: ${problem}`)
-    const data = loadDataset(ctx.store, p.dataset, 0, p.samples)
-    if (data.samples < p.samples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${p.dataset} has ${data.samples} samples; ${p.samples} were asked for.`)
+    const test = p.split === 'test'
+    const data = test ? loadDatasetSplit(ctx.store, p.dataset, 2, p.samples) : loadDataset(ctx.store, p.dataset, 0, p.samples)
+    if (data.samples < p.samples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${p.dataset} has ${data.samples} ${test ? 'test ' : ''}samples; ${p.samples} were asked for.`)
     let validation = null
     if (p.recalibrateGain) {
-      validation = loadDataset(ctx.store, p.dataset, p.samples, p.validationSamples)
+      validation = test ? loadDatasetSplit(ctx.store, p.dataset, 1, p.validationSamples) : loadDataset(ctx.store, p.dataset, p.samples, p.validationSamples)
       if (validation.samples < p.validationSamples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${p.dataset} has ${validation.samples} samples after the ${p.samples} scored ones; ${p.validationSamples} validation samples were asked for.`)
     }
     const deathWindow = p.perturbation === 'death' ? { ...(p.deathStartStep !== undefined ? { startStep: p.deathStartStep } : {}), ...(p.deathEndStep !== undefined ? { endStep: p.deathEndStep } : {}) } : undefined

@@ -10,7 +10,7 @@ import { costRates } from '../grouping.ts'
 
 /** The fields the robustness sweep and the chip yield share. */
 export const sweepFields = {
-  samples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Samples', help: 'scored samples: the first ones of the dataset' }),
+  samples: s.withDefault(s.integer({ min: 1, max: 100_000 }), 200).doc({ label: 'Samples', help: 'scored samples: the first ones of the dataset, or of its test split when a robustness run’s Scored split is test' }),
   recalibrateGain: s.withDefault(s.boolean(), false).doc({
     label: 'Recalibrate the output gain',
     help: 'per network and level, choose a scalar gain on the output (151 values from 0.5 to 5.5) by its accuracy on validation samples — the dataset samples after the scored ones — run on validation chips that are never scored; off by default (docs/method.md §11)',
@@ -44,6 +44,14 @@ export const robustnessParams = s.object({
     label: 'Levels',
     help: 'mismatch σ as a fraction (0.1 = 10 %); quantisation bits (0 = full precision); noise as a fraction of V_th − V_reset; death as a fraction of the neurons',
   }),
+  split: s.withDefault(s.oneOf(['all', 'test'] as const), 'all').doc({
+    label: 'Scored split',
+    help: 'which samples are scored',
+    valueHelp: {
+      all: 'the first samples of the dataset, whatever their split; recalibration on the samples after them',
+      test: 'the first samples of the dataset’s test split, the samples no trainer saw; recalibration on its validation split (docs/method.md §11)',
+    },
+  }),
   draws: s.withDefault(s.integer({ min: 1, max: 10_000 }), 10).doc({ label: 'Draws per level', help: 'virtual chips (mismatch), noise realisations, sets of dead neurons; quantised networks are the same in every draw, which then differ in their initial state only' }),
   ...sweepFields,
   deathStartStep: s.optional(s.integer({ min: 0, max: 100_000_000 })).doc({
@@ -74,7 +82,7 @@ export const robustness = {
   cli: {
     command: ['robustness'],
     flagAliases: { data: 'dataset' },
-    synopsis: '--project ID --networks RUN[,RUN...] --data DATASET_RUN --perturbation mismatch|quantisation|noise|death --levels L[,L...] [--draws 10] [--samples 200] [--seed S] [--recalibrate-gain]',
+    synopsis: '--project ID --networks RUN[,RUN...] --data DATASET_RUN --perturbation mismatch|quantisation|noise|death --levels L[,L...] [--draws 10] [--samples 200] [--split all|test] [--seed S] [--recalibrate-gain]',
     // the trials, the medians and the tests come from the analysis of the stored rows
     resultOp: 'robustness.analysis',
     resultText: (value) => analysisText(value as RobustnessAnalysis),
@@ -82,7 +90,7 @@ export const robustness = {
   view: 'robustness',
   watchAfterStart: true,
   formGroups: [
-    { title: 'What is compared', keys: ['networks', 'dataset', 'samples', 'target'] },
+    { title: 'What is compared', keys: ['networks', 'dataset', 'split', 'samples', 'target'] },
     { title: 'Perturbation', keys: ['perturbation', 'levels', 'draws', 'deathStartStep', 'deathEndStep', 'minAccuracy', 'seed'] },
     { title: 'Output-gain recalibration', keys: ['recalibrateGain', 'validationSamples', 'validationDraws'] },
     { title: 'Run', rest: true },
