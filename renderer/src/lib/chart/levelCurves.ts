@@ -3,17 +3,11 @@
 // and its interquartile range as a band between the q3 and q1 lines; x is the level's position, its
 // tick the level as people read it; the quartile lines stay out of the legend.
 import type uPlot from 'uplot'
+import type { RobustnessSummary } from '../../../../src/shared/types.ts'
 import { withAlpha } from './palette.ts'
 
-/** The quartiles of a group at one level, for both metrics (RobustnessSummary, ComparisonCell). */
-export interface LevelQuartiles {
-  medianAccuracy: number
-  q1Accuracy: number
-  q3Accuracy: number
-  medianMse: number
-  q1Mse: number
-  q3Mse: number
-}
+/** The quartiles of a group at one level, for both metrics (a RobustnessSummary, a ComparisonCell). */
+export type LevelQuartiles = Pick<RobustnessSummary, 'medianAccuracy' | 'q1Accuracy' | 'q3Accuracy' | 'medianMse' | 'q1Mse' | 'q3Mse'>
 
 export type LevelMetric = 'accuracy' | 'mse'
 
