@@ -55,7 +55,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
       { kind: 'dataset', name: generated ? `${task.label} dataset · seed ${dataSeed}` : `${task.label} test set · seed ${dataSeed}`, params: { task: p.task, ...generatorParams }, seed: dataSeed, label: 'dataset' },
       async (runId) => {
         ctx.progress(0, generated ? 'generating the dataset' : 'drawing the test set', true)
-        const d = await drawSamples(ctx.scoped(0, generated ? 0.1 : 0.01), p.task, generatorParams)
+        const d = await drawSamples(ctx.scoped(0, generated ? 0.1 : 0.01), p.task, generatorParams, true)
         const { artifacts, summary } = drawnDatasetRun(d)
         ctx.artifacts(artifacts, runId)
         return { value: d, summary }

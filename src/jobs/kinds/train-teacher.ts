@@ -41,12 +41,14 @@ export interface TeacherOutcome {
 
 /**
  * Fresh samples of a task drawn by its generator (a task's generator schema fills the other
- * parameters), reporting how many are drawn (a synthesised corpus takes minutes).
+ * parameters). With `progress`, how many are drawn is the context's progress (a stage of its own: a
+ * synthesised corpus takes minutes); otherwise the drawing says nothing (a job's own test or
+ * validation samples, drawn inside a progress that belongs to its training).
  */
-export function drawSamples(ctx: JobContext, task: TaskName, params: Record<string, unknown>): Promise<TimedDataset> {
+export function drawSamples(ctx: JobContext, task: TaskName, params: Record<string, unknown>, progress = false): Promise<TimedDataset> {
   const generate = taskImpls[task].generate
   if (!generate) throw new Error(`the task ${taskDescriptors[task].label} has no generator to draw samples from`)
-  return generate(params, { signal: ctx.signal, onProgress: (f, message) => ctx.progress(f, message) })
+  return generate(params, { signal: ctx.signal, ...(progress ? { onProgress: (f: number, message: string) => ctx.progress(f, message) } : {}) })
 }
 
 /** The training samples of one epoch on a dataset: the epoch fraction of its training split, at least one (docs/method.md §5). */
