@@ -46,7 +46,6 @@ export const forkSpawner: Spawner = (entry, env) => {
   }
 }
 
-
 export interface RunnerOptions {
   store: Store
   emit: (event: AppEvent) => void

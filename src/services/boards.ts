@@ -19,7 +19,6 @@ import { pidAlive } from '../system/process.ts'
 export const emulatorStaleMs = 60_000
 const heartbeatMs = 15_000
 
-
 /** A board address in its canonical form; a bad one is an INVALID_ARGUMENT naming the field. */
 export function canonicalAddress(text: string, field = 'address'): string {
   try {

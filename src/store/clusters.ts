@@ -162,7 +162,6 @@ export class SweepsRepo {
     return row && itemRecord(row)
   }
 
-
   itemStates(runId: number): SweepItemState[] {
     return this.items(runId).map((i) => ({
       item: i.item,

@@ -121,7 +121,6 @@ function teacherOf(store: Store, network: number, depth = 0): LoadedNetwork | un
   return from && depth < 8 ? teacherOf(store, from.id, depth + 1) : undefined
 }
 
-
 /** Pearson correlation of two count vectors (NaN when either is constant). */
 export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length

@@ -119,7 +119,7 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
       }
       return {
         outputs: r.outputs,
-        recordedSteps: Math.ceil(batch.steps / decimate),
+        recordedSteps: r.recordedSteps ?? batch.steps,
         spikeCounts: r.spikeCounts,
         meanRateHz: r.meanRateHz,
         rateHz,

@@ -12,7 +12,7 @@ export type LevelQuartiles = Pick<RobustnessSummary, 'medianAccuracy' | 'q1Accur
 export type LevelMetric = 'accuracy' | 'mse'
 
 /** One quartile of a metric, null where the group has no trials at the level. */
-export function quartileOf(q: LevelQuartiles | undefined, metric: LevelMetric, what: 'median' | 'q1' | 'q3'): number | null {
+function quartileOf(q: LevelQuartiles | undefined, metric: LevelMetric, what: 'median' | 'q1' | 'q3'): number | null {
   if (!q) return null
   if (metric === 'accuracy') return what === 'median' ? q.medianAccuracy : what === 'q1' ? q.q1Accuracy : q.q3Accuracy
   return what === 'median' ? q.medianMse : what === 'q1' ? q.q1Mse : q.q3Mse
