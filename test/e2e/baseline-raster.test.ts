@@ -58,7 +58,7 @@ describe('a baseline network page', () => {
       expect(spikes).toBeGreaterThan(100)
       // the page shows the stored events of the first chosen sample
       const sim = Number(/#\/runs\/(\d+)$/.exec(page.url())![1])
-      const run = s.cli<{ params: { network: number; firstSample: number; samples: number }; summary: { spikes: number } }>(['runs', 'show', String(sim)])
+      const run = s.cli<{ params: { network: number; firstSample: number; samples: number }; summary: { spikes: number }; artifacts: { name: string; shape: number[] }[] }>(['runs', 'show', String(sim)])
       expect(run.params).toMatchObject({ network: reservoir, firstSample: 2, samples: 3 })
       expect(spikes).toBeLessThanOrEqual(run.summary.spikes)
       const raster = page.getByRole('figure', { name: 'Spike raster of sample 0' })
@@ -66,7 +66,7 @@ describe('a baseline network page', () => {
       // and the membrane potentials of the form's recorded neurons (0-3 by default), stored [samples, steps, 4]
       await page.getByRole('heading', { name: 'Membrane potential' }).waitFor()
       await page.getByRole('figure', { name: 'Membrane potentials of sample 0' }).waitFor()
-      const membrane = s.cli<{ artifacts: { name: string; shape: number[] }[] }>(['runs', 'show', String(sim)]).artifacts.find((a) => a.name === 'membrane')
+      const membrane = run.artifacts.find((a) => a.name === 'membrane')
       expect(membrane?.shape).toEqual([3, 1000, 4])
       await s.shot('raster')
     })

@@ -19,9 +19,6 @@ afterAll(async () => {
   await s?.close()
 })
 
-/** 1 s of a tone at 8 kHz, 16-bit PCM. */
-const tone = (hz: number): Uint8Array => toneWav(hz)
-
 describe('importing recordings from the page', () => {
   it('uploads a folder (one folder per label), imports it, and lists the file it skipped', async () => {
     const { page, step } = s
@@ -29,9 +26,9 @@ describe('importing recordings from the page', () => {
     const dir = join(root, 'recordings')
     mkdirSync(join(dir, 'positive'), { recursive: true })
     mkdirSync(join(dir, 'negative'), { recursive: true })
-    writeFileSync(join(dir, 'positive', 'a.wav'), tone(700))
-    writeFileSync(join(dir, 'positive', 'b.wav'), tone(900))
-    writeFileSync(join(dir, 'negative', 'c.wav'), tone(300))
+    writeFileSync(join(dir, 'positive', 'a.wav'), toneWav(700))
+    writeFileSync(join(dir, 'positive', 'b.wav'), toneWav(900))
+    writeFileSync(join(dir, 'negative', 'c.wav'), toneWav(300))
     writeFileSync(join(dir, 'negative', 'broken.wav'), 'not a wav file')
     let projectId = 0
 

@@ -23,8 +23,6 @@ afterAll(async () => {
   await s?.close()
 })
 
-const tone = (hz: number): Uint8Array => toneWav(hz)
-
 /** The form's value of each of the kind's fields the wake phrase sets, by the field's label. */
 async function shown(form: Locator, kind: JobKindName, keys: string[]): Promise<Record<string, unknown>> {
   const fields = jobKinds[kind].params.info().fields ?? {}
@@ -55,8 +53,8 @@ describe('forms with the wake phrase', () => {
       mkdirSync(join(dir, 'positive'), { recursive: true })
       mkdirSync(join(dir, 'negative'), { recursive: true })
       for (let i = 0; i < 3; i++) {
-        writeFileSync(join(dir, 'positive', `p${i}.wav`), tone(900 + 50 * i))
-        writeFileSync(join(dir, 'negative', `n${i}.wav`), tone(300 + 30 * i))
+        writeFileSync(join(dir, 'positive', `p${i}.wav`), toneWav(900 + 50 * i))
+        writeFileSync(join(dir, 'negative', `n${i}.wav`), toneWav(300 + 30 * i))
       }
       datasetId = s.cli<{ id: number }>(['data', 'import', 'audio', '--project', String(projectId), '--dir', dir, '--name', 'tones']).id
       teacherId = s.cli<{ id: number }>(['train', 'teacher', '--project', String(projectId), '--data', String(datasetId), '--units', '4', '--epochs', '1', '--seed', '1', '--name', 'wake teacher']).id
