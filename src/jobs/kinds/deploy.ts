@@ -16,9 +16,8 @@ import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
 import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
-import { boardAddressOf, leaseBoard, type LeasedBoard } from './hil.ts'
+import { boardAddressOf, leaseBoard, unreachable, type LeasedBoard } from './hil.ts'
 import { BoardClient } from '../../hardware/client.ts'
-import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
 import type { Mapping } from '../../plugins/deploy/map.ts'
 import { defaultTask, isTaskName, type TaskName } from '../../shared/tasks/index.ts'
@@ -82,7 +81,7 @@ export const deploy: JobImpl = {
       try {
         board = await leaseBoard(ctx, address, 'deploy')
       } catch (e) {
-        throw e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board at ${address} could not be reached: ${e.message} (code ${e.code})`) : e
+        throw unreachable(e, address)
       }
     }
     try {

@@ -32,7 +32,7 @@ import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/ind
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
-import { boardAddressOf, leaseBoard, storedDeployment, type LeasedBoard } from './hil.ts'
+import { boardAddressOf, leaseBoard, storedDeployment, unreachable, type LeasedBoard } from './hil.ts'
 import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import { boardTarget } from '../../plugins/targets/board.ts'
 
@@ -114,7 +114,7 @@ export const finetune: JobImpl = {
         if (why) throw fieldError('finetune', 'deployment', `is run ${p.deployment}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
       } catch (e) {
         await board?.release()
-        throw e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board at ${address} could not be reached: ${e.message} (code ${e.code})`) : e
+        throw unreachable(e, address)
       }
       target = boardTarget(board.client, deployment ? { deployment } : {})
     } else {

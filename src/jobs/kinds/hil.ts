@@ -67,6 +67,11 @@ export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' |
   }
 }
 
+/** A failed connection to a board as the jobs report it: a protocol error says the board could not be reached. */
+export function unreachable(e: unknown, address: string): unknown {
+  return e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board at ${address} could not be reached: ${e.message} (code ${e.code})`) : e
+}
+
 type ChipTargetName = keyof typeof chipTargetSchemes
 const isChipTarget = (name: string): name is ChipTargetName => Object.prototype.hasOwnProperty.call(chipTargetSchemes, name)
 
