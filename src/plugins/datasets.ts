@@ -70,17 +70,20 @@ export function splitSizes(store: Store, runId: number): [number, number, number
 }
 
 /**
- * One split of a dataset run (0 training, 1 validation, 2 test; splitCodesOf), its samples in stored
- * order, the first `count` of them (all without it): what a robustness run with `split: 'test'` scores.
+ * Parts of a dataset run's splits (0 training, 1 validation, 2 test; splitCodesOf), the dataset read
+ * once: for each [split, count] the first `count` samples of that split in stored order (what a
+ * robustness run with `split: 'test'` scores and recalibrates on).
  */
-export function loadDatasetSplit(store: Store, runId: number, part: 0 | 1 | 2, count?: number): StoredDataset {
+export function loadDatasetParts(store: Store, runId: number, parts: readonly (readonly [0 | 1 | 2, number])[]): StoredDataset[] {
   const d = loadDataset(store, runId)
   const split = store.artifacts.find(runId, 'split')
   if (split && split.shape[0] !== d.samples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} has a split array of ${split.shape[0]} entries for ${d.samples} samples; re-import or regenerate it.`)
   const { codes } = splitCodesOf(split ? (split.data as Int8Array) : null, d.samples)
-  const idx: number[] = []
-  for (let i = 0; i < d.samples && (count === undefined || idx.length < count); i++) if (codes[i] === part) idx.push(i)
-  return { ...pickSamples(d, idx), task: d.task }
+  return parts.map(([part, count]) => {
+    const idx: number[] = []
+    for (let i = 0; i < d.samples && idx.length < count; i++) if (codes[i] === part) idx.push(i)
+    return { ...pickSamples(d, idx), task: d.task }
+  })
 }
 
 /** The three parts of a dataset the trainers use (docs/method.md §2.2): training, validation and test samples. */

@@ -5,7 +5,7 @@ import { AppError } from '../../shared/errors.ts'
 import { robustnessParams } from '../../shared/jobkinds/index.ts'
 import { levelsProblem } from '../../shared/perturbations.ts'
 import { taskOfParams } from '../../shared/tasks/index.ts'
-import { loadDataset, loadDatasetSplit, splitSizes } from '../../plugins/datasets.ts'
+import { loadDataset, loadDatasetParts, splitSizes } from '../../plugins/datasets.ts'
 import type { Trial } from '../../plugins/robustness.ts'
 import { fieldError, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
@@ -73,11 +73,13 @@ export const robustness: JobImpl = {
     const problem = levelsProblem(p.perturbation, p.levels)
     if (problem) throw new AppError('INVALID_ARGUMENT', `params.levels: ${problem}`)
     const test = p.split === 'test'
-    const data = test ? loadDatasetSplit(ctx.store, p.dataset, 2, p.samples) : loadDataset(ctx.store, p.dataset, 0, p.samples)
+    // the test split and the validation split of one read of the dataset
+    const parts = test ? loadDatasetParts(ctx.store, p.dataset, p.recalibrateGain ? [[2, p.samples], [1, p.validationSamples]] : [[2, p.samples]]) : null
+    const data = parts ? parts[0] : loadDataset(ctx.store, p.dataset, 0, p.samples)
     if (data.samples < p.samples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${p.dataset} has ${data.samples} ${test ? 'test ' : ''}samples; ${p.samples} were asked for.`)
     let validation = null
     if (p.recalibrateGain) {
-      validation = test ? loadDatasetSplit(ctx.store, p.dataset, 1, p.validationSamples) : loadDataset(ctx.store, p.dataset, p.samples, p.validationSamples)
+      validation = parts ? parts[1] : loadDataset(ctx.store, p.dataset, p.samples, p.validationSamples)
       if (validation.samples < p.validationSamples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${p.dataset} has ${validation.samples} samples after the ${p.samples} scored ones; ${p.validationSamples} validation samples were asked for.`)
     }
     const deathWindow = p.perturbation === 'death' ? { ...(p.deathStartStep !== undefined ? { startStep: p.deathStartStep } : {}), ...(p.deathEndStep !== undefined ? { endStep: p.deathEndStep } : {}) } : undefined
