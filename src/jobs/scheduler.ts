@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os'
 import { AppError } from '../shared/errors.ts'
 import { currentJobKind, isJobKindName, jobKinds, type Resources } from '../shared/jobkinds/index.ts'
 import type { Store } from '../store/index.ts'
+import { boardAddressOf } from './kinds/hil.ts'
 import type { Lease } from '../store/leases.ts'
 
 export type { Resources }
@@ -91,7 +92,16 @@ export class Scheduler {
 
   /** The device a job needs, or null. */
   deviceOf(jobKind: string, params: Record<string, unknown>): string | null {
-    return this.resources(jobKind, params).device?.(params) ?? null
+    return this.resources(jobKind, params).device?.(params, this.boardAddress) ?? null
+  }
+
+  /** The canonical address of a board address or of a saved board's name; null for neither. */
+  private readonly boardAddress = (target: string): string | null => {
+    try {
+      return boardAddressOf(this.o.store, target)
+    } catch {
+      return target.trim() // a malformed address: the job fails on it when it starts
+    }
   }
 
   /** Refuses (CONFLICT) a job whose device another live job holds: "in use by run N (pid@host)". */
@@ -152,10 +162,9 @@ export class Scheduler {
     // two jobs with --threads 1 run side by side on two cores
     const threads = r.cores === 'all' && typeof params.threads === 'number' && Number.isInteger(params.threads) && params.threads > 0 ? params.threads : null
     const fixed = r.coresFor?.(params) ?? threads
-    if (fixed !== null) return { min: clamp(fixed), all: false, device: r.device?.(params) ?? null }
-    return r.cores === 'all'
-      ? { min: clamp(r.minCores ?? 1), all: true, device: r.device?.(params) ?? null }
-      : { min: clamp(r.cores), all: false, device: r.device?.(params) ?? null }
+    const device = this.deviceOf(jobKind, params)
+    if (fixed !== null) return { min: clamp(fixed), all: false, device }
+    return r.cores === 'all' ? { min: clamp(r.minCores ?? 1), all: true, device } : { min: clamp(r.cores), all: false, device }
   }
 
   release(runId: number): void {

@@ -3,6 +3,7 @@
 // the `mimic board emulate` process (the reference chip served over the board protocol, registered
 // in the database while it runs).
 import { AppError } from '../shared/errors.ts'
+import { isBoardAddress } from '../shared/jobkinds/hil.ts'
 import { defaultChipStepUs, type BoardHandshake, type BoardLease, type BoardList, type RunningEmulator, type SerialPortInfo, type WeightScheme } from '../shared/board.ts'
 import { serveSerial, serveTcp, type BoardServer } from '../hardware/board/server.ts'
 import { ReferenceChip } from '../hardware/chip/reference.ts'
@@ -32,7 +33,7 @@ export function canonicalAddress(text: string, field = 'address'): string {
 export function resolveBoard(store: Store, text: string): string {
   const saved = store.boards.findSaved(text.trim())
   if (saved) return saved.address
-  if (!/^(tcp:|serial:|\/dev\/)/.test(text.trim())) {
+  if (!isBoardAddress(text)) {
     throw new AppError('NOT_FOUND', `"${text}" is neither a saved board nor a board address (tcp://HOST:PORT, serial:PATH): \`mimic board list\` shows the saved boards.`, { field: 'address' })
   }
   return canonicalAddress(text)

@@ -293,6 +293,29 @@ describe('the scheduler’s rules, on one database', () => {
     }
   })
 
+  it('one board is one device however a job names it: its address, another spelling of it, or its saved name', () => {
+    const { store } = fresh()
+    try {
+      store.boards.add('bench', 'tcp://127.0.0.1:7777')
+      const sched = new Scheduler({ store, pid: process.pid, host: hostname(), isAlive: () => true, cores: 4, staleMs: 60_000 })
+      for (const kind of ['hil', 'deploy', 'finetune'] as const) {
+        expect(sched.deviceOf(kind, { target: 'bench' }), kind).toBe('board tcp://127.0.0.1:7777')
+        expect(sched.deviceOf(kind, { target: ' tcp://127.0.0.1:7777 ' }), kind).toBe('board tcp://127.0.0.1:7777')
+        // an execution target of the registry, or a name that is neither, is no device
+        expect(sched.deviceOf(kind, { target: 'emulator' }), kind).toBeNull()
+      }
+      const byName = queued(store, 'hil', process.pid, hostname(), { target: 'bench' })
+      const byAddress = queued(store, 'deploy', process.pid, hostname(), { target: 'tcp://127.0.0.1:7777' })
+      expect(sched.acquire(byName)).toEqual({ granted: true, cores: 1, device: 'board tcp://127.0.0.1:7777' })
+      runs(store, byName)
+      expect(sched.acquire(byAddress)).toEqual({ granted: false, reason: `waiting for the device board tcp://127.0.0.1:7777, in use by run ${byName} (${process.pid}@${hostname()})` })
+      ends(store, sched, byName)
+      expect(sched.acquire(byAddress)).toMatchObject({ granted: true, device: 'board tcp://127.0.0.1:7777' })
+    } finally {
+      store.close()
+    }
+  })
+
   it('jobs.start refuses a job whose device another job holds', async () => {
     const { db, store } = fresh()
     store.close()

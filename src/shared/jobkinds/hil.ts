@@ -12,12 +12,17 @@ import * as s from '../schema.ts'
 import { runRef, threadsField } from './fields.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 
-/** Whether a target names a board (an address) rather than an execution target of the registry. */
-/** The scheduler's device of a job whose `target` parameter may be a board: the board, held by one job at a time (else none). */
-export function boardDevice(p: Record<string, unknown>): string | null {
-  return typeof p.target === 'string' && isBoardAddress(p.target) ? `board ${p.target.trim()}` : null
+/**
+ * The scheduler's device of a job whose `target` parameter may be a board (an address or a saved
+ * board's name): the board at its canonical address, held by one job at a time; none for an
+ * execution target of the registry.
+ */
+export function boardDevice(p: Record<string, unknown>, boardAddress: (target: string) => string | null): string | null {
+  const address = typeof p.target === 'string' ? boardAddress(p.target) : null
+  return address === null ? null : `board ${address}`
 }
 
+/** Whether a target names a board (an address) rather than an execution target of the registry or a saved board's name. */
 export function isBoardAddress(target: string): boolean {
   return /^(tcp:|serial:|\/dev\/)/.test(target.trim())
 }

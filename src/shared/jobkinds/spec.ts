@@ -31,8 +31,12 @@ export interface Resources {
   cores: 'all' | number
   /** with 'all': the fewest cores worth starting with */
   minCores?: number
-  /** a device the job needs exclusively (a board), from its parameters; null for none */
-  device?: (params: Record<string, unknown>) => string | null
+  /**
+   * a device the job needs exclusively (a board), from its parameters; null for none. `boardAddress`
+   * gives the canonical address of a board address or of a saved board's name (null: neither), so
+   * that one board is one device however a job names it.
+   */
+  device?: (params: Record<string, unknown>, boardAddress: (target: string) => string | null) => string | null
   /** the cores these parameters need instead of `cores` (a job that sends its work to a cluster needs one); null: `cores` */
   coresFor?: (params: Record<string, unknown>) => number | null
 }
