@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { contract, isOpName, methodName, opNames, parseArgs } from '../../src/shared/contract.ts'
 import { AppError, toWireError } from '../../src/shared/errors.ts'
-import { currentJobKind, jobKindNames, jobKinds } from '../../src/shared/jobkinds/index.ts'
+import { currentJobKind, jobKindNames, jobKinds, methodDefaultsOf } from '../../src/shared/jobkinds/index.ts'
 import { decodeWire, encodeWire, base64ToBytes, bytesToBase64 } from '../../src/shared/wire.ts'
 
 describe('the API contract', () => {
@@ -36,7 +36,8 @@ describe('the API contract', () => {
     expect(jobKindNames).toContain('data.generate')
     const info = jobKinds['data.generate'].params.info()
     expect(info.fields?.task).toMatchObject({ type: 'enum', default: 'xor' })
-    expect(info.fields?.count.default).toBe(500)
+    // the samples' default is the chosen task's (methodDefaultsOf): XOR 500, the wake phrase 1000
+    expect(methodDefaultsOf('data.generate', 'xor')).toEqual({ count: 500 })
     expect(info.fields?.durationS).toMatchObject({ default: 1, unit: 's' })
     expect(jobKinds.pipeline.params.info().fields?.task).toMatchObject({ type: 'enum', default: 'xor' })
   })

@@ -24,9 +24,30 @@ function generatorFields(): Record<string, Schema<unknown>> {
   for (const [key, field] of first) {
     const tasks = owners.get(key)!
     const only = tasks.length === 1 && generatingTasks.length > 1 ? tasks[0] : undefined
-    out[key] = only && 'doc' in field ? (field as unknown as { doc(m: object): Schema<unknown> }).doc({ when: { field: 'task', equals: only } }) : field
+    const doc = field as unknown as { doc(m: object): Schema<unknown> }
+    // a field whose default differs between tasks (the samples of one task and another) says
+    // each; the chosen task's default is put in by methodDefaultsOf (the service and the forms)
+    const defaults = tasks.map((t) => `${t} ${String(ownDefaults(t)[key])}`)
+    const differ = new Set(tasks.map((t) => ownDefaults(t)[key])).size > 1
+    out[key] = only ? doc.doc({ when: { field: 'task', equals: only } }) : differ ? s.optional(field).doc({ help: `${field.info().help ?? ''} (default per task: ${defaults.join(', ')})`.trim() }) : field
   }
   return out
+}
+
+/** The defaults of a task's generator parameters. */
+function ownDefaults(task: string): Record<string, unknown> {
+  const fields = (taskDescriptors[task as keyof typeof taskDescriptors] as TaskDescriptor).generator?.params.info().fields ?? {}
+  return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.default]))
+}
+
+/**
+ * The defaults of a task's generator for the job kind's fields that have none because they differ
+ * between tasks (the samples of one task and another). `methodDefaultsOf` puts them in
+ * for the parameters the user leaves out, so the run records them.
+ */
+export function generatorDefaultsOf(task: string): Record<string, unknown> {
+  const fields = dataGenerateParams.info().fields ?? {}
+  return Object.fromEntries(Object.entries(ownDefaults(task)).filter(([k, v]) => v !== undefined && k in fields && fields[k].default === undefined))
 }
 
 export const dataGenerateParams = s.object({
