@@ -40,6 +40,12 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
 
   it('reports the corpus stage\'s progress while it synthesises the samples', () => {
     expect(stderr).toMatch(/^\[dataset\] \d+% synthesised \d+ of 20 samples/m)
+    // one bar over every stage: it never goes back, never past 100 %, and the stages' shares add up to
+    // it (a line per 10 %: most tens are shown, not a bar stuck at 100 % from the network's stage on)
+    const percents = [...stderr.matchAll(/^\[\w+\] (\d+)% /gm)].map((m) => Number(m[1]))
+    expect(new Set(percents.map((p) => Math.floor(p / 10))).size).toBeGreaterThanOrEqual(7)
+    for (let i = 1; i < percents.length; i++) expect(percents[i], `progress line ${i}`).toBeGreaterThanOrEqual(percents[i - 1])
+    expect(Math.max(...percents)).toBeLessThanOrEqual(100)
   })
 
   it('links the stages: the corpus is the data of both networks, the method settings of the task are the defaults', () => {
