@@ -2,6 +2,7 @@
 // line and the real speech engine process: shapes, balanced classes, splits with disjoint voice sets,
 // the stored audio, targets after the speech, and the same corpus for the same seed.
 import { afterAll, describe, expect, it } from 'vitest'
+import { taskImpls } from '../../src/plugins/tasks/index.ts'
 import { splitOf, voicesBySplit } from '../../src/plugins/tasks/wake-phrase.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, spawnMimic } from '../support/cli.ts'
@@ -131,6 +132,17 @@ describe('the offline wake-phrase corpus', () => {
     expect(force.code).toBe(2)
     expect(force.stderr).toMatch(/is required for the task Wake phrase, which has no stream of fresh samples/)
     expect(mimic(['--db', db, 'runs', 'list']).stdout).toMatch(/no runs/)
+  })
+
+  it('makes the same corpus whatever the number of speech engines side by side (the cores the job has)', async () => {
+    const generate = taskImpls['wake-phrase'].generate!
+    const params = { count: 6, seed: 12, closeNegatives: 0.5 }
+    const one = await generate(params, {}, { threads: 1 })
+    const three = await generate(params, {}, { threads: 3 })
+    const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
+    expect(bytes(three.inputs).equals(bytes(one.inputs))).toBe(true)
+    expect(bytes(three.targets).equals(bytes(one.targets))).toBe(true)
+    for (const e of one.extras!) expect(bytes(three.extras!.find((x) => x.name === e.name)!.data).equals(bytes(e.data)), e.name).toBe(true)
   })
 
   it('reports progress per sample and is cancelled between samples', async () => {

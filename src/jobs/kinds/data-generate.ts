@@ -40,7 +40,7 @@ export const dataGenerate: JobImpl = {
         onProgress: (f) => ctx.progress(0.9 * f, count !== undefined ? `drew ${Math.round(f * count)} of ${count} samples` : 'drawing samples'),
         signal: ctx.signal,
       },
-      noise ? { noise } : {},
+      { ...(noise ? { noise } : {}), threads: ctx.threads(0) },
     )
     ctx.checkCancelled()
     ctx.progress(0.92, 'storing')

@@ -48,7 +48,7 @@ export interface TeacherOutcome {
 export function drawSamples(ctx: JobContext, task: TaskName, params: Record<string, unknown>, progress = false): Promise<TimedDataset> {
   const generate = taskImpls[task].generate
   if (!generate) throw new Error(`the task ${taskDescriptors[task].label} has no generator to draw samples from`)
-  return generate(params, { signal: ctx.signal, ...(progress ? { onProgress: (f: number, message: string) => ctx.progress(f, message) } : {}) })
+  return generate(params, { signal: ctx.signal, ...(progress ? { onProgress: (f: number, message: string) => ctx.progress(f, message) } : {}) }, { threads: ctx.threads(0) })
 }
 
 /** The training samples of one epoch on a dataset: the epoch fraction of its training split, at least one (docs/method.md §5). */

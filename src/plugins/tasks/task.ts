@@ -4,10 +4,12 @@ import type { RunOptions, TaskData, TaskDecision } from '../../../native/index.t
 import type { TimedDataset } from '../../formats/dataset.ts'
 import type { TaskName } from '../../shared/tasks/index.ts'
 
-/** What a generator reads besides its parameters, loaded by the job from the runs they name (e.g. noise recordings). */
+/** What a generator reads besides its parameters, loaded by the job from the runs they name (e.g. noise recordings), and the cores it may use. */
 export interface GeneratorInputs {
   /** background noise recordings, mono at the task's audio rate */
   noise?: Float32Array[]
+  /** samples made side by side, by a generator whose descriptor says `parallel` (default 1); the samples do not depend on it */
+  threads?: number
 }
 
 export interface TaskImpl {

@@ -131,33 +131,49 @@ export const wakePhraseTaskImpl = {
     const audio = new Int16Array(n * A), split = new Int8Array(n), speaker = new Int32Array(n)
     // what each sample speaks: 0 the phrase, 1 a phonetically close negative, 2 another phrase
     const kind = new Int8Array(n)
-    const engine = new SpeechEngine()
+    // Sample i depends on (seed, i) only (its own random stream; the engine makes an utterance from its
+    // request alone), so `threads` engines make samples side by side, each taking the next one.
+    const engines = Array.from({ length: Math.max(1, Math.min(n, Math.floor(given.threads ?? 1))) }, () => new SpeechEngine())
+    let next = 0, done = 0, failed = false
+    const sample = async (engine: SpeechEngine, i: number): Promise<void> => {
+      const rng = new Rng(seed, i)
+      const sp = splitOf(i, n)
+      const positive = i % 2 === 0
+      const pool = voices[sp]
+      const voice = pool[Math.floor(rng.uniform() * pool.length)]
+      const close = !positive && rng.uniform() < p.closeNegatives
+      const text = positive ? p.phrase : close ? closeNegatives[Math.floor(rng.uniform() * closeNegatives.length)] : otherNegatives[Math.floor(rng.uniform() * otherNegatives.length)]
+      kind[i] = positive ? 0 : close ? 1 : 2
+      const wav = decodeWav(await engine.speak({ voice, wordsPerMinute: rng.uniform(120, 210), pitch: rng.uniform(20, 80), text }))
+      const speech = wav.sampleRateHz === rateHz ? wav.samples : await audioResample(wav.samples, { fromHz: wav.sampleRateHz, toHz: rateHz }, { signal: run.signal })
+      const snrDb = p.snrDbMax === undefined ? p.snrDb : rng.uniform(p.snrDb, p.snrDbMax)
+      const { clip, endStep } = await corpusSample(speech, rng, snrDb, given.noise)
+      const f = await audioFeatures(clip, { sampleRateHz: rateHz, threads: 1 }, { signal: run.signal })
+      inputs.set(f.features.subarray(0, T * B), i * T * B)
+      targets.set(wakePhraseTarget(T, positive, endStep), i * T)
+      labels[i] = positive ? 1 : -1
+      for (let k = 0; k < A; k++) audio[i * A + k] = Math.max(-32768, Math.min(32767, Math.round(clip[k] * 32767)))
+      split[i] = sp
+      speaker[i] = allVoices.indexOf(voice)
+      done++
+      run.onProgress?.(done / n, `synthesised ${done} of ${n} samples`)
+    }
     try {
-      for (let i = 0; i < n; i++) {
-        if (run.signal?.aborted) throw Object.assign(new Error('generating the corpus was cancelled'), { code: 'ERR_CANCELLED' })
-        const rng = new Rng(seed, i)
-        const sp = splitOf(i, n)
-        const positive = i % 2 === 0
-        const pool = voices[sp]
-        const voice = pool[Math.floor(rng.uniform() * pool.length)]
-        const close = !positive && rng.uniform() < p.closeNegatives
-        const text = positive ? p.phrase : close ? closeNegatives[Math.floor(rng.uniform() * closeNegatives.length)] : otherNegatives[Math.floor(rng.uniform() * otherNegatives.length)]
-        kind[i] = positive ? 0 : close ? 1 : 2
-        const wav = decodeWav(await engine.speak({ voice, wordsPerMinute: rng.uniform(120, 210), pitch: rng.uniform(20, 80), text }))
-        const speech = wav.sampleRateHz === rateHz ? wav.samples : await audioResample(wav.samples, { fromHz: wav.sampleRateHz, toHz: rateHz }, { signal: run.signal })
-        const snrDb = p.snrDbMax === undefined ? p.snrDb : rng.uniform(p.snrDb, p.snrDbMax)
-        const { clip, endStep } = await corpusSample(speech, rng, snrDb, given.noise)
-        const f = await audioFeatures(clip, { sampleRateHz: rateHz, threads: 1 }, { signal: run.signal })
-        inputs.set(f.features.subarray(0, T * B), i * T * B)
-        targets.set(wakePhraseTarget(T, positive, endStep), i * T)
-        labels[i] = positive ? 1 : -1
-        for (let k = 0; k < A; k++) audio[i * A + k] = Math.max(-32768, Math.min(32767, Math.round(clip[k] * 32767)))
-        split[i] = sp
-        speaker[i] = allVoices.indexOf(voice)
-        run.onProgress?.((i + 1) / n, `synthesised ${i + 1} of ${n} samples`)
-      }
+      await Promise.all(
+        engines.map(async (engine) => {
+          try {
+            while (next < n && !failed) {
+              if (run.signal?.aborted) throw Object.assign(new Error('generating the corpus was cancelled'), { code: 'ERR_CANCELLED' })
+              await sample(engine, next++)
+            }
+          } catch (err) {
+            failed = true // the other engines stop at their next sample
+            throw err
+          }
+        }),
+      )
     } finally {
-      engine.close()
+      for (const engine of engines) engine.close()
     }
     const scaling = p.featureScaling === 'standardise' ? standardiseFeatures(inputs, n, B, (i) => split[i] === 0) : null
     return {

@@ -1,7 +1,7 @@
 // Job kind "data.generate": draws a dataset from a task's seeded generator (`mimic data generate TASK`).
 import * as s from '../schema.ts'
 import type { Schema } from '../schema.ts'
-import { generatingTasks, taskDescriptors, type TaskDescriptor } from '../tasks/index.ts'
+import { generatingTasks, isTaskName, taskDescriptors, type TaskDescriptor } from '../tasks/index.ts'
 import { taskField } from './fields.ts'
 import type { JobKindSpec } from './spec.ts'
 
@@ -62,7 +62,8 @@ export const dataGenerate = {
   runName: '{task} dataset',
   description: "Draws samples from a task's seeded generator and stores inputs, targets and labels as artifacts.",
   params: dataGenerateParams,
-  resources: { cores: 1 },
+  // a generator that makes samples side by side (a synthesised corpus) takes the free cores; the others one
+  resources: { cores: 'all', minCores: 1, coresFor: (p) => (isTaskName(p.task) && (taskDescriptors[p.task] as TaskDescriptor).generator?.parallel ? null : 1) },
   cli: { command: ['data', 'generate'], positionals: ['task'], dirFlags: { 'noise-dir': 'noise' }, synopsis: 'TASK --project ID [--count N] [--seed S] [--noise-dir DIR] ...' },
   view: 'dataset',
   action: { action: 'New dataset', submit: 'Generate' },

@@ -27,6 +27,8 @@ export interface TaskDescriptor {
     params: ObjectSchema<Record<string, Schema<unknown>>>
     /** false when the generator runs in Node (src/plugins/tasks), not natively; default true */
     native?: boolean
+    /** true when it makes samples side by side on every core its job is given (a synthesised corpus); default: one core */
+    parallel?: boolean
   }
   /** the decision rule in words (the one implementation is native) */
   decisionRule: {

@@ -44,7 +44,7 @@ export const wakePhraseTask = {
   outputs: 1,
   dtMs: 1,
   durationS: 5,
-  generator: { params: wakePhraseGeneratorParams, native: false },
+  generator: { params: wakePhraseGeneratorParams, native: false, parallel: true },
   decisionRule: {
     summary: 'y_s = 0.95·y_s + 0.05·ỹ; sum y_s over each stretch where y_s ≥ 0.5; keyword if the largest sum exceeds the boundary B fitted on validation data (docs/method.md §6)',
     display: { smoothingDecay: 0.95, thresholds: [0.5], score: { kind: 'stretchSum', label: 'Σ y_s over the stretch ≥ 0.5', fitted: 'boundary', unit: 'steps' } },
