@@ -129,6 +129,11 @@ export interface TeacherTrainerOptions {
   epsilon?: number
   /** global gradient-norm limit; default 0 = off */
   clipNorm?: number
+  /**
+   * the step size falls along a cosine from `stepSize` in epoch 1 to `floor` × it (default 0.05) in
+   * epoch `cosineEpochs`, and stays there; absent: the same step size in every epoch
+   */
+  stepSizeSchedule?: { cosineEpochs: number; floor?: number }
   /** parameter groups to train; all default true */
   train?: { wIn?: boolean; wRec?: boolean; wOut?: boolean; bias?: boolean; tau?: boolean }
   /**
@@ -183,6 +188,8 @@ export interface TeacherEpochRecord {
   best: boolean
   tauMinMs: number
   tauMaxMs: number
+  /** the Adam step size of this epoch (its schedule's) */
+  stepSize: number
   seconds: number
 }
 
@@ -264,6 +271,7 @@ const trainerSchema = obj(
     beta2: num,
     epsilon: num,
     clipNorm: num,
+    stepSizeSchedule: obj({ cosineEpochs: int, floor: num }, { required: ['cosineEpochs'] }),
     train: obj({ wIn: bool, wRec: bool, wOut: bool, bias: bool, tau: bool }),
     tauStepUnit: str('s', 'ms'),
     batchSize: int,

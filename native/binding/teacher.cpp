@@ -361,6 +361,7 @@ Napi::Object RecordToJs(Napi::Env env, const mimic::TeacherEpochRecord& r, doubl
   o.Set("best", Napi::Boolean::New(env, r.best));
   o.Set("tauMinMs", Napi::Number::New(env, r.tauMinMs));
   o.Set("tauMaxMs", Napi::Number::New(env, r.tauMaxMs));
+  o.Set("stepSize", Napi::Number::New(env, r.stepSize));
   o.Set("seconds", Napi::Number::New(env, r.seconds));
   return o;
 }
@@ -404,7 +405,7 @@ struct TeacherTrainerTraits {
 std::unique_ptr<TeacherTrainerTraits::Plan> TeacherTrainerTraits::Read(Napi::Env env, Napi::Value options) {
   auto o = RequireObject(env, options, "options");
   CheckKeys(env, o, "options",
-            {"params", "loss", "stepSize", "beta1", "beta2", "epsilon", "clipNorm", "train", "tauStepUnit",
+            {"params", "loss", "stepSize", "stepSizeSchedule", "beta1", "beta2", "epsilon", "clipNorm", "train", "tauStepUnit",
              "batchSize", "threads", "seed", "data", "validation", "keepBest", "shuffle", "epochSamples", "decision"});
   auto po = RequireObject(env, o.Get("params"), "options.params");
   if (ParamsAreDouble(env, po, "options.params")) ThrowType(env, "a Float32Array", "options.params.wIn", po.Get("wIn"));
@@ -419,6 +420,14 @@ std::unique_ptr<TeacherTrainerTraits::Plan> TeacherTrainerTraits::Read(Napi::Env
   t.adam.beta2 = Num(env, o, "options", "beta2", 0, 0.99999999, &b2);
   t.adam.epsilon = Num(env, o, "options", "epsilon", 0, 1, &eps, true);
   t.clipNorm = Num(env, o, "options", "clipNorm", 0, 1e30, &zero);
+  // stepSizeSchedule: {cosineEpochs, floor}: the step size falls along a cosine to floor × it in epoch cosineEpochs
+  Napi::Object sched = Obj(env, o, "options", "stepSizeSchedule", true);
+  if (!sched.IsEmpty()) {
+    CheckKeys(env, sched, "options.stepSizeSchedule", {"cosineEpochs", "floor"});
+    t.cosineEpochs = static_cast<size_t>(Int(env, sched, "options.stepSizeSchedule", "cosineEpochs", 1, 1000000));
+    const double floor = 0.05;
+    t.stepSizeFloor = Num(env, sched, "options.stepSizeSchedule", "floor", 0, 1, &floor);
+  }
   Napi::Object tr = Obj(env, o, "options", "train", true);
   if (!tr.IsEmpty()) {
     CheckKeys(env, tr, "options.train", {"wIn", "wRec", "wOut", "bias", "tau"});

@@ -77,6 +77,14 @@ void TeacherTrainer::evaluate(const TeacherParams& p, const TeacherDataset& d, d
   accuracy = d.count ? static_cast<double>(c) / static_cast<double>(d.count * O) : 0.0;
 }
 
+double TeacherTrainer::step_factor(uint64_t epoch) const {
+  const std::size_t E = o_.cosineEpochs;
+  if (E == 0) return 1.0;
+  if (epoch >= E) return E == 1 && epoch <= 1 ? 1.0 : o_.stepSizeFloor;  // one epoch: its step size
+  const double x = static_cast<double>(epoch - 1) / static_cast<double>(E - 1);
+  return o_.stepSizeFloor + (1.0 - o_.stepSizeFloor) * 0.5 * (1.0 + std::cos(3.14159265358979323846 * x));
+}
+
 void TeacherTrainer::apply_step(const TeacherGradT<float>& g, TeacherEpochRecord& rec) {
   // The norm (and clipping) is taken over the gradients of the variables Adam actually moves, i.e.
   // with tau in seconds when tauStepInSeconds.
@@ -96,6 +104,7 @@ void TeacherTrainer::apply_step(const TeacherGradT<float>& g, TeacherEpochRecord
   const double clip = (o_.clipNorm > 0 && norm > o_.clipNorm) ? o_.clipNorm / norm : 1.0;
 
   adam_.begin_step();
+  const double factor = step_factor(rec.epoch);
   std::vector<double> gd, theta;
   std::size_t offset = 0;
   auto update = [&](std::vector<float>& param, const std::vector<float>& grad, bool on, double gradFactor,
@@ -105,7 +114,7 @@ void TeacherTrainer::apply_step(const TeacherGradT<float>& g, TeacherEpochRecord
       theta.resize(param.size());
       for (std::size_t k = 0; k < grad.size(); ++k) gd[k] = static_cast<double>(grad[k]) * gradFactor * clip;
       for (std::size_t k = 0; k < param.size(); ++k) theta[k] = static_cast<double>(param[k]) / paramFactor;
-      adam_.update(offset, theta.data(), gd.data(), theta.size());
+      adam_.update(offset, theta.data(), gd.data(), theta.size(), factor);
       for (std::size_t k = 0; k < param.size(); ++k) param[k] = static_cast<float>(theta[k] * paramFactor);
     }
     offset += param.size();
@@ -124,6 +133,7 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   const auto start = std::chrono::steady_clock::now();
   TeacherEpochRecord rec;
   rec.epoch = epoch_ + 1;
+  rec.stepSize = o_.adam.stepSize * step_factor(rec.epoch);
   const std::size_t N = params_.units, C = params_.channels, O = params_.outputs;
 
   // This epoch's data.

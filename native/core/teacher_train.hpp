@@ -27,6 +27,10 @@ struct TeacherTrainOptions {
   TeacherLossOptions loss;
   AdamOptions adam;
   double clipNorm = 0;  // global gradient norm limit; 0 = no clipping
+  // Step-size schedule over epochs: 0 = constant; E > 0 = cosine from the step size in epoch 1 down to
+  // stepSizeFloor times it in epoch E (and after): stepSize * (f + (1 - f) * (1 + cos(pi (e-1)/(E-1))) / 2).
+  std::size_t cosineEpochs = 0;
+  double stepSizeFloor = 0.05;
   bool trainWIn = true, trainWRec = true, trainWOut = true, trainBias = true, trainTau = true;
   // Adam works on tau in seconds (as the authors' code, whose step size 1e-4 was chosen for it), so
   // a step moves tau by up to stepSize * 1000 ms. false: Adam works on tau in ms (1000x slower).
@@ -59,6 +63,7 @@ struct TeacherEpochRecord {
   bool best = false;  // this epoch's parameters are the new best (keepBest)
   double seconds = 0;
   double tauMinMs = 0, tauMaxMs = 0;
+  double stepSize = 0;  // the Adam step size of this epoch (the schedule's)
 };
 
 class TeacherTrainer {
@@ -86,6 +91,8 @@ class TeacherTrainer {
  private:
   TeacherEpochRecord run_epoch(const Control& control, std::size_t doneBefore, std::size_t totalSamples);
   void apply_step(const TeacherGradT<float>& grad, TeacherEpochRecord& rec);
+  // The schedule's factor of the step size in epoch `epoch` (1-based).
+  double step_factor(uint64_t epoch) const;
 
   TeacherParams params_;
   TeacherTrainOptions o_;

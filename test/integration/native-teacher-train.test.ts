@@ -176,6 +176,33 @@ describe('TeacherTrainer', () => {
     expect(changed(clipped.getParams().wRec, opts.params.wRec)).toBeLessThan(0.01 * changed(free.getParams().wRec, opts.params.wRec))
   })
 
+  it('a cosine step-size schedule: each epoch takes the schedule\'s step size, down to the floor', async () => {
+    const cosine = new TeacherTrainer(await smallOptions({ stepSizeSchedule: { cosineEpochs: 5, floor: 0.1 } }))
+    const records = await cosine.runEpochs(6)
+    const expected = [1, 2, 3, 4, 5, 6].map((e) => 1e-3 * (e >= 5 ? 0.1 : 0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * (e - 1)) / 4))))
+    records.forEach((r, i) => expect(r.stepSize, `epoch ${i + 1}`).toBeCloseTo(expected[i], 15))
+    // a constant schedule reports its step size; a floor of 1 is the constant schedule, bit for bit
+    const constant = new TeacherTrainer(await smallOptions())
+    expect((await constant.runEpochs(2)).map((r) => r.stepSize)).toEqual([1e-3, 1e-3])
+    const flat = new TeacherTrainer(await smallOptions({ stepSizeSchedule: { cosineEpochs: 3, floor: 1 } }))
+    await flat.runEpochs(2)
+    expectSameParams(flat.getParams(), constant.getParams())
+    // the factor reaches Adam's steps: in the last epoch of a 2-epoch schedule with a tiny floor the parameters hardly move
+    const steep = new TeacherTrainer(await smallOptions({ stepSizeSchedule: { cosineEpochs: 2, floor: 1e-6 } }))
+    await steep.runEpochs(1)
+    const before = steep.getParams().wRec
+    await steep.runEpochs(1)
+    const first = new TeacherTrainer(await smallOptions())
+    await first.runEpochs(1)
+    const constBefore = first.getParams().wRec
+    await first.runEpochs(1)
+    expect(changed(steep.getParams().wRec, before)).toBeLessThan(1e-3 * changed(first.getParams().wRec, constBefore))
+    // a bad schedule is refused, naming the field
+    const err = thrown(() => new TeacherTrainer({ params: cosine.getParams(), data: { task: { name: 'xor', samplesPerEpoch: 4 } }, stepSizeSchedule: { cosineEpochs: 0 } }))
+    expect(err).toBeInstanceOf(RangeError)
+    expect((err as Error).message).toMatch(/stepSizeSchedule\.cosineEpochs/)
+  })
+
   it('trains from a dataset with shuffling, and through trainTeacher', async () => {
     const params = await initTeacher({ units: 8, channels: 1, outputs: 1, seed: 1 })
     const data = await xorData(10, 3)

@@ -27,7 +27,9 @@ function teacherFields(): { [K in TeacherOwnKey as TeacherFieldName<K>]: Teacher
     const label = schema.info().label ?? k
     // "Units" → "Teacher units"; names stay as they are ("Adam step size", "λ MSE")
     const lower = /^[A-Z][a-z]/.test(label) && !label.startsWith('Adam')
-    out[teacherFieldName(k)] = schema.doc({ label: `Teacher ${lower ? label[0].toLowerCase() + label.slice(1) : label}` })
+    // a field that applies only with another one's value (the step-size floor with the cosine schedule) keeps that condition on the other's pipeline field
+    const when = schema.info().when
+    out[teacherFieldName(k)] = schema.doc({ label: `Teacher ${lower ? label[0].toLowerCase() + label.slice(1) : label}`, ...(when ? { when: { ...when, field: teacherFieldName(when.field) } } : {}) })
   }
   return out as { [K in TeacherOwnKey as TeacherFieldName<K>]: TeacherShape[K] }
 }

@@ -15,6 +15,19 @@ export const trainTeacherParams = s.object({
   epochFraction: epochFractionField,
   batchSize: s.withDefault(s.integer({ min: 1, max: 1024 }), 1).doc({ label: 'Batch size' }),
   stepSize: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-4).doc({ label: 'Adam step size' }),
+  stepSizeSchedule: s.withDefault(s.oneOf(['constant', 'cosine'] as const), 'constant').doc({
+    label: 'Step-size schedule',
+    help: 'how the Adam step size changes over the epochs',
+    valueHelp: {
+      constant: 'the same step size in every epoch (the authors\' code)',
+      cosine: 'falls along a half cosine from the step size in the first epoch to the floor times it in the last: the last epochs take small steps, so the epoch kept by validation is not a noisy snapshot',
+    },
+  }),
+  stepSizeFloor: s.withDefault(s.number({ min: 0, max: 1 }), 0.05).doc({
+    label: 'Step-size floor',
+    help: 'the step size in the last epoch, as a share of the step size',
+    when: { field: 'stepSizeSchedule', equals: 'cosine' },
+  }),
   lambdaMse: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'λ MSE' }),
   lambdaTau: s.withDefault(s.number({ min: 0, max: 1e12 }), 1e6).doc({ label: 'λ τ barrier' }),
   tauMinMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 15).doc({ label: 'τ min', unit: 'ms' }),
