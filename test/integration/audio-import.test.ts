@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
+import { numberedWavs, recordingsFolder } from '../support/wav.ts'
 
 afterAll(cleanupTemp)
 
@@ -184,12 +185,10 @@ describe('mimic data import audio', () => {
   })
 
   it('--feature-scaling standardise stores the envelopes standardised per band over the training split, with the statistics', () => {
-    const dir = tempDir()
-    for (const f of ['positive', 'negative']) mkdirSync(join(dir, f))
-    for (let i = 0; i < 3; i++) {
-      writeFileSync(join(dir, 'positive', `${i}.wav`), wav(16000, '16', 1, 1, 0.2 + 0.1 * i, 0.6))
-      writeFileSync(join(dir, 'negative', `${i}.wav`), wav(16000, '16', 1, 1, 0.1 * i, 0.4))
-    }
+    const dir = recordingsFolder(tempDir(), {
+      positive: numberedWavs('', 3, (i) => wav(16000, '16', 1, 1, 0.2 + 0.1 * i, 0.6)),
+      negative: numberedWavs('', 3, (i) => wav(16000, '16', 1, 1, 0.1 * i, 0.4)),
+    })
     const imported = (flags: string[]) => mimicJson<{ runId: number }>(['data', 'import', 'audio', '--project', String(project), '--dir', dir, ...flags], { db }).runId
     const raw = imported([])
     const scaled = imported(['--feature-scaling', 'standardise'])
