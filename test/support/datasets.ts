@@ -17,8 +17,8 @@ export interface StoredPart {
   batch: SampleBatch
   /** the batch's samples to take, in this order; default all of them in their order */
   order?: number[]
-  /** the split array's code for these samples (0 training, 1 validation, 2 test); give it for every part or none (no split array) */
-  split?: 0 | 1 | 2
+  /** the split array's code for these samples (0 training, 1 validation, 2 test, −1 left to the 60/20/20 rule); give it for every part or none (no split array) */
+  split?: -1 | 0 | 1 | 2
 }
 
 /**
