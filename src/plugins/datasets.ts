@@ -59,11 +59,22 @@ export function loadDataset(store: Store, runId: number, first = 0, count?: numb
   }
 }
 
+/**
+ * Which split each of the `samples` samples of dataset run `runId` belongs to: splitCodesOf over its
+ * stored `split` array, which is refused when its length is not the run's samples. Every reader of a
+ * stored run's splits goes through here. `field` names the parameter that gave the run, for the error.
+ */
+function storedSplitCodes(store: Store, runId: number, samples: number, field?: string): { codes: Int8Array; assigned: number } {
+  const split = store.artifacts.find(runId, 'split')
+  if (split && split.shape[0] !== samples)
+    throw new AppError('INVALID_ARGUMENT', `${field !== undefined ? `${field}: dataset` : 'Dataset'} run ${runId} has a split array of ${split.shape[0]} entries for ${samples} samples; re-import or regenerate it.`)
+  return splitCodesOf(split ? (split.data as Int8Array) : null, samples)
+}
+
 /** How many samples of a dataset run are in its training, validation and test splits (splitCodesOf). */
 export function splitSizes(store: Store, runId: number): [number, number, number] {
   const samples = store.artifacts.get(runId, 'inputs').shape[0]
-  const split = store.artifacts.find(runId, 'split')
-  const { codes } = splitCodesOf(split && split.shape[0] === samples ? (split.data as Int8Array) : null, samples)
+  const { codes } = storedSplitCodes(store, runId, samples)
   const n: [number, number, number] = [0, 0, 0]
   for (const c of codes) n[c]++
   return n
@@ -76,9 +87,7 @@ export function splitSizes(store: Store, runId: number): [number, number, number
  */
 export function loadDatasetParts(store: Store, runId: number, parts: readonly (readonly [0 | 1 | 2, number])[]): StoredDataset[] {
   const d = loadDataset(store, runId)
-  const split = store.artifacts.find(runId, 'split')
-  if (split && split.shape[0] !== d.samples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} has a split array of ${split.shape[0]} entries for ${d.samples} samples; re-import or regenerate it.`)
-  const { codes } = splitCodesOf(split ? (split.data as Int8Array) : null, d.samples)
+  const { codes } = storedSplitCodes(store, runId, d.samples)
   return parts.map(([part, count]) => {
     const idx: number[] = []
     for (let i = 0; i < d.samples && idx.length < count; i++) if (codes[i] === part) idx.push(i)
@@ -146,15 +155,17 @@ export function splitCodesOf(split: Int8Array | null, samples: number): { codes:
  */
 export function loadDatasetSplits(store: Store, runId: number, field = 'data'): DatasetSplits {
   const d = loadDataset(store, runId)
-  const split = store.artifacts.find(runId, 'split')
-  if (split && split.shape[0] !== d.samples) throw new AppError('INVALID_ARGUMENT', `${field}: dataset run ${runId} has a split array of ${split.shape[0]} entries for ${d.samples} samples; re-import or regenerate it.`)
-  return splitDataset({ ...d, extras: split ? [{ name: 'split', data: split.data as Int8Array, shape: split.shape }] : [] }, runId, d.task, field)
+  return splitByCodes(d, storedSplitCodes(store, runId, d.samples, field), runId, d.task, field)
 }
 
 /** A dataset in memory split as loadDatasetSplits does (its `split` extra, the rest 60/20/20). */
 export function splitDataset(d: TimedDataset, runId: number, task: TaskName, field = 'data'): DatasetSplits {
   const split = d.extras?.find((e) => e.name === 'split')
-  const { codes, assigned } = splitCodesOf(split ? (split.data as Int8Array) : null, d.samples)
+  return splitByCodes(d, splitCodesOf(split ? (split.data as Int8Array) : null, d.samples), runId, task, field)
+}
+
+/** The three parts of a dataset by its split codes (splitCodesOf); each must hold at least one sample. */
+function splitByCodes(d: TimedDataset, { codes, assigned }: { codes: Int8Array; assigned: number }, runId: number, task: TaskName, field: string): DatasetSplits {
   const parts: number[][] = [[], [], []]
   for (let i = 0; i < d.samples; i++) parts[codes[i]].push(i)
   const names = ['training', 'validation', 'test']

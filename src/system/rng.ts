@@ -41,6 +41,18 @@ export class Rng {
 }
 
 /**
+ * Shuffles `items` in place and returns them: Fisher-Yates from the last item down, one uniform draw
+ * of `rng` per swap (floor(u·(i + 1))), so an order stored with a run is the same for its seed.
+ */
+export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1))
+    ;[items[i], items[j]] = [items[j], items[i]]
+  }
+  return items
+}
+
+/**
  * A seed in [0, 2^53) derived from several integers (a run's seed, a network's id, a level's bits, a
  * draw...): each part is folded in with a splitmix64 step, so different tuples give unrelated seeds
  * and the same tuple always the same. For seeding streams, not for cryptography.

@@ -7,13 +7,12 @@
 // scancel. A paper reproduction's form sends its networks, then its sweeps, to the cluster.
 // Needs a built renderer, slurm-wlm and munge.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SweepStatus } from '../../src/shared/types.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
 import { tempDir } from '../support/tmp.ts'
-import { toneWav } from '../support/wav.ts'
+import { recordingsFolder, toneWav } from '../support/wav.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let slurm: LocalSlurm
@@ -60,11 +59,7 @@ describe('sweeps on a cluster from the forms', () => {
 
     await step('a kind that cannot go to a cluster runs here, even after a cluster was chosen for another kind of its form', async () => {
       // an upload run of recordings (the CLI's import makes one, and a dataset from it)
-      const dir = join(work, 'recordings')
-      mkdirSync(join(dir, 'positive'), { recursive: true })
-      mkdirSync(join(dir, 'negative'), { recursive: true })
-      writeFileSync(join(dir, 'positive', 'a.wav'), toneWav(700))
-      writeFileSync(join(dir, 'negative', 'b.wav'), toneWav(300))
+      const dir = recordingsFolder(join(work, 'recordings'), { positive: { 'a.wav': toneWav(700) }, negative: { 'b.wav': toneWav(300) } })
       const imported = s.cli<{ id: number }>(['data', 'import', 'audio', '--project', String(projectId), '--dir', dir]).id
       const upload = s.cli<{ parents: { id: number; role: string }[] }>(['runs', 'show', String(imported)]).parents.find((p) => p.role === 'upload')!.id
       await page.goto(`${s.served.url}#/projects/${projectId}`)

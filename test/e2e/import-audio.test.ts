@@ -2,12 +2,11 @@
 // page reads the folder, sends it as an upload run and starts data.import-audio, whose page opens;
 // the file that is not a WAV is listed with its reason; no folder is refused by the form. Needs a
 // built renderer.
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../support/tmp.ts'
 import { openSession, type Session } from './support/session.ts'
-import { toneWav } from '../support/wav.ts'
+import { recordingsFolder, toneWav } from '../support/wav.ts'
 
 let s: Session
 
@@ -22,14 +21,10 @@ afterAll(async () => {
 describe('importing recordings from the page', () => {
   it('uploads a folder (one folder per label), imports it, and lists the file it skipped', async () => {
     const { page, step } = s
-    const root = tempDir('mimic-rec-')
-    const dir = join(root, 'recordings')
-    mkdirSync(join(dir, 'positive'), { recursive: true })
-    mkdirSync(join(dir, 'negative'), { recursive: true })
-    writeFileSync(join(dir, 'positive', 'a.wav'), toneWav(700))
-    writeFileSync(join(dir, 'positive', 'b.wav'), toneWav(900))
-    writeFileSync(join(dir, 'negative', 'c.wav'), toneWav(300))
-    writeFileSync(join(dir, 'negative', 'broken.wav'), 'not a wav file')
+    const dir = recordingsFolder(join(tempDir('mimic-rec-'), 'recordings'), {
+      positive: { 'a.wav': toneWav(700), 'b.wav': toneWav(900) },
+      negative: { 'c.wav': toneWav(300), 'broken.wav': 'not a wav file' },
+    })
     let projectId = 0
 
     await step('open the form; no folder is refused', async () => {

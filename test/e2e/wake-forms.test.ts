@@ -3,7 +3,6 @@
 // command line uses too (methodDefaultsOf), when the wake-phrase task, a wake-phrase dataset or a
 // wake-phrase teacher is chosen; choosing another task puts the schema's defaults back, and a field
 // the user typed in keeps its value. A submitted form starts its run with them. Needs a built renderer.
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +10,7 @@ import { jobKinds, methodDefaultsOf, type JobKindName } from '../../src/shared/j
 import { valueText } from '../../renderer/src/lib/schemaForm.ts'
 import { tempDir } from '../support/tmp.ts'
 import { openSession, type Session } from './support/session.ts'
-import { toneWav } from '../support/wav.ts'
+import { numberedWavs, recordingsFolder, toneWav } from '../support/wav.ts'
 
 let s: Session
 
@@ -49,13 +48,10 @@ describe('forms with the wake phrase', () => {
 
     await step('prepare recordings and a small wake-phrase teacher with the CLI', async () => {
       projectId = s.cli<{ id: number }>(['projects', 'create', 'Wake forms e2e']).id
-      const dir = join(tempDir('mimic-wakeforms-'), 'rec')
-      mkdirSync(join(dir, 'positive'), { recursive: true })
-      mkdirSync(join(dir, 'negative'), { recursive: true })
-      for (let i = 0; i < 3; i++) {
-        writeFileSync(join(dir, 'positive', `p${i}.wav`), toneWav(900 + 50 * i))
-        writeFileSync(join(dir, 'negative', `n${i}.wav`), toneWav(300 + 30 * i))
-      }
+      const dir = recordingsFolder(join(tempDir('mimic-wakeforms-'), 'rec'), {
+        positive: numberedWavs('p', 3, (i) => toneWav(900 + 50 * i)),
+        negative: numberedWavs('n', 3, (i) => toneWav(300 + 30 * i)),
+      })
       datasetId = s.cli<{ id: number }>(['data', 'import', 'audio', '--project', String(projectId), '--dir', dir, '--name', 'tones']).id
       teacherId = s.cli<{ id: number }>(['train', 'teacher', '--project', String(projectId), '--data', String(datasetId), '--units', '4', '--epochs', '1', '--seed', '1', '--name', 'wake teacher']).id
       await page.goto(`${s.served.url}#/projects/${projectId}`)

@@ -4,12 +4,11 @@
 // page draw, on one chart per chosen sample, the target, the output, the smoothed output y_s, the
 // running sum of y_s over the stretch above 0.5 against the stored boundary B, and the stored
 // decision; the value of B shown is the one stored with the network. Needs a built renderer.
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../support/tmp.ts'
 import { openSession, type Session } from './support/session.ts'
-import { toneWav } from '../support/wav.ts'
+import { numberedWavs, recordingsFolder, toneWav } from '../support/wav.ts'
 
 let s: Session
 
@@ -50,13 +49,10 @@ describe('wake-phrase result pages', () => {
 
     await step('prepare recordings, a teacher trained on them and its evaluation with the CLI', async () => {
       projectId = s.cli<{ id: number }>(['projects', 'create', 'Wake overlay e2e']).id
-      const dir = join(tempDir('mimic-wake-'), 'recordings')
-      mkdirSync(join(dir, 'positive'), { recursive: true })
-      mkdirSync(join(dir, 'negative'), { recursive: true })
-      for (let i = 0; i < 6; i++) {
-        writeFileSync(join(dir, 'positive', `p${i}.wav`), tone(900 + 40 * i, 0.3 * i))
-        writeFileSync(join(dir, 'negative', `n${i}.wav`), tone(250 + 20 * i, 0.3 * i))
-      }
+      const dir = recordingsFolder(join(tempDir('mimic-wake-'), 'recordings'), {
+        positive: numberedWavs('p', 6, (i) => tone(900 + 40 * i, 0.3 * i)),
+        negative: numberedWavs('n', 6, (i) => tone(250 + 20 * i, 0.3 * i)),
+      })
       datasetId = s.cli<{ id: number }>(['data', 'import', 'audio', '--project', String(projectId), '--dir', dir]).id
       const t = s.cli<{ id: number }>(['train', 'teacher', '--project', String(projectId), '--data', String(datasetId), '--units', '8', '--epochs', '60', '--step-size', '1e-2', '--seed', '3', '--name', 'wake teacher'])
       teacher = s.cli<NetworkRun>(['runs', 'show', String(t.id)])

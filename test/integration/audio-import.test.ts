@@ -6,8 +6,9 @@ import { join } from 'node:path'
 import wavefile from 'wavefile'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
+import { numberedWavs, recordingsFolder } from '../support/wav.ts'
 
 afterAll(cleanupTemp)
 
@@ -56,7 +57,7 @@ function readDataset(db: string, runId: number) {
 
 describe('mimic data import audio', () => {
   const db = tempDb()
-  const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
+  const project = mimicJson<{ id: number }>(['projects', 'create', 'Wake'], { db }).id
 
   it('a folder with a manifest: any rate, mono or stereo, 8/16/24/32-bit PCM or float; bad files listed with the reason', () => {
     const dir = tempDir()
@@ -95,9 +96,7 @@ describe('mimic data import audio', () => {
         'missing.wav,positive,train,x',
       ].join('\n'),
     )
-    const r = mimic(['--db', db, '--json', 'data', 'import', 'audio', '--project', String(project), '--dir', dir, '--manifest', manifest])
-    expect(r.code, r.stderr).toBe(0)
-    const out = JSON.parse(r.stdout) as { runId: number; samples: number; positive: number; negative: number; skipped: number; cut: number; notes: string[] }
+    const out = mimicJson<{ runId: number; samples: number; positive: number; negative: number; skipped: number; cut: number; notes: string[] }>(['data', 'import', 'audio', '--project', String(project), '--dir', dir, '--manifest', manifest], { db })
     expect(out).toMatchObject({ samples: 6, positive: 3, negative: 3, skipped: 7, cut: 1 })
     const d = readDataset(db, out.runId)
     expect(d.run.kind).toBe('dataset')
@@ -174,13 +173,11 @@ describe('mimic data import audio', () => {
     writeFileSync(join(dir, 'yes', '1.wav'), wav(16000, '16', 1, 1, 0.2, 0.6))
     writeFileSync(join(dir, 'no', '1.wav'), wav(16000, '16', 1, 1, 0.2, 0.6))
     writeFileSync(join(dir, 'README.txt'), 'about this corpus')
-    const strict = mimic(['--db', db, '--json', 'data', 'import', 'audio', '--project', String(project), '--dir', dir, '--positive', 'hey_snips', '--negative', 'yes,no'])
-    expect(strict.code, strict.stderr).toBe(0)
-    expect(JSON.parse(strict.stdout)).toMatchObject({ samples: 4, positive: 2, negative: 2, skipped: 1 })
-    expect((JSON.parse(strict.stdout) as { notes: string[] }).notes.join('\n')).toMatch(/README\.txt: not inside a label folder/)
-    const others = mimic(['--db', db, '--json', 'data', 'import', 'audio', '--project', String(project), '--dir', dir, '--positive', 'hey_snips', '--others-negative'])
-    expect(others.code, others.stderr).toBe(0)
-    expect(JSON.parse(others.stdout)).toMatchObject({ samples: 4, positive: 2, negative: 2 })
+    const strict = mimicJson<{ notes: string[] }>(['data', 'import', 'audio', '--project', String(project), '--dir', dir, '--positive', 'hey_snips', '--negative', 'yes,no'], { db })
+    expect(strict).toMatchObject({ samples: 4, positive: 2, negative: 2, skipped: 1 })
+    expect(strict.notes.join('\n')).toMatch(/README\.txt: not inside a label folder/)
+    const others = mimicJson(['data', 'import', 'audio', '--project', String(project), '--dir', dir, '--positive', 'hey_snips', '--others-negative'], { db })
+    expect(others).toMatchObject({ samples: 4, positive: 2, negative: 2 })
     // without naming the labels: none is positive or negative, so nothing can be imported, and it says why
     const none = mimic(['--db', db, 'data', 'import', 'audio', '--project', String(project), '--dir', dir])
     expect(none.code).toBe(1)
@@ -188,17 +185,11 @@ describe('mimic data import audio', () => {
   })
 
   it('--feature-scaling standardise stores the envelopes standardised per band over the training split, with the statistics', () => {
-    const dir = tempDir()
-    for (const f of ['positive', 'negative']) mkdirSync(join(dir, f))
-    for (let i = 0; i < 3; i++) {
-      writeFileSync(join(dir, 'positive', `${i}.wav`), wav(16000, '16', 1, 1, 0.2 + 0.1 * i, 0.6))
-      writeFileSync(join(dir, 'negative', `${i}.wav`), wav(16000, '16', 1, 1, 0.1 * i, 0.4))
-    }
-    const imported = (flags: string[]) => {
-      const r = mimic(['--db', db, '--json', 'data', 'import', 'audio', '--project', String(project), '--dir', dir, ...flags])
-      expect(r.code, r.stderr).toBe(0)
-      return (JSON.parse(r.stdout) as { runId: number }).runId
-    }
+    const dir = recordingsFolder(tempDir(), {
+      positive: numberedWavs('', 3, (i) => wav(16000, '16', 1, 1, 0.2 + 0.1 * i, 0.6)),
+      negative: numberedWavs('', 3, (i) => wav(16000, '16', 1, 1, 0.1 * i, 0.4)),
+    })
+    const imported = (flags: string[]) => mimicJson<{ runId: number }>(['data', 'import', 'audio', '--project', String(project), '--dir', dir, ...flags], { db }).runId
     const raw = imported([])
     const scaled = imported(['--feature-scaling', 'standardise'])
     const bad = mimic(['--db', db, 'data', 'import', 'audio', '--project', String(project), '--dir', dir, '--feature-scaling', 'log'])

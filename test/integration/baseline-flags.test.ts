@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { jobParamsSchema } from '../../src/shared/jobkinds/index.ts'
 import { openStore } from '../../src/store/index.ts'
-import { mimic } from '../support/cli.ts'
+import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
@@ -14,11 +14,7 @@ let db: string
 function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
   return mimic(['--db', db, '--json', ...args], { timeoutMs: 300_000 })
 }
-function json<T = Record<string, any>>(args: string[]): T {
-  const r = run(args)
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} failed (${r.code}): ${r.stderr}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T = Record<string, any>>(args: string[]): T => mimicJson<T>(args, { db, timeoutMs: 300_000 })
 
 /** Values that are none of the job kinds' defaults, for parameters of each kind of each baseline. */
 const flags = {

@@ -4,7 +4,6 @@
 // with the network, and scores the test split by the task's rule with it; the wake phrase's size
 // (N = 768) is the default; without a dataset the task is refused at --data; `reproduce wake-phrase
 // --architecture A` and the robustness suite take such a network.
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { taskScore } from '../../native/index.ts'
@@ -14,7 +13,7 @@ import { simulator } from '../../src/plugins/targets/simulator.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
-import { toneWav } from '../support/wav.ts'
+import { numberedWavs, recordingsFolder, toneWav } from '../support/wav.ts'
 
 afterAll(cleanupTemp)
 
@@ -29,14 +28,11 @@ let dataset = 0
 
 beforeAll(() => {
   project = json<{ id: number }>(['--db', db, 'projects', 'create', 'wake baselines']).id
-  const dir = join(tempDir('mimic-wakebase-'), 'rec')
-  mkdirSync(join(dir, 'positive'), { recursive: true })
-  mkdirSync(join(dir, 'negative'), { recursive: true })
   // a manifest-free folder: the samples are split 60/20/20 in the fixed pseudo-random order
-  for (let i = 0; i < 5; i++) {
-    writeFileSync(join(dir, 'positive', `p${i}.wav`), tone(900 + 40 * i, 0.4 * i))
-    writeFileSync(join(dir, 'negative', `n${i}.wav`), tone(250 + 20 * i, 0.4 * i))
-  }
+  const dir = recordingsFolder(join(tempDir('mimic-wakebase-'), 'rec'), {
+    positive: numberedWavs('p', 5, (i) => tone(900 + 40 * i, 0.4 * i)),
+    negative: numberedWavs('n', 5, (i) => tone(250 + 20 * i, 0.4 * i)),
+  })
   dataset = json<{ id: number }>(['--db', db, 'data', 'import', 'audio', '--project', String(project), '--dir', dir]).id
 }, 120_000)
 

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { Services } from '../../src/services/index.ts'
 import type { RobustnessAnalysis, SweepStatus } from '../../src/shared/types.ts'
-import { mimic, repoRoot } from '../support/cli.ts'
+import { mimic, mimicJson, repoRoot } from '../support/cli.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
 import { startLocalSshd, type LocalSshd } from '../support/sshd.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
@@ -24,11 +24,7 @@ let env: Record<string, string>
 const ids = { dataset: 0, teacher: 0, ads: 0 }
 
 const run = (args: string[]) => mimic(['--db', db, ...args], { env, timeoutMs: 150_000 })
-function json<T>(args: string[]): T {
-  const r = run(['--json', ...args])
-  if (r.code !== 0) throw new Error(`mimic ${args.join(' ')} exited ${r.code}: ${r.stderr}\n${r.stdout}`)
-  return JSON.parse(r.stdout) as T
-}
+const json = <T>(args: string[]): T => mimicJson<T>(args, { db, env, timeoutMs: 150_000 })
 
 beforeAll(async () => {
   slurm = await startLocalSlurm()

@@ -4,10 +4,10 @@
 // trained on the dataset are bit for bit the ones trained on the generator's fresh samples; the same
 // samples in another order give another network; the test score comes from the dataset's test split.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { taskGenerate, type TaskBatch } from '../../native/index.ts'
-import { datasetArtifacts } from '../../src/plugins/datasets.ts'
+import { taskGenerate } from '../../native/index.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { mimic, mimicJson } from '../support/cli.ts'
+import { storeDataset, type StoredPart } from '../support/datasets.ts'
 import { storedArrays } from '../support/stored.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
@@ -17,24 +17,8 @@ let db: string
 let project: number
 
 /** A dataset run of the given parts (in this order) with a split array; returns its id. */
-function storeDataset(store: Store, parts: { batch: TaskBatch; split: number; order?: number[] }[]): number {
-  const T = parts[0].batch.steps
-  const picked = parts.flatMap((p) => (p.order ?? Array.from({ length: p.batch.count }, (_, i) => i)).map((i) => ({ p, i })))
-  const n = picked.length
-  const inputs = new Float32Array(n * T), targets = new Float32Array(n * T), labels = new Int8Array(n), split = new Int8Array(n)
-  picked.forEach(({ p, i }, k) => {
-    inputs.set(p.batch.inputs.subarray(i * T, (i + 1) * T), k * T)
-    targets.set(p.batch.targets.subarray(i * T, (i + 1) * T), k * T)
-    labels[k] = p.batch.labels[i]
-    split[k] = p.split
-  })
-  const run = store.runs.create({ projectId: project, kind: 'dataset', name: 'stored xor', params: { task: 'xor', dtMs: 1, durationS: 1 }, seed: null, codeVersion: 'test', host: 'test', status: 'succeeded' })
-  store.artifacts.put(run.id, [
-    ...datasetArtifacts({ inputs, targets, labels, samples: n, steps: T, channels: 1, outputs: 1 }),
-    { name: 'split', data: split, shape: [n] },
-  ])
-  return run.id
-}
+const xorDataset = (store: Store, parts: StoredPart[]): number =>
+  storeDataset(store, { projectId: project, name: 'stored xor', params: { task: 'xor', dtMs: 1, durationS: 1 } }, parts)
 
 const run = (args: string[]): Record<string, number> => mimicJson<Record<string, number>>([...args, '--project', String(project), '--seed', String(seed)], { db })
 
@@ -55,9 +39,9 @@ beforeAll(async () => {
     const train = await taskGenerate('xor', { count: nTrain, seed, trainingEpoch: 0 })
     const val = await taskGenerate('xor', { count: nVal, seed: 1001 })
     const test = await taskGenerate('xor', { count: nTest, seed: 1002 })
-    const d = storeDataset(store, [{ batch: train, split: 0 }, { batch: val, split: 1 }, { batch: test, split: 2 }])
+    const d = xorDataset(store, [{ batch: train, split: 0 }, { batch: val, split: 1 }, { batch: test, split: 2 }])
     const reversedOrder = Array.from({ length: nTrain }, (_, i) => nTrain - 1 - i)
-    const dr = storeDataset(store, [{ batch: train, split: 0, order: reversedOrder }, { batch: val, split: 1 }, { batch: test, split: 2 }])
+    const dr = xorDataset(store, [{ batch: train, split: 0, order: reversedOrder }, { batch: val, split: 1 }, { batch: test, split: 2 }])
     ids = { generated: 0, stored: d, reversed: dr, shuffled: 0, test: test.labels }
   } finally {
     store.close()

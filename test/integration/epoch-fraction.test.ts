@@ -7,10 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { taskGenerate, type TaskBatch } from '../../native/index.ts'
 import { methodDefaultsOf } from '../../src/shared/jobkinds/index.ts'
-import { datasetArtifacts, loadDatasetSplits } from '../../src/plugins/datasets.ts'
+import { loadDatasetSplits } from '../../src/plugins/datasets.ts'
 import { reservoirTrainingSamples } from '../../src/jobs/kinds/train-baselines.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { mimic, mimicJson } from '../support/cli.ts'
+import { firstSamples, storeDataset, type SampleBatch } from '../support/datasets.ts'
 import { storedArrays } from '../support/stored.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
@@ -23,27 +24,12 @@ let val: TaskBatch
 let test: TaskBatch
 
 /** A dataset run: the first `nTrain` samples of `train` as its training split, then validation and test. */
-function storeDataset(store: Store, train: Pick<TaskBatch, 'inputs' | 'targets' | 'labels' | 'steps'>, nTrain: number, val: TaskBatch, test: TaskBatch): number {
-  const T = train.steps
-  const parts = [
-    { b: train, n: nTrain, split: 0 },
-    { b: val, n: val.count, split: 1 },
-    { b: test, n: test.count, split: 2 },
-  ]
-  const n = parts.reduce((s, p) => s + p.n, 0)
-  const inputs = new Float32Array(n * T), targets = new Float32Array(n * T), labels = new Int8Array(n), split = new Int8Array(n)
-  let k = 0
-  for (const p of parts)
-    for (let i = 0; i < p.n; i++, k++) {
-      inputs.set(p.b.inputs.subarray(i * T, (i + 1) * T), k * T)
-      targets.set(p.b.targets.subarray(i * T, (i + 1) * T), k * T)
-      labels[k] = p.b.labels[i]
-      split[k] = p.split
-    }
-  const run = store.runs.create({ projectId: project, kind: 'dataset', name: `xor ${nTrain}`, params: { task: 'xor', dtMs: 1, durationS: 1 }, seed: null, codeVersion: 'test', host: 'test', status: 'succeeded' })
-  store.artifacts.put(run.id, [...datasetArtifacts({ inputs, targets, labels, samples: n, steps: T, channels: 1, outputs: 1 }), { name: 'split', data: split, shape: [n] }])
-  return run.id
-}
+const xorDataset = (store: Store, train: SampleBatch, nTrain: number): number =>
+  storeDataset(store, { projectId: project, name: `xor ${nTrain}`, params: { task: 'xor', dtMs: 1, durationS: 1 } }, [
+    { batch: train, order: firstSamples(nTrain), split: 0 },
+    { batch: val, split: 1 },
+    { batch: test, split: 2 },
+  ])
 
 const run = (args: string[]): Record<string, number> => mimicJson<Record<string, number>>([...args, '--project', String(project), '--seed', String(seed)], { db })
 
@@ -60,8 +46,8 @@ beforeAll(async () => {
     const train = await taskGenerate('xor', { count: 24, seed: 11 })
     val = await taskGenerate('xor', { count: 6, seed: 12 })
     test = await taskGenerate('xor', { count: 6, seed: 13 })
-    whole = storeDataset(store, train, 24, val, test)
-    half = storeDataset(store, train, 12, val, test)
+    whole = xorDataset(store, train, 24)
+    half = xorDataset(store, train, 12)
   } finally {
     store.close()
   }
@@ -125,7 +111,7 @@ describe('--epoch-fraction on the baselines', () => {
       const train = loadDatasetSplits(store, whole).train
       const picked = reservoirTrainingSamples(train, 12, seed)
       expect(picked.samples).toBe(12)
-      subset = storeDataset(store, { inputs: picked.inputs, targets: picked.targets, labels: picked.labels!, steps: picked.steps }, 12, val, test)
+      subset = xorDataset(store, picked, 12)
       expect(store.runs.get(a.runId).params).toMatchObject({ epochFraction: 0.5, data: whole })
     } finally {
       store.close()

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { wireIpc } from '../../src/main/ipc.ts'
 import { Services } from '../../src/services/index.ts'
-import { firstLine, mimic, spawnMimic } from '../support/cli.ts'
+import { firstLine, mimicJson, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
 let child: ChildProcess
@@ -20,11 +20,7 @@ let teacherId: number
 beforeAll(async () => {
   const db = tempDb()
   // a trained network to evaluate, so that every other check of the job passes
-  const json = (args: string[]) => {
-    const r = mimic(['--db', db, '--json', ...args])
-    if (r.code !== 0) throw new Error(r.stderr)
-    return JSON.parse(r.stdout) as { id: number }
-  }
+  const json = (args: string[]) => mimicJson<{ id: number }>(args, { db })
   projectId = json(['projects', 'create', 'Remote']).id
   teacherId = json(['train', 'teacher', '--project', String(projectId), '--units', '8', '--epochs', '1', '--samples-per-epoch', '10', '--validation-samples', '0', '--test-samples', '10', '--seed', '1']).id
   child = spawnMimic(['--db', db, 'serve', '--port', '0'])

@@ -4,9 +4,10 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { datasetArtifacts, loadDatasetSplits } from '../../src/plugins/datasets.ts'
+import { loadDatasetSplits } from '../../src/plugins/datasets.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, mimicJson, spawnMimic } from '../support/cli.ts'
+import { storeDataset } from '../support/datasets.ts'
 import { unbalancedTags } from '../support/html.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
@@ -151,15 +152,7 @@ describe('mimic robustness', () => {
     try {
       const sp = loadDatasetSplits(store, ids.dataset)
       testCount = sp.test.samples
-      const { steps: T, channels: C, outputs: O } = sp.test
-      const n = sp.test.samples + sp.validation.samples
-      const inputs = new Float32Array(n * T * C), targets = new Float32Array(n * T * O), labels = new Int8Array(n)
-      inputs.set(sp.test.inputs), inputs.set(sp.validation.inputs, sp.test.inputs.length)
-      targets.set(sp.test.targets), targets.set(sp.validation.targets, sp.test.targets.length)
-      labels.set(sp.test.labels!), labels.set(sp.validation.labels!, sp.test.samples)
-      const run = store.runs.create({ projectId: 1, kind: 'dataset', name: 'test then validation', params: { task: 'xor', dtMs: 1 }, seed: null, codeVersion: 'test', host: 'test', status: 'succeeded' })
-      store.artifacts.put(run.id, datasetArtifacts({ inputs, targets, labels, samples: n, steps: T, channels: C, outputs: O }))
-      copy = run.id
+      copy = storeDataset(store, { projectId: 1, name: 'test then validation', params: { task: 'xor', dtMs: 1 } }, [{ batch: sp.test }, { batch: sp.validation }])
     } finally {
       store.close()
     }

@@ -28,8 +28,6 @@ describe('the speech engine', () => {
     const again = await speakAll(voices)
     expect(again).toEqual(first)
     // and a request that differs gives another utterance
-    const other = await speakAll(['en-us+f3'])
-    expect(other[0]).toBe(first[1])
     expect((await speakAll(['en-us+f4']))[0]).not.toBe(first[1])
   }, 60_000)
 })

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { taskImpls } from '../../src/plugins/tasks/index.ts'
 import { splitOf, voicesBySplit } from '../../src/plugins/tasks/wake-phrase.ts'
 import { openStore } from '../../src/store/index.ts'
-import { mimic, spawnMimic } from '../support/cli.ts'
+import { mimic, mimicJson, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
@@ -23,12 +23,8 @@ describe('the offline wake-phrase corpus', () => {
 
   it('data generate wake-phrase: 5 s samples of speech in noise with features, targets, audio; deterministic for a seed', () => {
     const db = tempDb()
-    const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
-    const ids = [1, 2].map(() => {
-      const r = mimic(['--db', db, '--json', 'data', 'generate', 'wake-phrase', '--project', String(project), '--count', '4', '--seed', '11', '--snr-db', '10'], { timeoutMs: 120_000 })
-      expect(r.code, r.stderr).toBe(0)
-      return (JSON.parse(r.stdout) as { id: number }).id
-    })
+    const project = mimicJson<{ id: number }>(['projects', 'create', 'Wake'], { db }).id
+    const ids = [1, 2].map(() => mimicJson<{ id: number }>(['data', 'generate', 'wake-phrase', '--project', String(project), '--count', '4', '--seed', '11', '--snr-db', '10'], { db }).id)
     const store = openStore(db)
     try {
       const get = (id: number, name: string) => store.artifacts.get(id, name)
@@ -71,12 +67,8 @@ describe('the offline wake-phrase corpus', () => {
 
   it('--feature-scaling standardise: per band, zero mean and unit deviation over the training split, the statistics stored; --close-negatives sets the share of close negatives', () => {
     const db = tempDb()
-    const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
-    const generate = (flags: string[]) => {
-      const r = mimic(['--db', db, '--json', 'data', 'generate', 'wake-phrase', '--project', String(project), '--count', '6', '--seed', '3', ...flags], { timeoutMs: 120_000 })
-      expect(r.code, r.stderr).toBe(0)
-      return (JSON.parse(r.stdout) as { id: number }).id
-    }
+    const project = mimicJson<{ id: number }>(['projects', 'create', 'Wake'], { db }).id
+    const generate = (flags: string[]) => mimicJson<{ id: number }>(['data', 'generate', 'wake-phrase', '--project', String(project), '--count', '6', '--seed', '3', ...flags], { db }).id
     const raw = generate([])
     const scaled = generate(['--feature-scaling', 'standardise'])
     const allClose = generate(['--close-negatives', '1'])
@@ -122,7 +114,7 @@ describe('the offline wake-phrase corpus', () => {
 
   it('the trainers without a dataset of it are refused before storing anything', () => {
     const db = tempDb()
-    const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
+    const project = mimicJson<{ id: number }>(['projects', 'create', 'Wake'], { db }).id
     // (a refused flag exits 2 as a usage error)
     const teacher = mimic(['--db', db, 'train', 'teacher', '--task', 'wake-phrase', '--project', String(project)])
     expect(teacher.code).toBe(2)
@@ -147,20 +139,20 @@ describe('the offline wake-phrase corpus', () => {
 
   it('reports progress per sample and is cancelled between samples', async () => {
     const db = tempDb()
-    const project = (JSON.parse(mimic(['--db', db, '--json', 'projects', 'create', 'Wake']).stdout) as { id: number }).id
+    const project = mimicJson<{ id: number }>(['projects', 'create', 'Wake'], { db }).id
     const child = spawnMimic(['--db', db, 'data', 'generate', 'wake-phrase', '--project', String(project), '--count', '200', '--seed', '2'])
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     // wait for progress past the first samples
     let job: { runId: number; progress: { fraction: number; message: string } } | undefined
     for (let i = 0; i < 600 && !(job && job.progress.fraction > 0); i++) {
       await new Promise((r) => setTimeout(r, 200))
-      const jobs = JSON.parse(mimic(['--db', db, '--json', 'jobs', 'list']).stdout) as { runId: number; progress: { fraction: number; message: string } }[]
+      const jobs = mimicJson<{ runId: number; progress: { fraction: number; message: string } }[]>(['jobs', 'list'], { db })
       job = jobs[0]
     }
     expect(job!.progress.message).toMatch(/^drew \d+ of 200 samples$/)
     expect(mimic(['--db', db, 'jobs', 'cancel', String(job!.runId)]).code).toBe(0)
     expect(await exited).toBe(130)
-    const run = JSON.parse(mimic(['--db', db, '--json', 'runs', 'show', String(job!.runId)]).stdout) as { status: string; artifacts: unknown[] }
+    const run = mimicJson<{ status: string; artifacts: unknown[] }>(['runs', 'show', String(job!.runId)], { db })
     expect(run.status).toBe('cancelled')
     expect(run.artifacts).toEqual([])
   })

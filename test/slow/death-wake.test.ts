@@ -11,7 +11,7 @@
 // 0.001 / 0.019); intact, the two are within 0.05 of each other. About 9 minutes a seed on two cores at
 // load 3-7. `npm run test:slow` (MIMIC_DEATH_SEEDS="1"; e.g. "1,2,3").
 import { afterAll, describe, expect, it } from 'vitest'
-import { mimic } from '../support/cli.ts'
+import { mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 const seeds = (process.env.MIMIC_DEATH_SEEDS ?? '1').split(',').map(Number)
@@ -28,11 +28,7 @@ describe('wake phrase: neuron death, EBN (authors\' scale) against no-EBN', () =
   for (const seed of seeds) {
     it(`seed ${seed}`, { timeout: 3 * 60 * 60_000 }, () => {
       const db = tempDb()
-      const json = <T>(args: string[]): T => {
-        const r = mimic(['--db', db, '--json', ...args], { timeoutMs: 3 * 60 * 60_000 })
-        expect(r.code, `mimic ${args.join(' ')}: ${r.stderr}`).toBe(0)
-        return JSON.parse(r.stdout) as T
-      }
+      const json = <T>(args: string[]): T => mimicJson<T>(args, { db, timeoutMs: 3 * 60 * 60_000 })
       const repro = json<{ teacherRunId: number; adsRunId: number; datasetRunId: number }>(['reproduce', 'wake-phrase', '--seed', String(seed), '--epoch-fraction', '1'])
       const ads = ['train', 'ads', '--project', '1', '--teacher', String(repro.teacherRunId), '--seed', String(seed), '--epoch-fraction', '1']
       const authors = json<{ id: number }>([...ads, '--fast-weight-scale', 'authors']).id

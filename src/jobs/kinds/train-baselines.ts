@@ -24,7 +24,7 @@ import { taskImpls } from '../../plugins/tasks/index.ts'
 import type { Store } from '../../store/index.ts'
 import type { JobImpl } from './kind.ts'
 import { derivedSeeds, drawSamples, epochSamplesOf, fitSettings } from './train-teacher.ts'
-import { Rng } from '../../system/rng.ts'
+import { Rng, shuffleInPlace } from '../../system/rng.ts'
 
 export type ReservoirJobParams = Infer<typeof trainReservoirParams>
 export type ForceJobParams = Infer<typeof trainForceParams>
@@ -77,12 +77,7 @@ async function baselineData(ctx: JobContext, p: { task: TaskName; data?: number;
  */
 export function reservoirTrainingSamples(train: TimedDataset, epochSamples: number, seed: number): TimedDataset {
   if (epochSamples <= 0 || epochSamples >= train.samples) return train
-  const order = Array.from({ length: train.samples }, (_, i) => i)
-  const rng = new Rng(seed, 0x5e5e7)
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1))
-    ;[order[i], order[j]] = [order[j], order[i]]
-  }
+  const order = shuffleInPlace(Array.from({ length: train.samples }, (_, i) => i), new Rng(seed, 0x5e5e7))
   return pickSamples(train, order.slice(0, epochSamples))
 }
 

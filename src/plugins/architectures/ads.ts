@@ -7,7 +7,7 @@ import { createNetwork, evaluateAds, type NetworkSpec, type NeuronParams } from 
 import { adsArchitecture } from '../../shared/architectures/ads.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { NewArtifact } from '../../store/artifacts.ts'
-import type { Architecture, TargetOutput } from './architecture.ts'
+import { recordedSpikeSamples, type Architecture, type TargetOutput } from './architecture.ts'
 import { float32, shapeOf, size } from './arrays.ts'
 
 export const neuronParamNames = ['tauMemMs', 'tauSMs', 'tauFMs', 'tauOutMs', 'vTh', 'vRest', 'vReset', 'bias', 'refractoryMs'] as const
@@ -142,7 +142,7 @@ export const ads: Architecture<AdsNet> = {
         kernelSeconds: r.kernelSeconds,
       }
     }
-    const spikesOf = typeof rec.spikes === 'number' ? Math.min(rec.spikes, batch.count) : 0
+    const spikesOf = recordedSpikeSamples(rec, batch.count)
     const r = await evaluateAds(
       net.spec,
       { inputs: batch.inputs, count: batch.count, steps: batch.steps },

@@ -43,6 +43,12 @@ export interface TargetRunOptions {
   }
 }
 
+/** How many samples' spike events a run records (`record.spikes`): every one of the `count`, the first n of them, or none. */
+export function recordedSpikeSamples(record: TargetRunOptions['record'], count: number): number {
+  const wanted = record?.spikes
+  return wanted === true ? count : typeof wanted === 'number' ? Math.min(count, Math.max(0, Math.floor(wanted))) : 0
+}
+
 export interface TargetOutput {
   /** [B, T, O] (empty when the network has no read-out) */
   outputs: Float32Array

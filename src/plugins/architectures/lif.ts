@@ -6,7 +6,7 @@ import { lifRun, type LifNetwork } from '../../../native/index.ts'
 import type { ArchitectureName } from '../../shared/architectures/index.ts'
 import type { ArchitectureDescriptor } from '../../shared/architectures/descriptor.ts'
 import type { NewArtifact } from '../../store/artifacts.ts'
-import type { Architecture, Bundle, TargetOutput } from './architecture.ts'
+import { recordedSpikeSamples, type Architecture, type Bundle, type TargetOutput } from './architecture.ts'
 import { float32, size } from './arrays.ts'
 import { AppError } from '../../shared/errors.ts'
 
@@ -92,8 +92,7 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
     neurons: (net) => ({ count: net.neurons, vTh: net.vTh, vReset: net.vReset }),
     async simulate(net, batch, opts, run = {}): Promise<TargetOutput> {
       const { layer1: _layer1, ...plain } = net
-      const wanted = opts.record?.spikes
-      const recordSpikes = wanted === true ? batch.count : typeof wanted === 'number' ? Math.min(batch.count, Math.max(0, Math.floor(wanted))) : 0
+      const recordSpikes = recordedSpikeSamples(opts.record, batch.count)
       const membrane = opts.record?.membrane ?? []
       const decimate = opts.record?.decimate ?? 1
       const r = await lifRun(

@@ -8,7 +8,7 @@ import { AppError } from '../../shared/errors.ts'
 import type { BoardClient } from '../../hardware/client.ts'
 import type { AdsNet } from '../architectures/ads.ts'
 import { architectures } from '../architectures/index.ts'
-import type { LoadedNetwork, TargetOutput } from '../architectures/architecture.ts'
+import { recordedSpikeSamples, type LoadedNetwork, type TargetOutput } from '../architectures/architecture.ts'
 import { mapNetwork, type Mapping } from '../deploy/map.ts'
 import type { ExecutionTarget } from './target.ts'
 
@@ -78,7 +78,7 @@ export function boardTarget(client: BoardClient, opts: { onSample?: (timesUs: Ui
       const outputs = new Float32Array(B * T * O)
       const spikeCounts = new Int32Array(B * N)
       const rateHz = new Float64Array(B)
-      const keep = o.record?.spikes === true ? B : typeof o.record?.spikes === 'number' ? Math.min(B, o.record.spikes) : 0
+      const keep = recordedSpikeSamples(o.record, B)
       const steps: number[] = []
       const neurons: number[] = []
       const offsets = new Int32Array(keep + 1)

@@ -10,7 +10,7 @@ import { AppError } from '../../shared/errors.ts'
 import type { AdsNet } from '../architectures/ads.ts'
 import { ads } from '../architectures/ads.ts'
 import { architectures } from '../architectures/index.ts'
-import type { LoadedNetwork, TargetOutput } from '../architectures/architecture.ts'
+import { recordedSpikeSamples, type LoadedNetwork, type TargetOutput } from '../architectures/architecture.ts'
 import { chipModel, mapNetwork, type Mapping } from '../deploy/map.ts'
 import { effectiveReadout } from '../deploy/readout.ts'
 import type { ExecutionTarget } from './target.ts'
@@ -117,7 +117,7 @@ export async function emulateAds(
     decodeW = effectiveReadout(readout, decoder, O, D, N)
     decodeRows = O
   }
-  const spikesOf = opts.record?.spikes === true ? B : typeof opts.record?.spikes === 'number' ? Math.min(B, opts.record.spikes) : 0
+  const spikesOf = recordedSpikeSamples(opts.record, B)
   // the chip runs in its own steps (as `mimic board emulate` does), the input held for each of the
   // dataset's steps; the output is decoded once per dataset step from the spikes in it, as the board
   // target decodes a board's spike times (src/plugins/targets/board.ts)

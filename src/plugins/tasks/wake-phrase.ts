@@ -5,7 +5,7 @@ import { audioFeatures, audioResample, type RunOptions } from '../../../native/i
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { decodeWav } from '../../formats/wav.ts'
 import { wakePhraseGeneratorParams } from '../../shared/tasks/wake-phrase.ts'
-import { Rng } from '../../system/rng.ts'
+import { Rng, shuffleInPlace } from '../../system/rng.ts'
 import { SpeechEngine } from '../../tts/speech.ts'
 import type { GeneratorInputs, TaskImpl } from './task.ts'
 
@@ -27,11 +27,7 @@ export function splitOf(i: number, n: number): 0 | 1 | 2 {
 /** The voices (accent+variant) of each split: disjoint, shuffled by the seed (60/20/20 of all voices). */
 export function voicesBySplit(seed: number): [string[], string[], string[]] {
   const all = corpusAccents.flatMap((a) => corpusVariants.map((v) => `${a}+${v}`))
-  const rng = new Rng(seed, 1_000_000_007)
-  for (let i = all.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.uniform() * (i + 1))
-    ;[all[i], all[j]] = [all[j], all[i]]
-  }
+  shuffleInPlace(all, new Rng(seed, 1_000_000_007))
   const a = Math.round(0.6 * all.length), b = Math.round(0.8 * all.length)
   return [all.slice(0, a), all.slice(a, b), all.slice(b)]
 }
