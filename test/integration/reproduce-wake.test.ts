@@ -56,7 +56,7 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
       const dataset = store.runs.get(result.datasetRunId)
       expect(dataset.params).toMatchObject({ task: 'wake-phrase', count: 20, seed: 4 })
       const teacher = store.runs.get(result.teacherRunId)
-      expect(teacher.params).toMatchObject({ task: 'wake-phrase', data: result.datasetRunId, units: 8, lambdaMse: 1, stepSize: 1e-3 })
+      expect(teacher.params).toMatchObject({ task: 'wake-phrase', data: result.datasetRunId, units: 8, lambdaMse: 1, stepSize: 1e-3, stepSizeSchedule: 'cosine', stepSizeFloor: 0.05 })
       expect(store.runs.parents(teacher.id).map((p) => [p.id, p.role])).toContainEqual([result.datasetRunId, 'data'])
       const ads = store.runs.get(result.adsRunId)
       // wake-phrase method settings (docs/method.md §5) where no flag was given

@@ -25,18 +25,18 @@ describe('method defaults of a task', () => {
     expect(methodDefaultsOf('train.teacher', undefined)).toEqual({})
   })
 
-  it('give a dataset the chosen task\'s generator defaults where the tasks differ (samples: 500 of XOR, 1000 of the wake phrase)', () => {
-    expect(methodDefaultsOf('data.generate', 'wake-phrase')).toEqual({ count: 1000 })
+  it('give a dataset the chosen task\'s generator defaults where the tasks differ (samples: 500 of XOR, 1500 of the wake phrase)', () => {
+    expect(methodDefaultsOf('data.generate', 'wake-phrase')).toEqual({ count: 1500 })
     expect(methodDefaultsOf('data.generate', 'xor')).toEqual({ count: 500 })
     // the kind's field has no default of its own; its help names each task's
     const count = jobKinds['data.generate'].params.info().fields!.count
     expect(count.default).toBeUndefined()
-    expect(count.help).toContain('default per task: xor 500, wake-phrase 1000')
-    // a form moving from XOR to the wake phrase shows 1000
+    expect(count.help).toContain('default per task: xor 500, wake-phrase 1500')
+    // a form moving from XOR to the wake phrase shows 1500
     const info = jobKinds['data.generate'].params.info()
     const xor = switchDefaults(info, initialValues(info), {}, methodDefaultsOf('data.generate', 'xor'))
     expect(xor.count).toBe('500')
-    expect(switchDefaults(info, { ...xor, task: 'wake-phrase' }, methodDefaultsOf('data.generate', 'xor'), methodDefaultsOf('data.generate', 'wake-phrase')).count).toBe('1000')
+    expect(switchDefaults(info, { ...xor, task: 'wake-phrase' }, methodDefaultsOf('data.generate', 'xor'), methodDefaultsOf('data.generate', 'wake-phrase')).count).toBe('1500')
   })
 
   it('give a pipeline\'s BPTT network the task\'s layers (the wake phrase: 768 each, as train bptt-snn), else --neurons shared by the two', () => {
