@@ -20,14 +20,16 @@ import { derivedSeeds, drawSamples, trainTeacherStage } from './train-teacher.ts
 
 /**
  * Share of the wall time each stage is expected to take (for one progress bar over all stages), from
- * costs in one unit: a generated dataset's sample (speech synthesis and the front end) costs about
- * 2600 of them, measured against the teacher on the wake phrase (134 s for 1000 samples, 262 s for
- * its 20 epochs at 128 units).
+ * costs in one unit: a generated dataset's sample (speech synthesis and the front end, one speech
+ * engine per core) costs about 3100 of them on one core, measured against the teacher on the wake
+ * phrase (134 s for 1000 samples on one engine, 262 s for its 20 epochs over 600 at 128 units).
  */
-function stageWeights(p: { teacherEpochs: number; teacherSamplesPerEpoch: number; teacherUnits: number; epochs: number; samplesPerEpoch: number; neurons: number }, generatedSamples: number) {
-  const teacher = p.teacherEpochs * p.teacherSamplesPerEpoch * p.teacherUnits * 4
-  const ads = p.epochs * p.samplesPerEpoch * p.neurons * 1.5
-  const dataset = generatedSamples * 2600
+function stageWeights(p: { teacherEpochs: number; teacherSamplesPerEpoch: number; teacherEpochFraction: number; teacherUnits: number; epochs: number; samplesPerEpoch: number; epochFraction: number; neurons: number }, generatedSamples: number, cores: number) {
+  // a generated dataset's epochs are the epoch fraction of its training split (60 %), not fresh samples
+  const train = 0.6 * generatedSamples
+  const teacher = p.teacherEpochs * (generatedSamples ? p.teacherEpochFraction * train : p.teacherSamplesPerEpoch) * p.teacherUnits * 4
+  const ads = p.epochs * (generatedSamples ? p.epochFraction * train : p.samplesPerEpoch) * p.neurons * 1.5
+  const dataset = (generatedSamples * 3100) / Math.max(1, cores)
   const total = teacher + ads + dataset
   return { dataset: 0.01 + (0.97 * dataset) / total, teacher: (0.97 * teacher) / total, ads: (0.97 * ads) / total, test: 0.02 }
 }
@@ -42,7 +44,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
   // samples of every split), else fresh test samples
   const generated = p.data === undefined && !taskImpls[p.task].trainingSource
   const generatorParams = p.data === undefined ? task.generator!.params.parse(generated ? { ...(p.datasetSamples !== undefined ? { count: p.datasetSamples } : {}), seed } : { count: p.testSamples, seed: testSeed }, 'params') : undefined
-  const w = stageWeights(p, generated ? (generatorParams as { count: number }).count : 0)
+  const w = stageWeights(p, generated ? (generatorParams as { count: number }).count : 0, ctx.threads(p.threads))
   let base = 0
 
   // 1. The data. A dataset (given, or generated for a task with no native stream of fresh samples):
