@@ -27,7 +27,101 @@ function toMeta(r: Row): ArtifactMeta {
   }
 }
 
-const metaColumns = 'id, run_id, name, dtype, shape, length(bytes) AS byte_length, created_at'
+// Storage layout (migration 12). SQLite, as better-sqlite3 builds it, refuses any one value above
+// 2^29 - 24 bytes (the longest string V8 makes), so an artifact's bytes are its row's `bytes`
+// followed by its rows in artifact_parts, in order of `part`, each starting at byte `start`. An
+// artifact of at most partBytes keeps its bytes in its row, as every artifact did before; a larger
+// one has an empty row and parts of partBytes (the last shorter). length() reads a BLOB's size from
+// the record header, so the sizes below never load the bytes.
+
+/** The size of the parts of a large artifact (a quarter of a GiB, half of SQLite's limit). */
+export const defaultPartBytes = 256 * 1024 * 1024
+
+/** An artifact's size in bytes, as SQL over `artifacts a`. */
+export const byteLengthSql = 'length(a.bytes) + coalesce((SELECT sum(length(p.bytes)) FROM artifact_parts p WHERE p.artifact_id = a.id), 0)'
+const metaColumns = `a.id, a.run_id, a.name, a.dtype, a.shape, ${byteLengthSql} AS byte_length, a.created_at`
+
+/** Throws unless n is a usable part size (a test stores small artifacts in several parts). */
+export function checkPartBytes(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1 || n > defaultPartBytes) {
+    throw invalid(`artifactPartBytes must be a whole number of bytes from 1 to ${defaultPartBytes} (got ${n}).`)
+  }
+  return n
+}
+
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${bytes} bytes`
+}
+
+/** An artifact as one row of the artifacts table, for insertArtifact. */
+export interface ArtifactRecord {
+  runId: number
+  name: string
+  dtype: string
+  /** JSON text */
+  shape: string
+  createdAt: number
+  bytes: Uint8Array
+}
+
+/**
+ * Inserts an artifact: its row, and its parts when it holds more than partBytes. Returns its id.
+ * Call inside a transaction (the row and its parts stand or fall together). A UNIQUE violation of
+ * (run_id, name) is thrown as SQLite's; a value SQLite still refuses, or a full disk, is thrown as
+ * an error naming the artifact, its size and what to do.
+ */
+export function insertArtifact(db: DB, a: ArtifactRecord, partBytes: number): number {
+  const size = a.bytes.byteLength
+  const inRow = size <= partBytes
+  try {
+    const info = db
+      .prepare('INSERT INTO artifacts (run_id, name, dtype, shape, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(a.runId, a.name, a.dtype, a.shape, inRow ? a.bytes : a.bytes.subarray(0, 0), a.createdAt)
+    const id = Number(info.lastInsertRowid)
+    if (!inRow) {
+      const insPart = db.prepare('INSERT INTO artifact_parts (artifact_id, part, start, bytes) VALUES (?, ?, ?, ?)')
+      for (let part = 0, start = 0; start < size; part++, start += partBytes) insPart.run(id, part, start, a.bytes.subarray(start, Math.min(start + partBytes, size)))
+    }
+    return id
+  } catch (err) {
+    const what = `Artifact "${a.name}" of run ${a.runId} (${a.dtype}${a.shape}, ${sizeText(size)})`
+    if (err instanceof RangeError && /too big/.test(err.message)) {
+      throw new AppError('INTERNAL', `${what} could not be stored: SQLite refused a value of ${sizeText(Math.min(size, partBytes))} as too big (its limit is 512 MiB per value, and parts are at most ${sizeText(defaultPartBytes)}). Report this, and make the run smaller (fewer samples) meanwhile; nothing of it was kept.`)
+    }
+    const code = (err as { code?: unknown }).code
+    if (code === 'SQLITE_FULL') {
+      throw new AppError('INTERNAL', `${what} could not be stored: the database cannot grow (the disk holding it is full). Free at least ${sizeText(size)} there (or choose a --db on a larger disk) and run it again; nothing of it was kept.`)
+    }
+    throw err
+  }
+}
+
+/**
+ * All the bytes of artifact `id`: rowBytes (what its row holds) followed by its parts, written into
+ * `out` (byteLength bytes; a new array when not given). Parts are read one at a time, so that the
+ * peak is the artifact plus one part.
+ */
+export function readArtifactBytes(db: DB, id: number, rowBytes: Uint8Array, byteLength: number, what: string, out: Uint8Array = new Uint8Array(byteLength)): Uint8Array {
+  out.set(rowBytes)
+  let filled = rowBytes.byteLength
+  for (const [start, bytes] of db.prepare('SELECT start, bytes FROM artifact_parts WHERE artifact_id = ? ORDER BY part').raw().iterate(id) as Iterable<[number, Buffer]>) {
+    if (start !== filled || filled + bytes.byteLength > byteLength) throw new AppError('INTERNAL', `${what} has a part at byte ${start} where byte ${filled} was expected: the database is damaged.`)
+    out.set(bytes, filled)
+    filled += bytes.byteLength
+  }
+  if (filled !== byteLength) throw new AppError('INTERNAL', `${what} holds ${filled} of its ${byteLength} bytes: the database is damaged.`)
+  return out
+}
+
+/** An artifact's data as a typed array of its dtype (readArtifactBytes into it, when in parts). */
+function readArtifactData(db: DB, id: number, dtype: DType, rowBytes: Uint8Array, byteLength: number, what: string): TypedArray {
+  if (byteLength === rowBytes.byteLength) return fromBytes(dtype, rowBytes)
+  const size = bytesPerElement(dtype)
+  if (byteLength % size !== 0) throw new AppError('INTERNAL', `${what} holds ${byteLength} bytes, not a whole number of ${dtype} values: the database is damaged.`)
+  const data = allocate(dtype, byteLength / size)
+  readArtifactBytes(db, id, rowBytes, byteLength, what, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+  return data
+}
 
 export interface NewArtifact {
   name: string
@@ -37,10 +131,11 @@ export interface NewArtifact {
 
 export class ArtifactsRepo {
   private readonly db: DB
-  private readonly insertStmt
-  constructor(db: DB) {
+  /** artifacts larger than this are stored in parts of this size */
+  readonly partBytes: number
+  constructor(db: DB, options: { partBytes?: number } = {}) {
     this.db = db
-    this.insertStmt = db.prepare('INSERT INTO artifacts (run_id, name, dtype, shape, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    this.partBytes = checkPartBytes(options.partBytes ?? defaultPartBytes)
   }
 
   private check(a: NewArtifact): DType {
@@ -60,8 +155,7 @@ export class ArtifactsRepo {
     const tx = this.db.transaction(() =>
       items.map((a, i) => {
         try {
-          const info = this.insertStmt.run(runId, a.name, dtypes[i], JSON.stringify(a.shape), toBytes(a.data), now)
-          return Number(info.lastInsertRowid)
+          return insertArtifact(this.db, { runId, name: a.name, dtype: dtypes[i], shape: JSON.stringify(a.shape), createdAt: now, bytes: toBytes(a.data) }, this.partBytes)
         } catch (err) {
           if (isUniqueViolation(err)) throw new AppError('CONFLICT', `Run ${runId} already has an artifact named "${a.name}".`)
           throw err
@@ -69,7 +163,7 @@ export class ArtifactsRepo {
       }),
     )
     const ids = tx()
-    return ids.map((id) => toMeta(this.db.prepare(`SELECT ${metaColumns} FROM artifacts WHERE id = ?`).get(id) as Row))
+    return ids.map((id) => toMeta(this.db.prepare(`SELECT ${metaColumns} FROM artifacts a WHERE a.id = ?`).get(id) as Row))
   }
 
   /**
@@ -93,22 +187,52 @@ export class ArtifactsRepo {
     const take = Math.min(count, rows - start)
     const shape = [take, ...meta.shape.slice(1)]
     if (take * rowBytes === 0) return { ...meta, shape, byteLength: 0, data: allocate(meta.dtype, 0) }
-    const row = this.db
-      .prepare('SELECT substr(bytes, ?, ?) AS part FROM artifacts WHERE run_id = ? AND name = ?')
-      .get(start * rowBytes + 1, take * rowBytes, runId, name) as { part: Buffer }
-    return { ...meta, shape, byteLength: take * rowBytes, data: fromBytes(meta.dtype, row.part) }
+    return { ...meta, shape, byteLength: take * rowBytes, data: this.readRange(meta, start * rowBytes, take * rowBytes) }
+  }
+
+  /**
+   * Bytes [from, from + length) of an artifact as a typed array: substr of its row's BLOB, or of
+   * the parts the range overlaps (the other parts are not read).
+   */
+  private readRange(meta: ArtifactMeta, from: number, length: number): TypedArray {
+    const inRow = (this.db.prepare('SELECT length(bytes) AS n FROM artifacts WHERE id = ?').get(meta.id) as { n: number }).n
+    if (inRow === meta.byteLength) {
+      const row = this.db.prepare('SELECT substr(bytes, ?, ?) AS piece FROM artifacts WHERE id = ?').get(from + 1, length, meta.id) as { piece: Buffer }
+      return fromBytes(meta.dtype, row.piece)
+    }
+    const what = `Artifact "${meta.name}" of run ${meta.runId}`
+    if (inRow !== 0) throw new AppError('INTERNAL', `${what} has bytes both in its row and in parts: the database is damaged.`)
+    const to = from + length
+    const data = allocate(meta.dtype, length / bytesPerElement(meta.dtype))
+    const out = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    let filled = 0
+    const pieces = this.db
+      .prepare(
+        `SELECT start, substr(bytes, max(@from - start, 0) + 1, @to - max(@from, start)) AS piece FROM artifact_parts
+          WHERE artifact_id = @id AND start < @to AND start + length(bytes) > @from ORDER BY part`,
+      )
+      .raw()
+      .iterate({ id: meta.id, from, to }) as Iterable<[number, Buffer]>
+    for (const [start, piece] of pieces) {
+      if (Math.max(start, from) - from !== filled) throw new AppError('INTERNAL', `${what} has a part at byte ${start} where byte ${from + filled} was expected: the database is damaged.`)
+      out.set(piece, filled)
+      filled += piece.byteLength
+    }
+    if (filled !== length) throw new AppError('INTERNAL', `${what} holds ${filled} of bytes ${from} to ${to}: the database is damaged.`)
+    return data
   }
 
   list(runId: number): ArtifactMeta[] {
-    return (this.db.prepare(`SELECT ${metaColumns} FROM artifacts WHERE run_id = ? ORDER BY name`).all(runId) as Row[]).map(toMeta)
+    return (this.db.prepare(`SELECT ${metaColumns} FROM artifacts a WHERE a.run_id = ? ORDER BY a.name`).all(runId) as Row[]).map(toMeta)
   }
 
   find(runId: number, name: string): ArtifactData | undefined {
-    const row = this.db.prepare(`SELECT ${metaColumns}, bytes FROM artifacts WHERE run_id = ? AND name = ?`).get(runId, name) as
+    const row = this.db.prepare(`SELECT ${metaColumns}, a.bytes FROM artifacts a WHERE a.run_id = ? AND a.name = ?`).get(runId, name) as
       | (Row & { bytes: Buffer })
       | undefined
     if (!row) return undefined
-    return { ...toMeta(row), data: fromBytes(row.dtype as DType, row.bytes) }
+    const meta = toMeta(row)
+    return { ...meta, data: readArtifactData(this.db, row.id, meta.dtype, row.bytes, row.byte_length, `Artifact "${name}" of run ${runId}`) }
   }
 
   get(runId: number, name: string): ArtifactData {
