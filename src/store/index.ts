@@ -15,7 +15,7 @@ import { readProject, readShippedRun, writeProject, writeShippedRuns } from './t
 import type { ProjectImport, ProjectSnapshot, ShippedRun } from '../shared/transfer.ts'
 
 export interface StoreOptions extends OpenOptions {
-  /** artifacts larger than this many bytes are stored in parts of this size (default 256 MiB; tests set it small) */
+  /** artifacts larger than this many bytes are stored in parts of this size (default 4 MiB; tests set it small) */
   artifactPartBytes?: number
 }
 

@@ -12,7 +12,7 @@ import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 const MiB = 1024 * 1024
 const opened: Store[] = []
-/** A store with parts of partBytes (null: the default, 256 MiB). */
+/** A store with parts of partBytes (null: the default, 4 MiB). */
 function open(path = tempDb(), partBytes: number | null = MiB): Store {
   const s = openStore(path, partBytes === null ? {} : { artifactPartBytes: partBytes })
   opened.push(s)
@@ -153,7 +153,7 @@ describe('artifacts in parts', () => {
     expect(dst.artifacts.get(id, 'inputs').data).toEqual(x)
     expect(dst.artifacts.getRows(id, 'inputs', 33, 2).data).toEqual(x.subarray(33 * rowValues, 35 * rowValues))
 
-    // the default part size keeps it in the row; it reads the same
+    // the default part size (4 MiB) keeps it in the row; it reads the same
     const plain = open(tempDb(), null)
     const id2 = plain.writeProject(snap).idMap[String(r.id)]
     expect(partsOf(plain, id2, 'inputs')).toEqual([])
