@@ -73,7 +73,7 @@ export function encodeWire(value: unknown): string {
         const mib = (n: number): string => (n / 2 ** 20).toFixed(1)
         throw new AppError(
           'UNSUPPORTED',
-          `An array of ${mib(a.byteLength)} MiB is too large for one answer over HTTP, which carries at most ${mib(maxWireArrayBytes)} MiB of an array (as base64 text): read an artifact in parts of its rows (artifacts.read with rows), or export it with the command line (\`mimic artifacts export\`).`,
+          `An array of ${mib(a.byteLength)} MiB is too large for one answer over HTTP, which carries at most ${mib(maxWireArrayBytes)} MiB of an array (as base64 text): read an artifact in parts of its rows (artifacts.read with rows), or write the file with the command line (\`mimic artifacts export\`, \`mimic projects export\`).`,
         )
       }
       return { $typed: dtypeOf(a), base64: bytesToBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) }

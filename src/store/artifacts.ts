@@ -1,6 +1,6 @@
 // Artifacts repository: named n-dimensional arrays (weights, recordings, datasets) stored as BLOBs.
 import { AppError, invalid } from '../shared/errors.ts'
-import { allocate, bytesPerElement, dtypeOf, elementCount, fromBytes, isDType, toBytes } from '../shared/arrays.ts'
+import { allocate, bytesPerElement, dtypeOf, elementCount, fromBytes, isDType } from '../shared/arrays.ts'
 import type { ArtifactData, ArtifactMeta, DType, TypedArray } from '../shared/types.ts'
 import type { DB } from './db.ts'
 import { isUniqueViolation } from './util.ts'
@@ -69,7 +69,13 @@ export interface ArtifactRecord {
   /** JSON text */
   shape: string
   createdAt: number
-  bytes: Uint8Array
+  /** the bytes of this view (a typed array of any size: Node makes no Uint8Array over 4 GiB, so parts are cut from the buffer) */
+  bytes: ArrayBufferView
+}
+
+/** Bytes [start, start + length) of a view, as a Uint8Array over the same memory. */
+function bytesAt(v: ArrayBufferView, start: number, length: number): Uint8Array {
+  return new Uint8Array(v.buffer, v.byteOffset + start, length)
 }
 
 /**
@@ -84,11 +90,11 @@ export function insertArtifact(db: DB, a: ArtifactRecord, partBytes: number): nu
   try {
     const info = db
       .prepare('INSERT INTO artifacts (run_id, name, dtype, shape, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(a.runId, a.name, a.dtype, a.shape, inRow ? a.bytes : a.bytes.subarray(0, 0), a.createdAt)
+      .run(a.runId, a.name, a.dtype, a.shape, bytesAt(a.bytes, 0, inRow ? size : 0), a.createdAt)
     const id = Number(info.lastInsertRowid)
     if (!inRow) {
       const insPart = db.prepare('INSERT INTO artifact_parts (artifact_id, part, start, bytes) VALUES (?, ?, ?, ?)')
-      for (let part = 0, start = 0; start < size; part++, start += partBytes) insPart.run(id, part, start, a.bytes.subarray(start, Math.min(start + partBytes, size)))
+      for (let part = 0, start = 0; start < size; part++, start += partBytes) insPart.run(id, part, start, bytesAt(a.bytes, start, Math.min(partBytes, size - start)))
     }
     return id
   } catch (err) {
@@ -106,15 +112,15 @@ export function insertArtifact(db: DB, a: ArtifactRecord, partBytes: number): nu
 
 /**
  * All the bytes of artifact `id`: rowBytes (what its row holds) followed by its parts, written into
- * `out` (byteLength bytes; a new array when not given). Parts are read one at a time, so that the
- * peak is the artifact plus one part.
+ * `out` (a view of byteLength bytes). Parts are read one at a time, so that the peak is the artifact
+ * plus one part.
  */
-export function readArtifactBytes(db: DB, id: number, rowBytes: Uint8Array, byteLength: number, what: string, out: Uint8Array = new Uint8Array(byteLength)): Uint8Array {
-  out.set(rowBytes)
+export function readArtifactBytes<V extends ArrayBufferView>(db: DB, id: number, rowBytes: Uint8Array, byteLength: number, what: string, out: V): V {
+  bytesAt(out, 0, rowBytes.byteLength).set(rowBytes)
   let filled = rowBytes.byteLength
   for (const [start, bytes] of db.prepare('SELECT start, bytes FROM artifact_parts WHERE artifact_id = ? ORDER BY part').raw().iterate(id) as Iterable<[number, Buffer]>) {
     if (start !== filled || filled + bytes.byteLength > byteLength) throw new AppError('INTERNAL', `${what} has a part at byte ${start} where byte ${filled} was expected: the database is damaged.`)
-    out.set(bytes, filled)
+    bytesAt(out, filled, bytes.byteLength).set(bytes)
     filled += bytes.byteLength
   }
   if (filled !== byteLength) throw new AppError('INTERNAL', `${what} holds ${filled} of its ${byteLength} bytes: the database is damaged.`)
@@ -127,8 +133,7 @@ function readArtifactData(db: DB, id: number, dtype: DType, rowBytes: Uint8Array
   const size = bytesPerElement(dtype)
   if (byteLength % size !== 0) throw new AppError('INTERNAL', `${what} holds ${byteLength} bytes, not a whole number of ${dtype} values: the database is damaged.`)
   const data = allocate(dtype, byteLength / size)
-  readArtifactBytes(db, id, rowBytes, byteLength, what, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-  return data
+  return readArtifactBytes(db, id, rowBytes, byteLength, what, data)
 }
 
 export interface NewArtifact {
@@ -163,7 +168,7 @@ export class ArtifactsRepo {
     const tx = this.db.transaction(() =>
       items.map((a, i) => {
         try {
-          return insertArtifact(this.db, { runId, name: a.name, dtype: dtypes[i], shape: JSON.stringify(a.shape), createdAt: now, bytes: toBytes(a.data) }, this.partBytes)
+          return insertArtifact(this.db, { runId, name: a.name, dtype: dtypes[i], shape: JSON.stringify(a.shape), createdAt: now, bytes: a.data }, this.partBytes)
         } catch (err) {
           if (isUniqueViolation(err)) throw new AppError('CONFLICT', `Run ${runId} already has an artifact named "${a.name}".`)
           throw err
@@ -212,7 +217,6 @@ export class ArtifactsRepo {
     if (inRow !== 0) throw new AppError('INTERNAL', `${what} has bytes both in its row and in parts: the database is damaged.`)
     const to = from + length
     const data = allocate(meta.dtype, length / bytesPerElement(meta.dtype))
-    const out = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
     let filled = 0
     const pieces = this.db
       .prepare(
@@ -223,7 +227,7 @@ export class ArtifactsRepo {
       .iterate({ id: meta.id, from, to }) as Iterable<[number, Buffer]>
     for (const [start, piece] of pieces) {
       if (Math.max(start, from) - from !== filled) throw new AppError('INTERNAL', `${what} has a part at byte ${start} where byte ${from + filled} was expected: the database is damaged.`)
-      out.set(piece, filled)
+      bytesAt(data, filled, piece.byteLength).set(piece)
       filled += piece.byteLength
     }
     if (filled !== length) throw new AppError('INTERNAL', `${what} holds ${filled} of bytes ${from} to ${to}: the database is damaged.`)

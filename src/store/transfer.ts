@@ -44,8 +44,14 @@ interface ArtifactRow {
 /** An artifact row's bytes, with its parts when it has them (src/store/artifacts.ts). */
 function bytesOf(db: DB, a: ArtifactRow): Uint8Array {
   if (a.byte_length === a.bytes.byteLength) return new Uint8Array(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength)
-  return readArtifactBytes(db, a.id, a.bytes, a.byte_length, `Artifact "${a.name}" of run ${a.run_id}`)
+  if (a.byte_length > maxTransferBytes) {
+    throw new AppError('UNSUPPORTED', `Artifact "${a.name}" of run ${a.run_id} holds ${(a.byte_length / 2 ** 30).toFixed(2)} GiB, more than one member of a project bundle (a zip without zip64) holds, 4 GiB: make the run smaller (fewer samples), or copy the database file itself.`)
+  }
+  return readArtifactBytes(db, a.id, a.bytes, a.byte_length, `Artifact "${a.name}" of run ${a.run_id}`, new Uint8Array(a.byte_length))
 }
+
+/** The most bytes of one artifact a bundle (a zip without zip64) holds, which is also the longest Uint8Array Node makes. */
+const maxTransferBytes = 2 ** 32 - 1
 
 export function readProject(db: DB, projectId: number): ProjectSnapshot {
   const read = db.transaction((): ProjectSnapshot => {

@@ -5,6 +5,7 @@
 // project bundle into another database. What still cannot carry it (one HTTP answer, a run sent to a
 // cluster) refuses it with the reason. Before parts, the store failed with better-sqlite3's "The
 // bound string, buffer, or bigint is too big".
+import { totalmem } from 'node:os'
 import { afterAll, describe, expect, it } from 'vitest'
 import { initTeacher, teacherForward } from '../../native/index.ts'
 import { readBundle, writeBundle } from '../../src/formats/bundle.ts'
@@ -20,8 +21,14 @@ const steps = 5000
 const channels = 16
 const perSample = steps * channels
 
+/** Byte-for-byte equality, 1 GiB at a time (Node makes no Buffer over 4 GiB). */
 function same(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0
+  if (a.byteLength !== b.byteLength) return false
+  for (let at = 0; at < a.byteLength; at += 2 ** 30) {
+    const n = Math.min(2 ** 30, a.byteLength - at)
+    if (Buffer.compare(Buffer.from(a.buffer, a.byteOffset + at, n), Buffer.from(b.buffer, b.byteOffset + at, n)) !== 0) return false
+  }
+  return true
 }
 
 function seconds(t0: number): string {
@@ -102,6 +109,30 @@ describe('a 640 MB artifact', () => {
     store.runs.delete(run.id)
     expect((store.db.prepare('SELECT COUNT(*) AS n FROM artifact_parts').get() as { n: number }).n).toBe(0)
     other.close()
+    store.close()
+  })
+
+  // 14,000 samples: 4.48 GB, more than the 4 GiB of the longest Uint8Array Node makes; needs ~10 GB
+  it.skipIf(totalmem() < 16 * 2 ** 30)('of 4.48 GB (14,000 samples) is stored and read back too; a bundle refuses it with the reason', { timeout: 30 * 60_000 }, () => {
+    const n = 14_000
+    const inputs = new Float32Array(n * perSample)
+    for (let i = 0; i < inputs.length; i++) inputs[i] = (i % 1_000_003) * 0.001 - 1
+    const store = openStore(tempDb())
+    const p = store.projects.create('Lab')
+    const run = store.runs.create({ projectId: p.id, kind: 'dataset', name: 'corpus', params: { dtMs: 1 }, seed: 1, codeVersion: 'v', host: 'h' })
+    let t0 = performance.now()
+    store.artifacts.put(run.id, [{ name: 'inputs', data: inputs, shape: [n, steps, channels] }])
+    store.runs.finish(run.id, 'succeeded')
+    console.log(`put 4.48 GB: ${seconds(t0)} s`)
+    expect(store.artifacts.list(run.id)[0].byteLength).toBe(4_480_000_000)
+    // 4 GiB falls inside sample 13,421
+    const rows = store.artifacts.getRows(run.id, 'inputs', 13_418, 6)
+    expect(same(rows.data, inputs.subarray(13_418 * perSample, 13_424 * perSample))).toBe(true)
+    t0 = performance.now()
+    const back = store.artifacts.get(run.id, 'inputs')
+    console.log(`get 4.48 GB: ${seconds(t0)} s`)
+    expect(same(back.data, inputs)).toBe(true)
+    expect(() => store.readProject(p.id)).toThrow(/^Artifact "inputs" of run \d+ holds 4\.17 GiB, more than one member of a project bundle \(a zip without zip64\) holds, 4 GiB/)
     store.close()
   })
 })
