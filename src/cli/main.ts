@@ -263,6 +263,9 @@ function readInputFile(positionals: string[], command: string, file: string): { 
   try {
     return { path, bytes: readFileSync(path) }
   } catch (err) {
+    if (errorCode(err) === 'ERR_FS_FILE_TOO_LARGE') {
+      throw new UsageError(`${positionals[0]} holds ${(statSync(path).size / 2 ** 30).toFixed(2)} GiB, more than the 2 GiB that ${command} reads at once: split it into smaller files.`)
+    }
     throw new UsageError(`${positionals[0]} cannot be read (${errorCode(err)}): check the path.`)
   }
 }

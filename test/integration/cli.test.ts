@@ -1,6 +1,6 @@
 // The `mimic` command as real processes on real database files.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -86,7 +86,7 @@ describe('mimic CLI', () => {
     expect(json(['--db', db, 'runs', 'list', '--project', String(project)])).toHaveLength(2)
   })
 
-  it('data import takes --max-dataset-mb: a corpus above the default 512 MiB can be imported', () => {
+  it('data import takes --max-dataset-mb (a corpus above the default 512 MiB can be imported) and refuses a file above 2 GiB with its size', () => {
     const dir = tempDir()
     // 3,000,000 bytes of arrays: more than 2 MiB, less than 3 MiB
     const inputs = Float32Array.from({ length: 250 * 1000 * 2 }, (_, i) => (i % 7) - 3)
@@ -97,6 +97,11 @@ describe('mimic CLI', () => {
     fails([...args, '--max-dataset-mb', '0'], 2, /--max-dataset-mb must be an integer between 1 and 4096/)
     const run = json([...args, '--max-dataset-mb', '3'])
     expect(json(['--db', db, 'runs', 'show', String(run.id)]).params).toMatchObject({ samples: 250, steps: 1000, channels: 2 })
+    // a file above the 2 GiB Node reads at once (sparse: no disk space) is refused with its size
+    const huge = join(dir, 'huge.npz')
+    writeFileSync(huge, '')
+    truncateSync(huge, 2 ** 31 + 2 ** 24)
+    fails(['--db', db, 'data', 'import', huge, '--project', String(project)], 2, /huge\.npz holds 2\.02 GiB, more than the 2 GiB that data import reads at once: split it into smaller files\./)
   })
 
   it('refuses wrong flags and values with one clear line and a non-zero exit, changing nothing', () => {
