@@ -7,7 +7,7 @@ import { basename, join, relative, resolve, sep } from 'node:path'
 import { contract, type ResultOf } from '../shared/contract.ts'
 import { AppError, toWireError } from '../shared/errors.ts'
 import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
-import { defaultMaxDatasetBytes, maxExportRuns, maxResultRows } from '../shared/limits.ts'
+import { defaultMaxDatasetBytes, maxDatasetLimitBytes, maxExportRuns, maxResultRows } from '../shared/limits.ts'
 import { runsCsv } from '../shared/runtable.ts'
 import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
 import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
@@ -276,7 +276,7 @@ const maxDatasetMbFlag: FlagSpec = {
   help: 'largest dataset an import may inflate to, all arrays together',
   unit: 'MiB',
   min: 1,
-  max: 4096,
+  max: maxDatasetLimitBytes / 2 ** 20,
   default: defaultMaxDatasetBytes / 2 ** 20,
 }
 

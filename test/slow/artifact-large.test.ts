@@ -1,18 +1,24 @@
-// Slow check (not in the default run; about 1 minute and 5 GB of memory): a wake-phrase-sized corpus,
+// Slow check (not in the default run; about 3 minutes and 10 GB of memory): a wake-phrase-sized corpus,
 // 2000 samples x 5000 steps x 16 channels of float32 (640 MB, more than the 512 MiB SQLite takes as
 // one value), stored in the default parts of 4 MiB and read back through every path a dataset
 // takes: whole, by rows across a part boundary, as a dataset slice, into the native addon, through a
-// project bundle into another database. What still cannot carry it (one HTTP answer, a run sent to a
-// cluster) refuses it with the reason. Before parts, the store failed with better-sqlite3's "The
-// bound string, buffer, or bigint is too big".
+// project bundle into another database, through the command line's project and dataset imports.
+// What still cannot carry it (one HTTP answer, a run sent to a cluster) refuses it with the reason.
+// Then 4.48 GB, above Node's longest Uint8Array. Before parts, the store failed with
+// better-sqlite3's "The bound string, buffer, or bigint is too big".
+import { writeFileSync } from 'node:fs'
 import { totalmem } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { initTeacher, teacherForward } from '../../native/index.ts'
 import { readBundle, writeBundle } from '../../src/formats/bundle.ts'
+import { writeNpz } from '../../src/formats/npz.ts'
 import { loadDataset, splitSizes } from '../../src/plugins/datasets.ts'
+import { Services } from '../../src/services/index.ts'
 import { encodeWire } from '../../src/shared/wire.ts'
 import { openStore } from '../../src/store/index.ts'
-import { cleanupTemp, tempDb } from '../support/tmp.ts'
+import { mimicJson } from '../support/cli.ts'
+import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
 
@@ -36,7 +42,7 @@ function seconds(t0: number): string {
 }
 
 describe('a 640 MB artifact', () => {
-  it('is stored in parts and read back whole, by rows, as a dataset, by the addon and through a bundle', { timeout: 20 * 60_000 }, async () => {
+  it('is stored in parts and read back whole, by rows, as a dataset, by the addon, through a bundle and through the command line', { timeout: 20 * 60_000 }, async () => {
     const inputs = new Float32Array(samples * perSample)
     for (let i = 0; i < inputs.length; i++) inputs[i] = (i % 1_000_003) * 0.001 - 1
     const targets = new Float32Array(samples * steps)
@@ -103,6 +109,22 @@ describe('a 640 MB artifact', () => {
     console.log(`import: ${seconds(t0)} s`)
     const id = imp.idMap[String(run.id)]
     expect(same(other.artifacts.get(id, 'inputs').data, inputs)).toBe(true)
+
+    // the command line takes the 680 MB bundle, and the corpus as an .npz of 680 MB (over the
+    // default 512 MiB with --max-dataset-mb); both were refused above 256 MiB
+    const dir = tempDir()
+    writeFileSync(join(dir, 'lab.mimic'), bundle)
+    const cliDb = join(dir, 'cli.db')
+    const cliImport = mimicJson<{ idMap: Record<string, number> }>(['projects', 'import', join(dir, 'lab.mimic')], { db: cliDb, timeoutMs: 600_000 })
+    writeFileSync(join(dir, 'corpus.npz'), writeNpz({ inputs: { dtype: 'float32', shape: [samples, steps, channels], data: inputs }, targets: { dtype: 'float32', shape: [samples, steps, 1], data: targets }, labels: { dtype: 'int8', shape: [samples], data: labels } }))
+    const project = mimicJson<{ id: number }>(['projects', 'create', 'Imports'], { db: cliDb }).id
+    const imported = mimicJson<{ id: number }>(['data', 'import', join(dir, 'corpus.npz'), '--project', String(project), '--max-dataset-mb', '1024'], { db: cliDb, timeoutMs: 600_000 })
+    const cli = openStore(cliDb)
+    for (const runId of [cliImport.idMap[String(run.id)], imported.id]) {
+      expect(cli.artifacts.list(runId).find((m) => m.name === 'inputs')?.byteLength).toBe(640_000_000)
+      expect(same(cli.artifacts.getRows(runId, 'inputs', 1990, 10).data, inputs.subarray(1990 * perSample))).toBe(true)
+    }
+    cli.close()
     // inputs in 153 parts, targets (40 MB) in 10
     expect((other.db.prepare('SELECT COUNT(*) AS n FROM artifact_parts').get() as { n: number }).n).toBe(163)
 
@@ -113,7 +135,7 @@ describe('a 640 MB artifact', () => {
   })
 
   // 14,000 samples: 4.48 GB, more than the 4 GiB of the longest Uint8Array Node makes; needs ~10 GB
-  it.skipIf(totalmem() < 16 * 2 ** 30)('of 4.48 GB (14,000 samples) is stored and read back too; a bundle refuses it with the reason', { timeout: 30 * 60_000 }, () => {
+  it.skipIf(totalmem() < 16 * 2 ** 30)('of 4.48 GB (14,000 samples) is stored and read back too; a bundle and an .npy export refuse it with the reason', { timeout: 30 * 60_000 }, async () => {
     const n = 14_000
     const inputs = new Float32Array(n * perSample)
     for (let i = 0; i < inputs.length; i++) inputs[i] = (i % 1_000_003) * 0.001 - 1
@@ -133,6 +155,12 @@ describe('a 640 MB artifact', () => {
     console.log(`get 4.48 GB: ${seconds(t0)} s`)
     expect(same(back.data, inputs)).toBe(true)
     expect(() => store.readProject(p.id)).toThrow(/^Artifact "inputs" of run \d+ holds 4\.17 GiB, more than one member of a project bundle \(a zip without zip64\) holds, 4 GiB/)
+    const services = new Services({ dbPath: store.path, frontDoor: 'cli' })
+    try {
+      await expect(services.call('artifacts.export', { runId: run.id, names: ['inputs'], format: 'npy' })).rejects.toThrow(/^Artifact "inputs" of run \d+ holds 4\.17 GiB; a \.npy or \.npz written here holds at most 4 GiB of one array/)
+    } finally {
+      await services.close()
+    }
     store.close()
   })
 })
