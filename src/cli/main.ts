@@ -7,7 +7,7 @@ import { basename, join, relative, resolve, sep } from 'node:path'
 import { contract, type ResultOf } from '../shared/contract.ts'
 import { AppError, toWireError } from '../shared/errors.ts'
 import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
-import { defaultMaxDatasetBytes, maxExportRuns, maxResultRows } from '../shared/limits.ts'
+import { defaultMaxDatasetBytes, maxDatasetLimitBytes, maxExportRuns, maxResultRows } from '../shared/limits.ts'
 import { runsCsv } from '../shared/runtable.ts'
 import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
 import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
@@ -51,7 +51,7 @@ Projects and runs
                                         one row per run, parameters and summary as columns (for pandas)
   results [--run ID] [--project ID] [--architecture A] [--key K] [--format table|csv|json]
                                         per-item results (one per sample of an evaluation...), long form
-  data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T]
+  data import FILE.npz --project ID [--name NAME] [--dt-ms 1] [--task T] [--max-dataset-mb 512]
   artifacts export RUN [NAME...] --out FILE.npy|FILE.npz   artifacts for numpy (one .npy, or several as .npz)
   export RUN --format npz|nir --out FILE   a network's weights and parameters for numpy, or an NIR graph
   import nir FILE.nir --project ID      an NIR graph (LIF, CubaLIF, Affine, Linear) as a network run
@@ -238,7 +238,10 @@ type Handler = JobHandler<Ctx>
 
 /** Opens the services for one command and closes them afterwards. */
 async function withServices<T>(ctx: Ctx, fn: (s: FrontDoorServices) => T | Promise<T>): Promise<T> {
-  const s = ctx.open()
+  return withOpened(ctx.open(), fn)
+}
+
+async function withOpened<T>(s: FrontDoorServices, fn: (s: FrontDoorServices) => T | Promise<T>): Promise<T> {
   try {
     return await fn(s)
   } finally {
@@ -260,8 +263,21 @@ function readInputFile(positionals: string[], command: string, file: string): { 
   try {
     return { path, bytes: readFileSync(path) }
   } catch (err) {
+    if (errorCode(err) === 'ERR_FS_FILE_TOO_LARGE') {
+      throw new UsageError(`${positionals[0]} holds ${(statSync(path).size / 2 ** 30).toFixed(2)} GiB, more than the 2 GiB that ${command} reads at once: split it into smaller files.`)
+    }
     throw new UsageError(`${positionals[0]} cannot be read (${errorCode(err)}): check the path.`)
   }
+}
+
+/** `--max-dataset-mb` of `serve` and `data import`: the most an imported dataset may inflate to. */
+const maxDatasetMbFlag: FlagSpec = {
+  type: 'integer',
+  help: 'largest dataset an import may inflate to, all arrays together',
+  unit: 'MiB',
+  min: 1,
+  max: maxDatasetLimitBytes / 2 ** 20,
+  default: defaultMaxDatasetBytes / 2 ** 20,
 }
 
 const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? (err as Error).message
@@ -661,10 +677,13 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         name: { type: 'string', help: 'run name (default "Imported FILE")' },
         'dt-ms': { type: 'number', help: 'time step of one step of the arrays', unit: 'ms', default: 1 },
         task: { type: 'enum', values: taskNames, help: 'the task whose decision rule scores the data (default: the first task whose channels and outputs fit; `mimic tasks list`)' },
+        'max-dataset-mb': maxDatasetMbFlag,
       }
       const { flags, positionals } = parseFlags(argv, specs, 'data import')
       const { path, bytes } = readInputFile(positionals, 'data import', 'FILE.npz')
-      await withServices(ctx, async (s) => {
+      const maxDatasetBytes = ((flags['max-dataset-mb'] as number | undefined) ?? defaultMaxDatasetBytes / 2 ** 20) * 2 ** 20
+      const services = ctx.open('cli', { maxDatasetBytes })
+      await withOpened(services, async (s) => {
         const run = await s.call('datasets.import', {
           projectId: flags.project as number,
           fileName: basename(path),
@@ -883,14 +902,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         help: 'keep the token in DB.token beside the database (mode 0600) and reuse it next start, so that links keep working (default: a new token every start)',
         default: false,
       },
-      'max-dataset-mb': {
-        type: 'integer',
-        help: 'largest dataset an import may inflate to, all arrays together',
-        unit: 'MiB',
-        min: 1,
-        max: 4096,
-        default: defaultMaxDatasetBytes / 2 ** 20,
-      },
+      'max-dataset-mb': maxDatasetMbFlag,
     }
     const { flags, positionals } = parseFlags(argv, specs, 'serve')
     if (positionals.length) throw new UsageError(`serve takes no positional arguments (received "${positionals[0]}").`)

@@ -351,7 +351,7 @@ export function readNpz(bytes: Uint8Array, file = 'the file', opts: ReadNpzOptio
       const left = used > 0 ? `the ${formatSize(max - used)} left of ` : ''
       throw bad(
         file,
-        `array "${key}" [${h.shape.join(', ')}] ${h.dtype} takes ${formatSize(h.memberSize)}, more than ${left}the ${formatSize(max)} allowed for one dataset (all arrays together): split the dataset into smaller files, or raise the limit (mimic serve --max-dataset-mb)`,
+        `array "${key}" [${h.shape.join(', ')}] ${h.dtype} takes ${formatSize(h.memberSize)}, more than ${left}the ${formatSize(max)} allowed for one dataset (all arrays together): split the dataset into smaller files, or raise the limit (mimic data import --max-dataset-mb, or mimic serve --max-dataset-mb)`,
       )
     }
     used += h.memberSize

@@ -33,22 +33,26 @@ export interface StoredDataset extends TimedDataset {
   task: TaskName
 }
 
+/** The shape of an artifact of a run, read without its bytes (NOT_FOUND, with the names there are, when it has none). */
+function artifactShape(store: Store, runId: number, name: string): number[] {
+  return (store.artifacts.list(runId).find((m) => m.name === name) ?? store.artifacts.get(runId, name)).shape
+}
+
 /** Loads a dataset run (artifacts inputs, targets, labels), optionally a slice of samples. */
 export function loadDataset(store: Store, runId: number, first = 0, count?: number): StoredDataset {
   const run = store.runs.get(runId)
   if (run.kind !== 'dataset') throw new AppError('INVALID_ARGUMENT', `Run ${runId} is a ${run.kind} run, not a dataset: give the id of a dataset run.`)
   if (run.status !== 'succeeded') throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} is ${run.status}; only a succeeded run can be used.`)
-  const inputs = store.artifacts.get(runId, 'inputs')
-  const targets = store.artifacts.get(runId, 'targets')
+  // the samples asked for, read by rows: a corpus of thousands of samples is read once, not copied
+  const [samples, steps, channels] = artifactShape(store, runId, 'inputs')
+  const outputs = artifactShape(store, runId, 'targets')[2]
   const labels = store.artifacts.find(runId, 'labels')
-  const [samples, steps, channels] = inputs.shape
-  const outputs = targets.shape[2]
   if (first >= samples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} has ${samples} samples; the first sample must be below ${samples} (got ${first}).`)
   const take = Math.min(count ?? samples - first, samples - first)
   const dtMs = typeof run.params.dtMs === 'number' ? run.params.dtMs : 1
   return {
-    inputs: (inputs.data as Float32Array).slice(first * steps * channels, (first + take) * steps * channels),
-    targets: (targets.data as Float32Array).slice(first * steps * outputs, (first + take) * steps * outputs),
+    inputs: store.artifacts.getRows(runId, 'inputs', first, take).data as Float32Array,
+    targets: store.artifacts.getRows(runId, 'targets', first, take).data as Float32Array,
     labels: labels ? (labels.data as Int8Array).slice(first, first + take) : null,
     samples: take,
     steps,
@@ -73,7 +77,7 @@ function storedSplitCodes(store: Store, runId: number, samples: number, field?: 
 
 /** How many samples of a dataset run are in its training, validation and test splits (splitCodesOf). */
 export function splitSizes(store: Store, runId: number): [number, number, number] {
-  const samples = store.artifacts.get(runId, 'inputs').shape[0]
+  const samples = artifactShape(store, runId, 'inputs')[0]
   const { codes } = storedSplitCodes(store, runId, samples)
   const n: [number, number, number] = [0, 0, 0]
   for (const c of codes) n[c]++

@@ -6,7 +6,7 @@ import type { Infer, InputOf, ObjectOf, ObjectSchema, Schema } from './schema.ts
 import { jobKindNames } from './jobkinds/index.ts'
 import { clusterNameHelp, clusterNamePattern, slurmTime, slurmTimeHelp } from './grouping.ts'
 import type { ArchitectureDescriptor } from './architectures/index.ts'
-import { maxBenchNeuronSteps, maxExportRuns, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
+import { maxBenchNeuronSteps, maxBundleBytes, maxDatasetLimitBytes, maxExportRuns, maxNeurons, maxResultRows, maxTeacherUnits, maxThreads, nameMax, noteMax, tagMax } from './limits.ts'
 import type { BoardHandshake, BoardList, RunningEmulator, SavedBoard } from './board.ts'
 import { taskNames, type TaskInfo } from './tasks/index.ts'
 import type {
@@ -89,7 +89,7 @@ export const contract = {
   'projects.import': op<ProjectImport>()(
     s.object({
       fileName: s.string({ min: 1, max: 500 }).doc({ label: 'File name' }),
-      bytes: s.bytes().doc({ label: 'File' }),
+      bytes: s.bytes({ max: maxBundleBytes }).doc({ label: 'File' }),
       name: s.optional(projectName),
     }),
     true,
@@ -265,7 +265,7 @@ export const contract = {
       fileName: s.string({ min: 1, max: 500 }).doc({ label: 'File name' }),
       name: s.optional(runName),
       dtMs: s.withDefault(s.number({ gt: 0, max: 1000 }), 1).doc({ label: 'Time step', unit: 'ms' }),
-      bytes: s.bytes().doc({ label: 'File' }),
+      bytes: s.bytes({ max: maxDatasetLimitBytes }).doc({ label: 'File' }),
       /** check that the data fits this trained network (input channels, outputs) before storing it */
       network: s.optional(s.id()).doc({ label: 'Network run' }),
       /** the task whose decision rule scores the data (default: the first task whose channels and outputs fit) */

@@ -18,6 +18,9 @@ export const maxThreads = 256
 /** Largest dataset an import accepts by default: all arrays of the file together, inflated (bytes). */
 export const defaultMaxDatasetBytes = 512 * 1024 * 1024
 
+/** The most --max-dataset-mb raises it to, and the largest dataset file a front door passes on (bytes). */
+export const maxDatasetLimitBytes = 4 * 2 ** 30
+
 /** Names, tags and notes of projects and runs (characters). */
 export const nameMax = 100
 export const tagMax = 40

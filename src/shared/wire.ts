@@ -1,6 +1,7 @@
 // JSON encoding that carries typed arrays (artifacts) as base64, for the HTTP transport.
 // Electron IPC uses structured clone and does not need this.
 import { allocate, bytesPerElement, dtypeOf, isDType } from './arrays.ts'
+import { AppError } from './errors.ts'
 import type { TypedArray } from './types.ts'
 
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -57,11 +58,24 @@ function isEncoded(v: unknown): v is Encoded {
   return typeof v === 'object' && v !== null && typeof (v as Encoded).$typed === 'string' && typeof (v as Encoded).base64 === 'string'
 }
 
+/**
+ * The most bytes one typed array can hold to travel in a JSON text: V8 makes no string longer than
+ * 2^29 - 24 characters, and base64 takes 4 for every 3 bytes (1 MiB of characters left for the rest).
+ */
+export const maxWireArrayBytes = Math.floor((2 ** 29 - 24 - 2 ** 20) / 4) * 3
+
 /** JSON.stringify with typed arrays as {$typed, base64}. */
 export function encodeWire(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
       const a = v as TypedArray
+      if (a.byteLength > maxWireArrayBytes) {
+        const mib = (n: number): string => (n / 2 ** 20).toFixed(1)
+        throw new AppError(
+          'UNSUPPORTED',
+          `An array of ${mib(a.byteLength)} MiB is too large for one answer over HTTP, which carries at most ${mib(maxWireArrayBytes)} MiB of an array (as base64 text): read an artifact in parts of its rows (artifacts.read with rows), or write the file with the command line (\`mimic artifacts export\`, \`mimic projects export\`).`,
+        )
+      }
       return { $typed: dtypeOf(a), base64: bytesToBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)) }
     }
     return v

@@ -1,6 +1,6 @@
 // The store: one better-sqlite3 connection and the repositories, the only code that writes SQL.
 import { resolve } from 'node:path'
-import { ArtifactsRepo } from './artifacts.ts'
+import { ArtifactsRepo, checkPartBytes } from './artifacts.ts'
 import { ClustersRepo, SweepsRepo } from './clusters.ts'
 import { BoardLeasesRepo, BoardsRepo } from './boards.ts'
 import { openDatabase, schemaVersion, type DB, type OpenOptions } from './db.ts'
@@ -13,6 +13,11 @@ import { ResultsRepo } from './results.ts'
 import { RunsRepo } from './runs.ts'
 import { readProject, readShippedRun, writeProject, writeShippedRuns } from './transfer.ts'
 import type { ProjectImport, ProjectSnapshot, ShippedRun } from '../shared/transfer.ts'
+
+export interface StoreOptions extends OpenOptions {
+  /** artifacts larger than this many bytes are stored in parts of this size (default 4 MiB; tests set it small) */
+  artifactPartBytes?: number
+}
 
 export class Store {
   readonly path: string
@@ -30,13 +35,14 @@ export class Store {
   readonly boards: BoardsRepo
   readonly boardLeases: BoardLeasesRepo
 
-  constructor(path: string, options: OpenOptions = {}) {
+  constructor(path: string, options: StoreOptions = {}) {
     this.path = resolve(path)
+    if (options.artifactPartBytes !== undefined) checkPartBytes(options.artifactPartBytes)
     this.db = openDatabase(this.path, options)
     this.projects = new ProjectsRepo(this.db)
     this.runs = new RunsRepo(this.db)
     this.metrics = new MetricsRepo(this.db)
-    this.artifacts = new ArtifactsRepo(this.db)
+    this.artifacts = new ArtifactsRepo(this.db, { partBytes: options.artifactPartBytes })
     this.jobs = new JobsRepo(this.db)
     this.results = new ResultsRepo(this.db)
     this.leases = new LeasesRepo(this.db)
@@ -76,12 +82,12 @@ export class Store {
 
   /** Writes shipped runs under their own ids (a cluster task's database); returns the ids written. */
   writeShippedRuns(projectId: number, shipped: readonly ShippedRun[]): number[] {
-    return writeShippedRuns(this.db, projectId, shipped)
+    return writeShippedRuns(this.db, projectId, shipped, this.artifacts.partBytes)
   }
 
   /** Writes a project read from another database with new ids, in one transaction. */
   writeProject(snapshot: ProjectSnapshot, name?: string): ProjectImport {
-    return writeProject(this.db, snapshot, name)
+    return writeProject(this.db, snapshot, name, this.artifacts.partBytes)
   }
 
   close(): void {
@@ -89,7 +95,7 @@ export class Store {
   }
 }
 
-export function openStore(path: string, options: OpenOptions = {}): Store {
+export function openStore(path: string, options: StoreOptions = {}): Store {
   return new Store(path, options)
 }
 

@@ -278,6 +278,22 @@ export const migrations: Migration[] = [
       ALTER TABLE sweep_tasks ADD COLUMN timeouts INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 12,
+    description: 'artifact_parts: the bytes of an artifact too large for one SQLite value, in parts (the artifacts row then holds none)',
+    // SQLite (as better-sqlite3 builds it) refuses a value above 2^29 bytes. An artifact's bytes are
+    // its row's bytes followed by its parts in order; start is the byte offset of a part, so that a
+    // range of rows is read from the parts it overlaps.
+    sql: `
+      CREATE TABLE artifact_parts (
+        artifact_id  INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+        part         INTEGER NOT NULL CHECK (part >= 0),
+        start        INTEGER NOT NULL CHECK (start >= 0),
+        bytes        BLOB NOT NULL,
+        PRIMARY KEY (artifact_id, part)
+      );
+    `,
+  },
 ]
 
 export const latestVersion = migrations[migrations.length - 1].version

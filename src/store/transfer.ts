@@ -2,6 +2,7 @@
 // (src/shared/transfer.ts). The import runs in one transaction: anything wrong, and nothing is kept.
 import { AppError } from '../shared/errors.ts'
 import type { ProjectImport, ProjectSnapshot, ShippedRun, SnapshotArtifact, SnapshotRun } from '../shared/transfer.ts'
+import { byteLengthSql, defaultPartBytes, insertArtifact, readArtifactBytes } from './artifacts.ts'
 import type { DB } from './db.ts'
 import { isUniqueViolation } from './util.ts'
 
@@ -27,6 +28,30 @@ interface RunRow {
   format_version: number | null
   meta: string | null
 }
+
+interface ArtifactRow {
+  id: number
+  run_id: number
+  name: string
+  dtype: string
+  shape: string
+  created_at: number
+  /** what the row holds: all the bytes, or none when they are in artifact_parts */
+  bytes: Buffer
+  byte_length: number
+}
+
+/** An artifact row's bytes, with its parts when it has them (src/store/artifacts.ts). */
+function bytesOf(db: DB, a: ArtifactRow): Uint8Array {
+  if (a.byte_length === a.bytes.byteLength) return new Uint8Array(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength)
+  if (a.byte_length > maxTransferBytes) {
+    throw new AppError('UNSUPPORTED', `Artifact "${a.name}" of run ${a.run_id} holds ${(a.byte_length / 2 ** 30).toFixed(2)} GiB, more than one member of a project bundle (a zip without zip64) holds, 4 GiB: make the run smaller (fewer samples), or copy the database file itself.`)
+  }
+  return readArtifactBytes(db, a.id, a.bytes, a.byte_length, `Artifact "${a.name}" of run ${a.run_id}`, new Uint8Array(a.byte_length))
+}
+
+/** The most bytes of one artifact a bundle (a zip without zip64) holds, which is also the longest Uint8Array Node makes. */
+const maxTransferBytes = 2 ** 32 - 1
 
 export function readProject(db: DB, projectId: number): ProjectSnapshot {
   const read = db.transaction((): ProjectSnapshot => {
@@ -73,9 +98,9 @@ export function readProject(db: DB, projectId: number): ProjectSnapshot {
     }
     const artifacts: SnapshotArtifact[] = (
       db
-        .prepare('SELECT a.run_id, a.name, a.dtype, a.shape, a.created_at, a.bytes FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE r.project_id = ? ORDER BY a.run_id, a.name')
-        .all(projectId) as { run_id: number; name: string; dtype: string; shape: string; created_at: number; bytes: Buffer }[]
-    ).map((a) => ({ runId: a.run_id, name: a.name, dtype: a.dtype, shape: JSON.parse(a.shape) as number[], createdAt: a.created_at, bytes: new Uint8Array(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength) }))
+        .prepare(`SELECT a.id, a.run_id, a.name, a.dtype, a.shape, a.created_at, a.bytes, ${byteLengthSql} AS byte_length FROM artifacts a JOIN runs r ON r.id = a.run_id WHERE r.project_id = ? ORDER BY a.run_id, a.name`)
+        .all(projectId) as ArtifactRow[]
+    ).map((a) => ({ runId: a.run_id, name: a.name, dtype: a.dtype, shape: JSON.parse(a.shape) as number[], createdAt: a.created_at, bytes: bytesOf(db, a) }))
     const results: ProjectSnapshot['results'] = []
     const items = db
       .prepare('SELECT i.id, i.run_id, i.item, i.network_id, i.architecture, i.labels FROM result_items i JOIN runs r ON r.id = i.run_id WHERE r.project_id = ? ORDER BY i.run_id, i.item')
@@ -108,7 +133,7 @@ export function readProject(db: DB, projectId: number): ProjectSnapshot {
  * Writes a project read by readProject into this database with new ids, in one transaction. The
  * project keeps its name unless one exists already ("NAME (imported)", then "(imported 2)"...).
  */
-export function writeProject(db: DB, snap: ProjectSnapshot, name?: string): ProjectImport {
+export function writeProject(db: DB, snap: ProjectSnapshot, name?: string, partBytes = defaultPartBytes): ProjectImport {
   const tx = db.transaction((): ProjectImport => {
     const exists = (n: string): boolean => db.prepare('SELECT 1 FROM projects WHERE name = ? COLLATE NOCASE').get(n) !== undefined
     let projectName = name ?? snap.project.name
@@ -153,10 +178,9 @@ export function writeProject(db: DB, snap: ProjectSnapshot, name?: string): Proj
       for (let i = 0; i < m.steps.length; i++) insMetric.run(id, m.key, m.steps[i], m.values[i])
       metricPoints += m.steps.length
     }
-    const insArt = db.prepare('INSERT INTO artifacts (run_id, name, dtype, shape, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
     for (const a of snap.artifacts) {
       try {
-        insArt.run(map(a.runId, 'artifact'), a.name, a.dtype, JSON.stringify(a.shape), Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength), a.createdAt)
+        insertArtifact(db, { runId: map(a.runId, 'artifact'), name: a.name, dtype: a.dtype, shape: JSON.stringify(a.shape), createdAt: a.createdAt, bytes: a.bytes }, partBytes)
       } catch (err) {
         if (isUniqueViolation(err)) throw new AppError('INVALID_ARGUMENT', `The bundle has artifact "${a.name}" of run ${a.runId} twice: the file is damaged.`)
         throw err
@@ -211,6 +235,13 @@ function snapshotRun(r: RunRow, progress: SnapshotRun['progress'], tags: string[
   }
 }
 
+function base64Of(u: Uint8Array): string {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64')
+}
+
+/** The most base64 characters of artifacts a shipped run holds: V8's longest string less room for the rest of the JSON. */
+const maxShippedBase64Chars = 2 ** 29 - 24 - 2 ** 20
+
 /** One finished run as a sweep's input for a cluster: record, network row, artifacts and parent links. */
 export function readShippedRun(db: DB, id: number): ShippedRun {
   const r = db
@@ -221,9 +252,17 @@ export function readShippedRun(db: DB, id: number): ShippedRun {
   if (!r) throw new AppError('NOT_FOUND', `There is no run with id ${id}.`)
   const run = snapshotRun(r, null, [], [])
   const parents = db.prepare('SELECT parent_id AS id, role FROM run_lineage WHERE child_id = ? ORDER BY parent_id').all(id) as { id: number; role: string }[]
-  const artifacts = (db.prepare('SELECT name, dtype, shape, created_at, bytes FROM artifacts WHERE run_id = ? ORDER BY name').all(id) as { name: string; dtype: string; shape: string; created_at: number; bytes: Buffer }[]).map(
-    (a) => ({ name: a.name, dtype: a.dtype, shape: JSON.parse(a.shape) as number[], createdAt: a.created_at, base64: a.bytes.toString('base64') }),
-  )
+  const rows = db.prepare(`SELECT a.id, a.run_id, a.name, a.dtype, a.shape, a.created_at, a.bytes, ${byteLengthSql} AS byte_length FROM artifacts a WHERE a.run_id = ? ORDER BY a.name`).all(id) as ArtifactRow[]
+  // The shipped run is one JSON text, and V8 makes no string longer than 2^29 - 24 characters.
+  const base64Chars = rows.reduce((n, a) => n + 4 * Math.ceil(a.byte_length / 3), 0)
+  if (base64Chars > maxShippedBase64Chars) {
+    const big = rows.reduce((m, a) => (a.byte_length > m.byte_length ? a : m))
+    throw new AppError(
+      'UNSUPPORTED',
+      `Run ${id} cannot be sent to a cluster: its artifacts hold ${(rows.reduce((n, a) => n + a.byte_length, 0) / 2 ** 20).toFixed(1)} MiB (the largest, "${big.name}", ${(big.byte_length / 2 ** 20).toFixed(1)} MiB), and a run is sent as one text of at most ${(maxShippedBase64Chars * 3 / 4 / 2 ** 20).toFixed(0)} MiB of bytes. Run the job on this machine, or use a smaller dataset (fewer samples).`,
+    )
+  }
+  const artifacts = rows.map((a) => ({ name: a.name, dtype: a.dtype, shape: JSON.parse(a.shape) as number[], createdAt: a.created_at, base64: base64Of(bytesOf(db, a)) }))
   return { run, parents, artifacts }
 }
 
@@ -232,7 +271,7 @@ export function readShippedRun(db: DB, id: number): ShippedRun {
  * transaction; runs already there (an earlier attempt of the task) are left as they are. Links to
  * parents are kept when the parent is here too. Returns the ids written.
  */
-export function writeShippedRuns(db: DB, projectId: number, shipped: readonly ShippedRun[]): number[] {
+export function writeShippedRuns(db: DB, projectId: number, shipped: readonly ShippedRun[], partBytes = defaultPartBytes): number[] {
   const tx = db.transaction((): number[] => {
     const has = db.prepare('SELECT kind FROM runs WHERE id = ?')
     const insRun = db.prepare(
@@ -240,7 +279,6 @@ export function writeShippedRuns(db: DB, projectId: number, shipped: readonly Sh
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     const insNet = db.prepare('INSERT INTO networks (run_id, architecture, format_version, meta) VALUES (?, ?, ?, ?)')
-    const insArt = db.prepare('INSERT INTO artifacts (run_id, name, dtype, shape, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
     const written: number[] = []
     for (const s of shipped) {
       const there = has.get(s.run.id) as { kind: string } | undefined
@@ -251,7 +289,7 @@ export function writeShippedRuns(db: DB, projectId: number, shipped: readonly Sh
       const r = s.run
       insRun.run(r.id, projectId, r.kind, r.name, r.status, r.params, r.seed, r.createdAt, r.startedAt, r.finishedAt, r.codeVersion, r.host, r.error, r.summary)
       if (r.network) insNet.run(r.id, r.network.architecture, r.network.formatVersion, r.network.meta)
-      for (const a of s.artifacts) insArt.run(r.id, a.name, a.dtype, JSON.stringify(a.shape), Buffer.from(a.base64, 'base64'), a.createdAt)
+      for (const a of s.artifacts) insertArtifact(db, { runId: r.id, name: a.name, dtype: a.dtype, shape: JSON.stringify(a.shape), createdAt: a.createdAt, bytes: Buffer.from(a.base64, 'base64') }, partBytes)
       written.push(r.id)
     }
     const insLink = db.prepare('INSERT OR IGNORE INTO run_lineage (parent_id, child_id, role) VALUES (?, ?, ?)')

@@ -1,9 +1,10 @@
 // The `mimic` command as real processes on real database files.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { writeNpz } from '../../src/formats/npz.ts'
 import { latestVersion } from '../../src/store/migrations.ts'
 import { firstLine, mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
@@ -83,6 +84,24 @@ describe('mimic CLI', () => {
     fails(['--db', db, 'data', 'import', join(dir, 'l012.npz'), '--project', String(project)], 1, /l012\.npz: array "labels" holds the values 0, 1, 2; expected one class per sample as −1\/\+1 or 0\/1/)
     fails(['--db', db, 'data', 'import', join(dir, 'missing.npz'), '--project', String(project)], 2, /missing\.npz cannot be read \(ENOENT\)/)
     expect(json(['--db', db, 'runs', 'list', '--project', String(project)])).toHaveLength(2)
+  })
+
+  it('data import takes --max-dataset-mb (a corpus above the default 512 MiB can be imported) and refuses a file above 2 GiB with its size', () => {
+    const dir = tempDir()
+    // 3,000,000 bytes of arrays: more than 2 MiB, less than 3 MiB
+    const inputs = Float32Array.from({ length: 250 * 1000 * 2 }, (_, i) => (i % 7) - 3)
+    writeFileSync(join(dir, 'c.npz'), writeNpz({ inputs: { dtype: 'float32', shape: [250, 1000, 2], data: inputs }, targets: { dtype: 'float32', shape: [250, 1000, 1], data: new Float32Array(250 * 1000) } }))
+    const project = json(['--db', db, 'projects', 'create', 'Large imports']).id
+    const args = ['--db', db, 'data', 'import', join(dir, 'c.npz'), '--project', String(project)]
+    fails([...args, '--max-dataset-mb', '2'], 1, /c\.npz: array "targets" \[250, 1000, 1\] float32 takes 977 KiB, more than the 95 KiB left of the 2\.0 MiB allowed for one dataset \(all arrays together\): split the dataset into smaller files, or raise the limit \(mimic data import --max-dataset-mb, or mimic serve --max-dataset-mb\)/)
+    fails([...args, '--max-dataset-mb', '0'], 2, /--max-dataset-mb must be an integer between 1 and 4096/)
+    const run = json([...args, '--max-dataset-mb', '3'])
+    expect(json(['--db', db, 'runs', 'show', String(run.id)]).params).toMatchObject({ samples: 250, steps: 1000, channels: 2 })
+    // a file above the 2 GiB Node reads at once (sparse: no disk space) is refused with its size
+    const huge = join(dir, 'huge.npz')
+    writeFileSync(huge, '')
+    truncateSync(huge, 2 ** 31 + 2 ** 24)
+    fails(['--db', db, 'data', 'import', huge, '--project', String(project)], 2, /huge\.npz holds 2\.02 GiB, more than the 2 GiB that data import reads at once: split it into smaller files\./)
   })
 
   it('refuses wrong flags and values with one clear line and a non-zero exit, changing nothing', () => {
