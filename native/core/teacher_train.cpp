@@ -14,8 +14,6 @@
 namespace mimic {
 namespace {
 
-// Salts of the streams derived from the trainer's seed (derive_seed), per epoch.
-
 void zero(TeacherGradT<float>& g) {
   g.for_each_group([](std::vector<float>& v) { std::fill(v.begin(), v.end(), 0.0f); });
 }
@@ -156,9 +154,12 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
     S = train_->count;
     T = train_->steps;
   }
-  std::vector<std::size_t> order(S);
-  std::iota(order.begin(), order.end(), std::size_t(0));
-  if (!o_.source) {
+  // fresh samples in the order drawn; a dataset's in the epoch's order (dataset_epoch_order)
+  std::vector<std::size_t> order;
+  if (o_.source) {
+    order.resize(S);
+    std::iota(order.begin(), order.end(), std::size_t(0));
+  } else {
     order = dataset_epoch_order(S, o_.epochSamples, o_.shuffle, o_.seed, epoch_);
     S = order.size();
   }
