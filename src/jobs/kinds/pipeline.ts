@@ -101,7 +101,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
       const out = await trainTeacherStage(ctx.scoped(base, w.teacher), teacherParams, seed, runId, test, splits)
       return {
         value: out,
-        summary: { testAccuracy: out.testAccuracy, testUndecided: out.testUndecided, testMse: out.testMse, bestEpoch: out.bestEpoch, epochs: teacherParams.epochs, ...out.fitted },
+        summary: { testAccuracy: out.testAccuracy, testUndecided: out.testUndecided, testMse: out.testMse, testSamples: out.testSamples, bestEpoch: out.bestEpoch, epochs: teacherParams.epochs, ...out.fitted },
       }
     },
   )
@@ -192,6 +192,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     neurons: p.neurons,
     testAccuracy: r.accuracy,
     testUndecided: r.undecided,
+    testSamples: r.samples,
     reconstructionError: r.reconstructionError ?? NaN,
     meanRateHz: r.meanRateHz ?? NaN,
   })
@@ -292,6 +293,7 @@ async function runBaselinePipeline(
     trainSeconds: trained.value.trainSeconds,
     testAccuracy: r.accuracy,
     testUndecided: r.undecided,
+    testSamples: r.samples,
     testMse: r.mse,
     meanRateHz: r.meanRateHz ?? NaN,
     ...trained.value.fitted,
