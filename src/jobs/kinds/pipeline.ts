@@ -21,15 +21,16 @@ import { derivedSeeds, drawSamples, trainTeacherStage } from './train-teacher.ts
 /**
  * Share of the wall time each stage is expected to take (for one progress bar over all stages), from
  * costs in one unit: a generated dataset's sample (speech synthesis and the front end, one speech
- * engine per core) costs about 3100 of them on one core, measured against the teacher on the wake
- * phrase (134 s for 1000 samples on one engine, 262 s for its 20 epochs over 600 at 128 units).
+ * engine per core) costs about 4500 of them on one core, measured against the teacher on the wake
+ * phrase (two reproductions side by side on 2 cores: 290 s for 1500 samples, 377 s for the teacher's
+ * 20 epochs over 900 at 128 units).
  */
 function stageWeights(p: { teacherEpochs: number; teacherSamplesPerEpoch: number; teacherEpochFraction: number; teacherUnits: number; epochs: number; samplesPerEpoch: number; epochFraction: number; neurons: number }, generatedSamples: number, cores: number) {
   // a generated dataset's epochs are the epoch fraction of its training split (60 %), not fresh samples
   const train = 0.6 * generatedSamples
   const teacher = p.teacherEpochs * (generatedSamples ? p.teacherEpochFraction * train : p.teacherSamplesPerEpoch) * p.teacherUnits * 4
   const ads = p.epochs * (generatedSamples ? p.epochFraction * train : p.samplesPerEpoch) * p.neurons * 1.5
-  const dataset = (generatedSamples * 3100) / Math.max(1, cores)
+  const dataset = (generatedSamples * 4500) / Math.max(1, cores)
   const total = teacher + ads + dataset
   return { dataset: 0.01 + (0.97 * dataset) / total, teacher: (0.97 * teacher) / total, ads: (0.97 * ads) / total, test: 0.02 }
 }
