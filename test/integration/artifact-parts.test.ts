@@ -36,6 +36,17 @@ function corpus(): Float32Array {
   return Float32Array.from({ length: 200 * rowValues }, (_, i) => (i % 100_003) * 0.25 - 7)
 }
 
+/** A store (1 MiB parts) with project "Lab" and a finished run holding the corpus as `inputs`. */
+function storedCorpus() {
+  const src = open()
+  const p = src.projects.create('Lab')
+  const r = newRun(src, p.id)
+  const x = corpus()
+  src.artifacts.put(r.id, [{ name: 'inputs', data: x, shape }])
+  src.runs.finish(r.id, 'succeeded')
+  return { src, p, r, x }
+}
+
 function partsOf(store: Store, runId: number, name: string): { part: number; start: number; n: number }[] {
   return store.db
     .prepare('SELECT p.part, p.start, length(p.bytes) AS n FROM artifact_parts p JOIN artifacts a ON a.id = p.artifact_id WHERE a.run_id = ? AND a.name = ? ORDER BY p.part')
@@ -136,12 +147,7 @@ describe('artifacts in parts', () => {
   })
 
   it('a project with a parted artifact exports and imports byte for byte, into parts of the importing database', () => {
-    const src = open()
-    const p = src.projects.create('Lab')
-    const r = newRun(src, p.id)
-    const x = corpus()
-    src.artifacts.put(r.id, [{ name: 'inputs', data: x, shape }])
-    src.runs.finish(r.id, 'succeeded')
+    const { src, p, r, x } = storedCorpus()
     const bundle = writeBundle(src.readProject(p.id), { codeVersion: 'v', version: '0', host: 'h' })
     const snap = readBundle(bundle, 'lab.mimic')
     expect(snap.artifacts.map((a) => [a.name, a.bytes.byteLength])).toEqual([['inputs', 3_108_000]])
@@ -161,12 +167,7 @@ describe('artifacts in parts', () => {
   })
 
   it('a shipped run (a cluster sweep input) carries a parted artifact whole', () => {
-    const src = open()
-    const p = src.projects.create('Lab')
-    const r = newRun(src, p.id)
-    const x = corpus()
-    src.artifacts.put(r.id, [{ name: 'inputs', data: x, shape }])
-    src.runs.finish(r.id, 'succeeded')
+    const { src, p, r, x } = storedCorpus()
     const shipped = src.readShippedRun(r.id)
     expect(Buffer.from(shipped.artifacts[0].base64, 'base64').byteLength).toBe(3_108_000)
     const node = open()

@@ -8,7 +8,8 @@ import { loadBundle } from '../../src/plugins/architectures/bundle.ts'
 import { writeNpz } from '../../src/formats/npz.ts'
 import { Services } from '../../src/services/index.ts'
 import { defaultTask } from '../../src/shared/tasks/index.ts'
-import { ArtifactsRepo } from '../../src/store/artifacts.ts'
+import { dtypeOf, toBytes } from '../../src/shared/arrays.ts'
+import type { TypedArray } from '../../src/shared/types.ts'
 import { migrate } from '../../src/store/db.ts'
 import { latestVersion, openStore } from '../../src/store/index.ts'
 import { migrations } from '../../src/store/migrations.ts'
@@ -37,7 +38,13 @@ async function oldDatabase(path: string): Promise<void> {
   )
   const job = raw.prepare(`INSERT INTO jobs (run_id, job_kind, owner_pid, owner_host, updated_at, heartbeat_at, fraction) VALUES (?, ?, 1, 'old-host', 2, 2, 1)`)
   const link = raw.prepare('INSERT INTO run_lineage (parent_id, child_id, role) VALUES (?, ?, ?)')
-  const artifacts = new ArtifactsRepo(raw)
+  // artifacts as that schema held them: the bytes in their row (artifact parts came with schema 12)
+  const insert = raw.prepare('INSERT INTO artifacts (run_id, name, dtype, shape, bytes, created_at) VALUES (?, ?, ?, ?, ?, 1)')
+  const artifacts = {
+    put: (runId: number, items: { name: string; data: TypedArray; shape: number[] }[]) => {
+      for (const a of items) insert.run(runId, a.name, dtypeOf(a.data), JSON.stringify(a.shape), toBytes(a.data))
+    },
+  }
   raw.prepare("INSERT INTO projects (id, name, created_at) VALUES (1, 'old', 1)").run()
 
   const data = await generateXor({ count: 6, seed: 4 })
