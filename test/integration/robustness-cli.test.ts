@@ -46,8 +46,11 @@ beforeAll(() => {
     'train', 'teacher', '--project', '1', '--units', '24', '--epochs', '12', '--samples-per-epoch', '200', '--step-size', '3e-3',
     '--tau-step-unit', 'ms', '--validation-samples', '40', '--test-samples', '40', '--seed', '1',
   ]).id
-  const ads = ['train', 'ads', '--project', '1', '--teacher', String(ids.teacher), '--neurons', '60', '--epochs', '1', '--samples-per-epoch', '20', '--validation-samples', '10', '--test-samples', '10', '--seed', '1']
-  ids.ebn = json<{ id: number }>(ads).id
+  // without --project: the teacher's project
+  const ads = ['train', 'ads', '--teacher', String(ids.teacher), '--neurons', '60', '--epochs', '1', '--samples-per-epoch', '20', '--validation-samples', '10', '--test-samples', '10', '--seed', '1']
+  const ebn = json<{ id: number; projectId: number }>(ads)
+  expect(ebn.projectId).toBe(1)
+  ids.ebn = ebn.id
   ids.noEbn = json<{ id: number }>([...ads, '--no-ebn']).id
 }, 120_000)
 

@@ -20,7 +20,7 @@ export const trainAds = {
   description: "Trains a balanced spiking network to mimic a teacher by the local learning rule with error feedback (docs/method.md §4-5), on the teacher's task.",
   params: trainAdsParams,
   resources: { cores: 'all', minCores: 1 },
-  cli: { command: ['train', 'ads'], synopsis: '--project ID --teacher RUN [--data DATASET_RUN] [--neurons 320] [--epochs 20] [--eta 1e-6] [--k 75] ...' },
+  cli: { command: ['train', 'ads'], project: { ofRun: 'teacher' }, synopsis: '--teacher RUN [--project ID] [--data DATASET_RUN] [--neurons 320] [--epochs 20] [--eta 1e-6] [--k 75] ...' },
   view: 'ads',
   watchAfterStart: true,
   action: { action: 'New network ADS', submit: 'Train' },
