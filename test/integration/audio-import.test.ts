@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import wavefile from 'wavefile'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
+import { scaledFeatures } from '../support/datasets.ts'
 import { mimic, mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 import { numberedWavs, recordingsFolder } from '../support/wav.ts'
@@ -200,10 +201,7 @@ describe('mimic data import audio', () => {
       expect(store.runs.get(raw).params).toMatchObject({ featureScaling: 'none' })
       expect(store.runs.get(scaled).params).toMatchObject({ featureScaling: 'standardise' })
       expect(store.artifacts.find(raw, 'featureStd')).toBeFalsy()
-      const x = store.artifacts.get(raw, 'inputs').data as Float32Array
-      const z = store.artifacts.get(scaled, 'inputs').data as Float32Array
-      const mean = store.artifacts.get(scaled, 'featureMean').data as Float32Array
-      const std = store.artifacts.get(scaled, 'featureStd').data as Float32Array
+      const { x, z, mean, std } = scaledFeatures(store, raw, scaled)
       expect(std.length).toBe(16)
       let differ = 0
       for (let k = 0; k < x.length; k += 101) {

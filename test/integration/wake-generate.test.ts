@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { taskImpls } from '../../src/plugins/tasks/index.ts'
 import { splitOf, voicesBySplit } from '../../src/plugins/tasks/wake-phrase.ts'
 import { openStore } from '../../src/store/index.ts'
+import { scaledFeatures } from '../support/datasets.ts'
 import { mimic, mimicJson, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
@@ -78,10 +79,7 @@ describe('the offline wake-phrase corpus', () => {
       expect(store.runs.get(raw).params).toMatchObject({ featureScaling: 'none', closeNegatives: 0.2 })
       expect(store.runs.get(scaled).params).toMatchObject({ featureScaling: 'standardise' })
       expect(store.artifacts.find(raw, 'featureMean')).toBeFalsy()
-      const x = store.artifacts.get(raw, 'inputs').data as Float32Array
-      const z = store.artifacts.get(scaled, 'inputs').data as Float32Array
-      const mean = store.artifacts.get(scaled, 'featureMean').data as Float32Array
-      const std = store.artifacts.get(scaled, 'featureStd').data as Float32Array
+      const { x, z, mean, std } = scaledFeatures(store, raw, scaled)
       expect(mean.length).toBe(16)
       expect(std.length).toBe(16)
       const split = store.artifacts.get(scaled, 'split').data as Int8Array

@@ -51,3 +51,9 @@ export function storeDataset(store: Store, run: { projectId: number; name: strin
 
 /** The indices 0 … n − 1 (the first n samples of a batch, in order). */
 export const firstSamples = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
+
+/** The stored features of a dataset run as the front end gave them (`raw`) and of its standardised twin (`scaled`), with the twin's per-band statistics. */
+export function scaledFeatures(store: Store, raw: number, scaled: number): { x: Float32Array; z: Float32Array; mean: Float32Array; std: Float32Array } {
+  const f32 = (run: number, name: string) => store.artifacts.get(run, name).data as Float32Array
+  return { x: f32(raw, 'inputs'), z: f32(scaled, 'inputs'), mean: f32(scaled, 'featureMean'), std: f32(scaled, 'featureStd') }
+}
