@@ -102,7 +102,7 @@ void TeacherTrainer::apply_step(const TeacherGradT<float>& g, TeacherEpochRecord
   const double clip = (o_.clipNorm > 0 && norm > o_.clipNorm) ? o_.clipNorm / norm : 1.0;
 
   adam_.begin_step();
-  const double factor = step_factor(rec.epoch);
+  const double factor = stepFactor_;
   std::vector<double> gd, theta;
   std::size_t offset = 0;
   auto update = [&](std::vector<float>& param, const std::vector<float>& grad, bool on, double gradFactor,
@@ -131,7 +131,8 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   const auto start = std::chrono::steady_clock::now();
   TeacherEpochRecord rec;
   rec.epoch = epoch_ + 1;
-  rec.stepSize = o_.adam.stepSize * step_factor(rec.epoch);
+  stepFactor_ = step_factor(rec.epoch);
+  rec.stepSize = o_.adam.stepSize * stepFactor_;
   const std::size_t N = params_.units, C = params_.channels, O = params_.outputs;
 
   // This epoch's data.

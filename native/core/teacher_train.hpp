@@ -99,6 +99,7 @@ class TeacherTrainer {
   std::shared_ptr<const TeacherDataset> train_, validation_;
   Adam adam_;
   uint64_t epoch_ = 0;
+  double stepFactor_ = 1.0;  // the schedule's factor of the step size in the running epoch
   TeacherParams best_;
   bool hasBest_ = false;
   uint64_t bestEpoch_ = 0;

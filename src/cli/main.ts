@@ -280,6 +280,11 @@ const maxDatasetMbFlag: FlagSpec = {
   default: defaultMaxDatasetBytes / 2 ** 20,
 }
 
+/** The byte limit --max-dataset-mb gives (its flag spec supplies the default). */
+function maxDatasetBytesOf(flags: Record<string, unknown>): number {
+  return ((flags['max-dataset-mb'] as number | undefined) ?? defaultMaxDatasetBytes / 2 ** 20) * 2 ** 20
+}
+
 const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? (err as Error).message
 
 /**
@@ -681,7 +686,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       }
       const { flags, positionals } = parseFlags(argv, specs, 'data import')
       const { path, bytes } = readInputFile(positionals, 'data import', 'FILE.npz')
-      const maxDatasetBytes = ((flags['max-dataset-mb'] as number | undefined) ?? defaultMaxDatasetBytes / 2 ** 20) * 2 ** 20
+      const maxDatasetBytes = maxDatasetBytesOf(flags)
       const services = ctx.open('cli', { maxDatasetBytes })
       await withOpened(services, async (s) => {
         const run = await s.call('datasets.import', {
@@ -906,7 +911,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     }
     const { flags, positionals } = parseFlags(argv, specs, 'serve')
     if (positionals.length) throw new UsageError(`serve takes no positional arguments (received "${positionals[0]}").`)
-    const services = ctx.open('browser', { maxDatasetBytes: ((flags['max-dataset-mb'] as number | undefined) ?? defaultMaxDatasetBytes / 2 ** 20) * 2 ** 20 })
+    const services = ctx.open('browser', { maxDatasetBytes: maxDatasetBytesOf(flags) })
     let server
     let kept: ReturnType<typeof keptToken> | null = null
     try {
