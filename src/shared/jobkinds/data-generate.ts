@@ -34,10 +34,16 @@ function generatorFields(): Record<string, Schema<unknown>> {
   return out
 }
 
-/** The defaults of a task's generator parameters. */
+const defaultsByTask = new Map<string, Record<string, unknown>>()
+/** The defaults of a task's generator parameters (built once per task). */
 function ownDefaults(task: string): Record<string, unknown> {
-  const fields = (taskDescriptors[task as keyof typeof taskDescriptors] as TaskDescriptor).generator?.params.info().fields ?? {}
-  return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.default]))
+  let d = defaultsByTask.get(task)
+  if (!d) {
+    const fields = (taskDescriptors[task as keyof typeof taskDescriptors] as TaskDescriptor).generator?.params.info().fields ?? {}
+    d = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.default]))
+    defaultsByTask.set(task, d)
+  }
+  return d
 }
 
 /**
@@ -63,6 +69,7 @@ export const dataGenerate = {
   description: "Draws samples from a task's seeded generator and stores inputs, targets and labels as artifacts.",
   params: dataGenerateParams,
   // a generator that makes samples side by side (a synthesised corpus) takes the free cores; the others one
+  taskDefaults: generatorDefaultsOf,
   resources: { cores: 'all', minCores: 1, coresFor: (p) => (isTaskName(p.task) && (taskDescriptors[p.task] as TaskDescriptor).generator?.parallel ? null : 1) },
   cli: { command: ['data', 'generate'], positionals: ['task'], dirFlags: { 'noise-dir': 'noise' }, synopsis: 'TASK --project ID [--count N] [--seed S] [--noise-dir DIR] ...' },
   view: 'dataset',

@@ -87,7 +87,6 @@ export function fieldGroups(kind: JobKindName): FieldGroup[] | null {
 
 export type { ActionWording, CliSpec, ClusterItem, ClusterSplit, FieldGroup, GroupRule, JobKindSpec, Resources, StageSpec } from './spec.ts'
 export { dataGenerateParams } from './data-generate.ts'
-import { generatorDefaultsOf } from './data-generate.ts'
 export { dataImportAudioParams } from './data-import-audio.ts'
 export { deployParams, deployTargets, deploymentLoss, isDeployTargetName, parseSerials, remedyLoss } from './deploy.ts'
 export { evalParams } from './eval.ts'
@@ -124,6 +123,7 @@ export function impliedTask(kind: JobKindName, params: Record<string, unknown>, 
 export function methodDefaultsOf(kind: JobKindName, task: TaskName | undefined): Record<string, unknown> {
   if (task === undefined) return {}
   const fields = jobKinds[kind].params.info().fields ?? {}
-  const defaults = { ...(kind === 'data.generate' ? generatorDefaultsOf(task) : {}), ...(taskDescriptors[task] as TaskDescriptor).methodDefaults?.[kind] }
+  const spec: JobKindSpec = jobKinds[kind]
+  const defaults = { ...spec.taskDefaults?.(task), ...(taskDescriptors[task] as TaskDescriptor).methodDefaults?.[kind] }
   return Object.fromEntries(Object.entries(defaults).filter(([k]) => k in fields))
 }

@@ -5,6 +5,7 @@
 import type { ObjectSchema, Schema } from '../schema.ts'
 import type { RunDetail } from '../types.ts'
 import type { CostLookup } from '../grouping.ts'
+import type { TaskName } from '../tasks/index.ts'
 
 /**
  * How a form groups its fields. A rule takes the fields named in `keys`, or those whose name starts
@@ -115,6 +116,11 @@ export interface JobKindSpec {
   /** the default name of its runs (before " · seed N"); {task} stands for the label of the task parameter's task (default: the label) */
   runName?: string
   params: ObjectSchema<Record<string, Schema<unknown>>>
+  /**
+   * the defaults of the parameters a task decides beside its method settings (TaskDescriptor.methodDefaults):
+   * what methodDefaultsOf puts in for them when the task is chosen (a dataset's generator defaults)
+   */
+  taskDefaults?: (task: TaskName) => Record<string, unknown>
   resources: Resources
   cli: CliSpec
   /** the run view of its runs (renderer/src/views/runs registry) */
