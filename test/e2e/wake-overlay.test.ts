@@ -3,7 +3,8 @@
 // validation split and stored with it) and evaluated on it; the evaluation page and the teacher's own
 // page draw, on one chart per chosen sample, the target, the output, the smoothed output y_s, the
 // running sum of y_s over the stretch above 0.5 against the stored boundary B, and the stored
-// decision; the value of B shown is the one stored with the network. Needs a built renderer.
+// decision; the value of B shown is the one stored with the network. The dataset page plays a sample's
+// audio and shows its waveform, band envelopes and target. Needs a built renderer.
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tempDir } from '../support/tmp.ts'
@@ -59,6 +60,20 @@ describe('wake-phrase result pages', () => {
       // a teacher that learned the tones: its outputs cross 0.5, so the fitted boundary is not the unfitted 0
       expect(teacher.network?.fitted.boundary).toBeGreaterThan(0)
       evalId = s.cli<{ id: number }>(['eval', String(teacher.id), '--dataset', String(datasetId), '--name', 'wake eval']).id
+    })
+
+    await step('the dataset page plays a sample\'s audio and shows its waveform, its 16 band envelopes and its target', async () => {
+      await page.goto(`${s.served.url}#/runs/${datasetId}`)
+      const wave = page.getByLabel(/^Waveform of sample 0 /)
+      // the sample's audio row was read: the label gives its length, not 0.0 s
+      await expect.poll(() => wave.getAttribute('aria-label')).toMatch(/^Waveform of sample 0 \((?!0\.0 )\d+\.\d s at \d+ Hz\)$/)
+      const audio = page.getByLabel('Audio of sample 0')
+      expect(await audio.getAttribute('src')).toMatch(/^blob:/)
+      // the player decodes the WAV made in the page
+      await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.duration)).toBeGreaterThan(1)
+      await page.getByRole('figure', { name: /band envelopes$/ }).waitFor()
+      expect(await legendOf('Input and target of sample 0 over time')).toContain('target')
+      await s.shot('dataset')
     })
 
     await step('the evaluation page overlays output, y_s, the stretch sum, the stored boundary and the stored decision', async () => {
