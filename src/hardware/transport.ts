@@ -42,6 +42,28 @@ export function formatAddress(a: BoardAddress): string {
   return `serial:${a.path}${a.baudRate !== defaultBaudRate ? `?baud=${a.baudRate}` : ''}`
 }
 
+/** Whether a target names a board (an address) rather than an execution target of the registry or a saved board's name. */
+export function isBoardAddress(target: string): boolean {
+  return /^(tcp:|serial:|\/dev\/)/.test(target.trim())
+}
+
+/** The saved boards by name (the store's board registry; the hardware layer does not import the store). */
+export interface SavedBoards {
+  findSaved(name: string): { address: string } | undefined
+}
+
+/**
+ * A target as a board's canonical address: the address of the saved board of that name, or the
+ * target in canonical form when it is a board address; null when it is neither (an execution
+ * target's name). A malformed board address throws parseAddress's error: each caller words it.
+ */
+export function boardAddressOf(boards: SavedBoards, target: string): string | null {
+  const saved = boards.findSaved(target.trim())
+  if (saved) return saved.address
+  if (!isBoardAddress(target)) return null
+  return formatAddress(parseAddress(target))
+}
+
 /** A byte stream to or from a board. */
 export interface Transport {
   readonly address: string

@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os'
 import { AppError } from '../shared/errors.ts'
 import { currentJobKind, isJobKindName, jobKinds, type Resources } from '../shared/jobkinds/index.ts'
 import type { Store } from '../store/index.ts'
-import { boardAddressOf } from './kinds/hil.ts'
+import { boardAddressOf } from '../hardware/transport.ts'
 import type { Lease } from '../store/leases.ts'
 
 export type { Resources }
@@ -98,7 +98,7 @@ export class Scheduler {
   /** The canonical address of a board address or of a saved board's name; null for neither. */
   private readonly boardAddress = (target: string): string | null => {
     try {
-      return boardAddressOf(this.o.store, target)
+      return boardAddressOf(this.o.store.boards, target)
     } catch {
       return target.trim() // a malformed address: the job fails on it when it starts
     }

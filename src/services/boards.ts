@@ -3,14 +3,13 @@
 // the `mimic board emulate` process (the reference chip served over the board protocol, registered
 // in the database while it runs).
 import { AppError } from '../shared/errors.ts'
-import { isBoardAddress } from '../shared/jobkinds/hil.ts'
 import { defaultChipStepUs, type BoardHandshake, type BoardLease, type BoardList, type RunningEmulator, type SerialPortInfo, type WeightScheme } from '../shared/board.ts'
 import { serveSerial, serveTcp, type BoardServer } from '../hardware/board/server.ts'
 import { ReferenceChip } from '../hardware/chip/reference.ts'
 import { NativeChip } from './native-chip.ts'
 import { BoardClient } from '../hardware/client.ts'
 import { ProtocolError } from '../hardware/protocol/errors.ts'
-import { loadSerialPort, parseAddress, formatAddress } from '../hardware/transport.ts'
+import { boardAddressOf, loadSerialPort, parseAddress, formatAddress } from '../hardware/transport.ts'
 import { scanUsbBoards } from '../hardware/usb.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { hostName } from '../system/version.ts'
@@ -20,23 +19,32 @@ import { pidAlive } from '../system/process.ts'
 export const emulatorStaleMs = 60_000
 const heartbeatMs = 15_000
 
+/** A malformed board address (parseAddress's error) as an INVALID_ARGUMENT naming the field. */
+function invalidAddress(e: unknown, field: string): AppError {
+  return new AppError('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e), { field })
+}
+
 /** A board address in its canonical form; a bad one is an INVALID_ARGUMENT naming the field. */
 export function canonicalAddress(text: string, field = 'address'): string {
   try {
     return formatAddress(parseAddress(text))
   } catch (e) {
-    throw new AppError('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e), { field })
+    throw invalidAddress(e, field)
   }
 }
 
 /** An address, or the name of a saved board (resolved to its address). */
 export function resolveBoard(store: Store, text: string): string {
-  const saved = store.boards.findSaved(text.trim())
-  if (saved) return saved.address
-  if (!isBoardAddress(text)) {
+  let address: string | null
+  try {
+    address = boardAddressOf(store.boards, text)
+  } catch (e) {
+    throw invalidAddress(e, 'address')
+  }
+  if (address === null) {
     throw new AppError('NOT_FOUND', `"${text}" is neither a saved board nor a board address (tcp://HOST:PORT, serial:PATH): \`mimic board list\` shows the saved boards.`, { field: 'address' })
   }
-  return canonicalAddress(text)
+  return address
 }
 
 async function serialPorts(): Promise<SerialPortInfo[]> {

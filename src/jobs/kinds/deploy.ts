@@ -15,8 +15,9 @@ import { evaluate } from '../../plugins/evaluate.ts'
 import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
 import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
+import { targetBoardAddress } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
-import { boardAddressOf, leaseBoard, unreachable, type LeasedBoard } from './hil.ts'
+import { leaseBoard, unreachable, type LeasedBoard } from './hil.ts'
 import { BoardClient } from '../../hardware/client.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
 import type { Mapping } from '../../plugins/deploy/map.ts'
@@ -51,7 +52,7 @@ export const deploy: JobImpl = {
     const p = deployParams.parse(params, 'params')
     const net = networkOf(store, 'deploy', 'network', p.network)
     if (net.record.architecture !== 'ads') throw fieldError('deploy', 'network', `is run ${p.network} “${net.run.name}”, a ${net.arch.label}: only a spiking network ADS can be deployed to a chip.`)
-    if (!isDeployTargetName(p.target) && boardAddressOf(store, p.target, 'deploy') === null) {
+    if (!isDeployTargetName(p.target) && targetBoardAddress(store, p.target, 'deploy') === null) {
       throw fieldError('deploy', 'target', `is "${p.target}", neither a chip model (emulator, emulator-se1) nor a board: give a board's address (tcp://HOST:PORT, serial:PATH) or the name of a saved board (\`mimic board list\`).`)
     }
     try {
@@ -75,7 +76,7 @@ export const deploy: JobImpl = {
     if (net.architecture !== 'ads') throw new AppError('INVALID_ARGUMENT', `Run ${p.network} is not a network ADS: only spiking networks ADS can be deployed.`)
     const dtMs = typeof net.meta.dtMs === 'number' ? net.meta.dtMs : 1
     // a board: held for the run (its lease), mapped for its handshake and configured with the mapping
-    const address = isDeployTargetName(p.target) ? null : boardAddressOf(store, p.target, 'deploy')
+    const address = isDeployTargetName(p.target) ? null : targetBoardAddress(store, p.target, 'deploy')
     let board: LeasedBoard | null = null
     if (address !== null) {
       try {

@@ -31,8 +31,9 @@ import { taskImpls } from '../../plugins/tasks/index.ts'
 import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
+import { targetBoardAddress } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
-import { boardAddressOf, leaseBoard, storedDeployment, unreachable, type LeasedBoard } from './hil.ts'
+import { leaseBoard, storedDeployment, unreachable, type LeasedBoard } from './hil.ts'
 import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import { boardTarget } from '../../plugins/targets/board.ts'
 
@@ -49,7 +50,7 @@ export const finetune: JobImpl = {
     const net = networkOf(store, 'finetune', 'network', p.network)
     if (net.record.architecture !== 'ads') throw fieldError('finetune', 'network', `is run ${p.network} “${net.run.name}”, a ${net.arch.label}: only a spiking network ADS runs on a chip.`)
     if (net.sizes.outputs === 0) throw fieldError('finetune', 'network', `is run ${p.network} “${net.run.name}”, a network without a read-out: choose a trained network ADS.`)
-    const onBoard = boardAddressOf(store, p.target, 'finetune') !== null
+    const onBoard = targetBoardAddress(store, p.target, 'finetune') !== null
     if (!onBoard && !isFinetuneTargetName(p.target)) {
       throw fieldError('finetune', 'target', `is "${p.target}", neither a target (emulator, emulator-se1, mapped, mapped-se1) nor a board: give a board's address (tcp://HOST:PORT, serial:PATH) or the name of a saved board (\`mimic board list\`).`)
     }
@@ -102,7 +103,7 @@ export const finetune: JobImpl = {
 
     // the target, running the stored deployment when one is named, on the chosen virtual chip; or a
     // board, held for the run (its lease) and reached over the board protocol
-    const address = boardAddressOf(store, p.target, 'finetune')
+    const address = targetBoardAddress(store, p.target, 'finetune')
     const deployment = p.deployment !== undefined ? storedDeployment(store, p.deployment, p.network) : null
     let board: LeasedBoard | null = null
     let target: ExecutionTarget

@@ -3,9 +3,8 @@
 // keeps every sample recorded before it (results, spike counts, a partial summary).
 import { BoardClient } from '../../hardware/client.ts'
 import { ProtocolError } from '../../hardware/protocol/errors.ts'
-import { formatAddress, parseAddress } from '../../hardware/transport.ts'
 import { AppError } from '../../shared/errors.ts'
-import { hilParams, isBoardAddress } from '../../shared/jobkinds/index.ts'
+import { hilParams } from '../../shared/jobkinds/index.ts'
 import { loadBundle } from '../../plugins/architectures/bundle.ts'
 import type { LoadedNetwork } from '../../plugins/architectures/architecture.ts'
 import { loadDataset } from '../../plugins/datasets.ts'
@@ -19,20 +18,9 @@ import type { Store } from '../../store/index.ts'
 import { hostName } from '../../system/version.ts'
 import { pidAlive } from '../../system/process.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
+import { targetBoardAddress } from '../boards.ts'
 import type { JobContext } from '../context.ts'
 import type { JobImpl } from './kind.ts'
-
-/** A board address or saved name as its canonical address, or null for an execution target name. */
-export function boardAddressOf(store: Store, target: string, kind: 'hil' | 'finetune' | 'deploy' = 'hil'): string | null {
-  const saved = store.boards.findSaved(target.trim())
-  if (saved) return saved.address
-  if (!isBoardAddress(target)) return null
-  try {
-    return formatAddress(parseAddress(target))
-  } catch (e) {
-    throw fieldError(kind, 'target', `is not a board address: ${e instanceof Error ? e.message : String(e)}`)
-  }
-}
 
 /** A board held by a run: the connection, and `release` that closes it and gives the board's lease back (once). */
 export interface LeasedBoard {
@@ -155,7 +143,7 @@ export const hil: JobImpl = {
     runOfKind(store, 'hil', 'dataset', p.dataset, ['dataset'])
     const inputs = shapeOf(store, p.dataset, 'inputs')
     if (inputs[2] !== net.sizes.channels) throw fieldError('hil', 'dataset', `is run ${p.dataset} with ${inputs[2]} input channels, but the network takes ${net.sizes.channels}: choose a dataset that fits.`)
-    const onBoard = boardAddressOf(store, p.target) !== null
+    const onBoard = targetBoardAddress(store, p.target, 'hil') !== null
     if (!onBoard) targetFor(p.target, 'ads', 'params.target')
     if (p.serialNumber !== undefined && (onBoard || !p.target.trim().startsWith('emulator'))) {
       throw fieldError('hil', 'serialNumber', `is given, but target "${p.target.trim()}" ${onBoard ? 'is a board, which reports its own serial number' : 'has no virtual chip'}: use it with target emulator or emulator-se1, or leave --serial-number out.`)
@@ -194,7 +182,7 @@ export const hil: JobImpl = {
       recorded = { decisions, counts: counts ? (counts.data as Int32Array) : null }
     }
 
-    const address = boardAddressOf(store, p.target)
+    const address = targetBoardAddress(store, p.target, 'hil')
     let board: LeasedBoard | null = null
     let target: ExecutionTarget
     const N = net.sizes.units

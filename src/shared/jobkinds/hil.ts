@@ -22,11 +22,6 @@ export function boardDevice(p: Record<string, unknown>, boardAddress: (target: s
   return address === null ? null : `board ${address}`
 }
 
-/** Whether a target names a board (an address) rather than an execution target of the registry or a saved board's name. */
-export function isBoardAddress(target: string): boolean {
-  return /^(tcp:|serial:|\/dev\/)/.test(target.trim())
-}
-
 export const hilParams = s.object({
   network: runRef('ads', 'Trained network run'),
   target: s.string({ min: 1, max: 500, trim: true }).doc({
