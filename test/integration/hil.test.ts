@@ -33,6 +33,15 @@ afterAll(async () => {
   cleanupTemp()
 })
 
+function lastRunId(): number {
+  const store = openStore(db)
+  try {
+    return store.runs.list({ limit: 1 })[0]?.id ?? 0
+  } finally {
+    store.close()
+  }
+}
+
 interface HilJson {
   runId: number
   accuracy: number
@@ -228,6 +237,31 @@ describe('mimic hil', () => {
       store.close()
     }
   })
+
+  it('a board address where nothing listens: hil, deploy and finetune each fail saying so in their words, and hold no lease', () => {
+    const address = 'tcp://127.0.0.1:1' // a privileged port: nothing listens there
+    const runs = [
+      { args: ['hil', String(network), '--target', address, '--data', String(dataset)], error: /^the board link failed at sample 1 of 8: .*nothing listens there \(connection refused\).* \(code CONNECT_FAILED\); the 0 sample\(s\) before it are kept$/ },
+      { args: ['deploy', String(network), '--target', address, '--data', String(dataset)], error: /^the board at tcp:\/\/127\.0\.0\.1:1 could not be reached: .*nothing listens there \(connection refused\).* \(code CONNECT_FAILED\)$/ },
+      { args: ['finetune', String(network), '--target', address, '--samples', '10'], error: /^the board at tcp:\/\/127\.0\.0\.1:1 could not be reached: .*nothing listens there \(connection refused\).* \(code CONNECT_FAILED\)$/ },
+    ]
+    for (const { args, error } of runs) {
+      const before = lastRunId()
+      const r = mimic(['--db', db, ...args])
+      expect(r.code, args[0]).not.toBe(0)
+      const store = openStore(db)
+      try {
+        const last = store.runs.list({ limit: 1 })[0]
+        expect(last.id, args[0]).toBeGreaterThan(before)
+        expect(last.status, args[0]).toBe('failed')
+        expect(last.error, args[0]).toMatch(error)
+        expect(r.stderr, args[0]).toContain(last.error!)
+        expect(store.boardLeases.list({ host: 'x', alive: () => true, staleMs: 1e9 }), args[0]).toEqual([])
+      } finally {
+        store.close()
+      }
+    }
+  }, 120_000)
 
   it('the board killed mid-run: the run fails within 2 s naming the fault, keeps the samples recorded before it, and lets the board go', async () => {
     const child = spawn(process.execPath, [mimicBin, '--db', db, '--json', 'hil', String(network), '--target', emulator.address, '--data', String(dataset)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
