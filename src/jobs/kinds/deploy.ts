@@ -15,9 +15,8 @@ import { evaluate } from '../../plugins/evaluate.ts'
 import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
 import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { targetBoardAddress } from '../boards.ts'
+import { leaseBoard, targetBoardAddress, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
-import { leaseBoard, unreachable, type LeasedBoard } from './hil.ts'
 import { BoardClient } from '../../hardware/client.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
 import type { Mapping } from '../../plugins/deploy/map.ts'
@@ -78,13 +77,7 @@ export const deploy: JobImpl = {
     // a board: held for the run (its lease), mapped for its handshake and configured with the mapping
     const address = isDeployTargetName(p.target) ? null : targetBoardAddress(store, p.target, 'deploy')
     let board: LeasedBoard | null = null
-    if (address !== null) {
-      try {
-        board = await leaseBoard(ctx, address, 'deploy')
-      } catch (e) {
-        throw unreachable(e, address)
-      }
-    }
+    if (address !== null) board = await leaseBoard(ctx, address, 'deploy')
     try {
       return await deployOn(ctx, p, net, dtMs, board?.client ?? null)
     } finally {

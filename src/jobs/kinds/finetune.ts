@@ -31,9 +31,9 @@ import { taskImpls } from '../../plugins/tasks/index.ts'
 import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { targetBoardAddress } from '../boards.ts'
+import { leaseBoard, targetBoardAddress, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
-import { leaseBoard, storedDeployment, unreachable, type LeasedBoard } from './hil.ts'
+import { storedDeployment } from './hil.ts'
 import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import { boardTarget } from '../../plugins/targets/board.ts'
 
@@ -108,14 +108,12 @@ export const finetune: JobImpl = {
     let board: LeasedBoard | null = null
     let target: ExecutionTarget
     if (address !== null) {
-      try {
-        board = await leaseBoard(ctx, address, 'finetune')
-        const h = board.client.handshake
-        const why = deployment ? configurationMisfit(deployment.configuration, h) : null
-        if (why) throw fieldError('finetune', 'deployment', `is run ${p.deployment}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
-      } catch (e) {
-        await board?.release()
-        throw unreachable(e, address)
+      board = await leaseBoard(ctx, address, 'finetune')
+      const h = board.client.handshake
+      const why = deployment ? configurationMisfit(deployment.configuration, h) : null
+      if (why) {
+        await board.release()
+        throw fieldError('finetune', 'deployment', `is run ${p.deployment}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
       }
       target = boardTarget(board.client, deployment ? { deployment } : {})
     } else {

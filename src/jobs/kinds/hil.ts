@@ -1,7 +1,6 @@
 // Job "hil": hardware in the loop (src/shared/jobkinds/hil.ts). Sample by sample, so that each
 // result is stored as it is made: a fault of the link ends the run as failed with its reason and
 // keeps every sample recorded before it (results, spike counts, a partial summary).
-import { BoardClient } from '../../hardware/client.ts'
 import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import { AppError } from '../../shared/errors.ts'
 import { hilParams } from '../../shared/jobkinds/index.ts'
@@ -15,50 +14,9 @@ import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
 import { boardChips, chipTargetSchemes, deployedTarget, mappingOf } from '../../plugins/targets/chip.ts'
 import { availableTarget, targetFor, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import type { Store } from '../../store/index.ts'
-import { hostName } from '../../system/version.ts'
-import { pidAlive } from '../../system/process.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { targetBoardAddress } from '../boards.ts'
-import type { JobContext } from '../context.ts'
+import { leaseBoard, targetBoardAddress, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
-
-/** A board held by a run: the connection, and `release` that closes it and gives the board's lease back (once). */
-export interface LeasedBoard {
-  client: BoardClient
-  release(): Promise<void>
-}
-
-/**
- * Takes the board's lease for the run (one user at a time; a lease of a dead process is taken over)
- * and connects to it; when the connection fails the lease is given back and the error thrown as it came.
- */
-export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' | 'deploy' | 'finetune'): Promise<LeasedBoard> {
-  const { store } = ctx
-  store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (${kind})`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: 30_000 })
-  let client: BoardClient
-  try {
-    ctx.progress(0, `connecting to the board at ${address}`, true)
-    client = await BoardClient.connect(address)
-  } catch (e) {
-    store.boardLeases.release(address, process.pid, hostName())
-    throw e
-  }
-  let held = true
-  return {
-    client,
-    async release() {
-      if (!held) return
-      held = false
-      await client.close().catch(() => {})
-      store.boardLeases.release(address, process.pid, hostName())
-    },
-  }
-}
-
-/** A failed connection to a board as the jobs report it: a protocol error says the board could not be reached. */
-export function unreachable(e: unknown, address: string): unknown {
-  return e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board at ${address} could not be reached: ${e.message} (code ${e.code})`) : e
-}
 
 type ChipTargetName = keyof typeof chipTargetSchemes
 const isChipTarget = (name: string): name is ChipTargetName => Object.prototype.hasOwnProperty.call(chipTargetSchemes, name)
@@ -206,11 +164,7 @@ export const hil: JobImpl = {
     }
     if (address !== null) {
       // one user at a time: the board's lease, held by this run, with its process
-      try {
-        board = await leaseBoard(ctx, address, 'hil')
-      } catch (e) {
-        throw linkFailure(e, address, 0, S)
-      }
+      board = await leaseBoard(ctx, address, 'hil', (e) => linkFailure(e, address, 0, S))
       const client = board.client
       const h = client.handshake
       if (deployment) {
