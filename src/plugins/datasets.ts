@@ -3,6 +3,7 @@
 import type { Dataset, TimedDataset } from '../formats/dataset.ts'
 import { AppError } from '../shared/errors.ts'
 import { taskOfParams, type TaskName } from '../shared/tasks/index.ts'
+import type { ArtifactMeta } from '../shared/types.ts'
 import type { NewArtifact } from '../store/artifacts.ts'
 import type { Store } from '../store/index.ts'
 
@@ -33,9 +34,9 @@ export interface StoredDataset extends TimedDataset {
   task: TaskName
 }
 
-/** The shape of an artifact of a run, read without its bytes (NOT_FOUND, with the names there are, when it has none). */
-function artifactShape(store: Store, runId: number, name: string): number[] {
-  return (store.artifacts.list(runId).find((m) => m.name === name) ?? store.artifacts.get(runId, name)).shape
+/** An artifact of a run without its bytes, found in `listed` (the run's artifacts; NOT_FOUND, with the names there are, when it has none). */
+function artifactMeta(store: Store, runId: number, name: string, listed: readonly ArtifactMeta[] = store.artifacts.list(runId)): ArtifactMeta {
+  return listed.find((m) => m.name === name) ?? store.artifacts.get(runId, name)
 }
 
 /** Loads a dataset run (artifacts inputs, targets, labels), optionally a slice of samples. */
@@ -44,15 +45,18 @@ export function loadDataset(store: Store, runId: number, first = 0, count?: numb
   if (run.kind !== 'dataset') throw new AppError('INVALID_ARGUMENT', `Run ${runId} is a ${run.kind} run, not a dataset: give the id of a dataset run.`)
   if (run.status !== 'succeeded') throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} is ${run.status}; only a succeeded run can be used.`)
   // the samples asked for, read by rows: a corpus of thousands of samples is read once, not copied
-  const [samples, steps, channels] = artifactShape(store, runId, 'inputs')
-  const outputs = artifactShape(store, runId, 'targets')[2]
+  const listed = store.artifacts.list(runId)
+  const inputs = artifactMeta(store, runId, 'inputs', listed)
+  const targets = artifactMeta(store, runId, 'targets', listed)
+  const [samples, steps, channels] = inputs.shape
+  const outputs = targets.shape[2]
   const labels = store.artifacts.find(runId, 'labels')
   if (first >= samples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} has ${samples} samples; the first sample must be below ${samples} (got ${first}).`)
   const take = Math.min(count ?? samples - first, samples - first)
   const dtMs = typeof run.params.dtMs === 'number' ? run.params.dtMs : 1
   return {
-    inputs: store.artifacts.getRows(runId, 'inputs', first, take).data as Float32Array,
-    targets: store.artifacts.getRows(runId, 'targets', first, take).data as Float32Array,
+    inputs: store.artifacts.rowsOf(inputs, first, take).data as Float32Array,
+    targets: store.artifacts.rowsOf(targets, first, take).data as Float32Array,
     labels: labels ? (labels.data as Int8Array).slice(first, first + take) : null,
     samples: take,
     steps,
@@ -77,7 +81,7 @@ function storedSplitCodes(store: Store, runId: number, samples: number, field?: 
 
 /** How many samples of a dataset run are in its training, validation and test splits (splitCodesOf). */
 export function splitSizes(store: Store, runId: number): [number, number, number] {
-  const samples = artifactShape(store, runId, 'inputs')[0]
+  const samples = artifactMeta(store, runId, 'inputs').shape[0]
   const { codes } = storedSplitCodes(store, runId, samples)
   const n: [number, number, number] = [0, 0, 0]
   for (const c of codes) n[c]++

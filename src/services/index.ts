@@ -448,15 +448,17 @@ export class Services implements FrontDoorServices {
 
       'artifacts.export': async ({ runId, names, format }) => {
         const run = store.runs.get(runId)
-        const all = store.artifacts.list(runId).map((m) => m.name)
+        const listed = store.artifacts.list(runId)
+        const all = listed.map((m) => m.name)
         const wanted = names ?? all
         const missing = wanted.filter((n) => !all.includes(n))
         if (missing.length) throw new FieldError('names', `name ${missing.map((n) => `"${n}"`).join(', ')}, which run ${runId} does not have (it has: ${all.join(', ') || 'none'}).`, 'Artifacts')
         if (wanted.length === 0) throw new AppError('INVALID_ARGUMENT', `Run ${runId} has no artifacts to export.`)
         if (format === 'npy' && wanted.length !== 1) throw new FieldError('format', `npy holds one array, but ${wanted.length} were asked for: choose one artifact, or npz.`, 'Format')
         const member = (name: string): Uint8Array => {
-          // Node makes no Uint8Array over 4 GiB, and a zip without zip64 holds no member over 4 GB
-          const size = store.artifacts.list(runId).find((m) => m.name === name)?.byteLength ?? 0
+          // Node makes no Uint8Array over 4 GiB, and a zip without zip64 holds no member over 4 GB;
+          // 64 KiB of that are kept for the member's .npy header (its length is a 16-bit field)
+          const size = listed.find((m) => m.name === name)?.byteLength ?? 0
           if (size > 2 ** 32 - 2 ** 16) throw new AppError('UNSUPPORTED', `Artifact "${name}" of run ${runId} holds ${(size / 2 ** 30).toFixed(2)} GiB; a .npy or .npz written here holds at most 4 GiB of one array: read it by rows (artifacts.read with rows), or make the run smaller.`)
           const a = store.artifacts.get(runId, name)
           return encodeNpyBytes(a.dtype, a.shape, new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength))

@@ -115,7 +115,7 @@ export function insertArtifact(db: DB, a: ArtifactRecord, partBytes: number): nu
  * `out` (a view of byteLength bytes). Parts are read one at a time, so that the peak is the artifact
  * plus one part.
  */
-export function readArtifactBytes<V extends ArrayBufferView>(db: DB, id: number, rowBytes: Uint8Array, byteLength: number, what: string, out: V): V {
+function readArtifactBytes<V extends ArrayBufferView>(db: DB, id: number, rowBytes: Uint8Array, byteLength: number, what: string, out: V): V {
   bytesAt(out, 0, rowBytes.byteLength).set(rowBytes)
   let filled = rowBytes.byteLength
   for (const [start, bytes] of db.prepare('SELECT start, bytes FROM artifact_parts WHERE artifact_id = ? ORDER BY part').raw().iterate(id) as Iterable<[number, Buffer]>) {
@@ -125,6 +125,12 @@ export function readArtifactBytes<V extends ArrayBufferView>(db: DB, id: number,
   }
   if (filled !== byteLength) throw new AppError('INTERNAL', `${what} holds ${filled} of its ${byteLength} bytes: the database is damaged.`)
   return out
+}
+
+/** All the bytes of artifact `id` as one Uint8Array: its row's (not copied) when it has no parts, else its row and parts (readArtifactBytes). */
+export function artifactBytes(db: DB, id: number, rowBytes: Uint8Array, byteLength: number, what: string): Uint8Array {
+  if (byteLength === rowBytes.byteLength) return new Uint8Array(rowBytes.buffer, rowBytes.byteOffset, rowBytes.byteLength)
+  return readArtifactBytes(db, id, rowBytes, byteLength, what, new Uint8Array(byteLength))
 }
 
 /** An artifact's data as a typed array of its dtype (readArtifactBytes into it, when in parts). */
@@ -144,11 +150,11 @@ export interface NewArtifact {
 
 export class ArtifactsRepo {
   private readonly db: DB
-  /** artifacts larger than this are stored in parts of this size */
+  /** artifacts larger than this are stored in parts of this size (checkPartBytes: the Store checks it before it opens the database) */
   readonly partBytes: number
-  constructor(db: DB, options: { partBytes?: number } = {}) {
+  constructor(db: DB, partBytes: number) {
     this.db = db
-    this.partBytes = checkPartBytes(options.partBytes ?? defaultPartBytes)
+    this.partBytes = partBytes
   }
 
   private check(a: NewArtifact): DType {
@@ -188,6 +194,12 @@ export class ArtifactsRepo {
   getRows(runId: number, name: string, start: number, count: number): ArtifactData {
     const meta = this.list(runId).find((m) => m.name === name)
     if (!meta) return this.get(runId, name) // throws NOT_FOUND with the names that exist
+    return this.rowsOf(meta, start, count)
+  }
+
+  /** getRows of an artifact already listed (its meta from list()), without listing the run's artifacts again. */
+  rowsOf(meta: ArtifactMeta, start: number, count: number): ArtifactData {
+    const { runId, name } = meta
     if (meta.shape.length === 0) throw invalid(`"${name}" has no first axis (shape []): read it without rows.`)
     const rows = meta.shape[0]
     if (start >= rows) {

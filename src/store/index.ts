@@ -1,6 +1,6 @@
 // The store: one better-sqlite3 connection and the repositories, the only code that writes SQL.
 import { resolve } from 'node:path'
-import { ArtifactsRepo, checkPartBytes } from './artifacts.ts'
+import { ArtifactsRepo, checkPartBytes, defaultPartBytes } from './artifacts.ts'
 import { ClustersRepo, SweepsRepo } from './clusters.ts'
 import { BoardLeasesRepo, BoardsRepo } from './boards.ts'
 import { openDatabase, schemaVersion, type DB, type OpenOptions } from './db.ts'
@@ -37,12 +37,12 @@ export class Store {
 
   constructor(path: string, options: StoreOptions = {}) {
     this.path = resolve(path)
-    if (options.artifactPartBytes !== undefined) checkPartBytes(options.artifactPartBytes)
+    const partBytes = checkPartBytes(options.artifactPartBytes ?? defaultPartBytes)
     this.db = openDatabase(this.path, options)
     this.projects = new ProjectsRepo(this.db)
     this.runs = new RunsRepo(this.db)
     this.metrics = new MetricsRepo(this.db)
-    this.artifacts = new ArtifactsRepo(this.db, { partBytes: options.artifactPartBytes })
+    this.artifacts = new ArtifactsRepo(this.db, partBytes)
     this.jobs = new JobsRepo(this.db)
     this.results = new ResultsRepo(this.db)
     this.leases = new LeasesRepo(this.db)

@@ -2,7 +2,7 @@
 // (src/shared/transfer.ts). The import runs in one transaction: anything wrong, and nothing is kept.
 import { AppError } from '../shared/errors.ts'
 import type { ProjectImport, ProjectSnapshot, ShippedRun, SnapshotArtifact, SnapshotRun } from '../shared/transfer.ts'
-import { byteLengthSql, defaultPartBytes, insertArtifact, readArtifactBytes } from './artifacts.ts'
+import { artifactBytes, byteLengthSql, defaultPartBytes, insertArtifact } from './artifacts.ts'
 import type { DB } from './db.ts'
 import { isUniqueViolation } from './util.ts'
 
@@ -43,11 +43,11 @@ interface ArtifactRow {
 
 /** An artifact row's bytes, with its parts when it has them (src/store/artifacts.ts). */
 function bytesOf(db: DB, a: ArtifactRow): Uint8Array {
-  if (a.byte_length === a.bytes.byteLength) return new Uint8Array(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength)
+  // (an artifact held in its row alone is far below it: SQLite takes at most 512 MiB in one value)
   if (a.byte_length > maxTransferBytes) {
     throw new AppError('UNSUPPORTED', `Artifact "${a.name}" of run ${a.run_id} holds ${(a.byte_length / 2 ** 30).toFixed(2)} GiB, more than one member of a project bundle (a zip without zip64) holds, 4 GiB: make the run smaller (fewer samples), or copy the database file itself.`)
   }
-  return readArtifactBytes(db, a.id, a.bytes, a.byte_length, `Artifact "${a.name}" of run ${a.run_id}`, new Uint8Array(a.byte_length))
+  return artifactBytes(db, a.id, a.bytes, a.byte_length, `Artifact "${a.name}" of run ${a.run_id}`)
 }
 
 /** The most bytes of one artifact a bundle (a zip without zip64) holds, which is also the longest Uint8Array Node makes. */
