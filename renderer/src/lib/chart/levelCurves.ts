@@ -41,7 +41,8 @@ export function levelCurves(levels: readonly number[], curves: readonly LevelCur
   const bands: uPlot.Band[] = []
   for (const c of curves) {
     const base = data.length
-    for (const what of ['median', 'q3', 'q1'] as const) data.push(levels.map((l) => quartileOf(c.at(l), metric, what)))
+    const quartiles = levels.map((l) => c.at(l))
+    for (const what of ['median', 'q3', 'q1'] as const) data.push(quartiles.map((q) => quartileOf(q, metric, what)))
     series.push({ label: c.label, stroke: c.color, width: 2, points: { show: true, size: 6 } })
     series.push({ label: `q3 ${c.key}`, stroke: withAlpha(c.color, 0.35), width: 1 })
     series.push({ label: `q1 ${c.key}`, stroke: withAlpha(c.color, 0.35), width: 1 })
