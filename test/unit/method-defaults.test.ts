@@ -26,8 +26,9 @@ describe('method defaults of a task', () => {
   })
 
   it('give a dataset the chosen task\'s generator defaults where the tasks differ (samples: 500 of XOR, 1500 of the wake phrase)', () => {
-    expect(methodDefaultsOf('data.generate', 'wake-phrase')).toEqual({ count: 1500 })
-    expect(methodDefaultsOf('data.generate', 'xor')).toEqual({ count: 500 })
+    // with the defaults of the fields only that task's generator has
+    expect(methodDefaultsOf('data.generate', 'wake-phrase')).toEqual({ count: 1500, phrase: 'hey snips', snrDb: 10, closeNegatives: 0.2, featureScaling: 'none' })
+    expect(methodDefaultsOf('data.generate', 'xor')).toEqual({ count: 500, durationS: 1, dtMs: 1 })
     // the kind's field has no default of its own; its help names each task's
     const count = jobKinds['data.generate'].params.info().fields!.count
     expect(count.default).toBeUndefined()
@@ -36,7 +37,12 @@ describe('method defaults of a task', () => {
     const info = jobKinds['data.generate'].params.info()
     const xor = switchDefaults(info, initialValues(info), {}, methodDefaultsOf('data.generate', 'xor'))
     expect(xor.count).toBe('500')
-    expect(switchDefaults(info, { ...xor, task: 'wake-phrase' }, methodDefaultsOf('data.generate', 'xor'), methodDefaultsOf('data.generate', 'wake-phrase')).count).toBe('1500')
+    const wake = switchDefaults(info, { ...xor, task: 'wake-phrase' }, methodDefaultsOf('data.generate', 'xor'), methodDefaultsOf('data.generate', 'wake-phrase'))
+    expect(wake.count).toBe('1500')
+    // XOR's duration leaves with XOR (a wake dataset would record it), the phrase comes with the wake phrase
+    expect(xor.durationS).toBe('1')
+    expect(wake.durationS).toBe('')
+    expect(wake.phrase).toBe('hey snips')
   })
 
   it('give a pipeline\'s BPTT network the task\'s layers (the wake phrase: 768 each, as train bptt-snn), else --neurons shared by the two', () => {
