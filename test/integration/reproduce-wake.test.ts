@@ -91,4 +91,17 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
       store.close()
     }
   })
+
+  it('train ads on the wake teacher with a constant η when told: the task\'s decay time b stays out (the pipeline\'s network above has it)', () => {
+    const r = mimic(['--db', db, 'train', 'ads', '--teacher', String(result.teacherRunId), '--neurons', '16', '--epochs', '1', '--epoch-fraction', '0.25', '--seed', '5', '--json', '--eta-schedule', 'constant'])
+    expect(r.code, r.stderr).toBe(0)
+    const store = openStore(db)
+    try {
+      const p = store.runs.get(JSON.parse(r.stdout).id).params
+      expect(p).toMatchObject({ eta: 3e-5, etaSchedule: 'constant' })
+      expect(p).not.toHaveProperty('etaDecaySamples')
+    } finally {
+      store.close()
+    }
+  })
 })
