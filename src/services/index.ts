@@ -253,7 +253,14 @@ export class Services implements FrontDoorServices {
     }
     const task = impliedTask(kind, raw, taskOfRun)
     if (task && raw.task === undefined && 'task' in fields) raw.task = task
-    for (const [k, v] of Object.entries(methodDefaultsOf(kind, task))) if (raw[k] === undefined) raw[k] = v
+    const filled = Object.entries(methodDefaultsOf(kind, task)).filter(([k]) => raw[k] === undefined)
+    for (const [k, v] of filled) raw[k] = v
+    // a method setting that applies only with another field's value (the decay time b of the "decay"
+    // η schedule) stays out when the user chose another value for that field
+    for (const [k] of filled) {
+      const when = fields[k]?.when
+      if (when && (raw[when.field] ?? fields[when.field]?.default) !== when.equals) delete raw[k]
+    }
     return raw
   }
 

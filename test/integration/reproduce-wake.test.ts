@@ -60,7 +60,7 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
       expect(store.runs.parents(teacher.id).map((p) => [p.id, p.role])).toContainEqual([result.datasetRunId, 'data'])
       const ads = store.runs.get(result.adsRunId)
       // wake-phrase method settings (docs/method.md §5) where no flag was given
-      expect(ads.params).toMatchObject({ data: result.datasetRunId, neurons: 32, kSchedule: 'staircase', k: 200, eta: 1e-5, fastGain: 1.5, fastWeightScale: 'tau-mem', inputGain: 1000, selection: 'accuracy', epochFraction: 1 })
+      expect(ads.params).toMatchObject({ data: result.datasetRunId, neurons: 32, kSchedule: 'staircase', k: 200, eta: 3e-5, etaSchedule: 'decay', etaDecaySamples: 977, etaFloor: 1e-7, fastGain: 1.5, fastWeightScale: 'tau-mem', inputGain: 1000, selection: 'accuracy', epochFraction: 1 })
       expect(store.runs.parents(ads.id).map((p) => p.role).sort()).toEqual(['data', 'pipeline', 'teacher'])
       // each network's run says how many samples scored it: the dataset's test split, not --test-samples
       expect(teacher.summary.testSamples).toBe(4)
@@ -87,6 +87,19 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
           expect(Math.max(...val.values)).toBe(fit.accuracy)
         }
       }
+    } finally {
+      store.close()
+    }
+  })
+
+  it('train ads on the wake teacher with a constant η when told: the task\'s decay time b stays out (the pipeline\'s network above has it)', () => {
+    const r = mimic(['--db', db, 'train', 'ads', '--teacher', String(result.teacherRunId), '--neurons', '16', '--epochs', '1', '--epoch-fraction', '0.25', '--seed', '5', '--json', '--eta-schedule', 'constant'])
+    expect(r.code, r.stderr).toBe(0)
+    const store = openStore(db)
+    try {
+      const p = store.runs.get(JSON.parse(r.stdout).id).params
+      expect(p).toMatchObject({ eta: 3e-5, etaSchedule: 'constant' })
+      expect(p).not.toHaveProperty('etaDecaySamples')
     } finally {
       store.close()
     }

@@ -29,7 +29,10 @@ describe('the offline wake-phrase corpus', () => {
     const store = openStore(db)
     try {
       const get = (id: number, name: string) => store.artifacts.get(id, name)
-      expect(store.runs.get(ids[0]).params).toMatchObject({ task: 'wake-phrase', phrase: 'hey snips', snrDb: 10 })
+      expect(store.runs.get(ids[0]).params).toMatchObject({ task: 'wake-phrase', phrase: 'hey snips', snrDb: 10, closeNegatives: 0.2 })
+      // no field of another task's generator (XOR's sample duration and step) is recorded
+      expect(store.runs.get(ids[0]).params).not.toHaveProperty('durationS')
+      expect(store.runs.get(ids[0]).params).not.toHaveProperty('dtMs')
       expect(get(ids[0], 'inputs').shape).toEqual([4, 5000, 16])
       expect(get(ids[0], 'audio').shape).toEqual([4, 80000])
       expect([...(get(ids[0], 'labels').data as Int8Array)]).toEqual([1, -1, 1, -1])

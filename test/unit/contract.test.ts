@@ -36,9 +36,11 @@ describe('the API contract', () => {
     expect(jobKindNames).toContain('data.generate')
     const info = jobKinds['data.generate'].params.info()
     expect(info.fields?.task).toMatchObject({ type: 'enum', default: 'xor' })
-    // the samples' default is the chosen task's (methodDefaultsOf): XOR 500, the wake phrase 1000
-    expect(methodDefaultsOf('data.generate', 'xor')).toEqual({ count: 500 })
-    expect(info.fields?.durationS).toMatchObject({ default: 1, unit: 's' })
+    // the samples' default is the chosen task's (methodDefaultsOf): XOR 500, the wake phrase 1500; a
+    // field of XOR's generator alone has its default there, not on the kind (a wake dataset would record it)
+    expect(methodDefaultsOf('data.generate', 'xor')).toEqual({ count: 500, durationS: 1, dtMs: 1 })
+    expect(info.fields?.durationS).toMatchObject({ unit: 's', when: { field: 'task', equals: 'xor' } })
+    expect(info.fields?.durationS.default).toBeUndefined()
     expect(jobKinds.pipeline.params.info().fields?.task).toMatchObject({ type: 'enum', default: 'xor' })
   })
 

@@ -15,7 +15,7 @@ describe('method defaults of a task', () => {
   it('are the descriptor’s, for the parameters the kind has', () => {
     const wake = taskDescriptors['wake-phrase'].methodDefaults
     expect(methodDefaultsOf('train.teacher', 'wake-phrase')).toEqual(wake['train.teacher'])
-    expect(methodDefaultsOf('train.ads', 'wake-phrase')).toMatchObject({ neurons: 768, kSchedule: 'staircase', k: 200, eta: 1e-5, fastGain: 1.5, inputGain: 1000 })
+    expect(methodDefaultsOf('train.ads', 'wake-phrase')).toMatchObject({ neurons: 768, kSchedule: 'staircase', k: 200, eta: 3e-5, etaSchedule: 'decay', etaDecaySamples: 977, fastGain: 1.5, inputGain: 1000 })
     expect(methodDefaultsOf('pipeline', 'wake-phrase')).toMatchObject({ teacherUnits: 128, neurons: 768, kSchedule: 'staircase' })
     // the baselines at the size of network ADS (docs/method.md §13)
     expect(methodDefaultsOf('train.reservoir', 'wake-phrase')).toEqual({ neurons: 768 })
@@ -26,8 +26,9 @@ describe('method defaults of a task', () => {
   })
 
   it('give a dataset the chosen task\'s generator defaults where the tasks differ (samples: 500 of XOR, 1500 of the wake phrase)', () => {
-    expect(methodDefaultsOf('data.generate', 'wake-phrase')).toEqual({ count: 1500 })
-    expect(methodDefaultsOf('data.generate', 'xor')).toEqual({ count: 500 })
+    // with the defaults of the fields only that task's generator has
+    expect(methodDefaultsOf('data.generate', 'wake-phrase')).toEqual({ count: 1500, phrase: 'hey snips', snrDb: 10, closeNegatives: 0.2, featureScaling: 'none' })
+    expect(methodDefaultsOf('data.generate', 'xor')).toEqual({ count: 500, durationS: 1, dtMs: 1 })
     // the kind's field has no default of its own; its help names each task's
     const count = jobKinds['data.generate'].params.info().fields!.count
     expect(count.default).toBeUndefined()
@@ -36,7 +37,12 @@ describe('method defaults of a task', () => {
     const info = jobKinds['data.generate'].params.info()
     const xor = switchDefaults(info, initialValues(info), {}, methodDefaultsOf('data.generate', 'xor'))
     expect(xor.count).toBe('500')
-    expect(switchDefaults(info, { ...xor, task: 'wake-phrase' }, methodDefaultsOf('data.generate', 'xor'), methodDefaultsOf('data.generate', 'wake-phrase')).count).toBe('1500')
+    const wake = switchDefaults(info, { ...xor, task: 'wake-phrase' }, methodDefaultsOf('data.generate', 'xor'), methodDefaultsOf('data.generate', 'wake-phrase'))
+    expect(wake.count).toBe('1500')
+    // XOR's duration leaves with XOR (a wake dataset would record it), the phrase comes with the wake phrase
+    expect(xor.durationS).toBe('1')
+    expect(wake.durationS).toBe('')
+    expect(wake.phrase).toBe('hey snips')
   })
 
   it('give a pipeline\'s BPTT network the task\'s layers (the wake phrase: 768 each, as train bptt-snn), else --neurons shared by the two', () => {
@@ -65,7 +71,7 @@ describe('a form moving between the settings of two tasks', () => {
     const fresh = initialValues(info)
     expect(fresh.neurons).toBe('320')
     const wake = switchDefaults(info, fresh, {}, methodDefaultsOf('train.ads', 'wake-phrase'))
-    expect(wake).toMatchObject({ neurons: '768', kSchedule: 'staircase', k: '200', eta: '0.00001', fastGain: '1.5', inputGain: '1000', epochs: '5', selection: 'accuracy' })
+    expect(wake).toMatchObject({ neurons: '768', kSchedule: 'staircase', k: '200', eta: '0.00003', etaSchedule: 'decay', etaDecaySamples: '977', fastGain: '1.5', inputGain: '1000', epochs: '5', selection: 'accuracy' })
     // fields the task does not set are untouched
     expect(wake.tauMemMs).toBe(fresh.tauMemMs)
     const back = switchDefaults(info, wake, methodDefaultsOf('train.ads', 'wake-phrase'), {})

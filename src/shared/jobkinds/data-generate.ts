@@ -29,7 +29,11 @@ function generatorFields(): Record<string, Schema<unknown>> {
     // each; the chosen task's default is put in by methodDefaultsOf (the service and the forms)
     const defaults = tasks.map((t) => `${t} ${String(ownDefaults(t)[key])}`)
     const differ = new Set(tasks.map((t) => ownDefaults(t)[key])).size > 1
-    out[key] = only ? doc.doc({ when: { field: 'task', equals: only } }) : differ ? s.optional(field).doc({ help: `${field.info().help ?? ''} (default per task: ${defaults.join(', ')})`.trim() }) : field
+    // a field of one task's generator has no default here (it would be recorded on another task's
+    // runs); generatorDefaultsOf puts in its owner's default when that task is chosen
+    const own = only === undefined ? undefined : ownDefaults(only)[key]
+    const ownHelp = own === undefined ? {} : { help: `${field.info().help ?? ''} (default ${String(own)}${field.info().unit ? ' ' + field.info().unit : ''})`.trim() }
+    out[key] = only ? (s.optional(field) as unknown as typeof doc).doc({ ...ownHelp, when: { field: 'task', equals: only } }) : differ ? s.optional(field).doc({ help: `${field.info().help ?? ''} (default per task: ${defaults.join(', ')})`.trim() }) : field
   }
   return out
 }
