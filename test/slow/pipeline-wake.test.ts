@@ -1,9 +1,10 @@
 // The paper's wake-phrase result at full size (docs/method.md §2.2, §3-6): `mimic reproduce wake-phrase
-// --seed S` with every default: the offline corpus (--dataset-samples, default the generator's 1000:
-// 600 training, 200 validation, 200 test samples, disjoint voices), a 128-unit teacher, N = 768 network
+// --seed S` with every default: the offline corpus (--dataset-samples, default the generator's 1500:
+// 900 training, 300 validation, 300 test samples, disjoint voices), a 128-unit teacher, N = 768 network
 // ADS with the staircase k, tested on the corpus's test split with the boundary fitted on its
 // validation split. Targets (issue 15): teacher >= 0.90, network ADS within 5 points of it, the whole
-// run within 30 minutes. `npm run test:slow` (MIMIC_WAKE_SEEDS="1"; MIMIC_WAKE_FLAGS adds flags).
+// run within 30 minutes. `npm run test:slow` (MIMIC_WAKE_SEEDS="1", or e.g. "1,2,3,4" as measured in
+// README "Wake phrase"; MIMIC_WAKE_FLAGS adds flags).
 import { afterAll, describe, expect, it } from 'vitest'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
