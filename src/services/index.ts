@@ -251,7 +251,7 @@ export class Services implements FrontDoorServices {
       const run = typeof id === 'number' ? this.store.runs.find(id) : undefined
       return run && isTaskName(run.params.task) ? run.params.task : undefined
     }
-    // with neither a task nor a dataset given, the kind's default task (XOR's generator fields for data.generate)
+    // with neither a task nor a dataset given, the kind's default task (its generator's fields for data.generate)
     const fallback = raw.task === undefined && raw.data === undefined ? fields.task?.default : undefined
     const task = impliedTask(kind, raw, taskOfRun) ?? (isTaskName(fallback) ? fallback : undefined)
     if (task && raw.task === undefined && 'task' in fields) raw.task = task
