@@ -57,7 +57,7 @@ export function flagsFromSchema(info: FieldInfo, skip: readonly string[] = []): 
     const values = f.valueHelp ? `; ${Object.entries(f.valueHelp).map(([v, h]) => `${v}: ${h}`).join('; ')}` : ''
     out[kebab(name)] = {
       type,
-      help: ((f.help?.startsWith('(') ? [f.label, f.help].filter(Boolean).join(' ') : [f.label, f.help].filter(Boolean).join(': ')) || name) + values + only,
+      help: ([f.label, f.help].filter(Boolean).join(': ') || name) + values + only,
       default: Array.isArray(f.default) ? f.default.join(',') : f.default,
       values: f.values,
       min: f.min,

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import { AppError, FieldError } from '../shared/errors.ts'
-import { jobKinds, jobKindNames, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
+import { jobKinds, jobKindNames, methodDefaultsOf, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
 import { parseSeedList } from '../shared/grouping.ts'
 import type { FieldInfo } from '../shared/schema.ts'
 import { isTaskName, taskDescriptors } from '../shared/tasks/index.ts'
@@ -108,7 +108,10 @@ export function jobFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
   out.name = { type: 'string', help: 'run name' }
   const aliasOf = new Map(Object.entries(cli.flagAliases ?? {}).map(([flag, param]) => [param, flag]))
   for (const [flag, f] of Object.entries(flagsFromSchema(spec(kind).params.info(), cli.positionals ?? []))) {
-    out[aliasOf.get(f.param!) ?? flag] = f
+    // a field of one task only (a generator's, "only with --task T") shows that task's default
+    const when = fields[f.param!]?.when
+    const own = f.default === undefined && when?.field === 'task' && isTaskName(when.equals) ? methodDefaultsOf(kind, when.equals)[f.param!] : undefined
+    out[aliasOf.get(f.param!) ?? flag] = own === undefined ? f : { ...f, default: own as FlagSpec['default'] }
   }
   for (const [flag, param] of Object.entries(cli.fileFlags ?? {})) {
     const upload = fields[param]?.upload

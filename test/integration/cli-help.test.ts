@@ -26,4 +26,11 @@ describe('mimic --help', () => {
       expect(r.stdout, kind).toMatch(/^  --epoch-fraction N /m)
     }
   })
+  it('data generate: a field of one task\'s generator shows that task\'s default (not recorded on another task\'s runs)', () => {
+    const r = mimic(['data', 'generate', '--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^  --duration-s N .*\(only with --task xor\) \(default 1 s\)$/m)
+    expect(r.stdout).toMatch(/^  --snr-db N .*\(only with --task wake-phrase\) \(default 10 dB\)$/m)
+    expect(r.stdout).toMatch(/^  --count N .*\(default per task: xor 500, wake-phrase 1500\)$/m)
+  })
 })

@@ -30,10 +30,9 @@ function generatorFields(): Record<string, Schema<unknown>> {
     const defaults = tasks.map((t) => `${t} ${String(ownDefaults(t)[key])}`)
     const differ = new Set(tasks.map((t) => ownDefaults(t)[key])).size > 1
     // a field of one task's generator has no default here (it would be recorded on another task's
-    // runs); generatorDefaultsOf puts in its owner's default when that task is chosen
-    const own = only === undefined ? undefined : ownDefaults(only)[key]
-    const ownHelp = own === undefined ? {} : { help: `${field.info().help ?? ''} (default ${String(own)}${field.info().unit ? ' ' + field.info().unit : ''})`.trim() }
-    out[key] = only ? (s.optional(field) as unknown as typeof doc).doc({ ...ownHelp, when: { field: 'task', equals: only } }) : differ ? s.optional(field).doc({ help: `${field.info().help ?? ''} (default per task: ${defaults.join(', ')})`.trim() }) : field
+    // runs); generatorDefaultsOf puts in its owner's default when that task is chosen (the forms and
+    // the CLI's help show it)
+    out[key] = only ? (s.optional(field) as unknown as typeof doc).doc({ when: { field: 'task', equals: only } }) : differ ? s.optional(field).doc({ help: `${field.info().help ?? ''} (default per task: ${defaults.join(', ')})`.trim() }) : field
   }
   return out
 }
