@@ -5,7 +5,7 @@
 // in Euler steps of dt moves the membrane by g(dt/τ) = (dt/τ)/(1 − e^(−dt/τ)) times its continuous
 // charge, so e = W·(1000/τ)·g(dt/τ): g_s = g(1/70) for τ_s = 70 ms, g_f = g(1) = 1/(1 − e^(−1)) for τ_f = 1 ms.
 import { describe, expect, it } from 'vitest'
-import { chipModel, discreteGain, mapNetwork, type MappableNetwork } from '../../src/plugins/deploy/map.ts'
+import { chipModel, discreteGain, mapNetwork, unitCandidates, type MappableNetwork } from '../../src/plugins/deploy/map.ts'
 
 const gS = (1 / 70) / (1 - Math.exp(-1 / 70))
 const gF = 1 / (1 - Math.exp(-1))
@@ -170,5 +170,14 @@ describe('mapping a network onto the chip', () => {
     const m = mapNetwork(net, chipModel('se2', 1), 1)
     expect(m.configuration!.cores[0].params.tauMemMs).toBe(55)
     expect(m.report.refusals).toEqual([{ what: 'per-neuron tauMemMs in core 0', reason: 'the chip shares one tauMemMs per core: used the mean of its 2 neurons' }])
+  })
+
+  it('SE2 base units: from each matrix\'s largest efficacy and the quantiles, over a core of 400 000 efficacies (a wake-phrase network\'s core) without exceeding the call stack', () => {
+    const list = Array.from({ length: 400_000 }, (_, i) => ({ matrix: i % 3, mag: (i % 1000) + 1 + (i % 3) * 1000 }))
+    const c = unitCandidates(list)
+    // the largest of matrix 2 is 3000 (mag 1000 + 2000): 3000/15 and its fractions
+    for (const f of [1, 0.75, 0.5, 0.35, 0.25]) expect(c.has((3000 * f) / 15)).toBe(true)
+    expect(c.has((2000 * 1) / 15)).toBe(true)
+    expect(unitCandidates([]).size).toBe(0)
   })
 })

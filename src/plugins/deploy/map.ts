@@ -87,6 +87,23 @@ export interface Mapping {
   report: MappingReport
 }
 
+/**
+ * The SE2 base unit s a core tries: the largest efficacy of each matrix over 15 (and 3/4, 1/2, 0.35, 1/4
+ * of it), and half of 40 quantiles of all efficacies. Maxima by a loop, not Math.max(...): a core of the
+ * wake phrase's network holds more efficacies than a call takes arguments.
+ */
+export function unitCandidates(list: readonly Pick<Candidate, 'matrix' | 'mag'>[]): Set<number> {
+  const mags = list.map((c) => c.mag).sort((a, b) => a - b)
+  const cands = new Set<number>()
+  for (let m = 0; m < 3; m++) {
+    let mx = -Infinity
+    for (const c of list) if (c.matrix === m && c.mag > mx) mx = c.mag
+    if (mx > -Infinity) for (const f of [1, 0.75, 0.5, 0.35, 0.25]) cands.add((mx * f) / 15)
+  }
+  for (let q = 1; q <= 40; q++) if (mags.length) cands.add(mags[Math.min(mags.length - 1, Math.floor((mags.length * q) / 41))] / 2)
+  return cands
+}
+
 interface Candidate {
   matrix: number // 0 wIn, 1 omegaF, 2 omegaS
   pre: number // neuron index or channel
@@ -336,18 +353,7 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
       const err = assign(k, refit, best.cap, false)
       if (err < best.err) best = { err, base: refit, cap: best.cap }
     } else {
-      // candidate unit s: the largest efficacies of each matrix over 15, and quantiles of all efficacies
-      const mags = list.map((c) => c.mag).sort((a, b) => a - b)
-      const cands = new Set<number>()
-      for (let m = 0; m < 3; m++) {
-        const mm = list.filter((c) => c.matrix === m).map((c) => c.mag)
-        if (mm.length) {
-          const mx = Math.max(...mm)
-          for (const f of [1, 0.75, 0.5, 0.35, 0.25]) cands.add((mx * f) / 15)
-        }
-      }
-      for (let q = 1; q <= 40; q++) if (mags.length) cands.add(mags[Math.min(mags.length - 1, Math.floor((mags.length * q) / 41))] / 2)
-      for (const s of cands) {
+      for (const s of unitCandidates(list)) {
         if (!(s > 0)) continue
         const base = [s, 2 * s, 4 * s, 8 * s]
         const err = assign(k, base, 15, false)
