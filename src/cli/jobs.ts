@@ -8,7 +8,7 @@ import { AppError, FieldError } from '../shared/errors.ts'
 import { jobKinds, jobKindNames, methodDefaultsOf, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
 import { parseSeedList } from '../shared/grouping.ts'
 import type { FieldInfo } from '../shared/schema.ts'
-import { isTaskName, taskDescriptors } from '../shared/tasks/index.ts'
+import { isTaskName, taskDescriptors, type TaskName } from '../shared/tasks/index.ts'
 import type { RunDetail } from '../shared/types.ts'
 import type { FrontDoorServices } from '../services/index.ts'
 import { flagsFromSchema, helpFor, kebab, parseFlags, parseId, UsageError, type FlagSpec } from './args.ts'
@@ -107,10 +107,12 @@ export function jobFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
         : { type: 'integer', help: `project id (default: a project named after the ${fields[project.namedAfterTask]?.label?.toLowerCase() ?? 'task'}, made when missing)`, min: 1 }
   out.name = { type: 'string', help: 'run name' }
   const aliasOf = new Map(Object.entries(cli.flagAliases ?? {}).map(([flag, param]) => [param, flag]))
+  // a field of one task only (a generator's, "only with --task T") shows that task's default
+  const taskDefaults = new Map<string, Record<string, unknown>>()
+  const defaultsOf = (task: TaskName): Record<string, unknown> => taskDefaults.get(task) ?? taskDefaults.set(task, methodDefaultsOf(kind, task)).get(task)!
   for (const [flag, f] of Object.entries(flagsFromSchema(spec(kind).params.info(), cli.positionals ?? []))) {
-    // a field of one task only (a generator's, "only with --task T") shows that task's default
     const when = fields[f.param!]?.when
-    const own = f.default === undefined && when?.field === 'task' && isTaskName(when.equals) ? methodDefaultsOf(kind, when.equals)[f.param!] : undefined
+    const own = f.default === undefined && when?.field === 'task' && isTaskName(when.equals) ? defaultsOf(when.equals)[f.param!] : undefined
     out[aliasOf.get(f.param!) ?? flag] = own === undefined ? f : { ...f, default: own as FlagSpec['default'] }
   }
   for (const [flag, param] of Object.entries(cli.fileFlags ?? {})) {

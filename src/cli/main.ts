@@ -280,9 +280,9 @@ const maxDatasetMbFlag: FlagSpec = {
   default: defaultMaxDatasetBytes / 2 ** 20,
 }
 
-/** The byte limit --max-dataset-mb gives (its flag spec supplies the default). */
+/** The byte limit --max-dataset-mb gives (its flag spec's default when it is left out). */
 function maxDatasetBytesOf(flags: Record<string, unknown>): number {
-  return ((flags['max-dataset-mb'] as number | undefined) ?? defaultMaxDatasetBytes / 2 ** 20) * 2 ** 20
+  return ((flags['max-dataset-mb'] ?? maxDatasetMbFlag.default) as number) * 2 ** 20
 }
 
 const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? (err as Error).message

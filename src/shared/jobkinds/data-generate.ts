@@ -24,7 +24,6 @@ function generatorFields(): Record<string, Schema<unknown>> {
   for (const [key, field] of first) {
     const tasks = owners.get(key)!
     const only = tasks.length === 1 && generatingTasks.length > 1 ? tasks[0] : undefined
-    const doc = field as unknown as { doc(m: object): Schema<unknown> }
     // a field whose default differs between tasks (the samples of one task and another) says
     // each; the chosen task's default is put in by methodDefaultsOf (the service and the forms)
     const defaults = tasks.map((t) => `${t} ${String(ownDefaults(t)[key])}`)
@@ -32,7 +31,7 @@ function generatorFields(): Record<string, Schema<unknown>> {
     // a field of one task's generator has no default here (it would be recorded on another task's
     // runs); generatorDefaultsOf puts in its owner's default when that task is chosen (the forms and
     // the CLI's help show it)
-    out[key] = only ? (s.optional(field) as unknown as typeof doc).doc({ when: { field: 'task', equals: only } }) : differ ? s.optional(field).doc({ help: `${field.info().help ?? ''} (default per task: ${defaults.join(', ')})`.trim() }) : field
+    out[key] = only ? s.optional(field).doc({ when: { field: 'task', equals: only } }) : differ ? s.optional(field).doc({ help: `${field.info().help ?? ''} (default per task: ${defaults.join(', ')})`.trim() }) : field
   }
   return out
 }
@@ -49,14 +48,21 @@ function ownDefaults(task: string): Record<string, unknown> {
   return d
 }
 
+const kindDefaultsByTask = new Map<string, Record<string, unknown>>()
 /**
  * The defaults of a task's generator for the job kind's fields that have none because they differ
  * between tasks (the samples of one task and another). `methodDefaultsOf` puts them in
- * for the parameters the user leaves out, so the run records them.
+ * for the parameters the user leaves out, so the run records them (also the fields of one task's
+ * generator alone). Built once per task.
  */
 export function generatorDefaultsOf(task: string): Record<string, unknown> {
-  const fields = dataGenerateParams.info().fields ?? {}
-  return Object.fromEntries(Object.entries(ownDefaults(task)).filter(([k, v]) => v !== undefined && k in fields && fields[k].default === undefined))
+  let d = kindDefaultsByTask.get(task)
+  if (!d) {
+    const fields = dataGenerateParams.info().fields ?? {}
+    d = Object.fromEntries(Object.entries(ownDefaults(task)).filter(([k, v]) => v !== undefined && k in fields && fields[k].default === undefined))
+    kindDefaultsByTask.set(task, d)
+  }
+  return { ...d }
 }
 
 export const dataGenerateParams = s.object({
