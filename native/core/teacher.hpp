@@ -119,6 +119,7 @@ struct TeacherWorkspace {
   std::vector<S> drive;  // [T, units] u[t] - x[t-1]
   std::vector<S> x, u, ga, gx, gxNext, gu, guNext, y;
   std::vector<S> gus;    // [T, units] gu[t] (float: the wRec gradient is one product per sample)
+  std::vector<S> wInT;   // [channels, units] wIn transposed (float, more than one channel)
 };
 
 // Forward pass of one sample. input [T, channels]; outputs [T, outputs] (may be null);

@@ -95,10 +95,29 @@ inline void integrate(const S* __restrict alpha, const S* __restrict u, S* __res
   }
 }
 
+// u[j] += Σ_c wIn[j][c]·in[c], the sum from 0 in channel order, then added to u[j]; wInT is wIn
+// transposed ([C, N]): the units run side by side, each with the same operations in the same order as
+// the scalar loop (the wake phrase's 16 channels made this scalar loop cost more than the W·a product).
+inline void add_input(float* __restrict u, const float* __restrict wInT, const float* __restrict in, std::size_t C,
+                      std::size_t N) {
+  std::size_t j = 0;
+  for (; j + kW <= N; j += kW) {
+    vf acc = vset1(0.0f);
+    for (std::size_t c = 0; c < C; ++c) acc = acc + vload(wInT + c * N + j) * vset1(in[c]);
+    vstore(u + j, vload(u + j) + acc);
+  }
+  for (; j < N; ++j) {
+    float acc = 0;
+    for (std::size_t c = 0; c < C; ++c) acc += wInT[c * N + j] * in[c];
+    u[j] += acc;
+  }
+}
+
 // One forward step for all units. aPrev null means a[-1] = 0. Writes x (in place), act row, drive row.
+// wInT: wIn transposed (float, more than one channel), else null.
 template <class S>
 inline void step(const TeacherParamsT<S>& p, const S* alpha, const float* in, const S* aPrev, S* x, S* u, S* act,
-                 S* drive) {
+                 S* drive, const S* wInT) {
   const std::size_t N = p.units, C = p.channels;
   const S* b = p.bias.data();
   for (std::size_t j = 0; j < N; ++j) u[j] = b[j];
@@ -106,6 +125,8 @@ inline void step(const TeacherParamsT<S>& p, const S* alpha, const float* in, co
   if (C == 1) {
     const S c0 = static_cast<S>(in[0]);
     for (std::size_t j = 0; j < N; ++j) u[j] += wIn[j] * c0;
+  } else if constexpr (std::is_same_v<S, float>) {
+    add_input(u, wInT, in, C, N);
   } else {
     for (std::size_t j = 0; j < N; ++j) {
       S acc = 0;
@@ -249,6 +270,12 @@ void prepare(const TeacherParamsT<S>& p, std::size_t steps, TeacherWorkspace<S>&
   ws.x.assign(N, S(0));
   ws.u.assign(N, S(0));
   ws.y.assign(p.outputs, S(0));
+  const std::size_t C = p.channels;
+  if (std::is_same_v<S, float> && C > 1) {
+    ws.wInT.resize(C * N);
+    for (std::size_t j = 0; j < N; ++j)
+      for (std::size_t c = 0; c < C; ++c) ws.wInT[c * N + j] = p.wIn[j * C + c];
+  }
 }
 
 // Steps between two checks of the cancel flag: about 2^16 multiply-adds (a step costs N² + N·(C + O)),
@@ -279,7 +306,7 @@ void forward_sample(const TeacherParamsT<S>& p, const float* input, std::size_t 
   for (std::size_t t = 0; t < steps; ++t) {
     if (control && t % every == 0) control->check();
     step(p, alpha.data(), input + t * C, t > 0 ? prev.data() : nullptr, ws.x.data(), ws.u.data(), ws.act.data(),
-         ws.drive.data());
+         ws.drive.data(), ws.wInT.data());
     if (outputs)
       for (std::size_t o = 0; o < O; ++o)
         outputs[t * O + o] = static_cast<float>(dot(p.wOut.data() + o * N, ws.act.data(), N));
@@ -301,7 +328,7 @@ double sample_gradient(const TeacherParamsT<S>& p, const float* input, const flo
   for (std::size_t t = 0; t < steps; ++t) {
     if (control && t % every == 0) control->check();
     step(p, alpha.data(), input + t * C, t > 0 ? &ws.act[(t - 1) * N] : nullptr, ws.x.data(), ws.u.data(),
-         &ws.act[t * N], &ws.drive[t * N]);
+         &ws.act[t * N], &ws.drive[t * N], ws.wInT.data());
   }
   // W transposed, so that W . gu is a sum of rows (vectorisable, fixed order).
   std::vector<S> wT(N * N);

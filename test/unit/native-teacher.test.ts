@@ -192,6 +192,21 @@ atEverySimdLevel('teacherForward', () => {
     expect(noActs.outputs).toEqual(r.outputs)
   })
 
+  it("matches the reference with the wake phrase's 16 channels: 40 units, the input drive in vector lanes and a tail at every level", async () => {
+    const p = smallParams(40, 16, 1, 21)
+    const steps = 150
+    let s = 8
+    const inputs = Float32Array.from({ length: 2 * steps * 16 }, () => ((s = (s * 69069 + 1) % 4294967296) / 4294967296) * 2 - 1)
+    const r = await teacherForward(p, { inputs, count: 2, steps }, { threads: 1 })
+    let maxErr = 0
+    for (let b = 0; b < 2; b++) {
+      const ref = refForward(p, inputs.subarray(b * steps * 16, (b + 1) * steps * 16), steps)
+      for (let k = 0; k < steps; k++) maxErr = Math.max(maxErr, Math.abs(ref.outputs[k] - r.outputs[b * steps + k]))
+      for (let k = 0; k < steps * 40; k++) maxErr = Math.max(maxErr, Math.abs(ref.activations[k] - r.activations![b * steps * 40 + k]))
+    }
+    expect(maxErr).toBeLessThan(1e-5)
+  })
+
   it('matches the reference with other Euler steps (dtMs 0.5 and 3)', async () => {
     for (const dtMs of [0.5, 3]) {
       const p = { ...smallParams(6, 1, 1, 4), dtMs }
