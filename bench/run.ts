@@ -454,6 +454,11 @@ if (withLevels) {
   const xt = withTeacher ? await generateXor({ count: 1, seed: seed + 1 }) : undefined
   const bptt = withTeacher ? track('teacher BPTT 64 units b1 t1', 'steps/s', true) : undefined
   const tfwd = withTeacher ? track('teacher forward 64 units b1 t1', 'steps/s', true) : undefined
+  // the wake phrase's size: 128 units and 16 input channels (1 s of a fixed 16-channel signal)
+  const wide = withTeacher ? await initTeacher({ units: 128, channels: 16, outputs: 1, seed }) : undefined
+  const wideBatch = { inputs: Float32Array.from({ length: 1000 * 16 }, (_, k) => Math.sin(k / 37) * Math.cos((k % 16) / 3)), targets: Float32Array.from({ length: 1000 }, (_, t) => Math.sin(t / 150)), count: 1, steps: 1000 }
+  const wbptt = withTeacher ? track('teacher BPTT 128 units 16 channels b1 t1', 'steps/s', true) : undefined
+  const wfwd = withTeacher ? track('teacher forward 128 units 16 channels b1 t1', 'steps/s', true) : undefined
   const rateOf = async (fn: () => Promise<unknown>, steps: number, seconds: number): Promise<number> => {
     let calls = 0
     const t0 = performance.now()
@@ -484,6 +489,12 @@ if (withLevels) {
           bptt.add(level, await rateOf(() => teacherGradient(teacher, b, { threads: 1 }), xt.steps, quick ? 0.1 : 0.4), g.loss)
           const f = await teacherForward(teacher, b, { threads: 1, activations: false })
           tfwd.add(level, await rateOf(() => teacherForward(teacher, b, { threads: 1, activations: false }), xt.steps, quick ? 0.1 : 0.4), f.outputs[f.outputs.length - 1])
+        }
+        if (wide && wbptt && wfwd) {
+          const g = await teacherGradient(wide, wideBatch, { threads: 1 })
+          wbptt.add(level, await rateOf(() => teacherGradient(wide, wideBatch, { threads: 1 }), wideBatch.steps, quick ? 0.1 : 0.4), g.loss)
+          const f = await teacherForward(wide, wideBatch, { threads: 1, activations: false })
+          wfwd.add(level, await rateOf(() => teacherForward(wide, wideBatch, { threads: 1, activations: false }), wideBatch.steps, quick ? 0.1 : 0.4), f.outputs[f.outputs.length - 1])
         }
       }
   } finally {
@@ -654,12 +665,13 @@ if (teacherBench.length) {
 if (levelMeasures.length) {
   const levels = simdLevels()
   const base = levels[0]
+  const width = Math.max(34, ...levelMeasures.map((m) => m.kernel.length))
   console.log(`\nSIMD levels, each kernel at every level of this CPU, side by side in this run (best of interleaved rounds); the addon uses ${defaultLevel}`)
-  console.log(`  ${'kernel'.padEnd(34)} ${'unit'.padEnd(8)} ${levels.map((l) => l.padStart(10)).join(' ')}  ${levels.slice(1).map((l) => `${l}/${base}`.padStart(12)).join(' ')}  same results`)
+  console.log(`  ${'kernel'.padEnd(width)} ${'unit'.padEnd(8)} ${levels.map((l) => l.padStart(10)).join(' ')}  ${levels.slice(1).map((l) => `${l}/${base}`.padStart(12)).join(' ')}  same results`)
   for (const m of levelMeasures) {
     const speedup = (l: string): number => (m.higherIsBetter ? m.values[l] / m.values[base] : m.values[base] / m.values[l])
     console.log(
-      `  ${m.kernel.padEnd(34)} ${m.unit.padEnd(8)} ${levels.map((l) => (m.unit === 'steps/s' ? Math.round(m.values[l]).toString() : m.values[l].toFixed(m.unit === 'ns/step' ? 0 : 2)).padStart(10)).join(' ')}  ${levels.slice(1).map((l) => speedup(l).toFixed(2).padStart(12)).join(' ')}  ${m.agree ? 'yes' : 'NO'}`,
+      `  ${m.kernel.padEnd(width)} ${m.unit.padEnd(8)} ${levels.map((l) => (m.unit === 'steps/s' ? Math.round(m.values[l]).toString() : m.values[l].toFixed(m.unit === 'ns/step' ? 0 : 2)).padStart(10)).join(' ')}  ${levels.slice(1).map((l) => speedup(l).toFixed(2).padStart(12)).join(' ')}  ${m.agree ? 'yes' : 'NO'}`,
     )
   }
   if (adsRatios.length) {
