@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto'
 import { addonStatus } from '../../native/index.ts'
 import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '../shared/contract.ts'
 import { AppError } from '../shared/errors.ts'
+import { fieldApplies } from '../shared/schema.ts'
 import { defaultRunName, impliedTask, jobKindNames, jobKinds, jobParamsSchema, methodDefaultsOf, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
 import { isTaskName, taskDescriptors, type TaskDescriptor, type TaskName } from '../shared/tasks/index.ts'
 import type { ShippedRun } from '../shared/transfer.ts'
@@ -259,10 +260,7 @@ export class Services implements FrontDoorServices {
     for (const [k, v] of filled) raw[k] = v
     // a method setting that applies only with another field's value (the decay time b of the "decay"
     // η schedule) stays out when the user chose another value for that field
-    for (const [k] of filled) {
-      const when = fields[k]?.when
-      if (when && (raw[when.field] ?? fields[when.field]?.default) !== when.equals) delete raw[k]
-    }
+    for (const [k] of filled) if (!fieldApplies(fields[k] ?? {}, (f) => raw[f] ?? fields[f]?.default)) delete raw[k]
     return raw
   }
 
