@@ -253,8 +253,7 @@ export class Services implements FrontDoorServices {
       return run && isTaskName(run.params.task) ? run.params.task : undefined
     }
     // with neither a task nor a dataset given, the kind's default task (its generator's fields for data.generate)
-    const fallback = raw.task === undefined && raw.data === undefined ? fields.task?.default : undefined
-    const task = impliedTask(kind, raw, taskOfRun) ?? (isTaskName(fallback) ? fallback : undefined)
+    const task = impliedTask(kind, raw, taskOfRun)
     if (task && raw.task === undefined && 'task' in fields) raw.task = task
     const filled = Object.entries(methodDefaultsOf(kind, task)).filter(([k]) => raw[k] === undefined)
     for (const [k, v] of filled) raw[k] = v

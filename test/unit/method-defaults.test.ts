@@ -53,14 +53,26 @@ describe('method defaults of a task', () => {
     expect(bpttLayersOf('xor', 65)).toEqual({ layer1: 33, layer2: 32 })
   })
 
-  it('belong to the task given, else the dataset’s, else (a kind without a task field) the teacher’s', () => {
+  it('belong to the task given, else the dataset’s, else (a kind without a task field) the teacher’s, else the kind’s default task', () => {
     expect(impliedTask('train.teacher', { task: 'xor', data: 5 }, taskOfRun)).toBe('xor')
     expect(impliedTask('train.teacher', { data: 5 }, taskOfRun)).toBe('wake-phrase')
     expect(impliedTask('pipeline', { data: 5 }, taskOfRun)).toBe('wake-phrase')
     expect(impliedTask('train.ads', { teacher: 5 }, taskOfRun)).toBe('wake-phrase')
     expect(impliedTask('train.ads', { teacher: 6, data: 5 }, taskOfRun)).toBe('wake-phrase')
-    // a kind with a task field does not take its teacher's (it has none of its own to fall back on)
-    expect(impliedTask('train.teacher', { teacher: 5 }, taskOfRun)).toBeUndefined()
+    // a kind with a task field does not take its teacher's: given neither a task nor a dataset, it has
+    // its task field's default (the service always fell back to it; impliedTask now does, for the forms too)
+    expect(impliedTask('train.teacher', { teacher: 5 }, taskOfRun)).toBe(jobKinds['train.teacher'].params.info().fields!.task.default)
+    expect(impliedTask('train.teacher', { teacher: 5 }, taskOfRun)).toBe('xor')
+    expect(impliedTask('train.teacher', {}, taskOfRun)).toBe('xor')
+    expect(impliedTask('data.generate', {}, taskOfRun)).toBe('xor')
+    expect(impliedTask('data.import-audio', {}, taskOfRun)).toBe('wake-phrase')
+    // a form's empty text is a value left out
+    expect(impliedTask('pipeline', { task: '', data: '' }, taskOfRun)).toBe('xor')
+    // a dataset given whose task is not known implies none (not the default: the dataset decides)
+    expect(impliedTask('train.teacher', { data: 99 }, taskOfRun)).toBeUndefined()
+    // a kind without a task field has no default task
+    expect(impliedTask('train.ads', {}, taskOfRun)).toBeUndefined()
+    expect(impliedTask('train.ads', { teacher: 99 }, taskOfRun)).toBeUndefined()
     expect(impliedTask('train.teacher', { task: 'no-such-task', data: 5 }, taskOfRun)).toBeUndefined()
   })
 })
