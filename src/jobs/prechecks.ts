@@ -6,7 +6,7 @@
 import { isArchitectureName } from '../shared/architectures/index.ts'
 import { taskOfParams, type TaskName } from '../shared/tasks/index.ts'
 import { FieldError } from '../shared/errors.ts'
-import { kindsText } from '../shared/schema.ts'
+import { fieldApplies, kindsText } from '../shared/schema.ts'
 import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
 import type { Store } from '../store/index.ts'
 import type { NetworkRecord } from '../store/networks.ts'
@@ -113,7 +113,7 @@ export function precheckConditions(kind: JobKindName, raw: unknown, params: Reco
   const fields = jobKinds[kind].params.info().fields ?? {}
   for (const [key, info] of Object.entries(fields)) {
     const when = info.when
-    if (!when || (raw as Record<string, unknown>)[key] === undefined || params[when.field] === when.equals) continue
+    if (!when || (raw as Record<string, unknown>)[key] === undefined || fieldApplies(info, (f) => params[f])) continue
     const other = fields[when.field]?.label ?? when.field
     throw new FieldError(`params.${key}`, `applies only when ${other} is ${String(when.equals)} (it is ${String(params[when.field])}): choose ${String(when.equals)} or leave it out.`, info.label)
   }

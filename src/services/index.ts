@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto'
 import { addonStatus } from '../../native/index.ts'
 import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '../shared/contract.ts'
 import { AppError } from '../shared/errors.ts'
+import { fieldApplies } from '../shared/schema.ts'
 import { defaultRunName, impliedTask, jobKindNames, jobKinds, jobParamsSchema, methodDefaultsOf, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
 import { isTaskName, taskDescriptors, type TaskDescriptor, type TaskName } from '../shared/tasks/index.ts'
 import type { ShippedRun } from '../shared/transfer.ts'
@@ -252,17 +253,13 @@ export class Services implements FrontDoorServices {
       return run && isTaskName(run.params.task) ? run.params.task : undefined
     }
     // with neither a task nor a dataset given, the kind's default task (its generator's fields for data.generate)
-    const fallback = raw.task === undefined && raw.data === undefined ? fields.task?.default : undefined
-    const task = impliedTask(kind, raw, taskOfRun) ?? (isTaskName(fallback) ? fallback : undefined)
+    const task = impliedTask(kind, raw, taskOfRun)
     if (task && raw.task === undefined && 'task' in fields) raw.task = task
     const filled = Object.entries(methodDefaultsOf(kind, task)).filter(([k]) => raw[k] === undefined)
     for (const [k, v] of filled) raw[k] = v
     // a method setting that applies only with another field's value (the decay time b of the "decay"
     // η schedule) stays out when the user chose another value for that field
-    for (const [k] of filled) {
-      const when = fields[k]?.when
-      if (when && (raw[when.field] ?? fields[when.field]?.default) !== when.equals) delete raw[k]
-    }
+    for (const [k] of filled) if (!fieldApplies(fields[k] ?? {}, (f) => raw[f] ?? fields[f]?.default)) delete raw[k]
     return raw
   }
 

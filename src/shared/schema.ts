@@ -31,6 +31,17 @@ export interface FieldInfo {
   items?: FieldInfo
 }
 
+/**
+ * Whether a field applies (FieldInfo.when): always without a condition; with one, when the other
+ * field's value, as `valueOf` reads it, is the condition's value (a string of an enum, or a boolean).
+ * The one rule for every side: the service reads typed parameter values (a field left out as its
+ * default), the forms read their texts, whose enum and boolean values are already of those types.
+ */
+export function fieldApplies(info: Pick<FieldInfo, 'when'>, valueOf: (field: string) => unknown): boolean {
+  const when = info.when
+  return when === undefined || valueOf(when.field) === when.equals
+}
+
 export interface Schema<T> {
   parse(value: unknown, path?: string): T
   info(): FieldInfo

@@ -43,6 +43,10 @@ describe('mimic reproduce xor (reduced size)', () => {
     try {
       const pipeline = store.runs.get(result.pipelineRunId)
       expect(pipeline).toMatchObject({ kind: 'pipeline', status: 'succeeded', seed: 3 })
+      // a classification of ±1, not a detection (TaskDescriptor.detection): no false accepts or rejects
+      expect(Object.keys(pipeline.summary).filter((k) => /false(Accepts|Rejects)/i.test(k))).toEqual([])
+      expect(Object.keys(result).filter((k) => /false(Accepts|Rejects)/i.test(k))).toEqual([])
+      expect(pipeline.summary.testAccuracy).toBe(result.adsTestAccuracy)
       const stages = store.runs.children(pipeline.id)
       expect(stages.map((s) => [s.kind, s.role, s.status])).toEqual([
         ['dataset', 'pipeline', 'succeeded'],

@@ -36,6 +36,15 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
     expect(result.testSamples).toBe(4)
     expect(result.adsTestUndecided).toBe(0)
     expect((result.falseAccepts + result.falseRejects) / result.testSamples).toBeCloseTo(1 - result.adsTestAccuracy, 12)
+    // stored with the pipeline run, the teacher's too: the wake phrase is a detection (TaskDescriptor.detection)
+    const store = openStore(db)
+    try {
+      const summary = store.runs.get(result.pipelineRunId).summary
+      expect(summary).toMatchObject({ falseAccepts: result.falseAccepts, falseRejects: result.falseRejects })
+      expect([Number.isInteger(summary.teacherFalseAccepts), Number.isInteger(summary.teacherFalseRejects)]).toEqual([true, true])
+    } finally {
+      store.close()
+    }
   })
 
   it('reports the corpus stage\'s progress while it synthesises the samples', () => {

@@ -3,9 +3,10 @@
 // impliedTask / methodDefaultsOf, and the forms move a field from one task's settings to another's
 // only while it still shows the old one (switchDefaults).
 import { describe, expect, it } from 'vitest'
-import { impliedTask, jobKinds, methodDefaultsOf } from '../../src/shared/jobkinds/index.ts'
+import { impliedTask, jobKindNames, jobKinds, methodDefaultsOf } from '../../src/shared/jobkinds/index.ts'
 import { taskDescriptors, type TaskName } from '../../src/shared/tasks/index.ts'
-import { initialValues, switchDefaults } from '../../renderer/src/lib/schemaForm.ts'
+import { applies, initialValues, switchDefaults, toParams, valueText } from '../../renderer/src/lib/schemaForm.ts'
+import { fieldApplies } from '../../src/shared/schema.ts'
 import { bpttLayersOf } from '../../src/shared/jobkinds/pipeline.ts'
 
 const runs: Record<number, TaskName> = { 5: 'wake-phrase', 6: 'xor' }
@@ -52,14 +53,26 @@ describe('method defaults of a task', () => {
     expect(bpttLayersOf('xor', 65)).toEqual({ layer1: 33, layer2: 32 })
   })
 
-  it('belong to the task given, else the dataset’s, else (a kind without a task field) the teacher’s', () => {
+  it('belong to the task given, else the dataset’s, else (a kind without a task field) the teacher’s, else the kind’s default task', () => {
     expect(impliedTask('train.teacher', { task: 'xor', data: 5 }, taskOfRun)).toBe('xor')
     expect(impliedTask('train.teacher', { data: 5 }, taskOfRun)).toBe('wake-phrase')
     expect(impliedTask('pipeline', { data: 5 }, taskOfRun)).toBe('wake-phrase')
     expect(impliedTask('train.ads', { teacher: 5 }, taskOfRun)).toBe('wake-phrase')
     expect(impliedTask('train.ads', { teacher: 6, data: 5 }, taskOfRun)).toBe('wake-phrase')
-    // a kind with a task field does not take its teacher's (it has none of its own to fall back on)
-    expect(impliedTask('train.teacher', { teacher: 5 }, taskOfRun)).toBeUndefined()
+    // a kind with a task field does not take its teacher's: given neither a task nor a dataset, it has
+    // its task field's default (the service always fell back to it; impliedTask now does, for the forms too)
+    expect(impliedTask('train.teacher', { teacher: 5 }, taskOfRun)).toBe(jobKinds['train.teacher'].params.info().fields!.task.default)
+    expect(impliedTask('train.teacher', { teacher: 5 }, taskOfRun)).toBe('xor')
+    expect(impliedTask('train.teacher', {}, taskOfRun)).toBe('xor')
+    expect(impliedTask('data.generate', {}, taskOfRun)).toBe('xor')
+    expect(impliedTask('data.import-audio', {}, taskOfRun)).toBe('wake-phrase')
+    // a form's empty text is a value left out
+    expect(impliedTask('pipeline', { task: '', data: '' }, taskOfRun)).toBe('xor')
+    // a dataset given whose task is not known implies none (not the default: the dataset decides)
+    expect(impliedTask('train.teacher', { data: 99 }, taskOfRun)).toBeUndefined()
+    // a kind without a task field has no default task
+    expect(impliedTask('train.ads', {}, taskOfRun)).toBeUndefined()
+    expect(impliedTask('train.ads', { teacher: 99 }, taskOfRun)).toBeUndefined()
     expect(impliedTask('train.teacher', { task: 'no-such-task', data: 5 }, taskOfRun)).toBeUndefined()
   })
 })
@@ -83,5 +96,36 @@ describe('a form moving between the settings of two tasks', () => {
     const wake = switchDefaults(info, typed, {}, methodDefaultsOf('train.ads', 'wake-phrase'))
     expect(wake.neurons).toBe('500')
     expect(wake.k).toBe('200')
+  })
+})
+
+describe('a field that applies only with another field’s value (FieldInfo.when)', () => {
+  it('applies in a form exactly when it applies to the parameters the form sends (every kind, every value of the other field)', () => {
+    let checked = 0
+    const conditionTypes = new Set<string>()
+    for (const kind of jobKindNames) {
+      const info = jobKinds[kind].params.info()
+      const fields = info.fields ?? {}
+      for (const [key, f] of Object.entries(fields)) {
+        if (!f.when) continue
+        const other = fields[f.when.field]
+        conditionTypes.add(typeof f.when.equals)
+        expect(other, `${kind}.${key}: its condition names ${f.when.field}`).toBeDefined()
+        const choices: unknown[] = other.type === 'boolean' ? [true, false] : [...(other.values ?? []), f.when.equals]
+        for (const v of choices) {
+          const form = { ...initialValues(info), [f.when.field]: valueText(other, v) }
+          // the service reads typed values, a field left out as its default (as startJob fills them in)
+          const sent = toParams(info, form)
+          const inService = fieldApplies(f, (name) => sent[name] ?? fields[name]?.default)
+          expect(applies(f, form), `${kind}.${key} with ${f.when.field} = ${String(v)}`).toBe(inService)
+          expect(inService).toBe(v === f.when.equals)
+          checked++
+        }
+      }
+    }
+    // the η schedule's decay time and floor, a generator's fields of one task, the pipeline's baselines'
+    // fields (string conditions); the robustness gain recalibration's fields (boolean conditions)
+    expect(conditionTypes).toEqual(new Set(['string', 'boolean']))
+    expect(checked).toBeGreaterThan(100)
   })
 })

@@ -113,3 +113,43 @@ describe('schema validators', () => {
     expect(s.editDistance('', 'abc')).toBe(3)
   })
 })
+
+describe('fieldApplies (FieldInfo.when: one rule for the service and the forms)', () => {
+  const values = (v: Record<string, unknown>) => (field: string): unknown => v[field]
+
+  it('holds for a field without a condition, whatever the other values', () => {
+    expect(s.fieldApplies({}, values({}))).toBe(true)
+    expect(s.fieldApplies(s.number().info(), values({ etaSchedule: 'constant' }))).toBe(true)
+  })
+
+  it('with a string condition (an enum value): only when the other field has exactly that value', () => {
+    const b = s.optional(s.number()).doc({ when: { field: 'etaSchedule', equals: 'decay' } }).info()
+    expect(s.fieldApplies(b, values({ etaSchedule: 'decay' }))).toBe(true)
+    expect(s.fieldApplies(b, values({ etaSchedule: 'constant' }))).toBe(false)
+    expect(s.fieldApplies(b, values({ etaSchedule: 'Decay' }))).toBe(false)
+    expect(s.fieldApplies(b, values({ etaSchedule: '' }))).toBe(false)
+    // the other field unknown or left out (a caller that reads defaults gives the default instead)
+    expect(s.fieldApplies(b, values({}))).toBe(false)
+    expect(s.fieldApplies(b, values({ eta: 'decay' }))).toBe(false)
+  })
+
+  it('with a boolean condition: only when the other field is that boolean (not its text)', () => {
+    const onTrue = s.optional(s.number()).doc({ when: { field: 'recalibrateGain', equals: true } }).info()
+    expect(s.fieldApplies(onTrue, values({ recalibrateGain: true }))).toBe(true)
+    expect(s.fieldApplies(onTrue, values({ recalibrateGain: false }))).toBe(false)
+    expect(s.fieldApplies(onTrue, values({ recalibrateGain: 'true' }))).toBe(false)
+    expect(s.fieldApplies(onTrue, values({}))).toBe(false)
+    const onFalse = s.optional(s.number()).doc({ when: { field: 'recalibrateGain', equals: false } }).info()
+    expect(s.fieldApplies(onFalse, values({ recalibrateGain: false }))).toBe(true)
+    expect(s.fieldApplies(onFalse, values({ recalibrateGain: true }))).toBe(false)
+    // left out is not false: the caller says what a left-out field means (its default)
+    expect(s.fieldApplies(onFalse, values({}))).toBe(false)
+  })
+
+  it('reads only the field its condition names', () => {
+    const asked: string[] = []
+    const b = s.optional(s.number()).doc({ when: { field: 'perturbation', equals: 'death' } }).info()
+    s.fieldApplies(b, (f) => (asked.push(f), 'death'))
+    expect(asked).toEqual(['perturbation'])
+  })
+})

@@ -5,6 +5,7 @@
 import {
   currentJobKind,
   fieldGroups as specFieldGroups,
+  impliedTask,
   isJobKindName,
   jobKinds,
   jobKindNames,
@@ -14,6 +15,8 @@ import {
   type RunViewName,
   type StageSpec,
 } from '../../../src/shared/jobkinds/index.ts'
+import type { TaskName } from '../../../src/shared/tasks/index.ts'
+import type { FormValues } from './schemaForm.ts'
 
 export type { FieldGroup }
 
@@ -123,4 +126,18 @@ export function stagesOf(run: { jobKind: string | null; kind: string }): readonl
 /** "Network ADS" → "network ADS": a title inside a sentence. */
 export function inSentence(title: string): string {
   return title.charAt(0).toLowerCase() + title.slice(1)
+}
+
+/** The run id a run field's text names (undefined while none is chosen). */
+export function formRunId(v: unknown): number | undefined {
+  return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined
+}
+
+/**
+ * The task a form's values imply, as the service implies it from what the form sends (impliedTask:
+ * the task chosen, else its dataset's or teacher's, else the kind's default task); an empty text is
+ * a value left out. `taskOfRun` gives the task recorded with a run the form refers to.
+ */
+export function formTask(kind: JobKindName, values: FormValues, taskOfRun: (id: unknown) => TaskName | undefined): TaskName | undefined {
+  return impliedTask(kind, { task: values.task === '' ? undefined : values.task, data: formRunId(values.data), teacher: formRunId(values.teacher) }, taskOfRun)
 }

@@ -2,7 +2,7 @@
 // path ("count", "network.tauMemMs"). Defaults start filled in, so every default is visible and
 // editable. On submit, texts become JSON values; text that does not parse is sent as it is, so the
 // server's validator names the field and says what it expects (one source of truth for checks).
-import type { FieldInfo } from '../../../src/shared/schema.ts'
+import { fieldApplies, type FieldInfo } from '../../../src/shared/schema.ts'
 import { humanize } from './format.ts'
 
 export type FormValue = string | boolean
@@ -106,10 +106,8 @@ function parseJson(text: string): unknown {
  * only with the "decay" η schedule). Forms hide fields that do not apply and do not send them.
  */
 export function applies(info: FieldInfo, values: FormValues, prefix = ''): boolean {
-  const when = info.when
-  if (!when) return true
-  const other = values[prefix ? `${prefix}.${when.field}` : when.field]
-  return typeof when.equals === 'boolean' ? other === when.equals : other === String(when.equals)
+  // an enum's text is its value, a boolean field's value a boolean: the other field's value as sent
+  return fieldApplies(info, (field) => values[prefix ? `${prefix}.${field}` : field])
 }
 
 /** Form values -> the parameter object to send. Empty optional fields are left out (the server

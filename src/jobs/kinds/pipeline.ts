@@ -198,13 +198,13 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     meanRateHz: r.meanRateHz ?? NaN,
   })
   ctx.progress(1, 'done', true)
-  const errors = falseDecisions(r.predictions, r.labels)
-  const teacherErrors = r.teacherPredictions ? falseDecisions(r.teacherPredictions, r.labels) : null
+  // false accepts (+1 on a −1 sample) and false rejects (anything else on a +1 sample), as counts, of
+  // a detection task only (TaskDescriptor.detection; a classification of ±1 has none)
+  const errors = task.detection ? falseDecisions(r.predictions, r.labels) : null
+  const teacherErrors = task.detection && r.teacherPredictions ? falseDecisions(r.teacherPredictions, r.labels) : null
   return {
     summary: {
-      // false accepts (+1 on a −1 sample) and false rejects (anything else on a +1 sample), as counts
-      falseAccepts: errors.accepts,
-      falseRejects: errors.rejects,
+      ...(errors ? { falseAccepts: errors.accepts, falseRejects: errors.rejects } : {}),
       ...(teacherErrors ? { teacherFalseAccepts: teacherErrors.accepts, teacherFalseRejects: teacherErrors.rejects } : {}),
       ...Object.fromEntries(Object.entries(adsStage.value.fitted).map(([k, v]) => [`ads${k[0].toUpperCase()}${k.slice(1)}`, v])),
       ...Object.fromEntries(Object.entries(teacherStage.value.fitted).map(([k, v]) => [`teacher${k[0].toUpperCase()}${k.slice(1)}`, v])),

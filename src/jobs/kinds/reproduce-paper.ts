@@ -9,6 +9,7 @@
 import { compareArchitectures, comparisonCells, increaseOrdering, mseIncreaseKey, mseIncreases, type ComparisonTrial } from '../../analysis/comparison.ts'
 import { median } from '../../analysis/stats.ts'
 import { AppError } from '../../shared/errors.ts'
+import { fieldApplies } from '../../shared/schema.ts'
 import { dataGenerateParams, jobKindSpec, parseNames, pipelineParams, reproducePaperParams, robustnessParams, type JobKindName, type ReproducePaperParams } from '../../shared/jobkinds/index.ts'
 import { otherBaselineFields } from '../../shared/jobkinds/pipeline.ts'
 import { paperArchitectures, type PaperArchitecture } from '../../shared/paper.ts'
@@ -207,10 +208,7 @@ function refIds(params: Record<string, unknown>): number[] {
  */
 function asGiven(kind: JobKindName, params: Record<string, unknown>): Record<string, unknown> {
   const fields = jobKindSpec(kind).params.info().fields ?? {}
-  return Object.fromEntries(Object.entries(params).filter(([k]) => {
-    const when = fields[k]?.when
-    return !when || params[when.field] === when.equals
-  }))
+  return Object.fromEntries(Object.entries(params).filter(([k]) => fieldApplies(fields[k] ?? {}, (f) => params[f])))
 }
 
 /** One line of a sweep's state: merged items and tasks by state (with retries). */

@@ -105,14 +105,19 @@ export { trainBpttSnnParams, trainForceParams, trainReservoirParams } from './tr
 /**
  * The task a job's parameters imply (the one source for the service and the forms): its `task` when it
  * names one; else, for a kind with a task field left empty or a kind without one, the task of its
- * dataset (`data`), and for a kind without a task field (train.ads) that of its teacher. `taskOfRun`
- * gives the task recorded with a run (undefined when the run has none or is unknown).
+ * dataset (`data`), and for a kind without a task field (train.ads) that of its teacher; and for a kind
+ * with a task field given neither a task nor a dataset, the field's default (the default task, whose
+ * generator's fields data.generate takes). `taskOfRun` gives the task recorded with a run (undefined
+ * when the run has none or is unknown). A form's empty text is a value left out.
  */
 export function impliedTask(kind: JobKindName, params: Record<string, unknown>, taskOfRun: (id: unknown) => TaskName | undefined): TaskName | undefined {
   if (isTaskName(params.task)) return params.task
   if (params.task !== undefined && params.task !== '') return undefined
   const fields = jobKinds[kind].params.info().fields ?? {}
-  return taskOfRun(params.data) ?? ('task' in fields ? undefined : taskOfRun(params.teacher))
+  const ofRuns = taskOfRun(params.data) ?? ('task' in fields ? undefined : taskOfRun(params.teacher))
+  if (ofRuns !== undefined || (params.data !== undefined && params.data !== '')) return ofRuns
+  const fallback = fields.task?.default
+  return isTaskName(fallback) ? fallback : undefined
 }
 
 /**

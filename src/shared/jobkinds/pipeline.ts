@@ -189,7 +189,7 @@ export const pipeline = {
           `  teacher test accuracy ${fmt(value.teacherTestAccuracy)}, network ADS test accuracy ${fmt(value.adsTestAccuracy)}` +
             ` (undecided: teacher ${fmt(value.teacherTestUndecided)}, network ADS ${fmt(value.adsTestUndecided)} of ${fmt(value.testSamples)})`,
           `  test accuracy ${fmt(value.testAccuracy)}, mse ${fmt(value.mse)}, teacher agreement ${fmt(value.teacherAgreement)}, reconstruction error ${fmt(value.reconstructionError)}, mean rate ${fmt(value.meanRateHz)} Hz, ${fmt(value.wallSeconds)} s`,
-          ...(d.summary.adsBoundary !== undefined ? [`  network ADS: ${fmt(d.summary.falseAccepts)} false accepts, ${fmt(d.summary.falseRejects)} false rejects; teacher: ${fmt(d.summary.teacherFalseAccepts)} false accepts, ${fmt(d.summary.teacherFalseRejects)} false rejects`] : []),
+          ...(d.summary.falseAccepts !== undefined ? [`  network ADS: ${fmt(d.summary.falseAccepts)} false accepts, ${fmt(d.summary.falseRejects)} false rejects; teacher: ${fmt(d.summary.teacherFalseAccepts)} false accepts, ${fmt(d.summary.teacherFalseRejects)} false rejects`] : []),
           ...(d.summary.adsBoundary !== undefined ? [`  fitted boundary: network ADS ${fmt(d.summary.adsBoundary)}, teacher ${fmt(d.summary.teacherBoundary)} (on the validation split)`] : []),
         ].join('\n'),
       }

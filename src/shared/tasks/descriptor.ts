@@ -48,6 +48,12 @@ export interface TaskDescriptor {
       score?: { kind: 'stretchSum'; label: string; fitted: string; unit: string }
     }
   }
+  /**
+   * true for a detection: a +1 sample holds what is to be detected and a −1 sample does not, so wrong
+   * decisions are false accepts (+1 on a −1 sample) and false rejects (no +1 on a +1 sample), which
+   * results count; absent for a classification of ±1, where those words mean nothing
+   */
+  detection?: boolean
   /** settings fitted on validation data; empty when the rule has none */
   fitted: readonly FittedSetting[]
   /** how the renderer draws one sample (renderer/src/tasks registry) */

@@ -53,6 +53,8 @@ export const wakePhraseTask = {
     summary: 'y_s = 0.95·y_s + 0.05·ỹ; sum y_s over each stretch where y_s ≥ 0.5; keyword if the largest sum exceeds the boundary B fitted on validation data (docs/method.md §6)',
     display: { smoothingDecay: 0.95, thresholds: [0.5], score: { kind: 'stretchSum', label: 'Σ y_s over the stretch ≥ 0.5', fitted: 'boundary', unit: 'steps' } },
   },
+  // a detection: its results count false accepts and false rejects
+  detection: true,
   fitted: [{ name: 'boundary', label: 'Boundary B', description: 'keyword when the largest sum of y_s over a stretch where y_s ≥ 0.5 exceeds B (in steps); fitted on validation outputs' }],
   sampleView: 'bands',
   // docs/method.md §3-5: teacher 16 → 128 → 1, λ_MSE 1 with τ in seconds in the loss (as the authors: in ms
