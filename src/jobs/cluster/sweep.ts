@@ -313,7 +313,7 @@ function neuronsOfRun(store: Store, id: number): number | null {
 
 /** Time steps of one sample of a dataset run: the second axis of its inputs. */
 function stepsOfDataset(store: Store, id: number): number | null {
-  const inputs = store.artifacts.list(id).find((a) => a.name === 'inputs')
+  const inputs = store.artifacts.meta(id, 'inputs')
   return inputs && inputs.shape.length >= 2 ? inputs.shape[1] : null
 }
 
