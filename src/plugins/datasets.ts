@@ -49,14 +49,14 @@ export function loadDataset(store: Store, runId: number, first = 0, count?: numb
   const targets = artifactMeta(store, runId, 'targets')
   const [samples, steps, channels] = inputs.shape
   const outputs = targets.shape[2]
-  const labels = store.artifacts.find(runId, 'labels')
+  const labels = store.artifacts.meta(runId, 'labels')
   if (first >= samples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} has ${samples} samples; the first sample must be below ${samples} (got ${first}).`)
   const take = Math.min(count ?? samples - first, samples - first)
   const dtMs = typeof run.params.dtMs === 'number' ? run.params.dtMs : 1
   return {
     inputs: store.artifacts.rowsOf(inputs, first, take).data as Float32Array,
     targets: store.artifacts.rowsOf(targets, first, take).data as Float32Array,
-    labels: labels ? (labels.data as Int8Array).slice(first, first + take) : null,
+    labels: labels ? (store.artifacts.rowsOf(labels, first, take).data as Int8Array) : null,
     samples: take,
     steps,
     channels,
