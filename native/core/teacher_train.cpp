@@ -83,7 +83,7 @@ double TeacherTrainer::step_factor(uint64_t epoch) const {
   return o_.stepSizeFloor + (1.0 - o_.stepSizeFloor) * 0.5 * (1.0 + std::cos(3.14159265358979323846 * x));
 }
 
-void TeacherTrainer::apply_step(const TeacherGradT<float>& g, TeacherEpochRecord& rec) {
+void TeacherTrainer::apply_step(const TeacherGradT<float>& g, double stepFactor, TeacherEpochRecord& rec) {
   // The norm (and clipping) is taken over the gradients of the variables Adam actually moves, i.e.
   // with tau in seconds when tauStepInSeconds.
   const double tauFactor = o_.tauStepInSeconds ? 1000.0 : 1.0;
@@ -102,7 +102,6 @@ void TeacherTrainer::apply_step(const TeacherGradT<float>& g, TeacherEpochRecord
   const double clip = (o_.clipNorm > 0 && norm > o_.clipNorm) ? o_.clipNorm / norm : 1.0;
 
   adam_.begin_step();
-  const double factor = stepFactor_;
   std::vector<double> gd, theta;
   std::size_t offset = 0;
   auto update = [&](std::vector<float>& param, const std::vector<float>& grad, bool on, double gradFactor,
@@ -112,7 +111,7 @@ void TeacherTrainer::apply_step(const TeacherGradT<float>& g, TeacherEpochRecord
       theta.resize(param.size());
       for (std::size_t k = 0; k < grad.size(); ++k) gd[k] = static_cast<double>(grad[k]) * gradFactor * clip;
       for (std::size_t k = 0; k < param.size(); ++k) theta[k] = static_cast<double>(param[k]) / paramFactor;
-      adam_.update(offset, theta.data(), gd.data(), theta.size(), factor);
+      adam_.update(offset, theta.data(), gd.data(), theta.size(), stepFactor);
       for (std::size_t k = 0; k < param.size(); ++k) param[k] = static_cast<float>(theta[k] * paramFactor);
     }
     offset += param.size();
@@ -131,8 +130,8 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   const auto start = std::chrono::steady_clock::now();
   TeacherEpochRecord rec;
   rec.epoch = epoch_ + 1;
-  stepFactor_ = step_factor(rec.epoch);
-  rec.stepSize = o_.adam.stepSize * stepFactor_;
+  const double stepFactor = step_factor(rec.epoch);
+  rec.stepSize = o_.adam.stepSize * stepFactor;
   const std::size_t N = params_.units, C = params_.channels, O = params_.outputs;
 
   // This epoch's data.
@@ -220,7 +219,7 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
         }
       }
     }
-    apply_step(grad, rec);
+    apply_step(grad, stepFactor, rec);
     ++rec.batches;
     done += bs;
     control.report(static_cast<double>(doneBefore + done), static_cast<double>(totalSamples), "training");

@@ -90,7 +90,9 @@ class TeacherTrainer {
 
  private:
   TeacherEpochRecord run_epoch(const Control& control, std::size_t doneBefore, std::size_t totalSamples);
-  void apply_step(const TeacherGradT<float>& grad, TeacherEpochRecord& rec);
+  // One Adam step on the batch's gradient; stepFactor scales the step size (the schedule's factor of
+  // the running epoch, step_factor).
+  void apply_step(const TeacherGradT<float>& grad, double stepFactor, TeacherEpochRecord& rec);
   // The schedule's factor of the step size in epoch `epoch` (1-based).
   double step_factor(uint64_t epoch) const;
 
@@ -99,7 +101,6 @@ class TeacherTrainer {
   std::shared_ptr<const TeacherDataset> train_, validation_;
   Adam adam_;
   uint64_t epoch_ = 0;
-  double stepFactor_ = 1.0;  // the schedule's factor of the step size in the running epoch
   TeacherParams best_;
   bool hasBest_ = false;
   uint64_t bestEpoch_ = 0;

@@ -1,14 +1,53 @@
 // Boards for the job kinds that run on one (hil, deploy, finetune): the `target` parameter as a
-// board's address, worded as a parameter error; the board's lease and connection for a run.
+// board's address, worded as a parameter error; the board's lease and connection for a run; a stored
+// deployment run to run on it (hil, finetune), refused when it does not fit the board.
 import { BoardClient } from '../hardware/client.ts'
 import { ProtocolError } from '../hardware/protocol/errors.ts'
 import { boardAddressOf } from '../hardware/transport.ts'
+import { configurationMisfit, type Mapping, type MappingReport } from '../plugins/deploy/map.ts'
+import type { DeployedConfiguration } from '../shared/board.ts'
 import { AppError } from '../shared/errors.ts'
 import type { Store } from '../store/index.ts'
 import { hostName } from '../system/version.ts'
 import { pidAlive } from '../system/process.ts'
 import type { JobContext } from './context.ts'
-import { fieldError } from './prechecks.ts'
+import { fieldError, runOfKind } from './prechecks.ts'
+
+/** A stored artifact of UTF-8 text (a deployment's configuration and report, as JSON) as a string. */
+export const textOf = (a: { data: ArrayLike<number> }): string => new TextDecoder().decode(a.data as Uint8Array)
+
+/** A deployment run as stored: its configuration, mapping report and mapped weights, and its time step. */
+export type StoredDeployment = Mapping & { configuration: DeployedConfiguration; dtMs: number }
+
+/** A stored deployment run as a mapping (its configuration, report and mapped weights), checked against the job's network (`deployment` of a hil or finetune job). */
+export function storedDeployment(store: Store, kind: 'hil' | 'finetune', id: number, network: number): StoredDeployment {
+  const run = runOfKind(store, kind, 'deployment', id, ['deployment'])
+  if (run.params.network !== network) {
+    throw fieldError(kind, 'deployment', `is run ${id} “${run.name}”, a deployment of network run ${String(run.params.network)}, not of network run ${network}: choose a deployment of network run ${network} (\`mimic deploy ${network} --target …\`), or leave --deployment out to map the network afresh.`)
+  }
+  const config = store.artifacts.find(id, 'configuration')
+  const report = store.artifacts.find(id, 'report')
+  if (!config || !report) throw fieldError(kind, 'deployment', `is run ${id} “${run.name}”, which stored no configuration: deploy the network again.`)
+  const rep = JSON.parse(textOf(report)) as MappingReport & { dtMs?: number }
+  const m = (name: string) => store.artifacts.find(id, name)?.data as Float32Array | undefined
+  const wIn = m('mapped.wIn')
+  const omegaF = m('mapped.omegaF')
+  const omegaS = m('mapped.omegaS')
+  return { configuration: JSON.parse(textOf(config)) as DeployedConfiguration, report: rep, mapped: wIn && omegaF && omegaS ? { wIn, omegaF, omegaS } : null, dtMs: rep.dtMs ?? 1 }
+}
+
+/**
+ * Refuses deployment run `id` when its configuration does not fit the board connected to (its
+ * handshake: weight scheme, chips, cores, fan-in): the board is given back first, then the error is
+ * thrown naming the board and the fix.
+ */
+export async function checkDeploymentFitsBoard(board: LeasedBoard, address: string, kind: 'hil' | 'finetune', id: number, deployment: StoredDeployment): Promise<void> {
+  const h = board.client.handshake
+  const why = configurationMisfit(deployment.configuration, h)
+  if (!why) return
+  await board.release()
+  throw fieldError(kind, 'deployment', `is run ${id}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
+}
 
 /** A job's `target`, a board address or a saved board's name, as the board's canonical address; null for an execution target name. */
 export function targetBoardAddress(store: Store, target: string, kind: 'hil' | 'finetune' | 'deploy'): string | null {

@@ -83,7 +83,7 @@ export function networkOf(store: Store, job: JobKindName, key: string, id: numbe
 
 /** The shape of an artifact of a run (a run without it is refused). */
 export function shapeOf(store: Store, runId: number, name: string): number[] {
-  const meta = store.artifacts.list(runId).find((a) => a.name === name)
+  const meta = store.artifacts.meta(runId, name)
   if (!meta) throw new FieldError('params', `name run ${runId}, which has no "${name}" artifact.`, 'The parameters')
   return meta.shape
 }

@@ -162,7 +162,7 @@ export class Scheduler {
     // two jobs with --threads 1 run side by side on two cores
     const threads = r.cores === 'all' && typeof params.threads === 'number' && Number.isInteger(params.threads) && params.threads > 0 ? params.threads : null
     const fixed = r.coresFor?.(params) ?? threads
-    const device = r.device?.(params, this.boardAddress) ?? null
+    const device = this.deviceOf(jobKind, params)
     if (fixed !== null) return { min: clamp(fixed), all: false, device }
     return r.cores === 'all' ? { min: clamp(r.minCores ?? 1), all: true, device } : { min: clamp(r.cores), all: false, device }
   }

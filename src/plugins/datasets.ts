@@ -34,9 +34,9 @@ export interface StoredDataset extends TimedDataset {
   task: TaskName
 }
 
-/** An artifact of a run without its bytes, found in `listed` (the run's artifacts; NOT_FOUND, with the names there are, when it has none). */
-function artifactMeta(store: Store, runId: number, name: string, listed: readonly ArtifactMeta[] = store.artifacts.list(runId)): ArtifactMeta {
-  return listed.find((m) => m.name === name) ?? store.artifacts.get(runId, name)
+/** An artifact of a run without its bytes (NOT_FOUND, with the names there are, when the run has none of that name). */
+function artifactMeta(store: Store, runId: number, name: string): ArtifactMeta {
+  return store.artifacts.meta(runId, name) ?? store.artifacts.get(runId, name)
 }
 
 /** Loads a dataset run (artifacts inputs, targets, labels), optionally a slice of samples. */
@@ -45,19 +45,18 @@ export function loadDataset(store: Store, runId: number, first = 0, count?: numb
   if (run.kind !== 'dataset') throw new AppError('INVALID_ARGUMENT', `Run ${runId} is a ${run.kind} run, not a dataset: give the id of a dataset run.`)
   if (run.status !== 'succeeded') throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} is ${run.status}; only a succeeded run can be used.`)
   // the samples asked for, read by rows: a corpus of thousands of samples is read once, not copied
-  const listed = store.artifacts.list(runId)
-  const inputs = artifactMeta(store, runId, 'inputs', listed)
-  const targets = artifactMeta(store, runId, 'targets', listed)
+  const inputs = artifactMeta(store, runId, 'inputs')
+  const targets = artifactMeta(store, runId, 'targets')
   const [samples, steps, channels] = inputs.shape
   const outputs = targets.shape[2]
-  const labels = store.artifacts.find(runId, 'labels')
+  const labels = store.artifacts.meta(runId, 'labels')
   if (first >= samples) throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} has ${samples} samples; the first sample must be below ${samples} (got ${first}).`)
   const take = Math.min(count ?? samples - first, samples - first)
   const dtMs = typeof run.params.dtMs === 'number' ? run.params.dtMs : 1
   return {
     inputs: store.artifacts.rowsOf(inputs, first, take).data as Float32Array,
     targets: store.artifacts.rowsOf(targets, first, take).data as Float32Array,
-    labels: labels ? (labels.data as Int8Array).slice(first, first + take) : null,
+    labels: labels ? (store.artifacts.rowsOf(labels, first, take).data as Int8Array) : null,
     samples: take,
     steps,
     channels,

@@ -192,12 +192,12 @@ export class ArtifactsRepo {
    * read as empty arrays.
    */
   getRows(runId: number, name: string, start: number, count: number): ArtifactData {
-    const meta = this.list(runId).find((m) => m.name === name)
+    const meta = this.meta(runId, name)
     if (!meta) return this.get(runId, name) // throws NOT_FOUND with the names that exist
     return this.rowsOf(meta, start, count)
   }
 
-  /** getRows of an artifact already listed (its meta from list()), without listing the run's artifacts again. */
+  /** getRows of an artifact whose meta is at hand (from meta() or list()), without looking it up again. */
   rowsOf(meta: ArtifactMeta, start: number, count: number): ArtifactData {
     const { runId, name } = meta
     if (meta.shape.length === 0) throw invalid(`"${name}" has no first axis (shape []): read it without rows.`)
@@ -248,6 +248,12 @@ export class ArtifactsRepo {
 
   list(runId: number): ArtifactMeta[] {
     return (this.db.prepare(`SELECT ${metaColumns} FROM artifacts a WHERE a.run_id = ? ORDER BY a.name`).all(runId) as Row[]).map(toMeta)
+  }
+
+  /** The metadata of one artifact of a run (as an element of list()), or undefined when the run has no artifact of that name. */
+  meta(runId: number, name: string): ArtifactMeta | undefined {
+    const row = this.db.prepare(`SELECT ${metaColumns} FROM artifacts a WHERE a.run_id = ? AND a.name = ?`).get(runId, name) as Row | undefined
+    return row ? toMeta(row) : undefined
   }
 
   find(runId: number, name: string): ArtifactData | undefined {

@@ -8,6 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { migrate } from '../../src/store/db.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { readBundle, writeBundle } from '../../src/formats/bundle.ts'
+import { loadDataset } from '../../src/plugins/datasets.ts'
+import { storeDataset } from '../support/datasets.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 const MiB = 1024 * 1024
@@ -110,6 +112,30 @@ describe('artifacts in parts', () => {
     expect(store.artifacts.getRows(r.id, 'inputs', 10, 100).data).toEqual(x.subarray(10 * rowValues, 110 * rowValues))
     expect(() => store.artifacts.get(r.id, 'inputs')).toThrow(/^Artifact "inputs" of run \d+ has a part at byte 2097156 where byte 2097152 was expected: the database is damaged\.$/)
     expect(() => store.artifacts.getRows(r.id, 'inputs', 130, 10)).toThrow(/^Artifact "inputs" of run \d+ has a part at byte 2097156 where byte 2097152 was expected: the database is damaged\.$/)
+  })
+
+  it('a slice of a dataset run reads its samples only: labels too come from the parts they overlap', () => {
+    // 12 samples of 3 steps: labels (12 bytes) in parts of 4 bytes, samples 0-3, 4-7 and 8-11
+    const store = open(tempDb(), 4)
+    const projectId = store.projects.create('Lab').id
+    const [samples, steps, channels, outputs] = [12, 3, 2, 1]
+    const batch = {
+      inputs: Float32Array.from({ length: samples * steps * channels }, (_, i) => i * 0.5),
+      targets: Float32Array.from({ length: samples * steps * outputs }, (_, i) => -i),
+      labels: Int8Array.from({ length: samples }, (_, i) => (i % 3 === 0 ? 1 : -1) * (i + 1)),
+      steps,
+      channels,
+      outputs,
+    }
+    const id = storeDataset(store, { projectId, name: 'tiny', params: { task: 'xor', dtMs: 1 } }, [{ batch }])
+    // damage the labels' last part (move it by one byte): samples before it still load
+    store.db.prepare("UPDATE artifact_parts SET start = start + 1 WHERE part = 2 AND artifact_id = (SELECT id FROM artifacts WHERE run_id = ? AND name = 'labels')").run(id)
+    const d = loadDataset(store, id, 2, 5)
+    expect(d.samples).toBe(5)
+    expect(d.labels).toEqual(batch.labels.slice(2, 7))
+    expect(d.inputs).toEqual(batch.inputs.slice(2 * steps * channels, 7 * steps * channels))
+    expect(d.targets).toEqual(batch.targets.slice(2 * steps, 7 * steps))
+    expect(() => loadDataset(store, id, 6, 4)).toThrow(/^Artifact "labels" of run \d+ has a part at byte 9 where byte 8 was expected: the database is damaged\.$/)
   })
 
   it('splits at exactly the part size: as large as a part stays in the row, one byte more makes two parts', () => {

@@ -33,15 +33,6 @@ afterAll(async () => {
   cleanupTemp()
 })
 
-function lastRunId(): number {
-  const store = openStore(db)
-  try {
-    return store.runs.list({ limit: 1 })[0]?.id ?? 0
-  } finally {
-    store.close()
-  }
-}
-
 interface HilJson {
   runId: number
   accuracy: number
@@ -245,21 +236,21 @@ describe('mimic hil', () => {
       { args: ['deploy', String(network), '--target', address, '--data', String(dataset)], error: /^the board at tcp:\/\/127\.0\.0\.1:1 could not be reached: .*nothing listens there \(connection refused\).* \(code CONNECT_FAILED\)$/ },
       { args: ['finetune', String(network), '--target', address, '--samples', '10'], error: /^the board at tcp:\/\/127\.0\.0\.1:1 could not be reached: .*nothing listens there \(connection refused\).* \(code CONNECT_FAILED\)$/ },
     ]
-    for (const { args, error } of runs) {
-      const before = lastRunId()
-      const r = mimic(['--db', db, ...args])
-      expect(r.code, args[0]).not.toBe(0)
-      const store = openStore(db)
-      try {
+    const store = openStore(db)
+    try {
+      for (const { args, error } of runs) {
+        const before = store.runs.list({ limit: 1 })[0]?.id ?? 0
+        const r = mimic(['--db', db, ...args])
+        expect(r.code, args[0]).not.toBe(0)
         const last = store.runs.list({ limit: 1 })[0]
         expect(last.id, args[0]).toBeGreaterThan(before)
         expect(last.status, args[0]).toBe('failed')
         expect(last.error, args[0]).toMatch(error)
         expect(r.stderr, args[0]).toContain(last.error!)
         expect(store.boardLeases.list({ host: 'x', alive: () => true, staleMs: 1e9 }), args[0]).toEqual([])
-      } finally {
-        store.close()
       }
+    } finally {
+      store.close()
     }
   }, 120_000)
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { contract, isOpName, methodName, opNames, parseArgs } from '../../src/shared/contract.ts'
 import { AppError, toWireError } from '../../src/shared/errors.ts'
-import { currentJobKind, jobKindNames, jobKinds, methodDefaultsOf } from '../../src/shared/jobkinds/index.ts'
+import { currentJobKind, jobKindNames, jobKinds } from '../../src/shared/jobkinds/index.ts'
 import { decodeWire, encodeWire, base64ToBytes, bytesToBase64 } from '../../src/shared/wire.ts'
 
 describe('the API contract', () => {
@@ -36,9 +36,8 @@ describe('the API contract', () => {
     expect(jobKindNames).toContain('data.generate')
     const info = jobKinds['data.generate'].params.info()
     expect(info.fields?.task).toMatchObject({ type: 'enum', default: 'xor' })
-    // the samples' default is the chosen task's (methodDefaultsOf): XOR 500, the wake phrase 1500; a
-    // field of XOR's generator alone has its default there, not on the kind (a wake dataset would record it)
-    expect(methodDefaultsOf('data.generate', 'xor')).toEqual({ count: 500, durationS: 1, dtMs: 1 })
+    // a field of XOR's generator alone has its default in the task's method defaults
+    // (test/unit/method-defaults.test.ts), not on the kind (a wake dataset would record it)
     expect(info.fields?.durationS).toMatchObject({ unit: 's', when: { field: 'task', equals: 'xor' } })
     expect(info.fields?.durationS.default).toBeUndefined()
     expect(jobKinds.pipeline.params.info().fields?.task).toMatchObject({ type: 'enum', default: 'xor' })

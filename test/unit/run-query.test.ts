@@ -2,7 +2,7 @@
 // definitions: sample sd with n − 1, linear-interpolated quartiles).
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { differingColumns, groupBy, matcher, parseQuery, sortRows, stats, type Row } from '../../renderer/src/lib/runQuery.ts'
+import { differingColumns, groupBy, matcher, parseQuery, resolveColumn, sortRows, stats, withNeuronColumn, type Row } from '../../renderer/src/lib/runQuery.ts'
 
 const columns = ['id', 'name', 'kind', 'status', 'tags', 'notes', 'param.neurons', 'param.task', 'summary.accuracy']
 const rows: Row[] = [
@@ -47,5 +47,37 @@ describe('run queries', () => {
     const g = groupBy(rows, ['kind'], ['summary.accuracy'])
     expect(g.map((x) => [x.key, x.rows.length, x.stats['summary.accuracy']?.n])).toEqual([['kind=ads', 2, 1], ['kind=teacher', 1, 1]])
     expect(differingColumns(rows, columns)).toEqual(['param.neurons'])
+  })
+})
+
+describe('the runs table\'s neurons column', () => {
+  // as `runs.export` gives them: a BPTT network (its two layers), network ADS, a teacher (a rate
+  // network of units), a failed BPTT run that stored no network, and a pipeline (its --neurons)
+  const exported = {
+    columns: ['id', 'kind', 'architecture', 'task', 'param.layer1', 'param.layer2', 'param.neurons', 'param.units', 'summary.accuracy'],
+    rows: [
+      { id: 1, kind: 'bptt-snn', architecture: 'bptt-snn', 'param.layer1': 160, 'param.layer2': 160, 'summary.accuracy': 0.9 },
+      { id: 2, kind: 'ads', architecture: 'ads', 'param.neurons': 320, 'summary.accuracy': 0.95 },
+      { id: 3, kind: 'teacher', architecture: 'rate', 'param.units': 64, 'summary.accuracy': 1 },
+      { id: 4, kind: 'bptt-snn', architecture: null, 'param.layer1': 768, 'param.layer2': 768, 'summary.accuracy': null },
+      { id: 5, kind: 'pipeline', architecture: null, 'param.neurons': 320, 'summary.accuracy': 0.8 },
+      { id: 6, kind: 'dataset', architecture: null, 'summary.accuracy': null },
+    ] as Row[],
+    truncated: false,
+  }
+
+  it('counts every spiking layer of a network as its architecture declares, else shows the run\'s neurons parameter', () => {
+    const t = withNeuronColumn(exported)
+    expect(t.rows.map((r) => r.neurons)).toEqual([320, 320, 64, 1536, 320, null])
+    expect(t.columns).toEqual(['id', 'kind', 'architecture', 'neurons', 'task', 'param.layer1', 'param.layer2', 'param.neurons', 'param.units', 'summary.accuracy'])
+    expect(t.truncated).toBe(false)
+    // the rows given are left as they were
+    expect(exported.rows[0].neurons).toBeUndefined()
+    // what the query box, the extra columns and the grouping read as "neurons"
+    expect(resolveColumn('neurons', t.columns)).toBe('neurons')
+    expect(t.rows.filter(matcher(parseQuery('neurons>=320', t.columns))).map((r) => r.id)).toEqual([1, 2, 4, 5])
+    expect(groupBy(t.rows, ['neurons'], ['summary.accuracy']).map((g) => `${g.key}: ${g.rows.map((r) => r.id).join(' ')}`).sort()).toEqual(['neurons=1536: 4', 'neurons=320: 1 2 5', 'neurons=64: 3', 'neurons=∅: 6'])
+    // a second pass keeps one such column
+    expect(withNeuronColumn(t).columns.filter((c) => c === 'neurons')).toHaveLength(1)
   })
 })

@@ -165,6 +165,35 @@ describe('artifacts', () => {
     expect(Array.from(cube.data)).toEqual(Array.from(w.subarray(12)))
   })
 
+  it('looks up one artifact\'s metadata by name: as list() gives it, in a row or in parts, and undefined for an absent name or run', () => {
+    const p = store.projects.create('Lab')
+    const r = newRun(p.id)
+    const other = newRun(p.id)
+    store.artifacts.put(r.id, [
+      { name: 'weights', data: new Float32Array(12), shape: [3, 4] },
+      { name: 'labels', data: Int8Array.from([1, -1, 1]), shape: [3] },
+    ])
+    store.artifacts.put(other.id, [{ name: 'weights', data: new Float64Array(2), shape: [2] }])
+    const listed = store.artifacts.list(r.id)
+    expect(store.artifacts.meta(r.id, 'weights')).toEqual(listed.find((a) => a.name === 'weights'))
+    expect(store.artifacts.meta(r.id, 'labels')).toEqual({ id: expect.any(Number), runId: r.id, name: 'labels', dtype: 'int8', shape: [3], byteLength: 3, createdAt: expect.any(String) })
+    expect(store.artifacts.meta(other.id, 'weights')).toMatchObject({ runId: other.id, dtype: 'float64', shape: [2], byteLength: 16 })
+    expect(store.artifacts.meta(r.id, 'Weights')).toBeUndefined()
+    expect(store.artifacts.meta(r.id, 'inputs')).toBeUndefined()
+    expect(store.artifacts.meta(9999, 'weights')).toBeUndefined()
+    // an artifact stored in parts: its size counts every part
+    const parted = openStore(tempDb(), { artifactPartBytes: 16 })
+    try {
+      const q = parted.runs.create({ projectId: parted.projects.create('Lab').id, kind: 'dataset', name: 'r', params: {}, seed: 1, codeVersion: 'v', host: 'h' })
+      parted.artifacts.put(q.id, [{ name: 'inputs', data: new Float32Array(30), shape: [10, 3] }])
+      expect(parted.db.prepare('SELECT COUNT(*) AS n FROM artifact_parts').get()).toEqual({ n: 8 })
+      expect(parted.artifacts.meta(q.id, 'inputs')).toEqual(parted.artifacts.list(q.id)[0])
+      expect(parted.artifacts.meta(q.id, 'inputs')).toMatchObject({ shape: [10, 3], byteLength: 120 })
+    } finally {
+      parted.close()
+    }
+  })
+
   it('refuses a shape that does not match, a duplicate name, and names what exists when one is missing', () => {
     const p = store.projects.create('Lab')
     const r = newRun(p.id)

@@ -4,9 +4,30 @@
 //   col:text        the column contains text (col may leave out its "param." / "summary." prefix)
 //   col=v col!=v    equals / differs (numbers compared as numbers)
 //   col>n col>=n col<n col<=n   numeric comparisons (rows without a number there do not match)
+import { neuronCountOf } from '../../../src/shared/architectures/index.ts'
 import type { Cell } from '../../../src/shared/runtable.ts'
 
 export type Row = Record<string, Cell>
+
+/** The column of a network's count of neurons (withNeuronColumn): what `neurons` names in the query box, the extra columns and the grouping. */
+export const neuronsColumn = 'neurons'
+
+/**
+ * The rows of `runs.export` with a `neurons` column: a network run's neurons as its architecture
+ * counts them from its parameters (neuronCountOf: every spiking layer, so a BPTT network's two), else
+ * the run's `neurons` parameter where it has one (a pipeline's, for instance). The column comes after
+ * `architecture`.
+ */
+export function withNeuronColumn<T extends { columns: string[]; rows: Row[] }>(table: T): T {
+  const rows = table.rows.map((r) => {
+    const count = neuronCountOf({ architecture: typeof r.architecture === 'string' ? r.architecture : null, kind: String(r.kind) }, (k) => r[`param.${k}`])
+    const own = r[`param.${neuronsColumn}`]
+    return { ...r, [neuronsColumn]: count ?? (typeof own === 'number' ? own : null) }
+  })
+  const columns = table.columns.filter((c) => c !== neuronsColumn)
+  const at = columns.indexOf('architecture') + 1
+  return { ...table, rows, columns: [...columns.slice(0, at), neuronsColumn, ...columns.slice(at)] }
+}
 
 export interface Clause {
   column: string | null

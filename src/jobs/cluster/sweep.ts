@@ -13,6 +13,7 @@
 // progress/task-N.json, logs/task-N.out.
 import { createHash, randomBytes } from 'node:crypto'
 import { fromBytes, isDType } from '../../shared/arrays.ts'
+import { neuronCountOf } from '../../shared/architectures/index.ts'
 import { chooseGrouping, costRates, type CostLookup, type Grouping } from '../../shared/grouping.ts'
 import { jobKinds } from '../../shared/jobkinds/index.ts'
 import type { JobKindSpec } from '../../shared/jobkinds/spec.ts'
@@ -303,17 +304,16 @@ export function shippedInputs(store: Store, ids: readonly number[]): number[] {
   return [...out].sort((a, b) => a - b)
 }
 
-/** The size of a network run (its neurons, or a teacher's units), from its parameters. */
+/** The size of a network run (its neurons, every spiking layer; a teacher's units), from its parameters as its architecture counts them. */
 function neuronsOfRun(store: Store, id: number): number | null {
-  const p = store.runs.find(id)?.params
-  if (!p) return null
-  for (const k of ['neurons', 'units', 'layer2']) if (typeof p[k] === 'number') return p[k] as number
-  return null
+  const run = store.runs.find(id)
+  if (!run) return null
+  return neuronCountOf({ architecture: store.networks.find(id)?.architecture, kind: run.kind }, (k) => run.params[k])
 }
 
 /** Time steps of one sample of a dataset run: the second axis of its inputs. */
 function stepsOfDataset(store: Store, id: number): number | null {
-  const inputs = store.artifacts.list(id).find((a) => a.name === 'inputs')
+  const inputs = store.artifacts.meta(id, 'inputs')
   return inputs && inputs.shape.length >= 2 ? inputs.shape[1] : null
 }
 

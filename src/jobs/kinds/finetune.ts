@@ -31,9 +31,8 @@ import { taskImpls } from '../../plugins/tasks/index.ts'
 import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { leaseBoard, targetBoardAddress, type LeasedBoard } from '../boards.ts'
+import { checkDeploymentFitsBoard, leaseBoard, storedDeployment, targetBoardAddress, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
-import { storedDeployment } from './hil.ts'
 import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import { boardTarget } from '../../plugins/targets/board.ts'
 
@@ -64,7 +63,7 @@ export const finetune: JobImpl = {
       }
     }
     if (p.deployment !== undefined) {
-      const d = storedDeployment(store, p.deployment, p.network)
+      const d = storedDeployment(store, 'finetune', p.deployment, p.network)
       const scheme = isFinetuneTargetName(p.target) ? finetuneTargets[p.target] : null
       // a board's fit is checked against its handshake when the run connects
       const why = scheme ? configurationMisfit(d.configuration, chipModel(scheme, boardChips(scheme))) : null
@@ -104,17 +103,12 @@ export const finetune: JobImpl = {
     // the target, running the stored deployment when one is named, on the chosen virtual chip; or a
     // board, held for the run (its lease) and reached over the board protocol
     const address = targetBoardAddress(store, p.target, 'finetune')
-    const deployment = p.deployment !== undefined ? storedDeployment(store, p.deployment, p.network) : null
+    const deployment = p.deployment !== undefined ? storedDeployment(store, 'finetune', p.deployment, p.network) : null
     let board: LeasedBoard | null = null
     let target: ExecutionTarget
     if (address !== null) {
       board = await leaseBoard(ctx, address, 'finetune')
-      const h = board.client.handshake
-      const why = deployment ? configurationMisfit(deployment.configuration, h) : null
-      if (why) {
-        await board.release()
-        throw fieldError('finetune', 'deployment', `is run ${p.deployment}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
-      }
+      if (deployment) await checkDeploymentFitsBoard(board, address, 'finetune', p.deployment!, deployment)
       target = boardTarget(board.client, deployment ? { deployment } : {})
     } else {
       const name = p.target as keyof typeof finetuneTargets

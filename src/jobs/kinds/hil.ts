@@ -15,30 +15,11 @@ import { boardChips, chipTargetSchemes, deployedTarget, mappingOf } from '../../
 import { availableTarget, targetFor, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import type { Store } from '../../store/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { leaseBoard, targetBoardAddress, type LeasedBoard } from '../boards.ts'
+import { checkDeploymentFitsBoard, leaseBoard, storedDeployment, targetBoardAddress, textOf, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
 
 type ChipTargetName = keyof typeof chipTargetSchemes
 const isChipTarget = (name: string): name is ChipTargetName => Object.prototype.hasOwnProperty.call(chipTargetSchemes, name)
-
-const textOf = (a: { data: ArrayLike<number> }): string => new TextDecoder().decode(a.data as Uint8Array)
-
-/** A stored deployment run as a mapping (its configuration, report and mapped weights), checked against the hil run's network. */
-export function storedDeployment(store: Store, id: number, network: number): Mapping & { configuration: DeployedConfiguration; dtMs: number } {
-  const run = runOfKind(store, 'hil', 'deployment', id, ['deployment'])
-  if (run.params.network !== network) {
-    throw fieldError('hil', 'deployment', `is run ${id} “${run.name}”, a deployment of network run ${String(run.params.network)}, not of network run ${network}: choose a deployment of network run ${network} (\`mimic deploy ${network} --target …\`), or leave --deployment out to map the network afresh.`)
-  }
-  const config = store.artifacts.find(id, 'configuration')
-  const report = store.artifacts.find(id, 'report')
-  if (!config || !report) throw fieldError('hil', 'deployment', `is run ${id} “${run.name}”, which stored no configuration: deploy the network again.`)
-  const rep = JSON.parse(textOf(report)) as MappingReport & { dtMs?: number }
-  const m = (name: string) => store.artifacts.find(id, name)?.data as Float32Array | undefined
-  const wIn = m('mapped.wIn')
-  const omegaF = m('mapped.omegaF')
-  const omegaS = m('mapped.omegaS')
-  return { configuration: JSON.parse(textOf(config)) as DeployedConfiguration, report: rep, mapped: wIn && omegaF && omegaS ? { wIn, omegaF, omegaS } : null, dtMs: rep.dtMs ?? 1 }
-}
 
 /** Refuses a deployment that does not fit a registry target (the board's fit is checked after its handshake). */
 function checkFitsTarget(target: string, id: number, d: { configuration: DeployedConfiguration }): void {
@@ -107,7 +88,7 @@ export const hil: JobImpl = {
       throw fieldError('hil', 'serialNumber', `is given, but target "${p.target.trim()}" ${onBoard ? 'is a board, which reports its own serial number' : 'has no virtual chip'}: use it with target emulator or emulator-se1, or leave --serial-number out.`)
     }
     if (p.deployment !== undefined) {
-      const d = storedDeployment(store, p.deployment, p.network)
+      const d = storedDeployment(store, 'hil', p.deployment, p.network)
       if (!onBoard) checkFitsTarget(p.target.trim(), p.deployment, d)
       const raw = store.runs.get(p.dataset).params.dtMs
       const dtMs = typeof raw === 'number' ? raw : 1
@@ -149,7 +130,7 @@ export const hil: JobImpl = {
       ctx.emit({ type: 'hil.spikes', runId: ctx.run.id, sample, timesUs: Array.from(timesUs), neurons: Array.from(neurons) })
     }
     let sampleNow = 0
-    const deployment = p.deployment !== undefined ? storedDeployment(store, p.deployment, p.network) : null
+    const deployment = p.deployment !== undefined ? storedDeployment(store, 'hil', p.deployment, p.network) : null
     /** Without --deployment: the network is mapped afresh; an existing deployment of it for this scheme is named in the notes, with whether its configuration is the one mapped. */
     const noteExisting = (scheme: string, fresh: () => Mapping): void => {
       const id = latestDeployment(store, p.network, scheme)
@@ -166,16 +147,8 @@ export const hil: JobImpl = {
       // one user at a time: the board's lease, held by this run, with its process
       board = await leaseBoard(ctx, address, 'hil', (e) => linkFailure(e, address, 0, S))
       const client = board.client
-      const h = client.handshake
-      if (deployment) {
-        const why = configurationMisfit(deployment.configuration, h)
-        if (why) {
-          await board.release()
-          throw fieldError('hil', 'deployment', `is run ${p.deployment}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
-        }
-      } else {
-        noteExisting(h.weightScheme, () => mapForBoard(client, net, all.dtMs))
-      }
+      if (deployment) await checkDeploymentFitsBoard(board, address, 'hil', p.deployment!, deployment)
+      else noteExisting(client.handshake.weightScheme, () => mapForBoard(client, net, all.dtMs))
       target = boardTarget(client, { onSample: (t, n) => live(t, n, sampleNow), ...(deployment ? { deployment } : {}) })
     } else {
       const t = await availableTarget(p.target, 'ads')

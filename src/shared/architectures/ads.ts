@@ -16,6 +16,7 @@ export const adsArchitecture = {
   description: 'A balanced spiking network of LIF neurons trained to mimic a teacher by the local rule with error feedback.',
   spiking: true,
   formatVersion: 1,
+  neuronParams: ['neurons'],
   variants: [
     { name: 'ebn', label: 'with fast balancing weights (EBN)' },
     { name: 'no-ebn', label: 'without fast weights (Ω_f = 0)' },

@@ -12,6 +12,7 @@ export const bpttSnnArchitecture = {
   description: 'A feed-forward and a recurrent layer of LIF neurons with an exponential-synapse read-out, trained end to end by BPTT with a surrogate gradient and Adam.',
   spiking: true,
   formatVersion: 1,
+  neuronParams: ['layer1', 'layer2'],
   arrays: lifArrays,
   perNeuron: lifPerNeuron,
 } as const satisfies ArchitectureDescriptor

@@ -55,6 +55,11 @@ export interface ArchitectureDescriptor {
   spiking: boolean
   /** the newest bundle format this code writes and reads */
   formatVersion: number
+  /**
+   * The parameters of the run that made a network whose sum is its count of neurons: every spiking
+   * layer (a rate network: its units). neuronCountOf reads them; nothing else knows a layer's name.
+   */
+  neuronParams: readonly string[]
   /** named variants sharing the architecture's module (stored in the bundle's meta) */
   variants?: readonly { name: string; label: string }[]
   arrays: readonly BundleArray[]

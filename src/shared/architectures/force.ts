@@ -10,6 +10,7 @@ export const forceArchitecture = {
   description: 'A static sparse LIF network with output feedback through fixed encoders; its read-out is trained online by recursive least squares (FORCE).',
   spiking: true,
   formatVersion: 1,
+  neuronParams: ['neurons'],
   arrays: [
     ...lifArrays,
     { name: 'encoders', dtype: 'float32', shape: 'N x O', description: 'feedback encoders of the output', perturbable: { kind: 'weights', mismatch: 'relative', quantise: true, default: true } },

@@ -22,4 +22,22 @@ export function isArchitectureName(name: unknown): name is ArchitectureName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(architectureDescriptors, name)
 }
 
+/**
+ * The neurons of a network run (every spiking layer; a rate network's units), from the parameters of
+ * the run that made it (`param(name)`) as its architecture declares (neuronParams): the architecture of
+ * its stored network, else its run kind where that names one (a training run that has stored no
+ * network yet). Null when neither names an architecture, or a parameter is not a number.
+ */
+export function neuronCountOf(run: { architecture?: string | null; kind: string }, param: (name: string) => unknown): number | null {
+  const name = run.architecture ?? run.kind
+  if (!isArchitectureName(name)) return null
+  let count = 0
+  for (const k of architectureDescriptors[name].neuronParams) {
+    const v = param(k)
+    if (typeof v !== 'number' || !Number.isFinite(v)) return null
+    count += v
+  }
+  return count
+}
+
 export type { ArchitectureDescriptor, BundleArray, MismatchForm, PerNeuronQuantity, Perturbable, QuantityKind } from './descriptor.ts'

@@ -13,6 +13,7 @@ export const rateArchitecture = {
   description: 'A non-spiking recurrent rate network with one trained time constant per unit, trained by BPTT; the teacher that spiking networks mimic.',
   spiking: false,
   formatVersion: 1,
+  neuronParams: ['units'],
   arrays: [
     { name: 'wIn', dtype: 'float32', shape: 'N x C', description: 'input weights F̂', perturbable: { kind: 'weights', mismatch: 'relative', quantise: true, default: true } },
     { name: 'wRec', dtype: 'float32', shape: 'N x N', description: 'recurrent weights Ω̂', perturbable: { kind: 'weights', mismatch: 'relative', quantise: true, default: true } },

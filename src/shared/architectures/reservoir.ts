@@ -10,6 +10,7 @@ export const reservoirArchitecture = {
   description: 'A fixed pool of excitatory and inhibitory LIF neurons with spread time constants; only its read-out is fitted, by ridge regression.',
   spiking: true,
   formatVersion: 1,
+  neuronParams: ['neurons'],
   arrays: lifArrays,
   perNeuron: lifPerNeuron,
 } as const satisfies ArchitectureDescriptor
