@@ -69,7 +69,14 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
       expect(store.runs.parents(teacher.id).map((p) => [p.id, p.role])).toContainEqual([result.datasetRunId, 'data'])
       const ads = store.runs.get(result.adsRunId)
       // wake-phrase method settings (docs/method.md §5) where no flag was given
-      expect(ads.params).toMatchObject({ data: result.datasetRunId, neurons: 32, kSchedule: 'staircase', k: 200, eta: 3e-5, etaSchedule: 'decay', etaDecaySamples: 977, etaFloor: 1e-7, fastGain: 1.5, fastWeightScale: 'tau-mem', inputGain: 1000, selection: 'accuracy', epochFraction: 1 })
+      expect(ads.params).toMatchObject({ data: result.datasetRunId, neurons: 32, kSchedule: 'staircase', k: 200, eta: 3e-5, etaSchedule: 'decay', etaDecayFraction: 1, etaFloor: 1e-7, fastGain: 1.5, fastWeightScale: 'tau-mem', inputGain: 1000, selection: 'accuracy', epochFraction: 1 })
+      expect(ads.params).not.toHaveProperty('etaDecaySamples')
+      // η falls 100-fold over the whole training, whatever its size: 1 epoch of the 12 training samples
+      // gives b = round(12 / ln 100) = 3 samples (977 for the default corpus's 5 × 900); the epoch's
+      // record holds η of its last training sample, t = 11
+      const [eta] = store.metrics.series(ads.id, ['eta'])
+      expect(eta.values).toHaveLength(1)
+      expect(eta.values[0]).toBeCloseTo(3e-5 * Math.exp(-11 / 3) + 1e-7, 15)
       expect(store.runs.parents(ads.id).map((p) => p.role).sort()).toEqual(['data', 'pipeline', 'teacher'])
       // each network's run says how many samples scored it: the dataset's test split, not --test-samples
       expect(teacher.summary.testSamples).toBe(4)
@@ -101,7 +108,7 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
     }
   })
 
-  it('train ads on the wake teacher with a constant η when told: the task\'s decay time b stays out (the pipeline\'s network above has it)', () => {
+  it('train ads on the wake teacher with a constant η when told: the task\'s decay share stays out (the pipeline\'s network above has it)', () => {
     const r = mimic(['--db', db, 'train', 'ads', '--teacher', String(result.teacherRunId), '--neurons', '16', '--epochs', '1', '--epoch-fraction', '0.25', '--seed', '5', '--json', '--eta-schedule', 'constant'])
     expect(r.code, r.stderr).toBe(0)
     const store = openStore(db)
@@ -109,6 +116,7 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
       const p = store.runs.get(JSON.parse(r.stdout).id).params
       expect(p).toMatchObject({ eta: 3e-5, etaSchedule: 'constant' })
       expect(p).not.toHaveProperty('etaDecaySamples')
+      expect(p).not.toHaveProperty('etaDecayFraction')
     } finally {
       store.close()
     }

@@ -203,6 +203,18 @@ describe('the decay schedule η·exp(−t/b) + c', () => {
     expect(eta.values[1]).toBeCloseTo(1e-5 * Math.exp(-39 / b) + 1e-7, 15)
   })
 
+  it('the decay share gives b = share × (epochs × samples) / ln 100 in whole samples; b given takes precedence', async () => {
+    const id = await start('train.ads', { ...ads, teacher: teacherId, etaSchedule: 'decay', etaDecayFraction: 0.8 })
+    const [eta] = await s.call('metrics.get', { runId: id, keys: ['eta'] })
+    const b = Math.round((0.8 * 40) / Math.log(100)) // 6.95 → 7
+    expect(b).toBe(7)
+    expect(eta.values[0]).toBeCloseTo(1e-5 * Math.exp(-19 / b) + 1e-7, 15)
+    expect(eta.values[1]).toBeCloseTo(1e-5 * Math.exp(-39 / b) + 1e-7, 15)
+    const both = await start('train.ads', { ...ads, teacher: teacherId, etaSchedule: 'decay', etaDecayFraction: 0.8, etaDecaySamples: 25 })
+    const [eta2] = await s.call('metrics.get', { runId: both, keys: ['eta'] })
+    expect(eta2.values[1]).toBeCloseTo(1e-5 * Math.exp(-39 / 25) + 1e-7, 15)
+  })
+
   it('b given with the constant schedule is refused, naming the field', async () => {
     const e = await thrown(s.call('jobs.start', { kind: 'train.ads', projectId, params: { ...ads, teacher: teacherId, etaDecaySamples: 25 } }))
     expect(e).toBeInstanceOf(FieldError)

@@ -16,7 +16,7 @@ describe('method defaults of a task', () => {
   it('are the descriptor’s, for the parameters the kind has', () => {
     const wake = taskDescriptors['wake-phrase'].methodDefaults
     expect(methodDefaultsOf('train.teacher', 'wake-phrase')).toEqual(wake['train.teacher'])
-    expect(methodDefaultsOf('train.ads', 'wake-phrase')).toMatchObject({ neurons: 768, kSchedule: 'staircase', k: 200, eta: 3e-5, etaSchedule: 'decay', etaDecaySamples: 977, fastGain: 1.5, inputGain: 1000 })
+    expect(methodDefaultsOf('train.ads', 'wake-phrase')).toMatchObject({ neurons: 768, kSchedule: 'staircase', k: 200, eta: 3e-5, etaSchedule: 'decay', etaDecayFraction: 1, fastGain: 1.5, inputGain: 1000 })
     expect(methodDefaultsOf('pipeline', 'wake-phrase')).toMatchObject({ teacherUnits: 128, neurons: 768, kSchedule: 'staircase' })
     // the baselines at the size of network ADS (docs/method.md §13)
     expect(methodDefaultsOf('train.reservoir', 'wake-phrase')).toEqual({ neurons: 768 })
@@ -84,7 +84,7 @@ describe('a form moving between the settings of two tasks', () => {
     const fresh = initialValues(info)
     expect(fresh.neurons).toBe('320')
     const wake = switchDefaults(info, fresh, {}, methodDefaultsOf('train.ads', 'wake-phrase'))
-    expect(wake).toMatchObject({ neurons: '768', kSchedule: 'staircase', k: '200', eta: '0.00003', etaSchedule: 'decay', etaDecaySamples: '977', fastGain: '1.5', inputGain: '1000', epochs: '5', selection: 'accuracy' })
+    expect(wake).toMatchObject({ neurons: '768', kSchedule: 'staircase', k: '200', eta: '0.00003', etaSchedule: 'decay', etaDecayFraction: '1', fastGain: '1.5', inputGain: '1000', epochs: '5', selection: 'accuracy' })
     // fields the task does not set are untouched
     expect(wake.tauMemMs).toBe(fresh.tauMemMs)
     const back = switchDefaults(info, wake, methodDefaultsOf('train.ads', 'wake-phrase'), {})

@@ -128,6 +128,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
     eta: p.eta,
     etaSchedule: p.etaSchedule,
     etaDecaySamples: p.etaDecaySamples,
+    etaDecayFraction: p.etaDecayFraction,
     etaFloor: p.etaFloor,
     kSchedule: p.kSchedule,
     k: p.k,

@@ -63,11 +63,8 @@ export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: Ads
     mu: p.mu,
     nu: p.nu,
     params: Object.fromEntries(neuronParamNames.map((k) => [k, p[k]])),
-    // η(t) = η0·exp(−t/b) + c; b left empty is the authors' (total/2)/ln(100), c defaults to their 1e-7.
-    eta:
-      p.etaSchedule === 'constant'
-        ? p.eta
-        : { exponential: { start: p.eta, decaySamples: p.etaDecaySamples ?? total / 2 / Math.log(100), floor: p.etaFloor } },
+    // η(t) = η0·exp(−t/b) + c, c defaults to the authors' 1e-7
+    eta: p.etaSchedule === 'constant' ? p.eta : { exponential: { start: p.eta, decaySamples: etaDecaySamplesOf(p, total), floor: p.etaFloor } },
     k: p.kSchedule === 'constant' ? p.k : { staircase: { start: p.k, totalSamples: total, blocks: 8 } },
     rule: p.rule,
     data,
@@ -79,6 +76,17 @@ export function adsTrainerOptions(teacher: TeacherParams, task: TaskName, p: Ads
     threads: p.threads,
     ...(p.trainDeath > 0 ? { trainDeath: p.trainDeath } : {}),
   }
+}
+
+/**
+ * The decay time b of the decaying η, in training samples: as given; else from the decay share (η falls
+ * 100-fold over that share of the `total` training samples), rounded to whole samples; else the authors'
+ * (total/2)/ln(100), unrounded.
+ */
+export function etaDecaySamplesOf(p: { etaDecaySamples?: number; etaDecayFraction?: number }, total: number): number {
+  if (p.etaDecaySamples !== undefined) return p.etaDecaySamples
+  if (p.etaDecayFraction !== undefined) return Math.max(1, Math.round((p.etaDecayFraction * total) / Math.log(100)))
+  return total / 2 / Math.log(100)
 }
 
 /** The trained network in the form of the ads architecture. */

@@ -57,7 +57,12 @@ export const adsFields = {
   etaDecaySamples: s.optional(s.number({ gt: 0, max: 1e12 })).doc({
     label: 'Decay time b',
     unit: 'samples',
-    help: 'empty: (epochs × samples per epoch) / (2 ln 100), so η has fallen 100-fold half-way through training (the authors\' code)',
+    help: 'empty: from the decay share when one is given, else (epochs × samples per epoch) / (2 ln 100), so η has fallen 100-fold half-way through training (the authors\' code); given, it takes precedence over the share',
+    when: { field: 'etaSchedule', equals: 'decay' },
+  }),
+  etaDecayFraction: s.optional(s.number({ gt: 0, max: 100 })).doc({
+    label: 'Decay share',
+    help: 'with b empty: η falls 100-fold over this share of the training, b = share × (epochs × samples per epoch) / ln 100 rounded to whole samples, so b follows the corpus size and the epochs (1: over the whole training; the authors\' b is 0.5, unrounded)',
     when: { field: 'etaSchedule', equals: 'decay' },
   }),
   etaFloor: s.withDefault(s.number({ min: 0, max: 1 }), 1e-7).doc({

@@ -34,11 +34,12 @@ export const wakePhraseGeneratorParams = s.object({
 
 // the tau-mem fast-weight scale: the authors' keeps clearly more accuracy under neuron death on this task,
 // but its training ran away on two seeds of three (docs/method.md §10); `--fast-weight-scale authors` chooses it
-// η = 3·10⁻⁵ decaying exponentially with b = 977 samples (η·exp(−t/b) + 10⁻⁷: 100-fold over the 4500
-// training samples of 5 epochs over a 900-sample split): with the paper's constant 10⁻⁵ the last
+// η = 3·10⁻⁵ decaying exponentially 100-fold over the whole training (share 1: b = 977 samples for the
+// 4500 training samples of 5 epochs over the default corpus's 900-sample split; η·exp(−t/b) + 10⁻⁷;
+// b follows another corpus size or number of epochs): with the paper's constant 10⁻⁵ the last
 // staircase blocks (k = 50, 25) ran away (7-578 Hz) and the kept network was an early snapshot, 6 points
 // below its teacher on two seeds of four (measured, docs/method.md §5)
-const wakeAds = { neurons: 768, inputGain: 1000, fastGain: 1.5, eta: 3e-5, etaSchedule: 'decay', etaDecaySamples: 977, kSchedule: 'staircase', k: 200, epochs: 5, epochFraction: 1, selection: 'accuracy' } as const
+const wakeAds = { neurons: 768, inputGain: 1000, fastGain: 1.5, eta: 3e-5, etaSchedule: 'decay', etaDecayFraction: 1, kSchedule: 'staircase', k: 200, epochs: 5, epochFraction: 1, selection: 'accuracy' } as const
 
 export const wakePhraseTask = {
   name: 'wake-phrase',
