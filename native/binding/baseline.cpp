@@ -29,6 +29,9 @@ namespace {
 constexpr int64_t kMaxSamples = (int64_t(1) << 31) - 1;
 constexpr int64_t kMaxOutputs = 1024;
 constexpr int64_t kMaxChannels = 4096;
+// The salts of the FORCE and BPTT epoch orders (mimic::dataset_epoch_order): their own since they were
+// written, so that a stored run's seed still gives its order.
+constexpr uint64_t kSaltForceOrder = 0x0DE5, kSaltBpttOrder = 0xB0DE;
 
 Napi::Object NetToJs(Napi::Env env, const mimic::LifNet& n) {
   auto o = Napi::Object::New(env);
@@ -369,11 +372,7 @@ struct ForceBaton {
       ForceEpoch rec;
       rec.epoch = double(e + 1);
       // RLS is sequential by nature: one sample after another (in an order drawn per epoch).
-      std::vector<size_t> order(train->count);
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      mimic::Rng rng(mimic::derive_seed(options.seed, e, 0x0DE5), 0);
-      mimic::shuffle(order, rng);
-      order.resize(perEpoch);  // the epoch fraction: the first of this epoch's order
+      const auto order = mimic::dataset_epoch_order(train->count, perEpoch, true, options.seed, e, kSaltForceOrder);
       double sse = 0;
       for (size_t i = 0; i < order.size(); ++i) {
         const size_t b = order[i];
@@ -580,11 +579,7 @@ struct BpttTrainBaton {
       const auto t0 = std::chrono::steady_clock::now();
       BpttEpoch rec;
       rec.epoch = double(e + 1);
-      std::vector<size_t> order(train->count);
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      mimic::Rng rng(mimic::derive_seed(options.seed, e, 0xB0DE), 0);
-      mimic::shuffle(order, rng);
-      order.resize(perEpoch);  // the epoch fraction: the first of this epoch's order
+      const auto order = mimic::dataset_epoch_order(train->count, perEpoch, true, options.seed, e, kSaltBpttOrder);
       double spikesRate = 0;
       size_t nb = 0;
       for (size_t start = 0; start < order.size(); start += batchSize, ++nb) {
