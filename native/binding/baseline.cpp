@@ -20,6 +20,7 @@
 #include "memory.hpp"
 #include "options.hpp"
 #include "rng.hpp"
+#include "snn.hpp"
 #include "task_args.hpp"
 #include "thread_pool.hpp"
 
@@ -29,6 +30,9 @@ namespace {
 constexpr int64_t kMaxSamples = (int64_t(1) << 31) - 1;
 constexpr int64_t kMaxOutputs = 1024;
 constexpr int64_t kMaxChannels = 4096;
+// The salts of the FORCE and BPTT epoch orders (mimic::dataset_epoch_order): their own since they were
+// written, so that a stored run's seed still gives its order.
+constexpr uint64_t kSaltForceOrder = 0x0DE5, kSaltBpttOrder = 0xB0DE;
 
 Napi::Object NetToJs(Napi::Env env, const mimic::LifNet& n) {
   auto o = Napi::Object::New(env);
@@ -140,7 +144,7 @@ struct RunBaton {
     if (!out.membraneNeurons.empty()) {
       o.Set("membrane", ToTyped(env, out.membrane));
       o.Set("membraneNeurons", ToTyped(env, out.membraneNeurons));
-      o.Set("recordedSteps", Napi::Number::New(env, double((data->steps + out.decimate - 1) / out.decimate)));
+      o.Set("recordedSteps", Napi::Number::New(env, double(out.recordedSteps)));
     }
     if (out.recordSamples > 0) {
       // the recorded samples' events: steps and neurons in sample order, offsets[b] .. offsets[b + 1]
@@ -160,14 +164,20 @@ struct RunBaton {
   }
 };
 
-// A list of neuron indices (Int32Array or an array of integers), each in [0, n), named by `name`.
+// A list of neuron indices (Int32Array or an array of integers), each in [0, n), named by `name`. The one
+// check of these ranges: lif_run takes the recorded neurons (membraneNeurons) as checked.
 std::vector<int32_t> ReadNeurons(Napi::Env env, Napi::Value v, const std::string& name, size_t n) {
   std::vector<int32_t> out;
+  // entry i, checked before it is stored (an array's entry may not fit an int32)
+  auto inRange = [&](size_t i, double d) {
+    if (d < 0 || d >= double(n)) ThrowRange(env, name + "[" + std::to_string(i) + "] is neuron " + Fmt(d) + " but the network has neurons 0.." + std::to_string(n - 1));
+  };
   if (IsKind(v, napi_int32_array)) {
     auto a = v.As<Napi::TypedArray>();
     const size_t len = a.ElementLength();
     if (len > n) ThrowRange(env, name + " has " + std::to_string(len) + " entries but the network has only " + std::to_string(n) + " neurons");
     const int32_t* p = reinterpret_cast<const int32_t*>(static_cast<const uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+    for (size_t i = 0; i < len; ++i) inRange(i, double(p[i]));
     out.assign(p, p + len);
   } else if (v.IsArray()) {
     auto a = v.As<Napi::Array>();
@@ -177,15 +187,12 @@ std::vector<int32_t> ReadNeurons(Napi::Env env, Napi::Value v, const std::string
       Napi::Value e = a.Get(i);
       const double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
       if (!std::isfinite(d) || std::floor(d) != d) ThrowType(env, "an integer", name + "[" + std::to_string(i) + "]", e);
-      if (d < 0 || d >= double(n)) ThrowRange(env, name + "[" + std::to_string(i) + "] is neuron " + Fmt(d) + " but the network has neurons 0.." + std::to_string(n - 1));
+      inRange(i, d);
       out.push_back(int32_t(d));
     }
   } else {
     ThrowType(env, "an Int32Array or an array of neuron indices", name, v);
   }
-  for (size_t i = 0; i < out.size(); ++i)
-    if (out[i] < 0 || size_t(out[i]) >= n)
-      ThrowRange(env, name + "[" + std::to_string(i) + "] is neuron " + std::to_string(out[i]) + " but the network has neurons 0.." + std::to_string(n - 1));
   return out;
 }
 
@@ -221,7 +228,7 @@ Napi::Value LifRun(const Napi::CallbackInfo& info) {
   const int64_t oneStep = 1;
   b->out.decimate = size_t(Int(env, o, "", "decimate", 1, std::max<int64_t>(1, int64_t(b->data->steps)), &oneStep));
   MemoryPlan plan;
-  plan.add(2 * double(b->data->count) * std::ceil(double(b->data->steps) / double(b->out.decimate)) * double(b->out.membraneNeurons.size()), 4);
+  plan.add(2 * double(b->data->count) * double(mimic::recorded_steps(b->data->steps, b->out.decimate)) * double(b->out.membraneNeurons.size()), 4);
   plan.add(2 * double(b->data->count) * (double(b->data->steps) * double(b->net.outputs) + double(b->net.neurons)), 4);
   // at most one spike per neuron and step, two integers each (and the copy the result makes)
   plan.add(4 * double(b->out.recordSamples) * double(b->data->steps) * double(b->net.neurons), 4);
@@ -369,11 +376,7 @@ struct ForceBaton {
       ForceEpoch rec;
       rec.epoch = double(e + 1);
       // RLS is sequential by nature: one sample after another (in an order drawn per epoch).
-      std::vector<size_t> order(train->count);
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      mimic::Rng rng(mimic::derive_seed(options.seed, e, 0x0DE5), 0);
-      mimic::shuffle(order, rng);
-      order.resize(perEpoch);  // the epoch fraction: the first of this epoch's order
+      const auto order = mimic::dataset_epoch_order(train->count, perEpoch, true, options.seed, e, kSaltForceOrder);
       double sse = 0;
       for (size_t i = 0; i < order.size(); ++i) {
         const size_t b = order[i];
@@ -580,11 +583,7 @@ struct BpttTrainBaton {
       const auto t0 = std::chrono::steady_clock::now();
       BpttEpoch rec;
       rec.epoch = double(e + 1);
-      std::vector<size_t> order(train->count);
-      for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-      mimic::Rng rng(mimic::derive_seed(options.seed, e, 0xB0DE), 0);
-      mimic::shuffle(order, rng);
-      order.resize(perEpoch);  // the epoch fraction: the first of this epoch's order
+      const auto order = mimic::dataset_epoch_order(train->count, perEpoch, true, options.seed, e, kSaltBpttOrder);
       double spikesRate = 0;
       size_t nb = 0;
       for (size_t start = 0; start < order.size(); start += batchSize, ++nb) {

@@ -60,10 +60,12 @@ struct LifRunStats {
   std::size_t recordSamples = 0;
   std::vector<std::vector<int32_t>> spikeSteps, spikeNeurons;
   // set before the run: the potentials V of these neurons (after the step's spikes and resets) at every
-  // `decimate`-th step (t = 0, decimate, ...): membrane [B, Tr, K], Tr = ceil(T / decimate)
+  // `decimate`-th step (t = 0, decimate, ...): membrane [B, Tr, K], Tr = recordedSteps = ceil(T / decimate).
+  // The caller checks them (the binding, naming its options): every neuron in [0, N), decimate >= 1.
   std::vector<int32_t> membraneNeurons;
   std::size_t decimate = 1;
   std::vector<float> membrane;
+  std::size_t recordedSteps = 0;  // set by the run: recorded_steps(T, decimate)
 };
 
 // Runs samples [B, T, C] with step dtMs; sample b starts from V uniform in [vReset, vTh) drawn from

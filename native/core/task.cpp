@@ -95,13 +95,13 @@ void score_outputs(const DecisionRule& rule, const TaskValues& fitted, const flo
 
 uint64_t training_draw_seed(uint64_t seed, uint64_t epoch) { return derive_seed(seed, epoch, 0); }
 
-std::vector<std::size_t> dataset_epoch_order(std::size_t count, std::size_t perEpoch, bool shuffle, uint64_t seed, uint64_t epoch) {
-  constexpr uint64_t kSaltShuffle = 0x5348554646ULL;  // the dataset order of epoch e (as before the fraction existed)
+std::vector<std::size_t> dataset_epoch_order(std::size_t count, std::size_t perEpoch, bool shuffle, uint64_t seed, uint64_t epoch,
+                                             uint64_t salt) {
   std::vector<std::size_t> order(count);
   std::iota(order.begin(), order.end(), std::size_t(0));
   const bool part = perEpoch > 0 && perEpoch < count;
   if (shuffle) {
-    Rng rng(derive_seed(seed, epoch, kSaltShuffle), 0);
+    Rng rng(derive_seed(seed, epoch, salt), 0);
     mimic::shuffle(order, rng);
     if (part) order.resize(perEpoch);
   } else if (part) {

@@ -130,8 +130,12 @@ uint64_t training_draw_seed(uint64_t seed, uint64_t epoch);
 // `count` samples: with `shuffle`, the first `perEpoch` of a fresh permutation drawn from (seed, epoch);
 // without, `perEpoch` consecutive samples of the stored order, epoch e starting at e·perEpoch (mod
 // count). perEpoch 0 or ≥ count: every sample once (the whole split in that order). The teacher and ADS
-// trainers alike (docs/method.md §5: the paper's epochs visited 10 % of the training set).
-std::vector<std::size_t> dataset_epoch_order(std::size_t count, std::size_t perEpoch, bool shuffle, uint64_t seed, uint64_t epoch);
+// trainers alike (docs/method.md §5: the paper's epochs visited 10 % of the training set); the FORCE and
+// BPTT baselines (always shuffled) with salts of their own, so that each keeps the orders its runs stored.
+// The permutation is drawn from Rng(derive_seed(seed, epoch, salt), 0).
+constexpr uint64_t kSaltEpochOrder = 0x5348554646ULL;  // the teacher's and ADS's (as before the fraction existed)
+std::vector<std::size_t> dataset_epoch_order(std::size_t count, std::size_t perEpoch, bool shuffle, uint64_t seed, uint64_t epoch,
+                                             uint64_t salt = kSaltEpochOrder);
 
 // Decisions on outputs [count, steps, width] and their score.
 struct TaskScore {

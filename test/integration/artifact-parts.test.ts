@@ -9,6 +9,7 @@ import { migrate } from '../../src/store/db.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { readBundle, writeBundle } from '../../src/formats/bundle.ts'
 import { loadDataset } from '../../src/plugins/datasets.ts'
+import { partCount, partsOf, rampCorpus } from '../support/artifact-parts.ts'
 import { storeDataset } from '../support/datasets.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
@@ -34,9 +35,7 @@ function newRun(store: Store, projectId: number, name = 'corpus') {
 const shape = [200, 777, 5]
 const rowValues = 777 * 5
 const rowBytes = rowValues * 4
-function corpus(): Float32Array {
-  return Float32Array.from({ length: 200 * rowValues }, (_, i) => (i % 100_003) * 0.25 - 7)
-}
+const corpus = (): Float32Array => rampCorpus(200 * rowValues, 100_003, 0.25, -7)
 
 /** A store (1 MiB parts) with project "Lab" and a finished run holding the corpus as `inputs`. */
 function storedCorpus() {
@@ -47,12 +46,6 @@ function storedCorpus() {
   src.artifacts.put(r.id, [{ name: 'inputs', data: x, shape }])
   src.runs.finish(r.id, 'succeeded')
   return { src, p, r, x }
-}
-
-function partsOf(store: Store, runId: number, name: string): { part: number; start: number; n: number }[] {
-  return store.db
-    .prepare('SELECT p.part, p.start, length(p.bytes) AS n FROM artifact_parts p JOIN artifacts a ON a.id = p.artifact_id WHERE a.run_id = ? AND a.name = ? ORDER BY p.part')
-    .all(runId, name) as { part: number; start: number; n: number }[]
 }
 
 describe('artifacts in parts', () => {
@@ -161,7 +154,7 @@ describe('artifacts in parts', () => {
     const b = newRun(store, p.id, 'b')
     store.artifacts.put(a.id, [{ name: 'inputs', data: corpus(), shape }])
     store.artifacts.put(b.id, [{ name: 'inputs', data: corpus(), shape }])
-    const count = () => (store.db.prepare('SELECT COUNT(*) AS n FROM artifact_parts').get() as { n: number }).n
+    const count = () => partCount(store)
     expect(count()).toBe(6)
     store.runs.finish(a.id, 'succeeded')
     store.runs.delete(a.id)
@@ -230,7 +223,7 @@ describe('artifacts in parts', () => {
       /^Artifact "inputs" of run \d+ \(float32\[200,777,5\], 3\.0 MiB\) could not be stored: the database cannot grow \(the disk holding it is full\)\. Free at least 3\.0 MiB there/,
     )
     expect(store.artifacts.list(r.id).map((m) => m.name)).toEqual(['small'])
-    expect((store.db.prepare('SELECT COUNT(*) AS n FROM artifact_parts').get() as { n: number }).n).toBe(0)
+    expect(partCount(store)).toBe(0)
   })
 
   it('refuses a part size it cannot use', () => {

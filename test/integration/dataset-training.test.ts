@@ -22,8 +22,6 @@ const xorDataset = (store: Store, parts: StoredPart[]): number =>
 
 const run = (args: string[]): Record<string, number> => mimicJson<Record<string, number>>([...args, '--project', String(project), '--seed', String(seed)], { db })
 
-const arrays = (runId: number, names: string[]): Record<string, number[]> => storedArrays(db, runId, names)
-
 const teacherArrays = ['wIn', 'wRec', 'wOut', 'bias', 'tauMs']
 const teacherFlags = ['--units', '8', '--epochs', '1', '--step-size', '3e-3', '--tau-step-unit', 'ms']
 const adsFlags = ['--neurons', '40', '--epochs', '1']
@@ -56,16 +54,16 @@ describe('training on a stored dataset', () => {
   it('trains the teacher on the training split exactly as on the generator draws it holds', () => {
     generated = run(['train', 'teacher', '--task', 'xor', ...teacherFlags, '--samples-per-epoch', String(nTrain), '--validation-samples', String(nVal), '--test-samples', String(nTest)])
     stored = run(['train', 'teacher', '--data', String(ids.stored), '--no-shuffle', ...teacherFlags])
-    const a = arrays(generated.runId, teacherArrays), b = arrays(stored.runId, teacherArrays)
+    const a = storedArrays(db, generated.runId, teacherArrays), b = storedArrays(db, stored.runId, teacherArrays)
     expect(b).toEqual(a)
     // the same samples in another order: another teacher (the data path feeds the stored order)
     const reversed = run(['train', 'teacher', '--data', String(ids.reversed), '--no-shuffle', ...teacherFlags])
-    expect(arrays(reversed.runId, ['wOut']).wOut).not.toEqual(a.wOut)
+    expect(storedArrays(db, reversed.runId, ['wOut']).wOut).not.toEqual(a.wOut)
     // shuffled (the default): a seeded order, the same for the same seed
     const s1 = run(['train', 'teacher', '--data', String(ids.stored), ...teacherFlags])
     const s2 = run(['train', 'teacher', '--data', String(ids.stored), ...teacherFlags])
-    expect(arrays(s1.runId, ['wOut']).wOut).toEqual(arrays(s2.runId, ['wOut']).wOut)
-    expect(arrays(s1.runId, ['wOut']).wOut).not.toEqual(a.wOut)
+    expect(storedArrays(db, s1.runId, ['wOut']).wOut).toEqual(storedArrays(db, s2.runId, ['wOut']).wOut)
+    expect(storedArrays(db, s1.runId, ['wOut']).wOut).not.toEqual(a.wOut)
   })
 
   it('records the dataset as a parent and scores on its test split', () => {
@@ -88,7 +86,7 @@ describe('training on a stored dataset', () => {
     const a = run(['train', 'ads', '--teacher', String(generated.runId), ...adsFlags, '--samples-per-epoch', String(nTrain), '--validation-samples', String(nVal), '--test-samples', String(nTest)])
     // the teacher trained on the dataset: train ads takes its dataset by default
     const b = run(['train', 'ads', '--teacher', String(stored.runId), '--no-shuffle', ...adsFlags])
-    const wa = arrays(a.runId, ['omegaS']).omegaS, wb = arrays(b.runId, ['omegaS']).omegaS
+    const wa = storedArrays(db, a.runId, ['omegaS']).omegaS, wb = storedArrays(db, b.runId, ['omegaS']).omegaS
     expect(wa.some((w) => w !== 0)).toBe(true)
     expect(wb).toEqual(wa)
     const store = openStore(db)

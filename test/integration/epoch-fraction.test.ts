@@ -33,8 +33,6 @@ const xorDataset = (store: Store, train: SampleBatch, nTrain: number): number =>
 
 const run = (args: string[]): Record<string, number> => mimicJson<Record<string, number>>([...args, '--project', String(project), '--seed', String(seed)], { db })
 
-const arrays = (runId: number, names: string[]): Record<string, number[]> => storedArrays(db, runId, names)
-
 const teacherArrays = ['wIn', 'wRec', 'wOut', 'bias', 'tauMs']
 const teacherFlags = ['--units', '8', '--step-size', '3e-3', '--tau-step-unit', 'ms', '--no-keep-best', '--no-shuffle']
 
@@ -62,10 +60,10 @@ describe('--epoch-fraction', () => {
     const quarter = run(['train', 'teacher', '--data', String(whole), '--epoch-fraction', '0.25', '--epochs', '2', ...teacherFlags])
     const ref = run(['train', 'teacher', '--data', String(half), '--epochs', '1', ...teacherFlags])
     halfTeacher = ref.runId
-    expect(arrays(quarter.runId, teacherArrays)).toEqual(arrays(ref.runId, teacherArrays))
+    expect(storedArrays(db, quarter.runId, teacherArrays)).toEqual(storedArrays(db, ref.runId, teacherArrays))
     // the whole split (the default fraction, 1) in two epochs trains on other samples: another teacher
     const all = run(['train', 'teacher', '--data', String(whole), '--epochs', '2', ...teacherFlags])
-    expect(arrays(all.runId, ['wOut']).wOut).not.toEqual(arrays(ref.runId, ['wOut']).wOut)
+    expect(storedArrays(db, all.runId, ['wOut']).wOut).not.toEqual(storedArrays(db, ref.runId, ['wOut']).wOut)
     const store = openStore(db)
     try {
       expect(store.runs.get(quarter.runId).params).toMatchObject({ epochFraction: 0.25, data: whole })
@@ -79,11 +77,11 @@ describe('--epoch-fraction', () => {
     const flags = ['--teacher', String(halfTeacher), '--neurons', '40', '--epochs', '1']
     const a = run(['train', 'ads', '--data', String(whole), '--epoch-fraction', '0.5', '--no-shuffle', ...flags])
     const b = run(['train', 'ads', '--data', String(half), '--no-shuffle', ...flags])
-    const wa = arrays(a.runId, ['omegaS']).omegaS
+    const wa = storedArrays(db, a.runId, ['omegaS']).omegaS
     expect(wa.some((w) => w !== 0)).toBe(true)
-    expect(wa).toEqual(arrays(b.runId, ['omegaS']).omegaS)
+    expect(wa).toEqual(storedArrays(db, b.runId, ['omegaS']).omegaS)
     const shuffled = run(['train', 'ads', '--data', String(whole), '--epoch-fraction', '0.5', ...flags])
-    expect(arrays(shuffled.runId, ['omegaS']).omegaS).not.toEqual(wa)
+    expect(storedArrays(db, shuffled.runId, ['omegaS']).omegaS).not.toEqual(wa)
   })
 
   it('refuses a fraction outside (0, 1] at its flag', () => {
@@ -117,9 +115,9 @@ describe('--epoch-fraction on the baselines', () => {
       store.close()
     }
     const b = run(['train', 'reservoir', '--data', String(subset), '--neurons', '30'])
-    const wa = arrays(a.runId, ['wOut']).wOut
-    expect(wa).toEqual(arrays(b.runId, ['wOut']).wOut)
-    expect(wa).not.toEqual(arrays(all.runId, ['wOut']).wOut)
+    const wa = storedArrays(db, a.runId, ['wOut']).wOut
+    expect(wa).toEqual(storedArrays(db, b.runId, ['wOut']).wOut)
+    expect(wa).not.toEqual(storedArrays(db, all.runId, ['wOut']).wOut)
   })
 
   it('FORCE and BPTT: a fraction below 1 trains another network than the whole split; 1 is the default', () => {
@@ -129,9 +127,9 @@ describe('--epoch-fraction on the baselines', () => {
       const part = run([...cmd, '--epoch-fraction', '0.5'])
       const one = run([...cmd, '--epoch-fraction', '1'])
       const dflt = run([...cmd])
-      const w = arrays(part.runId, [name])[name]
-      expect(w).not.toEqual(arrays(one.runId, [name])[name])
-      expect(arrays(one.runId, [name])[name]).toEqual(arrays(dflt.runId, [name])[name])
+      const w = storedArrays(db, part.runId, [name])[name]
+      expect(w).not.toEqual(storedArrays(db, one.runId, [name])[name])
+      expect(storedArrays(db, one.runId, [name])[name]).toEqual(storedArrays(db, dflt.runId, [name])[name])
       const store = openStore(db)
       try {
         expect(store.runs.get(part.runId).params).toMatchObject({ epochFraction: 0.5 })

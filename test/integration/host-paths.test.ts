@@ -20,9 +20,8 @@ let teacherId: number
 beforeAll(async () => {
   const db = tempDb()
   // a trained network to evaluate, so that every other check of the job passes
-  const json = (args: string[]) => mimicJson<{ id: number }>(args, { db })
-  projectId = json(['projects', 'create', 'Remote']).id
-  teacherId = json(['train', 'teacher', '--project', String(projectId), '--units', '8', '--epochs', '1', '--samples-per-epoch', '10', '--validation-samples', '0', '--test-samples', '10', '--seed', '1']).id
+  projectId = mimicJson<{ id: number }>(['projects', 'create', 'Remote'], { db }).id
+  teacherId = mimicJson<{ id: number }>(['train', 'teacher', '--project', String(projectId), '--units', '8', '--epochs', '1', '--samples-per-epoch', '10', '--validation-samples', '0', '--test-samples', '10', '--seed', '1'], { db }).id
   child = spawnMimic(['--db', db, 'serve', '--port', '0'])
   const url = new URL(await firstLine(child))
   token = url.searchParams.get('token') ?? ''

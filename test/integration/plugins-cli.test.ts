@@ -8,13 +8,11 @@ import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
 
-const json = <T>(args: string[]): T => mimicJson<T>(args)
-
 describe('plug-ins on the command line', () => {
   const db = tempDb()
 
   it('tasks list: name, label, channels, outputs, steps, decision rule and fitted settings', () => {
-    const tasks = json<Record<string, unknown>[]>(['--db', db, 'tasks', 'list'])
+    const tasks = mimicJson<Record<string, unknown>[]>(['--db', db, 'tasks', 'list'])
     expect(tasks.map((t) => t.name)).toEqual(['xor', 'wake-phrase'])
     // the wake phrase: imported audio through the front end, a boundary fitted on validation data
     expect(tasks[1]).toMatchObject({ label: 'Wake phrase', channels: 16, outputs: 1, dtMs: 1, steps: 5000, sampleView: 'bands' })
@@ -39,7 +37,7 @@ describe('plug-ins on the command line', () => {
   })
 
   it('architectures list: the rate teacher and network ADS with its two variants, and what is perturbable', () => {
-    const archs = json<{ name: string; variants?: { name: string }[]; arrays: { name: string; perturbable?: object }[]; perNeuron: { name: string; perturbable?: object }[]; spiking: boolean }[]>([
+    const archs = mimicJson<{ name: string; variants?: { name: string }[]; arrays: { name: string; perturbable?: object }[]; perNeuron: { name: string; perturbable?: object }[]; spiking: boolean }[]>([
       '--db',
       db,
       'architectures',
@@ -62,7 +60,7 @@ describe('plug-ins on the command line', () => {
   })
 
   it('backends list: the software simulator, available, running every architecture; the chip targets, for networks ADS', () => {
-    const list = json<{ name: string; kind: string; available: boolean; architectures: string[] }[]>(['--db', db, 'backends', 'list'])
+    const list = mimicJson<{ name: string; kind: string; available: boolean; architectures: string[] }[]>(['--db', db, 'backends', 'list'])
     // the chip targets (src/plugins/targets/chip.ts) follow the simulator
     expect(list.slice(1).map((b) => [b.name, b.kind, b.available, b.architectures])).toEqual([
       ['mapped', 'software', true, ['ads']],
@@ -116,19 +114,19 @@ describe('plug-ins on the command line', () => {
   })
 
   it('a job runs on the execution target it names; an unknown one is refused by its flag before anything is stored', () => {
-    json(['--db', db, 'projects', 'create', 'Targets'])
-    const data = json<{ id: number }>(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '3', '--seed', '2'])
-    const net = json<{ id: number }>(['--db', db, 'network', 'create', '--project', '1', '--neurons', '16', '--dims', '4', '--seed', '1'])
-    const sim = json<{ params: { target: string }; status: string }>(['--db', db, 'simulate', String(net.id), '--data', String(data.id), '--samples', '2', '--target', 'simulator'])
+    mimicJson(['--db', db, 'projects', 'create', 'Targets'])
+    const data = mimicJson<{ id: number }>(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '3', '--seed', '2'])
+    const net = mimicJson<{ id: number }>(['--db', db, 'network', 'create', '--project', '1', '--neurons', '16', '--dims', '4', '--seed', '1'])
+    const sim = mimicJson<{ params: { target: string }; status: string }>(['--db', db, 'simulate', String(net.id), '--data', String(data.id), '--samples', '2', '--target', 'simulator'])
     expect(sim).toMatchObject({ status: 'succeeded', params: { target: 'simulator' } })
-    const runs = json<unknown[]>(['--db', db, 'runs', 'list']).length
+    const runs = mimicJson<unknown[]>(['--db', db, 'runs', 'list']).length
     const r = mimic(['--db', db, 'simulate', String(net.id), '--data', String(data.id), '--target', 'board-7'])
     expect(r.code).toBe(2)
     expect(r.stderr.trim()).toBe('mimic: Execution target (--target) names no execution target "board-7": choose one of simulator, mapped, mapped-se1, emulator, emulator-se1 (`mimic backends list`).')
-    expect(json<unknown[]>(['--db', db, 'runs', 'list']).length).toBe(runs)
+    expect(mimicJson<unknown[]>(['--db', db, 'runs', 'list']).length).toBe(runs)
     // runs show says which runs are networks
-    expect(json<{ network: unknown }>(['--db', db, 'runs', 'show', String(net.id)]).network).toEqual({ architecture: 'ads', variant: 'ebn', formatVersion: 1, task: null, fitted: {} })
-    expect(json<{ network: unknown }>(['--db', db, 'runs', 'show', String(data.id)]).network).toBeNull()
+    expect(mimicJson<{ network: unknown }>(['--db', db, 'runs', 'show', String(net.id)]).network).toEqual({ architecture: 'ads', variant: 'ebn', formatVersion: 1, task: null, fitted: {} })
+    expect(mimicJson<{ network: unknown }>(['--db', db, 'runs', 'show', String(data.id)]).network).toBeNull()
     expect(mimic(['--db', db, 'runs', 'show', String(net.id)]).stdout).toContain('\n  network ads (ebn), bundle format 1\n')
     expect(mimic(['--db', db, 'runs', 'show', String(data.id)]).stdout).not.toContain('  network ')
   })

@@ -16,7 +16,6 @@ afterAll(cleanupTemp)
 let db: string
 const ids = { dataset: 0, teacher: 0, ebn: 0, noEbn: 0 }
 
-const json = <T = Record<string, unknown>>(args: string[]): T => mimicJson<T>(args, { db })
 
 interface Row {
   network: number
@@ -40,18 +39,18 @@ interface Analysis {
 
 beforeAll(() => {
   db = tempDb()
-  json(['projects', 'create', 'robust'])
-  ids.dataset = json<{ id: number }>(['data', 'generate', 'xor', '--project', '1', '--count', '80', '--seed', '2']).id
-  ids.teacher = json<{ id: number }>([
+  mimicJson(['projects', 'create', 'robust'], { db })
+  ids.dataset = mimicJson<{ id: number }>(['data', 'generate', 'xor', '--project', '1', '--count', '80', '--seed', '2'], { db }).id
+  ids.teacher = mimicJson<{ id: number }>([
     'train', 'teacher', '--project', '1', '--units', '24', '--epochs', '12', '--samples-per-epoch', '200', '--step-size', '3e-3',
     '--tau-step-unit', 'ms', '--validation-samples', '40', '--test-samples', '40', '--seed', '1',
-  ]).id
+  ], { db }).id
   // without --project: the teacher's project
   const ads = ['train', 'ads', '--teacher', String(ids.teacher), '--neurons', '60', '--epochs', '1', '--samples-per-epoch', '20', '--validation-samples', '10', '--test-samples', '10', '--seed', '1']
-  const ebn = json<{ id: number; projectId: number }>(ads)
+  const ebn = mimicJson<{ id: number; projectId: number }>(ads, { db })
   expect(ebn.projectId).toBe(1)
   ids.ebn = ebn.id
-  ids.noEbn = json<{ id: number }>([...ads, '--no-ebn']).id
+  ids.noEbn = mimicJson<{ id: number }>([...ads, '--no-ebn'], { db }).id
 }, 120_000)
 
 describe('mimic robustness', () => {
@@ -59,7 +58,7 @@ describe('mimic robustness', () => {
   const base = () => ['robustness', '--project', '1', '--networks', `${ids.teacher},${ids.ebn},${ids.noEbn}`, '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0,0.1,0.4', '--draws', '4', '--samples', '30', '--seed', '7']
 
   beforeAll(() => {
-    a = json<Analysis>(base())
+    a = mimicJson<Analysis>(base(), { db })
   }, 120_000)
 
   it('prints runId, one row per trial, the summary per network and level, and the comparisons', () => {
@@ -103,12 +102,12 @@ describe('mimic robustness', () => {
   })
 
   it('stores every trial as long-form results, with the networks and the dataset as parents', () => {
-    const res = json<{ rows: { item: number; networkId: number; architecture: string; labels: Record<string, unknown>; key: string; value: number | null }[] }>(['results', '--run', String(a.runId)])
+    const res = mimicJson<{ rows: { item: number; networkId: number; architecture: string; labels: Record<string, unknown>; key: string; value: number | null }[] }>(['results', '--run', String(a.runId)], { db })
     const accuracy = res.rows.filter((r) => r.key === 'accuracy')
     expect(accuracy).toHaveLength(36)
     expect(accuracy[0]).toMatchObject({ networkId: ids.teacher, architecture: 'rate', labels: { perturbation: 'mismatch', level: 0, draw: 0 } })
     expect(new Set(res.rows.map((r) => r.key))).toEqual(new Set(['accuracy', 'undecided', 'teacherAgreement', 'mse', 'teacherMse', 'meanRateHz', 'gain', 'validationAccuracy', 'initSeed']))
-    const run = json<{ kind: string; parents: { id: number; role: string }[] }>(['runs', 'show', String(a.runId)])
+    const run = mimicJson<{ kind: string; parents: { id: number; role: string }[] }>(['runs', 'show', String(a.runId)], { db })
     expect(run.kind).toBe('robustness')
     expect(run.parents.map((p) => [p.id, p.role]).sort()).toEqual(
       [
@@ -121,26 +120,26 @@ describe('mimic robustness', () => {
   })
 
   it('the same seed gives the same trials on one thread and on all', () => {
-    const one = json<Analysis>([...base(), '--threads', '1'])
-    const two = json<Analysis>([...base(), '--threads', '2'])
+    const one = mimicJson<Analysis>([...base(), '--threads', '1'], { db })
+    const two = mimicJson<Analysis>([...base(), '--threads', '2'], { db })
     const strip = (x: Analysis) => x.rows.map((r) => ({ ...r }))
     expect(strip(one)).toEqual(strip(a))
     expect(strip(two)).toEqual(strip(a))
   }, 120_000)
 
   it('noise, death (with a window) and quantisation, with output-gain recalibration recorded per trial', () => {
-    const death = json<Analysis>([
+    const death = mimicJson<Analysis>([
       'robustness', '--project', '1', '--networks', `${ids.ebn},${ids.noEbn}`, '--data', String(ids.dataset), '--perturbation', 'death', '--levels', '0,0.5',
       '--draws', '3', '--samples', '20', '--seed', '2', '--recalibrate-gain', '--validation-samples', '20', '--validation-draws', '2', '--death-start-step', '100', '--death-end-step', '800',
-    ])
+    ], { db })
     expect(death.rows).toHaveLength(12)
     for (const r of death.rows) {
       expect(r.gain).toBeGreaterThanOrEqual(0.5)
       expect(r.gain).toBeLessThanOrEqual(5.5)
     }
-    const noise = json<Analysis>(['robustness', '--project', '1', '--networks', String(ids.ebn), '--data', String(ids.dataset), '--perturbation', 'noise', '--levels', '0,0.5', '--draws', '2', '--samples', '10', '--seed', '2'])
+    const noise = mimicJson<Analysis>(['robustness', '--project', '1', '--networks', String(ids.ebn), '--data', String(ids.dataset), '--perturbation', 'noise', '--levels', '0,0.5', '--draws', '2', '--samples', '10', '--seed', '2'], { db })
     expect(noise.rows.map((r) => r.level)).toEqual([0, 0, 0.5, 0.5])
-    const quant = json<Analysis>(['robustness', '--project', '1', '--networks', `${ids.teacher},${ids.ebn}`, '--data', String(ids.dataset), '--perturbation', 'quantisation', '--levels', '0,2', '--draws', '2', '--samples', '10', '--seed', '2'])
+    const quant = mimicJson<Analysis>(['robustness', '--project', '1', '--networks', `${ids.teacher},${ids.ebn}`, '--data', String(ids.dataset), '--perturbation', 'quantisation', '--levels', '0,2', '--draws', '2', '--samples', '10', '--seed', '2'], { db })
     const t2 = quant.rows.filter((r) => r.network === ids.teacher && r.level === 2)
     const t0 = quant.rows.filter((r) => r.network === ids.teacher && r.level === 0)
     expect(t2[0].mse).not.toBe(t0[0].mse)
@@ -164,9 +163,9 @@ describe('mimic robustness', () => {
       'robustness', '--project', '1', '--networks', `${ids.ebn},${ids.noEbn}`, '--data', String(data), '--perturbation', 'death', '--levels', '0,0.3',
       '--draws', '3', '--samples', '16', '--seed', '4', '--recalibrate-gain', '--validation-samples', '16', '--validation-draws', '2', ...extra,
     ]
-    const split = json<Analysis>(args(ids.dataset, ['--split', 'test']))
-    const direct = json<Analysis>(args(copy, []))
-    const all = json<Analysis>(args(ids.dataset, []))
+    const split = mimicJson<Analysis>(args(ids.dataset, ['--split', 'test']), { db })
+    const direct = mimicJson<Analysis>(args(copy, []), { db })
+    const all = mimicJson<Analysis>(args(ids.dataset, []), { db })
     expect(split.rows).toHaveLength(12)
     expect(split.rows).toEqual(direct.rows)
     // the first 16 samples of the dataset are other samples: the default scores those
@@ -179,15 +178,15 @@ describe('mimic robustness', () => {
     expect(val.stderr).toMatch(/--validation-samples\) asks for 17 validation samples, but dataset run \d+ has 16 in its validation split/)
     // the report says which samples were scored
     const out = join(tempDir(), 'split.html')
-    json(['report', String(split.runId), '--out', out])
+    mimicJson(['report', String(split.runId), '--out', out], { db })
     expect(readFileSync(out, 'utf8')).toContain(`dataset run ${ids.dataset} “`)
     expect(readFileSync(out, 'utf8')).toMatch(/the first 16 samples of its test split/)
-    json(['report', String(all.runId), '--out', out])
+    mimicJson(['report', String(all.runId), '--out', out], { db })
     expect(readFileSync(out, 'utf8')).toMatch(/its first 16 samples/)
   }, 120_000)
 
   it('refuses bad input with a sentence naming the field, and stores nothing', () => {
-    const before = json<unknown[]>(['runs', 'list']).length
+    const before = mimicJson<unknown[]>(['runs', 'list'], { db }).length
     const pct = mimic(['--db', db, ...base().map((x) => (x === '0,0.1,0.4' ? '0,10' : x))])
     expect(pct.code).not.toBe(0)
     expect(pct.stderr).toMatch(/levels.*level 2 \(10\) is above the largest accepted, 2 .*give 0\.05 for 5 %/)
@@ -197,7 +196,7 @@ describe('mimic robustness', () => {
     const many = mimic(['--db', db, 'robustness', '--project', '1', '--networks', String(ids.ebn), '--data', String(ids.dataset), '--perturbation', 'noise', '--levels', '0.1', '--samples', '500'])
     expect(many.code).not.toBe(0)
     expect(many.stderr).toMatch(/samples.*dataset run \d+ has 80/)
-    expect(json<unknown[]>(['runs', 'list']).length).toBe(before)
+    expect(mimicJson<unknown[]>(['runs', 'list'], { db }).length).toBe(before)
   })
 
   it('shows progress and stops on Ctrl-C: the run is cancelled and keeps no trials', async () => {
@@ -212,29 +211,29 @@ describe('mimic robustness', () => {
     })
     expect(stderr).toMatch(/network \d+, mismatch 0: draw \d+ of 400/)
     expect(code).toBe(130)
-    const runs = json<{ id: number; kind: string; status: string }[]>(['runs', 'list', '--kind', 'robustness'])
+    const runs = mimicJson<{ id: number; kind: string; status: string }[]>(['runs', 'list', '--kind', 'robustness'], { db })
     const last = runs.reduce((x, y) => (y.id > x.id ? y : x))
     expect(last.status).toBe('cancelled')
-    expect(json<{ rows: unknown[] }>(['results', '--run', String(last.id)]).rows).toHaveLength(0)
+    expect(mimicJson<{ rows: unknown[] }>(['results', '--run', String(last.id)], { db }).rows).toHaveLength(0)
   }, 120_000)
 })
 
 describe('mimic yield', () => {
   it('estimates the share of virtual chips meeting the spec with a 95 % interval, stored as a run', () => {
-    const y = json<{ runId: number; yield: number; ci95: [number, number]; chips: number; passed: number }>([
+    const y = mimicJson<{ runId: number; yield: number; ci95: [number, number]; chips: number; passed: number }>([
       'yield', String(ids.teacher), '--mismatch', '0.05', '--chips', '8', '--min-accuracy', '0.9', '--data', String(ids.dataset), '--samples', '20', '--seed', '3',
-    ])
+    ], { db })
     expect(y.chips).toBe(8)
     expect(y.yield).toBe(y.passed / 8)
     expect(y.ci95[0]).toBeLessThanOrEqual(y.yield)
     expect(y.ci95[1]).toBeGreaterThanOrEqual(y.yield)
     // Clopper-Pearson at n = 8: x = 8 gives [0.6306, 1]; x = 0 gives [0, 0.3694]
     if (y.passed === 8) expect(y.ci95[0]).toBeCloseTo(0.63058, 4)
-    const run = json<{ kind: string; parents: { id: number; role: string }[] }>(['runs', 'show', String(y.runId)])
+    const run = mimicJson<{ kind: string; parents: { id: number; role: string }[] }>(['runs', 'show', String(y.runId)], { db })
     expect(run.kind).toBe('yield')
     expect(run.parents.map((p) => p.id).sort()).toEqual([ids.dataset, ids.teacher].sort())
     // without --data: fresh samples of the network's task
-    const fresh = json<{ chips: number; yield: number }>(['yield', String(ids.teacher), '--mismatch', '0.05', '--chips', '3', '--min-accuracy', '0.5', '--samples', '10', '--seed', '3'])
+    const fresh = mimicJson<{ chips: number; yield: number }>(['yield', String(ids.teacher), '--mismatch', '0.05', '--chips', '3', '--min-accuracy', '0.5', '--samples', '10', '--seed', '3'], { db })
     expect(fresh.chips).toBe(3)
     const text = mimic(['--db', db, 'yield', String(ids.teacher), '--mismatch', '0.05', '--chips', '3', '--min-accuracy', '0.5', '--samples', '10', '--seed', '3'])
     expect(text.stdout).toMatch(/^chip yield [\d.]+ \(95 % interval [\d.]+ to [\d.]+\): \d of 3 chips at σ = 0.05 reach accuracy ≥ 0.5/)
@@ -243,9 +242,9 @@ describe('mimic yield', () => {
 
 describe('mimic report', () => {
   it('writes one self-contained HTML file: parameters, figures, tables, code version; no external URL; balanced tags', () => {
-    const a = json<Analysis>(['robustness', '--project', '1', '--networks', `${ids.teacher},${ids.ebn}`, '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0,0.2', '--draws', '3', '--samples', '10', '--seed', '4'])
+    const a = mimicJson<Analysis>(['robustness', '--project', '1', '--networks', `${ids.teacher},${ids.ebn}`, '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0,0.2', '--draws', '3', '--samples', '10', '--seed', '4'], { db })
     const out = join(tempDir(), 'report.html')
-    const r = json<{ out: string; bytes: number }>(['report', String(a.runId), '--out', out])
+    const r = mimicJson<{ out: string; bytes: number }>(['report', String(a.runId), '--out', out], { db })
     expect(r.out).toBe(out)
     const html = readFileSync(out, 'utf8')
     expect(r.bytes).toBe(Buffer.byteLength(html))
@@ -266,7 +265,7 @@ describe('mimic report', () => {
 describe('train ads --fast-weight-scale', () => {
   it('authors: Ω_f without the factor τ_mem, 1/τ_mem = 20 times the default at 50 ms; recorded with the run', () => {
     const train = (extra: string[]) =>
-      json<{ id: number; params: Record<string, unknown> }>(['train', 'ads', '--project', '1', '--teacher', String(ids.teacher), '--neurons', '30', '--epochs', '1', '--samples-per-epoch', '5', '--validation-samples', '5', '--test-samples', '5', '--seed', '4', ...extra])
+      mimicJson<{ id: number; params: Record<string, unknown> }>(['train', 'ads', '--project', '1', '--teacher', String(ids.teacher), '--neurons', '30', '--epochs', '1', '--samples-per-epoch', '5', '--validation-samples', '5', '--test-samples', '5', '--seed', '4', ...extra], { db })
     const mem = train([])
     const authors = train(['--fast-weight-scale', 'authors'])
     expect(mem.params.fastWeightScale).toBe('tau-mem')

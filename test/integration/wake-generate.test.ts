@@ -3,7 +3,7 @@
 // the stored audio, targets after the speech, and the same corpus for the same seed.
 import { afterAll, describe, expect, it } from 'vitest'
 import { taskImpls } from '../../src/plugins/tasks/index.ts'
-import { splitOf, voicesBySplit } from '../../src/plugins/tasks/wake-phrase.ts'
+import { splitOf, voicesBySplit, wakePhraseBands, wakePhraseSteps } from '../../src/plugins/tasks/wake-phrase.ts'
 import { openStore } from '../../src/store/index.ts'
 import { scaledFeatures } from '../support/datasets.ts'
 import { mimic, mimicJson, spawnMimic } from '../support/cli.ts'
@@ -33,7 +33,7 @@ describe('the offline wake-phrase corpus', () => {
       // no field of another task's generator (XOR's sample duration and step) is recorded
       expect(store.runs.get(ids[0]).params).not.toHaveProperty('durationS')
       expect(store.runs.get(ids[0]).params).not.toHaveProperty('dtMs')
-      expect(get(ids[0], 'inputs').shape).toEqual([4, 5000, 16])
+      expect(get(ids[0], 'inputs').shape).toEqual([4, wakePhraseSteps, wakePhraseBands])
       expect(get(ids[0], 'audio').shape).toEqual([4, 80000])
       expect([...(get(ids[0], 'labels').data as Int8Array)]).toEqual([1, -1, 1, -1])
       expect([...(get(ids[0], 'split').data as Int8Array)]).toEqual([0, 0, 1, 2])
@@ -55,7 +55,7 @@ describe('the offline wake-phrase corpus', () => {
         // speech at peak 0.5 plus noise 10 dB below it
         expect(peak).toBeGreaterThan(0.4)
         expect(peak).toBeLessThan(1)
-        const t = y.subarray(i * 5000, (i + 1) * 5000)
+        const t = y.subarray(i * wakePhraseSteps, (i + 1) * wakePhraseSteps)
         const top = Math.max(...t)
         if (i % 2 === 0) {
           expect(top).toBe(1)
@@ -83,10 +83,10 @@ describe('the offline wake-phrase corpus', () => {
       expect(store.runs.get(scaled).params).toMatchObject({ featureScaling: 'standardise' })
       expect(store.artifacts.find(raw, 'featureMean')).toBeFalsy()
       const { x, z, mean, std } = scaledFeatures(store, raw, scaled)
-      expect(mean.length).toBe(16)
-      expect(std.length).toBe(16)
+      expect(mean.length).toBe(wakePhraseBands)
+      expect(std.length).toBe(wakePhraseBands)
       const split = store.artifacts.get(scaled, 'split').data as Int8Array
-      const T = 5000, B = 16
+      const T = wakePhraseSteps, B = wakePhraseBands
       for (let b = 0; b < B; b++) {
         let sum = 0, sq = 0, n = 0
         for (let i = 0; i < 6; i++) {

@@ -17,6 +17,7 @@ import { loadDataset, splitSizes } from '../../src/plugins/datasets.ts'
 import { Services } from '../../src/services/index.ts'
 import { encodeWire } from '../../src/shared/wire.ts'
 import { openStore } from '../../src/store/index.ts'
+import { partCount, partsOf, rampCorpus } from '../support/artifact-parts.ts'
 import { mimicJson } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
@@ -26,6 +27,8 @@ const samples = 2000
 const steps = 5000
 const channels = 16
 const perSample = steps * channels
+/** `count` samples of the corpus (value i: (i mod 1,000,003)·0.001 − 1). */
+const corpus = (count: number): Float32Array => rampCorpus(count * perSample, 1_000_003, 0.001, -1)
 
 /** Byte-for-byte equality, 1 GiB at a time (Node makes no Buffer over 4 GiB). */
 function same(a: ArrayBufferView, b: ArrayBufferView): boolean {
@@ -43,8 +46,7 @@ function seconds(t0: number): string {
 
 describe('a 640 MB artifact', () => {
   it('is stored in parts and read back whole, by rows, as a dataset, by the addon, through a bundle and through the command line', { timeout: 20 * 60_000 }, async () => {
-    const inputs = new Float32Array(samples * perSample)
-    for (let i = 0; i < inputs.length; i++) inputs[i] = (i % 1_000_003) * 0.001 - 1
+    const inputs = corpus(samples)
     const targets = new Float32Array(samples * steps)
     for (let s = 0; s < samples; s++) targets.fill(s % 2, s * steps, (s + 1) * steps)
     const labels = Int8Array.from({ length: samples }, (_, s) => (s % 2 ? 1 : -1))
@@ -60,7 +62,7 @@ describe('a 640 MB artifact', () => {
     ])
     store.runs.finish(run.id, 'succeeded')
     console.log(`put 640 MB: ${seconds(t0)} s`)
-    const parts = store.db.prepare("SELECT length(p.bytes) AS n FROM artifact_parts p JOIN artifacts a ON a.id = p.artifact_id WHERE a.run_id = ? AND a.name = 'inputs' ORDER BY p.part").all(run.id) as { n: number }[]
+    const parts = partsOf(store, run.id, 'inputs')
     expect(parts.length).toBe(153)
     expect(parts.slice(0, 152).every((q) => q.n === 2 ** 22)).toBe(true)
     expect(parts[152].n).toBe(640_000_000 - 152 * 2 ** 22)
@@ -126,10 +128,10 @@ describe('a 640 MB artifact', () => {
     }
     cli.close()
     // inputs in 153 parts, targets (40 MB) in 10
-    expect((other.db.prepare('SELECT COUNT(*) AS n FROM artifact_parts').get() as { n: number }).n).toBe(163)
+    expect(partCount(other)).toBe(163)
 
     store.runs.delete(run.id)
-    expect((store.db.prepare('SELECT COUNT(*) AS n FROM artifact_parts').get() as { n: number }).n).toBe(0)
+    expect(partCount(store)).toBe(0)
     other.close()
     store.close()
   })
@@ -137,8 +139,7 @@ describe('a 640 MB artifact', () => {
   // 14,000 samples: 4.48 GB, more than the 4 GiB of the longest Uint8Array Node makes; needs ~10 GB
   it.skipIf(totalmem() < 16 * 2 ** 30)('of 4.48 GB (14,000 samples) is stored and read back too; a bundle and an .npy export refuse it with the reason', { timeout: 30 * 60_000 }, async () => {
     const n = 14_000
-    const inputs = new Float32Array(n * perSample)
-    for (let i = 0; i < inputs.length; i++) inputs[i] = (i % 1_000_003) * 0.001 - 1
+    const inputs = corpus(n)
     const store = openStore(tempDb())
     const p = store.projects.create('Lab')
     const run = store.runs.create({ projectId: p.id, kind: 'dataset', name: 'corpus', params: { dtMs: 1 }, seed: 1, codeVersion: 'v', host: 'h' })
