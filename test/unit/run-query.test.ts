@@ -2,7 +2,7 @@
 // definitions: sample sd with n − 1, linear-interpolated quartiles).
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { differingColumns, groupBy, matcher, parseQuery, resolveColumn, sortRows, stats, withNeuronColumn, type Row } from '../../renderer/src/lib/runQuery.ts'
+import { columnLabel, differingColumns, groupBy, matcher, parseQuery, resolveColumn, sortRows, stats, withNeuronColumn, type Row } from '../../renderer/src/lib/runQuery.ts'
 
 const columns = ['id', 'name', 'kind', 'status', 'tags', 'notes', 'param.neurons', 'param.task', 'summary.accuracy']
 const rows: Row[] = [
@@ -79,5 +79,19 @@ describe('the runs table\'s neurons column', () => {
     expect(groupBy(t.rows, ['neurons'], ['summary.accuracy']).map((g) => `${g.key}: ${g.rows.map((r) => r.id).join(' ')}`).sort()).toEqual(['neurons=1536: 4', 'neurons=320: 1 2 5', 'neurons=64: 3', 'neurons=∅: 6'])
     // a second pass keeps one such column
     expect(withNeuronColumn(t).columns.filter((c) => c === 'neurons')).toHaveLength(1)
+  })
+})
+
+describe('columnLabel', () => {
+  it('names a column in words without its prefix, and says parameter or result only where two would read the same', () => {
+    const columns = ['name', 'createdAt', 'neurons', 'param.neurons', 'summary.neurons', 'param.seed', 'summary.testAccuracy']
+    expect(columnLabel('createdAt', columns)).toBe('Created')
+    expect(columnLabel('summary.testAccuracy', columns)).toBe('Test accuracy')
+    expect(columnLabel('param.seed', columns)).toBe('Seed')
+    // a run's neuron count beside its neurons parameter and a result named neurons
+    expect(columnLabel('neurons', columns)).toBe('Neurons')
+    expect(columnLabel('param.neurons', columns)).toBe('Neurons (parameter)')
+    expect(columnLabel('summary.neurons', columns)).toBe('Neurons (result)')
+    expect(columnLabel('summary.neurons', ['name', 'summary.neurons'])).toBe('Neurons')
   })
 })

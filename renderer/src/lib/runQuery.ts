@@ -6,6 +6,7 @@
 //   col>n col>=n col<n col<=n   numeric comparisons (rows without a number there do not match)
 import { neuronCountOf } from '../../../src/shared/architectures/index.ts'
 import type { Cell } from '../../../src/shared/runtable.ts'
+import { humanize } from './format.ts'
 
 export type Row = Record<string, Cell>
 
@@ -47,6 +48,19 @@ function tokens(q: string): string[] {
   let m: RegExpExecArray | null
   while ((m = re.exec(q))) out.push(m[1] ?? m[2])
   return out
+}
+
+/**
+ * A column's heading: its name without the "param." / "summary." prefix, in words; "Created" for
+ * createdAt. When another of the columns shown beside it (`columns`) has the same name (a run's neurons parameter or
+ * count, and a result of that name), a prefixed column says which it is: "(parameter)" or "(result)".
+ */
+export function columnLabel(c: string, columns: readonly string[]): string {
+  if (c === 'createdAt') return 'Created'
+  const bare = (x: string): string => x.replace(/^(param|summary)\./, '')
+  const text = humanize(bare(c))
+  if (bare(c) === c || !columns.some((o) => o !== c && bare(o) === bare(c))) return text
+  return `${text} (${c.startsWith('param.') ? 'parameter' : 'result'})`
 }
 
 /** The column a user's name stands for: itself, or param.NAME / summary.NAME. */
