@@ -950,11 +950,12 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       out(ctx, tasks, () =>
         [
           formatTable(
-            ['name', 'label', 'channels', 'outputs', 'steps', 'dt', 'generator', 'fitted settings'],
-            tasks.map((t) => [t.name, t.label, String(t.channels), String(t.outputs), t.steps === null ? '-' : String(t.steps), `${t.dtMs} ms`, t.generator ? 'yes' : 'no', t.fitted.map((f) => f.name).join(', ') || 'none']),
+            ['name', 'label', 'channels', 'outputs', 'steps', 'dt', 'generator', 'fitted settings', 'detection'],
+            tasks.map((t) => [t.name, t.label, String(t.channels), String(t.outputs), t.steps === null ? '-' : String(t.steps), `${t.dtMs} ms`, t.generator ? 'yes' : 'no', t.fitted.map((f) => f.name).join(', ') || 'none', t.detection ? 'yes' : 'no']),
           ),
           '',
           ...tasks.map((t) => `${t.name}: decision rule ${t.decisionRule}`),
+          ...(tasks.some((t) => t.detection) ? ['', 'detection: a pipeline of the task also reports its false accepts and false rejects'] : []),
         ].join('\n'),
       )
       return 0

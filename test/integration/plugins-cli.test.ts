@@ -11,11 +11,11 @@ afterAll(cleanupTemp)
 describe('plug-ins on the command line', () => {
   const db = tempDb()
 
-  it('tasks list: name, label, channels, outputs, steps, decision rule and fitted settings', () => {
+  it('tasks list: name, label, channels, outputs, steps, decision rule, fitted settings and whether it is a detection task', () => {
     const tasks = mimicJson<Record<string, unknown>[]>(['--db', db, 'tasks', 'list'])
     expect(tasks.map((t) => t.name)).toEqual(['xor', 'wake-phrase'])
     // the wake phrase: imported audio through the front end, a boundary fitted on validation data
-    expect(tasks[1]).toMatchObject({ label: 'Wake phrase', channels: 16, outputs: 1, dtMs: 1, steps: 5000, sampleView: 'bands' })
+    expect(tasks[1]).toMatchObject({ label: 'Wake phrase', channels: 16, outputs: 1, dtMs: 1, steps: 5000, sampleView: 'bands', detection: true })
     expect(Object.keys((tasks[1].generator as { fields: object }).fields)).toEqual(['count', 'seed', 'phrase', 'snrDb', 'closeNegatives', 'snrDbMax', 'featureScaling', 'noise'])
     expect((tasks[1].fitted as { name: string }[]).map((f) => f.name)).toEqual(['boundary'])
     expect(tasks[0]).toMatchObject({
@@ -27,12 +27,15 @@ describe('plug-ins on the command line', () => {
       decisionRule: 'y_s = 0.95·y_s + 0.05·ỹ; +1 if y_s > 0.5 anywhere, else −1 if y_s < −0.5 anywhere, else none',
       fitted: [],
       sampleView: 'pulses',
+      detection: false,
     })
     expect(Object.keys((tasks[0].generator as { fields: object }).fields)).toEqual(['count', 'seed', 'durationS', 'dtMs'])
     const text = mimic(['--db', db, 'tasks', 'list'])
     expect(text.code).toBe(0)
-    expect(text.stdout).toMatch(/^name\s+label\s+channels\s+outputs\s+steps\s+dt\s+generator\s+fitted settings\n/)
-    expect(text.stdout).toMatch(/\nxor\s+Temporal XOR\s+1\s+1\s+1000\s+1 ms\s+yes\s+none\n/)
+    expect(text.stdout).toMatch(/^name\s+label\s+channels\s+outputs\s+steps\s+dt\s+generator\s+fitted settings\s+detection\n/)
+    expect(text.stdout).toMatch(/\nxor\s+Temporal XOR\s+1\s+1\s+1000\s+1 ms\s+yes\s+none\s+no\n/)
+    expect(text.stdout).toMatch(/\nwake-phrase\s+Wake phrase\s+16\s+1\s+5000\s+1 ms\s+yes\s+boundary\s+yes\n/)
+    expect(text.stdout).toContain('detection: a pipeline of the task also reports its false accepts and false rejects')
     expect(text.stdout).toContain('xor: decision rule y_s = 0.95·y_s + 0.05·ỹ')
   })
 

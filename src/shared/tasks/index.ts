@@ -55,6 +55,8 @@ export interface TaskInfo {
   decisionRule: string
   fitted: FittedSetting[]
   sampleView: string
+  /** a detection task: its false accepts and rejects are reported (TaskDescriptor.detection) */
+  detection: boolean
 }
 
 export function taskInfo(name: TaskName): TaskInfo {
@@ -71,6 +73,7 @@ export function taskInfo(name: TaskName): TaskInfo {
     decisionRule: t.decisionRule.summary,
     fitted: [...t.fitted],
     sampleView: t.sampleView,
+    detection: t.detection === true,
   }
 }
 
