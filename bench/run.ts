@@ -449,16 +449,21 @@ if (withLevels) {
     lowRank: track(`  low-rank form, one thread`, 'µs/step', false),
     fwd: track(`ADS forward step N/D=${N}/${D}`, 'µs/step', false),
   }))
-  // the teacher: BPTT and the forward pass, 64 units, batch 1, one thread (time steps per second)
-  const teacher = withTeacher ? await initTeacher({ units: 64, channels: 1, outputs: 1, seed }) : undefined
+  // the teacher: BPTT and the forward pass, batch 1, one thread (time steps per second): the temporal XOR's
+  // 64 units on an XOR sample, and the wake phrase's size, 128 units and 16 input channels (1 s of a fixed
+  // 16-channel signal). The check that must agree across levels: the loss, a sum of the input weights'
+  // gradient (the path the channels take) and the last output.
   const xt = withTeacher ? await generateXor({ count: 1, seed: seed + 1 }) : undefined
-  const bptt = withTeacher ? track('teacher BPTT 64 units b1 t1', 'steps/s', true) : undefined
-  const tfwd = withTeacher ? track('teacher forward 64 units b1 t1', 'steps/s', true) : undefined
-  // the wake phrase's size: 128 units and 16 input channels (1 s of a fixed 16-channel signal)
-  const wide = withTeacher ? await initTeacher({ units: 128, channels: 16, outputs: 1, seed }) : undefined
-  const wideBatch = { inputs: Float32Array.from({ length: 1000 * 16 }, (_, k) => Math.sin(k / 37) * Math.cos((k % 16) / 3)), targets: Float32Array.from({ length: 1000 }, (_, t) => Math.sin(t / 150)), count: 1, steps: 1000 }
-  const wbptt = withTeacher ? track('teacher BPTT 128 units 16 channels b1 t1', 'steps/s', true) : undefined
-  const wfwd = withTeacher ? track('teacher forward 128 units 16 channels b1 t1', 'steps/s', true) : undefined
+  const teachers = xt
+    ? [
+        { name: '64 units', params: await initTeacher({ units: 64, channels: 1, outputs: 1, seed }), batch: { inputs: xt.inputs, targets: xt.targets, count: 1, steps: xt.steps } },
+        {
+          name: '128 units 16 channels',
+          params: await initTeacher({ units: 128, channels: 16, outputs: 1, seed }),
+          batch: { inputs: Float32Array.from({ length: 1000 * 16 }, (_, k) => Math.sin(k / 37) * Math.cos((k % 16) / 3)), targets: Float32Array.from({ length: 1000 }, (_, t) => Math.sin(t / 150)), count: 1, steps: 1000 },
+        },
+      ].map((t) => ({ ...t, bptt: track(`teacher BPTT ${t.name} b1 t1`, 'steps/s', true), fwd: track(`teacher forward ${t.name} b1 t1`, 'steps/s', true) }))
+    : []
   const rateOf = async (fn: () => Promise<unknown>, steps: number, seconds: number): Promise<number> => {
     let calls = 0
     const t0 = performance.now()
@@ -483,18 +488,11 @@ if (withLevels) {
           a.lowRank.add(level, (res.compared!.seconds / res.steps) * 1e6, res.compared!.meanRateHz)
           a.fwd.add(level, (res.forwardSeconds / res.steps) * 1e6, res.forwardMeanRateHz)
         }
-        if (teacher && xt && bptt && tfwd) {
-          const b = { inputs: xt.inputs, targets: xt.targets, count: 1, steps: xt.steps }
-          const g = await teacherGradient(teacher, b, { threads: 1 })
-          bptt.add(level, await rateOf(() => teacherGradient(teacher, b, { threads: 1 }), xt.steps, quick ? 0.1 : 0.4), g.loss)
-          const f = await teacherForward(teacher, b, { threads: 1, activations: false })
-          tfwd.add(level, await rateOf(() => teacherForward(teacher, b, { threads: 1, activations: false }), xt.steps, quick ? 0.1 : 0.4), f.outputs[f.outputs.length - 1])
-        }
-        if (wide && wbptt && wfwd) {
-          const g = await teacherGradient(wide, wideBatch, { threads: 1 })
-          wbptt.add(level, await rateOf(() => teacherGradient(wide, wideBatch, { threads: 1 }), wideBatch.steps, quick ? 0.1 : 0.4), g.loss)
-          const f = await teacherForward(wide, wideBatch, { threads: 1, activations: false })
-          wfwd.add(level, await rateOf(() => teacherForward(wide, wideBatch, { threads: 1, activations: false }), wideBatch.steps, quick ? 0.1 : 0.4), f.outputs[f.outputs.length - 1])
+        for (const t of teachers) {
+          const g = await teacherGradient(t.params, t.batch, { threads: 1 })
+          t.bptt.add(level, await rateOf(() => teacherGradient(t.params, t.batch, { threads: 1 }), t.batch.steps, quick ? 0.1 : 0.4), g.loss + g.grads.wIn.reduce((a, b) => a + b, 0))
+          const f = await teacherForward(t.params, t.batch, { threads: 1, activations: false })
+          t.fwd.add(level, await rateOf(() => teacherForward(t.params, t.batch, { threads: 1, activations: false }), t.batch.steps, quick ? 0.1 : 0.4), f.outputs[f.outputs.length - 1])
         }
       }
   } finally {

@@ -179,6 +179,11 @@ void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::siz
   const std::size_t recorded = std::min(out.recordSamples, count);
   out.spikeSteps.assign(recorded, {});
   out.spikeNeurons.assign(recorded, {});
+  // the binding checks these with the option names; kept here too, so that no other caller can divide by
+  // zero below or read past the potentials
+  if (out.decimate < 1) throw InvalidArgument("decimate must be at least 1");
+  for (int32_t n : out.membraneNeurons)
+    if (n < 0 || std::size_t(n) >= N) throw InvalidArgument("membraneNeurons names neuron " + std::to_string(n) + " but the network has neurons 0.." + std::to_string(N - 1));
   const std::size_t K = out.membraneNeurons.size(), Tr = recorded_steps(steps, out.decimate);
   out.recordedSteps = Tr;
   out.membrane.assign(K > 0 ? count * Tr * K : 0, 0.0f);

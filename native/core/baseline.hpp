@@ -61,7 +61,7 @@ struct LifRunStats {
   std::vector<std::vector<int32_t>> spikeSteps, spikeNeurons;
   // set before the run: the potentials V of these neurons (after the step's spikes and resets) at every
   // `decimate`-th step (t = 0, decimate, ...): membrane [B, Tr, K], Tr = recordedSteps = ceil(T / decimate).
-  // The caller checks them (the binding, naming its options): every neuron in [0, N), decimate >= 1.
+  // The binding checks them with its options' names (every neuron in [0, N), decimate >= 1); lif_run checks them again.
   std::vector<int32_t> membraneNeurons;
   std::size_t decimate = 1;
   std::vector<float> membrane;

@@ -27,6 +27,8 @@ export interface FieldInfo {
   valueHelp?: Record<string, string>
   /** the field applies only when another field of the same object has this value (forms hide it otherwise) */
   when?: { field: string; equals: string | boolean }
+  /** given, this field takes the place of another field of the same object: that one's method default stays out */
+  overrides?: string
   fields?: Record<string, FieldInfo>
   items?: FieldInfo
 }
@@ -57,6 +59,7 @@ interface Meta {
   upload?: { accept: string; fits?: string }
   valueHelp?: Record<string, string>
   when?: { field: string; equals: string | boolean }
+  overrides?: string
 }
 
 export function describeValue(v: unknown): string {

@@ -21,7 +21,8 @@ describe('the task a form implies is the task the service implies', () => {
     const s = new Services({ dbPath: tempDb(), frontDoor: 'cli', cancelGraceMs: 3000 })
     open.push(s)
     const p = await s.call('projects.create', { name: 'P' })
-    const made = await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 20, seed: 3 } })
+    // a dataset of a task other than the default (XOR), so that the task it implies is its own
+    const made = await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { task: 'wake-phrase', count: 5, seed: 3 } })
     expect(await s.runner.wait(made.runId)).toBe('succeeded')
     const dataset = String(made.runId)
     // as JobForm reads the task of a run it refers to
@@ -37,7 +38,7 @@ describe('the task a form implies is the task the service implies', () => {
       { kind: 'train.teacher', typed: { task: '', data: '', ...small }, task: 'xor' },
       // a task chosen: its generator's fields (the phrase, the SNR...)
       { kind: 'data.generate', typed: { task: 'wake-phrase', count: '4' }, task: 'wake-phrase' },
-      { kind: 'train.teacher', typed: { task: '', data: dataset, ...small }, task: 'xor' },
+      { kind: 'train.teacher', typed: { task: '', data: dataset, ...small }, task: 'wake-phrase' },
     ]
     for (const c of cases) {
       const info = jobKinds[c.kind].params.info()
@@ -46,8 +47,10 @@ describe('the task a form implies is the task the service implies', () => {
       const task = formTask(c.kind, typed, taskOfRun)
       expect(task, `${c.kind} ${JSON.stringify(c.typed)}: the form's task`).toBe(c.task)
       const filled = switchDefaults(info, typed, {}, methodDefaultsOf(c.kind, task))
-      // the service gets what the user typed (as `mimic` would), the task's settings left out
-      const { runId } = await s.call('jobs.start', { kind: c.kind, projectId: p.id, params: toParams(info, typed) })
+      // the service gets only what the user typed (as `mimic` would), the task's settings and every other
+      // field left out
+      const sent = Object.fromEntries(Object.entries(toParams(info, typed)).filter(([k]) => k in c.typed))
+      const { runId } = await s.call('jobs.start', { kind: c.kind, projectId: p.id, params: sent })
       const recorded = (await s.call('runs.get', { id: runId })).params
       expect(recorded.task, `${c.kind} ${JSON.stringify(c.typed)}: the service's task`).toBe(task)
       // and fills in the settings the form shows

@@ -77,6 +77,8 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
       const [eta] = store.metrics.series(ads.id, ['eta'])
       expect(eta.values).toHaveLength(1)
       expect(eta.values[0]).toBeCloseTo(3e-5 * Math.exp(-11 / 3) + 1e-7, 15)
+      // the b it used is recorded with the run (it depends on the corpus, not only on the parameters)
+      expect(ads.summary.etaDecaySamples).toBe(3)
       expect(store.runs.parents(ads.id).map((p) => p.role).sort()).toEqual(['data', 'pipeline', 'teacher'])
       // each network's run says how many samples scored it: the dataset's test split, not --test-samples
       expect(teacher.summary.testSamples).toBe(4)
@@ -103,6 +105,20 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
           expect(Math.max(...val.values)).toBe(fit.accuracy)
         }
       }
+    } finally {
+      store.close()
+    }
+  })
+
+  it('train ads on the wake teacher with b given: the task\'s decay share stays out of the parameters, and b is what was used', () => {
+    const r = mimic(['--db', db, 'train', 'ads', '--teacher', String(result.teacherRunId), '--neurons', '16', '--epochs', '1', '--epoch-fraction', '0.25', '--seed', '5', '--json', '--eta-decay-samples', '500'])
+    expect(r.code, r.stderr).toBe(0)
+    const store = openStore(db)
+    try {
+      const run = store.runs.get(JSON.parse(r.stdout).id)
+      expect(run.params).toMatchObject({ eta: 3e-5, etaSchedule: 'decay', etaDecaySamples: 500 })
+      expect(run.params).not.toHaveProperty('etaDecayFraction')
+      expect(run.summary.etaDecaySamples).toBe(500)
     } finally {
       store.close()
     }

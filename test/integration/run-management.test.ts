@@ -210,9 +210,11 @@ describe('the decay schedule η·exp(−t/b) + c', () => {
     expect(b).toBe(7)
     expect(eta.values[0]).toBeCloseTo(1e-5 * Math.exp(-19 / b) + 1e-7, 15)
     expect(eta.values[1]).toBeCloseTo(1e-5 * Math.exp(-39 / b) + 1e-7, 15)
+    expect((await s.call('runs.get', { id })).summary.etaDecaySamples).toBe(7)
     const both = await start('train.ads', { ...ads, teacher: teacherId, etaSchedule: 'decay', etaDecayFraction: 0.8, etaDecaySamples: 25 })
     const [eta2] = await s.call('metrics.get', { runId: both, keys: ['eta'] })
     expect(eta2.values[1]).toBeCloseTo(1e-5 * Math.exp(-39 / 25) + 1e-7, 15)
+    expect((await s.call('runs.get', { id: both })).summary.etaDecaySamples).toBe(25)
   })
 
   it('b given with the constant schedule is refused, naming the field', async () => {

@@ -129,3 +129,18 @@ describe('a field that applies only with another field’s value (FieldInfo.when
     expect(checked).toBeGreaterThan(100)
   })
 })
+
+describe("the wake phrase's decaying η", () => {
+  it('share 1 gives b = 977 samples for the default corpus: 5 epochs over the training split (60 %) of 1500 samples', async () => {
+    const { etaDecaySamplesOf } = await import('../../src/jobs/kinds/train-ads.ts')
+    const { generatorDefaultsOf } = await import('../../src/shared/jobkinds/data-generate.ts')
+    const ads = methodDefaultsOf('train.ads', 'wake-phrase')
+    expect(ads).toMatchObject({ epochs: 5, epochFraction: 1, etaSchedule: 'decay', etaDecayFraction: 1 })
+    const corpus = generatorDefaultsOf('wake-phrase').count as number
+    expect(corpus).toBe(1500)
+    expect(etaDecaySamplesOf(ads as { etaDecayFraction: number }, (ads.epochs as number) * corpus * 0.6)).toBe(977)
+    // b given wins; neither: the authors' half of the training, unrounded
+    expect(etaDecaySamplesOf({ etaDecayFraction: 1, etaDecaySamples: 500 }, 4500)).toBe(500)
+    expect(etaDecaySamplesOf({}, 4500)).toBeCloseTo(4500 / 2 / Math.log(100), 12)
+  })
+})

@@ -1,6 +1,7 @@
 // The teacher's building blocks against independent references: initialisation and the eigenvalue
 // routine, the forward pass, and the argument checks of every entry point (the tasks' decision rules:
 // native-tasks.test.ts).
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { eigenvalues, generateXor, initTeacher, setMemoryBudget, spectralRadius, teacherForward, teacherGradient, TeacherTrainer, type TeacherParams } from '../../native/index.ts'
 import { logGrowth, refForward } from '../support/teacher-reference.ts'
@@ -192,19 +193,36 @@ atEverySimdLevel('teacherForward', () => {
     expect(noActs.outputs).toEqual(r.outputs)
   })
 
-  it("matches the reference with the wake phrase's 16 channels: 40 units, the input drive in vector lanes and a tail at every level", async () => {
-    const p = smallParams(40, 16, 1, 21)
+  it("the wake phrase's 16 channels (43 units: vector lanes and a tail at every level): the reference within 1e-5, and the very bytes of the scalar input drive", async () => {
+    const p = smallParams(43, 16, 1, 21)
     const steps = 150
     let s = 8
-    const inputs = Float32Array.from({ length: 2 * steps * 16 }, () => ((s = (s * 69069 + 1) % 4294967296) / 4294967296) * 2 - 1)
-    const r = await teacherForward(p, { inputs, count: 2, steps }, { threads: 1 })
+    const inputs = Float32Array.from({ length: steps * 16 }, () => ((s = (s * 69069 + 1) % 4294967296) / 4294967296) * 2 - 1)
+    const targets = Float32Array.from({ length: steps }, (_, t) => Math.sin(t / 20))
+    const r = await teacherForward(p, { inputs, count: 1, steps }, { threads: 1 })
+    const ref = refForward(p, inputs, steps)
     let maxErr = 0
-    for (let b = 0; b < 2; b++) {
-      const ref = refForward(p, inputs.subarray(b * steps * 16, (b + 1) * steps * 16), steps)
-      for (let k = 0; k < steps; k++) maxErr = Math.max(maxErr, Math.abs(ref.outputs[k] - r.outputs[b * steps + k]))
-      for (let k = 0; k < steps * 40; k++) maxErr = Math.max(maxErr, Math.abs(ref.activations[k] - r.activations![b * steps * 40 + k]))
-    }
+    for (let k = 0; k < steps; k++) maxErr = Math.max(maxErr, Math.abs(ref.outputs[k] - r.outputs[k]))
+    for (let k = 0; k < steps * 43; k++) maxErr = Math.max(maxErr, Math.abs(ref.activations[k] - r.activations![k]))
     expect(maxErr).toBeLessThan(1e-5)
+    // the digest of the forward pass and the gradient measured with the addon before the input drive ran
+    // in vector lanes (a scalar loop per unit), the same at every level: the vector form changed no bit
+    const g = await teacherGradient(p, { inputs, targets, count: 1, steps }, { threads: 1 })
+    const digest = (): string => {
+      const h = createHash('sha256')
+      for (const a of [r.outputs, r.activations!, g.grads.wIn, g.grads.wRec, g.grads.wOut, g.grads.bias, g.grads.tauMs]) h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength))
+      h.update(Buffer.from(Float64Array.from([g.loss, g.mse]).buffer))
+      return h.digest('hex')
+    }
+    expect(digest()).toBe('f19bf123357b25a84632324e25578887b62413e57fb67f157119b3bb2244192c')
+    // on one thread (one workspace), other channels and other input weights in between: the transposed
+    // weights are made again for each sample, so the last run equals a run of its own
+    const three = smallParams(43, 3, 1, 5)
+    await teacherForward(three, { inputs: inputs.subarray(0, steps * 3), count: 1, steps }, { threads: 1 })
+    const other = { ...p, wIn: p.wIn.map((w) => -0.5 * w) }
+    const after = await teacherForward(other, { inputs, count: 1, steps }, { threads: 1 })
+    const alone = refForward(other, inputs, steps)
+    for (let k = 0; k < steps; k++) expect(Math.abs(alone.outputs[k] - after.outputs[k])).toBeLessThan(1e-5)
   })
 
   it('matches the reference with other Euler steps (dtMs 0.5 and 3)', async () => {

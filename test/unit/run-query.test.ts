@@ -62,21 +62,25 @@ describe('the runs table\'s neurons column', () => {
       { id: 4, kind: 'bptt-snn', architecture: null, 'param.layer1': 768, 'param.layer2': 768, 'summary.accuracy': null },
       { id: 5, kind: 'pipeline', architecture: null, 'param.neurons': 320, 'summary.accuracy': 0.8 },
       { id: 6, kind: 'dataset', architecture: null, 'summary.accuracy': null },
+      // pipelines naming their network's architecture: --neurons is the count of a reservoir's, not of a
+      // BPTT network's two layers (which the pipeline derives from it)
+      { id: 7, kind: 'pipeline', architecture: null, 'param.neurons': 768, 'param.architecture': 'reservoir', 'summary.accuracy': 0.7 },
+      { id: 8, kind: 'pipeline', architecture: null, 'param.neurons': 768, 'param.architecture': 'bptt-snn', 'summary.accuracy': 0.7 },
     ] as Row[],
     truncated: false,
   }
 
   it('counts every spiking layer of a network as its architecture declares, else shows the run\'s neurons parameter', () => {
     const t = withNeuronColumn(exported)
-    expect(t.rows.map((r) => r.neurons)).toEqual([320, 320, 64, 1536, 320, null])
+    expect(t.rows.map((r) => r.neurons)).toEqual([320, 320, 64, 1536, 320, null, 768, null])
     expect(t.columns).toEqual(['id', 'kind', 'architecture', 'neurons', 'task', 'param.layer1', 'param.layer2', 'param.neurons', 'param.units', 'summary.accuracy'])
     expect(t.truncated).toBe(false)
     // the rows given are left as they were
     expect(exported.rows[0].neurons).toBeUndefined()
     // what the query box, the extra columns and the grouping read as "neurons"
     expect(resolveColumn('neurons', t.columns)).toBe('neurons')
-    expect(t.rows.filter(matcher(parseQuery('neurons>=320', t.columns))).map((r) => r.id)).toEqual([1, 2, 4, 5])
-    expect(groupBy(t.rows, ['neurons'], ['summary.accuracy']).map((g) => `${g.key}: ${g.rows.map((r) => r.id).join(' ')}`).sort()).toEqual(['neurons=1536: 4', 'neurons=320: 1 2 5', 'neurons=64: 3', 'neurons=∅: 6'])
+    expect(t.rows.filter(matcher(parseQuery('neurons>=320', t.columns))).map((r) => r.id)).toEqual([1, 2, 4, 5, 7])
+    expect(groupBy(t.rows, ['neurons'], ['summary.accuracy']).map((g) => `${g.key}: ${g.rows.map((r) => r.id).join(' ')}`).sort()).toEqual(['neurons=1536: 4', 'neurons=320: 1 2 5', 'neurons=64: 3', 'neurons=768: 7', 'neurons=∅: 6 8'])
     // a second pass keeps one such column
     expect(withNeuronColumn(t).columns.filter((c) => c === 'neurons')).toHaveLength(1)
   })

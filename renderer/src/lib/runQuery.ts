@@ -4,7 +4,7 @@
 //   col:text        the column contains text (col may leave out its "param." / "summary." prefix)
 //   col=v col!=v    equals / differs (numbers compared as numbers)
 //   col>n col>=n col<n col<=n   numeric comparisons (rows without a number there do not match)
-import { neuronCountOf } from '../../../src/shared/architectures/index.ts'
+import { architectureDescriptors, isArchitectureName, neuronCountOf } from '../../../src/shared/architectures/index.ts'
 import type { Cell } from '../../../src/shared/runtable.ts'
 import { humanize } from './format.ts'
 
@@ -12,6 +12,17 @@ export type Row = Record<string, Cell>
 
 /** The column of a network's count of neurons (withNeuronColumn): what `neurons` names in the query box, the extra columns and the grouping. */
 export const neuronsColumn = 'neurons'
+
+/**
+ * Whether a run's `neurons` parameter is the neuron count of the architecture it names (param.architecture
+ * of a pipeline): true without one, or when that architecture counts its neurons by `neurons` alone (not a
+ * BPTT network's two layers, whose sizes a pipeline derives from it).
+ */
+function neuronsParamCounts(architecture: Cell | undefined): boolean {
+  if (typeof architecture !== 'string' || !isArchitectureName(architecture)) return true
+  const names = architectureDescriptors[architecture].neuronParams
+  return names.length === 1 && names[0] === neuronsColumn
+}
 
 /**
  * The rows of `runs.export` with a `neurons` column: a network run's neurons as its architecture
@@ -23,7 +34,7 @@ export function withNeuronColumn<T extends { columns: string[]; rows: Row[] }>(t
   const rows = table.rows.map((r) => {
     const count = neuronCountOf({ architecture: typeof r.architecture === 'string' ? r.architecture : null, kind: String(r.kind) }, (k) => r[`param.${k}`])
     const own = r[`param.${neuronsColumn}`]
-    return { ...r, [neuronsColumn]: count ?? (typeof own === 'number' ? own : null) }
+    return { ...r, [neuronsColumn]: count ?? (typeof own === 'number' && neuronsParamCounts(r['param.architecture']) ? own : null) }
   })
   const columns = table.columns.filter((c) => c !== neuronsColumn)
   const at = columns.indexOf('architecture') + 1

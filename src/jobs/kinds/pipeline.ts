@@ -191,6 +191,7 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
   ctx.store.runs.setSummary(adsStage.runId, {
     ...adsStage.value.fitted,
     bestEpoch: adsStage.value.bestEpoch,
+    ...(adsStage.value.etaDecaySamples !== undefined ? { etaDecaySamples: adsStage.value.etaDecaySamples } : {}),
     neurons: p.neurons,
     testAccuracy: r.accuracy,
     testUndecided: r.undecided,

@@ -27,6 +27,8 @@ export interface AdsOutcome {
   bestEpoch: number
   /** the task's settings fitted on the validation samples (stored with the network) */
   fitted: Record<string, number>
+  /** the decay time b the decaying η used, in training samples (recorded in the run's summary: from a decay share it depends on the training split's size) */
+  etaDecaySamples?: number
 }
 
 /** The trainers' form of a dataset part. */
@@ -101,7 +103,8 @@ function adsNet(network: AdsNetwork, ebn: boolean): AdsNet {
  */
 export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, task: TaskName, p: AdsStageParams, seed: number, runId = ctx.runId, splits?: DatasetSplits): Promise<AdsOutcome> {
   // Built on a worker thread (the EBN is O(N²·D) and the validation samples are drawn): cancellable.
-  const trainer = await AdsTrainer.create({ ...adsTrainerOptions(teacher, task, p, seed, splits), threads: ctx.threads(p.threads) }, { signal: ctx.signal })
+  const options = adsTrainerOptions(teacher, task, p, seed, splits)
+  const trainer = await AdsTrainer.create({ ...options, threads: ctx.threads(p.threads) }, { signal: ctx.signal })
   await ctx.trainEpochs(
     trainer,
     p.epochs,
@@ -128,7 +131,8 @@ export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, tas
   const validation = splits?.validation ?? (needsFit ? await drawSamples(ctx, task, { count: p.validationSamples, seed: derivedSeeds(seed).validation }) : undefined)
   const fitted = validation ? await fitSettings(ctx, task, inMemoryNetwork(runId, ads, net, { task }), validation, seed, ctx.threads(p.threads)) : {}
   saveBundle(ctx.store, runId, ads, net, { task, fitted })
-  return { network: inMemoryNetwork(runId, ads, net, { task, fitted }), bestEpoch: trainer.bestEpoch, fitted }
+  const eta = options.eta
+  return { network: inMemoryNetwork(runId, ads, net, { task, fitted }), bestEpoch: trainer.bestEpoch, fitted, ...(typeof eta === 'object' ? { etaDecaySamples: eta.exponential.decaySamples } : {}) }
 }
 
 /** Scores a trained network on a test set against its teacher (k = 0, no learning), on the software simulator. */
@@ -175,6 +179,7 @@ export const trainAds: JobImpl = {
         testOutputMse: t.mse,
         meanRateHz: t.meanRateHz ?? NaN,
         bestEpoch: out.bestEpoch,
+        ...(out.etaDecaySamples !== undefined ? { etaDecaySamples: out.etaDecaySamples } : {}),
         ...(splits ? { dataset: splits.runId } : { testSeed: derivedSeeds(seed).test }),
         ...out.fitted,
       },

@@ -6,7 +6,7 @@ import { trainTeacherParams } from './train-teacher.ts'
 import { trainBpttSnnParams, trainForceParams, trainReservoirParams } from './train-baselines.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 import { costRates } from '../grouping.ts'
-import { taskDescriptors, type TaskDescriptor, type TaskName } from '../tasks/index.ts'
+import { taskDescriptors, taskOfParams, type TaskDescriptor, type TaskName } from '../tasks/index.ts'
 
 /** The teacher's parameters the pipeline shares with its other stages (the task, the test samples, the threads, the seed) or keeps to the task's own (the sample length). */
 const sharedTeacherKeys = ['task', 'testSamples', 'threads', 'seed', 'durationS', 'data', 'shuffle'] as const
@@ -189,7 +189,7 @@ export const pipeline = {
           `  teacher test accuracy ${fmt(value.teacherTestAccuracy)}, network ADS test accuracy ${fmt(value.adsTestAccuracy)}` +
             ` (undecided: teacher ${fmt(value.teacherTestUndecided)}, network ADS ${fmt(value.adsTestUndecided)} of ${fmt(value.testSamples)})`,
           `  test accuracy ${fmt(value.testAccuracy)}, mse ${fmt(value.mse)}, teacher agreement ${fmt(value.teacherAgreement)}, reconstruction error ${fmt(value.reconstructionError)}, mean rate ${fmt(value.meanRateHz)} Hz, ${fmt(value.wallSeconds)} s`,
-          ...(d.summary.falseAccepts !== undefined ? [`  network ADS: ${fmt(d.summary.falseAccepts)} false accepts, ${fmt(d.summary.falseRejects)} false rejects; teacher: ${fmt(d.summary.teacherFalseAccepts)} false accepts, ${fmt(d.summary.teacherFalseRejects)} false rejects`] : []),
+          ...(d.summary.falseAccepts !== undefined && (taskDescriptors[taskOfParams(d.params)] as TaskDescriptor).detection ? [`  network ADS: ${fmt(d.summary.falseAccepts)} false accepts, ${fmt(d.summary.falseRejects)} false rejects; teacher: ${fmt(d.summary.teacherFalseAccepts)} false accepts, ${fmt(d.summary.teacherFalseRejects)} false rejects`] : []),
           ...(d.summary.adsBoundary !== undefined ? [`  fitted boundary: network ADS ${fmt(d.summary.adsBoundary)}, teacher ${fmt(d.summary.teacherBoundary)} (on the validation split)`] : []),
         ].join('\n'),
       }
