@@ -260,9 +260,10 @@ export class Services implements FrontDoorServices {
     // a method setting that applies only with another field's value (the decay time b of the "decay"
     // η schedule) stays out when the user chose another value for that field
     for (const [k] of filled) if (!fieldApplies(fields[k] ?? {}, (f) => raw[f] ?? fields[f]?.default)) delete raw[k]
-    // nor one that a field the user gave takes the place of (the task's decay share when b is given)
+    // nor a field that a field the user gave takes the place of (the decay share when b is given, be it the
+    // task's default or given too: it would not be used, so it is not recorded)
     for (const [k, info] of Object.entries(fields))
-      if (info.overrides !== undefined && (rawParams as Record<string, unknown>)[k] !== undefined && filled.some(([f]) => f === info.overrides)) delete raw[info.overrides]
+      if (info.overrides !== undefined && (rawParams as Record<string, unknown>)[k] !== undefined) delete raw[info.overrides]
     return raw
   }
 

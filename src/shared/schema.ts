@@ -27,7 +27,7 @@ export interface FieldInfo {
   valueHelp?: Record<string, string>
   /** the field applies only when another field of the same object has this value (forms hide it otherwise) */
   when?: { field: string; equals: string | boolean }
-  /** given, this field takes the place of another field of the same object: that one's method default stays out */
+  /** given, this field takes the place of another field of the same object, which is then left out (not used, not recorded) */
   overrides?: string
   fields?: Record<string, FieldInfo>
   items?: FieldInfo

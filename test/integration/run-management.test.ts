@@ -214,7 +214,11 @@ describe('the decay schedule η·exp(−t/b) + c', () => {
     const both = await start('train.ads', { ...ads, teacher: teacherId, etaSchedule: 'decay', etaDecayFraction: 0.8, etaDecaySamples: 25 })
     const [eta2] = await s.call('metrics.get', { runId: both, keys: ['eta'] })
     expect(eta2.values[1]).toBeCloseTo(1e-5 * Math.exp(-39 / 25) + 1e-7, 15)
-    expect((await s.call('runs.get', { id: both })).summary.etaDecaySamples).toBe(25)
+    const recorded = await s.call('runs.get', { id: both })
+    expect(recorded.summary.etaDecaySamples).toBe(25)
+    // the share, not used, is not recorded
+    expect(recorded.params.etaDecaySamples).toBe(25)
+    expect(recorded.params).not.toHaveProperty('etaDecayFraction')
   })
 
   it('b given with the constant schedule is refused, naming the field', async () => {

@@ -57,7 +57,7 @@ export const adsFields = {
   etaDecaySamples: s.optional(s.number({ gt: 0, max: 1e12 })).doc({
     label: 'Decay time b',
     unit: 'samples',
-    help: 'empty: from the decay share when one is given, else (epochs × samples per epoch) / (2 ln 100), so η has fallen 100-fold half-way through training (the authors\' code); given, it takes precedence over the share (and a task\'s default share stays out)',
+    help: 'empty: from the decay share when one is given, else (epochs × samples per epoch) / (2 ln 100), so η has fallen 100-fold half-way through training (the authors\' code); given, it takes the place of the share (which is then not recorded)',
     when: { field: 'etaSchedule', equals: 'decay' },
     overrides: 'etaDecayFraction',
   }),
