@@ -164,8 +164,8 @@ struct RunBaton {
   }
 };
 
-// A list of neuron indices (Int32Array or an array of integers), each in [0, n), named by `name`. The one
-// check of these ranges: lif_run takes the recorded neurons (membraneNeurons) as checked.
+// A list of neuron indices (Int32Array or an array of integers), each in [0, n), named by `name` (lif_run
+// checks its recorded neurons again, without the option's name, for callers other than this binding).
 std::vector<int32_t> ReadNeurons(Napi::Env env, Napi::Value v, const std::string& name, size_t n) {
   std::vector<int32_t> out;
   // entry i, checked before it is stored (an array's entry may not fit an int32)

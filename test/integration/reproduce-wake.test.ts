@@ -110,31 +110,29 @@ describe('mimic reproduce wake-phrase (tiny)', () => {
     }
   })
 
-  it('train ads on the wake teacher with b given: the task\'s decay share stays out of the parameters, and b is what was used', () => {
-    const r = mimic(['--db', db, 'train', 'ads', '--teacher', String(result.teacherRunId), '--neurons', '16', '--epochs', '1', '--epoch-fraction', '0.25', '--seed', '5', '--json', '--eta-decay-samples', '500'])
+  /** A small network ADS from the pipeline's wake teacher with these flags added: its stored run. */
+  function adsFromWakeTeacher(flags: string[]) {
+    const r = mimic(['--db', db, 'train', 'ads', '--teacher', String(result.teacherRunId), '--neurons', '16', '--epochs', '1', '--epoch-fraction', '0.25', '--seed', '5', '--json', ...flags])
     expect(r.code, r.stderr).toBe(0)
     const store = openStore(db)
     try {
-      const run = store.runs.get(JSON.parse(r.stdout).id)
-      expect(run.params).toMatchObject({ eta: 3e-5, etaSchedule: 'decay', etaDecaySamples: 500 })
-      expect(run.params).not.toHaveProperty('etaDecayFraction')
-      expect(run.summary.etaDecaySamples).toBe(500)
+      return store.runs.get(JSON.parse(r.stdout).id)
     } finally {
       store.close()
     }
+  }
+
+  it('train ads on the wake teacher with b given: the task\'s decay share stays out of the parameters, and b is what was used', () => {
+    const run = adsFromWakeTeacher(['--eta-decay-samples', '500'])
+    expect(run.params).toMatchObject({ eta: 3e-5, etaSchedule: 'decay', etaDecaySamples: 500 })
+    expect(run.params).not.toHaveProperty('etaDecayFraction')
+    expect(run.summary.etaDecaySamples).toBe(500)
   })
 
   it('train ads on the wake teacher with a constant η when told: the task\'s decay share stays out (the pipeline\'s network above has it)', () => {
-    const r = mimic(['--db', db, 'train', 'ads', '--teacher', String(result.teacherRunId), '--neurons', '16', '--epochs', '1', '--epoch-fraction', '0.25', '--seed', '5', '--json', '--eta-schedule', 'constant'])
-    expect(r.code, r.stderr).toBe(0)
-    const store = openStore(db)
-    try {
-      const p = store.runs.get(JSON.parse(r.stdout).id).params
-      expect(p).toMatchObject({ eta: 3e-5, etaSchedule: 'constant' })
-      expect(p).not.toHaveProperty('etaDecaySamples')
-      expect(p).not.toHaveProperty('etaDecayFraction')
-    } finally {
-      store.close()
-    }
+    const p = adsFromWakeTeacher(['--eta-schedule', 'constant']).params
+    expect(p).toMatchObject({ eta: 3e-5, etaSchedule: 'constant' })
+    expect(p).not.toHaveProperty('etaDecaySamples')
+    expect(p).not.toHaveProperty('etaDecayFraction')
   })
 })

@@ -4,7 +4,7 @@
 //   col:text        the column contains text (col may leave out its "param." / "summary." prefix)
 //   col=v col!=v    equals / differs (numbers compared as numbers)
 //   col>n col>=n col<n col<=n   numeric comparisons (rows without a number there do not match)
-import { architectureDescriptors, isArchitectureName, neuronCountOf } from '../../../src/shared/architectures/index.ts'
+import { neuronCountOf, neuronsParamCounts } from '../../../src/shared/architectures/index.ts'
 import type { Cell } from '../../../src/shared/runtable.ts'
 import { humanize } from './format.ts'
 
@@ -12,17 +12,6 @@ export type Row = Record<string, Cell>
 
 /** The column of a network's count of neurons (withNeuronColumn): what `neurons` names in the query box, the extra columns and the grouping. */
 export const neuronsColumn = 'neurons'
-
-/**
- * Whether a run's `neurons` parameter is the neuron count of the architecture it names (param.architecture
- * of a pipeline): true without one, or when that architecture counts its neurons by `neurons` alone (not a
- * BPTT network's two layers, whose sizes a pipeline derives from it).
- */
-function neuronsParamCounts(architecture: Cell | undefined): boolean {
-  if (typeof architecture !== 'string' || !isArchitectureName(architecture)) return true
-  const names = architectureDescriptors[architecture].neuronParams
-  return names.length === 1 && names[0] === neuronsColumn
-}
 
 /**
  * The rows of `runs.export` with a `neurons` column: a network run's neurons as its architecture

@@ -40,4 +40,15 @@ export function neuronCountOf(run: { architecture?: string | null; kind: string 
   return count
 }
 
+/**
+ * Whether a run's `neurons` parameter is the count of neurons of the architecture it names (a pipeline's
+ * `architecture` parameter): yes without one, or when that architecture counts its neurons by `neurons`
+ * alone; no for a BPTT network's two layers, whose sizes a pipeline derives from it.
+ */
+export function neuronsParamCounts(architecture: unknown): boolean {
+  if (!isArchitectureName(architecture)) return true
+  const names = architectureDescriptors[architecture].neuronParams
+  return names.length === 1 && names[0] === 'neurons'
+}
+
 export type { ArchitectureDescriptor, BundleArray, MismatchForm, PerNeuronQuantity, Perturbable, QuantityKind } from './descriptor.ts'
