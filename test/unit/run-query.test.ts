@@ -54,7 +54,7 @@ describe('the runs table\'s neurons column', () => {
   // as `runs.export` gives them: a BPTT network (its two layers), network ADS, a teacher (a rate
   // network of units), a failed BPTT run that stored no network, and a pipeline (its --neurons)
   const exported = {
-    columns: ['id', 'kind', 'architecture', 'task', 'param.layer1', 'param.layer2', 'param.neurons', 'param.units', 'summary.accuracy'],
+    columns: ['id', 'kind', 'architecture', 'task', 'param.layer1', 'param.layer2', 'param.neurons', 'param.units', 'summary.accuracy', 'summary.neurons'],
     rows: [
       { id: 1, kind: 'bptt-snn', architecture: 'bptt-snn', 'param.layer1': 160, 'param.layer2': 160, 'summary.accuracy': 0.9 },
       { id: 2, kind: 'ads', architecture: 'ads', 'param.neurons': 320, 'summary.accuracy': 0.95 },
@@ -66,21 +66,25 @@ describe('the runs table\'s neurons column', () => {
       // BPTT network's two layers (which the pipeline derives from it)
       { id: 7, kind: 'pipeline', architecture: null, 'param.neurons': 768, 'param.architecture': 'reservoir', 'summary.accuracy': 0.7 },
       { id: 8, kind: 'pipeline', architecture: null, 'param.neurons': 768, 'param.architecture': 'bptt-snn', 'summary.accuracy': 0.7 },
+      // a refitted read-out: a network ADS whose parameters name the network it refits, and whose job
+      // reported its neurons; a deployment reports its neurons too but is no network
+      { id: 9, kind: 'finetune', architecture: 'ads', 'summary.neurons': 768, 'summary.accuracy': 0.9 },
+      { id: 10, kind: 'deploy', architecture: null, 'summary.neurons': 768, 'summary.accuracy': null },
     ] as Row[],
     truncated: false,
   }
 
-  it('counts every spiking layer of a network as its architecture declares, else shows the run\'s neurons parameter', () => {
+  it('counts every spiking layer of a network as its architecture declares, else shows the run\'s neurons parameter, else a refitted network\'s reported neurons', () => {
     const t = withNeuronColumn(exported)
-    expect(t.rows.map((r) => r.neurons)).toEqual([320, 320, 64, 1536, 320, null, 768, null])
-    expect(t.columns).toEqual(['id', 'kind', 'architecture', 'neurons', 'task', 'param.layer1', 'param.layer2', 'param.neurons', 'param.units', 'summary.accuracy'])
+    expect(t.rows.map((r) => r.neurons)).toEqual([320, 320, 64, 1536, 320, null, 768, null, 768, null])
+    expect(t.columns).toEqual(['id', 'kind', 'architecture', 'neurons', 'task', 'param.layer1', 'param.layer2', 'param.neurons', 'param.units', 'summary.accuracy', 'summary.neurons'])
     expect(t.truncated).toBe(false)
     // the rows given are left as they were
     expect(exported.rows[0].neurons).toBeUndefined()
     // what the query box, the extra columns and the grouping read as "neurons"
     expect(resolveColumn('neurons', t.columns)).toBe('neurons')
-    expect(t.rows.filter(matcher(parseQuery('neurons>=320', t.columns))).map((r) => r.id)).toEqual([1, 2, 4, 5, 7])
-    expect(groupBy(t.rows, ['neurons'], ['summary.accuracy']).map((g) => `${g.key}: ${g.rows.map((r) => r.id).join(' ')}`).sort()).toEqual(['neurons=1536: 4', 'neurons=320: 1 2 5', 'neurons=64: 3', 'neurons=768: 7', 'neurons=∅: 6 8'])
+    expect(t.rows.filter(matcher(parseQuery('neurons>=320', t.columns))).map((r) => r.id)).toEqual([1, 2, 4, 5, 7, 9])
+    expect(groupBy(t.rows, ['neurons'], ['summary.accuracy']).map((g) => `${g.key}: ${g.rows.map((r) => r.id).join(' ')}`).sort()).toEqual(['neurons=1536: 4', 'neurons=320: 1 2 5', 'neurons=64: 3', 'neurons=768: 7 9', 'neurons=∅: 6 8 10'])
     // a second pass keeps one such column
     expect(withNeuronColumn(t).columns.filter((c) => c === 'neurons')).toHaveLength(1)
   })

@@ -4,7 +4,7 @@
 //   col:text        the column contains text (col may leave out its "param." / "summary." prefix)
 //   col=v col!=v    equals / differs (numbers compared as numbers)
 //   col>n col>=n col<n col<=n   numeric comparisons (rows without a number there do not match)
-import { neuronCountOf, neuronsParamCounts } from '../../../src/shared/architectures/index.ts'
+import { isArchitectureName, neuronCountOf, neuronsParamCounts } from '../../../src/shared/architectures/index.ts'
 import type { Cell } from '../../../src/shared/runtable.ts'
 import { humanize } from './format.ts'
 
@@ -16,14 +16,20 @@ export const neuronsColumn = 'neurons'
 /**
  * The rows of `runs.export` with a `neurons` column: a network run's neurons as its architecture
  * counts them from its parameters (neuronCountOf: every spiking layer, so a BPTT network's two), else
- * the run's `neurons` parameter where it has one (a pipeline's, for instance). The column comes after
+ * the run's `neurons` parameter where it has one (a pipeline's, for instance), else, for a network whose
+ * parameters do not size it (a finetune run's refitted network), its result's `neurons`. The column comes after
  * `architecture`.
  */
 export function withNeuronColumn<T extends { columns: string[]; rows: Row[] }>(table: T): T {
   const rows = table.rows.map((r) => {
     const count = neuronCountOf({ architecture: typeof r.architecture === 'string' ? r.architecture : null, kind: String(r.kind) }, (k) => r[`param.${k}`])
     const own = r[`param.${neuronsColumn}`]
-    return { ...r, [neuronsColumn]: count ?? (typeof own === 'number' && neuronsParamCounts(r['param.architecture']) ? own : null) }
+    const stored = r[`summary.${neuronsColumn}`]
+    const fromParams = typeof own === 'number' && neuronsParamCounts(r['param.architecture']) ? own : null
+    // a network whose parameters do not size it (a refitted read-out: its parameters name the network
+    // it refits) counts the neurons its job reported
+    const fromResult = isArchitectureName(r.architecture) && typeof stored === 'number' && Number.isFinite(stored) ? stored : null
+    return { ...r, [neuronsColumn]: count ?? fromParams ?? fromResult }
   })
   const columns = table.columns.filter((c) => c !== neuronsColumn)
   const at = columns.indexOf('architecture') + 1
