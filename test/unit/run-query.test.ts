@@ -68,7 +68,7 @@ describe('the runs table\'s neurons column', () => {
       { id: 8, kind: 'pipeline', architecture: null, 'param.neurons': 768, 'param.architecture': 'bptt-snn', 'summary.accuracy': 0.7 },
       // a refitted read-out: a network ADS whose parameters name the network it refits, and whose job
       // reported its neurons; a deployment reports its neurons too but is no network
-      { id: 9, kind: 'finetune', architecture: 'ads', 'summary.neurons': 768, 'summary.accuracy': 0.9 },
+      { id: 9, kind: 'ads', architecture: 'ads', 'param.network': 4, 'summary.neurons': 768, 'summary.accuracy': 0.9 },
       { id: 10, kind: 'deploy', architecture: null, 'summary.neurons': 768, 'summary.accuracy': null },
     ] as Row[],
     truncated: false,
@@ -101,5 +101,13 @@ describe('columnLabel', () => {
     expect(columnLabel('param.neurons', columns)).toBe('Neurons (parameter)')
     expect(columnLabel('summary.neurons', columns)).toBe('Neurons (result)')
     expect(columnLabel('summary.neurons', ['name', 'summary.neurons'])).toBe('Neurons')
+    // units at the end of a key are written as units
+    expect(columnLabel('summary.meanRateHz', ['summary.meanRateHz'])).toBe('Mean rate (Hz)')
+    expect(columnLabel('param.tauMemMs', ['param.tauMemMs'])).toBe('Tau mem (ms)')
+    expect(columnLabel('summary.stepUs', ['summary.stepUs'])).toBe('Step (µs)')
+    expect(columnLabel('param.dtMs', ['param.dtMs', 'summary.dtMs'])).toBe('Dt (ms, parameter)')
+    expect(columnLabel('summary.dtMs', ['param.dtMs', 'summary.dtMs'])).toBe('Dt (ms, result)')
+    // a lone word that reads like a unit is a name
+    expect(columnLabel('param.ms', ['param.ms'])).toBe('Ms')
   })
 })

@@ -71,14 +71,20 @@ export function formatValue(v: unknown): string {
   return JSON.stringify(v)
 }
 
-/** "tauMemMs" -> "Tau mem ms", "positive_fraction" -> "Positive fraction". */
+/** Units a key may end in (camel case: meanRateHz, tauMemMs), as they are written after a quantity. */
+const unitSuffixes: Record<string, string> = { ms: 'ms', us: 'µs', hz: 'Hz', khz: 'kHz', db: 'dB' }
+
+/** "tauMemMs" -> "Tau mem (ms)", "meanRateHz" -> "Mean rate (Hz)", "positive_fraction" -> "Positive fraction". */
 export function humanize(key: string): string {
   const words = key
     .replace(/[_.-]+/g, ' ')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .trim()
     .toLowerCase()
-  return words.charAt(0).toUpperCase() + words.slice(1)
+    .split(/\s+/)
+  const last = words.length > 1 ? unitSuffixes[words[words.length - 1]] : undefined
+  const text = (last ? words.slice(0, -1) : words).join(' ')
+  return text.charAt(0).toUpperCase() + text.slice(1) + (last ? ` (${last})` : '')
 }
 
 /** A run's headline numbers in a line: "testAccuracy 0.93 · testMse 0.012" (first `max` entries). */

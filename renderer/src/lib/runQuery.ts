@@ -66,7 +66,9 @@ export function columnLabel(c: string, columns: readonly string[]): string {
   const bare = (x: string): string => x.replace(/^(param|summary)\./, '')
   const text = humanize(bare(c))
   if (bare(c) === c || !columns.some((o) => o !== c && bare(o) === bare(c))) return text
-  return `${text} (${c.startsWith('param.') ? 'parameter' : 'result'})`
+  const which = c.startsWith('param.') ? 'parameter' : 'result'
+  // a unit already in brackets takes the word in: "Dt (ms, parameter)"
+  return text.endsWith(')') ? `${text.slice(0, -1)}, ${which})` : `${text} (${which})`
 }
 
 /** The column a user's name stands for: itself, or param.NAME / summary.NAME. */
