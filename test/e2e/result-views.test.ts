@@ -31,7 +31,8 @@ async function colouredPixels(map: Locator): Promise<number> {
 describe('spiking result pages', () => {
   it('shows a network, a network ADS run and its spiking evaluation', async () => {
     const { page, step } = s
-    const ids = { project: 0, dataset: 0, network: 0, teacher: 0, ads: 0, evaluation: 0 }
+    const ids = { project: 0, dataset: 0, network: 0, teacher: 0, ads: 0, evaluation: 0, finetune: 0 }
+    let refit: { heldOutAccuracyBefore: number; heldOutAccuracyAfter: number; heldOutSamples: number; samples: number } | null = null
 
     await step('prepare runs with the CLI', async () => {
       const p = String((ids.project = s.cli<{ id: number }>(['projects', 'create', 'Results e2e']).id))
@@ -44,6 +45,8 @@ describe('spiking result pages', () => {
         ['train', 'ads', '--project', p, '--teacher', String(ids.teacher), '--name', 'ads 64', '--neurons', '64', '--epochs', '3', '--samples-per-epoch', '20', '--validation-samples', '10', '--test-samples', '20', '--seed', '2'],
       ).id
       ids.evaluation = s.cli<{ id: number }>(['eval', String(ids.ads), '--dataset', String(ids.dataset), '--name', 'snn eval']).id
+      refit = s.cli<typeof refit & { id: number }>(['finetune', String(ids.ads), '--target', 'mapped', '--samples', '20', '--seed', '5', '--name', 'ads 64 refitted'])
+      ids.finetune = (refit as unknown as { id: number }).id
     })
 
     await step('network page: thresholds and weights', async () => {
@@ -102,6 +105,22 @@ describe('spiking result pages', () => {
       const want = Math.min(spikes, 1500)
       expect(await waitForColour(page, raster, hex(spikeColor), want)).toBeGreaterThanOrEqual(want)
       await s.shot('evaluation')
+    })
+
+    await step('a refitted read-out: what the refit did on the held-out samples, and where', async () => {
+      await page.goto(`${s.served.url}#/runs/${ids.finetune}`)
+      await page.getByRole('heading', { level: 1, name: 'ads 64 refitted' }).waitFor()
+      const tiles = page.getByLabel('The refitted read-out')
+      const pct = (v: number): string => `${Math.round(v * 1000) / 10} %`
+      expect(await tiles.locator('[data-stat="heldOutAccuracyBefore"] .value').textContent()).toBe(pct(refit!.heldOutAccuracyBefore))
+      expect(await tiles.locator('[data-stat="heldOutAccuracyAfter"] .value').textContent()).toBe(pct(refit!.heldOutAccuracyAfter))
+      await tiles.locator('[data-stat="heldOutAccuracyAfter"]').getByText(`on ${refit!.heldOutSamples} held-out samples`).waitFor()
+      for (const key of ['heldOutMseBefore', 'heldOutMseAfter']) expect(await tiles.locator(`[data-stat="${key}"] .value`).textContent(), key).not.toBe('—')
+      expect(await tiles.locator('[data-stat="samples"] .value').textContent()).toBe(String(refit!.samples))
+      await page.getByText(`Its recurrent and input weights are those of network run ${ids.ads}`).waitFor()
+      // the network's own pictures are still drawn by its architecture's view
+      await page.getByRole('img', { name: /^Slow weights Ω_s: 64 × 64 matrix/ }).waitFor()
+      await s.shot('finetune')
     })
 
     expect(s.pageErrors).toEqual([])

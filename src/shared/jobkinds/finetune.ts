@@ -74,6 +74,6 @@ export const finetune = {
       return { value: { id: d.id, runId: d.id, status: d.status, ...m }, text: lines.join('\n') }
     },
   },
-  view: 'network',
+  view: 'finetune',
   action: { action: 'Refit the read-out on the chip', submit: 'Refit' },
 } as const satisfies JobKindSpec

@@ -9,6 +9,7 @@ import ComparisonView from './ComparisonView.svelte'
 import DatasetView from './DatasetView.svelte'
 import DeploymentView from './DeploymentView.svelte'
 import EvaluationView from './EvaluationView.svelte'
+import FinetuneView from './FinetuneView.svelte'
 import NetworkView from './NetworkView.svelte'
 import PipelineView from './PipelineView.svelte'
 import type { RunViewProps } from './props.ts'
@@ -28,6 +29,7 @@ export const runViews: Record<RunViewName, Component<RunViewProps>> = {
   robustness: RobustnessView,
   deployment: DeploymentView,
   comparison: ComparisonView,
+  finetune: FinetuneView,
 }
 
 /** Views that show their run's progress themselves (with its Cancel): the page leaves its own bar out. */
