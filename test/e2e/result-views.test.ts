@@ -121,6 +121,11 @@ describe('spiking result pages', () => {
       // the network's own pictures are still drawn by its architecture's view
       await page.getByRole('img', { name: /^Slow weights Ω_s: 64 × 64 matrix/ }).waitFor()
       await s.shot('finetune')
+      // the network it refits, a run reference among its parameters, is a link to that run
+      const ref = page.getByRole('table', { name: 'Parameters' }).getByRole('link', { name: `run ${ids.ads}` })
+      await ref.focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { level: 1, name: 'ads 64' }).waitFor()
     })
 
     expect(s.pageErrors).toEqual([])

@@ -84,6 +84,16 @@ export function paramUnits(runKind: string): Record<string, string | undefined> 
   return out
 }
 
+/** The parameters of runs of this kind that name another run (run references: a teacher, a dataset, a network). */
+export function paramRunRefs(runKind: string): Set<string> {
+  const out = new Set<string>()
+  for (const kind of jobKindNames) {
+    if (jobKinds[kind].runKind !== runKind) continue
+    for (const [k, f] of Object.entries(jobKinds[kind].params.info().fields ?? {})) if (f.ref) out.add(k)
+  }
+  return out
+}
+
 /**
  * The job kind that runs a run again: the one that made it, or for a pipeline's stage the kind
  * that makes runs of its kind on their own (a stage's parameters are that kind's). Null for runs no
