@@ -31,6 +31,7 @@ import {
   addonStatus,
   audioFeatures,
   benchNetwork,
+  bpttTrain,
   createNetwork,
   evaluateAds,
   generateXor,
@@ -464,6 +465,10 @@ if (withLevels) {
         },
       ].map((t) => ({ ...t, bptt: track(`teacher BPTT ${t.name} b1 t1`, 'steps/s', true), fwd: track(`teacher forward ${t.name} b1 t1`, 'steps/s', true) }))
     : []
+  // the BPTT spiking baseline at its default size (160 + 160), one thread, one epoch over 2 temporal-XOR
+  // samples (forward, surrogate backward, Adam): time steps per second; the check is the training MSE
+  const bx = withBaselines ? await generateXor({ count: 2, seed: seed + 2 }) : undefined
+  const bpttSnn = bx ? { train: { inputs: bx.inputs, targets: bx.targets, count: 2, steps: bx.steps }, t: track('BPTT-SNN 160+160 training t1', 'steps/s', true) } : undefined
   const rateOf = async (fn: () => Promise<unknown>, steps: number, seconds: number): Promise<number> => {
     let calls = 0
     const t0 = performance.now()
@@ -487,6 +492,11 @@ if (withLevels) {
           a.cpu.add(level, (res.cpuSeconds / res.steps) * 1e6, res.meanRateHz)
           a.lowRank.add(level, (res.compared!.seconds / res.steps) * 1e6, res.compared!.meanRateHz)
           a.fwd.add(level, (res.forwardSeconds / res.steps) * 1e6, res.forwardMeanRateHz)
+        }
+        if (bpttSnn) {
+          const t0 = performance.now()
+          const r = await bpttTrain({ n1: 160, n2: 160, channels: 1, outputs: 1, seed, train: bpttSnn.train, epochs: 1, batchSize: 2, threads: 1 })
+          bpttSnn.t.add(level, (bpttSnn.train.count * bpttSnn.train.steps) / ((performance.now() - t0) / 1000), r.epochs[0].trainMse)
         }
         for (const t of teachers) {
           const g = await teacherGradient(t.params, t.batch, { threads: 1 })

@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "rng.hpp"
+#include "simd.hpp"
+#include "simd_config.hpp"
 #include "thread_pool.hpp"
 
 namespace mimic {
@@ -61,114 +63,27 @@ void BpttGrad::add(const BpttGrad& o) {
   for (std::size_t i = 0; i < outBias.size(); ++i) outBias[i] += o.outBias[i];
 }
 
+}  // namespace mimic
+
+#define MIMIC_SIMD_BODY "bptt_snn_kernel-inl.hpp"
+#include "simd_foreach.hpp"
+
+namespace mimic {
+
+// The kernel of the active SIMD level (simd.hpp); every level gives the same results bit for bit.
 BpttSampleResult bptt_sample_gradient(const LifNet& net, std::size_t n1, const float* x, const float* target, std::size_t T,
                                       double dtMs, const BpttLoss& loss, double batchScale, double beta, uint64_t seed,
                                       uint64_t stream, BpttGrad& grad) {
-  const std::size_t N = net.neurons, C = net.channels, O = net.outputs;
-  const bool smooth = beta > 0;
-  std::vector<double> a(N), aS(N);
-  for (std::size_t n = 0; n < N; ++n) {
-    a[n] = std::exp(-dtMs / net.tauMemMs[n]);
-    aS[n] = std::exp(-dtMs / net.tauSynMs[n]);
+  switch (simd::active()) {
+#if MIMIC_SIMD_MULTI
+    case simd::Level::Avx512:
+      return simd_avx512::sample_gradient(net, n1, x, target, T, dtMs, loss, batchScale, beta, seed, stream, grad);
+    case simd::Level::Avx2:
+      return simd_avx2::sample_gradient(net, n1, x, target, T, dtMs, loss, batchScale, beta, seed, stream, grad);
+#endif
+    default:
+      return simd_sse2::sample_gradient(net, n1, x, target, T, dtMs, loss, batchScale, beta, seed, stream, grad);
   }
-  const double aO = std::exp(-dtMs / net.tauOutMs), gO = 1000.0 / net.tauOutMs;
-  // Forward, keeping Vpre, s, r per step (doubles).
-  std::vector<double> vpre(T * N), sp(T * N), r(T * N), y(T * O);
-  std::vector<double> v(N), S(N, 0.0), rr(N, 0.0);
-  Rng rng(seed, stream);
-  for (std::size_t n = 0; n < N; ++n) v[n] = rng.uniform(net.vReset[n], net.vTh[n]);  // as LifSimulator::reset
-  BpttSampleResult res;
-  for (std::size_t t = 0; t < T; ++t) {
-    double* vp = &vpre[t * N];
-    double* st = &sp[t * N];
-    for (std::size_t n = 0; n < N; ++n) {
-      double I = net.bias[n] + S[n];
-      for (std::size_t c = 0; c < C; ++c) I += double(net.wIn[n * C + c]) * x[t * C + c];
-      vp[n] = a[n] * v[n] + (1 - a[n]) * I;
-      const double u = vp[n] - net.vTh[n];
-      st[n] = smooth ? 1.0 / (1.0 + std::exp(-beta * u)) : (u >= 0 ? 1.0 : 0.0);
-      v[n] = vp[n] - st[n] * (net.vTh[n] - net.vReset[n]);
-    }
-    for (std::size_t n = 0; n < N; ++n) {
-      S[n] *= aS[n];
-      rr[n] = aO * rr[n] + gO * st[n];
-      r[t * N + n] = rr[n];
-    }
-    for (std::size_t m = 0; m < N; ++m) {
-      if (st[m] == 0.0) continue;
-      const float* row = &net.wRec[m * N];
-      for (std::size_t n = 0; n < N; ++n) S[n] += row[n] * st[m];
-      if (!smooth) ++res.spikes;
-    }
-    for (std::size_t o = 0; o < O; ++o) {
-      double acc = net.outBias[o];
-      for (std::size_t n = 0; n < N; ++n) acc += double(net.wOut[o * N + n]) * rr[n];
-      y[t * O + o] = acc;
-      const double e = acc - target[t * O + o];
-      res.mse += e * e;
-    }
-  }
-  res.mse /= double(T * O);
-  // the rate penalty: λ_r/N Σ_n (spikes per step)²
-  std::vector<double> rate(N, 0.0);
-  if (loss.lambdaRate > 0) {
-    for (std::size_t t = 0; t < T; ++t)
-      for (std::size_t n = 0; n < N; ++n) rate[n] += sp[t * N + n];
-    double pen = 0;
-    for (std::size_t n = 0; n < N; ++n) {
-      rate[n] /= double(T);
-      pen += rate[n] * rate[n];
-    }
-    res.loss += loss.lambdaRate * pen / double(N);
-  }
-  res.loss += loss.lambdaMse * res.mse;
-  // Backward.
-  const double dyScale = batchScale * loss.lambdaMse * 2.0 / double(T * O);
-  std::vector<double> dr(N, 0.0), dS(N, 0.0), dSnext(N, 0.0), dVpostNext(N, 0.0), dvpre(N), ds(N), dy(O);
-  // dVpostNext[n] = ∂L/∂Vpost[t] arriving from step t+1 (= a·dVpre[t+1]); dSnext = ∂L/∂S[t+1].
-  for (std::size_t tt = T; tt-- > 0;) {
-    const double* st = &sp[tt * N];
-    const double* vp = &vpre[tt * N];
-    for (std::size_t o = 0; o < O; ++o) {
-      dy[o] = dyScale * (y[tt * O + o] - target[tt * O + o]);
-      grad.outBias[o] += dy[o];
-      for (std::size_t n = n1; n < N; ++n) grad.wOut[o * N + n] += dy[o] * r[tt * N + n];
-    }
-    for (std::size_t n = 0; n < N; ++n) {
-      double d = aO * dr[n];
-      for (std::size_t o = 0; o < O; ++o) d += double(net.wOut[o * N + n]) * dy[o];
-      dr[n] = d;
-    }
-    // ∂L/∂s[t]: the read-out trace, the synapses of step t+1 (S[t+1] = aS S[t] + wRecᵀ s[t]), the rate penalty
-    for (std::size_t m = 0; m < N; ++m) {
-      double d = gO * dr[m];
-      const float* row = &net.wRec[m * N];
-      for (std::size_t n = n1; n < N; ++n) d += double(row[n]) * dSnext[n];
-      if (loss.lambdaRate > 0) d += batchScale * loss.lambdaRate * 2.0 * rate[m] / (double(T) * double(N));
-      ds[m] = d;
-    }
-    // wRec gradient: Σ_t s_m[t] dS_n[t+1] over the trained blocks (rows with s = 0 add nothing)
-    for (std::size_t m = 0; m < N; ++m) {
-      if (st[m] == 0.0) continue;
-      double* g = &grad.wRec[m * N];
-      for (std::size_t n = n1; n < N; ++n) g[n] += st[m] * dSnext[n];
-    }
-    for (std::size_t n = 0; n < N; ++n) {
-      const double u = vp[n] - net.vTh[n];
-      const double deriv = smooth ? beta * st[n] * (1 - st[n]) : (u > -0.5 ? 1.0 : 0.0);
-      // Vpost = Vpre − s(Vpre)·(vTh − vReset): dVpre = dVpost + (ds − dVpost·(vTh − vReset))·s'
-      const double dVpost = dVpostNext[n];
-      dvpre[n] = dVpost + (ds[n] - dVpost * (net.vTh[n] - net.vReset[n])) * deriv;
-      const double dI = (1 - a[n]) * dvpre[n];
-      // S[t] enters I[t]; S[t+1] = aS S[t] + ...
-      dS[n] = dI + aS[n] * dSnext[n];
-      if (n < n1)
-        for (std::size_t c = 0; c < C; ++c) grad.wIn[n * C + c] += dI * x[tt * C + c];
-      dVpostNext[n] = a[n] * dvpre[n];
-    }
-    std::swap(dS, dSnext);
-  }
-  return res;
 }
 
 BpttBatchResult bptt_batch_gradient(const LifNet& net, std::size_t n1, const float* inputs, const float* targets,

@@ -1,7 +1,9 @@
 // The paper's baselines through the real addon (native/core/baseline.hpp, bptt_snn.hpp): the LIF
 // runner, the reservoir's ridge read-out, FORCE's recursive least squares with early stopping, and
 // BPTT's gradient against finite differences of the smooth network. Small sizes: seconds each.
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { atEverySimdLevel } from '../support/simd-levels.ts'
 import { bpttGradient, bpttTrain, forceTrain, lifRun, reservoirTrain, taskGenerate, taskScore, type LifNetwork } from '../../native/index.ts'
 
 async function xor(count: number, seed: number, durationS = 1): Promise<{ inputs: Float32Array; targets: Float32Array; count: number; steps: number }> {
@@ -215,6 +217,30 @@ describe('BPTT spiking network', () => {
     let rec = 0
     for (let m = 12; m < n; m++) for (let k = 12; k < n; k++) rec += Math.abs(one.network.wRec[m * n + k])
     expect(rec).toBeGreaterThan(0)
+  })
+})
+
+atEverySimdLevel('BPTT spiking network, bit for bit', () => {
+  it('a short training and the surrogate and smooth gradients of its network: the very bytes of the scalar backward pass', async () => {
+    // the digest was measured with the addon before the backward pass ran in vector lanes (a chain of
+    // additions per neuron), the same at every level. 40 + 35 neurons: at every level the adjoint of the synapses runs whole tiles, single vectors and
+    // scalar neurons; one input channel and 16 (the wake phrase's), one output and two; a rate penalty
+    const digest = (arrays: ArrayBufferView[]): string => {
+      const h = createHash('sha256')
+      for (const a of arrays) h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength))
+      return h.digest('hex')
+    }
+    const train = await xor(6, 5, 0.5)
+    const t = await bpttTrain({ n1: 40, n2: 35, channels: 1, outputs: 1, seed: 3, train, epochs: 3, batchSize: 3, stepSize: 3e-3, lambdaRate: 0.3, lambdaWeights: 0.1, threads: 2 })
+    const net = t.network
+    const g = await bpttGradient(net, train, { n1: 40, seed: 2, loss: { lambdaMse: 1, lambdaWeights: 0.1, lambdaRate: 0.5 } })
+    const smooth = await bpttGradient(net, train, { n1: 40, seed: 2, smoothBeta: 4, loss: { lambdaMse: 1, lambdaRate: 0.5 } })
+    const C = 16, T = 200, B = 3
+    const inputs = Float32Array.from({ length: B * T * C }, (_, i) => Math.sin(i * 0.37) * 0.8)
+    const targets = Float32Array.from({ length: B * T * 2 }, (_, i) => Math.cos(i * 0.011))
+    const wide = await bpttTrain({ n1: 24, n2: 43, channels: C, outputs: 2, seed: 9, train: { inputs, targets, count: B, steps: T }, epochs: 2, batchSize: 2, stepSize: 1e-2, threads: 1 })
+    const numbers = Float64Array.from([...t.epochs.map((e) => e.trainMse), g.loss, g.mse, smooth.loss, ...wide.epochs.map((e) => e.trainMse)])
+    expect(digest([net.wIn, net.wRec, net.wOut, net.outBias, g.grads.wIn, g.grads.wRec, g.grads.wOut, g.grads.outBias, smooth.grads.wIn, smooth.grads.wRec, wide.network.wIn, wide.network.wRec, wide.network.wOut, numbers])).toBe('c2d5639f5a0edcde31a537d04f3ca1d85be4b314dff3f64c68a28e824ef25067')
   })
 })
 
