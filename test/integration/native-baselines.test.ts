@@ -244,6 +244,26 @@ atEverySimdLevel('BPTT spiking network, bit for bit', () => {
   })
 })
 
+describe('FORCE, bit for bit', () => {
+  it("a short training's read-out, errors and network: the very bytes of the row-by-row RLS", async () => {
+    // the digest was measured with the addon whose P·r summed each row of P in one chain of additions.
+    // 45 and 83 neurons: whole blocks of rows and rows left over; two outputs; RLS every step and every 3rd
+    const digest = (arrays: ArrayBufferView[]): string => {
+      const h = createHash('sha256')
+      for (const a of arrays) h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength))
+      return h.digest('hex')
+    }
+    const train = await xor(3, 31, 0.4)
+    const a = await forceTrain({ neurons: 45, channels: 1, outputs: 1, seed: 3, train, epochs: 2, g: 0.1, encoderScale: 1, threads: 1 })
+    const T = 300
+    const targets = Float32Array.from({ length: 2 * T * 2 }, (_, i) => Math.sin(i * 0.013))
+    const inputs = Float32Array.from({ length: 2 * T * 3 }, (_, i) => Math.cos(i * 0.21))
+    const b = await forceTrain({ neurons: 83, channels: 3, outputs: 2, seed: 4, train: { inputs, targets, count: 2, steps: T }, epochs: 1, rlsEvery: 3, threads: 1 })
+    const numbers = Float64Array.from([...a.epochs.map((e) => e.trainMse), ...b.epochs.map((e) => e.trainMse)])
+    expect(digest([a.network.wOut, a.network.wRec, b.network.wOut, numbers])).toBe('0ee414d5c0de33390771c1c5f9c15dd83c6554663c71d8cac7c4652fb67d172e')
+  })
+})
+
 describe('BPTT spiking network learns', () => {
   it('the temporal XOR at reduced size: far above the untrained network on fresh samples', async () => {
     // 32 + 32 neurons, 200 samples × 10 epochs, batches of 5, Adam 2·10⁻³ (2026-12-05: test accuracy
