@@ -36,6 +36,8 @@ import {
   evaluateAds,
   generateXor,
   initTeacher,
+  lifRun,
+  reservoirTrain,
   runAdsTrainBench,
   setSimdLevel,
   simdLevels,
@@ -469,6 +471,17 @@ if (withLevels) {
   // samples (forward, surrogate backward, Adam): time steps per second; the check is the training MSE
   const bx = withBaselines ? await generateXor({ count: 2, seed: seed + 2 }) : undefined
   const bpttSnn = bx ? { train: { inputs: bx.inputs, targets: bx.targets, count: 2, steps: bx.steps }, t: track('BPTT-SNN 160+160 training t1', 'steps/s', true) } : undefined
+  // the LIF baselines' simulator (lifRun: the robustness sweeps of the baselines, FORCE's and the
+  // reservoir's training runs): a reservoir of 320 neurons fitted on 4 samples, batch 1, one thread, on
+  // temporal-XOR samples (ns per step); the check is the spike count
+  const lx = withBaselines ? await generateXor({ count: quick ? 4 : 10, seed: seed + 3 }) : undefined
+  const lif = lx
+    ? {
+        network: (await reservoirTrain({ neurons: 320, channels: 1, outputs: 1, seed, train: { inputs: lx.inputs, targets: lx.targets, count: lx.count, steps: lx.steps } })).network,
+        batch: { inputs: lx.inputs, count: lx.count, steps: lx.steps },
+        t: track('LIF runner N=320 (reservoir) b1 t1', 'ns/step', false),
+      }
+    : undefined
   const rateOf = async (fn: () => Promise<unknown>, steps: number, seconds: number): Promise<number> => {
     let calls = 0
     const t0 = performance.now()
@@ -492,6 +505,10 @@ if (withLevels) {
           a.cpu.add(level, (res.cpuSeconds / res.steps) * 1e6, res.meanRateHz)
           a.lowRank.add(level, (res.compared!.seconds / res.steps) * 1e6, res.compared!.meanRateHz)
           a.fwd.add(level, (res.forwardSeconds / res.steps) * 1e6, res.forwardMeanRateHz)
+        }
+        if (lif) {
+          const r = await lifRun(lif.network, lif.batch, { threads: 1, seed })
+          lif.t.add(level, (r.kernelSeconds / (lif.batch.count * lif.batch.steps)) * 1e9, r.totalSpikes)
         }
         if (bpttSnn) {
           const t0 = performance.now()

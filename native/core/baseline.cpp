@@ -8,6 +8,8 @@
 #include <string>
 
 #include "rng.hpp"
+#include "simd.hpp"
+#include "simd_config.hpp"
 #include "snn.hpp"
 #include "snn_noise.hpp"
 #include "thread_pool.hpp"
@@ -49,15 +51,46 @@ void LifPerturbation::validate(std::size_t neurons) const {
     throw InvalidArgument("the silencing window [" + std::to_string(silenceStart) + ", " + std::to_string(silenceEnd) + ") ends before it starts");
 }
 
+struct LifState;
+using LifStepFn = void (*)(const LifNet&, LifState&, const LifPerturbation*, double, const float*, float*);
+
 struct LifState {
   std::vector<double> v, s, r, refr, aMem, aSyn, yPrev, noise;
+  std::vector<double> current;  // [N] the step's input current
+  std::vector<int64_t> spiked;  // [N] −1 = spiked in the step, else 0
+  // the neurons' constants as doubles (exactly the floats' values): V_th, V_reset, the refractory
+  // period, and the drop of a subtractive reset (the float vTh − vReset)
+  std::vector<double> vThD, vResetD, refractoryD, resetDropD;
+  std::vector<int64_t> silencedMask;  // [N] −1 = held silent in the window (empty: nobody)
+  std::vector<float> wInT, encodersT;  // wIn [C x N] and encoders [O x N], transposed at construction
   std::vector<uint32_t> fired;
   std::vector<int32_t> counts;
   std::vector<char> silenced;  // [N] 1 = held silent in the window (empty: nobody)
   double aOut = 0, gainOut = 0;
   std::size_t spikes = 0, t = 0;
   Rng rng;
+  LifStepFn step = nullptr;  // the kernel of the SIMD level active when the simulator was made
 };
+
+}  // namespace mimic
+
+#define MIMIC_SIMD_BODY "lif_kernel-inl.hpp"
+#include "simd_foreach.hpp"
+
+namespace mimic {
+
+static LifStepFn lif_step_of_active_level() {
+  switch (simd::active()) {
+#if MIMIC_SIMD_MULTI
+    case simd::Level::Avx512:
+      return &simd_avx512::lif_step;
+    case simd::Level::Avx2:
+      return &simd_avx2::lif_step;
+#endif
+    default:
+      return &simd_sse2::lif_step;
+  }
+}
 
 LifSimulator::LifSimulator(const LifNet& net, double dtMs, const LifPerturbation* perturbation)
     : net_(net), dtMs_(dtMs), perturbation_(perturbation), s_(new LifState) {
@@ -79,11 +112,37 @@ LifSimulator::LifSimulator(const LifNet& net, double dtMs, const LifPerturbation
   s.yPrev.assign(net.outputs, 0);
   s.fired.reserve(N);
   s.counts.assign(N, 0);
+  s.current.assign(N, 0);
+  s.spiked.assign(N, 0);
+  s.vThD.resize(N);
+  s.vResetD.resize(N);
+  s.refractoryD.resize(N);
+  s.resetDropD.resize(N);
+  for (std::size_t n = 0; n < N; ++n) {
+    s.vThD[n] = net.vTh[n];
+    s.vResetD[n] = net.vReset[n];
+    s.refractoryD[n] = net.refractoryMs[n];
+    s.resetDropD[n] = net.vTh[n] - net.vReset[n];  // the float difference, as the step used it
+  }
+  // the input and feedback weights transposed (the simulator keeps a reference to net: they must not
+  // change while it lives; FORCE changes only wOut, which the step reads from net)
+  const std::size_t C = net.channels, O = net.outputs;
+  s.wInT.resize(C * N);
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c) s.wInT[c * N + n] = net.wIn[n * C + c];
+  if (!net.encoders.empty()) {
+    s.encodersT.resize(O * N);
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t o = 0; o < O; ++o) s.encodersT[o * N + n] = net.encoders[n * O + o];
+  }
+  s.step = lif_step_of_active_level();
   if (perturbation_) {
     perturbation_->validate(N);
     if (!perturbation_->silenced.empty() && perturbation_->silenceStart < perturbation_->silenceEnd) {
       s.silenced.assign(N, 0);
       for (int32_t j : perturbation_->silenced) s.silenced[std::size_t(j)] = 1;
+      s.silencedMask.assign(N, 0);
+      for (int32_t j : perturbation_->silenced) s.silencedMask[std::size_t(j)] = -1;
     }
   }
 }
@@ -105,63 +164,7 @@ void LifSimulator::reset(uint64_t seed, uint64_t stream) {
   s.t = 0;
 }
 
-void LifSimulator::step(const float* x, float* y) {
-  auto& s = *s_;
-  const LifNet& net = net_;
-  const std::size_t N = net.neurons, C = net.channels, O = net.outputs;
-  const bool feedback = !net.encoders.empty();
-  const double noiseStd = perturbation_ ? perturbation_->noiseStd : 0.0;
-  // Noise: one deviate per neuron and step from the sample's stream, drawn before the neurons are
-  // updated (so the stream does not depend on which neurons are refractory or silenced).
-  if (noiseStd > 0) {
-    const ZigguratNormal& z = ZigguratNormal::instance();
-    for (std::size_t n = 0; n < N; ++n) s.noise[n] = noiseStd * z(s.rng);
-  }
-  const bool silenceNow = !s.silenced.empty() && s.t >= perturbation_->silenceStart && s.t < perturbation_->silenceEnd;
-  s.fired.clear();
-  for (std::size_t n = 0; n < N; ++n) {
-    double I = net.bias[n] + s.s[n];
-    const float* w = &net.wIn[n * C];
-    for (std::size_t c = 0; c < C; ++c) I += double(w[c]) * x[c];
-    if (feedback) {
-      const float* e = &net.encoders[n * O];
-      for (std::size_t o = 0; o < O; ++o) I += double(e[o]) * s.yPrev[o];
-    }
-    if (s.refr[n] > 0) {
-      s.refr[n] -= dtMs_;
-      s.v[n] = net.vReset[n];
-    } else if (silenceNow && s.silenced[n]) {
-      s.v[n] = net.vReset[n];  // a silenced neuron rests at its reset potential and cannot spike
-    } else {
-      s.v[n] = I + (s.v[n] - I) * s.aMem[n];
-      if (noiseStd > 0) s.v[n] += s.noise[n];
-      if (s.v[n] >= net.vTh[n]) {
-        s.fired.push_back(static_cast<uint32_t>(n));
-        s.v[n] = net.subtractReset ? s.v[n] - (net.vTh[n] - net.vReset[n]) : double(net.vReset[n]);
-        s.refr[n] = net.refractoryMs[n];
-      }
-    }
-  }
-  for (std::size_t n = 0; n < N; ++n) {
-    s.s[n] *= s.aSyn[n];
-    s.r[n] *= s.aOut;
-  }
-  for (uint32_t m : s.fired) {
-    const float* row = &net.wRec[std::size_t(m) * N];
-    for (std::size_t n = 0; n < N; ++n) s.s[n] += row[n];
-    s.r[m] += s.gainOut;
-    ++s.counts[m];
-  }
-  s.spikes += s.fired.size();
-  for (std::size_t o = 0; o < O; ++o) {
-    const float* w = &net.wOut[o * N];
-    double acc = net.outBias[o];
-    for (std::size_t n = 0; n < N; ++n) acc += double(w[n]) * s.r[n];
-    s.yPrev[o] = acc;
-    y[o] = static_cast<float>(acc);
-  }
-  ++s.t;
-}
+void LifSimulator::step(const float* x, float* y) { s_->step(net_, *s_, perturbation_, dtMs_, x, y); }
 
 const std::vector<double>& LifSimulator::traces() const { return s_->r; }
 std::size_t LifSimulator::spikes() const { return s_->spikes; }

@@ -10,28 +10,6 @@
 
 namespace {
 
-constexpr std::size_t kDW = kW / 2;  // doubles per vector: 2, 4, 8
-typedef double vd __attribute__((vector_size(kDW * 8)));
-
-__attribute__((always_inline)) inline vd vdload(const double* p) {
-  vd v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return v;
-}
-__attribute__((always_inline)) inline void vdstore(double* p, vd v) { __builtin_memcpy(p, &v, sizeof v); }
-// every lane x (a broadcast: 0 + x would turn -0 into +0)
-__attribute__((always_inline)) inline vd vdset1(double x) {
-#if MIMIC_SIMD_WIDTH == 4
-  return vd{x, x};
-#elif MIMIC_SIMD_WIDTH == 8
-  return vd{x, x, x, x};
-#elif MIMIC_SIMD_WIDTH == 16
-  return vd{x, x, x, x, x, x, x, x};
-#else
-#error "unsupported MIMIC_SIMD_WIDTH"
-#endif
-}
-
 // ds[m] = gO·dr[m] + Σ_{n = n1}^{N−1} wT[(n − n1)·N + m]·dS[n], each sum from gO·dr[m] over n in order,
 // for m in [m0, m0 + Q·kDW)
 template <std::size_t Q>

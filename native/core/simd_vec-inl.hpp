@@ -29,3 +29,32 @@ __attribute__((always_inline)) static inline vf vset1(float x) {
 #error "unsupported MIMIC_SIMD_WIDTH"
 #endif
 }
+
+// Doubles: one `vd` is one register of the level (2, 4 or 8 doubles); `vdm` is the mask a comparison of
+// two vd gives (all bits set where true), which `mask ? a : b` selects with.
+constexpr std::size_t kDW = kW / 2;
+typedef double vd __attribute__((vector_size(kDW * 8)));
+typedef int64_t vdm __attribute__((vector_size(kDW * 8)));
+
+__attribute__((always_inline)) static inline vd vdload(const double* p) {
+  vd v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+__attribute__((always_inline)) static inline void vdstore(double* p, vd v) { __builtin_memcpy(p, &v, sizeof v); }
+__attribute__((always_inline)) static inline vdm vdmload(const int64_t* p) {
+  vdm v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+__attribute__((always_inline)) static inline void vdmstore(int64_t* p, vdm v) { __builtin_memcpy(p, &v, sizeof v); }
+// every lane x (a broadcast: 0 + x would turn -0 into +0)
+__attribute__((always_inline)) static inline vd vdset1(double x) {
+#if MIMIC_SIMD_WIDTH == 4
+  return vd{x, x};
+#elif MIMIC_SIMD_WIDTH == 8
+  return vd{x, x, x, x};
+#elif MIMIC_SIMD_WIDTH == 16
+  return vd{x, x, x, x, x, x, x, x};
+#endif
+}

@@ -244,6 +244,35 @@ atEverySimdLevel('BPTT spiking network, bit for bit', () => {
   })
 })
 
+atEverySimdLevel('lifRun, bit for bit', () => {
+  it("a reservoir's, a FORCE network's, a BPTT network's and a 3-channel 2-output network's runs, plain and with noise and silencing: the very bytes of the loop per neuron", async () => {
+    // the digest was measured with the addon whose step updated one neuron after the other, the same at
+    // every level. 75, 45, 43 and 66 neurons (whole vectors and neurons left over at every level);
+    // refractory periods (reservoir), read-out feedback (FORCE), subtractive reset (BPTT)
+    const digest = (arrays: ArrayBufferView[]): string => {
+      const h = createHash('sha256')
+      for (const a of arrays) h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength))
+      return h.digest('hex')
+    }
+    const train = await xor(3, 5, 0.4)
+    const reservoir = await reservoirTrain({ neurons: 75, channels: 1, outputs: 1, seed: 1, train })
+    const force = await forceTrain({ neurons: 45, channels: 1, outputs: 1, seed: 3, train, epochs: 1, g: 0.1, encoderScale: 1, threads: 1 })
+    const bptt = await bpttTrain({ n1: 20, n2: 23, channels: 1, outputs: 1, seed: 3, train, epochs: 1, threads: 1 })
+    const T = 300, C = 3
+    const inputs = Float32Array.from({ length: 2 * T * C }, (_, i) => Math.cos(i * 0.21) * 2)
+    const targets = Float32Array.from({ length: 2 * T * 2 }, (_, i) => Math.sin(i * 0.013))
+    const wide = await reservoirTrain({ neurons: 66, channels: C, outputs: 2, seed: 2, train: { inputs, targets, count: 2, steps: T } })
+    const arrays: ArrayBufferView[] = []
+    for (const [net, batch] of [[reservoir.network, train], [force.network, train], [bptt.network, train], [wide.network, { inputs, count: 2, steps: T }]] as const) {
+      const a = await lifRun(net, batch, { seed: 4, threads: 2, recordSpikes: 2, recordMembrane: [0, 5, 7], decimate: 3 })
+      const b = await lifRun(net, batch, { seed: 4, threads: 1, noiseStd: 0.3, silence: { neurons: [1, 2, 9, 30], startStep: 20, endStep: 150 } })
+      expect(a.totalSpikes).toBeGreaterThan(0)
+      arrays.push(a.outputs, a.spikeCounts, a.membrane!, b.outputs, b.spikeCounts, Float64Array.from([a.totalSpikes, b.totalSpikes]))
+    }
+    expect(digest(arrays)).toBe('63fe4aa6f0bbe2d2a0bd1c3ace7fd6324ac152a4684e3990299f5824721ed007')
+  })
+})
+
 describe('FORCE, bit for bit', () => {
   it("a short training's read-out, errors and network: the very bytes of the row-by-row RLS", async () => {
     // the digest was measured with the addon whose P·r summed each row of P in one chain of additions.
