@@ -24,7 +24,7 @@ function bench(args: string[]) {
 describe('npm run bench', () => {
   it('measures ours, the floor and the batch ceiling side by side, prints the ratios and writes JSON', () => {
     const out = tempDir('bench-')
-    const r = bench(['--quick', '--sizes', '32,48', '--no-ads', '--no-teacher', '--no-baselines', '--no-pipeline', '--no-runs-table', '--no-audio', '--python', join(out, 'no-python'), '--out', out])
+    const r = bench(['--quick', '--sizes', '32,48', '--no-ads', '--no-teacher', '--no-pipeline', '--no-runs-table', '--no-audio', '--python', join(out, 'no-python'), '--out', out])
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toContain('Brian2 is not installed')
     expect(r.stdout).toContain('apt-get install -y python3-brian')
@@ -33,17 +33,23 @@ describe('npm run bench', () => {
     // each kernel at every SIMD level of this CPU, with the ratio to SSE2, measured in this run
     expect(r.stdout).toContain(`SIMD levels, each kernel at every level of this CPU, side by side in this run (best of interleaved rounds); the addon uses ${simd}`)
     for (const N of [32, 48]) expect(r.stdout).toMatch(new RegExp(`simulator N=${N} b1 t1\\s+ns/step(\\s+\\d+){${levels.length}}(\\s+[\\d.]+){${levels.length - 1}}\\s+yes`))
+    // the baselines' kernels too: the BPTT network's training and the LIF simulator
+    expect(r.stdout).toMatch(new RegExp(`BPTT-SNN 160\\+160 training t1\\s+steps/s(\\s+\\d+){${levels.length}}(\\s+[\\d.]+){${levels.length - 1}}\\s+yes`))
+    expect(r.stdout).toMatch(new RegExp(`LIF runner N=320 \\(reservoir\\) b1 t1\\s+ns/step(\\s+\\d+){${levels.length}}(\\s+[\\d.]+){${levels.length - 1}}\\s+yes`))
+    expect(r.stdout).toMatch(/bptt-snn\s+160\+160\s+\d+ steps\/s/)
     const files = readdirSync(out).filter((f) => f.startsWith('snn-bench-') && f.endsWith('.json'))
     expect(files).toHaveLength(1)
-    const json = JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as { results: Record<string, any>[]; simd: { default: string; levels: string[]; kernels: { kernel: string; values: Record<string, number>; overBase: Record<string, number>; agree: boolean }[] } }
+    const json = JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as { results: Record<string, any>[]; simd: { default: string; levels: string[]; kernels: { kernel: string; values: Record<string, number>; higherIsBetter: boolean; overBase: Record<string, number>; agree: boolean }[] } }
     expect(json.simd.default).toBe(simd)
     expect(json.simd.levels).toEqual(levels)
-    expect(json.simd.kernels.map((k) => k.kernel)).toEqual(['simulator N=32 b1 t1', 'simulator N=48 b1 t1'])
+    expect(json.simd.kernels.map((k) => k.kernel)).toEqual(['simulator N=32 b1 t1', 'simulator N=48 b1 t1', 'BPTT-SNN 160+160 training t1', 'LIF runner N=320 (reservoir) b1 t1'])
     for (const k of json.simd.kernels) {
       expect(Object.keys(k.values)).toEqual(levels)
       expect(k.overBase[levels[0]]).toBe(1)
-      for (const l of levels) expect(k.overBase[l]).toBeCloseTo(k.values[levels[0]] / k.values[l], 9)
-      expect(k.agree).toBe(true) // the same spikes at every level
+      // the speed over SSE2: a time's inverse ratio, a rate's ratio (steps/s)
+      expect(k.higherIsBetter).toBe(k.kernel.startsWith('BPTT-SNN'))
+      for (const l of levels) expect(k.overBase[l]).toBeCloseTo(k.higherIsBetter ? k.values[l] / k.values[levels[0]] : k.values[levels[0]] / k.values[l], 9)
+      expect(k.agree).toBe(true) // the same spikes (the same training error) at every level
     }
     expect(json.results.map((x) => x.neurons)).toEqual([32, 48])
     for (const res of json.results) {
