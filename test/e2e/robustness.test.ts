@@ -88,6 +88,11 @@ describe('robustness page', () => {
       const p = Number((await tests.getByRole('row').nth(1).getByRole('cell').last().textContent())!.trim())
       expect(p).toBeGreaterThan(0)
       expect(p).toBeLessThanOrEqual(1)
+      // its parameters link the networks it compared, a list of run references
+      const params = page.getByRole('table', { name: 'Parameters' })
+      const networks = params.getByRole('row').filter({ hasText: 'networks' })
+      expect(await networks.getByRole('link').allTextContents()).toEqual([`run ${teacherId}`, `run ${adsId}`])
+      expect(await networks.getByRole('link', { name: `run ${adsId}` }).getAttribute('href')).toBe(`#/runs/${adsId}`)
       await s.shot('page')
     })
 

@@ -84,12 +84,12 @@ export function paramUnits(runKind: string): Record<string, string | undefined> 
   return out
 }
 
-/** The parameters of runs of this kind that name another run (run references: a teacher, a dataset, a network). */
+/** The parameters of runs of this kind that name other runs (run references: a teacher, a dataset, a network, a list of networks). */
 export function paramRunRefs(runKind: string): Set<string> {
   const out = new Set<string>()
   for (const kind of jobKindNames) {
     if (jobKinds[kind].runKind !== runKind) continue
-    for (const [k, f] of Object.entries(jobKinds[kind].params.info().fields ?? {})) if (f.ref) out.add(k)
+    for (const [k, f] of Object.entries(jobKinds[kind].params.info().fields ?? {})) if (f.ref || f.items?.ref) out.add(k)
   }
   return out
 }
