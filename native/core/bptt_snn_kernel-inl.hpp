@@ -10,35 +10,29 @@
 
 namespace {
 
-// ds[m] = gO·dr[m] + Σ_{n = n1}^{N−1} wT[(n − n1)·N + m]·dS[n], each sum from gO·dr[m] over n in order,
-// for m in [m0, m0 + Q·kDW)
-template <std::size_t Q>
-__attribute__((always_inline)) inline void adjoint_tile(double* __restrict ds, const double* __restrict dr, double gO,
-                                                        const double* __restrict wT, const double* __restrict dS,
-                                                        std::size_t n1, std::size_t N, std::size_t m0) {
-  const vd g = vdset1(gO);
-  vd acc[Q];
-#pragma GCC unroll 8
-  for (std::size_t q = 0; q < Q; ++q) acc[q] = g * vdload(dr + m0 + q * kDW);
-  for (std::size_t n = n1; n < N; ++n) {
-    const vd d = vdset1(dS[n]);
-    const double* col = wT + (n - n1) * N + m0;
-#pragma GCC unroll 8
-    for (std::size_t q = 0; q < Q; ++q) acc[q] = acc[q] + vdload(col + q * kDW) * d;
-  }
-#pragma GCC unroll 8
-  for (std::size_t q = 0; q < Q; ++q) vdstore(ds + m0 + q * kDW, acc[q]);
-}
-
-void synapse_adjoint(double* __restrict ds, const double* __restrict dr, double gO, const double* __restrict wT,
+// ds[m] = gO·dr[m] + Σ_{n = n1}^{N−1} wT[(n − n1)·N + m]·dS[n], each sum from gO·dr[m] over n in order.
+// A block of 8 vectors of m keeps its sums in registers while the rows of wT pass (the compiler keeps
+// acc in registers once the loops over q are unrolled, and widens each float with one instruction).
+void synapse_adjoint(double* __restrict ds, const double* __restrict dr, double gO, const float* __restrict wT,
                      const double* __restrict dS, std::size_t n1, std::size_t N) {
-  constexpr std::size_t Q = 8;  // 8 independent sums: enough to cover the latency of an addition
+  constexpr std::size_t Q = 8 * kDW;  // 8 independent sums per lane: enough to cover an addition's latency
   std::size_t m = 0;
-  for (; m + Q * kDW <= N; m += Q * kDW) adjoint_tile<Q>(ds, dr, gO, wT, dS, n1, N, m);
-  for (; m + kDW <= N; m += kDW) adjoint_tile<1>(ds, dr, gO, wT, dS, n1, N, m);
-  for (; m < N; ++m) {
+  for (; m + Q <= N; m += Q) {
+    double acc[Q];
+#pragma GCC unroll 64
+    for (std::size_t q = 0; q < Q; ++q) acc[q] = gO * dr[m + q];
+    for (std::size_t n = n1; n < N; ++n) {
+      const double d = dS[n];
+      const float* __restrict col = wT + (n - n1) * N + m;
+#pragma GCC unroll 64
+      for (std::size_t q = 0; q < Q; ++q) acc[q] = acc[q] + double(col[q]) * d;
+    }
+#pragma GCC unroll 64
+    for (std::size_t q = 0; q < Q; ++q) ds[m + q] = acc[q];
+  }
+  for (; m < N; ++m) {  // the neurons left over, one sum each
     double d = gO * dr[m];
-    for (std::size_t n = n1; n < N; ++n) d += wT[(n - n1) * N + m] * dS[n];
+    for (std::size_t n = n1; n < N; ++n) d += double(wT[(n - n1) * N + m]) * dS[n];
     ds[m] = d;
   }
 }
@@ -106,10 +100,9 @@ BpttSampleResult sample_gradient(const LifNet& net, std::size_t n1, const float*
     res.loss += loss.lambdaRate * pen / double(N);
   }
   res.loss += loss.lambdaMse * res.mse;
-  // Backward. The trained recurrent block (columns n1..N-1) transposed and widened to double (exactly,
-  // as each product widened it), so that the adjoint of the synapses runs over m in vectors:
-  // wT[(n − n1)·N + m] = wRec[m·N + n].
-  std::vector<double> wT((N - n1) * N);
+  // Backward. The trained recurrent block (columns n1..N-1) transposed, so that the adjoint of the
+  // synapses runs over m in vectors: wT[(n − n1)·N + m] = wRec[m·N + n].
+  std::vector<float> wT((N - n1) * N);
   for (std::size_t m = 0; m < N; ++m)
     for (std::size_t n = n1; n < N; ++n) wT[(n - n1) * N + m] = net.wRec[m * N + n];
   const double dyScale = batchScale * loss.lambdaMse * 2.0 / double(T * O);
