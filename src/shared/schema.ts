@@ -143,7 +143,18 @@ export interface StringOptions {
   trim?: boolean
   pattern?: RegExp
   patternHelp?: string
+  /** Text of several lines (a note, a CSV manifest): tabs and line breaks are allowed; other control characters are not. */
+  multiline?: boolean
 }
+
+/** Control characters (C0, DEL, C1): a one-line value holds none of them. */
+const controlChar = /[\u0000-\u001f\u007f-\u009f]/
+/** The same for text of several lines, which may hold tabs and line breaks. */
+const textControlChar = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/
+/** Half of a UTF-16 surrogate pair without the other half: no character; SQLite would store U+FFFD instead. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+const codePoint = (c: string): string => `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
 
 export function string(opts: StringOptions = {}): Base<string> {
   const { min = 0, max = 10_000, trim = false } = opts
@@ -158,6 +169,15 @@ export function string(opts: StringOptions = {}): Base<string> {
         )
       }
       if (s.length > max) throw new FieldError(path || 'the value', `must have at most ${max} characters (it has ${s.length}): shorten it.`)
+      const control = (opts.multiline ? textControlChar : controlChar).exec(s)
+      if (control) {
+        throw new FieldError(
+          path || 'the value',
+          `must not contain a control character (${codePoint(control[0])} at character ${control.index + 1}): ${opts.multiline ? 'remove it.' : 'give it on one line, without tabs or control characters.'}`,
+        )
+      }
+      const half = loneSurrogate.exec(s)
+      if (half) throw new FieldError(path || 'the value', `is not well-formed Unicode (a lone surrogate ${codePoint(half[0])} at character ${half.index + 1}): send the text as UTF-8.`)
       if (opts.pattern && !opts.pattern.test(s)) {
         throw new FieldError(path || 'the value', `${opts.patternHelp ?? `must match ${opts.pattern}`} (received ${describeValue(s)}).`)
       }

@@ -146,6 +146,59 @@ describe('malformed requests get 4xx, never 5xx', () => {
   })
 })
 
+describe('strings and bodies are stored as sent, or refused naming the field', () => {
+  withServer()
+  const names = async () => (await call('projects.list', {})).body.value.map((p: { name: string }) => p.name)
+
+  it('a body that is not valid UTF-8 is refused, not stored with replacement characters', async () => {
+    const body = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9, 0xff]), Buffer.from('"}')])
+    const res = await fetch(`${base}/api/projects.create`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^The request body is not valid UTF-8 \(a malformed byte sequence at byte 13\): send the JSON as UTF-8 text\.$/)
+    expect(await names()).not.toContain('caf\ufffd\ufffd')
+    expect(await healthy()).toBe(true)
+  })
+
+  it('control characters and lone surrogates in a name are refused with the field and the fix', async () => {
+    const cases: [string, RegExp][] = [
+      ['{"name":"a\\u0000b"}', /^Project name must not contain a control character \(U\+0000 at character 2\): give it on one line, without tabs or control characters\.$/],
+      ['{"name":"two\\nlines"}', /^Project name must not contain a control character \(U\+000A at character 4\): give it on one line/],
+      ['{"name":"bell\\u0007"}', /U\+0007 at character 5/],
+      ['{"name":"c1\\u0085"}', /U\+0085 at character 3/],
+      ['{"name":"half \\ud800 pair"}', /^Project name is not well-formed Unicode \(a lone surrogate U\+D800 at character 6\): send the text as UTF-8\.$/],
+    ]
+    for (const [body, message] of cases) {
+      const r = await call('projects.create', body)
+      expect(r.status, body).toBe(400)
+      expect(r.body.error, body).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'name', message: expect.stringMatching(message) })
+    }
+    expect(await names()).toEqual(['Hardening'])
+    // a note is text of several lines: line breaks and tabs are kept, a NUL is refused
+    const run = (await call('jobs.start', { kind: 'data.generate', projectId, params: { count: 2, seed: 1 } })).body.value.runId
+    const note = await call('runs.note', { id: run, body: 'first line\n\tsecond' })
+    expect(note.body.value.body).toBe('first line\n\tsecond')
+    const nul = await call('runs.note', { id: run, body: 'a\u0000b' })
+    expect(nul.body.error).toMatchObject({ field: 'body', message: expect.stringMatching(/^Note must not contain a control character \(U\+0000 at character 2\): remove it\.$/) })
+  })
+
+  it('a typed array whose base64 is damaged is refused with what is wrong, not decoded to zeros', async () => {
+    const bytes = (typed: string, base64: string) => call('projects.import', `{"fileName":"x.mimic","bytes":{"$typed":"${typed}","base64":"${base64}"}}`)
+    const bad = await bytes('uint8', 'UEs!!!AA')
+    expect(bad.status).toBe(400)
+    expect(bad.body.error?.message).toMatch(/^The array in "bytes" is not valid base64 \(character 4 is "!"\): encode its bytes with the standard base64 alphabet\.$/)
+    const short = await bytes('float32', 'AAA')
+    expect(short.status).toBe(400)
+    expect(short.body.error?.message).toMatch(/^The array in "bytes" holds 2 bytes, not a whole number of float32 elements \(4 bytes each\): send all of its bytes\.$/)
+    expect(await healthy()).toBe(true)
+  })
+
+  it('a NUL in a static path is named as such', async () => {
+    const res = await fetch(`${base}/index.html%00.js`)
+    expect(res.status).toBe(400)
+    expect(await res.text()).toBe('The path holds a NUL character (%00), which no file name has: check the address.')
+  })
+})
+
 describe('zero-length dimensions', () => {
   withServer()
   it('an imported targets of shape (1, 4, 0) is refused, naming the array; nothing is stored', async () => {

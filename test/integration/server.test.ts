@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { latestVersion } from '../../src/store/migrations.ts'
-import { firstLine, spawnMimic } from '../support/cli.ts'
+import { firstLine, mimic, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 let child: ChildProcess
@@ -110,6 +110,16 @@ describe('mimic serve', () => {
     expect(dup.status).toBe(409)
     const list = await call('projects.list', {})
     expect(list.body.value).toHaveLength(1)
+  })
+
+  it('refuses an empty --host or one that names no address, with the fix, instead of serving', () => {
+    const empty = mimic(['--db', tempDb(), 'serve', '--port', '0', '--host', ''], { timeoutMs: 20_000 })
+    expect(empty.code).toBe(1)
+    expect(empty.stdout).toBe('')
+    expect(empty.stderr).toMatch(/^mimic: --host is empty: give an address of this machine, e\.g\. --host 127\.0\.0\.1 \(the default\)\.\n$/)
+    const unknown = mimic(['--db', tempDb(), 'serve', '--port', '0', '--host', 'no such host'], { timeoutMs: 20_000 })
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/^mimic: --host "no such host" is not an address or a name of this machine: use --host 127\.0\.0\.1 \(the default\)\.\n$/)
   })
 
   it('streams events over a WebSocket that carries the token, and refuses one without it', async () => {
