@@ -117,6 +117,23 @@ export function precheckConditions(kind: JobKindName, raw: unknown, params: Reco
     const other = fields[when.field]?.label ?? when.field
     throw new FieldError(`params.${key}`, `applies only when ${other} is ${String(when.equals)} (it is ${String(params[when.field])}): choose ${String(when.equals)} or leave it out.`, info.label)
   }
+  // Orders between fields (FieldInfo.above: a threshold above its reset). The error names the field the
+  // caller gave (the other one when only it was given), so that it points at the value to change.
+  const given = (key: string): boolean => (raw as Record<string, unknown>)[key] !== undefined
+  const valueOf = (key: string): unknown => params[key] ?? fields[key]?.default ?? fields[key]?.emptyIs
+  for (const [key, info] of Object.entries(fields)) {
+    for (const rule of info.above ?? []) {
+      const value = valueOf(key)
+      const other = valueOf(rule.field)
+      if (typeof value !== 'number' || typeof other !== 'number' || (rule.orEqual ? value >= other : value > other)) continue
+      const label = info.label ?? key
+      const otherLabel = fields[rule.field]?.label ?? rule.field
+      if (given(key) || !given(rule.field)) {
+        throw new FieldError(`params.${key}`, `must be ${rule.orEqual ? 'at least' : 'above'} ${otherLabel} (${other}) (received ${value}): raise ${label} or lower ${otherLabel}.`, info.label)
+      }
+      throw new FieldError(`params.${rule.field}`, `must be ${rule.orEqual ? 'at most' : 'below'} ${label} (${value}) (received ${other}): lower ${otherLabel} or raise ${label}.`, fields[rule.field]?.label)
+    }
+  }
 }
 
 /**

@@ -29,6 +29,13 @@ export interface FieldInfo {
   when?: { field: string; equals: string | boolean }
   /** given, this field takes the place of another field of the same object, which is then left out (not used, not recorded) */
   overrides?: string
+  /**
+   * for number fields: the value must be above (orEqual: at least) the value of each of these fields of
+   * the same object (a threshold above its reset), checked before a job's run is made
+   */
+  above?: readonly { field: string; orEqual?: boolean }[]
+  /** for optional fields that stand for another schema's default when left out: that default (compared by `above`) */
+  emptyIs?: unknown
   fields?: Record<string, FieldInfo>
   items?: FieldInfo
 }
@@ -60,6 +67,8 @@ interface Meta {
   valueHelp?: Record<string, string>
   when?: { field: string; equals: string | boolean }
   overrides?: string
+  above?: readonly { field: string; orEqual?: boolean }[]
+  emptyIs?: unknown
 }
 
 export function describeValue(v: unknown): string {

@@ -199,6 +199,28 @@ describe('strings and bodies are stored as sent, or refused naming the field', (
   })
 })
 
+describe('job parameters that contradict each other are refused before a run is made', () => {
+  withServer()
+  it('thresholds, resets and ranges out of order name the field and the fix; no run is stored', async () => {
+    const start = (kind: string, params: Record<string, unknown>) => call('jobs.start', { kind, projectId, params })
+    const cases: [string, Record<string, unknown>, string, RegExp][] = [
+      ['network.create', { vTh: -1 }, 'params.vTh', /^V threshold must be above V rest \(0\.5\) \(received -1\): raise V threshold or lower V rest\.$/],
+      ['network.create', { vReset: 2 }, 'params.vReset', /^V reset must be below V threshold \(1\) \(received 2\): lower V reset or raise V threshold\.$/],
+      ['network.create', { vRest: 1 }, 'params.vRest', /^V rest must be below V threshold \(1\) \(received 1\)/],
+      ['train.force', { vPeak: -70 }, 'params.vPeak', /^V peak must be above V reset \(-65\) \(received -70\)/],
+      ['train.reservoir', { tauMinMs: 500, tauMaxMs: 10 }, 'params.tauMaxMs', /^Longest τ must be at least Shortest τ \(500\) \(received 10\): raise Longest τ or lower Shortest τ\.$/],
+      ['train.reservoir', { biasLo: 2 }, 'params.biasLo', /^Bias low must be at most Bias high \(1\) \(received 2\): lower Bias low or raise Bias high\.$/],
+      ['pipeline', { task: 'xor', architecture: 'force', forceVPeak: -70 }, 'params.forceVPeak', /^FORCE: V peak must be above FORCE: V reset \(-65\) \(received -70\)/],
+    ]
+    for (const [kind, params, field, message] of cases) {
+      const r = await start(kind, params)
+      expect(r.status, `${kind} ${JSON.stringify(params)}`).toBe(400)
+      expect(r.body.error, `${kind} ${JSON.stringify(params)}`).toMatchObject({ code: 'INVALID_ARGUMENT', field, message: expect.stringMatching(message) })
+    }
+    expect((await call('runs.list', { projectId })).body.value).toEqual([])
+  })
+})
+
 describe('zero-length dimensions', () => {
   withServer()
   it('an imported targets of shape (1, 4, 0) is refused, naming the array; nothing is stored', async () => {
