@@ -221,6 +221,35 @@ describe('job parameters that contradict each other are refused before a run is 
   })
 })
 
+describe('deleting a project whose runs others were derived from', () => {
+  withServer()
+  it('is refused while a run of another project was derived from one of its runs, naming it; nothing is deleted', async () => {
+    const settled = async (id: number) => {
+      for (;;) {
+        const run = (await call('runs.get', { id })).body.value
+        if (run.status !== 'queued' && run.status !== 'running') return run
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    }
+    const source = (await call('projects.create', { name: 'Source' })).body.value.id
+    const data = (await call('jobs.start', { kind: 'data.generate', projectId: source, params: { count: 2, seed: 1 } })).body.value.runId
+    expect((await settled(data)).status).toBe('succeeded')
+    // a run of another project trained on that dataset (cancelled at once: its lineage is what counts)
+    const user = (await call('jobs.start', { kind: 'train.teacher', projectId, params: { data, epochs: 1 } })).body.value.runId
+    await call('jobs.cancel', { runId: user })
+    await settled(user)
+    const r = await call('projects.delete', { id: source })
+    expect(r.status).toBe(409)
+    expect(r.body.error?.message).toMatch(
+      new RegExp(`^Project “Source” cannot be deleted: teacher run ${user} “[^”]+” of project “Hardening” was derived from its runs\\. Delete it first \\(\`mimic runs delete ${user}\`\\), or keep the project\\.$`),
+    )
+    expect((await call('runs.get', { id: data })).body.value.status).toBe('succeeded')
+    expect((await call('runs.get', { id: user })).body.value.parents.map((p: { id: number }) => p.id)).toEqual([data])
+    expect((await call('runs.delete', { id: user })).status).toBe(200)
+    expect((await call('projects.delete', { id: source })).status).toBe(200)
+  })
+})
+
 describe('zero-length dimensions', () => {
   withServer()
   it('an imported targets of shape (1, 4, 0) is refused, naming the array; nothing is stored', async () => {
