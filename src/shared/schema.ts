@@ -84,7 +84,7 @@ export function describeValue(v: unknown): string {
 }
 
 function fail(path: string, expected: string, got: unknown): never {
-  if (got === undefined) throw new FieldError(path, 'is required.')
+  if (got === undefined) throw new FieldError(path, `is required: give ${expected}.`)
   throw new FieldError(path, `must be ${expected} (received ${describeValue(got)}).`)
 }
 
@@ -105,7 +105,9 @@ function refText(ref: string): string {
 function relabel(err: unknown, path: string, info: FieldInfo): unknown {
   if (!(err instanceof FieldError) || err.label !== undefined || !info.label) return err
   if (err.field === path) {
-    const problem = err.problem === 'is required.' && info.ref ? `is required: choose a ${refText(info.ref)} run.` : err.problem
+    const ref = info.ref ?? info.items?.ref
+    const a = (kinds: string): string => (/^[aeiou]/i.test(kinds) ? 'an' : 'a')
+    const problem = !err.problem.startsWith('is required') || !ref ? err.problem : info.ref ? `is required: choose ${a(ref)} ${refText(ref)} run.` : `is required: choose one or more ${refText(ref)} runs.`
     return err.labelled(info.label, problem)
   }
   const item = err.field.startsWith(`${path}[`) ? /^\[(\d+)\]$/.exec(err.field.slice(path.length)) : null

@@ -219,6 +219,21 @@ describe('job parameters that contradict each other are refused before a run is 
     }
     expect((await call('runs.list', { projectId })).body.value).toEqual([])
   })
+
+  it('a missing parameter says what to give, with the right article', async () => {
+    const missing: [string, unknown, string][] = [
+      ['jobs.start', { kind: 'data.import-audio', projectId, params: {} }, 'Uploaded audio files is required: choose an upload run.'],
+      ['jobs.start', { kind: 'hil', projectId, params: {} }, 'Trained network run is required: choose an ads run.'],
+      ['jobs.start', { kind: 'robustness', projectId, params: {} }, 'Network runs is required: choose one or more teacher or ads runs.'],
+      ['projects.create', {}, 'Project name is required: give a string.'],
+      ['runs.get', {}, 'id is required: give an integer of at least 1.'],
+    ]
+    for (const [op, args, message] of missing) {
+      const r = await call(op, args)
+      expect(r.status).toBe(400)
+      expect(r.body.error?.message).toBe(message)
+    }
+  })
 })
 
 describe('deleting a project whose runs others were derived from', () => {
