@@ -14,7 +14,7 @@ import { architectures, type Architecture, type NetworkSizes } from '../plugins/
 import { metaSizes } from '../plugins/architectures/bundle.ts'
 
 /** 'an' before a vowel sound (an ads run, an evaluation run), 'a' otherwise. */
-const article = (word: string): string => (/^[aeio]/i.test(word) ? 'an' : 'a')
+const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a')
 
 /** An error about parameter `key` of a job kind, told with the field's label. */
 export function fieldError(kind: JobKindName, key: string, problem: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' = 'INVALID_ARGUMENT'): FieldError {
@@ -33,7 +33,8 @@ const notSucceeded: Record<string, string> = {
 /** "network,ads" -> "a network or ads run" (the field's `ref`) */
 function expectedRuns(kind: JobKindName, key: string): string {
   const ref = jobKinds[kind].params.info().fields?.[key]?.ref ?? 'network'
-  return `a ${kindsText(ref.split(',').map((k) => k.trim()))} run`
+  const kinds = ref.split(',').map((k) => k.trim())
+  return `${article(kinds[0])} ${kindsText(kinds)} run`
 }
 
 type RunRecord = ReturnType<Store['runs']['get']>

@@ -233,6 +233,14 @@ describe('job parameters that contradict each other are refused before a run is 
       expect(r.status).toBe(400)
       expect(r.body.error?.message).toBe(message)
     }
+    // a run of the wrong kind: the same article
+    const other = (await call('projects.create', { name: 'Wrong kinds' })).body.value.id
+    const data = (await call('jobs.start', { kind: 'data.generate', projectId: other, params: { count: 2, seed: 1 } })).body.value.runId
+    while (['queued', 'running'].includes((await call('runs.get', { id: data })).body.value.status)) await new Promise((r) => setTimeout(r, 50))
+    const upload = await call('jobs.start', { kind: 'data.import-audio', projectId: other, params: { upload: data } })
+    expect(upload.body.error?.message).toMatch(/^Uploaded audio files is run \d+ “[^”]+”, a dataset run: choose an upload run\.$/)
+    const hil = await call('jobs.start', { kind: 'finetune', projectId: other, params: { network: data, target: 'x' } })
+    expect(hil.body.error?.message).toMatch(/^Trained network run is run \d+ “[^”]+”, a dataset run: choose an ads run\.$/)
   })
 })
 
