@@ -323,7 +323,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     let args: unknown
     try {
-      const body = await readBody(req, maxBody)
+      // a byte order mark (some Windows tools write one) is not part of the JSON
+      const body = (await readBody(req, maxBody)).replace(/^\ufeff/, '')
       args = body.trim() === '' ? {} : decodeWire(body)
     } catch (err) {
       if (err instanceof ClientGone) return
@@ -333,6 +334,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         res.once('finish', () => req.destroy())
         sendError(res, err.code, err.message, 413)
       } else if (err instanceof AppError) sendError(res, err.code, err.message)
+      else if (err instanceof RangeError) sendError(res, 'INVALID_ARGUMENT', 'The request body nests arrays or objects too deeply to be read: send a flatter JSON object of arguments.')
       else sendError(res, 'INVALID_ARGUMENT', 'The request body is not valid JSON: send a JSON object of arguments.')
       return
     }

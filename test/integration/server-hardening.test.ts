@@ -192,6 +192,16 @@ describe('strings and bodies are stored as sent, or refused naming the field', (
     expect(await healthy()).toBe(true)
   })
 
+  it('a body with a byte order mark is read; one nested too deeply is refused as such, not as invalid JSON', async () => {
+    const bom = await call('projects.create', '\ufeff{"name":"From a BOM"}')
+    expect(bom.status).toBe(200)
+    expect(bom.body.value.name).toBe('From a BOM')
+    const deep = await call('projects.create', `{"name":"deep","x":${'['.repeat(200_000)}${']'.repeat(200_000)}}`)
+    expect(deep.status).toBe(400)
+    expect(deep.body.error?.message).toBe('The request body nests arrays or objects too deeply to be read: send a flatter JSON object of arguments.')
+    expect(await healthy()).toBe(true)
+  })
+
   it('a NUL in a static path is named as such', async () => {
     const res = await fetch(`${base}/index.html%00.js`)
     expect(res.status).toBe(400)
