@@ -136,6 +136,14 @@ describe('malformed requests get 4xx, never 5xx', () => {
     expect(await rawSend(`GET http://127.0.0.1:${port}/api/app.info HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)).toBe(400)
   })
 
+  it('a board address that is a file, not a serial device, is refused saying so and what to give', async () => {
+    const r = await call('boards.info', { address: 'serial:/dev/null', timeoutMs: 1000 })
+    expect(r.status).toBe(400)
+    expect(r.body.error?.message).toMatch(
+      /^cannot open the serial port \/dev\/null: it is not a serial device \(Inappropriate ioctl for device[^)]*\): give the port of the board, e\.g\. serial:\/dev\/ttyACM0 \(`mimic board list` shows the serial ports\)$/,
+    )
+  })
+
   it('a body declared larger than the limit is refused with 413 before it is sent', async () => {
     const t0 = Date.now()
     const status = await rawSend(
