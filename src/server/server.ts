@@ -68,8 +68,9 @@ const mime: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 }
 
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.')
+/** Whether an address is this machine's loopback (reachable from no other machine): 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '0:0:0:0:0:0:0:1' || host.startsWith('127.')
 }
 
 function sameToken(given: string | null | undefined, token: string): boolean {

@@ -122,6 +122,31 @@ describe('mimic serve', () => {
     expect(unknown.stderr).toMatch(/^mimic: --host "no such host" is not an address or a name of this machine: use --host 127\.0\.0\.1 \(the default\)\.\n$/)
   })
 
+  it('warns that the server is reachable from other machines exactly when it is, with --json too', async () => {
+    /** What `mimic serve ARGS` writes to stderr from its start until SIGTERM ends it. */
+    const stderrOf = async (args: string[]): Promise<string> => {
+      const serve = spawnMimic(['--db', tempDb(), 'serve', '--port', '0', ...args])
+      let err = ''
+      serve.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+      const json = args.includes('--json')
+      const line = await firstLine(serve)
+      // an answer means its start is over: everything it writes on starting is written
+      const url = new URL(json ? (JSON.parse(line) as { url: string }).url : line)
+      await fetch(`http://${url.host}/api/app.info`, { method: 'POST', headers: { authorization: `Bearer ${url.searchParams.get('token')}` } })
+      // 'close', not 'exit': the end of its output too
+      const closed = new Promise((r) => serve.once('close', r))
+      serve.kill('SIGTERM')
+      await closed
+      return err
+    }
+    for (const host of ['127.0.0.2', '::1']) {
+      const err = await stderrOf(['--host', host])
+      expect(err, host).toMatch(/Ctrl-C stops\.\n/)
+      expect(err, host).not.toMatch(/warning/)
+    }
+    expect(await stderrOf(['--host', '0.0.0.0', '--json'])).toMatch(/^mimic: warning: bound to 0\.0\.0\.0, reachable from other machines; keep the token secret\.$/m)
+  })
+
   it('streams events over a WebSocket that carries the token, and refuses one without it', async () => {
     const refused = await new Promise<string>((resolve) => {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/api/events`)
