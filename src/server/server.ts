@@ -365,7 +365,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy())
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
+  // pongs are sent here (autoPong off), so that a client that pings and never reads is dropped too
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, autoPong: false })
   wss.on('error', ignore)
   const sockets = new Set<WebSocket>()
   server.on('upgrade', (req, socket, head) => {
@@ -393,8 +394,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         if (ws.bufferedAmount > maxSocketBacklog) ws.terminate()
         else ws.send(JSON.stringify(event))
       })
+      ws.on('ping', (data) => {
+        if (ws.bufferedAmount > maxSocketBacklog) ws.terminate()
+        else ws.pong(data)
+      })
       ws.on('message', (data) => {
-        // The socket only pushes events; a client may send "ping" to keep it alive.
+        // The socket only pushes events; a client may send "ping" to keep it alive. A client that
+        // sends and never reads the answers is dropped like one that does not read its events (each
+        // one-byte message would otherwise leave an answer of a hundred bytes in memory).
+        if (ws.bufferedAmount > maxSocketBacklog) {
+          ws.terminate()
+          return
+        }
         const text = data.toString()
         if (text === 'ping') ws.send(JSON.stringify({ type: 'pong' }))
         else ws.send(JSON.stringify({ type: 'error', error: { code: 'INVALID_ARGUMENT', message: 'this socket only carries events: call operations with POST /api/<operation>' } }))

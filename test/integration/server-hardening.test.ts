@@ -114,6 +114,30 @@ describe('WebSocket protocol errors close the socket, not the server', () => {
     })
   }
 
+  // up to 2 million one-byte messages (14 MB), each answered with an error of about 130 bytes; up to
+  // 200,000 pings of 125 bytes (26 MB), each answered with a pong of the same bytes
+  const floods: [string, Buffer, number][] = [
+    ['messages', textFrame('x'), 2_000_000],
+    ['pings', frame({ opcode: opcodes.ping, payload: Buffer.alloc(125, 0x70) }), 200_000],
+  ]
+  for (const [what, one, count] of floods) it(`a client that sends ${what} and never reads the answers is dropped, not answered into memory without end`, async () => {
+    const before = rssMiB(child.pid!)
+    const ws = await openRawWs(port, `/api/events?token=${token}`)
+    ws.socket.pause()
+    const batch = Buffer.concat(Array.from({ length: 10_000 }, () => one))
+    for (let i = 0; i < count / 10_000 && !ws.socket.destroyed; i++) {
+      if (!ws.socket.write(batch)) {
+        await new Promise((r) => {
+          ws.socket.once('drain', r)
+          ws.socket.once('close', r)
+        })
+      }
+    }
+    expect(await ws.closed(10_000)).toBe(true)
+    expect(rssMiB(child.pid!) - before).toBeLessThan(200)
+    expect(await healthy()).toBe(true)
+  })
+
   it('a valid "ping" still gets its pong on the same server', async () => {
     const ws = await openRawWs(port, `/api/events?token=${token}`)
     ws.socket.write(textFrame('ping'))
