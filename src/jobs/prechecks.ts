@@ -70,7 +70,12 @@ export function networkOf(store: Store, job: JobKindName, key: string, id: numbe
   const run = store.runs.find(id)
   if (!run) throw fieldError(job, key, `names no run: there is no run with id ${id}.`, 'NOT_FOUND')
   const record = store.networks.find(id)
-  if (!record) throw fieldError(job, key, `is run ${id} “${run.name}”, ${article(run.kind)} ${run.kind} run: choose ${expectedRuns(job, key)}.`)
+  if (!record) {
+    // a run of a kind that holds a network stores it when it succeeds: one that did not is named by its state
+    const ref = jobKinds[job].params.info().fields?.[key]?.ref ?? 'network'
+    if (ref.split(',').map((k) => k.trim()).includes(run.kind)) succeededRun(store, job, key, id)
+    throw fieldError(job, key, `is run ${id} “${run.name}”, ${article(run.kind)} ${run.kind} run: choose ${expectedRuns(job, key)}.`)
+  }
   succeededRun(store, job, key, id)
   if (!isArchitectureName(record.architecture)) {
     throw fieldError(job, key, `is run ${id} “${run.name}”, a network of architecture "${record.architecture}", which this version of Mimic Workbench does not know: upgrade it, or choose another network.`)

@@ -286,6 +286,28 @@ describe('job parameters that contradict each other are refused before a run is 
   })
 })
 
+describe('runs that hold no network, and artifacts named twice', () => {
+  withServer()
+  it('a network run that was cancelled is named as such, not as a run of the wrong kind; an artifact asked for twice is refused', async () => {
+    const teacher = (await call('jobs.start', { kind: 'train.teacher', projectId, params: { epochs: 1000 } })).body.value.runId
+    await call('jobs.cancel', { runId: teacher })
+    while (['queued', 'running'].includes((await call('runs.get', { id: teacher })).body.value.status)) await new Promise((r) => setTimeout(r, 50))
+    const ads = await call('jobs.start', { kind: 'train.ads', projectId, params: { teacher } })
+    expect(ads.status).toBe(400)
+    expect(ads.body.error).toMatchObject({ field: 'params.teacher', message: expect.stringMatching(/^Teacher run is run \d+ “[^”]+”, which was cancelled: choose a run that succeeded\.$/) })
+    const exported = await call('networks.export', { runId: teacher })
+    expect(exported.status).toBe(400)
+    expect(exported.body.error?.message).toMatch(
+      /^Run \d+ “[^”]+”, a teacher run, was cancelled and holds no network \(a run stores its network when it succeeds\): give the id of a run that holds a trained network \(`mimic runs list` shows teacher, network and ADS runs\)\.$/,
+    )
+    const data = (await call('jobs.start', { kind: 'data.generate', projectId, params: { count: 2, seed: 1 } })).body.value.runId
+    while (['queued', 'running'].includes((await call('runs.get', { id: data })).body.value.status)) await new Promise((r) => setTimeout(r, 50))
+    const twice = await call('artifacts.export', { runId: data, names: ['inputs', 'labels', 'inputs'] })
+    expect(twice.status).toBe(400)
+    expect(twice.body.error).toMatchObject({ field: 'names', message: 'Artifacts name "inputs" twice: name each artifact once (a .npz holds one array of a name).' })
+  })
+})
+
 describe('deleting a project whose runs others were derived from', () => {
   withServer()
   it('is refused while a run of another project was derived from one of its runs, naming it; nothing is deleted', async () => {
