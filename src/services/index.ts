@@ -523,6 +523,17 @@ export class Services implements FrontDoorServices {
 
       'datasets.uploadAudio': async ({ projectId, files, manifest, folder }) => {
         store.projects.get(projectId)
+        // names are paths inside the folder (a label folder, a manifest's file column): "../x" would be the label "..",
+        // and a name sent twice would leave one of the files unread
+        const seen = new Map<string, number>()
+        files.forEach((f, i) => {
+          if (f.name.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+            throw new FieldError(`files[${i}].name`, `must be a path inside the folder, such as positive/a.wav, without a leading / and without . or .. parts (received ${JSON.stringify(f.name)}).`)
+          }
+          const first = seen.get(f.name)
+          if (first !== undefined) throw new FieldError('files', `name "${f.name}" twice (items ${first + 1} and ${i + 1}): send each file once.`, 'Files')
+          seen.set(f.name, i)
+        })
         // all files' bytes in one artifact, with the offset of each (offsets[i] .. offsets[i + 1])
         let total = 0
         for (const f of files) total += f.bytes.byteLength

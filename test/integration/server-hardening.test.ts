@@ -234,6 +234,22 @@ describe('strings and bodies are stored as sent, or refused naming the field', (
     expect(await healthy()).toBe(true)
   })
 
+  it('uploaded audio files need names inside their folder, each once; nothing is stored otherwise', async () => {
+    const file = (name: string) => ({ name, bytes: { $typed: 'uint8', base64: 'UklGRg==' } })
+    const cases: [string[], string][] = [
+      [['positive/a.wav', '../../etc/b.wav'], 'files[1].name must be a path inside the folder, such as positive/a.wav, without a leading / and without . or .. parts (received "../../etc/b.wav").'],
+      [['/abs/c.wav'], 'files[0].name must be a path inside the folder, such as positive/a.wav, without a leading / and without . or .. parts (received "/abs/c.wav").'],
+      [['positive//d.wav'], 'files[0].name must be a path inside the folder, such as positive/a.wav, without a leading / and without . or .. parts (received "positive//d.wav").'],
+      [['positive/a.wav', 'negative/x.wav', 'positive/a.wav'], 'Files name "positive/a.wav" twice (items 1 and 3): send each file once.'],
+    ]
+    for (const [names, message] of cases) {
+      const r = await call('datasets.uploadAudio', { projectId, files: names.map(file) })
+      expect(r.status, names.join(' ')).toBe(400)
+      expect(r.body.error?.message, names.join(' ')).toBe(message)
+    }
+    expect((await call('runs.list', { projectId, kind: 'upload' })).body.value).toEqual([])
+  })
+
   it('a NUL in a static path is named as such', async () => {
     const res = await fetch(`${base}/index.html%00.js`)
     expect(res.status).toBe(400)
