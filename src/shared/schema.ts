@@ -351,6 +351,8 @@ export interface ObjectSchema<S extends Shape> extends Schema<ObjectOf<S>> {
 /** An object with exactly these fields; unknown fields are refused (catches misspelled options). */
 export function object<S extends Shape>(shape: S): ObjectSchema<S> & Base<ObjectOf<S>> {
   const keys = Object.keys(shape)
+  // own fields only: `in` would take "constructor" or "__proto__" (every object's) for fields of the shape
+  const known = (k: string): boolean => Object.prototype.hasOwnProperty.call(shape, k)
   const unknownField = (k: string, path: string): FieldError => {
     const guess = nearest(k, keys)
     return new FieldError(
@@ -373,7 +375,7 @@ export function object<S extends Shape>(shape: S): ObjectSchema<S> & Base<Object
   const schema = new Base<ObjectOf<S>>(
     (v, path) => {
       const input = asObject(v, path)
-      for (const k of Object.keys(input)) if (!(k in shape)) throw unknownField(k, path)
+      for (const k of Object.keys(input)) if (!known(k)) throw unknownField(k, path)
       const out: Record<string, unknown> = {}
       for (const k of keys) {
         const parsed = parseField(k, input, path)
@@ -396,7 +398,7 @@ export function object<S extends Shape>(shape: S): ObjectSchema<S> & Base<Object
       return [err as AppError]
     }
     const out: AppError[] = Object.keys(input)
-      .filter((k) => !(k in shape))
+      .filter((k) => !known(k))
       .map((k) => unknownField(k, path))
     for (const k of keys) {
       try {

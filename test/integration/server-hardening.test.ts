@@ -204,6 +204,12 @@ describe('strings and bodies are stored as sent, or refused naming the field', (
       expect(r.status, body).toBe(400)
       expect(r.body.error, body).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'name', message: expect.stringMatching(message) })
     }
+    // a field named like a property every object inherits is as unknown as any other
+    for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const r = await call('projects.create', `{"name":"inherited","${key}":1}`)
+      expect(r.status, key).toBe(400)
+      expect(r.body.error, key).toMatchObject({ field: key, message: `${key} is not a known field: expected one of name.` })
+    }
     expect(await names()).toEqual(['Hardening'])
     // a note is text of several lines: line breaks and tabs are kept, a NUL is refused
     const run = (await call('jobs.start', { kind: 'data.generate', projectId, params: { count: 2, seed: 1 } })).body.value.runId
