@@ -312,6 +312,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return
     }
     const name = url.pathname.slice('/api/'.length)
+    if (name === 'events') {
+      refuseEarly()
+      res.setHeader('upgrade', 'websocket') // a 426 names the protocol to upgrade to
+      sendError(res, 'INVALID_ARGUMENT', '/api/events is a WebSocket that carries events: open it with a WebSocket client (ws://HOST:PORT/api/events?token=...); operations are called with POST /api/<operation>.', 426)
+      return
+    }
     if (!isOpName(name)) {
       refuseEarly()
       sendError(res, 'NOT_FOUND', `There is no API operation "${name}".`)

@@ -160,6 +160,17 @@ describe('malformed requests get 4xx, never 5xx', () => {
     expect(await rawSend(`GET http://127.0.0.1:${port}/api/app.info HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)).toBe(400)
   })
 
+  it('the event socket asked for without an upgrade says it is a WebSocket (426), not an unknown operation', async () => {
+    for (const method of ['GET', 'POST']) {
+      const res = await fetch(`${base}/api/events`, { method, headers: { authorization: `Bearer ${token}` } })
+      expect(res.status, method).toBe(426)
+      expect(res.headers.get('upgrade')).toBe('websocket')
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        '/api/events is a WebSocket that carries events: open it with a WebSocket client (ws://HOST:PORT/api/events?token=...); operations are called with POST /api/<operation>.',
+      )
+    }
+  })
+
   it('a board address that is a file, not a serial device, is refused saying so and what to give', async () => {
     const r = await call('boards.info', { address: 'serial:/dev/null', timeoutMs: 1000 })
     expect(r.status).toBe(400)
