@@ -128,15 +128,18 @@ describe('mimic serve', () => {
       const serve = spawnMimic(['--db', tempDb(), 'serve', '--port', '0', ...args])
       let err = ''
       serve.stderr?.on('data', (d: Buffer) => (err += d.toString()))
-      const json = args.includes('--json')
-      const line = await firstLine(serve)
-      // an answer means its start is over: everything it writes on starting is written
-      const url = new URL(json ? (JSON.parse(line) as { url: string }).url : line)
-      await fetch(`http://${url.host}/api/app.info`, { method: 'POST', headers: { authorization: `Bearer ${url.searchParams.get('token')}` } })
       // 'close', not 'exit': the end of its output too
       const closed = new Promise((r) => serve.once('close', r))
-      serve.kill('SIGTERM')
-      await closed
+      try {
+        const line = await firstLine(serve)
+        // an answer means its start is over: everything it writes on starting is written
+        const url = new URL(args.includes('--json') ? (JSON.parse(line) as { url: string }).url : line)
+        await fetch(`http://${url.host}/api/app.info`, { method: 'POST', headers: { authorization: `Bearer ${url.searchParams.get('token')}` } })
+      } finally {
+        // stopped also when the test fails, so that no server is left behind
+        if (serve.exitCode === null && serve.signalCode === null) serve.kill('SIGTERM')
+        await closed
+      }
       return err
     }
     // a loopback address other than 127.0.0.1 is reachable from no other machine
