@@ -13,7 +13,7 @@ import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '.
 import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startBoardEmulator } from '../services/boards.ts'
-import { startServer } from '../server/server.ts'
+import { isLoopback, startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
 import { taskNames } from '../shared/tasks/index.ts'
@@ -926,10 +926,9 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       ctx.io.stdout(`${server.openUrl}\n`)
       ctx.io.stderr(`mimic: serving the workbench for ${services.info().dbPath}; open the URL above. Ctrl-C stops.\n`)
       if (kept) ctx.io.stderr(`mimic: the token is ${kept.created ? 'new and kept' : 'the one kept'} in ${kept.path} (--keep-token): the link stays the same across restarts (a fixed --port keeps the whole address).\n`)
-      if (!['127.0.0.1', 'localhost', '::1'].includes(server.host)) {
-        ctx.io.stderr(`mimic: warning: bound to ${server.host}, reachable from other machines; keep the token secret.\n`)
-      }
     }
+    // on stderr, so also with --json (whose stdout is the one JSON line)
+    if (!isLoopback(server.host)) ctx.io.stderr(`mimic: warning: bound to ${server.host}, reachable from other machines; keep the token secret.\n`)
     await new Promise<void>((done) => {
       const stop = (): void => {
         process.off('SIGINT', stop)

@@ -281,14 +281,16 @@ export async function openSerial(path: string, baudRate: number, timeoutMs: numb
     port.open((err) => {
       clearTimeout(timer)
       if (!err) return resolve()
-      const m = err.message
+      const m = err.message.replace(/^Error: /, '')
       const why = /EACCES|Permission denied/i.test(m)
         ? `permission denied: your user may not open ${path} (add it to the group that owns the device, often dialout: sudo usermod -aG dialout $USER, then log in again)`
         : /ENOENT|No such file/i.test(m)
           ? 'no such device: is the board plugged in, and is the path right? (`mimic board list` shows the serial ports)'
           : /EBUSY|Resource busy|Cannot lock/i.test(m)
             ? 'the port is in use by another program'
-            : m
+            : /ENOTTY|Inappropriate ioctl/i.test(m)
+              ? `it is not a serial device (${m}): give the port of the board, e.g. serial:/dev/ttyACM0 (\`mimic board list\` shows the serial ports)`
+              : m
       reject(new ProtocolError('CONNECT_FAILED', `cannot open the serial port ${path}: ${why}`))
     })
   })

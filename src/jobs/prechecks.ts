@@ -14,7 +14,7 @@ import { architectures, type Architecture, type NetworkSizes } from '../plugins/
 import { metaSizes } from '../plugins/architectures/bundle.ts'
 
 /** 'an' before a vowel sound (an ads run, an evaluation run), 'a' otherwise. */
-const article = (word: string): string => (/^[aeio]/i.test(word) ? 'an' : 'a')
+const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a')
 
 /** An error about parameter `key` of a job kind, told with the field's label. */
 export function fieldError(kind: JobKindName, key: string, problem: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' = 'INVALID_ARGUMENT'): FieldError {
@@ -33,7 +33,8 @@ const notSucceeded: Record<string, string> = {
 /** "network,ads" -> "a network or ads run" (the field's `ref`) */
 function expectedRuns(kind: JobKindName, key: string): string {
   const ref = jobKinds[kind].params.info().fields?.[key]?.ref ?? 'network'
-  return `a ${kindsText(ref.split(',').map((k) => k.trim()))} run`
+  const kinds = ref.split(',').map((k) => k.trim())
+  return `${article(kinds[0])} ${kindsText(kinds)} run`
 }
 
 type RunRecord = ReturnType<Store['runs']['get']>
@@ -69,7 +70,12 @@ export function networkOf(store: Store, job: JobKindName, key: string, id: numbe
   const run = store.runs.find(id)
   if (!run) throw fieldError(job, key, `names no run: there is no run with id ${id}.`, 'NOT_FOUND')
   const record = store.networks.find(id)
-  if (!record) throw fieldError(job, key, `is run ${id} “${run.name}”, ${article(run.kind)} ${run.kind} run: choose ${expectedRuns(job, key)}.`)
+  if (!record) {
+    // a run of a kind that holds a network stores it when it succeeds: one that did not is named by its state
+    const ref = jobKinds[job].params.info().fields?.[key]?.ref ?? 'network'
+    if (ref.split(',').map((k) => k.trim()).includes(run.kind)) succeededRun(store, job, key, id)
+    throw fieldError(job, key, `is run ${id} “${run.name}”, ${article(run.kind)} ${run.kind} run: choose ${expectedRuns(job, key)}.`)
+  }
   succeededRun(store, job, key, id)
   if (!isArchitectureName(record.architecture)) {
     throw fieldError(job, key, `is run ${id} “${run.name}”, a network of architecture "${record.architecture}", which this version of Mimic Workbench does not know: upgrade it, or choose another network.`)
@@ -116,6 +122,23 @@ export function precheckConditions(kind: JobKindName, raw: unknown, params: Reco
     if (!when || (raw as Record<string, unknown>)[key] === undefined || fieldApplies(info, (f) => params[f])) continue
     const other = fields[when.field]?.label ?? when.field
     throw new FieldError(`params.${key}`, `applies only when ${other} is ${String(when.equals)} (it is ${String(params[when.field])}): choose ${String(when.equals)} or leave it out.`, info.label)
+  }
+  // Orders between fields (FieldInfo.above: a threshold above its reset). The error names the field the
+  // caller gave (the other one when only it was given), so that it points at the value to change.
+  const given = (key: string): boolean => (raw as Record<string, unknown>)[key] !== undefined
+  const valueOf = (key: string): unknown => params[key] ?? fields[key]?.default ?? fields[key]?.emptyIs
+  for (const [key, info] of Object.entries(fields)) {
+    for (const rule of info.above ?? []) {
+      const value = valueOf(key)
+      const other = valueOf(rule.field)
+      if (typeof value !== 'number' || typeof other !== 'number' || (rule.orEqual ? value >= other : value > other)) continue
+      const label = info.label ?? key
+      const otherLabel = fields[rule.field]?.label ?? rule.field
+      if (given(key) || !given(rule.field)) {
+        throw new FieldError(`params.${key}`, `must be ${rule.orEqual ? 'at least' : 'above'} ${otherLabel} (${other}) (received ${value}): raise ${label} or lower ${otherLabel}.`, info.label)
+      }
+      throw new FieldError(`params.${rule.field}`, `must be ${rule.orEqual ? 'at most' : 'below'} ${label} (${value}) (received ${other}): lower ${otherLabel} or raise ${label}.`, fields[rule.field]?.label)
+    }
   }
 }
 

@@ -26,11 +26,16 @@ export interface CallTarget {
   call(name: OpName, args: unknown): Promise<unknown>
 }
 
-/** Trusted senders: frames showing our own renderer (file:// in the app, the dev server in development). */
-export function makeSenderCheck(allowedPrefixes: string[]): (event: IpcEventLike) => boolean {
+/**
+ * Trusted senders: frames showing our own renderer (file:// in the app, the dev server in development),
+ * compared as URLs the way navigation is (makeAppPageCheck): a page whose address only begins like the
+ * app's (index.html.evil.html, localhost:5173.evil.example) is not the app.
+ */
+export function makeSenderCheck(appUrls: string[]): (event: IpcEventLike) => boolean {
+  const checks = appUrls.map(makeAppPageCheck)
   return (event) => {
     const url = event.senderFrame?.url
-    return typeof url === 'string' && allowedPrefixes.some((p) => url.startsWith(p))
+    return typeof url === 'string' && checks.some((isApp) => isApp(url))
   }
 }
 

@@ -4,6 +4,7 @@
 // are API requests and sockets whose Origin is another web page's. Hostile input never ends the
 // process: every socket, stream and the server itself has an 'error' handler, and every bad
 // request gets a 4xx answer.
+import { isUtf8 } from 'node:buffer'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -67,8 +68,9 @@ const mime: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 }
 
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.')
+/** Whether an address is this machine's loopback (reachable from no other machine): 127.0.0.0/8, ::1, localhost. */
+export function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '0:0:0:0:0:0:0:1' || host.startsWith('127.')
 }
 
 function sameToken(given: string | null | undefined, token: string): boolean {
@@ -134,7 +136,10 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
     req.on('end', () => {
       if (done) return
       done = true
-      resolveBody(Buffer.concat(chunks).toString('utf8'))
+      const body = Buffer.concat(chunks)
+      // not decoded with replacement characters: a name sent in Latin-1 would be stored as "caf\ufffd"
+      if (!isUtf8(body)) reject(new AppError('INVALID_ARGUMENT', `The request body is not valid UTF-8 (a malformed byte sequence at byte ${firstInvalidUtf8(body) + 1}): send the JSON as UTF-8 text.`))
+      else resolveBody(body.toString('utf8'))
     })
     req.on('error', () => {
       done = true
@@ -147,6 +152,20 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
       reject(new ClientGone())
     })
   })
+}
+
+/** The offset of the first byte that does not start or continue a well-formed UTF-8 sequence (-1: none). */
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]
+    // the sequence length, and the range of its second byte (which rules out overlong forms, surrogates and > U+10FFFF)
+    const [n, lo, hi] = c < 0x80 ? [1, 0, 0] : c >= 0xc2 && c <= 0xdf ? [2, 0x80, 0xbf] : c === 0xe0 ? [3, 0xa0, 0xbf] : c === 0xed ? [3, 0x80, 0x9f] : c >= 0xe1 && c <= 0xef ? [3, 0x80, 0xbf] : c === 0xf0 ? [4, 0x90, 0xbf] : c >= 0xf1 && c <= 0xf3 ? [4, 0x80, 0xbf] : c === 0xf4 ? [4, 0x80, 0x8f] : [0, 0, 0]
+    if (n === 0) return i
+    if (n > 1 && !(b[i + 1] >= lo && b[i + 1] <= hi)) return i
+    for (let k = 2; k < n; k++) if (!(b[i + k] >= 0x80 && b[i + k] <= 0xbf)) return i
+    i += n
+  }
+  return -1
 }
 
 /** "host" or "host:port" with the port made explicit (an Origin or Host for port 80 leaves it out). */
@@ -178,6 +197,8 @@ export function defaultStaticDir(): string {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const { services } = opts
   const host = opts.host ?? '127.0.0.1'
+  // an empty host would make Node listen on every address, under a URL ("http://:PORT/") that opens nothing
+  if (host.trim() === '') throw new AppError('INVALID_ARGUMENT', '--host is empty: give an address of this machine, e.g. --host 127.0.0.1 (the default).')
   const token = opts.token ?? randomBytes(24).toString('hex')
   const staticDir = opts.staticDir ?? defaultStaticDir()
   // Imported datasets travel in the body (base64): allow up to about 256 MB of data.
@@ -220,11 +241,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     try {
       rel = decodeURIComponent(pathname)
     } catch {
-      rel = '\0'
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+      res.end('The path has a malformed % escape (a % must be followed by two hex digits of UTF-8): check the address.')
+      return
     }
     if (rel.includes('\0')) {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
-      res.end('The path has a malformed % escape (a % must be followed by two hex digits of UTF-8): check the address.')
+      res.end('The path holds a NUL character (%00), which no file name has: check the address.')
       return
     }
     if (rel === '/' || rel === '') rel = '/index.html'
@@ -289,6 +312,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return
     }
     const name = url.pathname.slice('/api/'.length)
+    if (name === 'events') {
+      refuseEarly()
+      res.setHeader('upgrade', 'websocket') // a 426 names the protocol to upgrade to
+      sendError(res, 'INVALID_ARGUMENT', '/api/events is a WebSocket that carries events: open it with a WebSocket client (ws://HOST:PORT/api/events?token=...); operations are called with POST /api/<operation>.', 426)
+      return
+    }
     if (!isOpName(name)) {
       refuseEarly()
       sendError(res, 'NOT_FOUND', `There is no API operation "${name}".`)
@@ -301,7 +330,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     let args: unknown
     try {
-      const body = await readBody(req, maxBody)
+      // a byte order mark (some Windows tools write one) is not part of the JSON
+      const body = (await readBody(req, maxBody)).replace(/^\ufeff/, '')
       args = body.trim() === '' ? {} : decodeWire(body)
     } catch (err) {
       if (err instanceof ClientGone) return
@@ -310,7 +340,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         refuseEarly()
         res.once('finish', () => req.destroy())
         sendError(res, err.code, err.message, 413)
-      } else sendError(res, 'INVALID_ARGUMENT', 'The request body is not valid JSON: send a JSON object of arguments.')
+      } else if (err instanceof AppError) sendError(res, err.code, err.message)
+      else if (err instanceof RangeError) sendError(res, 'INVALID_ARGUMENT', 'The request body nests arrays or objects too deeply to be read: send a flatter JSON object of arguments.')
+      else sendError(res, 'INVALID_ARGUMENT', 'The request body is not valid JSON: send a JSON object of arguments.')
       return
     }
     try {
@@ -339,7 +371,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy())
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 })
+  // pongs are sent here (autoPong off), so that a client that pings and never reads is dropped too
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, autoPong: false })
   wss.on('error', ignore)
   const sockets = new Set<WebSocket>()
   server.on('upgrade', (req, socket, head) => {
@@ -367,8 +400,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         if (ws.bufferedAmount > maxSocketBacklog) ws.terminate()
         else ws.send(JSON.stringify(event))
       })
+      ws.on('ping', (data) => {
+        if (ws.bufferedAmount > maxSocketBacklog) ws.terminate()
+        else ws.pong(data)
+      })
       ws.on('message', (data) => {
-        // The socket only pushes events; a client may send "ping" to keep it alive.
+        // The socket only pushes events; a client may send "ping" to keep it alive. A client that
+        // sends and never reads the answers is dropped like one that does not read its events (each
+        // one-byte message would otherwise leave an answer of a hundred bytes in memory).
+        if (ws.bufferedAmount > maxSocketBacklog) {
+          ws.terminate()
+          return
+        }
         const text = data.toString()
         if (text === 'ping') ws.send(JSON.stringify({ type: 'pong' }))
         else ws.send(JSON.stringify({ type: 'error', error: { code: 'INVALID_ARGUMENT', message: 'this socket only carries events: call operations with POST /api/<operation>' } }))
@@ -387,6 +430,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     })
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') fail(new AppError('CONFLICT', `Port ${port} on ${host} is in use: choose another with --port, or --port 0 for any free one.`))
+      else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') fail(new AppError('INVALID_ARGUMENT', `--host "${host}" is not an address or a name of this machine: use --host 127.0.0.1 (the default).`))
       else if (err.code === 'EADDRNOTAVAIL') fail(new AppError('INVALID_ARGUMENT', `${host} is not an address of this machine: use --host 127.0.0.1.`))
       else fail(err)
     })

@@ -463,6 +463,8 @@ export class Services implements FrontDoorServices {
         const wanted = names ?? all
         const missing = wanted.filter((n) => !all.includes(n))
         if (missing.length) throw new FieldError('names', `name ${missing.map((n) => `"${n}"`).join(', ')}, which run ${runId} does not have (it has: ${all.join(', ') || 'none'}).`, 'Artifacts')
+        const twice = wanted.find((n, i) => wanted.indexOf(n) !== i)
+        if (twice !== undefined) throw new FieldError('names', `name "${twice}" twice: name each artifact once (a .npz holds one array of a name).`, 'Artifacts')
         if (wanted.length === 0) throw new AppError('INVALID_ARGUMENT', `Run ${runId} has no artifacts to export.`)
         if (format === 'npy' && wanted.length !== 1) throw new FieldError('format', `npy holds one array, but ${wanted.length} were asked for: choose one artifact, or npz.`, 'Format')
         const member = (name: string): Uint8Array => {
@@ -521,6 +523,17 @@ export class Services implements FrontDoorServices {
 
       'datasets.uploadAudio': async ({ projectId, files, manifest, folder }) => {
         store.projects.get(projectId)
+        // names are paths inside the folder (a label folder, a manifest's file column): "../x" would be the label "..",
+        // and a name sent twice would leave one of the files unread
+        const seen = new Map<string, number>()
+        files.forEach((f, i) => {
+          if (f.name.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+            throw new FieldError(`files[${i}].name`, `must be a path inside the folder, such as positive/a.wav, without a leading / and without . or .. parts (received ${JSON.stringify(f.name)}).`)
+          }
+          const first = seen.get(f.name)
+          if (first !== undefined) throw new FieldError('files', `name "${f.name}" twice (items ${first + 1} and ${i + 1}): send each file once.`, 'Files')
+          seen.set(f.name, i)
+        })
         // all files' bytes in one artifact, with the offset of each (offsets[i] .. offsets[i + 1])
         let total = 0
         for (const f of files) total += f.bytes.byteLength

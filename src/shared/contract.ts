@@ -130,7 +130,7 @@ export const contract = {
    */
   'runs.delete': op<{ deleted: number[]; runs: RunBrief[] }>()(s.object({ id: s.id(), cascade: s.withDefault(s.boolean(), false) }), true),
   'runs.tag': op<string[]>()(s.object({ id: s.id(), tag, remove: s.withDefault(s.boolean(), false) }), true),
-  'runs.note': op<Note>()(s.object({ id: s.id(), body: s.string({ min: 1, max: limits.noteMax, trim: true }).doc({ label: 'Note' }) }), true),
+  'runs.note': op<Note>()(s.object({ id: s.id(), body: s.string({ min: 1, max: limits.noteMax, trim: true, multiline: true }).doc({ label: 'Note' }) }), true),
 
   'metrics.get': op<MetricSeries[]>()(
     s.object({ runId: s.id(), keys: s.optional(s.array(s.string({ min: 1, max: 100 }), { max: 100 })) }),
@@ -282,7 +282,7 @@ export const contract = {
     s.object({
       projectId: s.id(),
       files: s.array(s.object({ name: s.string({ min: 1, max: 1000 }), bytes: s.bytes() }), { min: 1, max: 200_000 }).doc({ label: 'Files' }),
-      manifest: s.optional(s.string({ max: 64 * 1024 * 1024 })).doc({ label: 'Manifest (CSV text)' }),
+      manifest: s.optional(s.string({ max: 64 * 1024 * 1024, multiline: true })).doc({ label: 'Manifest (CSV text)' }),
       /** where the files came from (shown in the run's name) */
       folder: s.optional(s.string({ min: 1, max: 1000 })),
     }),

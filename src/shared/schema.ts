@@ -29,6 +29,13 @@ export interface FieldInfo {
   when?: { field: string; equals: string | boolean }
   /** given, this field takes the place of another field of the same object, which is then left out (not used, not recorded) */
   overrides?: string
+  /**
+   * for number fields: the value must be above (orEqual: at least) the value of each of these fields of
+   * the same object (a threshold above its reset), checked before a job's run is made
+   */
+  above?: readonly { field: string; orEqual?: boolean }[]
+  /** for optional fields that stand for another schema's default when left out: that default (compared by `above`) */
+  emptyIs?: unknown
   fields?: Record<string, FieldInfo>
   items?: FieldInfo
 }
@@ -60,6 +67,8 @@ interface Meta {
   valueHelp?: Record<string, string>
   when?: { field: string; equals: string | boolean }
   overrides?: string
+  above?: readonly { field: string; orEqual?: boolean }[]
+  emptyIs?: unknown
 }
 
 export function describeValue(v: unknown): string {
@@ -75,7 +84,7 @@ export function describeValue(v: unknown): string {
 }
 
 function fail(path: string, expected: string, got: unknown): never {
-  if (got === undefined) throw new FieldError(path, 'is required.')
+  if (got === undefined) throw new FieldError(path, `is required: give ${expected}.`)
   throw new FieldError(path, `must be ${expected} (received ${describeValue(got)}).`)
 }
 
@@ -96,7 +105,9 @@ function refText(ref: string): string {
 function relabel(err: unknown, path: string, info: FieldInfo): unknown {
   if (!(err instanceof FieldError) || err.label !== undefined || !info.label) return err
   if (err.field === path) {
-    const problem = err.problem === 'is required.' && info.ref ? `is required: choose a ${refText(info.ref)} run.` : err.problem
+    const ref = info.ref ?? info.items?.ref
+    const a = (kinds: string): string => (/^[aeiou]/i.test(kinds) ? 'an' : 'a')
+    const problem = !err.problem.startsWith('is required') || !ref ? err.problem : info.ref ? `is required: choose ${a(ref)} ${refText(ref)} run.` : `is required: choose one or more ${refText(ref)} runs.`
     return err.labelled(info.label, problem)
   }
   const item = err.field.startsWith(`${path}[`) ? /^\[(\d+)\]$/.exec(err.field.slice(path.length)) : null
@@ -143,7 +154,18 @@ export interface StringOptions {
   trim?: boolean
   pattern?: RegExp
   patternHelp?: string
+  /** Text of several lines (a note, a CSV manifest): tabs and line breaks are allowed; other control characters are not. */
+  multiline?: boolean
 }
+
+/** Control characters (C0, DEL, C1): a one-line value holds none of them. */
+const controlChar = /[\u0000-\u001f\u007f-\u009f]/
+/** The same for text of several lines, which may hold tabs and line breaks. */
+const textControlChar = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/
+/** Half of a UTF-16 surrogate pair without the other half: no character; SQLite would store U+FFFD instead. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+const codePoint = (c: string): string => `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
 
 export function string(opts: StringOptions = {}): Base<string> {
   const { min = 0, max = 10_000, trim = false } = opts
@@ -158,6 +180,15 @@ export function string(opts: StringOptions = {}): Base<string> {
         )
       }
       if (s.length > max) throw new FieldError(path || 'the value', `must have at most ${max} characters (it has ${s.length}): shorten it.`)
+      const control = (opts.multiline ? textControlChar : controlChar).exec(s)
+      if (control) {
+        throw new FieldError(
+          path || 'the value',
+          `must not contain a control character (${codePoint(control[0])} at character ${control.index + 1}): ${opts.multiline ? 'remove it.' : 'give it on one line, without tabs or control characters.'}`,
+        )
+      }
+      const half = loneSurrogate.exec(s)
+      if (half) throw new FieldError(path || 'the value', `is not well-formed Unicode (a lone surrogate ${codePoint(half[0])} at character ${half.index + 1}): send the text as UTF-8.`)
       if (opts.pattern && !opts.pattern.test(s)) {
         throw new FieldError(path || 'the value', `${opts.patternHelp ?? `must match ${opts.pattern}`} (received ${describeValue(s)}).`)
       }
@@ -320,6 +351,8 @@ export interface ObjectSchema<S extends Shape> extends Schema<ObjectOf<S>> {
 /** An object with exactly these fields; unknown fields are refused (catches misspelled options). */
 export function object<S extends Shape>(shape: S): ObjectSchema<S> & Base<ObjectOf<S>> {
   const keys = Object.keys(shape)
+  // own fields only: `in` would take "constructor" or "__proto__" (every object's) for fields of the shape
+  const known = (k: string): boolean => Object.prototype.hasOwnProperty.call(shape, k)
   const unknownField = (k: string, path: string): FieldError => {
     const guess = nearest(k, keys)
     return new FieldError(
@@ -342,7 +375,7 @@ export function object<S extends Shape>(shape: S): ObjectSchema<S> & Base<Object
   const schema = new Base<ObjectOf<S>>(
     (v, path) => {
       const input = asObject(v, path)
-      for (const k of Object.keys(input)) if (!(k in shape)) throw unknownField(k, path)
+      for (const k of Object.keys(input)) if (!known(k)) throw unknownField(k, path)
       const out: Record<string, unknown> = {}
       for (const k of keys) {
         const parsed = parseField(k, input, path)
@@ -365,7 +398,7 @@ export function object<S extends Shape>(shape: S): ObjectSchema<S> & Base<Object
       return [err as AppError]
     }
     const out: AppError[] = Object.keys(input)
-      .filter((k) => !(k in shape))
+      .filter((k) => !known(k))
       .map((k) => unknownField(k, path))
     for (const k of keys) {
       try {

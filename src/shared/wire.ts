@@ -82,12 +82,30 @@ export function encodeWire(value: unknown): string {
   })
 }
 
-/** JSON.parse that restores {$typed, base64} into typed arrays. */
+/** Why `s` is not base64 as bytesToBase64 writes it (the standard alphabet, padded), or null when it is. */
+function base64Problem(s: string): string | null {
+  let end = s.length
+  while (end > 0 && s[end - 1] === '=' && s.length - end < 2) end--
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 255 || (lookup[c] === 0 && c !== 65)) return `character ${i + 1} is ${JSON.stringify(s[i])}`
+  }
+  if (end % 4 === 1 || (end < s.length && s.length % 4 !== 0)) return `its ${s.length} characters are not a whole number of bytes`
+  return null
+}
+
+/** JSON.parse that restores {$typed, base64} into typed arrays; a damaged array is refused (AppError), not decoded to other bytes. */
 export function decodeWire(text: string): unknown {
-  return JSON.parse(text, (_key, v: unknown) => {
+  return JSON.parse(text, (key, v: unknown) => {
     if (isEncoded(v) && isDType(v.$typed)) {
+      const problem = base64Problem(v.base64)
+      if (problem !== null) throw new AppError('INVALID_ARGUMENT', `The array in ${JSON.stringify(key)} is not valid base64 (${problem}): encode its bytes with the standard base64 alphabet.`)
       const bytes = base64ToBytes(v.base64)
-      const out = allocate(v.$typed, bytes.byteLength / bytesPerElement(v.$typed))
+      const size = bytesPerElement(v.$typed)
+      if (bytes.byteLength % size !== 0) {
+        throw new AppError('INVALID_ARGUMENT', `The array in ${JSON.stringify(key)} holds ${bytes.byteLength} bytes, not a whole number of ${v.$typed} elements (${size} bytes each): send all of its bytes.`)
+      }
+      const out = allocate(v.$typed, bytes.byteLength / size)
       new Uint8Array(out.buffer).set(bytes)
       return out
     }

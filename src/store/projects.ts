@@ -78,6 +78,24 @@ export class ProjectsRepo {
           { details: { running } },
         )
       }
+      // Runs of other projects derived from this project's runs would lose what they came from (runs.delete
+      // refuses such a run too): they are named, and nothing is deleted.
+      const outside = this.db
+        .prepare(
+          `SELECT DISTINCT r.id, r.project_id AS projectId, r.kind, r.name, r.status, q.name AS projectName
+             FROM run_lineage l JOIN runs p ON p.id = l.parent_id JOIN runs r ON r.id = l.child_id JOIN projects q ON q.id = r.project_id
+            WHERE p.project_id = ? AND r.project_id <> ? ORDER BY r.id`,
+        )
+        .all(id, id) as (RunBrief & { projectName: string })[]
+      if (outside.length > 0) {
+        const one = outside.length === 1
+        const names = outside.map((r) => `${r.kind} run ${r.id} “${r.name}” of project “${r.projectName}”`).join(', ')
+        throw new AppError(
+          'CONFLICT',
+          `Project “${project.name}” cannot be deleted: ${names} ${one ? 'was' : 'were'} derived from its runs. Delete ${one ? `it first (\`mimic runs delete ${outside[0].id}\`)` : 'them first (`mimic runs delete ID` for each)'}, or keep the project.`,
+          { details: { dependants: outside.map(({ projectName: _p, ...r }) => r) } },
+        )
+      }
       this.db.prepare('DELETE FROM projects WHERE id = ?').run(id)
     })
     tx.immediate()

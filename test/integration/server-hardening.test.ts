@@ -114,6 +114,30 @@ describe('WebSocket protocol errors close the socket, not the server', () => {
     })
   }
 
+  // up to 2 million one-byte messages (14 MB), each answered with an error of about 130 bytes; up to
+  // 200,000 pings of 125 bytes (26 MB), each answered with a pong of the same bytes
+  const floods: [string, Buffer, number][] = [
+    ['messages', textFrame('x'), 2_000_000],
+    ['pings', frame({ opcode: opcodes.ping, payload: Buffer.alloc(125, 0x70) }), 200_000],
+  ]
+  for (const [what, one, count] of floods) it(`a client that sends ${what} and never reads the answers is dropped, not answered into memory without end`, async () => {
+    const before = rssMiB(child.pid!)
+    const ws = await openRawWs(port, `/api/events?token=${token}`)
+    ws.socket.pause()
+    const batch = Buffer.concat(Array.from({ length: 10_000 }, () => one))
+    for (let i = 0; i < count / 10_000 && !ws.socket.destroyed; i++) {
+      if (!ws.socket.write(batch)) {
+        await new Promise((r) => {
+          ws.socket.once('drain', r)
+          ws.socket.once('close', r)
+        })
+      }
+    }
+    expect(await ws.closed(10_000)).toBe(true)
+    expect(rssMiB(child.pid!) - before).toBeLessThan(200)
+    expect(await healthy()).toBe(true)
+  })
+
   it('a valid "ping" still gets its pong on the same server', async () => {
     const ws = await openRawWs(port, `/api/events?token=${token}`)
     ws.socket.write(textFrame('ping'))
@@ -136,6 +160,25 @@ describe('malformed requests get 4xx, never 5xx', () => {
     expect(await rawSend(`GET http://127.0.0.1:${port}/api/app.info HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`)).toBe(400)
   })
 
+  it('the event socket asked for without an upgrade says it is a WebSocket (426), not an unknown operation', async () => {
+    for (const method of ['GET', 'POST']) {
+      const res = await fetch(`${base}/api/events`, { method, headers: { authorization: `Bearer ${token}` } })
+      expect(res.status, method).toBe(426)
+      expect(res.headers.get('upgrade')).toBe('websocket')
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        '/api/events is a WebSocket that carries events: open it with a WebSocket client (ws://HOST:PORT/api/events?token=...); operations are called with POST /api/<operation>.',
+      )
+    }
+  })
+
+  it('a board address that is a file, not a serial device, is refused saying so and what to give', async () => {
+    const r = await call('boards.info', { address: 'serial:/dev/null', timeoutMs: 1000 })
+    expect(r.status).toBe(400)
+    expect(r.body.error?.message).toMatch(
+      /^cannot open the serial port \/dev\/null: it is not a serial device \(Inappropriate ioctl for device[^)]*\): give the port of the board, e\.g\. serial:\/dev\/ttyACM0 \(`mimic board list` shows the serial ports\)$/,
+    )
+  })
+
   it('a body declared larger than the limit is refused with 413 before it is sent', async () => {
     const t0 = Date.now()
     const status = await rawSend(
@@ -143,6 +186,179 @@ describe('malformed requests get 4xx, never 5xx', () => {
     )
     expect(status).toBe(413)
     expect(Date.now() - t0).toBeLessThan(3000)
+  })
+})
+
+describe('arguments, job parameters and runs: stored as sent, or refused naming the field and the fix', () => {
+  withServer()
+  const names = async () => (await call('projects.list', {})).body.value.map((p: { name: string }) => p.name)
+  const settled = async (id: number) => {
+    for (;;) {
+      const run = (await call('runs.get', { id })).body.value
+      if (run.status !== 'queued' && run.status !== 'running') return run
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  // shared by the tests below (two workers in all): a dataset run of another project, "Source", and a
+  // teacher run of this project trained on it, cancelled at once (its lineage and state are what count)
+  let source: number
+  let data: number
+  let teacher: number
+  beforeAll(async () => {
+    source = (await call('projects.create', { name: 'Source' })).body.value.id
+    data = (await call('jobs.start', { kind: 'data.generate', projectId: source, params: { count: 2, seed: 1 } })).body.value.runId
+    expect((await settled(data)).status).toBe('succeeded')
+    teacher = (await call('jobs.start', { kind: 'train.teacher', projectId, params: { data, epochs: 1000 } })).body.value.runId
+    await call('jobs.cancel', { runId: teacher })
+    expect((await settled(teacher)).status).toBe('cancelled')
+  })
+
+  it('a body that is not valid UTF-8 is refused, not stored with replacement characters', async () => {
+    const body = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9, 0xff]), Buffer.from('"}')])
+    const res = await fetch(`${base}/api/projects.create`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body })
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^The request body is not valid UTF-8 \(a malformed byte sequence at byte 13\): send the JSON as UTF-8 text\.$/)
+    expect(await names()).not.toContain('caf\ufffd\ufffd')
+    expect(await healthy()).toBe(true)
+  })
+
+  it('control characters and lone surrogates in a name are refused with the field and the fix', async () => {
+    const cases: [string, RegExp][] = [
+      ['{"name":"a\\u0000b"}', /^Project name must not contain a control character \(U\+0000 at character 2\): give it on one line, without tabs or control characters\.$/],
+      ['{"name":"two\\nlines"}', /^Project name must not contain a control character \(U\+000A at character 4\): give it on one line/],
+      ['{"name":"bell\\u0007"}', /U\+0007 at character 5/],
+      ['{"name":"c1\\u0085"}', /U\+0085 at character 3/],
+      ['{"name":"half \\ud800 pair"}', /^Project name is not well-formed Unicode \(a lone surrogate U\+D800 at character 6\): send the text as UTF-8\.$/],
+    ]
+    for (const [body, message] of cases) {
+      const r = await call('projects.create', body)
+      expect(r.status, body).toBe(400)
+      expect(r.body.error, body).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'name', message: expect.stringMatching(message) })
+    }
+    // a field named like a property every object inherits is as unknown as any other
+    for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const r = await call('projects.create', `{"name":"inherited","${key}":1}`)
+      expect(r.status, key).toBe(400)
+      expect(r.body.error, key).toMatchObject({ field: key, message: `${key} is not a known field: expected one of name.` })
+    }
+    // nothing of these was stored (a lone surrogate would have become U+FFFD)
+    expect((await names()).filter((n: string) => /[\u0000-\u001f\u0085\ufffd]|^inherited$/.test(n))).toEqual([])
+    // a note is text of several lines: line breaks and tabs are kept, a NUL is refused
+    const note = await call('runs.note', { id: data, body: 'first line\n\tsecond' })
+    expect(note.body.value.body).toBe('first line\n\tsecond')
+    const nul = await call('runs.note', { id: data, body: 'a\u0000b' })
+    expect(nul.body.error).toMatchObject({ field: 'body', message: expect.stringMatching(/^Note must not contain a control character \(U\+0000 at character 2\): remove it\.$/) })
+  })
+
+  it('a typed array whose base64 is damaged is refused with what is wrong, not decoded to zeros', async () => {
+    const bytes = (typed: string, base64: string) => call('projects.import', `{"fileName":"x.mimic","bytes":{"$typed":"${typed}","base64":"${base64}"}}`)
+    const bad = await bytes('uint8', 'UEs!!!AA')
+    expect(bad.status).toBe(400)
+    expect(bad.body.error?.message).toMatch(/^The array in "bytes" is not valid base64 \(character 4 is "!"\): encode its bytes with the standard base64 alphabet\.$/)
+    const short = await bytes('float32', 'AAA')
+    expect(short.status).toBe(400)
+    expect(short.body.error?.message).toMatch(/^The array in "bytes" holds 2 bytes, not a whole number of float32 elements \(4 bytes each\): send all of its bytes\.$/)
+    expect(await healthy()).toBe(true)
+  })
+
+  it('a body with a byte order mark is read; one nested too deeply is refused as such, not as invalid JSON', async () => {
+    const bom = await call('projects.create', '\ufeff{"name":"From a BOM"}')
+    expect(bom.status).toBe(200)
+    expect(bom.body.value.name).toBe('From a BOM')
+    const deep = await call('projects.create', `{"name":"deep","x":${'['.repeat(200_000)}${']'.repeat(200_000)}}`)
+    expect(deep.status).toBe(400)
+    expect(deep.body.error?.message).toBe('The request body nests arrays or objects too deeply to be read: send a flatter JSON object of arguments.')
+    expect(await healthy()).toBe(true)
+  })
+
+  it('uploaded audio files need names inside their folder, each once; nothing is stored otherwise', async () => {
+    const file = (name: string) => ({ name, bytes: { $typed: 'uint8', base64: 'UklGRg==' } })
+    const cases: [string[], string][] = [
+      [['positive/a.wav', '../../etc/b.wav'], 'files[1].name must be a path inside the folder, such as positive/a.wav, without a leading / and without . or .. parts (received "../../etc/b.wav").'],
+      [['/abs/c.wav'], 'files[0].name must be a path inside the folder, such as positive/a.wav, without a leading / and without . or .. parts (received "/abs/c.wav").'],
+      [['positive//d.wav'], 'files[0].name must be a path inside the folder, such as positive/a.wav, without a leading / and without . or .. parts (received "positive//d.wav").'],
+      [['positive/a.wav', 'negative/x.wav', 'positive/a.wav'], 'Files name "positive/a.wav" twice (items 1 and 3): send each file once.'],
+    ]
+    for (const [names, message] of cases) {
+      const r = await call('datasets.uploadAudio', { projectId, files: names.map(file) })
+      expect(r.status, names.join(' ')).toBe(400)
+      expect(r.body.error?.message, names.join(' ')).toBe(message)
+    }
+    expect((await call('runs.list', { projectId, kind: 'upload' })).body.value).toEqual([])
+  })
+
+  it('a NUL in a static path is named as such', async () => {
+    const res = await fetch(`${base}/index.html%00.js`)
+    expect(res.status).toBe(400)
+    expect(await res.text()).toBe('The path holds a NUL character (%00), which no file name has: check the address.')
+  })
+
+  it('thresholds, resets and ranges out of order name the field and the fix; no run is stored', async () => {
+    const runsBefore = (await call('runs.list', { projectId })).body.value
+    const start = (kind: string, params: Record<string, unknown>) => call('jobs.start', { kind, projectId, params })
+    const cases: [string, Record<string, unknown>, string, RegExp][] = [
+      ['network.create', { vTh: -1 }, 'params.vTh', /^V threshold must be above V rest \(0\.5\) \(received -1\): raise V threshold or lower V rest\.$/],
+      ['network.create', { vReset: 2 }, 'params.vReset', /^V reset must be below V threshold \(1\) \(received 2\): lower V reset or raise V threshold\.$/],
+      ['network.create', { vRest: 1 }, 'params.vRest', /^V rest must be below V threshold \(1\) \(received 1\)/],
+      ['train.force', { vPeak: -70 }, 'params.vPeak', /^V peak must be above V reset \(-65\) \(received -70\)/],
+      ['train.reservoir', { tauMinMs: 500, tauMaxMs: 10 }, 'params.tauMaxMs', /^Longest τ must be at least Shortest τ \(500\) \(received 10\): raise Longest τ or lower Shortest τ\.$/],
+      ['train.reservoir', { biasLo: 2 }, 'params.biasLo', /^Bias low must be at most Bias high \(1\) \(received 2\): lower Bias low or raise Bias high\.$/],
+      ['pipeline', { task: 'xor', architecture: 'force', forceVPeak: -70 }, 'params.forceVPeak', /^FORCE: V peak must be above FORCE: V reset \(-65\) \(received -70\)/],
+    ]
+    for (const [kind, params, field, message] of cases) {
+      const r = await start(kind, params)
+      expect(r.status, `${kind} ${JSON.stringify(params)}`).toBe(400)
+      expect(r.body.error, `${kind} ${JSON.stringify(params)}`).toMatchObject({ code: 'INVALID_ARGUMENT', field, message: expect.stringMatching(message) })
+    }
+    expect((await call('runs.list', { projectId })).body.value.map((r: { id: number }) => r.id)).toEqual(runsBefore.map((r: { id: number }) => r.id))
+  })
+
+  it('a missing parameter says what to give, with the right article', async () => {
+    const missing: [string, unknown, string][] = [
+      ['jobs.start', { kind: 'data.import-audio', projectId, params: {} }, 'Uploaded audio files is required: choose an upload run.'],
+      ['jobs.start', { kind: 'hil', projectId, params: {} }, 'Trained network run is required: choose an ads run.'],
+      ['jobs.start', { kind: 'robustness', projectId, params: {} }, 'Network runs is required: choose one or more teacher or ads runs.'],
+      ['projects.create', {}, 'Project name is required: give a string.'],
+      ['runs.get', {}, 'id is required: give an integer of at least 1.'],
+    ]
+    for (const [op, args, message] of missing) {
+      const r = await call(op, args)
+      expect(r.status).toBe(400)
+      expect(r.body.error?.message).toBe(message)
+    }
+    // a run of the wrong kind: the same article
+    const upload = await call('jobs.start', { kind: 'data.import-audio', projectId: source, params: { upload: data } })
+    expect(upload.body.error?.message).toMatch(/^Uploaded audio files is run \d+ “[^”]+”, a dataset run: choose an upload run\.$/)
+    const finetune = await call('jobs.start', { kind: 'finetune', projectId: source, params: { network: data, target: 'x' } })
+    expect(finetune.body.error?.message).toMatch(/^Trained network run is run \d+ “[^”]+”, a dataset run: choose an ads run\.$/)
+  })
+
+  it('a network run that was cancelled is named as such, not as a run of the wrong kind; an artifact asked for twice is refused', async () => {
+    const ads = await call('jobs.start', { kind: 'train.ads', projectId, params: { teacher } })
+    expect(ads.status).toBe(400)
+    expect(ads.body.error).toMatchObject({ field: 'params.teacher', message: expect.stringMatching(/^Teacher run is run \d+ “[^”]+”, which was cancelled: choose a run that succeeded\.$/) })
+    const exported = await call('networks.export', { runId: teacher })
+    expect(exported.status).toBe(400)
+    expect(exported.body.error?.message).toMatch(
+      /^Run \d+ “[^”]+”, a teacher run, was cancelled and holds no network \(a run stores its network when it succeeds\): give the id of a run that holds a trained network \(`mimic runs list` shows teacher, network and ADS runs\)\.$/,
+    )
+    const twice = await call('artifacts.export', { runId: data, names: ['inputs', 'labels', 'inputs'] })
+    expect(twice.status).toBe(400)
+    expect(twice.body.error).toMatchObject({ field: 'names', message: 'Artifacts name "inputs" twice: name each artifact once (a .npz holds one array of a name).' })
+  })
+
+  // last: it deletes the shared runs
+  it('a project is not deleted while a run of another project was derived from one of its runs, naming it', async () => {
+    const user = teacher
+    const r = await call('projects.delete', { id: source })
+    expect(r.status).toBe(409)
+    expect(r.body.error?.message).toMatch(
+      new RegExp(`^Project “Source” cannot be deleted: teacher run ${user} “[^”]+” of project “Hardening” was derived from its runs\\. Delete it first \\(\`mimic runs delete ${user}\`\\), or keep the project\\.$`),
+    )
+    expect((await call('runs.get', { id: data })).body.value.status).toBe('succeeded')
+    expect((await call('runs.get', { id: user })).body.value.parents.map((p: { id: number }) => p.id)).toEqual([data])
+    expect((await call('runs.delete', { id: user })).status).toBe(200)
+    expect((await call('projects.delete', { id: source })).status).toBe(200)
   })
 })
 

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { latestVersion } from '../../src/store/migrations.ts'
-import { firstLine, spawnMimic } from '../support/cli.ts'
+import { firstLine, mimic, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 let child: ChildProcess
@@ -110,6 +110,43 @@ describe('mimic serve', () => {
     expect(dup.status).toBe(409)
     const list = await call('projects.list', {})
     expect(list.body.value).toHaveLength(1)
+  })
+
+  it('refuses an empty --host or one that names no address, with the fix, instead of serving', () => {
+    const empty = mimic(['--db', tempDb(), 'serve', '--port', '0', '--host', ''], { timeoutMs: 20_000 })
+    expect(empty.code).toBe(1)
+    expect(empty.stdout).toBe('')
+    expect(empty.stderr).toMatch(/^mimic: --host is empty: give an address of this machine, e\.g\. --host 127\.0\.0\.1 \(the default\)\.\n$/)
+    const unknown = mimic(['--db', tempDb(), 'serve', '--port', '0', '--host', 'no such host'], { timeoutMs: 20_000 })
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/^mimic: --host "no such host" is not an address or a name of this machine: use --host 127\.0\.0\.1 \(the default\)\.\n$/)
+  })
+
+  it('warns that the server is reachable from other machines exactly when it is, with --json too', async () => {
+    /** What `mimic serve ARGS` writes to stderr from its start until SIGTERM ends it. */
+    const stderrOf = async (args: string[]): Promise<string> => {
+      const serve = spawnMimic(['--db', tempDb(), 'serve', '--port', '0', ...args])
+      let err = ''
+      serve.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+      // 'close', not 'exit': the end of its output too
+      const closed = new Promise((r) => serve.once('close', r))
+      try {
+        const line = await firstLine(serve)
+        // an answer means its start is over: everything it writes on starting is written
+        const url = new URL(args.includes('--json') ? (JSON.parse(line) as { url: string }).url : line)
+        await fetch(`http://${url.host}/api/app.info`, { method: 'POST', headers: { authorization: `Bearer ${url.searchParams.get('token')}` } })
+      } finally {
+        // stopped also when the test fails, so that no server is left behind
+        if (serve.exitCode === null && serve.signalCode === null) serve.kill('SIGTERM')
+        await closed
+      }
+      return err
+    }
+    // a loopback address other than 127.0.0.1 is reachable from no other machine
+    const loopback = await stderrOf(['--host', '127.0.0.2'])
+    expect(loopback).toMatch(/Ctrl-C stops\.\n/)
+    expect(loopback).not.toMatch(/warning/)
+    expect(await stderrOf(['--host', '0.0.0.0', '--json'])).toMatch(/^mimic: warning: bound to 0\.0\.0\.0, reachable from other machines; keep the token secret\.$/m)
   })
 
   it('streams events over a WebSocket that carries the token, and refuses one without it', async () => {

@@ -110,6 +110,22 @@ describe('Electron main IPC wiring', () => {
     expect(t.calls).toEqual([])
   })
 
+  it('trusts the app page itself, not a page whose address only begins like it', () => {
+    const file = makeSenderCheck([trustedUrl])
+    const frame = (url: string): IpcEventLike => ({ senderFrame: { url } })
+    expect(file(frame(`${trustedUrl}#/runs/3`))).toBe(true)
+    expect(file(frame(`${trustedUrl}?x=1`))).toBe(true)
+    for (const url of [`${trustedUrl}.evil.html`, `${trustedUrl}x`, 'file:///app/out/renderer/index.html/../evil.html', 'file://otherhost/app/out/renderer/index.html']) {
+      expect(file(frame(url)), url).toBe(false)
+    }
+    const dev = makeSenderCheck(['http://localhost:5173'])
+    expect(dev(frame('http://localhost:5173/'))).toBe(true)
+    expect(dev(frame('http://localhost:5173/src/main.ts'))).toBe(true)
+    for (const url of ['http://localhost:5173.evil.example/', 'http://localhost:51730/', 'http://localhost:5173@evil.example/', 'not a url']) {
+      expect(dev(frame(url)), url).toBe(false)
+    }
+  })
+
   it('forwards events to the window until it is destroyed', () => {
     let listener: ((e: unknown) => void) | undefined
     const subscribe = (fn: (e: never) => void) => {

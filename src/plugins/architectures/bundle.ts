@@ -46,7 +46,12 @@ export function networkRecord(store: Store, runId: number): NetworkRecord & { ar
   const run = store.runs.get(runId)
   const rec = store.networks.find(runId)
   if (!rec) {
-    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is a ${run.kind} run, not a network: give the id of a run that holds a trained network (\`mimic runs list\` shows teacher, network and ADS runs).`)
+    const give = 'give the id of a run that holds a trained network (`mimic runs list` shows teacher, network and ADS runs).'
+    // a run that did not succeed is told by its state: a teacher that was cancelled is not "not a network"
+    if (run.status !== 'succeeded') {
+      throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}”, a ${run.kind} run, ${notSucceeded[run.status] ?? `is ${run.status}`} and holds no network (a run stores its network when it succeeds): ${give}`)
+    }
+    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is a ${run.kind} run, not a network: ${give}`)
   }
   if (run.status !== 'succeeded') throw new AppError('INVALID_ARGUMENT', `Network run ${runId} “${run.name}” ${notSucceeded[run.status] ?? `is ${run.status}`}; only a run that succeeded holds a complete network.`)
   if (!isArchitectureName(rec.architecture)) {

@@ -35,7 +35,7 @@ export const neuronFields = {
   tauSMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 70).doc({ label: 'τ slow synapse', unit: 'ms' }),
   tauFMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 1).doc({ label: 'τ fast synapse', unit: 'ms' }),
   tauOutMs: s.withDefault(s.number({ gt: 0, max: 10_000 }), 70).doc({ label: 'τ read-out filter', unit: 'ms' }),
-  vTh: s.withDefault(s.number({ min: -100, max: 100 }), 1).doc({ label: 'V threshold' }),
+  vTh: s.withDefault(s.number({ min: -100, max: 100 }), 1).doc({ label: 'V threshold', above: [{ field: 'vRest' }, { field: 'vReset' }] }),
   vRest: s.withDefault(s.number({ min: -100, max: 100 }), 0.5).doc({ label: 'V rest' }),
   vReset: s.withDefault(s.number({ min: -100, max: 100 }), 0).doc({ label: 'V reset' }),
   refractoryMs: s.withDefault(s.number({ min: 0, max: 1000 }), 0).doc({ label: 'Refractory period', unit: 'ms' }),

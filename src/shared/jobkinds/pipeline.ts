@@ -79,7 +79,9 @@ function baselineFields<A extends PipelineBaseline>(architecture: A, title: stri
     const empty = emptyMeans[k] ?? `the default of \`mimic train ${architecture}\`, ${Array.isArray(info.default) ? info.default.join(',') : String(info.default)}${info.unit ? ` ${info.unit}` : ''}`
     const help = `${info.help ?? info.label ?? k} (empty: ${empty})`
     // only with its architecture (forms show it then; `reproduce paper`, which trains every architecture, drops the condition)
-    out[baselineFieldName(architecture, k)] = s.optional(shape[k]).doc({ label: `${title}: ${info.label ?? k}`, help, when: { field: 'architecture', equals: architecture } })
+    // an order between two of its fields (FieldInfo.above) holds between their pipeline fields, each left out standing for its default
+    const above = info.above?.map((a) => ({ ...a, field: baselineFieldName(architecture, a.field) }))
+    out[baselineFieldName(architecture, k)] = s.optional(shape[k]).doc({ label: `${title}: ${info.label ?? k}`, help, when: { field: 'architecture', equals: architecture }, above, emptyIs: info.default })
   }
   return out as BaselineFields<A>
 }
