@@ -514,6 +514,10 @@ Napi::Value BpttGradient(const Napi::CallbackInfo& info) {
   b->data = ReadSamples(env, info[1], "batch", b->net.channels, b->net.outputs, true);
   Napi::Object o = OptionsOf(env, info[2]);
   CheckKeys(env, o, "options", {"n1", "loss", "smoothBeta", "seed", "dtMs", "threads"});
+  // two layers of at least one neuron each (otherwise the range of n1 below would be empty: "between 1 and 0")
+  if (b->net.neurons < 2)
+    ThrowRange(env, "net.neurons must be at least 2 for a BPTT network (n1 in the first layer, the rest in the second) but is " +
+                        std::to_string(b->net.neurons));
   b->n1 = size_t(Int(env, o, "", "n1", 1, int64_t(b->net.neurons) - 1));
   if (!o.Get("loss").IsUndefined()) {
     Napi::Object l = RequireObject(env, o.Get("loss"), "options.loss");

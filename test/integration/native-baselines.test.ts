@@ -166,6 +166,15 @@ describe('BPTT spiking network', () => {
     return { net, batch }
   }
 
+  it('refuses a network too small for two layers, saying so (not "n1 must be between 1 and 0")', async () => {
+    const f = (n: number, v = 0) => new Float32Array(n).fill(v)
+    const one: LifNetwork = { neurons: 1, channels: 1, outputs: 1, subtractReset: true, tauOutMs: 70, wIn: f(1), wRec: f(1), wOut: f(1), outBias: f(1), tauMemMs: f(1, 20), tauSynMs: f(1, 20), vTh: f(1, 1), vReset: f(1), bias: f(1), refractoryMs: f(1) }
+    const batch = { inputs: f(5), targets: f(5), count: 1, steps: 5 }
+    const e = await rejection(() => bpttGradient(one, batch, { n1: 1 }))
+    expect(e).toBeInstanceOf(RangeError)
+    expect(e.message).toBe('net.neurons must be at least 2 for a BPTT network (n1 in the first layer, the rest in the second) but is 1')
+  })
+
   it('its gradient is that of the smooth network: central finite differences agree on every trained block', async () => {
     const { net, batch } = await smallNet()
     const opts = { n1: 4, smoothBeta: 4, seed: 2, loss: { lambdaMse: 1, lambdaWeights: 0.1, lambdaRate: 0.5 } }
