@@ -111,6 +111,7 @@ interface RawChipSession {
   reset(): void
   readonly neurons: number
   readonly addresses: Uint32Array
+  readonly maxSteps: number
 }
 
 /**
@@ -131,6 +132,10 @@ export class ChipSession {
   }
   get neurons(): number {
     return this.raw.neurons
+  }
+  /** the most steps one advance() takes: it runs on the event loop, so steps × neurons is bounded (2^26) */
+  get maxSteps(): number {
+    return this.raw.maxSteps
   }
   /** every neuron and synapse at rest */
   reset(): void {

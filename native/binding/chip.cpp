@@ -14,6 +14,7 @@
 //     efficacies: Float64Array (one per connection, signed)}: the virtual chip after mismatch.
 #include "chip_binding.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -36,6 +37,11 @@ namespace chip = mimic::chip;
 constexpr int64_t kMaxChips = 16;
 constexpr uint32_t kMaxConnections = 1u << 22;
 constexpr std::size_t kMaxSerial = 200;
+// ChipSession.advance() runs on the event loop: at most this many neuron-steps per call (about 0.3 s of
+// a quiet chip on the 2-core VM of bench/README.md, a few seconds when every neuron fires every step).
+constexpr double kMaxSyncNeuronSteps = double(1 << 26);
+// Steps and spike counts are int32 in the results.
+constexpr double kMaxRunSteps = double((int64_t(1) << 31) - 1);
 
 void ReadFour(Napi::Env env, Napi::Object o, const std::string& pre, const char* key, double* out) {
   Napi::Value v = o.Get(key);
@@ -286,7 +292,8 @@ class ChipSession : public Napi::ObjectWrap<ChipSession> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, kJsName,
                        {Method<ChipSession, &ChipSession::Advance>("advance"), Method<ChipSession, &ChipSession::Reset>("reset"),
-                        Getter<ChipSession, &ChipSession::Neurons>("neurons"), Getter<ChipSession, &ChipSession::Addresses>("addresses")});
+                        Getter<ChipSession, &ChipSession::Neurons>("neurons"), Getter<ChipSession, &ChipSession::Addresses>("addresses"),
+                        Getter<ChipSession, &ChipSession::MaxSteps>("maxSteps")});
   }
   explicit ChipSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ChipSession>(info) {
     Guard(info.Env(), "new ChipSession", [&] {
@@ -308,12 +315,24 @@ class ChipSession : public Napi::ObjectWrap<ChipSession> {
   }
   Napi::Value Neurons(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(emulator_->neurons())); }
   Napi::Value Addresses(const Napi::CallbackInfo& info) { return ToTyped(info.Env(), emulator_->addresses()); }
+  // The most steps one advance() takes (kMaxSyncNeuronSteps of this chip's neurons, at most 10^7).
+  double MaxStepsOf() const { return std::min(1e7, std::floor(kMaxSyncNeuronSteps / static_cast<double>(emulator_->neurons()))); }
+  Napi::Value MaxSteps(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), MaxStepsOf()); }
   Napi::Value Advance(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!info[0].IsNumber()) ThrowType(env, "a number of steps", "steps", info[0]);
     const double sd = info[0].As<Napi::Number>().DoubleValue();
     if (!std::isfinite(sd) || std::floor(sd) != sd || sd < 0 || sd > 1e7) ThrowRange(env, "steps must be an integer from 0 to 10^7 but is " + Fmt(sd));
     const std::size_t steps = static_cast<std::size_t>(sd);
+    const double neurons = static_cast<double>(emulator_->neurons()), work = sd * neurons;
+    if (work > kMaxSyncNeuronSteps)
+      ThrowRange(env, "steps: " + Fmt(sd) + " steps of " + Fmt(neurons) + " neurons are " + Fmt(work) + " neuron-steps, more than the " +
+                          Fmt(kMaxSyncNeuronSteps) + " that advance() computes on the event loop: advance at most session.maxSteps = " +
+                          Fmt(MaxStepsOf()) + " steps at a time");
+    // at most one spike per neuron and step: (step, neuron) in vectors that grow, then their copies in V8
+    MemoryPlan memory;
+    memory.add(work, 8 * 3);
+    memory.check(env, "steps", "the spikes of " + Fmt(sd) + " steps of " + Fmt(neurons) + " neurons", "advance fewer steps at a time");
     auto in = RequireObject(env, info[1], "input");
     CheckKeys(env, in, "input", {"eventOffsets", "eventChannels", "samples", "channels", "hasSample"});
     std::vector<int32_t> offsets;
