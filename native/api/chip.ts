@@ -49,6 +49,8 @@ export interface ChipEmulateOptions extends ChipSetup {
   threads?: number
   /** spikes are returned for samples 0..spikesOf-1 (default 0) */
   spikesOf?: number
+  /** Fail (ERR_INVALID_ARG) when the runs keep more spike events than this (default 2^25 = 33.5 M). */
+  maxSpikeEvents?: number
   /**
    * outputs[b, t, o] = Σ_n weights[o, n] r_n(t), r filtered with τ_out (unit area, 1/s), once per
    * period of periodUs (default dtUs): r decays by exp(−period/τ_out) per period and a spike counts in

@@ -7,7 +7,7 @@
 //     tauSynMs: [4], baseWeights: [4]}}], connections: [{pre, post, type, weight}]}
 //   input: {samples: Float32Array [batch, steps, channels], batch, steps, channels, samplePeriodUs?}
 //       or {events: {sample: Int32Array, timeUs: Uint32Array, channel: Uint32Array}, batch, durationUs}
-//   options: {chips?, serialNumber?, mismatch?, mismatchScale?, dtUs?, threads?, spikesOf?,
+//   options: {chips?, serialNumber?, mismatch?, mismatchScale?, dtUs?, threads?, spikesOf?, maxSpikeEvents? (2^25),
 //     decode?: {weights: Float32Array [outputs × neurons], outputs, tauOutMs, periodUs? (default dtUs): outputs once per period}}
 //   Neurons are in dense order (the cores in configuration order); `addresses` maps them to chip addresses.
 // chipInspect(config, options) -> {addresses: Uint32Array, tauMemMs: Float64Array, thresholds: Float64Array,
@@ -153,14 +153,14 @@ struct EmulateBaton {
   chip::BatchInput input;
   std::vector<float> decodeWeights;
   chip::Emulator::Decode decode;
-  std::size_t spikesOf = 0;
+  std::size_t spikesOf = 0, maxSpikeEvents = 0;
   unsigned threads = 0;
   chip::BatchOutput out;
   double kernelSeconds = 0;
 
   void Execute(const mimic::Control& control) {
     const auto t0 = std::chrono::steady_clock::now();
-    chip::run_batch(*emulator, input, decode, spikesOf, threads, control, out);
+    chip::run_batch(*emulator, input, decode, spikesOf, threads, control, out, maxSpikeEvents);
     kernelSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
@@ -187,13 +187,21 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
   chip::Configuration config = ReadConfig(env, info[0]);
   auto in = RequireObject(env, info[1], "input");
   auto o = RequireObject(env, info[2], "options");
-  CheckKeys(env, o, "options", {"chips", "serialNumber", "mismatch", "mismatchScale", "dtUs", "threads", "spikesOf", "decode"});
+  CheckKeys(env, o, "options", {"chips", "serialNumber", "mismatch", "mismatchScale", "dtUs", "threads", "spikesOf", "maxSpikeEvents", "decode"});
   auto baton = std::make_unique<EmulateBaton>();
   ChipSetup setup = ReadSetup(env, o, config);
   baton->threads = Threads(env, o, "options");
   const int64_t zero = 0;
   const int64_t batch = Int(env, in, "input", "batch", 1, 1 << 24);
   baton->spikesOf = static_cast<std::size_t>(Int(env, o, "options", "spikesOf", 0, batch, &zero));
+  const int64_t defaultMaxEvents = int64_t(1) << 25;
+  baton->maxSpikeEvents = static_cast<std::size_t>(Int(env, o, "options", "maxSpikeEvents", 0, int64_t(kMaxRunSteps), &defaultMaxEvents));
+  // the steps of the run (int32 in the spikes and their counts)
+  auto checkSteps = [&](double steps, const char* argument) {
+    if (steps > kMaxRunSteps)
+      ThrowRange(env, std::string(argument) + ": the run takes " + Fmt(steps) + " steps of " + Fmt(setup.dtUs) + " µs, more than " +
+                          Fmt(kMaxRunSteps) + " (steps and spike counts are int32): emulate a shorter run or take larger options.dtUs");
+  };
   baton->input.batch = static_cast<std::size_t>(batch);
   double steps = 0;
   if (!in.Get("samples").IsUndefined()) {
@@ -207,9 +215,11 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
     baton->input.channels = static_cast<std::size_t>(C);
     baton->input.samplePeriodUs = period;
     steps = std::ceil(double(T) * period / setup.dtUs);
+    checkSteps(steps, "input.steps");
   } else {
     CheckKeys(env, in, "input", {"events", "batch", "durationUs"});
     const double duration = Num(env, in, "input", "durationUs", 1, 1e10);
+    checkSteps(std::ceil(duration / setup.dtUs), "input.durationUs");
     auto ev = RequireObject(env, in.Get("events"), "input.events");
     CheckKeys(env, ev, "input.events", {"sample", "timeUs", "channel"});
     Napi::Value s = ev.Get("sample"), t = ev.Get("timeUs"), ch = ev.Get("channel");
@@ -258,6 +268,18 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
   MemoryPlan memory;
   memory.add(2 * double(batch) * neurons, 4).add(2 * double(batch) * steps * double(baton->decode.outputs), 4);
   memory.check(env, "input.batch", std::to_string(batch) + " runs of " + Fmt(steps) + " steps", "emulate fewer samples at once");
+  if (baton->spikesOf > 0) {
+    // at most one spike per neuron and step, at most maxSpikeEvents: each (step, neuron) in its run's vectors
+    // as they grow (16 bytes) while the merged (sample, step, neuron) vectors grow (24), which are then
+    // copied into V8 (12) after the runs' vectors are freed: 40 bytes at the peak
+    const double runs = double(baton->spikesOf);
+    const double kept = std::min(double(baton->maxSpikeEvents), runs * steps * neurons);
+    MemoryPlan spikes;
+    spikes.add(kept, 16 + 24);
+    spikes.check(env, "options.maxSpikeEvents",
+                 Fmt(runs) + (runs == 1 ? " run of " : " runs of ") + Fmt(steps) + " steps keeping up to " + Fmt(kept) + " spike events",
+                 "keep the spikes of fewer samples (options.spikesOf) or lower options.maxSpikeEvents");
+  }
   CheckCallback(env, info[3], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[4], "cancelToken");
   return AsyncJob<EmulateBaton>::Start(env, std::move(baton), info[3], cancel, "chipEmulate");
