@@ -311,6 +311,7 @@ Napi::Value ChipInspect(const Napi::CallbackInfo& info) {
 class ChipSession : public Napi::ObjectWrap<ChipSession> {
  public:
   static constexpr const char* kJsName = "ChipSession";
+  static constexpr napi_type_tag kTypeTag = {0x6d696d6963636869ULL, 0x7073657373696f6eULL};
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, kJsName,
                        {Method<ChipSession, &ChipSession::Advance>("advance"), Method<ChipSession, &ChipSession::Reset>("reset"),
@@ -318,6 +319,7 @@ class ChipSession : public Napi::ObjectWrap<ChipSession> {
                         Getter<ChipSession, &ChipSession::MaxSteps>("maxSteps")});
   }
   explicit ChipSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ChipSession>(info) {
+    TagObject<ChipSession>(info.Env(), info.This().As<Napi::Object>());
     Guard(info.Env(), "new ChipSession", [&] {
       Napi::Env env = info.Env();
       chip::Configuration config = ReadConfig(env, info[0]);

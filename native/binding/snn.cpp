@@ -265,8 +265,10 @@ class Network : public Napi::ObjectWrap<Network> {
                         Getter<Network, &Network::Busy>("busy")});
   }
   static constexpr const char* kJsName = "Network";
+  static constexpr napi_type_tag kTypeTag = {0x6d696d69636e6574ULL, 0x776f726b00000001ULL};
 
   explicit Network(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Network>(info) {
+    TagObject<Network>(info.Env(), info.This().As<Napi::Object>());
     Guard(info.Env(), "new Network", [&] { Construct(info); });
   }
 
