@@ -278,6 +278,10 @@ Napi::Value ReservoirTrain(const Napi::CallbackInfo& info) {
   p.seed = Seed(env, o, "", "seed", false);
   const int64_t pools = int64_t(d.pools);
   p.pools = size_t(Int(env, o, "", "pools", 1, int64_t(p.neurons), &pools));
+  // (the default is not range-checked by Int: a reservoir of fewer neurons than the default pools)
+  if (p.pools > p.neurons)
+    ThrowRange(env, "pools must be between 1 and neurons (" + std::to_string(p.neurons) + ") but is " + std::to_string(p.pools) +
+                        " (the default): give pools");
   p.connectivity = Num(env, o, "", "connectivity", 0, 1, &d.connectivity);
   p.inhibitoryEvery = Num(env, o, "", "inhibitoryEvery", 1, 1e9, &d.inhibitoryEvery);
   p.inhibitoryGain = Num(env, o, "", "inhibitoryGain", 0, 1e6, &d.inhibitoryGain);

@@ -63,6 +63,13 @@ describe('lifRun', () => {
 })
 
 describe('reservoir', () => {
+  it('refuses, before it starts, a reservoir smaller than its default 8 pools, saying the pools are the default', async () => {
+    const train = { inputs: new Float32Array(10), targets: new Float32Array(10), count: 1, steps: 10 }
+    expect(() => reservoirTrain({ neurons: 4, channels: 1, outputs: 1, seed: 1, train })).toThrow(RangeError)
+    expect(() => reservoirTrain({ neurons: 4, channels: 1, outputs: 1, seed: 1, train })).toThrow('pools must be between 1 and neurons (4) but is 8 (the default): give pools')
+    expect((await reservoirTrain({ neurons: 4, channels: 1, outputs: 1, seed: 1, pools: 2, train })).network.neurons).toBe(4)
+  })
+
   it('fits a ridge read-out that beats the constant and costs more training error as λ grows', async () => {
     const train = await xor(30, 3)
     const fit = (ridge: number) => reservoirTrain({ neurons: 60, channels: 1, outputs: 1, seed: 5, ridge, train, threads: 2 })
