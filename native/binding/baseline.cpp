@@ -30,6 +30,9 @@ namespace {
 constexpr int64_t kMaxSamples = (int64_t(1) << 31) - 1;
 constexpr int64_t kMaxOutputs = 1024;
 constexpr int64_t kMaxChannels = 4096;
+// The shortest time constant of an option (ms; 1 µs, as chipEmulate's decode.tauOutMs): a shorter one
+// overflows the traces (1/τ per spike) and the run returns Infinity or NaN, or the ridge system fails.
+constexpr double kMinTauMs = 1e-3;
 // The salts of the FORCE and BPTT epoch orders (mimic::dataset_epoch_order): their own since they were
 // written, so that a stored run's seed still gives its order.
 constexpr uint64_t kSaltForceOrder = 0x0DE5, kSaltBpttOrder = 0xB0DE;
@@ -65,7 +68,7 @@ mimic::LifNet ReadNet(Napi::Env env, Napi::Value v, const std::string& pre) {
   n.channels = size_t(Int(env, o, pre, "channels", 1, kMaxChannels));
   n.outputs = size_t(Int(env, o, pre, "outputs", 1, kMaxOutputs));
   n.subtractReset = Bool(env, o, pre, "subtractReset", false);
-  n.tauOutMs = Num(env, o, pre, "tauOutMs", 0, 1e6, nullptr, true);
+  n.tauOutMs = Num(env, o, pre, "tauOutMs", kMinTauMs, 1e6);
   const double N = double(n.neurons), C = double(n.channels), O = double(n.outputs);
   const std::string sN = std::to_string(n.neurons), sC = std::to_string(n.channels), sO = std::to_string(n.outputs);
   MemoryPlan plan;
@@ -290,7 +293,7 @@ Napi::Value ReservoirTrain(const Napi::CallbackInfo& info) {
   p.tauMinMs = Num(env, o, "", "tauMinMs", 0.01, 1e5, &d.tauMinMs);
   p.tauMaxMs = Num(env, o, "", "tauMaxMs", 0.01, 1e5, &d.tauMaxMs);
   if (p.tauMaxMs < p.tauMinMs) ThrowRange(env, "tauMaxMs must be at least tauMinMs (" + Fmt(p.tauMinMs) + ") but is " + Fmt(p.tauMaxMs));
-  p.tauOutMs = Num(env, o, "", "tauOutMs", 0, 1e6, &d.tauOutMs, true);
+  p.tauOutMs = Num(env, o, "", "tauOutMs", kMinTauMs, 1e6, &d.tauOutMs);
   p.biasLo = Num(env, o, "", "biasLo", -1e6, 1e6, &d.biasLo);
   p.biasHi = Num(env, o, "", "biasHi", -1e6, 1e6, &d.biasHi);
   if (p.biasHi < p.biasLo) ThrowRange(env, "biasHi must be at least biasLo (" + Fmt(p.biasLo) + ") but is " + Fmt(p.biasHi));
@@ -431,8 +434,8 @@ Napi::Value ForceTrain(const Napi::CallbackInfo& info) {
   p.channels = size_t(Int(env, o, "", "channels", 1, kMaxChannels));
   p.outputs = size_t(Int(env, o, "", "outputs", 1, kMaxOutputs));
   p.seed = Seed(env, o, "", "seed", false);
-  p.tauMemMs = Num(env, o, "", "tauMemMs", 0, 1e5, &d.tauMemMs, true);
-  p.tauSynMs = Num(env, o, "", "tauSynMs", 0, 1e5, &d.tauSynMs, true);
+  p.tauMemMs = Num(env, o, "", "tauMemMs", kMinTauMs, 1e5, &d.tauMemMs);
+  p.tauSynMs = Num(env, o, "", "tauSynMs", kMinTauMs, 1e5, &d.tauSynMs);
   p.vReset = Num(env, o, "", "vReset", -1e4, 1e4, &d.vReset);
   p.vPeak = Num(env, o, "", "vPeak", -1e4, 1e4, &d.vPeak);
   if (!(p.vPeak > p.vReset)) ThrowRange(env, "vPeak must lie above vReset (" + Fmt(p.vReset) + ") but is " + Fmt(p.vPeak));
@@ -658,11 +661,11 @@ Napi::Value BpttTrain(const Napi::CallbackInfo& info) {
   p.channels = size_t(Int(env, o, "", "channels", 1, kMaxChannels));
   p.outputs = size_t(Int(env, o, "", "outputs", 1, kMaxOutputs));
   p.seed = Seed(env, o, "", "seed", false);
-  p.tauMem1Ms = Num(env, o, "", "tauMem1Ms", 0, 1e5, &d.tauMem1Ms, true);
-  p.tauSyn1Ms = Num(env, o, "", "tauSyn1Ms", 0, 1e5, &d.tauSyn1Ms, true);
-  p.tauMem2Ms = Num(env, o, "", "tauMem2Ms", 0, 1e5, &d.tauMem2Ms, true);
-  p.tauSyn2Ms = Num(env, o, "", "tauSyn2Ms", 0, 1e5, &d.tauSyn2Ms, true);
-  p.tauOutMs = Num(env, o, "", "tauOutMs", 0, 1e5, &d.tauOutMs, true);
+  p.tauMem1Ms = Num(env, o, "", "tauMem1Ms", kMinTauMs, 1e5, &d.tauMem1Ms);
+  p.tauSyn1Ms = Num(env, o, "", "tauSyn1Ms", kMinTauMs, 1e5, &d.tauSyn1Ms);
+  p.tauMem2Ms = Num(env, o, "", "tauMem2Ms", kMinTauMs, 1e5, &d.tauMem2Ms);
+  p.tauSyn2Ms = Num(env, o, "", "tauSyn2Ms", kMinTauMs, 1e5, &d.tauSyn2Ms);
+  p.tauOutMs = Num(env, o, "", "tauOutMs", kMinTauMs, 1e5, &d.tauOutMs);
   p.inputScale = Num(env, o, "", "inputScale", 0, 1e6, &d.inputScale);
   p.ffScale = Num(env, o, "", "ffScale", 0, 1e6, &d.ffScale);
   b->loss = ReadBpttLoss(env, o, "");

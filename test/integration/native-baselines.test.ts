@@ -161,6 +161,24 @@ describe('FORCE', () => {
     expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, vPeak: -70 })))).toBeInstanceOf(RangeError)
     expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, vPeak: -70 }))).message).toMatch(/vPeak must lie above vReset \(-65\) but is -70/)
     expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, p0: 0 }))).message).toMatch(/p0/)
+    // time constants of at least 1 µs: a shorter one overflowed the traces (NaN outputs or weights, a ridge
+    // system that could not be factorised) or was refused by the kernel under another name ("tauMemMs[4]")
+    const short = (call: () => Promise<unknown>, name: string, max: string) => {
+      let e: unknown
+      try {
+        void call().catch(() => {})
+      } catch (thrown) {
+        e = thrown
+      }
+      expect(e, name).toBeInstanceOf(RangeError)
+      expect((e as Error).message).toBe(`${name} must be between 0.001 and ${max} but is 1e-300`)
+    }
+    short(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, tauSynMs: 1e-300 }), 'tauSynMs', '100000')
+    short(() => bpttTrain({ n1: 2, n2: 2, channels: 1, outputs: 1, seed: 1, train, tauMem2Ms: 1e-300 }), 'tauMem2Ms', '100000')
+    short(() => bpttTrain({ n1: 2, n2: 2, channels: 1, outputs: 1, seed: 1, train, tauOutMs: 1e-300 }), 'tauOutMs', '100000')
+    short(() => reservoirTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, tauOutMs: 1e-300 }), 'tauOutMs', '1000000')
+    const r = await reservoirTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train })
+    short(() => lifRun({ ...r.network, tauOutMs: 1e-300 }, train), 'net.tauOutMs', '1000000')
   })
 })
 
