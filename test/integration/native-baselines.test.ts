@@ -63,11 +63,15 @@ describe('lifRun', () => {
 })
 
 describe('reservoir', () => {
-  it('refuses, before it starts, a reservoir smaller than its default 8 pools, saying the pools are the default', async () => {
+  it('refuses, before it starts, a reservoir smaller than its default 8 pools; a singular ridge system says to raise ridge', async () => {
     const train = { inputs: new Float32Array(10), targets: new Float32Array(10), count: 1, steps: 10 }
     expect(() => reservoirTrain({ neurons: 4, channels: 1, outputs: 1, seed: 1, train })).toThrow(RangeError)
     expect(() => reservoirTrain({ neurons: 4, channels: 1, outputs: 1, seed: 1, train })).toThrow('pools must be between 1 and neurons (4) but is 8 (the default): give pools')
     expect((await reservoirTrain({ neurons: 4, channels: 1, outputs: 1, seed: 1, pools: 2, train })).network.neurons).toBe(4)
+    // without a ridge, silent neurons leave the system singular: the failure says what to change
+    const constant = { inputs: new Float32Array(80).fill(0.5), targets: new Float32Array(40).fill(0.3), count: 2, steps: 20 }
+    const e = await rejection(() => reservoirTrain({ neurons: 16, channels: 2, outputs: 1, seed: 1, train: constant, ridge: 0 }))
+    expect(e.message).toBe('reservoirTrain failed: the ridge system could not be factorised (raise ridge)')
   })
 
   it('fits a ridge read-out that beats the constant and costs more training error as λ grows', async () => {
