@@ -150,5 +150,11 @@ describe('features', () => {
     expect((low as Error).message).toBe('options.minHz must be between 1 and 192000 but is 1e-30')
     expect((thrown(() => audioFilterBank({ minHz: 1e-30 })) as Error).message).toBe('options.minHz must be between 1 and 192000 but is 1e-30')
     expect(audioFilterBank({ minHz: 1 }).sections.every(Number.isFinite)).toBe(true)
+    // a detached buffer (transferred to a worker) is not an empty recording
+    const gone = new Float32Array(16000)
+    gone.buffer.transfer()
+    const detached = thrown(() => audioFeatures(gone, { sampleRateHz: 16000 }))
+    expect(detached).toBeInstanceOf(TypeError)
+    expect((detached as Error).message).toBe('Expected a Float32Array for samples but received one whose buffer is detached')
   })
 })

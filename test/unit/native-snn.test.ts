@@ -329,6 +329,15 @@ describe('bad arguments throw synchronously, name the argument, and never crash 
   it('NaN noise', () => expectErr(() => net().simulate(x, { ...run, noiseStd: NaN }), TypeError, /Expected a finite number for noiseStd but received NaN/))
   it('out-of-range silenced neuron', () =>
     expectErr(() => net().simulate(x, { ...run, silence: { neurons: [0, 9] } }), RangeError, /options.silence.neurons\[1\] is neuron 9 but the network has neurons 0..3/))
+  it('typed arrays whose buffer is detached: not an empty list of neurons, nor weights of length 0', () => {
+    const gone = <T extends { buffer: ArrayBufferLike }>(a: T): T => {
+      ;(a.buffer as ArrayBuffer).transfer()
+      return a
+    }
+    expectErr(() => net().simulate(x, { ...run, silence: { neurons: gone(new Int32Array([0, 1])) } }), TypeError, /^Expected an Int32Array or an array of integers for options.silence.neurons but received one whose buffer is detached$/)
+    expectErr(() => createNetwork({ ...ok(), weights: { ...ok().weights, wIn: gone(new Float32Array(N * 2)) } }), TypeError, /^Expected a Float32Array for weights.wIn but received one whose buffer is detached$/)
+    expectErr(() => net().simulate(gone(new Float32Array(x)), run), TypeError, /^Expected a Float32Array for inputs but received one whose buffer is detached$/)
+  })
   it('negative silenced neuron in an Int32Array', () =>
     expectErr(() => net().simulate(x, { ...run, silence: { neurons: new Int32Array([-1]) } }), RangeError, /options.silence.neurons\[0\] is neuron -1/))
   it('non-integer neuron index', () =>
