@@ -152,7 +152,7 @@ describe('features', () => {
     expect(audioFilterBank({ minHz: 1 }).sections.every(Number.isFinite)).toBe(true)
     // a detached buffer (transferred to a worker) is not an empty recording
     const gone = new Float32Array(16000)
-    gone.buffer.transfer()
+    ;(gone.buffer as unknown as { transfer(): ArrayBuffer }).transfer()
     const detached = thrown(() => audioFeatures(gone, { sampleRateHz: 16000 }))
     expect(detached).toBeInstanceOf(TypeError)
     expect((detached as Error).message).toBe('Expected a Float32Array for samples but received one whose buffer is detached')

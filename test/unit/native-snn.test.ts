@@ -331,7 +331,7 @@ describe('bad arguments throw synchronously, name the argument, and never crash 
     expectErr(() => net().simulate(x, { ...run, silence: { neurons: [0, 9] } }), RangeError, /options.silence.neurons\[1\] is neuron 9 but the network has neurons 0..3/))
   it('typed arrays whose buffer is detached: not an empty list of neurons, nor weights of length 0', () => {
     const gone = <T extends { buffer: ArrayBufferLike }>(a: T): T => {
-      ;(a.buffer as ArrayBuffer).transfer()
+      ;(a.buffer as unknown as { transfer(): ArrayBuffer }).transfer()
       return a
     }
     expectErr(() => net().simulate(x, { ...run, silence: { neurons: gone(new Int32Array([0, 1])) } }), TypeError, /^Expected an Int32Array or an array of integers for options.silence.neurons but received one whose buffer is detached$/)
