@@ -119,6 +119,9 @@ std::shared_ptr<Samples> ReadSamples(Napi::Env env, Napi::Value v, const std::st
   return s;
 }
 
+// " (its default)" when an option that conflicts with another one has its default value (perhaps not given).
+std::string ItsDefault(double value, double fallback) { return value == fallback ? " (its default)" : ""; }
+
 Napi::Object OptionsOf(Napi::Env env, Napi::Value v) { return v.IsUndefined() ? Napi::Object::New(env) : RequireObject(env, v, "options"); }
 
 // ---- lifRun ---------------------------------------------------------------------------------------
@@ -292,11 +295,13 @@ Napi::Value ReservoirTrain(const Napi::CallbackInfo& info) {
   p.inputScale = Num(env, o, "", "inputScale", 0, 1e6, &d.inputScale);
   p.tauMinMs = Num(env, o, "", "tauMinMs", 0.01, 1e5, &d.tauMinMs);
   p.tauMaxMs = Num(env, o, "", "tauMaxMs", 0.01, 1e5, &d.tauMaxMs);
-  if (p.tauMaxMs < p.tauMinMs) ThrowRange(env, "tauMaxMs must be at least tauMinMs (" + Fmt(p.tauMinMs) + ") but is " + Fmt(p.tauMaxMs));
+  if (p.tauMaxMs < p.tauMinMs)
+    ThrowRange(env, "tauMaxMs must be at least tauMinMs (" + Fmt(p.tauMinMs) + ") but is " + Fmt(p.tauMaxMs) + ItsDefault(p.tauMaxMs, d.tauMaxMs));
   p.tauOutMs = Num(env, o, "", "tauOutMs", kMinTauMs, 1e6, &d.tauOutMs);
   p.biasLo = Num(env, o, "", "biasLo", -1e6, 1e6, &d.biasLo);
   p.biasHi = Num(env, o, "", "biasHi", -1e6, 1e6, &d.biasHi);
-  if (p.biasHi < p.biasLo) ThrowRange(env, "biasHi must be at least biasLo (" + Fmt(p.biasLo) + ") but is " + Fmt(p.biasHi));
+  if (p.biasHi < p.biasLo)
+    ThrowRange(env, "biasHi must be at least biasLo (" + Fmt(p.biasLo) + ") but is " + Fmt(p.biasHi) + ItsDefault(p.biasHi, d.biasHi));
   p.refractoryMs = Num(env, o, "", "refractoryMs", 0, 1000, &d.refractoryMs);
   p.ridge = Num(env, o, "", "ridge", 0, 1e12, &d.ridge);
   const int64_t stride = 1;
@@ -438,7 +443,8 @@ Napi::Value ForceTrain(const Napi::CallbackInfo& info) {
   p.tauSynMs = Num(env, o, "", "tauSynMs", kMinTauMs, 1e5, &d.tauSynMs);
   p.vReset = Num(env, o, "", "vReset", -1e4, 1e4, &d.vReset);
   p.vPeak = Num(env, o, "", "vPeak", -1e4, 1e4, &d.vPeak);
-  if (!(p.vPeak > p.vReset)) ThrowRange(env, "vPeak must lie above vReset (" + Fmt(p.vReset) + ") but is " + Fmt(p.vPeak));
+  if (!(p.vPeak > p.vReset))
+    ThrowRange(env, "vPeak must lie above vReset (" + Fmt(p.vReset) + ") but is " + Fmt(p.vPeak) + ItsDefault(p.vPeak, d.vPeak));
   p.bias = Num(env, o, "", "bias", -1e4, 1e4, &d.bias);
   p.refractoryMs = Num(env, o, "", "refractoryMs", 0, 1000, &d.refractoryMs);
   p.g = Num(env, o, "", "g", 0, 1e6, &d.g);

@@ -165,6 +165,10 @@ describe('FORCE', () => {
     expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, vPeak: -70 })))).toBeInstanceOf(RangeError)
     expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, vPeak: -70 }))).message).toMatch(/vPeak must lie above vReset \(-65\) but is -70/)
     expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, p0: 0 }))).message).toMatch(/p0/)
+    // an option left at its default that conflicts with one given says it is the default
+    expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, vReset: -30 }))).message).toBe('vPeak must lie above vReset (-30) but is -40 (its default)')
+    expect((await rejection(() => reservoirTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, tauMinMs: 200 }))).message).toBe('tauMaxMs must be at least tauMinMs (200) but is 112 (its default)')
+    expect((await rejection(() => reservoirTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, biasLo: 5 }))).message).toBe('biasHi must be at least biasLo (5) but is 1 (its default)')
     // time constants of at least 1 µs: a shorter one overflowed the traces (NaN outputs or weights, a ridge
     // system that could not be factorised) or was refused by the kernel under another name ("tauMemMs[4]")
     const short = (call: () => Promise<unknown>, name: string, max: string) => {
