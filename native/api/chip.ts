@@ -49,6 +49,8 @@ export interface ChipEmulateOptions extends ChipSetup {
   threads?: number
   /** spikes are returned for samples 0..spikesOf-1 (default 0) */
   spikesOf?: number
+  /** Fail (ERR_INVALID_ARG) when the runs keep more spike events than this (default 2^25 = 33.5 M). */
+  maxSpikeEvents?: number
   /**
    * outputs[b, t, o] = Σ_n weights[o, n] r_n(t), r filtered with τ_out (unit area, 1/s), once per
    * period of periodUs (default dtUs): r decays by exp(−period/τ_out) per period and a spike counts in
@@ -111,6 +113,7 @@ interface RawChipSession {
   reset(): void
   readonly neurons: number
   readonly addresses: Uint32Array
+  readonly maxSteps: number
 }
 
 /**
@@ -131,6 +134,10 @@ export class ChipSession {
   }
   get neurons(): number {
     return this.raw.neurons
+  }
+  /** the most steps one advance() takes: it runs on the event loop, so steps × neurons is bounded (2^26) */
+  get maxSteps(): number {
+    return this.raw.maxSteps
   }
   /** every neuron and synapse at rest */
   reset(): void {

@@ -54,8 +54,21 @@ std::string Describe(Napi::Value v) {
   return "a value of another type";
 }
 
+bool IsDetached(Napi::Value v) {
+  if (!v.IsTypedArray()) return false;
+  napi_value buffer = nullptr;
+  bool detached = false;
+  if (napi_get_typedarray_info(v.Env(), v, nullptr, nullptr, nullptr, &buffer, nullptr) != napi_ok) return false;
+  return napi_is_detached_arraybuffer(v.Env(), buffer, &detached) == napi_ok && detached;
+}
+
+bool IsTypedKind(Napi::Value v, napi_typedarray_type kind) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == kind && !IsDetached(v);
+}
+
 void ThrowType(Napi::Env env, const std::string& expected, const std::string& name, Napi::Value got) {
-  auto err = Napi::TypeError::New(env, "Expected " + expected + " for " + name + " but received " + Describe(got));
+  const std::string received = IsDetached(got) ? "one whose buffer is detached" : Describe(got);
+  auto err = Napi::TypeError::New(env, "Expected " + expected + " for " + name + " but received " + received);
   err.Set("code", Napi::String::New(env, "ERR_INVALID_ARG"));
   throw err;
 }
@@ -109,8 +122,7 @@ template <class T, napi_typedarray_type Kind>
 static std::vector<T> ReadTyped(Napi::Env env, Napi::Value v, const std::string& name, int64_t expected,
                                 bool allowMissing, const char* kindName) {
   if (allowMissing && v.IsUndefined()) return {};
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != Kind)
-    ThrowType(env, std::string("a ") + kindName, name, v);
+  if (!IsTypedKind(v, Kind)) ThrowType(env, std::string("a ") + kindName, name, v);
   auto ta = v.As<Napi::TypedArrayOf<T>>();
   const size_t n = ta.ElementLength();
   if (expected >= 0 && static_cast<int64_t>(n) != expected)

@@ -25,6 +25,13 @@ std::string Describe(Napi::Value v);
 [[noreturn]] void ThrowType(Napi::Env env, const std::string& expected, const std::string& name, Napi::Value got);
 [[noreturn]] void ThrowRange(Napi::Env env, const std::string& message);
 
+// Whether v is a typed array whose buffer is detached (transferred to a worker, or by
+// ArrayBuffer.prototype.transfer): its elements are gone and it reads as empty, so it must not pass for an
+// empty array. ThrowType says "received one whose buffer is detached" of such a value.
+bool IsDetached(Napi::Value v);
+// A typed array of this kind whose buffer is not detached.
+bool IsTypedKind(Napi::Value v, napi_typedarray_type kind);
+
 Napi::Object RequireObject(Napi::Env env, Napi::Value v, const std::string& name);
 // A finite number in [lo, hi]; `fallback` when undefined and optional.
 double ReadNumber(Napi::Env env, Napi::Object o, const char* key, double lo, double hi, const double* fallback = nullptr);

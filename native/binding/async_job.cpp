@@ -51,7 +51,9 @@ Napi::Function CancelToken::Define(Napi::Env env) {
                       Getter<CancelToken, &CancelToken::IsCancelled>("cancelled")});
 }
 
-CancelToken::CancelToken(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CancelToken>(info) {}
+CancelToken::CancelToken(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CancelToken>(info) {
+  TagObject<CancelToken>(info.Env(), info.This().As<Napi::Object>());
+}
 
 Napi::Value CancelToken::Cancel(const Napi::CallbackInfo& info) {
   flag_->store(true);

@@ -94,6 +94,7 @@ class CancelToken : public Napi::ObjectWrap<CancelToken> {
  public:
   static Napi::Function Define(Napi::Env env);
   static constexpr const char* kJsName = "CancelToken";
+  static constexpr napi_type_tag kTypeTag = {0x6d696d6963616e63ULL, 0x656c746f6b656e01ULL};
   explicit CancelToken(const Napi::CallbackInfo& info);
   std::shared_ptr<std::atomic<bool>> flag() const { return flag_; }
   // Returns the token's flag, a fresh flag when value is undefined, or throws TypeError.

@@ -28,7 +28,8 @@ mimic::AudioFrontEndParams ReadFrontEnd(Napi::Env env, Napi::Object o, const std
   p.rateHz = Num(env, o, name, "rateHz", 2000, 384000, &rate);
   p.bands = size_t(Int(env, o, name, "bands", 1, 256, &bands));
   p.relativeBandwidth = Num(env, o, name, "relativeBandwidth", 0, 1, &rbw, true);
-  p.minHz = Num(env, o, name, "minHz", 0, 192000, &minHz, true);
+  // (the lowest centre at least 1 Hz: at 1e-30 Hz the band-pass design's coefficients are NaN)
+  p.minHz = Num(env, o, name, "minHz", 1, 192000, &minHz);
   p.maxFraction = Num(env, o, name, "maxFraction", 0, 1, &maxF, true);
   p.envelopeHz = Num(env, o, name, "envelopeHz", 0, 192000, &envHz, true);
   try {

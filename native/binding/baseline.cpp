@@ -30,6 +30,9 @@ namespace {
 constexpr int64_t kMaxSamples = (int64_t(1) << 31) - 1;
 constexpr int64_t kMaxOutputs = 1024;
 constexpr int64_t kMaxChannels = 4096;
+// The shortest time constant of an option (ms; 1 µs, as chipEmulate's decode.tauOutMs): a shorter one
+// overflows the traces (1/τ per spike) and the run returns Infinity or NaN, or the ridge system fails.
+constexpr double kMinTauMs = 1e-3;
 // The salts of the FORCE and BPTT epoch orders (mimic::dataset_epoch_order): their own since they were
 // written, so that a stored run's seed still gives its order.
 constexpr uint64_t kSaltForceOrder = 0x0DE5, kSaltBpttOrder = 0xB0DE;
@@ -65,7 +68,7 @@ mimic::LifNet ReadNet(Napi::Env env, Napi::Value v, const std::string& pre) {
   n.channels = size_t(Int(env, o, pre, "channels", 1, kMaxChannels));
   n.outputs = size_t(Int(env, o, pre, "outputs", 1, kMaxOutputs));
   n.subtractReset = Bool(env, o, pre, "subtractReset", false);
-  n.tauOutMs = Num(env, o, pre, "tauOutMs", 0, 1e6, nullptr, true);
+  n.tauOutMs = Num(env, o, pre, "tauOutMs", kMinTauMs, 1e6);
   const double N = double(n.neurons), C = double(n.channels), O = double(n.outputs);
   const std::string sN = std::to_string(n.neurons), sC = std::to_string(n.channels), sO = std::to_string(n.outputs);
   MemoryPlan plan;
@@ -115,6 +118,9 @@ std::shared_ptr<Samples> ReadSamples(Napi::Env env, Napi::Value v, const std::st
     s->targets = ReadArray<float>(env, o.Get("targets"), Join(pre, "targets"), cs * double(outputs), "count × steps × outputs (" + base + " × " + std::to_string(outputs) + ")");
   return s;
 }
+
+// " (its default)" when an option that conflicts with another one has its default value (perhaps not given).
+std::string ItsDefault(double value, double fallback) { return value == fallback ? " (its default)" : ""; }
 
 Napi::Object OptionsOf(Napi::Env env, Napi::Value v) { return v.IsUndefined() ? Napi::Object::New(env) : RequireObject(env, v, "options"); }
 
@@ -278,6 +284,10 @@ Napi::Value ReservoirTrain(const Napi::CallbackInfo& info) {
   p.seed = Seed(env, o, "", "seed", false);
   const int64_t pools = int64_t(d.pools);
   p.pools = size_t(Int(env, o, "", "pools", 1, int64_t(p.neurons), &pools));
+  // (the default is not range-checked by Int: a reservoir of fewer neurons than the default pools)
+  if (p.pools > p.neurons)
+    ThrowRange(env, "pools must be between 1 and neurons (" + std::to_string(p.neurons) + ") but is " + std::to_string(p.pools) +
+                        " (the default): give pools");
   p.connectivity = Num(env, o, "", "connectivity", 0, 1, &d.connectivity);
   p.inhibitoryEvery = Num(env, o, "", "inhibitoryEvery", 1, 1e9, &d.inhibitoryEvery);
   p.inhibitoryGain = Num(env, o, "", "inhibitoryGain", 0, 1e6, &d.inhibitoryGain);
@@ -285,11 +295,13 @@ Napi::Value ReservoirTrain(const Napi::CallbackInfo& info) {
   p.inputScale = Num(env, o, "", "inputScale", 0, 1e6, &d.inputScale);
   p.tauMinMs = Num(env, o, "", "tauMinMs", 0.01, 1e5, &d.tauMinMs);
   p.tauMaxMs = Num(env, o, "", "tauMaxMs", 0.01, 1e5, &d.tauMaxMs);
-  if (p.tauMaxMs < p.tauMinMs) ThrowRange(env, "tauMaxMs must be at least tauMinMs (" + Fmt(p.tauMinMs) + ") but is " + Fmt(p.tauMaxMs));
-  p.tauOutMs = Num(env, o, "", "tauOutMs", 0, 1e6, &d.tauOutMs, true);
+  if (p.tauMaxMs < p.tauMinMs)
+    ThrowRange(env, "tauMaxMs must be at least tauMinMs (" + Fmt(p.tauMinMs) + ") but is " + Fmt(p.tauMaxMs) + ItsDefault(p.tauMaxMs, d.tauMaxMs));
+  p.tauOutMs = Num(env, o, "", "tauOutMs", kMinTauMs, 1e6, &d.tauOutMs);
   p.biasLo = Num(env, o, "", "biasLo", -1e6, 1e6, &d.biasLo);
   p.biasHi = Num(env, o, "", "biasHi", -1e6, 1e6, &d.biasHi);
-  if (p.biasHi < p.biasLo) ThrowRange(env, "biasHi must be at least biasLo (" + Fmt(p.biasLo) + ") but is " + Fmt(p.biasHi));
+  if (p.biasHi < p.biasLo)
+    ThrowRange(env, "biasHi must be at least biasLo (" + Fmt(p.biasLo) + ") but is " + Fmt(p.biasHi) + ItsDefault(p.biasHi, d.biasHi));
   p.refractoryMs = Num(env, o, "", "refractoryMs", 0, 1000, &d.refractoryMs);
   p.ridge = Num(env, o, "", "ridge", 0, 1e12, &d.ridge);
   const int64_t stride = 1;
@@ -427,11 +439,12 @@ Napi::Value ForceTrain(const Napi::CallbackInfo& info) {
   p.channels = size_t(Int(env, o, "", "channels", 1, kMaxChannels));
   p.outputs = size_t(Int(env, o, "", "outputs", 1, kMaxOutputs));
   p.seed = Seed(env, o, "", "seed", false);
-  p.tauMemMs = Num(env, o, "", "tauMemMs", 0, 1e5, &d.tauMemMs, true);
-  p.tauSynMs = Num(env, o, "", "tauSynMs", 0, 1e5, &d.tauSynMs, true);
+  p.tauMemMs = Num(env, o, "", "tauMemMs", kMinTauMs, 1e5, &d.tauMemMs);
+  p.tauSynMs = Num(env, o, "", "tauSynMs", kMinTauMs, 1e5, &d.tauSynMs);
   p.vReset = Num(env, o, "", "vReset", -1e4, 1e4, &d.vReset);
   p.vPeak = Num(env, o, "", "vPeak", -1e4, 1e4, &d.vPeak);
-  if (!(p.vPeak > p.vReset)) ThrowRange(env, "vPeak must lie above vReset (" + Fmt(p.vReset) + ") but is " + Fmt(p.vPeak));
+  if (!(p.vPeak > p.vReset))
+    ThrowRange(env, "vPeak must lie above vReset (" + Fmt(p.vReset) + ") but is " + Fmt(p.vPeak) + ItsDefault(p.vPeak, d.vPeak));
   p.bias = Num(env, o, "", "bias", -1e4, 1e4, &d.bias);
   p.refractoryMs = Num(env, o, "", "refractoryMs", 0, 1000, &d.refractoryMs);
   p.g = Num(env, o, "", "g", 0, 1e6, &d.g);
@@ -514,6 +527,10 @@ Napi::Value BpttGradient(const Napi::CallbackInfo& info) {
   b->data = ReadSamples(env, info[1], "batch", b->net.channels, b->net.outputs, true);
   Napi::Object o = OptionsOf(env, info[2]);
   CheckKeys(env, o, "options", {"n1", "loss", "smoothBeta", "seed", "dtMs", "threads"});
+  // two layers of at least one neuron each (otherwise the range of n1 below would be empty: "between 1 and 0")
+  if (b->net.neurons < 2)
+    ThrowRange(env, "net.neurons must be at least 2 for a BPTT network (n1 in the first layer, the rest in the second) but is " +
+                        std::to_string(b->net.neurons));
   b->n1 = size_t(Int(env, o, "", "n1", 1, int64_t(b->net.neurons) - 1));
   if (!o.Get("loss").IsUndefined()) {
     Napi::Object l = RequireObject(env, o.Get("loss"), "options.loss");
@@ -650,11 +667,11 @@ Napi::Value BpttTrain(const Napi::CallbackInfo& info) {
   p.channels = size_t(Int(env, o, "", "channels", 1, kMaxChannels));
   p.outputs = size_t(Int(env, o, "", "outputs", 1, kMaxOutputs));
   p.seed = Seed(env, o, "", "seed", false);
-  p.tauMem1Ms = Num(env, o, "", "tauMem1Ms", 0, 1e5, &d.tauMem1Ms, true);
-  p.tauSyn1Ms = Num(env, o, "", "tauSyn1Ms", 0, 1e5, &d.tauSyn1Ms, true);
-  p.tauMem2Ms = Num(env, o, "", "tauMem2Ms", 0, 1e5, &d.tauMem2Ms, true);
-  p.tauSyn2Ms = Num(env, o, "", "tauSyn2Ms", 0, 1e5, &d.tauSyn2Ms, true);
-  p.tauOutMs = Num(env, o, "", "tauOutMs", 0, 1e5, &d.tauOutMs, true);
+  p.tauMem1Ms = Num(env, o, "", "tauMem1Ms", kMinTauMs, 1e5, &d.tauMem1Ms);
+  p.tauSyn1Ms = Num(env, o, "", "tauSyn1Ms", kMinTauMs, 1e5, &d.tauSyn1Ms);
+  p.tauMem2Ms = Num(env, o, "", "tauMem2Ms", kMinTauMs, 1e5, &d.tauMem2Ms);
+  p.tauSyn2Ms = Num(env, o, "", "tauSyn2Ms", kMinTauMs, 1e5, &d.tauSyn2Ms);
+  p.tauOutMs = Num(env, o, "", "tauOutMs", kMinTauMs, 1e5, &d.tauOutMs);
   p.inputScale = Num(env, o, "", "inputScale", 0, 1e6, &d.inputScale);
   p.ffScale = Num(env, o, "", "ffScale", 0, 1e6, &d.ffScale);
   b->loss = ReadBpttLoss(env, o, "");

@@ -7,13 +7,14 @@
 //     tauSynMs: [4], baseWeights: [4]}}], connections: [{pre, post, type, weight}]}
 //   input: {samples: Float32Array [batch, steps, channels], batch, steps, channels, samplePeriodUs?}
 //       or {events: {sample: Int32Array, timeUs: Uint32Array, channel: Uint32Array}, batch, durationUs}
-//   options: {chips?, serialNumber?, mismatch?, mismatchScale?, dtUs?, threads?, spikesOf?,
+//   options: {chips?, serialNumber?, mismatch?, mismatchScale?, dtUs?, threads?, spikesOf?, maxSpikeEvents? (2^25),
 //     decode?: {weights: Float32Array [outputs × neurons], outputs, tauOutMs, periodUs? (default dtUs): outputs once per period}}
 //   Neurons are in dense order (the cores in configuration order); `addresses` maps them to chip addresses.
 // chipInspect(config, options) -> {addresses: Uint32Array, tauMemMs: Float64Array, thresholds: Float64Array,
 //     efficacies: Float64Array (one per connection, signed)}: the virtual chip after mismatch.
 #include "chip_binding.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -36,6 +37,11 @@ namespace chip = mimic::chip;
 constexpr int64_t kMaxChips = 16;
 constexpr uint32_t kMaxConnections = 1u << 22;
 constexpr std::size_t kMaxSerial = 200;
+// ChipSession.advance() runs on the event loop: at most this many neuron-steps per call (about 0.3 s of
+// a quiet chip on the 2-core VM of bench/README.md, a few seconds when every neuron fires every step).
+constexpr double kMaxSyncNeuronSteps = double(1 << 26);
+// Steps and spike counts are int32 in the results.
+constexpr double kMaxRunSteps = double((int64_t(1) << 31) - 1);
 
 void ReadFour(Napi::Env env, Napi::Object o, const std::string& pre, const char* key, double* out) {
   Napi::Value v = o.Get(key);
@@ -147,14 +153,14 @@ struct EmulateBaton {
   chip::BatchInput input;
   std::vector<float> decodeWeights;
   chip::Emulator::Decode decode;
-  std::size_t spikesOf = 0;
+  std::size_t spikesOf = 0, maxSpikeEvents = 0;
   unsigned threads = 0;
   chip::BatchOutput out;
   double kernelSeconds = 0;
 
   void Execute(const mimic::Control& control) {
     const auto t0 = std::chrono::steady_clock::now();
-    chip::run_batch(*emulator, input, decode, spikesOf, threads, control, out);
+    chip::run_batch(*emulator, input, decode, spikesOf, threads, control, out, maxSpikeEvents);
     kernelSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
 
@@ -181,13 +187,21 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
   chip::Configuration config = ReadConfig(env, info[0]);
   auto in = RequireObject(env, info[1], "input");
   auto o = RequireObject(env, info[2], "options");
-  CheckKeys(env, o, "options", {"chips", "serialNumber", "mismatch", "mismatchScale", "dtUs", "threads", "spikesOf", "decode"});
+  CheckKeys(env, o, "options", {"chips", "serialNumber", "mismatch", "mismatchScale", "dtUs", "threads", "spikesOf", "maxSpikeEvents", "decode"});
   auto baton = std::make_unique<EmulateBaton>();
   ChipSetup setup = ReadSetup(env, o, config);
   baton->threads = Threads(env, o, "options");
   const int64_t zero = 0;
   const int64_t batch = Int(env, in, "input", "batch", 1, 1 << 24);
   baton->spikesOf = static_cast<std::size_t>(Int(env, o, "options", "spikesOf", 0, batch, &zero));
+  const int64_t defaultMaxEvents = int64_t(1) << 25;
+  baton->maxSpikeEvents = static_cast<std::size_t>(Int(env, o, "options", "maxSpikeEvents", 0, int64_t(kMaxRunSteps), &defaultMaxEvents));
+  // the steps of the run (int32 in the spikes and their counts)
+  auto checkSteps = [&](double steps, const char* argument) {
+    if (steps > kMaxRunSteps)
+      ThrowRange(env, std::string(argument) + ": the run takes " + Fmt(steps) + " steps of " + Fmt(setup.dtUs) + " µs, more than " +
+                          Fmt(kMaxRunSteps) + " (steps and spike counts are int32): emulate a shorter run or take larger options.dtUs");
+  };
   baton->input.batch = static_cast<std::size_t>(batch);
   double steps = 0;
   if (!in.Get("samples").IsUndefined()) {
@@ -201,9 +215,11 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
     baton->input.channels = static_cast<std::size_t>(C);
     baton->input.samplePeriodUs = period;
     steps = std::ceil(double(T) * period / setup.dtUs);
+    checkSteps(steps, "input.steps");
   } else {
     CheckKeys(env, in, "input", {"events", "batch", "durationUs"});
     const double duration = Num(env, in, "input", "durationUs", 1, 1e10);
+    checkSteps(std::ceil(duration / setup.dtUs), "input.durationUs");
     auto ev = RequireObject(env, in.Get("events"), "input.events");
     CheckKeys(env, ev, "input.events", {"sample", "timeUs", "channel"});
     Napi::Value s = ev.Get("sample"), t = ev.Get("timeUs"), ch = ev.Get("channel");
@@ -252,6 +268,18 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
   MemoryPlan memory;
   memory.add(2 * double(batch) * neurons, 4).add(2 * double(batch) * steps * double(baton->decode.outputs), 4);
   memory.check(env, "input.batch", std::to_string(batch) + " runs of " + Fmt(steps) + " steps", "emulate fewer samples at once");
+  if (baton->spikesOf > 0) {
+    // at most one spike per neuron and step, at most maxSpikeEvents: each (step, neuron) in its run's vectors
+    // as they grow (16 bytes) while the merged (sample, step, neuron) vectors grow (24), which are then
+    // copied into V8 (12) after the runs' vectors are freed: 40 bytes at the peak
+    const double runs = double(baton->spikesOf);
+    const double kept = std::min(double(baton->maxSpikeEvents), runs * steps * neurons);
+    MemoryPlan spikes;
+    spikes.add(kept, 16 + 24);
+    spikes.check(env, "options.maxSpikeEvents",
+                 Fmt(runs) + (runs == 1 ? " run of " : " runs of ") + Fmt(steps) + " steps keeping up to " + Fmt(kept) + " spike events",
+                 "keep the spikes of fewer samples (options.spikesOf) or lower options.maxSpikeEvents");
+  }
   CheckCallback(env, info[3], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[4], "cancelToken");
   return AsyncJob<EmulateBaton>::Start(env, std::move(baton), info[3], cancel, "chipEmulate");
@@ -283,12 +311,15 @@ Napi::Value ChipInspect(const Napi::CallbackInfo& info) {
 class ChipSession : public Napi::ObjectWrap<ChipSession> {
  public:
   static constexpr const char* kJsName = "ChipSession";
+  static constexpr napi_type_tag kTypeTag = {0x6d696d6963636869ULL, 0x7073657373696f6eULL};
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, kJsName,
                        {Method<ChipSession, &ChipSession::Advance>("advance"), Method<ChipSession, &ChipSession::Reset>("reset"),
-                        Getter<ChipSession, &ChipSession::Neurons>("neurons"), Getter<ChipSession, &ChipSession::Addresses>("addresses")});
+                        Getter<ChipSession, &ChipSession::Neurons>("neurons"), Getter<ChipSession, &ChipSession::Addresses>("addresses"),
+                        Getter<ChipSession, &ChipSession::MaxSteps>("maxSteps")});
   }
   explicit ChipSession(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ChipSession>(info) {
+    TagObject<ChipSession>(info.Env(), info.This().As<Napi::Object>());
     Guard(info.Env(), "new ChipSession", [&] {
       Napi::Env env = info.Env();
       chip::Configuration config = ReadConfig(env, info[0]);
@@ -308,12 +339,24 @@ class ChipSession : public Napi::ObjectWrap<ChipSession> {
   }
   Napi::Value Neurons(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(emulator_->neurons())); }
   Napi::Value Addresses(const Napi::CallbackInfo& info) { return ToTyped(info.Env(), emulator_->addresses()); }
+  // The most steps one advance() takes (kMaxSyncNeuronSteps of this chip's neurons, at most 10^7).
+  double MaxStepsOf() const { return std::min(1e7, std::floor(kMaxSyncNeuronSteps / static_cast<double>(emulator_->neurons()))); }
+  Napi::Value MaxSteps(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), MaxStepsOf()); }
   Napi::Value Advance(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!info[0].IsNumber()) ThrowType(env, "a number of steps", "steps", info[0]);
     const double sd = info[0].As<Napi::Number>().DoubleValue();
     if (!std::isfinite(sd) || std::floor(sd) != sd || sd < 0 || sd > 1e7) ThrowRange(env, "steps must be an integer from 0 to 10^7 but is " + Fmt(sd));
     const std::size_t steps = static_cast<std::size_t>(sd);
+    const double neurons = static_cast<double>(emulator_->neurons()), work = sd * neurons;
+    if (work > kMaxSyncNeuronSteps)
+      ThrowRange(env, "steps: " + Fmt(sd) + " steps of " + Fmt(neurons) + " neurons are " + Fmt(work) + " neuron-steps, more than the " +
+                          Fmt(kMaxSyncNeuronSteps) + " that advance() computes on the event loop: advance at most session.maxSteps = " +
+                          Fmt(MaxStepsOf()) + " steps at a time");
+    // at most one spike per neuron and step: (step, neuron) in vectors that grow, then their copies in V8
+    MemoryPlan memory;
+    memory.add(work, 8 * 3);
+    memory.check(env, "steps", "the spikes of " + Fmt(sd) + " steps of " + Fmt(neurons) + " neurons", "advance fewer steps at a time");
     auto in = RequireObject(env, info[1], "input");
     CheckKeys(env, in, "input", {"eventOffsets", "eventChannels", "samples", "channels", "hasSample"});
     std::vector<int32_t> offsets;

@@ -226,9 +226,12 @@ class EpochTrainer : public Napi::ObjectWrap<EpochTrainer<Traits>> {
          Getter<EpochTrainer, &EpochTrainer::SamplesPerEpoch>("samplesPerEpoch")});
   }
   static constexpr const char* kJsName = Traits::kName;
+  // (the prepared trainer's External carries Traits::kTag; the objects carry this one)
+  static constexpr napi_type_tag kTypeTag = {Traits::kTag.lower, Traits::kTag.upper ^ 0x0100000000000000ULL};
 
   explicit EpochTrainer(const Napi::CallbackInfo& info) : Base(info) {
     Napi::Env env = info.Env();
+    TagObject<EpochTrainer>(env, info.This().As<Napi::Object>());
     Guard(env, Traits::kName, [&] {
       if (!info.IsConstructCall()) ThrowType(env, "a call with new", Traits::kName, info.This());
       if (info[0].IsExternal()) {

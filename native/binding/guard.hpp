@@ -10,6 +10,7 @@
 #pragma once
 #include <napi.h>
 
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
@@ -34,10 +35,21 @@ auto Guard(Napi::Env env, const char* what, F&& f) -> decltype(f()) {
   }
 }
 
-// The native object behind a wrapped JS object, or null when there is none (an object created with
-// Object.create(Class.prototype) passes instanceof but wraps nothing).
+// Every object a wrapped class T makes carries T's type tag (T::kTypeTag, set by TagObject<T> in T's
+// constructor): napi_unwrap alone returns the native object of ANY wrapped class, so a getter called with
+// another class's object as this, or an object whose prototype was swapped (it passes instanceof), would
+// read that object as a T.
+template <class T>
+void TagObject(Napi::Env env, Napi::Object o) {
+  if (napi_type_tag_object(env, o, &T::kTypeTag) != napi_ok) throw Napi::Error::New(env, std::string("cannot tag a new ") + T::kJsName);
+}
+
+// The native object behind a JS object that T made, or null when there is none (an object of another
+// class, or one created with Object.create(Class.prototype): it passes instanceof but wraps nothing).
 template <class T>
 T* UnwrapOrNull(Napi::Object o) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(o.Env(), o, &T::kTypeTag, &tagged) != napi_ok || !tagged) return nullptr;
   void* p = nullptr;
   if (napi_unwrap(o.Env(), o, &p) != napi_ok) return nullptr;
   return static_cast<T*>(p);
@@ -53,7 +65,8 @@ napi_value CheckedCall(napi_env env, napi_callback_info info) noexcept {
     Napi::CallbackInfo cb(env, info);
     Napi::Value self = cb.This();
     T* object = self.IsObject() ? UnwrapOrNull<T>(self.As<Napi::Object>()) : nullptr;
-    if (object == nullptr) ThrowType(env, std::string("a ") + T::kJsName + " as this", T::kJsName, self);
+    if (object == nullptr)
+      ThrowType(env, std::string(std::strchr("AEIOU", T::kJsName[0]) ? "an " : "a ") + T::kJsName + " as this", T::kJsName, self);
     return Guard(env, T::kJsName, [&] { return (object->*M)(cb); });
   } catch (const Napi::Error& e) {
     e.ThrowAsJavaScriptException();

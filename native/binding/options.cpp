@@ -103,7 +103,7 @@ void CheckCallback(Napi::Env env, Napi::Value v, const char* name) {
 }
 
 bool IsKind(Napi::Value v, napi_typedarray_type kind) {
-  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == kind;
+  return IsTypedKind(v, kind);
 }
 
 std::vector<int8_t> ReadLabels(Napi::Env env, Napi::Value l, const std::string& pre, size_t count, size_t outputs) {

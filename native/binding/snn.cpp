@@ -57,7 +57,7 @@ std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key,
     }
     return out;
   }
-  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+  if (IsTypedKind(v, napi_float32_array)) {
     const auto len = v.As<Napi::TypedArray>().ElementLength();
     if (len != n) ThrowRange(env, name + " has " + std::to_string(len) + " elements but neurons = " + std::to_string(n));
     return ReadFloat32(env, v, name, static_cast<int64_t>(n));
@@ -68,7 +68,7 @@ std::vector<float> ReadPerNeuron(Napi::Env env, Napi::Object o, const char* key,
 // A matrix as a Float32Array of rows*cols elements; the message names both factors.
 std::vector<float> ReadShaped(Napi::Env env, Napi::Value v, const std::string& name, std::size_t rows, std::size_t cols,
                               const char* shape) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+  if (!IsTypedKind(v, napi_float32_array))
     ThrowType(env, "a Float32Array", name, v);
   const auto len = v.As<Napi::TypedArray>().ElementLength();
   if (len != rows * cols)
@@ -88,7 +88,7 @@ std::vector<float> ReadMatrix(Napi::Env env, Napi::Object o, const char* key, st
 // A list of neuron indices: Int32Array or an array of integers, each in [0, n).
 std::vector<int32_t> ReadNeuronList(Napi::Env env, Napi::Value v, const std::string& name, std::size_t n) {
   std::vector<int32_t> out;
-  if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+  if (IsTypedKind(v, napi_int32_array)) {
     out = ReadInt32(env, v, name, -1);
   } else if (v.IsArray()) {
     // The length is read once: a getter of an element may change the array while it is copied.
@@ -120,7 +120,7 @@ std::vector<int32_t> ReadNeuronList(Napi::Env env, Napi::Value v, const std::str
 // A Float32Array [batch, steps, k] (k named by `dim` in the message).
 std::vector<float> ReadPerStep(Napi::Env env, Napi::Value v, const std::string& name, double B, double T, std::size_t k,
                                const char* dim) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+  if (!IsTypedKind(v, napi_float32_array))
     ThrowType(env, "a Float32Array", name, v);
   const double len = double(v.As<Napi::TypedArray>().ElementLength());
   if (len != B * T * double(k))
@@ -265,8 +265,10 @@ class Network : public Napi::ObjectWrap<Network> {
                         Getter<Network, &Network::Busy>("busy")});
   }
   static constexpr const char* kJsName = "Network";
+  static constexpr napi_type_tag kTypeTag = {0x6d696d69636e6574ULL, 0x776f726b00000001ULL};
 
   explicit Network(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Network>(info) {
+    TagObject<Network>(info.Env(), info.This().As<Napi::Object>());
     Guard(info.Env(), "new Network", [&] { Construct(info); });
   }
 
@@ -373,7 +375,7 @@ class Network : public Napi::ObjectWrap<Network> {
       if (s == "rest") c.initialV = mimic::InitialV::Rest;
       else if (s == "reset") c.initialV = mimic::InitialV::Reset;
       else ThrowType(env, "'uniform', 'rest', 'reset' or a Float32Array", "options.initialV", iv);
-    } else if (iv.IsTypedArray() && iv.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+    } else if (IsTypedKind(iv, napi_float32_array)) {
       const double len = double(iv.As<Napi::TypedArray>().ElementLength());
       if (len != double(N) && len != B * double(N))
         ThrowRange(env, "options.initialV has " + FormatG(len) + " elements but neurons = " + std::to_string(N) +
@@ -409,7 +411,7 @@ class Network : public Napi::ObjectWrap<Network> {
       Napi::Value gv = f.Get("gain");
       if (gv.IsNumber()) {
         c.gain = static_cast<float>(ReadNumber(env, f, "gain", -1e9, 1e9));
-      } else if (gv.IsTypedArray() && gv.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) {
+      } else if (IsTypedKind(gv, napi_float32_array)) {
         const double glen = double(gv.As<Napi::TypedArray>().ElementLength());
         if (glen != T)
           ThrowRange(env, "options.feedback.gain has " + FormatG(glen) + " elements but steps = " + FormatG(T));

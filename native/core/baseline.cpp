@@ -318,7 +318,7 @@ ReadoutFit reservoir_fit(LifNet& net, const float* inputs, const float* targets,
   for (std::size_t n = 0; n < N; ++n) A(n, n) += ridge;
   A(N, N) += 1e-9 * (1.0 + A(N, N));  // the constant is not penalised (a tiny jitter keeps A definite)
   Eigen::LDLT<Mat> ldlt(A);
-  if (ldlt.info() != Eigen::Success) throw std::runtime_error("the ridge system could not be factorised");
+  if (ldlt.info() != Eigen::Success) throw std::runtime_error("the ridge system could not be factorised (raise ridge)");
   Mat W = ldlt.solve(XY);
   if (!W.allFinite()) throw std::runtime_error("the ridge read-out is not finite (raise ridge)");
   for (std::size_t o = 0; o < O; ++o) {

@@ -331,6 +331,11 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
     }
     this->step(st, evCh, nEv, x, in.channels);
     const std::vector<int32_t>& spiked = st.pending;
+    if (rec.keepSpikes && rec.keptEvents != nullptr && !spiked.empty() &&
+        rec.keptEvents->fetch_add(spiked.size()) + spiked.size() > rec.maxKeptEvents)
+      throw InvalidArgument("the run kept more than options.maxSpikeEvents = " + std::to_string(rec.maxKeptEvents) +
+                            " spike events: keep the spikes of fewer samples (options.spikesOf), emulate a shorter run or raise "
+                            "maxSpikeEvents");
     for (int32_t i : spiked) {
       if (rec.counts) rec.counts[i]++;
       if (rec.keepSpikes) {
@@ -353,7 +358,7 @@ std::size_t decode_periods(std::size_t steps, double dtUs, double periodUs) {
 }
 
 void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& dec, std::size_t spikesOf, unsigned threads,
-               const Control& control, BatchOutput& out) {
+               const Control& control, BatchOutput& out, std::size_t maxSpikeEvents) {
   const std::size_t B = in.batch, n = e.neurons(), O = dec.outputs;
   std::size_t steps;
   if (in.samples != nullptr) {
@@ -373,7 +378,7 @@ void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& 
     for (std::size_t b = 0; b < B; ++b) evStart[b + 1] += evStart[b];
   }
   std::vector<Emulator::Recording> recs(B);
-  std::atomic<std::size_t> done{0};
+  std::atomic<std::size_t> done{0}, kept{0};
   global_pool().parallel_for(
       B,
       [&](std::size_t b) {
@@ -391,6 +396,8 @@ void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& 
         }
         Emulator::Recording& rec = recs[b];
         rec.keepSpikes = b < spikesOf;
+        rec.keptEvents = &kept;
+        rec.maxKeptEvents = maxSpikeEvents;
         rec.counts = out.counts.data() + b * n;
         rec.out = O > 0 ? out.out.data() + b * periods * O : nullptr;
         e.run(x, steps, dec, rec, control);

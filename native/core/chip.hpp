@@ -30,6 +30,7 @@
 // Time constants are |N(τ, σ²)| floored at 1 % of nominal; efficacies (1 + CV·z) floored at 0
 // (a synapse cannot change sign); a deviated threshold stays above the reset potential.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -135,6 +136,9 @@ class Emulator {
   struct Recording {
     std::vector<int32_t> spikeSteps, spikeNeurons;  // dense indices
     bool keepSpikes = false;
+    // the spikes kept by all the runs that share `keptEvents`: more than maxKeptEvents throws InvalidArgument
+    std::atomic<std::size_t>* keptEvents = nullptr;
+    std::size_t maxKeptEvents = 0;
     int32_t* counts = nullptr;   // [n], added to
     float* out = nullptr;        // [periods × O]
   };
@@ -190,7 +194,8 @@ struct BatchOutput {
 };
 // The decoded periods of a run of `steps` steps of dtUs.
 std::size_t decode_periods(std::size_t steps, double dtUs, double periodUs);
+// The spikes of the first `spikesOf` samples are kept, at most maxSpikeEvents in all (InvalidArgument beyond).
 void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& dec, std::size_t spikesOf, unsigned threads,
-               const Control& control, BatchOutput& out);
+               const Control& control, BatchOutput& out, std::size_t maxSpikeEvents = SIZE_MAX);
 
 }  // namespace mimic::chip

@@ -103,6 +103,23 @@ class NativeRun implements ChipRun {
     let steps = 0
     while (this.k + steps < this.totalSteps && steps < maxSteps && ((this.k + steps + 1) * dt <= until || until >= this.durationUs)) steps++
     if (steps === 0) return { timesUs: new Uint32Array(0), neurons: new Uint32Array(0) }
+    // in slices of at most session.maxSteps (one native call computes a bounded number of neuron-steps)
+    const times: Uint32Array[] = []
+    const neurons: Uint32Array[] = []
+    for (let done = 0; done < steps; ) {
+      const n = Math.min(steps - done, this.session.maxSteps)
+      const b = this.slice(n)
+      times.push(b.timesUs)
+      neurons.push(b.neurons)
+      done += n
+    }
+    if (times.length === 1) return { timesUs: times[0], neurons: neurons[0] }
+    return { timesUs: concat(times), neurons: concat(neurons) }
+  }
+
+  /** The next `steps` steps (at most session.maxSteps). */
+  private slice(steps: number): SpikeBatch {
+    const dt = this.dtUs
     const k0 = this.k
     let r: { step: Int32Array; neuron: Int32Array }
     if (this.opts.input === 'events') {
@@ -136,4 +153,14 @@ class NativeRun implements ChipRun {
     }
     return { timesUs, neurons }
   }
+}
+
+function concat(parts: Uint32Array[]): Uint32Array {
+  const out = new Uint32Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
 }

@@ -671,6 +671,13 @@ function hostileValue(r: Rand, v: unknown): [unknown, string] {
     () => [new Proxy({}, { get: throwing, ownKeys: throwing, getPrototypeOf: throwing, has: throwing, getOwnPropertyDescriptor: throwing }), 'a proxy whose traps throw'],
     () => (isPlain(v) || ArrayBuffer.isView(v) ? [new Proxy(v as object, {}), 'a transparent proxy of the value'] : [v, 'unchanged']),
     () => [Object.create(native.addon<{ Network: { prototype: object } }>().Network.prototype), 'an object inheriting from Network.prototype'],
+    () => {
+      // a native object of one class made to pass instanceof for the other (it must not be read as one)
+      const raw = native.addon<{ Network: { new (o: unknown): object; prototype: object }; CancelToken: { new (): object; prototype: object } }>()
+      return r.chance(0.5)
+        ? [Object.setPrototypeOf(new raw.CancelToken(), raw.Network.prototype), 'a CancelToken whose prototype is Network.prototype']
+        : [Object.setPrototypeOf(new raw.Network({ ...networkSpec(r, 2), params: {} }), raw.CancelToken.prototype), 'a raw Network whose prototype is CancelToken.prototype']
+    },
     () => [Object.create(AbortSignal.prototype), 'an object inheriting from AbortSignal.prototype'],
     () => hostileTyped(r, new Float32Array(4)),
   ]

@@ -65,6 +65,17 @@ describe('lifRun', () => {
 })
 
 describe('reservoir', () => {
+  it('refuses, before it starts, a reservoir smaller than its default 8 pools; a singular ridge system says to raise ridge', async () => {
+    const train = { inputs: new Float32Array(10), targets: new Float32Array(10), count: 1, steps: 10 }
+    expect(() => reservoirTrain({ neurons: 4, channels: 1, outputs: 1, seed: 1, train })).toThrow(RangeError)
+    expect(() => reservoirTrain({ neurons: 4, channels: 1, outputs: 1, seed: 1, train })).toThrow('pools must be between 1 and neurons (4) but is 8 (the default): give pools')
+    expect((await reservoirTrain({ neurons: 4, channels: 1, outputs: 1, seed: 1, pools: 2, train })).network.neurons).toBe(4)
+    // without a ridge, silent neurons leave the system singular: the failure says what to change
+    const constant = { inputs: new Float32Array(80).fill(0.5), targets: new Float32Array(40).fill(0.3), count: 2, steps: 20 }
+    const e = await rejection(() => reservoirTrain({ neurons: 16, channels: 2, outputs: 1, seed: 1, train: constant, ridge: 0 }))
+    expect(e.message).toBe('reservoirTrain failed: the ridge system could not be factorised (raise ridge)')
+  })
+
   it('fits a ridge read-out that beats the constant and costs more training error as λ grows', async () => {
     const train = await xor(30, 3)
     const fit = (ridge: number) => reservoirTrain({ neurons: 60, channels: 1, outputs: 1, seed: 5, ridge, train, threads: 2 })
@@ -156,6 +167,28 @@ describe('FORCE', () => {
     expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, vPeak: -70 })))).toBeInstanceOf(RangeError)
     expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, vPeak: -70 }))).message).toMatch(/vPeak must lie above vReset \(-65\) but is -70/)
     expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, p0: 0 }))).message).toMatch(/p0/)
+    // an option left at its default that conflicts with one given says it is the default
+    expect((await rejection(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, vReset: -30 }))).message).toBe('vPeak must lie above vReset (-30) but is -40 (its default)')
+    expect((await rejection(() => reservoirTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, tauMinMs: 200 }))).message).toBe('tauMaxMs must be at least tauMinMs (200) but is 112 (its default)')
+    expect((await rejection(() => reservoirTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, biasLo: 5 }))).message).toBe('biasHi must be at least biasLo (5) but is 1 (its default)')
+    // time constants of at least 1 µs: a shorter one overflowed the traces (NaN outputs or weights, a ridge
+    // system that could not be factorised) or was refused by the kernel under another name ("tauMemMs[4]")
+    const short = (call: () => Promise<unknown>, name: string, max: string) => {
+      let e: unknown
+      try {
+        void call().catch(() => {})
+      } catch (thrown) {
+        e = thrown
+      }
+      expect(e, name).toBeInstanceOf(RangeError)
+      expect((e as Error).message).toBe(`${name} must be between 0.001 and ${max} but is 1e-300`)
+    }
+    short(() => forceTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, tauSynMs: 1e-300 }), 'tauSynMs', '100000')
+    short(() => bpttTrain({ n1: 2, n2: 2, channels: 1, outputs: 1, seed: 1, train, tauMem2Ms: 1e-300 }), 'tauMem2Ms', '100000')
+    short(() => bpttTrain({ n1: 2, n2: 2, channels: 1, outputs: 1, seed: 1, train, tauOutMs: 1e-300 }), 'tauOutMs', '100000')
+    short(() => reservoirTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train, tauOutMs: 1e-300 }), 'tauOutMs', '1000000')
+    const r = await reservoirTrain({ neurons: 10, channels: 1, outputs: 1, seed: 1, train })
+    short(() => lifRun({ ...r.network, tauOutMs: 1e-300 }, train), 'net.tauOutMs', '1000000')
   })
 })
 
@@ -167,6 +200,15 @@ describe('BPTT spiking network', () => {
     for (let m = 0; m < 9; m++) for (let n = 4; n < 9; n++) net.wRec[m * 9 + n] = 0.3 * Math.sin(m * 7 + n)
     return { net, batch }
   }
+
+  it('refuses a network too small for two layers, saying so (not "n1 must be between 1 and 0")', async () => {
+    const f = (n: number, v = 0) => new Float32Array(n).fill(v)
+    const one: LifNetwork = { neurons: 1, channels: 1, outputs: 1, subtractReset: true, tauOutMs: 70, wIn: f(1), wRec: f(1), wOut: f(1), outBias: f(1), tauMemMs: f(1, 20), tauSynMs: f(1, 20), vTh: f(1, 1), vReset: f(1), bias: f(1), refractoryMs: f(1) }
+    const batch = { inputs: f(5), targets: f(5), count: 1, steps: 5 }
+    const e = await rejection(() => bpttGradient(one, batch, { n1: 1 }))
+    expect(e).toBeInstanceOf(RangeError)
+    expect(e.message).toBe('net.neurons must be at least 2 for a BPTT network (n1 in the first layer, the rest in the second) but is 1')
+  })
 
   it('its gradient is that of the smooth network: central finite differences agree on every trained block', async () => {
     const { net, batch } = await smallNet()

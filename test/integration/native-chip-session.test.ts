@@ -6,6 +6,7 @@ import type { Chip } from '../../src/hardware/chip/chip.ts'
 import { ReferenceChip } from '../../src/hardware/chip/reference.ts'
 import { inputAddress, type CoreParameters, type DeployedConfiguration } from '../../src/shared/board.ts'
 import { NativeChip } from '../../src/services/native-chip.ts'
+import { ChipSession } from '../../native/index.ts'
 
 const params = (over: Partial<CoreParameters> = {}): CoreParameters => ({
   tauMemMs: 15,
@@ -88,5 +89,41 @@ describe('the native emulator as a board chip', () => {
     expect(run('EMU-0008')).not.toEqual(a)
     expect(run(null)).not.toEqual(a)
     expect(() => new NativeChip({})).toThrow(/serialNumber is missing/)
+  })
+
+  // advance() runs on the event loop: steps × neurons is bounded (at the old bound of 10^7 steps alone,
+  // a board of 16 chips took about 11 minutes in one call); a chip run advances a long way in slices
+  const fourCores = (): DeployedConfiguration => ({
+    weightScheme: 'se2',
+    cores: [0, 1, 2, 3].map((core) => ({ chip: 0, core, neurons: 256, params: params({ bias: 1.2 + 0.1 * core }) })),
+    connections: [],
+  })
+
+  it('a session refuses more steps × neurons than it computes on the event loop, naming steps and maxSteps', () => {
+    const session = new ChipSession(fourCores(), { mismatch: false })
+    expect(session.maxSteps).toBe(2 ** 26 / 1024)
+    expect(() => session.advance(70_000, {})).toThrow(RangeError)
+    expect(() => session.advance(70_000, {})).toThrow(
+      'steps: 70000 steps of 1024 neurons are 71680000 neuron-steps, more than the 67108864 that advance() computes on the event loop: advance at most session.maxSteps = 65536 steps at a time',
+    )
+    expect(session.advance(10, {}).step).toBeInstanceOf(Int32Array)
+  })
+
+  it('a chip run advances beyond maxSteps in one call, with the spikes of shorter advances', () => {
+    const durationUs = 7_000_000 // 70 000 steps of 100 µs, more than maxSteps (65 536) of 1024 neurons
+    const spikes = (pieces: number[]) => {
+      const chip = new NativeChip({ mismatch: false })
+      chip.configure(fourCores())
+      const run = chip.start({ durationUs, input: 'events', analogChannels: 0, samplePeriodUs: 0 })
+      const out: string[] = []
+      for (const until of pieces) {
+        const b = run.advance(until)
+        for (let i = 0; i < b.timesUs.length; i++) out.push(`${b.timesUs[i]}:${b.neurons[i]}`)
+      }
+      return out
+    }
+    const whole = spikes([durationUs])
+    expect(whole.length).toBeGreaterThan(10_000)
+    expect(whole).toEqual(spikes([3_000_000, durationUs]))
   })
 })

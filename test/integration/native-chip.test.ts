@@ -2,7 +2,7 @@
 // the TypeScript reference chip (src/hardware/chip/reference.ts): without mismatch it gives the same
 // spikes; with mismatch it is deterministic per serial number on any thread count, and serials differ.
 import { describe, expect, it } from 'vitest'
-import { chipEmulate, chipInspect, type ChipConfiguration } from '../../native/index.ts'
+import { addon, chipEmulate, chipInspect, type ChipConfiguration, type RawCancelToken } from '../../native/index.ts'
 import { ReferenceChip } from '../../src/hardware/chip/reference.ts'
 import { inputAddress, type CoreParameters, type DeployedConfiguration } from '../../src/shared/board.ts'
 
@@ -216,5 +216,49 @@ describe('native chip emulator', () => {
       connections: [256, 512, 768, 1024].map((post) => ({ pre: 0, post, type: 0, weight: 1 })),
     }
     expect(() => chipEmulate(five, input, { mismatch: false, chips: 2 })).toThrow(/would reach 4 cores, more than its fan-out of 3/)
+  })
+
+  it('refuses a run of more steps than int32 counts, and keeps at most maxSpikeEvents spikes, checked against the budget first', async () => {
+    const raw = addon<{
+      CancelToken: new () => RawCancelToken
+      chipEmulate(c: object, i: object, o: object, p?: unknown, t?: RawCancelToken): Promise<unknown>
+      setMemoryBudget(bytes: number, source: string): void
+      memoryBudget(): { bytes: number; source: string }
+    }>()
+    // a call that is not refused would be cancelled at once (its token is), never run
+    const cancelled = new raw.CancelToken()
+    cancelled.cancel()
+    const call = (config: object, input: object, options: object) => {
+      const p = raw.chipEmulate(config, input, options, undefined, cancelled)
+      p.catch(() => {})
+      return p
+    }
+    const hot: ChipConfiguration = { weightScheme: 'se2', cores: [{ chip: 0, core: 0, neurons: 4, params: params({ bias: 1e4, refractoryMs: 0 }) }], connections: [] }
+    const events = { sample: new Int32Array(0), timeUs: new Uint32Array(0), channel: new Uint32Array(0) }
+    expect(() => call(hot, { events, batch: 1, durationUs: 1e10 }, { mismatch: false, dtUs: 1 })).toThrow(RangeError)
+    expect(() => call(hot, { events, batch: 1, durationUs: 1e10 }, { mismatch: false, dtUs: 1 })).toThrow(
+      'input.durationUs: the run takes 10000000000 steps of 1 µs, more than 2147483647 (steps and spike counts are int32): emulate a shorter run or take larger options.dtUs',
+    )
+    expect(() => call(hot, { samples: new Float32Array(300), batch: 1, steps: 300, channels: 1, samplePeriodUs: 1e7 }, { mismatch: false, dtUs: 1 })).toThrow(
+      'input.steps: the run takes 3000000000 steps of 1 µs, more than 2147483647 (steps and spike counts are int32): emulate a shorter run or take larger options.dtUs',
+    )
+    // the spikes kept: every neuron fires every step here, 4000 spikes in 1000 steps
+    const run = (options: object) => chipEmulate(hot, { events, batch: 2, durationUs: 100_000 }, { mismatch: false, ...options })
+    expect((await run({ spikesOf: 2 })).spikes.step.length).toBe(8000)
+    await expect(run({ spikesOf: 2, maxSpikeEvents: 7999 })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG',
+      message: 'the run kept more than options.maxSpikeEvents = 7999 spike events: keep the spikes of fewer samples (options.spikesOf), emulate a shorter run or raise maxSpikeEvents',
+    })
+    expect((await run({ spikesOf: 0, maxSpikeEvents: 1 })).spikeCounts[0]).toBe(1000)
+    // the most spikes a run may keep are charged to the memory budget before it starts
+    const before = raw.memoryBudget()
+    raw.setMemoryBudget(1e9, 'the test')
+    try {
+      expect(() => call(hot, { events, batch: 1, durationUs: 1e9 }, { mismatch: false, dtUs: 1, spikesOf: 1, maxSpikeEvents: 2 ** 31 - 1 })).toThrow(
+        /^options\.maxSpikeEvents: 1 run of 1000000000 steps keeping up to 2147483647 spike events needs 85\.9 GB .* the memory limit is 1\.0 GB .*: keep the spikes of fewer samples \(options\.spikesOf\) or lower options\.maxSpikeEvents$/,
+      )
+    } finally {
+      raw.setMemoryBudget(before.bytes, before.source)
+    }
   })
 })

@@ -144,5 +144,17 @@ describe('features', () => {
     expect(String(thrown(() => audioFeatures(new Float32Array(10), { sampleRateHz: 16000, rateHz: 16500 })))).toMatch(/options\.rateHz must be an integer multiple/)
     expect(String(thrown(() => audioFeatures(new Float32Array(10), { sampleRateHz: 100 })))).toMatch(/sampleRateHz/)
     expect(String(thrown(() => audioFeatures(Float32Array.of(0, NaN), { sampleRateHz: 16000 })))).toMatch(/samples must hold finite numbers but element 1/)
+    // the lowest centre at least 1 Hz: at 1e-30 Hz the filters' coefficients and every feature were NaN
+    const low = thrown(() => audioFeatures(new Float32Array(10), { sampleRateHz: 16000, minHz: 1e-30 }))
+    expect(low).toBeInstanceOf(RangeError)
+    expect((low as Error).message).toBe('options.minHz must be between 1 and 192000 but is 1e-30')
+    expect((thrown(() => audioFilterBank({ minHz: 1e-30 })) as Error).message).toBe('options.minHz must be between 1 and 192000 but is 1e-30')
+    expect(audioFilterBank({ minHz: 1 }).sections.every(Number.isFinite)).toBe(true)
+    // a detached buffer (transferred to a worker) is not an empty recording
+    const gone = new Float32Array(16000)
+    ;(gone.buffer as unknown as { transfer(): ArrayBuffer }).transfer()
+    const detached = thrown(() => audioFeatures(gone, { sampleRateHz: 16000 }))
+    expect(detached).toBeInstanceOf(TypeError)
+    expect((detached as Error).message).toBe('Expected a Float32Array for samples but received one whose buffer is detached')
   })
 })

@@ -423,6 +423,9 @@ describe('arguments, memory and cancel', () => {
     // neuron death
     await expectArg(() => deathDraws({ seed: 1, fraction: 1.5, neurons: 10, draws: 1 }), RangeError, 'options.fraction must be between 0 and 1 but is 1.5')
     await expectArg(() => deathDraws({ seed: 1, fraction: 0.5, neurons: 0, draws: 1 }), RangeError, /options\.neurons must be between 1 and/)
+    // a draw is not cancellable inside (it shuffles and sorts the population): a population beyond 2^24
+    // took minutes per draw (14 M neurons: a second) and up to the whole memory budget
+    await expectArg(() => deathDraws({ seed: 1, fraction: 0.5, neurons: 2 ** 24 + 1, draws: 1 }), RangeError, 'options.neurons must be between 1 and 16777216 but is 16777217')
     await expectArg(() => deathDraws({ seed: 1, fraction: 0.5, neurons: 10, draws: 1, window: { startStep: 5, endStep: 2 } }), RangeError, 'options.window.endStep (2) must not be before startStep (5)')
     await expectArg(() => deathDraws({ seed: 1, fraction: 0.5, neurons: 10, draws: 1, window: { start: 5 } } as never), TypeError, "Unknown option 'start' in options.window")
   })

@@ -1,7 +1,9 @@
 // The spiking network simulator against closed forms and a plain TypeScript reference, the EBN
 // construction, and every kind of bad argument. Real addon, no mocks.
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import {
+  addonPath,
   buildEbn,
   createNetwork,
   ebnInputWeights,
@@ -327,6 +329,15 @@ describe('bad arguments throw synchronously, name the argument, and never crash 
   it('NaN noise', () => expectErr(() => net().simulate(x, { ...run, noiseStd: NaN }), TypeError, /Expected a finite number for noiseStd but received NaN/))
   it('out-of-range silenced neuron', () =>
     expectErr(() => net().simulate(x, { ...run, silence: { neurons: [0, 9] } }), RangeError, /options.silence.neurons\[1\] is neuron 9 but the network has neurons 0..3/))
+  it('typed arrays whose buffer is detached: not an empty list of neurons, nor weights of length 0', () => {
+    const gone = <T extends { buffer: ArrayBufferLike }>(a: T): T => {
+      ;(a.buffer as unknown as { transfer(): ArrayBuffer }).transfer()
+      return a
+    }
+    expectErr(() => net().simulate(x, { ...run, silence: { neurons: gone(new Int32Array([0, 1])) } }), TypeError, /^Expected an Int32Array or an array of integers for options.silence.neurons but received one whose buffer is detached$/)
+    expectErr(() => createNetwork({ ...ok(), weights: { ...ok().weights, wIn: gone(new Float32Array(N * 2)) } }), TypeError, /^Expected a Float32Array for weights.wIn but received one whose buffer is detached$/)
+    expectErr(() => net().simulate(gone(new Float32Array(x)), run), TypeError, /^Expected a Float32Array for inputs but received one whose buffer is detached$/)
+  })
   it('negative silenced neuron in an Int32Array', () =>
     expectErr(() => net().simulate(x, { ...run, silence: { neurons: new Int32Array([-1]) } }), RangeError, /options.silence.neurons\[0\] is neuron -1/))
   it('non-integer neuron index', () =>
@@ -358,6 +369,56 @@ describe('bad arguments throw synchronously, name the argument, and never crash 
   it('setParams with a bad value', () => expectErr(() => net().setParams({ tauOutMs: -5 }), RangeError, /tauOutMs must be strictly positive/))
   it('buildEbn with zero dims', () => expectErr(() => buildEbn({ neurons: 10, dims: 0, seed: 1 }), RangeError, /dims must be between 1 and 2147483647 but is 0/))
   it('buildEbn with vTh below vRest', () => expectErr(() => buildEbn({ neurons: 10, dims: 2, seed: 1, vTh: 0.2 }), RangeError, /vTh \(0.2\) must be above vRest \(0.5\)/))
+  // napi_unwrap returns the native object of any wrapped class: a getter called on an object of another
+  // class, or an object whose prototype was swapped, read that object as its own (heap corruption, or a
+  // segfault). In a child process: the old behaviour was a crash.
+  it("an object of one native class is never taken for another's (getters with another this, swapped prototypes)", () => {
+    const script = `
+      const A = require(process.argv[1])
+      const f = (n, v = 0) => new Float32Array(n).fill(v)
+      const spec = () => ({ neurons: 2, channels: 1, dims: 1, outputs: 0, params: {}, weights: { wIn: f(2), decoder: f(2), encoder: f(2) } })
+      const chipParams = { tauMemMs: 20, refractoryMs: 0, threshold: 1, resetPotential: 0, bias: 0, tauSynMs: [5, 50, 5, 50], baseWeights: [0.3, 0.05, 0.4, 0.1] }
+      const chip = () => new A.ChipSession({ weightScheme: 'se2', cores: [{ chip: 0, core: 0, neurons: 4, params: chipParams }], connections: [] }, { mismatch: false })
+      const getter = (C, name) => Object.getOwnPropertyDescriptor(C.prototype, name).get
+      const swapped = (o, C) => (Object.setPrototypeOf(o, C.prototype), o)
+      const lif = { neurons: 1, channels: 1, outputs: 1, tauOutMs: 70, wIn: f(1), wRec: f(1), wOut: f(1), outBias: f(1), tauMemMs: f(1, 20), tauSynMs: f(1, 20), vTh: f(1, 1), vReset: f(1), bias: f(1), refractoryMs: f(1) }
+      const cases = [
+        () => getter(A.Network, 'neurons').call(new A.CancelToken()),
+        () => getter(A.AdsTrainer, 'epoch').call(new A.Network(spec())),
+        () => getter(A.TeacherTrainer, 'samplesPerEpoch').call(chip()),
+        () => getter(A.ChipSession, 'neurons').call(new A.CancelToken()),
+        () => getter(A.CancelToken, 'cancelled').call(chip()),
+        () => A.evaluateAds(swapped(new A.CancelToken(), A.Network), { inputs: f(10), count: 1, steps: 10 }),
+        () => A.trainAdsSamples(swapped(chip(), A.Network), { inputs: f(10), teacherTargets: f(10), count: 1, steps: 10 }, { k: 1, eta: 1 }),
+        () => A.lifRun(lif, { inputs: f(10), count: 1, steps: 10 }, {}, undefined, swapped(new A.Network(spec()), A.CancelToken)),
+        () => swapped(new A.CancelToken(), A.Network).getWeights(),
+      ]
+      for (const c of cases) {
+        try {
+          c()
+          console.log(JSON.stringify({ accepted: true }))
+        } catch (e) {
+          console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message }))
+        }
+      }
+    `
+    const r = spawnSync(process.execPath, ['-e', script, addonPath()], { encoding: 'utf8', timeout: 60_000 })
+    expect({ status: r.status, signal: r.signal, stderr: r.stderr }).toEqual({ status: 0, signal: null, stderr: '' })
+    const outcomes = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; code: string; message: string })
+    const as = (cls: string, got: string) => ({ name: 'TypeError', code: 'ERR_INVALID_ARG', message: `Expected ${/^[AEIOU]/.test(cls) ? 'an' : 'a'} ${cls} as this for ${cls} but received ${got}` })
+    expect(outcomes).toEqual([
+      as('Network', 'an object'),
+      as('AdsTrainer', 'an object'),
+      as('TeacherTrainer', 'an object'),
+      as('ChipSession', 'an object'),
+      as('CancelToken', 'an object'),
+      { name: 'TypeError', code: 'ERR_INVALID_ARG', message: 'Expected a Network (from createNetwork) for network but received an object' },
+      { name: 'TypeError', code: 'ERR_INVALID_ARG', message: 'Expected a Network (from createNetwork) for network but received an object' },
+      { name: 'TypeError', code: 'ERR_INVALID_ARG', message: 'Expected a CancelToken for cancelToken but received an object' },
+      // (a method with another this: V8 refuses the call before the addon sees it)
+      { name: 'TypeError', message: 'Illegal invocation' },
+    ])
+  })
   it('ebnInputWeights with mismatched sizes', () =>
     expectErr(() => ebnInputWeights(new Float32Array(6), new Float32Array(5), { neurons: 3, dims: 2, channels: 3, gain: 1 }), RangeError, /fHat has 5 elements but dims\*channels = 2\*3 = 6/))
 })
