@@ -545,7 +545,8 @@ Napi::Value BpttGradient(const Napi::CallbackInfo& info) {
   const double N = double(b->net.neurons);
   MemoryPlan plan;
   plan.add(double(b->data->count) * (N * N + N * double(b->net.channels + b->net.outputs)), 8)
-      .add(double(mimic::global_pool().size()) * 3 * N * double(b->data->steps), 8);
+      .add(double(mimic::global_pool().size()) * 3 * N * double(b->data->steps), 8)
+      .add(double(mimic::global_pool().size()) * N * N, 4);  // each thread's transposed recurrent block
   plan.check(env, "batch.count", "the gradient of " + Fmt(double(b->data->count)) + " samples", "use fewer samples or neurons");
   CheckCallback(env, info[3], "onProgress");
   auto cancel = CancelToken::FromValue(env, info[4], "cancelToken");
@@ -695,7 +696,8 @@ Napi::Value BpttTrain(const Napi::CallbackInfo& info) {
   const double N = double(p.n1 + p.n2);
   MemoryPlan plan;
   plan.add(double(b->batchSize) * (N * N + N * double(p.channels + p.outputs)) + 3 * N * N, 8)
-      .add(double(mimic::global_pool().size()) * 3 * N * double(b->train->steps), 8);
+      .add(double(mimic::global_pool().size()) * 3 * N * double(b->train->steps), 8)
+      .add(double(mimic::global_pool().size()) * N * N, 4);  // each thread's transposed recurrent block
   plan.check(env, "options.batchSize", "BPTT of " + Fmt(N) + " neurons over batches of " + Fmt(double(b->batchSize)),
              "use fewer neurons or a smaller batch");
   CheckCallback(env, info[1], "onProgress");
