@@ -5,7 +5,7 @@ import type { AppEvent, MetricPoint, ResultItem } from '../shared/types.ts'
 import type { NewArtifact } from '../store/artifacts.ts'
 import type { Store } from '../store/index.ts'
 import type { RunRecord } from '../store/runs.ts'
-import type { FromWorker } from './protocol.ts'
+import { interruptedByShutdown, type FromWorker } from './protocol.ts'
 
 export interface JobResult {
   /** headline numbers shown in the runs table */
@@ -194,7 +194,8 @@ export class JobContext {
       return { runId, value }
     } catch (err) {
       const cancelled = this.signal.aborted || (err as { code?: string }).code === 'CANCELLED' || (err as { code?: string }).code === 'ERR_CANCELLED'
-      this.finishStage(runId, cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled with its pipeline' : (err as Error).message)
+      if (cancelled && this.signal.reason === 'shutdown') this.finishStage(runId, 'interrupted', interruptedByShutdown)
+      else this.finishStage(runId, cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled with its pipeline' : (err as Error).message)
       throw err
     }
   }

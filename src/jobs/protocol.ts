@@ -1,9 +1,15 @@
 // Messages between the job runner (in the server, the CLI or Electron main) and a worker process.
 import type { AppEvent, MetricPoint } from '../shared/types.ts'
 
+/** What a run stopped by its process shutting down (mimic serve, the app, the CLI stopping) records as its error. */
+export const interruptedByShutdown = 'interrupted: the program that ran it was stopped (mimic serve, the app or the command); start it again'
+/** What a job still queued when its process shut down records. */
+export const queuedAtShutdown = 'interrupted before it started: the program that queued it was stopped (mimic serve, the app or the command); start it again'
+
 export type ToWorker =
   | { t: 'start'; runId: number; dbPath: string }
-  | { t: 'cancel' }
+  /** why: 'user' (a cancel request; the default) or 'shutdown' (the process that runs the job is stopping) */
+  | { t: 'cancel'; why?: 'user' | 'shutdown' }
 
 export type FromWorker =
   | { t: 'progress'; fraction: number; message: string; stage: string | null }

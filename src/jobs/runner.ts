@@ -12,7 +12,7 @@ import type { AppEvent, JobProgress, RunStatus } from '../shared/types.ts'
 import type { Store } from '../store/index.ts'
 import { codeVersion, hostName } from '../system/version.ts'
 import { pidAlive } from '../system/process.ts'
-import { isFromWorker, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
+import { isFromWorker, queuedAtShutdown, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
 import { Scheduler, type Resources } from './scheduler.ts'
 
 export const defaultWorkerEntry = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts')
@@ -162,23 +162,27 @@ export class JobRunner {
    * Cancels a job: here if this process runs it, through the store when another live process does,
    * and directly when its owner is gone. Returns the status after the request.
    */
-  cancel(runId: number): RunStatus {
+  cancel(runId: number, why: 'user' | 'shutdown' = 'user'): RunStatus {
     const run = this.store.runs.get(runId)
     if (run.status !== 'queued' && run.status !== 'running') {
       throw new AppError('CONFLICT', `Run ${runId} is not running (it is ${run.status}): there is nothing to cancel.`)
     }
     const owner = this.store.jobs.stageOwner(runId)
-    if (!this.active.has(runId) && owner !== undefined && this.active.has(owner)) return this.cancel(owner)
+    if (!this.active.has(runId) && owner !== undefined && this.active.has(owner)) return this.cancel(owner, why)
     const a = this.active.get(runId)
     if (a) {
       a.cancelRequested = true
       if (!a.worker) {
         // still queued here: never started
         this.dequeue(runId)
+        if (why === 'shutdown') {
+          this.finish(a, 'interrupted', queuedAtShutdown)
+          return 'interrupted'
+        }
         this.finish(a, 'cancelled', 'cancelled before it started')
         return 'cancelled'
       }
-      a.worker.send({ t: 'cancel' })
+      a.worker.send({ t: 'cancel', why })
       a.killTimer ??= setTimeout(() => a.worker?.kill(), this.graceMs)
       return 'running'
     }
@@ -369,7 +373,7 @@ export class JobRunner {
     for (const id of [...this.active.keys()]) {
       waits.push(this.wait(id))
       try {
-        this.cancel(id)
+        this.cancel(id, 'shutdown')
       } catch {
         // already final
       }

@@ -6,7 +6,7 @@ import { jobKindNames, type JobKindName } from '../shared/jobkinds/index.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { JobContext } from './context.ts'
 import { jobImplementations } from './kinds/index.ts'
-import type { FromWorker, ToWorker } from './protocol.ts'
+import { interruptedByShutdown, type FromWorker, type ToWorker } from './protocol.ts'
 
 interface ParentPort {
   postMessage(m: unknown): void
@@ -46,8 +46,8 @@ async function run(runId: number, dbPath: string): Promise<void> {
   } catch (err) {
     const wire = toWireError(err)
     const cancelled = wire.code === 'CANCELLED' || abort.signal.aborted
-    const status = cancelled ? 'cancelled' : 'failed'
-    store.runs.finish(runId, status, cancelled ? 'cancelled by the user' : wire.message)
+    if (cancelled && abort.signal.reason === 'shutdown') store.runs.finish(runId, 'interrupted', interruptedByShutdown)
+    else store.runs.finish(runId, cancelled ? 'cancelled' : 'failed', cancelled ? 'cancelled by the user' : wire.message)
   } finally {
     store.close()
     store = undefined
@@ -55,7 +55,8 @@ async function run(runId: number, dbPath: string): Promise<void> {
 }
 
 onParentMessage((m) => {
-  if (m.t === 'cancel') abort.abort()
+  // the reason tells the job (and its stages) whether a user cancelled it or its process is shutting down
+  if (m.t === 'cancel') abort.abort(m.why ?? 'user')
   else if (m.t === 'start') {
     run(m.runId, m.dbPath).then(
       () => process.exit(0),

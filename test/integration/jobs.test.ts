@@ -109,6 +109,29 @@ describe('jobs in worker processes', () => {
     await expect(s.call('jobs.cancel', { runId })).rejects.toThrow(/not running \(it is cancelled\)/)
   })
 
+  it('closing the services mid-run (mimic serve or the app stopping) marks running and queued jobs interrupted, not cancelled by the user', async () => {
+    const dbPath = tempDb()
+    const s = services(dbPath)
+    const p = await s.call('projects.create', { name: 'P' })
+    // a pipeline (its stages are runs of their own) on both cores, and a job that waits for them
+    const { runId } = await s.call('jobs.start', { kind: 'pipeline', projectId: p.id, params: { seed: 1, threads: 2 } })
+    const queued = await s.call('jobs.start', { kind: longJob.kind, projectId: p.id, params: { ...longJob.params, threads: 2 } })
+    const teacherStage = (): number | undefined => s.store.runs.list({ kind: 'teacher' }).find((r) => r.status === 'running')?.id
+    await until(() => teacherStage() !== undefined, 30_000, 'the teacher stage')
+    const stage = teacherStage()!
+    await s.close()
+    open.splice(open.indexOf(s), 1)
+    const reader = openStore(dbPath)
+    for (const id of [runId, stage, queued.runId]) {
+      const run = reader.runs.get(id)
+      expect(run.status, `run ${id}`).toBe('interrupted')
+      expect(run.error).toMatch(/^interrupted( before it started)?: the program that (ran|queued) it was stopped/)
+    }
+    expect(reader.runs.list({ kind: 'dataset' }).map((r) => r.status)).toEqual(['succeeded'])
+    expect(reader.artifacts.list(stage)).toEqual([])
+    reader.close()
+  })
+
   it('a worker killed mid-run leaves the run failed with the reason, and the runner goes on', async () => {
     const s = services()
     const p = await s.call('projects.create', { name: 'P' })
