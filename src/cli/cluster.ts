@@ -108,7 +108,11 @@ export function runSweep<C extends ClusterCtx>(): RunSweep<C> {
     })
 }
 
-const sweepId = (argv: string[], where: string): number => parseId(argv[0], 'the sweep run id', where)
+const sweepId = (argv: string[], where: string): number => {
+  const id = parseId(argv[0], 'the sweep run id', where)
+  if (argv.length > 1) throw new UsageError(`${where.replace(/ ID$/, '')} takes one sweep run ID (received also "${argv[1]}").`)
+  return id
+}
 
 export function clusterCommands<C extends ClusterCtx>(): Record<string, Record<string, Handler<C>>> {
   return {
@@ -137,7 +141,8 @@ export function clusterCommands<C extends ClusterCtx>(): Record<string, Record<s
         return 0
       },
       list: async (ctx, argv) => {
-        parseFlags(argv, {}, 'cluster list')
+        const { positionals } = parseFlags(argv, {}, 'cluster list')
+        if (positionals.length) throw new UsageError(`cluster list takes no positional arguments (received "${positionals[0]}").`)
         const list = await withServices(ctx, (s) => s.call('clusters.list', {}))
         out(ctx, list, () =>
           list.length

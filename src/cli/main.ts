@@ -2,8 +2,8 @@
 // --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
 // Like every front door it goes through the services' operations (call, events, info): it never
 // opens the store, the job runner or the addon itself; it reads and writes the local files.
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
-import { basename, join, relative, resolve, sep } from 'node:path'
+import { accessSync, constants, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { contract, type ResultOf } from '../shared/contract.ts'
 import { AppError, toWireError } from '../shared/errors.ts'
 import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
@@ -270,6 +270,65 @@ function readInputFile(positionals: string[], command: string, file: string): { 
   }
 }
 
+/** The flags of a command that takes no positional arguments: a stray word is refused, not ignored. */
+function parseNoPositionals(argv: readonly string[], specs: Record<string, FlagSpec>, where: string): Record<string, unknown> {
+  const { flags, positionals } = parseFlags(argv, specs, where)
+  if (positionals.length) throw new UsageError(`${where} takes no positional arguments (received "${positionals[0]}").`)
+  return flags
+}
+
+/** The one id a command takes (usage `runs show ID`): a second one is refused, not ignored. */
+function onlyId(positionals: string[], what: string, usage: string): number {
+  const id = parseId(positionals[0], what, usage)
+  const words = usage.split(' ')
+  if (positionals.length > 1) throw new UsageError(`${words.slice(0, -1).join(' ')} takes one ${words.at(-1)} (received also "${positionals[1]}").`)
+  return id
+}
+
+/**
+ * The file a command writes (--out), checked before the work: its folder exists and can be written,
+ * and it is not itself a folder. `example` is a file name to suggest in a folder given instead.
+ */
+function outputPath(raw: string, example: string): string {
+  const path = resolve(raw)
+  let isDir = false
+  try {
+    isDir = statSync(path).isDirectory()
+  } catch {
+    // a new file
+  }
+  if (isDir) throw new UsageError(`--out: ${path} is a folder: give the path of a file (e.g. ${join(path, example)}).`)
+  const folder = dirname(path)
+  let folderIsDir = false
+  try {
+    folderIsDir = statSync(folder).isDirectory()
+  } catch {
+    // missing
+  }
+  if (!folderIsDir) throw new UsageError(`--out: the folder ${folder} does not exist: create it or choose another path.`)
+  try {
+    accessSync(folder, constants.W_OK)
+  } catch (err) {
+    throw new UsageError(`--out: the folder ${folder} cannot be written (${errorCode(err)}): choose another path.`)
+  }
+  return path
+}
+
+/**
+ * Writes a command's output file whole under a temporary name beside it, then renames it: a failed
+ * write (a full disk) leaves neither a half file nor a damaged earlier one.
+ */
+function writeOutput(path: string, data: string | Uint8Array): void {
+  const partial = `${path}.partial-${process.pid}`
+  try {
+    writeFileSync(partial, data)
+    renameSync(partial, path)
+  } catch (err) {
+    rmSync(partial, { force: true })
+    throw new AppError('INVALID_ARGUMENT', `--out: ${path} could not be written (${errorCode(err)}): check the space and permissions of its folder, or choose another path.`)
+  }
+}
+
 /** `--max-dataset-mb` of `serve` and `data import`: the most an imported dataset may inflate to. */
 const maxDatasetMbFlag: FlagSpec = {
   type: 'integer',
@@ -413,7 +472,7 @@ async function benchTeacherCommand(ctx: Ctx, argv: string[]): Promise<number> {
 const commands: Record<string, Record<string, Handler> | Handler> = {
   projects: {
     list: async (ctx, argv) => {
-      parseFlags(argv, {}, 'projects list')
+      parseNoPositionals(argv, {}, 'projects list')
       const projects = await withServices(ctx, (s) => s.call('projects.list', {}))
       out(ctx, projects, () =>
         projects.length
@@ -443,7 +502,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     },
     delete: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'projects delete')
-      const id = parseId(positionals[0], 'the project ID', 'projects delete ID')
+      const id = onlyId(positionals, 'the project ID', 'projects delete ID')
       await withServices(ctx, async (s) => {
         const count = (await s.call('runs.list', { projectId: id, limit: 10_000 })).length
         try {
@@ -459,7 +518,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const { flags, positionals } = parseFlags(argv, { out: { type: 'string', help: 'the .mimic file to write', required: true } }, 'projects export')
       const id = parseId(positionals[0], 'the project ID', 'projects export ID --out FILE.mimic')
       if (positionals.length > 1) throw new UsageError(`projects export takes one ID (received also "${positionals[1]}").`)
-      const outPath = resolve(flags.out as string)
+      const outPath = outputPath(flags.out as string, 'project.mimic')
       await withServices(ctx, async (s) => {
         let r
         try {
@@ -468,8 +527,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
           throw withCliHint(err)
         }
         // written whole to a temporary name, then renamed: an interrupted export leaves no half file
-        writeFileSync(`${outPath}.partial`, r.bytes)
-        renameSync(`${outPath}.partial`, outPath)
+        writeOutput(outPath, r.bytes)
         out(ctx, { id, out: outPath, runs: r.runs, artifacts: r.artifacts, bytes: r.bytes.byteLength }, () => `wrote project ${id} “${r.name}” (${r.runs} runs, ${r.artifacts} artifacts, ${r.bytes.byteLength} bytes) to ${outPath}`)
       })
       return 0
@@ -496,7 +554,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         kind: { type: 'string', help: 'only runs of this kind' },
         status: { type: 'enum', help: 'only runs with this status', values: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] },
       }
-      const { flags } = parseFlags(argv, specs, 'runs list')
+      const flags = parseNoPositionals(argv, specs, 'runs list')
       await withServices(ctx, async (s) => {
         const runs = await s.call('runs.list', { projectId: flags.project, kind: flags.kind, status: flags.status })
         out(ctx, runs, () => (runs.length ? runRows(runs) : 'no runs'))
@@ -516,6 +574,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const { flags, positionals } = parseFlags(argv, specs, 'runs export')
       if (positionals.length) throw new UsageError(`runs export takes no positional arguments (received "${positionals[0]}"): choose runs with --project, --kind, --status or --tag.`)
       const format = (flags.format as string | undefined) ?? 'csv'
+      const target = flags.out === '-' ? '-' : outputPath(flags.out as string, `runs.${format}`)
       await withServices(ctx, async (s) => {
         const r = await s.call('runs.export', {
           projectId: flags.project as number | undefined,
@@ -526,16 +585,15 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         })
         if (r.truncated) ctx.io.stderr(`mimic: more runs match than the ${r.rows.length} written: narrow them with --project, --kind, --status or --tag, or raise --limit (at most ${maxExportRuns}).\n`)
         const text = format === 'json' ? JSON.stringify(r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c, row[c] ?? null]))), null, 1) + '\n' : runsCsv(r.rows, r.columns)
-        const target = flags.out as string
         if (target === '-') ctx.io.stdout(text)
-        else writeFileSync(resolve(target), text)
-        if (target !== '-') out(ctx, { out: resolve(target), format, runs: r.rows.length, columns: r.columns.length, truncated: r.truncated }, () => `wrote ${r.rows.length} run${r.rows.length === 1 ? '' : 's'} × ${r.columns.length} columns to ${resolve(target)} (${format})`)
+        else writeOutput(target, text)
+        if (target !== '-') out(ctx, { out: target, format, runs: r.rows.length, columns: r.columns.length, truncated: r.truncated }, () => `wrote ${r.rows.length} run${r.rows.length === 1 ? '' : 's'} × ${r.columns.length} columns to ${target} (${format})`)
       })
       return 0
     },
     show: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'runs show')
-      const id = parseId(positionals[0], 'the run ID', 'runs show ID')
+      const id = onlyId(positionals, 'the run ID', 'runs show ID')
       await withServices(ctx, async (s) => {
         const r = await s.call('runs.get', { id })
         if (!ctx.json) {
@@ -600,11 +658,11 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const { flags, positionals } = parseFlags(argv, specs, 'artifacts export')
       const runId = parseId(positionals[0], 'the RUN id', 'artifacts export RUN [NAME...] --out FILE.npy|FILE.npz')
       const names = positionals.slice(1)
-      const outPath = resolve(flags.out as string)
+      const outPath = outputPath(flags.out as string, `run-${runId}.${(flags.format as string | undefined) ?? (names.length === 1 ? 'npy' : 'npz')}`)
       const format = (flags.format as 'npy' | 'npz' | undefined) ?? (outPath.endsWith('.npy') ? 'npy' : 'npz')
       await withServices(ctx, async (s) => {
         const r = await s.call('artifacts.export', { runId, names: names.length ? names : undefined, format })
-        writeFileSync(outPath, r.bytes)
+        writeOutput(outPath, r.bytes)
         out(ctx, { id: runId, out: outPath, format, names: r.names, bytes: r.bytes.byteLength }, () => `wrote ${r.names.length === 1 ? `artifact ${r.names[0]}` : `${r.names.length} artifacts`} of run ${runId} to ${outPath} (${format})`)
       })
       return 0
@@ -639,7 +697,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   jobs: {
     list: async (ctx, argv) => {
-      const { flags } = parseFlags(argv, { all: { type: 'boolean', help: 'include finished jobs' } }, 'jobs list')
+      const flags = parseNoPositionals(argv, { all: { type: 'boolean', help: 'include finished jobs' } }, 'jobs list')
       await withServices(ctx, async (s) => {
         const jobs = await s.call('jobs.list', { all: flags.all === true })
         out(ctx, jobs, () =>
@@ -664,7 +722,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     },
     cancel: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'jobs cancel')
-      const runId = parseId(positionals[0], 'the RUN_ID', 'jobs cancel RUN_ID')
+      const runId = onlyId(positionals, 'the RUN_ID', 'jobs cancel RUN_ID')
       await withServices(ctx, async (s) => {
         const r = await s.call('jobs.cancel', { runId })
         out(ctx, { id: runId, ...r }, () =>
@@ -716,11 +774,12 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     }
     const { flags, positionals } = parseFlags(argv, specs, 'export')
     const runId = parseId(positionals[0], 'the RUN id', 'export RUN --format npz|nir --out FILE')
-    const outPath = resolve(flags.out as string)
+    if (positionals.length > 1) throw new UsageError(`export takes one RUN id (received also "${positionals[1]}").`)
+    const outPath = outputPath(flags.out as string, `run-${runId}.${(flags.format as string | undefined) ?? 'npz'}`)
     await withServices(ctx, async (s) => {
       // the services make the file's bytes (networks.export); the command line writes them
       const r = await s.call('networks.export', { runId, format: flags.format as 'npz' | 'nir' | undefined })
-      writeFileSync(outPath, r.bytes)
+      writeOutput(outPath, r.bytes)
       out(ctx, { id: runId, runId, out: outPath, format: r.format, arrays: r.arrays, ...(r.approximates ? { approximates: r.approximates } : {}) }, () =>
         r.format === 'nir'
           ? `wrote run ${runId} as an NIR graph of ${r.arrays.length} nodes (${r.arrays.join(', ')}) to ${outPath}\napproximates: ${r.approximates}`
@@ -734,11 +793,11 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     const { flags, positionals } = parseFlags(argv, specs, 'report')
     if (positionals.length > 1) throw new UsageError(`report takes one RUN id (received also "${positionals[1]}").`)
     const runId = parseId(positionals[0], 'the RUN id', 'report RUN --out FILE.html')
-    const outPath = resolve(flags.out as string)
+    const outPath = outputPath(flags.out as string, `report-${runId}.html`)
     await withServices(ctx, async (s) => {
       // the services make the page (reports.html); the command line writes it
       const r = await s.call('reports.html', { runId })
-      writeFileSync(outPath, r.html)
+      writeOutput(outPath, r.html)
       out(ctx, { id: runId, runId, out: outPath, bytes: Buffer.byteLength(r.html) }, () => `wrote the report of run ${runId} to ${outPath}`)
     })
     return 0
@@ -779,7 +838,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   board: {
     list: async (ctx, argv) => {
-      parseFlags(argv, {}, 'board list')
+      parseNoPositionals(argv, {}, 'board list')
       const l = await withServices(ctx, (s) => s.call('boards.list', {}))
       out(ctx, l, () => {
         const lines: string[] = []
@@ -945,7 +1004,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   tasks: {
     list: async (ctx, argv) => {
-      parseFlags(argv, {}, 'tasks list')
+      parseNoPositionals(argv, {}, 'tasks list')
       const tasks = await withServices(ctx, (s) => s.call('tasks.list', {}))
       out(ctx, tasks, () =>
         [
@@ -963,7 +1022,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   architectures: {
     list: async (ctx, argv) => {
-      parseFlags(argv, {}, 'architectures list')
+      parseNoPositionals(argv, {}, 'architectures list')
       const archs = await withServices(ctx, (s) => s.call('architectures.list', {}))
       out(ctx, archs, () =>
         archs
@@ -987,7 +1046,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   backends: {
     list: async (ctx, argv) => {
-      parseFlags(argv, {}, 'backends list')
+      parseNoPositionals(argv, {}, 'backends list')
       const backends = await withServices(ctx, (s) => s.call('backends.list', {}))
       out(ctx, backends, () =>
         formatTable(
@@ -999,7 +1058,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     },
   },
   doctor: async (ctx, argv) => {
-    parseFlags(argv, {}, 'doctor')
+    parseNoPositionals(argv, {}, 'doctor')
     const info = await withServices(ctx, (s) => s.info())
     const electron = electronBinary()
     const report = {

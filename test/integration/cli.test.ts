@@ -1,6 +1,6 @@
 // The `mimic` command as real processes on real database files.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -212,5 +212,58 @@ describe('mimic CLI', () => {
     }
     // the wrapper exits only once its child has: the child is gone by now
     expect(alive(children[0])).toBe(false)
+  })
+})
+
+describe('mimic CLI on hostile input', () => {
+  const dir = tempDir()
+  const db = join(dir, 'lab.db')
+
+  it('refuses an --out it cannot write (a missing folder, a folder) before the work, naming the flag; no half file, nothing stored changes', () => {
+    json(['--db', db, 'projects', 'create', 'Lab'])
+    const data = json(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '2', '--seed', '1']).id as number
+    const before = readFileSync(db)
+    const missing = join(dir, 'no-such-folder')
+    for (const args of [
+      ['projects', 'export', '1', '--out', join(missing, 'p.mimic')],
+      ['artifacts', 'export', String(data), '--out', join(missing, 'd.npz')],
+      ['export', String(data), '--out', join(missing, 'n.npz')],
+      ['report', String(data), '--out', join(missing, 'r.html')],
+      ['runs', 'export', '--out', join(missing, 'runs.csv')],
+    ]) {
+      const r = fails(['--db', db, ...args], 2, new RegExp(`--out: the folder ${missing} does not exist: create it or choose another path\\.$`))
+      expect(r.stdout).toBe('')
+    }
+    const r = mimic(['--json', '--db', db, 'projects', 'export', '1', '--out', dir])
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'USAGE', message: `--out: ${dir} is a folder: give the path of a file (e.g. ${join(dir, 'project.mimic')}).` } })
+    fails(['--db', db, 'artifacts', 'export', String(data), '--out', dir], 2, /--out: .* is a folder: give the path of a file/)
+    // no half-written file anywhere (the bundle was once written to DIR.partial beside the folder)
+    expect(existsSync(`${dir}.partial`)).toBe(false)
+    expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([])
+    expect(readFileSync(db).equals(before)).toBe(true)
+  })
+
+  it('refuses a damaged database file or a device as --db, naming the path and leaving it untouched', () => {
+    const damaged = join(dir, 'damaged.db')
+    copyFileSync(db, damaged)
+    truncateSync(damaged, 5000)
+    const bytes = readFileSync(damaged)
+    fails(['--db', damaged, 'projects', 'list'], 1, new RegExp(`^mimic: ${damaged} is a damaged SQLite database \\(database disk image is malformed\\); it was left untouched\\. Restore it from a backup, or choose another --db path\\.$`))
+    expect(readFileSync(damaged).equals(bytes)).toBe(true)
+    expect(readdirSync(dir).filter((f) => f.startsWith('damaged.db-'))).toEqual([])
+    const header = join(dir, 'header.db')
+    writeFileSync(header, 'SQLite format 3\0 and then nothing of a database')
+    fails(['--db', header, 'projects', 'list'], 1, /header\.db is a damaged SQLite database \(file is not a database\); it was left untouched/)
+    fails(['--db', '/dev/null', 'projects', 'list'], 1, /^mimic: \/dev\/null is not a regular file: give the path of a \.db file\.$/)
+  })
+
+  it('refuses arguments a command does not take instead of ignoring them', () => {
+    fails(['--db', db, 'runs', 'show', '1', '2'], 2, /^mimic: runs show takes one ID \(received also "2"\)\.$/)
+    fails(['--db', db, 'jobs', 'cancel', '1', '2'], 2, /^mimic: jobs cancel takes one RUN_ID \(received also "2"\)\.$/)
+    fails(['--db', db, 'runs', 'list', 'teacher'], 2, /^mimic: runs list takes no positional arguments \(received "teacher"\)\.$/)
+    fails(['--db', db, 'projects', 'list', 'Lab'], 2, /^mimic: projects list takes no positional arguments \(received "Lab"\)\.$/)
+    fails(['--db', db, 'doctor', 'now'], 2, /^mimic: doctor takes no positional arguments \(received "now"\)\.$/)
+    fails(['--db', db, 'serve', '--host', 'no such host', '--port', '0'], 1, /^mimic: "no such host" is not a name or address of this machine \(ENOTFOUND\): use --host 127\.0\.0\.1\.$/)
   })
 })
