@@ -244,6 +244,20 @@ describe('mimic CLI on hostile input', () => {
     expect(readFileSync(db).equals(before)).toBe(true)
   })
 
+  it('refuses a truncated .npz or project bundle by saying it is truncated, storing nothing', () => {
+    const npz = join(dir, 'data.npz')
+    const bundle = join(dir, 'lab.mimic')
+    ok(['--db', db, 'artifacts', 'export', '1', '--out', npz])
+    ok(['--db', db, 'projects', 'export', '1', '--out', bundle])
+    const before = readFileSync(db)
+    writeFileSync(npz, readFileSync(npz).subarray(0, 1000))
+    writeFileSync(bundle, readFileSync(bundle).subarray(0, 1000))
+    const cut = /is truncated or damaged: it starts as a zip archive but its end \(the zip directory\) is missing: copy the whole file again\.$/
+    fails(['--db', db, 'data', 'import', npz, '--project', '1'], 1, cut)
+    fails(['--db', db, 'projects', 'import', bundle], 1, cut)
+    expect(readFileSync(db).equals(before)).toBe(true)
+  })
+
   it('refuses a damaged database file or a device as --db, naming the path and leaving it untouched', () => {
     const damaged = join(dir, 'damaged.db')
     copyFileSync(db, damaged)
