@@ -80,6 +80,11 @@ function fail(path: string, expected: string, got: unknown): never {
 }
 
 /** Run kinds as a phrase: ["network", "ads"] -> "network or ads"; three or more: "network, ads or reservoir". */
+/** 'an' before a vowel (an ads run, an evaluation run, an upload run), 'a' otherwise. */
+export function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a'
+}
+
 export function kindsText(kinds: readonly string[]): string {
   return kinds.length <= 2 ? kinds.join(' or ') : `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`
 }
@@ -96,7 +101,7 @@ function refText(ref: string): string {
 function relabel(err: unknown, path: string, info: FieldInfo): unknown {
   if (!(err instanceof FieldError) || err.label !== undefined || !info.label) return err
   if (err.field === path) {
-    const problem = err.problem === 'is required.' && info.ref ? `is required: choose a ${refText(info.ref)} run.` : err.problem
+    const problem = err.problem === 'is required.' && info.ref ? `is required: choose ${article(info.ref)} ${refText(info.ref)} run.` : err.problem
     return err.labelled(info.label, problem)
   }
   const item = err.field.startsWith(`${path}[`) ? /^\[(\d+)\]$/.exec(err.field.slice(path.length)) : null

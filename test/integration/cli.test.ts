@@ -277,6 +277,7 @@ describe('mimic CLI on hostile input', () => {
     fails(['--db', db, 'jobs', 'cancel', '1', '2'], 2, /^mimic: jobs cancel takes one RUN_ID \(received also "2"\)\.$/)
     fails(['--db', db, 'runs', 'list', 'teacher'], 2, /^mimic: runs list takes no positional arguments \(received "teacher"\)\.$/)
     fails(['--db', db, 'projects', 'list', 'Lab'], 2, /^mimic: projects list takes no positional arguments \(received "Lab"\)\.$/)
+    fails(['--db', db, 'data', 'generate', 'wake-phrase', '--project', '1', '--noise', '1'], 2, /^mimic: Noise recordings \(--noise\) is run 1 “Temporal XOR dataset · seed 1”, a dataset run: choose an upload run\.$/)
     fails(['--db', db, 'doctor', 'now'], 2, /^mimic: doctor takes no positional arguments \(received "now"\)\.$/)
     fails(['--db', db, 'serve', '--host', 'no such host', '--port', '0'], 1, /^mimic: "no such host" is not a name or address of this machine \(ENOTFOUND\): use --host 127\.0\.0\.1\.$/)
   })

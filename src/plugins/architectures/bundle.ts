@@ -11,6 +11,7 @@ import type { Store } from '../../store/index.ts'
 import type { NetworkRecord } from '../../store/networks.ts'
 import type { Architecture, Bundle, LoadedNetwork, NetworkSizes } from './architecture.ts'
 import { architectures } from './index.ts'
+import { article } from '../../shared/schema.ts'
 
 /** What a bundle records beyond the network itself: the task it was trained on and the task's fitted settings. */
 export interface BundleInfo {
@@ -46,7 +47,7 @@ export function networkRecord(store: Store, runId: number): NetworkRecord & { ar
   const run = store.runs.get(runId)
   const rec = store.networks.find(runId)
   if (!rec) {
-    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is a ${run.kind} run, not a network: give the id of a run that holds a trained network (\`mimic runs list\` shows teacher, network and ADS runs).`)
+    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is ${article(run.kind)} ${run.kind} run, not a network: give the id of a run that holds a trained network (\`mimic runs list\` shows teacher, network and ADS runs).`)
   }
   if (run.status !== 'succeeded') throw new AppError('INVALID_ARGUMENT', `Network run ${runId} “${run.name}” ${notSucceeded[run.status] ?? `is ${run.status}`}; only a run that succeeded holds a complete network.`)
   if (!isArchitectureName(rec.architecture)) {
