@@ -171,6 +171,11 @@ export function flagError(err: unknown, specs: Record<string, FlagSpec>): unknow
       return err.code === 'INVALID_ARGUMENT' ? new UsageError(message) : new AppError(err.code, message, { field: err.field })
     }
   }
+  // an argument of the operation beside the parameters (the run's name, an import's dtMs): its flag by name
+  if (err instanceof FieldError && err.code === 'INVALID_ARGUMENT' && /^\w+$/.test(err.field)) {
+    const flag = [kebab(err.field), kebab(err.field.replace(/Id$/, ''))].find((f) => specs[f] !== undefined && specs[f].param === undefined)
+    if (flag) return new UsageError(`${err.label ?? err.field} (--${flag}) ${err.problem}`)
+  }
   if (err.code !== 'INVALID_ARGUMENT' || !/\bparams\./.test(err.message)) return err
   let message = err.message
   for (const [flag, s] of Object.entries(specs)) {

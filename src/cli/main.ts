@@ -533,10 +533,11 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       return 0
     },
     import: async (ctx, argv) => {
-      const { flags, positionals } = parseFlags(argv, { name: { type: 'string', help: 'name of the new project (default: the bundle\'s, with "(imported)" when taken)' } }, 'projects import')
+      const specs: Record<string, FlagSpec> = { name: { type: 'string', help: 'name of the new project (default: the bundle\'s, with "(imported)" when taken)' } }
+      const { flags, positionals } = parseFlags(argv, specs, 'projects import')
       const { path, bytes } = readInputFile(positionals, 'projects import', 'FILE.mimic')
       await withServices(ctx, async (s) => {
-        const r = await s.call('projects.import', { fileName: basename(path), bytes, name: flags.name as string | undefined })
+        const r = await s.call('projects.import', { fileName: basename(path), bytes, name: flags.name as string | undefined }).catch((err: unknown) => Promise.reject(flagError(err, specs)))
         out(ctx, { ...r, id: r.projectId }, () =>
           [
             `imported ${basename(path)} as project ${r.projectId} “${r.name}”: ${r.runs} runs, ${r.artifacts} artifacts, ${r.metricPoints} metric points, ${r.resultItems} result items`,
@@ -747,14 +748,16 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const maxDatasetBytes = maxDatasetBytesOf(flags)
       const services = ctx.open('cli', { maxDatasetBytes })
       await withOpened(services, async (s) => {
-        const run = await s.call('datasets.import', {
-          projectId: flags.project as number,
-          fileName: basename(path),
-          name: flags.name as string | undefined,
-          dtMs: (flags['dt-ms'] as number | undefined) ?? 1,
-          bytes,
-          ...(flags.task !== undefined ? { task: flags.task as (typeof taskNames)[number] } : {}),
-        })
+        const run = await s
+          .call('datasets.import', {
+            projectId: flags.project as number,
+            fileName: basename(path),
+            name: flags.name as string | undefined,
+            dtMs: (flags['dt-ms'] as number | undefined) ?? 1,
+            bytes,
+            ...(flags.task !== undefined ? { task: flags.task as (typeof taskNames)[number] } : {}),
+          })
+          .catch((err: unknown) => Promise.reject(flagError(err, specs)))
         const p = (await s.call('runs.get', { id: run.id })).params
         const encoding = isLabelEncoding(p.labelEncoding) ? p.labelEncoding : null
         out(ctx, { ...run, labelEncoding: encoding }, () =>
@@ -811,7 +814,9 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const { flags, positionals } = parseFlags(argv, specs, 'import nir')
       const { path, bytes } = readInputFile(positionals, 'import nir', 'FILE.nir')
       await withServices(ctx, async (s) => {
-        const r = await s.call('networks.import', { projectId: flags.project as number, fileName: basename(path), bytes, format: 'nir', name: flags.name as string | undefined })
+        const r = await s
+          .call('networks.import', { projectId: flags.project as number, fileName: basename(path), bytes, format: 'nir', name: flags.name as string | undefined })
+          .catch((err: unknown) => Promise.reject(flagError(err, specs)))
         out(ctx, { ...r, id: r.run.id }, () =>
           [
             `imported ${basename(path)} as network run ${r.run.id}: ${r.neurons} neurons from ${r.groups.map((g) => `${g.name} (${g.type}, ${g.neurons})`).join(', ')}`,

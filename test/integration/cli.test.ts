@@ -244,12 +244,15 @@ describe('mimic CLI on hostile input', () => {
     expect(readFileSync(db).equals(before)).toBe(true)
   })
 
-  it('refuses a truncated .npz or project bundle by saying it is truncated, storing nothing', () => {
+  it('refuses a truncated .npz or project bundle by saying it is truncated, and a bad --dt-ms or --name by its flag, storing nothing', () => {
     const npz = join(dir, 'data.npz')
     const bundle = join(dir, 'lab.mimic')
     ok(['--db', db, 'artifacts', 'export', '1', '--out', npz])
     ok(['--db', db, 'projects', 'export', '1', '--out', bundle])
     const before = readFileSync(db)
+    // an argument beside the job's parameters is told by its flag too, as a usage error
+    fails(['--db', db, 'data', 'import', npz, '--project', '1', '--dt-ms', '0'], 2, /^mimic: Time step \(--dt-ms\) must be a number greater than 0 and at most 1000 \(received 0\)\.$/)
+    fails(['--db', db, 'network', 'create', '--project', '1', '--name', ' '], 2, /^mimic: Run name \(--name\) must not be empty/)
     writeFileSync(npz, readFileSync(npz).subarray(0, 1000))
     writeFileSync(bundle, readFileSync(bundle).subarray(0, 1000))
     const cut = /is truncated or damaged: it starts as a zip archive but its end \(the zip directory\) is missing: copy the whole file again\.$/
