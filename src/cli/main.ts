@@ -68,8 +68,8 @@ Boards
   board add NAME ADDRESS | remove NAME  save a board's address (tcp://HOST:PORT, serial:PATH[?baud=N]) under a name
   board info ADDRESS|NAME               the board's handshake: protocol version, model, serial number, geometry
   board emulate [--listen tcp://127.0.0.1:0 | --serial PATH] [--serial-number SN] [--chips N] [--weights se1|se2] [--chip native|reference] [--no-mismatch] [--step-us 100]
-                                        serve the reference chip over the board protocol (first stdout line: its address)
-Cluster (SLURM; README "Beyond one workstation")
+                                        serve an emulated chip over the board protocol (first stdout line: its address)
+Cluster (SLURM; README "Running on a SLURM cluster")
   cluster add NAME --slurm [--ssh user@login-node] [--ssh-config FILE] [--partition P] [--account A] [--workdir DIR]
   cluster list | test NAME | remove NAME
                                         a job with --on NAME [--seeds S..S | robustness, yield] runs as a SLURM array there
