@@ -568,13 +568,15 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         kind: { type: 'string', help: 'only runs of this kind' },
         status: { type: 'enum', help: 'only runs with this status', values: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] },
         tag: { type: 'string', help: 'only runs with this tag' },
-        format: { type: 'enum', help: 'csv (RFC 4180, for pandas.read_csv) or json (a list of objects, for pandas.DataFrame)', values: ['csv', 'json'], default: 'csv' },
+        format: { type: 'enum', help: 'csv (RFC 4180, for pandas.read_csv) or json (a list of objects, for pandas.DataFrame; the default with --json --out -)', values: ['csv', 'json'], default: 'csv' },
         out: { type: 'string', help: 'file to write (- for stdout)', required: true },
         limit: { type: 'integer', help: 'runs at most', min: 1, max: maxExportRuns, default: maxExportRuns },
       }
       const { flags, positionals } = parseFlags(argv, specs, 'runs export')
       if (positionals.length) throw new UsageError(`runs export takes no positional arguments (received "${positionals[0]}"): choose runs with --project, --kind, --status or --tag.`)
-      const format = (flags.format as string | undefined) ?? 'csv'
+      // with --json, stdout holds one JSON document: the rows themselves when they go to stdout
+      if (ctx.json && flags.out === '-' && flags.format === 'csv') throw new UsageError('runs export --json --out - prints the runs as JSON on stdout: leave out --format csv, or write the CSV to a file with --out FILE.')
+      const format = (flags.format as string | undefined) ?? (ctx.json && flags.out === '-' ? 'json' : 'csv')
       const target = flags.out === '-' ? '-' : outputPath(flags.out as string, `runs.${format}`)
       await withServices(ctx, async (s) => {
         const r = await s.call('runs.export', {
@@ -1115,6 +1117,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 0
     }
     const [group, sub, ...rest] = g.rest
+    if (group === undefined && !g.help && json) throw new UsageError('give a command: `mimic --help` lists them.')
     if (g.help || group === undefined || group === 'help') {
       io.stdout((g.help && group ? commandHelp(group, sub, rest[0]) : undefined) ?? usage() + '\n')
       return group === undefined && !g.help ? 2 : 0
