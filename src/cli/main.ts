@@ -1122,7 +1122,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout((g.help && group ? commandHelp(group, sub, rest[0]) : undefined) ?? usage() + '\n')
       return group === undefined && !g.help ? 2 : 0
     }
-    const dbPath = resolve(g.db ?? process.env.MIMIC_DB ?? 'experiments.db')
+    // an empty MIMIC_DB counts as unset
+    const dbPath = resolve(g.db ?? (process.env.MIMIC_DB || 'experiments.db'))
     const ctx: Ctx = {
       dbPath,
       json: g.json,

@@ -158,6 +158,10 @@ describe('mimic CLI', () => {
     const r = mimic(['--json', 'projects', 'create', 'Here'], { cwd: dir })
     expect(r.code).toBe(0)
     expect(readFileSync(join(dir, 'experiments.db')).subarray(0, 15).toString()).toBe('SQLite format 3')
+    // an empty MIMIC_DB is as if unset (it named the working directory, refused as a folder)
+    const empty = mimic(['--json', 'projects', 'list'], { cwd: dir, env: { MIMIC_DB: '' } })
+    expect(empty.code, empty.stderr).toBe(0)
+    expect(JSON.parse(empty.stdout)).toEqual([expect.objectContaining({ name: 'Here' })])
   })
 
   it('doctor reports Node, the addon and its build flags, threads, the database and the Electron binary', () => {
