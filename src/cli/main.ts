@@ -558,7 +558,11 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const flags = parseNoPositionals(argv, specs, 'runs list')
       await withServices(ctx, async (s) => {
         const runs = await s.call('runs.list', { projectId: flags.project, kind: flags.kind, status: flags.status })
-        out(ctx, runs, () => (runs.length ? runRows(runs) : 'no runs'))
+        // a --kind that no run has (a typo: "teachr") says which kinds there are
+        const kinds = !runs.length && flags.kind !== undefined && !ctx.json ? [...new Set((await s.call('runs.list', { projectId: flags.project, limit: 10_000 })).map((r) => r.kind))].sort() : []
+        out(ctx, runs, () =>
+          runs.length ? runRows(runs) : kinds.length && !kinds.includes(flags.kind as string) ? `no runs of kind "${String(flags.kind)}" (the runs here are of the kinds ${kinds.join(', ')})` : 'no runs',
+        )
       })
       return 0
     },

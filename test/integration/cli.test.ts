@@ -316,6 +316,8 @@ describe('mimic CLI on hostile input', () => {
     expect(rows.code, rows.stderr).toBe(0)
     expect(JSON.parse(rows.stdout)).toEqual([expect.objectContaining({ id: 1, kind: 'dataset' })])
     await refuses(['--json', '--db', db, 'runs', 'export', '--out', '-', '--format', 'csv'], 2, /runs export --json --out - prints the runs as JSON on stdout/)
+    // a --kind no run has says which kinds there are
+    expect((await cli(['--db', db, 'runs', 'list', '--kind', 'datset'])).stdout).toBe('no runs of kind "datset" (the runs here are of the kinds dataset)\n')
     await refuses(['--db', db, 'doctor', 'now'], 2, /^mimic: doctor takes no positional arguments \(received "now"\)\.$/)
     await refuses(['--db', db, 'serve', '--host', 'no such host', '--port', '0'], 1, /^mimic: "no such host" is not a name or address of this machine \(ENOTFOUND\): use --host 127\.0\.0\.1\.$/)
   })
