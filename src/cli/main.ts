@@ -260,6 +260,13 @@ async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Prom
 function readInputFile(positionals: string[], command: string, file: string): { path: string; bytes: Uint8Array } {
   if (positionals.length !== 1) throw new UsageError(`${command} takes one ${file} (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
   const path = resolve(positionals[0])
+  let isDir = false
+  try {
+    isDir = statSync(path).isDirectory()
+  } catch {
+    // read below, which says why not
+  }
+  if (isDir) throw new UsageError(`${positionals[0]} is a folder: give the ${file} in it.`)
   try {
     return { path, bytes: readFileSync(path) }
   } catch (err) {
@@ -289,8 +296,12 @@ function onlyId(positionals: string[], what: string, usage: string): number {
  * The file a command writes (--out), checked before the work: its folder exists and can be written,
  * and it is not itself a folder. `example` is a file name to suggest in a folder given instead.
  */
-function outputPath(raw: string, example: string): string {
+function outputPath(ctx: Ctx, raw: string, example: string): string {
   const path = resolve(raw)
+  // the database (or its write-ahead log) replaced by an export would lose every run
+  if ([ctx.dbPath, `${ctx.dbPath}-wal`, `${ctx.dbPath}-shm`].includes(path) || sameFile(path, ctx.dbPath)) {
+    throw new UsageError(`--out: ${path} is the database (--db): give another file name.`)
+  }
   let isDir = false
   try {
     isDir = statSync(path).isDirectory()
@@ -312,6 +323,17 @@ function outputPath(raw: string, example: string): string {
     throw new UsageError(`--out: the folder ${folder} cannot be written (${errorCode(err)}): choose another path.`)
   }
   return path
+}
+
+/** Whether two paths name the same existing file (a link, another spelling). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a)
+    const y = statSync(b)
+    return x.dev === y.dev && x.ino === y.ino
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -518,7 +540,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const { flags, positionals } = parseFlags(argv, { out: { type: 'string', help: 'the .mimic file to write', required: true } }, 'projects export')
       const id = parseId(positionals[0], 'the project ID', 'projects export ID --out FILE.mimic')
       if (positionals.length > 1) throw new UsageError(`projects export takes one ID (received also "${positionals[1]}").`)
-      const outPath = outputPath(flags.out as string, 'project.mimic')
+      const outPath = outputPath(ctx, flags.out as string, 'project.mimic')
       await withServices(ctx, async (s) => {
         let r
         try {
@@ -581,7 +603,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       // with --json, stdout holds one JSON document: the rows themselves when they go to stdout
       if (ctx.json && flags.out === '-' && flags.format === 'csv') throw new UsageError('runs export --json --out - prints the runs as JSON on stdout: leave out --format csv, or write the CSV to a file with --out FILE.')
       const format = (flags.format as string | undefined) ?? (ctx.json && flags.out === '-' ? 'json' : 'csv')
-      const target = flags.out === '-' ? '-' : outputPath(flags.out as string, `runs.${format}`)
+      const target = flags.out === '-' ? '-' : outputPath(ctx, flags.out as string, `runs.${format}`)
       await withServices(ctx, async (s) => {
         const r = await s.call('runs.export', {
           projectId: flags.project as number | undefined,
@@ -665,7 +687,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const { flags, positionals } = parseFlags(argv, specs, 'artifacts export')
       const runId = parseId(positionals[0], 'the RUN id', 'artifacts export RUN [NAME...] --out FILE.npy|FILE.npz')
       const names = positionals.slice(1)
-      const outPath = outputPath(flags.out as string, `run-${runId}.${(flags.format as string | undefined) ?? (names.length === 1 ? 'npy' : 'npz')}`)
+      const outPath = outputPath(ctx, flags.out as string, `run-${runId}.${(flags.format as string | undefined) ?? (names.length === 1 ? 'npy' : 'npz')}`)
       const format = (flags.format as 'npy' | 'npz' | undefined) ?? (outPath.endsWith('.npy') ? 'npy' : 'npz')
       await withServices(ctx, async (s) => {
         const r = await s.call('artifacts.export', { runId, names: names.length ? names : undefined, format })
@@ -784,7 +806,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     const { flags, positionals } = parseFlags(argv, specs, 'export')
     const runId = parseId(positionals[0], 'the RUN id', 'export RUN --format npz|nir --out FILE')
     if (positionals.length > 1) throw new UsageError(`export takes one RUN id (received also "${positionals[1]}").`)
-    const outPath = outputPath(flags.out as string, `run-${runId}.${(flags.format as string | undefined) ?? 'npz'}`)
+    const outPath = outputPath(ctx, flags.out as string, `run-${runId}.${(flags.format as string | undefined) ?? 'npz'}`)
     await withServices(ctx, async (s) => {
       // the services make the file's bytes (networks.export); the command line writes them
       const r = await s.call('networks.export', { runId, format: flags.format as 'npz' | 'nir' | undefined })
@@ -802,7 +824,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     const { flags, positionals } = parseFlags(argv, specs, 'report')
     if (positionals.length > 1) throw new UsageError(`report takes one RUN id (received also "${positionals[1]}").`)
     const runId = parseId(positionals[0], 'the RUN id', 'report RUN --out FILE.html')
-    const outPath = outputPath(flags.out as string, `report-${runId}.html`)
+    const outPath = outputPath(ctx, flags.out as string, `report-${runId}.html`)
     await withServices(ctx, async (s) => {
       // the services make the page (reports.html); the command line writes it
       const r = await s.call('reports.html', { runId })

@@ -1,6 +1,6 @@
 // The `mimic` command as real processes on real database files.
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -262,6 +262,11 @@ describe('mimic CLI on hostile input', () => {
     expect(r.code).toBe(2)
     expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'USAGE', message: `--out: ${dir} is a folder: give the path of a file (e.g. ${join(dir, 'project.mimic')}).` } })
     await refuses(['--db', db, 'artifacts', 'export', String(data), '--out', dir], 2, /--out: .* is a folder: give the path of a file/)
+    // an export over the database itself (or a link to it) would lose every run
+    await refuses(['--db', db, 'runs', 'export', '--out', db], 2, new RegExp(`^mimic: --out: ${db} is the database \\(--db\\): give another file name\\.$`))
+    symlinkSync(db, join(dir, 'link.db'))
+    await refuses(['--db', db, 'projects', 'export', '1', '--out', join(dir, 'link.db')], 2, /is the database \(--db\)/)
+    await refuses(['--db', db, 'projects', 'import', dir], 2, new RegExp(`^mimic: ${dir} is a folder: give the FILE\\.mimic in it\\.$`))
     // no half-written file anywhere (the bundle was once written to DIR.partial beside the folder)
     expect(existsSync(`${dir}.partial`)).toBe(false)
     expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([])
