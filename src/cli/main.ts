@@ -1145,7 +1145,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const [group, sub, ...rest] = g.rest
     if (group === undefined && !g.help && json) throw new UsageError('give a command: `mimic --help` lists them.')
     if (g.help || group === undefined || group === 'help') {
-      io.stdout((g.help && group ? commandHelp(group, sub, rest[0]) : undefined) ?? usage() + '\n')
+      // `mimic train ads --help` and `mimic help train ads` alike
+      const about = group === 'help' ? ([sub, rest[0], rest[1]] as const) : ([group, sub, rest[0]] as const)
+      io.stdout(((g.help || group === 'help') && about[0] ? commandHelp(about[0], about[1], about[2]) : undefined) ?? usage() + '\n')
       return group === undefined && !g.help ? 2 : 0
     }
     // an empty MIMIC_DB counts as unset

@@ -16,6 +16,12 @@ describe('mimic --help', () => {
     const code = lines.filter((l) => /^(import|export) |\bfrom '/.test(l))
     expect(code, 'lines of source code in the usage').toEqual([])
   })
+  it('mimic help COMMAND is mimic COMMAND --help', () => {
+    const help = mimic(['help', 'train', 'ads'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^mimic train ads --teacher RUN/)
+    expect(help.stdout).toBe(mimic(['train', 'ads', '--help']).stdout)
+  })
   it('names only sections the README has', () => {
     const headings = readFileSync(join(repoRoot, 'README.md'), 'utf8').split('\n').filter((l) => l.startsWith('#')).map((l) => l.replace(/^#+\s*/, ''))
     const named = [...mimic(['--help']).stdout.matchAll(/README "([^"]+)"/g)].map((m) => m[1])
