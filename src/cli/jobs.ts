@@ -126,6 +126,22 @@ export function jobFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
   return out
 }
 
+/**
+ * The project a job goes to; `made` when it was created for this job (a project named after the task),
+ * so that a refused job can remove it again (a refused command stores nothing).
+ */
+export async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Promise<{ id: number; made: boolean }> {
+  if (typeof choice === 'number') return { id: choice, made: false }
+  if ('ofRun' in choice) return { id: (await s.call('runs.get', { id: choice.ofRun })).projectId, made: false }
+  const found = (await s.call('projects.list', {})).find((p) => p.name === choice.named)
+  return found ? { id: found.id, made: false } : { id: (await s.call('projects.create', { name: choice.named })).id, made: true }
+}
+
+/** Removes a project made for a job that was then refused (it holds nothing). */
+export async function unmakeProject(s: FrontDoorServices, project: { id: number; made: boolean }): Promise<void> {
+  if (project.made) await s.call('projects.delete', { id: project.id }).catch(() => undefined)
+}
+
 /** Every regular file under a folder, named relative to it with '/', in name order. */
 export function folderFiles(dir: string, flag: string): { name: string; bytes: Uint8Array }[] {
   let isDir = false

@@ -18,7 +18,7 @@ import { keptToken } from '../server/token-file.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
 import { taskNames } from '../shared/tasks/index.ts'
 import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
-import { flagError, jobCommandHelp, jobCommands, jobUsageLines, paramsFromFlags, type Handler as JobHandler, type Prepare, type Present, type ProjectChoice } from './jobs.ts'
+import { flagError, jobCommandHelp, jobCommands, jobUsageLines, paramsFromFlags, resolveProject, unmakeProject, type Handler as JobHandler, type Prepare, type Present, type ProjectChoice } from './jobs.ts'
 import { formatTable, formatDuration, metricsLine, ProgressLine } from './format.ts'
 import { resultsCsv, resultsTable } from './results.ts'
 import { clusterCommands, runSweep } from './cluster.ts'
@@ -193,13 +193,16 @@ async function runJob(
   }
   process.on('SIGINT', onSigint)
   try {
-    const projectId = await resolveProject(services, project)
+    const target = await resolveProject(services, project)
+    const projectId = target.id
     let undo: (() => Promise<void>) | undefined
-    if (prepare) ({ params, undo } = await prepare(services, projectId))
     try {
+      if (prepare) ({ params, undo } = await prepare(services, projectId))
       runId = (await services.call('jobs.start', { kind, projectId, params, name })).runId
     } catch (err) {
+      // a refused job leaves nothing behind: the import it made, the project made for it
       await undo?.()
+      await unmakeProject(services, target)
       throw err
     }
     for (const e of early.splice(0)) onEvent(e)
@@ -247,13 +250,6 @@ async function withOpened<T>(s: FrontDoorServices, fn: (s: FrontDoorServices) =>
   } finally {
     await s.close()
   }
-}
-
-async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Promise<number> {
-  if (typeof choice === 'number') return choice
-  if ('ofRun' in choice) return (await s.call('runs.get', { id: choice.ofRun })).projectId
-  const found = (await s.call('projects.list', {})).find((p) => p.name === choice.named)
-  return (found ?? (await s.call('projects.create', { name: choice.named }))).id
 }
 
 /** The one FILE argument of `command`, read: a usage error when there is not exactly one, or it cannot be read. */

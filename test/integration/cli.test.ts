@@ -321,6 +321,9 @@ describe('mimic CLI on hostile input', () => {
     expect(rows.code, rows.stderr).toBe(0)
     expect(JSON.parse(rows.stdout)).toEqual([expect.objectContaining({ id: 1, kind: 'dataset' })])
     await refuses(['--json', '--db', db, 'runs', 'export', '--out', '-', '--format', 'csv'], 2, /runs export --json --out - prints the runs as JSON on stdout/)
+    // a refused job leaves no project made for it (reproduce goes to a project named after its task)
+    await refuses(['--db', db, 'reproduce', 'xor', '--architecture', 'force', '--bptt-snn-step-size', '1'], 2, /--bptt-snn-step-size\) applies only when Architecture is bptt-snn/)
+    expect(JSON.parse((await cli(['--json', '--db', db, 'projects', 'list'])).stdout).map((p: { name: string }) => p.name)).toEqual(['Lab'])
     // a --kind no run has says which kinds there are
     expect((await cli(['--db', db, 'runs', 'list', '--kind', 'datset'])).stdout).toBe('no runs of kind "datset" (the runs here are of the kinds dataset)\n')
     await refuses(['--db', db, 'doctor', 'now'], 2, /^mimic: doctor takes no positional arguments \(received "now"\)\.$/)
