@@ -137,9 +137,11 @@ export async function resolveProject(s: FrontDoorServices, choice: ProjectChoice
   return found ? { id: found.id, made: false } : { id: (await s.call('projects.create', { name: choice.named })).id, made: true }
 }
 
-/** Removes a project made for a job that was then refused (it holds nothing). */
+/** Removes a project made for a job that was then refused, while it holds no run (another process may have found it meanwhile). */
 export async function unmakeProject(s: FrontDoorServices, project: { id: number; made: boolean }): Promise<void> {
-  if (project.made) await s.call('projects.delete', { id: project.id }).catch(() => undefined)
+  if (!project.made) return
+  const runs = await s.call('runs.list', { projectId: project.id, limit: 1 }).catch(() => [undefined])
+  if (runs.length === 0) await s.call('projects.delete', { id: project.id }).catch(() => undefined)
 }
 
 /** Every regular file under a folder, named relative to it with '/', in name order. */
