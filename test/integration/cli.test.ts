@@ -267,6 +267,9 @@ describe('mimic CLI on hostile input', () => {
     symlinkSync(db, join(dir, 'link.db'))
     await refuses(['--db', db, 'projects', 'export', '1', '--out', join(dir, 'link.db')], 2, /is the database \(--db\)/)
     await refuses(['--db', db, 'projects', 'import', dir], 2, new RegExp(`^mimic: ${dir} is a folder: give the FILE\\.mimic in it\\.$`))
+    // an .npz with two members of one name is refused, not written
+    await refuses(['--db', db, 'artifacts', 'export', String(data), 'inputs', 'inputs', '--out', join(dir, 'twice.npz')], 1, /^mimic: Artifacts name "inputs" twice: name each artifact once\.$/)
+    expect(existsSync(join(dir, 'twice.npz'))).toBe(false)
     // no half-written file anywhere (the bundle was once written to DIR.partial beside the folder)
     expect(existsSync(`${dir}.partial`)).toBe(false)
     expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([])
