@@ -1,6 +1,6 @@
 // The `mimic` command as real processes on real database files.
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -327,6 +327,13 @@ describe('mimic CLI on hostile input', () => {
     // a refused job leaves no project made for it (reproduce goes to a project named after its task)
     await refuses(['--db', db, 'reproduce', 'xor', '--architecture', 'force', '--bptt-snn-step-size', '1'], 2, /--bptt-snn-step-size\) applies only when Architecture is bptt-snn/)
     expect(JSON.parse((await cli(['--json', '--db', db, 'projects', 'list'])).stdout).map((p: { name: string }) => p.name)).toEqual(['Lab'])
+    // recordings with a manifest whose header names no columns: refused before the upload is kept
+    const wavs = join(dir, 'recordings')
+    mkdirSync(wavs)
+    writeFileSync(join(wavs, 'a.wav'), 'RIFF')
+    writeFileSync(join(dir, 'manifest.csv'), 'name;class\na.wav;positive\n')
+    await refuses(['--db', db, 'data', 'import', 'audio', '--project', '1', '--dir', wavs, '--manifest', join(dir, 'manifest.csv')], 1, /^mimic: Uploaded audio files holds a manifest that cannot be read: the manifest's first line must name the columns file and label \(optionally split and speaker\) but is "name;class"/)
+    expect(JSON.parse((await cli(['--json', '--db', db, 'runs', 'list'])).stdout).map((r: { kind: string }) => r.kind)).toEqual(['dataset'])
     // a --kind no run has says which kinds there are
     expect((await cli(['--db', db, 'runs', 'list', '--kind', 'datset'])).stdout).toBe('no runs of kind "datset" (the runs here are of the kinds dataset)\n')
     await refuses(['--db', db, 'doctor', 'now'], 2, /^mimic: doctor takes no positional arguments \(received "now"\)\.$/)
