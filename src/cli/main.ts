@@ -337,6 +337,22 @@ function sameFile(a: string, b: string): boolean {
  * write (a full disk) leaves neither a half file nor a damaged earlier one.
  */
 function writeOutput(path: string, data: string | Uint8Array): void {
+  // a device or a pipe (/dev/stdout, a FIFO) is written to as it is, not replaced
+  let special = false
+  try {
+    const st = statSync(path)
+    special = !st.isFile()
+  } catch {
+    // a new file
+  }
+  if (special) {
+    try {
+      writeFileSync(path, data)
+      return
+    } catch (err) {
+      throw new AppError('INVALID_ARGUMENT', `--out: ${path} could not be written (${errorCode(err)}): choose another path.`)
+    }
+  }
   const partial = `${path}.partial-${process.pid}`
   try {
     writeFileSync(partial, data)

@@ -1,6 +1,6 @@
 // The `mimic` command as real processes on real database files.
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -267,6 +267,9 @@ describe('mimic CLI on hostile input', () => {
     symlinkSync(db, join(dir, 'link.db'))
     await refuses(['--db', db, 'projects', 'export', '1', '--out', join(dir, 'link.db')], 2, /is the database \(--db\)/)
     await refuses(['--db', db, 'projects', 'import', dir], 2, new RegExp(`^mimic: ${dir} is a folder: give the FILE\\.mimic in it\\.$`))
+    // a device is written to, not replaced by a file renamed over it
+    expect((await cli(['--db', db, 'runs', 'export', '--out', '/dev/null'])).code).toBe(0)
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true)
     // an .npz with two members of one name is refused, not written
     await refuses(['--db', db, 'artifacts', 'export', String(data), 'inputs', 'inputs', '--out', join(dir, 'twice.npz')], 1, /^mimic: Artifacts name "inputs" twice: name each artifact once\.$/)
     expect(existsSync(join(dir, 'twice.npz'))).toBe(false)
