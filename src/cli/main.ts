@@ -299,12 +299,17 @@ function outputPath(ctx: Ctx, raw: string, example: string): string {
     throw new UsageError(`--out: ${path} is the database (--db): give another file name.`)
   }
   let isDir = false
+  let special = false
   try {
-    isDir = statSync(path).isDirectory()
+    const st = statSync(path)
+    isDir = st.isDirectory()
+    special = !isDir && !st.isFile()
   } catch {
     // a new file
   }
   if (isDir) throw new UsageError(`--out: ${path} is a folder: give the path of a file (e.g. ${join(path, example)}).`)
+  // a device or a pipe is written to where it is (its folder, /dev, need not be writable)
+  if (special) return path
   const folder = dirname(path)
   let folderIsDir = false
   try {
