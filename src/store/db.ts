@@ -62,6 +62,13 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
       throw err
     }
     const version = db.pragma('user_version', { simple: true }) as number
+    // another program's SQLite database (a browser's history, a lab's own tables) is not made ours
+    if (version === 0) {
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((t) => t.name)
+      if (tables.length) {
+        throw new AppError('DB_NOT_SQLITE', `${path} is a SQLite database of another program (its tables: ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''}); it was left untouched. Choose another --db path.`)
+      }
+    }
     if (version > latestVersion) {
       throw new AppError(
         'DB_NEWER',

@@ -1,5 +1,6 @@
 // The `mimic` command as real processes on real database files.
 import { spawn, spawnSync } from 'node:child_process'
+import Database from 'better-sqlite3'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
@@ -307,6 +308,14 @@ describe('mimic CLI on hostile input', () => {
     const header = join(dir, 'header.db')
     writeFileSync(header, 'SQLite format 3\0 and then nothing of a database')
     await refuses(['--db', header, 'projects', 'list'], 1, /header\.db is a damaged SQLite database \(file is not a database\); it was left untouched/)
+    // another program's SQLite database gets no tables of ours (and keeps its journal mode)
+    const foreign = join(dir, 'places.sqlite')
+    const raw = new Database(foreign)
+    raw.exec("CREATE TABLE moz_places (id INTEGER, url TEXT); INSERT INTO moz_places VALUES (1, 'https://example.org')")
+    raw.close()
+    const theirs = readFileSync(foreign)
+    await refuses(['--db', foreign, 'projects', 'list'], 1, new RegExp(`^mimic: ${foreign} is a SQLite database of another program \\(its tables: moz_places\\); it was left untouched\\. Choose another --db path\\.$`))
+    expect(readFileSync(foreign).equals(theirs)).toBe(true)
     await refuses(['--db', '/dev/null', 'projects', 'list'], 1, /^mimic: \/dev\/null is not a regular file: give the path of a \.db file\.$/)
   })
 
