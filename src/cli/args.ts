@@ -70,23 +70,26 @@ export function flagsFromSchema(info: FieldInfo, skip: readonly string[] = []): 
   return out
 }
 
-function inRange(name: string, spec: FlagSpec, n: number, kind: string): number {
+function inRange(name: string, spec: FlagSpec, n: number, kind: string, raw: string): number {
   if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-    throw new UsageError(`--${name} must be ${kind}${rangeHint(spec)} (received ${n}).`)
+    throw new UsageError(`--${name} must be ${kind}${rangeHint(spec)} (received ${raw.trim()}).`)
   }
   return n
 }
+
+/** A number written in decimal (1, -0.5, 1e-6, .5): not hexadecimal, binary or octal, which Number() also reads. */
+const decimal = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i
 
 function convert(name: string, spec: FlagSpec, raw: string): unknown {
   switch (spec.type) {
     case 'integer': {
       if (!/^[+-]?\d+$/.test(raw.trim())) throw new UsageError(`--${name} must be an integer${rangeHint(spec)} (received "${raw}").`)
-      return inRange(name, spec, Number(raw), 'an integer')
+      return inRange(name, spec, Number(raw), 'an integer', raw)
     }
     case 'number': {
       const n = Number(raw)
-      if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number${rangeHint(spec)} (received "${raw}").`)
-      return inRange(name, spec, n, 'a number')
+      if (!decimal.test(raw.trim()) || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number${rangeHint(spec)} (received "${raw}").`)
+      return inRange(name, spec, n, 'a number', raw)
     }
     case 'integers': {
       const parts = raw.split(',').map((x) => x.trim())
@@ -97,7 +100,7 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
     case 'numbers': {
       if (raw.trim() === '') return []
       const parts = raw.split(',').map((x) => x.trim())
-      const bad = parts.find((x) => x === '' || !Number.isFinite(Number(x)))
+      const bad = parts.find((x) => !decimal.test(x) || !Number.isFinite(Number(x)))
       if (bad !== undefined) throw new UsageError(`--${name} must be a comma-separated list of numbers, e.g. 0,0.05,0.1 (received "${raw}").`)
       return parts.map(Number)
     }
@@ -127,6 +130,13 @@ function rangeHint(spec: FlagSpec): string {
 export function parseFlags(argv: readonly string[], specs: Record<string, FlagSpec>, where: string): Parsed {
   const positionals: string[] = []
   const flags: Record<string, unknown> = {}
+  // how each flag was written (--ebn, --no-ebn, --count): a flag given twice is refused
+  const written: Record<string, string> = {}
+  const once = (name: string, as: string): void => {
+    const before = written[name]
+    if (before !== undefined) throw new UsageError(`--${name} is given twice${before !== as ? ` (as ${before} and ${as})` : ''}: give it once.`)
+    written[name] = as
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--') {
@@ -134,7 +144,7 @@ export function parseFlags(argv: readonly string[], specs: Record<string, FlagSp
       break
     }
     if (!a.startsWith('--') || a === '-') {
-      if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) throw new UsageError(`${a} is not an option of ${where}: options are written --name.`)
+      if (a.startsWith('-') && a.length > 1 && !/^-\d/.test(a)) throw new UsageError(`${a} is not an option of ${where}: options are written in full with two dashes (\`mimic ${where} --help\` lists them).`)
       positionals.push(a)
       continue
     }
@@ -147,6 +157,7 @@ export function parseFlags(argv: readonly string[], specs: Record<string, FlagSp
     }
     let spec = specs[name]
     if (!spec && name.startsWith('no-') && specs[name.slice(3)]?.type === 'boolean' && value === undefined) {
+      once(name.slice(3), `--${name}`)
       flags[name.slice(3)] = false
       continue
     }
@@ -164,6 +175,7 @@ export function parseFlags(argv: readonly string[], specs: Record<string, FlagSp
       const hint = best && bestD <= Math.max(2, Math.floor(name.length / 3)) ? `: did you mean --${best}?` : known.length ? ` (known: ${known.map((k) => `--${k}`).join(', ')})` : ''
       throw new UsageError(`--${name} is not an option of ${where}${hint}`)
     }
+    once(name, `--${name}`)
     if (spec.type === 'boolean' && value === undefined) {
       flags[name] = true
       continue
@@ -174,7 +186,6 @@ export function parseFlags(argv: readonly string[], specs: Record<string, FlagSp
       }
       value = argv[++i]
     }
-    if (name in flags) throw new UsageError(`--${name} is given twice: give it once.`)
     flags[name] = convert(name, spec, value)
     spec = specs[name]
   }
@@ -200,11 +211,14 @@ export function splitGlobal(argv: readonly string[]): { db: string | undefined; 
     }
     if (a === '--json') json = true
     else if (a === '--help' || a === '-h') help = true
-    else if (a === '--db') {
-      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new UsageError('--db needs a path: --db PATH (default ./experiments.db).')
-      db = argv[++i]
-    } else if (a.startsWith('--db=')) db = a.slice(5)
-    else rest.push(a)
+    else if (a === '--db' || a.startsWith('--db=')) {
+      if (db !== undefined) throw new UsageError('--db is given twice: give one database.')
+      if (a.startsWith('--db=')) db = a.slice(5)
+      else {
+        if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new UsageError('--db needs a path: --db PATH (default ./experiments.db).')
+        db = argv[++i]
+      }
+    } else rest.push(a)
   }
   if (db !== undefined && db.trim() === '') throw new UsageError('--db needs a path: --db PATH (default ./experiments.db).')
   return { db, json, help, rest }

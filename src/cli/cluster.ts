@@ -13,7 +13,7 @@ import type { ResultItem, SweepStatus } from '../shared/types.ts'
 import { codeVersion, hostName, Services, type FrontDoorServices, type ItemRunData } from '../services/index.ts'
 import { parseFlags, parseId, UsageError } from './args.ts'
 import { formatTable } from './format.ts'
-import type { Handler, ProjectChoice, RunSweep, SweepRequest } from './jobs.ts'
+import { resolveProject, unmakeProject, type Handler, type ProjectChoice, type RunSweep, type SweepRequest } from './jobs.ts'
 
 export interface ClusterCtx {
   json: boolean
@@ -78,18 +78,13 @@ export async function followSweep(ctx: ClusterCtx, s: FrontDoorServices, runId: 
   return status
 }
 
-async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Promise<number> {
-  if (typeof choice === 'number') return choice
-  if ('ofRun' in choice) return (await s.call('runs.get', { id: choice.ofRun })).projectId
-  const found = (await s.call('projects.list', {})).find((p) => p.name === choice.named)
-  return (found ?? (await s.call('projects.create', { name: choice.named }))).id
-}
-
 export function runSweep<C extends ClusterCtx>(): RunSweep<C> {
   return async (ctx, kind: JobKindName, project: ProjectChoice, params, name, req: SweepRequest) =>
     withServices(ctx, async (s) => {
-      const projectId = await resolveProject(s, project)
-      const started = await s.call('sweeps.start', {
+      const target = await resolveProject(s, project)
+      const projectId = target.id
+      const started = await s
+        .call('sweeps.start', {
         cluster: req.cluster,
         kind,
         projectId,
@@ -100,7 +95,11 @@ export function runSweep<C extends ClusterCtx>(): RunSweep<C> {
         ...(req.itemsPerTask !== undefined ? { itemsPerTask: req.itemsPerTask } : {}),
         ...(req.maxAttempts !== undefined ? { maxAttempts: req.maxAttempts } : {}),
         ...(req.cpusPerTask !== undefined ? { cpusPerTask: req.cpusPerTask } : {}),
-      })
+        })
+        .catch(async (err: unknown) => {
+          await unmakeProject(s, target)
+          throw err
+        })
       ctx.io.stderr(`sweep ${started.runId}: ${started.items.length} items in ${started.tasks.length} SLURM array tasks on ${started.cluster} (${started.dir})\n${started.grouping ? `  grouping: ${started.grouping.text}\n` : ''}`)
       const final = req.follow ? await followSweep(ctx, s, started.runId) : started
       out(ctx, final, () => sweepText(final))
@@ -108,7 +107,11 @@ export function runSweep<C extends ClusterCtx>(): RunSweep<C> {
     })
 }
 
-const sweepId = (argv: string[], where: string): number => parseId(argv[0], 'the sweep run id', where)
+const sweepId = (argv: string[], where: string): number => {
+  const id = parseId(argv[0], 'the sweep run id', where)
+  if (argv.length > 1) throw new UsageError(`${where.replace(/ ID$/, '')} takes one sweep run ID (received also "${argv[1]}").`)
+  return id
+}
 
 export function clusterCommands<C extends ClusterCtx>(): Record<string, Record<string, Handler<C>>> {
   return {
@@ -137,7 +140,8 @@ export function clusterCommands<C extends ClusterCtx>(): Record<string, Record<s
         return 0
       },
       list: async (ctx, argv) => {
-        parseFlags(argv, {}, 'cluster list')
+        const { positionals } = parseFlags(argv, {}, 'cluster list')
+        if (positionals.length) throw new UsageError(`cluster list takes no positional arguments (received "${positionals[0]}").`)
         const list = await withServices(ctx, (s) => s.call('clusters.list', {}))
         out(ctx, list, () =>
           list.length

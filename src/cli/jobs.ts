@@ -126,6 +126,24 @@ export function jobFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
   return out
 }
 
+/**
+ * The project a job goes to; `made` when it was created for this job (a project named after the task),
+ * so that a refused job can remove it again (a refused command stores nothing).
+ */
+export async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Promise<{ id: number; made: boolean }> {
+  if (typeof choice === 'number') return { id: choice, made: false }
+  if ('ofRun' in choice) return { id: (await s.call('runs.get', { id: choice.ofRun })).projectId, made: false }
+  const found = (await s.call('projects.list', {})).find((p) => p.name === choice.named)
+  return found ? { id: found.id, made: false } : { id: (await s.call('projects.create', { name: choice.named })).id, made: true }
+}
+
+/** Removes a project made for a job that was then refused, while it holds no run (another process may have found it meanwhile). */
+export async function unmakeProject(s: FrontDoorServices, project: { id: number; made: boolean }): Promise<void> {
+  if (!project.made) return
+  const runs = await s.call('runs.list', { projectId: project.id, limit: 1 }).catch(() => [undefined])
+  if (runs.length === 0) await s.call('projects.delete', { id: project.id }).catch(() => undefined)
+}
+
 /** Every regular file under a folder, named relative to it with '/', in name order. */
 export function folderFiles(dir: string, flag: string): { name: string; bytes: Uint8Array }[] {
   let isDir = false
@@ -170,6 +188,11 @@ export function flagError(err: unknown, specs: Record<string, FlagSpec>): unknow
       const message = `${subject} ${err.problem}`
       return err.code === 'INVALID_ARGUMENT' ? new UsageError(message) : new AppError(err.code, message, { field: err.field })
     }
+  }
+  // an argument of the operation beside the parameters (the run's name, an import's dtMs): its flag by name
+  if (err instanceof FieldError && err.code === 'INVALID_ARGUMENT' && /^\w+$/.test(err.field)) {
+    const flag = [kebab(err.field), kebab(err.field.replace(/Id$/, ''))].find((f) => specs[f] !== undefined && specs[f].param === undefined)
+    if (flag) return new UsageError(`${err.label ?? err.field} (--${flag}) ${err.problem}`)
   }
   if (err.code !== 'INVALID_ARGUMENT' || !/\bparams\./.test(err.message)) return err
   let message = err.message

@@ -2,8 +2,8 @@
 // --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
 // Like every front door it goes through the services' operations (call, events, info): it never
 // opens the store, the job runner or the addon itself; it reads and writes the local files.
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
-import { basename, join, relative, resolve, sep } from 'node:path'
+import { accessSync, constants, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { contract, type ResultOf } from '../shared/contract.ts'
 import { AppError, toWireError } from '../shared/errors.ts'
 import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
@@ -18,7 +18,7 @@ import { keptToken } from '../server/token-file.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
 import { taskNames } from '../shared/tasks/index.ts'
 import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
-import { flagError, jobCommandHelp, jobCommands, jobUsageLines, paramsFromFlags, type Handler as JobHandler, type Prepare, type Present, type ProjectChoice } from './jobs.ts'
+import { flagError, jobCommandHelp, jobCommands, jobUsageLines, paramsFromFlags, resolveProject, unmakeProject, type Handler as JobHandler, type Prepare, type Present, type ProjectChoice } from './jobs.ts'
 import { formatTable, formatDuration, metricsLine, ProgressLine } from './format.ts'
 import { resultsCsv, resultsTable } from './results.ts'
 import { clusterCommands, runSweep } from './cluster.ts'
@@ -68,8 +68,8 @@ Boards
   board add NAME ADDRESS | remove NAME  save a board's address (tcp://HOST:PORT, serial:PATH[?baud=N]) under a name
   board info ADDRESS|NAME               the board's handshake: protocol version, model, serial number, geometry
   board emulate [--listen tcp://127.0.0.1:0 | --serial PATH] [--serial-number SN] [--chips N] [--weights se1|se2] [--chip native|reference] [--no-mismatch] [--step-us 100]
-                                        serve the reference chip over the board protocol (first stdout line: its address)
-Cluster (SLURM; README "Beyond one workstation")
+                                        serve an emulated chip over the board protocol (first stdout line: its address)
+Cluster (SLURM; README "Running on a SLURM cluster")
   cluster add NAME --slurm [--ssh user@login-node] [--ssh-config FILE] [--partition P] [--account A] [--workdir DIR]
   cluster list | test NAME | remove NAME
                                         a job with --on NAME [--seeds S..S | robustness, yield] runs as a SLURM array there
@@ -193,13 +193,16 @@ async function runJob(
   }
   process.on('SIGINT', onSigint)
   try {
-    const projectId = await resolveProject(services, project)
+    const target = await resolveProject(services, project)
+    const projectId = target.id
     let undo: (() => Promise<void>) | undefined
-    if (prepare) ({ params, undo } = await prepare(services, projectId))
     try {
+      if (prepare) ({ params, undo } = await prepare(services, projectId))
       runId = (await services.call('jobs.start', { kind, projectId, params, name })).runId
     } catch (err) {
+      // a refused job leaves nothing behind: the import it made, the project made for it
       await undo?.()
+      await unmakeProject(services, target)
       throw err
     }
     for (const e of early.splice(0)) onEvent(e)
@@ -249,17 +252,17 @@ async function withOpened<T>(s: FrontDoorServices, fn: (s: FrontDoorServices) =>
   }
 }
 
-async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Promise<number> {
-  if (typeof choice === 'number') return choice
-  if ('ofRun' in choice) return (await s.call('runs.get', { id: choice.ofRun })).projectId
-  const found = (await s.call('projects.list', {})).find((p) => p.name === choice.named)
-  return (found ?? (await s.call('projects.create', { name: choice.named }))).id
-}
-
 /** The one FILE argument of `command`, read: a usage error when there is not exactly one, or it cannot be read. */
 function readInputFile(positionals: string[], command: string, file: string): { path: string; bytes: Uint8Array } {
   if (positionals.length !== 1) throw new UsageError(`${command} takes one ${file} (received ${positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(', ')}).`)
   const path = resolve(positionals[0])
+  let isDir = false
+  try {
+    isDir = statSync(path).isDirectory()
+  } catch {
+    // read below, which says why not
+  }
+  if (isDir) throw new UsageError(`${positionals[0]} is a folder: give the ${file} in it.`)
   try {
     return { path, bytes: readFileSync(path) }
   } catch (err) {
@@ -267,6 +270,101 @@ function readInputFile(positionals: string[], command: string, file: string): { 
       throw new UsageError(`${positionals[0]} holds ${(statSync(path).size / 2 ** 30).toFixed(2)} GiB, more than the 2 GiB that ${command} reads at once: split it into smaller files.`)
     }
     throw new UsageError(`${positionals[0]} cannot be read (${errorCode(err)}): check the path.`)
+  }
+}
+
+/** The flags of a command that takes no positional arguments: a stray word is refused, not ignored. */
+function parseNoPositionals(argv: readonly string[], specs: Record<string, FlagSpec>, where: string): Record<string, unknown> {
+  const { flags, positionals } = parseFlags(argv, specs, where)
+  if (positionals.length) throw new UsageError(`${where} takes no positional arguments (received "${positionals[0]}").`)
+  return flags
+}
+
+/** The one id a command takes (usage `runs show ID`): a second one is refused, not ignored. */
+function onlyId(positionals: string[], what: string, usage: string): number {
+  const id = parseId(positionals[0], what, usage)
+  const words = usage.split(' ')
+  if (positionals.length > 1) throw new UsageError(`${words.slice(0, -1).join(' ')} takes one ${words.at(-1)} (received also "${positionals[1]}").`)
+  return id
+}
+
+/**
+ * The file a command writes (--out), checked before the work: its folder exists and can be written,
+ * and it is not itself a folder. `example` is a file name to suggest in a folder given instead.
+ */
+function outputPath(ctx: Ctx, raw: string, example: string): string {
+  const path = resolve(raw)
+  // the database (or its write-ahead log) replaced by an export would lose every run
+  if ([ctx.dbPath, `${ctx.dbPath}-wal`, `${ctx.dbPath}-shm`].includes(path) || sameFile(path, ctx.dbPath)) {
+    throw new UsageError(`--out: ${path} is the database (--db): give another file name.`)
+  }
+  let isDir = false
+  let special = false
+  try {
+    const st = statSync(path)
+    isDir = st.isDirectory()
+    special = !isDir && !st.isFile()
+  } catch {
+    // a new file
+  }
+  if (isDir) throw new UsageError(`--out: ${path} is a folder: give the path of a file (e.g. ${join(path, example)}).`)
+  // a device or a pipe is written to where it is (its folder, /dev, need not be writable)
+  if (special) return path
+  const folder = dirname(path)
+  let folderIsDir = false
+  try {
+    folderIsDir = statSync(folder).isDirectory()
+  } catch {
+    // missing
+  }
+  if (!folderIsDir) throw new UsageError(`--out: the folder ${folder} does not exist: create it or choose another path.`)
+  try {
+    accessSync(folder, constants.W_OK)
+  } catch (err) {
+    throw new UsageError(`--out: the folder ${folder} cannot be written (${errorCode(err)}): choose another path.`)
+  }
+  return path
+}
+
+/** Whether two paths name the same existing file (a link, another spelling). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a)
+    const y = statSync(b)
+    return x.dev === y.dev && x.ino === y.ino
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Writes a command's output file whole under a temporary name beside it, then renames it: a failed
+ * write (a full disk) leaves neither a half file nor a damaged earlier one.
+ */
+function writeOutput(path: string, data: string | Uint8Array): void {
+  // a device or a pipe (/dev/stdout, a FIFO) is written to as it is, not replaced
+  let special = false
+  try {
+    const st = statSync(path)
+    special = !st.isFile()
+  } catch {
+    // a new file
+  }
+  if (special) {
+    try {
+      writeFileSync(path, data)
+      return
+    } catch (err) {
+      throw new AppError('INVALID_ARGUMENT', `--out: ${path} could not be written (${errorCode(err)}): choose another path.`)
+    }
+  }
+  const partial = `${path}.partial-${process.pid}`
+  try {
+    writeFileSync(partial, data)
+    renameSync(partial, path)
+  } catch (err) {
+    rmSync(partial, { force: true })
+    throw new AppError('INVALID_ARGUMENT', `--out: ${path} could not be written (${errorCode(err)}): check the space and permissions of its folder, or choose another path.`)
   }
 }
 
@@ -413,7 +511,7 @@ async function benchTeacherCommand(ctx: Ctx, argv: string[]): Promise<number> {
 const commands: Record<string, Record<string, Handler> | Handler> = {
   projects: {
     list: async (ctx, argv) => {
-      parseFlags(argv, {}, 'projects list')
+      parseNoPositionals(argv, {}, 'projects list')
       const projects = await withServices(ctx, (s) => s.call('projects.list', {}))
       out(ctx, projects, () =>
         projects.length
@@ -443,7 +541,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     },
     delete: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'projects delete')
-      const id = parseId(positionals[0], 'the project ID', 'projects delete ID')
+      const id = onlyId(positionals, 'the project ID', 'projects delete ID')
       await withServices(ctx, async (s) => {
         const count = (await s.call('runs.list', { projectId: id, limit: 10_000 })).length
         try {
@@ -459,7 +557,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const { flags, positionals } = parseFlags(argv, { out: { type: 'string', help: 'the .mimic file to write', required: true } }, 'projects export')
       const id = parseId(positionals[0], 'the project ID', 'projects export ID --out FILE.mimic')
       if (positionals.length > 1) throw new UsageError(`projects export takes one ID (received also "${positionals[1]}").`)
-      const outPath = resolve(flags.out as string)
+      const outPath = outputPath(ctx, flags.out as string, 'project.mimic')
       await withServices(ctx, async (s) => {
         let r
         try {
@@ -468,17 +566,17 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
           throw withCliHint(err)
         }
         // written whole to a temporary name, then renamed: an interrupted export leaves no half file
-        writeFileSync(`${outPath}.partial`, r.bytes)
-        renameSync(`${outPath}.partial`, outPath)
+        writeOutput(outPath, r.bytes)
         out(ctx, { id, out: outPath, runs: r.runs, artifacts: r.artifacts, bytes: r.bytes.byteLength }, () => `wrote project ${id} “${r.name}” (${r.runs} runs, ${r.artifacts} artifacts, ${r.bytes.byteLength} bytes) to ${outPath}`)
       })
       return 0
     },
     import: async (ctx, argv) => {
-      const { flags, positionals } = parseFlags(argv, { name: { type: 'string', help: 'name of the new project (default: the bundle\'s, with "(imported)" when taken)' } }, 'projects import')
+      const specs: Record<string, FlagSpec> = { name: { type: 'string', help: 'name of the new project (default: the bundle\'s, with "(imported)" when taken)' } }
+      const { flags, positionals } = parseFlags(argv, specs, 'projects import')
       const { path, bytes } = readInputFile(positionals, 'projects import', 'FILE.mimic')
       await withServices(ctx, async (s) => {
-        const r = await s.call('projects.import', { fileName: basename(path), bytes, name: flags.name as string | undefined })
+        const r = await s.call('projects.import', { fileName: basename(path), bytes, name: flags.name as string | undefined }).catch((err: unknown) => Promise.reject(flagError(err, specs)))
         out(ctx, { ...r, id: r.projectId }, () =>
           [
             `imported ${basename(path)} as project ${r.projectId} “${r.name}”: ${r.runs} runs, ${r.artifacts} artifacts, ${r.metricPoints} metric points, ${r.resultItems} result items`,
@@ -496,10 +594,14 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         kind: { type: 'string', help: 'only runs of this kind' },
         status: { type: 'enum', help: 'only runs with this status', values: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] },
       }
-      const { flags } = parseFlags(argv, specs, 'runs list')
+      const flags = parseNoPositionals(argv, specs, 'runs list')
       await withServices(ctx, async (s) => {
         const runs = await s.call('runs.list', { projectId: flags.project, kind: flags.kind, status: flags.status })
-        out(ctx, runs, () => (runs.length ? runRows(runs) : 'no runs'))
+        // a --kind that no run has (a typo: "teachr") says which kinds there are
+        const kinds = !runs.length && flags.kind !== undefined && !ctx.json ? [...new Set((await s.call('runs.list', { projectId: flags.project, limit: 10_000 })).map((r) => r.kind))].sort() : []
+        out(ctx, runs, () =>
+          runs.length ? runRows(runs) : kinds.length && !kinds.includes(flags.kind as string) ? `no runs of kind "${String(flags.kind)}" (the runs here are of the kinds ${kinds.join(', ')})` : 'no runs',
+        )
       })
       return 0
     },
@@ -509,13 +611,16 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         kind: { type: 'string', help: 'only runs of this kind' },
         status: { type: 'enum', help: 'only runs with this status', values: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] },
         tag: { type: 'string', help: 'only runs with this tag' },
-        format: { type: 'enum', help: 'csv (RFC 4180, for pandas.read_csv) or json (a list of objects, for pandas.DataFrame)', values: ['csv', 'json'], default: 'csv' },
+        format: { type: 'enum', help: 'csv (RFC 4180, for pandas.read_csv) or json (a list of objects, for pandas.DataFrame; the default with --json --out -)', values: ['csv', 'json'], default: 'csv' },
         out: { type: 'string', help: 'file to write (- for stdout)', required: true },
         limit: { type: 'integer', help: 'runs at most', min: 1, max: maxExportRuns, default: maxExportRuns },
       }
       const { flags, positionals } = parseFlags(argv, specs, 'runs export')
       if (positionals.length) throw new UsageError(`runs export takes no positional arguments (received "${positionals[0]}"): choose runs with --project, --kind, --status or --tag.`)
-      const format = (flags.format as string | undefined) ?? 'csv'
+      // with --json, stdout holds one JSON document: the rows themselves when they go to stdout
+      if (ctx.json && flags.out === '-' && flags.format === 'csv') throw new UsageError('runs export --json --out - prints the runs as JSON on stdout: leave out --format csv, or write the CSV to a file with --out FILE.')
+      const format = (flags.format as string | undefined) ?? (ctx.json && flags.out === '-' ? 'json' : 'csv')
+      const target = flags.out === '-' ? '-' : outputPath(ctx, flags.out as string, `runs.${format}`)
       await withServices(ctx, async (s) => {
         const r = await s.call('runs.export', {
           projectId: flags.project as number | undefined,
@@ -526,16 +631,15 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         })
         if (r.truncated) ctx.io.stderr(`mimic: more runs match than the ${r.rows.length} written: narrow them with --project, --kind, --status or --tag, or raise --limit (at most ${maxExportRuns}).\n`)
         const text = format === 'json' ? JSON.stringify(r.rows.map((row) => Object.fromEntries(r.columns.map((c) => [c, row[c] ?? null]))), null, 1) + '\n' : runsCsv(r.rows, r.columns)
-        const target = flags.out as string
         if (target === '-') ctx.io.stdout(text)
-        else writeFileSync(resolve(target), text)
-        if (target !== '-') out(ctx, { out: resolve(target), format, runs: r.rows.length, columns: r.columns.length, truncated: r.truncated }, () => `wrote ${r.rows.length} run${r.rows.length === 1 ? '' : 's'} × ${r.columns.length} columns to ${resolve(target)} (${format})`)
+        else writeOutput(target, text)
+        if (target !== '-') out(ctx, { out: target, format, runs: r.rows.length, columns: r.columns.length, truncated: r.truncated }, () => `wrote ${r.rows.length} run${r.rows.length === 1 ? '' : 's'} × ${r.columns.length} columns to ${target} (${format})`)
       })
       return 0
     },
     show: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'runs show')
-      const id = parseId(positionals[0], 'the run ID', 'runs show ID')
+      const id = onlyId(positionals, 'the run ID', 'runs show ID')
       await withServices(ctx, async (s) => {
         const r = await s.call('runs.get', { id })
         if (!ctx.json) {
@@ -600,11 +704,11 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const { flags, positionals } = parseFlags(argv, specs, 'artifacts export')
       const runId = parseId(positionals[0], 'the RUN id', 'artifacts export RUN [NAME...] --out FILE.npy|FILE.npz')
       const names = positionals.slice(1)
-      const outPath = resolve(flags.out as string)
+      const outPath = outputPath(ctx, flags.out as string, `run-${runId}.${(flags.format as string | undefined) ?? (names.length === 1 ? 'npy' : 'npz')}`)
       const format = (flags.format as 'npy' | 'npz' | undefined) ?? (outPath.endsWith('.npy') ? 'npy' : 'npz')
       await withServices(ctx, async (s) => {
         const r = await s.call('artifacts.export', { runId, names: names.length ? names : undefined, format })
-        writeFileSync(outPath, r.bytes)
+        writeOutput(outPath, r.bytes)
         out(ctx, { id: runId, out: outPath, format, names: r.names, bytes: r.bytes.byteLength }, () => `wrote ${r.names.length === 1 ? `artifact ${r.names[0]}` : `${r.names.length} artifacts`} of run ${runId} to ${outPath} (${format})`)
       })
       return 0
@@ -639,7 +743,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   jobs: {
     list: async (ctx, argv) => {
-      const { flags } = parseFlags(argv, { all: { type: 'boolean', help: 'include finished jobs' } }, 'jobs list')
+      const flags = parseNoPositionals(argv, { all: { type: 'boolean', help: 'include finished jobs' } }, 'jobs list')
       await withServices(ctx, async (s) => {
         const jobs = await s.call('jobs.list', { all: flags.all === true })
         out(ctx, jobs, () =>
@@ -664,7 +768,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     },
     cancel: async (ctx, argv) => {
       const { positionals } = parseFlags(argv, {}, 'jobs cancel')
-      const runId = parseId(positionals[0], 'the RUN_ID', 'jobs cancel RUN_ID')
+      const runId = onlyId(positionals, 'the RUN_ID', 'jobs cancel RUN_ID')
       await withServices(ctx, async (s) => {
         const r = await s.call('jobs.cancel', { runId })
         out(ctx, { id: runId, ...r }, () =>
@@ -689,14 +793,16 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const maxDatasetBytes = maxDatasetBytesOf(flags)
       const services = ctx.open('cli', { maxDatasetBytes })
       await withOpened(services, async (s) => {
-        const run = await s.call('datasets.import', {
-          projectId: flags.project as number,
-          fileName: basename(path),
-          name: flags.name as string | undefined,
-          dtMs: (flags['dt-ms'] as number | undefined) ?? 1,
-          bytes,
-          ...(flags.task !== undefined ? { task: flags.task as (typeof taskNames)[number] } : {}),
-        })
+        const run = await s
+          .call('datasets.import', {
+            projectId: flags.project as number,
+            fileName: basename(path),
+            name: flags.name as string | undefined,
+            dtMs: (flags['dt-ms'] as number | undefined) ?? 1,
+            bytes,
+            ...(flags.task !== undefined ? { task: flags.task as (typeof taskNames)[number] } : {}),
+          })
+          .catch((err: unknown) => Promise.reject(flagError(err, specs)))
         const p = (await s.call('runs.get', { id: run.id })).params
         const encoding = isLabelEncoding(p.labelEncoding) ? p.labelEncoding : null
         out(ctx, { ...run, labelEncoding: encoding }, () =>
@@ -716,11 +822,12 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     }
     const { flags, positionals } = parseFlags(argv, specs, 'export')
     const runId = parseId(positionals[0], 'the RUN id', 'export RUN --format npz|nir --out FILE')
-    const outPath = resolve(flags.out as string)
+    if (positionals.length > 1) throw new UsageError(`export takes one RUN id (received also "${positionals[1]}").`)
+    const outPath = outputPath(ctx, flags.out as string, `run-${runId}.${(flags.format as string | undefined) ?? 'npz'}`)
     await withServices(ctx, async (s) => {
       // the services make the file's bytes (networks.export); the command line writes them
       const r = await s.call('networks.export', { runId, format: flags.format as 'npz' | 'nir' | undefined })
-      writeFileSync(outPath, r.bytes)
+      writeOutput(outPath, r.bytes)
       out(ctx, { id: runId, runId, out: outPath, format: r.format, arrays: r.arrays, ...(r.approximates ? { approximates: r.approximates } : {}) }, () =>
         r.format === 'nir'
           ? `wrote run ${runId} as an NIR graph of ${r.arrays.length} nodes (${r.arrays.join(', ')}) to ${outPath}\napproximates: ${r.approximates}`
@@ -734,11 +841,11 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     const { flags, positionals } = parseFlags(argv, specs, 'report')
     if (positionals.length > 1) throw new UsageError(`report takes one RUN id (received also "${positionals[1]}").`)
     const runId = parseId(positionals[0], 'the RUN id', 'report RUN --out FILE.html')
-    const outPath = resolve(flags.out as string)
+    const outPath = outputPath(ctx, flags.out as string, `report-${runId}.html`)
     await withServices(ctx, async (s) => {
       // the services make the page (reports.html); the command line writes it
       const r = await s.call('reports.html', { runId })
-      writeFileSync(outPath, r.html)
+      writeOutput(outPath, r.html)
       out(ctx, { id: runId, runId, out: outPath, bytes: Buffer.byteLength(r.html) }, () => `wrote the report of run ${runId} to ${outPath}`)
     })
     return 0
@@ -752,7 +859,9 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       const { flags, positionals } = parseFlags(argv, specs, 'import nir')
       const { path, bytes } = readInputFile(positionals, 'import nir', 'FILE.nir')
       await withServices(ctx, async (s) => {
-        const r = await s.call('networks.import', { projectId: flags.project as number, fileName: basename(path), bytes, format: 'nir', name: flags.name as string | undefined })
+        const r = await s
+          .call('networks.import', { projectId: flags.project as number, fileName: basename(path), bytes, format: 'nir', name: flags.name as string | undefined })
+          .catch((err: unknown) => Promise.reject(flagError(err, specs)))
         out(ctx, { ...r, id: r.run.id }, () =>
           [
             `imported ${basename(path)} as network run ${r.run.id}: ${r.neurons} neurons from ${r.groups.map((g) => `${g.name} (${g.type}, ${g.neurons})`).join(', ')}`,
@@ -779,7 +888,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   board: {
     list: async (ctx, argv) => {
-      parseFlags(argv, {}, 'board list')
+      parseNoPositionals(argv, {}, 'board list')
       const l = await withServices(ctx, (s) => s.call('boards.list', {}))
       out(ctx, l, () => {
         const lines: string[] = []
@@ -944,7 +1053,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   tasks: {
     list: async (ctx, argv) => {
-      parseFlags(argv, {}, 'tasks list')
+      parseNoPositionals(argv, {}, 'tasks list')
       const tasks = await withServices(ctx, (s) => s.call('tasks.list', {}))
       out(ctx, tasks, () =>
         [
@@ -962,7 +1071,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   architectures: {
     list: async (ctx, argv) => {
-      parseFlags(argv, {}, 'architectures list')
+      parseNoPositionals(argv, {}, 'architectures list')
       const archs = await withServices(ctx, (s) => s.call('architectures.list', {}))
       out(ctx, archs, () =>
         archs
@@ -986,7 +1095,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
   },
   backends: {
     list: async (ctx, argv) => {
-      parseFlags(argv, {}, 'backends list')
+      parseNoPositionals(argv, {}, 'backends list')
       const backends = await withServices(ctx, (s) => s.call('backends.list', {}))
       out(ctx, backends, () =>
         formatTable(
@@ -998,7 +1107,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     },
   },
   doctor: async (ctx, argv) => {
-    parseFlags(argv, {}, 'doctor')
+    parseNoPositionals(argv, {}, 'doctor')
     const info = await withServices(ctx, (s) => s.info())
     const electron = electronBinary()
     const report = {
@@ -1050,11 +1159,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return 0
     }
     const [group, sub, ...rest] = g.rest
+    if (group === undefined && !g.help && json) throw new UsageError('give a command: `mimic --help` lists them.')
     if (g.help || group === undefined || group === 'help') {
-      io.stdout((g.help && group ? commandHelp(group, sub, rest[0]) : undefined) ?? usage() + '\n')
+      // `mimic train ads --help` and `mimic help train ads` alike
+      const about = group === 'help' ? ([sub, rest[0], rest[1]] as const) : ([group, sub, rest[0]] as const)
+      io.stdout(((g.help || group === 'help') && about[0] ? commandHelp(about[0], about[1], about[2]) : undefined) ?? usage() + '\n')
       return group === undefined && !g.help ? 2 : 0
     }
-    const dbPath = resolve(g.db ?? process.env.MIMIC_DB ?? 'experiments.db')
+    // an empty MIMIC_DB counts as unset
+    const dbPath = resolve(g.db ?? (process.env.MIMIC_DB || 'experiments.db'))
     const ctx: Ctx = {
       dbPath,
       json: g.json,

@@ -100,11 +100,43 @@ function numericOf(e: H5Dataset, file: string, where: string): NirArray {
   return { data, shape }
 }
 
+/**
+ * The length an HDF5 file declares in its superblock (base address + end-of-file address), for a
+ * superblock at offset 0 of version 0 to 3; undefined when it cannot be read (then HDF5 judges the file).
+ */
+export function hdf5EndOfFile(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 16) return undefined
+  const version = bytes[8]
+  const offsets = version <= 1 ? bytes[13] : bytes[9]
+  if (offsets !== 4 && offsets !== 8) return undefined
+  const base = version === 0 ? 24 : version === 1 ? 28 : version <= 3 ? 12 : -1
+  if (base < 0) return undefined
+  const address = (at: number): number | undefined => {
+    if (at + offsets > bytes.length) return undefined
+    let v = 0
+    let undefinedAddress = true
+    for (let i = offsets - 1; i >= 0; i--) {
+      if (bytes[at + i] !== 0xff) undefinedAddress = false
+      v = v * 256 + bytes[at + i]
+    }
+    return undefinedAddress || !Number.isSafeInteger(v) ? undefined : v
+  }
+  const baseAddress = address(base)
+  const eof = address(base + 2 * offsets)
+  return baseAddress === undefined || eof === undefined ? undefined : baseAddress + eof
+}
+
 /** Reads an NIR HDF5 file (bytes) into its graph; refuses files that are not HDF5 or not NIR graphs. */
 export async function readNir(bytes: Uint8Array, file = 'the file'): Promise<NirGraph> {
   await h5wasm.ready
   const magic = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
   if (bytes.length < 8 || !magic.every((b, i) => bytes[i] === b)) throw bad(file, 'is not an HDF5 file (no HDF5 signature), so not an NIR file: write one with nir.write (Python) or `mimic export RUN --format nir`.')
+  // HDF5 prints its own diagnostics on stderr when it cannot open a file: a truncated one (the commonest
+  // damage: a copy or download cut short) is refused before HDF5 sees it
+  const end = hdf5EndOfFile(bytes)
+  if (end !== undefined && end > bytes.length) {
+    throw bad(file, `is truncated: its HDF5 header says it is ${end} bytes long, but it has ${bytes.length}. Copy the whole file again.`)
+  }
   const dir = mkdtempSync(join(tmpdir(), 'mimic-nir-'))
   const path = join(dir, 'graph.nir')
   writeFileSync(path, bytes)
@@ -114,6 +146,10 @@ export async function readNir(bytes: Uint8Array, file = 'the file'): Promise<Nir
       f = new h5wasm.File(path, 'r')
     } catch (err) {
       throw bad(file, `cannot be opened as HDF5 (${(err as Error).message}): the file is damaged or truncated.`)
+    }
+    if (Number(f.file_id) < 0) {
+      f = null
+      throw bad(file, 'cannot be opened as HDF5: the file is damaged or truncated.')
     }
     const root = f.get('node')
     if (!isGroup(root)) throw bad(file, 'has no group "node", so it is not an NIR graph (NIR files keep the graph in /node).')

@@ -249,7 +249,11 @@ function zipEntries(bytes: Uint8Array, file: string): ZipEntry[] {
       break
     }
   }
-  if (eocd < 0) throw bad(file, 'is not an .npz file (not a zip archive): save it with numpy.savez')
+  if (eocd < 0) {
+    // a zip cut short (a copy or download interrupted) starts with a member's local header
+    if (bytes.length >= 4 && view.getUint32(0, true) === 0x04034b50) throw bad(file, 'is truncated or damaged: it starts as a zip archive but its end (the zip directory) is missing: copy the whole file again.')
+    throw bad(file, 'is not an .npz file (not a zip archive): save it with numpy.savez')
+  }
   const count = view.getUint16(eocd + 10, true)
   let cd = view.getUint32(eocd + 16, true)
   if (count === 0xffff || cd === 0xffffffff) throw bad(file, 'is a zip64 archive, which is not supported: keep .npz files under 4 GB')

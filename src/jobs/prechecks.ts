@@ -6,15 +6,13 @@
 import { isArchitectureName } from '../shared/architectures/index.ts'
 import { taskOfParams, type TaskName } from '../shared/tasks/index.ts'
 import { FieldError } from '../shared/errors.ts'
-import { fieldApplies, kindsText } from '../shared/schema.ts'
+import { article, fieldApplies, kindsText } from '../shared/schema.ts'
 import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
 import type { Store } from '../store/index.ts'
 import type { NetworkRecord } from '../store/networks.ts'
 import { architectures, type Architecture, type NetworkSizes } from '../plugins/architectures/index.ts'
 import { metaSizes } from '../plugins/architectures/bundle.ts'
 
-/** 'an' before a vowel sound (an ads run, an evaluation run), 'a' otherwise. */
-const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a')
 
 /** An error about parameter `key` of a job kind, told with the field's label. */
 export function fieldError(kind: JobKindName, key: string, problem: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' = 'INVALID_ARGUMENT'): FieldError {

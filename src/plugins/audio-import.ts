@@ -40,6 +40,17 @@ interface Entry {
   speaker: string | null
 }
 
+/** What is wrong with a manifest's header line (it must name the columns file and label), or null. */
+export function manifestHeaderProblem(text: string): string | null {
+  try {
+    parseManifest(text.split(/\r?\n/, 1)[0] ?? '')
+    return null
+  } catch (err) {
+    if (err instanceof WavError) return err.message
+    throw err
+  }
+}
+
 /** A manifest's rows: a header naming file and label (split, speaker optional), comma-separated, quotes allowed. */
 export function parseManifest(text: string): { rows: Entry[]; problems: { file: string; reason: string }[] } {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)

@@ -6,6 +6,7 @@ import { taskOfParams, type TaskName } from '../shared/tasks/index.ts'
 import type { ArtifactMeta } from '../shared/types.ts'
 import type { NewArtifact } from '../store/artifacts.ts'
 import type { Store } from '../store/index.ts'
+import { article } from '../shared/schema.ts'
 
 /** The artifacts of a dataset run (loadDataset reads them back): inputs, targets, and labels when known. */
 export function datasetArtifacts(d: Dataset): NewArtifact[] {
@@ -42,7 +43,7 @@ function artifactMeta(store: Store, runId: number, name: string): ArtifactMeta {
 /** Loads a dataset run (artifacts inputs, targets, labels), optionally a slice of samples. */
 export function loadDataset(store: Store, runId: number, first = 0, count?: number): StoredDataset {
   const run = store.runs.get(runId)
-  if (run.kind !== 'dataset') throw new AppError('INVALID_ARGUMENT', `Run ${runId} is a ${run.kind} run, not a dataset: give the id of a dataset run.`)
+  if (run.kind !== 'dataset') throw new AppError('INVALID_ARGUMENT', `Run ${runId} is ${article(run.kind)} ${run.kind} run, not a dataset: give the id of a dataset run.`)
   if (run.status !== 'succeeded') throw new AppError('INVALID_ARGUMENT', `Dataset run ${runId} is ${run.status}; only a succeeded run can be used.`)
   // the samples asked for, read by rows: a corpus of thousands of samples is read once, not copied
   const inputs = artifactMeta(store, runId, 'inputs')

@@ -432,9 +432,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (err.code === 'EADDRINUSE') fail(new AppError('CONFLICT', `Port ${port} on ${host} is in use: choose another with --port, or --port 0 for any free one.`))
       else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') fail(new AppError('INVALID_ARGUMENT', `--host "${host}" is not an address or a name of this machine: use --host 127.0.0.1 (the default).`))
       else if (err.code === 'EADDRNOTAVAIL') fail(new AppError('INVALID_ARGUMENT', `${host} is not an address of this machine: use --host 127.0.0.1.`))
+      else if (err.code === 'EACCES') fail(new AppError('INVALID_ARGUMENT', `Port ${port} on ${host} needs privileges this user does not have (ports below 1024): choose one from 1024 with --port, or --port 0 for any free one.`))
       else fail(err)
     })
     server.listen(port, host, () => ok())
+  }).catch((err: NodeJS.ErrnoException) => {
+    // a --host that is no name of any machine fails before listening, in the name lookup
+    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') throw new AppError('INVALID_ARGUMENT', `"${host}" is not a name or address of this machine (${err.code}): use --host 127.0.0.1.`)
+    throw err
   })
   port = (server.address() as AddressInfo).port
   const shownHost = host.includes(':') ? `[${host}]` : host

@@ -463,6 +463,7 @@ export class Services implements FrontDoorServices {
         const wanted = names ?? all
         const missing = wanted.filter((n) => !all.includes(n))
         if (missing.length) throw new FieldError('names', `name ${missing.map((n) => `"${n}"`).join(', ')}, which run ${runId} does not have (it has: ${all.join(', ') || 'none'}).`, 'Artifacts')
+        // a zip with two members of one name is read differently by different readers
         const twice = wanted.find((n, i) => wanted.indexOf(n) !== i)
         if (twice !== undefined) throw new FieldError('names', `name "${twice}" twice: name each artifact once (a .npz holds one array of a name).`, 'Artifacts')
         if (wanted.length === 0) throw new AppError('INVALID_ARGUMENT', `Run ${runId} has no artifacts to export.`)

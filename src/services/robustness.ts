@@ -8,6 +8,7 @@ import { perturbedQuantities, isPerturbationName } from '../shared/perturbations
 import type { RobustnessAnalysis, RobustnessTrial } from '../shared/types.ts'
 import type { Store } from '../store/index.ts'
 import { teacherRunOf } from '../jobs/kinds/sweep.ts'
+import { article } from '../shared/schema.ts'
 
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null)
 
@@ -17,7 +18,7 @@ export const sweepRunKinds = ['robustness', 'yield'] as const
 export function robustnessAnalysis(store: Store, runId: number): RobustnessAnalysis {
   const run = store.runs.get(runId)
   if (!(sweepRunKinds as readonly string[]).includes(run.kind)) {
-    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is a ${run.kind} run: robustness statistics and reports are made for robustness and chip-yield runs (\`mimic robustness\`, \`mimic yield\`).`, { field: 'runId' })
+    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is ${article(run.kind)} ${run.kind} run: robustness statistics and reports are made for robustness and chip-yield runs (\`mimic robustness\`, \`mimic yield\`).`, { field: 'runId' })
   }
   if (run.status !== 'succeeded') {
     const why = run.status === 'queued' || run.status === 'running' ? 'has not finished yet: wait for it' : `${run.status === 'failed' ? 'failed' : `was ${run.status}`} before its trials were stored: run it again`

@@ -88,6 +88,11 @@ function fail(path: string, expected: string, got: unknown): never {
   throw new FieldError(path, `must be ${expected} (received ${describeValue(got)}).`)
 }
 
+/** 'an' before a vowel (an ads run, an evaluation run, an upload run), 'a' otherwise. */
+export function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a'
+}
+
 /** Run kinds as a phrase: ["network", "ads"] -> "network or ads"; three or more: "network, ads or reservoir". */
 export function kindsText(kinds: readonly string[]): string {
   return kinds.length <= 2 ? kinds.join(' or ') : `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`
@@ -106,8 +111,7 @@ function relabel(err: unknown, path: string, info: FieldInfo): unknown {
   if (!(err instanceof FieldError) || err.label !== undefined || !info.label) return err
   if (err.field === path) {
     const ref = info.ref ?? info.items?.ref
-    const a = (kinds: string): string => (/^[aeiou]/i.test(kinds) ? 'an' : 'a')
-    const problem = !err.problem.startsWith('is required') || !ref ? err.problem : info.ref ? `is required: choose ${a(ref)} ${refText(ref)} run.` : `is required: choose one or more ${refText(ref)} runs.`
+    const problem = !err.problem.startsWith('is required') || !ref ? err.problem : info.ref ? `is required: choose ${article(ref)} ${refText(ref)} run.` : `is required: choose one or more ${refText(ref)} runs.`
     return err.labelled(info.label, problem)
   }
   const item = err.field.startsWith(`${path}[`) ? /^\[(\d+)\]$/.exec(err.field.slice(path.length)) : null

@@ -20,6 +20,7 @@ export function checkSqliteFile(path: string): void {
   }
   const st = statSync(path)
   if (st.isDirectory()) throw new AppError('DB_NOT_SQLITE', `${path} is a folder, not a database file: give the path of a .db file.`)
+  if (!st.isFile()) throw new AppError('DB_NOT_SQLITE', `${path} is not a regular file: give the path of a .db file.`)
   if (st.size === 0) return
   const head = Buffer.alloc(16)
   const fd = openSync(path, 'r')
@@ -42,12 +43,32 @@ export interface OpenOptions {
   busyTimeoutMs?: number
 }
 
+/** SQLite's codes for a file that starts like a database but is not a whole one (truncated, overwritten). */
+const damagedCodes = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB'])
+
 export function openDatabase(path: string, options: OpenOptions = {}): DB {
   checkSqliteFile(path)
   const db = new Database(path, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 10_000 })
   try {
-    // Check the version before changing anything in the file.
+    // Read the schema and the version before changing anything in the file (the journal mode is written
+    // into its header): a damaged file is refused untouched.
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_master').get()
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? ''
+      if (damagedCodes.has(code) || code.startsWith('SQLITE_CORRUPT')) {
+        throw new AppError('DB_NOT_SQLITE', `${path} is a damaged SQLite database (${(err as Error).message}); it was left untouched. Restore it from a backup, or choose another --db path.`)
+      }
+      throw err
+    }
     const version = db.pragma('user_version', { simple: true }) as number
+    // another program's SQLite database (a browser's history, a lab's own tables) is not made ours
+    if (version === 0) {
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((t) => t.name)
+      if (tables.length) {
+        throw new AppError('DB_NOT_SQLITE', `${path} is a SQLite database of another program (its tables: ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''}); it was left untouched. Choose another --db path.`)
+      }
+    }
     if (version > latestVersion) {
       throw new AppError(
         'DB_NEWER',

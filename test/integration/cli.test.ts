@@ -1,10 +1,12 @@
 // The `mimic` command as real processes on real database files.
 import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { writeNpz } from '../../src/formats/npz.ts'
+import { main } from '../../src/cli/main.ts'
 import { latestVersion } from '../../src/store/migrations.ts'
 import { firstLine, mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
@@ -157,6 +159,10 @@ describe('mimic CLI', () => {
     const r = mimic(['--json', 'projects', 'create', 'Here'], { cwd: dir })
     expect(r.code).toBe(0)
     expect(readFileSync(join(dir, 'experiments.db')).subarray(0, 15).toString()).toBe('SQLite format 3')
+    // an empty MIMIC_DB is as if unset (it named the working directory, refused as a folder)
+    const empty = mimic(['--json', 'projects', 'list'], { cwd: dir, env: { MIMIC_DB: '' } })
+    expect(empty.code, empty.stderr).toBe(0)
+    expect(JSON.parse(empty.stdout)).toEqual([expect.objectContaining({ name: 'Here' })])
   })
 
   it('doctor reports Node, the addon and its build flags, threads, the database and the Electron binary', () => {
@@ -212,5 +218,137 @@ describe('mimic CLI', () => {
     }
     // the wrapper exits only once its child has: the child is gone by now
     expect(alive(children[0])).toBe(false)
+  })
+})
+
+/** The command line run in this process (the main() that bin/mimic.js runs): no process start per case. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false })
+  return { code, stdout, stderr }
+}
+
+/** `fails` for a command run in this process. */
+async function refuses(args: string[], code: number, pattern: RegExp) {
+  const r = await cli(args)
+  expect(r.code, `exit code of mimic ${args.join(' ')}; stderr ${r.stderr}`).toBe(code)
+  const lines = r.stderr.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  expect(lines[0]).toMatch(/^mimic: /)
+  expect(lines[0]).toMatch(pattern)
+  return r
+}
+
+describe('mimic CLI on hostile input', () => {
+  const dir = tempDir()
+  const db = join(dir, 'lab.db')
+
+  it('refuses an --out it cannot write (a missing folder, a folder) before the work, naming the flag; no half file, nothing stored changes', async () => {
+    json(['--db', db, 'projects', 'create', 'Lab'])
+    const data = json(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '2', '--seed', '1']).id as number
+    const before = readFileSync(db)
+    const missing = join(dir, 'no-such-folder')
+    for (const args of [
+      ['projects', 'export', '1', '--out', join(missing, 'p.mimic')],
+      ['artifacts', 'export', String(data), '--out', join(missing, 'd.npz')],
+      ['export', String(data), '--out', join(missing, 'n.npz')],
+      ['report', String(data), '--out', join(missing, 'r.html')],
+      ['runs', 'export', '--out', join(missing, 'runs.csv')],
+    ]) {
+      const r = await refuses(['--db', db, ...args], 2, new RegExp(`--out: the folder ${missing} does not exist: create it or choose another path\\.$`))
+      expect(r.stdout).toBe('')
+    }
+    const r = await cli(['--json', '--db', db, 'projects', 'export', '1', '--out', dir])
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'USAGE', message: `--out: ${dir} is a folder: give the path of a file (e.g. ${join(dir, 'project.mimic')}).` } })
+    await refuses(['--db', db, 'artifacts', 'export', String(data), '--out', dir], 2, /--out: .* is a folder: give the path of a file/)
+    // an export over the database itself (or a link to it) would lose every run
+    await refuses(['--db', db, 'runs', 'export', '--out', db], 2, new RegExp(`^mimic: --out: ${db} is the database \\(--db\\): give another file name\\.$`))
+    symlinkSync(db, join(dir, 'link.db'))
+    await refuses(['--db', db, 'projects', 'export', '1', '--out', join(dir, 'link.db')], 2, /is the database \(--db\)/)
+    await refuses(['--db', db, 'projects', 'import', dir], 2, new RegExp(`^mimic: ${dir} is a folder: give the FILE\\.mimic in it\\.$`))
+    // a device is written to, not replaced by a file renamed over it
+    expect((await cli(['--db', db, 'runs', 'export', '--out', '/dev/null'])).code).toBe(0)
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true)
+    // an .npz with two members of one name is refused, not written
+    await refuses(['--db', db, 'artifacts', 'export', String(data), 'inputs', 'inputs', '--out', join(dir, 'twice.npz')], 1, /^mimic: Artifacts name "inputs" twice: name each artifact once \(a \.npz holds one array of a name\)\.$/)
+    expect(existsSync(join(dir, 'twice.npz'))).toBe(false)
+    // no half-written file anywhere (the bundle was once written to DIR.partial beside the folder)
+    expect(existsSync(`${dir}.partial`)).toBe(false)
+    expect(readdirSync(dir).filter((f) => f.includes('partial'))).toEqual([])
+    expect(readFileSync(db).equals(before)).toBe(true)
+  })
+
+  it('refuses a truncated .npz or project bundle by saying it is truncated, and a bad --dt-ms or --name by its flag, storing nothing', async () => {
+    const npz = join(dir, 'data.npz')
+    const bundle = join(dir, 'lab.mimic')
+    expect((await cli(['--db', db, 'artifacts', 'export', '1', '--out', npz])).code).toBe(0)
+    expect((await cli(['--db', db, 'projects', 'export', '1', '--out', bundle])).code).toBe(0)
+    const before = readFileSync(db)
+    // an argument beside the job's parameters is told by its flag too, as a usage error
+    await refuses(['--db', db, 'data', 'import', npz, '--project', '1', '--dt-ms', '0'], 2, /^mimic: Time step \(--dt-ms\) must be a number greater than 0 and at most 1000 \(received 0\)\.$/)
+    await refuses(['--db', db, 'network', 'create', '--project', '1', '--name', ' '], 2, /^mimic: Run name \(--name\) must not be empty/)
+    writeFileSync(npz, readFileSync(npz).subarray(0, 1000))
+    writeFileSync(bundle, readFileSync(bundle).subarray(0, 1000))
+    const cut = /is truncated or damaged: it starts as a zip archive but its end \(the zip directory\) is missing: copy the whole file again\.$/
+    await refuses(['--db', db, 'data', 'import', npz, '--project', '1'], 1, cut)
+    await refuses(['--db', db, 'projects', 'import', bundle], 1, cut)
+    expect(readFileSync(db).equals(before)).toBe(true)
+  })
+
+  it('refuses a damaged database file or a device as --db, naming the path and leaving it untouched', async () => {
+    const damaged = join(dir, 'damaged.db')
+    copyFileSync(db, damaged)
+    truncateSync(damaged, 5000)
+    const bytes = readFileSync(damaged)
+    await refuses(['--db', damaged, 'projects', 'list'], 1, new RegExp(`^mimic: ${damaged} is a damaged SQLite database \\(database disk image is malformed\\); it was left untouched\\. Restore it from a backup, or choose another --db path\\.$`))
+    expect(readFileSync(damaged).equals(bytes)).toBe(true)
+    expect(readdirSync(dir).filter((f) => f.startsWith('damaged.db-'))).toEqual([])
+    const header = join(dir, 'header.db')
+    writeFileSync(header, 'SQLite format 3\0 and then nothing of a database')
+    await refuses(['--db', header, 'projects', 'list'], 1, /header\.db is a damaged SQLite database \(file is not a database\); it was left untouched/)
+    // another program's SQLite database gets no tables of ours (and keeps its journal mode)
+    const foreign = join(dir, 'places.sqlite')
+    const raw = new Database(foreign)
+    raw.exec("CREATE TABLE moz_places (id INTEGER, url TEXT); INSERT INTO moz_places VALUES (1, 'https://example.org')")
+    raw.close()
+    const theirs = readFileSync(foreign)
+    await refuses(['--db', foreign, 'projects', 'list'], 1, new RegExp(`^mimic: ${foreign} is a SQLite database of another program \\(its tables: moz_places\\); it was left untouched\\. Choose another --db path\\.$`))
+    expect(readFileSync(foreign).equals(theirs)).toBe(true)
+    await refuses(['--db', '/dev/null', 'projects', 'list'], 1, /^mimic: \/dev\/null is not a regular file: give the path of a \.db file\.$/)
+  })
+
+  it('refuses arguments a command does not take instead of ignoring them', async () => {
+    await refuses(['--db', db, 'runs', 'show', '1', '2'], 2, /^mimic: runs show takes one ID \(received also "2"\)\.$/)
+    await refuses(['--db', db, 'jobs', 'cancel', '1', '2'], 2, /^mimic: jobs cancel takes one RUN_ID \(received also "2"\)\.$/)
+    await refuses(['--db', db, 'runs', 'list', 'teacher'], 2, /^mimic: runs list takes no positional arguments \(received "teacher"\)\.$/)
+    await refuses(['--db', db, 'projects', 'list', 'Lab'], 2, /^mimic: projects list takes no positional arguments \(received "Lab"\)\.$/)
+    await refuses(['--db', db, 'data', 'generate', 'wake-phrase', '--project', '1', '--noise', '1'], 2, /^mimic: Noise recordings \(--noise\) is run 1 “Temporal XOR dataset · seed 1”, a dataset run: choose an upload run\.$/)
+    // a generator's parameters bound by one another are checked before a run is stored (was a failed run)
+    await refuses(['--db', db, 'data', 'generate', 'wake-phrase', '--project', '1', '--count', '2', '--snr-db', '10', '--snr-db-max', '5'], 2, /^mimic: Highest signal-to-noise ratio \(--snr-db-max\) is 5 dB, below the signal-to-noise ratio \(10 dB\): give at least that/)
+    expect(JSON.parse((await cli(['--json', '--db', db, 'runs', 'list', '--kind', 'dataset'])).stdout)).toHaveLength(1)
+    // --json: exactly one JSON document on stdout, also without a command and for runs sent to stdout
+    const none = await cli(['--json', '--db', db])
+    expect(none.code).toBe(2)
+    expect(JSON.parse(none.stdout)).toEqual({ ok: false, error: { code: 'USAGE', message: 'give a command: `mimic --help` lists them.' } })
+    const rows = await cli(['--json', '--db', db, 'runs', 'export', '--out', '-'])
+    expect(rows.code, rows.stderr).toBe(0)
+    expect(JSON.parse(rows.stdout)).toEqual([expect.objectContaining({ id: 1, kind: 'dataset' })])
+    await refuses(['--json', '--db', db, 'runs', 'export', '--out', '-', '--format', 'csv'], 2, /runs export --json --out - prints the runs as JSON on stdout/)
+    // a refused job leaves no project made for it (reproduce goes to a project named after its task)
+    await refuses(['--db', db, 'reproduce', 'xor', '--architecture', 'force', '--bptt-snn-step-size', '1'], 2, /--bptt-snn-step-size\) applies only when Architecture is bptt-snn/)
+    expect(JSON.parse((await cli(['--json', '--db', db, 'projects', 'list'])).stdout).map((p: { name: string }) => p.name)).toEqual(['Lab'])
+    // recordings with a manifest whose header names no columns: refused before the upload is kept
+    const wavs = join(dir, 'recordings')
+    mkdirSync(wavs)
+    writeFileSync(join(wavs, 'a.wav'), 'RIFF')
+    writeFileSync(join(dir, 'manifest.csv'), 'name;class\na.wav;positive\n')
+    await refuses(['--db', db, 'data', 'import', 'audio', '--project', '1', '--dir', wavs, '--manifest', join(dir, 'manifest.csv')], 1, /^mimic: Uploaded audio files holds a manifest that cannot be read: the manifest's first line must name the columns file and label \(optionally split and speaker\) but is "name;class"/)
+    expect(JSON.parse((await cli(['--json', '--db', db, 'runs', 'list'])).stdout).map((r: { kind: string }) => r.kind)).toEqual(['dataset'])
+    // a --kind no run has says which kinds there are
+    expect((await cli(['--db', db, 'runs', 'list', '--kind', 'datset'])).stdout).toBe('no runs of kind "datset" (the runs here are of the kinds dataset)\n')
+    await refuses(['--db', db, 'doctor', 'now'], 2, /^mimic: doctor takes no positional arguments \(received "now"\)\.$/)
+    await refuses(['--db', db, 'serve', '--host', 'no such host', '--port', '0'], 1, /^mimic: "no such host" is not a name or address of this machine \(ENOTFOUND\): use --host 127\.0\.0\.1\.$/)
   })
 })

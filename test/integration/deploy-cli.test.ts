@@ -76,6 +76,10 @@ describe('mimic deploy', () => {
     const r = mimic(['--db', db, 'deploy', '1', '--target', 'emulator', '--serial-numbers', 'EMU 1'])
     expect(r.code).not.toBe(0)
     expect(r.stderr).toMatch(/serial-numbers.*"EMU 1" is not a serial number/i)
+    // a chip named twice would count twice in the mean accuracy over the virtual chips
+    const twice = mimic(['--db', db, 'deploy', '1', '--target', 'emulator', '--serial-numbers', 'EMU-1,EMU-2,EMU-1'])
+    expect(twice.code).toBe(2)
+    expect(twice.stderr).toBe('mimic: Virtual chips (--serial-numbers) name "EMU-1" twice: give each virtual chip once.\n')
     const t = mimic(['--db', db, 'deploy', '1', '--target', 'board-x'])
     expect(t.code).not.toBe(0)
     expect(t.stderr).toMatch(/target/)

@@ -3,7 +3,7 @@
 // written by another tool (here h5py writing NIR's layout: Input → Affine → CubaLIF with a recurrent
 // Linear → Output), and refuses unsupported node types by name and non-HDF5 files, storing nothing.
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.ts'
@@ -164,6 +164,12 @@ with h5py.File(sys.argv[1], 'w') as f:
     const junk = join(dir, 'junk.nir')
     writeFileSync(junk, 'not an hdf5 file at all')
     expect(mimic(['--db', db, 'import', 'nir', junk, '--project', '1']).stderr).toMatch(/is not an HDF5 file/)
+    // a file cut short (a copy or download interrupted): one line saying so, not HDF5's diagnostics
+    const cut = join(dir, 'cut.nir')
+    writeFileSync(cut, readFileSync(file).subarray(0, 3000))
+    const truncated = mimic(['--db', db, 'import', 'nir', cut, '--project', '1'])
+    expect(truncated.code).toBe(1)
+    expect(truncated.stderr).toBe(`mimic: cut.nir: is truncated: its HDF5 header says it is ${readFileSync(file).length} bytes long, but it has 3000. Copy the whole file again.\n`)
     expect(json(['--db', db, 'runs', 'list']).length).toBe(runsBefore)
   })
 })

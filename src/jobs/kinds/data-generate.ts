@@ -24,7 +24,8 @@ function generatorParams(params: Record<string, unknown>): { task: keyof typeof 
 
 export const dataGenerate: JobImpl = {
   precheck(store, params) {
-    const { rest } = generatorParams(params)
+    const { task, rest } = generatorParams(params)
+    taskImpls[task].checkGeneratorParams?.(rest)
     if (typeof rest.noise === 'number') runOfKind(store, 'data.generate', 'noise', rest.noise, ['upload'])
   },
   async run(ctx) {

@@ -3,7 +3,7 @@
 // sample; one result item per file (imported as which sample, or skipped and why) and a note listing
 // the skipped files.
 import { dataImportAudioParams } from '../../shared/jobkinds/index.ts'
-import { audioRateHz, importAudio, uploadedFiles } from '../../plugins/audio-import.ts'
+import { audioRateHz, importAudio, manifestHeaderProblem, uploadedFiles } from '../../plugins/audio-import.ts'
 import { datasetArtifacts, splitCodesOf } from '../../plugins/datasets.ts'
 import { featureScalingArtifacts, standardiseFeatures, wakePhraseBands, wakePhraseSteps } from '../../plugins/tasks/wake-phrase.ts'
 import { fieldError, runOfKind } from '../prechecks.ts'
@@ -14,7 +14,13 @@ const list = (text: string): string[] => text.split(',').map((x) => x.trim()).fi
 export const dataImportAudio: JobImpl = {
   precheck(store, params) {
     const p = dataImportAudioParams.parse(params, 'params')
-    runOfKind(store, 'data.import-audio', 'upload', p.upload, ['upload'])
+    const upload = runOfKind(store, 'data.import-audio', 'upload', p.upload, ['upload'])
+    // a manifest whose header names no file and label columns would fail the job on its first line
+    const manifest = upload.params.manifest
+    if (typeof manifest === 'string') {
+      const header = manifestHeaderProblem(manifest)
+      if (header) throw fieldError('data.import-audio', 'upload', `holds a manifest that cannot be read: ${header}`)
+    }
     const pos = list(p.positive), neg = list(p.negative)
     if (pos.length === 0) throw fieldError('data.import-audio', 'positive', 'names no label: give at least one, e.g. "positive".')
     const both = pos.filter((l) => neg.includes(l))

@@ -9,7 +9,7 @@
 import { compareArchitectures, comparisonCells, increaseOrdering, mseIncreaseKey, mseIncreases, type ComparisonTrial } from '../../analysis/comparison.ts'
 import { median } from '../../analysis/stats.ts'
 import { AppError } from '../../shared/errors.ts'
-import { fieldApplies } from '../../shared/schema.ts'
+import { article, fieldApplies } from '../../shared/schema.ts'
 import { dataGenerateParams, jobKindSpec, parseNames, pipelineParams, reproducePaperParams, robustnessParams, type JobKindName, type ReproducePaperParams } from '../../shared/jobkinds/index.ts'
 import { otherBaselineFields } from '../../shared/jobkinds/pipeline.ts'
 import { paperArchitectures, type PaperArchitecture } from '../../shared/paper.ts'
@@ -538,7 +538,7 @@ function summaryOf(a: ComparisonAnalysis): Record<string, number> {
 export function comparisonAnalysis(store: Store, runId: number): ComparisonAnalysis {
   const run = store.runs.get(runId)
   if (run.kind !== jobKindSpec('reproduce.paper').runKind) {
-    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is a ${run.kind} run: the comparison is made by a paper reproduction (\`mimic reproduce paper\`).`, { field: 'runId' })
+    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is ${article(run.kind)} ${run.kind} run: the comparison is made by a paper reproduction (\`mimic reproduce paper\`).`, { field: 'runId' })
   }
   if (run.status !== 'succeeded') {
     const why = run.status === 'queued' || run.status === 'running' ? 'has not finished yet: wait for it' : `was ${run.status} before its comparison was made: continue it with \`mimic reproduce paper --resume ${runId}\``

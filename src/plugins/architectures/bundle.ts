@@ -11,6 +11,7 @@ import type { Store } from '../../store/index.ts'
 import type { NetworkRecord } from '../../store/networks.ts'
 import type { Architecture, Bundle, LoadedNetwork, NetworkSizes } from './architecture.ts'
 import { architectures } from './index.ts'
+import { article } from '../../shared/schema.ts'
 
 /** What a bundle records beyond the network itself: the task it was trained on and the task's fitted settings. */
 export interface BundleInfo {
@@ -49,9 +50,9 @@ export function networkRecord(store: Store, runId: number): NetworkRecord & { ar
     const give = 'give the id of a run that holds a trained network (`mimic runs list` shows teacher, network and ADS runs).'
     // a run that did not succeed is told by its state: a teacher that was cancelled is not "not a network"
     if (run.status !== 'succeeded') {
-      throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}”, a ${run.kind} run, ${notSucceeded[run.status] ?? `is ${run.status}`} and holds no network (a run stores its network when it succeeds): ${give}`)
+      throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}”, ${article(run.kind)} ${run.kind} run, ${notSucceeded[run.status] ?? `is ${run.status}`} and holds no network (a run stores its network when it succeeds): ${give}`)
     }
-    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is a ${run.kind} run, not a network: ${give}`)
+    throw new AppError('INVALID_ARGUMENT', `Run ${runId} “${run.name}” is ${article(run.kind)} ${run.kind} run, not a network: ${give}`)
   }
   if (run.status !== 'succeeded') throw new AppError('INVALID_ARGUMENT', `Network run ${runId} “${run.name}” ${notSucceeded[run.status] ?? `is ${run.status}`}; only a run that succeeded holds a complete network.`)
   if (!isArchitectureName(rec.architecture)) {

@@ -19,6 +19,12 @@ export interface TaskImpl {
    * the defaults of) the generator schema of the task's descriptor.
    */
   generate?(params: Record<string, unknown>, run?: RunOptions, inputs?: GeneratorInputs): Promise<TimedDataset>
+  /**
+   * Checks between the generator's parameters that its schema cannot state (one bound by another),
+   * run before the job starts, so that a wrong combination is refused without a failed run; throws a
+   * FieldError at `params.FIELD`.
+   */
+  checkGeneratorParams?(params: Record<string, unknown>): void
   /** The native trainers' options for fresh samples each epoch (`data`) and the rule they score with (`decision`). */
   trainingSource?(opts: { samplesPerEpoch: number; durationS?: number }): { data: { task: TaskData & { samplesPerEpoch: number } }; decision: TaskDecision }
 }

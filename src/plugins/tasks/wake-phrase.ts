@@ -4,6 +4,7 @@
 import { audioFeatures, audioResample, type RunOptions } from '../../../native/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { decodeWav } from '../../formats/wav.ts'
+import { FieldError } from '../../shared/errors.ts'
 import { wakePhraseGeneratorParams } from '../../shared/tasks/wake-phrase.ts'
 import { Rng, shuffleInPlace } from '../../system/rng.ts'
 import { SpeechEngine } from '../../tts/speech.ts'
@@ -110,6 +111,13 @@ function generatedNoise(total: number, rng: Rng): Float32Array {
 
 export const wakePhraseTaskImpl = {
   name: 'wake-phrase',
+  checkGeneratorParams(raw: Record<string, unknown>): void {
+    const p = wakePhraseGeneratorParams.parse(raw, 'params')
+    const { snrDbMax: max, snrDb: min } = wakePhraseGeneratorParams.shape
+    if (p.snrDbMax !== undefined && p.snrDbMax < p.snrDb) {
+      throw new FieldError('params.snrDbMax', `is ${p.snrDbMax} dB, below the ${min.info().label?.toLowerCase() ?? 'snrDb'} (${p.snrDb} dB): give at least that (each sample's SNR is drawn between the two), or leave it out for one SNR.`, max.info().label)
+    }
+  },
   /**
    * The offline corpus (docs/method.md §2.2): sample i depends only on (seed, i) and the count (its
    * split); speech from eSpeak NG in a separate process; classes alternate, so each split is balanced.

@@ -51,6 +51,9 @@ export function parseSerials(text: string): string[] {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(sn)) throw new Error(`"${sn}" is not a serial number: use 1 to 64 letters, digits, '.', '_' or '-', separated by commas`)
   }
   if (list.length > 16) throw new Error(`${list.length} serial numbers: measure at most 16 virtual chips at once`)
+  // a chip measured twice would count its accuracy twice in the mean
+  const twice = list.find((sn, i) => list.indexOf(sn) !== i)
+  if (twice !== undefined) throw new Error(`name "${twice}" twice: give each virtual chip once`)
   return list
 }
 

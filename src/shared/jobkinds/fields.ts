@@ -51,7 +51,7 @@ export const adsFields = {
   eta: s.withDefault(s.number({ gt: 0, max: 1 }), 1e-6).doc({ label: 'Learning rate η' }),
   etaSchedule: s.withDefault(s.oneOf(['constant', 'decay'] as const), 'constant').doc({
     label: 'η schedule',
-    help: 'decay: η(t) = η·exp(−t/b) + c, t counting training samples',
+    help: 'how η changes over training (t counts training samples)',
     valueHelp: { constant: 'the same η for every sample', decay: 'η·exp(−t/b) + c: falls from η + c towards c' },
   }),
   etaDecaySamples: s.optional(s.number({ gt: 0, max: 1e12 })).doc({
@@ -77,10 +77,10 @@ export const adsFields = {
     .withDefault(s.oneOf(['online', 'online-lowrank', 'batched'] as const), 'online-lowrank')
     .doc({
       label: 'Learning rule',
-      help: 'online-lowrank (default): every step, in the low-rank form, measured faster than the events form on 2 shared cores (bench/README.md); online: every step, in the events form; batched: once per sample window',
+      help: 'when and in which form the slow weights learn (bench/README.md compares the forms)',
       valueHelp: {
         online: 'every step, computed in N-space (the events form) when tau_out is the same for all neurons; uses a second core when one is free',
-        'online-lowrank': 'every step, in the low-rank form (default: measured faster on these machines; the README figures were made with it)',
+        'online-lowrank': 'every step, in the low-rank form (the default: measured faster than the events form on 2 shared cores; the README figures were made with it)',
         batched: 'once per sample window',
       },
     }),
