@@ -436,10 +436,6 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       else fail(err)
     })
     server.listen(port, host, () => ok())
-  }).catch((err: NodeJS.ErrnoException) => {
-    // a --host that is no name of any machine fails before listening, in the name lookup
-    if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') throw new AppError('INVALID_ARGUMENT', `"${host}" is not a name or address of this machine (${err.code}): use --host 127.0.0.1.`)
-    throw err
   })
   port = (server.address() as AddressInfo).port
   const shownHost = host.includes(':') ? `[${host}]` : host

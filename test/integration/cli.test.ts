@@ -349,6 +349,6 @@ describe('mimic CLI on hostile input', () => {
     // a --kind no run has says which kinds there are
     expect((await cli(['--db', db, 'runs', 'list', '--kind', 'datset'])).stdout).toBe('no runs of kind "datset" (the runs here are of the kinds dataset)\n')
     await refuses(['--db', db, 'doctor', 'now'], 2, /^mimic: doctor takes no positional arguments \(received "now"\)\.$/)
-    await refuses(['--db', db, 'serve', '--host', 'no such host', '--port', '0'], 1, /^mimic: "no such host" is not a name or address of this machine \(ENOTFOUND\): use --host 127\.0\.0\.1\.$/)
+    await refuses(['--db', db, 'serve', '--host', 'no such host', '--port', '0'], 1, /^mimic: --host "no such host" is not an address or a name of this machine: use --host 127\.0\.0\.1 \(the default\)\.$/)
   })
 })
