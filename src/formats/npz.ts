@@ -9,7 +9,7 @@
 // inflated.
 import { constants, crc32, inflateRawSync } from 'node:zlib'
 import { AppError } from '../shared/errors.ts'
-import { bytesPerElement, elementCount } from '../shared/arrays.ts'
+import { bytesPerElement, concatArrays, elementCount } from '../shared/arrays.ts'
 import type { Dataset } from './dataset.ts'
 import type { DType, TypedArray } from '../shared/types.ts'
 import type { LabelEncoding } from '../shared/labels.ts'
@@ -432,14 +432,7 @@ export function writeZip(members: readonly { name: string; bytes: Uint8Array }[]
   ev.setUint16(10, centrals.length, true)
   ev.setUint32(12, cdSize, true)
   ev.setUint32(16, offset, true)
-  const parts = [...locals, ...centrals, eocd]
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
+  return concatArrays([...locals, ...centrals, eocd], (n) => new Uint8Array(n))
 }
 
 /** Where flat index i lies in a [samples, steps, width] array, as people count it. */

@@ -7,6 +7,7 @@
 // version mismatch (VERSION_MISMATCH). After such a failure the client is closed and every call
 // rejects with the same error. An ERROR the board sends about one request (an invalid configuration,
 // a refused stimulus) rejects that request only.
+import { concatArrays } from '../shared/arrays.ts'
 import { type BoardHandshake, type DeployedConfiguration } from '../shared/board.ts'
 import type { ConfigurationSummary } from './chip/chip.ts'
 import { errorName, ProtocolError } from './protocol/errors.ts'
@@ -441,12 +442,4 @@ export class BoardClient {
   }
 }
 
-function concatU32(parts: Uint32Array[]): Uint32Array {
-  const out = new Uint32Array(parts.reduce((a, p) => a + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+const concatU32 = (parts: Uint32Array[]): Uint32Array => concatArrays(parts, (n) => new Uint32Array(n))

@@ -5,6 +5,7 @@
 // number (or none). Without mismatch it gives the reference chip's spikes.
 import { StimulusBuffer } from '../hardware/chip/stimulus.ts'
 import { ChipSession } from '../../native/index.ts'
+import { concatArrays } from '../shared/arrays.ts'
 import { defaultChipStepUs, type BoardGeometry, type DeployedConfiguration, type WeightScheme } from '../shared/board.ts'
 import type { Chip, ChipRun, ChipRunOptions, ConfigurationSummary, SpikeBatch } from '../hardware/chip/chip.ts'
 import { referenceGeometry } from '../hardware/chip/reference.ts'
@@ -155,12 +156,4 @@ class NativeRun implements ChipRun {
   }
 }
 
-function concat(parts: Uint32Array[]): Uint32Array {
-  const out = new Uint32Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
-}
+const concat = (parts: Uint32Array[]): Uint32Array => concatArrays(parts, (n) => new Uint32Array(n))

@@ -49,3 +49,14 @@ export function toBytes(a: TypedArray): Uint8Array {
 export function allocate(d: DType, n: number): TypedArray {
   return new ctors[d](n)
 }
+
+/** The parts one after the other in one new array (of the first part's type). */
+export function concatArrays<T extends Uint8Array | Uint32Array>(parts: readonly T[], make: (n: number) => T): T {
+  const out = make(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}

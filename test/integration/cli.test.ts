@@ -24,14 +24,18 @@ function json<T = any>(args: string[]): T {
   return JSON.parse(r.stdout) as T
 }
 
-function fails(args: string[], code: number, pattern: RegExp) {
-  const r = mimic(args)
+/** A refusal: the exit code, and one line on stderr that starts with "mimic: " and matches the pattern. */
+function expectRefusal<R extends { code: number | null; stderr: string }>(r: R, args: string[], code: number, pattern: RegExp): R {
   expect(r.code, `exit code of mimic ${args.join(' ')}; stderr ${r.stderr}`).toBe(code)
   const lines = r.stderr.trim().split('\n')
   expect(lines).toHaveLength(1)
   expect(lines[0]).toMatch(/^mimic: /)
   expect(lines[0]).toMatch(pattern)
   return r
+}
+
+function fails(args: string[], code: number, pattern: RegExp) {
+  return expectRefusal(mimic(args), args, code, pattern)
 }
 
 describe('mimic CLI', () => {
@@ -231,13 +235,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 
 /** `fails` for a command run in this process. */
 async function refuses(args: string[], code: number, pattern: RegExp) {
-  const r = await cli(args)
-  expect(r.code, `exit code of mimic ${args.join(' ')}; stderr ${r.stderr}`).toBe(code)
-  const lines = r.stderr.trim().split('\n')
-  expect(lines).toHaveLength(1)
-  expect(lines[0]).toMatch(/^mimic: /)
-  expect(lines[0]).toMatch(pattern)
-  return r
+  return expectRefusal(await cli(args), args, code, pattern)
 }
 
 describe('mimic CLI on hostile input', () => {

@@ -11,6 +11,13 @@ async function xor(count: number, seed: number, durationS = 1): Promise<{ inputs
   return { inputs: d.inputs, targets: d.targets, count: d.count, steps: d.steps }
 }
 
+/** sha256 of the bytes of the arrays, one after the other */
+function digest(arrays: ArrayBufferView[]): string {
+  const h = createHash('sha256')
+  for (const a of arrays) h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength))
+  return h.digest('hex')
+}
+
 function mse(a: Float32Array, b: Float32Array): number {
   let s = 0
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2
@@ -267,11 +274,6 @@ atEverySimdLevel('BPTT spiking network, bit for bit', () => {
     // the digest was measured with the addon before the backward pass ran in vector lanes (a chain of
     // additions per neuron), the same at every level. 40 + 35 neurons: at every level the adjoint of the synapses runs whole tiles, single vectors and
     // scalar neurons; one input channel and 16 (the wake phrase's), one output and two; a rate penalty
-    const digest = (arrays: ArrayBufferView[]): string => {
-      const h = createHash('sha256')
-      for (const a of arrays) h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength))
-      return h.digest('hex')
-    }
     const train = await xor(6, 5, 0.5)
     const t = await bpttTrain({ n1: 40, n2: 35, channels: 1, outputs: 1, seed: 3, train, epochs: 3, batchSize: 3, stepSize: 3e-3, lambdaRate: 0.3, lambdaWeights: 0.1, threads: 2 })
     const net = t.network
@@ -291,11 +293,6 @@ atEverySimdLevel('lifRun, bit for bit', () => {
     // the digest was measured with the addon whose step updated one neuron after the other, the same at
     // every level. 75, 45, 43 and 66 neurons (whole vectors and neurons left over at every level);
     // refractory periods (reservoir), read-out feedback (FORCE), subtractive reset (BPTT)
-    const digest = (arrays: ArrayBufferView[]): string => {
-      const h = createHash('sha256')
-      for (const a of arrays) h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength))
-      return h.digest('hex')
-    }
     const train = await xor(3, 5, 0.4)
     const reservoir = await reservoirTrain({ neurons: 75, channels: 1, outputs: 1, seed: 1, train })
     const force = await forceTrain({ neurons: 45, channels: 1, outputs: 1, seed: 3, train, epochs: 1, g: 0.1, encoderScale: 1, threads: 1 })
@@ -319,11 +316,6 @@ describe('FORCE, bit for bit', () => {
   it("a short training's read-out, errors and network: the very bytes of the row-by-row RLS", async () => {
     // the digest was measured with the addon whose P·r summed each row of P in one chain of additions.
     // 45 and 83 neurons: whole blocks of rows and rows left over; two outputs; RLS every step and every 3rd
-    const digest = (arrays: ArrayBufferView[]): string => {
-      const h = createHash('sha256')
-      for (const a of arrays) h.update(Buffer.from(a.buffer, a.byteOffset, a.byteLength))
-      return h.digest('hex')
-    }
     const train = await xor(3, 31, 0.4)
     const a = await forceTrain({ neurons: 45, channels: 1, outputs: 1, seed: 3, train, epochs: 2, g: 0.1, encoderScale: 1, threads: 1 })
     const T = 300
