@@ -92,6 +92,7 @@ describe('robustness page', () => {
       const params = page.getByRole('table', { name: 'Parameters' })
       const networks = params.getByRole('row').filter({ hasText: 'networks' })
       expect(await networks.getByRole('link').allTextContents()).toEqual([`run ${teacherId}`, `run ${adsId}`])
+      expect((await networks.getByRole('cell').textContent())!.trim()).toBe(`run ${teacherId}, run ${adsId}`)
       expect(await networks.getByRole('link', { name: `run ${adsId}` }).getAttribute('href')).toBe(`#/runs/${adsId}`)
       await s.shot('page')
     })
