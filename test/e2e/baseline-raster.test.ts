@@ -43,8 +43,9 @@ describe('a baseline network page', () => {
       await form.getByLabel('First sample').fill('2')
       await form.getByLabel('Samples', { exact: true }).fill('3')
       await form.getByLabel('Samples', { exact: true }).press('Enter')
-      // the run is listed in the project's runs: open it
-      const simulation = page.getByRole('link', { name: /^Simulation · seed/ })
+      // the run is listed in the project's runs: open it (from the runs table: while it runs, the jobs
+      // panel links it too)
+      const simulation = page.getByRole('row').getByRole('link', { name: /^Simulation · seed/ })
       await simulation.waitFor()
       await simulation.click()
       await page.waitForURL(/#\/runs\/\d+$/)
