@@ -472,8 +472,8 @@ if (withLevels) {
   const bx = withBaselines ? await generateXor({ count: 2, seed: seed + 2 }) : undefined
   const bpttSnn = bx ? { train: { inputs: bx.inputs, targets: bx.targets, count: 2, steps: bx.steps }, t: track('BPTT-SNN 160+160 training t1', 'steps/s', true) } : undefined
   // the LIF baselines' simulator (lifRun: the robustness sweeps of the baselines, FORCE's and the
-  // reservoir's training runs): a reservoir of 320 neurons fitted on 4 samples, batch 1, one thread, on
-  // temporal-XOR samples (ns per step); the check is the spike count
+  // reservoir's training runs): a reservoir of 320 neurons fitted on the samples (4 with --quick, else 10) it
+  // then runs, batch 1, one thread, on temporal-XOR samples (ns per step); the check is the spike count
   const lx = withBaselines ? await generateXor({ count: quick ? 4 : 10, seed: seed + 3 }) : undefined
   const lif = lx
     ? {

@@ -65,7 +65,6 @@ struct LifState {
   std::vector<float> wInT, encodersT;  // wIn [C x N] and encoders [O x N], transposed at construction
   std::vector<uint32_t> fired;
   std::vector<int32_t> counts;
-  std::vector<char> silenced;  // [N] 1 = held silent in the window (empty: nobody)
   double aOut = 0, gainOut = 0;
   std::size_t spikes = 0, t = 0;
   Rng rng;
@@ -139,8 +138,6 @@ LifSimulator::LifSimulator(const LifNet& net, double dtMs, const LifPerturbation
   if (perturbation_) {
     perturbation_->validate(N);
     if (!perturbation_->silenced.empty() && perturbation_->silenceStart < perturbation_->silenceEnd) {
-      s.silenced.assign(N, 0);
-      for (int32_t j : perturbation_->silenced) s.silenced[std::size_t(j)] = 1;
       s.silencedMask.assign(N, 0);
       for (int32_t j : perturbation_->silenced) s.silencedMask[std::size_t(j)] = -1;
     }

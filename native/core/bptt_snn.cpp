@@ -74,6 +74,7 @@ namespace mimic {
 BpttSampleResult bptt_sample_gradient(const LifNet& net, std::size_t n1, const float* x, const float* target, std::size_t T,
                                       double dtMs, const BpttLoss& loss, double batchScale, double beta, uint64_t seed,
                                       uint64_t stream, BpttGrad& grad) {
+  if (n1 == 0 || n1 >= net.neurons) throw InvalidArgument("n1 (the feed-forward layer) must be between 1 and neurons − 1");
   switch (simd::active()) {
 #if MIMIC_SIMD_MULTI
     case simd::Level::Avx512:

@@ -99,6 +99,9 @@ BpttSampleResult sample_gradient(const LifNet& net, std::size_t n1, const float*
     }
     res.loss += loss.lambdaRate * pen / double(N);
   }
+  // its gradient with respect to s[t], the same at every step
+  std::vector<double> ratePenalty(loss.lambdaRate > 0 ? N : 0);
+  for (std::size_t m = 0; m < ratePenalty.size(); ++m) ratePenalty[m] = batchScale * loss.lambdaRate * 2.0 * rate[m] / (double(T) * double(N));
   res.loss += loss.lambdaMse * res.mse;
   // Backward. The trained recurrent block (columns n1..N-1) transposed, so that the adjoint of the
   // synapses runs over m in vectors: wT[(n − n1)·N + m] = wRec[m·N + n].
@@ -124,7 +127,7 @@ BpttSampleResult sample_gradient(const LifNet& net, std::size_t n1, const float*
     // ∂L/∂s[t]: the read-out trace, the synapses of step t+1 (S[t+1] = aS S[t] + wRecᵀ s[t]), the rate penalty
     synapse_adjoint(ds.data(), dr.data(), gO, wT.data(), dSnext.data(), n1, N);
     if (loss.lambdaRate > 0)
-      for (std::size_t m = 0; m < N; ++m) ds[m] += batchScale * loss.lambdaRate * 2.0 * rate[m] / (double(T) * double(N));
+      for (std::size_t m = 0; m < N; ++m) ds[m] += ratePenalty[m];
     // wRec gradient: Σ_t s_m[t] dS_n[t+1] over the trained blocks (rows with s = 0 add nothing)
     for (std::size_t m = 0; m < N; ++m) {
       if (st[m] == 0.0) continue;

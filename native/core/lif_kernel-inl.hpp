@@ -22,13 +22,13 @@ void lif_step(const LifNet& net, LifState& s, const LifPerturbation* perturbatio
     const ZigguratNormal& z = ZigguratNormal::instance();
     for (std::size_t n = 0; n < N; ++n) s.noise[n] = noiseStd * z(s.rng);
   }
-  const bool silenceNow = !s.silenced.empty() && s.t >= perturbation->silenceStart && s.t < perturbation->silenceEnd;
+  const bool silenceNow = !s.silencedMask.empty() && s.t >= perturbation->silenceStart && s.t < perturbation->silenceEnd;
   double* __restrict I = s.current.data();
   double* __restrict v = s.v.data();
   double* __restrict refr = s.refr.data();
-  const double* __restrict syn = s.s.data();
+  double* __restrict sy = s.s.data();  // the synaptic currents: read here, decayed and added to below
   const float* __restrict bias = net.bias.data();
-  for (std::size_t n = 0; n < N; ++n) I[n] = bias[n] + syn[n];
+  for (std::size_t n = 0; n < N; ++n) I[n] = bias[n] + sy[n];
   for (std::size_t c = 0; c < C; ++c) {
     const float* __restrict w = &s.wInT[c * N];
     const float xc = x[c];
@@ -80,12 +80,8 @@ void lif_step(const LifNet& net, LifState& s, const LifPerturbation* perturbatio
       spk[n] = spikes ? -1 : 0;
     }
   };
-  struct Yes {
-    constexpr operator bool() const { return true; }
-  };
-  struct No {
-    constexpr operator bool() const { return false; }
-  };
+  using Yes = std::true_type;
+  using No = std::false_type;
   if (noiseStd > 0) {
     if (silenced) update(Yes{}, Yes{});
     else update(Yes{}, No{});
@@ -105,7 +101,6 @@ void lif_step(const LifNet& net, LifState& s, const LifPerturbation* perturbatio
     for (; n < N; ++n)
       if (spk[n]) s.fired.push_back(static_cast<uint32_t>(n));
   }
-  double* __restrict sy = s.s.data();
   double* __restrict r = s.r.data();
   const double* __restrict aSyn = s.aSyn.data();
   const double aOut = s.aOut;

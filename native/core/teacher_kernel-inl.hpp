@@ -271,7 +271,8 @@ void prepare(const TeacherParamsT<S>& p, std::size_t steps, TeacherWorkspace<S>&
   ws.u.assign(N, S(0));
   ws.y.assign(p.outputs, S(0));
   const std::size_t C = p.channels;
-  if (std::is_same_v<S, float> && C > 1) {
+  if constexpr (std::is_same_v<S, float>) {
+    if (C <= 1) return;
     ws.wInT.resize(C * N);
     for (std::size_t j = 0; j < N; ++j)
       for (std::size_t c = 0; c < C; ++c) ws.wInT[c * N + j] = p.wIn[j * C + c];
