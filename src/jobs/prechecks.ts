@@ -11,21 +11,13 @@ import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
 import type { Store } from '../store/index.ts'
 import type { NetworkRecord } from '../store/networks.ts'
 import { architectures, type Architecture, type NetworkSizes } from '../plugins/architectures/index.ts'
-import { metaSizes } from '../plugins/architectures/bundle.ts'
+import { metaSizes, notSucceeded } from '../plugins/architectures/bundle.ts'
 
 
 /** An error about parameter `key` of a job kind, told with the field's label. */
 export function fieldError(kind: JobKindName, key: string, problem: string, code: 'INVALID_ARGUMENT' | 'NOT_FOUND' = 'INVALID_ARGUMENT'): FieldError {
   const label = jobKinds[kind].params.info().fields?.[key]?.label
   return new FieldError(`params.${key}`, problem, label, code)
-}
-
-const notSucceeded: Record<string, string> = {
-  queued: 'is still queued',
-  running: 'is still running',
-  failed: 'failed',
-  cancelled: 'was cancelled',
-  interrupted: 'was interrupted',
 }
 
 /** "network,ads" -> "a network or ads run" (the field's `ref`) */

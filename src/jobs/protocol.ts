@@ -6,10 +6,13 @@ export const interruptedByShutdown = 'interrupted: the program that ran it was s
 /** What a job still queued when its process shut down records. */
 export const queuedAtShutdown = 'interrupted before it started: the program that queued it was stopped (mimic serve, the app or the command); start it again'
 
+/** Why a job is stopped before its end: a user's cancel, or the process that runs it shutting down. */
+export type CancelReason = 'user' | 'shutdown'
+
 export type ToWorker =
   | { t: 'start'; runId: number; dbPath: string }
-  /** why: 'user' (a cancel request; the default) or 'shutdown' (the process that runs the job is stopping) */
-  | { t: 'cancel'; why?: 'user' | 'shutdown' }
+  /** why: a user's cancel (the default) or the process that runs the job stopping */
+  | { t: 'cancel'; why?: CancelReason }
 
 export type FromWorker =
   | { t: 'progress'; fraction: number; message: string; stage: string | null }

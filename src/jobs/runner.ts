@@ -12,7 +12,7 @@ import type { AppEvent, JobProgress, RunStatus } from '../shared/types.ts'
 import type { Store } from '../store/index.ts'
 import { codeVersion, hostName } from '../system/version.ts'
 import { pidAlive } from '../system/process.ts'
-import { isFromWorker, queuedAtShutdown, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
+import { interruptedByShutdown, isFromWorker, queuedAtShutdown, type CancelReason, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
 import { Scheduler, type Resources } from './scheduler.ts'
 
 export const defaultWorkerEntry = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts')
@@ -71,7 +71,8 @@ interface Active {
   startedAt: number
   /** why the scheduler has not started it yet (shown as its progress message) */
   waitingFor: string | null
-  cancelRequested: boolean
+  /** set when the job is asked to stop: by a user, or by this process shutting down */
+  cancelRequested: CancelReason | null
   killTimer?: NodeJS.Timeout
   lastStored: number
   pendingProgress: JobProgress | null
@@ -140,7 +141,7 @@ export class JobRunner {
       worker: null,
       startedAt: 0,
       waitingFor: null,
-      cancelRequested: false,
+      cancelRequested: null,
       lastStored: 0,
       pendingProgress: null,
       waiters: [],
@@ -162,7 +163,7 @@ export class JobRunner {
    * Cancels a job: here if this process runs it, through the store when another live process does,
    * and directly when its owner is gone. Returns the status after the request.
    */
-  cancel(runId: number, why: 'user' | 'shutdown' = 'user'): RunStatus {
+  cancel(runId: number, why: CancelReason = 'user'): RunStatus {
     const run = this.store.runs.get(runId)
     if (run.status !== 'queued' && run.status !== 'running') {
       throw new AppError('CONFLICT', `Run ${runId} is not running (it is ${run.status}): there is nothing to cancel.`)
@@ -171,7 +172,7 @@ export class JobRunner {
     if (!this.active.has(runId) && owner !== undefined && this.active.has(owner)) return this.cancel(owner, why)
     const a = this.active.get(runId)
     if (a) {
-      a.cancelRequested = true
+      a.cancelRequested = why
       if (!a.worker) {
         // still queued here: never started
         this.dequeue(runId)
@@ -314,11 +315,13 @@ export class JobRunner {
     this.flushProgress(a)
     // Stage runs the worker left open end with their job.
     for (const stage of this.store.jobs.activeStages(a.runId)) {
-      this.store.runs.finish(stage, a.cancelRequested ? 'cancelled' : 'failed', a.cancelRequested ? 'cancelled with its pipeline' : 'the worker process stopped during this stage')
+      if (a.cancelRequested === 'shutdown') this.store.runs.finish(stage, 'interrupted', interruptedByShutdown)
+      else this.store.runs.finish(stage, a.cancelRequested ? 'cancelled' : 'failed', a.cancelRequested ? 'cancelled with its pipeline' : 'the worker process stopped during this stage')
     }
     const run = this.store.runs.find(a.runId)
     if (run && (run.status === 'queued' || run.status === 'running')) {
-      if (a.cancelRequested) this.finish(a, 'cancelled', 'cancelled (the worker was stopped)')
+      if (a.cancelRequested === 'shutdown') this.finish(a, 'interrupted', interruptedByShutdown)
+      else if (a.cancelRequested) this.finish(a, 'cancelled', 'cancelled (the worker was stopped)')
       else {
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
         this.finish(a, 'failed', `the worker process ${how} before the run finished`)

@@ -70,9 +70,9 @@ onParentMessage((m) => {
 
 // The parent died (or closed the channel): stop and record the run as interrupted.
 process.on('disconnect', () => {
-  abort.abort()
+  abort.abort('shutdown')
   try {
-    const message = 'interrupted: the process that started the job stopped'
+    const message = interruptedByShutdown
     for (const stage of currentCtx?.openStages ?? []) store?.runs.finish(stage, 'interrupted', message)
     if (store && currentRun !== undefined) store.runs.finish(currentRun, 'interrupted', message)
   } finally {

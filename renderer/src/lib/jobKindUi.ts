@@ -74,24 +74,22 @@ export function jobGroups(): JobGroup[] {
   return [...groups.values()]
 }
 
-/** Units of the parameters of runs of this kind (from the job kinds that create such runs). */
-export function paramUnits(runKind: string): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {}
+/**
+ * What the run page shows beside the parameters of runs of this kind (from the job kinds that create such
+ * runs): each parameter's unit, and the parameters that name other runs (a teacher, a dataset, a network,
+ * a list of networks), shown as links.
+ */
+export function paramDisplay(runKind: string): { units: Record<string, string | undefined>; runRefs: Set<string> } {
+  const units: Record<string, string | undefined> = {}
+  const runRefs = new Set<string>()
   for (const kind of jobKindNames) {
     if (jobKinds[kind].runKind !== runKind) continue
-    for (const [k, f] of Object.entries(jobKinds[kind].params.info().fields ?? {})) if (f.unit && !out[k]) out[k] = f.unit
+    for (const [k, f] of Object.entries(jobKinds[kind].params.info().fields ?? {})) {
+      if (f.unit && !units[k]) units[k] = f.unit
+      if (f.ref || f.items?.ref) runRefs.add(k)
+    }
   }
-  return out
-}
-
-/** The parameters of runs of this kind that name other runs (run references: a teacher, a dataset, a network, a list of networks). */
-export function paramRunRefs(runKind: string): Set<string> {
-  const out = new Set<string>()
-  for (const kind of jobKindNames) {
-    if (jobKinds[kind].runKind !== runKind) continue
-    for (const [k, f] of Object.entries(jobKinds[kind].params.info().fields ?? {})) if (f.ref || f.items?.ref) out.add(k)
-  }
-  return out
+  return { units, runRefs }
 }
 
 /**

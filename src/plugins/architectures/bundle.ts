@@ -31,7 +31,8 @@ export function saveBundle<Net>(store: Store, runId: number, arch: Architecture<
   })
 }
 
-const notSucceeded: Record<string, string> = {
+/** What a run that did not succeed is, as a phrase: "is still running", "was cancelled" … */
+export const notSucceeded: Record<string, string> = {
   queued: 'is still queued',
   running: 'is still running',
   failed: 'failed',
