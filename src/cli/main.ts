@@ -13,6 +13,7 @@ import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '.
 import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { startBoardEmulator } from '../services/boards.ts'
+import { parseAddress } from '../hardware/transport.ts'
 import { isLoopback, startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
@@ -73,6 +74,7 @@ Cluster (SLURM; README "Running on a SLURM cluster")
   cluster add NAME --slurm [--ssh user@login-node] [--ssh-config FILE] [--partition P] [--account A] [--workdir DIR]
   cluster list | test NAME | remove NAME
                                         a job with --on NAME [--seeds S..S | robustness, yield] runs as a SLURM array there
+  cluster task DIR INDEX                one array task of a sweep: what the sweep's task.sh runs on a node
   sweep status ID | follow ID | cancel ID | resume ID
                                         a cluster sweep's tasks: state, retries, timeouts; merged into this database
 Workbench
@@ -444,6 +446,11 @@ async function importAudioFolder(ctx: Ctx, argv: string[]): Promise<number> {
 }
 
 /** The commands: the ones below and every job kind's (generated from its spec). */
+/** Every command and its subcommands (undefined for a command without), for the help's tests. */
+export function commandWords(): Record<string, string[] | undefined> {
+  return Object.fromEntries(Object.entries(allCommands()).map(([group, entry]) => [group, typeof entry === 'function' ? undefined : Object.keys(entry)]))
+}
+
 function allCommands(): Record<string, Record<string, Handler> | Handler> {
   const all: Record<string, Record<string, Handler> | Handler> = { ...commands, ...clusterCommands<Ctx>() }
   for (const [word, entry] of Object.entries(jobCommands<Ctx>(runJob, runSweep<Ctx>()))) {
@@ -977,6 +984,20 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       }
       const { flags, positionals } = parseFlags(argv, specs, 'board emulate')
       if (positionals.length) throw new UsageError(`board emulate takes no positional arguments (received "${positionals[0]}").`)
+      if (flags.listen !== undefined && flags.serial !== undefined) throw new UsageError('give --listen or --serial, not both.')
+      // the address flags are checked here, so that a wrong one is a usage error naming its flag
+      const address = (flag: 'listen' | 'serial', text: string, kind: 'tcp' | 'serial'): void => {
+        if (kind === 'serial' && !text.startsWith('serial:') && !text.startsWith('/')) throw new UsageError(`--serial takes the absolute path of a serial port, such as /dev/ttyACM0 (received "${text}").`)
+        let a
+        try {
+          a = parseAddress(kind === 'serial' && !text.startsWith('serial:') ? `serial:${text}` : text, { listen: kind === 'tcp' })
+        } catch (e) {
+          throw new UsageError(`--${flag}: ${e instanceof Error ? e.message : String(e)}.`)
+        }
+        if (a.kind !== kind) throw new UsageError(kind === 'tcp' ? `--listen takes a TCP address such as tcp://127.0.0.1:7777 (received "${text}"); for a serial line use --serial PATH.` : `--serial takes a serial port path such as /dev/ttyACM0 (received "${text}").`)
+      }
+      if (flags.listen !== undefined) address('listen', flags.listen as string, 'tcp')
+      if (flags.serial !== undefined) address('serial', flags.serial as string, 'serial')
       const emulator = await startBoardEmulator({
         dbPath: ctx.dbPath,
         listen: flags.listen as string | undefined,
@@ -1145,7 +1166,26 @@ function commandHelp(group: string, sub: string | undefined, third: string | und
   if (group === 'bench' && sub === 'ads') return show('mimic bench ads --neurons N --dims D --steps T [flags]', benchFlags('bench.ads'))
   if (group === 'bench' && sub === 'teacher') return show('mimic bench teacher --units U --batch B --threads K [flags]', benchFlags('bench.teacher'))
   if (group === 'bench') return show('mimic bench [flags]', benchFlags('bench.simulator'))
-  return undefined
+  return usageOf(group, sub)
+}
+
+/**
+ * The usage lines of a command without a generated help (`mimic projects list --help`): its entries of
+ * the usage text (an entry is a line naming the command and the description lines under it), those
+ * naming the subcommand when it has some, else every entry of the group. undefined for no such command.
+ */
+function usageOf(group: string, sub: string | undefined): string | undefined {
+  const entries: string[][] = []
+  for (const line of usage().split('\n')) {
+    if (/^ {2}\S/.test(line)) entries.push([line])
+    else if (/^ {10,}\S/.test(line) && entries.length) entries[entries.length - 1].push(line)
+    else entries.push([])
+  }
+  const ofGroup = entries.filter((e) => e.length && e[0].trimStart().split(/\s+/)[0] === group)
+  if (!ofGroup.length) return undefined
+  const word = (e: string[]): boolean => sub !== undefined && new RegExp(`(^|[\\s|])${sub.replace(/[^\w-]/g, '')}(\\s|$)`).test(e[0].trimStart().slice(group.length))
+  const chosen = ofGroup.some(word) ? ofGroup.filter(word) : ofGroup
+  return `Usage: mimic [--db PATH] [--json] ${chosen.map((e) => e.join('\n').trimStart()).join('\n  ')}\n\nREADME.md "Command line" describes every command and flag; \`mimic --help\` lists them all.\n`
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -1163,7 +1203,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (g.help || group === undefined || group === 'help') {
       // `mimic train ads --help` and `mimic help train ads` alike
       const about = group === 'help' ? ([sub, rest[0], rest[1]] as const) : ([group, sub, rest[0]] as const)
-      io.stdout(((g.help || group === 'help') && about[0] ? commandHelp(about[0], about[1], about[2]) : undefined) ?? usage() + '\n')
+      const help = (g.help || group === 'help') && about[0] ? commandHelp(about[0], about[1], about[2]) : undefined
+      if (help === undefined && about[0] !== undefined && !(about[0] in allCommands())) throw new UsageError(`"${about[0]}" is not a command: try mimic --help.`)
+      io.stdout(help ?? usage() + '\n')
       return group === undefined && !g.help ? 2 : 0
     }
     // an empty MIMIC_DB counts as unset

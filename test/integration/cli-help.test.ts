@@ -63,3 +63,30 @@ describe('mimic --help', () => {
     expect(r.stdout).toMatch(/^  --count N .*\(default per task: xor 500, wake-phrase 1500\)$/m)
   })
 })
+
+describe('mimic COMMAND --help for every command', () => {
+  it('prints that command’s usage, not the whole list, and exits 0', async () => {
+    const { main, commandWords } = await import('../../src/cli/main.ts')
+    const words = commandWords()
+    expect(Object.keys(words).length).toBeGreaterThan(20)
+    for (const [group, subs] of Object.entries(words)) {
+      for (const sub of subs ?? [undefined]) {
+        const argv = sub === undefined ? [group, '--help'] : [group, sub, '--help']
+        let out = ''
+        const code = await main(argv, { stdout: (t: string) => void (out += t), stderr: () => undefined } as never)
+        expect(code, argv.join(' ')).toBe(0)
+        expect(out, argv.join(' ')).not.toContain('Projects and runs')
+        expect(out, argv.join(' ')).toContain(sub === undefined ? group : `${group} `)
+        if (sub !== undefined) expect(out, argv.join(' ')).toMatch(new RegExp(`\\b${sub}\\b`))
+      }
+    }
+  })
+
+  it('refuses a word that is not a command', () => {
+    for (const argv of [['nothing', '--help'], ['help', 'nothing']]) {
+      const r = mimic(argv)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain('"nothing" is not a command')
+    }
+  })
+})

@@ -131,6 +131,11 @@ describe('mimic CLI', () => {
     fails(['--db', db, 'frobnicate'], 2, /"frobnicate" is not a command/)
     fails(['--db', db, 'projects'], 2, /projects needs a subcommand: one of list, create, rename, delete/)
     fails(['--db'], 2, /--db needs a path/)
+    // a wrong board address is a usage error naming its flag (it was exit 1 without the flag's name)
+    fails(['--db', db, 'board', 'emulate', '--listen', 'garbage'], 2, /^mimic: --listen: "garbage" is not a board address: a board address is tcp:\/\/HOST:PORT/)
+    fails(['--db', db, 'board', 'emulate', '--listen', 'serial:/dev/ttyACM0'], 2, /--listen takes a TCP address .*use --serial PATH/)
+    fails(['--db', db, 'board', 'emulate', '--serial', 'ttyACM0'], 2, /--serial takes the absolute path of a serial port, such as \/dev\/ttyACM0 \(received "ttyACM0"\)/)
+    fails(['--db', db, 'board', 'emulate', '--listen', 'tcp://127.0.0.1:0', '--serial', '/dev/null'], 2, /give --listen or --serial, not both/)
     expect(readFileSync(db).equals(before)).toBe(true)
   })
 
