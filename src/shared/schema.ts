@@ -294,14 +294,20 @@ export function withDefault<T>(inner: Schema<T>, def: T): WithDefault<T> {
   )
 }
 
-export function array<T>(inner: Schema<T>, opts: { min?: number; max?: number } = {}): Base<T[]> {
+/** An array; with `unique` (what an item is, e.g. 'neuron'), an item given twice is refused. */
+export function array<T>(inner: Schema<T>, opts: { min?: number; max?: number; unique?: string } = {}): Base<T[]> {
   const { min = 0, max = 100_000 } = opts
   return new Base<T[]>(
     (v, path) => {
       if (!Array.isArray(v)) fail(path, 'an array', v)
       const a = v as unknown[]
       if (a.length < min || a.length > max) fail(path, `an array of ${min} to ${max} items`, v)
-      return a.map((x, i) => inner.parse(x, `${path}[${i}]`))
+      const items = a.map((x, i) => inner.parse(x, `${path}[${i}]`))
+      if (opts.unique !== undefined) {
+        const twice = items.find((x, i) => items.indexOf(x) !== i)
+        if (twice !== undefined) throw new FieldError(path, `names ${opts.unique} ${String(twice)} twice: give each ${opts.unique} once.`)
+      }
+      return items
     },
     () => ({ type: 'array', optional: false, min, max, items: inner.info() }),
   )

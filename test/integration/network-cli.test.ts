@@ -66,6 +66,10 @@ describe('networks and simulations from the CLI', () => {
     bad(['simulate', '1', '--data', '3', '--membrane-neurons', '0,96'], /Membrane traces of neurons \(--membrane-neurons\) names neuron 96, which does not exist: network run 1 has 96 neurons, numbered 0 to 95\./)
     bad(['simulate', '1', '--data', '3', '--membrane-neurons', 'a,b'], /comma-separated list of integers/)
     bad(['simulate', '1', '--data', '3', '--first-sample', '6'], /First sample \(--first-sample\) must be below 6, the number of samples in dataset run 3/)
+    // more samples than the dataset has were simulated as fewer without a word; a neuron traced twice was taken
+    bad(['simulate', '1', '--data', '3', '--samples', '7'], /^mimic: Samples \(--samples\) asks for 7 samples, but dataset run 3 has 6: give 6 or fewer, or choose a larger dataset\.\n$/)
+    bad(['simulate', '1', '--data', '3', '--samples', '3', '--first-sample', '4'], /asks for 3 samples from sample 4, but dataset run 3 has 6: give 2 or fewer/)
+    bad(['simulate', '1', '--data', '3', '--samples', '2', '--membrane-neurons', '5,1,5'], /^mimic: Membrane traces of neurons \(--membrane-neurons\) names neuron 5 twice: give each neuron once\.\n$/)
     bad(['simulate', '1'], /^mimic: Dataset run \(--data\) is required: choose a dataset run\.\n$/)
     bad(['simulate', '999', '--data', '3'], /no run with id 999/)
     expect(json<unknown[]>(['--db', db, 'runs', 'list']).length).toBe(before)

@@ -23,6 +23,11 @@ export const simulate: JobImpl = {
     const bad = p.membraneNeurons.find((i) => i >= n)
     if (bad !== undefined) throw fieldError('simulate', 'membraneNeurons', `names neuron ${bad}, which does not exist: network run ${p.network} has ${n} neurons, numbered 0 to ${n - 1}.`)
     targetFor(p.target, net.record.architecture)
+    // fewer samples than asked for were simulated without a word (the run's parameters said otherwise)
+    if (p.firstSample + p.samples > ds[0]) {
+      const from = p.firstSample > 0 ? ` from sample ${p.firstSample}` : ''
+      throw fieldError('simulate', 'samples', `asks for ${p.samples} samples${from}, but dataset run ${p.dataset} has ${ds[0]}: give ${ds[0] - p.firstSample} or fewer, or choose a larger dataset.`)
+    }
   },
   async run(ctx) {
     const p = simulateParams.parse(ctx.run.params, 'params')

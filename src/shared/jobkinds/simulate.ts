@@ -10,7 +10,7 @@ export const simulateParams = s.object({
   firstSample: s.withDefault(s.integer({ min: 0, max: 1_000_000 }), 0).doc({ label: 'First sample' }),
   samples: s.withDefault(s.integer({ min: 1, max: 10_000 }), 10).doc({ label: 'Samples' }),
   noiseStd: s.withDefault(s.number({ min: 0, max: 10 }), 0).doc({ label: 'Membrane noise σ', help: 'Gaussian added to V every step (V units)' }),
-  membraneNeurons: s.withDefault(s.array(s.integer({ min: 0, max: 100_000 }), { max: 64 }), [0, 1, 2, 3]).doc({ label: 'Membrane traces of neurons' }),
+  membraneNeurons: s.withDefault(s.array(s.integer({ min: 0, max: 100_000 }), { max: 64, unique: 'neuron' }), [0, 1, 2, 3]).doc({ label: 'Membrane traces of neurons' }),
   decimate: s.withDefault(s.integer({ min: 1, max: 1000 }), 1).doc({ label: 'Keep every n-th step of traces' }),
   target: targetField,
   threads: threadsField,
