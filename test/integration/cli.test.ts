@@ -131,6 +131,13 @@ describe('mimic CLI', () => {
     fails(['--db', db, 'frobnicate'], 2, /"frobnicate" is not a command/)
     fails(['--db', db, 'projects'], 2, /projects needs a subcommand: one of list, create, rename, delete/)
     fails(['--db'], 2, /--db needs a path/)
+    // a dataset too large to hold is refused before a run is made (it used to fail at run time, leaving a failed run)
+    expectRefusal(
+      mimic(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '20000', '--duration-s', '10'], { env: { MIMIC_MAX_MEMORY: '1G' } }),
+      ['data', 'generate'],
+      2,
+      /^mimic: Samples \(--count\) asks for 20000 samples of 10000 steps: their inputs and targets alone need 1\.6 GB \(1600000000 bytes\), above the memory limit of 1\.1 GB \(MIMIC_MAX_MEMORY=1G\): draw fewer or shorter samples/,
+    )
     // a wrong board address is a usage error naming its flag (it was exit 1 without the flag's name)
     fails(['--db', db, 'board', 'emulate', '--listen', 'garbage'], 2, /^mimic: --listen: "garbage" is not a board address: a board address is tcp:\/\/HOST:PORT/)
     fails(['--db', db, 'board', 'emulate', '--listen', 'serial:/dev/ttyACM0'], 2, /--listen takes a TCP address .*use --serial PATH/)

@@ -5,7 +5,33 @@ import { drawnDatasetRun } from '../../plugins/datasets.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
 import type { JobImpl } from './kind.ts'
 import { noiseRecordings, uploadedFiles } from '../../plugins/audio-import.ts'
-import { runOfKind } from '../prechecks.ts'
+import { fieldError, runOfKind } from '../prechecks.ts'
+import { memoryBudget } from '../../../native/index.ts'
+import { formatBytes } from '../../../native/check.ts'
+
+/**
+ * A dataset too large to hold was accepted, then refused by the generator's memory check when the job ran
+ * (a failed run stayed). The samples' stored values alone (inputs and targets, float32) are a lower
+ * bound of what drawing them needs; above the native memory limit the job is refused before any run is
+ * made. The generator's own check stays the exact one.
+ */
+function checkDatasetSize(task: keyof typeof taskDescriptors, rest: Record<string, unknown>): void {
+  const d: TaskDescriptor = taskDescriptors[task]
+  const count = typeof rest.count === 'number' ? rest.count : Number(d.generator!.params.info().fields?.count?.default)
+  const durationS = typeof rest.durationS === 'number' ? rest.durationS : d.durationS
+  const dtMs = typeof rest.dtMs === 'number' ? rest.dtMs : d.dtMs
+  if (typeof d.channels !== 'number' || typeof d.outputs !== 'number' || !(count > 0) || !(durationS! > 0) || !(dtMs! > 0)) return
+  const steps = Math.round((durationS! * 1000) / dtMs!)
+  const bytes = count * steps * (d.channels + d.outputs) * 4
+  const budget = memoryBudget()
+  if (bytes <= budget.bytes) return
+  const how = budget.source.includes('MIMIC_MAX_MEMORY') ? '' : '; MIMIC_MAX_MEMORY sets it'
+  throw fieldError(
+    'data.generate',
+    'count',
+    `asks for ${count} samples of ${steps} steps: their inputs and targets alone need ${formatBytes(bytes)}, above the memory limit of ${(budget.bytes / 1e9).toFixed(1)} GB (${budget.source}${how}): draw fewer or shorter samples, or several datasets.`,
+  )
+}
 
 /** The generator's own parameters (all but the task), checked by the task's generator schema. */
 function generatorParams(params: Record<string, unknown>): { task: keyof typeof taskDescriptors; rest: Record<string, unknown> } {
@@ -26,6 +52,7 @@ export const dataGenerate: JobImpl = {
   precheck(store, params) {
     const { task, rest } = generatorParams(params)
     taskImpls[task].checkGeneratorParams?.(rest)
+    checkDatasetSize(task, rest)
     if (typeof rest.noise === 'number') runOfKind(store, 'data.generate', 'noise', rest.noise, ['upload'])
   },
   async run(ctx) {
