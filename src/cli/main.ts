@@ -446,6 +446,19 @@ async function importAudioFolder(ctx: Ctx, argv: string[]): Promise<number> {
 }
 
 /** The commands: the ones below and every job kind's (generated from its spec). */
+/** Resolves at the first SIGINT or SIGTERM (caught from now on, so the process closes cleanly). */
+function untilStopSignal(): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      done()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
 /** Every command and its subcommands (undefined for a command without), for the help's tests. */
 export function commandWords(): Record<string, string[] | undefined> {
   return Object.fromEntries(Object.entries(allCommands()).map(([group, entry]) => [group, typeof entry === 'function' ? undefined : Object.keys(entry)]))
@@ -1010,20 +1023,14 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         stepUs: flags['step-us'] as number | undefined,
         log: flags.quiet === true ? undefined : (line) => ctx.io.stderr(`mimic board: ${line}\n`),
       })
+      // the signals are caught before the address is printed: whoever starts it may stop it as soon as it reads the line
+      const stopped = untilStopSignal()
       if (ctx.json) ctx.io.stdout(JSON.stringify({ address: emulator.address, serialNumber: emulator.serialNumber, chips: emulator.chips, weightScheme: emulator.weightScheme, pid: process.pid }) + '\n')
       else {
         ctx.io.stdout(`${emulator.address}\n`)
         ctx.io.stderr(`mimic: emulating a board (${flags.chip === 'reference' ? 'reference chip' : flags.mismatch === false ? 'native emulator, no mismatch' : 'native emulator with the mismatch of this serial'}, ${emulator.weightScheme.toUpperCase()}, ${emulator.chips} chip(s), serial ${emulator.serialNumber}, steps of ${String(flags['step-us'] ?? 100)} µs) at ${emulator.address}; Ctrl-C stops.\n`)
       }
-      await new Promise<void>((done) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop)
-          process.off('SIGTERM', stop)
-          done()
-        }
-        process.on('SIGINT', stop)
-        process.on('SIGTERM', stop)
-      })
+      await stopped
       await emulator.stop()
       return 0
     },
@@ -1051,6 +1058,8 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       await services.close()
       throw err
     }
+    // the signals are caught before the URL is printed: whoever starts it may stop it as soon as it reads the line
+    const stopped = untilStopSignal()
     if (ctx.json) ctx.io.stdout(JSON.stringify({ url: server.openUrl, host: server.host, port: server.port, token: server.token, tokenFile: kept?.path ?? null, db: services.info().dbPath }) + '\n')
     else {
       ctx.io.stdout(`${server.openUrl}\n`)
@@ -1059,15 +1068,7 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     }
     // on stderr, so also with --json (whose stdout is the one JSON line)
     if (!isLoopback(server.host)) ctx.io.stderr(`mimic: warning: bound to ${server.host}, reachable from other machines; keep the token secret.\n`)
-    await new Promise<void>((done) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
-        done()
-      }
-      process.on('SIGINT', stop)
-      process.on('SIGTERM', stop)
-    })
+    await stopped
     await server.close()
     await services.close()
     return 0

@@ -178,3 +178,17 @@ describe('mimic serve', () => {
     expect(art.body.value.data).toMatchObject({ $typed: 'int8' })
   })
 })
+
+describe('stopping mimic serve and board emulate the moment they print their address', () => {
+  it('a SIGTERM right after the first line closes them cleanly (exit 0), five times each', async () => {
+    for (const args of [['serve', '--port', '0'], ['board', 'emulate', '--listen', 'tcp://127.0.0.1:0', '--quiet']]) {
+      for (let i = 0; i < 5; i++) {
+        const p = spawnMimic(['--db', tempDb(), ...args])
+        const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => p.once('exit', (code, signal) => r([code, signal])))
+        await firstLine(p)
+        p.kill('SIGTERM')
+        expect(await exited, args.join(' ')).toEqual([0, null])
+      }
+    }
+  }, 60_000)
+})
