@@ -554,7 +554,7 @@ export const reproducePaperJob: JobImpl = {
     if (p.resume !== undefined) {
       const r = store.runs.find(p.resume)
       if (!r) throw fieldError('reproduce.paper', 'resume', `names no run: there is no run with id ${p.resume}.`, 'NOT_FOUND')
-      if (r.kind !== 'comparison') throw fieldError('reproduce.paper', 'resume', `is run ${p.resume} “${r.name}”, a ${r.kind} run: choose a paper reproduction (a comparison run) to continue.`)
+      if (r.kind !== 'comparison') throw fieldError('reproduce.paper', 'resume', `is run ${p.resume} “${r.name}”, ${article(r.kind)} ${r.kind} run: choose a paper reproduction (a comparison run) to continue.`)
       if (r.status === 'queued' || r.status === 'running') throw fieldError('reproduce.paper', 'resume', `names run ${p.resume}, which is still ${r.status}: cancel it first (\`mimic jobs cancel ${p.resume}\`), or wait for it.`)
       if (r.seed !== (p.seed ?? r.seed)) throw fieldError('reproduce.paper', 'resume', `names run ${p.resume}, whose seed is ${r.seed}, but this run's is ${p.seed}: leave --seed out (the resumed run's is the default) or give ${r.seed}.`)
     }
