@@ -411,6 +411,10 @@ export function writeZip(members: readonly { name: string; bytes: Uint8Array }[]
   const centrals: Uint8Array[] = []
   let offset = 0
   for (const member of members) {
+    // unzip and other extractors write a member where its name says: no "..", no absolute path
+    if (member.name.split('/').some((part) => part === '' || part === '.' || part === '..') || /[\\\0]/.test(member.name)) {
+      throw new AppError('INVALID_ARGUMENT', `"${member.name}" cannot name a member of a zip file: a name there is a relative path without empty, "." or ".." parts and without backslashes.`)
+    }
     const data = member.bytes
     if (offset + data.length + 30 + member.name.length > 0xfffffffe) throw new AppError('INVALID_ARGUMENT', `The file would be larger than 4 GB, more than a zip without zip64 holds: export less at once.`)
     const name = new TextEncoder().encode(member.name)

@@ -2,6 +2,7 @@
 // (src/shared/transfer.ts). The import runs in one transaction: anything wrong, and nothing is kept.
 import { AppError } from '../shared/errors.ts'
 import { jobKinds } from '../shared/jobkinds/index.ts'
+import { nameMax } from '../shared/limits.ts'
 import type { ProjectImport, ProjectSnapshot, ShippedRun, SnapshotArtifact, SnapshotRun } from '../shared/transfer.ts'
 import { artifactBytes, byteLengthSql, defaultPartBytes, insertArtifact } from './artifacts.ts'
 import type { DB } from './db.ts'
@@ -188,7 +189,11 @@ export function writeProject(db: DB, snap: ProjectSnapshot, name?: string, partB
     const exists = (n: string): boolean => db.prepare('SELECT 1 FROM projects WHERE name = ? COLLATE NOCASE').get(n) !== undefined
     let projectName = name ?? snap.project.name
     if (name !== undefined && exists(name)) throw new AppError('CONFLICT', `A project named "${name}" already exists: choose another name.`)
-    for (let k = 1; exists(projectName); k++) projectName = `${snap.project.name} (imported${k === 1 ? '' : ` ${k}`})`
+    for (let k = 1; exists(projectName); k++) {
+      // within the length a project's name may have
+      const suffix = ` (imported${k === 1 ? '' : ` ${k}`})`
+      projectName = `${snap.project.name.slice(0, nameMax - suffix.length).trimEnd()}${suffix}`
+    }
     const projectId = Number(db.prepare('INSERT INTO projects (name, created_at) VALUES (?, ?)').run(projectName, snap.project.createdAt).lastInsertRowid)
     const ids = new Map<number, number>()
     const insRun = db.prepare(
