@@ -138,7 +138,7 @@ export function readBundle(bytes: Uint8Array, file = 'the file', maxBytes = Infi
   try {
     members = readZip(bytes, file, maxBytes)
   } catch (err) {
-    if (err instanceof AppError) throw new AppError(err.code, `${err.message.replace(/is not an \.npz file \(not a zip archive\): save it with numpy\.savez/, 'is not a Mimic project bundle (not a zip archive): write one with `mimic projects export ID --out FILE.mimic`')}`)
+    if (err instanceof AppError) throw new AppError(err.code, `${err.message.replace(/is (?:not an \.npz file|a single \.npy array) \(not a zip archive[^)]*\): save .*$/, 'is not a Mimic project bundle (not a zip archive): write one with `mimic projects export ID --out FILE.mimic`')}`)
     throw err
   }
   const manifestBytes = members.get(manifestName)

@@ -164,13 +164,14 @@ export async function importAudio(
     }
     let wav
     try {
-      wav = decodeWav(byName.get(e.file)!.bytes)
+      // the first 5 s and a second more: the resampler's filter reaches far less than a second past them
+      wav = decodeWav(byName.get(e.file)!.bytes, { maxSeconds: A / audioRateHz + 1 })
     } catch (err) {
       if (!(err instanceof WavError)) throw err
       skip(err.message)
       continue
     }
-    const seconds = wav.samples.length / wav.sampleRateHz
+    const seconds = wav.seconds
     const at16k = wav.sampleRateHz === audioRateHz ? wav.samples : await audioResample(wav.samples, { fromHz: wav.sampleRateHz, toHz: audioRateHz }, run)
     const clip = new Float32Array(A)
     clip.set(at16k.subarray(0, A))
