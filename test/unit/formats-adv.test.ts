@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { datasetFromNpz, encodeNpy } from '../../src/formats/npz.ts'
 import { decodeWav } from '../../src/formats/wav.ts'
+import { manifestHeaderProblem, parseManifest } from '../../src/plugins/audio-import.ts'
 import { storedMember, zipOf } from '../support/zip.ts'
 
 /** A RIFF/WAVE file: fmt chunk (plain, or extensible with the sub-format `code`), then data. */
@@ -74,5 +75,26 @@ describe('.npz files readers take differently', () => {
 
   it('says a lone .npy is not an .npz of named arrays', () => {
     expect(() => datasetFromNpz(inputs, 'inputs.npz')).toThrow(/^inputs\.npz: is a single \.npy array \(not a zip archive of named arrays, as an \.npz is\): save the arrays together with numpy\.savez/)
+  })
+})
+
+describe('manifests as spreadsheets write them', () => {
+  it('reads lines ending in a lone CR (CSV for Macintosh), with a BOM, quotes and any case of the header', () => {
+    const text = '\uFEFF"File","LABEL",split\ra.wav,positive,train\r"b, ""c"".wav",negative,\r'
+    expect(manifestHeaderProblem(text)).toBeNull()
+    expect(parseManifest(text)).toEqual({
+      rows: [
+        { file: 'a.wav', label: 'positive', split: 'train', speaker: null },
+        { file: 'b, "c".wav', label: 'negative', split: null, speaker: null },
+      ],
+      problems: [],
+    })
+  })
+
+  it('names the line of a quote left open instead of reading the rest of the line as a file name', () => {
+    expect(parseManifest('file,label\n"a.wav,positive\nb.wav,negative\n')).toEqual({
+      rows: [{ file: 'b.wav', label: 'negative', split: null, speaker: null }],
+      problems: [{ file: 'manifest line 2', reason: expect.stringMatching(/^a quote \("\) is opened but not closed on the line/) }],
+    })
   })
 })
