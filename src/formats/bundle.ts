@@ -234,6 +234,8 @@ export function readBundle(bytes: Uint8Array, file = 'the file', maxBytes = Infi
       }),
     }
   })
+  // each member holds one artifact: a member named by many would be stored many times over (a small file, a huge database)
+  const memberOf = new Map<string, number>()
   const artifacts = c.arr(root.artifacts, 'artifacts').map((v, i): SnapshotArtifact => {
     const w = `artifacts[${i}]`
     const o = c.obj(v, w)
@@ -243,6 +245,9 @@ export function readBundle(bytes: Uint8Array, file = 'the file', maxBytes = Infi
     if (!isDType(dtype)) c.fail(`${w}.dtype`, `is not a dtype this version stores (${dtype})`)
     const shape = c.arr(o.shape, `${w}.shape`).map((x, k) => c.int(x, `${w}.shape[${k}]`))
     const memberName = c.str(o.member, `${w}.member`)
+    const first = memberOf.get(memberName)
+    if (first !== undefined) c.fail(`${w}.member`, `names ${memberName}, which artifacts[${first}] names too`)
+    memberOf.set(memberName, i)
     const member = members.get(memberName)
     if (!member) c.fail(`${w}.member`, `names ${memberName}, which the file does not contain`)
     const npy = npyBytes(member as Uint8Array, file, memberName)

@@ -68,6 +68,8 @@ describe('hostile project bundles', () => {
       ['value twice', (m) => m.results[0].values.push(['mse', 1]), /results\[0\]\.values\[2\]\[0\] repeats the value "mse"/],
       ['artifact path', (m) => (m.artifacts[0].name = '../../evil'), /artifacts\[0\]\.name must be a file name without \/ or \\ \(got "\.\.\/\.\.\/evil"\)/],
       ['project name', (m) => (m.project.name = '   '), /project\.name must have 1 to 100 characters \(got 0\)/],
+      // one member stored as many artifacts: a small file that would fill the disk
+      ['member twice', (m) => m.artifacts.push({ ...m.artifacts[0], name: 'copy' }), /artifacts\[1\]\.member names artifacts\/0\.npy, which artifacts\[0\] names too/],
     ]
     for (const [what, edit, message] of refusals) {
       expect(() => readBundle(rezip(edit), 'bad.mimic'), what).toThrow(message)
