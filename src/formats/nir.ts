@@ -179,6 +179,11 @@ function datasetReader(m: H5Module, f: H5File, file: string) {
     isString(e: H5Dataset): boolean {
       return e.metadata.type === H5T_STRING
     },
+    /** integers or floats (a writer's other parameters, such as flags stored as enums, are not read) */
+    isNumeric(e: H5Dataset): boolean {
+      const t = e.metadata.type
+      return t === H5T_INTEGER || t === H5T_FLOAT
+    },
     numeric(e: H5Dataset, where: string): NirArray {
       const md = metadataOf(e, where, maxNirDatasetValues, 'numbers')
       if (md.type !== H5T_INTEGER && md.type !== H5T_FLOAT) throw bad(file, `${where} is not numeric (HDF5 type ${String(e.dtype)}); expected integers or floats`)
@@ -291,7 +296,7 @@ export async function readNir(bytes: Uint8Array, file = 'the file'): Promise<Nir
           for (const k of n.keys()) {
             if (k === 'type' || k === 'metadata') continue
             const d = n.get(k)
-            if (isDataset(d) && !read.isString(d)) arrays[k] = read.numeric(d, `${where}/nodes/${name}/${k}`)
+            if (isDataset(d) && read.isNumeric(d)) arrays[k] = read.numeric(d, `${where}/nodes/${name}/${k}`)
           }
         }
         nodes[name] = { type: t, arrays }

@@ -37,6 +37,7 @@ def base(n=4, tau=None, wdt='<f4', taudt='<f8'):
 E = [['input', 'w_in'], ['w_in', 'lif'], ['lif', 'dec'], ['dec', 'output']]
 graph(d + '/ok.nir', base(), E)
 graph(d + '/bigendian.nir', base(wdt='>f4', taudt='>f8'), E)
+b = base(); b['lif'][1]['reset_after'] = np.array([True]); graph(d + '/flag.nir', b, E)
 b = base(); b['w_in'][1]['weight'][2, 0] = np.nan; graph(d + '/nan.nir', b, E)
 graph(d + '/tau0.nir', base(tau=np.array([0.02, 0.0, 0.02, 0.02])), E)
 b = base(); b['lif'] = ('LIF', {}); graph(d + '/nosize.nir', b, E)
@@ -101,8 +102,9 @@ describe('hostile NIR files', () => {
     }
   })
 
-  it('reads big-endian datasets as the same network', async () => {
-    const [le, be] = [await read('ok'), await read('bigendian')]
+  it('reads big-endian datasets as the same network, and passes over parameters it does not use (a flag stored as an enum)', async () => {
+    const [le, be, flag] = [await read('ok'), await read('bigendian'), await read('flag')]
+    expect(flag.net.spec.weights).toEqual(le.net.spec.weights)
     expect(be.net.spec.weights).toEqual(le.net.spec.weights)
     expect(be.net.params).toEqual(le.net.params)
     expect(Array.from(le.net.params.tauMemMs)).toEqual([20, 20, 20, 20])
