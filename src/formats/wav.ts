@@ -34,6 +34,9 @@ interface Fmt {
 
 const PCM = 1, FLOAT = 3, EXTENSIBLE = 0xfffe
 
+/** Frames decoded at once (the samples of every channel as 64-bit floats, for that many frames). */
+const decodeFrames = 1 << 20
+
 /** 32-bit float samples, interleaved, as one array per channel (little-endian, or big-endian in an RIFX file). */
 function float32Channels(bytes: Uint8Array, channels: number, littleEndian: boolean): Float64Array[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -67,28 +70,35 @@ export function decodeWav(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedW
   if (!(fmt.numChannels >= 1)) throw new WavError('the header declares no channels')
   if (!(fmt.sampleRate >= 1000 && fmt.sampleRate <= 384000)) throw new WavError(`sample rate ${fmt.sampleRate} Hz is outside 1000 to 384000 Hz`)
   const data = w.data as { samples: Uint8Array }
-  const frameBytes = fmt.numChannels * (((bits - 1) | 7) + 1) / 8
-  const seconds = Math.floor(data.samples.length / frameBytes) / fmt.sampleRate
-  if (opts.maxSeconds !== undefined) data.samples = data.samples.subarray(0, Math.ceil(opts.maxSeconds * fmt.sampleRate) * frameBytes)
-  let raw: Float64Array | Float64Array[]
-  try {
-    // wavefile reads 32-bit floats only under format code 3: the extensible ones are decoded here
-    raw = extensible && float && bits === 32 ? float32Channels(data.samples, fmt.numChannels, w.container !== 'RIFX') : (w.getSamples(false, Float64Array) as unknown as Float64Array | Float64Array[])
-  } catch (err) {
-    throw new WavError(`its samples cannot be read (${(err as Error).message})`)
-  }
-  const channels = Array.isArray(raw) ? raw : [raw]
-  const n = channels[0]?.length ?? 0
-  if (n === 0) throw new WavError('the file holds no samples')
+  const all = data.samples
+  const frameBytes = (fmt.numChannels * (((bits - 1) | 7) + 1)) / 8
+  // whole frames only (a last frame cut short by a truncated copy is left out)
+  const total = Math.floor(all.length / frameBytes)
+  const seconds = total / fmt.sampleRate
+  const frames = opts.maxSeconds === undefined ? total : Math.min(total, Math.ceil(opts.maxSeconds * fmt.sampleRate))
+  if (frames === 0) throw new WavError('the file holds no samples')
   const scale = float ? 1 : bits === 8 ? 1 / 128 : 1 / 2 ** (bits - 1)
   const offset = !float && bits === 8 ? 128 : 0
-  const mono = new Float32Array(n)
-  for (let i = 0; i < n; i++) {
-    let s = 0
-    for (const c of channels) s += (c[i] - offset) * scale
-    const v = s / channels.length
-    if (!Number.isFinite(v)) throw new WavError(`sample ${i} is not a finite number`)
-    mono[i] = v
+  const mono = new Float32Array(frames)
+  // decoded a million frames at a time: a long recording costs its mono samples, not 8 bytes per sample of every channel
+  for (let start = 0; start < frames; start += decodeFrames) {
+    const count = Math.min(decodeFrames, frames - start)
+    data.samples = all.subarray(start * frameBytes, (start + count) * frameBytes)
+    let raw: Float64Array | Float64Array[]
+    try {
+      // wavefile reads 32-bit floats only under format code 3: the extensible ones are decoded here
+      raw = extensible && float && bits === 32 ? float32Channels(data.samples, fmt.numChannels, w.container !== 'RIFX') : (w.getSamples(false, Float64Array) as unknown as Float64Array | Float64Array[])
+    } catch (err) {
+      throw new WavError(`its samples cannot be read (${(err as Error).message})`)
+    }
+    const channels = Array.isArray(raw) ? raw : [raw]
+    for (let i = 0; i < count; i++) {
+      let s = 0
+      for (const c of channels) s += (c[i] - offset) * scale
+      const v = s / channels.length
+      if (!Number.isFinite(v)) throw new WavError(`sample ${start + i} is not a finite number`)
+      mono[start + i] = v
+    }
   }
-  return { sampleRateHz: fmt.sampleRate, channels: channels.length, format: float ? `${bits}f` : String(bits), samples: mono, seconds }
+  return { sampleRateHz: fmt.sampleRate, channels: fmt.numChannels, format: float ? `${bits}f` : String(bits), samples: mono, seconds }
 }

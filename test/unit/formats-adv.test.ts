@@ -60,6 +60,15 @@ describe('WAV files readers take differently', () => {
     expect(first.seconds).toBe(3)
     expect(first.samples).toEqual(whole.samples.subarray(0, 24000))
   })
+
+  it('decodes a recording longer than one decoding step (2^20 frames) whole, stereo averaged', () => {
+    const frames = 1_500_000
+    const pcm = Int16Array.from({ length: 2 * frames }, (_, i) => ((i * 7919) % 65536) - 32768)
+    const w = decodeWav(wavBytes(bytesOf(pcm), { code: 1, extensible: false, channels: 2, rateHz: 48000, bits: 16 }))
+    expect(w.samples.length).toBe(frames)
+    const expected = Float32Array.from({ length: frames }, (_, i) => (pcm[2 * i] / 32768 + pcm[2 * i + 1] / 32768) / 2)
+    expect(w.samples).toEqual(expected)
+  })
 })
 
 describe('.npz files readers take differently', () => {
