@@ -16,23 +16,26 @@ describe('importing a project bundle maps the runs its records name', () => {
     const a = join(dir, 'a.db')
     const b = join(dir, 'b.db')
     const bundle = join(dir, 'p.mimic')
-    const run = (args: string[], db = a): number => {
-      const r = mimicJson<{ id?: number; runId?: number }>(args, { db })
-      return (r.id ?? r.runId) as number
-    }
-    mimicJson(['projects', 'create', 'P'], { db: a })
-    mimicJson(['projects', 'create', 'Elsewhere'], { db: a })
-    const outside = run(['data', 'generate', 'xor', '--project', '2', '--count', '4', '--seed', '1', '--duration-s', '0.1'])
-    const data = run(['data', 'generate', 'xor', '--project', '1', '--count', '20', '--seed', '2', '--duration-s', '0.1'])
-    const teacher = run(['train', 'teacher', '--project', '1', '--data', String(data), '--epochs', '1', '--units', '8', '--seed', '3'])
-    // trained on its teacher's dataset, which its summary names
-    const ads = run(['train', 'ads', '--teacher', String(teacher), '--neurons', '20', '--epochs', '1', '--seed', '4'])
-    const robustness = run(['robustness', '--project', '1', '--networks', String(ads), '--data', String(outside), '--perturbation', 'mismatch', '--levels', '0', '--draws', '1', '--samples', '2', '--seed', '5'])
-    // a comparison names its parts by run id in its result values (as a paper reproduction's does)
+    // the runs as the job kinds record them: run references in parameters, each a parent in its field's role
     const store = openStore(a)
-    let comparison: number
+    let outside: number, data: number, teacher: number, ads: number, robustness: number, comparison: number
     try {
-      comparison = store.runs.create({ projectId: 1, kind: 'comparison', name: 'parts', params: {}, seed: null, codeVersion: 'test', host: 'test', status: 'running' }).id
+      const p = store.projects.create('P').id
+      const elsewhere = store.projects.create('Elsewhere').id
+      const made = { seed: 1, codeVersion: 'test', host: 'test', status: 'running' as const }
+      const run = (projectId: number, kind: string, params: Record<string, unknown>, parents: { id: number; role: string }[], summary: Record<string, number> = {}): number => {
+        const id = store.runs.create({ projectId, kind, name: kind, params, parents, ...made }).id
+        store.runs.finish(id, 'succeeded', null, summary)
+        return id
+      }
+      outside = run(elsewhere, 'dataset', { count: 4 }, [])
+      data = run(p, 'dataset', { count: 20 }, [])
+      teacher = run(p, 'teacher', { data, units: 8 }, [{ id: data, role: 'data' }])
+      // trained on its teacher's dataset, which its summary names
+      ads = run(p, 'ads', { teacher, neurons: 20 }, [{ id: teacher, role: 'teacher' }], { testAccuracy: 0.5, dataset: data })
+      robustness = run(p, 'robustness', { networks: [ads], dataset: outside, levels: [0] }, [{ id: ads, role: 'networks' }, { id: outside, role: 'dataset' }])
+      // a comparison names its parts by run id in its result values (as a paper reproduction's does)
+      comparison = store.runs.create({ projectId: p, kind: 'comparison', name: 'parts', params: {}, seed: null, codeVersion: 'test', host: 'test', status: 'running' }).id
       store.results.insert(comparison, [{ item: 0, networkId: ads, architecture: 'ads', labels: { part: 'sweep' }, values: { runId: robustness, testAccuracy: 0.5 } }])
       store.runs.finish(comparison, 'succeeded')
     } finally {
