@@ -124,6 +124,9 @@ type DatasetMetadata = H5Dataset['metadata']
 const H5T_INTEGER = 0
 const H5T_FLOAT = 1
 const H5T_STRING = 3
+const H5T_OPAQUE = 5
+/** The longest text kept as bytes (a node's type written as uint8 or opaque data) that is read. */
+const maxTextBytes = 4096
 
 /**
  * A reader of one file's datasets: each is checked against what a graph holds before memory is
@@ -159,6 +162,11 @@ function datasetReader(m: H5Module, f: H5File, file: string) {
   return {
     string(e: unknown, where: string): string {
       if (!isDataset(e)) throw bad(file, `${where} is missing: it is not an NIR file written by nir.write (expected a string dataset)`)
+      const kind = e.metadata
+      // text kept as bytes (uint8 or opaque data), as some writers store it
+      if ((kind.type === H5T_OPAQUE || (kind.type === H5T_INTEGER && kind.size === 1 && !kind.signed)) && kind.shape && kind.size * kind.total_size <= maxTextBytes) {
+        return new TextDecoder().decode(raw(e, kind, where)).replace(/\0+$/, '')
+      }
       const md = metadataOf(e, where, 1, 'a string')
       if (md.type !== H5T_STRING) throw bad(file, `${where} should be a string`)
       raw(e, md, where)

@@ -38,6 +38,9 @@ E = [['input', 'w_in'], ['w_in', 'lif'], ['lif', 'dec'], ['dec', 'output']]
 graph(d + '/ok.nir', base(), E)
 graph(d + '/bigendian.nir', base(wdt='>f4', taudt='>f8'), E)
 b = base(); b['lif'][1]['reset_after'] = np.array([True]); graph(d + '/flag.nir', b, E)
+def bytes_types(f):
+    n = f['node/nodes']; del n['lif/type']; n['lif/type'] = np.frombuffer(b'LIF', dtype=np.uint8); del n['dec/type']; n['dec/type'] = np.void(b'Linear')
+graph(d + '/bytestype.nir', base(), E, bytes_types)
 b = base(); b['w_in'][1]['weight'][2, 0] = np.nan; graph(d + '/nan.nir', b, E)
 graph(d + '/tau0.nir', base(tau=np.array([0.02, 0.0, 0.02, 0.02])), E)
 b = base(); b['lif'] = ('LIF', {}); graph(d + '/nosize.nir', b, E)
@@ -102,9 +105,11 @@ describe('hostile NIR files', () => {
     }
   })
 
-  it('reads big-endian datasets as the same network, and passes over parameters it does not use (a flag stored as an enum)', async () => {
-    const [le, be, flag] = [await read('ok'), await read('bigendian'), await read('flag')]
+  it('reads big-endian datasets as the same network, and passes over parameters it does not use (a flag stored as an enum), and reads node types kept as bytes', async () => {
+    const [le, be, flag, bytesType] = [await read('ok'), await read('bigendian'), await read('flag'), await read('bytestype')]
     expect(flag.net.spec.weights).toEqual(le.net.spec.weights)
+    // node types written as bytes (uint8, opaque) rather than strings
+    expect(bytesType.net.spec.weights).toEqual(le.net.spec.weights)
     expect(be.net.spec.weights).toEqual(le.net.spec.weights)
     expect(be.net.params).toEqual(le.net.params)
     expect(Array.from(le.net.params.tauMemMs)).toEqual([20, 20, 20, 20])
