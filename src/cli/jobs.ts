@@ -2,7 +2,7 @@
 // command words, positionals and flag names come from `spec.cli`, every other flag from the
 // parameter schema (camelCase parameters become --kebab-case flags with the schema's defaults), and
 // what a succeeded run prints from `spec.cli.result`. Nothing here knows a job kind by name.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import { AppError, FieldError } from '../shared/errors.ts'
 import { jobKinds, jobKindNames, methodDefaultsOf, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
@@ -144,8 +144,12 @@ export async function unmakeProject(s: FrontDoorServices, project: { id: number;
   if (runs.length === 0) await s.call('projects.delete', { id: project.id }).catch(() => undefined)
 }
 
-/** Every regular file under a folder, named relative to it with '/', in name order. */
-export function folderFiles(dir: string, flag: string): { name: string; bytes: Uint8Array }[] {
+/**
+ * Every regular file under a folder, named relative to it with '/', in name order (but `exclude`, a
+ * manifest kept in the folder). Symbolic links are followed (a corpus of linked files, a linked
+ * folder), each folder once; a link that leads nowhere is refused by name rather than left out.
+ */
+export function folderFiles(dir: string, flag: string, exclude?: string): { name: string; bytes: Uint8Array }[] {
   let isDir = false
   try {
     isDir = statSync(dir).isDirectory()
@@ -154,11 +158,24 @@ export function folderFiles(dir: string, flag: string): { name: string; bytes: U
   }
   if (!isDir) throw new UsageError(`--${flag}: ${dir} is not a folder.`)
   const files: { name: string; bytes: Uint8Array }[] = []
+  const seen = new Set<string>()
   const walk = (d: string): void => {
+    // a linked folder that leads back to one being read is read once
+    const real = realpathSync(d)
+    if (seen.has(real)) return
+    seen.add(real)
     for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const path = join(d, entry.name)
-      if (entry.isDirectory()) walk(path)
-      else if (entry.isFile()) files.push({ name: relative(dir, path).split(sep).join('/'), bytes: readFileSync(path) })
+      let kind: { isDirectory(): boolean; isFile(): boolean } = entry
+      if (entry.isSymbolicLink()) {
+        try {
+          kind = statSync(path)
+        } catch (err) {
+          throw new UsageError(`--${flag}: ${path} is a symbolic link to ${readlinkSync(path)}, which cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): fix or remove the link.`)
+        }
+      }
+      if (kind.isDirectory()) walk(path)
+      else if (kind.isFile() && path !== exclude) files.push({ name: relative(dir, path).split(sep).join('/'), bytes: readFileSync(path) })
     }
   }
   walk(dir)

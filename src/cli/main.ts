@@ -2,8 +2,8 @@
 // --json (exactly one JSON document on stdout). Errors: one line on stderr, non-zero exit.
 // Like every front door it goes through the services' operations (call, events, info): it never
 // opens the store, the job runner or the addon itself; it reads and writes the local files.
-import { accessSync, constants, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join, relative, resolve, sep } from 'node:path'
+import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import { contract, type ResultOf } from '../shared/contract.ts'
 import { AppError, toWireError } from '../shared/errors.ts'
 import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
@@ -19,7 +19,7 @@ import { keptToken } from '../server/token-file.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
 import { taskNames } from '../shared/tasks/index.ts'
 import { flagsFromSchema, helpFor, parseFlags, parseId, splitGlobal, UsageError, type FlagSpec } from './args.ts'
-import { flagError, jobCommandHelp, jobCommands, jobUsageLines, paramsFromFlags, resolveProject, unmakeProject, type Handler as JobHandler, type Prepare, type Present, type ProjectChoice } from './jobs.ts'
+import { flagError, folderFiles, jobCommandHelp, jobCommands, jobUsageLines, paramsFromFlags, resolveProject, unmakeProject, type Handler as JobHandler, type Prepare, type Present, type ProjectChoice } from './jobs.ts'
 import { formatTable, formatDuration, metricsLine, ProgressLine } from './format.ts'
 import { resultsCsv, resultsTable } from './results.ts'
 import { clusterCommands, runSweep } from './cluster.ts'
@@ -409,13 +409,6 @@ async function importAudioFolder(ctx: Ctx, argv: string[]): Promise<number> {
   const { flags, positionals } = parseFlags(argv, specs, 'data import audio')
   if (positionals.length) throw new UsageError(`data import audio takes no positional arguments (received "${positionals[0]}"): give the folder with --dir DIR.`)
   const dir = resolve(flags.dir as string)
-  let isDir = false
-  try {
-    isDir = statSync(dir).isDirectory()
-  } catch (err) {
-    throw new UsageError(`--dir: ${dir} cannot be read (${errorCode(err)}): check the path.`)
-  }
-  if (!isDir) throw new UsageError(`--dir: ${dir} is not a folder.`)
   let manifest: string | undefined
   const manifestPath = flags.manifest !== undefined ? resolve(flags.manifest as string) : undefined
   if (manifestPath !== undefined) {
@@ -426,16 +419,7 @@ async function importAudioFolder(ctx: Ctx, argv: string[]): Promise<number> {
     }
   }
   // every regular file under the folder (but the manifest), named relative to it with '/'
-  const files: { name: string; bytes: Uint8Array }[] = []
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const path = join(d, entry.name)
-      if (entry.isDirectory()) walk(path)
-      else if (entry.isFile() && path !== manifestPath) files.push({ name: relative(dir, path).split(sep).join('/'), bytes: readFileSync(path) })
-    }
-  }
-  walk(dir)
-  if (files.length === 0) throw new UsageError(`--dir: ${dir} holds no files.`)
+  const files = folderFiles(dir, 'dir', manifestPath)
   const params = { positive: flags.positive as string, negative: flags.negative as string, othersNegative: flags['others-negative'] === true, featureScaling: flags['feature-scaling'] as string }
   const prepare: Prepare = async (services, projectId) => {
     const upload = await services.call('datasets.uploadAudio', { projectId, files, folder: basename(dir), ...(manifest !== undefined ? { manifest } : {}) })

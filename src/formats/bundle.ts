@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto'
 import { AppError } from '../shared/errors.ts'
 import { isDType } from '../shared/arrays.ts'
+import { nameMax, tagMax } from '../shared/limits.ts'
 import { bundleFormat, bundleFormatVersion, type ProjectSnapshot, type SnapshotArtifact } from '../shared/transfer.ts'
 import { encodeNpyBytes, npyBytes, readZip, writeZip } from './npz.ts'
 
@@ -93,13 +94,51 @@ function makeCheck(file: string) {
 
 const statuses = new Set(['succeeded', 'failed', 'cancelled', 'interrupted'])
 
+/** A tag as `mimic runs tag` takes it: one word without spaces or commas. */
+const tagPattern = /^[^\s,]+$/
+/** Longest key of a result value (as the results store takes them). */
+const resultKeyMax = 100
+/** An artifact name is a file name of an export (`NAME.npy`, a member of an .npz): no folders, no "..". */
+const artifactNamePattern = /^(?!\.\.?$)[^/\\\0]+$/
+
+/** A loop in the links child → parents (as the runs on it, the first repeated at the end), or null. */
+function lineageLoop(parentsOf: ReadonlyMap<number, readonly number[]>): number[] | null {
+  const done = new Set<number>()
+  for (const start of parentsOf.keys()) {
+    if (done.has(start)) continue
+    // depth-first, with the path from start on a stack of [run, index of the next parent to follow]
+    const path: number[] = []
+    const onPath = new Set<number>()
+    const stack: [number, number][] = [[start, 0]]
+    path.push(start)
+    onPath.add(start)
+    while (stack.length) {
+      const top = stack[stack.length - 1]
+      const parents = parentsOf.get(top[0]) ?? []
+      if (top[1] >= parents.length) {
+        stack.pop()
+        onPath.delete(path.pop() as number)
+        done.add(top[0])
+        continue
+      }
+      const next = parents[top[1]++]
+      if (onPath.has(next)) return [...path.slice(path.indexOf(next)), next]
+      if (done.has(next)) continue
+      stack.push([next, 0])
+      path.push(next)
+      onPath.add(next)
+    }
+  }
+  return null
+}
+
 /** Reads a .mimic file into a project snapshot, or refuses it with what is wrong. */
 export function readBundle(bytes: Uint8Array, file = 'the file', maxBytes = Infinity): ProjectSnapshot {
   let members: Map<string, Uint8Array>
   try {
     members = readZip(bytes, file, maxBytes)
   } catch (err) {
-    if (err instanceof AppError) throw new AppError(err.code, `${err.message.replace(/is not an \.npz file \(not a zip archive\): save it with numpy\.savez/, 'is not a Mimic project bundle (not a zip archive): write one with `mimic projects export ID --out FILE.mimic`')}`)
+    if (err instanceof AppError) throw new AppError(err.code, `${err.message.replace(/is (?:not an \.npz file|a single \.npy array) \(not a zip archive[^)]*\): save .*$/, 'is not a Mimic project bundle (not a zip archive): write one with `mimic projects export ID --out FILE.mimic`')}`)
     throw err
   }
   const manifestBytes = members.get(manifestName)
@@ -142,7 +181,12 @@ export function readBundle(bytes: Uint8Array, file = 'the file', maxBytes = Infi
       summary: c.jsonText(r.summary, `${w}.summary`),
       jobKind: c.strOrNull(r.jobKind, `${w}.jobKind`),
       progress: progress && { fraction: c.num(progress.fraction, `${w}.progress.fraction`), message: c.str(progress.message, `${w}.progress.message`), stage: c.strOrNull(progress.stage, `${w}.progress.stage`) },
-      tags: c.arr(r.tags, `${w}.tags`).map((t, k) => c.str(t, `${w}.tags[${k}]`)),
+      tags: c.arr(r.tags, `${w}.tags`).map((t, k, all) => {
+        const tag = c.str(t, `${w}.tags[${k}]`)
+        if (!tagPattern.test(tag) || tag.length > tagMax) c.fail(`${w}.tags[${k}]`, `must be one word of at most ${tagMax} characters without spaces or commas (got ${JSON.stringify(tag.slice(0, 60))})`)
+        if (all.indexOf(t) !== k) c.fail(`${w}.tags[${k}]`, `repeats the tag ${JSON.stringify(tag)}`)
+        return tag
+      }),
       notes: c.arr(r.notes, `${w}.notes`).map((n, k) => {
         const o = c.obj(n, `${w}.notes[${k}]`)
         return { body: c.str(o.body, `${w}.notes[${k}].body`), createdAt: c.int(o.createdAt, `${w}.notes[${k}].createdAt`) }
@@ -164,29 +208,46 @@ export function readBundle(bytes: Uint8Array, file = 'the file', maxBytes = Infi
       values: c.arr(o.values, `${w}.values`).map((x, k) => c.numOrNull(x, `${w}.values[${k}]`)),
     }
   })
+  const itemsSeen = new Set<string>()
   const results = c.arr(root.results, 'results').map((v, i) => {
     const w = `results[${i}]`
     const o = c.obj(v, w)
+    const runId = c.int(o.runId, `${w}.runId`)
+    const item = c.int(o.item, `${w}.item`)
+    if (item < 0) c.fail(`${w}.item`, `must be at least 0 (got ${item})`)
+    if (itemsSeen.has(`${runId}:${item}`)) c.fail(`${w}.item`, `repeats item ${item} of run ${runId}`)
+    itemsSeen.add(`${runId}:${item}`)
+    const keys = new Set<string>()
     return {
-      runId: c.int(o.runId, `${w}.runId`),
-      item: c.int(o.item, `${w}.item`),
+      runId,
+      item,
       networkId: c.intOrNull(o.networkId, `${w}.networkId`),
       architecture: c.strOrNull(o.architecture, `${w}.architecture`),
       labels: c.jsonText(o.labels, `${w}.labels`),
       values: c.arr(o.values, `${w}.values`).map((x, k) => {
         const pair = c.arr(x, `${w}.values[${k}]`)
-        return [c.str(pair[0], `${w}.values[${k}][0]`), c.numOrNull(pair[1] ?? null, `${w}.values[${k}][1]`)] as [string, number | null]
+        const key = c.str(pair[0], `${w}.values[${k}][0]`)
+        if (key.length === 0 || key.length > resultKeyMax) c.fail(`${w}.values[${k}][0]`, `must be a name of 1 to ${resultKeyMax} characters`)
+        if (keys.has(key)) c.fail(`${w}.values[${k}][0]`, `repeats the value ${JSON.stringify(key)}`)
+        keys.add(key)
+        return [key, c.numOrNull(pair[1] ?? null, `${w}.values[${k}][1]`)] as [string, number | null]
       }),
     }
   })
+  // each member holds one artifact: a member named by many would be stored many times over (a small file, a huge database)
+  const memberOf = new Map<string, number>()
   const artifacts = c.arr(root.artifacts, 'artifacts').map((v, i): SnapshotArtifact => {
     const w = `artifacts[${i}]`
     const o = c.obj(v, w)
     const name = c.str(o.name, `${w}.name`)
+    if (!artifactNamePattern.test(name)) c.fail(`${w}.name`, `must be a file name without / or \\ (got ${JSON.stringify(name.slice(0, 60))})`)
     const dtype = c.str(o.dtype, `${w}.dtype`)
     if (!isDType(dtype)) c.fail(`${w}.dtype`, `is not a dtype this version stores (${dtype})`)
     const shape = c.arr(o.shape, `${w}.shape`).map((x, k) => c.int(x, `${w}.shape[${k}]`))
     const memberName = c.str(o.member, `${w}.member`)
+    const first = memberOf.get(memberName)
+    if (first !== undefined) c.fail(`${w}.member`, `names ${memberName}, which artifacts[${first}] names too`)
+    memberOf.set(memberName, i)
     const member = members.get(memberName)
     if (!member) c.fail(`${w}.member`, `names ${memberName}, which the file does not contain`)
     const npy = npyBytes(member as Uint8Array, file, memberName)
@@ -205,11 +266,28 @@ export function readBundle(bytes: Uint8Array, file = 'the file', maxBytes = Infi
     if (!ids.has(id)) c.fail(where, `names run ${id}, which the bundle does not contain`)
   }
   lineage.forEach((l, i) => (known(l.parentId, `lineage[${i}].parentId`), known(l.childId, `lineage[${i}].childId`)))
+  // a run is derived from others: no run from itself, no link twice, no loop
+  const parentsOf = new Map<number, number[]>()
+  lineage.forEach((l, i) => {
+    if (l.parentId === l.childId) c.fail(`lineage[${i}]`, `links run ${l.childId} to itself`)
+    const parents = parentsOf.get(l.childId) ?? []
+    if (parents.includes(l.parentId)) c.fail(`lineage[${i}]`, `links run ${l.parentId} to run ${l.childId} a second time`)
+    parents.push(l.parentId)
+    parentsOf.set(l.childId, parents)
+  })
+  // a project's name as `mimic projects create` takes it
+  const projectName = (name: string): string => {
+    const trimmed = name.trim()
+    if (trimmed.length === 0 || trimmed.length > nameMax) c.fail('project.name', `must have 1 to ${nameMax} characters (got ${trimmed.length})`)
+    return trimmed
+  }
+  const loop = lineageLoop(parentsOf)
+  if (loop) c.fail('lineage', `links runs ${loop.join(' → ')} in a loop (a run derived from itself)`)
   metrics.forEach((x, i) => known(x.runId, `metrics[${i}].runId`))
   results.forEach((x, i) => (known(x.runId, `results[${i}].runId`), x.networkId !== null && known(x.networkId, `results[${i}].networkId`)))
   artifacts.forEach((x, i) => known(x.runId, `artifacts[${i}].runId`))
   return {
-    project: { name: c.str(project.name, 'project.name'), createdAt: c.int(project.createdAt, 'project.createdAt') },
+    project: { name: projectName(c.str(project.name, 'project.name')), createdAt: c.int(project.createdAt, 'project.createdAt') },
     runs,
     lineage,
     externalLineage: c.arr(root.externalLineage ?? [], 'externalLineage').map((v, i) => link(v, `externalLineage[${i}]`)),

@@ -252,6 +252,9 @@ function zipEntries(bytes: Uint8Array, file: string): ZipEntry[] {
   if (eocd < 0) {
     // a zip cut short (a copy or download interrupted) starts with a member's local header
     if (bytes.length >= 4 && view.getUint32(0, true) === 0x04034b50) throw bad(file, 'is truncated or damaged: it starts as a zip archive but its end (the zip directory) is missing: copy the whole file again.')
+    if (bytes.length >= 6 && [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59].every((b, i) => bytes[i] === b)) {
+      throw bad(file, 'is a single .npy array (not a zip archive of named arrays, as an .npz is): save the arrays together with numpy.savez(FILE, inputs=..., targets=...)')
+    }
     throw bad(file, 'is not an .npz file (not a zip archive): save it with numpy.savez')
   }
   const count = view.getUint16(eocd + 10, true)
@@ -344,8 +347,12 @@ export function readNpz(bytes: Uint8Array, file = 'the file', opts: ReadNpzOptio
   const max = opts.maxBytes ?? Infinity
   let used = 0
   const out = new Map<string, NpyRead>()
+  const seen = new Set<string>()
   for (const entry of zipEntries(bytes, file)) {
     if (!entry.name.endsWith('.npy')) continue
+    // readers differ in which of two members of one name they take (numpy the last)
+    if (seen.has(entry.name)) throw bad(file, `has the array "${entry.name.slice(0, -4)}" twice (two zip entries ${entry.name}): the file is damaged; save it again with numpy.savez`)
+    seen.add(entry.name)
     const key = entry.name.slice(0, -4)
     if (opts.only && !opts.only.includes(key)) continue
     const raw = bytes.subarray(entry.dataStart, entry.dataStart + entry.compSize)
@@ -411,6 +418,10 @@ export function writeZip(members: readonly { name: string; bytes: Uint8Array }[]
   const centrals: Uint8Array[] = []
   let offset = 0
   for (const member of members) {
+    // unzip and other extractors write a member where its name says: no "..", no absolute path
+    if (member.name.split('/').some((part) => part === '' || part === '.' || part === '..') || /[\\\0]/.test(member.name)) {
+      throw new AppError('INVALID_ARGUMENT', `"${member.name}" cannot name a member of a zip file: a name there is a relative path without empty, "." or ".." parts and without backslashes.`)
+    }
     const data = member.bytes
     if (offset + data.length + 30 + member.name.length > 0xfffffffe) throw new AppError('INVALID_ARGUMENT', `The file would be larger than 4 GB, more than a zip without zip64 holds: export less at once.`)
     const name = new TextEncoder().encode(member.name)

@@ -40,10 +40,13 @@ interface Entry {
   speaker: string | null
 }
 
+/** Lines end in LF, CRLF, or a lone CR (spreadsheets' "CSV (Macintosh)"). */
+const lineBreak = /\r\n|\r|\n/
+
 /** What is wrong with a manifest's header line (it must name the columns file and label), or null. */
 export function manifestHeaderProblem(text: string): string | null {
   try {
-    parseManifest(text.split(/\r?\n/, 1)[0] ?? '')
+    parseManifest(text.split(lineBreak, 1)[0] ?? '')
     return null
   } catch (err) {
     if (err instanceof WavError) return err.message
@@ -53,8 +56,9 @@ export function manifestHeaderProblem(text: string): string | null {
 
 /** A manifest's rows: a header naming file and label (split, speaker optional), comma-separated, quotes allowed. */
 export function parseManifest(text: string): { rows: Entry[]; problems: { file: string; reason: string }[] } {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
-  const cells = (line: string): string[] => {
+  const lines = text.replace(/^\uFEFF/, '').split(lineBreak)
+  /** a line's cells, or null when a quote is left open */
+  const cells = (line: string): string[] | null => {
     const out: string[] = []
     let cur = '', quoted = false
     for (let i = 0; i < line.length; i++) {
@@ -68,9 +72,9 @@ export function parseManifest(text: string): { rows: Entry[]; problems: { file: 
       else cur += c
     }
     out.push(cur.trim())
-    return out
+    return quoted ? null : out
   }
-  const header = cells(lines[0] ?? '').map((h) => h.toLowerCase())
+  const header = (cells(lines[0] ?? '') ?? []).map((h) => h.toLowerCase())
   const col = (n: string): number => header.indexOf(n)
   if (col('file') < 0 || col('label') < 0)
     throw new WavError(`the manifest's first line must name the columns file and label (optionally split and speaker) but is "${lines[0] ?? ''}"`)
@@ -79,6 +83,7 @@ export function parseManifest(text: string): { rows: Entry[]; problems: { file: 
   lines.slice(1).forEach((line, i) => {
     if (line.trim() === '') return
     const c = cells(line)
+    if (c === null) return void problems.push({ file: `manifest line ${i + 2}`, reason: 'a quote (") is opened but not closed on the line: close it, or double it ("") inside a quoted name' })
     const file = (c[col('file')] ?? '').replace(/\\/g, '/').replace(/^\.\//, '')
     if (!file) return void problems.push({ file: `manifest line ${i + 2}`, reason: 'the file column is empty' })
     rows.push({ file, label: c[col('label')] ?? '', split: col('split') >= 0 ? c[col('split')] || null : null, speaker: col('speaker') >= 0 ? c[col('speaker')] || null : null })
@@ -164,13 +169,14 @@ export async function importAudio(
     }
     let wav
     try {
-      wav = decodeWav(byName.get(e.file)!.bytes)
+      // the first 5 s and a second more: the resampler's filter reaches far less than a second past them
+      wav = decodeWav(byName.get(e.file)!.bytes, { maxSeconds: A / audioRateHz + 1 })
     } catch (err) {
       if (!(err instanceof WavError)) throw err
       skip(err.message)
       continue
     }
-    const seconds = wav.samples.length / wav.sampleRateHz
+    const seconds = wav.seconds
     const at16k = wav.sampleRateHz === audioRateHz ? wav.samples : await audioResample(wav.samples, { fromHz: wav.sampleRateHz, toHz: audioRateHz }, run)
     const clip = new Float32Array(A)
     clip.set(at16k.subarray(0, A))

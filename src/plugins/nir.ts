@@ -17,7 +17,7 @@
 // Each neuron has two traces (fast, slow), so at most two synaptic time constants may enter a group.
 import type { AdsNet, NeuronParamName } from './architectures/ads.ts'
 import { AppError } from '../shared/errors.ts'
-import { maxNeurons } from '../shared/limits.ts'
+import { maxChannels, maxNeurons, maxTeacherUnits } from '../shared/limits.ts'
 import type { NirArray, NirGraph, NirNode } from '../formats/nir.ts'
 
 export const nirExportApproximations = [
@@ -97,8 +97,8 @@ const supported = ['Input', 'Output', 'Affine', 'Linear', 'LIF', 'CubaLIF', 'LI'
 interface Path {
   from: string
   to: string
-  /** composed weights [to size, from size] and bias [to size] */
-  m: Float64Array
+  /** composed weights [to size, from size] (null: the identity, before any Linear node) and bias [to size] */
+  m: Float64Array | null
   rows: number
   cols: number
   bias: Float64Array
@@ -106,6 +106,14 @@ interface Path {
   filter: { tau: Float64Array; r: Float64Array } | null
   linears: { m: Float64Array; rows: number; cols: number }[]
 }
+
+/**
+ * The most work the import does composing paths: multiply-adds (a few seconds), and steps from node
+ * to node (each path is followed on its own). A graph whose paths between neurons chain large Linear
+ * layers, or branch into many parallel ones, is refused instead of taking hours.
+ */
+export const maxNirComposeWork = 2e9
+export const maxNirPathSteps = 100_000
 
 export interface NirImport {
   net: AdsNet
@@ -124,20 +132,38 @@ export function nirToAds(g: NirGraph, file: string, dtMs = 1): NirImport {
       fail(`node "${name}" is of type ${node.type}, which this import does not support: it reads graphs of Input, Output, Affine, Linear, LIF and CubaLIF nodes (and LI nodes as synaptic or read-out filters).`)
     }
   }
+  /** the first value of an array that is not finite, as "NaN at [3]" */
+  const notFinite = (data: ArrayLike<number>): string | null => {
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return `${data[i]} at [${i}]`
+    return null
+  }
   const arr = (name: string, key: string, size?: number): Float64Array => {
     const a = g.nodes[name].arrays[key]
     if (!a) return fail(`node "${name}" (${g.nodes[name].type}) has no "${key}".`)
+    const bad = notFinite(a.data)
+    if (bad) fail(`node "${name}" has ${bad} in "${key}"; every parameter must be a finite number.`)
     if (size !== undefined && a.data.length !== size) {
       if (a.data.length === 1) return new Float64Array(size).fill(a.data[0])
       fail(`node "${name}" has ${a.data.length} values of "${key}", expected ${size}.`)
     }
     return Float64Array.from(a.data)
   }
+  /** time constants (seconds), which must be positive */
+  const tauOf = (name: string, key: string, size: number): Float64Array => {
+    const t = arr(name, key, size)
+    const i = t.findIndex((v) => !(v > 0))
+    if (i >= 0) fail(`node "${name}" has ${key} = ${t[i]} at [${i}]; time constants must be positive (in seconds).`)
+    return t
+  }
   const sizeOf = (name: string): number => {
     const node = g.nodes[name]
-    if (node.type === 'LIF' || node.type === 'CubaLIF' || node.type === 'LI') return (node.arrays.v_leak ?? node.arrays.tau ?? node.arrays.tau_mem).data.length
+    if (node.type === 'LIF' || node.type === 'CubaLIF' || node.type === 'LI') {
+      const a = node.arrays.v_leak ?? node.arrays.tau ?? node.arrays.tau_mem
+      return a ? a.data.length : fail(`node "${name}" (${node.type}) has neither "v_leak" nor "${node.type === 'CubaLIF' ? 'tau_mem' : 'tau'}", so its size is unknown.`)
+    }
     if (node.type === 'Input' || node.type === 'Output') {
       const s = arr(name, 'shape')
+      if (s.length === 0 || !s.every((d) => Number.isSafeInteger(d) && d > 0)) fail(`node "${name}" (${node.type}) has the shape [${[...s].join(', ')}]; expected positive whole numbers.`)
       return s.reduce((a, b) => a * b, 1)
     }
     return fail(`node "${name}" has no size`)
@@ -154,14 +180,32 @@ export function nirToAds(g: NirGraph, file: string, dtMs = 1): NirImport {
     n += sizeOf(k)
   }
   if (n > maxNeurons) fail(`the graph has ${n} spiking neurons, more than the ${maxNeurons} the simulator takes.`)
+  const channels = sizeOf(inputs[0])
+  if (channels > maxChannels) fail(`the Input "${inputs[0]}" has ${channels} channels, more than the ${maxChannels} a network here takes.`)
   for (const [a, b] of g.edges) if (!g.nodes[a] || !g.nodes[b]) fail(`an edge names the node "${g.nodes[a] ? b : a}", which the graph does not have.`)
   const out = new Map<string, string[]>()
-  for (const [a, b] of g.edges) out.set(a, [...(out.get(a) ?? []), b])
+  for (const [a, b] of g.edges) {
+    const next = out.get(a) ?? []
+    // a second copy of an edge would add its path twice
+    if (next.includes(b)) fail(`the edge "${a}" → "${b}" is listed twice; each edge of a graph is listed once.`)
+    next.push(b)
+    out.set(a, next)
+  }
+  let work = 0
+  let steps = 0
+  const spend = (ops: number, step = 0): void => {
+    work += ops
+    steps += step
+    if (work > maxNirComposeWork || steps > maxNirPathSteps) {
+      fail(`the graph takes more than ${work > maxNirComposeWork ? `${maxNirComposeWork.toExponential(0)} multiply-adds` : `${maxNirPathSteps} steps from node to node`} to read: each path between spiking neurons (or from the Input, or to the Output) through Linear, Affine and LI nodes is composed on its own, and this graph's paths chain large Linear layers or branch into many parallel ones. Merge consecutive Linear nodes into one, and join parallel branches.`)
+    }
+  }
 
   // every path from a source (the Input or a neuron group) through Linear/Affine/LI nodes
   const paths: Path[] = []
   const walk = (from: string, at: string, p: Omit<Path, 'from' | 'to'>, seen: Set<string>): void => {
     for (const next of out.get(at) ?? []) {
+      spend(0, 1)
       const t = g.nodes[next].type
       if (t === 'LIF' || t === 'CubaLIF' || t === 'Output') {
         const size = sizeOf(next)
@@ -174,10 +218,18 @@ export function nirToAds(g: NirGraph, file: string, dtMs = 1): NirImport {
         const w = g.nodes[next].arrays.weight ?? fail(`node "${next}" (${t}) has no weight.`)
         if (w.shape.length !== 2 || w.shape[1] !== p.rows) fail(`node "${next}" (${t}) has a weight of shape [${w.shape.join(', ')}] but receives ${p.rows} values.`)
         const [rows, cols] = w.shape
-        const m = new Float64Array(rows * p.cols)
-        for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) {
-          const wik = w.data[i * cols + k]
-          if (wik !== 0) for (let j = 0; j < p.cols; j++) m[i * p.cols + j] += wik * p.m[k * p.cols + j]
+        const bad = notFinite(w.data)
+        if (bad) fail(`node "${next}" (${t}) has ${bad} in its weight; every weight must be a finite number.`)
+        spend(rows * cols * (p.m === null ? 1 : p.cols))
+        let m: Float64Array
+        // after the identity (the path's first Linear node), the weight itself
+        if (p.m === null) m = Float64Array.from(w.data)
+        else {
+          m = new Float64Array(rows * p.cols)
+          for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) {
+            const wik = w.data[i * cols + k]
+            if (wik !== 0) for (let j = 0; j < p.cols; j++) m[i * p.cols + j] += wik * p.m[k * p.cols + j]
+          }
         }
         const bias = new Float64Array(rows)
         for (let i = 0; i < rows; i++) for (let k = 0; k < cols; k++) bias[i] += w.data[i * cols + k] * p.bias[k]
@@ -194,7 +246,7 @@ export function nirToAds(g: NirGraph, file: string, dtMs = 1): NirImport {
         if (leak.some((v) => v !== 0)) fail(`LI node "${next}" has a nonzero v_leak; as a synaptic filter it must be 0.`)
         const r = arr(next, 'r', size)
         // a steady input b through the filter becomes r·b
-        walk(from, next, { ...p, bias: p.bias.map((b, i) => b * r[i]), filter: { tau: arr(next, 'tau', size), r }, linears: p.linears }, new Set([...seen, next]))
+        walk(from, next, { ...p, bias: p.bias.map((b, i) => b * r[i]), filter: { tau: tauOf(next, 'tau', size), r }, linears: p.linears }, new Set([...seen, next]))
       }
     }
   }
@@ -203,12 +255,13 @@ export function nirToAds(g: NirGraph, file: string, dtMs = 1): NirImport {
     for (let i = 0; i < size; i++) m[i * size + i] = 1
     return m
   }
+  /** element [i, j] of a path's composed weights */
+  const weightOf = (p: Path, i: number, j: number): number => (p.m === null ? (i === j ? 1 : 0) : p.m[i * p.cols + j])
   for (const src of [...inputs, ...groups]) {
     const s = sizeOf(src)
-    walk(src, src, { m: identity(s), rows: s, cols: s, bias: new Float64Array(s), filter: null, linears: [] }, new Set([src]))
+    walk(src, src, { m: null, rows: s, cols: s, bias: new Float64Array(s), filter: null, linears: [] }, new Set([src]))
   }
 
-  const channels = sizeOf(inputs[0])
   const notes: string[] = []
   const param = (k: NeuronParamName, fill: number): Float32Array => new Float32Array(n).fill(fill)
   const P = {
@@ -231,7 +284,7 @@ export function nirToAds(g: NirGraph, file: string, dtMs = 1): NirImport {
     const size = sizeOf(k)
     const o0 = offset.get(k) as number
     const cuba = g.nodes[k].type === 'CubaLIF'
-    const tau = arr(k, cuba ? 'tau_mem' : 'tau', size)
+    const tau = tauOf(k, cuba ? 'tau_mem' : 'tau', size)
     const r = arr(k, 'r', size)
     const leak = arr(k, 'v_leak', size)
     const th = arr(k, 'v_threshold', size)
@@ -265,11 +318,14 @@ export function nirToAds(g: NirGraph, file: string, dtMs = 1): NirImport {
         if (p.filter.r.some((v) => v !== 1)) fail('the read-out LI node must have r = 1.')
       } else notes.push(`The Output reads spikes directly; here it reads them through a trace of τ = dt (${dtMs} ms), in Hz.`)
       if (p.bias.some((b) => b !== 0)) notes.push('Biases on the read-out path are left out.')
-      const first = p.linears[0] ?? { m: identity(size), rows: size, cols: size }
-      dims = first.rows
+      const first = p.linears[0] ?? null
+      dims = first ? first.rows : size
+      if (dims > maxTeacherUnits) fail(`the read-out path decodes ${dims} dimensions (the rows of its first Linear node, or the neurons read directly), more than the ${maxTeacherUnits} a network here decodes.`)
       decoder = new Float32Array(dims * n)
-      for (let i = 0; i < dims; i++) for (let j = 0; j < size; j++) decoder[i * n + o0 + j] = first.m[i * first.cols + j]
+      for (let i = 0; i < dims; i++) for (let j = 0; j < size; j++) decoder[i * n + o0 + j] = first ? first.m[i * first.cols + j] : i === j ? 1 : 0
       outs = p.rows
+      if (outs > maxTeacherUnits) fail(`the Output takes ${outs} values, more than the ${maxTeacherUnits} a network here reads out.`)
+      spend(p.linears.slice(1).reduce((a, l) => a + l.rows * l.cols * dims, 0))
       let rest = identity(dims)
       let restCols = dims
       for (const l of p.linears.slice(1)) {
@@ -287,7 +343,7 @@ export function nirToAds(g: NirGraph, file: string, dtMs = 1): NirImport {
     if (p.from === inputs[0]) {
       if (p.filter || cuba) notes.push(`The input into "${p.to}" is filtered by a synapse in NIR; the simulator adds input currents to the membrane directly (no filter).`)
       const fr = p.filter?.r ?? new Float64Array(p.rows).fill(1)
-      for (let i = 0; i < p.rows; i++) for (let j = 0; j < channels; j++) wIn[(t0 + i) * channels + j] += sc[i] * fr[i] * p.m[i * p.cols + j]
+      for (let i = 0; i < p.rows; i++) for (let j = 0; j < channels; j++) wIn[(t0 + i) * channels + j] += sc[i] * fr[i] * weightOf(p, i, j)
       continue
     }
     // a recurrent path: its synaptic trace
@@ -298,7 +354,7 @@ export function nirToAds(g: NirGraph, file: string, dtMs = 1): NirImport {
       tau = p.filter.tau
       gain = p.filter.r
     } else if (cuba) {
-      tau = arr(p.to, 'tau_syn', p.rows)
+      tau = tauOf(p.to, 'tau_syn', p.rows)
       gain = new Float64Array(p.rows).fill(1)
     } else {
       // a direct spike current: a trace of τ = dt carrying the same charge into the membrane
@@ -337,7 +393,7 @@ export function nirToAds(g: NirGraph, file: string, dtMs = 1): NirImport {
       else P.tauSMs[t0 + i] = tau[i] * 1000
       const gi = sc[i] * gain[i]
       for (let j = 0; j < p.cols; j++) {
-        const v = gi * p.m[i * p.cols + j]
+        const v = gi * weightOf(p, i, j)
         if (slot === 'fast') omegaF[(t0 + i) * n + f0 + j] += v
         else omegaS[(f0 + j) * n + t0 + i] += v
       }

@@ -1,6 +1,8 @@
 // A whole project read out of the database as plain data, and written into another one with new ids
 // (src/shared/transfer.ts). The import runs in one transaction: anything wrong, and nothing is kept.
 import { AppError } from '../shared/errors.ts'
+import { jobKinds } from '../shared/jobkinds/index.ts'
+import { nameMax } from '../shared/limits.ts'
 import type { ProjectImport, ProjectSnapshot, ShippedRun, SnapshotArtifact, SnapshotRun } from '../shared/transfer.ts'
 import { artifactBytes, byteLengthSql, defaultPartBytes, insertArtifact } from './artifacts.ts'
 import type { DB } from './db.ts'
@@ -130,15 +132,68 @@ export function readProject(db: DB, projectId: number): ProjectSnapshot {
 }
 
 /**
+ * Parameters that name runs by id: every job kind's run references (a network, a dataset, the list of
+ * a robustness run's networks), whatever run kind they are found on (a pipeline's stages have them
+ * too), and a reproduction's resume.
+ */
+const runRefParams: ReadonlySet<string> = new Set([
+  ...Object.values(jobKinds).flatMap((spec) =>
+    Object.entries(spec.params.info().fields ?? {})
+      .filter(([, info]) => info.ref !== undefined || info.items?.ref !== undefined)
+      .map(([key]) => key),
+  ),
+  'resume',
+])
+
+/** Summary figures that name a run (a network ADS's dataset, when it trained on its teacher's). */
+const runRefSummary: ReadonlySet<string> = new Set(['dataset'])
+
+/** Result values that name a run (the parts of a paper reproduction's comparison). */
+const runRefResultValues: ReadonlySet<string> = new Set(['runId'])
+
+/**
+ * A run's parameters or summary (JSON text) with the runs they name given their new ids; a run that
+ * is not in the bundle (of another project) is left out, since its id names some other run here.
+ */
+function mapRunRefs(text: string, keys: ReadonlySet<string>, ids: ReadonlyMap<number, number>, dropped: (key: string, id: number) => void): string {
+  const o = JSON.parse(text) as Record<string, unknown>
+  let changed = false
+  for (const [key, v] of Object.entries(o)) {
+    if (!keys.has(key)) continue
+    if (Number.isSafeInteger(v)) {
+      const id = ids.get(v as number)
+      if (id === undefined) {
+        delete o[key]
+        dropped(key, v as number)
+      } else o[key] = id
+      changed = true
+    } else if (Array.isArray(v) && v.length > 0 && v.every((x) => Number.isSafeInteger(x))) {
+      for (const x of v as number[]) if (!ids.has(x)) dropped(key, x)
+      const kept = (v as number[]).filter((x) => ids.has(x)).map((x) => ids.get(x))
+      if (kept.length) o[key] = kept
+      else delete o[key]
+      changed = true
+    }
+  }
+  return changed ? JSON.stringify(o) : text
+}
+
+/**
  * Writes a project read by readProject into this database with new ids, in one transaction. The
  * project keeps its name unless one exists already ("NAME (imported)", then "(imported 2)"...).
+ * Lineage, results' networks and the run ids in parameters, summaries and result values are mapped
+ * to the new ids.
  */
 export function writeProject(db: DB, snap: ProjectSnapshot, name?: string, partBytes = defaultPartBytes): ProjectImport {
   const tx = db.transaction((): ProjectImport => {
     const exists = (n: string): boolean => db.prepare('SELECT 1 FROM projects WHERE name = ? COLLATE NOCASE').get(n) !== undefined
     let projectName = name ?? snap.project.name
     if (name !== undefined && exists(name)) throw new AppError('CONFLICT', `A project named "${name}" already exists: choose another name.`)
-    for (let k = 1; exists(projectName); k++) projectName = `${snap.project.name} (imported${k === 1 ? '' : ` ${k}`})`
+    for (let k = 1; exists(projectName); k++) {
+      // within the length a project's name may have
+      const suffix = ` (imported${k === 1 ? '' : ` ${k}`})`
+      projectName = `${snap.project.name.slice(0, nameMax - suffix.length).trimEnd()}${suffix}`
+    }
     const projectId = Number(db.prepare('INSERT INTO projects (name, created_at) VALUES (?, ?)').run(projectName, snap.project.createdAt).lastInsertRowid)
     const ids = new Map<number, number>()
     const insRun = db.prepare(
@@ -162,6 +217,19 @@ export function writeProject(db: DB, snap: ProjectSnapshot, name?: string, partB
       for (const t of r.tags) insTag.run(id, t)
       for (const n of r.notes) insNote.run(id, n.body, n.createdAt)
       if (r.network) insNet.run(id, r.network.architecture, r.network.formatVersion, r.network.meta)
+    }
+    // the runs named in parameters and summaries, now that every run has its new id
+    const setRefs = db.prepare('UPDATE runs SET params = ?, summary = ? WHERE id = ?')
+    for (const r of snap.runs) {
+      const outside: string[] = []
+      const drop = (key: string, old: number): void => void outside.push(`${key} (run ${old})`)
+      const params = mapRunRefs(r.params, runRefParams, ids, drop)
+      const summary = mapRunRefs(r.summary, runRefSummary, ids, drop)
+      const id = ids.get(r.id) as number
+      if (params !== r.params || summary !== r.summary) setRefs.run(params, summary, id)
+      if (outside.length) {
+        insNote.run(id, `Imported from a project bundle: ${outside.join(', ')} named a run outside the exported project, which the bundle does not hold; left out of this run's record (an id of the database it came from would name another run here).`, Date.now())
+      }
     }
     const map = (old: number, what: string): number => {
       const id = ids.get(old)
@@ -190,7 +258,7 @@ export function writeProject(db: DB, snap: ProjectSnapshot, name?: string, partB
     const insValue = db.prepare('INSERT INTO result_values (item_id, key, value) VALUES (?, ?, ?)')
     for (const it of snap.results) {
       const itemId = insItem.run(map(it.runId, 'results'), it.item, it.networkId === null ? null : map(it.networkId, 'results'), it.architecture, it.labels).lastInsertRowid
-      for (const [k, v] of it.values) insValue.run(itemId, k, v)
+      for (const [k, v] of it.values) insValue.run(itemId, k, runRefResultValues.has(k) && v !== null ? (ids.get(v) ?? null) : v)
     }
     return {
       projectId,

@@ -96,7 +96,9 @@ describe('project bundles', () => {
       for (const [o, n] of map) {
         const x = a.runs.get(o)
         const y = b.runs.get(n)
-        expect({ ...y, id: 0, projectId: 0 }).toEqual({ ...x, id: 0, projectId: 0 })
+        // the same record, the runs its parameters name (a network, a dataset) under their new ids
+        const params = Object.fromEntries(Object.entries(x.params).map(([k, v]) => [k, (k === 'network' || k === 'dataset') && typeof v === 'number' ? map.get(v) : v]))
+        expect({ ...y, id: 0, projectId: 0 }).toEqual({ ...x, id: 0, projectId: 0, params })
         // lineage: the same parents under their new ids (the link to the other project is not carried)
         expect(b.runs.parents(n).map((p) => ({ ...p, id: p.id }))).toEqual(
           a.runs.parents(o).filter((p) => map.has(p.id)).map((p) => ({ ...p, id: map.get(p.id) })),
