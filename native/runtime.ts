@@ -10,6 +10,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { argError, describe } from './check.ts'
 
+export { formatBytes } from './check.ts'
+
 const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
 

@@ -12,8 +12,7 @@ import { runsCsv } from '../shared/runtable.ts'
 import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
 import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
-import { startBoardEmulator } from '../services/boards.ts'
-import { parseAddress } from '../hardware/transport.ts'
+import { emulatorAddress, startBoardEmulator } from '../services/boards.ts'
 import { isLoopback, startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
@@ -981,20 +980,12 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       }
       const { flags, positionals } = parseFlags(argv, specs, 'board emulate')
       if (positionals.length) throw new UsageError(`board emulate takes no positional arguments (received "${positionals[0]}").`)
-      if (flags.listen !== undefined && flags.serial !== undefined) throw new UsageError('give --listen or --serial, not both.')
       // the address flags are checked here, so that a wrong one is a usage error naming its flag
-      const address = (flag: 'listen' | 'serial', text: string, kind: 'tcp' | 'serial'): void => {
-        if (kind === 'serial' && !text.startsWith('serial:') && !text.startsWith('/')) throw new UsageError(`--serial takes the absolute path of a serial port, such as /dev/ttyACM0 (received "${text}").`)
-        let a
-        try {
-          a = parseAddress(kind === 'serial' && !text.startsWith('serial:') ? `serial:${text}` : text, { listen: kind === 'tcp' })
-        } catch (e) {
-          throw new UsageError(`--${flag}: ${e instanceof Error ? e.message : String(e)}.`)
-        }
-        if (a.kind !== kind) throw new UsageError(kind === 'tcp' ? `--listen takes a TCP address such as tcp://127.0.0.1:7777 (received "${text}"); for a serial line use --serial PATH.` : `--serial takes a serial port path such as /dev/ttyACM0 (received "${text}").`)
+      try {
+        emulatorAddress({ listen: flags.listen as string | undefined, serial: flags.serial as string | undefined })
+      } catch (e) {
+        throw new UsageError(e instanceof Error ? e.message : String(e))
       }
-      if (flags.listen !== undefined) address('listen', flags.listen as string, 'tcp')
-      if (flags.serial !== undefined) address('serial', flags.serial as string, 'serial')
       const emulator = await startBoardEmulator({
         dbPath: ctx.dbPath,
         listen: flags.listen as string | undefined,

@@ -9,7 +9,7 @@ import { ReferenceChip } from '../hardware/chip/reference.ts'
 import { NativeChip } from './native-chip.ts'
 import { BoardClient } from '../hardware/client.ts'
 import { ProtocolError } from '../hardware/protocol/errors.ts'
-import { boardAddressOf, loadSerialPort, parseAddress, formatAddress } from '../hardware/transport.ts'
+import { boardAddressOf, loadSerialPort, parseAddress, formatAddress, type BoardAddress } from '../hardware/transport.ts'
 import { scanUsbBoards } from '../hardware/usb.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { hostName } from '../system/version.ts'
@@ -122,6 +122,33 @@ export interface RunningEmulatorHandle {
 }
 
 /**
+ * Where an emulator serves: --listen (a TCP address, port 0 for any free one; the default
+ * tcp://127.0.0.1:0) or --serial (the absolute path of a serial line). Throws an Error whose message
+ * names the flag and the fix.
+ */
+export function emulatorAddress(o: { listen?: string; serial?: string }): BoardAddress {
+  if (o.listen !== undefined && o.serial !== undefined) throw new Error('give --listen or --serial, not both.')
+  const parse = (flag: 'listen' | 'serial', text: string): BoardAddress => {
+    try {
+      return parseAddress(text, { listen: flag === 'listen' })
+    } catch (e) {
+      throw new Error(`--${flag}: ${e instanceof Error ? e.message : String(e)}.`)
+    }
+  }
+  if (o.serial !== undefined) {
+    const text = o.serial
+    if (!text.startsWith('serial:') && !text.startsWith('/')) throw new Error(`--serial takes the absolute path of a serial port, such as /dev/ttyACM0 (received "${text}").`)
+    const a = parse('serial', text.startsWith('serial:') ? text : `serial:${text}`)
+    if (a.kind !== 'serial') throw new Error(`--serial takes a serial port path such as /dev/ttyACM0 (received "${text}").`)
+    return a
+  }
+  const text = o.listen ?? 'tcp://127.0.0.1:0'
+  const a = parse('listen', text)
+  if (a.kind !== 'tcp') throw new Error(`--listen takes a TCP address such as tcp://127.0.0.1:7777 (received "${text}"); for a serial line use --serial PATH.`)
+  return a
+}
+
+/**
  * Starts an emulated chip (the native emulator by default, or the reference chip) behind the board protocol, on TCP or a serial line, and registers it
  * in the database (pid, address, serial) until stop().
  */
@@ -133,7 +160,12 @@ export async function startBoardEmulator(opts: EmulatorOptions): Promise<Running
     throw new AppError('INVALID_ARGUMENT', `--serial-number must be 1 to 64 printable characters without spaces (received "${opts.serialNumber}")`, { field: 'serialNumber' })
   }
   const weightScheme = opts.weightScheme ?? 'se2'
-  if (opts.listen !== undefined && opts.serial !== undefined) throw new AppError('INVALID_ARGUMENT', 'give --listen or --serial, not both', { field: 'listen' })
+  let where: BoardAddress
+  try {
+    where = emulatorAddress(opts)
+  } catch (e) {
+    throw new AppError('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e), { field: opts.serial !== undefined ? 'serial' : 'listen' })
+  }
   const kind = opts.chip ?? 'native'
   if (kind !== 'native' && kind !== 'reference') throw new AppError('INVALID_ARGUMENT', `--chip must be native or reference (received "${String(kind)}")`, { field: 'chip' })
   const stepUs = opts.stepUs ?? defaultChipStepUs
@@ -142,15 +174,7 @@ export async function startBoardEmulator(opts: EmulatorOptions): Promise<Running
   const serverOpts = { chip, serialNumber, log: opts.log }
   let server: BoardServer
   try {
-    if (opts.serial !== undefined) {
-      const a = parseAddress(opts.serial.startsWith('serial:') ? opts.serial : `serial:${opts.serial}`)
-      if (a.kind !== 'serial') throw new Error('not a serial port')
-      server = await serveSerial(serverOpts, a.path, a.baudRate)
-    } else {
-      const a = parseAddress(opts.listen ?? 'tcp://127.0.0.1:0', { listen: true })
-      if (a.kind !== 'tcp') throw new Error(`--listen takes a TCP address (tcp://HOST:PORT); for a serial line use --serial PATH`)
-      server = await serveTcp(serverOpts, a.host, a.port)
-    }
+    server = where.kind === 'serial' ? await serveSerial(serverOpts, where.path, where.baudRate) : await serveTcp(serverOpts, where.host, where.port)
   } catch (e) {
     if (e instanceof AppError) throw e
     throw new AppError('INVALID_ARGUMENT', e instanceof Error ? e.message : String(e), { field: opts.serial !== undefined ? 'serial' : 'listen' })

@@ -6,8 +6,7 @@ import { taskImpls } from '../../plugins/tasks/index.ts'
 import type { JobImpl } from './kind.ts'
 import { noiseRecordings, uploadedFiles } from '../../plugins/audio-import.ts'
 import { fieldError, runOfKind } from '../prechecks.ts'
-import { memoryBudget } from '../../../native/index.ts'
-import { formatBytes } from '../../../native/check.ts'
+import { formatBytes, memoryBudget } from '../../../native/index.ts'
 
 /**
  * A dataset too large to hold was accepted, then refused by the generator's memory check when the job ran
