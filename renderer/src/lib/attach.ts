@@ -46,3 +46,51 @@ export const pageHeading: Attachment<HTMLElement> = (el) => {
     el.removeEventListener('blur', onBlur)
   }
 }
+
+/** The page's heading: where the focus goes when nothing closer is left. */
+export function mainHeading(): HTMLElement | null {
+  return document.querySelector<HTMLElement>('main h1')
+}
+
+/**
+ * A control that disappears once it has done its work (a run's Cancel when the run stops, a job's
+ * Dismiss): removed while focused, it would drop the focus on the document body. Gives the focus to
+ * `next()` instead (looked up once the page has updated; when it finds nothing, the first enabled
+ * button of the modal dialog the control was in, else the page's heading). A control disabled while its call runs loses the focus too: it gets it back when enabled again,
+ * and `next()` gets it when the control is removed still disabled.
+ */
+export function refocusWhenRemoved(next: () => HTMLElement | null | undefined = () => null): Attachment<HTMLButtonElement> {
+  return (el) => {
+    // focus must not leave a modal dialog for the inert page behind it
+    const dialog = el.closest('dialog')
+    const fallback = (): HTMLElement | null => (dialog?.isConnected ? dialog.querySelector<HTMLElement>('button:not(:disabled)') : mainHeading())
+    const lost = (): boolean => document.activeElement === null || document.activeElement === document.body
+    let waiting = false // lost the focus by being disabled
+    const handOn = (): void => {
+      // after the removal (Chromium blurs a focused element while removing it) and the update
+      setTimeout(() => {
+        if (lost()) (next() ?? fallback())?.focus()
+      }, 0)
+    }
+    const onBlur = (): void => {
+      setTimeout(() => {
+        if (!lost()) return
+        if (!el.isConnected) handOn()
+        else if (el.disabled) waiting = true
+      }, 0)
+    }
+    const enabled = new MutationObserver(() => {
+      if (!waiting || el.disabled) return
+      waiting = false
+      if (lost()) el.focus()
+    })
+    enabled.observe(el, { attributes: true, attributeFilter: ['disabled'] })
+    el.addEventListener('blur', onBlur)
+    el.addEventListener('focus', () => (waiting = false))
+    return () => {
+      enabled.disconnect()
+      el.removeEventListener('blur', onBlur)
+      if (waiting) handOn()
+    }
+  }
+}
