@@ -3,8 +3,10 @@
 // that size. Nothing may make the window scroll sideways: the
 // header (with the Hardware link), the content pane and the status bar stay inside the window, a
 // long project or run name is cut in the breadcrumbs instead, and the project list keeps every
-// row's Delete button on screen. Needs a built renderer.
+// row's Delete button on screen. With the system's reduced motion, nothing animates (a new project's
+// row flashed, progress bars slid). Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/store/index.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let s: Session
@@ -17,8 +19,15 @@ let seededDb = ''
 function seed(): void {
   if (seededDb === s.served.db) return
   seededDb = s.served.db
-  const p = String((ids.project = s.cli<{ id: number }>(['projects', 'create', longName]).id))
-  s.cli(['projects', 'create', 'XOR'])
+  // the projects straight into the database (a CLI process each costs seconds on a busy machine)
+  const store = openStore(s.served.db)
+  try {
+    ids.project = store.projects.create(longName).id
+    store.projects.create('XOR')
+  } finally {
+    store.close()
+  }
+  const p = String(ids.project)
   ids.dataset = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', p, '--count', '8', '--seed', '3', '--name', 'test set']).id
   ids.network = s.cli<{ id: number }>(['network', 'create', '--project', p, '--neurons', '16', '--dims', '4', '--seed', '4']).id
 }
@@ -50,6 +59,47 @@ const fitScript = `(() => {
   }
   return { windowWidth: W, docScrollWidth: document.scrollingElement.scrollWidth, mainScrollWidth: main.scrollWidth, mainClientWidth: main.clientWidth, past }
 })()`
+
+describe('reduced motion', () => {
+  it("does not flash a new project's row or slide a progress bar", async () => {
+    const { page, step } = s
+    await page.setViewportSize({ width: 1024, height: 768 })
+    await page.emulateMedia({ reducedMotion: 'reduce' })
+    try {
+      await page.goto(`${s.served.url}#/`)
+      await step('create a project from the keyboard: its row is marked without an animation', async () => {
+        await page.getByRole('button', { name: 'New project' }).focus()
+        await page.keyboard.press('Enter')
+        await page.keyboard.type('Still project')
+        await page.keyboard.press('Enter')
+        const cell = page.getByRole('row', { name: /^Still project / }).getByRole('cell').first()
+        await cell.waitFor()
+        const anim = (await cell.evaluate((td) => {
+          const cs = (globalThis as unknown as { getComputedStyle(e: unknown): { animationName: string; animationDuration: string } }).getComputedStyle(td)
+          return [cs.animationName, cs.animationDuration]
+        })) as [string, string]
+        expect(anim[0] === 'none' || anim[1] === '0s', `animation ${anim.join(' ')}`).toBe(true)
+      })
+      await step("a progress bar's fill has no transition", async () => {
+        const duration = await page.evaluate(`(() => {
+          const track = document.createElement('div')
+          track.className = 'track'
+          const probe = document.createElement('div')
+          probe.style.transition = 'width 0.2s ease-out'
+          track.append(probe)
+          document.querySelector('main').append(track)
+          const d = getComputedStyle(probe).transitionDuration
+          track.remove()
+          return d
+        })()`)
+        expect(duration).toBe('0s')
+      })
+    } finally {
+      await page.emulateMedia({ reducedMotion: 'no-preference' })
+    }
+    expect(s.pageErrors).toEqual([])
+  })
+})
 
 describe('200 % zoom', () => {
   it('never scrolls the window sideways: header, content and status bar fit, long names are cut', async () => {
