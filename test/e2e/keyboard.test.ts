@@ -2,8 +2,11 @@
 // 64-dimension decoded trajectory are one tab stop in a labelled group; arrow keys, Home and End
 // move within it, Space toggles, the group remembers where it was, and a dimension beyond the
 // limit of 8 stays reachable but cannot be checked. Opening a run from the keyboard (or back and
-// forward) leaves the focus on the run's heading once its page has loaded. Needs a built renderer.
+// forward) leaves the focus on the run's heading once its page has loaded. The tag field keeps the
+// focus through adding a tag (a refused one marks it), and a removed tag's × hands it back to the
+// field. Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { description, isFocused } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let s: Session
@@ -135,6 +138,38 @@ describe('focus after navigation', () => {
       await heading.waitFor()
       await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
       expect(await active()).toBe('h1 sim 64')
+    })
+    expect(s.pageErrors).toEqual([])
+  })
+
+  it('stays in the tag field when a tag is added or refused, and goes there when one is removed', async () => {
+    const { page, step } = s
+    const field = page.getByLabel('New tag')
+    await page.goto(`${s.served.url}#/runs/${simulationId}`)
+    await page.getByRole('heading', { level: 1, name: 'sim 64' }).waitFor()
+    await step('a refused tag: said at the field, which keeps the focus', async () => {
+      await field.focus()
+      await page.keyboard.type('two words')
+      await page.keyboard.press('Enter')
+      await page.getByText('Tag must be one word without spaces or commas (received "two words").').waitFor()
+      expect(await isFocused(field)).toBe(true)
+      expect(await field.getAttribute('aria-invalid')).toBe('true')
+      expect(await description(field)).toMatch(/Tag must be one word/)
+    })
+    await step('a good tag: added, the field empty and still focused for the next', async () => {
+      await field.fill('checked')
+      await page.keyboard.press('Enter')
+      await page.getByRole('button', { name: 'Remove tag checked' }).waitFor()
+      expect(await field.inputValue()).toBe('')
+      expect(await isFocused(field)).toBe(true)
+      expect(await field.getAttribute('aria-invalid')).toBeNull()
+    })
+    await step("the tag's × from the keyboard: removed, the focus in the field", async () => {
+      await page.getByRole('button', { name: 'Remove tag checked' }).focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('button', { name: 'Remove tag checked' }).waitFor({ state: 'detached' })
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await isFocused(field)).toBe(true)
     })
     expect(s.pageErrors).toEqual([])
   })
