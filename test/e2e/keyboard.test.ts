@@ -4,7 +4,7 @@
 // limit of 8 stays reachable but cannot be checked. Opening a run from the keyboard (or back and
 // forward) leaves the focus on the run's heading once its page has loaded. The tag field keeps the
 // focus through adding a tag (a refused one marks it), and a removed tag's × hands it back to the
-// field. Needs a built renderer.
+// field; so does the note field through Ctrl+Enter. Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { description, isFocused } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
@@ -163,6 +163,15 @@ describe('focus after navigation', () => {
       expect(await field.inputValue()).toBe('')
       expect(await isFocused(field)).toBe(true)
       expect(await field.getAttribute('aria-invalid')).toBeNull()
+    })
+    await step('a note by Ctrl+Enter: added, the note field empty and still focused', async () => {
+      const note = page.getByLabel('New note')
+      await note.focus()
+      await page.keyboard.type('first look: fine')
+      await page.keyboard.press('Control+Enter')
+      await page.getByText('first look: fine').waitFor()
+      expect(await note.inputValue()).toBe('')
+      expect(await isFocused(note)).toBe(true)
     })
     await step("the tag's × from the keyboard: removed, the focus in the field", async () => {
       await page.getByRole('button', { name: 'Remove tag checked' }).focus()

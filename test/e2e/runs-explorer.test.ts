@@ -4,7 +4,8 @@
 // it sets side by side says that it compares the first 12 of the selected runs
 // (it said "Comparing 12 runs" of 20 selected), and the comparison's tables keep the usual header
 // cells (padded, not stuck to the top: the runs table's header rules reached them, and the runs'
-// long names ran into each other). Needs a built renderer.
+// long names ran into each other). The selection bar's buttons that go away or wait for a call keep
+// the keyboard focus nearby (it fell to the page's body). Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedRuns } from '../support/seedRuns.ts'
 import { openSession, type Session } from './support/session.ts'
@@ -94,6 +95,46 @@ describe('runs table', () => {
       await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Back e2e' }).click()
       await page.getByText('120 of 120 runs').waitFor()
       expect(await state()).toEqual({ query: '', scrollTop: 0 })
+    })
+    expect(s.pageErrors).toEqual([])
+  })
+
+  it("keeps the keyboard focus in the selection bar's Delete…, Cancel, Archive and Clear selection", async () => {
+    const { page, step } = s
+    const seeded = seedRuns(s.served.db, 6, 'Bar focus e2e')
+    await page.goto(`${s.served.url}#/projects/${seeded.projectId}`)
+    await page.getByText('6 of 6 runs').waitFor()
+    const active = (): Promise<string> =>
+      page.evaluate('(() => { const e = document.activeElement; return !e || e === document.body ? "body" : (e.getAttribute("aria-label") ?? e.textContent.trim()) })()') as Promise<string>
+    await page.getByLabel('Select all shown runs').focus()
+    await page.keyboard.press('Space')
+    await page.getByText('6 selected').waitFor()
+    await step('Delete… gives way to Delete 6, which takes the focus; Cancel gives it back to Delete…', async () => {
+      await page.getByRole('button', { name: 'Delete…' }).focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('button', { name: 'Delete 6' }).waitFor()
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await active()).toBe('Delete 6')
+      await page.keyboard.press('Tab')
+      expect(await active()).toBe('Cancel')
+      await page.keyboard.press('Enter')
+      await page.getByRole('button', { name: 'Delete…' }).waitFor()
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await active()).toBe('Delete…')
+    })
+    await step('Archive keeps the focus once its call is done', async () => {
+      await page.getByRole('button', { name: 'Archive', exact: true }).focus()
+      await page.keyboard.press('Enter')
+      await page.getByText('0 of 6 runs').waitFor()
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await active()).not.toBe('body')
+    })
+    await step('Clear selection: the bar goes, the focus moves to Select all', async () => {
+      await page.getByRole('button', { name: 'Clear selection' }).focus()
+      await page.keyboard.press('Enter')
+      await page.getByText(/\d+ selected/).waitFor({ state: 'detached' })
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await active()).toBe('Select all shown runs')
     })
     expect(s.pageErrors).toEqual([])
   })
