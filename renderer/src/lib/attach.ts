@@ -57,9 +57,11 @@ export function mainHeading(): HTMLElement | null {
  * Dismiss): removed while focused, it would drop the focus on the document body. Gives the focus to
  * `next()` instead (looked up once the page has updated; when it finds nothing, the first enabled
  * button of the modal dialog the control was in, else the page's heading). A control disabled while its call runs loses the focus too: it gets it back when enabled again,
- * and `next()` gets it when the control is removed still disabled.
+ * and `next()` gets it when the control is removed still disabled. With `disabledForGood`, a control
+ * that stays on the page disabled once it has worked (a Cancel when nothing runs any more) hands the
+ * focus on at once.
  */
-export function refocusWhenRemoved(next: () => HTMLElement | null | undefined = () => null): Attachment<HTMLButtonElement> {
+export function refocusWhenRemoved(next: () => HTMLElement | null | undefined = () => null, { disabledForGood = false } = {}): Attachment<HTMLButtonElement> {
   return (el) => {
     // focus must not leave a modal dialog for the inert page behind it
     const dialog = el.closest('dialog')
@@ -75,7 +77,7 @@ export function refocusWhenRemoved(next: () => HTMLElement | null | undefined = 
     const onBlur = (): void => {
       setTimeout(() => {
         if (!lost()) return
-        if (!el.isConnected) handOn()
+        if (!el.isConnected || (el.disabled && disabledForGood)) handOn()
         else if (el.disabled) waiting = true
       }, 0)
     }
