@@ -131,6 +131,30 @@ describe('200 % zoom', () => {
     }
   })
 
+  it("keeps every project form inside the window at 400 px, its buttons wrapping (Cancel was pushed out)", async () => {
+    const { page, step } = s
+    seed()
+    await page.setViewportSize({ width: 400, height: 300 })
+    await page.goto(`${s.served.url}#/projects/${ids.project}`)
+    await page.getByRole('heading', { level: 1, name: longName }).waitFor()
+    const actions = (await page.locator('main .actions button').allTextContents()).map((t) => t.trim())
+    expect(actions.length).toBeGreaterThan(10)
+    for (const action of actions) {
+      await step(`the form of "${action}"`, async () => {
+        await page.getByRole('button', { name: action, exact: true }).click()
+        const form = page.locator('main form.form-panel')
+        await form.waitFor()
+        const f = (await page.evaluate(fitScript)) as Fit
+        expect(f.mainScrollWidth, `"${action}": the content pane scrolls sideways`).toBeLessThanOrEqual(f.mainClientWidth)
+        const cancel = (await form.getByRole('button', { name: 'Cancel', exact: true }).last().boundingBox())!
+        expect(cancel.x + cancel.width, `"${action}": Cancel ends inside the window`).toBeLessThanOrEqual(f.windowWidth)
+        await form.getByRole('button', { name: 'Cancel', exact: true }).last().click()
+        await form.waitFor({ state: 'detached' })
+      })
+    }
+    expect(s.pageErrors).toEqual([])
+  })
+
   it('keeps every Rename and Delete of the project list on screen, the dates whole', async () => {
     const { page, step } = s
     seed()
