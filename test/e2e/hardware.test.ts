@@ -2,11 +2,13 @@
 // start an emulator from the panel, see it listed as free, connect (status "connected here", the
 // handshake and the geometry of its cores), a board another process (`mimic board emulate`) serves
 // shown as "in use by …" while a third process holds it and free again when it lets go,
-// disconnect, stop the emulator. Needs a built renderer.
+// disconnect, stop the emulator. Bad input in its forms is said at the field it is about, before
+// anything starts. Needs a built renderer.
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnMimic } from '../support/cli.ts'
 import { startEmulator, stopChild, type Emulator } from '../support/board.ts'
+import { description, isFocused } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let s: Session
@@ -35,6 +37,18 @@ describe('the hardware panel', () => {
       await page.keyboard.press('Enter')
       await page.getByRole('heading', { level: 1, name: 'Hardware' }).waitFor()
       await page.getByText('Not connected to a board.').waitFor()
+    })
+
+    await step('bad input: each error at its field, the first field focused, nothing started', async () => {
+      await page.getByLabel('Serial number').fill('PANEL 7')
+      await page.getByLabel('Chips').fill('20')
+      await page.getByLabel('Chips').press('Enter')
+      const serial = page.getByLabel('Serial number')
+      await expect(serial.getAttribute('aria-invalid')).resolves.toBe('true')
+      expect(await description(serial)).toBe('Serial number must be printable characters without spaces (received "PANEL 7").')
+      expect(await description(page.getByLabel('Chips'))).toBe('Chips must be an integer between 1 and 16 (received 20).')
+      expect(await isFocused(serial), 'the first field in error has the focus').toBe(true)
+      expect(s.cli<{ emulators: unknown[] }>(['board', 'list']).emulators).toEqual([])
     })
 
     await step('start an emulator with two chips: listed as free', async () => {
@@ -133,6 +147,19 @@ describe('the hardware panel', () => {
       await row.waitFor()
       address = (await row.getAttribute('data-address')) ?? ''
       await page.getByLabel('Target').selectOption(address)
+      // a count that is not one: said at its field before anything starts
+      await page.getByLabel('Samples').fill('-1')
+      await page.getByRole('button', { name: 'Run in the loop' }).click()
+      const samples = page.getByLabel('Samples')
+      await page.getByText('Samples must be an integer between 1 and 100000 (received -1).').waitFor()
+      expect(await description(samples)).toMatch(/Samples must be an integer between 1 and 100000 \(received -1\)\.$/)
+      expect(await isFocused(samples)).toBe(true)
+      await page.getByLabel('Expected-accuracy test size').fill('lots')
+      await page.getByRole('button', { name: 'Deploy', exact: true }).click()
+      await page.getByText('Expected-accuracy test size must be an integer between 0 and 100000 (received "lots").').waitFor()
+      expect(s.cli<unknown[]>(['runs', 'list', '--kind', 'hil']), 'no run in the loop started').toEqual([])
+      expect(s.cli<unknown[]>(['runs', 'list', '--kind', 'deployment']), 'no deployment started').toEqual([])
+      await page.getByLabel('Expected-accuracy test size').fill('50')
       await page.getByLabel('Samples').fill('3')
     })
 
@@ -210,6 +237,9 @@ describe('the hardware panel', () => {
       await panel.getByRole('button', { name: 'Cancel', exact: true }).focus()
       await page.keyboard.press('Enter')
       await panel.getByRole('status').getByText(/: cancelled/).waitFor({ timeout: 10_000 })
+      // Cancel is disabled now that nothing runs: the focus went on to Run in the loop
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await isFocused(panel.getByRole('button', { name: 'Run in the loop' })), 'the focus after Cancel').toBe(true)
       const runs = s.cli<{ status: string; summary: { samples?: number } }[]>(['runs', 'list', '--kind', 'hil'])
       expect(runs[0].status).toBe('cancelled')
       expect(runs[0].summary.samples ?? 0).toBeLessThan(400)

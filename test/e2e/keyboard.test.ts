@@ -1,16 +1,21 @@
 // The dimension picker from the keyboard, against a real `mimic serve`: the 64 checkboxes of a
 // 64-dimension decoded trajectory are one tab stop in a labelled group; arrow keys, Home and End
 // move within it, Space toggles, the group remembers where it was, and a dimension beyond the
-// limit of 8 stays reachable but cannot be checked. Needs a built renderer.
+// limit of 8 stays reachable but cannot be checked. Opening a run from the keyboard (or back and
+// forward) leaves the focus on the run's heading once its page has loaded. The tag field keeps the
+// focus through adding a tag (a refused one marks it), and a removed tag's × hands it back to the
+// field; so does the note field through Ctrl+Enter. Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { description, isFocused } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let s: Session
 let simulationId = 0
+let projectId = 0
 
 beforeAll(async () => {
   s = await openSession('keyboard', { width: 1024, height: 700 })
-  const p = String(s.cli<{ id: number }>(['projects', 'create', 'Keyboard e2e']).id)
+  const p = String((projectId = s.cli<{ id: number }>(['projects', 'create', 'Keyboard e2e']).id))
   const dataset = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', p, '--count', '2', '--seed', '3']).id
   const network = s.cli<{ id: number }>(['network', 'create', '--project', p, '--neurons', '80', '--dims', '64', '--seed', '4']).id
   simulationId = s.cli<{ id: number }>(['simulate', String(network), '--data', String(dataset), '--samples', '1', '--noise-std', '0.1', '--name', 'sim 64']).id
@@ -100,6 +105,80 @@ describe('dimension picker', () => {
       await page.keyboard.press('Space')
       expect(await box(8).isChecked()).toBe(false)
       await group.getByText('At most 8: uncheck one first.').waitFor()
+    })
+    expect(s.pageErrors).toEqual([])
+  })
+})
+
+describe('focus after navigation', () => {
+  it("is on the run's heading once the run has loaded, not on the page's body", async () => {
+    const { page, step } = s
+    const active = (): Promise<string> =>
+      page.evaluate('(() => { const e = document.activeElement; return e === document.body ? "body" : e.tagName.toLowerCase() + " " + e.textContent.trim() })()') as Promise<string>
+    const heading = page.getByRole('heading', { level: 1, name: 'sim 64' })
+
+    await step('Enter on a run of the runs table', async () => {
+      await page.goto(`${s.served.url}#/projects/${projectId}`)
+      await page.getByRole('heading', { level: 1, name: 'Keyboard e2e' }).waitFor()
+      await page.getByRole('link', { name: 'sim 64' }).focus()
+      await page.keyboard.press('Enter')
+      await heading.waitFor()
+      // "Loading run N…" took the focus first; the run's heading replaced it
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await active()).toBe('h1 sim 64')
+      await page.keyboard.press('Tab')
+      expect(await active(), 'Tab goes on from the heading, not back to the top of the page').not.toMatch(/Skip to content|Mimic Workbench/)
+    })
+
+    await step('back to the project, forward to the run', async () => {
+      await page.goBack()
+      await page.getByRole('heading', { level: 1, name: 'Keyboard e2e' }).waitFor()
+      expect(await active()).toBe('h1 Keyboard e2e')
+      await page.goForward()
+      await heading.waitFor()
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await active()).toBe('h1 sim 64')
+    })
+    expect(s.pageErrors).toEqual([])
+  })
+
+  it('stays in the tag field when a tag is added or refused, and goes there when one is removed', async () => {
+    const { page, step } = s
+    const field = page.getByLabel('New tag')
+    await page.goto(`${s.served.url}#/runs/${simulationId}`)
+    await page.getByRole('heading', { level: 1, name: 'sim 64' }).waitFor()
+    await step('a refused tag: said at the field, which keeps the focus', async () => {
+      await field.focus()
+      await page.keyboard.type('two words')
+      await page.keyboard.press('Enter')
+      await page.getByText('Tag must be one word without spaces or commas (received "two words").').waitFor()
+      expect(await isFocused(field)).toBe(true)
+      expect(await field.getAttribute('aria-invalid')).toBe('true')
+      expect(await description(field)).toMatch(/Tag must be one word/)
+    })
+    await step('a good tag: added, the field empty and still focused for the next', async () => {
+      await field.fill('checked')
+      await page.keyboard.press('Enter')
+      await page.getByRole('button', { name: 'Remove tag checked' }).waitFor()
+      expect(await field.inputValue()).toBe('')
+      expect(await isFocused(field)).toBe(true)
+      expect(await field.getAttribute('aria-invalid')).toBeNull()
+    })
+    await step('a note by Ctrl+Enter: added, the note field empty and still focused', async () => {
+      const note = page.getByLabel('New note')
+      await note.focus()
+      await page.keyboard.type('first look: fine')
+      await page.keyboard.press('Control+Enter')
+      await page.getByText('first look: fine').waitFor()
+      expect(await note.inputValue()).toBe('')
+      expect(await isFocused(note)).toBe(true)
+    })
+    await step("the tag's × from the keyboard: removed, the focus in the field", async () => {
+      await page.getByRole('button', { name: 'Remove tag checked' }).focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('button', { name: 'Remove tag checked' }).waitFor({ state: 'detached' })
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await isFocused(field)).toBe(true)
     })
     expect(s.pageErrors).toEqual([])
   })

@@ -1,7 +1,10 @@
 // The lineage graph on a run's page (1024 px, keyboard): a simulation's dataset and network to its
-// left, an evaluation derived from the network to the network's right; every run a link. Needs a
-// built renderer.
+// left, an evaluation derived from the network to the network's right; every run a link. A dataset
+// with hundreds of runs made from it keeps its page short: the graph scrolls in its own box and the
+// lineage list shows its first children and a button for the rest. Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/store/index.ts'
+import { isFocused } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let s: Session
@@ -68,5 +71,55 @@ describe('lineage graph', () => {
       for (let i = 1; i < xs.length; i++) expect(xs[i], `${order[i][0]} right of ${order[i - 1][0]}`).toBeGreaterThan(xs[i - 1])
       await s.shot('deep')
     })
+  })
+
+  it('keeps the page of a dataset with 200 runs made from it short, every run still reachable', async () => {
+    const { page, step } = s
+    const p = s.cli<{ id: number }>(['projects', 'create', 'Wide lineage e2e']).id
+    const data = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', String(p), '--count', '2', '--seed', '1', '--name', 'shared data']).id
+    const children: number[] = []
+    const store = openStore(s.served.db)
+    try {
+      store.transaction(() => {
+        for (let i = 0; i < 200; i++) {
+          const run = store.runs.create({ projectId: p, kind: 'evaluation', name: `evaluation ${i} of a network on the shared data`, params: { dataset: data }, seed: i, codeVersion: 'e2e', host: 'e2e', status: 'running', parents: [{ id: data, role: 'dataset' }] })
+          store.runs.finish(run.id, 'succeeded', null, { accuracy: 0.5 })
+          children.push(run.id)
+        }
+      })
+    } finally {
+      store.close()
+    }
+    await page.goto(`${s.served.url}#/runs/${data}`)
+    const graph = page.getByRole('group', { name: `Lineage graph of run ${data}` })
+    await graph.getByRole('link', { name: new RegExp(`^evaluation run ${children[199]}:`) }).waitFor({ state: 'attached' })
+    await step('the page is a few screens long, the graph in a box of its own', async () => {
+      const m = (await page.evaluate(`(() => { const main = document.querySelector('main'); const box = document.querySelector('svg[aria-label^="Lineage graph"]').parentElement; return { page: main.scrollHeight, window: main.clientHeight, box: box.clientHeight, graph: box.scrollHeight } })()`)) as {
+        page: number
+        window: number
+        box: number
+        graph: number
+      }
+      expect(m.graph, 'the graph is taller than its box').toBeGreaterThan(m.box)
+      expect(m.box, "the graph's box").toBeLessThanOrEqual(520)
+      expect(m.page, 'the page, in windows').toBeLessThan(4 * m.window)
+    })
+    await step('the last child, focused, scrolls into view in the graph', async () => {
+      const last = graph.getByRole('link', { name: new RegExp(`^evaluation run ${children[199]}:`) })
+      await last.focus()
+      const [box, view] = [(await last.boundingBox())!, (await graph.locator('xpath=..').boundingBox())!]
+      expect(box.y).toBeGreaterThanOrEqual(view.y - 0.5)
+      expect(box.y + box.height).toBeLessThanOrEqual(view.y + view.height + 0.5)
+    })
+    await step('the lineage list: ten children and Show all, which lists the rest and moves on to the eleventh', async () => {
+      const list = page.getByRole('region', { name: 'Lineage', exact: true })
+      expect(await list.getByRole('link').count()).toBe(10)
+      await list.getByRole('button', { name: 'Show all 200 children' }).focus()
+      await page.keyboard.press('Enter')
+      await list.getByRole('link', { name: 'evaluation 199 of a network on the shared data' }).waitFor()
+      expect(await list.getByRole('link').count()).toBe(200)
+      expect(await isFocused(list.getByRole('link', { name: 'evaluation 10 of a network on the shared data', exact: true })), 'the first run that was hidden has the focus').toBe(true)
+    })
+    expect(s.pageErrors).toEqual([])
   })
 })

@@ -2,7 +2,8 @@
 // every progress line shows one epoch number (the job's message and the page's own counters agree),
 // on the pipeline page and on its teacher's page; then Cancel from the keyboard, and the cancelled
 // runs say so in a neutral notice (when, where it stopped, what was kept), not in a red error box.
-// Needs a built renderer.
+// A Cancel (or Dismiss) that goes away once it has worked hands the keyboard focus on (to the
+// page's heading, to the job's Dismiss), never to the page's body. Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { openSession, type Session } from './support/session.ts'
@@ -129,6 +130,10 @@ describe('progress and cancel', () => {
         if (Date.now() > until) throw new Error('the pipeline was not cancelled within 15 s')
         await page.waitForTimeout(100)
       }
+      // the Cancel went with the run's progress: the focus is on the page's heading
+      await cancel.waitFor({ state: 'detached' })
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await activeText(page), 'the focus after the Cancel went away').toBe('h1 long pipeline')
     })
 
     await step('the pipeline page: a neutral notice with the time, the epoch and what was kept', async () => {
@@ -158,7 +163,38 @@ describe('progress and cancel', () => {
     })
     expect(s.pageErrors).toEqual([])
   })
+
+  it("hands the focus on from the jobs tray's Cancel job to its Dismiss, and from Dismiss to the page", async () => {
+    const { page, step } = s
+    const projectId = s.cli<{ id: number }>(['projects', 'create', 'Tray focus e2e']).id
+    const params = { seed: 2, units: 16, epochs: 5000, samplesPerEpoch: 200, validationSamples: 10, testSamples: 10 }
+    await s.served.call('jobs.start', { kind: 'train.teacher', projectId, name: 'tray teacher', params })
+    await page.goto(`${s.served.url}#/projects/${projectId}`)
+    await page.getByRole('heading', { level: 1, name: 'Tray focus e2e' }).waitFor()
+    await step('Enter on Cancel job: the focus moves to the Dismiss that replaces it', async () => {
+      const cancel = page.getByRole('button', { name: 'Cancel job tray teacher' })
+      await cancel.focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('button', { name: 'Dismiss job tray teacher' }).waitFor({ timeout: 15_000 })
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await activeText(page)).toBe('button Dismiss job tray teacher')
+    })
+    await step('Enter on Dismiss: the row goes, the focus moves to the page', async () => {
+      await page.keyboard.press('Enter')
+      await page.getByRole('button', { name: 'Dismiss job tray teacher' }).waitFor({ state: 'detached' })
+      await page.waitForFunction('document.activeElement !== document.body', undefined, { timeout: 2000 }).catch(() => undefined)
+      expect(await activeText(page)).not.toBe('body')
+    })
+    expect(s.pageErrors).toEqual([])
+  })
 })
+
+/** The focused element: its tag and its label (or text); "body" when nothing has the focus. */
+function activeText(page: Page): Promise<string> {
+  return page.evaluate(
+    '(() => { const e = document.activeElement; return !e || e === document.body ? "body" : e.tagName.toLowerCase() + " " + (e.getAttribute("aria-label") ?? e.textContent.trim()) })()',
+  ) as Promise<string>
+}
 
 /** No error box or alert on the page, and the notice is not drawn in the danger colours. */
 async function expectNeutral(page: Page, notice: ReturnType<Page['getByRole']>): Promise<void> {

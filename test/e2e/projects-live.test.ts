@@ -2,7 +2,9 @@
 // reload (a job of this server, and one started by the CLI in another process); the delete dialog
 // gives the true count; while jobs run it refuses in the browser's own words (the runs by name,
 // links to them and Cancel buttons: no internal ids, no command lines), and deletes once they are
-// cancelled. Needs a built renderer.
+// cancelled. A project that is not there (a wrong address, or deleted by the CLI while its page is
+// open) says so with the way back, and offers nothing to start in it; so does a run. Needs a built
+// renderer.
 import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnMimic } from '../support/cli.ts'
@@ -104,5 +106,43 @@ describe('projects while jobs run', () => {
     })
 
     expect(s.pageErrors).toEqual([])
+  })
+
+  it('says a project is not there, with nothing to start in it, when the address is wrong or it was deleted meanwhile', async () => {
+    const { page, step } = s
+    const expectGone = async (id: number): Promise<void> => {
+      await page.getByText(`There is no project ${id} in this database (it may have been deleted).`).waitFor()
+      expect(await page.getByRole('button', { name: 'New pipeline' }).count(), 'a New pipeline button').toBe(0)
+      expect(await page.getByRole('region', { name: 'Runs' }).count(), 'the runs panel').toBe(0)
+      const text = await page.locator('main').innerText()
+      expect(text).not.toMatch(/No runs yet|mimic projects list/)
+    }
+    await step('a wrong address', async () => {
+      await page.goto(`${s.served.url}#/projects/99999`)
+      await page.getByRole('heading', { level: 1, name: 'Project 99999' }).waitFor()
+      await expectGone(99999)
+    })
+    await step('deleted by the CLI while its page is open', async () => {
+      const id = s.cli<{ id: number }>(['projects', 'create', 'Soon gone']).id
+      await page.goto(`${s.served.url}#/projects/${id}`)
+      await page.getByRole('button', { name: 'New pipeline' }).waitFor()
+      s.cli(['projects', 'delete', String(id)])
+      await expectGone(id)
+      await page.getByRole('link', { name: 'Back to the project list' }).click()
+      await page.getByRole('heading', { level: 1, name: 'Projects' }).waitFor()
+    })
+    await step('a run: a wrong address, then one deleted (by another window of this server) while its page is open', async () => {
+      await page.goto(`${s.served.url}#/runs/99999`)
+      await page.getByText('There is no run 99999 in this database (it may have been deleted).').waitFor()
+      expect(await page.locator('main').innerText()).not.toMatch(/mimic runs list/)
+      const p = s.cli<{ id: number }>(['projects', 'create', 'Run soon gone']).id
+      const run = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', String(p), '--count', '2', '--name', 'doomed data']).id
+      await page.goto(`${s.served.url}#/runs/${run}`)
+      await page.getByRole('heading', { level: 1, name: 'doomed data' }).waitFor()
+      await s.served.call('runs.delete', { id: run })
+      await page.getByText(`There is no run ${run} in this database (it may have been deleted).`).waitFor()
+      expect(await page.getByRole('button', { name: 'Rename' }).count(), "the deleted run's actions").toBe(0)
+      await page.getByRole('link', { name: 'Back to the project list' }).waitFor()
+    })
   })
 })
