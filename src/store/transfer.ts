@@ -136,7 +136,7 @@ export function readProject(db: DB, projectId: number): ProjectSnapshot {
  * a robustness run's networks), whatever run kind they are found on (a pipeline's stages have them
  * too), and a reproduction's resume.
  */
-const runRefParams: ReadonlySet<string> = new Set([
+export const runRefParams: ReadonlySet<string> = new Set([
   ...Object.values(jobKinds).flatMap((spec) =>
     Object.entries(spec.params.info().fields ?? {})
       .filter(([, info]) => info.ref !== undefined || info.items?.ref !== undefined)
@@ -146,36 +146,46 @@ const runRefParams: ReadonlySet<string> = new Set([
 ])
 
 /** Summary figures that name a run (a network ADS's dataset, when it trained on its teacher's). */
-const runRefSummary: ReadonlySet<string> = new Set(['dataset'])
+export const runRefSummary: ReadonlySet<string> = new Set(['dataset'])
 
 /** Result values that name a run (the parts of a paper reproduction's comparison). */
-const runRefResultValues: ReadonlySet<string> = new Set(['runId'])
+export const runRefResultValues: ReadonlySet<string> = new Set(['runId'])
 
 /**
- * A run's parameters or summary (JSON text) with the runs they name given their new ids; a run that
- * is not in the bundle (of another project) is left out, since its id names some other run here.
+ * A run's parameters or summary with the runs they name given their ids in this database (`idOf`); a
+ * run with no id here (of another project, or not brought along) is left out, since its old id names
+ * some other run here, and reported to `dropped`. Returns the same object when nothing names a run.
  */
-function mapRunRefs(text: string, keys: ReadonlySet<string>, ids: ReadonlyMap<number, number>, dropped: (key: string, id: number) => void): string {
-  const o = JSON.parse(text) as Record<string, unknown>
-  let changed = false
+export function mapRunRefs<T extends Record<string, unknown>>(o: T, keys: ReadonlySet<string>, idOf: (old: number) => number | undefined, dropped: (key: string, id: number) => void): T {
+  let out: Record<string, unknown> | undefined
   for (const [key, v] of Object.entries(o)) {
     if (!keys.has(key)) continue
+    out ??= { ...o }
     if (Number.isSafeInteger(v)) {
-      const id = ids.get(v as number)
+      const id = idOf(v as number)
       if (id === undefined) {
-        delete o[key]
+        delete out[key]
         dropped(key, v as number)
-      } else o[key] = id
-      changed = true
+      } else out[key] = id
     } else if (Array.isArray(v) && v.length > 0 && v.every((x) => Number.isSafeInteger(x))) {
-      for (const x of v as number[]) if (!ids.has(x)) dropped(key, x)
-      const kept = (v as number[]).filter((x) => ids.has(x)).map((x) => ids.get(x))
-      if (kept.length) o[key] = kept
-      else delete o[key]
-      changed = true
+      const kept: number[] = []
+      for (const x of v as number[]) {
+        const id = idOf(x)
+        if (id === undefined) dropped(key, x)
+        else kept.push(id)
+      }
+      if (kept.length) out[key] = kept
+      else delete out[key]
     }
   }
-  return changed ? JSON.stringify(o) : text
+  return (out ?? o) as T
+}
+
+/** mapRunRefs on JSON text (as the tables keep parameters and summaries); the same text when nothing changes. */
+function mapRunRefsText(text: string, keys: ReadonlySet<string>, ids: ReadonlyMap<number, number>, dropped: (key: string, id: number) => void): string {
+  const o = JSON.parse(text) as Record<string, unknown>
+  const mapped = mapRunRefs(o, keys, (old) => ids.get(old), dropped)
+  return mapped === o ? text : JSON.stringify(mapped)
 }
 
 /**
@@ -223,8 +233,8 @@ export function writeProject(db: DB, snap: ProjectSnapshot, name?: string, partB
     for (const r of snap.runs) {
       const outside: string[] = []
       const drop = (key: string, old: number): void => void outside.push(`${key} (run ${old})`)
-      const params = mapRunRefs(r.params, runRefParams, ids, drop)
-      const summary = mapRunRefs(r.summary, runRefSummary, ids, drop)
+      const params = mapRunRefsText(r.params, runRefParams, ids, drop)
+      const summary = mapRunRefsText(r.summary, runRefSummary, ids, drop)
       const id = ids.get(r.id) as number
       if (params !== r.params || summary !== r.summary) setRefs.run(params, summary, id)
       if (outside.length) {

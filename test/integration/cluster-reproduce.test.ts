@@ -96,6 +96,17 @@ describe('reproduce paper --on a cluster', () => {
           for (const name of names) expect(Buffer.from(store.artifacts.get(x.networkRunId!, name).data.buffer).equals(Buffer.from(store.artifacts.get(mine.networkRunId!, name).data.buffer))).toBe(true)
           // the ads network's teacher is its parent, as here
           expect(store.runs.parents(x.networkRunId!).map((p) => [store.runs.get(p.id).kind, p.role])).toEqual(store.runs.parents(mine.networkRunId!).map((p) => [store.runs.get(p.id).kind, p.role]))
+          // and the runs a merged stage's parameters name are its parents here (they named the cluster
+          // task database's ids: the network's teacher was whichever run here had that id)
+          const named = (id: number) =>
+            store.runs.parents(id).flatMap((p) => {
+              const v = (store.runs.get(id).params as Record<string, unknown>)[p.role]
+              return typeof v === 'number' ? [[p.role, v, p.id]] : []
+            })
+          for (const stage of [x.networkRunId!, ...store.runs.children(x.runId).map((c) => c.id)]) {
+            for (const [role, v, parent] of named(stage)) expect(v, `run ${stage}'s ${role}`).toBe(parent)
+          }
+          if (x.architecture === 'ads') expect(named(x.networkRunId!).map(([role]) => role)).toContain('teacher')
         }
       }
     } finally {

@@ -22,6 +22,7 @@ import { AppError, FieldError } from '../../shared/errors.ts'
 import type { ShippedRun } from '../../shared/transfer.ts'
 import type { Cluster, ClusterCheck, MetricSeries, ResultItem, RunStatus, SweepStatus } from '../../shared/types.ts'
 import type { Store } from '../../store/index.ts'
+import { mapRunRefs, runRefParams, runRefResultValues, runRefSummary } from '../../store/transfer.ts'
 import { failure, readFilesOn, runOn, shellQuote, shOn, writeFileOn } from './remote.ts'
 
 /** One run a task made, as it goes back to the workbench: record, metrics, per-item results, artifacts. */
@@ -401,11 +402,16 @@ function mergeRunData(store: Store, projectId: number, d: ItemRunData, ids: Map<
     const id = mapId(p.id)
     if (id !== null && !parents.some((x) => x.id === id)) parents.push({ id, role: p.role })
   }
+  // the runs its parameters, summary and result values name, by their ids here (they were the task
+  // database's: a stage's teacher or dataset named whichever run here had that id)
+  const outside: string[] = []
+  const drop = (key: string, old: number): void => void outside.push(`${key} (run ${old} of the cluster task's database)`)
+  const idOf = (old: number): number | undefined => mapId(old) ?? undefined
   const run = store.runs.create({
     projectId,
     kind: d.run.kind,
     name: d.run.name,
-    params: d.run.params,
+    params: mapRunRefs(d.run.params, runRefParams, idOf, drop),
     seed: d.run.seed,
     codeVersion: d.run.codeVersion,
     host: d.run.host,
@@ -413,13 +419,14 @@ function mergeRunData(store: Store, projectId: number, d: ItemRunData, ids: Map<
     parents,
   })
   ids.set(d.run.id, run.id)
-  store.runs.finish(run.id, d.run.status === 'succeeded' ? 'succeeded' : d.run.status === 'cancelled' ? 'cancelled' : 'failed', d.run.error, d.run.summary)
+  store.runs.finish(run.id, d.run.status === 'succeeded' ? 'succeeded' : d.run.status === 'cancelled' ? 'cancelled' : 'failed', d.run.error, mapRunRefs(d.run.summary, runRefSummary, idOf, drop))
   store.runs.importTimes(run.id, d.run.startedAt, d.run.finishedAt)
   store.metrics.append(run.id, d.metrics.flatMap((m) => m.steps.map((step, i) => ({ key: m.key, step, value: m.values[i] ?? NaN }))))
   store.results.insert(
     run.id,
-    d.results.map((x) => ({ ...x, networkId: mapId(x.networkId) })),
+    d.results.map((x) => ({ ...x, networkId: mapId(x.networkId), values: Object.fromEntries(Object.entries(x.values).map(([k, v]) => [k, runRefResultValues.has(k) && v !== null ? mapId(v) : v])) })),
   )
+  if (outside.length) store.runs.addNote(run.id, `Merged from a cluster task: ${outside.join(', ')} named a run that did not come back with it; left out of this run's record.`)
   if (d.artifacts?.length) {
     store.artifacts.put(
       run.id,
