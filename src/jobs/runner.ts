@@ -11,7 +11,7 @@ import { AppError } from '../shared/errors.ts'
 import type { AppEvent, JobProgress, RunStatus } from '../shared/types.ts'
 import type { Store } from '../store/index.ts'
 import { codeVersion, hostName } from '../system/version.ts'
-import { pidAlive } from '../system/process.ts'
+import { pidAlive, pidStopped } from '../system/process.ts'
 import { storageFailure } from '../store/util.ts'
 import { interruptedByShutdown, isFromWorker, queuedAtShutdown, type CancelReason, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
 import { Scheduler, type Resources } from './scheduler.ts'
@@ -118,6 +118,7 @@ export class JobRunner {
       pid: process.pid,
       host: hostName(),
       isAlive: pidAlive,
+      isStopped: pidStopped,
       cores: opts.cores,
       staleMs: heartbeatStaleMs,
       resources: opts.resources,
@@ -134,7 +135,7 @@ export class JobRunner {
 
   /** Marks runs whose owner process is gone as interrupted, and drops their leases. Called when a front door starts. */
   recover(): number[] {
-    const ids = this.store.jobs.recoverInterrupted(hostName(), pidAlive, heartbeatStaleMs)
+    const ids = this.store.jobs.recoverInterrupted(hostName(), pidAlive, heartbeatStaleMs, pidStopped)
     this.scheduler.reclaim()
     for (const id of ids) {
       const run = this.store.runs.find(id)

@@ -172,10 +172,12 @@ export class JobsRepo {
 
   /**
    * Marks as interrupted every active run whose owner process is gone: on this host, a pid that no
-   * longer exists; anywhere, a heartbeat older than `staleMs`. One transaction. Returns the run ids.
+   * longer exists; anywhere, a heartbeat older than `staleMs`, except of a process of this host that
+   * is stopped (Ctrl-Z, SIGSTOP: its worker goes on when it is continued). One transaction. Returns
+   * the run ids.
    * A sweep on a cluster is left alone: SLURM runs it, and it is followed by polling, not owned.
    */
-  recoverInterrupted(host: string, isAlive: (pid: number) => boolean, staleMs: number): number[] {
+  recoverInterrupted(host: string, isAlive: (pid: number) => boolean, staleMs: number, isStopped: (pid: number) => boolean = () => false): number[] {
     const now = Date.now()
     const tx = this.db.transaction(() => {
       const rows = this.db
@@ -187,6 +189,7 @@ export class JobsRepo {
       const dead = rows.filter((r) => {
         if (r.owner_pid === null) return true // a run marked active with no owning job cannot progress
         if (r.owner_host === host && !isAlive(r.owner_pid)) return true
+        if (r.owner_host === host && isStopped(r.owner_pid)) return false
         return now - (r.heartbeat_at ?? 0) > staleMs
       })
       const stmt = this.db.prepare(
