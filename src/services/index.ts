@@ -20,6 +20,7 @@ import { comparisonAnalysis } from '../jobs/kinds/reproduce-paper.ts'
 import { comparisonReportHtml } from './comparison-report.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
+import { storageFailure } from '../store/util.ts'
 import { defaultMaxDatasetBytes, maxBundleBytes } from '../shared/limits.ts'
 import { flattenRun, runColumns } from '../shared/runtable.ts'
 import { reportHtml } from './report.ts'
@@ -183,7 +184,14 @@ export class Services implements FrontDoorServices {
   async call<K extends OpName>(name: K, raw: unknown): Promise<ResultOf<K>> {
     const args = parseArgs(name, raw)
     const fn = this.api[name] as (a: ArgsOf<K>) => Promise<ResultOf<K>>
-    return fn(args)
+    try {
+      return await fn(args)
+    } catch (err) {
+      // a write the database refused (a full disk, a read-only file, a lock held too long) says which database and what to do
+      const refused = storageFailure(err, this.store.path, 'try again')
+      if (refused) throw new AppError(String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') ? 'BUSY' : 'INTERNAL', `${refused[0].toUpperCase()}${refused.slice(1)}.`)
+      throw err
+    }
   }
 
   async close(): Promise<void> {

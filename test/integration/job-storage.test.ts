@@ -104,6 +104,10 @@ describe.skipIf(!hasPrlimit)('a database that cannot be written while jobs run',
     await new Promise((r) => setTimeout(r, 1500))
     expect(door.child.exitCode).toBeNull()
     expect(reader.runs.get(runId).status).toBe('running')
+    // a job started meanwhile is refused in words: which database, what to do
+    door.send({ start: { kind: 'data.generate', projectId: 1, params: { count: 5, seed: 1 } } })
+    await until(() => door.lines.length > 2, 10_000, 'the answer to a start')
+    expect((door.lines[2] as { error: string }).error).toMatch(/^The database .*experiments\.db could not be written: the disk (holding it is full|reported an error).* and try again\.$/)
     // space again: the next tick writes the final status and drops the lease
     fileSizeLimit(door.child.pid!, 'unlimited')
     await until(() => reader.runs.get(runId).status === 'failed', 10_000, 'the run to be recorded')
