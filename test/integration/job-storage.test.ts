@@ -37,8 +37,8 @@ function until(check: () => boolean, timeoutMs: number, what: string): Promise<v
 }
 
 /** A front door (the services) in a process of its own: test/support/services-child.ts. */
-function frontDoor(db: string): { child: ChildProcess; lines: unknown[]; stderr: () => string; send: (m: unknown) => void; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [join(repoRoot, 'test', 'support', 'services-child.ts'), db], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] })
+function frontDoor(db: string, env: Record<string, string> = {}): { child: ChildProcess; lines: unknown[]; stderr: () => string; send: (m: unknown) => void; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(repoRoot, 'test', 'support', 'services-child.ts'), db], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
   children.push(child)
   const lines: unknown[] = []
   let out = ''
@@ -135,24 +135,38 @@ describe.skipIf(!hasPrlimit)('a database that cannot be written while jobs run',
 })
 
 describe('a database removed while in use', () => {
-  it('a job started after the file was removed fails naming it; no empty database is made in its place', async () => {
+  it('the front door copies what it holds beside it and refuses writes; the worker of a queued job fails naming it; no empty database is made in its place', async () => {
     const { db, datasetId } = seeded()
-    const door = frontDoor(db)
+    const door = frontDoor(db, { MIMIC_CORES: '2' })
     await until(() => door.lines.length > 0, 20_000, 'the front door')
-    const reader = openStore(db, { readonly: true })
-    rmSync(db)
+    // a job on both cores, and one queued behind it
+    door.send({ start: { ...longJob, projectId: 1 } })
     door.send({ start: { kind: 'data.generate', projectId: 1, params: { count: 5, seed: 1 } } })
-    await until(() => door.lines.length > 1, 20_000, 'the job to start')
-    const runId = (door.lines[1] as { started: number }).started
-    // the front door's connection (and this reader's) still holds the removed file: the run ends there, failed, saying why
-    await until(() => reader.runs.get(runId).status === 'failed', 20_000, 'the run to end')
-    expect(reader.runs.get(runId).error).toMatch(/^the worker could not run the job: The database .* is gone \(removed or moved while in use\); nothing was created in its place/)
+    await until(() => door.lines.length > 2, 20_000, 'the jobs to start')
+    const [running, queued] = [door.lines[1], door.lines[2]].map((l) => (l as { started: number }).started)
+    const reader = openStore(db, { readonly: true })
+    await until(() => (reader.jobs.find(running)?.progress?.fraction ?? 0) > 0, 30_000, 'the first job to run')
+    expect(reader.runs.get(queued).status).toBe('queued')
+    rmSync(db)
+    // a cancel still works; the queued job then starts, and its worker finds no database to open
+    door.send({ cancel: running })
+    await until(() => reader.runs.get(queued).status === 'failed', 20_000, 'the queued job to end')
+    expect(reader.runs.get(running).status).toBe('cancelled')
+    expect(reader.runs.get(queued).error).toMatch(/^the worker could not run the job: The database .* is gone \(removed or moved while in use\); nothing was created in its place/)
+    // a write is refused, saying where everything went
+    door.send({ start: { kind: 'data.generate', projectId: 1, params: { count: 5, seed: 1 } } })
+    await until(() => door.lines.length > 4, 20_000, 'the answer')
+    const refusal = (door.lines[4] as { error: string }).error
+    expect(refusal).toMatch(/^The database .* was removed or replaced while this program had it open, so what it would write now is lost when it stops; everything it held is copied to (\S+\.rescued-\S+\.db): stop this program/)
+    expect(door.stderr()).toContain(refusal)
     expect(existsSync(db)).toBe(false)
-    expect(door.stderr()).toMatch(/is gone \(removed or moved while in use\); nothing was created in its place/)
     door.child.stdin!.end()
     expect(await door.exited).toBe(0)
     expect(existsSync(db)).toBe(false)
-    expectIntact(reader, datasetId)
     reader.close()
+    const rescued = openStore(/copied to (\S+\.rescued-\S+\.db):/.exec(refusal)![1])
+    expectIntact(rescued, datasetId)
+    expect(rescued.runs.get(running).status).toBe('cancelled')
+    rescued.close()
   })
 })
