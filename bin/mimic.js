@@ -26,6 +26,20 @@ if (major < 24) {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal)
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) process.on(signal, forward(signal))
+  // Ctrl-Z (SIGTSTP) stops only this, the terminal's foreground group: stop the child's whole group too
+  // (its job workers), then this process; `fg`/`bg` (SIGCONT) continues them.
+  const group = (signal) => {
+    try {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, signal)
+    } catch {
+      // the child's group is gone
+    }
+  }
+  process.on('SIGTSTP', () => {
+    group('SIGSTOP')
+    process.kill(process.pid, 'SIGSTOP')
+  })
+  process.on('SIGCONT', () => group('SIGCONT'))
   child.on('error', (err) => {
     console.error(`mimic: could not start the pinned Node at ${pinned}: ${err.message}`)
     process.exit(1)
