@@ -21,11 +21,25 @@ if (major < 24) {
   // supervisor's SIGTERM, `kill PID`). This process ends when the child does, with its exit code or
   // by its signal: no child is left behind (e.g. a `board emulate` holding its port). mimic never
   // reads the terminal, so the child being in a background group costs nothing.
-  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', detached: true })
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', detached: true, env: { ...process.env, MIMIC_WRAPPER_PID: String(process.pid) } })
   const forward = (signal) => () => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal)
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) process.on(signal, forward(signal))
+  // Ctrl-Z (SIGTSTP) stops only this, the terminal's foreground group: stop the child's whole group too
+  // (its job workers), then this process; `fg`/`bg` (SIGCONT) continues them.
+  const group = (signal) => {
+    try {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, signal)
+    } catch {
+      // the child's group is gone
+    }
+  }
+  process.on('SIGTSTP', () => {
+    group('SIGSTOP')
+    process.kill(process.pid, 'SIGSTOP')
+  })
+  process.on('SIGCONT', () => group('SIGCONT'))
   child.on('error', (err) => {
     console.error(`mimic: could not start the pinned Node at ${pinned}: ${err.message}`)
     process.exit(1)
@@ -39,6 +53,20 @@ if (major < 24) {
     }
   })
 } else {
+  // Run by the wrapper above: a wrapper killed with SIGKILL (which it cannot forward) would leave this
+  // process running on its own (a server holding its port, a job nobody waits for); when this process
+  // finds itself orphaned, it stops as if the wrapper had sent SIGTERM.
+  const wrapper = Number(process.env.MIMIC_WRAPPER_PID)
+  delete process.env.MIMIC_WRAPPER_PID
+  if (Number.isInteger(wrapper) && wrapper > 0) {
+    const watch = setInterval(() => {
+      if (process.ppid !== wrapper) {
+        clearInterval(watch)
+        process.kill(process.pid, 'SIGTERM')
+      }
+    }, 500)
+    watch.unref()
+  }
   await run()
 }
 

@@ -101,16 +101,54 @@ export class JobContext {
   ): Promise<void> {
     // The trainer's own counters are busy while it runs: count finished epochs here.
     let done = 0
-    await trainer.runEpochs(epochs, {
-      signal: this.signal,
-      onProgress: (f) => this.progress(report.share * f, `${report.running}: epoch ${Math.min(epochs, done + 1)} of ${epochs}`),
-      onEpoch: (r) => {
-        done = r.epoch
-        this.epochMetrics(r.epoch, report.metrics(r), runId)
-        const where = r.epoch < epochs ? `epoch ${r.epoch + 1} of ${epochs}` : `all ${epochs} epochs done`
-        this.progress((report.share * r.epoch) / epochs, `${report.running}: ${where} (last epoch: ${report.epochResult(r)})`, true)
-      },
-    })
+    await this.listening(({ signal, listen }) =>
+      trainer.runEpochs(epochs, {
+        signal,
+        onProgress: (f) => this.progress(report.share * f, `${report.running}: epoch ${Math.min(epochs, done + 1)} of ${epochs}`),
+        onEpoch: listen((r: Rec) => {
+          done = r.epoch
+          this.epochMetrics(r.epoch, report.metrics(r), runId)
+          const where = r.epoch < epochs ? `epoch ${r.epoch + 1} of ${epochs}` : `all ${epochs} epochs done`
+          this.progress((report.share * r.epoch) / epochs, `${report.running}: ${where} (last epoch: ${report.epochResult(r)})`, true)
+        }),
+      }),
+    )
+  }
+
+  /**
+   * Runs a native call whose listeners store what they are given (each epoch's metrics). The native
+   * layer goes on when a listener throws (a failing listener must not stop its computation), so a
+   * store that refuses a write (a full disk, a locked database) would silently lose every later
+   * epoch's metrics while the training ran on. Here the first listener that throws stops the call
+   * (through the signal given to `start`, which the job's own signal also aborts), and the job fails
+   * with that listener's error.
+   */
+  async listening<T>(start: (hooks: { signal: AbortSignal; listen: <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => void }) => Promise<T>): Promise<T> {
+    const stop = new AbortController()
+    let failure: { err: unknown } | undefined
+    const forward = (): void => stop.abort(this.signal.reason)
+    if (this.signal.aborted) forward()
+    else this.signal.addEventListener('abort', forward, { once: true })
+    const listen =
+      <A extends unknown[]>(fn: (...args: A) => void) =>
+      (...args: A): void => {
+        if (failure) return
+        try {
+          fn(...args)
+        } catch (err) {
+          failure = { err }
+          stop.abort('a listener failed')
+        }
+      }
+    try {
+      const value = await start({ signal: stop.signal, listen })
+      if (failure) throw failure.err
+      return value
+    } catch (err) {
+      throw failure ? failure.err : err
+    } finally {
+      this.signal.removeEventListener('abort', forward)
+    }
   }
 
   artifacts(items: NewArtifact[], runId = this.run.id): void {

@@ -18,6 +18,13 @@ export type FromWorker =
   | { t: 'progress'; fraction: number; message: string; stage: string | null }
   | { t: 'metrics'; runId: number; points: MetricPoint[] }
   | { t: 'event'; event: AppEvent }
+  /**
+   * The run's final status when the worker could not write it (a full disk, a locked or read-only
+   * database): its runner writes it instead, then or as soon as the database takes it.
+   */
+  | { t: 'final'; status: FinalStatus; error: string | null; summary?: Record<string, number> }
+
+export type FinalStatus = 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
 
 /** The transport-neutral view of a worker process (child_process.fork or Electron utilityProcess). */
 export interface WorkerHandle {

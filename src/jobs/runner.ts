@@ -11,7 +11,8 @@ import { AppError } from '../shared/errors.ts'
 import type { AppEvent, JobProgress, RunStatus } from '../shared/types.ts'
 import type { Store } from '../store/index.ts'
 import { codeVersion, hostName } from '../system/version.ts'
-import { pidAlive } from '../system/process.ts'
+import { pidAlive, pidStopped } from '../system/process.ts'
+import { storageFailure } from '../store/util.ts'
 import { interruptedByShutdown, isFromWorker, queuedAtShutdown, type CancelReason, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
 import { Scheduler, type Resources } from './scheduler.ts'
 
@@ -38,7 +39,8 @@ export const forkSpawner: Spawner = (entry, env) => {
       })
     },
     onExit(fn) {
-      child.on('exit', (code, signal) => fn(code, signal))
+      // 'close', not 'exit': it comes after the last message of the worker (its final status) is read
+      child.on('close', (code, signal) => fn(code, signal))
     },
     kill() {
       child.kill('SIGKILL')
@@ -77,6 +79,8 @@ interface Active {
   lastStored: number
   pendingProgress: JobProgress | null
   waiters: ((status: RunStatus) => void)[]
+  /** the final status its worker could not write (a full disk, a locked database) and sent instead */
+  final?: Extract<FromWorker, { t: 'final' }>
 }
 
 export const heartbeatStaleMs = 60_000
@@ -90,6 +94,13 @@ export class JobRunner {
   private readonly graceMs: number
   private readonly workerEnv: Record<string, string>
   private readonly active = new Map<number, Active>()
+  /**
+   * Final statuses this process could not write (a full disk, a read-only or locked database): the
+   * runs stay active in the store, owned and heartbeated by this process, and every tick writes them
+   * again (and drops their leases) until the database takes them. A run still unwritten when this
+   * process ends is marked interrupted by the next front door that opens the database.
+   */
+  private readonly unsaved = new Map<number, { status: RunStatus; error: string | null; summary?: Record<string, number>; lease: boolean }>()
   private readonly queue: number[] = []
   private readonly timer: NodeJS.Timeout
   private readonly queueTimer: NodeJS.Timeout
@@ -107,6 +118,7 @@ export class JobRunner {
       pid: process.pid,
       host: hostName(),
       isAlive: pidAlive,
+      isStopped: pidStopped,
       cores: opts.cores,
       staleMs: heartbeatStaleMs,
       resources: opts.resources,
@@ -123,7 +135,7 @@ export class JobRunner {
 
   /** Marks runs whose owner process is gone as interrupted, and drops their leases. Called when a front door starts. */
   recover(): number[] {
-    const ids = this.store.jobs.recoverInterrupted(hostName(), pidAlive, heartbeatStaleMs)
+    const ids = this.store.jobs.recoverInterrupted(hostName(), pidAlive, heartbeatStaleMs, pidStopped)
     this.scheduler.reclaim()
     for (const id of ids) {
       const run = this.store.runs.find(id)
@@ -234,6 +246,12 @@ export class JobRunner {
         decision = this.scheduler.acquire(runId)
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_BUSY') return // the next tick asks again
+        const refused = storageFailure(err, this.store.path)
+        if (refused) {
+          // a full disk or a read-only database: the job stays queued and asks again on the next tick
+          this.waiting(a, storageFailure(err, this.store.path, 'it starts then') as string)
+          return
+        }
         this.dequeue(runId)
         this.finish(a, 'failed', `the scheduler could not start it: ${(err as Error).message}`)
         continue
@@ -258,7 +276,12 @@ export class JobRunner {
   }
 
   private launch(a: Active, cores: number): void {
-    this.store.runs.markStarted(a.runId)
+    try {
+      this.store.runs.markStarted(a.runId)
+    } catch (err) {
+      this.finish(a, 'failed', `it could not be started: ${storageFailure(err, this.store.path) ?? (err as Error).message}`)
+      return
+    }
     a.startedAt = Date.now()
     let worker: WorkerHandle
     try {
@@ -295,6 +318,9 @@ export class JobRunner {
       case 'event':
         this.emit(m.event)
         break
+      case 'final':
+        a.final = m
+        break
     }
   }
 
@@ -313,28 +339,75 @@ export class JobRunner {
   private onExit(a: Active, code: number | null, signal: string | null): void {
     if (a.killTimer) clearTimeout(a.killTimer)
     this.flushProgress(a)
+    const f = a.final
     // Stage runs the worker left open end with their job.
-    for (const stage of this.store.jobs.activeStages(a.runId)) {
-      if (a.cancelRequested === 'shutdown') this.store.runs.finish(stage, 'interrupted', interruptedByShutdown)
-      else this.store.runs.finish(stage, a.cancelRequested ? 'cancelled' : 'failed', a.cancelRequested ? 'cancelled with its pipeline' : 'the worker process stopped during this stage')
+    for (const stage of this.read(() => this.store.jobs.activeStages(a.runId), [])) {
+      if (a.cancelRequested === 'shutdown' || f?.status === 'interrupted') this.finishRun(stage, 'interrupted', interruptedByShutdown)
+      else if (a.cancelRequested || f?.status === 'cancelled') this.finishRun(stage, 'cancelled', 'cancelled with its pipeline')
+      else this.finishRun(stage, 'failed', f?.error ?? 'the worker process stopped during this stage')
     }
-    const run = this.store.runs.find(a.runId)
-    if (run && (run.status === 'queued' || run.status === 'running')) {
-      if (a.cancelRequested === 'shutdown') this.finish(a, 'interrupted', interruptedByShutdown)
+    const run = this.read(() => this.store.runs.find(a.runId), undefined)
+    if (!run || run.status === 'queued' || run.status === 'running') {
+      // the worker's own final word when it could not write it, else why it stopped
+      if (f) this.finish(a, f.status, f.error, f.summary)
+      else if (a.cancelRequested === 'shutdown') this.finish(a, 'interrupted', interruptedByShutdown)
       else if (a.cancelRequested) this.finish(a, 'cancelled', 'cancelled (the worker was stopped)')
       else {
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
         this.finish(a, 'failed', `the worker process ${how} before the run finished`)
       }
     } else {
-      this.settle(a, run?.status ?? 'failed', run?.error ?? null)
+      this.settle(a, run.status, run.error)
     }
   }
 
-  private finish(a: Active, status: RunStatus, error: string | null): void {
-    this.store.runs.finish(a.runId, status, error)
-    const run = this.store.runs.find(a.runId)
+  /** A read of the store that must not throw out of an event handler (a damaged or vanished disk): the fallback instead. */
+  private read<T>(fn: () => T, fallback: T): T {
+    try {
+      return fn()
+    } catch {
+      return fallback
+    }
+  }
+
+  private finish(a: Active, status: RunStatus, error: string | null, summary?: Record<string, number>): void {
+    if (!this.finishRun(a.runId, status, error, summary, true)) {
+      this.settle(a, status, error)
+      return
+    }
+    const run = this.read(() => this.store.runs.find(a.runId), undefined)
     this.settle(a, run?.status ?? status, run?.error ?? error)
+  }
+
+  /**
+   * Writes a run's final status; when the database refuses it (a full disk, a read-only or locked
+   * file), keeps it to write again on every tick instead of throwing out of an event handler (which
+   * would end mimic serve or the app). Returns whether it was written.
+   */
+  private finishRun(runId: number, status: RunStatus, error: string | null, summary?: Record<string, number>, lease = false): boolean {
+    try {
+      this.store.runs.finish(runId, status, error, summary)
+      return true
+    } catch (err) {
+      if (!this.unsaved.has(runId)) {
+        console.error(`mimic: run ${runId} ended ${status}, but ${storageFailure(err, this.store.path) ?? (err as Error).message}; it is written as soon as the database takes it.`)
+      }
+      this.unsaved.set(runId, { status, error, summary, lease })
+      return false
+    }
+  }
+
+  /** Writes the final statuses kept by finishRun (and drops their leases); those the database still refuses stay for the next tick. */
+  private saveUnsaved(): void {
+    for (const [runId, u] of [...this.unsaved]) {
+      try {
+        this.store.runs.finish(runId, u.status, u.error, u.summary)
+        if (u.lease) this.scheduler.release(runId)
+        this.unsaved.delete(runId)
+      } catch {
+        // still refused: the next tick tries again
+      }
+    }
   }
 
   private settle(a: Active, status: RunStatus, error: string | null): void {
@@ -351,7 +424,8 @@ export class JobRunner {
   }
 
   private tick(): void {
-    if (this.active.size === 0) return
+    if (this.unsaved.size > 0) this.saveUnsaved()
+    if (this.active.size === 0 && this.unsaved.size === 0) return
     try {
       this.store.jobs.heartbeat(process.pid, hostName())
       this.scheduler.heartbeat()
@@ -382,5 +456,7 @@ export class JobRunner {
       }
     }
     await Promise.all(waits)
+    // a last try; what is still refused is marked interrupted by the next front door on the database
+    this.saveUnsaved()
   }
 }

@@ -2,7 +2,8 @@
 // gets, whether the app, `mimic serve` or a CLI command started them. A runner asks before it
 // launches a queued job; in one IMMEDIATE transaction the scheduler
 //   1. drops stale leases: of a finished run, of a dead process on this host, or not renewed for
-//      `staleMs` (a process on another host, or one that hangs);
+//      `staleMs` (a process on another host, or one that hangs; not one of this host that is stopped,
+//      Ctrl-Z, which goes on when continued);
 //   2. computes the free cores: the cores to share minus those of the live leases;
 //   3. keeps first come, first served across processes: the job waits while an older queued job of
 //      a live process waits for cores (an older job that waits for a busy device does not hold up
@@ -54,6 +55,8 @@ export interface SchedulerOptions {
   pid: number
   host: string
   isAlive: (pid: number) => boolean
+  /** whether a process of this host is stopped (Ctrl-Z): it keeps its leases and its place (default: never) */
+  isStopped?: (pid: number) => boolean
   /** cores to share (default coresToShare()) */
   cores?: number
   /** a lease (or a waiting job) not renewed for this long belongs to a process that is gone */
@@ -79,6 +82,7 @@ export class Scheduler {
 
   private live(l: { ownerPid: number; ownerHost: string; heartbeatAt: number }, now: number): boolean {
     if (l.ownerHost === this.o.host && !this.o.isAlive(l.ownerPid)) return false
+    if (l.ownerHost === this.o.host && this.o.isStopped?.(l.ownerPid)) return true
     return now - l.heartbeatAt <= this.o.staleMs
   }
 

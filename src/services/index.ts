@@ -20,6 +20,7 @@ import { comparisonAnalysis } from '../jobs/kinds/reproduce-paper.ts'
 import { comparisonReportHtml } from './comparison-report.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
+import { storageFailure } from '../store/util.ts'
 import { defaultMaxDatasetBytes, maxBundleBytes } from '../shared/limits.ts'
 import { flattenRun, runColumns } from '../shared/runtable.ts'
 import { reportHtml } from './report.ts'
@@ -135,6 +136,9 @@ function mergedSummaryOf(kind: string): MergedSummary | undefined {
   return impl?.mergedSummary ? (store, runId) => impl.mergedSummary!(store, runId) : undefined
 }
 
+/** Operations that write to the database, refused once its file is found removed or replaced while open (a cancel is not: it stops work). */
+const writingOp = /\.(create|rename|delete|import|tag|note|start|add|remove|resume|poll|uploadAudio|connect|emulate|stopEmulator|disconnect)$/
+
 export class Services implements FrontDoorServices {
   readonly store: Store
   readonly runner: JobRunner
@@ -162,6 +166,29 @@ export class Services implements FrontDoorServices {
     this.runner.recover()
     this.boards = new BoardDesk(this.store, holderName(opts.frontDoor))
     this.api = this.implement()
+    this.fileWatch = setInterval(() => this.checkFile(), 2000)
+    this.fileWatch.unref()
+  }
+
+  /** Set once the database file was found removed or replaced while open: why writes are refused. */
+  private fileGone: string | null = null
+  private readonly fileWatch: NodeJS.Timeout
+
+  /**
+   * A database file removed (or replaced) while this front door has it open would take every later
+   * write with it when the program stops. Once found: everything the open connection holds is copied
+   * to a new file beside it, the front door says so on stderr, and refuses every operation that writes.
+   */
+  private checkFile(): void {
+    if (this.fileGone !== null || !this.store.db.open || !this.store.fileGone()) return
+    let copy: string
+    try {
+      copy = `everything it held is copied to ${this.store.rescue()}: stop this program, put that file back as ${this.store.path} (or open it with --db), and start again`
+    } catch (err) {
+      copy = `copying what it held failed (${(err as Error).message}): save what you need with this program's project export (reading still works) before you stop it`
+    }
+    this.fileGone = `The database ${this.store.path} was removed or replaced while this program had it open, so what it would write now is lost when it stops; ${copy}.`
+    console.error(`mimic: ${this.fileGone}`)
   }
 
   subscribe(fn: Listener): () => void {
@@ -183,10 +210,22 @@ export class Services implements FrontDoorServices {
   async call<K extends OpName>(name: K, raw: unknown): Promise<ResultOf<K>> {
     const args = parseArgs(name, raw)
     const fn = this.api[name] as (a: ArgsOf<K>) => Promise<ResultOf<K>>
-    return fn(args)
+    if (writingOp.test(name)) {
+      this.checkFile()
+      if (this.fileGone !== null) throw new AppError('CONFLICT', this.fileGone)
+    }
+    try {
+      return await fn(args)
+    } catch (err) {
+      // a write the database refused (a full disk, a read-only file, a lock held too long) says which database and what to do
+      const refused = storageFailure(err, this.store.path, 'try again')
+      if (refused) throw new AppError(String((err as { code?: unknown }).code).startsWith('SQLITE_BUSY') ? 'BUSY' : 'INTERNAL', `${refused[0].toUpperCase()}${refused.slice(1)}.`)
+      throw err
+    }
   }
 
   async close(): Promise<void> {
+    clearInterval(this.fileWatch)
     await this.boards.close()
     await this.runner.shutdown()
     this.listeners.clear()

@@ -41,14 +41,19 @@ export interface OpenOptions {
   readonly?: boolean
   /** milliseconds to wait for another process's write lock */
   busyTimeoutMs?: number
+  /** refuse a missing file instead of creating a new database (a job's worker opens the one its job was queued in) */
+  fileMustExist?: boolean
 }
 
 /** SQLite's codes for a file that starts like a database but is not a whole one (truncated, overwritten). */
 const damagedCodes = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB'])
 
 export function openDatabase(path: string, options: OpenOptions = {}): DB {
+  if (options.fileMustExist && !existsSync(path)) {
+    throw new AppError('NOT_FOUND', `The database ${path} is gone (removed or moved while in use); nothing was created in its place. Put it back, or restart with the --db path it now has.`)
+  }
   checkSqliteFile(path)
-  const db = new Database(path, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 10_000 })
+  const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? false, timeout: options.busyTimeoutMs ?? 10_000 })
   try {
     // Read the schema and the version before changing anything in the file (the journal mode is written
     // into its header): a damaged file is refused untouched.

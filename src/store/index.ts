@@ -1,4 +1,5 @@
 // The store: one better-sqlite3 connection and the repositories, the only code that writes SQL.
+import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ArtifactsRepo, checkPartBytes, defaultPartBytes } from './artifacts.ts'
 import { ClustersRepo, SweepsRepo } from './clusters.ts'
@@ -34,11 +35,15 @@ export class Store {
   readonly sweeps: SweepsRepo
   readonly boards: BoardsRepo
   readonly boardLeases: BoardLeasesRepo
+  /** the file opened (device and inode), to tell when the path no longer leads to it */
+  private readonly file: { dev: number; ino: number }
 
   constructor(path: string, options: StoreOptions = {}) {
     this.path = resolve(path)
     const partBytes = checkPartBytes(options.artifactPartBytes ?? defaultPartBytes)
     this.db = openDatabase(this.path, options)
+    const st = statSync(this.path)
+    this.file = { dev: st.dev, ino: st.ino }
     this.projects = new ProjectsRepo(this.db)
     this.runs = new RunsRepo(this.db)
     this.metrics = new MetricsRepo(this.db)
@@ -88,6 +93,26 @@ export class Store {
   /** Writes a project read from another database with new ids, in one transaction. */
   writeProject(snapshot: ProjectSnapshot, name?: string): ProjectImport {
     return writeProject(this.db, snapshot, name, this.artifacts.partBytes)
+  }
+
+  /**
+   * Whether the database file at `path` is no longer the one open here: removed, moved or replaced
+   * while in use. What is written then goes to a file nobody can open again once this connection closes.
+   */
+  fileGone(): boolean {
+    try {
+      const st = statSync(this.path)
+      return st.ino !== this.file.ino || st.dev !== this.file.dev
+    } catch {
+      return true
+    }
+  }
+
+  /** Writes everything this connection holds into a new database file beside `path` (VACUUM INTO); returns its path. */
+  rescue(): string {
+    const target = `${this.path}.rescued-${new Date().toISOString().replace(/[:.]/g, '-')}.db`
+    this.db.prepare('VACUUM INTO ?').run(target)
+    return target
   }
 
   close(): void {

@@ -78,6 +78,16 @@ export class JobsRepo {
       .run(runId, jobKind, ownerPid, ownerHost, now, now)
   }
 
+  /** Drops a run's job row (a sweep's, once it is on the cluster: SLURM runs it, polling follows it). */
+  unregister(runId: number): void {
+    this.db.prepare('DELETE FROM jobs WHERE run_id = ?').run(runId)
+  }
+
+  /** Renews the heartbeat of one job row (a sweep being sent to its cluster, by the process sending it). */
+  beat(runId: number): void {
+    this.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE run_id = ?').run(Date.now(), runId)
+  }
+
   setWorker(runId: number, pid: number | null): void {
     this.db.prepare('UPDATE jobs SET worker_pid = ? WHERE run_id = ?').run(pid, runId)
   }
@@ -172,30 +182,46 @@ export class JobsRepo {
 
   /**
    * Marks as interrupted every active run whose owner process is gone: on this host, a pid that no
-   * longer exists; anywhere, a heartbeat older than `staleMs`. One transaction. Returns the run ids.
-   * A sweep on a cluster is left alone: SLURM runs it, and it is followed by polling, not owned.
+   * longer exists; anywhere, a heartbeat older than `staleMs`, except of a process of this host that
+   * is stopped (Ctrl-Z, SIGSTOP: its worker goes on when it is continued). One transaction. Returns
+   * the run ids.
+   * A sweep on a cluster is left alone, and so is the run its items merge into: SLURM runs it, and it
+   * is followed by polling, not owned. A sweep still queued is being sent to its cluster by the
+   * process that owns its job row; when that process is gone, nothing was submitted: the sweep, its
+   * merge run and its tasks end.
    */
-  recoverInterrupted(host: string, isAlive: (pid: number) => boolean, staleMs: number): number[] {
+  recoverInterrupted(host: string, isAlive: (pid: number) => boolean, staleMs: number, isStopped: (pid: number) => boolean = () => false): number[] {
     const now = Date.now()
     const tx = this.db.transaction(() => {
       const rows = this.db
         .prepare(
-          `SELECT r.id AS run_id, j.owner_pid, j.owner_host, j.heartbeat_at, r.status FROM runs r LEFT JOIN jobs j ON j.run_id = r.id
-           WHERE r.status IN ('queued','running') AND r.id NOT IN (SELECT run_id FROM sweeps)`,
+          `SELECT r.id AS run_id, j.owner_pid, j.owner_host, j.heartbeat_at, r.status, s.merge_run_id FROM runs r LEFT JOIN jobs j ON j.run_id = r.id LEFT JOIN sweeps s ON s.run_id = r.id
+           WHERE r.status IN ('queued','running')
+             AND (s.run_id IS NULL OR r.status = 'queued')
+             AND r.id NOT IN (SELECT merge_run_id FROM sweeps WHERE merge_run_id IS NOT NULL)`,
         )
-        .all() as { run_id: number; owner_pid: number | null; owner_host: string | null; heartbeat_at: number | null }[]
+        .all() as { run_id: number; owner_pid: number | null; owner_host: string | null; heartbeat_at: number | null; merge_run_id: number | null }[]
       const dead = rows.filter((r) => {
         if (r.owner_pid === null) return true // a run marked active with no owning job cannot progress
         if (r.owner_host === host && !isAlive(r.owner_pid)) return true
+        if (r.owner_host === host && isStopped(r.owner_pid)) return false
         return now - (r.heartbeat_at ?? 0) > staleMs
       })
       const stmt = this.db.prepare(
         `UPDATE runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status IN ('queued','running')`,
       )
+      const unsent = this.db.prepare(`UPDATE sweep_tasks SET state = 'cancelled', error = ? WHERE sweep_id = ? AND state IN ('submitted','running') AND slurm_job IS NULL`)
+      const ids: number[] = []
       for (const r of dead) {
-        stmt.run(now, `interrupted: the process that ran it (pid ${r.owner_pid ?? '?'} on ${r.owner_host ?? '?'}) stopped before the run finished`, r.run_id)
+        let why = `interrupted: the process that ran it (pid ${r.owner_pid ?? '?'} on ${r.owner_host ?? '?'}) stopped before the run finished`
+        // a sweep stopped while it was being sent: nothing of it reached the cluster
+        const sweep = `${why} (while it was being sent to its cluster: nothing was submitted; start it again)`
+        if (unsent.run(sweep, r.run_id).changes > 0) why = sweep
+        stmt.run(now, why, r.run_id)
+        ids.push(r.run_id)
+        if (r.merge_run_id !== null && stmt.run(now, why, r.merge_run_id).changes > 0) ids.push(r.merge_run_id)
       }
-      return dead.map((r) => r.run_id)
+      return ids
     })
     return tx.immediate()
   }

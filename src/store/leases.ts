@@ -63,13 +63,13 @@ export class LeasesRepo {
     return this.all().find((l) => l.runId === runId)
   }
 
-  /** Queued jobs (not pipeline stages) without a lease, oldest first. */
+  /** Queued jobs without a lease, oldest first (not pipeline stages, nor sweeps being sent to a cluster: they use no cores here). */
   waiting(): WaitingJob[] {
     const rows = this.db
       .prepare(
         `SELECT j.run_id, j.job_kind, r.params, j.owner_pid, j.owner_host, j.heartbeat_at
          FROM jobs j JOIN runs r ON r.id = j.run_id
-         WHERE r.status = 'queued' AND j.job_kind NOT LIKE 'stage:%' AND NOT EXISTS (SELECT 1 FROM job_leases l WHERE l.run_id = j.run_id)
+         WHERE r.status = 'queued' AND j.job_kind NOT LIKE 'stage:%' AND j.job_kind <> 'sweep' AND NOT EXISTS (SELECT 1 FROM job_leases l WHERE l.run_id = j.run_id)
          ORDER BY j.run_id`,
       )
       .all() as { run_id: number; job_kind: string; params: string; owner_pid: number; owner_host: string; heartbeat_at: number }[]

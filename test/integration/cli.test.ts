@@ -235,6 +235,68 @@ describe('mimic CLI', () => {
     // the wrapper exits only once its child has: the child is gone by now
     expect(alive(children[0])).toBe(false)
   })
+
+  it('started by an older Node and killed with SIGKILL (which it cannot pass on), leaves no pinned Node nor worker running: the job ends interrupted', async () => {
+    const jobDb = tempDb()
+    expect(mimic(['--db', jobDb, 'projects', 'create', 'P']).code).toBe(0)
+    const wrapper = spawn('/usr/bin/node', [join(import.meta.dirname, '..', '..', 'bin', 'mimic.js'), '--db', jobDb, 'train', 'teacher', '--project', '1', '--units', '16', '--epochs', '500', '--samples-per-epoch', '50', '--validation-samples', '0', '--seed', '1'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    const db = new Database(jobDb, { readonly: true })
+    const job = (): { status: string; worker_pid: number | null; fraction: number } | undefined =>
+      db.prepare('SELECT r.status, j.worker_pid, j.fraction FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.id = 1').get() as never
+    const waitFor = async (ok: () => boolean, what: string): Promise<void> => {
+      for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`)
+    }
+    await waitFor(() => job()?.status === 'running' && (job()?.fraction ?? 0) > 0, 'the job to run')
+    const pinned = Number(spawnSync('pgrep', ['-P', String(wrapper.pid)], { encoding: 'utf8' }).stdout.trim())
+    const worker = job()!.worker_pid!
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0)
+        return spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()[0] !== 'Z'
+      } catch {
+        return false
+      }
+    }
+    expect(alive(pinned) && alive(worker)).toBe(true)
+    wrapper.kill('SIGKILL')
+    await waitFor(() => !alive(pinned) && !alive(worker), 'the pinned Node and its worker to stop')
+    await waitFor(() => job()?.status === 'interrupted', 'the run to be marked interrupted')
+    db.close()
+  })
+
+  it('started by an older Node, Ctrl-Z (SIGTSTP) stops the pinned Node and its worker too, and SIGCONT continues them: the job ends succeeded', async () => {
+    const jobDb = tempDb()
+    expect(mimic(['--db', jobDb, 'projects', 'create', 'P']).code).toBe(0)
+    const wrapper = spawn('/usr/bin/node', [join(import.meta.dirname, '..', '..', 'bin', 'mimic.js'), '--db', jobDb, 'train', 'teacher', '--project', '1', '--units', '16', '--epochs', '15', '--samples-per-epoch', '40', '--validation-samples', '0', '--test-samples', '20', '--seed', '1'], {
+      stdio: ['ignore', 'ignore', 'ignore'],
+    })
+    const exited = new Promise<number | null>((r) => wrapper.once('exit', (code) => r(code)))
+    const db = new Database(jobDb, { readonly: true })
+    const job = (): { status: string; worker_pid: number | null; fraction: number } | undefined =>
+      db.prepare('SELECT r.status, j.worker_pid, j.fraction FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.id = 1').get() as never
+    for (const t0 = Date.now(); !(job()?.status === 'running' && (job()?.fraction ?? 0) > 0); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() - t0 > 20_000) throw new Error('timed out waiting for the job to run')
+    }
+    const pinned = Number(spawnSync('pgrep', ['-P', String(wrapper.pid)], { encoding: 'utf8' }).stdout.trim())
+    const state = (pid: number): string => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    }
+    const group = [wrapper.pid!, pinned, job()!.worker_pid!]
+    wrapper.kill('SIGTSTP')
+    for (const t0 = Date.now(); !group.every((pid) => state(pid) === 'T'); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() - t0 > 5000) throw new Error(`not all stopped: ${group.map(state).join(' ')}`)
+    }
+    const before = job()!.fraction
+    await new Promise((r) => setTimeout(r, 600))
+    expect(job()!.fraction).toBe(before)
+    wrapper.kill('SIGCONT')
+    expect(await exited).toBe(0)
+    expect(job()!.status).toBe('succeeded')
+    db.close()
+  })
 })
 
 /** The command line run in this process (the main() that bin/mimic.js runs): no process start per case. */

@@ -206,4 +206,57 @@ describe('jobs in worker processes', () => {
     expect(stderr).toMatch(/run 1 cancelled/)
     reader.close()
   })
+
+  it('a job stopped with Ctrl-Z for longer than the heartbeat keeps its run and cores, and ends succeeded when continued', async () => {
+    const db = tempDb()
+    expect(mimic(['--db', db, 'projects', 'create', 'P']).code).toBe(0)
+    const env = { MIMIC_CORES: '2' }
+    const child = spawnMimic(['--db', db, 'train', 'teacher', '--project', '1', '--units', '32', '--epochs', '12', '--samples-per-epoch', '100', '--seed', '5'], { env })
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    const reader = openStore(db, { busyTimeoutMs: 200 })
+    await until(() => reader.runs.get(1).status === 'running' && (reader.jobs.find(1)?.progress?.fraction ?? 0) > 0, 30_000, 'the job to run')
+    const group = [child.pid!, reader.jobs.find(1)!.workerPid!]
+    const stop = (signal: NodeJS.Signals): void => {
+      for (const pid of group) {
+        try {
+          process.kill(pid, signal)
+        } catch {
+          // already ended
+        }
+      }
+    }
+    // stopped (as a terminal's Ctrl-Z stops both) for "minutes": its heartbeats are aged past the stale limit
+    for (let tries = 0; ; tries++) {
+      stop('SIGSTOP')
+      try {
+        reader.db.prepare('UPDATE jobs SET heartbeat_at = heartbeat_at - 600000').run()
+        reader.db.prepare('UPDATE job_leases SET heartbeat_at = heartbeat_at - 600000').run()
+        break
+      } catch (err) {
+        // stopped inside a write: let it finish it
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || tries > 20) throw err
+        stop('SIGCONT')
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    }
+    try {
+      // another front door opens the database, and another job asks for cores meanwhile
+      const listed = mimic(['--db', db, '--json', 'runs', 'list'], { env })
+      expect(listed.code).toBe(0)
+      expect((JSON.parse(listed.stdout) as { id: number; status: string }[]).find((r) => r.id === 1)?.status).toBe('running')
+      const second = spawnMimic(['--db', db, 'data', 'generate', 'xor', '--project', '1', '--count', '5', '--seed', '1'], { env })
+      const secondExited = new Promise<number | null>((r) => second.once('exit', (code) => r(code)))
+      await until(() => /^queued: waiting for 1 free core: 2 of 2 in use \(run 1 /.test(reader.jobs.find(2)?.progress?.message ?? ''), 20_000, 'the second job to wait for the cores')
+      expect(reader.runs.get(1).status).toBe('running')
+      stop('SIGCONT')
+      expect(await exited).toBe(0)
+      expect(await secondExited).toBe(0)
+    } finally {
+      stop('SIGCONT')
+    }
+    expect(reader.runs.get(1)).toMatchObject({ status: 'succeeded', error: null })
+    expect(reader.runs.get(1).summary.epochs).toBe(12)
+    expect(reader.runs.get(2).status).toBe('succeeded')
+    reader.close()
+  })
 })

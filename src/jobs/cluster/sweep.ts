@@ -23,6 +23,7 @@ import type { ShippedRun } from '../../shared/transfer.ts'
 import type { Cluster, ClusterCheck, MetricSeries, ResultItem, RunStatus, SweepStatus } from '../../shared/types.ts'
 import type { Store } from '../../store/index.ts'
 import { mapRunRefs, runRefParams, runRefResultValues, runRefSummary } from '../../store/transfer.ts'
+import { hostName } from '../../system/version.ts'
 import { failure, readFilesOn, runOn, shellQuote, shOn, writeFileOn } from './remote.ts'
 
 /** One run a task made, as it goes back to the workbench: record, metrics, per-item results, artifacts. */
@@ -218,48 +219,64 @@ export async function startSweep(store: Store, cluster: Cluster, o: StartSweep):
   if (!version.ok) throw new AppError('CONFLICT', `Cluster ${cluster.name}: ${version.detail}. Nothing was submitted.`)
   const failed = check.checks.find((c) => !c.ok)
   if (failed) throw new AppError('UNSUPPORTED', `Cluster ${cluster.name}: ${failed.detail}. Nothing was submitted.`)
-  const run = store.runs.create({
-    projectId: o.projectId,
-    kind: 'sweep',
-    name: o.name,
-    params: {
-      jobKind: o.jobKind,
-      runKind: o.runKind,
-      params: o.params,
-      ...(o.seeds ? { seeds: o.seeds } : {}),
-      cluster: cluster.name,
-      itemsPerTask: grouping.itemsPerTask,
-      grouping,
-      ...(o.owner ? { owner: o.owner } : {}),
-      maxAttempts: o.maxAttempts,
-      cpusPerTask: o.cpusPerTask,
-      ...(o.timeLimit ? { timeLimit: o.timeLimit } : {}),
-    },
-    seed: null,
-    codeVersion: o.codeVersion,
-    host: hostOf(cluster),
-    // a reproduction's sweep is one of its parts: listed under it, found again by its resume
-    ...(o.owner ? { parents: [{ id: o.owner.id, role: 'cluster' }] } : {}),
+  // The sweep's run (with a job row owned by this process), its merge run and its items, in one
+  // transaction: until the array is submitted, the sweep is this process's (heartbeated); if it dies
+  // meanwhile, the next front door to open the database ends the sweep and its merge run as interrupted
+  // (nothing was submitted) instead of leaving them queued and running for ever.
+  const { run, merge, dir, items } = store.transaction(() => {
+    const run = store.runs.create({
+      projectId: o.projectId,
+      kind: 'sweep',
+      name: o.name,
+      params: {
+        jobKind: o.jobKind,
+        runKind: o.runKind,
+        params: o.params,
+        ...(o.seeds ? { seeds: o.seeds } : {}),
+        cluster: cluster.name,
+        itemsPerTask: grouping.itemsPerTask,
+        grouping,
+        ...(o.owner ? { owner: o.owner } : {}),
+        maxAttempts: o.maxAttempts,
+        cpusPerTask: o.cpusPerTask,
+        ...(o.timeLimit ? { timeLimit: o.timeLimit } : {}),
+      },
+      seed: null,
+      codeVersion: o.codeVersion,
+      host: hostOf(cluster),
+      // a reproduction's sweep is one of its parts: listed under it, found again by its resume
+      ...(o.owner ? { parents: [{ id: o.owner.id, role: 'cluster' }] } : {}),
+    })
+    store.jobs.register(run.id, 'sweep', process.pid, hostName())
+    const merge = o.mergeRun
+      ? store.runs.create({
+          projectId: o.projectId,
+          kind: o.mergeRun.kind,
+          name: o.mergeRun.name,
+          params: o.mergeRun.params,
+          seed: o.mergeRun.seed,
+          codeVersion: o.codeVersion,
+          host: hostOf(cluster),
+          status: 'running',
+          parents: [...o.mergeRun.parents, { id: run.id, role: 'sweep' }],
+        })
+      : null
+    const dir = `${cluster.workdir.replace(/\/+$/, '')}/sweep-${run.id}-${randomBytes(4).toString('hex')}`
+    const items = o.items.map((it, item) => ({ item, task: Math.floor(item / grouping.itemsPerTask), params: it.params, inputs: it.inputs, label: it.label, ...(it.kind ? { kind: it.kind } : {}) }))
+    store.sweeps.create(
+      { runId: run.id, cluster: cluster.name, dir, jobKind: o.jobKind, itemsPerTask: grouping.itemsPerTask, maxAttempts: o.maxAttempts, codeVersion: o.codeVersion, mergeRunId: merge?.id ?? null, timeLimit: o.timeLimit ?? null },
+      items,
+    )
+    return { run, merge, dir, items }
   })
-  const merge = o.mergeRun
-    ? store.runs.create({
-        projectId: o.projectId,
-        kind: o.mergeRun.kind,
-        name: o.mergeRun.name,
-        params: o.mergeRun.params,
-        seed: o.mergeRun.seed,
-        codeVersion: o.codeVersion,
-        host: hostOf(cluster),
-        status: 'running',
-        parents: [...o.mergeRun.parents, { id: run.id, role: 'sweep' }],
-      })
-    : null
-  const dir = `${cluster.workdir.replace(/\/+$/, '')}/sweep-${run.id}-${randomBytes(4).toString('hex')}`
-  const items = o.items.map((it, item) => ({ item, task: Math.floor(item / grouping.itemsPerTask), params: it.params, inputs: it.inputs, label: it.label, ...(it.kind ? { kind: it.kind } : {}) }))
-  store.sweeps.create(
-    { runId: run.id, cluster: cluster.name, dir, jobKind: o.jobKind, itemsPerTask: grouping.itemsPerTask, maxAttempts: o.maxAttempts, codeVersion: o.codeVersion, mergeRunId: merge?.id ?? null, timeLimit: o.timeLimit ?? null },
-    items,
-  )
+  const beat = setInterval(() => {
+    try {
+      store.jobs.beat(run.id)
+    } catch {
+      // a busy database: the next beat
+    }
+  }, 1000)
+  beat.unref()
   try {
     // each run the items start from, once, with its checksum in inputs.json
     const runs: Record<string, string> = {}
@@ -288,6 +305,10 @@ export async function startSweep(store: Store, cluster: Cluster, o: StartSweep):
     store.runs.finish(run.id, 'failed', (err as Error).message)
     if (merge) store.runs.finish(merge.id, 'failed', (err as Error).message)
     throw err
+  } finally {
+    clearInterval(beat)
+    // on the cluster (or failed): followed by polling from now on, owned by no process
+    store.jobs.unregister(run.id)
   }
   return run.id
 }
@@ -479,6 +500,8 @@ const activeTask = (s: string): boolean => s === 'submitted' || s === 'running'
  */
 export async function pollSweep(store: Store, cluster: Cluster, runId: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
   const sweep = store.sweeps.get(runId)
+  // still being sent to the cluster by the process that started it: its tasks are not submitted yet (not failed)
+  if (store.runs.get(runId).status === 'queued') return sweepStatus(store, runId)
   // squeue first: a task missing from it has written every result it will write before the files are read
   const q = await runOn(cluster, ['squeue', '-h', '-r', '-n', jobName(sweep.dir), '-o', '%i %T'])
   if (q.code !== 0) throw new AppError('UNSUPPORTED', `Following sweep ${runId} on cluster ${cluster.name}: ${failure('squeue', q)}`)
@@ -614,6 +637,11 @@ export async function cancelSweep(store: Store, cluster: Cluster, runId: number,
 
 /** Resubmits every task that ended without all its results (failed or cancelled), with its attempts counted afresh. */
 export async function resumeSweep(store: Store, cluster: Cluster, runId: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
+  const all = store.sweeps.tasks(runId)
+  if (all.every((t) => t.slurmJob === null)) {
+    // its folder on the cluster may be half written: sending it again is a new sweep
+    throw new AppError('CONFLICT', `Sweep ${runId} was stopped before it was submitted to cluster ${cluster.name} (${store.runs.get(runId).status}); there is nothing to resume: start the job again.`)
+  }
   const items = store.sweeps.items(runId)
   const todo = store.sweeps
     .tasks(runId)

@@ -3,7 +3,7 @@
 // the kept epoch and the task's fitted settings, e.g. the wake phrase's boundary; test), tested by the
 // task's rule (the same evaluation as every architecture), stored as a bundle of their architecture
 // with the fitted settings.
-import { bpttTrain, forceTrain, reservoirTrain } from '../../../native/index.ts'
+import { bpttTrain, forceTrain, reservoirTrain, type BpttEpochRecord, type ForceEpochRecord } from '../../../native/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { trainBpttSnnParams, trainForceParams, trainReservoirParams } from '../../shared/jobkinds/index.ts'
 import type { Infer } from '../../shared/schema.ts'
@@ -147,41 +147,44 @@ export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: 
   const validation = d.validation!
   const started = performance.now()
   let done = 0
-  const r = await forceTrain(
-    {
-      ...sizesOf(data),
-      neurons: p.neurons,
-      seed,
-      tauMemMs: p.tauMemMs,
-      tauSynMs: p.tauSynMs,
-      vReset: p.vReset,
-      vPeak: p.vPeak,
-      bias: p.bias,
-      refractoryMs: p.refractoryMs,
-      g: p.g,
-      sparsity: p.sparsity,
-      encoderScale: p.encoderScale,
-      inputScale: p.inputScale,
-      p0: p.p0,
-      rlsEvery: p.rlsEvery,
-      epochs: p.epochs,
-      patience: p.patience,
-      epochSamples: d.epochSamples,
-      dtMs: data.dtMs,
-      threads: ctx.threads(p.threads),
-      train: arrays(data),
-      validation: arrays(validation),
-      decision: { task } as never,
-    },
-    {
-      signal: ctx.signal,
-      onProgress: (f) => ctx.progress(0.05 + 0.85 * f, `training the read-out by RLS: epoch ${Math.min(p.epochs, done + 1)} of at most ${p.epochs}`),
-      // each epoch's metrics are stored and streamed as it ends (the training page's curves grow live)
-      onEpoch: (e) => {
-        done = e.epoch
-        ctx.epochMetrics(e.epoch, { trainMse: e.trainMse, valMse: e.valMse, valAccuracy: Number.isFinite(e.valAccuracy) ? e.valAccuracy : null, meanRateHz: e.valMeanRateHz, epochSeconds: e.seconds }, runId)
+  // a refused metrics write stops the training and fails the job (ctx.listening)
+  const r = await ctx.listening(({ signal, listen }) =>
+    forceTrain(
+      {
+        ...sizesOf(data),
+        neurons: p.neurons,
+        seed,
+        tauMemMs: p.tauMemMs,
+        tauSynMs: p.tauSynMs,
+        vReset: p.vReset,
+        vPeak: p.vPeak,
+        bias: p.bias,
+        refractoryMs: p.refractoryMs,
+        g: p.g,
+        sparsity: p.sparsity,
+        encoderScale: p.encoderScale,
+        inputScale: p.inputScale,
+        p0: p.p0,
+        rlsEvery: p.rlsEvery,
+        epochs: p.epochs,
+        patience: p.patience,
+        epochSamples: d.epochSamples,
+        dtMs: data.dtMs,
+        threads: ctx.threads(p.threads),
+        train: arrays(data),
+        validation: arrays(validation),
+        decision: { task } as never,
       },
-    },
+      {
+        signal,
+        onProgress: (f) => ctx.progress(0.05 + 0.85 * f, `training the read-out by RLS: epoch ${Math.min(p.epochs, done + 1)} of at most ${p.epochs}`),
+        // each epoch's metrics are stored and streamed as it ends (the training page's curves grow live)
+        onEpoch: listen((e: ForceEpochRecord) => {
+          done = e.epoch
+          ctx.epochMetrics(e.epoch, { trainMse: e.trainMse, valMse: e.valMse, valAccuracy: Number.isFinite(e.valAccuracy) ? e.valAccuracy : null, meanRateHz: e.valMeanRateHz, epochSeconds: e.seconds }, runId)
+        }),
+      },
+    ),
   )
   const trainSeconds = (performance.now() - started) / 1000
   return finish(ctx, force, r.network, d, seed, ctx.threads(p.threads), runId, trainSeconds, r.bestEpoch)
@@ -195,48 +198,51 @@ export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: nu
   const validation = d.validation!
   const started = performance.now()
   let done = 0
-  const r = await bpttTrain(
-    {
-      ...sizesOf(data),
-      n1: p.layer1,
-      n2: p.layer2,
-      seed,
-      tauMem1Ms: p.tauMem1Ms,
-      tauSyn1Ms: p.tauSyn1Ms,
-      tauMem2Ms: p.tauMem2Ms,
-      tauSyn2Ms: p.tauSyn2Ms,
-      tauOutMs: p.tauOutMs,
-      inputScale: p.inputScale,
-      ffScale: p.ffScale,
-      lambdaMse: p.lambdaMse,
-      lambdaWeights: p.lambdaWeights,
-      lambdaRate: p.lambdaRate,
-      stepSize: p.stepSize,
-      beta1: p.beta1,
-      beta2: p.beta2,
-      epsilon: p.epsilon,
-      batchSize: p.batchSize,
-      epochs: p.epochs,
-      epochSamples: d.epochSamples,
-      dtMs: data.dtMs,
-      threads: ctx.threads(p.threads),
-      train: arrays(data),
-      validation: arrays(validation),
-      decision: { task } as never,
-    },
-    {
-      signal: ctx.signal,
-      onProgress: (f) => ctx.progress(0.05 + 0.85 * f, `training by BPTT: epoch ${Math.min(p.epochs, done + 1)} of ${p.epochs}`),
-      // each epoch's metrics are stored and streamed as it ends (the training page's curves grow live)
-      onEpoch: (e) => {
-        done = e.epoch
-        ctx.epochMetrics(
-          e.epoch,
-          { trainLoss: e.trainLoss, trainMse: e.trainMse, trainMeanRateHz: e.trainMeanRateHz, valMse: e.valMse, valAccuracy: Number.isFinite(e.valAccuracy) ? e.valAccuracy : null, meanRateHz: e.valMeanRateHz, epochSeconds: e.seconds },
-          runId,
-        )
+  // a refused metrics write stops the training and fails the job (ctx.listening)
+  const r = await ctx.listening(({ signal, listen }) =>
+    bpttTrain(
+      {
+        ...sizesOf(data),
+        n1: p.layer1,
+        n2: p.layer2,
+        seed,
+        tauMem1Ms: p.tauMem1Ms,
+        tauSyn1Ms: p.tauSyn1Ms,
+        tauMem2Ms: p.tauMem2Ms,
+        tauSyn2Ms: p.tauSyn2Ms,
+        tauOutMs: p.tauOutMs,
+        inputScale: p.inputScale,
+        ffScale: p.ffScale,
+        lambdaMse: p.lambdaMse,
+        lambdaWeights: p.lambdaWeights,
+        lambdaRate: p.lambdaRate,
+        stepSize: p.stepSize,
+        beta1: p.beta1,
+        beta2: p.beta2,
+        epsilon: p.epsilon,
+        batchSize: p.batchSize,
+        epochs: p.epochs,
+        epochSamples: d.epochSamples,
+        dtMs: data.dtMs,
+        threads: ctx.threads(p.threads),
+        train: arrays(data),
+        validation: arrays(validation),
+        decision: { task } as never,
       },
-    },
+      {
+        signal,
+        onProgress: (f) => ctx.progress(0.05 + 0.85 * f, `training by BPTT: epoch ${Math.min(p.epochs, done + 1)} of ${p.epochs}`),
+        // each epoch's metrics are stored and streamed as it ends (the training page's curves grow live)
+        onEpoch: listen((e: BpttEpochRecord) => {
+          done = e.epoch
+          ctx.epochMetrics(
+            e.epoch,
+            { trainLoss: e.trainLoss, trainMse: e.trainMse, trainMeanRateHz: e.trainMeanRateHz, valMse: e.valMse, valAccuracy: Number.isFinite(e.valAccuracy) ? e.valAccuracy : null, meanRateHz: e.valMeanRateHz, epochSeconds: e.seconds },
+            runId,
+          )
+        }),
+      },
+    ),
   )
   const trainSeconds = (performance.now() - started) / 1000
   const net: LifNet = { ...r.network, layer1: p.layer1 }
