@@ -1,0 +1,231 @@
+// A flaky lab, with real processes and sockets: `mimic hil` against fake boards on TCP that speak
+// the handshake and then misbehave (a reply dripped a byte at a time, PINGs instead of an answer,
+// a run that never ends, spikes out of order or outside the run), a HIL job cancelled in the middle
+// of a slow sample. Every failure ends the
+// run as failed (or cancelled) within the client's limits with a message that names the board and
+// the limit, lets the board's lease go and closes the connection; the samples before it are kept.
+import { spawn } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../../src/store/index.ts'
+import { encodeMessage } from '../../src/hardware/protocol/frame.ts'
+import { hostileBoard, type HostileBoard, type HostileHook } from '../support/hostile-board.ts'
+import { mimic, mimicBin, mimicJson, repoRoot } from '../support/cli.ts'
+import { underLoad } from '../support/load.ts'
+import { cleanupTemp, tempDb } from '../support/tmp.ts'
+
+const db = tempDb()
+let network = 0
+let dataset = 0
+const boards: HostileBoard[] = []
+
+const json = <T = Record<string, unknown>>(args: string[]): T => mimicJson<T>(args, { db, timeoutMs: 120_000 })
+
+beforeAll(() => {
+  const project = json<{ id: number }>(['projects', 'create', 'Flaky lab']).id
+  dataset = json<{ id: number }>(['data', 'generate', 'xor', '--project', String(project), '--count', '6', '--seed', '1']).id
+  const teacher = json<{ id: number }>(['train', 'teacher', '--project', String(project), '--units', '8', '--epochs', '1', '--seed', '1']).id
+  network = json<{ id: number }>(['train', 'ads', '--project', String(project), '--teacher', String(teacher), '--neurons', '24', '--epochs', '1', '--samples-per-epoch', '5', '--validation-samples', '2', '--seed', '1']).id
+}, 120_000)
+
+afterAll(async () => {
+  for (const b of boards) await b.close()
+  cleanupTemp()
+})
+
+async function board(on: HostileHook): Promise<HostileBoard> {
+  const b = await hostileBoard(on)
+  boards.push(b)
+  return b
+}
+
+const noLeases = (): void => {
+  const store = openStore(db)
+  try {
+    expect(store.boardLeases.list({ host: 'x', alive: () => true, staleMs: 1e9 })).toEqual([])
+  } finally {
+    store.close()
+  }
+}
+
+async function closedSoon(b: HostileBoard): Promise<void> {
+  const t0 = Date.now()
+  while (b.open > 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20))
+  expect(b.open, 'the connection to the board is closed').toBe(0)
+}
+
+/** `mimic ARGS` as a child process, without blocking this process (the fake boards live in it). */
+function run(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const child = spawn(process.execPath, [mimicBin, '--db', db, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  let stdout = ''
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stderr, stdout })
+    }),
+  )
+}
+
+/** Runs `mimic hil` on the board; returns its exit code, stderr, wall time and the run. */
+async function hil(address: string, samples = 2): Promise<{ code: number | null; stderr: string; ms: number; run: { id: number; status: string; error: string | null; summary: Record<string, unknown> } }> {
+  const t0 = Date.now()
+  const r = await run(['hil', String(network), '--target', address, '--data', String(dataset), '--samples', String(samples), '--threads', '1'])
+  const ms = Date.now() - t0
+  const store = openStore(db)
+  try {
+    const last = store.runs.list({ limit: 1 })[0]
+    return { code: r.code, stderr: r.stderr, ms, run: { id: last.id, status: last.status, error: last.error, summary: last.summary } }
+  } finally {
+    store.close()
+  }
+}
+
+describe('a board that keeps the link busy without answering', () => {
+  it('a reply dripped one byte at a time: the frame is given up after its limit, naming the board and the limit', async () => {
+    const b = await board((m, seq, s) => {
+      if (m.type !== 'CONFIG_BEGIN') return 'default'
+      const bytes = encodeMessage({ type: 'ACK', acked: 0x10 }, seq)
+      let i = 0
+      const t = setInterval(() => {
+        if (i >= bytes.length || s.socket.destroyed) return clearInterval(t)
+        s.socket.write(bytes.subarray(i, ++i))
+      }, 300)
+    })
+    const r = await hil(b.address)
+    expect(r.code).not.toBe(0)
+    expect(r.run.status).toBe('failed')
+    expect(r.run.error).toContain(`the board at ${b.address}`)
+    expect(r.run.error).toMatch(/frame .*within \d+ ms/)
+    expect(r.run.error).toContain('(code BAD_FRAME)')
+    // 24 bytes at 300 ms each would take 7 s: the limit ends it well before
+    expect(r.ms).toBeLessThan(underLoad(6000) + 2000)
+    noLeases()
+    await closedSoon(b)
+  }, 60_000)
+
+  it('PINGs instead of the reply: "stopped answering" after the reply limit, stated in ms', async () => {
+    const b = await board((m, _seq, s) => {
+      if (m.type !== 'CONFIG_BEGIN') return 'default'
+      const t = setInterval(() => (s.socket.destroyed ? clearInterval(t) : s.send({ type: 'PING', nonce: 7 }, 99)), 300)
+    })
+    const r = await hil(b.address)
+    expect(r.run.status).toBe('failed')
+    expect(r.run.error).toMatch(new RegExp(`the board at ${b.address.replace(/[.]/g, '\\.')} stopped answering: nothing for \\d+ ms while waiting for CONFIG_BEGIN \\(only PINGs .*the limit is 1500 ms`))
+    expect(r.ms).toBeLessThan(underLoad(6000) + 2000)
+    noLeases()
+    await closedSoon(b)
+  }, 60_000)
+
+  it('a run that never ends (RUN_PROGRESS without progress after STIM_END): stalled, and the samples before it are kept', async () => {
+    let runs = 0
+    const b = await board((m, _seq, s) => {
+      if (m.type !== 'STIM_END' || ++runs < 2) return 'default'
+      const t = setInterval(() => (s.socket.destroyed ? clearInterval(t) : s.send({ type: 'RUN_PROGRESS', runId: m.runId, timeUs: 1000 }, 0)), 200)
+    })
+    const r = await hil(b.address, 3)
+    expect(r.run.status).toBe('failed')
+    expect(r.run.error).toMatch(/^the board link failed at sample 2 of 3: the board at \S+ stopped answering: nothing for \d+ ms while waiting for the end of run 2 \(RUN_DONE\) \(only PINGs or keep-alives that do not advance the run arrived; the limit is 1500 ms.*\(code STALLED\); the 1 sample\(s\) before it are kept$/)
+    expect(r.run.summary.samples).toBe(1)
+    noLeases()
+    await closedSoon(b)
+  }, 60_000)
+})
+
+describe('garbage in the spike stream', () => {
+  const cases: [string, (runId: number, durationUs: number) => { timesUs: number[]; neurons: number[] }, RegExp][] = [
+    ['spike times out of order', (_r, d) => ({ timesUs: [d - 10, 5], neurons: [0, 1] }), /spike .* at 5 µs comes after one at \d+ µs/],
+    ['a spike after the end of the run', (_r, d) => ({ timesUs: [d + 1000], neurons: [0] }), /a spike of neuron 0 at \d+ µs, outside the run of \d+ µs/],
+    ['a spike of a neuron the board does not have', () => ({ timesUs: [10], neurons: [4 * 256 + 3] }), /neuron address 1027.*1 chip\(s\) of 4 cores of 256 neurons/],
+  ]
+  it('each refused as a corrupt stream naming the board, not decoded', async () => {
+    // the three runs side by side (each its own fake board and process)
+    const outs = await Promise.all(
+      cases.map(async ([, spikes]) => {
+        const b = await board((m, seq, s) => {
+          if (m.type !== 'STIM_END') return 'default'
+          const x = spikes(m.runId, s.run!.durationUs)
+          s.send({ type: 'SPIKES', runId: m.runId, timesUs: Uint32Array.from(x.timesUs), neurons: Uint32Array.from(x.neurons) }, 0)
+          s.send({ type: 'RUN_DONE', runId: m.runId, durationUs: s.run!.durationUs, spikes: x.timesUs.length, inputEvents: 0 }, seq)
+        })
+        const store = openStore(db)
+        const before = store.runs.list({ limit: 1 })[0].id
+        store.close()
+        const r = await run(['--json', 'hil', String(network), '--target', b.address, '--data', String(dataset), '--samples', '2', '--threads', '1'])
+        return { b, r, before }
+      }),
+    )
+    const store = openStore(db)
+    try {
+      for (const [i, [what, , message]] of cases.entries()) {
+        const { b, r } = outs[i]
+        expect(r.code, what).not.toBe(0)
+        const rec = store.runs.list({ limit: 20 }).find((x) => x.kind === 'hil' && x.params.target === b.address)!
+        expect(rec.status, what).toBe('failed')
+        expect(rec.error, what).toContain(`the board at ${b.address}`)
+        expect(rec.error, what).toMatch(message)
+        expect(rec.error, what).toContain('(code BAD_FRAME)')
+        expect(r.stderr, what).toContain(rec.error!)
+        await closedSoon(b)
+      }
+    } finally {
+      store.close()
+    }
+    noLeases()
+  }, 60_000)
+})
+
+describe('cancelling a HIL run in the middle of a slow sample', () => {
+  it('ends the run as cancelled within 2 s, ends the board run, keeps the samples before it and lets the board go', async () => {
+    let runs = 0
+    let reset = 0
+    const b = await board((m, seq, s) => {
+      if (m.type === 'RESET' && runs >= 2) reset++
+      if (m.type !== 'STIM_END' || ++runs < 2) return 'default'
+      // the second sample: a slow board, 1 ms of chip time every 200 ms (it would take minutes)
+      let t = 0
+      const d = s.run!.durationUs
+      const timer = setInterval(() => {
+        if (s.socket.destroyed || s.run === null) return clearInterval(timer)
+        t = Math.min(d, t + 1000)
+        s.send({ type: 'RUN_PROGRESS', runId: m.runId, timeUs: t }, 0)
+        if (t >= d) s.send({ type: 'RUN_DONE', runId: m.runId, durationUs: d, spikes: 0, inputEvents: 0 }, seq)
+      }, 200)
+    })
+    b.received.length = 0
+    const child = spawn(process.execPath, [mimicBin, '--db', db, 'hil', String(network), '--target', b.address, '--data', String(dataset), '--samples', '3', '--threads', '1'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    const store = openStore(db)
+    try {
+      const t0 = Date.now()
+      while (runs < 2 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20))
+      expect(runs).toBe(2)
+      await new Promise((r) => setTimeout(r, 500))
+      const runId = store.runs.list({ limit: 1 })[0].id
+      expect(store.runs.get(runId).status).toBe('running')
+      const cancelledAt = Date.now()
+      expect((await run(['jobs', 'cancel', String(runId)])).code).toBe(0)
+      let status = ''
+      while (Date.now() - cancelledAt < underLoad(8000)) {
+        status = store.runs.get(runId).status
+        if (status === 'cancelled') break
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      expect(status).toBe('cancelled')
+      expect(Date.now() - cancelledAt).toBeLessThan(underLoad(2000) + 1000)
+      await exited
+      const rec = store.runs.get(runId)
+      expect(rec.summary.samples).toBe(1)
+      expect(store.artifacts.get(runId, 'spikeCounts').shape).toEqual([1, 24])
+      expect(store.boardLeases.list({ host: 'x', alive: () => true, staleMs: 1e9 })).toEqual([])
+      // the board was told: the run it was computing is ended (RESET), then the session
+      expect(reset).toBeGreaterThanOrEqual(1)
+      await closedSoon(b)
+    } finally {
+      store.close()
+      if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  }, 60_000)
+})
