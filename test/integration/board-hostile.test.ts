@@ -1,7 +1,7 @@
 // A flaky lab, with real processes and sockets: `mimic hil` against fake boards on TCP that speak
 // the handshake and then misbehave (a reply dripped a byte at a time, PINGs instead of an answer,
 // a run that never ends, spikes out of order or outside the run), a HIL job cancelled in the middle
-// of a slow sample. Every failure ends the
+// of a slow sample, and a saved board whose name is an execution target's. Every failure ends the
 // run as failed (or cancelled) within the client's limits with a message that names the board and
 // the limit, lets the board's lease go and closes the connection; the samples before it are kept.
 import { spawn } from 'node:child_process'
@@ -226,6 +226,26 @@ describe('cancelling a HIL run in the middle of a slow sample', () => {
     } finally {
       store.close()
       if (child.exitCode === null) child.kill('SIGKILL')
+    }
+  }, 60_000)
+})
+
+describe('a saved board named like an execution target', () => {
+  it('is refused when saved, and an old one of that name does not take the target over', async () => {
+    for (const name of ['emulator', 'mapped-se1']) {
+      const r = mimic(['--db', db, 'board', 'add', name, 'tcp://127.0.0.1:9'])
+      expect(r.code, name).not.toBe(0)
+      expect(r.stderr, name).toContain(`"${name}" is the name of an execution target`)
+    }
+    // a database saved before the rule: the target still means the target
+    const store = openStore(db)
+    try {
+      store.boards.add('emulator', 'tcp://127.0.0.1:9')
+      const h = json<{ status: string; target: string }>(['hil', String(network), '--target', 'emulator', '--data', String(dataset), '--samples', '1'])
+      expect(h).toMatchObject({ status: 'succeeded', target: 'emulator' })
+      expect(mimic(['--db', db, 'board', 'remove', 'emulator']).code).toBe(0)
+    } finally {
+      store.close()
     }
   }, 60_000)
 })
