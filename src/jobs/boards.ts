@@ -92,6 +92,28 @@ export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' |
   }
 }
 
+/** What to do about a failure of the board link, by its code ('' when its message says it already). */
+export function linkAdvice(e: ProtocolError): string {
+  switch (e.code) {
+    case 'CLOSED':
+      return ': check that the board (or its `mimic board emulate`) still runs and is plugged in, then run again'
+    case 'STALLED':
+    case 'TIMEOUT':
+      return ': check the cable or network and that the board (or its bridge) still runs, then run again'
+    case 'BAD_FRAME':
+    case 'CHECKSUM':
+      return ': the board or its bridge sent data the protocol does not allow; check the cable and the bridge (docs/board-protocol.md), then run again'
+    default:
+      return ''
+  }
+}
+
+/** A failure of the board link in the middle of a job's work, as its error: what happened, what to do, what was kept. */
+export function linkFailed(e: unknown, address: string, kept: string): unknown {
+  if (!(e instanceof ProtocolError) || e.code === 'CANCELLED') return e
+  return new AppError('UNSUPPORTED', `the board link to ${address} failed: ${e.message}${linkAdvice(e)} (code ${e.code}); ${kept}`)
+}
+
 /** A failed connection to a board as the jobs report it: a protocol error says the board could not be reached. */
 function unreachable(e: unknown, address: string): unknown {
   return e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board at ${address} could not be reached: ${e.message} (code ${e.code})`) : e

@@ -129,6 +129,33 @@ describe('a board that keeps the link busy without answering', () => {
     expect(r.run.status).toBe('failed')
     expect(r.run.error).toMatch(/^the board link failed at sample 2 of 3: the board at \S+ stopped answering: nothing for \d+ ms while waiting for the end of run 2 \(RUN_DONE\) \(only PINGs or keep-alives that do not advance the run arrived; the limit is 1500 ms.*\(code STALLED\); the 1 sample\(s\) before it are kept$/)
     expect(r.run.summary.samples).toBe(1)
+    expect(r.run.error).toContain('check the cable or network and that the board (or its bridge) still runs, then run again')
+    noLeases()
+    await closedSoon(b)
+  }, 60_000)
+})
+
+describe('the board gone in the middle of a deployment', () => {
+  it('deploy fails naming the board, the code and what to do; the report and configuration it made are kept; the board is let go', async () => {
+    const b = await board((m, _seq, s) => {
+      if (m.type !== 'CONFIG_COMMIT') return 'default'
+      s.socket.destroy()
+    })
+    const r = await run(['deploy', String(network), '--target', b.address, '--samples', '0'])
+    expect(r.code).not.toBe(0)
+    const store = openStore(db)
+    try {
+      const rec = store.runs.list({ limit: 1 })[0]
+      expect(rec.kind).toBe('deployment')
+      expect(rec.status).toBe('failed')
+      expect(rec.error).toBe(
+        `the board link to ${b.address} failed: the board at ${b.address} closed the connection while waiting for CONFIG_COMMIT: check that the board (or its \`mimic board emulate\`) still runs and is plugged in, then run again (code CLOSED); the mapping report and configuration are stored with this failed run; deploy again to configure the board`,
+      )
+      expect(r.stderr).toContain(rec.error!)
+      expect(store.artifacts.find(rec.id, 'configuration')).toBeTruthy()
+    } finally {
+      store.close()
+    }
     noLeases()
     await closedSoon(b)
   }, 60_000)
