@@ -58,6 +58,10 @@ export function targetBoardAddress(store: Store, target: string, kind: 'hil' | '
   }
 }
 
+/** Leases of another host whose heartbeat is older than this are taken for gone (as the front doors' BoardDesk does). */
+const leaseStaleMs = 30_000
+const leaseBeatMs = 5_000
+
 /** A board held by a run: the connection, and `release` that closes it and gives the board's lease back (once). */
 export interface LeasedBoard {
   client: BoardClient
@@ -71,12 +75,22 @@ export interface LeasedBoard {
  */
 export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' | 'deploy' | 'finetune', failed: (e: unknown) => unknown = (e) => unreachable(e, address)): Promise<LeasedBoard> {
   const { store } = ctx
-  store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (${kind})`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: 30_000 })
+  store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (${kind})`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: leaseStaleMs })
+  // the lease's heartbeat: a process of another host on the database takes a lease without one for gone
+  const beat = setInterval(() => {
+    try {
+      store.boardLeases.heartbeat(process.pid, hostName())
+    } catch {
+      // a busy database skips one heartbeat
+    }
+  }, leaseBeatMs)
+  beat.unref()
   let client: BoardClient
   try {
     ctx.progress(0, `connecting to the board at ${address}`, true)
     client = await BoardClient.connect(address)
   } catch (e) {
+    clearInterval(beat)
     store.boardLeases.release(address, process.pid, hostName())
     throw failed(e)
   }
@@ -86,6 +100,7 @@ export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' |
     async release() {
       if (!held) return
       held = false
+      clearInterval(beat)
       await client.close().catch(() => {})
       store.boardLeases.release(address, process.pid, hostName())
     },

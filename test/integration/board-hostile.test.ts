@@ -205,18 +205,18 @@ describe('garbage in the spike stream', () => {
 })
 
 describe('cancelling a HIL run in the middle of a slow sample', () => {
-  it('ends the run as cancelled within 2 s, ends the board run, keeps the samples before it and lets the board go', async () => {
+  it('holds the board with a heartbeat; ends the run as cancelled within 2 s, ends the board run, keeps the samples before it and lets the board go', async () => {
     let runs = 0
     let reset = 0
     const b = await board((m, seq, s) => {
       if (m.type === 'RESET' && runs >= 2) reset++
       if (m.type !== 'STIM_END' || ++runs < 2) return 'default'
-      // the second sample: a slow board, 1 ms of chip time every 200 ms (it would take minutes)
+      // the second sample: a slow board, 0.1 ms of chip time every 200 ms (it would take minutes)
       let t = 0
       const d = s.run!.durationUs
       const timer = setInterval(() => {
         if (s.socket.destroyed || s.run === null) return clearInterval(timer)
-        t = Math.min(d, t + 1000)
+        t = Math.min(d, t + 100)
         s.send({ type: 'RUN_PROGRESS', runId: m.runId, timeUs: t }, 0)
         if (t >= d) s.send({ type: 'RUN_DONE', runId: m.runId, durationUs: d, spikes: 0, inputEvents: 0 }, seq)
       }, 200)
@@ -229,9 +229,12 @@ describe('cancelling a HIL run in the middle of a slow sample', () => {
       const t0 = Date.now()
       while (runs < 2 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20))
       expect(runs).toBe(2)
-      await new Promise((r) => setTimeout(r, 500))
       const runId = store.runs.list({ limit: 1 })[0].id
       expect(store.runs.get(runId).status).toBe('running')
+      // held for longer than a heartbeat: a process of another host on this database (here: one that
+      // takes a lease unrenewed for 6 s for gone) still sees the board in use
+      await new Promise((r) => setTimeout(r, 6500))
+      expect(store.boardLeases.list({ host: 'another-host', alive: () => false, staleMs: 6000 }).map((l) => l.runId)).toEqual([runId])
       const cancelledAt = Date.now()
       expect((await run(['jobs', 'cancel', String(runId)])).code).toBe(0)
       let status = ''
