@@ -41,10 +41,19 @@ export function storedDeployment(store: Store, kind: 'hil' | 'finetune', id: num
  * handshake: weight scheme, chips, cores, fan-in): the board is given back first, then the error is
  * thrown naming the board and the fix.
  */
-export async function checkDeploymentFitsBoard(board: LeasedBoard, address: string, kind: 'hil' | 'finetune', id: number, deployment: StoredDeployment): Promise<void> {
+export async function checkDeploymentFitsBoard(board: LeasedBoard, address: string, kind: 'hil' | 'finetune', id: number, deployment: StoredDeployment, note?: (text: string) => void): Promise<void> {
   const h = board.client.handshake
   const why = configurationMisfit(deployment.configuration, h)
-  if (!why) return
+  if (!why) {
+    // made on another chip: the configuration is the same network, but that chip's mismatch is not this one's
+    const made = (deployment.report as { board?: { serialNumber?: string; address?: string } }).board
+    if (made?.serialNumber !== undefined && made.serialNumber !== h.serialNumber) {
+      note?.(
+        `deployment run ${id} was made on the board ${made.serialNumber}${made.address ? ` (at ${made.address})` : ''}; this run is on the board ${h.serialNumber} at ${address}: the same configuration, on another chip (its own mismatch), so its expected accuracy and a read-out refitted on ${made.serialNumber} need not hold here (\`mimic deploy\` or \`mimic finetune\` with --target ${address} measure this one)`,
+      )
+    }
+    return
+  }
   await board.release()
   throw fieldError(kind, 'deployment', `is run ${id}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
 }

@@ -161,6 +161,31 @@ describe('the board gone in the middle of a deployment', () => {
   }, 60_000)
 })
 
+describe('a deployment replayed on another chip', () => {
+  it('runs, and the hil run notes that the deployment was made on another serial number; on its own board it does not', async () => {
+    const a = await hostileBoard(() => 'default', { serialNumber: 'FAKE-A' })
+    const b = await hostileBoard(() => 'default', { serialNumber: 'FAKE-B' })
+    boards.push(a, b)
+    const d = await run(['--json', 'deploy', String(network), '--target', a.address, '--samples', '0'])
+    expect(d.code, d.stderr).toBe(0)
+    const deployment = (JSON.parse(d.stdout) as { runId: number }).runId
+    const notes = async (address: string): Promise<string> => {
+      const r = await run(['--json', 'hil', String(network), '--target', address, '--data', String(dataset), '--samples', '1', '--deployment', String(deployment), '--threads', '1'])
+      expect(r.code, r.stderr).toBe(0)
+      const id = (JSON.parse(r.stdout) as { runId: number }).runId
+      const store = openStore(db)
+      try {
+        return store.runs.notesText([id]).get(id) ?? ''
+      } finally {
+        store.close()
+      }
+    }
+    expect(await notes(b.address)).toContain(`deployment run ${deployment} was made on the board FAKE-A (at ${a.address}); this run is on the board FAKE-B at ${b.address}: the same configuration, on another chip`)
+    expect(await notes(a.address)).not.toContain('was made on the board')
+    noLeases()
+  }, 60_000)
+})
+
 describe('garbage in the spike stream', () => {
   const cases: [string, (runId: number, durationUs: number) => { timesUs: number[]; neurons: number[] }, RegExp][] = [
     ['spike times out of order', (_r, d) => ({ timesUs: [d - 10, 5], neurons: [0, 1] }), /spike .* at 5 µs comes after one at \d+ µs/],

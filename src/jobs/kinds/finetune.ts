@@ -107,7 +107,7 @@ export const finetune: JobImpl = {
     let target: ExecutionTarget
     if (address !== null) {
       board = await leaseBoard(ctx, address, 'finetune')
-      if (deployment) await checkDeploymentFitsBoard(board, address, 'finetune', p.deployment!, deployment)
+      if (deployment) await checkDeploymentFitsBoard(board, address, 'finetune', p.deployment!, deployment, (t) => store.runs.addNote(ctx.run.id, t))
       target = boardTarget(board.client, deployment ? { deployment } : {})
     } else {
       const name = p.target as keyof typeof finetuneTargets

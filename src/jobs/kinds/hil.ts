@@ -147,7 +147,7 @@ export const hil: JobImpl = {
       // one user at a time: the board's lease, held by this run, with its process
       board = await leaseBoard(ctx, address, 'hil', (e) => linkFailure(e, address, 0, S))
       const client = board.client
-      if (deployment) await checkDeploymentFitsBoard(board, address, 'hil', p.deployment!, deployment)
+      if (deployment) await checkDeploymentFitsBoard(board, address, 'hil', p.deployment!, deployment, (t) => store.runs.addNote(ctx.run.id, t))
       else noteExisting(client.handshake.weightScheme, () => mapForBoard(client, net, all.dtMs))
       target = boardTarget(client, { onSample: (t, n) => live(t, n, sampleNow), ...(deployment ? { deployment } : {}) })
     } else {
