@@ -119,6 +119,8 @@ export interface RunningEmulatorHandle {
   chips: number
   weightScheme: WeightScheme
   stop(): Promise<void>
+  /** Calls fn once if the emulator stopped serving on its own (its serial line went away), saying why. */
+  onLost(fn: (why: string) => void): void
 }
 
 /**
@@ -172,6 +174,7 @@ export async function startBoardEmulator(opts: EmulatorOptions): Promise<Running
     serialNumber,
     chips,
     weightScheme,
+    onLost: (fn) => server.onLost(fn),
     stop: async () => {
       if (stopped) return
       stopped = true
