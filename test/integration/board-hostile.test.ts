@@ -186,6 +186,26 @@ describe('a deployment replayed on another chip', () => {
   }, 60_000)
 })
 
+describe('text from a board that would rewrite the terminal', () => {
+  it('a serial number with an escape sequence is refused naming the field; an ERROR message shows its control characters as U+FFFD', async () => {
+    const evil = await hostileBoard(() => 'default', { serialNumber: 'EVIL\x1b]0;owned\x07' })
+    const rude = await hostileBoard((m, seq, s) => {
+      if (m.type !== 'CONFIG_BEGIN') return 'default'
+      s.send({ type: 'ERROR', code: 11, about: 0x10, message: 'bad\x1b[2Jthing\nforged' }, seq)
+    })
+    boards.push(evil, rude)
+    const info = await run(['board', 'info', evil.address])
+    expect(info.code).not.toBe(0)
+    expect(info.stderr).toContain('HELLO_ACK payload: serialNumber contains a control character (U+001B at character 5): names are printable text')
+    expect(info.stderr).not.toContain('\x1b')
+    const r = await hil(rude.address)
+    expect(r.run.status).toBe('failed')
+    expect(r.run.error).toContain('bad\uFFFD[2Jthing\uFFFDforged')
+    expect(r.stderr).not.toContain('\x1b')
+    noLeases()
+  }, 60_000)
+})
+
 describe('garbage in the spike stream', () => {
   const cases: [string, (runId: number, durationUs: number) => { timesUs: number[]; neurons: number[] }, RegExp][] = [
     ['spike times out of order', (_r, d) => ({ timesUs: [d - 10, 5], neurons: [0, 1] }), /spike .* at 5 µs comes after one at \d+ µs/],
