@@ -99,6 +99,7 @@ export class BoardClient {
   } | null = null
   private nextRunId = 1
   private closing = false
+  private readonly failureFns: ((e: ProtocolError) => void)[] = []
 
   private constructor(transport: Transport, opts: ClientOptions) {
     this.transport = transport
@@ -137,6 +138,12 @@ export class BoardClient {
       throw e
     }
     return client
+  }
+
+  /** Calls fn once when the link ends on a failure (the board gone, a fault, a cancelled run); not on close(). */
+  onFailure(fn: (e: ProtocolError) => void): void {
+    if (this.failure && !this.closing) fn(this.failure)
+    else this.failureFns.push(fn)
   }
 
   /** The error that ended the link, or null while it works. */
@@ -438,6 +445,7 @@ export class BoardClient {
     this.stopWatchdog()
     for (const w of this.waiters.values()) w.reject(e)
     this.waiters.clear()
+    if (!this.closing) for (const fn of this.failureFns.splice(0)) fn(e)
     const t = this.transport
     void (async () => {
       for (const m of last) await t.write(encodeMessage(m, ++this.seq)).catch(() => {})

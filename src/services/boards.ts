@@ -311,6 +311,12 @@ export class BoardDesk {
     try {
       const client = await BoardClient.connect(address)
       this.open.set(address, client)
+      // the board gone (killed, unplugged, its link broken): no longer connected, and its lease let go
+      client.onFailure(() => {
+        if (this.open.get(address) !== client) return
+        this.open.delete(address)
+        this.let(address)
+      })
       return { address, ...client.handshake }
     } catch (e) {
       this.let(address)
