@@ -248,6 +248,19 @@ export class BoardClient {
       this.run.ended = true
       const done = (await this.request({ type: 'STIM_END', runId }, ['RUN_DONE'], `the end of run ${runId} (RUN_DONE)`)) as MessageOf<'RUN_DONE'>
       const r = this.run
+      // the board's own count: spikes it counted but did not send were lost on the way (or never sent)
+      const sent = r.times.reduce((n, t) => n + t.length, 0)
+      const wrong =
+        done.runId !== runId
+          ? `RUN_DONE of run ${done.runId} in reply to the end of run ${runId}`
+          : record && done.spikes !== sent
+            ? `RUN_DONE of run ${runId} counting ${done.spikes} spikes, but ${sent} arrived: spikes were lost on the way`
+            : null
+      if (wrong) {
+        const e = new ProtocolError('BAD_FRAME', `the board at ${this.address} sent ${wrong}`)
+        this.fail(e)
+        throw e
+      }
       return {
         runId,
         durationUs: done.durationUs,

@@ -207,9 +207,10 @@ describe('text from a board that would rewrite the terminal', () => {
 })
 
 describe('garbage in the spike stream', () => {
-  const cases: [string, (runId: number, durationUs: number) => { timesUs: number[]; neurons: number[] }, RegExp][] = [
+  const cases: [string, (runId: number, durationUs: number) => { timesUs: number[]; neurons: number[]; counted?: number }, RegExp][] = [
     ['spike times out of order', (_r, d) => ({ timesUs: [d - 10, 5], neurons: [0, 1] }), /spike .* at 5 µs comes after one at \d+ µs/],
     ['a spike after the end of the run', (_r, d) => ({ timesUs: [d + 1000], neurons: [0] }), /a spike of neuron 0 at \d+ µs, outside the run of \d+ µs/],
+    ['spikes counted in RUN_DONE that never arrived', () => ({ timesUs: [], neurons: [], counted: 5 }), /RUN_DONE of run 1 counting 5 spikes, but 0 arrived: spikes were lost on the way/],
     ['a spike of a neuron the board does not have', () => ({ timesUs: [10], neurons: [4 * 256 + 3] }), /neuron address 1027.*1 chip\(s\) of 4 cores of 256 neurons/],
   ]
   it('each refused as a corrupt stream naming the board, not decoded', async () => {
@@ -219,8 +220,8 @@ describe('garbage in the spike stream', () => {
         const b = await board((m, seq, s) => {
           if (m.type !== 'STIM_END') return 'default'
           const x = spikes(m.runId, s.run!.durationUs)
-          s.send({ type: 'SPIKES', runId: m.runId, timesUs: Uint32Array.from(x.timesUs), neurons: Uint32Array.from(x.neurons) }, 0)
-          s.send({ type: 'RUN_DONE', runId: m.runId, durationUs: s.run!.durationUs, spikes: x.timesUs.length, inputEvents: 0 }, seq)
+          if (x.timesUs.length) s.send({ type: 'SPIKES', runId: m.runId, timesUs: Uint32Array.from(x.timesUs), neurons: Uint32Array.from(x.neurons) }, 0)
+          s.send({ type: 'RUN_DONE', runId: m.runId, durationUs: s.run!.durationUs, spikes: x.counted ?? x.timesUs.length, inputEvents: 0 }, seq)
         })
         const store = openStore(db)
         const before = store.runs.list({ limit: 1 })[0].id
