@@ -1005,9 +1005,13 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
         ctx.io.stdout(`${emulator.address}\n`)
         ctx.io.stderr(`mimic: emulating a board (${flags.chip === 'reference' ? 'reference chip' : flags.mismatch === false ? 'native emulator, no mismatch' : 'native emulator with the mismatch of this serial'}, ${emulator.weightScheme.toUpperCase()}, ${emulator.chips} chip(s), serial ${emulator.serialNumber}, steps of ${String(flags['step-us'] ?? 100)} µs) at ${emulator.address}; Ctrl-C stops.\n`)
       }
-      await stopped
+      // its serial line may go away (the pty's other end closed, the adapter pulled): then it says so and stops
+      const lost = new Promise<string>((resolve) => emulator.onLost(resolve))
+      const why = await Promise.race([stopped.then(() => null), lost])
       await emulator.stop()
-      return 0
+      if (why === null) return 0
+      ctx.io.stderr(`mimic: ${why}: the emulator stops (exit code 1); start it again when the line is back.\n`)
+      return 1
     },
   },
   serve: async (ctx, argv) => {

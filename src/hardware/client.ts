@@ -13,7 +13,7 @@ import type { ConfigurationSummary } from './chip/chip.ts'
 import { errorName, ProtocolError } from './protocol/errors.ts'
 import { decodeMessage, encodeMessage, FrameDecoder, HEADER_BYTES } from './protocol/frame.ts'
 import { messageTypeName, PROTOCOL_VERSION, type Message, type MessageOf } from './protocol/messages.ts'
-import { openTransport, type Transport } from './transport.ts'
+import { openTransport, parseAddress, type Transport } from './transport.ts'
 
 export interface ClientOptions {
   /** the protocol version to ask for (default: this code's) */
@@ -23,7 +23,7 @@ export interface ClientOptions {
   connectTimeoutMs?: number
   /** limit for any reply, and between the frames of a run after STIM_END */
   replyTimeoutMs?: number
-  /** limit for the rest of a frame that began to arrive */
+  /** limit for the rest of a frame that began to arrive, after its last byte (and, with its size at half the link's rate, after its first) */
   frameTimeoutMs?: number
 }
 
@@ -66,14 +66,30 @@ export class BoardClient {
   private waiters = new Map<number, Waiter>()
   private failure: ProtocolError | null = null
   private lastByteAt = performance.now()
+  /** when the frame being received began to arrive */
+  private frameStartAt = performance.now()
+  /**
+   * when the board last did what it is there for: answered, or streamed its run onward (a PING of
+   * its own, or a keep-alive after STIM_END that does not advance the run's time, is not progress)
+   */
+  private lastProgressAt = performance.now()
+  /** whether frames that are not progress arrived since lastProgressAt (for the stall's message) */
+  private idleFrames = false
+  /** the slowest rate a frame may arrive at, bytes/s: half a serial line's, or 256 kB/s over TCP */
+  private readonly minBytesPerSecond: number
   /** when the last request was sent: a reply is due replyTimeoutMs after the later of this and the last byte */
   private lastRequestAt = performance.now()
   private watchdog: NodeJS.Timeout | null = null
   /** the run that is streaming, if any */
   private run: {
     runId: number
+    durationUs: number
     record: boolean
     ended: boolean
+    /** the latest time of the run the board reported (a spike or RUN_PROGRESS), µs; -1 before any */
+    timeUs: number
+    /** the time of the latest spike, µs; -1 before any */
+    lastSpikeUs: number
     /** the board refused a stimulus frame of this run (INVALID_STIMULUS): the run is over */
     error: ProtocolError | null
     times: Uint32Array[]
@@ -83,6 +99,7 @@ export class BoardClient {
   } | null = null
   private nextRunId = 1
   private closing = false
+  private readonly failureFns: ((e: ProtocolError) => void)[] = []
 
   private constructor(transport: Transport, opts: ClientOptions) {
     this.transport = transport
@@ -98,6 +115,8 @@ export class BoardClient {
       replyTimeoutMs: opts.replyTimeoutMs ?? clientDefaults.replyTimeoutMs,
       frameTimeoutMs: opts.frameTimeoutMs ?? clientDefaults.frameTimeoutMs,
     }
+    const a = parseAddress(transport.address)
+    this.minBytesPerSecond = a.kind === 'serial' ? a.baudRate / 20 : 256_000
     transport.onData((chunk) => this.receive(chunk))
     transport.onClose((err) => this.peerClosed(err))
   }
@@ -119,6 +138,12 @@ export class BoardClient {
       throw e
     }
     return client
+  }
+
+  /** Calls fn once when the link ends on a failure (the board gone, a fault, a cancelled run); not on close(). */
+  onFailure(fn: (e: ProtocolError) => void): void {
+    if (this.failure && !this.closing) fn(this.failure)
+    else this.failureFns.push(fn)
   }
 
   /** The error that ended the link, or null while it works. */
@@ -185,9 +210,10 @@ export class BoardClient {
    */
   async runStimulus(
     input: RunInput,
-    opts: { durationUs: number; record?: boolean; onSpikes?: (timesUs: Uint32Array, neurons: Uint32Array) => void; onProgress?: (timeUs: number) => void },
+    opts: { durationUs: number; record?: boolean; onSpikes?: (timesUs: Uint32Array, neurons: Uint32Array) => void; onProgress?: (timeUs: number) => void; signal?: AbortSignal },
   ): Promise<RunResult> {
     this.check()
+    if (opts.signal?.aborted) throw new ProtocolError('CANCELLED', `the run on the board at ${this.address} was cancelled before it started`)
     if (this.run) throw new ProtocolError('BAD_STATE', `a run (${this.run.runId}) is already streaming on ${this.address}`)
     const durationUs = opts.durationUs
     if (!Number.isInteger(durationUs) || durationUs < 1 || durationUs > 0xffff_ffff) throw new ProtocolError('INVALID_STIMULUS', `durationUs must be an integer between 1 and ${0xffff_ffff} (received ${durationUs})`)
@@ -196,7 +222,10 @@ export class BoardClient {
     const runId = this.nextRunId++
     const samples = input.kind === 'samples'
     // the run is known before RUN_START leaves: the board's first frames of it may follow its ACK at once
-    this.run = { runId, record, ended: false, error: null, times: [], neurons: [], onSpikes: opts.onSpikes, onProgress: opts.onProgress }
+    this.run = { runId, durationUs, record, ended: false, timeUs: -1, lastSpikeUs: -1, error: null, times: [], neurons: [], onSpikes: opts.onSpikes, onProgress: opts.onProgress }
+    // cancelled while it streams: the board is told to end the run (RESET) and the session, at once
+    const onAbort = (): void => this.cancelRun(runId)
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       await this.request(
         { type: 'RUN_START', runId, durationUs, input: input.kind, record, analogChannels: samples ? input.channels : 0, samplePeriodUs: samples ? input.samplePeriodUs : 0 },
@@ -219,6 +248,19 @@ export class BoardClient {
       this.run.ended = true
       const done = (await this.request({ type: 'STIM_END', runId }, ['RUN_DONE'], `the end of run ${runId} (RUN_DONE)`)) as MessageOf<'RUN_DONE'>
       const r = this.run
+      // the board's own count: spikes it counted but did not send were lost on the way (or never sent)
+      const sent = r.times.reduce((n, t) => n + t.length, 0)
+      const wrong =
+        done.runId !== runId
+          ? `RUN_DONE of run ${done.runId} in reply to the end of run ${runId}`
+          : record && done.spikes !== sent
+            ? `RUN_DONE of run ${runId} counting ${done.spikes} spikes, but ${sent} arrived: spikes were lost on the way`
+            : null
+      if (wrong) {
+        const e = new ProtocolError('BAD_FRAME', `the board at ${this.address} sent ${wrong}`)
+        this.fail(e)
+        throw e
+      }
       return {
         runId,
         durationUs: done.durationUs,
@@ -228,9 +270,23 @@ export class BoardClient {
         neurons: concatU32(r.neurons),
       }
     } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
       this.run = null
       if (!this.waiters.size) this.stopWatchdog()
     }
+  }
+
+  /**
+   * Ends a streaming run from this side: every wait rejects with CANCELLED, the board is sent RESET
+   * (which ends its run without RUN_DONE) and CLOSE without waiting for their replies, and the link
+   * is closed. The client is done after it, as after any failure.
+   */
+  private cancelRun(runId: number): void {
+    if (this.failure || this.closing) return
+    this.fail(new ProtocolError('CANCELLED', `run ${runId} on the board at ${this.address} was cancelled; the board was told to end it (RESET) and the link was closed`), [
+      { type: 'RESET', clearConfiguration: false },
+      { type: 'CLOSE' },
+    ])
   }
 
   async reset(clearConfiguration = false): Promise<void> {
@@ -317,6 +373,26 @@ export class BoardClient {
     })
   }
 
+  private progressed(): void {
+    this.lastProgressAt = performance.now()
+    this.idleFrames = false
+  }
+
+  /** What is wrong with a SPIKES frame of run r, or null: spikes come in time order, within the run, of neurons the board has. */
+  private badSpike(r: { durationUs: number; lastSpikeUs: number }, times: Uint32Array, neurons: Uint32Array): string | null {
+    const h = this.handshake
+    const all = h.chips * h.coresPerChip * h.neuronsPerCore
+    let last = r.lastSpikeUs
+    for (let k = 0; k < times.length; k++) {
+      const t = times[k]
+      if (t < last) return `spikes out of time order: a spike of neuron ${neurons[k]} at ${t} µs comes after one at ${last} µs`
+      if (t >= r.durationUs) return `a spike of neuron ${neurons[k]} at ${t} µs, outside the run of ${r.durationUs} µs`
+      if (neurons[k] >= all) return `a spike of neuron address ${neurons[k]}, which it does not have (${h.chips} chip(s) of ${h.coresPerChip} cores of ${h.neuronsPerCore} neurons)`
+      last = t
+    }
+    return null
+  }
+
   /** What the client waits for, for messages. */
   private waitingFor(): string {
     const w = [...this.waiters.values()].at(-1)
@@ -336,32 +412,58 @@ export class BoardClient {
 
   private tick(): void {
     if (this.failure) return
-    const quiet = performance.now() - this.lastByteAt
+    const now = performance.now()
+    const quiet = now - this.lastByteAt
     const partial = this.decoder.pendingBytes
-    if (partial > 0 && quiet > this.opts.frameTimeoutMs) {
+    if (partial > 0) {
       const expected = this.decoder.expectedBytes
-      this.fail(
-        new ProtocolError(
-          'BAD_FRAME',
-          `truncated frame from the board at ${this.address}: ${partial} of ${expected === null ? `the ${HEADER_BYTES} header` : expected} bytes arrived, then nothing for ${Math.round(quiet)} ms ${this.waitingFor()}`,
-        ),
-      )
+      if (quiet > this.opts.frameTimeoutMs) {
+        this.fail(
+          new ProtocolError(
+            'BAD_FRAME',
+            `truncated frame from the board at ${this.address}: ${partial} of ${expected === null ? `the ${HEADER_BYTES} header` : expected} bytes arrived, then nothing for ${Math.round(quiet)} ms ${this.waitingFor()}`,
+          ),
+        )
+        return
+      }
+      // a frame that trickles in: bytes keep coming, but it must be whole within its limit
+      const bytes = expected ?? HEADER_BYTES
+      const limit = Math.round(this.opts.frameTimeoutMs + (1000 * bytes) / this.minBytesPerSecond)
+      const took = now - this.frameStartAt
+      if (took > limit) {
+        this.fail(
+          new ProtocolError(
+            'BAD_FRAME',
+            `a frame from the board at ${this.address} arrives too slowly: ${partial} of ${expected === null ? `the ${HEADER_BYTES} header` : expected} bytes within ${Math.round(took)} ms, but a frame of ${bytes} bytes must arrive within ${limit} ms ${this.waitingFor()} (a flaky link, or the board hangs)`,
+          ),
+        )
+      }
+      // while a frame arrives within its limits, no reply is overdue
       return
     }
-    // a reply is due, or a run is active (the board sends at least every 250 ms during a run)
-    const since = this.waiters.size ? Math.min(quiet, performance.now() - this.lastRequestAt) : quiet
+    // a reply is due, or a run is active (the board sends at least every 250 ms during a run): what
+    // counts is progress, not bytes (a board that only PINGs, or keeps a run alive after STIM_END
+    // without advancing it, stalls the link as a silent one does)
+    const since = now - Math.max(this.lastProgressAt, this.waiters.size ? this.lastRequestAt : 0)
     if ((this.waiters.size || this.run) && since > this.opts.replyTimeoutMs) {
-      this.fail(new ProtocolError('STALLED', `the board at ${this.address} stopped answering: nothing for ${Math.round(since)} ms ${this.waitingFor()} (stalled link, or the board hangs)`))
+      const only = this.idleFrames ? 'only PINGs or keep-alives that do not advance the run arrived; ' : ''
+      this.fail(new ProtocolError('STALLED', `the board at ${this.address} stopped answering: nothing for ${Math.round(since)} ms ${this.waitingFor()} (${only}the limit is ${this.opts.replyTimeoutMs} ms: stalled link, or the board hangs)`))
     }
   }
 
-  private fail(e: ProtocolError): void {
+  /** Ends the link with error e (after sending `last`, best effort, when the link still works). */
+  private fail(e: ProtocolError, last: Message[] = []): void {
     if (this.failure) return
     this.failure = e
     this.stopWatchdog()
     for (const w of this.waiters.values()) w.reject(e)
     this.waiters.clear()
-    void this.transport.close()
+    if (!this.closing) for (const fn of this.failureFns.splice(0)) fn(e)
+    const t = this.transport
+    void (async () => {
+      for (const m of last) await t.write(encodeMessage(m, ++this.seq)).catch(() => {})
+      await t.close()
+    })()
   }
 
   private peerClosed(err: Error | null): void {
@@ -373,16 +475,29 @@ export class BoardClient {
   }
 
   private receive(chunk: Uint8Array): void {
-    this.lastByteAt = performance.now()
-    for (const item of this.decoder.push(chunk)) {
+    const now = performance.now()
+    this.lastByteAt = now
+    const wasPending = this.decoder.pendingBytes > 0
+    const items = this.decoder.push(chunk)
+    // a frame begins in this chunk (the first bytes of one, or the rest after frames it completed)
+    if (this.decoder.pendingBytes > 0 && (!wasPending || items.length > 0)) this.frameStartAt = now
+    for (const item of items) {
       if (this.failure) return
+      // before the handshake on a serial line, the end of an earlier session drains: it shows the line
+      // alive (the board answers HELLO behind it), so it keeps the handshake waiting (§4.1: "or the last byte")
       if (item.error) {
-        if (!this.handshake && this.transport.kind === 'serial') continue
+        if (!this.handshake && this.transport.kind === 'serial') {
+          this.progressed()
+          continue
+        }
         this.fail(new ProtocolError(item.error.code, `corrupt frame from the board at ${this.address}: ${item.error.message} (${this.waitingFor()})`))
         return
       }
       // before the handshake, frames that do not answer HELLO are the end of an earlier session (a serial line)
-      if (!this.handshake && this.transport.kind === 'serial' && !this.waiters.has(item.frame.seq)) continue
+      if (!this.handshake && this.transport.kind === 'serial' && !this.waiters.has(item.frame.seq)) {
+        this.progressed()
+        continue
+      }
       let m: Message
       try {
         m = decodeMessage(item.frame)
@@ -399,6 +514,18 @@ export class BoardClient {
     if (m.type === 'SPIKES' || m.type === 'RUN_PROGRESS') {
       const r = this.run
       if (!r || m.runId !== r.runId) return this.fail(new ProtocolError('BAD_STATE', `the board at ${this.address} sent ${m.type} of run ${m.runId}, which is not streaming`))
+      const before = r.timeUs
+      if (m.type === 'SPIKES') {
+        const bad = this.badSpike(r, m.timesUs, m.neurons)
+        if (bad) return this.fail(new ProtocolError('BAD_FRAME', `the board at ${this.address} sent ${bad} (run ${r.runId}): its spike stream is corrupt`))
+        if (m.timesUs.length) {
+          r.lastSpikeUs = m.timesUs[m.timesUs.length - 1]
+          r.timeUs = Math.max(r.timeUs, r.lastSpikeUs)
+        }
+      } else r.timeUs = Math.max(r.timeUs, Math.min(m.timeUs, r.durationUs))
+      // before STIM_END a keep-alive is progress (the board waits for stimulus); after it, only a later time
+      if (!r.ended || r.timeUs > before) this.progressed()
+      else this.idleFrames = true
       if (m.type === 'SPIKES') {
         if (r.record) {
           r.times.push(m.timesUs)
@@ -409,9 +536,11 @@ export class BoardClient {
       return
     }
     if (m.type === 'PING') {
+      this.idleFrames = true
       void this.send({ type: 'PONG', nonce: m.nonce }, seq).catch(() => {})
       return
     }
+    this.progressed()
     if (m.type === 'ERROR') {
       const name = errorName(m.code)
       const w = this.waiters.get(seq)

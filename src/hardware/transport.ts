@@ -5,6 +5,7 @@
 //                              /dev/... path means the same
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net'
 import { ProtocolError } from './protocol/errors.ts'
+import { executionTargetNames } from '../shared/board.ts'
 
 export const defaultBaudRate = 921_600
 
@@ -58,6 +59,8 @@ export interface SavedBoards {
  * target's name). A malformed board address throws parseAddress's error: each caller words it.
  */
 export function boardAddressOf(boards: SavedBoards, target: string): string | null {
+  // an execution target's name means the target, also in a database where a board was saved under it
+  if (executionTargetNames.includes(target.trim())) return null
   const saved = boards.findSaved(target.trim())
   if (saved) return saved.address
   if (!isBoardAddress(target)) return null

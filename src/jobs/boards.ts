@@ -41,10 +41,19 @@ export function storedDeployment(store: Store, kind: 'hil' | 'finetune', id: num
  * handshake: weight scheme, chips, cores, fan-in): the board is given back first, then the error is
  * thrown naming the board and the fix.
  */
-export async function checkDeploymentFitsBoard(board: LeasedBoard, address: string, kind: 'hil' | 'finetune', id: number, deployment: StoredDeployment): Promise<void> {
+export async function checkDeploymentFitsBoard(board: LeasedBoard, address: string, kind: 'hil' | 'finetune', id: number, deployment: StoredDeployment, note?: (text: string) => void): Promise<void> {
   const h = board.client.handshake
   const why = configurationMisfit(deployment.configuration, h)
-  if (!why) return
+  if (!why) {
+    // made on another chip: the configuration is the same network, but that chip's mismatch is not this one's
+    const made = (deployment.report as { board?: { serialNumber?: string; address?: string } }).board
+    if (made?.serialNumber !== undefined && made.serialNumber !== h.serialNumber) {
+      note?.(
+        `deployment run ${id} was made on the board ${made.serialNumber}${made.address ? ` (at ${made.address})` : ''}; this run is on the board ${h.serialNumber} at ${address}: the same configuration, on another chip (its own mismatch), so its expected accuracy and a read-out refitted on ${made.serialNumber} need not hold here (\`mimic deploy\` or \`mimic finetune\` with --target ${address} measure this one)`,
+      )
+    }
+    return
+  }
   await board.release()
   throw fieldError(kind, 'deployment', `is run ${id}, which does not fit the board at ${address} (${h.model}, ${h.chips} chip(s), ${h.weightScheme.toUpperCase()}): ${why}. Deploy for this board's scheme, or leave --deployment out to map the network for it.`)
 }
@@ -57,6 +66,10 @@ export function targetBoardAddress(store: Store, target: string, kind: 'hil' | '
     throw fieldError(kind, 'target', `is not a board address: ${e instanceof Error ? e.message : String(e)}`)
   }
 }
+
+/** Leases of another host whose heartbeat is older than this are taken for gone (as the front doors' BoardDesk does). */
+const leaseStaleMs = 30_000
+const leaseBeatMs = 5_000
 
 /** A board held by a run: the connection, and `release` that closes it and gives the board's lease back (once). */
 export interface LeasedBoard {
@@ -71,12 +84,22 @@ export interface LeasedBoard {
  */
 export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' | 'deploy' | 'finetune', failed: (e: unknown) => unknown = (e) => unreachable(e, address)): Promise<LeasedBoard> {
   const { store } = ctx
-  store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (${kind})`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: 30_000 })
+  store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (${kind})`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: leaseStaleMs })
+  // the lease's heartbeat: a process of another host on the database takes a lease without one for gone
+  const beat = setInterval(() => {
+    try {
+      store.boardLeases.heartbeat(process.pid, hostName())
+    } catch {
+      // a busy database skips one heartbeat
+    }
+  }, leaseBeatMs)
+  beat.unref()
   let client: BoardClient
   try {
     ctx.progress(0, `connecting to the board at ${address}`, true)
     client = await BoardClient.connect(address)
   } catch (e) {
+    clearInterval(beat)
     store.boardLeases.release(address, process.pid, hostName())
     throw failed(e)
   }
@@ -86,10 +109,33 @@ export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' |
     async release() {
       if (!held) return
       held = false
+      clearInterval(beat)
       await client.close().catch(() => {})
       store.boardLeases.release(address, process.pid, hostName())
     },
   }
+}
+
+/** What to do about a failure of the board link, by its code ('' when its message says it already). */
+export function linkAdvice(e: ProtocolError): string {
+  switch (e.code) {
+    case 'CLOSED':
+      return ': check that the board (or its `mimic board emulate`) still runs and is plugged in, then run again'
+    case 'STALLED':
+    case 'TIMEOUT':
+      return ': check the cable or network and that the board (or its bridge) still runs, then run again'
+    case 'BAD_FRAME':
+    case 'CHECKSUM':
+      return ': the board or its bridge sent data the protocol does not allow; check the cable and the bridge (docs/board-protocol.md), then run again'
+    default:
+      return ''
+  }
+}
+
+/** A failure of the board link in the middle of a job's work, as its error: what happened, what to do, what was kept. */
+export function linkFailed(e: unknown, address: string, kept: string): unknown {
+  if (!(e instanceof ProtocolError) || e.code === 'CANCELLED') return e
+  return new AppError('UNSUPPORTED', `the board link to ${address} failed: ${e.message}${linkAdvice(e)} (code ${e.code}); ${kept}`)
 }
 
 /** A failed connection to a board as the jobs report it: a protocol error says the board could not be reached. */

@@ -119,6 +119,8 @@ export interface RunningEmulatorHandle {
   chips: number
   weightScheme: WeightScheme
   stop(): Promise<void>
+  /** Calls fn once if the emulator stopped serving on its own (its serial line went away), saying why. */
+  onLost(fn: (why: string) => void): void
 }
 
 /**
@@ -196,6 +198,7 @@ export async function startBoardEmulator(opts: EmulatorOptions): Promise<Running
     serialNumber,
     chips,
     weightScheme,
+    onLost: (fn) => server.onLost(fn),
     stop: async () => {
       if (stopped) return
       stopped = true
@@ -332,6 +335,12 @@ export class BoardDesk {
     try {
       const client = await BoardClient.connect(address)
       this.open.set(address, client)
+      // the board gone (killed, unplugged, its link broken): no longer connected, and its lease let go
+      client.onFailure(() => {
+        if (this.open.get(address) !== client) return
+        this.open.delete(address)
+        this.let(address)
+      })
       return { address, ...client.handshake }
     } catch (e) {
       this.let(address)

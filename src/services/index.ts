@@ -5,6 +5,7 @@ import { randomInt } from 'node:crypto'
 import { addonStatus } from '../../native/index.ts'
 import { parseArgs, type Api, type ArgsOf, type OpName, type ResultOf } from '../shared/contract.ts'
 import { AppError } from '../shared/errors.ts'
+import { executionTargetNames } from '../shared/board.ts'
 import { fieldApplies } from '../shared/schema.ts'
 import { defaultRunName, impliedTask, jobKindNames, jobKinds, jobParamsSchema, methodDefaultsOf, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
 import { isTaskName, taskDescriptors, type TaskDescriptor, type TaskName } from '../shared/tasks/index.ts'
@@ -607,7 +608,12 @@ export class Services implements FrontDoorServices {
       },
 
       'boards.list': async () => listBoards(store, this.boards),
-      'boards.add': async ({ name, address }) => store.boards.add(name, canonicalAddress(address)),
+      'boards.add': async ({ name, address }) => {
+        if (executionTargetNames.includes(name) || Object.prototype.hasOwnProperty.call(targets, name)) {
+          throw new AppError('INVALID_ARGUMENT', `Board name "${name}" is the name of an execution target (${[...new Set([...executionTargetNames, ...Object.keys(targets)])].join(', ')}): a job's --target ${name} means that target, so a board saved under it could not be used. Choose another name, e.g. board-${name}.`, { field: 'name' })
+        }
+        return store.boards.add(name, canonicalAddress(address))
+      },
       'boards.remove': async ({ name }) => store.boards.remove(name),
       'boards.info': async ({ address, timeoutMs }) => this.boards.info(address, timeoutMs),
       'boards.connect': async ({ address }) => this.boards.connect(address),

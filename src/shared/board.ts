@@ -185,3 +185,9 @@ export interface BoardList {
   /** a source that could not be read (e.g. no serial port support), with the reason */
   problems: string[]
 }
+
+/**
+ * The names of the execution targets a job's `target` may give (the registry's, src/plugins/targets):
+ * never a saved board's name, which could not be told from the target.
+ */
+export const executionTargetNames: readonly string[] = ['simulator', 'mapped', 'mapped-se1', 'emulator', 'emulator-se1']

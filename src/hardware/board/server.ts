@@ -401,6 +401,11 @@ export interface BoardServer {
   /** the address clients use: tcp://HOST:PORT or serial:PATH */
   readonly address: string
   close(): Promise<void>
+  /**
+   * Calls fn once if the board stops serving on its own (a serial line that went away: a pty whose
+   * other end closed, a USB adapter pulled), with what happened; never after close().
+   */
+  onLost(fn: (why: string) => void): void
 }
 
 /** Serves a chip on TCP, one session at a time; a second client is refused with BUSY. */
@@ -445,6 +450,8 @@ export async function serveTcp(opts: BoardServerOptions, host: string, port: num
     close: async () => {
       await listener.close()
     },
+    // a listening socket does not go away on its own
+    onLost: () => {},
   }
 }
 
@@ -453,8 +460,20 @@ export async function serveSerial(opts: BoardServerOptions, path: string, baudRa
   const t = await openSerial(path, baudRate, 2000)
   const session = new BoardSession(t, opts)
   void session
+  let lost: string | null = null
+  const lostFns: ((why: string) => void)[] = []
+  t.onClose((err) => {
+    // null: closed by close()
+    if (err === null) return
+    lost = `the serial line ${t.address} went away (${err.message})`
+    for (const fn of lostFns) fn(lost)
+  })
   return {
     address: t.address,
     close: () => t.close(),
+    onLost: (fn) => {
+      if (lost !== null) fn(lost)
+      else lostFns.push(fn)
+    },
   }
 }

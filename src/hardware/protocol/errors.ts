@@ -17,8 +17,8 @@ export const protocolErrorCodes = {
 
 export type ProtocolErrorName = keyof typeof protocolErrorCodes
 
-/** Local failures of the link that never travel in an ERROR frame (the peer is gone or silent). */
-export type LinkFailure = 'CLOSED' | 'CONNECT_FAILED' | 'STALLED'
+/** Local failures of the link that never travel in an ERROR frame (the peer is gone or silent, or this side cancelled a run). */
+export type LinkFailure = 'CLOSED' | 'CONNECT_FAILED' | 'STALLED' | 'CANCELLED'
 
 const byNumber = new Map<number, ProtocolErrorName>(Object.entries(protocolErrorCodes).map(([k, v]) => [v, k as ProtocolErrorName]))
 

@@ -239,11 +239,22 @@ class Reader {
     this.need(n, field)
     const slice = this.bytes.subarray(this.pos, this.pos + n)
     this.pos += n
+    let text: string
     try {
-      return utf8Strict.decode(slice)
+      text = utf8Strict.decode(slice)
     } catch {
       throw bad(this.type, field, 'is not valid UTF-8')
     }
+    // the text reaches a terminal and the database: a control character (an escape sequence that
+    // rewrites the terminal, a line break that forges a log line) is refused in a name (str8) and
+    // shown as U+FFFD in a message (str16), which is for a person and still says what happened
+    const control = /[\u0000-\u001f\u007f-\u009f]/
+    if (lenBytes === 1) {
+      const m = control.exec(text)
+      if (m) throw bad(this.type, field, `contains a control character (U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} at character ${m.index + 1}): names are printable text`)
+      return text
+    }
+    return text.replace(new RegExp(control.source, 'g'), '\uFFFD')
   }
   /** `count` records of `size` bytes must be exactly what is left */
   records(count: number, size: number, field: string): void {

@@ -15,7 +15,7 @@ import { evaluate } from '../../plugins/evaluate.ts'
 import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
 import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { leaseBoard, targetBoardAddress, type LeasedBoard } from '../boards.ts'
+import { leaseBoard, linkFailed, targetBoardAddress, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
 import { BoardClient } from '../../hardware/client.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
@@ -80,6 +80,8 @@ export const deploy: JobImpl = {
     if (address !== null) board = await leaseBoard(ctx, address, 'deploy')
     try {
       return await deployOn(ctx, p, net, dtMs, board?.client ?? null)
+    } catch (e) {
+      throw address !== null ? linkFailed(e, address, 'the mapping report and configuration are stored with this failed run; deploy again to configure the board') : e
     } finally {
       await board?.release()
     }

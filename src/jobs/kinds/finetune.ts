@@ -31,9 +31,8 @@ import { taskImpls } from '../../plugins/tasks/index.ts'
 import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { checkDeploymentFitsBoard, leaseBoard, storedDeployment, targetBoardAddress, type LeasedBoard } from '../boards.ts'
+import { checkDeploymentFitsBoard, leaseBoard, linkFailed, storedDeployment, targetBoardAddress, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
-import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import { boardTarget } from '../../plugins/targets/board.ts'
 
 /** The seed of the fresh samples a read-out is fitted on (apart from the training, validation and test draws of derivedSeeds). */
@@ -108,7 +107,7 @@ export const finetune: JobImpl = {
     let target: ExecutionTarget
     if (address !== null) {
       board = await leaseBoard(ctx, address, 'finetune')
-      if (deployment) await checkDeploymentFitsBoard(board, address, 'finetune', p.deployment!, deployment)
+      if (deployment) await checkDeploymentFitsBoard(board, address, 'finetune', p.deployment!, deployment, (t) => store.runs.addNote(ctx.run.id, t))
       target = boardTarget(board.client, deployment ? { deployment } : {})
     } else {
       const name = p.target as keyof typeof finetuneTargets
@@ -211,7 +210,7 @@ export const finetune: JobImpl = {
         },
       }
     } catch (e) {
-      throw address !== null && e instanceof ProtocolError ? new AppError('UNSUPPORTED', `the board link to ${address} failed: ${e.message} (code ${e.code}); nothing was stored`) : e
+      throw address !== null ? linkFailed(e, address, 'nothing was stored') : e
     } finally {
       await board?.release()
     }

@@ -15,7 +15,7 @@ import { boardChips, chipTargetSchemes, deployedTarget, mappingOf } from '../../
 import { availableTarget, targetFor, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import type { Store } from '../../store/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { checkDeploymentFitsBoard, leaseBoard, storedDeployment, targetBoardAddress, textOf, type LeasedBoard } from '../boards.ts'
+import { checkDeploymentFitsBoard, leaseBoard, linkAdvice, storedDeployment, targetBoardAddress, textOf, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
 
 type ChipTargetName = keyof typeof chipTargetSchemes
@@ -147,7 +147,7 @@ export const hil: JobImpl = {
       // one user at a time: the board's lease, held by this run, with its process
       board = await leaseBoard(ctx, address, 'hil', (e) => linkFailure(e, address, 0, S))
       const client = board.client
-      if (deployment) await checkDeploymentFitsBoard(board, address, 'hil', p.deployment!, deployment)
+      if (deployment) await checkDeploymentFitsBoard(board, address, 'hil', p.deployment!, deployment, (t) => store.runs.addNote(ctx.run.id, t))
       else noteExisting(client.handshake.weightScheme, () => mapForBoard(client, net, all.dtMs))
       target = boardTarget(client, { onSample: (t, n) => live(t, n, sampleNow), ...(deployment ? { deployment } : {}) })
     } else {
@@ -257,5 +257,5 @@ function countsOf(sp: { neurons: Int32Array; offsets: Int32Array }, N: number): 
 /** A failure of the board link as the run's error: what happened, and how many samples were kept. */
 export function linkFailure(e: unknown, address: string, sample: number, total: number): Error {
   if (!(e instanceof ProtocolError)) return e as Error
-  return new AppError('UNSUPPORTED', `the board link failed at sample ${sample + 1} of ${total}: ${e.message} (code ${e.code}); the ${sample} sample(s) before it are kept`)
+  return new AppError('UNSUPPORTED', `the board link failed at sample ${sample + 1} of ${total}: ${e.message}${linkAdvice(e)} (code ${e.code}); the ${sample} sample(s) before it are kept`)
 }

@@ -6,6 +6,7 @@
 import type { SpikeEvents } from '../../../native/index.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { BoardClient } from '../../hardware/client.ts'
+import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import type { AdsNet } from '../architectures/ads.ts'
 import { architectures } from '../architectures/index.ts'
 import { recordedSpikeSamples, type LoadedNetwork, type TargetOutput } from '../architectures/architecture.ts'
@@ -87,7 +88,14 @@ export function boardTarget(client: BoardClient, opts: { onSample?: (timesUs: Ui
         if (run.signal?.aborted) throw new AppError('CANCELLED', 'cancelled')
         await client.reset()
         const values = batch.inputs.subarray(b * T * C, (b + 1) * T * C)
-        const r = await client.runStimulus({ kind: 'samples', channels: C, samplePeriodUs: dtUs, values }, { durationUs: T * dtUs })
+        let r
+        try {
+          r = await client.runStimulus({ kind: 'samples', channels: C, samplePeriodUs: dtUs, values }, { durationUs: T * dtUs, signal: run.signal })
+        } catch (e) {
+          // cancelled mid-sample: the client ended the board's run and the link
+          if (e instanceof ProtocolError && e.code === 'CANCELLED') throw new AppError('CANCELLED', 'cancelled')
+          throw e
+        }
         const idx = new Int32Array(r.neurons.length)
         for (let k = 0; k < r.neurons.length; k++) {
           const i = index.get(r.neurons[k])
