@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { repoRoot } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
+import { until } from '../support/until.ts'
 
 const hasPrlimit = spawnSync('prlimit', ['--version']).status === 0
 
@@ -18,23 +19,6 @@ afterEach(() => {
   cleanupTemp()
 })
 
-function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const t0 = Date.now()
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      let ok = false
-      try {
-        ok = check()
-      } catch {
-        ok = false
-      }
-      if (ok) return resolve()
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(tick, 25)
-    }
-    tick()
-  })
-}
 
 /** A front door (the services) in a process of its own: test/support/services-child.ts. */
 function frontDoor(db: string, env: Record<string, string> = {}): { child: ChildProcess; lines: unknown[]; stderr: () => string; send: (m: unknown) => void; exited: Promise<number | null> } {

@@ -5,6 +5,7 @@ import type { AppEvent } from '../../src/shared/types.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
+import { until } from '../support/until.ts'
 
 const open: Services[] = []
 function services(dbPath = tempDb()): Services {
@@ -18,23 +19,6 @@ afterEach(async () => {
   cleanupTemp()
 })
 
-function until(check: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const t0 = Date.now()
-  return new Promise((resolve, reject) => {
-    const tick = (): void => {
-      let ok = false
-      try {
-        ok = check()
-      } catch {
-        ok = false
-      }
-      if (ok) return resolve()
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
-      setTimeout(tick, 25)
-    }
-    tick()
-  })
-}
 
 // Long work to interrupt mid-run: the paper-size teacher training (minutes, little memory).
 const longJob = { kind: 'train.teacher' as const, params: { units: 64, epochs: 100, seed: 1 } }
