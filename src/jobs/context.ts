@@ -140,15 +140,16 @@ export class JobContext {
           stop.abort('a listener failed')
         }
       }
+    let value: T
     try {
-      const value = await start({ signal: stop.signal, listen })
-      if (failure) throw failure.err
-      return value
+      value = await start({ signal: stop.signal, listen })
     } catch (err) {
-      throw failure ? failure.err : err
+      if (!failure) throw err
     } finally {
       this.signal.removeEventListener('abort', forward)
     }
+    if (failure) throw failure.err
+    return value!
   }
 
   artifacts(items: NewArtifact[], runId = this.run.id): void {

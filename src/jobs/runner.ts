@@ -246,10 +246,10 @@ export class JobRunner {
         decision = this.scheduler.acquire(runId)
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_BUSY') return // the next tick asks again
-        const refused = storageFailure(err, this.store.path)
+        const refused = storageFailure(err, this.store.path, 'it starts then')
         if (refused) {
           // a full disk or a read-only database: the job stays queued and asks again on the next tick
-          this.waiting(a, storageFailure(err, this.store.path, 'it starts then') as string)
+          this.waiting(a, refused)
           return
         }
         this.dequeue(runId)

@@ -609,8 +609,8 @@ export class Services implements FrontDoorServices {
 
       'boards.list': async () => listBoards(store, this.boards),
       'boards.add': async ({ name, address }) => {
-        if (executionTargetNames.includes(name) || Object.prototype.hasOwnProperty.call(targets, name)) {
-          throw new AppError('INVALID_ARGUMENT', `Board name "${name}" is the name of an execution target (${[...new Set([...executionTargetNames, ...Object.keys(targets)])].join(', ')}): a job's --target ${name} means that target, so a board saved under it could not be used. Choose another name, e.g. board-${name}.`, { field: 'name' })
+        if (executionTargetNames.includes(name)) {
+          throw new AppError('INVALID_ARGUMENT', `Board name "${name}" is the name of an execution target (${executionTargetNames.join(', ')}): a job's --target ${name} means that target, so a board saved under it could not be used. Choose another name, e.g. board-${name}.`, { field: 'name' })
         }
         return store.boards.add(name, canonicalAddress(address))
       },

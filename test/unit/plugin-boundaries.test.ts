@@ -85,3 +85,11 @@ describe('plug-in boundaries', () => {
     expect(violations('src/plugins/tasks/xor.ts', 'the XOR rule')).toEqual([])
   })
 })
+
+describe('execution target names', () => {
+  it('the shared list (what a board may not be named, read below src/plugins) is the registry’s', async () => {
+    const { executionTargetNames } = await import('../../src/shared/board.ts')
+    const { targets } = await import('../../src/plugins/targets/index.ts')
+    expect([...executionTargetNames].sort()).toEqual(Object.keys(targets).sort())
+  })
+})
