@@ -1,5 +1,5 @@
 // The teacher's vector tanh (native/core/tanh-inl.hpp) against the C library's tanhf, bit for bit, on
-// every one of the 2^32 float bit patterns, at every SIMD level this CPU has (a few minutes):
+// every one of the 2^32 float bit patterns (and 32 special cases once more), at every SIMD level this CPU has (a few minutes):
 //   node bench/tanh-check.ts [stride]      (stride 1 = all; the unit test checks stride 4099)
 // Prints the JSON of test/support/simd_tanh_check.cpp and exits non-zero on any mismatch.
 import { execFileSync } from 'node:child_process'
