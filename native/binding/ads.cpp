@@ -52,7 +52,7 @@ bool EventsForm(mimic::AdsRule rule, const mimic::SnnParameters& params) {
 // and the copy being materialised at the end of an epoch; the learner's accumulator Ã (double) and
 // kernel; the naive rule's N x N doubles (twice, with the roll-back), or the events form's arrays
 // (AdsEventsBytes, Ω_s twice); one epoch's samples of the task (1 channel and 1 output counted; the
-// caller adds more) and the teacher trajectories of a chunk of 16; the validation set, its model and its
+// caller adds more) and the teacher trajectories of two chunks of 16 (one trained, the next being computed); the validation set, its model and its
 // evaluation chunks (about 64 MB of recordings, or 8 samples); and the copy getNetwork() makes in V8.
 MemoryPlan AdsTrainerBytes(double N, double C, double D, double O, bool naive, bool events, double trainSteps,
                            double samplesPerEpoch, double valCount, double valSteps) {
@@ -62,7 +62,7 @@ MemoryPlan AdsTrainerBytes(double N, double C, double D, double O, bool naive, b
   p.add(values + model + 4 * values).add(2 * N * D, 8).add(N * 48 + 256 * D * 8);
   if (naive) p.add(2 * N * N, 8);
   if (events) p.add(AdsEventsBytes(N, D, trainSteps, 2));
-  p.add(samplesPerEpoch * trainSteps * 2 + samplesPerEpoch / 4, 4).add(16 * trainSteps * D, 4);
+  p.add(samplesPerEpoch * trainSteps * 2 + samplesPerEpoch / 4, 4).add(2 * 16 * trainSteps * D, 4);
   if (valCount > 0) {
     p.add(valCount * valSteps * 2 + valCount / 4, 4).add(model);
     const double perSample = valSteps * (D + O + 1) * 4;

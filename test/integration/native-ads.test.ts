@@ -107,6 +107,20 @@ describe('determinism', () => {
     await d.runEpochs(1)
     expect(d.getNetwork().weights.omegaS).not.toEqual(a.getNetwork().weights.omegaS)
   })
+
+  it('the low-rank form trains the same while the next chunk of teacher trajectories is computed beside it (all threads) as one chunk after the other (1 thread)', async () => {
+    // 40 samples per epoch: three chunks of 16, so chunks 2 and 3 are computed on the pool's second
+    // thread while chunks 1 and 2 train (ads_train.cpp, run_epoch); a wrong half of the buffer, a chunk
+    // computed late or for the wrong samples changes every record after it.
+    const o: AdsTrainerOptions = { teacher: await teacher(), neurons: 48, seed: 4, eta: 2e-6, rule: 'online-lowrank', data: { task: { name: 'xor', samplesPerEpoch: 40 } }, validation: { count: 8 } }
+    const one = new AdsTrainer({ ...o, threads: 1 })
+    const all = new AdsTrainer({ ...o, threads: 0 })
+    const r1 = await one.runEpochs(2)
+    const r0 = await all.runEpochs(2)
+    expect(r0.map(strip)).toEqual(r1.map(strip))
+    expect(all.getNetwork()).toEqual(one.getNetwork())
+    expect(r1[1].trainReconstructionError).not.toEqual(r1[0].trainReconstructionError)
+  })
 })
 
 describe('jobs: streaming, progress, cancel, busy guard', () => {
