@@ -1,11 +1,13 @@
 #include "teacher.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <stdexcept>
+#include <thread>
 
 #include "rng.hpp"
 #include "simd.hpp"
@@ -78,16 +80,16 @@ void teacher_forward_sample(const TeacherParamsT<S>& p, const float* input, std:
 template <class S>
 double teacher_sample_gradient(const TeacherParamsT<S>& p, const float* input, const float* target, std::size_t steps,
                                double lambdaMse, TeacherGradT<S>& g, TeacherWorkspace<S>& ws, float* outputs,
-                               const Control* control) {
+                               const Control* control, unsigned threads) {
   switch (simd::active()) {
 #if MIMIC_SIMD_MULTI
     case simd::Level::Avx512:
-      return simd_avx512::sample_gradient(p, input, target, steps, lambdaMse, g, ws, outputs, control);
+      return simd_avx512::sample_gradient(p, input, target, steps, lambdaMse, g, ws, outputs, control, threads);
     case simd::Level::Avx2:
-      return simd_avx2::sample_gradient(p, input, target, steps, lambdaMse, g, ws, outputs, control);
+      return simd_avx2::sample_gradient(p, input, target, steps, lambdaMse, g, ws, outputs, control, threads);
 #endif
     default:
-      return simd_sse2::sample_gradient(p, input, target, steps, lambdaMse, g, ws, outputs, control);
+      return simd_sse2::sample_gradient(p, input, target, steps, lambdaMse, g, ws, outputs, control, threads);
   }
 }
 
@@ -162,16 +164,19 @@ TeacherLossTerms teacher_batch_gradient(const TeacherParamsT<S>& p, const float*
   grad.resize(p.units, p.channels, p.outputs);
   std::vector<TeacherGradT<S>> per(count);
   std::vector<double> mse(count, 0.0);
-  global_pool().parallel_for(
-      count,
-      [&](std::size_t i) {
-        if (control.cancelled()) return;
-        thread_local TeacherWorkspace<S> ws;
-        per[i].resize(p.units, p.channels, p.outputs);
-        mse[i] = teacher_sample_gradient(p, inputs + i * steps * p.channels, targets + i * steps * p.outputs, steps,
-                                         o.lambdaMse, per[i], ws, nullptr, &control);
-      },
-      threads);
+  const auto one = [&](std::size_t i, unsigned helperThreads) {
+    if (control.cancelled()) return;
+    thread_local TeacherWorkspace<S> ws;
+    per[i].resize(p.units, p.channels, p.outputs);
+    mse[i] = teacher_sample_gradient(p, inputs + i * steps * p.channels, targets + i * steps * p.outputs, steps,
+                                     o.lambdaMse, per[i], ws, nullptr, &control, helperThreads);
+  };
+  // One sample: on this thread, with the pool free for the sample's own second thread (its wRec product
+  // beside the backward pass); more: a sample per thread.
+  if (count == 1)
+    one(0, threads);
+  else
+    global_pool().parallel_for(count, [&](std::size_t i) { one(i, 1); }, threads);
   control.check();
   TeacherLossTerms terms;
   const double inv = count > 0 ? 1.0 / static_cast<double>(count) : 0.0;
@@ -188,7 +193,8 @@ TeacherLossTerms teacher_batch_gradient(const TeacherParamsT<S>& p, const float*
   template void teacher_forward_sample<S>(const TeacherParamsT<S>&, const float*, std::size_t, float*, float*,       \
                                           TeacherWorkspace<S>&, const Control*);                                      \
   template double teacher_sample_gradient<S>(const TeacherParamsT<S>&, const float*, const float*, std::size_t,      \
-                                             double, TeacherGradT<S>&, TeacherWorkspace<S>&, float*, const Control*); \
+                                             double, TeacherGradT<S>&, TeacherWorkspace<S>&, float*, const Control*, \
+                                             unsigned);                                                              \
   template void teacher_mean_gradient<S>(const std::vector<TeacherGradT<S>>&, std::size_t, TeacherGradT<S>&);        \
   template TeacherLossTerms teacher_regularisers<S>(const TeacherParamsT<S>&, const TeacherLossOptions&,             \
                                                     TeacherGradT<S>*);                                                \

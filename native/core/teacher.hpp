@@ -131,10 +131,12 @@ void teacher_forward_sample(const TeacherParamsT<S>& p, const float* input, std:
 
 // Loss gradient of one sample's lambdaMse * MSE term (no regularisers), ADDED to `grad` (which must
 // be sized like p). Returns the sample's unweighted MSE. If `outputs` is not null it receives y.
+// threads other than 1 (float): when the global pool is free, its second thread computes the wRec
+// gradient's product beside the backward pass (the same results; teacher_kernel-inl.hpp).
 template <class S>
 double teacher_sample_gradient(const TeacherParamsT<S>& p, const float* input, const float* target, std::size_t steps,
                                double lambdaMse, TeacherGradT<S>& grad, TeacherWorkspace<S>& ws, float* outputs,
-                               const Control* control = nullptr);
+                               const Control* control = nullptr, unsigned threads = 1);
 
 // The regularisers' values; if grad is not null their gradients are ADDED to it.
 template <class S>

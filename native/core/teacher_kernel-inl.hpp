@@ -320,7 +320,7 @@ void forward_sample(const TeacherParamsT<S>& p, const float* input, std::size_t 
 template <class S>
 double sample_gradient(const TeacherParamsT<S>& p, const float* input, const float* target, std::size_t steps,
                        double lambdaMse, TeacherGradT<S>& g, TeacherWorkspace<S>& ws, float* outputs,
-                       const Control* control) {
+                       const Control* control, unsigned threads) {
   const std::size_t N = p.units, C = p.channels, O = p.outputs;
   prepare(p, steps, ws, true);
   const std::vector<S> alpha = alphas(p);
@@ -349,6 +349,9 @@ double sample_gradient(const TeacherParamsT<S>& p, const float* input, const flo
   const double scale = 2.0 * lambdaMse / (static_cast<double>(steps) * static_cast<double>(O));
   double sse = 0;
   const S* wOut = p.wOut.data();
+  // Steps of the backward pass whose gu rows are written (float): the rows at and above it.
+  std::atomic<std::size_t> reached{steps};
+  const auto backward = [&]() {
   for (std::size_t tt = steps; tt-- > 0;) {
     if (control && tt % every == 0) control->check();
     const S* a = &ws.act[tt * N];
@@ -392,15 +395,78 @@ double sample_gradient(const TeacherParamsT<S>& p, const float* input, const flo
     ws.gx.swap(ws.gxNext);
     if (deferOuter) {
       guNext = gu;
+      reached.store(tt, std::memory_order_release);
     } else {
       ws.gu.swap(ws.guNext);
       guNext = ws.guNext.data();
     }
   }
+  };
   // The wRec gradient, deferred: g.wRec[i][j] += a[t-1][i]·gu[t][j] for t = T-1 down to 1, in this
   // order per element, as one matrix-matrix product per sample instead of an outer product per step.
-  if constexpr (deferOuter)
-    if (steps > 1) outer_sum(g.wRec.data(), ws.act.data(), ws.gus.data(), steps, N, control);
+  bool helped = false;
+  if constexpr (deferOuter) {
+    // With a free second thread of the pool, that product runs beside the backward pass: in chunks of
+    // kOuterChunk steps from the top, each as soon as the backward pass has written its gu rows, one
+    // chunk after the other (a chunk is claimed only when the one before it is done, so one thread at
+    // a time adds to g.wRec, and each element gets its terms in the same order as in outer_sum: the
+    // same results). The backward pass, once done, computes the chunks the helper has not claimed.
+    constexpr std::size_t kOuterChunk = 64;
+    if (threads != 1 && steps > 2 * kOuterChunk) {
+      const int64_t chunks = static_cast<int64_t>((steps - 1 + kOuterChunk - 1) / kOuterChunk);
+      const auto lo = [&](int64_t c) {
+        const std::size_t hi = steps - static_cast<std::size_t>(c) * kOuterChunk;
+        return hi > kOuterChunk + 1 ? hi - kOuterChunk : std::size_t(1);
+      };
+      std::atomic<int64_t> next{0}, done{0};
+      std::atomic<bool> stop{false};
+      const auto claim = [&]() -> int64_t {
+        int64_t c = next.load(std::memory_order_acquire);
+        if (c >= chunks || done.load(std::memory_order_acquire) != c || reached.load(std::memory_order_acquire) > lo(c))
+          return -1;
+        return next.compare_exchange_strong(c, c + 1, std::memory_order_acq_rel) ? c : -1;
+      };
+      const auto compute = [&](int64_t c, const Control* ctl) {
+        outer_range(g.wRec.data(), ws.act.data(), ws.gus.data(), lo(c), steps - static_cast<std::size_t>(c) * kOuterChunk,
+                    N, ctl);
+        done.store(c + 1, std::memory_order_release);
+      };
+      helped = global_pool().try_parallel_for(
+          2,
+          [&](std::size_t item) {
+            if (item == 1) {  // the helper: never throws (no cancel check; a chunk is microseconds)
+              while (!stop.load(std::memory_order_acquire) && done.load(std::memory_order_acquire) < chunks) {
+                const int64_t c = claim();
+                if (c >= 0)
+                  compute(c, nullptr);
+                else
+                  std::this_thread::yield();
+              }
+              return;
+            }
+            struct StopHelper {  // however the backward pass ends, the helper stops
+              std::atomic<bool>& s;
+              ~StopHelper() { s.store(true, std::memory_order_release); }
+            } stopHelper{stop};
+            backward();
+            while (done.load(std::memory_order_acquire) < chunks) {
+              const int64_t c = claim();
+              if (c >= 0) {
+                compute(c, control);
+              } else {
+                if (control) control->check();
+                std::this_thread::yield();  // the helper is computing the chunk before
+              }
+            }
+          },
+          2);
+    }
+  }
+  if (!helped) {
+    backward();
+    if constexpr (deferOuter)
+      if (steps > 1) outer_sum(g.wRec.data(), ws.act.data(), ws.gus.data(), steps, N, control);
+  }
   // alpha = dt / tau  =>  d alpha / d tau = -dt / tau^2
   for (std::size_t j = 0; j < N; ++j) {
     const double tau = static_cast<double>(p.tauMs[j]);

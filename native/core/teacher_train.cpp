@@ -176,18 +176,21 @@ TeacherEpochRecord TeacherTrainer::run_epoch(const Control& control, std::size_t
   for (std::size_t b0 = 0; b0 < S; b0 += B) {
     control.check();
     const std::size_t bs = std::min(B, S - b0);
-    global_pool().parallel_for(
-        bs,
-        [&](std::size_t i) {
-          if (control.cancelled()) return;
-          thread_local TeacherWorkspace<float> ws;
-          const std::size_t idx = order[b0 + i];
-          zero(per[i]);
-          outs[i].resize(T * O);
-          mse[i] = teacher_sample_gradient(params_, inputs + idx * T * C, targets + idx * T * O, T,
-                                           o_.loss.lambdaMse, per[i], ws, outs[i].data(), &control);
-        },
-        o_.threads);
+    const auto one = [&](std::size_t i, unsigned helperThreads) {
+      if (control.cancelled()) return;
+      thread_local TeacherWorkspace<float> ws;
+      const std::size_t idx = order[b0 + i];
+      zero(per[i]);
+      outs[i].resize(T * O);
+      mse[i] = teacher_sample_gradient(params_, inputs + idx * T * C, targets + idx * T * O, T, o_.loss.lambdaMse,
+                                       per[i], ws, outs[i].data(), &control, helperThreads);
+    };
+    // Batch 1 (the method's): the sample on this thread, and the pool's second thread free to compute
+    // its wRec product beside the backward pass; a larger batch: a sample per thread.
+    if (bs == 1)
+      one(0, o_.threads);
+    else
+      global_pool().parallel_for(bs, [&](std::size_t i) { one(i, 1); }, o_.threads);
     control.check();
     // Mean over the batch, summed in sample order.
     const double inv = 1.0 / static_cast<double>(bs);

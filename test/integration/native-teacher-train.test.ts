@@ -80,6 +80,30 @@ describe('TeacherTrainer', () => {
     expect(g2.loss).toBe(g1.loss)
   })
 
+  it('batch 1: the same with the wRec product on the pool\'s second thread beside the backward pass (all threads) as after it (1 thread)', async () => {
+    // 1 s samples (1000 steps: 16 chunks of 64 steps, the last one short) at 64 units, and 0.3 s at
+    // 13 (the product's odd columns); teacher_kernel-inl.hpp, sample_gradient
+    for (const [units, durationS] of [[64, 1], [13, 0.3]] as const) {
+      const params = await initTeacher({ units, channels: 1, outputs: 1, seed: 3 })
+      const data = await xorData(6, 5, durationS)
+      const run = async (threads: number): Promise<[TeacherParams, TeacherEpochRecord[]]> => {
+        const t = new TeacherTrainer({ params, data, batchSize: 1, threads, stepSize: 1e-3, seed: 4 })
+        const h = await t.runEpochs(2)
+        return [t.getParams(), h]
+      }
+      const [p1, h1] = await run(1)
+      const [p0, h0] = await run(0)
+      expectSameParams(p1, p0)
+      expect(h0.map((r) => [r.loss, r.gradNorm])).toEqual(h1.map((r) => [r.loss, r.gradNorm]))
+      expect(changed(p1.wRec, params.wRec)).toBeGreaterThan(0)
+      const one = { inputs: data.inputs.subarray(0, data.steps), targets: data.targets.subarray(0, data.steps), count: 1, steps: data.steps }
+      const g1 = await teacherGradient(params, one, { threads: 1 })
+      const g0 = await teacherGradient(params, one, { threads: 0 })
+      expect(g0.grads.wRec, `${units} units`).toEqual(g1.grads.wRec)
+      expect(g0.loss).toBe(g1.loss)
+    }
+  })
+
   it('continues deterministically: 3 epochs in one call equal 1 + 2 in two calls', async () => {
     const opts = await smallOptions()
     const a = new TeacherTrainer(opts)
