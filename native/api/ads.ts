@@ -89,7 +89,7 @@ export interface AdsTrainerOptions {
   selection?: 'reconstruction' | 'accuracy'
   /** a task's decision rule for the validation accuracy (default: the training task's; none for a dataset), or null for none */
   decision?: TaskDecision | null
-  /** Threads of the pool for the teacher passes and the validation; 0 = all (default). Results never depend on it. */
+  /** Threads of the pool for the teacher passes and the validation (and, beside the training of a chunk of samples, the next chunk's teacher trajectories; the events form uses the second thread for P instead); 0 = all (default). Results never depend on it. */
   threads?: number
   /**
    * Neuron death while training (docs/method.md §10): every training sample runs with round(trainDeath·N)

@@ -144,7 +144,7 @@ export interface TeacherTrainerOptions {
   tauStepUnit?: 's' | 'ms'
   /** default 1 (as in the paper) */
   batchSize?: number
-  /** threads of the pool for the samples of a batch; 0 = all (default). Results do not depend on it. */
+  /** threads of the pool for the samples of a batch (at batch 1, a second thread computes the wRec gradient beside the backward pass); 0 = all (default). Results do not depend on it. */
   threads?: number
   /** seed of the training data (a task's samples of epoch e depend on (seed, e)) and of shuffling; default 0 */
   seed?: number
