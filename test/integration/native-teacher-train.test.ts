@@ -18,6 +18,13 @@ function expectSameParams(a: TeacherParams, b: TeacherParams): void {
   for (const k of ['wIn', 'wRec', 'wOut', 'bias', 'tauMs'] as const) expect(a[k], k).toEqual(b[k])
 }
 
+/** Two epochs of a trainer on `data` with `threads` threads: its parameters and records. */
+async function trainTwoEpochs(params: TeacherParams, data: Awaited<ReturnType<typeof xorData>>, batchSize: number, threads: number): Promise<[TeacherParams, TeacherEpochRecord[]]> {
+  const t = new TeacherTrainer({ params, data, batchSize, threads, stepSize: 1e-3, seed: 4 })
+  const h = await t.runEpochs(2)
+  return [t.getParams(), h]
+}
+
 function changed(a: Float32Array, b: Float32Array): number {
   let m = 0
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]))
@@ -60,11 +67,7 @@ describe('TeacherTrainer', () => {
   it('gives identical results for any thread count (batches spread over the pool)', async () => {
     const params = await initTeacher({ units: 12, channels: 1, outputs: 1, seed: 2 })
     const data = await xorData(20, 8)
-    const run = async (threads: number): Promise<[TeacherParams, TeacherEpochRecord[]]> => {
-      const t = new TeacherTrainer({ params, data, batchSize: 6, threads, stepSize: 1e-3, seed: 4 })
-      const h = await t.runEpochs(2)
-      return [t.getParams(), h]
-    }
+    const run = (threads: number): Promise<[TeacherParams, TeacherEpochRecord[]]> => trainTwoEpochs(params, data, 6, threads)
     const [p1, h1] = await run(1)
     const [p2, h2] = await run(2)
     const [p0, h0] = await run(0)
@@ -86,13 +89,8 @@ describe('TeacherTrainer', () => {
     for (const [units, durationS] of [[64, 1], [13, 0.3]] as const) {
       const params = await initTeacher({ units, channels: 1, outputs: 1, seed: 3 })
       const data = await xorData(6, 5, durationS)
-      const run = async (threads: number): Promise<[TeacherParams, TeacherEpochRecord[]]> => {
-        const t = new TeacherTrainer({ params, data, batchSize: 1, threads, stepSize: 1e-3, seed: 4 })
-        const h = await t.runEpochs(2)
-        return [t.getParams(), h]
-      }
-      const [p1, h1] = await run(1)
-      const [p0, h0] = await run(0)
+      const [p1, h1] = await trainTwoEpochs(params, data, 1, 1)
+      const [p0, h0] = await trainTwoEpochs(params, data, 1, 0)
       expectSameParams(p1, p0)
       expect(h0.map((r) => [r.loss, r.gradNorm])).toEqual(h1.map((r) => [r.loss, r.gradNorm]))
       expect(changed(p1.wRec, params.wRec)).toBeGreaterThan(0)
