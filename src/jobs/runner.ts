@@ -11,18 +11,18 @@ import { AppError } from '../shared/errors.ts'
 import type { AppEvent, JobProgress, RunStatus } from '../shared/types.ts'
 import type { Store } from '../store/index.ts'
 import { codeVersion, hostName } from '../system/version.ts'
-import { pidAlive, pidStopped } from '../system/process.ts'
+import { compileCacheEnv, pidAlive, pidStopped } from '../system/process.ts'
 import { storageFailure } from '../store/util.ts'
 import { interruptedByShutdown, isFromWorker, queuedAtShutdown, type CancelReason, type FromWorker, type Spawner, type WorkerHandle } from './protocol.ts'
 import { Scheduler, type Resources } from './scheduler.ts'
 
 export const defaultWorkerEntry = join(dirname(fileURLToPath(import.meta.url)), 'worker.ts')
 
-/** child_process.fork with structured clone (typed arrays survive) and no inherited test flags. */
+/** child_process.fork with structured clone (typed arrays survive), no inherited test flags, and the compile cache. */
 export const forkSpawner: Spawner = (entry, env) => {
   const child = fork(entry, [], {
     execArgv: [],
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...compileCacheEnv(), ...env },
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })

@@ -1,5 +1,7 @@
-// Whether a process of this host is alive (for leases and jobs whose owner may have died).
+// Whether a process of this host is alive (for leases and jobs whose owner may have died); the
+// environment that starts a child Node process with this one's compile cache.
 import { readFileSync } from 'node:fs'
+import { enableCompileCache } from 'node:module'
 
 /** True while the process exists (also when it belongs to another user: EPERM). */
 export function pidAlive(pid: number): boolean {
@@ -24,4 +26,18 @@ export function pidStopped(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * The environment that gives a child Node process (a job worker) this process's on-disk compile cache
+ * (Node's module compile cache): a worker loads our TypeScript modules about twice as fast with it
+ * (0.3-0.4 against 0.7 s for the CLI on a 2-core VM). Enables the cache here too, in the directory
+ * NODE_COMPILE_CACHE names or else the system's temporary one; empty when it cannot be enabled or
+ * NODE_DISABLE_COMPILE_CACHE is set (Node's own escape hatch).
+ */
+export function compileCacheEnv(): Record<string, string> {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return {}
+  if (process.env.NODE_COMPILE_CACHE) return { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE }
+  const directory = enableCompileCache().directory
+  return directory ? { NODE_COMPILE_CACHE: directory } : {}
 }
