@@ -434,13 +434,19 @@ double sample_gradient(const TeacherParamsT<S>& p, const float* input, const flo
       helped = global_pool().try_parallel_for(
           2,
           [&](std::size_t item) {
-            if (item == 1) {  // the helper: never throws (no cancel check; a chunk is microseconds)
-              while (!stop.load(std::memory_order_acquire) && done.load(std::memory_order_acquire) < chunks) {
-                const int64_t c = claim();
-                if (c >= 0)
-                  compute(c, nullptr);
-                else
-                  std::this_thread::yield();
+            if (item == 1) {  // the helper
+              try {
+                while (!stop.load(std::memory_order_acquire) && done.load(std::memory_order_acquire) < chunks) {
+                  const int64_t c = claim();
+                  if (c >= 0)
+                    compute(c, control);  // checks the cancel flag per strip of columns (a large teacher's
+                                          // chunk is milliseconds)
+                  else
+                    std::this_thread::yield();
+                }
+              } catch (const Cancelled&) {
+                // the chunk it was in stays unfinished, so the backward pass cannot claim the next one:
+                // it finds the cancel flag set while it waits and throws Cancelled itself
               }
               return;
             }
