@@ -2,6 +2,7 @@
 // USB adapter pulled): the emulator said nothing and died of Node's "unsettled top-level await"
 // (exit 13), leaving its row in the database. It now says which line went away and what to do,
 // unregisters itself and exits 1; a client on the other end is told the board closed the line.
+import { rmSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BoardClient } from '../../src/hardware/client.ts'
 import { openStore } from '../../src/store/index.ts'
@@ -39,6 +40,29 @@ describe('mimic board emulate on a serial line that goes away', () => {
       await client.close()
     } finally {
       await emulator.stop()
+    }
+  }, 30_000)
+
+  it('notices a device node that disappears while its line stays open (a USB adapter pulled), within a second or so', async () => {
+    const db = tempDb()
+    const pty = await ptyPair()
+    const emulator = await startEmulator(db, ['--serial', pty.a, '--serial-number', 'LOST-2'])
+    const exited = new Promise<number | null>((r) => emulator.child.once('exit', (code) => r(code)))
+    try {
+      // the pty pair stays up (socat runs on), only the path the emulator opened goes
+      rmSync(pty.a)
+      const code = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), underLoad(5000)))])
+      expect(code).toBe(1)
+      expect(emulator.stderr()).toContain(`mimic: the serial line serial:${pty.a} went away (${pty.a} no longer exists)`)
+      const store = openStore(db)
+      try {
+        expect(store.boards.emulators('another-host', () => true, 1e9)).toEqual([])
+      } finally {
+        store.close()
+      }
+    } finally {
+      await emulator.stop()
+      await pty.stop()
     }
   }, 30_000)
 })

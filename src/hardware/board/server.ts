@@ -1,6 +1,7 @@
 // The board side of the protocol (docs/board-protocol.md §4): a session per connection that drives a
 // Chip. `mimic board emulate` serves the reference chip with it over TCP or a serial line; a bridge
 // to real hardware (hardware/samna-bridge) implements the same side in Python.
+import { existsSync } from 'node:fs'
 import type { Connection, DeployedConfiguration } from '../../shared/board.ts'
 import type { Chip, ChipRun } from '../chip/chip.ts'
 import { ConfigurationError } from '../chip/validate.ts'
@@ -461,16 +462,35 @@ export async function serveSerial(opts: BoardServerOptions, path: string, baudRa
   const session = new BoardSession(t, opts)
   void session
   let lost: string | null = null
+  let closing = false
+  let watch: ReturnType<typeof setInterval> | undefined
   const lostFns: ((why: string) => void)[] = []
+  const report = (why: string): void => {
+    if (lost !== null || closing) return
+    lost = `the serial line ${t.address} went away (${why})`
+    clearInterval(watch)
+    for (const fn of lostFns) fn(lost)
+  }
   t.onClose((err) => {
     // null: closed by close()
-    if (err === null) return
-    lost = `the serial line ${t.address} went away (${err.message})`
-    for (const fn of lostFns) fn(lost)
+    if (err !== null) report(err.message)
   })
+  // The device itself, twice a second: a pulled USB adapter's /dev/ttyUSB*, or a pty pair's link when
+  // its socat ends, disappears, and the serial port need not report an error for that (once, in a test,
+  // the emulator had not noticed a closed pty after 5 s; why was not found).
+  watch = setInterval(() => {
+    if (existsSync(path)) return
+    report(`${path} no longer exists`)
+    void t.close().catch(() => {})
+  }, 500)
+  watch.unref()
   return {
     address: t.address,
-    close: () => t.close(),
+    close: () => {
+      closing = true
+      clearInterval(watch)
+      return t.close()
+    },
     onLost: (fn) => {
       if (lost !== null) fn(lost)
       else lostFns.push(fn)
