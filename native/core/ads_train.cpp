@@ -688,7 +688,7 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
   // per sample), and so is the training.
   constexpr std::size_t kChunk = 16;
   const std::size_t chunkFloats = std::min(kChunk, S) * T * D;
-  std::vector<float> xbuf(2 * chunkFloats);
+  std::vector<float> xbuf((S > kChunk ? 2 : 1) * chunkFloats);  // the second half only when there is a next chunk
   const bool overlap = o_.threads != 1 && global_pool().size() >= 2 && S > kChunk && std::strcmp(learner_.variant(), "online-events") != 0;
   double reconSum = 0;
   uint64_t spikes = 0;
@@ -738,7 +738,7 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
     const std::size_t nc = std::min(kChunk, S - c0), next = c0 + kChunk;
     const std::size_t nn = next < S ? std::min(kChunk, S - next) : 0;
     float* cur = xbuf.data() + half * chunkFloats;
-    float* nxt = xbuf.data() + (half ^ 1) * chunkFloats;
+    float* nxt = nn > 0 ? xbuf.data() + (half ^ 1) * chunkFloats : nullptr;
     if (nn > 0 && overlap &&
         global_pool().try_parallel_for(2, [&](std::size_t item) { item == 0 ? trainChunk(c0, nc, cur) : chunkTrajectories(next, nn, nxt); }, 2))
       continue;
