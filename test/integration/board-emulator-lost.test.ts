@@ -12,12 +12,18 @@ import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 afterAll(() => cleanupTemp())
 
+/** An emulator serving on one end of a fresh pty pair, with its exit code to come. */
+async function emulatorOnPty(serialNumber: string) {
+  const db = tempDb()
+  const pty = await ptyPair()
+  const emulator = await startEmulator(db, ['--serial', pty.a, '--serial-number', serialNumber])
+  const exited = new Promise<number | null>((r) => emulator.child.once('exit', (code) => r(code)))
+  return { db, pty, emulator, exited }
+}
+
 describe('mimic board emulate on a serial line that goes away', () => {
   it('says so, unregisters and exits 1; the client ends with CLOSED', async () => {
-    const db = tempDb()
-    const pty = await ptyPair()
-    const emulator = await startEmulator(db, ['--serial', pty.a, '--serial-number', 'LOST-1'])
-    const exited = new Promise<number | null>((r) => emulator.child.once('exit', (code) => r(code)))
+    const { db, pty, emulator, exited } = await emulatorOnPty('LOST-1')
     try {
       const client = await BoardClient.connect(`serial:${pty.b}`)
       expect(client.handshake.serialNumber).toBe('LOST-1')
@@ -44,10 +50,7 @@ describe('mimic board emulate on a serial line that goes away', () => {
   }, 30_000)
 
   it('notices a device node that disappears while its line stays open (a USB adapter pulled), within a second or so', async () => {
-    const db = tempDb()
-    const pty = await ptyPair()
-    const emulator = await startEmulator(db, ['--serial', pty.a, '--serial-number', 'LOST-2'])
-    const exited = new Promise<number | null>((r) => emulator.child.once('exit', (code) => r(code)))
+    const { db, pty, emulator, exited } = await emulatorOnPty('LOST-2')
     try {
       // the pty pair stays up (socat runs on), only the path the emulator opened goes
       rmSync(pty.a)
