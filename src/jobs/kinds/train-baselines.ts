@@ -98,6 +98,14 @@ async function finish<N extends LifNet>(
   return { network: inMemoryNetwork<LifNet>(runId, arch, net, { task: d.task, fitted }), task: d.task, trainSeconds, bestEpoch, fitted, test: d.test }
 }
 
+/**
+ * What a learner that validates every epoch (FORCE, BPTT) gets of its data: the samples of both splits,
+ * the epoch's share, the time step, the threads and the task's rule for its validation accuracy.
+ */
+function validatedData(d: BaselineData, threads: number) {
+  return { epochSamples: d.epochSamples, dtMs: d.train.dtMs, threads, train: arrays(d.train), validation: arrays(d.validation!), decision: { task: d.task } as never }
+}
+
 /** The network's sizes: the samples' channels and outputs (of the task, or of the dataset given). */
 function sizesOf(d: TimedDataset): { channels: number; outputs: number } {
   return { channels: d.channels, outputs: d.outputs }
@@ -143,15 +151,13 @@ export async function trainReservoirStage(ctx: JobContext, p: ReservoirJobParams
 export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: number, runId = ctx.runId, splits?: DatasetSplits): Promise<BaselineOutcome> {
   ctx.progress(0.02, 'reading the training and validation samples', true)
   const d = await baselineData(ctx, p, seed, p.validationSamples, splits)
-  const { train: data, task } = d
-  const validation = d.validation!
   const started = performance.now()
   let done = 0
   // a refused metrics write stops the training and fails the job (ctx.listening)
   const r = await ctx.listening(({ signal, listen }) =>
     forceTrain(
       {
-        ...sizesOf(data),
+        ...sizesOf(d.train),
         neurons: p.neurons,
         seed,
         tauMemMs: p.tauMemMs,
@@ -168,12 +174,7 @@ export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: 
         rlsEvery: p.rlsEvery,
         epochs: p.epochs,
         patience: p.patience,
-        epochSamples: d.epochSamples,
-        dtMs: data.dtMs,
-        threads: ctx.threads(p.threads),
-        train: arrays(data),
-        validation: arrays(validation),
-        decision: { task } as never,
+        ...validatedData(d, ctx.threads(p.threads)),
       },
       {
         signal,
@@ -194,15 +195,13 @@ export async function trainForceStage(ctx: JobContext, p: ForceJobParams, seed: 
 export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: number, runId = ctx.runId, splits?: DatasetSplits): Promise<BaselineOutcome> {
   ctx.progress(0.02, 'reading the training and validation samples', true)
   const d = await baselineData(ctx, p, seed, p.validationSamples, splits)
-  const { train: data, task } = d
-  const validation = d.validation!
   const started = performance.now()
   let done = 0
   // a refused metrics write stops the training and fails the job (ctx.listening)
   const r = await ctx.listening(({ signal, listen }) =>
     bpttTrain(
       {
-        ...sizesOf(data),
+        ...sizesOf(d.train),
         n1: p.layer1,
         n2: p.layer2,
         seed,
@@ -222,12 +221,7 @@ export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: nu
         epsilon: p.epsilon,
         batchSize: p.batchSize,
         epochs: p.epochs,
-        epochSamples: d.epochSamples,
-        dtMs: data.dtMs,
-        threads: ctx.threads(p.threads),
-        train: arrays(data),
-        validation: arrays(validation),
-        decision: { task } as never,
+        ...validatedData(d, ctx.threads(p.threads)),
       },
       {
         signal,
