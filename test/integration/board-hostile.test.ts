@@ -12,6 +12,7 @@ import { hostileBoard, type HostileBoard, type HostileHook } from '../support/ho
 import { mimic, mimicBin, mimicJson, repoRoot } from '../support/cli.ts'
 import { underLoad } from '../support/load.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
+import { until } from '../support/until.ts'
 
 const db = tempDb()
 let network = 0
@@ -285,13 +286,8 @@ describe('cancelling a HIL run in the middle of a slow sample', () => {
       expect(store.boardLeases.list({ host: 'another-host', alive: () => false, staleMs: 6000 }).map((l) => l.runId)).toEqual([runId])
       const cancelledAt = Date.now()
       expect((await run(['jobs', 'cancel', String(runId)])).code).toBe(0)
-      let status = ''
-      while (Date.now() - cancelledAt < underLoad(8000)) {
-        status = store.runs.get(runId).status
-        if (status === 'cancelled') break
-        await new Promise((r) => setTimeout(r, 20))
-      }
-      expect(status).toBe('cancelled')
+      await until(() => store.runs.get(runId).status === 'cancelled', underLoad(8000)).catch(() => {})
+      expect(store.runs.get(runId).status).toBe('cancelled')
       expect(Date.now() - cancelledAt).toBeLessThan(underLoad(2000) + 1000)
       await exited
       const rec = store.runs.get(runId)

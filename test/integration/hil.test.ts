@@ -12,6 +12,7 @@ import { mimic, mimicBin, mimicJson, repoRoot } from '../support/cli.ts'
 import { startEmulator, type Emulator } from '../support/board.ts'
 import { underLoad } from '../support/load.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
+import { until } from '../support/until.ts'
 
 const db = tempDb()
 let emulator: Emulator
@@ -276,13 +277,8 @@ describe('mimic hil', () => {
       emulator.child.kill('SIGKILL')
       const killedAt = Date.now()
       // the run is marked failed within 2 s of the fault
-      let status = ''
-      while (Date.now() - killedAt < underLoad(5000)) {
-        status = store.runs.get(run).status
-        if (status === 'failed') break
-        await new Promise((r) => setTimeout(r, 20))
-      }
-      expect(status).toBe('failed')
+      await until(() => store.runs.get(run).status === 'failed', underLoad(5000)).catch(() => {})
+      expect(store.runs.get(run).status).toBe('failed')
       expect(Date.now() - killedAt).toBeLessThan(underLoad(2000))
       expect(await exited).not.toBe(0)
       const rec = store.runs.get(run)
