@@ -71,7 +71,7 @@ if (major < 24) {
   // imports only Node's own modules): a command starts in about half the time. Its directory goes to the
   // child Node processes too (job workers, `serve`'s daemons) through NODE_COMPILE_CACHE.
   const { compileCacheEnv } = await import('../src/system/process.ts')
-  Object.assign(process.env, compileCacheEnv())
+  compileCacheEnv()
   await run()
 }
 

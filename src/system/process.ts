@@ -32,12 +32,17 @@ export function pidStopped(pid: number): boolean {
  * The environment that gives a child Node process (a job worker) this process's on-disk compile cache
  * (Node's module compile cache): a worker loads our TypeScript modules about twice as fast with it
  * (0.3-0.4 against 0.7 s for the CLI on a 2-core VM). Enables the cache here too, in the directory
- * NODE_COMPILE_CACHE names or else the system's temporary one; empty when it cannot be enabled or
+ * NODE_COMPILE_CACHE names or else the system's temporary one (then set as NODE_COMPILE_CACHE, so that
+ * every child of this process gets the same directory); empty when it cannot be enabled or
  * NODE_DISABLE_COMPILE_CACHE is set (Node's own escape hatch).
  */
 export function compileCacheEnv(): Record<string, string> {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return {}
   if (process.env.NODE_COMPILE_CACHE) return { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE }
+  // Enabled once: the directory is kept in this process's environment (a second enableCompileCache would
+  // name the versioned subdirectory, and children given that would fill a second cache inside the first).
   const directory = enableCompileCache().directory
-  return directory ? { NODE_COMPILE_CACHE: directory } : {}
+  if (!directory) return {}
+  process.env.NODE_COMPILE_CACHE = directory
+  return { NODE_COMPILE_CACHE: directory }
 }
