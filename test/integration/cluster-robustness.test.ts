@@ -5,7 +5,7 @@
 // summary and parents as the same run made here. Then a task that SLURM ends at its time limit
 // (--time) is reported as timed out and retried.
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -195,23 +195,51 @@ describe('a job over seeds that names runs of the project', () => {
   })
 })
 
+/** SIGSTOPs a process, then every process under it (the tree cannot grow once its root is stopped); the pids stopped. */
+function stopTree(root: number): number[] {
+  process.kill(root, 'SIGSTOP')
+  const parentOf = new Map<number, number>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid ...", comm may hold spaces and parentheses
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const stopped = [root]
+  for (let i = 0; i < stopped.length; i++)
+    for (const [pid, ppid] of parentOf)
+      if (ppid === stopped[i]) {
+        process.kill(pid, 'SIGSTOP')
+        stopped.push(pid)
+      }
+  return stopped
+}
+
 describe('a task that reaches its time limit', () => {
   test('is reported as timed out and retried', { timeout: 150_000 }, async () => {
-    // an item of a few seconds (on a quiet machine): long enough to be held while it runs, short enough to run again
-    const teacher = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '300', '--samples-per-epoch', '40', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
+    // an item of several seconds (~6 s on a quiet 2-core machine): held from its start, it cannot finish in
+    // the KillWait of 2 s that SLURM gives it after its limit; short enough to run again
+    const teacher = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '2000', '--samples-per-epoch', '40', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
     const started = json<SweepStatus>([...teacher, '--on', 'local', '--seeds', '31', '--attempts', '2', '--time', '1', '--no-follow'])
     expect(started.timeLimit).toBe('1')
     const slurmJob = started.tasks[0].slurmJob!
     const show = (): string => spawnSync('scontrol', ['show', 'job', slurmJob], { env: { ...process.env, ...slurm.env }, encoding: 'utf8' }).stdout
     // sbatch got --time: one minute
     expect(show()).toMatch(/TimeLimit=00:01:00/)
-    // once the task runs, hold its process (so it cannot finish first) and let SLURM's limit end it:
-    // an administrator's `scontrol update TimeLimit=0` makes the limit already passed (SLURM checks limits every 30 s)
+    // once the task runs, hold it (so it cannot finish first) and let SLURM's limit end it: the task's
+    // process and the job worker it forks, which would otherwise train on and leave its result for the
+    // task to write when SLURM's SIGCONT wakes it. An administrator's `scontrol update TimeLimit=0`
+    // makes the limit already passed (SLURM checks limits every 30 s)
     const progressFile = join(started.dir, 'progress', 'task-0.json')
     const until = Date.now() + 60_000
     while (!existsSync(progressFile) && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
     expect(existsSync(progressFile)).toBe(true)
-    process.kill((JSON.parse(readFileSync(progressFile, 'utf8')) as { pid: number }).pid, 'SIGSTOP')
+    const held = stopTree((JSON.parse(readFileSync(progressFile, 'utf8')) as { pid: number }).pid)
+    expect(held.length).toBeGreaterThanOrEqual(1)
     const upd = spawnSync('scontrol', ['update', `JobId=${slurmJob}`, 'TimeLimit=0'], { env: { ...process.env, ...slurm.env }, encoding: 'utf8' })
     expect(upd.status, upd.stderr).toBe(0)
     const followed = run(['--json', 'sweep', 'follow', String(started.runId)])
