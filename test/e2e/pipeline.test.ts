@@ -171,6 +171,13 @@ describe('pipeline page', () => {
         await page.getByRole('list', { name: 'Pipeline stages' }).locator(`a[href="#/runs/${child!.id}"]`).waitFor()
       }
       expect(await stages.getByText('succeeded', { exact: true }).count()).toBe(4)
+      // the network ADS stage has no "Run again" of its own (two job kinds make such runs); its
+      // address says to run the pipeline again, naming it, not that the stage was imported
+      const ads = r.children.find((c) => c.kind === 'ads')!
+      await page.goto(`${s.served.url}#/projects/${r.projectId}?again=${ads.id}`)
+      await page.getByRole('alert').getByText(`is a stage of pipeline run “${r.name}” (#${r.id})`).waitFor()
+      expect(await page.getByRole('alert').textContent()).not.toContain('imported')
+      await page.goto(`${s.served.url}#/runs/${r.id}`)
     })
 
     await step('the training curves drew', async () => {

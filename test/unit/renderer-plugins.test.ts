@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { architectureDescriptors, architectureNames } from '../../src/shared/architectures/index.ts'
 import { jobKindNames, jobKinds, type JobKindSpec } from '../../src/shared/jobkinds/index.ts'
-import { inSentence, runViewOf, stagesOf } from '../../renderer/src/lib/jobKindUi.ts'
+import { againKind, againRefusal, inSentence, runViewOf, stagesOf } from '../../renderer/src/lib/jobKindUi.ts'
 import { networkText } from '../../renderer/src/lib/network.ts'
 
 describe('run views', () => {
@@ -45,6 +45,18 @@ describe('stages', () => {
     // a stage's own run has none
     const stage = (jobKinds[withStages[0]] as JobKindSpec).stages![0]
     expect(stagesOf({ jobKind: `stage:${stage.runKind}`, kind: stage.runKind })).toEqual([])
+  })
+
+  it('a run that cannot be run again says why: imported, a stage of its pipeline (named), or a kind this version lacks', () => {
+    // the pipeline's ADS stage: two job kinds make runs of its kind, so the stage alone has no form
+    expect(againKind({ jobKind: 'stage:ads', kind: 'ads' })).toBeNull()
+    const pipeline = { id: 7, name: 'xor seed 1', role: 'pipeline' }
+    expect(againRefusal({ name: 'network ADS', jobKind: 'stage:ads', parents: [{ id: 6, name: 'teacher', role: 'teacher' }, pipeline] })).toBe(
+      '“network ADS” is a stage of pipeline run “xor seed 1” (#7) and was made with that pipeline\'s parameters: run the pipeline again from its page.',
+    )
+    expect(againRefusal({ name: 'n', jobKind: 'stage:ads', parents: [] })).toContain('is a stage of a pipeline')
+    expect(againRefusal({ name: 'n', jobKind: null, parents: [pipeline] })).toBe('“n” was not made by a job (it was imported), so it cannot be run again.')
+    expect(againRefusal({ name: 'n', jobKind: 'train.gone', parents: [] })).toBe('“n” was made by the job kind “train.gone”, which this version of the workbench does not offer, so it cannot be run again.')
   })
 
   it('titles read inside a sentence keep their acronyms', () => {

@@ -108,6 +108,22 @@ export function againKind(run: { jobKind: string | null; kind: string }): JobKin
 }
 
 /**
+ * Why a run cannot be run again (againKind gave null), in a sentence naming the run: it was imported;
+ * it is a stage of a pipeline whose stage no one job kind makes alone (it is run again with its
+ * pipeline); or the job kind that made it is not offered by this version.
+ */
+export function againRefusal(run: { name: string; jobKind: string | null; parents: readonly { id: number; name: string; role: string }[] }): string {
+  if (run.jobKind === null) return `“${run.name}” was not made by a job (it was imported), so it cannot be run again.`
+  const made = currentJobKind(run.jobKind)
+  if (made.startsWith('stage:')) {
+    const pipeline = run.parents.find((p) => p.role === 'pipeline')
+    const of = pipeline ? `pipeline run “${pipeline.name}” (#${pipeline.id})` : 'a pipeline'
+    return `“${run.name}” is a stage of ${of} and was made with that pipeline's parameters: run the pipeline again from its page.`
+  }
+  return `“${run.name}” was made by the job kind “${made}”, which this version of the workbench does not offer, so it cannot be run again.`
+}
+
+/**
  * The job kind a run belongs to: the one that made it, for a pipeline's stage the first kind making
  * runs of the stage's kind, for runs no job made (imports) the first kind making runs of its kind;
  * null when no job kind makes runs of its kind.
