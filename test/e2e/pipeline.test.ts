@@ -35,6 +35,8 @@ const small: [label: string, value: string][] = [
 
 interface RunInfo {
   id: number
+  projectId: number
+  name: string
   status: string
   error: string | null
   kind: string
