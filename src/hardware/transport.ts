@@ -3,6 +3,7 @@
 //   tcp://HOST:PORT            a board (or `mimic board emulate`) listening on TCP
 //   serial:PATH[?baud=N]       a board on a serial line (USB CDC, UART, a pseudo-terminal); a bare
 //                              /dev/... path means the same
+import { realpathSync } from 'node:fs'
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net'
 import { ProtocolError } from './protocol/errors.ts'
 import { executionTargetNames } from '../shared/board.ts'
@@ -41,6 +42,34 @@ export function parseAddress(text: string, opts: { listen?: boolean } = {}): Boa
 export function formatAddress(a: BoardAddress): string {
   if (a.kind === 'tcp') return `tcp://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`
   return `serial:${a.path}${a.baudRate !== defaultBaudRate ? `?baud=${a.baudRate}` : ''}`
+}
+
+/**
+ * The key of a board's lease: one board, one key, however its address is written. A serial port by
+ * its real device (a /dev/serial/by-id/… link and the tty it points to are one board; the baud rate
+ * is how it is spoken to, not which board); a TCP board by host and port, the host in lower case and
+ * this machine's loopback names (localhost, ::1, ::ffff:127.0.0.1) as 127.0.0.1. An address that does
+ * not parse is its own key (the connection's error words it).
+ */
+export function boardLeaseKey(address: string): string {
+  let a: BoardAddress
+  try {
+    a = parseAddress(address)
+  } catch {
+    return address
+  }
+  if (a.kind === 'serial') {
+    let path = a.path
+    try {
+      path = realpathSync(a.path)
+    } catch {
+      // a port that is not there (unplugged): its path as written
+    }
+    return `serial:${path}`
+  }
+  const host = a.host.toLowerCase()
+  const loopback = host === 'localhost' || host === '::1' || host === '::ffff:127.0.0.1' ? '127.0.0.1' : host
+  return formatAddress({ kind: 'tcp', host: loopback, port: a.port })
 }
 
 /** Whether a target names a board (an address) rather than an execution target of the registry or a saved board's name. */

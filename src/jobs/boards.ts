@@ -3,7 +3,7 @@
 // deployment run to run on it (hil, finetune), refused when it does not fit the board.
 import { BoardClient } from '../hardware/client.ts'
 import { ProtocolError } from '../hardware/protocol/errors.ts'
-import { boardAddressOf } from '../hardware/transport.ts'
+import { boardAddressOf, boardLeaseKey } from '../hardware/transport.ts'
 import { configurationMisfit, type Mapping, type MappingReport } from '../plugins/deploy/map.ts'
 import type { DeployedConfiguration } from '../shared/board.ts'
 import { AppError } from '../shared/errors.ts'
@@ -84,7 +84,9 @@ export interface LeasedBoard {
  */
 export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' | 'deploy' | 'finetune', failed: (e: unknown) => unknown = (e) => unreachable(e, address)): Promise<LeasedBoard> {
   const { store } = ctx
-  store.boardLeases.acquire(address, { holder: `run ${ctx.runId} (${kind})`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: leaseStaleMs })
+  // the lease is the board's, however its address was written (taken and given back under one key)
+  const key = boardLeaseKey(address)
+  store.boardLeases.acquire(key, { holder: `run ${ctx.runId} (${kind})`, runId: ctx.runId, pid: process.pid }, { host: hostName(), alive: pidAlive, staleMs: leaseStaleMs })
   // the lease's heartbeat: a process of another host on the database takes a lease without one for gone
   const beat = setInterval(() => {
     try {
@@ -100,7 +102,7 @@ export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' |
     client = await BoardClient.connect(address)
   } catch (e) {
     clearInterval(beat)
-    store.boardLeases.release(address, process.pid, hostName())
+    store.boardLeases.release(key, process.pid, hostName())
     throw failed(e)
   }
   let held = true
@@ -111,7 +113,7 @@ export async function leaseBoard(ctx: JobContext, address: string, kind: 'hil' |
       held = false
       clearInterval(beat)
       await client.close().catch(() => {})
-      store.boardLeases.release(address, process.pid, hostName())
+      store.boardLeases.release(key, process.pid, hostName())
     },
   }
 }

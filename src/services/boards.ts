@@ -9,7 +9,7 @@ import { ReferenceChip } from '../hardware/chip/reference.ts'
 import { NativeChip } from './native-chip.ts'
 import { BoardClient } from '../hardware/client.ts'
 import { ProtocolError } from '../hardware/protocol/errors.ts'
-import { boardAddressOf, loadSerialPort, parseAddress, formatAddress, type BoardAddress } from '../hardware/transport.ts'
+import { boardAddressOf, boardLeaseKey, loadSerialPort, parseAddress, formatAddress, type BoardAddress } from '../hardware/transport.ts'
 import { scanUsbBoards } from '../hardware/usb.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { hostName } from '../system/version.ts'
@@ -230,7 +230,7 @@ export class BoardDesk {
   /** how the holder is named to the others, e.g. "the hardware panel of mimic serve" */
   private readonly holder: string
   private readonly open = new Map<string, BoardClient>()
-  private readonly held = new Set<string>()
+  private readonly held = new Map<string, string>()  // address → its lease key (boardLeaseKey)
   private beat: NodeJS.Timeout | null = null
   /** the emulator this front door started (the hardware panel's "start an emulator"), if any */
   private emulator: RunningEmulatorHandle | null = null
@@ -274,8 +274,10 @@ export class BoardDesk {
   }
 
   private take(address: string, holder: string, runId: number | null): void {
-    this.store.boardLeases.acquire(address, { holder, runId, pid: process.pid }, liveness())
-    this.held.add(address)
+    // the lease is the board's, however its address was written; let gives back the key taken here
+    const key = boardLeaseKey(address)
+    this.store.boardLeases.acquire(key, { holder, runId, pid: process.pid }, liveness())
+    this.held.set(address, key)
     if (!this.beat) {
       this.beat = setInterval(() => {
         try {
@@ -289,8 +291,10 @@ export class BoardDesk {
   }
 
   private let(address: string): void {
+    const key = this.held.get(address)
+    if (key === undefined) return
     this.held.delete(address)
-    this.store.boardLeases.release(address, process.pid, hostName())
+    this.store.boardLeases.release(key, process.pid, hostName())
     if (!this.held.size && this.beat) {
       clearInterval(this.beat)
       this.beat = null
@@ -360,7 +364,7 @@ export class BoardDesk {
 
   async close(): Promise<void> {
     for (const a of [...this.open.keys()]) await this.disconnect(a).catch(() => {})
-    for (const a of [...this.held]) this.let(a)
+    for (const a of [...this.held.keys()]) this.let(a)
     const e = this.emulator
     this.emulator = null
     await e?.stop().catch(() => {})

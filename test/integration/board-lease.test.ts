@@ -4,11 +4,13 @@
 // holder is killed, the board is free again. All real processes on one database file.
 import type { ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
+import { realpathSync, symlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { firstLine, mimic, spawnMimic } from '../support/cli.ts'
-import { startEmulator, stopChild, type Emulator } from '../support/board.ts'
-import { cleanupTemp, tempDb } from '../support/tmp.ts'
+import { ptyPair, startEmulator, stopChild, type Emulator } from '../support/board.ts'
+import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
 const children: ChildProcess[] = []
 let emulator: Emulator | null = null
@@ -79,5 +81,46 @@ describe('board lease across processes', () => {
     const after = mimic(['--db', db, '--json', 'board', 'info', address])
     expect(after.code, after.stderr).toBe(0)
     expect(JSON.parse(after.stdout)).toMatchObject({ serialNumber: 'LEASE-1' })
+  }, 60_000)
+
+  it('one board, one lease, however its address is written: localhost for 127.0.0.1, a link to a serial port, another baud rate', async () => {
+    const db = tempDb()
+    const tcp = await startEmulator(db, ['--serial-number', 'LEASE-TCP', '--quiet'])
+    const pty = await ptyPair()
+    const serial = await startEmulator(db, ['--serial', pty.a, '--serial-number', 'LEASE-PTY', '--quiet'])
+    try {
+      const a = await serve(db)
+      expect(tcp.address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/)
+      expect((await a.call('boards.connect', { address: tcp.address })).status).toBe(200)
+      // the same emulator by this machine's name for itself
+      const byName = tcp.address.replace('127.0.0.1', 'localhost')
+      const refused = mimic(['--db', db, 'board', 'info', byName])
+      expect(refused.code).not.toBe(0)
+      expect(refused.stderr).toContain(`The board ${tcp.address} is in use by mimic serve (pid ${a.child.pid} on ${hostname()}, since `)
+
+      // the serial board through socat's link (pty.b points to /dev/pts/N), then through a link of
+      // our own to that link, at another baud rate: one board, refused
+      expect((await a.call('boards.connect', { address: `serial:${pty.b}` })).status).toBe(200)
+      const device = realpathSync(pty.b)
+      const alias = join(tempDir('mimic-alias-'), 'ttyBOARD')
+      symlinkSync(pty.b, alias)
+      const other = mimic(['--db', db, 'board', 'info', `serial:${alias}?baud=115200`])
+      expect(other.code).not.toBe(0)
+      expect(other.stderr).toContain(`The board serial:${device} is in use by mimic serve (pid ${a.child.pid}`)
+      const list = JSON.parse(mimic(['--db', db, '--json', 'board', 'list']).stdout) as { leases: { address: string }[] }
+      expect(list.leases.map((l) => l.address).sort()).toEqual([`serial:${device}`, tcp.address].sort())
+
+      // let go under the address it was taken by: free under every other
+      expect((await a.call('boards.disconnect', { address: `serial:${pty.b}` })).status).toBe(200)
+      expect((await a.call('boards.disconnect', { address: tcp.address })).status).toBe(200)
+      expect((JSON.parse(mimic(['--db', db, '--json', 'board', 'list']).stdout) as { leases: unknown[] }).leases).toEqual([])
+      const free = mimic(['--db', db, '--json', 'board', 'info', byName])
+      expect(free.code, free.stderr).toBe(0)
+      expect(JSON.parse(free.stdout)).toMatchObject({ serialNumber: 'LEASE-TCP' })
+    } finally {
+      await serial.stop()
+      await tcp.stop()
+      await pty.stop()
+    }
   }, 60_000)
 })
