@@ -22,6 +22,7 @@ import { comparisonReportHtml } from './comparison-report.ts'
 import { openStore, type Store } from '../store/index.ts'
 import { summaryOf } from '../store/runs.ts'
 import { storageFailure } from '../store/util.ts'
+import { lockedAtOpen } from '../store/db.ts'
 import { defaultMaxDatasetBytes, maxBundleBytes } from '../shared/limits.ts'
 import { flattenRun, runColumns } from '../shared/runtable.ts'
 import { reportHtml } from './report.ts'
@@ -164,7 +165,15 @@ export class Services implements FrontDoorServices {
       cancelGraceMs: opts.cancelGraceMs,
       workerEnv: opts.workerEnv,
     })
-    this.runner.recover()
+    try {
+      this.runner.recover()
+    } catch (err) {
+      // the runs of a dead process are marked interrupted in a write transaction: a lock held too long says so
+      const locked = lockedAtOpen(err, this.store.path)
+      if (!locked) throw err
+      this.store.close()
+      throw locked
+    }
     this.boards = new BoardDesk(this.store, holderName(opts.frontDoor))
     this.api = this.implement()
     this.fileWatch = setInterval(() => this.checkFile(), 2000)

@@ -89,8 +89,23 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
     return db
   } catch (err) {
     db.close()
-    throw err
+    // another process's write lock held past the busy timeout while opening (the journal mode, a migration)
+    throw lockedAtOpen(err, path, options.busyTimeoutMs ?? 10_000) ?? err
   }
+}
+
+/**
+ * SQLITE_BUSY or SQLITE_LOCKED while a program opens the database and readies it (the journal mode, a
+ * migration, runs left by a dead process marked interrupted) as a BUSY error naming the database and
+ * what to do; undefined for any other error.
+ */
+export function lockedAtOpen(err: unknown, path: string, busyTimeoutMs = 10_000): AppError | undefined {
+  const code = err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined
+  if (typeof code !== 'string' || !(code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) return undefined
+  return new AppError(
+    'BUSY',
+    `The database ${path} could not be opened: another process kept it locked for more than ${busyTimeoutMs / 1000} s (${code}); nothing was changed. End that process's transaction (a sqlite3 shell, a long import) and try again.`,
+  )
 }
 
 /** Applies the missing migrations, each in its own IMMEDIATE transaction (safe against a second process migrating at once). */
