@@ -189,6 +189,31 @@ function mapRunRefsText(text: string, keys: ReadonlySet<string>, ids: ReadonlyMa
 }
 
 /**
+ * A sweep run's parameters (src/jobs/cluster/sweep.ts) name runs one level down: the split job's own
+ * parameters under `params` (its network, dataset...) and the reproduction it works for under `owner`
+ * ({id, role}). Both mapped as mapRunRefs maps a job's; an owner outside the bundle is left out.
+ */
+function mapSweepParamsText(text: string, ids: ReadonlyMap<number, number>, dropped: (key: string, id: number) => void): string {
+  const o = JSON.parse(text) as Record<string, unknown>
+  let out: Record<string, unknown> | undefined
+  const inner = o.params
+  if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
+    const mapped = mapRunRefs(inner as Record<string, unknown>, runRefParams, (old) => ids.get(old), (key, id) => dropped(`params.${key}`, id))
+    if (mapped !== inner) (out ??= { ...o }).params = mapped
+  }
+  const owner = o.owner as { id?: unknown } | undefined
+  if (owner && typeof owner === 'object' && Number.isSafeInteger(owner.id)) {
+    out ??= { ...o }
+    const id = ids.get(owner.id as number)
+    if (id === undefined) {
+      delete out.owner
+      dropped('owner', owner.id as number)
+    } else out.owner = { ...owner, id }
+  }
+  return out ? JSON.stringify(out) : text
+}
+
+/**
  * Writes a project read by readProject into this database with new ids, in one transaction. The
  * project keeps its name unless one exists already ("NAME (imported)", then "(imported 2)"...).
  * Lineage, results' networks and the run ids in parameters, summaries and result values are mapped
@@ -233,7 +258,8 @@ export function writeProject(db: DB, snap: ProjectSnapshot, name?: string, partB
     for (const r of snap.runs) {
       const outside: string[] = []
       const drop = (key: string, old: number): void => void outside.push(`${key} (run ${old})`)
-      const params = mapRunRefsText(r.params, runRefParams, ids, drop)
+      const top = mapRunRefsText(r.params, runRefParams, ids, drop)
+      const params = r.kind === 'sweep' ? mapSweepParamsText(top, ids, drop) : top
       const summary = mapRunRefsText(r.summary, runRefSummary, ids, drop)
       const id = ids.get(r.id) as number
       if (params !== r.params || summary !== r.summary) setRefs.run(params, summary, id)

@@ -18,7 +18,7 @@ describe('importing a project bundle maps the runs its records name', () => {
     const bundle = join(dir, 'p.mimic')
     // the runs as the job kinds record them: run references in parameters, each a parent in its field's role
     const store = openStore(a)
-    let outside: number, data: number, teacher: number, ads: number, robustness: number, comparison: number
+    let outside: number, data: number, teacher: number, ads: number, robustness: number, comparison: number, sweep: number
     try {
       const p = store.projects.create('P').id
       const elsewhere = store.projects.create('Elsewhere').id
@@ -38,10 +38,13 @@ describe('importing a project bundle maps the runs its records name', () => {
       comparison = store.runs.create({ projectId: p, kind: 'comparison', name: 'parts', params: {}, seed: null, codeVersion: 'test', host: 'test', status: 'running' }).id
       store.results.insert(comparison, [{ item: 0, networkId: ads, architecture: 'ads', labels: { part: 'sweep' }, values: { runId: robustness, testAccuracy: 0.5 } }])
       store.runs.finish(comparison, 'succeeded')
+      // a sweep sent to a cluster for the comparison: its split job's parameters, one level down, name
+      // a network of the bundle and a dataset of another project; its owner is the comparison
+      sweep = run(p, 'sweep', { jobKind: 'robustness', runKind: 'robustness', params: { networks: [ads], dataset: outside, levels: [0] }, cluster: 'lab', owner: { id: comparison, role: 'cluster' } }, [{ id: comparison, role: 'cluster' }])
     } finally {
       store.close()
     }
-    expect(mimicJson(['projects', 'export', '1', '--out', bundle], { db: a })).toMatchObject({ runs: 5 })
+    expect(mimicJson(['projects', 'export', '1', '--out', bundle], { db: a })).toMatchObject({ runs: 6 })
 
     // imported twice: the second copy's ids all differ from the bundle's, and the first copy holds those
     mimicJson(['projects', 'create', 'Here'], { db: b })
@@ -63,6 +66,9 @@ describe('importing a project bundle maps the runs its records name', () => {
       expect(s.runs.notes(id(robustness)).map((n) => n.body)).toEqual([expect.stringMatching(new RegExp(`dataset \\(run ${outside}\\) named a run outside the exported project`))])
       expect(s.results.items(id(comparison))[0].values.runId).toBe(id(robustness))
       expect(s.results.items(id(comparison))[0].networkId).toBe(id(ads))
+      const sw = s.runs.get(id(sweep))
+      expect(sw.params).toEqual({ jobKind: 'robustness', runKind: 'robustness', params: { networks: [id(ads)], levels: [0] }, cluster: 'lab', owner: { id: id(comparison), role: 'cluster' } })
+      expect(s.runs.notes(id(sweep)).map((n) => n.body)).toEqual([expect.stringMatching(new RegExp(`params\\.dataset \\(run ${outside}\\) named a run outside the exported project`))])
       // parameters without run references are kept as they were written
       expect(s.db.prepare('SELECT params FROM runs WHERE id = ?').pluck().get(id(comparison))).toBe('{}')
     } finally {
