@@ -176,7 +176,10 @@ export class Services implements FrontDoorServices {
     }
     this.boards = new BoardDesk(this.store, holderName(opts.frontDoor))
     this.api = this.implement()
-    this.fileWatch = setInterval(() => this.checkFile(), 2000)
+    this.fileWatch = setInterval(() => {
+      this.checkFile()
+      this.checkOthers()
+    }, 2000)
     this.fileWatch.unref()
   }
 
@@ -201,8 +204,48 @@ export class Services implements FrontDoorServices {
     console.error(`mimic: ${this.fileGone}`)
   }
 
+  /** SQLite's data_version when last read (it moves when another connection commits), and what the pages showed then. */
+  private seenVersion = -1
+  private seenPrint: { projects: string; runs: Map<number, string> } | null = null
+
+  /**
+   * Changes another process made (the CLI renaming, deleting or tagging runs, creating projects; a
+   * job's worker) send this front door no events: for a front door with pages (the app, `mimic
+   * serve`; not the command line), while someone listens, every 2 s, when another
+   * connection has committed since the last look, the projects and the projects whose runs changed
+   * are announced as if made here, so open pages reload (a run deleted by the CLI says it is gone).
+   */
+  private checkOthers(): void {
+    if (this.frontDoor === 'cli' || !this.listeners.size || this.fileGone !== null || !this.store.db.open) {
+      this.seenPrint = null
+      return
+    }
+    try {
+      const version = this.store.db.pragma('data_version', { simple: true }) as number
+      if (version === this.seenVersion && this.seenPrint) return
+      this.seenVersion = version
+      const before = this.seenPrint
+      const now = this.store.runs.changePrint()
+      this.seenPrint = now
+      if (!before) return
+      if (before.projects !== now.projects) this.publish({ type: 'projects.changed' })
+      for (const p of new Set([...before.runs.keys(), ...now.runs.keys()])) if (before.runs.get(p) !== now.runs.get(p)) this.publish({ type: 'runs.changed', projectId: p })
+    } catch {
+      // a busy database: the next look
+    }
+  }
+
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn)
+    // what the pages show now, so that another process's change from here on is seen at the next look
+    if (this.frontDoor !== 'cli' && !this.seenPrint && this.fileGone === null && this.store.db.open) {
+      try {
+        this.seenVersion = this.store.db.pragma('data_version', { simple: true }) as number
+        this.seenPrint = this.store.runs.changePrint()
+      } catch {
+        // a busy database: the next look takes it
+      }
+    }
     return () => this.listeners.delete(fn)
   }
 

@@ -90,6 +90,25 @@ export class RunsRepo {
     this.db = db
   }
 
+  /**
+   * What the pages show of each project's runs (ids, names, statuses, tag and note counts), one text
+   * per project, and the projects' ids and names: compared between two reads, it tells which projects
+   * another process changed (the services' watch on the database, for the pages it serves).
+   */
+  changePrint(): { projects: string; runs: Map<number, string> } {
+    const projects = (this.db.prepare('SELECT id, name FROM projects ORDER BY id').all() as { id: number; name: string }[]).map((p) => `${p.id}:${p.name}`).join('\u001f')
+    // three aggregates in SQL (about 20-40 ms at 5·10⁴ runs; only read after another connection committed)
+    const parts = [
+      `SELECT project_id AS p, group_concat(id || ':' || status || ':' || name, char(31) ORDER BY id) AS g FROM runs GROUP BY project_id`,
+      `SELECT r.project_id AS p, group_concat(t.run_id || ':' || t.tag, char(31) ORDER BY t.run_id, t.tag) AS g FROM tags t JOIN runs r ON r.id = t.run_id GROUP BY r.project_id`,
+      `SELECT r.project_id AS p, count(*) || ':' || max(n.id) AS g FROM notes n JOIN runs r ON r.id = n.run_id GROUP BY r.project_id`,
+    ]
+    const runs = new Map<number, string>()
+    for (const [k, sql] of parts.entries())
+      for (const row of this.db.prepare(sql).all() as { p: number; g: string }[]) runs.set(row.p, `${runs.get(row.p) ?? ''}\u001e${k}${row.g}`)
+    return { projects, runs }
+  }
+
   find(id: number): RunRecord | undefined {
     const row = this.db.prepare(`${select} WHERE r.id = ?`).get(id) as Row | undefined
     return row ? toRecord(row) : undefined

@@ -144,5 +144,24 @@ describe('projects while jobs run', () => {
       expect(await page.getByRole('button', { name: 'Rename' }).count(), "the deleted run's actions").toBe(0)
       await page.getByRole('link', { name: 'Back to the project list' }).waitFor()
     })
+    await step('a run tagged, noted, then deleted by the CLI (another process) while its page is open', async () => {
+      const p = s.cli<{ id: number }>(['projects', 'create', 'Run gone by the CLI']).id
+      const run = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', String(p), '--count', '2', '--name', 'cli data']).id
+      // (through the project's page: the run may have the id of the run deleted above, whose page is open)
+      await page.goto(`${s.served.url}#/projects/${p}`)
+      await page.getByRole('link', { name: 'cli data' }).first().click()
+      await page.getByRole('heading', { level: 1, name: 'cli data' }).waitFor()
+      // another process sends this server no events: its watch on the database sees the changes
+      s.cli(['runs', 'tag', String(run), 'tagged-elsewhere'])
+      await page.getByRole('region', { name: 'Tags' }).getByText('tagged-elsewhere').waitFor({ timeout: 10_000 })
+      s.cli(['runs', 'note', String(run), 'a note from the terminal'])
+      await page.getByText('a note from the terminal').waitFor({ timeout: 10_000 })
+      s.cli(['runs', 'delete', String(run)])
+      await page.getByText(`There is no run ${run} in this database (it may have been deleted).`).waitFor({ timeout: 10_000 })
+      expect(await page.getByRole('button', { name: 'Rename' }).count(), "the deleted run's actions").toBe(0)
+      // and its project's page lists it no more
+      await page.goto(`${s.served.url}#/projects/${p}`)
+      await page.getByText('No runs yet').waitFor({ timeout: 10_000 })
+    })
   })
 })
