@@ -74,7 +74,11 @@ export function refocusWhenRemoved(next: () => HTMLElement | null | undefined = 
         if (lost()) (next() ?? fallback())?.focus()
       }, 0)
     }
-    const onBlur = (): void => {
+    const onBlur = (e: FocusEvent): void => {
+      // the focus went to another element (Tab, a click on a control): nothing was lost. Checked now,
+      // not in the timeout below: a key pressed before it runs may remove this control and the one
+      // the focus went to, and the lost focus is then that one's to hand on, not this one's
+      if (e.relatedTarget) return
       setTimeout(() => {
         if (!lost()) return
         if (!el.isConnected || (el.disabled && disabledForGood)) handOn()
