@@ -705,6 +705,16 @@ export class Services implements FrontDoorServices {
         })),
       'jobs.start': async ({ kind, projectId, name, params }) => ({ runId: this.startJob(kind, projectId, params, name) }),
       'jobs.cancel': async ({ runId }) => {
+        // a sweep on a cluster (or the run it merges into), once sent: its tasks are cancelled there
+        // (scancel), as `sweep cancel` does; while it is being sent, its sender cancels it once submitted
+        const sweep = store.sweeps.ofRun(runId)
+        if (sweep && store.jobs.find(sweep.runId) === undefined && store.sweeps.tasks(sweep.runId).some((t) => t.slurmJob !== null)) {
+          const run = store.runs.get(runId)
+          if (run.status !== 'queued' && run.status !== 'running') throw new AppError('CONFLICT', `Run ${runId} is not running (it is ${run.status}): there is nothing to cancel.`)
+          await cancelSweep(store, store.clusters.get(sweep.cluster), sweep.runId, undefined, mergedSummaryOf(sweep.jobKind))
+          changed(run.projectId)
+          return { runId, status: store.runs.get(runId).status }
+        }
         const status = this.runner.cancel(runId)
         return { runId, status }
       },

@@ -135,6 +135,14 @@ export class SweepsRepo {
       : undefined
   }
 
+  /** The sweep a run belongs to: the sweep's own run, or the run its results are merged into. */
+  ofRun(runId: number): SweepRecord | undefined {
+    const own = this.find(runId)
+    if (own) return own
+    const r = this.db.prepare('SELECT run_id FROM sweeps WHERE merge_run_id = ?').get(runId) as { run_id: number } | undefined
+    return r ? this.find(r.run_id) : undefined
+  }
+
   get(runId: number): SweepRecord {
     const s = this.find(runId)
     if (!s) throw new AppError('NOT_FOUND', `Run ${runId} is not a sweep sent to a cluster: \`mimic runs list --kind sweep\` lists them.`)

@@ -175,6 +175,16 @@ test('--time takes a SLURM time limit and only with --on; a split job takes no -
   expect(json<unknown[]>(['runs', 'list', '--kind', 'sweep'])).toHaveLength(sweeps)
 })
 
+test('jobs cancel of the run a split robustness run merges into cancels its sweep on the cluster', { timeout: 150_000 }, () => {
+  const started = json<SweepStatus>([...robustness(), '--on', 'local', '--items-per-task', '1', '--no-follow'])
+  const merge = started.mergeRunId!
+  expect(json<{ status: string }>(['runs', 'show', String(merge)]).status).toBe('running')
+  // the tray's Cancel on the robustness run: before, a request no process would act on
+  expect(json<{ status: string }>(['jobs', 'cancel', String(merge)]).status).toBe('cancelled')
+  expect(json<SweepStatus>(['sweep', 'status', String(started.runId), '--no-poll']).tasks.map((t) => t.state)).toEqual(started.tasks.map(() => 'cancelled'))
+  expect(json<{ status: string }>(['runs', 'show', String(started.runId)]).status).toBe('cancelled')
+})
+
 describe('a job over seeds that names runs of the project', () => {
   test('chip yield over two seeds: each item its own run with the shipped network and dataset as parents, equal to the runs made here', { timeout: 150_000 }, async () => {
     const yieldArgs = ['yield', String(ids.ads), '--mismatch', '0.1', '--chips', '3', '--min-accuracy', '0.5', '--data', String(ids.dataset), '--samples', '12', '--threads', '1']

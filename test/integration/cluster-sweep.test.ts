@@ -2,6 +2,7 @@
 // real `mimic` command: clusters added and checked, a teacher training grid over seeds sent with
 // --on, followed, one task cancelled, one task killed mid-run and retried, resumed, merged once,
 // and the merged runs equal to the same seeds run here.
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -201,5 +202,58 @@ describe('a training grid over seeds on the cluster', () => {
     expect(final.tasks[0].state).toBe('failed')
     expect(final.tasks[0].error).toMatch(/^attempt 1 ended without the results of item 0.*\(after 1 attempt\)$/)
     expect(json<{ error: string }>(['runs', 'show', String(started.runId)]).error).toMatch(/^task 0: attempt 1 ended without the results of item 0/)
+  })
+})
+
+describe('jobs cancel of a sweep', () => {
+  test('cancels its tasks on the cluster (scancel), as sweep cancel does', { timeout: 120_000 }, async () => {
+    // items of minutes: nothing ends before the cancel
+    const long = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '10000', '--samples-per-epoch', '100', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
+    const squeue = (array: string): string[] =>
+      spawnSync('squeue', ['-h', '-o', '%i %T'], { env: { ...process.env, ...slurm.env }, encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((l) => l.startsWith(`${array}_`))
+    const gone = async (array: string): Promise<string[]> => {
+      const until = Date.now() + 20_000
+      while (squeue(array).length && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+      return squeue(array)
+    }
+    const started = json<SweepStatus>([...long, '--on', 'local', '--seeds', '41-42', '--items-per-task', '1', '--no-follow'])
+    const array = started.tasks[0].slurmJob!.split('_')[0]
+    expect(squeue(array).length).toBeGreaterThan(0)
+    // before, the sweep's run kept running and SLURM kept its tasks: no process owned it to act on the request
+    expect(json<{ id: number; status: string }>(['jobs', 'cancel', String(started.runId)])).toEqual({ id: started.runId, runId: started.runId, status: 'cancelled' })
+    expect(json<SweepStatus>(['sweep', 'status', String(started.runId), '--no-poll']).tasks.map((t) => t.state)).toEqual(['cancelled', 'cancelled'])
+    expect(await gone(array)).toEqual([])
+    expect(run(['jobs', 'cancel', String(started.runId)]).stderr).toContain(`Run ${started.runId} is not running (it is cancelled)`)
+  })
+
+  test('while it is being sent: the cancel is kept, and the sweep is cancelled on the cluster as soon as it is submitted', { timeout: 120_000 }, async () => {
+    const saved = { ...process.env }
+    Object.assign(process.env, slurm.env)
+    const sender = new Services({ dbPath: db, frontDoor: 'cli' })
+    try {
+      const before = new Set(sender.store.runs.list({ kind: 'sweep' }).map((r) => r.id))
+      const params = { units: 4, epochs: 10000, samplesPerEpoch: 100, validationSamples: 0, testSamples: 8, durationS: 0.2, threads: 1 }
+      const sending = sender.call('sweeps.start', { cluster: 'local', kind: 'train.teacher', projectId: 1, params, seeds: [51, 52], itemsPerTask: 1 })
+      // the sweep's run exists (owned by this process) before its files are written and sbatch runs
+      let id: number | undefined
+      while (id === undefined) {
+        await new Promise((r) => setImmediate(r))
+        id = sender.store.runs.list({ kind: 'sweep' }).find((r) => !before.has(r.id))?.id
+      }
+      expect(sender.store.sweeps.tasks(id).every((t) => t.slurmJob === null)).toBe(true)
+      // another process's `jobs cancel`: the sender is alive and owns it, so the request is recorded
+      expect(json<{ status: string }>(['jobs', 'cancel', String(id)]).status).toMatch(/^(queued|running)$/)
+      const sent = await sending
+      expect(sent.runId).toBe(id)
+      const after = json<SweepStatus>(['sweep', 'status', String(id), '--no-poll'])
+      expect(after.tasks.map((t) => t.state)).toEqual(['cancelled', 'cancelled'])
+      expect(after.tasks.every((t) => t.slurmJob !== null)).toBe(true)
+      expect(json<{ status: string }>(['runs', 'show', String(id)]).status).toBe('cancelled')
+    } finally {
+      await sender.close()
+      process.env = saved
+    }
   })
 })

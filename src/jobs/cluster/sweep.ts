@@ -301,6 +301,8 @@ export async function startSweep(store: Store, cluster: Cluster, o: StartSweep):
     store.runs.markStarted(run.id)
     if (merge) store.runs.markStarted(merge.id)
     await submit(store, cluster, run.id, [...new Set(items.map((i) => i.task))])
+    // cancelled while it was being sent (`jobs cancel`, the tray's Cancel): cancelled there now
+    if (store.jobs.cancelRequested([run.id]).length) await cancelSweep(store, cluster, run.id)
   } catch (err) {
     store.runs.finish(run.id, 'failed', (err as Error).message)
     if (merge) store.runs.finish(merge.id, 'failed', (err as Error).message)
