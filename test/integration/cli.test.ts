@@ -269,9 +269,11 @@ describe('mimic CLI', () => {
   it('started by an older Node, Ctrl-Z (SIGTSTP) stops the pinned Node and its worker too, and SIGCONT continues them: the job ends succeeded', async () => {
     const jobDb = tempDb()
     expect(mimic(['--db', jobDb, 'projects', 'create', 'P']).code).toBe(0)
-    const wrapper = spawn('/usr/bin/node', [join(import.meta.dirname, '..', '..', 'bin', 'mimic.js'), '--db', jobDb, 'train', 'teacher', '--project', '1', '--units', '16', '--epochs', '15', '--samples-per-epoch', '40', '--validation-samples', '0', '--test-samples', '20', '--seed', '1'], {
+    const wrapper = spawn('/usr/bin/node', [join(import.meta.dirname, '..', '..', 'bin', 'mimic.js'), '--db', jobDb, 'train', 'teacher', '--project', '1', '--units', '16', '--epochs', '300', '--samples-per-epoch', '40', '--validation-samples', '0', '--test-samples', '20', '--seed', '1'], {
       stdio: ['ignore', 'ignore', 'ignore'],
     })
+    // (300 epochs: ~3 s of training here, so the job is still running when it is stopped; with 15 it
+    // could end, worker and all, between the first progress and the stop)
     const exited = new Promise<number | null>((r) => wrapper.once('exit', (code) => r(code)))
     const db = new Database(jobDb, { readonly: true })
     const job = (): { status: string; worker_pid: number | null; fraction: number } | undefined =>
