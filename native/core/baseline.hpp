@@ -124,7 +124,10 @@ struct ReadoutFit {
   double meanRateHz = 0;
 };
 // Fits wOut and outBias by ridge regression of targets on the read-out traces (with a constant), solving
-// (RᵀR + λI) w = RᵀY with Eigen's LDLT (the constant's column is not penalised). Samples in parallel.
+// (RᵀR + λI) w = RᵀY with Eigen's LDLT (the constant's column is not penalised). Samples in parallel,
+// reservoir_block_samples() at a time (the memory of that many (N+1)² Gram matrices; the sums do not
+// depend on it, nor on the thread count).
+std::size_t reservoir_block_samples();
 ReadoutFit reservoir_fit(LifNet& net, const float* inputs, const float* targets, std::size_t count, std::size_t steps,
                          double dtMs, double ridge, std::size_t stride, uint64_t seed, unsigned threads,
                          const Control& control);

@@ -1,8 +1,11 @@
 // The paper's baselines through the real addon (native/core/baseline.hpp, bptt_snn.hpp): the LIF
 // runner, the reservoir's ridge read-out, FORCE's recursive least squares with early stopping, and
 // BPTT's gradient against finite differences of the smooth network. Small sizes: seconds each.
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { repoRoot } from '../support/cli.ts'
 import { atEverySimdLevel } from '../support/simd-levels.ts'
 import { bpttGradient, bpttTrain, forceTrain, lifRun, reservoirTrain, taskGenerate, taskScore, type LifNetwork } from '../../native/index.ts'
 
@@ -120,6 +123,33 @@ describe('reservoir', () => {
     const out = await lifRun(r.network, test, { seed: 3, threads: 2 })
     const s = taskScore('xor', { outputs: out.outputs, shape: [test.count, test.steps, 1], targets: test.targets })
     expect(s.accuracy).toBeGreaterThan(0.7)
+  })
+
+  it('the same read-out at any thread count, over several blocks of samples (the sums in sample order)', async () => {
+    // 20 samples: blocks of 4 per thread of the pool (8 on a 2-core machine, 4 on one core): several
+    const train = await xor(20, 11, 0.5)
+    const [a, b] = [await reservoirTrain({ neurons: 60, channels: 1, outputs: 1, seed: 5, train, threads: 1 }), await reservoirTrain({ neurons: 60, channels: 1, outputs: 1, seed: 5, train, threads: 2 })]
+    expect(Array.from(b.network.wOut)).toEqual(Array.from(a.network.wOut))
+    expect(Array.from(b.network.outBias)).toEqual(Array.from(a.network.outBias))
+    expect([b.trainMse, b.meanRateHz]).toEqual([a.trainMse, a.meanRateHz])
+    // the figures of this fit as the whole-count sum gave them (before the blocks): the same additions
+    expect(a.trainMse).toBe(0.20067058947720218)
+    expect(a.network.wOut[1]).toBe(Math.fround(0.02582809142768383))
+  })
+
+  it("holds a block's Gram matrices at a time, not every sample's: 64 samples of a 1500-neuron reservoir in a few hundred MB", () => {
+    // (N + 1)² doubles per sample, 18 MB at N = 1500: 1.15 GB for all 64 at once, 144 MB for a block of 8
+    const script = `
+      const { reservoirTrain } = await import(${JSON.stringify(join(repoRoot, 'native', 'index.ts'))})
+      const count = 64, steps = 20
+      const train = { inputs: new Float32Array(count * steps).map((_, i) => Math.sin(i)), targets: new Float32Array(count * steps).map((_, i) => Math.cos(i)), count, steps }
+      const r = await reservoirTrain({ neurons: 1500, channels: 1, outputs: 1, seed: 1, train, threads: 2 })
+      console.log(JSON.stringify({ maxRssMB: process.resourceUsage().maxRSS / 1024, finite: Number.isFinite(r.trainMse) }))`
+    const child = spawnSync(process.execPath, ['--experimental-strip-types', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })
+    expect(child.status, child.stderr).toBe(0)
+    const out = JSON.parse(child.stdout.trim().split('\n').pop()!) as { maxRssMB: number; finite: boolean }
+    expect(out.finite).toBe(true)
+    expect(out.maxRssMB).toBeLessThan(600)
   })
 })
 
