@@ -69,6 +69,15 @@ describe('lineage graph', () => {
         xs.push((await link(kind, id).boundingBox())!.x + (await scroller.evaluate((e) => e.scrollLeft)))
       }
       for (let i = 1; i < xs.length; i++) expect(xs[i], `${order[i][0]} right of ${order[i - 1][0]}`).toBeGreaterThan(xs[i - 1])
+      // the arcs over skipped generations (the pipeline to each stage, the test set to the test...):
+      // none lies on another, each of a run's arcs leaves it at its own point, all inside the graph
+      const arcs = (await graph.locator('path.edge').evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''))).filter((d) => !d.includes(' C') || /^M[\d.]+,[\d.]+ C[\d.]+,[\d.]+ [\d.]+,[\d.]+ [\d.]+,[\d.]+$/.test(d))
+      const skip = arcs.map((d) => d.match(/[\d.]+/g)!.map(Number)).filter(([x0, , cx0]) => cx0 === x0)
+      expect(skip.length, 'arcs from the pipeline to its stages').toBeGreaterThanOrEqual(4)
+      expect(new Set(skip.map((n) => n.join(','))).size).toBe(skip.length)
+      const starts = skip.map(([x0, y0]) => `${x0},${y0}`)
+      expect(new Set(starts).size, 'each arc leaves its run at its own point').toBe(starts.length)
+      for (const [, , , lift] of skip) expect(lift).toBeGreaterThanOrEqual(0)
       await s.shot('deep')
     })
   })
