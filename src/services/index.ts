@@ -209,7 +209,7 @@ export class Services implements FrontDoorServices {
   private seenPrint: { projects: string; runs: Map<number, string> } | null = null
 
   /**
-   * Changes another process made (the CLI renaming, deleting or tagging runs, creating projects; a
+   * Changes another process made (the CLI deleting, tagging or noting runs, creating or renaming projects; a
    * job's worker) send this front door no events: for a front door with pages (the app, `mimic
    * serve`; not the command line), while someone listens, every 2 s, when another
    * connection has committed since the last look, the projects and the projects whose runs changed
