@@ -193,7 +193,14 @@ bool ads_train_sample_events(const AdsSampleJob& job, AdsLearner::SampleResult& 
       } else if (nextBlock.load(std::memory_order_acquire) >= static_cast<int64_t>(blocks)) {
         break;
       } else {
-        std::this_thread::yield();  // the ring is full: the training thread is behind
+        // the ring is full: the training thread is kPRing blocks behind. Sleep until it frees a slot
+        // (or stops); the 1 ms bound only guards against a wake-up the ordering below already rules out
+        std::unique_lock<std::mutex> lock(K.wakeMu);
+        K.helperAsleep.store(true);  // seq_cst: before the check of consumed and stop in the predicate
+        K.wakeCv.wait_for(lock, std::chrono::milliseconds(1), [&] {
+          return stop.load() || nextBlock.load() >= static_cast<int64_t>(blocks) || nextBlock.load() < consumed.load() + static_cast<int64_t>(R);
+        });
+        K.helperAsleep.store(false);
       }
     }
     K.helperBlocks = done;
@@ -202,10 +209,13 @@ bool ads_train_sample_events(const AdsSampleJob& job, AdsLearner::SampleResult& 
 
   const auto trainer = [&]() {
     FlushDenormals ftz;
-    struct StopHelper {  // however the loop ends, the helper stops
-      std::atomic<bool>& s;
-      ~StopHelper() { s.store(true, std::memory_order_release); }
-    } stopHelper{stop};
+    struct StopHelper {  // however the loop ends, the helper stops (woken if asleep)
+      AdsKernel& k;
+      ~StopHelper() {
+        k.stop.store(true);
+        k.wake_helper();
+      }
+    } stopHelper{K};
     AdsLearner::SampleResult& res = out;
     res = AdsLearner::SampleResult{};
     const auto tick = [&]() { return profile ? Clock::now() : Clock::time_point{}; };
@@ -314,7 +324,8 @@ bool ads_train_sample_events(const AdsSampleJob& job, AdsLearner::SampleResult& 
       // row t of P: the block, computed by the helper or here
       if (t % B == 0) {
         const int64_t b = static_cast<int64_t>(t / B);
-        consumed.store(b, std::memory_order_release);  // blocks before b are done with
+        consumed.store(b);  // blocks before b are done with (seq_cst: before wake_helper's check)
+        K.wake_helper();
         while (K.ready[static_cast<std::size_t>(b) % R].load(std::memory_order_acquire) != b) {
           const int64_t c = claim();
           if (c >= 0) {

@@ -8,9 +8,11 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -239,6 +241,16 @@ class AdsKernel {
   std::atomic<int64_t> ready[kPRing];    // the block each ring slot holds (−1: none)
   std::atomic<int64_t> nextBlock{0}, consumed{0};
   std::atomic<bool> stop{false};
+  // events: the helper sleeps while the ring is full (it is kPRing blocks ahead) instead of spinning on
+  // a core the machine may want for something else; the training thread wakes it when it frees a slot
+  std::mutex wakeMu;
+  std::condition_variable wakeCv;
+  std::atomic<bool> helperAsleep{false};
+  void wake_helper() {
+    if (!helperAsleep.load()) return;  // (seq_cst: ordered after the store that freed a slot or stopped it)
+    std::lock_guard<std::mutex> lock(wakeMu);
+    wakeCv.notify_one();
+  }
   uint64_t helperBlocks = 0;
   double helperSeconds = 0;
 
@@ -252,6 +264,7 @@ class AdsKernel {
     nextBlock.store(0);
     consumed.store(0);
     stop.store(false);
+    helperAsleep.store(false);
   }
 
   void prepare(const SnnModel& m, double dtMs) {
