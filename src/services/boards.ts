@@ -322,19 +322,32 @@ export class BoardDesk {
     }
   }
 
+  /**
+   * This front door's open link to the board an address names, under the address it was opened with:
+   * the same address, or another way of writing it (the same lease key: localhost for 127.0.0.1, a
+   * by-id link for its tty).
+   */
+  private openLink(address: string): { address: string; client: BoardClient } | undefined {
+    const same = this.open.get(address)
+    if (same) return { address, client: same }
+    const key = boardLeaseKey(address)
+    for (const [a, client] of this.open) if (this.held.get(a) === key) return { address: a, client }
+    return undefined
+  }
+
   /** The handshake; a board this front door holds open answers from its open link. */
   async info(addressOrName: string, timeoutMs?: number): Promise<BoardHandshake & { address: string }> {
     const address = resolveBoard(this.store, addressOrName)
-    const mine = this.open.get(address)
-    if (mine) return { address, ...mine.handshake }
+    const mine = this.openLink(address)
+    if (mine) return { address: mine.address, ...mine.client.handshake }
     return this.withBoard(address, this.holder, null, async (c) => ({ address, ...c.handshake }), { timeoutMs })
   }
 
   /** Connects and keeps the link open under this front door's lease (the hardware panel's "connect"). */
   async connect(addressOrName: string): Promise<BoardHandshake & { address: string }> {
     const address = resolveBoard(this.store, addressOrName)
-    const mine = this.open.get(address)
-    if (mine) return { address, ...mine.handshake }
+    const mine = this.openLink(address)
+    if (mine) return { address: mine.address, ...mine.client.handshake }
     this.take(address, this.holder, null)
     try {
       const client = await BoardClient.connect(address)
@@ -353,11 +366,11 @@ export class BoardDesk {
   }
 
   async disconnect(addressOrName: string): Promise<{ address: string }> {
-    const address = resolveBoard(this.store, addressOrName)
-    const c = this.open.get(address)
-    if (!c) throw new AppError('NOT_FOUND', `This window is not connected to the board ${address}.`, { field: 'address' })
+    const mine = this.openLink(resolveBoard(this.store, addressOrName))
+    if (!mine) throw new AppError('NOT_FOUND', `This window is not connected to the board ${resolveBoard(this.store, addressOrName)}.`, { field: 'address' })
+    const { address, client } = mine
     this.open.delete(address)
-    await c.close().catch(() => {})
+    await client.close().catch(() => {})
     this.let(address)
     return { address }
   }

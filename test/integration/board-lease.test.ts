@@ -110,9 +110,13 @@ describe('board lease across processes', () => {
       const list = JSON.parse(mimic(['--db', db, '--json', 'board', 'list']).stdout) as { leases: { address: string }[] }
       expect(list.leases.map((l) => l.address).sort()).toEqual([`serial:${device}`, tcp.address].sort())
 
-      // let go under the address it was taken by: free under every other
-      expect((await a.call('boards.disconnect', { address: `serial:${pty.b}` })).status).toBe(200)
-      expect((await a.call('boards.disconnect', { address: tcp.address })).status).toBe(200)
+      // the holder's own window: the other spelling is the same open link (not "in use" by itself);
+      // a disconnect by it lets go of the link opened under the first
+      const own = await a.call('boards.info', { address: byName })
+      expect([own.status, own.body]).toMatchObject([200, { address: tcp.address, serialNumber: 'LEASE-TCP' }])
+      expect((await a.call('boards.connect', { address: `serial:${alias}` })).body).toMatchObject({ address: `serial:${pty.b}`, serialNumber: 'LEASE-PTY' })
+      expect((await a.call('boards.disconnect', { address: `serial:${alias}?baud=115200` })).body).toEqual({ address: `serial:${pty.b}` })
+      expect((await a.call('boards.disconnect', { address: byName })).body).toEqual({ address: tcp.address })
       expect((JSON.parse(mimic(['--db', db, '--json', 'board', 'list']).stdout) as { leases: unknown[] }).leases).toEqual([])
       const free = mimic(['--db', db, '--json', 'board', 'info', byName])
       expect(free.code, free.stderr).toBe(0)
