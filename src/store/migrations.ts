@@ -294,6 +294,28 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 13,
+    description: 'id_high_water: the highest project and run id ever used, so that an id is never given again after the newest project or run is deleted',
+    // SQLite gives a new row max(id) + 1: deleting the newest run and making another gave the new one
+    // the deleted one's id (a run's id is how lab notes, links and the CLI name it). The inserts take
+    // nextIdSql (store/ids.ts); a delete raises the mark (also one by a project's cascade).
+    sql: `
+      CREATE TABLE id_high_water (
+        tbl  TEXT PRIMARY KEY CHECK (tbl IN ('projects', 'runs')),
+        hi   INTEGER NOT NULL
+      );
+      INSERT INTO id_high_water (tbl, hi) VALUES
+        ('projects', (SELECT coalesce(max(id), 0) FROM projects)),
+        ('runs', (SELECT coalesce(max(id), 0) FROM runs));
+      CREATE TRIGGER projects_high_water AFTER DELETE ON projects BEGIN
+        UPDATE id_high_water SET hi = max(hi, OLD.id) WHERE tbl = 'projects';
+      END;
+      CREATE TRIGGER runs_high_water AFTER DELETE ON runs BEGIN
+        UPDATE id_high_water SET hi = max(hi, OLD.id) WHERE tbl = 'runs';
+      END;
+    `,
+  },
 ]
 
 export const latestVersion = migrations[migrations.length - 1].version

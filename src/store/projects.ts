@@ -2,6 +2,7 @@
 import { AppError } from '../shared/errors.ts'
 import type { Project, RunBrief } from '../shared/types.ts'
 import type { DB } from './db.ts'
+import { nextIdSql } from './ids.ts'
 import { isUniqueViolation } from './util.ts'
 
 interface Row {
@@ -40,7 +41,7 @@ export class ProjectsRepo {
 
   create(name: string): Project {
     try {
-      const info = this.db.prepare('INSERT INTO projects (name, created_at) VALUES (?, ?)').run(name, Date.now())
+      const info = this.db.prepare(`INSERT INTO projects (id, name, created_at) VALUES (${nextIdSql('projects')}, ?, ?)`).run(name, Date.now())
       return this.get(Number(info.lastInsertRowid))
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('CONFLICT', `A project named "${name}" already exists: choose another name.`)

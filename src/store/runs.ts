@@ -2,6 +2,7 @@
 import { AppError } from '../shared/errors.ts'
 import type { Note, RunBrief, RunRef, RunStatus, RunSummary } from '../shared/types.ts'
 import type { DB } from './db.ts'
+import { nextIdSql } from './ids.ts'
 import { iso, parseJsonObject } from './util.ts'
 
 interface Row {
@@ -149,8 +150,8 @@ export class RunsRepo {
     const tx = this.db.transaction(() => {
       const info = this.db
         .prepare(
-          `INSERT INTO runs (project_id, kind, name, status, params, seed, created_at, code_version, host)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO runs (id, project_id, kind, name, status, params, seed, created_at, code_version, host)
+           VALUES (${nextIdSql('runs')}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(run.projectId, run.kind, run.name, run.status ?? 'queued', JSON.stringify(run.params), run.seed, Date.now(), run.codeVersion, run.host)
       const id = Number(info.lastInsertRowid)

@@ -6,6 +6,7 @@ import { nameMax } from '../shared/limits.ts'
 import type { ProjectImport, ProjectSnapshot, ShippedRun, SnapshotArtifact, SnapshotRun } from '../shared/transfer.ts'
 import { artifactBytes, byteLengthSql, defaultPartBytes, insertArtifact } from './artifacts.ts'
 import type { DB } from './db.ts'
+import { nextIdSql } from './ids.ts'
 import { isUniqueViolation } from './util.ts'
 
 interface RunRow {
@@ -229,11 +230,11 @@ export function writeProject(db: DB, snap: ProjectSnapshot, name?: string, partB
       const suffix = ` (imported${k === 1 ? '' : ` ${k}`})`
       projectName = `${snap.project.name.slice(0, nameMax - suffix.length).trimEnd()}${suffix}`
     }
-    const projectId = Number(db.prepare('INSERT INTO projects (name, created_at) VALUES (?, ?)').run(projectName, snap.project.createdAt).lastInsertRowid)
+    const projectId = Number(db.prepare(`INSERT INTO projects (id, name, created_at) VALUES (${nextIdSql('projects')}, ?, ?)`).run(projectName, snap.project.createdAt).lastInsertRowid)
     const ids = new Map<number, number>()
     const insRun = db.prepare(
-      `INSERT INTO runs (project_id, kind, name, status, params, seed, created_at, started_at, finished_at, code_version, host, error, summary)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO runs (id, project_id, kind, name, status, params, seed, created_at, started_at, finished_at, code_version, host, error, summary)
+       VALUES (${nextIdSql('runs')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     const insJob = db.prepare(
       `INSERT INTO jobs (run_id, job_kind, owner_pid, owner_host, fraction, message, stage, updated_at, heartbeat_at) VALUES (?, ?, 0, '', ?, ?, ?, ?, ?)`,
