@@ -147,9 +147,8 @@ describe('projects while jobs run', () => {
     await step('a run tagged, noted, then deleted by the CLI (another process) while its page is open', async () => {
       const p = s.cli<{ id: number }>(['projects', 'create', 'Run gone by the CLI']).id
       const run = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', String(p), '--count', '2', '--name', 'cli data']).id
-      // (through the project's page: the run may have the id of the run deleted above, whose page is open)
-      await page.goto(`${s.served.url}#/projects/${p}`)
-      await page.getByRole('link', { name: 'cli data' }).first().click()
+      // (a new id: the run deleted in the step above, whose page is open, had the newest one)
+      await page.goto(`${s.served.url}#/runs/${run}`)
       await page.getByRole('heading', { level: 1, name: 'cli data' }).waitFor()
       // another process sends this server no events: its watch on the database sees the changes
       s.cli(['runs', 'tag', String(run), 'tagged-elsewhere'])
