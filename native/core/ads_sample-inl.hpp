@@ -7,6 +7,12 @@
 #include "snn_kernel-inl.hpp"
 #include "ads_events-inl.hpp"
 
+// The second half of the panels of F·u for the step published in K (AdsLearner::serve_feedback).
+static void ads_feedback_half(AdsKernel& K) {
+  kernel::feedback_current_range(K.ext.data(), K.fuFB, K.fuD, K.uv.data(), K.fuAll ? nullptr : K.ud.data(), K.fuUsed,
+                                 K.fuHalf, K.fuPanels);
+}
+
 bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
   using namespace kernel;
   AdsKernel& K = job.K;
@@ -41,6 +47,13 @@ bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
   const double gammaS = static_cast<double>(vars.decayS[0]);  // the float factor of the I_s traces
   const float kf = static_cast<float>(kGain);
   double* acc = acc_.data();
+  // F·u in two halves of its panels when it is large (a helper may take the second: serve_feedback).
+  // The encoder is laid out in tiles of G panels from the first (SnnModel::encBlk_), so the halves
+  // meet at a tile boundary: a multiple of G no further than the whole tiles reach.
+  constexpr std::size_t kTile = simd::kFeedbackTilePanels[MIMIC_SIMD_LEVEL];
+  const std::size_t wholeTiles = (np / 16) / kTile;
+  const std::size_t halfPanels = std::min(wholeTiles, (np / 16 + kTile) / (2 * kTile)) * kTile;
+  const bool splitFu = N * D >= AdsLearner::kFeedbackSplit && halfPanels > 0 && halfPanels < np / 16;
 
   // initial state
   if (initialV) {
@@ -123,7 +136,35 @@ bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
             ++used;
           }
       }
-      feedback_current(ext, m.encBlk_[MIMIC_SIMD_LEVEL].data(), D, uv, anyZero ? K.ud.data() : nullptr, used, np);
+      const float* FB = m.encBlk_[MIMIC_SIMD_LEVEL].data();
+      const int32_t* dims = anyZero ? K.ud.data() : nullptr;
+      if (splitFu && K.fuAttached.load(std::memory_order_relaxed)) {
+        // the first half here, the second by the helper unless this thread claims it first (the same
+        // operations per element either way)
+        const int64_t seq = ++K.fuSeq;
+        K.fuFB = FB;
+        K.fuD = D;
+        K.fuUsed = used;
+        K.fuAll = !anyZero;
+        K.fuHalf = halfPanels;
+        K.fuPanels = np / 16;
+        K.fuCompute = &ads_feedback_half;
+        K.fuGo.store(seq, std::memory_order_release);
+        feedback_current_range(ext, FB, D, uv, dims, used, 0, halfPanels);
+        int64_t c = K.fuClaim.load();
+        bool mine = false;
+        while (c < seq)
+          if (K.fuClaim.compare_exchange_weak(c, seq)) {
+            mine = true;
+            break;
+          }
+        if (mine)
+          feedback_current_range(ext, FB, D, uv, dims, used, halfPanels, np / 16);
+        else
+          while (K.fuDone.load(std::memory_order_acquire) != seq) __builtin_ia32_pause();
+      } else {
+        feedback_current(ext, FB, D, uv, dims, used, np);
+      }
     }
     lap(t0, dFb);
     // (2-4) neurons; traces decay

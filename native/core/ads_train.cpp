@@ -253,6 +253,17 @@ class AdsKernel {
   }
   uint64_t helperBlocks = 0;
   double helperSeconds = 0;
+  // the other forms: the second half of the panels of F·u on a helper thread (AdsLearner::serve_feedback).
+  // Step seq is published in fuGo with its operands; its second half is claimed (fuClaim: the last
+  // step claimed) by the helper or by the training thread, whichever comes first; the helper's is
+  // done when fuDone holds seq.
+  std::atomic<bool> fuAttached{false};
+  std::atomic<int64_t> fuGo{-1}, fuClaim{-1}, fuDone{-1};
+  int64_t fuSeq = -1;
+  const float* fuFB = nullptr;
+  std::size_t fuD = 0, fuUsed = 0, fuHalf = 0, fuPanels = 0;
+  bool fuAll = true;
+  void (*fuCompute)(AdsKernel&) = nullptr;  // the SIMD level's half (set with the operands)
 
   void prepare_events(std::size_t np, std::size_t windows) {
     H.assign(np, 0.0);
@@ -460,20 +471,67 @@ AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const floa
     }
     return res;
   }
-  switch (simd::active()) {
+  const auto sample = [&]() {
+    switch (simd::active()) {
 #if MIMIC_SIMD_MULTI
-    case simd::Level::Avx512:
-      changed = simd_avx512::ads_train_sample(job, res);
-      break;
-    case simd::Level::Avx2:
-      changed = simd_avx2::ads_train_sample(job, res);
-      break;
+      case simd::Level::Avx512:
+        changed = simd_avx512::ads_train_sample(job, res);
+        break;
+      case simd::Level::Avx2:
+        changed = simd_avx2::ads_train_sample(job, res);
+        break;
 #endif
-    default:
-      changed = simd_sse2::ads_train_sample(job, res);
-  }
+      default:
+        changed = simd_sse2::ads_train_sample(job, res);
+    }
+  };
+  // F·u on two threads when the product is large and the pool has a second thread free (a job's
+  // epoch loop holds the pool and attaches its own helper: serve_feedback)
+  std::atomic<bool> done{false};
+  const bool split = threads_ != 1 && net_.weights.neurons * net_.weights.dims >= kFeedbackSplit &&
+                     !kernel_->fuAttached.load() &&
+                     global_pool().try_parallel_for(
+                         2,
+                         [&](std::size_t item) {
+                           if (item == 1) return serve_feedback(done);
+                           struct Done {
+                             std::atomic<bool>& d;
+                             ~Done() { d.store(true, std::memory_order_release); }
+                           } mark{done};
+                           sample();
+                         },
+                         threads_);
+  if (!split) sample();
   if (changed) rebuild_model();  // batched: Ω_s moved at the end of the sample
   return res;
+}
+
+void AdsLearner::serve_feedback(const std::atomic<bool>& done) {
+  if (!kernel_) kernel_ = std::make_unique<AdsKernel>();
+  AdsKernel& K = *kernel_;
+  FlushDenormals ftz;  // the training thread's float environment: a half's values must not depend on the thread
+  K.fuAttached.store(true);
+  int64_t seen = K.fuGo.load(std::memory_order_acquire);
+  while (!done.load(std::memory_order_acquire)) {
+    const int64_t g = K.fuGo.load(std::memory_order_acquire);
+    if (g == seen) {
+      __builtin_ia32_pause();
+      continue;
+    }
+    seen = g;
+    // claim step g's half unless the training thread did (it then moved on: a later step is published)
+    int64_t c = K.fuClaim.load();
+    bool mine = false;
+    while (c < g)
+      if (K.fuClaim.compare_exchange_weak(c, g)) {
+        mine = true;
+        break;
+      }
+    if (!mine) continue;
+    K.fuCompute(K);
+    K.fuDone.store(g, std::memory_order_release);
+  }
+  K.fuAttached.store(false);
 }
 
 // ---- evaluation -------------------------------------------------------------------------------------
@@ -752,8 +810,26 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
     const std::size_t nn = next < S ? std::min(kChunk, S - next) : 0;
     float* cur = xbuf.data() + half * chunkFloats;
     float* nxt = nn > 0 ? xbuf.data() + (half ^ 1) * chunkFloats : nullptr;
+    // the second thread: the next chunk's trajectories, then (at a large N·D) half of each step's F·u
+    // until this chunk is trained (AdsLearner::serve_feedback; the results do not depend on it)
+    std::atomic<bool> chunkDone{false};
+    const bool serve = learner_.neurons() * learner_.dims() >= AdsLearner::kFeedbackSplit;
     if (nn > 0 && overlap &&
-        global_pool().try_parallel_for(2, [&](std::size_t item) { item == 0 ? trainChunk(c0, nc, cur) : chunkTrajectories(next, nn, nxt); }, 2))
+        global_pool().try_parallel_for(
+            2,
+            [&](std::size_t item) {
+              if (item == 0) {
+                struct Done {
+                  std::atomic<bool>& d;
+                  ~Done() { d.store(true, std::memory_order_release); }
+                } mark{chunkDone};
+                trainChunk(c0, nc, cur);
+              } else {
+                chunkTrajectories(next, nn, nxt);
+                if (serve) learner_.serve_feedback(chunkDone);
+              }
+            },
+            2))
       continue;
     trainChunk(c0, nc, cur);
     if (nn > 0) teacher_trajectories(teacher_, inputs, order.data(), next, nn, T, o_.threads, control, nxt);

@@ -60,6 +60,7 @@
 // on fixed samples (ads_evaluate: the simulator, in parallel), model selection by the lowest validation
 // reconstruction error or the highest validation accuracy. A cancelled epoch is rolled back.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -236,11 +237,18 @@ class AdsLearner {
                             uint64_t vSeed, uint64_t vStream, const Control& control, AdsProfile* profile = nullptr,
                             const float* initialV = nullptr, SpikeRecord* record = nullptr,
                             const float* keep = nullptr);
+  // The calling thread takes half of the feedback product F·u of the samples this learner trains on
+  // another thread (the forms other than events, at N·D ≥ kFeedbackSplit), until `done`; each step's
+  // half is claimed by whichever thread gets to it first, so the results are the same whether or not
+  // (and how often) it helps. train_sample does this itself when the pool has a free second thread.
+  static constexpr std::size_t kFeedbackSplit = 1 << 16;
+  void serve_feedback(const std::atomic<bool>& done);
   // The network with the current Ω_s (materialised: events and naive O(N²); low-rank Ω_0 + Ã Fᵀ,
   // O(N²·D); zero diagonal; cancellable).
   AdsNetwork network(const Control& control = Control()) const;
   std::vector<float> slow_weights(const Control& control = Control()) const;
   std::size_t neurons() const { return net_.weights.neurons; }
+  std::size_t dims() const { return net_.weights.dims; }
   // Makes what the events form derives from the network once (M = F·decoder/tau_out: O(N²·D)); the
   // first sample does it otherwise. Copies made after share it. Cancellable.
   void prepare(const Control& control = Control());

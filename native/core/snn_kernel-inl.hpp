@@ -228,14 +228,14 @@ static inline void feedback_tile(float* __restrict ext, const float* __restrict 
   for (std::size_t q = 0; q < Q; ++q) fstore(ext + q * kFW, acc[q]);
 }
 
+// Panels [p0, p1) of 16 neurons (each output's sum is the same whatever the range it is computed in).
 template <bool kAll>
 static inline void feedback_tiles(float* __restrict ext, const float* __restrict FB, std::size_t D,
                                   const float* __restrict ke, const int32_t* __restrict dims, std::size_t used,
-                                  std::size_t np) {
+                                  std::size_t p0, std::size_t panels) {
   constexpr std::size_t G = simd::kFeedbackTilePanels[MIMIC_SIMD_LEVEL];
   static_assert(G * 16 % kFW == 0, "a tile must be whole vectors");
-  const std::size_t panels = np / 16;
-  for (std::size_t p = 0; p < panels;) {
+  for (std::size_t p = p0; p < panels;) {
     const std::size_t g = simd::feedback_tile(panels - p, G);
     float* e = ext + 16 * p;
     const float* t = FB + 16 * p * D;
@@ -261,9 +261,20 @@ static inline void feedback_current(float* __restrict ext, const float* __restri
                                     std::size_t np) {
   if (used == 0) return;
   if (dims == nullptr)
-    feedback_tiles<true>(ext, FB, D, ke, dims, used, np);
+    feedback_tiles<true>(ext, FB, D, ke, dims, used, 0, np / 16);
   else
-    feedback_tiles<false>(ext, FB, D, ke, dims, used, np);
+    feedback_tiles<false>(ext, FB, D, ke, dims, used, 0, np / 16);
+}
+
+// The same for the panels [p0, p1) only.
+static inline void feedback_current_range(float* __restrict ext, const float* __restrict FB, std::size_t D,
+                                          const float* __restrict ke, const int32_t* __restrict dims,
+                                          std::size_t used, std::size_t p0, std::size_t p1) {
+  if (used == 0) return;
+  if (dims == nullptr)
+    feedback_tiles<true>(ext, FB, D, ke, dims, used, p0, p1);
+  else
+    feedback_tiles<false>(ext, FB, D, ke, dims, used, p0, p1);
 }
 
 // Indices of the set entries of spk[0..npad) (one byte per neuron, npad a multiple of 16), in

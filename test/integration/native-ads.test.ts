@@ -2,6 +2,7 @@
 // results do not depend on threads or on how epochs are split, cancel rolls back, the busy guard, the
 // streamed records, model selection, and evaluateAds against simulate() plus the decision in TypeScript.
 import { describe, expect, it } from 'vitest'
+import { atEverySimdLevel } from '../support/simd-levels.ts'
 import {
   AdsTrainer,
   createNetwork,
@@ -121,6 +122,7 @@ describe('determinism', () => {
     expect(all.getNetwork()).toEqual(one.getNetwork())
     expect(r1[1].trainReconstructionError).not.toEqual(r1[0].trainReconstructionError)
   })
+
 })
 
 describe('jobs: streaming, progress, cancel, busy guard', () => {
@@ -348,4 +350,23 @@ describe('neuron death in training (trainDeath, docs/method.md §10)', () => {
     const o: AdsTrainerOptions = { teacher: await teacher(), neurons: 16, seed: 1, data: { task: { name: 'xor', samplesPerEpoch: 1 } }, validation: null }
     for (const bad of [-0.1, 0.95, Number.NaN]) expect(String(thrown(() => new AdsTrainer({ ...o, trainDeath: bad })))).toMatch(/trainDeath/)
   })
+})
+
+atEverySimdLevel('the feedback product on two threads', () => {
+  it('at a large N·D (a helper takes half of each step\'s panels, meeting at a tile boundary) trains the same as on one thread', async () => {
+    // N·D = 1040 × 64 ≥ 2^16 (AdsLearner::kFeedbackSplit): the second thread serves F·u after the next
+    // chunk's trajectories (chunks 1-2) and beside each sample of the last chunk; a half computed with
+    // another step's operands, or written over the other half, changes the spikes and every record.
+    const t = await initTeacher({ units: 64, channels: 1, outputs: 1, seed: 5 })
+    for (const rule of ['online-lowrank', 'batched'] as const) {
+      const o: AdsTrainerOptions = { teacher: t, neurons: 1040, seed: 6, eta: 2e-6, rule, data: { task: { name: 'xor', samplesPerEpoch: 40, options: { durationS: 0.3 } } }, validation: { count: 4 } }
+      const one = await AdsTrainer.create({ ...o, threads: 1 })
+      const all = await AdsTrainer.create({ ...o, threads: 0 })
+      const r1 = await one.runEpochs(1)
+      const r0 = await all.runEpochs(1)
+      expect(r0.map(strip), rule).toEqual(r1.map(strip))
+      expect(all.getNetwork(), rule).toEqual(one.getNetwork())
+      expect(r1[0].trainMeanRateHz, rule).toBeGreaterThan(0)
+    }
+  }, 120_000)
 })
