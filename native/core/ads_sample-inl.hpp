@@ -151,14 +151,7 @@ bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
         K.fuCompute = &ads_feedback_half;
         K.fuGo.store(seq, std::memory_order_release);
         feedback_current_range(ext, FB, D, uv, dims, used, 0, halfPanels);
-        int64_t c = K.fuClaim.load();
-        bool mine = false;
-        while (c < seq)
-          if (K.fuClaim.compare_exchange_weak(c, seq)) {
-            mine = true;
-            break;
-          }
-        if (mine)
+        if (K.fu_claim(seq))
           feedback_current_range(ext, FB, D, uv, dims, used, halfPanels, np / 16);
         else
           while (K.fuDone.load(std::memory_order_acquire) != seq) __builtin_ia32_pause();

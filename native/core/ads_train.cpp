@@ -264,6 +264,13 @@ class AdsKernel {
   std::size_t fuD = 0, fuUsed = 0, fuHalf = 0, fuPanels = 0;
   bool fuAll = true;
   void (*fuCompute)(AdsKernel&) = nullptr;  // the SIMD level's half (set with the operands)
+  // Claims step seq's second half for the calling thread; false when the other thread has it.
+  bool fu_claim(int64_t seq) {
+    int64_t c = fuClaim.load();
+    while (c < seq)
+      if (fuClaim.compare_exchange_weak(c, seq)) return true;
+    return false;
+  }
 
   void prepare_events(std::size_t np, std::size_t windows) {
     H.assign(np, 0.0);
@@ -520,14 +527,7 @@ void AdsLearner::serve_feedback(const std::atomic<bool>& done) {
     }
     seen = g;
     // claim step g's half unless the training thread did (it then moved on: a later step is published)
-    int64_t c = K.fuClaim.load();
-    bool mine = false;
-    while (c < g)
-      if (K.fuClaim.compare_exchange_weak(c, g)) {
-        mine = true;
-        break;
-      }
-    if (!mine) continue;
+    if (!K.fu_claim(g)) continue;
     K.fuCompute(K);
     K.fuDone.store(g, std::memory_order_release);
   }
