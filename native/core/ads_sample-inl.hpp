@@ -54,6 +54,13 @@ bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
   const std::size_t wholeTiles = (np / 16) / kTile;
   const std::size_t halfPanels = std::min(wholeTiles, (np / 16 + kTile) / (2 * kTile)) * kTile;
   const bool splitFu = N * D >= AdsLearner::kFeedbackSplit && halfPanels > 0 && halfPanels < np / 16;
+  if (splitFu) {  // the operands of every step's half that stay for the sample (published with its first step)
+    K.fuFB = m.encBlk_[MIMIC_SIMD_LEVEL].data();
+    K.fuD = D;
+    K.fuHalf = halfPanels;
+    K.fuPanels = np / 16;
+    K.fuCompute = &ads_feedback_half;
+  }
 
   // initial state
   if (initialV) {
@@ -142,13 +149,8 @@ bool ads_train_sample(const AdsSampleJob& job, AdsLearner::SampleResult& out) {
         // the first half here, the second by the helper unless this thread claims it first (the same
         // operations per element either way)
         const int64_t seq = ++K.fuSeq;
-        K.fuFB = FB;
-        K.fuD = D;
-        K.fuUsed = used;
+        K.fuUsed = used;  // (the sample's fixed operands were set before its first step)
         K.fuAll = !anyZero;
-        K.fuHalf = halfPanels;
-        K.fuPanels = np / 16;
-        K.fuCompute = &ads_feedback_half;
         K.fuGo.store(seq, std::memory_order_release);
         feedback_current_range(ext, FB, D, uv, dims, used, 0, halfPanels);
         if (K.fu_claim(seq))

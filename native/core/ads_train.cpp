@@ -462,36 +462,27 @@ AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const floa
   AdsSampleJob job{rule_, dtMs_, *model_, *kernel_, acc_, omega_, net_.weights.omegaS, input, xhat, T, kGain, eta,
                    vSeed, vStream, control, profile, initialV, record, layout_.get(), threads_, keepPadded};
   SampleResult res;
-  bool changed;
-  if (events_) {
-    switch (simd::active()) {
+  bool changed = false;
+  // the SIMD level's kernel of the form in use
+  using SampleFn = bool (*)(const AdsSampleJob&, SampleResult&);
+  SampleFn kernelFn;
+  switch (simd::active()) {
 #if MIMIC_SIMD_MULTI
-      case simd::Level::Avx512:
-        changed = simd_avx512::ads_train_sample_events(job, res);
-        break;
-      case simd::Level::Avx2:
-        changed = simd_avx2::ads_train_sample_events(job, res);
-        break;
+    case simd::Level::Avx512:
+      kernelFn = events_ ? &simd_avx512::ads_train_sample_events : &simd_avx512::ads_train_sample;
+      break;
+    case simd::Level::Avx2:
+      kernelFn = events_ ? &simd_avx2::ads_train_sample_events : &simd_avx2::ads_train_sample;
+      break;
 #endif
-      default:
-        changed = simd_sse2::ads_train_sample_events(job, res);
-    }
+    default:
+      kernelFn = events_ ? &simd_sse2::ads_train_sample_events : &simd_sse2::ads_train_sample;
+  }
+  if (events_) {
+    kernelFn(job, res);
     return res;
   }
-  const auto sample = [&]() {
-    switch (simd::active()) {
-#if MIMIC_SIMD_MULTI
-      case simd::Level::Avx512:
-        changed = simd_avx512::ads_train_sample(job, res);
-        break;
-      case simd::Level::Avx2:
-        changed = simd_avx2::ads_train_sample(job, res);
-        break;
-#endif
-      default:
-        changed = simd_sse2::ads_train_sample(job, res);
-    }
-  };
+  const auto sample = [&]() { changed = kernelFn(job, res); };
   // F·u on two threads when the product is large and the pool has a second thread free (a job's
   // epoch loop holds the pool and attaches its own helper: serve_feedback)
   std::atomic<bool> done{false};

@@ -366,8 +366,9 @@ export class BoardDesk {
   }
 
   async disconnect(addressOrName: string): Promise<{ address: string }> {
-    const mine = this.openLink(resolveBoard(this.store, addressOrName))
-    if (!mine) throw new AppError('NOT_FOUND', `This window is not connected to the board ${resolveBoard(this.store, addressOrName)}.`, { field: 'address' })
+    const asked = resolveBoard(this.store, addressOrName)
+    const mine = this.openLink(asked)
+    if (!mine) throw new AppError('NOT_FOUND', `This window is not connected to the board ${asked}.`, { field: 'address' })
     const { address, client } = mine
     this.open.delete(address)
     await client.close().catch(() => {})

@@ -220,32 +220,30 @@ export class Services implements FrontDoorServices {
       this.seenPrint = null
       return
     }
+    const before = this.seenPrint
+    if (!this.takePrint() || !before) return
+    const now = this.seenPrint!
+    if (before.projects !== now.projects) this.publish({ type: 'projects.changed' })
+    for (const p of new Set([...before.runs.keys(), ...now.runs.keys()])) if (before.runs.get(p) !== now.runs.get(p)) this.publish({ type: 'runs.changed', projectId: p })
+  }
+
+  /** Reads what the pages show into seenPrint when another connection committed since (or none was read); whether it read. */
+  private takePrint(): boolean {
     try {
       const version = this.store.db.pragma('data_version', { simple: true }) as number
-      if (version === this.seenVersion && this.seenPrint) return
+      if (version === this.seenVersion && this.seenPrint) return false
       this.seenVersion = version
-      const before = this.seenPrint
-      const now = this.store.runs.changePrint()
-      this.seenPrint = now
-      if (!before) return
-      if (before.projects !== now.projects) this.publish({ type: 'projects.changed' })
-      for (const p of new Set([...before.runs.keys(), ...now.runs.keys()])) if (before.runs.get(p) !== now.runs.get(p)) this.publish({ type: 'runs.changed', projectId: p })
+      this.seenPrint = this.store.runs.changePrint()
+      return true
     } catch {
-      // a busy database: the next look
+      return false  // a busy database: the next look
     }
   }
 
   subscribe(fn: Listener): () => void {
     this.listeners.add(fn)
     // what the pages show now, so that another process's change from here on is seen at the next look
-    if (this.frontDoor !== 'cli' && !this.seenPrint && this.fileGone === null && this.store.db.open) {
-      try {
-        this.seenVersion = this.store.db.pragma('data_version', { simple: true }) as number
-        this.seenPrint = this.store.runs.changePrint()
-      } catch {
-        // a busy database: the next look takes it
-      }
-    }
+    if (this.frontDoor !== 'cli' && !this.seenPrint && this.fileGone === null && this.store.db.open) this.takePrint()
     return () => this.listeners.delete(fn)
   }
 
