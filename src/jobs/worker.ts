@@ -20,7 +20,10 @@ const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPor
 
 function post(m: FromWorker): void {
   if (parentPort) parentPort.postMessage(m)
-  else if (process.send && process.connected) process.send(m)
+  // A send can fail before the 'disconnect' event comes: the parent was killed and this process's
+  // next message (a progress from the native thread) found the channel closed (EPIPE). Without a
+  // callback Node emits that as an unhandled 'error' and the process dies with its run left 'running'.
+  else if (process.send && process.connected) process.send(m, undefined, {}, (err) => err && parentGone())
 }
 
 /** Posts a message and resolves once it is handed to the channel (so that exiting next does not lose it). */
@@ -29,7 +32,11 @@ function postAndFlush(m: FromWorker): Promise<void> {
     if (parentPort) {
       parentPort.postMessage(m)
       setImmediate(resolve)
-    } else if (process.send && process.connected) process.send(m, undefined, {}, () => resolve())
+    } else if (process.send && process.connected)
+      process.send(m, undefined, {}, (err) => {
+        if (err) parentGone()
+        resolve()
+      })
     else resolve()
   })
 }
@@ -106,8 +113,12 @@ onParentMessage((m) => {
   }
 })
 
-// The parent died (or closed the channel): stop and record the run as interrupted.
-process.on('disconnect', () => {
+// The parent died (or closed the channel): stop and record the run as interrupted. Reached by the
+// 'disconnect' event or by the first message that could not be sent, whichever comes first.
+let gone = false
+function parentGone(): void {
+  if (gone) return
+  gone = true
   abort.abort('shutdown')
   try {
     const message = interruptedByShutdown
@@ -116,4 +127,5 @@ process.on('disconnect', () => {
   } finally {
     process.exit(2)
   }
-})
+}
+process.on('disconnect', parentGone)

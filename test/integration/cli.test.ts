@@ -266,6 +266,56 @@ describe('mimic CLI', () => {
     db.close()
   })
 
+  it('a job whose command is killed while the worker is held in a database write ends interrupted (the worker\'s next message fails before it sees the channel close)', async () => {
+    // Deterministic form of a race the SIGKILL test above met now and then under load: the worker's
+    // next send after its parent died failed with EPIPE before the 'disconnect' event, and Node killed
+    // the worker for the unhandled 'error' with the run left 'running'. Here the worker is held inside a
+    // metrics write (another connection holds the write lock) while its command is killed; when the
+    // lock goes, the same callback sends to the closed channel.
+    const jobDb = tempDb()
+    expect(mimic(['--db', jobDb, 'projects', 'create', 'P']).code).toBe(0)
+    const root = join(import.meta.dirname, '..', '..')
+    const command = spawn(join(root, 'node_modules', 'node', 'bin', 'node'), [join(root, 'bin', 'mimic.js'), '--db', jobDb, 'train', 'teacher', '--project', '1', '--units', '16', '--epochs', '500', '--samples-per-epoch', '50', '--validation-samples', '0', '--seed', '1'], {
+      stdio: 'ignore',
+    })
+    const gone = new Promise<void>((r) => command.once('exit', () => r()))
+    const db = new Database(jobDb, { readonly: true })
+    const job = (): { status: string; error: string | null; worker_pid: number | null; fraction: number } | undefined =>
+      db.prepare('SELECT r.status, r.error, j.worker_pid, j.fraction FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.id = 1').get() as never
+    const waitFor = async (ok: () => boolean, what: string): Promise<void> => {
+      for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`)
+    }
+    await waitFor(() => job()?.status === 'running' && (job()?.fraction ?? 0) > 0, 'the job to run')
+    const worker = job()!.worker_pid!
+    const lock = new Database(jobDb)
+    lock.exec('BEGIN IMMEDIATE')
+    try {
+      // an epoch takes ~15 ms: within 600 ms the worker is waiting on the lock for its metrics
+      await new Promise((r) => setTimeout(r, 600))
+      const held = job()!.fraction
+      await new Promise((r) => setTimeout(r, 200))
+      expect(job()!.fraction).toBe(held)
+      command.kill('SIGKILL')
+      await gone
+    } finally {
+      lock.exec('ROLLBACK')
+      lock.close()
+    }
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0)
+        return spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()[0] !== 'Z'
+      } catch {
+        return false
+      }
+    }
+    await waitFor(() => job()?.status !== 'running' || !alive(worker), 'the worker to end the run or stop')
+    await waitFor(() => !alive(worker), 'the worker to stop')
+    expect(job()).toMatchObject({ status: 'interrupted' })
+    expect(job()!.error).toMatch(/^interrupted: the program that ran it was stopped/)
+    db.close()
+  })
+
   it('started by an older Node, Ctrl-Z (SIGTSTP) stops the pinned Node and its worker too, and SIGCONT continues them: the job ends succeeded', async () => {
     const jobDb = tempDb()
     expect(mimic(['--db', jobDb, 'projects', 'create', 'P']).code).toBe(0)
