@@ -31,7 +31,8 @@ export interface WorkerHandle {
   readonly pid: number | undefined
   send(msg: ToWorker): void
   onMessage(fn: (msg: FromWorker) => void): void
-  onExit(fn: (code: number | null, signal: string | null) => void): void
+  /** notStarted: why the process could not be started (it never ran) */
+  onExit(fn: (code: number | null, signal: string | null, notStarted?: string) => void): void
   kill(): void
 }
 

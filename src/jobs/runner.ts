@@ -26,6 +26,15 @@ export const forkSpawner: Spawner = (entry, env) => {
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
+  // A process that could not be started, and a message sent to a worker that has just died (EPIPE:
+  // 'connected' stays true until this process reads the channel's end), come as 'error' events, which
+  // without a listener would end this whole process (the server, the app, the command) and every
+  // other job with it. The worker's 'close' follows either way and reports the end; a start that
+  // failed says why.
+  let notStarted: string | undefined
+  child.on('error', (err: NodeJS.ErrnoException) => {
+    if (child.pid === undefined) notStarted ??= err.message
+  })
   return {
     get pid() {
       return child.pid
@@ -40,7 +49,7 @@ export const forkSpawner: Spawner = (entry, env) => {
     },
     onExit(fn) {
       // 'close', not 'exit': it comes after the last message of the worker (its final status) is read
-      child.on('close', (code, signal) => fn(code, signal))
+      child.on('close', (code, signal) => fn(code, signal, notStarted))
     },
     kill() {
       child.kill('SIGKILL')
@@ -295,7 +304,7 @@ export class JobRunner {
     this.store.jobs.setWorker(a.runId, worker.pid ?? null)
     this.emit({ type: 'job.status', runId: a.runId, projectId: a.projectId, status: 'running', error: null })
     worker.onMessage((m) => this.onMessage(a, m))
-    worker.onExit((code, signal) => this.onExit(a, code, signal))
+    worker.onExit((code, signal, notStarted) => this.onExit(a, code, signal, notStarted))
     worker.send({ t: 'start', runId: a.runId, dbPath: this.store.path })
   }
 
@@ -336,7 +345,7 @@ export class JobRunner {
     }
   }
 
-  private onExit(a: Active, code: number | null, signal: string | null): void {
+  private onExit(a: Active, code: number | null, signal: string | null, notStarted?: string): void {
     if (a.killTimer) clearTimeout(a.killTimer)
     this.flushProgress(a)
     const f = a.final
@@ -353,8 +362,8 @@ export class JobRunner {
       else if (a.cancelRequested === 'shutdown') this.finish(a, 'interrupted', interruptedByShutdown)
       else if (a.cancelRequested) this.finish(a, 'cancelled', 'cancelled (the worker was stopped)')
       else {
-        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
-        this.finish(a, 'failed', `the worker process ${how} before the run finished`)
+        if (notStarted) this.finish(a, 'failed', `could not start a worker process: ${notStarted}`)
+        else this.finish(a, 'failed', `the worker process ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before the run finished`)
       }
     } else {
       this.settle(a, run.status, run.error)

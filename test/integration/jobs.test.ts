@@ -1,4 +1,5 @@
 // The job runner with real worker processes and real database files.
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Services } from '../../src/services/index.ts'
 import type { AppEvent } from '../../src/shared/types.ts'
@@ -128,6 +129,39 @@ describe('jobs in worker processes', () => {
     const next = await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 10, seed: 1 } })
     expect(await s.runner.wait(next.runId)).toBe('succeeded')
     expect(s.store.db.pragma('integrity_check', { simple: true })).toBe('ok')
+  })
+
+  it('a cancel sent to a worker that has just died (its channel still open here) does not end this process; the run ends cancelled', async () => {
+    // 'connected' stays true until this process reads the channel's end, so the cancel's send fails
+    // with EPIPE: without a listener that 'error' would end the server or app, and every job with it.
+    const s = services()
+    const p = await s.call('projects.create', { name: 'P' })
+    const { runId } = await s.call('jobs.start', { kind: longJob.kind, projectId: p.id, params: longJob.params })
+    await until(() => (s.store.jobs.find(runId)?.progress?.fraction ?? 0) > 0, 20_000, 'stored progress')
+    const pid = s.store.jobs.find(runId)!.workerPid!
+    process.kill(pid, 'SIGKILL')
+    // wait without giving the event loop a turn, so the death is not yet seen here
+    while (!/^Z/.test(readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /, ''))) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+    expect(s.runner.cancel(runId)).toBe('running')
+    expect(await s.runner.wait(runId)).toBe('cancelled')
+    expect(s.store.runs.get(runId).error).toBe('cancelled (the worker was stopped)')
+  })
+
+  it('a worker process that cannot be started fails its run with the reason, and the runner goes on', async () => {
+    const s = services()
+    const p = await s.call('projects.create', { name: 'P' })
+    const node = process.execPath
+    let runId = 0
+    try {
+      process.execPath = '/nonexistent/node'
+      runId = (await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 10, seed: 1 } })).runId
+      expect(await s.runner.wait(runId)).toBe('failed')
+    } finally {
+      process.execPath = node
+    }
+    expect(s.store.runs.get(runId).error).toMatch(/^could not start a worker process: spawn \/nonexistent\/node ENOENT/)
+    const next = await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 10, seed: 1 } })
+    expect(await s.runner.wait(next.runId)).toBe('succeeded')
   })
 
   it('a job left running by a killed process is marked interrupted on the next start', async () => {
