@@ -33,11 +33,15 @@ export class SpeechEngine {
       if (m.wav !== undefined) w.resolve(Buffer.from(m.wav, 'base64'))
       else w.reject(new Error(`speech synthesis failed: ${m.error}`))
     })
-    this.child.on('exit', (code) => {
-      this.exited = new Error(`the speech engine stopped (exit code ${code})${stderr ? `: ${stderr.trim()}` : ''}`)
+    const stopped = (why: string): void => {
+      this.exited ??= new Error(`the speech engine stopped (${why})${stderr ? `: ${stderr.trim()}` : ''}`)
       for (const w of this.waiting.values()) w.reject(this.exited)
       this.waiting.clear()
-    })
+    }
+    this.child.on('exit', (code, signal) => stopped(signal ? `killed by ${signal}` : `exit code ${code}`))
+    // An engine that could not be started says so here: without a listener this 'error' would end the
+    // whole process instead of the requests failing with the reason.
+    this.child.on('error', (err) => stopped(`it could not be started: ${err.message}`))
   }
 
   /** The WAV bytes of one utterance. */
