@@ -38,6 +38,30 @@ function fails(args: string[], code: number, pattern: RegExp) {
   return expectRefusal(mimic(args), args, code, pattern)
 }
 
+/** Run 1 of a database and its job row, as a test reads them from outside the processes that run it. */
+interface JobRow {
+  status: string
+  error: string | null
+  worker_pid: number | null
+  fraction: number
+}
+const jobRow = (db: Database.Database): JobRow | undefined =>
+  db.prepare('SELECT r.status, r.error, j.worker_pid, j.fraction FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.id = 1').get() as never
+
+async function waitFor(ok: () => boolean, what: string): Promise<void> {
+  for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`)
+}
+
+/** Whether a process runs (a zombie does not). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()[0] !== 'Z'
+  } catch {
+    return false
+  }
+}
+
 describe('mimic CLI', () => {
   const db = tempDb()
 
@@ -224,14 +248,6 @@ describe('mimic CLI', () => {
     wrapper.kill('SIGTERM')
     const end = await exited
     expect(end.code === 0 || end.code === 143 || end.signal === 'SIGTERM', JSON.stringify(end)).toBe(true)
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0)
-        return true
-      } catch {
-        return false
-      }
-    }
     // the wrapper exits only once its child has: the child is gone by now
     expect(alive(children[0])).toBe(false)
   })
@@ -243,22 +259,10 @@ describe('mimic CLI', () => {
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     const db = new Database(jobDb, { readonly: true })
-    const job = (): { status: string; worker_pid: number | null; fraction: number } | undefined =>
-      db.prepare('SELECT r.status, j.worker_pid, j.fraction FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.id = 1').get() as never
-    const waitFor = async (ok: () => boolean, what: string): Promise<void> => {
-      for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`)
-    }
+    const job = (): JobRow | undefined => jobRow(db)
     await waitFor(() => job()?.status === 'running' && (job()?.fraction ?? 0) > 0, 'the job to run')
     const pinned = Number(spawnSync('pgrep', ['-P', String(wrapper.pid)], { encoding: 'utf8' }).stdout.trim())
     const worker = job()!.worker_pid!
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0)
-        return spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()[0] !== 'Z'
-      } catch {
-        return false
-      }
-    }
     expect(alive(pinned) && alive(worker)).toBe(true)
     wrapper.kill('SIGKILL')
     await waitFor(() => !alive(pinned) && !alive(worker), 'the pinned Node and its worker to stop')
@@ -280,11 +284,7 @@ describe('mimic CLI', () => {
     })
     const gone = new Promise<void>((r) => command.once('exit', () => r()))
     const db = new Database(jobDb, { readonly: true })
-    const job = (): { status: string; error: string | null; worker_pid: number | null; fraction: number } | undefined =>
-      db.prepare('SELECT r.status, r.error, j.worker_pid, j.fraction FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.id = 1').get() as never
-    const waitFor = async (ok: () => boolean, what: string): Promise<void> => {
-      for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`)
-    }
+    const job = (): JobRow | undefined => jobRow(db)
     await waitFor(() => job()?.status === 'running' && (job()?.fraction ?? 0) > 0, 'the job to run')
     const worker = job()!.worker_pid!
     const lock = new Database(jobDb)
@@ -300,14 +300,6 @@ describe('mimic CLI', () => {
     } finally {
       lock.exec('ROLLBACK')
       lock.close()
-    }
-    const alive = (pid: number): boolean => {
-      try {
-        process.kill(pid, 0)
-        return spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim()[0] !== 'Z'
-      } catch {
-        return false
-      }
     }
     await waitFor(() => job()?.status !== 'running' || !alive(worker), 'the worker to end the run or stop')
     await waitFor(() => !alive(worker), 'the worker to stop')
@@ -326,8 +318,7 @@ describe('mimic CLI', () => {
     // could end, worker and all, between the first progress and the stop)
     const exited = new Promise<number | null>((r) => wrapper.once('exit', (code) => r(code)))
     const db = new Database(jobDb, { readonly: true })
-    const job = (): { status: string; worker_pid: number | null; fraction: number } | undefined =>
-      db.prepare('SELECT r.status, j.worker_pid, j.fraction FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.id = 1').get() as never
+    const job = (): JobRow | undefined => jobRow(db)
     for (const t0 = Date.now(); !(job()?.status === 'running' && (job()?.fraction ?? 0) > 0); await new Promise((r) => setTimeout(r, 50))) {
       if (Date.now() - t0 > 20_000) throw new Error('timed out waiting for the job to run')
     }
