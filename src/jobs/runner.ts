@@ -361,10 +361,8 @@ export class JobRunner {
       if (f) this.finish(a, f.status, f.error, f.summary)
       else if (a.cancelRequested === 'shutdown') this.finish(a, 'interrupted', interruptedByShutdown)
       else if (a.cancelRequested) this.finish(a, 'cancelled', 'cancelled (the worker was stopped)')
-      else {
-        if (notStarted) this.finish(a, 'failed', `could not start a worker process: ${notStarted}`)
-        else this.finish(a, 'failed', `the worker process ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before the run finished`)
-      }
+      else if (notStarted) this.finish(a, 'failed', `could not start a worker process: ${notStarted}`)
+      else this.finish(a, 'failed', `the worker process ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before the run finished`)
     } else {
       this.settle(a, run.status, run.error)
     }

@@ -23,7 +23,9 @@ function post(m: FromWorker): void {
   // A send can fail before the 'disconnect' event comes: the parent was killed and this process's
   // next message (a progress from the native thread) found the channel closed (EPIPE). Without a
   // callback Node emits that as an unhandled 'error' and the process dies with its run left 'running'.
-  else if (process.send && process.connected) process.send(m, undefined, {}, (err) => err && parentGone())
+  else if (process.send && process.connected) process.send(m, undefined, {}, (err) => {
+      if (err) parentGone()
+    })
 }
 
 /** Posts a message and resolves once it is handed to the channel (so that exiting next does not lose it). */
