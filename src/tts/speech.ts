@@ -39,9 +39,12 @@ export class SpeechEngine {
       this.waiting.clear()
     }
     this.child.on('exit', (code, signal) => stopped(signal ? `killed by ${signal}` : `exit code ${code}`))
-    // An engine that could not be started says so here: without a listener this 'error' would end the
-    // whole process instead of the requests failing with the reason.
+    // An engine that could not be started says so here, and a request written in the moment after the
+    // engine died fails with EPIPE on its stdin (its 'exit' follows and rejects the request): without
+    // these listeners either 'error' would end this whole process instead of the requests failing with
+    // the reason.
     this.child.on('error', (err) => stopped(`it could not be started: ${err.message}`))
+    this.child.stdin.on('error', () => {})
   }
 
   /** The WAV bytes of one utterance. */
