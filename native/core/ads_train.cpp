@@ -29,6 +29,13 @@ namespace mimic {
 
 namespace {
 
+// Sets a flag when it goes out of scope, however the scope ends: the training thread's "this sample /
+// chunk is trained", which ends the helper serving its F·u (AdsLearner::serve_feedback).
+struct SetWhenDone {
+  std::atomic<bool>& flag;
+  ~SetWhenDone() { flag.store(true, std::memory_order_release); }
+};
+
 using Clock = std::chrono::steady_clock;
 
 // Salts of the independent streams derived from the trainer's seed (derive_seed).
@@ -492,10 +499,7 @@ AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const floa
                          2,
                          [&](std::size_t item) {
                            if (item == 1) return serve_feedback(done);
-                           struct Done {
-                             std::atomic<bool>& d;
-                             ~Done() { d.store(true, std::memory_order_release); }
-                           } mark{done};
+                           const SetWhenDone mark{done};
                            sample();
                          },
                          threads_);
@@ -810,10 +814,7 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
             2,
             [&](std::size_t item) {
               if (item == 0) {
-                struct Done {
-                  std::atomic<bool>& d;
-                  ~Done() { d.store(true, std::memory_order_release); }
-                } mark{chunkDone};
+                const SetWhenDone mark{chunkDone};
                 trainChunk(c0, nc, cur);
               } else {
                 chunkTrajectories(next, nn, nxt);

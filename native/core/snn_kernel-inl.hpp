@@ -254,19 +254,8 @@ static inline void feedback_tiles(float* __restrict ext, const float* __restrict
   }
 }
 
-// FB: the model's encBlk_[MIMIC_SIMD_LEVEL]. dims null: every dimension d = 0..used-1 in order (used =
-// D; the common case in training).
-static inline void feedback_current(float* __restrict ext, const float* __restrict FB, std::size_t D,
-                                    const float* __restrict ke, const int32_t* __restrict dims, std::size_t used,
-                                    std::size_t np) {
-  if (used == 0) return;
-  if (dims == nullptr)
-    feedback_tiles<true>(ext, FB, D, ke, dims, used, 0, np / 16);
-  else
-    feedback_tiles<false>(ext, FB, D, ke, dims, used, 0, np / 16);
-}
-
-// The same for the panels [p0, p1) only.
+// ext += F·ke over the panels [p0, p1) of 16 neurons. FB: the model's encBlk_[MIMIC_SIMD_LEVEL]. dims
+// null: every dimension d = 0..used-1 in order (used = D; the common case in training).
 static inline void feedback_current_range(float* __restrict ext, const float* __restrict FB, std::size_t D,
                                           const float* __restrict ke, const int32_t* __restrict dims,
                                           std::size_t used, std::size_t p0, std::size_t p1) {
@@ -275,6 +264,13 @@ static inline void feedback_current_range(float* __restrict ext, const float* __
     feedback_tiles<true>(ext, FB, D, ke, dims, used, p0, p1);
   else
     feedback_tiles<false>(ext, FB, D, ke, dims, used, p0, p1);
+}
+
+// The same over all np neurons.
+static inline void feedback_current(float* __restrict ext, const float* __restrict FB, std::size_t D,
+                                    const float* __restrict ke, const int32_t* __restrict dims, std::size_t used,
+                                    std::size_t np) {
+  feedback_current_range(ext, FB, D, ke, dims, used, 0, np / 16);
 }
 
 // Indices of the set entries of spk[0..npad) (one byte per neuron, npad a multiple of 16), in

@@ -57,6 +57,11 @@ export const forkSpawner: Spawner = (entry, env) => {
   }
 }
 
+/** The refusal of a cancel of a run that has ended (here and for a sweep cancelled on its cluster). */
+export function nothingToCancel(runId: number, status: RunStatus): AppError {
+  return new AppError('CONFLICT', `Run ${runId} is not running (it is ${status}): there is nothing to cancel.`)
+}
+
 export interface RunnerOptions {
   store: Store
   emit: (event: AppEvent) => void
@@ -186,9 +191,7 @@ export class JobRunner {
    */
   cancel(runId: number, why: CancelReason = 'user'): RunStatus {
     const run = this.store.runs.get(runId)
-    if (run.status !== 'queued' && run.status !== 'running') {
-      throw new AppError('CONFLICT', `Run ${runId} is not running (it is ${run.status}): there is nothing to cancel.`)
-    }
+    if (run.status !== 'queued' && run.status !== 'running') throw nothingToCancel(runId, run.status)
     const owner = this.store.jobs.stageOwner(runId)
     if (!this.active.has(runId) && owner !== undefined && this.active.has(owner)) return this.cancel(owner, why)
     const a = this.active.get(runId)

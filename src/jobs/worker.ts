@@ -18,14 +18,23 @@ interface ParentPort {
 // Electron's utilityProcess gives process.parentPort; child_process.fork gives process.send.
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort
 
+/**
+ * Sends a message through child_process's channel; `sent` once it is handed over. A send can fail
+ * before the 'disconnect' event comes: the parent was killed and this process's next message (a
+ * progress from the native thread) found the channel closed (EPIPE). Without a callback Node emits
+ * that as an unhandled 'error' and the process dies with its run left 'running'.
+ */
+function sendToParent(m: FromWorker, sent: () => void = () => {}): void {
+  if (!process.send || !process.connected) return sent()
+  process.send(m, undefined, {}, (err) => {
+    if (err) parentGone()
+    sent()
+  })
+}
+
 function post(m: FromWorker): void {
   if (parentPort) parentPort.postMessage(m)
-  // A send can fail before the 'disconnect' event comes: the parent was killed and this process's
-  // next message (a progress from the native thread) found the channel closed (EPIPE). Without a
-  // callback Node emits that as an unhandled 'error' and the process dies with its run left 'running'.
-  else if (process.send && process.connected) process.send(m, undefined, {}, (err) => {
-      if (err) parentGone()
-    })
+  else sendToParent(m)
 }
 
 /** Posts a message and resolves once it is handed to the channel (so that exiting next does not lose it). */
@@ -34,12 +43,7 @@ function postAndFlush(m: FromWorker): Promise<void> {
     if (parentPort) {
       parentPort.postMessage(m)
       setImmediate(resolve)
-    } else if (process.send && process.connected)
-      process.send(m, undefined, {}, (err) => {
-        if (err) parentGone()
-        resolve()
-      })
-    else resolve()
+    } else sendToParent(m, resolve)
   })
 }
 

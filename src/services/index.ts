@@ -12,7 +12,7 @@ import { isTaskName, taskDescriptors, type TaskDescriptor, type TaskName } from 
 import type { ShippedRun } from '../shared/transfer.ts'
 import type { AddonState, AppEvent, AppInfo, BackendInfo, NetworkSummary, RunDetail } from '../shared/types.ts'
 import type { NetworkRecord } from '../store/networks.ts'
-import { JobRunner } from '../jobs/runner.ts'
+import { JobRunner, nothingToCancel } from '../jobs/runner.ts'
 import type { Spawner } from '../jobs/protocol.ts'
 import type { Resources } from '../jobs/scheduler.ts'
 import { precheckConditions, trainedNetworkShape } from '../jobs/prechecks.ts'
@@ -708,7 +708,7 @@ export class Services implements FrontDoorServices {
         const sweep = store.sweeps.ofRun(runId)
         if (sweep && store.jobs.find(sweep.runId) === undefined && store.sweeps.tasks(sweep.runId).some((t) => t.slurmJob !== null)) {
           const run = store.runs.get(runId)
-          if (run.status !== 'queued' && run.status !== 'running') throw new AppError('CONFLICT', `Run ${runId} is not running (it is ${run.status}): there is nothing to cancel.`)
+          if (run.status !== 'queued' && run.status !== 'running') throw nothingToCancel(runId, run.status)
           await cancelSweep(store, store.clusters.get(sweep.cluster), sweep.runId, undefined, mergedSummaryOf(sweep.jobKind))
           changed(run.projectId)
           return { runId, status: store.runs.get(runId).status }

@@ -5,6 +5,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { AppError } from '../shared/errors.ts'
 import { latestVersion, migrations } from './migrations.ts'
+import { isLockCode, sqliteCode } from './util.ts'
 
 export type DB = Database.Database
 
@@ -100,8 +101,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
  * what to do; undefined for any other error.
  */
 export function lockedAtOpen(err: unknown, path: string, busyTimeoutMs = 10_000): AppError | undefined {
-  const code = err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined
-  if (typeof code !== 'string' || !(code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) return undefined
+  const code = sqliteCode(err)
+  if (code === undefined || !isLockCode(code)) return undefined
   return new AppError(
     'BUSY',
     `The database ${path} could not be opened: another process kept it locked for more than ${busyTimeoutMs / 1000} s (${code}); nothing was changed. End that process's transaction (a sqlite3 shell, a long import) and try again.`,
