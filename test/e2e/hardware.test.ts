@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnMimic } from '../support/cli.ts'
 import { startEmulator, stopChild, type Emulator } from '../support/board.ts'
-import { description, isFocused } from './support/focus.ts'
+import { description, focusSettled, isFocused } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let s: Session
@@ -238,7 +238,7 @@ describe('the hardware panel', () => {
       await page.keyboard.press('Enter')
       await panel.getByRole('status').getByText(/: cancelled/).waitFor({ timeout: 10_000 })
       // Cancel is disabled now that nothing runs: the focus went on to Run in the loop
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await isFocused(panel.getByRole('button', { name: 'Run in the loop' })), 'the focus after Cancel').toBe(true)
       const runs = s.cli<{ status: string; summary: { samples?: number } }[]>(['runs', 'list', '--kind', 'hil'])
       expect(runs[0].status).toBe('cancelled')

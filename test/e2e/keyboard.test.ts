@@ -6,7 +6,7 @@
 // focus through adding a tag (a refused one marks it), and a removed tag's × hands it back to the
 // field; so does the note field through Ctrl+Enter. Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { description, isFocused } from './support/focus.ts'
+import { description, focusSettled, isFocused } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let s: Session
@@ -124,7 +124,7 @@ describe('focus after navigation', () => {
       await page.keyboard.press('Enter')
       await heading.waitFor()
       // "Loading run N…" took the focus first; the run's heading replaced it
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await active()).toBe('h1 sim 64')
       await page.keyboard.press('Tab')
       expect(await active(), 'Tab goes on from the heading, not back to the top of the page').not.toMatch(/Skip to content|Mimic Workbench/)
@@ -136,7 +136,7 @@ describe('focus after navigation', () => {
       expect(await active()).toBe('h1 Keyboard e2e')
       await page.goForward()
       await heading.waitFor()
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await active()).toBe('h1 sim 64')
     })
     expect(s.pageErrors).toEqual([])
@@ -177,7 +177,7 @@ describe('focus after navigation', () => {
       await page.getByRole('button', { name: 'Remove tag checked' }).focus()
       await page.keyboard.press('Enter')
       await page.getByRole('button', { name: 'Remove tag checked' }).waitFor({ state: 'detached' })
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await isFocused(field)).toBe(true)
     })
     expect(s.pageErrors).toEqual([])

@@ -6,6 +6,7 @@
 // page's heading, to the job's Dismiss), never to the page's body. Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
+import { focusSettled } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let s: Session
@@ -132,7 +133,7 @@ describe('progress and cancel', () => {
       }
       // the Cancel went with the run's progress: the focus is on the page's heading
       await cancel.waitFor({ state: 'detached' })
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await activeText(page), 'the focus after the Cancel went away').toBe('h1 long pipeline')
     })
 
@@ -176,13 +177,13 @@ describe('progress and cancel', () => {
       await cancel.focus()
       await page.keyboard.press('Enter')
       await page.getByRole('button', { name: 'Dismiss job tray teacher' }).waitFor({ timeout: 15_000 })
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await activeText(page)).toBe('button Dismiss job tray teacher')
     })
     await step('Enter on Dismiss: the row goes, the focus moves to the page', async () => {
       await page.keyboard.press('Enter')
       await page.getByRole('button', { name: 'Dismiss job tray teacher' }).waitFor({ state: 'detached' })
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await activeText(page)).not.toBe('body')
     })
     expect(s.pageErrors).toEqual([])

@@ -8,6 +8,7 @@
 // the keyboard focus nearby (it fell to the page's body). Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedRuns } from '../support/seedRuns.ts'
+import { focusSettled } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let s: Session
@@ -113,13 +114,13 @@ describe('runs table', () => {
       await page.getByRole('button', { name: 'Delete…' }).focus()
       await page.keyboard.press('Enter')
       await page.getByRole('button', { name: 'Delete 6' }).waitFor()
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await active()).toBe('Delete 6')
       await page.keyboard.press('Tab')
       expect(await active()).toBe('Cancel')
       await page.keyboard.press('Enter')
       await page.getByRole('button', { name: 'Delete…' }).waitFor()
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await active()).toBe('Delete…')
     })
     await step('the same, ten times as fast as the keys go: the focus never falls to the select-all box', async () => {
@@ -128,12 +129,12 @@ describe('runs table', () => {
       for (let round = 0; round < 10; round++) {
         await page.keyboard.press('Enter')
         await page.getByRole('button', { name: 'Delete 6' }).waitFor()
-        await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+        await focusSettled(page)
         expect(await active(), `round ${round}`).toBe('Delete 6')
         await page.keyboard.press('Tab')
         await page.keyboard.press('Enter')
         await page.getByRole('button', { name: 'Delete…' }).waitFor()
-        await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+        await focusSettled(page)
         expect(await active(), `round ${round}`).toBe('Delete…')
       }
     })
@@ -141,14 +142,14 @@ describe('runs table', () => {
       await page.getByRole('button', { name: 'Archive', exact: true }).focus()
       await page.keyboard.press('Enter')
       await page.getByText('0 of 6 runs').waitFor()
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await active()).not.toBe('body')
     })
     await step('Clear selection: the bar goes, the focus moves to Select all', async () => {
       await page.getByRole('button', { name: 'Clear selection' }).focus()
       await page.keyboard.press('Enter')
       await page.getByText(/\d+ selected/).waitFor({ state: 'detached' })
-      await page.waitForFunction(() => document.activeElement !== document.body, undefined, { timeout: 2000 }).catch(() => undefined)
+      await focusSettled(page)
       expect(await active()).toBe('Select all shown runs')
     })
     expect(s.pageErrors).toEqual([])
