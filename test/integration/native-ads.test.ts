@@ -122,7 +122,6 @@ describe('determinism', () => {
     expect(all.getNetwork()).toEqual(one.getNetwork())
     expect(r1[1].trainReconstructionError).not.toEqual(r1[0].trainReconstructionError)
   })
-
 })
 
 describe('jobs: streaming, progress, cancel, busy guard', () => {
