@@ -20,11 +20,16 @@ export function formatDuration(seconds: number | null): string {
   return `${(seconds / 3600).toFixed(1)} h`
 }
 
-/** Progress on stderr: one rewritten line on a terminal, a line per 10 % otherwise. */
+/**
+ * Progress on stderr: one rewritten line on a terminal; otherwise (a log) a line per 10 % and one when
+ * the work changes (the message apart from its numbers: "epoch 3 of 20" and "epoch 4 of 20" are the same
+ * work, "collecting reservoir states" and "fitting the read-out" are not).
+ */
 export class ProgressLine {
   private readonly write: (s: string) => void
   private readonly tty: boolean
   private lastDecile = -1
+  private lastWork = ''
   private shown = false
   private lastText = ''
   constructor(write: (s: string) => void, tty: boolean) {
@@ -41,8 +46,10 @@ export class ProgressLine {
       this.shown = true
     } else {
       const decile = Math.floor(pct / 10)
-      if (decile !== this.lastDecile) {
+      const work = `${p.stage ?? ''}\n${p.message.replace(/\d+(\.\d+)?(e[+-]?\d+)?/g, '#')}`
+      if (decile !== this.lastDecile || work !== this.lastWork) {
         this.lastDecile = decile
+        this.lastWork = work
         this.write(`${text}\n`)
       }
     }

@@ -12,13 +12,21 @@ export interface JobResult {
   summary: Record<string, number>
 }
 
+interface ProgressThinning {
+  /** when a report was last sent (ms) */
+  last: number
+  /** the newest report thinned out, sent when its timer fires */
+  held: { timer: NodeJS.Timeout; message: FromWorker } | undefined
+}
+
 export class JobContext {
   readonly run: RunRecord
   readonly store: Store
   readonly signal: AbortSignal
   private readonly post: (m: FromWorker) => void
   private stageLabel: string | null = null
-  private lastProgress = 0
+  /** shared with the contexts scoped from this one: one thinning of the job's reports */
+  private thinning: ProgressThinning = { last: 0, held: undefined }
   /** progress of this context maps [0, 1] onto [progressBase, progressBase + progressShare] of the job */
   private progressBase = 0
   private progressShare = 1
@@ -56,17 +64,47 @@ export class JobContext {
     this.stageLabel = stage
   }
 
-  /** Reports progress in [0, 1]; frequent calls are thinned to about ten a second. */
+  /**
+   * Reports progress in [0, 1]; frequent calls are thinned to about ten a second. A report thinned
+   * out is held and sent at the end of its tenth of a second unless a newer one replaces it: the
+   * last report before a long silence (a native phase with no progress of its own) is not lost.
+   */
   progress(fraction: number, message: string, force = false): void {
-    const now = Date.now()
-    if (!force && fraction < 1 && now - this.lastProgress < 100) return
-    this.lastProgress = now
-    this.post({ t: 'progress', fraction: this.progressBase + this.progressShare * Math.min(1, Math.max(0, fraction)), message, stage: this.stageLabel })
+    const t = this.thinning
+    const m: FromWorker = { t: 'progress', fraction: this.progressBase + this.progressShare * Math.min(1, Math.max(0, fraction)), message, stage: this.stageLabel }
+    const wait = 100 - (Date.now() - t.last)
+    if (!force && fraction < 1 && wait > 0) {
+      if (t.held) t.held.message = m
+      else {
+        const timer = setTimeout(() => {
+          const held = t.held
+          t.held = undefined
+          if (held) this.send(held.message)
+        }, wait)
+        timer.unref()
+        t.held = { timer, message: m }
+      }
+      return
+    }
+    this.dropHeldProgress()
+    this.send(m)
+  }
+
+  /** Drops a held progress report (the job has ended: its final status follows). */
+  dropHeldProgress(): void {
+    if (this.thinning.held) clearTimeout(this.thinning.held.timer)
+    this.thinning.held = undefined
+  }
+
+  private send(m: FromWorker): void {
+    this.thinning.last = Date.now()
+    this.post(m)
   }
 
   /** A context whose progress [0, 1] covers [base, base + share] of this one (for the stages of a pipeline). */
   scoped(base: number, share: number): JobContext {
     const c = new JobContext(this.run, this.store, this.signal, this.post, this.grantedCores)
+    c.thinning = this.thinning
     c.stageLabel = this.stageLabel
     c.progressBase = this.progressBase + this.progressShare * base
     c.progressShare = this.progressShare * share

@@ -93,6 +93,7 @@ async function run(runId: number, dbPath: string): Promise<void> {
     else if (cancelled) final = { status: 'cancelled', error: 'cancelled by the user' }
     else final = { status: 'failed', error: storageFailure(err, store.path) ?? wire.message }
   }
+  ctx.dropHeldProgress()
   try {
     await writeFinal(store, runId, final.status, final.error, final.summary)
   } finally {
@@ -121,6 +122,10 @@ onParentMessage((m) => {
 
 // The parent died (or closed the channel): stop and record the run as interrupted. Reached by the
 // 'disconnect' event or by the first message that could not be sent, whichever comes first.
+// The process then ends by SIGKILL, not process.exit: exiting waits for libuv's thread pool, so a
+// native section that does not check the cancel (the reservoir's factorisation: 44 s at N = 8192)
+// would keep an orphan computing for a run already marked interrupted. The database has nothing
+// pending by then (every write is committed, and SQLite's journal survives a kill).
 let gone = false
 function parentGone(): void {
   if (gone) return
@@ -131,7 +136,11 @@ function parentGone(): void {
     for (const stage of currentCtx?.openStages ?? []) store?.runs.finish(stage, 'interrupted', message)
     if (store && currentRun !== undefined) store.runs.finish(currentRun, 'interrupted', message)
   } finally {
-    process.exit(2)
+    try {
+      store?.close()
+    } finally {
+      process.kill(process.pid, 'SIGKILL')
+    }
   }
 }
 process.on('disconnect', parentGone)

@@ -308,6 +308,41 @@ describe('mimic CLI', () => {
     db.close()
   })
 
+  it('a job whose command is killed during a native section that does not check the cancel stops at once, its run interrupted', async () => {
+    // The reservoir's ridge factorisation (Eigen's LDLT, ~7 s at N = 4608 here) does not look at the
+    // cancel token; a worker that ended with process.exit waited for it (libuv joins its threads).
+    const jobDb = tempDb()
+    expect(mimic(['--db', jobDb, 'projects', 'create', 'P']).code).toBe(0)
+    const root = join(import.meta.dirname, '..', '..')
+    const command = spawn(join(root, 'node_modules', 'node', 'bin', 'node'), [join(root, 'bin', 'mimic.js'), '--db', jobDb, 'train', 'reservoir', '--project', '1', '--neurons', '4608', '--train-samples', '2', '--test-samples', '2', '--seed', '1'], {
+      stdio: 'ignore',
+    })
+    const gone = new Promise<void>((r) => command.once('exit', () => r()))
+    const db = new Database(jobDb, { readonly: true })
+    const job = (): JobRow | undefined => jobRow(db)
+    let worker = 0
+    try {
+      // the factorisation says that it runs (it has no progress of its own): the job's row shows it
+      const message = (): string | undefined => (db.prepare('SELECT message FROM jobs WHERE run_id = 1').get() as { message: string } | undefined)?.message
+      await waitFor(() => job()?.status === 'running' && message() === 'fitting the read-out (ridge regression)', 'the read-out to be fitted')
+      // its share of the bar is estimated from the work: at N = 4608 on 2 samples most of it
+      expect(job()!.fraction).toBeGreaterThan(0.2)
+      expect(job()!.fraction).toBeLessThan(0.35)
+      worker = job()!.worker_pid!
+      await new Promise((r) => setTimeout(r, 300))
+      expect(message(), 'still factorising').toBe('fitting the read-out (ridge regression)')
+      command.kill('SIGKILL')
+      await gone
+      const killed = Date.now()
+      await waitFor(() => !alive(worker), 'the worker to stop')
+      expect(Date.now() - killed, 'the worker stopped within 2 s (the factorisation has seconds left)').toBeLessThan(2000)
+      expect(job()).toMatchObject({ status: 'interrupted' })
+    } finally {
+      if (worker && alive(worker)) process.kill(worker, 'SIGKILL')
+      db.close()
+    }
+  })
+
   it('started by an older Node, Ctrl-Z (SIGTSTP) stops the pinned Node and its worker too, and SIGCONT continues them: the job ends succeeded', async () => {
     const jobDb = tempDb()
     expect(mimic(['--db', jobDb, 'projects', 'create', 'P']).code).toBe(0)

@@ -1,0 +1,75 @@
+// A job's progress reports as its worker sends them: thinned to about ten a second, with the newest
+// report thinned out sent at the end of its tenth of a second (not lost before a silent phase).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { JobContext } from '../../src/jobs/context.ts'
+import type { FromWorker } from '../../src/jobs/protocol.ts'
+import { openStore, type Store } from '../../src/store/index.ts'
+import { cleanupTemp, tempDb } from '../support/tmp.ts'
+
+let store: Store
+let sent: Array<{ fraction: number; message: string; at: number }>
+let ctx: JobContext
+beforeEach(() => {
+  store = openStore(tempDb())
+  const p = store.projects.create('Lab')
+  const run = store.runs.create({ projectId: p.id, kind: 'dataset', name: 'r', params: {}, seed: 1, codeVersion: 'v', host: 'h' })
+  sent = []
+  const post = (m: FromWorker): void => {
+    if (m.t === 'progress') sent.push({ fraction: m.fraction, message: m.message, at: Date.now() })
+  }
+  ctx = new JobContext(run, store, new AbortController().signal, post, 0)
+})
+afterEach(() => {
+  ctx.dropHeldProgress()
+  store.close()
+  cleanupTemp()
+})
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+describe('job progress', () => {
+  it('sends the first report at once and the newest of those thinned out at the end of the tenth of a second', async () => {
+    const t0 = Date.now()
+    ctx.progress(0.1, 'a')
+    ctx.progress(0.2, 'b')
+    ctx.progress(0.3, 'c')
+    expect(sent.map((s) => s.message)).toEqual(['a'])
+    await sleep(150)
+    expect(sent.map((s) => [s.fraction, s.message])).toEqual([
+      [0.1, 'a'],
+      [0.3, 'c'],
+    ])
+    expect(sent[1].at - t0).toBeGreaterThanOrEqual(95)
+    // nothing more comes: the held report went once
+    await sleep(150)
+    expect(sent).toHaveLength(2)
+  })
+
+  it('a forced report goes at once and drops the one held', async () => {
+    ctx.progress(0.1, 'a')
+    ctx.progress(0.2, 'thinned')
+    ctx.progress(0.5, 'epoch done', true)
+    expect(sent.map((s) => s.message)).toEqual(['a', 'epoch done'])
+    await sleep(150)
+    expect(sent.map((s) => s.message)).toEqual(['a', 'epoch done'])
+  })
+
+  it('the contexts of a pipeline\'s stages share one thinning, so an older stage\'s report never follows a newer one', async () => {
+    const first = ctx.scoped(0, 0.5)
+    const second = ctx.scoped(0.5, 0.5)
+    first.progress(0.5, 'first stage')
+    first.progress(1 - 1e-9, 'first stage, nearly done')
+    second.progress(0.2, 'second stage')
+    await sleep(150)
+    expect(sent.map((s) => s.message)).toEqual(['first stage', 'second stage'])
+    expect(sent[1].fraction).toBeCloseTo(0.6, 9)
+  })
+
+  it('a report held when the job ends is dropped (the final status follows)', async () => {
+    ctx.progress(0.1, 'a')
+    ctx.progress(0.2, 'b')
+    ctx.dropHeldProgress()
+    await sleep(150)
+    expect(sent.map((s) => s.message)).toEqual(['a'])
+  })
+})

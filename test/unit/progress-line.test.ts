@@ -1,0 +1,26 @@
+// The CLI's progress on stderr when it is not a terminal (a log): a line per 10 % and one when the work changes.
+import { describe, expect, it } from 'vitest'
+import { ProgressLine } from '../../src/cli/format.ts'
+
+const at = (fraction: number, message: string, stage: string | null = null) => ({ fraction, etaSeconds: null, message, stage, updatedAt: '' })
+
+describe('ProgressLine in a log', () => {
+  it('writes a line per 10 %, and one when the message names other work, not when only its numbers change', () => {
+    const lines: string[] = []
+    const p = new ProgressLine((s) => lines.push(s), false)
+    p.update(at(0.05, 'collecting reservoir states'))
+    p.update(at(0.06, 'collecting reservoir states'))
+    p.update(at(0.26, 'collecting reservoir states'))
+    p.update(at(0.26, 'fitting the read-out (ridge regression)'))
+    p.update(at(0.3, 'training: epoch 3 of 20 (last epoch: loss 1.5e-3)'))
+    p.update(at(0.31, 'training: epoch 4 of 20 (last epoch: loss 0.0012)'))
+    p.update(at(0.33, 'training: epoch 5 of 20 (last epoch: loss 0.0011)', 'teacher'))
+    expect(lines).toEqual([
+      '5% collecting reservoir states\n',
+      '26% collecting reservoir states\n',
+      '26% fitting the read-out (ridge regression)\n',
+      '30% training: epoch 3 of 20 (last epoch: loss 1.5e-3)\n',
+      '[teacher] 33% training: epoch 5 of 20 (last epoch: loss 0.0011)\n',
+    ])
+  })
+})
