@@ -22,8 +22,9 @@ export function formatDuration(seconds: number | null): string {
 
 /**
  * Progress on stderr: one rewritten line on a terminal; otherwise (a log) a line per 10 % and one when
- * the work changes (the message apart from its numbers: "epoch 3 of 20" and "epoch 4 of 20" are the same
- * work, "collecting reservoir states" and "fitting the read-out" are not).
+ * the work changes (the message apart from its numbers and asides in brackets: "epoch 3 of 20" and
+ * "epoch 4 of 20 (last epoch: loss 0.1)" are the same work, "collecting reservoir states" and "fitting
+ * the read-out (ridge regression)" are not).
  */
 export class ProgressLine {
   private readonly write: (s: string) => void
@@ -46,7 +47,7 @@ export class ProgressLine {
       this.shown = true
     } else {
       const decile = Math.floor(pct / 10)
-      const work = `${p.stage ?? ''}\n${p.message.replace(/\d+(\.\d+)?(e[+-]?\d+)?/g, '#')}`
+      const work = `${p.stage ?? ''}\n${p.message.replace(/\s*\([^)]*\)/g, '').replace(/\d+(\.\d+)?(e[+-]?\d+)?/g, '#')}`
       if (decile !== this.lastDecile || work !== this.lastWork) {
         this.lastDecile = decile
         this.lastWork = work

@@ -14,6 +14,7 @@ describe('ProgressLine in a log', () => {
     p.update(at(0.26, 'fitting the read-out (ridge regression)'))
     p.update(at(0.3, 'training: epoch 3 of 20 (last epoch: loss 1.5e-3)'))
     p.update(at(0.31, 'training: epoch 4 of 20 (last epoch: loss 0.0012)'))
+    p.update(at(0.32, 'training: epoch 4 of 20'))
     p.update(at(0.33, 'training: epoch 5 of 20 (last epoch: loss 0.0011)', 'teacher'))
     expect(lines).toEqual([
       '5% collecting reservoir states\n',
