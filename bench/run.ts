@@ -32,6 +32,7 @@ import {
   audioFeatures,
   benchNetwork,
   bpttTrain,
+  buildEbn,
   createNetwork,
   evaluateAds,
   generateXor,
@@ -482,6 +483,9 @@ if (withLevels) {
         t: track('LIF runner N=320 (reservoir) b1 t1', 'ns/step', false),
       }
     : undefined
+  // the EBN construction (`network create`, and every network ADS starts from one): one network, one
+  // thread (ms); most of it is the fast weights' N²·D products. The check is a sum over Ω_f.
+  const ebn = adsOnly ? undefined : { N: quick ? 1024 : 2048, D: quick ? 128 : 256, t: track(`EBN construction ${quick ? '1024x128' : '2048x256'} t1`, 'ms', false) }
   const rateOf = async (fn: () => Promise<unknown>, steps: number, seconds: number): Promise<number> => {
     let calls = 0
     const t0 = performance.now()
@@ -505,6 +509,11 @@ if (withLevels) {
           a.cpu.add(level, (res.cpuSeconds / res.steps) * 1e6, res.meanRateHz)
           a.lowRank.add(level, (res.compared!.seconds / res.steps) * 1e6, res.compared!.meanRateHz)
           a.fwd.add(level, (res.forwardSeconds / res.steps) * 1e6, res.forwardMeanRateHz)
+        }
+        if (ebn) {
+          const t0 = performance.now()
+          const e = await buildEbn({ neurons: ebn.N, dims: ebn.D, seed, g: 0.5, threads: 1 })
+          ebn.t.add(level, performance.now() - t0, e.omegaF.reduce((a, x) => a + x, 0))
         }
         if (lif) {
           const r = await lifRun(lif.network, lif.batch, { threads: 1, seed })

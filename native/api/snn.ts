@@ -169,6 +169,8 @@ export interface EbnOptions {
   /** Random slow weights N(0, slowScale²/N) off the diagonal instead of zeros. */
   slowRandom?: boolean
   slowScale?: number
+  /** Threads for the fast weights' products: 0 (the default) = the pool; the weights do not depend on it. */
+  threads?: number
   /**
    * Input weights wIn = gain·F·F̂ computed in the same job, for the teacher input weights F̂ [dims x
    * channels] (the result's wIn [N x channels]): ebnInputWeights does the same synchronously for small sizes.
@@ -269,6 +271,7 @@ const ebnSchema = obj(
     noEbn: bool,
     slowRandom: bool,
     slowScale: num,
+    threads: int,
     input: named('options.input', obj({ fHat: f32, channels: int, gain: num }, { required: ['fHat', 'channels', 'gain'], unknown: 'dotted' })),
   },
   { required: ['neurons', 'dims', 'seed'], unknown: 'dotted', names: 'bare' },

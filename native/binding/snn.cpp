@@ -543,12 +543,12 @@ struct EbnBaton {
   }
 };
 
-// buildEbn({neurons, dims, seed, mu?, nu?, tauMemMs?, vTh?, vRest?, g?, noEbn?, slowRandom?, slowScale?})
+// buildEbn({neurons, dims, seed, mu?, nu?, tauMemMs?, vTh?, vRest?, g?, noEbn?, slowRandom?, slowScale?, threads?})
 Napi::Value BuildEbn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto o = RequireObject(env, info[0], "options");
   CheckKeys(env, o, "options",
-            {"neurons", "dims", "seed", "mu", "nu", "tauMemMs", "vTh", "vRest", "g", "noEbn", "slowRandom", "slowScale", "input"});
+            {"neurons", "dims", "seed", "mu", "nu", "tauMemMs", "vTh", "vRest", "g", "noEbn", "slowRandom", "slowScale", "threads", "input"});
   auto baton = std::make_unique<EbnBaton>();
   auto& e = baton->options;
   const mimic::EbnOptions d;
@@ -564,6 +564,8 @@ Napi::Value BuildEbn(const Napi::CallbackInfo& info) {
   e.noEbn = ReadBool(env, o, "noEbn", false);
   e.slowRandom = ReadBool(env, o, "slowRandom", false);
   e.slowScale = ReadNumber(env, o, "slowScale", -1e9, 1e9, &d.slowScale);
+  const int64_t allThreads = 0;
+  e.threads = static_cast<unsigned>(ReadInteger(env, o, "threads", 0, 1024, &allThreads));
   if (!(e.vTh > e.vRest))
     ThrowRange(env, "vTh (" + FormatG(e.vTh) + ") must be above vRest (" + FormatG(e.vRest) + "): a = vTh - vRest scales the encoder");
   // ebn.cpp: D and its transpose (double), T, then seedDecoder, thresholds, dr, encoder, decoder, omegaF

@@ -131,6 +131,7 @@ AdsNetwork build_ads_network(const TeacherParams& teacher, const AdsBuildOptions
   e.vRest = mean(net.params.vRest);
   e.g = o.g;
   e.noEbn = !o.ebn;
+  e.threads = 1;  // the calling thread only (3 ms at 768 x 128): the job's cores are not known here
   EbnWeights w = build_ebn(e, control);
   auto& W = net.weights;
   W.neurons = N;

@@ -40,6 +40,7 @@ struct EbnOptions {
   // Slow weights: 0 (the paper's start), or N(0, (slowScale)²/N) off the diagonal when slowRandom.
   bool slowRandom = false;
   double slowScale = 0.0;
+  unsigned threads = 0;     // for the fast weights' products: 0 = the pool; the result does not depend on it
 };
 
 struct EbnWeights {

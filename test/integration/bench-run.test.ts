@@ -42,7 +42,13 @@ describe('npm run bench', () => {
     const json = JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as { results: Record<string, any>[]; simd: { default: string; levels: string[]; kernels: { kernel: string; values: Record<string, number>; higherIsBetter: boolean; overBase: Record<string, number>; agree: boolean }[] } }
     expect(json.simd.default).toBe(simd)
     expect(json.simd.levels).toEqual(levels)
-    expect(json.simd.kernels.map((k) => k.kernel)).toEqual(['simulator N=32 b1 t1', 'simulator N=48 b1 t1', 'BPTT-SNN 160+160 training t1', 'LIF runner N=320 (reservoir) b1 t1'])
+    expect(json.simd.kernels.map((k) => k.kernel)).toEqual([
+      'simulator N=32 b1 t1',
+      'simulator N=48 b1 t1',
+      'BPTT-SNN 160+160 training t1',
+      'LIF runner N=320 (reservoir) b1 t1',
+      'EBN construction 1024x128 t1',
+    ])
     for (const k of json.simd.kernels) {
       expect(Object.keys(k.values)).toEqual(levels)
       expect(k.overBase[levels[0]]).toBe(1)

@@ -1,6 +1,7 @@
 // The spiking network simulator against closed forms and a plain TypeScript reference, the EBN
 // construction, and every kind of bad argument. Real addon, no mocks.
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   addonPath,
@@ -210,6 +211,29 @@ describe('membrane noise', () => {
     expect(v / expected).toBeLessThan(1.15)
     expect(k4).toBeGreaterThan(2.7) // kurtosis of a normal is 3
     expect(k4).toBeLessThan(3.3)
+  })
+})
+
+// The fast weights' products run in register tiles over blocks of columns on the pool's threads
+// (native/core/ebn_kernel-inl.hpp), each sum over the dims in order: the same bytes as the plain dot
+// products they replaced. The digests were measured with that addon (2469399); the sizes reach every
+// tail (N = 1001: a last block of 233 columns, 1001 = 4·250 + 1 rows).
+atEverySimdLevel('EBN fast weights, bit for bit', () => {
+  const sha = (a: Float32Array): string => createHash('sha256').update(Buffer.from(a.buffer, a.byteOffset, a.byteLength)).digest('hex').slice(0, 16)
+  for (const [N, D, seed, digest] of [
+    [37, 5, 3, '23cc11da1756b0f3'],
+    [300, 64, 7, '283430de0396fddb'],
+    [1001, 130, 11, '668d8cf6de313185'],
+  ] as const) {
+    it(`${N} neurons, ${D} dims, on one thread and on the pool`, async () => {
+      for (const threads of [1, 0]) expect(sha((await buildEbn({ neurons: N, dims: D, seed, g: 0.5, threads })).omegaF), `threads ${threads}`).toBe(digest)
+    })
+  }
+
+  it('reports its progress while it computes them', async () => {
+    const seen: Array<[number, string]> = []
+    await buildEbn({ neurons: 1001, dims: 130, seed: 11, g: 0.5, threads: 1 }, { onProgress: (f, message) => seen.push([f, message]) })
+    expect(seen.at(-1)).toEqual([1, 'computing the fast weights'])
   })
 })
 

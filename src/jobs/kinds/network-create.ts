@@ -31,6 +31,7 @@ export const networkCreate: JobImpl = {
         noEbn: !p.ebn,
         slowRandom: p.slowWeights === 'random',
         slowScale: p.slowScale,
+        threads: ctx.threads(0),
         input: { fHat, channels: p.channels, gain: p.inputGain },
       },
       { signal: ctx.signal, onProgress: (f) => ctx.progress(0.8 * f, 'building the balanced network') },
