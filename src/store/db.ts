@@ -85,6 +85,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): DB {
     if (!options.readonly) {
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = NORMAL')
+      // the write-ahead log is cut back to 64 MB when it restarts after a checkpoint (it keeps its size otherwise)
+      db.pragma('journal_size_limit = 67108864')
       migrate(db)
     }
     return db

@@ -115,8 +115,25 @@ export class Store {
     return target
   }
 
+  /**
+   * Closes the connection. A large write (a network's matrices, an imported corpus) leaves SQLite's
+   * write-ahead log as large as it grew, hundreds of MB beside the database, for as long as any other
+   * program keeps the database open (`mimic serve`, the app): a writer gives it back as it closes, by a
+   * checkpoint that truncates the log. It does not wait: with another writer at work, or a reader on an
+   * older snapshot, it does nothing (that program's own close, or the next write after the log resets,
+   * under journal_size_limit, trims it then).
+   */
   close(): void {
-    if (this.db.open) this.db.close()
+    if (!this.db.open) return
+    if (!this.db.readonly) {
+      try {
+        this.db.pragma('busy_timeout = 0')
+        this.db.pragma('wal_checkpoint(TRUNCATE)')
+      } catch {
+        // busy or locked: left to the next writer
+      }
+    }
+    this.db.close()
   }
 }
 

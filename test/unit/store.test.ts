@@ -1,4 +1,5 @@
 // Store repositories on real SQLite files.
+import { statSync } from 'node:fs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { AppError } from '../../src/shared/errors.ts'
@@ -259,5 +260,36 @@ describe('stages of stages (a reproduction whose pipelines run their own stages)
     expect(store.jobs.stageOwner(reused.id)).toBeUndefined()
     expect(store.jobs.activeStages(job.id)).toEqual([pipeline.id, teacher.id])
     expect(store.runs.parents(job.id)).toEqual([{ id: reused.id, name: 'r', kind: 'pipeline', status: 'running', role: 'reused' }])
+  })
+})
+
+describe('the write-ahead log', () => {
+  it('a writer that closes gives back the log a large write grew, while another program keeps the database open', () => {
+    const path = tempDb('shared.db')
+    const server = openStore(path) // as `mimic serve` or the app, open throughout
+    const writer = openStore(path)
+    const p = writer.projects.create('Big')
+    const run = writer.runs.create({ projectId: p.id, kind: 'network', name: 'n', params: {}, seed: 1, codeVersion: 'v', host: 'h' })
+    writer.artifacts.put(run.id, [{ name: 'omegaF', data: new Float32Array(6_000_000).fill(0.5), shape: [6_000_000] }])
+    expect(statSync(`${path}-wal`).size, 'the write went through the log').toBeGreaterThan(20e6)
+    writer.close()
+    expect(statSync(`${path}-wal`).size).toBe(0)
+    // nothing lost: the other connection reads it, and writes on
+    expect(server.artifacts.list(run.id).map((a) => a.name)).toEqual(['omegaF'])
+    expect(server.projects.create('Next').name).toBe('Next')
+    server.close()
+  })
+
+  it('a writer that closes while another connection is writing leaves the log to it, without waiting', () => {
+    const path = tempDb('busy.db')
+    const other = openStore(path)
+    const writer = openStore(path)
+    writer.projects.create('A')
+    other.db.exec('BEGIN IMMEDIATE')
+    const t0 = performance.now()
+    writer.close()
+    expect(performance.now() - t0).toBeLessThan(1000)
+    other.db.exec('ROLLBACK')
+    other.close()
   })
 })
