@@ -4,10 +4,10 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { forkSpawner } from '../../src/jobs/runner.ts'
 import { mimic, repoRoot } from '../support/cli.ts'
-import { tempDir } from '../support/tmp.ts'
+import { cleanupTemp, tempDir } from '../support/tmp.ts'
 import { until } from '../support/until.ts'
 
 function filesUnder(dir: string): number {
@@ -21,6 +21,8 @@ function filesUnder(dir: string): number {
 }
 
 describe('the compile cache', () => {
+  afterAll(cleanupTemp)
+
   it('fills the directory NODE_COMPILE_CACHE names, and a second start reads it with the same output', () => {
     const dir = join(tempDir('ncc-'), 'cache')
     const first = mimic(['--help'], { env: { NODE_COMPILE_CACHE: dir } })
