@@ -44,22 +44,28 @@ struct StreamsEpochs : std::false_type {};
 template <class B>
 struct StreamsEpochs<B, std::void_t<typename B::EpochRecord>> : std::true_type {};
 
-// At most one progress report every 50 ms, plus the last one (done >= total), from any kernel thread.
+// At most one progress report every 50 ms, plus the last one (done >= total) and the first of each new
+// message, from any kernel thread.
 class ProgressThrottle {
  public:
-  // Calls send() when this report is due, under the lock, so the reports sent stay in order.
+  // Calls send() when this report is due, under the lock, so the reports sent stay in order: the last
+  // one (done = total), the first of a new phase (its message differs from the last sent: a phase may
+  // be long and report nothing more, as the reservoir's factorisation) and otherwise one per 50 ms.
   template <class Send>
-  void report(double done, double total, Send&& send) {
+  void report(double done, double total, const char* message, Send&& send) {
     const auto now = std::chrono::steady_clock::now();
+    const char* m = message ? message : "";
     std::lock_guard<std::mutex> lock(mutex_);
-    if (done < total && now - last_ < std::chrono::milliseconds(50)) return;
+    if (done < total && now - last_ < std::chrono::milliseconds(50) && message_ == m) return;
     last_ = now;
+    message_ = m;
     send();
   }
 
  private:
   std::mutex mutex_;
   std::chrono::steady_clock::time_point last_{};
+  std::string message_;
 };
 
 // The code and message of the exception being handled (call inside a catch block):
@@ -132,7 +138,7 @@ class AsyncJob : public Napi::AsyncProgressQueueWorker<ProgressMessage> {
     control.cancel = cancel_.get();
     if (has_progress_) {
       control.progress = [this, &progress](double done, double total, const char* message) {
-        throttle_.report(done, total, [&] {
+        throttle_.report(done, total, message, [&] {
           ProgressMessage m;
           m.done = done;
           m.total = total;

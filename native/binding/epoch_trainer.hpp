@@ -99,8 +99,8 @@ class EpochTrainJob : public Napi::AsyncProgressQueueWorker<EpochEvent<typename 
     mimic::Control control;
     control.cancel = cancel_.get();
     if (!on_progress_.IsEmpty()) {
-      control.progress = [this, &progress](double done, double total, const char*) {
-        throttle_.report(done, total, [&] {
+      control.progress = [this, &progress](double done, double total, const char* message) {
+        throttle_.report(done, total, message, [&] {
           Event ev;
           ev.kind = 0;
           ev.done = done;

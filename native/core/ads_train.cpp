@@ -472,20 +472,7 @@ AdsLearner::SampleResult AdsLearner::train_sample(const float* input, const floa
   SampleResult res;
   bool changed = false;
   // the SIMD level's kernel of the form in use
-  using SampleFn = bool (*)(const AdsSampleJob&, SampleResult&);
-  SampleFn kernelFn;
-  switch (simd::active()) {
-#if MIMIC_SIMD_MULTI
-    case simd::Level::Avx512:
-      kernelFn = events_ ? &simd_avx512::ads_train_sample_events : &simd_avx512::ads_train_sample;
-      break;
-    case simd::Level::Avx2:
-      kernelFn = events_ ? &simd_avx2::ads_train_sample_events : &simd_avx2::ads_train_sample;
-      break;
-#endif
-    default:
-      kernelFn = events_ ? &simd_sse2::ads_train_sample_events : &simd_sse2::ads_train_sample;
-  }
+  const auto kernelFn = events_ ? MIMIC_SIMD_PICK(ads_train_sample_events) : MIMIC_SIMD_PICK(ads_train_sample);
   if (events_) {
     kernelFn(job, res);
     return res;

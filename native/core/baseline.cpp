@@ -78,19 +78,6 @@ struct LifState {
 
 namespace mimic {
 
-static LifStepFn lif_step_of_active_level() {
-  switch (simd::active()) {
-#if MIMIC_SIMD_MULTI
-    case simd::Level::Avx512:
-      return &simd_avx512::lif_step;
-    case simd::Level::Avx2:
-      return &simd_avx2::lif_step;
-#endif
-    default:
-      return &simd_sse2::lif_step;
-  }
-}
-
 LifSimulator::LifSimulator(const LifNet& net, double dtMs, const LifPerturbation* perturbation)
     : net_(net), dtMs_(dtMs), perturbation_(perturbation), s_(new LifState) {
   const std::size_t N = net.neurons;
@@ -134,7 +121,7 @@ LifSimulator::LifSimulator(const LifNet& net, double dtMs, const LifPerturbation
     for (std::size_t n = 0; n < N; ++n)
       for (std::size_t o = 0; o < O; ++o) s.encodersT[o * N + n] = net.encoders[n * O + o];
   }
-  s.step = lif_step_of_active_level();
+  s.step = MIMIC_SIMD_PICK(lif_step);
   if (perturbation_) {
     perturbation_->validate(N);
     if (!perturbation_->silenced.empty() && perturbation_->silenceStart < perturbation_->silenceEnd) {
@@ -284,6 +271,10 @@ ReadoutFit reservoir_fit(LifNet& net, const float* inputs, const float* targets,
   std::vector<Mat> gram(block), cross(block);
   std::vector<std::size_t> spikes(block, 0);
   std::atomic<std::size_t> done{0};
+  // Progress in units of work: a sample's Gram update (rows·F²/2 multiply-adds), then the factorisation
+  // (F³/3 at about half that rate), which reports nothing of its own (and takes most of the time at large
+  // N: 44 s of 64 at N = 8192 on 6 samples here), so that the time left shown while it runs is about right.
+  const double perSample = double(rows) * double(F) * double(F) / 2, work = double(count) * perSample + 2 * std::pow(double(F), 3) / 3;
   Mat G = Mat::Zero(F, F), XY = Mat::Zero(F, O);
   double total = 0;
   for (std::size_t b0 = 0; b0 < count; b0 += block) {
@@ -311,7 +302,7 @@ ReadoutFit reservoir_fit(LifNet& net, const float* inputs, const float* targets,
           gram[k].selfadjointView<Eigen::Lower>().rankUpdate(R.transpose());
           cross[k] = R.transpose() * Y;
           spikes[k] = sim.spikes();
-          control.report(double(done.fetch_add(1) + 1), double(count), "collecting reservoir states");
+          control.report(double(done.fetch_add(1) + 1) * perSample, work, "collecting reservoir states");
         },
         threads);
     control.check();
@@ -321,9 +312,8 @@ ReadoutFit reservoir_fit(LifNet& net, const float* inputs, const float* targets,
       total += double(spikes[k]);
     }
   }
-  // The factorisation has no progress of its own (and does not check the cancel): ~N³/3 multiply-adds,
-  // 44 s at N = 8192 here. Say what runs, so that a progress display does not sit on the last sample.
-  control.report(double(count), double(count), "fitting the read-out (ridge regression)");
+  // (the factorisation does not check the cancel either)
+  control.report(double(count) * perSample, work, "fitting the read-out (ridge regression)");
   Mat A = G.selfadjointView<Eigen::Lower>();
   for (std::size_t n = 0; n < N; ++n) A(n, n) += ridge;
   A(N, N) += 1e-9 * (1.0 + A(N, N));  // the constant is not penalised (a tiny jitter keeps A definite)

@@ -75,16 +75,7 @@ BpttSampleResult bptt_sample_gradient(const LifNet& net, std::size_t n1, const f
                                       double dtMs, const BpttLoss& loss, double batchScale, double beta, uint64_t seed,
                                       uint64_t stream, BpttGrad& grad) {
   if (n1 == 0 || n1 >= net.neurons) throw InvalidArgument("n1 (the feed-forward layer) must be between 1 and neurons − 1");
-  switch (simd::active()) {
-#if MIMIC_SIMD_MULTI
-    case simd::Level::Avx512:
-      return simd_avx512::sample_gradient(net, n1, x, target, T, dtMs, loss, batchScale, beta, seed, stream, grad);
-    case simd::Level::Avx2:
-      return simd_avx2::sample_gradient(net, n1, x, target, T, dtMs, loss, batchScale, beta, seed, stream, grad);
-#endif
-    default:
-      return simd_sse2::sample_gradient(net, n1, x, target, T, dtMs, loss, batchScale, beta, seed, stream, grad);
-  }
+  return MIMIC_SIMD_PICK(sample_gradient)(net, n1, x, target, T, dtMs, loss, batchScale, beta, seed, stream, grad);
 }
 
 BpttBatchResult bptt_batch_gradient(const LifNet& net, std::size_t n1, const float* inputs, const float* targets,

@@ -15,22 +15,6 @@
 
 namespace mimic {
 
-using EbnFastColumns = void (*)(const double*, const double*, const double*, std::size_t, std::size_t, double,
-                                std::size_t, std::size_t, double*, float*);
-
-static EbnFastColumns ebn_fast_columns_of_active_level() {
-  switch (simd::active()) {
-#if MIMIC_SIMD_MULTI
-    case simd::Level::Avx512:
-      return &simd_avx512::ebn_fast_columns;
-    case simd::Level::Avx2:
-      return &simd_avx2::ebn_fast_columns;
-#endif
-    default:
-      return &simd_sse2::ebn_fast_columns;
-  }
-}
-
 EbnWeights build_ebn(const EbnOptions& o, const Control& control) {
   const std::size_t N = o.neurons, Dm = o.dims;
   if (N == 0) throw InvalidArgument("neurons must be at least 1");
@@ -88,13 +72,12 @@ EbnWeights build_ebn(const EbnOptions& o, const Control& control) {
     // columns per block: their D (Dm x width doubles) within ~512 KB, at least 64 and at most 256
     const std::size_t width = std::max<std::size_t>(64, std::min<std::size_t>(256, (std::size_t(1) << 16) / Dm / 8 * 8));
     const std::size_t blocks = (N + width - 1) / width;
-    const auto fast = ebn_fast_columns_of_active_level();
+    const auto fast = MIMIC_SIMD_PICK(ebn_fast_columns);
     std::atomic<std::size_t> done{0};
     const auto block = [&](std::size_t b) {
       if (control.cancelled()) return;  // the check after the blocks throws
       const std::size_t m0 = b * width, m1 = std::min(N, m0 + width);
-      std::vector<double> tmp((Dm + 4) * (m1 - m0));  // the block of D packed, and 4 rows of products
-      fast(D.data(), DT.data(), T.data(), N, Dm, k, m0, m1, tmp.data(), w.omegaF.data());
+      fast(D.data(), DT.data(), T.data(), N, Dm, k, m0, m1, w.omegaF.data());
       control.report(double(done.fetch_add(1) + 1), double(blocks), "computing the fast weights");
     };
     if (o.threads == 1 || blocks < 2 || !global_pool().try_parallel_for(blocks, block, o.threads))

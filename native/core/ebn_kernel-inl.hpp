@@ -66,10 +66,12 @@ static void gram_rows(const double* B, const double* DT, std::size_t w, std::siz
 }
 
 // Columns [m0, m1) of every row of Ω_f: omegaF[n][m] = float((k·G[n][m]) / T[n]) with k = −g·tau_mem,
-// the diagonal left as it is (the caller keeps it 0). tmp holds (Dm + kGR) x (m1 − m0) doubles.
+// the diagonal left as it is (the caller keeps it 0).
 static void ebn_fast_columns(const double* D, const double* DT, const double* T, std::size_t N, std::size_t Dm,
-                             double k, std::size_t m0, std::size_t m1, double* tmp, float* omegaF) {
+                             double k, std::size_t m0, std::size_t m1, float* omegaF) {
   const std::size_t w = m1 - m0;
+  std::vector<double> work((Dm + kGR) * w);  // the block of D packed, then kGR rows of products
+  double* tmp = work.data();
   double* B = tmp + kGR * w;
   for (std::size_t c = 0; c < Dm; ++c) std::copy(D + c * N + m0, D + c * N + m1, B + c * w);
   std::size_t n = 0;

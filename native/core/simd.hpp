@@ -52,5 +52,28 @@ void set_active(Level level);
 // sentence that explains it (the library then refuses to load); empty otherwise.
 const std::string& startup_error();
 
+// Of a kernel's three compilations (base, avx2, avx512), the one of the active level.
+template <class F>
+F pick(F base, F avx2, F avx512) {
+  switch (active()) {
+    case Level::Avx512:
+      return avx512;
+    case Level::Avx2:
+      return avx2;
+    default:
+      return base;
+  }
+}
+
 }  // namespace simd
 }  // namespace mimic
+
+// &simd_<level>::NAME of the active level, for a function compiled per level by simd_foreach.hpp (use it
+// after that include); builds with one level have only the base one.
+#include "simd_config.hpp"
+#if MIMIC_SIMD_MULTI
+#define MIMIC_SIMD_PICK(...) \
+  ::mimic::simd::pick(&::mimic::simd_sse2::__VA_ARGS__, &::mimic::simd_avx2::__VA_ARGS__, &::mimic::simd_avx512::__VA_ARGS__)
+#else
+#define MIMIC_SIMD_PICK(...) (&::mimic::simd_sse2::__VA_ARGS__)
+#endif

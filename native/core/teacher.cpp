@@ -65,32 +65,14 @@ namespace mimic {
 template <class S>
 void teacher_forward_sample(const TeacherParamsT<S>& p, const float* input, std::size_t steps, float* outputs,
                             float* activations, TeacherWorkspace<S>& ws, const Control* control) {
-  switch (simd::active()) {
-#if MIMIC_SIMD_MULTI
-    case simd::Level::Avx512:
-      return simd_avx512::forward_sample(p, input, steps, outputs, activations, ws, control);
-    case simd::Level::Avx2:
-      return simd_avx2::forward_sample(p, input, steps, outputs, activations, ws, control);
-#endif
-    default:
-      return simd_sse2::forward_sample(p, input, steps, outputs, activations, ws, control);
-  }
+  return MIMIC_SIMD_PICK(forward_sample<S>)(p, input, steps, outputs, activations, ws, control);
 }
 
 template <class S>
 double teacher_sample_gradient(const TeacherParamsT<S>& p, const float* input, const float* target, std::size_t steps,
                                double lambdaMse, TeacherGradT<S>& g, TeacherWorkspace<S>& ws, float* outputs,
                                const Control* control, unsigned threads) {
-  switch (simd::active()) {
-#if MIMIC_SIMD_MULTI
-    case simd::Level::Avx512:
-      return simd_avx512::sample_gradient(p, input, target, steps, lambdaMse, g, ws, outputs, control, threads);
-    case simd::Level::Avx2:
-      return simd_avx2::sample_gradient(p, input, target, steps, lambdaMse, g, ws, outputs, control, threads);
-#endif
-    default:
-      return simd_sse2::sample_gradient(p, input, target, steps, lambdaMse, g, ws, outputs, control, threads);
-  }
+  return MIMIC_SIMD_PICK(sample_gradient<S>)(p, input, target, steps, lambdaMse, g, ws, outputs, control, threads);
 }
 
 template <class S>

@@ -44,9 +44,10 @@ interface JobRow {
   error: string | null
   worker_pid: number | null
   fraction: number
+  message: string
 }
 const jobRow = (db: Database.Database): JobRow | undefined =>
-  db.prepare('SELECT r.status, r.error, j.worker_pid, j.fraction FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.id = 1').get() as never
+  db.prepare('SELECT r.status, r.error, j.worker_pid, j.fraction, j.message FROM runs r JOIN jobs j ON j.run_id = r.id WHERE r.id = 1').get() as never
 
 async function waitFor(ok: () => boolean, what: string): Promise<void> {
   for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 50))) if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`)
@@ -323,14 +324,13 @@ describe('mimic CLI', () => {
     let worker = 0
     try {
       // the factorisation says that it runs (it has no progress of its own): the job's row shows it
-      const message = (): string | undefined => (db.prepare('SELECT message FROM jobs WHERE run_id = 1').get() as { message: string } | undefined)?.message
-      await waitFor(() => job()?.status === 'running' && message() === 'fitting the read-out (ridge regression)', 'the read-out to be fitted')
+      await waitFor(() => job()?.status === 'running' && job()?.message === 'fitting the read-out (ridge regression)', 'the read-out to be fitted')
       // its share of the bar is estimated from the work: at N = 4608 on 2 samples most of it
       expect(job()!.fraction).toBeGreaterThan(0.2)
       expect(job()!.fraction).toBeLessThan(0.35)
       worker = job()!.worker_pid!
       await new Promise((r) => setTimeout(r, 300))
-      expect(message(), 'still factorising').toBe('fitting the read-out (ridge regression)')
+      expect(job()!.message, 'still factorising').toBe('fitting the read-out (ridge regression)')
       command.kill('SIGKILL')
       await gone
       const killed = Date.now()

@@ -2,7 +2,7 @@
 // cancel mid-run through the shared flag, argument errors thrown synchronously and naming the
 // argument, errors carrying the caller's stack.
 import { describe, expect, it } from 'vitest'
-import { AdsTrainer, addon, addonStatus, generateXor, initTeacher, NativeError, TeacherTrainer } from '../../native/index.ts'
+import { AdsTrainer, addon, addonStatus, generateXor, initTeacher, NativeError, reservoirTrain, TeacherTrainer } from '../../native/index.ts'
 import { thrown } from '../support/thrown.ts'
 
 describe('native addon: async jobs', () => {
@@ -32,6 +32,18 @@ describe('native addon: async jobs', () => {
     expect(seen.length).toBeLessThan(200)
     expect(seen.at(-1)).toBe(1)
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1])
+  })
+
+  it('passes the first report of a new phase however soon it follows the last (the phase may report nothing more)', async () => {
+    // a small reservoir: its states are collected and its read-out fitted within a few ms, so every
+    // report after the first falls in the same 50 ms; the fit's own report still comes
+    const x = await generateXor({ count: 3, seed: 4 })
+    const seen: Array<[number, string]> = []
+    await reservoirTrain({ neurons: 40, channels: 1, outputs: 1, seed: 1, threads: 1, train: { inputs: x.inputs, targets: x.targets, count: 3, steps: x.steps } }, { onProgress: (f, m) => seen.push([f, m]) })
+    const [fraction, last] = seen.at(-1)!
+    expect(last).toBe('fitting the read-out (ridge regression)')
+    expect(seen.slice(0, -1).every(([, m]) => m === 'collecting reservoir states')).toBe(true)
+    expect(fraction).toBeGreaterThan(0.9) // at N = 40 the fit is a small share of the work
   })
 
   it('cancels mid-run through an AbortSignal and rejects with ERR_CANCELLED', async () => {

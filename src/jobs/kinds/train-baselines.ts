@@ -116,13 +116,6 @@ export async function trainReservoirStage(ctx: JobContext, p: ReservoirJobParams
   ctx.progress(0.02, 'reading the training samples', true)
   const d = await baselineData(ctx, p, seed, 0, splits)
   const data = reservoirTrainingSamples(d.train, d.epochSamples, seed)
-  // The read-out's factorisation reports no progress of its own (and takes most of the time at large
-  // N: 44 s of 64 at N = 8192 on 6 samples here): its share of the bar is estimated from the work, the
-  // states' Gram updates (samples·rows·F²/2 multiply-adds, F = N + 1) against the factorisation (F³/3,
-  // at about half their rate), so that the time left shown while it runs is about right.
-  const features = p.neurons + 1
-  const gram = (data.samples * Math.ceil(data.steps / p.stride) * features * features) / 2
-  const collectShare = (0.85 * gram) / (gram + (2 * features ** 3) / 3)
   const started = performance.now()
   const r = await reservoirTrain(
     {
@@ -147,12 +140,9 @@ export async function trainReservoirStage(ctx: JobContext, p: ReservoirJobParams
       threads: ctx.threads(p.threads),
       train: arrays(data),
     },
-    {
-      signal: ctx.signal,
-      // the native messages: 'collecting reservoir states', then (once) 'fitting the read-out (ridge regression)'
-      onProgress: (f, message) =>
-        message.startsWith('fitting') ? ctx.progress(0.05 + collectShare, message, true) : ctx.progress(0.05 + collectShare * f, message || 'collecting reservoir states'),
-    },
+    // the native messages: 'collecting reservoir states', then 'fitting the read-out (ridge regression)'
+    // with the fit's estimated share of the work still to do (native/core/baseline.cpp reservoir_fit)
+    { signal: ctx.signal, onProgress: (f, message) => ctx.progress(0.05 + 0.85 * f, message) },
   )
   const trainSeconds = (performance.now() - started) / 1000
   ctx.epochMetrics(1, { trainMse: r.trainMse, trainMeanRateHz: r.meanRateHz }, runId)
