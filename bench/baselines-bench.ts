@@ -1,6 +1,6 @@
 // Training throughput of the paper's baselines (docs/method.md §13) on 1 s temporal-XOR samples:
 // simulated sample steps per second of training (samples × steps × epochs / wall seconds), all threads.
-//   reservoir  states + Gram matrices + Eigen LDLT solve (N = 320)
+//   reservoir  states + Gram matrices + blocked Cholesky solve (N = 320)
 //   force      RLS every step (N = 320; sequential by nature); and the RLS update alone: the same
 //              training with one update per sample, the difference per update in µs, beside its
 //              multiply-adds (P·r from the upper triangle N², the rank-1 update N(N+1)/2, the read-out

@@ -50,7 +50,7 @@ class ProgressThrottle {
  public:
   // Calls send() when this report is due, under the lock, so the reports sent stay in order: the last
   // one (done = total), the first of a new phase (its message differs from the last sent: a phase may
-  // be long and report nothing more, as the reservoir's factorisation) and otherwise one per 50 ms.
+  // be long and report little more, as the reservoir's factorisation) and otherwise one per 50 ms.
   template <class Send>
   void report(double done, double total, const char* message, Send&& send) {
     const auto now = std::chrono::steady_clock::now();

@@ -124,7 +124,9 @@ struct ReadoutFit {
   double meanRateHz = 0;
 };
 // Fits wOut and outBias by ridge regression of targets on the read-out traces (with a constant), solving
-// (RᵀR + λI) w = RᵀY with Eigen's LDLT (the constant's column is not penalised). Samples in parallel,
+// (RᵀR + λI) w = RᵀY by a blocked Cholesky factorisation (Eigen's kernels per block; the trailing updates
+// over the pool; cancellable and reporting progress per block of 128 columns; the constant's column is
+// not penalised). Samples in parallel,
 // reservoir_block_samples() at a time (the memory of that many (N+1)² Gram matrices; the sums do not
 // depend on it, nor on the thread count).
 std::size_t reservoir_block_samples();

@@ -123,8 +123,9 @@ onParentMessage((m) => {
 // The parent died (or closed the channel): stop and record the run as interrupted. Reached by the
 // 'disconnect' event or by the first message that could not be sent, whichever comes first.
 // The process then ends by SIGKILL, not process.exit: exiting waits for libuv's thread pool, so a
-// native section that does not check the cancel (the reservoir's factorisation: 44 s at N = 8192)
-// would keep an orphan computing for a run already marked interrupted. The database has nothing
+// native section that had not yet seen the cancel (the reservoir's factorisation did not look at it
+// before 2026-12-06: 44 s at N = 8192) would keep an orphan computing for a run already marked
+// interrupted. The database has nothing
 // pending by then (every write is committed, and SQLite's journal survives a kill).
 let gone = false
 function parentGone(): void {
