@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import { compareArchitectures, comparisonCells, increaseOrdering, mseIncreaseKey, mseIncreases, type ComparisonTrial } from '../../src/analysis/comparison.ts'
 import { mannWhitneyU } from '../../src/analysis/stats.ts'
+import { comparisonText } from '../../src/shared/jobkinds/reproduce-paper.ts'
+import type { ComparisonAnalysis } from '../../src/shared/types.ts'
 
 /** Trials of two networks per architecture: MSE base·(1 + growth·σ) per draw, draws 0..2 scaled 1, 2, 3. */
 function trials(growth: Record<string, number>): ComparisonTrial[] {
@@ -82,5 +84,26 @@ describe('comparison statistics', () => {
     const tests = compareArchitectures(trials({ ads: 10, force: 40, reservoir: 100 }), ['ads', 'force', 'reservoir'], levels)
     expect(tests).toHaveLength(4 * 3 * 2)
     expect(tests.every((x) => x.n1 === 6 && x.n2 === 6)).toBe(true)
+  })
+
+  it('prints the MSE increases as a table whose columns hold their widest cell (the reservoir\'s are 5-6 digits wide)', () => {
+    const archs = ['ads', 'force', 'reservoir']
+    const cells = comparisonCells(trials({ ads: 10, force: 40, reservoir: 100000 }), archs, levels)
+    const mseIncrease = mseIncreases(cells, archs)
+    const a = { runId: 7, architectures: archs, perturbations: ['mismatch'], parts: [], cells, tests: [], mseIncrease, ordering: [], refused: [] } as unknown as ComparisonAnalysis
+    const lines = comparisonText(a).split('\n')
+    const table = lines.slice(1, 5)
+    expect(table[0]).toMatch(/^  median MSE increase under mismatch, ours \(paper\): +5 % +10 % +20 %$/)
+    expect(table.slice(1).map((l) => l.trim().split(/ {2,}/)[0])).toEqual(archs)
+    // each level's column starts at the same place in every line, after at least three spaces
+    for (const level of ['5 %', '10 %', '20 %']) {
+      const at = table[0].indexOf(` ${level}`) + 1
+      for (const row of table.slice(1)) {
+        expect(row.slice(at - 3, at), row).toBe('   ')
+        expect(row[at], row).toMatch(/[+-]/)
+      }
+    }
+    expect(table[3]).toMatch(/\+\d{6} % \(\+7862 %\*\)/)
+    expect(lines[5]).toBe('  * computed from the paper’s medians (it quotes no increase for the reservoir)')
   })
 })

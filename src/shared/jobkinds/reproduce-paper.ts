@@ -105,15 +105,27 @@ export const reproducePaper = {
 
 const pct = (v: number | null): string => (v === null ? '-' : `${v >= 0 ? '+' : ''}${v.toFixed(0)} %`)
 
+/** The MSE increases per architecture (rows) and mismatch level (columns), each column as wide as its widest cell. */
+function mseIncreaseTable(a: ComparisonAnalysis): string[] {
+  const levels = [...new Set(a.mseIncrease.map((m) => m.level))].sort((x, y) => x - y)
+  const rows = a.architectures
+    .map((arch) => [
+      arch,
+      ...levels.map((level) => {
+        const m = a.mseIncrease.find((x) => x.architecture === arch && x.level === level)
+        return m ? `${pct(m.oursPct)} (${pct(m.paperPct)}${m.paperQuoted ? '' : '*'})` : '-'
+      }),
+    ])
+    .filter((_, i) => a.mseIncrease.some((m) => m.architecture === a.architectures[i]))
+  const header = ['median MSE increase under mismatch, ours (paper):', ...levels.map((l) => `${+(l * 100).toFixed(1)} %`)]
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  return [header, ...rows].map((cells) => `  ${cells.map((c, i) => c.padEnd(widths[i])).join('   ')}`.trimEnd())
+}
+
 /** The analysis as the command line prints it: the MSE increases beside the paper's, the order, refusals, and where the figures are. */
 export function comparisonText(a: ComparisonAnalysis): string {
   const lines = [`comparison run ${a.runId}: ${a.architectures.join(', ')} × ${a.perturbations.join(', ')} (${a.parts.filter((p) => p.part === 'network').length} networks, ${a.parts.filter((p) => p.part === 'sweep').length} sweeps)`]
-  lines.push('  median MSE increase under mismatch, ours (paper):   5 %            10 %           20 %')
-  for (const arch of a.architectures) {
-    const row = a.mseIncrease.filter((m) => m.architecture === arch)
-    if (row.length === 0) continue
-    lines.push(`  ${arch.padEnd(48)} ${row.map((m) => `${pct(m.oursPct)} (${pct(m.paperPct)}${m.paperQuoted ? '' : '*'})`.padEnd(15)).join('')}`)
-  }
+  lines.push(...mseIncreaseTable(a))
   if (a.mseIncrease.some((m) => !m.paperQuoted)) lines.push('  * computed from the paper’s medians (it quotes no increase for the reservoir)')
   for (const o of a.ordering) lines.push(`  ${o.text}`)
   for (const r of a.refused) lines.push(`  refused: ${r.architecture} under ${r.perturbation}: ${r.reason}`)
