@@ -7,6 +7,7 @@
 // training is done never shows. Then the last epoch once it finished. Needs a built renderer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { palette } from '../../renderer/src/lib/chart/palette.ts'
+import { formatDuration } from '../../renderer/src/lib/format.ts'
 import { hex, openSession, waitForColour, type Session } from './support/session.ts'
 
 let s: Session
@@ -77,6 +78,10 @@ describe('baseline training page, live', () => {
       const first = states.find((x) => x.latest !== null && /epoch 1\b/.test(x.latest))
       expect(first, seen).toBeDefined()
       expect(Number(first!.percent), seen).toBeLessThan(5 + (85 * 2) / epochs)
+      // the training time reads as a duration ("850 ms", "12.3 s", "4 min 05 s"), not as bare seconds
+      const done = await s.served.call<{ summary: Record<string, number> }>('runs.get', { id: Number(/#\/runs\/(\d+)$/.exec(page.url())![1]) })
+      expect(await page.locator('[data-stat="trainSeconds"] .value').textContent()).toBe(formatDuration(done.summary.trainSeconds))
+      expect(await page.locator('[data-stat="trainSeconds"] .value').textContent()).toMatch(/^\d+(\.\d)? (ms|s)$|^\d+ min \d\d s$/)
       const mse = page.getByRole('figure', { name: 'Output MSE by epoch' })
       expect(await waitForColour(page, mse, hex(palette[0]), 30)).toBeGreaterThan(30)
       await s.shot('finished')
