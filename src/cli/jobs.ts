@@ -14,7 +14,8 @@ import type { FrontDoorServices } from '../services/index.ts'
 import { flagsFromSchema, helpFor, kebab, parseFlags, parseId, UsageError, type FlagSpec } from './args.ts'
 
 /** Where a job's run goes: a project id, the project of a run it uses, or a project found (or made) by name. */
-export type ProjectChoice = number | { ofRun: number } | { named: string }
+/** a project id, the project of a run (`via`: the flag or argument that named it, for the error when it names none), or a project's name */
+export type ProjectChoice = number | { ofRun: number; via?: string } | { named: string }
 
 export type Present = (d: RunDetail, s: FrontDoorServices) => { value: unknown; text: string } | Promise<{ value: unknown; text: string }>
 export type Prepare = (s: FrontDoorServices, projectId: number) => Promise<{ params: Record<string, unknown>; undo: () => Promise<void> }>
@@ -104,7 +105,7 @@ export function jobFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
       ? { type: 'integer', help: 'project id', required: true, min: 1 }
       : 'ofRun' in project
         ? { type: 'integer', help: `project id (default: the project of the ${fields[project.ofRun]?.label?.toLowerCase() ?? project.ofRun})`, min: 1 }
-        : { type: 'integer', help: `project id (default: a project named after the ${fields[project.namedAfterTask]?.label?.toLowerCase() ?? 'task'}, made when missing)`, min: 1 }
+        : { type: 'integer', help: `project id (default: ${project.unlessRun ? `with --${kebab(project.unlessRun)}, the project of that run; else ` : ''}a project named after the ${fields[project.namedAfterTask]?.label?.toLowerCase() ?? 'task'}, made when missing)`, min: 1 }
   out.name = { type: 'string', help: 'run name' }
   const aliasOf = new Map(Object.entries(cli.flagAliases ?? {}).map(([flag, param]) => [param, flag]))
   // a field of one task only (a generator's, "only with --task T") shows that task's default
@@ -132,7 +133,15 @@ export function jobFlagSpecs(kind: JobKindName): Record<string, FlagSpec> {
  */
 export async function resolveProject(s: FrontDoorServices, choice: ProjectChoice): Promise<{ id: number; made: boolean }> {
   if (typeof choice === 'number') return { id: choice, made: false }
-  if ('ofRun' in choice) return { id: (await s.call('runs.get', { id: choice.ofRun })).projectId, made: false }
+  if ('ofRun' in choice) {
+    try {
+      return { id: (await s.call('runs.get', { id: choice.ofRun })).projectId, made: false }
+    } catch (err) {
+      if (choice.via && err instanceof AppError && err.code === 'NOT_FOUND')
+        throw new AppError('NOT_FOUND', `${choice.via} names no run: there is no run with id ${choice.ofRun}. List runs with \`mimic runs list\`.`)
+      throw err
+    }
+  }
   const found = (await s.call('projects.list', {})).find((p) => p.name === choice.named)
   return found ? { id: found.id, made: false } : { id: (await s.call('projects.create', { name: choice.named })).id, made: true }
 }
@@ -320,11 +329,16 @@ function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>, runSweep?: RunS
     }
 
     const rule = cli.project ?? { required: true }
+    // the argument or flag that names a parameter, as the command line spells it
+    const namedBy = (param: string): string =>
+      positionals.includes(param) ? positionalName(kind, param) : `--${Object.entries(cli.flagAliases ?? {}).find(([, p]) => p === param)?.[0] ?? kebab(param)}`
     const project =
       (flags.project as number | undefined) ??
       ('ofRun' in rule
-        ? { ofRun: params[rule.ofRun] as number }
-        : 'namedAfterTask' in rule
+        ? { ofRun: params[rule.ofRun] as number, via: namedBy(rule.ofRun) }
+        : 'namedAfterTask' in rule && rule.unlessRun && params[rule.unlessRun] !== undefined
+          ? { ofRun: params[rule.unlessRun] as number, via: namedBy(rule.unlessRun) }
+          : 'namedAfterTask' in rule
           ? { named: taskDescriptors[isTaskName(params[rule.namedAfterTask]) ? (params[rule.namedAfterTask] as keyof typeof taskDescriptors) : (fieldsOf(kind)[rule.namedAfterTask].default as keyof typeof taskDescriptors)].label }
           : (flags.project as number))
     // what a succeeded run prints: the spec's own view of the run, or the answer of an operation on it

@@ -71,7 +71,8 @@ describe('networks and simulations from the CLI', () => {
     bad(['simulate', '1', '--data', '3', '--samples', '3', '--first-sample', '4'], /asks for 3 samples from sample 4, but dataset run 3 has 6: give 2 or fewer/)
     bad(['simulate', '1', '--data', '3', '--samples', '2', '--membrane-neurons', '5,1,5'], /^mimic: Membrane traces of neurons \(--membrane-neurons\) names neuron 5 twice: give each neuron once\.\n$/)
     bad(['simulate', '1'], /^mimic: Dataset run \(--data\) is required: choose a dataset run\.\n$/)
-    bad(['simulate', '999', '--data', '3'], /no run with id 999/)
+    bad(['simulate', '999', '--data', '3'], /^mimic: NETWORK_RUN names no run: there is no run with id 999\. List runs with `mimic runs list`\.\n$/)
+    bad(['train', 'ads', '--teacher', '999'], /^mimic: --teacher names no run: there is no run with id 999\./)
     expect(json<unknown[]>(['--db', db, 'runs', 'list']).length).toBe(before)
   })
 

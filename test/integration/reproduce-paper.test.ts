@@ -223,8 +223,29 @@ describe('mimic reproduce paper --resume', () => {
     const s2 = openStore(db)
     expect(s2.runs.list().length).toBe(before)
     s2.close()
+    const missing = mimic(['--db', db, 'reproduce', 'paper', '--task', 'xor', '--resume', '99999'])
+    expect(missing.code).not.toBe(0)
+    expect(missing.stderr).toBe('mimic: --resume names no run: there is no run with id 99999. List runs with `mimic runs list`.\n')
+    const s3 = openStore(db)
+    expect(s3.runs.list().length).toBe(before)
+    s3.close()
     const help = mimic(['reproduce', 'paper', '--help'])
     expect(help.stdout).toMatch(/^mimic reproduce paper \[--task TASK\]/)
     expect(help.stdout).toMatch(/--resume/)
+    expect(help.stdout).toMatch(/--project N +project id \(default: with --resume, the project of that run; else a project named after the task/)
   })
+
+  it('continues a reproduction in its own project, not in the one named after the task', () => {
+    const project = json<{ id: number }>(['projects', 'create', 'elsewhere']).id
+    const small = ['--task', 'xor', '--networks', '1', '--architectures', 'ads', '--perturbations', 'mismatch', '--samples', '6', '--draws', '2', '--seed', '31', ...tiny]
+    const first = json<Analysis>(['reproduce', 'paper', '--project', String(project), ...small])
+    const resumed = json<Analysis>(['reproduce', 'paper', '--resume', String(first.runId), ...small])
+    const store = openStore(db)
+    try {
+      expect(store.runs.get(resumed.runId).projectId).toBe(project)
+      expect(resumed.summary.reused).toBe(2)
+    } finally {
+      store.close()
+    }
+  }, 300_000)
 })

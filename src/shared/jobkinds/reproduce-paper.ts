@@ -80,7 +80,7 @@ export const reproducePaper = {
   resources: { cores: 'all', minCores: 1, coresFor: (params) => (typeof params.cluster === 'string' ? 1 : null) },
   cli: {
     command: ['reproduce', 'paper'],
-    project: { namedAfterTask: 'task' },
+    project: { namedAfterTask: 'task', unlessRun: 'resume' },
     flagAliases: { on: 'cluster', time: 'timeLimit' },
     synopsis: '[--task TASK] [--networks 10] [--seed S] [--resume RUN] [--architectures all|ads,bptt-snn,...] [--perturbations all|mismatch,...] [--draws 10] [--samples 200] [every flag of reproduce: --neurons, --force-g, --bptt-snn-step-size, ...] [--on CLUSTER [--items-per-task N] [--attempts 3] [--time LIMIT]]   networks × architectures → robustness → comparison',
     resultOp: 'comparison.analysis',

@@ -48,8 +48,11 @@ export type CliProject =
   | { required: true }
   /** the project of the run named by this parameter */
   | { ofRun: string }
-  /** a project named after the label of the task named by this parameter (made when missing) */
-  | { namedAfterTask: string }
+  /**
+   * a project named after the label of the task named by this parameter (made when missing); when
+   * `unlessRun` names a parameter that is given (a run it continues), that run's project instead
+   */
+  | { namedAfterTask: string; unlessRun?: string }
 
 export interface CliSpec {
   /** the command's words: ['train', 'teacher'] is `mimic train teacher` */
