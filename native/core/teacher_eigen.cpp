@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
@@ -47,11 +48,12 @@ void balance(std::vector<double>& a, std::size_t n, const Control* control) {
 }
 
 // Householder reduction to upper Hessenberg form (entries below the first subdiagonal become 0).
-void to_hessenberg(std::vector<double>& a, std::size_t n, const Control* control) {
+void to_hessenberg(std::vector<double>& a, std::size_t n, const Control* control, const std::function<void(std::size_t)>& columnDone) {
   if (n < 3) return;
-  std::vector<double> v(n);
+  std::vector<double> v(n), sum(n);
   for (std::size_t k = 0; k + 2 < n; ++k) {
-    // A column is O(n²) with strided reads (over 100 ms at n = 4096): checked every 64 rows and columns.
+    if ((k & 15) == 0) columnDone(k);
+    // A column is O(n²) (over 100 ms at n = 4096): checked every 64 rows.
     // Reflect a[k+1..n-1][k] onto a multiple of e_{k+1}.
     double scale = 0;
     for (std::size_t i = k + 1; i < n; ++i) scale += std::fabs(a[i * n + k]);
@@ -67,13 +69,22 @@ void to_hessenberg(std::vector<double>& a, std::size_t n, const Control* control
     for (std::size_t i = k + 1; i < n; ++i) vnorm2 += v[i] * v[i];
     if (vnorm2 == 0) continue;
     const double beta = 2.0 / vnorm2;
-    // A <- P A: columns k..n-1
-    for (std::size_t j = k; j < n; ++j) {
-      if (control && (j & 63) == 0) control->check();
-      double s = 0;
-      for (std::size_t i = k + 1; i < n; ++i) s += v[i] * a[i * n + j];
-      s *= beta;
-      for (std::size_t i = k + 1; i < n; ++i) a[i * n + j] -= s * v[i];
+    // A <- P A: columns k..n-1. Row by row (the rows are contiguous; a column walk read with stride n
+    // and took 12 s at n = 1024): sum[j] = Σ_i v[i]·a[i][j] still summed over i in order from 0, then
+    // a[i][j] -= (β·sum[j])·v[i], the same operations on every element as the column walk.
+    std::fill(sum.begin() + k, sum.end(), 0.0);
+    for (std::size_t i = k + 1; i < n; ++i) {
+      if (control && (i & 63) == 0) control->check();
+      const double vi = v[i];
+      const double* row = &a[i * n];
+      for (std::size_t j = k; j < n; ++j) sum[j] += vi * row[j];
+    }
+    for (std::size_t j = k; j < n; ++j) sum[j] *= beta;
+    for (std::size_t i = k + 1; i < n; ++i) {
+      if (control && (i & 63) == 0) control->check();
+      const double vi = v[i];
+      double* row = &a[i * n];
+      for (std::size_t j = k; j < n; ++j) row[j] -= sum[j] * vi;
     }
     // A <- A P: all rows
     for (std::size_t i = 0; i < n; ++i) {
@@ -148,8 +159,18 @@ Eigenvalues eigenvalues(std::vector<double> h, std::size_t n, const Control* con
     if (control && (k & 0xffff) == 0) control->check();
     if (!std::isfinite(h[k])) throw std::invalid_argument("eigenvalues: the matrix holds a non-finite value");
   }
+  // Progress in units of work: the reduction's column k costs about (n − k)² + n·(n − k); the QR
+  // iterations, whose windows shrink as eigenvalues split off, about (hi + 1)² per eigenvalue, and run
+  // about 6.5x as long as the reduction in all (n = 1024: 0.72 s against 4.7 s).
+  const double dn = double(n), reduction = dn * dn * dn * 5 / 6, qr = 6.5 * reduction, work = reduction + qr;
+  const char* what = "finding the spectral radius of the recurrent weights";
+  const auto reduced = [&](std::size_t k) {
+    const double left = dn - double(k);
+    if (control) control->report(reduction - (left * left * left / 3 + dn * left * left / 2), work, what);
+  };
   balance(h, n, control);
-  to_hessenberg(h, n, control);
+  to_hessenberg(h, n, control, reduced);
+  long reported = static_cast<long>(n);
   const double eps = std::numeric_limits<double>::epsilon();
   double norm = 0;  // a scale for "negligible" when neighbouring diagonal entries are zero
   for (std::size_t i = 0; i < n; ++i)
@@ -162,6 +183,11 @@ Eigenvalues eigenvalues(std::vector<double> h, std::size_t n, const Control* con
   long total = 0;
   while (hi >= 0) {
     if (control) control->check();  // an iteration is O(n²) at most: checked every one
+    if (control && reported - hi >= 16) {
+      reported = hi;
+      const double left = double(hi + 1) / dn;
+      control->report(reduction + qr * (1 - left * left * left), work, what);
+    }
     // Find the start of the unreduced block that ends at hi.
     long l = hi;
     while (l > 0) {

@@ -113,6 +113,20 @@ describe('eigenvalues (Hessenberg + shifted QR)', () => {
 })
 
 describe('initTeacher', () => {
+  it('the same weights as before the reduction walked rows (digests of the previous addon), and progress through the eigenvalue problem', async () => {
+    const digest = (a: Float32Array): string => createHash('sha256').update(Buffer.from(a.buffer, a.byteOffset, a.byteLength)).digest('hex')
+    expect(digest((await initTeacher({ units: 300, channels: 2, outputs: 1, seed: 11 })).wRec)).toBe('06df7b91eea69d21aa528834d26ab9fa25268f03ae6c19efa1761f470d4ad0ef')
+    expect(digest((await initTeacher({ units: 64, channels: 2, outputs: 1, seed: 11 })).wRec)).toBe('238ae5debc6b9dd3bf2f34323b1734a6ebe724d6dae5cdb4ba66612666860fee')
+    // 512 units (~0.7 s; 1.4 s before): reports from inside (the reduction's columns, then the QR
+    // iterations as eigenvalues split off), rising
+    const seen: Array<[number, string]> = []
+    await initTeacher({ units: 512, channels: 1, outputs: 1, seed: 1 }, { onProgress: (f, m) => seen.push([f, m]) })
+    const inside = seen.filter(([f]) => f > 0 && f < 1)
+    expect(inside.length).toBeGreaterThanOrEqual(3)
+    expect(inside.every(([, m]) => m === 'finding the spectral radius of the recurrent weights')).toBe(true)
+    for (let i = 1; i < seen.length; i++) expect(seen[i][0]).toBeGreaterThanOrEqual(seen[i - 1][0])
+  })
+
   it('draws the paper initialisation: spectral radius 0.95, zero diagonal, tau 10..100 ms, seeded', async () => {
     const p = await initTeacher({ units: 64, channels: 1, outputs: 1, seed: 7 })
     expect(p.wIn.length).toBe(64)
