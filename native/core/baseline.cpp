@@ -195,7 +195,7 @@ void lif_run(const LifNet& net, const float* inputs, std::size_t count, std::siz
             float* row = &out.membrane[(b * Tr + t / out.decimate) * K];
             for (std::size_t k = 0; k < K; ++k) row[k] = static_cast<float>(sim.potentials()[std::size_t(out.membraneNeurons[k])]);
           }
-          if ((t & 255) == 0 && control.cancelled()) return;
+          if ((t & 31) == 0 && control.cancelled()) return;  // (a step is ~0.5 ms at N = 4096)
         }
         std::copy(sim.spikeCounts().begin(), sim.spikeCounts().end(), &out.spikeCounts[b * N]);
         control.report(double(done.fetch_add(1) + 1), double(count), "running");
@@ -313,12 +313,16 @@ ReadoutFit reservoir_fit(LifNet& net, const float* inputs, const float* targets,
   const std::size_t block = std::min(count, reservoir_block_samples());
   std::vector<Mat> gram(block), cross(block);
   std::vector<std::size_t> spikes(block, 0);
-  std::atomic<std::size_t> done{0};
+  std::atomic<std::size_t> doneRows{0};
+  // rows per Gram update: about 5·10⁸ multiply-adds at most, a power of two from 16 to 1024 (1024 at N = 768,
+  // 128 at 2048, 32 at 4096, 16 at 8192; smaller updates cost up to 10 % in the matrix products)
+  const std::size_t chunk = std::size_t(1) << std::clamp(int(std::floor(std::log2(1e9 / (double(F) * double(F))))), 4, 10);
   // Progress in units of work: a sample's Gram update (rows·F²/2 multiply-adds, with its simulation),
   // then the factorisation (F³/3), reported per block of columns. The factorisation runs at about 3x the
   // rate of the Gram phase (two threads, N = 4096: 2.6·10¹⁰ against 8·10⁹ per second; 8192: 2.9·10¹⁰
   // against 7.7·10⁹), so a third of its multiply-adds are its units.
-  const double perSample = double(rows) * double(F) * double(F) / 2, work = double(count) * perSample + cholesky_work(double(F), double(F)) / 3;
+  const double perRow = double(F) * double(F) / 2, perSample = double(rows) * perRow,
+               work = double(count) * perSample + cholesky_work(double(F), double(F)) / 3;
   Mat G = Mat::Zero(F, F), XY = Mat::Zero(F, O);
   double total = 0;
   for (std::size_t b0 = 0; b0 < count; b0 += block) {
@@ -330,9 +334,20 @@ ReadoutFit reservoir_fit(LifNet& net, const float* inputs, const float* targets,
           const std::size_t b = b0 + k;
           LifSimulator sim(net, dtMs);
           sim.reset(seed, b);
-          Mat R(rows, F), Y(rows, O);
+          // The sample's rows enter its Gram matrix a chunk at a time (the cancel looked at and the
+          // progress reported per chunk: one update of a whole long sample was minutes at N = 4096)
+          Mat R(std::min(rows, chunk), F), Y(std::min(rows, chunk), O);
+          gram[k] = Mat::Zero(F, F);
+          cross[k] = Mat::Zero(F, O);
           std::vector<float> y(O);
           std::size_t row = 0;
+          const auto flush = [&]() {
+            if (row == 0) return;
+            gram[k].selfadjointView<Eigen::Lower>().rankUpdate(R.topRows(row).transpose());
+            cross[k].noalias() += R.topRows(row).transpose() * Y.topRows(row);
+            control.report(double(doneRows.fetch_add(row) + row) * perRow, work, "collecting reservoir states");
+            row = 0;
+          };
           for (std::size_t t = 0; t < steps; ++t) {
             sim.step(&inputs[(b * steps + t) * C], y.data());
             if (t % stride != 0) continue;
@@ -340,13 +355,13 @@ ReadoutFit reservoir_fit(LifNet& net, const float* inputs, const float* targets,
             for (std::size_t n2 = 0; n2 < N; ++n2) R(row, n2) = r[n2];
             R(row, N) = 1.0;
             for (std::size_t o = 0; o < O; ++o) Y(row, o) = targets[(b * steps + t) * O + o];
-            ++row;
+            if (++row == chunk) {
+              flush();
+              if (control.cancelled()) return;
+            }
           }
-          gram[k] = Mat::Zero(F, F);
-          gram[k].selfadjointView<Eigen::Lower>().rankUpdate(R.transpose());
-          cross[k] = R.transpose() * Y;
+          flush();
           spikes[k] = sim.spikes();
-          control.report(double(done.fetch_add(1) + 1) * perSample, work, "collecting reservoir states");
         },
         threads);
     control.check();
@@ -475,7 +490,9 @@ double ForceRls::train_sample(LifNet& net, const float* x, const float* target, 
       float* w = &net.wOut[o * N];
       for (std::size_t i = 0; i < N; ++i) w[i] = static_cast<float>(w[i] - e * c * k_[i]);
     }
-    if ((t & 127) == 0) control.check();
+    // every step: at N = 8192 a step of RLS is ~50 ms (a cancel waited 7 s when this was every 128th)
+    control.check();
+    if ((t & 31) == 31) control.report(double(t + 1), double(steps));
   }
   return sse;
 }

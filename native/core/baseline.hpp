@@ -159,6 +159,7 @@ class ForceRls {
  public:
   ForceRls(std::size_t neurons, double p0);
   // Trains net.wOut on one sample; returns the sample's squared error summed over steps and outputs.
+  // Checks the cancel every step and reports (steps done, steps) every 32 steps.
   double train_sample(LifNet& net, const float* x, const float* target, std::size_t steps, double dtMs, std::size_t every,
                       uint64_t seed, uint64_t stream, const Control& control);
 

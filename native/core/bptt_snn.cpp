@@ -73,9 +73,9 @@ namespace mimic {
 // The kernel of the active SIMD level (simd.hpp); every level gives the same results bit for bit.
 BpttSampleResult bptt_sample_gradient(const LifNet& net, std::size_t n1, const float* x, const float* target, std::size_t T,
                                       double dtMs, const BpttLoss& loss, double batchScale, double beta, uint64_t seed,
-                                      uint64_t stream, BpttGrad& grad) {
+                                      uint64_t stream, BpttGrad& grad, const Control& control) {
   if (n1 == 0 || n1 >= net.neurons) throw InvalidArgument("n1 (the feed-forward layer) must be between 1 and neurons − 1");
-  return MIMIC_SIMD_PICK(sample_gradient)(net, n1, x, target, T, dtMs, loss, batchScale, beta, seed, stream, grad);
+  return MIMIC_SIMD_PICK(sample_gradient)(net, n1, x, target, T, dtMs, loss, batchScale, beta, seed, stream, grad, control);
 }
 
 BpttBatchResult bptt_batch_gradient(const LifNet& net, std::size_t n1, const float* inputs, const float* targets,
@@ -85,6 +85,8 @@ BpttBatchResult bptt_batch_gradient(const LifNet& net, std::size_t n1, const flo
   std::vector<BpttGrad> grads(count);
   std::vector<BpttSampleResult> results(count);
   const std::size_t C = net.channels, O = net.outputs;
+  std::atomic<std::size_t> done{0};
+  const Control cancel = control.cancel_only();
   global_pool().parallel_for(
       count,
       [&](std::size_t i) {
@@ -92,7 +94,8 @@ BpttBatchResult bptt_batch_gradient(const LifNet& net, std::size_t n1, const flo
         grads[i].resize(net);
         const std::size_t b = samples[i];
         results[i] = bptt_sample_gradient(net, n1, &inputs[b * steps * C], &targets[b * steps * O], steps, dtMs, loss,
-                                          1.0 / double(count), beta, seed, b, grads[i]);
+                                          1.0 / double(count), beta, seed, b, grads[i], cancel);
+        control.report(double(done.fetch_add(1) + 1), double(count), "computing the gradient");
       },
       threads);
   control.check();

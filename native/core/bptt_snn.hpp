@@ -53,16 +53,19 @@ struct BpttSampleResult {
 };
 
 // Loss and gradient of one sample (added to grad, scaled by 1/batch for the mean), initial potentials
-// from stream (seed, stream). smoothBeta > 0: the smooth network of slope β (no surrogate).
+// from stream (seed, stream). smoothBeta > 0: the smooth network of slope β (no surrogate). The cancel
+// is looked at every step; a cancelled sample returns early with an unfinished gradient (the caller
+// checks the cancel and throws).
 BpttSampleResult bptt_sample_gradient(const LifNet& net, std::size_t n1, const float* x, const float* target, std::size_t steps,
                                       double dtMs, const BpttLoss& loss, double batchScale, double smoothBeta, uint64_t seed,
-                                      uint64_t stream, BpttGrad& grad);
+                                      uint64_t stream, BpttGrad& grad, const Control& control = Control());
 
 struct BpttBatchResult {
   double loss = 0, mse = 0, meanRateHz = 0;
 };
 // Mean loss and gradient over samples [count] (parallel over at most `threads` pool threads; the
 // per-sample gradients are summed in sample order, so the result does not depend on the threads).
+// Reports (samples done, count) after each sample; throws Cancelled when cancelled.
 BpttBatchResult bptt_batch_gradient(const LifNet& net, std::size_t n1, const float* inputs, const float* targets,
                                     const std::size_t* samples, std::size_t count, std::size_t steps, double dtMs,
                                     const BpttLoss& loss, double smoothBeta, uint64_t seed, unsigned threads, BpttGrad& grad,

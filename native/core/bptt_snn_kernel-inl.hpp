@@ -41,7 +41,7 @@ void synapse_adjoint(double* __restrict ds, const double* __restrict dr, double 
 
 BpttSampleResult sample_gradient(const LifNet& net, std::size_t n1, const float* x, const float* target, std::size_t T,
                                       double dtMs, const BpttLoss& loss, double batchScale, double beta, uint64_t seed,
-                                      uint64_t stream, BpttGrad& grad) {
+                                      uint64_t stream, BpttGrad& grad, const Control& control) {
   const std::size_t N = net.neurons, C = net.channels, O = net.outputs;
   const bool smooth = beta > 0;
   std::vector<double> a(N), aS(N);
@@ -57,6 +57,8 @@ BpttSampleResult sample_gradient(const LifNet& net, std::size_t n1, const float*
   for (std::size_t n = 0; n < N; ++n) v[n] = rng.uniform(net.vReset[n], net.vTh[n]);  // as LifSimulator::reset
   BpttSampleResult res;
   for (std::size_t t = 0; t < T; ++t) {
+    // every step (a step is O(N²): up to 20 ms at N = 4096): a cancelled sample stops, its gradient unfinished
+    if (control.cancelled()) return res;
     double* vp = &vpre[t * N];
     double* st = &sp[t * N];
     for (std::size_t n = 0; n < N; ++n) {
@@ -112,6 +114,7 @@ BpttSampleResult sample_gradient(const LifNet& net, std::size_t n1, const float*
   std::vector<double> dr(N, 0.0), dS(N, 0.0), dSnext(N, 0.0), dVpostNext(N, 0.0), dvpre(N), ds(N), dy(O);
   // dVpostNext[n] = ∂L/∂Vpost[t] arriving from step t+1 (= a·dVpre[t+1]); dSnext = ∂L/∂S[t+1].
   for (std::size_t tt = T; tt-- > 0;) {
+    if (control.cancelled()) return res;
     const double* st = &sp[tt * N];
     const double* vp = &vpre[tt * N];
     for (std::size_t o = 0; o < O; ++o) {

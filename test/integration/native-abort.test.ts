@@ -9,8 +9,12 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   AdsTrainer,
+  bpttTrain,
   buildEbn,
   createNetwork,
+  forceTrain,
+  lifRun,
+  reservoirTrain,
   evaluateAds,
   generateXor,
   initTeacher,
@@ -89,6 +93,22 @@ describe('native addon: abort within 100 ms in every long function', () => {
     const net = createNetwork({ neurons: n, weights: { omegaF: new Float32Array(n * n).fill(1e-4) } })
     expect(await bestOf5((signal) => net.simulate(undefined, { batch: 1, steps: 100, record: { spikes: false } }, { signal }), 30)).toBeLessThan(bound())
   })
+
+  it("the baselines' kernels: a reservoir's states and its fit, FORCE's and BPTT's long samples, the LIF runner", async () => {
+    // one long sample each: the cancel was looked at per sample (a reservoir's Gram update of a 20 s
+    // sample at N = 4096: 27 s to stop), per 128 steps of RLS (7 s at N = 8192), per BPTT sample, per 256
+    // steps of the LIF runner
+    const long = await generateXor({ count: 1, seed: 2, durationS: 30 })
+    const train = { inputs: long.inputs, targets: long.targets, count: 1, steps: long.steps }
+    expect(await bestOf5((signal) => reservoirTrain({ neurons: 4096, channels: 1, outputs: 1, seed: 1, train }, { signal }), 300)).toBeLessThan(bound())
+    const short = { inputs: long.inputs.slice(0, 50), targets: long.targets.slice(0, 50), count: 1, steps: 50 }
+    const reservoir = await reservoirTrain({ neurons: 4096, channels: 1, outputs: 1, seed: 1, train: short })
+    expect(await bestOf5((signal) => lifRun(reservoir.network, { inputs: long.inputs, count: 1, steps: long.steps }, { threads: 1 }, { signal }))).toBeLessThan(bound())
+    expect(await bestOf5((signal) => forceTrain({ neurons: 4096, channels: 1, outputs: 1, seed: 1, train, epochs: 1, threads: 1 }, { signal }), 300)).toBeLessThan(bound())
+    // (BPTT keeps a sample's states, 3·T·N doubles: a 2 s sample, 200 MB at N = 4096, not 30 s, 3 GB)
+    const two = { inputs: long.inputs.slice(0, 2000), targets: long.targets.slice(0, 2000), count: 1, steps: 2000 }
+    expect(await bestOf5((signal) => bpttTrain({ n1: 2048, n2: 2048, channels: 1, outputs: 1, seed: 1, train: two, epochs: 1, threads: 1 }, { signal }), 300)).toBeLessThan(bound())
+  }, 120_000)
 
   it('runSimBench (the EBN, the inputs and both runs)', async () => {
     expect(await bestOf5((signal) => runSimBench({ neurons: 512, steps: 2_000_000, batch: 2, threads: 0, seed: 1 }, { signal }), 400)).toBeLessThan(bound())

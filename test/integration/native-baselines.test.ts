@@ -197,6 +197,31 @@ describe('reservoir', () => {
 })
 
 describe('FORCE', () => {
+  it('reports progress inside a sample and stops within a step or two of a cancel (a step of RLS is O(N²))', async () => {
+    // N = 2048: a step is ~3 ms, a 0.3 s sample ~1 s; the cancel was checked every 128 steps (7 s at N = 8192)
+    const train = await xor(1, 23, 0.3)
+    const controller = new AbortController()
+    const seen: number[] = []
+    let abortedAt = 0
+    const e = await rejection(() =>
+      forceTrain({ neurons: 2048, channels: 1, outputs: 1, seed: 1, train, epochs: 1, threads: 1 }, {
+        signal: controller.signal,
+        onProgress: (fraction) => {
+          seen.push(fraction)
+          if (!abortedAt && fraction > 0 && fraction < 1) {
+            abortedAt = performance.now()
+            controller.abort()
+          }
+        },
+      }),
+    )
+    const stoppedAfterMs = performance.now() - abortedAt
+    expect((e as Error & { code?: string }).code, e.message).toBe('ERR_CANCELLED')
+    // the report came from inside the only sample (not at its end)
+    expect(seen.find((f) => f > 0 && f < 1)).toBeLessThan(0.5)
+    expect(stoppedAfterMs).toBeLessThan(150)
+  })
+
   it('RLS lowers the training error from the untrained read-out, and keeps the epoch of the lowest validation error', async () => {
     const train = await xor(6, 21, 0.4)
     const validation = await xor(6, 22, 0.4)
@@ -280,6 +305,32 @@ describe('BPTT spiking network', () => {
     for (let m = 0; m < 9; m++) for (let n = 4; n < 9; n++) net.wRec[m * 9 + n] = 0.3 * Math.sin(m * 7 + n)
     return { net, batch }
   }
+
+  it('reports progress per sample of a batch and stops within a few steps of a cancel (a step is O(N²))', async () => {
+    // layers of 1024: a 0.4 s sample takes about a second; the cancel was looked at per sample and the
+    // progress reported per batch (3.3 s to stop `train bptt-snn` at layers of 2048)
+    const train = await xor(4, 24, 0.4)
+    const controller = new AbortController()
+    const seen: number[] = []
+    let abortedAt = 0
+    const e = await rejection(() =>
+      bpttTrain({ n1: 1024, n2: 1024, channels: 1, outputs: 1, seed: 1, train, epochs: 1, batchSize: 4, threads: 2 }, {
+        signal: controller.signal,
+        onProgress: (fraction) => {
+          seen.push(fraction)
+          if (!abortedAt && fraction > 0 && fraction < 1) {
+            abortedAt = performance.now()
+            controller.abort()
+          }
+        },
+      }),
+    )
+    const stoppedAfterMs = performance.now() - abortedAt
+    expect((e as Error & { code?: string }).code, e.message).toBe('ERR_CANCELLED')
+    // the first report came after a sample of the only batch, not at its end
+    expect(seen.find((f) => f > 0 && f < 1)).toBeLessThanOrEqual(0.5)
+    expect(stoppedAfterMs).toBeLessThan(150)
+  })
 
   it('refuses a network too small for two layers, saying so (not "n1 must be between 1 and 0")', async () => {
     const f = (n: number, v = 0) => new Float32Array(n).fill(v)
