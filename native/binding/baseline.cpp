@@ -311,11 +311,12 @@ Napi::Value ReservoirTrain(const Napi::CallbackInfo& info) {
   b->threads = Threads(env, o, "");
   b->train = ReadSamples(env, o.Get("train"), "options.train", p.channels, p.outputs, true);
   // Per sample of a block (reservoir_block_samples at a time): its Gram matrix (N+1)² and RᵀY; per
-  // thread the trace rows [steps/stride × (N+1)]; the sums and the system's factor, two (N+1)²; in doubles.
+  // thread a chunk of trace rows [at most 1024 × (N+1)]; the sums and the system's factor, two (N+1)²; in doubles.
   const double F = double(p.neurons) + 1;
   const double block = double(std::min<std::size_t>(b->train->count, mimic::reservoir_block_samples()));
+  const double chunkRows = double(std::min<std::size_t>((b->train->steps + p.stride - 1) / p.stride, 1024));
   MemoryPlan plan;
-  plan.add((block + 2) * F * (F + double(p.outputs)) + double(mimic::global_pool().size()) * F * double(b->train->steps), 8);
+  plan.add((block + 2) * F * (F + double(p.outputs)) + double(mimic::global_pool().size()) * (F + double(p.outputs)) * chunkRows, 8);
   plan.check(env, "options.train.count", "a ridge read-out of " + Fmt(F) + " features over " + Fmt(double(b->train->count)) + " samples",
              "use fewer samples or neurons, or a larger stride");
   CheckCallback(env, info[1], "onProgress");
