@@ -46,6 +46,33 @@ async function rejection(call: () => Promise<unknown>): Promise<Error> {
   throw new Error('expected the call to be refused')
 }
 
+/**
+ * Runs a call until its progress report satisfies `abortAt` (given the reports so far), aborts it
+ * there and returns its error, the reports up to the abort and the ms from abort() to the rejection.
+ */
+async function abortWhen(
+  start: (run: { signal: AbortSignal; onProgress: (fraction: number, message: string) => void }) => Promise<unknown>,
+  abortAt: (seen: Array<[number, string]>) => boolean,
+): Promise<{ error: Error & { code?: string }; seen: Array<[number, string]>; stoppedAfterMs: number }> {
+  const controller = new AbortController()
+  const seen: Array<[number, string]> = []
+  let abortedAt = 0
+  const error = await rejection(() =>
+    start({
+      signal: controller.signal,
+      onProgress: (fraction, message) => {
+        if (abortedAt) return
+        seen.push([fraction, message])
+        if (abortAt(seen)) {
+          abortedAt = performance.now()
+          controller.abort()
+        }
+      },
+    }),
+  )
+  return { error, seen, stoppedAfterMs: performance.now() - abortedAt }
+}
+
 describe('lifRun', () => {
   it('refuses a network whose arrays disagree with its sizes, naming the field, and a threshold below the reset', async () => {
     const r = await reservoirTrain({ neurons: 16, channels: 1, outputs: 1, seed: 1, train: await xor(4, 1, 0.2) })
@@ -156,24 +183,13 @@ describe('reservoir', () => {
   it('reports the fit as it goes and stops it within a block when cancelled', async () => {
     // 2501 features on one short sample: the factorisation (2501³/3 multiply-adds) is most of the work
     const train = await xor(1, 4, 0.2)
-    const controller = new AbortController()
-    const fitting: number[] = []
-    let abortedAt = 0
-    const e = await rejection(() =>
-      reservoirTrain({ neurons: 2500, channels: 1, outputs: 1, seed: 1, train, threads: 2 }, {
-        signal: controller.signal,
-        onProgress: (fraction, message) => {
-          if (!message.startsWith('fitting the read-out') || abortedAt) return
-          fitting.push(fraction)
-          if (fitting.length === 3) {
-            abortedAt = performance.now()
-            controller.abort()
-          }
-        },
-      }),
+    const fittingReports = (seen: Array<[number, string]>) => seen.filter(([, m]) => m.startsWith('fitting the read-out')).map(([f]) => f)
+    const { error, seen, stoppedAfterMs } = await abortWhen(
+      (run) => reservoirTrain({ neurons: 2500, channels: 1, outputs: 1, seed: 1, train, threads: 2 }, run),
+      (seen) => fittingReports(seen).length === 3,
     )
-    const stoppedAfterMs = performance.now() - abortedAt
-    expect((e as Error & { code?: string }).code, e.message).toBe('ERR_CANCELLED')
+    const fitting = fittingReports(seen)
+    expect(error.code, error.message).toBe('ERR_CANCELLED')
     expect(fitting[2]).toBeGreaterThan(fitting[0])
     expect(fitting[2]).toBeLessThan(1)
     // a strip of the trailing update is 2500 x 128 x 128 multiply-adds: a few ms
@@ -200,25 +216,11 @@ describe('FORCE', () => {
   it('reports progress inside a sample and stops within a step or two of a cancel (a step of RLS is O(N²))', async () => {
     // N = 2048: a step is ~3 ms, a 0.3 s sample ~1 s; the cancel was checked every 128 steps (7 s at N = 8192)
     const train = await xor(1, 23, 0.3)
-    const controller = new AbortController()
-    const seen: number[] = []
-    let abortedAt = 0
-    const e = await rejection(() =>
-      forceTrain({ neurons: 2048, channels: 1, outputs: 1, seed: 1, train, epochs: 1, threads: 1 }, {
-        signal: controller.signal,
-        onProgress: (fraction) => {
-          seen.push(fraction)
-          if (!abortedAt && fraction > 0 && fraction < 1) {
-            abortedAt = performance.now()
-            controller.abort()
-          }
-        },
-      }),
-    )
-    const stoppedAfterMs = performance.now() - abortedAt
-    expect((e as Error & { code?: string }).code, e.message).toBe('ERR_CANCELLED')
+    const inside = (seen: Array<[number, string]>) => seen.some(([f]) => f > 0 && f < 1)
+    const { error, seen, stoppedAfterMs } = await abortWhen((run) => forceTrain({ neurons: 2048, channels: 1, outputs: 1, seed: 1, train, epochs: 1, threads: 1 }, run), inside)
+    expect(error.code, error.message).toBe('ERR_CANCELLED')
     // the report came from inside the only sample (not at its end)
-    expect(seen.find((f) => f > 0 && f < 1)).toBeLessThan(0.5)
+    expect(seen.find(([f]) => f > 0 && f < 1)![0]).toBeLessThan(0.5)
     expect(stoppedAfterMs).toBeLessThan(150)
   })
 
@@ -310,25 +312,11 @@ describe('BPTT spiking network', () => {
     // layers of 1024: a 0.4 s sample takes about a second; the cancel was looked at per sample and the
     // progress reported per batch (3.3 s to stop `train bptt-snn` at layers of 2048)
     const train = await xor(4, 24, 0.4)
-    const controller = new AbortController()
-    const seen: number[] = []
-    let abortedAt = 0
-    const e = await rejection(() =>
-      bpttTrain({ n1: 1024, n2: 1024, channels: 1, outputs: 1, seed: 1, train, epochs: 1, batchSize: 4, threads: 2 }, {
-        signal: controller.signal,
-        onProgress: (fraction) => {
-          seen.push(fraction)
-          if (!abortedAt && fraction > 0 && fraction < 1) {
-            abortedAt = performance.now()
-            controller.abort()
-          }
-        },
-      }),
-    )
-    const stoppedAfterMs = performance.now() - abortedAt
-    expect((e as Error & { code?: string }).code, e.message).toBe('ERR_CANCELLED')
+    const inside = (seen: Array<[number, string]>) => seen.some(([f]) => f > 0 && f < 1)
+    const { error, seen, stoppedAfterMs } = await abortWhen((run) => bpttTrain({ n1: 1024, n2: 1024, channels: 1, outputs: 1, seed: 1, train, epochs: 1, batchSize: 4, threads: 2 }, run), inside)
+    expect(error.code, error.message).toBe('ERR_CANCELLED')
     // the first report came after a sample of the only batch, not at its end
-    expect(seen.find((f) => f > 0 && f < 1)).toBeLessThanOrEqual(0.5)
+    expect(seen.find(([f]) => f > 0 && f < 1)![0]).toBeLessThanOrEqual(0.5)
     expect(stoppedAfterMs).toBeLessThan(150)
   })
 
