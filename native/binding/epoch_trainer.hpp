@@ -35,6 +35,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -68,6 +69,7 @@ template <class Record>
 struct EpochEvent {
   int kind = 0;  // 0 progress, 1 epoch record
   double done = 0, total = 0;
+  char message[32] = {};  // the phase of the epoch ("training", "validating"), cut to 31 bytes
   Record record;
 };
 
@@ -105,6 +107,7 @@ class EpochTrainJob : public Napi::AsyncProgressQueueWorker<EpochEvent<typename 
           ev.kind = 0;
           ev.done = done;
           ev.total = total;
+          std::strncpy(ev.message, message ? message : "", sizeof ev.message - 1);
           progress.Send(&ev, 1);
         });
       };
@@ -137,7 +140,7 @@ class EpochTrainJob : public Napi::AsyncProgressQueueWorker<EpochEvent<typename 
           on_epoch_.Value().Call({to_js_(env, ev.record)});
         else if (ev.kind == 0 && !on_progress_.IsEmpty())
           on_progress_.Value().Call({Napi::Number::New(env, ev.done), Napi::Number::New(env, ev.total),
-                                     Napi::String::New(env, "training")});
+                                     Napi::String::New(env, ev.message[0] ? ev.message : "training")});
       } catch (...) {
         // A throwing listener must not stop the training.
       }

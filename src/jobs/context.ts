@@ -132,7 +132,7 @@ export class JobContext {
    * adds what it reached ("(last epoch: loss 2.3e+5)") without a second epoch number.
    */
   async trainEpochs<Rec extends { epoch: number }>(
-    trainer: { runEpochs(epochs: number, options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; onEpoch?: (r: Rec) => void }): Promise<unknown> },
+    trainer: { runEpochs(epochs: number, options: { signal?: AbortSignal; onProgress?: (fraction: number, message: string) => void; onEpoch?: (r: Rec) => void }): Promise<unknown> },
     epochs: number,
     report: { share: number; running: string; metrics: (r: Rec) => Record<string, number | null>; epochResult: (r: Rec) => string },
     runId = this.run.id,
@@ -142,7 +142,10 @@ export class JobContext {
     await this.listening(({ signal, listen }) =>
       trainer.runEpochs(epochs, {
         signal,
-        onProgress: (f) => this.progress(report.share * f, `${report.running}: epoch ${Math.min(epochs, done + 1)} of ${epochs}`),
+        // the trainer's phase when it is not training (network ADS forms its weights and validates at
+        // the end of each epoch: seconds at N = 4096)
+        onProgress: (f, phase) =>
+          this.progress(report.share * f, `${report.running}: epoch ${Math.min(epochs, done + 1)} of ${epochs}${phase && phase !== 'training' ? ` (${phase})` : ''}`),
         onEpoch: listen((r: Rec) => {
           done = r.epoch
           this.epochMetrics(r.epoch, report.metrics(r), runId)

@@ -123,10 +123,16 @@ function accuracyOf(predictions: Int8Array, labels: Int8Array, samples: number, 
 export async function evaluate(task: TaskName, target: ExecutionTarget, net: LoadedNetwork, d: TimedDataset, options: EvalOptions, run: RunOptions = {}): Promise<EvalResult> {
   const batch = { inputs: d.inputs, count: d.samples, steps: d.steps, channels: d.channels, dtMs: d.dtMs }
   const dims = net.sizes.dims
+  // one progress for both runs: the teacher (a rate network, cheap beside the spiking one) its first tenth
+  const teacherShare = options.teacher && !options.teacherOutput ? 0.1 : 0
+  const part = (base: number, share: number): RunOptions => {
+    const report = run.onProgress
+    return report ? { ...run, onProgress: (f, message) => report(base + share * f, message) } : run
+  }
   const teacherOut =
     options.teacherOutput ??
-    (options.teacher ? await target.run(options.teacher, batch, { seed: options.seed, threads: options.threads, record: { trajectories: true } }, run) : null)
-  const out = await target.run(net, batch, { seed: options.seed, threads: options.threads, record: { trajectories: true, spikes: options.recordSpikesOf ?? 0 } }, run)
+    (options.teacher ? await target.run(options.teacher, batch, { seed: options.seed, threads: options.threads, record: { trajectories: true } }, part(0, teacherShare)) : null)
+  const out = await target.run(net, batch, { seed: options.seed, threads: options.threads, record: { trajectories: true, spikes: options.recordSpikesOf ?? 0 } }, part(teacherShare, 1 - teacherShare))
   const { predictions, labels } = decide(task, out.outputs, d, net.fitted)
   const S = d.samples
   const TO = d.steps * d.outputs

@@ -46,8 +46,11 @@ describe('the learning rule lowers the reconstruction error (N 128, D 12, 4 x 50
     const before = await untrainedError(base)
     const t0 = performance.now()
     const tr = new AdsTrainer({ ...base, eta: 1e-6 })
-    const recs = await tr.runEpochs(4)
+    const phases: string[] = []
+    const recs = await tr.runEpochs(4, { onProgress: (_f, phase) => void (phases.at(-1) !== phase && phases.push(phase)) })
     expect(performance.now() - t0).toBeLessThan(5000)
+    // each epoch says when it forms its weights and validates (seconds at N = 4096), not only "training"
+    expect(phases.slice(0, 3)).toEqual(['training', 'forming the weights', 'validating'])
     const val = recs.map((r) => r.valReconstructionError!)
     expect(before).toBeGreaterThan(5)
     expect(val[3]).toBeLessThan(0.1 * before)

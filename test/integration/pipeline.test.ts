@@ -5,6 +5,10 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadBundle } from '../../src/plugins/architectures/bundle.ts'
+import { loadDataset } from '../../src/plugins/datasets.ts'
+import { evaluate } from '../../src/plugins/evaluate.ts'
+import { simulator } from '../../src/plugins/targets/simulator.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
@@ -105,6 +109,25 @@ describe('mimic reproduce xor (reduced size)', () => {
     const read = JSON.parse(py.stdout) as Record<string, string>[]
     expect(Object.keys(read[0])).toEqual(['run', 'project', 'item', 'network', 'architecture', 'sample', 'key', 'value'])
     expect(read.map((r) => [Number(r.item), r.key, Number(r.value)])).toEqual(rows.map((r) => [r.item, r.key, r.value]))
+  })
+
+  it("an evaluation against the teacher reports one rising progress for both networks' runs", async () => {
+    // (the teacher's run went 0 → 1, then the network's 0 → 1 again: `mimic eval` showed 5 %, 90 %, 74 %)
+    const store = openStore(db)
+    try {
+      const net = loadBundle(store, result.adsRunId)
+      const teacher = loadBundle(store, result.teacherRunId)
+      const test = store.runs.children(result.runId).find((c) => c.kind === 'dataset')!
+      const data = loadDataset(store, test.id)
+      const seen: number[] = []
+      const r = await evaluate(net.task, simulator, net, data, { teacher, threads: 1, seed: 3 }, { onProgress: (f) => seen.push(f) })
+      expect(r.reconstructionError).not.toBeNull()
+      expect(seen.length).toBeGreaterThanOrEqual(2)
+      for (let i = 1; i < seen.length; i++) expect(seen[i], seen.join(', ')).toBeGreaterThanOrEqual(seen[i - 1])
+      expect(seen.at(-1)).toBe(1)
+    } finally {
+      store.close()
+    }
   })
 
   it('evaluates the trained networks on an .npz file, and exports them for numpy', () => {

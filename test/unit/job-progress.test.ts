@@ -1,6 +1,7 @@
 // A job's progress reports as its worker sends them: thinned to about ten a second, with the newest
 // report thinned out sent at the end of its tenth of a second (not lost before a silent phase).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { AdsTrainer, initTeacher } from '../../native/index.ts'
 import { JobContext } from '../../src/jobs/context.ts'
 import type { FromWorker } from '../../src/jobs/protocol.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
@@ -71,5 +72,21 @@ describe('job progress', () => {
     ctx.dropHeldProgress()
     await sleep(150)
     expect(sent.map((s) => s.message)).toEqual(['a'])
+  })
+
+  it("a trainer's epochs: the message names the epoch and, when it is not training, the trainer's phase", async () => {
+    // network ADS forms its weights and validates at the end of each epoch (seconds at N = 4096)
+    const teacher = await initTeacher({ units: 8, channels: 1, outputs: 1, seed: 1 })
+    // (1000 validation samples: the phase lasts longer than the job's tenth of a second of thinning)
+    const trainer = await AdsTrainer.create({ teacher, neurons: 300, seed: 1, data: { task: { name: 'xor', samplesPerEpoch: 4 } }, validation: { count: 1000 } })
+    const messages: string[] = []
+    const post = (m: FromWorker): void => {
+      if (m.t === 'progress' && messages.at(-1) !== m.message) messages.push(m.message)
+    }
+    const c = new JobContext(ctx.run, store, new AbortController().signal, post, 0)
+    await c.trainEpochs(trainer, 1, { share: 0.9, running: 'training the spiking network', metrics: () => ({}), epochResult: () => 'done' })
+    c.dropHeldProgress()
+    expect(messages).toContain('training the spiking network: epoch 1 of 1 (validating)')
+    expect(messages.at(-1)).toBe('training the spiking network: all 1 epochs done (last epoch: done)')
   })
 })

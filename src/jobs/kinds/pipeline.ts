@@ -181,7 +181,10 @@ async function runPipeline(ctx: JobContext): Promise<JobResult> {
       ctx.progress(base, 'testing both networks', true)
       // The teacher stage already ran the teacher on this test set.
       const teacherOutput = teacherStage.value.testOutput ?? undefined
-      const r = await evaluate(p.task, simulator, network, test, { teacher, teacherOutput, threads: ctx.threads(p.threads), seed, recordSpikesOf: 8 }, { signal: ctx.signal })
+      const r = await evaluate(p.task, simulator, network, test, { teacher, teacherOutput, threads: ctx.threads(p.threads), seed, recordSpikesOf: 8 }, {
+        signal: ctx.signal,
+        onProgress: (f) => ctx.progress(base + w.test * f, 'testing both networks'),
+      })
       ctx.artifacts(evaluationArtifacts(test, r, network, 8), runId)
       ctx.results(evaluationResults(r, { runId: adsStage.runId, architecture: network.architecture }), runId)
       return { value: r, summary: evaluationSummary(r) }
@@ -284,7 +287,10 @@ async function runBaselinePipeline(
     },
     async (runId) => {
       ctx.progress(0.96, 'testing the network', true)
-      const r = await evaluate(p.task, simulator, network, test, { threads: ctx.threads(p.threads), seed, recordSpikesOf: 8 }, { signal: ctx.signal })
+      const r = await evaluate(p.task, simulator, network, test, { threads: ctx.threads(p.threads), seed, recordSpikesOf: 8 }, {
+        signal: ctx.signal,
+        onProgress: (f) => ctx.progress(0.96 + 0.035 * f, 'testing the network'),
+      })
       ctx.artifacts(evaluationArtifacts(test, r, network, 8), runId)
       ctx.results(evaluationResults(r, { runId: trained.runId, architecture: network.architecture }), runId)
       return { value: r, summary: evaluationSummary(r) }

@@ -104,7 +104,10 @@ function adsNet(network: AdsNetwork, ebn: boolean): AdsNet {
 export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, task: TaskName, p: AdsStageParams, seed: number, runId = ctx.runId, splits?: DatasetSplits): Promise<AdsOutcome> {
   // Built on a worker thread (the EBN is O(N²·D) and the validation samples are drawn): cancellable.
   const options = adsTrainerOptions(teacher, task, p, seed, splits)
-  const trainer = await AdsTrainer.create({ ...options, threads: ctx.threads(p.threads) }, { signal: ctx.signal })
+  const trainer = await AdsTrainer.create(
+    { ...options, threads: ctx.threads(p.threads) },
+    { signal: ctx.signal, onProgress: (f) => ctx.progress(0, `building the balanced network of ${p.neurons} neurons (${Math.round(100 * f)} %)`) },
+  )
   await ctx.trainEpochs(
     trainer,
     p.epochs,
@@ -130,14 +133,16 @@ export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, tas
   const needsFit = (taskDescriptors[task] as TaskDescriptor).fitted.length > 0
   const validation = splits?.validation ?? (needsFit ? await drawSamples(ctx, task, { count: p.validationSamples, seed: derivedSeeds(seed).validation }) : undefined)
   const fitted = validation ? await fitSettings(ctx, task, inMemoryNetwork(runId, ads, net, { task }), validation, seed, ctx.threads(p.threads)) : {}
+  // (the trainer's last report can follow its last epoch's: say what runs now; 2 s at N = 4096)
+  ctx.progress(0.97, 'storing the network', true)
   saveBundle(ctx.store, runId, ads, net, { task, fitted })
   const eta = options.eta
   return { network: inMemoryNetwork(runId, ads, net, { task, fitted }), bestEpoch: trainer.bestEpoch, fitted, ...(typeof eta === 'object' ? { etaDecaySamples: eta.exponential.decaySamples } : {}) }
 }
 
 /** Scores a trained network on a test set against its teacher (k = 0, no learning), on the software simulator. */
-export function testAgainstTeacher(ctx: JobContext, network: LoadedNetwork, teacher: LoadedNetwork, test: TimedDataset, threads: number, seed: number): Promise<EvalResult> {
-  return evaluate(network.task, simulator, network, test, { teacher, threads, seed }, { signal: ctx.signal })
+export function testAgainstTeacher(ctx: JobContext, network: LoadedNetwork, teacher: LoadedNetwork, test: TimedDataset, threads: number, seed: number, progress?: (fraction: number) => void): Promise<EvalResult> {
+  return evaluate(network.task, simulator, network, test, { teacher, threads, seed }, { signal: ctx.signal, ...(progress ? { onProgress: progress } : {}) })
 }
 
 /** The dataset train.ads uses: --data, else the teacher's dataset when it was trained on one, else none (fresh samples). */
@@ -166,9 +171,10 @@ export const trainAds: JobImpl = {
     const dataRun = adsDataRun(ctx.store, p)
     const splits = dataRun !== undefined ? loadDatasetSplits(ctx.store, dataRun) : undefined
     const out = await trainAdsStage(ctx, teacher.net, teacher.task, p, seed, ctx.runId, splits)
-    ctx.progress(0.985, splits ? `testing on the test split of dataset run ${splits.runId}` : 'testing on fresh samples', true)
+    const testing = splits ? `testing on the test split of dataset run ${splits.runId}` : 'testing on fresh samples'
+    ctx.progress(0.985, testing, true)
     const test = splits?.test ?? (await drawSamples(ctx, teacher.task, { count: p.testSamples, seed: derivedSeeds(seed).test }))
-    const t = await testAgainstTeacher(ctx, out.network, teacher, test, ctx.threads(p.threads), seed)
+    const t = await testAgainstTeacher(ctx, out.network, teacher, test, ctx.threads(p.threads), seed, (f) => ctx.progress(0.985 + 0.014 * f, testing))
     ctx.progress(1, 'done', true)
     return {
       summary: {
