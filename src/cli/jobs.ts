@@ -13,8 +13,10 @@ import type { RunDetail } from '../shared/types.ts'
 import type { FrontDoorServices } from '../services/index.ts'
 import { flagsFromSchema, helpFor, kebab, parseFlags, parseId, UsageError, type FlagSpec } from './args.ts'
 
-/** Where a job's run goes: a project id, the project of a run it uses, or a project found (or made) by name. */
-/** a project id, the project of a run (`via`: the flag or argument that named it, for the error when it names none), or a project's name */
+/**
+ * Where a job's run goes: a project id, the project of a run it uses (`via`: the flag or argument that
+ * named that run, for the error when it names none), or a project found (or made) by name.
+ */
 export type ProjectChoice = number | { ofRun: number; via?: string } | { named: string }
 
 export type Present = (d: RunDetail, s: FrontDoorServices) => { value: unknown; text: string } | Promise<{ value: unknown; text: string }>
