@@ -396,11 +396,8 @@ struct ForceBaton {
       for (size_t i = 0; i < order.size(); ++i) {
         const size_t b = order[i];
         // progress inside a sample too: at N = 8192 a sample of 1000 steps takes about a minute
-        mimic::Control inSample = control.cancel_only();
-        const double before = double(e * perEpoch + i);
-        inSample.progress = [&](double done, double steps, const char*) { control.report(before + done / steps, total, "training by RLS"); };
         sse += rls.train_sample(net, &train->inputs[b * T * C], &train->targets[b * T * O], T, dtMs, options.rlsEvery,
-                                mimic::derive_seed(options.seed, e, 0x7A1), b, inSample);
+                                mimic::derive_seed(options.seed, e, 0x7A1), b, control.within(double(e * perEpoch + i), total, "training by RLS"));
         control.report(double(e * perEpoch + i + 1), total, "training by RLS");
       }
       rec.trainMse = sse / (double(perEpoch) * double(T) * double(O));
@@ -614,11 +611,9 @@ struct BpttTrainBaton {
       for (size_t start = 0; start < order.size(); start += batchSize, ++nb) {
         const size_t count = std::min(batchSize, order.size() - start);
         // progress per sample of the batch: at layers of 2048 a sample takes seconds
-        mimic::Control inBatch = control.cancel_only();
-        const double before = double(e) * batches + double(nb);
-        inBatch.progress = [&](double done, double of, const char*) { control.report(before + done / of, double(epochs) * batches, "training by BPTT"); };
         auto r = mimic::bptt_batch_gradient(net, n1, train->inputs.data(), train->targets.data(), &order[start], count, T, dtMs, loss, 0,
-                                            mimic::derive_seed(options.seed, e, 0xB1), threads, grad, inBatch);
+                                            mimic::derive_seed(options.seed, e, 0xB1), threads, grad,
+                                            control.within(double(e) * batches + double(nb), double(epochs) * batches, "training by BPTT"));
         rec.trainLoss += r.loss;
         rec.trainMse += r.mse;
         spikesRate += r.meanRateHz;

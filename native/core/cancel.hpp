@@ -37,6 +37,14 @@ struct Control {
     c.cancel = cancel;
     return c;
   }
+  // The same cancel flag, for one item of this kernel's own count: a report (done, total) of the nested
+  // work becomes (before + done/total, of, message) here (a sample of an epoch, reported step by step).
+  // This Control must outlive the one returned.
+  Control within(double before, double of, const char* message) const {
+    Control c = cancel_only();
+    if (progress) c.progress = [this, before, of, message](double done, double total, const char*) { report(before + done / total, of, message); };
+    return c;
+  }
 };
 
 // The cancel flag of the job the calling thread runs, set by the binding for the duration of the job

@@ -141,8 +141,8 @@ export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, tas
 }
 
 /** Scores a trained network on a test set against its teacher (k = 0, no learning), on the software simulator. */
-export function testAgainstTeacher(ctx: JobContext, network: LoadedNetwork, teacher: LoadedNetwork, test: TimedDataset, threads: number, seed: number, progress?: (fraction: number) => void): Promise<EvalResult> {
-  return evaluate(network.task, simulator, network, test, { teacher, threads, seed }, { signal: ctx.signal, ...(progress ? { onProgress: progress } : {}) })
+export function testAgainstTeacher(ctx: JobContext, network: LoadedNetwork, teacher: LoadedNetwork, test: TimedDataset, threads: number, seed: number, progress: (fraction: number) => void): Promise<EvalResult> {
+  return evaluate(network.task, simulator, network, test, { teacher, threads, seed }, { signal: ctx.signal, onProgress: progress })
 }
 
 /** The dataset train.ads uses: --data, else the teacher's dataset when it was trained on one, else none (fresh samples). */

@@ -249,9 +249,9 @@ export async function trainBpttStage(ctx: JobContext, p: BpttJobParams, seed: nu
  * Tests a trained baseline on the test split of the dataset it was trained on (`test`), else on fresh
  * samples of its task (seeded from the run's seed), optionally beside a teacher; with its fitted settings.
  */
-export async function testBaseline(ctx: JobContext, network: LoadedNetwork, test: TimedDataset | undefined, testSamples: number, seed: number, threads: number, teacher?: LoadedNetwork, progress?: (fraction: number) => void): Promise<EvalResult> {
+export async function testBaseline(ctx: JobContext, network: LoadedNetwork, test: TimedDataset | undefined, testSamples: number, seed: number, threads: number, progress: (fraction: number) => void): Promise<EvalResult> {
   const samples = test ?? (await drawSamples(ctx, network.task, { count: testSamples, seed: derivedSeeds(seed).test }))
-  return evaluate(network.task, simulator, network, samples, { threads, seed, teacher }, { signal: ctx.signal, ...(progress ? { onProgress: progress } : {}) })
+  return evaluate(network.task, simulator, network, samples, { threads, seed }, { signal: ctx.signal, onProgress: progress })
 }
 
 function precheckData(store: Store, kind: BaselineKind, params: Record<string, unknown>): void {
@@ -284,7 +284,7 @@ function baselineJob(kind: BaselineKind): JobImpl {
       const p: { testSamples: number; threads: number } = schema.parse(ctx.run.params, 'params')
       const testing = out.test ? 'testing on the test split' : 'testing on fresh samples'
       ctx.progress(0.92, testing, true)
-      const t = await testBaseline(ctx, out.network, out.test, p.testSamples, seed, ctx.threads(p.threads), undefined, (f) => ctx.progress(0.92 + 0.075 * f, testing))
+      const t = await testBaseline(ctx, out.network, out.test, p.testSamples, seed, ctx.threads(p.threads), (f) => ctx.progress(0.92 + 0.075 * f, testing))
       ctx.progress(1, 'done', true)
       return {
         summary: {
