@@ -1,6 +1,6 @@
 // Statistics for the robustness report (issue 12): quantiles and the median with its quartiles, the
 // two-sided Mann-Whitney U test, and a 95 % confidence interval for a proportion (chip yield).
-// Pure functions of their arguments; no Node, no native code.
+// Pure functions of their arguments; no native code.
 //
 // Libraries (exact versions pinned in package.json; Apache-2.0, from the stdlib-js project, whose
 // numerics are ports of Cephes and Boost.Math with published test tables):
@@ -10,8 +10,15 @@
 //                                          (Boost's ibeta_inv; BSL-1.0 parts) for Clopper-Pearson
 // The rank and exact-distribution parts of the U test are written here: no maintained npm package
 // implements scipy's `method='auto'`.
-import betaQuantile from '@stdlib/stats-base-dists-beta-quantile'
-import normalCdf from '@stdlib/stats-base-dists-normal-cdf'
+// Both are loaded on their first use: the beta quantile's ~150 small modules took 73 ms of every
+// command's start, most of which never test a difference or bound a yield.
+import { createRequire } from 'node:module'
+
+const load = createRequire(import.meta.url)
+let betaQuantileFn: typeof import('@stdlib/stats-base-dists-beta-quantile') | undefined
+let normalCdfFn: typeof import('@stdlib/stats-base-dists-normal-cdf') | undefined
+const betaQuantile = (p: number, a: number, b: number): number => (betaQuantileFn ??= load('@stdlib/stats-base-dists-beta-quantile'))(p, a, b)
+const normalCdf = (x: number, mu: number, sigma: number): number => (normalCdfFn ??= load('@stdlib/stats-base-dists-normal-cdf'))(x, mu, sigma)
 
 /** A statistics input error: the message names the argument and what is wrong with it. */
 export class StatsInputError extends RangeError {

@@ -13,7 +13,6 @@ import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '.
 import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { emulatorAddress, startBoardEmulator } from '../services/boards.ts'
-import { isLoopback, startServer } from '../server/server.ts'
 import { keptToken } from '../server/token-file.ts'
 import { isLabelEncoding, labelEncodingText } from '../shared/labels.ts'
 import { taskNames } from '../shared/tasks/index.ts'
@@ -1028,6 +1027,8 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
     const { flags, positionals } = parseFlags(argv, specs, 'serve')
     if (positionals.length) throw new UsageError(`serve takes no positional arguments (received "${positionals[0]}").`)
     const services = ctx.open('browser', { maxDatasetBytes: maxDatasetBytesOf(flags) })
+    // the server and its WebSocket library are loaded by this command only
+    const { isLoopback, startServer } = await import('../server/server.ts')
     let server
     let kept: ReturnType<typeof keptToken> | null = null
     try {

@@ -4,7 +4,8 @@
 // a string dataset `type` and one dataset per parameter, `edges` a [E, 2] string dataset
 // (source, target), and an optional `metadata` group of datasets. Time constants are in seconds.
 // This module reads and writes that structure; what the graph means is src/plugins/nir.ts.
-import h5wasm from 'h5wasm'
+// h5wasm is loaded by the first read or write (its module and WebAssembly took 56 ms of every command's start).
+import type h5wasm from 'h5wasm'
 import { AppError } from '../shared/errors.ts'
 import { maxNeurons } from '../shared/limits.ts'
 
@@ -41,6 +42,8 @@ type H5Module = Awaited<typeof h5wasm.ready>
 type H5File = InstanceType<typeof h5wasm.File>
 
 let module: Promise<H5Module> | null = null
+/** h5wasm itself, once `hdf5()` has loaded it. */
+let h5: typeof h5wasm
 let nextFile = 0
 
 /**
@@ -49,7 +52,9 @@ let nextFile = 0
  * virtual datasets) cannot make it read a file of this host (those reads fail and are refused).
  */
 function hdf5(): Promise<H5Module> {
-  module ??= h5wasm.ready.then((m) => {
+  module ??= import('h5wasm').then(async ({ default: lib }) => {
+    const m = await lib.ready
+    h5 = lib
     // HDF5 prints a stack of diagnostics on stderr for every call that fails; each failure that
     // matters is reported here as a sentence instead (the stream of fd 2 goes to /dev/null)
     const fs = m.FS as unknown as { getStream(fd: number): unknown; close(s: unknown): void; open(path: string, flags: string): { fd: number } }
@@ -74,7 +79,7 @@ export async function writeNir(graph: NirGraph): Promise<Uint8Array> {
   const m = await hdf5()
   const path = memoryPath()
   try {
-    const f = new h5wasm.File(path, 'w')
+    const f = new h5.File(path, 'w')
     try {
       f.create_dataset({ name: 'version', data: nirVersion })
       const g = f.create_group('node')
@@ -111,10 +116,10 @@ type H5Group = InstanceType<typeof h5wasm.Group>
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>
 
 function isGroup(e: unknown): e is H5Group {
-  return e instanceof h5wasm.Group
+  return e instanceof h5.Group
 }
 function isDataset(e: unknown): e is H5Dataset {
-  return e instanceof h5wasm.Dataset
+  return e instanceof h5.Dataset
 }
 
 /** What a dataset's bytes are, as HDF5 describes them (the part of h5wasm's metadata read here). */
@@ -278,7 +283,7 @@ export async function readNir(bytes: Uint8Array, file = 'the file'): Promise<Nir
   let f: H5File | null = null
   try {
     try {
-      f = new h5wasm.File(path, 'r')
+      f = new h5.File(path, 'r')
     } catch (err) {
       throw bad(file, `cannot be opened as HDF5 (${(err as Error).message}): the file is damaged or truncated.`)
     }
