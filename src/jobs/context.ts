@@ -65,6 +65,16 @@ export class JobContext {
   }
 
   /**
+   * A phase before the job's own count begins (its fraction stays at 0), with the share of it done
+   * while that is under way: "drawing the initial weights (45 %)"; a phase over as soon as it starts
+   * (a small network's) does not show "(0 %)" or "(100 %)".
+   */
+  setup(message: string, fraction: number): void {
+    const percent = Math.floor(100 * fraction)
+    this.progress(0, percent >= 1 && percent <= 99 ? `${message} (${percent} %)` : message)
+  }
+
+  /**
    * Reports progress in [0, 1]; frequent calls are thinned to about ten a second. A report thinned
    * out is held and sent at the end of its tenth of a second unless a newer one replaces it: the
    * last report before a long silence (a native phase with no progress of its own) is not lost.

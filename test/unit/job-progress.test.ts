@@ -89,4 +89,18 @@ describe('job progress', () => {
     expect(messages).toContain('training the spiking network: epoch 1 of 1 (validating)')
     expect(messages.at(-1)).toBe('training the spiking network: all 1 epochs done (last epoch: done)')
   })
+
+  it('a setup phase keeps the fraction at 0 and says how far it is, but not "0 %" or "100 %"', async () => {
+    for (const f of [0, 0.004, 0.45, 0.999, 1]) {
+      ctx.setup('drawing the initial weights', f)
+      await sleep(110)
+    }
+    expect(sent.map((s) => [s.fraction, s.message])).toEqual([
+      [0, 'drawing the initial weights'],
+      [0, 'drawing the initial weights'],
+      [0, 'drawing the initial weights (45 %)'],
+      [0, 'drawing the initial weights (99 %)'],
+      [0, 'drawing the initial weights'],
+    ])
+  })
 })

@@ -106,7 +106,7 @@ export async function trainAdsStage(ctx: JobContext, teacher: TeacherParams, tas
   const options = adsTrainerOptions(teacher, task, p, seed, splits)
   const trainer = await AdsTrainer.create(
     { ...options, threads: ctx.threads(p.threads) },
-    { signal: ctx.signal, onProgress: (f) => ctx.progress(0, `building the balanced network of ${p.neurons} neurons (${Math.round(100 * f)} %)`) },
+    { signal: ctx.signal, onProgress: (f) => ctx.setup(`building the balanced network of ${p.neurons} neurons`, f) },
   )
   await ctx.trainEpochs(
     trainer,

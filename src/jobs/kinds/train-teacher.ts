@@ -86,7 +86,7 @@ export async function trainTeacherStage(ctx: JobContext, p: TeacherJobParams, se
   // units), said while it runs; the bar stays at its start (the epochs' share begins there)
   const init = await initTeacher(
     { units: p.units, channels: descriptor.channels, outputs: descriptor.outputs, seed },
-    { signal: ctx.signal, onProgress: (f) => ctx.progress(0, `drawing the initial weights: the spectral radius of the ${p.units} × ${p.units} recurrent weights (${Math.round(100 * f)} %)`) },
+    { signal: ctx.signal, onProgress: (f) => ctx.setup(`drawing the initial weights: the spectral radius of the ${p.units} × ${p.units} recurrent weights`, f) },
   )
   const trainer = new TeacherTrainer({
     params: init,
