@@ -61,6 +61,11 @@ describe('lineage graph', () => {
         return box.x >= view.x - 0.5 && box.x + box.width <= view.x + view.width + 0.5
       }
       expect(await inView('evaluation', r.testRunId), 'this run, in view without scrolling').toBe(true)
+      // the graph takes the page's whole width (not the main column's 620 px), so that five generations'
+      // names read: the teacher's whole name is shown, not cut to "Teacher (BP…"
+      expect((await scroller.boundingBox())!.width, "the graph's width at 1024 px").toBeGreaterThan(900)
+      const teacherName = s.cli<{ name: string }>(['runs', 'show', String(r.teacherRunId)]).name
+      expect(await link('teacher', r.teacherRunId).locator('text.name').textContent()).toBe(teacherName)
       // each generation one column to the right of its parent's
       const xs: number[] = []
       for (const [kind, id] of order) {
