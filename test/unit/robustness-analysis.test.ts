@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { chipYield, compareLevels, compareNetworks, summarise, type TrialRow } from '../../src/analysis/robustness.ts'
 import { formatLevel, levelOrder, levelsProblem } from '../../src/shared/perturbations.ts'
 import { chipSeed, gainGrid, trialSeed } from '../../src/plugins/robustness.ts'
+import { analysisText } from '../../src/shared/jobkinds/robustness.ts'
+import type { RobustnessAnalysis } from '../../src/shared/types.ts'
 
 function rows(network: number, architecture: string, variant: string | null, level: number, accuracies: number[], mses: number[]): TrialRow[] {
   return accuracies.map((accuracy, draw) => ({ network, architecture, variant, level, draw, accuracy, mse: mses[draw], teacherAgreement: null }))
@@ -104,5 +106,21 @@ describe('sweep seeds and gains', () => {
     expect(g[0]).toBe(0.5)
     expect(g[150]).toBeCloseTo(5.5, 12)
     expect(g.filter((x) => Math.abs(x - 1) < 1e-12)).toHaveLength(1)
+  })
+})
+
+describe('the analysis as the command line prints it', () => {
+  it('keeps every column as wide as its widest cell: a seven-digit MSE does not run into the draws, the yield has its own column', () => {
+    const trials = [...rows(3, 'rate', null, 0, [1, 1], [0.0002008, 0.0002008]), ...rows(4, 'ads', 'ebn', 0.2, [0.5, 0.55], [2.5, 9.07])]
+    const summary = summarise(trials, 0.9)
+    const a = { runId: 6, perturbation: 'mismatch', rows: trials, draws: 2, samples: 200, networks: [{ id: 3, architecture: 'rate', variant: null }, { id: 4, architecture: 'ads', variant: 'ebn' }], summary, comparisons: [], levelComparisons: [] } as unknown as RobustnessAnalysis
+    const table = analysisText(a).split('\n').slice(1, 4)
+    const header = table[0]
+    expect(header.trim().split(/ {2,}/)).toEqual(['network', 'level', 'accuracy median [q1, q3]', 'MSE median [q1, q3]', 'draws', 'yield [95 % CI]'])
+    // every row's cells start where their header's do
+    const starts = (line: string): number[] => [...line.matchAll(/(?<=^ {2}| {2,})\S/g)].map((m) => m.index)
+    for (const line of table.slice(1)) expect(starts(line), line).toEqual(starts(header))
+    expect(table[1]).toContain('0.0002008 [0.0002008, 0.0002008]')
+    expect(table[2].trim().split(/ {2,}/).at(-1)).toMatch(/^0 \[0, 0\.\d+\]$/)
   })
 })

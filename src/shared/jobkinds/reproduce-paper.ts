@@ -7,7 +7,7 @@ import { paperArchitectures, paperLevels } from '../paper.ts'
 import { perturbationNames } from '../perturbations.ts'
 import type { ComparisonAnalysis } from '../types.ts'
 import { pipelineParams } from './pipeline.ts'
-import { fmt, type JobKindSpec } from './spec.ts'
+import { fmt, textColumns, type JobKindSpec } from './spec.ts'
 import { clusterNameHelp, clusterNamePattern, slurmTime, slurmTimeHelp } from '../grouping.ts'
 
 /** The pipeline's fields a reproduction passes on to each network's pipeline run (all but its own task, architecture and seed). */
@@ -118,8 +118,7 @@ function mseIncreaseTable(a: ComparisonAnalysis): string[] {
     ])
     .filter((_, i) => a.mseIncrease.some((m) => m.architecture === a.architectures[i]))
   const header = ['median MSE increase under mismatch, ours (paper):', ...levels.map((l) => `${+(l * 100).toFixed(1)} %`)]
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  return [header, ...rows].map((cells) => `  ${cells.map((c, i) => c.padEnd(widths[i])).join('   ')}`.trimEnd())
+  return textColumns([header, ...rows], '   ')
 }
 
 /** The analysis as the command line prints it: the MSE increases beside the paper's, the order, refusals, and where the figures are. */

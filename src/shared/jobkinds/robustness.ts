@@ -5,7 +5,7 @@ import * as s from '../schema.ts'
 import { perturbationInfo, perturbationNames } from '../perturbations.ts'
 import { runRef, targetField, threadsField } from './fields.ts'
 import type { RobustnessAnalysis } from '../types.ts'
-import { fmt, type JobKindSpec } from './spec.ts'
+import { fmt, textColumns, type JobKindSpec } from './spec.ts'
 import { costRates } from '../grouping.ts'
 
 /** The fields the robustness sweep and the chip yield share. */
@@ -130,13 +130,16 @@ export function simulatedSamples(params: Record<string, unknown>, draws: number)
 export function analysisText(a: RobustnessAnalysis): string {
   const name = new Map(a.networks.map((n) => [n.id, `${n.id} ${n.architecture}${n.variant ? `/${n.variant}` : ''}`]))
   const lines = [`robustness run ${a.runId}: ${a.perturbation}, ${a.rows.length} trials (${a.draws} draws × ${a.samples} samples per level)`]
-  lines.push('  network            level      accuracy median [q1, q3]      MSE median [q1, q3]          draws')
-  for (const s of a.summary) {
-    lines.push(
-      `  ${(name.get(s.network) ?? String(s.network)).padEnd(18)} ${String(s.level).padEnd(10)} ${`${fmt(s.medianAccuracy)} [${fmt(s.q1Accuracy)}, ${fmt(s.q3Accuracy)}]`.padEnd(29)} ${`${fmt(s.medianMse)} [${fmt(s.q1Mse)}, ${fmt(s.q3Mse)}]`.padEnd(28)} ${s.draws}` +
-        (s.yield ? `  yield ${fmt(s.yield.yield)} [${fmt(s.yield.ci95[0])}, ${fmt(s.yield.ci95[1])}]` : ''),
-    )
-  }
+  const yields = a.summary.some((s) => s.yield)
+  const rows = a.summary.map((s) => [
+    name.get(s.network) ?? String(s.network),
+    String(s.level),
+    `${fmt(s.medianAccuracy)} [${fmt(s.q1Accuracy)}, ${fmt(s.q3Accuracy)}]`,
+    `${fmt(s.medianMse)} [${fmt(s.q1Mse)}, ${fmt(s.q3Mse)}]`,
+    String(s.draws),
+    ...(yields ? [s.yield ? `${fmt(s.yield.yield)} [${fmt(s.yield.ci95[0])}, ${fmt(s.yield.ci95[1])}]` : '-'] : []),
+  ])
+  lines.push(...textColumns([['network', 'level', 'accuracy median [q1, q3]', 'MSE median [q1, q3]', 'draws', ...(yields ? ['yield [95 % CI]'] : [])], ...rows], '   '))
   if (a.comparisons.length) {
     lines.push('  between networks (two-sided Mann-Whitney U):')
     for (const c of a.comparisons) lines.push(`    ${name.get(c.a)} vs ${name.get(c.b)} at ${c.level}, ${c.metric}: p = ${fmt(c.p)}`)

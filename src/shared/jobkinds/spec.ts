@@ -184,6 +184,16 @@ export function fmt(v: number | undefined): string {
   return v === undefined ? '-' : Number.isInteger(v) ? String(v) : v.toPrecision(4)
 }
 
+/**
+ * Rows of cells as the command line prints a table: each column as wide as its widest cell (a fixed
+ * width let a long value run into the next column), indented by two spaces, the columns `gap` apart.
+ */
+export function textColumns(rows: readonly (readonly string[])[], gap = '  '): string[] {
+  const widths: number[] = []
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)))
+  return rows.map((r) => `  ${r.map((c, i) => c.padEnd(widths[i])).join(gap)}`.trimEnd())
+}
+
 /** The groups of a form's fields by `rules`; null when there are none. */
 export function groupFields(fieldNames: readonly string[], rules: readonly GroupRule[] | undefined): FieldGroup[] | null {
   if (!rules) return null
