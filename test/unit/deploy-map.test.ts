@@ -4,6 +4,7 @@
 // Efficacies are continuous-time (the same network on a board whatever its step): a trace of τ summed
 // in Euler steps of dt moves the membrane by g(dt/τ) = (dt/τ)/(1 − e^(−dt/τ)) times its continuous
 // charge, so e = W·(1000/τ)·g(dt/τ): g_s = g(1/70) for τ_s = 70 ms, g_f = g(1) = 1/(1 − e^(−1)) for τ_f = 1 ms.
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { chipModel, discreteGain, mapNetwork, unitCandidates, type MappableNetwork } from '../../src/plugins/deploy/map.ts'
 
@@ -179,5 +180,38 @@ describe('mapping a network onto the chip', () => {
     for (const f of [1, 0.75, 0.5, 0.35, 0.25]) expect(c.has((3000 * f) / 15)).toBe(true)
     expect(c.has((2000 * 1) / 15)).toBe(true)
     expect(unitCandidates([]).size).toBe(0)
+  })
+})
+
+describe('mapping a dense network, as the search over base weights did before it was made fast', () => {
+  // A seeded dense network (every fast weight, 80 % of the slow ones, two input channels): far past the
+  // fan-in, so every neuron's later connections are dropped. The digests of the whole mapping
+  // (configuration, mapped weights, report) were taken from the search that chose a level for every
+  // connection of a core for every set of base weights it tried (9 s for this network on SE2; the
+  // XOR network ADS's deployment sat 10 s at "mapping the network onto the chip"); the search that
+  // adds a full neuron's remaining error terms without choosing their levels gives the same, bit for bit.
+  function dense(neurons: number, channels: number, seed: number): MappableNetwork {
+    let state = seed >>> 0
+    const r = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32
+    const g = (): number => Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r())
+    const fill = (v: number) => new Float32Array(neurons).fill(v)
+    const omegaF = Float32Array.from({ length: neurons * neurons }, (_, i) => (i % (neurons + 1) === 0 ? 0 : -Math.abs(g()) * 0.02))
+    const omegaS = Float32Array.from({ length: neurons * neurons }, (_, i) => (i % (neurons + 1) === 0 || r() < 0.2 ? 0 : g() * 0.01))
+    const wIn = Float32Array.from({ length: neurons * channels }, () => g())
+    return { neurons, channels, wIn, omegaF, omegaS, params: { tauMemMs: fill(50), tauSMs: fill(70), tauFMs: fill(1), vTh: fill(1), vRest: fill(0.5), vReset: fill(0), bias: fill(0), refractoryMs: fill(0) } }
+  }
+  const digest = (x: unknown): string => createHash('sha256').update(JSON.stringify(x, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v))).digest('hex').slice(0, 16)
+  const cases: [string, 'se1' | 'se2', number, Parameters<typeof mapNetwork>[3], string][] = [
+    ['SE2', 'se2', 1, {}, '927e631ebf6f4e09'],
+    ['SE2 without the fan-in', 'se2', 1, { fanIn: false }, 'd2f0c41b606c93b2'],
+    ['SE2 with exact weights', 'se2', 1, { levels: false }, '6091bda9ba5e4288'],
+    ['SE2 without the fan-out', 'se2', 1, { fanOut: false }, 'da8138683cc20341'],
+    ['SE1', 'se1', 2, {}, '6fcdfcc5dcf64311'],
+    ['SE1 without the fan-in', 'se1', 2, { fanIn: false }, '3dee2926fdff8535'],
+    ['SE1 with exact weights', 'se1', 2, { levels: false }, '9a530bfc19dde903'],
+    ['SE1 without the fan-out', 'se1', 2, { fanOut: false }, '1c297f361f93054d'],
+  ]
+  it.each(cases)('%s: 300 neurons, the same mapping', (_name, scheme, seed, limits, expected) => {
+    expect(digest(mapNetwork(dense(300, 2, seed), chipModel(scheme, 1), 1, limits))).toBe(expected)
   })
 })

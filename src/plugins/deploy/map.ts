@@ -93,7 +93,9 @@ export interface Mapping {
  * wake phrase's network holds more efficacies than a call takes arguments.
  */
 export function unitCandidates(list: readonly Pick<Candidate, 'matrix' | 'mag'>[]): Set<number> {
-  const mags = list.map((c) => c.mag).sort((a, b) => a - b)
+  const mags = new Float64Array(list.length)
+  for (let i = 0; i < list.length; i++) mags[i] = list[i].mag
+  mags.sort()
   const cands = new Set<number>()
   for (let m = 0; m < 3; m++) {
     let mx = -Infinity
@@ -297,26 +299,84 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
   if (inputsOver > 0) refusals.push({ what: `input weights of ${inputsOver} neuron(s)`, reason: `more than ${model.fanIn} input channels reach them: the largest ${model.fanIn} were kept` })
   const se1 = model.weightScheme === 'se1'
 
-  /** assigns levels to the connections of core k with the given base weights; returns the weighted squared error */
+  // The search below tries a few hundred sets of base weights per core, each over all the core's
+  // connections (a wake-phrase network's core: 400 000): their numbers as flat arrays, in the order
+  // `assign` walks them (by neuron, each neuron's in fan-in order).
+  const flat = cores.map((_, k) => {
+    const list: Candidate[] = []
+    const ends = new Int32Array(cores[k].neurons)
+    for (let j = 0, n = coreStart[k]; j < cores[k].neurons; j++, n++) {
+      for (const c of byPost[n]) list.push(c)
+      ends[j] = list.length
+    }
+    const L = list.length
+    const [mag, w, scale, inv, dropped] = [0, 0, 0, 0, 0].map(() => new Float64Array(L))
+    const type = new Uint8Array(L)
+    const fanOut = new Uint8Array(L)
+    for (let i = 0; i < L; i++) {
+      const c = list[i]
+      mag[i] = c.mag
+      w[i] = c.w
+      scale[i] = c.scale
+      inv[i] = invNorm[c.matrix]
+      // a connection left out contributes its whole weight: (w·w)·‖W‖⁻², as d·d·‖W‖⁻² with d = w
+      dropped[i] = c.w * c.w * invNorm[c.matrix]
+      type[i] = c.type
+      fanOut[i] = c.cause === 'fan-out' ? 1 : 0
+    }
+    return { list, ends, mag, w, scale, inv, dropped, type, fanOut }
+  })
+
+  /**
+   * Assigns levels to the connections of core k with the given base weights; returns the weighted
+   * squared error. Once a neuron's fan-in is full, its later connections get level 0 whatever the
+   * base weights: their error terms are added as they are, in the same order (the same sum, bit for
+   * bit), without choosing a level for each. `commit` stores each connection's level and cause.
+   */
   const assign = (k: number, base: number[], cap: number, commit: boolean): number => {
     const sums = se1 ? [] : maskSums(base)
+    const { list, ends, mag, w, scale, inv, dropped, type, fanOut } = flat[k]
+    const fanIn = model.fanIn
     let err = 0
-    for (let n = coreStart[k]; n < coreStart[k] + cores[k].neurons; n++) {
+    let i = 0
+    for (let j = 0; j < ends.length; j++) {
+      const end = ends[j]
       let used = 0
-      for (const c of byPost[n]) {
+      for (; i < end; i++) {
+        if (!commit && useFanIn && used >= fanIn) {
+          for (; i < end; i++) err += dropped[i]
+          break
+        }
         let level = 0
         let wanted = 0
-        if (c.cause !== 'fan-out') {
+        if (fanOut[i] === 0) {
+          const x = mag[i]
           if (!useLevels) wanted = 1
-          else if (se1) wanted = base[c.type] > 0 ? Math.min(cap, Math.max(0, Math.round(c.mag / base[c.type]))) : 0
-          else wanted = nearestMask(sums, c.mag)
-          level = !useFanIn ? wanted : se1 ? Math.min(wanted, model.fanIn - used) : used >= model.fanIn ? 0 : wanted
+          else if (se1) wanted = base[type[i]] > 0 ? Math.min(cap, Math.max(0, Math.round(x / base[type[i]]))) : 0
+          else {
+            // the mask whose efficacy is nearest to x (ties: the lower mask)
+            let nearest = 0
+            let gap = Math.abs(sums[0] - x)
+            for (let m = 1; m < 16; m++) {
+              const g = Math.abs(sums[m] - x)
+              if (g < gap) {
+                gap = g
+                nearest = m
+              }
+            }
+            wanted = nearest
+          }
+          level = !useFanIn ? wanted : se1 ? Math.min(wanted, fanIn - used) : used >= fanIn ? 0 : wanted
         }
-        const mag = !useLevels ? (level > 0 ? c.mag : 0) : se1 ? level * base[c.type] : sums[level]
-        const d = c.w - (Math.sign(c.w) * mag) / c.scale
-        err += d * d * invNorm[c.matrix]
-        if (level > 0) used += se1 ? level : 1
+        if (level === 0) err += dropped[i]
+        else {
+          const m = !useLevels ? mag[i] : se1 ? level * base[type[i]] : sums[level]
+          const d = w[i] - (Math.sign(w[i]) * m) / scale[i]
+          err += d * d * inv[i]
+          used += se1 ? level : 1
+        }
         if (commit) {
+          const c = list[i]
           c.level = level
           if (c.cause !== 'fan-out') c.cause = level > 0 ? 'kept' : wanted > 0 ? 'fan-in' : 'zero'
         }
