@@ -580,7 +580,8 @@ void ads_evaluate(const SnnModel& model, const float* inputs, std::size_t B, std
     c.recordOutput = O > 0;
     c.maxSpikeEvents = std::size_t(1) << 26;  // only the first samples record spikes; a bound against runaway networks
     SnnRunOutput r;
-    simulate(model, c, control, r);
+    // the simulation's own reports (steps of this chunk) as this chunk's share of all B samples
+    simulate(model, c, control.within(static_cast<double>(b0), static_cast<double>(B), "evaluating", static_cast<double>(nb)), r);
     if (xhat) {
       xbuf.resize(nb * T * D);
       (*xhat)(b0, nb, xbuf.data());
@@ -674,6 +675,14 @@ std::shared_ptr<AdsDataset> AdsTrainer::validation_set(const SampleSource& sourc
 
 std::size_t AdsTrainer::samples_per_epoch() const {
   return o_.source ? o_.samplesPerEpoch : o_.epochSamples > 0 ? std::min(o_.epochSamples, train_->count) : train_->count;
+}
+
+// Validation's share of an epoch's progress, in training samples: a validation sample (the teacher and
+// the network forward, no learning) measured 0.27-0.49 of a training sample's time (N/D = 768/128 and
+// 320/64, two threads), so three count as one. The bar moves while an epoch validates (at the wake
+// phrase's N = 768, 200 validation samples take seconds), and the time left counts it.
+std::size_t AdsTrainer::validation_work() const {
+  return validation_ && validation_->count > 0 ? (validation_->count + 2) / 3 : 0;
 }
 
 void AdsTrainer::validate(const AdsNetwork& net, AdsEvalResult& out, const Control& control) const {
@@ -824,10 +833,11 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
   if (validation_ && validation_->count > 0) {
     rec.hasValidation = true;
     AdsEvalResult ev;
-    // Validation reports as a step of this epoch, not with the evaluator's own done/total (which
-    // made the fraction jump to 1 and fall back at the next epoch).
+    // Validation reports as its share of this epoch (validation_work), not with the evaluator's own
+    // done/total (which made the fraction jump to 1 and fall back at the next epoch).
     control.report(static_cast<double>(doneBefore + S), static_cast<double>(total), "validating");
-    validate(*net, ev, control.cancel_only());
+    validate(*net, ev, control.within(static_cast<double>(doneBefore + S), static_cast<double>(total), "validating", static_cast<double>(validation_work())));
+    control.report(static_cast<double>(doneBefore + S + validation_work()), static_cast<double>(total), "validating");
     rec.valReconstructionError = ev.meanReconstructionError;
     rec.valAccuracy = ev.accuracy;
     rec.valOutputMse = ev.meanOutputMse;
@@ -857,7 +867,7 @@ AdsEpochRecord AdsTrainer::run_epoch(const Control& control, std::size_t doneBef
 void AdsTrainer::run_epochs(std::size_t n, const Control& control,
                             const std::function<void(const AdsEpochRecord&)>& onEpoch) {
   run_epochs_rolling_back(
-      n, samples_per_epoch(), epoch_,
+      n, samples_per_epoch() + validation_work(), epoch_,
       [&](std::size_t doneBefore, std::size_t total) { return run_epoch(control, doneBefore, total); }, onEpoch,
       learner_, samplesDone_, current_, best_, bestEpoch_, bestRecon_, bestAcc_);
 }

@@ -293,6 +293,8 @@ class AdsTrainer {
   uint64_t epochs_done() const { return epoch_; }
   uint64_t samples_done() const { return samplesDone_; }
   std::size_t samples_per_epoch() const;
+  // the progress count of one epoch: its training samples and its validation's share (validation_work)
+  std::size_t validation_work() const;
 
   // count fresh samples of a task from a stream of `seed` that the training data never uses.
   static std::shared_ptr<AdsDataset> validation_set(const SampleSource& source, std::size_t count, uint64_t seed,

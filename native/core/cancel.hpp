@@ -37,12 +37,13 @@ struct Control {
     c.cancel = cancel;
     return c;
   }
-  // The same cancel flag, for one item of this kernel's own count: a report (done, total) of the nested
-  // work becomes (before + done/total, of, message) here (a sample of an epoch, reported step by step).
-  // This Control must outlive the one returned.
-  Control within(double before, double of, const char* message) const {
+  // The same cancel flag, for `span` items of this kernel's own count (one by default): a report (done,
+  // total) of the nested work becomes (before + span·done/total, of, message) here (a sample of an
+  // epoch, reported step by step). This Control must outlive the one returned.
+  Control within(double before, double of, const char* message, double span = 1.0) const {
     Control c = cancel_only();
-    if (progress) c.progress = [this, before, of, message](double done, double total, const char*) { report(before + done / total, of, message); };
+    if (progress)
+      c.progress = [this, before, of, message, span](double done, double total, const char*) { report(before + span * done / total, of, message); };
     return c;
   }
 };

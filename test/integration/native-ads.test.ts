@@ -159,6 +159,24 @@ describe('jobs: streaming, progress, cancel, busy guard', () => {
     const duringFirst = reports.filter(([, , e]) => e === 0)
     expect(duringFirst.length).toBeGreaterThan(0)
     for (const [f] of duringFirst) expect(f).toBeLessThanOrEqual(0.5) // epoch 1 of 2
+    // and the bar moves while it validates: 400 validation samples count as 134 training samples (a
+    // third each), so epoch 1's 10 training samples end at 10/288 and its validation runs on to 144/288
+    const validating = duringFirst.filter(([, m]) => m === 'validating').map(([f]) => f)
+    expect(Math.min(...validating)).toBeCloseTo(10 / 288, 9)
+    expect(Math.max(...validating)).toBeGreaterThan(0.3)
+  })
+
+  it("the evaluator's progress only rises: each batch's simulation reports inside the batch's share", async () => {
+    // 48 samples in two batches (the 8 whose spikes are kept, then the rest), each batch's simulation long
+    // enough to report before it ends: its reports (steps of the batch) were read as the whole
+    // evaluation's, and the fraction went 0 → 1 → 0.17 → 0 → … → 1
+    const net = new AdsTrainer({ teacher: await teacher(), neurons: 768, seed: 2, data: { task: { name: 'xor', samplesPerEpoch: 1 } }, validation: null }).getNetwork()
+    const x = await generateXor({ count: 48, seed: 6, durationS: 8 })
+    const fractions: number[] = []
+    await evaluateAds(net, { inputs: x.inputs, count: 48, steps: x.steps }, { threads: 1, record: { spikes: 8 } }, { onProgress: (f) => void fractions.push(f) })
+    expect(fractions.length).toBeGreaterThan(3)
+    for (let i = 1; i < fractions.length; i++) expect(fractions[i], `report ${i} of ${fractions.length}: ${fractions.join(', ')}`).toBeGreaterThanOrEqual(fractions[i - 1])
+    expect(fractions.at(-1)).toBe(1)
   })
 
   it('cancel mid-epoch rolls back to the last completed epoch; training then continues as if never interrupted', async () => {
