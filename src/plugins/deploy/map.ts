@@ -130,7 +130,14 @@ export function maskSums(base: readonly number[]): number[] {
 /** The mask whose efficacy is nearest to x (0 = none; ties: the lower mask). */
 function nearestMask(sums: readonly number[], x: number): number {
   let best = 0
-  for (let m = 1; m < 16; m++) if (Math.abs(sums[m] - x) < Math.abs(sums[best] - x)) best = m
+  let gap = Math.abs(sums[0] - x)
+  for (let m = 1; m < 16; m++) {
+    const g = Math.abs(sums[m] - x)
+    if (g < gap) {
+      gap = g
+      best = m
+    }
+  }
   return best
 }
 
@@ -353,19 +360,7 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
           const x = mag[i]
           if (!useLevels) wanted = 1
           else if (se1) wanted = base[type[i]] > 0 ? Math.min(cap, Math.max(0, Math.round(x / base[type[i]]))) : 0
-          else {
-            // the mask whose efficacy is nearest to x (ties: the lower mask)
-            let nearest = 0
-            let gap = Math.abs(sums[0] - x)
-            for (let m = 1; m < 16; m++) {
-              const g = Math.abs(sums[m] - x)
-              if (g < gap) {
-                gap = g
-                nearest = m
-              }
-            }
-            wanted = nearest
-          }
+          else wanted = nearestMask(sums, x)
           level = !useFanIn ? wanted : se1 ? Math.min(wanted, fanIn - used) : used >= fanIn ? 0 : wanted
         }
         if (level === 0) err += dropped[i]
