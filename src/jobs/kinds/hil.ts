@@ -148,7 +148,11 @@ export const hil: JobImpl = {
       board = await leaseBoard(ctx, address, 'hil', (e) => linkFailure(e, address, 0, S))
       const client = board.client
       if (deployment) await checkDeploymentFitsBoard(board, address, 'hil', p.deployment!, deployment, (t) => store.runs.addNote(ctx.run.id, t))
-      else noteExisting(client.handshake.weightScheme, () => mapForBoard(client, net, all.dtMs))
+      else {
+        // said until the first sample: the mapping runs here or in the first sample's run (seconds at N = 768)
+        ctx.progress(0, 'mapping the network onto the chip', true)
+        noteExisting(client.handshake.weightScheme, () => mapForBoard(client, net, all.dtMs))
+      }
       target = boardTarget(client, { onSample: (t, n) => live(t, n, sampleNow), ...(deployment ? { deployment } : {}) })
     } else {
       const t = await availableTarget(p.target, 'ads')
@@ -156,7 +160,10 @@ export const hil: JobImpl = {
       if (deployment && isChipTarget(name)) target = deployedTarget(name, deployment)
       else {
         target = t
-        if (isChipTarget(name)) noteExisting(chipTargetSchemes[name], () => mappingOf(net, chipTargetSchemes[name], all.dtMs))
+        if (isChipTarget(name)) {
+          ctx.progress(0, 'mapping the network onto the chip', true)
+          noteExisting(chipTargetSchemes[name], () => mappingOf(net, chipTargetSchemes[name], all.dtMs))
+        }
       }
     }
     if (p.serialNumber !== undefined) {
