@@ -91,7 +91,14 @@ describe('mimic deploy: the expected accuracy', () => {
 describe('mimic finetune', () => {
   it('refits the read-out on the emulator: higher accuracy there on unseen samples, the same weights on the chip, the network as parent', () => {
     const before = json<{ accuracy: number }>(['hil', String(chipNetwork), '--target', 'emulator', '--data', String(test)])
-    const ft = json<Record<string, any>>(['finetune', String(chipNetwork), '--target', 'emulator', '--samples', '200', '--seed', '3'])
+    const command = mimic(['--db', db, '--json', 'finetune', String(chipNetwork), '--target', 'emulator', '--samples', '200', '--seed', '3'], { timeoutMs: 240_000 })
+    expect(command.code, command.stderr).toBe(0)
+    const ft = JSON.parse(command.stdout) as Record<string, any>
+    // it says what it does: the mapping, then the samples batch by batch, each batch as it runs
+    const said = command.stderr.split('\n').map((l) => l.replace(/^\d+% /, '').replace(/, about .* left$/, ''))
+    expect(said).toContain('mapping the network onto the chip')
+    expect(said).toContain('running samples 1-16 of 200 on emulator (virtual chip EMU-0001)')
+    expect(said.indexOf('mapping the network onto the chip')).toBeLessThan(said.indexOf('running samples 1-16 of 200 on emulator (virtual chip EMU-0001)'))
     expect(ft).toMatchObject({ status: 'succeeded', samples: 200, heldOutSamples: 40, neurons: 128 })
     expect(ft.heldOutAccuracyAfter).toBeGreaterThan(ft.heldOutAccuracyBefore + 0.15)
     expect(ft.heldOutMseAfter).toBeLessThan(ft.heldOutMseBefore)

@@ -132,12 +132,17 @@ export const finetune: JobImpl = {
       const heldSpikes: { steps: number[]; neurons: number[]; offsets: number[] } = { steps: [], neurons: [], offsets: [0] }
       let spikes = 0
       const T = data.steps
+      // the chip targets and boards map the network in their first run (seconds at N = 768)
+      if (!deployment) ctx.progress(0, 'mapping the network onto the chip', true)
       for (let from = 0; from < S; from += BATCH) {
         ctx.checkCancelled()
         const chip = onEmulator ? { serialNumber: serials[(from / BATCH) % serials.length], mismatch: true } : undefined
         const count = Math.min(BATCH, S - from)
         const inputs = data.inputs.subarray(from * T * data.channels, (from + count) * T * data.channels)
-        const out = await target.run(net, { inputs, count, steps: T, channels: data.channels, dtMs: data.dtMs }, { seed, threads, record: { trajectories: false, spikes: count }, ...(chip ? { chip } : {}) }, { signal: ctx.signal })
+        const running = `running samples ${from + 1}-${from + count} of ${S} on ${p.target}${chip ? ` (virtual chip ${chip.serialNumber})` : ''}`
+        // within a batch too: 16 samples of 5 s on the emulator take seconds (the first also maps the network)
+        const onProgress = (f: number): void => ctx.progress((0.9 * (from + f * count)) / S, running)
+        const out = await target.run(net, { inputs, count, steps: T, channels: data.channels, dtMs: data.dtMs }, { seed, threads, record: { trajectories: false, spikes: count }, ...(chip ? { chip } : {}) }, { signal: ctx.signal, onProgress })
         const sp = out.spikes as SpikeEventsOf | undefined
         if (!sp || sp.offsets.length < count + 1) throw new AppError('UNSUPPORTED', `target ${p.target} returned no spike events to fit a read-out on`)
         for (let b = 0; b < count; b++) {
@@ -153,7 +158,7 @@ export const finetune: JobImpl = {
             heldSpikes.offsets.push(heldSpikes.steps.length)
           }
         }
-        ctx.progress((0.9 * (from + count)) / S, `running ${from + count} of ${S} samples on ${p.target}${chip ? ` (virtual chip ${chip.serialNumber})` : ''}`)
+        ctx.progress((0.9 * (from + count)) / S, running)
       }
 
       ctx.progress(0.92, 'fitting the read-out', true)
