@@ -185,6 +185,21 @@ describe('mimic robustness', () => {
     expect(readFileSync(out, 'utf8')).toMatch(/its first 16 samples/)
   }, 120_000)
 
+  it('on the chip emulator: a network ADS runs there, its rate teacher (which no chip runs) on the simulator for the agreement, said in a note', () => {
+    const r = mimicJson<Analysis>(['robustness', '--project', '1', '--networks', String(ids.ebn), '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0,0.1', '--draws', '2', '--samples', '8', '--seed', '7', '--target', 'emulator'], { db })
+    expect(r.rows).toHaveLength(2 * 2)
+    for (const row of r.rows) expect(row.teacherAgreement).toBeGreaterThanOrEqual(0)
+    const run = mimicJson<{ params: { target: string }; notes: { body: string }[] }>(['runs', 'show', String(r.runId)], { db })
+    expect(run.params.target).toBe('emulator')
+    expect(run.notes.map((n) => n.body)).toContain(`teacher run ${ids.teacher} of network run ${ids.ebn} ran on the simulator: target "emulator" does not run networks of architecture "rate"; agreement is measured against its decisions there`)
+    // a teacher named among the networks is a trial, and the emulator cannot run it: refused by name before any run
+    const runs = mimicJson<unknown[]>(['runs', 'list'], { db }).length
+    const teacherToo = mimic(['--db', db, 'robustness', '--project', '1', '--networks', `${ids.teacher},${ids.ebn}`, '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0', '--draws', '1', '--samples', '8', '--target', 'emulator'])
+    expect(teacherToo.code).not.toBe(0)
+    expect(teacherToo.stderr).toMatch(/target.*cannot run networks of architecture "rate"/)
+    expect(mimicJson<unknown[]>(['runs', 'list'], { db }).length).toBe(runs)
+  }, 120_000)
+
   it('refuses bad input with a sentence naming the field, and stores nothing', () => {
     const before = mimicJson<unknown[]>(['runs', 'list'], { db }).length
     const pct = mimic(['--db', db, ...base().map((x) => (x === '0,0.1,0.4' ? '0,10' : x))])
