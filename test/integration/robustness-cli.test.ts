@@ -252,6 +252,10 @@ describe('mimic yield', () => {
     expect(fresh.chips).toBe(3)
     const text = mimic(['--db', db, 'yield', String(ids.teacher), '--mismatch', '0.05', '--chips', '3', '--min-accuracy', '0.5', '--samples', '10', '--seed', '3'])
     expect(text.stdout).toMatch(/^chip yield [\d.]+ \(95 % interval [\d.]+ to [\d.]+\): \d of 3 chips at σ = 0.05 reach accuracy ≥ 0.5/)
+    // a network ADS on the chip emulator: its rate teacher runs on the simulator (the same sweep as robustness)
+    const onChip = mimicJson<{ runId: number; chips: number }>(['yield', String(ids.ebn), '--mismatch', '0.05', '--chips', '2', '--min-accuracy', '0.5', '--data', String(ids.dataset), '--samples', '8', '--seed', '3', '--target', 'emulator'], { db })
+    expect(onChip.chips).toBe(2)
+    expect(mimicJson<{ notes: { body: string }[] }>(['runs', 'show', String(onChip.runId)], { db }).notes.map((n) => n.body).join('\n')).toContain(`teacher run ${ids.teacher} of network run ${ids.ebn} ran on the simulator`)
   }, 120_000)
 })
 
