@@ -19,7 +19,7 @@ import { leaseBoard, linkFailed, targetBoardAddress, type LeasedBoard } from '..
 import type { JobImpl } from './kind.ts'
 import { BoardClient } from '../../hardware/client.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
-import type { Mapping } from '../../plugins/deploy/map.ts'
+import { mappingMessage, type Mapping } from '../../plugins/deploy/map.ts'
 import { defaultTask, isTaskName, type TaskName } from '../../shared/tasks/index.ts'
 
 /** The task a network bundle records (older bundles: the default task, as loadBundle reads them). */
@@ -92,7 +92,7 @@ export const deploy: JobImpl = {
 async function deployOn(ctx: Parameters<JobImpl['run']>[0], p: ReturnType<typeof deployParams.parse>, net: ReturnType<typeof loadBundle>, dtMs: number, client: BoardClient | null): Promise<{ summary: Record<string, number> }> {
   const { store } = ctx
   const scheme = client ? client.handshake.weightScheme : deployTargets[p.target as keyof typeof deployTargets]
-  ctx.progress(0, 'mapping the network onto the chip', true)
+  ctx.progress(0, mappingMessage, true)
   const m: Mapping = client ? mapForBoard(client, net, dtMs) : mappingOf(net, scheme, dtMs)
   const r = m.report
   const byName = Object.fromEntries(r.matrices.map((x) => [x.matrix, x]))

@@ -11,7 +11,7 @@ import { finetuneParams, finetuneTargets, isFinetuneTargetName, parseSerials } f
 import { ads, type AdsNet } from '../../plugins/architectures/ads.ts'
 import { loadBundle, saveBundle } from '../../plugins/architectures/bundle.ts'
 import { loadDataset } from '../../plugins/datasets.ts'
-import { configurationMisfit, chipModel } from '../../plugins/deploy/map.ts'
+import { configurationMisfit, chipModel, mappingMessage } from '../../plugins/deploy/map.ts'
 import {
   accumulateSample,
   addSums,
@@ -133,7 +133,7 @@ export const finetune: JobImpl = {
       let spikes = 0
       const T = data.steps
       // the chip targets and boards map the network in their first run (seconds at N = 768)
-      if (!deployment) ctx.progress(0, 'mapping the network onto the chip', true)
+      if (!deployment) ctx.progress(0, mappingMessage, true)
       for (let from = 0; from < S; from += BATCH) {
         ctx.checkCancelled()
         const chip = onEmulator ? { serialNumber: serials[(from / BATCH) % serials.length], mismatch: true } : undefined

@@ -9,7 +9,7 @@ import type { LoadedNetwork } from '../../plugins/architectures/architecture.ts'
 import { loadDataset } from '../../plugins/datasets.ts'
 import { evaluate, evaluationResults } from '../../plugins/evaluate.ts'
 import type { DeployedConfiguration } from '../../shared/board.ts'
-import { chipModel, configurationMisfit, type Mapping, type MappingReport } from '../../plugins/deploy/map.ts'
+import { chipModel, configurationMisfit, mappingMessage, type Mapping, type MappingReport } from '../../plugins/deploy/map.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
 import { boardChips, chipTargetSchemes, deployedTarget, mappingOf } from '../../plugins/targets/chip.ts'
 import { availableTarget, targetFor, type ExecutionTarget } from '../../plugins/targets/index.ts'
@@ -150,7 +150,7 @@ export const hil: JobImpl = {
       if (deployment) await checkDeploymentFitsBoard(board, address, 'hil', p.deployment!, deployment, (t) => store.runs.addNote(ctx.run.id, t))
       else {
         // said until the first sample: the mapping runs here or in the first sample's run (seconds at N = 768)
-        ctx.progress(0, 'mapping the network onto the chip', true)
+        ctx.progress(0, mappingMessage, true)
         noteExisting(client.handshake.weightScheme, () => mapForBoard(client, net, all.dtMs))
       }
       target = boardTarget(client, { onSample: (t, n) => live(t, n, sampleNow), ...(deployment ? { deployment } : {}) })
@@ -161,7 +161,7 @@ export const hil: JobImpl = {
       else {
         target = t
         if (isChipTarget(name)) {
-          ctx.progress(0, 'mapping the network onto the chip', true)
+          ctx.progress(0, mappingMessage, true)
           noteExisting(chipTargetSchemes[name], () => mappingOf(net, chipTargetSchemes[name], all.dtMs))
         }
       }

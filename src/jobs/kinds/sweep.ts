@@ -86,9 +86,9 @@ export async function runSweepJob(ctx: JobContext, job: SweepJob): Promise<Trial
       if (teacher.sizes.outputs !== d.outputs) throw new AppError('INVALID_ARGUMENT', `Teacher run ${tid} of network run ${net.runId} has ${teacher.sizes.outputs} outputs but the data have ${d.outputs}.`)
       // on the sweep's target when it runs the teacher's architecture; a rate teacher, which a chip or
       // board cannot run, on the simulator (its decisions are the reference, not a trial)
-      const runsTeacher = targetFor(job.target).supports(teacher.architecture)
+      const runsTeacher = target.supports(teacher.architecture)
       if (!runsTeacher) store.runs.addNote(ctx.run.id, `teacher run ${tid} of network run ${net.runId} ran on the simulator: target "${job.target}" does not run networks of architecture "${teacher.architecture}"; agreement is measured against its decisions there`)
-      const t = await targetFor(runsTeacher ? job.target : 'simulator', teacher.architecture).run(teacher, batch, { seed, threads, record: { trajectories: false } }, { signal: ctx.signal })
+      const t = await (runsTeacher ? target : targetFor('simulator', teacher.architecture)).run(teacher, batch, { seed, threads, record: { trajectories: false } }, { signal: ctx.signal })
       const r = taskScore(d.task, { outputs: t.outputs, shape: [d.samples, d.steps, d.outputs], fitted: teacher.fitted })
       teachers.set(tid, { runId: tid, decisions: Int8Array.from({ length: d.samples }, (_, b) => r.decisions[b * d.outputs]), outputs: t.outputs })
     }

@@ -122,6 +122,9 @@ interface Candidate {
   cause: 'kept' | 'fan-in' | 'fan-out' | 'zero'
 }
 
+/** What a job says while it maps a network (deploy, hil, finetune): seconds at N = 768, before any sample. */
+export const mappingMessage = 'mapping the network onto the chip'
+
 /** The efficacy of each 4-bit mask m (index m): Σ of the base weights of its bits. */
 export function maskSums(base: readonly number[]): number[] {
   return Array.from({ length: 16 }, (_, m) => (m & 1 ? base[0] : 0) + (m & 2 ? base[1] : 0) + (m & 4 ? base[2] : 0) + (m & 8 ? base[3] : 0))
