@@ -46,7 +46,10 @@ export class ProgressLine {
       this.write(`\r\x1b[2K${text}`)
       this.shown = true
     } else {
-      const decile = Math.floor(pct / 10)
+      // a line per tenth of the job, and per tenth of a phase that says its own share ("mapping the
+      // network onto the chip (45 %)": seconds while the job's fraction stays at 0)
+      const phase = /\((\d+) %\)$/.exec(p.message)
+      const decile = Math.floor(pct / 10) * 10 + (phase ? Math.floor(Number(phase[1]) / 10) : 0)
       const work = `${p.stage ?? ''}\n${p.message.replace(/\s*\([^)]*\)/g, '').replace(/\d+(\.\d+)?(e[+-]?\d+)?/g, '#')}`
       if (decile !== this.lastDecile || work !== this.lastWork) {
         this.lastDecile = decile

@@ -4,7 +4,7 @@
 import { BoardClient } from '../hardware/client.ts'
 import { ProtocolError } from '../hardware/protocol/errors.ts'
 import { boardAddressOf, boardLeaseKey } from '../hardware/transport.ts'
-import { configurationMisfit, type Mapping, type MappingReport } from '../plugins/deploy/map.ts'
+import { configurationMisfit, mappingMessage, type Mapping, type MappingReport, type MapWatch } from '../plugins/deploy/map.ts'
 import type { DeployedConfiguration } from '../shared/board.ts'
 import { AppError } from '../shared/errors.ts'
 import type { Store } from '../store/index.ts'
@@ -12,6 +12,15 @@ import { hostName } from '../system/version.ts'
 import { pidAlive } from '../system/process.ts'
 import type { JobContext } from './context.ts'
 import { fieldError, runOfKind } from './prechecks.ts'
+
+/**
+ * A mapping phase of a job (deploy, hil, finetune; seconds at N = 768): said at once, its share done
+ * as a percentage while it runs, stopped by the job's cancel.
+ */
+export function mappingWatch(ctx: JobContext): MapWatch {
+  ctx.progress(0, mappingMessage, true)
+  return { signal: ctx.signal, onProgress: (f) => ctx.setup(mappingMessage, f) }
+}
 
 /** A stored artifact of UTF-8 text (a deployment's configuration and report, as JSON) as a string. */
 export const textOf = (a: { data: ArrayLike<number> }): string => new TextDecoder().decode(a.data as Uint8Array)

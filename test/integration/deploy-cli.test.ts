@@ -8,7 +8,7 @@ import { ReferenceChip, referenceGeometry } from '../../src/hardware/chip/refere
 import { checkConfiguration } from '../../src/hardware/chip/validate.ts'
 import type { DeployedConfiguration } from '../../src/shared/board.ts'
 import { openStore } from '../../src/store/index.ts'
-import { mimic, mimicJson } from '../support/cli.ts'
+import { mimic, mimicJson, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
@@ -84,6 +84,38 @@ describe('mimic deploy', () => {
     expect(t.code).not.toBe(0)
     expect(t.stderr).toMatch(/target/)
   })
+
+  it('says how far the mapping is while it runs (seconds at 512 neurons), and Ctrl-C in it cancels the run at once', async () => {
+    const big = json<{ id: number }>(['--db', db, 'network', 'create', '--project', '1', '--neurons', '512', '--dims', '8', '--seed', '6', '--slow-weights', 'random']).id
+    const deploy = (stopAt: RegExp | null): Promise<{ code: number | null; stderr: string; stopToEnd: number }> =>
+      new Promise((resolve) => {
+        const child = spawnMimic(['--db', db, 'deploy', String(big), '--target', 'emulator'])
+        let stderr = ''
+        let stopped = 0
+        child.stderr!.on('data', (b: Buffer) => {
+          stderr += b.toString()
+          if (stopAt && !stopped && stopAt.test(stderr)) {
+            stopped = Date.now()
+            child.kill('SIGINT')
+          }
+        })
+        child.on('exit', (code) => resolve({ code, stderr, stopToEnd: stopped ? Date.now() - stopped : 0 }))
+      })
+    const whole = await deploy(null)
+    expect(whole.code).toBe(0)
+    const shares = [...whole.stderr.matchAll(/mapping the network onto the chip \((\d+) %\)/g)].map((m) => Number(m[1]))
+    expect(shares.length).toBeGreaterThan(2)
+    expect(shares).toEqual([...shares].sort((x, y) => x - y))
+    // cancelled in the mapping: before, the mapping ran to its end (no slice of it looked at the cancel)
+    const runs = (): { id: number; status: string }[] => json(['--db', db, 'runs', 'list', '--kind', 'deployment'])
+    const before = runs().length
+    const cancelled = await deploy(/mapping the network onto the chip \(\d+ %\)/)
+    expect(cancelled.code).toBe(130)
+    expect(cancelled.stopToEnd).toBeLessThan(1500)
+    const after = runs()
+    expect(after.length).toBe(before + 1)
+    expect(after.reduce((x, y) => (y.id > x.id ? y : x)).status).toBe('cancelled')
+  }, 120_000)
 
   it('the chip targets run a network: backends list shows them; simulate on mapped and on the emulator', () => {
     const backends = json<{ name: string; available: boolean }[]>(['--db', db, 'backends', 'list'])

@@ -6,7 +6,7 @@
 // charge, so e = W·(1000/τ)·g(dt/τ): g_s = g(1/70) for τ_s = 70 ms, g_f = g(1) = 1/(1 − e^(−1)) for τ_f = 1 ms.
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { chipModel, discreteGain, mapNetwork, unitCandidates, type MappableNetwork } from '../../src/plugins/deploy/map.ts'
+import { chipModel, discreteGain, mapNetwork, mapNetworkAsync, unitCandidates, type MappableNetwork } from '../../src/plugins/deploy/map.ts'
 
 const gS = (1 / 70) / (1 - Math.exp(-1 / 70))
 const gF = 1 / (1 - Math.exp(-1))
@@ -213,5 +213,24 @@ describe('mapping a dense network, as the search over base weights did before it
   ]
   it.each(cases)('%s: 300 neurons, the same mapping', (_name, scheme, seed, limits, expected) => {
     expect(digest(mapNetwork(dense(300, 2, seed), chipModel(scheme, 1), 1, limits))).toBe(expected)
+  })
+
+  // a job maps in slices (deploy, hil, finetune: seconds at N = 768), saying how far it is and stopping when cancelled
+  it.each(['se1', 'se2'] as const)('%s in slices: the same mapping, the share done rising to its end, and a cancel that stops it', async (scheme) => {
+    const [, , seed, , expected] = cases.find((c) => c[1] === scheme && Object.keys(c[3] ?? {}).length === 0)!
+    const shares: number[] = []
+    const m = await mapNetworkAsync(dense(300, 2, seed), chipModel(scheme, 1), 1, {}, { onProgress: (f) => shares.push(f) })
+    expect(digest(m)).toBe(expected)
+    expect(shares.length).toBeGreaterThan(2)
+    for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeGreaterThanOrEqual(shares[i - 1])
+    expect(shares[0]).toBeLessThan(0.5)
+    expect(shares.at(-1)).toBeGreaterThan(0.5)
+    expect(shares.at(-1)).toBeLessThanOrEqual(1)
+    // cancelled at its first report: it stops there, with CANCELLED
+    const abort = new AbortController()
+    let reports = 0
+    const stopped = mapNetworkAsync(dense(300, 2, seed), chipModel(scheme, 1), 1, {}, { signal: abort.signal, onProgress: () => (reports++, abort.abort()) })
+    await expect(stopped).rejects.toMatchObject({ code: 'CANCELLED' })
+    expect(reports).toBe(1)
   })
 })

@@ -24,4 +24,19 @@ describe('ProgressLine in a log', () => {
       '[teacher] 33% training: epoch 5 of 20 (last epoch: loss 0.0011)\n',
     ])
   })
+
+  it('a phase that says its own share while the job stays at 0 % (JobContext.setup): a line per 10 % of the phase', () => {
+    const lines: string[] = []
+    const p = new ProgressLine((s) => lines.push(s), false)
+    for (const share of [0, 4, 8, 12, 19, 23, 55, 58, 99]) p.update(at(0, share ? `mapping the network onto the chip (${share} %)` : 'mapping the network onto the chip'))
+    p.update(at(0.02, 'running samples 1-16 of 40 on emulator'))
+    expect(lines).toEqual([
+      '0% mapping the network onto the chip\n',
+      '0% mapping the network onto the chip (12 %)\n',
+      '0% mapping the network onto the chip (23 %)\n',
+      '0% mapping the network onto the chip (55 %)\n',
+      '0% mapping the network onto the chip (99 %)\n',
+      '2% running samples 1-16 of 40 on emulator\n',
+    ])
+  })
 })

@@ -15,11 +15,11 @@ import { evaluate } from '../../plugins/evaluate.ts'
 import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
 import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { leaseBoard, linkFailed, targetBoardAddress, type LeasedBoard } from '../boards.ts'
+import { leaseBoard, linkFailed, mappingWatch, targetBoardAddress, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
 import { BoardClient } from '../../hardware/client.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
-import { mappingMessage, type Mapping } from '../../plugins/deploy/map.ts'
+import type { Mapping } from '../../plugins/deploy/map.ts'
 import { defaultTask, isTaskName, type TaskName } from '../../shared/tasks/index.ts'
 
 /** The task a network bundle records (older bundles: the default task, as loadBundle reads them). */
@@ -92,8 +92,8 @@ export const deploy: JobImpl = {
 async function deployOn(ctx: Parameters<JobImpl['run']>[0], p: ReturnType<typeof deployParams.parse>, net: ReturnType<typeof loadBundle>, dtMs: number, client: BoardClient | null): Promise<{ summary: Record<string, number> }> {
   const { store } = ctx
   const scheme = client ? client.handshake.weightScheme : deployTargets[p.target as keyof typeof deployTargets]
-  ctx.progress(0, mappingMessage, true)
-  const m: Mapping = client ? mapForBoard(client, net, dtMs) : mappingOf(net, scheme, dtMs)
+  const watch = mappingWatch(ctx)
+  const m: Mapping = client ? await mapForBoard(client, net, dtMs, watch) : await mappingOf(net, scheme, dtMs, watch)
   const r = m.report
   const byName = Object.fromEntries(r.matrices.map((x) => [x.matrix, x]))
   const sum = (k: 'droppedFanIn' | 'droppedFanOut' | 'droppedZero') => r.matrices.reduce((s, x) => s + x[k], 0)

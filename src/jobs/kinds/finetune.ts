@@ -11,7 +11,7 @@ import { finetuneParams, finetuneTargets, isFinetuneTargetName, parseSerials } f
 import { ads, type AdsNet } from '../../plugins/architectures/ads.ts'
 import { loadBundle, saveBundle } from '../../plugins/architectures/bundle.ts'
 import { loadDataset } from '../../plugins/datasets.ts'
-import { configurationMisfit, chipModel, mappingMessage } from '../../plugins/deploy/map.ts'
+import { configurationMisfit, chipModel } from '../../plugins/deploy/map.ts'
 import {
   accumulateSample,
   addSums,
@@ -25,15 +25,15 @@ import {
   traceFilter,
   type SpikeEventsOf,
 } from '../../plugins/deploy/readout.ts'
-import { boardChips, defaultSerialNumber, deployedTarget } from '../../plugins/targets/chip.ts'
+import { boardChips, defaultSerialNumber, deployedTarget, mappingOf } from '../../plugins/targets/chip.ts'
 import { availableTarget, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
 import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/index.ts'
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { checkDeploymentFitsBoard, leaseBoard, linkFailed, storedDeployment, targetBoardAddress, type LeasedBoard } from '../boards.ts'
+import { checkDeploymentFitsBoard, leaseBoard, linkFailed, mappingWatch, storedDeployment, targetBoardAddress, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
-import { boardTarget } from '../../plugins/targets/board.ts'
+import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
 
 /** The seed of the fresh samples a read-out is fitted on (apart from the training, validation and test draws of derivedSeeds). */
 export function finetuneSampleSeed(seed: number): number {
@@ -108,11 +108,14 @@ export const finetune: JobImpl = {
     if (address !== null) {
       board = await leaseBoard(ctx, address, 'finetune')
       if (deployment) await checkDeploymentFitsBoard(board, address, 'finetune', p.deployment!, deployment, (t) => store.runs.addNote(ctx.run.id, t))
-      target = boardTarget(board.client, deployment ? { deployment } : {})
+      // the network mapped before the first batch (seconds at N = 768), the board configured with it then
+      target = boardTarget(board.client, { deployment: deployment ?? (await mapForBoard(board.client, net, data.dtMs, mappingWatch(ctx))) })
     } else {
       const name = p.target as keyof typeof finetuneTargets
       target = await availableTarget(name, 'ads')
       if (deployment) target = deployedTarget(name, deployment)
+      // mapped before the first batch; the target's runs take the mapping from its cache
+      else await mappingOf(net, finetuneTargets[name], data.dtMs, mappingWatch(ctx))
     }
     try {
       const onEmulator = p.target.startsWith('emulator')
@@ -132,8 +135,6 @@ export const finetune: JobImpl = {
       const heldSpikes: { steps: number[]; neurons: number[]; offsets: number[] } = { steps: [], neurons: [], offsets: [0] }
       let spikes = 0
       const T = data.steps
-      // the chip targets and boards map the network in their first run (seconds at N = 768)
-      if (!deployment) ctx.progress(0, mappingMessage, true)
       for (let from = 0; from < S; from += BATCH) {
         ctx.checkCancelled()
         const chip = onEmulator ? { serialNumber: serials[(from / BATCH) % serials.length], mismatch: true } : undefined

@@ -9,13 +9,13 @@ import type { LoadedNetwork } from '../../plugins/architectures/architecture.ts'
 import { loadDataset } from '../../plugins/datasets.ts'
 import { evaluate, evaluationResults } from '../../plugins/evaluate.ts'
 import type { DeployedConfiguration } from '../../shared/board.ts'
-import { chipModel, configurationMisfit, mappingMessage, type Mapping, type MappingReport } from '../../plugins/deploy/map.ts'
+import { chipModel, configurationMisfit, type Mapping, type MappingReport } from '../../plugins/deploy/map.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
 import { boardChips, chipTargetSchemes, deployedTarget, mappingOf } from '../../plugins/targets/chip.ts'
 import { availableTarget, targetFor, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import type { Store } from '../../store/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { checkDeploymentFitsBoard, leaseBoard, linkAdvice, storedDeployment, targetBoardAddress, textOf, type LeasedBoard } from '../boards.ts'
+import { checkDeploymentFitsBoard, leaseBoard, linkAdvice, mappingWatch, storedDeployment, targetBoardAddress, textOf, type LeasedBoard } from '../boards.ts'
 import type { JobImpl } from './kind.ts'
 
 type ChipTargetName = keyof typeof chipTargetSchemes
@@ -132,11 +132,10 @@ export const hil: JobImpl = {
     let sampleNow = 0
     const deployment = p.deployment !== undefined ? storedDeployment(store, 'hil', p.deployment, p.network) : null
     /** Without --deployment: the network is mapped afresh; an existing deployment of it for this scheme is named in the notes, with whether its configuration is the one mapped. */
-    const noteExisting = (scheme: string, fresh: () => Mapping): void => {
+    const noteExisting = (scheme: string, m: Mapping): void => {
       const id = latestDeployment(store, p.network, scheme)
       if (id === null) return
       const stored = store.artifacts.find(id, 'configuration')!
-      const m = fresh()
       const same = m.configuration !== null && JSON.stringify(m.configuration) === textOf(stored)
       store.runs.addNote(
         ctx.run.id,
@@ -148,22 +147,18 @@ export const hil: JobImpl = {
       board = await leaseBoard(ctx, address, 'hil', (e) => linkFailure(e, address, 0, S))
       const client = board.client
       if (deployment) await checkDeploymentFitsBoard(board, address, 'hil', p.deployment!, deployment, (t) => store.runs.addNote(ctx.run.id, t))
-      else {
-        // said until the first sample: the mapping runs here or in the first sample's run (seconds at N = 768)
-        ctx.progress(0, mappingMessage, true)
-        noteExisting(client.handshake.weightScheme, () => mapForBoard(client, net, all.dtMs))
-      }
-      target = boardTarget(client, { onSample: (t, n) => live(t, n, sampleNow), ...(deployment ? { deployment } : {}) })
+      // the network mapped before the first sample (seconds at N = 768), the board configured with it then
+      const m = deployment ?? (await mapForBoard(client, net, all.dtMs, mappingWatch(ctx)))
+      if (!deployment) noteExisting(client.handshake.weightScheme, m)
+      target = boardTarget(client, { onSample: (t, n) => live(t, n, sampleNow), deployment: m })
     } else {
       const t = await availableTarget(p.target, 'ads')
       const name = p.target.trim()
       if (deployment && isChipTarget(name)) target = deployedTarget(name, deployment)
       else {
         target = t
-        if (isChipTarget(name)) {
-          ctx.progress(0, mappingMessage, true)
-          noteExisting(chipTargetSchemes[name], () => mappingOf(net, chipTargetSchemes[name], all.dtMs))
-        }
+        // mapped before the first sample; the target's runs take the mapping from its cache
+        if (isChipTarget(name)) noteExisting(chipTargetSchemes[name], await mappingOf(net, chipTargetSchemes[name], all.dtMs, mappingWatch(ctx)))
       }
     }
     if (p.serialNumber !== undefined) {

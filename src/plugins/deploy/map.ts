@@ -22,6 +22,7 @@
 //     refits its base weights by least squares; SE2 starts from the best s·(1, 2, 4, 8) and then moves
 //     each base weight on its own (coordinate descent).
 import type { CoreParameters, DeployedConfiguration, WeightScheme } from '../../shared/board.ts'
+import { AppError } from '../../shared/errors.ts'
 
 export type MatrixName = 'wIn' | 'omegaF' | 'omegaS'
 
@@ -146,6 +147,10 @@ function nearestMask(sums: readonly number[], x: number): number {
 
 const matrixNames: MatrixName[] = ['wIn', 'omegaF', 'omegaS']
 const SE1_MAX_COUNTS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32]
+/** SE2's coordinate descent: rounds over the four base weights, each scaled by these factors in turn. */
+const COORDINATE_ROUNDS = 3
+const COORDINATE_FACTORS = [0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.85, 0.93, 1.07, 1.15, 1.3, 1.5, 2, 3, 5, 10, 20]
+const COORDINATE_TRIES = COORDINATE_ROUNDS * 4 * COORDINATE_FACTORS.length
 
 function mean(a: Float32Array, from: number, to: number): number {
   let s = 0
@@ -182,6 +187,41 @@ export function discreteGain(x: number): number {
 
 /** Maps a network; never throws for a network that does not fit: the report's refusals say what was refused. */
 export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number, limits: MapLimits = {}): Mapping {
+  const steps = mapping(net, model, dtMs, limits)
+  for (;;) {
+    const r = steps.next()
+    if (r.done) return r.value
+  }
+}
+
+/** What a job watching a mapping gives it: its cancel, and where the share of the mapping done goes. */
+export interface MapWatch {
+  signal?: AbortSignal
+  onProgress?: (fraction: number) => void
+}
+
+/**
+ * mapNetwork in slices of about 25 ms, the event loop free between them (seconds at N = 768): the
+ * share done goes to `onProgress`, and an aborted `signal` stops it with CANCELLED. The same mapping.
+ */
+export async function mapNetworkAsync(net: MappableNetwork, model: ChipModel, dtMs: number, limits: MapLimits = {}, watch: MapWatch = {}): Promise<Mapping> {
+  const steps = mapping(net, model, dtMs, limits)
+  let since = performance.now()
+  for (;;) {
+    const r = steps.next()
+    if (r.done) return r.value
+    if (performance.now() - since < 25) continue
+    watch.onProgress?.(r.value)
+    await new Promise((resolve) => setImmediate(resolve))
+    if (watch.signal?.aborted) throw new AppError('CANCELLED', 'cancelled')
+    since = performance.now()
+  }
+}
+
+// The shares of a mapping's phases in its time (measured at N = 768, SE2 and SE1): the candidates
+// 0-0.3, the fan-out and fan-in order 0.3-0.4, the search over base weights 0.4-0.9, the report 0.9-1.
+/** The mapping, yielding the share of it done between slices of work. */
+function* mapping(net: MappableNetwork, model: ChipModel, dtMs: number, limits: MapLimits): Generator<number, Mapping, void> {
   const useFanIn = limits.fanIn !== false
   const useFanOut = limits.fanOut !== false
   const useLevels = limits.levels !== false
@@ -284,6 +324,7 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
       const s = net.omegaS[m * N + n]
       if (s !== 0) add({ matrix: 2, pre: m, post: n, type: s > 0 ? 1 : 3, mag: Math.abs(s) * sScale, scale: sScale, w: s, level: 0, cause: 'kept' })
     }
+    yield (0.3 * (n + 1)) / N
   }
   // fan-out: per source neuron, the fanOut target cores with the largest Σ|W|
   {
@@ -304,7 +345,11 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
   // (what a dropped weight adds to the objective Σ_m ‖ΔW_m‖²/‖W_m‖²; within one matrix: by |W|); ties: matrix, pre
   const invNorm = norms.map((x) => (x > 0 ? 1 / x : 0))
   const share = (c: Candidate): number => c.w * c.w * invNorm[c.matrix]
-  for (const list of byPost) list.sort((a, b) => (a.matrix === 0 ? 0 : 1) - (b.matrix === 0 ? 0 : 1) || share(b) - share(a) || a.matrix - b.matrix || a.pre - b.pre)
+  yield 0.31
+  for (let n = 0; n < N; n++) {
+    byPost[n].sort((a, b) => (a.matrix === 0 ? 0 : 1) - (b.matrix === 0 ? 0 : 1) || share(b) - share(a) || a.matrix - b.matrix || a.pre - b.pre)
+    yield 0.31 + (0.05 * (n + 1)) / N
+  }
   const inputsOver = byPost.filter((l) => l.filter((c) => c.matrix === 0).length > model.fanIn).length
   if (inputsOver > 0) refusals.push({ what: `input weights of ${inputsOver} neuron(s)`, reason: `more than ${model.fanIn} input channels reach them: the largest ${model.fanIn} were kept` })
   const se1 = model.weightScheme === 'se1'
@@ -312,7 +357,8 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
   // The search below tries a few hundred sets of base weights per core, each over all the core's
   // connections (a wake-phrase network's core: 400 000): their numbers as flat arrays, in the order
   // `assign` walks them (by neuron, each neuron's in fan-in order).
-  const flat = cores.map((_, k) => {
+  const flat: { list: Candidate[]; ends: Int32Array; mag: Float64Array; w: Float64Array; scale: Float64Array; inv: Float64Array; dropped: Float64Array; type: Uint8Array; fanOut: Uint8Array }[] = []
+  for (let k = 0; k < nCores; k++) {
     const list: Candidate[] = []
     const ends = new Int32Array(cores[k].neurons)
     for (let j = 0, n = coreStart[k]; j < cores[k].neurons; j++, n++) {
@@ -334,8 +380,9 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
       type[i] = c.type
       fanOut[i] = c.cause === 'fan-out' ? 1 : 0
     }
-    return { list, ends, mag, w, scale, inv, dropped, type, fanOut }
-  })
+    flat.push({ list, ends, mag, w, scale, inv, dropped, type, fanOut })
+    yield 0.36 + (0.04 * (k + 1)) / nCores
+  }
 
   /**
    * Assigns levels to the connections of core k with the given base weights; returns the weighted
@@ -387,14 +434,19 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
     const list: Candidate[] = []
     for (let n = coreStart[k]; n < coreStart[k] + cores[k].neurons; n++) for (const c of byPost[n]) if (c.cause !== 'fan-out') list.push(c)
     let best = { err: Infinity, base: [0, 0, 0, 0], cap: 1 }
+    // the share of the search done: core by core, each by the sets of base weights it tries
+    let tried = 0
+    const done = (expected: number): number => 0.4 + (0.5 * (k + Math.min(1, ++tried / expected))) / nCores
     if (se1) {
       const maxOf = [0, 0, 0, 0]
       for (const c of list) maxOf[c.type] = Math.max(maxOf[c.type], c.mag)
+      const expected = 3 * SE1_MAX_COUNTS.length + 2
       for (const K of SE1_MAX_COUNTS) {
         for (const q of [1, 0.5, 0.25]) {
           const base = maxOf.map((m) => (m * q) / K)
           const err = assign(k, base, K, false)
           if (err < best.err) best = { err, base, cap: K }
+          yield done(expected)
         }
       }
       // least-squares refit of each type's base weight on the counts chosen, then reassign if better
@@ -408,25 +460,30 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
         den[c.type] += wgt * c.level * c.level
       }
       const refit = best.base.map((b, t) => (den[t] > 0 ? num[t] / den[t] : b))
+      yield done(expected)
       const err = assign(k, refit, best.cap, false)
       if (err < best.err) best = { err, base: refit, cap: best.cap }
     } else {
-      for (const s of unitCandidates(list)) {
+      const units = unitCandidates(list)
+      const expected = units.size + COORDINATE_TRIES
+      for (const s of units) {
         if (!(s > 0)) continue
         const base = [s, 2 * s, 4 * s, 8 * s]
         const err = assign(k, base, 15, false)
         if (err < best.err) best = { err, base, cap: 15 }
+        yield done(expected)
       }
       // then each base weight on its own (the four need not be 1:2:4:8: small and large efficacies
       // of different synapse types can get levels of their own), a few rounds of coordinate descent
       if (Number.isFinite(best.err)) {
-        for (let round = 0; round < 3; round++) {
+        for (let round = 0; round < COORDINATE_ROUNDS; round++) {
           for (let b = 0; b < 4; b++) {
-            for (const f of [0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.85, 0.93, 1.07, 1.15, 1.3, 1.5, 2, 3, 5, 10, 20]) {
+            for (const f of COORDINATE_FACTORS) {
               const base = best.base.slice()
               base[b] *= f
               const err = assign(k, base, 15, false)
               if (err < best.err) best = { err, base, cap: 15 }
+              yield done(expected)
             }
           }
         }
@@ -468,6 +525,7 @@ export function mapNetwork(net: MappableNetwork, model: ChipModel, dtMs: number,
       errSq[c.matrix] += (c.w - mw) ** 2
       hist[Math.min(10, Math.floor(Math.abs(c.w - mw) / Math.abs(c.w) / 0.1))]++
     }
+    yield 0.9 + (0.1 * (n + 1)) / N
   }
   for (let m = 0; m < 3; m++) matrices[m].relativeError = norms[m] > 0 ? Math.sqrt(errSq[m] / norms[m]) : 0
   const kept = matrices.reduce((s, r) => s + r.kept, 0)

@@ -10,17 +10,19 @@ import { ProtocolError } from '../../hardware/protocol/errors.ts'
 import type { AdsNet } from '../architectures/ads.ts'
 import { architectures } from '../architectures/index.ts'
 import { recordedSpikeSamples, type LoadedNetwork, type TargetOutput } from '../architectures/architecture.ts'
-import { mapNetwork, type Mapping } from '../deploy/map.ts'
+import { mapNetworkAsync, type Mapping, type MapWatch } from '../deploy/map.ts'
+import { mappable } from './chip.ts'
 import type { ExecutionTarget } from './target.ts'
 
-/** The mapping of a network onto the board behind `client`, its geometry from the handshake. */
-export function mapForBoard(client: BoardClient, net: LoadedNetwork, dtMs: number): Mapping {
+/** The mapping of a network onto the board behind `client`, its geometry from the handshake (seconds at N = 768: `watch` sees its progress and can cancel it). */
+export function mapForBoard(client: BoardClient, net: LoadedNetwork, dtMs: number, watch: MapWatch = {}): Promise<Mapping> {
   const h = client.handshake
-  const a = net.net as AdsNet
-  return mapNetwork(
-    { neurons: a.spec.neurons, channels: a.spec.channels, wIn: a.spec.weights.wIn ?? new Float32Array(a.spec.neurons * a.spec.channels), omegaF: a.spec.weights.omegaF!, omegaS: a.spec.weights.omegaS!, params: a.params },
+  return mapNetworkAsync(
+    mappable(net.net as AdsNet),
     { weightScheme: h.weightScheme, chips: h.chips, coresPerChip: h.coresPerChip, neuronsPerCore: h.neuronsPerCore, fanIn: h.fanIn, fanOut: h.fanOut, inputChannels: h.inputChannels },
     dtMs,
+    {},
+    watch,
   )
 }
 
@@ -42,7 +44,9 @@ function neuronIndex(m: Mapping, client: BoardClient): Map<number, number> {
  * and its report are kept in `deployed`).
  */
 export function boardTarget(client: BoardClient, opts: { onSample?: (timesUs: Uint32Array, neurons: Int32Array) => void; deployment?: Mapping } = {}): ExecutionTarget & { deployed: Mapping | null } {
-  let configuredFor: string | null = null
+  // the network object and step the board is configured for: a robustness sweep's perturbed network (a
+  // new object of the same run) configures it again
+  let configuredFor: { net: unknown; dtMs: number } | null = null
   const target = {
     name: client.address,
     label: `Board ${client.handshake.serialNumber} at ${client.address}`,
@@ -53,13 +57,12 @@ export function boardTarget(client: BoardClient, opts: { onSample?: (timesUs: Ui
     supports: (architecture: string) => architecture === 'ads',
     async run(net: LoadedNetwork, batch: Parameters<ExecutionTarget['run']>[1], o: Parameters<ExecutionTarget['run']>[2], run: Parameters<ExecutionTarget['run']>[3] = {}): Promise<TargetOutput> {
       if (net.architecture !== 'ads') return architectures[net.architecture].simulate(net.net as never, batch, o, run)
-      const key = `${net.runId}:${batch.dtMs}`
-      if (configuredFor !== key) {
-        const m = opts.deployment ?? mapForBoard(client, net, batch.dtMs)
+      if (configuredFor?.net !== net.net || configuredFor?.dtMs !== batch.dtMs) {
+        const m = opts.deployment ?? (await mapForBoard(client, net, batch.dtMs, { signal: run.signal }))
         if (!m.configuration) throw new AppError('INVALID_ARGUMENT', `Run ${net.runId} cannot be placed on the board at ${client.address}: ${m.report.refusals.map((r) => `${r.what}: ${r.reason}`).join('; ')}.`)
         await client.configure(m.configuration)
         target.deployed = m
-        configuredFor = key
+        configuredFor = { net: net.net, dtMs: batch.dtMs }
       }
       const m = target.deployed!
       const index = neuronIndex(m, client)

@@ -11,7 +11,7 @@ import type { AdsNet } from '../architectures/ads.ts'
 import { ads } from '../architectures/ads.ts'
 import { architectures } from '../architectures/index.ts'
 import { recordedSpikeSamples, type LoadedNetwork, type TargetOutput } from '../architectures/architecture.ts'
-import { chipModel, mapNetwork, type Mapping } from '../deploy/map.ts'
+import { chipModel, mapNetworkAsync, type MappableNetwork, type Mapping, type MapWatch } from '../deploy/map.ts'
 import { effectiveReadout } from '../deploy/readout.ts'
 import type { ExecutionTarget } from './target.ts'
 
@@ -22,32 +22,43 @@ export function boardChips(scheme: WeightScheme): number {
   return scheme === 'se1' ? 4 : 1
 }
 
-const cache = new Map<string, Mapping>()
+/**
+ * Mappings by the network object they were made of (its weights and parameters), then by scheme and
+ * step: a robustness sweep's perturbed network (a new object of the same run) is mapped afresh, and a
+ * network's mapping lives as long as the network does.
+ */
+const cache = new WeakMap<object, Map<string, Mapping>>()
 
-/** The mapping of a network ADS onto a board of this scheme (cached per run and scheme). */
-export function mappingOf(net: LoadedNetwork, scheme: WeightScheme, dtMs: number): Mapping {
-  const key = `${net.runId}:${scheme}:${dtMs}`
-  const hit = net.runId > 0 ? cache.get(key) : undefined
+/**
+ * The mapping of a network ADS onto a board of this scheme, made once per network object: seconds at
+ * N = 768, with its progress and cancel (`watch`).
+ */
+export async function mappingOf(net: LoadedNetwork, scheme: WeightScheme, dtMs: number, watch: MapWatch = {}): Promise<Mapping> {
+  const key = `${scheme}:${dtMs}`
+  const of = net.net as object
+  let ofNet = cache.get(of)
+  const hit = ofNet?.get(key)
   if (hit) return hit
-  const a = net.net as AdsNet
-  const m = mapNetwork(
-    { neurons: a.spec.neurons, channels: a.spec.channels, wIn: a.spec.weights.wIn ?? new Float32Array(a.spec.neurons * a.spec.channels), omegaF: a.spec.weights.omegaF!, omegaS: a.spec.weights.omegaS!, params: a.params },
-    chipModel(scheme, boardChips(scheme)),
-    dtMs,
-  )
-  if (net.runId > 0) {
-    if (cache.size > 16) cache.clear()
-    cache.set(key, m)
-  }
+  const m = await mapNetworkAsync(mappable(net.net as AdsNet), chipModel(scheme, boardChips(scheme)), dtMs, {}, watch)
+  if (!ofNet) cache.set(of, (ofNet = new Map()))
+  ofNet.set(key, m)
   return m
 }
 
-function placed(net: LoadedNetwork, scheme: WeightScheme, dtMs: number): Mapping & { configuration: NonNullable<Mapping['configuration']>; mapped: NonNullable<Mapping['mapped']> } {
-  const m = mappingOf(net, scheme, dtMs)
+/** A network ADS as the mapping takes it. */
+export function mappable(a: AdsNet): MappableNetwork {
+  const { neurons, channels, weights } = a.spec
+  return { neurons, channels, wIn: weights.wIn ?? new Float32Array(neurons * channels), omegaF: weights.omegaF!, omegaS: weights.omegaS!, params: a.params }
+}
+
+type Placed = Mapping & { configuration: NonNullable<Mapping['configuration']>; mapped: NonNullable<Mapping['mapped']> }
+
+async function placed(net: LoadedNetwork, scheme: WeightScheme, dtMs: number, signal: AbortSignal | undefined): Promise<Placed> {
+  const m = await mappingOf(net, scheme, dtMs, { signal })
   if (!m.configuration || !m.mapped) {
     throw new AppError('INVALID_ARGUMENT', `Run ${net.runId} cannot be placed on a ${scheme.toUpperCase()} board: ${m.report.refusals.map((r) => `${r.what}: ${r.reason}`).join('; ')}.`)
   }
-  return m as ReturnType<typeof placed>
+  return m as Placed
 }
 
 const simulatorStatus = async () => {
@@ -63,9 +74,9 @@ function mappedTarget(scheme: WeightScheme, fixed?: Mapping): ExecutionTarget {
     description: `A network ADS as deployed to a ${scheme === 'se2' ? 'one-chip DYNAP-SE2' : 'four-chip DYNAP-SE1'} board — weight levels, fan-in and fan-out pruning — run on the software simulator (no mismatch).`,
     status: simulatorStatus,
     supports: (architecture) => architecture === 'ads',
-    run(net, batch, opts, run = {}) {
+    async run(net, batch, opts, run = {}) {
       if (net.architecture !== 'ads') return architectures[net.architecture].simulate(net.net as never, batch, opts, run)
-      const m = fixed ?? placed(net, scheme, batch.dtMs)
+      const m = fixed ?? (await placed(net, scheme, batch.dtMs, run.signal))
       if (!m.mapped) throw new AppError('INVALID_ARGUMENT', `the deployment holds no mapped weights to run on the simulator`)
       const a = net.net as AdsNet
       const mappedNet: AdsNet = { ...a, spec: { ...a.spec, weights: { ...a.spec.weights, wIn: m.mapped.wIn, omegaF: m.mapped.omegaF, omegaS: m.mapped.omegaS } } }
@@ -84,7 +95,7 @@ function emulatorTarget(scheme: WeightScheme, fixed?: Mapping): ExecutionTarget 
     supports: (architecture) => architecture === 'ads',
     async run(net, batch, opts, run = {}): Promise<TargetOutput> {
       if (net.architecture !== 'ads') return architectures[net.architecture].simulate(net.net as never, batch, opts, run)
-      const m = fixed ?? placed(net, scheme, batch.dtMs)
+      const m = fixed ?? (await placed(net, scheme, batch.dtMs, run.signal))
       if (!m.configuration) throw new AppError('INVALID_ARGUMENT', `the deployment holds no configuration`)
       return emulateAds(net.net as AdsNet, m.configuration, batch, opts, run, boardChips(scheme))
     },
