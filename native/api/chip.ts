@@ -57,6 +57,12 @@ export interface ChipEmulateOptions extends ChipSetup {
    * the period its step starts in — what a client decodes from a board's spike times
    */
   decode?: { weights: Float32Array; outputs: number; tauOutMs: number; periodUs?: number }
+  /** membrane noise: a Gaussian of this standard deviation (V units, per step of dtUs) added to V after each integration step */
+  noiseStd?: number
+  /** the noise of sample b is stream b of this seed (default 0) */
+  noiseSeed?: number
+  /** neurons (dense indices) held at their reset potential, unable to spike, in the steps that start in [startUs, endUs) (default: the whole run) */
+  silence?: { neurons: Int32Array; startUs?: number; endUs?: number }
 }
 
 export interface ChipEmulateResult {

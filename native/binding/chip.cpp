@@ -8,7 +8,8 @@
 //   input: {samples: Float32Array [batch, steps, channels], batch, steps, channels, samplePeriodUs?}
 //       or {events: {sample: Int32Array, timeUs: Uint32Array, channel: Uint32Array}, batch, durationUs}
 //   options: {chips?, serialNumber?, mismatch?, mismatchScale?, dtUs?, threads?, spikesOf?, maxSpikeEvents? (2^25),
-//     decode?: {weights: Float32Array [outputs × neurons], outputs, tauOutMs, periodUs? (default dtUs): outputs once per period}}
+//     decode?: {weights: Float32Array [outputs × neurons], outputs, tauOutMs, periodUs? (default dtUs): outputs once per period},
+//     noiseStd? (V per step of dtUs), noiseSeed?, silence?: {neurons: Int32Array (dense), startUs?, endUs?}}
 //   Neurons are in dense order (the cores in configuration order); `addresses` maps them to chip addresses.
 // chipInspect(config, options) -> {addresses: Uint32Array, tauMemMs: Float64Array, thresholds: Float64Array,
 //     efficacies: Float64Array (one per connection, signed)}: the virtual chip after mismatch.
@@ -156,6 +157,7 @@ struct EmulateBaton {
   std::size_t spikesOf = 0, maxSpikeEvents = 0;
   unsigned threads = 0;
   chip::BatchOutput out;
+  chip::Emulator::Perturbation perturbation;
   double kernelSeconds = 0;
 
   void Execute(const mimic::Control& control) {
@@ -187,7 +189,7 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
   chip::Configuration config = ReadConfig(env, info[0]);
   auto in = RequireObject(env, info[1], "input");
   auto o = RequireObject(env, info[2], "options");
-  CheckKeys(env, o, "options", {"chips", "serialNumber", "mismatch", "mismatchScale", "dtUs", "threads", "spikesOf", "maxSpikeEvents", "decode"});
+  CheckKeys(env, o, "options", {"chips", "serialNumber", "mismatch", "mismatchScale", "dtUs", "threads", "spikesOf", "maxSpikeEvents", "decode", "noiseStd", "noiseSeed", "silence"});
   auto baton = std::make_unique<EmulateBaton>();
   ChipSetup setup = ReadSetup(env, o, config);
   baton->threads = Threads(env, o, "options");
@@ -265,6 +267,29 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
     baton->decode.weights = baton->decodeWeights.data();
     baton->decode.outputs = static_cast<std::size_t>(outs);
   }
+  // perturbations (robustness sweeps on the emulator): membrane noise and silenced neurons
+  const double noZero = 0;
+  baton->perturbation.noiseStd = Num(env, o, "options", "noiseStd", 0, 1e6, &noZero);
+  baton->perturbation.noiseSeed = static_cast<uint64_t>(Int(env, o, "options", "noiseSeed", 0, (int64_t(1) << 53) - 1, &zero));
+  Napi::Value sil = o.Get("silence");
+  if (!sil.IsUndefined()) {
+    auto so = RequireObject(env, sil, "options.silence");
+    CheckKeys(env, so, "options.silence", {"neurons", "startUs", "endUs"});
+    Napi::Value list = so.Get("neurons");
+    if (!IsKind(list, napi_int32_array)) ThrowType(env, "an Int32Array (dense neuron indices)", "options.silence.neurons", list);
+    auto ids = list.As<Napi::Int32Array>();
+    baton->perturbation.silenced.assign(static_cast<std::size_t>(neurons), 0);
+    for (std::size_t i = 0; i < ids.ElementLength(); ++i) {
+      const int32_t j = ids[i];
+      if (j < 0 || double(j) >= neurons)
+        ThrowRange(env, "options.silence.neurons[" + std::to_string(i) + "] must be a configured neuron, 0.." + Fmt(neurons - 1) + ", but is " + std::to_string(j));
+      baton->perturbation.silenced[static_cast<std::size_t>(j)] = 1;
+    }
+    const double start = 0, end = 1e300;
+    baton->perturbation.silenceStartUs = Num(env, so, "options.silence", "startUs", 0, 1e300, &start);
+    baton->perturbation.silenceEndUs = Num(env, so, "options.silence", "endUs", 0, 1e300, &end);
+  }
+  baton->input.perturbation = &baton->perturbation;
   MemoryPlan memory;
   memory.add(2 * double(batch) * neurons, 4).add(2 * double(batch) * steps * double(baton->decode.outputs), 4);
   memory.check(env, "input.batch", std::to_string(batch) + " runs of " + Fmt(steps) + " steps", "emulate fewer samples at once");

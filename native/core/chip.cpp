@@ -1,5 +1,6 @@
 // The chip emulator (chip.hpp; docs/method.md §14).
 #include "chip.hpp"
+#include "snn_noise.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -243,7 +244,8 @@ void Emulator::reset(State& s) const {
   s.spiked.reserve(n_);
 }
 
-void Emulator::step(State& s, const uint32_t* evChannels, std::size_t nEv, const float* x, std::size_t channels) const {
+void Emulator::step(State& s, const uint32_t* evChannels, std::size_t nEv, const float* x, std::size_t channels, const uint8_t* hold,
+                    double noiseStd, Rng* noise) const {
   const std::size_t n = n_;
   const double dtMs = dtUs_ / 1000.0;
   double* syn = s.syn.data();
@@ -266,7 +268,9 @@ void Emulator::step(State& s, const uint32_t* evChannels, std::size_t nEv, const
     }
   }
   s.spiked.clear();
+  const ZigguratNormal& normal = ZigguratNormal::instance();
   for (std::size_t i = 0; i < n; ++i) {
+    const double z = noise != nullptr ? normal(*noise) : 0.0;
     if (refractory[i] > 0) {
       refractory[i]--;
       v[i] = reset_[i];
@@ -275,6 +279,11 @@ void Emulator::step(State& s, const uint32_t* evChannels, std::size_t nEv, const
     const double* si = &syn[i * 4];
     const double current = si[0] + si[1] + si[2] + si[3] + bias_[i];
     v[i] += dtOverTau_[i] * (current - v[i]);
+    if (noise != nullptr) v[i] += noiseStd * z;
+    if (hold != nullptr && hold[i] != 0) {
+      v[i] = reset_[i];
+      continue;
+    }
     if (v[i] >= threshold_[i]) {
       s.spiked.push_back(static_cast<int32_t>(i));
       v[i] = reset_[i];
@@ -284,10 +293,14 @@ void Emulator::step(State& s, const uint32_t* evChannels, std::size_t nEv, const
   s.pending.swap(s.spiked);
 }
 
-void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control) const {
+void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control,
+                   const Perturbation* perturbation, std::size_t sample) const {
   const std::size_t n = n_;
   State st;
   reset(st);
+  const bool noisy = perturbation != nullptr && perturbation->noiseStd > 0;
+  Rng noise(noisy ? perturbation->noiseSeed : 0, sample);
+  const uint8_t* silenced = perturbation != nullptr && perturbation->silenced.size() == n ? perturbation->silenced.data() : nullptr;
   std::vector<double> r;
   const std::size_t O = dec.outputs;
   const double periodUs = dec.periodUs > 0 ? dec.periodUs : dtUs_;
@@ -329,7 +342,8 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
       const std::size_t si = static_cast<std::size_t>(std::floor(t0 / in.samplePeriodUs));
       if (si < in.sampleCount) x = in.samples + si * in.channels;
     }
-    this->step(st, evCh, nEv, x, in.channels);
+    const bool holdNow = silenced != nullptr && t0 >= perturbation->silenceStartUs && t0 < perturbation->silenceEndUs;
+    this->step(st, evCh, nEv, x, in.channels, holdNow ? silenced : nullptr, noisy ? perturbation->noiseStd : 0.0, noisy ? &noise : nullptr);
     const std::vector<int32_t>& spiked = st.pending;
     if (rec.keepSpikes && rec.keptEvents != nullptr && !spiked.empty() &&
         rec.keptEvents->fetch_add(spiked.size()) + spiked.size() > rec.maxKeptEvents)
@@ -400,7 +414,7 @@ void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& 
         rec.maxKeptEvents = maxSpikeEvents;
         rec.counts = out.counts.data() + b * n;
         rec.out = O > 0 ? out.out.data() + b * periods * O : nullptr;
-        e.run(x, steps, dec, rec, control);
+        e.run(x, steps, dec, rec, control, in.perturbation, b);
         const std::size_t d = ++done;
         control.report(static_cast<double>(d), static_cast<double>(B), "emulating");
       },

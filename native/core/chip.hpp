@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "cancel.hpp"
+#include "rng.hpp"
 
 namespace mimic::chip {
 
@@ -142,7 +143,20 @@ class Emulator {
     int32_t* counts = nullptr;   // [n], added to
     float* out = nullptr;        // [periods × O]
   };
-  void run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control) const;
+  // Perturbations of a run, as the simulator applies them (docs/method.md §10, §14.1): membrane noise, a
+  // Gaussian of noiseStd (V units, per step of dt) added to V after each integration step, drawn for
+  // every neuron every step from stream `sample` of noiseSeed (so a run's noise does not depend on the
+  // thread count or on which neurons are refractory or silenced); silenced neurons (a mask over the
+  // dense order) held at their reset potential, unable to spike, in the steps that start in
+  // [silenceStartUs, silenceEndUs) (neuron death).
+  struct Perturbation {
+    double noiseStd = 0;
+    uint64_t noiseSeed = 0;
+    std::vector<uint8_t> silenced;  // [n] or empty
+    double silenceStartUs = 0, silenceEndUs = 0;
+  };
+  void run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control,
+           const Perturbation* perturbation = nullptr, std::size_t sample = 0) const;
 
   // The state of a run, for stepping one step at a time (a board session streams its input).
   struct State {
@@ -154,7 +168,12 @@ class Emulator {
   void reset(State& s) const;
   // One step: the input events of this step (their channels, in time order) or one analog sample
   // x[channels] (null: none); afterwards s.pending holds the step's spikes, delivered in the next step.
-  void step(State& s, const uint32_t* evChannels, std::size_t nEv, const float* x, std::size_t channels) const;
+  void step(State& s, const uint32_t* evChannels, std::size_t nEv, const float* x, std::size_t channels) const {
+    step(s, evChannels, nEv, x, channels, nullptr, 0, nullptr);
+  }
+  // One step with noise (noiseStd > 0: a deviate per neuron from `noise`) and the silenced neurons (`hold`: a mask, or null).
+  void step(State& s, const uint32_t* evChannels, std::size_t nEv, const float* x, std::size_t channels, const uint8_t* hold,
+            double noiseStd, Rng* noise) const;
 
  private:
   struct Rows {
@@ -184,6 +203,7 @@ struct BatchInput {
   const uint32_t* eventChannels = nullptr;
   std::size_t eventCount = 0;
   double durationUs = 0;  // events: the run's duration
+  const Emulator::Perturbation* perturbation = nullptr;  // sample b draws its noise from stream b
 };
 struct BatchOutput {
   std::size_t steps = 0;

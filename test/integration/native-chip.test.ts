@@ -218,6 +218,51 @@ describe('native chip emulator', () => {
     expect(() => chipEmulate(five, input, { mismatch: false, chips: 2 })).toThrow(/would reach 4 cores, more than its fan-out of 3/)
   })
 
+  // Membrane noise and neuron death (a robustness sweep on the emulator, docs/method.md §14.1). A neuron
+  // with τ_mem = dt forgets its potential every step: V = bias + σ·ξ, so it fires in each step on its own
+  // with probability 1 − Φ((θ − bias)/σ) (no refractory period: a reset does not carry over).
+  const noisy = (neurons: number): ChipConfiguration => ({ weightScheme: 'se2', cores: [{ chip: 0, core: 0, neurons, params: params({ tauMemMs: 0.1, refractoryMs: 0, threshold: 1, bias: 0.5 }) }], connections: [] })
+  const quiet = (batch: number, durationUs: number) => ({ events: { sample: new Int32Array(0), timeUs: new Uint32Array(0), channel: new Uint32Array(0) }, batch, durationUs })
+
+  it('membrane noise: a memoryless neuron fires with the Gaussian tail probability each step; a stream per sample, the same on any thread count', async () => {
+    const K = 20_000 // steps of 100 µs
+    const P = 0.15865525393145707 // 1 − Φ(1): θ − bias = σ
+    const run = (options: object) => chipEmulate(noisy(1), quiet(4, K * 100), { mismatch: false, ...options })
+    const r = await run({ noiseStd: 0.5, noiseSeed: 9, threads: 1 })
+    const sd = Math.sqrt(K * P * (1 - P))
+    for (const c of r.spikeCounts) expect(Math.abs(c - K * P)).toBeLessThan(4.5 * sd)
+    expect(new Set(r.spikeCounts).size).toBeGreaterThan(1) // each sample its own stream
+    expect([...(await run({ noiseStd: 0.5, noiseSeed: 9, threads: 2 })).spikeCounts]).toEqual([...r.spikeCounts])
+    expect([...(await run({ noiseStd: 0.5, noiseSeed: 10 })).spikeCounts]).not.toEqual([...r.spikeCounts])
+    // σ = 0 is no noise: the neuron rests at 0.5, below its threshold
+    expect([...(await run({ noiseStd: 0 })).spikeCounts]).toEqual([0, 0, 0, 0])
+  })
+
+  it('neuron death: a silenced neuron does not spike in its window; the rest of the run is as without it', async () => {
+    const K = 10_000
+    const run = (options: object) => chipEmulate(noisy(2), quiet(1, K * 100), { mismatch: false, noiseStd: 0.5, noiseSeed: 3, spikesOf: 1, ...options })
+    const pairs = (r: Awaited<ReturnType<typeof chipEmulate>>) => [...r.spikes.step].map((k, i) => `${k}:${r.spikes.neuron[i]}`)
+    const whole = await run({})
+    const dead = await run({ silence: { neurons: Int32Array.of(0), startUs: 300_000, endUs: 600_000 } })
+    // the window is steps 3000..5999: neuron 0 is silent there, everything else is the same spike for spike
+    const inWindow = (p: string) => p.endsWith(':0') && Number(p.split(':')[0]) >= 3000 && Number(p.split(':')[0]) < 6000
+    expect(whole.spikes.step.length).toBeGreaterThan(1000)
+    expect(pairs(whole).some(inWindow)).toBe(true)
+    expect(pairs(dead).some(inWindow)).toBe(false)
+    expect(pairs(dead)).toEqual(pairs(whole).filter((p) => !inWindow(p)))
+    // without a window: the whole run
+    expect((await run({ silence: { neurons: Int32Array.of(0, 1) } })).spikes.step.length).toBe(0)
+  })
+
+  it('refuses bad noise and silence options naming the field', () => {
+    const input = quiet(1, 1000)
+    expect(() => chipEmulate(noisy(2), input, { mismatch: false, noiseStd: -1 })).toThrow(/options.noiseStd must be between 0 and/)
+    expect(() => chipEmulate(noisy(2), input, { mismatch: false, noiseSeed: 1.5 })).toThrow(/options.noiseSeed/)
+    expect(() => chipEmulate(noisy(2), input, { mismatch: false, silence: { neurons: Int32Array.of(2) } })).toThrow(/options.silence.neurons\[0\] must be a configured neuron, 0..1, but is 2/)
+    expect(() => chipEmulate(noisy(2), input, { mismatch: false, silence: { neurons: [0] as unknown as Int32Array } })).toThrow(/options.silence.neurons/)
+    expect(() => chipEmulate(noisy(2), input, { mismatch: false, silence: { neurons: Int32Array.of(0), fromUs: 0 } as object as { neurons: Int32Array } })).toThrow(/fromUs/)
+  })
+
   it('refuses a run of more steps than int32 counts, and keeps at most maxSpikeEvents spikes, checked against the budget first', async () => {
     const raw = addon<{
       CancelToken: new () => RawCancelToken

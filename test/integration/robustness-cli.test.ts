@@ -198,6 +198,13 @@ describe('mimic robustness', () => {
     expect(teacherToo.code).not.toBe(0)
     expect(teacherToo.stderr).toMatch(/target.*cannot run networks of architecture "rate"/)
     expect(mimicJson<unknown[]>(['runs', 'list'], { db }).length).toBe(runs)
+    // membrane noise and neuron death reach the emulator's neurons (before 2026-12-06 it ran every level as level 0)
+    for (const [perturbation, level] of [['noise', '0.5'], ['death', '0.6']]) {
+      const p = mimicJson<Analysis>(['robustness', '--project', '1', '--networks', String(ids.ebn), '--data', String(ids.dataset), '--perturbation', perturbation, '--levels', `0,${level}`, '--draws', '2', '--samples', '8', '--seed', '7', '--target', 'emulator'], { db })
+      const at = (l: number) => p.rows.filter((r) => r.level === l).map((r) => r.mse)
+      expect(at(Number(level)), perturbation).not.toEqual(at(0))
+      expect(new Set(at(Number(level))).size, `${perturbation}: each draw its own`).toBe(2)
+    }
   }, 120_000)
 
   it('refuses bad input with a sentence naming the field, and stores nothing', () => {

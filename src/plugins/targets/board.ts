@@ -57,6 +57,8 @@ export function boardTarget(client: BoardClient, opts: { onSample?: (timesUs: Ui
     supports: (architecture: string) => architecture === 'ads',
     async run(net: LoadedNetwork, batch: Parameters<ExecutionTarget['run']>[1], o: Parameters<ExecutionTarget['run']>[2], run: Parameters<ExecutionTarget['run']>[3] = {}): Promise<TargetOutput> {
       if (net.architecture !== 'ads') return architectures[net.architecture].simulate(net.net as never, batch, o, run)
+      // a board's neurons cannot be given noise or clamped from here: refused rather than run unperturbed
+      if ((o.noiseStd ?? 0) > 0 || o.silence) throw new AppError('UNSUPPORTED', `the board at ${client.address} cannot add membrane noise or silence neurons: run the perturbation on the emulator target, which models the chip`)
       if (configuredFor?.net !== net.net || configuredFor?.dtMs !== batch.dtMs) {
         const m = opts.deployment ?? (await mapForBoard(client, net, batch.dtMs, { signal: run.signal }))
         if (!m.configuration) throw new AppError('INVALID_ARGUMENT', `Run ${net.runId} cannot be placed on the board at ${client.address}: ${m.report.refusals.map((r) => `${r.what}: ${r.reason}`).join('; ')}.`)

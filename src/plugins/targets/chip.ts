@@ -135,10 +135,20 @@ export async function emulateAds(
   const periodUs = Math.round(batch.dtMs * 1000)
   const stepUs = opts.chip?.stepUs ?? defaultChipStepUs
   const mismatch = opts.chip?.mismatch ?? true
+  // a robustness sweep's membrane noise and neuron death, as the simulator applies them: the noise is
+  // given per step of the dataset (dt), and the chip takes steps of stepUs, so each of its steps gets
+  // σ·√(stepUs/dt): the same variance per unit of time; the network's neuron i is the chip's dense
+  // neuron i (the mapping places the neurons in order)
+  const noiseStd = opts.noiseStd ?? 0
+  const silence = opts.silence
+  const perturbed = {
+    ...(noiseStd > 0 ? { noiseStd: noiseStd * Math.sqrt(stepUs / periodUs), noiseSeed: opts.seed } : {}),
+    ...(silence ? { silence: { neurons: silence.neurons, startUs: (silence.startStep ?? 0) * periodUs, endUs: (silence.endStep ?? T) * periodUs } } : {}),
+  }
   const r = await chipEmulate(
     configuration,
     { samples: batch.inputs, batch: B, steps: T, channels: batch.channels, samplePeriodUs: periodUs },
-    { chips, dtUs: stepUs, mismatch, ...(mismatch ? { serialNumber: opts.chip?.serialNumber ?? defaultSerialNumber } : {}), threads: opts.threads, spikesOf, decode: { weights: decodeW, outputs: decodeRows, tauOutMs: tauOut, periodUs } },
+    { chips, dtUs: stepUs, mismatch, ...(mismatch ? { serialNumber: opts.chip?.serialNumber ?? defaultSerialNumber } : {}), threads: opts.threads, spikesOf, decode: { weights: decodeW, outputs: decodeRows, tauOutMs: tauOut, periodUs }, ...perturbed },
     run,
   )
   let decoded = r.outputs!
