@@ -192,6 +192,7 @@ describe('mimic robustness', () => {
     const run = mimicJson<{ params: { target: string }; notes: { body: string }[] }>(['runs', 'show', String(r.runId)], { db })
     expect(run.params.target).toBe('emulator')
     expect(run.notes.map((n) => n.body)).toContain(`teacher run ${ids.teacher} of network run ${ids.ebn} ran on the simulator: target "emulator" does not run networks of architecture "rate"; agreement is measured against its decisions there`)
+    expect(run.notes.map((n) => n.body)).toContain(`every draw ran on the emulator's virtual chip EMU-0001 (its own frozen mismatch, docs/method.md §14.1); each draw's mismatch acts on the network on top of it`)
     // a teacher named among the networks is a trial, and the emulator cannot run it: refused by name before any run
     const runs = mimicJson<unknown[]>(['runs', 'list'], { db }).length
     const teacherToo = mimic(['--db', db, 'robustness', '--project', '1', '--networks', `${ids.teacher},${ids.ebn}`, '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0', '--draws', '1', '--samples', '8', '--target', 'emulator'])

@@ -9,6 +9,7 @@ import type { Store } from '../../store/index.ts'
 import { loadBundle } from '../../plugins/architectures/bundle.ts'
 import type { LoadedNetwork } from '../../plugins/architectures/architecture.ts'
 import { runSweep, trialItems, type ScoredData, type SweepNetwork, type Trial } from '../../plugins/robustness.ts'
+import { defaultSerialNumber } from '../../plugins/targets/chip.ts'
 import { availableTarget, targetFor } from '../../plugins/targets/index.ts'
 import { taskScore } from '../../../native/index.ts'
 import type { JobContext } from '../context.ts'
@@ -74,6 +75,8 @@ export async function runSweepJob(ctx: JobContext, job: SweepJob): Promise<Trial
   for (const n of loaded) await availableTarget(job.target, n.architecture)
   const d = job.data
   const batch = { inputs: d.inputs, count: d.samples, steps: d.steps, channels: d.channels, dtMs: d.dtMs }
+  // an emulator runs one virtual chip with its own frozen mismatch: the draws act on top of it
+  if (target.kind === 'emulator') store.runs.addNote(ctx.run.id, `every draw ran on the emulator's virtual chip ${defaultSerialNumber} (its own frozen mismatch, docs/method.md §14.1); each draw's ${job.perturbation} acts on the network on top of it`)
 
   // Each teacher runs once, unperturbed, on the scored samples: its decisions are what agreement is measured against.
   ctx.progress(0, 'running the teachers on the scored samples', true)
