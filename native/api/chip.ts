@@ -63,6 +63,8 @@ export interface ChipEmulateOptions extends ChipSetup {
   noiseSeed?: number
   /** neurons (dense indices) held at their reset potential, unable to spike, in the steps that start in [startUs, endUs) (default: the whole run) */
   silence?: { neurons: Int32Array; startUs?: number; endUs?: number }
+  /** dense neurons whose membrane potential is kept at the end of each decode period (membrane [batch, periods, K]) */
+  membraneNeurons?: Int32Array
 }
 
 export interface ChipEmulateResult {
@@ -77,6 +79,8 @@ export interface ChipEmulateResult {
   spikeCounts: Int32Array
   /** [batch, periods, outputs] with decode */
   outputs?: Float32Array
+  /** [batch, periods, K] with membraneNeurons: V at the end of each period */
+  membrane?: Float32Array
   /** spikes of the first spikesOf samples (dense neuron indices, steps of dt) */
   spikes: { sample: Int32Array; step: Int32Array; neuron: Int32Array }
   kernelSeconds: number

@@ -9,7 +9,8 @@
 //       or {events: {sample: Int32Array, timeUs: Uint32Array, channel: Uint32Array}, batch, durationUs}
 //   options: {chips?, serialNumber?, mismatch?, mismatchScale?, dtUs?, threads?, spikesOf?, maxSpikeEvents? (2^25),
 //     decode?: {weights: Float32Array [outputs × neurons], outputs, tauOutMs, periodUs? (default dtUs): outputs once per period},
-//     noiseStd? (V per step of dtUs), noiseSeed?, silence?: {neurons: Int32Array (dense), startUs?, endUs?}}
+//     noiseStd? (V per step of dtUs), noiseSeed?, silence?: {neurons: Int32Array (dense), startUs?, endUs?},
+//     membraneNeurons?: Int32Array (dense): their V at the end of each decode period → membrane [batch × periods × K]}
 //   Neurons are in dense order (the cores in configuration order); `addresses` maps them to chip addresses.
 // chipInspect(config, options) -> {addresses: Uint32Array, tauMemMs: Float64Array, thresholds: Float64Array,
 //     efficacies: Float64Array (one per connection, signed)}: the virtual chip after mismatch.
@@ -174,6 +175,7 @@ struct EmulateBaton {
     o.Set("addresses", ToTyped(env, emulator->addresses()));
     o.Set("spikeCounts", ToTyped(env, out.counts));
     if (decode.outputs > 0) o.Set("outputs", ToTyped(env, out.out));
+    if (!input.membraneNeurons.empty()) o.Set("membrane", ToTyped(env, out.membrane));
     auto sp = Napi::Object::New(env);
     sp.Set("sample", ToTyped(env, out.spikeSample));
     sp.Set("step", ToTyped(env, out.spikeStep));
@@ -189,7 +191,7 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
   chip::Configuration config = ReadConfig(env, info[0]);
   auto in = RequireObject(env, info[1], "input");
   auto o = RequireObject(env, info[2], "options");
-  CheckKeys(env, o, "options", {"chips", "serialNumber", "mismatch", "mismatchScale", "dtUs", "threads", "spikesOf", "maxSpikeEvents", "decode", "noiseStd", "noiseSeed", "silence"});
+  CheckKeys(env, o, "options", {"chips", "serialNumber", "mismatch", "mismatchScale", "dtUs", "threads", "spikesOf", "maxSpikeEvents", "decode", "noiseStd", "noiseSeed", "silence", "membraneNeurons"});
   auto baton = std::make_unique<EmulateBaton>();
   ChipSetup setup = ReadSetup(env, o, config);
   baton->threads = Threads(env, o, "options");
@@ -290,8 +292,20 @@ Napi::Value ChipEmulate(const Napi::CallbackInfo& info) {
     baton->perturbation.silenceEndUs = Num(env, so, "options.silence", "endUs", 0, 1e300, &end);
   }
   baton->input.perturbation = &baton->perturbation;
+  Napi::Value mem = o.Get("membraneNeurons");
+  if (!mem.IsUndefined()) {
+    if (!IsKind(mem, napi_int32_array)) ThrowType(env, "an Int32Array (dense neuron indices)", "options.membraneNeurons", mem);
+    auto ids = mem.As<Napi::Int32Array>();
+    if (double(ids.ElementLength()) > neurons) ThrowRange(env, "options.membraneNeurons names " + std::to_string(ids.ElementLength()) + " neurons, more than the " + Fmt(neurons) + " configured");
+    for (std::size_t i = 0; i < ids.ElementLength(); ++i) {
+      const int32_t j = ids[i];
+      if (j < 0 || double(j) >= neurons)
+        ThrowRange(env, "options.membraneNeurons[" + std::to_string(i) + "] must be a configured neuron, 0.." + Fmt(neurons - 1) + ", but is " + std::to_string(j));
+      baton->input.membraneNeurons.push_back(j);
+    }
+  }
   MemoryPlan memory;
-  memory.add(2 * double(batch) * neurons, 4).add(2 * double(batch) * steps * double(baton->decode.outputs), 4);
+  memory.add(2 * double(batch) * neurons, 4).add(2 * double(batch) * steps * double(baton->input.membraneNeurons.size()), 4).add(2 * double(batch) * steps * double(baton->decode.outputs), 4);
   memory.check(env, "input.batch", std::to_string(batch) + " runs of " + Fmt(steps) + " steps", "emulate fewer samples at once");
   if (baton->spikesOf > 0) {
     // at most one spike per neuron and step, at most maxSpikeEvents: each (step, neuron) in its run's vectors

@@ -312,17 +312,23 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
     decayOut = std::exp(-(periodUs / 1000.0) / dec.tauOutMs);
     gainOut = 1000.0 / dec.tauOutMs;
   }
-  // the output of the period being filled, then the next period starts with r decayed
+  // the output of the period being filled, then the next period starts with r decayed; the membrane
+  // potentials kept are those at the period's end (after its last step)
+  const std::size_t K = rec.membrane != nullptr ? rec.membraneCount : 0;
+  const bool perPeriod = O > 0 || K > 0;
   auto emit = [&]() {
-    float* o = rec.out + period * O;
-    for (std::size_t q = 0; q < O; ++q) {
-      const float* w = dec.weights + q * n;
-      double acc = 0;
-      for (std::size_t i = 0; i < n; ++i) acc += static_cast<double>(w[i]) * r[i];
-      o[q] = static_cast<float>(acc);
+    if (O > 0) {
+      float* o = rec.out + period * O;
+      for (std::size_t q = 0; q < O; ++q) {
+        const float* w = dec.weights + q * n;
+        double acc = 0;
+        for (std::size_t i = 0; i < n; ++i) acc += static_cast<double>(w[i]) * r[i];
+        o[q] = static_cast<float>(acc);
+      }
+      for (std::size_t i = 0; i < n; ++i) r[i] *= decayOut;
     }
+    for (std::size_t k = 0; k < K; ++k) rec.membrane[period * K + k] = static_cast<float>(st.v[static_cast<std::size_t>(rec.membraneNeurons[k])]);
     ++period;
-    for (std::size_t i = 0; i < n; ++i) r[i] *= decayOut;
   };
   std::size_t ev = 0;
   for (std::size_t step = 0; step < steps; ++step) {
@@ -342,6 +348,12 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
       const std::size_t si = static_cast<std::size_t>(std::floor(t0 / in.samplePeriodUs));
       if (si < in.sampleCount) x = in.samples + si * in.channels;
     }
+    if (perPeriod) {
+      // the periods that ended before this step, from the state after their last step (this step's
+      // spikes count in the period it starts in)
+      const std::size_t p = static_cast<std::size_t>(std::floor(t0 / periodUs));
+      while (period < p && period < periods) emit();
+    }
     const bool holdNow = silenced != nullptr && t0 >= perturbation->silenceStartUs && t0 < perturbation->silenceEndUs;
     this->step(st, evCh, nEv, x, in.channels, holdNow ? silenced : nullptr, noisy ? perturbation->noiseStd : 0.0, noisy ? &noise : nullptr);
     const std::vector<int32_t>& spiked = st.pending;
@@ -357,13 +369,10 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
         rec.spikeNeurons.push_back(i);
       }
     }
-    if (O > 0) {
-      const std::size_t p = static_cast<std::size_t>(std::floor(t0 / periodUs));
-      while (period < p && period < periods) emit();
+    if (O > 0)
       for (int32_t i : spiked) r[i] += gainOut;
-    }
   }
-  if (O > 0)
+  if (perPeriod)
     while (period < periods) emit();
 }
 
@@ -385,6 +394,8 @@ void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& 
   out.outSteps = periods;
   out.counts.assign(B * n, 0);
   out.out.assign(B * periods * O, 0.0f);
+  const std::size_t K = in.membraneNeurons.size();
+  out.membrane.assign(B * periods * K, 0.0f);
   // events: where each sample's events start
   std::vector<std::size_t> evStart(B + 1, 0);
   if (in.samples == nullptr) {
@@ -414,6 +425,11 @@ void run_batch(const Emulator& e, const BatchInput& in, const Emulator::Decode& 
         rec.maxKeptEvents = maxSpikeEvents;
         rec.counts = out.counts.data() + b * n;
         rec.out = O > 0 ? out.out.data() + b * periods * O : nullptr;
+        if (K > 0) {
+          rec.membraneNeurons = in.membraneNeurons.data();
+          rec.membraneCount = K;
+          rec.membrane = out.membrane.data() + b * periods * K;
+        }
         e.run(x, steps, dec, rec, control, in.perturbation, b);
         const std::size_t d = ++done;
         control.report(static_cast<double>(d), static_cast<double>(B), "emulating");

@@ -142,6 +142,10 @@ class Emulator {
     std::size_t maxKeptEvents = 0;
     int32_t* counts = nullptr;   // [n], added to
     float* out = nullptr;        // [periods × O]
+    // the membrane potentials of these dense neurons at the end of each decode period → [periods × K]
+    const int32_t* membraneNeurons = nullptr;
+    std::size_t membraneCount = 0;
+    float* membrane = nullptr;
   };
   // Perturbations of a run, as the simulator applies them (docs/method.md §10, §14.1): membrane noise, a
   // Gaussian of noiseStd (V units, per step of dt) added to V after each integration step, drawn for
@@ -204,6 +208,7 @@ struct BatchInput {
   std::size_t eventCount = 0;
   double durationUs = 0;  // events: the run's duration
   const Emulator::Perturbation* perturbation = nullptr;  // sample b draws its noise from stream b
+  std::vector<int32_t> membraneNeurons;  // dense neurons whose potential is kept once per decode period
 };
 struct BatchOutput {
   std::size_t steps = 0;
@@ -211,6 +216,7 @@ struct BatchOutput {
   std::vector<int32_t> counts;  // [B, n]
   std::vector<float> out;       // [B, outSteps, O]
   std::vector<int32_t> spikeSample, spikeStep, spikeNeuron;  // of the first `spikesOf` samples
+  std::vector<float> membrane;  // [B, outSteps, K] with BatchInput::membraneNeurons
 };
 // The decoded periods of a run of `steps` steps of dtUs.
 std::size_t decode_periods(std::size_t steps, double dtUs, double periodUs);

@@ -135,5 +135,20 @@ describe('mimic deploy', () => {
     expect(rates.mapped).toBeGreaterThan(0)
     expect(rates.emulator).toBeGreaterThan(0)
     expect(rates.mapped).not.toBe(rates.simulator)
+    // membrane traces and decimation on every target, the emulator's included (before 2026-12-06 it kept none, and every step)
+    for (const target of ['simulator', 'mapped', 'emulator']) {
+      const sim = json(['--db', db, 'simulate', '1', '--data', String(data.id), '--samples', '2', '--target', target, '--membrane-neurons', '0,5,95', '--decimate', '7'])
+      const store = openStore(db)
+      const steps = store.artifacts.get(data.id, 'inputs').shape[1]
+      const membrane = store.artifacts.get(sim.id, 'membrane')
+      expect(membrane.shape, target).toEqual([2, Math.ceil(steps / 7), 3])
+      expect(Array.from(store.artifacts.get(sim.id, 'membraneNeurons').data)).toEqual([0, 5, 95])
+      expect(store.artifacts.get(sim.id, 'decoded').shape).toEqual([2, Math.ceil(steps / 7), 8])
+      // potentials below threshold (1) and moving
+      const v = Array.from(membrane.data as Float32Array)
+      expect(Math.max(...v), target).toBeLessThan(1)
+      expect(new Set(v).size, target).toBeGreaterThan(10)
+      store.close()
+    }
   })
 })

@@ -88,6 +88,24 @@ describe('native chip emulator', () => {
     expect(r.spikeCounts[0]).toBe(6)
   })
 
+  it('membrane potentials at the end of each decode period: the closed form of a bias-driven neuron, the outputs unchanged by keeping them', async () => {
+    const config: ChipConfiguration = { weightScheme: 'se2', cores: [{ chip: 0, core: 2, neurons: 2, params: params({ bias: 2 }) }], connections: [] }
+    const input = { events: { sample: new Int32Array(0), timeUs: new Uint32Array(0), channel: new Uint32Array(0) }, batch: 1, durationUs: 20_000 }
+    const decode = { weights: Float32Array.of(1, 0.5), outputs: 1, tauOutMs: 5, periodUs: 1000 }
+    const r = await chipEmulate(config, input, { mismatch: false, decode, membraneNeurons: Int32Array.of(1) })
+    const a = 0.1 / 20
+    const m0 = Math.ceil(Math.log(1 - 1 / 2) / Math.log(1 - a)) // the first spike's step count
+    // period p ends after step 10(p+1) − 1: V = 2(1 − (1 − a)^(10(p+1))) before the first spike
+    const v = Array.from(r.membrane!)
+    expect(v).toHaveLength(20)
+    for (let p = 0; 10 * (p + 1) < m0; p++) expect(v[p]).toBeCloseTo(2 * (1 - (1 - a) ** (10 * (p + 1))), 6)
+    expect(Math.min(...v.slice(Math.ceil(m0 / 10)))).toBeLessThan(v[Math.floor(m0 / 10) - 1]) // reset after the spike
+    const plain = await chipEmulate(config, input, { mismatch: false, decode })
+    expect(Array.from(r.outputs!)).toEqual(Array.from(plain.outputs!))
+    expect(plain.membrane).toBeUndefined()
+    expect(() => chipEmulate(config, input, { mismatch: false, membraneNeurons: Int32Array.of(2) })).toThrow(/options.membraneNeurons\[0\] must be a configured neuron, 0..1, but is 2/)
+  })
+
   it('a constant analog input through a fast synapse: the membrane settles where the closed form says (fires or not)', async () => {
     // x on one channel, SE1 count 2 × base 0.5 on AMPA: per step I ← αI + x·1·dt; steady I = x·dt/(1 − α);
     // V → I; threshold just above / below that level

@@ -141,6 +141,8 @@ export async function emulateAds(
   // neuron i (the mapping places the neurons in order)
   const noiseStd = opts.noiseStd ?? 0
   const silence = opts.silence
+  // membrane potentials of network neurons = the chip's dense neurons, at the end of each dataset step
+  const membraneNeurons = opts.record?.membrane?.length ? Int32Array.from(opts.record.membrane) : undefined
   const perturbed = {
     ...(noiseStd > 0 ? { noiseStd: noiseStd * Math.sqrt(stepUs / periodUs), noiseSeed: opts.seed } : {}),
     ...(silence ? { silence: { neurons: silence.neurons, startUs: (silence.startStep ?? 0) * periodUs, endUs: (silence.endStep ?? T) * periodUs } } : {}),
@@ -148,16 +150,17 @@ export async function emulateAds(
   const r = await chipEmulate(
     configuration,
     { samples: batch.inputs, batch: B, steps: T, channels: batch.channels, samplePeriodUs: periodUs },
-    { chips, dtUs: stepUs, mismatch, ...(mismatch ? { serialNumber: opts.chip?.serialNumber ?? defaultSerialNumber } : {}), threads: opts.threads, spikesOf, decode: { weights: decodeW, outputs: decodeRows, tauOutMs: tauOut, periodUs }, ...perturbed },
+    { chips, dtUs: stepUs, mismatch, ...(mismatch ? { serialNumber: opts.chip?.serialNumber ?? defaultSerialNumber } : {}), threads: opts.threads, spikesOf, decode: { weights: decodeW, outputs: decodeRows, tauOutMs: tauOut, periodUs }, ...perturbed, ...(membraneNeurons ? { membraneNeurons } : {}) },
     run,
   )
-  let decoded = r.outputs!
-  if (r.periods !== T) {
-    // a dataset step that is not a whole number of chip steps: the last period may run over; keep T
-    const packed = new Float32Array(B * T * decodeRows)
-    for (let b = 0; b < B; b++) packed.set(decoded.subarray(b * r.periods * decodeRows, (b * r.periods + T) * decodeRows), b * T * decodeRows)
-    decoded = packed
+  // a dataset step that is not a whole number of chip steps: the last period may run over; keep T
+  const firstT = (x: Float32Array, width: number): Float32Array => {
+    if (r.periods === T) return x
+    const packed = new Float32Array(B * T * width)
+    for (let b = 0; b < B; b++) packed.set(x.subarray(b * r.periods * width, (b * r.periods + T) * width), b * T * width)
+    return packed
   }
+  const decoded = firstT(r.outputs!, decodeRows)
   let outputs = decoded
   let trajectories: Float32Array | undefined
   if (decodeRows === D && wantTraj) {
@@ -190,14 +193,29 @@ export async function emulateAds(
   }
   return {
     outputs,
-    trajectories,
-    recordedSteps: T,
     spikes,
     spikeCounts: r.spikeCounts,
     meanRateHz: total / B / N / ((T * batch.dtMs) / 1000),
     rateHz,
     totalSpikes: total,
     kernelSeconds: r.kernelSeconds,
+    ...recordedTraces(trajectories, D, membraneNeurons, r.membrane ? firstT(r.membrane, membraneNeurons!.length) : undefined, B, T, opts.record?.decimate ?? 1),
+  }
+}
+
+/** Trajectories and membrane traces [B, T, ·] as the simulator records them: steps 0, d, 2d, … (ceil(T/d) of them). */
+function recordedTraces(trajectories: Float32Array | undefined, D: number, neurons: Int32Array | undefined, membrane: Float32Array | undefined, B: number, T: number, d: number): Pick<TargetOutput, 'trajectories' | 'recordedSteps' | 'membrane' | 'membraneNeurons'> {
+  const Tr = Math.ceil(T / d)
+  const keep = (x: Float32Array, width: number): Float32Array => {
+    if (d === 1) return x
+    const out = new Float32Array(B * Tr * width)
+    for (let b = 0; b < B; b++) for (let k = 0; k < Tr; k++) out.set(x.subarray((b * T + k * d) * width, (b * T + k * d + 1) * width), (b * Tr + k) * width)
+    return out
+  }
+  return {
+    recordedSteps: Tr,
+    trajectories: trajectories ? keep(trajectories, D) : undefined,
+    ...(neurons && membrane ? { membrane: keep(membrane, neurons.length), membraneNeurons: neurons } : {}),
   }
 }
 
