@@ -1,15 +1,10 @@
 // Plain-text output for people: tables, durations, a progress line.
+import { textColumns } from '../shared/jobkinds/spec.ts'
 import type { JobProgress, MetricPoint } from '../shared/types.ts'
 
 export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))))
-  const cut = (s: string, w: number): string => (s.length > w ? s.slice(0, w - 1) + '…' : s)
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => cut(c ?? '', widths[i]).padEnd(widths[i]))
-      .join('  ')
-      .trimEnd()
-  return [line(header), ...rows.map(line)].join('\n')
+  // a cell longer than 48 characters (a run's name) is cut with an ellipsis
+  return textColumns([header, ...rows.map((r) => header.map((_, i) => r[i] ?? ''))], '  ', { indent: '', cap: 48 }).join('\n')
 }
 
 export function formatDuration(seconds: number | null): string {

@@ -1,6 +1,6 @@
-// The CLI's progress on stderr when it is not a terminal (a log): a line per 10 % and one when the work changes.
+// The CLI's plain-text output: progress on stderr when it is not a terminal (a log: a line per 10 % and one when the work changes), and tables.
 import { describe, expect, it } from 'vitest'
-import { ProgressLine } from '../../src/cli/format.ts'
+import { formatTable, ProgressLine } from '../../src/cli/format.ts'
 
 const at = (fraction: number, message: string, stage: string | null = null) => ({ fraction, etaSeconds: null, message, stage, updatedAt: '' })
 
@@ -38,5 +38,15 @@ describe('ProgressLine in a log', () => {
       '0% mapping the network onto the chip (99 %)\n',
       '2% running samples 1-16 of 40 on emulator\n',
     ])
+  })
+})
+
+describe('formatTable', () => {
+  it('sizes each column to its widest cell, cuts a cell past 48 characters with an ellipsis, and pads a short row', () => {
+    const long = 'Network ADS · 768 neurons · wake phrase · seed 1234567'
+    const t = formatTable(['id', 'name', 'status'], [['7', long, 'succeeded'], ['12', 'teacher']]).split('\n')
+    expect(t[0]).toBe(`id  ${'name'.padEnd(48)}  status`)
+    expect(t[1]).toBe(`7   ${long.slice(0, 47)}…  succeeded`)
+    expect(t[2]).toBe('12  teacher')
   })
 })

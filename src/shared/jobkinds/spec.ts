@@ -186,12 +186,15 @@ export function fmt(v: number | undefined): string {
 
 /**
  * Rows of cells as the command line prints a table: each column as wide as its widest cell (a fixed
- * width let a long value run into the next column), indented by two spaces, the columns `gap` apart.
+ * width let a long value run into the next column), indented by two spaces, the columns `gap` apart;
+ * `cap` limits a column's width, cutting a longer cell with an ellipsis (the CLI's lists of runs).
  */
-export function textColumns(rows: readonly (readonly string[])[], gap = '  '): string[] {
+export function textColumns(rows: readonly (readonly string[])[], gap = '  ', opts: { indent?: string; cap?: number } = {}): string[] {
+  const { indent = '  ', cap = Infinity } = opts
   const widths: number[] = []
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)))
-  return rows.map((r) => `  ${r.map((c, i) => c.padEnd(widths[i])).join(gap)}`.trimEnd())
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.min(cap, Math.max(widths[i] ?? 0, (c ?? '').length))))
+  const cut = (s: string, w: number): string => (s.length > w ? s.slice(0, w - 1) + '…' : s)
+  return rows.map((r) => `${indent}${r.map((c, i) => cut(c ?? '', widths[i]).padEnd(widths[i])).join(gap)}`.trimEnd())
 }
 
 /** The groups of a form's fields by `rules`; null when there are none. */
