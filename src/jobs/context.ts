@@ -65,13 +65,13 @@ export class JobContext {
   }
 
   /**
-   * A phase before the job's own count begins (its fraction stays at 0), with the share of it done
-   * while that is under way: "drawing the initial weights (45 %)"; a phase over as soon as it starts
-   * (a small network's) does not show "(0 %)" or "(100 %)".
+   * A phase before the job's own count begins (its fraction stays at 0, or at `at`), with the share of
+   * it done while that is under way: "drawing the initial weights (45 %)"; a phase over as soon as it
+   * starts (a small network's) does not show "(0 %)" or "(100 %)".
    */
-  setup(message: string, fraction: number): void {
+  setup(message: string, fraction: number, at = 0): void {
     const percent = Math.floor(100 * fraction)
-    this.progress(0, percent >= 1 && percent <= 99 ? `${message} (${percent} %)` : message)
+    this.progress(at, percent >= 1 && percent <= 99 ? `${message} (${percent} %)` : message)
   }
 
   /**

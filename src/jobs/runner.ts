@@ -85,6 +85,8 @@ interface Active {
   projectId: number
   worker: WorkerHandle | null
   startedAt: number
+  /** when the job's count began: its start, or its last report at 0 (the end of a mapping, of drawing initial weights) */
+  countingSince: number
   /** why the scheduler has not started it yet (shown as its progress message) */
   waitingFor: string | null
   /** set when the job is asked to stop: by a user, or by this process shutting down */
@@ -98,6 +100,16 @@ interface Active {
 }
 
 export const heartbeatStaleMs = 60_000
+
+/**
+ * The seconds a job has left at `fraction`, its count having run for `countingMs`: the time per share
+ * so far, times the share left. The count begins at the job's last report at 0, so that a phase before
+ * it (a mapping, drawing initial weights: seconds at N = 768, at 0 %) is not taken for the pace of the
+ * rest; null until 1 % is done.
+ */
+export function timeLeft(fraction: number, countingMs: number): number | null {
+  return fraction > 0.01 ? ((countingMs / 1000) * (1 - fraction)) / fraction : null
+}
 
 export class JobRunner {
   private readonly store: Store
@@ -166,6 +178,7 @@ export class JobRunner {
       projectId,
       worker: null,
       startedAt: 0,
+      countingSince: 0,
       waitingFor: null,
       cancelRequested: null,
       lastStored: 0,
@@ -295,6 +308,7 @@ export class JobRunner {
       return
     }
     a.startedAt = Date.now()
+    a.countingSince = a.startedAt
     let worker: WorkerHandle
     try {
       // MIMIC_THREADS: the cores granted; jobs give it to their native calls (a threads parameter of 0)
@@ -315,8 +329,8 @@ export class JobRunner {
     switch (m.t) {
       case 'progress': {
         const fraction = Math.min(1, Math.max(0, m.fraction))
-        const elapsed = (Date.now() - a.startedAt) / 1000
-        const eta = fraction > 0.01 ? (elapsed * (1 - fraction)) / fraction : null
+        if (fraction === 0) a.countingSince = Date.now()
+        const eta = timeLeft(fraction, Date.now() - a.countingSince)
         const progress: JobProgress = { fraction, etaSeconds: eta, message: m.message, stage: m.stage, updatedAt: new Date().toISOString() }
         a.pendingProgress = progress
         // Subscribers get every report; the store at most four a second.

@@ -3,6 +3,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AdsTrainer, initTeacher } from '../../native/index.ts'
 import { JobContext } from '../../src/jobs/context.ts'
+import { drawTaskSamples } from '../../src/jobs/samples.ts'
+import { timeLeft } from '../../src/jobs/runner.ts'
+import { taskImpls } from '../../src/plugins/tasks/index.ts'
 import type { FromWorker } from '../../src/jobs/protocol.ts'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
@@ -102,5 +105,30 @@ describe('job progress', () => {
       [0, 'drawing the initial weights (99 %)'],
       [0, 'drawing the initial weights'],
     ])
+  })
+})
+
+describe('fresh samples drawn inside a job (deploy, yield, finetune)', () => {
+  it("say the share drawn while it is under way, on the job's cores, and are the samples one core draws", async () => {
+    const both = await drawTaskSamples(ctx, 'wake-phrase', { count: 6, seed: 4, threads: 2, message: 'drawing test samples', at: 0.04 })
+    await sleep(150)
+    const said = sent.map((s) => `${s.fraction} ${s.message}`)
+    expect(said[0]).toBe('0.04 drawing test samples')
+    expect(said.some((m) => /^0\.04 drawing test samples \(\d+ %\)$/.test(m))).toBe(true)
+    const one = await taskImpls['wake-phrase'].generate!({ count: 6, seed: 4 }, {}, { threads: 1 })
+    expect(Buffer.from(both.inputs.buffer).equals(Buffer.from(one.inputs.buffer))).toBe(true)
+    await expect(drawTaskSamples(ctx, 'xor', { count: 3, seed: 1, threads: 1, message: 'x' })).resolves.toMatchObject({ samples: 3 })
+  }, 60_000)
+})
+
+describe('the time left of a job (src/jobs/runner.ts)', () => {
+  it('is the time per share since the count began, times the share left; nothing before 1 %', () => {
+    // the runner starts the count at the job's last report at 0: a 10 s mapping at 0 % and then 2 s to
+    // reach 50 % leave about 2 s, not 12
+    expect(timeLeft(0.5, 2000)).toBeCloseTo(2, 12)
+    expect(timeLeft(0.25, 3000)).toBeCloseTo(9, 12)
+    expect(timeLeft(1, 5000)).toBe(0)
+    expect(timeLeft(0.005, 1000)).toBeNull()
+    expect(timeLeft(0, 1000)).toBeNull()
   })
 })

@@ -16,6 +16,7 @@ import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
 import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import { leaseBoard, linkFailed, mappingWatch, targetBoardAddress, type LeasedBoard } from '../boards.ts'
+import { drawTaskSamples } from '../samples.ts'
 import type { JobImpl } from './kind.ts'
 import { BoardClient } from '../../hardware/client.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
@@ -142,8 +143,7 @@ async function deployOn(ctx: Parameters<JobImpl['run']>[0], p: ReturnType<typeof
     if (p.dataset !== undefined) data = loadDataset(store, p.dataset, 0, Math.min(p.samples, shapeOf(store, p.dataset, 'inputs')[0]))
     else {
       const testSeed = derivedSeeds(ctx.run.seed ?? 0).test
-      ctx.progress(0.04, 'drawing test samples', true)
-      data = { ...(await taskImpls[net.task].generate!({ count: p.samples, seed: testSeed }, { signal: ctx.signal })), task: net.task }
+      data = { ...(await drawTaskSamples(ctx, net.task, { count: p.samples, seed: testSeed, threads: ctx.threads(p.threads), message: 'drawing test samples', at: 0.04 })), task: net.task }
       summary.testSeed = testSeed
     }
   }

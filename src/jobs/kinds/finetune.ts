@@ -32,6 +32,7 @@ import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/ind
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import { checkDeploymentFitsBoard, leaseBoard, linkFailed, mappingWatch, storedDeployment, targetBoardAddress, type LeasedBoard } from '../boards.ts'
+import { drawTaskSamples } from '../samples.ts'
 import type { JobImpl } from './kind.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
 
@@ -89,14 +90,11 @@ export const finetune: JobImpl = {
     const seed = ctx.run.seed ?? p.seed ?? 0
     const threads = ctx.threads(p.threads)
 
-    ctx.progress(0, 'drawing the samples', true)
     let data: TimedDataset
-    if (p.dataset !== undefined) data = loadDataset(store, p.dataset, 0, p.samples)
-    else {
-      const generate = taskImpls[net.task].generate
-      if (!generate) throw new AppError('INVALID_ARGUMENT', `the task ${taskDescriptors[net.task].label} has no generator: give a dataset run`)
-      data = await generate({ count: p.samples, seed: finetuneSampleSeed(seed) }, { signal: ctx.signal })
-    }
+    if (p.dataset !== undefined) {
+      ctx.progress(0, 'reading the samples', true)
+      data = loadDataset(store, p.dataset, 0, p.samples)
+    } else data = await drawTaskSamples(ctx, net.task, { count: p.samples, seed: finetuneSampleSeed(seed), threads, message: 'drawing the samples' })
     if (data.outputs !== O) throw new AppError('INVALID_ARGUMENT', `the samples have ${data.outputs} outputs, the network ${O}`)
 
     // the target, running the stored deployment when one is named, on the chosen virtual chip; or a
