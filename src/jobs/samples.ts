@@ -1,16 +1,27 @@
-// Fresh samples of a task drawn inside a job (deploy's test samples, yield's, finetune's): on the
-// job's cores (a task's samples do not depend on how many are made side by side), the share drawn said
-// while it is under way ("drawing test samples (40 %)": seconds for 50 wake-phrase samples).
+// Fresh samples of a task drawn inside a job by the task's generator (its schema fills the other
+// parameters), on the job's cores: a task's samples do not depend on how many are made side by side.
+// How far the drawing is can be said three ways:
+//   false: nothing (a trainer's own validation or test samples, drawn inside a progress of its own);
+//   true: the context's progress is the drawing's (a stage of its own: a synthesised corpus takes minutes);
+//   { message, at }: a phase at fraction `at` saying its share ("drawing test samples (40 %)": deploy's,
+//     yield's and finetune's samples, seconds for 50 wake-phrase samples).
 import type { TimedDataset } from '../formats/dataset.ts'
 import { AppError } from '../shared/errors.ts'
-import type { TaskName } from '../shared/tasks/index.ts'
+import { taskDescriptors, type TaskName } from '../shared/tasks/index.ts'
 import { taskImpls } from '../plugins/tasks/index.ts'
 import type { JobContext } from './context.ts'
 
-export async function drawTaskSamples(ctx: JobContext, task: TaskName, opts: { count: number; seed: number; threads: number; message: string; at?: number }): Promise<TimedDataset> {
+export type DrawProgress = boolean | { message: string; at?: number }
+
+export function drawSamples(ctx: JobContext, task: TaskName, params: Record<string, unknown>, progress: DrawProgress = false, threads = ctx.threads(0)): Promise<TimedDataset> {
   const generate = taskImpls[task].generate
-  if (!generate) throw new AppError('INVALID_ARGUMENT', `the task ${task} has no generator to draw fresh samples from: give a dataset run of its task`)
-  const at = opts.at ?? 0
-  ctx.progress(at, opts.message, true)
-  return generate({ count: opts.count, seed: opts.seed }, { signal: ctx.signal, onProgress: (f) => ctx.setup(opts.message, f, at) }, { threads: opts.threads })
+  if (!generate) throw new AppError('INVALID_ARGUMENT', `the task ${taskDescriptors[task].label} has no generator to draw samples from: give a dataset run of it`)
+  let onProgress: ((f: number, message: string) => void) | undefined
+  if (progress === true) onProgress = (f, message) => ctx.progress(f, message)
+  else if (progress) {
+    const { message, at = 0 } = progress
+    ctx.progress(at, message, true)
+    onProgress = (f) => ctx.setup(message, f, at)
+  }
+  return generate(params, { signal: ctx.signal, ...(onProgress ? { onProgress } : {}) }, { threads })
 }

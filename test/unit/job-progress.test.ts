@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AdsTrainer, initTeacher } from '../../native/index.ts'
 import { JobContext } from '../../src/jobs/context.ts'
-import { drawTaskSamples } from '../../src/jobs/samples.ts'
+import { drawSamples } from '../../src/jobs/samples.ts'
 import { timeLeft } from '../../src/jobs/runner.ts'
 import { taskImpls } from '../../src/plugins/tasks/index.ts'
 import type { FromWorker } from '../../src/jobs/protocol.ts'
@@ -110,14 +110,14 @@ describe('job progress', () => {
 
 describe('fresh samples drawn inside a job (deploy, yield, finetune)', () => {
   it("say the share drawn while it is under way, on the job's cores, and are the samples one core draws", async () => {
-    const both = await drawTaskSamples(ctx, 'wake-phrase', { count: 6, seed: 4, threads: 2, message: 'drawing test samples', at: 0.04 })
+    const both = await drawSamples(ctx, 'wake-phrase', { count: 6, seed: 4 }, { message: 'drawing test samples', at: 0.04 }, 2)
     await sleep(150)
     const said = sent.map((s) => `${s.fraction} ${s.message}`)
     expect(said[0]).toBe('0.04 drawing test samples')
     expect(said.some((m) => /^0\.04 drawing test samples \(\d+ %\)$/.test(m))).toBe(true)
     const one = await taskImpls['wake-phrase'].generate!({ count: 6, seed: 4 }, {}, { threads: 1 })
     expect(Buffer.from(both.inputs.buffer).equals(Buffer.from(one.inputs.buffer))).toBe(true)
-    await expect(drawTaskSamples(ctx, 'xor', { count: 3, seed: 1, threads: 1, message: 'x' })).resolves.toMatchObject({ samples: 3 })
+    await expect(drawSamples(ctx, 'xor', { count: 3, seed: 1 }, { message: 'x' }, 1)).resolves.toMatchObject({ samples: 3 })
   }, 60_000)
 })
 

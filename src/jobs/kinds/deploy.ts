@@ -16,7 +16,7 @@ import { boardChips, mappingOf } from '../../plugins/targets/chip.ts'
 import { targets, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import { leaseBoard, linkFailed, mappingWatch, targetBoardAddress, type LeasedBoard } from '../boards.ts'
-import { drawTaskSamples } from '../samples.ts'
+import { drawSamples } from '../samples.ts'
 import type { JobImpl } from './kind.ts'
 import { BoardClient } from '../../hardware/client.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
@@ -143,7 +143,7 @@ async function deployOn(ctx: Parameters<JobImpl['run']>[0], p: ReturnType<typeof
     if (p.dataset !== undefined) data = loadDataset(store, p.dataset, 0, Math.min(p.samples, shapeOf(store, p.dataset, 'inputs')[0]))
     else {
       const testSeed = derivedSeeds(ctx.run.seed ?? 0).test
-      data = { ...(await drawTaskSamples(ctx, net.task, { count: p.samples, seed: testSeed, threads: ctx.threads(p.threads), message: 'drawing test samples', at: 0.04 })), task: net.task }
+      data = { ...(await drawSamples(ctx, net.task, { count: p.samples, seed: testSeed }, { message: 'drawing test samples', at: 0.04 }, ctx.threads(p.threads))), task: net.task }
       summary.testSeed = testSeed
     }
   }

@@ -32,7 +32,7 @@ import { defaultTask, isTaskName, taskDescriptors } from '../../shared/tasks/ind
 import type { TimedDataset } from '../../formats/dataset.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import { checkDeploymentFitsBoard, leaseBoard, linkFailed, mappingWatch, storedDeployment, targetBoardAddress, type LeasedBoard } from '../boards.ts'
-import { drawTaskSamples } from '../samples.ts'
+import { drawSamples } from '../samples.ts'
 import type { JobImpl } from './kind.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
 
@@ -94,7 +94,7 @@ export const finetune: JobImpl = {
     if (p.dataset !== undefined) {
       ctx.progress(0, 'reading the samples', true)
       data = loadDataset(store, p.dataset, 0, p.samples)
-    } else data = await drawTaskSamples(ctx, net.task, { count: p.samples, seed: finetuneSampleSeed(seed), threads, message: 'drawing the samples' })
+    } else data = await drawSamples(ctx, net.task, { count: p.samples, seed: finetuneSampleSeed(seed) }, { message: 'drawing the samples' }, threads)
     if (data.outputs !== O) throw new AppError('INVALID_ARGUMENT', `the samples have ${data.outputs} outputs, the network ${O}`)
 
     // the target, running the stored deployment when one is named, on the chosen virtual chip; or a

@@ -16,7 +16,8 @@ import { datasetOf, fieldError } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
 import { trainAdsStage } from './train-ads.ts'
 import { trainBaselineStage } from './train-baselines.ts'
-import { derivedSeeds, drawSamples, trainTeacherStage } from './train-teacher.ts'
+import { drawSamples } from '../samples.ts'
+import { derivedSeeds, trainTeacherStage } from './train-teacher.ts'
 
 /**
  * Share of the wall time each stage is expected to take (for one progress bar over all stages), from

@@ -17,7 +17,8 @@ import { simulator } from '../../plugins/targets/simulator.ts'
 import type { JobContext } from '../context.ts'
 import { datasetOf, fieldError, networkOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
-import { derivedSeeds, drawSamples, epochSamplesOf, fitSettings } from './train-teacher.ts'
+import { drawSamples } from '../samples.ts'
+import { derivedSeeds, epochSamplesOf, fitSettings } from './train-teacher.ts'
 
 /** The hyperparameters shared with the pipeline (trainAdsParams without teacher, test set and seed). */
 export type AdsStageParams = Omit<Infer<typeof trainAdsParams>, 'teacher' | 'testSamples' | 'seed'>

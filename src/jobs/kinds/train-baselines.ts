@@ -23,7 +23,8 @@ import { taskDescriptors } from '../../shared/tasks/index.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
 import type { Store } from '../../store/index.ts'
 import type { JobImpl } from './kind.ts'
-import { derivedSeeds, drawSamples, epochSamplesOf, fitSettings } from './train-teacher.ts'
+import { drawSamples } from '../samples.ts'
+import { derivedSeeds, epochSamplesOf, fitSettings } from './train-teacher.ts'
 import { Rng, shuffleInPlace } from '../../system/rng.ts'
 
 export type ReservoirJobParams = Infer<typeof trainReservoirParams>

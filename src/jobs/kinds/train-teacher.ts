@@ -15,6 +15,7 @@ import { simulator } from '../../plugins/targets/simulator.ts'
 import type { TargetOutput } from '../../plugins/targets/target.ts'
 import type { JobContext } from '../context.ts'
 import { datasetOf, fieldError } from '../prechecks.ts'
+import { drawSamples } from '../samples.ts'
 import type { JobImpl } from './kind.ts'
 
 export type TeacherJobParams = Infer<typeof trainTeacherParams>
@@ -37,18 +38,6 @@ export interface TeacherOutcome {
   testOutput: TargetOutput | null
   /** the task's settings fitted on the validation samples (stored with the network) */
   fitted: Record<string, number>
-}
-
-/**
- * Fresh samples of a task drawn by its generator (a task's generator schema fills the other
- * parameters). With `progress`, how many are drawn is the context's progress (a stage of its own: a
- * synthesised corpus takes minutes); otherwise the drawing says nothing (a job's own test or
- * validation samples, drawn inside a progress that belongs to its training).
- */
-export function drawSamples(ctx: JobContext, task: TaskName, params: Record<string, unknown>, progress = false): Promise<TimedDataset> {
-  const generate = taskImpls[task].generate
-  if (!generate) throw new Error(`the task ${taskDescriptors[task].label} has no generator to draw samples from`)
-  return generate(params, { signal: ctx.signal, ...(progress ? { onProgress: (f: number, message: string) => ctx.progress(f, message) } : {}) }, { threads: ctx.threads(0) })
 }
 
 /** The training samples of one epoch on a dataset: the epoch fraction of its training split, at least one (docs/method.md §5). */

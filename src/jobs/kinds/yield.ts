@@ -10,7 +10,7 @@ import { loadDataset } from '../../plugins/datasets.ts'
 import type { ScoredData } from '../../plugins/robustness.ts'
 import { taskImpls } from '../../plugins/tasks/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
-import { drawTaskSamples } from '../samples.ts'
+import { drawSamples } from '../samples.ts'
 import type { JobImpl } from './kind.ts'
 import { checkSweepNetwork, runSweepJob } from './sweep.ts'
 
@@ -48,7 +48,7 @@ export const chipYield: JobImpl = {
       const task = net?.meta.task
       const impl = typeof task === 'string' && Object.prototype.hasOwnProperty.call(taskImpls, task) ? taskImpls[task as keyof typeof taskImpls] : undefined
       if (!impl?.generate) throw new AppError('INVALID_ARGUMENT', `Network run ${p.network} records no task that draws samples: give a dataset.`)
-      all = { ...(await drawTaskSamples(ctx, impl.name, { count: needed, seed: yieldDataSeed(seed), threads: ctx.threads(p.threads), message: `drawing ${needed} samples of its task` })), task: impl.name }
+      all = { ...(await drawSamples(ctx, impl.name, { count: needed, seed: yieldDataSeed(seed) }, { message: `drawing ${needed} samples of its task` }, ctx.threads(p.threads))), task: impl.name }
     }
     if (all.samples < needed) throw new AppError('INVALID_ARGUMENT', `The data have ${all.samples} samples; ${needed} were asked for.`)
     const slice = (first: number, count: number): ScoredData => ({
