@@ -234,6 +234,8 @@ describe('the hardware panel', () => {
       await page.getByRole('button', { name: 'Run in the loop' }).click()
       await page.getByLabel('Hardware in the loop').getByText(/^Running accuracy/).waitFor({ timeout: 20_000 })
       const panel = page.getByRole('region', { name: 'Deploy and run in the loop' })
+      // the status of the run it follows: running (its 'running' event came before jobs.start answered: it read "queued")
+      await panel.getByRole('status').getByText(/^Hardware-in-the-loop run \d+: running/).waitFor({ timeout: 5_000 })
       await panel.getByRole('button', { name: 'Cancel', exact: true }).focus()
       await page.keyboard.press('Enter')
       await panel.getByRole('status').getByText(/: cancelled/).waitFor({ timeout: 10_000 })
