@@ -431,8 +431,8 @@ function* mapping(net: MappableNetwork, model: ChipModel, dtMs: number, limits: 
   }
 
   for (let k = 0; k < nCores; k++) {
-    const list: Candidate[] = []
-    for (let n = coreStart[k]; n < coreStart[k] + cores[k].neurons; n++) for (const c of byPost[n]) if (c.cause !== 'fan-out') list.push(c)
+    // the core's connections the fan-out kept, in the order of its flat arrays
+    const list = flat[k].list.filter((c) => c.cause !== 'fan-out')
     let best = { err: Infinity, base: [0, 0, 0, 0], cap: 1 }
     // the share of the search done: core by core, each by the sets of base weights it tries
     let tried = 0
