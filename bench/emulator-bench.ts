@@ -65,3 +65,37 @@ export async function benchEmulator(N: number, quick: boolean, allThreads: numbe
   }
   return { measures: [...best.values()], connections: m.report.connections.kept, camEntries: m.report.connections.camEntries }
 }
+
+/**
+ * The emulator at the shape of the wake-phrase network (N = 768, 16 analog channels through dense
+ * input weights, 16 decoded outputs once per 1 ms), for the SIMD-levels table: a seeded random network
+ * (EBN-like negative fast weights, random slow weights, Gaussian input weights) deployed to a one-chip
+ * DYNAP-SE2, run with mismatch on one thread. `run` gives ns per chip step (100 µs) and the spike count.
+ */
+export function emulatorLevelCase(quick: boolean): { run(): Promise<{ nsPerStep: number; spikes: number }> } {
+  const N = 768
+  const C = 16
+  let state = 12345
+  const uniform = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32
+  const normal = (): number => Math.sqrt(-2 * Math.log(uniform() || 1e-12)) * Math.cos(2 * Math.PI * uniform())
+  const fill = (v: number): Float32Array => new Float32Array(N).fill(v)
+  const omegaF = Float32Array.from({ length: N * N }, (_, i) => (i % (N + 1) === 0 ? 0 : -Math.abs(normal()) * 0.02))
+  const omegaS = Float32Array.from({ length: N * N }, (_, i) => (i % (N + 1) === 0 || uniform() < 0.2 ? 0 : normal() * 0.01))
+  const wIn = Float32Array.from({ length: N * C }, () => normal())
+  const params = { tauMemMs: fill(50), tauSMs: fill(70), tauFMs: fill(1), vTh: fill(1), vRest: fill(0.5), vReset: fill(0), bias: fill(0.6), refractoryMs: fill(0) }
+  const m = mapNetwork({ neurons: N, channels: C, wIn, omegaF, omegaS, params }, chipModel('se2', 1), 1)
+  if (!m.configuration) throw new Error(`the emulator's level case cannot be deployed: ${JSON.stringify(m.report.refusals)}`)
+  const config = m.configuration
+  const B = 2
+  const T = quick ? 200 : 500
+  const samples = Float32Array.from({ length: B * T * C }, () => uniform())
+  const decode = { weights: Float32Array.from({ length: C * N }, () => 0.01 * normal()), outputs: C, tauOutMs: 50, periodUs: 1000 }
+  return {
+    async run() {
+      const r = await chipEmulate(config, { samples, batch: B, steps: T, channels: C, samplePeriodUs: 1000 }, { serialNumber: 'EMU-0001', threads: 1, decode })
+      let spikes = 0
+      for (const c of r.spikeCounts) spikes += c
+      return { nsPerStep: (r.kernelSeconds / (B * r.steps)) * 1e9, spikes }
+    },
+  }
+}

@@ -18,7 +18,7 @@
 //                                 with --quick a reduced pipeline)
 //   npm run bench -- --no-audio   skip the audio front end's throughput (seconds of audio per second, 16 kHz
 //                                 and 44.1 kHz input, 1 and all threads)
-//   npm run bench -- --no-emulator skip the chip emulator against the simulator (bench/emulator-bench.ts)
+//   npm run bench -- --no-emulator skip the chip emulator (against the simulator, bench/emulator-bench.ts, and its SIMD-levels row)
 //   npm run bench -- --python P   the Python that has Brian2 (default /usr/bin/python3)
 //   npm run bench -- --out DIR    where the JSON goes (default bench/results)
 import { spawnSync } from 'node:child_process'
@@ -47,7 +47,7 @@ import {
   type AdsTrainBenchResult,
 } from '../native/index.ts'
 import { maxNeurons } from '../src/shared/limits.ts'
-import { benchEmulator, type EmulatorMeasure } from './emulator-bench.ts'
+import { benchEmulator, emulatorLevelCase, type EmulatorMeasure } from './emulator-bench.ts'
 import { benchV0, compileFloor, runFloor, writeFloorNetwork } from './floor.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -486,6 +486,10 @@ if (withLevels) {
   // the EBN construction (`network create`, and every network ADS starts from one): one network, one
   // thread (ms); most of it is the fast weights' N²·D products. The check is a sum over Ω_f.
   const ebn = adsOnly ? undefined : { N: quick ? 1024 : 2048, D: quick ? 128 : 256, t: track(`EBN construction ${quick ? '1024x128' : '2048x256'} t1`, 'ms', false) }
+  // the chip emulator (robustness and deployment on the `emulator` target): the wake phrase's shape,
+  // N = 768 with 16 analog channels and 16 decoded outputs, one thread (ns per 100 µs chip step); the
+  // check is the spike count
+  const chipCase = withEmulator ? { c: emulatorLevelCase(quick), t: track('chip emulator N=768 C=16 SE2 t1', 'ns/step', false) } : undefined
   const rateOf = async (fn: () => Promise<unknown>, steps: number, seconds: number): Promise<number> => {
     let calls = 0
     const t0 = performance.now()
@@ -514,6 +518,10 @@ if (withLevels) {
           const t0 = performance.now()
           const e = await buildEbn({ neurons: ebn.N, dims: ebn.D, seed, g: 0.5, threads: 1 })
           ebn.t.add(level, performance.now() - t0, e.omegaF.reduce((a, x) => a + x, 0))
+        }
+        if (chipCase) {
+          const r = await chipCase.c.run()
+          chipCase.t.add(level, r.nsPerStep, r.spikes)
         }
         if (lif) {
           const r = await lifRun(lif.network, lif.batch, { threads: 1, seed })

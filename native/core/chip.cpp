@@ -3,14 +3,21 @@
 #include "snn_noise.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
 
 #include "perturb.hpp"
 #include "rng.hpp"
+#include "simd.hpp"
+#include "simd_config.hpp"
 #include "thread_pool.hpp"
+
+#define MIMIC_SIMD_BODY "chip_kernel-inl.hpp"
+#include "simd_foreach.hpp"
 
 namespace mimic::chip {
 namespace {
@@ -132,17 +139,21 @@ Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOpti
   const double dtMs = dtUs / 1000.0;
   inputChannels_ = g.inputChannels;
   for (const auto& k : c.cores) n_ += static_cast<std::size_t>(k.neurons);
+  t_.n = n_;
+  t_.stride = (n_ + kBlock - 1) / kBlock * kBlock;
+  t_.dtMs = dtMs;
   address_.resize(n_);
-  dtOverTau_.resize(n_);
+  t_.dtOverTau.resize(n_);
   tauMem_.resize(n_);
-  threshold_.resize(n_);
-  reset_.resize(n_);
-  bias_.resize(n_);
-  refractorySteps_.resize(n_);
-  decay_.resize(n_ * 4);
+  t_.threshold.resize(n_);
+  t_.reset.resize(n_);
+  t_.bias.resize(n_);
+  t_.refractorySteps.resize(n_);
+  t_.decay.assign(t_.stride * 4, 0.0);
   const std::size_t total = std::size_t(g.chips) * g.coresPerChip * g.neuronsPerCore;
   std::vector<int32_t> dense(total, -1);
   std::vector<int32_t> coreOf(n_);
+  std::vector<std::array<double, 4>> k4(n_);  // each neuron's synaptic time constants
   std::size_t k = 0;
   for (std::size_t ci = 0; ci < c.cores.size(); ++ci) {
     const CoreConfig& core = c.cores[ci];
@@ -166,14 +177,17 @@ Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOpti
         for (int s = 0; s < 4; ++s) tauSyn[s] = abs_normal(tauSyn[s], sc * Spreads::relative * tauSyn[s], r.normal());
       }
       tauMem_[k] = tauMem;
-      dtOverTau_[k] = dtMs / tauMem;
-      threshold_[k] = th;
-      reset_[k] = p.resetPotential;
-      bias_[k] = bias;
-      refractorySteps_[k] = static_cast<int32_t>(std::floor(refr / dtMs + 0.5));
-      for (int s = 0; s < 4; ++s) decay_[k * 4 + s] = std::exp(-dtMs / tauSyn[s]);
+      t_.dtOverTau[k] = dtMs / tauMem;
+      t_.threshold[k] = th;
+      t_.reset[k] = p.resetPotential;
+      t_.bias[k] = bias;
+      // whole steps (an int32 count before; every value below 2^31 is exact in a double)
+      t_.refractorySteps[k] = static_cast<double>(static_cast<int32_t>(std::floor(refr / dtMs + 0.5)));
+      k4[k] = {tauSyn[0], tauSyn[1], tauSyn[2], tauSyn[3]};
     }
   }
+  for (std::size_t i = 0; i < n_; ++i)
+    for (int s = 0; s < 4; ++s) t_.decay[std::size_t(s) * t_.stride + i] = std::exp(-dtMs / k4[i][s]);
   // connections → rows by source (a counting sort keeps configuration order within a source)
   struct Entry {
     int32_t src, target;
@@ -215,82 +229,114 @@ Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOpti
     else
       fromN.push_back({dense[cn.pre], target, static_cast<uint8_t>(cn.type), eff});
   }
-  auto build = [](std::size_t sources, const std::vector<Entry>& es, Rows& rows) {
+  const std::size_t n = t_.stride;
+  auto build = [n](std::size_t sources, const std::vector<Entry>& es, Rows& rows) {
     rows.start.assign(sources + 1, 0);
     for (const auto& e : es) rows.start[e.src + 1]++;
     for (std::size_t i = 0; i < sources; ++i) rows.start[i + 1] += rows.start[i];
     std::vector<int32_t> fill(rows.start.begin(), rows.start.end() - 1);
-    rows.target.resize(es.size());
-    rows.type.resize(es.size());
+    rows.element.resize(es.size());
     rows.efficacy.resize(es.size());
     for (const auto& e : es) {
       const int32_t at = fill[e.src]++;
-      rows.target[at] = e.target;
-      rows.type[at] = e.type;
+      rows.element[at] = static_cast<int32_t>(std::size_t(e.type) * n + std::size_t(e.target));
       rows.efficacy[at] = e.eff;
     }
   };
-  build(n_, fromN, fromNeuron_);
-  build(static_cast<std::size_t>(g.inputChannels), fromI, fromInput_);
+  build(n_, fromN, t_.fromNeuron);
+  build(static_cast<std::size_t>(g.inputChannels), fromI, t_.fromInput);
+  // the analog input by synapse: each synapse's connections in the order the rows by channel reach it
+  // (channel ascending, then row order)
+  const Rows& in = t_.fromInput;
+  const std::size_t S = 4 * t_.stride;
+  std::vector<int32_t> count(S, 0);
+  for (std::size_t ch = 0; ch + 1 < in.start.size(); ++ch)
+    for (int32_t e = in.start[ch]; e < in.start[ch + 1]; ++e) {
+      count[std::size_t(in.element[e])]++;
+      t_.analogChannels = ch + 1;
+    }
+  std::vector<int32_t> at(S, -1);
+  t_.analogStart.push_back(0);
+  for (std::size_t e = 0; e < S; ++e)
+    if (count[e] > 0) {
+      at[e] = t_.analogStart.back();
+      t_.analogElement.push_back(static_cast<int32_t>(e));
+      t_.analogStart.push_back(t_.analogStart.back() + count[e]);
+    }
+  t_.analogChannel.resize(in.element.size());
+  t_.analogEfficacy.resize(in.element.size());
+  for (std::size_t ch = 0; ch + 1 < in.start.size(); ++ch)
+    for (int32_t e = in.start[ch]; e < in.start[ch + 1]; ++e) {
+      const int32_t slot = at[std::size_t(in.element[e])]++;
+      t_.analogChannel[slot] = static_cast<int32_t>(ch);
+      t_.analogEfficacy[slot] = in.efficacy[e];
+    }
+  // the layered form: channel c has as many layers as the most connections it makes to one synapse
+  bool planeUsed[4] = {false, false, false, false};
+  std::vector<int32_t> firstLayer;  // of each channel
+  std::size_t layers = 0;
+  {
+    std::vector<int32_t> seen(S, -1), times(S, 0);
+    for (std::size_t ch = 0; ch < t_.analogChannels; ++ch) {
+      int32_t most = 0;
+      for (int32_t e = in.start[ch]; e < in.start[ch + 1]; ++e) {
+        const auto el = static_cast<std::size_t>(in.element[e]);
+        planeUsed[el / t_.stride] = true;
+        if (seen[el] != static_cast<int32_t>(ch)) {
+          seen[el] = static_cast<int32_t>(ch);
+          times[el] = 0;
+        }
+        most = std::max(most, ++times[el]);
+      }
+      firstLayer.push_back(static_cast<int32_t>(layers));
+      for (int32_t r = 0; r < most; ++r) t_.layerChannel.push_back(static_cast<int32_t>(ch));
+      layers += static_cast<std::size_t>(most);
+    }
+  }
+  for (int p = 0; p < 4; ++p)
+    if (planeUsed[p]) t_.layerPlane.push_back(p);
+  const std::size_t slots = t_.layerPlane.size() * t_.stride * layers;
+  if (layers > 0 && slots <= 12 * in.element.size()) {
+    t_.layerEfficacy.assign(slots, std::numeric_limits<double>::quiet_NaN());
+    int32_t planeIndex[4] = {-1, -1, -1, -1};
+    for (std::size_t q = 0; q < t_.layerPlane.size(); ++q) planeIndex[t_.layerPlane[q]] = static_cast<int32_t>(q);
+    std::vector<int32_t> seen(S, -1), times(S, 0);
+    for (std::size_t ch = 0; ch < t_.analogChannels; ++ch)
+      for (int32_t e = in.start[ch]; e < in.start[ch + 1]; ++e) {
+        const auto el = static_cast<std::size_t>(in.element[e]);
+        if (seen[el] != static_cast<int32_t>(ch)) {
+          seen[el] = static_cast<int32_t>(ch);
+          times[el] = 0;
+        }
+        const std::size_t layer = static_cast<std::size_t>(firstLayer[ch] + times[el]++);
+        const std::size_t plane = static_cast<std::size_t>(planeIndex[el / t_.stride]), i = el % t_.stride;
+        t_.layerEfficacy[plane * t_.stride * layers + (i / kBlock * layers + layer) * kBlock + i % kBlock] = in.efficacy[e];
+      }
+  } else {
+    t_.layerChannel.clear();
+    t_.layerPlane.clear();
+  }
 }
 
 void Emulator::reset(State& s) const {
   s.v.assign(n_, 0.0);
-  s.syn.assign(n_ * 4, 0.0);
-  s.refractory.assign(n_, 0);
+  s.syn.assign(t_.stride * 4, 0.0);
+  s.refractory.assign(n_, 0.0);
   s.pending.clear();
   s.spiked.clear();
   s.pending.reserve(n_);
   s.spiked.reserve(n_);
+  s.scale.assign(t_.analogChannels, 0.0);
+  s.layerScale.assign(t_.layerChannel.size(), 0.0);
+  s.activeLayers.assign(t_.layerChannel.size(), 0);
+  s.noise.assign(n_, 0.0);
+  s.held.assign(n_, 0);
+  s.spikes.assign(n_, 0);
 }
 
 void Emulator::step(State& s, const uint32_t* evChannels, std::size_t nEv, const float* x, std::size_t channels, const uint8_t* hold,
                     double noiseStd, Rng* noise) const {
-  const std::size_t n = n_;
-  const double dtMs = dtUs_ / 1000.0;
-  double* syn = s.syn.data();
-  double* v = s.v.data();
-  int32_t* refractory = s.refractory.data();
-  const int32_t* ns = fromNeuron_.start.data();
-  const int32_t* is = fromInput_.start.data();
-  for (std::size_t i = 0; i < n * 4; ++i) syn[i] *= decay_[i];
-  for (int32_t src : s.pending)
-    for (int32_t e = ns[src]; e < ns[src + 1]; ++e) syn[std::size_t(fromNeuron_.target[e]) * 4 + fromNeuron_.type[e]] += fromNeuron_.efficacy[e];
-  for (std::size_t k = 0; k < nEv; ++k) {
-    const uint32_t ch = evChannels[k];
-    for (int32_t e = is[ch]; e < is[ch + 1]; ++e) syn[std::size_t(fromInput_.target[e]) * 4 + fromInput_.type[e]] += fromInput_.efficacy[e];
-  }
-  if (x != nullptr) {
-    for (std::size_t ch = 0; ch < channels; ++ch) {
-      if (x[ch] == 0.0f) continue;
-      const double scale = static_cast<double>(x[ch]) * dtMs;
-      for (int32_t e = is[ch]; e < is[ch + 1]; ++e) syn[std::size_t(fromInput_.target[e]) * 4 + fromInput_.type[e]] += scale * fromInput_.efficacy[e];
-    }
-  }
-  s.spiked.clear();
-  const ZigguratNormal& normal = ZigguratNormal::instance();
-  for (std::size_t i = 0; i < n; ++i) {
-    const double z = noise != nullptr ? normal(*noise) : 0.0;
-    if (refractory[i] > 0) {
-      refractory[i]--;
-      v[i] = reset_[i];
-      continue;
-    }
-    const double* si = &syn[i * 4];
-    const double current = si[0] + si[1] + si[2] + si[3] + bias_[i];
-    v[i] += dtOverTau_[i] * (current - v[i]);
-    if (noise != nullptr) v[i] += noiseStd * z;
-    if (hold != nullptr && hold[i] != 0) {
-      v[i] = reset_[i];
-      continue;
-    }
-    if (v[i] >= threshold_[i]) {
-      s.spiked.push_back(static_cast<int32_t>(i));
-      v[i] = reset_[i];
-      refractory[i] = refractorySteps_[i];
-    }
-  }
-  s.pending.swap(s.spiked);
+  MIMIC_SIMD_PICK(chip_step)(t_, s, evChannels, nEv, x, channels, hold, noiseStd, noise);
 }
 
 void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control,
@@ -316,24 +362,27 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
   // potentials kept are those at the period's end (after its last step)
   const std::size_t K = rec.membrane != nullptr ? rec.membraneCount : 0;
   const bool perPeriod = O > 0 || K > 0;
+  // the decoder's weights transposed, as doubles, for chip_decode
+  const std::size_t oStride = (O + kBlock - 1) / kBlock * kBlock;
+  std::vector<double> wT(O > 0 ? n * oStride : 0, 0.0), acc(oStride);
+  for (std::size_t q = 0; q < O; ++q)
+    for (std::size_t i = 0; i < n; ++i) wT[i * oStride + q] = static_cast<double>(dec.weights[q * n + i]);
+  const auto decode = MIMIC_SIMD_PICK(chip_decode);
   auto emit = [&]() {
     if (O > 0) {
       float* o = rec.out + period * O;
-      for (std::size_t q = 0; q < O; ++q) {
-        const float* w = dec.weights + q * n;
-        double acc = 0;
-        for (std::size_t i = 0; i < n; ++i) acc += static_cast<double>(w[i]) * r[i];
-        o[q] = static_cast<float>(acc);
-      }
+      decode(wT.data(), oStride, n, r.data(), acc.data());
+      for (std::size_t q = 0; q < O; ++q) o[q] = static_cast<float>(acc[q]);
       for (std::size_t i = 0; i < n; ++i) r[i] *= decayOut;
     }
     for (std::size_t k = 0; k < K; ++k) rec.membrane[period * K + k] = static_cast<float>(st.v[static_cast<std::size_t>(rec.membraneNeurons[k])]);
     ++period;
   };
+  const auto stepKernel = MIMIC_SIMD_PICK(chip_step);  // the level active when the run starts
   std::size_t ev = 0;
-  for (std::size_t step = 0; step < steps; ++step) {
-    if ((step & 255) == 255) control.check();
-    const double t0 = static_cast<double>(step) * dtUs_;
+  for (std::size_t k = 0; k < steps; ++k) {
+    if ((k & 255) == 255) control.check();
+    const double t0 = static_cast<double>(k) * dtUs_;
     const uint32_t* evCh = nullptr;
     std::size_t nEv = 0;
     const float* x = nullptr;
@@ -355,7 +404,7 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
       while (period < p && period < periods) emit();
     }
     const bool holdNow = silenced != nullptr && t0 >= perturbation->silenceStartUs && t0 < perturbation->silenceEndUs;
-    this->step(st, evCh, nEv, x, in.channels, holdNow ? silenced : nullptr, noisy ? perturbation->noiseStd : 0.0, noisy ? &noise : nullptr);
+    stepKernel(t_, st, evCh, nEv, x, in.channels, holdNow ? silenced : nullptr, noisy ? perturbation->noiseStd : 0.0, noisy ? &noise : nullptr);
     const std::vector<int32_t>& spiked = st.pending;
     if (rec.keepSpikes && rec.keptEvents != nullptr && !spiked.empty() &&
         rec.keptEvents->fetch_add(spiked.size()) + spiked.size() > rec.maxKeptEvents)
@@ -365,7 +414,7 @@ void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Record
     for (int32_t i : spiked) {
       if (rec.counts) rec.counts[i]++;
       if (rec.keepSpikes) {
-        rec.spikeSteps.push_back(static_cast<int32_t>(step));
+        rec.spikeSteps.push_back(static_cast<int32_t>(k));
         rec.spikeNeurons.push_back(i);
       }
     }

@@ -109,7 +109,7 @@ class Emulator {
   double dt_us() const { return dtUs_; }
   // Effective per-neuron values after mismatch (for tests and displays).
   const std::vector<double>& tau_mem_ms() const { return tauMem_; }
-  const std::vector<double>& thresholds() const { return threshold_; }
+  const std::vector<double>& thresholds() const { return t_.threshold; }
   // The efficacy of each configured connection in configuration order (sign included; after mismatch).
   const std::vector<double>& connection_efficacy() const { return connEff_; }
 
@@ -164,9 +164,14 @@ class Emulator {
 
   // The state of a run, for stepping one step at a time (a board session streams its input).
   struct State {
-    std::vector<double> v, syn;
-    std::vector<int32_t> refractory;
+    std::vector<double> v;
+    std::vector<double> syn;         // [4 × stride]: synapse type s of neuron i at s·stride + i (Tables::stride)
+    std::vector<double> refractory;  // steps left (whole numbers)
     std::vector<int32_t> pending, spiked;  // after step(): pending = the dense indices that spiked in it
+    // the step's scratch: each channel's x·dt, the noise deviates, the held and spiking masks
+    std::vector<double> scale, noise, layerScale;
+    std::vector<int32_t> activeLayers;
+    std::vector<int64_t> held, spikes;
   };
   // Every neuron and synapse at rest (V = 0, no current, not refractory), no spike in flight.
   void reset(State& s) const;
@@ -179,19 +184,42 @@ class Emulator {
   void step(State& s, const uint32_t* evChannels, std::size_t nEv, const float* x, std::size_t channels, const uint8_t* hold,
             double noiseStd, Rng* noise) const;
 
- private:
+  // What one step reads (chip_kernel-inl.hpp, compiled once per SIMD level).
   struct Rows {
-    std::vector<int32_t> start, target;
-    std::vector<uint8_t> type;
+    std::vector<int32_t> start;
+    std::vector<int32_t> element;  // the synapse a connection adds to: type · stride + target
     std::vector<double> efficacy;
   };
+  static constexpr std::size_t kBlock = 8;  // synapses per block of the layered analog input
+  struct Tables {
+    std::size_t n = 0;
+    std::size_t stride = 0;  // n rounded up to kBlock: one synapse type's plane of State::syn
+    double dtMs = 0.1;
+    std::vector<double> dtOverTau, threshold, reset, bias, refractorySteps;
+    std::vector<double> decay;  // [4 × stride], as State::syn (0 beyond n)
+    Rows fromNeuron, fromInput;  // by source (neuron, input channel), configuration order within one
+    // The analog input, in the order the rows by channel add it to each synapse (channel ascending,
+    // configuration order within a channel), in two forms:
+    // by synapse: the synapses any input channel reaches (ascending), and each one's connections
+    std::vector<int32_t> analogElement, analogStart, analogChannel;
+    std::vector<double> analogEfficacy;
+    std::size_t analogChannels = 0;  // 1 + the highest channel with a connection
+    // layered, for the vector loop: a layer is one channel's r-th connection to each synapse (layers in
+    // channel order, then r), over the planes of the synapse types an input reaches, kept as
+    // [plane][block of kBlock synapses][layer][kBlock] with NaN where a synapse has no such connection
+    // (an efficacy is never NaN); empty when it would hold more than 12 slots per connection
+    std::vector<int32_t> layerPlane, layerChannel;
+    std::vector<double> layerEfficacy;
+  };
+  const Tables& tables() const { return t_; }
+
+ private:
+  Tables t_;
   std::size_t n_ = 0;
   double dtUs_ = 100;
   std::vector<uint32_t> address_;
-  std::vector<double> dtOverTau_, threshold_, reset_, bias_, decay_, tauMem_;
-  std::vector<int32_t> refractorySteps_;
+  std::vector<double> tauMem_;
   std::vector<double> connEff_;
-  Rows fromNeuron_, fromInput_;
   int inputChannels_ = 0;
 };
 

@@ -1,6 +1,6 @@
 // Runtime SIMD dispatch. One portable addon carries every hot kernel (the simulator, the ADS training
 // loop with its k·F·e feedback and learning updates, the teacher's forward pass and BPTT, the BPTT
-// spiking baseline's gradient, the LIF baselines' simulator) compiled
+// spiking baseline's gradient, the LIF baselines' simulator, the chip emulator's step and decoder) compiled
 // once per instruction-set level; when the library loads it picks the widest level the CPU (and the
 // OS) supports, or the one MIMIC_SIMD names:
 //

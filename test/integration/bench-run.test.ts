@@ -36,6 +36,8 @@ describe('npm run bench', () => {
     // the baselines' kernels too: the BPTT network's training and the LIF simulator
     expect(r.stdout).toMatch(new RegExp(`BPTT-SNN 160\\+160 training t1\\s+steps/s(\\s+\\d+){${levels.length}}(\\s+[\\d.]+){${levels.length - 1}}\\s+yes`))
     expect(r.stdout).toMatch(new RegExp(`LIF runner N=320 \\(reservoir\\) b1 t1\\s+ns/step(\\s+\\d+){${levels.length}}(\\s+[\\d.]+){${levels.length - 1}}\\s+yes`))
+    // and the chip emulator (the `emulator` target of robustness and deployment)
+    expect(r.stdout).toMatch(new RegExp(`chip emulator N=768 C=16 SE2 t1\\s+ns/step(\\s+\\d+){${levels.length}}(\\s+[\\d.]+){${levels.length - 1}}\\s+yes`))
     expect(r.stdout).toMatch(/bptt-snn\s+160\+160\s+\d+ steps\/s/)
     const files = readdirSync(out).filter((f) => f.startsWith('snn-bench-') && f.endsWith('.json'))
     expect(files).toHaveLength(1)
@@ -48,6 +50,7 @@ describe('npm run bench', () => {
       'BPTT-SNN 160+160 training t1',
       'LIF runner N=320 (reservoir) b1 t1',
       'EBN construction 1024x128 t1',
+      'chip emulator N=768 C=16 SE2 t1',
     ])
     for (const k of json.simd.kernels) {
       expect(Object.keys(k.values)).toEqual(levels)

@@ -1,8 +1,10 @@
 // The native chip emulator (native/core/chip.hpp) against closed forms of its equations and against
 // the TypeScript reference chip (src/hardware/chip/reference.ts): without mismatch it gives the same
 // spikes; with mismatch it is deterministic per serial number on any thread count, and serials differ.
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { addon, chipEmulate, chipInspect, type ChipConfiguration, type RawCancelToken } from '../../native/index.ts'
+import { addon, chipEmulate, chipInspect, ChipSession, type ChipConfiguration, type RawCancelToken } from '../../native/index.ts'
+import { atEverySimdLevel } from '../support/simd-levels.ts'
 import { ReferenceChip } from '../../src/hardware/chip/reference.ts'
 import { inputAddress, type CoreParameters, type DeployedConfiguration } from '../../src/shared/board.ts'
 
@@ -324,4 +326,81 @@ describe('native chip emulator', () => {
       raw.setMemoryBudget(before.bytes, before.source)
     }
   })
+})
+
+// The emulator's step and decoder are compiled once per SIMD level (native/core/chip_kernel-inl.hpp). The
+// analog input takes one of two forms by how densely the channels reach the synapses: by synapse (each
+// synapse's connections in a scalar loop) or layered (a vector loop over blocks of synapses, one layer
+// per channel and repeat); which one runs depends on the level. Three networks cover both: a dense one
+// (layered at every level), a middling one (by synapse at SSE2, layered above it) with repeated
+// connections (a channel reaching a synapse twice) and a sparse one (by synapse at every level). At
+// each level: the reference chip's spikes without mismatch, and every output the same, bit for bit,
+// as at the first level (mismatch, noise, silenced neurons, nine decoded outputs, membrane traces).
+function analogConfig(kind: 'middling' | 'sparse'): DeployedConfiguration {
+  const rng = new Rng(kind === 'middling' ? 31 : 32)
+  const neurons = 96
+  const channels = kind === 'middling' ? 8 : 64
+  const connections: DeployedConfiguration['connections'] = []
+  for (let post = 0; post < neurons; post++) {
+    if (kind === 'middling') {
+      // two channels of eight, each through a fast excitatory synapse; the first ten neurons twice from channel 0
+      const a = post < 10 ? 0 : Math.floor(rng.uniform() * 8)
+      const b = (a + 1 + Math.floor(rng.uniform() * 7)) % 8
+      for (const c of [a, b]) connections.push({ pre: inputAddress(c), post, type: 0, weight: 1 + Math.floor(rng.uniform() * 15) })
+      if (post < 10) connections.push({ pre: inputAddress(a), post, type: 0, weight: 1 + Math.floor(rng.uniform() * 15) })
+    } else {
+      // one channel of 64, through any of the four synapse types
+      connections.push({ pre: inputAddress(Math.floor(rng.uniform() * channels)), post, type: Math.floor(rng.uniform() * 4), weight: 1 + Math.floor(rng.uniform() * 15) })
+    }
+    for (let k = 0; k < 6; k++) connections.push({ pre: Math.floor(rng.uniform() * neurons), post, type: Math.floor(rng.uniform() * 4), weight: 1 + Math.floor(rng.uniform() * 15) })
+  }
+  return { weightScheme: 'se2', cores: [{ chip: 0, core: 0, neurons, params: params({ bias: 0.2, tauMemMs: 15, baseWeights: [0.3, 0.05, 0.4, 0.08] }) }], connections }
+}
+
+const atFirstLevel = new Map<string, string>()
+atEverySimdLevel('the chip emulator', (level) => {
+  const cases = [
+    ['dense', randomConfig('se2', 41), 4],
+    ['middling', analogConfig('middling'), 8],
+    ['sparse', analogConfig('sparse'), 64],
+  ] as const
+  for (const [name, config, C] of cases) {
+    it(`${name} analog input: the reference chip's spikes without mismatch, and the same outputs at every level`, async () => {
+      const rng = new Rng(7)
+      const T = 200
+      // a quarter of the samples 0 (a silent channel adds nothing)
+      const samples = Float32Array.from({ length: 2 * T * C }, () => (rng.uniform() < 0.25 ? 0 : 3 * rng.uniform() - 0.5))
+      const refA = referenceSpikes(config, (chip) => {
+        const run = chip.start({ durationUs: T * 1000, input: 'samples', analogChannels: C, samplePeriodUs: 1000 })
+        run.samples(samples.subarray(0, T * C), C)
+        return run.advance(T * 1000)
+      })
+      const input = { samples, batch: 2, steps: T, channels: C, samplePeriodUs: 1000 }
+      const ideal = await chipEmulate(config, input, { chips: 2, mismatch: false, spikesOf: 1 })
+      const refPairs = [...refA.timesUs].map((t, i) => `${t}:${refA.neurons[i]}`)
+      expect(refPairs.length).toBeGreaterThan(50)
+      expect(nativePairs(ideal, 100)).toEqual(refPairs)
+      // a streamed session gives the same spikes
+      const session = new ChipSession(config, { chips: 2, mismatch: false })
+      const steps = T * 10
+      const streamed = session.advance(steps, {
+        samples: Float32Array.from({ length: steps * C }, (_, i) => samples[Math.floor(i / C / 10) * C + (i % C)]),
+        channels: C,
+        hasSample: new Uint8Array(steps).fill(1),
+      })
+      expect([...streamed.step].map((k, i) => `${k * 100}:${session.addresses[streamed.neuron[i]]}`)).toEqual(refPairs)
+      // every output with mismatch, noise and silenced neurons: bit for bit as at the first level
+      const n = ideal.neurons
+      const decode = { weights: Float32Array.from({ length: 9 * n }, (_, i) => Math.sin(i)), outputs: 9, tauOutMs: 30, periodUs: 1000 }
+      const digest = createHash('sha256')
+      for (const extra of [{}, { noiseStd: 0.2, noiseSeed: 4 }, { silence: { neurons: Int32Array.of(0, 1, 2, 3), startUs: 50_000, endUs: 150_000 } }]) {
+        const r = await chipEmulate(config, input, { chips: 2, serialNumber: 'EMU-0007', spikesOf: 2, threads: 2, decode, membraneNeurons: Int32Array.of(0, 5, n - 1), ...extra })
+        expect(r.spikes.step.length).toBeGreaterThan(50)
+        for (const a of [r.spikeCounts, r.outputs!, r.membrane!, r.spikes.sample, r.spikes.step, r.spikes.neuron]) digest.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+      }
+      const d = digest.digest('hex')
+      if (!atFirstLevel.has(name)) atFirstLevel.set(name, d)
+      else expect(`${level}: ${d}`).toBe(`${level}: ${atFirstLevel.get(name)}`)
+    })
+  }
 })
