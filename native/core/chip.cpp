@@ -47,6 +47,82 @@ double abs_normal(double nominal, double sigma, double z) {
 
 }  // namespace
 
+namespace {
+
+// The analog input's two forms (Emulator::Tables) from its rows by channel: each synapse's connections
+// in the order the rows reach it (channel ascending, then row order), by synapse and layered.
+void analog_forms(Emulator::Tables& t) {
+  const Emulator::Rows& in = t.fromInput;
+  const std::size_t S = 4 * t.stride;
+  // every connection with its rank among its channel's connections to the same synapse
+  std::vector<int32_t> seen(S, -1), times(S, 0);
+  auto eachRanked = [&](auto fn) {
+    std::fill(seen.begin(), seen.end(), -1);
+    for (std::size_t ch = 0; ch + 1 < in.start.size(); ++ch)
+      for (int32_t e = in.start[ch]; e < in.start[ch + 1]; ++e) {
+        const auto el = static_cast<std::size_t>(in.element[e]);
+        if (seen[el] != static_cast<int32_t>(ch)) {
+          seen[el] = static_cast<int32_t>(ch);
+          times[el] = 0;
+        }
+        fn(ch, e, el, times[el]++);
+      }
+  };
+  // by synapse
+  std::vector<int32_t> count(S, 0);
+  eachRanked([&](std::size_t ch, int32_t, std::size_t el, int32_t) {
+    count[el]++;
+    t.analogChannels = ch + 1;
+  });
+  std::vector<int32_t> at(S, -1);
+  t.analogStart.push_back(0);
+  for (std::size_t e = 0; e < S; ++e)
+    if (count[e] > 0) {
+      at[e] = t.analogStart.back();
+      t.analogElement.push_back(static_cast<int32_t>(e));
+      t.analogStart.push_back(t.analogStart.back() + count[e]);
+    }
+  t.analogChannel.resize(in.element.size());
+  t.analogEfficacy.resize(in.element.size());
+  eachRanked([&](std::size_t ch, int32_t e, std::size_t el, int32_t) {
+    const int32_t slot = at[el]++;
+    t.analogChannel[slot] = static_cast<int32_t>(ch);
+    t.analogEfficacy[slot] = in.efficacy[e];
+  });
+  // layered: channel c has as many layers as the most connections it makes to one synapse
+  bool planeUsed[4] = {false, false, false, false};
+  std::vector<int32_t> most(t.analogChannels, 0);
+  eachRanked([&](std::size_t ch, int32_t, std::size_t el, int32_t rank) {
+    planeUsed[el / t.stride] = true;
+    most[ch] = std::max(most[ch], rank + 1);
+  });
+  std::vector<std::size_t> firstLayer(t.analogChannels);
+  for (std::size_t ch = 0; ch < t.analogChannels; ++ch) {
+    firstLayer[ch] = t.layerChannel.size();
+    t.layerChannel.insert(t.layerChannel.end(), static_cast<std::size_t>(most[ch]), static_cast<int32_t>(ch));
+  }
+  int32_t planeIndex[4] = {-1, -1, -1, -1};
+  for (int p = 0; p < 4; ++p)
+    if (planeUsed[p]) {
+      planeIndex[p] = static_cast<int32_t>(t.layerPlane.size());
+      t.layerPlane.push_back(p);
+    }
+  const std::size_t L = t.layerChannel.size(), slots = t.layerPlane.size() * t.stride * L;
+  if (L == 0 || slots > 12 * in.element.size()) {
+    t.layerChannel.clear();
+    t.layerPlane.clear();
+    return;
+  }
+  t.layerEfficacy.assign(slots, std::numeric_limits<double>::quiet_NaN());
+  eachRanked([&](std::size_t ch, int32_t e, std::size_t el, int32_t rank) {
+    const auto plane = static_cast<std::size_t>(planeIndex[el / t.stride]);
+    const std::size_t i = el % t.stride, layer = firstLayer[ch] + static_cast<std::size_t>(rank);
+    t.layerEfficacy[plane * t.stride * L + (i / Emulator::kBlock * L + layer) * Emulator::kBlock + i % Emulator::kBlock] = in.efficacy[e];
+  });
+}
+
+}  // namespace
+
 Geometry Geometry::dynapse(int chips, WeightScheme scheme) {
   Geometry g;
   g.chips = chips;
@@ -245,77 +321,7 @@ Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOpti
   };
   build(n_, fromN, t_.fromNeuron);
   build(static_cast<std::size_t>(g.inputChannels), fromI, t_.fromInput);
-  // the analog input by synapse: each synapse's connections in the order the rows by channel reach it
-  // (channel ascending, then row order)
-  const Rows& in = t_.fromInput;
-  const std::size_t S = 4 * t_.stride;
-  std::vector<int32_t> count(S, 0);
-  for (std::size_t ch = 0; ch + 1 < in.start.size(); ++ch)
-    for (int32_t e = in.start[ch]; e < in.start[ch + 1]; ++e) {
-      count[std::size_t(in.element[e])]++;
-      t_.analogChannels = ch + 1;
-    }
-  std::vector<int32_t> at(S, -1);
-  t_.analogStart.push_back(0);
-  for (std::size_t e = 0; e < S; ++e)
-    if (count[e] > 0) {
-      at[e] = t_.analogStart.back();
-      t_.analogElement.push_back(static_cast<int32_t>(e));
-      t_.analogStart.push_back(t_.analogStart.back() + count[e]);
-    }
-  t_.analogChannel.resize(in.element.size());
-  t_.analogEfficacy.resize(in.element.size());
-  for (std::size_t ch = 0; ch + 1 < in.start.size(); ++ch)
-    for (int32_t e = in.start[ch]; e < in.start[ch + 1]; ++e) {
-      const int32_t slot = at[std::size_t(in.element[e])]++;
-      t_.analogChannel[slot] = static_cast<int32_t>(ch);
-      t_.analogEfficacy[slot] = in.efficacy[e];
-    }
-  // the layered form: channel c has as many layers as the most connections it makes to one synapse
-  bool planeUsed[4] = {false, false, false, false};
-  std::vector<int32_t> firstLayer;  // of each channel
-  std::size_t layers = 0;
-  {
-    std::vector<int32_t> seen(S, -1), times(S, 0);
-    for (std::size_t ch = 0; ch < t_.analogChannels; ++ch) {
-      int32_t most = 0;
-      for (int32_t e = in.start[ch]; e < in.start[ch + 1]; ++e) {
-        const auto el = static_cast<std::size_t>(in.element[e]);
-        planeUsed[el / t_.stride] = true;
-        if (seen[el] != static_cast<int32_t>(ch)) {
-          seen[el] = static_cast<int32_t>(ch);
-          times[el] = 0;
-        }
-        most = std::max(most, ++times[el]);
-      }
-      firstLayer.push_back(static_cast<int32_t>(layers));
-      for (int32_t r = 0; r < most; ++r) t_.layerChannel.push_back(static_cast<int32_t>(ch));
-      layers += static_cast<std::size_t>(most);
-    }
-  }
-  for (int p = 0; p < 4; ++p)
-    if (planeUsed[p]) t_.layerPlane.push_back(p);
-  const std::size_t slots = t_.layerPlane.size() * t_.stride * layers;
-  if (layers > 0 && slots <= 12 * in.element.size()) {
-    t_.layerEfficacy.assign(slots, std::numeric_limits<double>::quiet_NaN());
-    int32_t planeIndex[4] = {-1, -1, -1, -1};
-    for (std::size_t q = 0; q < t_.layerPlane.size(); ++q) planeIndex[t_.layerPlane[q]] = static_cast<int32_t>(q);
-    std::vector<int32_t> seen(S, -1), times(S, 0);
-    for (std::size_t ch = 0; ch < t_.analogChannels; ++ch)
-      for (int32_t e = in.start[ch]; e < in.start[ch + 1]; ++e) {
-        const auto el = static_cast<std::size_t>(in.element[e]);
-        if (seen[el] != static_cast<int32_t>(ch)) {
-          seen[el] = static_cast<int32_t>(ch);
-          times[el] = 0;
-        }
-        const std::size_t layer = static_cast<std::size_t>(firstLayer[ch] + times[el]++);
-        const std::size_t plane = static_cast<std::size_t>(planeIndex[el / t_.stride]), i = el % t_.stride;
-        t_.layerEfficacy[plane * t_.stride * layers + (i / kBlock * layers + layer) * kBlock + i % kBlock] = in.efficacy[e];
-      }
-  } else {
-    t_.layerChannel.clear();
-    t_.layerPlane.clear();
-  }
+  analog_forms(t_);
 }
 
 void Emulator::reset(State& s) const {
