@@ -158,16 +158,7 @@ void chip_step(const chip::Emulator::Tables& t, chip::Emulator::State& s, const 
     if (hold != nullptr) update(No{}, Yes{});
     else update(No{}, No{});
   }
-  // the spikes in index order (8 neurons at a time: most groups have none)
-  s.spiked.clear();
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    if ((spk[i] | spk[i + 1] | spk[i + 2] | spk[i + 3] | spk[i + 4] | spk[i + 5] | spk[i + 6] | spk[i + 7]) == 0) continue;
-    for (std::size_t k = i; k < i + 8; ++k)
-      if (spk[k]) s.spiked.push_back(static_cast<int32_t>(k));
-  }
-  for (; i < n; ++i)
-    if (spk[i]) s.spiked.push_back(static_cast<int32_t>(i));
+  set_indices(spk, n, s.spiked);  // the spikes in index order
   s.pending.swap(s.spiked);
 }
 

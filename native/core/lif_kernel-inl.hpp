@@ -89,18 +89,7 @@ void lif_step(const LifNet& net, LifState& s, const LifPerturbation* perturbatio
     if (silenced) update(No{}, Yes{});
     else update(No{}, No{});
   }
-  // the spikes in index order (8 neurons at a time: most groups have none)
-  s.fired.clear();
-  {
-    std::size_t n = 0;
-    for (; n + 8 <= N; n += 8) {
-      if ((spk[n] | spk[n + 1] | spk[n + 2] | spk[n + 3] | spk[n + 4] | spk[n + 5] | spk[n + 6] | spk[n + 7]) == 0) continue;
-      for (std::size_t k = n; k < n + 8; ++k)
-        if (spk[k]) s.fired.push_back(static_cast<uint32_t>(k));
-    }
-    for (; n < N; ++n)
-      if (spk[n]) s.fired.push_back(static_cast<uint32_t>(n));
-  }
+  set_indices(spk, N, s.fired);  // the spikes in index order
   double* __restrict r = s.r.data();
   const double* __restrict aSyn = s.aSyn.data();
   const double aOut = s.aOut;

@@ -58,3 +58,18 @@ __attribute__((always_inline)) static inline vd vdset1(double x) {
   return vd{x, x, x, x, x, x, x, x};
 #endif
 }
+
+// The indices of the set entries of a mask (nonzero = set), in index order, into `out` (cleared
+// first); 8 entries at a time: in a spike mask most groups have none.
+template <class Index>
+static inline void set_indices(const int64_t* mask, std::size_t n, std::vector<Index>& out) {
+  out.clear();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    if ((mask[i] | mask[i + 1] | mask[i + 2] | mask[i + 3] | mask[i + 4] | mask[i + 5] | mask[i + 6] | mask[i + 7]) == 0) continue;
+    for (std::size_t k = i; k < i + 8; ++k)
+      if (mask[k]) out.push_back(static_cast<Index>(k));
+  }
+  for (; i < n; ++i)
+    if (mask[i]) out.push_back(static_cast<Index>(i));
+}
