@@ -3,7 +3,7 @@
 //
 // Same arithmetic at every level and as the loop per neuron it replaced: every synapse and membrane
 // gets the same double operations in the same order, nothing is fused. The passes: the synapses'
-// decay (a vector loop over the [4 × n] planes); last step's spikes and this step's input events,
+// decay (a vector loop over the [4 × stride] planes); last step's spikes and this step's input events,
 // added along their rows (scattered, in order); the analog input, synapse by synapse over the
 // connections that reach it in channel order (the sum in a register instead of a store and a load per
 // connection: each synapse sees the same additions in the same order as when the channels were added
