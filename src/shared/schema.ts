@@ -18,6 +18,8 @@ export interface FieldInfo {
   label?: string
   /** for run-id fields: the kind(s) of run expected (the UI offers a picker of such runs) */
   ref?: string
+  /** for string fields naming an execution target: the UI offers the registered targets (backends.list) to choose from */
+  choices?: 'targets'
   /**
    * for run-id fields: a file of this type may be chosen instead; the form imports it as such a run
    * (datasets.import), checked against the run named by field `fits` when given
@@ -63,6 +65,7 @@ interface Meta {
   unit?: string
   label?: string
   ref?: string
+  choices?: 'targets'
   upload?: { accept: string; fits?: string }
   valueHelp?: Record<string, string>
   when?: { field: string; equals: string | boolean }

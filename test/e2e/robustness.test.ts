@@ -61,6 +61,13 @@ describe('robustness page', () => {
       await form.getByLabel('Levels', { exact: true }).fill('0, 0.2')
       await form.getByLabel('Draws per level').fill('3')
       await form.getByLabel('Samples', { exact: true }).fill('20')
+      // the execution target is chosen from the registered ones (backends.list), the simulator by default
+      const target = form.getByLabel('Execution target', { exact: true })
+      await target.locator('option', { hasText: 'emulator — Chip emulator (SE2)' }).waitFor({ state: 'attached' })
+      expect(await target.locator('option').allTextContents()).toEqual(expect.arrayContaining(['simulator — Software simulator', 'mapped — Mapped network (SE2) on the simulator', 'emulator — Chip emulator (SE2)']))
+      expect(await target.inputValue()).toBe('simulator')
+      // with what the chosen one is and which architectures it runs
+      await form.getByText(/^The native addon on this machine’s CPU cores \(every architecture\)\. · runs rate, ads/).waitFor()
       await form.getByLabel('Seed', { exact: true }).fill('5')
       await form.getByRole('button', { name: 'Run', exact: true }).click()
       await page.waitForURL(/#\/runs\/\d+$/)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as s from '../../src/shared/schema.ts'
 import { AppError, FieldError } from '../../src/shared/errors.ts'
+import { jobKinds } from '../../src/shared/jobkinds/index.ts'
 
 function error(fn: () => unknown): AppError {
   try {
@@ -64,6 +65,12 @@ describe('schema validators', () => {
     const form = s.object({ tauMs: s.withDefault(s.number({ gt: 0, max: 1000 }), 50).doc({ unit: 'ms', label: 'Membrane time constant' }) })
     const info = form.info()
     expect(info.fields?.tauMs).toMatchObject({ type: 'number', optional: true, default: 50, unit: 'ms', label: 'Membrane time constant', max: 1000 })
+  })
+
+  it('marks the execution-target field of every job kind that has one, so that forms offer the registered targets', () => {
+    const withTarget = Object.entries(jobKinds).filter(([, k]) => k.params.info().fields?.target?.label === 'Execution target')
+    expect(withTarget.map(([name]) => name)).toEqual(expect.arrayContaining(['robustness', 'simulate', 'eval', 'yield']))
+    for (const [, k] of withTarget) expect(k.params.info().fields!.target.choices).toBe('targets')
   })
 
   it('seeds are exact integers in [0, 2^53)', () => {

@@ -118,4 +118,4 @@ export const tauStepUnitHelp = {
 }
 
 /** The execution target a network runs on (`mimic backends list`; checked against the registry when the job starts). */
-export const targetField = s.withDefault(s.string({ min: 1, max: 60 }), 'simulator').doc({ label: 'Execution target', help: 'where the network runs (`mimic backends list`)' })
+export const targetField = s.withDefault(s.string({ min: 1, max: 60 }), 'simulator').doc({ label: 'Execution target', help: 'where the network runs (`mimic backends list`)', choices: 'targets' })
