@@ -21,6 +21,11 @@ export interface FieldInfo {
   /** for string fields naming an execution target: the UI offers the registered targets (backends.list) to choose from */
   choices?: 'targets'
   /**
+   * for string fields naming a board or a chip target: the UI suggests these names, then the saved
+   * boards and the running emulators (boards.list); any other value (an address) may be typed
+   */
+  suggest?: { names: readonly string[] }
+  /**
    * for run-id fields: a file of this type may be chosen instead; the form imports it as such a run
    * (datasets.import), checked against the run named by field `fits` when given
    */
@@ -66,6 +71,7 @@ interface Meta {
   label?: string
   ref?: string
   choices?: 'targets'
+  suggest?: { names: readonly string[] }
   upload?: { accept: string; fits?: string }
   valueHelp?: Record<string, string>
   when?: { field: string; equals: string | boolean }

@@ -131,5 +131,22 @@ describe('robustness page', () => {
       await form.waitFor()
       expect(await form.getByLabel('Network runs').inputValue()).toBe(String(adsId))
     })
+
+    await step("the deployment form suggests the chip targets and the saved boards, and takes any address", async () => {
+      s.cli(['board', 'add', 'bench-board', 'tcp://127.0.0.1:9'])
+      await page.goto(`${s.served.origin}/#/projects/${projectId}`)
+      await page.getByRole('button', { name: 'New deployment' }).click()
+      const form = page.getByRole('form', { name: /New deployment/ })
+      const to = form.getByLabel('Deploy to', { exact: true })
+      const list = form.locator(`[id="${await to.getAttribute('list')}"] option`)
+      await list.filter({ hasText: 'saved board at tcp://127.0.0.1:9' }).waitFor({ state: 'attached' })
+      expect(await list.evaluateAll((os) => os.map((o) => `${(o as HTMLOptionElement).value}: ${o.textContent}`))).toEqual([
+        'emulator: Chip emulator (SE2)',
+        'emulator-se1: Chip emulator (SE1)',
+        'bench-board: saved board at tcp://127.0.0.1:9',
+      ])
+      await to.fill('serial:/dev/ttyACM0')
+      expect(await to.inputValue()).toBe('serial:/dev/ttyACM0')
+    })
   }, 120_000)
 })

@@ -73,6 +73,13 @@ describe('schema validators', () => {
     for (const [, k] of withTarget) expect(k.params.info().fields!.target.choices).toBe('targets')
   })
 
+  it('suggests for each board field the chip targets its job takes by name', () => {
+    const names = (k: keyof typeof jobKinds) => jobKinds[k].params.info().fields!.target.suggest?.names
+    expect(names('deploy')).toEqual(['emulator', 'emulator-se1'])
+    expect(names('finetune')).toEqual(['emulator', 'emulator-se1', 'mapped', 'mapped-se1'])
+    expect(names('hil')).toEqual(['simulator', 'mapped', 'mapped-se1', 'emulator', 'emulator-se1'])
+  })
+
   it('seeds are exact integers in [0, 2^53)', () => {
     expect(s.seed().parse(2 ** 53 - 1)).toBe(2 ** 53 - 1)
     expect(() => s.seed().parse(2 ** 53)).toThrow(AppError)

@@ -21,6 +21,7 @@ export const deployParams = s.object({
   target: s.string({ min: 1, max: 500, trim: true }).doc({
     label: 'Deploy to',
     help: "emulator: a one-chip DYNAP-SE2 board (4-bit masks); emulator-se1: a four-chip DYNAP-SE1 board (repeat counts); or a board: its address (tcp://HOST:PORT, serial:PATH) or the name of a saved board (`mimic board list`), mapped for its handshake's scheme and geometry, configured with the mapping, held for the run, and scored on itself",
+    suggest: { names: Object.keys(deployTargets) },
   }),
   dataset: s.optional(runRef('dataset', 'Dataset run')).doc({ help: "the test samples of the expected accuracy (simulator, mapped network, emulator without and with mismatch); default: fresh samples of the network's task" }),
   samples: s.withDefault(s.integer({ min: 0, max: 100_000 }), 50).doc({

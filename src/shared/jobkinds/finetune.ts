@@ -23,6 +23,7 @@ export const finetuneParams = s.object({
   target: s.string({ min: 1, max: 500, trim: true }).doc({
     label: 'Refit on',
     help: 'emulator / emulator-se1: the chip emulator (SE2 / SE1) with the mismatch of the virtual chip --serial-number (the chip-in-the-loop calibration); mapped / mapped-se1: the mapped network on the simulator (quantisation and pruning only, no mismatch); or a board: its address (tcp://HOST:PORT, serial:PATH) or the name of a saved board (`mimic board list`), held for the run',
+    suggest: { names: Object.keys(finetuneTargets) },
   }),
   serialNumber: s.optional(s.string({ min: 1, max: 400, trim: true })).doc({
     label: 'Virtual chip',

@@ -11,6 +11,7 @@
 import * as s from '../schema.ts'
 import { runRef, threadsField } from './fields.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
+import { executionTargetNames } from '../board.ts'
 
 /**
  * The scheduler's device of a job whose `target` parameter may be a board (an address or a saved
@@ -27,6 +28,7 @@ export const hilParams = s.object({
   target: s.string({ min: 1, max: 500, trim: true }).doc({
     label: 'Target',
     help: 'a board: its address (tcp://HOST:PORT, serial:PATH) or the name of a saved board (`mimic board list`); or an execution target: emulator, emulator-se1, mapped, simulator (`mimic backends list`)',
+    suggest: { names: executionTargetNames },
   }),
   dataset: runRef('dataset', 'Dataset run'),
   samples: s.optional(s.integer({ min: 1, max: 100_000 })).doc({ label: 'Samples', help: 'the first N samples of the dataset (default: all)' }),
