@@ -68,6 +68,7 @@ describe('robustness page', () => {
       expect(await target.inputValue()).toBe('simulator')
       // with what the chosen one is and which architectures it runs
       await form.getByText(/^The native addon on this machine’s CPU cores \(every architecture\)\. · runs rate, ads/).waitFor()
+      expect(await target.getAttribute('aria-describedby')).toContain(`${await target.getAttribute('id')}-target`)
       await form.getByLabel('Seed', { exact: true }).fill('5')
       await form.getByRole('button', { name: 'Run', exact: true }).click()
       await page.waitForURL(/#\/runs\/\d+$/)
