@@ -40,9 +40,18 @@ describe('the addon binary', () => {
       const withWide = [...fns].filter(([, body]) => body.some((l) => wide.test(l)))
       const outside = withWide.map(([name]) => name).filter((name) => !/simd_avx2|simd_avx512/.test(name))
       expect(outside).toEqual([])
-      // and those kernels exist: the simulator, the ADS training sample and the teacher at both levels
+      // and those kernels exist: the simulator, the ADS training sample, the teacher, the LIF baselines'
+      // step and the chip emulator's step and decoder, at both levels
       for (const level of ['avx2', 'avx512'])
-        for (const kernel of [`mimic::simd_${level}::ads_train_sample`, `mimic::simd_${level}::sample_gradient<float>`, `mimic::simd_${level}::forward_sample<float>`, `mimic::simd_${level}::kernel::update_neurons`])
+        for (const kernel of [
+          `mimic::simd_${level}::ads_train_sample`,
+          `mimic::simd_${level}::sample_gradient<float>`,
+          `mimic::simd_${level}::forward_sample<float>`,
+          `mimic::simd_${level}::kernel::update_neurons`,
+          `mimic::simd_${level}::lif_step`,
+          `mimic::simd_${level}::chip_step`,
+          `mimic::simd_${level}::chip_decode`,
+        ])
           expect(withWide.some(([name]) => name.includes(kernel)), kernel).toBe(true)
   })
 })
