@@ -213,23 +213,21 @@ Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOpti
   const double sc = m.scale;
   const uint64_t seed = serial_seed(m.serial);
   const double dtMs = dtUs / 1000.0;
-  inputChannels_ = g.inputChannels;
-  for (const auto& k : c.cores) n_ += static_cast<std::size_t>(k.neurons);
-  t_.n = n_;
-  t_.stride = (n_ + kBlock - 1) / kBlock * kBlock;
+  for (const auto& k : c.cores) t_.n += static_cast<std::size_t>(k.neurons);
+  t_.stride = (t_.n + kBlock - 1) / kBlock * kBlock;
   t_.dtMs = dtMs;
-  address_.resize(n_);
-  t_.dtOverTau.resize(n_);
-  tauMem_.resize(n_);
-  t_.threshold.resize(n_);
-  t_.reset.resize(n_);
-  t_.bias.resize(n_);
-  t_.refractorySteps.resize(n_);
+  address_.resize(t_.n);
+  t_.dtOverTau.resize(t_.n);
+  tauMem_.resize(t_.n);
+  t_.threshold.resize(t_.n);
+  t_.reset.resize(t_.n);
+  t_.bias.resize(t_.n);
+  t_.refractorySteps.resize(t_.n);
   t_.decay.assign(t_.stride * 4, 0.0);
   const std::size_t total = std::size_t(g.chips) * g.coresPerChip * g.neuronsPerCore;
   std::vector<int32_t> dense(total, -1);
-  std::vector<int32_t> coreOf(n_);
-  std::vector<std::array<double, 4>> k4(n_);  // each neuron's synaptic time constants
+  std::vector<int32_t> coreOf(t_.n);
+  std::vector<std::array<double, 4>> k4(t_.n);  // each neuron's synaptic time constants
   std::size_t k = 0;
   for (std::size_t ci = 0; ci < c.cores.size(); ++ci) {
     const CoreConfig& core = c.cores[ci];
@@ -262,7 +260,7 @@ Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOpti
       k4[k] = {tauSyn[0], tauSyn[1], tauSyn[2], tauSyn[3]};
     }
   }
-  for (std::size_t i = 0; i < n_; ++i)
+  for (std::size_t i = 0; i < t_.n; ++i)
     for (int s = 0; s < 4; ++s) t_.decay[std::size_t(s) * t_.stride + i] = std::exp(-dtMs / k4[i][s]);
   // connections → rows by source (a counting sort keeps configuration order within a source)
   struct Entry {
@@ -319,25 +317,25 @@ Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOpti
       rows.efficacy[at] = e.eff;
     }
   };
-  build(n_, fromN, t_.fromNeuron);
+  build(t_.n, fromN, t_.fromNeuron);
   build(static_cast<std::size_t>(g.inputChannels), fromI, t_.fromInput);
   analog_forms(t_);
 }
 
 void Emulator::reset(State& s) const {
-  s.v.assign(n_, 0.0);
+  s.v.assign(t_.n, 0.0);
   s.syn.assign(t_.stride * 4, 0.0);
-  s.refractory.assign(n_, 0.0);
+  s.refractory.assign(t_.n, 0.0);
   s.pending.clear();
   s.spiked.clear();
-  s.pending.reserve(n_);
-  s.spiked.reserve(n_);
+  s.pending.reserve(t_.n);
+  s.spiked.reserve(t_.n);
   s.scale.assign(t_.analogChannels, 0.0);
   s.layerScale.assign(t_.layerChannel.size(), 0.0);
   s.activeLayers.assign(t_.layerChannel.size(), 0);
-  s.noise.assign(n_, 0.0);
-  s.held.assign(n_, 0);
-  s.spikes.assign(n_, 0);
+  s.noise.assign(t_.n, 0.0);
+  s.held.assign(t_.n, 0);
+  s.spikes.assign(t_.n, 0);
 }
 
 void Emulator::step(State& s, const uint32_t* evChannels, std::size_t nEv, const float* x, std::size_t channels, const uint8_t* hold,
@@ -347,7 +345,7 @@ void Emulator::step(State& s, const uint32_t* evChannels, std::size_t nEv, const
 
 void Emulator::run(const Input& in, std::size_t steps, const Decode& dec, Recording& rec, const Control& control,
                    const Perturbation* perturbation, std::size_t sample) const {
-  const std::size_t n = n_;
+  const std::size_t n = t_.n;
   State st;
   reset(st);
   const bool noisy = perturbation != nullptr && perturbation->noiseStd > 0;

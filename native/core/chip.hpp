@@ -104,7 +104,7 @@ class Emulator {
  public:
   Emulator(const Geometry& g, const Configuration& c, const MismatchOptions& m, double dtUs);
 
-  std::size_t neurons() const { return n_; }
+  std::size_t neurons() const { return t_.n; }
   const std::vector<uint32_t>& addresses() const { return address_; }
   double dt_us() const { return dtUs_; }
   // Effective per-neuron values after mismatch (for tests and displays).
@@ -215,12 +215,10 @@ class Emulator {
 
  private:
   Tables t_;
-  std::size_t n_ = 0;
   double dtUs_ = 100;
   std::vector<uint32_t> address_;
   std::vector<double> tauMem_;
   std::vector<double> connEff_;
-  int inputChannels_ = 0;
 };
 
 // A batch of independent runs from rest (sample b on its own), spread over the pool; results do not

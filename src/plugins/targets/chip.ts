@@ -154,13 +154,7 @@ export async function emulateAds(
     run,
   )
   // a dataset step that is not a whole number of chip steps: the last period may run over; keep T
-  const firstT = (x: Float32Array, width: number): Float32Array => {
-    if (r.periods === T) return x
-    const packed = new Float32Array(B * T * width)
-    for (let b = 0; b < B; b++) packed.set(x.subarray(b * r.periods * width, (b * r.periods + T) * width), b * T * width)
-    return packed
-  }
-  const decoded = firstT(r.outputs!, decodeRows)
+  const decoded = everyStep(r.outputs!, decodeRows, B, r.periods, T, 1)
   let outputs = decoded
   let trajectories: Float32Array | undefined
   if (decodeRows === D && wantTraj) {
@@ -199,23 +193,31 @@ export async function emulateAds(
     rateHz,
     totalSpikes: total,
     kernelSeconds: r.kernelSeconds,
-    ...recordedTraces(trajectories, D, membraneNeurons, r.membrane ? firstT(r.membrane, membraneNeurons!.length) : undefined, B, T, opts.record?.decimate ?? 1),
+    ...recordedTraces(trajectories, D, membraneNeurons, r.membrane, r.periods, B, T, opts.record?.decimate ?? 1),
   }
 }
 
-/** Trajectories and membrane traces [B, T, ·] as the simulator records them: steps 0, d, 2d, … (ceil(T/d) of them). */
-function recordedTraces(trajectories: Float32Array | undefined, D: number, neurons: Int32Array | undefined, membrane: Float32Array | undefined, B: number, T: number, d: number): Pick<TargetOutput, 'trajectories' | 'recordedSteps' | 'membrane' | 'membraneNeurons'> {
+/**
+ * Of rows [B, P, width] (a sample's P rows one after another), each sample's rows 0, d, 2d, … below T
+ * (ceil(T/d) of them): the decimation of traces recorded at every step, and the first T of P periods.
+ */
+function everyStep(x: Float32Array, width: number, B: number, P: number, T: number, d: number): Float32Array {
+  if (d === 1 && P === T) return x
   const Tr = Math.ceil(T / d)
-  const keep = (x: Float32Array, width: number): Float32Array => {
-    if (d === 1) return x
-    const out = new Float32Array(B * Tr * width)
-    for (let b = 0; b < B; b++) for (let k = 0; k < Tr; k++) out.set(x.subarray((b * T + k * d) * width, (b * T + k * d + 1) * width), (b * Tr + k) * width)
-    return out
-  }
+  const out = new Float32Array(B * Tr * width)
+  for (let b = 0; b < B; b++) for (let k = 0; k < Tr; k++) out.set(x.subarray((b * P + k * d) * width, (b * P + k * d + 1) * width), (b * Tr + k) * width)
+  return out
+}
+
+/**
+ * Trajectories [B, T, D] and membrane traces [B, P, K] (the chip's periods) as the simulator records
+ * them: steps 0, d, 2d, … (ceil(T/d) of them).
+ */
+function recordedTraces(trajectories: Float32Array | undefined, D: number, neurons: Int32Array | undefined, membrane: Float32Array | undefined, P: number, B: number, T: number, d: number): Pick<TargetOutput, 'trajectories' | 'recordedSteps' | 'membrane' | 'membraneNeurons'> {
   return {
-    recordedSteps: Tr,
-    trajectories: trajectories ? keep(trajectories, D) : undefined,
-    ...(neurons && membrane ? { membrane: keep(membrane, neurons.length), membraneNeurons: neurons } : {}),
+    recordedSteps: Math.ceil(T / d),
+    trajectories: trajectories ? everyStep(trajectories, D, B, T, T, d) : undefined,
+    ...(neurons && membrane ? { membrane: everyStep(membrane, neurons.length, B, P, T, d), membraneNeurons: neurons } : {}),
   }
 }
 
