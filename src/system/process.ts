@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs'
 import { enableCompileCache } from 'node:module'
 
-/** True while the process exists (also when it belongs to another user: EPERM). */
+/** True while the process exists (also when it belongs to another user: EPERM). A pid of 0 or less names a process group, never one process: false. */
 export function pidAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
     return true

@@ -9,6 +9,7 @@ import { writeNpz } from '../../src/formats/npz.ts'
 import { main } from '../../src/cli/main.ts'
 import { latestVersion } from '../../src/store/migrations.ts'
 import { firstLine, mimic } from '../support/cli.ts'
+import { signalPid } from '../support/daemon.ts'
 import { cleanupTemp, tempDb, tempDir } from '../support/tmp.ts'
 
 afterAll(cleanupTemp)
@@ -340,7 +341,7 @@ describe('mimic CLI', () => {
       expect(Date.now() - killed, 'the worker stopped within 2 s').toBeLessThan(2000)
       expect(job()).toMatchObject({ status: 'interrupted' })
     } finally {
-      if (worker && alive(worker)) process.kill(worker, 'SIGKILL')
+      if (worker && alive(worker)) signalPid(worker, 'SIGKILL')
       db.close()
     }
   })

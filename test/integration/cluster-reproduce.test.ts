@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { SweepStatus } from '../../src/shared/types.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimicJson, spawnMimic } from '../support/cli.ts'
+import { signalPid } from '../support/daemon.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
 import { join } from 'node:path'
@@ -165,7 +166,7 @@ test('a reproduction cancelled while its sweeps run on the cluster is resumed: w
             const files = existsSync(join(dir, 'progress')) ? readdirSync(join(dir, 'progress')).filter((f) => /^task-\d+\.json$/.test(f)) : []
             if (files.length) {
               stopped = (JSON.parse(readFileSync(join(dir, 'progress', files[0]), 'utf8')) as { pid: number }).pid
-              process.kill(stopped, 'SIGSTOP')
+              signalPid(stopped, 'SIGSTOP')
               break
             }
             await new Promise((r) => setTimeout(r, 20))

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { Services } from '../../src/services/index.ts'
 import type { RobustnessAnalysis, SweepStatus } from '../../src/shared/types.ts'
 import { mimic, mimicJson, repoRoot } from '../support/cli.ts'
+import { signalPid } from '../support/daemon.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
 import { startLocalSshd, type LocalSshd } from '../support/sshd.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
@@ -207,7 +208,7 @@ describe('a job over seeds that names runs of the project', () => {
 
 /** SIGSTOPs a process, then every process under it (the tree cannot grow once its root is stopped); the pids stopped. */
 function stopTree(root: number): number[] {
-  process.kill(root, 'SIGSTOP')
+  signalPid(root, 'SIGSTOP')
   const parentOf = new Map<number, number>()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
@@ -223,7 +224,7 @@ function stopTree(root: number): number[] {
   for (let i = 0; i < stopped.length; i++)
     for (const [pid, ppid] of parentOf)
       if (ppid === stopped[i]) {
-        process.kill(pid, 'SIGSTOP')
+        signalPid(pid, 'SIGSTOP')
         stopped.push(pid)
       }
   return stopped

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { mimic } from '../support/cli.ts'
+import { signalPid } from '../support/daemon.ts'
 import { Services } from '../../src/services/index.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
@@ -108,7 +109,7 @@ describe('a training grid over seeds on the cluster', () => {
         const p = JSON.parse(readFileSync(progressFile, 'utf8')) as { pid: number; itemsDone: number; items: number }
         // while it still has an item to run (the first or the second: the retry skips one already written)
         if (p.itemsDone < p.items) {
-          process.kill(p.pid, 'SIGKILL')
+          signalPid(p.pid, 'SIGKILL')
           killed = true
         }
       }
@@ -189,7 +190,7 @@ describe('a training grid over seeds on the cluster', () => {
     let killed = false
     while (!killed && Date.now() < until) {
       if (existsSync(progressFile)) {
-        process.kill((JSON.parse(readFileSync(progressFile, 'utf8')) as { pid: number }).pid, 'SIGKILL')
+        signalPid((JSON.parse(readFileSync(progressFile, 'utf8')) as { pid: number }).pid, 'SIGKILL')
         killed = true
       }
       await new Promise((r) => setTimeout(r, 50))

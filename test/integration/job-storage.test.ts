@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { repoRoot } from '../support/cli.ts'
+import { signalPid } from '../support/daemon.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 import { until } from '../support/until.ts'
 
@@ -82,7 +83,7 @@ describe.skipIf(!hasPrlimit)('a database that cannot be written while jobs run',
     const { door, reader, runId, workerPid } = await runningJob(db)
     // the front door's disk "fills": no file of it may grow
     fileSizeLimit(door.child.pid!, 1)
-    process.kill(workerPid, 'SIGKILL')
+    signalPid(workerPid, 'SIGKILL')
     await until(() => /run \d+ ended failed, but the database .* could not be written/.test(door.stderr()), 10_000, 'the front door to say it could not write')
     // it did not crash on the refused write; the run waits in the front door, not lost
     await new Promise((r) => setTimeout(r, 1500))

@@ -5,6 +5,7 @@ import { Services } from '../../src/services/index.ts'
 import type { AppEvent } from '../../src/shared/types.ts'
 import { openStore } from '../../src/store/index.ts'
 import { mimic, spawnMimic } from '../support/cli.ts'
+import { signalPid } from '../support/daemon.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 import { until } from '../support/until.ts'
 
@@ -123,7 +124,7 @@ describe('jobs in worker processes', () => {
     const { runId } = await s.call('jobs.start', { kind: longJob.kind, projectId: p.id, params: longJob.params })
     await until(() => (s.store.jobs.find(runId)?.workerPid ?? 0) > 0 && s.store.runs.get(runId).status === 'running')
     await until(() => (s.store.jobs.find(runId)?.progress?.fraction ?? 0) > 0, 20_000, 'stored progress')
-    process.kill(s.store.jobs.find(runId)!.workerPid!, 'SIGKILL')
+    signalPid(s.store.jobs.find(runId)!.workerPid!, 'SIGKILL')
     expect(await s.runner.wait(runId)).toBe('failed')
     expect(s.store.runs.get(runId).error).toMatch(/worker process was killed by SIGKILL/)
     const next = await s.call('jobs.start', { kind: 'data.generate', projectId: p.id, params: { count: 10, seed: 1 } })
@@ -139,7 +140,7 @@ describe('jobs in worker processes', () => {
     const { runId } = await s.call('jobs.start', { kind: longJob.kind, projectId: p.id, params: longJob.params })
     await until(() => (s.store.jobs.find(runId)?.progress?.fraction ?? 0) > 0, 20_000, 'stored progress')
     const pid = s.store.jobs.find(runId)!.workerPid!
-    process.kill(pid, 'SIGKILL')
+    signalPid(pid, 'SIGKILL')
     // wait without giving the event loop a turn, so the death is not yet seen here
     while (!/^Z/.test(readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /, ''))) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
     expect(s.runner.cancel(runId)).toBe('running')
@@ -175,7 +176,7 @@ describe('jobs in worker processes', () => {
     }, 30_000, 'the job to run')
     const workerPid = reader.jobs.find(1)!.workerPid!
     // Kill the owner and its worker at once, as a crash or power cut would.
-    process.kill(workerPid, 'SIGKILL')
+    signalPid(workerPid, 'SIGKILL')
     child.kill('SIGKILL')
     await new Promise((r) => child.once('exit', r))
     expect(reader.runs.get(1).status).toBe('running') // nobody has looked yet
@@ -237,7 +238,7 @@ describe('jobs in worker processes', () => {
     const stop = (signal: NodeJS.Signals): void => {
       for (const pid of group) {
         try {
-          process.kill(pid, signal)
+          signalPid(pid, signal)
         } catch {
           // already ended
         }

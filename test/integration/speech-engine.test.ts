@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { SpeechEngine } from '../../src/tts/speech.ts'
+import { signalPid } from '../support/daemon.ts'
 
 const hashOf = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
 
@@ -39,7 +40,7 @@ describe('the speech engine', () => {
     try {
       await engine.speak(request)
       const pid = Number(spawnSync('pgrep', ['-P', String(process.pid), '-f', 'espeak-engine'], { encoding: 'utf8' }).stdout.trim())
-      process.kill(pid, 'SIGKILL')
+      signalPid(pid, 'SIGKILL')
       // wait without giving the event loop a turn: the next request is written to a dead engine
       while (!/^Z/.test(readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /, ''))) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
       await expect(engine.speak(request)).rejects.toThrow(/^the speech engine stopped \(killed by SIGKILL\)/)

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, stopProcess } from './daemon.ts'
+import { freePort, pidIn, stopProcess } from './daemon.ts'
 
 export interface LocalSlurm {
   dir: string
@@ -18,9 +18,7 @@ export interface LocalSlurm {
 }
 
 function readPid(file: string): number | null {
-  if (!existsSync(file)) return null
-  const pid = Number(readFileSync(file, 'utf8').trim())
-  return Number.isInteger(pid) && pid > 0 ? pid : null
+  return existsSync(file) ? pidIn(readFileSync(file, 'utf8')) : null
 }
 
 async function stopPid(file: string): Promise<void> {

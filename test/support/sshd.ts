@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
-import { alive, freePort, stopProcess } from './daemon.ts'
+import { alive, freePort, pidIn, signalPid, stopProcess } from './daemon.ts'
 
 export interface LocalSshd {
   dir: string
@@ -81,28 +81,33 @@ export async function startLocalSshd(opts: { env?: Record<string, string> } = {}
   // sshd daemonises and writes its pid file once it listens
   execFileSync(sshd, ['-f', conf, '-E', log])
   const until = Date.now() + 20_000
-  let pid = 0
+  // the pid file exists before sshd writes its pid into it: an empty read is not pid 0 (which would
+  // signal this whole process group when the server is stopped); it is read again once a session works
+  const readPidFile = (): number | null => (existsSync(pidFile) ? pidIn(readFileSync(pidFile, 'utf8')) : null)
+  let pid: number | null = null
   for (;;) {
-    if (existsSync(pidFile)) {
-      pid = Number(readFileSync(pidFile, 'utf8').trim())
+    if (readPidFile() !== null) {
       const r = spawnSync('ssh', ['-F', clientConfig, '-o', 'BatchMode=yes', `${user}@127.0.0.1`, '--', 'echo', 'ready'], { encoding: 'utf8', timeout: 15_000 })
-      if (r.status === 0 && r.stdout.trim() === 'ready') break
+      pid = readPidFile()
+      if (pid !== null && r.status === 0 && r.stdout.trim() === 'ready') break
     }
     if (Date.now() > until) {
       const said = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-10).join('\n') : '(no log)'
-      if (pid && alive(pid)) process.kill(pid, 'SIGKILL')
+      pid = readPidFile()
+      if (pid !== null && alive(pid)) signalPid(pid, 'SIGKILL')
       rmSync(dir, { recursive: true, force: true })
       throw new Error(`local sshd did not accept a session within 20 s:\n${said}`)
     }
     await new Promise((r) => setTimeout(r, 100))
   }
+  const daemon = pid
   return {
     dir,
     login: `${user}@127.0.0.1`,
     clientConfig,
-    pid,
+    pid: daemon,
     async stop() {
-      await stopProcess(pid)
+      await stopProcess(daemon)
       rmSync(dir, { recursive: true, force: true })
     },
   }
