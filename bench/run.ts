@@ -14,6 +14,10 @@
 //   npm run bench -- --no-baselines skip the baselines' training throughput (bench/baselines-bench.ts)
 //   npm run bench -- --no-levels  skip the SIMD-level comparison (each kernel at every level this CPU
 //                                 has, side by side in this run, with the ratio to SSE2)
+//   npm run bench -- --level-rounds R  interleaved rounds of that comparison (default 5, 2 with --quick):
+//                                 besides the best of each level, the median and quartiles of the
+//                                 per-round ratios to SSE2 (a ratio of two neighbouring measurements,
+//                                 which a noisy machine disturbs less than either)
 //   npm run bench -- --no-pipeline skip the whole temporal-XOR pipeline at paper size (about 3 min;
 //                                 with --quick a reduced pipeline)
 //   npm run bench -- --no-audio   skip the audio front end's throughput (seconds of audio per second, 16 kHz
@@ -46,6 +50,7 @@ import {
   teacherGradient,
   type AdsTrainBenchResult,
 } from '../native/index.ts'
+import { quartiles } from '../src/analysis/stats.ts'
 import { maxNeurons } from '../src/shared/limits.ts'
 import { benchEmulator, emulatorLevelCase, type EmulatorMeasure } from './emulator-bench.ts'
 import { benchV0, compileFloor, runFloor, writeFloorNetwork } from './floor.ts'
@@ -64,7 +69,7 @@ const valueOf = (flag: string): string | undefined => {
   return v
 }
 const flags = ['--quick', '--no-brian', '--no-ads', '--ads-only', '--no-teacher', '--no-baselines', '--no-pipeline', '--no-levels', '--no-runs-table', '--no-audio', '--no-emulator']
-const valued = ['--sizes', '--python', '--out']
+const valued = ['--sizes', '--python', '--out', '--level-rounds']
 for (let i = 0; i < args.length; i++) {
   if (valued.includes(args[i])) i++
   else if (!flags.includes(args[i])) usage(`unknown flag ${args[i]}`)
@@ -75,6 +80,8 @@ const withAds = !args.includes('--no-ads')
 const adsOnly = args.includes('--ads-only')
 const withTeacher = !args.includes('--no-teacher') && !adsOnly
 const withLevels = !args.includes('--no-levels')
+const levelRoundsFlag = valueOf('--level-rounds')
+if (levelRoundsFlag !== undefined && !/^[1-9]\d{0,3}$/.test(levelRoundsFlag)) usage(`--level-rounds takes a whole number of rounds from 1 to 9999, not ${JSON.stringify(levelRoundsFlag)}`)
 const withAudio = !args.includes('--no-audio') && !adsOnly
 const withBaselines = !args.includes('--no-baselines') && !adsOnly
 const withPipeline = !args.includes('--no-pipeline') && !adsOnly
@@ -413,6 +420,10 @@ interface LevelMeasure {
   higherIsBetter: boolean
   /** spikes or another check that must agree across levels */
   agree: boolean
+  /** level -> the value of each round, in round order */
+  perRound: Record<string, number[]>
+  /** level -> quartiles of the per-round speed over the base level (each round's two values) */
+  roundRatios: Record<string, { q1: number; median: number; q3: number }>
 }
 const levelMeasures: LevelMeasure[] = []
 /** per ADS case: the best µs per step at each level (issue 11's target: training ≤ 3 × forward) */
@@ -421,9 +432,9 @@ const defaultLevel = info.simd
 if (withLevels) {
   process.stdout.write(`SIMD levels (${simdLevels().join(', ')}) ... `)
   const levels = simdLevels()
-  const rounds = quick ? 2 : 5
+  const rounds = levelRoundsFlag !== undefined ? Number(levelRoundsFlag) : quick ? 2 : 5
   const track = (kernel: string, unit: string, higherIsBetter: boolean): { add(level: string, v: number, check: number): void; m: LevelMeasure } => {
-    const m: LevelMeasure = { kernel, unit, values: {}, higherIsBetter, agree: true }
+    const m: LevelMeasure = { kernel, unit, values: {}, higherIsBetter, agree: true, perRound: Object.fromEntries(levels.map((l) => [l, []])), roundRatios: {} }
     const checks: Record<string, number> = {}
     levelMeasures.push(m)
     return {
@@ -431,6 +442,7 @@ if (withLevels) {
       add(level, v, check) {
         const old = m.values[level]
         if (old === undefined || (higherIsBetter ? v > old : v < old)) m.values[level] = v
+        m.perRound[level].push(v)
         checks[level] = check
         m.agree = Object.values(checks).every((c) => c === checks[levels[0]] || checks[levels[0]] === undefined)
       },
@@ -541,6 +553,17 @@ if (withLevels) {
       }
   } finally {
     setSimdLevel(defaultLevel)
+  }
+  // each round measured every level one after the other: the ratio within a round
+  for (const m of levelMeasures) {
+    const base = m.perRound[levels[0]]
+    for (const l of levels) {
+      const mine = m.perRound[l]
+      const n = Math.min(base.length, mine.length)
+      if (n === 0) continue
+      const r = quartiles(Array.from({ length: n }, (_, i) => (m.higherIsBetter ? mine[i] / base[i] : base[i] / mine[i])))
+      m.roundRatios[l] = { q1: r.q1, median: r.median, q3: r.q3 }
+    }
   }
   console.log('done')
   for (const a of adsCases) adsRatios.push({ neurons: a.N, dims: a.D, train: a.train.m.values, cpu: a.cpu.m.values, lowRank: a.lowRank.m.values, forward: a.fwd.m.values })
@@ -715,6 +738,18 @@ if (levelMeasures.length) {
     console.log(
       `  ${m.kernel.padEnd(width)} ${m.unit.padEnd(8)} ${levels.map((l) => (m.unit === 'steps/s' ? Math.round(m.values[l]).toString() : m.values[l].toFixed(m.unit === 'ns/step' ? 0 : 2)).padStart(10)).join(' ')}  ${levels.slice(1).map((l) => speedup(l).toFixed(2).padStart(12)).join(' ')}  ${m.agree ? 'yes' : 'NO'}`,
     )
+  }
+  const rounds = Math.max(...levelMeasures.map((m) => m.perRound[base].length))
+  if (rounds >= 3) {
+    console.log(`\nSpeed over ${base} within each round: the median [and quartiles] of the ${rounds} per-round ratios`)
+    console.log(`  ${'kernel'.padEnd(width)} ${levels.slice(1).map((l) => `${l}/${base}`.padStart(22)).join(' ')}`)
+    for (const m of levelMeasures) {
+      const cell = (l: string): string => {
+        const r = m.roundRatios[l]
+        return (r ? `${r.median.toFixed(2)} [${r.q1.toFixed(2)}-${r.q3.toFixed(2)}]` : '-').padStart(22)
+      }
+      console.log(`  ${m.kernel.padEnd(width)} ${levels.slice(1).map(cell).join(' ')}`)
+    }
   }
   if (adsRatios.length) {
     console.log(`\nADS training step / forward step of the same network, per level (issue 11's target: at most 3 at 768/128)`)

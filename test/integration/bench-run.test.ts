@@ -24,7 +24,7 @@ function bench(args: string[]) {
 describe('npm run bench', () => {
   it('measures ours, the floor and the batch ceiling side by side, prints the ratios and writes JSON', () => {
     const out = tempDir('bench-')
-    const r = bench(['--quick', '--sizes', '32,48', '--no-ads', '--no-teacher', '--no-pipeline', '--no-runs-table', '--no-audio', '--python', join(out, 'no-python'), '--out', out])
+    const r = bench(['--quick', '--sizes', '32,48', '--no-ads', '--no-teacher', '--no-pipeline', '--no-runs-table', '--no-audio', '--level-rounds', '3', '--python', join(out, 'no-python'), '--out', out])
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toContain('Brian2 is not installed')
     expect(r.stdout).toContain('apt-get install -y python3-brian')
@@ -39,9 +39,18 @@ describe('npm run bench', () => {
     // and the chip emulator (the `emulator` target of robustness and deployment)
     expect(r.stdout).toMatch(new RegExp(`chip emulator N=768 C=16 SE2 t1\\s+ns/step(\\s+\\d+){${levels.length}}(\\s+[\\d.]+){${levels.length - 1}}\\s+yes`))
     expect(r.stdout).toMatch(/bptt-snn\s+160\+160\s+\d+ steps\/s/)
+    // --level-rounds 3: the per-round ratios to SSE2, their median and quartiles, a row per kernel
+    const base = levels[0]
+    if (levels.length > 1) {
+      expect(r.stdout).toContain(`Speed over ${base} within each round: the median [and quartiles] of the 3 per-round ratios`)
+      expect(r.stdout).toMatch(new RegExp(`simulator N=32 b1 t1(\\s+[\\d.]+ \\[[\\d.]+-[\\d.]+\\]){${levels.length - 1}}\\n`))
+    }
     const files = readdirSync(out).filter((f) => f.startsWith('snn-bench-') && f.endsWith('.json'))
     expect(files).toHaveLength(1)
-    const json = JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as { results: Record<string, any>[]; simd: { default: string; levels: string[]; kernels: { kernel: string; values: Record<string, number>; higherIsBetter: boolean; overBase: Record<string, number>; agree: boolean }[] } }
+    const json = JSON.parse(readFileSync(join(out, files[0]), 'utf8')) as {
+      results: Record<string, any>[]
+      simd: { default: string; levels: string[]; kernels: { kernel: string; values: Record<string, number>; higherIsBetter: boolean; overBase: Record<string, number>; agree: boolean; perRound: Record<string, number[]>; roundRatios: Record<string, { q1: number; median: number; q3: number }> }[] }
+    }
     expect(json.simd.default).toBe(simd)
     expect(json.simd.levels).toEqual(levels)
     expect(json.simd.kernels.map((k) => k.kernel)).toEqual([
@@ -59,6 +68,17 @@ describe('npm run bench', () => {
       expect(k.higherIsBetter).toBe(k.kernel.startsWith('BPTT-SNN'))
       for (const l of levels) expect(k.overBase[l]).toBeCloseTo(k.higherIsBetter ? k.values[l] / k.values[levels[0]] : k.values[levels[0]] / k.values[l], 9)
       expect(k.agree).toBe(true) // the same spikes (the same training error) at every level
+      // every round measured every level; the best is the least time (the highest rate) of them
+      for (const l of levels) {
+        expect(k.perRound[l]).toHaveLength(3)
+        expect(k.values[l]).toBe(k.higherIsBetter ? Math.max(...k.perRound[l]) : Math.min(...k.perRound[l]))
+        // the middle of three per-round ratios, each of one round's two values
+        const ratios = k.perRound[l].map((v, i) => (k.higherIsBetter ? v / k.perRound[base][i] : k.perRound[base][i] / v)).sort((a, b) => a - b)
+        expect(k.roundRatios[l].median).toBe(ratios[1])
+        expect(k.roundRatios[l].q1).toBeCloseTo((ratios[0] + ratios[1]) / 2, 12)
+        expect(k.roundRatios[l].q3).toBeCloseTo((ratios[1] + ratios[2]) / 2, 12)
+      }
+      expect(k.roundRatios[base].median).toBe(1)
     }
     expect(json.results.map((x) => x.neurons)).toEqual([32, 48])
     for (const res of json.results) {
@@ -82,6 +102,11 @@ describe('npm run bench', () => {
     const c = bench(['--out'])
     expect(c.status).toBe(2)
     expect(c.stderr).toMatch(/--out needs a value/)
+    for (const bad of ['0', '2.5', 'many', '-3']) {
+      const d = bench(['--level-rounds', bad])
+      expect(d.status, bad).toBe(2)
+      expect(d.stderr).toMatch(/--level-rounds takes a whole number of rounds from 1 to 9999/)
+    }
   })
 
   it('lists the training throughput of every baseline learner and the cost of one FORCE RLS update', () => {
