@@ -7,7 +7,7 @@ import { basename, join, relative, resolve, sep } from 'node:path'
 import { AppError, FieldError } from '../shared/errors.ts'
 import { jobKinds, jobKindNames, methodDefaultsOf, type JobKindName, type JobKindSpec } from '../shared/jobkinds/index.ts'
 import { parseSeedList } from '../shared/grouping.ts'
-import type { FieldInfo } from '../shared/schema.ts'
+import { article, type FieldInfo } from '../shared/schema.ts'
 import { isTaskName, taskDescriptors, type TaskName } from '../shared/tasks/index.ts'
 import type { RunDetail } from '../shared/types.ts'
 import type { FrontDoorServices } from '../services/index.ts'
@@ -297,7 +297,7 @@ function jobHandler<Ctx>(kind: JobKindName, runJob: RunJob<Ctx>, runSweep?: RunS
       if (file !== undefined && params[param] !== undefined) throw new UsageError(`${where} takes --${flag} FILE or --${paramFlag} RUN, not both.`)
       if (file === undefined) {
         if (params[param] === undefined && !fieldsOf(kind)[param]?.optional) {
-          throw new UsageError(`${where} needs --${flag} FILE${fieldsOf(kind)[param]?.upload?.accept ?? ''} (or --${paramFlag} RUN, the id of a ${fieldsOf(kind)[param]?.ref ?? ''} run).`)
+          throw new UsageError(`${where} needs --${flag} FILE${fieldsOf(kind)[param]?.upload?.accept ?? ''} (or --${paramFlag} RUN, the id of ${article(fieldsOf(kind)[param]?.ref ?? '')} ${fieldsOf(kind)[param]?.ref ?? ''} run).`)
         }
         continue
       }

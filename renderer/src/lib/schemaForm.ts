@@ -128,6 +128,18 @@ export function isDefault(info: FieldInfo, v: FormValue | undefined): boolean {
   return v === defaultText(info)
 }
 
+/**
+ * A field's help as a form shows it. A form that lists the choices itself (a run picker, the registered
+ * execution targets, the suggested boards, an enum's values) drops the help's pointer to the command
+ * that lists them, "(`mimic backends list`)": a person at the app cannot run it, and the list is in
+ * front of them. Every other word of the help stays (the command line shows it whole).
+ */
+export function formHelp(info: FieldInfo): string {
+  const help = info.help ?? ''
+  const offersChoices = refKinds(info) !== null || info.choices === 'targets' || info.suggest !== undefined || info.type === 'enum'
+  return offersChoices ? help.replace(/\s*\(`mimic [a-z-]+ list(?: [^`]*)?`\)/g, '') : help
+}
+
 /** Range/default/unit hint under a field, e.g. "1 – 100000 · default 500". */
 export function fieldHint(info: FieldInfo): string {
   const parts: string[] = []

@@ -4,7 +4,7 @@ import { generatingTasks, taskDescriptors } from '../tasks/index.ts'
 import { maxNeurons, maxThreads } from '../limits.ts'
 
 /** A field naming a run of the given kind(s) (the UI offers a picker of such runs). */
-export const runRef = (kinds: string, label: string) => s.id().doc({ label, ref: kinds, help: `id of a ${s.kindsText(kinds.split(','))} run` })
+export const runRef = (kinds: string, label: string) => s.id().doc({ label, ref: kinds, help: `id of ${s.article(kinds)} ${s.kindsText(kinds.split(','))} run` })
 
 export const threadsField = s.withDefault(s.integer({ min: 0, max: maxThreads }), 0).doc({ label: 'Threads', help: '0 = the cores the scheduler gives the job; N > 0: N threads on N cores, so that jobs with few threads run side by side' })
 
