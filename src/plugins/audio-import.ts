@@ -5,6 +5,7 @@
 import { audioFeatures, audioResample, type RunOptions } from '../../native/index.ts'
 import { decodeWav, WavError } from '../formats/wav.ts'
 import type { Store } from '../store/index.ts'
+import { article } from '../shared/schema.ts'
 import { speechEndStep, wakePhraseBands, wakePhraseSteps, wakePhraseTarget } from './tasks/wake-phrase.ts'
 
 export const audioRateHz = 16000
@@ -224,7 +225,7 @@ export async function importAudio(
 /** The files of an upload run (`datasets.uploadAudio`): names, bytes, and the manifest and folder it was sent with. */
 export function uploadedFiles(store: Store, id: number): { files: AudioFile[]; manifest: string | null; folder: string | null } {
   const run = store.runs.get(id)
-  if (run.kind !== 'upload') throw new Error(`run ${id} is a ${run.kind} run, not an upload of audio files`)
+  if (run.kind !== 'upload') throw new Error(`run ${id} is ${article(run.kind)} ${run.kind} run, not an upload of audio files`)
   const names = run.params.files as string[]
   const bytes = store.artifacts.get(id, 'files.bytes').data as Uint8Array
   const offsets = store.artifacts.get(id, 'files.offsets').data as Float64Array

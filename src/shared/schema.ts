@@ -87,7 +87,8 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v)
   if (typeof v === 'boolean') return String(v)
   if (Array.isArray(v)) return `an array of ${v.length} items`
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`
+  // "an Int32Array", "a Uint8Array" (said "you-int"), "a Float32Array"
+  if (ArrayBuffer.isView(v)) return `${/^Int/.test(v.constructor.name) ? 'an' : 'a'} ${v.constructor.name}`
   if (typeof v === 'object') return 'an object'
   return `a ${typeof v}`
 }

@@ -3,6 +3,7 @@
 import { AppError } from '../shared/errors.ts'
 import { jobKinds } from '../shared/jobkinds/index.ts'
 import { nameMax } from '../shared/limits.ts'
+import { article } from '../shared/schema.ts'
 import type { ProjectImport, ProjectSnapshot, ShippedRun, SnapshotArtifact, SnapshotRun } from '../shared/transfer.ts'
 import { artifactBytes, byteLengthSql, defaultPartBytes, insertArtifact } from './artifacts.ts'
 import type { DB } from './db.ts'
@@ -388,7 +389,7 @@ export function writeShippedRuns(db: DB, projectId: number, shipped: readonly Sh
     for (const s of shipped) {
       const there = has.get(s.run.id) as { kind: string } | undefined
       if (there) {
-        if (there.kind !== s.run.kind) throw new AppError('CONFLICT', `Run ${s.run.id} of this task's database is a ${there.kind} run, but the shipped run ${s.run.id} is a ${s.run.kind} run: remove the task's database and run the task again.`)
+        if (there.kind !== s.run.kind) throw new AppError('CONFLICT', `Run ${s.run.id} of this task's database is ${article(there.kind)} ${there.kind} run, but the shipped run ${s.run.id} is ${article(s.run.kind)} ${s.run.kind} run: remove the task's database and run the task again.`)
         continue
       }
       const r = s.run

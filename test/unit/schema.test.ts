@@ -51,6 +51,10 @@ describe('schema validators', () => {
   it('refuses non-objects', () => {
     expect(error(() => project.parse([])).message).toMatch(/must be an object \(received an array of 0 items\)/)
     expect(error(() => project.parse(null)).message).toMatch(/must be an object \(received null\)/)
+    // typed arrays with their article: "an Int32Array", "a Uint8Array" (said "you-int"), "a Float32Array"
+    expect(error(() => project.parse(new Int32Array(2))).message).toMatch(/must be an object \(received an Int32Array\)/)
+    expect(error(() => project.parse(new Uint8Array(2))).message).toMatch(/must be an object \(received a Uint8Array\)/)
+    expect(error(() => project.parse(new Float32Array(2))).message).toMatch(/must be an object \(received a Float32Array\)/)
   })
 
   it('names nested paths', () => {
