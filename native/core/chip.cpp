@@ -3,7 +3,6 @@
 #include "snn_noise.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -68,12 +67,17 @@ void analog_forms(Emulator::Tables& t) {
         fn(ch, e, el, times[el]++);
       }
   };
-  // by synapse
-  std::vector<int32_t> count(S, 0);
-  eachRanked([&](std::size_t ch, int32_t, std::size_t el, int32_t) {
+  // per synapse, the connections that reach it; per channel, the most it makes to one synapse; the
+  // synapse types (planes) any channel reaches
+  std::vector<int32_t> count(S, 0), most(in.start.empty() ? 0 : in.start.size() - 1, 0);
+  bool planeUsed[4] = {false, false, false, false};
+  eachRanked([&](std::size_t ch, int32_t, std::size_t el, int32_t rank) {
     count[el]++;
     t.analogChannels = ch + 1;
+    planeUsed[el / t.stride] = true;
+    most[ch] = std::max(most[ch], rank + 1);
   });
+  // by synapse
   std::vector<int32_t> at(S, -1);
   t.analogStart.push_back(0);
   for (std::size_t e = 0; e < S; ++e)
@@ -90,12 +94,6 @@ void analog_forms(Emulator::Tables& t) {
     t.analogEfficacy[slot] = in.efficacy[e];
   });
   // layered: channel c has as many layers as the most connections it makes to one synapse
-  bool planeUsed[4] = {false, false, false, false};
-  std::vector<int32_t> most(t.analogChannels, 0);
-  eachRanked([&](std::size_t ch, int32_t, std::size_t el, int32_t rank) {
-    planeUsed[el / t.stride] = true;
-    most[ch] = std::max(most[ch], rank + 1);
-  });
   std::vector<std::size_t> firstLayer(t.analogChannels);
   for (std::size_t ch = 0; ch < t.analogChannels; ++ch) {
     firstLayer[ch] = t.layerChannel.size();
@@ -227,7 +225,6 @@ Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOpti
   const std::size_t total = std::size_t(g.chips) * g.coresPerChip * g.neuronsPerCore;
   std::vector<int32_t> dense(total, -1);
   std::vector<int32_t> coreOf(t_.n);
-  std::vector<std::array<double, 4>> k4(t_.n);  // each neuron's synaptic time constants
   std::size_t k = 0;
   for (std::size_t ci = 0; ci < c.cores.size(); ++ci) {
     const CoreConfig& core = c.cores[ci];
@@ -257,11 +254,9 @@ Emulator::Emulator(const Geometry& g, const Configuration& c, const MismatchOpti
       t_.bias[k] = bias;
       // whole steps (an int32 count before; every value below 2^31 is exact in a double)
       t_.refractorySteps[k] = static_cast<double>(static_cast<int32_t>(std::floor(refr / dtMs + 0.5)));
-      k4[k] = {tauSyn[0], tauSyn[1], tauSyn[2], tauSyn[3]};
+      for (int s = 0; s < 4; ++s) t_.decay[std::size_t(s) * t_.stride + k] = std::exp(-dtMs / tauSyn[s]);
     }
   }
-  for (std::size_t i = 0; i < t_.n; ++i)
-    for (int s = 0; s < 4; ++s) t_.decay[std::size_t(s) * t_.stride + i] = std::exp(-dtMs / k4[i][s]);
   // connections → rows by source (a counting sort keeps configuration order within a source)
   struct Entry {
     int32_t src, target;

@@ -211,7 +211,6 @@ class Emulator {
     std::vector<int32_t> layerPlane, layerChannel;
     std::vector<double> layerEfficacy;
   };
-  const Tables& tables() const { return t_; }
 
  private:
   Tables t_;
