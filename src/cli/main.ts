@@ -10,6 +10,7 @@ import { jobKinds, type JobKindName } from '../shared/jobkinds/index.ts'
 import { defaultMaxDatasetBytes, maxDatasetLimitBytes, maxExportRuns, maxResultRows } from '../shared/limits.ts'
 import { runsCsv } from '../shared/runtable.ts'
 import type { AdsBenchRule, AppEvent, RunDetail, RunStatus, RunSummary } from '../shared/types.ts'
+import { leaseOfBoard } from '../shared/board.ts'
 import { codeVersion, packageVersion, Services, type FrontDoorServices, type ServicesOptions } from '../services/index.ts'
 import { electronBinary } from '../services/electron-binary.ts'
 import { emulatorAddress, startBoardEmulator } from '../services/boards.ts'
@@ -895,11 +896,13 @@ const commands: Record<string, Record<string, Handler> | Handler> = {
       out(ctx, l, () => {
         const lines: string[] = []
         lines.push('saved boards')
-        lines.push(l.saved.length ? indent(formatTable(['name', 'address', 'saved'], l.saved.map((b) => [b.name, b.address, b.createdAt.replace('T', ' ').slice(0, 19)]))) : '  none (save one with `mimic board add NAME ADDRESS`)')
+        // who holds each board, however its address is written
+        const held = (address: string): string => leaseOfBoard(l, address)?.holder ?? '-'
+        lines.push(l.saved.length ? indent(formatTable(['name', 'address', 'saved', 'held by'], l.saved.map((b) => [b.name, b.address, b.createdAt.replace('T', ' ').slice(0, 19), held(b.address)]))) : '  none (save one with `mimic board add NAME ADDRESS`)')
         lines.push('emulators running')
         lines.push(
           l.emulators.length
-            ? indent(formatTable(['address', 'serial', 'chips', 'pid', 'host', 'started'], l.emulators.map((e) => [e.address, e.serialNumber, String(e.chips), String(e.pid), e.host, e.startedAt.replace('T', ' ').slice(0, 19)])))
+            ? indent(formatTable(['address', 'serial', 'chips', 'pid', 'host', 'started', 'held by'], l.emulators.map((e) => [e.address, e.serialNumber, String(e.chips), String(e.pid), e.host, e.startedAt.replace('T', ' ').slice(0, 19), held(e.address)])))
             : '  none (start one with `mimic board emulate`)',
         )
         lines.push('boards in use (one user at a time)')

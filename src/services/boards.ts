@@ -73,16 +73,15 @@ export async function listBoards(store: Store, desk: BoardDesk, usb: { sysRoot?:
   } catch (e) {
     problems.push(`USB devices could not be read: ${e instanceof Error ? e.message : String(e)}`)
   }
-  return {
-    saved: store.boards.saved(),
-    leases: desk.leases(),
-    connected: desk.connected(),
-    emulatorHere: desk.emulatorAddress(),
-    emulators: store.boards.emulators(hostName(), pidAlive, emulatorStaleMs),
-    serialPorts: ports,
-    usb: devices,
-    problems,
+  const saved = store.boards.saved()
+  const connected = desk.connected()
+  const emulators = store.boards.emulators(hostName(), pidAlive, emulatorStaleMs)
+  // each listed address's lease key, so that a front door finds a board's lease however it was written
+  const leaseKeys: Record<string, string> = {}
+  for (const address of [...saved.map((b) => b.address), ...connected.map((c) => c.address), ...emulators.map((e) => e.address), ...ports.map((p) => `serial:${p.path}`)]) {
+    leaseKeys[address] ??= boardLeaseKey(address)
   }
+  return { saved, leases: desk.leases(), connected, emulatorHere: desk.emulatorAddress(), emulators, serialPorts: ports, usb: devices, problems, leaseKeys }
 }
 
 /** A failure of the board link as an AppError for the front doors (the message says what happened). */

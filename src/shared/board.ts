@@ -184,6 +184,23 @@ export interface BoardList {
   usb: UsbBoardDevice[]
   /** a source that could not be read (e.g. no serial port support), with the reason */
   problems: string[]
+  /**
+   * the lease key (the `address` of a lease) of every address listed above (saved boards, emulators,
+   * serial ports as `serial:PATH`, boards connected here): one board however its address is written
+   * (tcp://localhost:7777 and tcp://127.0.0.1:7777; a /dev/serial/by-id link and its tty; any baud rate)
+   */
+  leaseKeys: Record<string, string>
+}
+
+/** Who holds the board at `address` (written as listed in `list`), if anyone. */
+export function leaseOfBoard(list: Pick<BoardList, 'leases' | 'leaseKeys'>, address: string): BoardLease | undefined {
+  const key = Object.hasOwn(list.leaseKeys, address) ? list.leaseKeys[address] : address
+  return list.leases.find((l) => l.address === key)
+}
+
+/** A lease in words for a person: "in use by run 12 (hil), pid 4711 on lab-3". */
+export function leaseInWords(l: BoardLease): string {
+  return `in use by ${l.holder}${l.runId !== null && !l.holder.includes(`run ${l.runId}`) ? ` (run ${l.runId})` : ''}, pid ${l.pid} on ${l.host}`
 }
 
 /**

@@ -5,6 +5,7 @@
 // disconnect, stop the emulator. Bad input in its forms is said at the field it is about, before
 // anything starts. Needs a built renderer.
 import type { ChildProcess } from 'node:child_process'
+import { hostname } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawnMimic } from '../support/cli.ts'
 import { startEmulator, stopChild, type Emulator } from '../support/board.ts'
@@ -103,9 +104,28 @@ describe('the hardware panel', () => {
       expect((await call('boards.connect', { address: other.address })).ok).toBe(true)
       await row.getByText(new RegExp(`^in use by mimic serve, pid ${holder.pid} on `)).waitFor()
       await expect(row.getByRole('button', { name: `Connect to ${other.address}` }).isDisabled()).resolves.toBe(true)
+      // the same board saved under this machine's name for itself: one row, held, with the saved name
+      const byName = other.address.replace('127.0.0.1', 'localhost')
+      s.cli(['board', 'add', 'other-by-name', byName])
+      await row.getByText(`saved as “other-by-name” (${byName})`).waitFor()
+      expect(await page.locator(`tr[data-address="${byName}"]`).count(), 'no second row for the saved spelling').toBe(0)
+      await s.shot('other')
+      // a job form's board suggestions say who holds it
+      const project = s.cli<{ id: number }>(['projects', 'create', 'Held boards']).id
+      await page.goto(`${s.served.origin}/#/projects/${project}`)
+      await page.getByRole('button', { name: 'New deployment' }).click()
+      const to = page.getByRole('form', { name: /New deployment/ }).getByLabel('Deploy to', { exact: true })
+      const options = page.locator(`[id="${await to.getAttribute('list')}"] option`)
+      await options.filter({ hasText: 'saved board at' }).waitFor({ state: 'attached' })
+      const texts = await options.evaluateAll((os) => os.map((o) => `${(o as HTMLOptionElement).value}: ${o.textContent}`))
+      expect(texts).toContain(`other-by-name: saved board at ${byName}; in use by mimic serve, pid ${holder.pid} on ${hostname()}`)
+      expect(texts).toContain(`${other.address}: board emulator OTHER-1 (1 chip); in use by mimic serve, pid ${holder.pid} on ${hostname()}`)
+      expect(texts).toContain(`${emulatorAddress}: board emulator PANEL-7 (2 chips); in use by mimic serve, pid ${s.served.child.pid} on ${hostname()}`)
+      await page.goto(s.served.url)
+      await page.getByRole('link', { name: 'Hardware' }).click()
+      await row.getByText(new RegExp(`^in use by mimic serve, pid ${holder.pid} on `)).waitFor()
       expect((await call('boards.disconnect', { address: other.address })).ok).toBe(true)
       await row.getByText('free', { exact: true }).waitFor()
-      await s.shot('other')
     })
 
     await step('disconnect and stop the emulator', async () => {

@@ -110,6 +110,20 @@ describe('board lease across processes', () => {
       const list = JSON.parse(mimic(['--db', db, '--json', 'board', 'list']).stdout) as { leases: { address: string }[] }
       expect(list.leases.map((l) => l.address).sort()).toEqual([`serial:${device}`, tcp.address].sort())
 
+      // boards saved under the other spellings are listed as held, by name and in the JSON's lease keys
+      expect(mimic(['--db', db, 'board', 'add', 'by-name', byName]).code).toBe(0)
+      expect(mimic(['--db', db, 'board', 'add', 'by-alias', `serial:${alias}?baud=115200`]).code).toBe(0)
+      expect(mimic(['--db', db, 'board', 'add', 'elsewhere', 'tcp://192.0.2.7:7777']).code).toBe(0)
+      const listed = JSON.parse(mimic(['--db', db, '--json', 'board', 'list']).stdout) as { leaseKeys: Record<string, string> }
+      expect(listed.leaseKeys).toMatchObject({ [byName]: tcp.address, [`serial:${alias}?baud=115200`]: `serial:${device}`, 'tcp://192.0.2.7:7777': 'tcp://192.0.2.7:7777', [tcp.address]: tcp.address })
+      const text = mimic(['--db', db, 'board', 'list']).stdout
+      const savedRow = (name: string) => text.split('\n').find((line) => line.trimStart().startsWith(`${name} `)) ?? ''
+      expect(savedRow('by-name')).toMatch(/mimic serve\s*$/)
+      expect(savedRow('by-alias')).toMatch(/mimic serve\s*$/)
+      expect(savedRow('elsewhere')).toMatch(/\s-\s*$/)
+      // the emulator's own row too
+      expect(text.split('\n').find((line) => line.includes('LEASE-TCP'))).toMatch(/mimic serve\s*$/)
+
       // the holder's own window: the other spelling is the same open link (not "in use" by itself);
       // a disconnect by it lets go of the link opened under the first
       const own = await a.call('boards.info', { address: byName })
