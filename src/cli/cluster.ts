@@ -11,9 +11,9 @@ import type { JobKindName } from '../shared/jobkinds/index.ts'
 import type { ShippedRun } from '../shared/transfer.ts'
 import type { ResultItem, SweepStatus } from '../shared/types.ts'
 import { codeVersion, hostName, Services, type FrontDoorServices, type ItemRunData } from '../services/index.ts'
-import { parseFlags, parseId, UsageError } from './args.ts'
+import { parseFlags, parseId, UsageError, type FlagSpec } from './args.ts'
 import { formatTable } from './format.ts'
-import { resolveProject, unmakeProject, type Handler, type ProjectChoice, type RunSweep, type SweepRequest } from './jobs.ts'
+import { flagError, resolveProject, unmakeProject, type Handler, type ProjectChoice, type RunSweep, type SweepRequest } from './jobs.ts'
 
 export interface ClusterCtx {
   json: boolean
@@ -118,24 +118,24 @@ export function clusterCommands<C extends ClusterCtx>(): Record<string, Record<s
     cluster: {
       add: async (ctx, argv) => {
         const where = 'cluster add NAME --slurm'
-        const { flags, positionals } = parseFlags(
-          argv,
-          {
-            slurm: { type: 'boolean', help: 'the cluster runs SLURM (the one scheduler supported)', required: true },
-            ssh: { type: 'string', help: 'user@login-node: reach the cluster over SSH (default: the SLURM client on this machine)' },
-            'ssh-config': { type: 'string', help: 'with --ssh: an ssh configuration file (ssh -F) for the login node: Port, IdentityFile, UserKnownHostsFile, ProxyJump' },
-            partition: { type: 'string', help: 'SLURM partition (default: the cluster\'s default)' },
-            account: { type: 'string', help: 'SLURM account' },
-            workdir: { type: 'string', help: 'absolute path on the shared filesystem for the sweeps\' inputs, results and logs (default ~/mimic-work; required with --ssh)' },
-            checkout: { type: 'string', help: 'absolute path of the project checkout on the shared filesystem (default: this one; required with --ssh)' },
-          },
-          where,
-        )
+        const specs: Record<string, FlagSpec> = {
+          slurm: { type: 'boolean', help: 'the cluster runs SLURM (the one scheduler supported)', required: true },
+          ssh: { type: 'string', help: 'user@login-node: reach the cluster over SSH (default: the SLURM client on this machine)' },
+          'ssh-config': { type: 'string', help: 'with --ssh: an ssh configuration file (ssh -F) for the login node: Port, IdentityFile, UserKnownHostsFile, ProxyJump' },
+          partition: { type: 'string', help: 'SLURM partition (default: the cluster\'s default)' },
+          account: { type: 'string', help: 'SLURM account' },
+          workdir: { type: 'string', help: 'absolute path on the shared filesystem for the sweeps\' inputs, results and logs (default ~/mimic-work; required with --ssh)' },
+          checkout: { type: 'string', help: 'absolute path of the project checkout on the shared filesystem (default: this one; required with --ssh)' },
+        }
+        const { flags, positionals } = parseFlags(argv, specs, where)
         if (positionals.length !== 1) throw new UsageError(`${where} takes one NAME (received ${positionals.length}).`)
         if (flags.slurm !== true) throw new UsageError(`${where}: say --slurm (SLURM is the one scheduler supported).`)
+        // an argument's error names its flag ("Work directory (--workdir) must be an absolute path ...")
         const c = await withServices(ctx, (s) =>
           s.call('clusters.add', { name: positionals[0], ssh: flags.ssh, sshConfig: flags['ssh-config'] === undefined ? undefined : resolve(flags['ssh-config'] as string), partition: flags.partition, account: flags.account, workdir: flags.workdir, checkout: flags.checkout }),
-        )
+        ).catch((e: unknown) => {
+          throw flagError(e, specs)
+        })
         out(ctx, c, () => `cluster ${c.name}: SLURM ${c.ssh ? `over ssh ${c.ssh}` : 'through this machine\'s client'}, work directory ${c.workdir}, checkout ${c.checkout}\n  check it with: mimic cluster test ${c.name}`)
         return 0
       },

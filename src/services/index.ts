@@ -718,9 +718,10 @@ export class Services implements FrontDoorServices {
       },
 
       'clusters.add': async ({ name, ssh, sshConfig, partition, account, workdir, checkout }) => {
-        if (sshConfig && !ssh) throw new FieldError('sshConfig', 'applies to a cluster reached over SSH: give --ssh user@login-node too.', 'SSH configuration file (--ssh-config)')
-        if (ssh && !workdir) throw new FieldError('workdir', 'is required with --ssh: an absolute path on the cluster\'s shared filesystem (e.g. /scratch/you/mimic-work).', 'Work directory (--workdir)')
-        if (ssh && !checkout) throw new FieldError('checkout', 'is required with --ssh: the absolute path of the project checkout on the cluster\'s shared filesystem (where `npm ci` was run).', 'Project checkout (--checkout)')
+        // the labels are the form's; the command line adds each flag (cli/cluster.ts)
+        if (sshConfig && !ssh) throw new FieldError('sshConfig', 'applies to a cluster reached over SSH: give its SSH login (--ssh user@login-node) too.', 'SSH configuration file')
+        if (ssh && !workdir) throw new FieldError('workdir', 'is required with an SSH login (--ssh): an absolute path on the cluster\'s shared filesystem (e.g. /scratch/you/mimic-work).', 'Work directory')
+        if (ssh && !checkout) throw new FieldError('checkout', 'is required with an SSH login (--ssh): the absolute path of the project checkout on the cluster\'s shared filesystem (where `npm ci` was run).', 'Project checkout')
         return store.clusters.add({
           name,
           scheduler: 'slurm',

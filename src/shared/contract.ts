@@ -351,12 +351,12 @@ export const contract = {
   'clusters.add': op<Cluster>()(
     s.object({
       name: clusterName,
-      ssh: s.optional(s.string({ min: 3, max: 200, trim: true, pattern: /^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/, patternHelp: 'must be user@login-node' })).doc({ label: 'SSH login (--ssh)' }),
-      sshConfig: s.optional(clusterPath).doc({ label: 'SSH configuration file (--ssh-config)' }),
-      partition: s.optional(s.string({ min: 1, max: 100, trim: true, pattern: /^[A-Za-z0-9._-]+$/, patternHelp: 'must be a SLURM partition name' })).doc({ label: 'Partition (--partition)' }),
-      account: s.optional(s.string({ min: 1, max: 100, trim: true, pattern: /^[A-Za-z0-9._-]+$/, patternHelp: 'must be a SLURM account name' })).doc({ label: 'Account (--account)' }),
-      workdir: s.optional(clusterPath).doc({ label: 'Work directory (--workdir)' }),
-      checkout: s.optional(clusterPath).doc({ label: 'Project checkout (--checkout)' }),
+      ssh: s.optional(s.string({ min: 3, max: 200, trim: true, pattern: /^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$/, patternHelp: 'must be user@login-node' })).doc({ label: 'SSH login', help: 'user@login-node: the cluster is reached over SSH (empty: through the SLURM client of this machine)' }),
+      sshConfig: s.optional(clusterPath).doc({ label: 'SSH configuration file', help: 'with an SSH login: an ssh configuration file (ssh -F) on this machine for the login node (Port, IdentityFile, UserKnownHostsFile, ProxyJump)' }),
+      partition: s.optional(s.string({ min: 1, max: 100, trim: true, pattern: /^[A-Za-z0-9._-]+$/, patternHelp: 'must be a SLURM partition name' })).doc({ label: 'Partition', help: 'the SLURM partition the arrays go to (empty: the cluster’s default)' }),
+      account: s.optional(s.string({ min: 1, max: 100, trim: true, pattern: /^[A-Za-z0-9._-]+$/, patternHelp: 'must be a SLURM account name' })).doc({ label: 'Account', help: 'the SLURM account charged (empty: your default)' }),
+      workdir: s.optional(clusterPath).doc({ label: 'Work directory', help: 'an absolute path on the cluster’s shared filesystem for each sweep’s inputs, results and logs (empty: ~/mimic-work; required over SSH)' }),
+      checkout: s.optional(clusterPath).doc({ label: 'Project checkout', help: 'the absolute path of this project’s checkout on the shared filesystem, at the same commit, where npm ci was run (empty: this one; required over SSH)' }),
     }),
     true,
   ),

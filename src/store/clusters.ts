@@ -1,7 +1,7 @@
 // Clusters (SLURM execution places beside this machine) and the sweeps sent to them: each sweep is
 // a run of kind "sweep" with its SLURM array's tasks and its items; an item is merged into the
 // project at most once (merged_at is set in the same transaction that stores its run).
-import { AppError, FieldError } from '../shared/errors.ts'
+import { AppError, FieldError, type ErrorRun } from '../shared/errors.ts'
 import type { Cluster, SweepItemState, SweepTaskState } from '../shared/types.ts'
 import type { DB } from './db.ts'
 import { isUniqueViolation, parseJsonObject } from './util.ts'
@@ -57,9 +57,22 @@ export class ClustersRepo {
     return (this.db.prepare('SELECT * FROM clusters ORDER BY name').all() as ClusterRow[]).map(toCluster)
   }
 
+  /**
+   * Forgets a cluster. Refused (CONFLICT, `details.sweeps`) while a sweep on it is queued or running:
+   * its tasks are followed and merged through the cluster's settings.
+   */
   remove(name: string): void {
     this.get(name)
-    this.db.prepare('DELETE FROM clusters WHERE name = ?').run(name)
+    const remove = this.db.transaction(() => {
+      const running = this.db.prepare("SELECT r.id, r.kind, r.name, r.status FROM sweeps s JOIN runs r ON r.id = s.run_id WHERE s.cluster = ? AND r.status IN ('queued', 'running') ORDER BY r.id").all(name) as ErrorRun[]
+      const open = running.map((r) => r.id)
+      if (open.length) {
+        const runs = open.length === 1 ? `run ${open[0]}` : `runs ${open.join(', ')}`
+        throw new AppError('CONFLICT', `Cluster "${name}" still has ${open.length === 1 ? 'a sweep' : `${open.length} sweeps`} under way (${runs}), followed through its settings: cancel ${open.length === 1 ? 'it' : 'them'} (\`mimic sweep cancel ID\`, or Cancel on the run's page) or let ${open.length === 1 ? 'it' : 'them'} finish, then remove the cluster.`, { details: { running } })
+      }
+      this.db.prepare('DELETE FROM clusters WHERE name = ?').run(name)
+    })
+    remove()
   }
 }
 

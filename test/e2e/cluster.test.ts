@@ -13,6 +13,7 @@ import type { SweepStatus } from '../../src/shared/types.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
 import { tempDir } from '../support/tmp.ts'
 import { recordingsFolder, toneWav } from '../support/wav.ts'
+import { description, isFocused } from './support/focus.ts'
 import { openSession, type Session } from './support/session.ts'
 
 let slurm: LocalSlurm
@@ -49,8 +50,55 @@ describe('sweeps on a cluster from the forms', () => {
     let datasetId = 0
     let sweepId = 0
 
-    await step('configure the cluster and prepare a dataset, a teacher and a network ADS with the CLI', async () => {
-      s.cli(['cluster', 'add', 'local', '--slurm', '--workdir', join(work, 'work')])
+    await step('the Clusters page: a bad field said at its field, the cluster added and checked ready, another removed', async () => {
+      await page.goto(s.served.url)
+      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Clusters' }).focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { level: 1, name: 'Clusters' }).waitFor()
+      await page.getByText('No cluster is configured.', { exact: false }).waitFor()
+      const form = page.getByRole('form', { name: 'Add a cluster' })
+      // a relative work directory: refused at its field before anything is stored
+      await form.getByLabel('Cluster name').fill('local')
+      await form.getByLabel('Work directory').fill('work')
+      await form.getByLabel('Work directory').press('Enter')
+      const workdir = form.getByLabel('Work directory')
+      await expect(workdir.getAttribute('aria-invalid')).resolves.toBe('true')
+      expect(await description(workdir)).toMatch(/\| Work directory must be an absolute path \(starting with \/\) without quotes \(received "work"\)\.$/)
+      expect(await isFocused(workdir)).toBe(true)
+      // over SSH without a work directory: the server's refusal, at its field
+      await form.getByLabel('SSH login').fill('me@login.example')
+      await workdir.fill('')
+      await form.getByRole('button', { name: 'Add cluster' }).click()
+      await form.getByText('Work directory is required with an SSH login (--ssh): an absolute path', { exact: false }).waitFor()
+      expect(await isFocused(workdir)).toBe(true)
+      expect(s.cli<unknown[]>(['cluster', 'list'])).toEqual([])
+      // through this machine's SLURM client
+      await form.getByLabel('SSH login').fill('')
+      await workdir.fill(join(work, 'work'))
+      await workdir.press('Enter')
+      const row = page.getByRole('row').filter({ hasText: "this machine's SLURM client" })
+      await row.waitFor()
+      expect(await isFocused(row.getByRole('button', { name: 'Check cluster local' }))).toBe(true)
+      expect(s.cli<{ name: string; workdir: string }[]>(['cluster', 'list'])).toEqual([expect.objectContaining({ name: 'local', workdir: join(work, 'work') })])
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { name: 'Check of local: ready' }).waitFor({ timeout: 30_000 })
+      const checks = page.getByRole('list', { name: 'Checks of local' }).getByRole('listitem')
+      expect(await checks.allTextContents()).toEqual([expect.stringMatching(/^ok sinfo: /), expect.stringMatching(/^ok workdir: .* is writable$/), expect.stringMatching(/^ok version: mimic \S+ on both$/)])
+      await s.shot('clusters-page')
+      // a second one, removed after the question
+      await form.getByLabel('Cluster name').fill('spare')
+      await workdir.fill(join(work, 'spare'))
+      await workdir.press('Enter')
+      await page.getByRole('button', { name: 'Remove… cluster spare' }).waitFor()
+      await page.getByRole('button', { name: 'Remove… cluster spare' }).click()
+      const dialog = page.getByRole('dialog', { name: 'Remove cluster “spare”?' })
+      await dialog.getByRole('button', { name: 'Remove' }).click()
+      await dialog.waitFor({ state: 'hidden' })
+      await page.getByRole('row').filter({ hasText: 'spare' }).waitFor({ state: 'detached' })
+      expect(s.cli<{ name: string }[]>(['cluster', 'list']).map((c) => c.name)).toEqual(['local'])
+    })
+
+    await step('prepare a dataset, a teacher and a network ADS with the CLI', async () => {
       projectId = s.cli<{ id: number }>(['projects', 'create', 'Cluster e2e']).id
       datasetId = s.cli<{ id: number }>(['data', 'generate', 'xor', '--project', String(projectId), '--count', '30', '--seed', '3', '--name', 'xor 30']).id
       teacherId = s.cli<{ id: number }>(['train', 'teacher', '--project', String(projectId), '--name', 'small teacher', '--units', '8', '--epochs', '2', '--samples-per-epoch', '20', '--validation-samples', '0', '--test-samples', '10', '--seed', '1', '--threads', '1']).id

@@ -63,7 +63,7 @@ describe('clusters', () => {
     const relative = run(['cluster', 'add', 'rel', '--slurm', '--workdir', 'work'])
     expect(relative.stderr).toMatch(/Work directory \(--workdir\) must be an absolute path/)
     const ssh = run(['cluster', 'add', 'far', '--slurm', '--ssh', 'me@login.example'])
-    expect(ssh.stderr).toMatch(/Work directory \(--workdir\) is required with --ssh/)
+    expect(ssh.stderr).toMatch(/Work directory \(--workdir\) is required with an SSH login \(--ssh\)/)
     expect(json<unknown[]>(['cluster', 'list'])).toHaveLength(1)
   })
 

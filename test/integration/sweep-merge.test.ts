@@ -136,3 +136,20 @@ test('a split job: items merged in any order land in its one run as rows numbere
   expect(store.runs.children(sweepRun.id).map((r) => r.id)).toEqual([target.id])
   store.close()
 })
+
+test('a cluster with a sweep under way is not removed (the sweep is followed through it); once the sweep has ended it is', () => {
+  const { store, sweep } = sweepStore()
+  store.clusters.add({ name: 'c', scheduler: 'slurm', ssh: null, sshConfig: null, partition: null, account: null, workdir: '/x', checkout: '/y' })
+  let refused: unknown
+  try {
+    store.clusters.remove('c')
+  } catch (e) {
+    refused = e
+  }
+  expect(refused).toMatchObject({ code: 'CONFLICT', details: { running: [{ id: sweep, kind: 'sweep', status: 'running' }] } })
+  expect((refused as Error).message).toBe(`Cluster "c" still has a sweep under way (run ${sweep}), followed through its settings: cancel it (\`mimic sweep cancel ID\`, or Cancel on the run's page) or let it finish, then remove the cluster.`)
+  expect(store.clusters.list().map((c) => c.name)).toEqual(['c'])
+  store.runs.finish(sweep, 'cancelled')
+  store.clusters.remove('c')
+  expect(store.clusters.list()).toEqual([])
+})

@@ -1,7 +1,7 @@
 // Hash routing: #/ (projects), #/projects/ID (?again=RUN opens the form to run RUN again;
 // ?robustness=RUN,RUN the robustness form for those networks; ?simulate=RUN the simulation form for
 // that network: its raster on chosen samples), #/runs/ID, #/hardware (boards and
-// emulators). The hash survives reloads and makes links
+// emulators), #/clusters (SLURM clusters). The hash survives reloads and makes links
 // shareable within a session; the token stays in the query string / sessionStorage (see api.ts).
 
 export type Route =
@@ -10,6 +10,7 @@ export type Route =
   | { name: 'run'; id: number }
   | { name: 'charts' }
   | { name: 'hardware' }
+  | { name: 'clusters' }
   | { name: 'notfound'; path: string }
 
 export function parseHash(hash: string): Route {
@@ -25,6 +26,7 @@ export function parseHash(hash: string): Route {
   if (m) return { name: 'run', id: Number(m[1]) }
   if (path === '/dev/charts') return { name: 'charts' }
   if (path === '/hardware') return { name: 'hardware' }
+  if (path === '/clusters') return { name: 'clusters' }
   return { name: 'notfound', path }
 }
 
@@ -39,6 +41,7 @@ export const href = {
   /** the project page with the simulation form for this network (its spikes on chosen samples) */
   simulate: (projectId: number, network: number): string => `#/projects/${projectId}?simulate=${network}`,
   hardware: (): string => '#/hardware',
+  clusters: (): string => '#/clusters',
 }
 
 class Router {
