@@ -35,7 +35,7 @@ export class ClustersRepo {
         .run(c.name, c.scheduler, c.ssh, c.sshConfig, c.partition, c.account, c.workdir, c.checkout, Date.now())
     } catch (err) {
       if (isUniqueViolation(err) || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        throw new FieldError('name', `"${c.name}" names a cluster already: choose another name, or remove it first (mimic cluster remove ${c.name}).`, 'Cluster name', 'CONFLICT')
+        throw new FieldError('name', `"${c.name}" names a cluster already: choose another name, or remove that cluster first.`, 'Cluster name', 'CONFLICT')
       }
       throw err
     }
@@ -201,6 +201,15 @@ export class SweepsRepo {
     this.db
       .prepare('UPDATE sweep_tasks SET state = ?, slurm_job = ?, attempts = ?, timeouts = ?, error = ? WHERE sweep_id = ? AND task = ?')
       .run(fields.state ?? cur.state, fields.slurmJob ?? cur.slurmJob, fields.attempts ?? cur.attempts, fields.timeouts ?? cur.timeouts, fields.error !== undefined ? fields.error : cur.error, runId, task)
+  }
+
+  /**
+   * Takes a task that left the queue for one resubmission: true, with its SLURM job set to `claim`,
+   * when it still is the job `seen` (so that of two processes, or two looks, that found it gone, one
+   * resubmits it); false when another look has taken it already.
+   */
+  claimTask(runId: number, task: number, seen: string | null, claim: string): boolean {
+    return this.db.prepare("UPDATE sweep_tasks SET slurm_job = ? WHERE sweep_id = ? AND task = ? AND slurm_job IS ? AND state IN ('submitted', 'running')").run(claim, runId, task, seen).changes === 1
   }
 
   /** Marks an item merged; false when it was merged already (the caller's transaction then stores nothing). */

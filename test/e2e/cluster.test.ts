@@ -49,6 +49,21 @@ describe('sweeps on a cluster from the forms', () => {
     let adsId = 0
     let datasetId = 0
     let sweepId = 0
+    // a sweep's page asks the cluster one look at a time, every 2 s (two loops of looks once resubmitted a task twice)
+    let inFlight = 0
+    let mostInFlight = 0
+    const polls: number[] = []
+    const isPoll = (r: { url(): string }): boolean => r.url().endsWith('/api/sweeps.poll')
+    page.on('request', (r) => {
+      if (!isPoll(r)) return
+      polls.push(Date.now())
+      mostInFlight = Math.max(mostInFlight, ++inFlight)
+    })
+    const settled = (r: { url(): string }): void => {
+      if (isPoll(r)) inFlight--
+    }
+    page.on('requestfinished', settled)
+    page.on('requestfailed', settled)
 
     await step('the Clusters page: a bad field said at its field, the cluster added and checked ready, another removed', async () => {
       await page.goto(s.served.url)
@@ -85,6 +100,15 @@ describe('sweeps on a cluster from the forms', () => {
       const checks = page.getByRole('list', { name: 'Checks of local' }).getByRole('listitem')
       expect(await checks.allTextContents()).toEqual([expect.stringMatching(/^ok sinfo: /), expect.stringMatching(/^ok workdir: .* is writable$/), expect.stringMatching(/^ok version: mimic \S+ on both$/)])
       await s.shot('clusters-page')
+      // the same name again: the server's refusal at the name
+      await form.getByLabel('Cluster name').fill('local')
+      await form.getByLabel('Cluster name').press('Enter')
+      await form.getByText('Cluster name "local" names a cluster already: choose another name, or remove that cluster first.').waitFor()
+      expect(await isFocused(form.getByLabel('Cluster name'))).toBe(true)
+      // the browser logs the refusal (409) as a failed resource; it is this one, expected
+      const conflicts = s.pageErrors.filter((e) => /status of 409 \(Conflict\)/.test(e))
+      expect(conflicts).toHaveLength(1)
+      s.pageErrors.splice(s.pageErrors.indexOf(conflicts[0]), 1)
       // a second one, removed after the question
       await form.getByLabel('Cluster name').fill('spare')
       await workdir.fill(join(work, 'spare'))
@@ -233,6 +257,10 @@ describe('sweeps on a cluster from the forms', () => {
       }
     })
     expect(s.pageErrors).toEqual([])
+    expect(mostInFlight, 'looks at a sweep in flight at once').toBe(1)
+    const gaps = polls.slice(1).map((t, i) => t - polls[i]).sort((a, b) => a - b)
+    expect(polls.length).toBeGreaterThan(2)
+    expect(gaps[Math.floor(gaps.length / 2)], 'median time between two looks (ms)').toBeGreaterThan(1500)
   }, 240_000)
 
   it('sends a paper reproduction\'s networks and sweeps to the cluster from its form', async () => {
@@ -286,5 +314,9 @@ describe('sweeps on a cluster from the forms', () => {
       await s.shot('reproduce-page')
     })
     expect(s.pageErrors).toEqual([])
+    expect(mostInFlight, 'looks at a sweep in flight at once').toBe(1)
+    const gaps = polls.slice(1).map((t, i) => t - polls[i]).sort((a, b) => a - b)
+    expect(polls.length).toBeGreaterThan(2)
+    expect(gaps[Math.floor(gaps.length / 2)], 'median time between two looks (ms)').toBeGreaterThan(1500)
   }, 240_000)
 })

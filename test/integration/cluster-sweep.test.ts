@@ -8,7 +8,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { mimic } from '../support/cli.ts'
+import { mimic, spawnMimic } from '../support/cli.ts'
 import { signalPid } from '../support/daemon.ts'
 import { Services } from '../../src/services/index.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
@@ -227,6 +227,42 @@ describe('jobs cancel of a sweep', () => {
     expect(json<SweepStatus>(['sweep', 'status', String(started.runId), '--no-poll']).tasks.map((t) => t.state)).toEqual(['cancelled', 'cancelled'])
     expect(await gone(array)).toEqual([])
     expect(run(['jobs', 'cancel', String(started.runId)]).stderr).toContain(`Run ${started.runId} is not running (it is cancelled)`)
+  })
+
+  test('a task found gone by several looks at once (two in this process, one in another) is resubmitted once', { timeout: 120_000 }, async () => {
+    const long = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '10000', '--samples-per-epoch', '100', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
+    const started = json<SweepStatus>([...long, '--on', 'local', '--seeds', '61-62', '--items-per-task', '1', '--no-follow'])
+    const first = started.tasks[0].slurmJob!
+    const slurmEnv = { ...process.env, ...slurm.env }
+    expect(spawnSync('scancel', [first], { env: slurmEnv, encoding: 'utf8' }).status).toBe(0)
+    const until = Date.now() + 20_000
+    while (spawnSync('squeue', ['-h', '-j', first], { env: slurmEnv, encoding: 'utf8' }).stdout.trim() && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+    const saved = { ...process.env }
+    Object.assign(process.env, slurm.env)
+    const here = new Services({ dbPath: db, frontDoor: 'cli' })
+    try {
+      // another process looks too (`sweep status` asks the cluster), while this one looks twice
+      const other = new Promise<string>((resolve) => {
+        const child = spawnMimic(['--db', db, '--json', 'sweep', 'status', String(started.runId)], { env })
+        let out = ''
+        child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+        child.on('exit', () => resolve(out))
+      })
+      const [a, b] = await Promise.all([here.call('sweeps.poll', { runId: started.runId }), here.call('sweeps.poll', { runId: started.runId })])
+      expect(a).toEqual(b)
+      await other
+      const after = here.store.sweeps.tasks(started.runId)
+      expect(after.map((t) => t.attempts), 'task 0 submitted twice in all, task 1 once').toEqual([2, 1])
+      expect(after[0].slurmJob).toMatch(/^\d+_0$/)
+      expect(after[0].slurmJob).not.toBe(first)
+      // SLURM has one job for task 0, and task 1's
+      const jobs = spawnSync('squeue', ['-h', '-r', '-n', `mimic-${started.dir.split('/').pop()}`, '-o', '%i'], { env: slurmEnv, encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean)
+      expect(jobs.filter((j) => j.endsWith('_0'))).toEqual([after[0].slurmJob])
+      await here.call('sweeps.cancel', { runId: started.runId })
+    } finally {
+      await here.close()
+      process.env = saved
+    }
   })
 
   test('while it is being sent: the cancel is kept, and the sweep is cancelled on the cluster as soon as it is submitted', { timeout: 120_000 }, async () => {

@@ -153,3 +153,17 @@ test('a cluster with a sweep under way is not removed (the sweep is followed thr
   store.clusters.remove('c')
   expect(store.clusters.list()).toEqual([])
 })
+
+test('a task that left the queue is claimed for its resubmission by one look only (two processes on one database)', () => {
+  const { store, sweep } = sweepStore()
+  const other = openStore(store.path)
+  store.sweeps.setTask(sweep, 0, { state: 'submitted', slurmJob: '5_0', attempts: 1 })
+  expect(store.sweeps.claimTask(sweep, 0, '5_0', '5_0 (resubmitting)')).toBe(true)
+  // the other process found it gone at the same time: it is taken
+  expect(other.sweeps.claimTask(sweep, 0, '5_0', '5_0 (resubmitting)')).toBe(false)
+  expect(other.sweeps.tasks(sweep)[0].slurmJob).toBe('5_0 (resubmitting)')
+  // a task no longer submitted or running is not taken
+  store.sweeps.setTask(sweep, 0, { state: 'cancelled' })
+  expect(store.sweeps.claimTask(sweep, 0, '5_0 (resubmitting)', 'x')).toBe(false)
+  other.close()
+})

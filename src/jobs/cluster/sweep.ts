@@ -500,7 +500,21 @@ const activeTask = (s: string): boolean => s === 'submitted' || s === 'running'
  * now, once each), which tasks ended without all their results (resubmitted while attempts are
  * left, else failed with their log's last lines). Finishes the sweep's run when no task is left.
  */
-export async function pollSweep(store: Store, cluster: Cluster, runId: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
+export function pollSweep(store: Store, cluster: Cluster, runId: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
+  // one look at a time per sweep in this process: a look asked for while one is under way gets its answer
+  const key = `${store.path}\n${runId}`
+  const under = looks.get(key)
+  if (under) return under
+  const look = lookAtSweep(store, cluster, runId, mergedSummary).finally(() => looks.delete(key))
+  looks.set(key, look)
+  return look
+}
+
+const looks = new Map<string, Promise<SweepStatus>>()
+/** The mark of a task's SLURM job while a look resubmits it (store.sweeps.claimTask). */
+const resubmitting = / \(resubmitting\)$/
+
+async function lookAtSweep(store: Store, cluster: Cluster, runId: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
   const sweep = store.sweeps.get(runId)
   // still being sent to the cluster by the process that started it: its tasks are not submitted yet (not failed)
   if (store.runs.get(runId).status === 'queued') return sweepStatus(store, runId)
@@ -540,6 +554,7 @@ export async function pollSweep(store: Store, cluster: Cluster, runId: number, m
   }
   const items = store.sweeps.items(runId)
   const retry: number[] = []
+  const seen = new Map<number, string | null>()
   for (const t of store.sweeps.tasks(runId)) {
     const mine = items.filter((i) => i.task === t.task)
     const allMerged = mine.every((i) => i.mergedAt !== null)
@@ -548,6 +563,8 @@ export async function pollSweep(store: Store, cluster: Cluster, runId: number, m
       continue
     }
     if (!activeTask(t.state)) continue
+    // being resubmitted by another look (another process): its job id follows
+    if (t.slurmJob !== null && resubmitting.test(t.slurmJob)) continue
     const state = t.slurmJob ? queued.get(t.slurmJob) : undefined
     if (state !== undefined) {
       if (state === 'RUNNING' && t.state !== 'running') store.sweeps.setTask(runId, t.task, { state: 'running' })
@@ -563,11 +580,24 @@ export async function pollSweep(store: Store, cluster: Cluster, runId: number, m
       : `attempt ${t.attempts} ended without the results of item${missing.length > 1 ? 's' : ''} ${missing.join(', ')}${why ? `: ${why}` : ''}`
     const timeouts = t.timeouts + (timedOut ? 1 : 0)
     if (t.attempts < sweep.maxAttempts) {
+      // another process's look may have found it gone too: one of them resubmits it
+      if (!store.sweeps.claimTask(runId, t.task, t.slurmJob, `${(t.slurmJob ?? '').replace(resubmitting, '')} (resubmitting)`)) continue
       store.sweeps.setTask(runId, t.task, { error, timeouts })
       retry.push(t.task)
+      seen.set(t.task, t.slurmJob)
     } else store.sweeps.setTask(runId, t.task, { state: 'failed', timeouts, error: `${error} (after ${t.attempts} attempt${t.attempts > 1 ? 's' : ''})` })
   }
-  if (retry.length) await submit(store, cluster, runId, retry)
+  if (retry.length) {
+    try {
+      await submit(store, cluster, runId, retry)
+    } catch (err) {
+      // not resubmitted: the next look finds them gone again
+      store.transaction(() => {
+        for (const task of retry) store.sweeps.claimTask(runId, task, `${(seen.get(task) ?? '').replace(resubmitting, '')} (resubmitting)`, seen.get(task) ?? '')
+      })
+      throw err
+    }
+  }
   finishIfOver(store, runId, mergedSummary)
   return sweepStatus(store, runId, progress)
 }
@@ -620,12 +650,15 @@ function finishIfOver(store: Store, runId: number, mergedSummary?: MergedSummary
 
 /** Cancels the sweep's tasks (or one) with scancel. Results already written are still merged by the next look. */
 export async function cancelSweep(store: Store, cluster: Cluster, runId: number, task?: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
+  // after a look under way in this process (which may be resubmitting a task)
+  await looks.get(`${store.path}\n${runId}`)?.catch(() => {})
   const tasks = store.sweeps.tasks(runId).filter((t) => activeTask(t.state) && (task === undefined || t.task === task))
   if (task !== undefined && tasks.length === 0) {
     const known = store.sweeps.tasks(runId).find((t) => t.task === task)
     throw new AppError(known ? 'CONFLICT' : 'NOT_FOUND', known ? `Task ${task} of sweep ${runId} is ${known.state}: only a submitted or running task can be cancelled.` : `Sweep ${runId} has no task ${task}.`)
   }
-  const ids = tasks.map((t) => t.slurmJob).filter((j): j is string => j !== null)
+  // a task marked as being resubmitted by another process has no job to cancel yet
+  const ids = tasks.map((t) => t.slurmJob).filter((j): j is string => j !== null && !resubmitting.test(j))
   if (ids.length) {
     const r = await runOn(cluster, ['scancel', ...ids])
     if (r.code !== 0) throw new AppError('UNSUPPORTED', `Cancelling sweep ${runId}: ${failure('scancel', r)}`)
