@@ -22,7 +22,7 @@
 import { taskScore, type RunOptions } from '../../native/index.ts'
 import type { TimedDataset } from '../formats/dataset.ts'
 import { AppError } from '../shared/errors.ts'
-import { perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
+import { chipMismatchSpread, perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
 import type { TaskName } from '../shared/tasks/index.ts'
 import type { ResultItem } from '../shared/types.ts'
 import { deriveSeed, doubleBits, fnv1a64 } from '../system/rng.ts'
@@ -37,6 +37,15 @@ export const validationDrawBase = 2 ** 32
 /** The candidate output gains: 151 values evenly from 0.5 to 5.5 (step 1/30; 1 is one of them). */
 export function gainGrid(): number[] {
   return Array.from({ length: 151 }, (_, i) => 0.5 + i / 30)
+}
+
+/**
+ * The serial number of draw `draw`'s virtual chip when mismatch is drawn on the emulator's chips: the
+ * same chips for every network of the run (a paired comparison, as if every network were tested on the
+ * same boards), different chips for another run seed.
+ */
+export function chipSerial(runSeed: number, draw: number): string {
+  return `SWEEP-${(runSeed >>> 0).toString(16).toUpperCase()}-${draw}`
 }
 
 /** The seed material of a network's chips in a run. */
@@ -72,6 +81,12 @@ export interface SweepOptions {
   deathWindow?: { startStep?: number; endStep?: number }
   /** output-gain recalibration on these validation samples and this many validation chips */
   recalibration?: { data: ScoredData; draws: number } | null
+  /**
+   * mismatch only: 'network' (default) perturbs the network's parameters and weights per draw; 'chip'
+   * (emulator targets) runs the network as it is on a different virtual chip per draw (chipSerial),
+   * its spreads scaled by level / chipMismatchSpread (level 0: the ideal chip)
+   */
+  mismatchOn?: 'network' | 'chip'
   /** called after every simulation with the share done and what runs */
   progress?: (fraction: number, message: string) => void
   signal?: AbortSignal
@@ -179,7 +194,10 @@ export async function runSweep(networks: readonly SweepNetwork[], data: ScoredDa
         let runNet = net
         let noiseStd = 0
         let silence: { neurons: Int32Array; startStep?: number; endStep?: number } | null = null
-        if (level !== 0) {
+        // mismatch drawn on the emulator's chips: the network as it is, on the draw's virtual chip
+        const onChip = o.perturbation === 'mismatch' && o.mismatchOn === 'chip'
+        const chip = onChip ? { serialNumber: chipSerial(o.seed, draw), mismatch: level > 0, mismatchScale: level / chipMismatchSpread } : undefined
+        if (level !== 0 && !onChip) {
           if (o.perturbation === 'mismatch' || o.perturbation === 'quantisation') runNet = (await perturbedNetwork(net, o.perturbation, level, chips, draw, o.threads, run)).net
           else if (o.perturbation === 'noise') noiseStd = noiseStdOf(net, level)
           else silence = await deadNeurons(net, level, chips, draw, o.deathWindow ?? {}, o.threads, run)
@@ -192,6 +210,7 @@ export async function runSweep(networks: readonly SweepNetwork[], data: ScoredDa
             threads: o.threads,
             ...(noiseStd > 0 ? { noiseStd } : {}),
             ...(silence ? { silence } : {}),
+            ...(chip ? { chip } : {}),
             record: { trajectories: false, spikes: false },
           },
           run,

@@ -78,6 +78,13 @@ export function isPerturbationName(v: unknown): v is PerturbationName {
  * Why these levels do not fit the perturbation (a sentence naming the first bad level and what to
  * give instead), or null when they fit.
  */
+/**
+ * The emulator's spread that a mismatch level stands for when mismatch is drawn on its virtual chips:
+ * σ = 0.2 of each value, the common summary of DYNAP-SE mismatch (docs/method.md §14.1), so a level σ
+ * runs every chip with its measured spreads scaled by σ / 0.2.
+ */
+export const chipMismatchSpread = 0.2
+
 export function levelsProblem(perturbation: PerturbationName, levels: readonly number[]): string | null {
   const info = perturbationInfo[perturbation]
   const seen = new Set<number>()

@@ -28,6 +28,7 @@ interface Row {
   teacherAgreement: number | null
   mse: number
   gain: number
+  meanRateHz: number
 }
 interface Analysis {
   runId: number
@@ -208,6 +209,38 @@ describe('mimic robustness', () => {
     }
   }, 120_000)
 
+  it('with mismatch drawn on the chip: draw k is virtual chip SWEEP-<seed>-k at σ / 0.2 of its spreads, the same chips as deployment measures, level 0 the ideal chip', () => {
+    const sweep = (networks: string) =>
+      mimicJson<Analysis>(['robustness', '--project', '1', '--networks', networks, '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0,0.2', '--draws', '2', '--samples', '8', '--seed', '7', '--target', 'emulator', '--mismatch-on', 'chip'], { db })
+    const r = sweep(`${ids.ebn},${ids.noEbn}`)
+    expect(r.rows).toHaveLength(2 * 2 * 2)
+    const of = (net: number, level: number) => r.rows.filter((x) => x.network === net && x.level === level)
+    for (const net of [ids.ebn, ids.noEbn]) {
+      // level 0: the ideal chip, the same on every draw; level 0.2: two chips
+      expect(new Set(of(net, 0).map((x) => x.mse)).size, 'level 0').toBe(1)
+      expect(new Set(of(net, 0.2).map((x) => x.mse)).size, 'level 0.2').toBe(2)
+    }
+    // the chips are the virtual chips of that serial (scale 1 at 0.2), as `mimic deploy` measures them
+    const d = mimicJson<{ accuracyEmulatorIdeal: number; report: string[] }>(['deploy', String(ids.ebn), '--target', 'emulator', '--data', String(ids.dataset), '--samples', '8', '--serial-numbers', 'SWEEP-7-0,SWEEP-7-1'], { db })
+    const chips = of(ids.ebn, 0.2).sort((x, y) => x.draw - y.draw)
+    for (const [k, row] of chips.entries()) {
+      expect(d.report).toContain(`virtual chip SWEEP-7-${k}: accuracy ${row.accuracy.toFixed(4)}, mean rate ${row.meanRateHz.toFixed(1)} Hz`)
+    }
+    expect(of(ids.ebn, 0)[0].accuracy).toBe(d.accuracyEmulatorIdeal)
+    // a network alone meets the same chips (paired), which its network-mismatch draws would not
+    expect(sweep(String(ids.ebn)).rows).toEqual(r.rows.filter((x) => x.network === ids.ebn))
+    const run = mimicJson<{ params: { mismatchOn: string }; notes: { body: string }[] }>(['runs', 'show', String(r.runId)], { db })
+    expect(run.params.mismatchOn).toBe('chip')
+    expect(run.notes.map((n) => n.body)).toContain(`mismatch drawn on the emulator's virtual chips: draw k ran the network as trained on chip SWEEP-7-k (the same chips for every network), its spreads scaled by level / 0.2 (docs/method.md §14.1); level 0 on the ideal chip`)
+    // where there is no chip to draw it on: refused at the field, nothing stored
+    const before = mimicJson<unknown[]>(['runs', 'list'], { db }).length
+    const soft = mimic(['--db', db, 'robustness', '--project', '1', '--networks', String(ids.ebn), '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0.1', '--samples', '8', '--mismatch-on', 'chip'])
+    expect(soft.stderr).toContain('(--mismatch-on) "chip" needs an emulator target (emulator, emulator-se1), whose virtual chips each have their own mismatch; target "simulator" has none')
+    const noise = mimic(['--db', db, 'robustness', '--project', '1', '--networks', String(ids.ebn), '--data', String(ids.dataset), '--perturbation', 'noise', '--levels', '0.1', '--samples', '8', '--target', 'emulator', '--mismatch-on', 'chip'])
+    expect(noise.stderr).toContain('Mismatch drawn on (--mismatch-on) applies only when Perturbation is mismatch (it is noise): choose mismatch or leave it out.')
+    expect(mimicJson<unknown[]>(['runs', 'list'], { db }).length).toBe(before)
+  }, 120_000)
+
   it('refuses bad input with a sentence naming the field, and stores nothing', () => {
     const before = mimicJson<unknown[]>(['runs', 'list'], { db }).length
     const pct = mimic(['--db', db, ...base().map((x) => (x === '0,0.1,0.4' ? '0,10' : x))])
@@ -264,6 +297,13 @@ describe('mimic yield', () => {
     const onChip = mimicJson<{ runId: number; chips: number }>(['yield', String(ids.ebn), '--mismatch', '0.05', '--chips', '2', '--min-accuracy', '0.5', '--data', String(ids.dataset), '--samples', '8', '--seed', '3', '--target', 'emulator'], { db })
     expect(onChip.chips).toBe(2)
     expect(mimicJson<{ notes: { body: string }[] }>(['runs', 'show', String(onChip.runId)], { db }).notes.map((n) => n.body).join('\n')).toContain(`teacher run ${ids.teacher} of network run ${ids.ebn} ran on the simulator`)
+    // each chip a different virtual chip of the emulator: the yield is that of the robustness sweep's draws on them
+    const chips = mimicJson<{ runId: number; chips: number; passed: number; medianAccuracy: number }>(['yield', String(ids.ebn), '--mismatch', '0.2', '--chips', '2', '--min-accuracy', '0.5', '--data', String(ids.dataset), '--samples', '8', '--seed', '7', '--target', 'emulator', '--mismatch-on', 'chip'], { db })
+    const same = mimicJson<Analysis>(['robustness', '--project', '1', '--networks', String(ids.ebn), '--data', String(ids.dataset), '--perturbation', 'mismatch', '--levels', '0.2', '--draws', '2', '--samples', '8', '--seed', '7', '--target', 'emulator', '--mismatch-on', 'chip'], { db })
+    expect(chips.passed).toBe(same.rows.filter((r) => r.accuracy >= 0.5).length)
+    expect(chips.medianAccuracy).toBeCloseTo((same.rows[0].accuracy + same.rows[1].accuracy) / 2, 12)
+    const refused = mimic(['--db', db, 'yield', String(ids.ebn), '--mismatch', '0.2', '--chips', '2', '--min-accuracy', '0.5', '--data', String(ids.dataset), '--samples', '8', '--target', 'mapped', '--mismatch-on', 'chip'])
+    expect(refused.stderr).toContain('(--mismatch-on) "chip" needs an emulator target (emulator, emulator-se1), whose virtual chips each have their own mismatch; target "mapped" has none')
   }, 120_000)
 })
 

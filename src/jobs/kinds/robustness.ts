@@ -9,7 +9,7 @@ import { loadDataset, loadDatasetParts, splitSizes } from '../../plugins/dataset
 import type { Trial } from '../../plugins/robustness.ts'
 import { fieldError, runOfKind, shapeOf } from '../prechecks.ts'
 import type { JobImpl } from './kind.ts'
-import { checkSweepNetwork, runSweepJob } from './sweep.ts'
+import { checkMismatchOn, checkSweepNetwork, runSweepJob } from './sweep.ts'
 
 /** The headline numbers of a sweep: its size, and the worst median accuracy and MSE over networks and levels. */
 export function sweepSummary(trials: readonly Pick<Trial, 'network' | 'level' | 'accuracy' | 'mse'>[], draws: number, samples: number): Record<string, number> {
@@ -56,6 +56,7 @@ export const robustness: JobImpl = {
     if (p.deathEndStep !== undefined && p.deathEndStep <= (p.deathStartStep ?? 0)) throw fieldError('robustness', 'deathEndStep', `must be after the first step neurons die (${p.deathStartStep ?? 0}).`)
     const data = { channels, outputs, task: taskOfParams(ds.params), what: `dataset run ${p.dataset}` }
     for (const id of p.networks) checkSweepNetwork(store, 'robustness', 'networks', id, data, p.perturbation, p.target)
+    checkMismatchOn('robustness', p.mismatchOn, p.target)
   },
   mergedSummary(store, runId) {
     const p = robustnessParams.parse(store.runs.get(runId).params, 'params')
@@ -94,6 +95,7 @@ export const robustness: JobImpl = {
       target: p.target,
       threads: p.threads,
       deathWindow,
+      mismatchOn: p.mismatchOn,
     })
     ctx.progress(1, 'done', true)
     return { summary: sweepSummary(trials, p.draws, p.samples) }

@@ -3,12 +3,12 @@
 // decisions, and running the sweep with progress, cancellation and the trials stored as results.
 import { AppError } from '../../shared/errors.ts'
 import type { JobKindName } from '../../shared/jobkinds/index.ts'
-import { perturbationInfo, type PerturbationName } from '../../shared/perturbations.ts'
+import { chipMismatchSpread, perturbationInfo, type PerturbationName } from '../../shared/perturbations.ts'
 import { taskDescriptors } from '../../shared/tasks/index.ts'
 import type { Store } from '../../store/index.ts'
 import { loadBundle } from '../../plugins/architectures/bundle.ts'
 import type { LoadedNetwork } from '../../plugins/architectures/architecture.ts'
-import { runSweep, trialItems, type ScoredData, type SweepNetwork, type Trial } from '../../plugins/robustness.ts'
+import { chipSerial, runSweep, trialItems, type ScoredData, type SweepNetwork, type Trial } from '../../plugins/robustness.ts'
 import { defaultSerialNumber } from '../../plugins/targets/chip.ts'
 import { availableTarget, targetFor } from '../../plugins/targets/index.ts'
 import { taskScore } from '../../../native/index.ts'
@@ -63,6 +63,19 @@ export interface SweepJob {
   target: string
   threads: number
   deathWindow?: { startStep?: number; endStep?: number }
+  /** mismatch only: drawn on the network (default) or on the emulator's virtual chips */
+  mismatchOn?: 'network' | 'chip'
+}
+
+/**
+ * Refuses mismatch drawn on the chip where there is no emulator to draw it: a target that is not an
+ * emulator (software targets have no chip; a board is one chip). (The field applies to the mismatch
+ * perturbation only: the parameters' schema refuses it with another.)
+ */
+export function checkMismatchOn(kind: JobKindName, mismatchOn: 'network' | 'chip' | undefined, target: string): void {
+  if (mismatchOn !== 'chip') return
+  const t = targetFor(target)
+  if (t.kind !== 'emulator') throw fieldError(kind, 'mismatchOn', `"chip" needs an emulator target (emulator, emulator-se1), whose virtual chips each have their own mismatch; target "${target}" has none: choose an emulator target, or leave it at "network".`)
 }
 
 /** Runs the sweep as the job's work: progress over [0, 0.97], the trials stored as the run's results. */
@@ -75,8 +88,16 @@ export async function runSweepJob(ctx: JobContext, job: SweepJob): Promise<Trial
   for (const n of loaded) await availableTarget(job.target, n.architecture)
   const d = job.data
   const batch = { inputs: d.inputs, count: d.samples, steps: d.steps, channels: d.channels, dtMs: d.dtMs }
-  // an emulator runs one virtual chip with its own frozen mismatch: the draws act on top of it
-  if (target.kind === 'emulator') store.runs.addNote(ctx.run.id, `every draw ran on the emulator's virtual chip ${defaultSerialNumber} (its own frozen mismatch, docs/method.md §14.1); each draw's ${job.perturbation} acts on the network on top of it`)
+  const onChips = job.perturbation === 'mismatch' && job.mismatchOn === 'chip'
+  if (onChips) {
+    store.runs.addNote(
+      ctx.run.id,
+      `mismatch drawn on the emulator's virtual chips: draw k ran the network as trained on chip ${chipSerial(seed, 0).replace(/-0$/, '-k')} (the same chips for every network), its spreads scaled by level / ${chipMismatchSpread} (docs/method.md §14.1); level 0 on the ideal chip`,
+    )
+  } else if (target.kind === 'emulator') {
+    // an emulator runs one virtual chip with its own frozen mismatch: the draws act on top of it
+    store.runs.addNote(ctx.run.id, `every draw ran on the emulator's virtual chip ${defaultSerialNumber} (its own frozen mismatch, docs/method.md §14.1); each draw's ${job.perturbation} acts on the network on top of it`)
+  }
 
   // Each teacher runs once, unperturbed, on the scored samples: its decisions are what agreement is measured against.
   ctx.progress(0, 'running the teachers on the scored samples', true)
@@ -107,6 +128,7 @@ export async function runSweepJob(ctx: JobContext, job: SweepJob): Promise<Trial
     threads,
     target,
     deathWindow: job.deathWindow,
+    mismatchOn: job.mismatchOn,
     recalibration: job.validation ? { data: job.validation, draws: job.validationDraws } : null,
     signal: ctx.signal,
     progress: (f, message) => ctx.progress(0.02 + 0.95 * f, message),

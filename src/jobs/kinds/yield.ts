@@ -12,7 +12,7 @@ import { taskImpls } from '../../plugins/tasks/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
 import { drawSamples } from '../samples.ts'
 import type { JobImpl } from './kind.ts'
-import { checkSweepNetwork, runSweepJob } from './sweep.ts'
+import { checkMismatchOn, checkSweepNetwork, runSweepJob } from './sweep.ts'
 
 /** The seed of the fresh samples a yield run draws when it is given no dataset. */
 export function yieldDataSeed(runSeed: number): number {
@@ -36,6 +36,7 @@ export const chipYield: JobImpl = {
       if (!desc?.generator) throw fieldError('yield', 'dataset', `is needed: network run ${p.network} was trained on ${desc?.label ?? 'no recorded task'}, which draws no samples of its own; give --data DATASET_RUN.`)
       checkSweepNetwork(store, 'yield', 'network', p.network, { channels: net.sizes.channels, outputs: net.sizes.outputs, task, what: `its task ${desc.label}` }, 'mismatch', p.target)
     }
+    checkMismatchOn('yield', p.mismatchOn, p.target)
   },
   async run(ctx) {
     const p = yieldParams.parse(ctx.run.params, 'params')
@@ -68,6 +69,7 @@ export const chipYield: JobImpl = {
       draws: p.chips,
       target: p.target,
       threads: p.threads,
+      mismatchOn: p.mismatchOn,
     })
     const accuracies = trials.map((t) => t.accuracy)
     const y = yieldOf(accuracies, p.minAccuracy)

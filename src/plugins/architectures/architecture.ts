@@ -30,7 +30,14 @@ export interface TargetRunOptions {
   /** neurons clamped to V = 0 (unable to spike) in steps [startStep, endStep) (neuron death); spiking networks only */
   silence?: { neurons: Int32Array; startStep?: number; endStep?: number }
   /** chip targets (src/plugins/targets/chip.ts): the virtual chip's serial number and whether it has mismatch */
-  chip?: { serialNumber?: string; mismatch?: boolean; /** the emulator's time step, µs (default defaultChipStepUs of src/shared/board.ts) */ stepUs?: number }
+  chip?: {
+    serialNumber?: string
+    mismatch?: boolean
+    /** multiplies every spread of the chip's mismatch (default 1; 0..10) */
+    mismatchScale?: number
+    /** the emulator's time step, µs (default defaultChipStepUs of src/shared/board.ts) */
+    stepUs?: number
+  }
   record?: {
     /** spike events: of every sample (true), of the first n samples (a number), or none */
     spikes?: boolean | number

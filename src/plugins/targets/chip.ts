@@ -150,7 +150,7 @@ export async function emulateAds(
   const r = await chipEmulate(
     configuration,
     { samples: batch.inputs, batch: B, steps: T, channels: batch.channels, samplePeriodUs: periodUs },
-    { chips, dtUs: stepUs, mismatch, ...(mismatch ? { serialNumber: opts.chip?.serialNumber ?? defaultSerialNumber } : {}), threads: opts.threads, spikesOf, decode: { weights: decodeW, outputs: decodeRows, tauOutMs: tauOut, periodUs }, ...perturbed, ...(membraneNeurons ? { membraneNeurons } : {}) },
+    { chips, dtUs: stepUs, mismatch, ...(mismatch ? { serialNumber: opts.chip?.serialNumber ?? defaultSerialNumber, ...(opts.chip?.mismatchScale !== undefined ? { mismatchScale: opts.chip.mismatchScale } : {}) } : {}), threads: opts.threads, spikesOf, decode: { weights: decodeW, outputs: decodeRows, tauOutMs: tauOut, periodUs }, ...perturbed, ...(membraneNeurons ? { membraneNeurons } : {}) },
     run,
   )
   // a dataset step that is not a whole number of chip steps: the last period may run over; keep T

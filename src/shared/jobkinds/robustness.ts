@@ -30,6 +30,16 @@ export const sweepFields = {
   seed: s.optional(s.seed()).doc({ label: 'Seed', help: 'the chips, dead neurons, noise and initial states of every trial' }),
 }
 
+/** Where a mismatch sweep draws its mismatch: the network's parameters, or the emulator's virtual chips. */
+export const mismatchOnField = s.withDefault(s.oneOf(['network', 'chip'] as const), 'network').doc({
+  label: 'Mismatch drawn on',
+  help: 'on the emulator targets, "chip" makes every draw a different virtual chip instead of a perturbed network',
+  valueHelp: {
+    network: 'the network’s parameters and weights, a new set per draw (docs/method.md §10), on any target',
+    chip: 'the emulator’s virtual chips (emulator targets only): each draw a different chip, the same chips for every network, their spreads scaled by σ / 0.2 (0.2 = the chip’s measured mismatch; 0 = the ideal chip; docs/method.md §14.1)',
+  },
+})
+
 export const robustnessParams = s.object({
   networks: s.array(s.id().doc({ ref: 'teacher,ads' }), { min: 1, max: 16 }).doc({
     label: 'Network runs',
@@ -44,6 +54,7 @@ export const robustnessParams = s.object({
     label: 'Levels',
     help: 'mismatch σ as a fraction (0.1 = 10 %); quantisation bits (0 = full precision); noise as a fraction of V_th − V_reset; death as a fraction of the neurons',
   }),
+  mismatchOn: mismatchOnField.doc({ when: { field: 'perturbation', equals: 'mismatch' } }),
   split: s.withDefault(s.oneOf(['all', 'test'] as const), 'all').doc({
     label: 'Scored split',
     help: 'which samples are scored',

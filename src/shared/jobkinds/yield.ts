@@ -3,7 +3,7 @@
 // (docs/method.md §11). Each chip is one draw of a robustness sweep with a single level.
 import * as s from '../schema.ts'
 import { runRef } from './fields.ts'
-import { simulatedSamples, sweepFields } from './robustness.ts'
+import { mismatchOnField, simulatedSamples, sweepFields } from './robustness.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
 import { costRates } from '../grouping.ts'
 
@@ -11,6 +11,7 @@ export const yieldParams = s.object({
   network: runRef('teacher,ads', 'Network run'),
   mismatch: s.number({ min: 0, max: 2 }).doc({ label: 'Mismatch σ', help: 'relative to each nominal value (0.1 = 10 %)' }),
   chips: s.withDefault(s.integer({ min: 1, max: 10_000 }), 100).doc({ label: 'Chips', help: 'virtual chips drawn at this mismatch' }),
+  mismatchOn: mismatchOnField,
   minAccuracy: s.number({ min: 0, max: 1 }).doc({ label: 'Minimum accuracy', help: 'the spec: a chip meets it when its accuracy is at least this' }),
   dataset: s.optional(runRef('dataset', 'Dataset run')).doc({
     help: 'the samples every chip is scored on (default: fresh samples of the network’s task, drawn from the seed)',
