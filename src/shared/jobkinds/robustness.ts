@@ -102,7 +102,7 @@ export const robustness = {
   watchAfterStart: true,
   formGroups: [
     { title: 'What is compared', keys: ['networks', 'dataset', 'split', 'samples', 'target'] },
-    { title: 'Perturbation', keys: ['perturbation', 'levels', 'draws', 'deathStartStep', 'deathEndStep', 'minAccuracy', 'seed'] },
+    { title: 'Perturbation', keys: ['perturbation', 'levels', 'mismatchOn', 'draws', 'deathStartStep', 'deathEndStep', 'minAccuracy', 'seed'] },
     { title: 'Output-gain recalibration', keys: ['recalibrateGain', 'validationSamples', 'validationDraws'] },
     { title: 'Run', rest: true },
   ],
