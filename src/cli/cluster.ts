@@ -145,7 +145,10 @@ export function clusterCommands<C extends ClusterCtx>(): Record<string, Record<s
         const list = await withServices(ctx, (s) => s.call('clusters.list', {}))
         out(ctx, list, () =>
           list.length
-            ? formatTable(['name', 'reached by', 'partition', 'account', 'work directory', 'checkout'], list.map((c) => [c.name, c.ssh ? `ssh ${c.ssh}` : 'local client', c.partition ?? '-', c.account ?? '-', c.workdir, c.checkout]))
+            ? formatTable(
+                ['name', 'reached by', 'partition', 'account', 'work directory', 'checkout', 'sweeps under way'],
+                list.map((c) => [c.name, c.ssh ? `ssh ${c.ssh}` : 'local client', c.partition ?? '-', c.account ?? '-', c.workdir, c.checkout, c.sweepsUnderWay?.length ? c.sweepsUnderWay.map((w) => `run ${w.id}`).join(', ') : '-']),
+              )
             : 'no clusters: mimic cluster add NAME --slurm [--ssh user@login-node] [--workdir DIR]',
         )
         return 0

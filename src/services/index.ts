@@ -733,7 +733,7 @@ export class Services implements FrontDoorServices {
           checkout: checkout ?? repoRoot,
         })
       },
-      'clusters.list': async () => store.clusters.list(),
+      'clusters.list': async () => store.clusters.list().map((c) => ({ ...c, sweepsUnderWay: store.clusters.sweepsUnderWay(c.name).map(({ id, name, status }) => ({ id, name, status })) })),
       'clusters.remove': async ({ name }) => {
         store.clusters.remove(name)
         return { removed: name }

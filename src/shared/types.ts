@@ -448,6 +448,8 @@ export interface Cluster {
   /** the project checkout on the cluster's shared filesystem whose bin/mimic.js the tasks run */
   checkout: string
   createdAt: string
+  /** clusters.list: the sweeps on it that are queued or running (a cluster with any is not removed) */
+  sweepsUnderWay?: { id: number; name: string; status: string }[]
 }
 
 /** What `cluster test` found. */

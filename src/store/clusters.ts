@@ -57,6 +57,11 @@ export class ClustersRepo {
     return (this.db.prepare('SELECT * FROM clusters ORDER BY name').all() as ClusterRow[]).map(toCluster)
   }
 
+  /** The sweeps on a cluster that are queued or running (their runs), oldest first. */
+  sweepsUnderWay(name: string): ErrorRun[] {
+    return this.db.prepare("SELECT r.id, r.kind, r.name, r.status FROM sweeps s JOIN runs r ON r.id = s.run_id WHERE s.cluster = ? AND r.status IN ('queued', 'running') ORDER BY r.id").all(name) as ErrorRun[]
+  }
+
   /**
    * Forgets a cluster. Refused (CONFLICT, `details.sweeps`) while a sweep on it is queued or running:
    * its tasks are followed and merged through the cluster's settings.
@@ -64,7 +69,7 @@ export class ClustersRepo {
   remove(name: string): void {
     this.get(name)
     const remove = this.db.transaction(() => {
-      const running = this.db.prepare("SELECT r.id, r.kind, r.name, r.status FROM sweeps s JOIN runs r ON r.id = s.run_id WHERE s.cluster = ? AND r.status IN ('queued', 'running') ORDER BY r.id").all(name) as ErrorRun[]
+      const running = this.sweepsUnderWay(name)
       const open = running.map((r) => r.id)
       if (open.length) {
         const runs = open.length === 1 ? `run ${open[0]}` : `runs ${open.join(', ')}`

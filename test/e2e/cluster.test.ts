@@ -242,6 +242,18 @@ describe('sweeps on a cluster from the forms', () => {
         // at 1024 px the task table fits its panel: every Cancel button in view without scrolling sideways
         const box = await page.locator('.table-scroll').first().evaluate((el) => [el.scrollWidth, el.clientWidth])
         expect(box[0], `the task table is ${box[0]} px wide in ${box[1]} px`).toBeLessThanOrEqual(box[1] + 1)
+        // the Clusters page names the sweep under way, and will not remove its cluster
+        await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Clusters' }).click()
+        const local = page.getByRole('row').filter({ hasText: "this machine's SLURM client" })
+        await local.getByRole('link', { name: `run ${grid}` }).waitFor()
+        await local.getByRole('button', { name: 'Remove… cluster local' }).click()
+        const ask = page.getByRole('dialog', { name: 'Remove cluster “local”?' })
+        await ask.getByText(`Sweeps on it are under way (run ${grid}), followed through its settings`, { exact: false }).waitFor()
+        await expect(ask.getByRole('button', { name: 'Remove' }).isDisabled()).resolves.toBe(true)
+        await page.keyboard.press('Escape')
+        await local.getByRole('link', { name: `run ${grid}` }).click()
+        await page.getByRole('button', { name: 'Cancel task 1' }).waitFor()
+        expect(s.cli<{ name: string; sweepsUnderWay: { id: number }[] }[]>(['cluster', 'list'])).toEqual([expect.objectContaining({ name: 'local', sweepsUnderWay: [expect.objectContaining({ id: grid })] })])
         await page.getByRole('button', { name: 'Cancel task 1' }).click()
         await expect.poll(() => s.cli<SweepStatus>(['sweep', 'status', String(grid), '--no-poll']).tasks.map((t) => t.state)).toEqual(['submitted', 'cancelled', 'submitted'])
         await page.getByRole('button', { name: 'Cancel sweep' }).click()
