@@ -63,7 +63,7 @@ export class ClustersRepo {
   }
 
   /**
-   * Forgets a cluster. Refused (CONFLICT, `details.sweeps`) while a sweep on it is queued or running:
+   * Forgets a cluster. Refused (CONFLICT, `details.running`) while a sweep on it is queued or running:
    * its tasks are followed and merged through the cluster's settings.
    */
   remove(name: string): void {
@@ -213,7 +213,7 @@ export class SweepsRepo {
    * when it still is the job `seen` (so that of two processes, or two looks, that found it gone, one
    * resubmits it); false when another look has taken it already.
    */
-  claimTask(runId: number, task: number, seen: string | null, claim: string): boolean {
+  claimTask(runId: number, task: number, seen: string | null, claim: string | null): boolean {
     return this.db.prepare("UPDATE sweep_tasks SET slurm_job = ? WHERE sweep_id = ? AND task = ? AND slurm_job IS ? AND state IN ('submitted', 'running')").run(claim, runId, task, seen).changes === 1
   }
 

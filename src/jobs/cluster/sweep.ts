@@ -563,7 +563,8 @@ async function lookAtSweep(store: Store, cluster: Cluster, runId: number, merged
       continue
     }
     if (!activeTask(t.state)) continue
-    // being resubmitted by another look (another process): its job id follows
+    // being resubmitted by another look (another process): its job id follows (a process that died
+    // between the two leaves the mark: \`sweep cancel\` then \`sweep resume\` sends the task again)
     if (t.slurmJob !== null && resubmitting.test(t.slurmJob)) continue
     const state = t.slurmJob ? queued.get(t.slurmJob) : undefined
     if (state !== undefined) {
@@ -593,7 +594,7 @@ async function lookAtSweep(store: Store, cluster: Cluster, runId: number, merged
     } catch (err) {
       // not resubmitted: the next look finds them gone again
       store.transaction(() => {
-        for (const task of retry) store.sweeps.claimTask(runId, task, `${(seen.get(task) ?? '').replace(resubmitting, '')} (resubmitting)`, seen.get(task) ?? '')
+        for (const task of retry) store.sweeps.claimTask(runId, task, `${(seen.get(task) ?? '').replace(resubmitting, '')} (resubmitting)`, seen.get(task) ?? null)
       })
       throw err
     }
