@@ -44,7 +44,7 @@ export class BoardsRepo {
     } catch (err) {
       if (isUniqueViolation(err) || (err instanceof Error && /UNIQUE|PRIMARY KEY/.test(err.message))) {
         const had = this.findSaved(name)!
-        throw new AppError('CONFLICT', `A board named "${had.name}" is already saved (${had.address}): remove it first (\`mimic board remove ${had.name}\`) or choose another name.`)
+        throw new AppError('CONFLICT', `A board named "${had.name}" is already saved (${had.address}): choose another name, or forget that one first (\`mimic board remove ${had.name}\`, or Forget on the hardware page).`, { field: 'name' })
       }
       throw err
     }
