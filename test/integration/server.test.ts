@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { latestVersion } from '../../src/store/migrations.ts'
-import { firstLine, mimic, spawnMimic } from '../support/cli.ts'
+import { firstLine, mimic, repoRoot, spawnMimic } from '../support/cli.ts'
 import { cleanupTemp, tempDb } from '../support/tmp.ts'
 
 let child: ChildProcess
@@ -110,6 +110,21 @@ describe('mimic serve', () => {
     expect(dup.status).toBe(409)
     const list = await call('projects.list', {})
     expect(list.body.value).toHaveLength(1)
+  })
+
+  it('names no file of this machine in a cluster: an ssh configuration file, or the checkout a local SLURM client would run, are the command line\'s', async () => {
+    const file = await call('clusters.add', { name: 'far', ssh: 'me@login.example', sshConfig: '/etc/passwd', workdir: '/scratch/me', checkout: '/home/me/mimic' })
+    expect(file.status).toBe(400)
+    expect(file.body.error).toMatchObject({ field: 'sshConfig', message: expect.stringMatching(/^SSH configuration file is a file of this machine, which mimic serve does not name: set it with the command line/) })
+    const local = await call('clusters.add', { name: 'here', checkout: '/tmp/elsewhere' })
+    expect(local.body.error).toMatchObject({ field: 'checkout', message: expect.stringMatching(/^Project checkout names a program of this machine for a cluster reached through its own SLURM client/) })
+    expect((await call('clusters.list', {})).body.value).toEqual([])
+    // a checkout on the cluster (over SSH) is the cluster's, and a local cluster runs this checkout
+    const far = await call('clusters.add', { name: 'far', ssh: 'me@login.example', workdir: '/scratch/me', checkout: '/home/me/mimic' })
+    expect(far.body.value).toMatchObject({ name: 'far', checkout: '/home/me/mimic', sshConfig: null })
+    const here = await call('clusters.add', { name: 'here' })
+    expect(here.body.value.checkout).toBe(repoRoot)
+    for (const name of ['far', 'here']) expect((await call('clusters.remove', { name })).status).toBe(200)
   })
 
   it('refuses an empty --host or one that names no address, with the fix, instead of serving', () => {
