@@ -14,7 +14,7 @@ import { deathDraws, membraneNoiseStd, perturbDraws, type PerturbQuantity, type 
 import { AppError } from '../shared/errors.ts'
 import { perturbedQuantities, type PerturbationName } from '../shared/perturbations.ts'
 import { architectures } from './architectures/index.ts'
-import type { Architecture, LoadedNetwork } from './architectures/architecture.ts'
+import type { Architecture, LoadedNetwork, QuantityBlock } from './architectures/architecture.ts'
 
 function archOf(net: LoadedNetwork): Architecture<unknown> {
   return architectures[net.architecture] as Architecture<unknown>
@@ -64,8 +64,58 @@ export async function perturbedNetwork(
 ): Promise<{ net: LoadedNetwork; steps?: Record<string, number> }> {
   const quantities = nativeQuantities(net, perturbation)
   if (quantities.length === 0) return { net }
+  if (perturbation === 'quantisation') return quantisedByMatrix(net, quantities, level, seed, draw, threads, run)
   const r = await perturbDraws({ seed, perturbation, level, draws: [draw], quantities, threads }, run)
   return { net: replaced(net, r.draws[0].arrays), steps: r.steps }
+}
+
+/**
+ * Quantisation per matrix: a stored array that holds several of the network's matrices (matricesOf)
+ * is quantised block by block, each with its own step q, and put back together (the entries outside
+ * the blocks, structural zeros, stay as they are). Steps are named "wRec (layer 1 → 2)".
+ */
+async function quantisedByMatrix(
+  net: LoadedNetwork,
+  quantities: PerturbQuantity[],
+  level: number,
+  seed: number,
+  draw: number,
+  threads: number,
+  run: RunOptions,
+): Promise<{ net: LoadedNetwork; steps?: Record<string, number> }> {
+  const arch = archOf(net)
+  const split: { name: string; blocks: QuantityBlock[] }[] = []
+  const parts: PerturbQuantity[] = []
+  for (const q of quantities) {
+    const blocks = arch.matricesOf?.(net.net, q.name) ?? null
+    if (!blocks) {
+      parts.push(q)
+      continue
+    }
+    split.push({ name: q.name, blocks })
+    for (const b of blocks) {
+      const values = new Float32Array((b.row1 - b.row0) * (b.col1 - b.col0))
+      const width = b.col1 - b.col0
+      for (let r = b.row0; r < b.row1; r++) values.set(q.values.subarray(r * b.columns + b.col0, r * b.columns + b.col1), (r - b.row0) * width)
+      parts.push({ ...q, name: `${q.name} (${b.label})`, values })
+    }
+  }
+  const r = await perturbDraws({ seed, perturbation: 'quantisation', level, draws: [draw], quantities: parts, threads }, run)
+  const arrays: Record<string, Float32Array> = { ...r.draws[0].arrays }
+  for (const { name, blocks } of split) {
+    const whole = Float32Array.from(arch.quantity(net.net, name))
+    for (const b of blocks) {
+      const part = `${name} (${b.label})`
+      const values = arrays[part]
+      delete arrays[part]
+      // a block the transform left as it is (a constant one) keeps its values
+      if (!values) continue
+      const width = b.col1 - b.col0
+      for (let row = b.row0; row < b.row1; row++) whole.set(values.subarray((row - b.row0) * width, (row - b.row0 + 1) * width), row * b.columns + b.col0)
+    }
+    arrays[name] = whole
+  }
+  return { net: replaced(net, arrays), steps: r.steps }
 }
 
 function spikingNeurons(net: LoadedNetwork): { count: number; vTh: Float32Array; vReset: Float32Array } {

@@ -126,10 +126,28 @@ export interface Architecture<Net> extends ArchitectureDescriptor {
   /** A copy of the network with these quantities replaced (same names and sizes); the rest is shared, not copied. */
   withQuantities(net: Net, values: Readonly<Record<string, Float32Array>>): Net
   /**
+   * A stored weight array that holds more than one of the network's matrices (the BPTT network keeps
+   * its layer 1 → 2 and layer 2 → 2 weights in one recurrent array): those matrices, each a block of
+   * the row-major array, which quantisation takes one by one (per matrix, docs/method.md §10). Null or
+   * absent: the array is one matrix. Entries outside every block are structural zeros.
+   */
+  matricesOf?(net: Net, name: string): QuantityBlock[] | null
+  /**
    * Spiking architectures: the neurons, with the potentials membrane noise is measured against
    * (noise std = fraction·|V_th − V_reset|) and that neuron death draws from.
    */
   neurons?(net: Net): { count: number; vTh: Float32Array; vReset: Float32Array }
+}
+
+/** A block of a row-major weight array: rows [row0, row1) × columns [col0, col1) of `columns`. */
+export interface QuantityBlock {
+  /** e.g. "layer 1 → 2" */
+  label: string
+  row0: number
+  row1: number
+  col0: number
+  col1: number
+  columns: number
 }
 
 /** A network read from its bundle. */

@@ -89,6 +89,15 @@ export function lifArchitecture(descriptor: ArchitectureDescriptor & { name: Arc
       }
       return next
     },
+    // two layers (the BPTT network): the recurrent array holds the layer 1 → 2 and the layer 2 → 2
+    // matrices (row = presynaptic neuron), whose scales differ by an order of magnitude
+    matricesOf: (net, name) =>
+      name === 'wRec' && net.layer1 !== undefined && net.layer1 > 0 && net.layer1 < net.neurons
+        ? [
+            { label: 'layer 1 → 2', row0: 0, row1: net.layer1, col0: net.layer1, col1: net.neurons, columns: net.neurons },
+            { label: 'layer 2 → 2', row0: net.layer1, row1: net.neurons, col0: net.layer1, col1: net.neurons, columns: net.neurons },
+          ]
+        : null,
     neurons: (net) => ({ count: net.neurons, vTh: net.vTh, vReset: net.vReset }),
     async simulate(net, batch, opts, run = {}): Promise<TargetOutput> {
       const { layer1: _layer1, ...plain } = net
