@@ -3,7 +3,7 @@
 // --on, followed, one task cancelled, one task killed mid-run and retried, resumed, merged once,
 // and the merged runs equal to the same seeds run here.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -259,6 +259,43 @@ describe('jobs cancel of a sweep', () => {
       const jobs = spawnSync('squeue', ['-h', '-r', '-n', `mimic-${started.dir.split('/').pop()}`, '-o', '%i'], { env: slurmEnv, encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean)
       expect(jobs.filter((j) => j.endsWith('_0'))).toEqual([after[0].slurmJob])
       await here.call('sweeps.cancel', { runId: started.runId })
+    } finally {
+      await here.close()
+      process.env = saved
+    }
+  })
+
+  test('a cancel from another process while a look resubmits a task: the task stays cancelled and its new job is cancelled too', { timeout: 120_000 }, async () => {
+    const long = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '10000', '--samples-per-epoch', '100', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
+    const started = json<SweepStatus>([...long, '--on', 'local', '--seeds', '71-72', '--items-per-task', '1', '--no-follow'])
+    const first = started.tasks[0].slurmJob!
+    const slurmEnv = { ...process.env, ...slurm.env }
+    expect(spawnSync('scancel', [first], { env: slurmEnv, encoding: 'utf8' }).status).toBe(0)
+    const until = Date.now() + 20_000
+    while (spawnSync('squeue', ['-h', '-j', first], { env: slurmEnv, encoding: 'utf8' }).stdout.trim() && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+    // this process's sbatch takes 4 s: the other process's cancel comes while it runs
+    const slow = tempDir('mimic-slow-sbatch-')
+    writeFileSync(join(slow, 'sbatch'), `#!/bin/sh\nsleep 4\nexec ${spawnSync('sh', ['-c', 'command -v sbatch'], { encoding: 'utf8' }).stdout.trim()} "$@"\n`, { mode: 0o755 })
+    const saved = { ...process.env }
+    Object.assign(process.env, slurm.env, { PATH: `${slow}:${process.env.PATH}` })
+    const here = new Services({ dbPath: db, frontDoor: 'cli' })
+    try {
+      const look = here.call('sweeps.poll', { runId: started.runId })
+      // the look has taken task 0 for its resubmission
+      while (!/\(resubmitting\)$/.test(here.store.sweeps.tasks(started.runId)[0].slurmJob ?? '')) await new Promise((r) => setTimeout(r, 50))
+      const cancel = run(['sweep', 'cancel', String(started.runId)])
+      expect(cancel.code, cancel.stderr).toBe(0)
+      await look
+      const after = here.store.sweeps.tasks(started.runId)
+      expect(after.map((t) => t.state)).toEqual(['cancelled', 'cancelled'])
+      expect(after[0].slurmJob).toMatch(/^\d+_0$/)
+      expect(after[0].slurmJob).not.toBe(first)
+      // SLURM runs none of the sweep's tasks: the job submitted during the cancel went too
+      const gone = Date.now() + 20_000
+      const left = () => spawnSync('squeue', ['-h', '-r', '-n', `mimic-${started.dir.split('/').pop()}`, '-o', '%i'], { env: slurmEnv, encoding: 'utf8' }).stdout.trim()
+      while (left() && Date.now() < gone) await new Promise((r) => setTimeout(r, 200))
+      expect(left()).toBe('')
+      expect(here.store.runs.get(started.runId).status).toBe('cancelled')
     } finally {
       await here.close()
       process.env = saved

@@ -178,6 +178,7 @@ function taskScript(cluster: Cluster, dir: string, cpus: number): string {
 
 async function submit(store: Store, cluster: Cluster, runId: number, tasks: number[]): Promise<void> {
   const sweep = store.sweeps.get(runId)
+  const stateBefore = new Map(store.sweeps.tasks(runId).map((t) => [t.task, t.state]))
   const r = await runOn(cluster, [
     'sbatch',
     '--parsable',
@@ -196,11 +197,28 @@ async function submit(store: Store, cluster: Cluster, runId: number, tasks: numb
   ])
   const id = r.stdout.trim().split(';')[0]
   if (r.code !== 0 || !/^\d+$/.test(id)) throw new AppError('UNSUPPORTED', `Submitting sweep ${runId} to cluster ${cluster.name}: ${failure('sbatch', r)}`)
+  // a task cancelled while sbatch ran (another process's `sweep cancel` during a resubmission) stays
+  // cancelled, and the job just submitted for it goes too
+  const cancelledMeanwhile: string[] = []
   store.transaction(() => {
     const byTask = new Map(store.sweeps.tasks(runId).map((t) => [t.task, t]))
-    // a retried task keeps why its last attempt ended ("attempt N ...") until the new one ends
-    for (const t of tasks) store.sweeps.setTask(runId, t, { state: 'submitted', slurmJob: `${id}_${t}`, attempts: (byTask.get(t)?.attempts ?? 0) + 1 })
+    for (const t of tasks) {
+      const now = byTask.get(t)
+      const job = `${id}_${t}`
+      const attempts = (now?.attempts ?? 0) + 1
+      if (now?.state === 'cancelled' && stateBefore.get(t) !== 'cancelled') {
+        store.sweeps.setTask(runId, t, { slurmJob: job, attempts })
+        cancelledMeanwhile.push(job)
+      } else {
+        // a retried task keeps why its last attempt ended ("attempt N ...") until the new one ends
+        store.sweeps.setTask(runId, t, { state: 'submitted', slurmJob: job, attempts })
+      }
+    }
   })
+  if (cancelledMeanwhile.length) {
+    const c = await runOn(cluster, ['scancel', ...cancelledMeanwhile])
+    if (c.code !== 0) throw new AppError('UNSUPPORTED', `Sweep ${runId} was cancelled while its tasks ${cancelledMeanwhile.join(', ')} were being submitted, and cancelling them failed: ${failure('scancel', c)}; cancel them with scancel.`)
+  }
 }
 
 /** The SLURM job name of a sweep: unique per sweep folder, so squeue finds its tasks by name. */
