@@ -84,7 +84,7 @@ async function quantisedByMatrix(
   run: RunOptions,
 ): Promise<{ net: LoadedNetwork; steps?: Record<string, number> }> {
   const arch = archOf(net)
-  const split: { name: string; blocks: QuantityBlock[] }[] = []
+  const split: { name: string; values: Float32Array; blocks: QuantityBlock[] }[] = []
   const parts: PerturbQuantity[] = []
   for (const q of quantities) {
     const blocks = arch.matricesOf?.(net.net, q.name) ?? null
@@ -92,7 +92,7 @@ async function quantisedByMatrix(
       parts.push(q)
       continue
     }
-    split.push({ name: q.name, blocks })
+    split.push({ name: q.name, values: q.values, blocks })
     for (const b of blocks) {
       const values = new Float32Array((b.row1 - b.row0) * (b.col1 - b.col0))
       const width = b.col1 - b.col0
@@ -102,8 +102,8 @@ async function quantisedByMatrix(
   }
   const r = await perturbDraws({ seed, perturbation: 'quantisation', level, draws: [draw], quantities: parts, threads }, run)
   const arrays: Record<string, Float32Array> = { ...r.draws[0].arrays }
-  for (const { name, blocks } of split) {
-    const whole = Float32Array.from(arch.quantity(net.net, name))
+  for (const { name, values: original, blocks } of split) {
+    const whole = Float32Array.from(original)
     for (const b of blocks) {
       const part = `${name} (${b.label})`
       const values = arrays[part]

@@ -723,10 +723,10 @@ export class Services implements FrontDoorServices {
         // machine: ssh reads its configuration file here, and a cluster reached through this machine's
         // SLURM client runs its checkout here (README "Security")
         if (this.frontDoor !== 'cli' && sshConfig) {
-          throw new FieldError('sshConfig', `is a file of this machine, which ${this.frontDoor === 'browser' ? 'mimic serve' : 'the app'} does not name: set it with the command line (mimic cluster add ${name} --slurm --ssh … --ssh-config FILE), or leave it empty (ssh then reads ~/.ssh/config).`, 'SSH configuration file')
+          throw new FieldError('sshConfig', `is a file of this machine, which ${holderName(this.frontDoor)} does not name: set it with the command line (mimic cluster add ${name} --slurm --ssh … --ssh-config FILE), or leave it empty (ssh then reads ~/.ssh/config).`, 'SSH configuration file')
         }
         if (this.frontDoor !== 'cli' && checkout && !ssh) {
-          throw new FieldError('checkout', `names a program of this machine for a cluster reached through its own SLURM client, which ${this.frontDoor === 'browser' ? 'mimic serve' : 'the app'} does not name: leave it empty (this checkout), or set it with the command line (mimic cluster add ${name} --slurm --checkout DIR).`, 'Project checkout')
+          throw new FieldError('checkout', `names a program of this machine for a cluster reached through its own SLURM client, which ${holderName(this.frontDoor)} does not name: leave it empty (this checkout), or set it with the command line (mimic cluster add ${name} --slurm --checkout DIR).`, 'Project checkout')
         }
         if (sshConfig && !ssh) throw new FieldError('sshConfig', 'applies to a cluster reached over SSH: give its SSH login (--ssh user@login-node) too.', 'SSH configuration file')
         if (ssh && !workdir) throw new FieldError('workdir', 'is required with an SSH login (--ssh): an absolute path on the cluster\'s shared filesystem (e.g. /scratch/you/mimic-work).', 'Work directory')

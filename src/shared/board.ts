@@ -192,9 +192,14 @@ export interface BoardList {
   leaseKeys: Record<string, string>
 }
 
+/** The board an address (written as listed in `list`) names: its lease key, or the address itself when unlisted. */
+export function leaseKeyOf(list: Pick<BoardList, 'leaseKeys'>, address: string): string {
+  return Object.hasOwn(list.leaseKeys, address) ? list.leaseKeys[address] : address
+}
+
 /** Who holds the board at `address` (written as listed in `list`), if anyone. */
 export function leaseOfBoard(list: Pick<BoardList, 'leases' | 'leaseKeys'>, address: string): BoardLease | undefined {
-  const key = Object.hasOwn(list.leaseKeys, address) ? list.leaseKeys[address] : address
+  const key = leaseKeyOf(list, address)
   return list.leases.find((l) => l.address === key)
 }
 

@@ -520,7 +520,7 @@ const activeTask = (s: string): boolean => s === 'submitted' || s === 'running'
  */
 export function pollSweep(store: Store, cluster: Cluster, runId: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
   // one look at a time per sweep in this process: a look asked for while one is under way gets its answer
-  const key = `${store.path}\n${runId}`
+  const key = lookKey(store, runId)
   const under = looks.get(key)
   if (under) return under
   const look = lookAtSweep(store, cluster, runId, mergedSummary).finally(() => looks.delete(key))
@@ -529,8 +529,11 @@ export function pollSweep(store: Store, cluster: Cluster, runId: number, mergedS
 }
 
 const looks = new Map<string, Promise<SweepStatus>>()
+const lookKey = (store: Store, runId: number): string => `${store.path}\n${runId}`
 /** The mark of a task's SLURM job while a look resubmits it (store.sweeps.claimTask). */
 const resubmitting = / \(resubmitting\)$/
+/** A task's job id as marked while it is resubmitted (once, however often a mark is marked again). */
+const markedForResubmission = (job: string | null): string => `${(job ?? '').replace(resubmitting, '')} (resubmitting)`
 
 async function lookAtSweep(store: Store, cluster: Cluster, runId: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
   const sweep = store.sweeps.get(runId)
@@ -600,7 +603,7 @@ async function lookAtSweep(store: Store, cluster: Cluster, runId: number, merged
     const timeouts = t.timeouts + (timedOut ? 1 : 0)
     if (t.attempts < sweep.maxAttempts) {
       // another process's look may have found it gone too: one of them resubmits it
-      if (!store.sweeps.claimTask(runId, t.task, t.slurmJob, `${(t.slurmJob ?? '').replace(resubmitting, '')} (resubmitting)`)) continue
+      if (!store.sweeps.claimTask(runId, t.task, t.slurmJob, markedForResubmission(t.slurmJob))) continue
       store.sweeps.setTask(runId, t.task, { error, timeouts })
       retry.push(t.task)
       seen.set(t.task, t.slurmJob)
@@ -612,7 +615,7 @@ async function lookAtSweep(store: Store, cluster: Cluster, runId: number, merged
     } catch (err) {
       // not resubmitted: the next look finds them gone again
       store.transaction(() => {
-        for (const task of retry) store.sweeps.claimTask(runId, task, `${(seen.get(task) ?? '').replace(resubmitting, '')} (resubmitting)`, seen.get(task) ?? null)
+        for (const task of retry) store.sweeps.claimTask(runId, task, markedForResubmission(seen.get(task) ?? null), seen.get(task) ?? null)
       })
       throw err
     }
@@ -670,7 +673,7 @@ function finishIfOver(store: Store, runId: number, mergedSummary?: MergedSummary
 /** Cancels the sweep's tasks (or one) with scancel. Results already written are still merged by the next look. */
 export async function cancelSweep(store: Store, cluster: Cluster, runId: number, task?: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
   // after a look under way in this process (which may be resubmitting a task)
-  await looks.get(`${store.path}\n${runId}`)?.catch(() => {})
+  await looks.get(lookKey(store, runId))?.catch(() => {})
   const tasks = store.sweeps.tasks(runId).filter((t) => activeTask(t.state) && (task === undefined || t.task === task))
   if (task !== undefined && tasks.length === 0) {
     const known = store.sweeps.tasks(runId).find((t) => t.task === task)
