@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { mimic, spawnMimic } from '../support/cli.ts'
-import { signalPid } from '../support/daemon.ts'
+import { pidIn, signalPid } from '../support/daemon.ts'
 import { Services } from '../../src/services/index.ts'
 import { startLocalSlurm, type LocalSlurm } from '../support/slurm.ts'
 import { cleanupTemp, tempDir } from '../support/tmp.ts'
@@ -282,7 +282,7 @@ describe('jobs cancel of a sweep', () => {
     try {
       const look = here.call('sweeps.poll', { runId: started.runId })
       // the look has taken task 0 for its resubmission
-      while (!/\(resubmitting\)$/.test(here.store.sweeps.tasks(started.runId)[0].slurmJob ?? '')) await new Promise((r) => setTimeout(r, 50))
+      while (!/\(resubmitting by pid \d+ on .* since \S+\)$/.test(here.store.sweeps.tasks(started.runId)[0].slurmJob ?? '')) await new Promise((r) => setTimeout(r, 50))
       const cancel = run(['sweep', 'cancel', String(started.runId)])
       expect(cancel.code, cancel.stderr).toBe(0)
       await look
@@ -329,5 +329,100 @@ describe('jobs cancel of a sweep', () => {
       await sender.close()
       process.env = saved
     }
+  })
+
+  describe('a look whose process dies while it resubmits a task', () => {
+    const long = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '10000', '--samples-per-epoch', '100', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
+    const slurmEnv = () => ({ ...process.env, ...slurm.env })
+    const jobsOf = (sweepDir: string) => spawnSync('squeue', ['-h', '-r', '-n', `mimic-${sweepDir.split('/').pop()}`, '-o', '%i'], { env: slurmEnv(), encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean)
+
+    /** A sweep of two tasks whose task 0 was cancelled behind the workbench's back (scancel). */
+    async function sweepMissingTask0(seeds: string): Promise<{ runId: number; dir: string; first: string }> {
+      const started = json<SweepStatus>([...long, '--on', 'local', '--seeds', seeds, '--items-per-task', '1', '--no-follow'])
+      const first = started.tasks[0].slurmJob!
+      expect(spawnSync('scancel', [first], { env: slurmEnv(), encoding: 'utf8' }).status).toBe(0)
+      const until = Date.now() + 20_000
+      while (spawnSync('squeue', ['-h', '-j', first], { env: slurmEnv(), encoding: 'utf8' }).stdout.trim() && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+      return { runId: started.runId, dir: started.dir, first }
+    }
+
+    /**
+     * `mimic sweep status` in another process finds task 0 gone and marks it for resubmission; its
+     * sbatch hangs before submitting ('before') or after ('after'); then that process and its sbatch are
+     * killed (SIGKILL). Resolves with the dead process's pid.
+     */
+    async function lookThatDies(runId: number, when: 'before' | 'after'): Promise<number> {
+      const wrap = tempDir('mimic-dying-sbatch-')
+      const real = spawnSync('sh', ['-c', 'command -v sbatch'], { encoding: 'utf8' }).stdout.trim()
+      const pidFile = join(wrap, 'pid')
+      const body = when === 'before' ? `echo $$ > ${pidFile}\nexec sleep 60\n` : `${real} "$@"\necho $$ > ${pidFile}\nexec sleep 60\n`
+      writeFileSync(join(wrap, 'sbatch'), `#!/bin/sh\n${body}`, { mode: 0o755 })
+      const child = spawnMimic(['--db', db, '--json', 'sweep', 'status', String(runId)], { env: { ...env, PATH: `${wrap}:${process.env.PATH}` } })
+      const exited = new Promise((r) => child.once('exit', r))
+      const until = Date.now() + 30_000
+      const wrapper = () => (existsSync(pidFile) ? pidIn(readFileSync(pidFile, 'utf8')) : null)
+      while (wrapper() === null && Date.now() < until) await new Promise((r) => setTimeout(r, 50))
+      expect(wrapper(), 'the dying look reached sbatch').not.toBeNull()
+      child.kill('SIGKILL')
+      signalPid(wrapper()!, 'SIGKILL')
+      await exited
+      return child.pid!
+    }
+
+    async function withServices<T>(body: (here: Services) => Promise<T>): Promise<T> {
+      const saved = { ...process.env }
+      Object.assign(process.env, slurm.env)
+      const here = new Services({ dbPath: db, frontDoor: 'cli' })
+      try {
+        return await body(here)
+      } finally {
+        await here.close()
+        process.env = saved
+      }
+    }
+
+    test('before its sbatch submitted anything: the next look sends the task again', { timeout: 120_000 }, async () => {
+      const s = await sweepMissingTask0('81-82')
+      const dead = await lookThatDies(s.runId, 'before')
+      await withServices(async (here) => {
+        // the mark names the dead process
+        expect(here.store.sweeps.tasks(s.runId)[0].slurmJob).toMatch(new RegExp(`^${s.first} \\(resubmitting by pid ${dead} on .* since \\S+\\)$`))
+        await here.call('sweeps.poll', { runId: s.runId })
+        const after = here.store.sweeps.tasks(s.runId)
+        expect(after.map((t) => t.attempts)).toEqual([2, 1])
+        expect(after[0].slurmJob).toMatch(/^\d+_0$/)
+        expect(after[0].slurmJob).not.toBe(s.first)
+        expect(jobsOf(s.dir).filter((j) => j.endsWith('_0'))).toEqual([after[0].slurmJob])
+        await here.call('sweeps.cancel', { runId: s.runId })
+      })
+    })
+
+    test('after its sbatch submitted the job: the next look takes that job over (no second job)', { timeout: 120_000 }, async () => {
+      const s = await sweepMissingTask0('83-84')
+      await lookThatDies(s.runId, 'after')
+      const orphan = jobsOf(s.dir).filter((j) => j.endsWith('_0'))
+      expect(orphan).toHaveLength(1)
+      await withServices(async (here) => {
+        await here.call('sweeps.poll', { runId: s.runId })
+        const after = here.store.sweeps.tasks(s.runId)
+        expect(after[0].slurmJob).toBe(orphan[0])
+        expect(after.map((t) => t.attempts)).toEqual([2, 1])
+        expect(after[0].state).toMatch(/^(submitted|running)$/)
+        expect(jobsOf(s.dir).filter((j) => j.endsWith('_0'))).toEqual(orphan)
+        await here.call('sweeps.cancel', { runId: s.runId })
+      })
+    })
+
+    test('a cancel cancels the job it submitted, which no task records', { timeout: 120_000 }, async () => {
+      const s = await sweepMissingTask0('85-86')
+      await lookThatDies(s.runId, 'after')
+      expect(jobsOf(s.dir).filter((j) => j.endsWith('_0'))).toHaveLength(1)
+      const cancel = run(['sweep', 'cancel', String(s.runId)])
+      expect(cancel.code, cancel.stderr).toBe(0)
+      const gone = Date.now() + 20_000
+      while (jobsOf(s.dir).length && Date.now() < gone) await new Promise((r) => setTimeout(r, 200))
+      expect(jobsOf(s.dir)).toEqual([])
+      expect(json<{ status: string }>(['runs', 'show', String(s.runId)]).status).toBe('cancelled')
+    })
   })
 })

@@ -23,6 +23,7 @@ import type { ShippedRun } from '../../shared/transfer.ts'
 import type { Cluster, ClusterCheck, MetricSeries, ResultItem, RunStatus, SweepStatus } from '../../shared/types.ts'
 import type { Store } from '../../store/index.ts'
 import { mapRunRefs, runRefParams, runRefResultValues, runRefSummary } from '../../store/transfer.ts'
+import { pidAlive } from '../../system/process.ts'
 import { hostName } from '../../system/version.ts'
 import { failure, readFilesOn, runOn, shellQuote, shOn, writeFileOn } from './remote.ts'
 
@@ -530,10 +531,30 @@ export function pollSweep(store: Store, cluster: Cluster, runId: number, mergedS
 
 const looks = new Map<string, Promise<SweepStatus>>()
 const lookKey = (store: Store, runId: number): string => `${store.path}\n${runId}`
-/** The mark of a task's SLURM job while a look resubmits it (store.sweeps.claimTask). */
-const resubmitting = / \(resubmitting\)$/
-/** A task's job id as marked while it is resubmitted (once, however often a mark is marked again). */
-const markedForResubmission = (job: string | null): string => `${(job ?? '').replace(resubmitting, '')} (resubmitting)`
+/**
+ * The mark of a task's SLURM job while a look resubmits it (store.sweeps.claimTask): who marked it and
+ * when, "5_0 (resubmitting by pid 123 on host since 2026-12-07T01:40:00.000Z)".
+ */
+const resubmitting = / \(resubmitting(?: by pid (\d+) on (.*) since (\S+))?\)$/
+/** A task's job id as marked while this process resubmits it (once, however often a mark is marked again). */
+const markedForResubmission = (job: string | null): string => `${(job ?? '').replace(resubmitting, '')} (resubmitting by pid ${process.pid} on ${hostName()} since ${new Date().toISOString()})`
+/** The job id a mark was made on (null for a task that had none). */
+const unmarked = (job: string): string | null => job.replace(resubmitting, '') || null
+/** A look takes at most a minute or so to resubmit (sbatch's timeout is 60 s): a mark this old was left behind. */
+export const resubmissionStaleMs = 10 * 60_000
+/**
+ * Whether a mark was left by a look that will not finish: its process, on this host, is gone, or the
+ * mark is older than any resubmission takes (a process on another host that died). A mark without its
+ * holder (written by an older version) counts as left behind once it is that old too, which it cannot
+ * tell: such marks are left to \`sweep cancel\` and \`sweep resume\`.
+ */
+export function markLeftBehind(job: string, now = Date.now()): boolean {
+  const m = resubmitting.exec(job)
+  if (!m || m[1] === undefined) return false
+  if (m[2] === hostName() && !pidAlive(Number(m[1]))) return true
+  const since = Date.parse(m[3])
+  return Number.isFinite(since) && now - since > resubmissionStaleMs
+}
 
 async function lookAtSweep(store: Store, cluster: Cluster, runId: number, mergedSummary?: MergedSummary): Promise<SweepStatus> {
   const sweep = store.sweeps.get(runId)
@@ -575,7 +596,8 @@ async function lookAtSweep(store: Store, cluster: Cluster, runId: number, merged
   }
   const items = store.sweeps.items(runId)
   const retry: number[] = []
-  const seen = new Map<number, string | null>()
+  // each retried task's job id before this look marked it, and the mark
+  const seen = new Map<number, { job: string | null; mark: string }>()
   for (const t of store.sweeps.tasks(runId)) {
     const mine = items.filter((i) => i.task === t.task)
     const allMerged = mine.every((i) => i.mergedAt !== null)
@@ -584,9 +606,25 @@ async function lookAtSweep(store: Store, cluster: Cluster, runId: number, merged
       continue
     }
     if (!activeTask(t.state)) continue
-    // being resubmitted by another look (another process): its job id follows (a process that died
-    // between the two leaves the mark: \`sweep cancel\` then \`sweep resume\` sends the task again)
-    if (t.slurmJob !== null && resubmitting.test(t.slurmJob)) continue
+    if (t.slurmJob !== null && resubmitting.test(t.slurmJob)) {
+      // being resubmitted by another look (another process): its job id follows
+      if (!markLeftBehind(t.slurmJob)) continue
+      // that look's process died between the mark and the job id: the job it may have submitted is in
+      // the queue under the sweep's name (taken over), else the task is sent again below
+      const before = unmarked(t.slurmJob)
+      const submitted = [...queued.keys()].filter((id) => id.endsWith(`_${t.task}`) && id !== before).sort((a, b) => parseInt(b) - parseInt(a))[0]
+      if (submitted !== undefined) {
+        if (store.sweeps.claimTask(runId, t.task, t.slurmJob, submitted)) {
+          store.sweeps.setTask(runId, t.task, { state: queued.get(submitted) === 'RUNNING' ? 'running' : 'submitted', attempts: t.attempts + 1 })
+        }
+        continue
+      }
+      const mark = markedForResubmission(t.slurmJob)
+      if (!store.sweeps.claimTask(runId, t.task, t.slurmJob, mark)) continue
+      retry.push(t.task)
+      seen.set(t.task, { job: before, mark })
+      continue
+    }
     const state = t.slurmJob ? queued.get(t.slurmJob) : undefined
     if (state !== undefined) {
       if (state === 'RUNNING' && t.state !== 'running') store.sweeps.setTask(runId, t.task, { state: 'running' })
@@ -603,10 +641,11 @@ async function lookAtSweep(store: Store, cluster: Cluster, runId: number, merged
     const timeouts = t.timeouts + (timedOut ? 1 : 0)
     if (t.attempts < sweep.maxAttempts) {
       // another process's look may have found it gone too: one of them resubmits it
-      if (!store.sweeps.claimTask(runId, t.task, t.slurmJob, markedForResubmission(t.slurmJob))) continue
+      const mark = markedForResubmission(t.slurmJob)
+      if (!store.sweeps.claimTask(runId, t.task, t.slurmJob, mark)) continue
       store.sweeps.setTask(runId, t.task, { error, timeouts })
       retry.push(t.task)
-      seen.set(t.task, t.slurmJob)
+      seen.set(t.task, { job: t.slurmJob, mark })
     } else store.sweeps.setTask(runId, t.task, { state: 'failed', timeouts, error: `${error} (after ${t.attempts} attempt${t.attempts > 1 ? 's' : ''})` })
   }
   if (retry.length) {
@@ -615,7 +654,7 @@ async function lookAtSweep(store: Store, cluster: Cluster, runId: number, merged
     } catch (err) {
       // not resubmitted: the next look finds them gone again
       store.transaction(() => {
-        for (const task of retry) store.sweeps.claimTask(runId, task, markedForResubmission(seen.get(task) ?? null), seen.get(task) ?? null)
+        for (const task of retry) store.sweeps.claimTask(runId, task, seen.get(task)!.mark, seen.get(task)!.job)
       })
       throw err
     }
@@ -679,8 +718,16 @@ export async function cancelSweep(store: Store, cluster: Cluster, runId: number,
     const known = store.sweeps.tasks(runId).find((t) => t.task === task)
     throw new AppError(known ? 'CONFLICT' : 'NOT_FOUND', known ? `Task ${task} of sweep ${runId} is ${known.state}: only a submitted or running task can be cancelled.` : `Sweep ${runId} has no task ${task}.`)
   }
-  // a task marked as being resubmitted by another process has no job to cancel yet
+  // a task marked as being resubmitted by another process has no job to cancel yet (that process
+  // cancels the one it submits); one whose mark was left by a process that died may have a job in the
+  // queue that no task records
   const ids = tasks.map((t) => t.slurmJob).filter((j): j is string => j !== null && !resubmitting.test(j))
+  const leftBehind = tasks.filter((t) => t.slurmJob !== null && markLeftBehind(t.slurmJob))
+  if (leftBehind.length) {
+    const q = await runOn(cluster, ['squeue', '-h', '-r', '-n', jobName(store.sweeps.get(runId).dir), '-o', '%i'])
+    if (q.code !== 0) throw new AppError('UNSUPPORTED', `Cancelling sweep ${runId}: ${failure('squeue', q)}`)
+    for (const id of q.stdout.split('\n').map((l) => l.trim())) if (id && leftBehind.some((t) => id.endsWith(`_${t.task}`))) ids.push(id)
+  }
   if (ids.length) {
     const r = await runOn(cluster, ['scancel', ...ids])
     if (r.code !== 0) throw new AppError('UNSUPPORTED', `Cancelling sweep ${runId}: ${failure('scancel', r)}`)
