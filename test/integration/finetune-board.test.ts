@@ -81,6 +81,16 @@ describe('mimic finetune on a board', () => {
     expect(after.accuracy).toBeGreaterThan(before.accuracy + 0.15)
   }, 600_000)
 
+  it('the command it prints to test the refit network names the virtual chip it was fitted on', () => {
+    const r = mimic(['--db', db, 'finetune', String(network), '--target', 'emulator', '--serial-number', 'EMU-0002', '--samples', '50', '--seed', '3'], { timeoutMs: 240_000 })
+    expect(r.code, r.stderr).toBe(0)
+    const id = Number(/^network run (\d+): read-out/m.exec(r.stdout)?.[1])
+    expect(r.stdout).toContain(`test it with \`mimic hil ${id} --target emulator --serial-number EMU-0002 --data TEST_SET_RUN\``)
+    // and that command, with a test set, runs on that chip
+    const hil = json<{ accuracy: number; samples: number }>(['hil', String(id), '--target', 'emulator', '--serial-number', 'EMU-0002', '--data', String(test), '--samples', '4'])
+    expect(hil.samples).toBe(4)
+  })
+
   it('a board another process holds: refused with "in use by …", nothing stored', () => {
     const store = openStore(db)
     try {

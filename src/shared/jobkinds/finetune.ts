@@ -64,12 +64,15 @@ export const finetune = {
     result: (d) => {
       const m = d.summary
       const on = `${String(d.params.target)}${typeof d.params.serialNumber === 'string' ? ` (virtual chip ${d.params.serialNumber.split(',').map((x) => x.trim()).join(', ')})` : ''}`
+      // on the chip the read-out was fitted on (the first, when several), with samples it was not fitted on
+      const serial = typeof d.params.serialNumber === 'string' ? ` --serial-number ${d.params.serialNumber.split(',')[0].trim()}` : ''
+      const fittedOn = typeof d.params.dataset === 'number' ? ` on a test set other than dataset ${d.params.dataset}, which it was fitted on` : ''
       const lines = [
         `network run ${d.id}: read-out of network run ${String(d.params.network)} refitted on ${on}, ${m.samples} samples (ridge factor ${fmt(m.ridge)})`,
         `held-out accuracy on ${on}: ${fmt(m.heldOutAccuracyBefore)} with the trained read-out, ${fmt(m.heldOutAccuracyAfter)} refitted (${m.heldOutSamples} samples); output MSE ${fmt(m.heldOutMseBefore)} → ${fmt(m.heldOutMseAfter)}`,
         isFinetuneTargetName(String(d.params.target))
-          ? `deploy it with \`mimic deploy ${d.id} --target ${String(d.params.target).replace('mapped', 'emulator')}\`, test it with \`mimic hil ${d.id} --target ${String(d.params.target)} --data DATASET_RUN\``
-          : `test it on that board with \`mimic hil ${d.id} --target ${String(d.params.target)} --data DATASET_RUN\``,
+          ? `deploy it with \`mimic deploy ${d.id} --target ${String(d.params.target).replace('mapped', 'emulator')}\`, test it with \`mimic hil ${d.id} --target ${String(d.params.target)}${serial} --data TEST_SET_RUN\`${fittedOn}`
+          : `test it on that board with \`mimic hil ${d.id} --target ${String(d.params.target)} --data TEST_SET_RUN\`${fittedOn}`,
       ]
       for (const n of d.notes) lines.push(n.body)
       return { value: { id: d.id, runId: d.id, status: d.status, ...m }, text: lines.join('\n') }
