@@ -8,6 +8,9 @@ export type WeightScheme = 'se1' | 'se2'
 
 export const weightSchemes: readonly WeightScheme[] = ['se1', 'se2']
 
+/** The serial number of the emulator's virtual chip when a run names none. */
+export const defaultSerialNumber = 'EMU-0001'
+
 /**
  * The four synapse types of a DYNAP-SE neuron, in protocol order (type id = index). The sign of a
  * synapse comes from its type: 0 fast excitatory (AMPA), 1 slow excitatory (NMDA), 2 fast inhibitory

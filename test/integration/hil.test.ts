@@ -108,6 +108,15 @@ describe('mimic hil', () => {
       const corr = rows.filter((x) => x.key === 'spikeCountCorrelation').map((x) => x.value ?? Number.NaN)
       expect(corr).toHaveLength(4)
       for (const c of corr) expect(Math.abs(c)).toBeLessThanOrEqual(1)
+      // the run says which virtual chip it ran on, also when it named none: the default, which gives
+      // the same decisions as naming it
+      expect(store.runs.notes(emu.runId).map((n) => n.body)).toContain("ran on virtual chip EMU-0001 (the emulator's default; --serial-number chooses another)")
+      const named = json<HilJson>(['hil', String(network), '--target', 'emulator', '--serial-number', 'EMU-0001', '--data', String(dataset), '--samples', '4', '--replay', String(recorded)])
+      expect(dec(named.runId)).toEqual(b)
+      expect(store.runs.notes(named.runId).map((n) => n.body)).toContain('ran on virtual chip EMU-0001')
+      const text = mimic(['--db', db, 'hil', String(network), '--target', 'emulator', '--serial-number', 'EMU-0002', '--data', String(dataset), '--samples', '2'])
+      expect(text.code, text.stderr).toBe(0)
+      expect(text.stdout).toMatch(/^hil run \d+ on emulator \(virtual chip EMU-0002\): accuracy /m)
     } finally {
       store.close()
     }
@@ -161,7 +170,10 @@ describe('mimic hil', () => {
         }
         // without --deployment the network is mapped afresh, and the existing deployment is named, with the same configuration
         expect(store.runs.parents(fresh.runId).map((r) => r.id)).not.toContain(deployment)
-        expect(store.runs.notes(fresh.runId).map((n) => n.body)).toEqual([`mapped network run ${network} afresh; deployment run ${deployment} of it for SE2 exists and its configuration is the same as this mapping`])
+        expect(store.runs.notes(fresh.runId).map((n) => n.body)).toEqual([
+          `mapped network run ${network} afresh; deployment run ${deployment} of it for SE2 exists and its configuration is the same as this mapping`,
+          "ran on virtual chip EMU-0001 (the emulator's default; --serial-number chooses another)",
+        ])
       } finally {
         store.close()
       }
@@ -215,6 +227,7 @@ describe('mimic hil', () => {
         expect(spikes(run.runId)).not.toBe(spikes(fresh.runId))
         expect(store.runs.notes(fresh.runId).map((n) => n.body)).toEqual([
           `mapped network run ${network} afresh; deployment run ${edited} of it for SE2 exists and its configuration is different from this mapping (another version or geometry): pass --deployment ${edited} to run the stored one`,
+          "ran on virtual chip EMU-0001 (the emulator's default; --serial-number chooses another)",
         ])
       } finally {
         store.close()

@@ -11,7 +11,7 @@ import { evaluate, evaluationResults } from '../../plugins/evaluate.ts'
 import type { DeployedConfiguration } from '../../shared/board.ts'
 import { chipModel, configurationMisfit, type Mapping, type MappingReport } from '../../plugins/deploy/map.ts'
 import { boardTarget, mapForBoard } from '../../plugins/targets/board.ts'
-import { boardChips, chipTargetSchemes, deployedTarget, mappingOf } from '../../plugins/targets/chip.ts'
+import { boardChips, chipTargetSchemes, defaultSerialNumber, deployedTarget, mappingOf } from '../../plugins/targets/chip.ts'
 import { availableTarget, targetFor, type ExecutionTarget } from '../../plugins/targets/index.ts'
 import type { Store } from '../../store/index.ts'
 import { fieldError, networkOf, runOfKind, shapeOf } from '../prechecks.ts'
@@ -160,6 +160,10 @@ export const hil: JobImpl = {
         // mapped before the first sample; the target's runs take the mapping from its cache
         if (isChipTarget(name)) noteExisting(chipTargetSchemes[name], await mappingOf(net, chipTargetSchemes[name], all.dtMs, mappingWatch(ctx)))
       }
+    }
+    if (address === null && p.target.trim().startsWith('emulator')) {
+      // which virtual chip (whose mismatch) the samples ran on, also when the run names none
+      store.runs.addNote(ctx.run.id, p.serialNumber !== undefined ? `ran on virtual chip ${p.serialNumber}` : `ran on virtual chip ${defaultSerialNumber} (the emulator's default; --serial-number chooses another)`)
     }
     if (p.serialNumber !== undefined) {
       // the virtual chip named: every run of the emulator target gets its mismatch

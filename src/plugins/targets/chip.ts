@@ -5,7 +5,7 @@
 // by its serial number). SE2 models a one-chip DYNAP-SE2 board, SE1 a four-chip DYNAP-SE1 board.
 // The teacher a network is compared with is a rate network, not deployed: it runs on the simulator.
 import { addonStatus, chipEmulate, type SpikeEvents } from '../../../native/index.ts'
-import { defaultChipStepUs, type WeightScheme } from '../../shared/board.ts'
+import { defaultChipStepUs, defaultSerialNumber, type WeightScheme } from '../../shared/board.ts'
 import { AppError } from '../../shared/errors.ts'
 import type { AdsNet } from '../architectures/ads.ts'
 import { ads } from '../architectures/ads.ts'
@@ -16,7 +16,7 @@ import { effectiveReadout } from '../deploy/readout.ts'
 import type { ExecutionTarget } from './target.ts'
 
 /** The serial number of the virtual chip when a run names none. */
-export const defaultSerialNumber = 'EMU-0001'
+export { defaultSerialNumber }
 
 export function boardChips(scheme: WeightScheme): number {
   return scheme === 'se1' ? 4 : 1

@@ -11,7 +11,7 @@
 import * as s from '../schema.ts'
 import { runRef, threadsField } from './fields.ts'
 import { fmt, type JobKindSpec } from './spec.ts'
-import { executionTargetNames } from '../board.ts'
+import { defaultSerialNumber, executionTargetNames } from '../board.ts'
 
 /**
  * The scheduler's device of a job whose `target` parameter may be a board (an address or a saved
@@ -61,7 +61,8 @@ export const hil = {
     result: (d) => {
       const m = d.summary
       const value: Record<string, unknown> = { id: d.id, runId: d.id, status: d.status, accuracy: m.accuracy, teacherAgreement: m.teacherAgreement ?? null, samples: m.samples, target: d.params.target, ...m }
-      let text = `hil run ${d.id} on ${String(d.params.target)}${d.params.deployment !== undefined ? ` (deployment run ${String(d.params.deployment)})` : ''}: accuracy ${fmt(m.accuracy)}, teacher agreement ${fmt(m.teacherAgreement)}, samples ${m.samples}, mean rate ${fmt(m.meanRateHz)} Hz`
+      const chip = String(d.params.target).startsWith('emulator') ? String(d.params.serialNumber ?? defaultSerialNumber) : null
+      let text = `hil run ${d.id} on ${String(d.params.target)}${chip ? ` (virtual chip ${chip})` : ''}${d.params.deployment !== undefined ? ` (deployment run ${String(d.params.deployment)})` : ''}: accuracy ${fmt(m.accuracy)}, teacher agreement ${fmt(m.teacherAgreement)}, samples ${m.samples}, mean rate ${fmt(m.meanRateHz)} Hz`
       if (m.decisionDifferences !== undefined) text += `\nreplay of run ${String(d.params.replay)}: ${m.decisionDifferences} of ${m.samples} decisions differ; spike-count correlation ${fmt(m.spikeCountCorrelation)} (mean over samples)`
       for (const n of d.notes) text += `\n${n.body}`
       return { value, text }
