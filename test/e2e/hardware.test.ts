@@ -266,6 +266,9 @@ describe('the hardware panel', () => {
     })
 
     await step('refit the read-out on the chip from the mapping report: a network ADS, chosen for the next deploy', async () => {
+      // another virtual chip typed for a run on the emulator: the refit puts in the one it was fitted on
+      await page.getByLabel('Target').selectOption('emulator')
+      await page.getByLabel('Virtual chip').fill('EMU-0009')
       const report = page.getByLabel('Mapping report')
       await report.getByRole('button', { name: 'Refit the read-out on the chip' }).focus()
       await page.keyboard.press('Enter')
@@ -281,7 +284,29 @@ describe('the hardware panel', () => {
       expect(refit.parents).toContainEqual(expect.objectContaining({ id: refit.params.deployment, role: 'deployment' }))
       expect(Number(m![3])).toBeCloseTo(refit.summary.heldOutAccuracyAfter, 3)
       await expect(page.getByLabel('Trained network ADS').inputValue()).resolves.toBe(m![1])
+      await expect(page.getByLabel('Virtual chip').inputValue()).resolves.toBe('EMU-0001')
       await s.shot('refit')
+    })
+
+    await step('run in the loop on a virtual chip of the emulator: refused empty at its field, then stored with the run', async () => {
+      const chip = page.getByLabel('Virtual chip')
+      await chip.fill(' ')
+      await page.getByRole('button', { name: 'Run in the loop' }).click()
+      await page.getByText('Virtual chip must not be empty: give at least one character that is not a space.').waitFor()
+      expect(await isFocused(chip)).toBe(true)
+      const before = s.cli<unknown[]>(['runs', 'list', '--kind', 'hil']).length
+      await chip.fill('EMU-0002')
+      await page.getByRole('button', { name: 'Run in the loop' }).click()
+      const final = page.getByLabel('Hardware in the loop').getByText(/^Accuracy (\S+) on 3 samples on virtual chip EMU-0002 \(teacher agreement \S+\)$/)
+      await final.waitFor({ timeout: 30_000 })
+      const runs = s.cli<{ id: number }[]>(['runs', 'list', '--kind', 'hil'])
+      expect(runs).toHaveLength(before + 1)
+      const run = s.cli<{ params: { target: string; serialNumber?: string } }>(['runs', 'show', String(runs[0].id)])
+      expect(run.params).toMatchObject({ target: 'emulator', serialNumber: 'EMU-0002' })
+      // a target without virtual chips has no such field
+      await page.getByLabel('Target').selectOption('mapped')
+      await chip.waitFor({ state: 'detached' })
+      await page.getByLabel('Target').selectOption(address)
     })
 
     await step('cancel a run in the loop while it streams', async () => {
