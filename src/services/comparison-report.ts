@@ -3,6 +3,7 @@
 // panels (one figure per perturbation, every architecture's median curve with its interquartile band),
 // the MSE increases beside the paper's with the order, the medians beside the paper's with the
 // p-values, the refusals and the children, and the code version. No script, no request.
+import { gainProtocol } from '../shared/jobkinds/reproduce-paper.ts'
 import { paperArchitectureLabels, paperPanelMetric, type PaperArchitecture } from '../shared/paper.ts'
 import { formatLevel, formatP as pText, perturbationInfo, type PerturbationName } from '../shared/perturbations.ts'
 import type { ComparisonAnalysis } from '../shared/types.ts'
@@ -55,7 +56,7 @@ export function comparisonReportHtml(a: ComparisonAnalysis, ctx: ReportContext):
     })
     .join('\n')
   const parts = a.parts.map((x) => [x.part, esc(label(x.architecture)), String(x.index + 1), esc(x.perturbation ?? '–'), x.runId === null ? '–' : `run ${x.runId}`, x.networkRunId === null ? '–' : `run ${x.networkRunId}`, num(x.testAccuracy), `${esc(x.status)}${x.reason ? `: ${esc(x.reason)}` : ''}`])
-  return `${reportStart(title, a.runId, ctx)}<p class="muted">Run ${a.runId} · task ${esc(a.task)} · seed ${esc(a.seed ?? '–')} · ${esc(a.params.networks)} networks per architecture, ${esc(a.params.draws)} draws × ${esc(a.params.samples)} samples per level${a.durationSeconds !== null ? ` · ${num(a.durationSeconds)} s` : ''}</p>
+  return `${reportStart(title, a.runId, ctx)}<p class="muted">Run ${a.runId} · task ${esc(a.task)} · seed ${esc(a.seed ?? '–')} · ${esc(a.params.networks)} networks per architecture, ${esc(a.params.draws)} draws × ${esc(a.params.samples)} samples per level${a.durationSeconds !== null ? ` · ${num(a.durationSeconds)} s` : ''} · ${esc(gainProtocol(a.params))}</p>
 ${provenance(a.codeVersion, ctx)}
 </header>
 <section id="figures"><h2>The paper's panels</h2>

@@ -86,6 +86,8 @@ describe('comparison page', () => {
       const ads = await table.getByRole('row', { name: /network ADS/ }).textContent()
       expect(ads).toMatch(/\+11 %.*\+60 %.*\+165 %/)
       await page.getByRole('list', { name: 'Order of the architectures' }).getByText(/At 20 % mismatch/).waitFor()
+      // how the sweeps treated the output gain (this one: as stored, not recalibrated)
+      await expect(page.locator('[data-gain]').textContent()).resolves.toBe('No output-gain recalibration (the paper recalibrated per network and level: --recalibrate-gain).')
       expect(s.pageErrors).toEqual([])
     })
   }, 300_000)

@@ -145,6 +145,7 @@ describe('mimic reproduce paper (tiny)', () => {
     }
     for (const m of a.mseIncrease) expect(html).toContain(`${m.oursPct! >= 0 ? '+' : '−'}${Math.abs(Math.round(m.oursPct!))} %`)
     expect(JSON.parse(html.split('id="report-data">')[1].split('</script>')[0]).analysis.summary).toEqual(a.summary)
+    expect(html).toContain('no output-gain recalibration (the paper recalibrated per network and level: --recalibrate-gain)')
   })
 
   it('prints the increases beside the paper\'s, the order and the refusals as text', () => {
@@ -154,6 +155,44 @@ describe('mimic reproduce paper (tiny)', () => {
     expect(r.stdout).toMatch(/median MSE increase under mismatch, ours \(paper\)/)
     expect(r.stdout).toMatch(/ads\s+[+-]\d+ % \(\+11 %\)/)
     expect(r.stdout).toMatch(/At 10 % mismatch (the order is the paper's|our order differs from the paper's)/)
+  }, 300_000)
+})
+
+describe('mimic reproduce paper --recalibrate-gain (the paper\'s protocol)', () => {
+  it('recalibrates every sweep\'s output gain on validation samples drawn after the scored ones, and says so', () => {
+    const r = mimic(['--db', db, 'reproduce', 'paper', '--task', 'xor', '--networks', '1', '--architectures', 'reservoir', '--perturbations', 'mismatch', '--seed', '11', '--samples', '8', '--draws', '2', '--recalibrate-gain', '--gain-validation-samples', '6', '--gain-validation-draws', '2', ...tiny], { timeoutMs: 300_000 })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('output gain recalibrated per network and level (the paper’s protocol): chosen on 6 validation samples run on 2 validation chips')
+    const id = Number(/^comparison run (\d+):/m.exec(r.stdout)![1])
+    const store = openStore(db)
+    try {
+      const children = store.runs.children(id)
+      // the scored samples and the validation samples after them, in one dataset
+      const dataset = children.find((c) => c.kind === 'dataset')!
+      expect(store.runs.get(dataset.id).params).toMatchObject({ count: 14 })
+      // the pipeline is the one `mimic reproduce xor --architecture reservoir` stores: nothing of the gain
+      const pipeline = store.runs.get(children.find((c) => c.kind === 'pipeline')!.id)
+      expect(Object.keys(pipeline.params).filter((k) => /recalibrate|gainValidation/.test(k))).toEqual([])
+      const sweep = store.runs.get(children.find((c) => c.kind === 'robustness')!.id)
+      expect(robustnessParams.parse(sweep.params, 'params')).toMatchObject({ samples: 8, draws: 2, recalibrateGain: true, validationSamples: 6, validationDraws: 2, dataset: dataset.id })
+      // every trial has the gain its level chose and that gain's validation accuracy
+      const gains = store.results.query({ runId: sweep.id, key: 'gain', limit: 1000 }).rows.map((x) => x.value!)
+      const validation = store.results.query({ runId: sweep.id, key: 'validationAccuracy', limit: 1000 }).rows.map((x) => x.value!)
+      expect(gains).toHaveLength(4 * 2)
+      expect(validation).toHaveLength(4 * 2)
+      for (const g of gains) expect(g >= 0.5 && g <= 5.5, String(g)).toBe(true)
+    } finally {
+      store.close()
+    }
+    // without it, the text says the paper recalibrated and how to do so
+    const plain = mimic(['--db', db, 'reproduce', 'paper', '--task', 'xor', '--networks', '1', '--architectures', 'reservoir', '--perturbations', 'mismatch', '--seed', '11', '--samples', '8', '--draws', '2', ...tiny], { timeoutMs: 300_000 })
+    expect(plain.code, plain.stderr).toBe(0)
+    expect(plain.stdout).toContain('no output-gain recalibration (the paper recalibrated per network and level: --recalibrate-gain)')
+    const plainId = Number(/^comparison run (\d+):/m.exec(plain.stdout)![1])
+    const again = mimic(['--db', db, 'reproduce', 'paper', '--resume', String(plainId), '--task', 'xor', '--networks', '1', '--architectures', 'reservoir', '--perturbations', 'mismatch', '--samples', '8', '--draws', '2', '--recalibrate-gain', '--gain-validation-samples', '6', '--gain-validation-draws', '2', ...tiny], { timeoutMs: 300_000 })
+    expect(again.code, again.stderr).toBe(0)
+    // resumed with the gain recalibrated: the network is reused, the sweep runs again
+    expect(again.stdout).toMatch(/reused 1 finished children of the resumed run/)
   }, 300_000)
 })
 

@@ -60,7 +60,7 @@ function plan(params: Record<string, unknown>): Plan {
  * `mimic reproduce TASK`, the other architectures' own ones left out), its architecture, seed S + i.
  */
 function pipelineParamsOf(p: ReproducePaperParams, architecture: PaperArchitecture, seed: number): Record<string, unknown> {
-  const { networks: _n, architectures: _a, perturbations: _p, resume: _r, samples: _s, draws: _d, mismatchLevels: _m, quantisationBits: _q, noiseLevels: _no, deathLevels: _de, seed: _seed, cluster: _c, itemsPerTask: _ipt, attempts: _at, timeLimit: _tl, cpusPerTask: _cpt, ...rest } = p
+  const { networks: _n, architectures: _a, perturbations: _p, resume: _r, samples: _s, draws: _d, mismatchLevels: _m, quantisationBits: _q, noiseLevels: _no, deathLevels: _de, recalibrateGain: _rg, gainValidationSamples: _vs, gainValidationDraws: _vd, seed: _seed, cluster: _c, itemsPerTask: _ipt, attempts: _at, timeLimit: _tl, cpusPerTask: _cpt, ...rest } = p
   const others = new Set(otherBaselineFields(architecture))
   const own = Object.fromEntries(Object.entries(rest).filter(([k]) => !others.has(k)))
   return pipelineParams.parse({ ...own, architecture, seed }, 'params') as Record<string, unknown>
@@ -281,7 +281,8 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
 
   // 1. The scored samples every perturbed network is scored on (made here: small, and every sweep's input).
   const dsSeed = scoredSamplesSeed(seed)
-  const dsParams = dataGenerateParams.parse({ task: p.task, count: p.samples, seed: dsSeed }, 'params') as Record<string, unknown>
+  // with the gain recalibrated, the validation samples follow the scored ones in the same dataset
+  const dsParams = dataGenerateParams.parse({ task: p.task, count: p.samples + (p.recalibrateGain ? p.gainValidationSamples : 0), seed: dsSeed }, 'params') as Record<string, unknown>
   const dataset = await rep.child('data.generate', { kind: 'dataset', name: `${task.label} scored samples · seed ${dsSeed}`, params: dsParams, seed: dsSeed, label: 'dataset' })
 
   // 2. The networks: network i of each architecture is the pipeline `reproduce TASK --architecture A --seed S + i`.
@@ -356,7 +357,17 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
         continue
       }
       const params = robustnessParams.parse(
-        { networks: [n.networkRunId], dataset: dataset.runId, perturbation, levels: levels[perturbation], draws: p.draws, samples: p.samples, seed, threads: p.threads },
+        {
+          networks: [n.networkRunId],
+          dataset: dataset.runId,
+          perturbation,
+          levels: levels[perturbation],
+          draws: p.draws,
+          samples: p.samples,
+          ...(p.recalibrateGain ? { recalibrateGain: true, validationSamples: p.gainValidationSamples, validationDraws: p.gainValidationDraws } : {}),
+          seed,
+          threads: p.threads,
+        },
         'params',
       ) as Record<string, unknown>
       const spec: ChildSpec = {

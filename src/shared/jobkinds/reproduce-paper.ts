@@ -7,6 +7,7 @@ import { paperArchitectures, paperLevels } from '../paper.ts'
 import { perturbationNames } from '../perturbations.ts'
 import type { ComparisonAnalysis } from '../types.ts'
 import { pipelineParams } from './pipeline.ts'
+import { sweepFields } from './robustness.ts'
 import { fmt, textColumns, type JobKindSpec } from './spec.ts'
 import { clusterNameHelp, clusterNamePattern, slurmTime, slurmTimeHelp } from '../grouping.ts'
 
@@ -39,6 +40,12 @@ export const reproducePaperParams = s.object({
   quantisationBits: levelsField('Quantisation bits', paperLevels.quantisation, '0 = full precision'),
   noiseLevels: levelsField('Noise levels', paperLevels.noise, 'per-step std as a fraction of V_th − V_reset'),
   deathLevels: levelsField('Death levels', paperLevels.death, 'fractions of neurons clamped for the whole sample'),
+  recalibrateGain: sweepFields.recalibrateGain.doc({
+    help: 'the paper’s protocol (docs/method.md §15): in every sweep, per network and level, a scalar gain on the output (151 values from 0.5 to 5.5) chosen by its accuracy on validation samples — drawn after the scored ones — run on validation chips that are never scored; off by default',
+  }),
+  // (the pipeline's validationSamples are its training's)
+  gainValidationSamples: sweepFields.validationSamples.doc({ label: 'Gain validation samples', help: 'samples, after the scored ones, that choose each sweep’s gain' }),
+  gainValidationDraws: sweepFields.validationDraws.doc({ label: 'Gain validation chips' }),
   ...pipelineShape,
   cluster: s.optional(s.string({ min: 1, max: 60, trim: true, pattern: clusterNamePattern, patternHelp: clusterNameHelp })).doc({
     label: 'Run on',
@@ -92,7 +99,7 @@ export const reproducePaper = {
   watchAfterStart: true,
   formGroups: [
     { title: 'Comparison', keys: ['task', 'networks', 'architectures', 'perturbations', 'seed', 'resume'] },
-    { title: 'Robustness', help: 'the paper’s levels (docs/method.md §10, §15)', keys: ['samples', 'draws', 'mismatchLevels', 'quantisationBits', 'noiseLevels', 'deathLevels'] },
+    { title: 'Robustness', help: 'the paper’s levels (docs/method.md §10, §15)', keys: ['samples', 'draws', 'mismatchLevels', 'quantisationBits', 'noiseLevels', 'deathLevels', 'recalibrateGain', 'gainValidationSamples', 'gainValidationDraws'] },
     { title: 'Teacher', help: 'network ADS’s teacher (docs/method.md §3)', prefix: 'teacher' },
     { title: 'BPTT spiking network', help: 'every flag of `mimic train bptt-snn` as --bptt-snn-FLAG; empty: its defaults (docs/method.md §13)', prefix: 'bpttSnn' },
     { title: 'FORCE', help: 'every flag of `mimic train force` as --force-FLAG; empty: its defaults (docs/method.md §13)', prefix: 'force' },
@@ -121,9 +128,17 @@ function mseIncreaseTable(a: ComparisonAnalysis): string[] {
   return textColumns([header, ...rows], '   ')
 }
 
+/** How the sweeps of a reproduction treated the output gain, in a sentence. */
+export function gainProtocol(params: Record<string, unknown>): string {
+  return params.recalibrateGain === true
+    ? `output gain recalibrated per network and level (the paper’s protocol): chosen on ${String(params.gainValidationSamples)} validation samples run on ${String(params.gainValidationDraws)} validation chips`
+    : 'no output-gain recalibration (the paper recalibrated per network and level: --recalibrate-gain)'
+}
+
 /** The analysis as the command line prints it: the MSE increases beside the paper's, the order, refusals, and where the figures are. */
 export function comparisonText(a: ComparisonAnalysis): string {
   const lines = [`comparison run ${a.runId}: ${a.architectures.join(', ')} × ${a.perturbations.join(', ')} (${a.parts.filter((p) => p.part === 'network').length} networks, ${a.parts.filter((p) => p.part === 'sweep').length} sweeps)`]
+  lines.push(`  ${gainProtocol(a.params)}`)
   lines.push(...mseIncreaseTable(a))
   if (a.mseIncrease.some((m) => !m.paperQuoted)) lines.push('  * computed from the paper’s medians (it quotes no increase for the reservoir)')
   for (const o of a.ordering) lines.push(`  ${o.text}`)
