@@ -53,6 +53,9 @@ describe('the job kinds\' cost estimates', () => {
     expect(jobKinds.robustness.itemSeconds({ ...item, networks: [2] }, look)!).toBeCloseTo((s * 768) / 320, 6)
     expect(jobKinds.robustness.itemSeconds({ ...item, draws: 20 }, look)!).toBeCloseTo(2 * s, 6)
     expect(jobKinds.robustness.itemSeconds({ ...item, dataset: 8 }, look)).toBeNull()
+    // recalibrating adds the validation chips on the validation samples, each simulated once (the 151
+    // gains scale outputs already simulated): 5 × 100 more samples, a quarter more than 10 × 200
+    expect(jobKinds.robustness.itemSeconds({ ...item, recalibrateGain: true, validationSamples: 100, validationDraws: 5 }, look)!).toBeCloseTo(s * 1.25, 6)
   })
   test('a chip-yield item grows with its chips, samples and network size; fresh samples have the task\'s length', () => {
     const item = { network: 1, mismatch: 0.1, chips: 100, minAccuracy: 0.9, samples: 200, dataset: 9 }

@@ -131,10 +131,11 @@ export const robustness = {
 
 /**
  * Samples a sweep item simulates per level: `draws` perturbed networks (or virtual chips) on the scored
- * samples, plus, when recalibrating, the validation chips on the validation samples for each of the 151 gains.
+ * samples, plus, when recalibrating, the validation chips on the validation samples, each simulated once
+ * (the 151 gains scale outputs already simulated: src/plugins/robustness.ts runSweep).
  */
 export function simulatedSamples(params: Record<string, unknown>, draws: number): number {
-  return draws * Number(params.samples ?? 200) + (params.recalibrateGain === true ? Number(params.validationDraws ?? 5) * Number(params.validationSamples ?? 100) * 151 : 0)
+  return draws * Number(params.samples ?? 200) + (params.recalibrateGain === true ? Number(params.validationDraws ?? 5) * Number(params.validationSamples ?? 100) : 0)
 }
 
 /** The analysis of a robustness run as the command line prints it: medians with quartiles, then the tests. */
