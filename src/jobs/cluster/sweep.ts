@@ -360,9 +360,9 @@ function stepsOfDataset(store: Store, id: number): number | null {
   return inputs && inputs.shape.length >= 2 ? inputs.shape[1] : null
 }
 
-/** How the items are grouped into tasks: as given, or from the mean estimated cost of an item (its job kind's `itemSeconds`). */
-export function estimateGrouping(store: Store, jobKind: string, items: readonly SweepItemSpec[], given: number | undefined): Grouping {
-  const look: CostLookup = {
+/** What the job kinds' cost estimates (\`itemSeconds\`) look up: network sizes and sample lengths from the store, a task's sample length. */
+export function costLookup(store: Store): CostLookup {
+  return {
     neurons: (id) => neuronsOfRun(store, id),
     steps: (id) => stepsOfDataset(store, id),
     taskSteps: (task) => {
@@ -370,6 +370,11 @@ export function estimateGrouping(store: Store, jobKind: string, items: readonly 
       return isTaskName(name) ? Math.round(((taskDescriptors[name].durationS ?? 1) * 1000) / taskDescriptors[name].dtMs) : null
     },
   }
+}
+
+/** How the items are grouped into tasks: as given, or from the mean estimated cost of an item (its job kind's `itemSeconds`). */
+export function estimateGrouping(store: Store, jobKind: string, items: readonly SweepItemSpec[], given: number | undefined): Grouping {
+  const look = costLookup(store)
   let total = 0
   let known = true
   for (const it of items) {

@@ -24,7 +24,8 @@ import type { JobImpl } from './kind.ts'
 import { dataGenerate } from './data-generate.ts'
 import { pipeline } from './pipeline.ts'
 import { robustness } from './robustness.ts'
-import { cancelSweep, pollSweep, shippedInputs, startSweep } from '../cluster/sweep.ts'
+import { cancelSweep, costLookup, pollSweep, shippedInputs, startSweep } from '../cluster/sweep.ts'
+import { costRates } from '../../shared/grouping.ts'
 import { codeVersion, hostName } from '../../system/version.ts'
 
 /** The children's job implementations (imported directly: the registry imports this file). */
@@ -93,16 +94,21 @@ function reusableRuns(store: Store, resumed: number): RunRecord[] {
 
 class Reproduction {
   private readonly reusable: RunRecord[]
+  /** estimated seconds of the parts done, run, reused or skipped so far, of `totalSeconds` */
   private done = 0
   readonly parts: ComparisonPart[] = []
 
   private readonly ctx: JobContext
-  private readonly totalItems: number
+  private totalSeconds = 1
 
-  constructor(ctx: JobContext, totalItems: number, resume: number | undefined) {
+  constructor(ctx: JobContext, resume: number | undefined) {
     this.ctx = ctx
-    this.totalItems = totalItems
     this.reusable = resume === undefined ? [] : reusableRuns(ctx.store, resume)
+  }
+
+  /** The estimated seconds of every part (ChildSpec.seconds): the progress is the share of them done. */
+  plan(totalSeconds: number): void {
+    this.totalSeconds = Math.max(totalSeconds, this.done, 1e-9)
   }
 
   /**
@@ -113,9 +119,9 @@ class Reproduction {
     const { ctx } = this
     const reused = this.reuse(spec)
     if (reused !== null) return { runId: reused, reused: true }
-    const share = 1 / this.totalItems
-    const base = this.done * share
-    this.done++
+    const share = spec.seconds / this.totalSeconds
+    const base = this.done / this.totalSeconds
+    this.done += spec.seconds
     const impl = childJobs[jobKind]
     if (!impl) throw new AppError('INTERNAL', `no implementation for the child job kind ${jobKind}`)
     impl.precheck(ctx.store, spec.params)
@@ -133,9 +139,9 @@ class Reproduction {
     const key = canonical(spec.params)
     const found = this.reusable.find((r) => r.kind === spec.kind && r.seed === spec.seed && canonical(r.params) === key)
     if (!found) return null
-    this.done++
+    this.done += spec.seconds
     this.ctx.store.runs.linkParent(this.ctx.run.id, found.id, 'reused')
-    this.ctx.progress(this.done / this.totalItems, `reused ${spec.name} (run ${found.id})`, true)
+    this.ctx.progress(this.done / this.totalSeconds, `reused ${spec.name} (run ${found.id})`, true)
     return found.id
   }
 
@@ -147,9 +153,10 @@ class Reproduction {
   async onCluster(cluster: string, jobKind: JobKindName, specs: ChildSpec[], phase: string): Promise<({ runId: number } | { error: string })[]> {
     const { ctx } = this
     const p = reproducePaperParams.parse(ctx.run.params, 'params')
-    const base = this.done / this.totalItems
-    const share = specs.length / this.totalItems
-    this.done += specs.length
+    const seconds = specs.reduce((t, x) => t + x.seconds, 0)
+    const base = this.done / this.totalSeconds
+    const share = seconds / this.totalSeconds
+    this.done += seconds
     const c = ctx.store.clusters.get(cluster)
     ctx.setStage(phase)
     ctx.progress(base, `sending ${specs.length} ${phase} to cluster ${cluster}`, true)
@@ -177,8 +184,9 @@ class Reproduction {
   }
 
   /** Skips an item (a refused sweep not run) in the progress. */
-  skip(): void {
-    this.done++
+  /** A part not run (a refused sweep, the sweeps of a network that failed): its share counts as done. */
+  skip(seconds: number): void {
+    this.done += seconds
   }
 }
 
@@ -189,6 +197,42 @@ interface ChildSpec {
   seed: number
   parents?: { id: number; role: string }[]
   label: string
+  /** its estimated seconds (partSeconds): its share of the reproduction's progress */
+  seconds: number
+}
+
+/**
+ * Estimated seconds of the reproduction's parts, from the job kinds' own estimates (\`itemSeconds\`,
+ * the rates of src/shared/grouping.ts), so that its progress and time left follow the work rather than
+ * the count of parts: a network trains for a minute or more, a sweep takes seconds. A part without an
+ * estimate counts as a minute (a network) or 5 s (a sweep).
+ */
+export function partSeconds(store: Store, p: ReproducePaperParams): { network: (params: Record<string, unknown>) => number; sweep: (neurons: number, params: Record<string, unknown>) => number } {
+  const look = costLookup(store)
+  const steps = look.taskSteps(p.task)
+  const known = (s: number | null | undefined): s is number => typeof s === 'number' && Number.isFinite(s) && s > 0
+  return {
+    network: (params) => {
+      const s = jobKindSpec('pipeline').itemSeconds?.(params, look)
+      return (known(s) ? s : 60) + costRates.itemStartSeconds
+    },
+    // before the network exists: its size from its pipeline's parameters, the scored samples' length from the task
+    sweep: (neurons, params) => {
+      const s = jobKindSpec('robustness').itemSeconds?.({ ...params, networks: [0], dataset: 0 }, { ...look, neurons: () => neurons, steps: () => steps })
+      return (known(s) ? s : 5) + costRates.itemStartSeconds
+    },
+  }
+}
+
+/** A sweep's parameters but its network, dataset, seed and threads: the perturbation at the reproduction's levels. */
+function sweepParamsOf(p: ReproducePaperParams, perturbation: PerturbationName, levels: Record<PerturbationName, number[]>): Record<string, unknown> {
+  return {
+    perturbation,
+    levels: levels[perturbation],
+    draws: p.draws,
+    samples: p.samples,
+    ...(p.recalibrateGain ? { recalibrateGain: true, validationSamples: p.gainValidationSamples, validationDraws: p.gainValidationDraws } : {}),
+  }
 }
 
 /** The run ids a child's parameters name (a robustness run's networks and dataset, a pipeline's dataset). */
@@ -273,17 +317,21 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
   const { store } = ctx
   const { p, architectures, perturbations, levels } = plan(ctx.run.params)
   const seed = ctx.run.seed ?? 0
-  const total = 1 + architectures.length * p.networks * (1 + perturbations.length)
   // a resumed reproduction first collects what its sweeps on a cluster left (merged once), then reuses it
   await adoptSweeps(ctx, p.resume)
-  const rep = new Reproduction(ctx, total, p.resume)
+  const rep = new Reproduction(ctx, p.resume)
+  const cost = partSeconds(store, p)
   const task = taskDescriptors[p.task]
 
   // 1. The scored samples every perturbed network is scored on (made here: small, and every sweep's input).
   const dsSeed = scoredSamplesSeed(seed)
   // with the gain recalibrated, the validation samples follow the scored ones in the same dataset
   const dsParams = dataGenerateParams.parse({ task: p.task, count: p.samples + (p.recalibrateGain ? p.gainValidationSamples : 0), seed: dsSeed }, 'params') as Record<string, unknown>
-  const dataset = await rep.child('data.generate', { kind: 'dataset', name: `${task.label} scored samples · seed ${dsSeed}`, params: dsParams, seed: dsSeed, label: 'dataset' })
+  // the plan: the samples (a second), every network, every network under every perturbation
+  const sizes = new Map(architectures.map((a) => [a, Number(pipelineParamsOf(p, a, seed).neurons ?? 320)]))
+  const sweepSeconds = (a: PaperArchitecture, perturbation: PerturbationName): number => cost.sweep(sizes.get(a)!, sweepParamsOf(p, perturbation, levels))
+  rep.plan(1 + architectures.reduce((t, a) => t + p.networks * (cost.network(pipelineParamsOf(p, a, seed)) + perturbations.reduce((u, x) => u + sweepSeconds(a, x), 0)), 0))
+  const dataset = await rep.child('data.generate', { kind: 'dataset', name: `${task.label} scored samples · seed ${dsSeed}`, params: dsParams, seed: dsSeed, label: 'dataset', seconds: 1 })
 
   // 2. The networks: network i of each architecture is the pipeline `reproduce TASK --architecture A --seed S + i`.
   const networks: { architecture: PaperArchitecture; index: number; networkRunId: number }[] = []
@@ -293,7 +341,8 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
       const s = (seed + i) % 2 ** 31
       const part: ComparisonPart = { part: 'network', architecture, index: i, perturbation: null, runId: null, networkRunId: null, status: 'done', reason: null, testAccuracy: null }
       rep.parts.push(part)
-      netSpecs.push({ architecture, index: i, part, spec: { kind: 'pipeline', name: `${task.label} pipeline · ${architecture} · seed ${s}`, params: pipelineParamsOf(p, architecture, s), seed: s, label: `${architecture} network ${i + 1} of ${p.networks}` } })
+      const params = pipelineParamsOf(p, architecture, s)
+      netSpecs.push({ architecture, index: i, part, spec: { kind: 'pipeline', name: `${task.label} pipeline · ${architecture} · seed ${s}`, params, seed: s, label: `${architecture} network ${i + 1} of ${p.networks}`, seconds: cost.network(params) } })
     }
   }
   const networkDone = (n: (typeof netSpecs)[number], runId: number, reused: boolean): void => {
@@ -310,7 +359,7 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
     n.part.status = 'failed'
     n.part.reason = reason
     n.part.runId = runId
-    for (let k = 0; k < perturbations.length; k++) rep.skip()
+    for (const x of perturbations) rep.skip(sweepSeconds(n.architecture, x))
   }
   if (p.cluster !== undefined) {
     // on a cluster: the networks not reused go as one array; each merged pipeline run is a child here
@@ -353,21 +402,11 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
         // its architecture refused this perturbation on an earlier network: the same refusal, not run again
         part.status = 'refused'
         part.reason = refused
-        rep.skip()
+        rep.skip(sweepSeconds(n.architecture, perturbation))
         continue
       }
       const params = robustnessParams.parse(
-        {
-          networks: [n.networkRunId],
-          dataset: dataset.runId,
-          perturbation,
-          levels: levels[perturbation],
-          draws: p.draws,
-          samples: p.samples,
-          ...(p.recalibrateGain ? { recalibrateGain: true, validationSamples: p.gainValidationSamples, validationDraws: p.gainValidationDraws } : {}),
-          seed,
-          threads: p.threads,
-        },
+        { networks: [n.networkRunId], dataset: dataset.runId, ...sweepParamsOf(p, perturbation, levels), seed, threads: p.threads },
         'params',
       ) as Record<string, unknown>
       const spec: ChildSpec = {
@@ -376,6 +415,7 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
         params,
         seed,
         label: `${perturbation}: ${n.architecture} network ${n.index + 1}`,
+        seconds: sweepSeconds(n.architecture, perturbation),
         parents: [
           { id: n.networkRunId, role: 'networks' },
           { id: dataset.runId, role: 'dataset' },
@@ -396,7 +436,7 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
           part.status = code === 'UNSUPPORTED' ? 'refused' : 'failed'
           part.reason = (err as Error).message
           if (code === 'UNSUPPORTED') refusedBy.set(n.architecture, part.reason)
-          rep.skip()
+          rep.skip(spec.seconds)
           continue
         }
         toSend.push({ part, spec })
