@@ -183,7 +183,6 @@ class Reproduction {
     })
   }
 
-  /** Skips an item (a refused sweep not run) in the progress. */
   /** A part not run (a refused sweep, the sweeps of a network that failed): its share counts as done. */
   skip(seconds: number): void {
     this.done += seconds
