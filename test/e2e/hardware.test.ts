@@ -42,20 +42,20 @@ describe('the hardware panel', () => {
 
     await step('bad input: each error at its field, the first field focused, nothing started', async () => {
       await page.getByLabel('Serial number').fill('PANEL 7')
-      await page.getByLabel('Chips').fill('20')
-      await page.getByLabel('Chips').press('Enter')
+      await page.getByLabel('Chips', { exact: true }).fill('20')
+      await page.getByLabel('Chips', { exact: true }).press('Enter')
       const serial = page.getByLabel('Serial number')
       await expect(serial.getAttribute('aria-invalid')).resolves.toBe('true')
       expect(await description(serial)).toBe('Serial number must be printable characters without spaces (received "PANEL 7").')
-      expect(await description(page.getByLabel('Chips'))).toBe('Chips must be an integer between 1 and 16 (received 20).')
+      expect(await description(page.getByLabel('Chips', { exact: true }))).toBe('Chips must be an integer between 1 and 16 (received 20).')
       expect(await isFocused(serial), 'the first field in error has the focus').toBe(true)
       expect(s.cli<{ emulators: unknown[] }>(['board', 'list']).emulators).toEqual([])
     })
 
     await step('start an emulator with two chips: listed as free', async () => {
       await page.getByLabel('Serial number').fill('PANEL-7')
-      await page.getByLabel('Chips').fill('2')
-      await page.getByLabel('Chips').press('Enter')
+      await page.getByLabel('Chips', { exact: true }).fill('2')
+      await page.getByLabel('Chips', { exact: true }).press('Enter')
       const row = page.getByRole('row').filter({ hasText: 'serial PANEL-7, 2 chips' })
       await row.waitFor()
       emulatorAddress = (await row.getAttribute('data-address')) ?? ''
@@ -197,7 +197,7 @@ describe('the hardware panel', () => {
     let address = ''
     await step('start an emulator and choose it as the target', async () => {
       await page.getByLabel('Serial number').fill('HIL-E2E')
-      await page.getByLabel('Chips').fill('1')
+      await page.getByLabel('Chips', { exact: true }).fill('1')
       await page.getByRole('button', { name: 'Start emulator' }).click()
       const row = page.getByRole('row').filter({ hasText: 'serial HIL-E2E' })
       await row.waitFor()
@@ -216,6 +216,15 @@ describe('the hardware panel', () => {
       expect(s.cli<unknown[]>(['runs', 'list', '--kind', 'hil']), 'no run in the loop started').toEqual([])
       expect(s.cli<unknown[]>(['runs', 'list', '--kind', 'deployment']), 'no deployment started').toEqual([])
       await page.getByLabel('Expected-accuracy test size').fill('50')
+      // the virtual chips a deployment is measured on: a chip named twice is said at the field
+      const chips = page.getByLabel('Virtual chips')
+      await expect(chips.inputValue()).resolves.toBe('EMU-0001,EMU-0002,EMU-0003')
+      await chips.fill('EMU-0004, EMU-0004')
+      await page.getByRole('button', { name: 'Deploy', exact: true }).click()
+      await page.getByText('Virtual chips: name "EMU-0004" twice: give each virtual chip once.').waitFor()
+      expect(await isFocused(chips)).toBe(true)
+      expect(s.cli<unknown[]>(['runs', 'list', '--kind', 'deployment']), 'no deployment started').toEqual([])
+      await chips.fill('EMU-0004, EMU-0005')
       await page.getByLabel('Samples').fill('3')
     })
 
@@ -229,6 +238,8 @@ describe('the hardware panel', () => {
       // the configuration just deployed is the one the next run in the loop uses
       const deployed = s.cli<{ id: number; summary: Record<string, number> }[]>(['runs', 'list', '--kind', 'deployment'])
       expect(deployed).toHaveLength(1)
+      expect(s.cli<{ params: { serialNumbers: string } }>(['runs', 'show', String(deployed[0].id)]).params.serialNumbers).toBe('EMU-0004, EMU-0005')
+      expect(deployed[0].summary.virtualChips).toBe(2)
       // the expected accuracy, before touching a board: the figures the run stored, on its test samples
       const expected = report.getByRole('table', { name: 'Expected accuracy' })
       await expected.waitFor()
@@ -268,14 +279,14 @@ describe('the hardware panel', () => {
     await step('refit the read-out on the chip from the mapping report: a network ADS, chosen for the next deploy', async () => {
       // another virtual chip typed for a run on the emulator: the refit puts in the one it was fitted on
       await page.getByLabel('Target').selectOption('emulator')
-      await page.getByLabel('Virtual chip').fill('EMU-0009')
+      await page.getByLabel('Virtual chip', { exact: true }).fill('EMU-0009')
       const report = page.getByLabel('Mapping report')
       await report.getByRole('button', { name: 'Refit the read-out on the chip' }).focus()
       await page.keyboard.press('Enter')
       const done = page.getByLabel('Refitted read-out').locator('[data-refit]')
       await done.waitFor({ timeout: 60_000 })
       const text = ((await done.textContent()) ?? '').replace(/\s+/g, ' ').trim()
-      const m = /^Network run (\d+): held-out accuracy on emulator \(virtual chip EMU-0001\) (\S+) with the trained read-out, (\S+) refitted, on (\d+) samples\./.exec(text)
+      const m = /^Network run (\d+): held-out accuracy on emulator \(virtual chip EMU-0004\) (\S+) with the trained read-out, (\S+) refitted, on (\d+) samples\./.exec(text)
       expect(m, text).not.toBeNull()
       const refit = s.cli<{ kind: string; params: { network: number; deployment: number }; summary: Record<string, number>; parents: { id: number; role: string }[] }>(['runs', 'show', m![1]])
       expect(refit.kind).toBe('ads')
@@ -284,12 +295,12 @@ describe('the hardware panel', () => {
       expect(refit.parents).toContainEqual(expect.objectContaining({ id: refit.params.deployment, role: 'deployment' }))
       expect(Number(m![3])).toBeCloseTo(refit.summary.heldOutAccuracyAfter, 3)
       await expect(page.getByLabel('Trained network ADS').inputValue()).resolves.toBe(m![1])
-      await expect(page.getByLabel('Virtual chip').inputValue()).resolves.toBe('EMU-0001')
+      await expect(page.getByLabel('Virtual chip', { exact: true }).inputValue()).resolves.toBe('EMU-0004')
       await s.shot('refit')
     })
 
     await step('run in the loop on a virtual chip of the emulator: refused empty at its field, then stored with the run', async () => {
-      const chip = page.getByLabel('Virtual chip')
+      const chip = page.getByLabel('Virtual chip', { exact: true })
       await chip.fill(' ')
       await page.getByRole('button', { name: 'Run in the loop' }).click()
       await page.getByText('Virtual chip must not be empty: give at least one character that is not a space.').waitFor()
