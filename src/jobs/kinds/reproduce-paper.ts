@@ -94,7 +94,11 @@ function reusableRuns(store: Store, resumed: number): RunRecord[] {
 
 class Reproduction {
   private readonly reusable: RunRecord[]
-  /** estimated seconds of the parts done, run, reused or skipped so far, of `totalSeconds` */
+  /**
+   * estimated seconds of the parts run so far, of \`totalSeconds\`: the parts still to run; a part reused
+   * or not run (refused, or the sweeps of a network that failed) leaves the plan, so that the share done,
+   * and the time left computed from it, count only work this run does
+   */
   private done = 0
   readonly parts: ComparisonPart[] = []
 
@@ -109,6 +113,10 @@ class Reproduction {
   /** The estimated seconds of every part (ChildSpec.seconds): the progress is the share of them done. */
   plan(totalSeconds: number): void {
     this.totalSeconds = Math.max(totalSeconds, this.done, 1e-9)
+  }
+
+  private leavePlan(seconds: number): void {
+    this.totalSeconds = Math.max(this.totalSeconds - seconds, this.done, 1e-9)
   }
 
   /**
@@ -139,7 +147,7 @@ class Reproduction {
     const key = canonical(spec.params)
     const found = this.reusable.find((r) => r.kind === spec.kind && r.seed === spec.seed && canonical(r.params) === key)
     if (!found) return null
-    this.done += spec.seconds
+    this.leavePlan(spec.seconds)
     this.ctx.store.runs.linkParent(this.ctx.run.id, found.id, 'reused')
     this.ctx.progress(this.done / this.totalSeconds, `reused ${spec.name} (run ${found.id})`, true)
     return found.id
@@ -183,9 +191,9 @@ class Reproduction {
     })
   }
 
-  /** A part not run (a refused sweep, the sweeps of a network that failed): its share counts as done. */
+  /** A part not run (a refused sweep, the sweeps of a network that failed): it leaves the plan. */
   skip(seconds: number): void {
-    this.done += seconds
+    this.leavePlan(seconds)
   }
 }
 
@@ -326,11 +334,11 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
   const dsSeed = scoredSamplesSeed(seed)
   // with the gain recalibrated, the validation samples follow the scored ones in the same dataset
   const dsParams = dataGenerateParams.parse({ task: p.task, count: p.samples + (p.recalibrateGain ? p.gainValidationSamples : 0), seed: dsSeed }, 'params') as Record<string, unknown>
-  // the plan: the samples (a second), every network, every network under every perturbation
+  // the plan: the samples (a tenth of a second), every network, every network under every perturbation
   const sizes = new Map(architectures.map((a) => [a, Number(pipelineParamsOf(p, a, seed).neurons ?? 320)]))
   const sweepSeconds = (a: PaperArchitecture, perturbation: PerturbationName): number => cost.sweep(sizes.get(a)!, sweepParamsOf(p, perturbation, levels))
-  rep.plan(1 + architectures.reduce((t, a) => t + p.networks * (cost.network(pipelineParamsOf(p, a, seed)) + perturbations.reduce((u, x) => u + sweepSeconds(a, x), 0)), 0))
-  const dataset = await rep.child('data.generate', { kind: 'dataset', name: `${task.label} scored samples · seed ${dsSeed}`, params: dsParams, seed: dsSeed, label: 'dataset', seconds: 1 })
+  rep.plan(0.1 + architectures.reduce((t, a) => t + p.networks * (cost.network(pipelineParamsOf(p, a, seed)) + perturbations.reduce((u, x) => u + sweepSeconds(a, x), 0)), 0))
+  const dataset = await rep.child('data.generate', { kind: 'dataset', name: `${task.label} scored samples · seed ${dsSeed}`, params: dsParams, seed: dsSeed, label: 'dataset', seconds: 0.1 })
 
   // 2. The networks: network i of each architecture is the pipeline `reproduce TASK --architecture A --seed S + i`.
   const networks: { architecture: PaperArchitecture; index: number; networkRunId: number }[] = []
