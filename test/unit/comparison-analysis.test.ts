@@ -90,7 +90,7 @@ describe('comparison statistics', () => {
     const archs = ['ads', 'force', 'reservoir']
     const cells = comparisonCells(trials({ ads: 10, force: 40, reservoir: 100000 }), archs, levels)
     const mseIncrease = mseIncreases(cells, archs)
-    const a = { runId: 7, architectures: archs, perturbations: ['mismatch'], parts: [], cells, tests: [], mseIncrease, ordering: [], refused: [] } as unknown as ComparisonAnalysis
+    const a = { runId: 7, params: {}, architectures: archs, perturbations: ['mismatch'], parts: [], cells, tests: [], mseIncrease, ordering: [], refused: [] } as unknown as ComparisonAnalysis
     const lines = comparisonText(a).split('\n')
     const table = lines.slice(1, 5)
     expect(table[0]).toMatch(/^  median MSE increase under mismatch, ours \(paper\): +5 % +10 % +20 %$/)

@@ -138,10 +138,10 @@ export function gainProtocol(params: Record<string, unknown>): string {
 /** The analysis as the command line prints it: the MSE increases beside the paper's, the order, refusals, and where the figures are. */
 export function comparisonText(a: ComparisonAnalysis): string {
   const lines = [`comparison run ${a.runId}: ${a.architectures.join(', ')} × ${a.perturbations.join(', ')} (${a.parts.filter((p) => p.part === 'network').length} networks, ${a.parts.filter((p) => p.part === 'sweep').length} sweeps)`]
-  lines.push(`  ${gainProtocol(a.params)}`)
   lines.push(...mseIncreaseTable(a))
   if (a.mseIncrease.some((m) => !m.paperQuoted)) lines.push('  * computed from the paper’s medians (it quotes no increase for the reservoir)')
   for (const o of a.ordering) lines.push(`  ${o.text}`)
+  lines.push(`  ${gainProtocol(a.params)}`)
   for (const r of a.refused) lines.push(`  refused: ${r.architecture} under ${r.perturbation}: ${r.reason}`)
   const failed = a.parts.filter((p) => p.status === 'failed')
   for (const f of failed) lines.push(`  failed: ${f.part} ${f.architecture} #${f.index}${f.perturbation ? ` (${f.perturbation})` : ''}${f.runId ? ` run ${f.runId}` : ''}: ${f.reason ?? ''}`)
