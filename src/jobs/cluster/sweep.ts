@@ -549,9 +549,9 @@ const unmarked = (job: string): string | null => job.replace(resubmitting, '') |
 export const resubmissionStaleMs = 10 * 60_000
 /**
  * Whether a mark was left by a look that will not finish: its process, on this host, is gone, or the
- * mark is older than any resubmission takes (a process on another host that died). A mark without its
- * holder (written by an older version) counts as left behind once it is that old too, which it cannot
- * tell: such marks are left to \`sweep cancel\` and \`sweep resume\`.
+ * mark is older than any resubmission takes (a process on another host that died). A mark written by
+ * an older version says neither who made it nor when, so it is never taken as left behind: \`sweep
+ * cancel\` then \`sweep resume\` send such a task again.
  */
 export function markLeftBehind(job: string, now = Date.now()): boolean {
   const m = resubmitting.exec(job)
