@@ -201,7 +201,7 @@ async function submit(store: Store, cluster: Cluster, runId: number, tasks: numb
   // a task cancelled while sbatch ran (another process's `sweep cancel` during a resubmission) stays
   // cancelled, and the job just submitted for it goes too
   const cancelledMeanwhile: string[] = []
-  store.transaction(() => {
+  store.immediate(() => {
     const byTask = new Map(store.sweeps.tasks(runId).map((t) => [t.task, t]))
     for (const t of tasks) {
       const now = byTask.get(t)
@@ -242,7 +242,7 @@ export async function startSweep(store: Store, cluster: Cluster, o: StartSweep):
   // transaction: until the array is submitted, the sweep is this process's (heartbeated); if it dies
   // meanwhile, the next front door to open the database ends the sweep and its merge run as interrupted
   // (nothing was submitted) instead of leaving them queued and running for ever.
-  const { run, merge, dir, items } = store.transaction(() => {
+  const { run, merge, dir, items } = store.immediate(() => {
     const run = store.runs.create({
       projectId: o.projectId,
       kind: 'sweep',
@@ -658,7 +658,7 @@ async function lookAtSweep(store: Store, cluster: Cluster, runId: number, merged
       await submit(store, cluster, runId, retry)
     } catch (err) {
       // not resubmitted: the next look finds them gone again
-      store.transaction(() => {
+      store.immediate(() => {
         for (const task of retry) store.sweeps.claimTask(runId, task, seen.get(task)!.mark, seen.get(task)!.job)
       })
       throw err
@@ -737,7 +737,7 @@ export async function cancelSweep(store: Store, cluster: Cluster, runId: number,
     const r = await runOn(cluster, ['scancel', ...ids])
     if (r.code !== 0) throw new AppError('UNSUPPORTED', `Cancelling sweep ${runId}: ${failure('scancel', r)}`)
   }
-  store.transaction(() => {
+  store.immediate(() => {
     for (const t of tasks) store.sweeps.setTask(runId, t.task, { state: 'cancelled', error: 'cancelled with scancel' })
   })
   finishIfOver(store, runId, mergedSummary)
@@ -757,7 +757,7 @@ export async function resumeSweep(store: Store, cluster: Cluster, runId: number,
     .filter((t) => (t.state === 'failed' || t.state === 'cancelled') && items.some((i) => i.task === t.task && i.mergedAt === null))
     .map((t) => t.task)
   if (todo.length === 0) return pollSweep(store, cluster, runId, mergedSummary)
-  store.transaction(() => {
+  store.immediate(() => {
     for (const t of todo) store.sweeps.setTask(runId, t, { attempts: 0 })
     store.runs.reopen(runId)
     const merge = store.sweeps.get(runId).mergeRunId
