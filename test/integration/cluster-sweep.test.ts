@@ -206,6 +206,22 @@ describe('a training grid over seeds on the cluster', () => {
   })
 })
 
+// A teacher that trains for minutes: its task is still queued or running when a test acts on it.
+const long = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '10000', '--samples-per-epoch', '100', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
+const slurmEnv = () => ({ ...process.env, ...slurm.env })
+/** The SLURM jobs (array tasks) of a sweep, by its folder's name. */
+const jobsOf = (sweepDir: string) => spawnSync('squeue', ['-h', '-r', '-n', `mimic-${sweepDir.split('/').pop()}`, '-o', '%i'], { env: slurmEnv(), encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean)
+
+/** A sweep of two tasks whose task 0 was cancelled behind the workbench's back (scancel), once it has left the queue. */
+async function sweepMissingTask0(seeds: string): Promise<{ runId: number; dir: string; first: string }> {
+  const started = json<SweepStatus>([...long, '--on', 'local', '--seeds', seeds, '--items-per-task', '1', '--no-follow'])
+  const first = started.tasks[0].slurmJob!
+  expect(spawnSync('scancel', [first], { env: slurmEnv(), encoding: 'utf8' }).status).toBe(0)
+  const until = Date.now() + 20_000
+  while (spawnSync('squeue', ['-h', '-j', first], { env: slurmEnv(), encoding: 'utf8' }).stdout.trim() && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+  return { runId: started.runId, dir: started.dir, first }
+}
+
 describe('jobs cancel of a sweep', () => {
   test('cancels its tasks on the cluster (scancel), as sweep cancel does', { timeout: 120_000 }, async () => {
     // items of minutes: nothing ends before the cancel
@@ -230,13 +246,7 @@ describe('jobs cancel of a sweep', () => {
   })
 
   test('a task found gone by several looks at once (two in this process, one in another) is resubmitted once', { timeout: 120_000 }, async () => {
-    const long = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '10000', '--samples-per-epoch', '100', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
-    const started = json<SweepStatus>([...long, '--on', 'local', '--seeds', '61-62', '--items-per-task', '1', '--no-follow'])
-    const first = started.tasks[0].slurmJob!
-    const slurmEnv = { ...process.env, ...slurm.env }
-    expect(spawnSync('scancel', [first], { env: slurmEnv, encoding: 'utf8' }).status).toBe(0)
-    const until = Date.now() + 20_000
-    while (spawnSync('squeue', ['-h', '-j', first], { env: slurmEnv, encoding: 'utf8' }).stdout.trim() && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+    const { first, ...started } = await sweepMissingTask0('61-62')
     const saved = { ...process.env }
     Object.assign(process.env, slurm.env)
     const here = new Services({ dbPath: db, frontDoor: 'cli' })
@@ -256,7 +266,7 @@ describe('jobs cancel of a sweep', () => {
       expect(after[0].slurmJob).toMatch(/^\d+_0$/)
       expect(after[0].slurmJob).not.toBe(first)
       // SLURM has one job for task 0, and task 1's
-      const jobs = spawnSync('squeue', ['-h', '-r', '-n', `mimic-${started.dir.split('/').pop()}`, '-o', '%i'], { env: slurmEnv, encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean)
+      const jobs = jobsOf(started.dir)
       expect(jobs.filter((j) => j.endsWith('_0'))).toEqual([after[0].slurmJob])
       await here.call('sweeps.cancel', { runId: started.runId })
     } finally {
@@ -266,13 +276,7 @@ describe('jobs cancel of a sweep', () => {
   })
 
   test('a cancel from another process while a look resubmits a task: the task stays cancelled and its new job is cancelled too', { timeout: 120_000 }, async () => {
-    const long = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '10000', '--samples-per-epoch', '100', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
-    const started = json<SweepStatus>([...long, '--on', 'local', '--seeds', '71-72', '--items-per-task', '1', '--no-follow'])
-    const first = started.tasks[0].slurmJob!
-    const slurmEnv = { ...process.env, ...slurm.env }
-    expect(spawnSync('scancel', [first], { env: slurmEnv, encoding: 'utf8' }).status).toBe(0)
-    const until = Date.now() + 20_000
-    while (spawnSync('squeue', ['-h', '-j', first], { env: slurmEnv, encoding: 'utf8' }).stdout.trim() && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+    const { first, ...started } = await sweepMissingTask0('71-72')
     // this process's sbatch takes 4 s: the other process's cancel comes while it runs
     const slow = tempDir('mimic-slow-sbatch-')
     writeFileSync(join(slow, 'sbatch'), `#!/bin/sh\nsleep 4\nexec ${spawnSync('sh', ['-c', 'command -v sbatch'], { encoding: 'utf8' }).stdout.trim()} "$@"\n`, { mode: 0o755 })
@@ -292,7 +296,7 @@ describe('jobs cancel of a sweep', () => {
       expect(after[0].slurmJob).not.toBe(first)
       // SLURM runs none of the sweep's tasks: the job submitted during the cancel went too
       const gone = Date.now() + 20_000
-      const left = () => spawnSync('squeue', ['-h', '-r', '-n', `mimic-${started.dir.split('/').pop()}`, '-o', '%i'], { env: slurmEnv, encoding: 'utf8' }).stdout.trim()
+      const left = () => jobsOf(started.dir).join('\n')
       while (left() && Date.now() < gone) await new Promise((r) => setTimeout(r, 200))
       expect(left()).toBe('')
       expect(here.store.runs.get(started.runId).status).toBe('cancelled')
@@ -332,20 +336,6 @@ describe('jobs cancel of a sweep', () => {
   })
 
   describe('a look whose process dies while it resubmits a task', () => {
-    const long = ['train', 'teacher', '--project', '1', '--units', '4', '--epochs', '10000', '--samples-per-epoch', '100', '--validation-samples', '0', '--test-samples', '8', '--duration-s', '0.2', '--threads', '1']
-    const slurmEnv = () => ({ ...process.env, ...slurm.env })
-    const jobsOf = (sweepDir: string) => spawnSync('squeue', ['-h', '-r', '-n', `mimic-${sweepDir.split('/').pop()}`, '-o', '%i'], { env: slurmEnv(), encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean)
-
-    /** A sweep of two tasks whose task 0 was cancelled behind the workbench's back (scancel). */
-    async function sweepMissingTask0(seeds: string): Promise<{ runId: number; dir: string; first: string }> {
-      const started = json<SweepStatus>([...long, '--on', 'local', '--seeds', seeds, '--items-per-task', '1', '--no-follow'])
-      const first = started.tasks[0].slurmJob!
-      expect(spawnSync('scancel', [first], { env: slurmEnv(), encoding: 'utf8' }).status).toBe(0)
-      const until = Date.now() + 20_000
-      while (spawnSync('squeue', ['-h', '-j', first], { env: slurmEnv(), encoding: 'utf8' }).stdout.trim() && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
-      return { runId: started.runId, dir: started.dir, first }
-    }
-
     /**
      * `mimic sweep status` in another process finds task 0 gone and marks it for resubmission; its
      * sbatch hangs before submitting ('before') or after ('after'); then that process and its sbatch are

@@ -335,9 +335,10 @@ async function runReproduction(ctx: JobContext): Promise<JobResult> {
   // with the gain recalibrated, the validation samples follow the scored ones in the same dataset
   const dsParams = dataGenerateParams.parse({ task: p.task, count: p.samples + (p.recalibrateGain ? p.gainValidationSamples : 0), seed: dsSeed }, 'params') as Record<string, unknown>
   // the plan: the samples (a tenth of a second), every network, every network under every perturbation
-  const sizes = new Map(architectures.map((a) => [a, Number(pipelineParamsOf(p, a, seed).neurons ?? 320)]))
+  const firstParams = new Map(architectures.map((a) => [a, pipelineParamsOf(p, a, seed)]))
+  const sizes = new Map(architectures.map((a) => [a, Number(firstParams.get(a)!.neurons ?? 320)]))
   const sweepSeconds = (a: PaperArchitecture, perturbation: PerturbationName): number => cost.sweep(sizes.get(a)!, sweepParamsOf(p, perturbation, levels))
-  rep.plan(0.1 + architectures.reduce((t, a) => t + p.networks * (cost.network(pipelineParamsOf(p, a, seed)) + perturbations.reduce((u, x) => u + sweepSeconds(a, x), 0)), 0))
+  rep.plan(0.1 + architectures.reduce((t, a) => t + p.networks * (cost.network(firstParams.get(a)!) + perturbations.reduce((u, x) => u + sweepSeconds(a, x), 0)), 0))
   const dataset = await rep.child('data.generate', { kind: 'dataset', name: `${task.label} scored samples · seed ${dsSeed}`, params: dsParams, seed: dsSeed, label: 'dataset', seconds: 0.1 })
 
   // 2. The networks: network i of each architecture is the pipeline `reproduce TASK --architecture A --seed S + i`.
